@@ -1,0 +1,5 @@
+"""`python -m dealbook` runs the command line."""
+
+from dealbook.cli import main
+
+main()

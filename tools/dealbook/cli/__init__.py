@@ -1,0 +1,95 @@
+"""The `dealbook` command line: a click group whose commands load on first use."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from .context import Env
+
+# name -> "module:function"; a command module is imported only when it runs, so
+# `dealbook check` in a pre-commit hook does not pay for the site or spreadsheet code.
+COMMANDS = {
+    "check": "dealbook.commands.check:check",
+    "customers": "dealbook.commands.customers:customers",
+    "agenda": "dealbook.commands.agenda:agenda",
+    "grade": "dealbook.commands.grade:grade",
+    "show": "dealbook.commands.show:show",
+    "new": "dealbook.commands.new:new",
+    "log": "dealbook.commands.log:log",
+    "move": "dealbook.commands.move:move",
+    "set": "dealbook.commands.bulk_set:set_fields",
+    "funnel": "dealbook.commands.funnel:funnel",
+    "report": "dealbook.commands.report:report",
+    "diff": "dealbook.commands.diff:diff",
+    "history": "dealbook.commands.history:history",
+    "codeowners": "dealbook.commands.codeowners:codeowners",
+    "init": "dealbook.commands.init:init",
+    "import": "dealbook.commands.import_sheet:import_sheet",
+    "export": "dealbook.commands.export:export",
+    "duplicates": "dealbook.commands.duplicates:duplicates",
+}
+
+
+def _available(name: str) -> bool:
+    module = COMMANDS[name].split(":")[0]
+    return importlib.util.find_spec(module) is not None
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in COMMANDS if _available(name)]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None or not _available(name):
+            return None
+        module, attribute = target.split(":")
+        return getattr(importlib.import_module(module), attribute)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--repo", "repo", type=click.Path(file_okay=False), default=None,
+              help="The records repo (default: the nearest folder upwards with dealbook.yaml or records/).")
+@click.option("--today", "today", metavar="YYYY-MM-DD", default=None,
+              help="Run the rules as of this date (also DEALBOOK_TODAY; default: `as_of` in dealbook.yaml, else the clock).")
+@click.option("--at", "at", metavar="REV", default=None,
+              help="Read the records as they were at a git revision: a commit, tag, branch or date.")
+@click.version_option(package_name="dealbook")
+@click.pass_context
+def cli(ctx: click.Context, repo: str | None, today: str | None, at: str | None) -> None:
+    """dealbook — a sales CRM whose database is a git repository of YAML files.
+
+    \b
+    Example:
+        dealbook check
+        dealbook agenda --owner zhang
+        dealbook funnel --period 2024-05
+    """
+    ctx.obj = Env.create(repo, today, at)
+
+
+def main() -> None:
+    """Run the CLI; an unexpected failure prints one line, never a traceback."""
+    try:
+        cli.main(prog_name="dealbook", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(0)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # the promise: a clear message, never a traceback
+        if __import__("os").environ.get("DEALBOOK_DEBUG"):
+            raise
+        click.echo(f"dealbook: internal error: {type(exc).__name__}: {exc} (set DEALBOOK_DEBUG=1 for details)", err=True)
+        sys.exit(3)
+    sys.exit(0)

@@ -1,0 +1,78 @@
+"""What every command shares: the repo, the date the rules run as of, the revision to read."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+from dataclasses import dataclass
+
+import click
+
+from ..book import Book
+from ..settings import SETTINGS_FILE, Settings, load_settings, today_for
+
+
+def find_repo(start: str) -> str:
+    """The nearest folder upwards from `start` holding dealbook.yaml or records/ (else `start`)."""
+    here = os.path.abspath(start)
+    while True:
+        if os.path.exists(os.path.join(here, SETTINGS_FILE)) or os.path.isdir(os.path.join(here, "records")):
+            return here
+        parent = os.path.dirname(here)
+        if parent == here:
+            return os.path.abspath(start)
+        here = parent
+
+
+@dataclass
+class Env:
+    """The global options, resolved."""
+
+    repo: str
+    today_override: str | None = None
+    at: str | None = None
+
+    @classmethod
+    def create(cls, repo: str | None, today: str | None, at: str | None) -> Env:
+        if today is not None:
+            try:
+                dt.date.fromisoformat(today)
+            except ValueError:
+                raise click.BadParameter(f"{today!r} is not a date; write YYYY-MM-DD", param_hint="--today") from None
+        root = os.path.abspath(repo) if repo else find_repo(os.getcwd())
+        if repo and not os.path.isdir(root):
+            raise click.BadParameter(f"{repo} is not a folder", param_hint="--repo")
+        return cls(root, today, at)
+
+    @functools.cached_property
+    def settings(self) -> Settings:
+        if self.at:
+            return self._revision_book().settings
+        return load_settings(self.repo)
+
+    @functools.cached_property
+    def today(self) -> dt.date:
+        try:
+            return today_for(self.settings, self.today_override)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="DEALBOOK_TODAY") from None
+
+    def book(self, paths: list[str] | None = None) -> Book:
+        """The records (at `--at` when given), checked."""
+        if self.at:
+            return self._revision_book()
+        from ..reading import open_book
+
+        return open_book(self.repo, paths=paths, settings=self.settings)
+
+    @functools.lru_cache(maxsize=1)  # noqa: B019 - one Env per process
+    def _revision_book(self) -> Book:
+        try:
+            from ..gitstore import book_at
+        except ImportError:
+            raise click.UsageError("--at needs the git features, which are not installed") from None
+        return book_at(self.repo, self.at)
+
+
+pass_env = click.make_pass_decorator(Env)

@@ -1,0 +1,293 @@
+"""Record kinds, where their files live, and typed views of their data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from .dates import parse_date, parse_time
+
+RECORDS_DIR = "records"
+TEAM_FILE = "records/team.yaml"
+CUSTOMERS_DIR = "records/customers"
+FOLLOWUPS_DIR = "records/followups"
+
+CUSTOMER = "customer"
+FOLLOWUP = "followup"
+TEAM = "team"
+SETTINGS = "settings"
+
+
+def kind_of(path: str) -> str | None:
+    """The record kind of a repo-relative path, or None when it is not a record file."""
+    if path == "dealbook.yaml":
+        return SETTINGS
+    if not path.endswith((".yaml", ".yml")):
+        return None
+    parts = path.split("/")
+    if path == TEAM_FILE:
+        return TEAM
+    if len(parts) == 3 and parts[0] == RECORDS_DIR and parts[1] == "customers":
+        return CUSTOMER
+    if len(parts) == 4 and parts[0] == RECORDS_DIR and parts[1] == "followups":
+        return FOLLOWUP
+    return None
+
+
+def customer_path(customer_id: str) -> str:
+    return f"{CUSTOMERS_DIR}/{customer_id}.yaml"
+
+
+def discover(repo: str) -> list[str]:
+    """Every file under records/, repo-relative with `/` separators, sorted."""
+    found: list[str] = []
+    base = os.path.join(repo, RECORDS_DIR)
+    for top, dirs, files in os.walk(base):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        rel = os.path.relpath(top, repo).replace(os.sep, "/")
+        found.extend(f"{rel}/{name}" for name in files if not name.startswith("."))
+    found.sort()
+    return found
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+@dataclass(frozen=True)
+class Member:
+    handle: str
+    name: str
+    role: str
+    email: str = ""
+    git: str = ""
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    title: str
+    role: str
+    phone: str = ""
+    phone_kind: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class StageEntry:
+    stage: str
+    on: dt.date | None
+
+
+@dataclass(frozen=True)
+class NextAction:
+    action: str
+    due: dt.date | None
+    owner: str
+
+
+@dataclass(frozen=True)
+class Contract:
+    no: str
+    amount: int | None
+    signed: dt.date | None
+    delivered: dt.date | None
+    repeat: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Customer:
+    """A customer master record (客户信息总表)."""
+
+    path: str
+    data: dict[str, Any]
+    id: str
+    name: str
+    owner: str
+    stage: str
+    created: dt.date | None
+    contacts: tuple[Contact, ...]
+    stage_history: tuple[StageEntry, ...]
+    contracts: tuple[Contract, ...]
+    paused_until: dt.date | None = None
+
+    @classmethod
+    def from_data(cls, path: str, data: dict[str, Any]) -> Customer:
+        return cls(
+            path=path,
+            data=data,
+            id=_text(data.get("id")) or os.path.splitext(os.path.basename(path))[0],
+            name=_text(data.get("name")),
+            owner=_text(data.get("owner")),
+            stage=_text(data.get("stage")),
+            created=parse_date(data.get("created")),
+            contacts=tuple(
+                Contact(
+                    name=_text(c.get("name")),
+                    title=_text(c.get("title")),
+                    role=_text(c.get("role")),
+                    phone=_text(c.get("phone")),
+                    phone_kind=_text(c.get("phone_kind")),
+                    email=_text(c.get("email")),
+                )
+                for c in _list(data.get("contacts"))
+                if isinstance(c, dict)
+            ),
+            stage_history=tuple(
+                StageEntry(_text(e.get("stage")), parse_date(e.get("on")))
+                for e in _list(data.get("stage_history"))
+                if isinstance(e, dict)
+            ),
+            contracts=tuple(
+                Contract(
+                    no=_text(c.get("no")),
+                    amount=c.get("amount") if isinstance(c.get("amount"), int) else None,
+                    signed=parse_date(c.get("signed")),
+                    delivered=parse_date(c.get("delivered")),
+                    repeat=c.get("repeat") is True,
+                )
+                for c in _list(data.get("contracts"))
+                if isinstance(c, dict)
+            ),
+            paused_until=parse_date(data.get("paused_until")),
+        )
+
+    # Nested values read straight from the data; absent or mistyped values read as empty.
+    def get(self, dotted: str, default: Any = None) -> Any:
+        """The value at a dotted key (`need.budget.status`), or `default`."""
+        value: Any = self.data
+        for part in dotted.split("."):
+            if not isinstance(value, dict) or part not in value:
+                return default
+            value = value[part]
+        return value
+
+    @property
+    def support(self) -> tuple[str, ...]:
+        return tuple(_text(s) for s in _list(self.data.get("support")))
+
+    @property
+    def industry(self) -> str:
+        return _text(self.data.get("industry"))
+
+    @property
+    def region(self) -> str:
+        return _text(self.data.get("region"))
+
+    @property
+    def channel(self) -> str:
+        return _text(_dict(self.data.get("source")).get("channel"))
+
+    @property
+    def lead_type(self) -> str:
+        return _text(self.data.get("lead_type"))
+
+    @property
+    def budget_status(self) -> str:
+        return _text(self.get("need.budget.status"))
+
+    @property
+    def timeline_start(self) -> dt.date | None:
+        return parse_date(self.get("need.timeline.start"))
+
+    @property
+    def grade_override(self) -> tuple[str, str] | None:
+        grade = _dict(self.data.get("grade"))
+        value = grade.get("value")
+        return (value, _text(grade.get("reason"))) if value in ("A", "B", "C") else None
+
+    @property
+    def deal_amount(self) -> int | None:
+        amount = self.get("deal.amount")
+        return amount if isinstance(amount, int) and not isinstance(amount, bool) else None
+
+    @property
+    def close_by(self) -> dt.date | None:
+        return parse_date(self.get("deal.close_by"))
+
+    @property
+    def lost_reason(self) -> str:
+        return _text(self.get("lost.reason"))
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(_text(t) for t in _list(self.data.get("tags")))
+
+    def contact(self, name: str) -> Contact | None:
+        return next((c for c in self.contacts if c.name == name), None)
+
+
+@dataclass(frozen=True, eq=False)
+class FollowUp:
+    """A follow-up record (销售跟进记录表)."""
+
+    path: str
+    data: dict[str, Any]
+    customer: str
+    at: dt.datetime | None
+    method: str
+    by: str
+    contact: str
+    outcome: str
+    objections: tuple[str, ...]
+    next: tuple[NextAction, ...] = field(default=())
+
+    @classmethod
+    def from_data(cls, path: str, data: dict[str, Any]) -> FollowUp:
+        return cls(
+            path=path,
+            data=data,
+            customer=_text(data.get("customer")),
+            at=parse_time(data.get("at")),
+            method=_text(data.get("method")),
+            by=_text(data.get("by")),
+            contact=_text(data.get("contact")),
+            outcome=_text(data.get("outcome")) or "held",
+            objections=tuple(_text(o) for o in _list(data.get("objections"))),
+            next=tuple(
+                NextAction(_text(n.get("action")), parse_date(n.get("due")), _text(n.get("owner")))
+                for n in _list(data.get("next"))
+                if isinstance(n, dict)
+            ),
+        )
+
+    @property
+    def summary(self) -> str:
+        return _text(self.data.get("summary"))
+
+    @property
+    def feedback(self) -> str:
+        return _text(self.data.get("feedback"))
+
+    @property
+    def folder(self) -> str:
+        """The customer id the file's folder names."""
+        return self.path.split("/")[-2]
+
+
+def members_from_data(data: Any) -> dict[str, Member]:
+    """Team members by handle."""
+    members: dict[str, Member] = {}
+    for m in _list(_dict(data).get("members")):
+        if isinstance(m, dict) and m.get("handle"):
+            handle = _text(m["handle"])
+            members[handle] = Member(
+                handle=handle,
+                name=_text(m.get("name")),
+                role=_text(m.get("role")),
+                email=_text(m.get("email")),
+                git=_text(m.get("git")),
+                active=m.get("active", True) is not False,
+            )
+    return members
