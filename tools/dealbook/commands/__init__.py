@@ -1,0 +1,1 @@
+"""One module per `dealbook` command; each is a thin layer over the pure modules."""
