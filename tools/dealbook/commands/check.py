@@ -10,7 +10,7 @@ import click
 from ..cli.context import Env, pass_env
 from ..diagnostics import ERROR, WARNING, Diagnostic, has_errors, sort_key
 from ..output import to_json
-from ..records import RECORDS_DIR, discover, kind_of
+from ..records import RECORDS_DIR, TEAM_FILE, discover, kind_of
 from ..settings import SETTINGS_FILE
 
 
@@ -59,6 +59,9 @@ def resolve_paths(env: Env, given: tuple[str, ...]) -> tuple[list[str] | None, l
                 paths.append(relative)
         else:
             problems.append(Diagnostic(relative, 1, 1, ERROR, "no-file", f"{item}: no such file"))
+    if TEAM_FILE in paths or SETTINGS_FILE in paths:
+        # Every record depends on the team and the settings: a change to either is checked repo-wide.
+        return None, problems
     return paths, problems
 
 
