@@ -233,16 +233,20 @@ def open_book(
 
 def open_book_from(
     settings: Settings,
-    files: Iterable[tuple[str, bytes]],
+    files: Iterable[tuple[str, Any]],
     read_raw: Callable[[str], bytes | None] | None = None,
+    read: Callable[[str, Any], Result] | None = None,
 ) -> Book:
-    """A Book from (path, bytes) pairs, e.g. blobs of a git revision; nothing is cached here."""
+    """A Book from (path, bytes) pairs, e.g. blobs of a git revision; nothing is cached here.
+
+    `read(path, item)` turns each pair's second item into (data, diagnostics); the default
+    parses and checks bytes (the git store passes blob ids and answers from its parse cache)."""
     results = []
     diagnostics: list[Diagnostic] = []
     for path, raw in files:
         if kind_of(path) == SETTINGS:
             continue
-        data, found = read_record(path, raw, settings)
+        data, found = read(path, raw) if read else read_record(path, raw, settings)
         results.append((path, data))
         diagnostics.extend(found)
     book = Book(settings, sorted(results, key=lambda r: r[0]), diagnostics, read_raw, True)

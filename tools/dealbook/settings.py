@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from .load import Loaded, load_file, parse_text
+from .load import Loaded, load_file, parse_bytes, parse_text
 
 SETTINGS_FILE = "dealbook.yaml"
 
@@ -173,6 +173,19 @@ def today_for(settings: Settings, override: str | dt.date | None = None) -> dt.d
 def default_settings() -> Settings:
     """The packaged defaults alone."""
     return Settings(_defaults())
+
+
+def settings_from_bytes(raw: bytes | None) -> Settings:
+    """Settings from a dealbook.yaml's bytes (a git blob, say); None or a broken file: the defaults."""
+    if raw is None:
+        return Settings(_defaults())
+    loaded = parse_bytes(raw, SETTINGS_FILE)
+    if loaded.error or not isinstance(loaded.data, dict):
+        return Settings(_defaults(), loaded)
+    try:
+        return Settings(merge(_defaults(), loaded.data), loaded)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return Settings(_defaults(), loaded)
 
 
 def load_settings(repo: str) -> Settings:
