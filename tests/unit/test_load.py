@@ -1,0 +1,96 @@
+"""The loader: YAML 1.2 core scalars, marks, and every refusal with its line and column."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dealbook.load import parse_bytes, parse_text
+
+
+def test_dates_and_times_stay_as_written() -> None:
+    loaded = parse_text("created: 2024-05-20\nat: 2024-05-20 14:00\nwhen: 14:00\nanswer: no\nflag: yes\n")
+    assert loaded.error is None
+    assert loaded.data == {"created": "2024-05-20", "at": "2024-05-20 14:00", "when": "14:00",
+                           "answer": "no", "flag": "yes"}
+
+
+def test_core_schema_numbers_booleans_nulls() -> None:
+    loaded = parse_text("amount: 650000\nrate: 0.5\nok: true\nnothing: null\ntilde: ~\nzip: 010\n")
+    assert loaded.data == {"amount": 650000, "rate": 0.5, "ok": True, "nothing": None, "tilde": None, "zip": 10}
+
+
+def test_marks_for_every_node() -> None:
+    loaded = parse_text("id: x\ncontacts:\n  - name: 王总监\n    role: user\n")
+    assert loaded.mark(("id",)) == (1, 1)
+    assert loaded.mark(("contacts", 0)) == (3, 5)
+    assert loaded.mark(("contacts", 0, "role")) == (4, 5)
+    # a path that does not exist falls back to its nearest ancestor
+    assert loaded.mark(("contacts", 0, "email")) == (3, 5)
+
+
+def test_duplicate_key_is_refused_with_both_lines() -> None:
+    loaded = parse_text("id: a\nname: x\nid: b\n")
+    assert loaded.error is not None
+    assert (loaded.error.code, loaded.error.line, loaded.error.column) == ("duplicate-key", 3, 1)
+    assert "line 1" in loaded.error.message
+
+
+def test_aliases_and_merge_keys_are_refused() -> None:
+    alias = parse_text("a: &x [1, 2]\nb: *x\n")
+    assert alias.error is not None and alias.error.code == "yaml-alias"
+    # YAML 1.2 has no merge keys: `<<` stays a plain (unknown) key and nothing is merged
+    merge = parse_text("base: {a: 1}\nother:\n  <<: {a: 2}\n")
+    assert merge.error is None and merge.data["other"] == {"<<": {"a": 2}}
+
+
+def test_billion_laughs_is_refused_quickly() -> None:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i, name in enumerate("bcdefghij"):
+        prev = "abcdefghij"[i]
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    loaded = parse_text("\n".join(lines) + "\n")
+    assert loaded.error is not None and loaded.error.code == "yaml-alias"
+
+
+def test_bom_is_accepted() -> None:
+    loaded = parse_bytes("\ufeffname: 客户\n".encode())
+    assert loaded.error is None and loaded.data == {"name": "客户"}
+
+
+def test_gbk_bytes_get_a_clear_encoding_error() -> None:
+    loaded = parse_bytes("name: A科技有限公司\n".encode("gbk"), "records/customers/x.yaml")
+    assert loaded.error is not None
+    assert loaded.error.code == "encoding"
+    assert loaded.error.line == 1
+    assert "GBK" in loaded.error.message and "UTF-8" in loaded.error.message
+
+
+def test_syntax_error_has_line_and_column() -> None:
+    loaded = parse_text("id: a\nname: [unclosed\nowner: zhang\n")
+    assert loaded.error is not None and loaded.error.code == "yaml-syntax"
+    assert loaded.error.line >= 2
+
+
+def test_tags_are_refused() -> None:
+    loaded = parse_text("amount: !!python/object:os.system ls\n")
+    assert loaded.error is not None
+
+
+def test_empty_file_is_none() -> None:
+    loaded = parse_text("")
+    assert loaded.error is None and loaded.data is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400))
+def test_loader_never_raises_on_bytes(raw: bytes) -> None:
+    loaded = parse_bytes(raw, "x.yaml")
+    assert loaded.error is None or loaded.error.line >= 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab:-[]{}&*!|>'\"# \n\t,?%@`0123456789.") + ["中", "\ufeff"]), max_size=200))
+def test_loader_never_raises_on_yamlish_text(text: str) -> None:
+    loaded = parse_text(text, "x.yaml")
+    assert loaded.error is None or loaded.error.code.startswith(("yaml", "duplicate", "encoding"))
