@@ -1,0 +1,199 @@
+"""The stage conversion funnel (销售阶段转化分析表) and the cohort view by month created."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from ..book import Book
+from ..periods import Period, month_key
+from .history import (
+    furthest,
+    group_of,
+    history_until,
+    is_won,
+    kind_of_move,
+    moves,
+    split_label,
+    split_values,
+    stage_values,
+)
+from .report import Column, Report, ratio, words
+
+FUNNEL_KEYS = ("stage", "entered", "converted", "lost", "conversion_rate", "loss_rate", "avg_days")
+
+
+@dataclass
+class _Tally:
+    entered: int = 0
+    converted: int = 0
+    lost: int = 0
+    days: int = 0
+    left: int = 0  # customers who left the stage in the period (any direction), for avg_days
+
+    def add(self, other: _Tally) -> None:
+        self.entered += other.entered
+        self.converted += other.converted
+        self.lost += other.lost
+        self.days += other.days
+        self.left += other.left
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "entered": self.entered,
+            "converted": self.converted,
+            "lost": self.lost,
+            "conversion_rate": ratio(self.converted, self.entered),
+            "loss_rate": ratio(self.lost, self.entered),
+            "avg_days": round(self.days / self.left, 1) if self.left else None,
+        }
+
+
+def _tallies(book: Book, period: Period, by: str | None) -> dict[str, dict[str, _Tally]]:
+    """Per group ("" without a split) and progression stage: the period's events.
+
+    An entry into a stage dated in the period counts as entered; the next entry in the
+    history, dated in the period, counts the move out: lost when it is the lost stage,
+    converted when it is any later stage of the progression (so a skipped stage is neither
+    entered nor converted), neither when it goes backwards. Every move out counts towards
+    the average days in the stage."""
+    settings = book.settings
+    progression = {s.key for s in settings.progression}
+    groups: dict[str, dict[str, _Tally]] = defaultdict(lambda: defaultdict(_Tally))
+    start, end = period.start, period.end
+    for customer in book.customers.values():
+        group = group_of(customer, by) if by else ""
+        tallies = None
+        for entry in customer.stage_history:
+            if entry.on is not None and start <= entry.on <= end and entry.stage in progression:
+                tallies = tallies or groups[group]
+                tallies[entry.stage].entered += 1
+        for move in moves(customer):
+            if move.on is None or not start <= move.on <= end or move.source not in progression:
+                continue
+            tallies = tallies or groups[group]
+            tally = tallies[move.source]
+            kind = kind_of_move(settings, move)
+            if kind == "lost":
+                tally.lost += 1
+            elif kind == "forward":
+                tally.converted += 1
+            if move.since is not None:
+                tally.days += (move.on - move.since).days
+                tally.left += 1
+    return groups
+
+
+def funnel_rows(book: Book, period: Period, by: str | None = None) -> list[dict[str, Any]]:
+    """Per stage (and group, with `by`): entered, converted, lost, conversion_rate, loss_rate, avg_days.
+
+    Rates are fractions 0–1, None when nothing entered; avg_days is None when none left.
+    With `by` each row starts with the group value under the split's name (`owner`: "zhang");
+    groups without any event in the period are left out."""
+    rows, _ = _rows_and_totals(book, period, by)
+    return rows
+
+
+def _rows_and_totals(book: Book, period: Period, by: str | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    settings = book.settings
+    groups = _tallies(book, period, by)
+    rows: list[dict[str, Any]] = []
+    total = _Tally()
+    for group in sorted(groups) if by else [""]:
+        tallies = groups.get(group, {})
+        for stage in settings.progression:
+            tally = tallies.get(stage.key, _Tally())
+            total.add(tally)
+            row: dict[str, Any] = {by: group} if by else {}
+            row["stage"] = stage.key
+            row.update(tally.row())
+            rows.append(row)
+    return rows, total.row()
+
+
+def funnel(book: Book, period: Period, today: dt.date, by: str | None = None) -> Report:
+    """Stage conversion: per stage, entered, converted, lost, conversion and loss rate, average days."""
+    settings = book.settings
+    lang = settings.language
+    rows, totals = _rows_and_totals(book, period, by)
+    columns = [] if not by else [Column(by, split_label(lang, by), "text", split_values(book, by))]
+    columns += [
+        Column("stage", words(lang, "销售阶段", "Stage"), "text", stage_values(settings)),
+        Column("entered", words(lang, "进入数量", "Entered"), "int"),
+        Column("converted", words(lang, "转化数量", "Converted"), "int"),
+        Column("lost", words(lang, "流失数量", "Lost"), "int"),
+        Column("conversion_rate", words(lang, "转化率", "Conversion rate"), "percent"),
+        Column("loss_rate", words(lang, "流失率", "Loss rate"), "percent"),
+        Column("avg_days", words(lang, "平均停留天数", "Avg days in stage"), "days"),
+    ]
+    notes = [words(
+        lang,
+        "按 stage_history 的日期统计:进入 = 本期进入该阶段;转化 = 本期从该阶段进入任一后续阶段"
+        "(跳过的阶段不计进入也不计转化;回退不算转化);流失 = 本期从该阶段转为流失;"
+        "平均停留天数 = 本期离开该阶段的客户在该阶段的平均天数。",
+        "Dated by stage_history: entered = entries into the stage in the period; converted = moves from it to any "
+        "later stage (a skipped stage is neither entered nor converted; a move back is not a conversion); lost = moves "
+        "from it to lost; avg days = mean days in the stage of those who left it in the period.",
+    )]
+    return Report("funnel", words(lang, "销售阶段转化分析", "Stage conversion funnel"), columns, rows, totals,
+                  notes, "funnel", period)
+
+
+def cohort(book: Book, period: Period, today: dt.date) -> Report:
+    """Of the customers created in each month of the period: how many reached each stage so far, and the win rate."""
+    settings = book.settings
+    lang = settings.language
+    progression = settings.progression
+    lost_stage = settings.lost_stage
+    # Every month of the period up to today gets a row, even an empty one ("all" lists only months with customers).
+    months = period.months() if period.days < 4000 else []
+    counts: dict[str, dict[str, int]] = {m.label: defaultdict(int) for m in months if m.start <= today}
+    undated = 0
+    for customer in book.customers.values():
+        created = customer.created or next((e.on for e in customer.stage_history if e.on), None)
+        if created is None:
+            undated += 1
+            continue
+        if created not in period or created > today:
+            continue
+        row = counts.setdefault(month_key(created), defaultdict(int))
+        row["customers"] += 1
+        reached = furthest(settings, customer, today)
+        for stage in progression:
+            if reached >= stage.index:
+                row[stage.key] += 1
+        if lost_stage and any(e.stage == lost_stage for e in history_until(customer, today)):
+            row[lost_stage] += 1
+        if is_won(settings, customer, today):
+            row["_won"] += 1
+    rows = []
+    for month in sorted(counts):
+        row_counts = counts[month]
+        row: dict[str, Any] = {"month": month, "customers": row_counts["customers"]}
+        for stage in progression:
+            row[stage.key] = row_counts[stage.key]
+        if lost_stage:
+            row[lost_stage] = row_counts[lost_stage]
+        row["win_rate"] = ratio(row_counts["_won"], row_counts["customers"])
+        rows.append(row)
+    columns = [Column("month", words(lang, "建档月份", "Created"), "text"),
+               Column("customers", words(lang, "客户数", "Customers"), "int")]
+    columns += [Column(s.key, settings.stage_label(s.key), "int") for s in progression]
+    if lost_stage:
+        columns.append(Column(lost_stage, settings.stage_label(lost_stage), "int"))
+    columns.append(Column("win_rate", words(lang, "赢单率", "Win rate"), "percent"))
+    totals: dict[str, Any] = {c.key: sum(r[c.key] for r in rows) for c in columns[1:-1]}
+    totals["win_rate"] = ratio(sum(counts[m]["_won"] for m in counts), totals["customers"])
+    notes = [words(
+        lang,
+        "按建档日期分组;“到达”某阶段 = 截至今天到达该阶段或其后续阶段(跳过的阶段也算到达);赢单率 = 已成交 / 客户数。",
+        "Grouped by `created`; a stage counts as reached when the customer got to it or any later stage by today "
+        "(skipped stages included); win rate = won / customers.",
+    )]
+    if undated:
+        notes.append(words(lang, f"{undated} 个客户没有建档日期,未计入。",
+                           f"{undated} customers have no created date and are left out."))
+    return Report("cohort", words(lang, "客户批次(按建档月份)", "Cohorts by month created"), columns, rows, totals,
+                  notes, "bar", period)

@@ -1,0 +1,118 @@
+"""Reading a customer's stage_history as events: entries, moves, the stage on a day, how far it got."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from ..book import Book
+from ..records import Customer, StageEntry
+from ..settings import Settings
+from .report import words
+
+# The splits a report may take (`--by`) and how each reads a customer.
+SPLITS = ("owner", "source", "industry", "region")
+
+
+class Move(NamedTuple):
+    """A customer leaving stage `source` (entered on `since`) for stage `target` on `on`."""
+
+    source: str
+    target: str
+    since: dt.date | None
+    on: dt.date | None
+
+
+def moves(customer: Customer) -> Iterator[Move]:
+    """Each change of stage in the history, in order (consecutive entries)."""
+    history = customer.stage_history
+    for before, after in itertools.pairwise(history):
+        if before.stage != after.stage:
+            yield Move(before.stage, after.stage, before.on, after.on)
+
+
+def kind_of_move(settings: Settings, move: Move) -> str:
+    """`lost`, `forward` (to any later stage of the progression), or `backward`."""
+    if move.target == settings.lost_stage:
+        return "lost"
+    if settings.order(move.target) > settings.order(move.source):
+        return "forward"
+    return "backward"
+
+
+def history_until(customer: Customer, day: dt.date) -> tuple[StageEntry, ...]:
+    """The history entries dated on or before `day` (undated entries count as before)."""
+    return tuple(e for e in customer.stage_history if e.on is None or e.on <= day)
+
+
+def stage_on(customer: Customer, day: dt.date) -> str | None:
+    """The customer's stage at the end of `day`, from its history (None before the first entry)."""
+    entries = history_until(customer, day)
+    if entries:
+        return entries[-1].stage
+    return None if customer.stage_history else customer.stage or None
+
+
+def won_on(settings: Settings, customer: Customer, day: dt.date) -> dt.date | None:
+    """The first date the customer entered a won stage, on or before `day`."""
+    for entry in customer.stage_history:
+        if entry.on is not None and entry.on <= day and settings.is_won(entry.stage):
+            return entry.on
+    return None
+
+
+def is_won(settings: Settings, customer: Customer, day: dt.date) -> bool:
+    """Reached a won stage by `day` (and still counted won even if later lost, which the checks refuse)."""
+    return any(settings.is_won(e.stage) for e in history_until(customer, day))
+
+
+def furthest(settings: Settings, customer: Customer, day: dt.date) -> int:
+    """The highest progression position reached by `day` (-1 when none)."""
+    best = -1
+    for entry in history_until(customer, day):
+        stage = settings.stage_by_key.get(entry.stage)
+        if stage is not None and stage.kind != "lost":
+            best = max(best, stage.index)
+    return best
+
+
+def group_of(customer: Customer, by: str) -> str:
+    """The value a `--by` split files the customer under ("" when the record has none)."""
+    if by == "owner":
+        return customer.owner
+    if by == "source":
+        return customer.channel
+    if by == "industry":
+        return customer.industry
+    if by == "region":
+        return customer.region
+    raise ValueError(f"unknown split {by!r}; use one of {', '.join(SPLITS)}")
+
+
+def split_label(language: str, by: str) -> str:
+    return {
+        "owner": words(language, "负责人", "Owner"),
+        "source": words(language, "来源渠道", "Source"),
+        "industry": words(language, "行业", "Industry"),
+        "region": words(language, "地区", "Region"),
+    }[by]
+
+
+def split_values(book: Book, by: str) -> dict[str, str]:
+    """Display labels for a split's raw values: member names, channel labels."""
+    settings = book.settings
+    none = words(settings.language, "(未填)", "(none)")
+    if by == "owner":
+        labels = {h: f"{m.name} ({h})" if m.name else h for h, m in book.members.items()}
+    elif by == "source":
+        labels = {k: settings.label("source_channels", k) for k in settings.keys_of("source_channels")}
+    else:
+        labels = {}
+    labels[""] = none
+    return labels
+
+
+def stage_values(settings: Settings) -> dict[str, str]:
+    return {s.key: settings.stage_label(s.key) for s in settings.stages}
