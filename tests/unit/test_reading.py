@@ -1,0 +1,78 @@
+"""Reading a repo: the per-file cache, parallel parsing, and PATH-limited books."""
+
+from __future__ import annotations
+
+import os
+
+from conftest import RecordRepo
+from dealbook.reading import CACHE_DIR, FileCache, cache_key, open_book, read_many
+from dealbook.records import discover
+from dealbook.settings import load_settings
+
+
+def test_cache_is_reused_and_invalidated(repo: RecordRepo, monkeypatch) -> None:
+    repo.customer()
+    root = str(repo.root)
+    assert open_book(root).diagnostics == []
+    calls: list[str] = []
+    import dealbook.reading as reading
+
+    original = reading._read_path
+    monkeypatch.setattr(reading, "_read_path", lambda r, p, s: calls.append(p) or original(r, p, s))
+    open_book(root)
+    assert calls == []  # nothing changed: nothing re-read
+    path = repo.customer(owner="ghost")
+    os.utime(path, ns=(1, 1))  # a different mtime even on coarse clocks
+    book = open_book(root)
+    assert calls == ["records/customers/粤IT2024001.yaml"]
+    assert [d.code for d in book.diagnostics] == ["unknown-member"]
+
+
+def test_a_corrupt_cache_is_ignored(repo: RecordRepo) -> None:
+    repo.customer()
+    open_book(str(repo.root))
+    (repo.root / CACHE_DIR / "files.marshal").write_bytes(b"\x00garbage")
+    assert open_book(str(repo.root)).diagnostics == []
+
+
+def test_cache_key_changes_with_settings(repo: RecordRepo) -> None:
+    before = cache_key(load_settings(str(repo.root)))
+    repo.settings("as_of: 2024-05-20\nneed_summary_max: 100\n")
+    assert cache_key(load_settings(str(repo.root))) != before
+
+
+def test_cache_entries_are_keyed_by_stamp(tmp_path) -> None:
+    cache = FileCache(str(tmp_path), "k")
+    cache.put("a.yaml", (1, 2), ({"x": 1}, []))
+    cache.save()
+    again = FileCache(str(tmp_path), "k")
+    assert again.get("a.yaml", (1, 2)) == ({"x": 1}, [])
+    assert again.get("a.yaml", (1, 3)) is None
+    assert FileCache(str(tmp_path), "other").get("a.yaml", (1, 2)) is None
+
+
+def test_parallel_and_serial_reading_agree(repo: RecordRepo) -> None:
+    for n in range(1, 41):
+        repo.customer(f"粤IT2024{n:03d}", owner="ghost" if n % 7 == 0 else "zhang")
+    root = str(repo.root)
+    settings = load_settings(root)
+    paths = discover(root)
+    import dealbook.reading as reading
+
+    serial = read_many(root, paths, settings, jobs=1)
+    old = reading._PARALLEL_MIN
+    reading._PARALLEL_MIN = 1
+    try:
+        parallel = read_many(root, paths, settings, jobs=2)
+    finally:
+        reading._PARALLEL_MIN = old
+    assert serial == parallel
+
+
+def test_path_limited_book_reads_neighbours_but_reports_only_the_paths(repo: RecordRepo) -> None:
+    repo.customer()
+    repo.customer("粤IT2024002", owner="ghost")
+    fu = repo.followup("粤IT2024001", "2024-05-10 14:00")
+    book = open_book(str(repo.root), paths=[fu.relative_to(repo.root).as_posix()])
+    assert "粤IT2024001" in book.customers and book.members
+    assert book.diagnostics == [] and book.complete is False
