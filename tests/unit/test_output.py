@@ -1,0 +1,34 @@
+"""Renderers: CJK-aware alignment, dashes for missing values, CSV and JSON from the same rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from dealbook.output import DASH, money, percent, table, to_csv, to_json, width
+
+
+def test_cjk_characters_take_two_columns() -> None:
+    assert width("A科技") == 5
+    assert width("ｆｕｌｌ") == 8
+    assert width("e\u0301") == 1
+
+
+def test_table_aligns_mixed_scripts() -> None:
+    text = table([["粤IT2024001", "A科技有限公司", 650000], ["x", "Acme", None]], ["id", "name", "amount"], right=[2])
+    lines = text.splitlines()
+    assert len({width(line) for line in lines[:2]}) == 1
+    assert lines[2].endswith("650000") and lines[3].endswith(DASH)
+    assert width(lines[2]) == width(lines[3])
+
+
+def test_percent_and_money_never_fake_a_zero() -> None:
+    assert percent(None) == DASH and percent(0.25) == "25.0%"
+    assert money(None) == DASH and money(1234567) == "1,234,567"
+
+
+def test_csv_and_json_share_the_rows() -> None:
+    rows = [{"id": "a", "due": dt.date(2024, 5, 20), "tags": ["x", "y"], "rate": None}]
+    assert to_csv(rows, ["id", "due", "tags", "rate"]) == "id,due,tags,rate\na,2024-05-20,x;y,\n"
+    assert json.loads(to_json({"rows": rows})) == {"rows": [{"id": "a", "due": "2024-05-20", "tags": ["x", "y"],
+                                                             "rate": None}]}
