@@ -1,0 +1,601 @@
+"""All git access: the Book at any revision, what changed between two, and every file's history.
+
+Built on GitPython with one `Repo` per `Store`, closed after use. Blobs are read through one
+pipelined `git cat-file --batch --buffer` process per request (never one process per file),
+history comes from one `git log --raw` pass, and parsed records are cached by blob id, so a
+replay at another revision re-parses only the blobs that differ.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import marshal
+import multiprocessing
+import os
+import re
+import subprocess
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import git
+
+from .book import Book
+from .diagnostics import Diagnostic
+from .filechecks import check_loaded, read_record
+from .records import CUSTOMERS_DIR, FOLLOWUPS_DIR, RECORDS_DIR, kind_of
+from .settings import SETTINGS_FILE, Settings, load_settings, settings_from_bytes
+
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+NULL_SHA = "0" * 40
+CACHE_DIR = ".dealbook-cache"
+_BLOB_CACHE = "blobs.marshal"
+_PARALLEL_MIN = 400  # below this many misses a process pool costs more than it saves
+
+Result = tuple[Any, list[Diagnostic]]
+
+
+class GitStoreError(Exception):
+    """A repository or revision problem, worded for the user."""
+
+
+# --- the store ----------------------------------------------------------------------
+class Store:
+    """One git repository, opened once: revisions resolved, trees listed, blobs read in batches.
+
+    Paths handed in and out are relative to the records repo (which may be a folder inside
+    the git work tree); `prefix` maps them to the git tree."""
+
+    def __init__(self, path: str) -> None:
+        self.root = os.path.abspath(path)
+        try:
+            self.repo = git.Repo(self.root, search_parent_directories=True)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise GitStoreError(f"{self.root} is not inside a git repository: "
+                                "git-based features (--at, diff, history) need one") from None
+        top = self.repo.working_tree_dir
+        if top is None:
+            self.repo.close()
+            raise GitStoreError(f"{self.root}: bare repositories are not supported; use a clone")
+        self.top = str(top)
+        relative = os.path.relpath(os.path.realpath(self.root), os.path.realpath(self.top))
+        self.prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
+        self._cache: BlobCache | None = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.save()
+        self.repo.close()
+
+    # -- raw git ------------------------------------------------------------------
+    def git(self, *args: str) -> str:
+        """Run one git command in the work tree; paths in the output are not octal-quoted."""
+        try:
+            return self.repo.git.execute(["git", "-c", "core.quotePath=false", *args])
+        except git.GitCommandError as exc:
+            detail = (exc.stderr or "").strip().replace("stderr: ", "").strip("'\n ")
+            raise GitStoreError(f"git {args[0]} failed: {detail or exc}") from None
+
+    def _spec(self, *paths: str) -> list[str]:
+        return ["--", *(self.prefix + p for p in paths)]
+
+    def _strip(self, path: str) -> str | None:
+        """The records-repo path of a git path, or None when it lies outside the records repo."""
+        if not path.startswith(self.prefix):
+            return None
+        return path[len(self.prefix):]
+
+    # -- revisions ------------------------------------------------------------------
+    def resolve(self, rev: str, timezone: str | None = None) -> str:
+        """The commit id `rev` names: a commit, tag or branch, or a date YYYY-MM-DD (the last
+        commit on or before that day's end in the team's timezone, on HEAD's first-parent line)."""
+        rev = rev.strip()
+        if not rev or rev.startswith("-"):
+            raise GitStoreError(f"{rev!r} is not a revision")
+        try:
+            return self.repo.git.rev_parse("--verify", "--quiet", f"{rev}^{{commit}}").strip()
+        except git.GitCommandError:
+            pass
+        if DATE.match(rev):
+            try:
+                day = dt.date.fromisoformat(rev)
+            except ValueError:
+                raise GitStoreError(f"{rev} is not a date") from None
+            zone = ZoneInfo(timezone or load_settings(self.root).timezone)
+            end = dt.datetime.combine(day, dt.time(23, 59, 59), zone)
+            found = self.git("rev-list", "-1", "--first-parent", f"--before={end.isoformat()}", "HEAD")
+            if not found.strip():
+                raise GitStoreError(f"no commit on or before {rev}: the history starts later")
+            return found.strip()
+        raise GitStoreError(f"unknown revision {rev!r}: give a commit, tag, branch or date (YYYY-MM-DD)")
+
+    def head(self) -> str | None:
+        try:
+            return self.repo.git.rev_parse("--verify", "--quiet", "HEAD^{commit}").strip()
+        except git.GitCommandError:
+            return None
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        try:
+            return self.repo.git.merge_base(a, b).strip() or None
+        except git.GitCommandError:
+            return None
+
+    def commit_time(self, sha: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(self.git("show", "-s", "--format=%aI", sha).strip())
+
+    # -- trees and blobs ------------------------------------------------------------
+    def tree(self, sha: str) -> dict[str, str]:
+        """Every records file of a commit (and dealbook.yaml): path → blob id, from one ls-tree."""
+        out = self.git("ls-tree", "-r", "-z", "--full-tree", sha, *self._spec(RECORDS_DIR, SETTINGS_FILE))
+        files: dict[str, str] = {}
+        for entry in out.split("\0"):
+            if not entry:
+                continue
+            meta, _, path = entry.partition("\t")
+            parts = meta.split()
+            local = self._strip(path)
+            if len(parts) == 3 and parts[1] == "blob" and local is not None:
+                files[local] = parts[2]
+        return files
+
+    def blobs(self, ids: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+        """(id, content) of each blob, read through one `git cat-file --batch` process.
+
+        A thread writes the requests while this one reads the answers, so the process never
+        waits for a round trip (≈ 20× faster than asking one blob at a time)."""
+        wanted = list(dict.fromkeys(i for i in ids if i and i != NULL_SHA))
+        if not wanted:
+            return
+        process = self.repo.git.cat_file("--batch", "--buffer", as_process=True, istream=subprocess.PIPE)
+        proc = process.proc
+
+        def feed() -> None:
+            try:
+                for blob in wanted:
+                    proc.stdin.write(blob.encode() + b"\n")
+                proc.stdin.close()
+            except (BrokenPipeError, ValueError):
+                pass
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        out = proc.stdout
+        try:
+            for _ in wanted:
+                header = out.readline().split()
+                if len(header) == 2 and header[1] == b"missing":
+                    continue
+                if len(header) != 3:
+                    raise GitStoreError("git cat-file stopped answering")
+                size = int(header[2])
+                data = out.read(size)
+                out.read(1)
+                yield header[0].decode(), data
+        finally:
+            writer.join()
+            proc.stdout.close()
+            proc.wait()
+
+    def blob(self, blob_id: str | None) -> bytes | None:
+        if not blob_id:
+            return None
+        return next((data for _, data in self.blobs([blob_id])), None)
+
+    # -- books ------------------------------------------------------------------------
+    def settings_at(self, files: dict[str, str]) -> Settings:
+        return settings_from_bytes(self.blob(files.get(SETTINGS_FILE)))
+
+    def parsed(self, settings: Settings, files: Iterable[tuple[str, str]]) -> dict[str, Result]:
+        """(data, diagnostics) of each (path, blob id), from the parse cache or parsed now."""
+        from .reading import cache_key
+
+        key = cache_key(settings)
+        if self._cache is None or self._cache.key != key:
+            if self._cache is not None:
+                self._cache.save()
+            self._cache = BlobCache(self.root, key)
+        cache = self._cache
+        results: dict[str, Result] = {}
+        missing: dict[str, list[str]] = {}
+        for path, blob in files:
+            hit = cache.get(path, blob)
+            if hit is None:
+                missing.setdefault(blob, []).append(path)
+            else:
+                results[path] = hit
+        if missing:
+            pairs = [(path, data) for blob, data in self.blobs(missing) for path in missing[blob]]
+            blob_of = {path: blob for blob, paths in missing.items() for path in paths}
+            for path, result in parse_many(pairs, settings):
+                results[path] = result
+                cache.put(path, blob_of[path], result)
+        return results
+
+    def book(self, sha: str, only: Callable[[str], bool] | None = None) -> Book:
+        """The checked Book of commit `sha` (all records, or those `only` accepts, plus the team)."""
+        files = self.tree(sha)
+        settings = self.settings_at(files)
+        chosen = [(p, b) for p, b in sorted(files.items())
+                  if p != SETTINGS_FILE and (only is None or only(p) or kind_of(p) == "team")]
+        results = self.parsed(settings, chosen)
+        from .reading import open_book_from
+
+        repo_path = self.top
+
+        def read_raw(path: str) -> bytes | None:
+            blob = files.get(path)
+            if blob is None:
+                return None
+            try:  # the Book may outlive this store: ask git afresh
+                with git.Repo(repo_path) as again:
+                    return again.git.cat_file("blob", blob, stdout_as_string=False)
+            except git.GitCommandError:
+                return None
+
+        book = open_book_from(settings, chosen, read_raw=read_raw, read=lambda path, _blob: results[path])
+        book.complete = only is None
+        if settings.source is not None and only is None:
+            book.diagnostics.extend(check_loaded(settings.source, settings))
+        book.revision = sha  # type: ignore[attr-defined]
+        return book
+
+    # -- what changed -----------------------------------------------------------------
+    def changed(self, base: str, head: str | None) -> list[FileChange]:
+        """Records files that differ between two commits (head None: the working tree, untracked
+        files included), renames paired, from one `git diff --raw`."""
+        spec = self._spec(RECORDS_DIR, SETTINGS_FILE)
+        args = ["diff", "--raw", "-z", "--no-abbrev", "-M", base] + ([head] if head else []) + spec
+        changes = parse_raw(self.git(*args), self._strip)
+        if head is None:
+            untracked = self.git("ls-files", "-z", "--others", "--exclude-standard", *spec)
+            for path in untracked.split("\0"):
+                local = self._strip(path) if path else None
+                if local:
+                    changes.append(FileChange("A", None, local, None, None))
+        return changes
+
+    # -- history ----------------------------------------------------------------------------
+    def log(self, *paths: str) -> list[Commit]:
+        """Every commit that touched the given records paths (default: all records), oldest first,
+        with the blob ids before and after of each file: one `git log --raw` pass."""
+        if self.head() is None:
+            return []
+        out = self.git("log", "--raw", "--no-abbrev", "--no-renames", "--topo-order", "--reverse",
+                       "--format=%x1e%H%x1f%an%x1f%ae%x1f%aI%x1f%s",
+                       *self._spec(*(paths or (RECORDS_DIR,))))
+        return parse_log(out, self._strip)
+
+
+def open_store(repo: str) -> Store:
+    """A Store for the records repo at `repo` (use it in a `with` block)."""
+    return Store(repo)
+
+
+# --- parsing git output ------------------------------------------------------------------
+@dataclass(frozen=True)
+class FileChange:
+    """One file of a `git diff --raw` or `git log --raw`: A added, M modified, D deleted, R renamed."""
+
+    status: str
+    old_path: str | None
+    path: str | None
+    old_blob: str | None
+    blob: str | None
+
+
+@dataclass(frozen=True)
+class Commit:
+    """A commit and the records files it changed."""
+
+    sha: str
+    author: str
+    email: str
+    when: dt.datetime
+    subject: str
+    files: tuple[FileChange, ...] = field(default=())
+
+
+def _blob_or_none(blob: str) -> str | None:
+    return None if blob == NULL_SHA else blob
+
+
+def parse_raw(out: str, strip: Callable[[str], str | None]) -> list[FileChange]:
+    """FileChanges from `git diff --raw -z` output."""
+    fields = out.split("\0")
+    changes: list[FileChange] = []
+    i = 0
+    while i < len(fields):
+        meta = fields[i]
+        if not meta.startswith(":"):
+            i += 1
+            continue
+        parts = meta[1:].split()
+        status = parts[4][0]
+        if status in "RC":
+            old, new = strip(fields[i + 1]), strip(fields[i + 2])
+            i += 3
+        else:
+            old = new = strip(fields[i + 1])
+            i += 2
+        if old is None and new is None:
+            continue
+        if status == "A":
+            old = None
+        elif status == "D":
+            new = None
+        if status == "C":
+            status, old = "A", None
+        if status == "R" and (old is None or new is None):  # moved across the records folder
+            status = "A" if old is None else "D"
+        changes.append(FileChange(status if status in "AMDR" else "M", old, new,
+                                  _blob_or_none(parts[2]) if old else None,
+                                  _blob_or_none(parts[3]) if new else None))
+    return changes
+
+
+def _unquote(path: str) -> str:
+    if not (path.startswith('"') and path.endswith('"')):
+        return path
+    raw = path[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape")
+    return raw.encode("latin-1").decode("utf-8", "replace")
+
+
+def parse_log(out: str, strip: Callable[[str], str | None]) -> list[Commit]:
+    """Commits from `git log --raw --format=%x1e%H%x1f%an%x1f%ae%x1f%aI%x1f%s` output."""
+    commits: list[Commit] = []
+    for chunk in out.split("\x1e"):
+        if not chunk.strip():
+            continue
+        header, _, body = chunk.partition("\n")
+        sha, author, email, when, subject = (header.split("\x1f") + [""] * 5)[:5]
+        files: list[FileChange] = []
+        for line in body.splitlines():
+            if not line.startswith(":"):
+                continue
+            meta, _, path = line.partition("\t")
+            parts = meta[1:].split()
+            local = strip(_unquote(path))
+            if local is None or len(parts) < 5:
+                continue
+            status = parts[4][0]
+            old_blob, new_blob = _blob_or_none(parts[2]), _blob_or_none(parts[3])
+            files.append(FileChange(status if status in "AMD" else "M",
+                                    None if status == "A" else local, None if status == "D" else local,
+                                    old_blob, new_blob))
+        commits.append(Commit(sha, author, email, dt.datetime.fromisoformat(when), subject, tuple(files)))
+    return commits
+
+
+# --- the parse cache, by blob id --------------------------------------------------------
+class BlobCache:
+    """(path, blob id) → (data, diagnostics), valid for one settings key; kept on disk in
+    .dealbook-cache/blobs.marshal (the path matters: diagnostics name it)."""
+
+    def __init__(self, root: str, key: str) -> None:
+        self.file = os.path.join(root, CACHE_DIR, _BLOB_CACHE)
+        self.key = key
+        self.entries: dict[str, tuple] = {}
+        self.used: set[str] = set()
+        self.dirty = False
+        try:
+            with open(self.file, "rb") as handle:
+                stored = marshal.load(handle)
+            if stored.get("key") == key:
+                self.entries = stored["entries"]
+        except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError):
+            self.entries = {}
+
+    def get(self, path: str, blob: str) -> Result | None:
+        name = f"{blob}\0{path}"
+        entry = self.entries.get(name)
+        if entry is None:
+            return None
+        self.used.add(name)
+        return entry[0], [Diagnostic(*d) for d in entry[1]]
+
+    def put(self, path: str, blob: str, result: Result) -> None:
+        name = f"{blob}\0{path}"
+        self.entries[name] = (result[0], [tuple(d) for d in result[1]])
+        self.used.add(name)
+        self.dirty = True
+
+    def save(self) -> None:
+        """Keep what this run used plus older entries up to twice that many; write atomically."""
+        if not self.dirty:
+            return
+        keep = max(2 * len(self.used), 2000)
+        if len(self.entries) > keep:
+            older = [k for k in self.entries if k not in self.used][: keep - len(self.used)]
+            self.entries = {k: self.entries[k] for k in [*older, *self.used] if k in self.entries}
+        folder = os.path.dirname(self.file)
+        try:
+            os.makedirs(folder, exist_ok=True)
+            ignore = os.path.join(folder, ".gitignore")
+            if not os.path.exists(ignore):
+                with open(ignore, "w") as handle:
+                    handle.write("*\n")
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".blobs-", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    marshal.dump({"key": self.key, "entries": self.entries}, handle)
+                os.replace(tmp, self.file)
+            except BaseException:
+                os.unlink(tmp)
+                raise
+        except (OSError, ValueError):
+            pass  # a cache that cannot be written only costs speed
+        self.dirty = False
+
+
+_worker_settings: Settings | None = None
+
+
+def _parse_chunk(chunk: list[tuple[str, bytes]]) -> list[tuple[str, Any, list[tuple]]]:
+    out = []
+    for path, raw in chunk:
+        data, found = read_record(path, raw, _worker_settings)
+        out.append((path, data, [tuple(d) for d in found]))
+    return out
+
+
+def parse_many(pairs: list[tuple[str, bytes]], settings: Settings) -> Iterator[tuple[str, Result]]:
+    """Parse and check (path, bytes) pairs, on every core when there are many."""
+    global _worker_settings
+    jobs = os.cpu_count() or 1
+    if jobs > 1 and len(pairs) >= _PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
+        from .reading import _warm_validators
+
+        _warm_validators(settings)
+        _worker_settings = settings
+        size = max(50, len(pairs) // (jobs * 8))
+        chunks = [pairs[i:i + size] for i in range(0, len(pairs), size)]
+        try:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                for chunk in pool.imap_unordered(_parse_chunk, chunks):
+                    for path, data, found in chunk:
+                        yield path, (data, [Diagnostic(*d) for d in found])
+        finally:
+            _worker_settings = None
+        return
+    for path, raw in pairs:
+        yield path, read_record(path, raw, settings)
+
+
+# --- the public contract --------------------------------------------------------------------
+def book_at(repo: str, rev: str) -> Book:
+    """The Book of the records as they were at `rev` (commit, tag, branch or YYYY-MM-DD date),
+    read from git objects with that revision's dealbook.yaml; the working tree is not touched."""
+    with Store(repo) as store:
+        return store.book(store.resolve(rev))
+
+
+def revision_date(rev: str) -> dt.date | None:
+    """The date a `--at` value names, when it is a date (the day a replay runs as of)."""
+    if DATE.match(rev.strip()):
+        try:
+            return dt.date.fromisoformat(rev.strip())
+        except ValueError:
+            return None
+    return None
+
+
+@dataclass(frozen=True)
+class Change:
+    """One commit's change to one customer: who, when, a one-line summary and the fields changed."""
+
+    commit: str
+    author: str
+    when: dt.datetime
+    summary: str
+    fields_changed: tuple[tuple[str, Any, Any], ...] = ()
+    email: str = ""
+    kind: str = "customer"  # customer | followup
+
+
+@functools.lru_cache(maxsize=4)
+def _history(top: str, root: str, head: str | None) -> tuple[list[Commit], str]:
+    with Store(root) as store:
+        return store.log(), load_settings(root).timezone
+
+
+def _commits(repo: str) -> tuple[list[Commit], str]:
+    with Store(repo) as store:
+        return _history(store.top, store.root, store.head())
+
+
+def customer_changelog(repo: str) -> dict[str, list[Change]]:
+    """Every customer's change log over the whole history, oldest first: one `git log` pass, the
+    customer blobs it names read through one batch process and parsed once each."""
+    from .changes import describe_fields, field_changes
+    from .load import parse_bytes
+
+    commits, timezone = _commits(repo)
+    zone = ZoneInfo(timezone)
+    wanted: set[str] = set()
+    for commit in commits:
+        for change in commit.files:
+            if _is_customer(change.path or change.old_path):
+                wanted.update(b for b in (change.old_blob, change.blob) if b)
+    data: dict[str, Any] = {}
+    if wanted:
+        with Store(repo) as store:
+            for blob, raw in store.blobs(sorted(wanted)):
+                loaded = parse_bytes(raw, "<blob>")
+                data[blob] = loaded.data if loaded.error is None and isinstance(loaded.data, dict) else None
+    log: dict[str, list[Change]] = {}
+    for commit in commits:
+        when = commit.when.astimezone(zone)
+        for change in commit.files:
+            path = change.path or change.old_path or ""
+            if _is_customer(path):
+                before = data.get(change.old_blob) if change.old_blob else None
+                after = data.get(change.blob) if change.blob else None
+                cid = _customer_id(path, after or before)
+                if change.status == "A":
+                    fields = field_changes({}, after or {})
+                    summary = "created" + (f" ({(after or {}).get('stage')})" if (after or {}).get("stage") else "")
+                elif change.status == "D":
+                    fields = ()
+                    summary = "deleted"
+                else:
+                    fields = field_changes(before or {}, after or {})
+                    summary = describe_fields(fields) or "edited (no tracked field changed)"
+                log.setdefault(cid, []).append(
+                    Change(commit.sha, commit.author, when, summary, tuple(fields), commit.email))
+            elif kind_of(path) == "followup":
+                cid = path.split("/")[-2]
+                name = os.path.splitext(path.split("/")[-1])[0]
+                verb = {"A": "added", "D": "removed"}.get(change.status, "edited")
+                log.setdefault(cid, []).append(
+                    Change(commit.sha, commit.author, when, f"follow-up {name} {verb}", (), commit.email, "followup"))
+    return log
+
+
+def first_commit_times(repo: str) -> dict[str, dt.datetime]:
+    """When each records file was first committed (author time, in the team's timezone), by path;
+    files never committed are absent. One `git log` pass, shared with the change log."""
+    commits, timezone = _commits(repo)
+    zone = ZoneInfo(timezone)
+    first: dict[str, dt.datetime] = {}
+    for commit in commits:
+        for change in commit.files:
+            if change.status == "A" and change.path and change.path not in first:
+                first[change.path] = commit.when.astimezone(zone)
+    return first
+
+
+def _is_customer(path: str | None) -> bool:
+    return bool(path) and kind_of(path) == "customer"
+
+
+def _customer_id(path: str, data: Any) -> str:
+    stem = os.path.splitext(path.split("/")[-1])[0]
+    if isinstance(data, dict) and isinstance(data.get("id"), str) and data["id"]:
+        return data["id"] if data["id"] == stem else stem
+    return stem
+
+
+__all__ = [
+    "CUSTOMERS_DIR",
+    "FOLLOWUPS_DIR",
+    "Change",
+    "Commit",
+    "FileChange",
+    "GitStoreError",
+    "Store",
+    "book_at",
+    "customer_changelog",
+    "first_commit_times",
+    "revision_date",
+]
