@@ -54,6 +54,12 @@ class Env:
     @functools.cached_property
     def today(self) -> dt.date:
         try:
+            if self.at and not self.today_override and not os.environ.get("DEALBOOK_TODAY"):
+                from ..gitstore import revision_date
+
+                day = revision_date(self.at)  # `--at 2024-05-31` replays as of that day
+                if day is not None:
+                    return day
             return today_for(self.settings, self.today_override)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="DEALBOOK_TODAY") from None
@@ -69,10 +75,13 @@ class Env:
     @functools.lru_cache(maxsize=1)  # noqa: B019 - one Env per process
     def _revision_book(self) -> Book:
         try:
-            from ..gitstore import book_at
+            from ..gitstore import GitStoreError, book_at
         except ImportError:
             raise click.UsageError("--at needs the git features, which are not installed") from None
-        return book_at(self.repo, self.at)
+        try:
+            return book_at(self.repo, self.at)
+        except GitStoreError as exc:
+            raise click.BadParameter(str(exc), param_hint="--at") from None
 
 
 pass_env = click.make_pass_decorator(Env)
