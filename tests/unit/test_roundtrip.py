@@ -1,0 +1,295 @@
+"""Round-trip edits: only the edited lines change; comments, quoting and odd indentation survive."""
+
+from __future__ import annotations
+
+import difflib
+
+import pytest
+from dealbook import roundtrip
+from dealbook.load import parse_text
+from dealbook.roundtrip import EditError, Layout, detect_layout, loads, render_new, render_scalar
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+ODD = """\
+# yaml-language-server: $schema=../../schemas/customer.schema.json
+# 客户档案 — A科技 (comment at the top)
+id: 粤IT2024001   # 不要修改
+name: "A科技有限公司"
+industry: 'C3970 电子器件制造'
+source: {channel: trade_show, detail: 2024 深圳高交会}
+
+owner: zhang
+created: 2024-01-05
+contacts:
+- name: 王总监
+  title: 技术总监     # aligned comment
+  role: decision_maker
+  phone: 0755-8888-1234
+  phone_kind: work
+
+need:
+    summary: |
+      质检效率低
+      需要视觉检测
+    budget:
+        status: undetermined   # 50-80万 mentioned
+stage: lead
+stage_history:
+  - {stage: lead, on: 2024-01-05}
+
+# trailing comment
+"""
+
+
+def changed_lines(before: str, after: str) -> tuple[list[str], list[str]]:
+    """(removed, added) lines between two texts."""
+    removed, added = [], []
+    for line in difflib.ndiff(before.splitlines(), after.splitlines()):
+        if line.startswith("- "):
+            removed.append(line[2:])
+        elif line.startswith("+ "):
+            added.append(line[2:])
+    return removed, added
+
+
+def test_set_scalar_changes_one_line_only():
+    doc = loads(ODD)
+    doc.set("owner", "li")
+    assert doc.text == ODD.replace("owner: zhang\n", "owner: li\n")
+    assert doc.fallbacks == 0
+
+
+def test_set_keeps_comment_and_alignment_on_the_line():
+    doc = loads(ODD)
+    doc.set("need.budget.status", "partial")
+    assert doc.text == ODD.replace("status: undetermined   # 50", "status: partial   # 50")
+
+
+def test_set_keeps_quote_style():
+    doc = loads(ODD)
+    doc.set("name", "B科技有限公司")
+    doc.set("industry", "I6510 软件开发")
+    assert 'name: "B科技有限公司"\n' in doc.text
+    assert "industry: 'I6510 软件开发'\n" in doc.text
+    assert changed_lines(ODD, doc.text) == (
+        ['name: "A科技有限公司"', "industry: 'C3970 电子器件制造'"],
+        ['name: "B科技有限公司"', "industry: 'I6510 软件开发'"],
+    )
+
+
+def test_append_to_flush_sequence_follows_its_style():
+    doc = loads(ODD)
+    doc.append("contacts", {"name": "李经理", "title": "生产部经理", "role": "influencer"})
+    removed, added = changed_lines(ODD, doc.text)
+    assert removed == []
+    assert added == ["- name: 李经理", "  title: 生产部经理", "  role: influencer"]
+    # inserted right after the last item, before the blank line
+    assert "  phone_kind: work\n- name: 李经理\n" in doc.text
+
+
+def test_append_to_flow_items_writes_a_flow_item():
+    doc = loads(ODD)
+    doc.set("stage", "discovery")
+    doc.append("stage_history", {"stage": "discovery", "on": "2024-05-20"})
+    assert doc.text == ODD.replace(
+        "stage: lead\nstage_history:\n  - {stage: lead, on: 2024-01-05}\n",
+        "stage: discovery\nstage_history:\n  - {stage: lead, on: 2024-01-05}\n  - {stage: discovery, on: 2024-05-20}\n",
+    )
+
+
+def test_new_key_in_odd_indented_mapping_uses_its_indent():
+    doc = loads(ODD)
+    doc.set("need.budget.min", 500000)
+    assert "        status: undetermined   # 50-80万 mentioned\n        min: 500000\nstage: lead" in doc.text
+    assert changed_lines(ODD, doc.text) == ([], ["        min: 500000"])
+
+
+def test_new_nested_mapping_uses_file_mapping_step():
+    doc = loads(ODD)
+    assert doc.layout.mapping == 4
+    doc.set("lost", {"reason": "budget", "note": "预算砍了"})
+    assert doc.text.endswith(
+        "  - {stage: lead, on: 2024-01-05}\nlost:\n    reason: budget\n    note: 预算砍了\n\n# trailing comment\n"
+    )
+
+
+def test_missing_parents_are_created():
+    doc = loads(ODD)
+    doc.set("deal.amount", 650000)
+    assert "deal:\n    amount: 650000\n" in doc.text
+    assert doc.get("deal.amount") == 650000
+
+
+def test_edit_inside_flow_mapping_rewrites_only_that_mapping():
+    doc = loads(ODD)
+    doc.set("source.detail", "x: y")
+    assert "source: {channel: trade_show, detail: 'x: y'}\n" in doc.text
+    assert len(changed_lines(ODD, doc.text)[1]) == 1
+
+
+def test_block_scalar_replaced_by_one_line():
+    doc = loads(ODD)
+    doc.set("need.summary", "一行")
+    assert "need:\n    summary: 一行\n    budget:\n" in doc.text
+
+
+def test_block_scalar_replaced_by_block_scalar():
+    doc = loads(ODD)
+    doc.set("need.summary", "第一行\n第二行\n")
+    assert "    summary: |\n      第一行\n      第二行\n    budget:" in doc.text
+
+
+def test_list_index_path():
+    doc = loads(ODD)
+    doc.set("contacts.0.title", "CTO")
+    assert "  title: CTO     # aligned comment\n" in doc.text
+
+
+def test_empty_value_gets_a_block():
+    text = "id: x\nneed:\nstage: lead\n"
+    doc = loads(text)
+    doc.set("need.summary", "需要")
+    assert doc.text == "id: x\nneed:\n  summary: 需要\nstage: lead\n"
+
+
+def test_empty_value_with_comment_keeps_comment():
+    text = "id: x\ntags:   # labels\nstage: lead\n"
+    doc = loads(text)
+    doc.append("tags", "vip")
+    assert doc.text == "id: x\ntags:   # labels\n  - vip\nstage: lead\n"
+
+
+def test_replace_block_value_keeps_key_line_comment():
+    text = "a: 1\ncontacts:  # people\n  - name: x\n    role: user\nb: 2\n"
+    doc = loads(text)
+    doc.set("contacts", [{"name": "赵", "role": "user"}])
+    assert doc.text == "a: 1\ncontacts:  # people\n  - name: 赵\n    role: user\nb: 2\n"
+
+
+def test_no_trailing_newline():
+    doc = loads("a: 1\nb: [x]")
+    doc.append("b", "z")
+    doc.set("c", 3)
+    assert doc.text == "a: 1\nb: [x, z]\nc: 3\n"
+
+
+def test_crlf_file_stays_crlf(tmp_path):
+    path = tmp_path / "x.yaml"
+    path.write_bytes(b"# note\r\na: 1\r\nb: 2\r\n")
+    doc = roundtrip.load(str(path))
+    doc.set("a", 5)
+    doc.save()
+    assert path.read_bytes() == b"# note\r\na: 5\r\nb: 2\r\n"
+
+
+def test_save_is_byte_identical_except_edit(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text(ODD, encoding="utf-8")
+    doc = roundtrip.load(str(path))
+    doc.set("stage", "discovery")
+    doc.append("stage_history", {"stage": "discovery", "on": "2024-05-20"})
+    doc.save()
+    after = path.read_text(encoding="utf-8")
+    assert changed_lines(ODD, after) == (
+        ["stage: lead"], ["stage: discovery", "  - {stage: discovery, on: 2024-05-20}"]
+    )
+
+
+def test_dates_and_numbers_written_as_the_loader_reads_them():
+    doc = loads("a: 1\n")
+    doc.set("b", "2024-05-20")
+    doc.set("c", "123")
+    doc.set("d", "true")
+    doc.set("e", "2024-05-20 14:00")
+    doc.set("f", "")
+    assert doc.text == "a: 1\nb: 2024-05-20\nc: '123'\nd: 'true'\ne: 2024-05-20 14:00\nf: ''\n"
+    assert parse_text(doc.text).data == {"a": 1, "b": "2024-05-20", "c": "123", "d": "true",
+                                         "e": "2024-05-20 14:00", "f": ""}
+
+
+def test_path_through_scalar_is_refused():
+    doc = loads("a: 1\n")
+    with pytest.raises(EditError):
+        doc.set("a.b", 2)
+    assert doc.text == "a: 1\n"
+
+
+def test_append_to_non_list_refused():
+    doc = loads("a: 1\n")
+    with pytest.raises(EditError):
+        doc.append("a", 2)
+
+
+def test_detect_layout():
+    assert detect_layout("a:\n- x\nb:\n  c: 1\n") == Layout(mapping=2, sequence_offset=0)
+    assert detect_layout("a:\n  - x\nb:\n    c: 1\n") == Layout(mapping=4, sequence_offset=2)
+    assert detect_layout("a: { b: 1 }\n").flow_padding is True
+
+
+def test_render_new_has_modeline_and_schema_order():
+    text = render_new("followup", {"summary": "电话", "at": "2024-05-20 14:00", "customer": "粤IT2024001",
+                                   "method": "phone", "by": "zhang",
+                                   "next": [{"action": "发方案", "due": "2024-05-25"}]})
+    assert text == (
+        "# yaml-language-server: $schema=../../../schemas/followup.schema.json\n"
+        "customer: 粤IT2024001\n"
+        "at: 2024-05-20 14:00\n"
+        "method: phone\n"
+        "by: zhang\n"
+        "summary: 电话\n"
+        "next:\n"
+        "  - action: 发方案\n"
+        "    due: 2024-05-25\n"
+    )
+
+
+def test_render_new_flush_layout():
+    text = render_new("team", {"members": [{"handle": "zhang", "name": "张伟", "role": "rep"}]},
+                      Layout(sequence_offset=0))
+    assert text == ("# yaml-language-server: $schema=../schemas/team.schema.json\n"
+                    "members:\n- handle: zhang\n  name: 张伟\n  role: rep\n")
+
+
+scalars = st.one_of(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30),
+    st.integers(-10**12, 10**12),
+    st.booleans(),
+    st.none(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(scalars)
+def test_any_scalar_reads_back(value):
+    text = f"k: {render_scalar(value)}\n"
+    loaded = parse_text(text)
+    if loaded.error is None:
+        assert loaded.data == {"k": value}
+    else:  # only characters YAML cannot hold at all may fail
+        assert isinstance(value, str)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.sampled_from(["a", "b", "c", "on"]), scalars, max_size=3),
+       st.sampled_from(["owner", "need.budget.status", "contacts.0.name", "source.detail", "new.key"]),
+       st.sampled_from([0, 1]))
+def test_any_edit_reads_back_and_keeps_other_lines(value, path, flush):
+    base = ODD if flush else ODD.replace("\n- name: 王总监\n  title", "\n  - name: 王总监\n    title").replace(
+        "\n  role: decision_maker\n  phone: 0755-8888-1234\n  phone_kind: work\n",
+        "\n    role: decision_maker\n    phone: 0755-8888-1234\n    phone_kind: work\n")
+    doc = loads(base)
+    try:
+        doc.set(path, value or "x")
+    except EditError:
+        return
+    assert parse_text(doc.text).data == doc.data
+    # every comment line survives
+    for line in base.splitlines():
+        if line.strip().startswith("#"):
+            assert line in doc.text.splitlines()
+
+
+def test_ruamel_fallback_keeps_comments():
+    text = roundtrip._ruamel_edit("# top\na: 1  # one\nl:\n- x\n", ["l"], "append", "z", Layout(sequence_offset=0))
+    assert text == "# top\na: 1  # one\nl:\n- x\n- z\n"
