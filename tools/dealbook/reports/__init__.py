@@ -7,8 +7,15 @@ from collections.abc import Callable
 
 from ..book import Book
 from ..periods import Period
+from .activity import team_activity
 from .funnel import cohort, funnel, funnel_rows
+from .objections import objections
+from .pipeline import forecast, pipeline
 from .report import Column, Report, format_cell, render
+from .sources import sources
+from .tiers import value_tiers
+from .velocity import slowest_deals, velocity
+from .winloss import win_factors, win_loss
 
 ReportFunction = Callable[..., Report]
 
@@ -16,11 +23,23 @@ ReportFunction = Callable[..., Report]
 REPORTS: dict[str, ReportFunction] = {
     "funnel": funnel,
     "cohort": cohort,
+    "pipeline": pipeline,
+    "forecast": forecast,
+    "velocity": velocity,
+    "slowest-deals": slowest_deals,
+    "sources": sources,
+    "win-loss": win_loss,
+    "win-factors": win_factors,
+    "objections": objections,
+    "team-activity": team_activity,
+    "value-tiers": value_tiers,
 }
 
 # name -> the `by` values it accepts (the first is its default; absent: no split)
 SPLITS: dict[str, tuple[str | None, ...]] = {
     "funnel": (None, "owner", "source", "industry", "region"),
+    "velocity": ("stage", "owner"),
+    "sources": ("channel", "lead_type"),
 }
 
 

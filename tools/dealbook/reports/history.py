@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from ..book import Book
@@ -116,3 +116,35 @@ def split_values(book: Book, by: str) -> dict[str, str]:
 
 def stage_values(settings: Settings) -> dict[str, str]:
     return {s.key: settings.stage_label(s.key) for s in settings.stages}
+
+
+def created_on(customer: Customer) -> dt.date | None:
+    """`created`, or the first dated history entry when the record has no created date."""
+    return customer.created or next((e.on for e in customer.stage_history if e.on is not None), None)
+
+
+def won_value(customer: Customer) -> int:
+    """What a won customer is worth: its contracts' amounts, else the expected deal amount, else 0."""
+    amounts = [c.amount for c in customer.contracts if c.amount is not None]
+    if amounts:
+        return sum(amounts)
+    return customer.deal_amount or 0
+
+
+def observed_win_rates(settings: Settings, customers: Iterable[Customer], today: dt.date) -> dict[str, tuple[int, int]]:
+    """Per open stage: (closed, won) among customers that were in it and have since been won or lost by today."""
+    lost_stage = settings.lost_stage
+    tally: dict[str, list[int]] = {s.key: [0, 0] for s in settings.stages if s.kind == "open"}
+    for customer in customers:
+        entries = history_until(customer, today)
+        if not entries:
+            continue
+        won = any(settings.is_won(e.stage) for e in entries)
+        if not won and entries[-1].stage != lost_stage:
+            continue
+        for stage in {e.stage for e in entries}:
+            counts = tally.get(stage)
+            if counts is not None:
+                counts[0] += 1
+                counts[1] += won
+    return {k: (v[0], v[1]) for k, v in tally.items()}

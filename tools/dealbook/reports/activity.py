@@ -1,0 +1,147 @@
+"""Team activity per person: follow-ups by method, customers per grade, overdue, and records entered late."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ..book import Book
+from ..periods import Period
+from .history import split_values
+from .report import Column, Report, words
+
+METHODS = ("phone", "visit", "email", "meeting", "im", "other")
+METHOD_LABELS = {
+    "phone": ("电话", "Phone"), "visit": ("拜访", "Visit"), "email": ("邮件", "Email"),
+    "meeting": ("会议", "Meeting"), "im": ("即时通讯", "IM"), "other": ("其他", "Other"),
+}
+GRADES = ("A", "B", "C")
+
+
+def first_commits(book: Book) -> tuple[dict[str, dt.datetime] | None, str | None]:
+    """When each record file was first committed, from git; (None, why) when that cannot be known."""
+    lang = book.settings.language
+    if book.root is None:
+        return None, words(lang, "记录不是从工作目录读取的,无法判断补录。",
+                           "The records were not read from a working tree.")
+    try:
+        from ..gitstore import GitStoreError, first_commit_times
+    except ImportError:
+        return None, words(lang, "未安装 git 功能,跳过补录统计。", "The git features are not installed.")
+    try:
+        return first_commit_times(book.root), None
+    except GitStoreError:
+        return None, words(lang, "记录库不是 git 仓库,跳过补录统计。", "The records repo is not a git repository.")
+
+
+def late_entries(book: Book, period: Period, today: dt.date,
+                 committed: dict[str, dt.datetime]) -> tuple[dict[str, int], dict[str, int]]:
+    """Per person: follow-ups first committed more than entry_deadlines.followup_hours after their `at`
+    (counted for `by`), and customers first committed more than customer_hours after the first
+    follow-up (counted for the owner), for follow-ups / first contacts in the period."""
+    settings = book.settings
+    deadlines = settings.raw.get("entry_deadlines") or {}
+    followup_limit = dt.timedelta(hours=float(deadlines.get("followup_hours", 2)))
+    customer_limit = dt.timedelta(hours=float(deadlines.get("customer_hours", 24)))
+    zone = ZoneInfo(settings.timezone)
+    late_followups: dict[str, int] = defaultdict(int)
+    late_customers: dict[str, int] = defaultdict(int)
+    for followup in book.all_followups():
+        at = followup.at
+        if at is None or at not in period or at.date() > today:
+            continue
+        first = committed.get(followup.path)
+        if first is not None and first - at.replace(tzinfo=zone) > followup_limit:
+            late_followups[followup.by] += 1
+    for cid, customer in book.customers.items():
+        contact = next((f.at for f in book.followups_of(cid) if f.at is not None), None)
+        if contact is None or contact not in period or contact.date() > today:
+            continue
+        first = committed.get(customer.path)
+        if first is not None and first - contact.replace(tzinfo=zone) > customer_limit:
+            late_customers[customer.owner] += 1
+    return late_followups, late_customers
+
+
+def team_activity(book: Book, period: Period, today: dt.date) -> Report:
+    """Per person: follow-ups logged by method, open customers per grade, overdue, records entered late."""
+    settings = book.settings
+    lang = settings.language
+    people: dict[str, dict[str, Any]] = {}
+
+    def person(handle: str) -> dict[str, Any]:
+        if handle not in people:
+            people[handle] = {"owner": handle, "followups": 0, **dict.fromkeys(METHODS, 0), "customers": 0,
+                              **dict.fromkeys(GRADES, 0), "overdue": 0, "late_followups": None,
+                              "late_customers": None}
+        return people[handle]
+
+    for handle, member in book.members.items():
+        if member.active:
+            person(handle)
+    for followup in book.all_followups():
+        if followup.at is None or followup.at not in period or followup.at.date() > today:
+            continue
+        row = person(followup.by)
+        row["followups"] += 1
+        row[followup.method if followup.method in METHODS else "other"] += 1
+    notes: list[str] = []
+    from ..rules import evaluate
+
+    states = evaluate(book, today)
+    for cid, customer in book.customers.items():
+        if not settings.is_open(customer.stage):
+            continue
+        row = person(customer.owner)
+        row["customers"] += 1
+        state = states.get(cid)
+        if state is None:
+            continue
+        if state.grade.letter in GRADES:
+            row[state.grade.letter] += 1
+        if state.due.overdue_days > 0:
+            row["overdue"] += 1
+    committed, why = first_commits(book)
+    if committed is None:
+        notes.append(words(lang, f"补录统计已跳过:{why}", f"Late entries skipped: {why}"))
+    else:
+        late_followups, late_customers = late_entries(book, period, today, committed)
+        for row in people.values():
+            row["late_followups"] = 0
+            row["late_customers"] = 0
+        for handle, count in late_followups.items():
+            person(handle)["late_followups"] = count
+        for handle, count in late_customers.items():
+            person(handle)["late_customers"] = count
+        deadlines = settings.raw.get("entry_deadlines") or {}
+        notes.append(words(
+            lang,
+            f"补录:跟进记录首次提交晚于跟进时间 {deadlines.get('followup_hours', 2)} 小时以上,"
+            f"或客户首次提交晚于首次跟进 {deadlines.get('customer_hours', 24)} 小时以上"
+            "(000 §4.1,按 git 首次提交时间)。",
+            f"Late: a follow-up first committed more than {deadlines.get('followup_hours', 2)} h after its time, or a "
+            f"customer first committed more than {deadlines.get('customer_hours', 24)} h after the first follow-up "
+            "(000 §4.1; from git first-commit times).",
+        ))
+    notes.insert(0, words(lang, "跟进按记录人(by)统计本期数量;客户、等级与逾期为今天负责的未结客户。",
+                          "Follow-ups in the period by who logged them (by); customers, grades and overdue are "
+                          "the open customers each person owns today."))
+    rows = sorted(people.values(), key=lambda r: (-r["followups"], r["owner"]))
+    totals: dict[str, Any] = {}
+    for key in ("followups", *METHODS, "customers", *GRADES, "overdue", "late_followups", "late_customers"):
+        values = [r[key] for r in rows]
+        totals[key] = None if any(v is None for v in values) else sum(values)
+    columns = [Column("owner", words(lang, "成员", "Person"), "text", split_values(book, "owner")),
+               Column("followups", words(lang, "跟进次数", "Follow-ups"), "int")]
+    columns += [Column(m, words(lang, *METHOD_LABELS[m]), "int") for m in METHODS]
+    columns += [Column("customers", words(lang, "未结客户", "Open customers"), "int")]
+    columns += [Column(g, words(lang, f"{g}级", f"Grade {g}"), "int") for g in GRADES]
+    columns += [
+        Column("overdue", words(lang, "逾期", "Overdue"), "int"),
+        Column("late_followups", words(lang, "补录跟进", "Late follow-ups"), "int"),
+        Column("late_customers", words(lang, "补录客户", "Late customers"), "int"),
+    ]
+    return Report("team-activity", words(lang, "团队跟进情况", "Team activity"), columns, rows, totals, notes,
+                  "bar", period)

@@ -1,0 +1,166 @@
+"""Pipeline and forecast: open deal value per stage and by expected close month, weighted two ways."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from ..book import Book
+from ..periods import Period, month_key
+from ..settings import Settings
+from .history import observed_win_rates, stage_on, stage_values
+from .report import Column, Report, ratio, words
+
+
+def _min_history(settings: Settings) -> int:
+    return int((settings.raw.get("forecast") or {}).get("min_history", 10))
+
+
+def _observed(settings: Settings, book: Book, today: dt.date) -> dict[str, float | None]:
+    """Per open stage: the observed win rate, None below forecast.min_history closed deals."""
+    minimum = _min_history(settings)
+    rates = observed_win_rates(settings, book.customers.values(), today)
+    return {k: (round(won / closed, 4) if closed and closed >= minimum else None) for k, (closed, won) in rates.items()}
+
+
+def _open_deals(book: Book, today: dt.date) -> list[tuple[Any, str]]:
+    settings = book.settings
+    found = []
+    for customer in book.customers.values():
+        stage = stage_on(customer, today)
+        if stage is not None and settings.is_open(stage):
+            found.append((customer, stage))
+    return found
+
+
+def _not_enough(lang: str) -> str:
+    return words(lang, "历史数据不足", "not enough history")
+
+
+def pipeline(book: Book, period: Period, today: dt.date) -> Report:
+    """Open deal value per stage, weighted by the settings' stage probability and by the observed win rate."""
+    settings = book.settings
+    lang = settings.language
+    minimum = _min_history(settings)
+    history = observed_win_rates(settings, book.customers.values(), today)
+    deals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    no_amount = 0
+    for customer, stage in _open_deals(book, today):
+        deals[stage][0] += 1
+        amount = customer.deal_amount
+        if amount is None:
+            no_amount += 1
+        deals[stage][1] += amount or 0
+    rows: list[dict[str, Any]] = []
+    totals: dict[str, Any] = {"deals": 0, "value": 0, "weighted": 0.0, "observed_weighted": 0.0}
+    for stage in settings.stages:
+        if stage.kind != "open":
+            continue
+        count, value = deals[stage.key]
+        closed, won = history.get(stage.key, (0, 0))
+        enough = closed >= minimum and closed > 0
+        observed = ratio(won, closed) if enough else None
+        rows.append({
+            "stage": stage.key,
+            "deals": count,
+            "value": value,
+            "probability": stage.probability,
+            "weighted": round(value * stage.probability),
+            "observed_rate": observed,
+            "sample": closed,
+            "observed_weighted": round(value * observed) if observed is not None else None,
+            "history": "" if enough else _not_enough(lang),
+        })
+        totals["deals"] += count
+        totals["value"] += value
+        totals["weighted"] += value * stage.probability
+        if totals["observed_weighted"] is not None:
+            totals["observed_weighted"] = (None if observed is None and count
+                                           else totals["observed_weighted"] + value * (observed or 0))
+    totals["weighted"] = round(totals["weighted"])
+    if totals["observed_weighted"] is not None:
+        totals["observed_weighted"] = round(totals["observed_weighted"])
+    columns = [
+        Column("stage", words(lang, "销售阶段", "Stage"), "text", stage_values(settings)),
+        Column("deals", words(lang, "商机数", "Deals"), "int"),
+        Column("value", words(lang, "商机金额", "Value"), "money"),
+        Column("probability", words(lang, "设定赢率", "Stage probability"), "percent"),
+        Column("weighted", words(lang, "加权金额(设定)", "Weighted (settings)"), "money"),
+        Column("observed_rate", words(lang, "历史赢率", "Observed win rate"), "percent"),
+        Column("sample", words(lang, "样本数", "Sample"), "int"),
+        Column("observed_weighted", words(lang, "加权金额(历史)", "Weighted (observed)"), "money"),
+        Column("history", words(lang, "说明", "Note"), "text"),
+    ]
+    notes = [words(
+        lang,
+        "历史赢率 = 曾处于该阶段、截至今天已成交或流失的客户中成交的比例;"
+        f"少于 {minimum} 个已结束的商机时显示“历史数据不足”(forecast.min_history)。金额取 deal.amount。",
+        f"Observed win rate = of the customers who were in the stage and have since been won or lost, the share won; "
+        f"below {minimum} closed deals it shows “not enough history” (forecast.min_history). Value is deal.amount.",
+    )]
+    if no_amount:
+        notes.append(words(lang, f"{no_amount} 个未结商机没有填写 deal.amount,按 0 计。",
+                           f"{no_amount} open deals have no deal.amount and count as 0."))
+    title = words(lang, "销售管道", "Pipeline") + f" · {today.isoformat()}"
+    return Report("pipeline", title, columns, rows, totals, notes, "bar")
+
+
+def forecast(book: Book, period: Period, today: dt.date) -> Report:
+    """Expected close by month from deal.close_by, weighted two ways; deals past their close date flagged."""
+    settings = book.settings
+    lang = settings.language
+    observed = _observed(settings, book, today)
+    months: dict[str, dict[str, Any]] = {}
+    past: list[tuple[dt.date, str]] = []
+    for customer, stage in _open_deals(book, today):
+        close_by = customer.close_by
+        key = month_key(close_by) if close_by else ""
+        row = months.setdefault(key, {"month": key, "deals": 0, "value": 0, "weighted": 0.0,
+                                      "observed_weighted": 0.0, "past_close": 0})
+        value = customer.deal_amount or 0
+        probability = settings.stage_by_key[stage].probability
+        row["deals"] += 1
+        row["value"] += value
+        row["weighted"] += value * probability
+        rate = observed.get(stage)
+        if row["observed_weighted"] is not None:
+            row["observed_weighted"] = None if rate is None else row["observed_weighted"] + value * rate
+        if close_by is not None and close_by < today:
+            row["past_close"] += 1
+            past.append((close_by, customer.id))
+    rows = [months[k] for k in sorted(k for k in months if k)] + ([months[""]] if "" in months else [])
+    for row in rows:
+        row["weighted"] = round(row["weighted"])
+        if row["observed_weighted"] is not None:
+            row["observed_weighted"] = round(row["observed_weighted"])
+    totals: dict[str, Any] = {
+        "deals": sum(r["deals"] for r in rows),
+        "value": sum(r["value"] for r in rows),
+        "weighted": sum(r["weighted"] for r in rows),
+        "observed_weighted": (None if any(r["observed_weighted"] is None for r in rows)
+                              else sum(r["observed_weighted"] for r in rows)),
+        "past_close": sum(r["past_close"] for r in rows),
+    }
+    columns = [
+        Column("month", words(lang, "预计签约月份", "Close month"), "text", {"": words(lang, "(未填)", "(no date)")}),
+        Column("deals", words(lang, "商机数", "Deals"), "int"),
+        Column("value", words(lang, "商机金额", "Value"), "money"),
+        Column("weighted", words(lang, "加权金额(设定)", "Weighted (settings)"), "money"),
+        Column("observed_weighted", words(lang, "加权金额(历史)", "Weighted (observed)"), "money"),
+        Column("past_close", words(lang, "已过预计签约日", "Past close date"), "int"),
+    ]
+    notes = [words(lang,
+                   "按 deal.close_by 的月份汇总未结商机;历史赢率样本不足的阶段,历史加权金额显示为 —。",
+                   "Open deals by the month of deal.close_by; the observed weighting is — where a stage lacks "
+                   "history.")]
+    if past:
+        past.sort()
+        listed = ", ".join(f"{cid} ({day.isoformat()})" for day, cid in past[:10])
+        more = len(past) - 10
+        notes.append(words(lang,
+                           f"{len(past)} 个商机已过预计签约日:{listed}" + (f" 等(另 {more} 个)" if more > 0 else ""),
+                           f"{len(past)} deals are past their close date: {listed}"
+                           + (f" and {more} more" if more > 0 else "")))
+    title = words(lang, "成交预测", "Forecast") + f" · {today.isoformat()}"
+    return Report("forecast", title, columns, rows, totals, notes, "bar")

@@ -1,0 +1,85 @@
+"""Win/loss: lost reasons with counts and value per stage lost from, and the win factors of deals won."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from ..book import Book
+from ..periods import Period
+from .history import kind_of_move, moves, won_on, won_value
+from .report import Column, Report, words
+
+
+def win_loss(book: Book, period: Period, today: dt.date) -> Report:
+    """Deals lost in the period by lost.reason: count, value lost, and the stage each was lost from."""
+    settings = book.settings
+    lang = settings.language
+    open_stages = [s.key for s in settings.stages if s.kind == "open"]
+    tally: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for customer in book.customers.values():
+        for move in moves(customer):
+            if move.on is None or move.on not in period or move.on > today or kind_of_move(settings, move) != "lost":
+                continue
+            row = tally[customer.lost_reason]
+            row["lost"] += 1
+            row["value"] += customer.deal_amount or 0
+            row[move.source] += 1
+    order = list(settings.keys_of("lost_reasons"))
+    keys = [k for k in order if k in tally] + sorted(k for k in tally if k not in order)
+    rows: list[dict[str, Any]] = []
+    for key in keys:
+        counts = tally[key]
+        row: dict[str, Any] = {"reason": key, "lost": counts["lost"], "value": counts["value"]}
+        row.update({stage: counts[stage] for stage in open_stages})
+        rows.append(row)
+    rows.sort(key=lambda r: (-r["lost"], keys.index(r["reason"])))
+    totals = {k: sum(r[k] for r in rows) for k in ["lost", "value", *open_stages]}
+    labels = {k: settings.label("lost_reasons", k) for k in order}
+    labels[""] = words(lang, "(未填)", "(none)")
+    columns = [
+        Column("reason", words(lang, "流失原因", "Lost reason"), "text", labels),
+        Column("lost", words(lang, "流失数", "Lost"), "int"),
+        Column("value", words(lang, "流失金额", "Value lost"), "money"),
+    ]
+    columns += [Column(stage, words(lang, f"自{settings.stage_label(stage)}", f"from {settings.stage_label(stage)}"),
+                       "int") for stage in open_stages]
+    notes = [words(lang, "本期转为流失的商机(按 stage_history 日期),金额取 deal.amount;各阶段列 = 从该阶段流失的数量。",
+                   "Deals moved to lost in the period (stage_history dates); value is deal.amount; the stage "
+                   "columns count where each was lost from.")]
+    return Report("win-loss", words(lang, "输单分析", "Win/loss: lost reasons"), columns, rows, totals, notes,
+                  "bar", period)
+
+
+def win_factors(book: Book, period: Period, today: dt.date) -> Report:
+    """The win factors (contracts[].win_factors) of deals first won in the period, with counts and value."""
+    settings = book.settings
+    lang = settings.language
+    tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    won = 0
+    without = 0
+    for customer in book.customers.values():
+        day = won_on(settings, customer, min(period.end, today))
+        if day is None or day not in period:
+            continue
+        won += 1
+        factors: list[str] = []
+        for contract in customer.data.get("contracts") or []:
+            if isinstance(contract, dict):
+                factors += [f.strip() for f in contract.get("win_factors") or [] if isinstance(f, str) and f.strip()]
+        if not factors:
+            without += 1
+        for factor in dict.fromkeys(factors):
+            tally[factor][0] += 1
+            tally[factor][1] += won_value(customer)
+    rows = [{"factor": k, "wins": v[0], "value": v[1]} for k, v in tally.items()]
+    rows.sort(key=lambda r: (-r["wins"], -r["value"], r["factor"]))
+    columns = [
+        Column("factor", words(lang, "赢单因素", "Win factor"), "text"),
+        Column("wins", words(lang, "成交数", "Wins"), "int"),
+        Column("value", words(lang, "成交金额", "Won value"), "money"),
+    ]
+    notes = [words(lang, f"本期成交 {won} 个,其中 {without} 个未填写赢单因素;一个客户的同一因素只计一次。",
+                   f"{won} deals won in the period, {without} without win factors; a factor counts once per customer.")]
+    return Report("win-factors", words(lang, "赢单因素", "Win factors"), columns, rows, None, notes, "bar", period)
