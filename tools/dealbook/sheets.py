@@ -1,0 +1,544 @@
+"""Read the spreadsheets teams keep today (xlsx or csv) as rows of known fields, streaming."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+CUSTOMERS = "customers"
+FOLLOWUPS = "followups"
+IGNORE = "ignore"
+
+
+class SheetError(Exception):
+    """The file cannot be read as a table: the message says why and what to do."""
+
+
+# --- column names -----------------------------------------------------------------------
+# field -> the headers it is known by: the seed tables' Chinese names, English names, and the
+# column names `dealbook export` writes (so an exported workbook imports back unchanged).
+CUSTOMER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("客户编号", "编号", "customer id", "id"),
+    "name": ("客户名称", "公司名称", "企业名称", "客户全称", "customer", "customer name", "company", "name"),
+    "industry": ("所属行业", "行业", "industry"),
+    "size": ("客户规模", "企业规模", "规模", "size"),
+    "size.employees": ("员工人数", "人数", "employees", "headcount"),
+    "size.revenue": ("年营业额", "营业额", "revenue", "annual revenue"),
+    "region": ("所在地区", "地区", "区域", "所在城市", "region", "city"),
+    "address": ("注册地址", "地址", "address"),
+    "founded": ("成立年份", "成立时间", "founded"),
+    "business": ("主营业务", "business", "main business"),
+    "contact": ("联系人姓名及职务", "联系人及职务", "关键联系人", "联系人", "contact", "contact person"),
+    "contact.title": ("职务", "联系人职务", "title", "contact title"),
+    "contact.role": ("决策角色", "角色", "role", "decision role"),
+    "phone": ("联系方式", "联系电话", "电话", "phone", "contact details"),
+    "email": ("邮箱", "电子邮箱", "email", "e-mail"),
+    "need.summary": ("需求描述", "需求", "客户需求", "need", "need.summary", "needs"),
+    "need.pains": ("痛点", "pains", "need.pains"),
+    "need.goal": ("目标", "goal", "need.goal"),
+    "need.budget": ("预算", "预算范围", "budget"),
+    "need.budget.status": ("预算状态", "预算明确度", "budget status", "need.budget.status"),
+    "need.budget.min": ("need.budget.min", "预算下限", "budget min"),
+    "need.budget.max": ("need.budget.max", "预算上限", "budget max"),
+    "need.timeline.start": ("预计启动时间", "启动时间", "timeline", "need.timeline.start"),
+    "need.timeline.note": ("时间计划", "need.timeline.note"),
+    "decision_chain": ("决策链", "decision chain", "decision_chain"),
+    "project.name": ("项目名称", "project", "project.name"),
+    "project.cycle": ("预计周期", "project cycle", "project.cycle"),
+    "source.channel": ("来源渠道", "来源", "渠道", "source", "channel", "source.channel"),
+    "source.detail": ("来源详情", "渠道详情", "source detail", "source.detail"),
+    "lead_type": ("线索类型", "客户类型", "lead type", "lead_type"),
+    "owner": ("负责人", "第一负责人", "销售负责人", "owner", "sales rep"),
+    "support": ("协同人员", "support"),
+    "created": ("建档日期", "创建日期", "建档时间", "created", "created on"),
+    "last_contact": ("最新跟进日期", "最近跟进日期", "最后跟进日期", "last contact", "last follow-up"),
+    "status": ("客户状态", "状态", "销售阶段", "阶段", "status", "stage"),
+    "grade.value": ("客户等级", "等级", "grade", "grade.value"),
+    "grade.reason": ("等级原因", "grade.reason"),
+    "deal.amount": ("预计金额", "预计成交金额", "商机金额", "deal amount", "deal.amount"),
+    "deal.close_by": ("预计成交日期", "close by", "deal.close_by"),
+    "contract.no": ("合同编号", "contract no", "contract number"),
+    "contract.amount": ("合同金额", "成交金额", "contract amount"),
+    "contract.signed": ("签约日期", "签订日期", "signed", "contract signed"),
+    "contract.delivered": ("交付日期", "delivered", "contract delivered"),
+    "lost.reason": ("流失原因", "lost reason", "lost.reason"),
+    "lost.note": ("流失说明", "lost note", "lost.note"),
+    "lost.on": ("流失日期", "lost.on"),
+    "paused_until": ("暂缓至", "paused until", "paused_until"),
+    "tags": ("标签", "tags"),
+    # lists exported as JSON text (dealbook export) — an exported workbook re-imports whole
+    "contacts": ("contacts",),
+    "stage_history": ("stage_history",),
+    "needs": ("needs",),
+    "quotes": ("quotes",),
+    "contracts": ("contracts",),
+    "custom": ("custom",),
+}
+
+FOLLOWUP_COLUMNS: dict[str, tuple[str, ...]] = {
+    "at": ("跟进日期", "跟进时间", "日期", "时间", "date", "at", "follow-up date"),
+    "customer": ("客户编号", "customer id", "customer"),
+    "customer_name": ("客户名称", "客户", "公司名称", "customer name", "company"),
+    "contact": ("联系人", "联系人姓名", "contact"),
+    "method": ("跟进方式", "沟通方式", "方式", "method"),
+    "summary": ("跟进主题/内容", "跟进内容", "跟进主题", "沟通内容", "内容", "summary", "content", "topic"),
+    "feedback": ("客户反馈", "反馈", "feedback"),
+    "objections": ("客户异议", "异议", "objections"),
+    "outcome": ("结果", "outcome"),
+    "next.action": ("下一步计划", "下一步", "下一步行动", "next step", "next action"),
+    "next.due": ("完成时限", "截止日期", "期限", "deadline", "due"),
+    "by": ("跟进人", "负责人", "销售", "by", "followed up by"),
+    "help.from": ("需协助部门", "协助部门", "help from", "help.from"),
+    "help.detail": ("协助内容", "需协助事项", "help detail", "help.detail"),
+    "next": ("next",),
+    "custom": ("custom",),
+}
+
+COLUMNS = {CUSTOMERS: CUSTOMER_COLUMNS, FOLLOWUPS: FOLLOWUP_COLUMNS}
+# Without one of these a sheet cannot be imported at all.
+REQUIRED = {CUSTOMERS: (("name", "id"),), FOLLOWUPS: (("at",), ("customer", "customer_name"))}
+_FOLLOWUP_HINTS = {"跟进日期", "跟进时间", "跟进方式", "跟进人", "跟进内容", "跟进主题/内容", "at", "method"}
+
+
+def header_key(text: Any) -> str:
+    """A header as compared: NFKC, no spaces or `*` marks, lower case."""
+    key = unicodedata.normalize("NFKC", str(text or "")).strip().lower()
+    return re.sub(r"[\s*:]+", "", key)
+
+
+def _lookup(kind: str) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for name, aliases in COLUMNS[kind].items():
+        for alias in aliases:
+            table.setdefault(header_key(alias), name)
+    return table
+
+
+def map_headers(headers: list[Any], kind: str, mapping: dict[str, str] | None = None) -> list[str | None]:
+    """The field each header stands for (None: not known; kept under `custom`)."""
+    known = _lookup(kind)
+    given = {header_key(k): v for k, v in (mapping or {}).items()}
+    fields: list[str | None] = []
+    used: set[str] = set()
+    for header in headers:
+        key = header_key(header)
+        name = given.get(key) or known.get(key)
+        if name is None and "(" in key:  # 客户名称(全称) -> 客户名称
+            name = known.get(re.sub(r"\(.*?\)", "", key))
+        if name in used and name != IGNORE:
+            name = None  # a second column with the same meaning is kept, not merged
+        if name:
+            used.add(name)
+        fields.append(name if key else None)
+    return fields
+
+
+def guess_kind(headers: list[Any]) -> str:
+    """customers or followups, from the header row."""
+    keys = {header_key(h) for h in headers}
+    return FOLLOWUPS if keys & {header_key(h) for h in _FOLLOWUP_HINTS} else CUSTOMERS
+
+
+# --- rows -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Row:
+    """One data row: its number as the spreadsheet shows it, values by field, other columns."""
+
+    number: int
+    values: dict[str, Any]
+    extra: dict[str, Any]
+    problems: tuple[str, ...] = ()
+
+
+@dataclass
+class Sheet:
+    """A table being read: its name, header, the field of every column, and its rows (lazy)."""
+
+    source: str
+    name: str
+    kind: str
+    headers: list[str]
+    fields: list[str | None]
+    header_row: int
+    total: int | None
+    notes: list[str] = field(default_factory=list)
+    _rows: Iterator[tuple[int, list[Any], dict[int, str]]] | None = None
+
+    @property
+    def unmapped(self) -> list[str]:
+        return [h for h, f in zip(self.headers, self.fields, strict=False) if f is None and h]
+
+    def rows(self) -> Iterator[Row]:
+        """The data rows, read as they are needed; blank rows are skipped."""
+        assert self._rows is not None
+        for number, cells, formulas in self._rows:
+            values: dict[str, Any] = {}
+            extra: dict[str, Any] = {}
+            problems: list[str] = []
+            for index, value in enumerate(cells[: len(self.fields)]):
+                if isinstance(value, str):
+                    value = value.strip()
+                if value in (None, ""):
+                    if index in formulas and self.fields[index] not in (None, IGNORE):
+                        problems.append(
+                            f"{self.headers[index]}: the cell holds a formula ({formulas[index]}) with no saved "
+                            "result; open the file in Excel or WPS and save it, or paste the values")
+                    continue
+                name = self.fields[index]
+                if name == IGNORE:
+                    continue
+                if name is None:
+                    if self.headers[index]:
+                        extra[self.headers[index]] = value
+                else:
+                    values[name] = value
+            if values or extra or problems:
+                yield Row(number, values, extra, tuple(problems))
+
+
+def _find_header(rows: list[tuple[int, list[Any]]], kind: str | None,
+                 mapping: dict[str, str] | None) -> tuple[int, str]:
+    """Index (in `rows`) of the header row — titles above it are skipped — and the sheet kind."""
+    best = None
+    for index, (_, cells) in enumerate(rows):
+        texts = [c for c in cells if isinstance(c, str) and c.strip()]
+        if not texts:
+            continue
+        the_kind = kind or guess_kind(cells)
+        hits = sum(1 for f in map_headers(cells, the_kind, mapping) if f and f != IGNORE)
+        if hits >= 2 or (hits == 1 and len(texts) == 1):
+            return index, the_kind
+        if best is None:
+            best = (index, the_kind)
+    if best is None:
+        raise SheetError("the sheet is empty: no header row and no data")
+    return best
+
+
+def _check_required(sheet: Sheet) -> None:
+    present = set(sheet.fields)
+    for choices in REQUIRED[sheet.kind]:
+        if not present & set(choices):
+            wanted = " or ".join(f"{COLUMNS[sheet.kind][c][0]} ({c})" for c in choices)
+            found = ", ".join(h for h in sheet.headers if h) or "none"
+            raise SheetError(
+                f"{sheet.source}: sheet '{sheet.name}' has no {wanted} column (row {sheet.header_row} "
+                f"has: {found}); rename the header or give a --map file")
+
+
+def open_sheet(path: str, kind: str | None = None, mapping: dict[str, str] | None = None,
+               sheet: str | None = None) -> Sheet:
+    """Open an xlsx or csv file for import; SheetError when it cannot be read as a table."""
+    if not os.path.isfile(path):
+        raise SheetError(f"{path}: no such file")
+    extension = os.path.splitext(path)[1].lower()
+    if extension in (".xlsx", ".xlsm"):
+        return _open_xlsx(path, kind, mapping, sheet)
+    if extension in (".csv", ".txt", ".tsv"):
+        return _open_csv(path, kind, mapping)
+    if extension == ".xls":
+        raise SheetError(f"{path}: old .xls workbooks are not read; save it as .xlsx (Excel/WPS: Save As → .xlsx)")
+    raise SheetError(f"{path}: not a spreadsheet dealbook reads; use .xlsx or .csv")
+
+
+def _build(path: str, name: str, peeked: list[tuple[int, list[Any]]], rest: Iterator[tuple[int, list[Any]]],
+           kind: str | None, mapping: dict[str, str] | None, total: int | None,
+           formulas: dict[int, dict[int, str]], notes: list[str]) -> Sheet:
+    index, the_kind = _find_header(peeked, kind, mapping)
+    header_number, header_cells = peeked[index]
+    headers = [str(c).strip() if c is not None else "" for c in header_cells]
+    while headers and not headers[-1]:
+        headers.pop()
+
+    def stream() -> Iterator[tuple[int, list[Any], dict[int, str]]]:
+        for number, cells in peeked[index + 1:]:
+            yield number, cells, formulas.get(number, {})
+        for number, cells in rest:
+            yield number, cells, formulas.get(number, {})
+
+    result = Sheet(path, name, the_kind, headers, map_headers(headers, the_kind, mapping), header_number,
+                   None if total is None else max(0, total - header_number), notes, stream())
+    _check_required(result)
+    return result
+
+
+# --- xlsx ---------------------------------------------------------------------------------
+_CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def _column_index(letters: str) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number - 1
+
+
+def _scan_sheet_xml(path: str, member: str | None) -> tuple[list[tuple[int, int, int, int]], dict[int, dict[int, str]]]:
+    """Merged ranges and formula cells without a saved value, read from the raw sheet XML.
+
+    openpyxl's streaming reader exposes neither, and loading the whole workbook would not
+    stream; one pass of two regular expressions over the XML costs little."""
+    if member is None:
+        return [], {}
+    merges: list[tuple[int, int, int, int]] = []
+    formulas: dict[int, dict[int, str]] = {}
+    merge_rx = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+    formula_rx = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*>\s*<f[^>]*?(?:/>|>([^<]*)</f>)\s*(<v>|<v/>|</c>)')
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(member.lstrip("/")) as handle:
+            tail = b""
+            while True:
+                chunk = handle.read(1 << 20)
+                block = tail + chunk
+                cut = len(block) if not chunk else max(block.rfind(b"</c>"), block.rfind(b"/>")) + 1
+                if cut <= 0:
+                    cut = len(block)
+                scan, tail = block[:cut], block[cut:]
+                for m in merge_rx.finditer(scan):
+                    merges.append((int(m.group(2)), _column_index(m.group(1).decode()),
+                                   int(m.group(4)), _column_index(m.group(3).decode())))
+                for m in formula_rx.finditer(scan):
+                    if m.group(4) != b"<v>":
+                        text = (m.group(3) or b"").decode("utf-8", "replace")
+                        formulas.setdefault(int(m.group(2)), {})[_column_index(m.group(1).decode())] = (
+                            "=" + text if text else "a shared formula")
+                if not chunk:
+                    break
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return [], {}
+    return merges, formulas
+
+
+def _open_xlsx(path: str, kind: str | None, mapping: dict[str, str] | None, wanted: str | None) -> Sheet:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise SheetError(f"{path}: cannot open the workbook ({type(exc).__name__}: {exc}); "
+                         "is it really an .xlsx file? Save it again from Excel or WPS") from None
+    names = book.sheetnames
+    notes: list[str] = []
+    if wanted is not None:
+        if wanted not in names:
+            raise SheetError(f"{path}: no sheet named '{wanted}'; the sheets are: {', '.join(names)}")
+        chosen = wanted
+    else:
+        chosen = next((n for n in names if n.lower() == (kind or "").lower()), None)
+        if chosen is None:
+            chosen = next((n for n in names if book[n].max_row not in (None, 0) and _has_cells(book[n])), names[0])
+        others = [n for n in names if n != chosen]
+        if others:
+            notes.append(f"read sheet '{chosen}'; other sheets not read: {', '.join(others)} (use --sheet NAME)")
+    ws = book[chosen]
+    merges, formulas = _scan_sheet_xml(path, getattr(ws, "_worksheet_path", None))
+    # A merged range's value lives in its top-left cell: remember it and fill the range's other cells.
+    fills: dict[int, list[tuple[int, tuple[int, int]]]] = {}
+    anchors: set[tuple[int, int]] = set()
+    for top, left, bottom, right in merges:
+        anchors.add((top, left))
+        for r in range(top, bottom + 1):
+            for c in range(left, right + 1):
+                if (r, c) != (top, left):
+                    fills.setdefault(r, []).append((c, (top, left)))
+    remembered: dict[tuple[int, int], Any] = {}
+
+    def raw_rows() -> Iterator[tuple[int, list[Any]]]:
+        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells = list(row)
+            if anchors:
+                for column, value in enumerate(cells):
+                    if (number, column) in anchors:
+                        remembered[(number, column)] = value
+                for column, anchor in fills.get(number, ()):
+                    if column >= len(cells):
+                        cells.extend([None] * (column + 1 - len(cells)))
+                    if cells[column] in (None, ""):
+                        cells[column] = remembered.get(anchor)
+            yield number, cells
+
+    iterator = raw_rows()
+    peeked: list[tuple[int, list[Any]]] = []
+    for item in iterator:
+        peeked.append(item)
+        if len(peeked) >= 12:
+            break
+    if not any(any(c not in (None, "") for c in cells) for _, cells in peeked):
+        raise SheetError(f"{path}: sheet '{chosen}' is empty" + (
+            f"; the workbook's sheets are: {', '.join(names)} (use --sheet NAME)" if len(names) > 1 else ""))
+    total = ws.max_row if isinstance(ws.max_row, int) else None
+    return _build(path, chosen, peeked, iterator, kind, mapping, total, formulas, notes)
+
+
+def _has_cells(ws: Any) -> bool:
+    return any(any(c not in (None, "") for c in row) for row in ws.iter_rows(max_row=12, values_only=True))
+
+
+# --- csv ----------------------------------------------------------------------------------
+def decode(raw: bytes) -> tuple[str, str]:
+    """The text of a csv file and the encoding found: UTF-8 (with or without BOM), UTF-16, GBK."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8"), "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030"), "gbk"
+    except UnicodeDecodeError:
+        raise SheetError("the file is neither UTF-8 nor GBK text; save it as CSV UTF-8 from Excel or WPS") from None
+
+
+def _open_csv(path: str, kind: str | None, mapping: dict[str, str] | None) -> Sheet:
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    try:
+        text, encoding = decode(raw)
+    except SheetError as exc:
+        raise SheetError(f"{path}: {exc}") from None
+    del raw
+    sample = text[:8192]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    iterator = ((number, row) for number, row in enumerate(reader, start=1))
+    peeked: list[tuple[int, list[Any]]] = []
+    for item in iterator:
+        peeked.append(item)
+        if len(peeked) >= 12:
+            break
+    if not any(any(c.strip() for c in cells) for _, cells in peeked):
+        raise SheetError(f"{path}: the file is empty")
+    name = os.path.basename(path)
+    return _build(path, name, peeked, iterator, kind, mapping, lines, {}, [f"read as {encoding} text"])
+
+
+# --- values -------------------------------------------------------------------------------
+class BadValue(ValueError):
+    """A cell that cannot become the value a record needs; str() says why."""
+
+
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_DATE_TEXT = re.compile(
+    r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[\sT]+(\d{1,2})[:：时](\d{1,2})(?:[:：分](\d{1,2})秒?)?)?\s*$")
+_DATE_COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
+
+
+def to_datetime(value: Any) -> tuple[dt.datetime, bool]:
+    """A cell as (date and time, whether a time was given): date cells, Excel serial numbers,
+    `2024-05-10`, `2024/5/10`, `2024.5.10`, `2024年5月10日`, `20240510`, with an optional `14:30`."""
+    if isinstance(value, dt.datetime):
+        return value.replace(second=0, microsecond=0, tzinfo=None), (value.hour, value.minute) != (0, 0)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day), False
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 20000 <= value <= 80000:  # an Excel serial date (1954–2119): days since 1899-12-30
+            whole = int(value)
+            minutes = round((value - whole) * 24 * 60)
+            moment = dt.datetime.combine(_EXCEL_EPOCH + dt.timedelta(days=whole), dt.time())
+            moment += dt.timedelta(minutes=minutes)
+            return moment, minutes != 0
+        if 19000101 <= value <= 21001231 and float(value).is_integer():
+            value = str(int(value))
+        else:
+            raise BadValue(f"{value} is not a date")
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    m = _DATE_TEXT.match(text) or _DATE_COMPACT.match(text)
+    if m:
+        parts = [int(g) if g else 0 for g in m.groups()] + [0, 0, 0]
+        try:
+            moment = dt.datetime(parts[0], parts[1], parts[2], parts[3], parts[4])
+        except ValueError:
+            raise BadValue(f"`{text}` is not a real calendar date") from None
+        return moment, m.re is _DATE_TEXT and m.group(4) is not None
+    raise BadValue(f"`{text}` is not a date; write it as 2024-05-10 (or 2024/5/10)")
+
+
+def to_date(value: Any) -> str:
+    """A cell as `YYYY-MM-DD`."""
+    return to_datetime(value)[0].date().isoformat()
+
+
+_UNITS = {"万": 10_000, "w": 10_000, "k": 1_000, "千": 1_000, "亿": 100_000_000, "m": 1_000_000}
+
+
+def to_money(value: Any) -> int:
+    """A cell as whole currency units: `620000`, `¥620,000.00`, `50万`, `1.2亿`, `62万元`."""
+    if isinstance(value, bool):
+        raise BadValue(f"{value} is not an amount")
+    if isinstance(value, (int, float)):
+        return round(value)
+    text = unicodedata.normalize("NFKC", str(value)).strip().lower()
+    text = re.sub(r"^(?:rmb|cny|¥|￥)\s*", "", text).replace(",", "").replace(" ", "")
+    text = re.sub(r"(?:元|rmb|cny)$", "", text)
+    m = re.match(r"^(\d+(?:\.\d+)?)(万|w|k|千|亿|m)?$", text)
+    if not m:
+        raise BadValue(f"`{value}` is not an amount; write 500000, 50万 or ¥500,000")
+    number = Decimal(m.group(1)) * _UNITS.get(m.group(2) or "", 1)
+    return int(number.to_integral_value())
+
+
+def to_money_range(value: Any) -> tuple[int, int]:
+    """`50-80万`, `50万-80万`, `50~80万` or one amount, as (min, max)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return round(value), round(value)
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    parts = re.split(r"\s*(?:-|~|–|—|至|到)\s*", text)
+    if len(parts) == 2 and parts[0] and parts[1]:
+        unit = re.search(r"(万|亿|千|w|k)", parts[1].lower())
+        low = parts[0] if re.search(r"[万亿千wk]", parts[0].lower()) or not unit else parts[0] + unit.group(1)
+        return to_money(low), to_money(parts[1])
+    amount = to_money(text)
+    return amount, amount
+
+
+def to_phone(value: Any) -> str:
+    """A phone cell as text; numbers Excel turned into 1.38E+10 are refused when digits were lost."""
+    if isinstance(value, bool):
+        raise BadValue(f"{value} is not a phone number")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        raise BadValue(f"{value} is not a phone number")
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    m = re.match(r"^(\d)(?:\.(\d+))?e\+?(\d+)$", text.lower())
+    if m:
+        digits = m.group(1) + (m.group(2) or "")
+        exponent = int(m.group(3))
+        if len(digits) - 1 != exponent:
+            raise BadValue(
+                f"the phone number `{text}` is in scientific notation and has lost digits; format the column "
+                "as Text in Excel/WPS and type the number again")
+        try:
+            return str(int(Decimal(text)))
+        except InvalidOperation:
+            raise BadValue(f"`{text}` is not a phone number") from None
+    return text
+
+
+def to_text(value: Any) -> str:
+    """A cell as text: whole floats lose their `.0`, dates become YYYY-MM-DD."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M") if (value.hour, value.minute) != (0, 0) else value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
