@@ -1,68 +1,126 @@
-"""What changed between two Books, per customer, as plain data (the review summary's content)."""
+"""Proposed record edits: check them as `dealbook check` would, show the diff, write them atomically."""
 
 from __future__ import annotations
 
-from typing import Any
+import difflib
+import os
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-# Fields a reviewer (and the change log) cares about, in the order they are reported.
-TRACKED: tuple[str, ...] = (
-    "name",
-    "stage",
-    "owner",
-    "support",
-    "deal.amount",
-    "deal.close_by",
-    "need.budget.status",
-    "need.timeline.start",
-    "grade.value",
-    "contacts",
-    "lost.reason",
-    "paused_until",
-)
+from .book import Book
+from .crosschecks import cross_diagnostics
+from .diagnostics import ERROR, Diagnostic, sort_key
+from .filechecks import read_record
+from .reading import open_book_from
+from .records import CUSTOMER, FOLLOWUP, TEAM_FILE, customer_path, kind_of
+from .writing import atomic_write
 
 
-def _get(data: Any, dotted: str) -> Any:
-    value = data
-    for part in dotted.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
+@dataclass(frozen=True)
+class Change:
+    """One file's new text; `before` is None for a new file."""
+
+    path: str  # repo-relative, `/` separators
+    before: str | None
+    after: str
+
+    @property
+    def is_new(self) -> bool:
+        return self.before is None
 
 
-def tracked_value(data: Any, key: str) -> Any:
-    """A tracked field's value in comparable, printable form (contacts as `name (role)` strings)."""
-    value = _get(data, key)
-    if key == "contacts":
-        if not isinstance(value, list):
-            return None
-        shown = [f"{c.get('name', '')} ({c.get('role', '')})" for c in value if isinstance(c, dict)]
-        return ", ".join(shown) or None
-    if key == "support" and isinstance(value, list):
-        return ", ".join(str(v) for v in value) or None
-    if value == "" or value == []:
+def _read(repo: str, path: str) -> bytes | None:
+    try:
+        with open(os.path.join(repo, path), "rb") as handle:
+            return handle.read()
+    except OSError:
         return None
-    return value
 
 
-def field_changes(before: Any, after: Any) -> list[tuple[str, Any, Any]]:
-    """(field, old, new) for every tracked field whose value differs between two customer mappings."""
+def _problems(diagnostics: Iterable[Diagnostic]) -> Counter[tuple[str, str, str]]:
+    return Counter((d.severity, d.code, d.message) for d in diagnostics)
+
+
+def check_changes(book: Book, repo: str, changes: list[Change]) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """(errors the edits would introduce, other findings in the edited files).
+
+    Each changed file is checked on its own (schema, stages, privacy) and against the
+    records it refers to (team members, its customer, unique ids). Errors the file
+    already had before the edit do not block it; they are returned with the warnings."""
+    settings = book.settings
+    changed = {c.path for c in changes}
+    new_files = [(c.path, c.after.encode("utf-8")) for c in changes]
+    neighbours: dict[str, bytes] = {}
+    wanted = {TEAM_FILE}
+    for change in changes:
+        if kind_of(change.path) == FOLLOWUP:
+            wanted.add(customer_path(change.path.split("/")[-2]))
+    for path in sorted(wanted - changed):
+        raw = _read(repo, path)
+        if raw is not None:
+            neighbours[path] = raw
+    files = [*neighbours.items(), *new_files]
+    after_book = open_book_from(settings, files, read_raw=dict(files).get)
+    found = [d for d in after_book.diagnostics if d.path in changed]
+    found.extend(_duplicate_ids(book, changes, after_book))
+    before_files = [(c.path, c.before.encode("utf-8")) for c in changes if c.before is not None]
+    before_found: list[Diagnostic] = []
+    if before_files:
+        before_book = open_book_from(settings, [*neighbours.items(), *before_files],
+                                     read_raw=dict([*neighbours.items(), *before_files]).get)
+        before_found = [d for d in before_book.diagnostics if d.path in changed]
+    old = {path: _problems(d for d in before_found if d.path == path) for path in changed}
+    blocking: list[Diagnostic] = []
+    other: list[Diagnostic] = []
+    seen: dict[str, Counter] = {path: Counter() for path in changed}
+    for d in sorted(set(found), key=sort_key):
+        key = (d.severity, d.code, d.message)
+        seen[d.path][key] += 1
+        if d.severity == ERROR and seen[d.path][key] > old[d.path][key]:
+            blocking.append(d)
+        else:
+            other.append(d)
+    return blocking, other
+
+
+def _duplicate_ids(book: Book, changes: list[Change], after_book: Book) -> list[Diagnostic]:
+    """A new or edited customer whose id another customer file already uses."""
     found = []
-    for key in TRACKED:
-        old, new = tracked_value(before, key), tracked_value(after, key)
-        if old != new:
-            found.append((key, old, new))
+    for change in changes:
+        if kind_of(change.path) != CUSTOMER:
+            continue
+        customer = after_book.customers_by_path.get(change.path)
+        if customer is None:
+            continue
+        for path, other in book.customers_by_path.items():
+            if path != change.path and other.id.casefold() == customer.id.casefold():
+                line, column = after_book.mark(change.path, ("id",))
+                found.append(Diagnostic(change.path, line, column, ERROR, "duplicate-id",
+                                        f"id `{customer.id}` is already used by {path}"))
     return found
 
 
-def _show(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
+def read_back(path: str, text: str, book: Book) -> dict:
+    """The data of a record text as the checker reads it (empty when unreadable)."""
+    data, _ = read_record(path, text.encode("utf-8"), book.settings)
+    return data if isinstance(data, dict) else {}
 
 
-def describe_fields(fields: list[tuple[str, Any, Any]] | tuple) -> str:
-    """`stage proposal → negotiation; deal.amount 650,000 → 620,000`."""
-    return "; ".join(f"{key} {_show(old)} → {_show(new)}" for key, old, new in fields)
+def diff_text(changes: list[Change]) -> str:
+    """A unified diff of the changes (what `--dry-run` prints)."""
+    out: list[str] = []
+    for change in changes:
+        before = (change.before or "").splitlines(keepends=True)
+        after = change.after.splitlines(keepends=True)
+        source = "/dev/null" if change.is_new else f"a/{change.path}"
+        out.extend(difflib.unified_diff(before, after, source, f"b/{change.path}"))
+        if out and not out[-1].endswith("\n"):
+            out[-1] += "\n"
+    return "".join(out)
+
+
+def write_changes(repo: str, changes: list[Change]) -> None:
+    """Write every changed file atomically (the checks have passed by now)."""
+    for change in changes:
+        atomic_write(os.path.join(repo, change.path), change.after)

@@ -27,7 +27,7 @@ import git
 from .book import Book
 from .diagnostics import Diagnostic
 from .filechecks import check_loaded, read_record
-from .records import CUSTOMERS_DIR, FOLLOWUPS_DIR, RECORDS_DIR, kind_of
+from .records import CUSTOMERS_DIR, FOLLOWUPS_DIR, RECORDS_DIR, TEAM_FILE, kind_of
 from .settings import SETTINGS_FILE, Settings, load_settings, settings_from_bytes
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -478,6 +478,79 @@ def book_at(repo: str, rev: str) -> Book:
     read from git objects with that revision's dealbook.yaml; the working tree is not touched."""
     with Store(repo) as store:
         return store.book(store.resolve(rev))
+
+
+@dataclass
+class DiffBooks:
+    """The two sides of a review, each read only as far as the changed customers reach."""
+
+    before: Book
+    after: Book
+    ids: set[str]
+    renames: dict[str, str]
+    base: str  # the base commit id
+    head: str | None  # the head commit id; None: the working tree
+    notes: list[str]
+
+
+def _default_base(store: Store) -> str:
+    for candidate in ("origin/main", "main", "origin/master", "master"):
+        try:
+            ref = store.resolve(candidate)
+        except GitStoreError:
+            continue
+        base = store.merge_base(ref, "HEAD") if store.head() else None
+        return base or ref
+    raise GitStoreError("no base to compare with: give one (`dealbook diff origin/main`)")
+
+
+def diff_books(repo: str, base: str | None = None, head: str | None = None) -> DiffBooks:
+    """The Books to review: BASE (default: the merge base with origin/main or main) and HEAD
+    (default: the working tree, uncommitted and untracked files included), limited to the
+    customers whose file or follow-ups changed (plus the team), so a review of a few deals in
+    a repo of 100,000 files reads only those deals. One `git diff --raw` names the changes."""
+    from .reading import open_book
+
+    with Store(repo) as store:
+        base_sha = store.resolve(base) if base else _default_base(store)
+        head_sha = store.resolve(head) if head else None
+        changes = store.changed(base_sha, head_sha)
+        ids: set[str] = set()
+        renames: dict[str, str] = {}
+        notes: list[str] = []
+        for change in changes:
+            for path in (change.old_path, change.path):
+                kind = kind_of(path) if path else None
+                if kind == "customer":
+                    ids.add(os.path.splitext(path.split("/")[-1])[0])
+                elif kind == "followup":
+                    ids.add(path.split("/")[-2])
+                elif path == SETTINGS_FILE:
+                    notes.append("dealbook.yaml changed: the rules may differ for customers not listed here")
+                elif kind == "team":
+                    notes.append("records/team.yaml changed")
+            if change.status == "R" and change.old_path and change.path:
+                renames[change.old_path] = change.path
+
+        def in_scope(path: str) -> bool:
+            kind = kind_of(path)
+            if kind == "customer":
+                return os.path.splitext(path.split("/")[-1])[0] in ids
+            return kind == "followup" and path.split("/")[-2] in ids
+
+        before = store.book(base_sha, only=in_scope)
+        if head_sha:
+            after = store.book(head_sha, only=in_scope)
+        else:
+            paths = [TEAM_FILE] + [f"{CUSTOMERS_DIR}/{i}.yaml" for i in sorted(ids)]
+            for cid in sorted(ids):
+                folder = os.path.join(store.root, FOLLOWUPS_DIR, cid)
+                if os.path.isdir(folder):
+                    paths.extend(f"{FOLLOWUPS_DIR}/{cid}/{n}" for n in sorted(os.listdir(folder))
+                                 if not n.startswith("."))
+            present = [p for p in paths if os.path.exists(os.path.join(store.root, p))]
+            after = open_book(store.root, paths=present)
+        return DiffBooks(before, after, ids, renames, base_sha, head_sha, list(dict.fromkeys(notes)))
 
 
 def revision_date(rev: str) -> dt.date | None:
