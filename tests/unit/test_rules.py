@@ -1,0 +1,429 @@
+"""The process rules, branch by branch, with hand-computed expectations (today is 2024-05-20 unless said)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+import yaml
+from conftest import customer_data
+from dealbook.book import Book
+from dealbook.rules import (
+    CustomerState,
+    Due,
+    Flag,
+    Grade,
+    GradeReason,
+    due_of,
+    evaluate,
+    flags_of,
+    grade_of,
+    value_tier,
+)
+from dealbook.settings import Settings, _defaults, merge
+
+TODAY = dt.date(2024, 5, 20)
+CID = "粤IT2024001"
+D = dt.date.fromisoformat
+
+CONTACTS = [
+    {"name": "王总监", "title": "技术总监", "role": "decision_maker"},
+    {"name": "李经理", "title": "生产部经理", "role": "influencer"},
+]
+
+
+def settings(text: str = "") -> Settings:
+    return Settings(merge(_defaults(), yaml.safe_load(text) or {}))
+
+
+def book(customer: dict[str, Any], followups: list[dict[str, Any]] = (), text: str = "") -> Book:
+    records: list[tuple[str, Any]] = [(f"records/customers/{customer['id']}.yaml", customer)]
+    for n, f in enumerate(followups):
+        data = {"customer": customer["id"], "method": "phone", "by": "zhang", "summary": "沟通"} | f
+        records.append((f"records/followups/{customer['id']}/{data['at'][:10]}-{n:04d}.yaml", data))
+    return Book(settings(text), records)
+
+
+def cust(**overrides: Any) -> dict[str, Any]:
+    return customer_data(CID, contacts=CONTACTS, **overrides)
+
+
+def need(start: str | None = None, budget: str | None = None, **budget_range: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"summary": "质检效率低"}
+    if budget:
+        out["budget"] = {"status": budget, **budget_range}
+    if start:
+        out["timeline"] = {"start": start}
+    return out
+
+
+def fu(at: str, **fields: Any) -> dict[str, Any]:
+    return {"at": at, **fields}
+
+
+def grade(customer: dict[str, Any], followups: list[dict[str, Any]] = (), today: dt.date = TODAY,
+          text: str = "") -> Grade:
+    b = book(customer, followups, text)
+    return grade_of(b, b.customers[CID], today)
+
+
+def due(customer: dict[str, Any], followups: list[dict[str, Any]] = (), today: dt.date = TODAY,
+        text: str = "") -> Due:
+    b = book(customer, followups, text)
+    return due_of(b, b.customers[CID], today)
+
+
+def points(g: Grade) -> dict[str, int]:
+    return {r.dimension: r.points for r in g.reasons}
+
+
+# --- grade: urgency ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("start", "expected"), [
+    ("2024-05-01", 2),   # already started: counts as urgent
+    ("2024-05-20", 2),   # today
+    ("2024-06-20", 2),   # 31 days away: the edge of "high"
+    ("2024-06-21", 1),   # 32 days
+    ("2024-08-20", 1),   # 92 days: the edge of "medium"
+    ("2024-08-21", 0),   # 93 days
+    (None, 0),           # no timeline
+])
+def test_urgency_points_by_days_to_start(start: str | None, expected: int) -> None:
+    assert points(grade(cust(need=need(start))))["urgency"] == expected
+
+
+@pytest.mark.parametrize(("status", "expected"), [
+    ("clear", 2), ("partial", 1), ("undetermined", 0), ("none", 0), (None, 0)])
+def test_budget_points(status: str | None, expected: int) -> None:
+    assert points(grade(cust(need=need(budget=status))))["budget"] == expected
+
+
+@pytest.mark.parametrize(("followups", "expected"), [
+    ([], 0),
+    ([fu("2024-05-10 14:00", contact="王总监")], 2),                              # held is the default
+    ([fu("2024-05-10 14:00", contact="李经理", outcome="held")], 1),
+    ([fu("2024-05-10 14:00", contact="门卫", outcome="held")], 1),                 # not on the record: another contact
+    ([fu("2024-05-10 14:00", contact="王总监", outcome="no_answer")], 0),
+    ([fu("2024-05-10 14:00", contact="王总监", outcome="missed")], 0),
+    ([fu("2024-05-10 14:00", outcome="held")], 0),                                # no contact named
+    ([fu("2024-04-01 09:00", contact="王总监"), fu("2024-05-10 14:00", contact="李经理")], 2),  # best held counts
+])
+def test_access_points(followups: list[dict[str, Any]], expected: int) -> None:
+    assert points(grade(cust(), followups))["access"] == expected
+
+
+@pytest.mark.parametrize(("start", "budget", "contact", "score", "letter"), [
+    ("2024-06-01", "clear", "王总监", 6, "A"),
+    ("2024-06-01", "partial", "王总监", 5, "B"),
+    ("2024-07-01", "undetermined", "李经理", 2, "B"),
+    ("2024-07-01", "undetermined", None, 1, "C"),
+    (None, None, None, 0, "C"),
+])
+def test_letters_from_score(start, budget, contact, score, letter) -> None:
+    followups = [fu("2024-05-10 14:00", contact=contact)] if contact else []
+    g = grade(cust(need=need(start, budget)), followups)
+    assert (g.score, g.letter, g.computed, g.override, g.downgraded) == (score, letter, letter, False, False)
+    assert sum(r.points for r in g.reasons) == g.score
+
+
+def test_seed_000_example_a_keji_is_b_with_a_weekly_cadence() -> None:
+    # 000 §2.2: need clear, budget 待定 with 50–80万 mentioned, contact the production manager, start Q3.
+    customer = cust(stage="discovery", need=need("2024-07-01", "undetermined", min=500000, max=800000))
+    followups = [fu("2024-05-10 14:00", contact="李经理")]
+    g = grade(customer, followups, today=D("2024-05-13"))
+    assert points(g) == {"urgency": 1, "budget": 0, "access": 1}
+    assert g.letter == "B"
+    d = due(customer, followups, today=D("2024-05-13"), text="language: en")
+    assert (d.date, d.kind, d.reason) == (D("2024-05-17"), "cadence", "B-grade cadence: last contact 3 days ago")
+
+
+def test_grade_thresholds_come_from_settings() -> None:
+    text = "grading: {letters: {a_min: 5, c_max: 2}, urgency: {high_days: 10}}"
+    g = grade(cust(need=need("2024-06-01", "partial")), [fu("2024-05-10 14:00", contact="王总监")], text=text)
+    assert points(g)["urgency"] == 1 and g.score == 4 and g.letter == "B"
+    g = grade(cust(need=need("2024-05-25", "partial")), [fu("2024-05-10 14:00", contact="王总监")], text=text)
+    assert g.score == 5 and g.letter == "A"
+    assert grade(cust(need=need(budget="partial")), [fu("2024-05-10 14:00", contact="李经理")], text=text).letter == "C"
+
+
+def test_manual_override_wins_and_is_marked() -> None:
+    g = grade(cust(grade={"value": "A", "reason": "集团战略客户"}))
+    assert (g.letter, g.computed, g.score, g.override) == ("A", "C", 0, True)
+    assert g.reasons[-1].dimension == "override" and "集团战略客户" in g.reasons[-1].why
+
+
+# --- missed twice: downgrade and pause ------------------------------------------
+
+A_CUSTOMER = {"need": need("2024-06-01", "clear")}
+HELD_WITH_DM = fu("2024-04-01 10:00", contact="王总监")
+
+
+def test_two_missed_in_a_row_drop_a_grade_and_pause_90_days() -> None:
+    followups = [HELD_WITH_DM, fu("2024-05-06 10:00", outcome="missed"), fu("2024-05-13 10:00", outcome="missed")]
+    g = grade(cust(**A_CUSTOMER), followups)
+    assert (g.score, g.letter, g.computed, g.downgraded) == (6, "B", "B", True)
+    assert g.pause_from_missed == D("2024-08-11")  # 2024-05-13 + 90 days
+    d = due(cust(**A_CUSTOMER), followups, text="language: en")
+    assert (d.date, d.kind, d.overdue_days) == (D("2024-08-11"), "paused", 0)
+    assert d.reason == "missed 2 appointments in a row: paused until 2024-08-11, then reassess"
+
+
+def test_missed_then_held_is_no_streak() -> None:
+    followups = [fu("2024-05-06 10:00", outcome="missed"), fu("2024-05-10 10:00", contact="王总监"),
+                 fu("2024-05-13 10:00", outcome="missed")]
+    g = grade(cust(**A_CUSTOMER), followups)
+    assert (g.letter, g.downgraded, g.pause_from_missed) == ("A", False, None)
+
+
+def test_c_stays_c_when_missed_twice_but_is_still_paused() -> None:
+    followups = [fu("2024-05-06 10:00", outcome="missed"), fu("2024-05-13 10:00", outcome="missed")]
+    g = grade(cust(), followups)
+    assert (g.letter, g.downgraded, g.pause_from_missed) == ("C", False, D("2024-08-11"))
+    assert due(cust(), followups).kind == "paused"
+
+
+def test_pause_end_makes_the_reassessment_overdue_until_a_new_follow_up() -> None:
+    followups = [HELD_WITH_DM, fu("2024-05-06 10:00", outcome="missed"), fu("2024-05-13 10:00", outcome="missed")]
+    d = due(cust(**A_CUSTOMER), followups, today=D("2024-08-21"), text="language: en")
+    assert (d.date, d.kind, d.overdue_days) == (D("2024-08-11"), "paused", 10)
+    assert d.reason == "pause ended 2024-08-11: reassess"
+    # a held follow-up after the pause ends it: no streak any more, so A again and its 2-day cadence
+    later = [*followups, fu("2024-08-12 10:00", contact="王总监")]
+    d = due(cust(**A_CUSTOMER), later, today=D("2024-08-21"))
+    assert (d.date, d.kind, d.overdue_days) == (D("2024-08-14"), "cadence", 7)
+
+
+def test_override_wins_over_the_downgrade_but_the_pause_holds() -> None:
+    followups = [fu("2024-05-06 10:00", outcome="missed"), fu("2024-05-13 10:00", outcome="missed")]
+    customer = cust(grade={"value": "A", "reason": "战略客户"})
+    g = grade(customer, followups)
+    assert (g.letter, g.override, g.computed) == ("A", True, "C")
+    assert due(customer, followups).date == D("2024-08-11")
+
+
+def test_a_later_paused_until_in_the_record_wins_over_the_missed_pause() -> None:
+    followups = [fu("2024-05-06 10:00", outcome="missed"), fu("2024-05-13 10:00", outcome="missed")]
+    assert due(cust(paused_until="2024-10-01"), followups).date == D("2024-10-01")
+    assert due(cust(paused_until="2024-06-01"), followups).date == D("2024-08-11")
+
+
+def test_paused_until_in_the_record() -> None:
+    d = due(cust(paused_until="2024-06-30"), [fu("2024-05-10 14:00", contact="李经理")], text="language: en")
+    assert (d.date, d.kind, d.overdue_days, d.reason) == (D("2024-06-30"), "paused", 0,
+                                                         "paused until 2024-06-30, then reassess")
+    # a pause that ended before the latest follow-up no longer matters
+    d = due(cust(paused_until="2024-05-01"), [fu("2024-05-10 14:00", contact="李经理")])
+    assert (d.date, d.kind) == (D("2024-05-24"), "cadence")  # C (score 1): 14 days
+
+
+# --- next due ------------------------------------------------------------------
+
+def test_next_action_earlier_than_cadence_wins() -> None:
+    followups = [fu("2024-05-10 14:00", contact="李经理",
+                    next=[{"action": "整理MES对接方案", "due": "2024-05-16"},
+                          {"action": "与技术王总监预约现场对接", "due": "2024-05-14"}])]
+    d = due(cust(need=need("2024-07-01", "partial")), followups, text="language: en")
+    assert (d.date, d.kind, d.overdue_days) == (D("2024-05-14"), "next_action", 6)
+    assert d.reason == "next action 与技术王总监预约现场对接 due 2024-05-14"
+    zh = due(cust(need=need("2024-07-01", "partial")), followups)
+    assert zh.reason == "下一步「与技术王总监预约现场对接」截止 2024-05-14"
+
+
+def test_cadence_earlier_than_next_action_wins() -> None:
+    followups = [fu("2024-05-13 14:00", contact="李经理", next=[{"action": "报价", "due": "2024-06-30"}])]
+    d = due(cust(need=need("2024-07-01", "partial")), followups, text="language: en")
+    assert (d.date, d.kind, d.overdue_days) == (D("2024-05-20"), "cadence", 0)
+    assert d.reason == "B-grade cadence: last contact 7 days ago"
+
+
+def test_only_the_latest_follow_ups_next_actions_count() -> None:
+    followups = [fu("2024-05-01 14:00", next=[{"action": "旧任务", "due": "2024-05-03"}]), fu("2024-05-15 09:00")]
+    d = due(cust(), followups)  # C: 14 days from 2024-05-15
+    assert (d.date, d.kind) == (D("2024-05-29"), "cadence")
+
+
+@pytest.mark.parametrize(("customer", "followups", "expected"), [
+    (cust(grade={"value": "A", "reason": "r"}), [fu("2024-05-18 10:00")], "2024-05-20"),
+    (cust(need=need("2024-07-01", "partial")), [fu("2024-05-18 10:00", contact="李经理")], "2024-05-25"),
+    (cust(), [fu("2024-05-18 10:00")], "2024-06-01"),
+])
+def test_cadence_by_grade(customer, followups, expected) -> None:
+    assert due(customer, followups).date == D(expected)
+
+
+@pytest.mark.parametrize(("letter", "days", "hours"), [("A", 1, 24), ("B", 2, 48), ("C", 3, 72)])
+def test_first_response_by_grade(letter: str, days: int, hours: int) -> None:
+    customer = cust(created="2024-05-18", grade={"value": letter, "reason": "分级"})
+    d = due(customer, text="language: en")
+    assert (d.date, d.kind) == (D("2024-05-18") + dt.timedelta(days=days), "first_response")
+    assert d.reason == f"new lead: first response due within {hours} h"
+    assert d.overdue_days == max(0, (TODAY - d.date).days)
+
+
+def test_a_no_follow_up_c_lead_is_due_created_plus_three_days() -> None:
+    d = due(cust(created="2024-05-01"))
+    assert (d.date, d.overdue_days, d.reason) == (D("2024-05-04"), 16, "新线索:72 小时内首次响应")
+
+
+SEED_003 = """
+language: en
+stages:
+  - {key: lead, kind: open, label: {zh: 潜在客户, en: Prospect}, probability: 0.1}
+  - {key: qualified, kind: open, label: {zh: 意向客户, en: Qualified}, probability: 0.3}
+  - {key: won, kind: won, label: {zh: 成交客户, en: Won}, probability: 1.0}
+  - {key: lost, kind: lost, label: {zh: 流失客户, en: Lost}, probability: 0.0}
+cadence:
+  by: stage
+  stage: {lead: 7, qualified: 3, won: 30}
+"""
+
+
+def test_cadence_by_stage_settings_variant() -> None:
+    qualified = cust(stage="qualified", stage_history=[{"stage": "qualified", "on": "2024-05-01"}])
+    d = due(qualified, [fu("2024-05-15 10:00")], text=SEED_003)
+    assert (d.date, d.kind, d.overdue_days) == (D("2024-05-18"), "cadence", 2)
+    assert d.reason == "Qualified stage cadence: last contact 5 days ago"
+    d = due(cust(), [fu("2024-05-15 10:00")], text=SEED_003)  # lead: 7 days, not C's 14
+    assert d.date == D("2024-05-22")
+    # a stage missing from cadence.stage falls back to the grade's cadence
+    d = due(cust(), [fu("2024-05-15 10:00")], text=SEED_003.replace("lead: 7, ", ""))
+    assert (d.date, d.reason) == (D("2024-05-29"), "C-grade cadence: last contact 5 days ago")
+
+
+def test_lost_is_never_due() -> None:
+    lost = cust(stage="lost", lost={"reason": "budget"}, stage_history=[{"stage": "lead", "on": "2024-01-05"},
+                                                                       {"stage": "lost", "on": "2024-03-01"}])
+    d = due(lost, [fu("2024-02-01 10:00", next=[{"action": "x", "due": "2024-02-03"}])])
+    assert (d.date, d.kind, d.overdue_days) == (None, "none", 0)
+
+
+def test_future_follow_ups_are_ignored_when_replaying_a_past_date() -> None:
+    followups = [fu("2024-05-10 14:00", contact="李经理"), fu("2024-05-25 09:00", contact="王总监"),
+                 fu("2024-05-20 18:30", outcome="missed"), fu("2024-05-21 08:00", outcome="missed")]
+    customer = cust(need=need("2024-06-01", "clear"))
+    g = grade(customer, followups)
+    assert points(g)["access"] == 1 and g.letter == "B" and not g.downgraded  # 05-25 DM meeting not yet held
+    d = due(customer, followups)
+    assert (d.date, d.kind) == (D("2024-05-27"), "cadence")  # B: 05-20 + 7
+    b = book(customer, followups)
+    assert evaluate(b, TODAY)[CID].last_contact == D("2024-05-20")
+    assert evaluate(b, D("2024-05-26"))[CID].grade.letter == "A"
+
+
+# --- after delivery ----------------------------------------------------------------
+
+WON = {"stage": "after_sales", "need": need("2023-10-01", "clear"),
+       "contracts": [{"no": "HT-001", "amount": 600000, "signed": "2023-12-01", "delivered": "2024-01-10"}]}
+
+
+@pytest.mark.parametrize(("visits", "today", "expected", "reason"), [
+    ([], "2024-01-12", "2024-01-17", "after-sales visit 7 days after delivery"),
+    ([], "2024-05-20", "2024-01-17", "after-sales visit 7 days after delivery"),
+    (["2024-01-16 10:00"], "2024-01-18", "2024-01-17", "after-sales visit 7 days after delivery"),  # too early
+    (["2024-01-18 10:00"], "2024-01-20", "2024-02-09", "after-sales visit 30 days after delivery"),
+    (["2024-02-10 10:00"], "2024-02-20", "2024-04-09", "after-sales visit 90 days after delivery"),
+    (["2024-04-10 10:00"], "2024-05-20", "2024-07-08", "after-sales visit 180 days after delivery"),
+    (["2024-07-10 10:00"], "2024-07-20", "2025-07-08", "yearly customer care (545 days after delivery)"),
+    (["2025-07-10 10:00"], "2025-07-20", "2026-07-08", "yearly customer care (910 days after delivery)"),
+])
+def test_after_sales_schedule(visits: list[str], today: str, expected: str, reason: str) -> None:
+    followups = [fu(v, method="visit", contact="王总监") for v in visits]
+    d = due(cust(**WON), followups, today=D(today), text="language: en")
+    assert (d.date, d.kind, d.reason) == (D(expected), "after_sales", reason)
+    assert d.overdue_days == max(0, (D(today) - D(expected)).days)
+
+
+def test_a_missed_visit_does_not_cover_an_after_sales_step() -> None:
+    followups = [fu("2024-01-18 10:00", method="visit", outcome="missed")]
+    assert due(cust(**WON), followups, today=D("2024-01-20")).date == D("2024-01-17")
+
+
+def test_after_sales_next_action_after_delivery_counts_when_earlier() -> None:
+    followups = [fu("2024-01-18 10:00", contact="王总监", next=[{"action": "培训", "due": "2024-01-25"}])]
+    d = due(cust(**WON), followups, today=D("2024-01-20"))
+    assert (d.date, d.kind) == (D("2024-01-25"), "next_action")
+
+
+def test_won_but_not_yet_delivered_follows_cadence() -> None:
+    undelivered = dict(WON, stage="won", contracts=[{"no": "HT-1", "amount": 1, "signed": "2024-05-01",
+                                                       "delivered": "2024-06-30"}])
+    d = due(cust(**undelivered), [fu("2024-05-15 10:00", contact="王总监")])
+    assert (d.date, d.kind) == (D("2024-05-17"), "cadence")  # A: 2 days
+
+
+# --- value tiers -------------------------------------------------------------------
+
+def _contracts(*pairs: tuple[str, int]) -> list[dict[str, Any]]:
+    return [{"no": f"HT-{n}", "amount": amount, "signed": signed} for n, (signed, amount) in enumerate(pairs)]
+
+
+@pytest.mark.parametrize(("stage", "contracts", "tier"), [
+    ("proposal", [], None),
+    ("won", _contracts(("2024-03-01", 500000)), "high"),
+    ("won", _contracts(("2024-03-01", 499999)), "medium"),
+    ("won", _contracts(("2024-03-01", 300000), ("2024-09-01", 250000)), "high"),   # one year's total
+    ("won", _contracts(("2023-03-01", 300000), ("2024-09-01", 250000)), "high"),   # 2 years running
+    ("won", _contracts(("2022-03-01", 30000), ("2024-09-01", 20000)), "low"),      # not consecutive
+    ("after_sales", _contracts(("2024-03-01", 100000)), "medium"),
+    ("won", _contracts(("2024-03-01", 99999)), "low"),
+])
+def test_value_tier(stage: str, contracts: list[dict[str, Any]], tier: str | None) -> None:
+    b = book(cust(stage=stage, contracts=contracts))
+    assert value_tier(b, b.customers[CID]) == tier
+
+
+# --- flags -------------------------------------------------------------------------
+
+A_OVERRIDE = {"grade": {"value": "A", "reason": "重点"}}
+
+
+def flags(customer, followups, today=TODAY, text="language: en") -> tuple[Flag, ...]:
+    b = book(customer, followups, text)
+    return flags_of(b, b.customers[CID], today)
+
+
+def test_a_grade_without_contact_for_seven_days() -> None:
+    found = flags(cust(**A_OVERRIDE), [fu("2024-05-13 10:00")])
+    assert found == (Flag("a_grade_no_contact", "A-grade customer not contacted for 7 days (limit 7)",
+                          D("2024-05-20")),)
+    assert flags(cust(**A_OVERRIDE), [fu("2024-05-14 10:00")]) == ()
+    assert flags(cust(), [fu("2024-05-01 10:00")]) == ()  # only A-grade customers
+
+
+def test_three_unanswered_calls_in_a_row() -> None:
+    calls = [fu(f"2024-05-1{n} 10:00", outcome="no_answer") for n in (5, 6, 7)]
+    found = flags(cust(), calls)
+    assert [f.code for f in found] == ["change_contact_method"]
+    assert found[0].message == "3 unanswered calls in a row: change the contact method"
+    assert found[0].due == D("2024-05-17")
+    assert flags(cust(), calls[1:]) == ()
+    assert flags(cust(), [*calls[:2], fu("2024-05-17 10:00", method="im", outcome="no_answer")]) == ()
+
+
+def test_competitor_objection_needs_a_differentiation_analysis_within_24_hours() -> None:
+    found = flags(cust(), [fu("2024-05-19 15:30", contact="李经理", objections=["competitor", "price"])])
+    assert found == (Flag("differentiation_due", "competitor raised on 2024-05-19: differentiation analysis "
+                                                 "due within 24 h (by 2024-05-20 15:30)", D("2024-05-20")),)
+    older = [fu("2024-05-10 15:30", objections=["competitor"]), fu("2024-05-12 10:00")]
+    assert flags(cust(), older) == ()
+
+
+def test_lost_customers_raise_no_flags() -> None:
+    lost = cust(stage="lost", lost={"reason": "budget"}, **A_OVERRIDE)
+    assert flags(lost, [fu("2024-05-01 10:00", objections=["competitor"])]) == ()
+
+
+# --- evaluate ----------------------------------------------------------------------
+
+def test_evaluate_gathers_every_rule_and_is_memoised_per_day() -> None:
+    b = book(cust(need=need("2024-07-01", "partial")), [fu("2024-05-13 14:00", contact="李经理")])
+    states = evaluate(b, TODAY)
+    assert evaluate(b, TODAY) is states
+    assert evaluate(b, D("2024-05-21")) is not states
+    state = states[CID]
+    assert isinstance(state, CustomerState)
+    assert state.grade.letter == "B" and state.grade.score == 3
+    assert state.grade.reasons[1] == GradeReason("budget", 1, "预算部分明确")
+    assert (state.due.date, state.last_contact, state.paused_until, state.value_tier, state.flags) == (
+        D("2024-05-20"), D("2024-05-13"), None, None, ())
