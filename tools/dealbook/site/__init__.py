@@ -1,0 +1,1 @@
+"""The internal website: an MkDocs plugin that turns the records into pages at build time."""

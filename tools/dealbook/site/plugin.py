@@ -1,0 +1,168 @@
+"""The MkDocs plugin `dealbook`: reads the records once per build and adds the generated pages in memory."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from markupsafe import escape
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+
+from ..reading import open_book
+from ..settings import SETTINGS_FILE, Settings, load_settings, today_for
+from .labels import Labels
+from .pages import Link, PageSpec, page_specs, url_of
+from .render import make_environment
+from .views import SiteData
+
+log = get_plugin_logger("dealbook")
+
+ASSETS_DIR = os.path.join(os.path.dirname(__file__), "assets")
+ASSETS = ("dealbook.css", "dealbook.js")
+ASSET_URI = "assets/dealbook/"
+NAV_ORDER = ("home", "customers", "agenda", "owners", "reports", "process", "problems")
+
+
+class DealbookConfig(Config):
+    repo = c.Optional(c.Type(str))  # the records repo; default: the folder of mkdocs.yml
+    edit_records_uri = c.Optional(c.Type(str))  # edit path prefix for records; default: edit_uri minus docs_dir
+    today = c.Optional(c.Type(str))  # fixed date (else DEALBOOK_TODAY, settings as_of, the clock)
+
+
+class DealbookPlugin(BasePlugin[DealbookConfig]):
+    """Generate the dashboard, customer, owner, agenda, report, process and data-quality pages."""
+
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.repo = ""
+        self.settings: Settings | None = None
+        self.data: SiteData | None = None
+        self.specs: dict[str, PageSpec] = {}
+        self.env: Any = None
+        self.user_nav = False
+
+    # --- configuration -------------------------------------------------------------------
+    @event_priority(100)  # before the search plugin reads the theme language
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        config_dir = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
+        repo = self.config.repo
+        self.repo = os.path.abspath(os.path.join(config_dir, repo)) if repo else config_dir
+        self.settings = settings = load_settings(self.repo)
+        language = "en" if settings.language == "en" else "zh"
+        config.theme["language"] = language
+        title = (settings.raw.get("site") or {}).get("title")
+        if title:
+            config.site_name = str(escape(title))
+        for name in ASSETS:
+            target = config.extra_css if name.endswith(".css") else config.extra_javascript
+            if ASSET_URI + name not in [str(x) for x in target]:
+                target.append(ASSET_URI + name)
+        self.user_nav = config.nav is not None
+        return config
+
+    def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
+        """Rebuild when a record or the settings change."""
+        for path in (os.path.join(self.repo, "records"), os.path.join(self.repo, SETTINGS_FILE)):
+            if os.path.exists(path):
+                server.watch(path)
+        return server
+
+    # --- the pages ---------------------------------------------------------------------------
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        assert self.settings is not None
+        book = open_book(self.repo, settings=self.settings)
+        today = today_for(self.settings, self.config.today)
+        labels = Labels(self.settings)
+        self.data = data = SiteData(book, today, labels, self.repo)
+        self.env = make_environment(config.docs_dir, labels)
+        self.specs = {}
+        for spec in page_specs(data):
+            self.specs[spec.src_uri] = spec
+            old = files.get_file_from_path(spec.src_uri)
+            if old is not None:
+                files.remove(old)
+            inclusion = InclusionLevel.INCLUDED if spec.nav else InclusionLevel.NOT_IN_NAV
+            files.append(File.generated(config, spec.src_uri, content="", inclusion=inclusion))
+        for name in ASSETS:
+            with open(os.path.join(ASSETS_DIR, name), encoding="utf-8") as handle:
+                files.append(File.generated(config, ASSET_URI + name, content=handle.read()))
+        if not self.user_nav:
+            config.nav = self._nav(files)
+        for message in data.errors[:20]:
+            log.warning("%s:%s:%s: %s %s", message.path, message.line, message.column, message.code, message.message)
+        if len(data.errors) > 20:
+            log.warning("… and %d more errors in the records (see the data quality page)", len(data.errors) - 20)
+        return files
+
+    def _nav(self, files: Files) -> list[Any]:
+        """Home, customers, agenda, owners, reports, process, data quality, then the guide and other pages."""
+        t = self.data.labels if self.data else Labels(self.settings)  # type: ignore[arg-type]
+        sections: dict[str, list[Any]] = {key: [] for key in NAV_ORDER}
+        for spec in self.specs.values():
+            if spec.nav:
+                sections[spec.nav].append({str(escape(spec.title)): spec.src_uri})
+        nav: list[Any] = []
+        for key in NAV_ORDER:
+            items = sections[key]
+            if key in ("owners", "reports") and items:
+                nav.append({t(key): items})
+            else:
+                nav.extend(items)
+        guide, other = [], []
+        for file in sorted(files.documentation_pages(), key=lambda f: f.src_uri):
+            if file.src_uri in self.specs or not file.inclusion.is_in_nav():
+                continue
+            (guide if file.src_uri.startswith("guide/") else other).append(file.src_uri)
+        if guide:
+            guide.sort(key=lambda uri: (not uri.endswith("/index.md") and uri != "guide/index.md", uri))
+            nav.append({t("guide"): guide})
+        nav.extend(other)
+        return nav
+
+    def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        spec = self.specs.get(page.file.src_uri)
+        if spec is None:
+            return None
+        # MkDocs themes print titles unescaped: hand them escaped text.
+        page.meta["title"] = str(escape(spec.title))
+        if not spec.search:
+            page.meta["search"] = {"exclude": True}
+        page.edit_url = self._edit_url(spec.edit_path, config)
+        return ""  # the content is rendered from the template in on_page_content, never parsed as Markdown
+
+    def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        spec = self.specs.get(page.file.src_uri)
+        root = "../" * (page.url or "").count("/")
+        banner = self._banner(root)
+        if spec is None:
+            return banner + html if banner else None
+        context = spec.context()
+        context.update(root=root, link=Link(root), title=spec.title, today=self.data.today if self.data else None,
+                       missing=self.data.missing if self.data else {}, edit_url=page.edit_url)
+        return banner + self.env.get_template(spec.template).render(**context)
+
+    def _banner(self, root: str) -> str:
+        if not self.data or not self.data.errors:
+            return ""
+        t = self.data.labels
+        return (f'<div class="admonition warning db-banner"><p class="admonition-title">'
+                f'{escape(t("check_errors", n=len(self.data.errors)))}</p>'
+                f'<p><a href="{root}{url_of("problems.md")}">{escape(t("see_problems"))}</a></p></div>')
+
+    def _edit_url(self, path: str | None, config: MkDocsConfig) -> str | None:
+        if not path or not config.repo_url:
+            return None
+        prefix = self.config.edit_records_uri
+        if prefix is None:
+            prefix = config.edit_uri or ""
+            docs = os.path.basename(os.path.normpath(config.docs_dir)) + "/"
+            if prefix.endswith("/" + docs):
+                prefix = prefix[: -len(docs)]
+        base = config.repo_url if config.repo_url.endswith("/") else config.repo_url + "/"
+        return base + prefix.lstrip("/") + path

@@ -1,0 +1,149 @@
+"""Everything the pages show, computed once per build from the Book: states, agenda, reports, change logs.
+
+Features owned by other modules (rules, agenda, reports, git change logs) are imported lazily:
+when one is missing the pages omit that section with a note instead of failing the build."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import importlib
+import logging
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from ..book import Book
+from ..diagnostics import ERROR, Diagnostic, sort_key
+from ..records import Customer, FollowUp
+from .labels import Labels
+
+log = logging.getLogger("mkdocs.plugins.dealbook")
+
+PERIOD_KEYS = ("this-month", "last-month", "this-quarter", "trailing-12")
+PERIOD_WORDS = {"this-month": "this_month", "last-month": "last_month", "this-quarter": "this_quarter",
+                "trailing-12": "trailing_12"}
+
+
+def optional(module: str) -> ModuleType | None:
+    """The module, or None when it is not there (yet)."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            log.info("dealbook: %s is not available; its sections are left out", module)
+            return None
+        raise
+
+
+def month_start(day: dt.date, back: int = 0) -> dt.date:
+    index = day.year * 12 + day.month - 1 - back
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def periods_for(today: dt.date) -> dict[str, tuple[dt.date, dt.date, str]]:
+    """(start, end, label) of this month, last month, this quarter and the trailing 12 months."""
+    this = month_start(today)
+    next_month = month_start(today, -1)
+    last = month_start(today, 1)
+    quarter = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    quarter_end = month_start(quarter, -3) - dt.timedelta(days=1)
+    return {
+        "this-month": (this, next_month - dt.timedelta(days=1), f"{this:%Y-%m}"),
+        "last-month": (last, this - dt.timedelta(days=1), f"{last:%Y-%m}"),
+        "this-quarter": (quarter, quarter_end, f"{today.year}-Q{(today.month - 1) // 3 + 1}"),
+        "trailing-12": (month_start(today, 11), next_month - dt.timedelta(days=1),
+                        f"{month_start(today, 11):%Y-%m}..{this:%Y-%m}"),
+    }
+
+
+@dataclass
+class SiteData:
+    """One build's view of the records."""
+
+    book: Book
+    today: dt.date
+    labels: Labels
+    repo: str
+    missing: dict[str, str] = field(default_factory=dict)  # feature -> the module it needs
+    failures: list[str] = field(default_factory=list)
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)  # customer table rows, by id
+
+    @property
+    def settings(self) -> Any:
+        return self.book.settings
+
+    # --- diagnostics -------------------------------------------------------------------
+    @functools.cached_property
+    def diagnostics(self) -> list[Diagnostic]:
+        return sorted(self.book.diagnostics, key=sort_key)
+
+    @functools.cached_property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == ERROR]
+
+    # --- optional features ---------------------------------------------------------------
+    def _call(self, feature: str, module: str, name: str, *args: Any, **kwargs: Any) -> Any:
+        found = optional(module)
+        if found is None or not hasattr(found, name):
+            self.missing[feature] = f"{module}.{name}"
+            return None
+        try:
+            return getattr(found, name)(*args, **kwargs)
+        except Exception as exc:  # another module's bug must not take the whole site down
+            message = f"dealbook: {module}.{name} failed: {type(exc).__name__}: {exc}"
+            log.warning(message)
+            self.failures.append(message)
+            self.missing[feature] = f"{module}.{name}"
+            return None
+
+    @functools.cached_property
+    def states(self) -> dict[str, Any] | None:
+        """rules.evaluate: per customer id, its grade, due date, last contact, value tier, flags."""
+        return self._call("rules", "dealbook.rules", "evaluate", self.book, self.today)
+
+    @functools.cached_property
+    def agenda(self) -> list[Any] | None:
+        return self._call("agenda", "dealbook.agenda", "agenda_items", self.book, self.today)
+
+    @functools.cached_property
+    def reports(self) -> dict[str, Any] | None:
+        found = optional("dealbook.reports")
+        if found is None or not hasattr(found, "REPORTS"):
+            self.missing["reports"] = "dealbook.reports.REPORTS"
+            return None
+        return dict(found.REPORTS)
+
+    def report(self, name: str, period_key: str) -> Any:
+        """The named report over one of the site's periods (None when it fails)."""
+        reports = self.reports or {}
+        periods = optional("dealbook.periods")
+        start, end, label = periods_for(self.today)[period_key]
+        period = periods.Period(start, end, label) if periods else None
+        return self._call(f"report:{name}", "dealbook.reports", "run_report", name, self.book, period, self.today) \
+            if name in reports else None
+
+    @functools.cached_property
+    def changelog(self) -> dict[str, list[Any]] | None:
+        """Per customer record path, its commits (newest first), when the git module is there."""
+        return self._call("changes", "dealbook.gitstore", "customer_changelog", self.repo)
+
+    # --- plain lookups -----------------------------------------------------------------
+    def state(self, customer_id: str) -> Any:
+        return (self.states or {}).get(customer_id)
+
+    def member_name(self, handle: str) -> str:
+        member = self.book.members.get(handle)
+        return member.name if member and member.name else handle
+
+    def last_contact(self, customer: Customer) -> dt.datetime | dt.date | None:
+        state = self.state(customer.id)
+        if state is not None and getattr(state, "last_contact", None) is not None:
+            return state.last_contact
+        followups: list[FollowUp] = self.book.followups_of(customer.id)
+        times = [f.at for f in followups if f.at is not None]
+        return max(times) if times else None
+
+    @functools.cached_property
+    def customers(self) -> list[Customer]:
+        return sorted(self.book.customers.values(), key=lambda c: c.id)
