@@ -293,3 +293,20 @@ def test_any_edit_reads_back_and_keeps_other_lines(value, path, flush):
 def test_ruamel_fallback_keeps_comments():
     text = roundtrip._ruamel_edit("# top\na: 1  # one\nl:\n- x\n", ["l"], "append", "z", Layout(sequence_offset=0))
     assert text == "# top\na: 1  # one\nl:\n- x\n- z\n"
+
+
+def test_delete_key_removes_its_lines_only():
+    doc = loads(ODD)
+    doc.delete("need.budget")
+    assert "need:\n    summary: |\n      质检效率低\n      需要视觉检测\nstage: lead\n" in doc.text
+    doc.delete("source.detail")
+    assert "source: {channel: trade_show}\n" in doc.text
+    doc.delete("nothing.here")
+    assert doc.fallbacks == 0
+
+
+def test_delete_first_key_of_list_item_falls_back_safely():
+    doc = loads("l:\n- a: 1\n  b: 2\n")
+    doc.delete("l.0.a")
+    assert doc.data == {"l": [{"b": 2}]}
+    assert parse_text(doc.text).data == {"l": [{"b": 2}]}

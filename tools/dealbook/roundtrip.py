@@ -425,6 +425,20 @@ class Document:
         self._edit(parts, "append", item, expected)
         return self
 
+    def delete(self, dotted: str | list) -> Document:
+        """Remove the key at a dotted path (with its lines); a missing key is left alone."""
+        parts = split_path(dotted)
+        parent = self.get(parts[:-1]) if len(parts) > 1 else self.data
+        if not isinstance(parent, dict) or parts[-1] not in parent:
+            return self
+        expected = copy.deepcopy(self.data)
+        holder = expected
+        for part in parts[:-1]:
+            holder = holder[part]
+        del holder[parts[-1]]
+        self._edit(parts, "delete", None, expected)
+        return self
+
     @property
     def changed(self) -> bool:
         return self.text != self.original
@@ -447,7 +461,7 @@ class Document:
             if _parse_data(text) == expected:
                 self.text, self.data = text, expected
                 return
-        except (EditError, yaml.YAMLError, IndexError, KeyError, TypeError):
+        except (EditError, yaml.YAMLError, IndexError, KeyError, TypeError, StopIteration, AttributeError):
             pass
         text = _ruamel_edit(self.text, parts, op, value, self.layout)
         if _parse_data(text) != expected:
@@ -456,6 +470,8 @@ class Document:
         self.text, self.data = text, expected
 
     def _splice(self, parts: list, op: str, value: Any) -> str:
+        if op == "delete":
+            return self._splice_delete(parts)
         text = self.text
         root = _compose(text)
         if root is None or _is_empty_scalar(text, root):
@@ -497,6 +513,31 @@ class Document:
             else:
                 raise EditError(f"{'.'.join(map(str, parts[:depth]))} is a single value, not a mapping")
         raise EditError("empty path")
+
+    def _splice_delete(self, parts: list) -> str:
+        text = self.text
+        node = _compose(text)
+        above: list = []
+        for part in parts[:-1]:
+            if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.flow_style:
+                break
+            if isinstance(node, yaml.MappingNode):
+                node = next(v for k, v in node.value if _key_matches(k, part))
+            else:
+                node = node.value[part]
+            above.append(part)
+        if node.flow_style:
+            current = copy.deepcopy(self.get(above))
+            holder = current
+            for part in parts[len(above):-1]:
+                holder = holder[part]
+            del holder[parts[-1]]
+            return text[:node.start_mark.index] + render_flow(current, self.layout) + text[node.end_mark.index:]
+        key, value = next((k, v) for k, v in node.value if _key_matches(k, parts[-1]))
+        start = _line_start(text, key.start_mark.index)
+        if text[start:key.start_mark.index].strip():
+            raise EditError("the key shares its line with a list dash")
+        return text[:start] + text[_line_end(text, max(_content_end(text, value), key.end_mark.index)):]
 
     def _replace_flow(self, node: yaml.Node, above: list, rest: list, op: str, value: Any) -> str:
         current = self.get(above)
@@ -668,7 +709,9 @@ def _ruamel_edit(text: str, parts: list, op: str, value: Any, layout: Layout) ->
             target[part] = [] if isinstance(parts[index + 1], int) else {}
         target = target[part]
     last = parts[-1]
-    if op == "set":
+    if op == "delete":
+        del target[last]
+    elif op == "set":
         target[last] = value
     else:
         if isinstance(target, dict) and target.get(last) is None:
