@@ -62,7 +62,7 @@ class Options:
     today: dt.date
     phone_kind: str | None = None  # "work": mobiles in the sheet are company-issued
     province: str | None = None  # for rows whose region names no province
-    default_time: str = "09:00"  # a follow-up date without a time is recorded at this time
+    default_time: str = "00:00"  # a follow-up date without a time is recorded at this time
 
 
 # --- value vocabularies ----------------------------------------------------------------------
@@ -707,6 +707,7 @@ def plan_followups(sheet: Sheet, book: Book, options: Options,
     plan = Plan("followups", notes=list(sheet.notes))
     for row in progress(sheet.rows()):
         entry = Planned(row.number, REJECTED)
+        entry.label = to_text(row.values.get("customer_name") or row.values.get("customer") or "")
         plan.entries.append(entry)
         try:
             data = reader.record(row)

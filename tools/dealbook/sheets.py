@@ -42,7 +42,7 @@ CUSTOMER_COLUMNS: dict[str, tuple[str, ...]] = {
     "contact.role": ("决策角色", "角色", "role", "decision role"),
     "phone": ("联系方式", "联系电话", "电话", "phone", "contact details"),
     "email": ("邮箱", "电子邮箱", "email", "e-mail"),
-    "need.summary": ("需求描述", "需求", "客户需求", "need", "need.summary", "needs"),
+    "need.summary": ("需求描述", "需求", "客户需求", "need", "need.summary"),
     "need.pains": ("痛点", "pains", "need.pains"),
     "need.goal": ("目标", "goal", "need.goal"),
     "need.budget": ("预算", "预算范围", "budget"),
@@ -120,6 +120,10 @@ def _lookup(kind: str) -> dict[str, str]:
     for name, aliases in COLUMNS[kind].items():
         for alias in aliases:
             table.setdefault(header_key(alias), name)
+    for name in COLUMNS[kind]:
+        table.setdefault(header_key(name), name)  # the field's own name always works (as in --map files)
+    for alias in ("path", "file", "文件"):
+        table.setdefault(alias, IGNORE)
     return table
 
 
