@@ -1,126 +1,503 @@
-"""Proposed record edits: check them as `dealbook check` would, show the diff, write them atomically."""
+"""What changed between two Books, per customer, as plain data (the review summary's content)."""
 
 from __future__ import annotations
 
-import difflib
-import os
-from collections import Counter
-from collections.abc import Iterable
+import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from .book import Book
-from .crosschecks import cross_diagnostics
-from .diagnostics import ERROR, Diagnostic, sort_key
-from .filechecks import read_record
-from .reading import open_book_from
-from .records import CUSTOMER, FOLLOWUP, TEAM_FILE, customer_path, kind_of
-from .writing import atomic_write
+from .diagnostics import Diagnostic
+from .records import Customer
+
+# Fields a reviewer (and the change log) cares about, in the order they are reported.
+TRACKED: tuple[str, ...] = (
+    "name",
+    "stage",
+    "owner",
+    "support",
+    "deal.amount",
+    "deal.close_by",
+    "need.budget.status",
+    "need.timeline.start",
+    "grade.value",
+    "contacts",
+    "lost.reason",
+    "paused_until",
+)
 
 
-@dataclass(frozen=True)
-class Change:
-    """One file's new text; `before` is None for a new file."""
-
-    path: str  # repo-relative, `/` separators
-    before: str | None
-    after: str
-
-    @property
-    def is_new(self) -> bool:
-        return self.before is None
+def _get(data: Any, dotted: str) -> Any:
+    value = data
+    for part in dotted.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
 
 
-def _read(repo: str, path: str) -> bytes | None:
-    try:
-        with open(os.path.join(repo, path), "rb") as handle:
-            return handle.read()
-    except OSError:
+def tracked_value(data: Any, key: str) -> Any:
+    """A tracked field's value in comparable, printable form (contacts as `name (role)` strings)."""
+    value = _get(data, key)
+    if key == "contacts":
+        if not isinstance(value, list):
+            return None
+        shown = [f"{c.get('name', '')} ({c.get('role', '')})" for c in value if isinstance(c, dict)]
+        return ", ".join(shown) or None
+    if key == "support" and isinstance(value, list):
+        return ", ".join(str(v) for v in value) or None
+    if value == "" or value == []:
         return None
+    return value
 
 
-def _problems(diagnostics: Iterable[Diagnostic]) -> Counter[tuple[str, str, str]]:
-    return Counter((d.severity, d.code, d.message) for d in diagnostics)
-
-
-def check_changes(book: Book, repo: str, changes: list[Change]) -> tuple[list[Diagnostic], list[Diagnostic]]:
-    """(errors the edits would introduce, other findings in the edited files).
-
-    Each changed file is checked on its own (schema, stages, privacy) and against the
-    records it refers to (team members, its customer, unique ids). Errors the file
-    already had before the edit do not block it; they are returned with the warnings."""
-    settings = book.settings
-    changed = {c.path for c in changes}
-    new_files = [(c.path, c.after.encode("utf-8")) for c in changes]
-    neighbours: dict[str, bytes] = {}
-    wanted = {TEAM_FILE}
-    for change in changes:
-        if kind_of(change.path) == FOLLOWUP:
-            wanted.add(customer_path(change.path.split("/")[-2]))
-    for path in sorted(wanted - changed):
-        raw = _read(repo, path)
-        if raw is not None:
-            neighbours[path] = raw
-    files = [*neighbours.items(), *new_files]
-    after_book = open_book_from(settings, files, read_raw=dict(files).get)
-    found = [d for d in after_book.diagnostics if d.path in changed]
-    found.extend(_duplicate_ids(book, changes, after_book))
-    before_files = [(c.path, c.before.encode("utf-8")) for c in changes if c.before is not None]
-    before_found: list[Diagnostic] = []
-    if before_files:
-        before_book = open_book_from(settings, [*neighbours.items(), *before_files],
-                                     read_raw=dict([*neighbours.items(), *before_files]).get)
-        before_found = [d for d in before_book.diagnostics if d.path in changed]
-    old = {path: _problems(d for d in before_found if d.path == path) for path in changed}
-    blocking: list[Diagnostic] = []
-    other: list[Diagnostic] = []
-    seen: dict[str, Counter] = {path: Counter() for path in changed}
-    for d in sorted(set(found), key=sort_key):
-        key = (d.severity, d.code, d.message)
-        seen[d.path][key] += 1
-        if d.severity == ERROR and seen[d.path][key] > old[d.path][key]:
-            blocking.append(d)
-        else:
-            other.append(d)
-    return blocking, other
-
-
-def _duplicate_ids(book: Book, changes: list[Change], after_book: Book) -> list[Diagnostic]:
-    """A new or edited customer whose id another customer file already uses."""
+def field_changes(before: Any, after: Any) -> list[tuple[str, Any, Any]]:
+    """(field, old, new) for every tracked field whose value differs between two customer mappings."""
     found = []
-    for change in changes:
-        if kind_of(change.path) != CUSTOMER:
-            continue
-        customer = after_book.customers_by_path.get(change.path)
-        if customer is None:
-            continue
-        for path, other in book.customers_by_path.items():
-            if path != change.path and other.id.casefold() == customer.id.casefold():
-                line, column = after_book.mark(change.path, ("id",))
-                found.append(Diagnostic(change.path, line, column, ERROR, "duplicate-id",
-                                        f"id `{customer.id}` is already used by {path}"))
+    for key in TRACKED:
+        old, new = tracked_value(before, key), tracked_value(after, key)
+        if old != new:
+            found.append((key, old, new))
     return found
 
 
-def read_back(path: str, text: str, book: Book) -> dict:
-    """The data of a record text as the checker reads it (empty when unreadable)."""
-    data, _ = read_record(path, text.encode("utf-8"), book.settings)
-    return data if isinstance(data, dict) else {}
+def _show(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
 
 
-def diff_text(changes: list[Change]) -> str:
-    """A unified diff of the changes (what `--dry-run` prints)."""
-    out: list[str] = []
-    for change in changes:
-        before = (change.before or "").splitlines(keepends=True)
-        after = change.after.splitlines(keepends=True)
-        source = "/dev/null" if change.is_new else f"a/{change.path}"
-        out.extend(difflib.unified_diff(before, after, source, f"b/{change.path}"))
-        if out and not out[-1].endswith("\n"):
-            out[-1] += "\n"
-    return "".join(out)
+def describe_fields(fields: list[tuple[str, Any, Any]] | tuple) -> str:
+    """`stage proposal → negotiation; deal.amount 650,000 → 620,000`."""
+    return "; ".join(f"{key} {_show(old)} → {_show(new)}" for key, old, new in fields)
 
 
-def write_changes(repo: str, changes: list[Change]) -> None:
-    """Write every changed file atomically (the checks have passed by now)."""
-    for change in changes:
-        atomic_write(os.path.join(repo, change.path), change.after)
+# --- the review: two Books compared customer by customer ------------------------------------
+_OWN_LINE = ("stage", "owner", "deal.amount")  # reported in their own words, not as plain fields
+
+
+@dataclass(frozen=True)
+class FollowUpChange:
+    """A follow-up file added, changed, removed or moved (renamed) between the two sides."""
+
+    status: str  # added | changed | removed | moved
+    path: str
+    old_path: str | None
+    at: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class CustomerChange:
+    """Everything a reviewer needs about one customer; a pair is (before, after), None if absent."""
+
+    id: str
+    name: str
+    status: str  # added | removed | changed | renamed
+    old_id: str | None = None
+    stage: tuple[str | None, str | None] | None = None
+    stage_labels: tuple[str | None, str | None] | None = None
+    grade: tuple[str | None, str | None] | None = None
+    amount: tuple[int | None, int | None] | None = None
+    owner: tuple[str | None, str | None] | None = None
+    next_due: tuple[dt.date | None, dt.date | None] | None = None
+    next_due_kind: str = ""
+    fields: tuple[tuple[str, Any, Any], ...] = ()
+    followups: tuple[FollowUpChange, ...] = ()
+
+    def count(self, status: str) -> int:
+        return sum(f.status == status for f in self.followups)
+
+
+@dataclass(frozen=True)
+class Review:
+    """The diff of two Books: changed customers, the funnel and forecast effect, new diagnostics."""
+
+    base: str
+    head: str
+    customers: tuple[CustomerChange, ...]
+    weighted: tuple[float, float] | None = None  # weighted open pipeline of the changed customers
+    funnel: tuple[dict[str, Any], ...] = ()  # stage, entered/converted/lost before and after
+    new_diagnostics: tuple[Diagnostic, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "base": self.base,
+            "head": self.head,
+            "customers": [_customer_dict(c) for c in self.customers],
+            "forecast": None if self.weighted is None else {
+                "weighted_before": round(self.weighted[0]), "weighted_after": round(self.weighted[1]),
+                "change": round(self.weighted[1] - self.weighted[0])},
+            "funnel": list(self.funnel),
+            "new_diagnostics": [d.as_dict() for d in self.new_diagnostics],
+            "notes": list(self.notes),
+        }
+
+
+def _pair(pair: tuple | None) -> dict[str, Any] | None:
+    return None if pair is None else {"before": pair[0], "after": pair[1]}
+
+
+def _customer_dict(c: CustomerChange) -> dict[str, Any]:
+    return {
+        "id": c.id, "name": c.name, "status": c.status, "old_id": c.old_id,
+        "stage": _pair(c.stage), "stage_labels": _pair(c.stage_labels), "grade": _pair(c.grade),
+        "amount": _pair(c.amount), "owner": _pair(c.owner), "next_due": _pair(c.next_due),
+        "next_due_kind": c.next_due_kind,
+        "fields": [{"field": k, "before": a, "after": b} for k, a, b in c.fields],
+        "followups": [{"status": f.status, "path": f.path, "old_path": f.old_path, "at": f.at, "summary": f.summary}
+                      for f in c.followups],
+        "summary": line_of(c),
+    }
+
+
+def _grade(book: Book, customer: Customer | None, today: dt.date) -> str | None:
+    if customer is None:
+        return None
+    try:
+        from .rules import grade_of
+    except ImportError:  # the rules are optional for a review
+        return None
+    return grade_of(book, customer, today).letter
+
+
+def _due(book: Book, customer: Customer | None, today: dt.date) -> tuple[dt.date | None, str]:
+    if customer is None:
+        return None, ""
+    try:
+        from .rules import due_of
+    except ImportError:
+        return None, ""
+    due = due_of(book, customer, today)
+    return due.date, due.kind
+
+
+def _at(followup: Any) -> str:
+    at = followup.data.get("at", "")
+    return at if isinstance(at, str) else str(at)
+
+
+def _followup_changes(before: Book, after: Book, old_id: str | None, new_id: str | None,
+                      renames: dict[str, str]) -> list[FollowUpChange]:
+    old = {f.path: f for f in before.followups_of(old_id)} if old_id else {}
+    new = {f.path: f for f in after.followups_of(new_id)} if new_id else {}
+    found: list[FollowUpChange] = []
+    for path, item in new.items():
+        source = next((o for o, n in renames.items() if n == path and o in old), None)
+        if path in old:
+            if old[path].data != item.data:
+                found.append(FollowUpChange("changed", path, None, _at(item), item.summary))
+        elif source:
+            found.append(FollowUpChange("moved", path, source, _at(item), item.summary))
+        else:
+            found.append(FollowUpChange("added", path, None, _at(item), item.summary))
+    moved_from = {c.old_path for c in found if c.old_path}
+    for path, item in old.items():
+        if path not in new and path not in moved_from:
+            found.append(FollowUpChange("removed", path, None, _at(item), item.summary))
+    return sorted(found, key=lambda f: (f.at, f.path))
+
+
+def compare_customer(before: Book, after: Book, old: Customer | None, new: Customer | None, today: dt.date,
+                     renames: dict[str, str] | None = None) -> CustomerChange | None:
+    """How one customer differs between the Books (None when nothing a reviewer sees changed)."""
+    renames = renames or {}
+    settings = after.settings if new is not None else before.settings
+    shown = new or old
+    assert shown is not None
+    fields = field_changes(old.data if old else {}, new.data if new else {})
+    by_key = {k: (a, b) for k, a, b in fields}
+    grade = (_grade(before, old, today), _grade(after, new, today))
+    due_before, _ = _due(before, old, today)
+    due_after, kind = _due(after, new, today)
+    followups = _followup_changes(before, after, old.id if old else None, new.id if new else None, renames)
+    status = "added" if old is None else "removed" if new is None else "renamed" if old.id != new.id else "changed"
+    stage = by_key.get("stage")
+    change = CustomerChange(
+        id=shown.id,
+        name=shown.name,
+        status=status,
+        old_id=old.id if status == "renamed" and old else None,
+        stage=stage,
+        stage_labels=None if stage is None else (
+            settings.stage_label(stage[0]) if stage[0] else None,
+            settings.stage_label(stage[1]) if stage[1] else None),
+        grade=grade if grade[0] != grade[1] else None,
+        amount=by_key.get("deal.amount"),
+        owner=by_key.get("owner"),
+        next_due=(due_before, due_after) if due_before != due_after else None,
+        next_due_kind=kind,
+        fields=tuple(f for f in fields if f[0] not in _OWN_LINE),
+        followups=tuple(followups),
+    )
+    if status == "changed" and not (fields or change.grade or change.next_due or followups):
+        return None
+    return change
+
+
+def review(before: Book, after: Book, today: dt.date, base: str = "", head: str = "",
+           ids: set[str] | None = None, renames: dict[str, str] | None = None) -> Review:
+    """Compare two Books (or the same customers' slices of them) as of `today`.
+
+    `ids` limits the review to those customer ids (default: every customer on either side);
+    `renames` maps old → new paths of renamed files, so a renamed customer or follow-up is one
+    change instead of a removal plus an addition."""
+    renames = renames or {}
+    ids = set(ids) if ids is not None else set(before.customers) | set(after.customers)
+    renamed_ids: dict[str, str] = {}
+    for old_path, new_path in renames.items():
+        old_c, new_c = before.customers_by_path.get(old_path), after.customers_by_path.get(new_path)
+        if old_c is not None and new_c is not None:
+            renamed_ids[old_c.id] = new_c.id
+    changes: list[CustomerChange] = []
+    for cid in sorted(ids):
+        if cid in renamed_ids:
+            old, new = before.customers.get(cid), after.customers.get(renamed_ids[cid])
+        elif cid in renamed_ids.values():
+            continue
+        else:
+            old, new = before.customers.get(cid), after.customers.get(cid)
+        if old is None and new is None:
+            continue
+        found = compare_customer(before, after, old, new, today, renames)
+        if found is not None:
+            changes.append(found)
+    return Review(base, head, tuple(changes), _weighted(before, after, today), _funnel(before, after),
+                  tuple(new_diagnostics(before, after, renames)))
+
+
+def new_diagnostics(before: Book, after: Book, renames: dict[str, str] | None = None) -> list[Diagnostic]:
+    """Diagnostics of `after` that `before` did not have (same file, code and message; lines may move)."""
+    back = {new: old for old, new in (renames or {}).items()}
+    seen = {(d.path, d.code, d.message) for d in before.diagnostics}
+    return sorted({d for d in after.diagnostics if (back.get(d.path, d.path), d.code, d.message) not in seen},
+                  key=lambda d: (d.path, d.line, d.column, d.code))
+
+
+def _weighted(before: Book, after: Book, today: dt.date) -> tuple[float, float] | None:
+    try:
+        from .periods import ALL
+        from .reports.pipeline import pipeline
+    except ImportError:
+        return None
+    return (float(pipeline(before, ALL, today).totals["weighted"]),
+            float(pipeline(after, ALL, today).totals["weighted"]))
+
+
+def _funnel(before: Book, after: Book) -> tuple[dict[str, Any], ...]:
+    """Per stage whose counts move: entered, converted and lost (all time) before and after."""
+    try:
+        from .periods import ALL
+        from .reports import funnel_rows
+    except ImportError:
+        return ()
+    old = {r["stage"]: r for r in funnel_rows(before, ALL)}
+    new = {r["stage"]: r for r in funnel_rows(after, ALL)}
+    rows = []
+    for stage in [*old, *(s for s in new if s not in old)]:
+        a, b = old.get(stage, {}), new.get(stage, {})
+        row: dict[str, Any] = {"stage": stage}
+        moved = False
+        for key in ("entered", "converted", "lost"):
+            row[f"{key}_before"], row[f"{key}_after"] = a.get(key, 0), b.get(key, 0)
+            moved = moved or row[f"{key}_before"] != row[f"{key}_after"]
+        if moved:
+            rows.append(row)
+    return tuple(rows)
+
+
+# --- words ------------------------------------------------------------------------------------
+def _arrow(pair: tuple) -> str:
+    return f"{_show(pair[0])} → {_show(pair[1])}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+def _stage_words(c: CustomerChange, labels: bool) -> tuple[str, str]:
+    """(before, after) stage keys, each followed by its label when `labels` and it differs."""
+    stage = c.stage or (None, None)
+    shown = c.stage_labels or (None, None)
+
+    def word(key: str | None, label: str | None) -> str:
+        if key is None:
+            return "—"
+        return f"{key} ({label})" if labels and label and label != key else key
+
+    return word(stage[0], shown[0]), word(stage[1], shown[1])
+
+
+def line_parts(c: CustomerChange, labels: bool = False) -> list[str]:
+    """The clauses of a customer's review line, in the order the example in the issue uses."""
+    parts: list[str] = []
+    old_stage, new_stage = _stage_words(c, labels)
+    if c.status == "added":
+        first = f"new customer ({new_stage if c.stage else '?'}"
+        parts.append(first + (f", grade {c.grade[1]})" if c.grade and c.grade[1] else ")"))
+    elif c.status == "removed":
+        parts.append("removed")
+    elif c.status == "renamed":
+        parts.append(f"renamed from {c.old_id}")
+    if c.status in ("changed", "renamed") and c.stage is not None:
+        parts.append(f"{old_stage} → {new_stage}" + (f" ({_arrow(c.grade)})" if c.grade else ""))
+    elif c.status in ("changed", "renamed") and c.grade:
+        parts.append(f"grade {_arrow(c.grade)}")
+    if c.status == "added":
+        parts.extend(f"{word} {_show(pair[1])}" for word, pair in (("owner", c.owner), ("deal", c.amount)) if pair)
+    elif c.status != "removed":
+        parts.extend(f"{word} {_arrow(pair)}" for word, pair in (("deal", c.amount), ("owner", c.owner)) if pair)
+        parts.extend(f"{key} {_arrow((a, b))}" for key, a, b in c.fields)
+    return parts
+
+
+def followup_words(c: CustomerChange) -> str:
+    """`2 follow-ups added, 1 changed`."""
+    counts = [(c.count(s), s) for s in ("added", "changed", "moved", "removed") if c.count(s)]
+    if not counts:
+        return ""
+    (n, first), rest = counts[0], counts[1:]
+    return ", ".join([f"{_plural(n, 'follow-up')} {first}", *(f"{m} {s}" for m, s in rest)])
+
+
+def due_words(c: CustomerChange) -> str:
+    if c.next_due is None or c.status == "removed":
+        return ""
+    label = "next action due" if c.next_due_kind == "next_action" else "next due"
+    return f"{label} {_show(c.next_due[1])}" if c.next_due[1] else "no next due date"
+
+
+def change_words(c: CustomerChange, labels: bool = False) -> str:
+    """`proposal → negotiation (B → A), deal 650,000 → 620,000; 2 follow-ups added; next action due
+    2024-05-20` (with `labels`: `proposal (方案呈现) → negotiation (商务谈判) …`)."""
+    groups = [", ".join(line_parts(c, labels)), followup_words(c), due_words(c)]
+    return "; ".join(g for g in groups if g)
+
+
+def line_of(c: CustomerChange) -> str:
+    """`粤IT2024001 A科技有限公司: ` and the change words."""
+    return f"{c.id} {c.name}: {change_words(c)}"
+
+
+# --- forecast vs actual ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class ForecastOutcome:
+    """One deal: what a past revision forecast for it and what became of it."""
+
+    id: str
+    name: str
+    stage_then: str | None
+    amount_then: int | None
+    probability: float
+    weighted: float
+    outcome: str  # won | lost | open | gone | new_won (won but not open back then)
+    won_value: int
+
+
+def forecast_vs_actual(then: Book, then_day: dt.date, now: Book, today: dt.date) -> list[ForecastOutcome]:
+    """Each deal open at `then_day` in `then` (weighted by its stage probability), and each deal
+    won since that was not in the forecast, with the value actually won by `today` in `now`."""
+    from .reports.history import stage_on, won_on, won_value
+
+    settings = then.settings
+    rows: list[ForecastOutcome] = []
+    for customer in then.customers.values():
+        stage = stage_on(customer, then_day)
+        if stage is None or not settings.is_open(stage):
+            continue
+        amount = customer.deal_amount
+        probability = settings.stage_by_key[stage].probability
+        current = now.customers.get(customer.id)
+        if current is None:
+            outcome, value = "gone", 0
+        else:
+            won = won_on(now.settings, current, today)
+            if won is not None and won > then_day:
+                outcome, value = "won", won_value(current)
+            elif now.settings.lost_stage and current.stage == now.settings.lost_stage:
+                outcome, value = "lost", 0
+            else:
+                outcome, value = "open", 0
+        rows.append(ForecastOutcome(customer.id, customer.name, stage, amount, probability,
+                                    (amount or 0) * probability, outcome, value))
+    forecast_ids = {r.id for r in rows}
+    for customer in now.customers.values():
+        won = won_on(now.settings, customer, today)
+        if customer.id not in forecast_ids and won is not None and won > then_day:
+            rows.append(ForecastOutcome(customer.id, customer.name, None, None, 0.0, 0.0, "new_won",
+                                        won_value(customer)))
+    return sorted(rows, key=lambda r: (r.outcome == "new_won", r.id))
+
+
+# --- stage history against git --------------------------------------------------------------
+@dataclass(frozen=True)
+class HistoryRow:
+    """One stage of a customer's timeline: what git saw and what `stage_history` says."""
+
+    stage: str
+    git_on: dt.date | None  # the day of the commit that first showed the stage (None: git never did)
+    commit: str | None
+    author: str | None
+    recorded_on: dt.date | None  # the stage_history date (None: no entry)
+    status: str  # ok | missing | after_commit | not_in_git
+    message: str
+
+
+def compare_history(events: list[tuple[str, dt.date, str, str]], history: list[tuple[str, dt.date | None]]
+                    ) -> list[HistoryRow]:
+    """Match git's stage changes (stage, day, commit, author) with stage_history (stage, on).
+
+    `missing`: git saw the customer enter a stage its history never mentions; `after_commit`:
+    the history dates the move after the commit that recorded it; `not_in_git`: a history
+    entry no commit showed (moves made between two commits; not an error)."""
+    rows: list[HistoryRow] = []
+    used: set[int] = set()
+    for stage, day, commit, author in events:
+        match = next((i for i, (s, _) in enumerate(history) if s == stage and i not in used), None)
+        if match is None:
+            rows.append(HistoryRow(stage, day, commit, author, None, "missing",
+                                   f"git shows the move to {stage} on {day} ({commit[:8]}); no stage_history entry"))
+            continue
+        used.add(match)
+        on = history[match][1]
+        if on is not None and on > day:
+            rows.append(HistoryRow(stage, day, commit, author, on, "after_commit",
+                                   f"stage_history dates {stage} {on}, after the commit that recorded it ({day})"))
+        else:
+            rows.append(HistoryRow(stage, day, commit, author, on, "ok", ""))
+    for i, (stage, on) in enumerate(history):
+        if i not in used:
+            rows.append(HistoryRow(stage, None, None, None, on, "not_in_git",
+                                   f"{stage} was entered and left between two commits"))
+    return sorted(rows, key=lambda r: (r.git_on or r.recorded_on or dt.date.min, r.git_on is None))
+
+
+def backfilled(history: list[dict[str, Any]], events: list[tuple[str, dt.date]]) -> list[dict[str, Any]]:
+    """`history` (stage_history entries) with the stages git saw but it lacks inserted in git's
+    order, each dated by its commit (clamped so dates never go backwards)."""
+    merged = [dict(e) for e in history]
+    known = [e.get("stage") for e in merged]
+    for k, (stage, day) in enumerate(events):
+        if stage in known:
+            continue
+        later = {s for s, _ in events[k + 1:]}
+        pos = next((i for i, e in enumerate(merged) if e.get("stage") in later), len(merged))
+        on = day
+        following = _entry_day(merged[pos]) if pos < len(merged) else None
+        previous = _entry_day(merged[pos - 1]) if pos > 0 else None
+        if following is not None and on > following:
+            on = following
+        if previous is not None and on < previous:
+            on = previous
+        merged.insert(pos, {"stage": stage, "on": on.isoformat()})
+        known.insert(pos, stage)
+    return merged
+
+
+def _entry_day(entry: dict[str, Any]) -> dt.date | None:
+    from .dates import parse_date
+
+    return parse_date(entry.get("on"))

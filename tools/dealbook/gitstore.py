@@ -635,6 +635,46 @@ def customer_changelog(repo: str) -> dict[str, list[Change]]:
     return log
 
 
+@dataclass(frozen=True)
+class StageEvent:
+    """A commit in which a customer's `stage` took a new value (or the file first appeared)."""
+
+    stage: str
+    commit: str
+    author: str
+    when: dt.datetime  # author time in the team's timezone
+
+
+def stage_timeline(repo: str, customer_id: str) -> list[StageEvent]:
+    """The customer's stage changes as git recorded them, oldest first: one `git log` of its
+    file, every version read through one batch process."""
+    from .load import parse_bytes
+    from .records import customer_path
+
+    path = customer_path(customer_id)
+    with Store(repo) as store:
+        commits = store.log(path)
+        zone = ZoneInfo(load_settings(store.root).timezone)
+        wanted = [c.blob for commit in commits for c in commit.files if c.blob]
+        stages: dict[str, str | None] = {}
+        for blob, raw in store.blobs(wanted):
+            loaded = parse_bytes(raw, path)
+            data = loaded.data if loaded.error is None and isinstance(loaded.data, dict) else {}
+            stage = data.get("stage")
+            stages[blob] = stage if isinstance(stage, str) and stage else None
+    events: list[StageEvent] = []
+    current: str | None = None
+    for commit in commits:
+        for change in commit.files:
+            if change.path != path:
+                continue
+            stage = stages.get(change.blob) if change.blob else None
+            if stage is not None and stage != current:
+                events.append(StageEvent(stage, commit.sha, commit.author, commit.when.astimezone(zone)))
+            current = stage
+    return events
+
+
 def first_commit_times(repo: str) -> dict[str, dt.datetime]:
     """When each records file was first committed (author time, in the team's timezone), by path;
     files never committed are absent. One `git log` pass, shared with the change log."""
@@ -671,4 +711,5 @@ __all__ = [
     "customer_changelog",
     "first_commit_times",
     "revision_date",
+    "stage_timeline",
 ]
