@@ -24,16 +24,16 @@ def first_commits(book: Book) -> tuple[dict[str, dt.datetime] | None, str | None
     """When each record file was first committed, from git; (None, why) when that cannot be known."""
     lang = book.settings.language
     if book.root is None:
-        return None, words(lang, "记录不是从工作目录读取的,无法判断补录。",
+        return None, words(lang, "记录不是从工作目录读取的",
                            "The records were not read from a working tree.")
     try:
         from ..gitstore import GitStoreError, first_commit_times
     except ImportError:
-        return None, words(lang, "未安装 git 功能,跳过补录统计。", "The git features are not installed.")
+        return None, words(lang, "未安装 git 功能", "The git features are not installed.")
     try:
         return first_commit_times(book.root), None
     except GitStoreError:
-        return None, words(lang, "记录库不是 git 仓库,跳过补录统计。", "The records repo is not a git repository.")
+        return None, words(lang, "记录库不是 git 仓库", "The records repo is not a git repository.")
 
 
 def late_entries(book: Book, period: Period, today: dt.date,
@@ -105,7 +105,7 @@ def team_activity(book: Book, period: Period, today: dt.date) -> Report:
             row["overdue"] += 1
     committed, why = first_commits(book)
     if committed is None:
-        notes.append(words(lang, f"补录统计已跳过:{why}", f"Late entries skipped: {why}"))
+        notes.append(words(lang, f"补录统计已跳过:{why}。", f"Late entries skipped: {why}"))
     else:
         late_followups, late_customers = late_entries(book, period, today, committed)
         for row in people.values():

@@ -163,9 +163,9 @@ def cohort(book: Book, period: Period, today: dt.date) -> Report:
         reached = furthest(settings, customer, today)
         for stage in progression:
             if reached >= stage.index:
-                row[stage.key] += 1
+                row[f"reached_{stage.key}"] += 1
         if lost_stage and any(e.stage == lost_stage for e in history_until(customer, today)):
-            row[lost_stage] += 1
+            row["lost"] += 1
         if is_won(settings, customer, today):
             row["_won"] += 1
     rows = []
@@ -173,16 +173,15 @@ def cohort(book: Book, period: Period, today: dt.date) -> Report:
         row_counts = counts[month]
         row: dict[str, Any] = {"month": month, "customers": row_counts["customers"]}
         for stage in progression:
-            row[stage.key] = row_counts[stage.key]
-        if lost_stage:
-            row[lost_stage] = row_counts[lost_stage]
+            row[f"reached_{stage.key}"] = row_counts[f"reached_{stage.key}"]
+        row["lost"] = row_counts["lost"]
         row["win_rate"] = ratio(row_counts["_won"], row_counts["customers"])
         rows.append(row)
     columns = [Column("month", words(lang, "建档月份", "Created"), "text"),
                Column("customers", words(lang, "客户数", "Customers"), "int")]
-    columns += [Column(s.key, settings.stage_label(s.key), "int") for s in progression]
-    if lost_stage:
-        columns.append(Column(lost_stage, settings.stage_label(lost_stage), "int"))
+    columns += [Column(f"reached_{s.key}", settings.stage_label(s.key), "int") for s in progression]
+    columns.append(Column("lost", settings.stage_label(lost_stage) if lost_stage else words(lang, "流失", "Lost"),
+                          "int"))
     columns.append(Column("win_rate", words(lang, "赢单率", "Win rate"), "percent"))
     totals: dict[str, Any] = {c.key: sum(r[c.key] for r in rows) for c in columns[1:-1]}
     totals["win_rate"] = ratio(sum(counts[m]["_won"] for m in counts), totals["customers"])

@@ -16,7 +16,7 @@ def objections(book: Book, period: Period, today: dt.date) -> Report:
     """Objection tags in the period's follow-ups: mentions, per stage, customers, and how many of them won."""
     settings = book.settings
     lang = settings.language
-    stages = [s.key for s in settings.stages if s.kind != "lost"]
+    stages = [s.key for s in settings.stages]
     mentions: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     customers: dict[str, set[str]] = defaultdict(set)
     for followup in book.all_followups():
@@ -44,18 +44,18 @@ def objections(book: Book, period: Period, today: dt.date) -> Report:
         who = customers[tag]
         wins = sum(won(c) for c in who)
         row: dict[str, Any] = {"tag": tag, "mentions": counts["mentions"]}
-        row.update({stage: counts[stage] for stage in stages})
+        row.update({f"at_{stage}": counts[stage] for stage in stages})
         row.update({"customers": len(who), "won": wins, "win_rate": ratio(wins, len(who))})
         rows.append(row)
     rows.sort(key=lambda r: (-r["mentions"], r["tag"]))
     labels = {k: settings.label("objection_tags", k) for k in settings.keys_of("objection_tags")}
     all_customers = set().union(*customers.values()) if customers else set()
     all_won = sum(won(c) for c in all_customers)
-    totals: dict[str, Any] = {k: sum(r[k] for r in rows) for k in ["mentions", *stages]}
+    totals: dict[str, Any] = {k: sum(r[k] for r in rows) for k in ["mentions", *(f"at_{s}" for s in stages)]}
     totals.update({"customers": len(all_customers), "won": all_won, "win_rate": ratio(all_won, len(all_customers))})
     columns = [Column("tag", words(lang, "异议", "Objection"), "text", labels),
                Column("mentions", words(lang, "提及次数", "Mentions"), "int")]
-    columns += [Column(stage, settings.stage_label(stage), "int") for stage in stages]
+    columns += [Column(f"at_{stage}", settings.stage_label(stage), "int") for stage in stages]
     columns += [
         Column("customers", words(lang, "客户数", "Customers"), "int"),
         Column("won", words(lang, "最终成交", "Won"), "int"),

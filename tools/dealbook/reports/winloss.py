@@ -25,17 +25,17 @@ def win_loss(book: Book, period: Period, today: dt.date) -> Report:
             row = tally[customer.lost_reason]
             row["lost"] += 1
             row["value"] += customer.deal_amount or 0
-            row[move.source] += 1
+            row[f"from_{move.source}"] += 1
     order = list(settings.keys_of("lost_reasons"))
     keys = [k for k in order if k in tally] + sorted(k for k in tally if k not in order)
     rows: list[dict[str, Any]] = []
     for key in keys:
         counts = tally[key]
         row: dict[str, Any] = {"reason": key, "lost": counts["lost"], "value": counts["value"]}
-        row.update({stage: counts[stage] for stage in open_stages})
+        row.update({f"from_{stage}": counts[f"from_{stage}"] for stage in open_stages})
         rows.append(row)
     rows.sort(key=lambda r: (-r["lost"], keys.index(r["reason"])))
-    totals = {k: sum(r[k] for r in rows) for k in ["lost", "value", *open_stages]}
+    totals = {k: sum(r[k] for r in rows) for k in ["lost", "value", *(f"from_{s}" for s in open_stages)]}
     labels = {k: settings.label("lost_reasons", k) for k in order}
     labels[""] = words(lang, "(未填)", "(none)")
     columns = [
@@ -43,8 +43,9 @@ def win_loss(book: Book, period: Period, today: dt.date) -> Report:
         Column("lost", words(lang, "流失数", "Lost"), "int"),
         Column("value", words(lang, "流失金额", "Value lost"), "money"),
     ]
-    columns += [Column(stage, words(lang, f"自{settings.stage_label(stage)}", f"from {settings.stage_label(stage)}"),
-                       "int") for stage in open_stages]
+    for stage in open_stages:
+        label = settings.stage_label(stage)
+        columns.append(Column(f"from_{stage}", words(lang, f"自{label}", f"from {label}"), "int"))
     notes = [words(lang, "本期转为流失的商机(按 stage_history 日期),金额取 deal.amount;各阶段列 = 从该阶段流失的数量。",
                    "Deals moved to lost in the period (stage_history dates); value is deal.amount; the stage "
                    "columns count where each was lost from.")]
