@@ -24,9 +24,7 @@ class Due:
     overdue_days: int = 0
 
 
-def _ago(days: int, zh: bool) -> str:
-    if zh:
-        return "今天" if days == 0 else f"{days} 天前" if days > 0 else f"{-days} 天后"
+def _ago(days: int) -> str:
     if days == 0:
         return "today"
     if days < 0:
@@ -97,12 +95,15 @@ def _cadence_days(customer: Customer, letter: str, t: Thresholds) -> tuple[int, 
 
 def _cadence_reason(customer: Customer, letter: str, by_stage: bool, last: dt.date, today: dt.date,
                     settings: Settings, t: Thresholds) -> str:
-    zh = t.language == "zh"
-    ago = _ago((today - last).days, zh)
+    days = (today - last).days
+    if t.language == "zh":
+        since = "今天已联系" if days == 0 else f"距上次联系 {days} 天"
+        what = f"{settings.stage_label(customer.stage)}阶段" if by_stage else f"{letter}级"
+        return f"{what}跟进频率:{since}"
+    ago = _ago(days)
     if by_stage:
-        label = settings.stage_label(customer.stage)
-        return f"{label}阶段跟进频率:上次联系在{ago}" if zh else f"{label} stage cadence: last contact {ago}"
-    return f"{letter}级跟进频率:上次联系在{ago}" if zh else f"{letter}-grade cadence: last contact {ago}"
+        return f"{settings.stage_label(customer.stage)} stage cadence: last contact {ago}"
+    return f"{letter}-grade cadence: last contact {ago}"
 
 
 def due_from(customer: Customer, counted: list[FollowUp], grade: Grade, today: dt.date,

@@ -27,7 +27,7 @@ def find_customer(book: Book, ident: str) -> Customer:
     if len(by_name) == 1:
         return by_name[0]
     names = {c.name: c.id for c in book.customers.values()}
-    close = difflib.get_close_matches(ident, list(book.customers), n=5, cutoff=0.6)
+    close = difflib.get_close_matches(ident, list(book.customers), n=5, cutoff=0.85)
     close += [names[n] for n in difflib.get_close_matches(ident, list(names), n=3, cutoff=0.6) if names[n] not in close]
     hint = ""
     if close:

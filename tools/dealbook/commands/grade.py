@@ -63,16 +63,18 @@ def grade(env: Env, ident: str, fmt: str) -> None:
     marker = "*" if data["override"] else ""
     click.echo(click.style(f"{data['id']}  {data['name']}: grade {data['grade']}{marker}", bold=True)
                + f"  (as of {data['today']})")
-    for reason in data["reasons"]:
-        label = DIMENSIONS.get(reason["dimension"], reason["dimension"])
-        points = f"+{reason['points']}" if reason["dimension"] in ("urgency", "budget", "access") else "  "
-        click.echo(f"  {label:<13}{points:>3}  {reason['why']}")
+    dimensions = [r for r in data["reasons"] if r["dimension"] in ("urgency", "budget", "access")]
+    for reason in dimensions:
+        click.echo(f"  {DIMENSIONS[reason['dimension']]:<13}{'+' + str(reason['points']):>3}  {reason['why']}")
     t = data["thresholds"]
     click.echo(f"  {'Score':<13}{data['score']:>3}  A ≥ {t['a_min']}, C ≤ {t['c_max']}, otherwise B"
                f" → {data['score_letter']}")
     if data["downgraded"]:
         click.echo(f"  {t['missed_in_a_row']} missed appointments in a row drop it one step: "
                    f"{data['score_letter']} → {data['computed']}.")
+    for reason in data["reasons"]:
+        if reason not in dimensions:
+            click.echo(f"  {DIMENSIONS.get(reason['dimension'], reason['dimension']):<13}     {reason['why']}")
     if data["override"]:
         click.echo(f"  The manual grade {data['grade']} wins over the computed {data['computed']}.")
     if data["paused_until"]:

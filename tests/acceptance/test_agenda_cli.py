@@ -1,0 +1,237 @@
+"""`dealbook customers`, `agenda`, `grade` and `show` end to end on small record repos (as of 2024-05-20)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import RecordRepo
+
+CONTACTS = [
+    {"name": "王总监", "title": "技术总监", "role": "decision_maker", "phone": "0755-8888-1234", "phone_kind": "work"},
+    {"name": "李经理", "title": "生产部经理", "role": "influencer", "phone": "0755-8888-1235", "phone_kind": "work"},
+]
+
+
+@pytest.fixture
+def book(repo: RecordRepo) -> RecordRepo:
+    """Four customers, one per rule branch, as of 2024-05-20, team language en."""
+    repo.settings("as_of: 2024-05-20\nlanguage: en\n")
+    # B, next action overdue by 6 days (the seed-000 example)
+    repo.customer("粤IT2024001", contacts=CONTACTS, stage="discovery", region="广东 深圳", industry="C3970",
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "discovery", "on": "2024-04-20"}],
+                  need={"summary": "质检效率低", "budget": {"status": "partial", "min": 500000, "max": 800000},
+                        "timeline": {"start": "2024-07-01"}})
+    repo.followup("粤IT2024001", "2024-05-10 14:00", contact="李经理", summary="反馈精度测试数据",
+                  next=[{"action": "与技术王总监预约现场对接", "due": "2024-05-14"}])
+    # C lead without follow-ups, created today: first response due in 72 h
+    repo.customer("粤IT2024002", name="B电子有限公司", owner="li", created="2024-05-20", region="广东 广州",
+                  industry="C3981", stage_history=[{"stage": "lead", "on": "2024-05-20"}])
+    # manual A override, contacted today: due in 2 days; competitor raised → flag due tomorrow
+    repo.customer("京IT2024001", name="C软件有限公司", region="北京 海淀", industry="I6510",
+                  grade={"value": "A", "reason": "集团战略客户"})
+    repo.followup("京IT2024001", "2024-05-20 09:30", contact="王总监", objections=["competitor"])
+    # lost: never due
+    repo.customer("沪IT2024001", name="D网络有限公司", owner="li", stage="lost", lost={"reason": "budget"},
+                  region="上海", industry="I6420",
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "lost", "on": "2024-03-01"}])
+    return repo
+
+
+def customers_json(run, repo, *args: str) -> list[dict]:
+    result = run(repo, "customers", "--format", "json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["customers"]
+
+
+def test_customers_json_contract(run, book) -> None:
+    rows = customers_json(run, book)
+    short = [{k: r[k] for k in ("id", "name", "owner", "stage", "grade", "next_due", "overdue_days")} for r in rows]
+    assert short == [
+        {"id": "京IT2024001", "name": "C软件有限公司", "owner": "zhang", "stage": "lead", "grade": "A",
+         "next_due": "2024-05-22", "overdue_days": 0},
+        {"id": "沪IT2024001", "name": "D网络有限公司", "owner": "li", "stage": "lost", "grade": "C",
+         "next_due": None, "overdue_days": 0},
+        {"id": "粤IT2024001", "name": "A科技有限公司", "owner": "zhang", "stage": "discovery", "grade": "B",
+         "next_due": "2024-05-14", "overdue_days": 6},
+        {"id": "粤IT2024002", "name": "B电子有限公司", "owner": "li", "stage": "lead", "grade": "C",
+         "next_due": "2024-05-23", "overdue_days": 0},
+    ]
+    first = rows[2]
+    assert first["grade_override"] is False and first["score"] == 3 and first["last_contact"] == "2024-05-10"
+    assert first["due_kind"] == "next_action"
+    assert first["due_reason"] == "next action 与技术王总监预约现场对接 due 2024-05-14"
+    assert rows[0]["grade_override"] is True
+
+
+@pytest.mark.parametrize(("args", "ids"), [
+    (("--owner", "li"), ["沪IT2024001", "粤IT2024002"]),
+    (("--grade", "C"), ["沪IT2024001", "粤IT2024002"]),
+    (("--grade", "A", "--grade", "B"), ["京IT2024001", "粤IT2024001"]),
+    (("--stage", "discovery"), ["粤IT2024001"]),
+    (("--stage", "Lead"), ["京IT2024001", "粤IT2024002"]),  # by label too
+    (("--region", "深圳"), ["粤IT2024001"]),
+    (("--industry", "c39"), ["粤IT2024001", "粤IT2024002"]),
+    (("--overdue",), ["粤IT2024001"]),
+    (("--sort", "due"), ["粤IT2024001", "京IT2024001", "粤IT2024002", "沪IT2024001"]),
+    (("--sort", "overdue"), ["粤IT2024001", "京IT2024001", "粤IT2024002", "沪IT2024001"]),
+    (("--sort", "grade"), ["京IT2024001", "粤IT2024001", "沪IT2024001", "粤IT2024002"]),
+    (("--sort", "stage"), ["京IT2024001", "粤IT2024002", "粤IT2024001", "沪IT2024001"]),
+])
+def test_customers_filters_and_sorts(run, book, args, ids) -> None:
+    assert [r["id"] for r in customers_json(run, book, *args)] == ids
+
+
+def test_customers_text_marks_overrides_and_overdue(run, book) -> None:
+    result = run(book, "customers", "--sort", "due")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["ID", "Name", "Stage", "Grade", "Owner", "Last", "contact", "Next", "due", "Overdue"]
+    assert lines[2].split() == ["粤IT2024001", "A科技有限公司", "Discovery", "B", "zhang", "2024-05-10",
+                                "2024-05-14", "6"]
+    assert lines[3].split()[3] == "A*"
+    assert "\x1b[" not in result.stdout  # no colour when not a terminal
+    assert "4 customers, 1 overdue (as of 2024-05-20)" in result.stderr
+
+
+def test_customers_csv(run, book) -> None:
+    result = run(book, "customers", "--format", "csv", "--owner", "li")
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("id,name,owner,stage,stage_label,grade,")
+    assert lines[1] == "沪IT2024001,D网络有限公司,li,lost,Lost,C,no,0,,,none,lost: no follow-up due,0,上海,I6420"
+
+
+def test_customers_unknown_stage_or_owner_is_a_usage_error(run, book) -> None:
+    result = run(book, "customers", "--stage", "discovry")
+    assert result.exit_code == 2 and "did you mean discovery" in result.output
+    result = run(book, "customers", "--owner", "zhnag")
+    assert result.exit_code == 2 and "did you mean zhang" in result.output
+
+
+def test_agenda_json_groups_oldest_first(run, book) -> None:
+    result = run(book, "agenda", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["today"], data["days"], data["owner"]) == ("2024-05-20", 7, None)
+    assert [(i["group"], i["due"], i["customer_id"], i["kind"], i["overdue_days"]) for i in data["items"]] == [
+        ("overdue", "2024-05-14", "粤IT2024001", "next_action", 6),
+        ("week", "2024-05-21", "京IT2024001", "differentiation_due", 0),
+        ("week", "2024-05-22", "京IT2024001", "cadence", 0),
+        ("week", "2024-05-23", "粤IT2024002", "first_response", 0),
+    ]
+    reasons = [i["reason"] for i in data["items"]]
+    assert reasons[2] == "A-grade cadence: last contact today"
+    assert reasons[3] == "new lead: first response due within 72 h"
+    assert reasons[1] == ("competitor raised on 2024-05-20: differentiation analysis due within 24 h "
+                          "(by 2024-05-21 09:30)")
+
+
+def test_agenda_owner_and_days(run, book) -> None:
+    data = json.loads(run(book, "agenda", "--owner", "li", "--days", "2", "--format", "json").stdout)
+    assert data["items"] == []
+    data = json.loads(run(book, "agenda", "--owner", "li", "--days", "2", "--all", "--format", "json").stdout)
+    assert [(i["customer_id"], i["group"], i["name"], i["owner"]) for i in data["items"]] == [
+        ("粤IT2024002", "later", "B电子有限公司", "li")]
+    assert run(book, "agenda", "--owner", "nobody").exit_code == 2
+
+
+def test_agenda_text_and_today(run, book) -> None:
+    result = run(book, "--today", "2024-05-22", "agenda", "--owner", "zhang")
+    assert result.exit_code == 0
+    text = result.stdout
+    assert text.index("Overdue (2)") < text.index("Today (1)")
+    assert "next action 与技术王总监预约现场对接 due 2024-05-14" in text
+    assert "8d" in text  # 2024-05-14 is 8 days before 2024-05-22
+
+
+def test_grade_json_explains_each_dimension(run, book) -> None:
+    result = run(book, "grade", "粤IT2024001", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["grade"], data["score"], data["computed"], data["override"], data["downgraded"]) == (
+        "B", 3, "B", False, False)
+    assert data["reasons"] == [
+        {"dimension": "urgency", "points": 1, "why": "start 2024-07-01 is 42 days away (≤ 92)"},
+        {"dimension": "budget", "points": 1, "why": "budget partly clear (500,000–800,000)"},
+        {"dimension": "access", "points": 1,
+         "why": "held follow-up on 2024-05-10 with 李经理 (生产部经理), not yet a decision maker"},
+    ]
+
+
+def test_grade_text_shows_override(run, book) -> None:
+    result = run(book, "grade", "京IT2024001")
+    assert result.exit_code == 0
+    assert "grade A*" in result.stdout
+    assert "manual grade A (rules give B): 集团战略客户" in result.stdout
+    assert "The manual grade A wins over the computed B." in result.stdout
+
+
+def test_grade_downgrade_and_pause(run, repo) -> None:
+    repo.settings("as_of: 2024-05-20\nlanguage: en\n")
+    repo.customer(contacts=CONTACTS, need={"summary": "x", "budget": {"status": "clear"},
+                                           "timeline": {"start": "2024-06-01"}})
+    repo.followup("粤IT2024001", "2024-04-01 10:00", contact="王总监")
+    repo.followup("粤IT2024001", "2024-05-06 10:00", outcome="missed")
+    repo.followup("粤IT2024001", "2024-05-13 10:00", outcome="missed")
+    data = json.loads(run(repo, "grade", "粤IT2024001", "--format", "json").stdout)
+    assert (data["grade"], data["score"], data["score_letter"], data["downgraded"], data["paused_until"]) == (
+        "B", 6, "A", True, "2024-08-11")
+    text = run(repo, "grade", "粤IT2024001").stdout
+    assert "2 missed appointments in a row drop it one step: A → B." in text
+
+
+def test_show_json(run, book) -> None:
+    result = run(book, "show", "粤IT2024001", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["id"], data["stage"], data["stage_label"], data["owner"], data["owner_name"]) == (
+        "粤IT2024001", "discovery", "Discovery", "zhang", "张伟")
+    assert [c["name"] for c in data["contacts"]] == ["王总监", "李经理"]
+    assert data["stage_history"] == [{"stage": "lead", "label": "Lead", "on": "2024-01-05"},
+                                     {"stage": "discovery", "label": "Discovery", "on": "2024-04-20"}]
+    assert data["due"] == {"date": "2024-05-14", "kind": "next_action", "overdue_days": 6,
+                           "reason": "next action 与技术王总监预约现场对接 due 2024-05-14"}
+    assert data["next_actions"] == [{"action": "与技术王总监预约现场对接", "due": "2024-05-14", "owner": None,
+                                     "overdue": True}]
+    assert [f["at"] for f in data["followups"]] == ["2024-05-10 14:00"]
+    assert data["grade"]["letter"] == "B" and data["value_tier"] is None and data["flags"] == []
+    assert data["need"]["budget"] == {"status": "partial", "min": 500000, "max": 800000}
+
+
+def test_show_text(run, book) -> None:
+    result = run(book, "show", "京IT2024001")
+    assert result.exit_code == 0
+    for expected in ("京IT2024001  C软件有限公司", "A* (score 2, computed B)", "differentiation analysis",
+                     "Last follow-ups (1 of 1)", "王总监"):
+        assert expected in result.stdout
+
+
+def test_show_last_five_follow_ups_newest_first(run, repo) -> None:
+    repo.customer()
+    for day in range(10, 17):
+        repo.followup("粤IT2024001", f"2024-05-{day} 10:00")
+    repo.followup("粤IT2024001", "2024-05-30 10:00")  # after today: not shown
+    data = json.loads(run(repo, "show", "粤IT2024001", "--format", "json").stdout)
+    assert [f["at"][:10] for f in data["followups"]] == [f"2024-05-{d}" for d in (16, 15, 14, 13, 12)]
+    assert data["followup_count"] == 7
+
+
+@pytest.mark.parametrize("command", ["show", "grade"])
+def test_unknown_id_suggests_close_matches(run, book, command) -> None:
+    result = run(book, command, "粤IT2024003")
+    assert result.exit_code == 1
+    message = result.output
+    assert "no customer '粤IT2024003'; did you mean " in message
+    assert "粤IT2024001 (A科技有限公司)" in message and "粤IT2024002 (B电子有限公司)" in message
+    assert "沪IT2024001" not in message
+
+
+def test_lookup_by_exact_name(run, book) -> None:
+    data = json.loads(run(book, "show", "B电子有限公司", "--format", "json").stdout)
+    assert data["id"] == "粤IT2024002"
+
+
+def test_commands_have_examples(run) -> None:
+    for command in ("customers", "agenda", "grade", "show"):
+        result = run(None, command, "--help")
+        assert result.exit_code == 0 and "Example:" in result.stdout
