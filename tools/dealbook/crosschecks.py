@@ -16,6 +16,10 @@ def cross_diagnostics(book: Book, only: set[str] | None = None) -> list[Diagnost
         if only is None or path in only:
             line, column = book.mark(path, where)
             found.append(Diagnostic(path, line, column, severity, code, message))
+    if only is None:
+        from .ownership import stale_codeowners
+
+        found.extend(stale_codeowners(book))
     return found
 
 
