@@ -16,6 +16,12 @@ def cross_diagnostics(book: Book, only: set[str] | None = None) -> list[Diagnost
         if only is None or path in only:
             line, column = book.mark(path, where)
             found.append(Diagnostic(path, line, column, severity, code, message))
+    if book.customers_by_path:
+        from .dedupe import likely_duplicates  # loaded only when customers are checked
+
+        for path, message in likely_duplicates(book, only):
+            line, column = book.mark(path, ("name",))
+            found.append(Diagnostic(path, line, column, WARNING, "likely-duplicate", message))
     if only is None:
         from .ownership import stale_codeowners
 
