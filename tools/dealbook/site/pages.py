@@ -16,6 +16,7 @@ from . import charts
 from .views import PERIOD_KEYS, PERIOD_WORDS, SiteData, periods_for
 
 GRADES = ("A", "B", "C")
+CHANGES_SHOWN = 50
 _SAFE = re.compile(r"^[\w\-.]+$")
 
 
@@ -271,7 +272,7 @@ def customer_page(data: SiteData, customer: Customer) -> dict[str, Any]:
         history.append({"stage": entry.stage, "on": entry.on, "days": days})
     changes = None
     if data.changelog is not None:
-        changes = data.changelog.get(customer.path) or data.changelog.get(customer.id) or []
+        changes = list(reversed(data.changelog.get(customer.id) or []))[:CHANGES_SHOWN]
     need = customer.get("need") if isinstance(customer.get("need"), dict) else {}
     return {
         "c": customer,
@@ -294,7 +295,6 @@ def customer_page(data: SiteData, customer: Customer) -> dict[str, Any]:
         "contracts": [k for k in (customer.get("contracts") or []) if isinstance(k, dict)],
         "next_actions": list(latest.next) if latest else [],
         "followups": followups,
-        "member_name": data.member_name,
         "changes": changes,
         "today": data.today,
     }
@@ -375,7 +375,8 @@ def report_titles(data: SiteData) -> dict[str, str]:
     titles = {}
     for name in sorted(data.reports or {}):
         report = data.report(name, PERIOD_KEYS[0])
-        titles[name] = report.title if report is not None else name
+        # Snapshot reports append their as-of date ("销售管道 · 2024-05-20"): the nav shows the name only.
+        titles[name] = report.title.split(" · ")[0] if report is not None else name
     return titles
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from typing import Any
+from urllib.parse import quote
 
 from markupsafe import escape
 from mkdocs.config import config_options as c
@@ -16,8 +17,8 @@ from mkdocs.structure.pages import Page
 from ..reading import open_book
 from ..settings import SETTINGS_FILE, Settings, load_settings, today_for
 from .labels import Labels
-from .pages import Link, PageSpec, page_specs, url_of
-from .render import make_environment
+from .pages import PageSpec, page_specs, url_of
+from .render import make_environment, render_page
 from .views import SiteData
 
 log = get_plugin_logger("dealbook")
@@ -142,10 +143,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         banner = self._banner(root)
         if spec is None:
             return banner + html if banner else None
-        context = spec.context()
-        context.update(root=root, link=Link(root), title=spec.title, today=self.data.today if self.data else None,
-                       missing=self.data.missing if self.data else {}, edit_url=page.edit_url)
-        return banner + self.env.get_template(spec.template).render(**context)
+        return banner + render_page(self.env, spec, self.data, root, page.edit_url)
 
     def _banner(self, root: str) -> str:
         if not self.data or not self.data.errors:
@@ -165,4 +163,4 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
             if prefix.endswith("/" + docs):
                 prefix = prefix[: -len(docs)]
         base = config.repo_url if config.repo_url.endswith("/") else config.repo_url + "/"
-        return base + prefix.lstrip("/") + path
+        return base + prefix.lstrip("/") + quote(path)

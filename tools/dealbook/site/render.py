@@ -68,3 +68,13 @@ def make_environment(docs_dir: str | None, labels: Labels) -> jinja2.Environment
     )
     env.globals.update(t=labels, enum=labels.enum, lang=labels.language)
     return env
+
+
+def render_page(env: jinja2.Environment, spec: Any, data: Any, root: str, edit_url: str | None = None) -> str:
+    """A generated page's HTML body: its template over its context plus what every page gets."""
+    from .pages import Link
+
+    context = spec.context()
+    context.update(root=root, link=Link(root), title=spec.title, today=data.today, missing=data.missing,
+                   edit_url=edit_url, member_name=data.member_name)
+    return env.get_template(spec.template).render(**context)

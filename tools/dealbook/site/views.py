@@ -9,6 +9,7 @@ import datetime as dt
 import functools
 import importlib
 import logging
+import subprocess
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -34,6 +35,15 @@ def optional(module: str) -> ModuleType | None:
             log.info("dealbook: %s is not available; its sections are left out", module)
             return None
         raise
+
+
+def in_git_work_tree(path: str) -> bool:
+    try:
+        done = subprocess.run(["git", "-C", path, "rev-parse", "--is-inside-work-tree"],
+                              capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0 and done.stdout.strip() == "true"
 
 
 def month_start(day: dt.date, back: int = 0) -> dt.date:
@@ -125,7 +135,10 @@ class SiteData:
 
     @functools.cached_property
     def changelog(self) -> dict[str, list[Any]] | None:
-        """Per customer record path, its commits (newest first), when the git module is there."""
+        """Per customer id, its changes oldest first, when the repo is a git work tree."""
+        if not in_git_work_tree(self.repo):
+            self.missing["changes"] = "git"
+            return None
         return self._call("changes", "dealbook.gitstore", "customer_changelog", self.repo)
 
     # --- plain lookups -----------------------------------------------------------------

@@ -1,0 +1,209 @@
+"""Generated pages from small fixture repos: where they live, the figures they show, escaping."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from dealbook.reading import open_book
+from dealbook.site import pages
+from dealbook.site.labels import Labels
+from dealbook.site.render import make_environment, money, render_page
+from dealbook.site.views import SiteData, periods_for
+
+TODAY = dt.date(2024, 5, 20)
+HOSTILE = "<script>alert(1)</script> & Co"
+
+
+def site_data(repo, today: dt.date = TODAY) -> SiteData:
+    book = open_book(str(repo.root), use_cache=False)
+    return SiteData(book, today, Labels(book.settings), str(repo.root))
+
+
+def render(data: SiteData, src_uri: str, docs_dir: str | None = None) -> str:
+    spec = {s.src_uri: s for s in pages.page_specs(data)}[src_uri]
+    env = make_environment(docs_dir, data.labels)
+    return render_page(env, spec, data, "../" * pages.url_of(src_uri).count("/"))
+
+
+def deal_repo(repo):
+    """Two open deals, one won this month, one won earlier this quarter, one won last year."""
+    need = {"summary": "MES 升级", "budget": {"status": "clear"}}
+    repo.customer("粤IT2024001", stage="proposal", need=need, deal={"amount": 100000},
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "proposal", "on": "2024-03-01"}])
+    repo.customer("粤IT2024002", stage="negotiation", need=need, deal={"amount": 200000}, owner="li",
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "negotiation", "on": "2024-04-01"}])
+    repo.customer("粤IT2024003", stage="won", need=need, deal={"amount": 280000},
+                  contracts=[{"no": "HT-1", "amount": 300000, "signed": "2024-05-10"}],
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "won", "on": "2024-05-10"}])
+    repo.customer("粤IT2024004", stage="won", need=need,
+                  contracts=[{"no": "HT-2", "amount": 50000, "signed": "2024-04-02"}],
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "won", "on": "2024-04-02"}])
+    repo.customer("粤IT2024005", stage="won", need=need,
+                  contracts=[{"no": "HT-3", "amount": 70000, "signed": "2023-11-02"}],
+                  stage_history=[{"stage": "lead", "on": "2023-01-05"}, {"stage": "won", "on": "2023-11-02"}])
+    return repo
+
+
+def test_slugs_and_urls():
+    assert pages.slug("粤IT2024001") == "粤IT2024001"
+    assert pages.slug("a/b").startswith("x-") and pages.slug("a/b") == pages.slug("a/b")
+    assert pages.slug("../etc").startswith("x-") and pages.slug("").startswith("x-")
+    assert pages.url_of("index.md") == ""
+    assert pages.url_of("reports/index.md") == "reports/"
+    assert pages.url_of("customers/粤IT2024001.md") == quote("customers/粤IT2024001") + "/"
+    assert pages.Link("../../").customer("粤IT2024001") == "../../" + quote("customers/粤IT2024001") + "/"
+    assert pages.Link("").agenda == "agenda/"
+
+
+def test_periods_around_today():
+    found = periods_for(dt.date(2024, 1, 15))
+    assert found["this-month"][:2] == (dt.date(2024, 1, 1), dt.date(2024, 1, 31))
+    assert found["last-month"][:2] == (dt.date(2023, 12, 1), dt.date(2023, 12, 31))
+    assert found["this-quarter"][:2] == (dt.date(2024, 1, 1), dt.date(2024, 3, 31))
+    assert found["trailing-12"][:2] == (dt.date(2023, 2, 1), dt.date(2024, 1, 31))
+
+
+def test_dashboard_figures(repo):
+    data = site_data(deal_repo(repo))
+    dash = pages.dashboard(data)
+    assert dash["pipeline"] == 300000
+    assert dash["weighted"] == pytest.approx(100000 * 0.35 + 200000 * 0.6)
+    assert dash["open_deals"] == 2
+    assert dash["won_month"] == (1, 300000)  # the contract amount wins over deal.amount
+    assert dash["won_quarter"] == (2, 350000)
+    assert [n for _, n in dash["stages"]] == [0, 0, 1, 1, 3, 0, 0]
+    html = render(data, "index.md")
+    assert "¥300,000" in html and "¥155,000" in html and "¥350,000" in html
+    assert 'href="customers/"' in html and 'href="agenda/"' in html
+
+
+def test_every_page_is_specified_once_and_customers_stay_out_of_the_nav(repo):
+    data = site_data(deal_repo(repo))
+    specs = pages.page_specs(data)
+    uris = [s.src_uri for s in specs]
+    assert len(uris) == len(set(uris))
+    customer_specs = [s for s in specs if s.template == "customer.html"]
+    assert len(customer_specs) == 5
+    assert all(s.nav is None for s in customer_specs)
+    assert all(s.edit_path == f"records/customers/{s.src_uri[10:-3]}.yaml" for s in customer_specs)
+    assert {"index.md", "customers/index.md", "agenda.md", "process.md", "problems.md"} <= set(uris)
+    assert {"owners/zhang.md", "owners/li.md", "owners/chen.md"} <= set(uris)
+    assert "by/stage/won.md" in uris and "by/industry/I6510.md" in uris
+    assert "reports/funnel/this-month.md" in uris and "reports/funnel/trailing-12.md" in uris
+
+
+def test_customers_index_lists_every_customer_sortable(repo):
+    data = site_data(deal_repo(repo))
+    html = render(data, "customers/index.md")
+    assert html.count("<tr") == 1 + 5
+    assert 'class="db-table db-sortable" id="db-customers"' in html
+    assert 'class="db-filter" data-table="db-customers"' in html
+    assert f'href="../{quote("customers/粤IT2024003")}/"' in html  # from customers/ up to the root
+
+
+def test_overdue_customers_are_marked(repo):
+    repo.customer("粤IT2024001")  # a C lead created 2024-01-05 with no follow-up: due 2024-01-08
+    data = site_data(repo)
+    row = pages.customer_row(data, data.book.customers["粤IT2024001"])
+    assert row["next_due"] == dt.date(2024, 1, 8)
+    assert row["overdue_days"] == (TODAY - dt.date(2024, 1, 8)).days
+    html = render(data, "customers/index.md")
+    assert '<tr class="db-overdue">' in html and "db-overdue-text" in html
+
+
+def test_customer_page_sections(repo):
+    repo.customer("粤IT2024001", stage="discovery", need={"summary": "提升质检效率", "goal": "质检时间缩短30%"},
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "discovery", "on": "2024-02-01"}],
+                  decision_chain="技术部评估 → 财务审批 → 总经理签字",
+                  needs=[{"need": "自动质检", "priority": "high", "solution": "视觉检测", "value": "省 2 人"}])
+    repo.followup("粤IT2024001", "2024-05-01 10:00", summary="第一次", contact="王总监")
+    repo.followup("粤IT2024001", "2024-05-10 14:00", summary="第二次", method="visit",
+                  next=[{"action": "发送报价", "due": "2024-05-15", "owner": "zhang"}])
+    data = site_data(repo)
+    view = pages.customer_page(data, data.book.customers["粤IT2024001"])
+    assert [f.summary for f in view["followups"]] == ["第二次", "第一次"]  # newest first
+    assert [(n.action, n.due) for n in view["next_actions"]] == [("发送报价", dt.date(2024, 5, 15))]
+    assert [(h["stage"], h["days"]) for h in view["history"]] == [("lead", 27), ("discovery", 109)]
+    html = render(data, "customers/粤IT2024001.md")
+    assert "<h1>A科技有限公司</h1>" in html
+    assert html.index("第二次") < html.index("第一次")
+    assert "技术部评估 → 财务审批 → 总经理签字" in html and "视觉检测" in html
+    assert "<div data-search-exclude>" in html
+    assert html.index("data-search-exclude") < html.index("第二次")  # the log is not indexed
+    assert html.index("视觉检测") < html.index("data-search-exclude")  # needs are
+    assert "拜访" in html and "张伟" in html  # method label and member name, zh
+    assert "2024-05-15" in html and "db-overdue-text" in html  # the promised quote is overdue
+
+
+def test_mask_contacts(repo):
+    repo.settings("as_of: 2024-05-20\nsite:\n  mask_contacts: true\n")
+    repo.customer("粤IT2024001", contacts=[{"name": "王总监", "title": "技术总监", "role": "decision_maker",
+                                           "phone": "0755-8888-1234", "phone_kind": "work",
+                                           "email": "wang@example.com"}])
+    data = site_data(repo)
+    html = render(data, "customers/粤IT2024001.md")
+    assert "0755-8888-1234" not in html and "wang@example.com" not in html
+    assert "075" + "•" * 9 + "34" in html and "wan" + "•" * 11 + "om" in html
+
+
+def test_hostile_strings_come_out_as_text(repo):
+    repo.customer("粤IT2024001", name=HOSTILE, region="| broken | table |",
+                  contacts=[{"name": "[x](javascript:alert(1))", "title": "<!-- -->", "role": "user"}],
+                  need={"summary": "**md** {{ jinja }} {% raw %}"}, tags=["<img src=x onerror=alert(1)>"])
+    repo.followup("粤IT2024001", "2024-05-10 14:00", summary="**md** {{ jinja }} <b>bold</b>")
+    data = site_data(repo)
+    for uri in ("customers/粤IT2024001.md", "customers/index.md", "index.md", "owners/zhang.md"):
+        html = render(data, uri)
+        assert "<script>" not in html and "<img" not in html and "<b>bold" not in html and "<!-- -->" not in html
+    html = render(data, "customers/粤IT2024001.md")
+    assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co</h1>" in html
+    assert "**md** {{ jinja }} {% raw %}" in html and "**md** {{ jinja }} &lt;b&gt;bold&lt;/b&gt;" in html
+    assert "[x](javascript:alert(1))" in html and 'href="javascript' not in html
+    assert "&lt;!-- --&gt;" in html and "| broken | table |" in html
+
+
+def test_english_labels_and_money():
+    from dealbook.settings import Settings, default_settings, merge
+
+    en = Labels(Settings(merge(default_settings().raw, {"language": "en"})))
+    zh = Labels(default_settings())
+    assert en("customers") == "Customers" and zh("customers") == "客户"
+    assert en.enum("stage", "proposal") == "Proposal" and zh.enum("stage", "proposal") == "方案呈现"
+    assert en.enum("method", "visit") == "Visit" and en.enum("method", "telepathy") == "telepathy"
+    assert en.enum("channel", "trade_show") == "Trade show"
+    assert money(1234567) == "¥1,234,567" and money(1234567, "XYZ") == "1,234,567 XYZ" and money(None) == "—"
+
+
+def test_a_team_template_overrides_the_packaged_one(repo, tmp_path: Path):
+    repo.customer("粤IT2024001")
+    docs = tmp_path / "docs"
+    (docs / "overrides" / "dealbook").mkdir(parents=True)
+    (docs / "overrides" / "dealbook" / "process.html").write_text("<h1>OUR PROCESS {{ title }}</h1>", "utf-8")
+    data = site_data(repo)
+    assert render(data, "process.md", str(docs)) == "<h1>OUR PROCESS 销售流程</h1>"
+    assert "OUR PROCESS" not in render(data, "agenda.md", str(docs))  # other templates stay packaged
+
+
+def test_owner_page_agenda_and_grades(repo):
+    repo.customer("粤IT2024001", owner="li")
+    repo.customer("粤IT2024002", owner="zhang")
+    data = site_data(repo)
+    view = pages.owner_page(data, "li")
+    assert view["count"] == 1 and view["name"] == "李娜"
+    assert [r["id"] for rows in view["by_grade"].values() for r in rows] == ["粤IT2024001"]
+    assert [i.customer_id for i in view["agenda"]["overdue"]] == ["粤IT2024001"]
+    html = render(data, "owners/li.md")
+    assert "<h1>李娜</h1>" in html and "粤IT2024002" not in html
+
+
+def test_problems_page_lists_diagnostics_with_file_and_line(repo):
+    repo.write("records/customers/粤IT2024009.yaml", "id: 粤IT2024009\nname: X\nstage: nowhere\n")
+    data = site_data(repo)
+    assert data.errors
+    html = render(data, "problems.md")
+    first = data.errors[0]
+    assert f"<code>{first.path}:{first.line}:{first.column}</code>" in html
+    assert "records/customers/粤IT2024009.yaml" in html
