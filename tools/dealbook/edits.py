@@ -160,17 +160,18 @@ def schema_at(kind: str, parts: list, settings: Settings) -> dict[str, Any] | No
 def parse_money(text: str, where: str = "amount") -> int:
     """A money amount as a plain integer; `65万` is refused with the number to write instead."""
     cleaned = text.strip()
+    where = f"{where}: " if where else ""
     for pattern, factor in ((_WAN, 10_000), (_YI, 100_000_000)):
         match = pattern.match(cleaned)
         if match:
-            raise ValueError(f"{where}: money is a plain integer: write {round(float(match.group(1)) * factor)} "
+            raise ValueError(f"{where}money is a plain integer: write {round(float(match.group(1)) * factor)} "
                              f"instead of `{text}`")
     if re.fullmatch(r"[-+]?[0-9]+", cleaned):
         return int(cleaned)
     if re.fullmatch(r"[¥￥]?[0-9][0-9,]*(\.0+)?元?", cleaned):
         plain = re.sub(r"[^0-9]", "", cleaned.split(".")[0])
-        raise ValueError(f"{where}: write the number without separators or currency: {plain}")
-    raise ValueError(f"{where}: `{text}` is not a whole number")
+        raise ValueError(f"{where}write the number without separators or currency: {plain}")
+    raise ValueError(f"{where}`{text}` is not a whole number")
 
 
 def parse_value(text: str, schema: dict[str, Any], where: str) -> Any:

@@ -44,7 +44,7 @@ def open_customer(env: Env, book: Book, customer_id: str) -> tuple[str, Document
 
 
 def finish(env: Env, book: Book, changes: list[Change], dry_run: bool, ask: bool = False,
-           summary: bool = False) -> bool:
+           summary: bool = False, hint: str = "") -> bool:
     """Check `changes`; refuse on new errors; print the diff (dry run) or write. True when written."""
     changes = [c for c in changes if c.before != c.after]
     if not changes:
@@ -54,6 +54,8 @@ def finish(env: Env, book: Book, changes: list[Change], dry_run: bool, ask: bool
     if blocking:
         for d in blocking:
             click.echo(render(d), err=True)
+        if hint and any(d.code == "stage-requires" for d in blocking):
+            click.echo(f"hint: {hint}", err=True)
         count = len(blocking)
         raise click.ClickException(
             f"refused: the edit would leave {count} error{'s' * (count != 1)} (shown above); nothing was written"
