@@ -1,0 +1,135 @@
+"""`dealbook funnel` and `dealbook report` end to end on a small sales history."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "unit"))
+from dealbook.reports import REPORTS
+from reports_fixtures import write_sales_book
+
+
+@pytest.fixture
+def sales(repo):
+    write_sales_book(repo.root)  # today is 2024-06-15 (as_of)
+    return repo
+
+
+def test_funnel_text_table_with_totals(sales, run):
+    result = run(sales, "funnel", "--period", "2024-05")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "销售阶段转化分析 · 2024-05"
+    assert lines[2].split() == ["销售阶段", "进入数量", "转化数量", "流失数量", "转化率", "流失率", "平均停留天数"]
+    assert lines[5].split() == ["需求挖掘", "2", "3", "1", "150.0%", "50.0%", "27.8"]
+    assert lines[9].split() == ["售后维护", "0", "0", "0", "—", "—", "—"]
+    assert lines[10].split() == ["合计", "12", "9", "4", "75.0%", "33.3%", "19.9"]
+
+
+def test_funnel_json_rows_and_totals(sales, run):
+    data = json.loads(run(sales, "funnel", "--period", "2024-05", "--format", "json").output)
+    assert data["report"] == "funnel" and data["period"]["label"] == "2024-05"
+    assert all(list(row) == ["stage", "entered", "converted", "lost", "conversion_rate", "loss_rate", "avg_days"]
+               for row in data["rows"])
+    assert data["rows"][0] == {"stage": "lead", "entered": 2, "converted": 2, "lost": 1, "conversion_rate": 1.0,
+                               "loss_rate": 0.5, "avg_days": 8.0}
+    assert data["rows"][-1]["conversion_rate"] is None
+    assert data["totals"]["entered"] == 12
+
+
+def test_funnel_csv(sales, run):
+    lines = run(sales, "funnel", "--period", "2024-05", "--format", "csv").output.splitlines()
+    assert lines[0] == "stage,entered,converted,lost,conversion_rate,loss_rate,avg_days"
+    assert lines[1] == "lead,2,2,1,1.0,0.5,8.0"
+    assert lines[-1] == "after_sales,0,0,0,,,"
+
+
+def test_funnel_periods(sales, run):
+    def rows(*args):
+        result = run(sales, "funnel", *args, "--format", "json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    assert rows("--from", "2024-05-01", "--to", "2024-05-31")["rows"] == rows("--period", "2024-05")["rows"]
+    assert rows()["period"]["label"] == "2024-06"  # the month of today (as_of 2024-06-15)
+    earlier = json.loads(run(sales, "--today", "2024-05-20", "funnel", "--format", "json").output)
+    assert earlier["period"]["label"] == "2024-05"
+    quarter = rows("--period", "2024-Q2")
+    assert quarter["period"] == {"label": "2024-Q2", "start": "2024-04-01", "end": "2024-06-30"}
+
+
+def test_funnel_by_owner(sales, run):
+    data = json.loads(run(sales, "funnel", "--period", "2024-05", "--by", "owner", "--format", "json").output)
+    assert {r["owner"] for r in data["rows"]} == {"zhang", "li"}
+    assert data["columns"][0]["key"] == "owner"
+    text = run(sales, "funnel", "--period", "2024-05", "--by", "owner").output
+    assert "张伟 (zhang)" in text
+
+
+@pytest.mark.parametrize("args, message", [
+    (["funnel", "--period", "2024-13"], "no month 13"),
+    (["funnel", "--period", "2024-05", "--from", "2024-01-01"], "not both"),
+    (["funnel", "--by", "colour"], "colour"),
+    (["report", "nope"], "no report 'nope'"),
+    (["report"], "report --list"),
+    (["report", "pipeline", "--by", "owner"], "cannot be split"),
+    (["report", "sources", "--by", "region"], "lead_type"),
+])
+def test_bad_usage_is_a_message_not_a_traceback(sales, run, args, message):
+    result = run(sales, *args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_report_list_names_every_report(sales, run):
+    result = run(sales, "report", "--list")
+    assert result.exit_code == 0
+    listed = [line.split()[0] for line in result.output.splitlines()]
+    assert listed == list(REPORTS)
+
+
+@pytest.mark.parametrize("name", list(REPORTS))
+def test_every_report_in_every_format(sales, run, name):
+    text = run(sales, "report", name, "--period", "2024")
+    assert text.exit_code == 0, text.output
+    data = json.loads(run(sales, "report", name, "--period", "2024", "--format", "json").output)
+    assert data["report"] == name
+    keys = [c["key"] for c in data["columns"]]
+    assert all(list(row) == keys for row in data["rows"])
+    csv = run(sales, "report", name, "--period", "2024", "--format", "csv").output.splitlines()
+    assert csv[0] == ",".join(keys) and len(csv) == 1 + len(data["rows"])
+
+
+def test_sources_by_lead_type(sales, run):
+    data = json.loads(run(sales, "report", "sources", "--period", "2024", "--by", "lead_type",
+                          "--format", "json").output)
+    assert {r["lead_type"]: r["leads"] for r in data["rows"]} == {"prospect": 7, "referral": 1,
+                                                                   "competitor_churn": 1}
+
+
+def test_english_labels(sales, run):
+    sales.write("dealbook.yaml", (sales.root / "dealbook.yaml").read_text() + "language: en\n")
+    text = run(sales, "funnel", "--period", "2024-05").output
+    assert text.splitlines()[0] == "Stage conversion funnel · 2024-05"
+    assert text.splitlines()[10].split()[:2] == ["Total", "12"]
+
+
+def test_team_activity_late_entries_from_git(sales, run):
+    sales.git_init()
+    sales.commit("all records at once", date="2024-06-01T02:00:00+08:00")
+    data = json.loads(run(sales, "report", "team-activity", "--period", "2024-05", "--format", "json").output)
+    late = {r["owner"]: (r["late_followups"], r["late_customers"]) for r in data["rows"]}
+    # May follow-ups: zhang 05-05 10:00 and 05-31 23:30, li 05-02 15:00 — all first committed 06-01 02:00.
+    # First contacts in May: C1 (zhang) 05-05, C7 (li) 05-02.
+    assert late == {"zhang": (2, 1), "li": (1, 1), "chen": (0, 0)}
+    assert data["totals"]["late_followups"] == 3
+
+
+def test_team_activity_without_git_says_so(sales, run):
+    data = json.loads(run(sales, "report", "team-activity", "--period", "2024-05", "--format", "json").output)
+    assert all(r["late_followups"] is None for r in data["rows"])
+    assert any("git" in note for note in data["notes"])
