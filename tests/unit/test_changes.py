@@ -1,0 +1,173 @@
+"""The review of two Books (changes.review), field changes, stage history vs git, forecast vs actual."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from conftest import TEAM, customer_data, dump
+from dealbook.changes import (
+    backfilled,
+    compare_history,
+    field_changes,
+    forecast_vs_actual,
+    line_of,
+    review,
+)
+from dealbook.reading import open_book_from
+from dealbook.settings import settings_from_bytes
+
+CID = "粤IT2024001"
+TODAY = dt.date(2024, 5, 20)
+SETTINGS = settings_from_bytes(b"as_of: 2024-05-20\n")
+CONTACTS = [
+    {"name": "王总监", "title": "技术总监", "role": "decision_maker", "phone": "0755-8888-1234", "phone_kind": "work"},
+    {"name": "李经理", "title": "生产经理", "role": "user", "phone": "0755-8888-5678", "phone_kind": "work"},
+]
+TO_PROPOSAL = [{"stage": "lead", "on": "2024-01-05"}, {"stage": "proposal", "on": "2024-04-01"}]
+NEED = {"summary": "质检提效", "budget": {"status": "clear", "min": 500000, "max": 800000},
+        "timeline": {"start": "2024-06-01"}}
+
+
+def book(*records: tuple[str, dict]):
+    files = [("records/team.yaml", dump(TEAM).encode())]
+    files += [(path, dump(data).encode()) for path, data in records]
+    return open_book_from(SETTINGS, files, read_raw=dict(files).get)
+
+
+def customer(cid: str = CID, **overrides) -> tuple[str, dict]:
+    return f"records/customers/{cid}.yaml", customer_data(cid, **overrides)
+
+
+def followup(at: str, cid: str = CID, **fields) -> tuple[str, dict]:
+    data = {"customer": cid, "at": at, "method": "visit", "by": "zhang", "summary": "现场沟通", **fields}
+    return f"records/followups/{cid}/{at.replace(' ', '-').replace(':', '')}.yaml", data
+
+
+def proposal(**overrides) -> tuple[str, dict]:
+    fields = {"stage": "proposal", "stage_history": TO_PROPOSAL, "contacts": CONTACTS, "need": NEED,
+              "deal": {"amount": 650000}}
+    return customer(**{**fields, **overrides})
+
+
+def test_the_issue_example_line():
+    """B: urgency 2 + budget 2 + access 1 (held with a user); the two new visits reach the
+    decision maker, so A; the latest one sets the next action for 2024-05-20."""
+    before = book(proposal(), followup("2024-05-01 10:00", contact="李经理"))
+    after = book(
+        proposal(stage="negotiation", stage_history=[*TO_PROPOSAL, {"stage": "negotiation", "on": "2024-05-19"}],
+                 deal={"amount": 620000}),
+        followup("2024-05-01 10:00", contact="李经理"),
+        followup("2024-05-18 10:00", contact="王总监"),
+        followup("2024-05-19 15:00", contact="王总监",
+                 next=[{"action": "发送合同草稿", "due": "2024-05-20", "owner": "zhang"}]),
+    )
+    result = review(before, after, TODAY)
+    assert [line_of(c) for c in result.customers] == [
+        "粤IT2024001 A科技有限公司: proposal → negotiation (B → A), deal 650,000 → 620,000; "
+        "2 follow-ups added; next action due 2024-05-20"
+    ]
+    change = result.customers[0]
+    assert change.stage_labels == ("方案呈现", "商务谈判")
+    assert change.next_due == (dt.date(2024, 5, 8), dt.date(2024, 5, 20))  # 05-01 + 7 days (B) before
+    # Weighted pipeline: 650,000 × 0.35 → 620,000 × 0.6.
+    assert result.weighted == (227500.0, 372000.0)
+    assert [(r["stage"], r["converted_before"], r["converted_after"], r["entered_before"], r["entered_after"])
+            for r in result.funnel] == [("proposal", 0, 1, 1, 1), ("negotiation", 0, 0, 0, 1)]
+    assert result.new_diagnostics == ()
+
+
+def test_owner_change_new_and_removed_customers():
+    before = book(customer(), customer("粤IT2024002", name="B公司"))
+    after = book(customer(owner="li"), customer("粤IT2024003", name="C公司", owner="li"))
+    lines = [line_of(c) for c in review(before, after, TODAY).customers]
+    assert lines == [
+        "粤IT2024001 A科技有限公司: owner zhang → li",
+        "粤IT2024002 B公司: removed",
+        "粤IT2024003 C公司: new customer (lead, grade C), owner li; next due 2024-01-08",
+    ]
+
+
+def test_unchanged_customers_are_left_out_and_followup_edits_counted():
+    before = book(customer(), customer("粤IT2024002", name="B公司"),
+                  followup("2024-05-10 14:00"), followup("2024-05-11 14:00"))
+    after = book(customer(), customer("粤IT2024002", name="B公司"),
+                 followup("2024-05-10 14:00", summary="改过的纪要"))
+    result = review(before, after, TODAY)
+    assert [c.id for c in result.customers] == [CID]
+    change = result.customers[0]
+    assert [(f.status, f.at) for f in change.followups] == [("changed", "2024-05-10 14:00"),
+                                                            ("removed", "2024-05-11 14:00")]
+    assert line_of(change).startswith("粤IT2024001 A科技有限公司: 1 follow-up changed, 1 removed")
+
+
+def test_renamed_customer_and_moved_followup_are_one_change_each():
+    old_f = followup("2024-05-10 14:00")
+    before = book(customer(), old_f)
+    new_f = ("records/followups/粤IT2024009/2024-05-10-1400.yaml", {**old_f[1], "customer": "粤IT2024009"})
+    after = book(customer("粤IT2024009"), new_f)
+    renames = {"records/customers/粤IT2024001.yaml": "records/customers/粤IT2024009.yaml", old_f[0]: new_f[0]}
+    result = review(before, after, TODAY, renames=renames)
+    assert len(result.customers) == 1
+    change = result.customers[0]
+    assert (change.status, change.id, change.old_id) == ("renamed", "粤IT2024009", CID)
+    assert [(f.status, f.old_path) for f in change.followups] == [("moved", old_f[0])]
+    assert line_of(change) == "粤IT2024009 A科技有限公司: renamed from 粤IT2024001; 1 follow-up moved"
+
+
+def test_new_diagnostics_ignore_old_ones_and_moved_lines():
+    broken = customer(owner="nobody")
+    before = book(broken)
+    after = book(customer(owner="nobody", region="广东 广州"), customer("粤IT2024002", name="B公司", owner="ghost"))
+    found = review(before, after, TODAY).new_diagnostics
+    assert [(d.path, d.code) for d in found] == [("records/customers/粤IT2024002.yaml", "unknown-member")]
+
+
+def test_field_changes_track_grade_relevant_fields():
+    old = customer_data(contacts=CONTACTS[:1], need={"budget": {"status": "partial"}})
+    new = customer_data(contacts=CONTACTS, need={"budget": {"status": "clear"}},
+                        grade={"value": "A", "reason": "大客户"})
+    assert field_changes(old, new) == [
+        ("need.budget.status", "partial", "clear"),
+        ("grade.value", None, "A"),
+        ("contacts", "王总监 (decision_maker)", "王总监 (decision_maker), 李经理 (user)"),
+    ]
+
+
+def test_compare_history_flags_missing_and_late_entries():
+    d = dt.date
+    events = [("lead", d(2024, 1, 5), "c1", "A"), ("proposal", d(2024, 3, 1), "c2", "B"),
+              ("negotiation", d(2024, 5, 1), "c3", "C")]
+    history = [("lead", d(2024, 1, 5)), ("discovery", d(2024, 2, 1)), ("negotiation", d(2024, 5, 3))]
+    rows = compare_history(events, history)
+    assert [(r.stage, r.status) for r in rows] == [
+        ("lead", "ok"), ("discovery", "not_in_git"), ("proposal", "missing"), ("negotiation", "after_commit")]
+
+
+def test_backfilled_inserts_in_git_order_without_going_backwards():
+    history = [{"stage": "lead", "on": "2024-01-05"}, {"stage": "negotiation", "on": "2024-02-20"}]
+    events = [("lead", dt.date(2024, 1, 5)), ("discovery", dt.date(2024, 2, 1)), ("proposal", dt.date(2024, 3, 1)),
+              ("negotiation", dt.date(2024, 3, 2))]
+    assert backfilled(history, events) == [
+        {"stage": "lead", "on": "2024-01-05"},
+        {"stage": "discovery", "on": "2024-02-01"},
+        {"stage": "proposal", "on": "2024-02-20"},  # clamped to the following entry's date
+        {"stage": "negotiation", "on": "2024-02-20"},
+    ]
+
+
+def test_forecast_vs_actual():
+    contract = [{"no": "HT-1", "amount": 600000, "signed": "2024-05-10"}]
+    then = book(proposal(), customer("粤IT2024002", name="B公司", stage="negotiation",
+                                     stage_history=[{"stage": "lead", "on": "2024-01-05"},
+                                                    {"stage": "negotiation", "on": "2024-03-01"}],
+                                     deal={"amount": 100000}))
+    won_history = [*TO_PROPOSAL, {"stage": "won", "on": "2024-05-10"}]
+    now = book(proposal(stage="won", stage_history=won_history, contracts=contract),
+               customer("粤IT2024002", name="B公司", stage="lost",
+                        stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "lost", "on": "2024-04-15"}],
+                        lost={"reason": "budget"}, deal={"amount": 100000}))
+    rows = forecast_vs_actual(then, dt.date(2024, 4, 30), now, TODAY)
+    assert [(r.id, r.stage_then, round(r.weighted), r.outcome, r.won_value) for r in rows] == [
+        (CID, "proposal", 227500, "won", 600000),
+        ("粤IT2024002", "negotiation", 60000, "lost", 0),
+    ]
