@@ -101,11 +101,12 @@ def _budget(customer: Customer, t: Thresholds) -> GradeReason:
 def _access(customer: Customer, counted: list[FollowUp], t: Thresholds) -> GradeReason:
     zh = t.language == "zh"
     best: tuple[FollowUp, str] | None = None
+    roles = {c.name: c.role for c in customer.contacts}
     for followup in reversed(counted):
-        if followup.outcome != "held" or not followup.contact.strip():
+        name = followup.contact
+        if followup.outcome != "held" or not name or not (name := name.strip()):
             continue
-        contact = customer.contact(followup.contact.strip())
-        if contact is not None and contact.role == "decision_maker":
+        if roles.get(name) == "decision_maker":
             best = (followup, "decision_maker")
             break
         if best is None:
