@@ -131,7 +131,7 @@ def test_customer_page_sections(repo):
     assert "<h1>A科技有限公司</h1>" in html
     assert html.index("第二次") < html.index("第一次")
     assert "技术部评估 → 财务审批 → 总经理签字" in html and "视觉检测" in html
-    assert "<div data-search-exclude>" in html
+    assert "<section data-search-exclude>" in html
     assert html.index("data-search-exclude") < html.index("第二次")  # the log is not indexed
     assert html.index("视觉检测") < html.index("data-search-exclude")  # needs are
     assert "拜访" in html and "张伟" in html  # method label and member name, zh

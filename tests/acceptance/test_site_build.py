@@ -1,0 +1,158 @@
+"""`mkdocs build` for real: the demo site, hostile records, broken records, language, overrides, nav."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from dealbook.reading import open_book
+
+ROOT = Path(__file__).resolve().parents[2]
+HOSTILE = "<script>alert(1)</script> & Co"
+
+
+def build(root: Path, *args: str, site_dir: Path | None = None) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "mkdocs", "build", *args]
+    if site_dir is not None:
+        command += ["--site-dir", str(site_dir)]
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env.pop("DEALBOOK_TODAY", None)
+    return subprocess.run(command, cwd=root, capture_output=True, text=True, env=env, timeout=600)
+
+
+def site_repo(repo) -> Path:
+    """The records repo with the product's mkdocs.yml and an empty docs folder."""
+    shutil.copy(ROOT / "mkdocs.yml", repo.root / "mkdocs.yml")
+    (repo.root / "site").mkdir(exist_ok=True)
+    return repo.root
+
+
+def html_files(public: Path) -> list[Path]:
+    return sorted(public.rglob("*.html"))
+
+
+def nav_of(page: str) -> str:
+    """The primary navigation of a built page."""
+    found = re.search(r'<nav class="md-nav md-nav--primary".*?</nav>\s*</div>\s*</div>\s*</div>', page, re.S)
+    assert found, "no primary nav"
+    return found.group(0)
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory) -> Path:
+    public = tmp_path_factory.mktemp("demo") / "public"
+    done = build(ROOT, "--strict", site_dir=public)
+    assert done.returncode == 0, done.stderr
+    return public
+
+
+def test_the_demo_builds_strict_with_a_page_per_customer(demo_site: Path):
+    book = open_book(str(ROOT))
+    assert book.customers
+    for cid in book.customers:
+        page = demo_site / "customers" / cid / "index.html"
+        assert page.exists(), cid
+    home = (demo_site / "index.html").read_text("utf-8")
+    assert '<html lang="zh"' in home
+    for part in ("customers/", "agenda/", "process/", "problems/", "reports/funnel/this-month/"):
+        assert f'href="{part}"' in home or f'href="./{part}"' in home, part
+
+
+def test_customer_pages_are_not_in_the_nav_but_the_guide_is(demo_site: Path):
+    nav = nav_of((demo_site / "index.html").read_text("utf-8"))
+    customer_links = re.findall(r'href="[^"]*customers/[^"/]+/"', nav)
+    assert customer_links == []
+    guide = sorted((ROOT / "site" / "guide").glob("*.md"))
+    for page in guide:
+        assert f"guide/{page.stem}/" in nav, page.name
+
+
+def test_the_search_index_keeps_follow_up_logs_out(demo_site: Path):
+    index = json.loads((demo_site / "search" / "search_index.json").read_text("utf-8"))
+    text = json.dumps(index, ensure_ascii=False)
+    book = open_book(str(ROOT))
+    followup = next(f for f in book.all_followups() if len(f.summary) > 12)
+    customer = book.customers[followup.customer]
+    assert followup.summary not in text
+    assert customer.name in text  # people still find customers by name
+    locations = {doc["location"] for doc in index["docs"]}
+    assert not any(loc.startswith(("by/", "reports/", "problems/")) for loc in locations)
+
+
+def test_a_hostile_record_comes_out_escaped(repo, tmp_path: Path):
+    team = {"members": [{"handle": "zhang", "name": "<script>alert(2)</script>", "role": "rep"}]}
+    repo.write("records/team.yaml", team)
+    repo.customer("粤IT2024001", name=HOSTILE, region="| broken | table |",
+                  contacts=[{"name": "[x](javascript:alert(3))", "title": "<!-- -->", "role": "decision_maker"}],
+                  need={"summary": "**md** {{ jinja }}"}, tags=["<img src=x onerror=alert(4)>"])
+    repo.followup("粤IT2024001", "2024-05-10 14:00", summary="**md** {{ jinja }} <i>x</i>")
+    root = site_repo(repo)
+    done = build(root, "--strict")
+    assert done.returncode == 0, done.stderr
+    public = root / "public"
+    for page in html_files(public):
+        text = page.read_text("utf-8")
+        for raw in ("<script>alert", "<img src=x", "<i>x</i>", "<!-- -->", 'href="javascript'):
+            assert raw not in text, (page, raw)
+    page = (public / "customers" / "粤IT2024001" / "index.html").read_text("utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in page
+    assert "<title>&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in page
+    assert "**md** {{ jinja }}" in page and "<strong>md</strong>" not in page
+    assert "| broken | table |" in page and "[x](javascript:alert(3))" in page
+    index = (public / "search" / "search_index.json").read_text("utf-8")
+    assert "<script>" not in index and "<img" not in index
+
+
+def test_errors_show_a_banner_and_fail_strict(repo):
+    repo.customer("粤IT2024001")
+    repo.write("records/customers/粤IT2024002.yaml", "id: 粤IT2024002\nname: 坏记录\nstage: nowhere\n")
+    root = site_repo(repo)
+    strict = build(root, "--strict")
+    assert strict.returncode != 0
+    assert "records/customers/粤IT2024002.yaml" in strict.stderr
+    done = build(root)
+    assert done.returncode == 0, done.stderr
+    home = (root / "public" / "index.html").read_text("utf-8")
+    assert "db-banner" in home and 'href="problems/"' in home
+    problems = (root / "public" / "problems" / "index.html").read_text("utf-8")
+    assert re.search(r"<code>records/customers/粤IT2024002\.yaml:\d+:\d+</code>", problems)
+    assert (root / "public" / "customers" / "粤IT2024001" / "index.html").exists()
+
+
+def test_english_site_edit_links_and_guide_nav(repo):
+    repo.settings("as_of: 2024-05-20\nlanguage: en\nsite:\n  title: Acme sales\n")
+    repo.customer("粤IT2024001")
+    root = site_repo(repo)
+    (root / "site" / "guide").mkdir()
+    (root / "site" / "guide" / "zeta.md").write_text("# Zeta guide\n", "utf-8")
+    (root / "site" / "guide" / "alpha.md").write_text("# Alpha guide\n", "utf-8")
+    done = build(root, "--strict")
+    assert done.returncode == 0, done.stderr
+    home = (root / "public" / "index.html").read_text("utf-8")
+    assert '<html lang="en"' in home and "Open pipeline" in home and "Acme sales" in home
+    nav = nav_of(home)
+    assert nav.index("guide/alpha/") < nav.index("guide/zeta/")
+    assert "Guide" in nav and "Customers" in nav and "Team agenda" in nav
+    page = (root / "public" / "customers" / "粤IT2024001" / "index.html").read_text("utf-8")
+    edit = "https://git.example.com/sales/dealbook/edit/main/" + quote("records/customers/粤IT2024001.yaml")
+    assert f'href="{edit}"' in page
+
+
+def test_a_template_in_site_overrides_wins(repo):
+    repo.customer("粤IT2024001")
+    root = site_repo(repo)
+    override = root / "site" / "overrides" / "dealbook"
+    override.mkdir(parents=True)
+    (override / "customer.html").write_text("<h1>{{ title }}</h1><p>OUR CUSTOMER {{ c.id }}</p>", "utf-8")
+    done = build(root, "--strict")
+    assert done.returncode == 0, done.stderr
+    page = (root / "public" / "customers" / "粤IT2024001" / "index.html").read_text("utf-8")
+    assert "OUR CUSTOMER 粤IT2024001" in page
+    assert not (root / "public" / "overrides").exists()
