@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Callable
 from typing import Any
 
 import click
 
 from ..cli.context import Env, pass_env
-from ..dates import parse_date, parse_time
+from ..dates import parse_time
 from ..edits import Change, git_identity, member_for, now_local
 from ..load import parse_text
 from ..records import FOLLOWUPS_DIR
@@ -47,15 +48,18 @@ def followup_options(command: Callable) -> Callable:
     return command
 
 
+_DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")  # a real calendar date is the checker's job
+
+
 def parse_next(items: tuple[str, ...]) -> list[dict[str, Any]]:
     """`发送方案@2024-05-25[@li]` → [{action, due[, owner]}]."""
     found = []
     for item in items:
         parts = item.rsplit("@", 2)
         owner = None
-        if len(parts) == 3 and parse_date(parts[1].strip()) is not None:
+        if len(parts) == 3 and _DATE_SHAPE.match(parts[1].strip()):
             action, due, owner = parts
-        elif len(parts) >= 2 and parse_date(parts[-1].strip()) is not None:
+        elif len(parts) >= 2 and _DATE_SHAPE.match(parts[-1].strip()):
             action, due = item.rsplit("@", 1)
         else:
             raise click.BadParameter(f"`{item}`: write ACTION@YYYY-MM-DD, e.g. '发送方案@2024-05-25'",

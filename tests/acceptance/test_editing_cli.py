@@ -1,0 +1,372 @@
+"""The editing commands end to end: new, log, move, set keep files intact and refuse bad edits."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+CID = "粤IT2024001"
+PATH = f"records/customers/{CID}.yaml"
+
+# A hand-written record: comments, a blank line, flush and indented lists, flow items, quoting.
+HAND = f"""\
+# yaml-language-server: $schema=../../schemas/customer.schema.json
+# A科技 — met at the Shenzhen expo
+id: {CID}
+name: "A科技有限公司"    # 营业执照全称
+industry: C3970 电子器件制造
+region: 广东 深圳
+source: {{channel: trade_show, detail: 2024 深圳高交会}}
+lead_type: prospect
+owner: zhang
+
+created: 2024-01-05
+contacts:
+- name: 王总监
+  title: 技术总监
+  role: decision_maker
+  phone: 0755-8888-1234   # 座机
+  phone_kind: work
+need:
+    summary: 质检效率低,需要视觉检测
+    budget: {{status: undetermined}}
+stage: discovery
+stage_history:
+  - {{stage: lead, on: 2024-01-05}}
+  - {{stage: discovery, on: 2024-02-01}}
+# end of record
+"""
+
+NEW_ARGS = ["new", "customer", "--name", "A科技有限公司", "--industry", "C3970", "--region", "广东 深圳",
+            "--owner", "zhang", "--channel", "trade_show", "--source-detail", "2024 深圳高交会",
+            "--contact", "王总监,技术总监,decision_maker,0755-88881234", "--no-interactive"]
+
+
+def read(repo, relative: str) -> str:
+    return (repo.root / relative).read_text(encoding="utf-8")
+
+
+def files(repo) -> dict[str, bytes]:
+    return {str(p.relative_to(repo.root)): p.read_bytes() for p in (repo.root / "records").rglob("*") if p.is_file()}
+
+
+def assert_clean(run, repo) -> None:
+    result = run(repo, "check", "--format", "json")
+    errors = [d for d in json.loads(result.output)["diagnostics"] if d["severity"] == "error"]
+    assert errors == [], result.output
+    assert result.exit_code == 0
+
+
+def only_changes(before: str, after: str) -> tuple[list[str], list[str]]:
+    import difflib
+
+    removed, added = [], []
+    for line in difflib.ndiff(before.splitlines(), after.splitlines()):
+        if line.startswith("- "):
+            removed.append(line[2:])
+        elif line.startswith("+ "):
+            added.append(line[2:])
+    return removed, added
+
+
+# --- new customer ------------------------------------------------------------------------------
+
+
+def test_new_customer_writes_template_and_passes_check(run, repo):
+    result = run(repo, *NEW_ARGS)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == PATH
+    assert read(repo, PATH) == (
+        "# yaml-language-server: $schema=../../schemas/customer.schema.json\n"
+        f"id: {CID}\n"
+        "name: A科技有限公司\n"
+        "industry: C3970\n"
+        "region: 广东 深圳\n"
+        "source:\n"
+        "  channel: trade_show\n"
+        "  detail: 2024 深圳高交会\n"
+        "owner: zhang\n"
+        "created: 2024-05-20\n"
+        "contacts:\n"
+        "  - name: 王总监\n"
+        "    title: 技术总监\n"
+        "    role: decision_maker\n"
+        "    phone: 0755-88881234\n"
+        "    phone_kind: work\n"
+        "stage: lead\n"
+        "stage_history:\n"
+        "  - stage: lead\n"
+        "    on: 2024-05-20\n"
+    )
+    assert_clean(run, repo)
+
+
+def test_ids_follow_the_sequence(run, repo):
+    repo.customer("粤IT2024007")
+    repo.customer("粤IT2023009", created="2023-02-01", stage_history=[{"stage": "lead", "on": "2023-02-01"}])
+    assert run(repo, *NEW_ARGS).output.strip() == "records/customers/粤IT2024008.yaml"
+    assert run(repo, *NEW_ARGS).output.strip() == "records/customers/粤IT2024009.yaml"
+    out = run(repo, *NEW_ARGS, "--created", "2023-06-01").output.strip()
+    assert out == "records/customers/粤IT2023010.yaml"
+    out = run(repo, *NEW_ARGS, "--province", "京", "--industry-letters", "SW").output.strip()
+    assert out == "records/customers/京SW2024001.yaml"
+    assert_clean(run, repo)
+
+
+def test_new_customer_refuses_to_overwrite(run, repo):
+    repo.customer(CID)
+    before = files(repo)
+    result = run(repo, *NEW_ARGS, "--id", CID)
+    assert result.exit_code == 1
+    assert "already exists" in result.output
+    assert files(repo) == before
+
+
+def test_new_customer_refuses_invalid_record(run, repo):
+    before = files(repo)
+    result = run(repo, *[a if a != "zhang" else "wang" for a in NEW_ARGS])
+    assert result.exit_code == 1
+    assert "unknown-member" in result.output and "nothing was written" in result.output
+    assert files(repo) == before
+
+
+def test_new_customer_refuses_private_mobile(run, repo):
+    args = [a if not a.startswith("王总监") else "王总监,技术总监,decision_maker,13800138000,im" for a in NEW_ARGS]
+    result = run(repo, *args)
+    assert result.exit_code == 1 and "privacy-mobile" in result.output
+    assert not (repo.root / PATH).exists()
+
+
+def test_new_customer_bad_province_and_missing_flags(run, repo):
+    result = run(repo, *NEW_ARGS, "--province", "广东")
+    assert result.exit_code == 2 and "write 粤" in result.output
+    result = run(repo, "new", "customer", "--name", "X", "--no-interactive")
+    assert result.exit_code == 2 and "missing --industry, --owner, --channel, --contact" in result.output
+    assert not (repo.root / "records/customers").exists()
+
+
+def test_new_customer_prompts_when_interactive(run, repo):
+    answers = "B公司\nI6510\n北京 海淀\nli\nreferral\n赵经理,采购经理,influencer\n"
+    result = run(repo, "new", "customer", "--interactive", input=answers)
+    assert result.exit_code == 0, result.output
+    text = read(repo, "records/customers/京IT2024001.yaml")
+    assert "name: B公司\n" in text and "owner: li\n" in text and "  - name: 赵经理\n" in text
+    assert_clean(run, repo)
+
+
+def test_new_customer_dry_run_writes_nothing(run, repo):
+    result = run(repo, *NEW_ARGS, "--dry-run")
+    assert result.exit_code == 0
+    assert f"+id: {CID}" in result.output and "nothing was written" in result.output
+    assert not (repo.root / PATH).exists()
+
+
+# --- log / new followup ---------------------------------------------------------------------------
+
+
+def test_log_writes_followup_and_suffixes_taken_names(run, repo):
+    repo.write(PATH, HAND)
+    args = ["log", CID, "--method", "phone", "--contact", "王总监", "--summary", "反馈精度测试数据",
+            "--next", "与王总监预约现场对接@2024-05-24", "--at", "2024-05-20 14:00", "--by", "zhang"]
+    result = run(repo, *args)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"records/followups/{CID}/2024-05-20-1400.yaml"
+    assert read(repo, f"records/followups/{CID}/2024-05-20-1400.yaml") == (
+        "# yaml-language-server: $schema=../../../schemas/followup.schema.json\n"
+        f"customer: {CID}\n"
+        "at: 2024-05-20 14:00\n"
+        "method: phone\n"
+        "by: zhang\n"
+        "contact: 王总监\n"
+        "summary: 反馈精度测试数据\n"
+        "next:\n"
+        "  - action: 与王总监预约现场对接\n"
+        "    due: 2024-05-24\n"
+    )
+    second = run(repo, "new", "followup", CID, "-m", "visit", "-c", "王总监", "-s", "现场", "--outcome", "missed",
+                 "--at", "2024-05-20 14:00", "--by", "li", "--next", "补充方案@2024-05-27@zhang")
+    assert second.output.strip() == f"records/followups/{CID}/2024-05-20-1400-2.yaml"
+    text = read(repo, f"records/followups/{CID}/2024-05-20-1400-2.yaml")
+    assert "outcome: missed\n" in text and "    owner: zhang\n" in text
+    third = run(repo, "log", CID, "-s", "三", "--at", "2024-05-20 14:00", "--by", "li")
+    assert third.output.strip().endswith("2024-05-20-1400-3.yaml")
+    assert read(repo, PATH) == HAND  # the customer file is untouched
+    assert_clean(run, repo)
+
+
+def test_log_default_time_uses_today_and_by_from_git(run, repo):
+    repo.write(PATH, HAND)
+    repo.git_init()
+    repo.git("config", "user.email", "Li@Example.com")
+    result = run(repo, "--today", "2024-06-03", "log", CID, "-s", "电话")
+    assert result.exit_code == 0, result.output
+    written = result.output.strip()
+    assert re.fullmatch(rf"records/followups/{CID}/2024-06-03-\d{{4}}\.yaml", written)
+    text = read(repo, written)
+    assert "by: li\n" in text and re.search(r"^at: 2024-06-03 \d\d:\d\d$", text, re.M)
+
+
+def test_log_without_known_author_is_a_usage_error(run, repo):
+    repo.write(PATH, HAND)
+    repo.git_init()  # user.email test@example.com is not on the team
+    result = run(repo, "log", CID, "-s", "电话")
+    assert result.exit_code == 2 and "--by is required" in result.output
+    assert not (repo.root / "records/followups").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [(["--by", "wang"], "unknown-member"), (["--next", "明天再打"], "ACTION@YYYY-MM-DD"),
+     (["--at", "2024-05-20"], "is not a time"), (["--next", "x@2024-02-30"], "bad-date")],
+)
+def test_log_refusals_write_nothing(run, repo, extra, message):
+    repo.write(PATH, HAND)
+    base = ["log", CID, "-s", "电话", "--at", "2024-05-20 14:00", "--by", "zhang"]
+    args = base[:-2] + extra if extra[0] == "--by" else base + extra
+    result = run(repo, *args)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert not (repo.root / "records/followups").exists()
+
+
+def test_log_unknown_customer(run, repo):
+    repo.write(PATH, HAND)
+    result = run(repo, "log", "粤IT2024002", "-s", "x", "--by", "zhang")
+    assert result.exit_code == 1 and "did you mean 粤IT2024001" in result.output
+
+
+# --- move -----------------------------------------------------------------------------------------
+
+
+def test_move_keeps_comments_and_layout(run, repo):
+    repo.write(PATH, HAND)
+    result = run(repo, "move", CID, "proposal", "--on", "2024-05-20", "--set", "need.budget.status=partial")
+    assert result.exit_code == 0, result.output
+    after = read(repo, PATH)
+    assert only_changes(HAND, after) == (
+        ["    budget: {status: undetermined}", "stage: discovery"],
+        ["    budget: {status: partial}", "stage: proposal", "  - {stage: proposal, on: 2024-05-20}"],
+    )
+    assert after.endswith("  - {stage: proposal, on: 2024-05-20}\n# end of record\n")
+    assert_clean(run, repo)
+
+
+def test_move_to_lost_needs_a_reason(run, repo):
+    repo.write(PATH, HAND)
+    result = run(repo, "move", CID, "lost")
+    assert result.exit_code == 2 and "needs --reason" in result.output
+    assert read(repo, PATH) == HAND
+    result = run(repo, "move", CID, "lost", "--reason", "budget", "--note", "预算冻结")
+    assert result.exit_code == 0, result.output
+    removed, added = only_changes(HAND, read(repo, PATH))
+    assert removed == ["stage: discovery"]
+    assert added == ["stage: lost", "  - {stage: lost, on: 2024-05-20}", "lost:", "    reason: budget",
+                     "    note: 预算冻结", "    on: 2024-05-20"]
+    assert_clean(run, repo)
+
+
+def test_move_backwards_is_refused(run, repo):
+    repo.write(PATH, HAND)
+    result = run(repo, "move", CID, "lead")
+    assert result.exit_code == 1
+    assert "moving back from `discovery` to `lead` is not allowed" in result.output
+    assert read(repo, PATH) == HAND
+
+
+def test_move_refuses_unmet_requirement_and_past_date(run, repo):
+    repo.write(PATH, HAND)
+    result = run(repo, "move", CID, "negotiation")
+    assert result.exit_code == 1
+    assert "stage `negotiation` requires `deal.amount`" in result.output and "hint:" in result.output
+    result = run(repo, "move", CID, "proposal", "--on", "2024-01-10", "--set", "need.budget.status=clear")
+    assert result.exit_code == 1 and "before the last stage change" in result.output
+    result = run(repo, "move", CID, "nowhere")
+    assert result.exit_code == 2 and "unknown stage" in result.output
+    assert read(repo, PATH) == HAND
+
+
+def test_move_to_won_needs_a_contract_in_plain_integers(run, repo):
+    repo.write(PATH, HAND)
+    assert run(repo, "move", CID, "won").exit_code == 2
+    result = run(repo, "move", CID, "won", "--contract-no", "HT-2024-031", "--amount", "65万")
+    assert result.exit_code == 2 and "write 650000 instead of `65万`" in result.output
+    assert read(repo, PATH) == HAND
+    result = run(repo, "move", CID, "won", "--contract-no", "HT-2024-031", "--amount", "650000",
+                 "--signed", "2024-05-18")
+    assert result.exit_code == 0, result.output
+    after = read(repo, PATH)
+    assert after.endswith("  - {stage: won, on: 2024-05-20}\ncontracts:\n- no: HT-2024-031\n  amount: 650000\n"
+                          "  signed: 2024-05-18\n# end of record\n")
+    assert_clean(run, repo)
+
+
+def test_move_dry_run_shows_diff(run, repo):
+    repo.write(PATH, HAND)
+    result = run(repo, "move", CID, "lost", "--reason", "timing", "--dry-run")
+    assert result.exit_code == 0
+    assert "-stage: discovery\n+stage: lost\n" in result.output
+    assert read(repo, PATH) == HAND
+
+
+# --- set ------------------------------------------------------------------------------------------
+
+
+def test_set_fields_changes_only_their_lines(run, repo):
+    repo.write(PATH, HAND)
+    result = run(repo, "set", CID, "need.budget.min=500000", "owner=li", "name=A科技股份有限公司", "tags=重点,复购")
+    assert result.exit_code == 0, result.output
+    assert "1 file changed:" in result.output
+    after = read(repo, PATH)
+    removed, added = only_changes(HAND, after)
+    assert removed == ['name: "A科技有限公司"    # 营业执照全称', "owner: zhang", "    budget: {status: undetermined}"]
+    assert added == ['name: "A科技股份有限公司"    # 营业执照全称', "owner: li",
+                     "    budget: {status: undetermined, min: 500000}", "tags:", "- 重点", "- 复购"]
+    assert_clean(run, repo)
+
+
+@pytest.mark.parametrize(
+    ("assignment", "message", "code"),
+    [("need.budget.min=65万", "write 650000 instead of `65万`", 2),
+     ("need.budget.status=maybe", "`maybe` is not allowed here", 1),
+     ("owner=wang", "unknown-member", 1),
+     ("stage=won", "dealbook move", 2),
+     ("colour=red", "unknown field `colour`", 2),
+     ("created=2024-13-01", "not a real calendar date", 1)],
+)
+def test_set_refusals_write_nothing(run, repo, assignment, message, code):
+    repo.write(PATH, HAND)
+    result = run(repo, "set", CID, assignment)
+    assert result.exit_code == code
+    assert message in result.output
+    assert read(repo, PATH) == HAND
+
+
+def test_bulk_reassign_asks_then_writes(run, repo):
+    repo.customer("粤IT2024001")
+    repo.customer("粤IT2024002")
+    repo.customer("粤IT2024003", owner="li")
+    before = files(repo)
+    result = run(repo, "set", "--where", "owner=zhang", "owner=chen", input="n\n")
+    assert "-owner: zhang\n+owner: chen\n" in result.output and "Write 2 files?" in result.output
+    assert files(repo) == before
+    result = run(repo, "set", "--where", "owner=zhang", "owner=chen", input="y\n")
+    assert result.exit_code == 0
+    changed = "2 files changed:\n  records/customers/粤IT2024001.yaml\n  records/customers/粤IT2024002.yaml\n"
+    assert changed in result.output
+    assert "owner: chen\n" in read(repo, "records/customers/粤IT2024002.yaml")
+    assert "owner: li\n" in read(repo, "records/customers/粤IT2024003.yaml")
+    result = run(repo, "set", "--where", "owner=li", "--where", "stage=lead", "owner=zhang", "--yes")
+    assert result.exit_code == 0 and "1 file changed:" in result.output
+    assert_clean(run, repo)
+
+
+def test_bulk_refuses_all_when_one_file_would_break(run, repo):
+    repo.customer("粤IT2024001")
+    repo.customer("粤IT2024002", stage="negotiation", deal={"amount": 100},
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "negotiation", "on": "2024-02-01"}])
+    before = files(repo)
+    result = run(repo, "set", "--where", "owner=zhang", "deal=", "--yes")
+    assert result.exit_code == 1 and "requires `deal.amount`" in result.output
+    assert files(repo) == before
