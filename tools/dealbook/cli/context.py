@@ -48,7 +48,7 @@ class Env:
     @functools.cached_property
     def settings(self) -> Settings:
         if self.at:
-            return self._revision_book().settings
+            return self._revision_book.settings
         return load_settings(self.repo)
 
     @functools.cached_property
@@ -67,12 +67,12 @@ class Env:
     def book(self, paths: list[str] | None = None) -> Book:
         """The records (at `--at` when given), checked."""
         if self.at:
-            return self._revision_book()
+            return self._revision_book
         from ..reading import open_book
 
         return open_book(self.repo, paths=paths, settings=self.settings)
 
-    @functools.lru_cache(maxsize=1)  # noqa: B019 - one Env per process
+    @functools.cached_property
     def _revision_book(self) -> Book:
         try:
             from ..gitstore import GitStoreError, book_at
