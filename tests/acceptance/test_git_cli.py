@@ -1,0 +1,202 @@
+"""The git commands end to end: diff on a pull-request-like branch, --at replay, history, codeowners."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+CID = "粤IT2024001"
+CONTACTS = [
+    {"name": "王总监", "title": "技术总监", "role": "decision_maker", "phone": "0755-8888-1234", "phone_kind": "work"},
+    {"name": "李经理", "title": "生产经理", "role": "user", "phone": "0755-8888-5678", "phone_kind": "work"},
+]
+LEAD = [{"stage": "lead", "on": "2024-01-05"}]
+TO_PROPOSAL = [*LEAD, {"stage": "proposal", "on": "2024-04-01"}]
+NEED = {"summary": "质检提效", "budget": {"status": "clear"}, "timeline": {"start": "2024-06-01"}}
+
+
+@pytest.fixture
+def pr(repo):
+    """main: a lead (tag v1, 2024-01-05), then a proposal (2024-04-01); branch `deal`: the
+    pull request moves it to negotiation, lowers the amount and logs two visits (uncommitted
+    edits on top are part of the working tree)."""
+    repo.customer(contacts=CONTACTS)
+    repo.git_init()
+    repo.commit("new lead", "2024-01-05T10:00:00+08:00")
+    repo.git("tag", "v1")
+    repo.customer(stage="proposal", stage_history=TO_PROPOSAL, contacts=CONTACTS, need=NEED, deal={"amount": 650000})
+    repo.followup(CID, "2024-05-01 10:00", method="visit", contact="李经理")
+    repo.commit("proposal", "2024-04-01T18:00:00+08:00")
+    repo.git("checkout", "-q", "-b", "deal")
+    repo.customer(stage="negotiation", stage_history=[*TO_PROPOSAL, {"stage": "negotiation", "on": "2024-05-19"}],
+                  contacts=CONTACTS, need=NEED, deal={"amount": 620000})
+    repo.followup(CID, "2024-05-18 10:00", method="visit", contact="王总监")
+    repo.followup(CID, "2024-05-19 15:00", method="visit", contact="王总监",
+                  next=[{"action": "发送合同草稿", "due": "2024-05-20", "owner": "zhang"}])
+    repo.commit("negotiation", "2024-05-19T18:00:00+08:00")
+    return repo
+
+
+EXAMPLE = ("粤IT2024001 A科技有限公司: proposal → negotiation (B → A), deal 650,000 → 620,000; "
+           "2 follow-ups added; next action due 2024-05-20")
+
+
+def test_diff_text_against_main(pr, run):
+    result = run(pr, "diff", "main")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "Records changed from main to working tree: 1 customer"
+    assert lines[1] == EXAMPLE
+    assert "Forecast: weighted pipeline of these customers 227,500 → 372,000 (+144,500)" in result.output
+    assert "Funnel, negotiation: entered 0 → 1" in result.output
+
+
+def test_diff_defaults_to_the_merge_base_and_includes_uncommitted_files(pr, run):
+    pr.customer("粤IT2024002", name="B<b>*公司*", owner="li")  # untracked
+    result = run(pr, "diff", "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    assert "- **粤IT2024001 A科技有限公司**: proposal (方案呈现) → negotiation (商务谈判) (B → A)" in result.output
+    assert "**粤IT2024002 B&lt;b&gt;\\*公司\\***: new customer (lead (线索获取), grade C), owner li" in result.output
+    assert "<b>" not in result.output
+
+
+def test_diff_between_two_commits_as_json(pr, run):
+    result = run(pr, "diff", "v1", "deal", "--format", "json")
+    data = json.loads(result.output)
+    (change,) = data["customers"]
+    assert change["stage"] == {"before": "lead", "after": "negotiation"}
+    assert change["amount"] == {"before": None, "after": 620000}
+    assert [f["status"] for f in change["followups"]] == ["added"] * 3
+    assert data["head_commit"] == pr.git("rev-parse", "deal").strip()
+
+
+def test_diff_reports_owner_change_removal_rename_and_new_diagnostics(pr, run):
+    pr.git("mv", f"records/customers/{CID}.yaml", "records/customers/粤IT2024009.yaml")
+    text = (pr.root / "records/customers/粤IT2024009.yaml").read_text()
+    (pr.root / "records/customers/粤IT2024009.yaml").write_text(
+        text.replace(CID, "粤IT2024009").replace("owner: zhang", "owner: ghost"))
+    result = run(pr, "diff", "HEAD", "--format", "json")
+    data = json.loads(result.output)
+    (change,) = data["customers"]
+    assert (change["status"], change["old_id"], change["id"]) == ("renamed", CID, "粤IT2024009")
+    assert change["owner"] == {"before": "zhang", "after": "ghost"}
+    # The follow-ups still name the old id: the rename made them dangle, which the review shows.
+    assert [(d["path"], d["code"]) for d in data["new_diagnostics"]] == [
+        ("records/customers/粤IT2024009.yaml", "unknown-member"),
+        *((f"records/followups/{CID}/{name}.yaml", "unknown-customer")
+          for name in ("2024-05-01-1000", "2024-05-18-1000", "2024-05-19-1500"))]
+    text_result = run(pr, "diff", "HEAD")
+    assert "粤IT2024009 A科技有限公司: renamed from 粤IT2024001, owner zhang → ghost" in text_result.output
+    assert "unknown-member" in text_result.output
+
+
+def test_replay_at_tag_commit_and_date(pr, run):
+    first = pr.git("rev-list", "--max-parents=0", "HEAD").strip()
+    for rev in ("v1", first, "2024-01-31"):
+        data = json.loads(run(pr, "--today", "2024-05-20", "--at", rev, "customers", "--format", "json").output)
+        assert [(c["id"], c["stage"]) for c in data["customers"]] == [(CID, "lead")], rev
+    data = json.loads(run(pr, "--at", "main", "customers", "--format", "json").output)
+    assert [c["stage"] for c in data["customers"]] == ["proposal"]
+
+
+def test_replay_at_a_date_runs_as_of_that_date(pr, run):
+    data = json.loads(run(pr, "--at", "2024-04-30", "customers", "--format", "json").output)
+    assert data["today"] == "2024-04-30"
+    data = json.loads(run(pr, "--at", "2024-04-30", "--today", "2024-05-20", "customers", "--format", "json").output)
+    assert data["today"] == "2024-05-20"
+
+
+def test_replay_check_agenda_funnel_and_report(pr, run):
+    pr.customer(owner="ghost")  # a broken working tree does not disturb a replay
+    assert run(pr, "check").exit_code == 1
+    result = run(pr, "--at", "deal", "check")
+    assert result.exit_code == 0, result.output
+    agenda = run(pr, "--at", "deal", "agenda", "--format", "json")
+    assert agenda.exit_code == 0, agenda.output
+    assert CID in agenda.output
+    funnel = json.loads(run(pr, "--at", "deal", "funnel", "--period", "2024-05", "--format", "json").output)
+    rows = {r["stage"]: r for r in funnel["rows"]} if isinstance(funnel, dict) else {r["stage"]: r for r in funnel}
+    assert rows["negotiation"]["entered"] == 1
+    funnel_then = json.loads(run(pr, "--at", "main", "funnel", "--period", "2024-05", "--format", "json").output)
+    rows_then = (funnel_then["rows"] if isinstance(funnel_then, dict) else funnel_then)
+    assert {r["stage"]: r for r in rows_then}["negotiation"]["entered"] == 0
+    report = run(pr, "--at", "deal", "report", "pipeline", "--format", "json")
+    assert report.exit_code == 0, report.output
+    assert "620000" in report.output.replace(",", "").replace(" ", "")
+
+
+def test_at_unknown_revision_is_a_usage_error(pr, run):
+    result = run(pr, "--at", "no-such-tag", "check")
+    assert result.exit_code == 2
+    assert "unknown revision 'no-such-tag'" in result.output
+
+
+def test_forecast_vs_actual(pr, run):
+    won = [*TO_PROPOSAL, {"stage": "negotiation", "on": "2024-05-19"}, {"stage": "won", "on": "2024-05-20"}]
+    pr.customer(stage="won", stage_history=won, contacts=CONTACTS, need=NEED, deal={"amount": 620000},
+                contracts=[{"no": "HT-2024-01", "amount": 600000, "signed": "2024-05-20"}])
+    result = run(pr, "--today", "2024-05-31", "diff", "--forecast", "2024-04-30", "--format", "json")
+    data = json.loads(result.output)
+    assert data["forecast_weighted"] == 227500 and data["won"] == 600000
+    assert [(d["id"], d["outcome"]) for d in data["deals"]] == [(CID, "won")]
+    text = run(pr, "--today", "2024-05-31", "diff", "--forecast", "2024-04-30").output
+    assert "Forecast at 2024-04-30 (2024-04-30): 227,500 weighted; won since, to 2024-05-31: 600,000" in text
+
+
+def test_history_flags_and_backfills(pr, run):
+    path = pr.root / f"records/customers/{CID}.yaml"
+    text = path.read_text()
+    assert "- stage: proposal\n  'on': '2024-04-01'\n" in text
+    path.write_text("# 重点客户\n" + text.replace("- stage: proposal\n  'on': '2024-04-01'\n", ""))
+    pr.commit("history lost an entry", "2024-05-20T09:00:00+08:00")
+    result = run(pr, "history", CID)
+    assert result.exit_code == 1
+    assert "git shows the move to proposal on 2024-04-01" in result.output
+    result = run(pr, "history", CID, "--backfill")
+    assert result.exit_code == 0, result.output
+    fixed = path.read_text()
+    assert fixed.startswith("# 重点客户\n")
+    assert "- stage: proposal\n  on: 2024-04-01\n" in fixed or "- stage: proposal\n  'on': '2024-04-01'\n" in fixed
+    assert run(pr, "check").exit_code == 0
+    data = json.loads(run(pr, "history", CID, "--format", "json").output)
+    assert [(r["stage"], r["status"]) for r in data["timeline"]] == [
+        ("lead", "ok"), ("proposal", "ok"), ("negotiation", "ok")]
+
+
+def test_codeowners_writes_both_files_and_check_warns_when_stale(pr, run):
+    pr.customer("粤IT2024002", name="B公司", owner="li")
+    assert run(pr, "codeowners", "--check").exit_code == 1
+    assert run(pr, "codeowners").exit_code == 0
+    github = (pr.root / ".github/CODEOWNERS").read_text()
+    assert github == (pr.root / "CODEOWNERS").read_text()
+    assert github.splitlines()[3:] == [
+        "/records/ @chenjing",
+        "/records/team.yaml @chenjing",
+        "/dealbook.yaml @chenjing",
+        f"/records/customers/{CID}.yaml @zhangwei",
+        f"/records/followups/{CID}/ @zhangwei",
+        "/records/customers/粤IT2024002.yaml @lina",
+        "/records/followups/粤IT2024002/ @lina",
+    ]
+    assert run(pr, "codeowners", "--check").exit_code == 0
+    assert "codeowners-stale" not in run(pr, "check").output
+    pr.customer("粤IT2024002", name="B公司", owner="zhang")
+    result = run(pr, "check", "--format", "json")
+    codes = [(d["path"], d["code"], d["severity"]) for d in json.loads(result.output)["diagnostics"]]
+    assert (".github/CODEOWNERS", "codeowners-stale", "warning") in codes
+    assert ("CODEOWNERS", "codeowners-stale", "warning") in codes
+    assert result.exit_code == 0
+
+
+def test_codeowners_falls_back_to_managers_without_a_git_handle(repo, run):
+    team = {"members": [{"handle": "zhang", "name": "张伟", "role": "rep"},
+                        {"handle": "chen", "name": "陈静", "role": "manager", "git": "chenjing"},
+                        {"handle": "wu", "name": "吴", "role": "manager", "git": "@wuli"}]}
+    repo.write("records/team.yaml", team)
+    repo.customer()
+    result = run(repo, "codeowners")
+    assert result.exit_code == 0
+    lines = (repo.root / "CODEOWNERS").read_text().splitlines()
+    assert f"/records/customers/{CID}.yaml @chenjing @wuli" in lines
+    assert "no git handle for zhang" in result.output
