@@ -87,7 +87,9 @@ def test_diff_reports_owner_change_removal_rename_and_new_diagnostics(pr, run):
         *((f"records/followups/{CID}/{name}.yaml", "unknown-customer")
           for name in ("2024-05-01-1000", "2024-05-18-1000", "2024-05-19-1500"))]
     text_result = run(pr, "diff", "HEAD")
-    assert "粤IT2024009 A科技有限公司: renamed from 粤IT2024001, owner zhang → ghost" in text_result.output
+    # Its follow-ups stayed in the old folder, so they no longer count: grade A → B.
+    assert ("粤IT2024009 A科技有限公司: renamed from 粤IT2024001, grade A → B, owner zhang → ghost; "
+            "3 follow-ups removed;") in text_result.output
     assert "unknown-member" in text_result.output
 
 
