@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
 import os
 import re
@@ -296,7 +297,7 @@ def _scan_sheet_xml(path: str, member: str | None) -> tuple[list[tuple[int, int,
     merges: list[tuple[int, int, int, int]] = []
     formulas: dict[int, dict[int, str]] = {}
     merge_rx = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
-    formula_rx = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*>\s*<f[^>]*?(?:/>|>([^<]*)</f>)\s*(<v>|<v/>|</c>)')
+    formula_rx = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*>\s*<f[^>]*?(?:/>|>([^<]*)</f>)\s*(<v\s*/>|<v></v>|<v>|</c>)')
     try:
         with zipfile.ZipFile(path) as archive, archive.open(member.lstrip("/")) as handle:
             tail = b""
@@ -312,7 +313,7 @@ def _scan_sheet_xml(path: str, member: str | None) -> tuple[list[tuple[int, int,
                                    int(m.group(4)), _column_index(m.group(3).decode())))
                 for m in formula_rx.finditer(scan):
                     if m.group(4) != b"<v>":
-                        text = (m.group(3) or b"").decode("utf-8", "replace")
+                        text = html.unescape((m.group(3) or b"").decode("utf-8", "replace"))
                         formulas.setdefault(int(m.group(2)), {})[_column_index(m.group(1).decode())] = (
                             "=" + text if text else "a shared formula")
                 if not chunk:
