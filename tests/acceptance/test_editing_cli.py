@@ -370,3 +370,26 @@ def test_bulk_refuses_all_when_one_file_would_break(run, repo):
     result = run(repo, "set", "--where", "owner=zhang", "deal=", "--yes")
     assert result.exit_code == 1 and "requires `deal.amount`" in result.output
     assert files(repo) == before
+
+
+def test_move_updates_a_stage_label_comment(run, repo):
+    repo.write(PATH, HAND.replace("stage: discovery\n", "stage: discovery  # 需求挖掘\n"))
+    result = run(repo, "move", CID, "lost", "--reason", "no_need")
+    assert result.exit_code == 0, result.output
+    assert "\nstage: lost  # 流失\n" in read(repo, PATH)
+    again = run(repo, "move", CID, "lost", "--reason", "no_need")
+    assert again.exit_code == 1 and "already at stage lost" in again.output
+
+
+def test_log_edit_opens_editor_on_filled_template(run, repo, tmp_path):
+    repo.write(PATH, HAND)
+    script = tmp_path / "editor.py"
+    script.write_text("import sys, pathlib\np = pathlib.Path(sys.argv[1])\n"
+                      "p.write_text(p.read_text(encoding='utf-8').replace('TODO', '编辑器里写的'), encoding='utf-8')\n")
+    import sys
+
+    env = {"EDITOR": f"{sys.executable} {script}", "VISUAL": ""}
+    result = run(repo, "log", CID, "--edit", "--at", "2024-05-20 09:30", "--by", "zhang", env=env)
+    assert result.exit_code == 0, result.output
+    text = read(repo, f"records/followups/{CID}/2024-05-20-0930.yaml")
+    assert "summary: 编辑器里写的\n" in text and text.startswith("# yaml-language-server: $schema=")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 
 from ..cli.context import Env, pass_env
@@ -56,6 +58,8 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
     day = on or env.today.isoformat()
     if parse_date(day) is None:
         raise click.BadParameter(f"`{day}` is not a date: write YYYY-MM-DD", param_hint="--on")
+    if current.stage == stage:
+        raise click.ClickException(f"{current.id} is already at stage {stage}; nothing was written")
     problem = move_problem(current.stage, stage, settings) if current.stage else None
     if problem:
         raise click.ClickException(f"{current.id}: {problem}; nothing was written")
@@ -82,6 +86,7 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
             key, value = _assignment(assignment, settings)
             doc.set(key, value)
         doc.set("stage", stage)
+        _relabel(doc, current.stage, stage, settings)
         doc.append("stage_history", {"stage": stage, "on": day})
     except EditError as exc:
         raise click.ClickException(f"{path}: {exc}") from None
@@ -89,6 +94,21 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
             "--reason, or --contract-no/--amount/--signed")
     if finish(env, book, [Change(path, doc.original, doc.text)], dry_run, hint=hint):
         click.echo(f"{current.id}: {current.stage} → {stage} on {day} ({path})")
+
+
+def _relabel(doc, before: str, after: str, settings) -> None:
+    """`stage: lost  # 方案呈现` would lie: a comment that is the old stage's label becomes the new one's."""
+    old = settings.stage_by_key.get(before)
+    new = settings.stage_by_key.get(after)
+    if old is None or new is None or not old.label:
+        return
+    labels = "|".join(re.escape(v) for v in old.label.values() if v)
+    pattern = re.compile(rf"^(stage:\s*{re.escape(after)}\s+#\s*)({labels})\s*$", re.M)
+    match = pattern.search(doc.text)
+    if match:
+        language = next((k for k, v in old.label.items() if v == match.group(2)), settings.language)
+        label = new.label.get(language) or settings.stage_label(after)
+        doc.text = doc.text[:match.start(2)] + label + doc.text[match.end(2):]
 
 
 def _interactive(flag: bool | None) -> bool:
