@@ -393,3 +393,11 @@ def test_log_edit_opens_editor_on_filled_template(run, repo, tmp_path):
     assert result.exit_code == 0, result.output
     text = read(repo, f"records/followups/{CID}/2024-05-20-0930.yaml")
     assert "summary: 编辑器里写的\n" in text and text.startswith("# yaml-language-server: $schema=")
+
+
+def test_errors_the_file_already_had_do_not_block_an_edit(run, repo):
+    repo.write(PATH, HAND + "bogus: 1\n")
+    result = run(repo, "set", CID, "owner=li")
+    assert result.exit_code == 0, result.output
+    assert "unknown-key" in result.output  # shown, not blocking
+    assert read(repo, PATH) == (HAND + "bogus: 1\n").replace("owner: zhang\n", "owner: li\n")
