@@ -37,6 +37,14 @@ class Period:
         return self.start <= value <= self.end
 
     @property
+    def times(self) -> tuple[dt.datetime, dt.datetime]:
+        """The first instant of the period and the first instant after it, as naive local times
+        (for fast `first <= at < after` checks over many follow-ups)."""
+        after = dt.datetime.combine(self.end, dt.time.min) + dt.timedelta(days=1) if self.end < dt.date.max else \
+            dt.datetime.max
+        return dt.datetime.combine(self.start, dt.time.min), after
+
+    @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
 

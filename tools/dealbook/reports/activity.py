@@ -31,9 +31,18 @@ def first_commits(book: Book) -> tuple[dict[str, dt.datetime] | None, str | None
     except ImportError:
         return None, words(lang, "未安装 git 功能", "The git features are not installed.")
     try:
-        return first_commit_times(book.root), None
+        times = first_commit_times(book.root)
     except GitStoreError:
         return None, words(lang, "记录库不是 git 仓库", "The records repo is not a git repository.")
+    if not any(path in times for path in book.customers_by_path):
+        return None, words(lang, "记录尚未提交到 git", "The records have not been committed to git.")
+    return times, None
+
+
+def _window(period: Period, today: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The period's local times up to the end of today."""
+    first, after = period.times
+    return first, min(after, dt.datetime.combine(today, dt.time.min) + dt.timedelta(days=1))
 
 
 def late_entries(book: Book, period: Period, today: dt.date,
@@ -48,16 +57,17 @@ def late_entries(book: Book, period: Period, today: dt.date,
     zone = ZoneInfo(settings.timezone)
     late_followups: dict[str, int] = defaultdict(int)
     late_customers: dict[str, int] = defaultdict(int)
+    first_time, after = _window(period, today)
     for followup in book.all_followups():
         at = followup.at
-        if at is None or at not in period or at.date() > today:
+        if at is None or not first_time <= at < after:
             continue
         first = committed.get(followup.path)
         if first is not None and first - at.replace(tzinfo=zone) > followup_limit:
             late_followups[followup.by] += 1
     for cid, customer in book.customers.items():
         contact = next((f.at for f in book.followups_of(cid) if f.at is not None), None)
-        if contact is None or contact not in period or contact.date() > today:
+        if contact is None or not first_time <= contact < after:
             continue
         first = committed.get(customer.path)
         if first is not None and first - contact.replace(tzinfo=zone) > customer_limit:
@@ -81,8 +91,9 @@ def team_activity(book: Book, period: Period, today: dt.date) -> Report:
     for handle, member in book.members.items():
         if member.active:
             person(handle)
+    first_time, after = _window(period, today)
     for followup in book.all_followups():
-        if followup.at is None or followup.at not in period or followup.at.date() > today:
+        if followup.at is None or not first_time <= followup.at < after:
             continue
         row = person(followup.by)
         row["followups"] += 1

@@ -19,12 +19,15 @@ def objections(book: Book, period: Period, today: dt.date) -> Report:
     stages = [s.key for s in settings.stages]
     mentions: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     customers: dict[str, set[str]] = defaultdict(set)
+    first, after = period.times
+    after = min(after, dt.datetime.combine(today, dt.time.min) + dt.timedelta(days=1))
     for followup in book.all_followups():
-        if not followup.objections or followup.at is None or followup.at not in period or followup.at.date() > today:
+        at = followup.at
+        if not followup.objections or at is None or not first <= at < after:
             continue
         cid = followup.customer or followup.folder
         customer = book.customers.get(cid)
-        stage = stage_on(customer, followup.at.date()) if customer else None
+        stage = stage_on(customer, at.date()) if customer else None
         for tag in dict.fromkeys(followup.objections):
             counts = mentions[tag]
             counts["mentions"] += 1

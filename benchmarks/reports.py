@@ -1,0 +1,79 @@
+"""Time every report on a large Book, after the Book is loaded; prints seconds per report.
+
+Usage:
+    python benchmarks/generate.py --size L                  # once: benchmarks/data/L (helper "demo")
+    python benchmarks/reports.py                            # benchmarks/data/L, or a synthetic 10k × 10 Book
+    python benchmarks/reports.py --repo benchmarks/data/L-c1000 --period 2024-Q1
+Asserts nothing about time; the target is ≤ 1 s per report. Team activity on a git repo
+includes reading first-commit times from git (one `git log` pass), timed separately too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# benchmarks/git.py would shadow GitPython (`import git`) for the git features: drop the script folder.
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != HERE]
+
+from dealbook.periods import parse_period  # noqa: E402
+from dealbook.reports import REPORTS, SPLITS, run_report  # noqa: E402
+from dealbook.settings import load_settings, today_for  # noqa: E402
+
+
+def load(repo: str | None):
+    """The Book to measure on, and how long loading it took."""
+    began = time.perf_counter()
+    if repo:
+        from dealbook.reading import open_book
+
+        book = open_book(repo, settings=load_settings(repo))
+    else:
+        # the in-memory 10k × 10 Book of benchmarks/rules.py
+        spec = importlib.util.spec_from_file_location("rules_benchmark", os.path.join(HERE, "rules.py"))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        book = module.synthetic(10_000, 10)
+    return book, time.perf_counter() - began
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    default = os.path.join(HERE, "data", "L")
+    parser.add_argument("--repo", default=default if os.path.isdir(default) else None)
+    parser.add_argument("--period", default="all", help="2024-05, 2024-Q2, 2024 or all (default)")
+    args = parser.parse_args()
+    book, seconds = load(args.repo)
+    settings = book.settings
+    today = today_for(settings)
+    period = parse_period(args.period, today=today)
+    followups = sum(1 for _ in book.all_followups())
+    print(f"book: {args.repo or 'synthetic'} — {len(book.customers):,} customers, {followups:,} follow-ups, "
+          f"loaded in {seconds:.2f} s; period {period.label}, today {today}")
+    if book.root:
+        try:
+            from dealbook.gitstore import GitStoreError, first_commit_times
+
+            began = time.perf_counter()
+            times = first_commit_times(book.root)
+            print(f"{'git first-commit times':<34} {time.perf_counter() - began:7.3f} s  ({len(times):,} paths)")
+        except (ImportError, GitStoreError) as exc:
+            print(f"git first-commit times: skipped ({exc})")
+    worst = 0.0
+    for name in REPORTS:
+        for by in [None, *(b for b in SPLITS.get(name, ()) if b and b != SPLITS[name][0])]:
+            began = time.perf_counter()
+            report = run_report(name, book, period, today, by=by)
+            elapsed = time.perf_counter() - began
+            worst = max(worst, elapsed)
+            label = name + (f" --by {by}" if by else "")
+            print(f"{label:<34} {elapsed:7.3f} s  ({len(report.rows)} rows)")
+    print(f"{'slowest report':<34} {worst:7.3f} s")
+
+
+if __name__ == "__main__":
+    main()
