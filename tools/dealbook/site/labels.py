@@ -18,6 +18,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "owner": ("负责人", "Owner"),
     "owners": ("负责人", "Owners"),
     "support": ("支持人员", "Support"),
+    "team_role": ("岗位", "Role"),
     "industry": ("行业", "Industry"),
     "region": ("地区", "Region"),
     "last_contact": ("最近跟进", "Last contact"),

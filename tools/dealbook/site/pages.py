@@ -56,6 +56,7 @@ class Urls:
     home = "index.md"
     customers = "customers/index.md"
     agenda = "agenda.md"
+    owners = "owners/index.md"
     reports = "reports/index.md"
     process = "process.md"
     problems = "problems.md"
@@ -327,6 +328,23 @@ def owner_page(data: SiteData, handle: str) -> dict[str, Any]:
             "agenda": agenda_groups(data, handle), "by_grade": by_grade, "count": len(rows)}
 
 
+def owners_index(data: SiteData) -> dict[str, Any]:
+    """Per member: customers owned, overdue and due-this-week agenda items."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"overdue": 0, "week": 0})
+    for item in data.agenda or ():
+        if item.group == "overdue":
+            counts[item.owner]["overdue"] += 1
+        elif item.group in ("today", "week"):
+            counts[item.owner]["week"] += 1
+    rows = []
+    for handle, name, n in _owners(data):
+        member = data.book.members.get(handle)
+        rows.append({"handle": handle, "name": name, "role": member.role if member else "", "customers": n,
+                     "overdue": counts[handle]["overdue"] if data.agenda is not None else None,
+                     "week": counts[handle]["week"] if data.agenda is not None else None})
+    return {"owners": rows}
+
+
 # --- the whole set ---------------------------------------------------------------------------------
 
 
@@ -337,9 +355,9 @@ def page_specs(data: SiteData) -> list[PageSpec]:
         PageSpec(Urls.home, t("dashboard"), "home.html", lambda: {"dash": dashboard(data)}, nav="home"),
         PageSpec(Urls.customers, t("customers"), "customers.html",
                  lambda: {"rows": customer_rows(data, data.customers), "listing": None,
-                          "facets": facets(data)}, nav="customers"),
+                          "facets": facets(data)}, nav="customers", search=False),
         PageSpec(Urls.agenda, t("team_agenda"), "agenda.html",
-                 lambda: {"agenda": agenda_groups(data), "owner": None}, nav="agenda"),
+                 lambda: {"agenda": agenda_groups(data), "owner": None}, nav="agenda", search=False),
         PageSpec(Urls.process, t("process"), "process.html", lambda: {"s": data.settings}, nav="process"),
         PageSpec(Urls.problems, t("problems"), "problems.html",
                  lambda: {"diagnostics": data.diagnostics, "failures": data.failures}, nav="problems", search=False),
@@ -347,8 +365,10 @@ def page_specs(data: SiteData) -> list[PageSpec]:
     for customer in data.customers:
         specs.append(PageSpec(Urls.customer(customer.id), customer.name or customer.id, "customer.html",
                               _bind(customer_page, data, customer), edit_path=customer.path))
+    specs.append(PageSpec(Urls.owners, t("owners"), "owners.html", _bind(owners_index, data), nav="owners",
+                          search=False))
     for handle, name, _ in _owners(data):
-        specs.append(PageSpec(Urls.owner(handle), name, "owner.html", _bind(owner_page, data, handle), nav="owners"))
+        specs.append(PageSpec(Urls.owner(handle), name, "owner.html", _bind(owner_page, data, handle), search=False))
     for kind, key, customers in _listings(data):
         title = f"{t(kind)}: {_listing_label(data, kind, key)}"
         specs.append(PageSpec(Urls.listing(kind, key), title, "customers.html",
@@ -362,7 +382,7 @@ def page_specs(data: SiteData) -> list[PageSpec]:
             for period in PERIOD_KEYS:
                 specs.append(PageSpec(Urls.report(name, period), titles.get(name, name), "report.html",
                                       _bind(report_context, data, name, period),
-                                      nav="reports" if period == PERIOD_KEYS[0] else None, search=False))
+                                      search=False))
     return specs
 
 

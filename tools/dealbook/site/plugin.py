@@ -10,7 +10,7 @@ from markupsafe import escape
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
@@ -27,6 +27,9 @@ ASSETS_DIR = os.path.join(os.path.dirname(__file__), "assets")
 ASSETS = ("dealbook.css", "dealbook.js")
 ASSET_URI = "assets/dealbook/"
 NAV_ORDER = ("home", "customers", "agenda", "owners", "reports", "process", "problems")
+# A template may mark where the part worth searching ends; the search plugin then parses only
+# what comes before it (parsing whole follow-up logs only to drop them cost most of a build).
+SEARCH_END = "<!-- dealbook:search-end -->"
 
 
 class DealbookConfig(Config):
@@ -47,6 +50,8 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         self.specs: dict[str, PageSpec] = {}
         self.env: Any = None
         self.user_nav = False
+        self._search_html: str | None = None  # the current page's searchable part
+        self._full_html: str | None = None
 
     # --- configuration -------------------------------------------------------------------
     @event_priority(100)  # before the search plugin reads the theme language
@@ -110,11 +115,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
                 sections[spec.nav].append({str(escape(spec.title)): spec.src_uri})
         nav: list[Any] = []
         for key in NAV_ORDER:
-            items = sections[key]
-            if key in ("owners", "reports") and items:
-                nav.append({t(key): items})
-            else:
-                nav.extend(items)
+            nav.extend(sections[key])
         guide, other = [], []
         for file in sorted(files.documentation_pages(), key=lambda f: f.src_uri):
             if file.src_uri in self.specs or not file.inclusion.is_in_nav():
@@ -141,9 +142,30 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         spec = self.specs.get(page.file.src_uri)
         root = "../" * (page.url or "").count("/")
         banner = self._banner(root)
+        self._search_html = None
         if spec is None:
             return banner + html if banner else None
-        return banner + render_page(self.env, spec, self.data, root, page.edit_url)
+        html = render_page(self.env, spec, self.data, root, page.edit_url)
+        end = html.find(SEARCH_END)
+        if end >= 0:
+            self._search_html = html[:end]
+        return banner + html
+
+    @event_priority(100)  # before the search plugin indexes the page…
+    def _give_search_its_part(self, context: dict, page: Page, config: MkDocsConfig, nav: Any) -> dict:
+        self._full_html = None
+        if self._search_html is not None:
+            self._full_html, page.content = page.content, self._search_html
+        return context
+
+    @event_priority(-100)  # …and the whole page back before the theme renders it
+    def _restore_page(self, context: dict, page: Page, config: MkDocsConfig, nav: Any) -> dict:
+        if self._full_html is not None:
+            page.content, self._full_html = self._full_html, None
+        self._search_html = None
+        return context
+
+    on_page_context = CombinedEvent(_give_search_its_part, _restore_page)
 
     def _banner(self, root: str) -> str:
         if not self.data or not self.data.errors:
