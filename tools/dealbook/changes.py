@@ -61,6 +61,19 @@ def field_changes(before: Any, after: Any) -> list[tuple[str, Any, Any]]:
     return found
 
 
+def tracked_values(data: Any) -> tuple[Any, ...]:
+    """(id, then every TRACKED field's value): a customer version as the change log compares it."""
+    ident = data.get("id") if isinstance(data, dict) else None
+    return (ident if isinstance(ident, str) else None, *(tracked_value(data, key) for key in TRACKED))
+
+
+def value_changes(before: tuple[Any, ...] | None, after: tuple[Any, ...] | None) -> list[tuple[str, Any, Any]]:
+    """`field_changes` of two `tracked_values` tuples (None: the version is absent or unreadable)."""
+    old = before[1:] if before else (None,) * len(TRACKED)
+    new = after[1:] if after else (None,) * len(TRACKED)
+    return [(key, a, b) for key, a, b in zip(TRACKED, old, new, strict=True) if a != b]
+
+
 def _show(value: Any) -> str:
     if value is None:
         return "—"

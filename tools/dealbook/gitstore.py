@@ -9,7 +9,6 @@ replay at another revision re-parses only the blobs that differ.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import marshal
 import multiprocessing
 import os
@@ -266,13 +265,13 @@ class Store:
         return changes
 
     # -- history ----------------------------------------------------------------------------
-    def log(self, *paths: str) -> list[Commit]:
-        """Every commit that touched the given records paths (default: all records), oldest first,
-        with the blob ids before and after of each file: one `git log --raw` pass."""
+    def log(self, *paths: str, revisions: str = "HEAD") -> list[Commit]:
+        """Every commit of `revisions` that touched the given records paths (default: all
+        records), oldest first, with each file's blob ids before and after: one `git log --raw`."""
         if self.head() is None:
             return []
         out = self.git("log", "--raw", "--no-abbrev", "--no-renames", "--topo-order", "--reverse",
-                       "--format=%x1e%H%x1f%an%x1f%ae%x1f%aI%x1f%s",
+                       "--format=%x1e%H%x1f%an%x1f%ae%x1f%aI%x1f%s", revisions,
                        *self._spec(*(paths or (RECORDS_DIR,))))
         return parse_log(out, self._strip)
 
@@ -576,36 +575,137 @@ class Change:
     kind: str = "customer"  # customer | followup
 
 
-@functools.lru_cache(maxsize=4)
-def _history(top: str, root: str, head: str | None) -> tuple[list[Commit], str]:
-    with Store(root) as store:
-        return store.log(), load_settings(root).timezone
+def _load_marshal(filename: str) -> Any:
+    try:
+        with open(filename, "rb") as handle:
+            return marshal.load(handle)
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+
+
+def _save_marshal(filename: str, payload: Any) -> None:
+    folder = os.path.dirname(filename)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        ignore = os.path.join(folder, ".gitignore")
+        if not os.path.exists(ignore):
+            with open(ignore, "w") as handle:
+                handle.write("*\n")
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".cache-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                marshal.dump(payload, handle)
+            os.replace(tmp, filename)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except (OSError, ValueError):
+        pass  # a cache that cannot be written only costs speed
+
+
+def _pack(commit: Commit) -> tuple:
+    return (commit.sha, commit.author, commit.email, commit.when.isoformat(), commit.subject,
+            [(f.status, f.old_path, f.path, f.old_blob, f.blob) for f in commit.files])
+
+
+def _unpack(row: tuple) -> Commit:
+    sha, author, email, when, subject, files = row
+    return Commit(sha, author, email, dt.datetime.fromisoformat(when), subject,
+                  tuple(FileChange(*f) for f in files))
+
+
+_LOG_VERSION = 1
+
+
+def _history(store: Store) -> list[Commit]:
+    """The records history (oldest first), from .dealbook-cache/log.marshal when HEAD has not
+    moved, else extended by a `git log OLD..HEAD` pass when the cached head is an ancestor."""
+    head = store.head()
+    if head is None:
+        return []
+    filename = os.path.join(store.root, CACHE_DIR, "log.marshal")
+    cached = _load_marshal(filename)
+    key = (_LOG_VERSION, store.prefix)
+    if isinstance(cached, dict) and cached.get("key") == key and cached.get("head"):
+        if cached["head"] == head:
+            return [_unpack(row) for row in cached["commits"]]
+        try:
+            store.repo.git.merge_base("--is-ancestor", cached["head"], head)
+            newer = store.log(revisions=f"{cached['head']}..{head}")
+            commits = [_unpack(row) for row in cached["commits"]] + newer
+            _save_marshal(filename, {"key": key, "head": head, "commits": [*cached["commits"], *map(_pack, newer)]})
+            return commits
+        except git.GitCommandError:
+            pass  # history rewritten: read it all again
+    commits = store.log()
+    _save_marshal(filename, {"key": key, "head": head, "commits": [_pack(c) for c in commits]})
+    return commits
 
 
 def _commits(repo: str) -> tuple[list[Commit], str]:
     with Store(repo) as store:
-        return _history(store.top, store.root, store.head())
+        return _history(store), load_settings(store.root).timezone
+
+
+def _tracked_chunk(chunk: list[tuple[str, bytes]]) -> list[tuple[str, Any]]:
+    from .changes import tracked_values
+    from .tracked import TrackedReader
+
+    reader = TrackedReader()
+    out = []
+    for blob, raw in chunk:
+        data = reader.read(raw)
+        out.append((blob, None if data is None else tracked_values(data)))
+    return out
+
+
+def _tracked_keys() -> tuple[str, ...]:
+    from .changes import TRACKED
+
+    return TRACKED
+
+
+def tracked_data(store: Store, blobs: set[str]) -> dict[str, Any]:
+    """blob id → `changes.tracked_values` of that customer version (None: unreadable), cached in
+    .dealbook-cache/tracked.marshal."""
+    filename = os.path.join(store.root, CACHE_DIR, "tracked.marshal")
+    cached = _load_marshal(filename)
+    version = [2, *_tracked_keys()]
+    known: dict[str, Any] = cached.get("blobs", {}) if isinstance(cached, dict) and cached.get("v") == version else {}
+    data = {b: known[b] for b in blobs if b in known}
+    missing = sorted(b for b in blobs if b not in known)
+    if missing:
+        pairs = list(store.blobs(missing))
+        jobs = os.cpu_count() or 1
+        if jobs > 1 and len(pairs) >= 4 * _PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
+            size = max(200, len(pairs) // (jobs * 4))
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                for chunk in pool.imap_unordered(_tracked_chunk, [pairs[i:i + size]
+                                                                  for i in range(0, len(pairs), size)]):
+                    data.update(chunk)
+        else:
+            data.update(_tracked_chunk(pairs))
+        _save_marshal(filename, {"v": version, "blobs": data})
+    return data
 
 
 def customer_changelog(repo: str) -> dict[str, list[Change]]:
-    """Every customer's change log over the whole history, oldest first: one `git log` pass, the
-    customer blobs it names read through one batch process and parsed once each."""
-    from .changes import describe_fields, field_changes
-    from .load import parse_bytes
+    """Every customer's change log over the whole history, oldest first: one `git log` pass
+    (extended incrementally from the cache as HEAD moves), the customer versions it names read
+    through one batch process, only their tracked fields parsed, each version once."""
+    from .changes import TRACKED, describe_fields, value_changes
 
-    commits, timezone = _commits(repo)
+    stage_at = 1 + TRACKED.index("stage")
+    with Store(repo) as store:
+        commits = _history(store)
+        timezone = load_settings(store.root).timezone
+        wanted: set[str] = set()
+        for commit in commits:
+            for change in commit.files:
+                if _is_customer(change.path or change.old_path):
+                    wanted.update(b for b in (change.old_blob, change.blob) if b)
+        data = tracked_data(store, wanted) if wanted else {}
     zone = ZoneInfo(timezone)
-    wanted: set[str] = set()
-    for commit in commits:
-        for change in commit.files:
-            if _is_customer(change.path or change.old_path):
-                wanted.update(b for b in (change.old_blob, change.blob) if b)
-    data: dict[str, Any] = {}
-    if wanted:
-        with Store(repo) as store:
-            for blob, raw in store.blobs(sorted(wanted)):
-                loaded = parse_bytes(raw, "<blob>")
-                data[blob] = loaded.data if loaded.error is None and isinstance(loaded.data, dict) else None
     log: dict[str, list[Change]] = {}
     for commit in commits:
         when = commit.when.astimezone(zone)
@@ -614,19 +714,20 @@ def customer_changelog(repo: str) -> dict[str, list[Change]]:
             if _is_customer(path):
                 before = data.get(change.old_blob) if change.old_blob else None
                 after = data.get(change.blob) if change.blob else None
-                cid = _customer_id(path, after or before)
+                cid = _customer_id(path, (after or before or (None,))[0])
                 if change.status == "A":
-                    fields = field_changes({}, after or {})
-                    summary = "created" + (f" ({(after or {}).get('stage')})" if (after or {}).get("stage") else "")
+                    fields = value_changes(None, after)
+                    stage = after[stage_at] if after else None
+                    summary = "created" + (f" ({stage})" if stage else "")
                 elif change.status == "D":
-                    fields = ()
+                    fields = []
                     summary = "deleted"
                 else:
-                    fields = field_changes(before or {}, after or {})
+                    fields = value_changes(before, after)
                     summary = describe_fields(fields) or "edited (no tracked field changed)"
                 log.setdefault(cid, []).append(
                     Change(commit.sha, commit.author, when, summary, tuple(fields), commit.email))
-            elif kind_of(path) == "followup":
+            elif path.startswith(FOLLOWUPS_DIR) and kind_of(path) == "followup":
                 cid = path.split("/")[-2]
                 name = os.path.splitext(path.split("/")[-1])[0]
                 verb = {"A": "added", "D": "removed"}.get(change.status, "edited")
@@ -688,15 +789,17 @@ def first_commit_times(repo: str) -> dict[str, dt.datetime]:
     return first
 
 
+_CUSTOMER_PREFIX = CUSTOMERS_DIR + "/"
+
+
 def _is_customer(path: str | None) -> bool:
-    return bool(path) and kind_of(path) == "customer"
+    # The change log asks this of every file of every commit: a prefix test before kind_of.
+    return bool(path) and path.startswith(_CUSTOMER_PREFIX) and kind_of(path) == "customer"
 
 
-def _customer_id(path: str, data: Any) -> str:
-    stem = os.path.splitext(path.split("/")[-1])[0]
-    if isinstance(data, dict) and isinstance(data.get("id"), str) and data["id"]:
-        return data["id"] if data["id"] == stem else stem
-    return stem
+def _customer_id(path: str, ident: Any) -> str:
+    """The id a customer file stands for: its stem (the checks insist the `id` field agrees)."""
+    return os.path.splitext(path.split("/")[-1])[0]
 
 
 __all__ = [
