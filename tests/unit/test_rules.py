@@ -179,7 +179,7 @@ def test_missed_then_held_is_no_streak() -> None:
 def test_c_stays_c_when_missed_twice_but_is_still_paused() -> None:
     followups = [fu("2024-05-06 10:00", outcome="missed"), fu("2024-05-13 10:00", outcome="missed")]
     g = grade(cust(), followups)
-    assert (g.letter, g.downgraded, g.pause_from_missed) == ("C", False, D("2024-08-11"))
+    assert (g.letter, g.computed, g.downgraded, g.pause_from_missed) == ("C", "C", True, D("2024-08-11"))
     assert due(cust(), followups).kind == "paused"
 
 

@@ -31,7 +31,8 @@ class Grade:
     """A customer's grade.
 
     `letter` is the grade in force; `computed` is what the rules give without a manual
-    override (the score's letter, dropped one step when `downgraded`); `score` is the sum
+    override (the score's letter, dropped one step when `downgraded`: the latest follow-ups
+    are all missed; a C stays C); `score` is the sum
     of the three dimensions' points. `pause_from_missed` is the date a missed-twice pause
     runs to (None when the latest follow-ups are not all missed)."""
 
@@ -151,7 +152,7 @@ def grade_from(customer: Customer, counted: list[FollowUp], today: dt.date, t: T
     if last_missed is not None and last_missed.at is not None:
         pause_until = last_missed.at.date() + dt.timedelta(days=t.pause_days)
         lowered = step_down(computed)
-        downgraded = lowered != computed
+        downgraded = True  # the missed-twice rule applies (a C stays C)
         n = t.missed_in_a_row
         reasons.append(GradeReason("downgrade", 0, (
             f"连续 {n} 次爽约(最近 {last_missed.at.date()}):{computed}→{lowered},暂缓跟进至 {pause_until}"

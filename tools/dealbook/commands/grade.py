@@ -70,8 +70,9 @@ def grade(env: Env, ident: str, fmt: str) -> None:
     click.echo(f"  {'Score':<13}{data['score']:>3}  A ≥ {t['a_min']}, C ≤ {t['c_max']}, otherwise B"
                f" → {data['score_letter']}")
     if data["downgraded"]:
-        click.echo(f"  {t['missed_in_a_row']} missed appointments in a row drop it one step: "
-                   f"{data['score_letter']} → {data['computed']}.")
+        step = (f"{data['score_letter']} → {data['computed']}" if data["score_letter"] != data["computed"]
+                else f"{data['computed']} stays {data['computed']}")
+        click.echo(f"  {t['missed_in_a_row']} missed appointments in a row drop it one step: {step}.")
     for reason in data["reasons"]:
         if reason not in dimensions:
             click.echo(f"  {DIMENSIONS.get(reason['dimension'], reason['dimension']):<13}     {reason['why']}")

@@ -79,7 +79,7 @@ def render_text(data: dict[str, Any], book: Book) -> str:
     grade_text = f"{grade['letter']}{'*' if grade['override'] else ''} (score {grade['score']}"
     grade_text += f", computed {grade['computed']})" if grade["override"] else ")"
     if grade["downgraded"]:
-        grade_text += ", dropped one step after missed appointments"
+        grade_text += ", one step lower after missed appointments (C stays C)"
     due = data["due"]
     due_text = DASH if due["date"] is None else str(due["date"])
     if due["overdue_days"]:
