@@ -157,20 +157,20 @@ class TrackedReader:
         except UnicodeDecodeError:
             return None
         blocks = top_blocks(text)
-        if blocks is None:
+        if blocks is not None:
+            found: dict[str, Any] = {}
             try:
-                data = yaml.load(text, Loader=_Loader)
+                for key in TOP_KEYS.intersection(blocks):
+                    block = blocks[key]
+                    value = self.memo.get(block)
+                    if value is None:
+                        value = self.memo[block] = read_block(block)
+                    found.update(value)
+                return found
             except yaml.YAMLError:
-                return None
-            return {k: v for k, v in data.items() if k in TOP_KEYS} if isinstance(data, dict) else None
-        found: dict[str, Any] = {}
+                pass  # e.g. an alias to an anchor in another block: read the whole file
         try:
-            for key in TOP_KEYS.intersection(blocks):
-                block = blocks[key]
-                value = self.memo.get(block)
-                if value is None:
-                    value = self.memo[block] = read_block(block)
-                found.update(value)
+            data = yaml.load(text, Loader=_Loader)
         except yaml.YAMLError:
             return None
-        return found
+        return {k: v for k, v in data.items() if k in TOP_KEYS} if isinstance(data, dict) else None
