@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from yamltext import Commented, dump  # noqa: E402
+from yamltext import Commented, dump
 
 SIZES = {"S": 1_000, "M": 3_000, "L": 10_000}
 AS_OF = dt.date(2024, 5, 20)
@@ -52,7 +52,8 @@ PROVINCES = [
     ("粤", "广东 深圳", "0755"), ("粤", "广东 广州", "020"), ("粤", "广东 东莞", "0769"), ("沪", "上海 浦东", "021"),
     ("京", "北京 海淀", "010"), ("苏", "江苏 苏州", "0512"), ("苏", "江苏 无锡", "0510"), ("浙", "浙江 杭州", "0571"),
     ("浙", "浙江 宁波", "0574"), ("鲁", "山东 青岛", "0532"), ("川", "四川 成都", "028"), ("鄂", "湖北 武汉", "027"),
-    ("津", "天津 滨海新区", "022"), ("渝", "重庆 两江新区", "023"), ("闽", "福建 厦门", "0592"), ("皖", "安徽 合肥", "0551"),
+    ("津", "天津 滨海新区", "022"), ("渝", "重庆 两江新区", "023"), ("闽", "福建 厦门", "0592"),
+    ("皖", "安徽 合肥", "0551"),
     ("湘", "湖南 长沙", "0731"), ("豫", "河南 郑州", "0371"), ("陕", "陕西 西安", "029"), ("辽", "辽宁 大连", "0411"),
 ]
 
@@ -77,7 +78,7 @@ INDUSTRIES = [
 ]
 
 BRANDS = list("华恒鑫瑞宏泰盛达永安锦丰源辰远创新天宇海正光明祥和兴隆嘉德信诚中")
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢")
+SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任")
 GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "军", "杰", "涛", "明", "超", "秀英", "建国", "志强", "海燕",
          "晓东", "文杰", "丽华", "国栋", "振华", "永刚", "思远", "晓燕", "建军", "红梅", "玉兰", "立新", "海涛"]
 PINYIN = ["wang", "li", "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou", "xu", "sun", "ma", "zhu", "hu"]
@@ -129,7 +130,8 @@ class Customer:
 
 
 def team_of(count: int, rng: random.Random) -> list[dict]:
-    members = [{"handle": "chen", "name": "陈静", "role": "manager", "email": "chen.jing@example.com", "git": "chenjing"}]
+    members = [{"handle": "chen", "name": "陈静", "role": "manager", "email": "chen.jing@example.com",
+                "git": "chenjing"}]
     used = {"chen"}
     while len(members) < count:
         index = len(members)
@@ -178,18 +180,23 @@ def make_customer(index: int, rng: random.Random, reps: list[str], seq: dict) ->
     created = _day(rng, FIRST_DAY, AS_OF - dt.timedelta(days=20))
     key = (province, letters, created.year)
     seq[key] = seq.get(key, 0) + 1
-    if seq[key] > 999:  # the 3-digit sequence is full: file it under another year's letters
+    if seq[key] > 999:  # the 3-digit sequence of this province, industry and year is full
         raise SystemExit("too many customers for the id rule; use fewer than ~900,000")
     cid = f"{province}{letters}{created.year}{seq[key]:03d}"
     city = region.split()[1]
-    brand = "".join(rng.sample(BRANDS, 2))
-    name = f"{city}{brand}{suffix}"
+    for _attempt in range(50):  # names unique, so `dealbook check` sees no likely duplicates
+        name = f"{city}{''.join(rng.sample(BRANDS, 2))}{suffix}"
+        if name not in seq:
+            break
+    else:
+        name = f"{city}{''.join(rng.sample(BRANDS, 2))}{suffix}"[:-4] + f"第{index}分公司"
+    seq[name] = 1
     domain = f"c{index:06d}"
     contacts = []
     for k, (title, role) in enumerate(rng.sample(TITLES, rng.randint(1, 3))):
         person = rng.choice(SURNAMES) + rng.choice(GIVEN)
         contact = {"name": person, "title": title, "role": role,
-                   "phone": f"{area}-{rng.randint(5000, 8999)}-{rng.randint(1000, 9999)}",
+                   "phone": f"{area}-{5000 + index % 4000}-{1000 + (index // 4000 * 3 + k) % 9000}",
                    "phone_kind": "work" if k % 3 != 2 else "office"}
         if rng.random() < 0.7:
             contact["email"] = f"{PINYIN[rng.randrange(len(PINYIN))]}{k}@{domain}.example.com"
@@ -210,7 +217,7 @@ def make_customer(index: int, rng: random.Random, reps: list[str], seq: dict) ->
         need["timeline"] = {"start": (AS_OF + dt.timedelta(days=rng.randint(-60, 240))).isoformat()}
     doc: dict = {
         "id": cid, "name": name, "industry": Commented(code, industry_name),
-        "size": dict(zip(("employees", "revenue"), rng.choice(SIZES_TEXT))),
+        "size": dict(zip(("employees", "revenue"), rng.choice(SIZES_TEXT), strict=False)),
         "region": region,
         "source": {"channel": channel, "detail": f"{CHANNEL_DETAIL[channel]}({created.year})"},
         "lead_type": LEAD_TYPES[index % len(LEAD_TYPES)],
@@ -265,7 +272,7 @@ def _followups(customer: Customer, rng: random.Random, contacts: list[dict], rep
         out.append((stem, day, at))
     out.sort()
     made = []
-    for n, (stem, day, at) in enumerate(out):
+    for stem, day, at in out:
         stage = "lead"
         for s, d in customer.history:
             if d <= day and s != "lost":
@@ -384,7 +391,7 @@ def write_history(out: str, team: list[dict], customers: list[Customer], commits
         return b"data %d\n%s\n" % (len(raw), raw)
 
     def modify(path: str, text: str) -> None:
-        pipe.write(f"M 100644 inline {path}\n".encode("utf-8"))
+        pipe.write(f"M 100644 inline {path}\n".encode())
         pipe.write(blob_data(text))
 
     per_commit = len(events) / commits
@@ -405,7 +412,7 @@ def write_history(out: str, team: list[dict], customers: list[Customer], commits
         raw_message = message.encode("utf-8")
         who = f"{author['name']} <{author['email']}> {stamp} +0800"
         pipe.write(b"commit refs/heads/main\n")
-        pipe.write(f"author {who}\ncommitter {who}\n".encode("utf-8"))
+        pipe.write(f"author {who}\ncommitter {who}\n".encode())
         pipe.write(b"data %d\n%s\n" % (len(raw_message), raw_message))
         if number == 0:
             modify("dealbook.yaml", SETTINGS_TEXT)

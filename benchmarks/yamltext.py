@@ -12,7 +12,7 @@ from typing import Any
 class Commented:
     """A scalar (or flow list) with an end-of-line comment."""
 
-    __slots__ = ("value", "comment")
+    __slots__ = ("comment", "value")
 
     def __init__(self, value: Any, comment: str) -> None:
         self.value = value

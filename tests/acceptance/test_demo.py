@@ -1,0 +1,131 @@
+"""The demo team in records/: clean, complete, and alive as of its `as_of` date."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from dealbook.reading import open_book
+from dealbook.settings import load_settings
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+MODELINES = {
+    "customers": "# yaml-language-server: $schema=../../schemas/customer.schema.json",
+    "followups": "# yaml-language-server: $schema=../../../schemas/followup.schema.json",
+}
+
+
+@pytest.fixture(scope="module")
+def demo_book():
+    return open_book(str(ROOT), use_cache=False)
+
+
+def customers_json(run, repo, *extra: str) -> dict[str, dict]:
+    result = run(repo, *extra, "customers", "--format", "json")
+    assert result.exit_code == 0, result.output
+    return {c["id"]: c for c in json.loads(result.output)["customers"]}
+
+
+def test_demo_checks_clean_through_the_cli(run, demo_repo):
+    result = run(demo_repo, "check", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["diagnostics"] == []
+
+
+def test_demo_checks_clean_with_strict_text_output(run, demo_repo):
+    result = run(demo_repo, "check", "--strict")
+    assert result.exit_code == 0, result.output
+
+
+def test_every_record_starts_with_its_schema_modeline():
+    team = (ROOT / "records" / "team.yaml").read_text(encoding="utf-8")
+    assert team.splitlines()[0] == "# yaml-language-server: $schema=../schemas/team.schema.json"
+    settings = (ROOT / "dealbook.yaml").read_text(encoding="utf-8")
+    assert settings.splitlines()[0] == "# yaml-language-server: $schema=./schemas/settings.schema.json"
+    files = sorted((ROOT / "records").rglob("*.yaml"))
+    assert len(files) > 300
+    for path in files:
+        if path.name == "team.yaml":
+            continue
+        kind = path.relative_to(ROOT / "records").parts[0]
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        assert first == MODELINES[kind], path
+
+
+def test_demo_size_and_team(demo_book):
+    assert len(demo_book.customers) == 40
+    assert 280 <= sum(1 for _ in demo_book.all_followups()) <= 320
+    assert sorted(demo_book.members) == ["chen", "li", "wang", "zhang", "zhao"]
+    assert demo_book.members["chen"].role == "manager"
+    times = sorted(f.at for f in demo_book.all_followups())
+    assert str(times[0]).startswith("2023-11-2") and str(times[-1]).startswith("2024-05-20")
+
+
+def test_demo_covers_every_stage_channel_lead_type_and_lost_reason(demo_book):
+    settings = load_settings(str(ROOT))
+    customers = list(demo_book.customers.values())
+    assert {c.stage for c in customers} == set(settings.stage_keys)
+    assert {c.channel for c in customers} == set(settings.keys_of("source_channels"))
+    assert {c.lead_type for c in customers} == set(settings.keys_of("lead_types"))
+    assert {c.lost_reason for c in customers if c.stage == "lost"} == set(settings.keys_of("lost_reasons"))
+    assert len({c.industry for c in customers}) >= 10
+    assert len({c.id[0] for c in customers}) >= 15  # provinces
+
+
+def test_demo_has_every_grade_and_the_special_cases(run, demo_repo):
+    rows = customers_json(run, demo_repo)
+    assert set(Counter(r["grade"] for r in rows.values())) == {"A", "B", "C"}
+    # manual overrides: 京RE2024001 computed B shown A; 粤HC2024001 computed C shown B
+    assert rows["京RE2024001"]["grade"] == "A" and rows["京RE2024001"]["grade_override"] is True
+    assert rows["粤HC2024001"]["grade"] == "B" and rows["粤HC2024001"]["grade_override"] is True
+    # missed twice in a row: 津MF2024001 scores 3 (B) but drops to C, paused to 2024-05-08 + 90 days
+    assert rows["津MF2024001"]["grade"] == "C" and rows["津MF2024001"]["next_due"] == "2024-08-06"
+    # 浙MF2024005 scores 6 (A), missed twice (2024-05-09): B, paused to 2024-08-07
+    assert rows["浙MF2024005"]["grade"] == "B" and rows["浙MF2024005"]["next_due"] == "2024-08-07"
+
+
+def test_seed_000_example(run, demo_repo, demo_book):
+    customer = demo_book.customers["粤IT2024001"]
+    assert customer.name == "A科技有限公司"
+    assert customer.stage == "proposal"
+    assert customer.deal_amount == 650000
+    assert {c.name for c in customer.contacts} >= {"李经理", "王总监"}
+    row = customers_json(run, demo_repo)["粤IT2024001"]
+    # urgency 1 (start 2024-07-01 is 42 days away) + budget partial 1 + held with 李经理 (initiator) 1 = 3: B
+    assert (row["grade"], row["score"]) == ("B", 3)
+    # latest follow-up 2024-05-15 (王总监出差,下周三返回): next action due 2024-05-22
+    assert row["next_due"] == "2024-05-22" and row["overdue_days"] == 0
+    call = [f for f in demo_book.followups_of("粤IT2024001") if str(f.at).startswith("2024-05-10")]
+    assert len(call) == 1 and call[0].method == "phone" and "MES" in call[0].feedback
+
+
+def test_as_of_fixes_today_and_today_overrides_it(run, demo_repo):
+    assert str(load_settings(str(ROOT)).as_of) == "2024-05-20"
+    result = run(demo_repo, "customers", "--format", "json")
+    assert json.loads(result.output)["today"] == "2024-05-20"
+    later = customers_json(run, demo_repo, "--today", "2024-05-25")
+    assert later["粤IT2024001"]["overdue_days"] == 3  # due 2024-05-22
+    env_later = run(demo_repo, "customers", "--format", "json", env={"DEALBOOK_TODAY": "2024-05-25"})
+    assert json.loads(env_later.output)["today"] == "2024-05-25"
+
+
+def test_demo_agenda_has_overdue_today_and_this_week(run, demo_repo):
+    result = run(demo_repo, "agenda", "--format", "json")
+    assert result.exit_code == 0, result.output
+    groups = Counter(item["group"] for item in json.loads(result.output)["items"])
+    assert groups["overdue"] >= 5 and groups["today"] >= 2 and groups["week"] >= 3
+
+
+def test_demo_has_lost_won_and_after_sales_details(demo_book):
+    customers = demo_book.customers.values()
+    for customer in customers:
+        if customer.stage in ("won", "after_sales"):
+            assert customer.get("contracts"), customer.id
+        if customer.stage == "after_sales":
+            assert all(c.get("delivered") for c in customer.get("contracts")), customer.id
+    unanswered = [f.outcome for f in demo_book.followups_of("鲁MF2024002")][-3:]
+    assert unanswered == ["no_answer"] * 3
+    latest = demo_book.followups_of("苏MF2024002")[-1]
+    assert "competitor" in latest.objections
