@@ -49,9 +49,9 @@ def history_until(customer: Customer, day: dt.date) -> tuple[StageEntry, ...]:
 
 def stage_on(customer: Customer, day: dt.date) -> str | None:
     """The customer's stage at the end of `day`, from its history (None before the first entry)."""
-    entries = history_until(customer, day)
-    if entries:
-        return entries[-1].stage
+    for entry in reversed(customer.stage_history):
+        if entry.on is None or entry.on <= day:
+            return entry.stage
     return None if customer.stage_history else customer.stage or None
 
 
@@ -65,13 +65,15 @@ def won_on(settings: Settings, customer: Customer, day: dt.date) -> dt.date | No
 
 def is_won(settings: Settings, customer: Customer, day: dt.date) -> bool:
     """Reached a won stage by `day` (and still counted won even if later lost, which the checks refuse)."""
-    return any(settings.is_won(e.stage) for e in history_until(customer, day))
+    return any((e.on is None or e.on <= day) and settings.is_won(e.stage) for e in customer.stage_history)
 
 
 def furthest(settings: Settings, customer: Customer, day: dt.date) -> int:
     """The highest progression position reached by `day` (-1 when none)."""
     best = -1
-    for entry in history_until(customer, day):
+    for entry in customer.stage_history:
+        if entry.on is not None and entry.on > day:
+            continue
         stage = settings.stage_by_key.get(entry.stage)
         if stage is not None and stage.kind != "lost":
             best = max(best, stage.index)
