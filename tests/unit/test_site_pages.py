@@ -207,3 +207,35 @@ def test_problems_page_lists_diagnostics_with_file_and_line(repo):
     first = data.errors[0]
     assert f"<code>{first.path}:{first.line}:{first.column}</code>" in html
     assert "records/customers/粤IT2024009.yaml" in html
+
+
+def test_sections_are_left_out_with_a_note_when_a_module_is_missing(repo, monkeypatch):
+    from dealbook.site import views
+
+    real = views.optional
+    monkeypatch.setattr(views, "optional", lambda name: None if name in ("dealbook.rules", "dealbook.agenda",
+                                                                          "dealbook.reports") else real(name))
+    repo.customer("粤IT2024001")
+    data = site_data(repo)
+    assert data.states is None and data.agenda is None and data.reports is None
+    assert not any(s.src_uri.startswith("reports/") for s in pages.page_specs(data))
+    html = render(data, "customers/粤IT2024001.md")
+    assert "dealbook.rules.evaluate" in html and "<h1>A科技有限公司</h1>" in html
+    assert "dealbook.agenda.agenda_items" in render(data, "agenda.md")
+    home = render(data, "index.md")
+    assert "dealbook.reports" in home and "<svg" not in home
+
+
+def test_a_failing_report_is_noted_and_logged(repo, monkeypatch, caplog):
+    import dealbook.reports
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(dealbook.reports, "run_report", broken)
+    repo.customer("粤IT2024001")
+    data = site_data(repo)
+    html = render(data, "reports/funnel/this-month.md")
+    assert "dealbook.reports.run_report" in html
+    assert any("RuntimeError: boom" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
+    assert data.failures and "boom" in render(data, "problems.md")

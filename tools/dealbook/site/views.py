@@ -78,6 +78,7 @@ class SiteData:
     missing: dict[str, str] = field(default_factory=dict)  # feature -> the module it needs
     failures: list[str] = field(default_factory=list)
     rows: dict[str, dict[str, Any]] = field(default_factory=dict)  # customer table rows, by id
+    computed_reports: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     @property
     def settings(self) -> Any:
@@ -125,7 +126,13 @@ class SiteData:
         return dict(found.REPORTS)
 
     def report(self, name: str, period_key: str) -> Any:
-        """The named report over one of the site's periods (None when it fails)."""
+        """The named report over one of the site's periods (None when it fails); computed once."""
+        key = (name, period_key)
+        if key not in self.computed_reports:
+            self.computed_reports[key] = self._report(name, period_key)
+        return self.computed_reports[key]
+
+    def _report(self, name: str, period_key: str) -> Any:
         reports = self.reports or {}
         periods = optional("dealbook.periods")
         start, end, label = periods_for(self.today)[period_key]
