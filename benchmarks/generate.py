@@ -437,16 +437,24 @@ def default_out(size_arg: str, commits: int) -> str:
 
 
 def generate(out: str, size: int, commits: int = 0, seed: int = 1) -> dict:
-    """Write a records repo of `size` customers to `out` (replaced if present); return counts."""
-    if os.path.exists(out):
-        shutil.rmtree(out)
-    os.makedirs(out)
+    """Write a records repo of `size` customers to `out` (replaced if present); return counts.
+
+    The repo is built beside `out` and moved into place, so a benchmark reading the old copy
+    is never handed a half-written one."""
+    out = os.path.abspath(out)
+    part, old = f"{out}.part-{os.getpid()}", f"{out}.old-{os.getpid()}"
+    shutil.rmtree(part, ignore_errors=True)
+    os.makedirs(part)
     team, customers = build(size, seed)
     if commits:
-        made = write_history(out, team, customers, commits, seed)
+        made = write_history(part, team, customers, commits, seed)
     else:
         made = 0
-        write_tree(out, team, customers)
+        write_tree(part, team, customers)
+    if os.path.exists(out):
+        os.rename(out, old)
+    os.rename(part, out)
+    shutil.rmtree(old, ignore_errors=True)
     followups = sum(len(c.followups) for c in customers)
     return {"customers": len(customers), "followups": followups, "files": len(customers) + followups + 2,
             "commits": made}

@@ -129,3 +129,30 @@ def test_demo_has_lost_won_and_after_sales_details(demo_book):
     assert unanswered == ["no_answer"] * 3
     latest = demo_book.followups_of("苏MF2024002")[-1]
     assert "competitor" in latest.objections
+
+
+def _settings_examples() -> list[str]:
+    """The full `dealbook.yaml` examples of the settings guide (blocks that start `# dealbook.yaml`)."""
+    text = (ROOT / "site" / "guide" / "settings.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in text.split("```yaml\n")[1:]]
+    return [b for b in blocks if b.startswith("# dealbook.yaml")]
+
+
+def test_settings_guide_examples_are_valid_settings(repo, run):
+    examples = _settings_examples()
+    assert len(examples) == 3  # the demo's file, seed 002's seven stages, seed 003's four stages
+    for example in examples:
+        repo.settings(example)
+        result = run(repo, "check", "--format", "json")
+        assert result.exit_code == 0, (example, result.output)
+        assert json.loads(result.output)["diagnostics"] == [], example
+
+
+def test_four_stage_example_schedules_by_stage(repo, run):
+    repo.settings(_settings_examples()[2] + "as_of: 2024-05-20\n")
+    repo.customer(stage="intent", need={"summary": "MES"},
+                  stage_history=[{"stage": "potential", "on": "2024-01-05"}, {"stage": "intent", "on": "2024-02-01"}])
+    repo.followup("粤IT2024001", "2024-05-10 14:00", contact="王总监")
+    assert run(repo, "check").exit_code == 0
+    row = customers_json(run, repo)["粤IT2024001"]
+    assert row["next_due"] == "2024-05-13"  # intent: every 3 days after 2024-05-10
