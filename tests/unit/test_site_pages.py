@@ -239,3 +239,22 @@ def test_a_failing_report_is_noted_and_logged(repo, monkeypatch, caplog):
     assert "dealbook.reports.run_report" in html
     assert any("RuntimeError: boom" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
     assert data.failures and "boom" in render(data, "problems.md")
+
+
+def test_monthly_trend_counts_new_leads_and_wins_from_the_funnel(repo, monkeypatch):
+    deal_repo(repo)  # leads entered 2024-01-05 (4) and 2023-01-05 (1); wins 2024-05-10, 2024-04-02, 2023-11-02
+    seen = {}
+
+    def capture(labels, series, title="", empty=""):
+        seen.update(labels=labels, series=series)
+        return "chart"
+
+    monkeypatch.setattr(pages.charts, "line_chart", capture)
+    data = site_data(repo)
+    assert pages.monthly_trend(data) == "chart"
+    assert seen["labels"][0] == "2023-06" and seen["labels"][-1] == "2024-05" and len(seen["labels"]) == 12
+    (lead_label, leads), (won_label, wins) = seen["series"]
+    assert (lead_label, won_label) == ("线索获取", "成交签约")
+    assert dict(zip(seen["labels"], leads, strict=True))["2024-01"] == 4 and sum(leads) == 4
+    assert dict(zip(seen["labels"], wins, strict=True)) == {**dict.fromkeys(seen["labels"], 0),
+                                                            "2023-11": 1, "2024-04": 1, "2024-05": 1}

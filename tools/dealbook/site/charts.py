@@ -78,14 +78,14 @@ def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float
     if not labels or not values or not any(values):
         return _empty(title, empty)
     height, left, bottom, top_pad = 220, 50, 40, 24
-    plot_w, plot_h = WIDTH - left - 10, height - bottom - top_pad
+    plot_w, plot_h = WIDTH - left - 30, height - bottom - top_pad
     top = max(values) or 1
     step = plot_w / max(1, len(labels) - 1)
     base = top_pad + plot_h
-    body = [f'<line class="db-axis" x1="{left}" y1="{base}" x2="{WIDTH - 10}" y2="{base}"></line>',
+    body = [f'<line class="db-axis" x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}"></line>',
             f'<text x="{left - 6}" y="{top_pad + 4}" text-anchor="end" class="db-chart-value">{_number(top)}</text>',
             f'<text x="{left - 6}" y="{top_pad + plot_h}" text-anchor="end" class="db-chart-value">0</text>']
-    every = max(1, len(labels) // 8)
+    every = max(1, -(-len(labels) // 7))  # at most 7 labels on the axis
     for i, label in enumerate(labels):
         if i % every == 0 or i == len(labels) - 1:
             body.append(f'<text x="{left + i * step:.1f}" y="{height - bottom + 18}" text-anchor="middle" '

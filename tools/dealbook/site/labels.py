@@ -131,6 +131,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "code": ("代码", "Code"),
     "message": ("说明", "Message"),
     "period": ("期间", "Period"),
+    "trend": ("近12个月趋势:新线索与成交", "Last 12 months: new leads and wins"),
     "this_month": ("本月", "This month"),
     "last_month": ("上月", "Last month"),
     "this_quarter": ("本季度", "This quarter"),

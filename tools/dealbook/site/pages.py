@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from ..records import Customer
 from . import charts
-from .views import PERIOD_KEYS, PERIOD_WORDS, SiteData, periods_for
+from .views import PERIOD_KEYS, PERIOD_WORDS, SiteData, month_start, periods_for
 
 GRADES = ("A", "B", "C")
 CHANGES_SHOWN = 50
@@ -375,7 +375,8 @@ def page_specs(data: SiteData) -> list[PageSpec]:
                               _bind(_listing_context, data, kind, key, customers), search=False))
     if data.reports is not None:
         specs.append(PageSpec(Urls.reports, t("reports"), "reports.html",
-                              lambda: {"names": sorted(data.reports or {}), "titles": report_titles(data)},
+                              lambda: {"names": sorted(data.reports or {}), "titles": report_titles(data),
+                                       "trend": monthly_trend(data)},
                               nav="reports", search=False))
         titles = report_titles(data)
         for name in sorted(data.reports):
@@ -388,6 +389,40 @@ def page_specs(data: SiteData) -> list[PageSpec]:
 
 def _bind(function: Callable[..., dict[str, Any]], *args: Any) -> Callable[[], dict[str, Any]]:
     return lambda: function(*args)
+
+
+def monthly_trend(data: SiteData) -> Any:
+    """A line chart of the last 12 months: entries into the first stage and into the won stage,
+    each month's numbers taken from the funnel report (no second copy of its counting)."""
+    reports = optional_reports()
+    if reports is None or "funnel" not in (data.reports or {}):
+        return None
+    from ..periods import Period
+
+    settings = data.settings
+    first = settings.progression[0].key if settings.progression else None
+    won = next((s.key for s in settings.stages if s.kind == "won"), None)
+    labels, entered, wins = [], [], []
+    for back in range(11, -1, -1):
+        start = month_start(data.today, back)
+        end = month_start(data.today, back - 1) - dt.timedelta(days=1)
+        try:
+            report = reports.run_report("funnel", data.book, Period(start, end, f"{start:%Y-%m}"), data.today)
+        except Exception:  # the funnel page itself reports the failure
+            return None
+        by_stage = {row.get("stage"): row for row in report.rows}
+        labels.append(f"{start:%Y-%m}")
+        entered.append((by_stage.get(first) or {}).get("entered") or 0)
+        wins.append((by_stage.get(won) or {}).get("entered") or 0)
+    t = data.labels
+    return charts.line_chart(labels, [(t.enum("stage", first), entered), (t.enum("stage", won), wins)],
+                             t("trend"), empty=t("no_data"))
+
+
+def optional_reports() -> Any:
+    from .views import optional
+
+    return optional("dealbook.reports")
 
 
 def report_titles(data: SiteData) -> dict[str, str]:
