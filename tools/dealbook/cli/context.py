@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import os
 from dataclasses import dataclass
 
@@ -67,10 +68,15 @@ class Env:
     def book(self, paths: list[str] | None = None) -> Book:
         """The records (at `--at` when given), checked."""
         if self.at:
-            return self._revision_book
-        from ..reading import open_book
+            book = self._revision_book
+        else:
+            from ..reading import open_book
 
-        return open_book(self.repo, paths=paths, settings=self.settings)
+            book = open_book(self.repo, paths=paths, settings=self.settings)
+        # A command is short-lived and the Book lives to its end: move it out of the collector's
+        # sight, or a full collection over a 100k-record Book lands in the middle of a report.
+        gc.freeze()
+        return book
 
     @functools.cached_property
     def _revision_book(self) -> Book:
