@@ -150,7 +150,7 @@ def test_unreadable_files_are_reported_and_the_rest_still_checked(run, repo: Rec
 
 def test_paths_are_checked_against_the_whole_repo(run, repo: RecordRepo) -> None:
     repo.customer()
-    repo.customer("粤IT2024002", owner="ghost")  # broken, but not among the paths
+    repo.customer("粤IT2024002", name="乙制造股份有限公司", owner="ghost")  # broken, but not among the paths
     fu = repo.followup(CID, "2024-05-10 14:00", contact="王总监")
     os.chdir(repo.root)
     exit_code, found = diagnostics(run, repo, str(fu.relative_to(repo.root)))
