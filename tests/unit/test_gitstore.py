@@ -133,7 +133,7 @@ def test_parse_cache_reparses_only_blobs_that_differ(history, monkeypatch):
     calls.clear()
     book_at(root, "HEAD")
     assert calls == []
-    assert (history.root / ".dealbook-cache" / "blobs.marshal").exists()
+    assert (history.root / ".dealbook-cache" / "blobs.sqlite").exists()
 
 
 def test_blobs_reads_many_through_one_process(repo):

@@ -32,7 +32,7 @@ from .settings import SETTINGS_FILE, Settings, load_settings, settings_from_byte
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 NULL_SHA = "0" * 40
 CACHE_DIR = ".dealbook-cache"
-_BLOB_CACHE = "blobs.marshal"
+_BLOB_CACHE = "blobs.sqlite"
 _PARALLEL_MIN = 400  # below this many misses a process pool costs more than it saves
 
 Result = tuple[Any, list[Diagnostic]]
@@ -73,7 +73,8 @@ class Store:
 
     def close(self) -> None:
         if self._cache is not None:
-            self._cache.save()
+            self._cache.close()
+            self._cache = None
         self.repo.close()
 
     # -- raw git ------------------------------------------------------------------
@@ -134,9 +135,11 @@ class Store:
         return dt.datetime.fromisoformat(self.git("show", "-s", "--format=%aI", sha).strip())
 
     # -- trees and blobs ------------------------------------------------------------
-    def tree(self, sha: str) -> dict[str, str]:
-        """Every records file of a commit (and dealbook.yaml): path → blob id, from one ls-tree."""
-        out = self.git("ls-tree", "-r", "-z", "--full-tree", sha, *self._spec(RECORDS_DIR, SETTINGS_FILE))
+    def tree(self, sha: str, paths: Iterable[str] | None = None) -> dict[str, str]:
+        """Every records file of a commit (and dealbook.yaml), or those under `paths` (files or
+        folders ending in `/`): path → blob id, from one ls-tree."""
+        spec = self._spec(*(paths if paths is not None else (RECORDS_DIR, SETTINGS_FILE)))
+        out = self.git("--literal-pathspecs", "ls-tree", "-r", "-z", "--full-tree", sha, *spec)
         files: dict[str, str] = {}
         for entry in out.split("\0"):
             if not entry:
@@ -202,13 +205,15 @@ class Store:
         key = cache_key(settings)
         if self._cache is None or self._cache.key != key:
             if self._cache is not None:
-                self._cache.save()
+                self._cache.close()
             self._cache = BlobCache(self.root, key)
         cache = self._cache
+        files = list(files)
+        hits = cache.get_many([f"{blob}\0{path}" for path, blob in files])
         results: dict[str, Result] = {}
         missing: dict[str, list[str]] = {}
         for path, blob in files:
-            hit = cache.get(path, blob)
+            hit = hits.get(f"{blob}\0{path}")
             if hit is None:
                 missing.setdefault(blob, []).append(path)
             else:
@@ -218,28 +223,31 @@ class Store:
             blob_of = {path: blob for blob, paths in missing.items() for path in paths}
             for path, result in parse_many(pairs, settings):
                 results[path] = result
-                cache.put(path, blob_of[path], result)
+                cache.put(f"{blob_of[path]}\0{path}", result)
+            cache.save()
         return results
 
-    def book(self, sha: str, only: Callable[[str], bool] | None = None) -> Book:
-        """The checked Book of commit `sha` (all records, or those `only` accepts, plus the team)."""
-        files = self.tree(sha)
+    def book(self, sha: str, only: Callable[[str], bool] | None = None, paths: list[str] | None = None) -> Book:
+        """The checked Book of commit `sha`: all records, or those `only` accepts (plus the team),
+        listed from `paths` (files and `folder/`s) when given, else from the whole tree."""
+        files = self.tree(sha, None if paths is None else [SETTINGS_FILE, TEAM_FILE, *paths])
         settings = self.settings_at(files)
         chosen = [(p, b) for p, b in sorted(files.items())
                   if p != SETTINGS_FILE and (only is None or only(p) or kind_of(p) == "team")]
         results = self.parsed(settings, chosen)
         from .reading import open_book_from
 
-        repo_path = self.top
+        repo = self.repo
 
         def read_raw(path: str) -> bytes | None:
+            """One file's bytes, for line numbers of cross-record findings: through GitPython's
+            persistent `cat-file` process (restarted on demand if the store was closed)."""
             blob = files.get(path)
             if blob is None:
                 return None
-            try:  # the Book may outlive this store: ask git afresh
-                with git.Repo(repo_path) as again:
-                    return again.git.cat_file("blob", blob, stdout_as_string=False)
-            except git.GitCommandError:
+            try:
+                return repo.git.get_object_data(blob)[3]
+            except (git.GitCommandError, ValueError, OSError):
                 return None
 
         book = open_book_from(settings, chosen, read_raw=read_raw, read=lambda path, _blob: results[path])
@@ -378,63 +386,81 @@ def parse_log(out: str, strip: Callable[[str], str | None]) -> list[Commit]:
 
 # --- the parse cache, by blob id --------------------------------------------------------
 class BlobCache:
-    """(path, blob id) → (data, diagnostics), valid for one settings key; kept on disk in
-    .dealbook-cache/blobs.marshal (the path matters: diagnostics name it)."""
+    """(path, blob id) → (data, diagnostics) for one settings key, in .dealbook-cache/blobs.sqlite.
+
+    Keyed lookups, so a review that needs a few hundred files reads a few hundred rows, and a
+    replay of a whole revision reads that revision's rows only (the path is part of the key:
+    diagnostics name it). Any failure of the cache only costs speed."""
+
+    _LIMIT = 600_000  # rows; beyond this the cache starts over
 
     def __init__(self, root: str, key: str) -> None:
+        import sqlite3
+
         self.file = os.path.join(root, CACHE_DIR, _BLOB_CACHE)
         self.key = key
-        self.entries: dict[str, tuple] = {}
-        self.used: set[str] = set()
-        self.dirty = False
+        self.pending: list[tuple[str, bytes]] = []
+        self.db: Any = None
         try:
-            with open(self.file, "rb") as handle:
-                stored = marshal.load(handle)
-            if stored.get("key") == key:
-                self.entries = stored["entries"]
-        except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError):
-            self.entries = {}
-
-    def get(self, path: str, blob: str) -> Result | None:
-        name = f"{blob}\0{path}"
-        entry = self.entries.get(name)
-        if entry is None:
-            return None
-        self.used.add(name)
-        return entry[0], [Diagnostic(*d) for d in entry[1]]
-
-    def put(self, path: str, blob: str, result: Result) -> None:
-        name = f"{blob}\0{path}"
-        self.entries[name] = (result[0], [tuple(d) for d in result[1]])
-        self.used.add(name)
-        self.dirty = True
-
-    def save(self) -> None:
-        """Keep what this run used plus older entries up to twice that many; write atomically."""
-        if not self.dirty:
-            return
-        keep = max(2 * len(self.used), 2000)
-        if len(self.entries) > keep:
-            older = [k for k in self.entries if k not in self.used][: keep - len(self.used)]
-            self.entries = {k: self.entries[k] for k in [*older, *self.used] if k in self.entries}
-        folder = os.path.dirname(self.file)
-        try:
+            folder = os.path.dirname(self.file)
             os.makedirs(folder, exist_ok=True)
             ignore = os.path.join(folder, ".gitignore")
             if not os.path.exists(ignore):
                 with open(ignore, "w") as handle:
                     handle.write("*\n")
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".blobs-", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    marshal.dump({"key": self.key, "entries": self.entries}, handle)
-                os.replace(tmp, self.file)
-            except BaseException:
-                os.unlink(tmp)
-                raise
-        except (OSError, ValueError):
-            pass  # a cache that cannot be written only costs speed
-        self.dirty = False
+            self.db = sqlite3.connect(self.file, timeout=5)
+            self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT)")
+            self.db.execute("CREATE TABLE IF NOT EXISTS entries (name TEXT PRIMARY KEY, value BLOB)")
+            row = self.db.execute("SELECT key FROM meta").fetchone()
+            if row is None or row[0] != key:
+                self.db.execute("DELETE FROM entries")
+                self.db.execute("DELETE FROM meta")
+                self.db.execute("INSERT INTO meta VALUES (?)", (key,))
+                self.db.commit()
+        except (OSError, sqlite3.Error):
+            self.db = None
+
+    def get_many(self, names: list[str]) -> dict[str, Result]:
+        import sqlite3
+
+        found: dict[str, Result] = {}
+        if self.db is None:
+            return found
+        try:
+            for i in range(0, len(names), 900):
+                chunk = names[i:i + 900]
+                marks = ",".join("?" * len(chunk))
+                for name, value in self.db.execute(f"SELECT name, value FROM entries WHERE name IN ({marks})", chunk):
+                    data, diagnostics = marshal.loads(value)
+                    found[name] = (data, [Diagnostic(*d) for d in diagnostics])
+        except (sqlite3.Error, ValueError, EOFError, TypeError):
+            return {}
+        return found
+
+    def put(self, name: str, result: Result) -> None:
+        self.pending.append((name, marshal.dumps((result[0], [tuple(d) for d in result[1]]))))
+
+    def save(self) -> None:
+        import sqlite3
+
+        if self.db is None:
+            return
+        try:
+            if self.pending:
+                count = self.db.execute("SELECT count(*) FROM entries").fetchone()[0]
+                if count + len(self.pending) > self._LIMIT:
+                    self.db.execute("DELETE FROM entries")
+                self.db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", self.pending)
+                self.db.commit()
+            self.pending = []
+        except sqlite3.Error:
+            pass
+
+    def close(self) -> None:
+        self.save()
+        if self.db is not None:
+            self.db.close()
+            self.db = None
 
 
 _worker_settings: Settings | None = None
@@ -537,9 +563,12 @@ def diff_books(repo: str, base: str | None = None, head: str | None = None) -> D
                 return os.path.splitext(path.split("/")[-1])[0] in ids
             return kind == "followup" and path.split("/")[-2] in ids
 
-        before = store.book(base_sha, only=in_scope)
+        # A few thousand customers: list just their files; beyond that one full listing is faster.
+        scope = ([f"{CUSTOMERS_DIR}/{i}.yaml" for i in sorted(ids)] + [f"{FOLLOWUPS_DIR}/{i}/" for i in sorted(ids)]
+                 if len(ids) <= 2000 else None)
+        before = store.book(base_sha, only=in_scope, paths=scope)
         if head_sha:
-            after = store.book(head_sha, only=in_scope)
+            after = store.book(head_sha, only=in_scope, paths=scope)
         else:
             paths = [TEAM_FILE] + [f"{CUSTOMERS_DIR}/{i}.yaml" for i in sorted(ids)]
             for cid in sorted(ids):
