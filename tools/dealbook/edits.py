@@ -69,7 +69,7 @@ def check_changes(book: Book, repo: str, changes: list[Change]) -> tuple[list[Di
     files = [*neighbours.items(), *new_files]
     after_book = open_book_from(settings, files, read_raw=dict(files).get)
     found = [d for d in after_book.diagnostics if d.path in changed]
-    found.extend(_duplicate_ids(book, changes, after_book))
+    found.extend(_duplicate_ids(repo, changes, after_book))
     before_files = [(c.path, c.before.encode("utf-8")) for c in changes if c.before is not None]
     before_found: list[Diagnostic] = []
     if before_files:
@@ -90,20 +90,24 @@ def check_changes(book: Book, repo: str, changes: list[Change]) -> tuple[list[Di
     return blocking, other
 
 
-def _duplicate_ids(book: Book, changes: list[Change], after_book: Book) -> list[Diagnostic]:
-    """A new or edited customer whose id another customer file already uses."""
+def _duplicate_ids(repo: str, changes: list[Change], after_book: Book) -> list[Diagnostic]:
+    """A new customer whose id another customer file already uses (ids compare without case)."""
     found = []
-    for change in changes:
-        if kind_of(change.path) != CUSTOMER:
-            continue
+    new_customers = [c for c in changes if kind_of(c.path) == CUSTOMER and c.is_new]
+    if not new_customers:
+        return found
+    from .ids import ids_on_disk
+
+    taken = {stem.casefold(): stem for stem in ids_on_disk(repo)}
+    for change in new_customers:
         customer = after_book.customers_by_path.get(change.path)
         if customer is None:
             continue
-        for path, other in book.customers_by_path.items():
-            if path != change.path and other.id.casefold() == customer.id.casefold():
-                line, column = after_book.mark(change.path, ("id",))
-                found.append(Diagnostic(change.path, line, column, ERROR, "duplicate-id",
-                                        f"id `{customer.id}` is already used by {path}"))
+        other = taken.get(customer.id.casefold())
+        if other is not None:
+            line, column = after_book.mark(change.path, ("id",))
+            found.append(Diagnostic(change.path, line, column, ERROR, "duplicate-id",
+                                    f"id `{customer.id}` is already used by {customer_path(other)}"))
     return found
 
 

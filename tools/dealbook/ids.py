@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 
 from .book import Book
-from .records import CUSTOMER, kind_of
+from .records import CUSTOMER, CUSTOMERS_DIR, kind_of
 from .settings import Settings
 
 # Province-level divisions and their one-character abbreviations (省级行政区简称).
@@ -94,12 +95,26 @@ def _existing_ids(book: Book) -> set[str]:
 
 def next_id(book: Book, province: str, industry_letters: str, year: int) -> str:
     """The next free id for the prefix: one after the highest sequence in use, zero-padded."""
-    settings = book.settings
+    return next_id_among(_existing_ids(book), book.settings, province, industry_letters, year)
+
+
+def ids_on_disk(repo: str) -> set[str]:
+    """The stems of the customer files in a working tree (cheaper than reading a Book)."""
+    try:
+        names = os.listdir(os.path.join(repo, CUSTOMERS_DIR))
+    except OSError:
+        return set()
+    return {os.path.splitext(n)[0] for n in names if n.endswith((".yaml", ".yml")) and not n.startswith(".")}
+
+
+def next_id_among(existing_ids: Iterable[str], settings: Settings, province: str, industry_letters: str,
+                  year: int) -> str:
+    """`next_id` over a plain collection of ids in use."""
     check_parts(settings, province, industry_letters, year)
     digits = int(settings.raw["ids"].get("sequence_digits", 3))
     prefix = f"{province}{industry_letters}{int(year)}"
     highest = 0
-    for existing in _existing_ids(book):
+    for existing in existing_ids:
         if existing.casefold().startswith(prefix.casefold()):
             tail = existing[len(prefix):]
             if tail.isdigit() and len(tail) == digits:

@@ -12,7 +12,7 @@ from ..edits import Change, parse_value, schema_at
 from ..records import Customer
 from ..roundtrip import EditError, split_path
 from ..roundtrip import load as load_document
-from .edit_flow import finish, open_customer
+from .edit_flow import finish, open_customer, working_book
 
 # Changed through their own commands so that history and ids stay consistent.
 _GUARDED = {"id": "an id never changes once created",
@@ -88,7 +88,7 @@ def set_fields(env: Env, items: tuple[str, ...], where: tuple[str, ...], yes: bo
             raise click.BadParameter(f"`{condition}`: write KEY=VALUE", param_hint="--where")
         key, value = condition.split("=", 1)
         conditions.append((key.strip(), value.strip()))
-    book = env.book()
+    book = working_book(env, ids, all_customers=not ids)
     assignments = _assignments(texts, env.settings)
     documents = []
     for customer_id in ids:

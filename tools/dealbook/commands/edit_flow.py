@@ -12,6 +12,8 @@ from ..book import Book
 from ..cli.context import Env
 from ..diagnostics import ERROR, Diagnostic
 from ..edits import Change, check_changes, diff_text, write_changes
+from ..ids import ids_on_disk
+from ..records import TEAM_FILE, customer_path
 from ..roundtrip import Document, EditError
 from ..roundtrip import load as load_document
 
@@ -26,6 +28,27 @@ def interactive(flag: bool | None) -> bool:
     return flag if flag is not None else sys.stdin.isatty()
 
 
+def working_book(env: Env, customer_ids: list[str] | None = None, all_customers: bool = False) -> Book:
+    """The records an edit needs — the team and the named customers (or all customers) — not the follow-ups.
+
+    Edits go to the working tree, so `--at` makes no sense here."""
+    if env.at:
+        raise click.UsageError("--at reads an old revision; the editing commands change the working tree: drop --at")
+    paths = [TEAM_FILE]
+    on_disk = ids_on_disk(env.repo)
+    if all_customers:
+        paths.extend(customer_path(stem) for stem in sorted(on_disk))
+    for customer_id in customer_ids or []:
+        folded = {stem.casefold(): stem for stem in on_disk}
+        stem = customer_id if customer_id in on_disk else folded.get(customer_id.casefold())
+        if stem is None:
+            close = difflib.get_close_matches(customer_id, sorted(on_disk), n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise click.ClickException(f"no customer `{customer_id}` in {env.repo}/records/customers{hint}")
+        paths.append(customer_path(stem))
+    return env.book(paths)
+
+
 def open_customer(env: Env, book: Book, customer_id: str) -> tuple[str, Document]:
     """The customer's repo-relative path and its file opened for editing; a clear error when unknown."""
     customer = book.customers.get(customer_id)
@@ -33,10 +56,10 @@ def open_customer(env: Env, book: Book, customer_id: str) -> tuple[str, Document
         folded = {c.casefold(): c for c in book.customers}
         if customer_id.casefold() in folded:
             customer = book.customers[folded[customer_id.casefold()]]
+        else:
+            customer = book.customers_by_path.get(customer_path(customer_id))
     if customer is None:
-        close = difflib.get_close_matches(customer_id, list(book.customers), n=3, cutoff=0.6)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise click.ClickException(f"no customer `{customer_id}` in {env.repo}/records/customers{hint}")
+        raise click.ClickException(f"{customer_path(customer_id)} cannot be read: run `dealbook check` on it")
     try:
         return customer.path, load_document(os.path.join(env.repo, customer.path))
     except (OSError, EditError) as exc:

@@ -16,7 +16,7 @@ from ..edits import Change, git_identity, member_for, now_local
 from ..load import parse_text
 from ..records import FOLLOWUPS_DIR
 from ..roundtrip import EditError, render_new
-from .edit_flow import finish, open_customer
+from .edit_flow import finish, open_customer, working_book
 
 METHODS = ("phone", "visit", "email", "meeting", "im", "other")
 OUTCOMES = ("held", "no_answer", "missed", "rescheduled")
@@ -109,7 +109,7 @@ def write_followup(env: Env, customer_id: str, method: str, contact: str | None,
                    feedback: str | None, outcome: str | None, objections: tuple[str, ...],
                    next_actions: tuple[str, ...], at: str | None, by: str | None, use_editor: bool,
                    dry_run: bool) -> None:
-    book = env.book()
+    book = working_book(env, [customer_id])
     path, _ = open_customer(env, book, customer_id)
     customer_id = book.customers_by_path[path].id
     when = resolve_at(env, at)

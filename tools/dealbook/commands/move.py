@@ -11,7 +11,7 @@ from ..dates import parse_date
 from ..edits import Change, parse_money, parse_value, schema_at
 from ..filechecks import move_problem
 from ..roundtrip import EditError, split_path
-from .edit_flow import finish, interactive, open_customer
+from .edit_flow import finish, interactive, open_customer, working_book
 
 
 @click.command()
@@ -52,7 +52,7 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
     if stage not in settings.stage_by_key:
         raise click.BadParameter(f"unknown stage `{stage}`; the stages are: {' | '.join(settings.stage_keys)}",
                                  param_hint="STAGE")
-    book = env.book()
+    book = working_book(env, [customer_id])
     path, doc = open_customer(env, book, customer_id)
     current = book.customers_by_path[path]
     day = on or env.today.isoformat()

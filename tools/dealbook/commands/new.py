@@ -11,10 +11,10 @@ import click
 from ..cli.context import Env, pass_env
 from ..dates import parse_date
 from ..edits import Change
-from ..ids import IdError, check_parts, letters_for_industry, next_id, province_of
+from ..ids import IdError, check_parts, ids_on_disk, letters_for_industry, next_id_among, province_of
 from ..records import customer_path
 from ..roundtrip import EditError, render_new
-from .edit_flow import finish, interactive
+from .edit_flow import finish, interactive, working_book
 from .log import followup_options, write_followup
 
 ROLES = ("initiator", "influencer", "decision_maker", "user")
@@ -105,7 +105,7 @@ def customer(env: Env, name: str | None, industry: str | None, region: str | Non
         dealbook new customer          # asks for each value on a terminal
     """
     ask = _interactive(interactive)
-    book = env.book()
+    book = working_book(env)
     settings = env.settings
     name = _ask(name, "Customer name (客户名称)", ask)
     industry = _ask(industry, "Industry code (GB/T 4754, e.g. C3970)", ask)
@@ -169,7 +169,7 @@ def _allocate(env: Env, book, ask: bool, province: str | None, letters: str | No
         raise click.UsageError("give --industry-letters (e.g. IT): ids.industry_codes has none for this industry")
     try:
         check_parts(env.settings, province, letters, created_on.year)
-        return next_id(book, province, letters, created_on.year)
+        return next_id_among(ids_on_disk(env.repo), env.settings, province, letters, created_on.year)
     except IdError as exc:
         raise click.UsageError(str(exc)) from None
 
