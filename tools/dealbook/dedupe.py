@@ -6,7 +6,7 @@ import os
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -192,40 +192,54 @@ def repo_names(root: str) -> Iterator[tuple[str, str, str]]:
                    _unquote(name.group(1)))
 
 
+def _variants(key: str) -> set[str]:
+    """The key and every string one character shorter: two keys within one insertion, deletion or
+    substitution of each other share one of these (symmetric-deletion blocking)."""
+    return {key} | {key[:i] + key[i + 1:] for i in range(len(key))}
+
+
 def likely_duplicates(book: Book, only: set[str] | None) -> Iterator[tuple[str, str]]:
     """(path, message) for each checked customer whose name looks like another customer's.
 
-    Blocked by a short key so a whole-repo check stays linear: equal normalised names are
-    found through a dict, and rapidfuzz compares only names sharing their first two
-    characters and about the same length. In a whole-repo check the later id of a pair is
-    warned about; a PATH-limited check compares the given customers with every other one."""
+    Blocked so a whole-repo check stays linear: names are indexed by their normalised form and
+    every one-character deletion of it, and rapidfuzz scores only names sharing an entry, i.e.
+    names equal or one edit apart once normalised (at CHECK_MIN_SCORE that is what a match is for
+    names under about 25 characters). In a whole-repo check the later id of a pair is warned
+    about; a PATH-limited check compares the given customers with every other one."""
     checked = [(path, c.id, c.name) for path, c in book.customers_by_path.items() if only is None or path in only]
     if not checked:
         return
-    everyone: Iterable[tuple[str, str, str]]
+    everyone: list[tuple[str, str, str]]
     if book.complete or not book.root:
         everyone = [(path, c.id, c.name) for path, c in book.customers_by_path.items()]
     else:
         present = {path for path, _, _ in checked}
         everyone = [*checked, *(r for r in repo_names(book.root) if r[0] not in present)]
-    blocks: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
-    for path, cid, name in everyone:
-        key = normalise_name(name)
+    keys = [normalise_name(name) for _, _, name in everyone]
+    index: dict[str, list[int]] = defaultdict(list)
+    for position, key in enumerate(keys):
         if key:
-            blocks[key[:2]].append((path, cid, name, key))
+            for variant in _variants(key):
+                index[variant].append(position)
+    position_of = {path: i for i, (path, _, _) in enumerate(everyone)}
     for path, cid, name in checked:
-        key = normalise_name(name)
+        mine = position_of[path]
+        key = keys[mine]
+        if not key:
+            continue
         best: tuple[int, str, str] | None = None
-        for other_path, other_id, other_name, other_key in blocks.get(key[:2], ()):
-            if other_path == path or abs(len(other_key) - len(key)) > 2:
-                continue
-            if only is None and other_id > cid and other_key == key:
-                continue  # the pair is reported once, on the later id
-            score = 100 if other_key == key else round(fuzz.ratio(key, other_key))
-            if only is None and score < 100 and other_id > cid:
-                continue
-            if score >= CHECK_MIN_SCORE and (best is None or score > best[0]):
-                best = (score, other_id, other_name)
+        seen: set[int] = set()
+        for variant in _variants(key):
+            for other in index.get(variant, ()):
+                if other == mine or other in seen:
+                    continue
+                seen.add(other)
+                _, other_id, other_name = everyone[other]
+                if only is None and other_id > cid:
+                    continue  # the pair is reported once, on the later id
+                score = 100 if keys[other] == key else round(fuzz.ratio(key, keys[other]))
+                if score >= CHECK_MIN_SCORE and (best is None or score > best[0]):
+                    best = (score, other_id, other_name)
         if best is not None:
             yield (path, f"`{name}` looks like {best[1]} `{best[2]}` (score {best[0]}): if it is the same company, "
                          "keep one record (see `dealbook duplicates`)")
