@@ -310,3 +310,17 @@ def test_delete_first_key_of_list_item_falls_back_safely():
     doc.delete("l.0.a")
     assert doc.data == {"l": [{"b": 2}]}
     assert parse_text(doc.text).data == {"l": [{"b": 2}]}
+
+
+def test_pure_python_composer_gives_the_same_edits(monkeypatch):
+    def edit() -> str:
+        doc = loads(ODD)
+        doc.set("need.budget.min", 1)
+        doc.append("contacts", {"name": "李", "role": "user"})
+        doc.set("need.summary", "x\ny\n")
+        doc.delete("source.detail")
+        return doc.text
+
+    fast = edit()
+    monkeypatch.setattr(roundtrip, "_CLoader", None)
+    assert edit() == fast

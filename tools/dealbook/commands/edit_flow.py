@@ -46,7 +46,10 @@ def working_book(env: Env, customer_ids: list[str] | None = None, all_customers:
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise click.ClickException(f"no customer `{customer_id}` in {env.repo}/records/customers{hint}")
         paths.append(customer_path(stem))
-    return env.book(paths)
+    from ..reading import open_book
+
+    # A few files parse faster than the whole repo's cache loads.
+    return open_book(env.repo, paths=paths, settings=env.settings, use_cache=all_customers)
 
 
 def open_customer(env: Env, book: Book, customer_id: str) -> tuple[str, Document]:
