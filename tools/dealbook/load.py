@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,11 +105,15 @@ class _Refused(Exception):
 _BOOL = {"true": True, "false": False}
 
 
+_INTERN_MAX = 24
+
+
 def _scalar(node: yaml.ScalarNode) -> Any:
     tag = node.tag
     value = node.value
     if tag == _TAG + "str":
-        return value
+        # Short values repeat across thousands of records (stages, handles, dates): share them.
+        return sys.intern(value) if len(value) <= _INTERN_MAX else value
     if tag == _TAG + "int":
         return int(value)
     if tag == _TAG + "null":
@@ -156,7 +161,7 @@ def _build(root: yaml.Node) -> tuple[Any, dict[Path, Mark]]:
                 raise _Refused("yaml-key", "a key must be a plain word, not a list or mapping", key_node)
             if key_node.tag == _TAG + "merge":
                 raise _Refused("yaml-alias", "merge keys (<<) are not allowed in records", key_node)
-            key = key_node.value if key_node.tag != _TAG + "int" else _scalar(key_node)
+            key = sys.intern(key_node.value) if key_node.tag != _TAG + "int" else _scalar(key_node)
             if key in result:
                 raise _Refused(
                     "duplicate-key",
