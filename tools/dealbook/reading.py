@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import marshal
@@ -9,6 +10,7 @@ import multiprocessing
 import os
 import sys
 import tempfile
+import zlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -17,7 +19,7 @@ from .book import Book
 from .crosschecks import cross_diagnostics
 from .diagnostics import ERROR, Diagnostic
 from .filechecks import check_loaded, read_record
-from .records import FOLLOWUP, SETTINGS, TEAM_FILE, customer_path, discover, kind_of
+from .records import FOLLOWUP, RECORDS_DIR, SETTINGS, TEAM_FILE, customer_path, kind_of
 from .schema import KINDS, schema_version, settings_enums, validator
 from .settings import SETTINGS_FILE, Settings, load_settings
 
@@ -36,73 +38,139 @@ def cache_key(settings: Settings) -> str:
 
 
 class FileCache:
-    """Per-file results on disk, keyed by path and validated by (size, mtime_ns) and `cache_key`."""
+    """Per-file results on disk, keyed by path and validated by (size, mtime_ns) and `cache_key`.
+
+    Entries live in `SHARDS` files by customer (a customer and its follow-ups share one), each
+    result marshalled on its own: a check of one file opens one or two small shards and
+    unmarshals only the entries it asks for; a run writes back only the shards it changed."""
+
+    FORMAT = 3
+    SHARDS = 64
 
     def __init__(self, repo: str, key: str, enabled: bool = True) -> None:
         self.dir = os.path.join(repo, CACHE_DIR)
-        self.file = os.path.join(self.dir, "files.marshal")
         self.key = key
         self.enabled = enabled
-        self.entries: dict[str, tuple] = {}
-        self.dirty = False
-        if enabled:
-            try:
-                with open(self.file, "rb") as handle:
-                    stored = marshal.load(handle)
-                if stored.get("key") == key:
-                    self.entries = stored["entries"]
-            except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError):
-                self.entries = {}
+        self.shards: dict[int, dict[str, tuple]] = {}  # shard -> path -> (size, mtime_ns, marshalled result)
+        self.dirty: set[int] = set()
+
+    @classmethod
+    def shard_of(cls, path: str) -> int:
+        parts = path.split("/")
+        owner = parts[2] if len(parts) == 4 else parts[-1].rsplit(".", 1)[0]  # the customer id
+        return zlib.crc32(owner.encode("utf-8")) % cls.SHARDS
+
+    def _file(self, shard: int) -> str:
+        return os.path.join(self.dir, f"files-{shard:02d}.marshal")
+
+    def _shard(self, shard: int) -> dict[str, tuple]:
+        entries = self.shards.get(shard)
+        if entries is None:
+            entries = {}
+            if self.enabled:
+                try:
+                    with open(self._file(shard), "rb") as handle:
+                        stored = marshal.load(handle)
+                    if stored.get("key") == self.key and stored.get("format") == self.FORMAT:
+                        entries = stored["entries"]
+                except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError):
+                    entries = {}
+            self.shards[shard] = entries
+        return entries
 
     def get(self, path: str, stamp: tuple[int, int]) -> Result | None:
-        entry = self.entries.get(path)
+        entry = self._shard(self.shard_of(path)).get(path)
         if entry is None or (entry[0], entry[1]) != stamp:
             return None
-        return entry[2], [Diagnostic(*d) for d in entry[3]]
+        try:
+            data, found = marshal.loads(entry[2])
+        except (EOFError, ValueError, TypeError):
+            return None
+        return data, [Diagnostic(*d) for d in found]
 
-    def put(self, path: str, stamp: tuple[int, int], result: Result) -> None:
-        self.entries[path] = (stamp[0], stamp[1], result[0], [tuple(d) for d in result[1]])
-        self.dirty = True
+    def put(self, path: str, stamp: tuple[int, int], result: Result, blob: bytes | None = None) -> None:
+        """Store a result (or its marshalled form `blob`, as `read_many` collects it)."""
+        shard = self.shard_of(path)
+        if blob is None:
+            blob = marshal.dumps((result[0], [tuple(d) for d in result[1]]))
+        self._shard(shard)[path] = (stamp[0], stamp[1], blob)
+        self.dirty.add(shard)
 
     def forget_missing(self, present: set[str], complete: bool) -> None:
         if complete:
-            gone = [p for p in self.entries if p not in present]
-            for path in gone:
-                del self.entries[path]
-            self.dirty = self.dirty or bool(gone)
+            for shard in range(self.SHARDS):
+                entries = self._shard(shard)
+                gone = [p for p in entries if p not in present]
+                for path in gone:
+                    del entries[path]
+                if gone:
+                    self.dirty.add(shard)
 
     def save(self) -> None:
-        """Write atomically; two runs racing each leave a whole file, the last one wins."""
-        if not (self.enabled and self.dirty):
-            return
+        """Write changed shards atomically; two runs racing each leave whole files, the last one wins."""
+        if self.enabled:
+            for shard in sorted(self.dirty):
+                _store(self.dir, self._file(shard), {"key": self.key, "format": self.FORMAT,
+                                                     "entries": self.shards[shard]})
+            self.dirty.clear()
+
+
+def _store(folder: str, filename: str, value: Any) -> None:
+    """Marshal `value` to `filename` atomically; a cache that cannot be written only costs speed."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+        ignore = os.path.join(folder, ".gitignore")
+        if not os.path.exists(ignore):
+            with open(ignore, "w") as handle:
+                handle.write("*\n")
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".cache-", suffix=".tmp")
         try:
-            os.makedirs(self.dir, exist_ok=True)
-            ignore = os.path.join(self.dir, ".gitignore")
-            if not os.path.exists(ignore):
-                with open(ignore, "w") as handle:
-                    handle.write("*\n")
-            fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".files-", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    marshal.dump({"key": self.key, "entries": self.entries}, handle)
-                os.replace(tmp, self.file)
-            except BaseException:
-                os.unlink(tmp)
-                raise
-        except (OSError, ValueError):
-            pass  # a cache that cannot be written only costs speed
+            with os.fdopen(fd, "wb") as handle:
+                marshal.dump(value, handle)
+            os.replace(tmp, filename)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except (OSError, ValueError):
+        pass
+
+
+def scan(repo: str) -> dict[str, tuple[int, int]]:
+    """Every file under records/ (as `discover` lists them) with its (size, mtime_ns), in one walk."""
+    found: dict[str, tuple[int, int]] = {}
+
+    def walk(folder: str, rel: str) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                walk(entry.path, f"{rel}/{entry.name}")
+            else:
+                try:
+                    st = entry.stat()
+                except OSError:
+                    continue
+                found[f"{rel}/{entry.name}"] = (st.st_size, st.st_mtime_ns)
+
+    walk(os.path.join(repo, RECORDS_DIR), RECORDS_DIR)
+    return found
 
 
 # --- parallel reading -------------------------------------------------------
 _worker_settings: Settings | None = None
 
 
-def _read_chunk(job: tuple[str, list[str]]) -> list[tuple[str, Any, list[tuple]]]:
+def _read_chunk(job: tuple[str, list[str]]) -> list[tuple[str, bytes]]:
+    """(path, marshalled (data, diagnostics)) for each path: marshal keeps the loader's interned
+    strings interned, so the parent's copy shares every key and short value, and the bytes
+    go to the cache as they are."""
     repo, paths = job
-    out = []
-    for path in paths:
-        out.append((path, *_read_path(repo, path, _worker_settings)))
-    return out
+    gc.disable()  # a pool worker: its parsed records hold no cycles (see open_book)
+    return [(path, marshal.dumps(_read_path(repo, path, _worker_settings))) for path in paths]
 
 
 def _read_path(repo: str, path: str, settings: Settings) -> tuple[Any, list[tuple]]:
@@ -120,9 +188,13 @@ def _warm_validators(settings: Settings) -> None:
         validator(kind, settings_enums(kind, settings))
 
 
-def read_many(repo: str, paths: list[str], settings: Settings, jobs: int | None = None) -> dict[str, Result]:
-    """Read and check files, on every core when there are many."""
+def read_many(
+    repo: str, paths: list[str], settings: Settings, jobs: int | None = None, blobs: dict[str, bytes] | None = None
+) -> dict[str, Result]:
+    """Read and check files, on every core when there are many; `blobs` collects each marshalled result."""
     global _worker_settings
+    if not paths:
+        return {}
     _warm_validators(settings)
     jobs = jobs or os.cpu_count() or 1
     results: dict[str, Result] = {}
@@ -132,13 +204,18 @@ def read_many(repo: str, paths: list[str], settings: Settings, jobs: int | None 
         chunks = [(repo, paths[i:i + size]) for i in range(0, len(paths), size)]
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             for chunk in pool.imap_unordered(_read_chunk, chunks):
-                for path, data, diagnostics in chunk:
+                for path, blob in chunk:
+                    data, diagnostics = marshal.loads(blob)
                     results[path] = (data, [Diagnostic(*d) for d in diagnostics])
+                    if blobs is not None:
+                        blobs[path] = blob
         _worker_settings = None
     else:
         for path in paths:
             data, diagnostics = _read_path(repo, path, settings)
             results[path] = (data, [Diagnostic(*d) for d in diagnostics])
+            if blobs is not None:
+                blobs[path] = marshal.dumps((data, diagnostics))
     return results
 
 
@@ -173,15 +250,38 @@ def open_book(
     settings: Settings | None = None,
     use_cache: bool = True,
     jobs: int | None = None,
+    scanned: dict[str, tuple[int, int]] | None = None,
 ) -> Book:
     """Read the repo's records (or only `paths`, plus what they refer to) into a checked Book.
 
     `book.diagnostics` holds every finding: unreadable files, schema errors, record rules
-    and cross-record references. With `paths`, only findings in those files are kept."""
+    and cross-record references. With `paths`, only findings in those files are kept.
+    `scanned` is a `scan(repo)` the caller already made."""
+    # Record data holds no reference cycles, and the collector's full passes over 100k+
+    # live records cost about 40% of a large read: pause it while the Book is built.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _open_book(repo, paths, settings, use_cache, jobs, scanned)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _open_book(
+    repo: str,
+    paths: Iterable[str] | None,
+    settings: Settings | None,
+    use_cache: bool,
+    jobs: int | None,
+    scanned: dict[str, tuple[int, int]] | None,
+) -> Book:
     repo = os.path.abspath(repo)
     settings = settings or load_settings(repo)
     complete = paths is None
-    wanted = discover(repo) if paths is None else sorted(set(paths))
+    if scanned is None:
+        scanned = scan(repo) if paths is None else {}
+    wanted = sorted(scanned) if paths is None else sorted(set(paths))
     cache = FileCache(repo, cache_key(settings), enabled=use_cache)
     results: dict[str, Result] = {}
     stamps: dict[str, tuple[int, int] | None] = {}
@@ -189,7 +289,7 @@ def open_book(
 
     def gather(batch: list[str]) -> None:
         for path in batch:
-            stamp = stamps[path] = _stamp(repo, path)
+            stamp = stamps[path] = scanned.get(path) or _stamp(repo, path)
             hit = cache.get(path, stamp) if stamp else None
             if hit is None:
                 todo.append(path)
@@ -198,15 +298,16 @@ def open_book(
 
     record_paths = [p for p in wanted if kind_of(p) != SETTINGS]
     gather(record_paths)
-    fresh = read_many(repo, todo, settings, jobs)
+    blobs: dict[str, bytes] = {}
+    fresh = read_many(repo, todo, settings, jobs, blobs)
     if not complete:
         todo.clear()
         gather(_neighbours(repo, record_paths, {**results, **fresh}))
-        fresh.update(read_many(repo, todo, settings, jobs))
+        fresh.update(read_many(repo, todo, settings, jobs, blobs))
     for path, result in fresh.items():
         results[path] = result
         if stamps.get(path):
-            cache.put(path, stamps[path], result)
+            cache.put(path, stamps[path], result, blobs.get(path))
     cache.forget_missing(set(results), complete)
     cache.save()
 
@@ -229,6 +330,52 @@ def open_book(
     book.root = repo
     book.diagnostics.extend(cross_diagnostics(book, only))
     return book
+
+
+def _fingerprint(repo: str, settings: Settings, scanned: dict[str, tuple[int, int]]) -> str:
+    """A digest of everything a repo-wide check reads: settings, every record's stamp, CODEOWNERS."""
+    from .ownership import CODEOWNERS_FILES
+
+    digest = hashlib.sha256(cache_key(settings).encode())
+    for name in (SETTINGS_FILE, *CODEOWNERS_FILES):
+        digest.update(f"{name}|{_stamp(repo, name)}\n".encode())
+    digest.update(marshal.dumps(sorted(scanned.items())))
+    return digest.hexdigest()
+
+
+def check_repo(
+    repo: str,
+    paths: Iterable[str] | None = None,
+    settings: Settings | None = None,
+    use_cache: bool = True,
+) -> tuple[list[Diagnostic], int]:
+    """The diagnostics of `dealbook check` and the number of files it covered.
+
+    A repo-wide check whose files all have the sizes and times of the last repo-wide check
+    answers from that check's stored result, without reading or building anything; any
+    other check reads the Book (`open_book`) and stores its result for next time."""
+    repo = os.path.abspath(repo)
+    settings = settings or load_settings(repo)
+    if paths is not None:
+        book = open_book(repo, paths, settings, use_cache)
+        return book.diagnostics, len(book.paths)
+    summary_file = os.path.join(repo, CACHE_DIR, "check.marshal")
+    scanned = scan(repo)
+    fingerprint = _fingerprint(repo, settings, scanned) if use_cache else ""
+    if use_cache:
+        try:
+            with open(summary_file, "rb") as handle:
+                stored = marshal.load(handle)
+            if stored.get("fingerprint") == fingerprint:
+                return [Diagnostic(*d) for d in stored["diagnostics"]], stored["files"]
+        except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError):
+            pass
+    book = open_book(repo, None, settings, use_cache, scanned=scanned)
+    if use_cache:
+        _store(os.path.dirname(summary_file), summary_file, {
+            "fingerprint": fingerprint, "files": len(book.paths),
+            "diagnostics": [tuple(d) for d in book.diagnostics]})
+    return book.diagnostics, len(book.paths)
 
 
 def open_book_from(

@@ -94,10 +94,16 @@ def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet
         if fmt == "json":
             click.echo(to_json({"diagnostics": [], "files": 0}))
         return
-    book = env.book(wanted)
-    diagnostics = sorted(set(problems + book.diagnostics), key=sort_key)
+    if env.at:
+        book = env.book(wanted)
+        found, files = book.diagnostics, len(book.paths)
+    else:
+        from ..reading import check_repo  # a repo-wide re-run with nothing changed answers from its cache
+
+        found, files = check_repo(env.repo, wanted, env.settings)
+    diagnostics = sorted(set(problems + found), key=sort_key)
     if fmt == "json":
-        click.echo(to_json({"diagnostics": [d.as_dict() for d in diagnostics], "files": len(book.paths)}))
+        click.echo(to_json({"diagnostics": [d.as_dict() for d in diagnostics], "files": files}))
     else:
         render = render_github if fmt == "github" else render_text
         for d in diagnostics:
@@ -105,7 +111,7 @@ def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet
         if not quiet:
             errors = sum(d.severity == ERROR for d in diagnostics)
             warnings = sum(d.severity == WARNING for d in diagnostics)
-            checked = len(wanted) if wanted is not None else len(book.paths)
+            checked = len(wanted) if wanted is not None else files
             summary = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} in {checked} file{'s' * (checked != 1)}"
             click.echo(click.style(summary, fg="red" if errors else "green"), err=True)
     if has_errors(diagnostics, strict):
