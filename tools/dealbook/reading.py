@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import sys
 import tempfile
+import time
 import zlib
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -337,6 +338,7 @@ def _fingerprint(repo: str, settings: Settings, scanned: dict[str, tuple[int, in
     from .ownership import CODEOWNERS_FILES
 
     digest = hashlib.sha256(cache_key(settings).encode())
+    digest.update(time.strftime("%Y-%m-%d").encode())  # a stored answer lasts a day at most
     for name in (SETTINGS_FILE, *CODEOWNERS_FILES):
         digest.update(f"{name}|{_stamp(repo, name)}\n".encode())
     digest.update(marshal.dumps(sorted(scanned.items())))
