@@ -34,6 +34,22 @@ _TAG = "tag:yaml.org,2002:"
 class _Resolver(BaseResolver):
     """YAML 1.2 core-schema scalars: no 1.1 timestamps, sexagesimals or yes/no booleans."""
 
+    # The composer calls these for every node. No path resolvers are registered, so the
+    # base class's bookkeeping and list building are skipped (same results, ~10% of a parse).
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode and implicit[0]:
+            for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                if regexp.match(value):
+                    return tag
+            return self.DEFAULT_SCALAR_TAG
+        return BaseResolver.resolve(self, kind, value, implicit)
+
 
 _Resolver.add_implicit_resolver(
     _TAG + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
