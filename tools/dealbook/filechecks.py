@@ -66,12 +66,38 @@ def _walk_strings(value: Any, where: tuple = ()) -> Iterator[tuple[tuple, str]]:
         yield where, str(value)
 
 
-def _privacy(data: dict[str, Any], settings: Settings) -> Iterator[Finding]:
+def _collect(data: dict[str, Any]) -> tuple[list[Finding], list[tuple[tuple, str]]]:
+    """One pass over a record: bad dates under date keys (as `_dates`) and every string
+    with its address (as `_walk_strings`), in the same order as those two walks."""
+    dates: list[Finding] = []
+    strings: list[tuple[tuple, str]] = []
+
+    def walk(value: Any, where: tuple) -> None:
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            here = (*where, key)
+            if isinstance(item, str):
+                strings.append((here, item))
+                if key in _DATE_KEYS and isinstance(value, dict) and len(item) == 10 and item[4] == "-" \
+                        and item[7] == "-" and parse_date(item) is None:
+                    dates.append((here, ERROR, "bad-date", f"`{item}` is not a real calendar date"))
+            elif isinstance(item, (dict, list)):
+                walk(item, here)
+            elif isinstance(item, int) and not isinstance(item, bool) and len(str(abs(item))) >= 11:
+                strings.append((here, str(item)))
+
+    walk(data, ())
+    return dates, strings
+
+
+def _privacy(
+    data: dict[str, Any], settings: Settings, strings: list[tuple[tuple, str]] | None = None
+) -> Iterator[Finding]:
     patterns = settings.privacy_patterns
     mobile = patterns.get("mobile")
     resident = patterns.get("resident_id")
     contacts = data.get("contacts") if isinstance(data.get("contacts"), list) else []
-    for where, text in _walk_strings(data):
+    for where, text in (strings if strings is not None else _walk_strings(data)):
         if resident is not None and resident.search(text):
             yield (where, ERROR, "privacy-id",
                    "this looks like an 18-digit resident ID number: personal data must not be recorded (000 §1); remove it")
@@ -112,8 +138,9 @@ def _customer(path: str, data: dict[str, Any], settings: Settings, schema_failed
             yield (("id",), ERROR, "id-rule",
                    f"id `{cid}` does not follow the id rule: province character + industry letters + year + "
                    f"{settings.raw['ids'].get('sequence_digits', 3)}-digit sequence, e.g. 粤IT2024001")
-    yield from _dates(data)
-    yield from _privacy(data, settings)
+    dates, strings = _collect(data)
+    yield from dates
+    yield from _privacy(data, settings, strings)
     contacts = data.get("contacts")
     if isinstance(contacts, list):
         for index, contact in enumerate(contacts):
@@ -217,8 +244,9 @@ def _followup(path: str, data: dict[str, Any], settings: Settings, schema_failed
     if when is not None and not stem.startswith(when.strftime("%Y-%m-%d-%H%M")):
         yield (("at",), WARNING, "followup-file-name",
                f"the file name should start with {when.strftime('%Y-%m-%d-%H%M')} (from `at`), so follow-ups sort by time")
-    yield from _dates(data)
-    yield from _privacy(data, settings)
+    dates, strings = _collect(data)
+    yield from dates
+    yield from _privacy(data, settings, strings)
 
 
 def _team(path: str, data: dict[str, Any], settings: Settings, schema_failed: bool) -> Iterator[Finding]:
