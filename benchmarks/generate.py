@@ -33,6 +33,7 @@ SIZES = {"S": 1_000, "M": 3_000, "L": 10_000}
 AS_OF = dt.date(2024, 5, 20)
 FIRST_DAY = dt.date(2022, 6, 1)
 FOLLOWUPS_PER_CUSTOMER = 10
+CHINA = dt.timezone(dt.timedelta(hours=8))  # commits are dated 18:00 Beijing time on the day of their changes
 
 CUSTOMER_MODELINE = "yaml-language-server: $schema=../../schemas/customer.schema.json"
 FOLLOWUP_MODELINE = "yaml-language-server: $schema=../../../schemas/followup.schema.json"
@@ -405,7 +406,7 @@ def write_history(out: str, team: list[dict], customers: list[Customer], commits
         followups = [e[3] for e in chunk if e[2] == "followup"]
         owners = [customers[i].doc["owner"] for i in touched] + [data["by"] for _i, _n, data in followups]
         author = by_handle.get(rng.choice(owners) if owners else "chen", team[0])
-        stamp = int(dt.datetime(day.year, day.month, day.day, 18, 0).timestamp()) + number
+        stamp = int(dt.datetime(day.year, day.month, day.day, 18, 0, tzinfo=CHINA).timestamp()) + number
         names = ", ".join(customers[i].id for i in touched[:3]) + (" …" if len(touched) > 3 else "")
         message = f"{len(touched)} customers ({names}), {len(followups)} follow-ups" if touched else \
             f"{len(followups)} follow-ups"
