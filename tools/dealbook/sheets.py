@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import html
 import io
 import os
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -277,61 +275,17 @@ def _build(path: str, name: str, peeked: list[tuple[int, list[Any]]], rest: Iter
 
 
 # --- xlsx ---------------------------------------------------------------------------------
-_CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
-
-
-def _column_index(letters: str) -> int:
-    number = 0
-    for ch in letters:
-        number = number * 26 + ord(ch) - 64
-    return number - 1
-
-
-def _scan_sheet_xml(path: str, member: str | None) -> tuple[list[tuple[int, int, int, int]], dict[int, dict[int, str]]]:
-    """Merged ranges and formula cells without a saved value, read from the raw sheet XML.
-
-    openpyxl's streaming reader exposes neither, and loading the whole workbook would not
-    stream; one pass of two regular expressions over the XML costs little."""
-    if member is None:
-        return [], {}
-    merges: list[tuple[int, int, int, int]] = []
-    formulas: dict[int, dict[int, str]] = {}
-    merge_rx = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
-    formula_rx = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*>\s*<f[^>]*?(?:/>|>([^<]*)</f>)\s*(<v\s*/>|<v></v>|<v>|</c>)')
-    try:
-        with zipfile.ZipFile(path) as archive, archive.open(member.lstrip("/")) as handle:
-            tail = b""
-            while True:
-                chunk = handle.read(1 << 20)
-                block = tail + chunk
-                cut = len(block) if not chunk else max(block.rfind(b"</c>"), block.rfind(b"/>")) + 1
-                if cut <= 0:
-                    cut = len(block)
-                scan, tail = block[:cut], block[cut:]
-                for m in merge_rx.finditer(scan):
-                    merges.append((int(m.group(2)), _column_index(m.group(1).decode()),
-                                   int(m.group(4)), _column_index(m.group(3).decode())))
-                for m in formula_rx.finditer(scan):
-                    if m.group(4) != b"<v>":
-                        text = html.unescape((m.group(3) or b"").decode("utf-8", "replace"))
-                        formulas.setdefault(int(m.group(2)), {})[_column_index(m.group(1).decode())] = (
-                            "=" + text if text else "a shared formula")
-                if not chunk:
-                    break
-    except (KeyError, OSError, zipfile.BadZipFile):
-        return [], {}
-    return merges, formulas
-
-
 def _open_xlsx(path: str, kind: str | None, mapping: dict[str, str] | None, wanted: str | None) -> Sheet:
-    import openpyxl
+    from .xlsx_reader import Workbook, XlsxError
 
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise SheetError(f"{path}: cannot open the workbook ({type(exc).__name__}: {exc}); "
-                         "is it really an .xlsx file? Save it again from Excel or WPS") from None
-    names = book.sheetnames
+        book = Workbook(path)
+    except XlsxError as exc:
+        raise SheetError(f"{path}: cannot open the workbook ({exc}); is it really an .xlsx file? "
+                         "Save it again from Excel or WPS") from None
+    names = [s.name for s in book.sheets]
+    if not names:
+        raise SheetError(f"{path}: the workbook has no sheets")
     notes: list[str] = []
     if wanted is not None:
         if wanted not in names:
@@ -340,26 +294,27 @@ def _open_xlsx(path: str, kind: str | None, mapping: dict[str, str] | None, want
     else:
         chosen = next((n for n in names if n.lower() == (kind or "").lower()), None)
         if chosen is None:
-            chosen = next((n for n in names if book[n].max_row not in (None, 0) and _has_cells(book[n])), names[0])
+            chosen = next((n for n in names if _has_cells(book, book.sheets[names.index(n)])), names[0])
         others = [n for n in names if n != chosen]
         if others:
             notes.append(f"read sheet '{chosen}'; other sheets not read: {', '.join(others)} (use --sheet NAME)")
-    ws = book[chosen]
-    merges, formulas = _scan_sheet_xml(path, getattr(ws, "_worksheet_path", None))
+    ref = book.sheets[names.index(chosen)]
     # A merged range's value lives in its top-left cell: remember it and fill the range's other cells.
     fills: dict[int, list[tuple[int, tuple[int, int]]]] = {}
     anchors: set[tuple[int, int]] = set()
-    for top, left, bottom, right in merges:
+    for top, left, bottom, right in book.merged(ref):
         anchors.add((top, left))
         for r in range(top, bottom + 1):
             for c in range(left, right + 1):
                 if (r, c) != (top, left):
                     fills.setdefault(r, []).append((c, (top, left)))
     remembered: dict[tuple[int, int], Any] = {}
+    formulas: dict[int, dict[int, str]] = {}
 
     def raw_rows() -> Iterator[tuple[int, list[Any]]]:
-        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = list(row)
+        for number, cells, found in book.rows(ref):
+            if found:
+                formulas[number] = found
             if anchors:
                 for column, value in enumerate(cells):
                     if (number, column) in anchors:
@@ -380,12 +335,24 @@ def _open_xlsx(path: str, kind: str | None, mapping: dict[str, str] | None, want
     if not any(any(c not in (None, "") for c in cells) for _, cells in peeked):
         raise SheetError(f"{path}: sheet '{chosen}' is empty" + (
             f"; the workbook's sheets are: {', '.join(names)} (use --sheet NAME)" if len(names) > 1 else ""))
-    total = ws.max_row if isinstance(ws.max_row, int) else None
-    return _build(path, chosen, peeked, iterator, kind, mapping, total, formulas, notes)
+    return _build(path, chosen, peeked, iterator, kind, mapping, _row_count(book, ref), formulas, notes)
 
 
-def _has_cells(ws: Any) -> bool:
-    return any(any(c not in (None, "") for c in row) for row in ws.iter_rows(max_row=12, values_only=True))
+def _has_cells(book: Any, ref: Any) -> bool:
+    for index, (_, cells, _) in enumerate(book.rows(ref)):
+        if any(c not in (None, "") for c in cells):
+            return True
+        if index >= 12:
+            break
+    return False
+
+
+def _row_count(book: Any, ref: Any) -> int | None:
+    """The sheet's last row from its <dimension> element (for the progress bar), if it says."""
+    with book.zip.open(ref.member) as handle:
+        head = handle.read(4096)
+    m = re.search(rb'<(?:\w+:)?dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)
+    return int(m.group(1)) if m else None
 
 
 # --- csv ----------------------------------------------------------------------------------
