@@ -17,17 +17,31 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
 import os
 import random
 import shutil
 import subprocess
 import sys
 import time
+import types
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from yamltext import Commented, dump
+
+def _sibling(name: str) -> types.ModuleType:
+    """A module next to this file, loaded without touching sys.path (tests import this file)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    spec = importlib.util.spec_from_file_location(f"dealbook_benchmarks_{name}", os.path.join(here, f"{name}.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+yamltext = _sibling("yamltext")
+Commented, dump = yamltext.Commented, yamltext.dump
 
 SIZES = {"S": 1_000, "M": 3_000, "L": 10_000}
 AS_OF = dt.date(2024, 5, 20)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import subprocess
 import sys
@@ -12,10 +13,20 @@ import pytest
 from dealbook.load import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import generate  # noqa: E402
-import yamltext  # noqa: E402
+
+def _load_generate():
+    # Loaded from its file, not through sys.path: benchmarks/ holds scripts named like
+    # libraries (git.py), which must not shadow them for the other tests.
+    spec = importlib.util.spec_from_file_location("dealbook_benchmarks_generate", ROOT / "benchmarks" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+generate = _load_generate()
+yamltext = generate.yamltext
 
 
 def digest(folder: Path) -> str:
