@@ -502,6 +502,7 @@ class IdAllocator:
         self.book = book
         self.options = options
         self.last: dict[str, int] = {}
+        self.full: dict[str, str] = {}  # prefix -> why no id is left
         self.taken: set[str] = {c.id for c in book.customers.values()}
 
     def allocate(self, data: dict[str, Any]) -> str:
@@ -520,16 +521,20 @@ class IdAllocator:
         year = int(str(data.get("created") or self.options.today.isoformat())[:4])
         prefix = f"{province}{letters}{year}"
         digits = int(settings.raw["ids"].get("sequence_digits", 3))
+        if prefix in self.full:
+            raise BadValue(self.full[prefix])
         if prefix not in self.last:
             try:
                 first = next_id(self.book, province, letters, year)
             except IdError as exc:
+                self.full[prefix] = str(exc)  # remembered: next_id scans every id, once per prefix is enough
                 raise BadValue(str(exc)) from None
             self.last[prefix] = int(first[len(prefix):]) - 1
         while True:
             self.last[prefix] += 1
             if self.last[prefix] >= 10 ** digits:
-                raise BadValue(f"all ids of {prefix} are used: raise ids.sequence_digits in dealbook.yaml")
+                self.full[prefix] = f"all ids of {prefix} are used: raise ids.sequence_digits in dealbook.yaml"
+                raise BadValue(self.full[prefix])
             candidate = f"{prefix}{self.last[prefix]:0{digits}d}"
             if candidate not in self.taken:
                 self.taken.add(candidate)
