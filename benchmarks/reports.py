@@ -21,7 +21,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# benchmarks/git.py would shadow GitPython (`import git`) for the git features: drop the script folder.
+# keep the script folder off sys.path so no script here can shadow an installed module.
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != HERE]
 
 from dealbook.periods import parse_period  # noqa: E402

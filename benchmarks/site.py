@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# Scripts here shadow installed modules (benchmarks/git.py would hide GitPython): import from the venv.
+# Scripts here could shadow installed modules: import from the venv.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 ROOT = HERE.parent
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}

@@ -60,3 +60,27 @@ def test_commit_times_in_another_timezone_are_compared_as_instants(book):
     # 05-05 10:00 Shanghai is 02:00 UTC; 03:30 UTC is 1 h 30 later.
     committed = {paths["2024-05-05 10:00"]: dt.datetime(2024, 5, 5, 3, 30, tzinfo=utc)}
     assert dict(late_entries(book, MAY, TODAY, committed)[0]) == {}
+
+
+def test_history_before_since_is_not_late(tmp_path) -> None:
+    """`entry_deadlines.since`: conversations before it were imported at adoption, not entered late."""
+    import datetime as dt
+
+    from conftest import TEAM, RecordRepo
+    from dealbook.periods import parse_period
+    from dealbook.reading import open_book
+    from dealbook.reports.activity import late_entries
+
+    repo = RecordRepo(tmp_path / "r")
+    repo.write("records/team.yaml", TEAM)
+    repo.settings("entry_deadlines:\n  since: 2024-05-15\n")
+    repo.customer()
+    old = repo.followup("粤IT2024001", "2024-05-10 14:00")
+    new = repo.followup("粤IT2024001", "2024-05-16 14:00")
+    book = open_book(str(repo.root))
+    late = dt.datetime(2024, 6, 30, tzinfo=dt.timezone.utc)
+    committed = {old.relative_to(repo.root).as_posix(): late, new.relative_to(repo.root).as_posix(): late,
+                 "records/customers/粤IT2024001.yaml": late}
+    followups, customers = late_entries(book, parse_period("2024-05"), dt.date(2024, 6, 30), committed)
+    assert dict(followups) == {"zhang": 1}  # only the 05-16 one is judged
+    assert dict(customers) == {}  # first contact 05-10 is before `since`

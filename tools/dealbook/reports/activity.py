@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..book import Book
+from ..dates import parse_date
 from ..periods import Period
 from .history import split_values
 from .report import Column, Report, words
@@ -58,6 +59,11 @@ def late_entries(book: Book, period: Period, today: dt.date,
     late_followups: dict[str, int] = defaultdict(int)
     late_customers: dict[str, int] = defaultdict(int)
     first_time, after = _window(period, today)
+    # History brought in when the team adopted dealbook (or imported a spreadsheet) was not
+    # "entered late": only conversations on or after `since` are judged.
+    since = parse_date(deadlines.get("since"))
+    if since is not None:
+        first_time = max(first_time, dt.datetime.combine(since, dt.time.min))
     for followup in book.all_followups():
         at = followup.at
         if at is None or not first_time <= at < after:

@@ -1,7 +1,7 @@
 """Time the git features on a generated repo with history, and print a table.
 
-    python benchmarks/git.py                    # L with 1,000 commits, generated if missing
-    python benchmarks/git.py --size S --commits 200
+    python benchmarks/git_features.py                    # L with 1,000 commits, generated if missing
+    python benchmarks/git_features.py --size S --commits 200
 
 Measured (each in a fresh `dealbook` process, as a user runs it):
   cold check        `dealbook check` of the working tree, parse cache removed (the 1.5x yardstick)
