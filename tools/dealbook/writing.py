@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 
 
 def atomic_write(path: str, content: str | bytes, encoding: str = "utf-8") -> None:
@@ -29,8 +31,30 @@ def atomic_write(path: str, content: str | bytes, encoding: str = "utf-8") -> No
         os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
-        except FileNotFoundError:
-            pass
+        raise
+
+
+@contextlib.contextmanager
+def atomic_file(path: str) -> Iterator[str]:
+    """A temporary path next to `path` to write a large file to (a workbook, a database, a stream);
+    when the block ends without an error it is flushed to disk and renamed over `path`.
+
+    For output too large to build in memory first; `atomic_write` is the same promise for content."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=".dealbook-", suffix=".tmp", dir=folder)
+    os.close(fd)
+    try:
+        yield temporary
+        with open(temporary, "rb+") as handle:
+            os.fsync(handle.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
         raise
