@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import json
 import os
 import sqlite3
@@ -14,7 +13,7 @@ from typing import Any
 
 from .book import Book
 from .dates import parse_date, parse_time
-from .writing import atomic_write
+from .writing import atomic_file
 
 TEXT, INT, DATE, TIME, JSON, LIST = "text", "int", "date", "time", "json", "list"
 FORMATS = ("xlsx", "csv", "sqlite", "json")
@@ -148,7 +147,7 @@ def _iso(value: Any) -> Any:
     return value
 
 
-def to_xlsx(items: list[Table], progress: Progress = _plain) -> bytes:
+def write_xlsx(items: list[Table], target: str, progress: Progress = _plain) -> None:
     """One sheet per table, header row bold and frozen, dates as Excel dates; streamed (write-only)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -177,52 +176,50 @@ def to_xlsx(items: list[Table], progress: Progress = _plain) -> bytes:
                         c.number_format = "yyyy-mm-dd hh:mm" if kinds[i] == TIME else "yyyy-mm-dd"
                         row[i] = c
             sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    workbook.save(target)
 
 
-def to_csv_files(items: list[Table], progress: Progress = _plain) -> dict[str, bytes]:
-    """One UTF-8 (with BOM, for Excel) csv text per table, keyed by file name."""
-    files = {}
-    for table in items:
-        out = io.StringIO()
-        writer = csv.writer(out)
+def write_csv(table: Table, target: str, progress: Progress = _plain) -> None:
+    """One table as UTF-8 csv with a BOM (so Excel reads the Chinese text), row by row."""
+    with open(target, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
         writer.writerow([c.key for c in table.columns])
         for row in progress(table.name, table.count)(table.rows()):
             writer.writerow(["" if v is None else _iso(v) for v in row])
-        files[f"{table.name}.csv"] = ("\ufeff" + out.getvalue()).encode("utf-8")
-    return files
 
 
 _SQL_TYPES = {TEXT: "TEXT", INT: "INTEGER", DATE: "TEXT", TIME: "TEXT", JSON: "TEXT", LIST: "TEXT"}
 
 
-def to_sqlite(items: list[Table], progress: Progress = _plain) -> bytes:
+def write_sqlite(items: list[Table], target: str, progress: Progress = _plain) -> None:
     """A SQLite database (one table each, dates as ISO text) for Datasette or any BI tool."""
-    connection = sqlite3.connect(":memory:")
+    connection = sqlite3.connect(target)
     try:
         for table in items:
             columns = ", ".join(f'"{c.key}" {_SQL_TYPES[c.kind]}' for c in table.columns)
             connection.execute(f'CREATE TABLE "{table.name}" ({columns})')
             marks = ", ".join("?" for _ in table.columns)
-            connection.executemany(f'INSERT INTO "{table.name}" VALUES ({marks})',
-                                   ([_iso(v) for v in row] for row in progress(table.name, table.count)(table.rows())))
+            rows = progress(table.name, table.count)(table.rows())
+            connection.executemany(f'INSERT INTO "{table.name}" VALUES ({marks})', ([_iso(v) for v in row]
+                                                                                    for row in rows))
         connection.execute('CREATE INDEX "followups_customer" ON "followups" ("customer")')
         connection.commit()
-        return connection.serialize()
     finally:
         connection.close()
 
 
-def to_json_bytes(items: list[Table], progress: Progress = _plain) -> bytes:
-    """{table: [row objects]} with ISO dates."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for table in items:
-        keys = [c.key for c in table.columns]
-        rows = progress(table.name, table.count)(table.rows())
-        out[table.name] = [dict(zip(keys, (_iso(v) for v in row), strict=True)) for row in rows]
-    return (json.dumps(out, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+def write_json(items: list[Table], target: str, progress: Progress = _plain) -> None:
+    """{table: [row objects]} with ISO dates, one row object per line, written as it goes."""
+    with open(target, "w", encoding="utf-8") as handle:
+        handle.write("{")
+        for index, table in enumerate(items):
+            keys = [c.key for c in table.columns]
+            handle.write(("," if index else "") + "\n" + json.dumps(table.name) + ": [")
+            for number, row in enumerate(progress(table.name, table.count)(table.rows())):
+                record = dict(zip(keys, (_iso(v) for v in row), strict=True))
+                handle.write(("," if number else "") + "\n " + json.dumps(record, ensure_ascii=False))
+            handle.write("\n]")
+        handle.write("\n}\n")
 
 
 def default_out(fmt: str) -> str:
@@ -235,11 +232,15 @@ def export(book: Book, fmt: str, out: str, progress: Progress = _plain) -> list[
     items = tables(book)
     if fmt == "csv":
         written = []
-        for name, content in to_csv_files(items, progress).items():
-            path = os.path.join(out, name)
-            atomic_write(path, content)
+        for table in items:
+            path = os.path.join(out, f"{table.name}.csv")
+            with atomic_file(path) as temporary:
+                write_csv(table, temporary, progress)
             written.append(path)
         return written
-    writer = {"xlsx": to_xlsx, "sqlite": to_sqlite, "json": to_json_bytes}[fmt]
-    atomic_write(out, writer(items, progress))
+    writer = {"xlsx": write_xlsx, "sqlite": write_sqlite, "json": write_json}[fmt]
+    with atomic_file(out) as temporary:
+        if fmt == "sqlite":
+            os.unlink(temporary)  # sqlite creates its own file
+        writer(items, temporary, progress)
     return [out]

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .book import Book
-from .crosschecks import cross_diagnostics
 from .diagnostics import ERROR, Diagnostic
 from .filechecks import move_problem, read_record
 from .records import CUSTOMERS_DIR, FOLLOWUPS_DIR, TEAM_FILE, customer_path
@@ -542,8 +541,11 @@ class IdAllocator:
 
 
 def plan_customers(sheet: Sheet, book: Book, options: Options,
-                   progress: Callable[[Iterable[Row]], Iterable[Row]] = lambda rows: rows) -> Plan:
-    """What importing the customer sheet would do, row by row (nothing is written)."""
+                   progress: Callable[[Iterable[Row]], Iterable[Row]] = lambda rows: rows,
+                   checker: Checker | None = None) -> Plan:
+    """What importing the customer sheet would do, row by row (nothing is written).
+
+    With a `checker`, each new or changed record is rendered and checked as soon as it is planned."""
     settings = book.settings
     reader = CustomerRows(settings, book.members, options)
     by_name: dict[str, str] = {}
@@ -573,7 +575,9 @@ def plan_customers(sheet: Sheet, book: Book, options: Options,
             if target is not None:
                 path = customer_path(target)
                 earlier = pending.get(path)
-                before = earlier.after if earlier is not None and earlier.after else dict(book.customers[target].data)
+                before = (earlier.after if earlier is not None and earlier.after
+                          else checker.recall(path) if earlier is not None and checker is not None
+                          else dict(book.customers[target].data))
                 given.pop("id", None)
                 after = merge_customer(before, given, options.today, settings)
                 original = dict(book.customers[target].data) if target in book.customers else None
@@ -601,6 +605,8 @@ def plan_customers(sheet: Sheet, book: Book, options: Options,
             entry.status, entry.reasons = REJECTED, [str(exc)]
             continue
         pending[entry.path] = entry
+        if checker is not None and entry.status in (NEW, UPDATED):
+            checker.add(entry)
     return plan
 
 
@@ -699,7 +705,7 @@ class FollowupRows:
 
 def plan_followups(sheet: Sheet, book: Book, options: Options,
                    progress: Callable[[Iterable[Row]], Iterable[Row]] = lambda rows: rows,
-                   extra_names: dict[str, str] | None = None) -> Plan:
+                   extra_names: dict[str, str] | None = None, checker: Checker | None = None) -> Plan:
     """What importing the follow-up sheet would do: a follow-up matches one of the same customer and time."""
     names = {c.name.strip(): c.id for c in book.customers.values()}
     names.update(extra_names or {})
@@ -723,9 +729,12 @@ def plan_followups(sheet: Sheet, book: Book, options: Options,
         entry.label = f"{data['customer']} {data['at']}"
         found = existing.get((data["customer"], data["at"]))
         if found is not None:
-            merged = {**found.data, **data}
-            entry.path, entry.before, entry.after = found.path, dict(found.data), merged
-            entry.status = UNCHANGED if merged == found.data else UPDATED
+            current = found.data if found.data is not None else (checker.recall(found.path) if checker else {}) or {}
+            merged = {**current, **data}
+            entry.path, entry.before, entry.after = found.path, dict(current), merged
+            entry.status = UNCHANGED if merged == current else UPDATED
+            if checker is not None and entry.status == UPDATED:
+                checker.add(entry)
             continue
         stem = data["at"].replace(" ", "-").replace(":", "")
         path = f"{FOLLOWUPS_DIR}/{data['customer']}/{stem}.yaml"
@@ -734,15 +743,17 @@ def plan_followups(sheet: Sheet, book: Book, options: Options,
             path = f"{FOLLOWUPS_DIR}/{data['customer']}/{stem}-{n}.yaml"
             n += 1
         used.add(path)
-        existing[(data["customer"], data["at"])] = _Pending(path, data)
+        existing[(data["customer"], data["at"])] = _Pending(path, data if checker is None else None)
         entry.path, entry.after, entry.status = path, data, NEW
+        if checker is not None:
+            checker.add(entry)
     return plan
 
 
 @dataclass
 class _Pending:
     path: str
-    data: dict[str, Any]
+    data: dict[str, Any] | None
 
 
 # --- checking the plan before anything is written ---------------------------------------------
@@ -789,54 +800,89 @@ def _changes(before: Any, after: Any, where: tuple = ()) -> Iterator[tuple[tuple
         yield where, after
 
 
+_SLIM = {"customer": ("id", "name", "owner", "support"), "followup": ("customer", "at", "by", "next")}
+
+
+class Checker:
+    """Renders each planned record as it is planned and checks it as `dealbook check` would.
+
+    Works row by row so a 50,000-row import keeps only the texts to write and a few fields per
+    record for the cross-record checks, not every record's data twice."""
+
+    def __init__(self, kind: str, book: Book, read_text: Callable[[str], str | None], keep_data: bool = True) -> None:
+        self.kind = "customer" if kind == CUSTOMERS else "followup"
+        self.book = book
+        self.read_text = read_text
+        self.keep_data = keep_data
+        self.texts: dict[str, str] = {}
+        self.slim: dict[str, dict[str, Any]] = {}
+        self.entries: dict[str, Planned] = {}
+
+    def add(self, entry: Planned) -> None:
+        """Render and check one new or updated record; a failure rejects the entry."""
+        self.texts.pop(entry.path, None)
+        self.slim.pop(entry.path, None)
+        try:
+            before_text = self.read_text(entry.path) if entry.status == UPDATED else None
+            text = render(self.kind, entry.after or {}, before_text, entry.before)
+        except Exception as exc:  # an edit the renderer cannot place: reject the row, keep going
+            entry.status, entry.reasons = REJECTED, [f"cannot write the record: {exc}"]
+            return
+        data, diagnostics = read_record(entry.path, text.encode("utf-8"), self.book.settings)
+        errors = [d for d in diagnostics if d.severity == ERROR]
+        if any(d.code == "privacy-mobile" for d in errors):
+            errors = [d for d in errors if d.code != "phone-kind"]  # one cause, one message
+        if errors:
+            entry.status, entry.reasons = REJECTED, [_explain(d) for d in errors]
+            return
+        if not _reads_back(entry.after, data):
+            entry.status, entry.reasons = REJECTED, ["internal: the written record would not read back as the row"]
+            return
+        self.texts[entry.path] = text
+        self.slim[entry.path] = {k: data[k] for k in _SLIM[self.kind] if k in data}
+        self.entries[entry.path] = entry
+        if not self.keep_data:
+            entry.after = entry.before = None
+
+    def recall(self, path: str) -> dict[str, Any] | None:
+        """The data of a record planned earlier in this run (a later row names the same customer)."""
+        from .load import parse_text
+
+        text = self.texts.get(path)
+        return parse_text(text, path).data if text is not None else None
+
+    def finish(self) -> dict[str, str]:
+        """Cross-record checks (owners on the team, follow-ups' customers exist, unique ids) on the repo
+        as it would be after the import; returns path → text for the records that passed."""
+        from .crosschecks import _findings
+
+        if not self.texts:
+            return {}
+        records: dict[str, Any] = {p: c.data for p, c in self.book.customers_by_path.items()}
+        if self.book.team_path:
+            records[self.book.team_path] = {"members": [m.__dict__ for m in self.book.members.values()]}
+        records.update(self.slim)
+        after = Book(self.book.settings, sorted(records.items()))
+        problems: dict[str, list[str]] = {}
+        for path, _, severity, code, message in _findings(after):
+            if severity == ERROR and path in self.texts:
+                problems.setdefault(path, []).append(f"{code}: {message}")
+        for path, reasons in problems.items():
+            entry = self.entries.get(path)
+            if entry is not None:
+                entry.status, entry.reasons = REJECTED, reasons
+            self.texts.pop(path, None)
+        return self.texts
+
+
 def check_plan(plan: Plan, book: Book, read_text: Callable[[str], str | None]) -> dict[str, str]:
     """Render every planned write and run `dealbook check` on it; failures become rejections.
 
     Returns path → the text to write for the entries that passed."""
-    kind = "customer" if plan.kind == CUSTOMERS else "followup"
-    texts: dict[str, str] = {}
-    problems: dict[str, list[Diagnostic]] = {}
+    checker = Checker(plan.kind, book, read_text)
     for entry in plan.writes:
-        try:
-            text = render(kind, entry.after or {}, read_text(entry.path) if entry.status == UPDATED else None,
-                          entry.before)
-        except Exception as exc:  # an edit the renderer cannot place: reject the row, keep going
-            entry.status, entry.reasons = REJECTED, [f"cannot write the record: {exc}"]
-            continue
-        data, diagnostics = read_record(entry.path, text.encode("utf-8"), book.settings)
-        errors = [d for d in diagnostics if d.severity == ERROR]
-        if not errors and not _reads_back(entry.after, data):
-            entry.status, entry.reasons = REJECTED, ["internal: the written record would not read back as the row"]
-            continue
-        if errors:
-            problems[entry.path] = errors
-        texts[entry.path] = text
-    # Cross-record checks (owners on the team, follow-ups' customers exist, unique ids) on the
-    # repo as it would be after the import, limited to the planned files.
-    planned = {path: text for path, text in texts.items() if path not in problems}
-    if planned:
-        from .load import parse_bytes
-
-        records: dict[str, Any] = {p: c.data for p, c in book.customers_by_path.items()}
-        if book.team_path:
-            records[book.team_path] = {"members": [m.__dict__ for m in book.members.values()]}
-        for path, text in planned.items():
-            records[path] = parse_bytes(text.encode("utf-8"), path).data
-        # the customers follow-ups refer to (new ones from the same run are in `records` already)
-        after = Book(book.settings, sorted(records.items()),
-                     read_raw=lambda p: planned[p].encode("utf-8") if p in planned else None)
-        for d in cross_diagnostics(after, set(planned)):
-            if d.severity == ERROR:
-                problems.setdefault(d.path, []).append(d)
-    for entry in plan.writes:
-        found = problems.get(entry.path)
-        if found and any(d.code == "privacy-mobile" for d in found):
-            found = [d for d in found if d.code != "phone-kind"]  # one cause, one message
-        if found:
-            entry.status = REJECTED
-            entry.reasons = [_explain(d) for d in found]
-            texts.pop(entry.path, None)
-    return texts
+        checker.add(entry)
+    return checker.finish()
 
 
 def _reads_back(wanted: Any, read: Any) -> bool:

@@ -18,10 +18,10 @@ from ..importing import (
     REJECTED,
     UNCHANGED,
     UPDATED,
+    Checker,
     Options,
     Plan,
     apply_plan,
-    check_plan,
     plan_customers,
     plan_followups,
 )
@@ -114,12 +114,6 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
         raise click.ClickException(str(exc)) from None
     book = env.book()
     options = Options(today=env.today, phone_kind=phone_kind, province=province)
-    progress = _progress("Reading rows", sheet.total)
-    if sheet.kind == CUSTOMERS:
-        plan = plan_customers(sheet, book, options, progress)
-    else:
-        plan = plan_followups(sheet, book, options, progress)
-
     def read_text(path: str) -> str | None:
         try:
             with open(os.path.join(env.repo, path), encoding="utf-8") as handle:
@@ -127,7 +121,13 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
         except OSError:
             return None
 
-    texts = check_plan(plan, book, read_text)
+    checker = Checker(sheet.kind, book, read_text, keep_data=False)
+    progress = _progress("Reading rows", sheet.total)
+    if sheet.kind == CUSTOMERS:
+        plan = plan_customers(sheet, book, options, progress, checker)
+    else:
+        plan = plan_followups(sheet, book, options, progress, checker=checker)
+    texts = checker.finish()
     if sheet.unmapped:
         plan.notes.append(f"columns kept under `custom:` (not a known field): {', '.join(sheet.unmapped)}")
     if "last_contact" in sheet.fields:
