@@ -32,3 +32,11 @@ def test_csv_and_json_share_the_rows() -> None:
     assert to_csv(rows, ["id", "due", "tags", "rate"]) == "id,due,tags,rate\na,2024-05-20,x;y,\n"
     assert json.loads(to_json({"rows": rows})) == {"rows": [{"id": "a", "due": "2024-05-20", "tags": ["x", "y"],
                                                              "rate": None}]}
+
+
+def test_large_payloads_are_compact_and_equal() -> None:
+    small = {"rows": [{"id": i} for i in range(3)]}
+    large = {"rows": [{"id": i, "due": dt.date(2024, 5, 20)} for i in range(5000)]}
+    assert "\n" in to_json(small)
+    text = to_json(large)
+    assert "\n" not in text and json.loads(text)["rows"][4999] == {"id": 4999, "due": "2024-05-20"}

@@ -54,6 +54,22 @@ class Book:
         for items in self._followups.values():
             items.sort(key=_followup_order)
 
+    _SNAPSHOT_FIELDS = ("customers", "customers_by_path", "members", "team_path", "_followups",
+                        "diagnostics", "paths", "complete")
+
+    def snapshot_state(self) -> dict[str, Any]:
+        """The records and findings of this Book as plain picklable data (see `from_snapshot`)."""
+        return {name: getattr(self, name) for name in self._SNAPSHOT_FIELDS}
+
+    @classmethod
+    def from_snapshot(cls, settings: Settings, state: dict[str, Any],
+                      read_raw: Callable[[str], bytes | None] | None = None) -> Book:
+        """A Book rebuilt from `snapshot_state()` without re-reading or re-checking any record."""
+        book = cls(settings, (), read_raw=read_raw)
+        for name in cls._SNAPSHOT_FIELDS:
+            setattr(book, name, state[name])
+        return book
+
     def followups_of(self, customer_id: str) -> list[FollowUp]:
         """The customer's follow-ups, oldest first."""
         return self._followups.get(customer_id, [])

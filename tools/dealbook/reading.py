@@ -252,8 +252,12 @@ def open_book(
     use_cache: bool = True,
     jobs: int | None = None,
     scanned: dict[str, tuple[int, int]] | None = None,
+    snapshot: bool = False,
 ) -> Book:
     """Read the repo's records (or only `paths`, plus what they refer to) into a checked Book.
+
+    With `snapshot` (read-only commands), a whole-repo Book whose files are all unchanged since
+    the last such read is restored from a signed snapshot instead of being rebuilt.
 
     `book.diagnostics` holds every finding: unreadable files, schema errors, record rules
     and cross-record references. With `paths`, only findings in those files are kept.
@@ -263,7 +267,23 @@ def open_book(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _open_book(repo, paths, settings, use_cache, jobs, scanned)
+        if not (snapshot and paths is None and use_cache):
+            return _open_book(repo, paths, settings, use_cache, jobs, scanned)
+        from . import snapshot as snapshots
+
+        repo = os.path.abspath(repo)
+        settings = settings or load_settings(repo)
+        scanned = scan(repo) if scanned is None else scanned
+        folder = os.path.join(repo, CACHE_DIR)
+        fingerprint = _fingerprint(repo, settings, scanned)
+        state = snapshots.load(folder, fingerprint)
+        if state is not None:
+            book = Book.from_snapshot(settings, state, _raw_reader(repo))
+            book.root = repo
+            return book
+        book = _open_book(repo, None, settings, use_cache, jobs, scanned)
+        snapshots.save(folder, fingerprint, book.snapshot_state())
+        return book
     finally:
         if collecting:
             gc.enable()
@@ -320,6 +340,15 @@ def _open_book(
         if only is None or path in only:
             diagnostics.extend(results[path][1])
 
+    book = Book(settings, ((p, results[p][0]) for p in sorted(results)), diagnostics, _raw_reader(repo), complete)
+    book.root = repo
+    book.diagnostics.extend(cross_diagnostics(book, only))
+    return book
+
+
+def _raw_reader(repo: str) -> Callable[[str], bytes | None]:
+    """Reads a record's bytes on demand (for line marks of diagnostics found after reading)."""
+
     def read_raw(path: str) -> bytes | None:
         try:
             with open(os.path.join(repo, path), "rb") as handle:
@@ -327,10 +356,7 @@ def _open_book(
         except OSError:
             return None
 
-    book = Book(settings, ((p, results[p][0]) for p in sorted(results)), diagnostics, read_raw, complete)
-    book.root = repo
-    book.diagnostics.extend(cross_diagnostics(book, only))
-    return book
+    return read_raw
 
 
 def _fingerprint(repo: str, settings: Settings, scanned: dict[str, tuple[int, int]]) -> str:

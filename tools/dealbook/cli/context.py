@@ -72,7 +72,7 @@ class Env:
         else:
             from ..reading import open_book
 
-            book = open_book(self.repo, paths=paths, settings=self.settings)
+            book = open_book(self.repo, paths=paths, settings=self.settings, snapshot=paths is None)
         # A command is short-lived and the Book lives to its end: move it out of the collector's
         # sight, or a full collection over a 100k-record Book lands in the middle of a report.
         gc.freeze()

@@ -82,7 +82,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
     # --- the pages ---------------------------------------------------------------------------
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.settings is not None
-        book = open_book(self.repo, settings=self.settings)
+        book = open_book(self.repo, settings=self.settings, snapshot=True)
         today = today_for(self.settings, self.config.today)
         labels = Labels(self.settings)
         self.data = data = SiteData(book, today, labels, self.repo)
