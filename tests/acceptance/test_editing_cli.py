@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -401,3 +402,29 @@ def test_errors_the_file_already_had_do_not_block_an_edit(run, repo):
     assert result.exit_code == 0, result.output
     assert "unknown-key" in result.output  # shown, not blocking
     assert read(repo, PATH) == (HAND + "bogus: 1\n").replace("owner: zhang\n", "owner: li\n")
+
+
+def test_log_asks_on_a_terminal(run, repo) -> None:
+    """`dealbook log ID` with no --summary asks for the contact, summary, feedback and next steps."""
+    import yaml as pyyaml
+
+    repo.customer()
+    answers = "\n".join(["王总监", "电话确认演示时间", "希望下周演示", "bad-step", "安排现场演示@2024-05-27", "", ""])
+    result = run(repo, "--today", "2024-05-20", "log", "粤IT2024001", "--interactive", "--at", "2024-05-20 10:00",
+                 "--by", "zhang", input=answers + "\n")
+    assert result.exit_code == 0, result.output
+    written = repo.root / "records/followups/粤IT2024001/2024-05-20-1000.yaml"
+    data = pyyaml.safe_load(written.read_text(encoding="utf-8"))
+    assert data["contact"] == "王总监" and data["summary"] == "电话确认演示时间"
+    assert data["feedback"] == "希望下周演示"
+    # (pyyaml reads the date as a date) — the malformed step was asked for again
+    assert data["next"] == [{"action": "安排现场演示", "due": dt.date(2024, 5, 27)}]
+    assert "ACTION@YYYY-MM-DD" in result.output
+    assert run(repo, "check").exit_code == 0
+
+
+def test_log_without_summary_off_a_terminal_is_a_usage_error(run, repo) -> None:
+    repo.customer()
+    result = run(repo, "log", "粤IT2024001", "--no-interactive", "--by", "zhang")
+    assert result.exit_code == 2 and "--summary is required" in result.output
+    assert not (repo.root / "records/followups").exists()

@@ -17,6 +17,7 @@ from ..load import parse_text
 from ..records import FOLLOWUPS_DIR
 from ..roundtrip import EditError, render_new
 from .edit_flow import finish, open_customer, working_book
+from .edit_flow import interactive as is_interactive
 
 METHODS = ("phone", "visit", "email", "meeting", "im", "other")
 OUTCOMES = ("held", "no_answer", "missed", "rescheduled")
@@ -41,6 +42,9 @@ def followup_options(command: Callable) -> Callable:
                      help="When it happened (default: now in the team's timezone, on --today's date when given)."),
         click.option("--by", help="Who followed up (default: the team member whose email is git's user.email)."),
         click.option("--edit", "use_editor", is_flag=True, help="Open $EDITOR on the filled-in file before writing."),
+        click.option("--interactive/--no-interactive", default=None,
+                     help="Ask for the contact, summary, feedback and next steps when not given "
+                          "(default: when stdin is a terminal and neither --summary nor --edit is given)."),
         click.option("--dry-run", is_flag=True, help="Show the file that would be written; write nothing."),
     ]
     for option in reversed(options):
@@ -93,6 +97,32 @@ def resolve_by(env: Env, book, by: str | None) -> str:
     return handle
 
 
+def ask_followup(customer, contact: str | None, feedback: str | None,
+                 next_actions: tuple[str, ...]) -> tuple[str | None, str, str | None, tuple[str, ...]]:
+    """Prompt on a terminal for what a follow-up needs and was not given as an option."""
+    names = [c.name for c in customer.contacts if c.name]
+    if not contact:
+        shown = f" ({', '.join(names)})" if names else ""
+        contact = click.prompt(f"Contact{shown}", default=names[0] if len(names) == 1 else "",
+                               show_default=len(names) == 1).strip() or None
+    summary = click.prompt("Summary (跟进主题/内容)").strip()
+    if not feedback:
+        feedback = click.prompt("Customer feedback (客户反馈, optional)", default="",
+                                show_default=False).strip() or None
+    steps = list(next_actions)
+    while True:
+        step = click.prompt("Next step ACTION@YYYY-MM-DD (empty to finish)", default="", show_default=False).strip()
+        if not step:
+            break
+        try:
+            parse_next((step,))
+        except click.BadParameter as exc:
+            click.echo(exc.format_message(), err=True)
+            continue
+        steps.append(step)
+    return contact, summary, feedback, tuple(steps)
+
+
 def followup_path(repo: str, customer_id: str, when: dt.datetime) -> str:
     """records/followups/<id>/<YYYY-MM-DD>-<HHMM>.yaml, or -2, -3 … when taken."""
     stem = when.strftime("%Y-%m-%d-%H%M")
@@ -108,10 +138,13 @@ def followup_path(repo: str, customer_id: str, when: dt.datetime) -> str:
 def write_followup(env: Env, customer_id: str, method: str, contact: str | None, summary: str | None,
                    feedback: str | None, outcome: str | None, objections: tuple[str, ...],
                    next_actions: tuple[str, ...], at: str | None, by: str | None, use_editor: bool,
-                   dry_run: bool) -> None:
+                   dry_run: bool, interactive: bool | None = None) -> None:
     book = working_book(env, [customer_id])
     path, _ = open_customer(env, book, customer_id)
-    customer_id = book.customers_by_path[path].id
+    customer = book.customers_by_path[path]
+    customer_id = customer.id
+    if not summary and not use_editor and is_interactive(interactive):
+        contact, summary, feedback, next_actions = ask_followup(customer, contact, feedback, next_actions)
     when = resolve_at(env, at)
     data: dict[str, Any] = {
         "customer": customer_id,
@@ -161,5 +194,6 @@ def log(env: Env, **options: Any) -> None:
             --summary "反馈精度测试数据" --next "与王总监预约现场对接@2024-05-14"
         dealbook log 粤IT2024001 -m visit -c 王总监 -s 现场演示 --at "2024-05-20 14:00" --by zhang
         dealbook log 粤IT2024001 --edit
+        dealbook log 粤IT2024001          # on a terminal: asks for contact, summary, feedback, next steps
     """
     write_followup(env, **options)
