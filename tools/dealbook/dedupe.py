@@ -171,15 +171,15 @@ def _unquote(text: str) -> str:
     return text
 
 
-def repo_names(root: str) -> Iterator[tuple[str, str, str]]:
-    """(path, id, name) of every customer file, read with a line match instead of a YAML parse (cheap)."""
+def repo_names(root: str, skip: set[str] | frozenset[str] = frozenset()) -> Iterator[tuple[str, str, str]]:
+    """(path, id, name) of every customer file not in `skip`, read with a line match instead of a YAML parse."""
     folder = os.path.join(root, CUSTOMERS_DIR)
     try:
         entries = sorted(os.listdir(folder))
     except OSError:
         return
     for entry in entries:
-        if not entry.endswith((".yaml", ".yml")):
+        if not entry.endswith((".yaml", ".yml")) or f"{CUSTOMERS_DIR}/{entry}" in skip:
             continue
         try:
             with open(os.path.join(folder, entry), encoding="utf-8") as handle:
@@ -214,13 +214,13 @@ def likely_duplicates(book: Book, only: set[str] | None) -> Iterator[tuple[str, 
         everyone = [(path, c.id, c.name) for path, c in book.customers_by_path.items()]
     else:
         present = {path for path, _, _ in checked}
-        everyone = [*checked, *(r for r in repo_names(book.root) if r[0] not in present)]
+        everyone = [*checked, *repo_names(book.root, present)]
     keys = [normalise_name(name) for _, _, name in everyone]
+    variants = [_variants(key) if key else set() for key in keys]
     index: dict[str, list[int]] = defaultdict(list)
-    for position, key in enumerate(keys):
-        if key:
-            for variant in _variants(key):
-                index[variant].append(position)
+    for position, found in enumerate(variants):
+        for variant in found:
+            index[variant].append(position)
     position_of = {path: i for i, (path, _, _) in enumerate(everyone)}
     for path, cid, name in checked:
         mine = position_of[path]
@@ -229,8 +229,11 @@ def likely_duplicates(book: Book, only: set[str] | None) -> Iterator[tuple[str, 
             continue
         best: tuple[int, str, str] | None = None
         seen: set[int] = set()
-        for variant in _variants(key):
-            for other in index.get(variant, ()):
+        for variant in variants[mine]:
+            bucket = index[variant]
+            if len(bucket) == 1:
+                continue  # only this name
+            for other in bucket:
                 if other == mine or other in seen:
                     continue
                 seen.add(other)

@@ -27,6 +27,7 @@ from ..importing import (
 )
 from ..load import load_file
 from ..output import to_json
+from ..records import CUSTOMER, TEAM, discover, kind_of
 from ..sheets import CUSTOMERS, FOLLOWUPS, SheetError, open_sheet
 from ..writing import atomic_write
 
@@ -112,7 +113,11 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
         sheet = open_sheet(file, kind, mapping, sheet_name)
     except SheetError as exc:
         raise click.ClickException(str(exc)) from None
-    book = env.book()
+    if sheet.kind == CUSTOMERS and not env.at:
+        # customers and the team are all a customer sheet is matched and checked against
+        book = env.book([p for p in discover(env.repo) if kind_of(p) in (CUSTOMER, TEAM)])
+    else:
+        book = env.book()
     options = Options(today=env.today, phone_kind=phone_kind, province=province)
     def read_text(path: str) -> str | None:
         try:
