@@ -29,6 +29,18 @@ def cross_diagnostics(book: Book, only: set[str] | None = None) -> list[Diagnost
     return found
 
 
+def record_diagnostics(book: Book, only: set[str] | None = None) -> list[Diagnostic]:
+    """The cross-record findings that need only the records at hand (owners, support and follow-up
+    authors against the team, follow-ups against their customer and its contacts, ids within the
+    Book): `cross_diagnostics` without the repo-wide likely-duplicate and CODEOWNERS checks."""
+    found = []
+    for path, where, severity, code, message in _findings(book):
+        if only is None or path in only:
+            line, column = book.mark(path, where)
+            found.append(Diagnostic(path, line, column, severity, code, message))
+    return found
+
+
 def _member_problem(book: Book, handle: str, what: str) -> tuple[str, str, str] | None:
     if not handle:
         return None
