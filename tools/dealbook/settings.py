@@ -179,13 +179,7 @@ def settings_from_bytes(raw: bytes | None) -> Settings:
     """Settings from a dealbook.yaml's bytes (a git blob, say); None or a broken file: the defaults."""
     if raw is None:
         return Settings(_defaults())
-    loaded = parse_bytes(raw, SETTINGS_FILE)
-    if loaded.error or not isinstance(loaded.data, dict):
-        return Settings(_defaults(), loaded)
-    try:
-        return Settings(merge(_defaults(), loaded.data), loaded)
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return Settings(_defaults(), loaded)
+    return _from_loaded(parse_bytes(raw, SETTINGS_FILE))
 
 
 def load_settings(repo: str) -> Settings:
@@ -195,7 +189,11 @@ def load_settings(repo: str) -> Settings:
     filename = os.path.join(repo, SETTINGS_FILE)
     if not os.path.exists(filename):
         return Settings(_defaults())
-    loaded = load_file(filename, SETTINGS_FILE)
+    return _from_loaded(load_file(filename, SETTINGS_FILE))
+
+
+def _from_loaded(loaded: Loaded) -> Settings:
+    """The team's settings over the defaults; the defaults alone when the file cannot be used."""
     if loaded.error or not isinstance(loaded.data, dict):
         return Settings(_defaults(), loaded)
     try:
