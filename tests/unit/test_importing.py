@@ -182,3 +182,25 @@ def test_followups_by_customer_name_with_next_steps(repo, tmp_path: Path) -> Non
     apply_plan(str(repo.root), texts)
     again = plan_followups(open_sheet(path), open_book(str(repo.root), use_cache=False), Options(today=TODAY))
     assert [e.status for e in again.entries] == [UNCHANGED, UNCHANGED, REJECTED]
+
+
+def test_checking_on_a_process_pool_gives_the_same_plan(repo, tmp_path: Path) -> None:
+    from dealbook.importing import Checker
+
+    mobile = list(ROW_A)
+    mobile[1], mobile[5] = "深圳D公司", "13812345678"
+    rows = [ROW_A, mobile, [*ROW_A[:1], "深圳B电子有限公司", *ROW_A[2:]], ROW_A]  # the last repeats the first
+    path = sheet_file(tmp_path, rows)
+    outcomes = []
+    for jobs in (1, 2):
+        book = open_book(str(repo.root), use_cache=False)
+        checker = Checker("customers", book, lambda p: None, keep_data=False, jobs=jobs, batch=2)
+        plan = plan_customers(open_sheet(path), book, Options(today=TODAY), checker=checker)
+        texts = checker.finish()
+        outcomes.append(([(e.row, e.status, e.path, e.reasons[:1]) for e in plan.entries], texts))
+    assert outcomes[0] == outcomes[1]
+    # row 2 is superseded by the identical row 5; the mobile row's id (粤IT2024002) is not reused
+    assert [(row, status, path) for row, status, path, _ in outcomes[0][0]] == [
+        (2, UNCHANGED, ""), (3, REJECTED, "records/customers/粤IT2024002.yaml"),
+        (4, NEW, "records/customers/粤IT2024003.yaml"), (5, NEW, "records/customers/粤IT2024001.yaml")]
+    assert sorted(outcomes[0][1]) == ["records/customers/粤IT2024001.yaml", "records/customers/粤IT2024003.yaml"]

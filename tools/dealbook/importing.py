@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import collections
 import copy
 import datetime as dt
 import functools
+import multiprocessing
 import os
 import re
 import unicodedata
@@ -803,13 +805,42 @@ def _changes(before: Any, after: Any, where: tuple = ()) -> Iterator[tuple[tuple
 _SLIM = {"customer": ("id", "name", "owner", "support"), "followup": ("customer", "at", "by", "next")}
 
 
+def _check_one(kind: str, settings: Settings, path: str, after: dict[str, Any] | None,
+               before: dict[str, Any] | None, before_text: str | None) -> tuple[str | None, list[str], Any]:
+    """(text, [], slim data) for a record that passes `dealbook check`'s file checks, else (None, reasons, None)."""
+    try:
+        text = render(kind, after or {}, before_text, before)
+    except Exception as exc:  # an edit the renderer cannot place: reject the row, keep going
+        return None, [f"cannot write the record: {exc}"], None
+    data, diagnostics = read_record(path, text.encode("utf-8"), settings)
+    errors = [d for d in diagnostics if d.severity == ERROR]
+    if any(d.code == "privacy-mobile" for d in errors):
+        errors = [d for d in errors if d.code != "phone-kind"]  # one cause, one message
+    if errors:
+        return None, [_explain(d) for d in errors], None
+    if not _reads_back(after, data):
+        return None, ["internal: the written record would not read back as the row"], None
+    return text, [], {k: data[k] for k in _SLIM[kind] if k in data}
+
+
+_worker: tuple[str, Settings] | None = None  # set before the pool forks; workers inherit it
+
+
+def _check_batch(items: list[tuple]) -> list[tuple[str | None, list[str], Any]]:
+    assert _worker is not None
+    kind, settings = _worker
+    return [_check_one(kind, settings, *item) for item in items]
+
+
 class Checker:
     """Renders each planned record as it is planned and checks it as `dealbook check` would.
 
     Works row by row so a 50,000-row import keeps only the texts to write and a few fields per
-    record for the cross-record checks, not every record's data twice."""
+    record for the cross-record checks, not every record's data twice. With `jobs` > 1,
+    rendering and checking run in batches on a process pool (most of an import's time)."""
 
-    def __init__(self, kind: str, book: Book, read_text: Callable[[str], str | None], keep_data: bool = True) -> None:
+    def __init__(self, kind: str, book: Book, read_text: Callable[[str], str | None], keep_data: bool = True,
+                 jobs: int = 1, batch: int = 500) -> None:
         self.kind = "customer" if kind == CUSTOMERS else "followup"
         self.book = book
         self.read_text = read_text
@@ -817,37 +848,74 @@ class Checker:
         self.texts: dict[str, str] = {}
         self.slim: dict[str, dict[str, Any]] = {}
         self.entries: dict[str, Planned] = {}
+        self.jobs = jobs if "fork" in multiprocessing.get_all_start_methods() else 1
+        self.batch = batch
+        self._queue: list[tuple[Planned, tuple]] = []
+        self._inflight: collections.deque = collections.deque()
+        self._pool: Any = None
 
     def add(self, entry: Planned) -> None:
         """Render and check one new or updated record; a failure rejects the entry."""
         self.texts.pop(entry.path, None)
         self.slim.pop(entry.path, None)
-        try:
-            before_text = self.read_text(entry.path) if entry.status == UPDATED else None
-            text = render(self.kind, entry.after or {}, before_text, entry.before)
-        except Exception as exc:  # an edit the renderer cannot place: reject the row, keep going
-            entry.status, entry.reasons = REJECTED, [f"cannot write the record: {exc}"]
+        before_text = self.read_text(entry.path) if entry.status == UPDATED else None
+        item = (entry.path, entry.after, entry.before, before_text)
+        if self.jobs <= 1:
+            self._settle(entry, _check_one(self.kind, self.book.settings, *item))
             return
-        data, diagnostics = read_record(entry.path, text.encode("utf-8"), self.book.settings)
-        errors = [d for d in diagnostics if d.severity == ERROR]
-        if any(d.code == "privacy-mobile" for d in errors):
-            errors = [d for d in errors if d.code != "phone-kind"]  # one cause, one message
-        if errors:
-            entry.status, entry.reasons = REJECTED, [_explain(d) for d in errors]
-            return
-        if not _reads_back(entry.after, data):
-            entry.status, entry.reasons = REJECTED, ["internal: the written record would not read back as the row"]
+        self._queue.append((entry, item))
+        if len(self._queue) >= self.batch:
+            self._submit()
+
+    def _submit(self) -> None:
+        global _worker
+        if self._pool is None:
+            _worker = (self.kind, self.book.settings)
+            self._pool = multiprocessing.get_context("fork").Pool(self.jobs)
+        entries = [(entry, item[0]) for entry, item in self._queue]
+        items = [item for _, item in self._queue]
+        self._queue = []
+        self._inflight.append((entries, self._pool.apply_async(_check_batch, (items,))))
+        while len(self._inflight) > 2 * self.jobs:  # bounded: a few batches in flight at most
+            self._collect()
+
+    def _collect(self) -> None:
+        entries, result = self._inflight.popleft()
+        for (entry, path), outcome in zip(entries, result.get(), strict=True):
+            self._settle(entry, outcome, path)
+
+    def _drain(self) -> None:
+        if self._queue:
+            self._submit()
+        while self._inflight:
+            self._collect()
+
+    def _settle(self, entry: Planned, outcome: tuple[str | None, list[str], Any], path: str | None = None) -> None:
+        text, reasons, slim = outcome
+        if path is not None and (entry.path != path or entry.status not in (NEW, UPDATED)):
+            return  # a later row of the sheet superseded this one while it was being checked
+        if text is None:
+            entry.status, entry.reasons = REJECTED, reasons
             return
         self.texts[entry.path] = text
-        self.slim[entry.path] = {k: data[k] for k in _SLIM[self.kind] if k in data}
+        self.slim[entry.path] = slim
         self.entries[entry.path] = entry
         if not self.keep_data:
             entry.after = entry.before = None
+
+    def close(self) -> None:
+        global _worker
+        if self._pool is not None:
+            self._pool.close()
+            self._pool.join()
+            self._pool = None
+            _worker = None
 
     def recall(self, path: str) -> dict[str, Any] | None:
         """The data of a record planned earlier in this run (a later row names the same customer)."""
         from .load import parse_text
 
+        self._drain()
         text = self.texts.get(path)
         return parse_text(text, path).data if text is not None else None
 
@@ -856,6 +924,10 @@ class Checker:
         as it would be after the import; returns path → text for the records that passed."""
         from .crosschecks import _findings
 
+        try:
+            self._drain()
+        finally:
+            self.close()
         if not self.texts:
             return {}
         records: dict[str, Any] = {p: c.data for p, c in self.book.customers_by_path.items()}
