@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import marshal
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .book import Book
 from .diagnostics import Diagnostic
@@ -91,9 +93,9 @@ def describe_fields(fields: list[tuple[str, Any, Any]] | tuple) -> str:
 _OWN_LINE = ("stage", "owner", "deal.amount")  # reported in their own words, not as plain fields
 
 
-@dataclass(frozen=True)
-class FollowUpChange:
-    """A follow-up file added, changed, removed or moved (renamed) between the two sides."""
+class FollowUpChange(NamedTuple):
+    """A follow-up file added, changed, removed or moved (renamed) between the two sides (a
+    NamedTuple: a big review makes tens of thousands)."""
 
     status: str  # added | changed | removed | moved
     path: str
@@ -193,40 +195,138 @@ def _at(followup: Any) -> str:
     return at if isinstance(at, str) else str(at)
 
 
-def _followup_changes(before: Book, after: Book, old_id: str | None, new_id: str | None,
-                      renames: dict[str, str]) -> list[FollowUpChange]:
-    old = {f.path: f for f in before.followups_of(old_id)} if old_id else {}
-    new = {f.path: f for f in after.followups_of(new_id)} if new_id else {}
+def _canonical(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _canonical(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def data_digest(data: Any) -> str:
+    """A digest equal for equal record data (mapping order ignored): follow-up edits compared by digest."""
+    try:
+        packed = marshal.dumps(_canonical(data))
+    except ValueError:
+        packed = repr(data).encode()
+    return hashlib.blake2b(packed, digest_size=12).hexdigest()
+
+
+# --- one customer on one side of a review, as plain data ------------------------------------
+@dataclass(frozen=True)
+class Side:
+    """What a review needs of one customer in one revision: tracked fields, grade, due date, its
+    follow-ups (path, at, summary, digest), and its share of the funnel and the weighted pipeline.
+
+    Computed once per (customer file, follow-up folder, settings, today) and cached by the git
+    store, so a review of thousands of customers rebuilds only those whose files changed."""
+
+    id: str
+    name: str
+    path: str
+    tracked: tuple[Any, ...]  # the TRACKED values, in order
+    grade: str | None
+    due: dt.date | None
+    due_kind: str
+    followups: tuple[tuple[str, str, str, str], ...]  # (path, at, summary, digest), oldest first
+    open_stage: str | None  # the open stage it is in today (counts in the pipeline), else None
+    amount: int  # deal.amount (0 when missing)
+    tally: tuple[tuple[str, int, int, int], ...]  # (stage, entered, converted, lost), all time
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    def pack(self) -> tuple:
+        return (self.id, self.name, self.path, self.tracked, self.grade,
+                self.due.isoformat() if self.due else None, self.due_kind, self.followups, self.open_stage,
+                self.amount, self.tally, tuple(tuple(d) for d in self.diagnostics))
+
+    @classmethod
+    def unpack(cls, row: tuple) -> Side:
+        (cid, name, path, tracked, grade, due, kind, followups, open_stage, amount, tally, found) = row
+        # marshal gives tuples back as tuples: only dates and diagnostics need rebuilding.
+        return cls(cid, name, path, tracked, grade, dt.date.fromisoformat(due) if due else None, kind,
+                   followups, open_stage, amount, tally, tuple(Diagnostic(*d) for d in found))
+
+
+def customer_tally(settings: Any, customer: Customer) -> tuple[tuple[str, int, int, int], ...]:
+    """The customer's all-time funnel counts per progression stage (what `funnel_rows(book, ALL)`
+    adds up over customers): entries into the stage, moves on to a later stage, moves to lost."""
+    from .reports.history import kind_of_move, moves
+
+    progression = {s.key for s in settings.progression}
+    counts: dict[str, list[int]] = {}
+    for entry in customer.stage_history:
+        if entry.on is not None and entry.stage in progression:
+            counts.setdefault(entry.stage, [0, 0, 0])[0] += 1
+    for move in moves(customer):
+        if move.on is None or move.source not in progression:
+            continue
+        kind = kind_of_move(settings, move)
+        if kind == "lost":
+            counts.setdefault(move.source, [0, 0, 0])[2] += 1
+        elif kind == "forward":
+            counts.setdefault(move.source, [0, 0, 0])[1] += 1
+    return tuple((stage, *c) for stage, c in counts.items())
+
+
+def side_of(book: Book, customer: Customer, today: dt.date, diagnostics: tuple[Diagnostic, ...] = ()) -> Side:
+    """One customer of `book` as a review sees it on `today`."""
+    from .reports.history import stage_on
+
+    settings = book.settings
+    due, kind = _due(book, customer, today)
+    stage = stage_on(customer, today)
+    return Side(
+        id=customer.id,
+        name=customer.name,
+        path=customer.path,
+        tracked=tracked_values(customer.data)[1:],
+        grade=_grade(book, customer, today),
+        due=due,
+        due_kind=kind,
+        followups=tuple((f.path, _at(f), f.summary, data_digest(f.data)) for f in book.followups_of(customer.id)),
+        open_stage=stage if stage is not None and settings.is_open(stage) else None,
+        amount=customer.deal_amount or 0,
+        tally=customer_tally(settings, customer),
+        diagnostics=diagnostics,
+    )
+
+
+def _followup_changes(old_side: Side | None, new_side: Side | None, renames: dict[str, str]) -> list[FollowUpChange]:
+    old = {f[0]: f for f in old_side.followups} if old_side else {}
+    new = {f[0]: f for f in new_side.followups} if new_side else {}
+    sources: dict[str, str] = {}
+    for o, n in renames.items():
+        if n in new and o in old:
+            sources.setdefault(n, o)
     found: list[FollowUpChange] = []
-    for path, item in new.items():
-        source = next((o for o, n in renames.items() if n == path and o in old), None)
+    for path, (_, at, summary, digest) in new.items():
+        source = sources.get(path)
         if path in old:
-            if old[path].data != item.data:
-                found.append(FollowUpChange("changed", path, None, _at(item), item.summary))
+            if old[path][3] != digest:
+                found.append(FollowUpChange("changed", path, None, at, summary))
         elif source:
-            found.append(FollowUpChange("moved", path, source, _at(item), item.summary))
+            found.append(FollowUpChange("moved", path, source, at, summary))
         else:
-            found.append(FollowUpChange("added", path, None, _at(item), item.summary))
+            found.append(FollowUpChange("added", path, None, at, summary))
     moved_from = {c.old_path for c in found if c.old_path}
-    for path, item in old.items():
+    for path, (_, at, summary, _) in old.items():
         if path not in new and path not in moved_from:
-            found.append(FollowUpChange("removed", path, None, _at(item), item.summary))
+            found.append(FollowUpChange("removed", path, None, at, summary))
     return sorted(found, key=lambda f: (f.at, f.path))
 
 
-def compare_customer(before: Book, after: Book, old: Customer | None, new: Customer | None, today: dt.date,
-                     renames: dict[str, str] | None = None) -> CustomerChange | None:
-    """How one customer differs between the Books (None when nothing a reviewer sees changed)."""
-    renames = renames or {}
-    settings = after.settings if new is not None else before.settings
+def compare_sides(old: Side | None, new: Side | None, settings: Any,
+                  renames: dict[str, str] | None = None) -> CustomerChange | None:
+    """How one customer differs between two sides (None when nothing a reviewer sees changed);
+    `settings` are the head's (the base's when the customer was removed), for stage labels."""
     shown = new or old
     assert shown is not None
-    fields = field_changes(old.data if old else {}, new.data if new else {})
+    fields = value_changes((None, *old.tracked) if old else None, (None, *new.tracked) if new else None)
     by_key = {k: (a, b) for k, a, b in fields}
-    grade = (_grade(before, old, today), _grade(after, new, today))
-    due_before, _ = _due(before, old, today)
-    due_after, kind = _due(after, new, today)
-    followups = _followup_changes(before, after, old.id if old else None, new.id if new else None, renames)
+    grade = (old.grade if old else None, new.grade if new else None)
+    due_before = old.due if old else None
+    due_after, kind = (new.due, new.due_kind) if new else (None, "")
+    followups = _followup_changes(old, new, renames or {})
     status = "added" if old is None else "removed" if new is None else "renamed" if old.id != new.id else "changed"
     stage = by_key.get("stage")
     change = CustomerChange(
@@ -251,64 +351,115 @@ def compare_customer(before: Book, after: Book, old: Customer | None, new: Custo
     return change
 
 
+def compare_customer(before: Book, after: Book, old: Customer | None, new: Customer | None, today: dt.date,
+                     renames: dict[str, str] | None = None) -> CustomerChange | None:
+    """How one customer differs between the Books (None when nothing a reviewer sees changed)."""
+    settings = after.settings if new is not None else before.settings
+    return compare_sides(side_of(before, old, today) if old else None, side_of(after, new, today) if new else None,
+                         settings, renames)
+
+
 def review(before: Book, after: Book, today: dt.date, base: str = "", head: str = "",
            ids: set[str] | None = None, renames: dict[str, str] | None = None) -> Review:
     """Compare two Books (or the same customers' slices of them) as of `today`.
 
     `ids` limits the review to those customer ids (default: every customer on either side);
     `renames` maps old → new paths of renamed files, so a renamed customer or follow-up is one
-    change instead of a removal plus an addition."""
+    change instead of a removal plus an addition. The funnel and forecast effect cover every
+    customer of the two Books."""
+    old = {cid: side_of(before, c, today) for cid, c in before.customers.items()}
+    new = {cid: side_of(after, c, today) for cid, c in after.customers.items()}
+    result = review_sides(old, new, before.settings, after.settings, base, head, ids, renames)
+    return Review(result.base, result.head, result.customers, result.weighted, result.funnel,
+                  tuple(new_diagnostics(before, after, renames)))
+
+
+def review_sides(before: dict[str, Side], after: dict[str, Side], settings_before: Any, settings_after: Any,
+                 base: str = "", head: str = "", ids: set[str] | None = None,
+                 renames: dict[str, str] | None = None,
+                 diagnostics: tuple[Diagnostic, ...] = ()) -> Review:
+    """The review of two revisions given as sides (customer id → Side), e.g. only the customers a
+    change touched: per customer what changed, and the funnel and weighted pipeline of these
+    customers before and after (sums over the sides: exact, as both measures add up per customer)."""
     renames = renames or {}
-    ids = set(ids) if ids is not None else set(before.customers) | set(after.customers)
+    ids = set(ids) if ids is not None else set(before) | set(after)
+    old_by_path = {s.path: s for s in before.values()}
+    new_by_path = {s.path: s for s in after.values()}
     renamed_ids: dict[str, str] = {}
     for old_path, new_path in renames.items():
-        old_c, new_c = before.customers_by_path.get(old_path), after.customers_by_path.get(new_path)
+        old_c, new_c = old_by_path.get(old_path), new_by_path.get(new_path)
         if old_c is not None and new_c is not None:
             renamed_ids[old_c.id] = new_c.id
+    renamed_to = set(renamed_ids.values())
     changes: list[CustomerChange] = []
     for cid in sorted(ids):
         if cid in renamed_ids:
-            old, new = before.customers.get(cid), after.customers.get(renamed_ids[cid])
-        elif cid in renamed_ids.values():
+            old, new = before.get(cid), after.get(renamed_ids[cid])
+        elif cid in renamed_to:
             continue
         else:
-            old, new = before.customers.get(cid), after.customers.get(cid)
+            old, new = before.get(cid), after.get(cid)
         if old is None and new is None:
             continue
-        found = compare_customer(before, after, old, new, today, renames)
+        found = compare_sides(old, new, settings_after if new is not None else settings_before, renames)
         if found is not None:
             changes.append(found)
-    return Review(base, head, tuple(changes), _weighted(before, after, today), _funnel(before, after),
-                  tuple(new_diagnostics(before, after, renames)))
+    return Review(base, head, tuple(changes), weighted_of(before.values(), settings_before, after.values(),
+                                                          settings_after),
+                  funnel_of(before.values(), settings_before, after.values(), settings_after), diagnostics)
 
 
 def new_diagnostics(before: Book, after: Book, renames: dict[str, str] | None = None) -> list[Diagnostic]:
     """Diagnostics of `after` that `before` did not have (same file, code and message; lines may move)."""
+    return diagnostics_added(before.diagnostics, after.diagnostics, renames)
+
+
+def diagnostics_added(before: Any, after: Any, renames: dict[str, str] | None = None) -> list[Diagnostic]:
+    """The diagnostics in `after` not in `before` (same file, code and message; lines may move)."""
     back = {new: old for old, new in (renames or {}).items()}
-    seen = {(d.path, d.code, d.message) for d in before.diagnostics}
-    return sorted({d for d in after.diagnostics if (back.get(d.path, d.path), d.code, d.message) not in seen},
+    seen = {(d.path, d.code, d.message) for d in before}
+    return sorted({d for d in after if (back.get(d.path, d.path), d.code, d.message) not in seen},
                   key=lambda d: (d.path, d.line, d.column, d.code))
 
 
-def _weighted(before: Book, after: Book, today: dt.date) -> tuple[float, float] | None:
+def pipeline_weighted(sides: Any, settings: Any) -> float:
+    """The weighted open pipeline of these customers, as `reports.pipeline` totals it: the value
+    per open stage times the stage probability, summed in stage order."""
+    value: dict[str, int] = {}
+    for side in sides:
+        if side.open_stage is not None:
+            value[side.open_stage] = value.get(side.open_stage, 0) + side.amount
+    total = 0.0
+    for stage in settings.stages:
+        if stage.kind == "open":
+            total += value.get(stage.key, 0) * stage.probability
+    return float(round(total))
+
+
+def weighted_of(before: Any, settings_before: Any, after: Any, settings_after: Any) -> tuple[float, float] | None:
     try:
-        from .periods import ALL
-        from .reports.pipeline import pipeline
+        from .reports import pipeline  # noqa: F401  (the forecast is shown only where the reports exist)
     except ImportError:
         return None
-    return (float(pipeline(before, ALL, today).totals["weighted"]),
-            float(pipeline(after, ALL, today).totals["weighted"]))
+    return pipeline_weighted(before, settings_before), pipeline_weighted(after, settings_after)
 
 
-def _funnel(before: Book, after: Book) -> tuple[dict[str, Any], ...]:
+def funnel_counts(sides: Any, settings: Any) -> dict[str, dict[str, int]]:
+    """Per progression stage: entered, converted and lost (all time) summed over the customers."""
+    rows = {s.key: {"entered": 0, "converted": 0, "lost": 0} for s in settings.progression}
+    for side in sides:
+        for stage, entered, converted, lost in side.tally:
+            row = rows.get(stage)
+            if row is not None:
+                row["entered"] += entered
+                row["converted"] += converted
+                row["lost"] += lost
+    return rows
+
+
+def funnel_of(before: Any, settings_before: Any, after: Any, settings_after: Any) -> tuple[dict[str, Any], ...]:
     """Per stage whose counts move: entered, converted and lost (all time) before and after."""
-    try:
-        from .periods import ALL
-        from .reports import funnel_rows
-    except ImportError:
-        return ()
-    old = {r["stage"]: r for r in funnel_rows(before, ALL)}
-    new = {r["stage"]: r for r in funnel_rows(after, ALL)}
+    old, new = funnel_counts(before, settings_before), funnel_counts(after, settings_after)
     rows = []
     for stage in [*old, *(s for s in new if s not in old)]:
         a, b = old.get(stage, {}), new.get(stage, {})
