@@ -194,7 +194,8 @@ def test_checking_on_a_process_pool_gives_the_same_plan(repo, tmp_path: Path) ->
     outcomes = []
     for jobs in (1, 2):
         book = open_book(str(repo.root), use_cache=False)
-        checker = Checker("customers", book, lambda p: None, keep_data=False, jobs=jobs, batch=2)
+        checker = Checker("customers", book, lambda p: None, keep_data=False, jobs=jobs, batch=2,
+                          parallel_from=1)
         plan = plan_customers(open_sheet(path), book, Options(today=TODAY), checker=checker)
         texts = checker.finish()
         outcomes.append(([(e.row, e.status, e.path, e.reasons[:1]) for e in plan.entries], texts))

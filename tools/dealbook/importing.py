@@ -840,7 +840,7 @@ class Checker:
     rendering and checking run in batches on a process pool (most of an import's time)."""
 
     def __init__(self, kind: str, book: Book, read_text: Callable[[str], str | None], keep_data: bool = True,
-                 jobs: int = 1, batch: int = 500) -> None:
+                 jobs: int = 1, batch: int = 500, parallel_from: int = 2000) -> None:
         self.kind = "customer" if kind == CUSTOMERS else "followup"
         self.book = book
         self.read_text = read_text
@@ -850,6 +850,8 @@ class Checker:
         self.entries: dict[str, Planned] = {}
         self.jobs = jobs if "fork" in multiprocessing.get_all_start_methods() else 1
         self.batch = batch
+        self.parallel_from = parallel_from  # a pool pays for itself only on big sheets
+        self._added = 0
         self._queue: list[tuple[Planned, tuple]] = []
         self._inflight: collections.deque = collections.deque()
         self._pool: Any = None
@@ -860,7 +862,8 @@ class Checker:
         self.slim.pop(entry.path, None)
         before_text = self.read_text(entry.path) if entry.status == UPDATED else None
         item = (entry.path, entry.after, entry.before, before_text)
-        if self.jobs <= 1:
+        self._added += 1
+        if self.jobs <= 1 or self._added <= self.parallel_from:
             self._settle(entry, _check_one(self.kind, self.book.settings, *item))
             return
         self._queue.append((entry, item))

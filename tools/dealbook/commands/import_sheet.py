@@ -126,9 +126,7 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
         except OSError:
             return None
 
-    # a process pool pays for itself from a few thousand rows
-    jobs = (os.cpu_count() or 1) if (sheet.total or 0) >= 2000 else 1
-    checker = Checker(sheet.kind, book, read_text, keep_data=False, jobs=jobs)
+    checker = Checker(sheet.kind, book, read_text, keep_data=False, jobs=os.cpu_count() or 1)
     progress = _progress("Reading rows", sheet.total)
     if sheet.kind == CUSTOMERS:
         plan = plan_customers(sheet, book, options, progress, checker)
