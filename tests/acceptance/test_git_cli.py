@@ -202,3 +202,52 @@ def test_codeowners_falls_back_to_managers_without_a_git_handle(repo, run):
     lines = (repo.root / "CODEOWNERS").read_text().splitlines()
     assert f"/records/customers/{CID}.yaml @chenjing @wuli" in lines
     assert "no git handle for zhang" in result.output
+
+
+def _review(run, repo, *args):
+    result = run(repo, "--today", "2024-05-20", "diff", *args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    for key in ("base", "head", "base_commit", "head_commit"):
+        data.pop(key)
+    return data
+
+
+def test_diff_of_two_commits_says_what_the_books_say(pr, run):
+    """The commit-to-commit review (cached per-customer sides) gives the working-tree review's
+    answer for the same change: a rename, an owner change, dangling follow-ups, new diagnostics."""
+    pr.git("mv", f"records/customers/{CID}.yaml", "records/customers/粤IT2024009.yaml")
+    text = (pr.root / "records/customers/粤IT2024009.yaml").read_text()
+    (pr.root / "records/customers/粤IT2024009.yaml").write_text(
+        text.replace(CID, "粤IT2024009").replace("owner: zhang", "owner: ghost"))
+    pr.customer("粤IT2024002", name="B公司", owner="li")
+    from_books = _review(run, pr, "HEAD")
+    pr.commit("rename", "2024-05-20T09:00:00+08:00")
+    from_sides = _review(run, pr, "HEAD~1", "HEAD")
+    assert from_sides == from_books
+    assert [c["status"] for c in from_sides["customers"]] == ["renamed", "added"]
+    assert ("records/customers/粤IT2024009.yaml", "unknown-member") in [
+        (d["path"], d["code"]) for d in from_sides["new_diagnostics"]]
+    assert _review(run, pr, "HEAD~1", "HEAD") == from_sides  # the second run answers from the side cache
+    assert (pr.root / ".dealbook-cache" / "review.sqlite").exists()
+
+
+def test_diff_of_two_commits_checks_names_against_the_whole_revision(pr, run):
+    """A new customer named like one the change does not touch is a new likely duplicate; a
+    follow-up whose file changed but whose data did not is no change."""
+    pr.git("checkout", "-q", "main")
+    pr.git("merge", "-q", "deal")
+    pr.customer("粤IT2024003", name="A科技有限公司", owner="li")
+    pr.commit("another A", "2024-05-20T09:00:00+08:00")
+    data = _review(run, pr, "HEAD~1", "HEAD")
+    assert [(c["id"], c["status"]) for c in data["customers"]] == [("粤IT2024003", "added")]
+    assert [(d["path"], d["code"]) for d in data["new_diagnostics"]] == [
+        ("records/customers/粤IT2024003.yaml", "likely-duplicate")]
+    assert f"looks like {CID} `A科技有限公司`" in data["new_diagnostics"][0]["message"]
+    text = run(pr, "--today", "2024-05-20", "diff", "HEAD~1", "HEAD").output
+    assert "Funnel, lead: entered 0 → 1" in text
+    path = pr.root / f"records/followups/{CID}/2024-05-01-1000.yaml"
+    path.write_text("# 补充说明\n" + path.read_text())
+    pr.commit("a comment", "2024-05-20T10:00:00+08:00")
+    data = _review(run, pr, "HEAD~1", "HEAD")
+    assert data["customers"] == [] and data["new_diagnostics"] == [] and data["funnel"] == []

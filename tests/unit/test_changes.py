@@ -171,3 +171,81 @@ def test_forecast_vs_actual():
         (CID, "proposal", 227500, "won", 600000),
         ("粤IT2024002", "negotiation", 60000, "lost", 0),
     ]
+
+
+# --- the incremental review: sums over touched customers equal the whole-Book figures ---------
+def _history_books():
+    """A five-customer history: 001 moves proposal → negotiation (650,000 → 620,000), 002 is lost
+    from discovery, 003 is new (proposal, 100,000), 004 is removed (negotiation, 300,000) and
+    005 (proposal, 200,000) does not change."""
+    lead = [{"stage": "lead", "on": "2024-01-05"}]
+    discovery = [*lead, {"stage": "discovery", "on": "2024-02-01"}]
+    negotiation = [*TO_PROPOSAL, {"stage": "negotiation", "on": "2024-04-20"}]
+    same = [customer("粤IT2024005", name="E公司", stage="proposal", stage_history=TO_PROPOSAL,
+                     deal={"amount": 200000}), followup("2024-05-02 10:00", cid="粤IT2024005")]
+    before = book(proposal(), customer("粤IT2024002", name="B公司", stage="discovery", stage_history=discovery),
+                  customer("粤IT2024004", name="D公司", stage="negotiation", stage_history=negotiation,
+                           deal={"amount": 300000}), *same)
+    after = book(
+        proposal(stage="negotiation", stage_history=[*TO_PROPOSAL, {"stage": "negotiation", "on": "2024-05-19"}],
+                 deal={"amount": 620000}),
+        customer("粤IT2024002", name="B公司", stage="lost",
+                 stage_history=[*discovery, {"stage": "lost", "on": "2024-05-10"}], lost={"reason": "budget"}),
+        customer("粤IT2024003", name="C公司", stage="proposal", stage_history=TO_PROPOSAL, deal={"amount": 100000}),
+        *same)
+    return before, after
+
+
+def test_incremental_totals_equal_the_whole_book_computation():
+    from dealbook.changes import review_sides, side_of
+    from dealbook.periods import ALL
+    from dealbook.reports import funnel_rows
+    from dealbook.reports.pipeline import pipeline
+
+    before, after = _history_books()
+    touched = {CID, "粤IT2024002", "粤IT2024003", "粤IT2024004"}  # 005 is untouched
+    old = {cid: side_of(before, c, TODAY) for cid, c in before.customers.items() if cid in touched}
+    new = {cid: side_of(after, c, TODAY) for cid, c in after.customers.items() if cid in touched}
+    result = review_sides(old, new, before.settings, after.settings, ids=touched)
+    whole_before = pipeline(before, ALL, TODAY).totals["weighted"]
+    whole_after = pipeline(after, ALL, TODAY).totals["weighted"]
+    # By hand: before 650,000×0.35 + 300,000×0.6 = 407,500 (+ 005's 70,000 = 477,500 whole);
+    # after 620,000×0.6 + 100,000×0.35 = 407,000 (+ 70,000 = 477,000 whole): a change of −500.
+    assert result.weighted == (407500.0, 407000.0)
+    assert (whole_before, whole_after) == (477500, 477000)
+    assert result.weighted[1] - result.weighted[0] == whole_after - whole_before
+    # The funnel change of the touched customers is the whole Book's funnel change, stage by stage.
+    whole = {r["stage"]: r for r in funnel_rows(before, ALL)}
+    whole_new = {r["stage"]: r for r in funnel_rows(after, ALL)}
+    moved = {r["stage"]: r for r in result.funnel}
+    for stage, row in whole.items():
+        for key in ("entered", "converted", "lost"):
+            delta = whole_new[stage][key] - row[key]
+            got = moved[stage][f"{key}_after"] - moved[stage][f"{key}_before"] if stage in moved else 0
+            assert got == delta, (stage, key)
+    # By hand: proposal entries 001+004 → 001+003 and its conversions 004 → 001 balance out, as do
+    # negotiation (004 → 001) and lead (3 → 3 conversions); only discovery moves: 002 lost (0 → 1).
+    assert [(r["stage"], r["entered_before"], r["entered_after"], r["converted_before"], r["converted_after"],
+             r["lost_before"], r["lost_after"]) for r in result.funnel] == [
+        ("discovery", 1, 1, 0, 0, 0, 1),
+    ]
+    # The review through sides says the same as the review of the two Books.
+    assert result.customers == review(before, after, TODAY, ids=touched).customers
+
+
+def test_sides_survive_the_cache_round_trip():
+    from dealbook.changes import Side, side_of
+
+    before, _ = _history_books()
+    side = side_of(before, before.customers[CID], TODAY)
+    assert Side.unpack(side.pack()) == side
+    assert side.open_stage == "proposal" and side.amount == 650000 and side.grade == "B"
+    assert [f[0] for f in side.followups] == []
+
+
+def test_followup_edits_that_leave_the_data_equal_are_not_changes():
+    from dealbook.changes import data_digest
+
+    assert data_digest({"a": 1, "b": [1, {"x": "y"}]}) == data_digest({"b": [1, {"x": "y"}], "a": 1})
+    assert data_digest({"a": 1}) != data_digest({"a": 2})
+    assert data_digest({1: "a", "b": 2}) == data_digest({"b": 2, 1: "a"})  # mixed keys: the slow path

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import marshal
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -205,10 +206,13 @@ def _canonical(value: Any) -> Any:
 
 def data_digest(data: Any) -> str:
     """A digest equal for equal record data (mapping order ignored): follow-up edits compared by digest."""
-    try:
-        packed = marshal.dumps(_canonical(data))
-    except ValueError:
-        packed = repr(data).encode()
+    try:  # the C JSON encoder sorts keys fast; mixed key types or odd values take the slow path
+        packed = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    except (TypeError, ValueError):
+        try:
+            packed = marshal.dumps(_canonical(data))
+        except ValueError:
+            packed = repr(data).encode()
     return hashlib.blake2b(packed, digest_size=12).hexdigest()
 
 

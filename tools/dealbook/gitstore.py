@@ -721,6 +721,51 @@ def list_revision(store: Store, sha: str) -> Listing:
     return listing
 
 
+@dataclass
+class _SlotJob:
+    """What evaluating touched customers needs: parsed files, each customer's files, the team."""
+
+    settings: Settings
+    today: dt.date
+    results: dict[str, Result]
+    own: dict[str, list[str]]
+    blob_of: dict[str, str]
+    team: Book
+
+
+def _slot_values(job: _SlotJob, cids: list[str], read: Callable[[str], bytes | None]) -> list[tuple[str, Any]]:
+    """(id, (packed sides, diagnostics)) of each customer: a Book of its files and the team."""
+    from .changes import side_of
+    from .crosschecks import record_diagnostics
+
+    values = []
+    for cid in cids:
+        paths = sorted(job.own.get(cid, []))
+        book = Book(job.settings, [(p, job.results[p][0]) for p in paths], (), read, False)
+        book.members, book.team_path = job.team.members, job.team.team_path  # the team, read once
+        book.diagnostics = [d for p in paths for d in job.results[p][1]] + record_diagnostics(book, set(paths))
+        values.append((cid, ([side_of(book, c, job.today).pack() for c in book.customers_by_path.values()],
+                             [tuple(d) for d in book.diagnostics])))
+    return values
+
+
+def _evaluate(store: Store, job: _SlotJob, cids: list[str]) -> list[tuple[str, Any]]:
+    """Evaluate customers in this process (a process pool measured no faster: the results
+    travel back pickled, and the Books are small)."""
+    repo = store.repo
+
+    def read(path: str) -> bytes | None:
+        blob = job.blob_of.get(path)
+        if blob is None:
+            return None
+        try:
+            return repo.git.get_object_data(blob)[3]
+        except (git.GitCommandError, ValueError, OSError):
+            return None
+
+    return _slot_values(job, cids, read)
+
+
 def revision_sides(store: Store, sha: str, ids: set[str], today: dt.date, cache: SideCache,
                    listing: Listing | None = None) -> RevisionSides:
     """The touched customers (`ids`, by file stem) of commit `sha` as review sides.
@@ -729,8 +774,7 @@ def revision_sides(store: Store, sha: str, ids: set[str], today: dt.date, cache:
     id); a customer whose file, folder, the team, the settings and `today` are as in an earlier
     review comes from the side cache, the others are read (through the blob parse cache) and
     evaluated one customer at a time: a Book of the team, the customer and its folder."""
-    from .changes import Side, side_of
-    from .crosschecks import record_diagnostics
+    from .changes import Side
     from .reading import cache_key
 
     listing = listing or list_revision(store, sha)
@@ -755,32 +799,15 @@ def revision_sides(store: Store, sha: str, ids: set[str], today: dt.date, cache:
         if team_blob:
             listed.append((TEAM_FILE, team_blob))
         results = store.parsed(settings, listed)
-        blob_of = dict(listed)
-        repo = store.repo
-
-        def read_raw(path: str) -> bytes | None:
-            blob = blob_of.get(path)
-            if blob is None:
-                return None
-            try:
-                return repo.git.get_object_data(blob)[3]
-            except (git.GitCommandError, ValueError, OSError):
-                return None
-
-        own: dict[str, list[tuple[str, str]]] = {}
-        for path, blob in listed:
+        own: dict[str, list[str]] = {}
+        for path, _ in listed:
             kind = kind_of(path)
             if kind == "customer":
-                own.setdefault(os.path.splitext(path.split("/")[-1])[0], []).append((path, blob))
+                own.setdefault(_stem(path), []).append(path)
             elif kind == "followup":
-                own.setdefault(path.split("/")[-2], []).append((path, blob))
-        team = [(TEAM_FILE, results[TEAM_FILE][0])] if TEAM_FILE in results else []
-        for cid in missing:
-            paths = sorted(p for p, _ in own.get(cid, []))
-            book = Book(settings, [*team, *((p, results[p][0]) for p in paths)], (), read_raw, False)
-            book.diagnostics = [d for p in paths for d in results[p][1]] + record_diagnostics(book, set(paths))
-            value = ([side_of(book, c, today).pack() for c in book.customers_by_path.values()],
-                     [tuple(d) for d in book.diagnostics])
+                own.setdefault(path.split("/")[-2], []).append(path)
+        team = Book(settings, [(TEAM_FILE, results[TEAM_FILE][0])] if TEAM_FILE in results else [])
+        for cid, value in _evaluate(store, _SlotJob(settings, today, results, own, dict(listed), team), missing):
             found[slots[cid]] = value
             cache.put(slots[cid], value)
     sides: dict[str, Any] = {}
