@@ -51,8 +51,12 @@ def test_init_makes_a_repo_that_passes_check_hooks_and_builds(tmp_path: Path) ->
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     for name in ("dealbook.yaml", "mkdocs.yml", ".pre-commit-config.yaml", ".vscode/settings.json", "README.md",
-                 ".gitignore", "records/team.yaml", "schemas/customer.schema.json"):
+                 ".gitignore", "records/team.yaml", "schemas/customer.schema.json",
+                 ".github/workflows/records.yml", ".gitlab-ci.yml"):
         assert (target / name).is_file(), name
+    # the CI files are the product repo's own (shipped in the package by setup.py's build step)
+    root = Path(__file__).resolve().parents[2]
+    assert (target / ".gitlab-ci.yml").read_text("utf-8") == (root / ".gitlab-ci.yml").read_text("utf-8")
     assert "handle: wang" in (target / "records/team.yaml").read_text("utf-8")
     mkdocs = (target / "mkdocs.yml").read_text("utf-8")
     assert "- dealbook" in mkdocs and "site_dir: public" in mkdocs and "font: false" in mkdocs
