@@ -279,10 +279,31 @@ class Store:
         records), oldest first, with each file's blob ids before and after: one `git log --raw`."""
         if self.head() is None:
             return []
-        out = self.git("log", "--raw", "--no-abbrev", "--no-renames", "--topo-order", "--reverse",
-                       "--format=%x1e%H%x1f%an%x1f%ae%x1f%aI%x1f%s", revisions,
-                       *self._spec(*(paths or (RECORDS_DIR,))))
-        return parse_log(out, self._strip)
+        args = ["log", "--raw", "--no-abbrev", "--no-renames", "--topo-order", "--reverse",
+                "--format=%x1e%H%x1f%an%x1f%ae%x1f%aI%x1f%s", revisions, *self._spec(*(paths or (RECORDS_DIR,)))]
+        # Parsed as it streams: git computes the later commits' changes while this process reads
+        # the earlier ones (about a third of a cold change log on two cores).
+        try:
+            process = self.repo.git.execute(["git", "-c", "core.quotePath=false", *args], as_process=True)
+        except git.GitCommandError as exc:
+            raise GitStoreError(f"git log failed: {exc}") from None
+        proc = process.proc
+        commits: list[Commit] = []
+        rest = b""
+        while True:
+            block = proc.stdout.read(1 << 20)
+            if not block:
+                break
+            rest += block
+            cut = rest.rfind(b"\x1e")
+            if cut > 0:
+                commits.extend(parse_log(rest[:cut].decode("utf-8", "replace"), self._strip))
+                rest = rest[cut:]
+        commits.extend(parse_log(rest.decode("utf-8", "replace"), self._strip))
+        error = proc.stderr.read().decode("utf-8", "replace").strip()
+        if proc.wait() != 0:
+            raise GitStoreError(f"git log failed: {error}")
+        return commits
 
 
 def open_store(repo: str) -> Store:
@@ -943,9 +964,9 @@ def revision_date(rev: str) -> dt.date | None:
     return None
 
 
-@dataclass(frozen=True)
-class Change:
-    """One commit's change to one customer: who, when, a one-line summary and the fields changed."""
+class Change(NamedTuple):
+    """One commit's change to one customer: who, when, a one-line summary and the fields changed
+    (a NamedTuple: a history makes a hundred thousand and more)."""
 
     commit: str
     author: str
@@ -1046,26 +1067,39 @@ def _tracked_keys() -> tuple[str, ...]:
     return TRACKED
 
 
-def tracked_data(store: Store, blobs: set[str]) -> dict[str, Any]:
+def tracked_data(store: Store, blobs: Iterable[str]) -> dict[str, Any]:
     """blob id → `changes.tracked_values` of that customer version (None: unreadable), cached in
-    .dealbook-cache/tracked.marshal."""
+    .dealbook-cache/tracked.marshal. Blobs are read in the order given: one customer's versions
+    next to each other let the reader reuse the blocks they share (about a third faster)."""
+    blobs = list(dict.fromkeys(blobs))
     filename = os.path.join(store.root, CACHE_DIR, "tracked.marshal")
     cached = _load_marshal(filename)
     version = [2, *_tracked_keys()]
     known: dict[str, Any] = cached.get("blobs", {}) if isinstance(cached, dict) and cached.get("v") == version else {}
     data = {b: known[b] for b in blobs if b in known}
-    missing = sorted(b for b in blobs if b not in known)
+    missing = [b for b in blobs if b not in known]
     if missing:
-        pairs = list(store.blobs(missing))
         jobs = os.cpu_count() or 1
-        if jobs > 1 and len(pairs) >= 4 * _PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
-            size = max(200, len(pairs) // (jobs * 4))
+        if jobs > 1 and len(missing) >= 4 * _PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
+            size = max(200, len(missing) // (jobs * 8))
+
+            def chunks() -> Iterator[list[tuple[str, bytes]]]:
+                chunk: list[tuple[str, bytes]] = []
+                for pair in store.blobs(missing):
+                    chunk.append(pair)
+                    if len(chunk) >= size:
+                        yield chunk
+                        chunk = []
+                if chunk:
+                    yield chunk
+
+            # The workers parse while cat-file still streams (the pool forks first, so no worker
+            # holds a copy of cat-file's pipes).
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                for chunk in pool.imap_unordered(_tracked_chunk, [pairs[i:i + size]
-                                                                  for i in range(0, len(pairs), size)]):
-                    data.update(chunk)
+                for done in pool.imap_unordered(_tracked_chunk, chunks()):
+                    data.update(done)
         else:
-            data.update(_tracked_chunk(pairs))
+            data.update(_tracked_chunk(list(store.blobs(missing))))
         _save_marshal(filename, {"v": version, "blobs": data})
     return data
 
@@ -1080,11 +1114,13 @@ def customer_changelog(repo: str) -> dict[str, list[Change]]:
     with Store(repo) as store:
         commits = _history(store)
         timezone = load_settings(store.root).timezone
-        wanted: set[str] = set()
+        versions: dict[str, list[str]] = {}  # path → its blob ids, oldest first
         for commit in commits:
             for change in commit.files:
-                if _is_customer(change.path or change.old_path):
-                    wanted.update(b for b in (change.old_blob, change.blob) if b)
+                path = change.path or change.old_path
+                if _is_customer(path):
+                    versions.setdefault(path, []).extend(b for b in (change.old_blob, change.blob) if b)
+        wanted = [blob for path in sorted(versions) for blob in versions[path]]
         data = tracked_data(store, wanted) if wanted else {}
     zone = ZoneInfo(timezone)
     log: dict[str, list[Change]] = {}
