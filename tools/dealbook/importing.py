@@ -981,18 +981,10 @@ def _explain(d: Diagnostic) -> str:
 
 def apply_plan(root: str, texts: dict[str, str], progress: Callable[[Iterable[str]], Iterable[str]] = lambda x: x
                ) -> int:
-    """Write the checked records (each atomically); the number of files written."""
-    from concurrent.futures import ThreadPoolExecutor
+    """Write the checked records (each atomically, flushed to disk together); the number written."""
+    from .writing import write_many
 
-    from .writing import atomic_write
-
-    # Each file is written atomically (temporary file, fsync, rename); the fsyncs wait on the
-    # disk, not the CPU, so a few threads write thousands of records several times faster.
-    paths = sorted(texts)
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        for _ in progress(pool.map(lambda p: atomic_write(os.path.join(root, p), texts[p]), paths)):
-            pass
-    return len(paths)
+    return write_many(((os.path.join(root, p), texts[p]) for p in sorted(texts)), progress)
 
 
 def customers_dir_exists(root: str) -> bool:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 
-def atomic_write(path: str, content: str | bytes, encoding: str = "utf-8") -> None:
+def atomic_write(path: str, content: str | bytes, encoding: str = "utf-8", durable: bool = True) -> None:
     """Write `content` to `path` so that readers see the old file or the new one, never half.
 
     The text goes to a temporary file in the same folder, is flushed to disk, then renamed
-    over the target; the target's permission bits are kept. Folders are created as needed."""
+    over the target; the target's permission bits are kept. Folders are created as needed.
+    `durable=False` skips the per-file flush to disk: for `write_many`, which flushes once."""
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     data = content.encode(encoding) if isinstance(content, str) else content
@@ -26,14 +27,36 @@ def atomic_write(path: str, content: str | bytes, encoding: str = "utf-8") -> No
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def write_many(items: Iterable[tuple[str, str | bytes]], progress: Callable[[Iterator], Iterable] | None = None
+               ) -> int:
+    """Write many files, each atomically (a reader sees the old file or the new one), and flush
+    them all to disk once at the end: one `sync` instead of one disk flush per file, which
+    dominated writing tens of thousands of records. Returns the number of files written."""
+    count = 0
+
+    def each() -> Iterator[str]:
+        nonlocal count
+        for path, content in items:
+            atomic_write(path, content, durable=False)
+            count += 1
+            yield path
+
+    for _ in (progress(each()) if progress else each()):
+        pass
+    if count:
+        os.sync()
+    return count
 
 
 @contextlib.contextmanager
