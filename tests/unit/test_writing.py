@@ -6,7 +6,6 @@ import os
 import stat
 
 import pytest
-
 from dealbook import writing
 from dealbook.writing import atomic_file, atomic_write, write_many
 
@@ -54,7 +53,6 @@ def test_atomic_file_only_appears_when_the_block_succeeds(tmp_path) -> None:
             handle.write(b"half")
         raise RuntimeError("interrupted")
     assert not target.exists() and list(tmp_path.iterdir()) == []
-    with atomic_file(str(target)) as temporary:
-        with open(temporary, "wb") as handle:
-            handle.write(b"whole")
+    with atomic_file(str(target)) as temporary, open(temporary, "wb") as handle:
+        handle.write(b"whole")
     assert target.read_bytes() == b"whole"
