@@ -112,6 +112,13 @@ def test_records_repo_in_a_subfolder_of_the_git_repo(tmp_path):
     book = book_at(str(inner.root), "HEAD")
     assert sorted(book.paths) == [f"records/customers/{CID}.yaml", "records/team.yaml"]
     assert book.diagnostics == []
+    inner.customer(stage="discovery", stage_history=[*LEAD, {"stage": "discovery", "on": "2024-02-01"}])
+    inner.followup(CID, "2024-02-01 10:00")
+    outer.commit("discovery", "2024-02-01T10:00:00+08:00")
+    result, _, _ = gitstore.review_revisions(str(inner.root), "HEAD~1", "HEAD", dt.date(2024, 5, 20))
+    (change,) = result.customers
+    assert change.stage == ("lead", "discovery")
+    assert [f.path for f in change.followups] == [f"records/followups/{CID}/2024-02-01-1000.yaml"]
 
 
 def test_parse_cache_reparses_only_blobs_that_differ(history, monkeypatch):
