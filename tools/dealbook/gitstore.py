@@ -629,14 +629,17 @@ _SIDE_CACHE = "review.sqlite"
 class SideCache:
     """Per customer and revision: its review sides and the diagnostics of its files, keyed by a
     digest of everything they depend on (customer blob, follow-up folder tree, team blob,
-    settings, today), in .dealbook-cache/review.sqlite. Any failure only costs speed."""
+    settings, today), in .dealbook-cache/review.sqlite. Sides hold grades and due dates as of
+    one day, so rows of other days are dropped when new ones are written (a big review stores
+    some megabytes a day). Any failure only costs speed."""
 
-    _LIMIT = 400_000
+    _LIMIT = 200_000
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, day: dt.date) -> None:
         import sqlite3
 
-        self.pending: list[tuple[str, bytes]] = []
+        self.day = day.isoformat()
+        self.pending: list[tuple[str, str, bytes]] = []
         self.db: Any = None
         try:
             folder = os.path.join(root, CACHE_DIR)
@@ -646,7 +649,7 @@ class SideCache:
                 with open(ignore, "w") as handle:
                     handle.write("*\n")
             self.db = sqlite3.connect(os.path.join(folder, _SIDE_CACHE), timeout=5)
-            self.db.execute("CREATE TABLE IF NOT EXISTS entries (name TEXT PRIMARY KEY, value BLOB)")
+            self.db.execute("CREATE TABLE IF NOT EXISTS sides (name TEXT PRIMARY KEY, day TEXT, value BLOB)")
         except (OSError, sqlite3.Error):
             self.db = None
 
@@ -660,14 +663,14 @@ class SideCache:
             for i in range(0, len(names), 900):
                 chunk = names[i:i + 900]
                 marks = ",".join("?" * len(chunk))
-                for name, value in self.db.execute(f"SELECT name, value FROM entries WHERE name IN ({marks})", chunk):
+                for name, value in self.db.execute(f"SELECT name, value FROM sides WHERE name IN ({marks})", chunk):
                     found[name] = marshal.loads(value)
         except (sqlite3.Error, ValueError, EOFError, TypeError):
             return {}
         return found
 
     def put(self, name: str, value: Any) -> None:
-        self.pending.append((name, marshal.dumps(value)))
+        self.pending.append((name, self.day, marshal.dumps(value)))
 
     def close(self) -> None:
         import sqlite3
@@ -676,10 +679,11 @@ class SideCache:
             return
         try:
             if self.pending:
-                count = self.db.execute("SELECT count(*) FROM entries").fetchone()[0]
+                self.db.execute("DELETE FROM sides WHERE day != ?", (self.day,))
+                count = self.db.execute("SELECT count(*) FROM sides").fetchone()[0]
                 if count + len(self.pending) > self._LIMIT:
-                    self.db.execute("DELETE FROM entries")
-                self.db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", self.pending)
+                    self.db.execute("DELETE FROM sides")
+                self.db.executemany("INSERT OR REPLACE INTO sides VALUES (?, ?, ?)", self.pending)
                 self.db.commit()
             self.db.close()
         except sqlite3.Error:
@@ -924,7 +928,7 @@ def review_revisions(repo: str, base: str | None, head: str, today: dt.date) -> 
             changed = pool.submit(store.changed, base_sha, head_sha)
             listings = list_revision(store, base_sha), list_revision(store, head_sha)
             ids, renames, notes = _touched(changed.result())
-        cache = SideCache(store.root)
+        cache = SideCache(store.root, today)
         try:
             before = revision_sides(store, base_sha, ids, today, cache, listings[0])
             after = revision_sides(store, head_sha, ids, today, cache, listings[1])
