@@ -13,6 +13,9 @@ from typing import Any
 
 from .book import Book
 from .dates import parse_date, parse_time
+from .reading import FileCache, cache_key, read_many, scan
+from .records import CUSTOMER, FOLLOWUP, Customer, FollowUp, kind_of
+from .settings import Settings
 from .writing import atomic_file
 
 TEXT, INT, DATE, TIME, JSON, LIST = "text", "int", "date", "time", "json", "list"
@@ -87,48 +90,125 @@ def cell(value: Any, column: Column) -> Any:
     return value
 
 
+def customer_row(customer: Customer) -> list[Any]:
+    return [cell(_get(customer.data, col.key), col) for col in CUSTOMER_COLUMNS]
+
+
+def followup_row(followup: FollowUp) -> list[Any]:
+    return [cell(_get(followup.data, col.key), col) for col in FOLLOWUP_COLUMNS]
+
+
+def contact_rows(customer: Customer) -> Iterator[list[Any]]:
+    for p in customer.contacts:
+        yield [customer.id, customer.name, p.name, p.title or None, p.role or None, p.phone or None,
+               p.phone_kind or None, p.email or None]
+
+
+def next_rows(followup: FollowUp) -> Iterator[list[Any]]:
+    for action in followup.next:
+        yield [followup.customer, followup.at, action.action or None, action.due, action.owner or None]
+
+
+def stage_rows(customer: Customer, settings: Settings) -> Iterator[list[Any]]:
+    history = customer.stage_history
+    for index, entry in enumerate(history):
+        until = history[index + 1].on if index + 1 < len(history) else None
+        days = (until - entry.on).days if until and entry.on else None
+        yield [customer.id, customer.name, entry.stage, settings.stage_label(entry.stage), entry.on, until, days]
+
+
+def _make_tables(customers: Callable[[], Iterable[Customer]], followups: Callable[[], Iterable[FollowUp]],
+                 settings: Settings, counts: tuple[int, int, int, int, int]) -> list[Table]:
+    """The five tables over `customers()` (by id) and `followups()` (by customer and path), each
+    call a fresh pass; `counts` are the tables' row counts (for progress bars)."""
+    return [
+        Table("customers", CUSTOMER_COLUMNS, lambda: (customer_row(c) for c in customers()), counts[0]),
+        Table("followups", FOLLOWUP_COLUMNS, lambda: (followup_row(f) for f in followups()), counts[1]),
+        Table("contacts", CONTACT_COLUMNS, lambda: (r for c in customers() for r in contact_rows(c)), counts[2]),
+        Table("next_actions", NEXT_ACTION_COLUMNS, lambda: (r for f in followups() for r in next_rows(f)),
+              counts[3]),
+        Table("stage_history", STAGE_HISTORY_COLUMNS,
+              lambda: (r for c in customers() for r in stage_rows(c, settings)), counts[4]),
+    ]
+
+
 def tables(book: Book) -> list[Table]:
     """The five tables of a Book, rows produced lazily."""
     customers = sorted(book.customers.values(), key=lambda c: c.id)
     followups = sorted(book.all_followups(), key=lambda f: (f.customer, f.path))
+    counts = (len(customers), len(followups), sum(len(c.contacts) for c in customers),
+              sum(len(f.next) for f in followups), sum(len(c.stage_history) for c in customers))
+    return _make_tables(lambda: customers, lambda: followups, book.settings, counts)
 
-    def customer_rows() -> Iterator[list[Any]]:
-        for c in customers:
-            yield [cell(_get(c.data, col.key), col) for col in CUSTOMER_COLUMNS]
 
-    def followup_rows() -> Iterator[list[Any]]:
-        for f in followups:
-            yield [cell(_get(f.data, col.key), col) for col in FOLLOWUP_COLUMNS]
+def stream_tables(repo: str, settings: Settings, progress: Progress | None = None) -> list[Table]:
+    """The five tables of the records in the working tree at `repo`, equal to `tables(open_book(repo))`,
+    without building a Book: one pass reads every record (from the check cache where it is
+    fresh, else with the loader, on every core) and keeps only the order of the rows; each
+    table's rows are then made from the cached results one record at a time."""
+    store = RecordStore(repo, settings)
+    first: dict[str, tuple[str, int, int]] = {}  # customer id -> (path, contacts, stage entries); first file wins
+    followups: list[tuple[str, str, int]] = []  # (customer, path, next actions)
+    for path, data in store.read_all(progress):
+        if not isinstance(data, dict):
+            continue
+        if kind_of(path) == CUSTOMER:
+            c = Customer.from_data(path, data)
+            first.setdefault(c.id, (path, len(c.contacts), len(c.stage_history)))
+        else:
+            f = FollowUp.from_data(path, data)
+            followups.append((f.customer, path, len(f.next)))
+    customer_paths = [path for _, (path, _, _) in sorted(first.items())]
+    followups.sort()
+    followup_paths = [path for _, path, _ in followups]
+    counts = (len(customer_paths), len(followup_paths), sum(n for _, n, _ in first.values()),
+              sum(n for _, _, n in followups), sum(n for _, _, n in first.values()))
+    del first, followups
 
-    def contact_rows() -> Iterator[list[Any]]:
-        for c in customers:
-            for p in c.contacts:
-                yield [c.id, c.name, p.name, p.title or None, p.role or None, p.phone or None, p.phone_kind or None,
-                       p.email or None]
+    def customers() -> Iterator[Customer]:
+        return (Customer.from_data(path, store.data(path)) for path in customer_paths)
 
-    def next_rows() -> Iterator[list[Any]]:
-        for f in followups:
-            for action in f.next:
-                yield [f.customer, f.at, action.action or None, action.due, action.owner or None]
+    def followup_records() -> Iterator[FollowUp]:
+        return (FollowUp.from_data(path, store.data(path)) for path in followup_paths)
 
-    def stage_rows() -> Iterator[list[Any]]:
-        for c in customers:
-            history = c.stage_history
-            for index, entry in enumerate(history):
-                until = history[index + 1].on if index + 1 < len(history) else None
-                days = (until - entry.on).days if until and entry.on else None
-                yield [c.id, c.name, entry.stage, book.settings.stage_label(entry.stage), entry.on, until, days]
+    return _make_tables(customers, followup_records, settings, counts)
 
-    contacts = sum(len(c.contacts) for c in customers)
-    actions = sum(len(f.next) for f in followups)
-    entries = sum(len(c.stage_history) for c in customers)
-    return [
-        Table("customers", CUSTOMER_COLUMNS, customer_rows, len(customers)),
-        Table("followups", FOLLOWUP_COLUMNS, followup_rows, len(followups)),
-        Table("contacts", CONTACT_COLUMNS, contact_rows, contacts),
-        Table("next_actions", NEXT_ACTION_COLUMNS, next_rows, actions),
-        Table("stage_history", STAGE_HISTORY_COLUMNS, stage_rows, entries),
-    ]
+
+class RecordStore:
+    """The parsed data of a repo's customer and follow-up files, held marshalled (as the check
+    cache holds them) and unmarshalled one record at a time: the same results `open_book` reads."""
+
+    CHUNK = 4000  # files read (on every core) at a time
+
+    def __init__(self, repo: str, settings: Settings) -> None:
+        self.repo = repo
+        self.settings = settings
+        self.scanned = {p: s for p, s in scan(repo).items() if kind_of(p) in (CUSTOMER, FOLLOWUP)}
+        self.cache = FileCache(repo, cache_key(settings))
+
+    def data(self, path: str) -> Any:
+        hit = self.cache.get(path, self.scanned[path])
+        return hit[0] if hit is not None else None
+
+    def read_all(self, progress: Progress | None = None) -> Iterator[tuple[str, Any]]:
+        """(path, data) of every file in path order; files the cache lacks are read and added to it."""
+        paths = sorted(self.scanned)
+
+        def each() -> Iterator[tuple[str, Any]]:
+            for start in range(0, len(paths), self.CHUNK):
+                chunk = paths[start:start + self.CHUNK]
+                found = {path: self.cache.get(path, self.scanned[path]) for path in chunk}
+                missing = [path for path, hit in found.items() if hit is None]
+                if missing:
+                    blobs: dict[str, bytes] = {}
+                    for path, result in read_many(self.repo, missing, self.settings, blobs=blobs).items():
+                        found[path] = result
+                        self.cache.put(path, self.scanned[path], result, blobs.get(path))
+                for path in chunk:
+                    yield path, found[path][0]
+
+        yield from (progress("Reading records", len(paths)) if progress else _plain("", 0))(each())
+        self.cache.save()
 
 
 # progress(label, length) -> a wrapper around the rows of one table (a bar on a terminal)
@@ -148,35 +228,15 @@ def _iso(value: Any) -> Any:
 
 
 def write_xlsx(items: list[Table], target: str, progress: Progress = _plain) -> None:
-    """One sheet per table, header row bold and frozen, dates as Excel dates; streamed (write-only)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    """One sheet per table, header row bold and frozen, dates as Excel dates; streamed sheet by sheet."""
+    from . import xlsx_writer
 
-    workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
-    for table in items:
-        sheet = workbook.create_sheet(table.name)
-        sheet.freeze_panes = "A2"
-        header = []
-        for column in table.columns:
-            c = WriteOnlyCell(sheet, value=column.key)
-            c.font = bold
-            header.append(c)
-        sheet.append(header)
-        kinds = [column.kind for column in table.columns]
-        dated = [i for i, k in enumerate(kinds) if k in (DATE, TIME)]
-        for row in progress(table.name, table.count)(table.rows()):
-            if dated:
-                row = list(row)
-                for i in dated:
-                    value = row[i]
-                    if isinstance(value, (dt.date, dt.datetime)):
-                        c = WriteOnlyCell(sheet, value=value)
-                        c.number_format = "yyyy-mm-dd hh:mm" if kinds[i] == TIME else "yyyy-mm-dd"
-                        row[i] = c
-            sheet.append(row)
-    workbook.save(target)
+    styles = {DATE: xlsx_writer.DATE, TIME: xlsx_writer.TIME}
+    with xlsx_writer.XlsxWriter(target) as workbook:
+        for table in items:
+            workbook.add_sheet(table.name, [column.key for column in table.columns],
+                               progress(table.name, table.count)(table.rows()),
+                               [styles.get(column.kind, xlsx_writer.PLAIN) for column in table.columns])
 
 
 def write_csv(table: Table, target: str, progress: Progress = _plain) -> None:
@@ -227,9 +287,10 @@ def default_out(fmt: str) -> str:
             "json": "dealbook-export.json"}[fmt]
 
 
-def export(book: Book, fmt: str, out: str, progress: Progress = _plain) -> list[str]:
-    """Write the tables in `fmt` to `out` (a folder for csv); every file atomically. The files written."""
-    items = tables(book)
+def export(source: Book | list[Table], fmt: str, out: str, progress: Progress = _plain) -> list[str]:
+    """Write the tables (of a Book, or `stream_tables`) in `fmt` to `out` (a folder for csv);
+    every file atomically. The files written."""
+    items = tables(source) if isinstance(source, Book) else source
     if fmt == "csv":
         written = []
         for table in items:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..cli.context import Env, pass_env
-from ..exporting import FORMATS, default_out
+from ..exporting import FORMATS, default_out, stream_tables, tables
 from ..exporting import export as write_export
 from .import_sheet import _progress
 
@@ -29,8 +31,14 @@ def export(env: Env, fmt: str, out: str | None) -> None:
         dealbook export --format sqlite --out crm.sqlite
         dealbook export --format csv --out tables/
     """
-    book = env.book()
     target = out or default_out(fmt)
-    total = len(book.customers)
-    files = write_export(book, fmt, target, lambda name, length: _progress(f"Exporting {name}", length))
+
+    def progress(name: str, length: int) -> Any:
+        return _progress(f"Exporting {name}" if name != "Reading records" else name, length)
+
+    # The working tree is read one record at a time, so memory stays flat however many records
+    # there are; a past revision (--at) has no working tree to stream from and is read as a Book.
+    items = tables(env.book()) if env.at else stream_tables(env.repo, env.settings, progress)
+    total = items[0].count
+    files = write_export(items, fmt, target, progress)
     click.echo(f"exported {total} customers to {', '.join(files) if fmt != 'csv' else target + '/'}")
