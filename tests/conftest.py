@@ -114,7 +114,8 @@ def run() -> Callable[..., Result]:
     """Run the CLI in-process: run(repo, "check", "--format", "json")."""
     from dealbook.cli import cli
 
-    def invoke(repo: RecordRepo | Path | str | None, *args: str, input: str | None = None, env: dict | None = None) -> Result:
+    def invoke(repo: RecordRepo | Path | str | None, *args: str, input: str | None = None,
+               env: dict | None = None) -> Result:
         base = ["--repo", str(repo.root if isinstance(repo, RecordRepo) else repo)] if repo is not None else []
         return CliRunner().invoke(cli, [*base, *args], input=input, env=env, catch_exceptions=False)
 

@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT, RecordRepo, customer_data
 
 CID = "粤IT2024001"
@@ -55,13 +54,15 @@ def test_schema_error_points_at_the_offending_key(run, repo: RecordRepo) -> None
     ({"stage": "lost", "stage_history": [{"stage": "lead", "on": "2024-01-05"},
                                          {"stage": "lost", "on": "2024-02-05"}]}, "stage-requires"),
     ({"stage": "won", "stage_history": [{"stage": "lead", "on": "2024-01-05"},
-                                        {"stage": "won", "on": "2024-02-05"}], "deal": {"amount": 1}}, "stage-requires"),
+                                        {"stage": "won", "on": "2024-02-05"}],
+      "deal": {"amount": 1}}, "stage-requires"),
     ({"created": "2024-02-30"}, "bad-date"),
     ({"deal": {"amount": "65万"}}, "money"),
     ({"owner": "nobody"}, "unknown-member"),
     ({"support": ["ghost"]}, "unknown-member"),
     ({"contacts": [{"name": "王", "role": "user", "phone": "13812345678"}]}, "phone-kind"),
-    ({"contacts": [{"name": "王", "role": "user", "phone": "138-1234-5678", "phone_kind": "office"}]}, "privacy-mobile"),
+    ({"contacts": [{"name": "王", "role": "user", "phone": "138-1234-5678", "phone_kind": "office"}]},
+     "privacy-mobile"),
     ({"custom": {"note": "身份证 44030119900101123X"}}, "privacy-id"),
 ])
 def test_customer_errors(run, repo: RecordRepo, overrides: dict, code: str) -> None:
@@ -79,7 +80,8 @@ def test_money_hint_says_what_to_write(run, repo: RecordRepo) -> None:
 
 
 def test_work_mobile_is_allowed(run, repo: RecordRepo) -> None:
-    repo.customer(contacts=[{"name": "王总监", "role": "decision_maker", "phone": "138-1234-5678", "phone_kind": "work"}])
+    repo.customer(contacts=[{"name": "王总监", "role": "decision_maker", "phone": "138-1234-5678",
+                             "phone_kind": "work"}])
     exit_code, found = diagnostics(run, repo)
     assert exit_code == 0 and found == []
 
@@ -215,8 +217,8 @@ def test_cache_sees_edits(run, repo: RecordRepo) -> None:
 
 def test_installed_console_script_never_prints_a_traceback(repo: RecordRepo) -> None:
     (repo.root / "dealbook.yaml").write_text("stages: [oops\n", encoding="utf-8")
-    done = subprocess.run([os.path.join(os.path.dirname(sys.executable), "dealbook"), "--repo", str(repo.root), "check"],
-                          capture_output=True, text=True)
+    script = os.path.join(os.path.dirname(sys.executable), "dealbook")
+    done = subprocess.run([script, "--repo", str(repo.root), "check"], capture_output=True, text=True)
     assert "Traceback" not in done.stderr + done.stdout
     assert done.returncode in (1, 2)
     assert "dealbook.yaml" in done.stdout + done.stderr

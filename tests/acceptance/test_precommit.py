@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, RecordRepo, customer_data, dump
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -77,4 +76,5 @@ def test_hook_manifest_matches_local_config() -> None:
     local = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     hook = local["repos"][0]["hooks"][0]
     assert local["repos"][0]["repo"] == "local" and hook["language"] == "system"
-    assert manifest[0]["id"] == hook["id"] and manifest[0]["entry"] == hook["entry"] and manifest[0]["files"] == hook["files"]
+    for key in ("id", "entry", "files"):
+        assert manifest[0][key] == hook[key], key

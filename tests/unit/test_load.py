@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from dealbook.load import parse_bytes, parse_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from dealbook.load import parse_bytes, parse_text
 
 
 def test_dates_and_times_stay_as_written() -> None:
@@ -90,7 +89,7 @@ def test_loader_never_raises_on_bytes(raw: bytes) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("ab:-[]{}&*!|>'\"# \n\t,?%@`0123456789.") + ["中", "\ufeff"]), max_size=200))
+@given(st.text(alphabet=st.sampled_from([*"ab:-[]{}&*!|>'\"# \n\t,?%@`0123456789.", "中", "\ufeff"]), max_size=200))
 def test_loader_never_raises_on_yamlish_text(text: str) -> None:
     loaded = parse_text(text, "x.yaml")
     assert loaded.error is None or loaded.error.code.startswith(("yaml", "duplicate", "encoding"))

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
-import tomllib
-from pathlib import Path
 
+import tomllib
 from conftest import ROOT
 
 

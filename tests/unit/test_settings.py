@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from conftest import RecordRepo
 from dealbook.settings import default_settings, load_settings, merge, today_for
 

@@ -50,7 +50,8 @@ def _member_problem(book: Book, handle: str, what: str) -> tuple[str, str, str] 
         return (ERROR, "unknown-member",
                 f"{what} `{handle}` is not a member of the team; add them to {TEAM_FILE} or use one of: {known}")
     if not member.active:
-        return (WARNING, "inactive-member", f"{what} `{handle}` has left the team (active: false): reassign with `dealbook set`")
+        return (WARNING, "inactive-member",
+                f"{what} `{handle}` has left the team (active: false): reassign with `dealbook set`")
     return None
 
 
@@ -83,7 +84,8 @@ def _findings(book: Book) -> Iterator[tuple[str, tuple, str, str, str]]:
         for followup in book.followups_of(customer_id):
             if customer is None and followup.customer:
                 yield (followup.path, ("customer",), ERROR, "unknown-customer",
-                       f"customer `{followup.customer}` does not exist: there is no records/customers/{followup.customer}.yaml")
+                       f"customer `{followup.customer}` does not exist: "
+                       f"there is no records/customers/{followup.customer}.yaml")
             if check_members:
                 problem = _member_problem(book, followup.by, "by")
                 if problem:

@@ -48,7 +48,8 @@ def check_loaded(loaded: Loaded, settings: Settings) -> list[Diagnostic]:
             if rules is not None:
                 findings.extend(rules(path, loaded.data, settings, found_schema))
         except Exception as exc:  # a rule's bug must not hide the other files' results
-            findings.append(((), ERROR, "internal", f"dealbook could not check this file ({type(exc).__name__}: {exc}); please report it"))
+            findings.append(((), ERROR, "internal",
+                             f"dealbook could not check this file ({type(exc).__name__}: {exc}); please report it"))
     return [Diagnostic(path, *loaded.mark(where), severity, code, message)
             for where, severity, code, message in findings]
 
@@ -100,7 +101,8 @@ def _privacy(
     for where, text in (strings if strings is not None else _walk_strings(data)):
         if resident is not None and resident.search(text):
             yield (where, ERROR, "privacy-id",
-                   "this looks like an 18-digit resident ID number: personal data must not be recorded (000 §1); remove it")
+                   "this looks like an 18-digit resident ID number: personal data must not be recorded "
+                   "(000 §1); remove it")
         if mobile is not None and mobile.search(text):
             work_phone = (
                 len(where) == 3 and where[0] == "contacts" and where[2] == "phone"
@@ -133,7 +135,8 @@ def _customer(path: str, data: dict[str, Any], settings: Settings, schema_failed
     cid = data.get("id")
     if isinstance(cid, str):
         if cid != stem:
-            yield (("id",), ERROR, "id-file-name", f"id `{cid}` differs from the file name `{stem}`: rename the file to {cid}.yaml or fix the id")
+            yield (("id",), ERROR, "id-file-name",
+                   f"id `{cid}` differs from the file name `{stem}`: rename the file to {cid}.yaml or fix the id")
         if not settings.id_pattern.match(cid):
             yield (("id",), ERROR, "id-rule",
                    f"id `{cid}` does not follow the id rule: province character + industry letters + year + "
@@ -235,7 +238,8 @@ def _followup(path: str, data: dict[str, Any], settings: Settings, schema_failed
     customer = data.get("customer")
     if isinstance(customer, str) and customer != folder:
         yield (("customer",), ERROR, "followup-folder",
-               f"this follow-up is for `{customer}` but sits in the folder of `{folder}`: move it to records/followups/{customer}/")
+               f"this follow-up is for `{customer}` but sits in the folder of `{folder}`: "
+               f"move it to records/followups/{customer}/")
     at = data.get("at")
     when = parse_time(at)
     if isinstance(at, str) and when is None and len(at) == 16:
@@ -243,7 +247,8 @@ def _followup(path: str, data: dict[str, Any], settings: Settings, schema_failed
     stem = os.path.splitext(os.path.basename(path))[0]
     if when is not None and not stem.startswith(when.strftime("%Y-%m-%d-%H%M")):
         yield (("at",), WARNING, "followup-file-name",
-               f"the file name should start with {when.strftime('%Y-%m-%d-%H%M')} (from `at`), so follow-ups sort by time")
+               f"the file name should start with {when.strftime('%Y-%m-%d-%H%M')} (from `at`), "
+               "so follow-ups sort by time")
     dates, strings = _collect(data)
     yield from dates
     yield from _privacy(data, settings, strings)

@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from yaml.resolver import BaseResolver
-
 from yaml.composer import Composer
+from yaml.resolver import BaseResolver
 
 try:  # libyaml's C parser is ~8x faster; fall back only where it was not compiled in
     from yaml._yaml import CParser as _Parser

@@ -138,10 +138,12 @@ def _explain(error: jsonschema.ValidationError) -> Iterator[tuple[tuple, str, st
                 yield (where, "money", f"money is a plain integer: write {value} instead of `{instance}`")
                 return
             if plain:
-                yield (where, "money", f"write the number without separators or currency: {plain.group(1).replace(',', '')}")
+                digits = plain.group(1).replace(",", "")
+                yield (where, "money", f"write the number without separators or currency: {digits}")
                 return
         if "integer" in expected_list and isinstance(instance, float):
-            yield (where, "money" if "amount" in map(str, where) else "bad-type", f"write a whole number, not {instance}")
+            code = "money" if "amount" in map(str, where) else "bad-type"
+            yield (where, code, f"write a whole number, not {instance}")
             return
         names = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
                  "array": "a list (`- item` lines)", "object": "a mapping (`key: value` lines)", "null": "empty"}
@@ -160,7 +162,8 @@ def _explain(error: jsonschema.ValidationError) -> Iterator[tuple[tuple, str, st
             yield (where, "bad-date", f"`{instance}` is not a date: write YYYY-MM-DD, e.g. 2024-05-10")
         else:
             what = _short(schema.get("description"))
-            yield (where, "bad-format", f"`{instance}` does not have the expected form{' (' + what + ')' if what else ''}")
+            shown = f" ({what})" if what else ""
+            yield (where, "bad-format", f"`{instance}` does not have the expected form{shown}")
         return
     if kind in ("minItems", "minLength"):
         yield (where, "empty", "this must not be empty")

@@ -55,7 +55,8 @@ class LazyGroup(click.Group):
 @click.option("--repo", "repo", type=click.Path(file_okay=False), default=None,
               help="The records repo (default: the nearest folder upwards with dealbook.yaml or records/).")
 @click.option("--today", "today", metavar="YYYY-MM-DD", default=None,
-              help="Run the rules as of this date (also DEALBOOK_TODAY; default: `as_of` in dealbook.yaml, else the clock).")
+              help="Run the rules as of this date (also DEALBOOK_TODAY; default: `as_of` in dealbook.yaml, "
+                   "else the clock).")
 @click.option("--at", "at", metavar="REV", default=None,
               help="Read the records as they were at a git revision: a commit, tag, branch or date.")
 @click.version_option(package_name="dealbook")
@@ -91,6 +92,7 @@ def main() -> None:
     except Exception as exc:  # the promise: a clear message, never a traceback
         if __import__("os").environ.get("DEALBOOK_DEBUG"):
             raise
-        click.echo(f"dealbook: internal error: {type(exc).__name__}: {exc} (set DEALBOOK_DEBUG=1 for details)", err=True)
+        click.echo(f"dealbook: internal error: {type(exc).__name__}: {exc} (set DEALBOOK_DEBUG=1 for details)",
+                   err=True)
         sys.exit(3)
     sys.exit(0)

@@ -112,7 +112,8 @@ def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet
             errors = sum(d.severity == ERROR for d in diagnostics)
             warnings = sum(d.severity == WARNING for d in diagnostics)
             checked = len(wanted) if wanted is not None else files
-            summary = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} in {checked} file{'s' * (checked != 1)}"
+            summary = (f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} "
+                       f"in {checked} file{'s' * (checked != 1)}")
             click.echo(click.style(summary, fg="red" if errors else "green"), err=True)
     if has_errors(diagnostics, strict):
         sys.exit(1)
