@@ -226,3 +226,12 @@ def test_installed_console_script_never_prints_a_traceback(repo: RecordRepo) -> 
 
 def test_root_schemas_link_resolves() -> None:
     assert (ROOT / "schemas" / "customer.schema.json").is_file()
+
+
+def test_a_folder_that_is_not_a_records_repo_is_a_usage_error(run, tmp_path) -> None:
+    empty = tmp_path / "elsewhere"
+    empty.mkdir()
+    for command in (["check"], ["customers"], ["agenda"]):
+        result = run(empty, *command)
+        assert result.exit_code == 2, command
+        assert "is not a dealbook records repo" in result.output and "dealbook init" in result.output

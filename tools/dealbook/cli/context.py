@@ -65,12 +65,23 @@ class Env:
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="DEALBOOK_TODAY") from None
 
+    def require_records(self) -> None:
+        """Stop with a usage error when the repo is not a records repo at all (a wrong folder)."""
+        if not (os.path.isdir(os.path.join(self.repo, "records"))
+                or os.path.exists(os.path.join(self.repo, SETTINGS_FILE))):
+            raise click.UsageError(
+                f"{self.repo} is not a dealbook records repo (it has no dealbook.yaml and no records/ "
+                "folder, nor has any folder above it): cd into one, pass --repo DIR, or create one with "
+                "`dealbook init DIR`")
+
     def book(self, paths: list[str] | None = None) -> Book:
         """The records (at `--at` when given), checked."""
         if self.at:
             book = self._revision_book
         else:
             from ..reading import open_book
+
+            self.require_records()
 
             book = open_book(self.repo, paths=paths, settings=self.settings, snapshot=paths is None)
         # A command is short-lived and the Book lives to its end: move it out of the collector's

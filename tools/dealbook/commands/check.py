@@ -87,6 +87,8 @@ def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet
     """
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    if not env.at:
+        env.require_records()
     wanted, problems = resolve_paths(env, paths)
     if wanted == [] and not problems:
         if not quiet and fmt == "text":
