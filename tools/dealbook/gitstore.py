@@ -16,7 +16,6 @@ import multiprocessing
 import os
 import re
 import subprocess
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from .diagnostics import Diagnostic
 from .filechecks import check_loaded, read_record
 from .records import CUSTOMERS_DIR, FOLLOWUPS_DIR, RECORDS_DIR, TEAM_FILE, kind_of
 from .settings import SETTINGS_FILE, Settings, load_settings, settings_from_bytes
+from .writing import save_marshal
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 NULL_SHA = "0" * 40
@@ -991,23 +991,7 @@ def _load_marshal(filename: str) -> Any:
 
 
 def _save_marshal(filename: str, payload: Any) -> None:
-    folder = os.path.dirname(filename)
-    try:
-        os.makedirs(folder, exist_ok=True)
-        ignore = os.path.join(folder, ".gitignore")
-        if not os.path.exists(ignore):
-            with open(ignore, "w") as handle:
-                handle.write("*\n")
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".cache-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                marshal.dump(payload, handle)
-            os.replace(tmp, filename)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-    except (OSError, ValueError):
-        pass  # a cache that cannot be written only costs speed
+    save_marshal(filename, payload)
 
 
 def _pack(commit: Commit) -> tuple:

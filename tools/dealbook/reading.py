@@ -9,7 +9,6 @@ import marshal
 import multiprocessing
 import os
 import sys
-import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterable
@@ -23,6 +22,7 @@ from .filechecks import check_loaded, read_record
 from .records import FOLLOWUP, RECORDS_DIR, SETTINGS, TEAM_FILE, customer_path, kind_of
 from .schema import KINDS, schema_version, settings_enums, validator
 from .settings import SETTINGS_FILE, Settings, load_settings
+from .writing import save_marshal
 
 CACHE_DIR = ".dealbook-cache"
 _PARALLEL_MIN = 400  # below this many files to parse, a process pool costs more than it saves
@@ -117,23 +117,8 @@ class FileCache:
 
 
 def _store(folder: str, filename: str, value: Any) -> None:
-    """Marshal `value` to `filename` atomically; a cache that cannot be written only costs speed."""
-    try:
-        os.makedirs(folder, exist_ok=True)
-        ignore = os.path.join(folder, ".gitignore")
-        if not os.path.exists(ignore):
-            with open(ignore, "w") as handle:
-                handle.write("*\n")
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".cache-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                marshal.dump(value, handle)
-            os.replace(tmp, filename)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-    except (OSError, ValueError):
-        pass
+    """Marshal `value` to `filename` atomically (see `writing.save_marshal`)."""
+    save_marshal(filename, value)
 
 
 def scan(repo: str) -> dict[str, tuple[int, int]]:

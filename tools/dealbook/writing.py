@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import marshal
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 
 def atomic_write(path: str, content: str | bytes, encoding: str = "utf-8", durable: bool = True) -> None:
@@ -36,6 +38,29 @@ def atomic_write(path: str, content: str | bytes, encoding: str = "utf-8", durab
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def save_marshal(filename: str, payload: Any) -> None:
+    """Write a cache file (marshal) atomically into a folder that git ignores (a `*` .gitignore is
+    put there); a cache that cannot be written only costs speed, so failures are swallowed."""
+    folder = os.path.dirname(os.path.abspath(filename))
+    try:
+        os.makedirs(folder, exist_ok=True)
+        ignore = os.path.join(folder, ".gitignore")
+        if not os.path.exists(ignore):
+            with open(ignore, "w") as handle:
+                handle.write("*\n")
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".cache-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                marshal.dump(payload, handle)
+            os.replace(temporary, filename)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+            raise
+    except (OSError, ValueError):
+        pass
 
 
 def write_many(items: Iterable[tuple[str, str | bytes]], progress: Callable[[Iterator], Iterable] | None = None
