@@ -258,3 +258,23 @@ def test_monthly_trend_counts_new_leads_and_wins_from_the_funnel(repo, monkeypat
     assert dict(zip(seen["labels"], leads, strict=True))["2024-01"] == 4 and sum(leads) == 4
     assert dict(zip(seen["labels"], wins, strict=True)) == {**dict.fromkeys(seen["labels"], 0),
                                                             "2023-11": 1, "2024-04": 1, "2024-05": 1}
+
+
+def test_followups_show_when_they_were_recorded_and_late_entries(repo):
+    """Issue 6: a follow-up shows when it happened and when it was recorded (first committed);
+    later than entry_deadlines.followup_hours (2 h) is marked late."""
+    repo.git_init()
+    repo.customer("粤IT2024001")
+    repo.commit("customer", date="2024-05-01T09:00:00+08:00")
+    repo.followup("粤IT2024001", "2024-05-10 14:00", summary="准时")
+    repo.commit("on time", date="2024-05-10T15:30:00+08:00")  # 1.5 h later
+    repo.followup("粤IT2024001", "2024-05-11 09:00", summary="补录")
+    repo.commit("late", date="2024-05-11T18:00:00+08:00")  # 9 h later
+    data = site_data(repo)
+    view = pages.customer_page(data, data.book.customers["粤IT2024001"])
+    recorded = {path.rsplit("/", 1)[1]: (r["when"], r["late"]) for path, r in view["recorded"].items()}
+    assert recorded == {"2024-05-10-1400.yaml": (dt.datetime(2024, 5, 10, 15, 30), False),
+                        "2024-05-11-0900.yaml": (dt.datetime(2024, 5, 11, 18, 0), True)}
+    html = render(data, "customers/粤IT2024001.md")
+    assert "录入于 2024-05-10 15:30" in html and "录入于 2024-05-11 18:00" in html
+    assert html.count("超过录入时限") == 1

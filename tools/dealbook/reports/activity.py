@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from ..book import Book
 from ..dates import parse_date
 from ..periods import Period
+from ..settings import Settings
 from .history import split_values
 from .report import Column, Report, words
 
@@ -46,37 +47,42 @@ def _window(period: Period, today: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return first, min(after, dt.datetime.combine(today, dt.time.min) + dt.timedelta(days=1))
 
 
+def entered_late(settings: Settings, happened: dt.datetime, recorded: dt.datetime | None,
+                 kind: str = "followup") -> bool:
+    """True when a record was first committed later than the seed-000 deadline after the
+    conversation (entry_deadlines.followup_hours / customer_hours); conversations before
+    entry_deadlines.since were history brought in at adoption and are never late."""
+    if recorded is None:
+        return False
+    deadlines = settings.raw.get("entry_deadlines") or {}
+    since = parse_date(deadlines.get("since"))
+    if since is not None and happened.date() < since:
+        return False
+    hours = float(deadlines.get("followup_hours" if kind == "followup" else "customer_hours",
+                                2 if kind == "followup" else 24))
+    return recorded - happened.replace(tzinfo=ZoneInfo(settings.timezone)) > dt.timedelta(hours=hours)
+
+
 def late_entries(book: Book, period: Period, today: dt.date,
                  committed: dict[str, dt.datetime]) -> tuple[dict[str, int], dict[str, int]]:
     """Per person: follow-ups first committed more than entry_deadlines.followup_hours after their `at`
     (counted for `by`), and customers first committed more than customer_hours after the first
     follow-up (counted for the owner), for follow-ups / first contacts in the period."""
     settings = book.settings
-    deadlines = settings.raw.get("entry_deadlines") or {}
-    followup_limit = dt.timedelta(hours=float(deadlines.get("followup_hours", 2)))
-    customer_limit = dt.timedelta(hours=float(deadlines.get("customer_hours", 24)))
-    zone = ZoneInfo(settings.timezone)
     late_followups: dict[str, int] = defaultdict(int)
     late_customers: dict[str, int] = defaultdict(int)
     first_time, after = _window(period, today)
-    # History brought in when the team adopted dealbook (or imported a spreadsheet) was not
-    # "entered late": only conversations on or after `since` are judged.
-    since = parse_date(deadlines.get("since"))
-    if since is not None:
-        first_time = max(first_time, dt.datetime.combine(since, dt.time.min))
     for followup in book.all_followups():
         at = followup.at
         if at is None or not first_time <= at < after:
             continue
-        first = committed.get(followup.path)
-        if first is not None and first - at.replace(tzinfo=zone) > followup_limit:
+        if entered_late(settings, at, committed.get(followup.path)):
             late_followups[followup.by] += 1
     for cid, customer in book.customers.items():
         contact = next((f.at for f in book.followups_of(cid) if f.at is not None), None)
         if contact is None or not first_time <= contact < after:
             continue
-        first = committed.get(customer.path)
-        if first is not None and first - contact.replace(tzinfo=zone) > customer_limit:
+        if entered_late(settings, contact, committed.get(customer.path), kind="customer"):
             late_customers[customer.owner] += 1
     return late_followups, late_customers
 

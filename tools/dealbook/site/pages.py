@@ -251,6 +251,22 @@ def _mask(text: str) -> str:
     return text[:3] + "•" * (len(text) - 5) + text[-2:]
 
 
+def _recorded(data: SiteData, followups: list[Any]) -> dict[str, dict[str, Any]]:
+    """Per follow-up path: when it was recorded (first committed) and whether that was late."""
+    commits = data.first_commits
+    if not commits:
+        return {}
+    from ..reports.activity import entered_late
+
+    found = {}
+    for followup in followups:
+        when = commits.get(followup.path)
+        if when is not None and followup.at is not None:
+            found[followup.path] = {"when": when.replace(tzinfo=None),
+                                    "late": entered_late(data.settings, followup.at, when)}
+    return found
+
+
 def customer_page(data: SiteData, customer: Customer) -> dict[str, Any]:
     """Everything the customer page shows."""
     settings = data.settings
@@ -271,6 +287,7 @@ def customer_page(data: SiteData, customer: Customer) -> dict[str, Any]:
         end = following or (data.today if not settings.is_won(entry.stage) and settings.is_open(entry.stage) else None)
         days = (end - entry.on).days if end and entry.on else None
         history.append({"stage": entry.stage, "on": entry.on, "days": days})
+    recorded = _recorded(data, followups)
     changes = None
     if data.changelog is not None:
         changes = list(reversed(data.changelog.get(customer.id) or []))[:CHANGES_SHOWN]
@@ -296,6 +313,7 @@ def customer_page(data: SiteData, customer: Customer) -> dict[str, Any]:
         "contracts": [k for k in (customer.get("contracts") or []) if isinstance(k, dict)],
         "next_actions": list(latest.next) if latest else [],
         "followups": followups,
+        "recorded": recorded,
         "changes": changes,
         "today": data.today,
     }

@@ -148,6 +148,13 @@ class SiteData:
             return None
         return self._call("changes", "dealbook.gitstore", "customer_changelog", self.repo)
 
+    @functools.cached_property
+    def first_commits(self) -> dict[str, Any] | None:
+        """When each record file was first committed (recorded), when the repo is a git work tree."""
+        if not in_git_work_tree(self.repo):
+            return None
+        return self._call("changes", "dealbook.gitstore", "first_commit_times", self.repo)
+
     # --- plain lookups -----------------------------------------------------------------
     def state(self, customer_id: str) -> Any:
         return (self.states or {}).get(customer_id)
