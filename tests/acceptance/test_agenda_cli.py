@@ -235,3 +235,9 @@ def test_commands_have_examples(run) -> None:
     for command in ("customers", "agenda", "grade", "show"):
         result = run(None, command, "--help")
         assert result.exit_code == 0 and "Example:" in result.stdout
+
+
+def test_show_text_labels_never_run_into_their_values(run, repo) -> None:
+    repo.customer(decision_chain="技术部评估 → 财务审批 → 总经理签字")
+    result = run(repo, "show", "粤IT2024001")
+    assert "  Decision chain 技术部评估 → 财务审批 → 总经理签字" in result.stdout

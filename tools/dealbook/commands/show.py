@@ -69,7 +69,7 @@ def show_payload(book: Book, customer: Customer, state: CustomerState, today) ->
 
 
 def _line(label: str, value: Any) -> str:
-    return f"  {label:<13}{plain(value) if value not in (None, '', []) else DASH}"
+    return f"  {label:<14} {plain(value) if value not in (None, '', []) else DASH}"
 
 
 def render_text(data: dict[str, Any], book: Book) -> str:
