@@ -356,6 +356,37 @@ def _fingerprint(repo: str, settings: Settings, scanned: dict[str, tuple[int, in
     return digest.hexdigest()
 
 
+def stored_view(repo: str, settings: Settings, name: str, key: Any, compute: Callable[[Book], Any],
+                code: tuple[str, ...] = ()) -> Any:
+    """A read-only view of the whole repo as plain data (marshal-able: no dates, only ISO text),
+    answered from `.dealbook-cache/view-<name>.marshal` when every record file, the settings,
+    `key` (the day the rules run as of, say) and the source of the `code` modules are as they
+    were; otherwise `compute(book)` on the Book (itself restored from its snapshot when it can
+    be) and stored. Like `check_repo`'s stored result, it saves rebuilding what did not change."""
+    repo = os.path.abspath(repo)
+    scanned = scan(repo)
+    digest = hashlib.sha256(_fingerprint(repo, settings, scanned).encode())
+    digest.update(repr(key).encode())
+    for module in code:
+        found = sys.modules.get(module)
+        source = getattr(found, "__file__", None)
+        if source:
+            with open(source, "rb") as handle:
+                digest.update(handle.read())
+    fingerprint = digest.hexdigest()
+    filename = os.path.join(repo, CACHE_DIR, f"view-{name}.marshal")
+    try:
+        with open(filename, "rb") as handle:
+            stored = marshal.load(handle)
+        if stored.get("fingerprint") == fingerprint:
+            return stored["value"]
+    except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError):
+        pass
+    value = compute(open_book(repo, settings=settings, snapshot=True, scanned=scanned))
+    _store(os.path.dirname(filename), filename, {"fingerprint": fingerprint, "value": value})
+    return value
+
+
 def check_repo(
     repo: str,
     paths: Iterable[str] | None = None,

@@ -6,7 +6,9 @@ import datetime as dt
 import functools
 import gc
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import click
 
@@ -73,6 +75,16 @@ class Env:
                 f"{self.repo} is not a dealbook records repo (it has no dealbook.yaml and no records/ "
                 "folder, nor has any folder above it): cd into one, pass --repo DIR, or create one with "
                 "`dealbook init DIR`")
+
+    def view(self, name: str, compute: Callable[[Book], Any], code: tuple[str, ...] = ()) -> Any:
+        """Plain data computed from the whole Book as of `self.today`; stored between runs (see
+        `reading.stored_view`), except when replaying a git revision."""
+        if self.at:
+            return compute(self.book())
+        from ..reading import stored_view
+
+        self.require_records()
+        return stored_view(self.repo, self.settings, name, self.today.isoformat(), compute, code)
 
     def book(self, paths: list[str] | None = None) -> Book:
         """The records (at `--at` when given), checked."""

@@ -3,15 +3,46 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from typing import Any
 
 import click
 
-from ..agenda import GROUPS, agenda_items
+from ..agenda import GROUPS, agenda_items, group_of
+from ..book import Book
 from ..cli.context import Env, pass_env
 from ..output import format_option, table, to_csv, to_json
 
 COLUMNS = ("group", "due", "overdue_days", "customer_id", "name", "owner", "kind", "reason")
 TITLES = {"overdue": "Overdue", "today": "Today", "week": "Next {days} days", "later": "Later"}
+
+
+CODE = ("dealbook.rules", "dealbook.grading", "dealbook.due", "dealbook.thresholds", "dealbook.agenda",
+        "dealbook.commands.agenda")
+
+
+def agenda_view(book: Book, today: dt.date) -> dict[str, Any]:
+    """Every agenda item of the team (due as ISO text, so it can be stored), members and owners."""
+    items = []
+    for item in agenda_items(book, today):
+        row = dataclasses.asdict(item)
+        row["due"] = item.due.isoformat()
+        items.append(row)
+    owners = sorted(set(book.members) | {c.owner for c in book.customers.values()})
+    return {"items": items, "members": sorted(book.members), "owners": owners}
+
+
+def select_items(view: dict[str, Any], today: dt.date, owner: str | None, days: int) -> list[dict[str, Any]]:
+    """The items of `owner` (all when None), grouped for a `days`-day week, oldest first."""
+    order = {g: i for i, g in enumerate(GROUPS)}
+    rows = []
+    for item in view["items"]:
+        if owner is not None and item["owner"] != owner:
+            continue
+        due = dt.date.fromisoformat(item["due"])
+        rows.append({**item, "due": due, "group": group_of(due, today, days)})
+    rows.sort(key=lambda r: (order[r["group"]], r["due"], r["customer_id"], r["kind"]))
+    return rows
 
 
 @click.command()
@@ -34,14 +65,13 @@ def agenda(env: Env, owner: str | None, days: int, show_all: bool, fmt: str) -> 
         dealbook agenda --owner zhang
         dealbook agenda --days 14 --format json
     """
-    book = env.book()
-    if owner is not None and owner not in book.members and all(c.owner != owner for c in book.customers.values()):
-        raise click.BadParameter(f"no team member or owner {owner!r}; members: {', '.join(sorted(book.members))}",
+    view = env.view("agenda", lambda book: agenda_view(book, env.today), CODE)
+    if owner is not None and owner not in view["owners"]:
+        raise click.BadParameter(f"no team member or owner {owner!r}; members: {', '.join(view['members'])}",
                                  param_hint="--owner")
-    items = agenda_items(book, env.today, owner=owner, days=days)
+    rows = select_items(view, env.today, owner, days)
     if not show_all:
-        items = [i for i in items if i.group != "later"]
-    rows = [dataclasses.asdict(i) for i in items]
+        rows = [r for r in rows if r["group"] != "later"]
     if fmt == "json":
         click.echo(to_json({"today": env.today, "days": days, "owner": owner, "items": rows}))
         return

@@ -12,6 +12,7 @@ from ..cli.context import Env, pass_env
 from ..output import format_option, table, to_csv, to_json
 from ..records import Customer
 from ..rules import CustomerState, evaluate
+from ..settings import Settings
 
 COLUMNS = ("id", "name", "owner", "stage", "stage_label", "grade", "grade_override", "score",
            "last_contact", "next_due", "due_kind", "due_reason", "overdue_days", "region", "industry")
@@ -58,8 +59,8 @@ def row_of(state: CustomerState, book: Book) -> dict[str, Any]:
     }
 
 
-def _sort_key(sort: str, book: Book):
-    order = book.settings.order
+def _sort_key(sort: str, settings: Settings):
+    order = settings.order
     keys = {
         "id": lambda r: r["id"],
         "name": lambda r: (r["name"], r["id"]),
@@ -80,32 +81,52 @@ def _check_choice(given: tuple[str, ...], known: set[str], what: str, option: st
             raise click.BadParameter(f"no {what} {value!r}{hint}", param_hint=option)
 
 
-def select_rows(book: Book, env_today, owner: tuple[str, ...] = (), stage: tuple[str, ...] = (),
+_DATES = ("last_contact", "next_due")
+CODE = ("dealbook.rules", "dealbook.grading", "dealbook.due", "dealbook.thresholds", "dealbook.commands.customers")
+
+
+def customers_view(book: Book, today) -> dict[str, Any]:
+    """Every customer's row (dates as ISO text, so it can be stored) and the known owners."""
+    rows = []
+    for state in evaluate(book, today).values():
+        row = row_of(state, book)
+        for key in _DATES:
+            if row[key] is not None:
+                row[key] = row[key].isoformat()
+        rows.append(row)
+    owners = sorted(set(book.members) | {c.owner for c in book.customers.values()})
+    return {"rows": rows, "owners": owners}
+
+
+def select_rows(book: Book | None, env_today, owner: tuple[str, ...] = (), stage: tuple[str, ...] = (),
                 grade: tuple[str, ...] = (), region: str | None = None, industry: str | None = None,
-                overdue: bool = False, sort: str = "id") -> list[dict[str, Any]]:
-    """The rows after filters and sort (stages by key or label; region by substring; industry by prefix)."""
-    settings = book.settings
+                overdue: bool = False, sort: str = "id", view: dict[str, Any] | None = None,
+                settings: Settings | None = None) -> list[dict[str, Any]]:
+    """The rows after filters and sort (stages by key or label; region by substring; industry by prefix).
+
+    From `view` (a stored `customers_view`) when given, else computed from `book`."""
+    view = view if view is not None else customers_view(book, env_today)
+    settings = settings or book.settings
     labels = {settings.stage_label(k): k for k in settings.stage_keys}
     stage_keys = {labels.get(s, s) for s in stage}
     _check_choice(tuple(stage_keys), set(settings.stage_keys), "stage", "--stage")
-    _check_choice(owner, set(book.members) | {c.owner for c in book.customers.values()}, "owner", "--owner")
+    _check_choice(owner, set(view["owners"]), "owner", "--owner")
     rows = []
-    for state in evaluate(book, env_today).values():
-        c = state.customer
-        if owner and c.owner not in owner:
+    for row in view["rows"]:
+        if owner and row["owner"] not in owner:
             continue
-        if stage_keys and c.stage not in stage_keys:
+        if stage_keys and row["stage"] not in stage_keys:
             continue
-        if grade and state.grade.letter not in grade:
+        if grade and row["grade"] not in grade:
             continue
-        if region and region not in c.region:
+        if region and region not in row["region"]:
             continue
-        if industry and not c.industry.upper().startswith(industry.upper()):
+        if industry and not row["industry"].upper().startswith(industry.upper()):
             continue
-        if overdue and state.due.overdue_days <= 0:
+        if overdue and row["overdue_days"] <= 0:
             continue
-        rows.append(row_of(state, book))
-    rows.sort(key=_sort_key(sort, book))
+        rows.append(row)
+    rows.sort(key=_sort_key(sort, settings))
     return rows
 
 
@@ -142,8 +163,9 @@ def customers(env: Env, owner: tuple[str, ...], stage: tuple[str, ...], grade: t
         dealbook customers --grade A --overdue
         dealbook customers --stage proposal --format csv > proposal.csv
     """
-    book = env.book()
-    rows = select_rows(book, env.today, owner, stage, grade, region, industry, overdue, sort)
+    view = env.view("customers", lambda book: customers_view(book, env.today), CODE)
+    rows = select_rows(None, env.today, owner, stage, grade, region, industry, overdue, sort,
+                       view=view, settings=env.settings)
     if fmt == "json":
         click.echo(to_json({"today": env.today, "customers": rows}))
     elif fmt == "csv":
