@@ -98,6 +98,27 @@ def main() -> None:
     rows = timed("customers rows (filter + sort by due)", lambda: select_rows(book, today, sort="due"))
     timed("customers JSON rendering", lambda: to_json({"customers": rows}))
     timed("customers text table rendering", lambda: render_text(rows))
+    if args.repo:
+        commands(args.repo, args.today)
+
+
+def commands(repo: str, today: str) -> None:
+    """The whole commands as a user runs them (issue 3 target: ≤ 1.5 s each, warm)."""
+    import glob
+    import os
+    import subprocess
+    import sys
+
+    script = os.path.join(os.path.dirname(sys.executable), "dealbook")
+    cache = os.path.join(repo, ".dealbook-cache")
+    for args in (["customers", "--format", "json"], ["agenda"]):
+        for path in glob.glob(os.path.join(cache, "view-*.marshal")) + glob.glob(os.path.join(cache, "book.pickle")):
+            os.unlink(path)
+        for label in ("first run (Book from the parse cache)", "warm (nothing changed)"):
+            start = time.perf_counter()
+            subprocess.run([script, "--repo", repo, "--today", today, *args], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            print(f"{'dealbook ' + ' '.join(args) + ', ' + label:<60}{time.perf_counter() - start:6.2f} s wall")
 
 
 if __name__ == "__main__":
