@@ -8,9 +8,8 @@ replay at another revision re-parses only the blobs that differ.
 
 from __future__ import annotations
 
-import concurrent.futures
 import datetime as dt
-import gc
+import importlib
 import marshal
 import multiprocessing
 import os
@@ -29,7 +28,6 @@ from .diagnostics import Diagnostic
 from .filechecks import check_loaded, read_record
 from .records import CUSTOMERS_DIR, FOLLOWUPS_DIR, RECORDS_DIR, TEAM_FILE, kind_of
 from .settings import SETTINGS_FILE, Settings, load_settings, settings_from_bytes
-from .writing import save_marshal
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 NULL_SHA = "0" * 40
@@ -549,7 +547,7 @@ class DiffBooks:
     notes: list[str]
 
 
-def _default_base(store: Store) -> str:
+def default_base(store: Store) -> str:
     for candidate in ("origin/main", "main", "origin/master", "master"):
         try:
             ref = store.resolve(candidate)
@@ -568,9 +566,9 @@ def diff_books(repo: str, base: str | None = None, head: str | None = None) -> D
     from .reading import open_book
 
     with Store(repo) as store:
-        base_sha = store.resolve(base) if base else _default_base(store)
+        base_sha = store.resolve(base) if base else default_base(store)
         head_sha = store.resolve(head) if head else None
-        ids, renames, notes = _touched(store.changed(base_sha, head_sha))
+        ids, renames, notes = touched(store.changed(base_sha, head_sha))
 
         def in_scope(path: str) -> bool:
             kind = kind_of(path)
@@ -596,7 +594,7 @@ def diff_books(repo: str, base: str | None = None, head: str | None = None) -> D
         return DiffBooks(before, after, ids, renames, base_sha, head_sha, notes)
 
 
-def _touched(changes: list[FileChange]) -> tuple[set[str], dict[str, str], list[str]]:
+def touched(changes: list[FileChange]) -> tuple[set[str], dict[str, str], list[str]]:
     """The customer ids a set of file changes touches, the renamed paths (old → new) and notes."""
     ids: set[str] = set()
     renames: dict[str, str] = {}
@@ -621,344 +619,6 @@ def _touched(changes: list[FileChange]) -> tuple[set[str], dict[str, str], list[
     return ids, renames, list(dict.fromkeys(notes))
 
 
-# --- reviews of two commits, customer by customer ------------------------------------------------
-_SIDES_VERSION = 1
-_SIDE_CACHE = "review.sqlite"
-
-
-class SideCache:
-    """Per customer and revision: its review sides and the diagnostics of its files, keyed by a
-    digest of everything they depend on (customer blob, follow-up folder tree, team blob,
-    settings, today), in .dealbook-cache/review.sqlite. Sides hold grades and due dates as of
-    one day, so rows of other days are dropped when new ones are written (a big review stores
-    some megabytes a day). Any failure only costs speed."""
-
-    _LIMIT = 200_000
-
-    def __init__(self, root: str, day: dt.date) -> None:
-        import sqlite3
-
-        self.day = day.isoformat()
-        self.pending: list[tuple[str, str, bytes]] = []
-        self.db: Any = None
-        try:
-            folder = os.path.join(root, CACHE_DIR)
-            os.makedirs(folder, exist_ok=True)
-            ignore = os.path.join(folder, ".gitignore")
-            if not os.path.exists(ignore):
-                with open(ignore, "w") as handle:
-                    handle.write("*\n")
-            self.db = sqlite3.connect(os.path.join(folder, _SIDE_CACHE), timeout=5)
-            self.db.execute("CREATE TABLE IF NOT EXISTS sides (name TEXT PRIMARY KEY, day TEXT, value BLOB)")
-        except (OSError, sqlite3.Error):
-            self.db = None
-
-    def get_many(self, names: list[str]) -> dict[str, Any]:
-        import sqlite3
-
-        found: dict[str, Any] = {}
-        if self.db is None:
-            return found
-        try:
-            for i in range(0, len(names), 900):
-                chunk = names[i:i + 900]
-                marks = ",".join("?" * len(chunk))
-                for name, value in self.db.execute(f"SELECT name, value FROM sides WHERE name IN ({marks})", chunk):
-                    found[name] = marshal.loads(value)
-        except (sqlite3.Error, ValueError, EOFError, TypeError):
-            return {}
-        return found
-
-    def put(self, name: str, value: Any) -> None:
-        self.pending.append((name, self.day, marshal.dumps(value)))
-
-    def close(self) -> None:
-        import sqlite3
-
-        if self.db is None:
-            return
-        try:
-            if self.pending:
-                self.db.execute("DELETE FROM sides WHERE day != ?", (self.day,))
-                count = self.db.execute("SELECT count(*) FROM sides").fetchone()[0]
-                if count + len(self.pending) > self._LIMIT:
-                    self.db.execute("DELETE FROM sides")
-                self.db.executemany("INSERT OR REPLACE INTO sides VALUES (?, ?, ?)", self.pending)
-                self.db.commit()
-            self.db.close()
-        except sqlite3.Error:
-            pass
-        self.db = None
-        self.pending = []
-
-
-@dataclass
-class RevisionSides:
-    """One revision as a review needs it: its settings, the touched customers as sides (by id,
-    the first file in path order winning, like `Book.customers`) and the diagnostics of their files."""
-
-    settings: Settings
-    sides: dict[str, Any]
-    diagnostics: list[Diagnostic]
-    customers: dict[str, str]  # every customer file of the revision: path → blob id
-
-
-def _slot_key(base: str, cid: str, files: list[tuple[str, str]], folder: str | None) -> str:
-    import hashlib
-
-    text = "\0".join([base, cid, *(f"{p}={b}" for p, b in files), folder or "-"])
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
-
-
-def _stem(path: str) -> str:
-    return os.path.splitext(path.split("/")[-1])[0]
-
-
-@dataclass
-class Listing:
-    """A revision's customer files (path → blob), follow-up folders (id → tree id) and the team
-    and settings files, from one non-recursive `ls-tree`."""
-
-    customers: dict[str, str]
-    by_stem: dict[str, list[tuple[str, str]]]
-    folders: dict[str, str]
-    singles: dict[str, str]
-
-
-def list_revision(store: Store, sha: str) -> Listing:
-    spec = store._spec(CUSTOMERS_DIR + "/", FOLLOWUPS_DIR + "/", TEAM_FILE, SETTINGS_FILE)
-    out = store.git("--literal-pathspecs", "ls-tree", "-z", "--full-tree", sha, *spec)
-    listing = Listing({}, {}, {}, {})
-    followups, customers = FOLLOWUPS_DIR + "/", CUSTOMERS_DIR + "/"
-    prefix, cut = store.prefix, len(store.prefix)
-    for entry in out.split("\0"):
-        meta, _, path = entry.partition("\t")
-        if not path or not path.startswith(prefix):
-            continue
-        local = path[cut:] if cut else path
-        kind, blob = meta[7:11], meta[12:]  # "<6-digit mode> <blob|tree> <id>"
-        if kind == "tree" and local.startswith(followups):
-            listing.folders[local[len(followups):]] = blob
-        elif kind == "blob" and local.startswith(customers) and local.endswith((".yaml", ".yml")):
-            listing.customers[local] = blob
-            listing.by_stem.setdefault(local[len(customers):].rsplit(".", 1)[0], []).append((local, blob))
-        elif kind == "blob":
-            listing.singles[local] = blob
-    return listing
-
-
-@dataclass
-class _SlotJob:
-    """What evaluating touched customers needs: parsed files, each customer's files, the team."""
-
-    settings: Settings
-    today: dt.date
-    results: dict[str, Result]
-    own: dict[str, list[str]]
-    blob_of: dict[str, str]
-    team: Book
-
-
-def _slot_values(job: _SlotJob, cids: list[str], read: Callable[[str], bytes | None]) -> list[tuple[str, Any]]:
-    """(id, (packed sides, diagnostics)) of each customer: a Book of its files and the team."""
-    from .changes import side_of
-    from .crosschecks import record_diagnostics
-
-    values = []
-    for cid in cids:
-        paths = sorted(job.own.get(cid, []))
-        book = Book(job.settings, [(p, job.results[p][0]) for p in paths], (), read, False)
-        book.members, book.team_path = job.team.members, job.team.team_path  # the team, read once
-        book.diagnostics = [d for p in paths for d in job.results[p][1]] + record_diagnostics(book, set(paths))
-        values.append((cid, ([side_of(book, c, job.today).pack() for c in book.customers_by_path.values()],
-                             [tuple(d) for d in book.diagnostics])))
-    return values
-
-
-def _evaluate(store: Store, job: _SlotJob, cids: list[str]) -> list[tuple[str, Any]]:
-    """Evaluate customers in this process (a process pool measured no faster: the results
-    travel back pickled, and the Books are small)."""
-    repo = store.repo
-
-    def read(path: str) -> bytes | None:
-        blob = job.blob_of.get(path)
-        if blob is None:
-            return None
-        try:
-            return repo.git.get_object_data(blob)[3]
-        except (git.GitCommandError, ValueError, OSError):
-            return None
-
-    return _slot_values(job, cids, read)
-
-
-def revision_sides(store: Store, sha: str, ids: set[str], today: dt.date, cache: SideCache,
-                   listing: Listing | None = None) -> RevisionSides:
-    """The touched customers (`ids`, by file stem) of commit `sha` as review sides.
-
-    One non-recursive `ls-tree` lists every customer file and follow-up folder (with its tree
-    id); a customer whose file, folder, the team, the settings and `today` are as in an earlier
-    review comes from the side cache, the others are read (through the blob parse cache) and
-    evaluated one customer at a time: a Book of the team, the customer and its folder."""
-    from .changes import Side
-    from .reading import cache_key
-
-    listing = listing or list_revision(store, sha)
-    customers, folders, singles = listing.customers, listing.folders, listing.singles
-    by_stem = listing.by_stem
-    settings = settings_from_bytes(store.blob(singles.get(SETTINGS_FILE)))
-    team_blob = singles.get(TEAM_FILE)
-    base = f"{_SIDES_VERSION}|{cache_key(settings)}|{today.isoformat()}|{team_blob}"
-    slots = {cid: _slot_key(base, cid, sorted(by_stem.get(cid, [])), folders.get(cid))
-             for cid in sorted(ids) if cid in by_stem or cid in folders}
-    found = cache.get_many(list(slots.values()))
-    missing = [cid for cid, name in slots.items() if name not in found]
-    if missing:
-        listed = [*(f for cid in missing for f in by_stem.get(cid, []))]
-        with_folder = [cid for cid in missing if cid in folders]
-        if with_folder:
-            scope = [f"{FOLLOWUPS_DIR}/{cid}/" for cid in with_folder] if len(with_folder) <= 2000 else \
-                [FOLLOWUPS_DIR + "/"]
-            wanted = set(with_folder)
-            listed += [(p, b) for p, b in store.tree(sha, scope).items()
-                       if kind_of(p) == "followup" and p.split("/")[-2] in wanted]
-        if team_blob:
-            listed.append((TEAM_FILE, team_blob))
-        results = store.parsed(settings, listed)
-        own: dict[str, list[str]] = {}
-        for path, _ in listed:
-            kind = kind_of(path)
-            if kind == "customer":
-                own.setdefault(_stem(path), []).append(path)
-            elif kind == "followup":
-                own.setdefault(path.split("/")[-2], []).append(path)
-        team = Book(settings, [(TEAM_FILE, results[TEAM_FILE][0])] if TEAM_FILE in results else [])
-        for cid, value in _evaluate(store, _SlotJob(settings, today, results, own, dict(listed), team), missing):
-            found[slots[cid]] = value
-            cache.put(slots[cid], value)
-    sides: dict[str, Any] = {}
-    diagnostics: list[Diagnostic] = []
-    for cid in sorted(slots):
-        packed, diags = found[slots[cid]]
-        diagnostics.extend(Diagnostic(*d) for d in diags)
-        for row in packed:
-            side = Side.unpack(row)
-            sides.setdefault(side.id, side)
-    if team_blob:
-        diagnostics.extend(store.parsed(settings, [(TEAM_FILE, team_blob)])[TEAM_FILE][1])
-    return RevisionSides(settings, sides, diagnostics, customers)
-
-
-_NAMES = "names.marshal"
-_DUPLICATES = "duplicates.marshal"
-
-
-def _customer_names(store: Store, customers: dict[str, str]) -> list[tuple[str, str, str]]:
-    """(path, id, name) of every customer file, in path order, read the way a PATH-limited check
-    reads the other customers (`dedupe.repo_names`: a line match, no YAML parse); cached by blob."""
-    from .dedupe import _ID_LINE, _NAME_LINE, _unquote
-
-    filename = os.path.join(store.root, CACHE_DIR, _NAMES)
-    cached = _load_marshal(filename)
-    known: dict[str, Any] = cached if isinstance(cached, dict) else {}
-    missing = [b for b in set(customers.values()) if b not in known]
-    for blob, raw in store.blobs(missing):
-        text = raw[:4096].decode("utf-8", "replace")
-        name, ident = _NAME_LINE.search(text), _ID_LINE.search(text)
-        known[blob] = (_unquote(ident.group(1)) if ident else None, _unquote(name.group(1)) if name else None)
-    if missing:
-        _save_marshal(filename, known)
-    found = []
-    for path in sorted(customers):
-        ident, name = known.get(customers[path], (None, None))
-        found.append((path, ident or os.path.splitext(path.split("/")[-1])[0], name))
-    return found
-
-
-def revision_duplicates(store: Store, customers: dict[str, str]) -> dict[str, list[tuple[str, str, str]]]:
-    """Per customer file of a revision: (severity, code, message) of its `duplicate-id` and
-    `likely-duplicate` findings against every other customer of that revision, as a PATH-limited
-    check of that one file would report them. Cached by the revision's customer listing (a file's
-    findings do not depend on which other files are checked with it)."""
-    import hashlib
-    import types
-
-    from .dedupe import likely_duplicates
-    from .diagnostics import ERROR, WARNING
-
-    key = hashlib.blake2b(marshal.dumps(sorted(customers.items())), digest_size=16).hexdigest()
-    filename = os.path.join(store.root, CACHE_DIR, _DUPLICATES)
-    cached = _load_marshal(filename)
-    stored: dict[str, Any] = cached if isinstance(cached, dict) else {}
-    if key in stored:
-        return stored[key]
-    names = _customer_names(store, customers)
-    found: dict[str, list[tuple[str, str, str]]] = {}
-    first: dict[str, str] = {}
-    for path, ident, _ in names:
-        other = first.setdefault(ident.casefold(), path)
-        if other != path:
-            found.setdefault(path, []).append((ERROR, "duplicate-id", f"id `{ident}` is already used by {other}: "
-                                                                      "give this customer a new id"))
-    # likely_duplicates reads only these attributes of a Book: every customer's path, id and name.
-    view = types.SimpleNamespace(complete=True, root=None, customers_by_path={
-        path: types.SimpleNamespace(id=ident, name=name or "") for path, ident, name in names})
-    for path, message in likely_duplicates(view, set(view.customers_by_path)):  # type: ignore[arg-type]
-        found.setdefault(path, []).append((WARNING, "likely-duplicate", message))
-    stored = dict(list(stored.items())[-7:])  # the last few revisions
-    stored[key] = found
-    _save_marshal(filename, stored)
-    return found
-
-
-def review_revisions(repo: str, base: str | None, head: str, today: dt.date) -> tuple[Any, str, str]:
-    """The review (`changes.Review`) of commit `head` against `base`, costing what changed:
-    one `git diff --raw -M` names the touched customers, and only they are read, each as a
-    cached side; the funnel and forecast effect are sums over them, and new diagnostics are
-    looked for only in their files. BASE None: the merge base with origin/main (or main).
-    Returns (review, base commit, head commit); the review is labelled `base` (or `merge base
-    <commit>`) and `head`."""
-    from .changes import Review, diagnostics_added, review_sides
-
-    with Store(repo) as store:
-        base_sha = store.resolve(base) if base else _default_base(store)
-        head_sha = store.resolve(head)
-        # git works out the changes while this process lists both trees.
-        with concurrent.futures.ThreadPoolExecutor(1) as pool:
-            changed = pool.submit(store.changed, base_sha, head_sha)
-            listings = list_revision(store, base_sha), list_revision(store, head_sha)
-            ids, renames, notes = _touched(changed.result())
-        cache = SideCache(store.root, today)
-        try:
-            before = revision_sides(store, base_sha, ids, today, cache, listings[0])
-            after = revision_sides(store, head_sha, ids, today, cache, listings[1])
-        finally:
-            cache.close()
-        # Repo-wide findings (duplicate ids and names) for the touched customer files only.
-        back = {new: old for old, new in renames.items()}
-        old_found = revision_duplicates(store, before.customers)
-        seen = {(path, code, message) for path in before.customers if _stem(path) in ids
-                for _, code, message in old_found.get(path, ())}
-        new_found = revision_duplicates(store, after.customers)
-        fresh = [(path, blob, finding) for path, blob in after.customers.items() if _stem(path) in ids
-                 for finding in new_found.get(path, ()) if (back.get(path, path), *finding[1:]) not in seen]
-        extra = []
-        if fresh:
-            from .load import parse_bytes
-
-            raw = dict(store.blobs(blob for _, blob, _ in fresh))
-            for path, blob, (severity, code, message) in fresh:
-                loaded = parse_bytes(raw.get(blob, b""), path)
-                line, column = loaded.mark(("id",) if code == "duplicate-id" else ("name",))
-                extra.append(Diagnostic(path, line, column, severity, code, message))
-    result = review_sides(before.sides, after.sides, before.settings, after.settings,
-                          base or f"merge base {base_sha[:8]}", head, ids, renames)
-    found = diagnostics_added(before.diagnostics, after.diagnostics, renames)
-    found = sorted({*found, *extra}, key=lambda d: (d.path, d.line, d.column, d.code))
-    return (Review(result.base, result.head, result.customers, result.weighted, result.funnel, tuple(found),
-                   tuple(notes)), base_sha, head_sha)
-
-
 def revision_date(rev: str) -> dt.date | None:
     """The date a `--at` value names, when it is a date (the day a replay runs as of)."""
     if DATE.match(rev.strip()):
@@ -969,20 +629,8 @@ def revision_date(rev: str) -> dt.date | None:
     return None
 
 
-class Change(NamedTuple):
-    """One commit's change to one customer: who, when, a one-line summary and the fields changed
-    (a NamedTuple: a history makes a hundred thousand and more)."""
-
-    commit: str
-    author: str
-    when: dt.datetime
-    summary: str
-    fields_changed: tuple[tuple[str, Any, Any], ...] = ()
-    email: str = ""
-    kind: str = "customer"  # customer | followup
-
-
-def _load_marshal(filename: str) -> Any:
+def load_cache(filename: str) -> Any:
+    """A marshal cache file's content, or None when it is missing or unreadable."""
     try:
         with open(filename, "rb") as handle:
             return marshal.load(handle)
@@ -990,255 +638,15 @@ def _load_marshal(filename: str) -> Any:
         return None
 
 
-def _save_marshal(filename: str, payload: Any) -> None:
-    save_marshal(filename, payload)
+# The reviews and the history live in their own modules (which import this one); their public
+# names stay part of this module's contract (`dealbook.gitstore.customer_changelog`, …), loaded
+# on first use so that either side can be imported first.
+_MOVED = {"Change": "githistory", "StageEvent": "githistory", "customer_changelog": "githistory",
+          "first_commit_times": "githistory", "stage_timeline": "githistory", "review_revisions": "gitreview"}
 
 
-def _pack(commit: Commit) -> tuple:
-    return (commit.sha, commit.author, commit.email, commit.when.isoformat(), commit.subject,
-            [(f.status, f.old_path, f.path, f.old_blob, f.blob) for f in commit.files])
-
-
-def _unpack(row: tuple) -> Commit:
-    sha, author, email, when, subject, files = row
-    return Commit(sha, author, email, dt.datetime.fromisoformat(when), subject,
-                  tuple(FileChange(*f) for f in files))
-
-
-_LOG_VERSION = 1
-
-
-def _history(store: Store) -> list[Commit]:
-    """The records history (oldest first), from .dealbook-cache/log.marshal when HEAD has not
-    moved, else extended by a `git log OLD..HEAD` pass when the cached head is an ancestor."""
-    head = store.head()
-    if head is None:
-        return []
-    filename = os.path.join(store.root, CACHE_DIR, "log.marshal")
-    cached = _load_marshal(filename)
-    key = (_LOG_VERSION, store.prefix)
-    if isinstance(cached, dict) and cached.get("key") == key and cached.get("head"):
-        if cached["head"] == head:
-            return [_unpack(row) for row in cached["commits"]]
-        try:
-            store.repo.git.merge_base("--is-ancestor", cached["head"], head)
-            newer = store.log(revisions=f"{cached['head']}..{head}")
-            commits = [_unpack(row) for row in cached["commits"]] + newer
-            _save_marshal(filename, {"key": key, "head": head, "commits": [*cached["commits"], *map(_pack, newer)]})
-            return commits
-        except git.GitCommandError:
-            pass  # history rewritten: read it all again
-    commits = store.log()
-    _save_marshal(filename, {"key": key, "head": head, "commits": [_pack(c) for c in commits]})
-    return commits
-
-
-def _commits(repo: str) -> tuple[list[Commit], str]:
-    with Store(repo) as store:
-        return _history(store), load_settings(store.root).timezone
-
-
-def _tracked_chunk(chunk: list[tuple[str, bytes]]) -> list[tuple[str, Any]]:
-    from .changes import tracked_values
-    from .tracked import TrackedReader
-
-    reader = TrackedReader()
-    out = []
-    for blob, raw in chunk:
-        data = reader.read(raw)
-        out.append((blob, None if data is None else tracked_values(data)))
-    return out
-
-
-def _tracked_keys() -> tuple[str, ...]:
-    from .changes import TRACKED
-
-    return TRACKED
-
-
-def tracked_data(store: Store, blobs: Iterable[str]) -> dict[str, Any]:
-    """blob id → `changes.tracked_values` of that customer version (None: unreadable), cached in
-    .dealbook-cache/tracked.marshal. Blobs are read in the order given: one customer's versions
-    next to each other let the reader reuse the blocks they share (about a third faster)."""
-    blobs = list(dict.fromkeys(blobs))
-    filename = os.path.join(store.root, CACHE_DIR, "tracked.marshal")
-    cached = _load_marshal(filename)
-    version = [2, *_tracked_keys()]
-    known: dict[str, Any] = cached.get("blobs", {}) if isinstance(cached, dict) and cached.get("v") == version else {}
-    data = {b: known[b] for b in blobs if b in known}
-    missing = [b for b in blobs if b not in known]
-    if missing:
-        jobs = os.cpu_count() or 1
-        if jobs > 1 and len(missing) >= 4 * _PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
-            size = max(200, len(missing) // (jobs * 8))
-
-            def chunks() -> Iterator[list[tuple[str, bytes]]]:
-                chunk: list[tuple[str, bytes]] = []
-                for pair in store.blobs(missing):
-                    chunk.append(pair)
-                    if len(chunk) >= size:
-                        yield chunk
-                        chunk = []
-                if chunk:
-                    yield chunk
-
-            # The workers parse while cat-file still streams (the pool forks first, so no worker
-            # holds a copy of cat-file's pipes). Workers reading their own shares through their
-            # own cat-file measured slower: each inflates the pack's delta chains anew.
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                for done in pool.imap_unordered(_tracked_chunk, chunks()):
-                    data.update(done)
-        else:
-            data.update(_tracked_chunk(list(store.blobs(missing))))
-        _save_marshal(filename, {"v": version, "blobs": data})
-    return data
-
-
-def customer_changelog(repo: str) -> dict[str, list[Change]]:
-    """Every customer's change log over the whole history, oldest first: one `git log` pass
-    (extended incrementally from the cache as HEAD moves), the customer versions it names read
-    through one batch process, only their tracked fields parsed, each version once."""
-    # Hundreds of thousands of small objects and no reference cycles: the collector's passes
-    # over them cost a third of a warm run.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _changelog(repo)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _changelog(repo: str) -> dict[str, list[Change]]:
-    from .changes import TRACKED, describe_fields, value_changes
-
-    stage_at = 1 + TRACKED.index("stage")
-    followups = FOLLOWUPS_DIR + "/"
-    with Store(repo) as store:
-        commits = _history(store)
-        timezone = load_settings(store.root).timezone
-        versions: dict[str, list[str]] = {}  # path → its blob ids, oldest first
-        for commit in commits:
-            for change in commit.files:
-                path = change.path or change.old_path
-                if _is_customer(path):
-                    versions.setdefault(path, []).extend(b for b in (change.old_blob, change.blob) if b)
-        wanted = [blob for path in sorted(versions) for blob in versions[path]]
-        data = tracked_data(store, wanted) if wanted else {}
-    zone = ZoneInfo(timezone)
-    log: dict[str, list[Change]] = {}
-    for commit in commits:
-        when = commit.when.astimezone(zone)
-        for change in commit.files:
-            path = change.path or change.old_path or ""
-            if _is_customer(path):
-                before = data.get(change.old_blob) if change.old_blob else None
-                after = data.get(change.blob) if change.blob else None
-                cid = _customer_id(path, (after or before or (None,))[0])
-                if change.status == "A":
-                    fields = value_changes(None, after)
-                    stage = after[stage_at] if after else None
-                    summary = "created" + (f" ({stage})" if stage else "")
-                elif change.status == "D":
-                    fields = []
-                    summary = "deleted"
-                else:
-                    fields = value_changes(before, after)
-                    summary = describe_fields(fields) or "edited (no tracked field changed)"
-                log.setdefault(cid, []).append(
-                    Change(commit.sha, commit.author, when, summary, tuple(fields), commit.email))
-            elif path.startswith(followups) and path.count("/") == 3 and path.endswith((".yaml", ".yml")):
-                _, _, cid, name = path.split("/")  # a follow-up (kind_of's test, cheaper)
-                name = _file_stem(name)
-                verb = {"A": "added", "D": "removed"}.get(change.status, "edited")
-                log.setdefault(cid, []).append(
-                    Change(commit.sha, commit.author, when, f"follow-up {name} {verb}", (), commit.email, "followup"))
-    return log
-
-
-@dataclass(frozen=True)
-class StageEvent:
-    """A commit in which a customer's `stage` took a new value (or the file first appeared)."""
-
-    stage: str
-    commit: str
-    author: str
-    when: dt.datetime  # author time in the team's timezone
-
-
-def stage_timeline(repo: str, customer_id: str) -> list[StageEvent]:
-    """The customer's stage changes as git recorded them, oldest first: one `git log` of its
-    file, every version read through one batch process."""
-    from .load import parse_bytes
-    from .records import customer_path
-
-    path = customer_path(customer_id)
-    with Store(repo) as store:
-        commits = store.log(path)
-        zone = ZoneInfo(load_settings(store.root).timezone)
-        wanted = [c.blob for commit in commits for c in commit.files if c.blob]
-        stages: dict[str, str | None] = {}
-        for blob, raw in store.blobs(wanted):
-            loaded = parse_bytes(raw, path)
-            data = loaded.data if loaded.error is None and isinstance(loaded.data, dict) else {}
-            stage = data.get("stage")
-            stages[blob] = stage if isinstance(stage, str) and stage else None
-    events: list[StageEvent] = []
-    current: str | None = None
-    for commit in commits:
-        for change in commit.files:
-            if change.path != path:
-                continue
-            stage = stages.get(change.blob) if change.blob else None
-            if stage is not None and stage != current:
-                events.append(StageEvent(stage, commit.sha, commit.author, commit.when.astimezone(zone)))
-            current = stage
-    return events
-
-
-def first_commit_times(repo: str) -> dict[str, dt.datetime]:
-    """When each records file was first committed (author time, in the team's timezone), by path;
-    files never committed are absent. One `git log` pass, shared with the change log."""
-    commits, timezone = _commits(repo)
-    zone = ZoneInfo(timezone)
-    first: dict[str, dt.datetime] = {}
-    for commit in commits:
-        for change in commit.files:
-            if change.status == "A" and change.path and change.path not in first:
-                first[change.path] = commit.when.astimezone(zone)
-    return first
-
-
-_CUSTOMER_PREFIX = CUSTOMERS_DIR + "/"
-
-
-def _is_customer(path: str | None) -> bool:
-    # The change log asks this of every file of every commit: a prefix test before kind_of.
-    return bool(path) and path.startswith(_CUSTOMER_PREFIX) and kind_of(path) == "customer"
-
-
-def _file_stem(name: str) -> str:
-    """`os.path.splitext(name)[0]` for a file name, without its cost (called per history entry)."""
-    dot = name.rfind(".")
-    return name[:dot] if dot > 0 else name
-
-
-def _customer_id(path: str, ident: Any) -> str:
-    """The id a customer file stands for: its stem (the checks insist the `id` field agrees)."""
-    return _file_stem(path[path.rfind("/") + 1:])
-
-
-__all__ = [
-    "CUSTOMERS_DIR",
-    "FOLLOWUPS_DIR",
-    "Change",
-    "Commit",
-    "FileChange",
-    "GitStoreError",
-    "Store",
-    "book_at",
-    "customer_changelog",
-    "first_commit_times",
-    "revision_date",
-    "stage_timeline",
-]
+def __getattr__(name: str) -> Any:
+    module = _MOVED.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__package__}.{module}"), name)
