@@ -14,7 +14,7 @@ import git
 
 from .book import Book
 from .diagnostics import Diagnostic
-from .gitstore import CACHE_DIR, Result, Store, default_base, load_cache, touched
+from .gitstore import CACHE_DIR, Result, Store, default_base, load_cache, open_cache_db, select_many, touched
 from .records import CUSTOMERS_DIR, FOLLOWUPS_DIR, TEAM_FILE, kind_of
 from .settings import SETTINGS_FILE, Settings, settings_from_bytes
 from .writing import save_marshal
@@ -40,13 +40,7 @@ class SideCache:
         self.pending: list[tuple[str, str, bytes]] = []
         self.db: Any = None
         try:
-            folder = os.path.join(root, CACHE_DIR)
-            os.makedirs(folder, exist_ok=True)
-            ignore = os.path.join(folder, ".gitignore")
-            if not os.path.exists(ignore):
-                with open(ignore, "w") as handle:
-                    handle.write("*\n")
-            self.db = sqlite3.connect(os.path.join(folder, _SIDE_CACHE), timeout=5)
+            self.db = open_cache_db(os.path.join(root, CACHE_DIR, _SIDE_CACHE))
             self.db.execute("CREATE TABLE IF NOT EXISTS sides (name TEXT PRIMARY KEY, day TEXT, value BLOB)")
         except (OSError, sqlite3.Error):
             self.db = None
@@ -55,14 +49,9 @@ class SideCache:
         import sqlite3
 
         found: dict[str, Any] = {}
-        if self.db is None:
-            return found
         try:
-            for i in range(0, len(names), 900):
-                chunk = names[i:i + 900]
-                marks = ",".join("?" * len(chunk))
-                for name, value in self.db.execute(f"SELECT name, value FROM sides WHERE name IN ({marks})", chunk):
-                    found[name] = marshal.loads(value)
+            for name, value in select_many(self.db, "sides", names):
+                found[name] = marshal.loads(value)
         except (sqlite3.Error, ValueError, EOFError, TypeError):
             return {}
         return found

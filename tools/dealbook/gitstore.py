@@ -414,6 +414,29 @@ def parse_log(out: str, strip: Callable[[str], str | None]) -> list[Commit]:
 
 
 # --- the parse cache, by blob id --------------------------------------------------------
+def open_cache_db(filename: str) -> Any:
+    """A SQLite cache file under `.dealbook-cache/` (the folder made, and ignored by git)."""
+    import sqlite3
+
+    folder = os.path.dirname(filename)
+    os.makedirs(folder, exist_ok=True)
+    ignore = os.path.join(folder, ".gitignore")
+    if not os.path.exists(ignore):
+        with open(ignore, "w") as handle:
+            handle.write("*\n")
+    return sqlite3.connect(filename, timeout=5)
+
+
+def select_many(db: Any, table: str, names: list[str]) -> Iterator[tuple[str, bytes]]:
+    """(name, value) rows of a cache table for these names, in batches SQLite accepts."""
+    if db is None:
+        return
+    for i in range(0, len(names), 900):
+        chunk = names[i:i + 900]
+        marks = ",".join("?" * len(chunk))
+        yield from db.execute(f"SELECT name, value FROM {table} WHERE name IN ({marks})", chunk)
+
+
 class BlobCache:
     """(path, blob id) → (data, diagnostics) for one settings key, in .dealbook-cache/blobs.sqlite.
 
@@ -431,13 +454,7 @@ class BlobCache:
         self.pending: list[tuple[str, bytes]] = []
         self.db: Any = None
         try:
-            folder = os.path.dirname(self.file)
-            os.makedirs(folder, exist_ok=True)
-            ignore = os.path.join(folder, ".gitignore")
-            if not os.path.exists(ignore):
-                with open(ignore, "w") as handle:
-                    handle.write("*\n")
-            self.db = sqlite3.connect(self.file, timeout=5)
+            self.db = open_cache_db(self.file)
             self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT)")
             self.db.execute("CREATE TABLE IF NOT EXISTS entries (name TEXT PRIMARY KEY, value BLOB)")
             row = self.db.execute("SELECT key FROM meta").fetchone()
@@ -453,15 +470,10 @@ class BlobCache:
         import sqlite3
 
         found: dict[str, Result] = {}
-        if self.db is None:
-            return found
         try:
-            for i in range(0, len(names), 900):
-                chunk = names[i:i + 900]
-                marks = ",".join("?" * len(chunk))
-                for name, value in self.db.execute(f"SELECT name, value FROM entries WHERE name IN ({marks})", chunk):
-                    data, diagnostics = marshal.loads(value)
-                    found[name] = (data, [Diagnostic(*d) for d in diagnostics])
+            for name, value in select_many(self.db, "entries", names):
+                data, diagnostics = marshal.loads(value)
+                found[name] = (data, [Diagnostic(*d) for d in diagnostics])
         except (sqlite3.Error, ValueError, EOFError, TypeError):
             return {}
         return found
