@@ -28,6 +28,7 @@ from .diagnostics import Diagnostic
 from .filechecks import check_loaded, read_record
 from .records import CUSTOMERS_DIR, FOLLOWUPS_DIR, RECORDS_DIR, TEAM_FILE, kind_of
 from .settings import SETTINGS_FILE, Settings, load_settings, settings_from_bytes
+from .writing import cache_folder
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 NULL_SHA = "0" * 40
@@ -418,12 +419,7 @@ def open_cache_db(filename: str) -> Any:
     """A SQLite cache file under `.dealbook-cache/` (the folder made, and ignored by git)."""
     import sqlite3
 
-    folder = os.path.dirname(filename)
-    os.makedirs(folder, exist_ok=True)
-    ignore = os.path.join(folder, ".gitignore")
-    if not os.path.exists(ignore):
-        with open(ignore, "w") as handle:
-            handle.write("*\n")
+    cache_folder(os.path.dirname(filename))
     return sqlite3.connect(filename, timeout=5)
 
 

@@ -18,6 +18,8 @@ import secrets
 import tempfile
 from typing import Any
 
+from .writing import cache_folder
+
 SNAPSHOT_FILE = "book.pickle"
 _MAGIC = b"dealbook-book-1\n"
 
@@ -99,7 +101,8 @@ def save(folder: str, fingerprint: str, state: Any) -> None:
     try:
         body = _stamp(fingerprint) + pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
         signature = hmac.new(key, body, hashlib.sha256).digest()
-        os.makedirs(folder, exist_ok=True)
+        cache_folder(folder)
+        # mkstemp's private mode (0600) is kept: the snapshot holds every customer record
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".book-", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:

@@ -40,25 +40,22 @@ def atomic_write(path: str, content: str | bytes, encoding: str = "utf-8", durab
         raise
 
 
+def cache_folder(folder: str) -> str:
+    """Make a cache folder that git ignores (a `*` .gitignore inside it) and return it."""
+    os.makedirs(folder, exist_ok=True)
+    ignore = os.path.join(folder, ".gitignore")
+    if not os.path.exists(ignore):
+        with open(ignore, "w") as handle:
+            handle.write("*\n")
+    return folder
+
+
 def save_marshal(filename: str, payload: Any) -> None:
-    """Write a cache file (marshal) atomically into a folder that git ignores (a `*` .gitignore is
-    put there); a cache that cannot be written only costs speed, so failures are swallowed."""
-    folder = os.path.dirname(os.path.abspath(filename))
+    """Write a cache file (marshal) atomically into a folder that git ignores; a cache that
+    cannot be written only costs speed, so failures are swallowed."""
     try:
-        os.makedirs(folder, exist_ok=True)
-        ignore = os.path.join(folder, ".gitignore")
-        if not os.path.exists(ignore):
-            with open(ignore, "w") as handle:
-                handle.write("*\n")
-        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".cache-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                marshal.dump(payload, handle)
-            os.replace(temporary, filename)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
-            raise
+        cache_folder(os.path.dirname(os.path.abspath(filename)))
+        atomic_write(filename, marshal.dumps(payload), durable=False)
     except (OSError, ValueError):
         pass
 
