@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 from .book import Book
 from .diagnostics import Diagnostic
-from .records import Customer
+from .records import Customer, dotted_get
 
 # Fields a reviewer (and the change log) cares about, in the order they are reported.
 TRACKED: tuple[str, ...] = (
@@ -30,18 +30,9 @@ TRACKED: tuple[str, ...] = (
 )
 
 
-def _get(data: Any, dotted: str) -> Any:
-    value = data
-    for part in dotted.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
 def tracked_value(data: Any, key: str) -> Any:
     """A tracked field's value in comparable, printable form (contacts as `name (role)` strings)."""
-    value = _get(data, key)
+    value = dotted_get(data, key)
     if key == "contacts":
         if not isinstance(value, list):
             return None

@@ -14,7 +14,7 @@ from typing import Any
 from .book import Book
 from .dates import parse_date, parse_time
 from .reading import FileCache, cache_key, read_many, scan
-from .records import CUSTOMER, FOLLOWUP, Customer, FollowUp, kind_of
+from .records import CUSTOMER, FOLLOWUP, Customer, FollowUp, dotted_get, kind_of
 from .settings import Settings
 from .writing import atomic_file
 
@@ -67,14 +67,6 @@ STAGE_HISTORY_COLUMNS = [Column("customer"), Column("customer_name"), Column("st
 LIST_SEPARATORS = {"need.pains": "; "}
 
 
-def _get(data: Any, dotted: str) -> Any:
-    for part in dotted.split("."):
-        if not isinstance(data, dict):
-            return None
-        data = data.get(part)
-    return data
-
-
 def cell(value: Any, column: Column) -> Any:
     """A record value as a table cell of the column's kind (None when absent)."""
     if value is None or value == "" or value == [] or value == {}:
@@ -91,11 +83,11 @@ def cell(value: Any, column: Column) -> Any:
 
 
 def customer_row(customer: Customer) -> list[Any]:
-    return [cell(_get(customer.data, col.key), col) for col in CUSTOMER_COLUMNS]
+    return [cell(dotted_get(customer.data, col.key), col) for col in CUSTOMER_COLUMNS]
 
 
 def followup_row(followup: FollowUp) -> list[Any]:
-    return [cell(_get(followup.data, col.key), col) for col in FOLLOWUP_COLUMNS]
+    return [cell(dotted_get(followup.data, col.key), col) for col in FOLLOWUP_COLUMNS]
 
 
 def contact_rows(customer: Customer) -> Iterator[list[Any]]:

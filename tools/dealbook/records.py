@@ -52,6 +52,17 @@ def discover(repo: str) -> list[str]:
     return found
 
 
+def dotted_get(data: Any, dotted: str, default: Any = None) -> Any:
+    """The value at a dotted key (`need.budget.status`) in plain record data, or `default` when a
+    part is absent or the value on the way is not a mapping."""
+    value = data
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return default
+        value = value[part]
+    return value
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
@@ -166,12 +177,7 @@ class Customer:
     # Nested values read straight from the data; absent or mistyped values read as empty.
     def get(self, dotted: str, default: Any = None) -> Any:
         """The value at a dotted key (`need.budget.status`), or `default`."""
-        value: Any = self.data
-        for part in dotted.split("."):
-            if not isinstance(value, dict) or part not in value:
-                return default
-            value = value[part]
-        return value
+        return dotted_get(self.data, dotted, default)
 
     @property
     def support(self) -> tuple[str, ...]:
