@@ -297,10 +297,7 @@ class CustomerRows:
                 attempt(name, lambda name=name: out.__setitem__(name, json_value(v[name], name)))
         if "custom" in v:
             attempt("custom", lambda: out.__setitem__("custom", json_value(v["custom"], "custom")))
-        if row.extra:
-            custom = out.setdefault("custom", {})
-            for header, value in row.extra.items():
-                custom.setdefault(str(header), to_text(value))
+        keep_extra(row, out)
         if problems:
             raise BadValue("; ".join(problems))
         return out
@@ -352,6 +349,14 @@ class CustomerRows:
         if re.search(r"微信|企业微信|钉钉|飞书|wecom|dingtalk|im", phone.lower()):
             return "im"
         return self.options.phone_kind or "office"
+
+
+def keep_extra(row: Row, record: dict[str, Any]) -> None:
+    """Put the row's unmapped columns under the record's `custom:` (nothing in a sheet is lost)."""
+    if row.extra:
+        custom = record.setdefault("custom", {})
+        for header, value in row.extra.items():
+            custom.setdefault(str(header), to_text(value))
 
 
 def member_handle(members: dict[str, Any], text: str, what: str) -> str:

@@ -23,6 +23,7 @@ from .import_fields import (
     Vocabulary,
     industry_of,
     json_value,
+    keep_extra,
     member_handle,
     normalise,
     split_contact,
@@ -302,10 +303,7 @@ class FollowupRows:
                 data["custom"] = json_value(v["custom"], "custom")
             except BadValue as exc:
                 problems.append(str(exc))
-        if row.extra:
-            custom = data.setdefault("custom", {})
-            for header, value in row.extra.items():
-                custom.setdefault(str(header), to_text(value))
+        keep_extra(row, data)
         if problems:
             raise BadValue("; ".join(problems))
         return data
