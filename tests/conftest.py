@@ -44,6 +44,19 @@ def customer_data(cid: str = "粤IT2024001", **overrides: Any) -> dict[str, Any]
     return {k: v for k, v in data.items() if v is not None}
 
 
+def changed_lines(before: str, after: str) -> tuple[list[str], list[str]]:
+    """(removed, added) lines between two texts."""
+    import difflib
+
+    removed, added = [], []
+    for line in difflib.ndiff(before.splitlines(), after.splitlines()):
+        if line.startswith("- "):
+            removed.append(line[2:])
+        elif line.startswith("+ "):
+            added.append(line[2:])
+    return removed, added
+
+
 def dump(data: Any) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 

@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from conftest import changed_lines
 
 CID = "粤IT2024001"
 PATH = f"records/customers/{CID}.yaml"
@@ -58,18 +59,6 @@ def assert_clean(run, repo) -> None:
     errors = [d for d in json.loads(result.output)["diagnostics"] if d["severity"] == "error"]
     assert errors == [], result.output
     assert result.exit_code == 0
-
-
-def only_changes(before: str, after: str) -> tuple[list[str], list[str]]:
-    import difflib
-
-    removed, added = [], []
-    for line in difflib.ndiff(before.splitlines(), after.splitlines()):
-        if line.startswith("- "):
-            removed.append(line[2:])
-        elif line.startswith("+ "):
-            added.append(line[2:])
-    return removed, added
 
 
 # --- new customer ------------------------------------------------------------------------------
@@ -246,7 +235,7 @@ def test_move_keeps_comments_and_layout(run, repo):
     result = run(repo, "move", CID, "proposal", "--on", "2024-05-20", "--set", "need.budget.status=partial")
     assert result.exit_code == 0, result.output
     after = read(repo, PATH)
-    assert only_changes(HAND, after) == (
+    assert changed_lines(HAND, after) == (
         ["    budget: {status: undetermined}", "stage: discovery"],
         ["    budget: {status: partial}", "stage: proposal", "  - {stage: proposal, on: 2024-05-20}"],
     )
@@ -261,7 +250,7 @@ def test_move_to_lost_needs_a_reason(run, repo):
     assert read(repo, PATH) == HAND
     result = run(repo, "move", CID, "lost", "--reason", "budget", "--note", "预算冻结")
     assert result.exit_code == 0, result.output
-    removed, added = only_changes(HAND, read(repo, PATH))
+    removed, added = changed_lines(HAND, read(repo, PATH))
     assert removed == ["stage: discovery"]
     assert added == ["stage: lost", "  - {stage: lost, on: 2024-05-20}", "lost:", "    reason: budget",
                      "    note: 预算冻结", "    on: 2024-05-20"]
@@ -320,7 +309,7 @@ def test_set_fields_changes_only_their_lines(run, repo):
     assert result.exit_code == 0, result.output
     assert "1 file changed:" in result.output
     after = read(repo, PATH)
-    removed, added = only_changes(HAND, after)
+    removed, added = changed_lines(HAND, after)
     assert removed == ['name: "A科技有限公司"    # 营业执照全称', "owner: zhang", "    budget: {status: undetermined}"]
     assert added == ['name: "A科技股份有限公司"    # 营业执照全称', "owner: li",
                      "    budget: {status: undetermined, min: 500000}", "tags:", "- 重点", "- 复购"]

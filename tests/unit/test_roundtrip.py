@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import difflib
-
 import pytest
+from conftest import changed_lines
 from dealbook import roundtrip
 from dealbook.load import parse_text
 from dealbook.roundtrip import EditError, Layout, detect_layout, loads, render_new, render_scalar
@@ -40,17 +39,6 @@ stage_history:
 
 # trailing comment
 """
-
-
-def changed_lines(before: str, after: str) -> tuple[list[str], list[str]]:
-    """(removed, added) lines between two texts."""
-    removed, added = [], []
-    for line in difflib.ndiff(before.splitlines(), after.splitlines()):
-        if line.startswith("- "):
-            removed.append(line[2:])
-        elif line.startswith("+ "):
-            added.append(line[2:])
-    return removed, added
 
 
 def test_set_scalar_changes_one_line_only():
