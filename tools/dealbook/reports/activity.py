@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,20 +48,31 @@ def _window(period: Period, today: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return first, min(after, dt.datetime.combine(today, dt.time.min) + dt.timedelta(days=1))
 
 
-def entered_late(settings: Settings, happened: dt.datetime, recorded: dt.datetime | None,
-                 kind: str = "followup") -> bool:
-    """True when a record was first committed later than the seed-000 deadline after the
-    conversation (entry_deadlines.followup_hours / customer_hours); conversations before
-    entry_deadlines.since were history brought in at adoption and are never late."""
-    if recorded is None:
-        return False
-    deadlines = settings.raw.get("entry_deadlines") or {}
-    since = parse_date(deadlines.get("since"))
-    if since is not None and happened.date() < since:
-        return False
-    hours = float(deadlines.get("followup_hours" if kind == "followup" else "customer_hours",
-                                2 if kind == "followup" else 24))
-    return recorded - happened.replace(tzinfo=ZoneInfo(settings.timezone)) > dt.timedelta(hours=hours)
+@dataclass(frozen=True)
+class EntryDeadlines:
+    """The seed-000 timeliness rule, read from settings once: a follow-up is recorded within
+    entry_deadlines.followup_hours of the conversation, a new customer within customer_hours of
+    first contact; conversations before entry_deadlines.since were history brought in at
+    adoption and are never late."""
+
+    followup: dt.timedelta
+    customer: dt.timedelta
+    since: dt.date | None
+    zone: ZoneInfo
+
+    @classmethod
+    def of(cls, settings: Settings) -> EntryDeadlines:
+        deadlines = settings.raw.get("entry_deadlines") or {}
+        return cls(dt.timedelta(hours=float(deadlines.get("followup_hours", 2))),
+                   dt.timedelta(hours=float(deadlines.get("customer_hours", 24))),
+                   parse_date(deadlines.get("since")), ZoneInfo(settings.timezone))
+
+    def late(self, happened: dt.datetime, recorded: dt.datetime | None, kind: str = "followup") -> bool:
+        """True when the record was first committed (`recorded`) later than the deadline."""
+        if recorded is None or (self.since is not None and happened.date() < self.since):
+            return False
+        limit = self.followup if kind == "followup" else self.customer
+        return recorded - happened.replace(tzinfo=self.zone) > limit
 
 
 def late_entries(book: Book, period: Period, today: dt.date,
@@ -68,7 +80,7 @@ def late_entries(book: Book, period: Period, today: dt.date,
     """Per person: follow-ups first committed more than entry_deadlines.followup_hours after their `at`
     (counted for `by`), and customers first committed more than customer_hours after the first
     follow-up (counted for the owner), for follow-ups / first contacts in the period."""
-    settings = book.settings
+    deadlines = EntryDeadlines.of(book.settings)
     late_followups: dict[str, int] = defaultdict(int)
     late_customers: dict[str, int] = defaultdict(int)
     first_time, after = _window(period, today)
@@ -76,13 +88,13 @@ def late_entries(book: Book, period: Period, today: dt.date,
         at = followup.at
         if at is None or not first_time <= at < after:
             continue
-        if entered_late(settings, at, committed.get(followup.path)):
+        if deadlines.late(at, committed.get(followup.path)):
             late_followups[followup.by] += 1
     for cid, customer in book.customers.items():
         contact = next((f.at for f in book.followups_of(cid) if f.at is not None), None)
         if contact is None or not first_time <= contact < after:
             continue
-        if entered_late(settings, contact, committed.get(customer.path), kind="customer"):
+        if deadlines.late(contact, committed.get(customer.path), kind="customer"):
             late_customers[customer.owner] += 1
     return late_followups, late_customers
 

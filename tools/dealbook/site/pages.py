@@ -256,14 +256,16 @@ def _recorded(data: SiteData, followups: list[Any]) -> dict[str, dict[str, Any]]
     commits = data.first_commits
     if not commits:
         return {}
-    from ..reports.activity import entered_late
+    from ..reports.activity import EntryDeadlines
+
+    deadlines = EntryDeadlines.of(data.settings)
 
     found = {}
     for followup in followups:
         when = commits.get(followup.path)
         if when is not None and followup.at is not None:
             found[followup.path] = {"when": when.replace(tzinfo=None),
-                                    "late": entered_late(data.settings, followup.at, when)}
+                                    "late": deadlines.late(followup.at, when)}
     return found
 
 
