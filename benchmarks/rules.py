@@ -92,10 +92,11 @@ def main() -> None:
     items = timed("agenda_items (evaluate memoised)", lambda: agenda_items(book, today))
     print(f"agenda items: {len(items)}")
 
-    from dealbook.commands.customers import render_text, select_rows
+    from dealbook.commands.customers import customers_view, render_text, select_rows
     from dealbook.output import to_json
 
-    rows = timed("customers rows (filter + sort by due)", lambda: select_rows(book, today, sort="due"))
+    rows = timed("customers rows (filter + sort by due)",
+                 lambda: select_rows(customers_view(book, today), book.settings, sort="due"))
     timed("customers JSON rendering", lambda: to_json({"customers": rows}))
     timed("customers text table rendering", lambda: render_text(rows))
     if args.repo:

@@ -98,15 +98,11 @@ def customers_view(book: Book, today) -> dict[str, Any]:
     return {"rows": rows, "owners": owners}
 
 
-def select_rows(book: Book | None, env_today, owner: tuple[str, ...] = (), stage: tuple[str, ...] = (),
+def select_rows(view: dict[str, Any], settings: Settings, owner: tuple[str, ...] = (), stage: tuple[str, ...] = (),
                 grade: tuple[str, ...] = (), region: str | None = None, industry: str | None = None,
-                overdue: bool = False, sort: str = "id", view: dict[str, Any] | None = None,
-                settings: Settings | None = None) -> list[dict[str, Any]]:
-    """The rows after filters and sort (stages by key or label; region by substring; industry by prefix).
-
-    From `view` (a stored `customers_view`) when given, else computed from `book`."""
-    view = view if view is not None else customers_view(book, env_today)
-    settings = settings or book.settings
+                overdue: bool = False, sort: str = "id") -> list[dict[str, Any]]:
+    """The rows of a `customers_view` after filters and sort (stages by key or label; region by
+    substring; industry by prefix)."""
     labels = {settings.stage_label(k): k for k in settings.stage_keys}
     stage_keys = {labels.get(s, s) for s in stage}
     _check_choice(tuple(stage_keys), set(settings.stage_keys), "stage", "--stage")
@@ -164,8 +160,7 @@ def customers(env: Env, owner: tuple[str, ...], stage: tuple[str, ...], grade: t
         dealbook customers --stage proposal --format csv > proposal.csv
     """
     view = env.view("customers", lambda book: customers_view(book, env.today), CODE)
-    rows = select_rows(None, env.today, owner, stage, grade, region, industry, overdue, sort,
-                       view=view, settings=env.settings)
+    rows = select_rows(view, env.settings, owner, stage, grade, region, industry, overdue, sort)
     if fmt == "json":
         click.echo(to_json({"today": env.today, "customers": rows}))
     elif fmt == "csv":
