@@ -17,7 +17,7 @@ class BuildWithCiFiles(build_py):
     def run(self) -> None:
         super().run()
         here = os.path.dirname(os.path.abspath(__file__))
-        target = os.path.join(self.build_lib, "dealbook", "templates", "init", "ci")
+        target = os.path.join(self.build_lib, "dealbook", "cli", "templates", "init", "ci")
         for source, name in CI_FILES.items():
             path = os.path.join(here, source)
             if os.path.isfile(path):

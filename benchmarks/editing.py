@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from click.testing import CliRunner
-from dealbook import roundtrip
 from dealbook.cli import cli
+from dealbook.editing import roundtrip
 
 
 def timed(label: str, repo: str, *args: str, repeat: int = 3) -> None:

@@ -8,8 +8,8 @@ Measured (each in a fresh `dealbook` process, as a user runs it):
   at-rev funnel     `dealbook --at HEAD~N funnel` with the blob cache removed, then warm
   diff N apart      `dealbook diff HEAD~N HEAD --format json`: every cache removed (cold); the
                     review cache removed (the first review of a day: sides are per day); warm
-  change log        `gitstore.customer_changelog` (every customer, one git log pass)
-  first commits     `gitstore.first_commit_times`
+  change log        `git.history.customer_changelog` (every customer, one git log pass)
+  first commits     `git.history.first_commit_times`
 Targets (issue 6, L with 1,000 commits): diff of revisions 500 commits apart <= 2 s; change log
 of every customer <= 5 s; --at replay of funnel <= 1.5x a cold check of the working tree.
 """
@@ -111,12 +111,12 @@ def main() -> None:
         if state == "cold":
             forget(repo, "log.marshal")
             forget(repo, "tracked.marshal")
-        took, out = python("from dealbook.gitstore import customer_changelog as c; "
+        took, out = python("from dealbook.git.history import customer_changelog as c; "
                            f"log = c({repo!r}); print(len(log), sum(map(len, log.values())))")
         customers, entries = out.split()
         rows.append((f"change log of every customer, {state}", took,
                      f"{int(customers):,} customers, {int(entries):,} entries (target <= 5 s)"))
-    took, out = python(f"from dealbook.gitstore import first_commit_times as f; print(len(f({repo!r})))")
+    took, out = python(f"from dealbook.git.history import first_commit_times as f; print(len(f({repo!r})))")
     rows.append(("first commit time of every file", took, f"{int(out):,} paths"))
 
     print(f"load average at the end {os.getloadavg()[0]:.1f}")

@@ -24,16 +24,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # keep the script folder off sys.path so no script here can shadow an installed module.
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != HERE]
 
-from dealbook.periods import parse_period  # noqa: E402
+from dealbook.records.settings import load_settings, today_for  # noqa: E402
 from dealbook.reports import REPORTS, SPLITS, run_report  # noqa: E402
-from dealbook.settings import load_settings, today_for  # noqa: E402
+from dealbook.reports.periods import parse_period  # noqa: E402
 
 
 def load(repo: str | None):
     """The Book to measure on, and how long loading it took."""
     began = time.perf_counter()
     if repo:
-        from dealbook.reading import open_book
+        from dealbook.checks.reading import open_book
 
         book = open_book(repo, settings=load_settings(repo))
     else:
@@ -60,14 +60,16 @@ def main() -> None:
           f"loaded in {seconds:.2f} s; period {period.label}, today {today}")
     if book.root:
         try:
-            from dealbook.gitstore import GitStoreError, first_commit_times
+            from dealbook.git.history import first_commit_times
+            from dealbook.git.store import GitStoreError
 
             began = time.perf_counter()
             times = first_commit_times(book.root)
             print(f"{'git first-commit times':<34} {time.perf_counter() - began:7.3f} s  ({len(times):,} paths)")
         except (ImportError, GitStoreError) as exc:
             print(f"git first-commit times: skipped ({exc})")
-    from dealbook.rules import evaluate
+    from dealbook.git.history import recorded_times
+    from dealbook.rules.state import evaluate
 
     began = time.perf_counter()
     evaluate(book, today)  # memoised on the Book: team-activity reuses it, as the site and agenda do
@@ -78,7 +80,7 @@ def main() -> None:
             runs = []
             for _ in range(3):
                 began = time.perf_counter()
-                report = run_report(name, book, period, today, by=by)
+                report = run_report(name, book, period, today, by=by, recorded=recorded_times)
                 runs.append(time.perf_counter() - began)
             worst = max(worst, runs[0])
             label = name + (f" --by {by}" if by else "")

@@ -13,8 +13,8 @@ import datetime as dt
 import random
 import time
 
-from dealbook.book import Book
-from dealbook.settings import default_settings
+from dealbook.records.book import Book
+from dealbook.records.settings import default_settings
 
 
 def synthetic(customers: int, followups: int, seed: int = 7) -> Book:
@@ -69,8 +69,8 @@ def main() -> None:
     args = parser.parse_args()
     today = dt.date.fromisoformat(args.today)
     if args.repo:
-        from dealbook.reading import open_book
-        from dealbook.settings import load_settings
+        from dealbook.checks.reading import open_book
+        from dealbook.records.settings import load_settings
 
         settings = load_settings(args.repo)
         book = timed("open_book (warm cache if run before)", lambda: open_book(args.repo, settings=settings))
@@ -80,20 +80,20 @@ def main() -> None:
     n_follow = sum(1 for _ in book.all_followups())
     print(f"customers: {len(book.customers)}, follow-ups: {n_follow}")
 
-    from dealbook.rules import evaluate
+    from dealbook.rules.state import evaluate
 
     timed("evaluate (cold)", lambda: evaluate(book, today))
     timed("evaluate (memoised)", lambda: evaluate(book, today))
     timed("evaluate (another day, cold)", lambda: evaluate(book, today + dt.timedelta(days=1)))
     try:
-        from dealbook.agenda import agenda_items
+        from dealbook.rules.agenda import agenda_items
     except ImportError:
         return
     items = timed("agenda_items (evaluate memoised)", lambda: agenda_items(book, today))
     print(f"agenda items: {len(items)}")
 
-    from dealbook.commands.customers import customers_view, render_text, select_rows
-    from dealbook.output import to_json
+    from dealbook.cli.commands.customers import customers_view, render_text, select_rows
+    from dealbook.text.output import to_json
 
     rows = timed("customers rows (filter + sort by due)",
                  lambda: select_rows(customers_view(book, today), book.settings, sort="due"))

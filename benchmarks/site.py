@@ -68,11 +68,11 @@ def dealbook_part(repo: Path) -> dict[str, float]:
     """CPU seconds of dealbook's own work for one build, measured in a child process."""
     code = f"""
 import time, datetime as dt, json
-from dealbook.reading import open_book
-from dealbook.settings import load_settings, today_for
+from dealbook.checks.reading import open_book
+from dealbook.records.settings import load_settings, today_for
 from dealbook.site.labels import Labels
 from dealbook.site.views import SiteData
-from dealbook.site import pages
+from dealbook.site import pages, urls
 from dealbook.site.render import make_environment, render_page
 out = {{}}
 t = time.process_time()
@@ -89,7 +89,7 @@ out["page list + reports titles"] = time.process_time() - t
 env = make_environment(None, data.labels)
 t = time.process_time()
 for spec in specs:
-    render_page(env, spec, data, "../" * pages.url_of(spec.src_uri).count("/"))
+    render_page(env, spec, data, "../" * urls.url_of(spec.src_uri).count("/"))
 out["render pages"] = time.process_time() - t
 out["pages"] = len(specs)
 print(json.dumps(out))
@@ -102,9 +102,9 @@ print(json.dumps(out))
 
 def baseline_repo(repo: Path) -> Path:
     """The same pages as plain Markdown files (their HTML), built by MkDocs + Material + search alone."""
-    from dealbook.reading import open_book
-    from dealbook.settings import load_settings, today_for
-    from dealbook.site import pages
+    from dealbook.checks.reading import open_book
+    from dealbook.records.settings import load_settings, today_for
+    from dealbook.site import pages, urls
     from dealbook.site.labels import Labels
     from dealbook.site.render import make_environment, render_page
     from dealbook.site.views import SiteData
@@ -117,7 +117,7 @@ def baseline_repo(repo: Path) -> Path:
     env = make_environment(None, data.labels)
     nav = []
     for spec in pages.page_specs(data):
-        html = render_page(env, spec, data, "../" * pages.url_of(spec.src_uri).count("/"))
+        html = render_page(env, spec, data, "../" * urls.url_of(spec.src_uri).count("/"))
         path = docs / spec.src_uri
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(html + "\n", "utf-8")

@@ -193,7 +193,7 @@ def test_json_shape_is_the_contract(run, repo: RecordRepo) -> None:
 
 
 def test_a_crashing_rule_becomes_a_diagnostic(run, repo: RecordRepo, monkeypatch) -> None:
-    import dealbook.filechecks as filechecks
+    import dealbook.checks.filechecks as filechecks
 
     def boom(*args, **kwargs):
         raise RuntimeError("boom")

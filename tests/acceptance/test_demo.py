@@ -7,8 +7,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from dealbook.reading import open_book
-from dealbook.settings import load_settings
+from dealbook.checks.reading import open_book
+from dealbook.records.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 MODELINES = {

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from dealbook.reading import open_book
+from dealbook.checks.reading import open_book
 
 DEALBOOK = [sys.executable, "-m", "dealbook"]
 CUSTOMER_HEADERS = ["客户名称", "所属行业", "客户规模", "联系人姓名及职务", "联系方式", "需求描述", "来源渠道",
@@ -87,7 +87,7 @@ def test_init_stage_presets_and_english(tmp_path: Path, run, preset: str, stages
     target = tmp_path / preset
     result = run(None, "init", str(target), "--stages", preset, "--lang", "en", "--owner", "me", "--no-git")
     assert result.exit_code == 0, result.output
-    from dealbook.settings import load_settings
+    from dealbook.records.settings import load_settings
 
     settings = load_settings(str(target))
     assert list(settings.stage_keys) == stages and settings.language == "en"

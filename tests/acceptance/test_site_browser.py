@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from dealbook.reading import open_book
+from dealbook.checks.reading import open_book
 
 pytestmark = pytest.mark.browser
 

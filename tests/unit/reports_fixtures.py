@@ -113,8 +113,8 @@ def write_sales_book(root: Path) -> None:
 
 def sales_book(root: Path):
     """The Book of the sales history written under `root`."""
-    from dealbook.reading import open_book
-    from dealbook.settings import load_settings
+    from dealbook.checks.reading import open_book
+    from dealbook.records.settings import load_settings
 
     write_sales_book(root)
     return open_book(str(root), settings=load_settings(str(root)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dealbook.agenda import AgendaItem, agenda_items, group_of
+from dealbook.rules.agenda import AgendaItem, agenda_items, group_of
 from test_rules import book, cust, fu, need
 
 TODAY = dt.date(2024, 5, 20)
@@ -41,7 +41,7 @@ def test_owner_filter_and_lost_customers() -> None:
 
 
 def test_order_is_group_then_oldest_first() -> None:
-    from dealbook.book import Book
+    from dealbook.records.book import Book
 
     records = []
     for n, created in enumerate(["2024-05-19", "2024-05-01", "2024-05-25", "2024-05-10"]):

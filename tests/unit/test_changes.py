@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from conftest import TEAM, customer_data, dump
-from dealbook.changes import (
+from dealbook.checks.reading import open_book_from
+from dealbook.git.changes import (
     backfilled,
     compare_history,
     field_changes,
@@ -13,8 +14,7 @@ from dealbook.changes import (
     line_of,
     review,
 )
-from dealbook.reading import open_book_from
-from dealbook.settings import settings_from_bytes
+from dealbook.records.settings import settings_from_bytes
 
 CID = "粤IT2024001"
 TODAY = dt.date(2024, 5, 20)
@@ -197,9 +197,9 @@ def _history_books():
 
 
 def test_incremental_totals_equal_the_whole_book_computation():
-    from dealbook.changes import review_sides, side_of
-    from dealbook.periods import ALL
+    from dealbook.git.changes import review_sides, side_of
     from dealbook.reports import funnel_rows
+    from dealbook.reports.periods import ALL
     from dealbook.reports.pipeline import pipeline
 
     before, after = _history_books()
@@ -234,7 +234,7 @@ def test_incremental_totals_equal_the_whole_book_computation():
 
 
 def test_sides_survive_the_cache_round_trip():
-    from dealbook.changes import Side, side_of
+    from dealbook.git.changes import Side, side_of
 
     before, _ = _history_books()
     side = side_of(before, before.customers[CID], TODAY)
@@ -244,7 +244,7 @@ def test_sides_survive_the_cache_round_trip():
 
 
 def test_followup_edits_that_leave_the_data_equal_are_not_changes():
-    from dealbook.changes import data_digest
+    from dealbook.git.changes import data_digest
 
     assert data_digest({"a": 1, "b": [1, {"x": "y"}]}) == data_digest({"b": [1, {"x": "y"}], "a": 1})
     assert data_digest({"a": 1}) != data_digest({"a": 2})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from dealbook.dedupe import Candidate, email_domain, find_duplicates, normalise_name, score_pair
+from dealbook.checks.dedupe import Candidate, email_domain, find_duplicates, normalise_name, score_pair
 
 
 def candidate(cid: str, name: str, phones: tuple[str, ...] = (), domains: tuple[str, ...] = ()) -> Candidate:

@@ -9,11 +9,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import customer_data
-from dealbook import reading
-from dealbook.exporting import export, stream_tables, tables
-from dealbook.reading import open_book
-from dealbook.settings import load_settings
-from dealbook.xlsx_writer import DATE, TIME, XlsxWriter, serial
+from dealbook.checks import reading
+from dealbook.checks.reading import open_book
+from dealbook.interchange.exporting import export, stream_tables, tables
+from dealbook.interchange.xlsx_writer import DATE, TIME, XlsxWriter, serial
+from dealbook.records.settings import load_settings
 
 
 def awkward_repo(repo):

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from dealbook.load import parse_text
+from dealbook.records.load import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -62,7 +62,7 @@ def test_same_seed_same_repo_other_seed_other_repo(tmp_path):
 
 
 def test_generated_customers_cover_the_process(tmp_path):
-    from dealbook.reading import open_book
+    from dealbook.checks.reading import open_book
 
     generate.generate(str(tmp_path / "g"), 300)
     book = open_book(str(tmp_path / "g"), use_cache=False)

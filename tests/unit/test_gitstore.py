@@ -7,8 +7,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from dealbook import gitstore
-from dealbook.gitstore import GitStoreError, Store, book_at, customer_changelog, diff_books, first_commit_times
+from dealbook.git import history as githistory
+from dealbook.git import review as gitreview
+from dealbook.git import store as gitstore
+from dealbook.git.history import customer_changelog, first_commit_times
+from dealbook.git.store import GitStoreError, Store, book_at, diff_books
 
 CID = "粤IT2024001"
 LEAD = [{"stage": "lead", "on": "2024-01-05"}]
@@ -115,7 +118,7 @@ def test_records_repo_in_a_subfolder_of_the_git_repo(tmp_path):
     inner.customer(stage="discovery", stage_history=[*LEAD, {"stage": "discovery", "on": "2024-02-01"}])
     inner.followup(CID, "2024-02-01 10:00")
     outer.commit("discovery", "2024-02-01T10:00:00+08:00")
-    result, _, _ = gitstore.review_revisions(str(inner.root), "HEAD~1", "HEAD", dt.date(2024, 5, 20))
+    result, _, _ = gitreview.review_revisions(str(inner.root), "HEAD~1", "HEAD", dt.date(2024, 5, 20))
     (change,) = result.customers
     assert change.stage == ("lead", "discovery")
     assert [f.path for f in change.followups] == [f"records/followups/{CID}/2024-02-01-1000.yaml"]
@@ -207,7 +210,7 @@ def test_first_commit_times(history):
 
 
 def test_stage_timeline(history):
-    events = gitstore.stage_timeline(str(history.root), CID)
+    events = githistory.stage_timeline(str(history.root), CID)
     assert [(e.stage, e.when.date().isoformat(), e.commit) for e in events] == [
         ("lead", "2024-01-05", history.shas[0]),
         ("discovery", "2024-02-01", history.shas[1]),

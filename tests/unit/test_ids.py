@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from dealbook.ids import IdError, letters_for_industry, next_id, province_of
-from dealbook.reading import open_book
-from dealbook.settings import default_settings
+from dealbook.checks.reading import open_book
+from dealbook.records.ids import IdError, letters_for_industry, next_id, province_of
+from dealbook.records.settings import default_settings
 
 
 def book_of(repo):

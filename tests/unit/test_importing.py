@@ -6,7 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import openpyxl
-from dealbook.importing import (
+from dealbook.checks.reading import open_book
+from dealbook.interchange.importing import (
     NEW,
     REJECTED,
     UNCHANGED,
@@ -21,9 +22,8 @@ from dealbook.importing import (
     split_contact,
     split_size,
 )
-from dealbook.reading import open_book
-from dealbook.settings import load_settings
-from dealbook.sheets import BadValue, open_sheet
+from dealbook.interchange.sheets import BadValue, open_sheet
+from dealbook.records.settings import load_settings
 
 TODAY = dt.date(2024, 5, 20)
 HEADERS = ["客户编号", "客户名称", "所属行业", "客户规模", "联系人姓名及职务", "联系方式", "需求描述", "来源渠道",
@@ -185,7 +185,7 @@ def test_followups_by_customer_name_with_next_steps(repo, tmp_path: Path) -> Non
 
 
 def test_checking_on_a_process_pool_gives_the_same_plan(repo, tmp_path: Path) -> None:
-    from dealbook.importing import Checker
+    from dealbook.interchange.importing import Checker
 
     mobile = list(ROW_A)
     mobile[1], mobile[5] = "深圳D公司", "13812345678"

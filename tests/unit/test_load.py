@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dealbook.load import parse_bytes, parse_text
+from dealbook.records.load import parse_bytes, parse_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

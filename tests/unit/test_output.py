@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from dealbook.output import DASH, money, percent, table, to_csv, to_json, width
+from dealbook.text.output import DASH, money, percent, table, to_csv, to_json, width
 
 
 def test_cjk_characters_take_two_columns() -> None:

@@ -24,8 +24,8 @@ def test_every_data_file_is_covered_by_package_data() -> None:
 
 
 def test_schemas_and_defaults_load_from_the_package() -> None:
-    from dealbook.schema import KINDS, schema_text
-    from dealbook.settings import default_settings
+    from dealbook.records.schema import KINDS, schema_text
+    from dealbook.records.settings import default_settings
 
     assert all(schema_text(kind).startswith("{") for kind in KINDS)
     assert default_settings().stage_keys[0] == "lead"
@@ -33,4 +33,4 @@ def test_schemas_and_defaults_load_from_the_package() -> None:
 
 def test_repo_schemas_is_a_link_into_the_package() -> None:
     link = ROOT / "schemas"
-    assert link.resolve() == (ROOT / "tools" / "dealbook" / "schemas").resolve()
+    assert link.resolve() == (ROOT / "tools" / "dealbook" / "records" / "schemas").resolve()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from dealbook.periods import ALL, Period, PeriodError, month_of, named_period, parse_period
+from dealbook.reports.periods import ALL, Period, PeriodError, month_of, named_period, parse_period
 
 D = dt.date
 

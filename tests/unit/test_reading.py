@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 
 from conftest import RecordRepo
-from dealbook.reading import CACHE_DIR, FileCache, cache_key, open_book, read_many
-from dealbook.records import discover
-from dealbook.settings import load_settings
+from dealbook.checks.reading import CACHE_DIR, FileCache, cache_key, open_book, read_many
+from dealbook.records.model import discover
+from dealbook.records.settings import load_settings
 
 
 def test_cache_is_reused_and_invalidated(repo: RecordRepo, monkeypatch) -> None:
@@ -15,7 +15,7 @@ def test_cache_is_reused_and_invalidated(repo: RecordRepo, monkeypatch) -> None:
     root = str(repo.root)
     assert open_book(root).diagnostics == []
     calls: list[str] = []
-    import dealbook.reading as reading
+    import dealbook.checks.reading as reading
 
     original = reading._read_path
     monkeypatch.setattr(reading, "_read_path", lambda r, p, s: calls.append(p) or original(r, p, s))
@@ -57,7 +57,7 @@ def test_parallel_and_serial_reading_agree(repo: RecordRepo) -> None:
     root = str(repo.root)
     settings = load_settings(root)
     paths = discover(root)
-    import dealbook.reading as reading
+    import dealbook.checks.reading as reading
 
     serial = read_many(root, paths, settings, jobs=1)
     old = reading._PARALLEL_MIN

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 
-import dealbook.reading as reading
+import dealbook.checks.reading as reading
 import pytest
 from conftest import RecordRepo
-from dealbook.reading import FileCache, check_repo, open_book, scan
-from dealbook.records import discover
+from dealbook.checks.reading import FileCache, check_repo, open_book, scan
+from dealbook.records.model import discover
 
 
 def test_nothing_changed_answers_without_reading(repo: RecordRepo, monkeypatch) -> None:

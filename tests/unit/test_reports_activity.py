@@ -6,9 +6,9 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from dealbook.periods import named_period
-from dealbook.records import customer_path
+from dealbook.records.model import customer_path
 from dealbook.reports.activity import late_entries, team_activity
+from dealbook.reports.periods import named_period
 from reports_fixtures import TODAY, C, sales_book
 
 MAY = named_period("2024-05")
@@ -67,9 +67,9 @@ def test_history_before_since_is_not_late(tmp_path) -> None:
     import datetime as dt
 
     from conftest import TEAM, RecordRepo
-    from dealbook.periods import parse_period
-    from dealbook.reading import open_book
+    from dealbook.checks.reading import open_book
     from dealbook.reports.activity import late_entries
+    from dealbook.reports.periods import parse_period
 
     repo = RecordRepo(tmp_path / "r")
     repo.write("records/team.yaml", TEAM)

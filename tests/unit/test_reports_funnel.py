@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from dealbook.book import Book
-from dealbook.periods import named_period
+from dealbook.records.book import Book
+from dealbook.records.settings import default_settings
 from dealbook.reports import REPORTS, funnel_rows
 from dealbook.reports.funnel import FUNNEL_KEYS, cohort, funnel
-from dealbook.settings import default_settings
+from dealbook.reports.periods import named_period
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from reports_fixtures import TODAY, sales_book

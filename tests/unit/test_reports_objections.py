@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from dealbook.periods import named_period
 from dealbook.reports.objections import objections
+from dealbook.reports.periods import named_period
 from reports_fixtures import TODAY, sales_book
 
 

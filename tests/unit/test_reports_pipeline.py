@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from dealbook.periods import named_period
+from dealbook.reports.periods import named_period
 from dealbook.reports.pipeline import forecast, pipeline
 from reports_fixtures import TODAY, C, sales_book
 

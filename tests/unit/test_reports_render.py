@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from dealbook.periods import named_period
 from dealbook.reports import Column, Report, format_cell, render
+from dealbook.reports.periods import named_period
 
 COLUMNS = [
     Column("stage", "Stage", "text", {"lead": "Lead"}),

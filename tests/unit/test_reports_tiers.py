@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from dealbook.periods import named_period
+from dealbook.reports.periods import named_period
 from dealbook.reports.tiers import value_tiers
 from reports_fixtures import TODAY, sales_book
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from dealbook.periods import named_period
+from dealbook.reports.periods import named_period
 from dealbook.reports.report import median
 from dealbook.reports.velocity import slowest_deals, velocity
 from reports_fixtures import TODAY, C, sales_book

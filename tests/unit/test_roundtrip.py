@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from conftest import changed_lines
-from dealbook import roundtrip
-from dealbook.load import parse_text
-from dealbook.roundtrip import EditError, Layout, detect_layout, loads, render_new, render_scalar
+from dealbook.editing import roundtrip
+from dealbook.editing.roundtrip import EditError, Layout, detect_layout, loads, render_new, render_scalar
+from dealbook.records.load import parse_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 import yaml
 from conftest import customer_data
-from dealbook.book import Book
-from dealbook.rules import (
+from dealbook.records.book import Book
+from dealbook.records.settings import Settings, _defaults, merge
+from dealbook.rules.state import (
     CustomerState,
     Due,
     Flag,
@@ -21,7 +22,6 @@ from dealbook.rules import (
     grade_of,
     value_tier,
 )
-from dealbook.settings import Settings, _defaults, merge
 
 TODAY = dt.date(2024, 5, 20)
 CID = "粤IT2024001"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from dealbook.rules import LETTERS, due_of, evaluate, grade_of
+from dealbook.rules.state import LETTERS, due_of, evaluate, grade_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_rules import CID, book, cust

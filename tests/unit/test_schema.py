@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dealbook.schema import KINDS, schema_text, validator
+from dealbook.records.schema import KINDS, schema_text, validator
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 LATIN_WORD = re.compile(r"[A-Za-z]{3,}")

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from conftest import RecordRepo
-from dealbook.settings import default_settings, load_settings, merge, today_for
+from dealbook.records.settings import default_settings, load_settings, merge, today_for
 
 SEED_003 = """
 stages:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from dealbook.sheets import (
+from dealbook.interchange.sheets import (
     CUSTOMERS,
     FOLLOWUPS,
     BadValue,

@@ -7,10 +7,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from dealbook.reading import open_book
-from dealbook.site import pages
+from dealbook.checks.reading import open_book
+from dealbook.site import pages, urls
+from dealbook.site.formats import money
 from dealbook.site.labels import Labels
-from dealbook.site.render import make_environment, money, render_page
+from dealbook.site.render import make_environment, render_page
 from dealbook.site.views import SiteData, periods_for
 
 TODAY = dt.date(2024, 5, 20)
@@ -25,7 +26,7 @@ def site_data(repo, today: dt.date = TODAY) -> SiteData:
 def render(data: SiteData, src_uri: str, docs_dir: str | None = None) -> str:
     spec = {s.src_uri: s for s in pages.page_specs(data)}[src_uri]
     env = make_environment(docs_dir, data.labels)
-    return render_page(env, spec, data, "../" * pages.url_of(src_uri).count("/"))
+    return render_page(env, spec, data, "../" * urls.url_of(src_uri).count("/"))
 
 
 def deal_repo(repo):
@@ -48,14 +49,14 @@ def deal_repo(repo):
 
 
 def test_slugs_and_urls():
-    assert pages.slug("粤IT2024001") == "粤IT2024001"
-    assert pages.slug("a/b").startswith("x-") and pages.slug("a/b") == pages.slug("a/b")
-    assert pages.slug("../etc").startswith("x-") and pages.slug("").startswith("x-")
-    assert pages.url_of("index.md") == ""
-    assert pages.url_of("reports/index.md") == "reports/"
-    assert pages.url_of("customers/粤IT2024001.md") == quote("customers/粤IT2024001") + "/"
-    assert pages.Link("../../").customer("粤IT2024001") == "../../" + quote("customers/粤IT2024001") + "/"
-    assert pages.Link("").agenda == "agenda/"
+    assert urls.slug("粤IT2024001") == "粤IT2024001"
+    assert urls.slug("a/b").startswith("x-") and urls.slug("a/b") == urls.slug("a/b")
+    assert urls.slug("../etc").startswith("x-") and urls.slug("").startswith("x-")
+    assert urls.url_of("index.md") == ""
+    assert urls.url_of("reports/index.md") == "reports/"
+    assert urls.url_of("customers/粤IT2024001.md") == quote("customers/粤IT2024001") + "/"
+    assert urls.Link("../../").customer("粤IT2024001") == "../../" + quote("customers/粤IT2024001") + "/"
+    assert urls.Link("").agenda == "agenda/"
 
 
 def test_periods_around_today():
@@ -166,7 +167,7 @@ def test_hostile_strings_come_out_as_text(repo):
 
 
 def test_english_labels_and_money():
-    from dealbook.settings import Settings, default_settings, merge
+    from dealbook.records.settings import Settings, default_settings, merge
 
     en = Labels(Settings(merge(default_settings().raw, {"language": "en"})))
     zh = Labels(default_settings())
@@ -213,15 +214,15 @@ def test_sections_are_left_out_with_a_note_when_a_module_is_missing(repo, monkey
     from dealbook.site import views
 
     real = views.optional
-    monkeypatch.setattr(views, "optional", lambda name: None if name in ("dealbook.rules", "dealbook.agenda",
-                                                                          "dealbook.reports") else real(name))
+    monkeypatch.setattr(views, "optional", lambda name: None if name in (
+        "dealbook.rules.state", "dealbook.rules.agenda", "dealbook.reports") else real(name))
     repo.customer("粤IT2024001")
     data = site_data(repo)
     assert data.states is None and data.agenda is None and data.reports is None
     assert not any(s.src_uri.startswith("reports/") for s in pages.page_specs(data))
     html = render(data, "customers/粤IT2024001.md")
-    assert "dealbook.rules.evaluate" in html and "<h1>A科技有限公司</h1>" in html
-    assert "dealbook.agenda.agenda_items" in render(data, "agenda.md")
+    assert "dealbook.rules.state.evaluate" in html and "<h1>A科技有限公司</h1>" in html
+    assert "dealbook.rules.agenda.agenda_items" in render(data, "agenda.md")
     home = render(data, "index.md")
     assert "dealbook.reports" in home and "<svg" not in home
 

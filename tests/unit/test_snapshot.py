@@ -6,8 +6,8 @@ import os
 import pickle
 
 from conftest import RecordRepo
-from dealbook import snapshot
-from dealbook.reading import CACHE_DIR, open_book
+from dealbook.checks.reading import CACHE_DIR, open_book
+from dealbook.records import snapshot
 
 
 def _ids(book) -> list[str]:
@@ -21,7 +21,7 @@ def test_unchanged_repo_is_restored_from_the_snapshot(repo: RecordRepo, monkeypa
     first = open_book(str(repo.root), snapshot=True)
     assert (repo.root / CACHE_DIR / snapshot.SNAPSHOT_FILE).is_file()
 
-    import dealbook.reading as reading
+    import dealbook.checks.reading as reading
 
     def fail(*args, **kwargs):
         raise AssertionError("rebuilt although nothing changed")
@@ -67,7 +67,7 @@ def test_another_users_snapshot_is_ignored(repo: RecordRepo, monkeypatch, tmp_pa
     repo.customer()
     open_book(str(repo.root), snapshot=True)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "bob"))
-    import dealbook.reading as reading
+    import dealbook.checks.reading as reading
 
     def fail(*args, **kwargs):
         raise RuntimeError("rebuilt")

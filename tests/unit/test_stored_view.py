@@ -6,8 +6,8 @@ import json
 import os
 
 from conftest import RecordRepo
-from dealbook.reading import CACHE_DIR, stored_view
-from dealbook.settings import load_settings
+from dealbook.checks.reading import CACHE_DIR, stored_view
+from dealbook.records.settings import load_settings
 
 
 def _count(calls: list[int]):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from dealbook.load import parse_bytes
-from dealbook.tracked import TOP_KEYS, TrackedReader, top_blocks
+from dealbook.git.tracked import TOP_KEYS, TrackedReader, top_blocks
+from dealbook.records.load import parse_bytes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

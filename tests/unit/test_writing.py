@@ -6,8 +6,8 @@ import os
 import stat
 
 import pytest
-from dealbook import writing
-from dealbook.writing import atomic_file, atomic_write, write_many
+from dealbook.records import writing
+from dealbook.records.writing import atomic_file, atomic_write, write_many
 
 
 def test_atomic_write_replaces_and_keeps_permissions(tmp_path) -> None:

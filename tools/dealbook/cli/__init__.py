@@ -1,4 +1,8 @@
-"""The `dealbook` command line: a click group whose commands load on first use."""
+"""The `dealbook` command line: a click group whose commands load on first use.
+
+A renderer, like `site`: `context` and `commands/` may import every room below (`text`,
+`records`, `checks`, `rules`, `reports`, `git`, `interchange`, `editing`), never `site`.
+"""
 
 from __future__ import annotations
 
@@ -13,24 +17,24 @@ from .context import Env
 # name -> "module:function"; a command module is imported only when it runs, so
 # `dealbook check` in a pre-commit hook does not pay for the site or spreadsheet code.
 COMMANDS = {
-    "check": "dealbook.commands.check:check",
-    "customers": "dealbook.commands.customers:customers",
-    "agenda": "dealbook.commands.agenda:agenda",
-    "grade": "dealbook.commands.grade:grade",
-    "show": "dealbook.commands.show:show",
-    "new": "dealbook.commands.new:new",
-    "log": "dealbook.commands.log:log",
-    "move": "dealbook.commands.move:move",
-    "set": "dealbook.commands.bulk_set:set_fields",
-    "funnel": "dealbook.commands.funnel:funnel",
-    "report": "dealbook.commands.report:report",
-    "diff": "dealbook.commands.diff:diff",
-    "history": "dealbook.commands.history:history",
-    "codeowners": "dealbook.commands.codeowners:codeowners",
-    "init": "dealbook.commands.init:init",
-    "import": "dealbook.commands.import_sheet:import_sheet",
-    "export": "dealbook.commands.export:export",
-    "duplicates": "dealbook.commands.duplicates:duplicates",
+    "check": "dealbook.cli.commands.check:check",
+    "customers": "dealbook.cli.commands.customers:customers",
+    "agenda": "dealbook.cli.commands.agenda:agenda",
+    "grade": "dealbook.cli.commands.grade:grade",
+    "show": "dealbook.cli.commands.show:show",
+    "new": "dealbook.cli.commands.new:new",
+    "log": "dealbook.cli.commands.log:log",
+    "move": "dealbook.cli.commands.move:move",
+    "set": "dealbook.cli.commands.bulk_set:set_fields",
+    "funnel": "dealbook.cli.commands.funnel:funnel",
+    "report": "dealbook.cli.commands.report:report",
+    "diff": "dealbook.cli.commands.diff:diff",
+    "history": "dealbook.cli.commands.history:history",
+    "codeowners": "dealbook.cli.commands.codeowners:codeowners",
+    "init": "dealbook.cli.commands.init:init",
+    "import": "dealbook.cli.commands.import_sheet:import_sheet",
+    "export": "dealbook.cli.commands.export:export",
+    "duplicates": "dealbook.cli.commands.duplicates:duplicates",
 }
 
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
-from ..book import Book
-from ..settings import SETTINGS_FILE, Settings, load_settings, today_for
+from ..records.book import Book
+from ..records.settings import SETTINGS_FILE, Settings, load_settings, today_for
 
 
 def find_repo(start: str) -> str:
@@ -58,7 +58,7 @@ class Env:
     def today(self) -> dt.date:
         try:
             if self.at and not self.today_override and not os.environ.get("DEALBOOK_TODAY"):
-                from ..gitstore import revision_date
+                from ..git.store import revision_date
 
                 day = revision_date(self.at)  # `--at 2024-05-31` replays as of that day
                 if day is not None:
@@ -81,7 +81,7 @@ class Env:
         `reading.stored_view`), except when replaying a git revision."""
         if self.at:
             return compute(self.book())
-        from ..reading import stored_view
+        from ..checks.reading import stored_view
 
         self.require_records()
         return stored_view(self.repo, self.settings, name, self.today.isoformat(), compute, code)
@@ -91,7 +91,7 @@ class Env:
         if self.at:
             book = self._revision_book
         else:
-            from ..reading import open_book
+            from ..checks.reading import open_book
 
             self.require_records()
 
@@ -104,7 +104,7 @@ class Env:
     @functools.cached_property
     def _revision_book(self) -> Book:
         try:
-            from ..gitstore import GitStoreError, book_at
+            from ..git.store import GitStoreError, book_at
         except ImportError:
             raise click.UsageError("--at needs the git features, which are not installed") from None
         try:

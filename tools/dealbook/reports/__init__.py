@@ -1,15 +1,19 @@
-"""Reports: each a pure function (book, period, today[, by]) -> Report, registered by name in REPORTS."""
+"""Reports: each a pure function (book, period, today[, by]) -> Report, registered by name in
+REPORTS; reporting periods (`periods`) and a customer's stage history (`history`).
+
+May import: `text`, `records`, `checks`, `rules`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
 
-from ..book import Book
-from ..periods import Period
-from .activity import team_activity
+from ..records.book import Book
+from .activity import RecordedTimes, team_activity
 from .funnel import cohort, funnel, funnel_rows
 from .objections import objections
+from .periods import Period
 from .pipeline import forecast, pipeline
 from .report import Column, Report, format_cell, render
 from .sources import sources
@@ -43,9 +47,16 @@ SPLITS: dict[str, tuple[str | None, ...]] = {
 }
 
 
-def run_report(name: str, book: Book, period: Period, today: dt.date, by: str | None = None) -> Report:
-    """The named report; `by` only for reports listed in SPLITS."""
+# reports that use the records' first-commit times (see activity.RecordedTimes)
+USES_RECORDED = frozenset({"team-activity"})
+
+
+def run_report(name: str, book: Book, period: Period, today: dt.date, by: str | None = None,
+               recorded: RecordedTimes | None = None) -> Report:
+    """The named report; `by` only for reports listed in SPLITS, `recorded` for USES_RECORDED."""
     function = REPORTS[name]
+    if name in USES_RECORDED:
+        return function(book, period, today, recorded=recorded)
     if by is None:
         return function(book, period, today)
     if by not in SPLITS.get(name, ()):

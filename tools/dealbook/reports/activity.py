@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..book import Book
-from ..dates import parse_date
-from ..periods import Period
-from ..settings import Settings
+from ..records.book import Book
+from ..records.dates import parse_date
+from ..records.settings import Settings
 from .history import split_values
+from .periods import Period
 from .report import Column, Report, words
 
 METHODS = ("phone", "visit", "email", "meeting", "im", "other")
@@ -23,19 +24,23 @@ METHOD_LABELS = {
 GRADES = ("A", "B", "C")
 
 
-def first_commits(book: Book) -> tuple[dict[str, dt.datetime] | None, str | None]:
+# When each record file of a repo was first committed, by path; None when the repo is not a
+# git repository. Git access lives in the git room, so the caller passes it in
+# (`git.history.recorded_times`); reports never run git themselves.
+RecordedTimes = Callable[[str], "dict[str, dt.datetime] | None"]
+
+
+def first_commits(book: Book, recorded: RecordedTimes | None
+                  ) -> tuple[dict[str, dt.datetime] | None, str | None]:
     """When each record file was first committed, from git; (None, why) when that cannot be known."""
     lang = book.settings.language
     if book.root is None:
         return None, words(lang, "记录不是从工作目录读取的",
                            "The records were not read from a working tree.")
-    try:
-        from ..gitstore import GitStoreError, first_commit_times
-    except ImportError:
-        return None, words(lang, "未安装 git 功能", "The git features are not installed.")
-    try:
-        times = first_commit_times(book.root)
-    except GitStoreError:
+    if recorded is None:
+        return None, words(lang, "未读取 git 历史", "The git history was not read.")
+    times = recorded(book.root)
+    if times is None:
         return None, words(lang, "记录库不是 git 仓库", "The records repo is not a git repository.")
     if not any(path in times for path in book.customers_by_path):
         return None, words(lang, "记录尚未提交到 git", "The records have not been committed to git.")
@@ -99,8 +104,10 @@ def late_entries(book: Book, period: Period, today: dt.date,
     return late_followups, late_customers
 
 
-def team_activity(book: Book, period: Period, today: dt.date) -> Report:
-    """Per person: follow-ups logged by method, open customers per grade, overdue, records entered late."""
+def team_activity(book: Book, period: Period, today: dt.date, recorded: RecordedTimes | None = None) -> Report:
+    """Per person: follow-ups logged by method, open customers per grade, overdue, records entered late.
+
+    `recorded` gives the files' first-commit times (late entries are skipped without it)."""
     settings = book.settings
     lang = settings.language
     people: dict[str, dict[str, Any]] = {}
@@ -123,7 +130,7 @@ def team_activity(book: Book, period: Period, today: dt.date) -> Report:
         row["followups"] += 1
         row[followup.method if followup.method in METHODS else "other"] += 1
     notes: list[str] = []
-    from ..rules import evaluate
+    from ..rules.state import evaluate
 
     states = evaluate(book, today)
     for cid, customer in book.customers.items():
@@ -138,7 +145,7 @@ def team_activity(book: Book, period: Period, today: dt.date) -> Report:
             row[state.grade.letter] += 1
         if state.due.overdue_days > 0:
             row["overdue"] += 1
-    committed, why = first_commits(book)
+    committed, why = first_commits(book, recorded)
     if committed is None:
         notes.append(words(lang, f"补录统计已跳过:{why}。", f"Late entries skipped: {why}"))
     else:

@@ -7,8 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from ..book import Book
-from ..periods import Period, month_key
+from ..records.book import Book
 from .history import (
     furthest,
     group_of,
@@ -20,6 +19,7 @@ from .history import (
     split_values,
     stage_values,
 )
+from .periods import Period, month_key
 from .report import Column, Report, ratio, words
 
 FUNNEL_KEYS = ("stage", "entered", "converted", "lost", "conversion_rate", "loss_rate", "avg_days")

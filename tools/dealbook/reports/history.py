@@ -7,9 +7,9 @@ import itertools
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from ..book import Book
-from ..records import Customer, StageEntry
-from ..settings import Settings
+from ..records.book import Book
+from ..records.model import Customer, StageEntry
+from ..records.settings import Settings
 from .report import words
 
 # The splits a report may take (`--by`) and how each reads a customer.

@@ -6,9 +6,9 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from ..book import Book
-from ..periods import Period
+from ..records.book import Book
 from .history import is_won, stage_on
+from .periods import Period
 from .report import Column, Report, ratio, words
 
 

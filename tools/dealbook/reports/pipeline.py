@@ -6,10 +6,10 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from ..book import Book
-from ..periods import Period, month_key
-from ..settings import Settings
+from ..records.book import Book
+from ..records.settings import Settings
 from .history import observed_win_rates, stage_on, stage_values
+from .periods import Period, month_key
 from .report import Column, Report, ratio, words
 
 

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import output
-from ..periods import Period
+from ..text import output
+from .periods import Period
 
 KINDS = ("text", "int", "money", "percent", "date", "days")
 CHARTS = ("funnel", "bar", "line", None)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from ..book import Book
-from ..periods import Period
+from ..records.book import Book
 from .history import created_on, history_until, is_won, won_value
+from .periods import Period
 from .report import Column, Report, ratio, words
 
 SOURCES_BY = ("channel", "lead_type")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..book import Book
-from ..periods import Period
+from ..records.book import Book
 from .history import won_value
+from .periods import Period
 from .report import Column, Report, ratio, words
 
 TIERS = ("high", "medium", "low")
@@ -24,7 +24,7 @@ def value_tiers(book: Book, period: Period, today: dt.date) -> Report:
     """Won customers per value tier: how many, contract value, average, and how many bought again."""
     settings = book.settings
     lang = settings.language
-    from ..rules import value_tier
+    from ..rules.state import value_tier
 
     tally = {t: {"tier": t, "customers": 0, "value": 0, "repeat": 0} for t in TIERS}
     for customer in book.customers.values():

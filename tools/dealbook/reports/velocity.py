@@ -7,9 +7,9 @@ import itertools
 from collections import defaultdict
 from typing import Any
 
-from ..book import Book
-from ..periods import Period
+from ..records.book import Book
 from .history import created_on, split_label, split_values, stage_on, stage_values, won_on
+from .periods import Period
 from .report import Column, Report, mean, median, words
 
 VELOCITY_BY = ("stage", "owner")

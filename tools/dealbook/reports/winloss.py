@@ -6,9 +6,9 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from ..book import Book
-from ..periods import Period
+from ..records.book import Book
 from .history import kind_of_move, moves, won_on, won_value
+from .periods import Period
 from .report import Column, Report, words
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..settings import Settings
+from ..records.settings import Settings
 
 # key: (zh, en)
 WORDS: dict[str, tuple[str, str]] = {

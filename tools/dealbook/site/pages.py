@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
-from ..records import Customer
+from ..records.model import Customer
 from . import charts
+from .formats import money
+from .urls import Urls
 from .views import PERIOD_KEYS, PERIOD_WORDS, SiteData, month_start, periods_for
 
 GRADES = ("A", "B", "C")
 CHANGES_SHOWN = 50
-_SAFE = re.compile(r"^[\w\-.]+$")
 
 
 @dataclass(frozen=True)
@@ -31,64 +29,6 @@ class PageSpec:
     nav: str | None = None  # the nav section it is listed under; None: not in the nav
     edit_path: str | None = None  # repo-relative record file the edit link opens
     search: bool = True
-
-
-def slug(text: str) -> str:
-    """A path segment for a key: the key itself when it is safe in a URL path, else a stable hash."""
-    if text and _SAFE.match(text) and not text.startswith("."):
-        return text
-    return "x-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
-
-
-def url_of(src_uri: str) -> str:
-    """The URL (relative to the site root) MkDocs gives `src_uri` with directory URLs."""
-    stem = src_uri[: -len(".md")]
-    if stem == "index":
-        return ""
-    if stem.endswith("/index"):
-        stem = stem[: -len("/index")]
-    return quote(stem) + "/"
-
-
-class Urls:
-    """Where each generated page lives, relative to the site root."""
-
-    home = "index.md"
-    customers = "customers/index.md"
-    agenda = "agenda.md"
-    owners = "owners/index.md"
-    reports = "reports/index.md"
-    process = "process.md"
-    problems = "problems.md"
-
-    @staticmethod
-    def customer(cid: str) -> str:
-        return f"customers/{slug(cid)}.md"
-
-    @staticmethod
-    def owner(handle: str) -> str:
-        return f"owners/{slug(handle)}.md"
-
-    @staticmethod
-    def listing(kind: str, key: str) -> str:
-        return f"by/{kind}/{slug(key or '-')}.md"
-
-    @staticmethod
-    def report(name: str, period: str) -> str:
-        return f"reports/{slug(name)}/{period}.md"
-
-
-class Link:
-    """Template helper: `link.customer(id)` etc. give a URL relative to the page being rendered."""
-
-    def __init__(self, root: str) -> None:
-        self.root = root
-
-    def __getattr__(self, name: str) -> Any:
-        target = getattr(Urls, name)
-        if callable(target):
-            return lambda *args: self.root + url_of(target(*args))
-        return self.root + url_of(target)
 
 
 # --- rows shared by several pages ----------------------------------------------------------------
@@ -236,8 +176,6 @@ def report_chart(data: SiteData, report: Any) -> Any:
 
 
 def _money(data: SiteData, value: float) -> str:
-    from .render import money
-
     return money(value, data.settings.currency)
 
 
@@ -417,7 +355,7 @@ def monthly_trend(data: SiteData) -> Any:
     reports = optional_reports()
     if reports is None or "funnel" not in (data.reports or {}):
         return None
-    from ..periods import Period
+    from ..reports.periods import Period
 
     settings = data.settings
     first = settings.progression[0].key if settings.progression else None

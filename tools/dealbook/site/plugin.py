@@ -14,11 +14,12 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from ..reading import open_book
-from ..settings import SETTINGS_FILE, Settings, load_settings, today_for
+from ..checks.reading import open_book
+from ..records.settings import SETTINGS_FILE, Settings, load_settings, today_for
 from .labels import Labels
-from .pages import PageSpec, page_specs, url_of
+from .pages import PageSpec, page_specs
 from .render import make_environment, render_page
+from .urls import url_of
 from .views import SiteData
 
 log = get_plugin_logger("dealbook")

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from ..book import Book
-from ..diagnostics import ERROR, Diagnostic, sort_key
-from ..records import Customer, FollowUp
+from ..records.book import Book
+from ..records.diagnostics import ERROR, Diagnostic, sort_key
+from ..records.model import Customer, FollowUp
 from .labels import Labels
 
 log = logging.getLogger("mkdocs.plugins.dealbook")
@@ -111,11 +111,11 @@ class SiteData:
     @functools.cached_property
     def states(self) -> dict[str, Any] | None:
         """rules.evaluate: per customer id, its grade, due date, last contact, value tier, flags."""
-        return self._call("rules", "dealbook.rules", "evaluate", self.book, self.today)
+        return self._call("rules", "dealbook.rules.state", "evaluate", self.book, self.today)
 
     @functools.cached_property
     def agenda(self) -> list[Any] | None:
-        return self._call("agenda", "dealbook.agenda", "agenda_items", self.book, self.today)
+        return self._call("agenda", "dealbook.rules.agenda", "agenda_items", self.book, self.today)
 
     @functools.cached_property
     def reports(self) -> dict[str, Any] | None:
@@ -134,11 +134,13 @@ class SiteData:
 
     def _report(self, name: str, period_key: str) -> Any:
         reports = self.reports or {}
-        periods = optional("dealbook.periods")
+        periods = optional("dealbook.reports.periods")
         start, end, label = periods_for(self.today)[period_key]
         period = periods.Period(start, end, label) if periods else None
-        return self._call(f"report:{name}", "dealbook.reports", "run_report", name, self.book, period, self.today) \
-            if name in reports else None
+        if name not in reports:
+            return None
+        return self._call(f"report:{name}", "dealbook.reports", "run_report", name, self.book, period, self.today,
+                          recorded=lambda _root: self.first_commits)
 
     @functools.cached_property
     def changelog(self) -> dict[str, list[Any]] | None:
@@ -146,14 +148,14 @@ class SiteData:
         if not in_git_work_tree(self.repo):
             self.missing["changes"] = "git"
             return None
-        return self._call("changes", "dealbook.gitstore", "customer_changelog", self.repo)
+        return self._call("changes", "dealbook.git.history", "customer_changelog", self.repo)
 
     @functools.cached_property
     def first_commits(self) -> dict[str, Any] | None:
         """When each record file was first committed (recorded), when the repo is a git work tree."""
         if not in_git_work_tree(self.repo):
             return None
-        return self._call("changes", "dealbook.gitstore", "first_commit_times", self.repo)
+        return self._call("changes", "dealbook.git.history", "first_commit_times", self.repo)
 
     # --- plain lookups -----------------------------------------------------------------
     def state(self, customer_id: str) -> Any:

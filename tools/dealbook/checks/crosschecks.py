@@ -1,0 +1,101 @@
+"""Checks across records: references to customers and team members, unique ids."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..records.book import Book
+from ..records.diagnostics import ERROR, WARNING, Diagnostic
+from ..records.model import TEAM_FILE
+
+
+def cross_diagnostics(book: Book, only: set[str] | None = None) -> list[Diagnostic]:
+    """Diagnostics that need more than one file; `only` limits them to those paths."""
+    found = []
+    for path, where, severity, code, message in _findings(book):
+        if only is None or path in only:
+            line, column = book.mark(path, where)
+            found.append(Diagnostic(path, line, column, severity, code, message))
+    if book.customers_by_path:
+        from .dedupe import likely_duplicates  # loaded only when customers are checked
+
+        for path, message in likely_duplicates(book, only):
+            line, column = book.mark(path, ("name",))
+            found.append(Diagnostic(path, line, column, WARNING, "likely-duplicate", message))
+    if only is None:
+        from .ownership import stale_codeowners
+
+        found.extend(stale_codeowners(book))
+    return found
+
+
+def record_diagnostics(book: Book, only: set[str] | None = None) -> list[Diagnostic]:
+    """The cross-record findings that need only the records at hand (owners, support and follow-up
+    authors against the team, follow-ups against their customer and its contacts, ids within the
+    Book): `cross_diagnostics` without the repo-wide likely-duplicate and CODEOWNERS checks."""
+    found = []
+    for path, where, severity, code, message in _findings(book):
+        if only is None or path in only:
+            line, column = book.mark(path, where)
+            found.append(Diagnostic(path, line, column, severity, code, message))
+    return found
+
+
+def _member_problem(book: Book, handle: str, what: str) -> tuple[str, str, str] | None:
+    if not handle:
+        return None
+    member = book.members.get(handle)
+    if member is None:
+        known = ", ".join(sorted(book.members)) or "none yet"
+        return (ERROR, "unknown-member",
+                f"{what} `{handle}` is not a member of the team; add them to {TEAM_FILE} or use one of: {known}")
+    if not member.active:
+        return (WARNING, "inactive-member",
+                f"{what} `{handle}` has left the team (active: false): reassign with `dealbook set`")
+    return None
+
+
+def _findings(book: Book) -> Iterator[tuple[str, tuple, str, str, str]]:
+    if book.team_path is None and (book.customers or book.paths):
+        yield ((book.paths[0] if book.paths else TEAM_FILE), (), ERROR, "no-team",
+               f"{TEAM_FILE} is missing: list the team's members there (handle, name, role)")
+        check_members = False
+    else:
+        check_members = True
+
+    by_id: dict[str, list[str]] = {}
+    for path, customer in book.customers_by_path.items():
+        by_id.setdefault(customer.id.casefold(), []).append(path)
+        if check_members:
+            problem = _member_problem(book, customer.owner, "owner")
+            if problem:
+                yield (path, ("owner",), *problem)
+            for index, handle in enumerate(customer.support):
+                problem = _member_problem(book, handle, "support")
+                if problem:
+                    yield (path, ("support", index), *problem)
+    for paths in by_id.values():
+        for path in paths[1:]:
+            yield (path, ("id",), ERROR, "duplicate-id",
+                   f"id `{book.customers_by_path[path].id}` is already used by {paths[0]}: give this customer a new id")
+
+    for customer_id in book.followup_customers:
+        customer = book.customers.get(customer_id)
+        for followup in book.followups_of(customer_id):
+            if customer is None and followup.customer:
+                yield (followup.path, ("customer",), ERROR, "unknown-customer",
+                       f"customer `{followup.customer}` does not exist: "
+                       f"there is no records/customers/{followup.customer}.yaml")
+            if check_members:
+                problem = _member_problem(book, followup.by, "by")
+                if problem:
+                    yield (followup.path, ("by",), *problem)
+                for index, action in enumerate(followup.next):
+                    problem = _member_problem(book, action.owner, "next action owner")
+                    if problem:
+                        yield (followup.path, ("next", index, "owner"), *problem)
+            if customer is not None and followup.contact and customer.contact(followup.contact) is None:
+                names = ", ".join(c.name for c in customer.contacts) or "none"
+                yield (followup.path, ("contact",), WARNING, "unknown-contact",
+                       f"`{followup.contact}` is not one of {customer.id}'s contacts ({names}): "
+                       "add them to the customer's contacts or fix the name")

@@ -1,0 +1,281 @@
+"""Checks that need one record file and the settings only: schema, dates, stages, privacy."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from ..records.dates import parse_date, parse_time
+from ..records.diagnostics import ERROR, WARNING, Diagnostic
+from ..records.load import Loaded, parse_bytes
+from ..records.model import CUSTOMER, FOLLOWUP, SETTINGS, TEAM, kind_of
+from ..records.schema import settings_enums, validator
+from ..records.settings import Settings
+
+Finding = tuple[tuple, str, str, str]  # (where, severity, code, message)
+
+_DATE_KEYS = {"created", "on", "due", "close_by", "signed", "delivered", "paused_until", "start", "date"}
+
+
+def read_record(path: str, raw: bytes, settings: Settings) -> tuple[Any, list[Diagnostic]]:
+    """Parse, validate and check one record file: its data (None when unreadable) and diagnostics."""
+    loaded = parse_bytes(raw, path)
+    return loaded.data if loaded.error is None else None, check_loaded(loaded, settings)
+
+
+def check_loaded(loaded: Loaded, settings: Settings) -> list[Diagnostic]:
+    """Every file-local diagnostic of a loaded record, located by line and column."""
+    path = loaded.path
+    if loaded.error is not None:
+        e = loaded.error
+        return [Diagnostic(path, e.line, e.column, ERROR, e.code, e.message)]
+    kind = kind_of(path)
+    if kind is None:
+        return [Diagnostic(path, 1, 1, WARNING, "unexpected-file",
+                           "not a record file: customers go in records/customers/<id>.yaml, follow-ups in "
+                           "records/followups/<customer-id>/<YYYY-MM-DD>-<HHMM>.yaml")]
+    findings: list[Finding] = []
+    if not isinstance(loaded.data, dict):
+        findings.append(((), ERROR, "not-a-mapping", f"a {kind} record is a mapping of `key: value` lines"))
+    else:
+        try:
+            found_schema = False
+            for where, code, message in validator(kind, settings_enums(kind, settings)).errors(loaded.data):
+                found_schema = True
+                findings.append((where, ERROR, code, message))
+            rules = _RULES.get(kind)
+            if rules is not None:
+                findings.extend(rules(path, loaded.data, settings, found_schema))
+        except Exception as exc:  # a rule's bug must not hide the other files' results
+            findings.append(((), ERROR, "internal",
+                             f"dealbook could not check this file ({type(exc).__name__}: {exc}); please report it"))
+    return [Diagnostic(path, *loaded.mark(where), severity, code, message)
+            for where, severity, code, message in findings]
+
+
+def _walk_strings(value: Any, where: tuple = ()) -> Iterator[tuple[tuple, str]]:
+    if isinstance(value, str):
+        yield where, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk_strings(item, (*where, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk_strings(item, (*where, index))
+    elif isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) >= 11:
+        yield where, str(value)
+
+
+def _collect(data: dict[str, Any]) -> tuple[list[Finding], list[tuple[tuple, str]]]:
+    """One pass over a record: bad dates under date keys (as `_dates`) and every string
+    with its address (as `_walk_strings`), in the same order as those two walks."""
+    dates: list[Finding] = []
+    strings: list[tuple[tuple, str]] = []
+
+    def walk(value: Any, where: tuple) -> None:
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            here = (*where, key)
+            if isinstance(item, str):
+                strings.append((here, item))
+                if key in _DATE_KEYS and isinstance(value, dict) and len(item) == 10 and item[4] == "-" \
+                        and item[7] == "-" and parse_date(item) is None:
+                    dates.append((here, ERROR, "bad-date", f"`{item}` is not a real calendar date"))
+            elif isinstance(item, (dict, list)):
+                walk(item, here)
+            elif isinstance(item, int) and not isinstance(item, bool) and len(str(abs(item))) >= 11:
+                strings.append((here, str(item)))
+
+    walk(data, ())
+    return dates, strings
+
+
+def _privacy(
+    data: dict[str, Any], settings: Settings, strings: list[tuple[tuple, str]] | None = None
+) -> Iterator[Finding]:
+    patterns = settings.privacy_patterns
+    mobile = patterns.get("mobile")
+    resident = patterns.get("resident_id")
+    contacts = data.get("contacts") if isinstance(data.get("contacts"), list) else []
+    for where, text in (strings if strings is not None else _walk_strings(data)):
+        if resident is not None and resident.search(text):
+            yield (where, ERROR, "privacy-id",
+                   "this looks like an 18-digit resident ID number: personal data must not be recorded "
+                   "(000 §1); remove it")
+        if mobile is not None and mobile.search(text):
+            work_phone = (
+                len(where) == 3 and where[0] == "contacts" and where[2] == "phone"
+                and isinstance(contacts[where[1]], dict) and contacts[where[1]].get("phone_kind") == "work"
+            )
+            if not work_phone:
+                yield (where, ERROR, "privacy-mobile",
+                       "this looks like a personal mobile number, which must not be recorded (000 §1, §3.1); "
+                       "record a work phone or company IM, or mark a company-issued mobile `phone_kind: work`")
+
+
+def _dates(data: dict[str, Any]) -> Iterator[Finding]:
+    def walk(value: Any, where: tuple) -> Iterator[Finding]:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in _DATE_KEYS and isinstance(item, str) and parse_date(item) is None and len(item) == 10 \
+                        and item[4] == "-" and item[7] == "-":
+                    yield ((*where, key), ERROR, "bad-date", f"`{item}` is not a real calendar date")
+                else:
+                    yield from walk(item, (*where, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from walk(item, (*where, index))
+
+    yield from walk(data, ())
+
+
+def _customer(path: str, data: dict[str, Any], settings: Settings, schema_failed: bool) -> Iterator[Finding]:
+    stem = os.path.splitext(os.path.basename(path))[0]
+    cid = data.get("id")
+    if isinstance(cid, str):
+        if cid != stem:
+            yield (("id",), ERROR, "id-file-name",
+                   f"id `{cid}` differs from the file name `{stem}`: rename the file to {cid}.yaml or fix the id")
+        if not settings.id_pattern.match(cid):
+            yield (("id",), ERROR, "id-rule",
+                   f"id `{cid}` does not follow the id rule: province character + industry letters + year + "
+                   f"{settings.raw['ids'].get('sequence_digits', 3)}-digit sequence, e.g. 粤IT2024001")
+    dates, strings = _collect(data)
+    yield from dates
+    yield from _privacy(data, settings, strings)
+    contacts = data.get("contacts")
+    if isinstance(contacts, list):
+        for index, contact in enumerate(contacts):
+            if isinstance(contact, dict) and contact.get("phone") and not contact.get("phone_kind"):
+                yield (("contacts", index, "phone"), ERROR, "phone-kind",
+                       "say what kind of phone this is: add `phone_kind: work`, `office` or `im`")
+    summary = data.get("need", {}).get("summary") if isinstance(data.get("need"), dict) else None
+    limit = int(settings.raw.get("need_summary_max", 200))
+    if isinstance(summary, str) and len(summary) > limit:
+        yield (("need", "summary"), WARNING, "need-too-long",
+               f"the need summary has {len(summary)} characters; keep it within {limit} (000 §3.1)")
+    yield from _stages(data, settings)
+
+
+def _stages(data: dict[str, Any], settings: Settings) -> Iterator[Finding]:
+    known = settings.stage_keys
+    stage = data.get("stage")
+    if isinstance(stage, str) and stage not in settings.stage_by_key:
+        yield (("stage",), ERROR, "unknown-stage", f"unknown stage `{stage}`; the stages are: {' | '.join(known)}")
+    history = data.get("stage_history")
+    if not isinstance(history, list) or not history:
+        return
+    previous_stage: str | None = None
+    previous_on = None
+    for index, entry in enumerate(history):
+        if not isinstance(entry, dict):
+            continue
+        key, on = entry.get("stage"), parse_date(entry.get("on"))
+        if isinstance(key, str) and key not in settings.stage_by_key:
+            yield (("stage_history", index, "stage"), ERROR, "unknown-stage",
+                   f"unknown stage `{key}`; the stages are: {' | '.join(known)}")
+            previous_stage, previous_on = None, on or previous_on
+            continue
+        if on is not None and previous_on is not None and on < previous_on:
+            yield (("stage_history", index, "on"), ERROR, "history-order",
+                   f"stage history goes back in time ({on} is before {previous_on}): entries are in date order")
+        if previous_stage is not None and isinstance(key, str):
+            problem = move_problem(previous_stage, key, settings)
+            if problem:
+                yield (("stage_history", index, "stage"), ERROR, "stage-move", problem)
+        previous_stage = key if isinstance(key, str) else None
+        previous_on = on or previous_on
+    last = history[-1]
+    if isinstance(last, dict) and isinstance(stage, str) and last.get("stage") != stage:
+        yield (("stage",), ERROR, "stage-history",
+               f"stage is `{stage}` but the last stage_history entry is `{last.get('stage')}`: "
+               f"append `- {{stage: {stage}, on: YYYY-MM-DD}}` to stage_history (or use `dealbook move`)")
+    if isinstance(stage, str) and stage in settings.stage_by_key:
+        for field in settings.stage_by_key[stage].requires:
+            if _missing(data, field):
+                yield ((field.split(".")[0],) if "." not in field else tuple(field.split(".")[:-1]),
+                       ERROR, "stage-requires",
+                       f"stage `{stage}` requires `{field}`: add it"
+                       + (" (a contract: no, amount, signed)" if field == "contracts" else ""))
+
+
+def move_problem(before: str, after: str, settings: Settings) -> str | None:
+    """Why the settings forbid moving a deal from `before` to `after`, or None when allowed."""
+    if before == after:
+        return f"`{after}` repeats the previous entry: record a stage once"
+    first, second = settings.stage_by_key.get(before), settings.stage_by_key.get(after)
+    if first is None or second is None:
+        return None
+    transitions = settings.raw.get("transitions") or {}
+    if first.kind == "lost":
+        if settings.progression and after == settings.progression[0].key:
+            return None  # a lost customer may be re-opened as a new lead
+        return f"a lost customer can only be re-opened as `{settings.progression[0].key}`"
+    if second.kind == "lost":
+        if first.kind != "open":
+            return f"only open deals can be lost; `{before}` is already {first.kind}"
+        return None
+    if second.index < first.index and not transitions.get("allow_backward", False):
+        return f"moving back from `{before}` to `{after}` is not allowed (transitions.allow_backward is false)"
+    if second.index > first.index + 1 and not transitions.get("allow_skip", True):
+        skipped = [s.key for s in settings.progression if first.index < s.index < second.index]
+        return f"moving from `{before}` to `{after}` skips {', '.join(skipped)} (transitions.allow_skip is false)"
+    return None
+
+
+def _missing(data: dict[str, Any], dotted: str) -> bool:
+    value: Any = data
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or value.get(part) in (None, "", [], {}):
+            return True
+        value = value[part]
+    return False
+
+
+def _followup(path: str, data: dict[str, Any], settings: Settings, schema_failed: bool) -> Iterator[Finding]:
+    folder = path.split("/")[-2]
+    customer = data.get("customer")
+    if isinstance(customer, str) and customer != folder:
+        yield (("customer",), ERROR, "followup-folder",
+               f"this follow-up is for `{customer}` but sits in the folder of `{folder}`: "
+               f"move it to records/followups/{customer}/")
+    at = data.get("at")
+    when = parse_time(at)
+    if isinstance(at, str) and when is None and len(at) == 16:
+        yield (("at",), ERROR, "bad-time", f"`{at}` is not a real date and time")
+    stem = os.path.splitext(os.path.basename(path))[0]
+    if when is not None and not stem.startswith(when.strftime("%Y-%m-%d-%H%M")):
+        yield (("at",), WARNING, "followup-file-name",
+               f"the file name should start with {when.strftime('%Y-%m-%d-%H%M')} (from `at`), "
+               "so follow-ups sort by time")
+    dates, strings = _collect(data)
+    yield from dates
+    yield from _privacy(data, settings, strings)
+
+
+def _team(path: str, data: dict[str, Any], settings: Settings, schema_failed: bool) -> Iterator[Finding]:
+    seen: dict[str, int] = {}
+    members = data.get("members")
+    for index, member in enumerate(members if isinstance(members, list) else []):
+        handle = member.get("handle") if isinstance(member, dict) else None
+        if isinstance(handle, str):
+            if handle in seen:
+                yield (("members", index, "handle"), ERROR, "duplicate-handle",
+                       f"handle `{handle}` is already used by member {seen[handle] + 1}: handles are unique")
+            seen[handle] = index
+    yield from _privacy(data, settings)
+
+
+def _settings(path: str, data: dict[str, Any], settings: Settings, schema_failed: bool) -> Iterator[Finding]:
+    stages = data.get("stages")
+    if isinstance(stages, list):
+        keys = [s.get("key") for s in stages if isinstance(s, dict)]
+        for index, key in enumerate(keys):
+            if key in keys[:index]:
+                yield (("stages", index, "key"), ERROR, "duplicate-stage", f"stage `{key}` is listed twice")
+        if not any(isinstance(s, dict) and s.get("kind", "open") == "open" for s in stages):
+            yield (("stages",), ERROR, "no-open-stage", "at least one stage must be `kind: open`")
+
+
+_RULES = {CUSTOMER: _customer, FOLLOWUP: _followup, TEAM: _team, SETTINGS: _settings}

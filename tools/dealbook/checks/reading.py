@@ -1,0 +1,446 @@
+"""Open a records repo as a Book: files read on all cores, results cached by path, size and mtime."""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import marshal
+import multiprocessing
+import os
+import sys
+import time
+import zlib
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .. import __version__
+from ..records.book import Book
+from ..records.diagnostics import ERROR, Diagnostic
+from ..records.model import FOLLOWUP, RECORDS_DIR, SETTINGS, TEAM_FILE, customer_path, kind_of
+from ..records.schema import KINDS, schema_version, settings_enums, validator
+from ..records.settings import SETTINGS_FILE, Settings, load_settings
+from ..records.writing import save_marshal
+from .crosschecks import cross_diagnostics
+from .filechecks import check_loaded, read_record
+
+CACHE_DIR = ".dealbook-cache"
+_PARALLEL_MIN = 400  # below this many files to parse, a process pool costs more than it saves
+
+Result = tuple[Any, list[Diagnostic]]
+
+
+def cache_key(settings: Settings) -> str:
+    """Everything a cached file result depends on besides the file itself."""
+    digest = hashlib.sha256()
+    digest.update(f"{__version__}|{schema_version()}|{sys.version_info[:2]}|".encode())
+    digest.update(json.dumps(settings.raw, sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:20]
+
+
+class FileCache:
+    """Per-file results on disk, keyed by path and validated by (size, mtime_ns) and `cache_key`.
+
+    Entries live in `SHARDS` files by customer (a customer and its follow-ups share one), each
+    result marshalled on its own: a check of one file opens one or two small shards and
+    unmarshals only the entries it asks for; a run writes back only the shards it changed."""
+
+    FORMAT = 3
+    SHARDS = 64
+
+    def __init__(self, repo: str, key: str, enabled: bool = True) -> None:
+        self.dir = os.path.join(repo, CACHE_DIR)
+        self.key = key
+        self.enabled = enabled
+        self.shards: dict[int, dict[str, tuple]] = {}  # shard -> path -> (size, mtime_ns, marshalled result)
+        self.dirty: set[int] = set()
+
+    @classmethod
+    def shard_of(cls, path: str) -> int:
+        parts = path.split("/")
+        owner = parts[2] if len(parts) == 4 else parts[-1].rsplit(".", 1)[0]  # the customer id
+        return zlib.crc32(owner.encode("utf-8")) % cls.SHARDS
+
+    def _file(self, shard: int) -> str:
+        return os.path.join(self.dir, f"files-{shard:02d}.marshal")
+
+    def _shard(self, shard: int) -> dict[str, tuple]:
+        entries = self.shards.get(shard)
+        if entries is None:
+            entries = {}
+            if self.enabled:
+                try:
+                    with open(self._file(shard), "rb") as handle:
+                        stored = marshal.load(handle)
+                    if stored.get("key") == self.key and stored.get("format") == self.FORMAT:
+                        entries = stored["entries"]
+                except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError):
+                    entries = {}
+            self.shards[shard] = entries
+        return entries
+
+    def get(self, path: str, stamp: tuple[int, int]) -> Result | None:
+        entry = self._shard(self.shard_of(path)).get(path)
+        if entry is None or (entry[0], entry[1]) != stamp:
+            return None
+        try:
+            data, found = marshal.loads(entry[2])
+        except (EOFError, ValueError, TypeError):
+            return None
+        return data, [Diagnostic(*d) for d in found]
+
+    def put(self, path: str, stamp: tuple[int, int], result: Result, blob: bytes | None = None) -> None:
+        """Store a result (or its marshalled form `blob`, as `read_many` collects it)."""
+        shard = self.shard_of(path)
+        if blob is None:
+            blob = marshal.dumps((result[0], [tuple(d) for d in result[1]]))
+        self._shard(shard)[path] = (stamp[0], stamp[1], blob)
+        self.dirty.add(shard)
+
+    def forget_missing(self, present: set[str], complete: bool) -> None:
+        if complete:
+            for shard in range(self.SHARDS):
+                entries = self._shard(shard)
+                gone = [p for p in entries if p not in present]
+                for path in gone:
+                    del entries[path]
+                if gone:
+                    self.dirty.add(shard)
+
+    def save(self) -> None:
+        """Write changed shards atomically; two runs racing each leave whole files, the last one wins."""
+        if self.enabled:
+            for shard in sorted(self.dirty):
+                _store(self.dir, self._file(shard), {"key": self.key, "format": self.FORMAT,
+                                                     "entries": self.shards[shard]})
+            self.dirty.clear()
+
+
+def _store(folder: str, filename: str, value: Any) -> None:
+    """Marshal `value` to `filename` atomically (see `writing.save_marshal`)."""
+    save_marshal(filename, value)
+
+
+def scan(repo: str) -> dict[str, tuple[int, int]]:
+    """Every file under records/ (as `discover` lists them) with its (size, mtime_ns), in one walk."""
+    found: dict[str, tuple[int, int]] = {}
+
+    def walk(folder: str, rel: str) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                walk(entry.path, f"{rel}/{entry.name}")
+            else:
+                try:
+                    st = entry.stat()
+                except OSError:
+                    continue
+                found[f"{rel}/{entry.name}"] = (st.st_size, st.st_mtime_ns)
+
+    walk(os.path.join(repo, RECORDS_DIR), RECORDS_DIR)
+    return found
+
+
+# --- parallel reading -------------------------------------------------------
+_worker_settings: Settings | None = None
+
+
+def _read_chunk(job: tuple[str, list[str]]) -> list[tuple[str, bytes]]:
+    """(path, marshalled (data, diagnostics)) for each path: marshal keeps the loader's interned
+    strings interned, so the parent's copy shares every key and short value, and the bytes
+    go to the cache as they are."""
+    repo, paths = job
+    gc.disable()  # a pool worker: its parsed records hold no cycles (see open_book)
+    return [(path, marshal.dumps(_read_path(repo, path, _worker_settings))) for path in paths]
+
+
+def _read_path(repo: str, path: str, settings: Settings) -> tuple[Any, list[tuple]]:
+    try:
+        with open(os.path.join(repo, path), "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        return None, [(path, 1, 1, ERROR, "unreadable", f"cannot read the file: {exc.strerror}")]
+    data, diagnostics = read_record(path, raw, settings)
+    return data, [tuple(d) for d in diagnostics]
+
+
+def _warm_validators(settings: Settings) -> None:
+    for kind in KINDS:
+        validator(kind, settings_enums(kind, settings))
+
+
+def read_many(
+    repo: str, paths: list[str], settings: Settings, jobs: int | None = None, blobs: dict[str, bytes] | None = None
+) -> dict[str, Result]:
+    """Read and check files, on every core when there are many; `blobs` collects each marshalled result."""
+    global _worker_settings
+    if not paths:
+        return {}
+    _warm_validators(settings)
+    jobs = jobs or os.cpu_count() or 1
+    results: dict[str, Result] = {}
+    if jobs > 1 and len(paths) >= _PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
+        _worker_settings = settings
+        size = max(50, len(paths) // (jobs * 8))
+        chunks = [(repo, paths[i:i + size]) for i in range(0, len(paths), size)]
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            for chunk in pool.imap_unordered(_read_chunk, chunks):
+                for path, blob in chunk:
+                    data, diagnostics = marshal.loads(blob)
+                    results[path] = (data, [Diagnostic(*d) for d in diagnostics])
+                    if blobs is not None:
+                        blobs[path] = blob
+        _worker_settings = None
+    else:
+        for path in paths:
+            data, diagnostics = _read_path(repo, path, settings)
+            results[path] = (data, [Diagnostic(*d) for d in diagnostics])
+            if blobs is not None:
+                blobs[path] = marshal.dumps((data, diagnostics))
+    return results
+
+
+def _stamp(repo: str, path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(os.path.join(repo, path))
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
+def _settings_diagnostics(repo: str, settings: Settings) -> list[Diagnostic]:
+    if settings.source is None:
+        return []
+    return check_loaded(settings.source, settings)
+
+
+def _neighbours(repo: str, paths: list[str], results: dict[str, Result]) -> list[str]:
+    """The files a PATH-limited check also needs: the team and the customers follow-ups name."""
+    needed = {TEAM_FILE}
+    for path in paths:
+        if kind_of(path) == FOLLOWUP:
+            data = results.get(path, (None,))[0]
+            customer = data.get("customer") if isinstance(data, dict) else None
+            needed.add(customer_path(customer if isinstance(customer, str) else path.split("/")[-2]))
+    return sorted(p for p in needed if p not in results and os.path.exists(os.path.join(repo, p)))
+
+
+def open_book(
+    repo: str,
+    paths: Iterable[str] | None = None,
+    settings: Settings | None = None,
+    use_cache: bool = True,
+    jobs: int | None = None,
+    scanned: dict[str, tuple[int, int]] | None = None,
+    snapshot: bool = False,
+) -> Book:
+    """Read the repo's records (or only `paths`, plus what they refer to) into a checked Book.
+
+    With `snapshot` (read-only commands), a whole-repo Book whose files are all unchanged since
+    the last such read is restored from a signed snapshot instead of being rebuilt.
+
+    `book.diagnostics` holds every finding: unreadable files, schema errors, record rules
+    and cross-record references. With `paths`, only findings in those files are kept.
+    `scanned` is a `scan(repo)` the caller already made."""
+    # Record data holds no reference cycles, and the collector's full passes over 100k+
+    # live records cost about 40% of a large read: pause it while the Book is built.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        if not (snapshot and paths is None and use_cache):
+            return _open_book(repo, paths, settings, use_cache, jobs, scanned)
+        from ..records import snapshot as snapshots
+
+        repo = os.path.abspath(repo)
+        settings = settings or load_settings(repo)
+        scanned = scan(repo) if scanned is None else scanned
+        folder = os.path.join(repo, CACHE_DIR)
+        fingerprint = _fingerprint(repo, settings, scanned)
+        state = snapshots.load(folder, fingerprint)
+        if state is not None:
+            book = Book.from_snapshot(settings, state, _raw_reader(repo))
+            book.root = repo
+            return book
+        book = _open_book(repo, None, settings, use_cache, jobs, scanned)
+        snapshots.save(folder, fingerprint, book.snapshot_state())
+        return book
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _open_book(
+    repo: str,
+    paths: Iterable[str] | None,
+    settings: Settings | None,
+    use_cache: bool,
+    jobs: int | None,
+    scanned: dict[str, tuple[int, int]] | None,
+) -> Book:
+    repo = os.path.abspath(repo)
+    settings = settings or load_settings(repo)
+    complete = paths is None
+    if scanned is None:
+        scanned = scan(repo) if paths is None else {}
+    wanted = sorted(scanned) if paths is None else sorted(set(paths))
+    cache = FileCache(repo, cache_key(settings), enabled=use_cache)
+    results: dict[str, Result] = {}
+    stamps: dict[str, tuple[int, int] | None] = {}
+    todo: list[str] = []
+
+    def gather(batch: list[str]) -> None:
+        for path in batch:
+            stamp = stamps[path] = scanned.get(path) or _stamp(repo, path)
+            hit = cache.get(path, stamp) if stamp else None
+            if hit is None:
+                todo.append(path)
+            else:
+                results[path] = hit
+
+    record_paths = [p for p in wanted if kind_of(p) != SETTINGS]
+    gather(record_paths)
+    blobs: dict[str, bytes] = {}
+    fresh = read_many(repo, todo, settings, jobs, blobs)
+    if not complete:
+        todo.clear()
+        gather(_neighbours(repo, record_paths, {**results, **fresh}))
+        fresh.update(read_many(repo, todo, settings, jobs, blobs))
+    for path, result in fresh.items():
+        results[path] = result
+        if stamps.get(path):
+            cache.put(path, stamps[path], result, blobs.get(path))
+    cache.forget_missing(set(results), complete)
+    cache.save()
+
+    only = None if complete else set(wanted)
+    diagnostics: list[Diagnostic] = []
+    if complete or SETTINGS_FILE in wanted:
+        diagnostics.extend(_settings_diagnostics(repo, settings))
+    for path in sorted(results):
+        if only is None or path in only:
+            diagnostics.extend(results[path][1])
+
+    book = Book(settings, ((p, results[p][0]) for p in sorted(results)), diagnostics, _raw_reader(repo), complete)
+    book.root = repo
+    book.diagnostics.extend(cross_diagnostics(book, only))
+    return book
+
+
+def _raw_reader(repo: str) -> Callable[[str], bytes | None]:
+    """Reads a record's bytes on demand (for line marks of diagnostics found after reading)."""
+
+    def read_raw(path: str) -> bytes | None:
+        try:
+            with open(os.path.join(repo, path), "rb") as handle:
+                return handle.read()
+        except OSError:
+            return None
+
+    return read_raw
+
+
+def _fingerprint(repo: str, settings: Settings, scanned: dict[str, tuple[int, int]]) -> str:
+    """A digest of everything a repo-wide check reads: settings, every record's stamp, CODEOWNERS."""
+    from .ownership import CODEOWNERS_FILES
+
+    digest = hashlib.sha256(cache_key(settings).encode())
+    digest.update(time.strftime("%Y-%m-%d").encode())  # a stored answer lasts a day at most
+    for name in (SETTINGS_FILE, *CODEOWNERS_FILES):
+        digest.update(f"{name}|{_stamp(repo, name)}\n".encode())
+    digest.update(marshal.dumps(sorted(scanned.items())))
+    return digest.hexdigest()
+
+
+def stored_view(repo: str, settings: Settings, name: str, key: Any, compute: Callable[[Book], Any],
+                code: tuple[str, ...] = ()) -> Any:
+    """A read-only view of the whole repo as plain data (marshal-able: no dates, only ISO text),
+    answered from `.dealbook-cache/view-<name>.marshal` when every record file, the settings,
+    `key` (the day the rules run as of, say) and the source of the `code` modules are as they
+    were; otherwise `compute(book)` on the Book (itself restored from its snapshot when it can
+    be) and stored. Like `check_repo`'s stored result, it saves rebuilding what did not change."""
+    repo = os.path.abspath(repo)
+    scanned = scan(repo)
+    digest = hashlib.sha256(_fingerprint(repo, settings, scanned).encode())
+    digest.update(repr(key).encode())
+    for module in code:
+        found = sys.modules.get(module)
+        source = getattr(found, "__file__", None)
+        if source:
+            with open(source, "rb") as handle:
+                digest.update(handle.read())
+    fingerprint = digest.hexdigest()
+    filename = os.path.join(repo, CACHE_DIR, f"view-{name}.marshal")
+    try:
+        with open(filename, "rb") as handle:
+            stored = marshal.load(handle)
+        if stored.get("fingerprint") == fingerprint:
+            return stored["value"]
+    except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError):
+        pass
+    value = compute(open_book(repo, settings=settings, snapshot=True, scanned=scanned))
+    _store(os.path.dirname(filename), filename, {"fingerprint": fingerprint, "value": value})
+    return value
+
+
+def check_repo(
+    repo: str,
+    paths: Iterable[str] | None = None,
+    settings: Settings | None = None,
+    use_cache: bool = True,
+) -> tuple[list[Diagnostic], int]:
+    """The diagnostics of `dealbook check` and the number of files it covered.
+
+    A repo-wide check whose files all have the sizes and times of the last repo-wide check
+    answers from that check's stored result, without reading or building anything; any
+    other check reads the Book (`open_book`) and stores its result for next time."""
+    repo = os.path.abspath(repo)
+    settings = settings or load_settings(repo)
+    if paths is not None:
+        book = open_book(repo, paths, settings, use_cache)
+        return book.diagnostics, len(book.paths)
+    summary_file = os.path.join(repo, CACHE_DIR, "check.marshal")
+    scanned = scan(repo)
+    fingerprint = _fingerprint(repo, settings, scanned) if use_cache else ""
+    if use_cache:
+        try:
+            with open(summary_file, "rb") as handle:
+                stored = marshal.load(handle)
+            if stored.get("fingerprint") == fingerprint:
+                return [Diagnostic(*d) for d in stored["diagnostics"]], stored["files"]
+        except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError):
+            pass
+    book = open_book(repo, None, settings, use_cache, scanned=scanned)
+    if use_cache:
+        _store(os.path.dirname(summary_file), summary_file, {
+            "fingerprint": fingerprint, "files": len(book.paths),
+            "diagnostics": [tuple(d) for d in book.diagnostics]})
+    return book.diagnostics, len(book.paths)
+
+
+def open_book_from(
+    settings: Settings,
+    files: Iterable[tuple[str, Any]],
+    read_raw: Callable[[str], bytes | None] | None = None,
+    read: Callable[[str, Any], Result] | None = None,
+) -> Book:
+    """A Book from (path, bytes) pairs, e.g. blobs of a git revision; nothing is cached here.
+
+    `read(path, item)` turns each pair's second item into (data, diagnostics); the default
+    parses and checks bytes (the git store passes blob ids and answers from its parse cache)."""
+    results = []
+    diagnostics: list[Diagnostic] = []
+    for path, raw in files:
+        if kind_of(path) == SETTINGS:
+            continue
+        data, found = read(path, raw) if read else read_record(path, raw, settings)
+        results.append((path, data))
+        diagnostics.extend(found)
+    book = Book(settings, sorted(results, key=lambda r: r[0]), diagnostics, read_raw, True)
+    book.diagnostics.extend(cross_diagnostics(book))
+    return book
+

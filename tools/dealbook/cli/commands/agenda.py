@@ -1,0 +1,96 @@
+"""`dealbook agenda`: what needs doing, grouped overdue / today / this week, oldest first, with the reason."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import click
+
+from ...records.book import Book
+from ...rules.agenda import GROUPS, agenda_items, group_of
+from ...text.output import format_option, table, to_csv, to_json
+from ..context import Env, pass_env
+
+COLUMNS = ("group", "due", "overdue_days", "customer_id", "name", "owner", "kind", "reason")
+TITLES = {"overdue": "Overdue", "today": "Today", "week": "Next {days} days", "later": "Later"}
+
+
+CODE = ("dealbook.rules.state", "dealbook.rules.grading", "dealbook.rules.due", "dealbook.rules.thresholds",
+        "dealbook.rules.agenda", "dealbook.cli.commands.agenda")
+
+
+def agenda_view(book: Book, today: dt.date) -> dict[str, Any]:
+    """Every agenda item of the team (due as ISO text, so it can be stored), members and owners."""
+    items = []
+    for item in agenda_items(book, today):
+        row = dataclasses.asdict(item)
+        row["due"] = item.due.isoformat()
+        items.append(row)
+    owners = sorted(set(book.members) | {c.owner for c in book.customers.values()})
+    return {"items": items, "members": sorted(book.members), "owners": owners}
+
+
+def select_items(view: dict[str, Any], today: dt.date, owner: str | None, days: int) -> list[dict[str, Any]]:
+    """The items of `owner` (all when None), grouped for a `days`-day week, oldest first."""
+    order = {g: i for i, g in enumerate(GROUPS)}
+    rows = []
+    for item in view["items"]:
+        if owner is not None and item["owner"] != owner:
+            continue
+        due = dt.date.fromisoformat(item["due"])
+        rows.append({**item, "due": due, "group": group_of(due, today, days)})
+    rows.sort(key=lambda r: (order[r["group"]], r["due"], r["customer_id"], r["kind"]))
+    return rows
+
+
+@click.command()
+@click.option("--owner", metavar="HANDLE", help="Only this owner's customers.")
+@click.option("--days", type=click.IntRange(min=0), default=7, show_default=True,
+              help="How far ahead 'this week' looks, in days.")
+@click.option("--all", "show_all", is_flag=True, help="Also list what is due later than --days.")
+@format_option
+@pass_env
+def agenda(env: Env, owner: str | None, days: int, show_all: bool, fmt: str) -> None:
+    """What needs a touch: overdue, due today and due in the next N days, oldest first.
+
+    Each line says why: a next action's deadline, the grade's cadence, a new lead's first
+    response, an after-sales visit, the end of a pause, or a flag (A-grade not contacted,
+    unanswered calls, a competitor to answer). JSON: {"today", "days", "owner", "items":
+    [{"customer_id", "name", "owner", "due", "kind", "reason", "overdue_days", "group"}]}.
+
+    \b
+    Example:
+        dealbook agenda --owner zhang
+        dealbook agenda --days 14 --format json
+    """
+    view = env.view("agenda", lambda book: agenda_view(book, env.today), CODE)
+    if owner is not None and owner not in view["owners"]:
+        raise click.BadParameter(f"no team member or owner {owner!r}; members: {', '.join(view['members'])}",
+                                 param_hint="--owner")
+    rows = select_items(view, env.today, owner, days)
+    if not show_all:
+        rows = [r for r in rows if r["group"] != "later"]
+    if fmt == "json":
+        click.echo(to_json({"today": env.today, "days": days, "owner": owner, "items": rows}))
+        return
+    if fmt == "csv":
+        click.echo(to_csv(rows, COLUMNS), nl=False)
+        return
+    if not rows:
+        click.echo(f"Nothing due up to {days} days after {env.today}.", err=True)
+        return
+    blocks = []
+    for group in GROUPS:
+        in_group = [r for r in rows if r["group"] == group]
+        if not in_group:
+            continue
+        title = TITLES[group].format(days=days)
+        cells = [[r["due"], f"{r['overdue_days']}d" if r["overdue_days"] else "", r["customer_id"], r["name"],
+                  r["owner"], r["reason"]] for r in in_group]
+        styles = [{"fg": "red"} if group == "overdue" else None for _ in in_group]
+        heading = click.style(f"{title} ({len(in_group)})", bold=True)
+        blocks.append(heading + "\n" + table(cells, ["Due", "Late", "ID", "Customer", "Owner", "Why"],
+                                             right=[1], styles=styles))
+    click.echo("\n\n".join(blocks))

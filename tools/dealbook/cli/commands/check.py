@@ -1,0 +1,121 @@
+"""`dealbook check [PATH...]`: validate records; exit 1 when any error is found."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from ...records.diagnostics import ERROR, WARNING, Diagnostic, has_errors, sort_key
+from ...records.model import RECORDS_DIR, TEAM_FILE, discover, kind_of
+from ...records.settings import SETTINGS_FILE
+from ...text.output import to_json
+from ..context import Env, pass_env
+
+
+def _github_escape(text: str, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def render_text(d: Diagnostic) -> str:
+    colour = "red" if d.severity == ERROR else "yellow"
+    return f"{d.path}:{d.line}:{d.column}: {click.style(d.severity, fg=colour, bold=True)} {d.code}: {d.message}"
+
+
+def render_github(d: Diagnostic) -> str:
+    level = "error" if d.severity == ERROR else "warning"
+    return (f"::{level} file={_github_escape(d.path, True)},line={d.line},col={d.column},"
+            f"title={_github_escape('dealbook ' + d.code, True)}::{_github_escape(d.message)}")
+
+
+def resolve_paths(env: Env, given: tuple[str, ...]) -> tuple[list[str] | None, list[Diagnostic]]:
+    """Repo-relative record paths for the PATH arguments (None: the whole repo).
+
+    Folders expand to the records inside them; files that are not records (a README
+    passed by a hook, say) are skipped; a path that does not exist is reported."""
+    if not given:
+        return None, []
+    paths: list[str] = []
+    problems: list[Diagnostic] = []
+    everything = None
+    for item in given:
+        absolute = os.path.abspath(item)
+        relative = os.path.relpath(absolute, env.repo).replace(os.sep, "/")
+        if relative.startswith("../"):
+            problems.append(Diagnostic(item, 1, 1, ERROR, "outside-repo",
+                                       f"{item} is outside the records repo {env.repo}; pass --repo or cd into it"))
+            continue
+        if os.path.isdir(absolute):
+            if everything is None:
+                everything = discover(env.repo)
+            prefix = "" if relative == "." else relative.rstrip("/") + "/"
+            paths.extend(p for p in everything if p.startswith(prefix))
+        elif os.path.exists(absolute):
+            if relative == SETTINGS_FILE or (relative.startswith(RECORDS_DIR + "/") and kind_of(relative)):
+                paths.append(relative)
+        else:
+            problems.append(Diagnostic(relative, 1, 1, ERROR, "no-file", f"{item}: no such file"))
+    if TEAM_FILE in paths or SETTINGS_FILE in paths:
+        # Every record depends on the team and the settings: a change to either is checked repo-wide.
+        return None, problems
+    return paths, problems
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default=None,
+              help="text (default), json, or github (workflow annotations; the default under GitHub Actions).")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the problems, no summary line.")
+@pass_env
+def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet: bool) -> None:
+    """Validate records: schemas, ids, stages, team references, dates, privacy.
+
+    With PATHs (files or folders) only those records are checked, against the rest
+    of the repo (this is what the pre-commit hook does). Exit status: 0 clean,
+    1 errors found (or warnings with --strict), 2 bad usage.
+
+    \b
+    Example:
+        dealbook check
+        dealbook check records/customers/粤IT2024001.yaml
+        dealbook check --format json
+    """
+    if fmt is None:
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    if not env.at:
+        env.require_records()
+    wanted, problems = resolve_paths(env, paths)
+    if wanted == [] and not problems:
+        if not quiet and fmt == "text":
+            click.echo("dealbook: no record files among the given paths", err=True)
+        if fmt == "json":
+            click.echo(to_json({"diagnostics": [], "files": 0}))
+        return
+    if env.at:
+        book = env.book(wanted)
+        found, files = book.diagnostics, len(book.paths)
+    else:
+        from ...checks.reading import check_repo  # a repo-wide re-run with nothing changed answers from its cache
+
+        found, files = check_repo(env.repo, wanted, env.settings)
+    diagnostics = sorted(set(problems + found), key=sort_key)
+    if fmt == "json":
+        click.echo(to_json({"diagnostics": [d.as_dict() for d in diagnostics], "files": files}))
+    else:
+        render = render_github if fmt == "github" else render_text
+        for d in diagnostics:
+            click.echo(render(d))
+        if not quiet:
+            errors = sum(d.severity == ERROR for d in diagnostics)
+            warnings = sum(d.severity == WARNING for d in diagnostics)
+            checked = len(wanted) if wanted is not None else files
+            summary = (f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} "
+                       f"in {checked} file{'s' * (checked != 1)}")
+            click.echo(click.style(summary, fg="red" if errors else "green"), err=True)
+    if has_errors(diagnostics, strict):
+        sys.exit(1)

@@ -1,0 +1,68 @@
+"""`dealbook codeowners [--check]`: write .github/CODEOWNERS and CODEOWNERS from the customers' owners."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from ...checks.ownership import CODEOWNERS_FILES, codeowners_text, managers
+from ...records.writing import atomic_write
+from ..context import Env, pass_env
+
+
+@click.command()
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing; exit 1 when a file is missing or out of date.")
+@pass_env
+def codeowners(env: Env, check_only: bool) -> None:
+    """Write CODEOWNERS so a change to a customer needs its owner's review.
+
+    Writes `.github/CODEOWNERS` (GitHub) and `CODEOWNERS` (GitLab) with one line for each
+    customer's file and one for its follow-up folder, naming the owner's `git` handle from
+    records/team.yaml; the managers own everything else and stand in for owners without a
+    git handle. Turn on "Require review from Code Owners" in the branch protection (GitHub)
+    or "Code owner approval" in the protected branch (GitLab) for it to take effect.
+    `dealbook check` warns (codeowners-stale) when the files fall out of date.
+
+    \b
+    Example:
+        dealbook codeowners
+        dealbook codeowners --check
+    """
+    if env.at:
+        raise click.UsageError("codeowners writes the working tree's files; drop --at")
+    book = env.book()
+    if book.team_path is None:
+        raise click.ClickException("records/team.yaml is missing: CODEOWNERS needs the team's git handles")
+    text = codeowners_text(book)
+    stale = []
+    for relative in CODEOWNERS_FILES:
+        filename = os.path.join(env.repo, relative)
+        try:
+            with open(filename, encoding="utf-8") as handle:
+                current = handle.read()
+        except (OSError, UnicodeDecodeError):
+            current = None
+        if current == text:
+            continue
+        stale.append(relative)
+        if not check_only:
+            atomic_write(filename, text)
+    without = sorted({c.owner for c in book.customers.values()
+                      if not (book.members.get(c.owner) and book.members[c.owner].git)})
+    if without:
+        click.echo(f"note: no git handle for {', '.join(without)}: their customers fall back to the managers "
+                   f"({' '.join(managers(book)) or 'none'})", err=True)
+    if check_only:
+        for relative in stale:
+            click.echo(f"{relative}: out of date; run `dealbook codeowners`")
+        if stale:
+            sys.exit(1)
+        click.echo("CODEOWNERS files are up to date", err=True)
+        return
+    if stale:
+        click.echo(f"wrote {', '.join(stale)} ({len(book.customers)} customers)", err=True)
+    else:
+        click.echo("CODEOWNERS files are already up to date", err=True)

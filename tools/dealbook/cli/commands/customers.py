@@ -1,0 +1,174 @@
+"""`dealbook customers`: every customer's stage, grade, owner, last contact, next due and days overdue."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+import click
+
+from ...records.book import Book
+from ...records.model import Customer
+from ...records.settings import Settings
+from ...rules.state import CustomerState, evaluate
+from ...text.output import format_option, table, to_csv, to_json
+from ..context import Env, pass_env
+
+COLUMNS = ("id", "name", "owner", "stage", "stage_label", "grade", "grade_override", "score",
+           "last_contact", "next_due", "due_kind", "due_reason", "overdue_days", "region", "industry")
+SORTS = ("id", "name", "stage", "grade", "owner", "due", "overdue")
+
+
+def find_customer(book: Book, ident: str) -> Customer:
+    """The customer with this id (or exact name); else a ClickException naming close matches."""
+    found = book.customers.get(ident)
+    if found is not None:
+        return found
+    by_name = [c for c in book.customers.values() if c.name == ident]
+    if len(by_name) == 1:
+        return by_name[0]
+    names = {c.name: c.id for c in book.customers.values()}
+    close = difflib.get_close_matches(ident, list(book.customers), n=5, cutoff=0.85)
+    close += [names[n] for n in difflib.get_close_matches(ident, list(names), n=3, cutoff=0.6) if names[n] not in close]
+    hint = ""
+    if close:
+        hint = "; did you mean " + ", ".join(
+            f"{cid} ({book.customers[cid].name})" for cid in close) + "?"
+    raise click.ClickException(f"no customer {ident!r}{hint}")
+
+
+def row_of(state: CustomerState, book: Book) -> dict[str, Any]:
+    """The plain row `customers` prints (also the JSON object per customer)."""
+    customer, grade, due = state.customer, state.grade, state.due
+    return {
+        "id": customer.id,
+        "name": customer.name,
+        "owner": customer.owner,
+        "stage": customer.stage,
+        "stage_label": book.settings.stage_label(customer.stage),
+        "grade": grade.letter,
+        "grade_override": grade.override,
+        "score": grade.score,
+        "last_contact": state.last_contact,
+        "next_due": due.date,
+        "due_kind": due.kind,
+        "due_reason": due.reason,
+        "overdue_days": due.overdue_days,
+        "region": customer.region,
+        "industry": customer.industry,
+    }
+
+
+def _sort_key(sort: str, settings: Settings):
+    order = settings.order
+    keys = {
+        "id": lambda r: r["id"],
+        "name": lambda r: (r["name"], r["id"]),
+        "stage": lambda r: (order(r["stage"]), r["id"]),
+        "grade": lambda r: (r["grade"], r["id"]),
+        "owner": lambda r: (r["owner"], r["id"]),
+        "due": lambda r: (r["next_due"] is None, r["next_due"] or 0, r["id"]),
+        "overdue": lambda r: (-r["overdue_days"], r["next_due"] is None, r["next_due"] or 0, r["id"]),
+    }
+    return keys[sort]
+
+
+def _check_choice(given: tuple[str, ...], known: set[str], what: str, option: str) -> None:
+    for value in given:
+        if value not in known:
+            close = difflib.get_close_matches(value, sorted(known), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(sorted(known))}"
+            raise click.BadParameter(f"no {what} {value!r}{hint}", param_hint=option)
+
+
+_DATES = ("last_contact", "next_due")
+CODE = ("dealbook.rules.state", "dealbook.rules.grading", "dealbook.rules.due", "dealbook.rules.thresholds",
+        "dealbook.cli.commands.customers")
+
+
+def customers_view(book: Book, today) -> dict[str, Any]:
+    """Every customer's row (dates as ISO text, so it can be stored) and the known owners."""
+    rows = []
+    for state in evaluate(book, today).values():
+        row = row_of(state, book)
+        for key in _DATES:
+            if row[key] is not None:
+                row[key] = row[key].isoformat()
+        rows.append(row)
+    owners = sorted(set(book.members) | {c.owner for c in book.customers.values()})
+    return {"rows": rows, "owners": owners}
+
+
+def select_rows(view: dict[str, Any], settings: Settings, owner: tuple[str, ...] = (), stage: tuple[str, ...] = (),
+                grade: tuple[str, ...] = (), region: str | None = None, industry: str | None = None,
+                overdue: bool = False, sort: str = "id") -> list[dict[str, Any]]:
+    """The rows of a `customers_view` after filters and sort (stages by key or label; region by
+    substring; industry by prefix)."""
+    labels = {settings.stage_label(k): k for k in settings.stage_keys}
+    stage_keys = {labels.get(s, s) for s in stage}
+    _check_choice(tuple(stage_keys), set(settings.stage_keys), "stage", "--stage")
+    _check_choice(owner, set(view["owners"]), "owner", "--owner")
+    rows = []
+    for row in view["rows"]:
+        if owner and row["owner"] not in owner:
+            continue
+        if stage_keys and row["stage"] not in stage_keys:
+            continue
+        if grade and row["grade"] not in grade:
+            continue
+        if region and region not in row["region"]:
+            continue
+        if industry and not row["industry"].upper().startswith(industry.upper()):
+            continue
+        if overdue and row["overdue_days"] <= 0:
+            continue
+        rows.append(row)
+    rows.sort(key=_sort_key(sort, settings))
+    return rows
+
+
+def render_text(rows: list[dict[str, Any]]) -> str:
+    headers = ["ID", "Name", "Stage", "Grade", "Owner", "Last contact", "Next due", "Overdue"]
+    cells = [[r["id"], r["name"], r["stage_label"], r["grade"] + ("*" if r["grade_override"] else ""),
+              r["owner"], r["last_contact"], r["next_due"], r["overdue_days"] or ""] for r in rows]
+    styles = [{"fg": "red"} if r["overdue_days"] > 0 else None for r in rows]
+    return table(cells, headers, right=[7], styles=styles)
+
+
+@click.command()
+@click.option("--owner", multiple=True, metavar="HANDLE", help="Only customers of this owner (repeatable).")
+@click.option("--stage", multiple=True, metavar="STAGE", help="Only this stage, by key or label (repeatable).")
+@click.option("--grade", multiple=True, type=click.Choice(["A", "B", "C"]), help="Only this grade (repeatable).")
+@click.option("--region", metavar="TEXT", help="Only regions containing TEXT, e.g. 深圳.")
+@click.option("--industry", metavar="CODE", help="Only industry codes starting with CODE, e.g. C39.")
+@click.option("--overdue", is_flag=True, help="Only customers whose next due date has passed.")
+@click.option("--sort", type=click.Choice(SORTS), default="id", show_default=True,
+              help="Order of the rows (overdue: most overdue first).")
+@format_option
+@pass_env
+def customers(env: Env, owner: tuple[str, ...], stage: tuple[str, ...], grade: tuple[str, ...],
+              region: str | None, industry: str | None, overdue: bool, sort: str, fmt: str) -> None:
+    """List customers with stage, grade, owner, last contact, next due and days overdue.
+
+    A `*` after the grade marks a manual override. JSON: {"customers": [{"id", "name",
+    "owner", "stage", "grade", "next_due", "overdue_days", ...}]}; next_due is null for
+    customers never due (lost), overdue_days is 0 when not overdue.
+
+    \b
+    Example:
+        dealbook customers --owner zhang --sort due
+        dealbook customers --grade A --overdue
+        dealbook customers --stage proposal --format csv > proposal.csv
+    """
+    view = env.view("customers", lambda book: customers_view(book, env.today), CODE)
+    rows = select_rows(view, env.settings, owner, stage, grade, region, industry, overdue, sort)
+    if fmt == "json":
+        click.echo(to_json({"today": env.today, "customers": rows}))
+    elif fmt == "csv":
+        click.echo(to_csv(rows, COLUMNS), nl=False)
+    else:
+        if rows:
+            click.echo(render_text(rows))
+        overdue_count = sum(r["overdue_days"] > 0 for r in rows)
+        click.echo(f"{len(rows)} customer{'s' * (len(rows) != 1)}, {overdue_count} overdue (as of {env.today})",
+                   err=True)

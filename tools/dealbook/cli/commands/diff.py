@@ -1,0 +1,196 @@
+"""`dealbook diff [BASE] [HEAD]`: the review summary of a branch; `--forecast REV`: forecast vs actual."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import re
+from typing import Any
+
+import click
+
+from ...git.changes import ForecastOutcome, Review, change_words, forecast_vs_actual, line_of, review
+from ...records.diagnostics import ERROR
+from ...text.output import money, table, to_json
+from ..context import Env, pass_env
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
+def md(text: Any) -> str:
+    """User text made inert in Markdown: punctuation escaped, HTML and @mentions defused."""
+    text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text).replace("\r", " ").replace("\n", " ")
+    return text.replace("@", "@\u200b")
+
+
+def _signed(value: float) -> str:
+    return ("+" if value >= 0 else "−") + money(abs(value))
+
+
+def _effects(result: Review) -> list[str]:
+    lines = []
+    if result.weighted is not None and result.weighted[0] != result.weighted[1]:
+        a, b = result.weighted
+        lines.append(f"Forecast: weighted pipeline of these customers {money(a)} → {money(b)} ({_signed(b - a)})")
+    for row in result.funnel:
+        moved = [f"{key} {row[key + '_before']} → {row[key + '_after']}" for key in ("entered", "converted", "lost")
+                 if row[key + "_before"] != row[key + "_after"]]
+        lines.append(f"Funnel, {row['stage']}: " + ", ".join(moved))
+    return lines
+
+
+def render_text(result: Review) -> str:
+    count = len(result.customers)
+    lines = [f"Records changed from {result.base} to {result.head}: "
+             f"{count} customer{'s' * (count != 1)}"]
+    lines += [line_of(c) for c in result.customers]
+    effects = _effects(result)
+    if effects:
+        lines += ["", *effects]
+    if result.new_diagnostics:
+        lines += ["", f"New diagnostics ({len(result.new_diagnostics)}):"]
+        lines += [f"  {d.path}:{d.line}:{d.column}: {d.severity} {d.code}: {d.message}" for d in result.new_diagnostics]
+    lines += [f"Note: {n}" for n in result.notes]
+    return "\n".join(lines)
+
+
+def render_markdown(result: Review) -> str:
+    count = len(result.customers)
+    lines = [f"### dealbook review: `{md(result.base)}` → `{md(result.head)}`", ""]
+    if not count:
+        lines.append("No customer records changed.")
+    else:
+        lines.append(f"**{count} customer{'s' * (count != 1)} changed**")
+        lines.append("")
+    for c in result.customers:
+        clauses = change_words(c, labels=True)
+        lines.append(f"- **{md(c.id)} {md(c.name)}**: {md(clauses)}")
+        for f in c.followups:
+            if f.status in ("added", "changed"):
+                lines.append(f"  - follow-up {md(f.at)} {f.status}: {md(f.summary)[:200]}")
+    effects = _effects(result)
+    if effects:
+        lines += ["", "#### Funnel and forecast", "", *(f"- {md(e)}" for e in effects)]
+    if result.new_diagnostics:
+        lines += ["", f"#### New diagnostics ({len(result.new_diagnostics)})", ""]
+        for d in result.new_diagnostics:
+            mark = "❌" if d.severity == ERROR else "⚠️"
+            lines.append(f"- {mark} `{d.path}:{d.line}:{d.column}` {md(d.code)}: {md(d.message)}")
+    if result.notes:
+        lines += ["", *(f"> {md(n)}" for n in result.notes)]
+    return "\n".join(lines) + "\n"
+
+
+def _outcome_rows(rows: list[ForecastOutcome]) -> list[dict[str, Any]]:
+    return [{"id": r.id, "name": r.name, "stage_then": r.stage_then, "amount_then": r.amount_then,
+             "probability": r.probability, "weighted": round(r.weighted), "outcome": r.outcome,
+             "won_value": r.won_value} for r in rows]
+
+
+def render_forecast(rows: list[ForecastOutcome], rev: str, then_day: dt.date, today: dt.date, fmt: str) -> str:
+    forecast = round(sum(r.weighted for r in rows))
+    actual = sum(r.won_value for r in rows)
+    from_forecast = sum(r.won_value for r in rows if r.outcome == "won")
+    if fmt == "json":
+        return to_json({"revision": rev, "as_of": then_day, "today": today, "forecast_weighted": forecast,
+                        "won": actual, "won_from_forecast": from_forecast, "deals": _outcome_rows(rows)})
+    body = [[r.id, r.name, r.stage_then, money(r.amount_then), f"{r.probability:.0%}", money(r.weighted),
+             r.outcome, money(r.won_value)] for r in rows]
+    headers = ["id", "name", "stage then", "amount", "prob.", "weighted", "outcome", "won"]
+    summary = (f"Forecast at {rev} ({then_day}): {money(forecast)} weighted; won since, to {today}: "
+               f"{money(actual)} ({money(from_forecast)} from deals in the forecast)")
+    if fmt == "markdown":
+        lines = [f"### Forecast vs actual: `{md(rev)}`", "", md(summary), "",
+                 "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+        lines += ["| " + " | ".join(md(c if c is not None else "—") for c in row) + " |" for row in body]
+        return "\n".join(lines) + "\n"
+    return table(body, headers, right=(3, 4, 5, 7)) + "\n" + summary
+
+
+@click.command()
+@click.argument("base", required=False)
+@click.argument("head", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="markdown for a pull-request comment or job summary.")
+@click.option("--forecast", "forecast_rev", metavar="REV", default=None,
+              help="Forecast vs actual: the weighted forecast at REV against the value won since.")
+@pass_env
+def diff(env: Env, base: str | None, head: str | None, fmt: str, forecast_rev: str | None) -> None:
+    """Review what changed in the records between BASE and HEAD, customer by customer.
+
+    BASE defaults to the merge base with origin/main (or main); HEAD to the working tree,
+    uncommitted and untracked files included. Per customer: stage moves, grade change,
+    deal amount, owner, next due date and follow-ups added, changed or removed; then the
+    change the branch causes to the weighted pipeline and the funnel, and any diagnostics
+    that are new in HEAD. Grades and due dates are computed as of --today for both sides.
+
+    With --forecast REV, compare the weighted forecast of the deals open at REV with
+    the value actually won since (up to HEAD, default the working tree).
+
+    \b
+    Example:
+        dealbook diff
+        dealbook diff origin/main --format markdown >> "$GITHUB_STEP_SUMMARY"
+        dealbook diff v2024-04-30 v2024-05-31 --format json
+        dealbook diff --forecast 2024-04-30
+    """
+    if env.at:
+        raise click.UsageError("diff compares two revisions itself: give them as BASE and HEAD, not --at")
+    # A big review makes hundreds of thousands of small objects and no reference cycles: the
+    # collector's passes over them would cost a third of the run.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _diff(env, base, head, fmt, forecast_rev)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _diff(env: Env, base: str | None, head: str | None, fmt: str, forecast_rev: str | None) -> None:
+    from ...git.review import review_revisions
+    from ...git.store import GitStoreError, Store, book_at, diff_books, revision_date
+
+    try:
+        if forecast_rev:
+            if base and not head:
+                head = base
+            then = book_at(env.repo, forecast_rev)
+            then_day = revision_date(forecast_rev)
+            if then_day is None:
+                with Store(env.repo) as store:
+                    then_day = store.commit_time(then.revision).astimezone(  # type: ignore[attr-defined]
+                        _zone(then.settings.timezone)).date()
+            now = book_at(env.repo, head) if head else env.book()
+            rows = forecast_vs_actual(then, then_day, now, env.today)
+            click.echo(render_forecast(rows, forecast_rev, then_day, env.today, fmt))
+            return
+        if head:
+            result, base_commit, head_commit = review_revisions(env.repo, base, head, env.today)
+        else:
+            books = diff_books(env.repo, base, head)
+            base_commit, head_commit = books.base, books.head
+            result = review(books.before, books.after, env.today, base or f"merge base {books.base[:8]}",
+                            "working tree", books.ids, books.renames)
+            result = Review(result.base, result.head, result.customers, result.weighted, result.funnel,
+                            result.new_diagnostics, tuple(books.notes))
+    except GitStoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    if fmt == "json":
+        payload = result.as_dict()
+        payload["base_commit"], payload["head_commit"] = base_commit, head_commit
+        click.echo(to_json(payload))
+    elif fmt == "markdown":
+        click.echo(render_markdown(result), nl=False)
+    else:
+        click.echo(render_text(result))
+
+
+def _zone(name: str) -> dt.tzinfo:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
+__all__ = ["diff", "md", "render_markdown", "render_text"]

@@ -1,0 +1,105 @@
+"""What the editing commands share: check the new files, refuse or show the diff, then write."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+
+import click
+
+from ...editing.edits import Change, check_changes, diff_text, write_changes
+from ...editing.roundtrip import Document, EditError
+from ...editing.roundtrip import load as load_document
+from ...records.book import Book
+from ...records.diagnostics import ERROR, Diagnostic
+from ...records.ids import ids_on_disk
+from ...records.model import TEAM_FILE, customer_path
+from ..context import Env
+
+
+def render(d: Diagnostic) -> str:
+    colour = "red" if d.severity == ERROR else "yellow"
+    return f"{d.path}:{d.line}:{d.column}: {click.style(d.severity, fg=colour, bold=True)} {d.code}: {d.message}"
+
+
+def interactive(flag: bool | None) -> bool:
+    """Prompt for missing values? --interactive/--no-interactive, else when stdin is a terminal."""
+    return flag if flag is not None else sys.stdin.isatty()
+
+
+def working_book(env: Env, customer_ids: list[str] | None = None, all_customers: bool = False) -> Book:
+    """The records an edit needs — the team and the named customers (or all customers) — not the follow-ups.
+
+    Edits go to the working tree, so `--at` makes no sense here."""
+    if env.at:
+        raise click.UsageError("--at reads an old revision; the editing commands change the working tree: drop --at")
+    paths = [TEAM_FILE]
+    on_disk = ids_on_disk(env.repo)
+    if all_customers:
+        paths.extend(customer_path(stem) for stem in sorted(on_disk))
+    for customer_id in customer_ids or []:
+        folded = {stem.casefold(): stem for stem in on_disk}
+        stem = customer_id if customer_id in on_disk else folded.get(customer_id.casefold())
+        if stem is None:
+            close = difflib.get_close_matches(customer_id, sorted(on_disk), n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise click.ClickException(f"no customer `{customer_id}` in {env.repo}/records/customers{hint}")
+        paths.append(customer_path(stem))
+    from ...checks.reading import open_book
+
+    # A few files parse faster than the whole repo's cache loads.
+    return open_book(env.repo, paths=paths, settings=env.settings, use_cache=all_customers)
+
+
+def open_customer(env: Env, book: Book, customer_id: str) -> tuple[str, Document]:
+    """The customer's repo-relative path and its file opened for editing; a clear error when unknown."""
+    customer = book.customers.get(customer_id)
+    if customer is None:
+        folded = {c.casefold(): c for c in book.customers}
+        if customer_id.casefold() in folded:
+            customer = book.customers[folded[customer_id.casefold()]]
+        else:
+            customer = book.customers_by_path.get(customer_path(customer_id))
+    if customer is None:
+        raise click.ClickException(f"{customer_path(customer_id)} cannot be read: run `dealbook check` on it")
+    try:
+        return customer.path, load_document(os.path.join(env.repo, customer.path))
+    except (OSError, EditError) as exc:
+        raise click.ClickException(f"{customer.path}: {exc}") from None
+
+
+def finish(env: Env, book: Book, changes: list[Change], dry_run: bool, ask: bool = False,
+           summary: bool = False, hint: str = "") -> bool:
+    """Check `changes`; refuse on new errors; print the diff (dry run) or write. True when written."""
+    changes = [c for c in changes if c.before != c.after]
+    if not changes:
+        click.echo("nothing to change")
+        return False
+    blocking, other = check_changes(book, env.repo, changes)
+    if blocking:
+        for d in blocking:
+            click.echo(render(d), err=True)
+        if hint and any(d.code == "stage-requires" for d in blocking):
+            click.echo(f"hint: {hint}", err=True)
+        count = len(blocking)
+        raise click.ClickException(
+            f"refused: the edit would leave {count} error{'s' * (count != 1)} (shown above); nothing was written"
+        )
+    for d in other:
+        click.echo(render(d), err=True)
+    if dry_run or ask:
+        click.echo(diff_text(changes), nl=False)
+    if dry_run:
+        click.echo(f"dry run: {len(changes)} file{'s' * (len(changes) != 1)} would change; nothing was written",
+                   err=True)
+        return False
+    if ask and not click.confirm(f"Write {len(changes)} file{'s' * (len(changes) != 1)}?", default=False):
+        click.echo("nothing was written", err=True)
+        return False
+    write_changes(env.repo, changes)
+    if summary:
+        click.echo(f"{len(changes)} file{'s' * (len(changes) != 1)} changed:")
+        for change in changes:
+            click.echo(f"  {change.path}")
+    return True

@@ -1,0 +1,44 @@
+"""`dealbook export`: the records as tables in xlsx, csv, sqlite or json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ...interchange.exporting import FORMATS, default_out, stream_tables, tables
+from ...interchange.exporting import export as write_export
+from ..context import Env, pass_env
+from .import_sheet import _progress
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="xlsx", help="File format (default xlsx).")
+@click.option("--out", "out", type=click.Path(), default=None,
+              help="File to write (a folder for csv); default dealbook-export.<format> in the current folder.")
+@pass_env
+def export(env: Env, fmt: str, out: str | None) -> None:
+    """Export customers, follow-ups, contacts, next actions and stage history as tables.
+
+    xlsx: one sheet per table, header row frozen, dates as dates. csv: a folder with one
+    UTF-8 file per table. sqlite: one database (open it in Datasette or a BI tool). json:
+    {table: [rows]}. The customers and follow-ups tables use the record keys as column
+    names, so `dealbook import` reads an exported file back without changing anything.
+
+    \b
+    Example:
+        dealbook export
+        dealbook export --format sqlite --out crm.sqlite
+        dealbook export --format csv --out tables/
+    """
+    target = out or default_out(fmt)
+
+    def progress(name: str, length: int) -> Any:
+        return _progress(f"Exporting {name}" if name != "Reading records" else name, length)
+
+    # The working tree is read one record at a time, so memory stays flat however many records
+    # there are; a past revision (--at) has no working tree to stream from and is read as a Book.
+    items = tables(env.book()) if env.at else stream_tables(env.repo, env.settings, progress)
+    total = items[0].count
+    files = write_export(items, fmt, target, progress)
+    click.echo(f"exported {total} customers to {', '.join(files) if fmt != 'csv' else target + '/'}")

@@ -1,0 +1,82 @@
+"""`dealbook grade ID`: a customer's grade, each dimension's points and why, and any override, downgrade or pause."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import click
+
+from ...rules.state import evaluate, letter_for
+from ...rules.thresholds import thresholds_of
+from ...text.output import to_json
+from ..context import Env, pass_env
+from .customers import find_customer
+
+DIMENSIONS = {"urgency": "Urgency", "budget": "Budget", "access": "Access", "downgrade": "Missed twice",
+              "override": "Override"}
+
+
+def grade_payload(env: Env, ident: str) -> dict[str, Any]:
+    """The grade explanation as plain data (the JSON form)."""
+    book = env.book()
+    customer = find_customer(book, ident)
+    state = evaluate(book, env.today)[customer.id]
+    grade = state.grade
+    t = thresholds_of(book.settings)
+    return {
+        "id": customer.id,
+        "name": customer.name,
+        "today": env.today,
+        "grade": grade.letter,
+        "score": grade.score,
+        "score_letter": letter_for(grade.score, t),
+        "computed": grade.computed,
+        "override": grade.override,
+        "downgraded": grade.downgraded,
+        "paused_until": state.paused_until,
+        "thresholds": {"a_min": t.a_min, "c_max": t.c_max, "missed_in_a_row": t.missed_in_a_row},
+        "reasons": [dataclasses.asdict(r) for r in grade.reasons],
+    }
+
+
+@click.command()
+@click.argument("ident", metavar="ID")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people, json for machines.")
+@pass_env
+def grade(env: Env, ident: str, fmt: str) -> None:
+    """Explain a customer's ABC grade: urgency, budget and decision-maker access, with points.
+
+    Also says when a manual `grade:` override is in force, and when two missed
+    appointments in a row dropped the grade one step and paused the customer.
+
+    \b
+    Example:
+        dealbook grade 粤IT2024001
+        dealbook --today 2024-06-01 grade 粤IT2024001 --format json
+    """
+    data = grade_payload(env, ident)
+    if fmt == "json":
+        click.echo(to_json(data))
+        return
+    marker = "*" if data["override"] else ""
+    click.echo(click.style(f"{data['id']}  {data['name']}: grade {data['grade']}{marker}", bold=True)
+               + f"  (as of {data['today']})")
+    dimensions = [r for r in data["reasons"] if r["dimension"] in ("urgency", "budget", "access")]
+    for reason in dimensions:
+        click.echo(f"  {DIMENSIONS[reason['dimension']]:<13}{'+' + str(reason['points']):>3}  {reason['why']}")
+    t = data["thresholds"]
+    click.echo(f"  {'Score':<13}{data['score']:>3}  A ≥ {t['a_min']}, C ≤ {t['c_max']}, otherwise B"
+               f" → {data['score_letter']}")
+    if data["downgraded"]:
+        step = (f"{data['score_letter']} → {data['computed']}" if data["score_letter"] != data["computed"]
+                else f"{data['computed']} stays {data['computed']}")
+        click.echo(f"  {t['missed_in_a_row']} missed appointments in a row drop it one step: {step}.")
+    for reason in data["reasons"]:
+        if reason not in dimensions:
+            click.echo(f"  {DIMENSIONS.get(reason['dimension'], reason['dimension']):<13}     {reason['why']}")
+    if data["override"]:
+        click.echo(f"  The manual grade {data['grade']} wins over the computed {data['computed']}.")
+    if data["paused_until"]:
+        click.echo(f"  Paused until {data['paused_until']}.")

@@ -1,0 +1,100 @@
+"""`dealbook history ID [--backfill]`: a customer's stage timeline from git against its stage_history."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+
+from ...git.changes import HistoryRow, backfilled, compare_history
+from ...records.dates import parse_date
+from ...records.load import load_file
+from ...records.model import customer_path
+from ...text.output import table, to_json
+from ..context import Env, pass_env
+
+_MARK = {"ok": "", "missing": "missing", "after_commit": "dated after commit", "not_in_git": "not seen in git"}
+
+
+def _row(r: HistoryRow) -> dict[str, Any]:
+    return {"stage": r.stage, "git_on": r.git_on, "commit": r.commit, "author": r.author,
+            "recorded_on": r.recorded_on, "status": r.status, "message": r.message}
+
+
+@click.command()
+@click.argument("customer_id", metavar="ID")
+@click.option("--backfill", is_flag=True,
+              help="Add the stages git shows but stage_history lacks, dated by their commits (comments kept).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_env
+def history(env: Env, customer_id: str, backfill: bool, fmt: str) -> None:
+    """Show a customer's stage timeline reconstructed from git, next to its stage_history.
+
+    Every commit in which the customer's `stage` took a new value is one git event,
+    dated by the commit (author time, team timezone). Flags: `missing` (git saw the
+    move, stage_history has no entry), `dated after commit` (the history dates a move
+    after the commit that recorded it), `not seen in git` (entered and left between
+    two commits; informational). --backfill writes the missing entries into the
+    record, for teams that adopted dealbook without keeping history. Exit 1 when a
+    disagreement is found (and not backfilled).
+
+    \b
+    Example:
+        dealbook history 粤IT2024001
+        dealbook history 粤IT2024001 --backfill
+        dealbook history 粤IT2024001 --format json
+    """
+    from ...git.history import stage_timeline
+    from ...git.store import GitStoreError
+
+    if env.at:
+        raise click.UsageError("history reads the whole git history itself; drop --at")
+    relative = customer_path(customer_id)
+    filename = os.path.join(env.repo, relative)
+    if not os.path.exists(filename):
+        raise click.ClickException(f"no customer {customer_id}: {relative} does not exist")
+    loaded = load_file(filename, relative)
+    if loaded.error is not None or not isinstance(loaded.data, dict):
+        problem = loaded.error.message if loaded.error else "not a mapping"
+        line = loaded.error.line if loaded.error else 1
+        raise click.ClickException(f"{relative}:{line}: {problem}")
+    entries = [e for e in loaded.data.get("stage_history") or [] if isinstance(e, dict)]
+    recorded = [(str(e.get("stage", "")), parse_date(e.get("on"))) for e in entries]
+    try:
+        events = stage_timeline(env.repo, customer_id)
+    except GitStoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not events:
+        raise click.ClickException(f"{relative} has no committed version yet: commit it first")
+    rows = compare_history([(e.stage, e.when.date(), e.commit, e.author) for e in events], recorded)
+    missing = [r for r in rows if r.status == "missing"]
+    if backfill and missing:
+        from ...editing.roundtrip import load as load_document
+
+        merged = backfilled(entries, [(e.stage, e.when.date()) for e in events])
+        document = load_document(filename)
+        if merged[:len(entries)] == entries:  # only appended: edit nothing else, comments stay put
+            for entry in merged[len(entries):]:
+                document.append("stage_history", entry)
+        else:  # entries inserted between others: the list is rewritten (comments outside it stay)
+            document.set("stage_history", merged)
+        document.save()
+        recorded = [(str(e.get("stage", "")), parse_date(e.get("on"))) for e in merged]
+        rows = compare_history([(e.stage, e.when.date(), e.commit, e.author) for e in events], recorded)
+        click.echo(f"{relative}: added {len(missing)} stage_history "
+                   f"entr{'ies' if len(missing) != 1 else 'y'}: "
+                   + ", ".join(f"{r.stage} {r.git_on}" for r in missing), err=True)
+    if fmt == "json":
+        click.echo(to_json({"id": customer_id, "path": relative, "timeline": [_row(r) for r in rows],
+                            "backfilled": len(missing) if backfill else 0}))
+    else:
+        body = [[r.stage, r.git_on, r.commit[:8] if r.commit else None, r.author, r.recorded_on, _MARK[r.status]]
+                for r in rows]
+        click.echo(table(body, ["stage", "in git", "commit", "author", "stage_history", "flag"]))
+        for r in rows:
+            if r.status in ("missing", "after_commit"):
+                click.echo(f"{relative}: {r.message}")
+    disagreements = [r for r in rows if r.status == "after_commit" or (r.status == "missing" and not backfill)]
+    if disagreements:
+        raise SystemExit(1)

@@ -1,0 +1,169 @@
+"""`dealbook import FILE`: bring customers or follow-ups in from an xlsx or csv sheet (dry run first)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
+
+import click
+
+from ...interchange.importing import (
+    NEW,
+    REJECTED,
+    UNCHANGED,
+    UPDATED,
+    Checker,
+    Options,
+    Plan,
+    apply_plan,
+    plan_customers,
+    plan_followups,
+)
+from ...interchange.sheets import CUSTOMERS, FOLLOWUPS, SheetError, open_sheet
+from ...records.load import load_file
+from ...records.model import CUSTOMER, TEAM, discover, kind_of
+from ...records.writing import atomic_write
+from ...text.output import to_json
+from ..context import Env, pass_env
+
+T = TypeVar("T")
+
+
+def _progress(label: str, total: int | None) -> Any:
+    """A progress bar on a terminal; a pass-through elsewhere (pipes, CI, tests)."""
+    def wrap(items: Iterable[T]) -> Iterator[T]:
+        if not sys.stderr.isatty():
+            yield from items
+            return
+        with click.progressbar(items, length=total, label=label, file=sys.stderr) as bar:
+            yield from bar
+    return wrap
+
+
+def read_map(path: str | None) -> dict[str, str] | None:
+    """A --map file: `sheet header: field` lines (fields as `dealbook import --help` lists them)."""
+    if path is None:
+        return None
+    loaded = load_file(path, path)
+    if loaded.error is not None:
+        raise click.UsageError(f"{path}:{loaded.error.line}: {loaded.error.message}")
+    data = loaded.data
+    if isinstance(data, dict) and isinstance(data.get("columns"), dict):
+        data = data["columns"]
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise click.UsageError(f"{path}: write one `sheet header: field` line per column, e.g. `公司: name`")
+    return {str(k): v for k, v in data.items()}
+
+
+def rejects_csv(plan: Plan) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["row", "record", "reason"])
+    for entry in plan.rejected:
+        writer.writerow([entry.row, entry.label, " | ".join(entry.reasons)])
+    return "\ufeff" + out.getvalue()  # a BOM so Excel opens the Chinese text as UTF-8
+
+
+def summary_rows(plan: Plan) -> list[dict[str, Any]]:
+    return [{"row": e.row, "status": e.status, "path": e.path or None, "record": e.label or None,
+             "reasons": e.reasons} for e in plan.entries]
+
+
+@click.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--kind", type=click.Choice([CUSTOMERS, FOLLOWUPS]), default=None,
+              help="What the sheet holds (default: guessed from its header row).")
+@click.option("--map", "map_file", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="A YAML file of `sheet header: field` lines for headers dealbook does not know.")
+@click.option("--sheet", "sheet_name", default=None, help="The workbook sheet to read (default: the first with data).")
+@click.option("--apply", "apply_", is_flag=True, help="Write the records (without it: a dry run that writes nothing).")
+@click.option("--phone-kind", type=click.Choice(["work"]), default=None,
+              help="The sheet's mobile numbers are company-issued work phones (personal mobiles are refused).")
+@click.option("--province", default=None, help="Province for ids when a row's region names none, e.g. 粤.")
+@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), default=None,
+              help="Where to write rejected rows (default: import-rejects-<timestamp>.csv in the current folder).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format.")
+@pass_env
+def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sheet_name: str | None, apply_: bool,
+                 phone_kind: str | None, province: str | None, rejects_path: str | None, fmt: str) -> None:
+    """Import customers (客户信息总表) or follow-ups (销售跟进记录表) from an .xlsx or .csv file.
+
+    Headers may be the seed tables' Chinese names (客户名称, 所属行业, 客户规模, 联系人姓名及职务,
+    联系方式, 需求描述, 来源渠道, 负责人, 建档日期, 客户状态 …; 跟进日期, 客户名称, 联系人, 跟进方式,
+    跟进主题/内容, 客户反馈, 下一步计划, 完成时限, 跟进人), their English names, or those of
+    `dealbook export`. A row updates the customer with its 客户编号 (id), else the one with exactly
+    its name; other rows become new customers with ids by the id rule. Every record is checked
+    as `dealbook check` would before anything is written; rows that fail go to a rejects file
+    with their row number and reasons. Without --apply nothing is written.
+
+    \b
+    Example:
+        dealbook import 客户信息总表.xlsx
+        dealbook import 客户信息总表.xlsx --apply
+        dealbook import 跟进记录.csv --kind followups --apply
+        dealbook import sheet.xlsx --map columns.yaml --sheet 2024
+    """
+    mapping = read_map(map_file)
+    try:
+        sheet = open_sheet(file, kind, mapping, sheet_name)
+    except SheetError as exc:
+        raise click.ClickException(str(exc)) from None
+    if sheet.kind == CUSTOMERS and not env.at:
+        # customers and the team are all a customer sheet is matched and checked against
+        book = env.book([p for p in discover(env.repo) if kind_of(p) in (CUSTOMER, TEAM)])
+    else:
+        book = env.book()
+    options = Options(today=env.today, phone_kind=phone_kind, province=province)
+    def read_text(path: str) -> str | None:
+        try:
+            with open(os.path.join(env.repo, path), encoding="utf-8") as handle:
+                return handle.read()
+        except OSError:
+            return None
+
+    checker = Checker(sheet.kind, book, read_text, keep_data=False, jobs=os.cpu_count() or 1)
+    progress = _progress("Reading rows", sheet.total)
+    if sheet.kind == CUSTOMERS:
+        plan = plan_customers(sheet, book, options, progress, checker)
+    else:
+        plan = plan_followups(sheet, book, options, progress, checker=checker)
+    texts = checker.finish()
+    if sheet.unmapped:
+        plan.notes.append(f"columns kept under `custom:` (not a known field): {', '.join(sheet.unmapped)}")
+    if "last_contact" in sheet.fields:
+        plan.notes.append("最新跟进日期 (latest follow-up) is not imported: dealbook computes it from the follow-ups")
+    written = 0
+    if apply_ and texts:
+        written = apply_plan(env.repo, texts, _progress("Writing records", len(texts)))
+    rejects_file = None
+    if plan.rejected:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        rejects_file = rejects_path or f"import-rejects-{stamp}.csv"
+        atomic_write(rejects_file, rejects_csv(plan))
+    counts = {status: plan.count(status) for status in (NEW, UPDATED, UNCHANGED, REJECTED)}
+    if fmt == "json":
+        click.echo(to_json({"kind": plan.kind, "sheet": sheet.name, "applied": apply_, "written": written,
+                            "counts": counts, "rejects_file": rejects_file, "notes": plan.notes,
+                            "rows": summary_rows(plan)}))
+    else:
+        for note in plan.notes:
+            click.echo(f"note: {note}", err=True)
+        for entry in plan.entries:
+            if entry.status in (NEW, UPDATED):
+                click.echo(f"row {entry.row}: {entry.status:<8} {entry.path}  {entry.label}")
+            elif entry.status == REJECTED:
+                click.echo(f"row {entry.row}: rejected {entry.label}: {' | '.join(entry.reasons)}")
+        what = "customers" if plan.kind == CUSTOMERS else "follow-ups"
+        click.echo(f"{what}: {counts[NEW]} new, {counts[UPDATED]} updated, {counts[UNCHANGED]} unchanged, "
+                   f"{counts[REJECTED]} rejected")
+        if rejects_file:
+            click.echo(f"rejected rows and their reasons: {rejects_file}")
+        if apply_:
+            click.echo(f"wrote {written} file{'s' * (written != 1)}; review with `git diff`, then commit")
+        elif texts:
+            click.echo("dry run: nothing written; run again with --apply to write")

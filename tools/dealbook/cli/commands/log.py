@@ -1,0 +1,199 @@
+"""`dealbook log ID`: record a follow-up as a new file records/followups/<ID>/<date>-<HHMM>.yaml."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from ...editing.edits import Change, git_identity, member_for, now_local
+from ...editing.roundtrip import EditError, render_new
+from ...records.dates import parse_time
+from ...records.load import parse_text
+from ...records.model import FOLLOWUPS_DIR
+from ..context import Env, pass_env
+from .edit_flow import finish, open_customer, working_book
+from .edit_flow import interactive as is_interactive
+
+METHODS = ("phone", "visit", "email", "meeting", "im", "other")
+OUTCOMES = ("held", "no_answer", "missed", "rescheduled")
+
+
+def followup_options(command: Callable) -> Callable:
+    """The options `log` and `new followup` share."""
+    options = [
+        click.argument("customer_id", metavar="ID"),
+        click.option("--method", "-m", type=click.Choice(METHODS), default="phone", show_default=True,
+                      help="How the customer was contacted."),
+        click.option("--contact", "-c", help="The contact spoken to (a name from the customer's contacts)."),
+        click.option("--summary", "-s", help="Topic and content of the conversation."),
+        click.option("--feedback", help="The customer's feedback and changed needs."),
+        click.option("--outcome", type=click.Choice(OUTCOMES), default=None,
+                     help="held (default), no_answer, missed or rescheduled."),
+        click.option("--objection", "objections", multiple=True, metavar="TAG",
+                     help="An objection tag (price, competitor, …); repeat for more."),
+        click.option("--next", "next_actions", multiple=True, metavar="ACTION@YYYY-MM-DD[@OWNER]",
+                     help="A next step and its due date; repeat for more."),
+        click.option("--at", "at", metavar="'YYYY-MM-DD HH:MM'",
+                     help="When it happened (default: now in the team's timezone, on --today's date when given)."),
+        click.option("--by", help="Who followed up (default: the team member whose email is git's user.email)."),
+        click.option("--edit", "use_editor", is_flag=True, help="Open $EDITOR on the filled-in file before writing."),
+        click.option("--interactive/--no-interactive", default=None,
+                     help="Ask for the contact, summary, feedback and next steps when not given "
+                          "(default: when stdin is a terminal and neither --summary nor --edit is given)."),
+        click.option("--dry-run", is_flag=True, help="Show the file that would be written; write nothing."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+_DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")  # a real calendar date is the checker's job
+
+
+def parse_next(items: tuple[str, ...]) -> list[dict[str, Any]]:
+    """`发送方案@2024-05-25[@li]` → [{action, due[, owner]}]."""
+    found = []
+    for item in items:
+        parts = item.rsplit("@", 2)
+        owner = None
+        if len(parts) == 3 and _DATE_SHAPE.match(parts[1].strip()):
+            action, due, owner = parts
+        elif len(parts) >= 2 and _DATE_SHAPE.match(parts[-1].strip()):
+            action, due = item.rsplit("@", 1)
+        else:
+            raise click.BadParameter(f"`{item}`: write ACTION@YYYY-MM-DD, e.g. '发送方案@2024-05-25'",
+                                     param_hint="--next")
+        entry: dict[str, Any] = {"action": action.strip(), "due": due.strip()}
+        if owner:
+            entry["owner"] = owner.strip()
+        found.append(entry)
+    return found
+
+
+def resolve_at(env: Env, at: str | None) -> dt.datetime:
+    if at:
+        when = parse_time(at.strip())
+        if when is None:
+            raise click.BadParameter(f"`{at}` is not a time: write 'YYYY-MM-DD HH:MM'", param_hint="--at")
+        return when
+    now = now_local(env.settings.timezone)
+    pinned = env.today_override or os.environ.get("DEALBOOK_TODAY") or env.settings.as_of
+    return dt.datetime.combine(env.today, now.time()) if pinned else now
+
+
+def resolve_by(env: Env, book, by: str | None) -> str:
+    if by:
+        return by
+    email, name = git_identity(env.repo)
+    handle = member_for(book, email, name)
+    if handle is None:
+        who = email or name or "not set"
+        raise click.UsageError(f"--by is required: git's user.email ({who}) matches no member of records/team.yaml")
+    return handle
+
+
+def ask_followup(customer, contact: str | None, feedback: str | None,
+                 next_actions: tuple[str, ...]) -> tuple[str | None, str, str | None, tuple[str, ...]]:
+    """Prompt on a terminal for what a follow-up needs and was not given as an option."""
+    names = [c.name for c in customer.contacts if c.name]
+    if not contact:
+        shown = f" ({', '.join(names)})" if names else ""
+        contact = click.prompt(f"Contact{shown}", default=names[0] if len(names) == 1 else "",
+                               show_default=len(names) == 1).strip() or None
+    summary = click.prompt("Summary (跟进主题/内容)").strip()
+    if not feedback:
+        feedback = click.prompt("Customer feedback (客户反馈, optional)", default="",
+                                show_default=False).strip() or None
+    steps = list(next_actions)
+    while True:
+        step = click.prompt("Next step ACTION@YYYY-MM-DD (empty to finish)", default="", show_default=False).strip()
+        if not step:
+            break
+        try:
+            parse_next((step,))
+        except click.BadParameter as exc:
+            click.echo(exc.format_message(), err=True)
+            continue
+        steps.append(step)
+    return contact, summary, feedback, tuple(steps)
+
+
+def followup_path(repo: str, customer_id: str, when: dt.datetime) -> str:
+    """records/followups/<id>/<YYYY-MM-DD>-<HHMM>.yaml, or -2, -3 … when taken."""
+    stem = when.strftime("%Y-%m-%d-%H%M")
+    n = 1
+    while True:
+        name = f"{stem}.yaml" if n == 1 else f"{stem}-{n}.yaml"
+        relative = f"{FOLLOWUPS_DIR}/{customer_id}/{name}"
+        if not os.path.exists(os.path.join(repo, relative)):
+            return relative
+        n += 1
+
+
+def write_followup(env: Env, customer_id: str, method: str, contact: str | None, summary: str | None,
+                   feedback: str | None, outcome: str | None, objections: tuple[str, ...],
+                   next_actions: tuple[str, ...], at: str | None, by: str | None, use_editor: bool,
+                   dry_run: bool, interactive: bool | None = None) -> None:
+    book = working_book(env, [customer_id])
+    path, _ = open_customer(env, book, customer_id)
+    customer = book.customers_by_path[path]
+    customer_id = customer.id
+    if not summary and not use_editor and is_interactive(interactive):
+        contact, summary, feedback, next_actions = ask_followup(customer, contact, feedback, next_actions)
+    when = resolve_at(env, at)
+    data: dict[str, Any] = {
+        "customer": customer_id,
+        "at": when.strftime("%Y-%m-%d %H:%M"),
+        "method": method,
+        "by": resolve_by(env, book, by),
+        "contact": contact,
+        "summary": summary,
+        "feedback": feedback,
+        "objections": list(objections) or None,
+        "outcome": outcome,
+        "next": parse_next(next_actions) or None,
+    }
+    data = {k: v for k, v in data.items() if v not in (None, "")}
+    if not summary and not use_editor:
+        raise click.UsageError("--summary is required (or --edit to write it in your editor)")
+    try:
+        text = render_new("followup", data if summary else {**data, "summary": "TODO"})
+    except EditError as exc:
+        raise click.ClickException(str(exc)) from None
+    if use_editor:
+        edited = click.edit(text, extension=".yaml", require_save=True)
+        if edited is None:
+            raise click.ClickException("the editor was closed without saving; nothing was written")
+        text = edited
+        loaded = parse_text(text)
+        when = parse_time(loaded.data.get("at")) if isinstance(loaded.data, dict) else None
+        when = when or resolve_at(env, at)
+    relative = followup_path(env.repo, customer_id, when)
+    if finish(env, book, [Change(relative, None, text)], dry_run):
+        click.echo(relative)
+
+
+@click.command()
+@followup_options
+@pass_env
+def log(env: Env, **options: Any) -> None:
+    """Record a follow-up with customer ID as a new file.
+
+    The file is records/followups/<ID>/<YYYY-MM-DD>-<HHMM>.yaml (with -2, -3 … when
+    that name is taken). It is checked like `dealbook check` before it is written;
+    a file that would not pass is refused and nothing is written.
+
+    \b
+    Example:
+        dealbook log 粤IT2024001 --method phone --contact 王总监 \\
+            --summary "反馈精度测试数据" --next "与王总监预约现场对接@2024-05-14"
+        dealbook log 粤IT2024001 -m visit -c 王总监 -s 现场演示 --at "2024-05-20 14:00" --by zhang
+        dealbook log 粤IT2024001 --edit
+        dealbook log 粤IT2024001          # on a terminal: asks for contact, summary, feedback, next steps
+    """
+    write_followup(env, **options)

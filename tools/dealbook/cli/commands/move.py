@@ -1,0 +1,155 @@
+"""`dealbook move ID STAGE`: set the stage, append to stage_history, fill what the stage requires."""
+
+from __future__ import annotations
+
+import re
+
+import click
+
+from ...checks.filechecks import move_problem
+from ...editing.edits import Change, parse_money, parse_value, schema_at
+from ...editing.roundtrip import EditError, split_path
+from ...records.dates import parse_date
+from ..context import Env, pass_env
+from .edit_flow import finish, interactive, open_customer, working_book
+
+
+@click.command()
+@click.argument("customer_id", metavar="ID")
+@click.argument("stage")
+@click.option("--on", "on", metavar="YYYY-MM-DD", help="Date of the move (default: today).")
+@click.option("--reason", help="Why the deal was lost (lost.reason): budget, competitor, no_need, timing, …")
+@click.option("--note", help="A note on the loss (lost.note).")
+@click.option("--contract-no", help="Contract number, for won (contracts[].no).")
+@click.option("--amount", help="Contract amount as a plain integer, for won; deal.amount for an open stage.")
+@click.option("--signed", metavar="YYYY-MM-DD", help="Signing date of the contract (default: the move's date).")
+@click.option("--delivered", metavar="YYYY-MM-DD", help="Delivery date of the contract, for after_sales.")
+@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
+              help="Any other field the stage requires, e.g. need.budget.status=partial; repeatable.")
+@click.option("--interactive/--no-interactive", default=None,
+              help="Ask for what the stage requires (default: when stdin is a terminal).")
+@click.option("--dry-run", is_flag=True, help="Show the diff; write nothing.")
+@pass_env
+def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | None, note: str | None,
+         contract_no: str | None, amount: str | None, signed: str | None, delivered: str | None,
+         assignments: tuple[str, ...], interactive: bool | None, dry_run: bool) -> None:
+    """Move customer ID to STAGE: sets `stage` and appends `{stage, on}` to stage_history.
+
+    Moves the settings forbid are refused (going back, skipping when not allowed,
+    reopening a lost deal other than as a lead). A stage's requirements must be met:
+    lost needs --reason, won needs a contract (--contract-no, --amount, --signed).
+    The edit keeps the file's comments and layout; it is checked before it is written.
+
+    \b
+    Example:
+        dealbook move 粤IT2024001 discovery
+        dealbook move 粤IT2024001 lost --reason budget --note "预算冻结到明年"
+        dealbook move 粤IT2024001 won --contract-no HT-2024-031 --amount 650000 --signed 2024-06-01
+        dealbook move 粤IT2024001 proposal --set need.budget.status=partial --dry-run
+    """
+    ask = _interactive(interactive)
+    settings = env.settings
+    if stage not in settings.stage_by_key:
+        raise click.BadParameter(f"unknown stage `{stage}`; the stages are: {' | '.join(settings.stage_keys)}",
+                                 param_hint="STAGE")
+    book = working_book(env, [customer_id])
+    path, doc = open_customer(env, book, customer_id)
+    current = book.customers_by_path[path]
+    day = on or env.today.isoformat()
+    if parse_date(day) is None:
+        raise click.BadParameter(f"`{day}` is not a date: write YYYY-MM-DD", param_hint="--on")
+    if current.stage == stage:
+        raise click.ClickException(f"{current.id} is already at stage {stage}; nothing was written")
+    problem = move_problem(current.stage, stage, settings) if current.stage else None
+    if problem:
+        raise click.ClickException(f"{current.id}: {problem}; nothing was written")
+    last_on = current.stage_history[-1].on if current.stage_history else None
+    if last_on is not None and parse_date(day) < last_on:
+        raise click.ClickException(f"{current.id}: {day} is before the last stage change ({last_on}); "
+                                   "stage history goes forward in time. Nothing was written")
+    target = settings.stage_by_key[stage]
+    try:
+        if target.kind == "lost":
+            reason = reason or (current.lost_reason or None)
+            if not reason and ask:
+                reason = click.prompt("Why was it lost?", type=click.Choice(settings.keys_of("lost_reasons")))
+            if not reason:
+                raise click.UsageError(f"moving to {stage} needs --reason: one of "
+                                       f"{' | '.join(settings.keys_of('lost_reasons'))}")
+            lost = {"reason": reason, **({"note": note} if note else {}), "on": day}
+            doc.set("lost", lost)
+        elif target.kind == "won":
+            _contract(doc, stage, day, contract_no, amount, signed, delivered, ask)
+        elif amount:
+            doc.set("deal.amount", _money(amount))
+        for assignment in assignments:
+            key, value = _assignment(assignment, settings)
+            doc.set(key, value)
+        doc.set("stage", stage)
+        _relabel(doc, current.stage, stage, settings)
+        doc.append("stage_history", {"stage": stage, "on": day})
+    except EditError as exc:
+        raise click.ClickException(f"{path}: {exc}") from None
+    hint = ("give what the stage requires with --set KEY=VALUE (e.g. --set need.summary=…), "
+            "--reason, or --contract-no/--amount/--signed")
+    if finish(env, book, [Change(path, doc.original, doc.text)], dry_run, hint=hint):
+        click.echo(f"{current.id}: {current.stage} → {stage} on {day} ({path})")
+
+
+def _relabel(doc, before: str, after: str, settings) -> None:
+    """`stage: lost  # 方案呈现` would lie: a comment that is the old stage's label becomes the new one's."""
+    old = settings.stage_by_key.get(before)
+    new = settings.stage_by_key.get(after)
+    if old is None or new is None or not old.label:
+        return
+    labels = "|".join(re.escape(v) for v in old.label.values() if v)
+    pattern = re.compile(rf"^(stage:\s*{re.escape(after)}\s+#\s*)({labels})\s*$", re.M)
+    match = pattern.search(doc.text)
+    if match:
+        language = next((k for k, v in old.label.items() if v == match.group(2)), settings.language)
+        label = new.label.get(language) or settings.stage_label(after)
+        doc.text = doc.text[:match.start(2)] + label + doc.text[match.end(2):]
+
+
+def _interactive(flag: bool | None) -> bool:
+    return interactive(flag)
+
+
+def _money(text: str) -> int:
+    try:
+        return parse_money(text, "")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--amount") from None
+
+
+def _contract(doc, stage: str, day: str, number: str | None, amount: str | None, signed: str | None,
+              delivered: str | None, ask: bool) -> None:
+    contracts = doc.get("contracts") or []
+    if delivered and contracts and not number:
+        doc.set(f"contracts.{len(contracts) - 1}.delivered", delivered)
+        return
+    if contracts and not (number or amount):
+        return  # already has a contract; the stage requirement is met
+    number = number or (click.prompt("Contract number") if ask else None)
+    amount = amount or (click.prompt("Contract amount (plain integer)") if ask else None)
+    if not number or not amount:
+        raise click.UsageError(f"moving to {stage} needs a contract: --contract-no and --amount "
+                               "(and --signed, default the move's date)")
+    contract = {"no": number, "amount": _money(amount), "signed": signed or day}
+    if delivered:
+        contract["delivered"] = delivered
+    doc.append("contracts", contract)
+
+
+def _assignment(text: str, settings) -> tuple[str, object]:
+    if "=" not in text:
+        raise click.BadParameter(f"`{text}`: write KEY=VALUE", param_hint="--set")
+    key, raw = text.split("=", 1)
+    key = key.strip()
+    schema = schema_at("customer", split_path(key), settings)
+    if schema is None:
+        raise click.BadParameter(f"unknown field `{key}`", param_hint="--set")
+    try:
+        return key, parse_value(raw, schema, key)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--set") from None

@@ -1,0 +1,187 @@
+"""`dealbook new customer` and `dealbook new followup ID`: new record files from templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+import click
+
+from ...editing.edits import Change
+from ...editing.roundtrip import EditError, render_new
+from ...records.dates import parse_date
+from ...records.ids import IdError, check_parts, ids_on_disk, letters_for_industry, next_id_among, province_of
+from ...records.model import customer_path
+from ..context import Env, pass_env
+from .edit_flow import finish, interactive, working_book
+from .log import followup_options, write_followup
+
+ROLES = ("initiator", "influencer", "decision_maker", "user")
+PHONE_KINDS = ("work", "office", "im")
+
+
+def parse_contact(text: str) -> dict[str, str]:
+    """`王总监,技术总监,decision_maker,0755-88881234[,work][,email]` → a contact mapping."""
+    parts = [p.strip() for p in text.replace("，", ",").split(",")]
+    if len(parts) < 3 or not parts[0]:
+        raise click.BadParameter(f"`{text}`: write NAME,TITLE,ROLE[,PHONE[,PHONE_KIND]][,EMAIL], "
+                                 "e.g. '王总监,技术总监,decision_maker,0755-88881234'", param_hint="--contact")
+    name, title, role, *rest = parts
+    if role not in ROLES:
+        raise click.BadParameter(f"role `{role}` in `{text}`: use one of {' | '.join(ROLES)}", param_hint="--contact")
+    contact = {"name": name, "title": title, "role": role}
+    for extra in rest:
+        if not extra:
+            continue
+        if "@" in extra:
+            contact["email"] = extra
+        elif extra in PHONE_KINDS:
+            contact["phone_kind"] = extra
+        else:
+            contact["phone"] = extra
+    if "phone" in contact:
+        contact.setdefault("phone_kind", "work")
+    return {k: v for k, v in contact.items() if v}
+
+
+@click.group()
+def new() -> None:
+    """Create a new record: a customer (with the next free id) or a follow-up.
+
+    \b
+    Example:
+        dealbook new customer --name A科技有限公司 --industry C3970 --region "广东 深圳" \\
+            --owner zhang --channel trade_show --contact "王总监,技术总监,decision_maker,0755-88881234"
+        dealbook new followup 粤IT2024001 -m phone -c 王总监 -s "首次电话沟通"
+    """
+
+
+def _ask(value: Any, prompt: str, ask: bool, **kwargs: Any) -> Any:
+    if value in (None, "", ()) and ask:
+        return click.prompt(prompt, **kwargs)
+    return value
+
+
+@new.command("customer")
+@click.option("--name", help="Full legal name, as on the business licence (客户名称).")
+@click.option("--industry", help="GB/T 4754 code, optionally with its name: C3970 or 'C3970 电子器件制造'.")
+@click.option("--region", help="Region, e.g. '广东 深圳' (also gives the id's province).")
+@click.option("--owner", help="The owner's team handle (第一负责人).")
+@click.option("--channel", help="Source channel: trade_show, referral, visit, online, website, partner, other.")
+@click.option("--source-detail", "detail", help="Where exactly the lead came from, e.g. '2024 深圳高交会'.")
+@click.option("--lead-type", help="prospect, referral, competitor_churn or existing.")
+@click.option("--contact", "contacts", multiple=True, metavar="NAME,TITLE,ROLE[,PHONE[,KIND]]",
+              help="A contact; repeat for more. ROLE: initiator|influencer|decision_maker|user.")
+@click.option("--need", help="Need summary (≤ 200 characters).")
+@click.option("--support", multiple=True, metavar="HANDLE", help="A supporting member; repeat for more.")
+@click.option("--tag", "tags", multiple=True, help="A tag; repeat for more.")
+@click.option("--created", metavar="YYYY-MM-DD", help="Created date (default: today).")
+@click.option("--province", help="Province character for the id, e.g. 粤 (default: from --region).")
+@click.option("--industry-letters", help="Industry letters for the id, e.g. IT (default: from --industry).")
+@click.option("--id", "given_id", help="Use this id instead of allocating the next one.")
+@click.option("--interactive/--no-interactive", default=None,
+              help="Prompt for missing values (default: when stdin is a terminal).")
+@click.option("--dry-run", is_flag=True, help="Show the file that would be written; write nothing.")
+@pass_env
+def customer(env: Env, name: str | None, industry: str | None, region: str | None, owner: str | None,
+             channel: str | None, detail: str | None, lead_type: str | None, contacts: tuple[str, ...],
+             need: str | None, support: tuple[str, ...], tags: tuple[str, ...], created: str | None,
+             province: str | None, industry_letters: str | None, given_id: str | None,
+             interactive: bool | None, dry_run: bool) -> None:
+    """Create a customer with the next free id, at stage lead.
+
+    The id is province + industry letters + year + sequence (粤IT2024001): the
+    province comes from --province or --region, the letters from --industry-letters
+    or the industry code (ids.industry_codes in dealbook.yaml), the year from the
+    created date. On a terminal, missing values are asked for. An existing file is
+    never overwritten.
+
+    \b
+    Example:
+        dealbook new customer --name A科技有限公司 --industry C3970 --region "广东 深圳" \\
+            --owner zhang --channel trade_show --source-detail "2024 深圳高交会" \\
+            --contact "王总监,技术总监,decision_maker,0755-88881234"
+        dealbook new customer          # asks for each value on a terminal
+    """
+    ask = _interactive(interactive)
+    book = working_book(env)
+    settings = env.settings
+    name = _ask(name, "Customer name (客户名称)", ask)
+    industry = _ask(industry, "Industry code (GB/T 4754, e.g. C3970)", ask)
+    region = _ask(region, "Region (e.g. 广东 深圳)", ask, default="", show_default=False) or None
+    owner = _ask(owner, "Owner (team handle)", ask,
+                 type=click.Choice(sorted(book.members)) if book.members else None)
+    channel = _ask(channel, "Source channel", ask, type=click.Choice(settings.keys_of("source_channels")))
+    if not contacts and ask:
+        contacts = (click.prompt("Contact (NAME,TITLE,ROLE[,PHONE])"),)
+    missing = [flag for flag, value in (("--name", name), ("--industry", industry), ("--owner", owner),
+                                        ("--channel", channel), ("--contact", contacts)) if not value]
+    if missing:
+        raise click.UsageError(f"missing {', '.join(missing)} (or run on a terminal to be asked)")
+    created = created or env.today.isoformat()
+    created_on = parse_date(created)
+    if created_on is None:
+        raise click.BadParameter(f"`{created}` is not a date: write YYYY-MM-DD", param_hint="--created")
+    customer_id = given_id or _allocate(env, book, ask, province, industry_letters, region, industry, created_on)
+    relative = customer_path(customer_id)
+    if os.path.exists(os.path.join(env.repo, relative)):
+        raise click.ClickException(f"{relative} already exists: dealbook never overwrites a record")
+    first_stage = settings.progression[0].key if settings.progression else "lead"
+    data: dict[str, Any] = {
+        "id": customer_id,
+        "name": name,
+        "industry": industry,
+        "region": region,
+        "source": {"channel": channel, **({"detail": detail} if detail else {})},
+        "lead_type": lead_type,
+        "owner": owner,
+        "support": list(support) or None,
+        "created": created,
+        "contacts": [parse_contact(c) for c in contacts],
+        "need": {"summary": need} if need else None,
+        "stage": first_stage,
+        "stage_history": [{"stage": first_stage, "on": created}],
+        "tags": list(tags) or None,
+    }
+    data = {k: v for k, v in data.items() if v is not None}
+    try:
+        text = render_new("customer", data)
+    except EditError as exc:
+        raise click.ClickException(str(exc)) from None
+    if finish(env, book, [Change(relative, None, text)], dry_run):
+        click.echo(relative)
+
+
+def _interactive(flag: bool | None) -> bool:
+    return interactive(flag)
+
+
+def _allocate(env: Env, book, ask: bool, province: str | None, letters: str | None, region: str | None,
+              industry: str, created_on: dt.date) -> str:
+    province = province or province_of(region or "", env.settings)
+    letters = (letters or letters_for_industry(industry, env.settings) or "").upper() or None
+    province = _ask(province, "Province character for the id (e.g. 粤)", ask)
+    letters = _ask(letters, "Industry letters for the id (e.g. IT)", ask)
+    if not province:
+        raise click.UsageError("give --province (e.g. 粤): it could not be read from --region")
+    if not letters:
+        raise click.UsageError("give --industry-letters (e.g. IT): ids.industry_codes has none for this industry")
+    try:
+        check_parts(env.settings, province, letters, created_on.year)
+        return next_id_among(ids_on_disk(env.repo), env.settings, province, letters, created_on.year)
+    except IdError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+@new.command("followup")
+@followup_options
+@pass_env
+def followup(env: Env, **options: Any) -> None:
+    """Record a follow-up with customer ID (the same as `dealbook log`).
+
+    \b
+    Example:
+        dealbook new followup 粤IT2024001 -m phone -c 王总监 -s "首次电话沟通" --next "发送资料@2024-05-22"
+    """
+    write_followup(env, **options)

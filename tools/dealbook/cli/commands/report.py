@@ -1,0 +1,91 @@
+"""`dealbook report NAME`: print one of the reports (pipeline, sources, win-loss, …) for a period."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from ...reports.periods import PERIOD_HELP, Period, PeriodError, parse_period
+from ...text.output import format_option
+from ..context import Env, pass_env
+
+
+def period_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """--period / --from / --to, as one `period_text` tuple for `resolve_period`."""
+    function = click.option("--to", "end", metavar="YYYY-MM-DD", default=None,
+                            help="Last day of a date range (with --from).")(function)
+    function = click.option("--from", "start", metavar="YYYY-MM-DD", default=None,
+                            help="First day of a date range (to --to, else to today).")(function)
+    function = click.option("--period", "period", metavar="PERIOD", default=None,
+                            help=f"The period: {PERIOD_HELP}. Default: the current month.")(function)
+    return function
+
+
+def resolve_period(env: Env, period: str | None, start: str | None, end: str | None) -> Period:
+    try:
+        return parse_period(period, start, end, env.today)
+    except PeriodError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def print_report(env: Env, name: str, period: Period, by: str | None, fmt: str) -> None:
+    """Compute the report on the repo's book and print it in `fmt`."""
+    from ...git.history import recorded_times
+    from ...reports import USES_RECORDED, render, run_report
+
+    book = env.book()
+    try:
+        result = run_report(name, book, period, env.today, by=by,
+                            recorded=recorded_times if name in USES_RECORDED else None)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(render(result, fmt, env.settings.language))
+
+
+def _list_reports(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from ...reports import REPORTS, SPLITS, summary
+
+    width = max(len(name) for name in REPORTS)
+    for name in REPORTS:
+        splits = [b for b in SPLITS.get(name, ()) if b]
+        extra = f"  [--by {'|'.join(splits)}]" if splits else ""
+        click.echo(f"{name.ljust(width)}  {summary(name)}{extra}")
+    ctx.exit(0)
+
+
+@click.command()
+@click.argument("name", required=False)
+@click.option("--list", "list_", is_flag=True, expose_value=False, is_eager=True, callback=_list_reports,
+              help="List the reports and exit.")
+@period_options
+@click.option("--by", "by", metavar="SPLIT", default=None,
+              help="Split the report (funnel: owner|source|industry|region; sources: channel|lead_type; "
+                   "velocity: stage|owner).")
+@format_option
+@pass_env
+def report(env: Env, name: str | None, period: str | None, start: str | None, end: str | None,
+           by: str | None, fmt: str) -> None:
+    """Print a report: NAME is one of `dealbook report --list`.
+
+    Reports over a period count what happened in it (default: the current month);
+    snapshot reports (pipeline, forecast, slowest-deals, value-tiers) show the state
+    as of --today. Text for people; --format json or csv for machines.
+
+    \b
+    Example:
+        dealbook report --list
+        dealbook report sources --period 2024
+        dealbook report win-loss --period 2024-Q2 --format json
+        dealbook report pipeline --format csv
+    """
+    from ...reports import REPORTS
+
+    if not name:
+        raise click.UsageError("name a report; `dealbook report --list` shows them")
+    if name not in REPORTS:
+        raise click.UsageError(f"no report {name!r}; one of: {', '.join(REPORTS)}")
+    print_report(env, name, resolve_period(env, period, start, end), by, fmt)

@@ -1,0 +1,169 @@
+"""`dealbook show ID`: one customer at a glance — facts, contacts, need, stages, follow-ups, due, grade, flags."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import click
+
+from ...records.book import Book
+from ...records.model import Customer
+from ...rules.state import CustomerState, evaluate
+from ...rules.thresholds import followups_until
+from ...text.output import DASH, money, plain, table, to_json
+from ..context import Env, pass_env
+from .customers import find_customer
+
+RECENT = 5
+
+
+def show_payload(book: Book, customer: Customer, state: CustomerState, today) -> dict[str, Any]:
+    """Everything `show` prints, as plain data (the JSON form)."""
+    settings = book.settings
+    counted = followups_until(book, customer.id, today)
+    latest = counted[-1] if counted else None
+    recent = counted[-RECENT:][::-1]
+    member = book.members.get(customer.owner)
+    return {
+        "id": customer.id,
+        "name": customer.name,
+        "today": today,
+        "path": customer.path,
+        "stage": customer.stage,
+        "stage_label": settings.stage_label(customer.stage),
+        "owner": customer.owner,
+        "owner_name": member.name if member else None,
+        "support": list(customer.support),
+        "industry": customer.industry,
+        "region": customer.region,
+        "size": customer.data.get("size"),
+        "source": customer.data.get("source"),
+        "lead_type": customer.lead_type or None,
+        "created": customer.created,
+        "last_contact": state.last_contact,
+        "contacts": [dataclasses.asdict(c) for c in customer.contacts],
+        "decision_chain": customer.data.get("decision_chain"),
+        "need": customer.data.get("need"),
+        "deal": customer.data.get("deal"),
+        "stage_history": [{"stage": e.stage, "label": settings.stage_label(e.stage), "on": e.on}
+                          for e in customer.stage_history],
+        "followups": [{"at": f.at.strftime("%Y-%m-%d %H:%M") if f.at else None, "method": f.method, "by": f.by,
+                       "contact": f.contact or None, "outcome": f.outcome, "summary": f.summary,
+                       "objections": list(f.objections), "path": f.path} for f in recent],
+        "followup_count": len(counted),
+        "next_actions": [{"action": n.action, "due": n.due, "owner": n.owner or None,
+                          "overdue": n.due is not None and n.due < today} for n in (latest.next if latest else ())],
+        "due": {"date": state.due.date, "kind": state.due.kind, "reason": state.due.reason,
+                "overdue_days": state.due.overdue_days},
+        "grade": {"letter": state.grade.letter, "score": state.grade.score, "computed": state.grade.computed,
+                  "override": state.grade.override, "downgraded": state.grade.downgraded,
+                  "reasons": [dataclasses.asdict(r) for r in state.grade.reasons]},
+        "paused_until": state.paused_until,
+        "value_tier": state.value_tier,
+        "flags": [dataclasses.asdict(f) for f in state.flags],
+        "contracts": customer.data.get("contracts") or [],
+        "lost": customer.data.get("lost"),
+        "tags": list(customer.tags),
+    }
+
+
+def _line(label: str, value: Any) -> str:
+    return f"  {label:<14} {plain(value) if value not in (None, '', []) else DASH}"
+
+
+def render_text(data: dict[str, Any], book: Book) -> str:
+    settings = book.settings
+    out = [click.style(f"{data['id']}  {data['name']}", bold=True)]
+    grade = data["grade"]
+    grade_text = f"{grade['letter']}{'*' if grade['override'] else ''} (score {grade['score']}"
+    grade_text += f", computed {grade['computed']})" if grade["override"] else ")"
+    if grade["downgraded"]:
+        grade_text += ", one step lower after missed appointments (C stays C)"
+    due = data["due"]
+    due_text = DASH if due["date"] is None else str(due["date"])
+    if due["overdue_days"]:
+        due_text = click.style(f"{due_text}, overdue {due['overdue_days']} days", fg="red")
+    since = data["stage_history"][-1]["on"] if data["stage_history"] else None
+    owner = data["owner"] + (f" ({data['owner_name']})" if data["owner_name"] else "")
+    source = data["source"] or {}
+    channel = settings.label("source_channels", source.get("channel", "")) if source.get("channel") else None
+    out += [
+        _line("Stage", f"{data['stage_label']} ({data['stage']})" + (f" since {since}" if since else "")),
+        _line("Grade", grade_text),
+        _line("Next due", f"{due_text} — {due['reason']}"),
+        _line("Owner", owner + (f"; support: {', '.join(data['support'])}" if data["support"] else "")),
+        _line("Industry", data["industry"]),
+        _line("Region", data["region"]),
+        _line("Source", " — ".join(x for x in (channel, source.get("detail")) if x)),
+        _line("Created", data["created"]),
+        _line("Last contact", data["last_contact"]),
+    ]
+    if data["paused_until"]:
+        out.append(_line("Paused until", data["paused_until"]))
+    if data["value_tier"]:
+        out.append(_line("Value tier", data["value_tier"]))
+    for flag in data["flags"]:
+        out.append(click.style(_line("Flag", flag["message"]), fg="yellow"))
+    need = data["need"] or {}
+    budget = need.get("budget") or {}
+    out += ["", click.style("Need", bold=True), _line("Summary", need.get("summary"))]
+    if need.get("pains"):
+        out.append(_line("Pains", "; ".join(map(str, need["pains"]))))
+    if need.get("goal"):
+        out.append(_line("Goal", need.get("goal")))
+    budget_text = budget.get("status")
+    if isinstance(budget.get("min"), int) or isinstance(budget.get("max"), int):
+        budget_text = f"{budget_text or DASH} ({money(budget.get('min'))}–{money(budget.get('max'))})"
+    out += [_line("Budget", budget_text), _line("Timeline", (need.get("timeline") or {}).get("start"))]
+    if data["deal"]:
+        out.append(_line("Deal", f"{money(data['deal'].get('amount'))} by {plain(data['deal'].get('close_by'))}"))
+    out += ["", click.style("Contacts", bold=True)]
+    if data["decision_chain"]:
+        out.append(_line("Decision chain", data["decision_chain"]))
+    if data["contacts"]:
+        out.append(table([[c["name"], c["title"], c["role"], c["phone"], c["email"]] for c in data["contacts"]],
+                         ["Name", "Title", "Role", "Phone", "Email"]))
+    if data["stage_history"]:
+        out += ["", click.style("Stage timeline", bold=True),
+                table([[e["on"], e["label"], e["stage"]] for e in data["stage_history"]], ["On", "Stage", "Key"])]
+    out += ["", click.style(f"Last follow-ups ({len(data['followups'])} of {data['followup_count']})", bold=True)]
+    if data["followups"]:
+        out.append(table([[f["at"], f["method"], f["contact"], f["outcome"], f["summary"]] for f in data["followups"]],
+                         ["At", "Method", "Contact", "Outcome", "Summary"]))
+    if data["next_actions"]:
+        out += ["", click.style("Open next actions", bold=True),
+                table([[n["due"], n["action"], n["owner"]] for n in data["next_actions"]], ["Due", "Action", "Owner"],
+                      styles=[{"fg": "red"} if n["overdue"] else None for n in data["next_actions"]])]
+    if data["contracts"]:
+        out += ["", click.style("Contracts", bold=True),
+                table([[c.get("no"), money(c.get("amount")), c.get("signed"), c.get("delivered")]
+                       for c in data["contracts"]], ["No", "Amount", "Signed", "Delivered"], right=[1])]
+    if data["lost"]:
+        lost = data["lost"]
+        out += ["", _line("Lost", settings.label("lost_reasons", lost.get("reason", "")) +
+                          (f" — {lost['note']}" if lost.get("note") else ""))]
+    return "\n".join(out)
+
+
+@click.command()
+@click.argument("ident", metavar="ID")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people, json for machines.")
+@pass_env
+def show(env: Env, ident: str, fmt: str) -> None:
+    """One customer at a glance: facts, contacts and decision chain, need and budget, stage
+    timeline, the last five follow-ups, open next actions, due date, grade, flags, value tier.
+
+    ID is a customer id (or an exact name); an unknown id lists close matches and exits 1.
+
+    \b
+    Example:
+        dealbook show 粤IT2024001
+        dealbook show 粤IT2024001 --format json
+    """
+    book = env.book()
+    customer = find_customer(book, ident)
+    state = evaluate(book, env.today)[customer.id]
+    data = show_payload(book, customer, state, env.today)
+    click.echo(to_json(data) if fmt == "json" else render_text(data, book))

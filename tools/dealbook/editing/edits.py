@@ -1,0 +1,266 @@
+"""Proposed record edits: check them as `dealbook check` would, show the diff, write them atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+import re
+import subprocess
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ..checks.filechecks import read_record
+from ..checks.reading import open_book_from
+from ..records.book import Book
+from ..records.diagnostics import ERROR, Diagnostic, sort_key
+from ..records.load import parse_text
+from ..records.model import CUSTOMER, FOLLOWUP, TEAM_FILE, customer_path, kind_of
+from ..records.schema import settings_enums, validator
+from ..records.settings import Settings
+from ..records.writing import atomic_write
+
+
+@dataclass(frozen=True)
+class Change:
+    """One file's new text; `before` is None for a new file."""
+
+    path: str  # repo-relative, `/` separators
+    before: str | None
+    after: str
+
+    @property
+    def is_new(self) -> bool:
+        return self.before is None
+
+
+def _read(repo: str, path: str) -> bytes | None:
+    try:
+        with open(os.path.join(repo, path), "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def _problems(diagnostics: Iterable[Diagnostic]) -> Counter[tuple[str, str, str]]:
+    return Counter((d.severity, d.code, d.message) for d in diagnostics)
+
+
+def check_changes(book: Book, repo: str, changes: list[Change]) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """(errors the edits would introduce, other findings in the edited files).
+
+    Each changed file is checked on its own (schema, stages, privacy) and against the
+    records it refers to (team members, its customer, unique ids). Errors the file
+    already had before the edit do not block it; they are returned with the warnings."""
+    settings = book.settings
+    changed = {c.path for c in changes}
+    new_files = [(c.path, c.after.encode("utf-8")) for c in changes]
+    neighbours: dict[str, bytes] = {}
+    wanted = {TEAM_FILE}
+    for change in changes:
+        if kind_of(change.path) == FOLLOWUP:
+            wanted.add(customer_path(change.path.split("/")[-2]))
+    for path in sorted(wanted - changed):
+        raw = _read(repo, path)
+        if raw is not None:
+            neighbours[path] = raw
+    files = [*neighbours.items(), *new_files]
+    after_book = open_book_from(settings, files, read_raw=dict(files).get)
+    found = [d for d in after_book.diagnostics if d.path in changed]
+    found.extend(_duplicate_ids(repo, changes, after_book))
+    before_files = [(c.path, c.before.encode("utf-8")) for c in changes if c.before is not None]
+    before_found: list[Diagnostic] = []
+    if before_files:
+        before_book = open_book_from(settings, [*neighbours.items(), *before_files],
+                                     read_raw=dict([*neighbours.items(), *before_files]).get)
+        before_found = [d for d in before_book.diagnostics if d.path in changed]
+    old = {path: _problems(d for d in before_found if d.path == path) for path in changed}
+    blocking: list[Diagnostic] = []
+    other: list[Diagnostic] = []
+    seen: dict[str, Counter] = {path: Counter() for path in changed}
+    for d in sorted(set(found), key=sort_key):
+        key = (d.severity, d.code, d.message)
+        seen[d.path][key] += 1
+        if d.severity == ERROR and seen[d.path][key] > old[d.path][key]:
+            blocking.append(d)
+        else:
+            other.append(d)
+    return blocking, other
+
+
+def _duplicate_ids(repo: str, changes: list[Change], after_book: Book) -> list[Diagnostic]:
+    """A new customer whose id another customer file already uses (ids compare without case)."""
+    found = []
+    new_customers = [c for c in changes if kind_of(c.path) == CUSTOMER and c.is_new]
+    if not new_customers:
+        return found
+    from ..records.ids import ids_on_disk
+
+    taken = {stem.casefold(): stem for stem in ids_on_disk(repo)}
+    for change in new_customers:
+        customer = after_book.customers_by_path.get(change.path)
+        if customer is None:
+            continue
+        other = taken.get(customer.id.casefold())
+        if other is not None:
+            line, column = after_book.mark(change.path, ("id",))
+            found.append(Diagnostic(change.path, line, column, ERROR, "duplicate-id",
+                                    f"id `{customer.id}` is already used by {customer_path(other)}"))
+    return found
+
+
+def read_back(path: str, text: str, book: Book) -> dict:
+    """The data of a record text as the checker reads it (empty when unreadable)."""
+    data, _ = read_record(path, text.encode("utf-8"), book.settings)
+    return data if isinstance(data, dict) else {}
+
+
+def diff_text(changes: list[Change]) -> str:
+    """A unified diff of the changes (what `--dry-run` prints)."""
+    out: list[str] = []
+    for change in changes:
+        before = (change.before or "").splitlines(keepends=True)
+        after = change.after.splitlines(keepends=True)
+        source = "/dev/null" if change.is_new else f"a/{change.path}"
+        out.extend(difflib.unified_diff(before, after, source, f"b/{change.path}"))
+        if out and not out[-1].endswith("\n"):
+            out[-1] += "\n"
+    return "".join(out)
+
+
+def write_changes(repo: str, changes: list[Change]) -> None:
+    """Write every changed file atomically (the checks have passed by now)."""
+    for change in changes:
+        atomic_write(os.path.join(repo, change.path), change.after)
+
+
+# --- values typed by the schema ------------------------------------------------------------
+
+_WAN = re.compile(r"^\s*[¥￥]?\s*([0-9]+(?:\.[0-9]+)?)\s*万\s*元?\s*$")
+_YI = re.compile(r"^\s*[¥￥]?\s*([0-9]+(?:\.[0-9]+)?)\s*亿\s*元?\s*$")
+
+
+def schema_at(kind: str, parts: list, settings: Settings) -> dict[str, Any] | None:
+    """The (settings-extended) schema of the value at `parts`, None when the key is unknown; {} under custom."""
+    node: dict[str, Any] = validator(kind, settings_enums(kind, settings)).schema
+    for part in parts:
+        if isinstance(part, int):
+            items = node.get("items")
+            if not isinstance(items, dict):
+                return None
+            node = items
+            continue
+        if node.get("type") == "object" and "properties" not in node:
+            return {}  # free-form (custom:)
+        props = node.get("properties") or {}
+        if part not in props:
+            return None
+        node = props[part]
+    return node
+
+
+def parse_money(text: str, where: str = "amount") -> int:
+    """A money amount as a plain integer; `65万` is refused with the number to write instead."""
+    cleaned = text.strip()
+    where = f"{where}: " if where else ""
+    for pattern, factor in ((_WAN, 10_000), (_YI, 100_000_000)):
+        match = pattern.match(cleaned)
+        if match:
+            raise ValueError(f"{where}money is a plain integer: write {round(float(match.group(1)) * factor)} "
+                             f"instead of `{text}`")
+    if re.fullmatch(r"[-+]?[0-9]+", cleaned):
+        return int(cleaned)
+    if re.fullmatch(r"[¥￥]?[0-9][0-9,]*(\.0+)?元?", cleaned):
+        plain = re.sub(r"[^0-9]", "", cleaned.split(".")[0])
+        raise ValueError(f"{where}write the number without separators or currency: {plain}")
+    raise ValueError(f"{where}`{text}` is not a whole number")
+
+
+def parse_value(text: str, schema: dict[str, Any], where: str) -> Any:
+    """Command-line text as the value the schema wants: integers for money, lists for arrays, …"""
+    types = schema.get("type")
+    types = types if isinstance(types, list) else [types] if types else []
+    stripped = text.strip()
+    if stripped in ("null", "~") and "null" in types:
+        return None
+    if "array" in types:
+        if stripped.startswith("["):
+            value = _yaml_value(stripped, where)
+        else:
+            value = [part.strip() for part in stripped.split(",") if part.strip()]
+        items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+        return [parse_value(v, items, where) if isinstance(v, str) and items.get("type") != "string" else v
+                for v in value]
+    if "object" in types:
+        value = _yaml_value(stripped, where)
+        if not isinstance(value, dict):
+            raise ValueError(f"{where}: write a mapping such as {{key: value}}")
+        return value
+    if "integer" in types:
+        if re.fullmatch(r"[-+]?[0-9]+", stripped):
+            return int(stripped)
+        if "string" in types:
+            return text
+        return parse_money(text, where)
+    if "number" in types:
+        try:
+            return float(stripped) if "." in stripped or "e" in stripped.lower() else int(stripped)
+        except ValueError:
+            raise ValueError(f"{where}: `{text}` is not a number") from None
+    if "boolean" in types and "string" not in types:
+        if stripped.lower() in ("true", "yes"):
+            return True
+        if stripped.lower() in ("false", "no"):
+            return False
+        raise ValueError(f"{where}: write true or false")
+    if "boolean" in types and stripped in ("true", "false"):
+        return stripped == "true"
+    if not types:  # free-form: read it as a YAML scalar
+        return _yaml_value(stripped, where) if stripped else ""
+    return text
+
+
+def _yaml_value(text: str, where: str) -> Any:
+    loaded = parse_text(f"v: {text}\n")
+    if loaded.error is not None or not isinstance(loaded.data, dict):
+        raise ValueError(f"{where}: `{text}` is not a valid YAML value")
+    return loaded.data["v"]
+
+
+# --- who and when ---------------------------------------------------------------------------
+
+
+def git_identity(repo: str) -> tuple[str, str]:
+    """(user.email, user.name) from git config, empty when git or the settings are missing."""
+    found = []
+    for key in ("user.email", "user.name"):
+        try:
+            result = subprocess.run(["git", "config", key], cwd=repo, capture_output=True, text=True, timeout=5)
+            found.append(result.stdout.strip() if result.returncode == 0 else "")
+        except (OSError, subprocess.SubprocessError):
+            found.append("")
+    return found[0], found[1]
+
+
+def member_for(book: Book, email: str, name: str) -> str | None:
+    """The team handle whose email (or git name) matches the git identity."""
+    for member in book.members.values():
+        if email and member.email and member.email.casefold() == email.casefold():
+            return member.handle
+    for member in book.members.values():
+        if name and (name in (member.git, member.name, member.handle)):
+            return member.handle
+    return None
+
+
+def now_local(timezone: str) -> dt.datetime:
+    """The current time in the team's timezone, to the minute, without tzinfo."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        zone = ZoneInfo(timezone)
+    except (KeyError, ValueError):
+        zone = None
+    return dt.datetime.now(zone).replace(tzinfo=None, second=0, microsecond=0)

@@ -1,0 +1,346 @@
+"""Reviews of two commits, customer by customer: only what a change touched is read and evaluated."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+import marshal
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import git
+
+from ..records.book import Book
+from ..records.diagnostics import Diagnostic
+from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, TEAM_FILE, kind_of
+from ..records.settings import SETTINGS_FILE, Settings, settings_from_bytes
+from ..records.writing import save_marshal
+from .store import CACHE_DIR, Result, Store, default_base, load_cache, open_cache_db, select_many, touched
+
+# --- reviews of two commits, customer by customer ------------------------------------------------
+_SIDES_VERSION = 1
+_SIDE_CACHE = "review.sqlite"
+
+
+class SideCache:
+    """Per customer and revision: its review sides and the diagnostics of its files, keyed by a
+    digest of everything they depend on (customer blob, follow-up folder tree, team blob,
+    settings, today), in .dealbook-cache/review.sqlite. Sides hold grades and due dates as of
+    one day, so rows of other days are dropped when new ones are written (a big review stores
+    some megabytes a day). Any failure only costs speed."""
+
+    _LIMIT = 200_000
+
+    def __init__(self, root: str, day: dt.date) -> None:
+        import sqlite3
+
+        self.day = day.isoformat()
+        self.pending: list[tuple[str, str, bytes]] = []
+        self.db: Any = None
+        try:
+            self.db = open_cache_db(os.path.join(root, CACHE_DIR, _SIDE_CACHE))
+            self.db.execute("CREATE TABLE IF NOT EXISTS sides (name TEXT PRIMARY KEY, day TEXT, value BLOB)")
+        except (OSError, sqlite3.Error):
+            self.db = None
+
+    def get_many(self, names: list[str]) -> dict[str, Any]:
+        import sqlite3
+
+        found: dict[str, Any] = {}
+        try:
+            for name, value in select_many(self.db, "sides", names):
+                found[name] = marshal.loads(value)
+        except (sqlite3.Error, ValueError, EOFError, TypeError):
+            return {}
+        return found
+
+    def put(self, name: str, value: Any) -> None:
+        self.pending.append((name, self.day, marshal.dumps(value)))
+
+    def close(self) -> None:
+        import sqlite3
+
+        if self.db is None:
+            return
+        try:
+            if self.pending:
+                self.db.execute("DELETE FROM sides WHERE day != ?", (self.day,))
+                count = self.db.execute("SELECT count(*) FROM sides").fetchone()[0]
+                if count + len(self.pending) > self._LIMIT:
+                    self.db.execute("DELETE FROM sides")
+                self.db.executemany("INSERT OR REPLACE INTO sides VALUES (?, ?, ?)", self.pending)
+                self.db.commit()
+            self.db.close()
+        except sqlite3.Error:
+            pass
+        self.db = None
+        self.pending = []
+
+
+@dataclass
+class RevisionSides:
+    """One revision as a review needs it: its settings, the touched customers as sides (by id,
+    the first file in path order winning, like `Book.customers`) and the diagnostics of their files."""
+
+    settings: Settings
+    sides: dict[str, Any]
+    diagnostics: list[Diagnostic]
+    customers: dict[str, str]  # every customer file of the revision: path → blob id
+
+
+def _slot_key(base: str, cid: str, files: list[tuple[str, str]], folder: str | None) -> str:
+    import hashlib
+
+    text = "\0".join([base, cid, *(f"{p}={b}" for p, b in files), folder or "-"])
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _stem(path: str) -> str:
+    return os.path.splitext(path.split("/")[-1])[0]
+
+
+@dataclass
+class Listing:
+    """A revision's customer files (path → blob), follow-up folders (id → tree id) and the team
+    and settings files, from one non-recursive `ls-tree`."""
+
+    customers: dict[str, str]
+    by_stem: dict[str, list[tuple[str, str]]]
+    folders: dict[str, str]
+    singles: dict[str, str]
+
+
+def list_revision(store: Store, sha: str) -> Listing:
+    spec = store._spec(CUSTOMERS_DIR + "/", FOLLOWUPS_DIR + "/", TEAM_FILE, SETTINGS_FILE)
+    out = store.git("--literal-pathspecs", "ls-tree", "-z", "--full-tree", sha, *spec)
+    listing = Listing({}, {}, {}, {})
+    followups, customers = FOLLOWUPS_DIR + "/", CUSTOMERS_DIR + "/"
+    prefix, cut = store.prefix, len(store.prefix)
+    for entry in out.split("\0"):
+        meta, _, path = entry.partition("\t")
+        if not path or not path.startswith(prefix):
+            continue
+        local = path[cut:] if cut else path
+        kind, blob = meta[7:11], meta[12:]  # "<6-digit mode> <blob|tree> <id>"
+        if kind == "tree" and local.startswith(followups):
+            listing.folders[local[len(followups):]] = blob
+        elif kind == "blob" and local.startswith(customers) and local.endswith((".yaml", ".yml")):
+            listing.customers[local] = blob
+            listing.by_stem.setdefault(local[len(customers):].rsplit(".", 1)[0], []).append((local, blob))
+        elif kind == "blob":
+            listing.singles[local] = blob
+    return listing
+
+
+@dataclass
+class _SlotJob:
+    """What evaluating touched customers needs: parsed files, each customer's files, the team."""
+
+    settings: Settings
+    today: dt.date
+    results: dict[str, Result]
+    own: dict[str, list[str]]
+    blob_of: dict[str, str]
+    team: Book
+
+
+def _slot_values(job: _SlotJob, cids: list[str], read: Callable[[str], bytes | None]) -> list[tuple[str, Any]]:
+    """(id, (packed sides, diagnostics)) of each customer: a Book of its files and the team."""
+    from ..checks.crosschecks import record_diagnostics
+    from .changes import side_of
+
+    values = []
+    for cid in cids:
+        paths = sorted(job.own.get(cid, []))
+        book = Book(job.settings, [(p, job.results[p][0]) for p in paths], (), read, False)
+        book.members, book.team_path = job.team.members, job.team.team_path  # the team, read once
+        book.diagnostics = [d for p in paths for d in job.results[p][1]] + record_diagnostics(book, set(paths))
+        values.append((cid, ([side_of(book, c, job.today).pack() for c in book.customers_by_path.values()],
+                             [tuple(d) for d in book.diagnostics])))
+    return values
+
+
+def _evaluate(store: Store, job: _SlotJob, cids: list[str]) -> list[tuple[str, Any]]:
+    """Evaluate customers in this process (a process pool measured no faster: the results
+    travel back pickled, and the Books are small)."""
+    repo = store.repo
+
+    def read(path: str) -> bytes | None:
+        blob = job.blob_of.get(path)
+        if blob is None:
+            return None
+        try:
+            return repo.git.get_object_data(blob)[3]
+        except (git.GitCommandError, ValueError, OSError):
+            return None
+
+    return _slot_values(job, cids, read)
+
+
+def revision_sides(store: Store, sha: str, ids: set[str], today: dt.date, cache: SideCache,
+                   listing: Listing | None = None) -> RevisionSides:
+    """The touched customers (`ids`, by file stem) of commit `sha` as review sides.
+
+    One non-recursive `ls-tree` lists every customer file and follow-up folder (with its tree
+    id); a customer whose file, folder, the team, the settings and `today` are as in an earlier
+    review comes from the side cache, the others are read (through the blob parse cache) and
+    evaluated one customer at a time: a Book of the team, the customer and its folder."""
+    from ..checks.reading import cache_key
+    from .changes import Side
+
+    listing = listing or list_revision(store, sha)
+    customers, folders, singles = listing.customers, listing.folders, listing.singles
+    by_stem = listing.by_stem
+    settings = settings_from_bytes(store.blob(singles.get(SETTINGS_FILE)))
+    team_blob = singles.get(TEAM_FILE)
+    base = f"{_SIDES_VERSION}|{cache_key(settings)}|{today.isoformat()}|{team_blob}"
+    slots = {cid: _slot_key(base, cid, sorted(by_stem.get(cid, [])), folders.get(cid))
+             for cid in sorted(ids) if cid in by_stem or cid in folders}
+    found = cache.get_many(list(slots.values()))
+    missing = [cid for cid, name in slots.items() if name not in found]
+    if missing:
+        listed = [*(f for cid in missing for f in by_stem.get(cid, []))]
+        with_folder = [cid for cid in missing if cid in folders]
+        if with_folder:
+            scope = [f"{FOLLOWUPS_DIR}/{cid}/" for cid in with_folder] if len(with_folder) <= 2000 else \
+                [FOLLOWUPS_DIR + "/"]
+            wanted = set(with_folder)
+            listed += [(p, b) for p, b in store.tree(sha, scope).items()
+                       if kind_of(p) == "followup" and p.split("/")[-2] in wanted]
+        if team_blob:
+            listed.append((TEAM_FILE, team_blob))
+        results = store.parsed(settings, listed)
+        own: dict[str, list[str]] = {}
+        for path, _ in listed:
+            kind = kind_of(path)
+            if kind == "customer":
+                own.setdefault(_stem(path), []).append(path)
+            elif kind == "followup":
+                own.setdefault(path.split("/")[-2], []).append(path)
+        team = Book(settings, [(TEAM_FILE, results[TEAM_FILE][0])] if TEAM_FILE in results else [])
+        for cid, value in _evaluate(store, _SlotJob(settings, today, results, own, dict(listed), team), missing):
+            found[slots[cid]] = value
+            cache.put(slots[cid], value)
+    sides: dict[str, Any] = {}
+    diagnostics: list[Diagnostic] = []
+    for cid in sorted(slots):
+        packed, diags = found[slots[cid]]
+        diagnostics.extend(Diagnostic(*d) for d in diags)
+        for row in packed:
+            side = Side.unpack(row)
+            sides.setdefault(side.id, side)
+    if team_blob:
+        diagnostics.extend(store.parsed(settings, [(TEAM_FILE, team_blob)])[TEAM_FILE][1])
+    return RevisionSides(settings, sides, diagnostics, customers)
+
+
+_NAMES = "names.marshal"
+_DUPLICATES = "duplicates.marshal"
+
+
+def _customer_names(store: Store, customers: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(path, id, name) of every customer file, in path order, read the way a PATH-limited check
+    reads the other customers (`dedupe.repo_names`: a line match, no YAML parse); cached by blob."""
+    from ..checks.dedupe import _ID_LINE, _NAME_LINE, _unquote
+
+    filename = os.path.join(store.root, CACHE_DIR, _NAMES)
+    cached = load_cache(filename)
+    known: dict[str, Any] = cached if isinstance(cached, dict) else {}
+    missing = [b for b in set(customers.values()) if b not in known]
+    for blob, raw in store.blobs(missing):
+        text = raw[:4096].decode("utf-8", "replace")
+        name, ident = _NAME_LINE.search(text), _ID_LINE.search(text)
+        known[blob] = (_unquote(ident.group(1)) if ident else None, _unquote(name.group(1)) if name else None)
+    if missing:
+        save_marshal(filename, known)
+    found = []
+    for path in sorted(customers):
+        ident, name = known.get(customers[path], (None, None))
+        found.append((path, ident or os.path.splitext(path.split("/")[-1])[0], name))
+    return found
+
+
+def revision_duplicates(store: Store, customers: dict[str, str]) -> dict[str, list[tuple[str, str, str]]]:
+    """Per customer file of a revision: (severity, code, message) of its `duplicate-id` and
+    `likely-duplicate` findings against every other customer of that revision, as a PATH-limited
+    check of that one file would report them. Cached by the revision's customer listing (a file's
+    findings do not depend on which other files are checked with it)."""
+    import hashlib
+    import types
+
+    from ..checks.dedupe import likely_duplicates
+    from ..records.diagnostics import ERROR, WARNING
+
+    key = hashlib.blake2b(marshal.dumps(sorted(customers.items())), digest_size=16).hexdigest()
+    filename = os.path.join(store.root, CACHE_DIR, _DUPLICATES)
+    cached = load_cache(filename)
+    stored: dict[str, Any] = cached if isinstance(cached, dict) else {}
+    if key in stored:
+        return stored[key]
+    names = _customer_names(store, customers)
+    found: dict[str, list[tuple[str, str, str]]] = {}
+    first: dict[str, str] = {}
+    for path, ident, _ in names:
+        other = first.setdefault(ident.casefold(), path)
+        if other != path:
+            found.setdefault(path, []).append((ERROR, "duplicate-id", f"id `{ident}` is already used by {other}: "
+                                                                      "give this customer a new id"))
+    # likely_duplicates reads only these attributes of a Book: every customer's path, id and name.
+    view = types.SimpleNamespace(complete=True, root=None, customers_by_path={
+        path: types.SimpleNamespace(id=ident, name=name or "") for path, ident, name in names})
+    for path, message in likely_duplicates(view, set(view.customers_by_path)):  # type: ignore[arg-type]
+        found.setdefault(path, []).append((WARNING, "likely-duplicate", message))
+    stored = dict(list(stored.items())[-7:])  # the last few revisions
+    stored[key] = found
+    save_marshal(filename, stored)
+    return found
+
+
+def review_revisions(repo: str, base: str | None, head: str, today: dt.date) -> tuple[Any, str, str]:
+    """The review (`changes.Review`) of commit `head` against `base`, costing what changed:
+    one `git diff --raw -M` names the touched customers, and only they are read, each as a
+    cached side; the funnel and forecast effect are sums over them, and new diagnostics are
+    looked for only in their files. BASE None: the merge base with origin/main (or main).
+    Returns (review, base commit, head commit); the review is labelled `base` (or `merge base
+    <commit>`) and `head`."""
+    from .changes import Review, diagnostics_added, review_sides
+
+    with Store(repo) as store:
+        base_sha = store.resolve(base) if base else default_base(store)
+        head_sha = store.resolve(head)
+        # git works out the changes while this process lists both trees.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            changed = pool.submit(store.changed, base_sha, head_sha)
+            listings = list_revision(store, base_sha), list_revision(store, head_sha)
+            ids, renames, notes = touched(changed.result())
+        cache = SideCache(store.root, today)
+        try:
+            before = revision_sides(store, base_sha, ids, today, cache, listings[0])
+            after = revision_sides(store, head_sha, ids, today, cache, listings[1])
+        finally:
+            cache.close()
+        # Repo-wide findings (duplicate ids and names) for the touched customer files only.
+        back = {new: old for old, new in renames.items()}
+        old_found = revision_duplicates(store, before.customers)
+        seen = {(path, code, message) for path in before.customers if _stem(path) in ids
+                for _, code, message in old_found.get(path, ())}
+        new_found = revision_duplicates(store, after.customers)
+        fresh = [(path, blob, finding) for path, blob in after.customers.items() if _stem(path) in ids
+                 for finding in new_found.get(path, ()) if (back.get(path, path), *finding[1:]) not in seen]
+        extra = []
+        if fresh:
+            from ..records.load import parse_bytes
+
+            raw = dict(store.blobs(blob for _, blob, _ in fresh))
+            for path, blob, (severity, code, message) in fresh:
+                loaded = parse_bytes(raw.get(blob, b""), path)
+                line, column = loaded.mark(("id",) if code == "duplicate-id" else ("name",))
+                extra.append(Diagnostic(path, line, column, severity, code, message))
+    result = review_sides(before.sides, after.sides, before.settings, after.settings,
+                          base or f"merge base {base_sha[:8]}", head, ids, renames)
+    found = diagnostics_added(before.diagnostics, after.diagnostics, renames)
+    found = sorted({*found, *extra}, key=lambda d: (d.path, d.line, d.column, d.code))
+    return (Review(result.base, result.head, result.customers, result.weighted, result.funnel, tuple(found),
+                   tuple(notes)), base_sha, head_sha)

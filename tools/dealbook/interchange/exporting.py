@@ -1,0 +1,299 @@
+"""The records as tables (customers, follow-ups, contacts, next actions, stage history) in xlsx, csv, sqlite, json."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..checks.reading import FileCache, cache_key, read_many, scan
+from ..records.book import Book
+from ..records.dates import parse_date, parse_time
+from ..records.model import CUSTOMER, FOLLOWUP, Customer, FollowUp, dotted_get, kind_of
+from ..records.settings import Settings
+from ..records.writing import atomic_file
+
+TEXT, INT, DATE, TIME, JSON, LIST = "text", "int", "date", "time", "json", "list"
+FORMATS = ("xlsx", "csv", "sqlite", "json")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    kind: str = TEXT
+
+
+@dataclass
+class Table:
+    """A table's name, columns and a function producing its rows (lists, in column order)."""
+
+    name: str
+    columns: list[Column]
+    rows: Callable[[], Iterator[list[Any]]]
+    count: int
+
+
+# The customer columns are the record's own keys (nested ones dotted), so an exported sheet
+# imports back unchanged; lists of mappings travel as JSON text.
+CUSTOMER_COLUMNS = [
+    Column("id"), Column("name"), Column("industry"), Column("size.employees"), Column("size.revenue"),
+    Column("region"), Column("address"), Column("founded", INT), Column("business"), Column("source.channel"),
+    Column("source.detail"), Column("lead_type"), Column("owner"), Column("support", LIST),
+    Column("created", DATE), Column("stage"), Column("need.summary"), Column("need.pains", LIST),
+    Column("need.goal"), Column("need.budget.status"), Column("need.budget.min", INT),
+    Column("need.budget.max", INT), Column("need.timeline.start", DATE), Column("need.timeline.note"),
+    Column("decision_chain"), Column("project.name"), Column("project.cycle"), Column("grade.value"),
+    Column("grade.reason"), Column("deal.amount", INT), Column("deal.close_by", DATE), Column("lost.reason"),
+    Column("lost.note"), Column("lost.on", DATE), Column("paused_until", DATE), Column("tags", LIST),
+    Column("contacts", JSON), Column("stage_history", JSON), Column("needs", JSON), Column("quotes", JSON),
+    Column("contracts", JSON), Column("custom", JSON),
+]
+FOLLOWUP_COLUMNS = [
+    Column("customer"), Column("at", TIME), Column("method"), Column("by"), Column("contact"), Column("summary"),
+    Column("feedback"), Column("objections", LIST), Column("outcome"), Column("next", JSON),
+    Column("help.from"), Column("help.detail"), Column("custom", JSON),
+]
+CONTACT_COLUMNS = [Column("customer"), Column("customer_name"), Column("name"), Column("title"), Column("role"),
+                   Column("phone"), Column("phone_kind"), Column("email")]
+NEXT_ACTION_COLUMNS = [Column("customer"), Column("followup_at", TIME), Column("action"), Column("due", DATE),
+                       Column("owner")]
+STAGE_HISTORY_COLUMNS = [Column("customer"), Column("customer_name"), Column("stage"), Column("label"),
+                         Column("on", DATE), Column("until", DATE), Column("days", INT)]
+LIST_SEPARATORS = {"need.pains": "; "}
+
+
+def cell(value: Any, column: Column) -> Any:
+    """A record value as a table cell of the column's kind (None when absent)."""
+    if value is None or value == "" or value == [] or value == {}:
+        return None
+    if column.kind == DATE:
+        return parse_date(value) or value
+    if column.kind == TIME:
+        return parse_time(value) or value
+    if column.kind == LIST:
+        return LIST_SEPARATORS.get(column.key, ", ").join(str(v) for v in value) if isinstance(value, list) else value
+    if column.kind == JSON:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value
+
+
+def customer_row(customer: Customer) -> list[Any]:
+    return [cell(dotted_get(customer.data, col.key), col) for col in CUSTOMER_COLUMNS]
+
+
+def followup_row(followup: FollowUp) -> list[Any]:
+    return [cell(dotted_get(followup.data, col.key), col) for col in FOLLOWUP_COLUMNS]
+
+
+def contact_rows(customer: Customer) -> Iterator[list[Any]]:
+    for p in customer.contacts:
+        yield [customer.id, customer.name, p.name, p.title or None, p.role or None, p.phone or None,
+               p.phone_kind or None, p.email or None]
+
+
+def next_rows(followup: FollowUp) -> Iterator[list[Any]]:
+    for action in followup.next:
+        yield [followup.customer, followup.at, action.action or None, action.due, action.owner or None]
+
+
+def stage_rows(customer: Customer, settings: Settings) -> Iterator[list[Any]]:
+    history = customer.stage_history
+    for index, entry in enumerate(history):
+        until = history[index + 1].on if index + 1 < len(history) else None
+        days = (until - entry.on).days if until and entry.on else None
+        yield [customer.id, customer.name, entry.stage, settings.stage_label(entry.stage), entry.on, until, days]
+
+
+def _make_tables(customers: Callable[[], Iterable[Customer]], followups: Callable[[], Iterable[FollowUp]],
+                 settings: Settings, counts: tuple[int, int, int, int, int]) -> list[Table]:
+    """The five tables over `customers()` (by id) and `followups()` (by customer and path), each
+    call a fresh pass; `counts` are the tables' row counts (for progress bars)."""
+    return [
+        Table("customers", CUSTOMER_COLUMNS, lambda: (customer_row(c) for c in customers()), counts[0]),
+        Table("followups", FOLLOWUP_COLUMNS, lambda: (followup_row(f) for f in followups()), counts[1]),
+        Table("contacts", CONTACT_COLUMNS, lambda: (r for c in customers() for r in contact_rows(c)), counts[2]),
+        Table("next_actions", NEXT_ACTION_COLUMNS, lambda: (r for f in followups() for r in next_rows(f)),
+              counts[3]),
+        Table("stage_history", STAGE_HISTORY_COLUMNS,
+              lambda: (r for c in customers() for r in stage_rows(c, settings)), counts[4]),
+    ]
+
+
+def tables(book: Book) -> list[Table]:
+    """The five tables of a Book, rows produced lazily."""
+    customers = sorted(book.customers.values(), key=lambda c: c.id)
+    followups = sorted(book.all_followups(), key=lambda f: (f.customer, f.path))
+    counts = (len(customers), len(followups), sum(len(c.contacts) for c in customers),
+              sum(len(f.next) for f in followups), sum(len(c.stage_history) for c in customers))
+    return _make_tables(lambda: customers, lambda: followups, book.settings, counts)
+
+
+def stream_tables(repo: str, settings: Settings, progress: Progress | None = None) -> list[Table]:
+    """The five tables of the records in the working tree at `repo`, equal to `tables(open_book(repo))`,
+    without building a Book: one pass reads every record (from the check cache where it is
+    fresh, else with the loader, on every core) and keeps only the order of the rows; each
+    table's rows are then made from the cached results one record at a time."""
+    store = RecordStore(repo, settings)
+    first: dict[str, tuple[str, int, int]] = {}  # customer id -> (path, contacts, stage entries); first file wins
+    followups: list[tuple[str, str, int]] = []  # (customer, path, next actions)
+    for path, data in store.read_all(progress):
+        if not isinstance(data, dict):
+            continue
+        if kind_of(path) == CUSTOMER:
+            c = Customer.from_data(path, data)
+            first.setdefault(c.id, (path, len(c.contacts), len(c.stage_history)))
+        else:
+            f = FollowUp.from_data(path, data)
+            followups.append((f.customer, path, len(f.next)))
+    customer_paths = [path for _, (path, _, _) in sorted(first.items())]
+    followups.sort()
+    followup_paths = [path for _, path, _ in followups]
+    counts = (len(customer_paths), len(followup_paths), sum(n for _, n, _ in first.values()),
+              sum(n for _, _, n in followups), sum(n for _, _, n in first.values()))
+    del first, followups
+
+    def customers() -> Iterator[Customer]:
+        return (Customer.from_data(path, store.data(path)) for path in customer_paths)
+
+    def followup_records() -> Iterator[FollowUp]:
+        return (FollowUp.from_data(path, store.data(path)) for path in followup_paths)
+
+    return _make_tables(customers, followup_records, settings, counts)
+
+
+class RecordStore:
+    """The parsed data of a repo's customer and follow-up files, held marshalled (as the check
+    cache holds them) and unmarshalled one record at a time: the same results `open_book` reads."""
+
+    CHUNK = 4000  # files read (on every core) at a time
+
+    def __init__(self, repo: str, settings: Settings) -> None:
+        self.repo = repo
+        self.settings = settings
+        self.scanned = {p: s for p, s in scan(repo).items() if kind_of(p) in (CUSTOMER, FOLLOWUP)}
+        self.cache = FileCache(repo, cache_key(settings))
+
+    def data(self, path: str) -> Any:
+        hit = self.cache.get(path, self.scanned[path])
+        return hit[0] if hit is not None else None
+
+    def read_all(self, progress: Progress | None = None) -> Iterator[tuple[str, Any]]:
+        """(path, data) of every file in path order; files the cache lacks are read and added to it."""
+        paths = sorted(self.scanned)
+
+        def each() -> Iterator[tuple[str, Any]]:
+            for start in range(0, len(paths), self.CHUNK):
+                chunk = paths[start:start + self.CHUNK]
+                found = {path: self.cache.get(path, self.scanned[path]) for path in chunk}
+                missing = [path for path, hit in found.items() if hit is None]
+                if missing:
+                    blobs: dict[str, bytes] = {}
+                    for path, result in read_many(self.repo, missing, self.settings, blobs=blobs).items():
+                        found[path] = result
+                        self.cache.put(path, self.scanned[path], result, blobs.get(path))
+                for path in chunk:
+                    yield path, found[path][0]
+
+        yield from (progress("Reading records", len(paths)) if progress else _plain("", 0))(each())
+        self.cache.save()
+
+
+# progress(label, length) -> a wrapper around the rows of one table (a bar on a terminal)
+Progress = Callable[[str, int], Callable[[Iterable[list[Any]]], Iterable[list[Any]]]]
+
+
+def _plain(label: str, length: int) -> Callable[[Iterable[list[Any]]], Iterable[list[Any]]]:
+    return lambda rows: rows
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def write_xlsx(items: list[Table], target: str, progress: Progress = _plain) -> None:
+    """One sheet per table, header row bold and frozen, dates as Excel dates; streamed sheet by sheet."""
+    from . import xlsx_writer
+
+    styles = {DATE: xlsx_writer.DATE, TIME: xlsx_writer.TIME}
+    with xlsx_writer.XlsxWriter(target) as workbook:
+        for table in items:
+            workbook.add_sheet(table.name, [column.key for column in table.columns],
+                               progress(table.name, table.count)(table.rows()),
+                               [styles.get(column.kind, xlsx_writer.PLAIN) for column in table.columns])
+
+
+def write_csv(table: Table, target: str, progress: Progress = _plain) -> None:
+    """One table as UTF-8 csv with a BOM (so Excel reads the Chinese text), row by row."""
+    with open(target, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([c.key for c in table.columns])
+        for row in progress(table.name, table.count)(table.rows()):
+            writer.writerow(["" if v is None else _iso(v) for v in row])
+
+
+_SQL_TYPES = {TEXT: "TEXT", INT: "INTEGER", DATE: "TEXT", TIME: "TEXT", JSON: "TEXT", LIST: "TEXT"}
+
+
+def write_sqlite(items: list[Table], target: str, progress: Progress = _plain) -> None:
+    """A SQLite database (one table each, dates as ISO text) for Datasette or any BI tool."""
+    connection = sqlite3.connect(target)
+    try:
+        for table in items:
+            columns = ", ".join(f'"{c.key}" {_SQL_TYPES[c.kind]}' for c in table.columns)
+            connection.execute(f'CREATE TABLE "{table.name}" ({columns})')
+            marks = ", ".join("?" for _ in table.columns)
+            rows = progress(table.name, table.count)(table.rows())
+            connection.executemany(f'INSERT INTO "{table.name}" VALUES ({marks})', ([_iso(v) for v in row]
+                                                                                    for row in rows))
+        connection.execute('CREATE INDEX "followups_customer" ON "followups" ("customer")')
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def write_json(items: list[Table], target: str, progress: Progress = _plain) -> None:
+    """{table: [row objects]} with ISO dates, one row object per line, written as it goes."""
+    with open(target, "w", encoding="utf-8") as handle:
+        handle.write("{")
+        for index, table in enumerate(items):
+            keys = [c.key for c in table.columns]
+            handle.write(("," if index else "") + "\n" + json.dumps(table.name) + ": [")
+            for number, row in enumerate(progress(table.name, table.count)(table.rows())):
+                record = dict(zip(keys, (_iso(v) for v in row), strict=True))
+                handle.write(("," if number else "") + "\n " + json.dumps(record, ensure_ascii=False))
+            handle.write("\n]")
+        handle.write("\n}\n")
+
+
+def default_out(fmt: str) -> str:
+    return {"xlsx": "dealbook-export.xlsx", "csv": "dealbook-export", "sqlite": "dealbook-export.sqlite",
+            "json": "dealbook-export.json"}[fmt]
+
+
+def export(source: Book | list[Table], fmt: str, out: str, progress: Progress = _plain) -> list[str]:
+    """Write the tables (of a Book, or `stream_tables`) in `fmt` to `out` (a folder for csv);
+    every file atomically. The files written."""
+    items = tables(source) if isinstance(source, Book) else source
+    if fmt == "csv":
+        written = []
+        for table in items:
+            path = os.path.join(out, f"{table.name}.csv")
+            with atomic_file(path) as temporary:
+                write_csv(table, temporary, progress)
+            written.append(path)
+        return written
+    writer = {"xlsx": write_xlsx, "sqlite": write_sqlite, "json": write_json}[fmt]
+    with atomic_file(out) as temporary:
+        if fmt == "sqlite":
+            os.unlink(temporary)  # sqlite creates its own file
+        writer(items, temporary, progress)
+    return [out]

@@ -1,0 +1,388 @@
+"""Turn spreadsheet rows into customer and follow-up records: a plan of new, updated, unchanged, rejected.
+
+The plan's types are in `import_plan`, cell conversion in `import_fields`, the pre-write check in
+`import_check`; their public names are re-exported here for the command and the tests."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ..checks.filechecks import move_problem
+from ..records.book import Book
+from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, customer_path
+from ..records.settings import Settings
+from .import_check import Checker, check_plan
+from .import_fields import (
+    METHOD_WORDS,
+    OUTCOME_WORDS,
+    CustomerRows,
+    Vocabulary,
+    industry_of,
+    json_value,
+    keep_extra,
+    member_handle,
+    normalise,
+    split_contact,
+    split_size,
+)
+from .import_plan import NEW, REJECTED, UNCHANGED, UPDATED, Options, Plan, Planned
+from .sheets import CUSTOMERS, BadValue, Row, Sheet, to_date, to_datetime, to_text
+
+
+# --- merging -------------------------------------------------------------------------------
+def merge_customer(before: dict[str, Any], given: dict[str, Any], today: dt.date,
+                   settings: Settings) -> dict[str, Any]:
+    """The existing record with the sheet's values laid over it; nothing the sheet lacks is dropped."""
+    after = copy.deepcopy(before)
+    given = dict(given)
+    contract = given.pop("_contract", None)
+    stage = given.pop("stage", None)
+    contacts = given.pop("_contacts", None)
+    for key, value in given.items():
+        if isinstance(value, dict) and isinstance(after.get(key), dict):
+            after[key] = _deep_merge(after[key], value)
+        else:
+            after[key] = value
+    if contacts is not None:
+        after["contacts"] = _merge_contacts(after.get("contacts") or [], contacts)
+    if contract:
+        contracts = list(after.get("contracts") or [])
+        index = next((i for i, c in enumerate(contracts) if c.get("no") == contract.get("no")), None)
+        if index is None:
+            contracts.append(contract)
+        else:
+            contracts[index] = {**contracts[index], **contract}
+        after["contracts"] = contracts
+    if stage is not None and stage != after.get("stage"):
+        if "stage_history" not in given:
+            history = list(after.get("stage_history") or [])
+            previous = history[-1].get("stage") if history and isinstance(history[-1], dict) else None
+            problem = move_problem(previous, stage, settings) if previous else None
+            if problem:
+                raise BadValue(f"status: {problem}")
+            history.append({"stage": stage, "on": today.isoformat()})
+            after["stage_history"] = history
+        after["stage"] = stage
+    return after
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        merged[key] = _deep_merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) \
+            else value
+    return merged
+
+
+def _merge_contacts(existing: list[Any], given: list[dict[str, Any]]) -> list[Any]:
+    merged = [dict(c) if isinstance(c, dict) else c for c in existing]
+    for contact in given:
+        index = next((i for i, c in enumerate(merged) if isinstance(c, dict) and c.get("name") == contact.get("name")),
+                     None)
+        if index is None:
+            merged.append(contact)
+        else:
+            kept = merged[index]
+            update = dict(contact)
+            if "role" in kept:
+                update.pop("role", None)  # a guessed role never overrides the one recorded
+            merged[index] = {**kept, **update}
+    return merged
+
+
+def new_customer(given: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    """A new record from the sheet's fields, with the stage history the status implies."""
+    data = dict(given)
+    contract = data.pop("_contract", None)
+    if contract:
+        data["contracts"] = [contract]
+    if "_contacts" in data:
+        data["contacts"] = data.pop("_contacts")
+    data.setdefault("created", today.isoformat())
+    if "stage" not in data:
+        data["stage"] = "lead"
+    data.setdefault("stage_history", [{"stage": data["stage"], "on": data["created"]}])
+    return data
+
+
+# --- planning -------------------------------------------------------------------------------
+class IdAllocator:
+    """Hands out ids by the id rule, continuing past the ids this import already gave."""
+
+    def __init__(self, book: Book, options: Options) -> None:
+        self.book = book
+        self.options = options
+        self.last: dict[str, int] = {}
+        self.full: dict[str, str] = {}  # prefix -> why no id is left
+        self.taken: set[str] = {c.id for c in book.customers.values()}
+
+    def allocate(self, data: dict[str, Any]) -> str:
+        from ..records.ids import IdError, letters_for_industry, next_id, province_of
+
+        settings = self.book.settings
+        # the region, else a company name that starts with its city (深圳市某某科技), else --province
+        province = (province_of(str(data.get("region") or ""), settings)
+                    or province_of(str(data.get("name") or ""), settings)
+                    or (province_of(self.options.province, settings) if self.options.province else None))
+        if province is None:
+            raise BadValue("the id needs a province: give 所在地区 (region, e.g. 广东深圳) or --province 粤")
+        letters = letters_for_industry(str(data.get("industry") or ""), settings)
+        if letters is None:
+            raise BadValue("the id needs industry letters: give 所属行业 as a GB/T 4754 code (e.g. C3970)")
+        year = int(str(data.get("created") or self.options.today.isoformat())[:4])
+        prefix = f"{province}{letters}{year}"
+        digits = int(settings.raw["ids"].get("sequence_digits", 3))
+        if prefix in self.full:
+            raise BadValue(self.full[prefix])
+        if prefix not in self.last:
+            try:
+                first = next_id(self.book, province, letters, year)
+            except IdError as exc:
+                self.full[prefix] = str(exc)  # remembered: next_id scans every id, once per prefix is enough
+                raise BadValue(str(exc)) from None
+            self.last[prefix] = int(first[len(prefix):]) - 1
+        while True:
+            self.last[prefix] += 1
+            if self.last[prefix] >= 10 ** digits:
+                self.full[prefix] = f"all ids of {prefix} are used: raise ids.sequence_digits in dealbook.yaml"
+                raise BadValue(self.full[prefix])
+            candidate = f"{prefix}{self.last[prefix]:0{digits}d}"
+            if candidate not in self.taken:
+                self.taken.add(candidate)
+                return candidate
+
+
+def plan_customers(sheet: Sheet, book: Book, options: Options,
+                   progress: Callable[[Iterable[Row]], Iterable[Row]] = lambda rows: rows,
+                   checker: Checker | None = None) -> Plan:
+    """What importing the customer sheet would do, row by row (nothing is written).
+
+    With a `checker`, each new or changed record is rendered and checked as soon as it is planned."""
+    settings = book.settings
+    reader = CustomerRows(settings, book.members, options)
+    by_name: dict[str, str] = {}
+    for customer in book.customers.values():
+        by_name.setdefault(customer.name.strip(), customer.id)
+    ids = IdAllocator(book, options)
+    plan = Plan(CUSTOMERS, notes=list(sheet.notes))
+    pending: dict[str, Planned] = {}  # path -> the entry of an earlier row in this sheet
+    for row in progress(sheet.rows()):
+        entry = Planned(row.number, REJECTED)
+        plan.entries.append(entry)
+        entry.label = to_text(row.values.get("name") or row.values.get("id") or "")
+        try:
+            given = reader.fields(row)
+        except BadValue as exc:
+            entry.reasons.append(str(exc))
+            continue
+        name = str(given.get("name") or "").strip()
+        entry.label = name or str(given.get("id") or "")
+        cid = str(given.get("id") or "")
+        target = cid if cid in book.customers else by_name.get(name) if name else None
+        if target is None and cid and customer_path(cid) in pending:
+            target = cid
+        if target is None and not cid and name and name in by_name:
+            target = by_name[name]
+        try:
+            if target is not None:
+                path = customer_path(target)
+                earlier = pending.get(path)
+                before = (earlier.after if earlier is not None and earlier.after
+                          else checker.recall(path) if earlier is not None and checker is not None
+                          else dict(book.customers[target].data))
+                given.pop("id", None)
+                after = merge_customer(before, given, options.today, settings)
+                original = dict(book.customers[target].data) if target in book.customers else None
+                entry.path, entry.before, entry.after = path, original, after
+                entry.status = UNCHANGED if after == original else UPDATED
+                if earlier is not None and earlier.status == NEW:
+                    entry.status = NEW
+                if earlier is not None:
+                    earlier.status, earlier.reasons = UNCHANGED, [f"superseded by row {row.number}"]
+                    earlier.path = ""
+            else:
+                data = new_customer(given, options.today)
+                if cid and not settings.id_pattern.match(cid):
+                    data.setdefault("custom", {})["legacy_id"] = cid
+                    data.pop("id")
+                if "id" not in data:
+                    data = {"id": ids.allocate(data), **data}
+                else:
+                    ids.taken.add(data["id"])
+                if not name:
+                    raise BadValue("客户名称 (name) is empty")
+                entry.path, entry.after, entry.status = customer_path(data["id"]), data, NEW
+                by_name[name] = data["id"]
+        except BadValue as exc:
+            entry.status, entry.reasons = REJECTED, [str(exc)]
+            continue
+        pending[entry.path] = entry
+        if checker is not None and entry.status in (NEW, UPDATED):
+            checker.add(entry)
+    return plan
+
+
+class FollowupRows:
+    """Reads follow-up rows (销售跟进记录表) into follow-up records."""
+
+    def __init__(self, book: Book, options: Options, names: dict[str, str]) -> None:
+        self.book = book
+        self.options = options
+        self.words = Vocabulary(book.settings)
+        self.names = names
+
+    def record(self, row: Row) -> dict[str, Any]:
+        v = row.values
+        problems = list(row.problems)
+        data: dict[str, Any] = {}
+        cid = to_text(v["customer"]) if "customer" in v else ""
+        if not cid and "customer_name" in v:
+            name = to_text(v["customer_name"])
+            cid = self.names.get(name.strip(), "")
+            if not cid:
+                problems.append(f"客户名称 `{name}` is not a customer in the repo: import the customer sheet first")
+        if not cid and not problems:
+            problems.append("the row names no customer (客户编号 or 客户名称)")
+        data["customer"] = cid
+        try:
+            moment, has_time = to_datetime(v.get("at", ""))
+            if not has_time:
+                hour, minute = (int(x) for x in self.options.default_time.split(":"))
+                moment = moment.replace(hour=hour, minute=minute)
+            data["at"] = moment.strftime("%Y-%m-%d %H:%M")
+        except BadValue as exc:
+            problems.append(f"跟进日期 (at): {exc}")
+        data["method"] = self.method(to_text(v.get("method", "")))
+        try:
+            data["by"] = member_handle(self.book.members, to_text(v.get("by", "")), "跟进人 (by)")
+        except BadValue as exc:
+            problems.append(str(exc))
+        if "contact" in v:
+            data["contact"] = split_contact(to_text(v["contact"]))[0]
+        for name in ("summary", "feedback"):
+            if name in v:
+                data[name] = to_text(v[name])
+        if "objections" in v:
+            tags = []
+            for word in re.split(r"[,，、;；]", to_text(v["objections"])):
+                if word.strip():
+                    try:
+                        tags.append(self.words.pick(self.words.objections, word, "objection"))
+                    except BadValue:
+                        tags.append(word.strip())
+            data["objections"] = tags
+        if "outcome" in v:
+            text = to_text(v["outcome"])
+            data["outcome"] = OUTCOME_WORDS.get(text, text)
+        if "next" in v:
+            try:
+                data["next"] = json_value(v["next"], "next")
+            except BadValue as exc:
+                problems.append(str(exc))
+        elif "next.action" in v:
+            action: dict[str, Any] = {"action": to_text(v["next.action"])}
+            if "next.due" in v:
+                try:
+                    action["due"] = to_date(v["next.due"])
+                except BadValue as exc:
+                    problems.append(f"完成时限 (due): {exc}")
+            if data.get("by"):
+                action["owner"] = data["by"]
+            data["next"] = [action]
+        help_ = {k: to_text(v[f"help.{k}"]) for k in ("from", "detail") if f"help.{k}" in v}
+        if help_:
+            data["help"] = help_
+        if "custom" in v:
+            try:
+                data["custom"] = json_value(v["custom"], "custom")
+            except BadValue as exc:
+                problems.append(str(exc))
+        keep_extra(row, data)
+        if problems:
+            raise BadValue("; ".join(problems))
+        return data
+
+    def method(self, text: str) -> str:
+        word = normalise(text)
+        if word in ("phone", "visit", "email", "meeting", "im", "other"):
+            return word
+        for alias, key in METHOD_WORDS:
+            if alias in word:
+                return key
+        return "other"
+
+
+def plan_followups(sheet: Sheet, book: Book, options: Options,
+                   progress: Callable[[Iterable[Row]], Iterable[Row]] = lambda rows: rows,
+                   extra_names: dict[str, str] | None = None, checker: Checker | None = None) -> Plan:
+    """What importing the follow-up sheet would do: a follow-up matches one of the same customer and time."""
+    names = {c.name.strip(): c.id for c in book.customers.values()}
+    names.update(extra_names or {})
+    reader = FollowupRows(book, options, names)
+    existing: dict[tuple[str, str], Any] = {}
+    used: set[str] = set()
+    for followup in book.all_followups():
+        key = (followup.customer, str(followup.data.get("at")))
+        existing.setdefault(key, followup)
+        used.add(followup.path)
+    plan = Plan("followups", notes=list(sheet.notes))
+    for row in progress(sheet.rows()):
+        entry = Planned(row.number, REJECTED)
+        entry.label = to_text(row.values.get("customer_name") or row.values.get("customer") or "")
+        plan.entries.append(entry)
+        try:
+            data = reader.record(row)
+        except BadValue as exc:
+            entry.reasons.append(str(exc))
+            continue
+        entry.label = f"{data['customer']} {data['at']}"
+        found = existing.get((data["customer"], data["at"]))
+        if found is not None:
+            current = found.data if found.data is not None else (checker.recall(found.path) if checker else {}) or {}
+            merged = {**current, **data}
+            entry.path, entry.before, entry.after = found.path, dict(current), merged
+            entry.status = UNCHANGED if merged == current else UPDATED
+            if checker is not None and entry.status == UPDATED:
+                checker.add(entry)
+            continue
+        stem = data["at"].replace(" ", "-").replace(":", "")
+        path = f"{FOLLOWUPS_DIR}/{data['customer']}/{stem}.yaml"
+        n = 2
+        while path in used:
+            path = f"{FOLLOWUPS_DIR}/{data['customer']}/{stem}-{n}.yaml"
+            n += 1
+        used.add(path)
+        existing[(data["customer"], data["at"])] = _Pending(path, data if checker is None else None)
+        entry.path, entry.after, entry.status = path, data, NEW
+        if checker is not None:
+            checker.add(entry)
+    return plan
+
+
+@dataclass
+class _Pending:
+    path: str
+    data: dict[str, Any] | None
+
+
+def apply_plan(root: str, texts: dict[str, str], progress: Callable[[Iterable[str]], Iterable[str]] = lambda x: x
+               ) -> int:
+    """Write the checked records (each atomically, flushed to disk together); the number written."""
+    from ..records.writing import write_many
+
+    return write_many(((os.path.join(root, p), texts[p]) for p in sorted(texts)), progress)
+
+
+def customers_dir_exists(root: str) -> bool:
+    return os.path.isdir(os.path.join(root, CUSTOMERS_DIR))
+
+
+__all__ = ["NEW", "REJECTED", "UNCHANGED", "UPDATED", "Checker", "Options", "Plan", "Planned", "apply_plan",
+           "check_plan", "industry_of", "merge_customer", "plan_customers", "plan_followups", "split_contact",
+           "split_size"]

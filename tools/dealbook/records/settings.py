@@ -1,0 +1,202 @@
+"""The team's process settings: dealbook.yaml merged over the packaged defaults."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from .load import Loaded, load_file, parse_bytes, parse_text
+
+SETTINGS_FILE = "dealbook.yaml"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the sales process."""
+
+    key: str
+    kind: str  # open | won | lost
+    label: dict[str, str]
+    probability: float
+    requires: tuple[str, ...]
+    definition: dict[str, str] = field(default_factory=dict)
+    entry: dict[str, str] = field(default_factory=dict)
+    exit: dict[str, str] = field(default_factory=dict)
+    index: int = 0
+
+
+@functools.cache
+def default_settings_text() -> str:
+    """The packaged defaults file, with its comments (what `dealbook init` writes)."""
+    return resources.files("dealbook").joinpath("records/defaults/settings.yaml").read_text("utf-8")
+
+
+@functools.cache
+def _defaults() -> dict[str, Any]:
+    loaded = parse_text(default_settings_text(), "defaults/settings.yaml")
+    assert loaded.error is None and isinstance(loaded.data, dict), loaded.error
+    return loaded.data
+
+
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Mappings merge key by key; any other value (lists included) replaces the default."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+class Settings:
+    """Effective settings with typed accessors for the rules; `raw` is the merged mapping."""
+
+    def __init__(self, raw: dict[str, Any], source: Loaded | None = None) -> None:
+        self.raw = raw
+        self.source = source  # the team's dealbook.yaml as loaded (for diagnostics), if any
+        self.stages: tuple[Stage, ...] = tuple(
+            Stage(
+                key=s["key"],
+                kind=s.get("kind", "open"),
+                label=dict(s.get("label") or {}),
+                probability=float(s.get("probability", 0.0)),
+                requires=tuple(s.get("requires") or ()),
+                definition=dict(s.get("definition") or {}),
+                entry=dict(s.get("entry") or {}),
+                exit=dict(s.get("exit") or {}),
+                index=i,
+            )
+            for i, s in enumerate(raw["stages"])
+        )
+        self.stage_by_key = {s.key: s for s in self.stages}
+
+    # --- general ---------------------------------------------------------
+    @property
+    def language(self) -> str:
+        return self.raw.get("language", "zh")
+
+    @property
+    def timezone(self) -> str:
+        return self.raw.get("timezone", "Asia/Shanghai")
+
+    @property
+    def currency(self) -> str:
+        return self.raw.get("currency", "CNY")
+
+    @property
+    def as_of(self) -> dt.date | None:
+        value = self.raw.get("as_of")
+        return dt.date.fromisoformat(value) if value else None
+
+    def label(self, group: str, key: str) -> str:
+        """The label of an enumeration value (`source_channels`, `lost_reasons`, …) in the team's language."""
+        if group == "stages":
+            stage = self.stage_by_key.get(key)
+            labels = stage.label if stage else {}
+        else:
+            labels = (self.raw.get(group) or {}).get(key) or {}
+        return labels.get(self.language) or labels.get("en") or key
+
+    def stage_label(self, key: str) -> str:
+        return self.label("stages", key)
+
+    # --- stages ----------------------------------------------------------
+    @property
+    def stage_keys(self) -> tuple[str, ...]:
+        return tuple(s.key for s in self.stages)
+
+    @property
+    def progression(self) -> tuple[Stage, ...]:
+        """The ordered stages a deal moves through (open and won), lost excluded."""
+        return tuple(s for s in self.stages if s.kind != "lost")
+
+    @property
+    def lost_stage(self) -> str | None:
+        return next((s.key for s in self.stages if s.kind == "lost"), None)
+
+    def is_open(self, stage: str) -> bool:
+        found = self.stage_by_key.get(stage)
+        return found is not None and found.kind == "open"
+
+    def is_won(self, stage: str) -> bool:
+        found = self.stage_by_key.get(stage)
+        return found is not None and found.kind == "won"
+
+    def order(self, stage: str) -> int:
+        """Position in the progression; lost and unknown stages sort last."""
+        found = self.stage_by_key.get(stage)
+        if found is None or found.kind == "lost":
+            return len(self.stages)
+        return found.index
+
+    # --- enumerations ----------------------------------------------------
+    def keys_of(self, group: str) -> tuple[str, ...]:
+        return tuple((self.raw.get(group) or {}).keys())
+
+    # --- ids ---------------------------------------------------------------
+    @functools.cached_property
+    def id_pattern(self) -> re.Pattern[str]:
+        ids = self.raw["ids"]
+        provinces = "".join(re.escape(p) for p in ids["provinces"])
+        digits = int(ids.get("sequence_digits", 3))
+        return re.compile(
+            rf"^(?P<province>[{provinces}])(?P<industry>{ids['industry_letters']})"
+            rf"(?P<year>\d{{4}})(?P<seq>\d{{{digits}}})$"
+        )
+
+    # --- privacy -------------------------------------------------------------
+    @functools.cached_property
+    def privacy_patterns(self) -> dict[str, re.Pattern[str]]:
+        return {name: re.compile(rx) for name, rx in (self.raw.get("privacy") or {}).items()}
+
+
+def today_for(settings: Settings, override: str | dt.date | None = None) -> dt.date:
+    """The date the rules run as of: --today, then DEALBOOK_TODAY, then `as_of`, then the clock."""
+    if isinstance(override, dt.date):
+        return override
+    value = override or os.environ.get("DEALBOOK_TODAY")
+    if value:
+        return dt.date.fromisoformat(value)
+    if settings.as_of:
+        return settings.as_of
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(settings.timezone)).date()
+
+
+def default_settings() -> Settings:
+    """The packaged defaults alone."""
+    return Settings(_defaults())
+
+
+def settings_from_bytes(raw: bytes | None) -> Settings:
+    """Settings from a dealbook.yaml's bytes (a git blob, say); None or a broken file: the defaults."""
+    if raw is None:
+        return Settings(_defaults())
+    return _from_loaded(parse_bytes(raw, SETTINGS_FILE))
+
+
+def load_settings(repo: str) -> Settings:
+    """Load `<repo>/dealbook.yaml` over the defaults; a broken file falls back to the defaults.
+
+    The file's own problems are reported by the checker (it validates `source`)."""
+    filename = os.path.join(repo, SETTINGS_FILE)
+    if not os.path.exists(filename):
+        return Settings(_defaults())
+    return _from_loaded(load_file(filename, SETTINGS_FILE))
+
+
+def _from_loaded(loaded: Loaded) -> Settings:
+    """The team's settings over the defaults; the defaults alone when the file cannot be used."""
+    if loaded.error or not isinstance(loaded.data, dict):
+        return Settings(_defaults(), loaded)
+    try:
+        return Settings(merge(_defaults(), loaded.data), loaded)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return Settings(_defaults(), loaded)

@@ -1,0 +1,58 @@
+"""The agenda: who needs a touch, grouped overdue / today / this week / later, oldest first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ..records.book import Book
+from .state import evaluate
+
+GROUPS = ("overdue", "today", "week", "later")
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    """One thing to do for one customer: its due date, what kind of touch, and why."""
+
+    customer_id: str
+    name: str
+    owner: str
+    due: dt.date
+    kind: str  # a Due kind (next_action, cadence, …) or a Flag code (a_grade_no_contact, …)
+    reason: str
+    overdue_days: int
+    group: str  # overdue | today | week | later
+
+
+def group_of(due: dt.date, today: dt.date, days: int) -> str:
+    """overdue before today, today, week within `days` days after today, later beyond."""
+    if due < today:
+        return "overdue"
+    if due == today:
+        return "today"
+    return "week" if (due - today).days <= days else "later"
+
+
+def agenda_items(book: Book, today: dt.date, owner: str | None = None, days: int = 7) -> list[AgendaItem]:
+    """Every due date and flag of every customer (of `owner`, when given), oldest first.
+
+    A customer that is never due (lost) has no item; a flag without a date of its own is
+    on today's list. Items are ordered by group, then due date, then customer id."""
+    items: list[AgendaItem] = []
+    for cid, state in evaluate(book, today).items():
+        customer = state.customer
+        if owner is not None and customer.owner != owner:
+            continue
+        due = state.due
+        if due.date is not None:
+            items.append(AgendaItem(cid, customer.name, customer.owner, due.date, due.kind, due.reason,
+                                    due.overdue_days, group_of(due.date, today, days)))
+        for flag in state.flags:
+            when = flag.due or today
+            overdue = (today - when).days if when < today else 0
+            items.append(AgendaItem(cid, customer.name, customer.owner, when, flag.code, flag.message,
+                                    overdue, group_of(when, today, days)))
+    order = {g: i for i, g in enumerate(GROUPS)}
+    items.sort(key=lambda i: (order[i.group], i.due, i.customer_id, i.kind))
+    return items

@@ -1,0 +1,151 @@
+"""The process rules in one place: grades, due dates, value tiers, stale flags, and `evaluate` for a whole Book.
+
+Everything is a pure function of (book, settings, today). `grade_of` lives in `grading`,
+`due_of` in `due`; both are re-exported here, which is the module other code imports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+from dataclasses import dataclass
+
+from ..records.book import Book
+from ..records.model import Customer, FollowUp
+from ..records.settings import Settings
+from .due import KINDS, Due, due_from, due_of
+from .grading import LETTERS, Grade, GradeReason, grade_from, grade_of, letter_for, step_down
+from .thresholds import Thresholds, followups_until, thresholds_of
+
+__all__ = [
+    "KINDS", "LETTERS", "CustomerState", "Due", "Flag", "Grade", "GradeReason", "due_of", "evaluate",
+    "flags_of", "grade_of", "letter_for", "state_of", "step_down", "value_tier",
+]
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Something off-cadence that needs a person's attention: a stable code, a sentence, and when."""
+
+    code: str  # a_grade_no_contact | change_contact_method | differentiation_due
+    message: str
+    due: dt.date | None
+
+
+@dataclass(frozen=True)
+class CustomerState:
+    """Everything the rules say about one customer as of one day."""
+
+    customer: Customer
+    grade: Grade
+    due: Due
+    last_contact: dt.date | None
+    paused_until: dt.date | None
+    value_tier: str | None
+    flags: tuple[Flag, ...]
+
+
+def _tier(customer: Customer, settings: Settings, t: Thresholds) -> str | None:
+    if t.stage_kind.get(customer.stage) != "won":
+        return None
+    by_year: dict[int, int] = {}
+    for contract in customer.contracts:
+        if contract.signed is not None:
+            by_year[contract.signed.year] = by_year.get(contract.signed.year, 0) + (contract.amount or 0)
+    best = max(by_year.values(), default=0)
+    if best >= t.high_min:
+        return "high"
+    n = t.repeat_years
+    if n >= 2 and any(all(y + k in by_year for k in range(n)) for y in by_year):
+        return "high"
+    return "medium" if best >= t.medium_min else "low"
+
+
+def value_tier(book: Book, customer: Customer) -> str | None:
+    """high | medium | low for a won customer (None otherwise).
+
+    high: one calendar year's contracts (by `signed`) total ≥ high_min, or contracts signed in
+    `repeat_years` consecutive years; medium: a year's total ≥ medium_min; else low."""
+    return _tier(customer, book.settings, thresholds_of(book.settings))
+
+
+def _flags(customer: Customer, counted: list[FollowUp], grade: Grade, today: dt.date,
+           t: Thresholds) -> tuple[Flag, ...]:
+    if t.stage_kind.get(customer.stage) == "lost":
+        return ()
+    zh = t.language == "zh"
+    flags: list[Flag] = []
+    last = counted[-1].at.date() if counted and counted[-1].at else None
+    if grade.letter == "A" and t.a_grade_no_contact_days > 0:
+        since = last or customer.created
+        if since is not None and (today - since).days >= t.a_grade_no_contact_days:
+            days = (today - since).days
+            flags.append(Flag("a_grade_no_contact", (
+                f"A级客户已 {days} 天未联系(上限 {t.a_grade_no_contact_days} 天)" if zh
+                else f"A-grade customer not contacted for {days} days (limit {t.a_grade_no_contact_days})"),
+                since + dt.timedelta(days=t.a_grade_no_contact_days)))
+    n = t.unanswered_calls
+    if n > 0 and len(counted) >= n and all(f.method == "phone" and f.outcome == "no_answer" for f in counted[-n:]):
+        flags.append(Flag("change_contact_method", (
+            f"连续 {n} 次电话未接通:请更换联系方式" if zh
+            else f"{n} unanswered calls in a row: change the contact method"), last))
+    if counted and counted[-1].at is not None:
+        latest = counted[-1]
+        named = [o for o in latest.objections if o in t.competitor_objections]
+        if named:
+            by = latest.at + dt.timedelta(hours=t.differentiation_hours)
+            hours = t.differentiation_hours
+            flags.append(Flag("differentiation_due", (
+                f"客户提出竞品对比({latest.at:%Y-%m-%d}):{hours} 小时内提交差异化竞争分析(截至 {by:%Y-%m-%d %H:%M})"
+                if zh else f"competitor raised on {latest.at:%Y-%m-%d}: differentiation analysis due within "
+                           f"{hours} h (by {by:%Y-%m-%d %H:%M})"), by.date()))
+    return tuple(flags)
+
+
+def flags_of(book: Book, customer: Customer, today: dt.date) -> tuple[Flag, ...]:
+    """Stale and exception flags: A-grade not contacted, unanswered calls, competitor objection."""
+    t = thresholds_of(book.settings)
+    counted = followups_until(book, customer.id, today)
+    return _flags(customer, counted, grade_from(customer, counted, today, t), today, t)
+
+
+def state_of(book: Book, customer: Customer, today: dt.date) -> CustomerState:
+    """Grade, due date, last contact, pause, value tier and flags of one customer, computed once."""
+    t = thresholds_of(book.settings)
+    counted = followups_until(book, customer.id, today)
+    grade = grade_from(customer, counted, today, t)
+    due = due_from(customer, counted, grade, today, book.settings, t)
+    last = counted[-1].at.date() if counted and counted[-1].at else None
+    return CustomerState(
+        customer=customer,
+        grade=grade,
+        due=due,
+        last_contact=last,
+        paused_until=due.date if due.kind == "paused" else None,
+        value_tier=_tier(customer, book.settings, t),
+        flags=_flags(customer, counted, grade, today, t),
+    )
+
+
+_CACHE_ATTRIBUTE = "_dealbook_rules_cache"
+
+
+def evaluate(book: Book, today: dt.date) -> dict[str, CustomerState]:
+    """Every customer's state as of `today`, by id (memoised on the Book: compute once, share)."""
+    cache: dict[dt.date, dict[str, CustomerState]] | None = getattr(book, _CACHE_ATTRIBUTE, None)
+    if cache is None:
+        cache = {}
+        setattr(book, _CACHE_ATTRIBUTE, cache)
+    found = cache.get(today)
+    if found is None:
+        # A loaded Book holds millions of objects; the collector's full passes, triggered by the
+        # many small results made here, cost more than the rules themselves. Nothing here makes cycles.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            found = {cid: state_of(book, customer, today) for cid, customer in book.customers.items()}
+        finally:
+            if collecting:
+                gc.enable()
+        cache[today] = found
+    return found

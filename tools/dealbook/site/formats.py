@@ -1,0 +1,38 @@
+"""How the site writes money, dates, percentages and counts (the templates' filters)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .labels import CURRENCY_SYMBOLS
+
+
+def money(value: Any, currency: str = "CNY") -> str:
+    """`¥1,234,567` (a known symbol) or `1,234,567 XYZ`; a dash when there is no amount."""
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "—"
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    number = f"{round(value):,}"
+    return f"{symbol}{number}" if symbol else f"{number} {currency}"
+
+
+def day(value: Any) -> str:
+    """A date as YYYY-MM-DD, a time as YYYY-MM-DD HH:MM (team-local as recorded); '' for none."""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def percent(value: Any) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def number(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
+    return f"{int(value):,}" if isinstance(value, (int, float)) else str(value)
