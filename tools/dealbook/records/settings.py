@@ -28,6 +28,11 @@ class Stage:
     entry: dict[str, str] = field(default_factory=dict)
     exit: dict[str, str] = field(default_factory=dict)
     index: int = 0
+    rotting_days: int | None = None  # days in the stage before an open deal is at risk (None: never)
+
+
+def _positive(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 @functools.cache
@@ -71,6 +76,7 @@ class Settings:
                 entry=dict(s.get("entry") or {}),
                 exit=dict(s.get("exit") or {}),
                 index=i,
+                rotting_days=_positive(s.get("rotting_days")),
             )
             for i, s in enumerate(raw["stages"])
         )

@@ -1,0 +1,161 @@
+"""At risk: one list of the open deals that need attention, each with a stable reason code.
+
+A pure function of (book, settings, today): the dashboard, the owner pages and the weekly
+digest read the same list. The reasons, with the settings that drive them:
+
+- `rotting`: days in the current stage above the stage's `rotting_days` (per stage, like
+  Pipedrive's rotting deals; a stage without it never rots);
+- `close_date_passed`: the expected close date (`deal.close_by`) is before today;
+- `no_next_step`: the latest follow-up plans no dated next step;
+- `big_deal_untouched`: a deal of at least `at_risk.big_deal_min` with no contact for
+  `at_risk.big_deal_untouched_days` days or more.
+
+A paused customer (`paused_until`, or paused after missed appointments) is waiting on purpose:
+until the pause ends only its passed close date is listed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..records.book import Book
+from ..records.model import Customer
+from ..records.settings import Settings
+from .state import evaluate
+from .thresholds import followups_until
+
+CODES = ("close_date_passed", "rotting", "no_next_step", "big_deal_untouched")
+
+
+@dataclass(frozen=True)
+class RiskSettings:
+    """The at-risk thresholds, read once from settings (defaults when a key is missing or mistyped)."""
+
+    rotting_days: dict[str, int]  # stage key → days in stage before the deal rots (stages without: never)
+    big_deal_min: int
+    big_deal_untouched_days: int
+    language: str
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def risk_settings(settings: Settings) -> RiskSettings:
+    raw = settings.raw.get("at_risk")
+    raw = raw if isinstance(raw, dict) else {}
+    rotting = {s.key: days for s in settings.stages
+               if s.kind == "open" and (days := _int(s.rotting_days)) is not None and days > 0}
+    big_min = _int(raw.get("big_deal_min"))
+    untouched = _int(raw.get("big_deal_untouched_days"))
+    return RiskSettings(
+        rotting_days=rotting,
+        big_deal_min=500000 if big_min is None else big_min,
+        big_deal_untouched_days=14 if untouched is None else untouched,
+        language="en" if settings.language == "en" else "zh",
+    )
+
+
+@dataclass(frozen=True)
+class Risk:
+    """One reason one deal needs attention: who, how much, the code, a sentence and its figures."""
+
+    customer_id: str
+    name: str
+    owner: str
+    stage: str
+    amount: int | None
+    code: str  # rotting | close_date_passed | no_next_step | big_deal_untouched
+    message: str
+    since: dt.date | None  # the day the reason started to apply (None: not datable)
+    figures: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"customer_id": self.customer_id, "name": self.name, "owner": self.owner, "stage": self.stage,
+                "amount": self.amount, "code": self.code, "message": self.message, "since": self.since,
+                "figures": dict(self.figures)}
+
+
+def stage_since(customer: Customer, today: dt.date) -> tuple[str, dt.date | None]:
+    """The customer's stage at the end of `today` and the day it entered it (from stage_history;
+    the record's `stage` and no date when the history says nothing up to today)."""
+    dated = [e for e in customer.stage_history if e.on is not None and e.on <= today]
+    if not dated:
+        return customer.stage, None
+    stage = dated[-1].stage
+    since = dated[-1].on
+    for entry in reversed(dated[:-1]):
+        if entry.stage != stage:
+            break
+        since = entry.on
+    return stage, since
+
+
+def _risks_of(book: Book, settings: Settings, customer: Customer, today: dt.date, rs: RiskSettings,
+              kinds: dict[str, str], paused: bool) -> list[Risk]:
+    stage, since = stage_since(customer, today)
+    if kinds.get(stage, "open") != "open":
+        return []
+    zh = rs.language == "zh"
+    amount = customer.deal_amount
+    label = settings.stage_label(stage)
+    found: list[Risk] = []
+
+    def add(code: str, message: str, when: dt.date | None, **figures: Any) -> None:
+        found.append(Risk(customer.id, customer.name, customer.owner, stage, amount, code, message, when, figures))
+
+    close_by = customer.close_by
+    if close_by is not None and close_by < today:
+        days = (today - close_by).days
+        add("close_date_passed", f"预计签约日期 {close_by} 已过 {days} 天" if zh
+            else f"expected close date {close_by} passed {days} day{'s' * (days != 1)} ago",
+            close_by + dt.timedelta(days=1), close_by=close_by, days_past=days)
+    if paused:
+        return found
+
+    limit = rs.rotting_days.get(stage)
+    if limit is not None and since is not None and (today - since).days > limit:
+        days = (today - since).days
+        add("rotting", f"在「{label}」阶段已停留 {days} 天(上限 {limit} 天)" if zh
+            else f"{days} days in {label} (limit {limit} days)",
+            since + dt.timedelta(days=limit + 1), days_in_stage=days, limit_days=limit, stage_since=since)
+
+    counted = followups_until(book, customer.id, today)
+    latest = counted[-1] if counted else None
+    if latest is not None and not any(n.due is not None for n in latest.next):
+        assert latest.at is not None  # followups_until keeps dated follow-ups only
+        add("no_next_step", f"最近一次跟进({latest.at:%Y-%m-%d})没有安排带日期的下一步" if zh
+            else f"the latest follow-up ({latest.at:%Y-%m-%d}) plans no dated next step",
+            latest.at.date(), last_followup=latest.at.date())
+
+    if amount is not None and amount >= rs.big_deal_min and rs.big_deal_untouched_days > 0:
+        last = latest.at.date() if latest is not None and latest.at is not None else customer.created
+        if last is not None and (today - last).days >= rs.big_deal_untouched_days:
+            days = (today - last).days
+            limit = rs.big_deal_untouched_days
+            add("big_deal_untouched", f"大单(≥ {rs.big_deal_min:,})已 {days} 天未联系(上限 {limit} 天)"
+                if zh else f"big deal (≥ {rs.big_deal_min:,}) not contacted for {days} days "
+                           f"(limit {limit})",
+                last + dt.timedelta(days=limit), last_contact=last, days_untouched=days, limit_days=limit,
+                big_deal_min=rs.big_deal_min)
+    return found
+
+
+def at_risk(book: Book, settings: Settings, today: dt.date, owner: str | None = None) -> list[Risk]:
+    """Every reason every open deal (of `owner`, when given) needs attention as of `today`.
+
+    Biggest deals first (no amount last), then customer id, then reason in CODES order."""
+    rs = risk_settings(settings)
+    kinds = {s.key: s.kind for s in settings.stages}
+    states = evaluate(book, today)
+    found: list[Risk] = []
+    for cid, customer in book.customers.items():
+        if owner is not None and customer.owner != owner:
+            continue
+        pause = states[cid].paused_until if cid in states else None
+        found.extend(_risks_of(book, settings, customer, today, rs, kinds, pause is not None and pause >= today))
+    order = {code: i for i, code in enumerate(CODES)}
+    found.sort(key=lambda r: (r.amount is None, -(r.amount or 0), r.customer_id, order.get(r.code, len(order))))
+    return found
