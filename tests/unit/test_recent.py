@@ -138,6 +138,13 @@ def test_a_longer_window_and_json(history_repo: RecordRepo) -> None:
     assert payload["events"][0]["kind"] == "stage_move"
 
 
+def test_the_window_comes_from_settings(history_repo: RecordRepo) -> None:
+    history_repo.settings("as_of: 2024-05-20\nwhat_changed: {days: 2}\n")
+    book = open_book(str(history_repo.root))
+    feed = what_changed(book, changelog_of(str(history_repo.root)), TODAY)
+    assert feed.days == 2 and summary(feed.events) == [("2024-05-19", "stage_move", A, "discovery", "proposal", "record")]
+
+
 def test_without_git_the_records_still_date_what_happened(repo: RecordRepo) -> None:
     repo.customer(A, created="2024-05-15", stage_history=history("lead@2024-05-15"))
     book = open_book(str(repo.root))

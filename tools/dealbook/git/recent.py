@@ -22,6 +22,7 @@ from typing import Any
 from ..records.book import Book
 from ..records.dates import parse_date
 from ..records.model import Customer
+from ..records.settings import Settings
 from ..reports.history import created_on, won_value
 from .history import Change
 
@@ -246,13 +247,20 @@ def _open_on(book: Book, changelog: dict[str, list[Change]], day: dt.date, owner
     return count, total, weighted
 
 
-def what_changed(book: Book, changelog: dict[str, list[Change]], today: dt.date, days: int = 7,
+def feed_days(settings: Settings) -> int:
+    """`what_changed.days` from settings (7 when missing or not a positive whole number)."""
+    raw = settings.raw.get("what_changed")
+    days = raw.get("days") if isinstance(raw, dict) else None
+    return days if isinstance(days, int) and not isinstance(days, bool) and days > 0 else 7
+
+
+def what_changed(book: Book, changelog: dict[str, list[Change]], today: dt.date, days: int | None = None,
                  owner: str | None = None) -> Feed:
     """The events of the last `days` days up to `today` (of `owner`'s customers when given), and
     week-over-week deltas: each event kind's count (and the value won) in this window against
     the `days` before it, and the open pipeline (deals, amount, weighted) now against the end
-    of the day before the window."""
-    days = max(1, days)
+    of the day before the window. `days` defaults to the `what_changed.days` setting."""
+    days = max(1, feed_days(book.settings) if days is None else days)
     start = today - dt.timedelta(days=days - 1)
     before_end = start - dt.timedelta(days=1)
     now = events_between(book, changelog, start, today, owner)
