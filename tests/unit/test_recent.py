@@ -142,7 +142,8 @@ def test_the_window_comes_from_settings(history_repo: RecordRepo) -> None:
     history_repo.settings("as_of: 2024-05-20\nwhat_changed: {days: 2}\n")
     book = open_book(str(history_repo.root))
     feed = what_changed(book, changelog_of(str(history_repo.root)), TODAY)
-    assert feed.days == 2 and summary(feed.events) == [("2024-05-19", "stage_move", A, "discovery", "proposal", "record")]
+    assert feed.days == 2
+    assert summary(feed.events) == [("2024-05-19", "stage_move", A, "discovery", "proposal", "record")]
 
 
 def test_without_git_the_records_still_date_what_happened(repo: RecordRepo) -> None:
