@@ -120,7 +120,7 @@ def test_agenda_json_groups_oldest_first(run, book) -> None:
         ("week", "2024-05-23", "粤IT2024002", "first_response", 0),
     ]
     reasons = [i["reason"] for i in data["items"]]
-    assert reasons[2] == "A-grade cadence: last contact today"
+    assert reasons[2] == "A grade: every 2 days, last contact today"
     assert reasons[3] == "new lead: first response due within 72 h"
     assert reasons[1] == ("competitor raised on 2024-05-20: differentiation analysis due within 24 h "
                           "(by 2024-05-21 09:30)")

@@ -28,7 +28,7 @@ def test_items_for_one_customer_include_flags() -> None:
                    "competitor raised on 2024-05-19: differentiation analysis due within 24 h (by 2024-05-20 15:30)",
                    0, "today"),
         AgendaItem("粤IT2024001", "A科技有限公司", "zhang", D("2024-05-21"), "cadence",
-                   "A-grade cadence: last contact 1 day ago", 0, "week"),
+                   "A grade: every 2 days, last contact 1 day ago", 0, "week"),
     ]
 
 

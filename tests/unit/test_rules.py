@@ -135,7 +135,7 @@ def test_seed_000_example_a_keji_is_b_with_a_weekly_cadence() -> None:
     assert points(g) == {"urgency": 1, "budget": 0, "access": 1}
     assert g.letter == "B"
     d = due(customer, followups, today=D("2024-05-13"), text="language: en")
-    assert (d.date, d.kind, d.reason) == (D("2024-05-17"), "cadence", "B-grade cadence: last contact 3 days ago")
+    assert (d.date, d.kind, d.reason) == (D("2024-05-17"), "cadence", "B grade: every 7 days, last contact 3 days ago")
 
 
 def test_grade_thresholds_come_from_settings() -> None:
@@ -234,7 +234,7 @@ def test_cadence_earlier_than_next_action_wins() -> None:
     followups = [fu("2024-05-13 14:00", contact="李经理", next=[{"action": "报价", "due": "2024-06-30"}])]
     d = due(cust(need=need("2024-07-01", "partial")), followups, text="language: en")
     assert (d.date, d.kind, d.overdue_days) == (D("2024-05-20"), "cadence", 0)
-    assert d.reason == "B-grade cadence: last contact 7 days ago"
+    assert d.reason == "B grade: every 7 days, last contact 7 days ago"
 
 
 def test_only_the_latest_follow_ups_next_actions_count() -> None:
@@ -283,12 +283,12 @@ def test_cadence_by_stage_settings_variant() -> None:
     qualified = cust(stage="qualified", stage_history=[{"stage": "qualified", "on": "2024-05-01"}])
     d = due(qualified, [fu("2024-05-15 10:00")], text=SEED_003)
     assert (d.date, d.kind, d.overdue_days) == (D("2024-05-18"), "cadence", 2)
-    assert d.reason == "Qualified stage cadence: last contact 5 days ago"
+    assert d.reason == "Qualified stage: every 3 days, last contact 5 days ago"
     d = due(cust(), [fu("2024-05-15 10:00")], text=SEED_003)  # lead: 7 days, not C's 14
     assert d.date == D("2024-05-22")
     # a stage missing from cadence.stage falls back to the grade's cadence
     d = due(cust(), [fu("2024-05-15 10:00")], text=SEED_003.replace("lead: 7, ", ""))
-    assert (d.date, d.reason) == (D("2024-05-29"), "C-grade cadence: last contact 5 days ago")
+    assert (d.date, d.reason) == (D("2024-05-29"), "C grade: every 14 days, last contact 5 days ago")
 
 
 def test_lost_is_never_due() -> None:

@@ -93,17 +93,16 @@ def _cadence_days(customer: Customer, letter: str, t: Thresholds) -> tuple[int, 
     return t.cadence_grade.get(letter, t.cadence_grade.get("C", 14)), False
 
 
-def _cadence_reason(customer: Customer, letter: str, by_stage: bool, last: dt.date, today: dt.date,
-                    settings: Settings, t: Thresholds) -> str:
+def _cadence_reason(customer: Customer, letter: str, by_stage: bool, interval: int, last: dt.date,
+                    today: dt.date, settings: Settings, t: Thresholds) -> str:
+    """The rule and where the customer stands: "A级每 2 天一次,上次联系 5 天前"."""
     days = (today - last).days
     if t.language == "zh":
-        since = "今天已联系" if days == 0 else f"距上次联系 {days} 天"
         what = f"{settings.stage_label(customer.stage)}阶段" if by_stage else f"{letter}级"
-        return f"{what}跟进频率:{since}"
-    ago = _ago(days)
-    if by_stage:
-        return f"{settings.stage_label(customer.stage)} stage cadence: last contact {ago}"
-    return f"{letter}-grade cadence: last contact {ago}"
+        since = "今天" if days == 0 else (f" {days} 天前" if days > 0 else f"于 {last}")
+        return f"{what}每 {interval} 天一次,上次联系{since}"
+    what = f"{settings.stage_label(customer.stage)} stage" if by_stage else f"{letter} grade"
+    return f"{what}: every {interval} day{'s' * (interval != 1)}, last contact {_ago(days)}"
 
 
 def due_from(customer: Customer, counted: list[FollowUp], grade: Grade, today: dt.date,
@@ -144,11 +143,12 @@ def due_from(customer: Customer, counted: list[FollowUp], grade: Grade, today: d
         if latest is not None and t.cadence_by == "stage" and customer.stage in t.cadence_stage:
             days = t.cadence_stage[customer.stage]
             candidates.append((_day(latest) + dt.timedelta(days=days), 2, "cadence",
-                               _cadence_reason(customer, grade.letter, True, _day(latest), today, settings, t)))
+                               _cadence_reason(customer, grade.letter, True, days, _day(latest), today, settings, t)))
     elif latest is not None:
         days, by_stage = _cadence_days(customer, grade.letter, t)
         candidates.append((_day(latest) + dt.timedelta(days=days), 2, "cadence",
-                           _cadence_reason(customer, grade.letter, by_stage, _day(latest), today, settings, t)))
+                           _cadence_reason(customer, grade.letter, by_stage, days, _day(latest), today, settings,
+                                           t)))
     elif customer.created is not None:
         days = t.first_response_days.get(grade.letter, 3)
         reason = (f"新线索:{days * 24} 小时内首次响应" if zh
