@@ -279,3 +279,19 @@ def test_followups_show_when_they_were_recorded_and_late_entries(repo):
     html = render(data, "customers/粤IT2024001.md")
     assert "录入于 2024-05-10 15:30" in html and "录入于 2024-05-11 18:00" in html
     assert html.count("超过录入时限") == 1
+
+
+def test_history_before_entry_deadlines_since_shows_no_recorded_time(repo):
+    """A conversation before entry_deadlines.since was brought in at adoption: its commit time is
+    not a recording time, so the page does not show one (the team-activity report agrees)."""
+    repo.git_init()
+    repo.settings("entry_deadlines:\n  since: 2024-05-11\n")
+    repo.customer("粤IT2024001")
+    repo.followup("粤IT2024001", "2024-05-10 14:00", summary="旧记录")
+    repo.followup("粤IT2024001", "2024-05-12 09:00", summary="新记录")
+    repo.commit("adoption", date="2024-05-20T09:00:00+08:00")
+    data = site_data(repo)
+    view = pages.customer_page(data, data.book.customers["粤IT2024001"])
+    assert [path.rsplit("/", 1)[1] for path in view["recorded"]] == ["2024-05-12-0900.yaml"]
+    html = render(data, "customers/粤IT2024001.md")
+    assert html.count("录入于") == 1 and "录入于 2024-05-20 09:00 (超过录入时限)" in html

@@ -72,9 +72,15 @@ class EntryDeadlines:
                    dt.timedelta(hours=float(deadlines.get("customer_hours", 24))),
                    parse_date(deadlines.get("since")), ZoneInfo(settings.timezone))
 
+    def judged(self, happened: dt.datetime | dt.date) -> bool:
+        """Whether a conversation on this day is judged at all: not before entry_deadlines.since
+        (its commit time then says when history was brought in, not when it was recorded)."""
+        day = happened.date() if isinstance(happened, dt.datetime) else happened
+        return self.since is None or day >= self.since
+
     def late(self, happened: dt.datetime, recorded: dt.datetime | None, kind: str = "followup") -> bool:
         """True when the record was first committed (`recorded`) later than the deadline."""
-        if recorded is None or (self.since is not None and happened.date() < self.since):
+        if recorded is None or not self.judged(happened):
             return False
         limit = self.followup if kind == "followup" else self.customer
         return recorded - happened.replace(tzinfo=self.zone) > limit

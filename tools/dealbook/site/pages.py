@@ -190,7 +190,10 @@ def _mask(text: str) -> str:
 
 
 def _recorded(data: SiteData, followups: list[Any]) -> dict[str, dict[str, Any]]:
-    """Per follow-up path: when it was recorded (first committed) and whether that was late."""
+    """Per follow-up path: when it was recorded (first committed) and whether that was late.
+
+    Conversations before entry_deadlines.since are left out: their commit time is when the
+    history was brought in, which a reader would take for a late entry."""
     commits = data.first_commits
     if not commits:
         return {}
@@ -201,7 +204,7 @@ def _recorded(data: SiteData, followups: list[Any]) -> dict[str, dict[str, Any]]
     found = {}
     for followup in followups:
         when = commits.get(followup.path)
-        if when is not None and followup.at is not None:
+        if when is not None and followup.at is not None and deadlines.judged(followup.at):
             found[followup.path] = {"when": when.replace(tzinfo=None),
                                     "late": deadlines.late(followup.at, when)}
     return found
