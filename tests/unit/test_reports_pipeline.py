@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from dealbook.reports.periods import named_period
+from dealbook.reports.periods import ALL, named_period
 from dealbook.reports.pipeline import forecast, pipeline
 from reports_fixtures import TODAY, C, sales_book
 
@@ -48,7 +48,7 @@ def test_not_enough_history_below_the_minimum(book):
 
 
 def test_forecast_by_close_month_flags_past_close(book):
-    report = forecast(book, MAY, TODAY)
+    report = forecast(book, ALL, TODAY)
     keys = ["deals", "value", "weighted", "observed_weighted", "past_close"]
     assert [(r["month"], *(r[k] for k in keys)) for r in report.rows] == [
         ("2024-05", 1, 80000, 28000, 26664, 1),   # C6, close_by 2024-05-31 < today
@@ -65,3 +65,15 @@ def test_snapshot_as_of_an_earlier_day(book):
     report = pipeline(book, MAY, dt.date(2024, 5, 20))
     assert {r["stage"]: r["deals"] for r in report.rows} == {"lead": 0, "discovery": 1, "proposal": 2,
                                                             "negotiation": 1}
+
+
+def test_forecast_over_a_period_lists_only_deals_closing_in_it(book):
+    """The site's 本季度 page must not list July: a bounded period keeps the deals expected to close
+    in it and counts the others in a note."""
+    report = forecast(book, named_period("2024-06"), TODAY)
+    assert [(r["month"], r["deals"], r["value"]) for r in report.rows] == [("2024-06", 1, 150000)]
+    assert report.totals["deals"] == 1 and report.period == named_period("2024-06")
+    assert any("1 个的预计签约日早于本期、0 个晚于本期、1 个未填预计签约日" in n for n in report.notes)
+    quarter = forecast(book, named_period("2024-Q2"), TODAY)
+    assert [r["month"] for r in quarter.rows] == ["2024-05", "2024-06"]
+    assert forecast(book, named_period("2024-Q3"), TODAY).rows == []

@@ -39,6 +39,22 @@ REPORTS: dict[str, ReportFunction] = {
     "value-tiers": value_tiers,
 }
 
+# How a report reads its period. "window" (every report not listed): it counts what happened in
+# the period. "snapshot": the state as of today, the period is ignored. "ahead": what is expected
+# in the period (the forecast: deals by expected close date); `all` lists every open deal.
+PERIOD_USE: dict[str, str] = {
+    "pipeline": "snapshot",
+    "slowest-deals": "snapshot",
+    "value-tiers": "snapshot",
+    "forecast": "ahead",
+}
+
+
+def period_use(name: str) -> str:
+    """window | snapshot | ahead (see PERIOD_USE)."""
+    return PERIOD_USE.get(name, "window")
+
+
 # name -> the `by` values it accepts (the first is its default; absent: no split)
 SPLITS: dict[str, tuple[str | None, ...]] = {
     "funnel": (None, "owner", "source", "industry", "region"),
@@ -71,4 +87,4 @@ def summary(name: str) -> str:
     return (REPORTS[name].__doc__ or "").strip().splitlines()[0]
 
 
-__all__ = ["REPORTS", "SPLITS", "Column", "Report", "format_cell", "funnel_rows", "render", "run_report", "summary"]
+__all__ = ["PERIOD_USE", "REPORTS", "SPLITS", "period_use", "Column", "Report", "format_cell", "funnel_rows", "render", "run_report", "summary"]

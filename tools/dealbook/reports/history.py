@@ -55,6 +55,15 @@ def stage_on(customer: Customer, day: dt.date) -> str | None:
     return None if customer.stage_history else customer.stage or None
 
 
+def stage_since(customer: Customer, day: dt.date) -> dt.date | None:
+    """When the customer last entered the stage it is in on `day` (None without a dated entry)."""
+    stage = stage_on(customer, day)
+    for entry in reversed(customer.stage_history):
+        if entry.on is not None and entry.on <= day and entry.stage == stage:
+            return entry.on
+    return None
+
+
 def won_on(settings: Settings, customer: Customer, day: dt.date) -> dt.date | None:
     """The first date the customer entered a won stage, on or before `day`."""
     for entry in customer.stage_history:

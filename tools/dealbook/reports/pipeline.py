@@ -9,7 +9,7 @@ from typing import Any
 from ..records.book import Book
 from ..records.settings import Settings
 from .history import observed_win_rates, stage_on, stage_values
-from .periods import Period, month_key
+from .periods import ALL, Period, month_key
 from .report import Column, Report, ratio, words
 
 
@@ -24,7 +24,8 @@ def _observed(settings: Settings, book: Book, today: dt.date) -> dict[str, float
     return {k: (round(won / closed, 4) if closed and closed >= minimum else None) for k, (closed, won) in rates.items()}
 
 
-def _open_deals(book: Book, today: dt.date) -> list[tuple[Any, str]]:
+def open_deals(book: Book, today: dt.date) -> list[tuple[Any, str]]:
+    """(customer, stage) for every customer in an open stage at the end of `today` (by its history)."""
     settings = book.settings
     found = []
     for customer in book.customers.values():
@@ -46,7 +47,7 @@ def pipeline(book: Book, period: Period, today: dt.date) -> Report:
     history = observed_win_rates(settings, book.customers.values(), today)
     deals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     no_amount = 0
-    for customer, stage in _open_deals(book, today):
+    for customer, stage in open_deals(book, today):
         deals[stage][0] += 1
         amount = customer.deal_amount
         if amount is None:
@@ -103,18 +104,30 @@ def pipeline(book: Book, period: Period, today: dt.date) -> Report:
         notes.append(words(lang, f"{no_amount} 个未结商机没有填写 deal.amount,按 0 计。",
                            f"{no_amount} open deals have no deal.amount and count as 0."))
     title = words(lang, "销售管道", "Pipeline") + f" · {today.isoformat()}"
-    return Report("pipeline", title, columns, rows, totals, notes, "bar")
+    return Report("pipeline", title, columns, rows, totals, notes, "bar", chart_key="value")
 
 
 def forecast(book: Book, period: Period, today: dt.date) -> Report:
-    """Expected close by month from deal.close_by, weighted two ways; deals past their close date flagged."""
+    """Expected close by month from deal.close_by, weighted two ways; deals past their close date flagged.
+
+    Over `all` (ALL) every open deal is listed; over a bounded period only the deals expected to
+    close in it, and the notes count the open deals left out (earlier, later or no close date)."""
     settings = book.settings
     lang = settings.language
     observed = _observed(settings, book, today)
+    bounded = period is not None and period != ALL
     months: dict[str, dict[str, Any]] = {}
     past: list[tuple[dt.date, str]] = []
-    for customer, stage in _open_deals(book, today):
+    left_out = {"before": 0, "after": 0, "undated": 0}
+    for customer, stage in open_deals(book, today):
         close_by = customer.close_by
+        if bounded:
+            if close_by is None:
+                left_out["undated"] += 1
+                continue
+            if close_by not in period:
+                left_out["before" if close_by < period.start else "after"] += 1
+                continue
         key = month_key(close_by) if close_by else ""
         row = months.setdefault(key, {"month": key, "deals": 0, "value": 0, "weighted": 0.0,
                                       "observed_weighted": 0.0, "past_close": 0})
@@ -151,9 +164,18 @@ def forecast(book: Book, period: Period, today: dt.date) -> Report:
         Column("past_close", words(lang, "已过预计签约日", "Past close date"), "int"),
     ]
     notes = [words(lang,
-                   "按 deal.close_by 的月份汇总未结商机;历史赢率样本不足的阶段,历史加权金额显示为 —。",
-                   "Open deals by the month of deal.close_by; the observed weighting is — where a stage lacks "
-                   "history.")]
+                   "按 deal.close_by 的月份汇总未结商机;加权金额(设定)= 金额 × 该阶段的设定赢率,"
+                   "加权金额(历史)= 金额 × 该阶段的历史赢率,样本不足的阶段显示为 —。",
+                   "Open deals by the month of deal.close_by; weighted (settings) = value × the stage's probability "
+                   "from the settings, weighted (observed) = value × the stage's observed win rate, — where a stage "
+                   "lacks history.")]
+    if bounded:
+        notes.append(words(
+            lang,
+            f"只列预计在 {period.start}–{period.end} 签约的商机;另有 {left_out['before']} 个的预计签约日早于本期、"
+            f"{left_out['after']} 个晚于本期、{left_out['undated']} 个未填预计签约日。",
+            f"Only deals expected to close {period.start}–{period.end}; {left_out['before']} more open deals have an "
+            f"earlier close date, {left_out['after']} a later one and {left_out['undated']} none."))
     if past:
         past.sort()
         listed = ", ".join(f"{cid} ({day.isoformat()})" for day, cid in past[:10])
@@ -163,4 +185,5 @@ def forecast(book: Book, period: Period, today: dt.date) -> Report:
                            f"{len(past)} deals are past their close date: {listed}"
                            + (f" and {more} more" if more > 0 else "")))
     title = words(lang, "成交预测", "Forecast") + f" · {today.isoformat()}"
-    return Report("forecast", title, columns, rows, totals, notes, "bar")
+    return Report("forecast", title, columns, rows, totals, notes, "bar", period if bounded else None,
+                  chart_key="value")

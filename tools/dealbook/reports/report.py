@@ -42,6 +42,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     chart: str | None = None
     period: Period | None = None
+    chart_key: str | None = None  # the column the chart draws (default: the first number column)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape: report, title, period, columns, rows, totals, notes, chart."""

@@ -68,4 +68,4 @@ def value_tiers(book: Book, period: Period, today: dt.date) -> Report:
         "repeat = a contract marked repeat, or contracts signed in two or more years.",
     )]
     title = words(lang, "客户价值分层", "Value tiers") + f" · {today.isoformat()}"
-    return Report("value-tiers", title, columns, rows, totals, notes, "bar")
+    return Report("value-tiers", title, columns, rows, totals, notes, "bar", chart_key="value")

@@ -8,7 +8,7 @@ from collections import defaultdict
 from typing import Any
 
 from ..records.book import Book
-from .history import created_on, split_label, split_values, stage_on, stage_values, won_on
+from .history import created_on, split_label, split_values, stage_on, stage_since, stage_values, won_on
 from .periods import Period
 from .report import Column, Report, mean, median, words
 
@@ -77,7 +77,8 @@ def velocity(book: Book, period: Period, today: dt.date, by: str = "stage") -> R
         "Customers first won in the period; the totals line is days from created to won. Per stage: days spent in "
         "each stage before winning (skipped stages have no stay).",
     )]
-    return Report("velocity", words(lang, "成交周期", "Sales velocity"), columns, rows, totals, notes, "bar", period)
+    return Report("velocity", words(lang, "成交周期", "Sales velocity"), columns, rows, totals, notes, "bar", period,
+                  chart_key="avg_days")
 
 
 def slowest_deals(book: Book, period: Period, today: dt.date) -> Report:
@@ -90,8 +91,7 @@ def slowest_deals(book: Book, period: Period, today: dt.date) -> Report:
         created = created_on(customer)
         if stage is None or not settings.is_open(stage) or created is None or created > today:
             continue
-        since = next((e.on for e in reversed(customer.stage_history)
-                      if e.on is not None and e.on <= today and e.stage == stage), None)
+        since = stage_since(customer, today)
         close_by = customer.close_by
         rows.append({
             "id": customer.id,
@@ -123,4 +123,4 @@ def slowest_deals(book: Book, period: Period, today: dt.date) -> Report:
     notes = [words(lang, f"截至 {today.isoformat()} 的 {total_open} 个未结商机中建档最久的 {len(rows)} 个。",
                    f"The {len(rows)} oldest of {total_open} open deals as of {today.isoformat()}.")]
     title = words(lang, "最慢的未结商机", "Slowest open deals") + f" · {today.isoformat()}"
-    return Report("slowest-deals", title, columns, rows, None, notes, None)
+    return Report("slowest-deals", title, columns, rows, None, notes, None, chart_key="days_open")

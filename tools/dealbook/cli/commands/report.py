@@ -72,8 +72,9 @@ def report(env: Env, name: str | None, period: str | None, start: str | None, en
     """Print a report: NAME is one of `dealbook report --list`.
 
     Reports over a period count what happened in it (default: the current month);
-    snapshot reports (pipeline, forecast, slowest-deals, value-tiers) show the state
-    as of --today. Text for people; --format json or csv for machines.
+    snapshot reports (pipeline, slowest-deals, value-tiers) show the state as of --today.
+    The forecast lists every open deal by expected close month; with --period, only the
+    deals expected to close in it. Text for people; --format json or csv for machines.
 
     \b
     Example:
@@ -81,11 +82,16 @@ def report(env: Env, name: str | None, period: str | None, start: str | None, en
         dealbook report sources --period 2024
         dealbook report win-loss --period 2024-Q2 --format json
         dealbook report pipeline --format csv
+        dealbook report forecast --period 2024-Q3
     """
-    from ...reports import REPORTS
+    from ...reports import REPORTS, period_use
+    from ...reports.periods import ALL
 
     if not name:
         raise click.UsageError("name a report; `dealbook report --list` shows them")
     if name not in REPORTS:
         raise click.UsageError(f"no report {name!r}; one of: {', '.join(REPORTS)}")
+    if period is None and start is None and end is None and period_use(name) != "window":
+        print_report(env, name, ALL, by, fmt)  # the state as of today / every open deal, not this month's
+        return
     print_report(env, name, resolve_period(env, period, start, end), by, fmt)
