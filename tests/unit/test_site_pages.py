@@ -6,7 +6,6 @@ import datetime as dt
 from pathlib import Path
 from urllib.parse import quote
 
-import pytest
 from dealbook.checks.reading import open_book
 from dealbook.site import pages, urls
 from dealbook.site.formats import money
@@ -68,17 +67,25 @@ def test_periods_around_today():
 
 
 def test_dashboard_figures(repo):
-    data = site_data(deal_repo(repo))
+    deal_repo(repo)
+    repo.customer("粤IT2024006", stage="lead", stage_history=[{"stage": "lead", "on": "2024-05-02"}])  # no amount
+    data = site_data(repo)
     dash = pages.dashboard(data)
-    assert dash["pipeline"] == 300000
-    assert dash["weighted"] == pytest.approx(100000 * 0.35 + 200000 * 0.6)
-    assert dash["open_deals"] == 2
+    assert dash["open"] == {"deals": 3, "priced": 2, "unpriced": 1, "amount": 300000,
+                            "weighted": round(100000 * 0.35 + 200000 * 0.6)}
     assert dash["won_month"] == (1, 300000)  # the contract amount wins over deal.amount
     assert dash["won_quarter"] == (2, 350000)
-    assert [n for _, n in dash["stages"]] == [0, 0, 1, 1, 3, 0, 0]
+    assert [n for _, _, n, _ in dash["stages"]] == [1, 0, 1, 1, 3, 0, 0]
+    assert sum(dash["grades"].values()) == 3  # the three open deals; the three won customers have no grade
     html = render(data, "index.md")
     assert "¥300,000" in html and "¥155,000" in html and "¥350,000" in html
+    # the card says what it counts, links the deals without an amount and names the probabilities
+    assert "3 单在途,其中 2 单有金额" in html and "另 1 单未填金额" in html
+    assert 'href="problems/#missing-amount"' in html
+    assert "金额 × 各阶段设定赢率" in html and "方案呈现 35.0%" in html and "商务谈判 60.0%" in html
     assert 'href="customers/"' in html and 'href="agenda/"' in html
+    # the month's stage conversion table, not a chart of entries
+    assert "本月阶段转化(2024-05)" in html and "转化率" in html and "db-chart" not in html
 
 
 def test_every_page_is_specified_once_and_customers_stay_out_of_the_nav(repo):
@@ -92,15 +99,27 @@ def test_every_page_is_specified_once_and_customers_stay_out_of_the_nav(repo):
     assert all(s.edit_path == f"records/customers/{s.src_uri[10:-3]}.yaml" for s in customer_specs)
     assert {"index.md", "customers/index.md", "agenda.md", "process.md", "problems.md"} <= set(uris)
     assert {"owners/zhang.md", "owners/li.md", "owners/chen.md"} <= set(uris)
-    assert "by/stage/won.md" in uris and "by/industry/I6510.md" in uris
+    assert "by/stage/won.md" in uris and "by/industry/I65.md" in uris  # industries by GB/T 4754 大类
     assert "reports/funnel/this-month.md" in uris and "reports/funnel/trailing-12.md" in uris
+    assert "board.md" in uris
+
+
+def test_periods_only_for_reports_that_use_them(repo):
+    data = site_data(deal_repo(repo))
+    uris = {s.src_uri for s in pages.page_specs(data)}
+    for snapshot in ("pipeline", "slowest-deals", "value-tiers"):
+        assert [u for u in uris if u.startswith(f"reports/{snapshot}/")] == [f"reports/{snapshot}/index.md"]
+    assert sorted(u for u in uris if u.startswith("reports/forecast/")) == [
+        "reports/forecast/next-quarter.md", "reports/forecast/this-quarter.md"]
+    html = render(data, "reports/pipeline/index.md")
+    assert "截至 2024-05-20 的状态" in html and "db-periods" not in html
 
 
 def test_customers_index_lists_every_customer_sortable(repo):
     data = site_data(deal_repo(repo))
     html = render(data, "customers/index.md")
     assert html.count("<tr") == 1 + 5
-    assert 'class="db-table db-sortable" id="db-customers"' in html
+    assert 'class="db-table db-sortable db-customers" id="db-customers"' in html
     assert 'class="db-filter" data-table="db-customers"' in html
     assert f'href="../{quote("customers/粤IT2024003")}/"' in html  # from customers/ up to the root
 
@@ -195,6 +214,7 @@ def test_owner_page_agenda_and_grades(repo):
     view = pages.owner_page(data, "li")
     assert view["count"] == 1 and view["name"] == "李娜"
     assert [r["id"] for rows in view["by_grade"].values() for r in rows] == ["粤IT2024001"]
+    assert view["money"] == {"open": 1, "priced": 0, "amount": 0, "weighted": 0}
     assert [i.customer_id for i in view["agenda"]["overdue"]] == ["粤IT2024001"]
     html = render(data, "owners/li.md")
     assert "<h1>李娜</h1>" in html and "粤IT2024002" not in html
@@ -224,7 +244,7 @@ def test_sections_are_left_out_with_a_note_when_a_module_is_missing(repo, monkey
     assert "dealbook.rules.state.evaluate" in html and "<h1>A科技有限公司</h1>" in html
     assert "dealbook.rules.agenda.agenda_items" in render(data, "agenda.md")
     home = render(data, "index.md")
-    assert "dealbook.reports" in home and "<svg" not in home
+    assert "dealbook.reports" in home and "db-chart" not in home
 
 
 def test_a_failing_report_is_noted_and_logged(repo, monkeypatch, caplog):

@@ -87,4 +87,16 @@ def summary(name: str) -> str:
     return (REPORTS[name].__doc__ or "").strip().splitlines()[0]
 
 
-__all__ = ["PERIOD_USE", "REPORTS", "SPLITS", "period_use", "Column", "Report", "format_cell", "funnel_rows", "render", "run_report", "summary"]
+__all__ = [
+    "PERIOD_USE",
+    "REPORTS",
+    "SPLITS",
+    "Column",
+    "Report",
+    "format_cell",
+    "funnel_rows",
+    "period_use",
+    "render",
+    "run_report",
+    "summary",
+]

@@ -1,4 +1,5 @@
-"""Charts drawn at build time as inline SVG: no script, no network, labels escaped."""
+"""Charts drawn at build time: bars and funnels as HTML (their text is page text, readable on a
+phone), the trend as inline SVG whose text is not scaled. No script, no network, labels escaped."""
 
 from __future__ import annotations
 
@@ -6,94 +7,98 @@ from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
-WIDTH = 640
-BAR = 22
-GAP = 8
-LABEL_W = 150
-
 
 def _number(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def _svg(height: int, body: list[str], title: str) -> Markup:
-    head = (f'<svg class="db-chart" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
-            f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
-            f"<title>{escape(title)}</title>")
-    return Markup(head + "".join(body) + "</svg>")
+def _figure(kind: str, title: str, body: str) -> Markup:
+    caption = f'<figcaption class="db-chart-title">{escape(title)}</figcaption>' if title else ""
+    return Markup(f'<figure class="db-chart db-chart-{kind}" role="img" aria-label="{escape(title)}">'
+                  f"{caption}{body}</figure>")
 
 
-def _empty(title: str, text: str) -> Markup:
-    return _svg(40, [f'<text x="0" y="24" class="db-chart-note">{escape(text)}</text>'], title)
+def _empty(kind: str, title: str, text: str) -> Markup:
+    return _figure(kind, title, f'<p class="db-chart-note">{escape(text)}</p>')
+
+
+def _share(value: float, top: float) -> float:
+    return round(100 * value / top, 2) if top else 0.0
 
 
 def bar_chart(items: Sequence[tuple[str, float | None]], title: str = "",
               fmt: Callable[[float], str] = _number, empty: str = "—") -> Markup:
-    """Horizontal bars, one per (label, value), longest = largest value."""
+    """Horizontal bars, one per (label, value), the longest for the largest value; each row shows its value."""
     items = [(label, value or 0) for label, value in items]
     if not items or not any(v for _, v in items):
-        return _empty(title, empty)
+        return _empty("bar", title, empty)
     top = max(v for _, v in items) or 1
-    span = WIDTH - LABEL_W - 90
-    body = []
-    for i, (label, value) in enumerate(items):
-        y = i * (BAR + GAP)
-        w = max(1.0, span * value / top) if value else 0
-        body.append(
-            f'<g class="db-bar" transform="translate(0,{y})">'
-            f'<text x="{LABEL_W - 8}" y="{BAR * 0.7:.1f}" text-anchor="end">{escape(label)}</text>'
-            f'<rect x="{LABEL_W}" y="0" width="{w:.1f}" height="{BAR}" rx="3"></rect>'
-            f'<text x="{LABEL_W + w + 6:.1f}" y="{BAR * 0.7:.1f}" class="db-chart-value">{escape(fmt(value))}</text>'
-            "</g>"
-        )
-    return _svg(len(items) * (BAR + GAP), body, title)
+    rows = []
+    for label, value in items:
+        rows.append(
+            f'<div class="db-bar"><span class="db-bar-label">{escape(label)}</span>'
+            f'<span class="db-bar-track"><span class="db-bar-fill" style="width:{_share(value, top)}%"></span></span>'
+            f'<span class="db-bar-value">{escape(fmt(value))}</span></div>')
+    return _figure("bar", title, '<div class="db-bars">' + "".join(rows) + "</div>")
 
 
-def funnel_chart(items: Sequence[tuple[str, float | None]], title: str = "", empty: str = "—") -> Markup:
-    """A funnel: centred bars narrowing with the stage counts."""
+def funnel_chart(items: Sequence[tuple[str, float | None]], title: str = "",
+                 fmt: Callable[[float], str] = _number, empty: str = "—") -> Markup:
+    """A funnel: centred bars narrowing with the counts (of customers who reached each stage)."""
     items = [(label, value or 0) for label, value in items]
     if not items or not any(v for _, v in items):
-        return _empty(title, empty)
+        return _empty("funnel", title, empty)
     top = max(v for _, v in items) or 1
-    span = WIDTH - LABEL_W - 20
-    middle = LABEL_W + span / 2
-    body = []
-    for i, (label, value) in enumerate(items):
-        y = i * (BAR + GAP)
-        w = max(2.0, span * value / top)
-        body.append(
-            f'<g class="db-funnel" transform="translate(0,{y})">'
-            f'<text x="{LABEL_W - 8}" y="{BAR * 0.7:.1f}" text-anchor="end">{escape(label)}</text>'
-            f'<rect x="{middle - w / 2:.1f}" y="0" width="{w:.1f}" height="{BAR}" rx="3"></rect>'
-            f'<text x="{middle:.1f}" y="{BAR * 0.7:.1f}" text-anchor="middle" class="db-chart-inside">'
-            f"{escape(_number(value))}</text></g>"
-        )
-    return _svg(len(items) * (BAR + GAP), body, title)
+    rows = []
+    for label, value in items:
+        rows.append(
+            f'<div class="db-bar db-funnel"><span class="db-bar-label">{escape(label)}</span>'
+            f'<span class="db-bar-track"><span class="db-bar-fill" style="width:{max(_share(value, top), 1.0)}%">'
+            f"</span></span>"
+            f'<span class="db-bar-value">{escape(fmt(value))}</span></div>')
+    return _figure("funnel", title, '<div class="db-bars">' + "".join(rows) + "</div>")
+
+
+HEIGHT = 200
+TOP, BOTTOM = 26, 26  # px above the plot (legend) and below it (month labels)
+LEFT, RIGHT = 9.0, 3.0  # % of the width left of the plot (axis values) and right of it
 
 
 def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]],
                title: str = "", empty: str = "—") -> Markup:
-    """Lines over ordered labels (months), one per series, with a legend."""
+    """Lines over ordered labels (months), one per series, with a legend.
+
+    Positions are percentages of the chart's width and text is in CSS pixels, so labels keep
+    their size at any width; the lines are drawn in a stretched inner SVG with unscaled strokes."""
     values = [v or 0 for _, vs in series for v in vs]
     if not labels or not values or not any(values):
-        return _empty(title, empty)
-    height, left, bottom, top_pad = 220, 50, 40, 24
-    plot_w, plot_h = WIDTH - left - 30, height - bottom - top_pad
+        return _empty("line", title, empty)
     top = max(values) or 1
-    step = plot_w / max(1, len(labels) - 1)
-    base = top_pad + plot_h
-    body = [f'<line class="db-axis" x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}"></line>',
-            f'<text x="{left - 6}" y="{top_pad + 4}" text-anchor="end" class="db-chart-value">{_number(top)}</text>',
-            f'<text x="{left - 6}" y="{top_pad + plot_h}" text-anchor="end" class="db-chart-value">0</text>']
-    every = max(1, -(-len(labels) // 7))  # at most 7 labels on the axis
+    plot_h = HEIGHT - TOP - BOTTOM
+    span = 100.0 - LEFT - RIGHT
+    n = max(1, len(labels) - 1)
+
+    def x(i: int) -> float:
+        return round(LEFT + span * i / n, 2)
+
+    body = [f'<line class="db-axis" x1="{LEFT}%" y1="{TOP + plot_h}" x2="{100 - RIGHT}%" y2="{TOP + plot_h}"></line>',
+            f'<text x="{LEFT - 1}%" y="{TOP + 4}" text-anchor="end" class="db-chart-value">{_number(top)}</text>',
+            f'<text x="{LEFT - 1}%" y="{TOP + plot_h}" text-anchor="end" class="db-chart-value">0</text>']
+    every = max(1, -(-len(labels) // 6))  # at most 6 labels on the axis: they fit a phone
     for i, label in enumerate(labels):
         if i % every == 0 or i == len(labels) - 1:
-            body.append(f'<text x="{left + i * step:.1f}" y="{height - bottom + 18}" text-anchor="middle" '
-                        f'class="db-chart-value">{escape(label)}</text>')
-    for n, (name, vs) in enumerate(series):
-        points = " ".join(f"{left + i * step:.1f},{top_pad + plot_h - plot_h * (v or 0) / top:.1f}"
-                          for i, v in enumerate(vs))
-        body.append(f'<polyline class="db-line db-series-{n % 4}" points="{points}"></polyline>')
-        body.append(f'<g class="db-series-{n % 4}"><rect x="{left + n * 150}" y="2" width="12" height="12"></rect>'
-                    f'<text x="{left + n * 150 + 18}" y="13">{escape(name)}</text></g>')
-    return _svg(height, body, title)
+            anchor = "end" if i == len(labels) - 1 else ("start" if i == 0 else "middle")
+            body.append(f'<text x="{x(i)}%" y="{HEIGHT - 6}" text-anchor="{anchor}" class="db-chart-value">'
+                        f"{escape(label)}</text>")
+    lines = []
+    for k, (_name, vs) in enumerate(series):
+        points = " ".join(f"{1000 * i / n:.1f},{100 - 100 * (v or 0) / top:.2f}" for i, v in enumerate(vs))
+        lines.append(f'<polyline class="db-line db-series-{k % 4}" points="{points}" '
+                     f'vector-effect="non-scaling-stroke"></polyline>')
+    body.append(f'<svg x="{LEFT}%" y="{TOP}" width="{span}%" height="{plot_h}" viewBox="0 0 1000 100" '
+                f'preserveAspectRatio="none" overflow="visible">{"".join(lines)}</svg>')
+    legend = "".join(f'<span class="db-legend db-series-{k % 4}"><span class="db-swatch"></span>{escape(name)}</span>'
+                     for k, (name, _) in enumerate(series))
+    svg = (f'<svg class="db-line-chart" width="100%" height="{HEIGHT}" xmlns="http://www.w3.org/2000/svg" '
+           f'aria-hidden="true">{"".join(body)}</svg>')
+    return _figure("line", title, f'<div class="db-legends">{legend}</div>{svg}')

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..records.industries import industry_label
 from ..records.settings import Settings
 
 # key: (zh, en)
@@ -128,7 +129,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "check_errors": ("记录中有 {n} 个错误,页面内容可能不完整。",
                      "The records have {n} errors; pages may be incomplete."),
     "see_problems": ("查看数据质量", "See data quality"),
-    "no_problems": ("没有发现问题。", "No problems found."),
     "path": ("文件", "File"),
     "line": ("行", "Line"),
     "severity": ("级别", "Severity"),
@@ -161,6 +161,44 @@ WORDS: dict[str, tuple[str, str]] = {
     "change_commit": ("提交", "Commit"),
     "change_author": ("作者", "Author"),
     "change_message": ("说明", "Message"),
+    "board": ("商机看板", "Deal board"),
+    "stage_kind_won": ("已成交", "Won"),
+    "stage_kind_lost": ("已流失", "Lost"),
+    "ungraded": ("未评级", "Not graded"),
+    "board_note": ("每列一个未结阶段,与销售管道报表同一口径:列头为商机数与已填金额之和;卡片按金额从大到小。",
+                   "One column per open stage, counted as the pipeline report counts: the head shows the deals "
+                   "and the sum of their amounts; cards sorted by amount, largest first."),
+    "weighted": ("加权金额", "Weighted"),
+    "days_in_stage": ("本阶段天数", "Days in stage"),
+    "n_days": ("{n} 天", "{n} d"),
+    "open_deals_priced": ("{n} 单在途,其中 {priced} 单有金额", "{priced} of {n} open deals have an amount"),
+    "of_them_priced": ("其中 {priced} 单有金额", "{priced} with an amount"),
+    "unpriced_link": ("另 {n} 单未填金额 →", "{n} more without an amount →"),
+    "weighted_note": ("金额 × 各阶段设定赢率", "amount × each stage's probability in the settings"),
+    "won_note": ("首次成交的客户,按合同金额", "customers first won, at their contract amount"),
+    "overdue_note": ("{n} 项,涉及 {c} 个客户", "{n} items for {c} customers"),
+    "due_week_note": ("今天及未来 7 天到期的跟进项", "items due today and in the next 7 days"),
+    "conversion_month": ("本月阶段转化({month})", "Stage conversion this month ({month})"),
+    "by_grade_open": ("按等级(未结商机)", "By grade (open deals)"),
+    "grade_open_only": ("等级只用于未结商机;已成交和流失的客户不再评级。",
+                        "Grades apply to open deals only; won and lost customers have none."),
+    "n_customers": ("{n} 个客户", "{n} customers"),
+    "open_amount": ("在途金额", "open amount"),
+    "next_quarter": ("下季度", "Next quarter"),
+    "as_of_today": ("截至今天", "As of today"),
+    "snapshot_note": ("此报表显示截至 {day} 的状态,不分期间。",
+                      "This report shows the state as of {day}; it has no period."),
+    "chase": ("待补充的商机", "Open deals to chase"),
+    "chase_note": ("未结商机缺少金额或预计成交日期,或预计成交日期已过:预测和管道金额因此不完整。",
+                   "Open deals without an amount or an expected close date, or past it: the forecast and the "
+                   "pipeline are incomplete until they are fixed."),
+    "missing_amount": ("没有金额(deal.amount)", "No amount (deal.amount)"),
+    "missing_close": ("没有预计成交日期(deal.close_by)", "No expected close date (deal.close_by)"),
+    "close_passed": ("预计成交日期已过", "Expected close date passed"),
+    "checks": ("记录检查", "Record checks"),
+    "no_check_problems": ("记录检查没有发现问题。", "The record checks found no problems."),
+    "total_of": ("合计", "Total"),
+    "all_stages": ("全部阶段", "All stages"),
 }
 
 ENUMS: dict[str, dict[str, tuple[str, str]]] = {
@@ -179,7 +217,10 @@ ENUMS: dict[str, dict[str, tuple[str, str]]] = {
     "member_role": {"rep": ("销售代表", "Rep"), "manager": ("销售主管", "Manager"), "ops": ("销售运营", "Ops")},
     "due_kind": {"next_action": ("约定事项", "Next action"), "cadence": ("例行跟进", "Cadence"),
                  "first_response": ("首次响应", "First response"), "after_sales": ("售后回访", "After-sales"),
-                 "paused": ("暂缓", "Paused"), "none": ("无", "None")},
+                 "paused": ("暂缓", "Paused"), "none": ("无", "None"),
+                 "a_grade_no_contact": ("A级久未联系", "A grade not contacted"),
+                 "change_contact_method": ("更换联系方式", "Change the contact method"),
+                 "differentiation_due": ("差异化竞争分析", "Differentiation analysis")},
     "dimension": {"urgency": ("需求紧急度", "Urgency"), "budget": ("预算明确度", "Budget"),
                   "access": ("决策影响力", "Access"), "downgrade": ("降级", "Downgrade"),
                   "override": ("人工指定", "Override")},
@@ -205,6 +246,10 @@ class Labels:
         pair = WORDS.get(key)
         text = pair[self._i] if pair else key
         return text.format(**values) if values else text
+
+    def industry(self, code: str) -> str:
+        """"C39 计算机、通信和其他电子设备制造业" for C3982 (GB/T 4754 大类); unknown codes as written."""
+        return industry_label(code, self.language)
 
     def enum(self, group: str, value: str | None) -> str:
         """The label of an enumeration value; unknown values show as written."""

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..records.model import Customer
 from . import charts
+from . import dashboard as figures
+from . import rows as rows_module
 from .formats import money
 from .urls import Urls
-from .views import PERIOD_KEYS, PERIOD_WORDS, SiteData, month_start, periods_for
+from .views import PERIOD_WORDS, SNAPSHOT, SiteData, month_start, periods_for
 
-GRADES = ("A", "B", "C")
+GRADES = figures.GRADES
 CHANGES_SHOWN = 50
 
 
@@ -31,132 +33,23 @@ class PageSpec:
     search: bool = True
 
 
-# --- rows shared by several pages ----------------------------------------------------------------
+# --- rows and figures (rows.py, dashboard.py) ------------------------------------------------------
 
-
-def _attr(obj: Any, name: str, default: Any = None) -> Any:
-    return getattr(obj, name, default) if obj is not None else default
-
-
-def customer_row(data: SiteData, customer: Customer) -> dict[str, Any]:
-    """One line of a customers table (computed once per build)."""
-    cached = data.rows.get(customer.id)
-    if cached is not None:
-        return cached
-    state = data.state(customer.id)
-    grade = _attr(state, "grade")
-    due = _attr(state, "due")
-    last = data.last_contact(customer)
-    row = data.rows[customer.id] = {
-        "id": customer.id,
-        "name": customer.name,
-        "stage": customer.stage,
-        "stage_order": data.settings.order(customer.stage),
-        "grade": _attr(grade, "letter") or (customer.grade_override or ("", ""))[0],
-        "owner": customer.owner,
-        "owner_name": data.member_name(customer.owner),
-        "industry": customer.industry,
-        "region": customer.region,
-        "last_contact": last.date() if isinstance(last, dt.datetime) else last,
-        "next_due": _attr(due, "date"),
-        "overdue_days": _attr(due, "overdue_days", 0) or 0,
-        "amount": customer.deal_amount,
-    }
-    return row
-
-
-def customer_rows(data: SiteData, customers: Iterable[Customer]) -> list[dict[str, Any]]:
-    return [customer_row(data, c) for c in customers]
-
-
-def _first_won(data: SiteData, customer: Customer) -> dt.date | None:
-    for entry in customer.stage_history:
-        if data.settings.is_won(entry.stage) and entry.on:
-            return entry.on
-    return None
-
-
-def _won_amount(customer: Customer) -> int:
-    signed = sum(c.amount or 0 for c in customer.contracts)
-    return signed or customer.deal_amount or 0
-
-
-def dashboard(data: SiteData) -> dict[str, Any]:
-    """The home page figures."""
-    settings = data.settings
-    today = data.today
-    pipeline = weighted = 0.0
-    open_deals = 0
-    for c in data.customers:
-        if settings.is_open(c.stage) and c.deal_amount:
-            open_deals += 1
-            pipeline += c.deal_amount
-            weighted += c.deal_amount * settings.stage_by_key[c.stage].probability
-    periods = periods_for(today)
-    won: dict[str, list[int]] = {"this-month": [], "this-quarter": []}
-    for c in data.customers:
-        first = _first_won(data, c)
-        if first is None:
-            continue
-        for key in won:
-            start, end, _ = periods[key]
-            if start <= first <= end:
-                won[key].append(_won_amount(c))
-    overdue = due_week = None
-    if data.agenda is not None:
-        overdue = sum(1 for item in data.agenda if item.group == "overdue")
-        due_week = sum(1 for item in data.agenda if item.group in ("today", "week"))
-    elif data.states is not None:
-        overdue = sum(1 for s in data.states.values() if (_attr(s.due, "overdue_days", 0) or 0) > 0)
-    funnel = data.report("funnel", "this-month") if data.reports and "funnel" in data.reports else None
-    return {
-        "pipeline": pipeline, "weighted": weighted, "open_deals": open_deals,
-        "won_month": (len(won["this-month"]), sum(won["this-month"])),
-        "won_quarter": (len(won["this-quarter"]), sum(won["this-quarter"])),
-        "overdue": overdue, "due_week": due_week,
-        "funnel_chart": funnel_chart(data, funnel) if funnel else None,
-        "grades": _count(customer_row(data, c)["grade"] for c in data.customers),
-        "stages": [(s.key, sum(1 for c in data.customers if c.stage == s.key)) for s in settings.stages],
-        "owners": _owners(data),
-        "reports": sorted((data.reports or {}).keys()),
-        "today": today,
-    }
-
-
-def _count(values: Iterable[str]) -> dict[str, int]:
-    counted: dict[str, int] = defaultdict(int)
-    for v in values:
-        counted[v] += 1
-    return dict(counted)
-
-
-def _owners(data: SiteData) -> list[tuple[str, str, int]]:
-    """(handle, name, customer count) for every member and every owner named in a record."""
-    counts = _count(c.owner for c in data.customers)
-    handles = list(data.book.members) + sorted(h for h in counts if h not in data.book.members and h)
-    return [(h, data.member_name(h), counts.get(h, 0)) for h in handles]
-
-
-def funnel_chart(data: SiteData, report: Any) -> Any:
-    column = next((c for c in report.columns if c.key == "stage"), None)
-    items = []
-    for row in report.rows:
-        label = row.get("stage")
-        if column is not None and column.values and isinstance(label, str):
-            label = column.values.get(label, label)
-        items.append((str(label), row.get("entered") or 0))
-    return charts.funnel_chart(items, report.title, empty=data.labels("no_data"))
+customer_row = rows_module.customer_row
+customer_rows = rows_module.customer_rows
+dashboard = figures.dashboard
+_attr = rows_module.attr
+_owners = figures.owners
 
 
 def report_chart(data: SiteData, report: Any) -> Any:
-    """The report's chart: its `chart` kind, drawn from its first text column and number columns."""
+    """The report's chart: bars of its `chart_key` column (else its first number column) per row,
+    labelled by its first text column; the title names the column drawn. A line for `line` reports."""
     if report is None or not report.rows:
         return None
     kind = getattr(report, "chart", None) or "bar"
-    if report.name == "funnel" or kind == "funnel":
-        return funnel_chart(data, report)
-    text = next((c for c in report.columns if c.kind in ("text", "date")), None)
-    numbers = [c for c in report.columns if c.kind in ("int", "money")]
+    text = next((c for c in report.columns if c.kind in ("text", "date") and c.key != "id"), None)
+    numbers = [c for c in report.columns if c.kind in ("int", "money", "days")]
     if text is None or not numbers:
         return None
 
@@ -169,9 +62,11 @@ def report_chart(data: SiteData, report: Any) -> Any:
     if kind == "line":
         series = [(c.label, [row.get(c.key) or 0 for row in report.rows]) for c in numbers[:3]]
         return charts.line_chart([label(r) for r in report.rows], series, report.title, empty=data.labels("no_data"))
-    first = numbers[0]
+    key = getattr(report, "chart_key", None)
+    first = next((c for c in numbers if c.key == key), numbers[0])
     fmt = (lambda v: _money(data, v)) if first.kind == "money" else charts._number
-    return charts.bar_chart([(label(r), r.get(first.key) or 0) for r in report.rows], f"{report.title} · {first.label}",
+    title = report.title.split(" · ")[0]
+    return charts.bar_chart([(label(r), r.get(first.key) or 0) for r in report.rows], f"{title} · {first.label}",
                             fmt=fmt, empty=data.labels("no_data"))
 
 
@@ -268,6 +163,10 @@ def customer_page(data: SiteData, customer: Customer) -> dict[str, Any]:
 AGENDA_GROUPS = ("overdue", "today", "week")
 
 
+def rows_by_id(data: SiteData) -> dict[str, dict[str, Any]]:
+    return {c.id: customer_row(data, c) for c in data.customers}
+
+
 def agenda_groups(data: SiteData, owner: str | None = None) -> dict[str, list[Any]] | None:
     if data.agenda is None:
         return None
@@ -281,12 +180,16 @@ def agenda_groups(data: SiteData, owner: str | None = None) -> dict[str, list[An
 def owner_page(data: SiteData, handle: str) -> dict[str, Any]:
     mine = [c for c in data.customers if c.owner == handle]
     rows = customer_rows(data, mine)
-    by_grade: dict[str, list[dict[str, Any]]] = {g: [] for g in (*GRADES, "")}
+    by_grade: dict[str, list[dict[str, Any]]] = {g: [] for g in (*GRADES, "", "won", "lost")}
     for row in rows:
-        by_grade.setdefault(row["grade"] or "", []).append(row)
+        key = row["grade"] if row["stage_kind"] == "open" else row["stage_kind"]
+        by_grade.setdefault(key or "", []).append(row)
     member = data.book.members.get(handle)
     return {"handle": handle, "name": data.member_name(handle), "member": member,
-            "agenda": agenda_groups(data, handle), "by_grade": by_grade, "count": len(rows)}
+            "agenda": agenda_groups(data, handle), "by_grade": by_grade, "count": len(rows),
+            "rows": {r["id"]: r for r in rows}, "money": rows_module.money_totals(rows),
+            "won_month": figures.won_in(data, "this-month", handle),
+            "won_quarter": figures.won_in(data, "this-quarter", handle)}
 
 
 def owners_index(data: SiteData) -> dict[str, Any]:
@@ -315,13 +218,16 @@ def page_specs(data: SiteData) -> list[PageSpec]:
     specs = [
         PageSpec(Urls.home, t("dashboard"), "home.html", lambda: {"dash": dashboard(data)}, nav="home"),
         PageSpec(Urls.customers, t("customers"), "customers.html",
-                 lambda: {"rows": customer_rows(data, data.customers), "listing": None,
-                          "facets": facets(data)}, nav="customers", search=False),
+                 lambda: _listing_context(data, None, "", data.customers), nav="customers", search=False),
         PageSpec(Urls.agenda, t("team_agenda"), "agenda.html",
-                 lambda: {"agenda": agenda_groups(data), "owner": None}, nav="agenda", search=False),
+                 lambda: {"agenda": agenda_groups(data), "owner": None, "rows": rows_by_id(data)}, nav="agenda",
+                 search=False),
         PageSpec(Urls.process, t("process"), "process.html", lambda: {"s": data.settings}, nav="process"),
+        PageSpec(Urls.board, t("board"), "board.html", lambda: {"board": figures.board(data)}, nav="board",
+                 search=False),
         PageSpec(Urls.problems, t("problems"), "problems.html",
-                 lambda: {"diagnostics": data.diagnostics, "failures": data.failures}, nav="problems", search=False),
+                 lambda: {"diagnostics": data.diagnostics, "failures": data.failures, "chase": figures.chase(data)},
+                 nav="problems", search=False),
     ]
     for customer in data.customers:
         specs.append(PageSpec(Urls.customer(customer.id), customer.name or customer.id, "customer.html",
@@ -337,11 +243,12 @@ def page_specs(data: SiteData) -> list[PageSpec]:
     if data.reports is not None:
         specs.append(PageSpec(Urls.reports, t("reports"), "reports.html",
                               lambda: {"names": sorted(data.reports or {}), "titles": report_titles(data),
+                                       "periods": {n: _period_links(data, n) for n in data.reports or {}},
                                        "trend": monthly_trend(data)},
                               nav="reports", search=False))
         titles = report_titles(data)
         for name in sorted(data.reports):
-            for period in PERIOD_KEYS:
+            for period in data.report_periods(name):
                 specs.append(PageSpec(Urls.report(name, period), titles.get(name, name), "report.html",
                                       _bind(report_context, data, name, period),
                                       search=False))
@@ -386,11 +293,16 @@ def optional_reports() -> Any:
     return optional("dealbook.reports")
 
 
+def _period_links(data: SiteData, name: str) -> list[tuple[str, str]]:
+    """(site period key, its words) of each page a report has."""
+    return [(key, data.labels(PERIOD_WORDS[key])) for key in data.report_periods(name)]
+
+
 def report_titles(data: SiteData) -> dict[str, str]:
-    """Report titles in the team's language, from a run over this month."""
+    """Report titles in the team's language, from a run over the report's first period."""
     titles = {}
     for name in sorted(data.reports or {}):
-        report = data.report(name, PERIOD_KEYS[0])
+        report = data.report(name, data.report_periods(name)[0])
         # Snapshot reports append their as-of date ("销售管道 · 2024-05-20"): the nav shows the name only.
         titles[name] = report.title.split(" · ")[0] if report is not None else name
     return titles
@@ -398,9 +310,9 @@ def report_titles(data: SiteData) -> dict[str, str]:
 
 def report_context(data: SiteData, name: str, period: str) -> dict[str, Any]:
     report = data.report(name, period)
-    start, end, label = periods_for(data.today)[period]
+    start, end, label = periods_for(data.today)[period] if period != SNAPSHOT else (None, None, "")
     return {"report": report, "name": name, "period": period, "period_label": label, "start": start, "end": end,
-            "periods": [(key, data.labels(PERIOD_WORDS[key])) for key in PERIOD_KEYS],
+            "periods": _period_links(data, name), "snapshot": period == SNAPSHOT,
             "chart": report_chart(data, report), "feature": f"report:{name}"}
 
 
@@ -413,6 +325,9 @@ def facets(data: SiteData) -> dict[str, list[tuple[str, str, int]]]:
 
 
 def _listings(data: SiteData) -> list[tuple[str, str, list[Customer]]]:
+    """Listing pages: per grade (open deals only), per stage, per industry 大类 (C39, not C3982)."""
+    from ..records.industries import industry_group
+
     grades: dict[str, list[Customer]] = defaultdict(list)
     stages: dict[str, list[Customer]] = defaultdict(list)
     industries: dict[str, list[Customer]] = defaultdict(list)
@@ -421,7 +336,7 @@ def _listings(data: SiteData) -> list[tuple[str, str, list[Customer]]]:
         if grade:
             grades[grade].append(c)
         stages[c.stage].append(c)
-        industries[c.industry].append(c)
+        industries[industry_group(c.industry)].append(c)
     out = [("grade", g, grades[g]) for g in sorted(grades)]
     order = data.settings.order
     out += [("stage", s, stages[s]) for s in sorted(stages, key=lambda s: (order(s), s))]
@@ -432,9 +347,12 @@ def _listings(data: SiteData) -> list[tuple[str, str, list[Customer]]]:
 def _listing_label(data: SiteData, kind: str, key: str) -> str:
     if kind == "stage":
         return data.labels.enum("stage", key) or "—"
+    if kind == "industry":
+        return data.labels.industry(key) or "—"
     return key or "—"
 
 
-def _listing_context(data: SiteData, kind: str, key: str, customers: list[Customer]) -> dict[str, Any]:
-    return {"rows": customer_rows(data, customers), "listing": (kind, _listing_label(data, kind, key)),
-            "facets": None}
+def _listing_context(data: SiteData, kind: str | None, key: str, customers: list[Customer]) -> dict[str, Any]:
+    found = customer_rows(data, customers)
+    return {"rows": found, "listing": (kind, _listing_label(data, kind, key)) if kind else None,
+            "facets": None if kind else facets(data), "money": rows_module.money_totals(found)}

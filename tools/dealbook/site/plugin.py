@@ -27,7 +27,7 @@ log = get_plugin_logger("dealbook")
 ASSETS_DIR = os.path.join(os.path.dirname(__file__), "assets")
 ASSETS = ("dealbook.css", "dealbook.js")
 ASSET_URI = "assets/dealbook/"
-NAV_ORDER = ("home", "customers", "agenda", "owners", "reports", "process", "problems")
+NAV_ORDER = ("home", "customers", "board", "agenda", "owners", "reports", "process", "problems")
 # A template may mark where the part worth searching ends; the search plugin then parses only
 # what comes before it (parsing whole follow-up logs only to drop them cost most of a build).
 SEARCH_END = "<!-- dealbook:search-end -->"
@@ -136,6 +136,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         page.meta["title"] = str(escape(spec.title))
         if not spec.search:
             page.meta["search"] = {"exclude": True}
+        page.meta["hide"] = ["toc"]  # generated pages have no table of contents: give its column to the tables
         page.edit_url = self._edit_url(spec.edit_path, config)
         return ""  # the content is rendered from the template in on_page_content, never parsed as Markdown
 

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 _SAFE = re.compile(r"^[\w\-.]+$")
+SNAPSHOT = "now"  # the one page of a report that shows the state as of today
 
 
 def slug(text: str) -> str:
@@ -37,6 +38,7 @@ class Urls:
     reports = "reports/index.md"
     process = "process.md"
     problems = "problems.md"
+    board = "board.md"
 
     @staticmethod
     def customer(cid: str) -> str:
@@ -51,8 +53,9 @@ class Urls:
         return f"by/{kind}/{slug(key or '-')}.md"
 
     @staticmethod
-    def report(name: str, period: str) -> str:
-        return f"reports/{slug(name)}/{period}.md"
+    def report(name: str, period: str = SNAPSHOT) -> str:
+        """A report's page for one site period; a snapshot report has one page, `reports/<name>/`."""
+        return f"reports/{slug(name)}/index.md" if period == SNAPSHOT else f"reports/{slug(name)}/{period}.md"
 
 
 class Link:

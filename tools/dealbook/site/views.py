@@ -18,12 +18,14 @@ from ..records.book import Book
 from ..records.diagnostics import ERROR, Diagnostic, sort_key
 from ..records.model import Customer, FollowUp
 from .labels import Labels
+from .urls import SNAPSHOT
 
 log = logging.getLogger("mkdocs.plugins.dealbook")
 
-PERIOD_KEYS = ("this-month", "last-month", "this-quarter", "trailing-12")
+PERIOD_KEYS = ("this-month", "last-month", "this-quarter", "trailing-12")  # reports over a window
+AHEAD_KEYS = ("this-quarter", "next-quarter")  # the forecast: deals expected to close in the period
 PERIOD_WORDS = {"this-month": "this_month", "last-month": "last_month", "this-quarter": "this_quarter",
-                "trailing-12": "trailing_12"}
+                "trailing-12": "trailing_12", "next-quarter": "next_quarter", SNAPSHOT: "as_of_today"}
 
 
 def optional(module: str) -> ModuleType | None:
@@ -52,13 +54,16 @@ def month_start(day: dt.date, back: int = 0) -> dt.date:
 
 
 def periods_for(today: dt.date) -> dict[str, tuple[dt.date, dt.date, str]]:
-    """(start, end, label) of this month, last month, this quarter and the trailing 12 months."""
+    """(start, end, label) of this month, last month, this and next quarter, the trailing 12 months."""
     this = month_start(today)
     next_month = month_start(today, -1)
     last = month_start(today, 1)
     quarter = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
     quarter_end = month_start(quarter, -3) - dt.timedelta(days=1)
+    following = month_start(quarter, -3)
+    following_end = month_start(quarter, -6) - dt.timedelta(days=1)
     return {
+        "next-quarter": (following, following_end, f"{following.year}-Q{(following.month - 1) // 3 + 1}"),
         "this-month": (this, next_month - dt.timedelta(days=1), f"{this:%Y-%m}"),
         "last-month": (last, this - dt.timedelta(days=1), f"{last:%Y-%m}"),
         "this-quarter": (quarter, quarter_end, f"{today.year}-Q{(today.month - 1) // 3 + 1}"),
@@ -132,15 +137,35 @@ class SiteData:
             self.computed_reports[key] = self._report(name, period_key)
         return self.computed_reports[key]
 
+    def report_periods(self, name: str) -> tuple[str, ...]:
+        """The site periods a report has pages for: one page for a snapshot, the quarters ahead for
+        the forecast, this month / last month / this quarter / the last 12 months for the others."""
+        found = optional("dealbook.reports")
+        use = found.period_use(name) if found is not None and hasattr(found, "period_use") else "window"
+        if use == "snapshot":
+            return (SNAPSHOT,)
+        return AHEAD_KEYS if use == "ahead" else PERIOD_KEYS
+
     def _report(self, name: str, period_key: str) -> Any:
         reports = self.reports or {}
         periods = optional("dealbook.reports.periods")
-        start, end, label = periods_for(self.today)[period_key]
-        period = periods.Period(start, end, label) if periods else None
         if name not in reports:
             return None
+        if period_key == SNAPSHOT:
+            period = periods.ALL if periods else None
+        else:
+            start, end, label = periods_for(self.today)[period_key]
+            period = periods.Period(start, end, label) if periods else None
         return self._call(f"report:{name}", "dealbook.reports", "run_report", name, self.book, period, self.today,
                           recorded=lambda _root: self.first_commits)
+
+    @functools.cached_property
+    def open_deals(self) -> list[tuple[Customer, str]]:
+        """(customer, stage) of every open deal as of today: the pipeline report's own list."""
+        found = optional("dealbook.reports.pipeline")
+        if found is None or not hasattr(found, "open_deals"):
+            return [(c, c.stage) for c in self.customers if self.settings.is_open(c.stage)]
+        return sorted(found.open_deals(self.book, self.today), key=lambda pair: pair[0].id)
 
     @functools.cached_property
     def changelog(self) -> dict[str, list[Any]] | None:

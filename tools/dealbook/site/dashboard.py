@@ -1,0 +1,118 @@
+"""The figures of the dashboard, the board and the data-quality chase lists: each says what it counts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from .rows import customer_row, first_won, won_value
+from .views import SiteData, periods_for
+
+GRADES = ("A", "B", "C")
+
+
+def count(values: Iterable[str]) -> dict[str, int]:
+    counted: dict[str, int] = defaultdict(int)
+    for v in values:
+        counted[v] += 1
+    return dict(counted)
+
+
+def owners(data: SiteData) -> list[tuple[str, str, int]]:
+    """(handle, name, customer count) for every member and every owner named in a record."""
+    counts = count(c.owner for c in data.customers)
+    handles = list(data.book.members) + sorted(h for h in counts if h not in data.book.members and h)
+    return [(h, data.member_name(h), counts.get(h, 0)) for h in handles]
+
+
+def open_figures(data: SiteData, owner: str | None = None) -> dict[str, Any]:
+    """The open pipeline as the pipeline report counts it: open deals as of today (by stage history),
+    how many carry an amount, their amount, and the amount weighted by each stage's probability
+    from the settings."""
+    settings = data.settings
+    deals = priced = 0
+    amount = weighted = 0.0
+    for customer, stage in data.open_deals:
+        if owner is not None and customer.owner != owner:
+            continue
+        deals += 1
+        if customer.deal_amount is not None:
+            priced += 1
+            amount += customer.deal_amount
+            weighted += customer.deal_amount * settings.stage_by_key[stage].probability
+    return {"deals": deals, "priced": priced, "unpriced": deals - priced, "amount": amount,
+            "weighted": round(weighted)}
+
+
+def won_in(data: SiteData, period_key: str, owner: str | None = None) -> tuple[int, int]:
+    """(customers first won in the period, what they signed)."""
+    start, end, _ = periods_for(data.today)[period_key]
+    found = [won_value(c) for c in data.customers
+             if (owner is None or c.owner == owner) and (day := first_won(data, c)) is not None
+             and start <= day <= end]
+    return len(found), sum(found)
+
+
+def dashboard(data: SiteData) -> dict[str, Any]:
+    """The home page figures."""
+    settings = data.settings
+    overdue = overdue_customers = due_week = None
+    if data.agenda is not None:
+        late = [item for item in data.agenda if item.group == "overdue"]
+        overdue, overdue_customers = len(late), len({item.customer_id for item in late})
+        due_week = sum(1 for item in data.agenda if item.group in ("today", "week"))
+    rows = [customer_row(data, c) for c in data.customers]
+    by_stage: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_stage[row["stage"]].append(row)
+    stages = [(s.key, s.kind, len(by_stage[s.key]),
+               sum(r["amount"] or 0 for r in by_stage[s.key]) if s.kind == "open" else None)
+              for s in settings.stages]
+    conversion = data.report("funnel", "this-month") if data.reports and "funnel" in data.reports else None
+    return {
+        "open": open_figures(data),
+        "probabilities": [(s.key, s.probability) for s in settings.stages if s.kind == "open"],
+        "won_month": won_in(data, "this-month"),
+        "won_quarter": won_in(data, "this-quarter"),
+        "overdue": overdue, "overdue_customers": overdue_customers, "due_week": due_week,
+        "conversion": conversion,
+        "month": periods_for(data.today)["this-month"][2],
+        "grades": count(r["grade"] for r in rows if r["grade"]),
+        "stages": stages,
+        "owners": owners(data),
+        "reports": sorted((data.reports or {}).keys()),
+        "today": data.today,
+    }
+
+
+def chase(data: SiteData) -> dict[str, list[dict[str, Any]]]:
+    """Open deals a manager must chase for data: no amount, no expected close date, close date passed."""
+    rows = [customer_row(data, customer) for customer, _ in data.open_deals]
+    return {
+        "missing_amount": [r for r in rows if r["amount"] is None],
+        "missing_close": [r for r in rows if data.book.customers[r["id"]].close_by is None],
+        "close_passed": sorted((r for r in rows if r["close_passed"]), key=lambda r: (r["close_by"], r["id"])),
+    }
+
+
+def board(data: SiteData) -> dict[str, Any]:
+    """One column per open stage (the pipeline report's stages and deals): its count, amount and cards."""
+    settings = data.settings
+    columns: dict[str, dict[str, Any]] = {
+        s.key: {"stage": s.key, "probability": s.probability, "cards": [], "count": 0, "priced": 0, "amount": 0}
+        for s in settings.stages if s.kind == "open"}
+    for customer, stage in data.open_deals:
+        column = columns.get(stage)
+        if column is None:
+            continue
+        row = customer_row(data, customer)
+        column["cards"].append(row)
+        column["count"] += 1
+        if customer.deal_amount is not None:
+            column["priced"] += 1
+            column["amount"] += customer.deal_amount
+    for column in columns.values():
+        column["cards"].sort(key=lambda r: (-(r["amount"] or 0), r["id"]))
+        column["weighted"] = round(column["amount"] * column["probability"])
+    return {"columns": list(columns.values()), "open": open_figures(data)}
