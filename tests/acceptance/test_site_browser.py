@@ -126,11 +126,12 @@ def test_home_page_links_to_a_customer_page(watch: Watch, demo):
     page.goto(watch.base)
     assert page.locator("h1").first.inner_text() == "销售看板"
     assert page.locator(".db-card").count() == 6
-    assert page.locator("svg.db-chart").count() == 1
+    assert "在途" in page.locator(".db-card").first.inner_text()
+    assert page.locator("h2", has_text="本月阶段转化").count() == 1
     watch.shot("home")
     page.locator("a", has_text="全部客户").first.click()
     page.wait_for_url("**/customers/")
-    first = page.locator("#db-customers tbody tr").first.locator("td").nth(1).locator("a")
+    first = page.locator("#db-customers tbody tr").first.locator("td").nth(0).locator("a")
     name = first.inner_text()
     first.click()
     page.wait_for_load_state()
@@ -157,22 +158,25 @@ def test_the_customers_table_sorts_and_filters(watch: Watch, demo):
     page.goto(watch.base + "customers/")
     rows = page.locator("#db-customers tbody tr")
     assert rows.count() == len(demo.customers)
-    due_header = page.locator("#db-customers thead th").nth(8)
+    due_header = page.locator("#db-customers thead th").nth(9)
     due_header.click()
-    dues = [d if d != "—" else "" for d in column(page, 9)]
+    dues = [d if d != "—" else "" for d in column(page, 10)]
     assert dues == sorted(dues)
     due_header.click()
-    dues = [d if d != "—" else "" for d in column(page, 9)]
+    dues = [d if d != "—" else "" for d in column(page, 10)]
     assert dues == sorted(dues, reverse=True)
-    page.locator("#db-customers thead th").nth(2).click()  # stage, by its order in the process
-    orders = [int(v) for v in column(page, 3, "data-v")]
+    page.locator("#db-customers thead th").nth(1).click()  # stage, by its order in the process
+    orders = [int(v) for v in column(page, 2, "data-v")]
     assert orders == sorted(orders)
+    page.locator("#db-customers thead th").nth(4).click()  # amount, as a number
+    amounts = [float(v) if v else float("-inf") for v in column(page, 5, "data-v")]
+    assert amounts == sorted(amounts)
     watch.shot("customers-sorted")
     target = sorted(demo.customers.values(), key=lambda c: c.id)[3]
     page.locator("input.db-filter").fill(target.name)
     visible = page.locator("#db-customers tbody tr:not([hidden])")
     assert visible.count() == sum(1 for c in demo.customers.values() if target.name in c.name
-                                  or target.name in c.region or target.name in c.industry)
+                                  or target.name in c.region)
     assert target.name in visible.first.inner_text()
     page.locator("input.db-filter").fill("")
     assert page.locator("#db-customers tbody tr:not([hidden])").count() == len(demo.customers)
@@ -204,3 +208,89 @@ def test_an_owner_page_shows_the_agenda(watch: Watch, demo):
     assert page.locator("h1").first.inner_text() == name
     assert page.locator("h3").count() >= 3  # overdue / today / this week
     watch.shot("owner")
+
+
+def test_search_finds_a_company_by_a_fragment_of_its_chinese_name(watch: Watch, demo):
+    """"华辰" finds 深圳华辰精密电子有限公司: Material segments Chinese with jieba at build time."""
+    page = watch.page
+    page.goto(watch.base)
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    box = page.locator("input.md-search__input")
+    box.fill("华辰")
+    box.press("End")
+    result = page.locator(".md-search-result__item", has_text="华辰").first
+    result.wait_for(timeout=15000)
+    assert result.inner_text().replace("\u200b", "").startswith("深圳华辰精密电子有限公司")
+    watch.shot("search-fragment")
+
+
+def page_kinds(demo) -> dict[str, str]:
+    """One URL of every kind of page the site has."""
+    lost = next(c for c in sorted(demo.customers.values(), key=lambda c: c.id) if c.stage == "lost")
+    won = next(c for c in sorted(demo.customers.values(), key=lambda c: c.id) if c.stage == "after_sales")
+    return {"home": "", "customers": "customers/", "customer-lost": f"customers/{lost.id}/",
+            "customer-won": f"customers/{won.id}/", "board": "board/", "agenda": "agenda/", "owners": "owners/",
+            "owner": "owners/zhang/", "by-stage": "by/stage/proposal/", "by-industry": "by/industry/C39/",
+            "reports": "reports/", "report-window": "reports/funnel/this-month/",
+            "report-snapshot": "reports/pipeline/", "report-slowest": "reports/slowest-deals/",
+            "forecast": "reports/forecast/this-quarter/", "process": "process/", "problems": "problems/",
+            "guide": "guide/site/"}
+
+
+def test_no_page_scrolls_sideways_on_a_phone_and_chart_text_stays_readable(browser, site, demo):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        for kind, path in page_kinds(demo).items():
+            response = page.goto(site + path)
+            assert response is not None and response.ok, path
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, f"{kind} ({path}) is {width} px wide at 390 px"
+            sizes = page.evaluate("""Array.from(document.querySelectorAll('.db-chart text, .db-chart span'))
+                .filter(e => e.textContent.trim()).map(e => parseFloat(getComputedStyle(e).fontSize)
+                    * (e.closest('svg') ? e.closest('svg').getScreenCTM().a : 1))""")
+            assert all(size >= 11 for size in sizes), f"{kind}: chart text {min(sizes)} px"
+            if kind in ("home", "board", "customers", "reports", "report-snapshot"):
+                page.screenshot(path=str(ARTIFACTS / f"phone-{kind}.png"), full_page=True)
+    finally:
+        page.close()
+
+
+def test_desktop_tables_use_the_width(watch: Watch):
+    page = watch.page
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(watch.base + "customers/")
+    width = page.evaluate("document.querySelector('.md-content').getBoundingClientRect().width")
+    assert width > 1000, f"the content column is {width} px on a 1366 px screen"
+    watch.shot("customers-wide")
+
+
+def test_a_lost_customer_has_no_grade_badge(watch: Watch, demo):
+    page = watch.page
+    lost = [c for c in demo.customers.values() if c.stage == "lost"]
+    assert lost
+    page.goto(watch.base + f"customers/{lost[0].id}/")
+    assert page.locator(".db-head-line .db-badge").count() == 0
+    page.goto(watch.base + "customers/")
+    for customer in lost:
+        row = page.locator("#db-customers tbody tr", has_text=customer.id)
+        assert row.locator(".db-badge").count() == 0, customer.id
+    open_graded = page.locator("#db-customers tbody tr .db-badge").count()
+    assert open_graded == sum(1 for c in demo.customers.values() if demo.settings.is_open(c.stage))
+
+
+def test_the_board_columns_add_up_to_the_pipeline_report(watch: Watch):
+    page = watch.page
+    page.goto(watch.base + "reports/pipeline/")
+    report = {}
+    for row in page.locator("table.db-report tbody tr").all():
+        cells = row.locator("td")
+        report[cells.nth(0).inner_text()] = (int(cells.nth(1).get_attribute("data-v")),
+                                             int(cells.nth(2).get_attribute("data-v")))
+    page.goto(watch.base + "board/")
+    board = {}
+    for column in page.locator(".db-board-col").all():
+        board[column.locator("h2").inner_text()] = (int(column.locator(".db-board-count").get_attribute("data-v")),
+                                                    int(column.locator(".db-board-amount").get_attribute("data-v")))
+        assert column.locator(".db-board-card").count() == board[column.locator("h2").inner_text()][0]
+    assert board == report and sum(n for n, _ in board.values()) > 0
+    watch.shot("board")
