@@ -133,3 +133,13 @@ def test_team_activity_without_git_says_so(sales, run):
     data = json.loads(run(sales, "report", "team-activity", "--period", "2024-05", "--format", "json").output)
     assert all(r["late_followups"] is None for r in data["rows"])
     assert any("git" in note for note in data["notes"])
+
+
+def test_the_forecast_lists_every_open_deal_unless_a_period_is_given(sales, run):
+    """Without --period the forecast is not cut to this month; with one it keeps the deals closing in it."""
+    every = json.loads(run(sales, "report", "forecast", "--format", "json").output)
+    assert every["period"] is None and [r["month"] for r in every["rows"]] == ["2024-05", "2024-06", ""]
+    june = json.loads(run(sales, "report", "forecast", "--period", "2024-06", "--format", "json").output)
+    assert june["period"]["label"] == "2024-06" and [r["month"] for r in june["rows"]] == ["2024-06"]
+    pipeline = json.loads(run(sales, "report", "pipeline", "--format", "json").output)
+    assert pipeline["period"] is None
