@@ -79,9 +79,9 @@ def test_init_makes_a_repo_that_passes_check_hooks_and_builds(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("preset,stages", [
-    ("seed-002", ["lead", "discovery", "proposal", "negotiation", "won", "fulfilment", "after_sales", "lost"]),
-    ("seed-003", ["lead", "intent", "won", "after_sales", "lost"]),
-    ("seed-004", ["lead", "discovery", "proposal", "negotiation", "won", "delivery", "after_sales", "lost"]),
+    ("fulfilment", ["lead", "discovery", "proposal", "negotiation", "won", "fulfilment", "after_sales", "lost"]),
+    ("four-stage", ["lead", "intent", "won", "after_sales", "lost"]),
+    ("full-cycle", ["lead", "discovery", "proposal", "negotiation", "won", "delivery", "after_sales", "lost"]),
 ])
 def test_init_stage_presets_and_english(tmp_path: Path, run, preset: str, stages: list[str]) -> None:
     target = tmp_path / preset
@@ -92,7 +92,7 @@ def test_init_stage_presets_and_english(tmp_path: Path, run, preset: str, stages
     settings = load_settings(str(target))
     assert list(settings.stage_keys) == stages and settings.language == "en"
     assert json.loads(run(target, "check", "--format", "json").output)["diagnostics"] == []
-    if preset == "seed-003":
+    if preset == "four-stage":
         assert settings.raw["cadence"] == {"by": "stage", "grade": {"A": 2, "B": 7, "C": 14},
                                            "stage": {"lead": 7, "intent": 3, "won": 30, "after_sales": 30}}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from click.testing import CliRunner
 from conftest import ROOT
@@ -29,3 +31,24 @@ def test_readme_links_every_guide_page() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [p.name for p in (ROOT / "site" / "guide").glob("*.md") if f"site/guide/{p.name}" not in readme]
     assert missing == []
+
+
+SOURCE_CITATION = re.compile(r"(?<![\w.])0\d\d\s*§|§\s*\d|\bseeds?[- ]?0\d\d\b|shared/(?:domain|design|seeds)", re.I)
+
+
+def test_the_project_stands_alone_without_citing_its_source_documents() -> None:
+    """Rules are explained in the project's own guide; nothing a user reads points at the
+    documents they were distilled from (by path, by number or by section)."""
+    files = [ROOT / "README.md", ROOT / "dealbook.yaml", ROOT / "mkdocs.yml", *(ROOT / "site").rglob("*.md"),
+             *(p for p in (ROOT / "tools" / "dealbook").rglob("*") if p.is_file() and p.suffix in
+               (".py", ".md", ".html", ".yaml", ".yml", ".json", ".j2", ".po", ".js", ".css"))]
+    found = [f"{p.relative_to(ROOT)}:{n}: {line.strip()}" for p in files
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if SOURCE_CITATION.search(line)]
+    assert found == []
+
+
+def test_the_citation_pattern_catches_what_it_is_for() -> None:
+    for text in ("refused (000 §1)", "seed 003: weekly", "see shared/domain.md", "seed-004 preset", "§2.4"):
+        assert SOURCE_CITATION.search(text), text
+    for text in ("粤IT2024001", "2024-05-20 14:00", "amount: 1000000", "visits [7, 30, 90, 180]"):
+        assert not SOURCE_CITATION.search(text), text

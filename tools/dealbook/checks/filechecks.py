@@ -101,8 +101,8 @@ def _privacy(
     for where, text in (strings if strings is not None else _walk_strings(data)):
         if resident is not None and resident.search(text):
             yield (where, ERROR, "privacy-id",
-                   "this looks like an 18-digit resident ID number: personal data must not be recorded "
-                   "(000 §1); remove it")
+                   "this looks like an 18-digit resident ID number: personal data must not be recorded; "
+                   "remove it")
         if mobile is not None and mobile.search(text):
             work_phone = (
                 len(where) == 3 and where[0] == "contacts" and where[2] == "phone"
@@ -110,7 +110,7 @@ def _privacy(
             )
             if not work_phone:
                 yield (where, ERROR, "privacy-mobile",
-                       "this looks like a personal mobile number, which must not be recorded (000 §1, §3.1); "
+                       "this looks like a personal mobile number, which must not be recorded; "
                        "record a work phone or company IM, or mark a company-issued mobile `phone_kind: work`")
 
 
@@ -154,7 +154,7 @@ def _customer(path: str, data: dict[str, Any], settings: Settings, schema_failed
     limit = int(settings.raw.get("need_summary_max", 200))
     if isinstance(summary, str) and len(summary) > limit:
         yield (("need", "summary"), WARNING, "need-too-long",
-               f"the need summary has {len(summary)} characters; keep it within {limit} (000 §3.1)")
+               f"the need summary has {len(summary)} characters; keep it within {limit}")
     yield from _stages(data, settings)
 
 

@@ -232,7 +232,7 @@ def _reads_back(wanted: Any, read: Any) -> bool:
 def _explain(d: Diagnostic) -> str:
     message = f"{d.code}: {d.message}"
     if d.code == "privacy-mobile":
-        message = ("privacy-mobile: the row holds a personal mobile number, which must not be recorded (privacy, "
-                   "000 §1); give a work phone or company IM instead, or, if the sheet's mobiles are company-issued, "
+        message = ("privacy-mobile: the row holds a personal mobile number, which must not be recorded (privacy); "
+                   "give a work phone or company IM instead, or, if the sheet's mobiles are company-issued, "
                    "import with --phone-kind work")
     return message

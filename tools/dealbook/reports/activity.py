@@ -55,7 +55,7 @@ def _window(period: Period, today: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 @dataclass(frozen=True)
 class EntryDeadlines:
-    """The seed-000 timeliness rule, read from settings once: a follow-up is recorded within
+    """The timeliness rule, read from settings once: a follow-up is recorded within
     entry_deadlines.followup_hours of the conversation, a new customer within customer_hours of
     first contact; conversations before entry_deadlines.since were history brought in at
     adoption and are never late."""
@@ -168,10 +168,10 @@ def team_activity(book: Book, period: Period, today: dt.date, recorded: Recorded
             lang,
             f"补录:跟进记录首次提交晚于跟进时间 {deadlines.get('followup_hours', 2)} 小时以上,"
             f"或客户首次提交晚于首次跟进 {deadlines.get('customer_hours', 24)} 小时以上"
-            "(000 §4.1,按 git 首次提交时间)。",
+            "(按 git 首次提交时间)。",
             f"Late: a follow-up first committed more than {deadlines.get('followup_hours', 2)} h after its time, or a "
             f"customer first committed more than {deadlines.get('customer_hours', 24)} h after the first follow-up "
-            "(000 §4.1; from git first-commit times).",
+            "(from git first-commit times).",
         ))
     notes.insert(0, words(lang, "跟进按记录人(by)统计本期数量;客户、等级与逾期为今天负责的未结客户。",
                           "Follow-ups in the period by who logged them (by); customers, grades and overdue are "

@@ -1,4 +1,4 @@
-"""Objections (seed 003 高频异议): tag frequency in follow-ups, per stage, and how many of those customers won."""
+"""Objections (高频异议): tag frequency in follow-ups, per stage, and how many of those customers won."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Value tiers of won customers (high / medium / low, 000 §2.5) and repeat purchase."""
+"""Value tiers of won customers (high / medium / low) and repeat purchase."""
 
 from __future__ import annotations
 

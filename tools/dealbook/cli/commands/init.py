@@ -16,7 +16,7 @@ from ...records.schema import schema_text
 from ...records.settings import default_settings_text
 from ...records.writing import atomic_write
 
-PRESETS = ("default", "seed-002", "seed-003", "seed-004")
+PRESETS = ("default", "fulfilment", "four-stage", "full-cycle")
 # CI files: package data when built from the product repo (setup.py copies them), else the source checkout.
 CI_FILES = {".github/workflows/records.yml": "records.yml", ".gitlab-ci.yml": "gitlab-ci.yml"}
 _TOP_KEY = re.compile(r"^([a-z_]+):")
@@ -140,8 +140,8 @@ def write_repo(target: str, lang: str, preset: str, handle: str, name: str, emai
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of labels, the site and the README.")
 @click.option("--stages", "preset", type=click.Choice(PRESETS), default="default", show_default=True,
-              help="Stage preset: default (six stages + lost), seed-002 (seven: contract and fulfilment), "
-                   "seed-003 (four, cadence by stage), seed-004 (seven, from prospecting to repeat business).")
+              help="Stage preset: default (six stages + lost), fulfilment (seven: contract and fulfilment), "
+                   "four-stage (four, cadence by stage), full-cycle (seven, from prospecting to repeat business).")
 @click.option("--owner", "handle", default=None, help="Your team handle (default: from git user.email or $USER).")
 @click.option("--name", "name", default=None, help="Your name for records/team.yaml (default: git user.name).")
 @click.option("--no-git", is_flag=True, help="Do not run git init, pre-commit install or the first commit.")
@@ -157,7 +157,7 @@ def init(directory: str, lang: str, preset: str, handle: str | None, name: str |
     \b
     Example:
         dealbook init my-sales
-        dealbook init my-sales --lang en --stages seed-003 --owner wang --name 王芳
+        dealbook init my-sales --lang en --stages four-stage --owner wang --name 王芳
     """
     target = os.path.abspath(directory)
     if os.path.exists(target) and (not os.path.isdir(target) or os.listdir(target)):
