@@ -1,4 +1,4 @@
-"""Open a records repo as a Book: files read on all cores, results cached by path, size and mtime."""
+"""Open a records repo as a Book: files read on all cores, results cached by path and stat key."""
 
 from __future__ import annotations
 
@@ -28,6 +28,44 @@ CACHE_DIR = ".dealbook-cache"
 _PARALLEL_MIN = 400  # below this many files to parse, a process pool costs more than it saves
 
 Result = tuple[Any, list[Diagnostic]]
+Stamp = tuple  # (size, mtime_ns, ctime_ns, inode[, content digest]): see `stat_key` and `scan`
+
+# A file whose mtime or ctime is this close to (or later than) the moment it is stat'ed may be
+# changed again within the same timestamp tick without its stat changing (coarse clocks, FAT's 2 s):
+# such a "racy" file's stamp also carries a digest of its content, as git's index does.
+RACY_NS = 2_000_000_000
+
+
+def stat_key(st: os.stat_result) -> Stamp:
+    """What tells two versions of a file apart without reading it, as git's index keys it: an edit
+    that keeps the size and sets the mtime back still changes the ctime (and a replace, the inode)."""
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def _content_digest(full_path: str) -> bytes:
+    try:
+        with open(full_path, "rb") as handle:
+            return hashlib.blake2b(handle.read(), digest_size=16).digest()
+    except OSError:
+        return b""
+
+
+def _settle(full_path: str, key: Stamp, since: int) -> Stamp:
+    """`key`, plus the content's digest when the file changed at or after `since` (it is racy)."""
+    if key[1] >= since or key[2] >= since:
+        return (*key, _content_digest(full_path))
+    return key
+
+
+def file_stamp(repo: str, path: str) -> Stamp | None:
+    """The stamp of one repo-relative file (as `scan` gives it), None when it cannot be stat'ed."""
+    full = os.path.join(repo, path)
+    since = time.time_ns() - RACY_NS
+    try:
+        st = os.stat(full)
+    except OSError:
+        return None
+    return _settle(full, stat_key(st), since)
 
 
 def cache_key(settings: Settings) -> str:
@@ -39,20 +77,20 @@ def cache_key(settings: Settings) -> str:
 
 
 class FileCache:
-    """Per-file results on disk, keyed by path and validated by (size, mtime_ns) and `cache_key`.
+    """Per-file results on disk, keyed by path and validated by the file's stamp and `cache_key`.
 
     Entries live in `SHARDS` files by customer (a customer and its follow-ups share one), each
     result marshalled on its own: a check of one file opens one or two small shards and
     unmarshals only the entries it asks for; a run writes back only the shards it changed."""
 
-    FORMAT = 3
+    FORMAT = 4
     SHARDS = 64
 
     def __init__(self, repo: str, key: str, enabled: bool = True) -> None:
         self.dir = os.path.join(repo, CACHE_DIR)
         self.key = key
         self.enabled = enabled
-        self.shards: dict[int, dict[str, tuple]] = {}  # shard -> path -> (size, mtime_ns, marshalled result)
+        self.shards: dict[int, dict[str, tuple]] = {}  # shard -> path -> (stamp, marshalled result)
         self.dirty: set[int] = set()
 
     @classmethod
@@ -79,22 +117,22 @@ class FileCache:
             self.shards[shard] = entries
         return entries
 
-    def get(self, path: str, stamp: tuple[int, int]) -> Result | None:
+    def get(self, path: str, stamp: Stamp) -> Result | None:
         entry = self._shard(self.shard_of(path)).get(path)
-        if entry is None or (entry[0], entry[1]) != stamp:
+        if entry is None or entry[0] != stamp:
             return None
         try:
-            data, found = marshal.loads(entry[2])
+            data, found = marshal.loads(entry[1])
         except (EOFError, ValueError, TypeError):
             return None
         return data, [Diagnostic(*d) for d in found]
 
-    def put(self, path: str, stamp: tuple[int, int], result: Result, blob: bytes | None = None) -> None:
+    def put(self, path: str, stamp: Stamp, result: Result, blob: bytes | None = None) -> None:
         """Store a result (or its marshalled form `blob`, as `read_many` collects it)."""
         shard = self.shard_of(path)
         if blob is None:
             blob = marshal.dumps((result[0], [tuple(d) for d in result[1]]))
-        self._shard(shard)[path] = (stamp[0], stamp[1], blob)
+        self._shard(shard)[path] = (tuple(stamp), blob)
         self.dirty.add(shard)
 
     def forget_missing(self, present: set[str], complete: bool) -> None:
@@ -121,9 +159,11 @@ def _store(folder: str, filename: str, value: Any) -> None:
     save_marshal(filename, value)
 
 
-def scan(repo: str) -> dict[str, tuple[int, int]]:
-    """Every file under records/ (as `discover` lists them) with its (size, mtime_ns), in one walk."""
-    found: dict[str, tuple[int, int]] = {}
+def scan(repo: str) -> dict[str, Stamp]:
+    """Every file under records/ (as `discover` lists them) with its stamp, in one walk: `stat_key`,
+    plus a digest of the content for a racy file (changed within `RACY_NS` of the walk)."""
+    found: dict[str, Stamp] = {}
+    since = time.time_ns() - RACY_NS
 
     def walk(folder: str, rel: str) -> None:
         try:
@@ -140,7 +180,10 @@ def scan(repo: str) -> dict[str, tuple[int, int]]:
                     st = entry.stat()
                 except OSError:
                     continue
-                found[f"{rel}/{entry.name}"] = (st.st_size, st.st_mtime_ns)
+                key = stat_key(st)
+                if key[1] >= since or key[2] >= since:
+                    key = _settle(entry.path, key, since)
+                found[f"{rel}/{entry.name}"] = key
 
     walk(os.path.join(repo, RECORDS_DIR), RECORDS_DIR)
     return found
@@ -205,14 +248,6 @@ def read_many(
     return results
 
 
-def _stamp(repo: str, path: str) -> tuple[int, int] | None:
-    try:
-        st = os.stat(os.path.join(repo, path))
-    except OSError:
-        return None
-    return (st.st_size, st.st_mtime_ns)
-
-
 def _settings_diagnostics(repo: str, settings: Settings) -> list[Diagnostic]:
     if settings.source is None:
         return []
@@ -236,7 +271,7 @@ def open_book(
     settings: Settings | None = None,
     use_cache: bool = True,
     jobs: int | None = None,
-    scanned: dict[str, tuple[int, int]] | None = None,
+    scanned: dict[str, Stamp] | None = None,
     snapshot: bool = False,
 ) -> Book:
     """Read the repo's records (or only `paths`, plus what they refer to) into a checked Book.
@@ -280,7 +315,7 @@ def _open_book(
     settings: Settings | None,
     use_cache: bool,
     jobs: int | None,
-    scanned: dict[str, tuple[int, int]] | None,
+    scanned: dict[str, Stamp] | None,
 ) -> Book:
     repo = os.path.abspath(repo)
     settings = settings or load_settings(repo)
@@ -290,12 +325,12 @@ def _open_book(
     wanted = sorted(scanned) if paths is None else sorted(set(paths))
     cache = FileCache(repo, cache_key(settings), enabled=use_cache)
     results: dict[str, Result] = {}
-    stamps: dict[str, tuple[int, int] | None] = {}
+    stamps: dict[str, Stamp | None] = {}
     todo: list[str] = []
 
     def gather(batch: list[str]) -> None:
         for path in batch:
-            stamp = stamps[path] = scanned.get(path) or _stamp(repo, path)
+            stamp = stamps[path] = scanned.get(path) or file_stamp(repo, path)
             hit = cache.get(path, stamp) if stamp else None
             if hit is None:
                 todo.append(path)
@@ -344,14 +379,14 @@ def _raw_reader(repo: str) -> Callable[[str], bytes | None]:
     return read_raw
 
 
-def _fingerprint(repo: str, settings: Settings, scanned: dict[str, tuple[int, int]]) -> str:
+def _fingerprint(repo: str, settings: Settings, scanned: dict[str, Stamp]) -> str:
     """A digest of everything a repo-wide check reads: settings, every record's stamp, CODEOWNERS."""
     from .ownership import CODEOWNERS_FILES
 
     digest = hashlib.sha256(cache_key(settings).encode())
     digest.update(time.strftime("%Y-%m-%d").encode())  # a stored answer lasts a day at most
     for name in (SETTINGS_FILE, *CODEOWNERS_FILES):
-        digest.update(f"{name}|{_stamp(repo, name)}\n".encode())
+        digest.update(f"{name}|{file_stamp(repo, name)}\n".encode())
     digest.update(marshal.dumps(sorted(scanned.items())))
     return digest.hexdigest()
 
