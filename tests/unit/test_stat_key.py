@@ -8,9 +8,8 @@ import os
 import time
 from pathlib import Path
 
+import dealbook.checks.reading as reading
 import pytest
-
-import dealbook.reading as reading
 from conftest import RecordRepo
 
 CUSTOMER = "records/customers/粤IT2024001.yaml"

@@ -1,54 +1,104 @@
-"""Stored read-only views: reused when nothing changed, recomputed on an edit, a new day, or new code."""
+"""Per-customer views: reused when nothing changed; after an edit only the customers whose files changed are
+recomputed; a new day, new code, a team change or a misfiled record recomputes everything."""
 
 from __future__ import annotations
 
 import json
+import marshal
 import os
 
 from conftest import RecordRepo
-from dealbook.checks.reading import CACHE_DIR, stored_view
+from dealbook.checks.customer_views import PerCustomer, per_customer_view
+from dealbook.checks.reading import CACHE_DIR
+from dealbook.records.book import Book
 from dealbook.records.settings import load_settings
 
 
-def _count(calls: list[int]):
-    def compute(book):
-        calls.append(1)
-        return {"ids": sorted(book.customers), "owners": sorted(c.owner for c in book.customers.values())}
+def _view(calls: list[str]) -> PerCustomer:
+    def part(book: Book, customer) -> dict:
+        calls.append(customer.id)
+        return {"id": customer.id, "owner": customer.owner, "followups": len(book.followups_of(customer.id))}
 
-    return compute
+    return PerCustomer("t", part, lambda parts, members: {"parts": parts, "members": members})
 
 
 def test_reused_until_a_record_changes(repo: RecordRepo) -> None:
     repo.customer()
     root, settings = str(repo.root), load_settings(str(repo.root))
-    calls: list[int] = []
-    first = stored_view(root, settings, "t", "2024-05-20", _count(calls))
-    again = stored_view(root, settings, "t", "2024-05-20", _count(calls))
-    assert first == again == {"ids": ["粤IT2024001"], "owners": ["zhang"]} and len(calls) == 1
+    calls: list[str] = []
+    first = per_customer_view(root, settings, _view(calls), "2024-05-20")
+    again = per_customer_view(root, settings, _view(calls), "2024-05-20")
+    assert first == again == {"parts": [{"id": "粤IT2024001", "owner": "zhang", "followups": 0}],
+                              "members": ["chen", "li", "zhang"]}
+    assert calls == ["粤IT2024001"]
     path = repo.customer(owner="li")
     os.utime(path, ns=(1, 1))
-    assert stored_view(root, settings, "t", "2024-05-20", _count(calls))["owners"] == ["li"]
+    assert per_customer_view(root, settings, _view(calls), "2024-05-20")["parts"][0]["owner"] == "li"
     assert len(calls) == 2
+
+
+def test_only_the_customers_whose_files_changed_are_recomputed(repo: RecordRepo) -> None:
+    for n in range(1, 6):
+        repo.customer(f"粤IT202400{n}", name=f"{n}号公司")
+    root, settings = str(repo.root), load_settings(str(repo.root))
+    calls: list[str] = []
+    per_customer_view(root, settings, _view(calls), "k")
+    assert len(calls) == 5
+    calls.clear()
+    repo.followup("粤IT2024003", "2024-05-10 14:00")
+    repo.customer("粤IT2024005", owner="chen")
+    repo.customer("粤IT2024009", name="9号公司")
+    (repo.root / "records/customers/粤IT2024001.yaml").unlink()
+    view = per_customer_view(root, settings, _view(calls), "k")
+    assert sorted(calls) == ["粤IT2024003", "粤IT2024005", "粤IT2024009"]
+    assert [(p["id"], p["owner"], p["followups"]) for p in view["parts"]] == [
+        ("粤IT2024002", "zhang", 0), ("粤IT2024003", "zhang", 1), ("粤IT2024004", "zhang", 0),
+        ("粤IT2024005", "chen", 0), ("粤IT2024009", "zhang", 0)]
+
+
+def test_a_team_change_or_a_misfiled_record_recomputes_everything(repo: RecordRepo) -> None:
+    repo.customer("粤IT2024001")
+    repo.customer("粤IT2024002", name="乙公司")
+    root, settings = str(repo.root), load_settings(str(repo.root))
+    calls: list[str] = []
+    per_customer_view(root, settings, _view(calls), "k")
+    calls.clear()
+    repo.write("records/team.yaml", {"members": [{"handle": "zhang", "name": "张伟", "role": "rep"}]})
+    assert per_customer_view(root, settings, _view(calls), "k")["members"] == ["zhang"]
+    assert sorted(calls) == ["粤IT2024001", "粤IT2024002"]
+    calls.clear()
+    # a follow-up filed in customer 2's folder that names customer 1 counts for customer 1
+    repo.write("records/followups/粤IT2024002/2024-05-10-1400.yaml",
+               {"customer": "粤IT2024001", "at": "2024-05-10 14:00", "method": "phone", "by": "zhang",
+                "summary": "电话"})
+    view = per_customer_view(root, settings, _view(calls), "k")
+    assert [p["followups"] for p in view["parts"]] == [1, 0]
+    calls.clear()
+    per_customer_view(root, settings, _view(calls), "k")
+    assert sorted(calls) == ["粤IT2024001", "粤IT2024002"]  # such a repo is never patched
 
 
 def test_another_day_or_new_file_recomputes(repo: RecordRepo) -> None:
     repo.customer()
     root, settings = str(repo.root), load_settings(str(repo.root))
-    calls: list[int] = []
-    stored_view(root, settings, "t", "2024-05-20", _count(calls))
-    stored_view(root, settings, "t", "2024-05-21", _count(calls))
+    calls: list[str] = []
+    per_customer_view(root, settings, _view(calls), "2024-05-20")
+    per_customer_view(root, settings, _view(calls), "2024-05-21")
     repo.customer("粤IT2024002", name="乙公司")
-    assert stored_view(root, settings, "t", "2024-05-21", _count(calls))["ids"] == ["粤IT2024001", "粤IT2024002"]
+    view = per_customer_view(root, settings, _view(calls), "2024-05-21")
+    assert [p["id"] for p in view["parts"]] == ["粤IT2024001", "粤IT2024002"]
     assert len(calls) == 3
 
 
 def test_a_corrupt_view_file_is_recomputed(repo: RecordRepo) -> None:
     repo.customer()
     root, settings = str(repo.root), load_settings(str(repo.root))
-    calls: list[int] = []
-    stored_view(root, settings, "t", "k", _count(calls))
-    (repo.root / CACHE_DIR / "view-t.marshal").write_bytes(b"\x00garbage")
-    assert stored_view(root, settings, "t", "k", _count(calls))["ids"] == ["粤IT2024001"] and len(calls) == 2
+    calls: list[str] = []
+    per_customer_view(root, settings, _view(calls), "k")
+    for garbage in (b"\x00garbage", marshal.dumps({"global": 1}), marshal.dumps([1, 2])):
+        (repo.root / CACHE_DIR / "view-t.marshal").write_bytes(garbage)
+        assert per_customer_view(root, settings, _view(calls), "k")["parts"][0]["id"] == "粤IT2024001"
+    assert len(calls) == 4
 
 
 def test_customers_and_agenda_commands_see_edits_between_runs(run, repo: RecordRepo) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import __version__
-from ..records.book import Book
+from ..records.book import GONE, Book
 from ..records.diagnostics import ERROR, Diagnostic
 from ..records.model import FOLLOWUP, RECORDS_DIR, SETTINGS, TEAM_FILE, customer_path, kind_of
 from ..records.schema import KINDS, schema_version, settings_enums, validator
@@ -109,7 +109,7 @@ class FileCache:
             if self.enabled:
                 try:
                     with open(self._file(shard), "rb") as handle:
-                        stored = marshal.load(handle)
+                        stored = marshal.loads(handle.read())
                     if stored.get("key") == self.key and stored.get("format") == self.FORMAT:
                         entries = stored["entries"]
                 except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError):
@@ -276,12 +276,13 @@ def open_book(
 ) -> Book:
     """Read the repo's records (or only `paths`, plus what they refer to) into a checked Book.
 
-    With `snapshot` (read-only commands), a whole-repo Book whose files are all unchanged since
-    the last such read is restored from a signed snapshot instead of being rebuilt.
+    With `snapshot`, a whole-repo Book is restored from the signed snapshot of the last such read
+    and patched with only the files whose stamps changed since (see `Book.patch`); a snapshot
+    that is missing, foreign or too far behind is replaced by a Book built from the parse cache.
 
     `book.diagnostics` holds every finding: unreadable files, schema errors, record rules
-    and cross-record references. With `paths`, only findings in those files are kept.
-    `scanned` is a `scan(repo)` the caller already made."""
+    and cross-record references, computed when first asked for. With `paths`, only findings in
+    those files are kept. `scanned` is a `scan(repo)` the caller already made."""
     # Record data holds no reference cycles, and the collector's full passes over 100k+
     # live records cost about 40% of a large read: pause it while the Book is built.
     collecting = gc.isenabled()
@@ -289,24 +290,96 @@ def open_book(
     try:
         if not (snapshot and paths is None and use_cache):
             return _open_book(repo, paths, settings, use_cache, jobs, scanned)
-        from ..records import snapshot as snapshots
-
         repo = os.path.abspath(repo)
         settings = settings or load_settings(repo)
-        scanned = scan(repo) if scanned is None else scanned
-        folder = os.path.join(repo, CACHE_DIR)
-        fingerprint = _fingerprint(repo, settings, scanned)
-        state = snapshots.load(folder, fingerprint)
-        if state is not None:
-            book = Book.from_snapshot(settings, state, _raw_reader(repo))
-            book.root = repo
-            return book
-        book = _open_book(repo, None, settings, use_cache, jobs, scanned)
-        snapshots.save(folder, fingerprint, book.snapshot_state())
-        return book
+        return _snapshot_book(repo, settings, scan(repo) if scanned is None else scanned, jobs)
     finally:
         if collecting:
             gc.enable()
+
+
+PATCH_SHARE = 0.25  # a snapshot is patched while at most this share of the files changed since it was made
+REWRITE_AFTER = 200  # ... and written anew once this many files differ from it
+
+
+def changed_paths(before: dict[str, Stamp], now: dict[str, Stamp]) -> list[str]:
+    """The paths whose stamps differ between two scans (added and removed ones included), sorted."""
+    if before == now:
+        return []
+    changed = [path for path, stamp in now.items() if before.get(path) != stamp]
+    changed.extend(path for path in before if path not in now)
+    return sorted(changed)
+
+
+def _snapshot_book(repo: str, settings: Settings, scanned: dict[str, Stamp], jobs: int | None) -> Book:
+    from ..records import snapshot as snapshots
+
+    folder = os.path.join(repo, CACHE_DIR)
+    key = cache_key(settings)
+    state = snapshots.load(folder, key)
+    stamps = state.get("stamps") if isinstance(state, dict) else None
+    if isinstance(stamps, dict):
+        changed = changed_paths(stamps, scanned)
+        if len(changed) <= max(50, PATCH_SHARE * len(scanned)):
+            book = Book.from_snapshot(settings, state, _raw_reader(repo))
+            book.root = repo
+            if changed:
+                results = read_cached(repo, [p for p in changed if p in scanned], settings, scanned, jobs)
+                book.patch({p: results[p][0] if p in results else GONE for p in changed},
+                           {p: results[p][1] for p in results})
+                if len(changed) >= REWRITE_AFTER:
+                    snapshots.save(folder, key, {**book.snapshot_state(), "stamps": scanned})
+            book.defer_diagnostics(_whole_repo_diagnostics(repo, settings))
+            return book
+    book = _open_book(repo, None, settings, True, jobs, scanned)
+    snapshots.save(folder, key, {**book.snapshot_state(), "stamps": scanned})
+    return book
+
+
+def read_cached(repo: str, paths: Iterable[str], settings: Settings, scanned: dict[str, Stamp] | None = None,
+                jobs: int | None = None, use_cache: bool = True) -> dict[str, Result]:
+    """(data, diagnostics) of each file, from the parse cache when its stamp is unchanged; the files
+    read afresh are stored in the cache."""
+    cache = FileCache(repo, cache_key(settings), enabled=use_cache)
+    results = _read_through(repo, cache, list(paths), settings, scanned or {}, jobs)
+    cache.save()
+    return results
+
+
+def _read_through(repo: str, cache: FileCache, paths: list[str], settings: Settings, scanned: dict[str, Stamp],
+                  jobs: int | None) -> dict[str, Result]:
+    results: dict[str, Result] = {}
+    stamps: dict[str, Stamp | None] = {}
+    todo: list[str] = []
+    for path in paths:
+        stamp = stamps[path] = scanned.get(path) or file_stamp(repo, path)
+        hit = cache.get(path, stamp) if stamp else None
+        if hit is None:
+            todo.append(path)
+        else:
+            results[path] = hit
+    blobs: dict[str, bytes] = {}
+    for path, result in read_many(repo, todo, settings, jobs, blobs).items():
+        results[path] = result
+        if stamps.get(path):
+            cache.put(path, stamps[path], result, blobs.get(path))
+    return results
+
+
+def _whole_repo_diagnostics(repo: str, settings: Settings, only: set[str] | None = None,
+                            with_settings: bool = True) -> Callable[[Book], list[Diagnostic]]:
+    """What `book.diagnostics` holds: the settings' findings, each file's own (in path order), then
+    the cross-record ones; with `only`, those in these paths."""
+
+    def compute(book: Book) -> list[Diagnostic]:
+        found = _settings_diagnostics(repo, settings) if with_settings else []
+        for path in sorted(book.file_diagnostics):
+            if only is None or path in only:
+                found.extend(book.file_diagnostics[path])
+        found.extend(cross_diagnostics(book, only))
+        return found
+
+    return compute
 
 
 def _open_book(
@@ -324,45 +397,18 @@ def _open_book(
         scanned = scan(repo) if paths is None else {}
     wanted = sorted(scanned) if paths is None else sorted(set(paths))
     cache = FileCache(repo, cache_key(settings), enabled=use_cache)
-    results: dict[str, Result] = {}
-    stamps: dict[str, Stamp | None] = {}
-    todo: list[str] = []
-
-    def gather(batch: list[str]) -> None:
-        for path in batch:
-            stamp = stamps[path] = scanned.get(path) or file_stamp(repo, path)
-            hit = cache.get(path, stamp) if stamp else None
-            if hit is None:
-                todo.append(path)
-            else:
-                results[path] = hit
-
     record_paths = [p for p in wanted if kind_of(p) != SETTINGS]
-    gather(record_paths)
-    blobs: dict[str, bytes] = {}
-    fresh = read_many(repo, todo, settings, jobs, blobs)
+    results = _read_through(repo, cache, record_paths, settings, scanned, jobs)
     if not complete:
-        todo.clear()
-        gather(_neighbours(repo, record_paths, {**results, **fresh}))
-        fresh.update(read_many(repo, todo, settings, jobs, blobs))
-    for path, result in fresh.items():
-        results[path] = result
-        if stamps.get(path):
-            cache.put(path, stamps[path], result, blobs.get(path))
+        results.update(_read_through(repo, cache, _neighbours(repo, record_paths, results), settings, scanned, jobs))
     cache.forget_missing(set(results), complete)
     cache.save()
 
     only = None if complete else set(wanted)
-    diagnostics: list[Diagnostic] = []
-    if complete or SETTINGS_FILE in wanted:
-        diagnostics.extend(_settings_diagnostics(repo, settings))
-    for path in sorted(results):
-        if only is None or path in only:
-            diagnostics.extend(results[path][1])
-
-    book = Book(settings, ((p, results[p][0]) for p in sorted(results)), diagnostics, _raw_reader(repo), complete)
+    book = Book(settings, ((p, results[p][0]) for p in sorted(results)), (), _raw_reader(repo), complete)
     book.root = repo
-    book.diagnostics.extend(cross_diagnostics(book, only))
+    book.file_diagnostics = {p: results[p][1] for p in sorted(results) if results[p][1]}
+    book.defer_diagnostics(_whole_repo_diagnostics(repo, settings, only, complete or SETTINGS_FILE in wanted))
     return book
 
 
@@ -391,37 +437,6 @@ def _fingerprint(repo: str, settings: Settings, scanned: dict[str, Stamp]) -> st
     return digest.hexdigest()
 
 
-def stored_view(repo: str, settings: Settings, name: str, key: Any, compute: Callable[[Book], Any],
-                code: tuple[str, ...] = ()) -> Any:
-    """A read-only view of the whole repo as plain data (marshal-able: no dates, only ISO text),
-    answered from `.dealbook-cache/view-<name>.marshal` when every record file, the settings,
-    `key` (the day the rules run as of, say) and the source of the `code` modules are as they
-    were; otherwise `compute(book)` on the Book (itself restored from its snapshot when it can
-    be) and stored. Like `check_repo`'s stored result, it saves rebuilding what did not change."""
-    repo = os.path.abspath(repo)
-    scanned = scan(repo)
-    digest = hashlib.sha256(_fingerprint(repo, settings, scanned).encode())
-    digest.update(repr(key).encode())
-    for module in code:
-        found = sys.modules.get(module)
-        source = getattr(found, "__file__", None)
-        if source:
-            with open(source, "rb") as handle:
-                digest.update(handle.read())
-    fingerprint = digest.hexdigest()
-    filename = os.path.join(repo, CACHE_DIR, f"view-{name}.marshal")
-    try:
-        with open(filename, "rb") as handle:
-            stored = marshal.load(handle)
-        if stored.get("fingerprint") == fingerprint:
-            return stored["value"]
-    except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError):
-        pass
-    value = compute(open_book(repo, settings=settings, snapshot=True, scanned=scanned))
-    _store(os.path.dirname(filename), filename, {"fingerprint": fingerprint, "value": value})
-    return value
-
-
 def check_repo(
     repo: str,
     paths: Iterable[str] | None = None,
@@ -444,12 +459,12 @@ def check_repo(
     if use_cache:
         try:
             with open(summary_file, "rb") as handle:
-                stored = marshal.load(handle)
+                stored = marshal.loads(handle.read())
             if stored.get("fingerprint") == fingerprint:
                 return [Diagnostic(*d) for d in stored["diagnostics"]], stored["files"]
         except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError):
             pass
-    book = open_book(repo, None, settings, use_cache, scanned=scanned)
+    book = open_book(repo, None, settings, use_cache, scanned=scanned, snapshot=use_cache)
     if use_cache:
         _store(os.path.dirname(summary_file), summary_file, {
             "fingerprint": fingerprint, "files": len(book.paths),

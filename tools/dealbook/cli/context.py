@@ -6,14 +6,16 @@ import datetime as dt
 import functools
 import gc
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..records.book import Book
 from ..records.settings import SETTINGS_FILE, Settings, load_settings, today_for
+
+if TYPE_CHECKING:
+    from ..checks.customer_views import PerCustomer
 
 
 def find_repo(start: str) -> str:
@@ -76,15 +78,15 @@ class Env:
                 "folder, nor has any folder above it): cd into one, pass --repo DIR, or create one with "
                 "`dealbook init DIR`")
 
-    def view(self, name: str, compute: Callable[[Book], Any], code: tuple[str, ...] = ()) -> Any:
-        """Plain data computed from the whole Book as of `self.today`; stored between runs (see
-        `reading.stored_view`), except when replaying a git revision."""
-        if self.at:
-            return compute(self.book())
-        from ..checks.reading import stored_view
+    def view(self, view: PerCustomer) -> Any:
+        """A per-customer view as of `self.today`, kept between runs and recomputed only for the
+        customers whose files changed (see `customer_views`); computed afresh at a git revision."""
+        from ..checks.customer_views import compute_view, per_customer_view
 
+        if self.at:
+            return compute_view(self.book(), view)
         self.require_records()
-        return stored_view(self.repo, self.settings, name, self.today.isoformat(), compute, code)
+        return per_customer_view(self.repo, self.settings, view, self.today.isoformat())
 
     def book(self, paths: list[str] | None = None) -> Book:
         """The records (at `--at` when given), checked."""

@@ -640,6 +640,6 @@ def load_cache(filename: str) -> Any:
     """A marshal cache file's content, or None when it is missing or unreadable."""
     try:
         with open(filename, "rb") as handle:
-            return marshal.load(handle)
+            return marshal.loads(handle.read())
     except (OSError, EOFError, ValueError, TypeError):
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -9,6 +10,8 @@ from .diagnostics import Diagnostic
 from .load import Loaded, parse_bytes
 from .model import CUSTOMER, FOLLOWUP, TEAM, Customer, FollowUp, Member, kind_of, members_from_data
 from .settings import Settings
+
+GONE: Any = object()  # in `Book.patch`: the file no longer exists
 
 
 class Book:
@@ -28,7 +31,12 @@ class Book:
         self.members: dict[str, Member] = {}
         self.team_path: str | None = None
         self._followups: dict[str, list[FollowUp]] = {}
-        self.diagnostics: list[Diagnostic] = list(diagnostics)
+        self._diagnostics: list[Diagnostic] = list(diagnostics)
+        # Findings computed only when first asked for (`defer_diagnostics`): read-only commands never pay
+        # for the cross-record checks or for the line numbers of warnings they do not print.
+        self._pending: Callable[[Book], list[Diagnostic]] | None = None
+        # Each file's own findings (schema, record rules), by path; kept so a patched Book can redo the rest.
+        self.file_diagnostics: dict[str, list[Diagnostic]] = {}
         self.paths: list[str] = []
         # False when only some files were read (a PATH-limited check): whole-repo checks are skipped.
         self.complete = complete
@@ -37,25 +45,97 @@ class Book:
         self._marks: dict[str, Loaded] = {}
         for path, data in records:
             self.paths.append(path)
-            if not isinstance(data, dict):
-                continue
-            kind = kind_of(path)
-            if kind == CUSTOMER:
-                customer = Customer.from_data(path, data)
-                # Two files claiming one id are reported by the cross-record checks; the first wins.
-                self.customers.setdefault(customer.id, customer)
-                self.customers_by_path[path] = customer
-            elif kind == FOLLOWUP:
-                followup = FollowUp.from_data(path, data)
-                self._followups.setdefault(followup.customer or followup.folder, []).append(followup)
-            elif kind == TEAM:
-                self.team_path = path
-                self.members = members_from_data(data)
+            self._add(path, data)
         for items in self._followups.values():
             items.sort(key=_followup_order)
 
+    def _add(self, path: str, data: Any) -> str | None:
+        """File one record; returns the follow-up list's key when it was a follow-up."""
+        if not isinstance(data, dict):
+            return None
+        kind = kind_of(path)
+        if kind == CUSTOMER:
+            customer = Customer.from_data(path, data)
+            # Two files claiming one id are reported by the cross-record checks; the first wins.
+            self.customers.setdefault(customer.id, customer)
+            self.customers_by_path[path] = customer
+        elif kind == FOLLOWUP:
+            followup = FollowUp.from_data(path, data)
+            key = followup.customer or followup.folder
+            self._followups.setdefault(key, []).append(followup)
+            return key
+        elif kind == TEAM:
+            self.team_path = path
+            self.members = members_from_data(data)
+        return None
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        """Every finding about the records (computed on first use when deferred)."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            self._diagnostics = pending(self)
+        return self._diagnostics
+
+    @diagnostics.setter
+    def diagnostics(self, value: Iterable[Diagnostic]) -> None:
+        self._pending = None
+        self._diagnostics = list(value)
+
+    def defer_diagnostics(self, compute: Callable[[Book], list[Diagnostic]]) -> None:
+        """`book.diagnostics` will be `compute(book)`, computed when first asked for."""
+        self._pending = compute
+
+    def patch(self, changes: dict[str, Any], diagnostics: dict[str, list[Diagnostic]] | None = None) -> None:
+        """Replace the records of the files in `changes` (path -> new data, or `GONE` when the file was
+        removed) and their own findings (`diagnostics`, by path), leaving every other record as it is.
+        The result equals a Book built from scratch from the new files."""
+        followup_keys: dict[str, str] = {}
+        followups_changed = any(kind_of(p) == FOLLOWUP for p in changes)
+        if followups_changed:
+            followup_keys = {f.path: key for key, items in self._followups.items() for f in items}
+        touched: set[str] = set()
+        customers_changed = False
+        for path, data in changes.items():
+            if self.customers_by_path.pop(path, None) is not None:
+                customers_changed = True
+            key = followup_keys.get(path)
+            if key is not None:
+                remaining = [f for f in self._followups[key] if f.path != path]
+                if remaining:
+                    self._followups[key] = remaining
+                else:
+                    del self._followups[key]
+            if path == self.team_path:
+                self.team_path, self.members = None, {}
+            self._marks.pop(path, None)
+            self.file_diagnostics.pop(path, None)
+            if diagnostics and diagnostics.get(path):
+                self.file_diagnostics[path] = diagnostics[path]
+            at = bisect.bisect_left(self.paths, path)
+            listed = at < len(self.paths) and self.paths[at] == path
+            if data is GONE:
+                if listed:
+                    del self.paths[at]
+                continue
+            if not listed:
+                self.paths.insert(at, path)
+            customers_changed |= kind_of(path) == CUSTOMER and isinstance(data, dict)
+            added = self._add(path, data)
+            if added is not None:
+                touched.add(added)
+        if customers_changed:  # first file (in path order) wins an id, as when built from scratch
+            self.customers_by_path = dict(sorted(self.customers_by_path.items()))
+            self.customers = {}
+            for customer in self.customers_by_path.values():
+                self.customers.setdefault(customer.id, customer)
+        for key in touched:
+            self._followups[key].sort(key=_followup_order)
+        if followups_changed:  # the lists in the order of their first file, as when built from scratch
+            self._followups = dict(sorted(self._followups.items(), key=lambda item: min(f.path for f in item[1])))
+
     _SNAPSHOT_FIELDS = ("customers", "customers_by_path", "members", "team_path", "_followups",
-                        "diagnostics", "paths", "complete")
+                        "file_diagnostics", "paths", "complete")
 
     def snapshot_state(self) -> dict[str, Any]:
         """The records and findings of this Book as plain picklable data (see `from_snapshot`)."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from ..records.book import Book
-from .state import evaluate
+from .state import CustomerState, evaluate
 
 GROUPS = ("overdue", "today", "week", "later")
 
@@ -34,25 +35,37 @@ def group_of(due: dt.date, today: dt.date, days: int) -> str:
     return "week" if (due - today).days <= days else "later"
 
 
+def customer_items(state: CustomerState, today: dt.date, days: int = 7) -> list[AgendaItem]:
+    """One customer's items: its due date (none when never due), then its flags (today's when undated)."""
+    customer, due = state.customer, state.due
+    items: list[AgendaItem] = []
+    if due.date is not None:
+        items.append(AgendaItem(customer.id, customer.name, customer.owner, due.date, due.kind, due.reason,
+                                due.overdue_days, group_of(due.date, today, days)))
+    for flag in state.flags:
+        when = flag.due or today
+        overdue = (today - when).days if when < today else 0
+        items.append(AgendaItem(customer.id, customer.name, customer.owner, when, flag.code, flag.message,
+                                overdue, group_of(when, today, days)))
+    return items
+
+
+def item_order(group: str, due: Any, customer_id: str, kind: str) -> tuple:
+    """The agenda's order: by group, then due date, then customer id, then kind."""
+    return (_GROUP_ORDER[group], due, customer_id, kind)
+
+
+_GROUP_ORDER = {g: i for i, g in enumerate(GROUPS)}
+
+
 def agenda_items(book: Book, today: dt.date, owner: str | None = None, days: int = 7) -> list[AgendaItem]:
     """Every due date and flag of every customer (of `owner`, when given), oldest first.
 
     A customer that is never due (lost) has no item; a flag without a date of its own is
     on today's list. Items are ordered by group, then due date, then customer id."""
     items: list[AgendaItem] = []
-    for cid, state in evaluate(book, today).items():
-        customer = state.customer
-        if owner is not None and customer.owner != owner:
-            continue
-        due = state.due
-        if due.date is not None:
-            items.append(AgendaItem(cid, customer.name, customer.owner, due.date, due.kind, due.reason,
-                                    due.overdue_days, group_of(due.date, today, days)))
-        for flag in state.flags:
-            when = flag.due or today
-            overdue = (today - when).days if when < today else 0
-            items.append(AgendaItem(cid, customer.name, customer.owner, when, flag.code, flag.message,
-                                    overdue, group_of(when, today, days)))
-    order = {g: i for i, g in enumerate(GROUPS)}
-    items.sort(key=lambda i: (order[i.group], i.due, i.customer_id, i.kind))
+    for state in evaluate(book, today).values():
+        if owner is None or state.customer.owner == owner:
+            items.extend(customer_items(state, today, days))
+    items.sort(key=lambda i: item_order(i.group, i.due, i.customer_id, i.kind))
     return items

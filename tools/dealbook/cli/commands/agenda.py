@@ -8,8 +8,11 @@ from typing import Any
 
 import click
 
+from ...checks.customer_views import PerCustomer, compute_view
 from ...records.book import Book
-from ...rules.agenda import GROUPS, agenda_items, group_of
+from ...records.model import Customer
+from ...rules.agenda import GROUPS, customer_items, group_of, item_order
+from ...rules.state import evaluate
 from ...text.output import format_option, table, to_csv, to_json
 from ..context import Env, pass_env
 
@@ -18,18 +21,35 @@ TITLES = {"overdue": "Overdue", "today": "Today", "week": "Next {days} days", "l
 
 
 CODE = ("dealbook.rules.state", "dealbook.rules.grading", "dealbook.rules.due", "dealbook.rules.thresholds",
-        "dealbook.rules.agenda", "dealbook.cli.commands.agenda")
+        "dealbook.rules.agenda", "dealbook.records.model", "dealbook.checks.customer_views",
+        "dealbook.cli.commands.agenda")
+
+
+def _part(book: Book, customer: Customer, today: dt.date) -> dict[str, Any]:
+    """One customer's agenda items (due as ISO text, so they can be stored) and its owner."""
+    items = []
+    for item in customer_items(evaluate(book, today)[customer.id], today):
+        row = dataclasses.asdict(item)
+        row["due"] = item.due.isoformat()
+        items.append(row)
+    return {"owner": customer.owner, "items": items}
+
+
+def _whole(parts: list[dict[str, Any]], members: list[str]) -> dict[str, Any]:
+    items = [item for part in parts for item in part["items"]]
+    items.sort(key=lambda i: item_order(i["group"], i["due"], i["customer_id"], i["kind"]))
+    owners = sorted(set(members) | {part["owner"] for part in parts})
+    return {"items": items, "members": members, "owners": owners}
+
+
+def agenda_spec(today: dt.date) -> PerCustomer:
+    """The agenda view, customer by customer (see `customer_views`)."""
+    return PerCustomer("agenda", lambda book, customer: _part(book, customer, today), _whole, CODE)
 
 
 def agenda_view(book: Book, today: dt.date) -> dict[str, Any]:
     """Every agenda item of the team (due as ISO text, so it can be stored), members and owners."""
-    items = []
-    for item in agenda_items(book, today):
-        row = dataclasses.asdict(item)
-        row["due"] = item.due.isoformat()
-        items.append(row)
-    owners = sorted(set(book.members) | {c.owner for c in book.customers.values()})
-    return {"items": items, "members": sorted(book.members), "owners": owners}
+    return compute_view(book, agenda_spec(today))
 
 
 def select_items(view: dict[str, Any], today: dt.date, owner: str | None, days: int) -> list[dict[str, Any]]:
@@ -65,7 +85,7 @@ def agenda(env: Env, owner: str | None, days: int, show_all: bool, fmt: str) -> 
         dealbook agenda --owner zhang
         dealbook agenda --days 14 --format json
     """
-    view = env.view("agenda", lambda book: agenda_view(book, env.today), CODE)
+    view = env.view(agenda_spec(env.today))
     if owner is not None and owner not in view["owners"]:
         raise click.BadParameter(f"no team member or owner {owner!r}; members: {', '.join(view['members'])}",
                                  param_hint="--owner")

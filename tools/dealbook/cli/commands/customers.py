@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from typing import Any
 
 import click
 
+from ...checks.customer_views import PerCustomer, compute_view
 from ...records.book import Book
 from ...records.model import Customer
 from ...records.settings import Settings
@@ -83,20 +85,30 @@ def _check_choice(given: tuple[str, ...], known: set[str], what: str, option: st
 
 _DATES = ("last_contact", "next_due")
 CODE = ("dealbook.rules.state", "dealbook.rules.grading", "dealbook.rules.due", "dealbook.rules.thresholds",
-        "dealbook.cli.commands.customers")
+        "dealbook.records.model", "dealbook.checks.customer_views", "dealbook.cli.commands.customers")
 
 
-def customers_view(book: Book, today) -> dict[str, Any]:
+def customer_row(book: Book, customer: Customer, today: dt.date) -> dict[str, Any]:
+    """One customer's row as plain data (dates as ISO text, so it can be stored)."""
+    row = row_of(evaluate(book, today)[customer.id], book)
+    for key in _DATES:
+        if row[key] is not None:
+            row[key] = row[key].isoformat()
+    return row
+
+
+def _whole(rows: list[dict[str, Any]], members: list[str]) -> dict[str, Any]:
+    return {"rows": rows, "owners": sorted(set(members) | {r["owner"] for r in rows})}
+
+
+def customers_spec(today: dt.date) -> PerCustomer:
+    """The customers view, customer by customer (see `customer_views`)."""
+    return PerCustomer("customers", lambda book, customer: customer_row(book, customer, today), _whole, CODE)
+
+
+def customers_view(book: Book, today: dt.date) -> dict[str, Any]:
     """Every customer's row (dates as ISO text, so it can be stored) and the known owners."""
-    rows = []
-    for state in evaluate(book, today).values():
-        row = row_of(state, book)
-        for key in _DATES:
-            if row[key] is not None:
-                row[key] = row[key].isoformat()
-        rows.append(row)
-    owners = sorted(set(book.members) | {c.owner for c in book.customers.values()})
-    return {"rows": rows, "owners": owners}
+    return compute_view(book, customers_spec(today))
 
 
 def select_rows(view: dict[str, Any], settings: Settings, owner: tuple[str, ...] = (), stage: tuple[str, ...] = (),
@@ -160,7 +172,7 @@ def customers(env: Env, owner: tuple[str, ...], stage: tuple[str, ...], grade: t
         dealbook customers --grade A --overdue
         dealbook customers --stage proposal --format csv > proposal.csv
     """
-    view = env.view("customers", lambda book: customers_view(book, env.today), CODE)
+    view = env.view(customers_spec(env.today))
     rows = select_rows(view, env.settings, owner, stage, grade, region, industry, overdue, sort)
     if fmt == "json":
         click.echo(to_json({"today": env.today, "customers": rows}))
