@@ -1,0 +1,157 @@
+"""Incremental equals from scratch: after 1, 10 or 100 random edits, the patched Book and the
+per-customer views give the same JSON for `customers`, `agenda`, `funnel` and every report as a
+Book built afresh from the files, with hypothesis choosing the edits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import random
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+from dealbook.checks.customer_views import compute_view, per_customer_view
+from dealbook.checks.reading import open_book
+from dealbook.cli.commands.agenda import agenda_spec
+from dealbook.cli.commands.customers import customers_spec
+from dealbook.records.settings import load_settings
+from dealbook.reports import REPORTS, render, run_report
+from dealbook.reports.periods import parse_period
+from dealbook.text.output import to_json
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+TODAY = dt.date(2024, 5, 20)
+STAGES = ["lead", "discovery", "proposal", "negotiation", "won", "after_sales", "lost"]
+
+
+def _generate():
+    spec = importlib.util.spec_from_file_location("dealbook_benchmarks_generate", ROOT / "benchmarks" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def base_repo(tmp_path_factory) -> Path:
+    """A generated repo of 30 customers × 10 follow-ups (the benchmarks' generator), made once."""
+    target = tmp_path_factory.mktemp("equivalence") / "base"
+    _generate().generate(str(target), 30, seed=3)
+    return target
+
+
+def _load(path: Path):
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        return None  # a file an earlier edit broke
+
+
+def _save(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.dump(data, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def _edit(root: Path, rng: random.Random) -> None:
+    """One random change a user (or a bad merge) could make."""
+    customers = sorted((root / "records/customers").glob("*.yaml"))
+    followups = sorted((root / "records/followups").glob("*/*.yaml"))
+    handles = [m["handle"] for m in _load(root / "records/team.yaml")["members"]]
+    day = dt.date(2024, 3, 1) + dt.timedelta(days=rng.randrange(100))
+    kind = rng.choice(["summary", "due", "outcome", "stage", "owner", "add", "add", "delete", "delete_customer",
+                       "new_customer", "misfile", "broken", "team"])
+    if kind in ("summary", "due", "outcome", "misfile", "delete", "broken") and not followups:
+        kind = "add"
+    if kind in ("stage", "owner", "add", "delete_customer", "new_customer") and not customers:
+        return
+    if kind in ("summary", "due", "outcome", "misfile"):
+        path = rng.choice(followups)
+        data = _load(path)
+        if not isinstance(data, dict):
+            return
+        if kind == "summary":
+            data["summary"] = f"改 {rng.randrange(1000)}"
+        elif kind == "due":
+            data["next"] = [{"action": "回访", "due": day.isoformat()}]
+        elif kind == "outcome":
+            data.update(method="phone", outcome=rng.choice(["no_answer", "held"]))
+        else:
+            data["customer"] = rng.choice(customers).stem
+        _save(path, data)
+    elif kind in ("stage", "owner"):
+        path = rng.choice(customers)
+        data = _load(path)
+        if not isinstance(data, dict):
+            return
+        if kind == "stage":
+            stage = rng.choice(STAGES)
+            data["stage"] = stage
+            data.setdefault("stage_history", []).append({"stage": stage, "on": day})
+        else:
+            data["owner"] = rng.choice(handles)
+        _save(path, data)
+    elif kind == "add":
+        cid = rng.choice(customers).stem
+        at = f"{day.isoformat()} {rng.randrange(8, 18):02d}:{rng.randrange(60):02d}"
+        _save(root / f"records/followups/{cid}/{at.replace(' ', '-').replace(':', '')}.yaml",
+              {"customer": cid, "at": at, "method": rng.choice(["phone", "visit", "wechat"]),
+               "by": rng.choice(handles), "summary": "跟进", "outcome": rng.choice(["held", "no_answer"]),
+               "next": [{"action": "回访", "due": (day + dt.timedelta(days=rng.randrange(1, 20))).isoformat()}]})
+    elif kind == "delete":
+        rng.choice(followups).unlink()
+    elif kind == "delete_customer":
+        rng.choice(customers).unlink()
+    elif kind == "new_customer":
+        source = rng.choice(customers)
+        data = _load(source)
+        if not isinstance(data, dict):
+            return
+        cid = f"{source.stem}{rng.randrange(10)}"
+        data.update(id=cid, name=f"新{rng.randrange(10_000)}科技有限公司")
+        _save(root / f"records/customers/{cid}.yaml", data)
+    elif kind == "broken":
+        rng.choice(followups + customers).write_text("a: [\n", encoding="utf-8")
+    else:
+        team = _load(root / "records/team.yaml")
+        team["members"][rng.randrange(len(team["members"]))]["active"] = rng.choice([True, False])
+        _save(root / "records/team.yaml", team)
+
+
+def _outputs(root: str, book, incremental: bool) -> dict[str, str]:
+    settings_ = load_settings(root)
+    found = {}
+    for name, spec in (("customers", customers_spec(TODAY)), ("agenda", agenda_spec(TODAY))):
+        view = per_customer_view(root, settings_, spec, TODAY.isoformat()) if incremental else compute_view(book, spec)
+        found[name] = to_json(view)
+    period = parse_period("2024", None, None, TODAY)
+    for name in REPORTS:
+        found[name] = render(run_report(name, book, period, TODAY), "json", settings_.language)
+    return found
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rounds=st.lists(st.sampled_from([1, 10, 100]), min_size=1, max_size=2), seed=st.integers(0, 2**32))
+def test_incremental_results_equal_results_from_scratch(base_repo: Path, monkeypatch, rounds: list[int],
+                                                        seed: int) -> None:
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "repo"
+        shutil.copytree(base_repo, root)
+        monkeypatch.setenv("XDG_CACHE_HOME", str(Path(folder) / "user-cache"))
+        # the warm state: a Book snapshot and both views stored
+        _outputs(str(root), open_book(str(root), snapshot=True), incremental=True)
+        for edits in rounds:
+            for _ in range(edits):
+                _edit(root, rng)
+            patched = open_book(str(root), snapshot=True)
+            fresh = open_book(str(root), use_cache=False)
+            assert patched.paths == fresh.paths
+            assert sorted(patched.diagnostics) == sorted(fresh.diagnostics)
+            incremental = _outputs(str(root), patched, incremental=True)
+            assert incremental == _outputs(str(root), fresh, incremental=False)
