@@ -162,6 +162,18 @@ WORDS: dict[str, tuple[str, str]] = {
     "change_author": ("作者", "Author"),
     "change_message": ("说明", "Message"),
     "board": ("商机看板", "Deal board"),
+    "owners_note": ("在途金额 = 名下未结商机已填金额之和;目标与成交为本季度,成交按首次成交日期、合同金额计;"
+                    "目标在 dealbook.yaml 的 targets 中设置。",
+                    "Open pipeline = the amounts of the member's open deals; target and won are this quarter's, "
+                    "won by first-won date at contract value; targets are set under targets in dealbook.yaml."),
+    "quarter_target": ("本季度目标", "Quarter target"),
+    "target_share": ("完成率", "Reached"),
+    "target": ("目标", "target"),
+    "reached": ("完成", "reached"),
+    "gap": ("差额", "to go"),
+    "no_target": ("未设目标", "no target set"),
+    "closing_in_period": ("本期预计签约 {n} 单", "{n} open deals expected to close in the period"),
+    "coverage": ("加权覆盖差额", "weighted cover of the gap"),
     "stage_kind_won": ("已成交", "Won"),
     "stage_kind_lost": ("已流失", "Lost"),
     "ungraded": ("未评级", "Not graded"),

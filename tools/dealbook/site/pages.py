@@ -188,8 +188,8 @@ def owner_page(data: SiteData, handle: str) -> dict[str, Any]:
     return {"handle": handle, "name": data.member_name(handle), "member": member,
             "agenda": agenda_groups(data, handle), "by_grade": by_grade, "count": len(rows),
             "rows": {r["id"]: r for r in rows}, "money": rows_module.money_totals(rows),
-            "won_month": figures.won_in(data, "this-month", handle),
-            "won_quarter": figures.won_in(data, "this-quarter", handle)}
+            "targets": [p for p in (data.progress(handle, "this-month"), data.progress(handle, "this-quarter"))
+                        if p is not None]}
 
 
 def owners_index(data: SiteData) -> dict[str, Any]:
@@ -203,7 +203,9 @@ def owners_index(data: SiteData) -> dict[str, Any]:
     rows = []
     for handle, name, n in _owners(data):
         member = data.book.members.get(handle)
+        mine = [customer_row(data, c) for c in data.customers if c.owner == handle]
         rows.append({"handle": handle, "name": name, "role": member.role if member else "", "customers": n,
+                     "money": rows_module.money_totals(mine), "quarter": data.progress(handle, "this-quarter"),
                      "overdue": counts[handle]["overdue"] if data.agenda is not None else None,
                      "week": counts[handle]["week"] if data.agenda is not None else None})
     return {"owners": rows}

@@ -159,6 +159,17 @@ class SiteData:
         return self._call(f"report:{name}", "dealbook.reports", "run_report", name, self.book, period, self.today,
                           recorded=lambda _root: self.first_commits)
 
+    def progress(self, handle: str, period_key: str) -> Any:
+        """The member's target, won amount and expected pipeline over a site period (this-month or
+        this-quarter); None when the targets module is not there."""
+        found = optional("dealbook.reports.targets")
+        periods = optional("dealbook.reports.periods")
+        if found is None or periods is None:
+            return None
+        start, end, label = periods_for(self.today)[period_key]
+        kind = "quarter" if "quarter" in period_key else "month"
+        return found.progress(self.book, self.today, handle, periods.Period(start, end, label), kind)
+
     @functools.cached_property
     def open_deals(self) -> list[tuple[Customer, str]]:
         """(customer, stage) of every open deal as of today: the pipeline report's own list."""
