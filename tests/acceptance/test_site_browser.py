@@ -234,7 +234,8 @@ def page_kinds(demo) -> dict[str, str]:
             "reports": "reports/", "report-window": "reports/funnel/this-month/",
             "report-snapshot": "reports/pipeline/", "report-slowest": "reports/slowest-deals/",
             "forecast": "reports/forecast/this-quarter/", "process": "process/", "problems": "problems/",
-            "guide": "guide/site/"}
+            "at-risk": "at-risk/", "changes": "changes/", "reviews": "reviews/", "monday": "reviews/monday/",
+            "friday": "reviews/friday/zhang/", "month": "reviews/month/", "guide": "guide/site/"}
 
 
 def test_no_page_scrolls_sideways_on_a_phone_and_chart_text_stays_readable(browser, site, demo):
@@ -294,3 +295,18 @@ def test_the_board_columns_add_up_to_the_pipeline_report(watch: Watch):
         assert column.locator(".db-board-card").count() == board[column.locator("h2").inner_text()][0]
     assert board == report and sum(n for n, _ in board.values()) > 0
     watch.shot("board")
+
+
+def test_the_review_pages_print_as_handouts(watch: Watch):
+    page = watch.page
+    for path in ("reviews/monday/", "reviews/friday/zhang/", "reviews/month/"):
+        page.goto(watch.base + path)
+        page.emulate_media(media="print")
+        hidden = page.evaluate("""['.md-header', '.md-sidebar--primary', '.md-footer', '.db-print']
+            .map(s => document.querySelector(s)).filter(Boolean).map(e => getComputedStyle(e).display)""")
+        assert hidden and set(hidden) == {"none"}, (path, hidden)
+        assert page.locator("h1").first.is_visible()
+        page.emulate_media(media="screen")
+    page.goto(watch.base + "reviews/monday/")
+    assert page.locator(".db-review-item").count() >= 1
+    watch.shot("monday")

@@ -67,7 +67,8 @@ def test_the_sidebar_holds_index_pages_and_every_guide_page(repo):
     files = config.plugins.on_files(get_files(config), config=config)
     assert config.nav == [
         {"销售看板": "index.md"}, {"客户": "customers/index.md"}, {"商机看板": "board.md"},
-        {"团队跟进日程": "agenda.md"},
+        {"团队跟进日程": "agenda.md"}, {"风险商机": "at-risk.md"}, {"最近变化": "changes.md"},
+        {"复盘": "reviews/index.md"}, {"周一销售例会": "reviews/monday.md"}, {"月度复盘": "reviews/month.md"},
         {"负责人": "owners/index.md"}, {"报表": "reports/index.md"}, {"销售流程": "process.md"},
         {"数据质量": "problems.md"}, {"使用指南": ["guide/a.md", "guide/b.md"]}, "notes.md",
     ]

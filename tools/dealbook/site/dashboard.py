@@ -83,6 +83,8 @@ def dashboard(data: SiteData) -> dict[str, Any]:
         "owners": owners(data),
         "reports": sorted((data.reports or {}).keys()),
         "today": data.today,
+        "risks": risk_groups(data),
+        "changes": feed_summary(data),
     }
 
 
@@ -116,3 +118,34 @@ def board(data: SiteData) -> dict[str, Any]:
         column["cards"].sort(key=lambda r: (-(r["amount"] or 0), r["id"]))
         column["weighted"] = round(column["amount"] * column["probability"])
     return {"columns": list(columns.values()), "open": open_figures(data)}
+
+
+def risk_groups(data: SiteData, owner: str | None = None) -> list[dict[str, Any]] | None:
+    """The at-risk list, one entry per deal with all its reasons (largest deals first)."""
+    if data.risks is None:
+        return None
+    groups: dict[str, dict[str, Any]] = {}
+    for risk in data.risks:
+        if owner is not None and risk.owner != owner:
+            continue
+        group = groups.get(risk.customer_id)
+        if group is None:
+            group = groups[risk.customer_id] = {
+                "id": risk.customer_id, "name": risk.name, "owner": risk.owner,
+                "owner_name": data.member_name(risk.owner), "stage": risk.stage, "amount": risk.amount,
+                "row": customer_row(data, data.book.customers[risk.customer_id])
+                if risk.customer_id in data.book.customers else None, "reasons": []}
+        group["reasons"].append(risk)
+    return list(groups.values())
+
+
+def feed_summary(data: SiteData, owner: str | None = None) -> dict[str, Any] | None:
+    """The what-changed window: its events (of `owner`'s customers when given) and, per event kind,
+    the count now and in the window before."""
+    feed = data.feed
+    if feed is None:
+        return None
+    events = [e for e in feed.events if owner is None or e.owner == owner]
+    kinds = [d for d in feed.deltas if d.key not in ("won_amount", "open_deals", "open_amount", "weighted_amount")]
+    return {"feed": feed, "events": events, "kinds": kinds if owner is None else None,
+            "deltas": {d.key: d for d in feed.deltas}}

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..records.model import Customer
-from . import charts
+from . import charts, reviews
 from . import dashboard as figures
 from . import rows as rows_module
 from .formats import money
@@ -188,6 +188,7 @@ def owner_page(data: SiteData, handle: str) -> dict[str, Any]:
     return {"handle": handle, "name": data.member_name(handle), "member": member,
             "agenda": agenda_groups(data, handle), "by_grade": by_grade, "count": len(rows),
             "rows": {r["id"]: r for r in rows}, "money": rows_module.money_totals(rows),
+            "risks": figures.risk_groups(data, handle), "changes": figures.feed_summary(data, handle),
             "targets": [p for p in (data.progress(handle, "this-month"), data.progress(handle, "this-quarter"))
                         if p is not None]}
 
@@ -227,10 +228,26 @@ def page_specs(data: SiteData) -> list[PageSpec]:
         PageSpec(Urls.process, t("process"), "process.html", lambda: {"s": data.settings}, nav="process"),
         PageSpec(Urls.board, t("board"), "board.html", lambda: {"board": figures.board(data)}, nav="board",
                  search=False),
+        PageSpec(Urls.risk, t("at_risk"), "risk.html", lambda: {"risks": figures.risk_groups(data)}, nav="agenda",
+                 search=False),
+        PageSpec(Urls.changes, t("what_changed"), "changes.html", lambda: {"changes": figures.feed_summary(data)},
+                 nav="agenda", search=False),
         PageSpec(Urls.problems, t("problems"), "problems.html",
                  lambda: {"diagnostics": data.diagnostics, "failures": data.failures, "chase": figures.chase(data)},
                  nav="problems", search=False),
     ]
+    specs += [
+        PageSpec(Urls.reviews, t("reviews"), "reviews.html",
+                 lambda: {"owners": [(h, n) for h, n, c in _owners(data) if c]}, nav="reviews", search=False),
+        PageSpec(Urls.monday, t("review_monday"), "review_monday.html", lambda: {"m": reviews.monday(data)},
+                 nav="reviews", search=False),
+        PageSpec(Urls.month, t("review_month"), "review_month.html", lambda: {"m": reviews.monthly(data)},
+                 nav="reviews", search=False),
+    ]
+    for handle, name, n in _owners(data):
+        if n:
+            specs.append(PageSpec(Urls.friday(handle), f"{t('review_friday')}: {name}", "review_friday.html",
+                                  _bind(lambda h: {"m": reviews.friday(data, h)}, handle), search=False))
     for customer in data.customers:
         specs.append(PageSpec(Urls.customer(customer.id), customer.name or customer.id, "customer.html",
                               _bind(customer_page, data, customer), edit_path=customer.path))

@@ -27,7 +27,7 @@ log = get_plugin_logger("dealbook")
 ASSETS_DIR = os.path.join(os.path.dirname(__file__), "assets")
 ASSETS = ("dealbook.css", "dealbook.js")
 ASSET_URI = "assets/dealbook/"
-NAV_ORDER = ("home", "customers", "board", "agenda", "owners", "reports", "process", "problems")
+NAV_ORDER = ("home", "customers", "board", "agenda", "reviews", "owners", "reports", "process", "problems")
 # A template may mark where the part worth searching ends; the search plugin then parses only
 # what comes before it (parsing whole follow-up logs only to drop them cost most of a build).
 SEARCH_END = "<!-- dealbook:search-end -->"

@@ -39,6 +39,11 @@ class Urls:
     process = "process.md"
     problems = "problems.md"
     board = "board.md"
+    risk = "at-risk.md"
+    reviews = "reviews/index.md"
+    monday = "reviews/monday.md"
+    month = "reviews/month.md"
+    changes = "changes.md"
 
     @staticmethod
     def customer(cid: str) -> str:
@@ -47,6 +52,10 @@ class Urls:
     @staticmethod
     def owner(handle: str) -> str:
         return f"owners/{slug(handle)}.md"
+
+    @staticmethod
+    def friday(handle: str) -> str:
+        return f"reviews/friday/{slug(handle)}.md"
 
     @staticmethod
     def listing(kind: str, key: str) -> str:

@@ -159,6 +159,29 @@ class SiteData:
         return self._call(f"report:{name}", "dealbook.reports", "run_report", name, self.book, period, self.today,
                           recorded=lambda _root: self.first_commits)
 
+    @functools.cached_property
+    def risks(self) -> list[Any] | None:
+        """rules.risk.at_risk: every reason every open deal needs attention, biggest deals first."""
+        return self._call("risk", "dealbook.rules.risk", "at_risk", self.book, self.settings, self.today)
+
+    @functools.cached_property
+    def feed(self) -> Any:
+        """git.recent.what_changed: the last N days' events and the week-over-week deltas (from the
+        records alone when the repo is not a git work tree)."""
+        changelog = self.changelog if in_git_work_tree(self.repo) else {}
+        return self._call("feed", "dealbook.git.recent", "what_changed", self.book, changelog or {}, self.today)
+
+    def feed_over(self, days: int) -> Any:
+        """The what-changed feed over the last `days` days (computed once per length)."""
+        if days == getattr(self.feed, "days", None):
+            return self.feed
+        key = ("feed", str(days))
+        if key not in self.computed_reports:
+            changelog = self.changelog if in_git_work_tree(self.repo) else {}
+            self.computed_reports[key] = self._call("feed", "dealbook.git.recent", "what_changed", self.book,
+                                                    changelog or {}, self.today, days)
+        return self.computed_reports[key]
+
     def progress(self, handle: str, period_key: str) -> Any:
         """The member's target, won amount and expected pipeline over a site period (this-month or
         this-quarter); None when the targets module is not there."""

@@ -46,6 +46,11 @@
   }
 
   function setup() {
+    Array.prototype.forEach.call(document.querySelectorAll("a.db-print"), function (link) {
+      if (link.getAttribute("data-ready")) return;
+      link.setAttribute("data-ready", "1");
+      link.addEventListener("click", function (e) { e.preventDefault(); window.print(); });
+    });
     Array.prototype.forEach.call(document.querySelectorAll("table.db-sortable"), function (table) {
       if (table.getAttribute("data-ready")) return;
       table.setAttribute("data-ready", "1");

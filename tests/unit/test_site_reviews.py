@@ -1,0 +1,97 @@
+"""At risk, what changed and the review pages, rendered from a real git history (hand-worked)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dealbook.checks.reading import open_book
+from dealbook.site import pages, reviews
+from dealbook.site.labels import Labels
+from dealbook.site.render import make_environment, render_page
+from dealbook.site.urls import url_of
+from dealbook.site.views import SiteData
+
+TODAY = dt.date(2024, 5, 20)
+NEED = {"summary": "MES 升级", "budget": {"status": "clear"}, "timeline": {"start": "2024-06-01"}}
+HISTORY = [{"stage": "lead", "on": "2024-01-05"}, {"stage": "negotiation", "on": "2024-04-01"}]
+
+
+def render(data: SiteData, src_uri: str) -> str:
+    spec = {s.src_uri: s for s in pages.page_specs(data)}[src_uri]
+    return render_page(make_environment(None, data.labels), spec, data, "../" * url_of(src_uri).count("/"))
+
+
+def history_repo(repo):
+    """粤IT2024001 (zhang): an A-grade negotiation whose amount fell 800,000 → 600,000 and close date
+    slipped 05-31 → 06-30 in a commit on 05-16, with a follow-up that day (competitor objection, help
+    from 技术部). 粤IT2024002 (li): lost on 05-18. 粤IT2024003 (zhang): a new lead on 05-17."""
+    repo.git_init()
+    repo.customer("粤IT2024001", stage="negotiation", need=NEED, stage_history=HISTORY,
+                  deal={"amount": 800000, "close_by": "2024-05-31"})
+    repo.customer("粤IT2024002", name="B公司", owner="li", stage="proposal", need=NEED,
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "proposal", "on": "2024-03-01"}])
+    repo.followup("粤IT2024001", "2024-04-20 10:00", contact="王总监")
+    repo.commit("start", date="2024-05-01T09:00:00+08:00")
+    repo.customer("粤IT2024001", stage="negotiation", need=NEED, stage_history=HISTORY,
+                  deal={"amount": 600000, "close_by": "2024-06-30"})
+    repo.followup("粤IT2024001", "2024-05-16 10:00", contact="王总监", summary="谈价格,客户拿竞品报价比较",
+                  objections=["competitor"], help={"from": "技术部", "detail": "出差异化分析"},
+                  next=[{"action": "提交差异化分析", "due": "2024-05-17", "owner": "zhang"}])
+    repo.commit("price down", date="2024-05-16T18:00:00+08:00")
+    repo.customer("粤IT2024002", name="B公司", owner="li", stage="lost", need=NEED, lost={"reason": "competitor"},
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "proposal", "on": "2024-03-01"},
+                                 {"stage": "lost", "on": "2024-05-18"}])
+    repo.customer("粤IT2024003", name="C公司", created="2024-05-17", stage_history=[{"stage": "lead",
+                                                                                   "on": "2024-05-17"}])
+    repo.commit("lost and new", date="2024-05-18T18:00:00+08:00")
+    book = open_book(str(repo.root), use_cache=False)
+    return SiteData(book, TODAY, Labels(book.settings), str(repo.root))
+
+
+def test_what_changed_and_at_risk_on_the_dashboard_and_owner_page(repo):
+    data = history_repo(repo)
+    kinds = {e.kind: e for e in data.feed.events}
+    assert set(kinds) == {"new_lead", "lost", "amount_down", "close_date_slipped"}
+    assert (kinds["amount_down"].on, kinds["amount_down"].before, kinds["amount_down"].after) == (
+        dt.date(2024, 5, 16), 800000, 600000)
+    home = render(data, "index.md")
+    assert "最近变化" in home and "金额下调" in home and "签约日推迟" in home and "流失" in home and "新线索" in home
+    # the pipeline card compares with 7 days ago: 800,000 (negotiation) + 0 (proposal) then, 600,000 now
+    assert "较 7 天前 −¥200,000" in home
+    # at risk: 49 days in negotiation against 30 (rotting) — on the dashboard and zhang's page, not li's
+    assert "停滞过久" in home and "在「商务谈判」阶段已停留 49 天(上限 30 天)" in home
+    assert "停滞过久" in render(data, "owners/zhang.md")
+    assert "停滞过久" not in render(data, "owners/li.md")
+    li = render(data, "owners/li.md")
+    assert "B公司" in li and "流失" in li  # li's own change
+
+
+def test_the_monday_meeting_lists_a_grade_deals_with_their_week(repo):
+    data = history_repo(repo)
+    view = reviews.monday(data)
+    assert [(g["handle"], [d["row"]["id"] for d in g["deals"]]) for g in view["groups"]] == [
+        ("zhang", ["粤IT2024001"])]  # the only open A grade: budget clear, starts in 12 days, decision maker held
+    deal = view["groups"][0]["deals"][0]
+    assert [e.kind for e in deal["events"]] == ["amount_down", "close_date_slipped"]
+    assert [f.summary for f in deal["followups"]] == ["谈价格,客户拿竞品报价比较"]
+    assert [(n.action, n.due) for n in deal["next"]] == [("提交差异化分析", dt.date(2024, 5, 17))]
+    assert "协助需求: 技术部 出差异化分析" in deal["blockers"] and "异议: 竞品比较" in deal["blockers"]
+    html = render(data, "reviews/monday.md")
+    assert "周一销售例会" in html and "A科技有限公司" in html and "提交差异化分析" in html
+    assert 'class="db-overdue-text">2024-05-17' in html  # the promised step is past due
+    assert "B公司" not in html and "C公司" not in html  # lost, and a C-grade lead
+
+
+def test_the_friday_review_and_the_monthly_review(repo):
+    data = history_repo(repo)
+    friday = reviews.friday(data, "zhang")
+    assert [f.summary for f in friday["followups"]] == ["谈价格,客户拿竞品报价比较"]
+    assert {e.kind for e in friday["events"]} == {"new_lead", "amount_down", "close_date_slipped"}
+    assert [i.customer_id for i in friday["unfinished"]] == ["粤IT2024001"] * len(friday["unfinished"])
+    html = render(data, "reviews/friday/zhang.md")
+    assert "本周进展" in html and "未完成计划" in html and "下周关键行动" in html
+    month = reviews.monthly(data)
+    assert month["month"] == "2024-05" and [e.customer_id for e in month["lost"]] == ["粤IT2024002"]
+    html = render(data, "reviews/month.md")
+    assert "本月阶段转化(2024-05)" in html and "本月流失" in html and "B公司" in html
+    assert 'class="db-print"' in html
