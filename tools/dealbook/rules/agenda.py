@@ -24,6 +24,9 @@ class AgendaItem:
     reason: str
     overdue_days: int
     group: str  # overdue | today | week | later
+    # Tells apart items of one customer and kind (an instalment's contract and due number, say);
+    # empty when a kind has one item per customer. Calendar UIDs are made from id, kind and key.
+    key: str = ""
 
 
 def group_of(due: dt.date, today: dt.date, days: int) -> str:

@@ -16,6 +16,8 @@ from mkdocs.structure.pages import Page
 
 from ..checks.reading import open_book
 from ..records.settings import SETTINGS_FILE, Settings, load_settings, today_for
+from ..records.siteconfig import HOST_KINDS, SiteConfig, site_config
+from .feeds import calendar_files, site_title
 from .labels import Labels
 from .pages import PageSpec, page_specs
 from .render import make_environment, render_page
@@ -37,6 +39,8 @@ class DealbookConfig(Config):
     repo = c.Optional(c.Type(str))  # the records repo; default: the folder of mkdocs.yml
     edit_records_uri = c.Optional(c.Type(str))  # edit path prefix for records; default: edit_uri minus docs_dir
     today = c.Optional(c.Type(str))  # fixed date (else DEALBOOK_TODAY, settings as_of, the clock)
+    repo_kind = c.Optional(c.Choice(HOST_KINDS))  # the git host of repo_url (guessed for github.com, gitlab.com)
+    branch = c.Type(str, default="main")  # the branch records are merged into
 
 
 class DealbookPlugin(BasePlugin[DealbookConfig]):
@@ -99,6 +103,8 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         for name in ASSETS:
             with open(os.path.join(ASSETS_DIR, name), encoding="utf-8") as handle:
                 files.append(File.generated(config, ASSET_URI + name, content=handle.read()))
+        for path, content in calendar_files(data, self.site_config(config), site_title(data.settings)).items():
+            files.append(File.generated(config, path, content=content))
         if not self.user_nav:
             config.nav = self._nav(files)
         for message in data.errors[:20]:
@@ -106,6 +112,11 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         if len(data.errors) > 20:
             log.warning("… and %d more errors in the records (see the data quality page)", len(data.errors) - 20)
         return files
+
+    def site_config(self, config: MkDocsConfig) -> SiteConfig:
+        """The site's address, its repo and host kind (`repo_kind`, `branch` options), for links."""
+        return site_config(config.site_url, config.repo_url,
+                           {"repo_kind": self.config.repo_kind, "branch": self.config.branch})
 
     def _nav(self, files: Files) -> list[Any]:
         """Home, customers, agenda, owners, reports, process, data quality, then the guide and other pages."""

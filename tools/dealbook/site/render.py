@@ -7,6 +7,7 @@ from typing import Any
 
 import jinja2
 
+from .feeds import calendar_feed
 from .formats import day, money, number, percent
 from .labels import Labels
 from .urls import Link
@@ -37,7 +38,7 @@ def make_environment(docs_dir: str | None, labels: Labels) -> jinja2.Environment
         percent=percent,
         number=number,
     )
-    env.globals.update(t=labels, enum=labels.enum, lang=labels.language)
+    env.globals.update(t=labels, enum=labels.enum, lang=labels.language, calendar_feed=calendar_feed)
     return env
 
 

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 from typing import Any
-from urllib.parse import quote
 
-_SAFE = re.compile(r"^[\w\-.]+$")
+from ..records.siteconfig import customer_page, slug, url_of
+
+__all__ = ["SNAPSHOT", "Link", "Urls", "slug", "url_of"]
+
 SNAPSHOT = "now"  # the one page of a report that shows the state as of today
-
-
-def slug(text: str) -> str:
-    """A path segment for a key: the key itself when it is safe in a URL path, else a stable hash."""
-    if text and _SAFE.match(text) and not text.startswith("."):
-        return text
-    return "x-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
-
-
-def url_of(src_uri: str) -> str:
-    """The URL (relative to the site root) MkDocs gives `src_uri` with directory URLs."""
-    stem = src_uri[: -len(".md")]
-    if stem == "index":
-        return ""
-    if stem.endswith("/index"):
-        stem = stem[: -len("/index")]
-    return quote(stem) + "/"
 
 
 class Urls:
@@ -47,7 +30,7 @@ class Urls:
 
     @staticmethod
     def customer(cid: str) -> str:
-        return f"customers/{slug(cid)}.md"
+        return customer_page(cid)
 
     @staticmethod
     def owner(handle: str) -> str:

@@ -11,9 +11,10 @@ import click
 from ...checks.customer_views import PerCustomer, compute_view
 from ...records.book import Book
 from ...records.model import Customer
-from ...rules.agenda import GROUPS, customer_items, group_of, item_order
+from ...records.siteconfig import read_site_config
+from ...rules.agenda import GROUPS, AgendaItem, customer_items, group_of, item_order
 from ...rules.state import evaluate
-from ...text.output import format_option, table, to_csv, to_json
+from ...text.output import FORMATS, table, to_csv, to_json
 from ..context import Env, pass_env
 
 COLUMNS = ("group", "due", "overdue_days", "customer_id", "name", "owner", "kind", "reason")
@@ -70,9 +71,12 @@ def select_items(view: dict[str, Any], today: dt.date, owner: str | None, days: 
 @click.option("--days", type=click.IntRange(min=0), default=7, show_default=True,
               help="How far ahead 'this week' looks, in days.")
 @click.option("--all", "show_all", is_flag=True, help="Also list what is due later than --days.")
-@format_option
+@click.option("--format", "fmt", type=click.Choice([*FORMATS, "ics"]), default="text", show_default=True,
+              help="text for people, json or csv for machines, ics for a calendar (every item, later ones too).")
+@click.option("--site-url", metavar="URL", default=None,
+              help="ics: the published site's address for links to customer pages (default: site_url in mkdocs.yml).")
 @pass_env
-def agenda(env: Env, owner: str | None, days: int, show_all: bool, fmt: str) -> None:
+def agenda(env: Env, owner: str | None, days: int, show_all: bool, fmt: str, site_url: str | None) -> None:
     """What needs a touch: overdue, due today and due in the next N days, oldest first.
 
     Each line says why: a next action's deadline, the grade's cadence, a new lead's first
@@ -80,16 +84,23 @@ def agenda(env: Env, owner: str | None, days: int, show_all: bool, fmt: str) -> 
     unanswered calls, a competitor to answer). JSON: {"today", "days", "owner", "items":
     [{"customer_id", "name", "owner", "due", "kind", "reason", "overdue_days", "group"}]}.
 
+    With --format ics, the items (later ones included) as an iCalendar feed: one all-day event
+    each, overdue ones shown on today, each linking to the customer's page on the site.
+
     \b
     Example:
         dealbook agenda --owner zhang
         dealbook agenda --days 14 --format json
+        dealbook agenda --owner zhang --format ics > zhang.ics
     """
     view = env.view(agenda_spec(env.today))
     if owner is not None and owner not in view["owners"]:
         raise click.BadParameter(f"no team member or owner {owner!r}; members: {', '.join(view['members'])}",
                                  param_hint="--owner")
     rows = select_items(view, env.today, owner, days)
+    if fmt == "ics":
+        click.echo(agenda_ics(env, view, rows, owner, site_url).decode("utf-8"), nl=False)
+        return
     if not show_all:
         rows = [r for r in rows if r["group"] != "later"]
     if fmt == "json":
@@ -114,3 +125,36 @@ def agenda(env: Env, owner: str | None, days: int, show_all: bool, fmt: str) -> 
         blocks.append(heading + "\n" + table(cells, ["Due", "Late", "ID", "Customer", "Owner", "Why"],
                                              right=[1], styles=styles))
     click.echo("\n\n".join(blocks))
+
+
+def agenda_ics(env: Env, view: dict[str, Any], rows: list[dict[str, Any]], owner: str | None,
+               site_url: str | None) -> bytes:
+    """The rows as the calendar feed the site publishes for `owner` (the team when None)."""
+    from ...records.siteconfig import site_config
+    from ...reports.calendar import agenda_calendar, calendar_domain, calendar_name
+
+    config = read_site_config(env.repo)
+    if site_url:
+        config = site_config(site_url, config.repo_url, {"repo_kind": config.repo_kind, "branch": config.branch})
+    names = member_names(env.repo)
+    fields = {f.name for f in dataclasses.fields(AgendaItem)}
+    items = [AgendaItem(**{k: v for k, v in row.items() if k in fields}) for row in rows]
+    title = str((env.settings.raw.get("site") or {}).get("title") or "dealbook")
+    return agenda_calendar(items, env.today, name=calendar_name(title, owner, names, env.settings.language),
+                           language=env.settings.language, timezone=env.settings.timezone,
+                           link=config.customer_link, owner_name=lambda h: names.get(h, h),
+                           domain=calendar_domain(config.site_url))
+
+
+
+def member_names(repo: str) -> dict[str, str]:
+    """Handle → name from records/team.yaml (empty when it cannot be read)."""
+    import os
+
+    from ...records.load import load_file
+    from ...records.model import TEAM_FILE, members_from_data
+
+    loaded = load_file(os.path.join(repo, TEAM_FILE), TEAM_FILE)
+    if loaded.error is not None:
+        return {}
+    return {handle: member.name for handle, member in members_from_data(loaded.data).items() if member.name}

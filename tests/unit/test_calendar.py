@@ -1,0 +1,96 @@
+"""The agenda as iCalendar: parsed back with icalendar, events against items, UIDs, overdue on today."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dealbook.records.siteconfig import site_config
+from dealbook.reports.calendar import agenda_calendar, calendar_domain, calendar_name, item_uid
+from dealbook.rules.agenda import AgendaItem, agenda_items
+from icalendar import Calendar
+from test_rules import book, cust, fu
+
+TODAY = dt.date(2024, 5, 20)
+D = dt.date.fromisoformat
+STAMP = dt.datetime(2024, 5, 20, 1, 0, tzinfo=dt.timezone.utc)
+SITE = site_config("https://sales.example.com/crm", "https://git.example.com/sales/book")
+
+
+def item(due: str, kind: str = "next_action", reason: str = "下一步「现场演示」截止", cid: str = "粤IT2024001",
+         key: str = "") -> AgendaItem:
+    day = D(due)
+    late = max(0, (TODAY - day).days)
+    return AgendaItem(cid, "A科技有限公司, 深圳; 分公司", "zhang", day, kind, reason, late, "", key)
+
+
+def events(data: bytes) -> list:
+    return [c for c in Calendar.from_ical(data).walk() if c.name == "VEVENT"]
+
+
+def feed(items: list[AgendaItem], language: str = "zh") -> bytes:
+    return agenda_calendar(items, TODAY, name="dealbook · 张伟", language=language, link=SITE.customer_link,
+                           owner_name={"zhang": "张伟"}.get, domain=calendar_domain(SITE.site_url), stamp=STAMP)
+
+
+def test_one_all_day_event_per_item_with_name_reason_owner_and_link() -> None:
+    calendar = Calendar.from_ical(feed([item("2024-05-22")]))
+    assert str(calendar["X-WR-CALNAME"]) == "dealbook · 张伟"
+    assert calendar["REFRESH-INTERVAL"].dt == dt.timedelta(hours=4)
+    [event] = events(calendar.to_ical())
+    assert event.decoded("DTSTART") == D("2024-05-22") and event.decoded("DTEND") == D("2024-05-23")
+    assert str(event["SUMMARY"]) == "A科技有限公司, 深圳; 分公司:下一步「现场演示」截止"
+    url = "https://sales.example.com/crm/customers/%E7%B2%A4IT2024001/"
+    assert str(event["URL"]) == url
+    assert str(event["DESCRIPTION"]).splitlines() == [
+        "下一步「现场演示」截止", "客户:A科技有限公司, 深圳; 分公司(粤IT2024001)", "负责人:张伟", "应办日期:2024-05-22",
+        f"客户页面:{url}"]
+    assert (str(event["TRANSP"]), str(event["CLASS"]), event["CATEGORIES"].cats) == (
+        "TRANSPARENT", "PRIVATE", ["next_action"])
+    assert event.decoded("DTSTAMP") == STAMP
+
+
+def test_an_overdue_item_is_shown_on_today_and_says_so() -> None:
+    [event] = events(feed([item("2024-05-17")]))
+    assert event.decoded("DTSTART") == TODAY
+    assert str(event["SUMMARY"]).startswith("【逾期 3 天】A科技有限公司")
+    assert "应办日期:2024-05-17(已逾期 3 天,显示在今天)" in str(event["DESCRIPTION"])
+    [english] = events(feed([item("2024-05-19")], language="en"))
+    assert str(english["SUMMARY"]).startswith("[overdue 1 day] A科技有限公司")
+
+
+def test_the_uid_does_not_depend_on_the_date_and_tells_kinds_and_keys_apart() -> None:
+    first, moved = item("2024-05-22"), item("2024-05-30", reason="下一步「签约」截止")
+    assert item_uid(first, "x") == item_uid(moved, "x")
+    assert item_uid(first, "x") != item_uid(item("2024-05-22", kind="cadence"), "x")
+    assert item_uid(first, "x") != item_uid(item("2024-05-22", cid="粤IT2024002"), "x")
+    assert item_uid(item("2024-05-22", key="HT-1#2"), "x") != item_uid(item("2024-05-22", key="HT-1#3"), "x")
+    assert item_uid(first, "sales.example.com").endswith("@sales.example.com")
+    # two items with the same customer, kind and key still get two UIDs
+    uids = [str(e["UID"]) for e in events(feed([item("2024-05-22"), item("2024-05-23")]))]
+    assert len(set(uids)) == 2 and uids[1] == uids[0].replace("@", "-2@")
+
+
+def test_events_match_the_agenda_of_a_fixed_day() -> None:
+    b = book(cust(grade={"value": "A", "reason": "重点"}),
+             [fu("2024-05-15 15:30", contact="王总监", objections=["competitor"])])
+    items = agenda_items(b, TODAY)
+    found = events(feed(items))
+    assert [(str(e["CATEGORIES"].cats[0]), e.decoded("DTSTART")) for e in found] == [
+        (i.kind, max(i.due, TODAY)) for i in items]
+    assert {i.kind for i in items} == {"cadence", "differentiation_due"}
+    assert all(i.reason in str(e["SUMMARY"]) for i, e in zip(items, found, strict=True))
+
+
+def test_no_link_without_a_site_url_and_calendar_names() -> None:
+    plain = agenda_calendar([item("2024-05-22")], TODAY, name="x", stamp=STAMP)
+    [event] = events(plain)
+    assert "URL" not in event and "客户页面" not in str(event["DESCRIPTION"])
+    assert str(event["UID"]).endswith("@dealbook")
+    assert calendar_name("星河", "zhang", {"zhang": "张伟"}, "zh") == "星河 · 张伟"
+    assert calendar_name("星河", None, {}, "zh") == "星河 · 全队"
+    assert calendar_name("Acme", None, {}, "en") == "Acme · team"
+
+
+def test_an_empty_agenda_is_a_valid_empty_calendar() -> None:
+    calendar = Calendar.from_ical(feed([]))
+    assert calendar.name == "VCALENDAR" and events(calendar.to_ical()) == []

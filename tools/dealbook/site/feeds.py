@@ -1,0 +1,54 @@
+"""Files the site publishes beside its pages: the calendar feeds.
+
+`calendar.ics` holds the whole team's agenda, `calendar/<handle>.ics` one owner's (every team
+member and every owner named on a customer). Each is the agenda as `dealbook agenda --format
+ics` prints it, with links to the customer pages at the site's `site_url`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..records.siteconfig import SiteConfig, slug
+from ..reports.calendar import agenda_calendar, calendar_domain, calendar_name
+
+TEAM_FEED = "calendar.ics"
+
+
+def site_title(settings: Any) -> str:
+    """`site.title` from settings, else "dealbook" (what feeds and the digest are named after)."""
+    return str((settings.raw.get("site") or {}).get("title") or "dealbook")
+
+
+def owner_feed(handle: str) -> str:
+    """The path of an owner's feed on the site."""
+    return f"calendar/{slug(handle)}.ics"
+
+
+def calendar_feed(handle: Any = None) -> str:
+    """The feed a page links to: the owner's for a handle, else the team's."""
+    return owner_feed(handle) if isinstance(handle, str) and handle else TEAM_FEED
+
+
+def calendar_files(data: Any, config: SiteConfig, title: str, stamp: dt.datetime | None = None) -> dict[str, bytes]:
+    """Path on the site → feed content, for the team and each owner (nothing when the agenda failed)."""
+    items = data.agenda
+    if items is None:
+        return {}
+    book = data.book
+    settings = book.settings
+    names = {handle: member.name for handle, member in book.members.items() if member.name}
+    owners = sorted(set(book.members) | {c.owner for c in book.customers.values() if c.owner})
+    common: dict[str, Any] = {
+        "language": settings.language, "timezone": settings.timezone, "link": config.customer_link,
+        "owner_name": lambda handle: names.get(handle, handle), "domain": calendar_domain(config.site_url),
+        "stamp": stamp or dt.datetime.now(dt.timezone.utc),
+    }
+    files = {TEAM_FEED: agenda_calendar(items, data.today, name=calendar_name(title, None, names, settings.language),
+                                        **common)}
+    for handle in owners:
+        mine = [item for item in items if item.owner == handle]
+        files[owner_feed(handle)] = agenda_calendar(
+            mine, data.today, name=calendar_name(title, handle, names, settings.language), **common)
+    return files
