@@ -10,6 +10,7 @@ from typing import NamedTuple
 from ..records.book import Book
 from ..records.model import Customer, StageEntry
 from ..records.settings import Settings
+from ..rules.risk import stage_since as rules_stage_since
 from .report import words
 
 # The splits a report may take (`--by`) and how each reads a customer.
@@ -56,12 +57,9 @@ def stage_on(customer: Customer, day: dt.date) -> str | None:
 
 
 def stage_since(customer: Customer, day: dt.date) -> dt.date | None:
-    """When the customer last entered the stage it is in on `day` (None without a dated entry)."""
-    stage = stage_on(customer, day)
-    for entry in reversed(customer.stage_history):
-        if entry.on is not None and entry.on <= day and entry.stage == stage:
-            return entry.on
-    return None
+    """When the customer entered the stage it is in on `day` (None without a dated entry): the
+    rules' reading, so the days in stage on every list are the ones the rotting rule counts."""
+    return rules_stage_since(customer, day)[1]
 
 
 def won_on(settings: Settings, customer: Customer, day: dt.date) -> dt.date | None:
