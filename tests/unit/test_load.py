@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dealbook.records.load import parse_bytes, parse_text
+from dealbook.records.load import MAX_DEPTH, parse_bytes, parse_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -93,3 +93,58 @@ def test_loader_never_raises_on_bytes(raw: bytes) -> None:
 def test_loader_never_raises_on_yamlish_text(text: str) -> None:
     loaded = parse_text(text, "x.yaml")
     assert loaded.error is None or loaded.error.code.startswith(("yaml", "duplicate", "encoding"))
+
+
+# --- hostile inputs: deep files, line separators, collection tags -----------------------------
+
+
+def _nested(levels: int) -> str:
+    return "".join("  " * i + f"k{i}:\n" for i in range(levels)) + "  " * levels + "v: 1\n"
+
+
+def test_a_500_level_mapping_is_refused_at_the_line_that_goes_too_deep() -> None:
+    loaded = parse_text("id: x\ncustom:\n" + "".join("  " * (i + 1) + f"k{i}:\n" for i in range(500)) + "  v: 1\n")
+    assert loaded.error is not None
+    assert loaded.error.code == "yaml-depth"
+    assert loaded.error.line == 2 + MAX_DEPTH  # the first key below the limit
+    assert f"{MAX_DEPTH} levels" in loaded.error.message
+
+
+def test_nesting_within_the_limit_is_read() -> None:
+    loaded = parse_text(_nested(MAX_DEPTH - 1))
+    assert loaded.error is None
+
+
+def test_a_flow_list_nested_a_hundred_thousand_deep_is_refused_not_a_crash() -> None:
+    loaded = parse_text("a: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    assert loaded.error is not None and loaded.error.code in ("yaml-depth", "yaml-syntax")
+
+
+def test_unicode_line_separators_in_a_value_do_not_shift_line_numbers() -> None:
+    text = "name: \"甲\u2028乙\u2029丙\u0085丁\"\nnote: 'a\u2028b'\nplain: x\u2028y\nname: again\n"
+    loaded = parse_text(text)
+    assert loaded.error is not None
+    assert (loaded.error.code, loaded.error.line) == ("duplicate-key", 4)  # as an editor numbers the lines
+
+
+def test_unicode_line_separators_are_kept_in_values_and_marks_count_editor_lines() -> None:
+    loaded = parse_text("name: \"甲\u2028乙\"\nnote: 'a\u2029b'\nplain: x\u0085y\nlast: z\n")
+    assert loaded.error is None
+    assert loaded.data == {"name": "甲\u2028乙", "note": "a\u2029b", "plain": "x\u0085y", "last": "z"}
+    assert loaded.mark(("last",)) == (4, 1)
+
+
+def test_mapping_and_sequence_tags_are_refused() -> None:
+    for text, line in (("a: 1\ndeal: !!python/object:os.system {amount: 1}\n", 2),
+                       ("support: !!set {li: null}\n", 1),
+                       ("x: !!omap [a: 1]\n", 1),
+                       ("x: !custom [1]\n", 1),
+                       ("!!python/object/apply:os.system\n- echo hi\n", 1)):
+        loaded = parse_text(text)
+        assert loaded.error is not None, text
+        assert (loaded.error.code, loaded.error.line) == ("yaml-tag", line), text
+
+
+def test_plain_mapping_and_sequence_tags_are_accepted() -> None:
+    loaded = parse_text("a: !!map {b: !!seq [1]}\n")
+    assert loaded.error is None and loaded.data == {"a": {"b": [1]}}

@@ -28,6 +28,20 @@ Path = tuple  # a node's address: keys and list indexes from the root
 Mark = tuple  # (line, column), both 1-based
 
 _TAG = "tag:yaml.org,2002:"
+_COLLECTION_TAGS = frozenset({_TAG + "map", _TAG + "seq"})
+
+# The deepest a record (or the settings) may nest. Real records nest five or six levels; every
+# reader of the data (schema validation, the site, marshal) recurses, so the loader refuses what
+# they could not read, and `check` reports it at the line where the file goes too deep.
+MAX_DEPTH = 32
+
+# libyaml follows YAML 1.1, where NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR end a line; YAML 1.2
+# and every editor treat them as ordinary characters. They are swapped for private-use stand-ins
+# while parsing, so line numbers are the editor's and the values keep the characters as written.
+_SEPARATORS = "\u0085\u2028\u2029"
+_STAND_INS = "\U000F0085\U000F2028\U000F2029"
+_TO_STAND_INS = str.maketrans(_SEPARATORS, _STAND_INS)
+_FROM_STAND_INS = str.maketrans(_STAND_INS, _SEPARATORS)
 
 
 class _Resolver(BaseResolver):
@@ -149,13 +163,24 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     )
 
 
-def _build(root: yaml.Node) -> tuple[Any, dict[Path, Mark]]:
+def _restored(value: Any) -> Any:
+    """A scalar with the line separators put back (see `_SEPARATORS`)."""
+    return value.translate(_FROM_STAND_INS) if isinstance(value, str) else value
+
+
+def _build(root: yaml.Node, swapped: bool = False) -> tuple[Any, dict[Path, Mark]]:
     marks: dict[Path, Mark] = {(): (root.start_mark.line + 1, root.start_mark.column + 1)}
     seen: set[int] = set()
+    scalar = (lambda node: _restored(_scalar(node))) if swapped else _scalar
 
     def walk(node: yaml.Node, where: Path) -> Any:
         if isinstance(node, yaml.ScalarNode):
-            return _scalar(node)
+            return scalar(node)
+        if node.tag not in _COLLECTION_TAGS:
+            raise _Refused("yaml-tag", f"unsupported tag {node.tag!r}: write a plain mapping or list instead", node)
+        if len(where) >= MAX_DEPTH:
+            raise _Refused("yaml-depth", f"the file nests more than {MAX_DEPTH} levels deep here, deeper than any "
+                           "record: flatten it", node)
         if id(node) in seen:
             raise _Refused(
                 "yaml-alias",
@@ -177,6 +202,8 @@ def _build(root: yaml.Node) -> tuple[Any, dict[Path, Mark]]:
             if key_node.tag == _TAG + "merge":
                 raise _Refused("yaml-alias", "merge keys (<<) are not allowed in records", key_node)
             key = sys.intern(key_node.value) if key_node.tag != _TAG + "int" else _scalar(key_node)
+            if swapped:
+                key = _restored(key)
             if key in result:
                 raise _Refused(
                     "duplicate-key",
@@ -215,6 +242,9 @@ def parse_text(text: str, path: str = "<text>") -> Loaded:
     """Parse YAML text into data and marks; errors come back in `Loaded.error`, never raised."""
     if text.startswith("\ufeff"):
         text = text[1:]
+    swapped = "\u2028" in text or "\u2029" in text or "\u0085" in text
+    if swapped:
+        text = text.translate(_TO_STAND_INS)
     try:
         composer = _Composer(text)
         try:
@@ -232,7 +262,7 @@ def parse_text(text: str, path: str = "<text>") -> Loaded:
     if root is None:
         return Loaded(path, data=None, marks={(): (1, 1)})
     try:
-        data, marks = _build(root)
+        data, marks = _build(root, swapped)
     except _Refused as exc:
         return Loaded(path, error=exc.error)
     except RecursionError:
