@@ -148,3 +148,10 @@ def test_mapping_and_sequence_tags_are_refused() -> None:
 def test_plain_mapping_and_sequence_tags_are_accepted() -> None:
     loaded = parse_text("a: !!map {b: !!seq [1]}\n")
     assert loaded.error is None and loaded.data == {"a": {"b": [1]}}
+
+
+def test_an_alias_to_a_scalar_is_refused_too() -> None:
+    loaded = parse_text("name: &n A科技\nowner: zhang\nsummary: *n\n")
+    assert loaded.error is not None
+    assert (loaded.error.code, loaded.error.line) == ("yaml-alias", 3)
+    assert parse_text("name: 'a * b'\nx: '*'\n").error is None

@@ -103,3 +103,30 @@ def test_any_scalar_text_agrees_or_falls_back(owner, amount, status):
     if loaded.error is not None:
         return  # not YAML at all; the reader may answer anything but must not raise
     assert TrackedReader().read(text.encode()) == expected(text)
+
+
+# --- hostile versions in the history: the reader refuses what the loader refuses -------------
+
+LAUGHS = "".join(f"l{i}: &l{i} [{', '.join(['*l' + str(i - 1)] * 10) if i else 'x, x, x, x, x'}]\n"
+                 for i in range(9))
+
+
+@pytest.mark.parametrize("text", [
+    "id: 粤IT2024001\nstage: lead\n" + LAUGHS + "name: *l8\n",          # an alias in a tracked field
+    "id: 粤IT2024001\nname: &n A\nowner: *n\nstage: lead\n",            # anchor and alias across blocks
+    "id: 粤IT2024001\nstage: lead\nname: [*l8]\n" + LAUGHS,             # an alias before its anchor
+    "{id: 粤IT2024001, a: &a [1, 2], name: *a}\n",                     # a flow mapping: the whole-file path
+])
+def test_aliases_are_refused_as_the_loader_refuses_them(text):
+    assert parse_bytes(text.encode(), "x.yaml").error is not None
+    assert TrackedReader().read(text.encode()) is None
+
+
+def test_a_deep_tracked_block_is_refused_not_a_crash():
+    deep = "need:\n" + "".join("  " * (i + 1) + f"k{i}:\n" for i in range(3000)) + "stage: lead\n"
+    assert TrackedReader().read(deep.encode()) is None
+
+
+def test_tags_in_a_tracked_block_are_refused():
+    assert TrackedReader().read(b"stage: lead\ndeal: !!python/object:os.system {amount: 1}\n") is None
+    assert TrackedReader().read(b"stage: lead\nsupport: !!set {li: null}\n") is None

@@ -5,8 +5,9 @@ millisecond. Here a file is split into its top-level `key:` blocks as text, only
 tracked fields are read, each distinct block text once (a version usually repeats most blocks
 of the one before), and plain block YAML is read by a small reader for the common subset
 (mappings, lists, plain or simply quoted scalars, one-line flow lists). Anything else — anchors,
-multi-line scalars, odd layouts — falls back to the YAML 1.2 loader, so the result is always
-what `load.parse_bytes` would give for those keys.
+tags, multi-line scalars, odd layouts, deep nesting — falls back to the one YAML loader
+(`records.load`), so the result is always what `load.parse_bytes` would give for those keys, and
+what the loader refuses (aliases, tags, nesting past its depth limit) makes the version unreadable.
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
-
-from ..records.load import _Resolver
+from ..records.load import MAX_DEPTH, parse_text
 
 TOP_KEYS = frozenset({"id", "name", "stage", "owner", "support", "deal", "need", "grade", "contacts", "lost",
                       "paused_until"})
@@ -28,15 +27,12 @@ _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": Fals
 _REFUSE_START = tuple("'\"[]{}&*!|>%@`,?:-#")
 
 
-class _Loader(yaml.CSafeLoader):
-    """libyaml with the YAML 1.2 core scalars `load.py` uses (dates stay strings)."""
-
-
-_Loader.yaml_implicit_resolvers = _Resolver.yaml_implicit_resolvers
-
-
 class _Unsupported(Exception):
-    pass
+    """Text the small reader leaves to the loader."""
+
+
+class _Unreadable(Exception):
+    """A block the loader refuses: the whole version is unreadable."""
 
 
 def _scalar(text: str) -> Any:
@@ -115,13 +111,17 @@ def read_block(block: str) -> dict[str, Any]:
     """The data of one top-level block (`key: …` and its indented lines)."""
     lines = _lines(block)
     try:
+        if any(indent > 2 * MAX_DEPTH for indent, _ in lines):
+            raise _Unsupported("deep")  # the loader decides (and refuses past its depth limit)
         value, end = _mapping(lines, 0, 0)
         if end != len(lines):
             raise _Unsupported("trailing lines")
         return value
-    except (_Unsupported, IndexError):
-        loaded = yaml.load(block, Loader=_Loader)
-        return loaded if isinstance(loaded, dict) else {}
+    except (_Unsupported, IndexError, RecursionError):
+        loaded = parse_text(block)
+        if loaded.error is not None:
+            raise _Unreadable(loaded.error.message) from None
+        return loaded.data if isinstance(loaded.data, dict) else {}
 
 
 def top_blocks(text: str) -> dict[str, str] | None:
@@ -167,10 +167,9 @@ class TrackedReader:
                         value = self.memo[block] = read_block(block)
                     found.update(value)
                 return found
-            except yaml.YAMLError:
-                pass  # e.g. an alias to an anchor in another block: read the whole file
-        try:
-            data = yaml.load(text, Loader=_Loader)
-        except yaml.YAMLError:
+            except _Unreadable:
+                pass  # e.g. a syntax error across blocks: the whole file decides
+        loaded = parse_text(text)
+        if loaded.error is not None or not isinstance(loaded.data, dict):
             return None
-        return {k: v for k, v in data.items() if k in TOP_KEYS} if isinstance(data, dict) else None
+        return {k: v for k, v in loaded.data.items() if k in TOP_KEYS}

@@ -168,13 +168,20 @@ def _restored(value: Any) -> Any:
     return value.translate(_FROM_STAND_INS) if isinstance(value, str) else value
 
 
-def _build(root: yaml.Node, swapped: bool = False) -> tuple[Any, dict[Path, Mark]]:
+def _build(root: yaml.Node, swapped: bool = False, aliases: bool = True) -> tuple[Any, dict[Path, Mark]]:
+    """Data and marks from the node tree. A node met twice is an alias; scalar nodes are tracked
+    only when the text may hold one (`aliases`: it has a `*`), collections always."""
     marks: dict[Path, Mark] = {(): (root.start_mark.line + 1, root.start_mark.column + 1)}
     seen: set[int] = set()
     scalar = (lambda node: _restored(_scalar(node))) if swapped else _scalar
 
     def walk(node: yaml.Node, where: Path) -> Any:
         if isinstance(node, yaml.ScalarNode):
+            if aliases:
+                if id(node) in seen:
+                    raise _Refused("yaml-alias", "anchors and aliases (&name / *name) are not allowed in records: "
+                                   "write the value out", node)
+                seen.add(id(node))
             return scalar(node)
         if node.tag not in _COLLECTION_TAGS:
             raise _Refused("yaml-tag", f"unsupported tag {node.tag!r}: write a plain mapping or list instead", node)
@@ -262,7 +269,7 @@ def parse_text(text: str, path: str = "<text>") -> Loaded:
     if root is None:
         return Loaded(path, data=None, marks={(): (1, 1)})
     try:
-        data, marks = _build(root, swapped)
+        data, marks = _build(root, swapped, "*" in text)
     except _Refused as exc:
         return Loaded(path, error=exc.error)
     except RecursionError:
