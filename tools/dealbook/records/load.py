@@ -175,12 +175,19 @@ def _build(root: yaml.Node, swapped: bool = False, aliases: bool = True) -> tupl
     seen: set[int] = set()
     scalar = (lambda node: _restored(_scalar(node))) if swapped else _scalar
 
+    def _alias(where: Path) -> _Refused:
+        # the node is the anchored one; the alias sits where the path was reached
+        line, column = marks.get(where, (1, 1))
+        refused = _Refused("yaml-alias", "anchors and aliases (&name / *name) are not allowed in records: "
+                           "write the value out", root)
+        refused.error = LoadError(refused.error.code, refused.error.message, line, column)
+        return refused
+
     def walk(node: yaml.Node, where: Path) -> Any:
         if isinstance(node, yaml.ScalarNode):
             if aliases:
                 if id(node) in seen:
-                    raise _Refused("yaml-alias", "anchors and aliases (&name / *name) are not allowed in records: "
-                                   "write the value out", node)
+                    raise _alias(where)
                 seen.add(id(node))
             return scalar(node)
         if node.tag not in _COLLECTION_TAGS:
@@ -189,11 +196,7 @@ def _build(root: yaml.Node, swapped: bool = False, aliases: bool = True) -> tupl
             raise _Refused("yaml-depth", f"the file nests more than {MAX_DEPTH} levels deep here, deeper than any "
                            "record: flatten it", node)
         if id(node) in seen:
-            raise _Refused(
-                "yaml-alias",
-                "anchors and aliases (&name / *name) are not allowed in records: write the value out",
-                node,
-            )
+            raise _alias(where)
         seen.add(id(node))
         if isinstance(node, yaml.SequenceNode):
             items = []
