@@ -17,6 +17,7 @@ from typing import Any
 from .. import __version__
 from ..records.book import GONE, Book
 from ..records.diagnostics import ERROR, Diagnostic
+from ..records.load import LoadError, read_file_bytes
 from ..records.model import FOLLOWUP, RECORDS_DIR, SETTINGS, TEAM_FILE, customer_path, kind_of
 from ..records.schema import KINDS, schema_version, settings_enums, validator
 from ..records.settings import SETTINGS_FILE, Settings, load_settings
@@ -43,11 +44,8 @@ def stat_key(st: os.stat_result) -> Stamp:
 
 
 def _content_digest(full_path: str) -> bytes:
-    try:
-        with open(full_path, "rb") as handle:
-            return hashlib.blake2b(handle.read(), digest_size=16).digest()
-    except OSError:
-        return b""
+    raw = read_file_bytes(full_path)  # a link is not followed, a pipe not waited on
+    return b"" if isinstance(raw, LoadError) else hashlib.blake2b(raw, digest_size=16).digest()
 
 
 def _settle(full_path: str, key: Stamp, since: int) -> Stamp:
@@ -62,7 +60,7 @@ def file_stamp(repo: str, path: str) -> Stamp | None:
     full = os.path.join(repo, path)
     since = time.time_ns() - RACY_NS
     try:
-        st = os.stat(full)
+        st = os.lstat(full)  # a symbolic link is stamped, never followed (reading it reports it)
     except OSError:
         return None
     return _settle(full, stat_key(st), since)
@@ -173,11 +171,11 @@ def scan(repo: str) -> dict[str, Stamp]:
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            if entry.is_dir():
+            if entry.is_dir(follow_symlinks=False):
                 walk(entry.path, f"{rel}/{entry.name}")
-            else:
+            else:  # a file, or a symbolic link (never followed: reading it reports where it leads)
                 try:
-                    st = entry.stat()
+                    st = entry.stat(follow_symlinks=False)
                 except OSError:
                     continue
                 key = stat_key(st)
@@ -203,11 +201,9 @@ def _read_chunk(job: tuple[str, list[str]]) -> list[tuple[str, bytes]]:
 
 
 def _read_path(repo: str, path: str, settings: Settings) -> tuple[Any, list[tuple]]:
-    try:
-        with open(os.path.join(repo, path), "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        return None, [(path, 1, 1, ERROR, "unreadable", f"cannot read the file: {exc.strerror}")]
+    raw = read_file_bytes(os.path.join(repo, path))
+    if isinstance(raw, LoadError):
+        return None, [(path, raw.line, raw.column, ERROR, raw.code, raw.message)]
     data, diagnostics = read_record(path, raw, settings)
     return data, [tuple(d) for d in diagnostics]
 
@@ -262,7 +258,7 @@ def _neighbours(repo: str, paths: list[str], results: dict[str, Result]) -> list
             data = results.get(path, (None,))[0]
             customer = data.get("customer") if isinstance(data, dict) else None
             needed.add(customer_path(customer if isinstance(customer, str) else path.split("/")[-2]))
-    return sorted(p for p in needed if p not in results and os.path.exists(os.path.join(repo, p)))
+    return sorted(p for p in needed if p not in results and os.path.lexists(os.path.join(repo, p)))
 
 
 def open_book(
@@ -416,11 +412,8 @@ def _raw_reader(repo: str) -> Callable[[str], bytes | None]:
     """Reads a record's bytes on demand (for line marks of diagnostics found after reading)."""
 
     def read_raw(path: str) -> bytes | None:
-        try:
-            with open(os.path.join(repo, path), "rb") as handle:
-                return handle.read()
-        except OSError:
-            return None
+        raw = read_file_bytes(os.path.join(repo, path))
+        return None if isinstance(raw, LoadError) else raw
 
     return read_raw
 

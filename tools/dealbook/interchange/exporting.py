@@ -216,6 +216,8 @@ def _iso(value: Any) -> Any:
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        return str(value)  # beyond a database integer (`check` reports it): kept exactly, as text
     return value
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -292,11 +295,74 @@ def parse_bytes(raw: bytes, path: str = "<bytes>") -> Loaded:
 
 
 def load_file(filename: str, path: str | None = None) -> Loaded:
-    """Read the record file `filename`; `path` is the name to report (repo-relative)."""
+    """Read the record file `filename`; `path` is the name to report (repo-relative).
+    A symbolic link is not followed: it comes back as a `symlink` error."""
     shown = path or filename
-    try:
-        with open(filename, "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        return Loaded(shown, error=LoadError("unreadable", f"cannot read the file: {exc.strerror}"))
+    raw = read_file_bytes(filename)
+    if isinstance(raw, LoadError):
+        return Loaded(shown, error=raw)
     return parse_bytes(raw, shown)
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
+def read_file_bytes(filename: str) -> bytes | LoadError:
+    """The bytes of a record file, or why they cannot be read. A symbolic link is never followed
+    (git stores the link, not the record; a link may lead out of the repo, nowhere, or round in
+    a loop): it is an error that says where the link goes."""
+    try:
+        fd = os.open(filename, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP or os.path.islink(filename):
+            return link_problem(filename)
+        return LoadError("unreadable", f"cannot read the file: {exc.strerror}")
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # a pipe or a device would never end
+            os.close(fd)
+            return LoadError("unreadable", "not a regular file (a pipe, a device or a folder): records are "
+                             "plain files")
+        with os.fdopen(fd, "rb") as handle:
+            return handle.read()
+    except OSError as exc:  # e.g. a folder
+        return LoadError("unreadable", f"cannot read the file: {exc.strerror}")
+
+
+def link_problem(filename: str) -> LoadError:
+    """The error for a symbolic link where a record belongs: where it leads, and what to do."""
+    try:
+        target = os.readlink(filename)
+    except OSError:
+        target = "?"
+    repo = _repo_of(filename)
+    resolved = os.path.realpath(filename)
+    try:
+        os.stat(filename)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return LoadError("symlink", f"a symbolic link that loops (-> {target}): it is not read; "
+                             "records are plain files: delete the link")
+        return LoadError("symlink", f"a symbolic link to `{target}`, which does not exist: records are plain "
+                         "files: delete the link, or put the record itself here")
+    if repo is None or os.path.commonpath([resolved, repo]) != repo:
+        return LoadError("symlink", f"a symbolic link to `{target}`, outside the repo: it is not read; if "
+                         "the record belongs here, copy the file itself into the repo")
+    inside = os.path.relpath(resolved, repo).replace(os.sep, "/")
+    if os.path.isdir(resolved):
+        return LoadError("symlink", f"a symbolic link to the folder `{inside}`: it is not followed; records "
+                         "are plain files in plain folders")
+    return LoadError("symlink", f"a symbolic link to `{inside}`: it is not read (git stores the link, not the "
+                     "record): put the record itself here, or delete the link")
+
+
+def _repo_of(filename: str) -> str | None:
+    """The records repo a file under `records/` belongs to (the folder holding `records/`)."""
+    folder = os.path.dirname(os.path.abspath(filename))
+    while True:
+        if os.path.basename(folder) == "records":
+            return os.path.realpath(os.path.dirname(folder))
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent

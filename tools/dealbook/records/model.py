@@ -41,13 +41,15 @@ def customer_path(customer_id: str) -> str:
 
 
 def discover(repo: str) -> list[str]:
-    """Every file under records/, repo-relative with `/` separators, sorted."""
+    """Every file under records/ (and every link to a folder), repo-relative with `/` separators, sorted."""
     found: list[str] = []
     base = os.path.join(repo, RECORDS_DIR)
     for top, dirs, files in os.walk(base):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         rel = os.path.relpath(top, repo).replace(os.sep, "/")
-        found.extend(f"{rel}/{name}" for name in files if not name.startswith("."))
+        # a link to a folder is listed like a file (never followed; reading it reports it)
+        links = [d for d in dirs if os.path.islink(os.path.join(top, d))]
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in links)
+        found.extend(f"{rel}/{name}" for name in files + links if not name.startswith("."))
     found.sort()
     return found
 

@@ -28,6 +28,10 @@ _SETTINGS_ENUMS = {
     }
 }
 
+# The largest amount of money a record may hold (10^13 in the team currency): far above any deal,
+# and far below what a database integer or a float can carry exactly.
+MONEY_MAX = 10**13
+
 _MONEY_WAN = re.compile(r"^\s*[¥￥]?\s*([0-9]+(?:\.[0-9]+)?)\s*万\s*(?:元)?\s*$")
 _MONEY_TEXT = re.compile(r"^\s*[¥￥]?\s*([0-9][0-9,]*)(?:\.0+)?\s*(?:元)?\s*$")
 
@@ -167,6 +171,11 @@ def _explain(error: jsonschema.ValidationError) -> Iterator[tuple[tuple, str, st
         return
     if kind in ("minItems", "minLength"):
         yield (where, "empty", "this must not be empty")
+        return
+    if kind == "maximum" and error.validator_value == MONEY_MAX and isinstance(instance, (int, float)):
+        yield (where, "money-too-large",
+               f"{instance:,} is more than any deal: money is at most {MONEY_MAX:,} (10^13) in the team "
+               "currency; check for extra digits")
         return
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         yield (where, "out-of-range", error.message)

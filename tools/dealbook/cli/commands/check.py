@@ -54,7 +54,7 @@ def resolve_paths(env: Env, given: tuple[str, ...]) -> tuple[list[str] | None, l
                 everything = discover(env.repo)
             prefix = "" if relative == "." else relative.rstrip("/") + "/"
             paths.extend(p for p in everything if p.startswith(prefix))
-        elif os.path.exists(absolute):
+        elif os.path.lexists(absolute):  # a dangling or looping link too: reading it reports it
             if relative == SETTINGS_FILE or (relative.startswith(RECORDS_DIR + "/") and kind_of(relative)):
                 paths.append(relative)
         else:

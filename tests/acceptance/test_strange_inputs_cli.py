@@ -1,0 +1,148 @@
+"""Deep, strange and huge inputs through the CLI: each is a diagnostic at its file and line,
+and every other command still runs (symlinks, deep nesting, money beyond any deal)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import RecordRepo, customer_data, dump
+
+CID = "粤IT2024001"
+
+
+def check_json(run, repo: RecordRepo, *args: str) -> tuple[int, list[dict]]:
+    result = run(repo, "check", "--format", "json", *args)
+    return result.exit_code, json.loads(result.stdout)["diagnostics"]
+
+
+@pytest.fixture
+def linked(repo: RecordRepo, tmp_path: Path) -> RecordRepo:
+    """A repo with a good customer and four symlinks: a loop, a file outside the repo, a
+    dangling link and a folder link back up the tree."""
+    repo.customer()
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(dump(customer_data("粤IT2024960", name="仓库外的公司")), encoding="utf-8")
+    customers = repo.root / "records" / "customers"
+    os.symlink(outside, customers / "粤IT2024960.yaml")
+    os.symlink("粤IT2024961.yaml", customers / "粤IT2024961.yaml")
+    os.symlink("nowhere.yaml", customers / "粤IT2024962.yaml")
+    (repo.root / "records" / "followups").mkdir(parents=True, exist_ok=True)
+    os.symlink("..", repo.root / "records" / "followups" / "粤IT2024963")
+    return repo
+
+
+LINKS = {
+    "records/customers/粤IT2024960.yaml": "outside the repo",
+    "records/customers/粤IT2024961.yaml": "loops",
+    "records/customers/粤IT2024962.yaml": "does not exist",
+    "records/followups/粤IT2024963": "folder",
+}
+
+
+def test_each_symlink_is_a_diagnostic_at_the_links_path(run, linked: RecordRepo) -> None:
+    code, found = check_json(run, linked)
+    assert code == 1
+    links = {d["path"]: d for d in found if d["code"] == "symlink"}
+    assert set(links) == set(LINKS)
+    for path, words in LINKS.items():
+        assert words in links[path]["message"], links[path]
+        assert links[path]["severity"] == "error" and links[path]["line"] == 1
+    assert not [d for d in found if d["path"] not in LINKS], found  # the real record is clean
+
+
+def test_a_link_out_of_the_repo_is_never_read(run, linked: RecordRepo) -> None:
+    result = run(linked, "customers", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert "仓库外的公司" not in result.output
+    assert run(linked, "show", "粤IT2024960").exit_code != 0
+
+
+@pytest.mark.parametrize("args", [("customers",), ("agenda",), ("show", CID), ("duplicates",), ("funnel",),
+                                  ("check", f"records/customers/{CID}.yaml"),
+                                  ("check", "records/customers/粤IT2024961.yaml")])
+def test_other_commands_run_beside_symlinks(run, linked: RecordRepo, args) -> None:
+    result = run(linked, *args)
+    assert result.exit_code in (0, 1), result.output
+
+
+def test_the_site_build_reports_symlinks_and_does_not_follow_them(linked: RecordRepo, tmp_path: Path) -> None:
+    from conftest import ROOT
+
+    (linked.root / "mkdocs.yml").write_text((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    (linked.root / "site").mkdir()
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--site-dir", str(tmp_path / "public")],
+                          cwd=linked.root, capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    built = "\n".join(p.read_text(encoding="utf-8") for p in (tmp_path / "public").rglob("*.html"))
+    assert "仓库外的公司" not in built
+    assert "粤IT2024961.yaml" in built  # listed among the files with problems
+
+
+# --- deep nesting ---------------------------------------------------------------------------------
+
+
+def deep_customer(repo: RecordRepo, levels: int = 500) -> None:
+    text = dump(customer_data()) + "custom:\n" + "".join(
+        "  " * (i + 1) + f"k{i}:\n" for i in range(levels)) + "  " * (levels + 1) + "v: 1\n"
+    repo.write(f"records/customers/{CID}.yaml", text)
+
+
+def test_a_500_level_record_is_a_check_error_with_file_and_line(run, repo: RecordRepo) -> None:
+    from dealbook.records.load import MAX_DEPTH
+
+    deep_customer(repo)
+    code, found = check_json(run, repo)
+    assert code == 1
+    (deep,) = [d for d in found if d["code"] == "yaml-depth"]
+    assert deep["path"] == f"records/customers/{CID}.yaml"
+    start = len(dump(customer_data()).splitlines()) + 1  # the `custom:` line
+    assert deep["line"] == start + MAX_DEPTH
+
+
+@pytest.mark.parametrize("args", [("customers",), ("agenda",), ("show", CID), ("duplicates",), ("grade",),
+                                  ("set", CID, "deal.amount=5"), ("export", "--format", "json", "--out", "-")])
+def test_commands_over_a_500_level_record_never_crash(run, repo: RecordRepo, args) -> None:
+    deep_customer(repo)
+    repo.customer("粤IT2024002")
+    result = run(repo, *args)
+    assert result.exit_code in (0, 1, 2), result.output
+
+
+# --- money ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", [
+    {"deal": {"amount": 10**30}},
+    {"deal": {"amount": 10**13 + 1}},
+    {"need": {"summary": "x", "budget": {"status": "clear", "min": 10**14}}},
+    {"stage": "won", "stage_history": [{"stage": "lead", "on": "2024-01-05"}, {"stage": "won", "on": "2024-02-01"}],
+     "deal": {"amount": 1}, "contracts": [{"no": "HT-1", "amount": 10**20, "signed": "2024-02-01"}]},
+])
+def test_money_beyond_ten_trillion_is_a_clear_error(run, repo: RecordRepo, where) -> None:
+    repo.customer(**where)
+    code, found = check_json(run, repo)
+    assert code == 1
+    money = [d for d in found if d["code"] == "money-too-large"]
+    assert money, found
+    assert "10,000,000,000,000" in money[0]["message"]
+
+
+def test_money_up_to_ten_trillion_is_fine_and_exports(run, repo: RecordRepo, tmp_path: Path) -> None:
+    repo.customer(deal={"amount": 10**13})
+    code, found = check_json(run, repo)
+    assert not [d for d in found if d["code"] == "money-too-large"]
+    result = run(repo, "export", "--format", "sqlite", "--out", str(tmp_path / "x.sqlite"))
+    assert result.exit_code == 0, result.output
+
+
+def test_a_huge_amount_does_not_crash_the_sqlite_export(run, repo: RecordRepo, tmp_path: Path) -> None:
+    repo.customer(deal={"amount": 10**30})
+    result = run(repo, "export", "--format", "sqlite", "--out", str(tmp_path / "x.sqlite"))
+    assert result.exit_code in (0, 1), result.output
