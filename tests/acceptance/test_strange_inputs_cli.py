@@ -107,7 +107,8 @@ def test_a_500_level_record_is_a_check_error_with_file_and_line(run, repo: Recor
 
 
 @pytest.mark.parametrize("args", [("customers",), ("agenda",), ("show", CID), ("duplicates",), ("grade",),
-                                  ("set", CID, "deal.amount=5"), ("export", "--format", "json", "--out", "{tmp}/e.json")])
+                                  ("set", CID, "deal.amount=5"),
+                                  ("export", "--format", "json", "--out", "{tmp}/e.json")])
 def test_commands_over_a_500_level_record_never_crash(run, repo: RecordRepo, args, tmp_path: Path) -> None:
     deep_customer(repo)
     repo.customer("粤IT2024002")
