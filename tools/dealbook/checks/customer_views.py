@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-import marshal
 import os
 import sys
 from collections.abc import Callable
@@ -28,9 +27,9 @@ from typing import Any
 
 from .. import __version__
 from ..records.book import Book
+from ..records.cachefile import has_keys, load_marshal, save_marshal
 from ..records.model import CUSTOMER, CUSTOMERS_DIR, FOLLOWUP, FOLLOWUPS_DIR, Customer, kind_of
 from ..records.settings import Settings
-from ..records.writing import save_marshal
 from .reading import CACHE_DIR, Stamp, cache_key, changed_paths, open_book, read_cached, scan
 
 FORMAT = 1
@@ -161,15 +160,8 @@ def _global_key(settings: Settings, view: PerCustomer, key: Any) -> str:
 
 def _load(filename: str, expected: str) -> dict[str, Any] | None:
     """The stored view when it is for `expected` and can be patched; else None (any unreadable file too)."""
-    try:
-        with open(filename, "rb") as handle:
-            stored = marshal.loads(handle.read())
-        if (stored["global"] == expected and isinstance(stored["stamps"], dict) and isinstance(stored["parts"], dict)
-                and isinstance(stored["members"], list) and "value" in stored):
-            return stored
-    except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError):
-        pass
-    return None
+    stored = load_marshal(filename, lambda v: has_keys(v, stamps=dict, parts=dict, members=list) and "value" in v)
+    return stored if stored is not None and stored.get("global") == expected else None
 
 
 def _save(filename: str, expected: str, scanned: dict[str, Stamp], members: list[str],

@@ -16,12 +16,12 @@ from typing import Any
 
 from .. import __version__
 from ..records.book import GONE, Book
-from ..records.diagnostics import ERROR, Diagnostic
+from ..records.cachefile import has_keys, load_marshal, save_marshal
+from ..records.diagnostics import ERROR, Diagnostic, from_rows
 from ..records.load import LoadError, read_file_bytes
 from ..records.model import FOLLOWUP, RECORDS_DIR, SETTINGS, TEAM_FILE, customer_path, kind_of
 from ..records.schema import KINDS, schema_version, settings_enums, validator
 from ..records.settings import SETTINGS_FILE, Settings, load_settings
-from ..records.writing import save_marshal
 from .crosschecks import cross_diagnostics
 from .filechecks import check_loaded, read_record
 
@@ -105,25 +105,22 @@ class FileCache:
         if entries is None:
             entries = {}
             if self.enabled:
-                try:
-                    with open(self._file(shard), "rb") as handle:
-                        stored = marshal.loads(handle.read())
-                    if stored.get("key") == self.key and stored.get("format") == self.FORMAT:
-                        entries = stored["entries"]
-                except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError):
-                    entries = {}
+                stored = load_marshal(self._file(shard), lambda v: has_keys(v, entries=dict))
+                if stored is not None and stored.get("key") == self.key and stored.get("format") == self.FORMAT:
+                    entries = stored["entries"]
             self.shards[shard] = entries
         return entries
 
     def get(self, path: str, stamp: Stamp) -> Result | None:
         entry = self._shard(self.shard_of(path)).get(path)
-        if entry is None or entry[0] != stamp:
+        if not isinstance(entry, tuple) or len(entry) != 2 or entry[0] != stamp:
             return None
         try:
-            data, found = marshal.loads(entry[1])
+            data, rows = marshal.loads(entry[1])
         except (EOFError, ValueError, TypeError):
             return None
-        return data, [Diagnostic(*d) for d in found]
+        found = from_rows(rows)
+        return None if found is None else (data, found)
 
     def put(self, path: str, stamp: Stamp, result: Result, blob: bytes | None = None) -> None:
         """Store a result (or its marshalled form `blob`, as `read_many` collects it)."""
@@ -153,7 +150,7 @@ class FileCache:
 
 
 def _store(folder: str, filename: str, value: Any) -> None:
-    """Marshal `value` to `filename` atomically (see `writing.save_marshal`)."""
+    """Marshal `value` to `filename`, signed and atomically (see `cachefile.save_marshal`)."""
     save_marshal(filename, value)
 
 
@@ -316,9 +313,8 @@ def _snapshot_book(repo: str, settings: Settings, scanned: dict[str, Stamp], job
     stamps = state.get("stamps") if isinstance(state, dict) else None
     if isinstance(stamps, dict):
         changed = changed_paths(stamps, scanned)
-        if len(changed) <= max(50, PATCH_SHARE * len(scanned)):
-            book = Book.from_snapshot(settings, state, _raw_reader(repo))
-            book.root = repo
+        book = _restored(settings, state, repo) if len(changed) <= max(50, PATCH_SHARE * len(scanned)) else None
+        if book is not None:
             if changed:
                 results = read_cached(repo, [p for p in changed if p in scanned], settings, scanned, jobs)
                 book.patch({p: results[p][0] if p in results else GONE for p in changed},
@@ -329,6 +325,16 @@ def _snapshot_book(repo: str, settings: Settings, scanned: dict[str, Stamp], job
             return book
     book = _open_book(repo, None, settings, True, jobs, scanned)
     snapshots.save(folder, key, {**book.snapshot_state(), "stamps": scanned})
+    return book
+
+
+def _restored(settings: Settings, state: dict[str, Any], repo: str) -> Book | None:
+    """The Book of a snapshot; None when the snapshot, though signed, is of another shape."""
+    try:
+        book = Book.from_snapshot(settings, state, _raw_reader(repo))
+    except Exception:  # another version's layout: rebuild
+        return None
+    book.root = repo
     return book
 
 
@@ -450,13 +456,11 @@ def check_repo(
     scanned = scan(repo)
     fingerprint = _fingerprint(repo, settings, scanned) if use_cache else ""
     if use_cache:
-        try:
-            with open(summary_file, "rb") as handle:
-                stored = marshal.loads(handle.read())
-            if stored.get("fingerprint") == fingerprint:
-                return [Diagnostic(*d) for d in stored["diagnostics"]], stored["files"]
-        except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError):
-            pass
+        stored = load_marshal(summary_file, lambda v: has_keys(v, fingerprint=str, files=int))
+        found = from_rows(stored["diagnostics"]) if stored is not None and stored["fingerprint"] == fingerprint \
+            else None
+        if found is not None:
+            return found, stored["files"]
     book = open_book(repo, None, settings, use_cache, scanned=scanned, snapshot=use_cache)
     if use_cache:
         _store(os.path.dirname(summary_file), summary_file, {

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 import git
 
+from ..records.cachefile import has_keys, save_marshal
 from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, kind_of
 from ..records.settings import load_settings
-from ..records.writing import save_marshal
 from .store import _PARALLEL_MIN, CACHE_DIR, Commit, FileChange, GitStoreError, Store, load_cache
 
 
@@ -46,6 +46,17 @@ def _unpack(row: tuple) -> Commit:
 _LOG_VERSION = 1
 
 
+def _unpacked(rows: list) -> list[Commit] | None:
+    """The commits of a cached log, or None when a row is not of this version's shape."""
+    try:
+        commits = [_unpack(row) for row in rows]
+    except (TypeError, ValueError, AttributeError):
+        return None
+    ok = all(isinstance(c.sha, str) and all(isinstance(f.status, str) and isinstance(f.path or "", str)
+                                           and isinstance(f.old_path or "", str) for f in c.files) for c in commits)
+    return commits if ok else None
+
+
 def _history(store: Store) -> list[Commit]:
     """The records history (oldest first), from .dealbook-cache/log.marshal when HEAD has not
     moved, else extended by a `git log OLD..HEAD` pass when the cached head is an ancestor."""
@@ -53,17 +64,17 @@ def _history(store: Store) -> list[Commit]:
     if head is None:
         return []
     filename = os.path.join(store.root, CACHE_DIR, "log.marshal")
-    cached = load_cache(filename)
     key = (_LOG_VERSION, store.prefix)
-    if isinstance(cached, dict) and cached.get("key") == key and cached.get("head"):
+    cached = load_cache(filename, lambda v: has_keys(v, head=str, commits=list) and v.get("key") == key)
+    old = _unpacked(cached["commits"]) if cached is not None else None
+    if old is not None:
         if cached["head"] == head:
-            return [_unpack(row) for row in cached["commits"]]
+            return old
         try:
             store.repo.git.merge_base("--is-ancestor", cached["head"], head)
             newer = store.log(revisions=f"{cached['head']}..{head}")
-            commits = [_unpack(row) for row in cached["commits"]] + newer
             save_marshal(filename, {"key": key, "head": head, "commits": [*cached["commits"], *map(_pack, newer)]})
-            return commits
+            return old + newer
         except git.GitCommandError:
             pass  # history rewritten: read it all again
     commits = store.log()
@@ -100,9 +111,11 @@ def tracked_data(store: Store, blobs: Iterable[str]) -> dict[str, Any]:
     next to each other let the reader reuse the blocks they share (about a third faster)."""
     blobs = list(dict.fromkeys(blobs))
     filename = os.path.join(store.root, CACHE_DIR, "tracked.marshal")
-    cached = load_cache(filename)
     version = [2, *_tracked_keys()]
-    known: dict[str, Any] = cached.get("blobs", {}) if isinstance(cached, dict) and cached.get("v") == version else {}
+    width = len(version)  # a tuple per blob: the id, then each tracked field
+    cached = load_cache(filename, lambda v: has_keys(v, blobs=dict) and v.get("v") == version and all(
+        value is None or (isinstance(value, tuple) and len(value) == width) for value in v["blobs"].values()))
+    known: dict[str, Any] = cached["blobs"] if cached is not None else {}
     data = {b: known[b] for b in blobs if b in known}
     missing = [b for b in blobs if b not in known]
     if missing:

@@ -13,11 +13,11 @@ from typing import Any
 import git
 
 from ..records.book import Book
-from ..records.diagnostics import Diagnostic
+from ..records.cachefile import save_marshal
+from ..records.diagnostics import Diagnostic, from_rows
 from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, TEAM_FILE, kind_of
 from ..records.settings import SETTINGS_FILE, Settings, settings_from_bytes
-from ..records.writing import save_marshal
-from .store import CACHE_DIR, Result, Store, default_base, load_cache, open_cache_db, select_many, touched
+from .store import CACHE_DIR, Result, Store, default_base, load_cache, open_sqlite_cache, select_many, touched
 
 # --- reviews of two commits, customer by customer ------------------------------------------------
 _SIDES_VERSION = 1
@@ -40,8 +40,8 @@ class SideCache:
         self.pending: list[tuple[str, str, bytes]] = []
         self.db: Any = None
         try:
-            self.db = open_cache_db(os.path.join(root, CACHE_DIR, _SIDE_CACHE))
-            self.db.execute("CREATE TABLE IF NOT EXISTS sides (name TEXT PRIMARY KEY, day TEXT, value BLOB)")
+            self.db = open_sqlite_cache(os.path.join(root, CACHE_DIR, _SIDE_CACHE), f"sides {_SIDES_VERSION}",
+                                        "sides (name TEXT PRIMARY KEY, day TEXT, value BLOB)")
         except (OSError, sqlite3.Error):
             self.db = None
 
@@ -51,8 +51,13 @@ class SideCache:
         found: dict[str, Any] = {}
         try:
             for name, value in select_many(self.db, "sides", names):
-                found[name] = marshal.loads(value)
-        except (sqlite3.Error, ValueError, EOFError, TypeError):
+                try:
+                    row = marshal.loads(value)
+                except (ValueError, EOFError, TypeError):
+                    continue
+                if _side_row_ok(row):
+                    found[name] = row
+        except sqlite3.Error:
             return {}
         return found
 
@@ -77,6 +82,19 @@ class SideCache:
             pass
         self.db = None
         self.pending = []
+
+
+def _side_row_ok(row: Any) -> bool:
+    """Whether a cached row is (packed sides, diagnostic rows) as this version writes it."""
+    from .changes import Side
+
+    try:
+        packed, diagnostics = row
+        for side in packed:
+            Side.unpack(side)
+    except (TypeError, ValueError, AttributeError):
+        return False
+    return from_rows(diagnostics) is not None
 
 
 @dataclass
@@ -246,8 +264,10 @@ def _customer_names(store: Store, customers: dict[str, str]) -> list[tuple[str, 
     from ..checks.dedupe import _ID_LINE, _NAME_LINE, _unquote
 
     filename = os.path.join(store.root, CACHE_DIR, _NAMES)
-    cached = load_cache(filename)
-    known: dict[str, Any] = cached if isinstance(cached, dict) else {}
+    cached = load_cache(filename, lambda v: isinstance(v, dict) and all(
+        isinstance(pair, tuple) and len(pair) == 2 and all(x is None or isinstance(x, str) for x in pair)
+        for pair in v.values()))
+    known: dict[str, Any] = cached if cached is not None else {}
     missing = [b for b in set(customers.values()) if b not in known]
     for blob, raw in store.blobs(missing):
         text = raw[:4096].decode("utf-8", "replace")
@@ -275,8 +295,11 @@ def revision_duplicates(store: Store, customers: dict[str, str]) -> dict[str, li
 
     key = hashlib.blake2b(marshal.dumps(sorted(customers.items())), digest_size=16).hexdigest()
     filename = os.path.join(store.root, CACHE_DIR, _DUPLICATES)
-    cached = load_cache(filename)
-    stored: dict[str, Any] = cached if isinstance(cached, dict) else {}
+    cached = load_cache(filename, lambda v: isinstance(v, dict) and all(
+        isinstance(found, dict) and all(isinstance(rows, list) and all(
+            isinstance(r, tuple) and len(r) == 3 and all(isinstance(x, str) for x in r) for r in rows)
+            for rows in found.values()) for found in v.values()))
+    stored: dict[str, Any] = cached if cached is not None else {}
     if key in stored:
         return stored[key]
     names = _customer_names(store, customers)

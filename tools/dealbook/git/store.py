@@ -24,7 +24,8 @@ import git
 
 from ..checks.filechecks import check_loaded, read_record
 from ..records.book import Book
-from ..records.diagnostics import Diagnostic
+from ..records.cachefile import load_marshal, tag
+from ..records.diagnostics import Diagnostic, from_rows
 from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, RECORDS_DIR, TEAM_FILE, kind_of
 from ..records.settings import SETTINGS_FILE, Settings, load_settings, settings_from_bytes
 from ..records.writing import cache_folder
@@ -422,6 +423,33 @@ def open_cache_db(filename: str) -> Any:
     return sqlite3.connect(filename, timeout=5)
 
 
+def open_sqlite_cache(filename: str, key: str, table: str) -> Any:
+    """A SQLite cache whose rows belong to `key` and to this user: its meta row holds the user's
+    key's tag of `key` (see `cachefile.tag`); a database made for another key, or by anyone else
+    (committed into the repo, say), is emptied first, never read. `table` is `name (columns)`."""
+    import sqlite3
+
+    db = open_cache_db(filename)
+    name = table.split(" ", 1)[0]
+    mine = tag(key)
+    try:
+        row = db.execute("SELECT key FROM meta").fetchone()
+    except sqlite3.DatabaseError as exc:
+        row = None
+        if not isinstance(exc, sqlite3.OperationalError):  # not a database at all: start a new one
+            db.close()
+            os.unlink(filename)
+            db = open_cache_db(filename)
+    if row is None or row[0] != mine:
+        db.execute("DROP TABLE IF EXISTS meta")
+        db.execute(f"DROP TABLE IF EXISTS {name}")
+        db.execute("CREATE TABLE meta (key TEXT)")
+        db.execute(f"CREATE TABLE {table}")
+        db.execute("INSERT INTO meta VALUES (?)", (mine,))
+        db.commit()
+    return db
+
+
 def select_many(db: Any, table: str, names: list[str]) -> Iterator[tuple[str, bytes]]:
     """(name, value) rows of a cache table for these names, in batches SQLite accepts."""
     if db is None:
@@ -449,15 +477,7 @@ class BlobCache:
         self.pending: list[tuple[str, bytes]] = []
         self.db: Any = None
         try:
-            self.db = open_cache_db(self.file)
-            self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT)")
-            self.db.execute("CREATE TABLE IF NOT EXISTS entries (name TEXT PRIMARY KEY, value BLOB)")
-            row = self.db.execute("SELECT key FROM meta").fetchone()
-            if row is None or row[0] != key:
-                self.db.execute("DELETE FROM entries")
-                self.db.execute("DELETE FROM meta")
-                self.db.execute("INSERT INTO meta VALUES (?)", (key,))
-                self.db.commit()
+            self.db = open_sqlite_cache(self.file, key, "entries (name TEXT PRIMARY KEY, value BLOB)")
         except (OSError, sqlite3.Error):
             self.db = None
 
@@ -467,9 +487,14 @@ class BlobCache:
         found: dict[str, Result] = {}
         try:
             for name, value in select_many(self.db, "entries", names):
-                data, diagnostics = marshal.loads(value)
-                found[name] = (data, [Diagnostic(*d) for d in diagnostics])
-        except (sqlite3.Error, ValueError, EOFError, TypeError):
+                try:
+                    data, rows = marshal.loads(value)
+                except (ValueError, EOFError, TypeError):
+                    continue  # a row of another shape: a miss, parsed again
+                diagnostics = from_rows(rows)
+                if diagnostics is not None:
+                    found[name] = (data, diagnostics)
+        except sqlite3.Error:
             return {}
         return found
 
@@ -636,10 +661,7 @@ def revision_date(rev: str) -> dt.date | None:
     return None
 
 
-def load_cache(filename: str) -> Any:
-    """A marshal cache file's content, or None when it is missing or unreadable."""
-    try:
-        with open(filename, "rb") as handle:
-            return marshal.loads(handle.read())
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
+def load_cache(filename: str, valid: Callable[[Any], bool] | None = None) -> Any:
+    """A marshal cache file's content, or None when it is missing, unreadable, not signed by this
+    user (see `cachefile`) or, with `valid`, of the wrong shape."""
+    return load_marshal(filename, valid)

@@ -147,7 +147,11 @@ class Book:
         """A Book rebuilt from `snapshot_state()` without re-reading or re-checking any record."""
         book = cls(settings, (), read_raw=read_raw)
         for name in cls._SNAPSHOT_FIELDS:
-            setattr(book, name, state[name])
+            value = state[name]
+            empty = getattr(book, name)
+            if empty is not None and not isinstance(value, type(empty)):
+                raise TypeError(f"snapshot field {name} is a {type(value).__name__}")  # another version's
+            setattr(book, name, value)
         return book
 
     def followups_of(self, customer_id: str) -> list[FollowUp]:

@@ -22,6 +22,22 @@ class Diagnostic(NamedTuple):
         return self._asdict()
 
 
+_FIELD_TYPES = (str, int, int, str, str, str)
+
+
+def from_rows(rows: object) -> list[Diagnostic] | None:
+    """Diagnostics from stored rows (a cache), or None when any row is not a diagnostic's shape."""
+    if not isinstance(rows, (list, tuple)):
+        return None
+    found = []
+    for row in rows:
+        if not isinstance(row, (list, tuple)) or len(row) != 6 or not all(
+                isinstance(v, t) and not isinstance(v, bool) for v, t in zip(row, _FIELD_TYPES, strict=True)):
+            return None
+        found.append(Diagnostic(*row))
+    return found
+
+
 def sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
     return (d.path, d.line, d.column, d.code)
 

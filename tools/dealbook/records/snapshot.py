@@ -14,10 +14,10 @@ import hashlib
 import hmac
 import os
 import pickle
-import secrets
 import tempfile
 from typing import Any
 
+from .cachefile import user_key
 from .writing import cache_folder
 
 SNAPSHOT_FILE = "book.pickle"
@@ -25,28 +25,8 @@ _MAGIC = b"dealbook-book-1\n"
 
 
 def _key() -> bytes | None:
-    """The user's signing key (made on first use, mode 0600); None when it cannot be kept."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = os.path.join(base, "dealbook")
-    path = os.path.join(folder, "snapshot.key")
-    try:
-        with open(path, "rb") as handle:
-            key = handle.read()
-        if len(key) >= 32:
-            return key
-    except OSError:
-        pass
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        key = secrets.token_bytes(32)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".key-")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(key)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-        return key
-    except OSError:
-        return None
+    """The user's signing key, shared with every other cache (see `cachefile`)."""
+    return user_key()
 
 
 def _layout() -> str:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import marshal
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
 
 
 def atomic_write(path: str, content: str | bytes, encoding: str = "utf-8", durable: bool = True) -> None:
@@ -48,16 +46,6 @@ def cache_folder(folder: str) -> str:
         with open(ignore, "w") as handle:
             handle.write("*\n")
     return folder
-
-
-def save_marshal(filename: str, payload: Any) -> None:
-    """Write a cache file (marshal) atomically into a folder that git ignores; a cache that
-    cannot be written only costs speed, so failures are swallowed."""
-    try:
-        cache_folder(os.path.dirname(os.path.abspath(filename)))
-        atomic_write(filename, marshal.dumps(payload), durable=False)
-    except (OSError, ValueError):
-        pass
 
 
 def write_many(items: Iterable[tuple[str, str | bytes]], progress: Callable[[Iterator], Iterable] | None = None

@@ -1,0 +1,137 @@
+"""Cache files dealbook trusts only when it wrote them itself: signed with the user's own key.
+
+Every cache under `.dealbook-cache/` (the parse cache, stored views and check results, the Book
+snapshot, the git log, change-log and blob caches, the review cache) is a speed-up and nothing
+more. A cache can reach a repo from elsewhere: committed with `git add -f`, restored by CI, sent
+in a pull request. So each is signed (HMAC-SHA256) under a key that lives in the user's own cache
+folder (`$XDG_CACHE_HOME/dealbook/snapshot.key`, else `~/.cache/dealbook/`), never in the repo:
+a file signed by anyone else, or not at all, is a miss and is rebuilt, and it is never unmarshalled
+(marshal, like pickle, is not safe against crafted data). SQLite caches carry the key's tag of
+their own key in a meta row, so another user's database is emptied, not read. A file that is
+signed but of the wrong shape (another version of dealbook) is a miss too: readers check the
+shape before they use it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import marshal
+import os
+import secrets
+import tempfile
+from collections.abc import Callable
+from typing import Any
+
+from .writing import atomic_write, cache_folder
+
+_MAGIC = b"dealbook-cache-1\n"
+_MAC = 32
+
+
+def key_file() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "dealbook", "snapshot.key")
+
+
+@functools.cache
+def _cached_key(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            key = handle.read()
+        if len(key) >= 32:
+            return key
+    except OSError:
+        pass
+    folder = os.path.dirname(path)
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        key = secrets.token_bytes(32)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".key-")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key)
+        os.chmod(tmp, 0o600)
+        try:  # two processes making the key at once: the first one to land wins
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+        with open(path, "rb") as handle:
+            key = handle.read()
+        return key if len(key) >= 32 else None
+    except OSError:
+        return None
+
+
+def user_key() -> bytes | None:
+    """The user's signing key (made on first use, mode 0600); None when it cannot be kept."""
+    return _cached_key(key_file())
+
+
+def sign(body: bytes) -> bytes | None:
+    """`body` with its signature in front, or None when there is no key."""
+    key = user_key()
+    if key is None:
+        return None
+    return _MAGIC + hmac.new(key, body, hashlib.sha256).digest() + body
+
+
+def verify(blob: bytes) -> bytes | None:
+    """The body of a signed blob, or None when the signature is not the user's."""
+    key = user_key()
+    if key is None or len(blob) < len(_MAGIC) + _MAC or not blob.startswith(_MAGIC):
+        return None
+    mac = blob[len(_MAGIC):len(_MAGIC) + _MAC]
+    body = blob[len(_MAGIC) + _MAC:]
+    if not hmac.compare_digest(mac, hmac.new(key, body, hashlib.sha256).digest()):
+        return None
+    return body
+
+
+def tag(text: str) -> str:
+    """The user's key's tag of `text` (hex): stored beside a SQLite cache's key, so a database
+    made by anyone else does not match. Without a key, a random tag: nothing matches."""
+    key = user_key()
+    if key is None:
+        return secrets.token_hex(16)
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def save_marshal(filename: str, payload: Any) -> None:
+    """Write a signed cache file (marshal) atomically into a folder that git ignores; a cache that
+    cannot be written only costs speed, so failures are swallowed."""
+    try:
+        blob = sign(marshal.dumps(payload))
+        if blob is None:
+            return
+        cache_folder(os.path.dirname(os.path.abspath(filename)))
+        atomic_write(filename, blob, durable=False)
+    except (OSError, ValueError):
+        pass
+
+
+def load_marshal(filename: str, valid: Callable[[Any], bool] | None = None) -> Any | None:
+    """A signed cache file's content, or None: missing, unsigned, signed by someone else,
+    unreadable, or (with `valid`) of the wrong shape."""
+    try:
+        with open(filename, "rb") as handle:
+            body = verify(handle.read())
+        if body is None:
+            return None
+        value = marshal.loads(body)
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if valid is not None:
+        try:
+            if not valid(value):
+                return None
+        except Exception:  # a shape test tripping on a shape it did not expect: not ours
+            return None
+    return value
+
+
+def has_keys(value: Any, **types: type | tuple[type, ...]) -> bool:
+    """Whether `value` is a dict holding each key with a value of the given type (shape checks)."""
+    return isinstance(value, dict) and all(isinstance(value.get(k), t) for k, t in types.items())
