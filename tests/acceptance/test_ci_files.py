@@ -98,11 +98,13 @@ def test_workflow_shape():
         assert action in uses
     review = workflow["jobs"]["review"]["steps"]
     assert any(s.get("with", {}).get("cache") == "pip" for s in review)
-    assert any(s.get("with", {}).get("path") == ".dealbook-cache" for s in review)
+    # the caches and the key that signs them: without the key a restored cache is a miss
+    assert any(s.get("with", {}).get("path", "").split() == [".dealbook-cache", "~/.cache/dealbook"] for s in review)
     assert "customer data" in WORKFLOW.read_text(encoding="utf-8")
     gitlab = yaml.safe_load(GITLAB.read_text(encoding="utf-8"))
     assert gitlab["pages"]["artifacts"]["paths"] == ["public"]
-    assert ".dealbook-cache" in gitlab["cache"]["paths"]
+    assert ".dealbook-cache" in gitlab["cache"]["paths"] and ".cache/dealbook" in gitlab["cache"]["paths"]
+    assert gitlab["variables"]["XDG_CACHE_HOME"] == "$CI_PROJECT_DIR/.cache"
     assert "customer data" in GITLAB.read_text(encoding="utf-8")
 
 
