@@ -97,11 +97,11 @@ def test_a_marshal_cache_from_another_user_is_a_miss(run, history, tmp_path, mon
     monkeypatch.setenv("XDG_CACHE_HOME", mallory["XDG_CACHE_HOME"])  # mallory forges her own caches
     for path in glob.glob(str(history.root / ".dealbook-cache" / "files-*.marshal")):
         def forge(value):
-            for entry_path, (size, mtime, blob) in list(value["entries"].items()):
-                data, found = marshal.loads(blob)
+            for entry_path, entry in list(value["entries"].items()):
+                data, found = marshal.loads(entry[-1])
                 if isinstance(data, dict) and data.get("id") == CID:
                     data = {**data, "name": FORGED}
-                value["entries"][entry_path] = (size, mtime, marshal.dumps((data, found)))
+                value["entries"][entry_path] = (*entry[:-1], marshal.dumps((data, found)))
             return value
         rewrite(path, forge)
     monkeypatch.undo()
@@ -205,14 +205,17 @@ def test_sqlite_cache_rows_of_the_wrong_shape_are_a_miss(run, history, table) ->
 
 
 def test_a_snapshot_of_the_wrong_shape_is_a_miss(run, history) -> None:
-    from dealbook.checks.reading import _fingerprint, scan
+    from dealbook.checks.reading import cache_key, scan
     from dealbook.records import snapshot
     from dealbook.records.settings import load_settings
 
     root = str(history.root)
     _commands(run, history)
-    fingerprint = _fingerprint(root, load_settings(root), scan(root))
-    snapshot.save(_cache(history, ""), fingerprint, [1, 2, 3])
-    for args in (("customers",), ("agenda",), ("show", CID)):
-        result = run(history, *args)
-        assert result.exit_code == 0, result.output
+    key = cache_key(load_settings(root))
+    for state in ([1, 2, 3], {"stamps": scan(root), "customers": 5, "paths": "x"}, {"stamps": scan(root)}):
+        snapshot.save(_cache(history, ""), key, state)
+        for name in ("check.marshal", "view-customers.marshal", "view-agenda.marshal"):
+            Path(_cache(history, name)).unlink(missing_ok=True)
+        for args in (("customers",), ("agenda",), ("show", CID), ("check",)):
+            result = run(history, *args)
+            assert result.exit_code == 0, result.output

@@ -147,3 +147,12 @@ def test_a_huge_amount_does_not_crash_the_sqlite_export(run, repo: RecordRepo, t
     repo.customer(deal={"amount": 10**30})
     result = run(repo, "export", "--format", "sqlite", "--out", str(tmp_path / "x.sqlite"))
     assert result.exit_code in (0, 1), result.output
+
+
+def test_a_pipe_in_records_is_reported_not_waited_on(run, repo: RecordRepo) -> None:
+    repo.customer()
+    os.mkfifo(repo.root / "records" / "customers" / "粤IT2024009.yaml")
+    code, found = check_json(run, repo)
+    assert code == 1
+    (pipe,) = [d for d in found if d["path"] == "records/customers/粤IT2024009.yaml"]
+    assert pipe["code"] == "unreadable" and "regular file" in pipe["message"]
