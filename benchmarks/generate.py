@@ -144,10 +144,18 @@ class Customer:
     followups: list[tuple[str, dt.date, dict]] = field(default_factory=list)  # (file name, date, data)
 
 
+APPROVERS = (("sun.fw", "孙法务", "legal"), ("zhou.cw", "周财务", "finance"), ("wu.zong", "吴总", "gm"))
+STEP_BY = {"sales_head": "chen", "legal": "sun.fw", "finance": "zhou.cw", "general_manager": "wu.zong"}
+
+
 def team_of(count: int, rng: random.Random) -> list[dict]:
     members = [{"handle": "chen", "name": "陈静", "role": "manager", "email": "chen.jing@example.com",
                 "git": "chenjing"}]
-    used = {"chen"}
+    # the contract approvers (deal_desk.contract_steps: sales head, legal, finance, general manager)
+    for handle, name, role in APPROVERS:
+        members.append({"handle": handle, "name": name, "role": role, "email": f"{handle}@example.com",
+                        "git": handle})
+    used = {"chen", *(a[0] for a in APPROVERS)}
     while len(members) < count:
         index = len(members)
         handle = f"{PINYIN[index % len(PINYIN)]}{index:02d}"
@@ -253,12 +261,19 @@ def make_customer(index: int, rng: random.Random, reps: list[str], seq: dict) ->
         negotiated = next((d for s, d in history if s == "negotiation"), None)
         if negotiated and rng.random() < 0.5:
             customer.amount_change = (negotiated, amount + rng.randint(1, 10) * 10_000)
+    proposed = next((d for s, d in history if s == "proposal"), None)
+    if proposed:
+        doc["quotes"] = [_quote(rng, cid, proposed, amount, product)]
     won_on = next((d for s, d in history if s == "won"), None)
     if won_on:
         contract = {"no": f"HT-{cid}", "amount": amount, "signed": won_on.isoformat()}
         delivered = next((d for s, d in history if s == "after_sales"), None)
         if delivered:
             contract["delivered"] = delivered.isoformat()
+        contract["payments"] = _payments(rng, amount, won_on, delivered)
+        contract["service_end"] = (won_on + dt.timedelta(days=365)).isoformat()
+        contract["approvals"] = [{"step": step, "by": by, "on": (won_on - dt.timedelta(days=3 - i)).isoformat()}
+                                 for i, (step, by) in enumerate(STEP_BY.items())]
         doc["contracts"] = [contract]
     if stage == "lost":
         reason = list(LOST_REASONS)[index % len(LOST_REASONS)]
@@ -268,6 +283,40 @@ def make_customer(index: int, rng: random.Random, reps: list[str], seq: dict) ->
         customer.owner_change = (when, rng.choice([r for r in reps if r != owner]))
     customer.followups = _followups(customer, rng, contacts, reps)
     return customer
+
+
+def _quote(rng: random.Random, cid: str, day: dt.date, amount: int, product: str) -> dict:
+    """A quote with two lines adding up to `amount`, a cost, and a margin; one in ten below the
+    30% floor, approved by the manager."""
+    service = rng.randint(1, 5) * 10_000
+    licence = amount - service
+    margin = rng.choice((0.22, 0.25)) if rng.random() < 0.1 else rng.choice((0.32, 0.35, 0.4, 0.45))
+    cost = round(amount * (1 - margin))
+    quote = {"no": f"BJ-{cid}", "date": day.isoformat(), "valid_until": (day + dt.timedelta(days=30)).isoformat(),
+             "lines": [{"item": product, "spec": "标准版", "quantity": 1, "unit_price": licence, "amount": licence},
+                       {"item": "实施服务", "spec": "人天", "quantity": service // 5000, "unit_price": 5000,
+                        "amount": service}],
+             "total": amount, "cost": cost, "margin": round((amount - cost) / amount, 4),
+             "delivery": "签约后 8 周交付", "payment_terms": "30% 预付,60% 交付,10% 验收"}
+    if margin < 0.3:
+        quote["approvals"] = [{"step": "margin", "by": "chen", "on": (day + dt.timedelta(days=1)).isoformat()}]
+    return quote
+
+
+def _payments(rng: random.Random, amount: int, signed: dt.date, delivered: dt.date | None) -> list[dict]:
+    """30% at signing (received), 60% on delivery, 10% after 90 days; later ones sometimes unpaid."""
+    first = round(amount * 0.3)
+    second = round(amount * 0.6)
+    plan = [(signed, first), (delivered or signed + dt.timedelta(days=60), second),
+            ((delivered or signed + dt.timedelta(days=60)) + dt.timedelta(days=90), amount - first - second)]
+    out = []
+    for due, part in plan:
+        payment: dict = {"due": due.isoformat(), "amount": part}
+        paid_on = due + dt.timedelta(days=rng.randint(0, 20))
+        if paid_on <= AS_OF and rng.random() < 0.85:
+            payment["received_on"] = paid_on.isoformat()
+        out.append(payment)
+    return out
 
 
 def _followups(customer: Customer, rng: random.Random, contacts: list[dict], reps: list[str]) -> list:
@@ -324,17 +373,27 @@ def customer_as_of(customer: Customer, day: dt.date) -> dict:
             del doc["deal"]
         elif customer.amount_change and day < customer.amount_change[0]:
             doc["deal"] = {**doc["deal"], "amount": customer.amount_change[1]}
+    if "quotes" in doc and not reached & {"proposal", "negotiation", "won", "after_sales"}:
+        del doc["quotes"]
     if "contracts" in doc:
         if "won" not in reached:
             del doc["contracts"]
-        elif "after_sales" not in reached:
-            doc["contracts"] = [{k: v for k, v in c.items() if k != "delivered"} for c in doc["contracts"]]
+        else:
+            doc["contracts"] = [_contract_as_of(c, day, "after_sales" in reached) for c in doc["contracts"]]
     if "lost" in doc and "lost" not in reached:
         del doc["lost"]
     if customer.owner_change and day < customer.owner_change[0]:
         doc["owner"] = customer.owner_change[1]
     # keep key order: rebuild in the final record's order
     return {k: doc[k] for k in customer.doc if k in doc}
+
+
+def _contract_as_of(contract: dict, day: dt.date, delivered: bool) -> dict:
+    """A contract as it read on `day`: no delivery date before delivery, no receipt before it came."""
+    out = {k: v for k, v in contract.items() if delivered or k != "delivered"}
+    out["payments"] = [{k: v for k, v in p.items() if k != "received_on" or v <= day.isoformat()}
+                       for p in contract.get("payments", [])]
+    return out
 
 
 def customer_text(doc: dict) -> str:

@@ -27,7 +27,12 @@ def test_defaults_follow_domain_md() -> None:
     assert s.lost_stage == "lost"
     assert s.raw["cadence"]["grade"] == {"A": 2, "B": 7, "C": 14}
     assert s.raw["first_response_days"] == {"A": 1, "B": 2, "C": 3}
-    assert s.raw["after_sales"]["visits_after_delivery_days"] == [7, 30, 90, 180]
+    assert s.raw["after_sales"]["visits"] == [{"from": 3, "to": 7}, {"from": 23, "to": 37},
+                                              {"from": 76, "to": 104}, {"from": 166, "to": 194}]
+    assert s.raw["after_sales"]["care_letter"] == "12-31"
+    assert s.raw["deal_desk"]["margin_floor"] == 0.30
+    assert s.raw["deal_desk"]["contract_steps"] == ["sales_head", "legal", "finance", "general_manager"]
+    assert "churn" in s.raw["lost_reasons"]
     assert s.language == "zh" and s.timezone == "Asia/Shanghai" and s.currency == "CNY"
     assert s.id_pattern.match("粤IT2024001") and not s.id_pattern.match("粤IT24001")
     assert s.stage_label("proposal") == "方案呈现"

@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from ..records.book import Book
 from ..records.diagnostics import ERROR, WARNING, Diagnostic
 from ..records.model import TEAM_FILE
+from .dealchecks import deal_cross_findings
 
 
 def cross_diagnostics(book: Book, only: set[str] | None = None) -> list[Diagnostic]:
     """Diagnostics that need more than one file; `only` limits them to those paths."""
     found = []
-    for path, where, severity, code, message in _findings(book):
+    for path, where, severity, code, message in _findings(book, only):
         if only is None or path in only:
             line, column = book.mark(path, where)
             found.append(Diagnostic(path, line, column, severity, code, message))
@@ -34,7 +35,7 @@ def record_diagnostics(book: Book, only: set[str] | None = None) -> list[Diagnos
     authors against the team, follow-ups against their customer and its contacts, ids within the
     Book): `cross_diagnostics` without the repo-wide likely-duplicate and CODEOWNERS checks."""
     found = []
-    for path, where, severity, code, message in _findings(book):
+    for path, where, severity, code, message in _findings(book, only):
         if only is None or path in only:
             line, column = book.mark(path, where)
             found.append(Diagnostic(path, line, column, severity, code, message))
@@ -55,7 +56,7 @@ def _member_problem(book: Book, handle: str, what: str) -> tuple[str, str, str] 
     return None
 
 
-def _findings(book: Book) -> Iterator[tuple[str, tuple, str, str, str]]:
+def _findings(book: Book, only: set[str] | None = None) -> Iterator[tuple[str, tuple, str, str, str]]:
     if book.team_path is None and (book.customers or book.paths):
         yield ((book.paths[0] if book.paths else TEAM_FILE), (), ERROR, "no-team",
                f"{TEAM_FILE} is missing: list the team's members there (handle, name, role)")
@@ -99,3 +100,4 @@ def _findings(book: Book) -> Iterator[tuple[str, tuple, str, str, str]]:
                 yield (followup.path, ("contact",), WARNING, "unknown-contact",
                        f"`{followup.contact}` is not one of {customer.id}'s contacts ({names}): "
                        "add them to the customer's contacts or fix the name")
+    yield from deal_cross_findings(book, only)

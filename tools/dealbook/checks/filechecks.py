@@ -7,11 +7,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..records.dates import parse_date, parse_time
+from ..records.deals import CHURN
 from ..records.diagnostics import ERROR, WARNING, Diagnostic
 from ..records.load import Loaded, parse_bytes
 from ..records.model import CUSTOMER, FOLLOWUP, SETTINGS, TEAM, kind_of
 from ..records.schema import settings_enums, validator
 from ..records.settings import Settings
+from .dealchecks import contract_findings, quote_findings
 
 Finding = tuple[tuple, str, str, str]  # (where, severity, code, message)
 
@@ -156,6 +158,8 @@ def _customer(path: str, data: dict[str, Any], settings: Settings, schema_failed
         yield (("need", "summary"), WARNING, "need-too-long",
                f"the need summary has {len(summary)} characters; keep it within {limit}")
     yield from _stages(data, settings)
+    yield from quote_findings(data, settings)
+    yield from contract_findings(data, settings)
 
 
 def _stages(data: dict[str, Any], settings: Settings) -> Iterator[Finding]:
@@ -186,6 +190,7 @@ def _stages(data: dict[str, Any], settings: Settings) -> Iterator[Finding]:
                 yield (("stage_history", index, "stage"), ERROR, "stage-move", problem)
         previous_stage = key if isinstance(key, str) else None
         previous_on = on or previous_on
+    yield from _churn(data, history, settings)
     last = history[-1]
     if isinstance(last, dict) and isinstance(stage, str) and last.get("stage") != stage:
         yield (("stage",), ERROR, "stage-history",
@@ -198,6 +203,27 @@ def _stages(data: dict[str, Any], settings: Settings) -> Iterator[Finding]:
                        ERROR, "stage-requires",
                        f"stage `{stage}` requires `{field}`: add it"
                        + (" (a contract: no, amount, signed)" if field == "contracts" else ""))
+
+
+def _churn(data: dict[str, Any], history: list[Any], settings: Settings) -> Iterator[Finding]:
+    """A won customer who is lost has churned (stopped working with us): its reason is `churn`,
+    and a deal still open is lost for any reason but churn."""
+    stage = data.get("stage")
+    lost = data.get("lost") if isinstance(data.get("lost"), dict) else {}
+    reason = lost.get("reason")
+    if not (isinstance(stage, str) and stage == settings.lost_stage and isinstance(reason, str)):
+        return
+    entries = [e for e in history if isinstance(e, dict) and isinstance(e.get("stage"), str)]
+    before = entries[-2].get("stage") if len(entries) >= 2 else None
+    from_won = isinstance(before, str) and settings.is_won(before)
+    if from_won and reason != CHURN:
+        yield (("lost", "reason"), ERROR, "churn-reason",
+               f"`{before}` is a won stage: a won customer who leaves has churned; write `reason: {CHURN}` "
+               f"({settings.label('lost_reasons', CHURN)}) and say why in lost.note")
+    elif not from_won and reason == CHURN and before is not None:
+        yield (("lost", "reason"), ERROR, "churn-reason",
+               f"`{CHURN}` is for won customers who stop working with us; this deal was lost from `{before}`: "
+               "use another reason")
 
 
 def move_problem(before: str, after: str, settings: Settings) -> str | None:
@@ -213,9 +239,7 @@ def move_problem(before: str, after: str, settings: Settings) -> str | None:
             return None  # a lost customer may be re-opened as a new lead
         return f"a lost customer can only be re-opened as `{settings.progression[0].key}`"
     if second.kind == "lost":
-        if first.kind != "open":
-            return f"only open deals can be lost; `{before}` is already {first.kind}"
-        return None
+        return None  # an open deal is lost; a won customer churns (lost.reason must then be churn)
     if second.index < first.index and not transitions.get("allow_backward", False):
         return f"moving back from `{before}` to `{after}` is not allowed (transitions.allow_backward is false)"
     if second.index > first.index + 1 and not transitions.get("allow_skip", True):

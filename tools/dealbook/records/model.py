@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .dates import parse_date, parse_time
+from .deals import Approval, Payment, approvals_from, payments_from
 
 RECORDS_DIR = "records"
 TEAM_FILE = "records/team.yaml"
@@ -117,6 +118,11 @@ class Contract:
     signed: dt.date | None
     delivered: dt.date | None
     repeat: bool = False
+    payments: tuple[Payment, ...] = ()
+    approvals: tuple[Approval, ...] = ()
+    service_end: dt.date | None = None
+    acceptance: str = ""  # pass | fix, or "" before acceptance
+    guide_sent: dt.date | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -169,6 +175,11 @@ class Customer:
                     signed=parse_date(c.get("signed")),
                     delivered=parse_date(c.get("delivered")),
                     repeat=c.get("repeat") is True,
+                    payments=payments_from(c.get("payments")),
+                    approvals=approvals_from(c.get("approvals")),
+                    service_end=parse_date(c.get("service_end")),
+                    acceptance=_text(_dict(c.get("acceptance")).get("result")),
+                    guide_sent=parse_date(c.get("guide_sent")),
                 )
                 for c in _list(data.get("contracts"))
                 if isinstance(c, dict)

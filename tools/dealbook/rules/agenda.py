@@ -20,7 +20,7 @@ class AgendaItem:
     name: str
     owner: str
     due: dt.date
-    kind: str  # a Due kind (next_action, cadence, …) or a Flag code (a_grade_no_contact, …)
+    kind: str  # a Due kind (next_action, cadence, …), a Flag code (a_grade_no_contact, …) or a DEAL_KINDS kind
     reason: str
     overdue_days: int
     group: str  # overdue | today | week | later
@@ -39,12 +39,17 @@ def group_of(due: dt.date, today: dt.date, days: int) -> str:
 
 
 def customer_items(state: CustomerState, today: dt.date, days: int = 7) -> list[AgendaItem]:
-    """One customer's items: its due date (none when never due), then its flags (today's when undated)."""
+    """One customer's items: its due date (none when never due), its quote and contract items
+    (`rules.deals`), then its flags (today's when undated)."""
     customer, due = state.customer, state.due
     items: list[AgendaItem] = []
     if due.date is not None:
         items.append(AgendaItem(customer.id, customer.name, customer.owner, due.date, due.kind, due.reason,
                                 due.overdue_days, group_of(due.date, today, days)))
+    for item in state.deals:
+        overdue = (today - item.due).days if item.due < today else 0
+        items.append(AgendaItem(customer.id, customer.name, customer.owner, item.due, item.kind, item.message,
+                                overdue, group_of(item.due, today, days)))
     for flag in state.flags:
         when = flag.due or today
         overdue = (today - when).days if when < today else 0
@@ -64,8 +69,10 @@ _GROUP_ORDER = {g: i for i, g in enumerate(GROUPS)}
 def agenda_items(book: Book, today: dt.date, owner: str | None = None, days: int = 7) -> list[AgendaItem]:
     """Every due date and flag of every customer (of `owner`, when given), oldest first.
 
-    A customer that is never due (lost) has no item; a flag without a date of its own is
-    on today's list. Items are ordered by group, then due date, then customer id."""
+    A customer that is never due (lost) has no follow-up item, though money it still owes does;
+    a flag without a date of its own is on today's list. Quotes and contracts add items of the
+    kinds in `rules.deals.DEAL_KINDS` (expiring quotes, instalments, renewals, …). Items are
+    ordered by group, then due date, then customer id."""
     items: list[AgendaItem] = []
     for state in evaluate(book, today).values():
         if owner is None or state.customer.owner == owner:

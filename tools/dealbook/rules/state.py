@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ..records.book import Book
 from ..records.model import Customer, FollowUp
 from ..records.settings import Settings
+from .deals import DealItem, deal_items
 from .due import KINDS, Due, due_from, due_of
 from .grading import LETTERS, Grade, GradeReason, grade_from, grade_of, letter_for, step_down
 from .thresholds import Thresholds, followups_until, thresholds_of
@@ -43,6 +44,7 @@ class CustomerState:
     paused_until: dt.date | None
     value_tier: str | None
     flags: tuple[Flag, ...]
+    deals: tuple[DealItem, ...] = ()  # quotes and contracts: expiry, approval, instalments, renewal, hand-over
 
 
 def _tier(customer: Customer, settings: Settings, t: Thresholds) -> str | None:
@@ -124,6 +126,7 @@ def state_of(book: Book, customer: Customer, today: dt.date) -> CustomerState:
         paused_until=due.date if due.kind == "paused" else None,
         value_tier=_tier(customer, book.settings, t),
         flags=_flags(customer, counted, grade, today, t),
+        deals=tuple(deal_items(customer, book.settings, today)),
     )
 
 

@@ -22,7 +22,8 @@ TITLES = {"overdue": "Overdue", "today": "Today", "week": "Next {days} days", "l
 
 
 CODE = ("dealbook.rules.state", "dealbook.rules.grading", "dealbook.rules.due", "dealbook.rules.thresholds",
-        "dealbook.rules.agenda", "dealbook.records.model", "dealbook.checks.customer_views",
+        "dealbook.rules.agenda", "dealbook.records.model", "dealbook.rules.deals", "dealbook.rules.aftersales",
+        "dealbook.records.deals", "dealbook.checks.customer_views",
         "dealbook.cli.commands.agenda")
 
 

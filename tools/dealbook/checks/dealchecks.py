@@ -1,0 +1,222 @@
+"""Checks of quotes and contracts: totals and margins, the margin floor, approval steps,
+payment schedules (one file) and contract numbers and approvers (across records)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from ..records.book import Book
+from ..records.dates import parse_date
+from ..records.deals import (
+    MARGIN_STEP,
+    MARGIN_TOLERANCE,
+    deal_desk,
+    margin_of,
+    needs_margin_approval,
+    payments_from,
+    quotes_of,
+)
+from ..records.diagnostics import ERROR, WARNING
+from ..records.model import CUSTOMERS_DIR
+from ..records.settings import Settings
+
+Finding = tuple[tuple, str, str, str]  # (where, severity, code, message)
+
+
+def _money(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def quote_findings(data: dict[str, Any], settings: Settings) -> Iterator[Finding]:
+    """Per quote: line amounts, the total, cost and margin against the lines, the margin floor."""
+    desk = deal_desk(settings)
+    for quote in quotes_of(data):
+        at = ("quotes", quote.index)
+        if quote.lines_key == "items":
+            yield ((*at, "items"), WARNING, "quote-lines-key",
+                   "quote lines are now written under `lines:` with `item` and `amount` "
+                   "(was `items:` with `name` and `total`): rename them")
+        amount_key = "total" if quote.lines_key == "items" else "amount"
+        for n, line in enumerate(quote.lines):
+            expected = line.expected_amount
+            if line.amount is not None and expected is not None and line.amount != expected:
+                yield ((*at, quote.lines_key, n, amount_key), ERROR, "quote-line-amount",
+                       f"this line's amount is {_money(line.amount)} but quantity × unit price is "
+                       f"{_money(expected)}: fix the amount, the quantity or the unit price")
+        lines_total = quote.lines_total
+        if quote.total is not None and lines_total is not None and quote.total != lines_total:
+            yield ((*at, "total"), ERROR, "quote-total",
+                   f"the total is {_money(quote.total)} but the lines add up to {_money(lines_total)}: "
+                   "fix the total or the lines (`dealbook quote` computes it)")
+        if quote.cost is not None and quote.lines_cost is not None and quote.cost != quote.lines_cost:
+            yield ((*at, "cost"), ERROR, "quote-cost",
+                   f"the cost is {_money(quote.cost)} but the lines' unit costs add up to "
+                   f"{_money(quote.lines_cost)}: fix the cost or the lines")
+        implied = margin_of(quote.amount, quote.known_cost)
+        if quote.margin is not None and implied is not None and abs(quote.margin - implied) > MARGIN_TOLERANCE:
+            yield ((*at, "margin"), ERROR, "quote-margin",
+                   f"the margin is {_pct(quote.margin)} but (amount − cost) / amount = "
+                   f"({_money(quote.amount)} − {_money(quote.known_cost)}) / {_money(quote.amount)} = "
+                   f"{_pct(implied)}: fix the margin or the cost")
+        if needs_margin_approval(quote, desk) and not quote.is_draft:
+            margin = quote.effective_margin or 0.0
+            who = ", ".join(desk.who_may(MARGIN_STEP)) or "nobody (deal_desk.approvers.margin is empty)"
+            yield ((*at, "margin") if quote.margin is not None else at, ERROR, "margin-below-floor",
+                   f"margin {_pct(margin)} is below the floor of {_pct(desk.margin_floor)} "
+                   f"(deal_desk.margin_floor) and the quote is not a draft: it needs an approval "
+                   f"`{{step: {MARGIN_STEP}, by: HANDLE, on: YYYY-MM-DD}}` from a member who may give it "
+                   f"({who}) before it goes out; until then mark it `status: draft`")
+
+
+def _reached(stage: str, target: str, settings: Settings) -> bool:
+    here, there = settings.stage_by_key.get(stage), settings.stage_by_key.get(target)
+    if here is None or there is None or here.kind == "lost":
+        return False
+    return here.index >= there.index
+
+
+def contract_findings(data: dict[str, Any], settings: Settings) -> Iterator[Finding]:
+    """Per contract: the approval steps required from the stage in settings, payments, dates."""
+    desk = deal_desk(settings)
+    contracts = data.get("contracts")
+    stage = data.get("stage")
+    need_steps = bool(desk.contract_steps) and isinstance(stage, str) \
+        and _reached(stage, desk.contract_steps_from, settings)
+    for index, contract in enumerate(contracts if isinstance(contracts, list) else []):
+        if not isinstance(contract, dict):
+            continue
+        at = ("contracts", index)
+        signed = parse_date(contract.get("signed"))
+        if need_steps and (desk.contract_steps_since is None or signed is None or signed >= desk.contract_steps_since):
+            given = {a.get("step") for a in contract.get("approvals") or [] if isinstance(a, dict)}
+            missing = [s for s in desk.contract_steps if s not in given]
+            if missing:
+                names = ", ".join(f"{s} ({desk.step_label(s)})" for s in missing)
+                yield (at, ERROR, "contract-approval-missing",
+                       f"contract {contract.get('no') or index + 1} lacks the approval step"
+                       f"{'s' * (len(missing) != 1)} {names}, required from stage `{desk.contract_steps_from}` "
+                       "(deal_desk.contract_steps): add `approvals: [{step, by, on}]` given by the approvers")
+        payments = payments_from(contract.get("payments"))
+        for payment in payments:
+            where = (*at, "payments", payment.index)
+            if payment.received_amount is not None and payment.received_on is None:
+                yield ((*where, "received_amount"), ERROR, "payment-receipt",
+                       "a received amount needs the day it came in: add `received_on: YYYY-MM-DD`")
+            if payment.received_amount is not None and payment.amount is not None \
+                    and payment.received_amount > payment.amount:
+                yield ((*where, "received_amount"), WARNING, "payment-overpaid",
+                       f"received {_money(payment.received_amount)} on an instalment of {_money(payment.amount)}: "
+                       "record the surplus against the next instalment")
+        amount = contract.get("amount")
+        scheduled = [p.amount for p in payments]
+        if payments and all(a is not None for a in scheduled) and isinstance(amount, int) \
+                and sum(scheduled) != amount:  # type: ignore[arg-type]
+            yield ((*at, "payments"), WARNING, "payments-total",
+                   f"the instalments add up to {_money(sum(scheduled))} but the contract amount is "  # type: ignore
+                   f"{_money(amount)}: the schedule should cover the contract")
+        end = parse_date(contract.get("service_end"))
+        if end is not None and signed is not None and end < signed:
+            yield ((*at, "service_end"), ERROR, "service-end",
+                   f"the service term ends ({end}) before the contract was signed ({signed})")
+
+
+def contract_numbers_on_disk(root: str, wanted: set[str], skip: set[str]) -> dict[str, list[str]]:
+    """Customer files (other than `skip`) whose contracts use one of `wanted`: {number: [path]}.
+
+    A PATH-limited check reads only the files named; a contract number must still be unique
+    across the repo, so the other customer files are searched for the numbers' text and only
+    the files that contain one are parsed."""
+    from ..records.load import parse_bytes
+
+    found: dict[str, list[str]] = {}
+    folder = os.path.join(root, CUSTOMERS_DIR)
+    try:
+        entries = sorted(os.listdir(folder))
+    except OSError:
+        return found
+    needles = [(n, n.encode("utf-8")) for n in wanted if n]
+    for entry in entries:
+        path = f"{CUSTOMERS_DIR}/{entry}"
+        if path in skip or not entry.endswith((".yaml", ".yml")):
+            continue
+        try:
+            with open(os.path.join(folder, entry), "rb") as handle:
+                raw = handle.read()
+        except OSError:
+            continue
+        if not any(needle in raw for _, needle in needles):
+            continue
+        loaded = parse_bytes(raw, path)
+        data = loaded.data if loaded.error is None else None
+        contracts = data.get("contracts") if isinstance(data, dict) else None
+        for contract in contracts if isinstance(contracts, list) else []:
+            number = contract.get("no") if isinstance(contract, dict) else None
+            if isinstance(number, str) and number in wanted:
+                found.setdefault(number, []).append(path)
+    return found
+
+
+def deal_cross_findings(book: Book, only: set[str] | None) -> Iterator[tuple[str, tuple, str, str, str]]:
+    """Contract numbers unique across the repo; approvals given by members who may give them."""
+    desk = deal_desk(book.settings)
+    by_number: dict[str, list[tuple[str, int]]] = {}
+    for path, customer in book.customers_by_path.items():
+        for index, contract in enumerate(customer.contracts):
+            if contract.no:
+                by_number.setdefault(contract.no, []).append((path, index))
+    if not book.complete and book.root and only:
+        wanted = {n for n, places in by_number.items() if any(p in only for p, _ in places)}
+        for number, paths in contract_numbers_on_disk(book.root, wanted, set(book.customers_by_path)).items():
+            by_number[number].extend((p, -1) for p in paths)
+    for number, places in by_number.items():
+        if len(places) < 2:
+            continue
+        places.sort(key=lambda p: (p[0], p[1]))
+        first = places[0]
+        for path, index in places[1:]:
+            if index < 0:
+                continue
+            where = "another contract of this customer" if path == first[0] else first[0]
+            yield (path, ("contracts", index, "no"), ERROR, "duplicate-contract",
+                   f"contract number `{number}` is already used by {where}: contract numbers are unique")
+        if first[1] >= 0 and any(index < 0 for _, index in places[1:]):
+            other = next(p for p, index in places[1:] if index < 0)
+            yield (first[0], ("contracts", first[1], "no"), ERROR, "duplicate-contract",
+                   f"contract number `{number}` is already used by {other}: contract numbers are unique")
+    if not book.members:
+        return
+    for path, customer in book.customers_by_path.items():
+        if only is not None and path not in only:
+            continue
+        for quote in quotes_of(customer.data):
+            for approval in quote.approvals:
+                yield from _approver(book, desk, path, ("quotes", quote.index, "approvals", approval.index),
+                                     approval.step, approval.by, customer.owner)
+        for index, contract in enumerate(customer.contracts):
+            for approval in contract.approvals:
+                yield from _approver(book, desk, path, ("contracts", index, "approvals", approval.index),
+                                     approval.step, approval.by, customer.owner)
+
+
+def _approver(book: Book, desk: Any, path: str, where: tuple, step: str, handle: str,
+              owner: str) -> Iterator[tuple[str, tuple, str, str, str]]:
+    member = book.members.get(handle)
+    allowed = ", ".join(desk.who_may(step)) or "nobody"
+    if member is None:
+        yield (path, (*where, "by"), ERROR, "unknown-member",
+               f"approver `{handle}` is not a member of the team; approvals of `{step}` are given by: {allowed}")
+        return
+    if not desk.may_approve(step, member.handle, member.role):
+        yield (path, (*where, "by"), ERROR, "approval-not-allowed",
+               f"`{handle}` ({member.role}) may not give the approval `{step}` ({desk.step_label(step)}); "
+               f"it is given by: {allowed} (deal_desk.approvers.{step})")
+    elif handle == owner:
+        yield (path, (*where, "by"), ERROR, "approval-self",
+               f"`{handle}` owns this customer and cannot approve its own deal (four eyes): "
+               f"ask another of: {allowed}")

@@ -1,0 +1,101 @@
+"""Approvals are commits: each approval written in a record must have been added by a commit
+authored by the approver's own git identity (team.yaml `git` name or `email`).
+
+One `git log --raw` over the customer files that hold approvals, their versions read through
+one `git cat-file` process; the commit that (last) added each approval is its proof.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..records.book import Book
+from ..records.deals import approvals_from
+from ..records.diagnostics import ERROR, Diagnostic
+from ..records.load import parse_bytes
+from ..records.model import Member
+from .store import Commit, GitStoreError, open_store
+
+Key = tuple[str, str, str, str, str]  # (quotes|contracts, number or #index, step, by, on)
+
+
+def approval_keys(data: Any) -> Iterator[tuple[Key, tuple]]:
+    """Every approval of a customer's data: its identity and where it is written."""
+    if not isinstance(data, dict):
+        return
+    for group in ("quotes", "contracts"):
+        items = data.get(group)
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(item, dict):
+                continue
+            number = item.get("no") if isinstance(item.get("no"), str) and item.get("no") else f"#{index}"
+            for approval in approvals_from(item.get("approvals")):
+                on = approval.on.isoformat() if approval.on else ""
+                yield ((group, number, approval.step, approval.by, on),
+                       (group, index, "approvals", approval.index))
+
+
+def authored_by(commit: Commit, member: Member) -> bool:
+    """Whether the commit's author is this member: the same email, or the member's git name."""
+    if member.email and commit.email and member.email.casefold() == commit.email.casefold():
+        return True
+    return bool(member.git) and commit.author == member.git
+
+
+def _short(commit: Commit) -> str:
+    return f"{commit.sha[:7]} by {commit.author} <{commit.email}>"
+
+
+def verify_approvals(repo: str, book: Book) -> list[Diagnostic]:
+    """A diagnostic for each approval in the working tree that git history does not prove."""
+    wanted: dict[str, list[tuple[Key, tuple]]] = {}
+    for path, customer in sorted(book.customers_by_path.items()):
+        found = list(approval_keys(customer.data))
+        if found:
+            wanted[path] = found
+    if not wanted:
+        return []
+    out: list[Diagnostic] = []
+    try:
+        with open_store(repo) as store:
+            versions: dict[str, list[tuple[Commit, str | None]]] = {path: [] for path in wanted}
+            for commit in store.log(*sorted(wanted)):
+                for change in commit.files:
+                    if change.path in versions:
+                        versions[change.path].append((commit, change.blob))
+            blob_ids = {blob for items in versions.values() for _, blob in items if blob}
+            blobs = dict(store.blobs(sorted(blob_ids))) if blob_ids else {}
+    except GitStoreError as exc:
+        first = next(iter(wanted))
+        return [Diagnostic(first, 1, 1, ERROR, "approvals-no-git",
+                           f"approvals cannot be verified without git history: {exc}")]
+    for path, approvals in wanted.items():
+        added: dict[Key, Commit] = {}
+        present: set[Key] = set()
+        for commit, blob in versions[path]:
+            raw = blobs.get(blob) if blob else None
+            loaded = parse_bytes(raw, path) if raw is not None else None
+            now = {key for key, _ in approval_keys(loaded.data)} if loaded is not None and loaded.error is None \
+                else set()
+            for key in now - present:
+                added[key] = commit
+            present = now
+        for key, where in approvals:
+            _, number, step, handle, _ = key
+            line, column = book.mark(path, where)
+            commit = added.get(key) if key in present else None
+            member = book.members.get(handle)
+            if commit is None:
+                out.append(Diagnostic(path, line, column, ERROR, "approval-uncommitted",
+                                      f"approval `{step}` by `{handle}` on {number} is not in any commit yet: "
+                                      f"{handle} commits it under their own git identity"))
+            elif member is None:
+                continue  # `dealbook check` reports the unknown member
+            elif not authored_by(commit, member):
+                who = " / ".join(x for x in (member.git, member.email) if x) or "no git identity in team.yaml"
+                out.append(Diagnostic(path, line, column, ERROR, "approval-not-proven",
+                                      f"approval `{step}` by `{handle}` on {number} was added in commit "
+                                      f"{_short(commit)}, not by {handle} ({who}): the approver commits "
+                                      "their own approval"))
+    return out

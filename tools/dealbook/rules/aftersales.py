@@ -1,0 +1,159 @@
+"""After signing: the delivery cadence, the after-sales visit windows and the yearly care letter.
+
+Pure functions of dates: the due-date rule (`due`) asks them what a won customer owes next.
+A visit window is a span of days after delivery (first visit 3–7 days, then about 1, 3 and
+6 months by default). Held follow-ups after delivery are matched to windows in date order:
+a follow-up inside an open window meets it; one after a window closed meets the latest
+overdue window (late) and the earlier overdue ones are left behind as missed; one before
+the next window opens, but after the previous window closed, meets it early.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from ..records.settings import Settings
+
+MET, EARLY, LATE, MISSED = "met", "early", "late", "missed"
+
+
+def _int(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else default
+
+
+@dataclass(frozen=True)
+class Window:
+    """A scheduled visit: due between `start` and `end` days after delivery."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class AfterSales:
+    """The `after_sales:` settings, read once."""
+
+    delivery_cadence_days: int
+    windows: tuple[Window, ...]
+    care_letter: tuple[int, int] | None  # (month, day)
+    care_window_days: int
+    guide_days: int
+    renewal_warn_days: int
+    language: str
+
+
+DEFAULT_WINDOWS = (Window(3, 7), Window(23, 37), Window(76, 104), Window(166, 194))
+
+
+def _windows(raw: dict[str, Any]) -> tuple[Window, ...]:
+    old = raw.get("visits_after_delivery_days")
+    if isinstance(old, list):  # the older form: one day per visit, each due by that day
+        days = sorted(_int(d, -1) for d in old if _int(d, -1) >= 0)
+        return tuple(Window(d, d) for d in days)
+    given = raw.get("visits")
+    if not isinstance(given, list):
+        return DEFAULT_WINDOWS
+    found = []
+    for item in given:
+        if isinstance(item, dict):
+            end = _int(item.get("to"), -1)
+            if end >= 0:
+                found.append(Window(min(_int(item.get("from"), end), end), end))
+    return tuple(sorted(found, key=lambda w: (w.end, w.start)))
+
+
+def _care_day(value: Any) -> tuple[int, int] | None:
+    if not isinstance(value, str) or len(value) != 5 or value[2] != "-":
+        return None
+    try:
+        month, day = int(value[:2]), int(value[3:])
+        dt.date(2024, month, day)  # a leap year: 02-29 is a valid setting
+    except ValueError:
+        return None
+    return month, day
+
+
+@functools.lru_cache(maxsize=16)
+def after_sales(settings: Settings) -> AfterSales:
+    raw = settings.raw.get("after_sales")
+    raw = raw if isinstance(raw, dict) else {}
+    return AfterSales(
+        delivery_cadence_days=_int(raw.get("delivery_cadence_days"), 7),
+        windows=_windows(raw),
+        care_letter=_care_day(raw.get("care_letter")),
+        care_window_days=_int(raw.get("care_window_days"), 30),
+        guide_days=_int(raw.get("guide_days"), 30),
+        renewal_warn_days=_int(raw.get("renewal_warn_days"), 60),
+        language="en" if settings.language == "en" else "zh",
+    )
+
+
+def match_visits(delivered: dt.date, held: list[dt.date], windows: tuple[Window, ...]) -> list[str | None]:
+    """Per window: met | early | late | missed, or None while still owed. `held`: dates of held
+    follow-ups, oldest first (those before delivery are ignored)."""
+    state: list[str | None] = [None] * len(windows)
+    for day in held:
+        x = (day - delivered).days
+        if x < 0:
+            continue
+        owed = [k for k, s in enumerate(state) if s is None]
+        if not owed:
+            break
+        inside = [k for k in owed if windows[k].start <= x <= windows[k].end]
+        overdue = [k for k in owed if windows[k].end < x]
+        if inside:
+            chosen, status = inside[0], MET
+        elif overdue:
+            chosen, status = overdue[-1], LATE
+        else:
+            chosen = owed[0]
+            previous_end = windows[chosen - 1].end if chosen > 0 else -1
+            if x <= previous_end:
+                continue  # another touch inside a window already met: not the next visit yet
+            status = EARLY
+        for k in overdue:
+            if k < chosen:
+                state[k] = MISSED
+        state[chosen] = status
+    return state
+
+
+def next_window(delivered: dt.date, held: list[dt.date], windows: tuple[Window, ...]) -> tuple[int, Window] | None:
+    """The first visit window still owed (its position and span), None when all are done."""
+    for k, status in enumerate(match_visits(delivered, held, windows)):
+        if status is None:
+            return k, windows[k]
+    return None
+
+
+def _on(year: int, month_day: tuple[int, int]) -> dt.date:
+    month, day = month_day
+    try:
+        return dt.date(year, month, day)
+    except ValueError:  # 02-29 in a common year
+        return dt.date(year, month, day - 1)
+
+
+def care_letter_due(delivered: dt.date, held: list[dt.date], today: dt.date, a: AfterSales) -> dt.date | None:
+    """The care-letter day now owed: the first yearly day, at least `care_window_days` after
+    delivery, with no held follow-up from `care_window_days` before it until the next one's
+    window opens; a year whose whole span has passed unmet is left behind. None when off."""
+    if a.care_letter is None:
+        return None
+    span = dt.timedelta(days=a.care_window_days)
+    year = delivered.year
+    while year <= today.year + 1:
+        day = _on(year, a.care_letter)
+        year += 1
+        if day - span < delivered:
+            continue
+        following = _on(year, a.care_letter) - span
+        if any(day - span <= h < following for h in held):
+            continue
+        if following <= today:
+            continue  # that year's letter was never sent and its time is over
+        return day
+    return None
