@@ -18,7 +18,8 @@ APPROVED = [{"step": "sales_head", "by": "chen", "on": "2024-03-28"},
 PROPOSAL = {"stage": "proposal", "need": {"summary": "质检", "budget": {"status": "clear"}},
             "stage_history": [{"stage": "lead", "on": "2024-01-05"},
                               {"stage": "proposal", "on": "2024-05-01"}]}
-TEAM_PLUS = [{"handle": "sun", "name": "孙法务", "role": "legal"}, {"handle": "zhou", "name": "周财务", "role": "finance"},
+TEAM_PLUS = [{"handle": "sun", "name": "孙法务", "role": "legal"},
+             {"handle": "zhou", "name": "周财务", "role": "finance"},
              {"handle": "wu", "name": "吴总", "role": "gm"}]
 
 

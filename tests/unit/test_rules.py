@@ -317,25 +317,60 @@ WON = {"stage": "after_sales", "need": need("2023-10-01", "clear"),
        "contracts": [{"no": "HT-001", "amount": 600000, "signed": "2023-12-01", "delivered": "2024-01-10"}]}
 
 
+# Delivered 2024-01-10. Windows (days after delivery): 3–7 → 01-13..01-17, 23–37 → 02-02..02-16,
+# 76–104 → 03-26..04-23, 166–194 → 06-24..07-22. Care letter: each 12-31, met by a held
+# follow-up from 30 days before it (12-01) until the next year's span opens.
+FIRST = "after-sales visit 3–7 days after delivery (delivered 2024-01-10)"
+MONTH = "after-sales visit 23–37 days after delivery (delivered 2024-01-10)"
+QUARTER = "after-sales visit 76–104 days after delivery (delivered 2024-01-10)"
+CARE = "yearly customer-care letter (each 12-31)"
+
+
 @pytest.mark.parametrize(("visits", "today", "expected", "reason"), [
-    ([], "2024-01-12", "2024-01-17", "after-sales visit 7 days after delivery"),
-    ([], "2024-05-20", "2024-01-17", "after-sales visit 7 days after delivery"),
-    (["2024-01-16 10:00"], "2024-01-18", "2024-01-17", "after-sales visit 7 days after delivery"),  # too early
-    (["2024-01-18 10:00"], "2024-01-20", "2024-02-09", "after-sales visit 30 days after delivery"),
-    (["2024-02-10 10:00"], "2024-02-20", "2024-04-09", "after-sales visit 90 days after delivery"),
-    (["2024-04-10 10:00"], "2024-05-20", "2024-07-08", "after-sales visit 180 days after delivery"),
-    (["2024-07-10 10:00"], "2024-07-20", "2025-07-08", "yearly customer care (545 days after delivery)"),
-    (["2025-07-10 10:00"], "2025-07-20", "2026-07-08", "yearly customer care (910 days after delivery)"),
+    ([], "2024-01-12", "2024-01-17", FIRST),                              # in time: due on the window's last day
+    ([], "2024-01-18", "2024-01-17", FIRST),                              # day 8, no visit: 1 day overdue
+    (["2024-01-13 10:00"], "2024-01-20", "2024-02-16", MONTH),            # day 3 meets the first window
+    (["2024-01-11 10:00"], "2024-01-20", "2024-02-16", MONTH),            # day 1: early still meets it
+    (["2024-01-18 10:00"], "2024-01-20", "2024-02-16", MONTH),            # day 8: late, but it is the first visit
+    (["2024-01-13 10:00", "2024-01-15 10:00"], "2024-01-20", "2024-02-16", MONTH),  # a 2nd call in week 1: no
+    (["2024-01-13 10:00", "2024-01-25 10:00"], "2024-01-26", "2024-04-23", QUARTER),  # day 15: month visit, early
+    (["2024-03-01 10:00"], "2024-03-02", "2024-04-23", QUARTER),          # day 51: month visit late, first missed
+    (["2024-01-13 10:00", "2024-02-05 10:00", "2024-04-01 10:00", "2024-07-01 10:00"], "2024-07-02",
+     "2024-12-31", CARE),                                                  # all four done: the year-end letter
 ])
-def test_after_sales_schedule(visits: list[str], today: str, expected: str, reason: str) -> None:
+def test_after_sales_visit_windows(visits: list[str], today: str, expected: str, reason: str) -> None:
     followups = [fu(v, method="visit", contact="王总监") for v in visits]
     d = due(cust(**WON), followups, today=D(today), text="language: en")
-    assert (d.date, d.kind, d.reason) == (D(expected), "after_sales", reason)
+    assert (d.date, d.reason) == (D(expected), reason)
+    assert d.kind == ("care_letter" if reason == CARE else "after_sales")
     assert d.overdue_days == max(0, (D(today) - D(expected)).days)
 
 
-def test_a_missed_visit_does_not_cover_an_after_sales_step() -> None:
-    followups = [fu("2024-01-18 10:00", method="visit", outcome="missed")]
+DONE = ["2024-01-13 10:00", "2024-02-05 10:00", "2024-04-01 10:00", "2024-07-01 10:00"]
+
+
+@pytest.mark.parametrize(("extra", "today", "expected"), [
+    (["2024-12-15 10:00"], "2024-12-20", "2025-12-31"),   # sent in December: next year's is due
+    (["2024-11-20 10:00"], "2024-12-20", "2024-12-31"),   # before its 30-day span: does not count
+    ([], "2025-01-10", "2024-12-31"),                      # across the year end, unsent: 10 days overdue
+    (["2025-01-05 10:00"], "2025-01-10", "2025-12-31"),   # sent late, in January: it counts for 2024
+    ([], "2025-12-05", "2025-12-31"),                      # 2024's letter was never sent; 2025's span has opened
+])
+def test_the_care_letter_across_the_year_end(extra: list[str], today: str, expected: str) -> None:
+    followups = [fu(v, method="visit", contact="王总监") for v in DONE + extra]
+    d = due(cust(**WON), followups, today=D(today), text="language: en")
+    assert (d.date, d.kind) == (D(expected), "care_letter")
+    assert d.overdue_days == max(0, (D(today) - D(expected)).days)
+
+
+def test_the_care_letter_day_is_a_setting() -> None:
+    followups = [fu(v, method="visit", contact="王总监") for v in DONE]
+    d = due(cust(**WON), followups, today=D("2024-07-02"), text="after_sales:\n  care_letter: '09-30'\n")
+    assert (d.date, d.kind, d.reason) == (D("2024-09-30"), "care_letter", "年度客户关怀函(每年 09-30)")
+
+
+def test_a_missed_visit_does_not_meet_a_window() -> None:
+    followups = [fu("2024-01-14 10:00", method="visit", outcome="missed")]
     assert due(cust(**WON), followups, today=D("2024-01-20")).date == D("2024-01-17")
 
 
@@ -345,11 +380,32 @@ def test_after_sales_next_action_after_delivery_counts_when_earlier() -> None:
     assert (d.date, d.kind) == (D("2024-01-25"), "next_action")
 
 
-def test_won_but_not_yet_delivered_follows_cadence() -> None:
-    undelivered = dict(WON, stage="won", contracts=[{"no": "HT-1", "amount": 1, "signed": "2024-05-01",
-                                                       "delivered": "2024-06-30"}])
-    d = due(cust(**undelivered), [fu("2024-05-15 10:00", contact="王总监")])
-    assert (d.date, d.kind) == (D("2024-05-17"), "cadence")  # A: 2 days
+UNDELIVERED = dict(WON, stage="won", contracts=[{"no": "HT-1", "amount": 1, "signed": "2024-05-01",
+                                                 "delivered": "2024-06-30"}])
+
+
+def test_signed_but_not_delivered_follows_the_weekly_delivery_cadence_not_the_grade() -> None:
+    d = due(cust(**UNDELIVERED), [fu("2024-05-15 10:00", contact="王总监")], text="language: en")
+    assert (d.date, d.kind) == (D("2024-05-22"), "delivery")  # not A's 2 days: 05-15 + 7
+    assert d.reason == "signed, not yet delivered: a progress update every 7 days, last contact 5 days ago"
+
+
+def test_the_delivery_cadence_counts_from_signing_when_nobody_called_since() -> None:
+    d = due(cust(**UNDELIVERED), [fu("2024-04-20 10:00", contact="王总监")])
+    assert (d.date, d.kind, d.overdue_days) == (D("2024-05-08"), "delivery", 12)  # signed 05-01 + 7
+    assert d.reason == "已签约待交付:每 7 天同步一次交付进度,签约于 2024-05-01"
+
+
+def test_the_delivery_cadence_is_a_setting() -> None:
+    d = due(cust(**UNDELIVERED), [fu("2024-05-15 10:00", contact="王总监")],
+            text="after_sales:\n  delivery_cadence_days: 3\n")
+    assert (d.date, d.kind) == (D("2024-05-18"), "delivery")
+
+
+def test_the_older_visit_days_setting_still_schedules() -> None:
+    d = due(cust(**WON), [fu("2024-01-18 10:00", method="visit")], today=D("2024-01-20"),
+            text="after_sales:\n  visits_after_delivery_days: [7, 30]\n")
+    assert d.date == D("2024-02-09")  # the 7-day visit was met late on 01-18; the 30-day one is next
 
 
 # --- value tiers -------------------------------------------------------------------

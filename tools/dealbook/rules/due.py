@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from ..records.book import Book
 from ..records.model import Customer, FollowUp
 from ..records.settings import Settings
+from .aftersales import after_delivery, before_delivery, delivered_on
 from .grading import Grade, grade_from
 from .thresholds import Thresholds, followups_until, thresholds_of
 
-KINDS = ("next_action", "cadence", "first_response", "after_sales", "paused", "none")
+KINDS = ("next_action", "cadence", "first_response", "delivery", "after_sales", "care_letter", "paused", "none")
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class Due:
 
     date: dt.date | None
     reason: str
-    kind: str  # next_action | cadence | first_response | after_sales | paused | none
+    kind: str  # one of KINDS
     overdue_days: int = 0
 
 
@@ -56,34 +57,6 @@ def effective_pause(customer: Customer, grade: Grade) -> dt.date | None:
     """The later of the record's `paused_until` and the missed-twice pause end, if any."""
     dates = [d for d in (customer.paused_until, grade.pause_from_missed) if d is not None]
     return max(dates) if dates else None
-
-
-def delivered_on(customer: Customer, today: dt.date) -> dt.date | None:
-    """The latest contract delivery on or before today (a later delivery restarts the schedule)."""
-    dates = [c.delivered for c in customer.contracts if c.delivered is not None and c.delivered <= today]
-    return max(dates) if dates else None
-
-
-def after_sales_step(delivered: dt.date, covered_until: dt.date | None, t: Thresholds) -> int | None:
-    """Days after delivery of the first after-sales step not covered by a held follow-up on/after it."""
-    for days in t.visits_after_delivery:
-        if covered_until is None or delivered + dt.timedelta(days=days) > covered_until:
-            return days
-    if t.then_every_days <= 0:
-        return None
-    last = t.visits_after_delivery[-1] if t.visits_after_delivery else 0
-    since = (covered_until - delivered).days - last if covered_until is not None else -1
-    return last + (since // t.then_every_days + 1) * t.then_every_days
-
-
-def _after_sales_reason(days: int, t: Thresholds) -> str:
-    zh = t.language == "zh"
-    if days in t.visits_after_delivery:
-        return f"交付后 {days} 天售后回访" if zh else f"after-sales visit {days} days after delivery"
-    if t.then_every_days == 365:
-        return f"年度客户关怀(交付后 {days} 天)" if zh else f"yearly customer care ({days} days after delivery)"
-    return (f"定期客户关怀(交付后 {days} 天)" if zh
-            else f"after-sales care every {t.then_every_days} days ({days} days after delivery)")
 
 
 def _cadence_days(customer: Customer, letter: str, t: Thresholds) -> tuple[int, bool]:
@@ -132,18 +105,22 @@ def due_from(customer: Customer, counted: list[FollowUp], grade: Grade, today: d
         if found is not None:
             candidates.append((found[0], 0, "next_action", _next_reason(found[1], found[0], zh)))
 
-    delivered = delivered_on(customer, today) if kind == "won" else None
+    by_stage = t.cadence_by == "stage" and customer.stage in t.cadence_stage
+    delivered = delivered_on(customer.contracts, today) if kind == "won" else None
     if delivered is not None:
         if latest is not None and _day(latest) < delivered:
             candidates.clear()  # a promise made before delivery is superseded by the schedule
         held = [_day(f) for f in counted if f.outcome == "held"]
-        step = after_sales_step(delivered, held[-1] if held else None, t)
-        if step is not None:
-            candidates.append((delivered + dt.timedelta(days=step), 1, "after_sales", _after_sales_reason(step, t)))
-        if latest is not None and t.cadence_by == "stage" and customer.stage in t.cadence_stage:
+        candidates.extend(after_delivery(delivered, held, today, settings))
+        if latest is not None and by_stage:
             days = t.cadence_stage[customer.stage]
             candidates.append((_day(latest) + dt.timedelta(days=days), 2, "cadence",
                                _cadence_reason(customer, grade.letter, True, days, _day(latest), today, settings, t)))
+    elif kind == "won" and not by_stage:
+        won_since = next((e.on for e in reversed(customer.stage_history) if e.stage == customer.stage), None)
+        found = before_delivery(customer.contracts, won_since, _day(latest) if latest else None, today, settings)
+        if found is not None:
+            candidates.append(found)
     elif latest is not None:
         days, by_stage = _cadence_days(customer, grade.letter, t)
         candidates.append((_day(latest) + dt.timedelta(days=days), 2, "cadence",
