@@ -25,6 +25,7 @@ COMMANDS = {
     "new": "dealbook.cli.commands.new:new",
     "log": "dealbook.cli.commands.log:log",
     "move": "dealbook.cli.commands.move:move",
+    "quote": "dealbook.cli.commands.quote:quote",
     "set": "dealbook.cli.commands.bulk_set:set_fields",
     "funnel": "dealbook.cli.commands.funnel:funnel",
     "report": "dealbook.cli.commands.report:report",

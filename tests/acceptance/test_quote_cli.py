@@ -1,0 +1,67 @@
+"""`dealbook quote ID`: lines in, amounts, total and margin computed, written keeping the file's comments."""
+
+from __future__ import annotations
+
+import json
+
+from dealbook.records.load import parse_text
+
+PROPOSAL = {"stage": "proposal", "need": {"summary": "质检", "budget": {"status": "clear"}},
+            "stage_history": [{"stage": "lead", "on": "2024-01-05"}, {"stage": "proposal", "on": "2024-05-01"}]}
+
+
+def quotes(repo) -> list[dict]:
+    text = (repo.root / "records/customers/粤IT2024001.yaml").read_text("utf-8")
+    return parse_text(text).data["quotes"]
+
+
+def test_a_quote_from_flags_gets_its_amounts_total_and_margin(run, repo) -> None:
+    path = repo.customer(**PROPOSAL)
+    path.write_text("# 客户档案:保留这行注释\n" + path.read_text("utf-8"), encoding="utf-8")
+    result = run(repo, "quote", "粤IT2024001", "--no", "BJ-1", "--date", "2024-05-06", "--valid-days", "30",
+                 "--line", "视觉检测工位|VX-200|2|120000|80000", "--line", "实施服务|20 人天|20|3000|1000",
+                 "--delivery", "签约后6周", "--payment-terms", "3-6-1")
+    assert result.exit_code == 0, result.output
+    assert "total 300,000, margin 40.0%, valid until 2024-06-05" in result.output
+    assert quotes(repo) == [{
+        "no": "BJ-1", "date": "2024-05-06", "valid_until": "2024-06-05",
+        "lines": [{"item": "视觉检测工位", "spec": "VX-200", "quantity": 2, "unit_price": 120000, "amount": 240000,
+                   "unit_cost": 80000},
+                  {"item": "实施服务", "spec": "20 人天", "quantity": 20, "unit_price": 3000, "amount": 60000,
+                   "unit_cost": 1000}],
+        "total": 300000, "cost": 180000, "margin": 0.4, "delivery": "签约后6周", "payment_terms": "3-6-1"}]
+    assert path.read_text("utf-8").startswith("# 客户档案:保留这行注释\n")
+    assert json.loads(run(repo, "check", "--format", "json").output)["diagnostics"] == []
+
+
+def test_below_the_floor_it_is_a_draft_awaiting_the_named_approvers(run, repo) -> None:
+    repo.customer(**PROPOSAL)
+    result = run(repo, "quote", "粤IT2024001", "--line", "工位|VX|1|100000", "--cost", "80000")
+    assert result.exit_code == 0, result.output
+    assert "margin 20.0%" in result.output and "kept as a draft until one of (manager, gm)" in result.output
+    written = quotes(repo)[0]
+    assert (written["no"], written["status"], written["margin"]) == ("粤IT2024001-Q1", "draft", 0.2)
+    assert run(repo, "check").exit_code == 0
+    agenda = run(repo, "agenda", "--format", "json").output
+    assert "quote_approval" in agenda
+
+
+def test_the_prompts_ask_for_lines(run, repo) -> None:
+    repo.customer(**PROPOSAL)
+    answers = "MES 许可\n200 工位\n1\n860000\n600000\n\n"
+    result = run(repo, "quote", "粤IT2024001", "--interactive", input=answers)
+    assert result.exit_code == 0, result.output
+    line = quotes(repo)[0]["lines"][0]
+    assert (line["item"], line["amount"], quotes(repo)[0]["margin"]) == ("MES 许可", 860000, 0.3023)
+
+
+def test_bad_input_is_refused_and_nothing_is_written(run, repo) -> None:
+    path = repo.customer(**PROPOSAL)
+    before = path.read_text("utf-8")
+    for args in (["--line", "只有名称"], ["--line", "工位|VX|1|12万"], ["--line", "工位|VX|x|1000"],
+                 ["--line", "工位|VX|1|1000", "--cost", "500", "--margin", "0.5"], []):
+        result = run(repo, "quote", "粤IT2024001", "--no-interactive", *args)
+        assert result.exit_code != 0, args
+        assert "Traceback" not in result.output
+    assert "write 120000 instead of `12万`" in run(repo, "quote", "粤IT2024001", "--line", "工位|VX|1|12万").output
+    assert path.read_text("utf-8") == before
