@@ -379,7 +379,7 @@ def customer_as_of(customer: Customer, day: dt.date) -> dict:
         if "won" not in reached:
             del doc["contracts"]
         else:
-            doc["contracts"] = [_contract_as_of(c, day, "after_sales" in reached) for c in doc["contracts"]]
+            doc["contracts"] = [_contract_as_of(c, "after_sales" in reached) for c in doc["contracts"]]
     if "lost" in doc and "lost" not in reached:
         del doc["lost"]
     if customer.owner_change and day < customer.owner_change[0]:
@@ -388,12 +388,9 @@ def customer_as_of(customer: Customer, day: dt.date) -> dict:
     return {k: doc[k] for k in customer.doc if k in doc}
 
 
-def _contract_as_of(contract: dict, day: dt.date, delivered: bool) -> dict:
-    """A contract as it read on `day`: no delivery date before delivery, no receipt before it came."""
-    out = {k: v for k, v in contract.items() if delivered or k != "delivered"}
-    out["payments"] = [{k: v for k, v in p.items() if k != "received_on" or v <= day.isoformat()}
-                       for p in contract.get("payments", [])]
-    return out
+def _contract_as_of(contract: dict, delivered: bool) -> dict:
+    """A contract as it read before or after delivery."""
+    return {k: v for k, v in contract.items() if delivered or k != "delivered"}
 
 
 def customer_text(doc: dict) -> str:

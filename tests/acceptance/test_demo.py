@@ -57,8 +57,9 @@ def test_every_record_starts_with_its_schema_modeline():
 def test_demo_size_and_team(demo_book):
     assert len(demo_book.customers) == 40
     assert 280 <= sum(1 for _ in demo_book.all_followups()) <= 320
-    assert sorted(demo_book.members) == ["chen", "li", "wang", "zhang", "zhao"]
+    assert sorted(demo_book.members) == ["chen", "li", "sun", "wang", "wu", "zhang", "zhao", "zhou"]
     assert demo_book.members["chen"].role == "manager"
+    assert [demo_book.members[h].role for h in ("sun", "zhou", "wu")] == ["legal", "finance", "gm"]
     times = sorted(f.at for f in demo_book.all_followups())
     assert str(times[0]).startswith("2023-11-2") and str(times[-1]).startswith("2024-05-20")
 
@@ -129,6 +130,22 @@ def test_demo_has_lost_won_and_after_sales_details(demo_book):
     assert unanswered == ["no_answer"] * 3
     latest = demo_book.followups_of("苏MF2024002")[-1]
     assert "competitor" in latest.objections
+
+
+def test_demo_shows_quotes_contracts_payments_and_churn(demo_book, demo_repo, run):
+    from dealbook.records.deals import deal_desk, needs_margin_approval, quotes_of
+
+    desk = deal_desk(demo_book.settings)
+    awaiting = [c.id for c in demo_book.customers.values()
+                if any(q.is_draft and needs_margin_approval(q, desk) for q in quotes_of(c.data))]
+    assert awaiting == ["渝MF2024001"]
+    payments = [p for c in demo_book.customers.values() for k in c.contracts for p in k.payments]
+    assert any(p.received_on for p in payments) and any(p.received_on is None for p in payments)
+    churned = [c.id for c in demo_book.customers.values() if c.lost_reason == "churn"]
+    assert churned == ["桂MF2023003"]
+    kinds = {item["kind"] for item in json.loads(run(demo_repo, "agenda", "--all", "--format", "json").output)["items"]}
+    assert {"quote_expired", "quote_approval", "instalment_overdue", "instalment_due", "renewal_due",
+            "guide_handover", "delivery", "after_sales"} <= kinds
 
 
 def _settings_examples() -> list[str]:

@@ -278,6 +278,7 @@ def test_move_refuses_unmet_requirement_and_past_date(run, repo):
 
 
 def test_move_to_won_needs_a_contract_in_plain_integers(run, repo):
+    repo.settings("as_of: 2024-05-20\ndeal_desk:\n  contract_steps: []\n")  # no approval steps here
     repo.write(PATH, HAND)
     assert run(repo, "move", CID, "won").exit_code == 2
     result = run(repo, "move", CID, "won", "--contract-no", "HT-2024-031", "--amount", "65万")
@@ -290,6 +291,14 @@ def test_move_to_won_needs_a_contract_in_plain_integers(run, repo):
     assert after.endswith("  - {stage: won, on: 2024-05-20}\ncontracts:\n- no: HT-2024-031\n  amount: 650000\n"
                           "  signed: 2024-05-18\n# end of record\n")
     assert_clean(run, repo)
+
+
+def test_move_to_won_is_refused_until_the_contract_approvals_are_recorded(run, repo):
+    repo.write(PATH, HAND)
+    result = run(repo, "move", CID, "won", "--contract-no", "HT-2024-031", "--amount", "650000")
+    assert result.exit_code == 1
+    assert "contract-approval-missing" in result.output and "sales_head (销售主管审核)" in result.output
+    assert read(repo, PATH) == HAND
 
 
 def test_move_dry_run_shows_diff(run, repo):

@@ -71,7 +71,7 @@ def won_on(settings: Settings, customer: Customer, day: dt.date) -> dt.date | No
 
 
 def is_won(settings: Settings, customer: Customer, day: dt.date) -> bool:
-    """Reached a won stage by `day` (and still counted won even if later lost, which the checks refuse)."""
+    """Reached a won stage by `day` (still counted won after churning: the deal was won)."""
     return any((e.on is None or e.on <= day) and settings.is_won(e.stage) for e in customer.stage_history)
 
 

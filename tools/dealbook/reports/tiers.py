@@ -27,8 +27,11 @@ def value_tiers(book: Book, period: Period, today: dt.date) -> Report:
     from ..rules.state import value_tier
 
     tally = {t: {"tier": t, "customers": 0, "value": 0, "repeat": 0} for t in TIERS}
+    churned = 0
     for customer in book.customers.values():
         if not settings.is_won(customer.stage):
+            churned += customer.stage == settings.lost_stage and any(
+                settings.is_won(e.stage) for e in customer.stage_history)
             continue
         tier = value_tier(book, customer)
         if tier not in tally:
@@ -67,5 +70,8 @@ def value_tiers(book: Book, period: Period, today: dt.date) -> Report:
         f"{tiers.get('repeat_years')} consecutive years is high, ≥ {tiers.get('medium_min')} medium, else low; "
         "repeat = a contract marked repeat, or contracts signed in two or more years.",
     )]
+    if churned:
+        notes.append(words(lang, f"{churned} 个曾成交的客户已停止合作(流失,原因 churn),不在分层之内。",
+                           f"{churned} once-won customers have churned (lost, reason churn) and are not tiered."))
     title = words(lang, "客户价值分层", "Value tiers") + f" · {today.isoformat()}"
     return Report("value-tiers", title, columns, rows, totals, notes, "bar", chart_key="value")

@@ -13,14 +13,20 @@ from .report import Column, Report, words
 
 
 def win_loss(book: Book, period: Period, today: dt.date) -> Report:
-    """Deals lost in the period by lost.reason: count, value lost, and the stage each was lost from."""
+    """Deals lost in the period by lost.reason: count, value lost, and the stage each was lost from.
+
+    Only deals lost before they were won: a won customer who churns (won → lost) is counted in a note."""
     settings = book.settings
     lang = settings.language
     open_stages = [s.key for s in settings.stages if s.kind == "open"]
     tally: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    churned = 0
     for customer in book.customers.values():
         for move in moves(customer):
             if move.on is None or move.on not in period or move.on > today or kind_of_move(settings, move) != "lost":
+                continue
+            if settings.is_won(move.source):
+                churned += 1  # a won customer who stopped working with us: not a lost deal
                 continue
             row = tally[customer.lost_reason]
             row["lost"] += 1
@@ -49,6 +55,12 @@ def win_loss(book: Book, period: Period, today: dt.date) -> Report:
     notes = [words(lang, "本期转为流失的商机(按 stage_history 日期),金额取 deal.amount;各阶段列 = 从该阶段流失的数量。",
                    "Deals moved to lost in the period (stage_history dates); value is deal.amount; the stage "
                    "columns count where each was lost from.")]
+    if churned:
+        notes.append(words(lang, f"另有 {churned} 个已成交客户本期停止合作(成交后转为流失,原因 churn),"
+                                 "不计入本表;见阶段转化表中成交签约/售后维护阶段的流失数。",
+                           f"{churned} won customers churned in the period (moved from a won stage to lost, reason "
+                           "churn); they are not lost deals and are left out here: see the lost column of the won "
+                           "stages in the conversion table."))
     return Report("win-loss", words(lang, "输单分析", "Win/loss: lost reasons"), columns, rows, totals, notes,
                   "bar", period)
 

@@ -101,14 +101,14 @@ def contract_items(customer: Customer, settings: Settings, today: dt.date) -> li
                     else f"instalment due: contract {contract.no}, {owed:,} due {payment.due}"), owed, contract.no))
     if lost:
         return items
-    signed = [c.signed for c in customer.contracts if c.signed is not None]
+    signed = [c.signed for c in customer.contracts if c.signed is not None and c.signed <= today]
     for contract in customer.contracts:
         end = contract.service_end
         if end is None:
             continue
         start = end - dt.timedelta(days=a.renewal_warn_days)
-        if any(day >= start for day in signed if contract.signed is None or day > contract.signed):
-            continue  # renewed: a later contract was signed once the renewal window opened
+        if contract.signed is not None and any(day > contract.signed for day in signed):
+            continue  # a later contract renewed (or replaced) this one
         if start <= today:
             items.append(DealItem("renewal_due", end, (
                 f"续约:合同 {contract.no} 服务期至 {end},请提前 {_days(a.renewal_warn_days, zh)}洽谈续约" if zh

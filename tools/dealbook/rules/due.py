@@ -117,7 +117,8 @@ def due_from(customer: Customer, counted: list[FollowUp], grade: Grade, today: d
             candidates.append((_day(latest) + dt.timedelta(days=days), 2, "cadence",
                                _cadence_reason(customer, grade.letter, True, days, _day(latest), today, settings, t)))
     elif kind == "won" and not by_stage:
-        won_since = next((e.on for e in reversed(customer.stage_history) if e.stage == customer.stage), None)
+        won_since = next((e.on for e in reversed(customer.stage_history) if e.stage == customer.stage),
+                         None) or customer.created
         found = before_delivery(customer.contracts, won_since, _day(latest) if latest else None, today, settings)
         if found is not None:
             candidates.append(found)

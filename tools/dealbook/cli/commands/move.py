@@ -10,6 +10,7 @@ from ...checks.filechecks import move_problem
 from ...editing.edits import Change, parse_money, parse_value, schema_at
 from ...editing.roundtrip import EditError, split_path
 from ...records.dates import parse_date
+from ...records.deals import CHURN
 from ..context import Env, pass_env
 from .edit_flow import finish, interactive, open_customer, working_book
 
@@ -37,13 +38,15 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
 
     Moves the settings forbid are refused (going back, skipping when not allowed,
     reopening a lost deal other than as a lead). A stage's requirements must be met:
-    lost needs --reason, won needs a contract (--contract-no, --amount, --signed).
+    lost needs --reason, won needs a contract (--contract-no, --amount, --signed). A won
+    customer who stops working with us moves to lost with the reason churn (the default).
     The edit keeps the file's comments and layout; it is checked before it is written.
 
     \b
     Example:
         dealbook move 粤IT2024001 discovery
         dealbook move 粤IT2024001 lost --reason budget --note "预算冻结到明年"
+        dealbook move 粤MF2023008 lost --reason churn --note "集团统一采购,停止合作"
         dealbook move 粤IT2024001 won --contract-no HT-2024-031 --amount 650000 --signed 2024-06-01
         dealbook move 粤IT2024001 proposal --set need.budget.status=partial --dry-run
     """
@@ -70,7 +73,11 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
     target = settings.stage_by_key[stage]
     try:
         if target.kind == "lost":
-            reason = reason or (current.lost_reason or None)
+            churned = settings.is_won(current.stage)
+            if churned and reason and reason != CHURN:
+                raise click.UsageError(f"{current.id} is a won customer: one who stops working with us has "
+                                       f"churned; use --reason {CHURN} and say why with --note")
+            reason = reason or (CHURN if churned else current.lost_reason or None)
             if not reason and ask:
                 reason = click.prompt("Why was it lost?", type=click.Choice(settings.keys_of("lost_reasons")))
             if not reason:
