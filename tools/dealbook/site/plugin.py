@@ -17,6 +17,7 @@ from mkdocs.structure.pages import Page
 from ..checks.reading import open_book
 from ..records.settings import SETTINGS_FILE, Settings, load_settings, today_for
 from ..records.siteconfig import HOST_KINDS, SiteConfig, site_config
+from .editor_links import log_actions_for
 from .feeds import calendar_files, site_title
 from .labels import Labels
 from .pages import PageSpec, page_specs
@@ -103,6 +104,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         for name in ASSETS:
             with open(os.path.join(ASSETS_DIR, name), encoding="utf-8") as handle:
                 files.append(File.generated(config, ASSET_URI + name, content=handle.read()))
+        self.env.globals["log_actions_for"] = log_actions_for(data, self.site_config(config))
         for path, content in calendar_files(data, self.site_config(config), site_title(data.settings)).items():
             files.append(File.generated(config, path, content=content))
         if not self.user_nav:

@@ -1,0 +1,114 @@
+"""Logging from the site: the web-editor links of each host kind decoded, the draft checked for real."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
+from conftest import RecordRepo
+from dealbook.checks.reading import open_book
+from dealbook.records.siteconfig import site_config
+from dealbook.site.editor_links import (
+    AT_TOKEN,
+    STAMP_TOKEN,
+    edit_file_url,
+    followup_draft,
+    log_actions,
+    new_file_url,
+    next_stage,
+    shell_words,
+)
+
+NOW = dt.datetime(2024, 5, 20, 14, 30)
+CID = "粤IT2024001"
+TEXT = "# yaml-language-server: $schema=x\ncustomer: 粤IT2024001\nsummary: a&b=c #d ?e\n"
+PATH = f"records/followups/{CID}/2024-05-20-1430.yaml"
+
+
+def config(kind: str | None, repo: str = "https://git.example.com/sales/book", branch: str = "main"):
+    return site_config(None, repo, {"repo_kind": kind, "branch": branch})
+
+
+@pytest.mark.parametrize(("kind", "path", "name", "content"), [
+    ("github", "/sales/book/new/main", "filename", "value"),
+    ("gitlab", "/sales/book/-/new/main/", "file_name", "content"),
+    ("gitea", "/sales/book/_new/main/", "filename", "value"),
+    ("forgejo", "/sales/book/_new/main/", "filename", "value"),
+])
+def test_new_file_links_of_each_host_decode_to_the_path_and_text(kind: str, path: str, name: str,
+                                                                 content: str) -> None:
+    url = new_file_url(config(kind), PATH, TEXT, "followup/x", "跟进")
+    parts = urlsplit(url)
+    assert (parts.scheme, parts.netloc, parts.path) == ("https", "git.example.com", path)
+    query = parse_qs(parts.query, strict_parsing=True)
+    assert query[name] == [PATH] and query[content] == [TEXT]
+    if kind == "gitlab":
+        assert query["branch_name"] == ["followup/x"] and query["commit_message"] == ["跟进"]
+
+
+@pytest.mark.parametrize(("kind", "prefix"), [("github", "edit"), ("gitlab", "-/edit"), ("gitea", "_edit"),
+                                              ("forgejo", "_edit")])
+def test_edit_links_of_each_host(kind: str, prefix: str) -> None:
+    url = edit_file_url(config(kind, branch="records/main"), f"records/customers/{CID}.yaml")
+    assert url == f"https://git.example.com/sales/book/{prefix}/records%2Fmain/records/customers/%E7%B2%A4IT2024001.yaml"
+    assert unquote(url).endswith(f"/records/customers/{CID}.yaml")
+
+
+def test_no_links_without_a_repo_or_a_known_host() -> None:
+    assert new_file_url(config(None), PATH, TEXT) is None  # git.example.com: kind unknown
+    assert new_file_url(site_config(None, None, {"repo_kind": "github"}), PATH, TEXT) is None
+    assert new_file_url(config(None, repo="https://github.com/acme/book"), PATH, TEXT).startswith(
+        "https://github.com/acme/book/new/main?filename=")
+
+
+def test_the_draft_passes_the_check_once_by_is_filled(repo: RecordRepo, run) -> None:
+    repo.customer(CID, contacts=[{"name": "王总监", "title": "技术总监", "role": "decision_maker"},
+                                 {"name": "李经理\n(采购)", "title": "采购", "role": "influencer"}])
+    book = open_book(str(repo.root))
+    customer = book.customers[CID]
+    path, text = followup_draft(customer, {"zhang": "张伟", "li": "李娜"}, NOW)
+    assert path == PATH
+    lines = text.splitlines()
+    assert lines[0] == "# yaml-language-server: $schema=../../../schemas/followup.schema.json"
+    assert "customer: 粤IT2024001" in lines and "at: 2024-05-20 14:30" in lines and "contact: 王总监" in lines
+    assert "by:  # ← 填写你的成员代号:zhang(张伟)、li(李娜)" in lines
+    assert "# 其他联系人:李经理 (采购)" in lines  # a line break in a name cannot end the comment
+    repo.write(path, text)
+    failed = run(repo, "check", str(repo.root / path))
+    by_line = next(n for n, line in enumerate(lines, 1) if line.startswith("by:"))
+    assert failed.exit_code == 1 and f"{path}:{by_line}:1: error" in failed.output
+    repo.write(path, text.replace("by:  #", "by: zhang  #"))
+    passed = run(repo, "check", str(repo.root / path))
+    assert passed.exit_code == 0, passed.output
+
+
+def test_log_actions_of_a_customer(repo: RecordRepo) -> None:
+    repo.customer(CID)
+    book = open_book(str(repo.root))
+    customer = book.customers[CID]
+    actions = log_actions(customer, book.settings, {"zhang": "张伟"}, config("gitea"), NOW)
+    query = parse_qs(urlsplit(actions.new_followup).query)
+    assert query["filename"] == [PATH] and "at: 2024-05-20 14:30\n" in query["value"][0]
+    live = parse_qs(urlsplit(actions.live_followup).query)
+    assert live["filename"] == [f"records/followups/{CID}/{STAMP_TOKEN}.yaml"]
+    assert f"at: {AT_TOKEN}\n" in live["value"][0]
+    assert actions.next_stage == "discovery" and actions.next_label == "需求挖掘"
+    assert actions.advance == "https://git.example.com/sales/book/_edit/main/records/customers/%E7%B2%A4IT2024001.yaml"
+    assert actions.log_command == "dealbook log 粤IT2024001 -m phone -c 王总监 -s 沟通内容"
+    assert actions.move_command == "dealbook move 粤IT2024001 discovery"
+    assert actions.timezone == "Asia/Shanghai"
+    assert shell_words(["dealbook", "log", "x", "-s", "a b; rm -rf ~"]) == "dealbook log x -s 'a b; rm -rf ~'"
+
+
+def test_next_stage_follows_the_progression(repo: RecordRepo) -> None:
+    repo.customer(CID)
+    book = open_book(str(repo.root))
+    settings = book.settings
+    c = book.customers[CID]
+    assert next_stage(c, settings) == "discovery"
+    from dataclasses import replace
+
+    assert next_stage(replace(c, stage="negotiation"), settings) == "won"
+    assert next_stage(replace(c, stage="after_sales"), settings) is None
+    assert next_stage(replace(c, stage="lost"), settings) is None

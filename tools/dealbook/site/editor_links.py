@@ -1,0 +1,184 @@
+"""Logging from the site: links that open the git host's web editor with a new follow-up file
+already filled in (记录跟进), or the customer file to move its stage (推进阶段), and the
+equivalent `dealbook` command lines to copy.
+
+The web editors' forms, by host kind (`repo_kind` beside `repo_url`; branch = the plugin's
+`branch`):
+
+- GitHub (and GitHub Enterprise): `<repo>/new/<branch>?filename=<path>&value=<text>`, edit
+  `<repo>/edit/<branch>/<path>`;
+- GitLab: `<repo>/-/new/<branch>/?file_name=<path>&content=<text>`, edit `<repo>/-/edit/<branch>/<path>`;
+- Gitea and Forgejo: `<repo>/_new/<branch>/?filename=<path>&value=<text>`, edit `<repo>/_edit/<branch>/<path>`.
+
+Each editor offers, when the change is saved, to commit it to a new branch and open a pull
+(merge) request, which then gets the check and the review summary like any other.
+
+"Now" is the reader's clock, not the build's: the links carry the build time (what a browser
+without JavaScript opens), and the page's script replaces it with the current time in the
+team's timezone when the button is clicked. The tokens it replaces are AT_TOKEN (the `at`
+value) and STAMP_TOKEN (the file name's time).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shlex
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from ..editing.roundtrip import render_new
+from ..records.model import FOLLOWUPS_DIR, Customer
+from ..records.siteconfig import SiteConfig
+
+AT_TOKEN = "DEALBOOK_AT"
+STAMP_TOKEN = "DEALBOOK_STAMP"
+_BY = "__dealbook_by__"
+
+
+def new_file_url(config: SiteConfig, path: str, text: str, branch_hint: str = "", message: str = "") -> str | None:
+    """The host's "new file" page for `path` in the records branch, prefilled with `text`."""
+    if not config.repo_url or config.repo_kind is None:
+        return None
+    branch = quote(config.branch, safe="")
+    if config.repo_kind == "github":
+        query = {"filename": path, "value": text}
+        if message:
+            query["message"] = message
+        return f"{config.repo_url}new/{branch}?{urlencode(query, quote_via=quote)}"
+    if config.repo_kind == "gitlab":
+        query = {"file_name": path, "content": text}
+        if branch_hint:
+            query["branch_name"] = branch_hint
+        if message:
+            query["commit_message"] = message
+        return f"{config.repo_url}-/new/{branch}/?{urlencode(query, quote_via=quote)}"
+    # gitea, forgejo
+    return f"{config.repo_url}_new/{branch}/?{urlencode({'filename': path, 'value': text}, quote_via=quote)}"
+
+
+def edit_file_url(config: SiteConfig, path: str) -> str | None:
+    """The host's editor for an existing file in the records branch."""
+    if not config.repo_url or config.repo_kind is None:
+        return None
+    prefix = {"github": "edit", "gitlab": "-/edit"}.get(config.repo_kind, "_edit")
+    return f"{config.repo_url}{prefix}/{quote(config.branch, safe='')}/{quote(path)}"
+
+
+_PLAIN_WORD = re.compile(r"^[\w@%+=:,./-]+$")
+
+
+def shell_words(words: list[str]) -> str:
+    """A command line for a POSIX shell; Chinese words stay unquoted, as a person would type them."""
+    return " ".join(w if _PLAIN_WORD.match(w) else shlex.quote(w) for w in words)
+
+
+def _line(text: str) -> str:
+    """Text for a comment line: whitespace runs, line breaks included, made one space."""
+    return " ".join(str(text).split())
+
+
+def _contact(customer: Customer) -> str | None:
+    deciders = [c.name for c in customer.contacts if c.role == "decision_maker" and c.name]
+    return (deciders or [c.name for c in customer.contacts if c.name] or [None])[0]
+
+
+def followup_draft(customer: Customer, members: dict[str, str], when: dt.datetime, language: str = "zh"
+                   ) -> tuple[str, str]:
+    """(path, text) of a new follow-up for `customer` at `when`: every field the check needs
+    filled except `by`, and the optional ones as commented hints."""
+    zh = language != "en"
+    name = _line(customer.name)
+    contact = _contact(customer)
+    data: dict[str, Any] = {"customer": customer.id, "at": when.strftime("%Y-%m-%d %H:%M"), "method": "phone",
+                            "by": _BY}
+    if contact:
+        data["contact"] = contact
+    data["summary"] = "电话沟通" if zh else "Phone call"
+    text = render_new("followup", data)
+    handles = "、".join(f"{h}({_line(n)})" if n and n != h else h for h, n in members.items()) if zh else \
+        ", ".join(f"{h} ({_line(n)})" if n and n != h else h for h, n in members.items())
+    by_hint = f"  # ← 填写你的成员代号:{handles}" if zh else f"  # ← your handle: {handles}"
+    text = text.replace(f"by: {_BY}\n", f"by:{by_hint}\n")
+    others = [_line(c.name) for c in customer.contacts if c.name and c.name != contact]
+    lines = text.splitlines()
+    header = ([f"# 记录跟进 · {name}:填写 by,把 summary 改成这次沟通的内容;method 可改为 visit、email、"
+               "meeting、im、other。", "# 保存时选择“新建分支并发起合并请求”,检查通过、审阅后合并。"] if zh else
+              [f"# New follow-up with {name}: fill in `by`, write what was said in `summary`; method "
+               "may be visit, email, meeting, im or other.",
+               "# When saving, commit to a new branch and open a pull request: merged once checked and reviewed."])
+    hints = (["", "# 可选:", "# feedback: 客户的反馈与需求变化",
+              "# outcome: held        # held 已沟通 | no_answer 未接通 | missed 爽约 | rescheduled 改期",
+              "# objections: [price]  # 异议标签"] if zh else
+             ["", "# Optional:", "# feedback: what the customer said, changed needs",
+              "# outcome: held        # held | no_answer | missed | rescheduled",
+              "# objections: [price]  # objection tags"])
+    if others:
+        hints.append(("# 其他联系人:" if zh else "# Other contacts: ") + ("、" if zh else ", ").join(others))
+    due = (when.date() + dt.timedelta(days=3)).isoformat()
+    hints += ["# next:", f"#   - action: {'发送方案' if zh else 'Send the proposal'}", f"#     due: {due}"]
+    text = "\n".join([lines[0], *header, *lines[1:], *hints]) + "\n"
+    return f"{FOLLOWUPS_DIR}/{customer.id}/{when:%Y-%m-%d-%H%M}.yaml", text
+
+
+def next_stage(customer: Customer, settings: Any) -> str | None:
+    """The stage after the customer's in the progression (None at the end, or when lost)."""
+    keys = [s.key for s in settings.progression]
+    if customer.stage not in keys:
+        return None
+    position = keys.index(customer.stage)
+    return keys[position + 1] if position + 1 < len(keys) else None
+
+
+@dataclass(frozen=True)
+class LogActions:
+    """What a customer page offers for recording: web-editor links and command lines."""
+
+    new_followup: str | None  # the new-file page, at the build's time (None: no host configured)
+    live_followup: str | None  # the same with AT_TOKEN / STAMP_TOKEN for the page script
+    advance: str | None  # the customer file in the host's editor (None: no host, or no next stage)
+    next_stage: str | None
+    next_label: str
+    log_command: str
+    move_command: str | None
+    timezone: str
+
+
+def log_actions(customer: Customer, settings: Any, members: dict[str, str], config: SiteConfig,
+                now: dt.datetime) -> LogActions:
+    """The log-from-the-site links and commands for one customer, `now` in the team's timezone."""
+    zh = settings.language != "en"
+    path, text = followup_draft(customer, members, now, settings.language)
+    at, stamp = now.strftime("%Y-%m-%d %H:%M"), now.strftime("%Y-%m-%d-%H%M")
+    message = f"{'跟进' if zh else 'Follow-up'} {customer.name}"
+    branch = f"followup/{stamp}"
+    url = new_file_url(config, path, text, branch, message)
+    live = new_file_url(config, path.replace(stamp, STAMP_TOKEN), text.replace(f"at: {at}\n", f"at: {AT_TOKEN}\n"),
+                        branch.replace(stamp, STAMP_TOKEN), message)
+    target = next_stage(customer, settings)
+    contact = _contact(customer)
+    command = ["dealbook", "log", customer.id, "-m", "phone"]
+    if contact:
+        command += ["-c", contact]
+    command += ["-s", "沟通内容" if zh else "what was said"]
+    return LogActions(
+        new_followup=url,
+        live_followup=live,
+        advance=edit_file_url(config, customer.path) if target else None,
+        next_stage=target,
+        next_label=settings.stage_label(target) if target else "",
+        log_command=shell_words(command),
+        move_command=shell_words(["dealbook", "move", customer.id, target]) if target else None,
+        timezone=settings.timezone,
+    )
+
+
+def log_actions_for(data: Any, config: SiteConfig) -> Any:
+    """The templates' `log_actions_for(customer)`, at this build's time in the team's timezone."""
+    from zoneinfo import ZoneInfo
+
+    settings = data.book.settings
+    members = {handle: member.name for handle, member in data.book.members.items()}
+    now = dt.datetime.now(ZoneInfo(settings.timezone)).replace(second=0, microsecond=0, tzinfo=None)
+    return lambda customer: log_actions(customer, settings, members, config, now)
