@@ -94,6 +94,14 @@ class FollowUpChange(NamedTuple):
     old_path: str | None
     at: str
     summary: str
+    method: str = ""
+    contact: str = ""
+    next: tuple[tuple[str, str], ...] = ()  # (action, due as YYYY-MM-DD or "")
+
+    @property
+    def first_line(self) -> str:
+        """The summary's first non-empty line (what a reviewer reads first)."""
+        return next((line.strip() for line in self.summary.splitlines() if line.strip()), "")
 
 
 @dataclass(frozen=True)
@@ -155,7 +163,9 @@ def _customer_dict(c: CustomerChange) -> dict[str, Any]:
         "amount": _pair(c.amount), "owner": _pair(c.owner), "next_due": _pair(c.next_due),
         "next_due_kind": c.next_due_kind,
         "fields": [{"field": k, "before": a, "after": b} for k, a, b in c.fields],
-        "followups": [{"status": f.status, "path": f.path, "old_path": f.old_path, "at": f.at, "summary": f.summary}
+        "followups": [{"status": f.status, "path": f.path, "old_path": f.old_path, "at": f.at, "summary": f.summary,
+                       "first_line": f.first_line, "method": f.method, "contact": f.contact,
+                       "next": [{"action": action, "due": due or None} for action, due in f.next]}
                       for f in c.followups],
         "summary": line_of(c),
     }
@@ -223,7 +233,8 @@ class Side:
     grade: str | None
     due: dt.date | None
     due_kind: str
-    followups: tuple[tuple[str, str, str, str], ...]  # (path, at, summary, digest), oldest first
+    # (path, at, summary, digest, method, contact, ((action, due), …)), oldest first
+    followups: tuple[tuple[str, str, str, str, str, str, tuple[tuple[str, str], ...]], ...]
     open_stage: str | None  # the open stage it is in today (counts in the pipeline), else None
     amount: int  # deal.amount (0 when missing)
     tally: tuple[tuple[str, int, int, int], ...]  # (stage, entered, converted, lost), all time
@@ -278,7 +289,9 @@ def side_of(book: Book, customer: Customer, today: dt.date, diagnostics: tuple[D
         grade=_grade(book, customer, today),
         due=due,
         due_kind=kind,
-        followups=tuple((f.path, _at(f), f.summary, data_digest(f.data)) for f in book.followups_of(customer.id)),
+        followups=tuple((f.path, _at(f), f.summary, data_digest(f.data), f.method, f.contact,
+                         tuple((n.action, n.due.isoformat() if n.due else "") for n in f.next))
+                        for f in book.followups_of(customer.id)),
         open_stage=stage if stage is not None and settings.is_open(stage) else None,
         amount=customer.deal_amount or 0,
         tally=customer_tally(settings, customer),
@@ -294,19 +307,19 @@ def _followup_changes(old_side: Side | None, new_side: Side | None, renames: dic
         if n in new and o in old:
             sources.setdefault(n, o)
     found: list[FollowUpChange] = []
-    for path, (_, at, summary, digest) in new.items():
+    for path, (_, at, summary, digest, *said) in new.items():
         source = sources.get(path)
         if path in old:
             if old[path][3] != digest:
-                found.append(FollowUpChange("changed", path, None, at, summary))
+                found.append(FollowUpChange("changed", path, None, at, summary, *said))
         elif source:
-            found.append(FollowUpChange("moved", path, source, at, summary))
+            found.append(FollowUpChange("moved", path, source, at, summary, *said))
         else:
-            found.append(FollowUpChange("added", path, None, at, summary))
+            found.append(FollowUpChange("added", path, None, at, summary, *said))
     moved_from = {c.old_path for c in found if c.old_path}
-    for path, (_, at, summary, _) in old.items():
+    for path, (_, at, summary, _, *said) in old.items():
         if path not in new and path not in moved_from:
-            found.append(FollowUpChange("removed", path, None, at, summary))
+            found.append(FollowUpChange("removed", path, None, at, summary, *said))
     return sorted(found, key=lambda f: (f.at, f.path))
 
 

@@ -9,7 +9,15 @@ from typing import Any
 
 import click
 
-from ...git.changes import ForecastOutcome, Review, change_words, forecast_vs_actual, line_of, review
+from ...git.changes import (
+    FollowUpChange,
+    ForecastOutcome,
+    Review,
+    change_words,
+    forecast_vs_actual,
+    line_of,
+    review,
+)
 from ...records.diagnostics import ERROR
 from ...text.output import money, table, to_json
 from ..context import Env, pass_env
@@ -40,11 +48,33 @@ def _effects(result: Review) -> list[str]:
     return lines
 
 
+def _one_line(text: Any, limit: int = 200) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _said(f: FollowUpChange) -> tuple[str, str, list[tuple[str, str]]]:
+    """(when · method · contact, first line of the summary, [(next action, due)]) in plain text."""
+    head = " · ".join(_one_line(x) for x in (f.at, f.method, f.contact) if x)
+    return head, _one_line(f.first_line), [(_one_line(a), d) for a, d in f.next]
+
+
+def _next_text(steps: list[tuple[str, str]]) -> str:
+    return "; ".join(f"{action} (due {due})" if due else f"{action} (no due date)" for action, due in steps)
+
+
 def render_text(result: Review) -> str:
     count = len(result.customers)
     lines = [f"Records changed from {result.base} to {result.head}: "
              f"{count} customer{'s' * (count != 1)}"]
-    lines += [line_of(c) for c in result.customers]
+    for c in result.customers:
+        lines.append(line_of(c))
+        for f in c.followups:
+            if f.status in ("added", "changed"):
+                head, first, steps = _said(f)
+                lines.append(f"  follow-up {f.status} {head}: {first}")
+                if steps:
+                    lines.append(f"    next: {_next_text(steps)}")
     effects = _effects(result)
     if effects:
         lines += ["", *effects]
@@ -68,7 +98,10 @@ def render_markdown(result: Review) -> str:
         lines.append(f"- **{md(c.id)} {md(c.name)}**: {md(clauses)}")
         for f in c.followups:
             if f.status in ("added", "changed"):
-                lines.append(f"  - follow-up {md(f.at)} {f.status}: {md(f.summary)[:200]}")
+                head, first, steps = _said(f)
+                lines.append(f"  - follow-up {f.status} **{md(head)}**: {md(first)}")
+                lines += [f"    - next: {md(action)} — " + (f"due {md(due)}" if due else "no due date")
+                          for action, due in steps]
     effects = _effects(result)
     if effects:
         lines += ["", "#### Funnel and forecast", "", *(f"- {md(e)}" for e in effects)]
