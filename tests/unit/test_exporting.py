@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import customer_data
-from dealbook.checks import reading
+from dealbook.checks import filecache as reading
 from dealbook.checks.reading import open_book
 from dealbook.interchange.exporting import export, stream_tables, tables
 from dealbook.interchange.xlsx_writer import DATE, TIME, XlsxWriter, serial

@@ -15,7 +15,7 @@ def test_cache_is_reused_and_invalidated(repo: RecordRepo, monkeypatch) -> None:
     root = str(repo.root)
     assert open_book(root).diagnostics == []
     calls: list[str] = []
-    import dealbook.checks.reading as reading
+    import dealbook.checks.filecache as reading
 
     original = reading._read_path
     monkeypatch.setattr(reading, "_read_path", lambda r, p, s: calls.append(p) or original(r, p, s))
@@ -57,7 +57,7 @@ def test_parallel_and_serial_reading_agree(repo: RecordRepo) -> None:
     root = str(repo.root)
     settings = load_settings(root)
     paths = discover(root)
-    import dealbook.checks.reading as reading
+    import dealbook.checks.filecache as reading
 
     serial = read_many(root, paths, settings, jobs=1)
     old = reading._PARALLEL_MIN

@@ -8,7 +8,7 @@ import os
 import time
 from pathlib import Path
 
-import dealbook.checks.reading as reading
+import dealbook.checks.filecache as reading
 import pytest
 from conftest import RecordRepo
 

@@ -17,6 +17,10 @@ def cross_diagnostics(book: Book, only: set[str] | None = None) -> list[Diagnost
         if only is None or path in only:
             line, column = book.mark(path, where)
             found.append(Diagnostic(path, line, column, severity, code, message))
+    if only is not None and book.repo_customers is not None:
+        for path, message in _ids_in_repo(book, only):
+            line, column = book.mark(path, ("id",))
+            found.append(Diagnostic(path, line, column, ERROR, "duplicate-id", message))
     if book.customers_by_path:
         from .dedupe import likely_duplicates  # loaded only when customers are checked
 
@@ -65,8 +69,8 @@ def _findings(book: Book, only: set[str] | None = None) -> Iterator[tuple[str, t
         check_members = True
 
     by_id: dict[str, list[str]] = {}
+    by_path = book.customers_by_path if book.repo_customers is None else {}  # else: `_ids_in_repo`
     for path, customer in book.customers_by_path.items():
-        by_id.setdefault(customer.id.casefold(), []).append(path)
         if check_members:
             problem = _member_problem(book, customer.owner, "owner")
             if problem:
@@ -75,6 +79,8 @@ def _findings(book: Book, only: set[str] | None = None) -> Iterator[tuple[str, t
                 problem = _member_problem(book, handle, "support")
                 if problem:
                     yield (path, ("support", index), *problem)
+        if path in by_path:
+            by_id.setdefault(customer.id.casefold(), []).append(path)
     for paths in by_id.values():
         for path in paths[1:]:
             yield (path, ("id",), ERROR, "duplicate-id",
@@ -101,3 +107,19 @@ def _findings(book: Book, only: set[str] | None = None) -> Iterator[tuple[str, t
                        f"`{followup.contact}` is not one of {customer.id}'s contacts ({names}): "
                        "add them to the customer's contacts or fix the name")
     yield from deal_cross_findings(book, only)
+
+
+def _ids_in_repo(book: Book, only: set[str]) -> Iterator[tuple[str, str]]:
+    """`duplicate-id` for the checked customers of a PATH-limited Book, against every customer file
+    of the repo (the stored index): as in a whole-repo check, the file first in path order keeps
+    the id and each later one is reported."""
+    first: dict[str, str] = {}
+    ids = {path: c.id for path, c in book.customers_by_path.items()}
+    for row in book.repo_customers or ():
+        ids.setdefault(row.path, row.id)
+    for path in sorted(ids):
+        first.setdefault(ids[path].casefold(), path)
+    for path, customer in book.customers_by_path.items():
+        owner = first[customer.id.casefold()]
+        if path in only and owner != path:
+            yield (path, f"id `{customer.id}` is already used by {owner}: give this customer a new id")

@@ -30,7 +30,8 @@ from ..records.book import Book
 from ..records.cachefile import has_keys, load_marshal, save_marshal
 from ..records.model import CUSTOMER, CUSTOMERS_DIR, FOLLOWUP, FOLLOWUPS_DIR, Customer, kind_of
 from ..records.settings import Settings
-from .reading import CACHE_DIR, Stamp, cache_key, changed_paths, open_book, read_cached, scan
+from .filecache import CACHE_DIR, Stamp, cache_key, changed_paths, read_cached, scan
+from .reading import open_book
 
 FORMAT = 1
 INCREMENTAL_SHARE = 0.25  # beyond this share of changed customers, the whole Book is cheaper

@@ -162,6 +162,20 @@ def contract_numbers_on_disk(root: str, wanted: set[str], skip: set[str]) -> dic
     return found
 
 
+def _numbers_elsewhere(book: Book, wanted: set[str]) -> dict[str, list[str]]:
+    """The customer files outside a PATH-limited Book that use any of these contract numbers: from
+    the stored customer index when the Book carries it (`checks.customer_index`), else from disk."""
+    if book.repo_customers is None:
+        return contract_numbers_on_disk(book.root or "", wanted, set(book.customers_by_path))
+    found: dict[str, list[str]] = {}
+    for row in book.repo_customers:
+        if row.path not in book.customers_by_path:
+            for number in row.numbers:
+                if number in wanted:
+                    found.setdefault(number, []).append(row.path)
+    return found
+
+
 def deal_cross_findings(book: Book, only: set[str] | None) -> Iterator[tuple[str, tuple, str, str, str]]:
     """Contract numbers unique across the repo; approvals given by members who may give them."""
     desk = deal_desk(book.settings)
@@ -172,7 +186,7 @@ def deal_cross_findings(book: Book, only: set[str] | None) -> Iterator[tuple[str
                 by_number.setdefault(contract.no, []).append((path, index))
     if not book.complete and book.root and only:
         wanted = {n for n, places in by_number.items() if any(p in only for p, _ in places)}
-        for number, paths in contract_numbers_on_disk(book.root, wanted, set(book.customers_by_path)).items():
+        for number, paths in _numbers_elsewhere(book, wanted).items():
             by_number[number].extend((p, -1) for p in paths)
     for number, places in by_number.items():
         if len(places) < 2:

@@ -8,6 +8,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -209,6 +210,10 @@ def likely_duplicates(book: Book, only: set[str] | None) -> Iterator[tuple[str, 
     checked = [(path, c.id, c.name) for path, c in book.customers_by_path.items() if only is None or path in only]
     if not checked:
         return
+    index_rows = getattr(book, "repo_customers", None)
+    if only is not None and index_rows is not None:
+        yield from _against_index(checked, index_rows)
+        return
     everyone: list[tuple[str, str, str]]
     if book.complete or not book.root:
         everyone = [(path, c.id, c.name) for path, c in book.customers_by_path.items()]
@@ -244,5 +249,36 @@ def likely_duplicates(book: Book, only: set[str] | None) -> Iterator[tuple[str, 
                 if score >= CHECK_MIN_SCORE and (best is None or score > best[0]):
                     best = (score, other_id, other_name)
         if best is not None:
-            yield (path, f"`{name}` looks like {best[1]} `{best[2]}` (score {best[0]}): if it is the same company, "
-                         "keep one record (see `dealbook duplicates`)")
+            yield (path, _message(name, best))
+
+
+def _message(name: str, best: tuple[int, str, str]) -> str:
+    return (f"`{name}` looks like {best[1]} `{best[2]}` (score {best[0]}): if it is the same company, "
+            "keep one record (see `dealbook duplicates`)")
+
+
+def _against_index(checked: list[tuple[str, str, str]], rows: list[Any]) -> Iterator[tuple[str, str]]:
+    """`likely_duplicates` for a PATH-limited check, against the stored index of every customer
+    (`customer_index`: names already normalised): rapidfuzz finds the names scoring at least
+    CHECK_MIN_SCORE among all (C code, no Python loop over the repo), then the same blocking
+    rule keeps those equal or one edit apart, so it reports what a whole-repo index would."""
+    present = {path for path, _, _ in checked}
+    everyone = [(path, cid, name, normalise_name(name)) for path, cid, name in checked]
+    everyone += [(row.path, row.id, row.name, row.key) for row in rows if row.path not in present]
+    keys = [item[3] for item in everyone]
+    for mine, (path, _cid, name, key) in enumerate(everyone[:len(checked)]):
+        if not key:
+            continue
+        variants = _variants(key)
+        best: tuple[int, str, str] | None = None
+        for other_key, _, other in process.extract(key, keys, scorer=fuzz.ratio, score_cutoff=CHECK_MIN_SCORE - 0.5,
+                                                   limit=None):
+            if other == mine or not other_key:
+                continue
+            score = 100 if other_key == key else round(fuzz.ratio(key, other_key))
+            if score < CHECK_MIN_SCORE or (other_key != key and not variants & _variants(other_key)):
+                continue
+            if best is None or score > best[0]:
+                best = (score, everyone[other][1], everyone[other][2])
+        if best is not None:
+            yield (path, _message(name, best))

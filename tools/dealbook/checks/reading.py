@@ -1,244 +1,41 @@
-"""Open a records repo as a Book: files read on all cores, results cached by path and stat key."""
+"""Open a records repo as a Book: files read through the parse cache (`filecache`) on all cores, a
+whole-repo Book restored from its snapshot and patched with only the files that changed."""
 
 from __future__ import annotations
 
 import gc
 import hashlib
-import json
 import marshal
-import multiprocessing
 import os
-import sys
 import time
-import zlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .. import __version__
 from ..records.book import GONE, Book
-from ..records.cachefile import has_keys, load_marshal, save_marshal
-from ..records.diagnostics import ERROR, Diagnostic, from_rows
+from ..records.cachefile import has_keys, load_marshal
+from ..records.diagnostics import Diagnostic, from_rows
 from ..records.load import LoadError, read_file_bytes
-from ..records.model import FOLLOWUP, RECORDS_DIR, SETTINGS, TEAM_FILE, customer_path, kind_of
-from ..records.schema import KINDS, schema_version, settings_enums, validator
+from ..records.model import FOLLOWUP, SETTINGS, TEAM_FILE, customer_path, kind_of
 from ..records.settings import SETTINGS_FILE, Settings, load_settings
 from .crosschecks import cross_diagnostics
+from .filecache import (  # noqa: F401  (re-exported: the names other modules read from here)
+    CACHE_DIR,
+    RACY_NS,
+    FileCache,
+    Result,
+    Stamp,
+    _read_through,
+    _store,
+    cache_key,
+    changed_paths,
+    file_stamp,
+    read_cached,
+    read_many,
+    scan,
+    settle,
+    stat_key,
+)
 from .filechecks import check_loaded, read_record
-
-CACHE_DIR = ".dealbook-cache"
-_PARALLEL_MIN = 400  # below this many files to parse, a process pool costs more than it saves
-
-Result = tuple[Any, list[Diagnostic]]
-Stamp = tuple  # (size, mtime_ns, ctime_ns, inode[, content digest]): see `stat_key` and `scan`
-
-# A file whose mtime or ctime is this close to (or later than) the moment it is stat'ed may be
-# changed again within the same timestamp tick without its stat changing (coarse clocks, FAT's 2 s):
-# such a "racy" file's stamp also carries a digest of its content, as git's index does.
-RACY_NS = 2_000_000_000
-
-
-def stat_key(st: os.stat_result) -> Stamp:
-    """What tells two versions of a file apart without reading it, as git's index keys it: an edit
-    that keeps the size and sets the mtime back still changes the ctime (and a replace, the inode)."""
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-
-
-def _content_digest(full_path: str) -> bytes:
-    raw = read_file_bytes(full_path)  # a link is not followed, a pipe not waited on
-    return b"" if isinstance(raw, LoadError) else hashlib.blake2b(raw, digest_size=16).digest()
-
-
-def _settle(full_path: str, key: Stamp, since: int) -> Stamp:
-    """`key`, plus the content's digest when the file changed at or after `since` (it is racy)."""
-    if key[1] >= since or key[2] >= since:
-        return (*key, _content_digest(full_path))
-    return key
-
-
-def file_stamp(repo: str, path: str) -> Stamp | None:
-    """The stamp of one repo-relative file (as `scan` gives it), None when it cannot be stat'ed."""
-    full = os.path.join(repo, path)
-    since = time.time_ns() - RACY_NS
-    try:
-        st = os.lstat(full)  # a symbolic link is stamped, never followed (reading it reports it)
-    except OSError:
-        return None
-    return _settle(full, stat_key(st), since)
-
-
-def cache_key(settings: Settings) -> str:
-    """Everything a cached file result depends on besides the file itself."""
-    digest = hashlib.sha256()
-    digest.update(f"{__version__}|{schema_version()}|{sys.version_info[:2]}|".encode())
-    digest.update(json.dumps(settings.raw, sort_keys=True, default=str).encode())
-    return digest.hexdigest()[:20]
-
-
-class FileCache:
-    """Per-file results on disk, keyed by path and validated by the file's stamp and `cache_key`.
-
-    Entries live in `SHARDS` files by customer (a customer and its follow-ups share one), each
-    result marshalled on its own: a check of one file opens one or two small shards and
-    unmarshals only the entries it asks for; a run writes back only the shards it changed."""
-
-    FORMAT = 4
-    SHARDS = 64
-
-    def __init__(self, repo: str, key: str, enabled: bool = True) -> None:
-        self.dir = os.path.join(repo, CACHE_DIR)
-        self.key = key
-        self.enabled = enabled
-        self.shards: dict[int, dict[str, tuple]] = {}  # shard -> path -> (stamp, marshalled result)
-        self.dirty: set[int] = set()
-
-    @classmethod
-    def shard_of(cls, path: str) -> int:
-        parts = path.split("/")
-        owner = parts[2] if len(parts) == 4 else parts[-1].rsplit(".", 1)[0]  # the customer id
-        return zlib.crc32(owner.encode("utf-8")) % cls.SHARDS
-
-    def _file(self, shard: int) -> str:
-        return os.path.join(self.dir, f"files-{shard:02d}.marshal")
-
-    def _shard(self, shard: int) -> dict[str, tuple]:
-        entries = self.shards.get(shard)
-        if entries is None:
-            entries = {}
-            if self.enabled:
-                stored = load_marshal(self._file(shard), lambda v: has_keys(v, entries=dict))
-                if stored is not None and stored.get("key") == self.key and stored.get("format") == self.FORMAT:
-                    entries = stored["entries"]
-            self.shards[shard] = entries
-        return entries
-
-    def get(self, path: str, stamp: Stamp) -> Result | None:
-        entry = self._shard(self.shard_of(path)).get(path)
-        if not isinstance(entry, tuple) or len(entry) != 2 or entry[0] != stamp:
-            return None
-        try:
-            data, rows = marshal.loads(entry[1])
-        except (EOFError, ValueError, TypeError):
-            return None
-        found = from_rows(rows)
-        return None if found is None else (data, found)
-
-    def put(self, path: str, stamp: Stamp, result: Result, blob: bytes | None = None) -> None:
-        """Store a result (or its marshalled form `blob`, as `read_many` collects it)."""
-        shard = self.shard_of(path)
-        if blob is None:
-            blob = marshal.dumps((result[0], [tuple(d) for d in result[1]]))
-        self._shard(shard)[path] = (tuple(stamp), blob)
-        self.dirty.add(shard)
-
-    def forget_missing(self, present: set[str], complete: bool) -> None:
-        if complete:
-            for shard in range(self.SHARDS):
-                entries = self._shard(shard)
-                gone = [p for p in entries if p not in present]
-                for path in gone:
-                    del entries[path]
-                if gone:
-                    self.dirty.add(shard)
-
-    def save(self) -> None:
-        """Write changed shards atomically; two runs racing each leave whole files, the last one wins."""
-        if self.enabled:
-            for shard in sorted(self.dirty):
-                _store(self.dir, self._file(shard), {"key": self.key, "format": self.FORMAT,
-                                                     "entries": self.shards[shard]})
-            self.dirty.clear()
-
-
-def _store(folder: str, filename: str, value: Any) -> None:
-    """Marshal `value` to `filename`, signed and atomically (see `cachefile.save_marshal`)."""
-    save_marshal(filename, value)
-
-
-def scan(repo: str) -> dict[str, Stamp]:
-    """Every file under records/ (as `discover` lists them) with its stamp, in one walk: `stat_key`,
-    plus a digest of the content for a racy file (changed within `RACY_NS` of the walk)."""
-    found: dict[str, Stamp] = {}
-    since = time.time_ns() - RACY_NS
-
-    def walk(folder: str, rel: str) -> None:
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError:
-            return
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                walk(entry.path, f"{rel}/{entry.name}")
-            else:  # a file, or a symbolic link (never followed: reading it reports where it leads)
-                try:
-                    st = entry.stat(follow_symlinks=False)
-                except OSError:
-                    continue
-                key = stat_key(st)
-                if key[1] >= since or key[2] >= since:
-                    key = _settle(entry.path, key, since)
-                found[f"{rel}/{entry.name}"] = key
-
-    walk(os.path.join(repo, RECORDS_DIR), RECORDS_DIR)
-    return found
-
-
-# --- parallel reading -------------------------------------------------------
-_worker_settings: Settings | None = None
-
-
-def _read_chunk(job: tuple[str, list[str]]) -> list[tuple[str, bytes]]:
-    """(path, marshalled (data, diagnostics)) for each path: marshal keeps the loader's interned
-    strings interned, so the parent's copy shares every key and short value, and the bytes
-    go to the cache as they are."""
-    repo, paths = job
-    gc.disable()  # a pool worker: its parsed records hold no cycles (see open_book)
-    return [(path, marshal.dumps(_read_path(repo, path, _worker_settings))) for path in paths]
-
-
-def _read_path(repo: str, path: str, settings: Settings) -> tuple[Any, list[tuple]]:
-    raw = read_file_bytes(os.path.join(repo, path))
-    if isinstance(raw, LoadError):
-        return None, [(path, raw.line, raw.column, ERROR, raw.code, raw.message)]
-    data, diagnostics = read_record(path, raw, settings)
-    return data, [tuple(d) for d in diagnostics]
-
-
-def _warm_validators(settings: Settings) -> None:
-    for kind in KINDS:
-        validator(kind, settings_enums(kind, settings))
-
-
-def read_many(
-    repo: str, paths: list[str], settings: Settings, jobs: int | None = None, blobs: dict[str, bytes] | None = None
-) -> dict[str, Result]:
-    """Read and check files, on every core when there are many; `blobs` collects each marshalled result."""
-    global _worker_settings
-    if not paths:
-        return {}
-    _warm_validators(settings)
-    jobs = jobs or os.cpu_count() or 1
-    results: dict[str, Result] = {}
-    if jobs > 1 and len(paths) >= _PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
-        _worker_settings = settings
-        size = max(50, len(paths) // (jobs * 8))
-        chunks = [(repo, paths[i:i + size]) for i in range(0, len(paths), size)]
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for chunk in pool.imap_unordered(_read_chunk, chunks):
-                for path, blob in chunk:
-                    data, diagnostics = marshal.loads(blob)
-                    results[path] = (data, [Diagnostic(*d) for d in diagnostics])
-                    if blobs is not None:
-                        blobs[path] = blob
-        _worker_settings = None
-    else:
-        for path in paths:
-            data, diagnostics = _read_path(repo, path, settings)
-            results[path] = (data, [Diagnostic(*d) for d in diagnostics])
-            if blobs is not None:
-                blobs[path] = marshal.dumps((data, diagnostics))
-    return results
 
 
 def _settings_diagnostics(repo: str, settings: Settings) -> list[Diagnostic]:
@@ -295,15 +92,6 @@ PATCH_SHARE = 0.25  # a snapshot is patched while at most this share of the file
 REWRITE_AFTER = 200  # ... and written anew once this many files differ from it
 
 
-def changed_paths(before: dict[str, Stamp], now: dict[str, Stamp]) -> list[str]:
-    """The paths whose stamps differ between two scans (added and removed ones included), sorted."""
-    if before == now:
-        return []
-    changed = [path for path, stamp in now.items() if before.get(path) != stamp]
-    changed.extend(path for path in before if path not in now)
-    return sorted(changed)
-
-
 def _snapshot_book(repo: str, settings: Settings, scanned: dict[str, Stamp], jobs: int | None) -> Book:
     from ..records import snapshot as snapshots
 
@@ -336,36 +124,6 @@ def _restored(settings: Settings, state: dict[str, Any], repo: str) -> Book | No
         return None
     book.root = repo
     return book
-
-
-def read_cached(repo: str, paths: Iterable[str], settings: Settings, scanned: dict[str, Stamp] | None = None,
-                jobs: int | None = None, use_cache: bool = True) -> dict[str, Result]:
-    """(data, diagnostics) of each file, from the parse cache when its stamp is unchanged; the files
-    read afresh are stored in the cache."""
-    cache = FileCache(repo, cache_key(settings), enabled=use_cache)
-    results = _read_through(repo, cache, list(paths), settings, scanned or {}, jobs)
-    cache.save()
-    return results
-
-
-def _read_through(repo: str, cache: FileCache, paths: list[str], settings: Settings, scanned: dict[str, Stamp],
-                  jobs: int | None) -> dict[str, Result]:
-    results: dict[str, Result] = {}
-    stamps: dict[str, Stamp | None] = {}
-    todo: list[str] = []
-    for path in paths:
-        stamp = stamps[path] = scanned.get(path) or file_stamp(repo, path)
-        hit = cache.get(path, stamp) if stamp else None
-        if hit is None:
-            todo.append(path)
-        else:
-            results[path] = hit
-    blobs: dict[str, bytes] = {}
-    for path, result in read_many(repo, todo, settings, jobs, blobs).items():
-        results[path] = result
-        if stamps.get(path):
-            cache.put(path, stamps[path], result, blobs.get(path))
-    return results
 
 
 def _whole_repo_diagnostics(repo: str, settings: Settings, only: set[str] | None = None,
@@ -409,6 +167,10 @@ def _open_book(
     only = None if complete else set(wanted)
     book = Book(settings, ((p, results[p][0]) for p in sorted(results)), (), _raw_reader(repo), complete)
     book.root = repo
+    if not complete and use_cache:
+        from .customer_index import customer_index  # every other customer, for the cross-record checks
+
+        book.repo_customers = customer_index(repo, settings)
     book.file_diagnostics = {p: results[p][1] for p in sorted(results) if results[p][1]}
     book.defer_diagnostics(_whole_repo_diagnostics(repo, settings, only, complete or SETTINGS_FILE in wanted))
     return book
@@ -463,6 +225,9 @@ def check_repo(
             return found, stored["files"]
     book = open_book(repo, None, settings, use_cache, scanned=scanned, snapshot=use_cache)
     if use_cache:
+        from .customer_index import customer_index
+
+        customer_index(repo, settings, book, scanned)  # ready for the next PATH-limited check
         _store(os.path.dirname(summary_file), summary_file, {
             "fingerprint": fingerprint, "files": len(book.paths),
             "diagnostics": [tuple(d) for d in book.diagnostics]})

@@ -41,6 +41,9 @@ class Book:
         # False when only some files were read (a PATH-limited check): whole-repo checks are skipped.
         self.complete = complete
         self.root: str | None = None  # the working tree the Book was read from, if any
+        # For a PATH-limited Book: every customer file of the repo as the stored index lists it
+        # (`checks.customer_index`), so cross-record checks compare with all without reading all.
+        self.repo_customers: list[Any] | None = None
         self._read_raw = read_raw
         self._marks: dict[str, Loaded] = {}
         for path, data in records:
