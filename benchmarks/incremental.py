@@ -8,7 +8,7 @@ version of the code (`--before` and `--after` are folders put first on PYTHONPAT
 defaults to this checkout's tools/), in separate processes, in this order:
 
   bare parse      the yardstick: one process, yaml.load(CSafeLoader) of every record file
-  cold check      `dealbook check` with .dealbook-cache/ removed
+  cold check      `dealbook check` with .dealbook-cache/ removed (run twice: before each command below)
   one file        `dealbook check records/customers/<one>.yaml` (what pre-commit runs), warm
   first run       `customers` / `agenda` right after a cold check (the parse cache is warm)
   unchanged       the same command again, nothing changed
@@ -16,10 +16,10 @@ defaults to this checkout's tools/), in separate processes, in this order:
   10 edits        after ten follow-ups (of ten customers) were edited
   funnel, pipeline  `dealbook funnel` / `dealbook report pipeline` after one edit and unchanged
 
-Each figure is the median of --repeat runs: wall seconds and CPU seconds (user + sys of the
-command and its children, from getrusage); the machine may be shared, so the 1-minute load
-average is printed beside each row and the cold check is also given as a ratio of the bare
-parse measured in the same run. Edits are undone at the end (the files get their old bytes back).
+Each figure is the median of --repeat runs (first runs: one run): wall seconds and CPU seconds
+(user + sys of the command and its children, from getrusage). The machine may be shared, so the
+1-minute load average is printed after each version and the cold check is also given as a ratio
+of the bare parse measured in the same run. Edits are undone at the end (old bytes written back).
 Prints figures; asserts nothing.
 """
 
@@ -116,30 +116,26 @@ def measure(version: Version, repo: str, repeat: int) -> dict[str, tuple[float, 
     cache = os.path.join(repo, ".dealbook-cache")
     editor = Editor(repo)
     rows: dict[str, tuple[float, float]] = {}
-    one_file = os.path.join(repo, "records", "customers", sorted(os.listdir(os.path.join(repo, "records",
-                                                                                             "customers")))[7])
+    customers = sorted(os.listdir(os.path.join(repo, "records", "customers")))
+    one_file = os.path.join(repo, "records", "customers", customers[7])
+    colds = []
     try:
-        colds = []
-        for _ in range(repeat):
-            shutil.rmtree(cache, ignore_errors=True)
-            colds.append(version.run(repo, "check"))
-        rows["cold check"] = median(colds)
-        version.run(repo, "check")
-        rows["check ONE_FILE"] = median([version.run(repo, "check", one_file) for _ in range(repeat)])
         for command in (["customers", "--format", "json"], ["agenda", "--format", "json"]):
             name = command[0]
-            firsts, same, one, ten = [], [], [], []
+            shutil.rmtree(cache, ignore_errors=True)
+            colds.append(version.run(repo, "check"))
+            if name == "customers":
+                version.run(repo, "check", one_file)  # the first one-file check builds what it keeps
+                rows["check ONE_FILE"] = median([version.run(repo, "check", one_file) for _ in range(repeat)])
+            rows[f"{name}: first run after a cold check"] = version.run(repo, *command)
+            rows[f"{name}: nothing changed"] = median([version.run(repo, *command) for _ in range(repeat)])
+            one, ten = [], []
             for _ in range(repeat):
-                shutil.rmtree(cache, ignore_errors=True)
-                version.run(repo, "check")
-                firsts.append(version.run(repo, *command))
-                same.append(version.run(repo, *command))
                 editor.edit(1)
                 one.append(version.run(repo, *command))
+            for _ in range(repeat):
                 editor.edit(10)
                 ten.append(version.run(repo, *command))
-            rows[f"{name}: first run after a cold check"] = median(firsts)
-            rows[f"{name}: nothing changed"] = median(same)
             rows[f"{name}: 1 edited follow-up"] = median(one)
             rows[f"{name}: 10 edited follow-ups"] = median(ten)
         for command in (["funnel", "--period", "2024", "--format", "json"],
@@ -155,6 +151,7 @@ def measure(version: Version, repo: str, repeat: int) -> dict[str, tuple[float, 
             rows[f"{label}: nothing changed"] = median(same)
     finally:
         editor.undo()
+    rows = {"cold check": median(colds), **rows}
     return rows
 
 
@@ -172,27 +169,31 @@ def main(argv: list[str] | None = None) -> int:
         if not os.path.exists(os.path.join(repo, "records")):
             print(f"generating {size} …", flush=True)
             generate.generate(repo, generate.parse_size(size))
-        bare = bare_parse(repo)
-        results = {}
-        loads = {}
+        results, loads, bares = {}, {}, {}
         for version in versions:
+            bares[version.label] = bare_parse(repo)  # the yardstick, next to each version's runs
             results[version.label] = measure(version, repo, args.repeat)
             loads[version.label] = os.getloadavg()[0]
-        print(f"\n## {size}: {len(results[versions[0].label]) and sum(1 for _ in generate.iter_files(repo))} files, "
-              f"bare parse {bare[0]:.2f} s wall, {bare[1]:.2f} s CPU; load after each version: "
-              + ", ".join(f"{k} {v:.1f}" for k, v in loads.items()))
+        files = sum(1 for _ in generate.iter_files(repo))
+        print(f"\n## {size}: {files} files; bare parse (wall / CPU): "
+              + ", ".join(f"{k} {b[0]:.2f} / {b[1]:.2f} s" for k, b in bares.items())
+              + "; 1-minute load after each version: " + ", ".join(f"{k} {v:.1f}" for k, v in loads.items()))
         print("seconds: wall / CPU (user + sys of the command's processes)\n")
-        header = "| what | " + " | ".join(v.label for v in versions) + " |"
-        print(header)
-        print("|---|" + "---|" * len(versions))
+        labels = [v.label for v in versions] + (["CPU after ÷ before"] if len(versions) == 2 else [])
+        print("| what | " + " | ".join(labels) + " |")
+        print("|---|" + "---|" * len(labels))
         for label in results[versions[-1].label]:
             cells = []
             for version in versions:
                 wall, cpu = results[version.label].get(label, (float("nan"), float("nan")))
                 cell = f"{wall:.2f} / {cpu:.2f}"
                 if label == "cold check":
+                    bare = bares[version.label]
                     cell += f" ({wall / bare[0]:.2f}× / {cpu / bare[1]:.2f}× bare)"
                 cells.append(cell)
+            if len(versions) == 2:
+                old_cpu, new_cpu = (results[v.label][label][1] for v in versions)
+                cells.append(f"{new_cpu / old_cpu:.2f}×" if old_cpu else "")
             print(f"| {label} | " + " | ".join(cells) + " |")
     return 0
 

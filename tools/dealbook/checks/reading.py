@@ -252,7 +252,7 @@ def open_book_from(
         data, found = read(path, raw) if read else read_record(path, raw, settings)
         results.append((path, data))
         diagnostics.extend(found)
-    book = Book(settings, sorted(results, key=lambda r: r[0]), diagnostics, read_raw, True)
-    book.diagnostics.extend(cross_diagnostics(book))
+    book = Book(settings, sorted(results, key=lambda r: r[0]), (), read_raw, True)
+    book.defer_diagnostics(lambda b: diagnostics + cross_diagnostics(b))  # found lines only when asked
     return book
 

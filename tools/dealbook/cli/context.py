@@ -109,10 +109,17 @@ class Env:
             from ..git.store import GitStoreError, book_at
         except ImportError:
             raise click.UsageError("--at needs the git features, which are not installed") from None
+        # A replay builds a large heap of records without cycles: the collector's full passes over
+        # it only cost time, so it is paused meanwhile (and `book()` freezes the result).
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             return book_at(self.repo, self.at)
         except GitStoreError as exc:
             raise click.BadParameter(str(exc), param_hint="--at") from None
+        finally:
+            if collecting:
+                gc.enable()
 
 
 pass_env = click.make_pass_decorator(Env)
