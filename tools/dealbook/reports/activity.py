@@ -12,15 +12,13 @@ from zoneinfo import ZoneInfo
 from ..records.book import Book
 from ..records.dates import parse_date
 from ..records.settings import Settings
+from ..text.catalog import translator
+from ..text.enums import enum_label
 from .history import split_values
 from .periods import Period
-from .report import Column, Report, words
+from .report import Column, Report
 
 METHODS = ("phone", "visit", "email", "meeting", "im", "other")
-METHOD_LABELS = {
-    "phone": ("电话", "Phone"), "visit": ("拜访", "Visit"), "email": ("邮件", "Email"),
-    "meeting": ("会议", "Meeting"), "im": ("即时通讯", "IM"), "other": ("其他", "Other"),
-}
 GRADES = ("A", "B", "C")
 
 
@@ -34,16 +32,16 @@ def first_commits(book: Book, recorded: RecordedTimes | None
                   ) -> tuple[dict[str, dt.datetime] | None, str | None]:
     """When each record file was first committed, from git; (None, why) when that cannot be known."""
     lang = book.settings.language
+    _ = translator(lang)
     if book.root is None:
-        return None, words(lang, "记录不是从工作目录读取的",
-                           "The records were not read from a working tree.")
+        return None, _("The records were not read from a working tree.")
     if recorded is None:
-        return None, words(lang, "未读取 git 历史", "The git history was not read.")
+        return None, _("The git history was not read.")
     times = recorded(book.root)
     if times is None:
-        return None, words(lang, "记录库不是 git 仓库", "The records repo is not a git repository.")
+        return None, _("The records repo is not a git repository.")
     if not any(path in times for path in book.customers_by_path):
-        return None, words(lang, "记录尚未提交到 git", "The records have not been committed to git.")
+        return None, _("The records have not been committed to git.")
     return times, None
 
 
@@ -116,6 +114,7 @@ def team_activity(book: Book, period: Period, today: dt.date, recorded: Recorded
     `recorded` gives the files' first-commit times (late entries are skipped without it)."""
     settings = book.settings
     lang = settings.language
+    _ = translator(lang)
     people: dict[str, dict[str, Any]] = {}
 
     def person(handle: str) -> dict[str, Any]:
@@ -153,7 +152,7 @@ def team_activity(book: Book, period: Period, today: dt.date, recorded: Recorded
             row["overdue"] += 1
     committed, why = first_commits(book, recorded)
     if committed is None:
-        notes.append(words(lang, f"补录统计已跳过:{why}。", f"Late entries skipped: {why}"))
+        notes.append(_("Late entries skipped: %(why)s", why=why))
     else:
         late_followups, late_customers = late_entries(book, period, today, committed)
         for row in people.values():
@@ -164,32 +163,26 @@ def team_activity(book: Book, period: Period, today: dt.date, recorded: Recorded
         for handle, count in late_customers.items():
             person(handle)["late_customers"] = count
         deadlines = settings.raw.get("entry_deadlines") or {}
-        notes.append(words(
-            lang,
-            f"补录:跟进记录首次提交晚于跟进时间 {deadlines.get('followup_hours', 2)} 小时以上,"
-            f"或客户首次提交晚于首次跟进 {deadlines.get('customer_hours', 24)} 小时以上"
-            "(按 git 首次提交时间)。",
-            f"Late: a follow-up first committed more than {deadlines.get('followup_hours', 2)} h after its time, or a "
-            f"customer first committed more than {deadlines.get('customer_hours', 24)} h after the first follow-up "
-            "(from git first-commit times).",
-        ))
-    notes.insert(0, words(lang, "跟进按记录人(by)统计本期数量;客户、等级与逾期为今天负责的未结客户。",
-                          "Follow-ups in the period by who logged them (by); customers, grades and overdue are "
-                          "the open customers each person owns today."))
+        notes.append(_("Late: a follow-up first committed more than %(followup_hours)s h after its time, or a "
+                       "customer first committed more than %(customer_hours)s h after the first follow-up (from git "
+                       "first-commit times).", followup_hours=deadlines.get("followup_hours", 2),
+                       customer_hours=deadlines.get("customer_hours", 24)))
+    notes.insert(0, _("Follow-ups in the period by who logged them (by); customers, grades and overdue are the open "
+                      "customers each person owns today."))
     rows = sorted(people.values(), key=lambda r: (-r["followups"], r["owner"]))
     totals: dict[str, Any] = {}
     for key in ("followups", *METHODS, "customers", *GRADES, "overdue", "late_followups", "late_customers"):
         values = [r[key] for r in rows]
         totals[key] = None if any(v is None for v in values) else sum(values)
-    columns = [Column("owner", words(lang, "成员", "Person"), "text", split_values(book, "owner")),
-               Column("followups", words(lang, "跟进次数", "Follow-ups"), "int")]
-    columns += [Column(m, words(lang, *METHOD_LABELS[m]), "int") for m in METHODS]
-    columns += [Column("customers", words(lang, "未结客户", "Open customers"), "int")]
-    columns += [Column(g, words(lang, f"{g}级", f"Grade {g}"), "int") for g in GRADES]
+    columns = [Column("owner", _("Person"), "text", split_values(book, "owner")),
+               Column("followups", _("Follow-ups"), "int")]
+    columns += [Column(m, enum_label(_, "method", m), "int") for m in METHODS]
+    columns += [Column("customers", _("Open customers"), "int")]
+    columns += [Column(g, _("Grade %(g)s", g=g), "int") for g in GRADES]
     columns += [
-        Column("overdue", words(lang, "逾期", "Overdue"), "int"),
-        Column("late_followups", words(lang, "补录跟进", "Late follow-ups"), "int"),
-        Column("late_customers", words(lang, "补录客户", "Late customers"), "int"),
+        Column("overdue", _("Overdue"), "int"),
+        Column("late_followups", _("Late follow-ups"), "int"),
+        Column("late_customers", _("Late customers"), "int"),
     ]
-    return Report("team-activity", words(lang, "团队跟进情况", "Team activity"), columns, rows, totals, notes,
+    return Report("team-activity", _("Team activity"), columns, rows, totals, notes,
                   "bar", period)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..records.book import Book
+from ..text.catalog import translator
 from .history import (
     furthest,
     group_of,
@@ -20,7 +21,7 @@ from .history import (
     stage_values,
 )
 from .periods import Period, month_key
-from .report import Column, Report, ratio, words
+from .report import Column, Report, ratio
 
 FUNNEL_KEYS = ("stage", "entered", "converted", "lost", "conversion_rate", "loss_rate", "avg_days")
 
@@ -117,27 +118,22 @@ def funnel(book: Book, period: Period, today: dt.date, by: str | None = None) ->
     """Stage conversion: per stage, entered, converted, lost, conversion and loss rate, average days."""
     settings = book.settings
     lang = settings.language
+    _ = translator(lang)
     rows, totals = _rows_and_totals(book, period, by)
     columns = [] if not by else [Column(by, split_label(lang, by), "text", split_values(book, by))]
     columns += [
-        Column("stage", words(lang, "销售阶段", "Stage"), "text", stage_values(settings)),
-        Column("entered", words(lang, "进入数量", "Entered"), "int"),
-        Column("converted", words(lang, "转化数量", "Converted"), "int"),
-        Column("lost", words(lang, "流失数量", "Lost"), "int"),
-        Column("conversion_rate", words(lang, "转化率", "Conversion rate"), "percent"),
-        Column("loss_rate", words(lang, "流失率", "Loss rate"), "percent"),
-        Column("avg_days", words(lang, "平均停留天数", "Avg days in stage"), "days"),
+        Column("stage", _("Stage"), "text", stage_values(settings)),
+        Column("entered", _("Entered"), "int"),
+        Column("converted", _("Converted"), "int"),
+        Column("lost", _.pgettext("funnel", "Lost"), "int"),
+        Column("conversion_rate", _("Conversion rate"), "percent"),
+        Column("loss_rate", _("Loss rate"), "percent"),
+        Column("avg_days", _("Avg days in stage"), "days"),
     ]
-    notes = [words(
-        lang,
-        "按 stage_history 的日期统计:进入 = 本期进入该阶段;转化 = 本期从该阶段进入任一后续阶段"
-        "(跳过的阶段不计进入也不计转化;回退不算转化);流失 = 本期从该阶段转为流失;"
-        "平均停留天数 = 本期离开该阶段的客户在该阶段的平均天数。",
-        "Dated by stage_history: entered = entries into the stage in the period; converted = moves from it to any "
-        "later stage (a skipped stage is neither entered nor converted; a move back is not a conversion); lost = moves "
-        "from it to lost; avg days = mean days in the stage of those who left it in the period.",
-    )]
-    return Report("funnel", words(lang, "销售阶段转化分析", "Stage conversion funnel"), columns, rows, totals,
+    notes = [_("Dated by stage_history: entered = entries into the stage in the period; converted = moves from it to "
+               "any later stage (a skipped stage is neither entered nor converted; a move back is not a conversion); "
+               "lost = moves from it to lost; avg days = mean days in the stage of those who left it in the period.")]
+    return Report("funnel", _("Stage conversion funnel"), columns, rows, totals,
                   notes, "funnel", period)
 
 
@@ -145,6 +141,7 @@ def cohort(book: Book, period: Period, today: dt.date) -> Report:
     """Of the customers created in each month of the period: how many reached each stage so far, and the win rate."""
     settings = book.settings
     lang = settings.language
+    _ = translator(lang)
     progression = settings.progression
     lost_stage = settings.lost_stage
     # Every month of the period up to today gets a row, even an empty one ("all" lists only months with customers).
@@ -177,22 +174,17 @@ def cohort(book: Book, period: Period, today: dt.date) -> Report:
         row["lost"] = row_counts["lost"]
         row["win_rate"] = ratio(row_counts["_won"], row_counts["customers"])
         rows.append(row)
-    columns = [Column("month", words(lang, "建档月份", "Created"), "text"),
-               Column("customers", words(lang, "客户数", "Customers"), "int")]
+    columns = [Column("month", _.pgettext("cohort", "Created"), "text"),
+               Column("customers", _("Customers"), "int")]
     columns += [Column(f"reached_{s.key}", settings.stage_label(s.key), "int") for s in progression]
-    columns.append(Column("lost", settings.stage_label(lost_stage) if lost_stage else words(lang, "流失", "Lost"),
+    columns.append(Column("lost", settings.stage_label(lost_stage) if lost_stage else _.pgettext("cohort", "Lost"),
                           "int"))
-    columns.append(Column("win_rate", words(lang, "赢单率", "Win rate"), "percent"))
+    columns.append(Column("win_rate", _.pgettext("cohort", "Win rate"), "percent"))
     totals: dict[str, Any] = {c.key: sum(r[c.key] for r in rows) for c in columns[1:-1]}
     totals["win_rate"] = ratio(sum(counts[m]["_won"] for m in counts), totals["customers"])
-    notes = [words(
-        lang,
-        "按建档日期分组;“到达”某阶段 = 截至今天到达该阶段或其后续阶段(跳过的阶段也算到达);赢单率 = 已成交 / 客户数。",
-        "Grouped by `created`; a stage counts as reached when the customer got to it or any later stage by today "
-        "(skipped stages included); win rate = won / customers.",
-    )]
+    notes = [_("Grouped by `created`; a stage counts as reached when the customer got to it or any later stage by "
+               "today (skipped stages included); win rate = won / customers.")]
     if undated:
-        notes.append(words(lang, f"{undated} 个客户没有建档日期,未计入。",
-                           f"{undated} customers have no created date and are left out."))
-    return Report("cohort", words(lang, "客户批次(按建档月份)", "Cohorts by month created"), columns, rows, totals,
+        notes.append(_("%(undated)s customers have no created date and are left out.", undated=undated))
+    return Report("cohort", _("Cohorts by month created"), columns, rows, totals,
                   notes, "bar", period)

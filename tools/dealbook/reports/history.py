@@ -11,7 +11,7 @@ from ..records.book import Book
 from ..records.model import Customer, StageEntry
 from ..records.settings import Settings
 from ..rules.risk import stage_since as rules_stage_since
-from .report import words
+from ..text.catalog import translator
 
 # The splits a report may take (`--by`) and how each reads a customer.
 SPLITS = ("owner", "source", "industry", "region")
@@ -101,18 +101,20 @@ def group_of(customer: Customer, by: str) -> str:
 
 
 def split_label(language: str, by: str) -> str:
+    _ = translator(language)
     return {
-        "owner": words(language, "负责人", "Owner"),
-        "source": words(language, "来源渠道", "Source"),
-        "industry": words(language, "行业", "Industry"),
-        "region": words(language, "地区", "Region"),
+        "owner": _("Owner"),
+        "source": _("Source"),
+        "industry": _("Industry"),
+        "region": _("Region"),
     }[by]
 
 
 def split_values(book: Book, by: str) -> dict[str, str]:
     """Display labels for a split's raw values: member names, channel labels."""
     settings = book.settings
-    none = words(settings.language, "(未填)", "(none)")
+    _ = translator(settings.language)
+    none = _("(none)")
     if by == "owner":
         labels = {h: f"{m.name} ({h})" if m.name else h for h, m in book.members.items()}
     elif by == "source":

@@ -7,15 +7,17 @@ from collections import defaultdict
 from typing import Any
 
 from ..records.book import Book
+from ..text.catalog import translator
 from .history import is_won, stage_on
 from .periods import Period
-from .report import Column, Report, ratio, words
+from .report import Column, Report, ratio
 
 
 def objections(book: Book, period: Period, today: dt.date) -> Report:
     """Objection tags in the period's follow-ups: mentions, per stage, customers, and how many of them won."""
     settings = book.settings
     lang = settings.language
+    _ = translator(lang)
     stages = [s.key for s in settings.stages]
     mentions: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     customers: dict[str, set[str]] = defaultdict(set)
@@ -56,18 +58,14 @@ def objections(book: Book, period: Period, today: dt.date) -> Report:
     all_won = sum(won(c) for c in all_customers)
     totals: dict[str, Any] = {k: sum(r[k] for r in rows) for k in ["mentions", *(f"at_{s}" for s in stages)]}
     totals.update({"customers": len(all_customers), "won": all_won, "win_rate": ratio(all_won, len(all_customers))})
-    columns = [Column("tag", words(lang, "异议", "Objection"), "text", labels),
-               Column("mentions", words(lang, "提及次数", "Mentions"), "int")]
+    columns = [Column("tag", _("Objection"), "text", labels),
+               Column("mentions", _("Mentions"), "int")]
     columns += [Column(f"at_{stage}", settings.stage_label(stage), "int") for stage in stages]
     columns += [
-        Column("customers", words(lang, "客户数", "Customers"), "int"),
-        Column("won", words(lang, "最终成交", "Won"), "int"),
-        Column("win_rate", words(lang, "成交率", "Win rate"), "percent"),
+        Column("customers", _("Customers"), "int"),
+        Column("won", _("Won"), "int"),
+        Column("win_rate", _("Win rate"), "percent"),
     ]
-    notes = [words(lang,
-                   "本期跟进记录中的 objections 标签;阶段列按跟进当天客户所处阶段计;最终成交 = 截至今天已成交的客户数。"
-                   "合计行的客户数不重复计算。",
-                   "Objection tags of the period's follow-ups; stage columns count by the customer's stage on the "
-                   "day of the follow-up; won = those customers won by today. The totals line counts each "
-                   "customer once.")]
-    return Report("objections", words(lang, "高频异议", "Objections"), columns, rows, totals, notes, "bar", period)
+    notes = [_("Objection tags of the period's follow-ups; stage columns count by the customer's stage on the day of "
+               "the follow-up; won = those customers won by today. The totals line counts each customer once.")]
+    return Report("objections", _("Objections"), columns, rows, totals, notes, "bar", period)

@@ -8,9 +8,10 @@ from typing import Any
 
 from ..records.book import Book
 from ..records.settings import Settings
+from ..text.catalog import translator
 from .history import observed_win_rates, stage_on, stage_values
 from .periods import ALL, Period, month_key
-from .report import Column, Report, ratio, words
+from .report import Column, Report, ratio
 
 
 def _min_history(settings: Settings) -> int:
@@ -36,13 +37,15 @@ def open_deals(book: Book, today: dt.date) -> list[tuple[Any, str]]:
 
 
 def _not_enough(lang: str) -> str:
-    return words(lang, "历史数据不足", "not enough history")
+    _ = translator(lang)
+    return _("not enough history")
 
 
 def pipeline(book: Book, period: Period, today: dt.date) -> Report:
     """Open deal value per stage, weighted by the settings' stage probability and by the observed win rate."""
     settings = book.settings
     lang = settings.language
+    _ = translator(lang)
     minimum = _min_history(settings)
     history = observed_win_rates(settings, book.customers.values(), today)
     deals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -83,27 +86,22 @@ def pipeline(book: Book, period: Period, today: dt.date) -> Report:
     if totals["observed_weighted"] is not None:
         totals["observed_weighted"] = round(totals["observed_weighted"])
     columns = [
-        Column("stage", words(lang, "销售阶段", "Stage"), "text", stage_values(settings)),
-        Column("deals", words(lang, "商机数", "Deals"), "int"),
-        Column("value", words(lang, "商机金额", "Value"), "money"),
-        Column("probability", words(lang, "设定赢率", "Stage probability"), "percent"),
-        Column("weighted", words(lang, "加权金额(设定)", "Weighted (settings)"), "money"),
-        Column("observed_rate", words(lang, "历史赢率", "Observed win rate"), "percent"),
-        Column("sample", words(lang, "样本数", "Sample"), "int"),
-        Column("observed_weighted", words(lang, "加权金额(历史)", "Weighted (observed)"), "money"),
-        Column("history", words(lang, "说明", "Note"), "text"),
+        Column("stage", _("Stage"), "text", stage_values(settings)),
+        Column("deals", _("Deals"), "int"),
+        Column("value", _("Value"), "money"),
+        Column("probability", _("Stage probability"), "percent"),
+        Column("weighted", _("Weighted (settings)"), "money"),
+        Column("observed_rate", _("Observed win rate"), "percent"),
+        Column("sample", _("Sample"), "int"),
+        Column("observed_weighted", _("Weighted (observed)"), "money"),
+        Column("history", _("Note"), "text"),
     ]
-    notes = [words(
-        lang,
-        "历史赢率 = 曾处于该阶段、截至今天已成交或流失的客户中成交的比例;"
-        f"少于 {minimum} 个已结束的商机时显示“历史数据不足”(forecast.min_history)。金额取 deal.amount。",
-        f"Observed win rate = of the customers who were in the stage and have since been won or lost, the share won; "
-        f"below {minimum} closed deals it shows “not enough history” (forecast.min_history). Value is deal.amount.",
-    )]
+    notes = [_("Observed win rate = of the customers who were in the stage and have since been won or lost, the "
+               "share won; below %(minimum)s closed deals it shows “not enough history” (forecast.min_history). "
+               "Value is deal.amount.", minimum=minimum)]
     if no_amount:
-        notes.append(words(lang, f"{no_amount} 个未结商机没有填写 deal.amount,按 0 计。",
-                           f"{no_amount} open deals have no deal.amount and count as 0."))
-    title = words(lang, "销售管道", "Pipeline") + f" · {today.isoformat()}"
+        notes.append(_("%(no_amount)s open deals have no deal.amount and count as 0.", no_amount=no_amount))
+    title = _("Pipeline") + f" · {today.isoformat()}"
     return Report("pipeline", title, columns, rows, totals, notes, "bar", chart_key="value")
 
 
@@ -114,6 +112,7 @@ def forecast(book: Book, period: Period, today: dt.date) -> Report:
     close in it, and the notes count the open deals left out (earlier, later or no close date)."""
     settings = book.settings
     lang = settings.language
+    _ = translator(lang)
     observed = _observed(settings, book, today)
     bounded = period is not None and period != ALL
     months: dict[str, dict[str, Any]] = {}
@@ -156,34 +155,26 @@ def forecast(book: Book, period: Period, today: dt.date) -> Report:
         "past_close": sum(r["past_close"] for r in rows),
     }
     columns = [
-        Column("month", words(lang, "预计签约月份", "Close month"), "text", {"": words(lang, "(未填)", "(no date)")}),
-        Column("deals", words(lang, "商机数", "Deals"), "int"),
-        Column("value", words(lang, "商机金额", "Value"), "money"),
-        Column("weighted", words(lang, "加权金额(设定)", "Weighted (settings)"), "money"),
-        Column("observed_weighted", words(lang, "加权金额(历史)", "Weighted (observed)"), "money"),
-        Column("past_close", words(lang, "已过预计签约日", "Past close date"), "int"),
+        Column("month", _("Close month"), "text", {"": _("(no date)")}),
+        Column("deals", _("Deals"), "int"),
+        Column("value", _("Value"), "money"),
+        Column("weighted", _("Weighted (settings)"), "money"),
+        Column("observed_weighted", _("Weighted (observed)"), "money"),
+        Column("past_close", _("Past close date"), "int"),
     ]
-    notes = [words(lang,
-                   "按 deal.close_by 的月份汇总未结商机;加权金额(设定)= 金额 × 该阶段的设定赢率,"
-                   "加权金额(历史)= 金额 × 该阶段的历史赢率,样本不足的阶段显示为 —。",
-                   "Open deals by the month of deal.close_by; weighted (settings) = value × the stage's probability "
-                   "from the settings, weighted (observed) = value × the stage's observed win rate, — where a stage "
-                   "lacks history.")]
+    notes = [_("Open deals by the month of deal.close_by; weighted (settings) = value × the stage's probability from "
+               "the settings, weighted (observed) = value × the stage's observed win rate, — where a stage lacks "
+               "history.")]
     if bounded:
-        notes.append(words(
-            lang,
-            f"只列预计在 {period.start}–{period.end} 签约的商机;另有 {left_out['before']} 个的预计签约日早于本期、"
-            f"{left_out['after']} 个晚于本期、{left_out['undated']} 个未填预计签约日。",
-            f"Only deals expected to close {period.start}–{period.end}; {left_out['before']} more open deals have an "
-            f"earlier close date, {left_out['after']} a later one and {left_out['undated']} none."))
+        notes.append(_("Only deals expected to close %(start)s–%(end)s; %(before)s more open deals have an earlier "
+                       "close date, %(after)s a later one and %(undated)s none.", start=period.start, end=period.end,
+                       before=left_out['before'], after=left_out['after'], undated=left_out['undated']))
     if past:
         past.sort()
         listed = ", ".join(f"{cid} ({day.isoformat()})" for day, cid in past[:10])
         more = len(past) - 10
-        notes.append(words(lang,
-                           f"{len(past)} 个商机已过预计签约日:{listed}" + (f" 等(另 {more} 个)" if more > 0 else ""),
-                           f"{len(past)} deals are past their close date: {listed}"
-                           + (f" and {more} more" if more > 0 else "")))
-    title = words(lang, "成交预测", "Forecast") + f" · {today.isoformat()}"
+        notes.append(_("%(n)s deals are past their close date: %(listed)s", n=len(past), listed=listed)
+                     + (_(" and %(more)s more", more=more) if more > 0 else ""))
+    title = _("Forecast") + f" · {today.isoformat()}"
     return Report("forecast", title, columns, rows, totals, notes, "bar", period if bounded else None,
                   chart_key="value")

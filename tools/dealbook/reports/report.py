@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..text import output
+from ..text.catalog import translator
 from .periods import Period
 
 KINDS = ("text", "int", "money", "percent", "date", "days")
@@ -78,11 +79,13 @@ def format_cell(column: Column, value: Any) -> str:
 
 
 def total_label(language: str) -> str:
-    return "合计" if language == "zh" else "Total"
+    _ = translator(language)
+    return _("Total")
 
 
 def render_text(report: Report, language: str = "en") -> str:
     """The title, an aligned table with a totals line, and the notes."""
+    _ = translator(language)
     headers = [c.label for c in report.columns]
     body = [[format_cell(c, row.get(c.key)) for c in report.columns] for row in report.rows]
     if report.totals is not None:
@@ -97,7 +100,7 @@ def render_text(report: Report, language: str = "en") -> str:
     if body:
         parts.append(output.table(body, headers, right=right))
     else:
-        parts.append("(没有数据)" if language == "zh" else "(no data)")
+        parts.append(_("(no data)"))
     if report.notes:
         parts.append("")
         parts.extend(f"* {note}" for note in report.notes)
@@ -132,8 +135,3 @@ def median(values: list[float]) -> float | None:
     mid = len(ordered) // 2
     middle = ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
     return round(float(middle), 1)
-
-
-def words(language: str, zh: str, en: str) -> str:
-    """A label in the team's language."""
-    return zh if language == "zh" else en

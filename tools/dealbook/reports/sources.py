@@ -6,9 +6,10 @@ import datetime as dt
 from collections import defaultdict
 
 from ..records.book import Book
+from ..text.catalog import translator
 from .history import created_on, history_until, is_won, won_value
 from .periods import Period
-from .report import Column, Report, ratio, words
+from .report import Column, Report, ratio
 
 SOURCES_BY = ("channel", "lead_type")
 
@@ -17,6 +18,7 @@ def sources(book: Book, period: Period, today: dt.date, by: str = "channel") -> 
     """Leads created in the period by source channel (or lead type): wins so far, win rate, won value."""
     settings = book.settings
     lang = settings.language
+    _ = translator(lang)
     if by not in SOURCES_BY:
         raise ValueError(f"sources cannot be split by {by!r}; use channel or lead_type")
     group = "source_channels" if by == "channel" else "lead_types"
@@ -46,21 +48,18 @@ def sources(book: Book, period: Period, today: dt.date, by: str = "channel") -> 
     totals = {"leads": leads, "wins": wins, "lost": sum(r["lost"] for r in rows), "win_rate": ratio(wins, leads),
               "won_value": sum(r["won_value"] for r in rows)}
     labels = {k: settings.label(group, k) for k in settings.keys_of(group)}
-    labels[""] = words(lang, "(未填)", "(none)")
-    first = (words(lang, "来源渠道", "Source channel") if by == "channel" else words(lang, "线索类型", "Lead type"))
+    labels[""] = _("(none)")
+    first = _("Source channel") if by == "channel" else _("Lead type")
     columns = [
         Column(by, first, "text", labels),
-        Column("leads", words(lang, "线索数", "Leads"), "int"),
-        Column("wins", words(lang, "成交数", "Wins"), "int"),
-        Column("lost", words(lang, "流失数", "Lost"), "int"),
-        Column("win_rate", words(lang, "线索转化率", "Win rate"), "percent"),
-        Column("won_value", words(lang, "成交金额", "Won value"), "money"),
+        Column("leads", _("Leads"), "int"),
+        Column("wins", _("Wins"), "int"),
+        Column("lost", _("Lost"), "int"),
+        Column("win_rate", _.pgettext("sources", "Win rate"), "percent"),
+        Column("won_value", _("Won value"), "money"),
     ]
-    notes = [words(lang,
-                   "线索 = 本期建档的客户;成交/流失 = 其中截至今天已成交/已流失的;"
-                   "成交金额 = 合同金额合计(无合同时取 deal.amount)。",
-                   "Leads = customers created in the period; wins / lost = those won / lost by today; won value = "
-                   "their contract amounts (deal.amount when there is no contract).")]
-    title = (words(lang, "客户来源分析", "Lead sources") if by == "channel"
-             else words(lang, "线索类型分析", "Lead types"))
+    notes = [_("Leads = customers created in the period; wins / lost = those won / lost by today; won value = their "
+               "contract amounts (deal.amount when there is no contract).")]
+    title = (_("Lead sources") if by == "channel"
+             else _("Lead types"))
     return Report("sources", title, columns, rows, totals, notes, "bar", period)

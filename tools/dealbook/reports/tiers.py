@@ -6,12 +6,13 @@ import datetime as dt
 from typing import Any
 
 from ..records.book import Book
+from ..text.catalog import translator
+from ..text.enums import enum_label
 from .history import won_value
 from .periods import Period
-from .report import Column, Report, ratio, words
+from .report import Column, Report, ratio
 
 TIERS = ("high", "medium", "low")
-TIER_LABELS = {"high": ("高价值", "High"), "medium": ("中价值", "Medium"), "low": ("低价值", "Low")}
 
 
 def is_repeat(customer: Any) -> bool:
@@ -24,6 +25,7 @@ def value_tiers(book: Book, period: Period, today: dt.date) -> Report:
     """Won customers per value tier: how many, contract value, average, and how many bought again."""
     settings = book.settings
     lang = settings.language
+    _ = translator(lang)
     from ..rules.state import value_tier
 
     tally = {t: {"tier": t, "customers": 0, "value": 0, "repeat": 0} for t in TIERS}
@@ -51,27 +53,22 @@ def value_tiers(book: Book, period: Period, today: dt.date) -> Report:
     totals = {"customers": won, "share": ratio(won, won), "value": value,
               "avg_value": round(value / won) if won else None, "repeat": repeat, "repeat_rate": ratio(repeat, won)}
     columns = [
-        Column("tier", words(lang, "价值分层", "Value tier"), "text",
-               {t: words(lang, *TIER_LABELS[t]) for t in TIERS}),
-        Column("customers", words(lang, "客户数", "Customers"), "int"),
-        Column("share", words(lang, "占比", "Share"), "percent"),
-        Column("value", words(lang, "合同金额", "Contract value"), "money"),
-        Column("avg_value", words(lang, "平均金额", "Average value"), "money"),
-        Column("repeat", words(lang, "复购客户", "Repeat buyers"), "int"),
-        Column("repeat_rate", words(lang, "复购率", "Repeat rate"), "percent"),
+        Column("tier", _("Value tier"), "text",
+               {t: enum_label(_, "tier", t) for t in TIERS}),
+        Column("customers", _("Customers"), "int"),
+        Column("share", _("Share"), "percent"),
+        Column("value", _("Contract value"), "money"),
+        Column("avg_value", _("Average value"), "money"),
+        Column("repeat", _("Repeat buyers"), "int"),
+        Column("repeat_rate", _("Repeat rate"), "percent"),
     ]
     tiers = settings.raw.get("value_tiers") or {}
-    notes = [words(
-        lang,
-        f"已成交客户(成交签约/售后维护)按 value_tiers 分层:年合同额 ≥ {tiers.get('high_min')} 或连续 "
-        f"{tiers.get('repeat_years')} 年签约为高价值,≥ {tiers.get('medium_min')} 为中价值,其余为低价值;"
-        "复购 = 有标记 repeat 的合同或在两个以上年份签约。",
-        f"Won customers by value_tiers: a year's contracts ≥ {tiers.get('high_min')} or contracts in "
-        f"{tiers.get('repeat_years')} consecutive years is high, ≥ {tiers.get('medium_min')} medium, else low; "
-        "repeat = a contract marked repeat, or contracts signed in two or more years.",
-    )]
+    notes = [_("Won customers by value_tiers: a year's contracts ≥ %(high_min)s or contracts in %(repeat_years)s "
+               "consecutive years is high, ≥ %(medium_min)s medium, else low; repeat = a contract marked repeat, or "
+               "contracts signed in two or more years.", high_min=tiers.get("high_min"),
+               repeat_years=tiers.get("repeat_years"), medium_min=tiers.get("medium_min"))]
     if churned:
-        notes.append(words(lang, f"{churned} 个曾成交的客户已停止合作(流失,原因 churn),不在分层之内。",
-                           f"{churned} once-won customers have churned (lost, reason churn) and are not tiered."))
-    title = words(lang, "客户价值分层", "Value tiers") + f" · {today.isoformat()}"
+        notes.append(_("%(churned)s once-won customers have churned (lost, reason churn) and are not tiered.",
+                       churned=churned))
+    title = _("Value tiers") + f" · {today.isoformat()}"
     return Report("value-tiers", title, columns, rows, totals, notes, "bar", chart_key="value")

@@ -8,9 +8,10 @@ from collections import defaultdict
 from typing import Any
 
 from ..records.book import Book
+from ..text.catalog import translator
 from .history import created_on, split_label, split_values, stage_on, stage_since, stage_values, won_on
 from .periods import Period
-from .report import Column, Report, mean, median, words
+from .report import Column, Report, mean, median
 
 VELOCITY_BY = ("stage", "owner")
 SLOWEST = 20
@@ -32,6 +33,7 @@ def velocity(book: Book, period: Period, today: dt.date, by: str = "stage") -> R
     """Average and median days from created to won for deals won in the period, per stage or per owner."""
     settings = book.settings
     lang = settings.language
+    _ = translator(lang)
     won = _won_in(book, period, today)
     cycle = [(w - c).days for _, c, w in won]
     rows: list[dict[str, Any]] = []
@@ -61,23 +63,19 @@ def velocity(book: Book, period: Period, today: dt.date, by: str = "stage") -> R
                 continue
             days = per_stage.get(stage.key, [])
             rows.append({"stage": stage.key, "deals": len(days), "avg_days": mean(days), "median_days": median(days)})
-        first = Column("stage", words(lang, "销售阶段", "Stage"), "text", stage_values(settings))
+        first = Column("stage", _("Stage"), "text", stage_values(settings))
     else:
         raise ValueError(f"velocity cannot be split by {by!r}; use stage or owner")
     columns = [
         first,
-        Column("deals", words(lang, "成交数", "Deals won"), "int"),
-        Column("avg_days", words(lang, "平均天数", "Average days"), "days"),
-        Column("median_days", words(lang, "中位天数", "Median days"), "days"),
+        Column("deals", _("Deals won"), "int"),
+        Column("avg_days", _("Average days"), "days"),
+        Column("median_days", _("Median days"), "days"),
     ]
     totals = {"deals": len(won), "avg_days": mean(cycle), "median_days": median(cycle)}
-    notes = [words(
-        lang,
-        "统计本期首次成交的客户;合计行为建档到成交的天数。按阶段:成交前在各阶段停留的天数(跳过的阶段不计)。",
-        "Customers first won in the period; the totals line is days from created to won. Per stage: days spent in "
-        "each stage before winning (skipped stages have no stay).",
-    )]
-    return Report("velocity", words(lang, "成交周期", "Sales velocity"), columns, rows, totals, notes, "bar", period,
+    notes = [_("Customers first won in the period; the totals line is days from created to won. Per stage: days "
+               "spent in each stage before winning (skipped stages have no stay).")]
+    return Report("velocity", _("Sales velocity"), columns, rows, totals, notes, "bar", period,
                   chart_key="avg_days")
 
 
@@ -85,6 +83,7 @@ def slowest_deals(book: Book, period: Period, today: dt.date) -> Report:
     """The open deals open longest as of today, with days in the current stage and past-close flags."""
     settings = book.settings
     lang = settings.language
+    _ = translator(lang)
     rows: list[dict[str, Any]] = []
     for customer in book.customers.values():
         stage = stage_on(customer, today)
@@ -109,18 +108,18 @@ def slowest_deals(book: Book, period: Period, today: dt.date) -> Report:
     total_open = len(rows)
     rows = rows[:SLOWEST]
     columns = [
-        Column("id", words(lang, "客户编号", "Customer"), "text"),
-        Column("name", words(lang, "客户名称", "Name"), "text"),
+        Column("id", _("Customer"), "text"),
+        Column("name", _("Name"), "text"),
         Column("owner", split_label(lang, "owner"), "text", split_values(book, "owner")),
-        Column("stage", words(lang, "销售阶段", "Stage"), "text", stage_values(settings)),
-        Column("created", words(lang, "建档日期", "Created"), "date"),
-        Column("days_open", words(lang, "已开天数", "Days open"), "days"),
-        Column("days_in_stage", words(lang, "本阶段天数", "Days in stage"), "days"),
-        Column("value", words(lang, "商机金额", "Value"), "money"),
-        Column("close_by", words(lang, "预计签约", "Close by"), "date"),
-        Column("past_close", words(lang, "已过签约日", "Past close"), "text"),
+        Column("stage", _("Stage"), "text", stage_values(settings)),
+        Column("created", _("Created"), "date"),
+        Column("days_open", _("Days open"), "days"),
+        Column("days_in_stage", _("Days in stage"), "days"),
+        Column("value", _("Value"), "money"),
+        Column("close_by", _("Close by"), "date"),
+        Column("past_close", _("Past close"), "text"),
     ]
-    notes = [words(lang, f"截至 {today.isoformat()} 的 {total_open} 个未结商机中建档最久的 {len(rows)} 个。",
-                   f"The {len(rows)} oldest of {total_open} open deals as of {today.isoformat()}.")]
-    title = words(lang, "最慢的未结商机", "Slowest open deals") + f" · {today.isoformat()}"
+    notes = [_("The %(n)s oldest of %(total_open)s open deals as of %(today)s.", n=len(rows), total_open=total_open,
+               today=today.isoformat())]
+    title = _("Slowest open deals") + f" · {today.isoformat()}"
     return Report("slowest-deals", title, columns, rows, None, notes, None, chart_key="days_open")

@@ -7,9 +7,10 @@ from collections import defaultdict
 from typing import Any
 
 from ..records.book import Book
+from ..text.catalog import translator
 from .history import kind_of_move, moves, won_on, won_value
 from .periods import Period
-from .report import Column, Report, words
+from .report import Column, Report
 
 
 def win_loss(book: Book, period: Period, today: dt.date) -> Report:
@@ -18,6 +19,7 @@ def win_loss(book: Book, period: Period, today: dt.date) -> Report:
     Only deals lost before they were won: a won customer who churns (won → lost) is counted in a note."""
     settings = book.settings
     lang = settings.language
+    _ = translator(lang)
     open_stages = [s.key for s in settings.stages if s.kind == "open"]
     tally: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     churned = 0
@@ -43,25 +45,22 @@ def win_loss(book: Book, period: Period, today: dt.date) -> Report:
     rows.sort(key=lambda r: (-r["lost"], keys.index(r["reason"])))
     totals = {k: sum(r[k] for r in rows) for k in ["lost", "value", *(f"from_{s}" for s in open_stages)]}
     labels = {k: settings.label("lost_reasons", k) for k in order}
-    labels[""] = words(lang, "(未填)", "(none)")
+    labels[""] = _("(none)")
     columns = [
-        Column("reason", words(lang, "流失原因", "Lost reason"), "text", labels),
-        Column("lost", words(lang, "流失数", "Lost"), "int"),
-        Column("value", words(lang, "流失金额", "Value lost"), "money"),
+        Column("reason", _("Lost reason"), "text", labels),
+        Column("lost", _("Lost"), "int"),
+        Column("value", _("Value lost"), "money"),
     ]
     for stage in open_stages:
         label = settings.stage_label(stage)
-        columns.append(Column(f"from_{stage}", words(lang, f"自{label}", f"from {label}"), "int"))
-    notes = [words(lang, "本期转为流失的商机(按 stage_history 日期),金额取 deal.amount;各阶段列 = 从该阶段流失的数量。",
-                   "Deals moved to lost in the period (stage_history dates); value is deal.amount; the stage "
-                   "columns count where each was lost from.")]
+        columns.append(Column(f"from_{stage}", _("from %(label)s", label=label), "int"))
+    notes = [_("Deals moved to lost in the period (stage_history dates); value is deal.amount; the stage columns "
+               "count where each was lost from.")]
     if churned:
-        notes.append(words(lang, f"另有 {churned} 个已成交客户本期停止合作(成交后转为流失,原因 churn),"
-                                 "不计入本表;见阶段转化表中成交签约/售后维护阶段的流失数。",
-                           f"{churned} won customers churned in the period (moved from a won stage to lost, reason "
-                           "churn); they are not lost deals and are left out here: see the lost column of the won "
-                           "stages in the conversion table."))
-    return Report("win-loss", words(lang, "输单分析", "Win/loss: lost reasons"), columns, rows, totals, notes,
+        notes.append(_("%(churned)s won customers churned in the period (moved from a won stage to lost, reason "
+                       "churn); they are not lost deals and are left out here: see the lost column of the won stages "
+                       "in the conversion table.", churned=churned))
+    return Report("win-loss", _("Win/loss: lost reasons"), columns, rows, totals, notes,
                   "bar", period)
 
 
@@ -69,6 +68,7 @@ def win_factors(book: Book, period: Period, today: dt.date) -> Report:
     """The win factors (contracts[].win_factors) of deals first won in the period, with counts and value."""
     settings = book.settings
     lang = settings.language
+    _ = translator(lang)
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     won = 0
     without = 0
@@ -89,10 +89,10 @@ def win_factors(book: Book, period: Period, today: dt.date) -> Report:
     rows = [{"factor": k, "wins": v[0], "value": v[1]} for k, v in tally.items()]
     rows.sort(key=lambda r: (-r["wins"], -r["value"], r["factor"]))
     columns = [
-        Column("factor", words(lang, "赢单因素", "Win factor"), "text"),
-        Column("wins", words(lang, "成交数", "Wins"), "int"),
-        Column("value", words(lang, "成交金额", "Won value"), "money"),
+        Column("factor", _("Win factor"), "text"),
+        Column("wins", _("Wins"), "int"),
+        Column("value", _("Won value"), "money"),
     ]
-    notes = [words(lang, f"本期成交 {won} 个,其中 {without} 个未填写赢单因素;一个客户的同一因素只计一次。",
-                   f"{won} deals won in the period, {without} without win factors; a factor counts once per customer.")]
-    return Report("win-factors", words(lang, "赢单因素", "Win factors"), columns, rows, None, notes, "bar", period)
+    notes = [_("%(won)s deals won in the period, %(without)s without win factors; a factor counts once per customer.",
+               won=won, without=without)]
+    return Report("win-factors", _("Win factors"), columns, rows, None, notes, "bar", period)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from ..records.book import Book
 from ..records.model import Customer, FollowUp
 from ..records.settings import Settings
+from ..text.catalog import Translator, translator
 from .aftersales import after_delivery, before_delivery, delivered_on
 from .grading import Grade, grade_from
 from .thresholds import Thresholds, followups_until, thresholds_of
@@ -25,12 +26,13 @@ class Due:
     overdue_days: int = 0
 
 
-def _ago(days: int) -> str:
+def _last_contact(days: int, _: Translator) -> str:
+    """`last contact today`, `last contact 3 days ago` (`in 2 days` for a date after today)."""
     if days == 0:
-        return "today"
+        return _("last contact today")
     if days < 0:
-        return f"in {-days} day{'s' * (days != -1)}"
-    return f"{days} day{'s' * (days != 1)} ago"
+        return _.ngettext("last contact in %(num)s day", "last contact in %(num)s days", -days)
+    return _.ngettext("last contact %(num)s day ago", "last contact %(num)s days ago", days)
 
 
 def _make(date: dt.date | None, reason: str, kind: str, today: dt.date) -> Due:
@@ -49,8 +51,8 @@ def earliest_next(followup: FollowUp) -> tuple[dt.date, str] | None:
     return min(dated, key=lambda d: d[0]) if dated else None
 
 
-def _next_reason(action: str, due: dt.date, zh: bool) -> str:
-    return f"下一步「{action}」截止 {due}" if zh else f"next action {action} due {due}"
+def _next_reason(action: str, due: dt.date, _: Translator) -> str:
+    return _("next action %(action)s due %(due)s", action=action, due=due)
 
 
 def effective_pause(customer: Customer, grade: Grade) -> dt.date | None:
@@ -69,33 +71,31 @@ def _cadence_days(customer: Customer, letter: str, t: Thresholds) -> tuple[int, 
 def _cadence_reason(customer: Customer, letter: str, by_stage: bool, interval: int, last: dt.date,
                     today: dt.date, settings: Settings, t: Thresholds) -> str:
     """The rule and where the customer stands: "A级每 2 天一次,上次联系 5 天前"."""
-    days = (today - last).days
-    if t.language == "zh":
-        what = f"{settings.stage_label(customer.stage)}阶段" if by_stage else f"{letter}级"
-        since = "今天" if days == 0 else (f" {days} 天前" if days > 0 else f"于 {last}")
-        return f"{what}每 {interval} 天一次,上次联系{since}"
-    what = f"{settings.stage_label(customer.stage)} stage" if by_stage else f"{letter} grade"
-    return f"{what}: every {interval} day{'s' * (interval != 1)}, last contact {_ago(days)}"
+    _ = translator(t.language)
+    since = _last_contact((today - last).days, _)
+    what = (_("%(stage)s stage", stage=settings.stage_label(customer.stage)) if by_stage
+            else _("%(grade)s grade", grade=letter))
+    return _.ngettext("%(what)s: every %(num)s day, %(since)s", "%(what)s: every %(num)s days, %(since)s", interval,
+                      what=what, since=since)
 
 
 def due_from(customer: Customer, counted: list[FollowUp], grade: Grade, today: dt.date,
              settings: Settings, t: Thresholds) -> Due:
     """The due date given the follow-ups up to today and the grade (the work behind `due_of`)."""
-    zh = t.language == "zh"
+    _ = translator(t.language)
     kind = t.stage_kind.get(customer.stage, "open")
     if kind == "lost":
-        return Due(None, "已流失,无需跟进" if zh else "lost: no follow-up due", "none", 0)
+        return Due(None, _("lost: no follow-up due"), "none", 0)
 
     pause = effective_pause(customer, grade)
     if pause is not None and (pause >= today or not any(_day(f) >= pause for f in counted)):
         if pause < today:
-            reason = f"暂缓跟进已于 {pause} 结束,需重新评估" if zh else f"pause ended {pause}: reassess"
+            reason = _("pause ended %(pause)s: reassess", pause=pause)
         elif grade.pause_from_missed == pause:
             n = t.missed_in_a_row
-            reason = (f"连续 {n} 次爽约,暂缓跟进至 {pause},届时重新评估" if zh
-                      else f"missed {n} appointments in a row: paused until {pause}, then reassess")
+            reason = _("missed %(n)s appointments in a row: paused until %(pause)s, then reassess", n=n, pause=pause)
         else:
-            reason = f"暂缓跟进至 {pause},届时重新评估" if zh else f"paused until {pause}, then reassess"
+            reason = _("paused until %(pause)s, then reassess", pause=pause)
         return _make(pause, reason, "paused", today)
 
     latest = counted[-1] if counted else None
@@ -103,7 +103,7 @@ def due_from(customer: Customer, counted: list[FollowUp], grade: Grade, today: d
     if latest is not None:
         found = earliest_next(latest)
         if found is not None:
-            candidates.append((found[0], 0, "next_action", _next_reason(found[1], found[0], zh)))
+            candidates.append((found[0], 0, "next_action", _next_reason(found[1], found[0], _)))
 
     by_stage = t.cadence_by == "stage" and customer.stage in t.cadence_stage
     delivered = delivered_on(customer.contracts, today) if kind == "won" else None
@@ -129,13 +129,12 @@ def due_from(customer: Customer, counted: list[FollowUp], grade: Grade, today: d
                                            t)))
     elif customer.created is not None:
         days = t.first_response_days.get(grade.letter, 3)
-        reason = (f"新线索:{days * 24} 小时内首次响应" if zh
-                  else f"new lead: first response due within {days * 24} h")
+        reason = _("new lead: first response due within %(hours)s h", hours=days * 24)
         candidates.append((customer.created + dt.timedelta(days=days), 3, "first_response", reason))
 
     if not candidates:
-        return Due(None, "没有可推算的跟进日期" if zh else "no due date can be worked out", "none", 0)
-    date, _, due_kind, reason = min(candidates)
+        return Due(None, _("no due date can be worked out"), "none", 0)
+    date, _tie, due_kind, reason = min(candidates)
     return _make(date, reason, due_kind, today)
 
 

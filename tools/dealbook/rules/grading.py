@@ -7,14 +7,13 @@ from dataclasses import dataclass
 
 from ..records.book import Book
 from ..records.model import Customer, FollowUp
+from ..text.catalog import NP_, translator
 from .thresholds import Thresholds, followups_until, thresholds_of
 
 LETTERS = ("A", "B", "C")
 
-BUDGET_WORDS = {
-    "zh": {"clear": "明确", "partial": "部分明确", "undetermined": "待定", "none": "无预算"},
-    "en": {"clear": "clear", "partial": "partly clear", "undetermined": "undetermined", "none": "none"},
-}
+BUDGET_WORDS = {"clear": NP_("budget status", "clear"), "partial": NP_("budget status", "partly clear"),
+                "undetermined": NP_("budget status", "undetermined"), "none": NP_("budget status", "none")}
 
 
 @dataclass(frozen=True)
@@ -61,46 +60,46 @@ def step_down(letter: str) -> str:
 
 def _urgency(customer: Customer, today: dt.date, t: Thresholds) -> GradeReason:
     start = customer.timeline_start
-    zh = t.language == "zh"
+    _ = translator(t.language)
     if start is None:
-        why = "未填写计划启动时间(need.timeline.start)" if zh else "no timeline start (need.timeline.start)"
+        why = _("no timeline start (need.timeline.start)")
         return GradeReason("urgency", t.urgency_points["low"], why)
     days = (start - today).days
     if days <= t.high_days:
         level = "high"
         if days < 0:
-            why = f"计划 {start} 启动,已过 {-days} 天" if zh else f"start {start} passed {-days} days ago"
+            why = _("start %(start)s passed %(days)s days ago", start=start, days=-days)
         else:
-            why = (f"计划 {start} 启动,还有 {days} 天(≤ {t.high_days} 天)" if zh
-                   else f"start {start} is {days} days away (≤ {t.high_days})")
+            why = _("start %(start)s is %(days)s days away (≤ %(high_days)s)", start=start, days=days,
+                    high_days=t.high_days)
     elif days <= t.medium_days:
         level = "medium"
-        why = (f"计划 {start} 启动,还有 {days} 天(≤ {t.medium_days} 天)" if zh
-               else f"start {start} is {days} days away (≤ {t.medium_days})")
+        why = _("start %(start)s is %(days)s days away (≤ %(medium_days)s)", start=start, days=days,
+                medium_days=t.medium_days)
     else:
         level = "low"
-        why = (f"计划 {start} 启动,还有 {days} 天(超过 {t.medium_days} 天)" if zh
-               else f"start {start} is {days} days away (more than {t.medium_days})")
+        why = _("start %(start)s is %(days)s days away (more than %(medium_days)s)", start=start, days=days,
+                medium_days=t.medium_days)
     return GradeReason("urgency", t.urgency_points[level], why)
 
 
 def _budget(customer: Customer, t: Thresholds) -> GradeReason:
     status = customer.budget_status
     points = t.budget_points.get(status, 0)
-    words = BUDGET_WORDS[t.language]
+    _ = translator(t.language)
     if not status:
-        why = "未填写预算状态(need.budget.status)" if t.language == "zh" else "no budget status (need.budget.status)"
+        why = _("no budget status (need.budget.status)")
     else:
-        label = words.get(status, status)
+        label = _.pgettext("budget status", BUDGET_WORDS[status]) if status in BUDGET_WORDS else status
         low, high = customer.get("need.budget.min"), customer.get("need.budget.max")
         if isinstance(low, int) and isinstance(high, int):
             label += f" ({low:,}–{high:,})"
-        why = f"预算{label}" if t.language == "zh" else f"budget {label}"
+        why = _("budget %(label)s", label=label)
     return GradeReason("budget", points, why)
 
 
 def _access(customer: Customer, counted: list[FollowUp], t: Thresholds) -> GradeReason:
-    zh = t.language == "zh"
+    _ = translator(t.language)
     best: tuple[FollowUp, str] | None = None
     roles = {c.name: c.role for c in customer.contacts}
     for followup in reversed(counted):
@@ -114,20 +113,19 @@ def _access(customer: Customer, counted: list[FollowUp], t: Thresholds) -> Grade
             best = (followup, "other")
     if best is None:
         return GradeReason("access", t.access_points["none"],
-                           "尚无与联系人进行(held)的跟进" if zh else "no held follow-up with a named contact yet")
+                           _("no held follow-up with a named contact yet"))
     followup, kind = best
     when = followup.at.date().isoformat() if followup.at else "?"
     name = followup.contact.strip()
     contact = customer.contact(name)
     title = ""
     if contact is not None and contact.title:
-        title = f"({contact.title})" if zh else f" ({contact.title})"
+        title = _(" (%(title)s)", title=contact.title)
     if kind == "decision_maker":
-        why = (f"{when} 与决策者 {name}{title} 进行了跟进" if zh
-               else f"held follow-up on {when} with decision maker {name}{title}")
+        why = _("held follow-up on %(when)s with decision maker %(name)s%(title)s", when=when, name=name, title=title)
     else:
-        why = (f"{when} 与 {name}{title} 进行了跟进,尚未接触决策者" if zh
-               else f"held follow-up on {when} with {name}{title}, not yet a decision maker")
+        why = _("held follow-up on %(when)s with %(name)s%(title)s, not yet a decision maker", when=when, name=name,
+                title=title)
     return GradeReason("access", t.access_points[kind], why)
 
 
@@ -145,7 +143,7 @@ def grade_from(customer: Customer, counted: list[FollowUp], today: dt.date, t: T
     reasons = [_urgency(customer, today, t), _budget(customer, t), _access(customer, counted, t)]
     score = sum(r.points for r in reasons)
     computed = letter_for(score, t)
-    zh = t.language == "zh"
+    _ = translator(t.language)
     downgraded = False
     pause_until = None
     last_missed = missed_streak(counted, t)
@@ -155,16 +153,16 @@ def grade_from(customer: Customer, counted: list[FollowUp], today: dt.date, t: T
         downgraded = True  # the missed-twice rule applies (a C stays C)
         n = t.missed_in_a_row
         reasons.append(GradeReason("downgrade", 0, (
-            f"连续 {n} 次爽约(最近 {last_missed.at.date()}):{computed}→{lowered},暂缓跟进至 {pause_until}"
-            if zh else f"missed {n} appointments in a row (last {last_missed.at.date()}): "
-                       f"{computed}→{lowered}, paused until {pause_until}")))
+            _("missed %(n)s appointments in a row (last %(last)s): %(computed)s→%(lowered)s, paused until "
+              "%(pause_until)s", n=n, last=last_missed.at.date(), computed=computed, lowered=lowered,
+              pause_until=pause_until))))
         computed = lowered
     override = customer.grade_override
     if override is not None:
         value, why = override
         reasons.append(GradeReason("override", 0, (
-            f"手动评级 {value}(规则计算为 {computed}):{why or '未写理由'}" if zh
-            else f"manual grade {value} (rules give {computed}): {why or 'no reason given'}")))
+            _("manual grade %(value)s (rules give %(computed)s): %(why)s", value=value, computed=computed,
+              why=why or _("no reason given")))))
         return Grade(value, score, computed, True, downgraded, tuple(reasons), pause_until)
     return Grade(computed, score, computed, False, downgraded, tuple(reasons), pause_until)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ..records.book import Book
 from ..records.model import Customer, FollowUp
 from ..records.settings import Settings
+from ..text.catalog import translator
 from .deals import DealItem, deal_items
 from .due import KINDS, Due, due_from, due_of
 from .grading import LETTERS, Grade, GradeReason, grade_from, grade_of, letter_for, step_down
@@ -75,7 +76,7 @@ def _flags(customer: Customer, counted: list[FollowUp], grade: Grade, today: dt.
            t: Thresholds) -> tuple[Flag, ...]:
     if t.stage_kind.get(customer.stage) == "lost":
         return ()
-    zh = t.language == "zh"
+    _ = translator(t.language)
     flags: list[Flag] = []
     last = counted[-1].at.date() if counted and counted[-1].at else None
     if grade.letter == "A" and t.a_grade_no_contact_days > 0:
@@ -83,24 +84,23 @@ def _flags(customer: Customer, counted: list[FollowUp], grade: Grade, today: dt.
         if since is not None and (today - since).days >= t.a_grade_no_contact_days:
             days = (today - since).days
             flags.append(Flag("a_grade_no_contact", (
-                f"A级客户已 {days} 天未联系(上限 {t.a_grade_no_contact_days} 天)" if zh
-                else f"A-grade customer not contacted for {days} days (limit {t.a_grade_no_contact_days})"),
+                _("A-grade customer not contacted for %(days)s days (limit %(limit)s)", days=days,
+                  limit=t.a_grade_no_contact_days)),
                 since + dt.timedelta(days=t.a_grade_no_contact_days)))
     n = t.unanswered_calls
     if n > 0 and len(counted) >= n and all(f.method == "phone" and f.outcome == "no_answer" for f in counted[-n:]):
         flags.append(Flag("change_contact_method", (
-            f"连续 {n} 次电话未接通:请更换联系方式" if zh
-            else f"{n} unanswered calls in a row: change the contact method"), last))
+            _("%(n)s unanswered calls in a row: change the contact method", n=n)), last))
     if counted and counted[-1].at is not None:
         latest = counted[-1]
         named = [o for o in latest.objections if o in t.competitor_objections]
         if named:
             by = latest.at + dt.timedelta(hours=t.differentiation_hours)
             hours = t.differentiation_hours
-            flags.append(Flag("differentiation_due", (
-                f"客户提出竞品对比({latest.at:%Y-%m-%d}):{hours} 小时内提交差异化竞争分析(截至 {by:%Y-%m-%d %H:%M})"
-                if zh else f"competitor raised on {latest.at:%Y-%m-%d}: differentiation analysis due within "
-                           f"{hours} h (by {by:%Y-%m-%d %H:%M})"), by.date()))
+            raised, until = latest.at.strftime("%Y-%m-%d"), by.strftime("%Y-%m-%d %H:%M")
+            flags.append(Flag("differentiation_due", _(
+                "competitor raised on %(raised)s: differentiation analysis due within %(hours)s h (by %(until)s)",
+                raised=raised, hours=hours, until=until), by.date()))
     return tuple(flags)
 
 

@@ -1,4 +1,6 @@
-"""The Jinja2 environment for site pages: autoescape on, team overrides first, formatting filters."""
+"""The Jinja2 environment for site pages: autoescape on, team overrides first, formatting filters,
+and the message catalog in the team's language (Jinja2's i18n extension: `_()`, `pgettext()`,
+`ngettext()`, `{% trans %}`; see `dealbook.text.catalog`)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from typing import Any
 
 import jinja2
 
+from ..text.catalog import translator
 from .feeds import calendar_feed
 from .formats import day, money, number, percent
 from .labels import Labels
@@ -30,7 +33,9 @@ def make_environment(docs_dir: str | None, labels: Labels) -> jinja2.Environment
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.ChainableUndefined,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_translations(translator(labels.language).translations, newstyle=True)  # type: ignore[attr-defined]
     currency = labels.settings.currency
     env.filters.update(
         money=lambda v: money(v, currency),

@@ -1,0 +1,51 @@
+"""Labels of the fixed enumeration values (follow-up methods, outcomes, roles, …), one table for
+the site, the reports and the command line.
+
+Each label is an English msgid whose context is its group, so `budget`'s "None" and a
+method's "Other" can differ in another language. Values a team defines in its settings
+(stages, source channels, lead types, lost reasons, objection tags) carry their own labels
+there (`Settings.label`); they are not here.
+"""
+
+from __future__ import annotations
+
+from .catalog import NP_, Translator
+
+ENUMS: dict[str, dict[str, str]] = {
+    "method": {"phone": NP_("method", "Phone"), "visit": NP_("method", "Visit"), "email": NP_("method", "Email"),
+               "meeting": NP_("method", "Meeting"), "im": NP_("method", "IM"), "other": NP_("method", "Other")},
+    "outcome": {"held": NP_("outcome", "Held"), "no_answer": NP_("outcome", "No answer"),
+                "missed": NP_("outcome", "Missed"), "rescheduled": NP_("outcome", "Rescheduled")},
+    "role": {"initiator": NP_("role", "Initiator"), "influencer": NP_("role", "Influencer"),
+             "decision_maker": NP_("role", "Decision maker"), "user": NP_("role", "User")},
+    "budget": {"clear": NP_("budget", "Clear"), "partial": NP_("budget", "Partial"),
+               "undetermined": NP_("budget", "Undetermined"), "none": NP_("budget", "None")},
+    "priority": {"high": NP_("priority", "High"), "medium": NP_("priority", "Medium"), "low": NP_("priority", "Low")},
+    "class": {"core": NP_("class", "Core"), "secondary": NP_("class", "Secondary"),
+              "potential": NP_("class", "Potential")},
+    "tier": {"high": NP_("tier", "High"), "medium": NP_("tier", "Medium"), "low": NP_("tier", "Low")},
+    "severity": {"error": NP_("severity", "error"), "warning": NP_("severity", "warning")},
+    "member_role": {"rep": NP_("member_role", "Rep"), "manager": NP_("member_role", "Manager"),
+                    "ops": NP_("member_role", "Ops")},
+    # What an agenda item is: a due date's kind, or one of the rules' flags.
+    "due_kind": {"next_action": NP_("due_kind", "Next action"), "cadence": NP_("due_kind", "Cadence"),
+                 "first_response": NP_("due_kind", "First response"), "after_sales": NP_("due_kind", "After-sales"),
+                 "paused": NP_("due_kind", "Paused"), "none": NP_("due_kind", "None"),
+                 "a_grade_no_contact": NP_("due_kind", "A-grade not contacted"),
+                 "change_contact_method": NP_("due_kind", "Change contact method"),
+                 "differentiation_due": NP_("due_kind", "Differentiation analysis")},
+    "dimension": {"urgency": NP_("dimension", "Urgency"), "budget": NP_("dimension", "Budget"),
+                  "access": NP_("dimension", "Access"), "downgrade": NP_("dimension", "Downgrade"),
+                  "override": NP_("dimension", "Override")},
+    "phone_kind": {"work": NP_("phone_kind", "work"), "office": NP_("phone_kind", "office"),
+                   "im": NP_("phone_kind", "IM")},
+}
+
+
+def enum_label(_: Translator, group: str, value: str | None) -> str:
+    """The label of a fixed enumeration value in the translator's language; an unknown value
+    shows as written ('' for none)."""
+    if not value:
+        return ""
+    label = ENUMS.get(group, {}).get(value)
+    return _.pgettext(group, label) if label else value
