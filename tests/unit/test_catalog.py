@@ -104,3 +104,22 @@ def test_the_site_templates_use_the_same_catalog(language: str) -> None:
     env = make_environment(None, Labels(Settings({**default_settings().raw, "language": language})))
     text = env.from_string('{{ _("no reason given") }}|{{ pgettext("cohort", "Win rate") }}').render()
     assert text == ("未写理由|赢单率" if language == "zh" else "no reason given|Win rate")
+
+
+def test_a_third_language_is_one_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new <code>/LC_MESSAGES/dealbook.po is enough: translations load and settings accept the code."""
+    from dealbook.records import schema
+
+    locale = tmp_path / "locale"
+    shutil.copytree(catalog.LOCALE_DIR, locale, ignore=shutil.ignore_patterns("*.mo"))
+    po = Path(catalog.catalog_path("fr", str(locale)))
+    po.parent.mkdir(parents=True)
+    text = Path(catalog.catalog_path("zh", str(locale))).read_text("utf-8")
+    text = text.replace("Language: zh", "Language: fr").replace("nplurals=1; plural=0;", "nplurals=2; plural=(n > 1);")
+    po.write_text(text.replace('msgstr "未写理由"', 'msgstr "aucune raison donnée"'), "utf-8")
+    assert Translator("fr", str(locale))("no reason given") == "aucune raison donnée"
+    monkeypatch.setattr(catalog, "LOCALE_DIR", str(locale))
+    monkeypatch.setattr(schema, "languages", lambda: catalog.languages(str(locale)))
+    assert "fr" in catalog.languages(str(locale))
+    assert list(schema.Validator("settings").errors({"language": "fr"})) == []
+    assert list(schema.Validator("settings").errors({"language": "xx"})) != []

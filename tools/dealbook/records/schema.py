@@ -15,6 +15,7 @@ from typing import Any
 import fastjsonschema
 import jsonschema
 
+from ..text.catalog import languages
 from .settings import Settings
 
 KINDS = ("customer", "followup", "team", "settings")
@@ -58,6 +59,9 @@ def _effective(kind: str, enums: tuple[tuple[tuple[str, ...], tuple[str, ...]], 
         for part in where:
             node = node[part]
         node["enum"] = list(dict.fromkeys([*node.get("enum", []), *values]))
+    if kind == "settings":  # a language with a message catalog is a language dealbook speaks
+        node = schema["properties"]["language"]
+        node["enum"] = list(dict.fromkeys([*node.get("enum", []), *languages()]))
     return schema
 
 
