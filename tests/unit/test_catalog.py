@@ -43,7 +43,7 @@ def test_a_translator_fills_values_counts_and_contexts() -> None:
     assert zh("pause ended %(pause)s: reassess", pause="2024-05-01") == "暂缓跟进已于 2024-05-01 结束,需重新评估"
     assert en.ngettext("last contact %(num)s day ago", "last contact %(num)s days ago", 1) == "last contact 1 day ago"
     assert en.ngettext("last contact %(num)s day ago", "last contact %(num)s days ago", 3) == "last contact 3 days ago"
-    assert zh.ngettext("last contact %(num)s day ago", "last contact %(num)s days ago", 3) == "距上次联系 3 天"
+    assert zh.ngettext("last contact %(num)s day ago", "last contact %(num)s days ago", 3) == "上次联系 3 天前"
     assert zh.pgettext("cohort", "Win rate") != zh.pgettext("sources", "Win rate")
     assert translator("zh") is zh  # one per language per process
 
