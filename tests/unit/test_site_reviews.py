@@ -43,6 +43,7 @@ def history_repo(repo):
                                  {"stage": "lost", "on": "2024-05-18"}])
     repo.customer("粤IT2024003", name="C公司", created="2024-05-17", stage_history=[{"stage": "lead",
                                                                                    "on": "2024-05-17"}])
+    repo.git("config", "user.name", "lina")  # li's git account (team.yaml): shown as 李娜
     repo.commit("lost and new", date="2024-05-18T18:00:00+08:00")
     book = open_book(str(repo.root), use_cache=False)
     return SiteData(book, TODAY, Labels(book.settings), str(repo.root))
@@ -64,6 +65,9 @@ def test_what_changed_and_at_risk_on_the_dashboard_and_owner_page(repo):
     assert "停滞过久" not in render(data, "owners/li.md")
     li = render(data, "owners/li.md")
     assert "B公司" in li and "流失" in li  # li's own change
+    lost = next(e for e in data.feed.events if e.kind == "lost")
+    assert lost.author == "lina" and "· 李娜</span>" in li  # the git author by the member's name
+    assert data.author_name("Test") == "Test" and data.author_name("ZHANGWEI") == "张伟"
 
 
 def test_the_monday_meeting_lists_a_grade_deals_with_their_week(repo):

@@ -51,5 +51,6 @@ def render_page(env: jinja2.Environment, spec: Any, data: Any, root: str, edit_u
     """A generated page's HTML body: its template over its context plus what every page gets."""
     context = spec.context()
     context.update(root=root, link=Link(root), title=spec.title, today=data.today, missing=data.missing,
-                   edit_url=edit_url, member_name=data.member_name)
+                   edit_url=edit_url, member_name=data.member_name,
+                   author_name=data.author_name)
     return env.get_template(spec.template).render(**context)

@@ -84,6 +84,7 @@ class SiteData:
     failures: list[str] = field(default_factory=list)
     rows: dict[str, dict[str, Any]] = field(default_factory=dict)  # customer table rows, by id
     computed_reports: dict[tuple[str, str], Any] = field(default_factory=dict)
+    _authors: dict[str, str] | None = None
 
     @property
     def settings(self) -> Any:
@@ -219,6 +220,18 @@ class SiteData:
     # --- plain lookups -----------------------------------------------------------------
     def state(self, customer_id: str) -> Any:
         return (self.states or {}).get(customer_id)
+
+    def author_name(self, author: str | None) -> str:
+        """A git author as the team knows them: the member whose `git` account, email or handle it is."""
+        if not author:
+            return ""
+        if self._authors is None:
+            self._authors = {}
+            for member in self.book.members.values():
+                for key in (member.git, member.email, member.handle):
+                    if key:
+                        self._authors.setdefault(key.lower(), member.name or member.handle)
+        return self._authors.get(author.lower(), author)
 
     def member_name(self, handle: str) -> str:
         member = self.book.members.get(handle)
