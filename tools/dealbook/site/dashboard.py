@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from .rows import customer_row, first_won, won_value
@@ -120,23 +121,40 @@ def board(data: SiteData) -> dict[str, Any]:
     return {"columns": list(columns.values()), "open": open_figures(data)}
 
 
+# Agenda items that also put a deal at risk (quotes and contracts): their kind is the reason code.
+AGENDA_RISKS = ("instalment_overdue", "quote_expired", "quote_expiring")
+
+
+@dataclass(frozen=True)
+class AgendaRisk:
+    """An agenda item shown as an at-risk reason (same fields the template reads from rules.risk.Risk)."""
+
+    customer_id: str
+    owner: str
+    code: str
+    message: str
+
+
 def risk_groups(data: SiteData, owner: str | None = None) -> list[dict[str, Any]] | None:
-    """The at-risk list, one entry per deal with all its reasons (largest deals first)."""
+    """The at-risk list, one entry per deal with all its reasons, largest deals first: the rules'
+    at-risk reasons plus the agenda's overdue instalments and expired or expiring quotes."""
     if data.risks is None:
         return None
+    reasons: list[Any] = list(data.risks)
+    reasons += [AgendaRisk(i.customer_id, i.owner, i.kind, i.reason) for i in data.agenda or ()
+                if i.kind in AGENDA_RISKS and (i.kind != "instalment_overdue" or i.group == "overdue")]
     groups: dict[str, dict[str, Any]] = {}
-    for risk in data.risks:
-        if owner is not None and risk.owner != owner:
+    for risk in reasons:
+        if (owner is not None and risk.owner != owner) or risk.customer_id not in data.book.customers:
             continue
         group = groups.get(risk.customer_id)
         if group is None:
+            row = customer_row(data, data.book.customers[risk.customer_id])
             group = groups[risk.customer_id] = {
-                "id": risk.customer_id, "name": risk.name, "owner": risk.owner,
-                "owner_name": data.member_name(risk.owner), "stage": risk.stage, "amount": risk.amount,
-                "row": customer_row(data, data.book.customers[risk.customer_id])
-                if risk.customer_id in data.book.customers else None, "reasons": []}
+                "id": row["id"], "name": row["name"], "owner": row["owner"], "owner_name": row["owner_name"],
+                "stage": row["stage"], "amount": row["amount"], "row": row, "reasons": []}
         group["reasons"].append(risk)
-    return list(groups.values())
+    return sorted(groups.values(), key=lambda g: (g["amount"] is None, -(g["amount"] or 0), g["id"]))
 
 
 def feed_summary(data: SiteData, owner: str | None = None) -> dict[str, Any] | None:
