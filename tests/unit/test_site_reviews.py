@@ -99,3 +99,27 @@ def test_the_friday_review_and_the_monthly_review(repo):
     html = render(data, "reviews/month.md")
     assert "本月阶段转化(2024-05)" in html and "本月流失" in html and "B公司" in html
     assert 'class="db-print"' in html
+
+
+def test_overdue_instalments_and_expiring_quotes_join_the_at_risk_list(repo):
+    """The agenda's quote and instalment items (their kind is the reason) sit in the at-risk list
+    beside the rules' reasons, for won customers too; an instalment merely due is not a risk."""
+    from dealbook.rules.agenda import AgendaItem
+    from dealbook.site.dashboard import risk_groups
+
+    data = history_repo(repo)
+    won = "粤IT2024002"
+    data.agenda = [
+        AgendaItem(won, "B公司", "li", dt.date(2024, 5, 10), "instalment_overdue", "第 2 期回款 ¥100,000 逾期 10 天",
+                   10, "overdue"),
+        AgendaItem("粤IT2024001", "A科技有限公司", "zhang", dt.date(2024, 5, 22), "quote_expiring",
+                   "报价 BJ-1 将于 2024-05-22 到期", 0, "week"),
+        AgendaItem("粤IT2024001", "A科技有限公司", "zhang", dt.date(2024, 5, 25), "instalment_due", "第 1 期回款", 0,
+                   "week"),
+    ]
+    groups = {g["id"]: [r.code for r in g["reasons"]] for g in risk_groups(data)}
+    assert groups[won] == ["instalment_overdue"]
+    assert groups["粤IT2024001"] == ["rotting", "quote_expiring"]
+    html = render(data, "at-risk.md")
+    assert "回款逾期" in html and "第 2 期回款 ¥100,000 逾期 10 天" in html and "报价将到期" in html
+    assert "第 1 期回款" not in html
