@@ -292,7 +292,7 @@ def test_the_board_columns_add_up_to_the_pipeline_report(watch: Watch):
     for column in page.locator(".db-board-col").all():
         board[column.locator("h2").inner_text()] = (int(column.locator(".db-board-count").get_attribute("data-v")),
                                                     int(column.locator(".db-board-amount").get_attribute("data-v")))
-        assert column.locator(".db-board-card").count() == board[column.locator("h2").inner_text()][0]
+        assert column.locator(".db-board-card").count() == min(60, board[column.locator("h2").inner_text()][0])
     assert board == report and sum(n for n, _ in board.values()) > 0
     watch.shot("board")
 

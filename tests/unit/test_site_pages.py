@@ -315,3 +315,18 @@ def test_history_before_entry_deadlines_since_shows_no_recorded_time(repo):
     assert [path.rsplit("/", 1)[1] for path in view["recorded"]] == ["2024-05-12-0900.yaml"]
     html = render(data, "customers/粤IT2024001.md")
     assert html.count("录入于") == 1 and "录入于 2024-05-20 09:00 (超过录入时限)" in html
+
+
+def test_a_board_column_shows_the_largest_deals_and_counts_them_all(repo, monkeypatch):
+    from dealbook.site import dashboard
+
+    monkeypatch.setattr(dashboard, "BOARD_CARDS", 1)
+    deal_repo(repo)
+    repo.customer("粤IT2024006", stage="proposal", deal={"amount": 5000},
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "proposal", "on": "2024-03-01"}])
+    data = site_data(repo)
+    proposal = next(c for c in dashboard.board(data)["columns"] if c["stage"] == "proposal")
+    assert (proposal["count"], proposal["amount"], proposal["more"]) == (2, 105000, 1)
+    assert [r["id"] for r in proposal["cards"]] == ["粤IT2024001"]  # 100,000 before 5,000
+    html = render(data, "board.md")
+    assert "另 1 单(金额较小)" in html and 'href="../by/stage/proposal/"' in html

@@ -11,6 +11,7 @@ from .rows import customer_row, first_won, won_value
 from .views import SiteData, periods_for
 
 GRADES = ("A", "B", "C")
+BOARD_CARDS = 60  # cards per board column; the column's totals always count every deal
 
 
 def count(values: Iterable[str]) -> dict[str, int]:
@@ -117,6 +118,8 @@ def board(data: SiteData) -> dict[str, Any]:
             column["amount"] += customer.deal_amount
     for column in columns.values():
         column["cards"].sort(key=lambda r: (-(r["amount"] or 0), r["id"]))
+        column["more"] = max(0, len(column["cards"]) - BOARD_CARDS)  # the rest: on the stage's own page
+        column["cards"] = column["cards"][:BOARD_CARDS]
         column["weighted"] = round(column["amount"] * column["probability"])
     return {"columns": list(columns.values()), "open": open_figures(data)}
 

@@ -227,6 +227,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "days_in_stage": ("本阶段天数", "Days in stage"),
     "n_days": ("{n} 天", "{n} d"),
     "open_deals_priced": ("{n} 单在途,其中 {priced} 单有金额", "{priced} of {n} open deals have an amount"),
+    "board_more": ("另 {n} 单(金额较小)→", "{n} smaller deals →"),
     "of_them_priced": ("其中 {priced} 单有金额", "{priced} with an amount"),
     "unpriced_link": ("另 {n} 单未填金额 →", "{n} more without an amount →"),
     "weighted_note": ("金额 × 各阶段设定赢率", "amount × each stage's probability in the settings"),
