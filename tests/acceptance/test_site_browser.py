@@ -310,3 +310,24 @@ def test_the_review_pages_print_as_handouts(watch: Watch):
     page.goto(watch.base + "reviews/monday/")
     assert page.locator(".db-review-item").count() >= 1
     watch.shot("monday")
+
+
+def test_the_overdue_count_leaves_out_after_sales_customers_unless_a_visit_is_overdue(watch: Watch, demo):
+    """Won customers follow the delivery cadence, then the after-sales schedule, not the A-grade
+    2-day cadence: an after-sales customer counts as overdue only for an overdue visit, a step the
+    rep promised, or money owed; and the dashboard's card counts exactly the agenda's overdue items."""
+    from dealbook.records.settings import today_for
+    from dealbook.rules.agenda import agenda_items
+
+    today = today_for(demo.settings)
+    overdue = [i for i in agenda_items(demo, today) if i.group == "overdue"]
+    after_sales = {c.id for c in demo.customers.values() if c.stage == "after_sales"}
+    assert after_sales
+    counted = [i for i in overdue if i.customer_id in after_sales]
+    assert all(i.kind not in ("cadence", "first_response", "a_grade_no_contact") for i in counted), [
+        (i.customer_id, i.kind) for i in counted]
+    page = watch.page
+    page.goto(watch.base)
+    card = page.locator(".db-card", has_text="逾期待办")
+    assert card.locator(".db-card-value").inner_text() == str(len(overdue))
+    assert f"涉及 {len({i.customer_id for i in overdue})} 个客户" in card.inner_text()

@@ -60,9 +60,11 @@ def dashboard(data: SiteData) -> dict[str, Any]:
     """The home page figures."""
     settings = data.settings
     overdue = overdue_customers = due_week = None
+    overdue_kinds: list[tuple[str, int]] = []
     if data.agenda is not None:
         late = [item for item in data.agenda if item.group == "overdue"]
         overdue, overdue_customers = len(late), len({item.customer_id for item in late})
+        overdue_kinds = sorted(count(item.kind for item in late).items(), key=lambda kv: (-kv[1], kv[0]))
         due_week = sum(1 for item in data.agenda if item.group in ("today", "week"))
     rows = [customer_row(data, c) for c in data.customers]
     by_stage: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -77,7 +79,8 @@ def dashboard(data: SiteData) -> dict[str, Any]:
         "probabilities": [(s.key, s.probability) for s in settings.stages if s.kind == "open"],
         "won_month": won_in(data, "this-month"),
         "won_quarter": won_in(data, "this-quarter"),
-        "overdue": overdue, "overdue_customers": overdue_customers, "due_week": due_week,
+        "overdue": overdue, "overdue_customers": overdue_customers, "overdue_kinds": overdue_kinds,
+        "due_week": due_week,
         "conversion": conversion,
         "month": periods_for(data.today)["this-month"][2],
         "grades": count(r["grade"] for r in rows if r["grade"]),

@@ -41,7 +41,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "weighted_forecast": ("加权预测", "Weighted forecast"),
     "won_month": ("本月成交", "Won this month"),
     "won_quarter": ("本季度成交", "Won this quarter"),
-    "overdue_count": ("逾期跟进", "Overdue follow-ups"),
+    "overdue_count": ("逾期待办", "Overdue items"),
     "due_week": ("本周待跟进", "Due this week"),
     "funnel_month": ("本月销售漏斗", "Funnel this month"),
     "deals": ("单", "deals"),
