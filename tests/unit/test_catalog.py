@@ -123,3 +123,26 @@ def test_a_third_language_is_one_file(tmp_path: Path, monkeypatch: pytest.Monkey
     assert "fr" in catalog.languages(str(locale))
     assert list(schema.Validator("settings").errors({"language": "fr"})) == []
     assert list(schema.Validator("settings").errors({"language": "xx"})) != []
+
+
+def test_a_translation_reaching_html_is_escaped() -> None:
+    """A catalog entry with markup or quotes cannot break a page; values are escaped too."""
+    import jinja2
+    from dealbook.site.render import install_catalog
+
+    class Hostile(gettext.NullTranslations):
+        def gettext(self, message: str) -> str:
+            return '<b>"%(name)s"</b>' if message == "Name %(name)s" else message
+
+    env = jinja2.Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
+    install_catalog(env, Hostile())
+    html = env.from_string('<input placeholder="{{ _("Name %(name)s", name=who) }}">').render(who="<i>x</i>")
+    assert html == '<input placeholder="&lt;b&gt;&#34;&lt;i&gt;x&lt;/i&gt;&#34;&lt;/b&gt;">'
+
+
+def test_the_old_word_table_says_where_the_words_went() -> None:
+    from dealbook.records.settings import default_settings
+    from dealbook.site.labels import Labels
+
+    with pytest.raises(TypeError, match="message catalog"):
+        Labels(default_settings())("customers")

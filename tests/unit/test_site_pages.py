@@ -190,7 +190,11 @@ def test_english_labels_and_money():
 
     en = Labels(Settings(merge(default_settings().raw, {"language": "en"})))
     zh = Labels(default_settings())
-    assert en("customers") == "Customers" and zh("customers") == "客户"
+    assert en.listing("stage") == "Stage" and zh.listing("stage") == "阶段"
+    assert en.period("this-month") == "This month" and zh.period("this-month") == "本月"
+    assert en.text.pgettext("navigation", "Customers") == "Customers"
+    assert zh.text.pgettext("navigation", "Customers") == "客户"
+    assert zh.enum("due_kind", "differentiation_due") == "差异化竞争分析"
     assert en.enum("stage", "proposal") == "Proposal" and zh.enum("stage", "proposal") == "方案呈现"
     assert en.enum("method", "visit") == "Visit" and en.enum("method", "telepathy") == "telepathy"
     assert en.enum("channel", "trade_show") == "Trade show"

@@ -1,304 +1,13 @@
-"""Words the site prints, in the team's language (zh default, en); enumerations come from settings."""
+"""The site's words in the team's language: the message catalog (`dealbook.text`) for fixed text
+and enumeration values, the settings for what a team defines (stages, channels, reasons, …)."""
 
 from __future__ import annotations
 
 from ..records.industries import industry_label
 from ..records.settings import Settings
-
-# key: (zh, en)
-WORDS: dict[str, tuple[str, str]] = {
-    "home": ("首页", "Home"),
-    "dashboard": ("销售看板", "Sales dashboard"),
-    "customers": ("客户", "Customers"),
-    "all_customers": ("全部客户", "All customers"),
-    "customer": ("客户", "Customer"),
-    "id": ("客户编号", "Id"),
-    "name": ("客户名称", "Name"),
-    "stage": ("阶段", "Stage"),
-    "grade": ("等级", "Grade"),
-    "owner": ("负责人", "Owner"),
-    "owners": ("负责人", "Owners"),
-    "support": ("支持人员", "Support"),
-    "team_role": ("岗位", "Role"),
-    "industry": ("行业", "Industry"),
-    "region": ("地区", "Region"),
-    "last_contact": ("最近跟进", "Last contact"),
-    "next_due": ("下次跟进", "Next due"),
-    "overdue": ("已逾期", "Overdue"),
-    "overdue_days": ("逾期天数", "Days overdue"),
-    "today": ("今天", "Today"),
-    "week": ("本周内", "This week"),
-    "later": ("以后", "Later"),
-    "agenda": ("跟进日程", "Agenda"),
-    "team_agenda": ("团队跟进日程", "Team agenda"),
-    "reports": ("报表", "Reports"),
-    "process": ("销售流程", "Sales process"),
-    "problems": ("数据质量", "Data quality"),
-    "guide": ("使用指南", "Guide"),
-    "filter": ("筛选…", "Filter…"),
-    "rows_shown": ("显示", "showing"),
-    "open_pipeline": ("在途商机金额", "Open pipeline"),
-    "weighted_forecast": ("加权预测", "Weighted forecast"),
-    "won_month": ("本月成交", "Won this month"),
-    "won_quarter": ("本季度成交", "Won this quarter"),
-    "overdue_count": ("逾期待办", "Overdue items"),
-    "due_week": ("本周待跟进", "Due this week"),
-    "funnel_month": ("本月销售漏斗", "Funnel this month"),
-    "deals": ("单", "deals"),
-    "facts": ("基本信息", "Facts"),
-    "size": ("规模", "Size"),
-    "address": ("地址", "Address"),
-    "founded": ("成立年份", "Founded"),
-    "business": ("主营业务", "Main business"),
-    "source": ("来源渠道", "Source"),
-    "lead_type": ("客户类型", "Lead type"),
-    "created": ("建档日期", "Created"),
-    "tags": ("标签", "Tags"),
-    "project": ("项目", "Project"),
-    "contacts": ("联系人与决策链", "Contacts and decision chain"),
-    "contact": ("联系人", "Contact"),
-    "title": ("职务", "Title"),
-    "role": ("决策角色", "Role"),
-    "phone": ("电话", "Phone"),
-    "email": ("邮箱", "Email"),
-    "decision_chain": ("决策链", "Decision chain"),
-    "need": ("需求与预算", "Need and budget"),
-    "summary": ("需求描述", "Summary"),
-    "pains": ("痛点", "Pains"),
-    "goal": ("目标", "Goal"),
-    "budget": ("预算", "Budget"),
-    "timeline": ("计划启动", "Timeline"),
-    "needs_table": ("需求与解决方案匹配", "Needs and solutions"),
-    "core_need": ("客户需求", "Need"),
-    "priority": ("优先级", "Priority"),
-    "class": ("类别", "Class"),
-    "solution": ("解决方案", "Solution"),
-    "value": ("量化价值", "Value"),
-    "objections": ("异议", "Objections"),
-    "adjustments": ("方案调整", "Adjustments"),
-    "stage_timeline": ("阶段历程", "Stage timeline"),
-    "on": ("日期", "On"),
-    "days": ("天数", "Days"),
-    "quotes": ("报价", "Quotes"),
-    "contracts": ("合同", "Contracts"),
-    "quote_no": ("报价单号", "Quote"),
-    "date": ("日期", "Date"),
-    "total": ("合计", "Total"),
-    "valid_days": ("有效期(天)", "Valid (days)"),
-    "margin": ("毛利率", "Margin"),
-    "contract_no": ("合同编号", "Contract"),
-    "amount": ("金额", "Amount"),
-    "signed": ("签订日期", "Signed"),
-    "delivered": ("交付日期", "Delivered"),
-    "deal": ("商机", "Deal"),
-    "close_by": ("预计成交", "Close by"),
-    "value_tier": ("客户价值", "Value tier"),
-    "lost": ("流失原因", "Lost reason"),
-    "next_actions": ("待办事项", "Open next actions"),
-    "action": ("事项", "Action"),
-    "due": ("截止", "Due"),
-    "followups": ("跟进记录", "Follow-up log"),
-    "at": ("时间", "When"),
-    "method": ("方式", "Method"),
-    "by": ("跟进人", "By"),
-    "feedback": ("客户反馈", "Feedback"),
-    "next_steps": ("下一步", "Next steps"),
-    "outcome": ("结果", "Outcome"),
-    "help": ("协助需求", "Help needed"),
-    "edit": ("在仓库中编辑", "Edit in the repository"),
-    "changes": ("修改记录", "Change log"),
-    "recorded": ("录入于", "recorded"),
-    "recorded_late": ("超过录入时限", "later than the entry deadline"),
-    "recorded_help": ("首次提交到 git 的时间;录入时限见 dealbook.yaml 的 entry_deadlines",
-                      "when the file was first committed to git; the deadline is entry_deadlines in dealbook.yaml"),
-    "why": ("评级依据", "Why"),
-    "override": ("人工指定", "manual override"),
-    "downgraded": ("已降级", "downgraded"),
-    "score": ("得分", "Score"),
-    "paused_until": ("暂缓至", "Paused until"),
-    "flags": ("提醒", "Flags"),
-    "none": ("无", "none"),
-    "no_data": ("暂无数据", "No data"),
-    "by_grade": ("按等级", "By grade"),
-    "by_stage": ("按阶段", "By stage"),
-    "by_industry": ("按行业", "By industry"),
-    "count": ("数量", "Count"),
-    "their_customers": ("名下客户", "Customers"),
-    "not_available": ("暂不可用", "not available yet"),
-    "module_missing": ("此部分需要 {module},当前不可用。", "This section needs {module}, which is not available."),
-    "check_errors": ("记录中有 {n} 个错误,页面内容可能不完整。",
-                     "The records have {n} errors; pages may be incomplete."),
-    "see_problems": ("查看数据质量", "See data quality"),
-    "path": ("文件", "File"),
-    "line": ("行", "Line"),
-    "severity": ("级别", "Severity"),
-    "code": ("代码", "Code"),
-    "message": ("说明", "Message"),
-    "period": ("期间", "Period"),
-    "trend": ("近12个月趋势:新线索与成交", "Last 12 months: new leads and wins"),
-    "this_month": ("本月", "This month"),
-    "last_month": ("上月", "Last month"),
-    "this_quarter": ("本季度", "This quarter"),
-    "trailing_12": ("近12个月", "Last 12 months"),
-    "as_of": ("数据日期", "As of"),
-    "stages": ("阶段定义", "Stages"),
-    "definition": ("定义", "Definition"),
-    "entry": ("进入条件", "Entry condition"),
-    "exit": ("退出条件", "Exit condition"),
-    "requires": ("必填字段", "Required fields"),
-    "probability": ("赢单概率", "Probability"),
-    "grading": ("ABC 分级规则", "ABC grading"),
-    "cadence": ("跟进频率", "Follow-up cadence"),
-    "first_response": ("新线索首次响应", "First response to a new lead"),
-    "after_sales": ("售后回访", "After-sales visits"),
-    "privacy": ("隐私规则", "Privacy rules"),
-    "value_tiers": ("客户价值分层", "Value tiers"),
-    "every_n_days": ("每 {n} 天", "every {n} days"),
-    "within_n_days": ("{n} 天内", "within {n} days"),
-    "days_after_delivery": ("交付后第 {days} 天,之后每 {then} 天",
-                            "{days} days after delivery, then every {then} days"),
-    "notes": ("说明", "Notes"),
-    "change_commit": ("提交", "Commit"),
-    "change_author": ("作者", "Author"),
-    "change_message": ("说明", "Message"),
-    "board": ("商机看板", "Deal board"),
-    "reviews": ("复盘", "Reviews"),
-    "reviews_note": ("周一销售例会逐一过 A 级客户的进展;每位销售周五复盘本周;月末复盘阶段转化。每页都可直接打印。",
-                     "The Monday meeting goes through every A-grade customer; each rep reviews the week on Friday; "
-                     "the month ends with the stage conversion review. Every page prints as a handout."),
-    "review_monday": ("周一销售例会", "Monday sales meeting"),
-    "review_monday_note": ("全部未结 A 级客户,按负责人分组:{since} 以来的进展、待办的下一步与障碍。",
-                           "Every open A-grade deal, by owner: progress since {since}, open next steps and blockers."),
-    "review_friday": ("周五复盘", "Friday review"),
-    "review_friday_note": ("{since} 至 {today}:本周进展、未完成计划、下周关键行动。",
-                           "{since} to {today}: this week's progress, unfinished plans, next week's key actions."),
-    "review_month": ("月度复盘", "Monthly review"),
-    "review_month_note": ("{start} 至 {end}:本月阶段转化表与本月的变化。",
-                          "{start} to {end}: the month's stage conversion table and what changed."),
-    "progress_week": ("本周进展", "Progress this week"),
-    "open_next_steps": ("待办的下一步", "Open next steps"),
-    "blockers": ("障碍", "Blockers"),
-    "unfinished": ("未完成计划", "Unfinished plans"),
-    "next_week": ("下周关键行动", "Next week's key actions"),
-    "followups_week": ("本周跟进 {n} 次", "{n} follow-ups this week"),
-    "month_changes": ("本月变化", "This month's changes"),
-    "won_list": ("本月成交", "Won this month"),
-    "lost_list": ("本月流失", "Lost this month"),
-    "print": ("打印", "Print"),
-    "no_a_grade": ("目前没有未结的 A 级客户。", "No open A-grade deals."),
-    "at_risk": ("风险商机", "Deals at risk"),
-    "at_risk_note": ("需要关注的未结商机,每条写明原因;按金额从大到小。"
-                     "规则与阈值见 dealbook.yaml 的 stages[].rotting_days 与 at_risk。",
-                     "Open deals that need attention, each with its reason, largest first. The rules and limits are "
-                     "stages[].rotting_days and at_risk in dealbook.yaml."),
-    "at_risk_count": ("{n} 个商机,共 {r} 条原因", "{n} deals, {r} reasons"),
-    "all_at_risk": ("全部风险商机 →", "All deals at risk →"),
-    "reason": ("原因", "Reason"),
-    "since": ("起始", "Since"),
-    "what_changed": ("最近变化", "What changed"),
-    "what_changed_note": ("{start} 至 {end}(近 {days} 天):阶段、成交与流失按记录中的日期,"
-                          "金额与签约日期的变动按 git 提交日期。",
-                          "{start} to {end} (the last {days} days): stage moves, wins and losses by the dates in the "
-                          "records, amount and close-date changes by their git commit."),
-    "vs_before": ("前 {days} 天", "previous {days} days"),
-    "change_vs": ("较 {days} 天前", "vs {days} days ago"),
-    "event_count": ("本期", "This window"),
-    "no_changes": ("这段时间没有变化。", "Nothing changed in this window."),
-    "all_changes": ("全部变化 →", "All changes →"),
-    "owners_note": ("在途金额 = 名下未结商机已填金额之和;目标与成交为本季度,成交按首次成交日期、合同金额计;"
-                    "目标在 dealbook.yaml 的 targets 中设置。",
-                    "Open pipeline = the amounts of the member's open deals; target and won are this quarter's, "
-                    "won by first-won date at contract value; targets are set under targets in dealbook.yaml."),
-    "quarter_target": ("本季度目标", "Quarter target"),
-    "target_share": ("完成率", "Reached"),
-    "target": ("目标", "target"),
-    "reached": ("完成", "reached"),
-    "gap": ("差额", "to go"),
-    "no_target": ("未设目标", "no target set"),
-    "closing_in_period": ("本期预计签约 {n} 单", "{n} open deals expected to close in the period"),
-    "coverage": ("加权覆盖差额", "weighted cover of the gap"),
-    "stage_kind_won": ("已成交", "Won"),
-    "stage_kind_lost": ("已流失", "Lost"),
-    "ungraded": ("未评级", "Not graded"),
-    "board_note": ("每列一个未结阶段,与销售管道报表同一口径:列头为商机数与已填金额之和;卡片按金额从大到小。",
-                   "One column per open stage, counted as the pipeline report counts: the head shows the deals "
-                   "and the sum of their amounts; cards sorted by amount, largest first."),
-    "weighted": ("加权金额", "Weighted"),
-    "days_in_stage": ("本阶段天数", "Days in stage"),
-    "n_days": ("{n} 天", "{n} d"),
-    "open_deals_priced": ("{n} 单在途,其中 {priced} 单有金额", "{priced} of {n} open deals have an amount"),
-    "board_more": ("另 {n} 单(金额较小)→", "{n} smaller deals →"),
-    "of_them_priced": ("其中 {priced} 单有金额", "{priced} with an amount"),
-    "unpriced_link": ("另 {n} 单未填金额 →", "{n} more without an amount →"),
-    "weighted_note": ("金额 × 各阶段设定赢率", "amount × each stage's probability in the settings"),
-    "won_note": ("首次成交的客户,按合同金额", "customers first won, at their contract amount"),
-    "overdue_note": ("{n} 项,涉及 {c} 个客户", "{n} items for {c} customers"),
-    "due_week_note": ("今天及未来 7 天到期的跟进项", "items due today and in the next 7 days"),
-    "conversion_month": ("本月阶段转化({month})", "Stage conversion this month ({month})"),
-    "by_grade_open": ("按等级(未结商机)", "By grade (open deals)"),
-    "grade_open_only": ("等级只用于未结商机;已成交和流失的客户不再评级。",
-                        "Grades apply to open deals only; won and lost customers have none."),
-    "n_customers": ("{n} 个客户", "{n} customers"),
-    "open_amount": ("在途金额", "open amount"),
-    "next_quarter": ("下季度", "Next quarter"),
-    "as_of_today": ("截至今天", "As of today"),
-    "snapshot_note": ("此报表显示截至 {day} 的状态,不分期间。",
-                      "This report shows the state as of {day}; it has no period."),
-    "chase": ("待补充的商机", "Open deals to chase"),
-    "chase_note": ("未结商机缺少金额或预计成交日期,或预计成交日期已过:预测和管道金额因此不完整。",
-                   "Open deals without an amount or an expected close date, or past it: the forecast and the "
-                   "pipeline are incomplete until they are fixed."),
-    "missing_amount": ("没有金额(deal.amount)", "No amount (deal.amount)"),
-    "missing_close": ("没有预计成交日期(deal.close_by)", "No expected close date (deal.close_by)"),
-    "close_passed": ("预计成交日期已过", "Expected close date passed"),
-    "checks": ("记录检查", "Record checks"),
-    "no_check_problems": ("记录检查没有发现问题。", "The record checks found no problems."),
-    "total_of": ("合计", "Total"),
-    "all_stages": ("全部阶段", "All stages"),
-}
-
-ENUMS: dict[str, dict[str, tuple[str, str]]] = {
-    "method": {"phone": ("电话", "Phone"), "visit": ("拜访", "Visit"), "email": ("邮件", "Email"),
-               "meeting": ("会议", "Meeting"), "im": ("即时通讯", "IM"), "other": ("其他", "Other")},
-    "outcome": {"held": ("已沟通", "Held"), "no_answer": ("未接通", "No answer"), "missed": ("爽约", "Missed"),
-                "rescheduled": ("改期", "Rescheduled")},
-    "role": {"initiator": ("发起者", "Initiator"), "influencer": ("影响者", "Influencer"),
-             "decision_maker": ("决策者", "Decision maker"), "user": ("使用者", "User")},
-    "budget": {"clear": ("明确", "Clear"), "partial": ("部分明确", "Partial"), "undetermined": ("待定", "Undetermined"),
-               "none": ("无预算", "None")},
-    "priority": {"high": ("高", "High"), "medium": ("中", "Medium"), "low": ("低", "Low")},
-    "class": {"core": ("核心", "Core"), "secondary": ("次要", "Secondary"), "potential": ("潜在", "Potential")},
-    "tier": {"high": ("高价值", "High"), "medium": ("中价值", "Medium"), "low": ("低价值", "Low")},
-    "severity": {"error": ("错误", "error"), "warning": ("警告", "warning")},
-    "member_role": {"rep": ("销售代表", "Rep"), "manager": ("销售主管", "Manager"), "ops": ("销售运营", "Ops")},
-    "due_kind": {"next_action": ("约定事项", "Next action"), "cadence": ("例行跟进", "Cadence"),
-                 "first_response": ("首次响应", "First response"), "after_sales": ("售后回访", "After-sales"),
-                 "paused": ("暂缓", "Paused"), "none": ("无", "None"),
-                 "a_grade_no_contact": ("A级久未联系", "A grade not contacted"),
-                 "change_contact_method": ("更换联系方式", "Change the contact method"),
-                 "differentiation_due": ("差异化竞争分析", "Differentiation analysis"),
-                 "delivery": ("交付进度", "Delivery progress"), "care_letter": ("年度关怀函", "Care letter"),
-                 "quote_expired": ("报价已过期", "Quote expired"), "quote_expiring": ("报价将到期", "Quote expiring"),
-                 "quote_approval": ("报价待审批", "Quote awaiting approval"),
-                 "instalment_overdue": ("回款逾期", "Instalment overdue"),
-                 "instalment_due": ("回款到期", "Instalment due"),
-                 "renewal_due": ("续约提醒", "Renewal due"),
-                 "guide_handover": ("交付使用指南", "User guide hand-over")},
-    "dimension": {"urgency": ("需求紧急度", "Urgency"), "budget": ("预算明确度", "Budget"),
-                  "access": ("决策影响力", "Access"), "downgrade": ("降级", "Downgrade"),
-                  "override": ("人工指定", "Override")},
-    "risk": {"rotting": ("停滞过久", "Rotting"), "close_date_passed": ("已过预计签约日", "Close date passed"),
-             "no_next_step": ("没有下一步", "No next step"),
-             "big_deal_untouched": ("大单久未联系", "Big deal untouched"),
-             "instalment_overdue": ("回款逾期", "Instalment overdue"),
-             "quote_expiring": ("报价将到期", "Quote expiring"), "quote_expired": ("报价已过期", "Quote expired")},
-    "event": {"new_lead": ("新线索", "New leads"), "stage_move": ("阶段推进", "Stage moves"), "won": ("成交", "Won"),
-              "lost": ("流失", "Lost"), "amount_down": ("金额下调", "Amounts down"),
-              "amount_up": ("金额上调", "Amounts up"),
-              "close_date_slipped": ("签约日推迟", "Close dates slipped"),
-              "close_date_earlier": ("签约日提前", "Close dates earlier"), "new_quote": ("新报价", "New quotes")},
-    "phone_kind": {"work": ("工作电话", "work"), "office": ("座机", "office"), "im": ("企业IM", "IM")},
-}
+from ..text.catalog import N_, NP_, Translator, translator
+from ..text.enums import enum_label
+from .urls import SNAPSHOT
 
 # Enumerations whose labels live in the settings (a team may add values there).
 SETTINGS_GROUPS = {"channel": "source_channels", "lead_type": "lead_types", "lost_reason": "lost_reasons",
@@ -306,19 +15,28 @@ SETTINGS_GROUPS = {"channel": "source_channels", "lead_type": "lead_types", "los
 
 CURRENCY_SYMBOLS = {"CNY": "¥", "RMB": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "HKD": "HK$"}
 
+# Titles of the customer listings by grade, stage and industry (translated where shown).
+LISTING_TITLES = {"grade": NP_("listing", "Grade"), "stage": NP_("listing", "Stage"),
+                  "industry": NP_("listing", "Industry")}
+# The report periods' names, by period key.
+PERIOD_NAMES = {"this-month": N_("This month"), "last-month": N_("Last month"), "this-quarter": N_("This quarter"),
+                "trailing-12": N_("Last 12 months"), "next-quarter": N_("Next quarter"), SNAPSHOT: N_("As of today")}
+
+GONE = ("site words come from the message catalog now: write _(\"English text\") (Python: "
+        "_ = labels.text) and its Chinese in text/locale/zh/LC_MESSAGES/dealbook.po; see \"Writing "
+        "user-facing text\" in the README")
+
 
 class Labels:
-    """Look up site words and enumeration labels in one language."""
+    """Site words in one language: `text` is the catalog's translator, `enum` labels a value."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.language = "en" if settings.language == "en" else "zh"
-        self._i = 1 if self.language == "en" else 0
+        self.language = settings.language
+        self.text: Translator = translator(self.language)
 
     def __call__(self, key: str, **values: object) -> str:
-        pair = WORDS.get(key)
-        text = pair[self._i] if pair else key
-        return text.format(**values) if values else text
+        raise TypeError(f"labels({key!r}): {GONE}")
 
     def industry(self, code: str) -> str:
         """"C39 计算机、通信和其他电子设备制造业" for C3982 (GB/T 4754 大类); unknown codes as written."""
@@ -332,5 +50,12 @@ class Labels:
             return self.settings.stage_label(value)
         if group in SETTINGS_GROUPS:
             return self.settings.label(SETTINGS_GROUPS[group], value)
-        pair = ENUMS.get(group, {}).get(value)
-        return pair[self._i] if pair else value
+        return enum_label(self.text, group, value)
+
+    def listing(self, kind: str) -> str:
+        """`Grade`, `Stage`, `Industry`: what a customer listing is by."""
+        return self.text.pgettext("listing", LISTING_TITLES[kind])
+
+    def period(self, key: str) -> str:
+        """`This month`, `Last 12 months`, …: a report period's name."""
+        return self.text(PERIOD_NAMES[key])

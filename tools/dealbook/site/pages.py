@@ -14,7 +14,7 @@ from . import dashboard as figures
 from . import rows as rows_module
 from .formats import money
 from .urls import Urls
-from .views import PERIOD_WORDS, SNAPSHOT, SiteData, month_start, periods_for
+from .views import SNAPSHOT, SiteData, month_start, periods_for
 
 GRADES = figures.GRADES
 CHANGES_SHOWN = 50
@@ -52,6 +52,7 @@ def report_chart(data: SiteData, report: Any) -> Any:
     numbers = [c for c in report.columns if c.kind in ("int", "money", "days")]
     if text is None or not numbers:
         return None
+    _ = data.labels.text
 
     def label(row: dict[str, Any]) -> str:
         value = row.get(text.key)
@@ -61,13 +62,13 @@ def report_chart(data: SiteData, report: Any) -> Any:
 
     if kind == "line":
         series = [(c.label, [row.get(c.key) or 0 for row in report.rows]) for c in numbers[:3]]
-        return charts.line_chart([label(r) for r in report.rows], series, report.title, empty=data.labels("no_data"))
+        return charts.line_chart([label(r) for r in report.rows], series, report.title, empty=_("No data"))
     key = getattr(report, "chart_key", None)
     first = next((c for c in numbers if c.key == key), numbers[0])
     fmt = (lambda v: _money(data, v)) if first.kind == "money" else charts._number
     title = report.title.split(" · ")[0]
     return charts.bar_chart([(label(r), r.get(first.key) or 0) for r in report.rows], f"{title} · {first.label}",
-                            fmt=fmt, empty=data.labels("no_data"))
+                            fmt=fmt, empty=_("No data"))
 
 
 def _money(data: SiteData, value: float) -> str:
@@ -217,50 +218,50 @@ def owners_index(data: SiteData) -> dict[str, Any]:
 
 def page_specs(data: SiteData) -> list[PageSpec]:
     """Every generated page of one build."""
-    t = data.labels
+    _ = data.labels.text
     specs = [
-        PageSpec(Urls.home, t("dashboard"), "home.html", lambda: {"dash": dashboard(data)}, nav="home"),
-        PageSpec(Urls.customers, t("customers"), "customers.html",
+        PageSpec(Urls.home, _("Sales dashboard"), "home.html", lambda: {"dash": dashboard(data)}, nav="home"),
+        PageSpec(Urls.customers, _.pgettext("navigation", "Customers"), "customers.html",
                  lambda: _listing_context(data, None, "", data.customers), nav="customers", search=False),
-        PageSpec(Urls.agenda, t("team_agenda"), "agenda.html",
+        PageSpec(Urls.agenda, _("Team agenda"), "agenda.html",
                  lambda: {"agenda": agenda_groups(data), "owner": None, "rows": rows_by_id(data)}, nav="agenda",
                  search=False),
-        PageSpec(Urls.process, t("process"), "process.html", lambda: {"s": data.settings}, nav="process"),
-        PageSpec(Urls.board, t("board"), "board.html", lambda: {"board": figures.board(data)}, nav="board",
+        PageSpec(Urls.process, _("Sales process"), "process.html", lambda: {"s": data.settings}, nav="process"),
+        PageSpec(Urls.board, _("Deal board"), "board.html", lambda: {"board": figures.board(data)}, nav="board",
                  search=False),
-        PageSpec(Urls.risk, t("at_risk"), "risk.html", lambda: {"risks": figures.risk_groups(data)}, nav="agenda",
+        PageSpec(Urls.risk, _("Deals at risk"), "risk.html", lambda: {"risks": figures.risk_groups(data)}, nav="agenda",
                  search=False),
-        PageSpec(Urls.changes, t("what_changed"), "changes.html", lambda: {"changes": figures.feed_summary(data)},
+        PageSpec(Urls.changes, _("What changed"), "changes.html", lambda: {"changes": figures.feed_summary(data)},
                  nav="agenda", search=False),
-        PageSpec(Urls.problems, t("problems"), "problems.html",
+        PageSpec(Urls.problems, _("Data quality"), "problems.html",
                  lambda: {"diagnostics": data.diagnostics, "failures": data.failures, "chase": figures.chase(data)},
                  nav="problems", search=False),
     ]
     specs += [
-        PageSpec(Urls.reviews, t("reviews"), "reviews.html",
+        PageSpec(Urls.reviews, _("Reviews"), "reviews.html",
                  lambda: {"owners": [(h, n) for h, n, c in _owners(data) if c]}, nav="reviews", search=False),
-        PageSpec(Urls.monday, t("review_monday"), "review_monday.html", lambda: {"m": reviews.monday(data)},
+        PageSpec(Urls.monday, _("Monday sales meeting"), "review_monday.html", lambda: {"m": reviews.monday(data)},
                  nav="reviews", search=False),
-        PageSpec(Urls.month, t("review_month"), "review_month.html", lambda: {"m": reviews.monthly(data)},
+        PageSpec(Urls.month, _("Monthly review"), "review_month.html", lambda: {"m": reviews.monthly(data)},
                  nav="reviews", search=False),
     ]
     for handle, name, n in _owners(data):
         if n:
-            specs.append(PageSpec(Urls.friday(handle), f"{t('review_friday')}: {name}", "review_friday.html",
+            specs.append(PageSpec(Urls.friday(handle), _("Friday review: %(name)s", name=name), "review_friday.html",
                                   _bind(lambda h: {"m": reviews.friday(data, h)}, handle), search=False))
     for customer in data.customers:
         specs.append(PageSpec(Urls.customer(customer.id), customer.name or customer.id, "customer.html",
                               _bind(customer_page, data, customer), edit_path=customer.path))
-    specs.append(PageSpec(Urls.owners, t("owners"), "owners.html", _bind(owners_index, data), nav="owners",
+    specs.append(PageSpec(Urls.owners, _("Owners"), "owners.html", _bind(owners_index, data), nav="owners",
                           search=False))
-    for handle, name, _ in _owners(data):
+    for handle, name, _count in _owners(data):
         specs.append(PageSpec(Urls.owner(handle), name, "owner.html", _bind(owner_page, data, handle), search=False))
     for kind, key, customers in _listings(data):
-        title = f"{t(kind)}: {_listing_label(data, kind, key)}"
+        title = f"{data.labels.listing(kind)}: {_listing_label(data, kind, key)}"
         specs.append(PageSpec(Urls.listing(kind, key), title, "customers.html",
                               _bind(_listing_context, data, kind, key, customers), search=False))
     if data.reports is not None:
-        specs.append(PageSpec(Urls.reports, t("reports"), "reports.html",
+        specs.append(PageSpec(Urls.reports, _("Reports"), "reports.html",
                               lambda: {"names": sorted(data.reports or {}), "titles": report_titles(data),
                                        "periods": {n: _period_links(data, n) for n in data.reports or {}},
                                        "trend": monthly_trend(data)},
@@ -302,8 +303,9 @@ def monthly_trend(data: SiteData) -> Any:
         entered.append((by_stage.get(first) or {}).get("entered") or 0)
         wins.append((by_stage.get(won) or {}).get("entered") or 0)
     t = data.labels
+    _ = t.text
     return charts.line_chart(labels, [(t.enum("stage", first), entered), (t.enum("stage", won), wins)],
-                             t("trend"), empty=t("no_data"))
+                             _("Last 12 months: new leads and wins"), empty=_("No data"))
 
 
 def optional_reports() -> Any:
@@ -314,7 +316,7 @@ def optional_reports() -> Any:
 
 def _period_links(data: SiteData, name: str) -> list[tuple[str, str]]:
     """(site period key, its words) of each page a report has."""
-    return [(key, data.labels(PERIOD_WORDS[key])) for key in data.report_periods(name)]
+    return [(key, data.labels.period(key)) for key in data.report_periods(name)]
 
 
 def report_titles(data: SiteData) -> dict[str, str]:

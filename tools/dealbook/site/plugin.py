@@ -66,8 +66,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         repo = self.config.repo
         self.repo = os.path.abspath(os.path.join(config_dir, repo)) if repo else config_dir
         self.settings = settings = load_settings(self.repo)
-        language = "en" if settings.language == "en" else "zh"
-        config.theme["language"] = language
+        config.theme["language"] = settings.language
         title = (settings.raw.get("site") or {}).get("title")
         if title:
             config.site_name = str(escape(title))
@@ -122,7 +121,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
 
     def _nav(self, files: Files) -> list[Any]:
         """Home, customers, agenda, owners, reports, process, data quality, then the guide and other pages."""
-        t = self.data.labels if self.data else Labels(self.settings)  # type: ignore[arg-type]
+        _ = (self.data.labels if self.data else Labels(self.settings)).text  # type: ignore[arg-type]
         sections: dict[str, list[Any]] = {key: [] for key in NAV_ORDER}
         for spec in self.specs.values():
             if spec.nav:
@@ -137,7 +136,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
             (guide if file.src_uri.startswith("guide/") else other).append(file.src_uri)
         if guide:
             guide.sort(key=lambda uri: (not uri.endswith("/index.md") and uri != "guide/index.md", uri))
-            nav.append({t("guide"): guide})
+            nav.append({_("Guide"): guide})
         nav.extend(other)
         return nav
 
@@ -185,10 +184,12 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
     def _banner(self, root: str) -> str:
         if not self.data or not self.data.errors:
             return ""
-        t = self.data.labels
-        return (f'<div class="admonition warning db-banner"><p class="admonition-title">'
-                f'{escape(t("check_errors", n=len(self.data.errors)))}</p>'
-                f'<p><a href="{root}{url_of("problems.md")}">{escape(t("see_problems"))}</a></p></div>')
+        _ = self.data.labels.text
+        errors = _.ngettext("The records have %(num)s error; pages may be incomplete.",
+                            "The records have %(num)s errors; pages may be incomplete.", len(self.data.errors))
+        see = _("See data quality")
+        return (f'<div class="admonition warning db-banner"><p class="admonition-title">{escape(errors)}</p>'
+                f'<p><a href="{root}{url_of("problems.md")}">{escape(see)}</a></p></div>')
 
     def _edit_url(self, path: str | None, config: MkDocsConfig) -> str | None:
         if not path or not config.repo_url:

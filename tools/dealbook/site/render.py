@@ -5,11 +5,12 @@ and the message catalog in the team's language (Jinja2's i18n extension: `_()`, 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
-from ..text.catalog import translator
 from .feeds import calendar_feed
 from .formats import day, money, number, percent
 from .labels import Labels
@@ -17,6 +18,19 @@ from .urls import Link
 
 PACKAGE_TEMPLATES = os.path.join(os.path.dirname(__file__), "templates")
 OVERRIDES = os.path.join("overrides", "dealbook")  # inside docs_dir
+
+
+def install_catalog(env: jinja2.Environment, translations: Any) -> None:
+    """Jinja2's i18n extension over the catalog: `_()`, `gettext()`, `ngettext()`, `pgettext()`,
+    `npgettext()` and `{% trans %}`. A translation is escaped like any other text (a quote or `<`
+    in a catalog cannot break the page); the values put into it are escaped too."""
+
+    def escaped(function: Callable[..., str]) -> Callable[..., Markup]:
+        return lambda *args: escape(function(*args))
+
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=escaped(translations.gettext), ngettext=escaped(translations.ngettext),
+        pgettext=escaped(translations.pgettext), npgettext=escaped(translations.npgettext), newstyle=True)
 
 
 def make_environment(docs_dir: str | None, labels: Labels) -> jinja2.Environment:
@@ -35,7 +49,7 @@ def make_environment(docs_dir: str | None, labels: Labels) -> jinja2.Environment
         undefined=jinja2.ChainableUndefined,
         extensions=["jinja2.ext.i18n"],
     )
-    env.install_gettext_translations(translator(labels.language).translations, newstyle=True)  # type: ignore[attr-defined]
+    install_catalog(env, labels.text.translations)
     currency = labels.settings.currency
     env.filters.update(
         money=lambda v: money(v, currency),
@@ -43,7 +57,9 @@ def make_environment(docs_dir: str | None, labels: Labels) -> jinja2.Environment
         percent=percent,
         number=number,
     )
-    env.globals.update(t=labels, enum=labels.enum, lang=labels.language, calendar_feed=calendar_feed)
+    # `t` is the old word table: calling it says where the words are now (a team's old override template).
+    env.globals.update(t=labels, enum=labels.enum, lang=labels.language, period_name=labels.period,
+                       calendar_feed=calendar_feed)
     return env
 
 

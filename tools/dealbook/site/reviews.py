@@ -34,6 +34,7 @@ def _window_events(data: SiteData, days: int) -> Any:
 def _blockers(data: SiteData, customer: Customer, since: dt.date, risks: list[Any]) -> list[str]:
     """What stands in the way: help asked for and objections raised in the window, and at-risk reasons."""
     t = data.labels
+    _ = t.text
     found = []
     for followup in data.book.followups_of(customer.id):
         if followup.at is None or followup.at.date() < since or followup.at.date() > data.today:
@@ -41,11 +42,12 @@ def _blockers(data: SiteData, customer: Customer, since: dt.date, risks: list[An
         help_ = followup.data.get("help")
         if isinstance(help_, dict) and (help_.get("detail") or help_.get("from")):
             who = str(help_.get("from") or "")
-            found.append(f"{t('help')}: {data.member_name(who) if who else ''} {help_.get('detail') or ''}".strip())
+            found.append(_("Help needed: %(who)s %(detail)s", who=data.member_name(who) if who else "",
+                           detail=help_.get("detail") or "").strip())
         elif isinstance(help_, str) and help_:
-            found.append(f"{t('help')}: {help_}")
+            found.append(_("Help needed: %(detail)s", detail=help_))
         for objection in followup.objections:
-            found.append(f"{t('objections')}: {t.enum('objection', objection)}")
+            found.append(_("Objections: %(objection)s", objection=t.enum("objection", objection)))
     found.extend(risk.message for risk in risks)
     return list(dict.fromkeys(found))
 

@@ -24,8 +24,6 @@ log = logging.getLogger("mkdocs.plugins.dealbook")
 
 PERIOD_KEYS = ("this-month", "last-month", "this-quarter", "trailing-12")  # reports over a window
 AHEAD_KEYS = ("this-quarter", "next-quarter")  # the forecast: deals expected to close in the period
-PERIOD_WORDS = {"this-month": "this_month", "last-month": "last_month", "this-quarter": "this_quarter",
-                "trailing-12": "trailing_12", "next-quarter": "next_quarter", SNAPSHOT: "as_of_today"}
 
 
 def optional(module: str) -> ModuleType | None:

@@ -1,5 +1,5 @@
-"""Labels of the fixed enumeration values (follow-up methods, outcomes, roles, …), one table for
-the site, the reports and the command line.
+"""Labels of the fixed enumeration values (follow-up methods, outcomes, roles, risks, …), one table
+for the site, the reports and the command line.
 
 Each label is an English msgid whose context is its group, so `budget`'s "None" and a
 method's "Other" can differ in another language. Values a team defines in its settings
@@ -20,7 +20,8 @@ ENUMS: dict[str, dict[str, str]] = {
              "decision_maker": NP_("role", "Decision maker"), "user": NP_("role", "User")},
     "budget": {"clear": NP_("budget", "Clear"), "partial": NP_("budget", "Partial"),
                "undetermined": NP_("budget", "Undetermined"), "none": NP_("budget", "None")},
-    "priority": {"high": NP_("priority", "High"), "medium": NP_("priority", "Medium"), "low": NP_("priority", "Low")},
+    "priority": {"high": NP_("priority", "High"), "medium": NP_("priority", "Medium"),
+                 "low": NP_("priority", "Low")},
     "class": {"core": NP_("class", "Core"), "secondary": NP_("class", "Secondary"),
               "potential": NP_("class", "Potential")},
     "tier": {"high": NP_("tier", "High"), "medium": NP_("tier", "Medium"), "low": NP_("tier", "Low")},
@@ -31,12 +32,27 @@ ENUMS: dict[str, dict[str, str]] = {
     "due_kind": {"next_action": NP_("due_kind", "Next action"), "cadence": NP_("due_kind", "Cadence"),
                  "first_response": NP_("due_kind", "First response"), "after_sales": NP_("due_kind", "After-sales"),
                  "paused": NP_("due_kind", "Paused"), "none": NP_("due_kind", "None"),
-                 "a_grade_no_contact": NP_("due_kind", "A-grade not contacted"),
-                 "change_contact_method": NP_("due_kind", "Change contact method"),
-                 "differentiation_due": NP_("due_kind", "Differentiation analysis")},
+                 "a_grade_no_contact": NP_("due_kind", "A grade not contacted"),
+                 "change_contact_method": NP_("due_kind", "Change the contact method"),
+                 "differentiation_due": NP_("due_kind", "Differentiation analysis"),
+                 "delivery": NP_("due_kind", "Delivery progress"), "care_letter": NP_("due_kind", "Care letter"),
+                 "quote_expired": NP_("due_kind", "Quote expired"),
+                 "quote_expiring": NP_("due_kind", "Quote expiring"),
+                 "quote_approval": NP_("due_kind", "Quote awaiting approval"),
+                 "instalment_overdue": NP_("due_kind", "Instalment overdue"),
+                 "instalment_due": NP_("due_kind", "Instalment due"), "renewal_due": NP_("due_kind", "Renewal due"),
+                 "guide_handover": NP_("due_kind", "User guide hand-over")},
     "dimension": {"urgency": NP_("dimension", "Urgency"), "budget": NP_("dimension", "Budget"),
                   "access": NP_("dimension", "Access"), "downgrade": NP_("dimension", "Downgrade"),
                   "override": NP_("dimension", "Override")},
+    "risk": {"rotting": NP_("risk", "Rotting"), "close_date_passed": NP_("risk", "Close date passed"),
+             "no_next_step": NP_("risk", "No next step"), "big_deal_untouched": NP_("risk", "Big deal untouched"),
+             "instalment_overdue": NP_("risk", "Instalment overdue"),
+             "quote_expiring": NP_("risk", "Quote expiring"), "quote_expired": NP_("risk", "Quote expired")},
+    "event": {"new_lead": NP_("event", "New leads"), "stage_move": NP_("event", "Stage moves"),
+              "won": NP_("event", "Won"), "lost": NP_("event", "Lost"), "amount_down": NP_("event", "Amounts down"),
+              "amount_up": NP_("event", "Amounts up"), "close_date_slipped": NP_("event", "Close dates slipped"),
+              "close_date_earlier": NP_("event", "Close dates earlier"), "new_quote": NP_("event", "New quotes")},
     "phone_kind": {"work": NP_("phone_kind", "work"), "office": NP_("phone_kind", "office"),
                    "im": NP_("phone_kind", "IM")},
 }
