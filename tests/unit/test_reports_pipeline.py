@@ -31,7 +31,7 @@ def test_pipeline_per_stage(book):
         "negotiation": (1, 150000, 0.6, 90000, 0.6667, 3, 100005, ""),
     }
     assert report.totals == {"deals": 3, "value": 230000, "weighted": 118000, "observed_weighted": 126669}
-    assert any("1 " in n and "deal.amount" in n for n in report.notes)
+    assert any(n.startswith("1 ") and "没有填写商机金额" in n for n in report.notes)
 
 
 def test_not_enough_history_below_the_minimum(book):

@@ -30,6 +30,8 @@ class Change(NamedTuple):
     fields_changed: tuple[tuple[str, Any, Any], ...] = ()
     email: str = ""
     kind: str = "customer"  # customer | followup
+    action: str = ""  # created | deleted | edited (a customer file); added | removed | edited (a follow-up)
+    subject: str = ""  # the follow-up file's name; the stage a customer file was created in
 
 
 def _pack(commit: Commit) -> tuple:
@@ -189,21 +191,23 @@ def _changelog(repo: str) -> dict[str, list[Change]]:
                 if change.status == "A":
                     fields = value_changes(None, after)
                     stage = after[stage_at] if after else None
-                    summary = "created" + (f" ({stage})" if stage else "")
+                    summary, action = "created" + (f" ({stage})" if stage else ""), "created"
                 elif change.status == "D":
                     fields = []
-                    summary = "deleted"
+                    summary, action = "deleted", "deleted"
                 else:
                     fields = value_changes(before, after)
-                    summary = describe_fields(fields) or "edited (no tracked field changed)"
+                    summary, action = describe_fields(fields) or "edited (no tracked field changed)", "edited"
                 log.setdefault(cid, []).append(
-                    Change(commit.sha, commit.author, when, summary, tuple(fields), commit.email))
+                    Change(commit.sha, commit.author, when, summary, tuple(fields), commit.email, "customer", action,
+                           str(stage) if action == "created" and stage else ""))
             elif path.startswith(followups) and path.count("/") == 3 and path.endswith((".yaml", ".yml")):
                 _, _, cid, name = path.split("/")  # a follow-up (kind_of's test, cheaper)
                 name = _file_stem(name)
                 verb = {"A": "added", "D": "removed"}.get(change.status, "edited")
                 log.setdefault(cid, []).append(
-                    Change(commit.sha, commit.author, when, f"follow-up {name} {verb}", (), commit.email, "followup"))
+                    Change(commit.sha, commit.author, when, f"follow-up {name} {verb}", (), commit.email, "followup",
+                           verb, name))
     return log
 
 

@@ -130,7 +130,8 @@ def funnel(book: Book, period: Period, today: dt.date, by: str | None = None) ->
         Column("loss_rate", _("Loss rate"), "percent"),
         Column("avg_days", _("Avg days in stage"), "days"),
     ]
-    notes = [_("Dated by stage_history: entered = entries into the stage in the period; converted = moves from it to "
+    notes = [_("Dated by each customer's stage history: entered = entries into the stage in the period; converted = "
+               "moves from it to "
                "any later stage (a skipped stage is neither entered nor converted; a move back is not a conversion); "
                "lost = moves from it to lost; avg days = mean days in the stage of those who left it in the period.")]
     return Report("funnel", _("Stage conversion funnel"), columns, rows, totals,

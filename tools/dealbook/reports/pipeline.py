@@ -97,10 +97,10 @@ def pipeline(book: Book, period: Period, today: dt.date) -> Report:
         Column("history", _("Note"), "text"),
     ]
     notes = [_("Observed win rate = of the customers who were in the stage and have since been won or lost, the "
-               "share won; below %(minimum)s closed deals it shows “not enough history” (forecast.min_history). "
-               "Value is deal.amount.", minimum=minimum)]
+               "share won; below %(minimum)s closed deals (the forecast's minimum history in the settings) it shows "
+               "“not enough history”. Value is the deal amount.", minimum=minimum)]
     if no_amount:
-        notes.append(_("%(no_amount)s open deals have no deal.amount and count as 0.", no_amount=no_amount))
+        notes.append(_("%(no_amount)s open deals have no deal amount and count as 0.", no_amount=no_amount))
     title = _("Pipeline") + f" · {today.isoformat()}"
     return Report("pipeline", title, columns, rows, totals, notes, "bar", chart_key="value")
 
@@ -162,9 +162,9 @@ def forecast(book: Book, period: Period, today: dt.date) -> Report:
         Column("observed_weighted", _("Weighted (observed)"), "money"),
         Column("past_close", _("Past close date"), "int"),
     ]
-    notes = [_("Open deals by the month of deal.close_by; weighted (settings) = value × the stage's probability from "
-               "the settings, weighted (observed) = value × the stage's observed win rate, — where a stage lacks "
-               "history.")]
+    notes = [_("Open deals by the month of their expected close date; weighted (settings) = value × the stage's "
+               "probability from the settings, weighted (observed) = value × the stage's observed win rate, — where "
+               "a stage lacks history.")]
     if bounded:
         notes.append(_("Only deals expected to close %(start)s–%(end)s; %(before)s more open deals have an earlier "
                        "close date, %(after)s a later one and %(undated)s none.", start=period.start, end=period.end,

@@ -59,7 +59,7 @@ def sources(book: Book, period: Period, today: dt.date, by: str = "channel") -> 
         Column("won_value", _("Won value"), "money"),
     ]
     notes = [_("Leads = customers created in the period; wins / lost = those won / lost by today; won value = their "
-               "contract amounts (deal.amount when there is no contract).")]
+               "contract amounts (the deal amount when there is no contract).")]
     title = (_("Lead sources") if by == "channel"
              else _("Lead types"))
     return Report("sources", title, columns, rows, totals, notes, "bar", period)

@@ -63,7 +63,7 @@ def value_tiers(book: Book, period: Period, today: dt.date) -> Report:
         Column("repeat_rate", _("Repeat rate"), "percent"),
     ]
     tiers = settings.raw.get("value_tiers") or {}
-    notes = [_("Won customers by value_tiers: a year's contracts ≥ %(high_min)s or contracts in %(repeat_years)s "
+    notes = [_("Won customers by value tier: a year's contracts ≥ %(high_min)s or contracts in %(repeat_years)s "
                "consecutive years is high, ≥ %(medium_min)s medium, else low; repeat = a contract marked repeat, or "
                "contracts signed in two or more years.", high_min=tiers.get("high_min"),
                repeat_years=tiers.get("repeat_years"), medium_min=tiers.get("medium_min"))]

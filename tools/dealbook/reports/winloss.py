@@ -54,8 +54,8 @@ def win_loss(book: Book, period: Period, today: dt.date) -> Report:
     for stage in open_stages:
         label = settings.stage_label(stage)
         columns.append(Column(f"from_{stage}", _("from %(label)s", label=label), "int"))
-    notes = [_("Deals moved to lost in the period (stage_history dates); value is deal.amount; the stage columns "
-               "count where each was lost from.")]
+    notes = [_("Deals moved to lost in the period (dated by their stage history); value is the deal amount; the "
+               "stage columns count where each was lost from.")]
     if churned:
         notes.append(_("%(churned)s won customers churned in the period (moved from a won stage to lost, reason "
                        "churn); they are not lost deals and are left out here: see the lost column of the won stages "

@@ -129,7 +129,10 @@ def customer_page(data: SiteData, customer: Customer) -> dict[str, Any]:
     recorded = _recorded(data, followups)
     changes = None
     if data.changelog is not None:
-        changes = list(reversed(data.changelog.get(customer.id) or []))[:CHANGES_SHOWN]
+        from ..git.changelines import change_line
+
+        changes = [change._replace(summary=change_line(change, settings))
+                   for change in list(reversed(data.changelog.get(customer.id) or []))[:CHANGES_SHOWN]]
     need = customer.get("need") if isinstance(customer.get("need"), dict) else {}
     return {
         "c": customer,
