@@ -153,7 +153,7 @@ def test_customer_page_sections(repo):
     assert "技术部评估 → 财务审批 → 总经理签字" in html and "视觉检测" in html
     assert "<section data-search-exclude>" in html
     assert html.index("data-search-exclude") < html.index("第二次")  # the log is not indexed
-    assert html.index("视觉检测") < html.index("data-search-exclude")  # needs are
+    assert html.index("视觉检测") < html.index("<section data-search-exclude>")  # needs are
     assert "拜访" in html and "张伟" in html  # method label and member name, zh
     assert "2024-05-15" in html and "db-overdue-text" in html  # the promised quote is overdue
 
