@@ -78,3 +78,20 @@ def test_another_users_snapshot_is_ignored(repo: RecordRepo, monkeypatch, tmp_pa
     except RuntimeError:
         return  # bob's key does not verify alice's snapshot: the Book was rebuilt
     raise AssertionError("a snapshot signed with another key was used")
+
+
+def test_a_whole_repo_check_leaves_a_snapshot_for_the_next_command(run, repo: RecordRepo, monkeypatch,
+                                                                   tmp_path) -> None:
+    """The check pickles the Book in a forked process while it runs the cross-record checks, and
+    waits for it: the first `customers` after a cold check restores the Book instead of building it."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    repo.customer()
+    assert run(repo, "check").exit_code == 0
+    assert (repo.root / CACHE_DIR / snapshot.SNAPSHOT_FILE).is_file()
+    import dealbook.checks.reading as reading
+
+    def fail(*args, **kwargs):
+        raise AssertionError("rebuilt after a whole-repo check")
+
+    monkeypatch.setattr(reading, "_open_book", fail)
+    assert "粤IT2024001" in run(repo, "customers").stdout

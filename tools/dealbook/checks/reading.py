@@ -3,6 +3,7 @@ whole-repo Book restored from its snapshot and patched with only the files that 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import marshal
@@ -63,6 +64,7 @@ def open_book(
     jobs: int | None = None,
     scanned: dict[str, Stamp] | None = None,
     snapshot: bool = False,
+    background: bool = False,
 ) -> Book:
     """Read the repo's records (or only `paths`, plus what they refer to) into a checked Book.
 
@@ -72,7 +74,9 @@ def open_book(
 
     `book.diagnostics` holds every finding: unreadable files, schema errors, record rules
     and cross-record references, computed when first asked for. With `paths`, only findings in
-    those files are kept. `scanned` is a `scan(repo)` the caller already made."""
+    those files are kept. `scanned` is a `scan(repo)` the caller already made. With `background`,
+    a new snapshot is written by a forked process while the caller goes on (it must call
+    `wait_for_writer(book)` before it exits)."""
     # Record data holds no reference cycles, and the collector's full passes over 100k+
     # live records cost about 40% of a large read: pause it while the Book is built.
     collecting = gc.isenabled()
@@ -82,7 +86,7 @@ def open_book(
             return _open_book(repo, paths, settings, use_cache, jobs, scanned)
         repo = os.path.abspath(repo)
         settings = settings or load_settings(repo)
-        return _snapshot_book(repo, settings, scan(repo) if scanned is None else scanned, jobs)
+        return _snapshot_book(repo, settings, scan(repo) if scanned is None else scanned, jobs, background)
     finally:
         if collecting:
             gc.enable()
@@ -92,7 +96,8 @@ PATCH_SHARE = 0.25  # a snapshot is patched while at most this share of the file
 REWRITE_AFTER = 200  # ... and written anew once this many files differ from it
 
 
-def _snapshot_book(repo: str, settings: Settings, scanned: dict[str, Stamp], jobs: int | None) -> Book:
+def _snapshot_book(repo: str, settings: Settings, scanned: dict[str, Stamp], jobs: int | None,
+                   background: bool = False) -> Book:
     from ..records import snapshot as snapshots
 
     folder = os.path.join(repo, CACHE_DIR)
@@ -112,8 +117,38 @@ def _snapshot_book(repo: str, settings: Settings, scanned: dict[str, Stamp], job
             book.defer_diagnostics(_whole_repo_diagnostics(repo, settings))
             return book
     book = _open_book(repo, None, settings, True, jobs, scanned)
-    snapshots.save(folder, key, {**book.snapshot_state(), "stamps": scanned})
+    state = {**book.snapshot_state(), "stamps": scanned}
+    book.snapshot_writer = _fork(lambda: snapshots.save(folder, key, state)) if background else None
+    if book.snapshot_writer is None:
+        snapshots.save(folder, key, state)
     return book
+
+
+def _fork(work: Callable[[], None]) -> int | None:
+    """Run `work` in a forked child (its id), or None when the system cannot fork."""
+    if not hasattr(os, "fork"):
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        return None
+    if pid == 0:  # the child: do the work, leave without running the parent's exit handlers
+        code = 1
+        try:
+            work()
+            code = 0
+        finally:
+            os._exit(code)
+    return pid
+
+
+def wait_for_writer(book: Book) -> None:
+    """Wait for the process writing `book`'s snapshot, if one was started (`open_book(background=True)`)."""
+    pid = getattr(book, "snapshot_writer", None)
+    if pid:
+        book.snapshot_writer = None
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
 
 
 def _restored(settings: Settings, state: dict[str, Any], repo: str) -> Book | None:
@@ -223,15 +258,21 @@ def check_repo(
             else None
         if found is not None:
             return found, stored["files"]
-    book = open_book(repo, None, settings, use_cache, scanned=scanned, snapshot=use_cache)
-    if use_cache:
-        from .customer_index import customer_index
+    # A rebuilt snapshot (for the read-only commands that follow) is pickled by a forked process
+    # while this one runs the cross-record checks: on two cores the two overlap.
+    book = open_book(repo, None, settings, use_cache, scanned=scanned, snapshot=use_cache, background=True)
+    try:
+        if use_cache:
+            from .customer_index import customer_index
 
-        customer_index(repo, settings, book, scanned)  # ready for the next PATH-limited check
-        _store(os.path.dirname(summary_file), summary_file, {
-            "fingerprint": fingerprint, "files": len(book.paths),
-            "diagnostics": [tuple(d) for d in book.diagnostics]})
-    return book.diagnostics, len(book.paths)
+            customer_index(repo, settings, book, scanned)  # ready for the next PATH-limited check
+            _store(os.path.dirname(summary_file), summary_file, {
+                "fingerprint": fingerprint, "files": len(book.paths),
+                "diagnostics": [tuple(d) for d in book.diagnostics]})
+        found = book.diagnostics
+    finally:
+        wait_for_writer(book)
+    return found, len(book.paths)
 
 
 def open_book_from(
