@@ -4,6 +4,7 @@ Usage:
     python benchmarks/site.py                      # 250 and 1,000 customers (× 10 follow-ups)
     python benchmarks/site.py --sizes 250,1000,4000
     python benchmarks/site.py --demo               # the product repo's demo site only
+    python benchmarks/site.py --sizes 1000,3000,10000 --serve   # the issue's sizes, with mkdocs serve
 
 For each size it generates a records repo (benchmarks/generate.py, kept under benchmarks/data/)
 and measures, in separate processes:
@@ -21,6 +22,7 @@ import argparse
 import datetime as dt
 import itertools
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -40,14 +42,62 @@ def cpu_children() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_timed(command: list[str], cwd: Path) -> tuple[float, float]:
-    """(wall, cpu) seconds of a subprocess, children included."""
+TIME = "/usr/bin/time"
+
+
+def run_timed(command: list[str], cwd: Path) -> tuple[float, float, float | None]:
+    """(wall, cpu, peak RSS in MB or None) of a subprocess, children included in the CPU."""
+    timed = os.path.exists(TIME)
     cpu0, wall0 = cpu_children(), time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, env=ENV, capture_output=True, text=True)
+    done = subprocess.run([TIME, "-v", *command] if timed else command, cwd=cwd, env=ENV, capture_output=True,
+                          text=True)
     wall, cpu = time.perf_counter() - wall0, cpu_children() - cpu0
     if done.returncode != 0:
         sys.exit(f"{' '.join(command)} failed in {cwd}:\n{done.stderr[-3000:]}")
-    return wall, cpu
+    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr) if timed else None
+    return wall, cpu, int(found.group(1)) / 1024 if found else None
+
+
+def serve_rebuild(repo: Path, port: int = 8765) -> tuple[float, float] | None:
+    """`mkdocs serve`: after its first build, one follow-up is edited; returns (seconds from the edit
+    until the rebuilt site is served, the rebuild's own "built in" seconds), or None on a timeout."""
+    log = repo / "serve.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"], cwd=repo,
+                                  env=ENV, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        if not _wait_for(log, "Serving on", 1, 900):
+            return None
+        time.sleep(2)  # past the racy window of the files the first build read
+        folder = sorted((repo / "records" / "followups").iterdir())[3]
+        path = sorted(folder.iterdir())[-1]
+        text = path.read_text("utf-8")
+        path.write_text(re.sub(r"^summary: (.*)$", r"summary: \1(改)", text, count=1, flags=re.M), "utf-8")
+        began = time.perf_counter()
+        try:
+            if not _wait_for(log, "Reloading browsers", 1, 900):
+                return None
+            took = time.perf_counter() - began
+        finally:
+            path.write_text(text, "utf-8")
+        built = re.findall(r"Documentation built in ([0-9.]+) seconds", log.read_text("utf-8", "replace"))
+        return took, float(built[-1]) if built else float("nan")
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def _wait_for(log: Path, needle: str, count: int, timeout: float) -> bool:
+    """Wait until `needle` appears in the log more than `count` - 1 times after now."""
+    start = log.read_text("utf-8", "replace").count(needle) if log.exists() else 0
+    if needle == "Serving on":
+        start = 0
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if log.read_text("utf-8", "replace").count(needle) >= start + count:
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def records_repo(size: int) -> Path:
@@ -136,7 +186,11 @@ def baseline_repo(repo: Path) -> Path:
     return target
 
 
-def measure(repo: Path, label: str) -> dict[str, float]:
+def _mb(value: float | None) -> str:
+    return f"{value:5.0f} MB" if value else "   n/a"
+
+
+def measure(repo: Path, label: str, serve: bool = False) -> dict[str, float]:
     mkdocs = [sys.executable, "-m", "mkdocs", "build", "-q"]
     shutil.rmtree(repo / ".dealbook-cache", ignore_errors=True)
     cold = run_timed(mkdocs, repo)
@@ -148,15 +202,24 @@ def measure(repo: Path, label: str) -> dict[str, float]:
     base_index = base_repo / "public" / "search" / "search_index.json"
     customers = len(list((repo / "records" / "customers").glob("*.yaml")))
     print(f"\n== {label}: {customers} customers, {int(part['pages'])} generated pages")
-    print(f"  mkdocs build, dealbook plugin, cold parse : {cold[0]:6.1f} s wall  {cold[1]:6.1f} s cpu")
-    print(f"  mkdocs build, dealbook plugin, warm cache : {warm[0]:6.1f} s wall  {warm[1]:6.1f} s cpu")
-    print(f"  baseline: same pages as Markdown files   : {base[0]:6.1f} s wall  {base[1]:6.1f} s cpu")
+    print(f"  mkdocs build, dealbook plugin, cold parse : {cold[0]:6.1f} s wall  {cold[1]:6.1f} s cpu  "
+          f"{_mb(cold[2])} peak")
+    print(f"  mkdocs build, dealbook plugin, warm cache : {warm[0]:6.1f} s wall  {warm[1]:6.1f} s cpu  "
+          f"{_mb(warm[2])} peak")
+    print(f"  baseline: same pages as Markdown files   : {base[0]:6.1f} s wall  {base[1]:6.1f} s cpu  "
+          f"{_mb(base[2])} peak")
     print(f"  plugin build vs baseline (cpu, warm)     : {100 * (warm[1] - base[1]) / base[1]:+6.1f} %")
     for key, value in part.items():
         if key != "pages":
             print(f"    dealbook part: {key:<28} {value:6.2f} s cpu")
-    print(f"  search index: {index.stat().st_size / 1e6:.2f} MB (baseline, whole pages: "
-          f"{base_index.stat().st_size / 1e6:.2f} MB); site: {folder_size(repo / 'public') / 1e6:.0f} MB")
+    print(f"  search index: {index.stat().st_size / 1e6:.2f} MB, {index.stat().st_size / customers / 1e3:.1f} KB "
+          f"per customer (baseline, whole pages: {base_index.stat().st_size / 1e6:.2f} MB); "
+          f"site: {folder_size(repo / 'public') / 1e6:.0f} MB")
+    if serve:
+        rebuilt = serve_rebuild(repo)
+        print("  mkdocs serve, one follow-up edited: " + (
+            f"{rebuilt[0]:.1f} s from the edit to the reload ({rebuilt[1]:.1f} s of it the rebuild)" if rebuilt
+            else "timed out"))
     return {"customers": customers, "warm_cpu": warm[1], "cold_cpu": cold[1], "base_cpu": base[1], "warm_wall": warm[0]}
 
 
@@ -164,17 +227,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="250,1000", help="customer counts, comma-separated")
     parser.add_argument("--demo", action="store_true", help="time the product repo's demo site only")
+    parser.add_argument("--serve", action="store_true",
+                        help="also time `mkdocs serve`'s rebuild after one edited follow-up (each size)")
     args = parser.parse_args()
     print(f"dealbook site benchmark · {dt.date.today()} · {os.cpu_count()} cores · load {os.getloadavg()[0]:.1f}")
     if args.demo:
         import tempfile
 
         with tempfile.TemporaryDirectory() as tmp:
-            wall, cpu = run_timed([sys.executable, "-m", "mkdocs", "build", "-q", "--strict", "--site-dir", tmp], ROOT)
+            wall, cpu, _ = run_timed([sys.executable, "-m", "mkdocs", "build", "-q", "--strict", "--site-dir", tmp],
+                                     ROOT)
             index = Path(tmp) / "search" / "search_index.json"
             print(f"demo site: {wall:.1f} s wall, {cpu:.1f} s cpu; search index {index.stat().st_size / 1e3:.0f} KB")
         return
-    results = [measure(records_repo(int(n)), f"size {n}") for n in args.sizes.split(",")]
+    results = [measure(records_repo(int(n)), f"size {n}", args.serve) for n in args.sizes.split(",")]
     for small, large in itertools.pairwise(results):
         factor = large["customers"] / small["customers"]
         warm = large["warm_cpu"] / small["warm_cpu"]

@@ -11,6 +11,7 @@ ruamel.yaml round trip (comments kept, indentation normalised) and is verified t
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import json
 import re
@@ -262,16 +263,21 @@ def _ordered(value: Any, schema: dict[str, Any]) -> Any:
     return value
 
 
-def render_new(kind: str, data: dict[str, Any], layout: Layout = Layout()) -> str:
-    """The text of a new record file: the schema modeline, then `data` in block style, keys in schema order."""
+@functools.cache
+def _record_template(kind: str) -> Any:
+    """The compiled template of a new `kind` record (compiled once: the site drafts one per customer)."""
     from jinja2 import Environment, StrictUndefined
 
+    source = resources.files("dealbook").joinpath(f"editing/templates/records/{kind}.yaml.j2").read_text("utf-8")
+    return Environment(undefined=StrictUndefined, keep_trailing_newline=True,
+                       autoescape=False).from_string(source)  # YAML text, not HTML
+
+
+def render_new(kind: str, data: dict[str, Any], layout: Layout = Layout()) -> str:
+    """The text of a new record file: the schema modeline, then `data` in block style, keys in schema order."""
     ordered = _ordered(data, _schema_order(kind))
     body = "\n".join(render_block(ordered, 0, layout)) + "\n"
-    source = resources.files("dealbook").joinpath(f"editing/templates/records/{kind}.yaml.j2").read_text("utf-8")
-    template = Environment(undefined=StrictUndefined, keep_trailing_newline=True,
-                           autoescape=False).from_string(source)  # YAML text, not HTML
-    text = template.render(schema=SCHEMA_PATHS[kind], body=body, data=ordered)
+    text = _record_template(kind).render(schema=SCHEMA_PATHS[kind], body=body, data=ordered)
     parsed = _parse_data(text)
     if parsed != data:
         raise EditError("internal: the rendered record does not read back as the data given")
