@@ -325,6 +325,25 @@ def test_set_fields_changes_only_their_lines(run, repo):
     assert_clean(run, repo)
 
 
+def test_set_and_move_keep_a_crlf_files_line_endings(run, repo):
+    crlf = HAND.replace("\n", "\r\n")
+    (repo.root / PATH).parent.mkdir(parents=True, exist_ok=True)
+    (repo.root / PATH).write_bytes(crlf.encode("utf-8"))
+    result = run(repo, "set", CID, "owner=li", "tags=重点")
+    assert result.exit_code == 0, result.output
+    raw = (repo.root / PATH).read_bytes().decode("utf-8")
+    assert raw.count("\n") == raw.count("\r\n"), "every line still ends in CRLF"
+    removed, added = changed_lines(crlf.replace("\r\n", "\n"), raw.replace("\r\n", "\n"))
+    assert removed == ["owner: zhang"] and added == ["owner: li", "tags:", "- 重点"]
+    result = run(repo, "move", CID, "proposal", "--set", "need.budget.status=partial", "--dry-run")
+    assert "\r" not in result.output  # the diff shows lines, not carriage returns
+    result = run(repo, "move", CID, "proposal", "--set", "need.budget.status=partial")
+    assert result.exit_code == 0, result.output
+    raw = (repo.root / PATH).read_bytes().decode("utf-8")
+    assert raw.count("\n") == raw.count("\r\n") and "stage: proposal\r\n" in raw
+    assert_clean(run, repo)
+
+
 @pytest.mark.parametrize(
     ("assignment", "message", "code"),
     [("need.budget.min=65万", "write 650000 instead of `65万`", 2),

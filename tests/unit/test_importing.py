@@ -114,7 +114,7 @@ def test_update_by_id_then_by_exact_name_keeps_comments_and_unsheeted_fields(rep
     assert plan.entries[0].status == UPDATED
     text = texts["records/customers/粤IT2024001.yaml"]
     assert "# 营业执照全称" in text and "summary: 新的需求" in text and "重点" in text
-    apply_plan(str(repo.root), texts)
+    apply_plan(str(repo.root), texts, {"records/customers/粤IT2024001.yaml": path.read_bytes()})
     by_name = [None, "A科技有限公司", None, None, None, None, "新的需求", None, None, None, None, None]
     plan, texts = plan_for(repo, sheet_file(tmp_path, [by_name], name="again.xlsx"))
     assert plan.entries[0].status == UNCHANGED and texts == {}

@@ -16,7 +16,7 @@ from ..records.book import GONE, Book
 from ..records.cachefile import has_keys, load_marshal
 from ..records.diagnostics import Diagnostic, from_rows
 from ..records.load import LoadError, read_file_bytes
-from ..records.model import FOLLOWUP, SETTINGS, TEAM_FILE, customer_path, kind_of
+from ..records.model import FOLLOWUP, SETTINGS, TEAM_FILE, customer_path, id_problem, kind_of
 from ..records.settings import SETTINGS_FILE, Settings, load_settings
 from .crosschecks import cross_diagnostics
 from .filecache import (  # noqa: F401  (re-exported: the names other modules read from here)
@@ -52,7 +52,9 @@ def _neighbours(repo: str, paths: list[str], results: dict[str, Result]) -> list
         if kind_of(path) == FOLLOWUP:
             data = results.get(path, (None,))[0]
             customer = data.get("customer") if isinstance(data, dict) else None
-            needed.add(customer_path(customer if isinstance(customer, str) else path.split("/")[-2]))
+            named = customer if isinstance(customer, str) else path.split("/")[-2]
+            if id_problem(named) is None:  # `../x` never leads outside records/; the check reports it
+                needed.add(customer_path(named))
     return sorted(p for p in needed if p not in results and os.path.lexists(os.path.join(repo, p)))
 
 

@@ -17,15 +17,16 @@ from ..checks.reading import open_book_from
 from ..records.book import Book
 from ..records.diagnostics import ERROR, Diagnostic, sort_key
 from ..records.load import parse_text
-from ..records.model import CUSTOMER, FOLLOWUP, TEAM_FILE, customer_path, kind_of
+from ..records.model import CUSTOMER, CUSTOMERS_DIR, FOLLOWUP, TEAM_FILE, customer_path, id_problem, kind_of
 from ..records.schema import settings_enums, validator
 from ..records.settings import Settings
-from ..records.writing import atomic_write
+from ..records.writing import PathTaken, write_checked
 
 
 @dataclass(frozen=True)
 class Change:
-    """One file's new text; `before` is None for a new file."""
+    """One file's new text. `before` is the file's whole text exactly as it was read (line endings
+    included: the write checks the file still holds it), None for a new file."""
 
     path: str  # repo-relative, `/` separators
     before: str | None
@@ -55,13 +56,18 @@ def check_changes(book: Book, repo: str, changes: list[Change]) -> tuple[list[Di
     records it refers to (team members, its customer, unique ids). Errors the file
     already had before the edit do not block it; they are returned with the warnings."""
     settings = book.settings
+    for change in changes:
+        if change.is_new and os.path.lexists(os.path.join(repo, change.path)):
+            raise PathTaken(os.path.join(repo, change.path))  # another process made it first: the caller retries
     changed = {c.path for c in changes}
     new_files = [(c.path, c.after.encode("utf-8")) for c in changes]
     neighbours: dict[str, bytes] = {}
     wanted = {TEAM_FILE}
     for change in changes:
         if kind_of(change.path) == FOLLOWUP:
-            wanted.add(customer_path(change.path.split("/")[-2]))
+            folder = change.path.split("/")[-2]
+            if id_problem(folder) is None:
+                wanted.add(customer_path(folder))
     for path in sorted(wanted - changed):
         raw = _read(repo, path)
         if raw is not None:
@@ -104,10 +110,12 @@ def _duplicate_ids(repo: str, changes: list[Change], after_book: Book) -> list[D
         if customer is None:
             continue
         other = taken.get(customer.id.casefold())
+        if other is not None and f"{CUSTOMERS_DIR}/{other}.yaml" == change.path:
+            raise PathTaken(os.path.join(repo, change.path))  # made by another process since: the caller retries
         if other is not None:
             line, column = after_book.mark(change.path, ("id",))
             found.append(Diagnostic(change.path, line, column, ERROR, "duplicate-id",
-                                    f"id `{customer.id}` is already used by {customer_path(other)}"))
+                                    f"id `{customer.id}` is already used by {CUSTOMERS_DIR}/{other}.yaml"))
     return found
 
 
@@ -120,9 +128,9 @@ def read_back(path: str, text: str, book: Book) -> dict:
 def diff_text(changes: list[Change]) -> str:
     """A unified diff of the changes (what `--dry-run` prints)."""
     out: list[str] = []
-    for change in changes:
-        before = (change.before or "").splitlines(keepends=True)
-        after = change.after.splitlines(keepends=True)
+    for change in changes:  # a CRLF file's lines are shown without the CR
+        before = (change.before or "").replace("\r\n", "\n").splitlines(keepends=True)
+        after = change.after.replace("\r\n", "\n").splitlines(keepends=True)
         source = "/dev/null" if change.is_new else f"a/{change.path}"
         out.extend(difflib.unified_diff(before, after, source, f"b/{change.path}"))
         if out and not out[-1].endswith("\n"):
@@ -131,9 +139,11 @@ def diff_text(changes: list[Change]) -> str:
 
 
 def write_changes(repo: str, changes: list[Change]) -> None:
-    """Write every changed file atomically (the checks have passed by now)."""
-    for change in changes:
-        atomic_write(os.path.join(repo, change.path), change.after)
+    """Write every changed file atomically (the checks have passed by now): a new file only when its
+    name is still free (else `PathTaken`), an edited file only when it still holds the text it was
+    read with (else `StaleFile`), so a second dealbook process never loses its change or ours."""
+    write_checked(repo, [(os.path.join(repo, c.path), c.after, None if c.before is None else c.before.encode("utf-8"))
+                         for c in changes])
 
 
 # --- values typed by the schema ------------------------------------------------------------

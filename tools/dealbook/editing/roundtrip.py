@@ -403,6 +403,7 @@ class Document:
 
     def __init__(self, text: str, path: str | None = None) -> None:
         self.path = path
+        self.source = text  # exactly as read: what a write checks the file still holds
         # Work on LF text; a CRLF file is written back with CRLF.
         self.newline = "\r\n" if "\r\n" in text else "\n"
         text = text.replace("\r\n", "\n") if self.newline == "\r\n" else text

@@ -28,7 +28,7 @@ def render(kind: str, data: dict[str, Any], before_text: str | None, before: dic
         document.set(list(where), value)
     for key in [k for k in before if k not in data]:
         document.set([key], None)  # never happens for sheet imports, which only add and change
-    return document.text
+    return document.dumps()  # the file's own line endings
 
 
 @functools.cache

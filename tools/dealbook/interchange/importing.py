@@ -371,12 +371,17 @@ class _Pending:
     data: dict[str, Any] | None
 
 
-def apply_plan(root: str, texts: dict[str, str], progress: Callable[[Iterable[str]], Iterable[str]] = lambda x: x
-               ) -> int:
-    """Write the checked records (each atomically, flushed to disk together); the number written."""
-    from ..records.writing import write_many
+def apply_plan(root: str, texts: dict[str, str], read: dict[str, bytes | None] | None = None,
+               progress: Callable[[Iterable[str]], Iterable[str]] = lambda x: x) -> int:
+    """Write the checked records (each atomically, flushed to disk together); the number written.
 
-    return write_many(((os.path.join(root, p), texts[p]) for p in sorted(texts)), progress)
+    `read` holds the bytes each updated file had when the plan read it: nothing is written when one
+    has changed since, or when a new record's name has been taken (StaleFile, PathTaken)."""
+    from ..records.writing import write_checked
+
+    read = read or {}
+    return write_checked(root, [(os.path.join(root, p), texts[p], read.get(p)) for p in sorted(texts)], progress,
+                         flush_once=True)
 
 
 def customers_dir_exists(root: str) -> bool:

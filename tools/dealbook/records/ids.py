@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 
 from .book import Book
-from .model import CUSTOMER, CUSTOMERS_DIR, kind_of
+from .model import CUSTOMER, CUSTOMERS_DIR, UnsafeId, kind_of, safe_id
 from .settings import Settings
 
 # Province-level divisions and their one-character abbreviations (省级行政区简称).
@@ -84,6 +84,19 @@ def check_parts(settings: Settings, province: str, industry_letters: str, year: 
         raise IdError(f"year {year} is not a four-digit year")
 
 
+def check_id(settings: Settings, customer_id: str) -> str:
+    """`customer_id` when it follows the id rule in `settings.ids` (and so can name a file), else IdError."""
+    try:
+        safe_id(customer_id)
+    except UnsafeId as exc:
+        raise IdError(str(exc)) from None
+    if not settings.id_pattern.match(customer_id):
+        digits = settings.raw["ids"].get("sequence_digits", 3)
+        raise IdError(f"`{customer_id}` does not follow the id rule: province character + industry letters + "
+                      f"year + {digits}-digit sequence in ASCII digits, e.g. 粤IT2024001")
+    return customer_id
+
+
 def _existing_ids(book: Book) -> set[str]:
     """Every id in use: ids in the records and the stems of customer files (a broken file still holds its id)."""
     found = {c.id for c in book.customers_by_path.values()}
@@ -117,7 +130,7 @@ def next_id_among(existing_ids: Iterable[str], settings: Settings, province: str
     for existing in existing_ids:
         if existing.casefold().startswith(prefix.casefold()):
             tail = existing[len(prefix):]
-            if tail.isdigit() and len(tail) == digits:
+            if len(tail) == digits and tail.isascii() and tail.isdigit():
                 highest = max(highest, int(tail))
     if highest + 1 >= 10**digits:
         raise IdError(

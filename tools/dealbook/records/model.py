@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,8 +39,48 @@ def kind_of(path: str) -> str | None:
     return None
 
 
+class UnsafeId(ValueError):
+    """An id that cannot name a file under records/ (it would climb out, hide, or break a line)."""
+
+
+# Never in a file name dealbook makes: path separators, the characters Windows refuses, controls.
+_NOT_IN_NAMES = re.compile(r'[/\\:*?"<>|]')
+_MAX_ID = 64
+
+
+def id_problem(customer_id: object) -> str | None:
+    """Why `customer_id` cannot be a file name under records/ (None when it can). Every id is checked
+    with this before it becomes a path; `Settings.id_pattern` (the team's id rule) is stricter."""
+    if not isinstance(customer_id, str) or not customer_id:
+        return "it is empty"
+    if len(customer_id) > _MAX_ID:
+        return f"it is longer than {_MAX_ID} characters"
+    if customer_id.startswith(".") or customer_id != customer_id.strip():
+        return "it starts with a dot or has spaces around it"
+    if _NOT_IN_NAMES.search(customer_id):
+        return "it holds a path separator or one of : * ? \" < > |"
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in customer_id):
+        return "it holds a control character (a line break, tab, or invisible mark)"
+    return None
+
+
+def safe_id(customer_id: object) -> str:
+    """`customer_id` when it can name a file under records/, else UnsafeId saying why."""
+    problem = id_problem(customer_id)
+    if problem is not None:
+        shown = str(customer_id).encode("unicode_escape").decode("ascii")[:80]
+        raise UnsafeId(f"`{shown}` is not a customer id: {problem}")
+    return str(customer_id)
+
+
 def customer_path(customer_id: str) -> str:
-    return f"{CUSTOMERS_DIR}/{customer_id}.yaml"
+    """records/customers/<id>.yaml; UnsafeId when the id is not a plain file name."""
+    return f"{CUSTOMERS_DIR}/{safe_id(customer_id)}.yaml"
+
+
+def followup_folder(customer_id: str) -> str:
+    """records/followups/<id>; UnsafeId when the id is not a plain file name."""
+    return f"{FOLLOWUPS_DIR}/{safe_id(customer_id)}"
 
 
 def discover(repo: str) -> list[str]:

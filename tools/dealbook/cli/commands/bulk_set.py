@@ -12,7 +12,7 @@ from ...editing.roundtrip import EditError, split_path
 from ...editing.roundtrip import load as load_document
 from ...records.model import Customer
 from ..context import Env, pass_env
-from .edit_flow import finish, open_customer, working_book
+from .edit_flow import finish, open_customer, retrying, working_book
 
 # Changed through their own commands so that history and ids stay consistent.
 _GUARDED = {"id": "an id never changes once created",
@@ -88,33 +88,37 @@ def set_fields(env: Env, items: tuple[str, ...], where: tuple[str, ...], yes: bo
             raise click.BadParameter(f"`{condition}`: write KEY=VALUE", param_hint="--where")
         key, value = condition.split("=", 1)
         conditions.append((key.strip(), value.strip()))
-    book = working_book(env, ids, all_customers=not ids)
     assignments = _assignments(texts, env.settings)
-    documents = []
-    for customer_id in ids:
-        path, doc = open_customer(env, book, customer_id)
-        if _matches(book.customers_by_path[path], conditions):
-            documents.append((path, doc))
-    if not ids:
-        for path in sorted(book.customers_by_path):
+
+    def attempt() -> None:
+        book = working_book(env, ids, all_customers=not ids)
+        documents = []
+        for customer_id in ids:
+            path, doc = open_customer(env, book, customer_id)
             if _matches(book.customers_by_path[path], conditions):
-                try:
-                    documents.append((path, load_document(os.path.join(env.repo, path))))
-                except (OSError, EditError) as exc:
-                    raise click.ClickException(f"{path}: {exc}") from None
-    if not documents:
-        click.echo("no customer matches; nothing to change")
-        return
-    changes = []
-    for path, doc in documents:
-        try:
-            for key, value in assignments:
-                if value is None:
-                    doc.delete(key)
-                else:
-                    doc.set(key, value)
-        except EditError as exc:
-            raise click.ClickException(f"{path}: {exc}") from None
-        changes.append(Change(path, doc.original, doc.text))
-    several = len([c for c in changes if c.before != c.after]) > 1
-    finish(env, book, changes, dry_run, ask=(several or bool(conditions)) and not yes, summary=True)
+                documents.append((path, doc))
+        if not ids:
+            for path in sorted(book.customers_by_path):
+                if _matches(book.customers_by_path[path], conditions):
+                    try:
+                        documents.append((path, load_document(os.path.join(env.repo, path))))
+                    except (OSError, EditError) as exc:
+                        raise click.ClickException(f"{path}: {exc}") from None
+        if not documents:
+            click.echo("no customer matches; nothing to change")
+            return
+        changes = []
+        for path, doc in documents:
+            try:
+                for key, value in assignments:
+                    if value is None:
+                        doc.delete(key)
+                    else:
+                        doc.set(key, value)
+            except EditError as exc:
+                raise click.ClickException(f"{path}: {exc}") from None
+            changes.append(Change(path, doc.source, doc.dumps()))
+        several = len([c for c in changes if c.before != c.after]) > 1
+        finish(env, book, changes, dry_run, ask=(several or bool(conditions)) and not yes, summary=True)
+
+    retrying(attempt)

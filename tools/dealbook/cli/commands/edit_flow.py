@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import difflib
 import os
+import random
 import sys
+import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import click
 
@@ -14,8 +18,12 @@ from ...editing.roundtrip import load as load_document
 from ...records.book import Book
 from ...records.diagnostics import ERROR, Diagnostic
 from ...records.ids import ids_on_disk
-from ...records.model import TEAM_FILE, customer_path
+from ...records.model import TEAM_FILE, UnsafeId, customer_path, id_problem, safe_id
+from ...records.writing import PathTaken, StaleFile
 from ..context import Env
+
+T = TypeVar("T")
+ATTEMPTS = 25  # another dealbook process writing first makes us read again; this many times at most
 
 
 def render(d: Diagnostic) -> str:
@@ -28,14 +36,39 @@ def interactive(flag: bool | None) -> bool:
     return flag if flag is not None else sys.stdin.isatty()
 
 
+def retrying(attempt: Callable[[], T]) -> T:
+    """Run `attempt` (read the file, make the edit, check it, write it) again when another process
+    changed the file or took the new name between our read and our write: the edit is re-applied
+    to the file as it is now, and re-checked. After ATTEMPTS tries the command gives up, having
+    written nothing."""
+    for number in range(ATTEMPTS):
+        try:
+            return attempt()
+        except (StaleFile, PathTaken) as exc:
+            last = exc
+            time.sleep(random.uniform(0, 0.02 * (number + 1)))  # let the other writer finish
+    raise click.ClickException(f"{last}; other changes kept landing first, so nothing was written: "
+                               "run the command again")
+
+
+def checked_id(customer_id: str, param: str = "ID") -> str:
+    """The id when it can name a file under records/ (checked before it becomes a path), else a usage error."""
+    try:
+        return safe_id(customer_id)
+    except UnsafeId as exc:
+        raise click.BadParameter(str(exc), param_hint=param) from None
+
+
 def working_book(env: Env, customer_ids: list[str] | None = None, all_customers: bool = False) -> Book:
     """The records an edit needs — the team and the named customers (or all customers) — not the follow-ups.
 
     Edits go to the working tree, so `--at` makes no sense here."""
     if env.at:
         raise click.UsageError("--at reads an old revision; the editing commands change the working tree: drop --at")
+    for customer_id in customer_ids or []:
+        checked_id(customer_id)
     paths = [TEAM_FILE]
-    on_disk = ids_on_disk(env.repo)
+    on_disk = {stem for stem in ids_on_disk(env.repo) if id_problem(stem) is None}  # `check` reports the others
     if all_customers:
         paths.extend(customer_path(stem) for stem in sorted(on_disk))
     for customer_id in customer_ids or []:

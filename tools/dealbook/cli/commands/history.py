@@ -13,6 +13,7 @@ from ...records.load import load_file
 from ...records.model import customer_path
 from ...text.output import table, to_json
 from ..context import Env, pass_env
+from .edit_flow import checked_id
 
 _MARK = {"ok": "", "missing": "missing", "after_commit": "dated after commit", "not_in_git": "not seen in git"}
 
@@ -50,7 +51,7 @@ def history(env: Env, customer_id: str, backfill: bool, fmt: str) -> None:
 
     if env.at:
         raise click.UsageError("history reads the whole git history itself; drop --at")
-    relative = customer_path(customer_id)
+    relative = customer_path(checked_id(customer_id))
     filename = os.path.join(env.repo, relative)
     if not os.path.exists(filename):
         raise click.ClickException(f"no customer {customer_id}: {relative} does not exist")
@@ -74,12 +75,19 @@ def history(env: Env, customer_id: str, backfill: bool, fmt: str) -> None:
 
         merged = backfilled(entries, [(e.stage, e.when.date()) for e in events])
         document = load_document(filename)
+        source = document.source
         if merged[:len(entries)] == entries:  # only appended: edit nothing else, comments stay put
             for entry in merged[len(entries):]:
                 document.append("stage_history", entry)
         else:  # entries inserted between others: the list is rewritten (comments outside it stay)
             document.set("stage_history", merged)
-        document.save()
+        from ...editing.edits import Change, write_changes
+        from ...records.writing import PathTaken, StaleFile
+
+        try:  # only if nobody changed the file since it was read
+            write_changes(env.repo, [Change(relative, source, document.dumps())])
+        except (StaleFile, PathTaken) as exc:
+            raise click.ClickException(f"{exc}: nothing was written; run the command again") from None
         recorded = [(str(e.get("stage", "")), parse_date(e.get("on"))) for e in merged]
         rows = compare_history([(e.stage, e.when.date(), e.commit, e.author) for e in events], recorded)
         click.echo(f"{relative}: added {len(missing)} stage_history "

@@ -27,7 +27,7 @@ from ...interchange.importing import (
 from ...interchange.sheets import CUSTOMERS, FOLLOWUPS, SheetError, open_sheet
 from ...records.load import load_file
 from ...records.model import CUSTOMER, TEAM, discover, kind_of
-from ...records.writing import atomic_write
+from ...records.writing import PathTaken, StaleFile, atomic_write
 from ...text.output import to_json
 from ..context import Env, pass_env
 
@@ -119,12 +119,18 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
     else:
         book = env.book()
     options = Options(today=env.today, phone_kind=phone_kind, province=province)
+    read: dict[str, bytes | None] = {}  # what each updated file held: the write checks it still does
+
     def read_text(path: str) -> str | None:
         try:
-            with open(os.path.join(env.repo, path), encoding="utf-8") as handle:
-                return handle.read()
-        except OSError:
+            with open(os.path.join(env.repo, path), "rb") as handle:
+                raw = handle.read()
+            text = raw.decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            read[path] = None
             return None
+        read[path] = raw
+        return text
 
     checker = Checker(sheet.kind, book, read_text, keep_data=False, jobs=os.cpu_count() or 1)
     progress = _progress("Reading rows", sheet.total)
@@ -139,7 +145,11 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
         plan.notes.append("最新跟进日期 (latest follow-up) is not imported: dealbook computes it from the follow-ups")
     written = 0
     if apply_ and texts:
-        written = apply_plan(env.repo, texts, _progress("Writing records", len(texts)))
+        try:
+            written = apply_plan(env.repo, texts, read, _progress("Writing records", len(texts)))
+        except (StaleFile, PathTaken) as exc:
+            raise click.ClickException(f"{exc}: the records changed while the sheet was being checked, so "
+                                       "nothing was written; run the import again") from None
     rejects_file = None
     if plan.rejected:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -16,7 +16,7 @@ from ...records.dates import parse_time
 from ...records.load import parse_text
 from ...records.model import FOLLOWUPS_DIR
 from ..context import Env, pass_env
-from .edit_flow import finish, open_customer, working_book
+from .edit_flow import finish, open_customer, retrying, working_book
 from .edit_flow import interactive as is_interactive
 
 METHODS = ("phone", "visit", "email", "meeting", "im", "other")
@@ -173,9 +173,14 @@ def write_followup(env: Env, customer_id: str, method: str, contact: str | None,
         loaded = parse_text(text)
         when = parse_time(loaded.data.get("at")) if isinstance(loaded.data, dict) else None
         when = when or resolve_at(env, at)
-    relative = followup_path(env.repo, customer_id, when)
-    if finish(env, book, [Change(relative, None, text)], dry_run):
-        click.echo(relative)
+
+    def attempt() -> None:
+        # A name another process takes first (PathTaken) sends us to the next free suffix.
+        relative = followup_path(env.repo, customer_id, when)
+        if finish(env, book, [Change(relative, None, text)], dry_run):
+            click.echo(relative)
+
+    retrying(attempt)
 
 
 @click.command()

@@ -12,7 +12,7 @@ from ...editing.roundtrip import EditError, split_path
 from ...records.dates import parse_date
 from ...records.deals import CHURN
 from ..context import Env, pass_env
-from .edit_flow import finish, interactive, open_customer, working_book
+from .edit_flow import finish, interactive, open_customer, retrying, working_book
 
 
 @click.command()
@@ -55,52 +55,56 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
     if stage not in settings.stage_by_key:
         raise click.BadParameter(f"unknown stage `{stage}`; the stages are: {' | '.join(settings.stage_keys)}",
                                  param_hint="STAGE")
-    book = working_book(env, [customer_id])
-    path, doc = open_customer(env, book, customer_id)
-    current = book.customers_by_path[path]
-    day = on or env.today.isoformat()
-    if parse_date(day) is None:
-        raise click.BadParameter(f"`{day}` is not a date: write YYYY-MM-DD", param_hint="--on")
-    if current.stage == stage:
-        raise click.ClickException(f"{current.id} is already at stage {stage}; nothing was written")
-    problem = move_problem(current.stage, stage, settings) if current.stage else None
-    if problem:
-        raise click.ClickException(f"{current.id}: {problem}; nothing was written")
-    last_on = current.stage_history[-1].on if current.stage_history else None
-    if last_on is not None and parse_date(day) < last_on:
-        raise click.ClickException(f"{current.id}: {day} is before the last stage change ({last_on}); "
-                                   "stage history goes forward in time. Nothing was written")
-    target = settings.stage_by_key[stage]
-    try:
-        if target.kind == "lost":
-            churned = settings.is_won(current.stage)
-            if churned and reason and reason != CHURN:
-                raise click.UsageError(f"{current.id} is a won customer: one who stops working with us has "
-                                       f"churned; use --reason {CHURN} and say why with --note")
-            reason = reason or (CHURN if churned else current.lost_reason or None)
-            if not reason and ask:
-                reason = click.prompt("Why was it lost?", type=click.Choice(settings.keys_of("lost_reasons")))
-            if not reason:
-                raise click.UsageError(f"moving to {stage} needs --reason: one of "
-                                       f"{' | '.join(settings.keys_of('lost_reasons'))}")
-            lost = {"reason": reason, **({"note": note} if note else {}), "on": day}
-            doc.set("lost", lost)
-        elif target.kind == "won":
-            _contract(doc, stage, day, contract_no, amount, signed, delivered, ask)
-        elif amount:
-            doc.set("deal.amount", _money(amount))
-        for assignment in assignments:
-            key, value = _assignment(assignment, settings)
-            doc.set(key, value)
-        doc.set("stage", stage)
-        _relabel(doc, current.stage, stage, settings)
-        doc.append("stage_history", {"stage": stage, "on": day})
-    except EditError as exc:
-        raise click.ClickException(f"{path}: {exc}") from None
-    hint = ("give what the stage requires with --set KEY=VALUE (e.g. --set need.summary=…), "
-            "--reason, or --contract-no/--amount/--signed")
-    if finish(env, book, [Change(path, doc.original, doc.text)], dry_run, hint=hint):
-        click.echo(f"{current.id}: {current.stage} → {stage} on {day} ({path})")
+
+    def attempt() -> None:
+        book = working_book(env, [customer_id])
+        path, doc = open_customer(env, book, customer_id)
+        current = book.customers_by_path[path]
+        day = on or env.today.isoformat()
+        if parse_date(day) is None:
+            raise click.BadParameter(f"`{day}` is not a date: write YYYY-MM-DD", param_hint="--on")
+        if current.stage == stage:
+            raise click.ClickException(f"{current.id} is already at stage {stage}; nothing was written")
+        problem = move_problem(current.stage, stage, settings) if current.stage else None
+        if problem:
+            raise click.ClickException(f"{current.id}: {problem}; nothing was written")
+        last_on = current.stage_history[-1].on if current.stage_history else None
+        if last_on is not None and parse_date(day) < last_on:
+            raise click.ClickException(f"{current.id}: {day} is before the last stage change ({last_on}); "
+                                       "stage history goes forward in time. Nothing was written")
+        target = settings.stage_by_key[stage]
+        try:
+            if target.kind == "lost":
+                churned = settings.is_won(current.stage)
+                if churned and reason and reason != CHURN:
+                    raise click.UsageError(f"{current.id} is a won customer: one who stops working with us has "
+                                           f"churned; use --reason {CHURN} and say why with --note")
+                why = reason or (CHURN if churned else current.lost_reason or None)
+                if not why and ask:
+                    why = click.prompt("Why was it lost?", type=click.Choice(settings.keys_of("lost_reasons")))
+                if not why:
+                    raise click.UsageError(f"moving to {stage} needs --reason: one of "
+                                           f"{' | '.join(settings.keys_of('lost_reasons'))}")
+                lost = {"reason": why, **({"note": note} if note else {}), "on": day}
+                doc.set("lost", lost)
+            elif target.kind == "won":
+                _contract(doc, stage, day, contract_no, amount, signed, delivered, ask)
+            elif amount:
+                doc.set("deal.amount", _money(amount))
+            for assignment in assignments:
+                key, value = _assignment(assignment, settings)
+                doc.set(key, value)
+            doc.set("stage", stage)
+            _relabel(doc, current.stage, stage, settings)
+            doc.append("stage_history", {"stage": stage, "on": day})
+        except EditError as exc:
+            raise click.ClickException(f"{path}: {exc}") from None
+        hint = ("give what the stage requires with --set KEY=VALUE (e.g. --set need.summary=…), "
+                "--reason, or --contract-no/--amount/--signed")
+        if finish(env, book, [Change(path, doc.source, doc.dumps())], dry_run, hint=hint):
+            click.echo(f"{current.id}: {current.stage} → {stage} on {day} ({path})")
+
+    retrying(attempt)
 
 
 def _relabel(doc, before: str, after: str, settings) -> None:

@@ -11,10 +11,11 @@ import click
 from ...editing.edits import Change
 from ...editing.roundtrip import EditError, render_new
 from ...records.dates import parse_date
-from ...records.ids import IdError, check_parts, ids_on_disk, letters_for_industry, next_id_among, province_of
+from ...records.ids import IdError, check_id, check_parts, ids_on_disk, letters_for_industry, next_id_among, province_of
 from ...records.model import customer_path
+from ...records.writing import PathTaken
 from ..context import Env, pass_env
-from .edit_flow import finish, interactive, working_book
+from .edit_flow import finish, interactive, retrying, working_book
 from .log import followup_options, write_followup
 
 ROLES = ("initiator", "influencer", "decision_maker", "user")
@@ -123,13 +124,15 @@ def customer(env: Env, name: str | None, industry: str | None, region: str | Non
     created_on = parse_date(created)
     if created_on is None:
         raise click.BadParameter(f"`{created}` is not a date: write YYYY-MM-DD", param_hint="--created")
-    customer_id = given_id or _allocate(env, book, ask, province, industry_letters, region, industry, created_on)
-    relative = customer_path(customer_id)
-    if os.path.exists(os.path.join(env.repo, relative)):
-        raise click.ClickException(f"{relative} already exists: dealbook never overwrites a record")
+    if given_id:
+        try:
+            check_id(settings, given_id)
+        except IdError as exc:
+            raise click.BadParameter(str(exc), param_hint="--id") from None
+    else:
+        province, industry_letters = _id_parts(env, ask, province, industry_letters, region, industry, created_on)
     first_stage = settings.progression[0].key if settings.progression else "lead"
     data: dict[str, Any] = {
-        "id": customer_id,
         "name": name,
         "industry": industry,
         "region": region,
@@ -145,20 +148,37 @@ def customer(env: Env, name: str | None, industry: str | None, region: str | Non
         "tags": list(tags) or None,
     }
     data = {k: v for k, v in data.items() if v is not None}
-    try:
-        text = render_new("customer", data)
-    except EditError as exc:
-        raise click.ClickException(str(exc)) from None
-    if finish(env, book, [Change(relative, None, text)], dry_run):
-        click.echo(relative)
+
+    def attempt() -> None:
+        # The next free id, taken for good only when its file is created; when another process
+        # creates it first (PathTaken), the next attempt allocates the one after.
+        customer_id = given_id or _next_id(env, province, industry_letters, created_on)
+        relative = customer_path(customer_id)
+        if given_id and os.path.exists(os.path.join(env.repo, relative)):
+            raise click.ClickException(f"{relative} already exists: dealbook never overwrites a record")
+        try:
+            text = render_new("customer", {"id": customer_id, **data})
+        except EditError as exc:
+            raise click.ClickException(str(exc)) from None
+        try:
+            written = finish(env, book, [Change(relative, None, text)], dry_run)
+        except PathTaken:
+            if given_id:
+                raise click.ClickException(f"{relative} already exists: dealbook never overwrites a record") from None
+            raise
+        if written:
+            click.echo(relative)
+
+    retrying(attempt)
 
 
 def _interactive(flag: bool | None) -> bool:
     return interactive(flag)
 
 
-def _allocate(env: Env, book, ask: bool, province: str | None, letters: str | None, region: str | None,
-              industry: str, created_on: dt.date) -> str:
+def _id_parts(env: Env, ask: bool, province: str | None, letters: str | None, region: str | None,
+             industry: str, created_on: dt.date) -> tuple[str, str]:
+    """The province and industry letters of the id to allocate (asked for on a terminal when unknown)."""
     province = province or province_of(region or "", env.settings)
     letters = (letters or letters_for_industry(industry, env.settings) or "").upper() or None
     province = _ask(province, "Province character for the id (e.g. 粤)", ask)
@@ -169,6 +189,13 @@ def _allocate(env: Env, book, ask: bool, province: str | None, letters: str | No
         raise click.UsageError("give --industry-letters (e.g. IT): ids.industry_codes has none for this industry")
     try:
         check_parts(env.settings, province, letters, created_on.year)
+    except IdError as exc:
+        raise click.UsageError(str(exc)) from None
+    return province, letters
+
+
+def _next_id(env: Env, province: str, letters: str, created_on: dt.date) -> str:
+    try:
         return next_id_among(ids_on_disk(env.repo), env.settings, province, letters, created_on.year)
     except IdError as exc:
         raise click.UsageError(str(exc)) from None

@@ -1,0 +1,144 @@
+"""Two or more `dealbook` processes at once never lose a write (real processes, started together)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from conftest import ROOT
+
+CID = "粤IT2024001"
+PATH = f"records/customers/{CID}.yaml"
+PARALLEL = 8
+
+
+def environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT / "tools") + os.pathsep + env.get("PYTHONPATH", "")
+    env["DEALBOOK_TODAY"] = "2024-05-20"
+    return env
+
+
+def start(repo, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "dealbook", "--repo", str(repo.root), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment())
+
+
+def all_at_once(repo, commands: list[list[str]]) -> list[tuple[int, str, str]]:
+    """Start every command before waiting for any; (exit code, stdout, stderr) for each."""
+    processes = [start(repo, *command) for command in commands]
+    done = []
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        done.append((process.returncode, out, err))
+    return done
+
+
+def check_errors(repo) -> list[dict]:
+    result = subprocess.run([sys.executable, "-m", "dealbook", "--repo", str(repo.root), "check", "--format", "json"],
+                            capture_output=True, text=True, env=environment())
+    return [d for d in json.loads(result.stdout)["diagnostics"] if d["severity"] == "error"]
+
+
+def test_parallel_logs_for_the_same_minute_each_get_their_own_file(repo):
+    repo.customer(CID)
+    runs = all_at_once(repo, [["log", CID, "--summary", f"第{n}次电话", "--at", "2024-05-20 14:00", "--by", "zhang",
+                               "--no-interactive"] for n in range(PARALLEL)])
+    assert all(code == 0 for code, _, _ in runs), runs
+    printed = [out.strip() for _, out, _ in runs]
+    assert len(set(printed)) == PARALLEL, printed
+    folder = repo.root / "records/followups" / CID
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == sorted(Path(p).name for p in printed)
+    assert "2024-05-20-1400.yaml" in names and "2024-05-20-1400-8.yaml" in names
+    summaries = sorted(yaml.safe_load((folder / name).read_text(encoding="utf-8"))["summary"] for name in names)
+    assert summaries == sorted(f"第{n}次电话" for n in range(PARALLEL))
+    assert check_errors(repo) == []
+
+
+NEW = ["new", "customer", "--name", "{name}", "--industry", "C3970", "--region", "广东 深圳", "--owner", "zhang",
+       "--channel", "trade_show", "--contact", "王总监,技术总监,decision_maker,0755-88881234", "--no-interactive"]
+
+
+def test_parallel_new_customers_get_distinct_ids(repo):
+    repo.customer(CID)
+    runs = all_at_once(repo, [[a.format(name=f"公司{n}有限公司") for a in NEW] for n in range(PARALLEL)])
+    assert all(code == 0 for code, _, _ in runs), runs
+    printed = sorted(out.strip() for _, out, _ in runs)
+    assert printed == [f"records/customers/粤IT2024{n:03d}.yaml" for n in range(2, PARALLEL + 2)]
+    names = {yaml.safe_load((repo.root / p).read_text(encoding="utf-8"))["name"] for p in printed}
+    assert names == {f"公司{n}有限公司" for n in range(PARALLEL)}
+    assert check_errors(repo) == []
+
+
+def test_parallel_sets_on_one_file_all_land(repo):
+    repo.customer(CID)
+    runs = all_at_once(repo, [["set", CID, f"custom.field{n}=value{n}"] for n in range(PARALLEL)])
+    assert all(code == 0 for code, _, _ in runs), runs
+    data = yaml.safe_load((repo.root / PATH).read_text(encoding="utf-8"))
+    assert data["custom"] == {f"field{n}": f"value{n}" for n in range(PARALLEL)}
+    assert check_errors(repo) == []
+
+
+def test_parallel_moves_and_logs_on_one_customer(repo):
+    repo.customer(CID)
+    commands = [["set", CID, f"custom.k{n}=v{n}"] for n in range(4)]
+    commands += [["log", CID, "--summary", f"s{n}", "--at", "2024-05-20 09:00", "--by", "zhang", "--no-interactive"]
+                 for n in range(3)]
+    commands.append(["move", CID, "discovery", "--set", "need.summary=质检", "--no-interactive"])
+    runs = all_at_once(repo, commands)
+    assert all(code == 0 for code, _, _ in runs), runs
+    data = yaml.safe_load((repo.root / PATH).read_text(encoding="utf-8"))
+    assert data["stage"] == "discovery"
+    assert data["custom"] == {f"k{n}": f"v{n}" for n in range(4)}
+    assert len(list((repo.root / "records/followups" / CID).iterdir())) == 3
+    assert check_errors(repo) == []
+
+
+# A process killed while it writes: the next write's stale-file sweep and a clean `git status`.
+CRASH = """
+import os, signal, sys
+calls = [0]
+def dying(real):
+    def call(source, target, *args, **kwargs):
+        if "/records/" in str(target):
+            calls[0] += 1
+            if calls[0] == 3:  # the third record: killed while its temporary file exists
+                os.kill(os.getpid(), signal.SIGKILL)
+        return real(source, target, *args, **kwargs)
+    return call
+os.link, os.replace = dying(os.link), dying(os.replace)
+from dealbook.cli import main
+sys.argv = ["dealbook", *sys.argv[1:]]
+main()
+"""
+
+
+def test_a_kill_during_import_leaves_no_temporary_file_in_records(repo, tmp_path: Path) -> None:
+    repo.customer(CID)
+    repo.git_init()
+    repo.commit("start")
+    sheet = tmp_path / "sheet.csv"
+    rows = ["客户名称,所属行业,地区,负责人,来源渠道,联系人姓名及职务,联系方式"]
+    rows += [f"公司{n}有限公司,C3970,广东 深圳,张伟,展会,王总(经理),0755-8888123{n % 10}" for n in range(6)]
+    sheet.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    killed = subprocess.run([sys.executable, "-c", CRASH, "--repo", str(repo.root), "import", str(sheet), "--apply"],
+                            capture_output=True, text=True, env=environment(), cwd=tmp_path)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    written = sorted(p.name for p in (repo.root / "records/customers").iterdir())
+    assert written == ["粤IT2024001.yaml", "粤IT2024002.yaml", "粤IT2024003.yaml"]  # two new, whole
+    leftovers = [p for p in repo.root.rglob(".dealbook-*") if p.is_file()]
+    assert all(".dealbook-cache" in p.parts for p in leftovers), leftovers
+    status = repo.git("-c", "core.quotePath=false", "status", "--porcelain", "--untracked-files=all").splitlines()
+    assert sorted(status) == ["?? records/customers/粤IT2024002.yaml", "?? records/customers/粤IT2024003.yaml"]
+    assert check_errors(repo) == []
+    again = subprocess.run([sys.executable, "-m", "dealbook", "--repo", str(repo.root), "import", str(sheet),
+                            "--apply"], capture_output=True, text=True, env=environment(), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert [p for p in repo.root.rglob(".dealbook-*.tmp")] == []  # the next write swept the leftover away
+    assert len(list((repo.root / "records/customers").iterdir())) == 7
