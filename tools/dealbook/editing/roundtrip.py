@@ -88,7 +88,7 @@ def split_path(dotted: str | list | tuple) -> list[str | int]:
     for part in str(dotted).split("."):
         if not part:
             raise EditError(f"`{dotted}` is not a key path: write keys separated by dots, e.g. need.budget.status")
-        parts.append(int(part) if re.fullmatch(r"-?\d+", part) else part)
+        parts.append(int(part) if re.fullmatch(r"-?[0-9]+", part) else part)
     return parts
 
 

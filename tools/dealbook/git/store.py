@@ -30,7 +30,7 @@ from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, RECORDS_DIR, TEAM_FILE
 from ..records.settings import SETTINGS_FILE, Settings, load_settings, settings_from_bytes
 from ..records.writing import cache_folder
 
-DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 NULL_SHA = "0" * 40
 CACHE_DIR = ".dealbook-cache"
 _BLOB_CACHE = "blobs.sqlite"

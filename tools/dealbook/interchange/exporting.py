@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import os
@@ -17,6 +16,7 @@ from ..records.dates import parse_date, parse_time
 from ..records.model import CUSTOMER, FOLLOWUP, Customer, FollowUp, dotted_get, kind_of
 from ..records.settings import Settings
 from ..records.writing import atomic_file
+from ..text.output import CsvWriter
 
 TEXT, INT, DATE, TIME, JSON, LIST = "text", "int", "date", "time", "json", "list"
 FORMATS = ("xlsx", "csv", "sqlite", "json")
@@ -236,10 +236,10 @@ def write_xlsx(items: list[Table], target: str, progress: Progress = _plain) -> 
 def write_csv(table: Table, target: str, progress: Progress = _plain) -> None:
     """One table as UTF-8 csv with a BOM (so Excel reads the Chinese text), row by row."""
     with open(target, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([c.key for c in table.columns])
+        writer = CsvWriter(handle)  # text a spreadsheet would run as a formula is guarded
+        writer.header([c.key for c in table.columns])
         for row in progress(table.name, table.count)(table.rows()):
-            writer.writerow(["" if v is None else _iso(v) for v in row])
+            writer.row([str(v) if isinstance(v, bool) else _iso(v) for v in row])
 
 
 _SQL_TYPES = {TEXT: "TEXT", INT: "INTEGER", DATE: "TEXT", TIME: "TEXT", JSON: "TEXT", LIST: "TEXT"}

@@ -48,8 +48,9 @@ _INDUSTRY_WORDS = (("软件", "I"), ("信息", "I"), ("互联网", "I"), ("通�
                    ("科研", "M"), ("研发", "M"), ("技术服务", "M"), ("文化", "R"), ("传媒", "R"), ("体育", "R"),
                    ("制造", "C"), ("生产", "C"), ("电子", "C"), ("机械", "C"), ("汽车", "C"), ("化工", "C"),
                    ("材料", "C"), ("设备", "C"), ("食品", "C"), ("纺织", "C"))
-_INDUSTRY_CODE = re.compile(r"^[A-T](\d{2,4})?( .+)?$")
-_LANDLINE = re.compile(r"^(?:\(?0\d{2,3}\)?[- ]?)?\d{7,8}(?:[-转]\d{1,5})?$|^[48]00[- ]?\d{3}[- ]?\d{4}$")
+_INDUSTRY_CODE = re.compile(r"^[A-T]([0-9]{2,4})?( .+)?$")
+_LANDLINE = re.compile(r"^(?:\(?0[0-9]{2,3}\)?[- ]?)?[0-9]{7,8}(?:[-转][0-9]{1,5})?$"
+                       r"|^[48]00[- ]?[0-9]{3}[- ]?[0-9]{4}$")
 _EMAIL = re.compile(r"[^@\s;,，；]+@[^@\s;,，；]+\.[A-Za-z]{2,}")
 _DECIDERS = ("总经理", "董事长", "总裁", "老板", "ceo", "gm", "cto", "cfo", "总监", "vp", "副总")
 
@@ -144,7 +145,7 @@ def split_size(text: str) -> dict[str, Any]:
         elif re.search(r"(亿|万|元|revenue|m|k)$", part.lower()) and "revenue" not in size:
             size["revenue"] = part
         elif "employees" not in size:
-            size["employees"] = int(part) if part.isdigit() else part
+            size["employees"] = int(part) if part.isascii() and part.isdigit() else part
     return size
 
 
@@ -153,7 +154,7 @@ def industry_of(text: str) -> str:
     if _INDUSTRY_CODE.match(text):
         return text
     compact = re.sub(r"\s+", " ", text)
-    m = re.match(r"^([A-T]\d{2,4})\s*(.*)$", compact)
+    m = re.match(r"^([A-T][0-9]{2,4})\s*(.*)$", compact)
     if m:
         return f"{m.group(1)} {m.group(2)}".strip()
     lowered = compact.lower()
@@ -225,12 +226,12 @@ class CustomerRows:
                 _set(out, f"size.{key}", item)
         if "size.employees" in v:
             employees = v["size.employees"]
-            text = to_text(employees)
-            _set(out, "size.employees", int(text) if text.isdigit() else text)
+            text = unicodedata.normalize("NFKC", to_text(employees)).strip()
+            _set(out, "size.employees", int(text) if text.isascii() and text.isdigit() else text)
         if "founded" in v:
             def founded() -> None:
-                text = to_text(v["founded"])[:4]
-                if not text.isdigit():
+                text = unicodedata.normalize("NFKC", to_text(v["founded"])).strip()[:4]
+                if not (text.isascii() and text.isdigit()):  # "²".isdigit() too, but int() refuses it
                     raise BadValue(f"`{v['founded']}` is not a year")
                 out["founded"] = int(text)
             attempt("founded", founded)

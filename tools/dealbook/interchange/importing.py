@@ -15,7 +15,7 @@ from typing import Any
 
 from ..checks.filechecks import move_problem
 from ..records.book import Book
-from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, customer_path
+from ..records.model import CUSTOMERS_DIR, UnsafeId, customer_path, followup_folder, id_problem
 from ..records.settings import Settings
 from .import_check import Checker, check_plan
 from .import_fields import (
@@ -185,13 +185,13 @@ def plan_customers(sheet: Sheet, book: Book, options: Options,
         entry.label = name or str(given.get("id") or "")
         cid = str(given.get("id") or "")
         target = cid if cid in book.customers else by_name.get(name) if name else None
-        if target is None and cid and customer_path(cid) in pending:
+        if target is None and cid and id_problem(cid) is None and customer_path(cid) in pending:
             target = cid
         if target is None and not cid and name and name in by_name:
             target = by_name[name]
         try:
             if target is not None:
-                path = customer_path(target)
+                path = book.customers[target].path if target in book.customers else customer_path(target)
                 earlier = pending.get(path)
                 before = (earlier.after if earlier is not None and earlier.after
                           else checker.recall(path) if earlier is not None and checker is not None
@@ -208,7 +208,7 @@ def plan_customers(sheet: Sheet, book: Book, options: Options,
                     earlier.path = ""
             else:
                 data = new_customer(given, options.today)
-                if cid and not settings.id_pattern.match(cid):
+                if cid and (id_problem(cid) is not None or not settings.id_pattern.match(cid)):
                     data.setdefault("custom", {})["legacy_id"] = cid
                     data.pop("id")
                 if "id" not in data:
@@ -352,10 +352,15 @@ def plan_followups(sheet: Sheet, book: Book, options: Options,
                 checker.add(entry)
             continue
         stem = data["at"].replace(" ", "-").replace(":", "")
-        path = f"{FOLLOWUPS_DIR}/{data['customer']}/{stem}.yaml"
+        try:
+            folder = followup_folder(data["customer"])
+        except UnsafeId as exc:
+            entry.reasons.append(str(exc))
+            continue
+        path = f"{folder}/{stem}.yaml"
         n = 2
         while path in used:
-            path = f"{FOLLOWUPS_DIR}/{data['customer']}/{stem}-{n}.yaml"
+            path = f"{folder}/{stem}-{n}.yaml"
             n += 1
         used.add(path)
         existing[(data["customer"], data["at"])] = _Pending(path, data if checker is None else None)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ..text.output import unguard_cell
+
 CUSTOMERS = "customers"
 FOLLOWUPS = "followups"
 IGNORE = "ignore"
@@ -351,7 +353,7 @@ def _row_count(book: Any, ref: Any) -> int | None:
     """The sheet's last row from its <dimension> element (for the progress bar), if it says."""
     with book.zip.open(ref.member) as handle:
         head = handle.read(4096)
-    m = re.search(rb'<(?:\w+:)?dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)
+    m = re.search(rb'<(?:\w+:)?dimension ref="[A-Z]+[0-9]+:[A-Z]+([0-9]+)"', head)
     return int(m.group(1)) if m else None
 
 
@@ -387,7 +389,8 @@ def _open_csv(path: str, kind: str | None, mapping: dict[str, str] | None) -> Sh
         dialect = csv.excel
     lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    iterator = ((number, row) for number, row in enumerate(reader, start=1))
+    # `dealbook export` guards cells a spreadsheet would run (`'=…`): read them back as they were.
+    iterator = ((number, [unguard_cell(cell) for cell in row]) for number, row in enumerate(reader, start=1))
     peeked: list[tuple[int, list[Any]]] = []
     for item in iterator:
         peeked.append(item)
@@ -406,9 +409,9 @@ class BadValue(ValueError):
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _DATE_TEXT = re.compile(
-    r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    r"(?:[\sT]+(\d{1,2})[:：时](\d{1,2})(?:[:：分](\d{1,2})秒?)?)?\s*$")
-_DATE_COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
+    r"^\s*([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?"
+    r"(?:[\sT]+([0-9]{1,2})[:：时]([0-9]{1,2})(?:[:：分]([0-9]{1,2})秒?)?)?\s*$")
+_DATE_COMPACT = re.compile(r"^\s*([0-9]{4})([0-9]{2})([0-9]{2})\s*$")
 
 
 def to_datetime(value: Any) -> tuple[dt.datetime, bool]:
@@ -458,7 +461,7 @@ def to_money(value: Any) -> int:
     text = unicodedata.normalize("NFKC", str(value)).strip().lower()
     text = re.sub(r"^(?:rmb|cny|¥|￥)\s*", "", text).replace(",", "").replace(" ", "")
     text = re.sub(r"(?:元|rmb|cny)$", "", text)
-    m = re.match(r"^(\d+(?:\.\d+)?)(万|w|k|千|亿|m)?$", text)
+    m = re.match(r"^([0-9]+(?:\.[0-9]+)?)(万|w|k|千|亿|m)?$", text)
     if not m:
         raise BadValue(f"`{value}` is not an amount; write 500000, 50万 or ¥500,000")
     number = Decimal(m.group(1)) * _UNITS.get(m.group(2) or "", 1)
@@ -490,7 +493,7 @@ def to_phone(value: Any) -> str:
             return str(int(value))
         raise BadValue(f"{value} is not a phone number")
     text = unicodedata.normalize("NFKC", str(value)).strip()
-    m = re.match(r"^(\d)(?:\.(\d+))?e\+?(\d+)$", text.lower())
+    m = re.match(r"^([0-9])(?:\.([0-9]+))?e\+?([0-9]+)$", text.lower())
     if m:
         digits = m.group(1) + (m.group(2) or "")
         exponent = int(m.group(3))

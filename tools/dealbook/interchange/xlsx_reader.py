@@ -19,7 +19,7 @@ _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _BUILTIN_DATES = {14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 30, 36, 45, 46, 47, 50, 57}
 _EPOCH = dt.datetime(1899, 12, 30)
-_REF = re.compile(r"([A-Z]+)(\d+)")
+_REF = re.compile(r"([A-Z]+)([0-9]+)")
 
 
 class XlsxError(Exception):
@@ -103,7 +103,7 @@ class Workbook:
 
     def merged(self, sheet: SheetRef) -> list[tuple[int, int, int, int]]:
         """Merged ranges as (top row, left column, bottom row, right column); rows 1-based, columns 0-based."""
-        rx = re.compile(rb'<(?:\w+:)?mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+        rx = re.compile(rb'<(?:\w+:)?mergeCell ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
         found = []
         with self.zip.open(sheet.member) as handle:
             tail = b""

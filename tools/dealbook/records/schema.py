@@ -164,9 +164,9 @@ def _explain(error: jsonschema.ValidationError) -> Iterator[tuple[tuple, str, st
         return
     if kind == "pattern":
         pattern = error.validator_value
-        if "\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}" in pattern:
+        if "[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}" in pattern:
             yield (where, "bad-time", f"`{instance}` is not a time: write YYYY-MM-DD HH:MM, e.g. 2024-05-10 14:00")
-        elif "\\d{4}-\\d{2}-\\d{2}" in pattern:
+        elif "[0-9]{4}-[0-9]{2}-[0-9]{2}" in pattern:
             yield (where, "bad-date", f"`{instance}` is not a date: write YYYY-MM-DD, e.g. 2024-05-10")
         else:
             what = _short(schema.get("description"))

@@ -153,7 +153,7 @@ class Settings:
         digits = int(ids.get("sequence_digits", 3))
         return re.compile(
             rf"^(?P<province>[{provinces}])(?P<industry>{ids['industry_letters']})"
-            rf"(?P<year>\d{{4}})(?P<seq>\d{{{digits}}})$"
+            rf"(?P<year>[0-9]{{4}})(?P<seq>[0-9]{{{digits}}})$"
         )
 
     # --- privacy -------------------------------------------------------------

@@ -6,9 +6,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-_QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
-_YEAR = re.compile(r"^(\d{4})$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{1,2})$")
+_QUARTER = re.compile(r"^([0-9]{4})-?[Qq]([1-4])$")
+_YEAR = re.compile(r"^([0-9]{4})$")
 
 PERIOD_HELP = "a month 2024-05, a quarter 2024-Q2, a year 2024, a day 2024-05-20, or all"
 

@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -103,22 +104,65 @@ def to_json(payload: Any) -> str:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=_json_default)
 
 
+# --- CSV: one writer for every CSV dealbook writes -------------------------------------------
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
+def _runs_as_formula(text: str) -> bool:
+    return text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text)
+
+
+def _guarded(text: str) -> bool:
+    """A cell `guard_cell` prefixed: quotes, then what would run as a formula."""
+    return text.startswith("'") and _runs_as_formula(text.lstrip("'"))
+
+
+def guard_cell(text: str) -> str:
+    """Text a spreadsheet shows as text: a cell starting with = + - @, a tab or a carriage return
+    gets a leading `'` (and so does one that already looks guarded, so `unguard_cell` is exact).
+    A plain number such as `-5` is left alone: it is a number, not a formula."""
+    return "'" + text if _runs_as_formula(text) or _guarded(text) else text
+
+
+def unguard_cell(text: str) -> str:
+    """The text `guard_cell` was given: `import` reads an exported CSV back unchanged."""
+    return text[1:] if _guarded(text) else text
+
+
+def csv_cell(value: Any) -> str:
+    """One CSV cell: numbers as numbers, None empty, dates ISO, lists joined by `;`, text guarded."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return guard_cell(";".join(plain(v) for v in value))
+    return guard_cell(plain(value))
+
+
+class CsvWriter:
+    """csv.writer whose every cell goes through `csv_cell`: the one way dealbook writes CSV."""
+
+    def __init__(self, handle: Any, lineterminator: str = "\r\n") -> None:
+        self._writer = csv.writer(handle, lineterminator=lineterminator)
+
+    def header(self, names: Sequence[str]) -> None:
+        self._writer.writerow([guard_cell(str(n)) for n in names])
+
+    def row(self, values: Iterable[Any]) -> None:
+        self._writer.writerow([csv_cell(v) for v in values])
+
+
 def to_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
-    """CSV with a header row; lists joined by `;`, None empty, dates ISO."""
+    """CSV with a header row; lists joined by `;`, None empty, dates ISO, formula-like text guarded."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
+    writer = CsvWriter(buffer, lineterminator="\n")
+    writer.header(columns)
     for row in rows:
-        out = []
-        for column in columns:
-            value = row.get(column)
-            if value is None:
-                out.append("")
-            elif isinstance(value, (list, tuple)):
-                out.append(";".join(plain(v) for v in value))
-            else:
-                out.append(plain(value))
-        writer.writerow(out)
+        writer.row(row.get(column) for column in columns)
     return buffer.getvalue()
 
 

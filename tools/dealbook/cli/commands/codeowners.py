@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from ...checks.ownership import CODEOWNERS_FILES, codeowners_text, managers
+from ...checks.ownership import CODEOWNERS_FILES, codeowners_text, managers, owner_handle
+from ...records.diagnostics import ERROR
 from ...records.writing import atomic_write
 from ..context import Env, pass_env
 
@@ -36,6 +37,14 @@ def codeowners(env: Env, check_only: bool) -> None:
     book = env.book()
     if book.team_path is None:
         raise click.ClickException("records/team.yaml is missing: CODEOWNERS needs the team's git handles")
+    errors = [d for d in book.diagnostics if d.severity == ERROR]
+    if errors:
+        # A repo with errors gets no CODEOWNERS: a broken record could name the wrong paths or owners.
+        for d in errors[:10]:
+            click.echo(f"{d.path}:{d.line}:{d.column}: error {d.code}: {d.message}", err=True)
+        count = len(errors)
+        raise click.ClickException(f"{count} error{'s' * (count != 1)} in the records (run `dealbook check`): "
+                                   "fix them first; CODEOWNERS was not written")
     text = codeowners_text(book)
     stale = []
     for relative in CODEOWNERS_FILES:
@@ -49,9 +58,9 @@ def codeowners(env: Env, check_only: bool) -> None:
             continue
         stale.append(relative)
         if not check_only:
-            atomic_write(filename, text)
+            atomic_write(filename, text, root=env.repo)
     without = sorted({c.owner for c in book.customers.values()
-                      if not (book.members.get(c.owner) and book.members[c.owner].git)})
+                      if not (book.members.get(c.owner) and owner_handle(book.members[c.owner].git))})
     if without:
         click.echo(f"note: no git handle for {', '.join(without)}: their customers fall back to the managers "
                    f"({' '.join(managers(book)) or 'none'})", err=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import os
@@ -28,7 +27,7 @@ from ...interchange.sheets import CUSTOMERS, FOLLOWUPS, SheetError, open_sheet
 from ...records.load import load_file
 from ...records.model import CUSTOMER, TEAM, discover, kind_of
 from ...records.writing import PathTaken, StaleFile, atomic_write
-from ...text.output import to_json
+from ...text.output import CsvWriter, to_json
 from ..context import Env, pass_env
 
 T = TypeVar("T")
@@ -62,10 +61,10 @@ def read_map(path: str | None) -> dict[str, str] | None:
 
 def rejects_csv(plan: Plan) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["row", "record", "reason"])
+    writer = CsvWriter(out)  # a sheet's hostile cell comes back guarded, never as a formula
+    writer.header(["row", "record", "reason"])
     for entry in plan.rejected:
-        writer.writerow([entry.row, entry.label, " | ".join(entry.reasons)])
+        writer.row([entry.row, entry.label, " | ".join(entry.reasons)])
     return "\ufeff" + out.getvalue()  # a BOM so Excel opens the Chinese text as UTF-8
 
 

@@ -52,7 +52,7 @@ def followup_options(command: Callable) -> Callable:
     return command
 
 
-_DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")  # a real calendar date is the checker's job
+_DATE_SHAPE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # a real calendar date is the checker's job
 
 
 def parse_next(items: tuple[str, ...]) -> list[dict[str, Any]]:
