@@ -142,3 +142,71 @@ def test_a_kill_during_import_leaves_no_temporary_file_in_records(repo, tmp_path
     assert again.returncode == 0, again.stderr
     assert [p for p in repo.root.rglob(".dealbook-*.tmp")] == []  # the next write swept the leftover away
     assert len(list((repo.root / "records/customers").iterdir())) == 7
+
+
+# Someone else's edit lands between our read and our write (an editor, a pull, another command).
+
+
+def test_set_reapplies_its_edit_on_top_of_a_change_made_meanwhile(repo, run, monkeypatch) -> None:
+    from dealbook.cli.commands import edit_flow
+
+    path = repo.customer(CID)
+    real = edit_flow.check_changes
+    calls = []
+
+    def meanwhile(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:  # after our read, before our write: another process sets a tag
+            path.write_text(path.read_text(encoding="utf-8") + "tags:\n  - 重点\n", encoding="utf-8")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(edit_flow, "check_changes", meanwhile)
+    result = run(repo, "set", CID, "owner=li")
+    assert result.exit_code == 0, result.output
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert data["owner"] == "li" and data["tags"] == ["重点"]  # both changes are there
+    assert len(calls) == 2
+
+
+def test_an_edit_that_keeps_colliding_gives_up_and_writes_nothing(repo, run, monkeypatch) -> None:
+    from dealbook.cli.commands import edit_flow
+
+    path = repo.customer(CID)
+    real = edit_flow.check_changes
+    count = [0]
+
+    def always(*args, **kwargs):
+        count[0] += 1
+        path.write_text(path.read_text(encoding="utf-8") + f"# edit {count[0]}\n", encoding="utf-8")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(edit_flow, "check_changes", always)
+    monkeypatch.setattr(edit_flow, "ATTEMPTS", 3)
+    result = run(repo, "set", CID, "owner=li")
+    assert result.exit_code == 1
+    assert "nothing was written" in result.output
+    assert yaml.safe_load(path.read_text(encoding="utf-8"))["owner"] == "zhang"
+
+
+def test_import_refuses_when_a_record_changed_after_the_sheet_was_checked(repo, run, monkeypatch,
+                                                                          tmp_path: Path) -> None:
+    from dealbook.cli.commands import import_sheet
+
+    path = repo.customer(CID)
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("客户编号,客户名称,需求描述\n" f"{CID},A科技有限公司,新的需求\n"
+                     "新,B有限公司,x\n".replace("新,", ","), encoding="utf-8")
+    real = import_sheet.apply_plan
+
+    def meanwhile(*args, **kwargs):
+        path.write_text(path.read_text(encoding="utf-8") + "# someone's note\n", encoding="utf-8")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(import_sheet, "apply_plan", meanwhile)
+    monkeypatch.chdir(tmp_path)
+    result = run(repo, "import", str(sheet), "--apply")
+    assert result.exit_code == 1
+    assert "changed on disk since dealbook read it" in result.output and "run the import again" in result.output
+    assert path.read_text(encoding="utf-8").endswith("# someone's note\n")
+    assert "新的需求" not in path.read_text(encoding="utf-8")
+    assert sorted(p.name for p in (repo.root / "records/customers").iterdir()) == [f"{CID}.yaml"]
