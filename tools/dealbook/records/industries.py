@@ -71,7 +71,7 @@ DIVISIONS: dict[str, str] = {
 # The first division of each section (the sections are consecutive ranges of divisions).
 _FIRST = {"A": 1, "B": 6, "C": 13, "D": 44, "E": 47, "F": 51, "G": 53, "H": 61, "I": 63, "J": 66, "K": 70,
           "L": 71, "M": 73, "N": 76, "O": 80, "P": 83, "Q": 84, "R": 86, "S": 91, "T": 97}
-_CODE = re.compile(r"^([A-T])(\d{2})?\d{0,2}$")
+_CODE = re.compile(r"^([A-T])([0-9]{2})?[0-9]{0,2}$")
 
 
 def section_of(division: str) -> str | None:
