@@ -14,7 +14,7 @@ from ...editing.edits import Change, git_identity, member_for, now_local
 from ...editing.roundtrip import EditError, render_new
 from ...records.dates import parse_time
 from ...records.load import parse_text
-from ...records.model import FOLLOWUPS_DIR
+from ...records.model import UnsafeId, followup_folder
 from ..context import Env, pass_env
 from .edit_flow import finish, open_customer, retrying, working_book
 from .edit_flow import interactive as is_interactive
@@ -129,7 +129,7 @@ def followup_path(repo: str, customer_id: str, when: dt.datetime) -> str:
     n = 1
     while True:
         name = f"{stem}.yaml" if n == 1 else f"{stem}-{n}.yaml"
-        relative = f"{FOLLOWUPS_DIR}/{customer_id}/{name}"
+        relative = f"{followup_folder(customer_id)}/{name}"
         if not os.path.exists(os.path.join(repo, relative)):
             return relative
         n += 1
@@ -143,6 +143,10 @@ def write_followup(env: Env, customer_id: str, method: str, contact: str | None,
     path, _ = open_customer(env, book, customer_id)
     customer = book.customers_by_path[path]
     customer_id = customer.id
+    try:
+        followup_folder(customer_id)  # the id inside the file becomes the folder name
+    except UnsafeId as exc:
+        raise click.ClickException(f"{path}: {exc}; run `dealbook check`") from None
     if not summary and not use_editor and is_interactive(interactive):
         contact, summary, feedback, next_actions = ask_followup(customer, contact, feedback, next_actions)
     when = resolve_at(env, at)

@@ -12,7 +12,7 @@ from ...editing.roundtrip import EditError
 from ...records.dates import parse_date
 from ...records.deals import deal_desk, needs_margin_approval, quote_from
 from ..context import Env, pass_env
-from .edit_flow import finish, interactive, open_customer, working_book
+from .edit_flow import finish, interactive, open_customer, retrying, working_book
 
 LINE_HELP = "ITEM|SPEC|QUANTITY|UNIT_PRICE[|UNIT_COST], e.g. '视觉检测工位|VX-200|2|120000|80000'"
 
@@ -134,24 +134,29 @@ def quote(env: Env, customer_id: str, lines: tuple[str, ...], number: str | None
         raise click.BadParameter(str(exc), param_hint="--cost") from None
     if whole_cost is not None and margin is not None:
         raise click.UsageError("give --cost or --margin, not both: the margin is worked out from the cost")
-    book = working_book(env, [customer_id])
-    path, doc = open_customer(env, book, customer_id)
-    customer = book.customers_by_path[path]
-    existing = doc.get("quotes") or []
-    number = number or f"{customer.id}-Q{len(existing) + 1}"
-    if any(isinstance(q, dict) and q.get("no") == number for q in existing):
-        raise click.ClickException(f"{customer.id} already has a quote {number}; pick another --no")
-    data = build_quote(number, when, parsed, until, whole_cost, margin, delivery, terms, draft)
-    desk = deal_desk(settings)
-    below = needs_margin_approval(quote_from(len(existing), data), desk)
-    if below and "status" not in data:
-        data = {"no": data["no"], "date": data["date"], "status": "draft",
-                **{k: v for k, v in data.items() if k not in ("no", "date")}}
-    try:
-        doc.append("quotes", data)
-    except EditError as exc:
-        raise click.ClickException(f"{path}: {exc}") from None
-    if not finish(env, book, [Change(path, doc.original, doc.text)], dry_run):
+    def attempt():  # read, add the quote, check and write: again when the file changed meanwhile
+        book = working_book(env, [customer_id])
+        path, doc = open_customer(env, book, customer_id)
+        customer = book.customers_by_path[path]
+        existing = doc.get("quotes") or []
+        given = number or f"{customer.id}-Q{len(existing) + 1}"
+        if any(isinstance(q, dict) and q.get("no") == given for q in existing):
+            raise click.ClickException(f"{customer.id} already has a quote {given}; pick another --no")
+        data = build_quote(given, when, parsed, until, whole_cost, margin, delivery, terms, draft)
+        desk = deal_desk(settings)
+        below = needs_margin_approval(quote_from(len(existing), data), desk)
+        if below and "status" not in data:
+            data = {"no": data["no"], "date": data["date"], "status": "draft",
+                    **{k: v for k, v in data.items() if k not in ("no", "date")}}
+        try:
+            doc.append("quotes", data)
+        except EditError as exc:
+            raise click.ClickException(f"{path}: {exc}") from None
+        written = finish(env, book, [Change(path, doc.source, doc.dumps())], dry_run)
+        return written, customer, given, data, path, below, desk
+
+    written, customer, number, data, path, below, desk = retrying(attempt)
+    if not written:
         return
     shown = f"{data['margin'] * 100:.1f}%" if "margin" in data else "unknown (give --cost or unit costs)"
     click.echo(f"{customer.id}: quote {number} added ({path}): total {data['total']:,}, margin {shown}, "
