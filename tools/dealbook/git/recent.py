@@ -24,6 +24,7 @@ from ..records.dates import parse_date
 from ..records.model import Customer
 from ..records.settings import Settings
 from ..reports.history import created_on, won_value
+from ..text.catalog import Translator, translator
 from .history import Change
 
 KINDS = ("new_lead", "stage_move", "won", "lost", "amount_down", "amount_up", "close_date_slipped",
@@ -91,10 +92,6 @@ class Feed:
                 "deltas": {d.key: {"now": d.now, "before": d.before, "change": d.change} for d in self.deltas}}
 
 
-def _words(zh: bool, chinese: str, english: str) -> str:
-    return chinese if zh else english
-
-
 def _money(value: Any) -> str:
     return "—" if value is None else f"{value:,}" if isinstance(value, int) else str(value)
 
@@ -109,14 +106,14 @@ def _set_stage(changes: list[Change], stage: str) -> Change | None:
 
 
 def _record_events(book: Book, customer: Customer, changes: list[Change], start: dt.date, end: dt.date,
-                   zh: bool) -> list[Event]:
+                   _: Translator) -> list[Event]:
     settings = book.settings
     found: list[Event] = []
     base = {"customer_id": customer.id, "name": customer.name, "owner": customer.owner}
     created = created_on(customer)
     if created is not None and start <= created <= end:
         first = changes[0] if changes else None
-        found.append(Event(created, "new_lead", message=_words(zh, "新线索", "new lead"),
+        found.append(Event(created, "new_lead", message=_("new lead"),
                            amount=customer.deal_amount, commit=first.commit if first else None,
                            author=first.author if first else None, **base))
     history = customer.stage_history
@@ -131,13 +128,13 @@ def _record_events(book: Book, customer: Customer, changes: list[Change], start:
             kind = "stage_move"
         old, new = settings.stage_label(before.stage), settings.stage_label(after.stage)
         if kind == "won":
-            message = _words(zh, f"成交:{old} → {new}", f"won: {old} → {new}")
+            message = _("won: %(old)s → %(new)s", old=old, new=new)
             amount: int | None = won_value(customer) or None
         elif kind == "lost":
             reason = customer.lost_reason
             why = settings.label("lost_reasons", reason) if reason else ""
-            message = _words(zh, f"流失({old}阶段)" + (f":{why}" if why else ""),
-                             f"lost in {old}" + (f": {why}" if why else ""))
+            message = _("lost in %(stage)s: %(reason)s", stage=old, reason=why) if why else _("lost in %(stage)s",
+                                                                                             stage=old)
             amount = customer.deal_amount
         else:
             message = f"{old} → {new}"
@@ -155,14 +152,14 @@ def _record_events(book: Book, customer: Customer, changes: list[Change], start:
             continue
         total = quote.get("total") if isinstance(quote.get("total"), int) else None
         number = str(quote.get("no") or "")
-        found.append(Event(on, "new_quote", message=_words(zh, f"新报价 {number} {_money(total)}".strip(),
-                                                          f"new quote {number} {_money(total)}".strip()),
+        found.append(Event(on, "new_quote", message=_("new quote %(number)s %(total)s", number=number,
+                                                       total=_money(total)).strip(),
                            after=number or None, amount=total, **base))
     return found
 
 
 def _git_events(customer: Customer | None, cid: str, changes: list[Change], start: dt.date, end: dt.date,
-                zh: bool) -> list[Event]:
+                _: Translator) -> list[Event]:
     found: list[Event] = []
     base = {"customer_id": cid, "name": customer.name if customer else cid,
             "owner": customer.owner if customer else ""}
@@ -173,14 +170,14 @@ def _git_events(customer: Customer | None, cid: str, changes: list[Change], star
         for key, old, new in change.fields_changed:
             if key == "deal.amount" and isinstance(old, int) and isinstance(new, int) and old != new:
                 kind = "amount_down" if new < old else "amount_up"
-                message = _words(zh, f"预计金额 {old:,} → {new:,}", f"deal amount {old:,} → {new:,}")
+                message = _("deal amount %(old)s → %(new)s", old=f"{old:,}", new=f"{new:,}")
                 amount: int | None = new
             elif key == "deal.close_by":
                 old_day, new_day = parse_date(old), parse_date(new)
                 if old_day is None or new_day is None or old_day == new_day:
                     continue
                 kind = "close_date_slipped" if new_day > old_day else "close_date_earlier"
-                message = _words(zh, f"预计签约 {old_day} → {new_day}", f"expected close {old_day} → {new_day}")
+                message = _("expected close %(old_day)s → %(new_day)s", old_day=old_day, new_day=new_day)
                 amount = customer.deal_amount if customer else None
                 old, new = old_day, new_day
             else:
@@ -193,17 +190,17 @@ def _git_events(customer: Customer | None, cid: str, changes: list[Change], star
 def events_between(book: Book, changelog: dict[str, list[Change]], start: dt.date, end: dt.date,
                    owner: str | None = None) -> list[Event]:
     """Every event dated start…end (both included), of `owner`'s customers when given; newest first."""
-    zh = book.settings.language != "en"
+    _ = translator(book.settings.language)
     found: list[Event] = []
     for cid, customer in book.customers.items():
         if owner is None or customer.owner == owner:
-            found.extend(_record_events(book, customer, changelog.get(cid, []), start, end, zh))
+            found.extend(_record_events(book, customer, changelog.get(cid, []), start, end, _))
     for cid, changes in changelog.items():
         customer = book.customers.get(cid)
         if customer is None or owner is None or customer.owner == owner:
             if customer is None and owner is not None:
                 continue
-            found.extend(_git_events(customer, cid, changes, start, end, zh))
+            found.extend(_git_events(customer, cid, changes, start, end, _))
     order = {k: i for i, k in enumerate(KINDS)}
     found.sort(key=lambda e: (-e.on.toordinal(), order[e.kind], e.customer_id))
     return found

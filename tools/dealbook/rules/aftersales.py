@@ -17,6 +17,7 @@ from typing import Any
 
 from ..records.model import Contract
 from ..records.settings import Settings
+from ..text.catalog import Translator, translator
 
 MET, EARLY, LATE, MISSED = "met", "early", "late", "missed"
 
@@ -171,28 +172,26 @@ def delivered_on(contracts: tuple[Contract, ...], today: dt.date) -> dt.date | N
     return max(dates) if dates else None
 
 
-def _window_reason(window: Window, delivered: dt.date, zh: bool) -> str:
+def _window_reason(window: Window, delivered: dt.date, _: Translator) -> str:
     span = f"{window.start}–{window.end}" if window.start < window.end else f"{window.end}"
-    if zh:
-        return f"交付后第 {span} 天回访(交付于 {delivered})"
-    return f"after-sales visit {span} days after delivery (delivered {delivered})"
+    return _("after-sales visit %(span)s days after delivery (delivered %(delivered)s)", span=span,
+             delivered=delivered)
 
 
 def after_delivery(delivered: dt.date, held: list[dt.date], today: dt.date, settings: Settings) -> list[Candidate]:
     """The next visit window still owed (due on its last day) and the next care letter."""
     a = after_sales(settings)
-    zh = a.language == "zh"
+    _ = translator(a.language)
     found: list[Candidate] = []
     owed = next_window(delivered, held, a.windows)
     if owed is not None:
-        _, window = owed
+        window = owed[1]
         found.append((delivered + dt.timedelta(days=window.end), 1, "after_sales",
-                      _window_reason(window, delivered, zh)))
+                      _window_reason(window, delivered, _)))
     care = care_letter_due(delivered, held, today, a)
     if care is not None:
         day = f"{care:%m-%d}"
-        found.append((care, 1, "care_letter", f"年度客户关怀函(每年 {day})" if zh
-                      else f"yearly customer-care letter (each {day})"))
+        found.append((care, 1, "care_letter", _("yearly customer-care letter (each %(day)s)", day=day)))
     return found
 
 
@@ -201,7 +200,7 @@ def before_delivery(contracts: tuple[Contract, ...], won_since: dt.date | None, 
     """Signed, not yet delivered: a progress update every `delivery_cadence_days`, counted from
     the last follow-up, or from the signing when there has been none since."""
     a = after_sales(settings)
-    zh = a.language == "zh"
+    _ = translator(a.language)
     signed = [c.signed for c in contracts if c.signed is not None and c.signed <= today]
     start = max(signed) if signed else won_since
     base = max(d for d in (start, last_touch) if d is not None) if (start or last_touch) else None
@@ -210,10 +209,10 @@ def before_delivery(contracts: tuple[Contract, ...], won_since: dt.date | None, 
     every = a.delivery_cadence_days
     if last_touch is not None and (start is None or last_touch >= start):
         days = (today - last_touch).days
-        since = ("今天已联系" if days == 0 else f"上次联系 {days} 天前") if zh else \
-            ("last contact today" if days == 0 else f"last contact {days} day{'s' * (days != 1)} ago")
+        since = (_.pgettext("delivery", "last contact today") if days == 0
+                 else _.ngettext("last contact %(num)s day ago", "last contact %(num)s days ago", days))
     else:
-        since = f"签约于 {start}" if zh else f"signed {start}"
-    reason = (f"已签约待交付:每 {every} 天同步一次交付进度,{since}" if zh
-              else f"signed, not yet delivered: a progress update every {every} days, {since}")
+        since = _("signed %(date)s", date=start)
+    reason = _("signed, not yet delivered: a progress update every %(every)s days, %(since)s", every=every,
+               since=since)
     return (base + dt.timedelta(days=every), 2, "delivery", reason)

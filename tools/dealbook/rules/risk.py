@@ -23,6 +23,7 @@ from typing import Any
 from ..records.book import Book
 from ..records.model import Customer
 from ..records.settings import Settings
+from ..text.catalog import translator
 from .state import evaluate
 from .thresholds import followups_until
 
@@ -98,7 +99,7 @@ def _risks_of(book: Book, settings: Settings, customer: Customer, today: dt.date
     stage, since = stage_since(customer, today)
     if kinds.get(stage, "open") != "open":
         return []
-    zh = rs.language == "zh"
+    _ = translator(rs.language)
     amount = customer.deal_amount
     label = settings.stage_label(stage)
     found: list[Risk] = []
@@ -109,8 +110,9 @@ def _risks_of(book: Book, settings: Settings, customer: Customer, today: dt.date
     close_by = customer.close_by
     if close_by is not None and close_by < today:
         days = (today - close_by).days
-        add("close_date_passed", f"预计签约日期 {close_by} 已过 {days} 天" if zh
-            else f"expected close date {close_by} passed {days} day{'s' * (days != 1)} ago",
+        add("close_date_passed", _.ngettext("expected close date %(close_by)s passed %(num)s day ago",
+                                            "expected close date %(close_by)s passed %(num)s days ago", days,
+                                            close_by=close_by),
             close_by + dt.timedelta(days=1), close_by=close_by, days_past=days)
     if paused:
         return found
@@ -118,16 +120,15 @@ def _risks_of(book: Book, settings: Settings, customer: Customer, today: dt.date
     limit = rs.rotting_days.get(stage)
     if limit is not None and since is not None and (today - since).days > limit:
         days = (today - since).days
-        add("rotting", f"在「{label}」阶段已停留 {days} 天(上限 {limit} 天)" if zh
-            else f"{days} days in {label} (limit {limit} days)",
+        add("rotting", _("%(days)s days in %(label)s (limit %(limit)s days)", days=days, label=label, limit=limit),
             since + dt.timedelta(days=limit + 1), days_in_stage=days, limit_days=limit, stage_since=since)
 
     counted = followups_until(book, customer.id, today)
     latest = counted[-1] if counted else None
     if latest is not None and not any(n.due is not None for n in latest.next):
         assert latest.at is not None  # followups_until keeps dated follow-ups only
-        add("no_next_step", f"最近一次跟进({latest.at:%Y-%m-%d})没有安排带日期的下一步" if zh
-            else f"the latest follow-up ({latest.at:%Y-%m-%d}) plans no dated next step",
+        at = latest.at.strftime("%Y-%m-%d")
+        add("no_next_step", _("the latest follow-up (%(at)s) plans no dated next step", at=at),
             latest.at.date(), last_followup=latest.at.date())
 
     if amount is not None and amount >= rs.big_deal_min and rs.big_deal_untouched_days > 0:
@@ -135,9 +136,9 @@ def _risks_of(book: Book, settings: Settings, customer: Customer, today: dt.date
         if last is not None and (today - last).days >= rs.big_deal_untouched_days:
             days = (today - last).days
             limit = rs.big_deal_untouched_days
-            add("big_deal_untouched", f"大单(≥ {rs.big_deal_min:,})已 {days} 天未联系(上限 {limit} 天)"
-                if zh else f"big deal (≥ {rs.big_deal_min:,}) not contacted for {days} days "
-                           f"(limit {limit})",
+            big = f"{rs.big_deal_min:,}"
+            add("big_deal_untouched", _("big deal (≥ %(big_deal_min)s) not contacted for %(days)s days "
+                                        "(limit %(limit)s)", big_deal_min=big, days=days, limit=limit),
                 last + dt.timedelta(days=limit), last_contact=last, days_untouched=days, limit_days=limit,
                 big_deal_min=rs.big_deal_min)
     return found
