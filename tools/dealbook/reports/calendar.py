@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from icalendar import Calendar, Event, vDuration
 
 from ..rules.agenda import AgendaItem
+from ..text.catalog import Translator, translator
 
 PRODID = "-//dealbook//agenda feed//EN"
 REFRESH = dt.timedelta(hours=4)
@@ -40,7 +41,8 @@ def calendar_domain(site_url: str | None) -> str:
 def calendar_name(title: str, owner: str | None, names: dict[str, str], language: str) -> str:
     """`<site title> · 张伟` for an owner's feed, `<site title> · 全队` for the team's."""
     if owner is None:
-        return f"{title} · {'全队' if language != 'en' else 'team'}"
+        _ = translator(language)
+        return f"{title} · " + _("team")
     return f"{title} · {names.get(owner, owner)}"
 
 
@@ -60,29 +62,20 @@ def item_uid(item: AgendaItem, domain: str, seen: dict[str, int] | None = None) 
     return uid
 
 
-def _title(item: AgendaItem, today: dt.date, zh: bool) -> str:
+def _title(item: AgendaItem, today: dt.date, _: Translator) -> str:
     late = (today - item.due).days
-    prefix = ""
-    if late > 0:
-        prefix = f"【逾期 {late} 天】" if zh else f"[overdue {late} day{'s' * (late != 1)}] "
-    return f"{prefix}{item.name}:{item.reason}" if zh else f"{prefix}{item.name}: {item.reason}"
+    prefix = _.ngettext("[overdue %(num)s day] ", "[overdue %(num)s days] ", late) if late > 0 else ""
+    return _("%(prefix)s%(name)s: %(reason)s", prefix=prefix, name=item.name, reason=item.reason)
 
 
-def _description(item: AgendaItem, today: dt.date, owner: str, link: str | None, zh: bool) -> str:
+def _description(item: AgendaItem, today: dt.date, owner: str, link: str | None, _: Translator) -> str:
     late = (today - item.due).days
-    lines = [item.reason]
-    if zh:
-        lines.append(f"客户:{item.name}({item.customer_id})")
-        lines.append(f"负责人:{owner}")
-        lines.append(f"应办日期:{item.due}" + (f"(已逾期 {late} 天,显示在今天)" if late > 0 else ""))
-        if link:
-            lines.append(f"客户页面:{link}")
-    else:
-        lines.append(f"Customer: {item.name} ({item.customer_id})")
-        lines.append(f"Owner: {owner}")
-        lines.append(f"Due: {item.due}" + (f" (overdue {late} days, shown on today)" if late > 0 else ""))
-        if link:
-            lines.append(f"Customer page: {link}")
+    lines = [item.reason, _("Customer: %(name)s (%(id)s)", name=item.name, id=item.customer_id),
+             _("Owner: %(owner)s", owner=owner),
+             _("Due: %(due)s", due=item.due) + (_(" (overdue %(late)s days, shown on today)", late=late)
+                                                if late > 0 else "")]
+    if link:
+        lines.append(_("Customer page: %(link)s", link=link))
     return "\n".join(lines)
 
 
@@ -94,7 +87,7 @@ def agenda_calendar(items: Iterable[AgendaItem], today: dt.date, *, name: str, l
 
     `link(customer_id)` gives the customer page's absolute URL (None: no link); `owner_name(handle)`
     the owner as shown; `stamp` is DTSTAMP (now, when not given)."""
-    zh = language != "en"
+    _ = translator(language)
     stamp = (stamp or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(microsecond=0)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -104,8 +97,7 @@ def agenda_calendar(items: Iterable[AgendaItem], today: dt.date, *, name: str, l
     calendar.add("x-wr-calname", name)
     calendar.add("name", name)
     calendar.add("x-wr-timezone", timezone)
-    calendar.add("x-wr-caldesc", "dealbook 跟进日程(含客户信息,请勿外传)" if zh
-                 else "dealbook agenda (holds customer data: keep it private)")
+    calendar.add("x-wr-caldesc", _("dealbook agenda (holds customer data: keep it private)"))
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar["X-PUBLISHED-TTL"] = vDuration(REFRESH)  # Outlook's name for the refresh interval
     seen: dict[str, int] = {}
@@ -117,8 +109,8 @@ def agenda_calendar(items: Iterable[AgendaItem], today: dt.date, *, name: str, l
         event.add("dtstamp", stamp)
         event.add("dtstart", day)
         event.add("dtend", day + dt.timedelta(days=1))
-        event.add("summary", _title(item, today, zh))
-        event.add("description", _description(item, today, owner_name(item.owner), url, zh))
+        event.add("summary", _title(item, today, _))
+        event.add("description", _description(item, today, owner_name(item.owner), url, _))
         if url:
             event.add("url", url)
         event.add("categories", [item.kind])
