@@ -140,3 +140,11 @@ def test_the_checks_see_what_they_should() -> None:
     texts = visible_text(html)
     assert [c for t in texts for c in SNAKE.findall(t)] == ["change_contact_method"]
     assert any(p.search("not enough history") for p in english_messages())
+
+
+def test_the_guide_is_listed_in_chinese_in_the_sidebar(chinese_site: Path) -> None:
+    html = (chinese_site / "index.html").read_text("utf-8")
+    nav = html[html.index('<nav class="md-nav md-nav--primary"'):]
+    for title in ("使用指南", "日常使用", "销售流程规则", "流程设置", "内部网站"):
+        assert title in nav, title
+    assert "Daily use" not in nav

@@ -17,6 +17,7 @@ from mkdocs.structure.pages import Page
 from ..checks.reading import open_book
 from ..records.settings import SETTINGS_FILE, Settings, load_settings, today_for
 from ..records.siteconfig import HOST_KINDS, SiteConfig, site_config
+from ..text.catalog import N_
 from .editor_links import log_actions_for
 from .feeds import calendar_files, site_title
 from .labels import Labels
@@ -42,6 +43,20 @@ class DealbookConfig(Config):
     today = c.Optional(c.Type(str))  # fixed date (else DEALBOOK_TODAY, settings as_of, the clock)
     repo_kind = c.Optional(c.Choice(HOST_KINDS))  # the git host of repo_url (guessed for github.com, gitlab.com)
     branch = c.Type(str, default="main")  # the branch records are merged into
+
+
+# The guide's pages in the sidebar, in the team's language (a page not listed shows its own title).
+GUIDE_TITLES = {
+    "guide/daily-use.md": N_("Daily use"),
+    "guide/editing.md": N_("Editing records"),
+    "guide/process.md": N_("The sales process"),
+    "guide/reports.md": N_("Funnel and reports"),
+    "guide/settings.md": N_("Settings"),
+    "guide/site.md": N_("The internal site"),
+    "guide/git.md": N_("Git: review, history, CI"),
+    "guide/onboarding.md": N_("Moving in and out"),
+    "guide/calendar.md": N_("Calendar feeds"),
+}
 
 
 class DealbookPlugin(BasePlugin[DealbookConfig]):
@@ -136,7 +151,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
             (guide if file.src_uri.startswith("guide/") else other).append(file.src_uri)
         if guide:
             guide.sort(key=lambda uri: (not uri.endswith("/index.md") and uri != "guide/index.md", uri))
-            nav.append({_("Guide"): guide})
+            nav.append({_("Guide"): [{_(GUIDE_TITLES[uri]): uri} if uri in GUIDE_TITLES else uri for uri in guide]})
         nav.extend(other)
         return nav
 
