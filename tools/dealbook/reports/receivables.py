@@ -7,15 +7,15 @@ from collections import defaultdict
 from typing import Any
 
 from ..records.book import Book
+from ..text.catalog import N_, translator
 from .history import split_values
 from .periods import Period
-from .report import Column, Report, words
+from .report import Column, Report
 
 # (key, first day overdue, last day overdue or None): "not_due" holds instalments not yet due
 AGES = (("not_due", None, 0), ("d1_30", 1, 30), ("d31_60", 31, 60), ("d61_90", 61, 90), ("d90_plus", 91, None))
-AGE_LABELS = {"not_due": ("未到期", "Not yet due"), "d1_30": ("逾期 1–30 天", "1–30 days overdue"),
-              "d31_60": ("逾期 31–60 天", "31–60 days overdue"), "d61_90": ("逾期 61–90 天", "61–90 days overdue"),
-              "d90_plus": ("逾期 90 天以上", "Over 90 days overdue")}
+AGE_LABELS = {"not_due": N_("Not yet due"), "d1_30": N_("1–30 days overdue"), "d31_60": N_("31–60 days overdue"),
+              "d61_90": N_("61–90 days overdue"), "d90_plus": N_("Over 90 days overdue")}
 
 
 def age_key(due: dt.date, today: dt.date) -> str:
@@ -51,6 +51,7 @@ def open_instalments(book: Book, today: dt.date) -> list[dict[str, Any]]:
 def receivables(book: Book, period: Period, today: dt.date) -> Report:
     """Money still to be received on contracts, per owner and by days overdue, as of today."""
     lang = book.settings.language
+    _ = translator(lang)
     tally: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
     for row in open_instalments(book, today):
         line = tally[row["owner"]]
@@ -65,20 +66,15 @@ def receivables(book: Book, period: Period, today: dt.date) -> Report:
     rows.sort(key=lambda r: (-r["overdue"], -r["outstanding"], r["owner"]))
     totals = {k: sum(r[k] for r in rows) for k in keys}
     columns = [
-        Column("owner", words(lang, "负责人", "Owner"), "text", split_values(book, "owner")),
-        Column("instalments", words(lang, "未收期数", "Open instalments"), "int"),
-        Column("outstanding", words(lang, "未收金额", "Outstanding"), "money"),
-        Column("overdue_instalments", words(lang, "逾期期数", "Overdue instalments"), "int"),
-        Column("overdue", words(lang, "逾期金额", "Overdue"), "money"),
-        *(Column(key, words(lang, *AGE_LABELS[key]), "money") for key, _, _ in AGES),
+        Column("owner", _("Owner"), "text", split_values(book, "owner")),
+        Column("instalments", _("Open instalments"), "int"),
+        Column("outstanding", _("Outstanding"), "money"),
+        Column("overdue_instalments", _("Overdue instalments"), "int"),
+        Column("overdue", _.pgettext("receivables", "Overdue"), "money"),
+        *(Column(age[0], _(AGE_LABELS[age[0]]), "money") for age in AGES),
     ]
-    notes = [words(
-        lang,
-        f"截至 {today}:合同 payments 中尚未收齐的分期(应收 amount 减已收 received_amount;只写 received_on 视为"
-        "全额到账),按客户负责人汇总;账龄 = 今天距应收日期(due)的天数。已流失(含停止合作)客户的欠款仍计入。",
-        f"As of {today}: contract instalments (payments) not fully received (amount minus received_amount; a "
-        "received_on without an amount counts as paid in full), by the customer's owner; age = days since the "
-        "instalment's due date. Money owed by lost (churned) customers is still counted.",
-    )]
-    title = words(lang, "应收回款", "Receivables") + f" · {today.isoformat()}"
+    notes = [_("As of %(today)s: contract instalments (payments) not fully received (amount minus received_amount; a "
+               "received_on without an amount counts as paid in full), by the customer's owner; age = days since the "
+               "instalment's due date. Money owed by lost (churned) customers is still counted.", today=today)]
+    title = _("Receivables") + f" · {today.isoformat()}"
     return Report("receivables", title, columns, rows, totals, notes, "bar")
