@@ -277,5 +277,5 @@ def deal_desk(settings: Settings) -> DealDesk:
         contract_steps_since=parse_date(raw.get("contract_steps_since")),
         approvers={str(k): tuple(_text(v) for v in _list(vs)) for k, vs in approvers.items()},
         step_labels={str(k): v for k, v in labels.items() if isinstance(v, dict)},
-        language="en" if settings.language == "en" else "zh",
+        language=settings.language,
     )

@@ -89,7 +89,7 @@ def after_sales(settings: Settings) -> AfterSales:
         care_window_days=_int(raw.get("care_window_days"), 30),
         guide_days=_int(raw.get("guide_days"), 30),
         renewal_warn_days=_int(raw.get("renewal_warn_days"), 60),
-        language="en" if settings.language == "en" else "zh",
+        language=settings.language,
     )
 
 

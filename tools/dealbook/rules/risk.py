@@ -55,7 +55,7 @@ def risk_settings(settings: Settings) -> RiskSettings:
         rotting_days=rotting,
         big_deal_min=500000 if big_min is None else big_min,
         big_deal_untouched_days=14 if untouched is None else untouched,
-        language="en" if settings.language == "en" else "zh",
+        language=settings.language,
     )
 
 

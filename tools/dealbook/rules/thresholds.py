@@ -76,7 +76,7 @@ def thresholds_of(settings: Settings) -> Thresholds:
 
     visits = after.get("visits_after_delivery_days")
     return Thresholds(
-        language="en" if settings.language == "en" else "zh",
+        language=settings.language,
         high_days=_int(urgency.get("high_days"), 31),
         medium_days=_int(urgency.get("medium_days"), 92),
         urgency_points=points(urgency.get("points"), {"high": 2, "medium": 1, "low": 0}),
