@@ -31,6 +31,8 @@ from urllib.parse import quote, urlencode
 from ..editing.roundtrip import render_new
 from ..records.model import FOLLOWUPS_DIR, Customer
 from ..records.siteconfig import SiteConfig
+from ..text.catalog import translator
+from ..text.enums import enum_label
 
 AT_TOKEN = "DEALBOOK_AT"
 STAMP_TOKEN = "DEALBOOK_STAMP"
@@ -88,36 +90,34 @@ def followup_draft(customer: Customer, members: dict[str, str], when: dt.datetim
                    ) -> tuple[str, str]:
     """(path, text) of a new follow-up for `customer` at `when`: every field the check needs
     filled except `by`, and the optional ones as commented hints."""
-    zh = language != "en"
+    _ = translator(language)
     name = _line(customer.name)
     contact = _contact(customer)
     data: dict[str, Any] = {"customer": customer.id, "at": when.strftime("%Y-%m-%d %H:%M"), "method": "phone",
                             "by": _BY}
     if contact:
         data["contact"] = contact
-    data["summary"] = "电话沟通" if zh else "Phone call"
+    data["summary"] = _("Phone call")
     text = render_new("followup", data)
-    handles = "、".join(f"{h}({_line(n)})" if n and n != h else h for h, n in members.items()) if zh else \
-        ", ".join(f"{h} ({_line(n)})" if n and n != h else h for h, n in members.items())
-    by_hint = f"  # ← 填写你的成员代号:{handles}" if zh else f"  # ← your handle: {handles}"
+    handles = _.pgettext("enumeration", ", ").join(
+        _("%(handle)s (%(name)s)", handle=h, name=_line(n)) if n and n != h else h for h, n in members.items())
+    by_hint = "  # ← " + _("your handle: %(handles)s", handles=handles)
     text = text.replace(f"by: {_BY}\n", f"by:{by_hint}\n")
     others = [_line(c.name) for c in customer.contacts if c.name and c.name != contact]
     lines = text.splitlines()
-    header = ([f"# 记录跟进 · {name}:填写 by,把 summary 改成这次沟通的内容;method 可改为 visit、email、"
-               "meeting、im、other。", "# 保存时选择“新建分支并发起合并请求”,检查通过、审阅后合并。"] if zh else
-              [f"# New follow-up with {name}: fill in `by`, write what was said in `summary`; method "
-               "may be visit, email, meeting, im or other.",
-               "# When saving, commit to a new branch and open a pull request: merged once checked and reviewed."])
-    hints = (["", "# 可选:", "# feedback: 客户的反馈与需求变化",
-              "# outcome: held        # held 已沟通 | no_answer 未接通 | missed 爽约 | rescheduled 改期",
-              "# objections: [price]  # 异议标签"] if zh else
-             ["", "# Optional:", "# feedback: what the customer said, changed needs",
-              "# outcome: held        # held | no_answer | missed | rescheduled",
-              "# objections: [price]  # objection tags"])
+    header = ["# " + _("New follow-up with %(name)s: fill in `by`, write what was said in `summary`; method may be "
+                       "visit, email, meeting, im or other.", name=name),
+              "# " + _("When saving, commit to a new branch and open a pull request: merged once checked and "
+                       "reviewed.")]
+    labels = {key: enum_label(_, "outcome", key) for key in ("held", "no_answer", "missed", "rescheduled")}
+    outcomes = " | ".join(key if label.lower().replace(" ", "_") == key else f"{key} {label}"
+                          for key, label in labels.items())  # the label only where it says more than the key
+    hints = ["", "# " + _("Optional:"), "# feedback: " + _("what the customer said, changed needs"),
+             "# outcome: held        # " + outcomes, "# objections: [price]  # " + _("objection tags")]
     if others:
-        hints.append(("# 其他联系人:" if zh else "# Other contacts: ") + ("、" if zh else ", ").join(others))
+        hints.append("# " + _("Other contacts: %(names)s", names=_.pgettext("enumeration", ", ").join(others)))
     due = (when.date() + dt.timedelta(days=3)).isoformat()
-    hints += ["# next:", f"#   - action: {'发送方案' if zh else 'Send the proposal'}", f"#     due: {due}"]
+    hints += ["# next:", "#   - action: " + _("Send the proposal"), f"#     due: {due}"]
     text = "\n".join([lines[0], *header, *lines[1:], *hints]) + "\n"
     return f"{FOLLOWUPS_DIR}/{customer.id}/{when:%Y-%m-%d-%H%M}.yaml", text
 
@@ -148,10 +148,10 @@ class LogActions:
 def log_actions(customer: Customer, settings: Any, members: dict[str, str], config: SiteConfig,
                 now: dt.datetime) -> LogActions:
     """The log-from-the-site links and commands for one customer, `now` in the team's timezone."""
-    zh = settings.language != "en"
+    _ = translator(settings.language)
     path, text = followup_draft(customer, members, now, settings.language)
     at, stamp = now.strftime("%Y-%m-%d %H:%M"), now.strftime("%Y-%m-%d-%H%M")
-    message = f"{'跟进' if zh else 'Follow-up'} {customer.name}"
+    message = _("Follow-up %(name)s", name=customer.name)
     branch = f"followup/{stamp}"
     url = new_file_url(config, path, text, branch, message)
     live = new_file_url(config, path.replace(stamp, STAMP_TOKEN), text.replace(f"at: {at}\n", f"at: {AT_TOKEN}\n"),
@@ -161,7 +161,7 @@ def log_actions(customer: Customer, settings: Any, members: dict[str, str], conf
     command = ["dealbook", "log", customer.id, "-m", "phone"]
     if contact:
         command += ["-c", contact]
-    command += ["-s", "沟通内容" if zh else "what was said"]
+    command += ["-s", _("what was said")]
     return LogActions(
         new_followup=url,
         live_followup=live,
