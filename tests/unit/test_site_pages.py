@@ -334,3 +334,11 @@ def test_a_board_column_shows_the_largest_deals_and_counts_them_all(repo, monkey
     assert [r["id"] for r in proposal["cards"]] == ["粤IT2024001"]  # 100,000 before 5,000
     html = render(data, "board.md")
     assert "另 1 单(金额较小)" in html and 'href="../by/stage/proposal/"' in html
+
+
+def test_a_yes_no_report_column_shows_a_mark_not_python_words(repo):
+    repo.customer("粤IT2024001", stage="proposal", need={"summary": "x", "budget": {"status": "clear"}},
+                  deal={"amount": 1000, "close_by": "2024-05-01"},
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "proposal", "on": "2024-03-01"}])
+    html = render(site_data(repo), "reports/slowest-deals/index.md")
+    assert "True" not in html and "False" not in html and '<td data-v="1">✓</td>' in html
