@@ -157,9 +157,9 @@ def test_github_approvals_step_fails_on_an_approval_typed_in_by_the_rep(clone, t
     path = clone / "records/customers/渝MF2024001.yaml"
     original = path.read_text(encoding="utf-8")
     assert "    status: draft\n" in original
+    assert "    margin: 0.26\n" in original
     path.write_text(original.replace("    status: draft\n", "    status: sent\n").replace(
-        "    payment_terms: 30% 预付,60% 到货,10% 验收\n",
-        "    payment_terms: 30% 预付,60% 到货,10% 验收\n    approvals:\n      - {step: margin, by: chen, on: 2024-05-18}\n"),
+        "    margin: 0.26\n", "    margin: 0.26\n    approvals:\n      - {step: margin, by: chen, on: 2024-05-18}\n"),
         encoding="utf-8")
     git(clone, "commit", "-q", "-am", "approved by chen (typed by the rep)")
     step = next(s for s in github_steps("review") if s.get("name") == "Approvals are commits")
