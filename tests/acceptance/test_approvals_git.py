@@ -77,3 +77,23 @@ def test_since_a_base_revision_only_new_approvals_are_verified(run, history) -> 
 def test_without_git_the_approvals_cannot_be_verified(run, repo) -> None:
     repo.customer("粤IT2024001", **PROPOSAL, quotes=[dict(QUOTE, status="sent", approvals=[APPROVAL])])
     assert found(run, repo) == [("粤IT2024001.yaml", "approvals-no-git")]
+
+
+def test_the_review_shows_new_quotes_with_margin_and_the_approvals_still_needed(run, repo) -> None:
+    repo.git_init()
+    repo.customer("粤IT2024001", **PROPOSAL)
+    commit_as(repo, "zhangwei", "zhang@example.com", "a deal")
+    repo.customer("粤IT2024001", **PROPOSAL, quotes=[QUOTE])
+    text = run(repo, "diff", "HEAD").output
+    assert "new quote BJ-1: 100,000 at margin 20.0% (draft)" in text
+    assert "approvals needed: margin on BJ-1 (by manager or gm)" in text
+    data = json.loads(run(repo, "diff", "HEAD", "--format", "json").output)["customers"][0]
+    assert data["new_quotes"] == [{"no": "BJ-1", "margin": 0.2, "amount": 100000, "status": "draft"}]
+    assert data["approvals_needed"] == [{"no": "BJ-1", "step": "margin", "approvers": ["manager", "gm"]}]
+    markdown = run(repo, "diff", "HEAD", "--format", "markdown").output
+    assert "approvals needed: margin on BJ\\-1 (by manager or gm)" in markdown or \
+        "approvals needed: margin on BJ-1 (by manager or gm)" in markdown
+    # once chen approves and commits it, nothing is needed any more
+    commit_as(repo, "zhangwei", "zhang@example.com", "the quote")
+    repo.customer("粤IT2024001", **PROPOSAL, quotes=[dict(QUOTE, status="sent", approvals=[APPROVAL])])
+    assert "approvals needed" not in run(repo, "diff", "HEAD").output

@@ -279,3 +279,30 @@ def deal_desk(settings: Settings) -> DealDesk:
         step_labels={str(k): v for k, v in labels.items() if isinstance(v, dict)},
         language=settings.language,
     )
+
+
+def pending_approvals(data: dict[str, Any], settings: Settings) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """The approvals a customer's quotes and contracts still need: (quote or contract number,
+    step, who may give it). Quotes below the margin floor without a `margin` approval; contracts,
+    from the stage `deal_desk.contract_steps_from` on, lacking a step (contracts signed before
+    `contract_steps_since` excepted)."""
+    desk = deal_desk(settings)
+    found: list[tuple[str, str, tuple[str, ...]]] = []
+    for quote in quotes_of(data):
+        if needs_margin_approval(quote, desk):
+            found.append((quote.no or f"#{quote.index + 1}", MARGIN_STEP, desk.who_may(MARGIN_STEP)))
+    stage = data.get("stage")
+    here = settings.stage_by_key.get(stage) if isinstance(stage, str) else None
+    there = settings.stage_by_key.get(desk.contract_steps_from)
+    if here is None or there is None or here.kind == "lost" or here.index < there.index:
+        return tuple(found)
+    for index, contract in enumerate(_list(data.get("contracts"))):
+        if not isinstance(contract, dict):
+            continue
+        signed = parse_date(contract.get("signed"))
+        if desk.contract_steps_since is not None and signed is not None and signed < desk.contract_steps_since:
+            continue
+        given = {a.step for a in approvals_from(contract.get("approvals"))}
+        number = _text(contract.get("no")) or f"#{index + 1}"
+        found.extend((number, step, desk.who_may(step)) for step in desk.contract_steps if step not in given)
+    return tuple(found)
