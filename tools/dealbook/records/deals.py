@@ -28,6 +28,11 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
+def _quantity(value: Any) -> int | float | None:
+    """A quantity as written: 2 stays 2, 2.5 stays 2.5."""
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
@@ -55,7 +60,7 @@ def approvals_from(value: Any) -> tuple[Approval, ...]:
 class QuoteLine:
     item: str
     spec: str
-    quantity: float | None
+    quantity: int | float | None
     unit_price: int | None
     amount: int | None
     unit_cost: int | None
@@ -144,7 +149,7 @@ def _line(data: dict[str, Any], legacy: bool) -> QuoteLine:
     return QuoteLine(
         item=_text(data.get("name" if legacy else "item")),
         spec=_text(data.get("spec")),
-        quantity=_number(data.get("quantity")),
+        quantity=_quantity(data.get("quantity")),
         unit_price=_int(data.get("unit_price")),
         amount=_int(data.get("total" if legacy else "amount")),
         unit_cost=_int(data.get("unit_cost")),

@@ -53,9 +53,7 @@ def quotes_view(customer: Customer, settings: Settings, today: dt.date) -> list[
             "delivery": quote.delivery or None, "payment_terms": quote.payment_terms or None,
             "approval": approval, "approvers": list(desk.who_may(MARGIN_STEP)) if approval == "needed" else [],
             "approvals": [{"step": a.step, "by": a.by, "on": a.on} for a in quote.approvals],
-            "lines": [{"item": line.item, "spec": line.spec or None,
-                       "quantity": int(line.quantity) if line.quantity is not None and line.quantity.is_integer()
-                       else line.quantity,
+            "lines": [{"item": line.item, "spec": line.spec or None, "quantity": line.quantity,
                        "unit_price": line.unit_price, "amount": line.value} for line in quote.lines],
         })
     return rows
