@@ -50,8 +50,7 @@ def open_instalments(book: Book, today: dt.date) -> list[dict[str, Any]]:
 
 def receivables(book: Book, period: Period, today: dt.date) -> Report:
     """Money still to be received on contracts, per owner and by days overdue, as of today."""
-    lang = book.settings.language
-    _ = translator(lang)
+    _ = translator(book.settings.language)
     tally: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
     for row in open_instalments(book, today):
         line = tally[row["owner"]]
@@ -70,16 +69,11 @@ def receivables(book: Book, period: Period, today: dt.date) -> Report:
         Column("instalments", _("Open instalments"), "int"),
         Column("outstanding", _("Outstanding"), "money"),
         Column("overdue_instalments", _("Overdue instalments"), "int"),
-        Column("overdue", _.pgettext("receivables", "Overdue"), "money"),
-        *(Column(age[0], _(AGE_LABELS[age[0]]), "money") for age in AGES),
+        Column("overdue", _("Overdue"), "money"),
+        *(Column(key, _(AGE_LABELS[key]), "money") for key, _first, _last in AGES),
     ]
-    notes = [words(
-        lang,
-        f"截至 {today}:合同 payments 中尚未收齐的分期(应收 amount 减已收 received_amount;只写 received_on 视为"
-        "全额到账),按客户负责人汇总;账龄 = 今天距应收日期(due)的天数。已流失(含停止合作)客户的欠款仍计入。",
-        f"As of {today}: contract instalments (payments) not fully received (amount minus received_amount; a "
-        "received_on without an amount counts as paid in full), by the customer's owner; age = days since the "
-        "instalment's due date. Money owed by lost (churned) customers is still counted.",
-    )]
-    title = words(lang, "应收回款", "Receivables") + f" · {today.isoformat()}"
+    notes = [_("As of %(today)s: contract instalments (payments) not fully received (amount minus received_amount; "
+               "a received_on without an amount counts as paid in full), by the customer's owner; age = days since "
+               "the instalment's due date. Money owed by lost (churned) customers is still counted.", today=today)]
+    title = _("Receivables") + f" · {today.isoformat()}"
     return Report("receivables", title, columns, rows, totals, notes, "bar", chart_key="outstanding")
