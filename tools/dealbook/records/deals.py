@@ -260,6 +260,13 @@ class DealDesk:
     def who_may(self, step: str) -> tuple[str, ...]:
         return self.approvers.get(step, ())
 
+    def who_label(self, step: str, _: Any) -> str:
+        """Who may give `step`, in words: role labels in the translator's language, handles as written."""
+        from ..text.enums import ENUMS, enum_label
+
+        return ", ".join(enum_label(_, "member_role", w) if w in ENUMS["member_role"] else w
+                         for w in self.who_may(step)) or "—"
+
     def step_label(self, step: str) -> str:
         labels = self.step_labels.get(step) or {}
         return labels.get(self.language) or labels.get("en") or step

@@ -64,7 +64,7 @@ def quote_items(customer: Customer, settings: Settings, today: dt.date) -> list[
                 left, no=name, until=until), quote.amount, quote.no))
     margin = quote.effective_margin
     if margin is not None and needs_margin_approval(quote, desk):
-        who = ", ".join(desk.who_may(MARGIN_STEP)) or "—"
+        who = desk.who_label(MARGIN_STEP, _)
         items.append(DealItem("quote_approval", quote.date or today, _(
             "quote %(no)s: margin %(margin)s below the %(floor)s floor awaits approval (by: %(who)s)",
             no=name, margin=_pct(margin), floor=_pct(desk.margin_floor), who=who), quote.amount, quote.no))

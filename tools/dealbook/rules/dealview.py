@@ -17,6 +17,7 @@ from ..records.deals import (
 )
 from ..records.model import Customer
 from ..records.settings import Settings
+from ..text.catalog import translator
 
 NEED_KEYS = ("need", "priority", "class", "solution", "value", "objections", "adjustments", "owner")
 
@@ -33,6 +34,7 @@ def needs_table(data: dict[str, Any]) -> list[dict[str, Any]]:
 def quotes_view(customer: Customer, settings: Settings, today: dt.date) -> list[dict[str, Any]]:
     """Each quote with its worked-out margin, validity and approval state (newest first)."""
     desk = deal_desk(settings)
+    _ = translator(settings.language)
     quotes = quotes_of(customer.data)
     standing = latest_quote(quotes)
     rows = []
@@ -52,6 +54,7 @@ def quotes_view(customer: Customer, settings: Settings, today: dt.date) -> list[
             "expired": quote.valid_until is not None and quote.valid_until < today,
             "delivery": quote.delivery or None, "payment_terms": quote.payment_terms or None,
             "approval": approval, "approvers": list(desk.who_may(MARGIN_STEP)) if approval == "needed" else [],
+            "approvers_label": desk.who_label(MARGIN_STEP, _) if approval == "needed" else "",
             "approvals": [{"step": a.step, "by": a.by, "on": a.on} for a in quote.approvals],
             "lines": [{"item": line.item, "spec": line.spec or None, "quantity": line.quantity,
                        "unit_price": line.unit_price, "amount": line.value} for line in quote.lines],
@@ -61,8 +64,9 @@ def quotes_view(customer: Customer, settings: Settings, today: dt.date) -> list[
 
 def contracts_view(customer: Customer, settings: Settings, today: dt.date) -> list[dict[str, Any]]:
     """Each contract with its approval steps (given and missing), payments and what is still owed."""
-    pending = {(no, step) for no, step, _ in pending_approvals(customer.data, settings)}
+    pending = {(no, step) for no, step, _who in pending_approvals(customer.data, settings)}
     desk = deal_desk(settings)
+    _ = translator(settings.language)
     raw = [c for c in customer.data.get("contracts") or [] if isinstance(c, dict)]
     rows = []
     for contract, data in zip(customer.contracts, raw, strict=False):
@@ -80,7 +84,8 @@ def contracts_view(customer: Customer, settings: Settings, today: dt.date) -> li
             "guide_sent": contract.guide_sent,
             "approvals": [{"step": a.step, "label": desk.step_label(a.step), "by": a.by, "on": a.on}
                           for a in contract.approvals],
-            "missing_steps": [{"step": step, "label": desk.step_label(step), "approvers": list(desk.who_may(step))}
+            "missing_steps": [{"step": step, "label": desk.step_label(step), "approvers": list(desk.who_may(step)),
+                               "approvers_label": desk.who_label(step, _)}
                               for step in desk.contract_steps if (contract.no or "", step) in pending],
             "payments": payments,
             "received": sum(p["received"] for p in payments),
