@@ -97,3 +97,23 @@ def test_the_review_shows_new_quotes_with_margin_and_the_approvals_still_needed(
     commit_as(repo, "zhangwei", "zhang@example.com", "the quote")
     repo.customer("粤IT2024001", **PROPOSAL, quotes=[dict(QUOTE, status="sent", approvals=[APPROVAL])])
     assert "approvals needed" not in run(repo, "diff", "HEAD").output
+
+
+def test_dealbook_approve_writes_the_approval_of_the_git_identity(run, repo) -> None:
+    repo.git_init()
+    repo.customer("粤IT2024001", **PROPOSAL, quotes=[QUOTE])
+    commit_as(repo, "zhangwei", "zhang@example.com", "a draft quote")
+    repo.git("config", "user.email", "chen@example.com")  # chen's own machine
+    result = run(repo, "approve", "粤IT2024001", "BJ-1", "--on", "2024-05-07")
+    assert result.exit_code == 0, result.output
+    assert "approved (margin) by chen on 2024-05-07" in result.output
+    commit_as(repo, "chenjing", "chen@example.com", "approve BJ-1")
+    assert found(run, repo) == []
+    refused = run(repo, "approve", "粤IT2024001", "BJ-1", "--as", "li")
+    assert refused.exit_code != 0 and "already has an approval `margin`" in refused.output
+
+
+def test_a_rep_cannot_approve_with_dealbook_approve(run, repo) -> None:
+    repo.customer("粤IT2024001", **PROPOSAL, quotes=[QUOTE])
+    result = run(repo, "approve", "粤IT2024001", "BJ-1", "--as", "li")
+    assert result.exit_code == 1 and "approval-not-allowed" in result.output
