@@ -72,8 +72,8 @@ def receivables(book: Book, period: Period, today: dt.date) -> Report:
         Column("overdue", _("Overdue"), "money"),
         *(Column(key, _(AGE_LABELS[key]), "money") for key, _first, _last in AGES),
     ]
-    notes = [_("As of %(today)s: contract instalments (payments) not fully received (amount minus received_amount; "
-               "a received_on without an amount counts as paid in full), by the customer's owner; age = days since "
-               "the instalment's due date. Money owed by lost (churned) customers is still counted.", today=today)]
+    notes = [_("As of %(today)s: contract instalments not yet fully received (the amount due less what came in; a "
+               "receipt date without an amount counts as paid in full), by the customer's owner; age = days since the "
+               "instalment was due. Money owed by lost (churned) customers is still counted.", today=today)]
     title = _("Receivables") + f" · {today.isoformat()}"
     return Report("receivables", title, columns, rows, totals, notes, "bar", chart_key="outstanding")

@@ -119,7 +119,7 @@ def contract_items(customer: Customer, settings: Settings, today: dt.date) -> li
         first, number = delivered[0]
         due = first + dt.timedelta(days=a.guide_days)
         items.append(DealItem("guide_handover", due, _(
-            "send the user guide and FAQ (delivered %(delivered)s; then record guide_sent on the contract)",
+            "send the user guide and FAQ (delivered %(delivered)s; then record on the contract the day they went out)",
             delivered=first), None, number))
     return items
 
