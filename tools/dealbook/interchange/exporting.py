@@ -19,6 +19,7 @@ from ..records.model import CUSTOMER, FOLLOWUP, Customer, FollowUp, dotted_get, 
 from ..records.settings import Settings
 from ..records.writing import atomic_file
 from ..rules.dealview import needs_table
+from ..text.output import CsvWriter
 
 TEXT, INT, DATE, TIME, JSON, LIST, NUMBER = "text", "int", "date", "time", "json", "list", "number"
 FORMATS = ("xlsx", "csv", "sqlite", "json")

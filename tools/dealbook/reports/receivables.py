@@ -69,7 +69,7 @@ def receivables(book: Book, period: Period, today: dt.date) -> Report:
         Column("instalments", _("Open instalments"), "int"),
         Column("outstanding", _("Outstanding"), "money"),
         Column("overdue_instalments", _("Overdue instalments"), "int"),
-        Column("overdue", _("Overdue"), "money"),
+        Column("overdue", _.pgettext("receivables", "Overdue amount"), "money"),
         *(Column(key, _(AGE_LABELS[key]), "money") for key, _first, _last in AGES),
     ]
     notes = [_("As of %(today)s: contract instalments not yet fully received (the amount due less what came in; a "
