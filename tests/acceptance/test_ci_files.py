@@ -124,7 +124,8 @@ def test_github_pull_request_job_runs_on_a_pr_branch(clone, tmp_path):
         done = bash(command, clone, env)
         assert done.returncode == 0, f"{step.get('name')}: {done.stdout}\n{done.stderr}"
         ran.append(step.get("name"))
-    assert ran == ["Review summary", "pre-commit hooks on the changed files", "Check every record"]
+    assert ran == ["Review summary", "pre-commit hooks on the changed files", "Check every record",
+                   "Approvals are commits"]
     text = summary.read_text(encoding="utf-8")
     assert ("**沪IT2024005 上海明途信息技术有限公司**: proposal (方案呈现) → negotiation (商务谈判)" in text)
     assert "deal 360,000 → 340,000; 1 follow-up added" in text
@@ -147,6 +148,25 @@ def test_github_check_step_fails_with_annotations_on_a_broken_record(clone, tmp_
         assert "unknown-member" in review.stdout
     finally:
         path.write_text(original, encoding="utf-8")
+
+
+def test_github_approvals_step_fails_on_an_approval_typed_in_by_the_rep(clone, tmp_path):
+    env = environment(tmp_path)
+    env["GITHUB_ACTIONS"] = "true"
+    git(clone, "checkout", "-q", "-b", "typed-approval", "pr")
+    path = clone / "records/customers/渝MF2024001.yaml"
+    original = path.read_text(encoding="utf-8")
+    assert "    status: draft\n" in original
+    assert "    margin: 0.26\n" in original
+    path.write_text(original.replace("    status: draft\n", "    status: sent\n").replace(
+        "    margin: 0.26\n", "    margin: 0.26\n    approvals:\n      - {step: margin, by: chen, on: 2024-05-18}\n"),
+        encoding="utf-8")
+    git(clone, "commit", "-q", "-am", "approved by chen (typed by the rep)")
+    step = next(s for s in github_steps("review") if s.get("name") == "Approvals are commits")
+    done = bash(step["run"].replace("${{ github.base_ref }}", "main"), clone, env)
+    assert done.returncode == 1
+    assert "::error file=records/customers/渝MF2024001.yaml" in done.stdout and "approval-not-proven" in done.stdout
+    git(clone, "checkout", "-q", "pr")
 
 
 def test_github_site_job_builds_on_main(clone, tmp_path):
@@ -178,7 +198,7 @@ def test_gitlab_merge_request_job_runs_on_a_pr_branch(clone, tmp_path):
         done = bash(line, clone, env)
         assert done.returncode == 0, f"{line}: {done.stdout}\n{done.stderr}"
         ran += 1
-    assert ran == 6
+    assert ran == 7
     review = (clone / "dealbook-review.md").read_text(encoding="utf-8")
     assert "proposal (方案呈现) → negotiation (商务谈判)" in review
 

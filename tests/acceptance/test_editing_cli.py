@@ -445,3 +445,9 @@ def test_log_without_summary_off_a_terminal_is_a_usage_error(run, repo) -> None:
     result = run(repo, "log", "粤IT2024001", "--no-interactive", "--by", "zhang")
     assert result.exit_code == 2 and "--summary is required" in result.output
     assert not (repo.root / "records/followups").exists()
+
+
+def test_move_to_won_refuses_a_contract_number_another_customer_uses(run, demo_repo):
+    result = run(demo_repo, "move", "渝MF2024001", "won", "--contract-no", "HT-2024-0510", "--amount", "390000")
+    assert result.exit_code == 1
+    assert "duplicate-contract" in result.output and "鲁MF2024001.yaml" in result.output

@@ -213,7 +213,8 @@ def test_export_formats(repo, run, here: Path) -> None:
     repo.followup("粤IT2024001", "2024-05-10 14:00", next=[{"action": "报价", "due": "2024-05-20", "owner": "zhang"}])
     run(repo, "export", "--format", "xlsx", "--out", "e.xlsx")
     book = openpyxl.load_workbook(here / "e.xlsx")
-    assert book.sheetnames == ["customers", "followups", "contacts", "next_actions", "stage_history"]
+    assert book.sheetnames == ["customers", "followups", "contacts", "next_actions", "stage_history", "needs", "quotes",
+                               "quote_lines", "contracts", "payments"]
     history = book["stage_history"]
     assert history.freeze_panes == "A2"
     assert [c.value for c in history[1]] == ["customer", "customer_name", "stage", "label", "on", "until", "days"]
@@ -228,8 +229,9 @@ def test_export_formats(repo, run, here: Path) -> None:
     data = json.loads((here / "e.json").read_text("utf-8"))
     assert data["followups"][0]["at"] == "2024-05-10 14:00" and data["customers"][0]["stage"] == "discovery"
     run(repo, "export", "--format", "csv", "--out", "tables")
-    assert sorted(os.listdir(here / "tables")) == ["contacts.csv", "customers.csv", "followups.csv",
-                                                    "next_actions.csv", "stage_history.csv"]
+    assert sorted(os.listdir(here / "tables")) == ["contacts.csv", "contracts.csv", "customers.csv", "followups.csv",
+                                                    "needs.csv", "next_actions.csv", "payments.csv", "quote_lines.csv",
+                                                    "quotes.csv", "stage_history.csv"]
 
 
 def test_demo_records_round_trip(demo_repo, run, here: Path) -> None:
@@ -242,4 +244,4 @@ def test_demo_records_round_trip(demo_repo, run, here: Path) -> None:
                                "--format", "json").output)
     assert customers["counts"]["new"] == customers["counts"]["updated"] == customers["counts"]["rejected"] == 0
     assert followups["counts"]["new"] == followups["counts"]["updated"] == followups["counts"]["rejected"] == 0
-    assert snapshot(demo_repo.root) == before
+    assert snapshot(demo_repo.root) == before  # quotes, contracts, payments and approvals included

@@ -65,3 +65,19 @@ def test_bad_input_is_refused_and_nothing_is_written(run, repo) -> None:
         assert "Traceback" not in result.output
     assert "write 120000 instead of `12万`" in run(repo, "quote", "粤IT2024001", "--line", "工位|VX|1|12万").output
     assert path.read_text("utf-8") == before
+
+
+def test_show_prints_needs_quotes_with_margin_and_approval_state_and_contracts_with_payments(run, demo_repo) -> None:
+    text = run(demo_repo, "show", "渝MF2024001").output
+    assert "BJ-2024-0515  2024-05-15  draft*  390,000   26.0%" in text and "needed from manager or gm" in text
+    data = json.loads(run(demo_repo, "show", "粤LG2024002", "--format", "json").output)
+    contract = data["contracts"][0]
+    assert [(p["due"], p["outstanding"], p["overdue"]) for p in contract["payments"]] == [
+        ("2024-05-05", 0, False), ("2024-07-05", 468000, False), ("2024-08-15", 78000, False)]
+    assert [a["step"] for a in contract["approvals"]] == ["sales_head", "legal", "finance", "general_manager"]
+    assert contract["missing_steps"] == [] and contract["received"] == 234000
+    needs = json.loads(run(demo_repo, "show", "粤IT2024001", "--format", "json").output)["needs"]
+    assert list(needs[0]) == ["need", "priority", "class", "solution", "value", "objections", "adjustments", "owner"]
+    overdue = json.loads(run(demo_repo, "show", "鲁MF2024001", "--format", "json").output)
+    assert [i["kind"] for i in overdue["deal_items"]] == ["instalment_overdue"]
+    assert "overdue" in run(demo_repo, "show", "鲁MF2024001").output

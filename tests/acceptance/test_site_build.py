@@ -157,3 +157,25 @@ def test_a_template_in_site_overrides_wins(repo):
     page = (root / "public" / "customers" / "粤IT2024001" / "index.html").read_text("utf-8")
     assert "OUR CUSTOMER 粤IT2024001" in page
     assert not (root / "public" / "overrides").exists()
+
+
+def _text(page: Path) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.read_text("utf-8")))
+
+
+def test_customer_pages_show_quotes_with_margin_and_approval_and_contracts_with_payments(demo_site: Path):
+    quote = _text(demo_site / "customers" / "渝MF2024001" / "index.html")
+    assert "BJ-2024-0515 2024-05-15 草稿 ¥390,000 26.0% 低于底线 2024-06-14 待 销售主管, 总经理 审批" in quote
+    contract = _text(demo_site / "customers" / "鲁MF2024001" / "index.html")
+    assert "HT-2024-0510 · ¥320,000" in contract
+    assert "销售主管审核 陈静 2024-05-06; 法务审核 孙立 2024-05-07" in contract
+    assert "2024-05-15 已逾期 ¥128,000 — ¥0 ¥128,000 签约 40%" in contract
+    assert "回款逾期 5 天:合同 HT-2024-0510 应于 2024-05-15 收款 128,000" in contract
+    accepted = _text(demo_site / "customers" / "京IT2023004" / "index.html")
+    assert "验收合格 · 2024-04-20 · 12 个核心指标看板上线并通过业务验收" in accepted
+
+
+def test_the_dashboard_shows_receivables_due_and_quotes_awaiting_approval(demo_site: Path):
+    home = _text(demo_site / "index.html")
+    assert "逾期应收回款 ¥164,000 逾期 2 期;7 天内到期 1 期 ¥225,000;未收合计 8 期 ¥1,273,000" in home
+    assert "待审批报价 1 毛利率低于底线 30.0%,尚未审批 重庆渝江汽车配件有限公司 BJ-2024-0515" in home

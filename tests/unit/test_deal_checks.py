@@ -189,6 +189,14 @@ def test_contracts_signed_before_contract_steps_since_are_not_checked(run, repo)
     assert codes(run, repo) == []
 
 
+def test_steps_out_of_order_are_a_warning(run, repo) -> None:
+    with_team(repo)
+    swapped = [dict(a, on="2024-03-27") if a["step"] == "finance" else a for a in APPROVED]  # before legal (03-29)
+    repo.customer(stage="won", stage_history=WON, contracts=[contract(approvals=swapped)])
+    assert [c for c, _, _ in codes(run, repo)] == ["approval-order"]
+    assert "`finance` approved on 2024-03-27, before `legal` (2024-03-29)" in run(repo, "check").output
+
+
 def test_a_step_given_by_the_wrong_role(run, repo) -> None:
     with_team(repo)
     wrong = [dict(a, by="zhou") if a["step"] == "legal" else a for a in APPROVED]  # finance signs for legal

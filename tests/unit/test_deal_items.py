@@ -60,7 +60,7 @@ def test_the_warning_days_are_a_setting() -> None:
 def test_a_draft_below_the_floor_awaits_approval_and_does_not_expire() -> None:
     draft = quote(status="draft", margin=0.26, valid_until="2024-05-01")
     assert items(**OPEN, quotes=[draft]) == [
-        ("quote_approval", D("2024-04-20"), "报价 BJ-7 毛利率 26.0% 低于底线 30.0%,待审批(审批人:manager, gm)")]
+        ("quote_approval", D("2024-04-20"), "报价 BJ-7 毛利率 26.0% 低于底线 30.0%,待审批(审批人:销售主管, 总经理)")]
     approved = dict(draft, approvals=[{"step": "margin", "by": "chen", "on": "2024-04-21"}])
     assert items(**OPEN, quotes=[approved]) == []
 
@@ -107,7 +107,7 @@ def test_the_user_guide_and_faq_are_a_one_off_item_after_delivery() -> None:
     unsent = {k: v for k, v in CONTRACT.items() if k != "guide_sent"}
     assert items(**WON, contracts=[unsent]) == [
         ("guide_handover", D("2024-03-31"),
-         "发送《客户使用指南》与《常见问题解答》(交付于 2024-03-01,完成后在合同上记录 guide_sent)")]
+         "发送《客户使用指南》与《常见问题解答》(交付于 2024-03-01,完成后在合同上记录发送日期)")]
     assert items(**WON, contracts=[CONTRACT]) == []
     assert items(**WON, contracts=[unsent], text="after_sales:\n  guide_days: 10\n")[0][1] == D("2024-03-11")
 

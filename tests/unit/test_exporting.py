@@ -24,7 +24,13 @@ def awkward_repo(repo):
         stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "discovery", "on": "2024-02-01"},
                        {"stage": "proposal", "on": "2024-03-11"}])
     repo.customer("粤IT2024001", tags=["重点", "华南"], need={"summary": "质检", "pains": ["慢", "贵"],
-                                                          "budget": {"status": "partial", "min": 500000}})
+                                                          "budget": {"status": "partial", "min": 500000}},
+                  needs=[{"need": "检出率", "priority": "high", "adjustments": ["加接口"]}],
+                  quotes=[{"no": "BJ-1", "date": "2024-05-06", "total": 300000, "cost": 210000,
+                           "lines": [{"item": "工位", "quantity": 2, "unit_price": 150000, "amount": 300000}]}],
+                  contracts=[{"no": "HT-1", "amount": 300000, "signed": "2024-05-10",
+                              "payments": [{"due": "2024-05-10", "amount": 90000, "received_on": "2024-05-12"},
+                                           {"due": "2024-06-30", "amount": 210000}]}])
     repo.write("records/customers/粤IT2024009.yaml", customer_data("粤IT2024000", name="文件名不符"))
     repo.write("records/customers/粤IT2024003.yaml", customer_data("粤IT2024003", name="先到"))
     repo.write("records/customers/粤IT2024003.yml", customer_data("粤IT2024003", name="后到"))
@@ -78,7 +84,7 @@ def test_streamed_tables_equal_the_books_cold_and_cached(repo, monkeypatch, pool
     row = by_name["customers"][1]
     assert row[book[0][1].index("need.pains")] == "慢; 贵"
     assert row[book[0][1].index("tags")] == "重点, 华南"
-    assert [t[2] for t in book] == [4, 5, 5, 2, 6]
+    assert [t[2] for t in book] == [4, 5, 5, 2, 6, 1, 1, 1, 1, 2]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "sqlite"])
@@ -130,3 +136,20 @@ def test_xlsx_writer_cells_read_back_as_written(tmp_path: Path) -> None:
     assert second[3] == "x" * 32767  # Excel's longest text, as openpyxl truncates
     assert second[4] == 10**17 and second[6] is False
     assert list(workbook["empty"].values) == [("only",)]
+
+
+def test_the_deal_tables(repo) -> None:
+    book = open_book(str(awkward_repo(repo).root), use_cache=False)
+    by_name = {t.name: t for t in tables(book)}
+    assert [t.name for t in tables(book)][5:] == ["needs", "quotes", "quote_lines", "contracts", "payments"]
+    assert list(by_name["quotes"].rows()) == [["粤IT2024001", "A科技有限公司", "BJ-1", dt.date(2024, 5, 6), "sent",
+                                               None, 300000, 210000, 0.3, None, None, None]]
+    assert list(by_name["quote_lines"].rows()) == [["粤IT2024001", "BJ-1", 1, "工位", None, 2, 150000, 300000, None]]
+    assert list(by_name["payments"].rows()) == [
+        ["粤IT2024001", "HT-1", dt.date(2024, 5, 10), 90000, dt.date(2024, 5, 12), None, 0, None],
+        ["粤IT2024001", "HT-1", dt.date(2024, 6, 30), 210000, None, None, 210000, None]]
+    contract = next(iter(by_name["contracts"].rows()))
+    assert contract[:4] == ["粤IT2024001", "A科技有限公司", "HT-1", 300000] and contract[10:12] == [300000, 90000]
+    assert list(by_name["needs"].rows()) == [["粤IT2024001", "A科技有限公司", 1, "检出率", "high", None, None, None,
+                                              None, "加接口", None]]
+    assert [by_name[n].count for n in ("needs", "quotes", "quote_lines", "contracts", "payments")] == [1, 1, 1, 1, 2]

@@ -102,6 +102,18 @@ def contract_findings(data: dict[str, Any], settings: Settings) -> Iterator[Find
                        f"contract {contract.get('no') or index + 1} lacks the approval step"
                        f"{'s' * (len(missing) != 1)} {names}, required from stage `{desk.contract_steps_from}` "
                        "(deal_desk.contract_steps): add `approvals: [{step, by, on}]` given by the approvers")
+        dated = {a.get("step"): (i, parse_date(a.get("on"))) for i, a in enumerate(contract.get("approvals") or [])
+                 if isinstance(a, dict)}
+        previous: tuple[str, object] | None = None
+        for step in desk.contract_steps:
+            index_on = dated.get(step)
+            if index_on is None or index_on[1] is None:
+                continue
+            if previous is not None and index_on[1] < previous[1]:  # type: ignore[operator]
+                yield ((*at, "approvals", index_on[0], "on"), WARNING, "approval-order",
+                       f"`{step}` approved on {index_on[1]}, before `{previous[0]}` ({previous[1]}): the steps go "
+                       f"in the order of deal_desk.contract_steps ({' → '.join(desk.contract_steps)})")
+            previous = (step, index_on[1])
         payments = payments_from(contract.get("payments"))
         for payment in payments:
             where = (*at, "payments", payment.index)

@@ -26,6 +26,7 @@ COMMANDS = {
     "log": "dealbook.cli.commands.log:log",
     "move": "dealbook.cli.commands.move:move",
     "quote": "dealbook.cli.commands.quote:quote",
+    "approve": "dealbook.cli.commands.approve:approve",
     "set": "dealbook.cli.commands.bulk_set:set_fields",
     "funnel": "dealbook.cli.commands.funnel:funnel",
     "report": "dealbook.cli.commands.report:report",

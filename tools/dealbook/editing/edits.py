@@ -76,6 +76,7 @@ def check_changes(book: Book, repo: str, changes: list[Change]) -> tuple[list[Di
     after_book = open_book_from(settings, files, read_raw=dict(files).get)
     found = [d for d in after_book.diagnostics if d.path in changed]
     found.extend(_duplicate_ids(repo, changes, after_book))
+    found.extend(_duplicate_contracts(repo, changes, after_book))
     before_files = [(c.path, c.before.encode("utf-8")) for c in changes if c.before is not None]
     before_found: list[Diagnostic] = []
     if before_files:
@@ -116,6 +117,27 @@ def _duplicate_ids(repo: str, changes: list[Change], after_book: Book) -> list[D
             line, column = after_book.mark(change.path, ("id",))
             found.append(Diagnostic(change.path, line, column, ERROR, "duplicate-id",
                                     f"id `{customer.id}` is already used by {CUSTOMERS_DIR}/{other}.yaml"))
+    return found
+
+
+def _duplicate_contracts(repo: str, changes: list[Change], after_book: Book) -> list[Diagnostic]:
+    """A contract number in an edited customer that another customer file already uses."""
+    from ..checks.dealchecks import contract_numbers_on_disk
+
+    found = []
+    edited = {c.path for c in changes if kind_of(c.path) == CUSTOMER}
+    for path in sorted(edited):
+        customer = after_book.customers_by_path.get(path)
+        if customer is None:
+            continue
+        numbers = {c.no: i for i, c in enumerate(customer.contracts) if c.no}
+        if not numbers:
+            continue
+        for number, paths in contract_numbers_on_disk(repo, set(numbers), edited).items():
+            line, column = after_book.mark(path, ("contracts", numbers[number], "no"))
+            found.append(Diagnostic(path, line, column, ERROR, "duplicate-contract",
+                                    f"contract number `{number}` is already used by {paths[0]}: "
+                                    "contract numbers are unique"))
     return found
 
 

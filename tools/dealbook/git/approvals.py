@@ -47,8 +47,18 @@ def _short(commit: Commit) -> str:
     return f"{commit.sha[:7]} by {commit.author} <{commit.email}>"
 
 
-def verify_approvals(repo: str, book: Book) -> list[Diagnostic]:
-    """A diagnostic for each approval in the working tree that git history does not prove."""
+def _keys_in(raw: bytes | None, path: str) -> set[Key]:
+    loaded = parse_bytes(raw, path) if raw is not None else None
+    if loaded is None or loaded.error is not None:
+        return set()
+    return {key for key, _ in approval_keys(loaded.data)}
+
+
+def verify_approvals(repo: str, book: Book, since: str | None = None) -> list[Diagnostic]:
+    """A diagnostic for each approval in the working tree that git history does not prove.
+
+    With `since` (a revision: the pull request's base, say), only approvals that were not
+    already in the records at that revision are verified."""
     wanted: dict[str, list[tuple[Key, tuple]]] = {}
     for path, customer in sorted(book.customers_by_path.items()):
         found = list(approval_keys(customer.data))
@@ -59,6 +69,16 @@ def verify_approvals(repo: str, book: Book) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     try:
         with open_store(repo) as store:
+            before: dict[str, set[Key]] = {}
+            if since is not None:
+                base = store.tree(store.resolve(since), sorted(wanted))
+                raws = dict(store.blobs(sorted(set(base.values())))) if base else {}
+                before = {path: _keys_in(raws.get(blob), path) for path, blob in base.items()}
+                wanted = {path: [(k, w) for k, w in items if k not in before.get(path, set())]
+                          for path, items in wanted.items()}
+                wanted = {path: items for path, items in wanted.items() if items}
+                if not wanted:
+                    return []
             versions: dict[str, list[tuple[Commit, str | None]]] = {path: [] for path in wanted}
             for commit in store.log(*sorted(wanted)):
                 for change in commit.files:
@@ -74,10 +94,7 @@ def verify_approvals(repo: str, book: Book) -> list[Diagnostic]:
         added: dict[Key, Commit] = {}
         present: set[Key] = set()
         for commit, blob in versions[path]:
-            raw = blobs.get(blob) if blob else None
-            loaded = parse_bytes(raw, path) if raw is not None else None
-            now = {key for key, _ in approval_keys(loaded.data)} if loaded is not None and loaded.error is None \
-                else set()
+            now = _keys_in(blobs.get(blob) if blob else None, path)
             for key in now - present:
                 added[key] = commit
             present = now

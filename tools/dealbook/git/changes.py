@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ..records.book import Book
+from ..records.deals import pending_approvals, quotes_of
 from ..records.diagnostics import Diagnostic
 from ..records.model import Customer, dotted_get
 
@@ -83,6 +84,7 @@ def describe_fields(fields: list[tuple[str, Any, Any]] | tuple) -> str:
 
 # --- the review: two Books compared customer by customer ------------------------------------
 _OWN_LINE = ("stage", "owner", "deal.amount")  # reported in their own words, not as plain fields
+_DEAL_KEYS = ("quotes", "contracts")  # reported as new quotes and approvals still needed
 
 
 class FollowUpChange(NamedTuple):
@@ -121,6 +123,8 @@ class CustomerChange:
     next_due_kind: str = ""
     fields: tuple[tuple[str, Any, Any], ...] = ()
     followups: tuple[FollowUpChange, ...] = ()
+    new_quotes: tuple[tuple[str, float | None, int | None, str], ...] = ()  # (no, margin, amount, status)
+    approvals_needed: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # (quote/contract no, step, who may give it)
 
     def count(self, status: str) -> int:
         return sum(f.status == status for f in self.followups)
@@ -167,6 +171,9 @@ def _customer_dict(c: CustomerChange) -> dict[str, Any]:
                        "first_line": f.first_line, "method": f.method, "contact": f.contact,
                        "next": [{"action": action, "due": due or None} for action, due in f.next]}
                       for f in c.followups],
+        "new_quotes": [{"no": no, "margin": margin, "amount": amount, "status": status}
+                       for no, margin, amount, status in c.new_quotes],
+        "approvals_needed": [{"no": no, "step": step, "approvers": list(who)} for no, step, who in c.approvals_needed],
         "summary": line_of(c),
     }
 
@@ -239,18 +246,21 @@ class Side:
     amount: int  # deal.amount (0 when missing)
     tally: tuple[tuple[str, int, int, int], ...]  # (stage, entered, converted, lost), all time
     diagnostics: tuple[Diagnostic, ...] = ()
+    quotes: tuple[tuple[str, float | None, int | None, str], ...] = ()  # (no, margin, amount, status)
+    pending: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # approvals still needed: (no, step, who)
 
     def pack(self) -> tuple:
         return (self.id, self.name, self.path, self.tracked, self.grade,
                 self.due.isoformat() if self.due else None, self.due_kind, self.followups, self.open_stage,
-                self.amount, self.tally, tuple(tuple(d) for d in self.diagnostics))
+                self.amount, self.tally, tuple(tuple(d) for d in self.diagnostics), self.quotes, self.pending)
 
     @classmethod
     def unpack(cls, row: tuple) -> Side:
-        (cid, name, path, tracked, grade, due, kind, followups, open_stage, amount, tally, found) = row
+        (cid, name, path, tracked, grade, due, kind, followups, open_stage, amount, tally, found, quotes,
+         pending) = row
         # marshal gives tuples back as tuples: only dates and diagnostics need rebuilding.
         return cls(cid, name, path, tracked, grade, dt.date.fromisoformat(due) if due else None, kind,
-                   followups, open_stage, amount, tally, tuple(Diagnostic(*d) for d in found))
+                   followups, open_stage, amount, tally, tuple(Diagnostic(*d) for d in found), quotes, pending)
 
 
 def customer_tally(settings: Any, customer: Customer) -> tuple[tuple[str, int, int, int], ...]:
@@ -296,6 +306,9 @@ def side_of(book: Book, customer: Customer, today: dt.date, diagnostics: tuple[D
         amount=customer.deal_amount or 0,
         tally=customer_tally(settings, customer),
         diagnostics=diagnostics,
+        quotes=tuple((q.no or f"#{q.index + 1}", q.effective_margin, q.amount, q.status)
+                     for q in quotes_of(customer.data)),
+        pending=pending_approvals(customer.data, settings),
     )
 
 
@@ -321,6 +334,11 @@ def _followup_changes(old_side: Side | None, new_side: Side | None, renames: dic
         if path not in new and path not in moved_from:
             found.append(FollowUpChange("removed", path, None, at, summary, *said))
     return sorted(found, key=lambda f: (f.at, f.path))
+
+
+def _new_quotes(old: Side | None, new: Side | None) -> tuple[tuple[str, float | None, int | None, str], ...]:
+    before = {q[0] for q in old.quotes} if old else set()
+    return tuple(q for q in new.quotes if q[0] not in before) if new else ()
 
 
 def compare_sides(old: Side | None, new: Side | None, settings: Any,
@@ -351,10 +369,13 @@ def compare_sides(old: Side | None, new: Side | None, settings: Any,
         owner=by_key.get("owner"),
         next_due=(due_before, due_after) if due_before != due_after else None,
         next_due_kind=kind,
-        fields=tuple(f for f in fields if f[0] not in _OWN_LINE),
+        fields=tuple(f for f in fields if f[0] not in _OWN_LINE and f[0] not in _DEAL_KEYS),
         followups=tuple(followups),
+        new_quotes=_new_quotes(old, new),
+        approvals_needed=new.pending if new else (),
     )
-    if status == "changed" and not (fields or change.grade or change.next_due or followups):
+    if status == "changed" and not (fields or change.grade or change.next_due or followups or change.new_quotes
+                                    or (new and old and new.pending != old.pending)):
         return None
     return change
 
@@ -542,10 +563,29 @@ def due_words(c: CustomerChange) -> str:
     return f"{label} {_show(c.next_due[1])}" if c.next_due[1] else "no next due date"
 
 
+def quote_words(c: CustomerChange) -> str:
+    """`new quote BJ-1: 390,000 at margin 26.0% (draft)`."""
+    words = []
+    for no, margin, amount, status in c.new_quotes:
+        shown = f"margin {margin * 100:.1f}%" if margin is not None else "margin unknown"
+        words.append(f"new quote {no}: {_show(amount)} at {shown}" + (f" ({status})" if status != "sent" else ""))
+    return ", ".join(words)
+
+
+def approval_words(c: CustomerChange) -> str:
+    """`approvals needed: margin on BJ-1 (by manager or gm), legal on HT-1 (by legal)`."""
+    if not c.approvals_needed or c.status == "removed":
+        return ""
+    needed = [f"{step} on {no} (by {' or '.join(who) or 'nobody: set deal_desk.approvers'})"
+              for no, step, who in c.approvals_needed]
+    return "approvals needed: " + ", ".join(needed)
+
+
 def change_words(c: CustomerChange, labels: bool = False) -> str:
     """`proposal → negotiation (B → A), deal 650,000 → 620,000; 2 follow-ups added; next action due
-    2024-05-20` (with `labels`: `proposal (方案呈现) → negotiation (商务谈判) …`)."""
-    groups = [", ".join(line_parts(c, labels)), followup_words(c), due_words(c)]
+    2024-05-20` (with `labels`: `proposal (方案呈现) → negotiation (商务谈判) …`), then new quotes
+    with their margin and the approvals still needed with who may give them."""
+    groups = [", ".join(line_parts(c, labels)), followup_words(c), due_words(c), quote_words(c), approval_words(c)]
     return "; ".join(g for g in groups if g)
 
 

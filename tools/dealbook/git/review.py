@@ -20,7 +20,7 @@ from ..records.settings import SETTINGS_FILE, Settings, settings_from_bytes
 from .store import CACHE_DIR, Result, Store, default_base, load_cache, open_sqlite_cache, select_many, touched
 
 # --- reviews of two commits, customer by customer ------------------------------------------------
-_SIDES_VERSION = 2  # 2: follow-ups carry method, contact and next steps
+_SIDES_VERSION = 3  # 2: follow-ups carry method, contact and next steps; 3: quotes and pending approvals
 _SIDE_CACHE = "review.sqlite"
 
 

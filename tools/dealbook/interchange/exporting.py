@@ -1,4 +1,5 @@
-"""The records as tables (customers, follow-ups, contacts, next actions, stage history) in xlsx, csv, sqlite, json."""
+"""The records as tables (customers, follow-ups, contacts, next actions, stage history, needs, quotes, quote
+lines, contracts, payments) in xlsx, csv, sqlite, json."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ from typing import Any
 from ..checks.reading import FileCache, cache_key, read_many, scan
 from ..records.book import Book
 from ..records.dates import parse_date, parse_time
+from ..records.deals import quotes_of
 from ..records.model import CUSTOMER, FOLLOWUP, Customer, FollowUp, dotted_get, kind_of
 from ..records.settings import Settings
 from ..records.writing import atomic_file
+from ..rules.dealview import needs_table
 from ..text.output import CsvWriter
 
-TEXT, INT, DATE, TIME, JSON, LIST = "text", "int", "date", "time", "json", "list"
+TEXT, INT, DATE, TIME, JSON, LIST, NUMBER = "text", "int", "date", "time", "json", "list", "number"
 FORMATS = ("xlsx", "csv", "sqlite", "json")
 
 
@@ -64,7 +67,26 @@ NEXT_ACTION_COLUMNS = [Column("customer"), Column("followup_at", TIME), Column("
                        Column("owner")]
 STAGE_HISTORY_COLUMNS = [Column("customer"), Column("customer_name"), Column("stage"), Column("label"),
                          Column("on", DATE), Column("until", DATE), Column("days", INT)]
-LIST_SEPARATORS = {"need.pains": "; "}
+# The deal tables: one row per need, quote, quote line, contract and instalment, each keyed by
+# the customer (and quote or contract number). They show what the customers sheet holds as
+# JSON in its needs, quotes and contracts columns, which is what an import reads back.
+NEED_COLUMNS = [Column("customer"), Column("customer_name"), Column("row", INT), Column("need"),
+                Column("priority"), Column("class"), Column("solution"), Column("value"),
+                Column("objections", LIST), Column("adjustments", LIST), Column("owner")]
+QUOTE_COLUMNS = [Column("customer"), Column("customer_name"), Column("no"), Column("date", DATE), Column("status"),
+                 Column("valid_until", DATE), Column("total", INT), Column("cost", INT), Column("margin", NUMBER),
+                 Column("delivery"), Column("payment_terms"), Column("approvals", JSON)]
+QUOTE_LINE_COLUMNS = [Column("customer"), Column("quote_no"), Column("line", INT), Column("item"), Column("spec"),
+                      Column("quantity", NUMBER), Column("unit_price", INT), Column("amount", INT),
+                      Column("unit_cost", INT)]
+CONTRACT_COLUMNS = [Column("customer"), Column("customer_name"), Column("no"), Column("amount", INT),
+                    Column("signed", DATE), Column("delivered", DATE), Column("service_term"),
+                    Column("service_end", DATE), Column("acceptance_result"), Column("guide_sent", DATE),
+                    Column("scheduled", INT), Column("received", INT), Column("approvals", JSON)]
+PAYMENT_COLUMNS = [Column("customer"), Column("contract_no"), Column("due", DATE), Column("amount", INT),
+                   Column("received_on", DATE), Column("received_amount", INT), Column("outstanding", INT),
+                   Column("note")]
+LIST_SEPARATORS = {"need.pains": "; ", "adjustments": "; "}
 
 
 def cell(value: Any, column: Column) -> Any:
@@ -109,9 +131,57 @@ def stage_rows(customer: Customer, settings: Settings) -> Iterator[list[Any]]:
         yield [customer.id, customer.name, entry.stage, settings.stage_label(entry.stage), entry.on, until, days]
 
 
+def _row(columns: list[Column], values: list[Any]) -> list[Any]:
+    return [cell(v, c) for v, c in zip(values, columns, strict=True)]
+
+
+def need_rows(customer: Customer) -> Iterator[list[Any]]:
+    for n, row in enumerate(needs_table(customer.data), 1):
+        yield _row(NEED_COLUMNS, [customer.id, customer.name, n, *row.values()])
+
+
+def quote_rows(customer: Customer) -> Iterator[list[Any]]:
+    for q in quotes_of(customer.data):
+        approvals = [{"step": a.step, "by": a.by, "on": a.on} for a in q.approvals]
+        yield _row(QUOTE_COLUMNS, [customer.id, customer.name, q.no, q.date, q.status, q.valid_until, q.amount,
+                                   q.known_cost, q.effective_margin, q.delivery, q.payment_terms, approvals])
+
+
+def quote_line_rows(customer: Customer) -> Iterator[list[Any]]:
+    for q in quotes_of(customer.data):
+        for n, line in enumerate(q.lines, 1):
+            yield _row(QUOTE_LINE_COLUMNS, [customer.id, q.no, n, line.item, line.spec, line.quantity,
+                                            line.unit_price, line.value, line.unit_cost])
+
+
+def contract_rows(customer: Customer) -> Iterator[list[Any]]:
+    raw = [c for c in customer.data.get("contracts") or [] if isinstance(c, dict)]
+    for c, data in zip(customer.contracts, raw, strict=False):
+        scheduled = sum(p.amount or 0 for p in c.payments)
+        approvals = [{"step": a.step, "by": a.by, "on": a.on} for a in c.approvals]
+        yield _row(CONTRACT_COLUMNS, [customer.id, customer.name, c.no, c.amount, c.signed, c.delivered,
+                                      data.get("service_term"), c.service_end, c.acceptance, c.guide_sent,
+                                      scheduled if c.payments else None,
+                                      sum(p.received for p in c.payments) if c.payments else None, approvals])
+
+
+def payment_rows(customer: Customer) -> Iterator[list[Any]]:
+    for c in customer.contracts:
+        for p in c.payments:
+            yield _row(PAYMENT_COLUMNS, [customer.id, c.no, p.due, p.amount, p.received_on, p.received_amount,
+                                         p.outstanding, p.note])
+
+
+def deal_counts(customer: Customer) -> tuple[int, int, int, int, int]:
+    """How many rows the customer gives the needs, quotes, quote_lines, contracts and payments tables."""
+    quotes = quotes_of(customer.data)
+    return (len(needs_table(customer.data)), len(quotes), sum(len(q.lines) for q in quotes),
+            len(customer.contracts), sum(len(c.payments) for c in customer.contracts))
+
+
 def _make_tables(customers: Callable[[], Iterable[Customer]], followups: Callable[[], Iterable[FollowUp]],
-                 settings: Settings, counts: tuple[int, int, int, int, int]) -> list[Table]:
-    """The five tables over `customers()` (by id) and `followups()` (by customer and path), each
+                 settings: Settings, counts: tuple[int, ...]) -> list[Table]:
+    """The ten tables over `customers()` (by id) and `followups()` (by customer and path), each
     call a fresh pass; `counts` are the tables' row counts (for progress bars)."""
     return [
         Table("customers", CUSTOMER_COLUMNS, lambda: (customer_row(c) for c in customers()), counts[0]),
@@ -121,6 +191,12 @@ def _make_tables(customers: Callable[[], Iterable[Customer]], followups: Callabl
               counts[3]),
         Table("stage_history", STAGE_HISTORY_COLUMNS,
               lambda: (r for c in customers() for r in stage_rows(c, settings)), counts[4]),
+        Table("needs", NEED_COLUMNS, lambda: (r for c in customers() for r in need_rows(c)), counts[5]),
+        Table("quotes", QUOTE_COLUMNS, lambda: (r for c in customers() for r in quote_rows(c)), counts[6]),
+        Table("quote_lines", QUOTE_LINE_COLUMNS, lambda: (r for c in customers() for r in quote_line_rows(c)),
+              counts[7]),
+        Table("contracts", CONTRACT_COLUMNS, lambda: (r for c in customers() for r in contract_rows(c)), counts[8]),
+        Table("payments", PAYMENT_COLUMNS, lambda: (r for c in customers() for r in payment_rows(c)), counts[9]),
     ]
 
 
@@ -128,8 +204,10 @@ def tables(book: Book) -> list[Table]:
     """The five tables of a Book, rows produced lazily."""
     customers = sorted(book.customers.values(), key=lambda c: c.id)
     followups = sorted(book.all_followups(), key=lambda f: (f.customer, f.path))
+    deals = [deal_counts(c) for c in customers]
     counts = (len(customers), len(followups), sum(len(c.contacts) for c in customers),
-              sum(len(f.next) for f in followups), sum(len(c.stage_history) for c in customers))
+              sum(len(f.next) for f in followups), sum(len(c.stage_history) for c in customers),
+              *(sum(d[i] for d in deals) for i in range(5)))
     return _make_tables(lambda: customers, lambda: followups, book.settings, counts)
 
 
@@ -140,13 +218,16 @@ def stream_tables(repo: str, settings: Settings, progress: Progress | None = Non
     table's rows are then made from the cached results one record at a time."""
     store = RecordStore(repo, settings)
     first: dict[str, tuple[str, int, int]] = {}  # customer id -> (path, contacts, stage entries); first file wins
+    deals: dict[str, tuple[int, int, int, int, int]] = {}  # customer id -> deal_counts
     followups: list[tuple[str, str, int]] = []  # (customer, path, next actions)
     for path, data in store.read_all(progress):
         if not isinstance(data, dict):
             continue
         if kind_of(path) == CUSTOMER:
             c = Customer.from_data(path, data)
-            first.setdefault(c.id, (path, len(c.contacts), len(c.stage_history)))
+            if c.id not in first:
+                first[c.id] = (path, len(c.contacts), len(c.stage_history))
+                deals[c.id] = deal_counts(c)
         else:
             f = FollowUp.from_data(path, data)
             followups.append((f.customer, path, len(f.next)))
@@ -154,8 +235,9 @@ def stream_tables(repo: str, settings: Settings, progress: Progress | None = Non
     followups.sort()
     followup_paths = [path for _, path, _ in followups]
     counts = (len(customer_paths), len(followup_paths), sum(n for _, n, _ in first.values()),
-              sum(n for _, _, n in followups), sum(n for _, _, n in first.values()))
-    del first, followups
+              sum(n for _, _, n in followups), sum(n for _, _, n in first.values()),
+              *(sum(d[i] for d in deals.values()) for i in range(5)))
+    del first, followups, deals
 
     def customers() -> Iterator[Customer]:
         return (Customer.from_data(path, store.data(path)) for path in customer_paths)
@@ -242,7 +324,7 @@ def write_csv(table: Table, target: str, progress: Progress = _plain) -> None:
             writer.row([str(v) if isinstance(v, bool) else _iso(v) for v in row])
 
 
-_SQL_TYPES = {TEXT: "TEXT", INT: "INTEGER", DATE: "TEXT", TIME: "TEXT", JSON: "TEXT", LIST: "TEXT"}
+_SQL_TYPES = {TEXT: "TEXT", INT: "INTEGER", DATE: "TEXT", TIME: "TEXT", JSON: "TEXT", LIST: "TEXT", NUMBER: "REAL"}
 
 
 def write_sqlite(items: list[Table], target: str, progress: Progress = _plain) -> None:

@@ -28,6 +28,11 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
+def _quantity(value: Any) -> int | float | None:
+    """A quantity as written: 2 stays 2, 2.5 stays 2.5."""
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
@@ -55,7 +60,7 @@ def approvals_from(value: Any) -> tuple[Approval, ...]:
 class QuoteLine:
     item: str
     spec: str
-    quantity: float | None
+    quantity: int | float | None
     unit_price: int | None
     amount: int | None
     unit_cost: int | None
@@ -144,7 +149,7 @@ def _line(data: dict[str, Any], legacy: bool) -> QuoteLine:
     return QuoteLine(
         item=_text(data.get("name" if legacy else "item")),
         spec=_text(data.get("spec")),
-        quantity=_number(data.get("quantity")),
+        quantity=_quantity(data.get("quantity")),
         unit_price=_int(data.get("unit_price")),
         amount=_int(data.get("total" if legacy else "amount")),
         unit_cost=_int(data.get("unit_cost")),
@@ -255,6 +260,13 @@ class DealDesk:
     def who_may(self, step: str) -> tuple[str, ...]:
         return self.approvers.get(step, ())
 
+    def who_label(self, step: str, _: Any) -> str:
+        """Who may give `step`, in words: role labels in the translator's language, handles as written."""
+        from ..text.enums import ENUMS, enum_label
+
+        return ", ".join(enum_label(_, "member_role", w) if w in ENUMS["member_role"] else w
+                         for w in self.who_may(step)) or "—"
+
     def step_label(self, step: str) -> str:
         labels = self.step_labels.get(step) or {}
         return labels.get(self.language) or labels.get("en") or step
@@ -279,3 +291,30 @@ def deal_desk(settings: Settings) -> DealDesk:
         step_labels={str(k): v for k, v in labels.items() if isinstance(v, dict)},
         language=settings.language,
     )
+
+
+def pending_approvals(data: dict[str, Any], settings: Settings) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """The approvals a customer's quotes and contracts still need: (quote or contract number,
+    step, who may give it). Quotes below the margin floor without a `margin` approval; contracts,
+    from the stage `deal_desk.contract_steps_from` on, lacking a step (contracts signed before
+    `contract_steps_since` excepted)."""
+    desk = deal_desk(settings)
+    found: list[tuple[str, str, tuple[str, ...]]] = []
+    for quote in quotes_of(data):
+        if needs_margin_approval(quote, desk):
+            found.append((quote.no or f"#{quote.index + 1}", MARGIN_STEP, desk.who_may(MARGIN_STEP)))
+    stage = data.get("stage")
+    here = settings.stage_by_key.get(stage) if isinstance(stage, str) else None
+    there = settings.stage_by_key.get(desk.contract_steps_from)
+    if here is None or there is None or here.kind == "lost" or here.index < there.index:
+        return tuple(found)
+    for index, contract in enumerate(_list(data.get("contracts"))):
+        if not isinstance(contract, dict):
+            continue
+        signed = parse_date(contract.get("signed"))
+        if desk.contract_steps_since is not None and signed is not None and signed < desk.contract_steps_since:
+            continue
+        given = {a.step for a in approvals_from(contract.get("approvals"))}
+        number = _text(contract.get("no")) or f"#{index + 1}"
+        found.extend((number, step, desk.who_may(step)) for step in desk.contract_steps if step not in given)
+    return tuple(found)

@@ -15,6 +15,7 @@ from .funnel import cohort, funnel, funnel_rows
 from .objections import objections
 from .periods import Period
 from .pipeline import forecast, pipeline
+from .receivables import receivables
 from .report import Column, Report, format_cell, render
 from .sources import sources
 from .tiers import value_tiers
@@ -37,6 +38,7 @@ REPORTS: dict[str, ReportFunction] = {
     "objections": objections,
     "team-activity": team_activity,
     "value-tiers": value_tiers,
+    "receivables": receivables,
 }
 
 # How a report reads its period. "window" (every report not listed): it counts what happened in
@@ -46,6 +48,7 @@ PERIOD_USE: dict[str, str] = {
     "pipeline": "snapshot",
     "slowest-deals": "snapshot",
     "value-tiers": "snapshot",
+    "receivables": "snapshot",
     "forecast": "ahead",
 }
 

@@ -50,8 +50,7 @@ def open_instalments(book: Book, today: dt.date) -> list[dict[str, Any]]:
 
 def receivables(book: Book, period: Period, today: dt.date) -> Report:
     """Money still to be received on contracts, per owner and by days overdue, as of today."""
-    lang = book.settings.language
-    _ = translator(lang)
+    _ = translator(book.settings.language)
     tally: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
     for row in open_instalments(book, today):
         line = tally[row["owner"]]
@@ -70,11 +69,11 @@ def receivables(book: Book, period: Period, today: dt.date) -> Report:
         Column("instalments", _("Open instalments"), "int"),
         Column("outstanding", _("Outstanding"), "money"),
         Column("overdue_instalments", _("Overdue instalments"), "int"),
-        Column("overdue", _.pgettext("receivables", "Overdue"), "money"),
-        *(Column(age[0], _(AGE_LABELS[age[0]]), "money") for age in AGES),
+        Column("overdue", _.pgettext("receivables", "Overdue amount"), "money"),
+        *(Column(key, _(AGE_LABELS[key]), "money") for key, _first, _last in AGES),
     ]
-    notes = [_("As of %(today)s: contract instalments (payments) not fully received (amount minus received_amount; a "
-               "received_on without an amount counts as paid in full), by the customer's owner; age = days since the "
-               "instalment's due date. Money owed by lost (churned) customers is still counted.", today=today)]
+    notes = [_("As of %(today)s: contract instalments not yet fully received (the amount due less what came in; a "
+               "receipt date without an amount counts as paid in full), by the customer's owner; age = days since the "
+               "instalment was due. Money owed by lost (churned) customers is still counted.", today=today)]
     title = _("Receivables") + f" · {today.isoformat()}"
-    return Report("receivables", title, columns, rows, totals, notes, "bar")
+    return Report("receivables", title, columns, rows, totals, notes, "bar", chart_key="outstanding")

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..records.model import Contract
 from ..records.settings import Settings
-from ..text.catalog import Translator, translator
+from ..text.catalog import translator
 
 MET, EARLY, LATE, MISSED = "met", "early", "late", "missed"
 
@@ -44,7 +44,6 @@ class AfterSales:
     care_window_days: int
     guide_days: int
     renewal_warn_days: int
-    language: str
 
 
 DEFAULT_WINDOWS = (Window(3, 7), Window(23, 37), Window(76, 104), Window(166, 194))
@@ -89,7 +88,6 @@ def after_sales(settings: Settings) -> AfterSales:
         care_window_days=_int(raw.get("care_window_days"), 30),
         guide_days=_int(raw.get("guide_days"), 30),
         renewal_warn_days=_int(raw.get("renewal_warn_days"), 60),
-        language=settings.language,
     )
 
 
@@ -172,26 +170,28 @@ def delivered_on(contracts: tuple[Contract, ...], today: dt.date) -> dt.date | N
     return max(dates) if dates else None
 
 
-def _window_reason(window: Window, delivered: dt.date, _: Translator) -> str:
-    span = f"{window.start}–{window.end}" if window.start < window.end else f"{window.end}"
-    return _("after-sales visit %(span)s days after delivery (delivered %(delivered)s)", span=span,
-             delivered=delivered)
+def _window_reason(window: Window, delivered: dt.date, _: Any) -> str:
+    if window.start < window.end:
+        return _("after-sales visit %(start)s–%(end)s days after delivery (delivered %(delivered)s)",
+                 start=window.start, end=window.end, delivered=delivered)
+    return _("after-sales visit %(end)s days after delivery (delivered %(delivered)s)",
+             end=window.end, delivered=delivered)
 
 
 def after_delivery(delivered: dt.date, held: list[dt.date], today: dt.date, settings: Settings) -> list[Candidate]:
     """The next visit window still owed (due on its last day) and the next care letter."""
     a = after_sales(settings)
-    _ = translator(a.language)
+    _ = translator(settings.language)
     found: list[Candidate] = []
     owed = next_window(delivered, held, a.windows)
     if owed is not None:
-        window = owed[1]
+        _k, window = owed
         found.append((delivered + dt.timedelta(days=window.end), 1, "after_sales",
                       _window_reason(window, delivered, _)))
     care = care_letter_due(delivered, held, today, a)
     if care is not None:
-        day = f"{care:%m-%d}"
-        found.append((care, 1, "care_letter", _("yearly customer-care letter (each %(day)s)", day=day)))
+        found.append((care, 1, "care_letter",
+                      _("yearly customer-care letter (each %(day)s)", day=care.strftime("%m-%d"))))
     return found
 
 
@@ -200,7 +200,7 @@ def before_delivery(contracts: tuple[Contract, ...], won_since: dt.date | None, 
     """Signed, not yet delivered: a progress update every `delivery_cadence_days`, counted from
     the last follow-up, or from the signing when there has been none since."""
     a = after_sales(settings)
-    _ = translator(a.language)
+    _ = translator(settings.language)
     signed = [c.signed for c in contracts if c.signed is not None and c.signed <= today]
     start = max(signed) if signed else won_since
     base = max(d for d in (start, last_touch) if d is not None) if (start or last_touch) else None
@@ -209,10 +209,13 @@ def before_delivery(contracts: tuple[Contract, ...], won_since: dt.date | None, 
     every = a.delivery_cadence_days
     if last_touch is not None and (start is None or last_touch >= start):
         days = (today - last_touch).days
-        since = (_.pgettext("delivery", "last contact today") if days == 0
-                 else _.ngettext("last contact %(num)s day ago", "last contact %(num)s days ago", days))
+        reason = (_("signed, not yet delivered: a progress update every %(every)s days, last contact today",
+                    every=every) if days == 0 else
+                  _.ngettext("signed, not yet delivered: a progress update every %(every)s days, last contact "
+                             "%(num)d day ago",
+                             "signed, not yet delivered: a progress update every %(every)s days, last contact "
+                             "%(num)d days ago", days, every=every))
     else:
-        since = _("signed %(date)s", date=start)
-    reason = _("signed, not yet delivered: a progress update every %(every)s days, %(since)s", every=every,
-               since=since)
+        reason = _("signed, not yet delivered: a progress update every %(every)s days, signed %(signed)s",
+                   every=every, signed=start)
     return (base + dt.timedelta(days=every), 2, "delivery", reason)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..records.deals import MARGIN_STEP, deal_desk, latest_quote, needs_margin_approval, quotes_of
 from ..records.model import Customer
 from ..records.settings import Settings
-from ..text.catalog import Translator, translator
+from ..text.catalog import translator
 from .aftersales import after_sales
 
 DEAL_KINDS = ("quote_expired", "quote_expiring", "quote_approval", "instalment_overdue", "instalment_due",
@@ -32,12 +32,12 @@ class DealItem:
     ref: str
 
 
+def _money(value: int) -> str:
+    return f"{value:,}"
+
+
 def _pct(value: float) -> str:
     return f"{value * 100:.1f}%"
-
-
-def _days(n: int, _: Translator) -> str:
-    return _.ngettext("%(num)s day", "%(num)s days", n)
 
 
 def quote_items(customer: Customer, settings: Settings, today: dt.date) -> list[DealItem]:
@@ -49,24 +49,25 @@ def quote_items(customer: Customer, settings: Settings, today: dt.date) -> list[
     if quote is None:
         return []
     desk = deal_desk(settings)
-    _ = translator(desk.language)
+    _ = translator(settings.language)
     items: list[DealItem] = []
-    name = quote.no or _("#%(n)s", n=quote.index + 1)
+    name = quote.no or f"#{quote.index + 1}"
     until = quote.valid_until
     if until is not None and quote.status == "sent":
         if until < today:
-            items.append(DealItem("quote_expired", until, _("quote expired: %(name)s was valid until %(until)s",
-                                                            name=name, until=until), quote.amount, quote.no))
+            items.append(DealItem("quote_expired", until, _("quote expired: %(no)s was valid until %(until)s",
+                                                             no=name, until=until), quote.amount, quote.no))
         elif (until - today).days <= desk.quote_expiry_warn_days:
             left = (until - today).days
-            message = _("quote %(name)s expires in %(left)s (%(until)s)", name=name, left=_days(left, _), until=until)
-            items.append(DealItem("quote_expiring", until, message, quote.amount, quote.no))
+            items.append(DealItem("quote_expiring", until, _.ngettext(
+                "quote %(no)s expires in %(num)d day (%(until)s)", "quote %(no)s expires in %(num)d days (%(until)s)",
+                left, no=name, until=until), quote.amount, quote.no))
     margin = quote.effective_margin
     if margin is not None and needs_margin_approval(quote, desk):
-        who = ", ".join(desk.who_may(MARGIN_STEP)) or "—"
+        who = desk.who_label(MARGIN_STEP, _)
         items.append(DealItem("quote_approval", quote.date or today, _(
-            "quote %(name)s: margin %(margin)s below the %(floor)s floor awaits approval (by: %(who)s)", name=name,
-            margin=_pct(margin), floor=_pct(desk.margin_floor), who=who), quote.amount, quote.no))
+            "quote %(no)s: margin %(margin)s below the %(floor)s floor awaits approval (by: %(who)s)",
+            no=name, margin=_pct(margin), floor=_pct(desk.margin_floor), who=who), quote.amount, quote.no))
     return items
 
 
@@ -78,7 +79,7 @@ def contract_items(customer: Customer, settings: Settings, today: dt.date) -> li
         return []
     desk = deal_desk(settings)
     a = after_sales(settings)
-    _ = translator(desk.language)
+    _ = translator(settings.language)
     lost = settings.stage_by_key.get(customer.stage) is not None and \
         settings.stage_by_key[customer.stage].kind == "lost"
     items: list[DealItem] = []
@@ -89,13 +90,14 @@ def contract_items(customer: Customer, settings: Settings, today: dt.date) -> li
                 continue
             left = (payment.due - today).days
             if left < 0:
-                items.append(DealItem("instalment_overdue", payment.due, _(
-                    "instalment overdue %(late)s: contract %(contract)s, %(owed)s due %(due)s", late=_days(-left, _),
-                    contract=contract.no, owed=f"{owed:,}", due=payment.due), owed, contract.no))
+                items.append(DealItem("instalment_overdue", payment.due, _.ngettext(
+                    "instalment overdue %(num)d day: contract %(no)s, %(amount)s due %(due)s",
+                    "instalment overdue %(num)d days: contract %(no)s, %(amount)s due %(due)s",
+                    -left, no=contract.no, amount=_money(owed), due=payment.due), owed, contract.no))
             elif left <= desk.payment_warn_days:
                 items.append(DealItem("instalment_due", payment.due, _(
-                    "instalment due: contract %(contract)s, %(owed)s due %(due)s", contract=contract.no,
-                    owed=f"{owed:,}", due=payment.due), owed, contract.no))
+                    "instalment due: contract %(no)s, %(amount)s due %(due)s",
+                    no=contract.no, amount=_money(owed), due=payment.due), owed, contract.no))
     if lost:
         return items
     signed = [c.signed for c in customer.contracts if c.signed is not None and c.signed <= today]
@@ -107,17 +109,18 @@ def contract_items(customer: Customer, settings: Settings, today: dt.date) -> li
         if contract.signed is not None and any(day > contract.signed for day in signed):
             continue  # a later contract renewed (or replaced) this one
         if start <= today:
-            items.append(DealItem("renewal_due", end, _(
-                "renewal: contract %(contract)s's service term ends %(end)s; talk renewal %(ahead)s ahead",
-                contract=contract.no, end=end, ahead=_days(a.renewal_warn_days, _)), contract.amount, contract.no))
+            items.append(DealItem("renewal_due", end, _.ngettext(
+                "renewal: contract %(no)s's service term ends %(end)s; talk renewal %(num)d day ahead",
+                "renewal: contract %(no)s's service term ends %(end)s; talk renewal %(num)d days ahead",
+                a.renewal_warn_days, no=contract.no, end=end), contract.amount, contract.no))
     delivered = sorted((c.delivered, c.no) for c in customer.contracts
                        if c.delivered is not None and c.delivered <= today)
     if delivered and a.guide_days >= 0 and not any(c.guide_sent for c in customer.contracts):
         first, number = delivered[0]
         due = first + dt.timedelta(days=a.guide_days)
         items.append(DealItem("guide_handover", due, _(
-            "send the user guide and FAQ (delivered %(first)s; then record %(key)s on the contract)", first=first,
-            key="guide_sent"), None, number))
+            "send the user guide and FAQ (delivered %(delivered)s; then record on the contract the day they went out)",
+            delivered=first), None, number))
     return items
 
 

@@ -1,4 +1,4 @@
-"""The rule thresholds (grading, cadence, after-sales, value tiers, stale flags), read once from settings."""
+"""The rule thresholds (grading, cadence, value tiers, stale flags), read once from settings."""
 
 from __future__ import annotations
 
@@ -39,8 +39,6 @@ class Thresholds:
     cadence_grade: dict[str, int]
     cadence_stage: dict[str, int]
     first_response_days: dict[str, int]
-    visits_after_delivery: tuple[int, ...]
-    then_every_days: int
     high_min: int
     medium_min: int
     repeat_years: int
@@ -59,7 +57,6 @@ def thresholds_of(settings: Settings) -> Thresholds:
     urgency = _mapping(grading.get("urgency"))
     letters = _mapping(grading.get("letters"))
     cadence = _mapping(raw.get("cadence"))
-    after = _mapping(raw.get("after_sales"))
     tiers = _mapping(raw.get("value_tiers"))
     stale = _mapping(raw.get("stale"))
 
@@ -74,7 +71,6 @@ def thresholds_of(settings: Settings) -> Thresholds:
         merged.update({str(k): v for k, v in _mapping(group).items() if _int(v, -1) >= 0})
         return merged
 
-    visits = after.get("visits_after_delivery_days")
     return Thresholds(
         language=settings.language,
         high_days=_int(urgency.get("high_days"), 31),
@@ -92,9 +88,6 @@ def thresholds_of(settings: Settings) -> Thresholds:
         cadence_grade=days(cadence.get("grade"), {"A": 2, "B": 7, "C": 14}),
         cadence_stage=days(cadence.get("stage"), {}),
         first_response_days=days(raw.get("first_response_days"), {"A": 1, "B": 2, "C": 3}),
-        visits_after_delivery=tuple(sorted(v for v in visits if _int(v, -1) >= 0))
-        if isinstance(visits, list) else (7, 30, 90, 180),
-        then_every_days=_int(after.get("then_every_days"), 365),
         high_min=_int(tiers.get("high_min"), 500000),
         medium_min=_int(tiers.get("medium_min"), 100000),
         repeat_years=_int(tiers.get("repeat_years"), 2),

@@ -7,6 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..records.deals import deal_desk, latest_quote, needs_margin_approval, quotes_of
+from ..reports.receivables import open_instalments
+from ..text.catalog import translator
 from .rows import customer_row, first_won, won_value
 from .views import SiteData, periods_for
 
@@ -56,6 +59,37 @@ def won_in(data: SiteData, period_key: str, owner: str | None = None) -> tuple[i
     return len(found), sum(found)
 
 
+def receivables_figures(data: SiteData, owner: str | None = None) -> dict[str, Any]:
+    """Money still owed on contract instalments as of today (the receivables report's rows):
+    overdue, due within `deal_desk.payment_warn_days`, and all outstanding, each with its count."""
+    warn = deal_desk(data.settings).payment_warn_days
+    rows = [r for r in open_instalments(data.book, data.today) if owner is None or r["owner"] == owner]
+    overdue = [r for r in rows if r["days_overdue"] > 0]
+    soon = [r for r in rows if r["days_overdue"] == 0 and (r["due"] - data.today).days <= warn]
+    return {"overdue": sum(r["outstanding"] for r in overdue), "overdue_count": len(overdue),
+            "soon": sum(r["outstanding"] for r in soon), "soon_count": len(soon), "warn_days": warn,
+            "outstanding": sum(r["outstanding"] for r in rows), "count": len(rows)}
+
+
+def awaiting_approval(data: SiteData, owner: str | None = None) -> list[dict[str, Any]]:
+    """The standing quotes of open deals below the margin floor without their `margin` approval,
+    largest first: customer, quote number, amount, margin and who may approve."""
+    settings = data.settings
+    desk = deal_desk(settings)
+    _ = translator(settings.language)
+    found = []
+    for customer in data.customers:
+        if (owner is not None and customer.owner != owner) or not settings.is_open(customer.stage):
+            continue
+        quote = latest_quote(quotes_of(customer.data))
+        if quote is not None and needs_margin_approval(quote, desk):
+            found.append({"id": customer.id, "name": customer.name, "owner": customer.owner, "no": quote.no,
+                          "amount": quote.amount, "margin": quote.effective_margin,
+                          "who": desk.who_label("margin", _)})
+    found.sort(key=lambda q: (-(q["amount"] or 0), q["id"]))
+    return found
+
+
 def dashboard(data: SiteData) -> dict[str, Any]:
     """The home page figures."""
     settings = data.settings
@@ -89,6 +123,9 @@ def dashboard(data: SiteData) -> dict[str, Any]:
         "reports": sorted((data.reports or {}).keys()),
         "today": data.today,
         "risks": risk_groups(data),
+        "receivables": receivables_figures(data),
+        "awaiting": awaiting_approval(data),
+        "margin_floor": deal_desk(settings).margin_floor,
         "changes": feed_summary(data),
     }
 

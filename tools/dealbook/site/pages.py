@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..records.model import Customer
+from ..rules.dealview import contracts_view, quotes_view
 from . import charts, reviews
 from . import dashboard as figures
 from . import rows as rows_module
@@ -151,8 +152,9 @@ def customer_page(data: SiteData, customer: Customer) -> dict[str, Any]:
         "budget": need.get("budget") if isinstance(need.get("budget"), dict) else {},
         "needs": [n for n in (customer.get("needs") or []) if isinstance(n, dict)],
         "history": history,
-        "quotes": [q for q in (customer.get("quotes") or []) if isinstance(q, dict)],
-        "contracts": [k for k in (customer.get("contracts") or []) if isinstance(k, dict)],
+        "quotes": quotes_view(customer, settings, data.today),
+        "contracts": contracts_view(customer, settings, data.today),
+        "deal_items": list(_attr(state, "deals", ()) or ()),
         "next_actions": list(latest.next) if latest else [],
         "followups": followups,
         "recorded": recorded,

@@ -27,7 +27,8 @@ ENUMS: dict[str, dict[str, str]] = {
     "tier": {"high": NP_("tier", "High"), "medium": NP_("tier", "Medium"), "low": NP_("tier", "Low")},
     "severity": {"error": NP_("severity", "error"), "warning": NP_("severity", "warning")},
     "member_role": {"rep": NP_("member_role", "Rep"), "manager": NP_("member_role", "Manager"),
-                    "ops": NP_("member_role", "Ops")},
+                    "ops": NP_("member_role", "Ops"), "legal": NP_("member_role", "Legal"),
+                    "finance": NP_("member_role", "Finance"), "gm": NP_("member_role", "General manager")},
     # What an agenda item is: a due date's kind, or one of the rules' flags.
     "due_kind": {"next_action": NP_("due_kind", "Next action"), "cadence": NP_("due_kind", "Cadence"),
                  "first_response": NP_("due_kind", "First response"), "after_sales": NP_("due_kind", "After-sales"),

@@ -71,19 +71,28 @@ def resolve_paths(env: Env, given: tuple[str, ...]) -> tuple[list[str] | None, l
               help="text (default), json, or github (workflow annotations; the default under GitHub Actions).")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the problems, no summary line.")
+@click.option("--approvals", is_flag=True,
+              help="Also verify from git history that each approval was committed by the approver's own git "
+                   "identity (team.yaml `git` or `email`).")
+@click.option("--approvals-since", "since", metavar="REV",
+              help="With --approvals: verify only approvals added after REV (a pull request's base).")
 @pass_env
-def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet: bool) -> None:
+def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet: bool, approvals: bool,
+          since: str | None) -> None:
     """Validate records: schemas, ids, stages, team references, dates, privacy.
 
     With PATHs (files or folders) only those records are checked, against the rest
     of the repo (this is what the pre-commit hook does). Exit status: 0 clean,
-    1 errors found (or warnings with --strict), 2 bad usage.
+    1 errors found (or warnings with --strict), 2 bad usage. With --approvals, each
+    approval (`approvals: [{step, by, on}]` on a quote or contract) must have been added by
+    a commit whose author is that member's git identity: a rep cannot type one in.
 
     \b
     Example:
         dealbook check
         dealbook check records/customers/粤IT2024001.yaml
         dealbook check --format json
+        dealbook check --approvals --approvals-since origin/main
     """
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
@@ -103,6 +112,12 @@ def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet
         from ...checks.reading import check_repo  # a repo-wide re-run with nothing changed answers from its cache
 
         found, files = check_repo(env.repo, wanted, env.settings)
+    if approvals or since:
+        if env.at:
+            raise click.UsageError("--approvals reads the history up to the working tree: drop --at")
+        from ...git.approvals import verify_approvals
+
+        found = [*found, *verify_approvals(env.repo, env.book(wanted), since)]
     diagnostics = sorted(set(problems + found), key=sort_key)
     if fmt == "json":
         click.echo(to_json({"diagnostics": [d.as_dict() for d in diagnostics], "files": files}))

@@ -154,7 +154,8 @@ def diff(env: Env, base: str | None, head: str | None, fmt: str, forecast_rev: s
 
     BASE defaults to the merge base with origin/main (or main); HEAD to the working tree,
     uncommitted and untracked files included. Per customer: stage moves, grade change,
-    deal amount, owner, next due date and follow-ups added, changed or removed; then the
+    deal amount, owner, next due date and follow-ups added, changed or removed, new quotes
+    with their margin and the approvals still needed with who may give them; then the
     change the branch causes to the weighted pipeline and the funnel, and any diagnostics
     that are new in HEAD. Grades and due dates are computed as of --today for both sides.
 

@@ -9,6 +9,7 @@ import click
 
 from ...records.book import Book
 from ...records.model import Customer
+from ...rules.dealview import contracts_view, needs_table, quotes_view
 from ...rules.state import CustomerState, evaluate
 from ...rules.thresholds import followups_until
 from ...text.output import DASH, money, plain, table, to_json
@@ -62,7 +63,10 @@ def show_payload(book: Book, customer: Customer, state: CustomerState, today) ->
         "paused_until": state.paused_until,
         "value_tier": state.value_tier,
         "flags": [dataclasses.asdict(f) for f in state.flags],
-        "contracts": customer.data.get("contracts") or [],
+        "needs": needs_table(customer.data),
+        "quotes": quotes_view(customer, settings, today),
+        "contracts": contracts_view(customer, settings, today),
+        "deal_items": [dataclasses.asdict(i) for i in state.deals],
         "lost": customer.data.get("lost"),
         "tags": list(customer.tags),
     }
@@ -135,15 +139,75 @@ def render_text(data: dict[str, Any], book: Book) -> str:
         out += ["", click.style("Open next actions", bold=True),
                 table([[n["due"], n["action"], n["owner"]] for n in data["next_actions"]], ["Due", "Action", "Owner"],
                       styles=[{"fg": "red"} if n["overdue"] else None for n in data["next_actions"]])]
-    if data["contracts"]:
-        out += ["", click.style("Contracts", bold=True),
-                table([[c.get("no"), money(c.get("amount")), c.get("signed"), c.get("delivered")]
-                       for c in data["contracts"]], ["No", "Amount", "Signed", "Delivered"], right=[1])]
+    out += _deal_sections(data, settings)
     if data["lost"]:
         lost = data["lost"]
         out += ["", _line("Lost", settings.label("lost_reasons", lost.get("reason", "")) +
                           (f" — {lost['note']}" if lost.get("note") else ""))]
     return "\n".join(out)
+
+
+def _pct(value: Any) -> str:
+    return DASH if value is None else f"{value * 100:.1f}%"
+
+
+def _list(value: Any) -> str:
+    return "; ".join(map(str, value)) if isinstance(value, list) else plain(value) if value is not None else ""
+
+
+def _deal_sections(data: dict[str, Any], settings: Any) -> list[str]:
+    """The needs-to-solution table, the quotes with margin and approval state, the contracts with
+    their approvals and payments, and what they ask for now."""
+    out: list[str] = []
+    if data["needs"]:
+        out += ["", click.style("Needs and solutions", bold=True),
+                table([[n["need"], n["priority"], n["class"], n["solution"], n["value"], _list(n["objections"]),
+                        _list(n["adjustments"]), n["owner"]] for n in data["needs"]],
+                      ["Need", "Priority", "Class", "Solution", "Value", "Objections", "Adjustments", "Owner"])]
+    if data["quotes"]:
+        rows, styles = [], []
+        for q in data["quotes"]:
+            approval = {"needed": f"needed from {' or '.join(q['approvers']) or '—'}",
+                        "approved": "approved " + ", ".join(f"{a['by']} {a['on']}" for a in q["approvals"]
+                                                            if a["step"] == "margin"),
+                        "not_needed": "not needed", "unknown": "margin unknown"}[q["approval"]]
+            valid = f"{q['valid_until']}" + (" (expired)" if q["expired"] else "") if q["valid_until"] else DASH
+            rows.append([q["no"], q["date"], q["status"] + ("*" if q["standing"] else ""), money(q["total"]),
+                         _pct(q["margin"]), valid, approval])
+            styles.append({"fg": "red"} if q["approval"] == "needed" else None)
+        floor = settings.raw.get("deal_desk", {}).get("margin_floor")
+        out += ["", click.style(f"Quotes (* the standing one; margin floor {_pct(floor)})", bold=True),
+                table(rows, ["No", "Date", "Status", "Total", "Margin", "Valid until", "Margin approval"],
+                      right=[3, 4], styles=styles)]
+        standing = next(q for q in data["quotes"] if q["standing"])
+        if standing["lines"]:
+            out.append(table([[li["item"], li["spec"], li["quantity"], money(li["unit_price"]), money(li["amount"])]
+                              for li in standing["lines"]], ["Item", "Spec", "Qty", "Unit price", "Amount"],
+                             right=[2, 3, 4]))
+    for c in data["contracts"]:
+        head = (f"Contract {c['no']}: {money(c['amount'])}, signed {plain(c['signed'])}"
+                + (f", delivered {c['delivered']}" if c["delivered"] else "")
+                + (f", service until {c['service_end']}" if c["service_end"] else ""))
+        out += ["", click.style(head, bold=True)]
+        given = ", ".join(f"{a['label']} {a['by']} {a['on']}" for a in c["approvals"])
+        missing = ", ".join(f"{m['label']} (by {' or '.join(m['approvers']) or '—'})" for m in c["missing_steps"])
+        if given:
+            out.append(_line("Approvals", given))
+        if missing:
+            out.append(click.style(_line("Missing", missing), fg="red"))
+        if c["acceptance"]:
+            a = c["acceptance"]
+            out.append(_line("Acceptance", " — ".join(plain(x) for x in (a["result"], a["on"], a["criteria"]) if x)))
+        if c["payments"]:
+            out.append(table([[p["due"], money(p["amount"]), p["received_on"] or DASH, money(p["received"]),
+                               money(p["outstanding"]), "overdue" if p["overdue"] else "", p["note"]]
+                              for p in c["payments"]],
+                             ["Due", "Amount", "Received on", "Received", "Outstanding", "", "Note"], right=[1, 3, 4],
+                             styles=[{"fg": "red"} if p["overdue"] else None for p in c["payments"]]))
+    if data["deal_items"]:
+        out += ["", click.style("Quotes and contracts ask for", bold=True)]
+        out += [_line(str(i["due"]), i["message"]) for i in data["deal_items"]]
+    return out
 
 
 @click.command()
@@ -153,7 +217,9 @@ def render_text(data: dict[str, Any], book: Book) -> str:
 @pass_env
 def show(env: Env, ident: str, fmt: str) -> None:
     """One customer at a glance: facts, contacts and decision chain, need and budget, stage
-    timeline, the last five follow-ups, open next actions, due date, grade, flags, value tier.
+    timeline, the last five follow-ups, open next actions, due date, grade, flags, value tier,
+    the needs-to-solution table, quotes with margin and approval state, and contracts with
+    their approvals and payments.
 
     ID is a customer id (or an exact name); an unknown id lists close matches and exits 1.
 

@@ -1,0 +1,119 @@
+"""Approvals are commits: `dealbook check --approvals` tells an approval the approver committed
+from one a rep typed in, from a real git history."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+from conftest import TEAM
+
+PROPOSAL = {"stage": "proposal", "need": {"summary": "质检", "budget": {"status": "clear"}},
+            "stage_history": [{"stage": "lead", "on": "2024-01-05"}, {"stage": "proposal", "on": "2024-05-01"}]}
+QUOTE = {"no": "BJ-1", "date": "2024-05-06", "status": "draft", "valid_until": "2024-06-05", "total": 100000,
+         "margin": 0.2, "lines": [{"item": "工位", "quantity": 1, "unit_price": 100000, "amount": 100000}]}
+APPROVAL = {"step": "margin", "by": "chen", "on": "2024-05-07"}
+
+
+def commit_as(repo, name: str, email: str, message: str) -> None:
+    env = dict(os.environ, GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email, GIT_COMMITTER_NAME=name,
+               GIT_COMMITTER_EMAIL=email)
+    subprocess.run(["git", "add", "-A"], cwd=repo.root, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", message], cwd=repo.root, check=True, env=env)
+
+
+def found(run, repo, *args: str) -> list[tuple[str, str]]:
+    result = run(repo, "check", "--approvals", "--format", "json", *args)
+    return [(d["path"].rsplit("/", 1)[-1], d["code"]) for d in json.loads(result.output)["diagnostics"]]
+
+
+@pytest.fixture
+def history(repo):
+    """Two draft quotes by the rep; chen commits the approval of the first under his own identity;
+    the rep types chen's approval into the second and commits it himself."""
+    repo.git_init()
+    repo.customer("粤IT2024001", **PROPOSAL, quotes=[QUOTE])
+    repo.customer("粤IT2024002", name="B科技有限公司", **PROPOSAL, quotes=[QUOTE])
+    commit_as(repo, "zhangwei", "zhang@example.com", "two quotes below the floor, drafts")
+    repo.customer("粤IT2024001", **PROPOSAL, quotes=[dict(QUOTE, status="sent", approvals=[APPROVAL])])
+    commit_as(repo, "chenjing", "chen@example.com", "approve BJ-1 of 粤IT2024001")
+    repo.customer("粤IT2024002", name="B科技有限公司", **PROPOSAL,
+                  quotes=[dict(QUOTE, status="sent", approvals=[APPROVAL])])
+    commit_as(repo, "zhangwei", "zhang@example.com", "approved (typed by the rep)")
+    return repo
+
+
+def test_the_check_tells_the_approver_from_the_rep(run, history) -> None:
+    assert run(history, "check").exit_code == 0  # the records alone look fine
+    assert found(run, history) == [("粤IT2024002.yaml", "approval-not-proven")]
+    result = run(history, "check", "--approvals")
+    assert result.exit_code == 1
+    assert "was added in commit" in result.output and "by zhangwei <zhang@example.com>, not by chen" in result.output
+
+
+def test_an_approval_not_yet_committed_is_not_proven(run, history) -> None:
+    history.customer("粤IT2024003", name="C科技有限公司", **PROPOSAL,
+                     quotes=[dict(QUOTE, status="sent", approvals=[APPROVAL])])
+    assert ("粤IT2024003.yaml", "approval-uncommitted") in found(run, history)
+
+
+def test_the_email_in_team_yaml_identifies_the_approver_too(run, history) -> None:
+    team = {"members": [dict(m, git="someone-else") if m["handle"] == "chen" else m for m in TEAM["members"]]}
+    history.write("records/team.yaml", team)
+    assert found(run, history) == [("粤IT2024002.yaml", "approval-not-proven")]
+
+
+def test_since_a_base_revision_only_new_approvals_are_verified(run, history) -> None:
+    base = history.git("rev-parse", "HEAD").strip()
+    assert found(run, history, "--approvals-since", base) == []
+    history.customer("粤IT2024003", name="C科技有限公司", **PROPOSAL,
+                     quotes=[dict(QUOTE, status="sent", approvals=[APPROVAL])])
+    commit_as(history, "zhangwei", "zhang@example.com", "another typed approval")
+    assert found(run, history, "--approvals-since", base) == [("粤IT2024003.yaml", "approval-not-proven")]
+
+
+def test_without_git_the_approvals_cannot_be_verified(run, repo) -> None:
+    repo.customer("粤IT2024001", **PROPOSAL, quotes=[dict(QUOTE, status="sent", approvals=[APPROVAL])])
+    assert found(run, repo) == [("粤IT2024001.yaml", "approvals-no-git")]
+
+
+def test_the_review_shows_new_quotes_with_margin_and_the_approvals_still_needed(run, repo) -> None:
+    repo.git_init()
+    repo.customer("粤IT2024001", **PROPOSAL)
+    commit_as(repo, "zhangwei", "zhang@example.com", "a deal")
+    repo.customer("粤IT2024001", **PROPOSAL, quotes=[QUOTE])
+    text = run(repo, "diff", "HEAD").output
+    assert "new quote BJ-1: 100,000 at margin 20.0% (draft)" in text
+    assert "approvals needed: margin on BJ-1 (by manager or gm)" in text
+    data = json.loads(run(repo, "diff", "HEAD", "--format", "json").output)["customers"][0]
+    assert data["new_quotes"] == [{"no": "BJ-1", "margin": 0.2, "amount": 100000, "status": "draft"}]
+    assert data["approvals_needed"] == [{"no": "BJ-1", "step": "margin", "approvers": ["manager", "gm"]}]
+    markdown = run(repo, "diff", "HEAD", "--format", "markdown").output
+    assert "approvals needed: margin on BJ\\-1 (by manager or gm)" in markdown or \
+        "approvals needed: margin on BJ-1 (by manager or gm)" in markdown
+    # once chen approves and commits it, nothing is needed any more
+    commit_as(repo, "zhangwei", "zhang@example.com", "the quote")
+    repo.customer("粤IT2024001", **PROPOSAL, quotes=[dict(QUOTE, status="sent", approvals=[APPROVAL])])
+    assert "approvals needed" not in run(repo, "diff", "HEAD").output
+
+
+def test_dealbook_approve_writes_the_approval_of_the_git_identity(run, repo) -> None:
+    repo.git_init()
+    repo.customer("粤IT2024001", **PROPOSAL, quotes=[QUOTE])
+    commit_as(repo, "zhangwei", "zhang@example.com", "a draft quote")
+    repo.git("config", "user.email", "chen@example.com")  # chen's own machine
+    result = run(repo, "approve", "粤IT2024001", "BJ-1", "--on", "2024-05-07")
+    assert result.exit_code == 0, result.output
+    assert "approved (margin) by chen on 2024-05-07" in result.output
+    commit_as(repo, "chenjing", "chen@example.com", "approve BJ-1")
+    assert found(run, repo) == []
+    refused = run(repo, "approve", "粤IT2024001", "BJ-1", "--as", "li")
+    assert refused.exit_code != 0 and "already has an approval `margin`" in refused.output
+
+
+def test_a_rep_cannot_approve_with_dealbook_approve(run, repo) -> None:
+    repo.customer("粤IT2024001", **PROPOSAL, quotes=[QUOTE])
+    result = run(repo, "approve", "粤IT2024001", "BJ-1", "--as", "li")
+    assert result.exit_code == 1 and "approval-not-allowed" in result.output

@@ -1,0 +1,94 @@
+"""One customer's needs, quotes and contracts as plain data: what `dealbook show`, the site's
+customer page and the dashboard print. Pure: customer, settings, today in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..records.deals import (
+    MARGIN_STEP,
+    deal_desk,
+    latest_quote,
+    needs_margin_approval,
+    pending_approvals,
+    quotes_of,
+)
+from ..records.model import Customer
+from ..records.settings import Settings
+from ..text.catalog import translator
+
+NEED_KEYS = ("need", "priority", "class", "solution", "value", "objections", "adjustments", "owner")
+
+
+def needs_table(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The needs-to-solution matching table (需求与解决方案匹配表): every column, in order."""
+    rows = []
+    for item in data.get("needs") or []:
+        if isinstance(item, dict):
+            rows.append({k: item.get(k) for k in NEED_KEYS})
+    return rows
+
+
+def quotes_view(customer: Customer, settings: Settings, today: dt.date) -> list[dict[str, Any]]:
+    """Each quote with its worked-out margin, validity and approval state (newest first)."""
+    desk = deal_desk(settings)
+    _ = translator(settings.language)
+    quotes = quotes_of(customer.data)
+    standing = latest_quote(quotes)
+    rows = []
+    for quote in sorted(quotes, key=lambda q: (q.date or dt.date.min, q.index), reverse=True):
+        margin = quote.effective_margin
+        if needs_margin_approval(quote, desk):
+            approval = "needed"
+        elif any(a.step == MARGIN_STEP for a in quote.approvals):
+            approval = "approved"
+        else:
+            approval = "not_needed" if margin is not None else "unknown"
+        rows.append({
+            "no": quote.no, "date": quote.date, "status": quote.status, "standing": quote is standing,
+            "total": quote.amount, "cost": quote.known_cost, "margin": margin,
+            "below_floor": margin is not None and margin < desk.margin_floor,
+            "valid_until": quote.valid_until,
+            "expired": quote.valid_until is not None and quote.valid_until < today,
+            "delivery": quote.delivery or None, "payment_terms": quote.payment_terms or None,
+            "approval": approval, "approvers": list(desk.who_may(MARGIN_STEP)) if approval == "needed" else [],
+            "approvers_label": desk.who_label(MARGIN_STEP, _) if approval == "needed" else "",
+            "approvals": [{"step": a.step, "by": a.by, "on": a.on} for a in quote.approvals],
+            "lines": [{"item": line.item, "spec": line.spec or None, "quantity": line.quantity,
+                       "unit_price": line.unit_price, "amount": line.value} for line in quote.lines],
+        })
+    return rows
+
+
+def contracts_view(customer: Customer, settings: Settings, today: dt.date) -> list[dict[str, Any]]:
+    """Each contract with its approval steps (given and missing), payments and what is still owed."""
+    pending = {(no, step) for no, step, _who in pending_approvals(customer.data, settings)}
+    desk = deal_desk(settings)
+    _ = translator(settings.language)
+    raw = [c for c in customer.data.get("contracts") or [] if isinstance(c, dict)]
+    rows = []
+    for contract, data in zip(customer.contracts, raw, strict=False):
+        payments = [{"due": p.due, "amount": p.amount, "received_on": p.received_on if p.received_on and
+                     p.received_on <= today else None, "received": (p.amount or 0) - p.outstanding_on(today),
+                     "outstanding": p.outstanding_on(today),
+                     "overdue": p.due is not None and p.due < today and p.outstanding_on(today) > 0,
+                     "note": p.note or None} for p in contract.payments]
+        acceptance = data.get("acceptance") if isinstance(data.get("acceptance"), dict) else {}
+        rows.append({
+            "no": contract.no, "amount": contract.amount, "signed": contract.signed, "delivered": contract.delivered,
+            "service_term": data.get("service_term"), "service_end": contract.service_end,
+            "acceptance": {"criteria": acceptance.get("criteria"), "result": acceptance.get("result"),
+                           "on": acceptance.get("on")} if acceptance else None,
+            "guide_sent": contract.guide_sent,
+            "approvals": [{"step": a.step, "label": desk.step_label(a.step), "by": a.by, "on": a.on}
+                          for a in contract.approvals],
+            "missing_steps": [{"step": step, "label": desk.step_label(step), "approvers": list(desk.who_may(step)),
+                               "approvers_label": desk.who_label(step, _)}
+                              for step in desk.contract_steps if (contract.no or "", step) in pending],
+            "payments": payments,
+            "received": sum(p["received"] for p in payments),
+            "outstanding": sum(p["outstanding"] for p in payments),
+        })
+    return rows
