@@ -1,0 +1,249 @@
+"""Personal data that must never be recorded, found however it is written.
+
+The rules come from the settings' `privacy:` block: a personal mobile (`mobile`), a resident ID
+(`resident_id`), personal mail domains (`personal_mail_domains`), personal IM ids (`im_ids`) and
+any further named pattern. Every text of a record is checked: every field, `custom:` keys and
+values included, follow-up text too. Before matching, a text is normalised the way a reader
+would read it: full-width characters become ASCII (NFKC), zero-width characters go, and the
+separators people put between digits (spaces, dots, slashes, hyphens, en and em dashes) are
+taken out, so `１３８ １２３４ ５６７８`, `138.1234.5678` and `1\u200b38…` are all the same
+number. A company-issued work mobile is allowed where the contact says so (`phone_kind: work`),
+and only when that phone field holds that one number.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..records.diagnostics import ERROR
+from ..records.settings import Settings
+
+Finding = tuple[tuple, str, str, str]  # (where, severity, code, message)
+
+# Characters that do not show: zero-width space/joiners, word joiner, BOM, soft hyphen, and the
+# invisible operators. Removed before matching.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e"))
+# What people put between the digits of a number: spaces of every width, dots, slashes, hyphens,
+# dashes, middle dots, underscores and brackets (after NFKC their full-width forms are these).
+_SEPARATORS = r"[\s.\-/_·()\[\]\u2010-\u2015\u2212\u30fb\u00b7]"
+_JOINED = re.compile(rf"(?<=[0-9]){_SEPARATORS}+(?=[0-9])")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+)")
+# A run of digits a reader would dial or copy: 7 or more, separators allowed between them.
+_NUMBER = re.compile(r"[+＋]?[0-9０-９](?:(?:[\s.\-/·()\u2010-\u2015\u2212\u200b]|（|）){0,3}[0-9０-９]){6,}")
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_BUILT_IN = ("mobile", "resident_id", "personal_mail_domains", "im_ids")
+
+
+def normalise(text: str) -> str:
+    """`text` as matched: NFKC, invisible characters removed, separators between digits removed."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    return _JOINED.sub("", text)
+
+
+def _readable(text: str) -> str:
+    """`text` with NFKC and invisible characters removed, separators kept (words stay apart)."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The compiled privacy rules of one settings file."""
+
+    mobile: re.Pattern[str] | None
+    resident_id: re.Pattern[str] | None
+    mail_domains: frozenset[str]
+    im_ids: tuple[re.Pattern[str], ...]
+    others: tuple[tuple[str, re.Pattern[str]], ...]
+    problems: tuple[tuple[str, str], ...]  # (settings key, why it cannot be used)
+
+    def personal_domain(self, domain: str) -> str | None:
+        """The listed personal mail domain `domain` belongs to (itself or a subdomain), or None."""
+        domain = domain.lower().rstrip(".")
+        while domain:
+            if domain in self.mail_domains:
+                return domain
+            if "." not in domain:
+                return None
+            domain = domain.split(".", 1)[1]
+        return None
+
+
+def rules(settings: Settings) -> Rules:
+    """The privacy rules of `settings` (compiled once per distinct `privacy:` block)."""
+    block = settings.raw.get("privacy") or {}
+    return _compile(json.dumps(block, sort_keys=True, default=str))
+
+
+@functools.lru_cache(maxsize=16)
+def _compile(block_json: str) -> Rules:
+    block = json.loads(block_json)
+    problems: list[tuple[str, str]] = []
+
+    def pattern(key: str, text: Any) -> re.Pattern[str] | None:
+        if not isinstance(text, str) or not text:
+            return None
+        try:
+            return re.compile(text)
+        except re.error as exc:
+            problems.append((key, f"not a valid regular expression ({exc})"))
+            return None
+
+    domains = block.get("personal_mail_domains") or []
+    ims = block.get("im_ids") or []
+    return Rules(
+        mobile=pattern("mobile", block.get("mobile")),
+        resident_id=pattern("resident_id", block.get("resident_id")),
+        mail_domains=frozenset(d.lower().lstrip("@").rstrip(".") for d in domains if isinstance(d, str) and d),
+        im_ids=tuple(p for i, rx in enumerate(ims if isinstance(ims, list) else [])
+                     if (p := pattern(f"im_ids.{i}", rx)) is not None),
+        others=tuple((key, p) for key, rx in block.items()
+                     if key not in _BUILT_IN and (p := pattern(key, rx)) is not None),
+        problems=tuple(problems),
+    )
+
+
+def settings_problems(settings: Settings) -> list[tuple[str, str]]:
+    """(key under `privacy`, problem) for every rule the settings give that cannot be used."""
+    return list(rules(settings).problems)
+
+
+# --- checking a record ---------------------------------------------------------------------------
+
+
+def texts(data: Any, strings: Iterable[tuple[tuple, str]] | None = None) -> Iterator[tuple[tuple, str]]:
+    """Every text of a record with its address: the values (`strings`, when the caller has walked
+    them already), and every mapping key that is not a plain ASCII word (`custom:` keys, say)."""
+    if strings is None:
+        strings = _values(data)
+    yield from strings
+    yield from _keys(data, ())
+
+
+def _values(value: Any, where: tuple = ()) -> Iterator[tuple[tuple, str]]:
+    if isinstance(value, str):
+        yield where, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _values(item, (*where, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _values(item, (*where, index))
+    elif isinstance(value, int) and not isinstance(value, bool) and value >= 10**6:
+        yield where, str(value)
+
+
+def _keys(value: Any, where: tuple) -> Iterator[tuple[tuple, str]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and not _PLAIN_KEY.match(key):
+                yield (*where, key), key
+            if isinstance(item, (dict, list)):
+                yield from _keys(item, (*where, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, (dict, list)):
+                yield from _keys(item, (*where, index))
+
+
+def findings(data: dict[str, Any], settings: Settings,
+             strings: Iterable[tuple[tuple, str]] | None = None) -> Iterator[Finding]:
+    """Every privacy finding in a record's texts."""
+    found = rules(settings)
+    contacts = data.get("contacts") if isinstance(data.get("contacts"), list) else []
+    for where, text in texts(data, strings):
+        yield from _text_findings(found, where, text, contacts)
+
+
+def _work_phone(where: tuple, contacts: list[Any]) -> bool:
+    return (len(where) == 3 and where[0] == "contacts" and where[2] == "phone" and isinstance(where[1], int)
+            and where[1] < len(contacts) and isinstance(contacts[where[1]], dict)
+            and contacts[where[1]].get("phone_kind") == "work")
+
+
+def _text_findings(found: Rules, where: tuple, text: str, contacts: list[Any]) -> Iterator[Finding]:
+    readable = _readable(text)
+    joined = _JOINED.sub("", readable)
+    if found.resident_id is not None and (found.resident_id.search(joined) or found.resident_id.search(readable)):
+        yield (where, ERROR, "privacy-id",
+               "this looks like an 18-digit resident ID number: personal data must not be recorded; remove it")
+    mobile = found.mobile
+    if mobile is not None and (mobile.search(joined) or mobile.search(readable)):
+        if not _work_phone(where, contacts):
+            yield (where, ERROR, "privacy-mobile",
+                   "this looks like a personal mobile number, which must not be recorded; record a work phone "
+                   "or company IM, or mark a company-issued mobile `phone_kind: work`")
+        elif not mobile.fullmatch(joined.strip()):
+            yield (where, ERROR, "privacy-mobile",
+                   "a work phone field holds one number, and this one holds more (a personal mobile may hide "
+                   "beside the work one): keep the company-issued number only")
+    if "@" in readable and found.mail_domains:
+        for match in _EMAIL.finditer(readable):
+            domain = found.personal_domain(match.group(1))
+            if domain is not None:
+                yield (where, ERROR, "privacy-email",
+                       f"`{match.group(0)}` is a personal mail address ({domain} is listed in "
+                       "privacy.personal_mail_domains): record a company address instead")
+                break
+    for rx in found.im_ids:
+        if rx.search(readable):
+            yield (where, ERROR, "privacy-im",
+                   "this looks like a personal IM id (WeChat, QQ …; it matches privacy.im_ids): record a company "
+                   "IM account (WeCom, DingTalk) instead")
+            break
+    for key, rx in found.others:
+        if rx.search(joined) or rx.search(readable):
+            yield (where, ERROR, f"privacy-{key}".replace("_", "-"),
+                   f"this matches the privacy rule `privacy.{key}`: personal data must not be recorded; remove it")
+
+
+# --- phones as commands write them -----------------------------------------------------------------
+
+_LANDLINE = re.compile(r"^(?:\(?0[0-9]{2,3}\)?[- ]?)?[0-9]{7,8}(?:[-转][0-9]{1,5})?$|^[48]00[- ]?[0-9]{3}[- ]?[0-9]{4}$")
+_IM_WORDS = re.compile(r"企业微信|钉钉|飞书|wecom|dingtalk|lark|feishu|(?<![a-z])im(?![a-z])", re.I)
+
+
+def is_mobile(phone: str, settings: Settings) -> bool:
+    """Whether a phone (however written) holds a mobile number by the settings' `mobile` rule."""
+    mobile = rules(settings).mobile
+    return mobile is not None and bool(mobile.search(normalise(phone)) or mobile.search(_readable(phone)))
+
+
+def phone_kind_of(phone: str, settings: Settings) -> str | None:
+    """The kind of phone a command may write for `phone` without being told: `office` for a
+    landline, `im` for a company IM account; None for a mobile (only the user can say that it is
+    company-issued, `phone_kind: work`) and for anything else. No command writes `work` unasked."""
+    if is_mobile(phone, settings):
+        return None
+    if _LANDLINE.match(re.sub(r"[\s()]", "", normalise(phone))):
+        return "office"
+    if _IM_WORDS.search(phone):
+        return "im"
+    return None
+
+
+# --- masking on the site ---------------------------------------------------------------------------
+
+
+def mask(text: str) -> str:
+    """Keep the first 3 and last 2 characters of a phone or email: enough to recognise, not to call."""
+    if len(text) <= 5:
+        return "•" * len(text)
+    return text[:3] + "•" * (len(text) - 5) + text[-2:]
+
+
+def mask_numbers(text: str) -> str:
+    """`text` with every phone-like number (7 digits or more, however separated) and every mail
+    address masked (see `mask`): for follow-up text on a site with `site.mask_contacts`."""
+    if not text:
+        return text
+    text = _EMAIL.sub(lambda m: mask(m.group(0)), text)
+    return _NUMBER.sub(lambda m: mask(m.group(0)), text)
