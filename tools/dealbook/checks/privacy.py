@@ -190,8 +190,8 @@ def _text_findings(found: Rules, where: tuple, text: str, contacts: list[Any]) -
             domain = found.personal_domain(match.group(1))
             if domain is not None:
                 yield (where, ERROR, "privacy-email",
-                       f"`{match.group(0)}` is a personal mail address ({domain} is listed in "
-                       "privacy.personal_mail_domains): record a company address instead")
+                       f"this is a personal mail address (at {domain}, listed in privacy.personal_mail_domains): "
+                       "record a company address instead")
                 break
     for rx in found.im_ids:
         if rx.search(readable):
@@ -240,10 +240,31 @@ def mask(text: str) -> str:
     return text[:3] + "•" * (len(text) - 5) + text[-2:]
 
 
-def mask_numbers(text: str) -> str:
-    """`text` with every phone-like number (7 digits or more, however separated) and every mail
-    address masked (see `mask`): for follow-up text on a site with `site.mask_contacts`."""
-    if not text:
+_DATE_LIKE = re.compile(r"^[0-9]{4}\s*[-/.年]\s*[0-9]{1,2}\s*[-/.月]\s*[0-9]{1,2}")
+
+
+def mask_numbers(text: str, settings: Settings | None = None) -> str:
+    """`text` with every phone number, resident ID and mail address in it masked (see `mask`),
+    however the digits are written: for follow-up text on a site with `site.mask_contacts`.
+    A number is masked when the privacy rules call it a mobile or an ID, when it looks like a
+    landline (a leading 0, or digit groups 7 digits and more), never when it is a date or a plain
+    amount (`1200000`)."""
+    if not text or not isinstance(text, str):
         return text
+    found = rules(settings) if settings is not None else None
     text = _EMAIL.sub(lambda m: mask(m.group(0)), text)
-    return _NUMBER.sub(lambda m: mask(m.group(0)), text)
+
+    def number(match: re.Match[str]) -> str:
+        shown = match.group(0)
+        readable = _readable(shown)
+        digits = re.sub(r"[^0-9]", "", readable)
+        if _DATE_LIKE.match(readable):
+            return shown
+        personal = found is not None and any(rx is not None and rx.search(normalise(shown))
+                                             for rx in (found.mobile, found.resident_id))
+        grouped = len(digits) != len(readable.lstrip("+"))
+        if personal or (digits.startswith(("0", "1")) and len(digits) >= 9) or grouped or readable.startswith("+"):
+            return mask(shown)
+        return shown
+
+    return _NUMBER.sub(number, text)
