@@ -58,15 +58,19 @@ def check_loaded(loaded: Loaded, settings: Settings) -> list[Diagnostic]:
 
 
 def _collect(data: dict[str, Any]) -> tuple[list[Finding], list[tuple[tuple, str]]]:
-    """One pass over a record: bad dates under date keys (as `_dates`) and every string
-    with its address (as `_walk_strings`), in the same order as those two walks."""
+    """One pass over a record: bad dates under date keys (as `_dates`) and every text with its
+    address (as `privacy.texts` gives them: string values, long numbers, keys that are not
+    plain ASCII words)."""
     dates: list[Finding] = []
     strings: list[tuple[tuple, str]] = []
 
     def walk(value: Any, where: tuple) -> None:
-        items = value.items() if isinstance(value, dict) else enumerate(value)
+        mapping = isinstance(value, dict)
+        items = value.items() if mapping else enumerate(value)
         for key, item in items:
             here = (*where, key)
+            if mapping and not (key.isascii() and key.isidentifier() if isinstance(key, str) else True):
+                strings.append((here, key))  # `custom:` keys hold text too
             if isinstance(item, str):
                 strings.append((here, item))
                 if key in _DATE_KEYS and isinstance(value, dict) and len(item) == 10 and item[4] == "-" \

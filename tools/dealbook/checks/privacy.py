@@ -13,12 +13,13 @@ and only when that phone field holds that one number.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..records.diagnostics import ERROR
@@ -32,11 +33,11 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\
 # What people put between the digits of a number: spaces of every width, dots, slashes, hyphens,
 # dashes, middle dots, underscores and brackets (after NFKC their full-width forms are these).
 _SEPARATORS = r"[\s.\-/_·()\[\]\u2010-\u2015\u2212\u30fb\u00b7]"
+_DIGIT = re.compile(r"[0-9]")
 _JOINED = re.compile(rf"(?<=[0-9]){_SEPARATORS}+(?=[0-9])")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+)")
 # A run of digits a reader would dial or copy: 7 or more, separators allowed between them.
 _NUMBER = re.compile(r"[+＋]?[0-9０-９](?:(?:[\s.\-/·()\u2010-\u2015\u2212\u200b]|（|）){0,3}[0-9０-９]){6,}")
-_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _BUILT_IN = ("mobile", "resident_id", "personal_mail_domains", "im_ids")
 
 
@@ -64,6 +65,8 @@ class Rules:
     im_ids: tuple[re.Pattern[str], ...]
     others: tuple[tuple[str, re.Pattern[str]], ...]
     problems: tuple[tuple[str, str], ...]  # (settings key, why it cannot be used)
+    im_any: re.Pattern[str] | None = None  # every im_ids pattern in one, when they combine
+    clean: set[str] = field(default_factory=set, compare=False, hash=False)  # texts known to pass
 
     def personal_domain(self, domain: str) -> str | None:
         """The listed personal mail domain `domain` belongs to (itself or a subdomain), or None."""
@@ -79,8 +82,13 @@ class Rules:
 
 def rules(settings: Settings) -> Rules:
     """The privacy rules of `settings` (compiled once per distinct `privacy:` block)."""
-    block = settings.raw.get("privacy") or {}
-    return _compile(json.dumps(block, sort_keys=True, default=str))
+    cached = getattr(settings, "_privacy_rules", None)
+    if cached is None:
+        block = settings.raw.get("privacy") or {}
+        cached = _compile(json.dumps(block, sort_keys=True, default=str))
+        with contextlib.suppress(AttributeError):
+            object.__setattr__(settings, "_privacy_rules", cached)  # once per settings object
+    return cached
 
 
 @functools.lru_cache(maxsize=16)
@@ -99,16 +107,38 @@ def _compile(block_json: str) -> Rules:
 
     domains = block.get("personal_mail_domains") or []
     ims = block.get("im_ids") or []
+    im_ids = tuple(p for i, rx in enumerate(ims if isinstance(ims, list) else [])
+                   if (p := pattern(f"im_ids.{i}", rx)) is not None)
     return Rules(
+        im_any=_combined(im_ids),
         mobile=pattern("mobile", block.get("mobile")),
         resident_id=pattern("resident_id", block.get("resident_id")),
         mail_domains=frozenset(d.lower().lstrip("@").rstrip(".") for d in domains if isinstance(d, str) and d),
-        im_ids=tuple(p for i, rx in enumerate(ims if isinstance(ims, list) else [])
-                     if (p := pattern(f"im_ids.{i}", rx)) is not None),
+        im_ids=im_ids,
         others=tuple((key, p) for key, rx in block.items()
                      if key not in _BUILT_IN and (p := pattern(key, rx)) is not None),
         problems=tuple(problems),
     )
+
+
+def _combined(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
+    """One pattern that matches where any of `patterns` does (one scan of a text, not one each);
+    None when they cannot be combined (flags other than a leading `(?i)`)."""
+    parts = []
+    for rx in patterns:
+        text = rx.pattern
+        if text.startswith("(?i)"):
+            parts.append(f"(?i:{text[4:]})")
+        elif text.startswith("(?"):
+            if not text.startswith(("(?:", "(?<", "(?=", "(?!", "(?P")):
+                return None
+            parts.append(f"(?:{text})")
+        else:
+            parts.append(f"(?:{text})")
+    try:
+        return re.compile("|".join(parts)) if parts else None
+    except re.error:
+        return None
 
 
 def settings_problems(settings: Settings) -> list[tuple[str, str]]:
@@ -119,12 +149,10 @@ def settings_problems(settings: Settings) -> list[tuple[str, str]]:
 # --- checking a record ---------------------------------------------------------------------------
 
 
-def texts(data: Any, strings: Iterable[tuple[tuple, str]] | None = None) -> Iterator[tuple[tuple, str]]:
-    """Every text of a record with its address: the values (`strings`, when the caller has walked
-    them already), and every mapping key that is not a plain ASCII word (`custom:` keys, say)."""
-    if strings is None:
-        strings = _values(data)
-    yield from strings
+def texts(data: Any) -> Iterator[tuple[tuple, str]]:
+    """Every text of a record with its address: the string values, long numbers, and every
+    mapping key that is not a plain ASCII word (`custom:` keys, say)."""
+    yield from _values(data)
     yield from _keys(data, ())
 
 
@@ -137,14 +165,14 @@ def _values(value: Any, where: tuple = ()) -> Iterator[tuple[tuple, str]]:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _values(item, (*where, index))
-    elif isinstance(value, int) and not isinstance(value, bool) and value >= 10**6:
+    elif isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) >= 11:
         yield where, str(value)
 
 
 def _keys(value: Any, where: tuple) -> Iterator[tuple[tuple, str]]:
     if isinstance(value, dict):
         for key, item in value.items():
-            if isinstance(key, str) and not _PLAIN_KEY.match(key):
+            if isinstance(key, str) and not (key.isascii() and key.isidentifier()):
                 yield (*where, key), key
             if isinstance(item, (dict, list)):
                 yield from _keys(item, (*where, key))
@@ -156,11 +184,22 @@ def _keys(value: Any, where: tuple) -> Iterator[tuple[tuple, str]]:
 
 def findings(data: dict[str, Any], settings: Settings,
              strings: Iterable[tuple[tuple, str]] | None = None) -> Iterator[Finding]:
-    """Every privacy finding in a record's texts."""
+    """Every privacy finding in a record's texts (`strings`: the texts as `texts` gives them,
+    when the caller has walked the record already)."""
     found = rules(settings)
     contacts = data.get("contacts") if isinstance(data.get("contacts"), list) else []
-    for where, text in texts(data, strings):
-        yield from _text_findings(found, where, text, contacts)
+    clean = found.clean
+    for where, text in (texts(data) if strings is None else strings):
+        if text in clean:
+            continue
+        flagged = False
+        for finding in _text_findings(found, where, text, contacts):
+            flagged = True
+            yield finding
+        if not flagged and len(text) <= 40 and where[0] != "contacts":
+            if len(clean) > 100_000:
+                clean.clear()
+            clean.add(text)  # short texts repeat across records (stages, handles, dates)
 
 
 def _work_phone(where: tuple, contacts: list[Any]) -> bool:
@@ -171,12 +210,13 @@ def _work_phone(where: tuple, contacts: list[Any]) -> bool:
 
 def _text_findings(found: Rules, where: tuple, text: str, contacts: list[Any]) -> Iterator[Finding]:
     readable = _readable(text)
-    joined = _JOINED.sub("", readable)
-    if found.resident_id is not None and (found.resident_id.search(joined) or found.resident_id.search(readable)):
+    digits = _DIGIT.search(readable) is not None  # no digit: no number to find (most texts)
+    joined = _JOINED.sub("", readable) if digits else readable
+    resident, mobile = found.resident_id, found.mobile
+    if digits and resident is not None and (resident.search(joined) or resident.search(readable)):
         yield (where, ERROR, "privacy-id",
                "this looks like an 18-digit resident ID number: personal data must not be recorded; remove it")
-    mobile = found.mobile
-    if mobile is not None and (mobile.search(joined) or mobile.search(readable)):
+    if digits and mobile is not None and (mobile.search(joined) or mobile.search(readable)):
         if not _work_phone(where, contacts):
             yield (where, ERROR, "privacy-mobile",
                    "this looks like a personal mobile number, which must not be recorded; record a work phone "
@@ -193,7 +233,7 @@ def _text_findings(found: Rules, where: tuple, text: str, contacts: list[Any]) -
                        f"this is a personal mail address (at {domain}, listed in privacy.personal_mail_domains): "
                        "record a company address instead")
                 break
-    for rx in found.im_ids:
+    for rx in (found.im_any,) if found.im_any is not None else found.im_ids:
         if rx.search(readable):
             yield (where, ERROR, "privacy-im",
                    "this looks like a personal IM id (WeChat, QQ …; it matches privacy.im_ids): record a company "
