@@ -247,7 +247,8 @@ def _text_findings(found: Rules, where: tuple, text: str, contacts: list[Any]) -
 
 # --- phones as commands write them -----------------------------------------------------------------
 
-_LANDLINE = re.compile(r"^(?:\(?0[0-9]{2,3}\)?[- ]?)?[0-9]{7,8}(?:[-转][0-9]{1,5})?$|^[48]00[- ]?[0-9]{3}[- ]?[0-9]{4}$")
+_LANDLINE = re.compile(r"^(?:\(?0[0-9]{2,3}\)?[- ]?)?[0-9]{7,8}(?:[-转][0-9]{1,5})?$"
+                       r"|^[48]00[- ]?[0-9]{3}[- ]?[0-9]{4}$")
 _IM_WORDS = re.compile(r"企业微信|钉钉|飞书|wecom|dingtalk|lark|feishu|(?<![a-z])im(?![a-z])", re.I)
 
 

@@ -14,8 +14,8 @@ from ...editing.roundtrip import EditError, render_new
 from ...records.dates import parse_date
 from ...records.ids import IdError, check_id, check_parts, ids_on_disk, letters_for_industry, next_id_among, province_of
 from ...records.model import customer_path
-from ...records.writing import PathTaken
 from ...records.settings import Settings, default_settings
+from ...records.writing import PathTaken
 from ..context import Env, pass_env
 from .edit_flow import finish, interactive, retrying, working_book
 from .log import followup_options, write_followup
