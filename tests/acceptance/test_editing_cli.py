@@ -84,7 +84,7 @@ def test_new_customer_writes_template_and_passes_check(run, repo):
         "    title: 技术总监\n"
         "    role: decision_maker\n"
         "    phone: 0755-88881234\n"
-        "    phone_kind: work\n"
+        "    phone_kind: office\n"
         "stage: lead\n"
         "stage_history:\n"
         "  - stage: lead\n"

@@ -156,3 +156,14 @@ def test_a_pipe_in_records_is_reported_not_waited_on(run, repo: RecordRepo) -> N
     assert code == 1
     (pipe,) = [d for d in found if d["path"] == "records/customers/粤IT2024009.yaml"]
     assert pipe["code"] == "unreadable" and "regular file" in pipe["message"]
+
+
+def test_a_name_of_200000_characters_does_not_stall_the_duplicate_check(run, repo: RecordRepo) -> None:
+    from dealbook.checks import dedupe
+
+    repo.customer()
+    repo.customer("粤IT2024002", name="x" * 200_000)
+    keys = dedupe._variants(dedupe.normalise_name("x" * 200_000))
+    assert len(keys) == 1  # before: 200,000 variants of 200,000 characters (40 GB of text)
+    code, _ = check_json(run, repo)
+    assert code in (0, 1)

@@ -169,6 +169,25 @@ def test_mask_contacts(repo):
     assert "075" + "•" * 9 + "34" in html and "wan" + "•" * 11 + "om" in html
 
 
+def test_mask_contacts_masks_numbers_and_mail_inside_follow_up_text(repo):
+    repo.settings("as_of: 2024-05-20\nsite:\n  mask_contacts: true\n")
+    repo.customer("粤IT2024001", need={"summary": "对接人座机 0755-8888-1234"})
+    repo.followup("粤IT2024001", "2024-05-10 14:00", summary="留了手机 138.1234.5678，邮箱 li123@qq.com",
+                  feedback="约 2024-05-20 再谈，报价 1200000 元",
+                  next=[{"action": "打 １３８ １２３４ ５６７８ 确认", "due": "2024-05-22", "owner": "zhang"}])
+    html = render(site_data(repo), "customers/粤IT2024001.md")
+    for hidden in ("138.1234.5678", "li123@qq.com", "１３８ １２３４ ５６７８", "0755-8888-1234"):
+        assert hidden not in html
+    assert "138" + "•" * 8 + "78" in html
+    assert "2024-05-20" in html and "1200000" in html  # dates and amounts are not phone numbers
+
+
+def test_without_mask_contacts_follow_up_text_is_shown_as_written(repo):
+    repo.customer("粤IT2024001")
+    repo.followup("粤IT2024001", "2024-05-10 14:00", summary="座机 0755-8888-1234")
+    assert "座机 0755-8888-1234" in render(site_data(repo), "customers/粤IT2024001.md")
+
+
 def test_hostile_strings_come_out_as_text(repo):
     repo.customer("粤IT2024001", name=HOSTILE, region="| broken | table |",
                   contacts=[{"name": "[x](javascript:alert(1))", "title": "<!-- -->", "role": "user"}],

@@ -193,9 +193,16 @@ def repo_names(root: str, skip: set[str] | frozenset[str] = frozenset()) -> Iter
                    _unquote(name.group(1)))
 
 
+_VARIANTS_UP_TO = 80  # longer keys are matched only as they are (a name of 200,000 characters
+# would otherwise make 200,000 variants of 200,000 characters each)
+
+
 def _variants(key: str) -> set[str]:
     """The key and every string one character shorter: two keys within one insertion, deletion or
-    substitution of each other share one of these (symmetric-deletion blocking)."""
+    substitution of each other share one of these (symmetric-deletion blocking). A key longer than
+    any company name is its own only variant."""
+    if len(key) > _VARIANTS_UP_TO:
+        return {key}
     return {key} | {key[:i] + key[i + 1:] for i in range(len(key))}
 
 

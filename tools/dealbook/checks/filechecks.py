@@ -13,6 +13,7 @@ from ..records.load import Loaded, parse_bytes
 from ..records.model import CUSTOMER, FOLLOWUP, SETTINGS, TEAM, kind_of
 from ..records.schema import settings_enums, validator
 from ..records.settings import Settings
+from . import privacy
 from .dealchecks import contract_findings, quote_findings
 
 Finding = tuple[tuple, str, str, str]  # (where, severity, code, message)
@@ -56,29 +57,20 @@ def check_loaded(loaded: Loaded, settings: Settings) -> list[Diagnostic]:
             for where, severity, code, message in findings]
 
 
-def _walk_strings(value: Any, where: tuple = ()) -> Iterator[tuple[tuple, str]]:
-    if isinstance(value, str):
-        yield where, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _walk_strings(item, (*where, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _walk_strings(item, (*where, index))
-    elif isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) >= 11:
-        yield where, str(value)
-
-
 def _collect(data: dict[str, Any]) -> tuple[list[Finding], list[tuple[tuple, str]]]:
-    """One pass over a record: bad dates under date keys (as `_dates`) and every string
-    with its address (as `_walk_strings`), in the same order as those two walks."""
+    """One pass over a record: bad dates under date keys (as `_dates`) and every text with its
+    address (as `privacy.texts` gives them: string values, long numbers, keys that are not
+    plain ASCII words)."""
     dates: list[Finding] = []
     strings: list[tuple[tuple, str]] = []
 
     def walk(value: Any, where: tuple) -> None:
-        items = value.items() if isinstance(value, dict) else enumerate(value)
+        mapping = isinstance(value, dict)
+        items = value.items() if mapping else enumerate(value)
         for key, item in items:
             here = (*where, key)
+            if mapping and not (key.isascii() and key.isidentifier() if isinstance(key, str) else True):
+                strings.append((here, key))  # `custom:` keys hold text too
             if isinstance(item, str):
                 strings.append((here, item))
                 if key in _DATE_KEYS and isinstance(value, dict) and len(item) == 10 and item[4] == "-" \
@@ -91,29 +83,6 @@ def _collect(data: dict[str, Any]) -> tuple[list[Finding], list[tuple[tuple, str
 
     walk(data, ())
     return dates, strings
-
-
-def _privacy(
-    data: dict[str, Any], settings: Settings, strings: list[tuple[tuple, str]] | None = None
-) -> Iterator[Finding]:
-    patterns = settings.privacy_patterns
-    mobile = patterns.get("mobile")
-    resident = patterns.get("resident_id")
-    contacts = data.get("contacts") if isinstance(data.get("contacts"), list) else []
-    for where, text in (strings if strings is not None else _walk_strings(data)):
-        if resident is not None and resident.search(text):
-            yield (where, ERROR, "privacy-id",
-                   "this looks like an 18-digit resident ID number: personal data must not be recorded; "
-                   "remove it")
-        if mobile is not None and mobile.search(text):
-            work_phone = (
-                len(where) == 3 and where[0] == "contacts" and where[2] == "phone"
-                and isinstance(contacts[where[1]], dict) and contacts[where[1]].get("phone_kind") == "work"
-            )
-            if not work_phone:
-                yield (where, ERROR, "privacy-mobile",
-                       "this looks like a personal mobile number, which must not be recorded; "
-                       "record a work phone or company IM, or mark a company-issued mobile `phone_kind: work`")
 
 
 def _dates(data: dict[str, Any]) -> Iterator[Finding]:
@@ -145,7 +114,7 @@ def _customer(path: str, data: dict[str, Any], settings: Settings, schema_failed
                    f"{settings.raw['ids'].get('sequence_digits', 3)}-digit sequence, e.g. 粤IT2024001")
     dates, strings = _collect(data)
     yield from dates
-    yield from _privacy(data, settings, strings)
+    yield from privacy.findings(data, settings, strings)
     contacts = data.get("contacts")
     if isinstance(contacts, list):
         for index, contact in enumerate(contacts):
@@ -275,7 +244,7 @@ def _followup(path: str, data: dict[str, Any], settings: Settings, schema_failed
                "so follow-ups sort by time")
     dates, strings = _collect(data)
     yield from dates
-    yield from _privacy(data, settings, strings)
+    yield from privacy.findings(data, settings, strings)
 
 
 def _team(path: str, data: dict[str, Any], settings: Settings, schema_failed: bool) -> Iterator[Finding]:
@@ -288,7 +257,7 @@ def _team(path: str, data: dict[str, Any], settings: Settings, schema_failed: bo
                 yield (("members", index, "handle"), ERROR, "duplicate-handle",
                        f"handle `{handle}` is already used by member {seen[handle] + 1}: handles are unique")
             seen[handle] = index
-    yield from _privacy(data, settings)
+    yield from privacy.findings(data, settings)
 
 
 def _settings(path: str, data: dict[str, Any], settings: Settings, schema_failed: bool) -> Iterator[Finding]:
@@ -300,6 +269,9 @@ def _settings(path: str, data: dict[str, Any], settings: Settings, schema_failed
                 yield (("stages", index, "key"), ERROR, "duplicate-stage", f"stage `{key}` is listed twice")
         if not any(isinstance(s, dict) and s.get("kind", "open") == "open" for s in stages):
             yield (("stages",), ERROR, "no-open-stage", "at least one stage must be `kind: open`")
+    for key, problem in privacy.settings_problems(settings):
+        where = ("privacy", *(int(p) if p.isdigit() else p for p in key.split(".")))
+        yield (where, ERROR, "bad-pattern", f"privacy.{key} is {problem}: fix it, or the rule is not applied")
 
 
 _RULES = {CUSTOMER: _customer, FOLLOWUP: _followup, TEAM: _team, SETTINGS: _settings}

@@ -30,7 +30,8 @@ class Change(NamedTuple):
     fields_changed: tuple[tuple[str, Any, Any], ...] = ()
     email: str = ""
     kind: str = "customer"  # customer | followup
-    action: str = ""  # created | deleted | edited (a customer file); added | removed | edited (a follow-up)
+    action: str = ""  # created | deleted | edited | renamed (a customer file); added | removed | edited | moved |
+    # renamed (a follow-up)
     subject: str = ""  # the follow-up file's name; the stage a customer file was created in
 
 
@@ -45,7 +46,7 @@ def _unpack(row: tuple) -> Commit:
                   tuple(FileChange(*f) for f in files))
 
 
-_LOG_VERSION = 1
+_LOG_VERSION = 2  # 2: renames as R changes (old and new path)
 
 
 def _unpacked(rows: list) -> list[Commit] | None:
@@ -166,7 +167,6 @@ def _changelog(repo: str) -> dict[str, list[Change]]:
     from .changes import TRACKED, describe_fields, value_changes
 
     stage_at = 1 + TRACKED.index("stage")
-    followups = FOLLOWUPS_DIR + "/"
     with Store(repo) as store:
         commits = _history(store)
         timezone = load_settings(store.root).timezone
@@ -184,7 +184,27 @@ def _changelog(repo: str) -> dict[str, list[Change]]:
         when = commit.when.astimezone(zone)
         for change in commit.files:
             path = change.path or change.old_path or ""
-            if _is_customer(path):
+            if change.status == "R":
+                change = _one_sided(change, _is_customer if _is_customer(change.old_path) or _is_customer(path)
+                                    else _is_followup)
+            if change.status == "R" and _is_customer(path):
+                # a renamed customer: its history moves to the new id (git log --follow)
+                before, after = data.get(change.old_blob), data.get(change.blob)
+                old_id, cid = _customer_id(change.old_path, None), _customer_id(path, None)
+                fields = value_changes(before, after)
+                summary = f"renamed from {old_id}" + (f"; {describe_fields(fields)}" if fields else "")
+                log[cid] = log.pop(old_id, []) + log.get(cid, [])
+                log[cid].append(Change(commit.sha, commit.author, when, summary, tuple(fields), commit.email,
+                                       "customer", "renamed", old_id))
+            elif change.status == "R" and _is_followup(path):
+                _, _, old_id, old_name = change.old_path.split("/")
+                _, _, cid, name = path.split("/")
+                what = f"moved from {old_id}" if old_id != cid else f"renamed from {_file_stem(old_name)}"
+                log.setdefault(cid, []).append(Change(commit.sha, commit.author, when,
+                                                      f"follow-up {_file_stem(name)} {what}", (), commit.email,
+                                                      "followup", "moved" if old_id != cid else "renamed",
+                                                      _file_stem(name)))
+            elif _is_customer(path):
                 before = data.get(change.old_blob) if change.old_blob else None
                 after = data.get(change.blob) if change.blob else None
                 cid = _customer_id(path, (after or before or (None,))[0])
@@ -201,8 +221,8 @@ def _changelog(repo: str) -> dict[str, list[Change]]:
                 log.setdefault(cid, []).append(
                     Change(commit.sha, commit.author, when, summary, tuple(fields), commit.email, "customer", action,
                            str(stage) if action == "created" and stage else ""))
-            elif path.startswith(followups) and path.count("/") == 3 and path.endswith((".yaml", ".yml")):
-                _, _, cid, name = path.split("/")  # a follow-up (kind_of's test, cheaper)
+            elif _is_followup(path):
+                _, _, cid, name = path.split("/")
                 name = _file_stem(name)
                 verb = {"A": "added", "D": "removed"}.get(change.status, "edited")
                 log.setdefault(cid, []).append(
@@ -229,7 +249,7 @@ def stage_timeline(repo: str, customer_id: str) -> list[StageEvent]:
 
     path = customer_path(customer_id)
     with Store(repo) as store:
-        commits = store.log(path)
+        commits = store.log(path, follow=True)  # back through renames: the id's whole history
         zone = ZoneInfo(load_settings(store.root).timezone)
         wanted = [c.blob for commit in commits for c in commit.files if c.blob]
         stages: dict[str, str | None] = {}
@@ -241,9 +261,7 @@ def stage_timeline(repo: str, customer_id: str) -> list[StageEvent]:
     events: list[StageEvent] = []
     current: str | None = None
     for commit in commits:
-        for change in commit.files:
-            if change.path != path:
-                continue
+        for change in commit.files:  # this file's changes only, under each name it had
             stage = stages.get(change.blob) if change.blob else None
             if stage is not None and stage != current:
                 events.append(StageEvent(stage, commit.sha, commit.author, commit.when.astimezone(zone)))
@@ -268,8 +286,9 @@ def first_commit_times(repo: str) -> dict[str, dt.datetime]:
     first: dict[str, dt.datetime] = {}
     for commit in commits:
         for change in commit.files:
-            if change.status == "A" and change.path and change.path not in first:
-                first[change.path] = commit.when.astimezone(zone)
+            if change.status in "AR" and change.path and change.path not in first:
+                # a renamed or moved file was recorded when its first name was
+                first[change.path] = first.get(change.old_path or "") or commit.when.astimezone(zone)
     return first
 
 
@@ -279,6 +298,24 @@ _CUSTOMER_PREFIX = CUSTOMERS_DIR + "/"
 def _is_customer(path: str | None) -> bool:
     # The change log asks this of every file of every commit: a prefix test before kind_of.
     return bool(path) and path.startswith(_CUSTOMER_PREFIX) and kind_of(path) == "customer"
+
+
+_FOLLOWUP_PREFIX = FOLLOWUPS_DIR + "/"
+
+
+def _is_followup(path: str | None) -> bool:
+    # kind_of's test for a follow-up, cheaper (asked of every file of every commit)
+    return bool(path) and path.startswith(_FOLLOWUP_PREFIX) and path.count("/") == 3 \
+        and path.endswith((".yaml", ".yml"))
+
+
+def _one_sided(change: FileChange, kind: Any) -> FileChange:
+    """A rename with only one side of the kind `kind` tests for: the delete or the add it is."""
+    if kind(change.old_path) and kind(change.path):
+        return change
+    if kind(change.path):
+        return FileChange("A", None, change.path, None, change.blob)
+    return FileChange("D", change.old_path, None, change.old_blob, None)
 
 
 def _file_stem(name: str) -> str:

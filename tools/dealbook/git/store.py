@@ -274,12 +274,18 @@ class Store:
         return changes
 
     # -- history ----------------------------------------------------------------------------
-    def log(self, *paths: str, revisions: str = "HEAD") -> list[Commit]:
+    def log(self, *paths: str, revisions: str = "HEAD", follow: bool = False) -> list[Commit]:
         """Every commit of `revisions` that touched the given records paths (default: all
-        records), oldest first, with each file's blob ids before and after: one `git log --raw`."""
+        records), oldest first, with each file's blob ids before and after: one `git log --raw`.
+        Renames are found (status R, with the old and the new path), so a renamed customer or a
+        moved follow-up keeps its history; `follow` (one path) follows that file back through its
+        renames, as `git log --follow` does."""
         if self.head() is None:
             return []
-        args = ["log", "--raw", "--no-abbrev", "--no-renames", "--topo-order", "--reverse",
+        following = follow and len(paths) == 1
+        # git cannot follow renames walking forwards (--follow with --reverse loses them): newest first
+        order = ["--follow"] if following else ["--reverse"]
+        args = ["log", "--raw", "--no-abbrev", "--find-renames", *order, "--topo-order",
                 "--format=%x1e%H%x1f%an%x1f%ae%x1f%aI%x1f%s", revisions, *self._spec(*(paths or (RECORDS_DIR,)))]
         # Parsed as it streams: git computes the later commits' changes while this process reads
         # the earlier ones (about a third of a cold change log on two cores).
@@ -303,6 +309,8 @@ class Store:
         error = proc.stderr.read().decode("utf-8", "replace").strip()
         if proc.wait() != 0:
             raise GitStoreError(f"git log failed: {error}")
+        if following:
+            commits.reverse()
         return commits
 
 
@@ -402,11 +410,25 @@ def parse_log(out: str, strip: Callable[[str], str | None]) -> list[Commit]:
                 continue
             meta, _, path = line.partition("\t")
             parts = meta[1:].split()
-            local = strip(_unquote(path))
-            if local is None or len(parts) < 5:
+            if len(parts) < 5:
                 continue
             status = parts[4][0]
             old_blob, new_blob = _blob_or_none(parts[2]), _blob_or_none(parts[3])
+            if status in "RC":  # "old<TAB>new": a rename (or copy) found by --find-renames
+                old_path, _, new_path = path.partition("\t")
+                old, new = strip(_unquote(old_path)), strip(_unquote(new_path))
+                if status == "C" or old is None:  # a copy, or moved in from outside the records
+                    old, old_blob = None, None
+                    status = "A"
+                elif new is None:  # moved out of the records
+                    new_blob, status = None, "D"
+                if old is None and new is None:
+                    continue
+                files.append(FileChange(status, old, new, old_blob, new_blob))
+                continue
+            local = strip(_unquote(path))
+            if local is None:
+                continue
             files.append(FileChange(status if status in "AMD" else "M",
                                     None if status == "A" else local, None if status == "D" else local,
                                     old_blob, new_blob))

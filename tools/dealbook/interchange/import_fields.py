@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+from ..checks import privacy
 from ..records.model import TEAM_FILE
 from ..records.settings import Settings
 from .import_plan import Options
@@ -49,8 +50,6 @@ _INDUSTRY_WORDS = (("软件", "I"), ("信息", "I"), ("互联网", "I"), ("通�
                    ("制造", "C"), ("生产", "C"), ("电子", "C"), ("机械", "C"), ("汽车", "C"), ("化工", "C"),
                    ("材料", "C"), ("设备", "C"), ("食品", "C"), ("纺织", "C"))
 _INDUSTRY_CODE = re.compile(r"^[A-T]([0-9]{2,4})?( .+)?$")
-_LANDLINE = re.compile(r"^(?:\(?0[0-9]{2,3}\)?[- ]?)?[0-9]{7,8}(?:[-转][0-9]{1,5})?$"
-                       r"|^[48]00[- ]?[0-9]{3}[- ]?[0-9]{4}$")
 _EMAIL = re.compile(r"[^@\s;,，；]+@[^@\s;,，；]+\.[A-Za-z]{2,}")
 _DECIDERS = ("总经理", "董事长", "总裁", "老板", "ceo", "gm", "cto", "cfo", "总监", "vp", "副总")
 
@@ -341,15 +340,11 @@ class CustomerRows:
         out["_contacts"] = contacts
 
     def phone_kind(self, phone: str) -> str | None:
-        compact = re.sub(r"[\s()（）]", "", phone)
-        mobile = self.settings.privacy_patterns.get("mobile")
-        if mobile is not None and mobile.search(compact):
-            return self.options.phone_kind  # None: the check refuses a personal mobile
-        if _LANDLINE.match(compact):
-            return "office"
-        if re.search(r"微信|企业微信|钉钉|飞书|wecom|dingtalk|im", phone.lower()):
-            return "im"
-        return self.options.phone_kind or "office"
+        """`work` only when the user said so (--phone-kind work): a mobile stays unmarked otherwise,
+        and the check refuses it as personal."""
+        if privacy.is_mobile(phone, self.settings):
+            return self.options.phone_kind
+        return privacy.phone_kind_of(phone, self.settings) or self.options.phone_kind or "office"
 
 
 def keep_extra(row: Row, record: dict[str, Any]) -> None:

@@ -156,10 +156,6 @@ class Settings:
             rf"(?P<year>[0-9]{{4}})(?P<seq>[0-9]{{{digits}}})$"
         )
 
-    # --- privacy -------------------------------------------------------------
-    @functools.cached_property
-    def privacy_patterns(self) -> dict[str, re.Pattern[str]]:
-        return {name: re.compile(rx) for name, rx in (self.raw.get("privacy") or {}).items()}
 
 
 def today_for(settings: Settings, override: str | dt.date | None = None) -> dt.date:

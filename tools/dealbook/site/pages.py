@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..checks import privacy
 from ..records.model import Customer
 from ..rules.dealview import contracts_view, quotes_view
 from . import charts, reviews
@@ -79,13 +80,6 @@ def _money(data: SiteData, value: float) -> str:
 # --- the customer page ------------------------------------------------------------------------------
 
 
-def _mask(text: str) -> str:
-    """Keep the first 3 and last 2 characters of a phone or email: enough to recognise, not to call."""
-    if len(text) <= 5:
-        return "•" * len(text)
-    return text[:3] + "•" * (len(text) - 5) + text[-2:]
-
-
 def _recorded(data: SiteData, followups: list[Any]) -> dict[str, dict[str, Any]]:
     """Per follow-up path: when it was recorded (first committed) and whether that was late.
 
@@ -114,8 +108,8 @@ def customer_page(data: SiteData, customer: Customer) -> dict[str, Any]:
     mask = bool((settings.raw.get("site") or {}).get("mask_contacts"))
     contacts = [
         {"name": c.name, "title": c.title, "role": c.role, "phone_kind": c.phone_kind,
-         "phone": _mask(c.phone) if mask and c.phone else c.phone,
-         "email": _mask(c.email) if mask and c.email else c.email}
+         "phone": privacy.mask(c.phone) if mask and c.phone else c.phone,
+         "email": privacy.mask(c.email) if mask and c.email else c.email}
         for c in customer.contacts
     ]
     followups = list(reversed(data.book.followups_of(customer.id)))

@@ -11,6 +11,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from ..checks import privacy
 from .feeds import calendar_feed
 from .formats import day, money, number, percent
 from .labels import Labels
@@ -50,8 +51,13 @@ def make_environment(docs_dir: str | None, labels: Labels) -> jinja2.Environment
         extensions=["jinja2.ext.i18n"],
     )
     install_catalog(env, labels.text.translations)
-    currency = labels.settings.currency
+    settings = labels.settings
+    currency = settings.currency
+    masked = bool((settings.raw.get("site") or {}).get("mask_contacts"))
     env.filters.update(
+        # free text a person wrote (follow-ups, next actions, needs): with site.mask_contacts, the
+        # phone numbers and mail addresses in it are masked like the contact fields
+        private=(lambda v: privacy.mask_numbers(v, settings) if isinstance(v, str) else v) if masked else (lambda v: v),
         money=lambda v: money(v, currency),
         day=day,
         percent=percent,

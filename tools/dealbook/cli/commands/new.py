@@ -8,11 +8,13 @@ from typing import Any
 
 import click
 
+from ...checks import privacy
 from ...editing.edits import Change
 from ...editing.roundtrip import EditError, render_new
 from ...records.dates import parse_date
 from ...records.ids import IdError, check_id, check_parts, ids_on_disk, letters_for_industry, next_id_among, province_of
 from ...records.model import customer_path
+from ...records.settings import Settings, default_settings
 from ...records.writing import PathTaken
 from ..context import Env, pass_env
 from .edit_flow import finish, interactive, retrying, working_book
@@ -22,8 +24,11 @@ ROLES = ("initiator", "influencer", "decision_maker", "user")
 PHONE_KINDS = ("work", "office", "im")
 
 
-def parse_contact(text: str) -> dict[str, str]:
-    """`王总监,技术总监,decision_maker,0755-88881234[,work][,email]` → a contact mapping."""
+def parse_contact(text: str, settings: Settings | None = None) -> dict[str, str]:
+    """`王总监,技术总监,decision_maker,0755-88881234[,work][,email]` → a contact mapping.
+
+    The phone's kind is what the user wrote; else `office` for a landline and `im` for a company
+    IM account. A mobile is never marked `work` unasked: only the user knows it is company-issued."""
     parts = [p.strip() for p in text.replace("，", ",").split(",")]
     if len(parts) < 3 or not parts[0]:
         raise click.BadParameter(f"`{text}`: write NAME,TITLE,ROLE[,PHONE[,PHONE_KIND]][,EMAIL], "
@@ -41,8 +46,10 @@ def parse_contact(text: str) -> dict[str, str]:
             contact["phone_kind"] = extra
         else:
             contact["phone"] = extra
-    if "phone" in contact:
-        contact.setdefault("phone_kind", "work")
+    if "phone" in contact and "phone_kind" not in contact:
+        kind = privacy.phone_kind_of(contact["phone"], settings or default_settings())
+        if kind is not None:
+            contact["phone_kind"] = kind
     return {k: v for k, v in contact.items() if v}
 
 
@@ -141,7 +148,7 @@ def customer(env: Env, name: str | None, industry: str | None, region: str | Non
         "owner": owner,
         "support": list(support) or None,
         "created": created,
-        "contacts": [parse_contact(c) for c in contacts],
+        "contacts": [parse_contact(c, env.settings) for c in contacts],
         "need": {"summary": need} if need else None,
         "stage": first_stage,
         "stage_history": [{"stage": first_stage, "on": created}],
