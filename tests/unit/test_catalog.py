@@ -146,3 +146,16 @@ def test_the_old_word_table_says_where_the_words_went() -> None:
 
     with pytest.raises(TypeError, match="message catalog"):
         Labels(default_settings())("customers")
+
+
+def test_a_compiled_catalog_is_readable_by_others_and_a_broken_one_is_not_used(tmp_path: Path) -> None:
+    locale = tmp_path / "locale"
+    shutil.copytree(catalog.LOCALE_DIR, locale, ignore=shutil.ignore_patterns("*.mo"))
+    catalog.load("zh", str(locale))
+    mo = Path(catalog.catalog_path("zh", str(locale), ".mo"))
+    assert mo.stat().st_mode & 0o777 == 0o644
+    mo.write_bytes(b"not a catalog")
+    os.utime(mo, ns=(mo.stat().st_mtime_ns + 10**9,) * 2)  # newer than the .po: it would be used
+    with pytest.raises(OSError), open(mo, "rb") as handle:
+        gettext.GNUTranslations(handle)
+    assert catalog.load("zh", str(locale), keep_mo=False).gettext("no reason given") == "未写理由"

@@ -87,12 +87,14 @@ def compile_po(po_path: str) -> bytes:
 
 
 def _write(path: str, data: bytes) -> None:
-    """Write atomically (a temporary file in the same folder, then rename)."""
+    """Write atomically (a temporary file in the same folder, then rename), readable by everyone
+    like the rest of the package (mkstemp alone makes it private to the writer)."""
     folder = os.path.dirname(path)
     fd, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
@@ -131,8 +133,11 @@ def load(language: str, locale_dir: str = LOCALE_DIR, keep_mo: bool = True) -> g
                 return gettext.GNUTranslations(handle)
         return gettext.NullTranslations()
     if _fresh(mo, po):
-        with open(mo, "rb") as handle:
-            return gettext.GNUTranslations(handle)
+        try:
+            with open(mo, "rb") as handle:
+                return gettext.GNUTranslations(handle)
+        except OSError:
+            pass  # unreadable (another user's, damaged): the .po is the source
     data = compile_po(po)
     if keep_mo:
         with contextlib.suppress(OSError):  # a read-only install compiles again next time
