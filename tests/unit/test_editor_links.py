@@ -112,3 +112,13 @@ def test_next_stage_follows_the_progression(repo: RecordRepo) -> None:
     assert next_stage(replace(c, stage="negotiation"), settings) == "won"
     assert next_stage(replace(c, stage="after_sales"), settings) is None
     assert next_stage(replace(c, stage="lost"), settings) is None
+
+
+def test_no_new_file_link_for_an_id_that_is_not_a_file_name(repo: RecordRepo) -> None:
+    from conftest import customer_data, dump
+
+    repo.write("records/customers/x.yaml", dump(customer_data("../../.github/workflows/x")))
+    book = open_book(str(repo.root))
+    customer = book.customers["../../.github/workflows/x"]
+    actions = log_actions(customer, book.settings, {"zhang": "张伟"}, config("gitea"), NOW)
+    assert actions.new_followup is None and actions.live_followup is None  # never a path outside records/

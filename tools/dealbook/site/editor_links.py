@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from ..editing.roundtrip import render_new
-from ..records.model import FOLLOWUPS_DIR, Customer
+from ..records.model import Customer, followup_folder, id_problem
 from ..records.siteconfig import SiteConfig
 from ..text.catalog import translator
 from ..text.enums import enum_label
@@ -119,7 +119,7 @@ def followup_draft(customer: Customer, members: dict[str, str], when: dt.datetim
     due = (when.date() + dt.timedelta(days=3)).isoformat()
     hints += ["# next:", "#   - action: " + _("Send the proposal"), f"#     due: {due}"]
     text = "\n".join([lines[0], *header, *lines[1:], *hints]) + "\n"
-    return f"{FOLLOWUPS_DIR}/{customer.id}/{when:%Y-%m-%d-%H%M}.yaml", text
+    return f"{followup_folder(customer.id)}/{when:%Y-%m-%d-%H%M}.yaml", text
 
 
 def next_stage(customer: Customer, settings: Any) -> str | None:
@@ -149,13 +149,16 @@ def log_actions(customer: Customer, settings: Any, members: dict[str, str], conf
                 now: dt.datetime) -> LogActions:
     """The log-from-the-site links and commands for one customer, `now` in the team's timezone."""
     _ = translator(settings.language)
-    path, text = followup_draft(customer, members, now, settings.language)
-    at, stamp = now.strftime("%Y-%m-%d %H:%M"), now.strftime("%Y-%m-%d-%H%M")
-    message = _("Follow-up %(name)s", name=customer.name)
-    branch = f"followup/{stamp}"
-    url = new_file_url(config, path, text, branch, message)
-    live = new_file_url(config, path.replace(stamp, STAMP_TOKEN), text.replace(f"at: {at}\n", f"at: {AT_TOKEN}\n"),
-                        branch.replace(stamp, STAMP_TOKEN), message)
+    url = live = None
+    if id_problem(customer.id) is None:  # an id that is no file name (`../x`) gets no new-file link
+        path, text = followup_draft(customer, members, now, settings.language)
+        at, stamp = now.strftime("%Y-%m-%d %H:%M"), now.strftime("%Y-%m-%d-%H%M")
+        message = _("Follow-up %(name)s", name=customer.name)
+        branch = f"followup/{stamp}"
+        url = new_file_url(config, path, text, branch, message)
+        live = new_file_url(config, path.replace(stamp, STAMP_TOKEN),
+                            text.replace(f"at: {at}\n", f"at: {AT_TOKEN}\n"), branch.replace(stamp, STAMP_TOKEN),
+                            message)
     target = next_stage(customer, settings)
     contact = _contact(customer)
     command = ["dealbook", "log", customer.id, "-m", "phone"]
