@@ -58,14 +58,15 @@ def test_every_csv_output_neutralises_formula_cells(repo, run, here: Path) -> No
     hostile_repo(repo)
     outputs = {}
     for name, args in (("customers", ["customers"]), ("agenda", ["agenda", "--all"]),
-                       ("duplicates", ["duplicates", "--min-score", "50"])):
+                       ("duplicates", ["duplicates", "--min-score", "50"]),
+                       ("slowest-deals", ["report", "slowest-deals"])):
         result = run(repo, *args, "--format", "csv")
         assert result.exit_code == 0, result.output
         outputs[name] = result.stdout
     assert run(repo, "export", "--format", "csv", "--out", "tables").exit_code == 0
     for table in sorted((here / "tables").iterdir()):
         outputs[f"export {table.name}"] = table.read_text(encoding="utf-8-sig")
-    assert len(outputs) >= 8  # customers, agenda, duplicates and every exported table
+    assert len(outputs) >= 9  # customers, agenda, duplicates, a report and every exported table
     for text in outputs.values():
         assert_no_formula(text)
     customers = cells(outputs["customers"])
@@ -73,6 +74,7 @@ def test_every_csv_output_neutralises_formula_cells(repo, run, here: Path) -> No
     exported = cells(outputs["export customers.csv"])
     assert "'" + HYPERLINK in exported and "'" + CALC in exported
     assert "'" + HYPERLINK in cells(outputs["duplicates"])
+    assert "'" + HYPERLINK in cells(outputs["slowest-deals"])
     assert "'=1+1" in cells(outputs["agenda"]) or "'" + HYPERLINK in cells(outputs["agenda"])
 
 
