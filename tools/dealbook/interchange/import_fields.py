@@ -10,8 +10,9 @@ from typing import Any
 from ..checks import privacy
 from ..records.model import TEAM_FILE
 from ..records.settings import Settings
+from .followup_cells import phone_note
 from .import_plan import Options
-from .sheets import BadValue, Row, to_date, to_money, to_money_range, to_phone, to_text
+from .sheets import BadValue, Row, to_date, to_moment, to_money, to_money_range, to_phone, to_text
 
 
 # --- value vocabularies ----------------------------------------------------------------------
@@ -39,7 +40,7 @@ METHOD_WORDS = (("电话", "phone"), ("phone", "phone"), ("call", "phone"), ("�
                  ("会议", "meeting"), ("meeting", "meeting"), ("视频", "meeting"), ("微信", "im"), ("钉钉", "im"),
                  ("飞书", "im"), ("im", "im"), ("qq", "im"))
 OUTCOME_WORDS = {"已沟通": "held", "未接通": "no_answer", "未接": "no_answer", "爽约": "missed", "失约": "missed",
-                  "改期": "rescheduled"}
+                  "改期": "rescheduled", "暂无需求": "no_need", "无需求": "no_need"}
 _INDUSTRY_WORDS = (("软件", "I"), ("信息", "I"), ("互联网", "I"), ("通信", "I"), ("it", "I"), ("数据", "I"),
                    ("金融", "J"), ("银行", "J"), ("保险", "J"), ("证券", "J"), ("房地产", "K"), ("建筑", "E"),
                    ("工程", "E"), ("批发", "F"), ("零售", "F"), ("贸易", "F"), ("电商", "F"), ("物流", "G"),
@@ -235,7 +236,7 @@ class CustomerRows:
                 out["founded"] = int(text)
             attempt("founded", founded)
         if "created" in v:
-            attempt("created", lambda: _set(out, "created", to_date(v["created"])))
+            attempt("created", lambda: _set(out, "created", to_moment(v["created"])))
         for name in _DATE_FIELDS:
             if name in v:
                 attempt(name, lambda name=name: _set(out, name, to_date(v[name])))
@@ -331,8 +332,9 @@ class CustomerRows:
         rest = _EMAIL.sub(" ", details).strip(" ;；,，/")
         if rest:
             phone = to_phone(phone_cell if not isinstance(phone_cell, str) else rest)
+            phone, noted = phone_note(phone)  # 1385678(企业): the note says what the number is
             first["phone"] = phone
-            first["phone_kind"] = self.phone_kind(phone)
+            first["phone_kind"] = noted or self.phone_kind(phone)
             if first["phone_kind"] is None:
                 del first["phone_kind"]
         if emails:
