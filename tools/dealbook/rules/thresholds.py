@@ -113,7 +113,8 @@ def thresholds_of(settings: Settings) -> Thresholds:
         intake_since=parse_date(str(intake.get("since"))) if intake.get("since") else None,
         max_contacts_per_day=_int(_mapping(raw.get("hygiene")).get("max_contacts_per_day"), 2),
         help_due_days=_int(_mapping(raw.get("help")).get("due_days"), 3),
-        grade_methods={str(k): str(_mapping(v).get(settings.language) or _mapping(v).get(method_language) or _mapping(v).get("en") or "")
+        grade_methods={str(k): str(_mapping(v).get(settings.language) or _mapping(v).get(method_language)
+                                   or _mapping(v).get("en") or "")
                        for k, v in _mapping(cadence.get("methods")).items()},
         high_min=_int(tiers.get("high_min"), 500000),
         medium_min=_int(tiers.get("medium_min"), 100000),
