@@ -154,9 +154,10 @@ class Workbook:
         if member is None:
             return {}, {}
         try:
-            with zipfile.ZipFile(self.path) as package:
-                data = package.read(member)
+            data = _read_if_special(self.path, member)
         except (zipfile.BadZipFile, KeyError, OSError):
+            return {}, {}
+        if data is None:
             return {}, {}
         formulas: dict[int, dict[int, str]] = {}
         errors: dict[int, dict[int, str]] = {}
@@ -177,6 +178,27 @@ class Workbook:
                 errors.setdefault(int(where.group(2)), {})[column_index(where.group(1).decode())] = \
                     unescape(value.group(1).decode("utf-8"))
         return formulas, errors
+
+
+def _read_if_special(path: str, member: str) -> bytes | None:
+    """The sheet's XML when it holds a formula or an error cell, else None; streamed, so a sheet
+    without either (most imports) costs one pass of decompression and no copy in memory."""
+    found = False
+    with zipfile.ZipFile(path) as package, package.open(member) as handle:
+        tail = b""
+        while True:
+            chunk = handle.read(1 << 20)
+            if not chunk:
+                break
+            block = tail + chunk
+            if _FORMULA.search(block) or b't="e"' in block:
+                found = True
+                break
+            tail = block[-64:]
+        if not found:
+            return None
+    with zipfile.ZipFile(path) as package:
+        return package.read(member)
 
 
 def _cell_around(data: bytes, position: int) -> bytes | None:
