@@ -14,6 +14,7 @@ from ...git.recent import Event, changelog_of, feed_days
 from ...records.siteconfig import SiteConfig, read_site_config, site_config
 from ...rules.agenda import AgendaItem
 from ...rules.risk import Risk
+from ...text.catalog import N_, NP_, Translator, translator
 from ...text.output import money, to_json
 from ..context import Env, pass_env
 from .diff import md
@@ -23,29 +24,32 @@ WEBHOOKS = ("wecom", "dingtalk", "feishu", "slack")
 WEBHOOK_BYTES = {"wecom": 4000, "dingtalk": 18000, "feishu": 28000, "slack": 11000}
 
 WORDS = {
-    "title": ("销售周报", "Weekly digest"),
-    "team": ("全队", "team"),
-    "changed": ("近 {n} 天变化", "What changed in {n} days"),
-    "risk": ("风险商机", "At risk"),
-    "due": ("待办:逾期及未来 {n} 天", "Due: overdue and the next {n} days"),
-    "none": ("无", "none"),
-    "more": ("……另有 {n} 项", "… and {n} more"),
-    "open": ("在途商机 {n} 单 {amount}", "open deals {n}, {amount}"),
-    "deals": ("{n} 单 {amount}", "{n}, {amount}"),
-    "leads": ("新线索 {n}", "new leads {n}"),
-    "won": ("赢单 {n} 单 {amount}", "won {n}, {amount}"),
-    "lost": ("流失 {n}", "lost {n}"),
-    "before": ("上期 {value}", "previous {value}"),
-    "late": ("逾期 {n} 天", "{n} days late"),
-    "site": ("打开网站", "Open the site"),
-    "figures_note": ("括号内为前 {n} 天;金额为预计成交金额,赢单为合同金额",
-                     "in brackets: the {n} days before; amounts are expected deal amounts, won ones contract values"),
+    "title": N_("Weekly digest"),
+    "team": NP_("the whole sales team", "team"),
+    "changed": N_("What changed in %(n)s days"),
+    "risk": N_("At risk"),
+    "due": N_("Due: overdue and the next %(n)s days"),
+    "none": N_("none"),
+    "more": N_("… and %(n)s more"),
+    "open": N_("open deals %(n)s, %(amount)s"),
+    "deals": N_("%(n)s, %(amount)s"),
+    "leads": N_("new leads %(n)s"),
+    "won": N_("won %(n)s, %(amount)s"),
+    "lost": N_("lost %(n)s"),
+    "before": N_("(previous %(value)s)"),
+    "late": N_("%(n)s days late"),
+    "site": N_("Open the site"),
+    "figures_note": N_("in brackets: the %(n)s days before; amounts are expected deal amounts, won ones "
+                       "contract values"),
+    "line": N_("%(name)s: %(text)s"),
+    "section": N_("%(title)s (%(num)s)"),
 }
 
 
-def _w(key: str, zh: bool, **values: Any) -> str:
-    chinese, english = WORDS[key]
-    return (chinese if zh else english).format(**values)
+def _w(key: str, _: Translator, **values: Any) -> str:
+    if key == "team":
+        return _.pgettext("the whole sales team", WORDS[key])
+    return _(WORDS[key], **values) if values else _(WORDS[key])
 
 
 def parse_since(text: str, today: dt.date) -> int:
@@ -76,7 +80,7 @@ def _money_or_none(amount: Any) -> str:
     return f"¥{money(amount)}" if amount else ""
 
 
-def _headline(d: Digest, zh: bool) -> list[str]:
+def _headline(d: Digest, _: Translator) -> list[str]:
     f = d.feed
 
     def delta(key: str, amount: bool = False) -> str:
@@ -84,71 +88,70 @@ def _headline(d: Digest, zh: bool) -> list[str]:
         if found is None:
             return ""
         shown = money(found.before) if not amount else f"¥{money(found.before)}"
-        return f"({_w('before', zh, value=shown)})"
+        return _w("before", _, value=shown)
 
     open_deals, open_amount = f.delta("open_deals"), f.delta("open_amount")
     parts = []
     if open_deals and open_amount:
-        before = _w("deals", zh, n=int(open_deals.before), amount=f"¥{money(open_amount.before)}")
-        parts.append(_w("open", zh, n=int(open_deals.now), amount=f"¥{money(open_amount.now)}")
-                     + f"({_w('before', zh, value=before)})")
-    parts.append(_w("leads", zh, n=f.count("new_lead")) + delta("new_lead"))
+        before = _w("deals", _, n=int(open_deals.before), amount=f"¥{money(open_amount.before)}")
+        parts.append(_w("open", _, n=int(open_deals.now), amount=f"¥{money(open_amount.now)}")
+                     + _w("before", _, value=before))
+    parts.append(_w("leads", _, n=f.count("new_lead")) + delta("new_lead"))
     won = f.delta("won_amount")
-    parts.append(_w("won", zh, n=f.count("won"), amount=f"¥{money(won.now if won else 0)}") + delta("won_amount", True))
-    parts.append(_w("lost", zh, n=f.count("lost")) + delta("lost"))
+    parts.append(_w("won", _, n=f.count("won"), amount=f"¥{money(won.now if won else 0)}") + delta("won_amount", True))
+    parts.append(_w("lost", _, n=f.count("lost")) + delta("lost"))
     return parts
 
 
-def _event_line(e: Event, config: SiteConfig, team: bool, names: dict[str, str], zh: bool) -> str:
+def _event_line(e: Event, config: SiteConfig, team: bool, names: dict[str, str], _: Translator) -> str:
     who = f" · {md(names.get(e.owner, e.owner))}" if team and e.owner else ""
     amount = f" {_money_or_none(e.amount)}" if e.kind == "won" and e.amount else ""
-    sep = ":" if zh else ": "
-    return f"- {e.on:%m-%d} {_md_name(config, e.customer_id, e.name)}{sep}{md(e.message)}{amount}{who}"
+    line = _w("line", _, name=_md_name(config, e.customer_id, e.name), text=md(e.message))
+    return f"- {e.on:%m-%d} {line}{amount}{who}"
 
 
-def _risk_line(r: Risk, config: SiteConfig, team: bool, names: dict[str, str], zh: bool) -> str:
+def _risk_line(r: Risk, config: SiteConfig, team: bool, names: dict[str, str], _: Translator) -> str:
     who = f" · {md(names.get(r.owner, r.owner))}" if team and r.owner else ""
     amount = f" {_money_or_none(r.amount)}" if r.amount else ""
-    sep = ":" if zh else ": "
-    return f"- {_md_name(config, r.customer_id, r.name)}{amount}{sep}{md(r.message)}{who}"
+    return "- " + _w("line", _, name=_md_name(config, r.customer_id, r.name) + amount, text=md(r.message)) + who
 
 
-def _due_line(i: AgendaItem, config: SiteConfig, team: bool, names: dict[str, str], zh: bool) -> str:
+def _due_line(i: AgendaItem, config: SiteConfig, team: bool, names: dict[str, str], _: Translator) -> str:
     who = f" · {md(names.get(i.owner, i.owner))}" if team and i.owner else ""
-    late = f"**{_w('late', zh, n=i.overdue_days)}** " if i.overdue_days else ""
-    sep = ":" if zh else ": "
-    return f"- {late}{i.due:%m-%d} {_md_name(config, i.customer_id, i.name)}{sep}{md(i.reason)}{who}"
+    late = f"**{_w('late', _, n=i.overdue_days)}** " if i.overdue_days else ""
+    line = _w("line", _, name=_md_name(config, i.customer_id, i.name), text=md(i.reason))
+    return f"- {late}{i.due:%m-%d} {line}{who}"
 
 
-def _section(title: str, lines: list[str], limit: int, zh: bool) -> list[str]:
-    out = [f"**{title}({len(lines)})**" if zh else f"**{title} ({len(lines)})**"]
+def _section(title: str, lines: list[str], limit: int, _: Translator) -> list[str]:
+    out = [f"**{_w('section', _, title=title, num=len(lines))}**"]
     if not lines:
-        out.append(f"- {_w('none', zh)}")
+        out.append(f"- {_w('none', _)}")
     out += lines[:limit]
     if len(lines) > limit:
-        out.append(f"- {_w('more', zh, n=len(lines) - limit)}")
+        out.append(f"- {_w('more', _, n=len(lines) - limit)}")
     return [*out, ""]
 
 
-def render_markdown(d: Digest, title: str, config: SiteConfig, names: dict[str, str], zh: bool,
+def render_markdown(d: Digest, title: str, config: SiteConfig, names: dict[str, str], _: Translator,
                     limit: int = 10) -> str:
     """Markdown every chat webhook renders: bold titles, lists, links (user text escaped)."""
     team = d.owner is None
-    who = d.owner_name or d.owner if d.owner else _w("team", zh)
-    lines = [f"**{md(title)} · {_w('title', zh)} · {md(who)} · {d.start} – {d.today}**", "",
-             " · ".join(_headline(d, zh)), f"> {_w('figures_note', zh, n=d.days)}", ""]
-    changes = [_event_line(e, config, team, names, zh) for e in d.feed.events]
-    lines += _section(_w("changed", zh, n=d.days), changes, limit, zh)
-    lines += _section(_w("risk", zh), [_risk_line(r, config, team, names, zh) for r in d.risks], limit, zh)
-    lines += _section(_w("due", zh, n=d.ahead), [_due_line(i, config, team, names, zh) for i in d.due], limit, zh)
+    who = d.owner_name or d.owner if d.owner else _w("team", _)
+    lines = [f"**{md(title)} · {_w('title', _)} · {md(who)} · {d.start} – {d.today}**", "",
+             " · ".join(_headline(d, _)), f"> {_w('figures_note', _, n=d.days)}", ""]
+    changes = [_event_line(e, config, team, names, _) for e in d.feed.events]
+    lines += _section(_w("changed", _, n=d.days), changes, limit, _)
+    lines += _section(_w("risk", _), [_risk_line(r, config, team, names, _) for r in d.risks], limit, _)
+    lines += _section(_w("due", _, n=d.ahead), [_due_line(i, config, team, names, _) for i in d.due], limit, _)
     if config.site_url:
-        lines.append(f"[{_w('site', zh)}]({config.site_url})")
+        lines.append(f"[{_w('site', _)}]({config.site_url})")
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
 # --- html -----------------------------------------------------------------------------------------
 _HTML = """<!DOCTYPE html>
-<html lang="{{ 'zh' if zh else 'en' }}"><head><meta charset="utf-8"><title>{{ heading }}</title></head>
+<html lang="{{ language }}"><head><meta charset="utf-8"><title>{{ heading }}</title></head>
 <body style="font-family: sans-serif; line-height: 1.5; color: #222; max-width: 760px">
 <h2 style="margin-bottom: 0.2em">{{ heading }}</h2>
 <p>{{ headline | join(' · ') }}<br><small style="color: #666">{{ note }}</small></p>
@@ -167,7 +170,8 @@ _HTML = """<!DOCTYPE html>
 """
 
 
-def render_html(d: Digest, title: str, config: SiteConfig, names: dict[str, str], zh: bool, limit: int = 10) -> str:
+def render_html(d: Digest, title: str, config: SiteConfig, names: dict[str, str], _: Translator,
+                limit: int = 10) -> str:
     """An e-mail body; every piece of user text escaped (Jinja2 autoescape)."""
     import jinja2
 
@@ -177,21 +181,22 @@ def render_html(d: Digest, title: str, config: SiteConfig, names: dict[str, str]
             late: int = 0) -> dict[str, Any]:
         return {"link": config.customer_link(cid), "name": name or cid, "text": text,
                 "owner": names.get(owner, owner) if team else "", "day": f"{day:%m-%d}" if day else "",
-                "amount": _money_or_none(amount), "late": _w("late", zh, n=late) if late else ""}
+                "amount": _money_or_none(amount), "late": _w("late", _, n=late) if late else ""}
 
     sections = [
-        (_w("changed", zh, n=d.days), [row(e.customer_id, e.name, e.message, e.owner, e.on,
+        (_w("changed", _, n=d.days), [row(e.customer_id, e.name, e.message, e.owner, e.on,
                                  e.amount if e.kind == "won" else None) for e in d.feed.events]),
-        (_w("risk", zh), [row(r.customer_id, r.name, r.message, r.owner, amount=r.amount) for r in d.risks]),
-        (_w("due", zh, n=d.ahead), [row(i.customer_id, i.name, i.reason, i.owner, i.due, late=i.overdue_days)
+        (_w("risk", _), [row(r.customer_id, r.name, r.message, r.owner, amount=r.amount) for r in d.risks]),
+        (_w("due", _, n=d.ahead), [row(i.customer_id, i.name, i.reason, i.owner, i.due, late=i.overdue_days)
                                     for i in d.due]),
     ]
-    who = d.owner_name or d.owner if d.owner else _w("team", zh)
+    who = d.owner_name or d.owner if d.owner else _w("team", _)
     environment = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
     return environment.from_string(_HTML).render(
-        zh=zh, heading=f"{title} · {_w('title', zh)} · {who} · {d.start} – {d.today}", headline=_headline(d, zh),
-        note=_w("figures_note", zh, n=d.days), sections=sections, limit=limit, none=_w("none", zh),
-        more=lambda n: _w("more", zh, n=n), site_url=config.site_url, site=_w("site", zh))
+        language=_.language, heading=f"{title} · {_w('title', _)} · {who} · {d.start} – {d.today}",
+        headline=_headline(d, _),
+        note=_w("figures_note", _, n=d.days), sections=sections, limit=limit, none=_w("none", _),
+        more=lambda n: _w("more", _, n=n), site_url=config.site_url, site=_w("site", _))
 
 
 # --- webhooks -------------------------------------------------------------------------------------
@@ -246,22 +251,22 @@ def digest(env: Env, since: str | None, owner: str | None, ahead: int, fmt: str,
     config = read_site_config(env.repo)
     if site_url:
         config = site_config(site_url, config.repo_url, {"repo_kind": config.repo_kind, "branch": config.branch})
-    zh = book.settings.language != "en"
+    _ = translator(book.settings.language)
     names = {handle: member.name or handle for handle, member in book.members.items()}
     title = str((book.settings.raw.get("site") or {}).get("title") or "dealbook")
     if fmt == "json" and webhook is None:
         click.echo(to_json(result.as_dict()))
     elif fmt == "html" and webhook is None:
-        click.echo(render_html(result, title, config, names, zh, limit), nl=False)
+        click.echo(render_html(result, title, config, names, _, limit), nl=False)
     else:
-        text = render_markdown(result, title, config, names, zh, limit)
+        text = render_markdown(result, title, config, names, _, limit)
         if webhook is None:
             click.echo(text, nl=False)
             return
-        heading = f"{title} · {_w('title', zh)}"
+        heading = f"{title} · {_w('title', _)}"
         while len(text.encode("utf-8")) > WEBHOOK_BYTES[webhook] and limit > 1:
             limit -= 1
-            text = render_markdown(result, title, config, names, zh, limit)
+            text = render_markdown(result, title, config, names, _, limit)
         click.echo(json.dumps(webhook_body(webhook, heading, text), ensure_ascii=False))
 
 
