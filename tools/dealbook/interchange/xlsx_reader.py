@@ -77,15 +77,24 @@ class Workbook:
         except (CalamineError, OSError, ValueError) as exc:
             raise XlsxError(f"{type(exc).__name__}: {exc}") from None
         self._members: dict[str, str] | None = None
+        self._current: tuple[str, Any] | None = None
 
     def close(self) -> None:
+        self._current = None
         self.book.close()
 
     def _sheet(self, ref: SheetRef) -> Any:
+        """The sheet, read once: its merged ranges, size and rows share one copy in memory (the
+        last sheet asked for is kept; calamine reads a whole sheet at a time)."""
+        if self._current is not None and self._current[0] == ref.name:
+            return self._current[1]
+        self._current = None  # let the previous sheet go before reading the next
         try:
-            return self.book.get_sheet_by_name(ref.name)
+            sheet = self.book.get_sheet_by_name(ref.name)
         except CalamineError as exc:
             raise XlsxError(f"{type(exc).__name__}: {exc}") from None
+        self._current = (ref.name, sheet)
+        return sheet
 
     def merged(self, ref: SheetRef) -> list[tuple[int, int, int, int]]:
         """Merged ranges as (top row, left column, bottom row, right column); rows 1-based, columns 0-based."""
