@@ -31,6 +31,7 @@ COMMANDS = {
     "funnel": "dealbook.cli.commands.funnel:funnel",
     "report": "dealbook.cli.commands.report:report",
     "diff": "dealbook.cli.commands.diff:diff",
+    "digest": "dealbook.cli.commands.digest:digest",
     "history": "dealbook.cli.commands.history:history",
     "codeowners": "dealbook.cli.commands.codeowners:codeowners",
     "init": "dealbook.cli.commands.init:init",

@@ -352,11 +352,8 @@ def _has_cells(book: Any, ref: Any) -> bool:
 
 
 def _row_count(book: Any, ref: Any) -> int | None:
-    """The sheet's last row from its <dimension> element (for the progress bar), if it says."""
-    with book.zip.open(ref.member) as handle:
-        head = handle.read(4096)
-    m = re.search(rb'<(?:\w+:)?dimension ref="[A-Z]+[0-9]+:[A-Z]+([0-9]+)"', head)
-    return int(m.group(1)) if m else None
+    """The sheet's last row (for the progress bar), if the workbook says."""
+    return book.row_count(ref)
 
 
 # --- csv ----------------------------------------------------------------------------------

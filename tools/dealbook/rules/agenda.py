@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..records.book import Book
+from .deals import DealItem
 from .state import CustomerState, evaluate
 
 GROUPS = ("overdue", "today", "week", "later")
@@ -39,6 +40,12 @@ def group_of(due: dt.date, today: dt.date, days: int) -> str:
     return "week" if (due - today).days <= days else "later"
 
 
+def deal_key(item: DealItem) -> str:
+    """The item's quote or contract number, and for an instalment its own due date too (a
+    contract has several): stable while the item stands, so a calendar keeps one event for it."""
+    return f"{item.ref}#{item.due.isoformat()}" if item.kind.startswith("instalment") else item.ref
+
+
 def customer_items(state: CustomerState, today: dt.date, days: int = 7) -> list[AgendaItem]:
     """One customer's items: its due date (none when never due), its quote and contract items
     (`rules.deals`), then its flags (today's when undated); each says who must act (`who`: the
@@ -52,7 +59,7 @@ def customer_items(state: CustomerState, today: dt.date, days: int = 7) -> list[
     for item in state.deals:
         overdue = (today - item.due).days if item.due < today else 0
         items.append(AgendaItem(customer.id, customer.name, customer.owner, item.due, item.kind, item.message,
-                                overdue, group_of(item.due, today, days), who=mine))
+                                overdue, group_of(item.due, today, days), deal_key(item), who=mine))
     for flag in state.flags:
         when = flag.due or today
         overdue = (today - when).days if when < today else 0

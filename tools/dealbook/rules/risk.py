@@ -10,8 +10,12 @@ digest read the same list. The reasons, with the settings that drive them:
 - `big_deal_untouched`: a deal of at least `at_risk.big_deal_min` with no contact for
   `at_risk.big_deal_untouched_days` days or more.
 
+- `instalment_overdue`, `quote_expired`, `quote_expiring`: the quote and contract items of
+  `rules.deals` (an instalment not received by its due date, whatever the stage; a standing
+  quote of an open deal expired or about to), with the money at stake as the amount.
+
 A paused customer (`paused_until`, or paused after missed appointments) is waiting on purpose:
-until the pause ends only its passed close date is listed.
+until the pause ends only its passed close date and its quote and contract items are listed.
 """
 
 from __future__ import annotations
@@ -27,7 +31,11 @@ from ..text.catalog import translator
 from .state import evaluate
 from .thresholds import followups_until
 
-CODES = ("close_date_passed", "rotting", "no_next_step", "big_deal_untouched")
+CODES = ("close_date_passed", "rotting", "no_next_step", "big_deal_untouched", "instalment_overdue", "quote_expired",
+         "quote_expiring")
+# Quote and contract items (rules.deals) that put a deal at risk: money owed (whatever the stage,
+# a won or lost customer included) and a standing quote running out on an open deal.
+DEAL_RISKS = {"instalment_overdue": "any", "quote_expired": "open", "quote_expiring": "open"}
 
 
 @dataclass(frozen=True)
@@ -144,6 +152,26 @@ def _risks_of(book: Book, settings: Settings, customer: Customer, today: dt.date
     return found
 
 
+def _deal_risks(customer: Customer, settings: Settings, deals: Any, today: dt.date, kinds: dict[str, str]
+                ) -> list[Risk]:
+    stage, _ = stage_since(customer, today)
+    is_open = kinds.get(stage, "open") == "open"
+    found = []
+    for item in deals:
+        scope = DEAL_RISKS.get(item.kind)
+        if scope is None or (scope == "open" and not is_open):
+            continue
+        figures: dict[str, Any] = {"ref": item.ref, "due": item.due}
+        if item.due < today:
+            figures["days_past"] = (today - item.due).days
+        else:
+            figures["days_left"] = (item.due - today).days
+        since = item.due + dt.timedelta(days=1) if item.kind != "quote_expiring" else today
+        found.append(Risk(customer.id, customer.name, customer.owner, stage, item.amount, item.kind, item.message,
+                          since, figures))
+    return found
+
+
 def at_risk(book: Book, settings: Settings, today: dt.date, owner: str | None = None) -> list[Risk]:
     """Every reason every open deal (of `owner`, when given) needs attention as of `today`.
 
@@ -155,8 +183,11 @@ def at_risk(book: Book, settings: Settings, today: dt.date, owner: str | None = 
     for cid, customer in book.customers.items():
         if owner is not None and customer.owner != owner:
             continue
-        pause = states[cid].paused_until if cid in states else None
+        state = states.get(cid)
+        pause = state.paused_until if state is not None else None
         found.extend(_risks_of(book, settings, customer, today, rs, kinds, pause is not None and pause >= today))
+        if state is not None:
+            found.extend(_deal_risks(customer, settings, state.deals, today, kinds))
     order = {code: i for i, code in enumerate(CODES)}
     found.sort(key=lambda r: (r.amount is None, -(r.amount or 0), r.customer_id, order.get(r.code, len(order))))
     return found

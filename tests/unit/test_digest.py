@@ -1,0 +1,111 @@
+"""`dealbook digest` on the real git history of test_recent (today 2024-05-20), worked by hand:
+
+- changes (7 days, 05-14…05-20): A to proposal 05-19; B won 05-16 (480,000); quote Q-1 for A
+  05-16; C a new lead 05-15; B's amount 450,000 → 480,000 and close date 05-31 → 06-30 (git);
+- at risk: none (A entered proposal yesterday, C is a 5-day-old lead, B is won and owes nothing);
+- due: A's first response (grade B: 2 days after 05-02, so 05-04, 16 days late), C's (grade C:
+  3 days after 05-15, 2 days late), B's weekly delivery update (signed 05-16: 05-23);
+- open pipeline: A and C now with no amount; A and B (450,000, as git had it) a week before.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import RecordRepo
+from dealbook.cli.commands.digest import parse_since, webhook_body
+from test_recent import TODAY, history_repo  # noqa: F401 - the shared git history
+
+A, B, C = "粤IT2024001", "粤IT2024002", "粤IT2024003"
+
+
+def test_json_digest_of_the_team(history_repo: RecordRepo, run) -> None:  # noqa: F811
+    result = run(history_repo, "digest", "--format", "json")
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.output)
+    assert (d["today"], d["start"], d["days"], d["owner"]) == ("2024-05-20", "2024-05-14", 7, None)
+    assert [(e["on"], e["kind"], e["customer_id"]) for e in d["changes"]["events"]] == [
+        ("2024-05-19", "stage_move", A), ("2024-05-16", "won", B), ("2024-05-16", "new_quote", A),
+        ("2024-05-15", "new_lead", C), ("2024-05-15", "amount_up", B), ("2024-05-15", "close_date_slipped", B)]
+    assert d["at_risk"] == []
+    assert [(i["customer_id"], i["kind"], i["due"], i["overdue_days"]) for i in d["due"]] == [
+        (A, "first_response", "2024-05-04", 16), (C, "first_response", "2024-05-18", 2),
+        (B, "delivery", "2024-05-23", 0)]
+    assert d["changes"]["deltas"]["open_amount"] == {"now": 0, "before": 450000, "change": -450000}
+
+
+def test_markdown_digest_of_one_owner(history_repo: RecordRepo, run) -> None:  # noqa: F811
+    result = run(history_repo, "digest", "--since", "7d", "--owner", "li")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "**dealbook · 销售周报 · 李娜 · 2024-05-14 – 2024-05-20**",
+        "",
+        "在途商机 0 单 ¥0(上期 1 单 ¥450,000) · 新线索 0(上期 0) · 赢单 1 单 ¥480,000(上期 ¥0) · 流失 0(上期 0)",
+        "> 括号内为前 7 天;金额为预计成交金额,赢单为合同金额",
+        "",
+        "**近 7 天变化(3)**",
+        "- 05-16 B精密有限公司:成交:商务谈判 → 成交签约 ¥480,000",
+        "- 05-15 B精密有限公司:预计金额 450,000 → 480,000",
+        "- 05-15 B精密有限公司:预计签约 2024-05-31 → 2024-06-30",
+        "",
+        "**风险商机(0)**",
+        "- 无",
+        "",
+        "**待办:逾期及未来 7 天(1)**",
+        "- 05-23 B精密有限公司:已签约待交付:每 7 天同步一次交付进度,签约于 2024-05-16",
+    ]
+
+
+def test_the_team_digest_names_owners_and_links_pages(history_repo: RecordRepo, run) -> None:  # noqa: F811
+    result = run(history_repo, "digest", "--site-url", "https://crm.example.com/", "--limit", "2")
+    out = result.output
+    link = "https://crm.example.com/customers/%E7%B2%A4IT2024001/"
+    assert f"- 05-19 [A科技有限公司]({link}):需求挖掘 → 方案呈现 · 张伟" in out
+    assert "- ……另有 4 项" in out  # 6 changes, 2 shown
+    assert out.rstrip().endswith("[打开网站](https://crm.example.com/)")
+
+
+def test_user_text_is_escaped_in_markdown_and_html(repo: RecordRepo, run) -> None:
+    hostile = "<img src=x onerror=alert(1)> *Co* [x](javascript:alert(2)) @all"
+    repo.customer(A, name=hostile, created="2024-05-18", stage_history=[{"stage": "lead", "on": "2024-05-18"}])
+    markdown = run(repo, "digest").output
+    assert "<img" not in markdown
+    assert "&lt;img src=x onerror=alert(1)&gt; \\*Co\\* \\[x\\](javascript:alert(2)) @\u200ball" in markdown
+    html = run(repo, "digest", "--format", "html").output
+    assert html.startswith("<!DOCTYPE html>") and "<img" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt; *Co* [x](javascript:alert(2)) @all" in html
+
+
+def test_webhook_bodies_fit_their_chat(history_repo: RecordRepo, run) -> None:  # noqa: F811
+    wecom = json.loads(run(history_repo, "digest", "--webhook", "wecom").output)
+    assert wecom["msgtype"] == "markdown" and wecom["markdown"]["content"].startswith("**dealbook · 销售周报")
+    dingtalk = json.loads(run(history_repo, "digest", "--webhook", "dingtalk").output)
+    assert dingtalk["markdown"]["title"] == "dealbook · 销售周报"
+    feishu = json.loads(run(history_repo, "digest", "--webhook", "feishu").output)
+    assert feishu["card"]["elements"][0]["tag"] == "markdown"
+    slack = json.loads(run(history_repo, "digest", "--webhook", "slack").output)
+    assert slack["blocks"][0]["type"] == "markdown"
+    assert webhook_body("wecom", "t", "x") == {"msgtype": "markdown", "markdown": {"content": "x"}}
+
+
+def test_a_long_digest_is_shortened_to_fit_wecom(demo_repo: RecordRepo, run) -> None:
+    body = json.loads(run(demo_repo, "digest", "--since", "60d", "--limit", "50", "--webhook", "wecom").output)
+    text = body["markdown"]["content"]
+    assert len(text.encode("utf-8")) <= 4000 and "另有" in text
+
+
+def test_since_and_owner_are_checked(history_repo: RecordRepo, run) -> None:  # noqa: F811
+    assert parse_since("7d", TODAY) == 7 and parse_since("2w", TODAY) == 14 and parse_since("3", TODAY) == 3
+    assert parse_since("2024-05-13", TODAY) == 8
+    bad = run(history_repo, "digest", "--since", "last week")
+    assert bad.exit_code == 2 and "7d, 2w" in bad.output
+    assert run(history_repo, "digest", "--since", "2024-06-01").exit_code == 2
+    unknown = run(history_repo, "digest", "--owner", "ghost")
+    assert unknown.exit_code == 2 and "ghost" in unknown.output
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html", "json"])
+def test_without_git_the_digest_still_works(repo: RecordRepo, run, fmt: str) -> None:
+    repo.customer(A)
+    assert run(repo, "digest", "--format", fmt).exit_code == 0

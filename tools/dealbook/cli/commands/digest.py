@@ -1,0 +1,273 @@
+"""`dealbook digest`: the weekly digest (what changed, at risk, due) as markdown, html or json."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any
+
+import click
+
+from ...git.digest import Digest, weekly_digest
+from ...git.recent import Event, changelog_of, feed_days
+from ...records.siteconfig import SiteConfig, read_site_config, site_config
+from ...rules.agenda import AgendaItem
+from ...rules.risk import Risk
+from ...text.catalog import N_, NP_, Translator, translator
+from ...text.output import money, to_json
+from ..context import Env, pass_env
+from .diff import md
+
+WEBHOOKS = ("wecom", "dingtalk", "feishu", "slack")
+# What each chat accepts in one message (企业微信: 4,096 bytes of markdown; the others more).
+WEBHOOK_BYTES = {"wecom": 4000, "dingtalk": 18000, "feishu": 28000, "slack": 11000}
+
+WORDS = {
+    "title": N_("Weekly digest"),
+    "team": NP_("the whole sales team", "team"),
+    "changed": N_("What changed in %(n)s days"),
+    "risk": N_("At risk"),
+    "due": N_("Due: overdue and the next %(n)s days"),
+    "none": N_("none"),
+    "more": N_("… and %(n)s more"),
+    "open": N_("open deals %(n)s, %(amount)s"),
+    "deals": N_("%(n)s, %(amount)s"),
+    "leads": N_("new leads %(n)s"),
+    "won": N_("won %(n)s, %(amount)s"),
+    "lost": N_("lost %(n)s"),
+    "before": N_("(previous %(value)s)"),
+    "late": N_("%(n)s days late"),
+    "site": N_("Open the site"),
+    "figures_note": N_("in brackets: the %(n)s days before; amounts are expected deal amounts, won ones "
+                       "contract values"),
+    "line": N_("%(name)s: %(text)s"),
+    "section": N_("%(title)s (%(num)s)"),
+}
+
+
+def _w(key: str, _: Translator, **values: Any) -> str:
+    if key == "team":
+        return _.pgettext("the whole sales team", WORDS[key])
+    return _(WORDS[key], **values) if values else _(WORDS[key])
+
+
+def parse_since(text: str, today: dt.date) -> int:
+    """`7d`, `2w`, `14` (days) or a date `YYYY-MM-DD` (from that day on) → the number of days."""
+    value = text.strip().lower()
+    found = re.fullmatch(r"(\d+)\s*([dw]?)", value)
+    if found:
+        days = int(found.group(1)) * (7 if found.group(2) == "w" else 1)
+    else:
+        try:
+            days = (today - dt.date.fromisoformat(value)).days + 1
+        except ValueError:
+            raise click.BadParameter(f"{text!r}: write 7d, 2w, 14 or a date like 2024-05-13",
+                                     param_hint="--since") from None
+    if days < 1:
+        raise click.BadParameter(f"{text!r} is not before today ({today})", param_hint="--since")
+    return days
+
+
+# --- markdown -------------------------------------------------------------------------------------
+def _md_name(config: SiteConfig, cid: str, name: str) -> str:
+    link = config.customer_link(cid)
+    label = md(name or cid)
+    return f"[{label}]({link})" if link else label
+
+
+def _money_or_none(amount: Any) -> str:
+    return f"¥{money(amount)}" if amount else ""
+
+
+def _headline(d: Digest, _: Translator) -> list[str]:
+    f = d.feed
+
+    def delta(key: str, amount: bool = False) -> str:
+        found = f.delta(key)
+        if found is None:
+            return ""
+        shown = money(found.before) if not amount else f"¥{money(found.before)}"
+        return _w("before", _, value=shown)
+
+    open_deals, open_amount = f.delta("open_deals"), f.delta("open_amount")
+    parts = []
+    if open_deals and open_amount:
+        before = _w("deals", _, n=int(open_deals.before), amount=f"¥{money(open_amount.before)}")
+        parts.append(_w("open", _, n=int(open_deals.now), amount=f"¥{money(open_amount.now)}")
+                     + _w("before", _, value=before))
+    parts.append(_w("leads", _, n=f.count("new_lead")) + delta("new_lead"))
+    won = f.delta("won_amount")
+    parts.append(_w("won", _, n=f.count("won"), amount=f"¥{money(won.now if won else 0)}") + delta("won_amount", True))
+    parts.append(_w("lost", _, n=f.count("lost")) + delta("lost"))
+    return parts
+
+
+def _event_line(e: Event, config: SiteConfig, team: bool, names: dict[str, str], _: Translator) -> str:
+    who = f" · {md(names.get(e.owner, e.owner))}" if team and e.owner else ""
+    amount = f" {_money_or_none(e.amount)}" if e.kind == "won" and e.amount else ""
+    line = _w("line", _, name=_md_name(config, e.customer_id, e.name), text=md(e.message))
+    return f"- {e.on:%m-%d} {line}{amount}{who}"
+
+
+def _risk_line(r: Risk, config: SiteConfig, team: bool, names: dict[str, str], _: Translator) -> str:
+    who = f" · {md(names.get(r.owner, r.owner))}" if team and r.owner else ""
+    amount = f" {_money_or_none(r.amount)}" if r.amount else ""
+    return "- " + _w("line", _, name=_md_name(config, r.customer_id, r.name) + amount, text=md(r.message)) + who
+
+
+def _due_line(i: AgendaItem, config: SiteConfig, team: bool, names: dict[str, str], _: Translator) -> str:
+    who = f" · {md(names.get(i.owner, i.owner))}" if team and i.owner else ""
+    late = f"**{_w('late', _, n=i.overdue_days)}** " if i.overdue_days else ""
+    line = _w("line", _, name=_md_name(config, i.customer_id, i.name), text=md(i.reason))
+    return f"- {late}{i.due:%m-%d} {line}{who}"
+
+
+def _section(title: str, lines: list[str], limit: int, _: Translator) -> list[str]:
+    out = [f"**{_w('section', _, title=title, num=len(lines))}**"]
+    if not lines:
+        out.append(f"- {_w('none', _)}")
+    out += lines[:limit]
+    if len(lines) > limit:
+        out.append(f"- {_w('more', _, n=len(lines) - limit)}")
+    return [*out, ""]
+
+
+def render_markdown(d: Digest, title: str, config: SiteConfig, names: dict[str, str], _: Translator,
+                    limit: int = 10) -> str:
+    """Markdown every chat webhook renders: bold titles, lists, links (user text escaped)."""
+    team = d.owner is None
+    who = d.owner_name or d.owner if d.owner else _w("team", _)
+    lines = [f"**{md(title)} · {_w('title', _)} · {md(who)} · {d.start} – {d.today}**", "",
+             " · ".join(_headline(d, _)), f"> {_w('figures_note', _, n=d.days)}", ""]
+    changes = [_event_line(e, config, team, names, _) for e in d.feed.events]
+    lines += _section(_w("changed", _, n=d.days), changes, limit, _)
+    lines += _section(_w("risk", _), [_risk_line(r, config, team, names, _) for r in d.risks], limit, _)
+    lines += _section(_w("due", _, n=d.ahead), [_due_line(i, config, team, names, _) for i in d.due], limit, _)
+    if config.site_url:
+        lines.append(f"[{_w('site', _)}]({config.site_url})")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+# --- html -----------------------------------------------------------------------------------------
+_HTML = """<!DOCTYPE html>
+<html lang="{{ language }}"><head><meta charset="utf-8"><title>{{ heading }}</title></head>
+<body style="font-family: sans-serif; line-height: 1.5; color: #222; max-width: 760px">
+<h2 style="margin-bottom: 0.2em">{{ heading }}</h2>
+<p>{{ headline | join(' · ') }}<br><small style="color: #666">{{ note }}</small></p>
+{% for title, rows in sections %}
+<h3 style="margin-bottom: 0.2em">{{ title }} ({{ rows | length }})</h3>
+{% if rows %}<ul>
+{% for row in rows[:limit] %}<li>
+{%- if row.late %}<strong>{{ row.late }}</strong> {% endif %}{% if row.day %}{{ row.day }} {% endif %}
+{%- if row.link %}<a href="{{ row.link }}">{{ row.name }}</a>{% else %}{{ row.name }}{% endif %}
+{%- if row.amount %} {{ row.amount }}{% endif %}: {{ row.text }}{% if row.owner %} · {{ row.owner }}{% endif %}</li>
+{% endfor %}{% if rows | length > limit %}<li>{{ more(rows | length - limit) }}</li>{% endif %}
+</ul>{% else %}<p>{{ none }}</p>{% endif %}
+{% endfor %}
+{% if site_url %}<p><a href="{{ site_url }}">{{ site }}</a></p>{% endif %}
+</body></html>
+"""
+
+
+def render_html(d: Digest, title: str, config: SiteConfig, names: dict[str, str], _: Translator,
+                limit: int = 10) -> str:
+    """An e-mail body; every piece of user text escaped (Jinja2 autoescape)."""
+    import jinja2
+
+    team = d.owner is None
+
+    def row(cid: str, name: str, text: str, owner: str, day: dt.date | None = None, amount: Any = None,
+            late: int = 0) -> dict[str, Any]:
+        return {"link": config.customer_link(cid), "name": name or cid, "text": text,
+                "owner": names.get(owner, owner) if team else "", "day": f"{day:%m-%d}" if day else "",
+                "amount": _money_or_none(amount), "late": _w("late", _, n=late) if late else ""}
+
+    sections = [
+        (_w("changed", _, n=d.days), [row(e.customer_id, e.name, e.message, e.owner, e.on,
+                                 e.amount if e.kind == "won" else None) for e in d.feed.events]),
+        (_w("risk", _), [row(r.customer_id, r.name, r.message, r.owner, amount=r.amount) for r in d.risks]),
+        (_w("due", _, n=d.ahead), [row(i.customer_id, i.name, i.reason, i.owner, i.due, late=i.overdue_days)
+                                    for i in d.due]),
+    ]
+    who = d.owner_name or d.owner if d.owner else _w("team", _)
+    environment = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    return environment.from_string(_HTML).render(
+        language=_.language, heading=f"{title} · {_w('title', _)} · {who} · {d.start} – {d.today}",
+        headline=_headline(d, _),
+        note=_w("figures_note", _, n=d.days), sections=sections, limit=limit, none=_w("none", _),
+        more=lambda n: _w("more", _, n=n), site_url=config.site_url, site=_w("site", _))
+
+
+# --- webhooks -------------------------------------------------------------------------------------
+def webhook_body(kind: str, title: str, text: str) -> dict[str, Any]:
+    """The JSON a chat's incoming webhook takes for a markdown message."""
+    if kind == "wecom":
+        return {"msgtype": "markdown", "markdown": {"content": text}}
+    if kind == "dingtalk":
+        return {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
+    if kind == "feishu":
+        return {"msg_type": "interactive", "card": {"header": {"title": {"tag": "plain_text", "content": title}},
+                                                    "elements": [{"tag": "markdown", "content": text}]}}
+    return {"text": title, "blocks": [{"type": "markdown", "text": text}]}  # slack
+
+
+@click.command()
+@click.option("--since", "since", metavar="7d|2w|N|YYYY-MM-DD", default=None,
+              help="The window: 7d, 2w, a number of days or the first day (default: what_changed.days, 7).")
+@click.option("--owner", metavar="HANDLE", help="One owner's customers (default: the team).")
+@click.option("--ahead", type=click.IntRange(min=0), default=7, show_default=True,
+              help="Due items: the overdue ones and those due within this many days.")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "html", "json"]), default="markdown",
+              show_default=True, help="markdown for chat, html for e-mail, json for machines.")
+@click.option("--webhook", type=click.Choice(WEBHOOKS), default=None,
+              help="Print the markdown as the JSON body this chat's incoming webhook takes "
+                   "(企业微信 wecom, 钉钉 dingtalk, 飞书 feishu, Slack), shortened to fit.")
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True,
+              help="At most this many lines per section (the rest are counted).")
+@click.option("--site-url", metavar="URL", default=None,
+              help="Links to customer pages (default: site_url in mkdocs.yml).")
+@pass_env
+def digest(env: Env, since: str | None, owner: str | None, ahead: int, fmt: str, webhook: str | None, limit: int,
+           site_url: str | None) -> None:
+    """The weekly digest: what changed, what is at risk and what is due, per owner or for the team.
+
+    What changed comes from the records and git (see `what_changed` in the process guide);
+    at risk and due are as of --today. Markdown suits a chat webhook (企业微信, 钉钉, 飞书,
+    Slack: --webhook KIND prints the JSON body to post), html an e-mail, json a script.
+
+    \b
+    Example:
+        dealbook digest --since 7d --owner zhang
+        dealbook digest --format html > digest.html
+        dealbook digest --webhook wecom | curl -sS -H 'Content-Type: application/json' -d @- "$WEBHOOK_URL"
+    """
+    book = env.book()
+    if owner is not None and owner not in book.members and not any(c.owner == owner for c in book.customers.values()):
+        raise click.BadParameter(f"no team member or owner {owner!r}; members: {', '.join(sorted(book.members))}",
+                                 param_hint="--owner")
+    days = parse_since(since, env.today) if since else feed_days(book.settings)
+    result = weekly_digest(book, changelog_of(env.repo) if env.at is None else {}, env.today, days, owner, ahead)
+    config = read_site_config(env.repo)
+    if site_url:
+        config = site_config(site_url, config.repo_url, {"repo_kind": config.repo_kind, "branch": config.branch})
+    _ = translator(book.settings.language)
+    names = {handle: member.name or handle for handle, member in book.members.items()}
+    title = str((book.settings.raw.get("site") or {}).get("title") or "dealbook")
+    if fmt == "json" and webhook is None:
+        click.echo(to_json(result.as_dict()))
+    elif fmt == "html" and webhook is None:
+        click.echo(render_html(result, title, config, names, _, limit), nl=False)
+    else:
+        text = render_markdown(result, title, config, names, _, limit)
+        if webhook is None:
+            click.echo(text, nl=False)
+            return
+        heading = f"{title} · {_w('title', _)}"
+        while len(text.encode("utf-8")) > WEBHOOK_BYTES[webhook] and limit > 1:
+            limit -= 1
+            text = render_markdown(result, title, config, names, _, limit)
+        click.echo(json.dumps(webhook_body(webhook, heading, text), ensure_ascii=False))
+
+
+__all__ = ["digest", "parse_since", "render_html", "render_markdown", "webhook_body"]
