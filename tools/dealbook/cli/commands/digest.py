@@ -55,7 +55,7 @@ def _w(key: str, _: Translator, **values: Any) -> str:
 def parse_since(text: str, today: dt.date) -> int:
     """`7d`, `2w`, `14` (days) or a date `YYYY-MM-DD` (from that day on) → the number of days."""
     value = text.strip().lower()
-    found = re.fullmatch(r"(\d+)\s*([dw]?)", value)
+    found = re.fullmatch(r"([0-9]+)\s*([dw]?)", value)
     if found:
         days = int(found.group(1)) * (7 if found.group(2) == "w" else 1)
     else:
