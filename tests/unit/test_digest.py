@@ -30,7 +30,10 @@ def test_json_digest_of_the_team(history_repo: RecordRepo, run) -> None:  # noqa
         ("2024-05-15", "new_lead", C), ("2024-05-15", "amount_up", B), ("2024-05-15", "close_date_slipped", B)]
     assert d["at_risk"] == []
     assert [(i["customer_id"], i["kind"], i["due"], i["overdue_days"]) for i in d["due"]] == [
-        (A, "first_response", "2024-05-04", 16), (C, "first_response", "2024-05-18", 2),
+        (A, "first_response", "2024-05-04", 16),
+        # the lead acquired 2024-05-15: no plan 12 h after assignment, no manager review within 48 h,
+        # first response within 72 h
+        (C, "lead_plan", "2024-05-15", 5), (C, "lead_review", "2024-05-17", 3), (C, "first_response", "2024-05-18", 2),
         (B, "delivery", "2024-05-23", 0)]
     assert d["changes"]["deltas"]["open_amount"] == {"now": 0, "before": 450000, "change": -450000}
 
