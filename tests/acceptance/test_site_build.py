@@ -125,6 +125,11 @@ def test_errors_show_a_banner_and_fail_strict(repo):
     problems = (root / "public" / "problems" / "index.html").read_text("utf-8")
     assert re.search(r"<code>records/customers/粤IT2024002\.yaml:\d+:\d+</code>", problems)
     assert (root / "public" / "customers" / "粤IT2024001" / "index.html").exists()
+    # the banner is on every page: it stays out of the search index instead of repeating per page
+    assert "db-banner" in (root / "public" / "customers" / "粤IT2024001" / "index.html").read_text("utf-8")
+    index = json.loads((root / "public" / "search" / "search_index.json").read_text("utf-8"))
+    text = json.dumps(index, ensure_ascii=False).replace("\u200b", "")
+    assert "坏记录" in text and "页面内容可能不完整" not in text
 
 
 def test_english_site_edit_links_and_guide_nav(repo):

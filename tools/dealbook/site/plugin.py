@@ -203,7 +203,9 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         errors = _.ngettext("The records have %(num)s error; pages may be incomplete.",
                             "The records have %(num)s errors; pages may be incomplete.", len(self.data.errors))
         see = _("See data quality")
-        return (f'<div class="admonition warning db-banner"><p class="admonition-title">{escape(errors)}</p>'
+        # data-search-exclude: the banner is on every page; the search index must not repeat it
+        return (f'<div class="admonition warning db-banner" data-search-exclude><p class="admonition-title">'
+                f'{escape(errors)}</p>'
                 f'<p><a href="{root}{url_of("problems.md")}">{escape(see)}</a></p></div>')
 
     def _edit_url(self, path: str | None, config: MkDocsConfig) -> str | None:
