@@ -229,6 +229,8 @@ def make_customer(index: int, rng: random.Random, reps: list[str], seq: dict) ->
     owner = rng.choice(reps)
     channel = CHANNELS[index % len(CHANNELS)]
     status = rng.choice(["clear", "partial", "undetermined", "none"])
+    if status == "none" and stage != "lost":
+        status = "undetermined"  # no budget in an open deal is warned: such a deal is lost for budget
     budget: dict = {"status": status}
     low = rng.randint(10, 150) * 10_000
     if status in ("clear", "partial"):

@@ -29,7 +29,8 @@ def book(repo: RecordRepo) -> RecordRepo:
                   industry="C3981", stage_history=[{"stage": "lead", "on": "2024-05-20"}])
     # manual A override, contacted today: due in 2 days; competitor raised → flag due tomorrow
     repo.customer("京IT2024001", name="C软件有限公司", region="北京 海淀", industry="I6510",
-                  grade={"value": "A", "reason": "集团战略客户"})
+                  grade={"value": "A", "reason": "集团战略客户"},
+                  review={"by": "chen", "on": "2024-01-06 10:00", "result": "ok"})
     repo.followup("京IT2024001", "2024-05-20 09:30", contact="王总监", objections=["competitor"])
     # lost: never due
     repo.customer("沪IT2024001", name="D网络有限公司", owner="li", stage="lost", lost={"reason": "budget"},
@@ -113,25 +114,34 @@ def test_agenda_json_groups_oldest_first(run, book) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert (data["today"], data["days"], data["owner"]) == ("2024-05-20", 7, None)
-    assert [(i["group"], i["due"], i["customer_id"], i["kind"], i["overdue_days"]) for i in data["items"]] == [
-        ("overdue", "2024-05-14", "粤IT2024001", "next_action", 6),
-        ("week", "2024-05-21", "京IT2024001", "differentiation_due", 0),
-        ("week", "2024-05-22", "京IT2024001", "cadence", 0),
-        ("week", "2024-05-23", "粤IT2024002", "first_response", 0),
+    assert [(i["group"], i["due"], i["customer_id"], i["kind"], i["overdue_days"], i["who"])
+            for i in data["items"]] == [
+        ("overdue", "2024-05-14", "粤IT2024001", "next_action", 6, ["zhang"]),
+        ("today", "2024-05-20", "粤IT2024002", "lead_plan", 0, ["li"]),  # created 2024-05-20: plan by 12:00
+        ("week", "2024-05-21", "京IT2024001", "differentiation_due", 0, ["zhang"]),
+        ("week", "2024-05-22", "京IT2024001", "cadence", 0, ["zhang"]),
+        ("week", "2024-05-22", "粤IT2024002", "lead_review", 0, ["chen"]),  # the manager reviews within 48 h
+        ("week", "2024-05-23", "粤IT2024002", "first_response", 0, ["li"]),
     ]
     reasons = [i["reason"] for i in data["items"]]
-    assert reasons[2] == "A grade: every 2 days, last contact today"
-    assert reasons[3] == "new lead: first response due within 72 h"
-    assert reasons[1] == ("competitor raised on 2024-05-20: differentiation analysis due within 24 h "
+    assert reasons[3].startswith("A grade: every 2 days, last contact today")
+    assert reasons[5] == "new lead (priority C, by grade): first response within 72 h, by 2024-05-23"
+    assert reasons[2] == ("competitor raised on 2024-05-20: differentiation analysis due within 24 h "
                           "(by 2024-05-21 09:30)")
+    assert reasons[1] == ("make a follow-up plan (lead.plan) or a first follow-up within 12 h of assignment, "
+                          "by 2024-05-20")
 
 
 def test_agenda_owner_and_days(run, book) -> None:
     data = json.loads(run(book, "agenda", "--owner", "li", "--days", "2", "--format", "json").stdout)
-    assert data["items"] == []
+    assert [(i["customer_id"], i["kind"]) for i in data["items"]] == [("粤IT2024002", "lead_plan")]
     data = json.loads(run(book, "agenda", "--owner", "li", "--days", "2", "--all", "--format", "json").stdout)
     assert [(i["customer_id"], i["group"], i["name"], i["owner"]) for i in data["items"]] == [
-        ("粤IT2024002", "later", "B电子有限公司", "li")]
+        ("粤IT2024002", "today", "B电子有限公司", "li"), ("粤IT2024002", "later", "B电子有限公司", "li")]
+    # the manager's agenda holds the lead to review, although chen owns no customer
+    data = json.loads(run(book, "agenda", "--owner", "chen", "--format", "json").stdout)
+    assert [(i["customer_id"], i["kind"], i["owner"], i["who"]) for i in data["items"]] == [
+        ("粤IT2024002", "lead_review", "li", ["chen"])]
     assert run(book, "agenda", "--owner", "nobody").exit_code == 2
 
 
@@ -167,7 +177,7 @@ def test_grade_text_shows_override(run, book) -> None:
 
 
 def test_grade_downgrade_and_pause(run, repo) -> None:
-    repo.settings("as_of: 2024-05-20\nlanguage: en\n")
+    repo.settings("as_of: 2024-05-20\nlanguage: en\nexceptions: {mode: pause}\n")
     repo.customer(contacts=CONTACTS, need={"summary": "x", "budget": {"status": "clear"},
                                            "timeline": {"start": "2024-06-01"}})
     repo.followup("粤IT2024001", "2024-04-01 10:00", contact="王总监")
@@ -177,7 +187,15 @@ def test_grade_downgrade_and_pause(run, repo) -> None:
     assert (data["grade"], data["score"], data["score_letter"], data["downgraded"], data["paused_until"]) == (
         "B", 6, "A", True, "2024-08-11")
     text = run(repo, "grade", "粤IT2024001").stdout
-    assert "2 missed appointments in a row drop it one step: A → B." in text
+    assert "2 missed appointments in a row drop it one step: A → B; reassess on 2024-08-11." in text
+    # the default mode lowers the cadence instead: no pause, a reassessment item on the agenda
+    repo.settings("as_of: 2024-05-20\nlanguage: en\n")
+    data = json.loads(run(repo, "grade", "粤IT2024001", "--format", "json").stdout)
+    assert (data["grade"], data["downgraded"], data["paused_until"], data["reassess_on"]) == (
+        "B", True, None, "2024-08-11")
+    items = json.loads(run(repo, "agenda", "--all", "--format", "json").stdout)["items"]
+    assert [(i["due"], i["kind"]) for i in items if i["kind"] != "lead_review"] == [
+        ("2024-05-20", "cadence"), ("2024-08-11", "reassess")]  # B: 7 days after 05-13
 
 
 def test_show_json(run, book) -> None:

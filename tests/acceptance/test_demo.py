@@ -81,10 +81,14 @@ def test_demo_has_every_grade_and_the_special_cases(run, demo_repo):
     # manual overrides: 京RE2024001 computed B shown A; 粤HC2024001 computed C shown B
     assert rows["京RE2024001"]["grade"] == "A" and rows["京RE2024001"]["grade_override"] is True
     assert rows["粤HC2024001"]["grade"] == "B" and rows["粤HC2024001"]["grade_override"] is True
-    # missed twice in a row: 津MF2024001 scores 3 (B) but drops to C, paused to 2024-05-08 + 90 days
-    assert rows["津MF2024001"]["grade"] == "C" and rows["津MF2024001"]["next_due"] == "2024-08-06"
-    # 浙MF2024005 scores 6 (A), missed twice (2024-05-09): B, paused to 2024-08-07
-    assert rows["浙MF2024005"]["grade"] == "B" and rows["浙MF2024005"]["next_due"] == "2024-08-07"
+    # missed twice in a row (exceptions.mode: lower): 津MF2024001 scores 3 (B) but drops to C, so its
+    # cadence is C's 14 days from the second miss (2024-05-08), and it is reassessed 90 days later
+    assert rows["津MF2024001"]["grade"] == "C" and rows["津MF2024001"]["next_due"] == "2024-05-22"
+    # 浙MF2024005 scores 6 (A), missed twice (2024-05-09): B, weekly, so 2024-05-16
+    assert rows["浙MF2024005"]["grade"] == "B" and rows["浙MF2024005"]["next_due"] == "2024-05-16"
+    items = json.loads(run(demo_repo, "agenda", "--all", "--format", "json").output)["items"]
+    reassess = {(i["customer_id"], i["due"]) for i in items if i["kind"] == "reassess"}
+    assert {("津MF2024001", "2024-08-06"), ("浙MF2024005", "2024-08-07")} <= reassess
 
 
 def test_seed_000_example(run, demo_repo, demo_book):

@@ -65,7 +65,7 @@ def assert_clean(run, repo) -> None:
 
 
 def test_new_customer_writes_template_and_passes_check(run, repo):
-    result = run(repo, *NEW_ARGS)
+    result = run(repo, *NEW_ARGS, "--created", "2024-05-20 14:30", "--priority", "A")
     assert result.exit_code == 0, result.output
     assert result.output.strip() == PATH
     assert read(repo, PATH) == (
@@ -78,7 +78,9 @@ def test_new_customer_writes_template_and_passes_check(run, repo):
         "  channel: trade_show\n"
         "  detail: 2024 深圳高交会\n"
         "owner: zhang\n"
-        "created: 2024-05-20\n"
+        "created: 2024-05-20 14:30\n"
+        "lead:\n"
+        "  priority: A\n"
         "contacts:\n"
         "  - name: 王总监\n"
         "    title: 技术总监\n"
@@ -91,6 +93,28 @@ def test_new_customer_writes_template_and_passes_check(run, repo):
         "    on: 2024-05-20\n"
     )
     assert_clean(run, repo)
+
+
+def test_new_customer_records_the_time_of_acquisition_and_its_priority_sets_the_deadline(run, repo):
+    import re
+
+    result = run(repo, *NEW_ARGS)  # no --created: now, to the minute, on the pinned day
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^created: 2024-05-20 \d\d:\d\d$", read(repo, PATH), re.M)
+    assert "lead:" not in read(repo, PATH)  # no priority given, none derived: the grade decides
+    at = NEW_ARGS.index("--channel")
+    referral = [*NEW_ARGS[:at], "--channel", "referral", *NEW_ARGS[at + 2:]]
+    path = run(repo, *referral, "--created", "2024-05-20 22:15").output.strip()
+    due = json.loads(run(repo, "show", path.split("/")[-1][:-5], "--format", "json").output)["due"]
+    # referral → priority A (intake.priority): 24 h from 22:15, across midnight
+    assert due["date"] == "2024-05-21" and due["kind"] == "first_response"
+    assert due["reason"] == "新线索(A类,按来源渠道):24 小时内首次响应,截至 2024-05-21 22:15"
+    asked = run(repo, *NEW_ARGS[:-1], "--created", "2024-05-20 09:00", "--interactive", input="B\n")
+    assert asked.exit_code == 0, asked.output
+    assert "Intake priority A/B/C" in asked.output
+    assert "priority: B" in read(repo, asked.output.strip().splitlines()[-1])
+    bad = run(repo, *NEW_ARGS, "--created", "2024-05-20 25:00")
+    assert bad.exit_code == 2 and "not a date or time" in bad.output
 
 
 def test_ids_follow_the_sequence(run, repo):
@@ -138,11 +162,13 @@ def test_new_customer_bad_province_and_missing_flags(run, repo):
 
 
 def test_new_customer_prompts_when_interactive(run, repo):
-    answers = "B公司\nI6510\n北京 海淀\nli\nreferral\n赵经理,采购经理,influencer\n"
+    answers = "B公司\nI6510\n北京 海淀\nli\nreferral\n赵经理,采购经理,influencer\n\n"  # priority: as derived
     result = run(repo, "new", "customer", "--interactive", input=answers)
     assert result.exit_code == 0, result.output
+    assert "empty: A from the lead type or source" in result.output  # referral → A (intake.priority)
     text = read(repo, "records/customers/京IT2024001.yaml")
     assert "name: B公司\n" in text and "owner: li\n" in text and "  - name: 赵经理\n" in text
+    assert "priority" not in text
     assert_clean(run, repo)
 
 

@@ -26,9 +26,9 @@ def test_items_for_one_customer_include_flags() -> None:
     assert items == [
         AgendaItem("粤IT2024001", "A科技有限公司", "zhang", D("2024-05-20"), "differentiation_due",
                    "competitor raised on 2024-05-19: differentiation analysis due within 24 h (by 2024-05-20 15:30)",
-                   0, "today"),
+                   0, "today", who=("zhang",)),
         AgendaItem("粤IT2024001", "A科技有限公司", "zhang", D("2024-05-21"), "cadence",
-                   "A grade: every 2 days, last contact 1 day ago", 0, "week"),
+                   "A grade: every 2 days, last contact 1 day ago (A grade: phone + visit)", 0, "week", who=("zhang",)),
     ]
 
 
@@ -49,7 +49,7 @@ def test_order_is_group_then_oldest_first() -> None:
         data["id"] = f"粤IT202400{n + 1}"
         records.append((f"records/customers/{data['id']}.yaml", data))
     b = Book(book(cust()).settings, records)
-    items = agenda_items(b, TODAY, days=7)
+    items = [i for i in agenda_items(b, TODAY, days=7) if i.kind == "first_response"]
     # C leads: first response at created + 3 days
     assert [(i.customer_id, i.due.isoformat(), i.group) for i in items] == [
         ("粤IT2024002", "2024-05-04", "overdue"),

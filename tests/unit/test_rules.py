@@ -135,7 +135,8 @@ def test_seed_000_example_a_keji_is_b_with_a_weekly_cadence() -> None:
     assert points(g) == {"urgency": 1, "budget": 0, "access": 1}
     assert g.letter == "B"
     d = due(customer, followups, today=D("2024-05-13"), text="language: en")
-    assert (d.date, d.kind, d.reason) == (D("2024-05-17"), "cadence", "B grade: every 7 days, last contact 3 days ago")
+    assert (d.date, d.kind) == (D("2024-05-17"), "cadence")
+    assert d.reason == "B grade: every 7 days, last contact 3 days ago (B grade: company IM + email)"
 
 
 def test_grade_thresholds_come_from_settings() -> None:
@@ -157,14 +158,15 @@ def test_manual_override_wins_and_is_marked() -> None:
 
 A_CUSTOMER = {"need": need("2024-06-01", "clear")}
 HELD_WITH_DM = fu("2024-04-01 10:00", contact="王总监")
+PAUSE = "exceptions: {mode: pause}"  # the earlier default: nothing is due until the reassessment
 
 
-def test_two_missed_in_a_row_drop_a_grade_and_pause_90_days() -> None:
+def test_two_missed_in_a_row_drop_a_grade_and_pause_90_days_in_pause_mode() -> None:
     followups = [HELD_WITH_DM, fu("2024-05-06 10:00", outcome="missed"), fu("2024-05-13 10:00", outcome="missed")]
-    g = grade(cust(**A_CUSTOMER), followups)
+    g = grade(cust(**A_CUSTOMER), followups, text=PAUSE)
     assert (g.score, g.letter, g.computed, g.downgraded) == (6, "B", "B", True)
-    assert g.pause_from_missed == D("2024-08-11")  # 2024-05-13 + 90 days
-    d = due(cust(**A_CUSTOMER), followups, text="language: en")
+    assert g.pause_from_missed == g.reassess_on == D("2024-08-11")  # 2024-05-13 + 90 days
+    d = due(cust(**A_CUSTOMER), followups, text="language: en\n" + PAUSE)
     assert (d.date, d.kind, d.overdue_days) == (D("2024-08-11"), "paused", 0)
     assert d.reason == "missed 2 appointments in a row: paused until 2024-08-11, then reassess"
 
@@ -178,34 +180,34 @@ def test_missed_then_held_is_no_streak() -> None:
 
 def test_c_stays_c_when_missed_twice_but_is_still_paused() -> None:
     followups = [fu("2024-05-06 10:00", outcome="missed"), fu("2024-05-13 10:00", outcome="missed")]
-    g = grade(cust(), followups)
+    g = grade(cust(), followups, text=PAUSE)
     assert (g.letter, g.computed, g.downgraded, g.pause_from_missed) == ("C", "C", True, D("2024-08-11"))
-    assert due(cust(), followups).kind == "paused"
+    assert due(cust(), followups, text=PAUSE).kind == "paused"
 
 
 def test_pause_end_makes_the_reassessment_overdue_until_a_new_follow_up() -> None:
     followups = [HELD_WITH_DM, fu("2024-05-06 10:00", outcome="missed"), fu("2024-05-13 10:00", outcome="missed")]
-    d = due(cust(**A_CUSTOMER), followups, today=D("2024-08-21"), text="language: en")
+    d = due(cust(**A_CUSTOMER), followups, today=D("2024-08-21"), text="language: en\n" + PAUSE)
     assert (d.date, d.kind, d.overdue_days) == (D("2024-08-11"), "paused", 10)
     assert d.reason == "pause ended 2024-08-11: reassess"
     # a held follow-up after the pause ends it: no streak any more, so A again and its 2-day cadence
     later = [*followups, fu("2024-08-12 10:00", contact="王总监")]
-    d = due(cust(**A_CUSTOMER), later, today=D("2024-08-21"))
+    d = due(cust(**A_CUSTOMER), later, today=D("2024-08-21"), text=PAUSE)
     assert (d.date, d.kind, d.overdue_days) == (D("2024-08-14"), "cadence", 7)
 
 
-def test_override_wins_over_the_downgrade_but_the_pause_holds() -> None:
+def test_the_override_drops_one_step_under_the_exception_and_the_pause_holds() -> None:
     followups = [fu("2024-05-06 10:00", outcome="missed"), fu("2024-05-13 10:00", outcome="missed")]
     customer = cust(grade={"value": "A", "reason": "战略客户"})
-    g = grade(customer, followups)
-    assert (g.letter, g.override, g.computed) == ("A", True, "C")
-    assert due(customer, followups).date == D("2024-08-11")
+    g = grade(customer, followups, text=PAUSE)
+    assert (g.letter, g.override, g.computed) == ("B", True, "C")
+    assert due(customer, followups, text=PAUSE).date == D("2024-08-11")
 
 
 def test_a_later_paused_until_in_the_record_wins_over_the_missed_pause() -> None:
     followups = [fu("2024-05-06 10:00", outcome="missed"), fu("2024-05-13 10:00", outcome="missed")]
-    assert due(cust(paused_until="2024-10-01"), followups).date == D("2024-10-01")
-    assert due(cust(paused_until="2024-06-01"), followups).date == D("2024-08-11")
+    assert due(cust(paused_until="2024-10-01"), followups, text=PAUSE).date == D("2024-10-01")
+    assert due(cust(paused_until="2024-06-01"), followups, text=PAUSE).date == D("2024-08-11")
 
 
 def test_paused_until_in_the_record() -> None:
@@ -234,7 +236,10 @@ def test_cadence_earlier_than_next_action_wins() -> None:
     followups = [fu("2024-05-13 14:00", contact="李经理", next=[{"action": "报价", "due": "2024-06-30"}])]
     d = due(cust(need=need("2024-07-01", "partial")), followups, text="language: en")
     assert (d.date, d.kind, d.overdue_days) == (D("2024-05-20"), "cadence", 0)
-    assert d.reason == "B grade: every 7 days, last contact 7 days ago"
+    assert d.reason == "B grade: every 7 days, last contact 7 days ago (B grade: company IM + email)"
+    # the contact method each grade calls for is a setting (cadence.methods)
+    zh = due(cust(need=need("2024-07-01", "partial")), followups, text="cadence: {methods: {B: {zh: 微信+邮件}}}")
+    assert zh.reason == "B级每 7 天一次,上次联系 7 天前(B级:微信+邮件)"
 
 
 def test_only_the_latest_follow_ups_next_actions_count() -> None:
@@ -257,13 +262,15 @@ def test_first_response_by_grade(letter: str, days: int, hours: int) -> None:
     customer = cust(created="2024-05-18", grade={"value": letter, "reason": "分级"})
     d = due(customer, text="language: en")
     assert (d.date, d.kind) == (D("2024-05-18") + dt.timedelta(days=days), "first_response")
-    assert d.reason == f"new lead: first response due within {hours} h"
+    due_day = (D("2024-05-18") + dt.timedelta(days=days)).isoformat()
+    assert d.reason == f"new lead (priority {letter}, by grade): first response within {hours} h, by {due_day}"
     assert d.overdue_days == max(0, (TODAY - d.date).days)
 
 
 def test_a_no_follow_up_c_lead_is_due_created_plus_three_days() -> None:
     d = due(cust(created="2024-05-01"))
-    assert (d.date, d.overdue_days, d.reason) == (D("2024-05-04"), 16, "新线索:72 小时内首次响应")
+    assert (d.date, d.overdue_days, d.reason) == (D("2024-05-04"), 16,
+                                                  "新线索(C类,按评级):72 小时内首次响应,截至 2024-05-04")
 
 
 SEED_003 = """
@@ -288,7 +295,8 @@ def test_cadence_by_stage_settings_variant() -> None:
     assert d.date == D("2024-05-22")
     # a stage missing from cadence.stage falls back to the grade's cadence
     d = due(cust(), [fu("2024-05-15 10:00")], text=SEED_003.replace("lead: 7, ", ""))
-    assert (d.date, d.reason) == (D("2024-05-29"), "C grade: every 14 days, last contact 5 days ago")
+    assert (d.date, d.reason) == (D("2024-05-29"), "C grade: every 14 days, last contact 5 days ago "
+                                                   "(C grade: light touch (social posts, holiday greetings))")
 
 
 def test_lost_is_never_due() -> None:

@@ -26,7 +26,8 @@ def test_defaults_follow_domain_md() -> None:
     assert [x.key for x in s.progression] == ["lead", "discovery", "proposal", "negotiation", "won", "after_sales"]
     assert s.lost_stage == "lost"
     assert s.raw["cadence"]["grade"] == {"A": 2, "B": 7, "C": 14}
-    assert s.raw["first_response_days"] == {"A": 1, "B": 2, "C": 3}
+    assert s.raw["intake"]["first_response_hours"] == {"A": 24, "B": 48, "C": 72}
+    assert s.raw["exceptions"] == {"mode": "lower", "missed_in_a_row": 2, "reassess_days": 90}
     assert s.raw["after_sales"]["visits"] == [{"from": 3, "to": 7}, {"from": 23, "to": 37},
                                               {"from": 76, "to": 104}, {"from": 166, "to": 194}]
     assert s.raw["after_sales"]["care_letter"] == "12-31"

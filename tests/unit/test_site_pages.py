@@ -238,7 +238,7 @@ def test_owner_page_agenda_and_grades(repo):
     assert view["count"] == 1 and view["name"] == "李娜"
     assert [r["id"] for rows in view["by_grade"].values() for r in rows] == ["粤IT2024001"]
     assert view["money"] == {"open": 1, "priced": 0, "amount": 0, "weighted": 0}
-    assert [i.customer_id for i in view["agenda"]["overdue"]] == ["粤IT2024001"]
+    assert {i.customer_id for i in view["agenda"]["overdue"]} == {"粤IT2024001"}
     html = render(data, "owners/li.md")
     assert "<h1>李娜</h1>" in html and "粤IT2024002" not in html
 
@@ -361,3 +361,22 @@ def test_a_yes_no_report_column_shows_a_mark_not_python_words(repo):
                   stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "proposal", "on": "2024-03-01"}])
     html = render(site_data(repo), "reports/slowest-deals/index.md")
     assert "True" not in html and "False" not in html and '<td data-v="1">✓</td>' in html
+
+
+def test_process_page_shows_the_intake_exception_hygiene_and_entry_settings(repo):
+    repo.settings("as_of: 2024-05-20\nintake: {lead_review_hours: 36, plan_hours: 8, first_response_hours: {A: 12}}\n"
+                  "exceptions: {mode: pause, reassess_days: 60}\nhygiene: {max_contacts_per_day: 3}\n"
+                  "help: {due_days: 5}\ncadence: {methods: {A: {zh: 上门拜访}}}\n")
+    repo.customer()
+    html = render(site_data(repo), "process.md")
+    for text in ("12 小时内", "48 小时内", "72 小时内", "建档后 36 小时内", "分配后 8 小时内", "上门拜访",
+                 "企业IM+邮件",
+                 "暂停跟进,60 天后重新评估", "exceptions.mode: pause", "最多联系 3 次", "跟进后 5 天",
+                 "沟通后 2 小时内", "老客户转介绍 → A", "<code>contacts.phone</code>"):
+        assert text in html, text
+    en = repo.settings("as_of: 2024-05-20\nlanguage: en\n")
+    assert en
+    html = render(site_data(repo), "process.md")
+    for text in ("within 24 h", "Manager review: within 48 h", "the cadence drops one grade", "phone + visit",
+                 "At most 2 contacts of one customer on one day"):
+        assert text in html, text

@@ -102,7 +102,7 @@ def test_a_corrupt_view_file_is_recomputed(repo: RecordRepo) -> None:
 
 
 def test_customers_and_agenda_commands_see_edits_between_runs(run, repo: RecordRepo) -> None:
-    repo.customer()
+    repo.customer(review={"by": "chen", "on": "2024-01-05", "result": "ok"})
     repo.followup("粤IT2024001", "2024-05-10 14:00", next=[{"action": "回访", "due": "2024-05-12"}])
     first = json.loads(run(repo, "customers", "--format", "json").stdout)["customers"][0]
     assert (first["next_due"], first["overdue_days"]) == ("2024-05-12", 8)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ..records.book import Book
 from ..records.diagnostics import ERROR, WARNING, Diagnostic
-from ..records.model import TEAM_FILE
+from ..records.model import TEAM_FILE, Customer, FollowUp
 from .dealchecks import deal_cross_findings
 
 
@@ -79,6 +79,11 @@ def _findings(book: Book, only: set[str] | None = None) -> Iterator[tuple[str, t
                 problem = _member_problem(book, handle, "support")
                 if problem:
                     yield (path, ("support", index), *problem)
+            review = customer.review
+            if review is not None and review.by:
+                problem = _member_problem(book, review.by, "reviewer")
+                if problem:
+                    yield (path, ("review", "by"), *problem)
         if path in by_path:
             by_id.setdefault(customer.id.casefold(), []).append(path)
     for paths in by_id.values():
@@ -86,9 +91,14 @@ def _findings(book: Book, only: set[str] | None = None) -> Iterator[tuple[str, t
             yield (path, ("id",), ERROR, "duplicate-id",
                    f"id `{book.customers_by_path[path].id}` is already used by {paths[0]}: give this customer a new id")
 
+    hygiene = book.settings.raw.get("hygiene") or {}
+    most = hygiene.get("max_contacts_per_day", 2) if isinstance(hygiene, dict) else 2
     for customer_id in book.followup_customers:
         customer = book.customers.get(customer_id)
-        for followup in book.followups_of(customer_id):
+        followups = book.followups_of(customer_id)
+        if customer is not None:
+            yield from _hygiene(customer, followups, most)
+        for followup in followups:
             if customer is None and followup.customer:
                 yield (followup.path, ("customer",), ERROR, "unknown-customer",
                        f"customer `{followup.customer}` does not exist: "
@@ -123,3 +133,24 @@ def _ids_in_repo(book: Book, only: set[str]) -> Iterator[tuple[str, str]]:
         owner = first[customer.id.casefold()]
         if path in only and owner != path:
             yield (path, f"id `{customer.id}` is already used by {owner}: give this customer a new id")
+
+
+def _hygiene(customer: Customer, followups: list[FollowUp], most: object) -> Iterator[tuple[str, tuple, str, str, str]]:
+    """Too many contacts of one customer on one day; a follow-up with a contact after they left."""
+    per_day: dict[object, int] = {}
+    left = {c.name: c.left for c in customer.contacts if c.left is not None}
+    for followup in followups:
+        if followup.at is None:
+            continue
+        day = followup.at.date()
+        per_day[day] = count = per_day.get(day, 0) + 1
+        if isinstance(most, int) and not isinstance(most, bool) and 0 < most < count:
+            yield (followup.path, ("at",), WARNING, "too-many-contacts",
+                   f"contact number {count} with {customer.id} on {day}, more than {most} in a day "
+                   "(hygiene.max_contacts_per_day): space the contacts out, or merge them into one follow-up")
+        name = followup.contact.strip()
+        gone = left.get(name)
+        if gone is not None and day > gone:
+            yield (followup.path, ("contact",), WARNING, "contact-left",
+                   f"`{name}` left {customer.id} on {gone} (contacts[].left): talk to their successor and add "
+                   "them to the contacts, or correct the date")

@@ -28,7 +28,7 @@ from typing import Any
 from .. import __version__
 from ..records.book import Book
 from ..records.cachefile import has_keys, load_marshal, save_marshal
-from ..records.model import CUSTOMER, CUSTOMERS_DIR, FOLLOWUP, FOLLOWUPS_DIR, Customer, kind_of
+from ..records.model import CUSTOMER, CUSTOMERS_DIR, FOLLOWUP, FOLLOWUPS_DIR, TEAM_FILE, Customer, kind_of
 from ..records.settings import Settings
 from .filecache import CACHE_DIR, Stamp, cache_key, changed_paths, read_cached, scan
 from .reading import open_book
@@ -125,6 +125,8 @@ def _patched_parts(repo: str, settings: Settings, view: PerCustomer, stored: dic
             names = []
         inside = (f"{folder}/{name}" for name in sorted(names))
         files.extend(p for p in inside if p in scanned and kind_of(p) == FOLLOWUP)
+    if TEAM_FILE in scanned:
+        files.append(TEAM_FILE)  # unchanged, but a part may depend on it (who reviews leads, who can help)
     results = read_cached(repo, sorted(set(files)), settings, scanned)
     records = sorted((path, result[0]) for path, result in results.items())
     book = Book(settings, records)

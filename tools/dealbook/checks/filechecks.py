@@ -6,11 +6,11 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from ..records.dates import parse_date, parse_time
+from ..records.dates import parse_date, parse_moment, parse_time
 from ..records.deals import CHURN
 from ..records.diagnostics import ERROR, WARNING, Diagnostic
 from ..records.load import Loaded, parse_bytes
-from ..records.model import CUSTOMER, FOLLOWUP, SETTINGS, TEAM, kind_of
+from ..records.model import CUSTOMER, FOLLOWUP, SETTINGS, TEAM, dotted_get, has_value, kind_of
 from ..records.schema import settings_enums, validator
 from ..records.settings import Settings
 from . import privacy
@@ -129,6 +129,49 @@ def _customer(path: str, data: dict[str, Any], settings: Settings, schema_failed
     yield from _stages(data, settings)
     yield from quote_findings(data, settings)
     yield from contract_findings(data, settings)
+    yield from _intake(data, settings)
+
+
+_TIMED_KEYS = (("created",), ("lead", "assigned"), ("review", "on"))
+
+_FIELD_WORDS = {"name": "the company name", "contacts": "a contact", "contacts.phone": "a work phone or company IM",
+                "source.channel": "the source"}
+
+
+def _at(data: Any, where: tuple) -> Any:
+    for part in where:
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def _intake(data: dict[str, Any], settings: Settings) -> Iterator[Finding]:
+    """Times that are not real, a lead missing required fields, no budget in an open stage."""
+    places = [*_TIMED_KEYS]
+    plan = dotted_get(data, "lead.plan")
+    places += [("lead", "plan", i, "due") for i in range(len(plan))] if isinstance(plan, list) else []
+    for where in places:
+        value = _at(data, where)
+        if isinstance(value, str) and len(value) == 16 and parse_moment(value) is None:
+            yield (where, ERROR, "bad-time", f"`{value}` is not a real date and time")
+    stage = data.get("stage")
+    first = settings.progression[0].key if settings.progression else None
+    if stage == first:
+        wanted = (settings.raw.get("intake") or {}).get("required_fields") or ()
+        missing = [str(f) for f in wanted if not has_value(data, str(f))]
+        if missing:
+            words = ", ".join(f"`{f}` ({_FIELD_WORDS[f]})" if f in _FIELD_WORDS else f"`{f}`" for f in missing)
+            yield ((), WARNING, "lead-incomplete",
+                   f"a new lead needs {words}: add it, or the reviewing manager sends the lead back "
+                   "(intake.required_fields)")
+    if isinstance(stage, str) and settings.is_open(stage) and dotted_get(data, "need.budget.status") == "none":
+        yield (("need", "budget", "status"), WARNING, "budget-none-open",
+               f"the customer has no budget (none) but the deal is still open (`{stage}`): move it to lost with "
+               "`lost.reason: budget` (`dealbook move ID lost`), or update the budget when it changes")
 
 
 def _stages(data: dict[str, Any], settings: Settings) -> Iterator[Finding]:

@@ -46,7 +46,8 @@ def _settings_diagnostics(repo: str, settings: Settings) -> list[Diagnostic]:
 
 
 def _neighbours(repo: str, paths: list[str], results: dict[str, Result]) -> list[str]:
-    """The files a PATH-limited check also needs: the team and the customers follow-ups name."""
+    """The files a PATH-limited check also needs: the team, the customers follow-ups name, and those
+    customers' other follow-ups of the same day."""
     needed = {TEAM_FILE}
     for path in paths:
         if kind_of(path) == FOLLOWUP:
@@ -55,6 +56,11 @@ def _neighbours(repo: str, paths: list[str], results: dict[str, Result]) -> list
             named = customer if isinstance(customer, str) else path.split("/")[-2]
             if id_problem(named) is None:  # `../x` never leads outside records/; the check reports it
                 needed.add(customer_path(named))
+            # the same customer's follow-ups of the same day: the contacts-per-day warning counts them
+            folder, name = path.rsplit("/", 1)
+            with contextlib.suppress(OSError):
+                needed.update(f"{folder}/{other}" for other in os.listdir(os.path.join(repo, folder))
+                              if other[:10] == name[:10] and other.endswith((".yaml", ".yml")))
     return sorted(p for p in needed if p not in results and os.path.lexists(os.path.join(repo, p)))
 
 

@@ -39,7 +39,7 @@ METHOD_WORDS = (("电话", "phone"), ("phone", "phone"), ("call", "phone"), ("�
                  ("会议", "meeting"), ("meeting", "meeting"), ("视频", "meeting"), ("微信", "im"), ("钉钉", "im"),
                  ("飞书", "im"), ("im", "im"), ("qq", "im"))
 OUTCOME_WORDS = {"已沟通": "held", "未接通": "no_answer", "未接": "no_answer", "爽约": "missed", "失约": "missed",
-                  "改期": "rescheduled"}
+                  "改期": "rescheduled", "暂无需求": "no_need", "无需求": "no_need"}
 _INDUSTRY_WORDS = (("软件", "I"), ("信息", "I"), ("互联网", "I"), ("通信", "I"), ("it", "I"), ("数据", "I"),
                    ("金融", "J"), ("银行", "J"), ("保险", "J"), ("证券", "J"), ("房地产", "K"), ("建筑", "E"),
                    ("工程", "E"), ("批发", "F"), ("零售", "F"), ("贸易", "F"), ("电商", "F"), ("物流", "G"),

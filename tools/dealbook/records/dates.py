@@ -27,3 +27,25 @@ def parse_time(value: object) -> dt.datetime | None:
         except ValueError:
             return None
     return None
+
+
+def parse_moment(value: object) -> tuple[dt.datetime, bool] | None:
+    """`YYYY-MM-DD HH:MM` or `YYYY-MM-DD` as (team-local naive datetime, whether a time was given);
+    a date alone is its midnight. None when it is neither."""
+    when = parse_time(value)
+    if when is not None:
+        return when, True
+    day = parse_date(value)
+    return (dt.datetime.combine(day, dt.time()), False) if day is not None else None
+
+
+def add_hours(moment: dt.datetime, hours: float, timezone: str) -> dt.datetime:
+    """A team-local time `hours` real hours later, in the team's timezone (across a clock change too)."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        zone = ZoneInfo(timezone)
+    except (KeyError, ValueError):
+        return moment + dt.timedelta(hours=hours)
+    later = moment.replace(tzinfo=zone).astimezone(dt.timezone.utc) + dt.timedelta(hours=hours)
+    return later.astimezone(zone).replace(tzinfo=None)

@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from .dates import parse_date, parse_time
+from .dates import parse_date, parse_moment, parse_time
 from .deals import Approval, Payment, approvals_from, payments_from
 
 RECORDS_DIR = "records"
@@ -108,6 +108,26 @@ def dotted_get(data: Any, dotted: str, default: Any = None) -> Any:
     return value
 
 
+def has_value(data: Any, dotted: str) -> bool:
+    """Whether record data has a non-empty value at a dotted path; through a list, whether any item has it
+    (`contacts.phone`: at least one contact has a phone)."""
+    return _has(data, dotted.split("."))
+
+
+def _has(value: Any, parts: list[str]) -> bool:
+    if not parts:
+        return value not in (None, "", [], {})
+    if isinstance(value, list):
+        return any(_has(item, parts) for item in value)
+    return isinstance(value, dict) and _has(value.get(parts[0]), parts[1:])
+
+
+def _day_of(value: Any) -> dt.date | None:
+    """The date of a `YYYY-MM-DD` or `YYYY-MM-DD HH:MM` value."""
+    moment = parse_moment(value)
+    return moment[0].date() if moment else None
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
@@ -138,6 +158,7 @@ class Contact:
     phone: str = ""
     phone_kind: str = ""
     email: str = ""
+    left: dt.date | None = None  # the day the contact left the company
 
 
 @dataclass(frozen=True)
@@ -151,6 +172,36 @@ class NextAction:
     action: str
     due: dt.date | None
     owner: str
+
+
+@dataclass(frozen=True)
+class PlannedAction:
+    """One item of a new lead's follow-up plan (`lead.plan`): what, when (to the minute or a day), how, who."""
+
+    action: str
+    due: dt.datetime | None
+    timed: bool
+    method: str
+    owner: str
+
+
+@dataclass(frozen=True)
+class Review:
+    """A manager's review of a new lead: who, when, ok or send_back, and the comment."""
+
+    by: str
+    on: dt.datetime | None
+    result: str
+    comment: str
+
+
+@dataclass(frozen=True)
+class HelpRequest:
+    """Help asked for on a follow-up (是否需协助): from whom, what, and by when (None: the default days)."""
+
+    helper: str
+    detail: str
+    due: dt.date | None
 
 
 @dataclass(frozen=True)
@@ -192,7 +243,7 @@ class Customer:
             name=_text(data.get("name")),
             owner=_text(data.get("owner")),
             stage=_text(data.get("stage")),
-            created=parse_date(data.get("created")),
+            created=_day_of(data.get("created")),
             contacts=tuple(
                 Contact(
                     name=_text(c.get("name")),
@@ -201,6 +252,7 @@ class Customer:
                     phone=_text(c.get("phone")),
                     phone_kind=_text(c.get("phone_kind")),
                     email=_text(c.get("email")),
+                    left=parse_date(c.get("left")),
                 )
                 for c in _list(data.get("contacts"))
                 if isinstance(c, dict)
@@ -269,6 +321,43 @@ class Customer:
         return (value, _text(grade.get("reason"))) if value in ("A", "B", "C") else None
 
     @property
+    def created_at(self) -> tuple[dt.datetime, bool] | None:
+        """When the lead was acquired: (team-local time, whether `created` gave a time; else its midnight)."""
+        return parse_moment(self.data.get("created"))
+
+    @property
+    def lead_priority(self) -> str | None:
+        """The intake priority set by hand (`lead.priority`), or None."""
+        value = self.get("lead.priority")
+        return value if value in ("A", "B", "C") else None
+
+    @property
+    def assigned_at(self) -> dt.datetime | None:
+        """When the lead was assigned to its owner (`lead.assigned`, else `created`)."""
+        moment = parse_moment(self.get("lead.assigned")) or self.created_at
+        return moment[0] if moment else None
+
+    @property
+    def lead_plan(self) -> tuple[PlannedAction, ...]:
+        found = []
+        for item in _list(self.get("lead.plan")):
+            if isinstance(item, dict):
+                moment = parse_moment(item.get("due"))
+                found.append(PlannedAction(_text(item.get("action")), moment[0] if moment else None,
+                                           bool(moment and moment[1]), _text(item.get("method")),
+                                           _text(item.get("owner"))))
+        return tuple(found)
+
+    @property
+    def review(self) -> Review | None:
+        review = self.data.get("review")
+        if not isinstance(review, dict):
+            return None
+        moment = parse_moment(review.get("on"))
+        return Review(_text(review.get("by")), moment[0] if moment else None, _text(review.get("result")),
+                      _text(review.get("comment")))
+
+    @property
     def deal_amount(self) -> int | None:
         amount = self.get("deal.amount")
         return amount if isinstance(amount, int) and not isinstance(amount, bool) else None
@@ -330,6 +419,14 @@ class FollowUp:
     @property
     def feedback(self) -> str:
         return _text(self.data.get("feedback"))
+
+    @property
+    def help(self) -> HelpRequest | None:
+        """The help asked for on this follow-up, or None."""
+        found = self.data.get("help")
+        if not isinstance(found, dict) or not (found.get("from") or found.get("detail")):
+            return None
+        return HelpRequest(_text(found.get("from")).strip(), _text(found.get("detail")), parse_date(found.get("due")))
 
     @property
     def folder(self) -> str:

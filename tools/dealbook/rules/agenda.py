@@ -27,6 +27,7 @@ class AgendaItem:
     # Tells apart items of one customer and kind (an instalment's contract and due number, say);
     # empty when a kind has one item per customer. Calendar UIDs are made from id, kind and key.
     key: str = ""
+    who: tuple[str, ...] = ()  # who must act: the owner, or the reviewers, or the colleague asked for help
 
 
 def group_of(due: dt.date, today: dt.date, days: int) -> str:
@@ -40,21 +41,23 @@ def group_of(due: dt.date, today: dt.date, days: int) -> str:
 
 def customer_items(state: CustomerState, today: dt.date, days: int = 7) -> list[AgendaItem]:
     """One customer's items: its due date (none when never due), its quote and contract items
-    (`rules.deals`), then its flags (today's when undated)."""
+    (`rules.deals`), then its flags (today's when undated); each says who must act (`who`: the
+    owner, or the flag's people)."""
     customer, due = state.customer, state.due
+    mine = (customer.owner,)
     items: list[AgendaItem] = []
     if due.date is not None:
         items.append(AgendaItem(customer.id, customer.name, customer.owner, due.date, due.kind, due.reason,
-                                due.overdue_days, group_of(due.date, today, days)))
+                                due.overdue_days, group_of(due.date, today, days), who=mine))
     for item in state.deals:
         overdue = (today - item.due).days if item.due < today else 0
         items.append(AgendaItem(customer.id, customer.name, customer.owner, item.due, item.kind, item.message,
-                                overdue, group_of(item.due, today, days)))
+                                overdue, group_of(item.due, today, days), who=mine))
     for flag in state.flags:
         when = flag.due or today
         overdue = (today - when).days if when < today else 0
         items.append(AgendaItem(customer.id, customer.name, customer.owner, when, flag.code, flag.message,
-                                overdue, group_of(when, today, days)))
+                                overdue, group_of(when, today, days), who=flag.to or mine))
     return items
 
 
@@ -67,7 +70,8 @@ _GROUP_ORDER = {g: i for i, g in enumerate(GROUPS)}
 
 
 def agenda_items(book: Book, today: dt.date, owner: str | None = None, days: int = 7) -> list[AgendaItem]:
-    """Every due date and flag of every customer (of `owner`, when given), oldest first.
+    """Every due date and flag of every customer, oldest first; with `owner`, only what that
+    person must act on (`who`): their customers' items, leads to review, help asked of them.
 
     A customer that is never due (lost) has no follow-up item, though money it still owes does;
     a flag without a date of its own is on today's list. Quotes and contracts add items of the
@@ -75,7 +79,6 @@ def agenda_items(book: Book, today: dt.date, owner: str | None = None, days: int
     ordered by group, then due date, then customer id."""
     items: list[AgendaItem] = []
     for state in evaluate(book, today).values():
-        if owner is None or state.customer.owner == owner:
-            items.extend(customer_items(state, today, days))
+        items.extend(i for i in customer_items(state, today, days) if owner is None or owner in i.who)
     items.sort(key=lambda i: item_order(i.group, i.due, i.customer_id, i.kind))
     return items

@@ -6,9 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..records.book import Book
+from ..records.dates import add_hours
 from ..records.model import Customer, FollowUp
 from ..records.settings import Settings
-from ..text.catalog import Translator, translator
+from ..text.catalog import NP_, Translator, translator
 from .aftersales import after_delivery, before_delivery, delivered_on
 from .grading import Grade, grade_from
 from .thresholds import Thresholds, followups_until, thresholds_of
@@ -70,13 +71,70 @@ def _cadence_days(customer: Customer, letter: str, t: Thresholds) -> tuple[int, 
 
 def _cadence_reason(customer: Customer, letter: str, by_stage: bool, interval: int, last: dt.date,
                     today: dt.date, settings: Settings, t: Thresholds) -> str:
-    """The rule and where the customer stands: "A级每 2 天一次,上次联系 5 天前"."""
+    """The rule, where the customer stands and the method the grade calls for (cadence.methods):
+    "A级每 2 天一次,上次联系 5 天前(A级:电话+拜访)"."""
     _ = translator(t.language)
     since = _last_contact((today - last).days, _)
     what = (_("%(stage)s stage", stage=settings.stage_label(customer.stage)) if by_stage
             else _("%(grade)s grade", grade=letter))
-    return _.ngettext("%(what)s: every %(num)s day, %(since)s", "%(what)s: every %(num)s days, %(since)s", interval,
-                      what=what, since=since)
+    reason = _.ngettext("%(what)s: every %(num)s day, %(since)s", "%(what)s: every %(num)s days, %(since)s",
+                        interval, what=what, since=since)
+    method = None if by_stage else t.grade_methods.get(letter)  # the methods go with the grade's cadence
+    if method:
+        reason = _("%(reason)s (%(grade)s grade: %(method)s)", reason=reason, grade=letter, method=method)
+    return reason
+
+
+PRIORITY_SOURCES = ("set", "lead_type", "channel", "grade")
+
+
+def intake_priority(customer: Customer, grade: Grade, t: Thresholds) -> tuple[str, str]:
+    """A new lead's priority (A | B | C) and where it comes from: `set` (lead.priority), `lead_type` or
+    `channel` (intake.priority in the settings; the higher of the two), else `grade`."""
+    if customer.lead_priority is not None:
+        return customer.lead_priority, "set"
+    derived = [(letter, source) for letter, source in (
+        (t.priority_by_lead_type.get(customer.lead_type), "lead_type"),
+        (t.priority_by_channel.get(customer.channel), "channel")) if letter]
+    if derived:
+        return min(derived)
+    return grade.letter, "grade"
+
+
+_SOURCE_WORDS = {"set": NP_("intake priority", "set by hand"), "lead_type": NP_("intake priority", "by lead type"),
+                 "channel": NP_("intake priority", "by source channel"), "grade": NP_("intake priority", "by grade")}
+
+
+def first_response_at(customer: Customer, grade: Grade, settings: Settings,
+                      t: Thresholds) -> tuple[dt.datetime, bool, str, str, int] | None:
+    """A new lead's first-response deadline: (team-local time, whether `created` had a time,
+    priority, its source, hours). The hours are real elapsed hours in the team's timezone."""
+    acquired = customer.created_at
+    if acquired is None:
+        return None
+    priority, source = intake_priority(customer, grade, t)
+    hours = t.first_response_hours.get(priority, t.first_response_hours.get("C", 72))
+    return add_hours(acquired[0], hours, settings.timezone), acquired[1], priority, source, hours
+
+
+def _first_response(customer: Customer, grade: Grade, settings: Settings,
+                    t: Thresholds) -> list[tuple[dt.date, int, str, str]]:
+    _ = translator(t.language)
+    found = first_response_at(customer, grade, settings, t)
+    if found is None:
+        return []
+    deadline, timed, priority, source, hours = found
+    when = f"{deadline:%Y-%m-%d %H:%M}" if timed else f"{deadline:%Y-%m-%d}"
+    how = _.pgettext("intake priority", _SOURCE_WORDS[source])
+    reason = _("new lead (priority %(priority)s, %(how)s): first response within %(hours)s h, by %(when)s",
+               priority=priority, how=how, hours=hours, when=when)
+    candidates = [(deadline.date(), 3, "first_response", reason)]
+    for item in customer.lead_plan:
+        if item.due is not None:
+            at = f"{item.due:%Y-%m-%d %H:%M}" if item.timed else f"{item.due:%Y-%m-%d}"
+            candidates.append((item.due.date(), 0, "next_action",
+                               _("planned: %(action)s at %(at)s", action=item.action, at=at)))
+    return candidates
 
 
 def due_from(customer: Customer, counted: list[FollowUp], grade: Grade, today: dt.date,
@@ -91,6 +149,8 @@ def due_from(customer: Customer, counted: list[FollowUp], grade: Grade, today: d
     if pause is not None and (pause >= today or not any(_day(f) >= pause for f in counted)):
         if pause < today:
             reason = _("pause ended %(pause)s: reassess", pause=pause)
+        elif grade.pause_from_missed == pause and grade.exception == "no_need":
+            reason = _("no need for now: paused until %(pause)s, then reassess", pause=pause)
         elif grade.pause_from_missed == pause:
             n = t.missed_in_a_row
             reason = _("missed %(n)s appointments in a row: paused until %(pause)s, then reassess", n=n, pause=pause)
@@ -127,10 +187,8 @@ def due_from(customer: Customer, counted: list[FollowUp], grade: Grade, today: d
         candidates.append((_day(latest) + dt.timedelta(days=days), 2, "cadence",
                            _cadence_reason(customer, grade.letter, by_stage, days, _day(latest), today, settings,
                                            t)))
-    elif customer.created is not None:
-        days = t.first_response_days.get(grade.letter, 3)
-        reason = _("new lead: first response due within %(hours)s h", hours=days * 24)
-        candidates.append((customer.created + dt.timedelta(days=days), 3, "first_response", reason))
+    elif customer.created_at is not None:
+        candidates.extend(_first_response(customer, grade, settings, t))
 
     if not candidates:
         return Due(None, _("no due date can be worked out"), "none", 0)

@@ -1,4 +1,5 @@
-"""ABC grade of a customer: urgency + budget + decision-maker access, override, missed-twice downgrade."""
+"""ABC grade of a customer: urgency + budget + decision-maker access, override, and the exception downgrade
+(two missed appointments in a row, or no need for now)."""
 
 from __future__ import annotations
 
@@ -30,10 +31,13 @@ class Grade:
     """A customer's grade.
 
     `letter` is the grade in force; `computed` is what the rules give without a manual
-    override (the score's letter, dropped one step when `downgraded`: the latest follow-ups
-    are all missed; a C stays C); `score` is the sum
-    of the three dimensions' points. `pause_from_missed` is the date a missed-twice pause
-    runs to (None when the latest follow-ups are not all missed)."""
+    override (the score's letter, dropped one step when `downgraded`; a C stays C); `score` is
+    the sum of the three dimensions' points. `downgraded` is true while an exception is in
+    force (`exception`: missed | no_need): since the last held follow-up, the customer missed
+    `missed_in_a_row` appointments in a row or said there is no need for now. The drop applies
+    to a manual override too (A* becomes B* while the exception lasts). `reassess_on` is the
+    reassessment date (the exception's day + exceptions.reassess_days); `pause_from_missed`
+    is the same date when exceptions.mode is pause (nothing is due until then), else None."""
 
     letter: str
     score: int
@@ -42,6 +46,8 @@ class Grade:
     downgraded: bool
     reasons: tuple[GradeReason, ...]
     pause_from_missed: dt.date | None = None
+    reassess_on: dt.date | None = None
+    exception: str | None = None
 
 
 def letter_for(score: int, t: Thresholds) -> str:
@@ -98,13 +104,15 @@ def _budget(customer: Customer, t: Thresholds) -> GradeReason:
     return GradeReason("budget", points, why)
 
 
-def _access(customer: Customer, counted: list[FollowUp], t: Thresholds) -> GradeReason:
+def _access(customer: Customer, counted: list[FollowUp], today: dt.date, t: Thresholds) -> GradeReason:
     _ = translator(t.language)
     best: tuple[FollowUp, str] | None = None
-    roles = {c.name: c.role for c in customer.contacts}
+    # a contact who has left the company no longer gives access
+    roles = {c.name: c.role for c in customer.contacts if c.left is None or c.left > today}
+    gone = {c.name for c in customer.contacts if c.left is not None and c.left <= today}
     for followup in reversed(counted):
         name = followup.contact
-        if followup.outcome != "held" or not name or not (name := name.strip()):
+        if followup.outcome != "held" or not name or not (name := name.strip()) or name in gone:
             continue
         if roles.get(name) == "decision_maker":
             best = (followup, "decision_maker")
@@ -138,33 +146,71 @@ def missed_streak(counted: list[FollowUp], t: Thresholds) -> FollowUp | None:
     return latest[-1] if all(f.outcome == "missed" for f in latest) else None
 
 
+def exception_start(counted: list[FollowUp], t: Thresholds) -> tuple[FollowUp, str] | None:
+    """The follow-up that put the customer into an exception still in force, and which one.
+
+    Only the follow-ups since the last `held` one count (a held conversation ends the
+    exception). Among them, the first `no_need`, or the one that completes `missed_in_a_row`
+    missed appointments in a row, starts it: repeating "no need" later does not push the
+    reassessment back."""
+    n = t.missed_in_a_row
+    start = len(counted)
+    while start > 0 and counted[start - 1].outcome != "held":
+        start -= 1
+    streak = 0
+    for followup in counted[start:]:
+        if followup.at is None:
+            continue
+        if followup.outcome == "no_need":
+            return followup, "no_need"
+        streak = streak + 1 if followup.outcome == "missed" else 0
+        if n > 0 and streak >= n:
+            return followup, "missed"
+    return None
+
+
+def _exception_reason(kind: str, day: dt.date, before: str, after: str, reassess: dt.date,
+                      t: Thresholds) -> str:
+    _ = translator(t.language)
+    if kind == "no_need":
+        what = _("no need for now (said on %(day)s)", day=day)
+    else:
+        what = _("missed %(n)s appointments in a row (the last on %(day)s)", n=t.missed_in_a_row, day=day)
+    if t.exception_mode == "pause":
+        then = _("paused until %(pause)s, then reassess", pause=reassess)
+    else:
+        then = _("reassess on %(day)s", day=reassess)
+    return _("%(what)s: %(before)s→%(after)s, %(then)s", what=what, before=before, after=after, then=then)
+
+
 def grade_from(customer: Customer, counted: list[FollowUp], today: dt.date, t: Thresholds) -> Grade:
     """The grade given the customer's follow-ups up to today (the work behind `grade_of`)."""
-    reasons = [_urgency(customer, today, t), _budget(customer, t), _access(customer, counted, t)]
+    reasons = [_urgency(customer, today, t), _budget(customer, t), _access(customer, counted, today, t)]
     score = sum(r.points for r in reasons)
     computed = letter_for(score, t)
     _ = translator(t.language)
-    downgraded = False
-    pause_until = None
-    last_missed = missed_streak(counted, t)
-    if last_missed is not None and last_missed.at is not None:
-        pause_until = last_missed.at.date() + dt.timedelta(days=t.pause_days)
-        lowered = step_down(computed)
-        downgraded = True  # the missed-twice rule applies (a C stays C)
-        n = t.missed_in_a_row
-        reasons.append(GradeReason("downgrade", 0, (
-            _("missed %(n)s appointments in a row (last %(last)s): %(computed)s→%(lowered)s, paused until "
-              "%(pause_until)s", n=n, last=last_missed.at.date(), computed=computed, lowered=lowered,
-              pause_until=pause_until))))
-        computed = lowered
+    pause_until = reassess = kind = None
+    found = exception_start(counted, t)
     override = customer.grade_override
+    if found is not None:
+        trigger, kind = found
+        assert trigger.at is not None
+        reassess = trigger.at.date() + dt.timedelta(days=t.reassess_days)
+        if t.exception_mode == "pause":
+            pause_until = reassess
+        before = override[0] if override is not None else computed
+        reasons.append(GradeReason("downgrade", 0, _exception_reason(
+            kind, trigger.at.date(), before, step_down(before), reassess, t)))
+        computed = step_down(computed)
+    downgraded = found is not None  # the exception applies (a C stays C)
     if override is not None:
         value, why = override
+        letter = step_down(value) if downgraded else value
         reasons.append(GradeReason("override", 0, (
             _("manual grade %(value)s (rules give %(computed)s): %(why)s", value=value, computed=computed,
               why=why or _("no reason given")))))
-        return Grade(value, score, computed, True, downgraded, tuple(reasons), pause_until)
-    return Grade(computed, score, computed, False, downgraded, tuple(reasons), pause_until)
+        return Grade(letter, score, computed, True, downgraded, tuple(reasons), pause_until, reassess, kind)
+    return Grade(computed, score, computed, False, downgraded, tuple(reasons), pause_until, reassess, kind)
 
 
 def grade_of(book: Book, customer: Customer, today: dt.date) -> Grade:

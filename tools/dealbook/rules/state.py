@@ -16,22 +16,15 @@ from ..records.settings import Settings
 from ..text.catalog import translator
 from .deals import DealItem, deal_items
 from .due import KINDS, Due, due_from, due_of
+from .flags import Flag
 from .grading import LETTERS, Grade, GradeReason, grade_from, grade_of, letter_for, step_down
+from .intake import help_flags, intake_flags, reassess_flag
 from .thresholds import Thresholds, followups_until, thresholds_of
 
 __all__ = [
     "KINDS", "LETTERS", "CustomerState", "Due", "Flag", "Grade", "GradeReason", "due_of", "evaluate",
     "flags_of", "grade_of", "letter_for", "state_of", "step_down", "value_tier",
 ]
-
-
-@dataclass(frozen=True)
-class Flag:
-    """Something off-cadence that needs a person's attention: a stable code, a sentence, and when."""
-
-    code: str  # a_grade_no_contact | change_contact_method | differentiation_due
-    message: str
-    due: dt.date | None
 
 
 @dataclass(frozen=True)
@@ -72,12 +65,18 @@ def value_tier(book: Book, customer: Customer) -> str | None:
     return _tier(customer, book.settings, thresholds_of(book.settings))
 
 
-def _flags(customer: Customer, counted: list[FollowUp], grade: Grade, today: dt.date,
+def _flags(customer: Customer, counted: list[FollowUp], grade: Grade, today: dt.date, book: Book,
            t: Thresholds) -> tuple[Flag, ...]:
     if t.stage_kind.get(customer.stage) == "lost":
         return ()
     _ = translator(t.language)
     flags: list[Flag] = []
+    reassess = reassess_flag(grade, t)
+    if reassess is not None:
+        flags.append(reassess)
+    team = _team_of(book, t)
+    flags.extend(intake_flags(customer, counted, book.settings, t, team[0], team[1]))
+    flags.extend(help_flags(customer, counted, t, team[2]))
     last = counted[-1].at.date() if counted and counted[-1].at else None
     if grade.letter == "A" and t.a_grade_no_contact_days > 0:
         since = last or customer.created
@@ -104,11 +103,23 @@ def _flags(customer: Customer, counted: list[FollowUp], grade: Grade, today: dt.
     return tuple(flags)
 
 
+def _team_of(book: Book, t: Thresholds) -> tuple[tuple[str, ...], tuple[str, ...], frozenset[str]]:
+    """(the active members whose role reviews leads, the required lead fields, every member's handle),
+    worked out once per Book."""
+    found = getattr(book, "_dealbook_intake_team", None)
+    if found is None:
+        reviewers = tuple(h for h, m in book.members.items() if m.active and m.role in t.review_roles)
+        required = tuple(str(f) for f in (book.settings.raw.get("intake") or {}).get("required_fields") or ())
+        found = (reviewers, required, frozenset(book.members))
+        book._dealbook_intake_team = found  # type: ignore[attr-defined]
+    return found
+
+
 def flags_of(book: Book, customer: Customer, today: dt.date) -> tuple[Flag, ...]:
-    """Stale and exception flags: A-grade not contacted, unanswered calls, competitor objection."""
+    """Flags: A-grade not contacted, unanswered calls, competitor objection, reassessment, lead intake, help."""
     t = thresholds_of(book.settings)
     counted = followups_until(book, customer.id, today)
-    return _flags(customer, counted, grade_from(customer, counted, today, t), today, t)
+    return _flags(customer, counted, grade_from(customer, counted, today, t), today, book, t)
 
 
 def state_of(book: Book, customer: Customer, today: dt.date) -> CustomerState:
@@ -125,7 +136,7 @@ def state_of(book: Book, customer: Customer, today: dt.date) -> CustomerState:
         last_contact=last,
         paused_until=due.date if due.kind == "paused" else None,
         value_tier=_tier(customer, book.settings, t),
-        flags=_flags(customer, counted, grade, today, t),
+        flags=_flags(customer, counted, grade, today, book, t),
         deals=tuple(deal_items(customer, book.settings, today)),
     )
 

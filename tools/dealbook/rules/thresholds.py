@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..records.book import Book
+from ..records.dates import parse_date
 from ..records.model import FollowUp
 from ..records.settings import Settings
 
@@ -34,11 +35,21 @@ class Thresholds:
     a_min: int
     c_max: int
     missed_in_a_row: int
-    pause_days: int
+    exception_mode: str  # lower | pause
+    reassess_days: int
     cadence_by: str
     cadence_grade: dict[str, int]
     cadence_stage: dict[str, int]
-    first_response_days: dict[str, int]
+    first_response_hours: dict[str, int]
+    priority_by_lead_type: dict[str, str]
+    priority_by_channel: dict[str, str]
+    lead_review_hours: int
+    review_roles: frozenset[str]
+    plan_hours: int
+    intake_since: dt.date | None
+    max_contacts_per_day: int
+    help_due_days: int
+    grade_methods: dict[str, str]
     high_min: int
     medium_min: int
     repeat_years: int
@@ -59,6 +70,10 @@ def thresholds_of(settings: Settings) -> Thresholds:
     cadence = _mapping(raw.get("cadence"))
     tiers = _mapping(raw.get("value_tiers"))
     stale = _mapping(raw.get("stale"))
+    intake = _mapping(raw.get("intake"))
+    exceptions = _mapping(raw.get("exceptions"))
+    priority = _mapping(intake.get("priority"))
+    language = settings.language
 
     def points(group: Any, defaults: dict[str, int]) -> dict[str, int]:
         given = _mapping(group)
@@ -82,12 +97,24 @@ def thresholds_of(settings: Settings) -> Thresholds:
                              {"decision_maker": 2, "other": 1, "none": 0}),
         a_min=_int(letters.get("a_min"), 6),
         c_max=_int(letters.get("c_max"), 1),
-        missed_in_a_row=_int(grading.get("missed_in_a_row"), 2),
-        pause_days=_int(grading.get("pause_days"), 90),
+        # grading.missed_in_a_row and grading.pause_days are the older names (a team's file may still use them)
+        missed_in_a_row=_int(grading.get("missed_in_a_row"), _int(exceptions.get("missed_in_a_row"), 2)),
+        exception_mode="pause" if exceptions.get("mode") == "pause" else "lower",
+        reassess_days=_int(grading.get("pause_days"), _int(exceptions.get("reassess_days"), 90)),
         cadence_by="stage" if cadence.get("by") == "stage" else "grade",
         cadence_grade=days(cadence.get("grade"), {"A": 2, "B": 7, "C": 14}),
         cadence_stage=days(cadence.get("stage"), {}),
-        first_response_days=days(raw.get("first_response_days"), {"A": 1, "B": 2, "C": 3}),
+        first_response_hours=_first_response_hours(raw, intake),
+        priority_by_lead_type=_letters(priority.get("lead_type")),
+        priority_by_channel=_letters(priority.get("channel")),
+        lead_review_hours=_int(intake.get("lead_review_hours"), 48),
+        review_roles=frozenset(str(r) for r in intake.get("review_roles") or ("manager",)),
+        plan_hours=_int(intake.get("plan_hours"), 12),
+        intake_since=parse_date(str(intake.get("since"))) if intake.get("since") else None,
+        max_contacts_per_day=_int(_mapping(raw.get("hygiene")).get("max_contacts_per_day"), 2),
+        help_due_days=_int(_mapping(raw.get("help")).get("due_days"), 3),
+        grade_methods={str(k): str(_mapping(v).get(language) or _mapping(v).get("en") or "")
+                       for k, v in _mapping(cadence.get("methods")).items()},
         high_min=_int(tiers.get("high_min"), 500000),
         medium_min=_int(tiers.get("medium_min"), 100000),
         repeat_years=_int(tiers.get("repeat_years"), 2),
@@ -97,6 +124,18 @@ def thresholds_of(settings: Settings) -> Thresholds:
         differentiation_hours=_int(stale.get("differentiation_hours"), 24),
         stage_kind={s.key: s.kind for s in settings.stages},
     )
+
+
+def _letters(value: Any) -> dict[str, str]:
+    return {str(k): v for k, v in _mapping(value).items() if v in ("A", "B", "C")}
+
+
+def _first_response_hours(raw: dict[str, Any], intake: dict[str, Any]) -> dict[str, int]:
+    """Hours per priority; the older `first_response_days` (a team's file may still use it) counts days × 24."""
+    hours = {"A": 24, "B": 48, "C": 72}
+    hours.update({str(k): v for k, v in _mapping(intake.get("first_response_hours")).items() if _int(v, -1) > 0})
+    hours.update({str(k): v * 24 for k, v in _mapping(raw.get("first_response_days")).items() if _int(v, -1) >= 0})
+    return hours
 
 
 _MIN = dt.datetime.min

@@ -48,7 +48,7 @@ def calendar_files(data: Any, config: SiteConfig, title: str, stamp: dt.datetime
     files = {TEAM_FEED: agenda_calendar(items, data.today, name=calendar_name(title, None, names, settings.language),
                                         **common)}
     for handle in owners:
-        mine = [item for item in items if item.owner == handle]
+        mine = [item for item in items if handle in (item.who or (item.owner,))]
         files[owner_feed(handle)] = agenda_calendar(
             mine, data.today, name=calendar_name(title, handle, names, settings.language), **common)
     return files

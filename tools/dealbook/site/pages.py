@@ -172,7 +172,7 @@ def agenda_groups(data: SiteData, owner: str | None = None) -> dict[str, list[An
         return None
     groups: dict[str, list[Any]] = {g: [] for g in AGENDA_GROUPS}
     for item in data.agenda:
-        if item.group in groups and (owner is None or item.owner == owner):
+        if item.group in groups and (owner is None or owner in (item.who or (item.owner,))):
             groups[item.group].append(item)
     return groups
 
@@ -197,10 +197,11 @@ def owners_index(data: SiteData) -> dict[str, Any]:
     """Per member: customers owned, overdue and due-this-week agenda items."""
     counts: dict[str, dict[str, int]] = defaultdict(lambda: {"overdue": 0, "week": 0})
     for item in data.agenda or ():
-        if item.group == "overdue":
-            counts[item.owner]["overdue"] += 1
-        elif item.group in ("today", "week"):
-            counts[item.owner]["week"] += 1
+        for person in item.who or (item.owner,):
+            if item.group == "overdue":
+                counts[person]["overdue"] += 1
+            elif item.group in ("today", "week"):
+                counts[person]["week"] += 1
     rows = []
     for handle, name, n in _owners(data):
         member = data.book.members.get(handle)

@@ -99,7 +99,7 @@ def friday(data: SiteData, handle: str) -> dict[str, Any]:
                         and (f.by == handle or (f.customer in mine and not f.by))),
                        key=lambda f: f.at, reverse=True)
     events = [e for e in (_window_events(data, WEEK) or ()) if e.owner == handle]
-    agenda = [i for i in (data.agenda or ()) if i.owner == handle]
+    agenda = [i for i in (data.agenda or ()) if handle in (i.who or (i.owner,))]
     next_week_end = data.today + dt.timedelta(days=WEEK)
     return {
         "handle": handle, "name": data.member_name(handle), "since": since,

@@ -17,13 +17,13 @@ from ...rules.state import evaluate
 from ...text.output import FORMATS, table, to_csv, to_json
 from ..context import Env, pass_env
 
-COLUMNS = ("group", "due", "overdue_days", "customer_id", "name", "owner", "kind", "reason")
+COLUMNS = ("group", "due", "overdue_days", "customer_id", "name", "owner", "who", "kind", "reason")
 TITLES = {"overdue": "Overdue", "today": "Today", "week": "Next {days} days", "later": "Later"}
 
 
 CODE = ("dealbook.rules.state", "dealbook.rules.grading", "dealbook.rules.due", "dealbook.rules.thresholds",
         "dealbook.rules.agenda", "dealbook.records.model", "dealbook.rules.deals", "dealbook.rules.aftersales",
-        "dealbook.records.deals", "dealbook.checks.customer_views",
+        "dealbook.records.deals", "dealbook.checks.customer_views", "dealbook.rules.intake", "dealbook.rules.flags",
         "dealbook.cli.commands.agenda")
 
 
@@ -33,6 +33,7 @@ def _part(book: Book, customer: Customer, today: dt.date) -> dict[str, Any]:
     for item in customer_items(evaluate(book, today)[customer.id], today):
         row = dataclasses.asdict(item)
         row["due"] = item.due.isoformat()
+        row["who"] = list(item.who)
         items.append(row)
     return {"owner": customer.owner, "items": items}
 
@@ -59,7 +60,7 @@ def select_items(view: dict[str, Any], today: dt.date, owner: str | None, days: 
     order = {g: i for i, g in enumerate(GROUPS)}
     rows = []
     for item in view["items"]:
-        if owner is not None and item["owner"] != owner:
+        if owner is not None and owner not in item.get("who", (item["owner"],)):
             continue
         due = dt.date.fromisoformat(item["due"])
         rows.append({**item, "due": due, "group": group_of(due, today, days)})
@@ -68,7 +69,8 @@ def select_items(view: dict[str, Any], today: dt.date, owner: str | None, days: 
 
 
 @click.command()
-@click.option("--owner", metavar="HANDLE", help="Only this owner's customers.")
+@click.option("--owner", metavar="HANDLE",
+              help="Only what this person must act on: their customers, leads to review, help asked of them.")
 @click.option("--days", type=click.IntRange(min=0), default=7, show_default=True,
               help="How far ahead 'this week' looks, in days.")
 @click.option("--all", "show_all", is_flag=True, help="Also list what is due later than --days.")
@@ -82,8 +84,10 @@ def agenda(env: Env, owner: str | None, days: int, show_all: bool, fmt: str, sit
 
     Each line says why: a next action's deadline, the grade's cadence, a new lead's first
     response, an after-sales visit, the end of a pause, or a flag (A-grade not contacted,
-    unanswered calls, a competitor to answer). JSON: {"today", "days", "owner", "items":
-    [{"customer_id", "name", "owner", "due", "kind", "reason", "overdue_days", "group"}]}.
+    unanswered calls, a competitor to answer, a reassessment, a lead to review or plan, help
+    asked of a colleague). `who` is who must act (the owner unless a reviewer or helper).
+    JSON: {"today", "days", "owner", "items": [{"customer_id", "name", "owner", "who", "due",
+    "kind", "reason", "overdue_days", "group"}]}.
 
     With --format ics, the items (later ones included) as an iCalendar feed: one all-day event
     each, overdue ones shown on today, each linking to the customer's page on the site.
@@ -120,10 +124,10 @@ def agenda(env: Env, owner: str | None, days: int, show_all: bool, fmt: str, sit
             continue
         title = TITLES[group].format(days=days)
         cells = [[r["due"], f"{r['overdue_days']}d" if r["overdue_days"] else "", r["customer_id"], r["name"],
-                  r["owner"], r["reason"]] for r in in_group]
+                  ", ".join(r.get("who") or (r["owner"],)), r["reason"]] for r in in_group]
         styles = [{"fg": "red"} if group == "overdue" else None for _ in in_group]
         heading = click.style(f"{title} ({len(in_group)})", bold=True)
-        blocks.append(heading + "\n" + table(cells, ["Due", "Late", "ID", "Customer", "Owner", "Why"],
+        blocks.append(heading + "\n" + table(cells, ["Due", "Late", "ID", "Customer", "For", "Why"],
                                              right=[1], styles=styles))
     click.echo("\n\n".join(blocks))
 

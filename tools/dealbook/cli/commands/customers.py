@@ -86,7 +86,8 @@ def _check_choice(given: tuple[str, ...], known: set[str], what: str, option: st
 _DATES = ("last_contact", "next_due")
 CODE = ("dealbook.rules.state", "dealbook.rules.grading", "dealbook.rules.due", "dealbook.rules.thresholds",
         "dealbook.rules.deals", "dealbook.rules.aftersales", "dealbook.records.deals",
-        "dealbook.records.model", "dealbook.checks.customer_views", "dealbook.cli.commands.customers")
+        "dealbook.records.model", "dealbook.checks.customer_views", "dealbook.rules.intake", "dealbook.rules.flags",
+        "dealbook.cli.commands.customers")
 
 
 def customer_row(book: Book, customer: Customer, today: dt.date) -> dict[str, Any]:

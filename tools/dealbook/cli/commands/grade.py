@@ -34,6 +34,8 @@ def grade_payload(env: Env, ident: str) -> dict[str, Any]:
         "computed": grade.computed,
         "override": grade.override,
         "downgraded": grade.downgraded,
+        "exception": grade.exception,
+        "reassess_on": grade.reassess_on,
         "paused_until": state.paused_until,
         "thresholds": {"a_min": t.a_min, "c_max": t.c_max, "missed_in_a_row": t.missed_in_a_row},
         "reasons": [dataclasses.asdict(r) for r in grade.reasons],
@@ -49,7 +51,8 @@ def grade(env: Env, ident: str, fmt: str) -> None:
     """Explain a customer's ABC grade: urgency, budget and decision-maker access, with points.
 
     Also says when a manual `grade:` override is in force, and when two missed
-    appointments in a row dropped the grade one step and paused the customer.
+    appointments in a row or "no need for now" (`outcome: no_need`) dropped the grade
+    one step (the override too) until the reassessment.
 
     \b
     Example:
@@ -72,7 +75,9 @@ def grade(env: Env, ident: str, fmt: str) -> None:
     if data["downgraded"]:
         step = (f"{data['score_letter']} → {data['computed']}" if data["score_letter"] != data["computed"]
                 else f"{data['computed']} stays {data['computed']}")
-        click.echo(f"  {t['missed_in_a_row']} missed appointments in a row drop it one step: {step}.")
+        why = ("No need for now" if data["exception"] == "no_need"
+               else f"{t['missed_in_a_row']} missed appointments in a row")
+        click.echo(f"  {why} drop it one step: {step}; reassess on {data['reassess_on']}.")
     for reason in data["reasons"]:
         if reason not in dimensions:
             click.echo(f"  {DIMENSIONS.get(reason['dimension'], reason['dimension']):<13}     {reason['why']}")

@@ -20,7 +20,7 @@ from .edit_flow import finish, open_customer, retrying, working_book
 from .edit_flow import interactive as is_interactive
 
 METHODS = ("phone", "visit", "email", "meeting", "im", "other")
-OUTCOMES = ("held", "no_answer", "missed", "rescheduled")
+OUTCOMES = ("held", "no_answer", "missed", "rescheduled", "no_need")
 
 
 def followup_options(command: Callable) -> Callable:
@@ -33,11 +33,17 @@ def followup_options(command: Callable) -> Callable:
         click.option("--summary", "-s", help="Topic and content of the conversation."),
         click.option("--feedback", help="The customer's feedback and changed needs."),
         click.option("--outcome", type=click.Choice(OUTCOMES), default=None,
-                     help="held (default), no_answer, missed or rescheduled."),
+                     help="held (default), no_answer, missed, rescheduled or no_need "
+                          "(暂无需求: the cadence drops one grade, reassess later)."),
         click.option("--objection", "objections", multiple=True, metavar="TAG",
                      help="An objection tag (price, competitor, …); repeat for more."),
         click.option("--next", "next_actions", multiple=True, metavar="ACTION@YYYY-MM-DD[@OWNER]",
                      help="A next step and its due date; repeat for more."),
+        click.option("--help-from", "help_from", metavar="WHO",
+                     help="Ask a colleague (a team handle, or a department) for help; it is on their agenda."),
+        click.option("--help-detail", "help_detail", metavar="TEXT", help="What help is needed."),
+        click.option("--help-due", "help_due", metavar="YYYY-MM-DD",
+                     help="When the help is needed by (default: help.due_days after the follow-up)."),
         click.option("--at", "at", metavar="'YYYY-MM-DD HH:MM'",
                      help="When it happened (default: now in the team's timezone, on --today's date when given)."),
         click.option("--by", help="Who followed up (default: the team member whose email is git's user.email)."),
@@ -73,6 +79,18 @@ def parse_next(items: tuple[str, ...]) -> list[dict[str, Any]]:
             entry["owner"] = owner.strip()
         found.append(entry)
     return found
+
+
+def help_request(helper: str | None, detail: str | None, due: str | None) -> dict[str, str] | None:
+    """`--help-from li --help-detail … --help-due 2024-05-23` → {from, detail, due}, or None."""
+    if not (helper or detail or due):
+        return None
+    if not helper or not detail:
+        raise click.UsageError("a help request needs --help-from (who) and --help-detail (what)")
+    if due is not None and not _DATE_SHAPE.match(due.strip()):
+        raise click.BadParameter(f"`{due}`: write YYYY-MM-DD", param_hint="--help-due")
+    found = {"from": helper.strip(), "detail": detail.strip()}
+    return found | ({"due": due.strip()} if due else {})
 
 
 def resolve_at(env: Env, at: str | None) -> dt.datetime:
@@ -138,7 +156,8 @@ def followup_path(repo: str, customer_id: str, when: dt.datetime) -> str:
 def write_followup(env: Env, customer_id: str, method: str, contact: str | None, summary: str | None,
                    feedback: str | None, outcome: str | None, objections: tuple[str, ...],
                    next_actions: tuple[str, ...], at: str | None, by: str | None, use_editor: bool,
-                   dry_run: bool, interactive: bool | None = None) -> None:
+                   dry_run: bool, interactive: bool | None = None, help_from: str | None = None,
+                   help_detail: str | None = None, help_due: str | None = None) -> None:
     book = working_book(env, [customer_id])
     path, _ = open_customer(env, book, customer_id)
     customer = book.customers_by_path[path]
@@ -161,6 +180,7 @@ def write_followup(env: Env, customer_id: str, method: str, contact: str | None,
         "objections": list(objections) or None,
         "outcome": outcome,
         "next": parse_next(next_actions) or None,
+        "help": help_request(help_from, help_detail, help_due),
     }
     data = {k: v for k, v in data.items() if v not in (None, "")}
     if not summary and not use_editor:
@@ -202,6 +222,8 @@ def log(env: Env, **options: Any) -> None:
         dealbook log 粤IT2024001 --method phone --contact 王总监 \\
             --summary "反馈精度测试数据" --next "与王总监预约现场对接@2024-05-14"
         dealbook log 粤IT2024001 -m visit -c 王总监 -s 现场演示 --at "2024-05-20 14:00" --by zhang
+        dealbook log 粤IT2024001 -m visit -c 王总监 -s 方案交流 \\
+            --help-from li --help-detail "需技术支持演示" --help-due 2024-05-23
         dealbook log 粤IT2024001 --edit
         dealbook log 粤IT2024001          # on a terminal: asks for contact, summary, feedback, next steps
     """

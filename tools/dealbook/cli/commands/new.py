@@ -11,14 +11,14 @@ import click
 from ...checks import privacy
 from ...editing.edits import Change
 from ...editing.roundtrip import EditError, render_new
-from ...records.dates import parse_date
+from ...records.dates import parse_moment
 from ...records.ids import IdError, check_id, check_parts, ids_on_disk, letters_for_industry, next_id_among, province_of
 from ...records.model import customer_path
 from ...records.settings import Settings, default_settings
 from ...records.writing import PathTaken
 from ..context import Env, pass_env
 from .edit_flow import finish, interactive, retrying, working_book
-from .log import followup_options, write_followup
+from .log import followup_options, resolve_at, write_followup
 
 ROLES = ("initiator", "influencer", "decision_maker", "user")
 PHONE_KINDS = ("work", "office", "im")
@@ -79,12 +79,16 @@ def _ask(value: Any, prompt: str, ask: bool, **kwargs: Any) -> Any:
 @click.option("--channel", help="Source channel: trade_show, referral, visit, online, website, partner, other.")
 @click.option("--source-detail", "detail", help="Where exactly the lead came from, e.g. '2024 深圳高交会'.")
 @click.option("--lead-type", help="prospect, referral, competitor_churn or existing.")
+@click.option("--priority", type=click.Choice(["A", "B", "C"]),
+              help="Intake priority (lead.priority): first response within 24, 48 or 72 h "
+                   "(default: from the lead type and source, see intake.priority).")
 @click.option("--contact", "contacts", multiple=True, metavar="NAME,TITLE,ROLE[,PHONE[,KIND]]",
               help="A contact; repeat for more. ROLE: initiator|influencer|decision_maker|user.")
 @click.option("--need", help="Need summary (≤ 200 characters).")
 @click.option("--support", multiple=True, metavar="HANDLE", help="A supporting member; repeat for more.")
 @click.option("--tag", "tags", multiple=True, help="A tag; repeat for more.")
-@click.option("--created", metavar="YYYY-MM-DD", help="Created date (default: today).")
+@click.option("--created", metavar="'YYYY-MM-DD[ HH:MM]'",
+              help="When the lead was acquired, to the minute (default: now in the team's timezone).")
 @click.option("--province", help="Province character for the id, e.g. 粤 (default: from --region).")
 @click.option("--industry-letters", help="Industry letters for the id, e.g. IT (default: from --industry).")
 @click.option("--id", "given_id", help="Use this id instead of allocating the next one.")
@@ -93,7 +97,8 @@ def _ask(value: Any, prompt: str, ask: bool, **kwargs: Any) -> Any:
 @click.option("--dry-run", is_flag=True, help="Show the file that would be written; write nothing.")
 @pass_env
 def customer(env: Env, name: str | None, industry: str | None, region: str | None, owner: str | None,
-             channel: str | None, detail: str | None, lead_type: str | None, contacts: tuple[str, ...],
+             channel: str | None, detail: str | None, lead_type: str | None, priority: str | None,
+             contacts: tuple[str, ...],
              need: str | None, support: tuple[str, ...], tags: tuple[str, ...], created: str | None,
              province: str | None, industry_letters: str | None, given_id: str | None,
              interactive: bool | None, dry_run: bool) -> None:
@@ -123,14 +128,24 @@ def customer(env: Env, name: str | None, industry: str | None, region: str | Non
     channel = _ask(channel, "Source channel", ask, type=click.Choice(settings.keys_of("source_channels")))
     if not contacts and ask:
         contacts = (click.prompt("Contact (NAME,TITLE,ROLE[,PHONE])"),)
+    if priority is None and ask:
+        derived = _derived_priority(settings, lead_type, channel)
+        empty = f"{derived} from the lead type or source" if derived else "from the grade"
+        answer = click.prompt(f"Intake priority A/B/C (first response within {_hours_text(settings)}; "
+                              f"empty: {empty})", default="", show_default=False).strip().upper()
+        if answer and answer not in ("A", "B", "C"):
+            raise click.BadParameter(f"`{answer}`: write A, B or C", param_hint="--priority")
+        priority = answer or None
     missing = [flag for flag, value in (("--name", name), ("--industry", industry), ("--owner", owner),
                                         ("--channel", channel), ("--contact", contacts)) if not value]
     if missing:
         raise click.UsageError(f"missing {', '.join(missing)} (or run on a terminal to be asked)")
-    created = created or env.today.isoformat()
-    created_on = parse_date(created)
-    if created_on is None:
-        raise click.BadParameter(f"`{created}` is not a date: write YYYY-MM-DD", param_hint="--created")
+    created = (created or resolve_at(env, None).strftime("%Y-%m-%d %H:%M")).strip()
+    moment = parse_moment(created)
+    if moment is None:
+        raise click.BadParameter(f"`{created}` is not a date or time: write YYYY-MM-DD or 'YYYY-MM-DD HH:MM'",
+                                 param_hint="--created")
+    created_on = moment[0].date()
     if given_id:
         try:
             check_id(settings, given_id)
@@ -148,10 +163,11 @@ def customer(env: Env, name: str | None, industry: str | None, region: str | Non
         "owner": owner,
         "support": list(support) or None,
         "created": created,
+        "lead": {"priority": priority} if priority else None,
         "contacts": [parse_contact(c, env.settings) for c in contacts],
         "need": {"summary": need} if need else None,
         "stage": first_stage,
-        "stage_history": [{"stage": first_stage, "on": created}],
+        "stage_history": [{"stage": first_stage, "on": created_on.isoformat()}],
         "tags": list(tags) or None,
     }
     data = {k: v for k, v in data.items() if v is not None}
@@ -177,6 +193,19 @@ def customer(env: Env, name: str | None, industry: str | None, region: str | Non
             click.echo(relative)
 
     retrying(attempt)
+
+
+def _derived_priority(settings, lead_type: str | None, channel: str | None) -> str | None:
+    """The priority intake.priority gives this lead type or channel (the higher), or None."""
+    priority = (settings.raw.get("intake") or {}).get("priority") or {}
+    found = [p for p in ((priority.get("lead_type") or {}).get(lead_type or ""),
+                         (priority.get("channel") or {}).get(channel or "")) if p in ("A", "B", "C")]
+    return min(found) if found else None
+
+
+def _hours_text(settings) -> str:
+    hours = {"A": 24, "B": 48, "C": 72} | ((settings.raw.get("intake") or {}).get("first_response_hours") or {})
+    return " / ".join(f"{k} {hours[k]} h" for k in ("A", "B", "C") if k in hours)
 
 
 def _interactive(flag: bool | None) -> bool:
