@@ -95,12 +95,13 @@ def help_flags(customer: Customer, counted: list[FollowUp], t: Thresholds, membe
         _ = translator(t.language)
         due = asked.due or followup.at.date() + dt.timedelta(days=t.help_due_days)
         detail = asked.detail or _("help")
+        on = followup.at.date()
         to = (helper,) if helper in members else ()
         if to or not helper:
             message = _("help asked: %(detail)s (by %(by)s on %(on)s, due %(due)s)", detail=detail,
-                        by=followup.by, on=f"{followup.at:%Y-%m-%d}", due=due)
+                        by=followup.by, on=on, due=due)
         else:
             message = _("help asked (%(helper)s): %(detail)s (by %(by)s on %(on)s, due %(due)s)", helper=helper,
-                        detail=detail, by=followup.by, on=f"{followup.at:%Y-%m-%d}", due=due)
+                        detail=detail, by=followup.by, on=on, due=due)
         flags.append(Flag("help_due", message, due, to))
     return flags
