@@ -175,3 +175,42 @@ def test_phones() -> None:
     assert to_phone("0755-88881234") == "0755-88881234"
     with pytest.raises(BadValue, match="scientific notation and has lost digits"):
         to_phone("1.38123E+10")
+
+
+def test_dates_as_the_seed_templates_write_them() -> None:
+    import datetime as dt
+
+    from dealbook.interchange.sheets import to_datetime, to_moment
+
+    at = dt.datetime
+    assert to_datetime("2024-05-1014:00") == (at(2024, 5, 10, 14, 0), True)  # no space after the day
+    assert to_datetime("2024年5月10日14:00") == (at(2024, 5, 10, 14, 0), True)
+    assert to_datetime("2024-05-11 下午") == (at(2024, 5, 11, 14, 0), True)
+    assert to_datetime("2024/5/11 上午") == (at(2024, 5, 11, 9, 0), True)
+    assert to_datetime("2024-05-11下午3:30") == (at(2024, 5, 11, 15, 30), True)
+    assert to_datetime("2024-05-11 上午", {"上午": "08:30"}) == (at(2024, 5, 11, 8, 30), True)
+    assert to_datetime("2024-05-14前") == (at(2024, 5, 14), False)
+    assert to_datetime("2024-05-10 14时30分") == (at(2024, 5, 10, 14, 30), True)
+    assert to_moment("2024-05-20 14:30") == "2024-05-20 14:30" and to_moment("2024/5/20") == "2024-05-20"
+    with pytest.raises(BadValue):
+        to_datetime("2024-02-30 下午")
+
+
+def test_follow_up_cells_next_steps_help_and_phone_notes() -> None:
+    import datetime as dt
+
+    from dealbook.interchange.followup_cells import help_cell, next_steps, phone_note
+
+    assert next_steps("1.与技术王*总监预约现场对接;2.整理MES系统对接方案") == [
+        "与技术王*总监预约现场对接", "整理MES系统对接方案"]
+    assert next_steps("1、发送方案\n2、预约演示") == ["发送方案", "预约演示"]
+    assert next_steps("发送方案；约定3天后再次沟通") == ["发送方案", "约定3天后再次沟通"]
+    assert next_steps("发送产品方案") == ["发送产品方案"] and next_steps(" ") == []
+    at = dt.datetime(2024, 5, 10, 14, 0)
+    assert help_cell("否", None, at) is None and help_cell("", None, at) is None
+    assert help_cell("是,需*工程师协助3日内提供方案", "技术部", at) == {
+        "from": "技术部", "detail": "需*工程师协助3日内提供方案", "due": "2024-05-13"}
+    assert help_cell("是", None, at) == {"detail": "需要协助"}
+    assert phone_note("1385678(企业)") == ("1385678", "im")
+    assert phone_note("0755-88881234(座机)") == ("0755-88881234", "office")
+    assert phone_note("0755-88881234") == ("0755-88881234", None)

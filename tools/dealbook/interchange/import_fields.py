@@ -10,8 +10,9 @@ from typing import Any
 from ..checks import privacy
 from ..records.model import TEAM_FILE
 from ..records.settings import Settings
+from .followup_cells import phone_note
 from .import_plan import Options
-from .sheets import BadValue, Row, to_date, to_money, to_money_range, to_phone, to_text
+from .sheets import BadValue, Row, to_date, to_moment, to_money, to_money_range, to_phone, to_text
 
 
 # --- value vocabularies ----------------------------------------------------------------------
@@ -235,7 +236,7 @@ class CustomerRows:
                 out["founded"] = int(text)
             attempt("founded", founded)
         if "created" in v:
-            attempt("created", lambda: _set(out, "created", to_date(v["created"])))
+            attempt("created", lambda: _set(out, "created", to_moment(v["created"])))
         for name in _DATE_FIELDS:
             if name in v:
                 attempt(name, lambda name=name: _set(out, name, to_date(v[name])))
@@ -331,8 +332,9 @@ class CustomerRows:
         rest = _EMAIL.sub(" ", details).strip(" ;；,，/")
         if rest:
             phone = to_phone(phone_cell if not isinstance(phone_cell, str) else rest)
+            phone, noted = phone_note(phone)  # 1385678(企业): the note says what the number is
             first["phone"] = phone
-            first["phone_kind"] = self.phone_kind(phone)
+            first["phone_kind"] = noted or self.phone_kind(phone)
             if first["phone_kind"] is None:
                 del first["phone_kind"]
         if emails:

@@ -15,8 +15,10 @@ from typing import Any
 
 from ..checks.filechecks import move_problem
 from ..records.book import Book
+from ..records.dates import parse_time
 from ..records.model import CUSTOMERS_DIR, UnsafeId, customer_path, followup_folder, id_problem
 from ..records.settings import Settings
+from .followup_cells import help_cell, next_steps
 from .import_check import Checker, check_plan
 from .import_fields import (
     METHOD_WORDS,
@@ -107,7 +109,7 @@ def new_customer(given: dict[str, Any], today: dt.date) -> dict[str, Any]:
     data.setdefault("created", today.isoformat())
     if "stage" not in data:
         data["stage"] = "lead"
-    data.setdefault("stage_history", [{"stage": data["stage"], "on": data["created"]}])
+    data.setdefault("stage_history", [{"stage": data["stage"], "on": str(data["created"])[:10]}])
     return data
 
 
@@ -236,6 +238,8 @@ class FollowupRows:
         self.options = options
         self.words = Vocabulary(book.settings)
         self.names = names
+        half_days = (book.settings.raw.get("sheets") or {}).get("half_days")
+        self.half_days = {str(k): str(v) for k, v in half_days.items()} if isinstance(half_days, dict) else None
 
     def record(self, row: Row) -> dict[str, Any]:
         v = row.values
@@ -251,7 +255,7 @@ class FollowupRows:
             problems.append("the row names no customer (客户编号 or 客户名称)")
         data["customer"] = cid
         try:
-            moment, has_time = to_datetime(v.get("at", ""))
+            moment, has_time = to_datetime(v.get("at", ""), self.half_days)
             if not has_time:
                 hour, minute = (int(x) for x in self.options.default_time.split(":"))
                 moment = moment.replace(hour=hour, minute=minute)
@@ -286,16 +290,32 @@ class FollowupRows:
             except BadValue as exc:
                 problems.append(str(exc))
         elif "next.action" in v:
-            action: dict[str, Any] = {"action": to_text(v["next.action"])}
+            due = None
             if "next.due" in v:
                 try:
-                    action["due"] = to_date(v["next.due"])
+                    due = to_date(v["next.due"])
                 except BadValue as exc:
                     problems.append(f"完成时限 (due): {exc}")
-            if data.get("by"):
-                action["owner"] = data["by"]
-            data["next"] = [action]
-        help_ = {k: to_text(v[f"help.{k}"]) for k in ("from", "detail") if f"help.{k}" in v}
+            steps = []
+            for action in next_steps(to_text(v["next.action"])):  # "1.…;2.…": one item each, same deadline
+                step: dict[str, Any] = {"action": action}
+                if due:
+                    step["due"] = due
+                if data.get("by"):
+                    step["owner"] = data["by"]
+                steps.append(step)
+            if steps:
+                data["next"] = steps
+        help_ = {k: to_text(v[f"help.{k}"]) for k in ("from", "detail", "due") if f"help.{k}" in v}
+        if "help" in v:
+            at = parse_time(data.get("at"))
+            asked = help_cell(to_text(v["help"]), help_.get("from"), at)
+            help_ = {**asked, **{k: x for k, x in help_.items() if x}} if asked is not None else {}
+        if help_.get("due"):
+            try:
+                help_["due"] = to_date(help_["due"])
+            except BadValue as exc:
+                problems.append(f"协助时限 (help.due): {exc}")
         if help_:
             data["help"] = help_
         if "custom" in v:

@@ -92,14 +92,16 @@ FOLLOWUP_COLUMNS: dict[str, tuple[str, ...]] = {
     "contact": ("联系人", "联系人姓名", "contact"),
     "method": ("跟进方式", "沟通方式", "方式", "method"),
     "summary": ("跟进主题/内容", "跟进内容", "跟进主题", "沟通内容", "内容", "summary", "content", "topic"),
-    "feedback": ("客户反馈", "反馈", "feedback"),
+    "feedback": ("客户反馈与需求变化", "客户反馈及需求变化", "客户反馈", "反馈", "feedback"),
     "objections": ("客户异议", "异议", "objections"),
     "outcome": ("结果", "outcome"),
     "next.action": ("下一步计划", "下一步", "下一步行动", "next step", "next action"),
     "next.due": ("完成时限", "截止日期", "期限", "deadline", "due"),
     "by": ("跟进人", "负责人", "销售", "by", "followed up by"),
-    "help.from": ("需协助部门", "协助部门", "help from", "help.from"),
+    "help.from": ("需协助部门", "协助部门", "协助人", "help from", "help.from"),
     "help.detail": ("协助内容", "需协助事项", "help detail", "help.detail"),
+    "help": ("是否需协助", "是否需要协助", "需协助", "help"),
+    "help.due": ("协助时限", "help due", "help.due"),
     "next": ("next",),
     "custom": ("custom",),
 }
@@ -408,15 +410,21 @@ class BadValue(ValueError):
 
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+# 2024-05-10, 2024/5/10, 2024年5月10日, with an optional time (14:30, 14时30分) or half-day word (下午),
+# separated by spaces or nothing after a two-digit day or 日: "2024年5月10日14:00", "2024-05-1014:00".
 _DATE_TEXT = re.compile(
-    r"^\s*([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?"
-    r"(?:[\sT]+([0-9]{1,2})[:：时]([0-9]{1,2})(?:[:：分]([0-9]{1,2})秒?)?)?\s*$")
+    r"^\s*([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2}(?=[^0-9]|$)|[0-9]{2})\s*日?"
+    r"(?:[\sT]*(?P<half>[上下中晚]午|晚上|上午|早上|凌晨)?\s*(?:([0-9]{1,2})[:：时]([0-9]{1,2})(?:[:：分]([0-9]{1,2})秒?)?分?)?)?"
+    r"\s*(?:前|之前|以前)?\s*$")
+HALF_DAYS = {"上午": "09:00", "下午": "14:00", "中午": "12:00", "晚上": "19:00"}  # sheets.half_days in settings
 _DATE_COMPACT = re.compile(r"^\s*([0-9]{4})([0-9]{2})([0-9]{2})\s*$")
 
 
-def to_datetime(value: Any) -> tuple[dt.datetime, bool]:
+def to_datetime(value: Any, half_days: dict[str, str] | None = None) -> tuple[dt.datetime, bool]:
     """A cell as (date and time, whether a time was given): date cells, Excel serial numbers,
-    `2024-05-10`, `2024/5/10`, `2024.5.10`, `2024年5月10日`, `20240510`, with an optional `14:30`."""
+    `2024-05-10`, `2024/5/10`, `2024.5.10`, `2024年5月10日`, `20240510`, with an optional `14:30`
+    or a half-day word (`2024-05-11 下午`: the time `half_days` gives it, by default 14:00;
+    `下午2:30` is 14:30). A trailing 前 (`2024-05-14前`, "by 14 May") is the date itself."""
     if isinstance(value, dt.datetime):
         return value.replace(second=0, microsecond=0, tzinfo=None), (value.hour, value.minute) != (0, 0)
     if isinstance(value, dt.date):
@@ -433,15 +441,34 @@ def to_datetime(value: Any) -> tuple[dt.datetime, bool]:
         else:
             raise BadValue(f"{value} is not a date")
     text = unicodedata.normalize("NFKC", str(value)).strip()
-    m = _DATE_TEXT.match(text) or _DATE_COMPACT.match(text)
+    m = _DATE_TEXT.match(text)
     if m:
-        parts = [int(g) if g else 0 for g in m.groups()] + [0, 0, 0]
+        year, month, day, _half, hour, minute, _second = m.groups()
+        half = m.group("half")
+        has_time = hour is not None or half is not None
+        if hour is None and half is not None:
+            words = half_days if half_days is not None else HALF_DAYS
+            hour, minute = (words.get(half) or HALF_DAYS.get(half) or "09:00").split(":")
+        elif hour is not None and half in ("下午", "晚上") and int(hour) < 12:
+            hour = str(int(hour) + 12)
         try:
-            moment = dt.datetime(parts[0], parts[1], parts[2], parts[3], parts[4])
+            moment = dt.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0))
         except ValueError:
             raise BadValue(f"`{text}` is not a real calendar date") from None
-        return moment, m.re is _DATE_TEXT and m.group(4) is not None
+        return moment, has_time
+    m = _DATE_COMPACT.match(text)
+    if m:
+        try:
+            return dt.datetime(int(m.group(1)), int(m.group(2)), int(m.group(3))), False
+        except ValueError:
+            raise BadValue(f"`{text}` is not a real calendar date") from None
     raise BadValue(f"`{text}` is not a date; write it as 2024-05-10 (or 2024/5/10)")
+
+
+def to_moment(value: Any) -> str:
+    """A cell as `YYYY-MM-DD HH:MM` when it gives a time, else `YYYY-MM-DD` (建档时间 to the minute)."""
+    moment, has_time = to_datetime(value)
+    return moment.strftime("%Y-%m-%d %H:%M") if has_time else moment.date().isoformat()
 
 
 def to_date(value: Any) -> str:
