@@ -78,3 +78,55 @@ def test_hook_manifest_matches_local_config() -> None:
     assert local["repos"][0]["repo"] == "local" and hook["language"] == "system"
     for key in ("id", "entry", "files"):
         assert manifest[0][key] == hook[key], key
+
+
+def test_commit_time_warns_about_late_entries_but_commits(repo: RecordRepo, tmp_path: Path) -> None:
+    """The hook, for real: a follow-up committed 30 hours after the call is warned, not refused;
+    `check --strict` (CI) fails on it; one within 2 hours passes quietly."""
+    import datetime as dt
+
+    env = hook_env(tmp_path)
+    env["DEALBOOK_NOW"] = "2024-05-21 16:30"  # the local clock at commit time (team-local)
+    repo.git_init()
+    shutil.copy(ROOT / ".pre-commit-config.yaml", repo.root / ".pre-commit-config.yaml")
+    repo.settings("as_of: 2024-05-21\n")
+    repo.customer(created="2024-05-21 09:00", review={"by": "chen", "on": "2024-05-21", "result": "ok"})
+    subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=repo.root, env=env, check=True,
+                   capture_output=True)
+    first = commit(repo, env, "new customer, 7.5 h after it was created")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "late-entry" not in first.stdout + first.stderr
+    repo.followup("粤IT2024001", "2024-05-20 10:30", contact="王总监")   # 30 h before the commit
+    repo.followup("粤IT2024001", "2024-05-21 15:00", contact="王总监")   # 1.5 h before: on time
+    late = commit(repo, {**env, "GIT_COMMITTER_DATE": "2024-05-21T16:30:00+08:00"}, "two calls")
+    output = late.stdout + late.stderr
+    assert late.returncode == 0, output  # late is better than never: a warning only
+    assert "records/followups/粤IT2024001/2024-05-20-1030.yaml" in output and "late-entry" in output
+    assert "recorded 30 h later; record follow-ups within 2 h of the conversation" in output
+    assert "2024-05-21-1500.yaml:" not in output  # on time: no diagnostic
+    assert repo.git("log", "--oneline").count("\n") == 2
+    # CI: the same files checked strictly against the branch point fail on the warning
+    base = repo.git("rev-list", "--max-parents=0", "HEAD").strip()
+    files = ["records/followups/粤IT2024001/2024-05-20-1030.yaml", "records/followups/粤IT2024001/2024-05-21-1500.yaml"]
+    ci_env = dict(env)
+    ci_env.pop("DEALBOOK_NOW")  # CI runs later, on today's clock: the commit's time is what counts
+    strict = subprocess.run(["dealbook", "check", "--strict", "--new-since", base, *files], cwd=repo.root,
+                            env=ci_env, capture_output=True, text=True)
+    assert strict.returncode == 1, strict.stdout + strict.stderr
+    assert strict.stdout.count("late-entry") == 1 and "recorded 30 h later" in strict.stdout
+    assert dt.date.today() > dt.date(2024, 5, 22)
+
+
+def test_a_new_customer_created_more_than_24_hours_before_its_first_commit_is_warned(
+        repo: RecordRepo, tmp_path: Path) -> None:
+    env = hook_env(tmp_path)
+    env["DEALBOOK_NOW"] = "2024-05-22 10:00"
+    repo.git_init()
+    shutil.copy(ROOT / ".pre-commit-config.yaml", repo.root / ".pre-commit-config.yaml")
+    repo.customer(created="2024-05-20 09:00")
+    subprocess.run(["git", "add", "-A"], cwd=repo.root, check=True)
+    done = subprocess.run([sys.executable, "-m", "pre_commit", "run"], cwd=repo.root, env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert ("this customer was created 2024-05-20 09:00 and is recorded 49 h later; create customers within 24 h "
+            "of first contact (entry_deadlines.customer_hours)") in done.stdout

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
+from zoneinfo import ZoneInfo
 
 import click
 
+from ...records.dates import parse_time
 from ...records.diagnostics import ERROR, WARNING, Diagnostic, has_errors, sort_key
 from ...records.model import RECORDS_DIR, TEAM_FILE, discover, kind_of
 from ...records.settings import SETTINGS_FILE
@@ -65,11 +68,44 @@ def resolve_paths(env: Env, given: tuple[str, ...]) -> tuple[list[str] | None, l
     return paths, problems
 
 
+def _now(timezone: str) -> dt.datetime:
+    """The local clock in the team's timezone; DEALBOOK_NOW ('YYYY-MM-DD HH:MM', team-local) pins it."""
+    zone = ZoneInfo(timezone)
+    pinned = parse_time(os.environ.get("DEALBOOK_NOW", "").strip())
+    return pinned.replace(tzinfo=zone) if pinned else dt.datetime.now(zone)
+
+
+def _given_records(env: Env, given: tuple[str, ...]) -> list[str]:
+    """The customer and follow-up files named on the command line, repo-relative."""
+    found = []
+    for item in given:
+        relative = os.path.relpath(os.path.abspath(item), env.repo).replace(os.sep, "/")
+        if kind_of(relative) in ("customer", "followup") and os.path.isfile(os.path.join(env.repo, relative)):
+            found.append(relative)
+    return found
+
+
+def _late_entries(env: Env, wanted: list[str], since: str | None) -> list[Diagnostic]:
+    """`late-entry` warnings for the new records among `wanted` (see `git.entry`)."""
+    from ...checks.reading import open_book
+    from ...git.entry import entry_times, late_entry_diagnostics
+
+    since = since or os.environ.get("PRE_COMMIT_FROM_REF") or None
+    until = os.environ.get("PRE_COMMIT_TO_REF") or "HEAD"
+    entered = entry_times(env.repo, wanted, _now(env.settings.timezone), since, until)
+    if not entered:
+        return []
+    return late_entry_diagnostics(open_book(env.repo, sorted(entered), env.settings), entered)
+
+
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default=None,
               help="text (default), json, or github (workflow annotations; the default under GitHub Actions).")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--new-since", "new_since", metavar="REV",
+              help="Records added after REV were entered when their commit was made (CI); records not yet "
+                   "committed are entered now. Default: the pre-commit hook's PRE_COMMIT_FROM_REF.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the problems, no summary line.")
 @click.option("--approvals", is_flag=True,
               help="Also verify from git history that each approval was committed by the approver's own git "
@@ -77,12 +113,15 @@ def resolve_paths(env: Env, given: tuple[str, ...]) -> tuple[list[str] | None, l
 @click.option("--approvals-since", "since", metavar="REV",
               help="With --approvals: verify only approvals added after REV (a pull request's base).")
 @pass_env
-def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet: bool, approvals: bool,
-          since: str | None) -> None:
+def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet: bool, new_since: str | None,
+          approvals: bool, since: str | None) -> None:
     """Validate records: schemas, ids, stages, team references, dates, privacy.
 
     With PATHs (files or folders) only those records are checked, against the rest
-    of the repo (this is what the pre-commit hook does). Exit status: 0 clean,
+    of the repo (this is what the pre-commit hook does). New records among them are
+    also judged against the entry deadlines (entry_deadlines): a follow-up added more
+    than followup_hours after the conversation, or a customer more than customer_hours
+    after its `created` time, is warned (`late-entry`). Exit status: 0 clean,
     1 errors found (or warnings with --strict), 2 bad usage. With --approvals, each
     approval (`approvals: [{step, by, on}]` on a quote or contract) must have been added by
     a commit whose author is that member's git identity: a rep cannot type one in.
@@ -112,6 +151,9 @@ def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet
         from ...checks.reading import check_repo  # a repo-wide re-run with nothing changed answers from its cache
 
         found, files = check_repo(env.repo, wanted, env.settings)
+        given = _given_records(env, paths)  # also when the team file in the commit widens the check
+        if given:
+            found = [*found, *_late_entries(env, given, new_since)]
     if approvals or since:
         if env.at:
             raise click.UsageError("--approvals reads the history up to the working tree: drop --at")
