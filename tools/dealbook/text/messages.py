@@ -26,16 +26,19 @@ MAPPING = os.path.join(ROOT, "babel.cfg")
 Key = tuple[str, str | None]  # (msgid, context)
 
 
-def extract() -> dict[Key, str | tuple[str, ...]]:
-    """Every message the sources use, by (msgid, context): the msgid, or (singular, plural)."""
+def extract(package: str = PACKAGE, mapping: str = MAPPING) -> dict[Key, str | tuple[str, ...]]:
+    """Every message the sources use, by (msgid, context): the msgid, or (singular, plural).
+
+    By default the sources of this checkout; an installed package has no `babel.cfg`, so the
+    tests name the checkout's folders."""
     from babel.messages.extract import extract_from_dir
     from babel.messages.frontend import parse_mapping_cfg
 
-    with open(MAPPING, encoding="utf-8") as handle:
-        method_map, options_map = parse_mapping_cfg(handle, MAPPING)
+    with open(mapping, encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle, mapping)
     found: dict[Key, str | tuple[str, ...]] = {}
     for _filename, _line, message, _comments, context in extract_from_dir(
-            PACKAGE, method_map, options_map):
+            package, method_map, options_map):
         key = message[0] if isinstance(message, tuple) else message
         found[(key, context)] = message
     return found
