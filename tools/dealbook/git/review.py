@@ -17,7 +17,7 @@ from ..records.cachefile import save_marshal
 from ..records.diagnostics import Diagnostic, from_rows
 from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, TEAM_FILE, kind_of
 from ..records.settings import SETTINGS_FILE, Settings, settings_from_bytes
-from .store import CACHE_DIR, Result, Store, default_base, load_cache, open_sqlite_cache, select_many, touched
+from .store import CACHE_DIR, Result, Store, default_base, load_cache, load_many, open_sqlite_cache, touched
 
 # --- reviews of two commits, customer by customer ------------------------------------------------
 _SIDES_VERSION = 3  # 2: follow-ups carry method, contact and next steps; 3: quotes and pending approvals
@@ -46,20 +46,7 @@ class SideCache:
             self.db = None
 
     def get_many(self, names: list[str]) -> dict[str, Any]:
-        import sqlite3
-
-        found: dict[str, Any] = {}
-        try:
-            for name, value in select_many(self.db, "sides", names):
-                try:
-                    row = marshal.loads(value)
-                except (ValueError, EOFError, TypeError):
-                    continue
-                if _side_row_ok(row):
-                    found[name] = row
-        except sqlite3.Error:
-            return {}
-        return found
+        return load_many(self.db, "sides", names, lambda row: row if _side_row_ok(row) else None)
 
     def put(self, name: str, value: Any) -> None:
         self.pending.append((name, self.day, marshal.dumps(value)))

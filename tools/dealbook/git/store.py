@@ -482,6 +482,31 @@ def select_many(db: Any, table: str, names: list[str]) -> Iterator[tuple[str, by
         yield from db.execute(f"SELECT name, value FROM {table} WHERE name IN ({marks})", chunk)
 
 
+def load_many(db: Any, table: str, names: list[str], decode: Callable[[Any], Any]) -> dict[str, Any]:
+    """The rows of a marshal cache table for these names, each through `decode` (None: a row of
+    another shape, a miss); a database error is a miss for all of them."""
+    import sqlite3
+
+    found: dict[str, Any] = {}
+    try:
+        for name, value in select_many(db, table, names):
+            try:
+                row = decode(marshal.loads(value))
+            except (ValueError, EOFError, TypeError):
+                continue  # a row of another shape: a miss, computed again
+            if row is not None:
+                found[name] = row
+    except sqlite3.Error:
+        return {}
+    return found
+
+
+def _blob_result(stored: Any) -> Result | None:
+    data, rows = stored
+    diagnostics = from_rows(rows)
+    return None if diagnostics is None else (data, diagnostics)
+
+
 class BlobCache:
     """(path, blob id) → (data, diagnostics) for one settings key, in .dealbook-cache/blobs.sqlite.
 
@@ -504,21 +529,7 @@ class BlobCache:
             self.db = None
 
     def get_many(self, names: list[str]) -> dict[str, Result]:
-        import sqlite3
-
-        found: dict[str, Result] = {}
-        try:
-            for name, value in select_many(self.db, "entries", names):
-                try:
-                    data, rows = marshal.loads(value)
-                except (ValueError, EOFError, TypeError):
-                    continue  # a row of another shape: a miss, parsed again
-                diagnostics = from_rows(rows)
-                if diagnostics is not None:
-                    found[name] = (data, diagnostics)
-        except sqlite3.Error:
-            return {}
-        return found
+        return load_many(self.db, "entries", names, _blob_result)
 
     def put(self, name: str, result: Result) -> None:
         self.pending.append((name, marshal.dumps((result[0], [tuple(d) for d in result[1]]))))
