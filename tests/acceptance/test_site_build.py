@@ -139,6 +139,8 @@ def test_english_site_edit_links_and_guide_nav(repo):
     (root / "site" / "guide").mkdir()
     (root / "site" / "guide" / "zeta.md").write_text("# Zeta guide\n", "utf-8")
     (root / "site" / "guide" / "alpha.md").write_text("# Alpha guide\n", "utf-8")
+    (root / "site" / "guide" / "zh").mkdir()
+    (root / "site" / "guide" / "zh" / "alpha.md").write_text("# 阿尔法指南 {#alpha-guide}\n", "utf-8")
     done = build(root, "--strict")
     assert done.returncode == 0, done.stderr
     home = (root / "public" / "index.html").read_text("utf-8")
@@ -146,9 +148,43 @@ def test_english_site_edit_links_and_guide_nav(repo):
     nav = nav_of(home)
     assert nav.index("guide/alpha/") < nav.index("guide/zeta/")
     assert "Guide" in nav and "Customers" in nav and "Team agenda" in nav
+    # an English site shows the English guide; the Chinese twins are no pages of their own
+    alpha = (root / "public" / "guide" / "alpha" / "index.html").read_text("utf-8")
+    assert '<h1 id="alpha-guide">Alpha guide' in alpha and "阿尔法" not in alpha
+    assert 'href="https://git.example.com/sales/dealbook/edit/main/site/guide/alpha.md"' in alpha
+    assert not (root / "public" / "guide" / "zh").exists() and "guide/zh" not in nav
+    assert "阿尔法" not in (root / "public" / "search" / "search_index.json").read_text("utf-8")
     page = (root / "public" / "customers" / "粤IT2024001" / "index.html").read_text("utf-8")
     edit = "https://git.example.com/sales/dealbook/edit/main/" + quote("records/customers/粤IT2024001.yaml")
     assert f'href="{edit}"' in page
+
+
+def test_a_chinese_site_serves_the_guides_chinese_twins_at_the_english_addresses(repo):
+    repo.customer("粤IT2024001")
+    root = site_repo(repo)
+    guide = root / "site" / "guide"
+    (guide / "zh").mkdir(parents=True)
+    (guide / "alpha.md").write_text("# Alpha guide\n\n## Targets\n\nEnglish text.\n", "utf-8")
+    (guide / "zeta.md").write_text("# Zeta guide\n\nSee [targets](alpha.md#targets).\n", "utf-8")
+    (guide / "zh" / "alpha.md").write_text("# 阿尔法指南 {#alpha-guide}\n\n## 目标 {#targets}\n\n中文正文。\n"
+                                           "\n见 [Zeta](zeta.md)。\n", "utf-8")
+    done = build(root, "--strict")
+    assert done.returncode == 0, done.stderr
+    public = root / "public"
+    alpha = (public / "guide" / "alpha" / "index.html").read_text("utf-8")
+    assert '<h1 id="alpha-guide">阿尔法指南' in alpha and '<h2 id="targets">目标' in alpha and "中文正文" in alpha
+    assert "English text" not in alpha and 'href="../zeta/"' in alpha
+    assert 'href="https://git.example.com/sales/dealbook/edit/main/site/guide/zh/alpha.md"' in alpha
+    zeta = (public / "guide" / "zeta" / "index.html").read_text("utf-8")  # no twin: served in English
+    assert '<h1 id="zeta-guide">Zeta guide' in zeta and 'href="../alpha/#targets"' in zeta
+    assert 'href="https://git.example.com/sales/dealbook/edit/main/site/guide/zeta.md"' in zeta
+    assert not (public / "guide" / "zh").exists()
+    nav = nav_of((public / "index.html").read_text("utf-8"))
+    assert nav.index("guide/alpha/") < nav.index("guide/zeta/") and "guide/zh" not in nav
+    index = json.loads((public / "search" / "search_index.json").read_text("utf-8"))
+    found = {doc["location"] for doc in index["docs"] if "中文正文" in doc["text"].replace("\u200b", "")}
+    assert found and all(location.startswith("guide/alpha/") for location in found)
+    assert not any("English text" in doc["text"] for doc in index["docs"])
 
 
 def test_a_template_in_site_overrides_wins(repo):

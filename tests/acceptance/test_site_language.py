@@ -2,8 +2,9 @@
 page's visible text (HTML text nodes outside <code>, <pre>, <script>, <style>; attributes are
 not text) must hold no English message of the catalog and no snake_case code.
 
-Allowed: proper names and ids from the records, YAML keys shown as <code>, and the guide's own
-prose (the guide pages are written in English; their titles in the sidebar are translated)."""
+Allowed: proper names and ids from the records, YAML keys shown as <code>. The guide's pages are
+served from their Chinese twins (site/guide/zh/): their prose holds no English word either, but
+for the names in GUIDE_WORDS (products, formats, commands)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,18 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9]\b")
 # Words that look like codes but are names a reader knows (none yet: add with a reason).
 ALLOWED_CODES: set[str] = set()
+GUIDE_ZH = ROOT / "site" / "guide" / "zh"
+TRANSLATED = sorted(page.stem for page in GUIDE_ZH.glob("*.md"))
+# English words a Chinese guide may use as they are, outside code: names of products, formats,
+# protocols and the tool itself. Add a word here only if a Chinese reader would write it too.
+GUIDE_WORDS = {
+    "dealbook", "ABC", "git", "Git", "GitHub", "GitLab", "Gitea", "Forgejo", "YAML", "MkDocs", "Material",
+    "CSV", "Excel", "JSON", "HTML", "Markdown", "Python", "CI", "ID", "IM", "PR", "URL", "UTF",
+    "BOM", "SQLite", "Datasette", "BI", "iCalendar", "ICS", "Outlook", "Google", "Apple",
+    "Thunderbird", "Webhook", "webhook", "pre-commit", "CODEOWNERS", "GB", "jieba",
+}
+# A run of Latin letters that is a word of its own (not part of an id such as 粤IT2024001 or HT-9).
+LATIN_WORD = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z][A-Za-z'-]*[A-Za-z](?![A-Za-z0-9_-])")
 
 
 class VisibleText(HTMLParser):
@@ -99,8 +112,23 @@ def chinese_site(tmp_path_factory) -> Path:
 
 
 def pages(public: Path) -> list[Path]:
-    """The generated pages and the home page (the guide's own prose is English by design)."""
-    return [p for p in sorted(public.rglob("*.html")) if not p.relative_to(public).as_posix().startswith("guide/")]
+    """The generated pages, the home page and the guide's pages that have a Chinese twin."""
+    return [p for p in sorted(public.rglob("*.html")) if not _untranslated_guide(p.relative_to(public).as_posix())]
+
+
+def _untranslated_guide(path: str) -> bool:
+    return path.startswith("guide/") and path.split("/")[1] not in TRANSLATED
+
+
+def article(html: str) -> str:
+    """The page's own content (no header, sidebar or footer)."""
+    start = html.index("<article")
+    return html[start:html.index("</article>", start)]
+
+
+def english_in_the_guide(html: str) -> set[str]:
+    """The English words of a guide page's prose that are no names a Chinese reader keeps."""
+    return {word for text in visible_text(article(html)) for word in LATIN_WORD.findall(text)} - GUIDE_WORDS
 
 
 def test_the_demo_is_chinese() -> None:
@@ -140,6 +168,9 @@ def test_the_checks_see_what_they_should() -> None:
     texts = visible_text(html)
     assert [c for t in texts for c in SNAKE.findall(t)] == ["change_contact_method"]
     assert any(p.search("not enough history") for p in english_messages())
+    page = ('<nav>Guide</nav><article class="md-content__inner"><p>用 dealbook 和 git,'
+            'the agenda 粤IT2024001 HT-9 <code>next_action due</code></p></article>')
+    assert english_in_the_guide(page) == {"the", "agenda"}
 
 
 def test_the_guide_is_listed_in_chinese_in_the_sidebar(chinese_site: Path) -> None:
@@ -148,3 +179,27 @@ def test_the_guide_is_listed_in_chinese_in_the_sidebar(chinese_site: Path) -> No
     for title in ("使用指南", "日常使用", "销售流程规则", "流程设置", "内部网站"):
         assert title in nav, title
     assert "Daily use" not in nav
+
+
+def test_the_guide_is_served_in_chinese_at_the_english_addresses(chinese_site: Path) -> None:
+    assert "process" in TRANSLATED
+    assert not (chinese_site / "guide" / "zh").exists()
+    for name in TRANSLATED:
+        html = (chinese_site / "guide" / name / "index.html").read_text("utf-8")
+        source = (GUIDE_ZH / f"{name}.md").read_text("utf-8")
+        title = re.search(r"^# (.+?)(?: \{#[^}]*\})?$", source, re.M).group(1)
+        assert re.search(r"<h1 id=\"[^\"]+\">" + re.escape(title), html), name
+        edit = f"https://git.example.com/sales/dealbook/edit/main/site/guide/zh/{name}.md"
+        assert f'href="{edit}"' in html, name
+    html = (chinese_site / "guide" / "process" / "index.html").read_text("utf-8")
+    assert '<h2 id="next-due-date">下次跟进日期' in html and "Next due date" not in html
+    assert '<a href="../reports/">报表指南</a>' in article(html)  # links between guide pages still work
+
+
+def test_the_chinese_guide_has_no_english_prose(chinese_site: Path) -> None:
+    found = {}
+    for name in TRANSLATED:
+        words = english_in_the_guide((chinese_site / "guide" / name / "index.html").read_text("utf-8"))
+        if words:
+            found[name] = sorted(words)
+    assert found == {}

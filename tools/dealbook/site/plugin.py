@@ -20,6 +20,7 @@ from ..records.siteconfig import HOST_KINDS, SiteConfig, site_config
 from ..text.catalog import N_
 from .editor_links import log_actions_for
 from .feeds import calendar_files, site_title
+from .guidelang import translated_guide
 from .labels import Labels
 from .pages import PageSpec, page_specs
 from .render import make_environment, render_page
@@ -107,6 +108,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         labels = Labels(self.settings)
         self.data = data = SiteData(book, today, labels, self.repo)
         self.env = make_environment(config.docs_dir, labels)
+        translated_guide(files, self.settings.language)
         self.specs = {}
         for spec in page_specs(data):
             self.specs[spec.src_uri] = spec
