@@ -12,8 +12,10 @@ from ..records.dates import parse_date
 from ..records.deals import (
     MARGIN_STEP,
     MARGIN_TOLERANCE,
+    contract_needs_steps,
     deal_desk,
     margin_of,
+    missing_steps,
     needs_margin_approval,
     payments_from,
     quotes_of,
@@ -74,34 +76,31 @@ def quote_findings(data: dict[str, Any], settings: Settings) -> Iterator[Finding
                    f"({who}) before it goes out; until then mark it `status: draft`")
 
 
-def _reached(stage: str, target: str, settings: Settings) -> bool:
-    here, there = settings.stage_by_key.get(stage), settings.stage_by_key.get(target)
-    if here is None or there is None or here.kind == "lost":
-        return False
-    return here.index >= there.index
-
-
 def contract_findings(data: dict[str, Any], settings: Settings) -> Iterator[Finding]:
     """Per contract: the approval steps required from the stage in settings, payments, dates."""
     desk = deal_desk(settings)
     contracts = data.get("contracts")
     stage = data.get("stage")
-    need_steps = bool(desk.contract_steps) and isinstance(stage, str) \
-        and _reached(stage, desk.contract_steps_from, settings)
+    listed = [c for c in contracts if isinstance(c, dict)] if isinstance(contracts, list) else []
+    won = isinstance(stage, str) and settings.is_won(stage)
+    if listed and won and not any(parse_date(c.get("signed")) for c in listed):
+        yield (("contracts",), ERROR, "contract-unsigned",
+               f"stage `{stage}` needs a signed contract, but no contract has its `signed` date: once the "
+               "approvals are in, sign with `dealbook move ID won --contract-no NO --signed YYYY-MM-DD`")
     for index, contract in enumerate(contracts if isinstance(contracts, list) else []):
         if not isinstance(contract, dict):
             continue
         at = ("contracts", index)
         signed = parse_date(contract.get("signed"))
-        if need_steps and (desk.contract_steps_since is None or signed is None or signed >= desk.contract_steps_since):
-            given = {a.get("step") for a in contract.get("approvals") or [] if isinstance(a, dict)}
-            missing = [s for s in desk.contract_steps if s not in given]
+        if signed is not None and contract_needs_steps(contract, stage, settings):
+            missing = missing_steps(contract, desk)
             if missing:
                 names = ", ".join(f"{s} ({desk.step_label(s)})" for s in missing)
                 yield (at, ERROR, "contract-approval-missing",
                        f"contract {contract.get('no') or index + 1} lacks the approval step"
                        f"{'s' * (len(missing) != 1)} {names}, required from stage `{desk.contract_steps_from}` "
-                       "(deal_desk.contract_steps): add `approvals: [{step, by, on}]` given by the approvers")
+                       f"(deal_desk.contract_steps): each approver adds theirs with `dealbook approve "
+                       f"{data.get('id') or 'ID'} {contract.get('no') or 'NO'}` and commits it")
         dated = {a.get("step"): (i, parse_date(a.get("on"))) for i, a in enumerate(contract.get("approvals") or [])
                  if isinstance(a, dict)}
         previous: tuple[str, object] | None = None

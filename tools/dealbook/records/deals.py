@@ -295,26 +295,43 @@ def deal_desk(settings: Settings) -> DealDesk:
 
 def pending_approvals(data: dict[str, Any], settings: Settings) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     """The approvals a customer's quotes and contracts still need: (quote or contract number,
-    step, who may give it). Quotes below the margin floor without a `margin` approval; contracts,
-    from the stage `deal_desk.contract_steps_from` on, lacking a step (contracts signed before
-    `contract_steps_since` excepted)."""
+    step, who may give it). Quotes below the margin floor without a `margin` approval; contracts
+    lacking a step of `deal_desk.contract_steps` where `contract_needs_steps` says they need them."""
     desk = deal_desk(settings)
     found: list[tuple[str, str, tuple[str, ...]]] = []
     for quote in quotes_of(data):
         if needs_margin_approval(quote, desk):
             found.append((quote.no or f"#{quote.index + 1}", MARGIN_STEP, desk.who_may(MARGIN_STEP)))
     stage = data.get("stage")
-    here = settings.stage_by_key.get(stage) if isinstance(stage, str) else None
-    there = settings.stage_by_key.get(desk.contract_steps_from)
-    if here is None or there is None or here.kind == "lost" or here.index < there.index:
-        return tuple(found)
     for index, contract in enumerate(_list(data.get("contracts"))):
-        if not isinstance(contract, dict):
+        if not isinstance(contract, dict) or not contract_needs_steps(contract, stage, settings):
             continue
-        signed = parse_date(contract.get("signed"))
-        if desk.contract_steps_since is not None and signed is not None and signed < desk.contract_steps_since:
-            continue
-        given = {a.step for a in approvals_from(contract.get("approvals"))}
         number = _text(contract.get("no")) or f"#{index + 1}"
-        found.extend((number, step, desk.who_may(step)) for step in desk.contract_steps if step not in given)
+        found.extend((number, step, desk.who_may(step)) for step in missing_steps(contract, desk))
     return tuple(found)
+
+
+def missing_steps(contract: dict[str, Any], desk: DealDesk) -> list[str]:
+    """The steps of `deal_desk.contract_steps` a contract has no approval for, in their order."""
+    given = {a.step for a in approvals_from(contract.get("approvals"))}
+    return [step for step in desk.contract_steps if step not in given]
+
+
+def contract_needs_steps(contract: dict[str, Any], stage: object, settings: Settings) -> bool:
+    """Whether a contract must carry every approval step. A contract still in approval (no
+    `signed` date) is being taken through the steps at any stage but lost; a signed one needs
+    them from the stage `deal_desk.contract_steps_from` on, unless it was signed before
+    `deal_desk.contract_steps_since`."""
+    desk = deal_desk(settings)
+    if not desk.contract_steps:
+        return False
+    here = settings.stage_by_key.get(stage) if isinstance(stage, str) else None
+    if here is None or here.kind == "lost":
+        return False
+    signed = parse_date(contract.get("signed"))
+    if signed is None:
+        return True
+    there = settings.stage_by_key.get(desk.contract_steps_from)
+    if there is None or here.index < there.index:
+        return False
+    return desk.contract_steps_since is None or signed >= desk.contract_steps_since

@@ -139,9 +139,21 @@ def _contract(doc, stage: str, day: str, number: str | None, amount: str | None,
     if delivered and contracts and not number:
         doc.set(f"contracts.{len(contracts) - 1}.delivered", delivered)
         return
-    if contracts and not (number or amount):
+    unsigned = [i for i, c in enumerate(contracts) if isinstance(c, dict) and not c.get("signed")]
+    if contracts and not (number or amount) and len(unsigned) != 1:
         return  # already has a contract; the stage requirement is met
+    if not number and len(unsigned) == 1:
+        number = contracts[unsigned[0]].get("no")
     number = number or (click.prompt("Contract number") if ask else None)
+    drafted = next((i for i, c in enumerate(contracts) if isinstance(c, dict) and c.get("no") == number), None)
+    if drafted is not None:  # the contract went through its approvals unsigned: signing it is the move
+        if amount:
+            doc.set(f"contracts.{drafted}.amount", _money(amount))
+        if signed or not contracts[drafted].get("signed"):
+            doc.set(f"contracts.{drafted}.signed", signed or day)
+        if delivered:
+            doc.set(f"contracts.{drafted}.delivered", delivered)
+        return
     amount = amount or (click.prompt("Contract amount (plain integer)") if ask else None)
     if not number or not amount:
         raise click.UsageError(f"moving to {stage} needs a contract: --contract-no and --amount "
