@@ -7,7 +7,8 @@ import json
 import re
 
 import pytest
-from conftest import changed_lines
+import yaml
+from conftest import TEAM, changed_lines
 
 CID = "粤IT2024001"
 PATH = f"records/customers/{CID}.yaml"
@@ -325,6 +326,49 @@ def test_move_to_won_is_refused_until_the_contract_approvals_are_recorded(run, r
     assert result.exit_code == 1
     assert "contract-approval-missing" in result.output and "sales_head (销售主管审核)" in result.output
     assert read(repo, PATH) == HAND
+
+
+APPROVERS = {"members": [
+    *TEAM["members"],
+    {"handle": "sun", "name": "孙立", "role": "legal", "email": "sun@example.com"},
+    {"handle": "zhou", "name": "周敏", "role": "finance", "email": "zhou@example.com"},
+    {"handle": "wu", "name": "吴建国", "role": "gm", "email": "wu@example.com"},
+]}
+
+
+def test_a_contract_is_approved_unsigned_and_the_move_to_won_signs_it(run, repo):
+    repo.write("records/team.yaml", APPROVERS)
+    repo.write(PATH, HAND)
+    result = run(repo, "set", CID, "contracts=[{no: HT-2024-031, amount: 650000}]")
+    assert result.exit_code == 0, result.output
+    assert_clean(run, repo)  # a contract in approval is not yet a contract lacking its approvals
+    shown = json.loads(run(repo, "show", CID, "--format", "json").output)
+    assert [s["step"] for s in shown["contracts"][0]["missing_steps"]] == ["sales_head", "legal", "finance",
+                                                                          "general_manager"]
+    before = read(repo, PATH)
+    result = run(repo, "move", CID, "won")
+    assert result.exit_code == 1 and "contract-approval-missing" in result.output
+    assert f"dealbook approve {CID} HT-2024-031" in result.output
+    assert read(repo, PATH) == before
+    for day, handle in enumerate(("chen", "sun", "zhou", "wu"), 14):
+        result = run(repo, "approve", CID, "HT-2024-031", "--as", handle, "--on", f"2024-05-{day}")
+        assert result.exit_code == 0, result.output
+    assert run(repo, "approve", CID, "HT-2024-031", "--as", "zhang").exit_code != 0  # the owner never approves
+    result = run(repo, "move", CID, "won", "--signed", "2024-05-19")
+    assert result.exit_code == 0, result.output
+    data = yaml.load(read(repo, PATH), Loader=yaml.BaseLoader)  # every scalar as written (`no` is no boolean)
+    assert data["stage"] == "won"
+    signed = [(c["no"], c["amount"], c["signed"]) for c in data["contracts"]]
+    assert signed == [("HT-2024-031", "650000", "2024-05-19")]
+    assert [a["by"] for a in data["contracts"][0]["approvals"]] == ["chen", "sun", "zhou", "wu"]
+    assert_clean(run, repo)
+
+
+def test_a_won_customer_needs_a_signed_contract(run, repo):
+    repo.write(PATH, HAND.replace("stage: discovery", "stage: won") + "contracts:\n  - no: HT-9\n    amount: 1000\n")
+    result = run(repo, "check", "--format", "json")
+    codes = [d["code"] for d in json.loads(result.output)["diagnostics"]]
+    assert "contract-unsigned" in codes
 
 
 def test_move_dry_run_shows_diff(run, repo):
