@@ -342,6 +342,10 @@ def test_a_contract_is_approved_unsigned_and_the_move_to_won_signs_it(run, repo)
     result = run(repo, "set", CID, "contracts=[{no: HT-2024-031, amount: 650000}]")
     assert result.exit_code == 0, result.output
     assert_clean(run, repo)  # a contract in approval is not yet a contract lacking its approvals
+    waiting = [i for i in json.loads(run(repo, "agenda", "--format", "json").output)["items"]
+               if i["kind"] == "contract_approval"]
+    assert [(i["customer_id"], i["due"]) for i in waiting] == [(CID, "2024-05-20")]
+    assert "HT-2024-031" in waiting[0]["reason"] and "sales_head" not in waiting[0]["reason"]  # the step's label
     shown = json.loads(run(repo, "show", CID, "--format", "json").output)
     assert [s["step"] for s in shown["contracts"][0]["missing_steps"]] == ["sales_head", "legal", "finance",
                                                                           "general_manager"]
@@ -354,6 +358,8 @@ def test_a_contract_is_approved_unsigned_and_the_move_to_won_signs_it(run, repo)
         result = run(repo, "approve", CID, "HT-2024-031", "--as", handle, "--on", f"2024-05-{day}")
         assert result.exit_code == 0, result.output
     assert run(repo, "approve", CID, "HT-2024-031", "--as", "zhang").exit_code != 0  # the owner never approves
+    assert not [i for i in json.loads(run(repo, "agenda", "--format", "json").output)["items"]
+                if i["kind"] == "contract_approval"]
     result = run(repo, "move", CID, "won", "--signed", "2024-05-19")
     assert result.exit_code == 0, result.output
     data = yaml.load(read(repo, PATH), Loader=yaml.BaseLoader)  # every scalar as written (`no` is no boolean)

@@ -10,14 +10,23 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ..records.deals import MARGIN_STEP, deal_desk, latest_quote, needs_margin_approval, quotes_of
+from ..records.deals import (
+    MARGIN_STEP,
+    approvals_from,
+    contract_needs_steps,
+    deal_desk,
+    latest_quote,
+    missing_steps,
+    needs_margin_approval,
+    quotes_of,
+)
 from ..records.model import Customer
 from ..records.settings import Settings
 from ..text.catalog import translator
 from .aftersales import after_sales
 
-DEAL_KINDS = ("quote_expired", "quote_expiring", "quote_approval", "instalment_overdue", "instalment_due",
-              "renewal_due", "guide_handover")
+DEAL_KINDS = ("quote_expired", "quote_expiring", "quote_approval", "contract_approval", "instalment_overdue",
+              "instalment_due", "renewal_due", "guide_handover")
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,7 @@ def contract_items(customer: Customer, settings: Settings, today: dt.date) -> li
                     no=contract.no, amount=_money(owed), due=payment.due), owed, contract.no))
     if lost:
         return items
+    items.extend(_approvals_awaited(customer, settings, today))
     signed = [c.signed for c in customer.contracts if c.signed is not None and c.signed <= today]
     for contract in customer.contracts:
         end = contract.service_end
@@ -128,4 +138,25 @@ def deal_items(customer: Customer, settings: Settings, today: dt.date) -> list[D
     """Every quote and contract item of one customer, by due date."""
     items = quote_items(customer, settings, today) + contract_items(customer, settings, today)
     items.sort(key=lambda i: (i.due, i.kind))
+    return items
+
+
+def _approvals_awaited(customer: Customer, settings: Settings, today: dt.date) -> list[DealItem]:
+    """A contract in approval (not yet signed) waits on its next missing step: due from the day
+    the step before it was given (the day it went into approval: today when none was given)."""
+    desk = deal_desk(settings)
+    _ = translator(settings.language)
+    items = []
+    for raw in customer.data.get("contracts") or []:
+        if not isinstance(raw, dict) or raw.get("signed") or not contract_needs_steps(raw, customer.stage, settings):
+            continue
+        missing = missing_steps(raw, desk)
+        if not missing:
+            continue
+        given = [a.on for a in approvals_from(raw.get("approvals")) if a.on is not None]
+        amount = raw.get("amount") if isinstance(raw.get("amount"), int) else None
+        number = str(raw.get("no") or "")
+        items.append(DealItem("contract_approval", min(max(given, default=today), today), _(
+            "contract %(no)s awaits %(step)s (by: %(who)s) before it can be signed",
+            no=number, step=desk.step_label(missing[0]), who=desk.who_label(missing[0], _)), amount, number))
     return items
