@@ -155,3 +155,34 @@ def test_an_alias_to_a_scalar_is_refused_too() -> None:
     assert loaded.error is not None
     assert (loaded.error.code, loaded.error.line) == ("yaml-alias", 3)
     assert parse_text("name: 'a * b'\nx: '*'\n").error is None
+
+
+# --- marks found on demand: the data path and the marks path agree -------------------------------
+
+_YAMLISH = st.text(alphabet=st.sampled_from([*"ab:-[]{}&*!|>'\"# \n\t,?%@`0123456789.<", "中", "\u2028", "\x85"]),
+                   max_size=200)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_YAMLISH)
+def test_data_without_marks_is_the_data_with_marks(text: str) -> None:
+    lazy, eager = parse_text(text, "x.yaml"), parse_text(text, "x.yaml", marks=True)
+    assert lazy.error == eager.error
+    assert repr(lazy.data) == repr(eager.data)  # repr: nan and -0.0 compare as written
+    assert lazy.marks == eager.marks
+
+
+def test_marks_are_composed_only_when_asked_for() -> None:
+    loaded = parse_text("id: x\ncontacts:\n  - name: 王总监\n")
+    assert loaded._marks is None  # the data alone was built
+    assert loaded.mark(("contacts", 0, "name")) == (3, 5)
+    assert loaded._source is None  # the text is let go once the marks exist
+
+
+def test_every_refusal_on_the_fast_path_keeps_its_line() -> None:
+    cases = {"id: a\nname: x\nid: b\n": ("duplicate-key", 3), "a: 1\nb: !!set {x: null}\n": ("yaml-tag", 2),
+             "name: &n A\nsummary: *n\n": ("yaml-alias", 2), "a:\n  <<: {b: 1}\n  c: 2\n": (None, None),
+             "? [a]\n: 1\n": ("yaml-key", 1), "a: !!python/name:os.system x\n": ("yaml-tag", 1)}
+    for text, (code, line) in cases.items():
+        loaded = parse_text(text)
+        assert (loaded.error.code, loaded.error.line) == (code, line) if code else loaded.error is None, text

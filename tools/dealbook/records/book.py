@@ -175,7 +175,7 @@ class Book:
         loaded = self._marks.get(path)
         if loaded is None:
             raw = self._read_raw(path) if self._read_raw else None
-            loaded = parse_bytes(raw, path) if raw is not None else Loaded(path)
+            loaded = parse_bytes(raw, path, marks=True) if raw is not None else Loaded(path)
             self._marks[path] = loaded
         return loaded.mark(where)
 

@@ -7,7 +7,7 @@ import os
 import re
 import stat
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -108,24 +108,49 @@ class LoadError:
     column: int = 1
 
 
-@dataclass
 class Loaded:
-    """A record file's data, its node marks, and the error that stopped reading it, if any."""
+    """A record file's data, its node marks, and the error that stopped reading it, if any.
 
-    path: str
-    data: Any = None
-    marks: dict[Path, Mark] = field(default_factory=dict)
-    error: LoadError | None = None
+    Marks are found when first asked for: a file is parsed for its data alone (most files never
+    need a line number), and `mark` composes the text again, once, when a finding must be placed."""
+
+    __slots__ = ("path", "data", "error", "_marks", "_source")
+
+    def __init__(self, path: str, data: Any = None, marks: dict[Path, Mark] | None = None,
+                 error: LoadError | None = None, source: tuple[str, bool, bool] | None = None) -> None:
+        self.path = path
+        self.data = data
+        self.error = error
+        self._marks = marks
+        self._source = source  # (text as parsed, separators swapped, may hold aliases)
+
+    def __repr__(self) -> str:
+        return f"Loaded({self.path!r}, error={self.error!r})"
+
+    def __getstate__(self) -> tuple:
+        return (self.path, self.data, self.error, self._marks, self._source)
+
+    def __setstate__(self, state: tuple) -> None:
+        self.path, self.data, self.error, self._marks, self._source = state
+
+    @property
+    def marks(self) -> dict[Path, Mark]:
+        """Line and column (1-based) of every node, by path."""
+        if self._marks is None:
+            self._marks = _marks_of(*self._source) if self._source is not None else {}
+            self._source = None
+        return self._marks
 
     def mark(self, where: Path) -> Mark:
         """The line and column of `where`, or of its nearest ancestor that has one."""
+        marks = self.marks
         where = tuple(where)
         while where:
-            found = self.marks.get(where)
+            found = marks.get(where)
             if found is not None:
                 return found
             where = where[:-1]
-        return self.marks.get((), (1, 1))
+        return marks.get((), (1, 1))
 
 
 class _Refused(Exception):
@@ -232,6 +257,69 @@ def _build(root: yaml.Node, swapped: bool = False, aliases: bool = True) -> tupl
     return walk(root, ()), marks
 
 
+class _Again(Exception):
+    """The fast build met something to refuse: `_build` finds it again, with its lines."""
+
+
+def _data(root: yaml.Node, swapped: bool, aliases: bool) -> Any:
+    """The data of the node tree, as `_build` makes it, without marks: the path every file takes.
+    Anything `_build` refuses raises `_Again`, and `_build` then says why and where."""
+    seen: set[int] = set()
+    scalar = (lambda node: _restored(_scalar(node))) if swapped else _scalar
+    str_tag, int_tag, merge_tag = _TAG + "str", _TAG + "int", _TAG + "merge"
+    mapping_node, sequence_node, scalar_node = yaml.MappingNode, yaml.SequenceNode, yaml.ScalarNode
+    intern = sys.intern
+
+    def walk(node: yaml.Node, depth: int) -> Any:
+        kind = type(node)
+        if kind is scalar_node:
+            if aliases:
+                if id(node) in seen:
+                    raise _Again
+                seen.add(id(node))
+            if node.tag == str_tag:  # the common case of `_scalar`, inline
+                value = node.value
+                value = intern(value) if len(value) <= _INTERN_MAX else value
+                return value.translate(_FROM_STAND_INS) if swapped else value
+            return scalar(node)
+        if node.tag not in _COLLECTION_TAGS or depth >= MAX_DEPTH or id(node) in seen:
+            raise _Again
+        seen.add(id(node))
+        depth += 1
+        if kind is sequence_node:
+            return [walk(item, depth) for item in node.value]
+        if kind is not mapping_node:
+            raise _Again
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if type(key_node) is not scalar_node:
+                raise _Again
+            tag = key_node.tag
+            if tag == merge_tag:
+                raise _Again
+            key = int(key_node.value) if tag == int_tag else intern(key_node.value)
+            if swapped:
+                key = _restored(key)
+            if key in result:
+                raise _Again
+            result[key] = walk(value_node, depth)
+        return result
+
+    return walk(root, 0)
+
+
+def _marks_of(text: str, swapped: bool, aliases: bool) -> dict[Path, Mark]:
+    """The marks of every node of `text` (as `parse_text` prepared it), composed again."""
+    composer = _Composer(text)
+    try:
+        root = composer.get_single_node()
+    finally:
+        composer.dispose()
+    if root is None:
+        return {(): (1, 1)}
+    return _build(root, swapped, aliases)[1]
+
+
 def _undecodable(raw: bytes, error: UnicodeDecodeError) -> LoadError:
     before = raw[: error.start]
     line = before.count(b"\n") + 1
@@ -251,8 +339,10 @@ def _undecodable(raw: bytes, error: UnicodeDecodeError) -> LoadError:
     )
 
 
-def parse_text(text: str, path: str = "<text>") -> Loaded:
-    """Parse YAML text into data and marks; errors come back in `Loaded.error`, never raised."""
+def parse_text(text: str, path: str = "<text>", marks: bool = False) -> Loaded:
+    """Parse YAML text into data and marks; errors come back in `Loaded.error`, never raised.
+
+    The marks are found when first asked for (`Loaded.mark`), or at once with `marks`."""
     if text.startswith("\ufeff"):
         text = text[1:]
     swapped = "\u2028" in text or "\u2029" in text or "\u0085" in text
@@ -274,24 +364,30 @@ def parse_text(text: str, path: str = "<text>") -> Loaded:
         return Loaded(path, error=LoadError("yaml-syntax", f"YAML error: {exc}"))
     if root is None:
         return Loaded(path, data=None, marks={(): (1, 1)})
+    aliases = "*" in text
     try:
-        data, marks = _build(root, swapped, "*" in text)
+        if not marks:
+            try:
+                return Loaded(path, data=_data(root, swapped, aliases), source=(text, swapped, aliases))
+            except _Again:
+                pass  # refused: `_build` says why and where
+        data, found = _build(root, swapped, aliases)
     except _Refused as exc:
         return Loaded(path, error=exc.error)
     except RecursionError:
         return Loaded(path, error=LoadError("yaml-depth", "the file nests too deeply to be a record"))
-    return Loaded(path, data=data, marks=marks)
+    return Loaded(path, data=data, marks=found)
 
 
-def parse_bytes(raw: bytes, path: str = "<bytes>") -> Loaded:
-    """Decode UTF-8 (a BOM allowed) and parse; a GBK file gets a clear encoding error."""
+def parse_bytes(raw: bytes, path: str = "<bytes>", marks: bool = False) -> Loaded:
+    """Decode UTF-8 (a BOM allowed) and parse (`parse_text`); a GBK file gets a clear encoding error."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return Loaded(path, error=_undecodable(raw, exc))
     if "\x00" in text:
         return Loaded(path, error=LoadError("encoding", "the file contains NUL bytes: it is not a text file"))
-    return parse_text(text, path)
+    return parse_text(text, path, marks)
 
 
 def load_file(filename: str, path: str | None = None) -> Loaded:
