@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from ..records.book import Book
 from ..records.cachefile import has_keys, load_marshal, save_marshal
-from ..records.model import CUSTOMER, CUSTOMERS_DIR, kind_of
+from ..records.model import CUSTOMER, CUSTOMERS_DIR, Customer, kind_of
 from ..records.settings import Settings
 from .dedupe import normalise_name
 from .filecache import CACHE_DIR, RACY_NS, Stamp, cache_key, read_cached, settle, stat_key
@@ -42,9 +42,10 @@ def _entry(path: str, data: Any) -> tuple | None:
     """The index row of one customer file's data (None when it is not a mapping)."""
     if not isinstance(data, dict):
         return None
-    from ..records.model import Customer
+    return _row(Customer.from_data(path, data))
 
-    customer = Customer.from_data(path, data)
+
+def _row(customer: Customer) -> tuple:
     return (customer.id, customer.name, normalise_name(customer.name),
             tuple(c.no for c in customer.contracts if c.no), customer.owner)
 
@@ -91,15 +92,15 @@ def customer_index(repo: str, settings: Settings, book: Book | None = None,
     changed = [path for path, stamp in stamps.items() if (stored.get(path) or (None,))[0] != stamp]
     gone = [path for path in stored if path not in stamps]
     if changed:
-        datas: dict[str, Any] = {}
+        rows: dict[str, tuple | None] = {}
         if book is not None and book.complete and scanned is not None:
-            known = {p for p in changed if scanned.get(p) == stamps[p]}
             by_path = book.customers_by_path  # a file read but not a mapping is not in it: no row
-            datas = {p: (by_path[p].data if p in by_path else None) for p in known}
-        unread = [p for p in changed if p not in datas]
-        datas.update({p: result[0] for p, result in read_cached(repo, unread, settings, stamps).items()})
+            rows = {p: (_row(by_path[p]) if p in by_path else None)
+                    for p in changed if scanned.get(p) == stamps[p]}
+        unread = [p for p in changed if p not in rows]
+        rows.update({p: _entry(p, result[0]) for p, result in read_cached(repo, unread, settings, stamps).items()})
         for path in changed:
-            stored[path] = (stamps[path], _entry(path, datas.get(path)))
+            stored[path] = (stamps[path], rows.get(path))
     for path in gone:
         del stored[path]
     if changed or gone:

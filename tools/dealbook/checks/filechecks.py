@@ -81,7 +81,10 @@ def _collect(data: dict[str, Any]) -> tuple[list[Finding], list[tuple[tuple, str
             elif isinstance(item, int) and not isinstance(item, bool) and len(str(abs(item))) >= 11:
                 strings.append((here, str(item)))
 
-    walk(data, ())
+    try:
+        walk(data, ())
+    finally:
+        walk = None  # type: ignore[assignment]  # a self-referring closure: freed here, workers run without gc
     return dates, strings
 
 
@@ -98,7 +101,10 @@ def _dates(data: dict[str, Any]) -> Iterator[Finding]:
             for index, item in enumerate(value):
                 yield from walk(item, (*where, index))
 
-    yield from walk(data, ())
+    try:
+        yield from walk(data, ())
+    finally:
+        walk = None  # type: ignore[assignment]
 
 
 def _customer(path: str, data: dict[str, Any], settings: Settings, schema_failed: bool) -> Iterator[Finding]:

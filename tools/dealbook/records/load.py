@@ -114,7 +114,7 @@ class Loaded:
     Marks are found when first asked for: a file is parsed for its data alone (most files never
     need a line number), and `mark` composes the text again, once, when a finding must be placed."""
 
-    __slots__ = ("path", "data", "error", "_marks", "_source")
+    __slots__ = ("_marks", "_source", "data", "error", "path")
 
     def __init__(self, path: str, data: Any = None, marks: dict[Path, Mark] | None = None,
                  error: LoadError | None = None, source: tuple[str, bool, bool] | None = None) -> None:
@@ -254,7 +254,10 @@ def _build(root: yaml.Node, swapped: bool = False, aliases: bool = True) -> tupl
             result[key] = walk(value_node, here)
         return result
 
-    return walk(root, ()), marks
+    try:
+        return walk(root, ()), marks
+    finally:
+        walk = None  # type: ignore[assignment]  # the closure refers to itself: free it without the collector
 
 
 class _Again(Exception):
@@ -305,7 +308,10 @@ def _data(root: yaml.Node, swapped: bool, aliases: bool) -> Any:
             result[key] = walk(value_node, depth)
         return result
 
-    return walk(root, 0)
+    try:
+        return walk(root, 0)
+    finally:
+        walk = None  # type: ignore[assignment]  # as in `_build`
 
 
 def _marks_of(text: str, swapped: bool, aliases: bool) -> dict[Path, Mark]:
