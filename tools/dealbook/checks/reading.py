@@ -269,6 +269,8 @@ def check_repo(
     # A rebuilt snapshot (for the read-only commands that follow) is pickled by a forked process
     # while this one runs the cross-record checks: on two cores the two overlap.
     book = open_book(repo, None, settings, use_cache, scanned=scanned, snapshot=use_cache, background=True)
+    collecting = gc.isenabled()
+    gc.disable()  # as in `open_book`: the checks below add no cycles, and full passes over the Book cost seconds
     try:
         if use_cache:
             from .customer_index import customer_index
@@ -280,6 +282,8 @@ def check_repo(
         found = book.diagnostics
     finally:
         wait_for_writer(book)
+        if collecting:
+            gc.enable()
     return found, len(book.paths)
 
 

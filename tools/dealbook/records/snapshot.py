@@ -73,20 +73,36 @@ def load(folder: str, fingerprint: str) -> Any | None:
         return None
 
 
+class _Signed:
+    """A file that signs what is written to it."""
+
+    def __init__(self, handle: Any, mac: Any) -> None:
+        self.handle, self.mac = handle, mac
+
+    def write(self, data: Any) -> int:
+        self.mac.update(data)
+        return self.handle.write(data)
+
+
 def save(folder: str, fingerprint: str, state: Any) -> None:
     """Write the signed snapshot atomically; failing to write only costs speed next time."""
     key = _key()
     if key is None:
         return
     try:
-        body = _stamp(fingerprint) + pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
-        signature = hmac.new(key, body, hashlib.sha256).digest()
         cache_folder(folder)
         # mkstemp's private mode (0600) is kept: the snapshot holds every customer record
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".book-", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(_MAGIC + signature + body)
+                # The pickle streams to the file through the signature (no copy of it in memory, which
+                # at 10,000 customers is some 50 MB, three times over); the signature goes in last.
+                handle.write(_MAGIC + bytes(32))
+                signed = _Signed(handle, hmac.new(key, digestmod=hashlib.sha256))
+                signed.write(_stamp(fingerprint))
+                pickle.dump(state, signed, protocol=pickle.HIGHEST_PROTOCOL)
+                handle.seek(len(_MAGIC))
+                handle.write(signed.mac.digest())
             os.replace(tmp, os.path.join(folder, SNAPSHOT_FILE))
         except BaseException:
             os.unlink(tmp)
