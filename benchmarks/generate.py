@@ -3,6 +3,7 @@
     python benchmarks/generate.py --size S                 # 1,000 customers × 10 follow-ups
     python benchmarks/generate.py --size L --commits 1000  # 10,000 customers, 1,000 commits of history
     python benchmarks/generate.py --size 20 --out /tmp/tiny
+    python benchmarks/generate.py --size L --lookalike     # names like 测试41科技有限公司 / 测试141科技有限公司
 
 Output goes to benchmarks/data/<size>[-c<commits>] unless --out is given (benchmarks/data/ is
 ignored by git). The records look like the demo team's: Chinese B2B content, every stage,
@@ -197,7 +198,7 @@ def _history(rng: random.Random, created: dt.date) -> list[tuple[str, dt.date]]:
     return history
 
 
-def make_customer(index: int, rng: random.Random, reps: list[str], seq: dict) -> Customer:
+def make_customer(index: int, rng: random.Random, reps: list[str], seq: dict, lookalike: bool = False) -> Customer:
     province, region, area = PROVINCES[index % len(PROVINCES)]
     code, industry_name, letters, product, suffix = INDUSTRIES[(index // len(PROVINCES)) % len(INDUSTRIES)]
     created = _day(rng, FIRST_DAY, AS_OF - dt.timedelta(days=20))
@@ -213,6 +214,8 @@ def make_customer(index: int, rng: random.Random, reps: list[str], seq: dict) ->
             break
     else:
         name = f"{city}{''.join(rng.sample(BRANDS, 2))}{suffix}"[:-4] + f"第{index}分公司"
+    if lookalike:  # the second data set: 测试41科技有限公司 beside 测试141科技有限公司, one edit apart
+        name = f"测试{index + 1}科技有限公司"
     seq[name] = 1
     domain = f"c{index:06d}"
     contacts = []
@@ -403,12 +406,12 @@ def followup_text(data: dict) -> str:
     return dump(data, [FOLLOWUP_MODELINE])
 
 
-def build(size: int, seed: int) -> tuple[list[dict], list[Customer]]:
+def build(size: int, seed: int, lookalike: bool = False) -> tuple[list[dict], list[Customer]]:
     rng = random.Random(seed)
     team = team_of(max(5, min(40, size // 250 + 5)), rng)
     reps = [m["handle"] for m in team if m["role"] == "rep"]
     seq: dict = {}
-    customers = [make_customer(i, random.Random(rng.random()), reps, seq) for i in range(size)]
+    customers = [make_customer(i, random.Random(rng.random()), reps, seq, lookalike) for i in range(size)]
     return team, customers
 
 
@@ -504,13 +507,15 @@ def write_history(out: str, team: list[dict], customers: list[Customer], commits
     return commits
 
 
-def default_out(size_arg: str, commits: int) -> str:
+def default_out(size_arg: str, commits: int, lookalike: bool = False) -> str:
     base = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
-    return os.path.join(base, size_arg + (f"-c{commits}" if commits else ""))
+    return os.path.join(base, size_arg + (f"-c{commits}" if commits else "") + ("-lookalike" if lookalike else ""))
 
 
-def generate(out: str, size: int, commits: int = 0, seed: int = 1) -> dict:
+def generate(out: str, size: int, commits: int = 0, seed: int = 1, lookalike: bool = False) -> dict:
     """Write a records repo of `size` customers to `out` (replaced if present); return counts.
+    With `lookalike`, every customer is named 测试<n>科技有限公司, so nearly every name is one
+    edit from another (the second data set: likely-duplicate warnings everywhere).
 
     The repo is built beside `out` and moved into place, so a benchmark reading the old copy
     is never handed a half-written one."""
@@ -518,7 +523,7 @@ def generate(out: str, size: int, commits: int = 0, seed: int = 1) -> dict:
     part, old = f"{out}.part-{os.getpid()}", f"{out}.old-{os.getpid()}"
     shutil.rmtree(part, ignore_errors=True)
     os.makedirs(part)
-    team, customers = build(size, seed)
+    team, customers = build(size, seed, lookalike)
     if commits:
         made = write_history(part, team, customers, commits, seed)
     else:
@@ -552,14 +557,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", help="target folder (default benchmarks/data/<size>[-c<commits>]); replaced")
     parser.add_argument("--commits", type=int, default=0, help="write a git history of this many commits")
     parser.add_argument("--seed", type=int, default=1, help="random seed (same seed, same repo)")
+    parser.add_argument("--lookalike", action="store_true",
+                        help="name every customer 测试<n>科技有限公司 (names one edit apart: duplicate warnings)")
     args = parser.parse_args(argv)
     try:
         size = parse_size(args.size)
     except argparse.ArgumentTypeError as exc:
         parser.error(str(exc))
-    out = args.out or default_out(args.size, args.commits)
+    out = args.out or default_out(args.size, args.commits, args.lookalike)
     began = time.perf_counter()
-    counts = generate(out, size, args.commits, args.seed)
+    counts = generate(out, size, args.commits, args.seed, args.lookalike)
     took = time.perf_counter() - began
     print(f"{out}: {counts['customers']} customers, {counts['followups']} follow-ups, "
           f"{counts['files']} files" + (f", {counts['commits']} commits" if counts["commits"] else "")
