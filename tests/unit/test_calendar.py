@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from dealbook.records.siteconfig import site_config
-from dealbook.reports.calendar import agenda_calendar, calendar_domain, calendar_name, item_uid
+from dealbook.reports.calendar import agenda_calendar, calendar_domain, calendar_name, escape_text, fold, item_uid
 from dealbook.rules.agenda import AgendaItem, agenda_items
-from icalendar import Calendar
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from icalendar import Calendar, vText
 from test_rules import book, cust, fu
 
 TODAY = dt.date(2024, 5, 20)
@@ -94,3 +96,43 @@ def test_no_link_without_a_site_url_and_calendar_names() -> None:
 def test_an_empty_agenda_is_a_valid_empty_calendar() -> None:
     calendar = Calendar.from_ical(feed([]))
     assert calendar.name == "VCALENDAR" and events(calendar.to_ical()) == []
+
+
+# --- the writer itself: RFC 5545 text, checked against the icalendar library's parser ---------------
+
+TEXTS = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r"), max_size=200)
+
+
+@settings(max_examples=150, deadline=None)
+@given(name=TEXTS, reason=TEXTS, customer=TEXTS.filter(lambda s: s.strip() != ""))
+def test_any_text_survives_escaping_and_folding(name: str, reason: str, customer: str) -> None:
+    """Commas, semicolons, backslashes, newlines, CJK and emoji: icalendar reads back exactly what went in."""
+    one = AgendaItem("粤IT2024001", customer, "zhang", D("2024-05-22"), "next_action", reason, 0, "", "")
+    data = agenda_calendar([one], TODAY, name=name, link=SITE.customer_link, domain="x", stamp=STAMP)
+    assert data.endswith(b"\r\n") and b"\n" not in data.replace(b"\r\n", b"")
+    for line in data.split(b"\r\n"):
+        assert len(line) <= 75  # octets, the folding limit
+        line.decode("utf-8")  # never folded inside a character
+    calendar = Calendar.from_ical(data)
+    # icalendar keeps X- properties raw: they must equal its own escaping of the name
+    assert calendar["X-WR-CALNAME"].to_ical() == vText(name).to_ical()
+    [event] = events(data)
+    assert str(event["SUMMARY"]) == f"{customer}:{reason}"
+    assert str(event["DESCRIPTION"]).startswith(f"{reason}\n客户:{customer}(粤IT2024001)\n负责人:zhang\n")
+
+
+def test_folding_and_escaping_by_hand() -> None:
+    assert escape_text('a,b;c\\d\ne\r\nf') == 'a\\,b\\;c\\\\d\\ne\\nf'
+    line = "DESCRIPTION:" + "深圳华辰" * 20  # 12 + 240 octets
+    folded = fold(line).encode("utf-8").split(b"\r\n")
+    assert [len(part) for part in folded] == [75, 73, 73, 34]  # 75, then a space + 72 (whole 3-octet characters)
+    assert all(part.startswith(b" ") for part in folded[1:])
+    assert b"".join(part[1:] if i else part for i, part in enumerate(folded)).decode("utf-8") == line
+    assert fold("x" * 75) == "x" * 75 and fold("x" * 76) == "x" * 75 + "\r\n x"
+
+
+def test_all_day_dates_and_stamp_are_in_the_rfc_forms() -> None:
+    text = feed([item("2024-05-22")]).decode("utf-8")
+    assert "\r\nDTSTART;VALUE=DATE:20240522\r\n" in text and "\r\nDTEND;VALUE=DATE:20240523\r\n" in text
+    assert "\r\nDTSTAMP:20240520T010000Z\r\n" in text
+    assert text.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n") and text.endswith("END:VCALENDAR\r\n")

@@ -1,4 +1,4 @@
-"""The agenda as an iCalendar feed (RFC 5545), built with the `icalendar` library.
+"""The agenda as an iCalendar feed (RFC 5545), written directly as text.
 
 Every agenda item, whatever its kind (next action, cadence, first response, after-sales visit,
 end of a pause, flags, and any kind the rules add), becomes one all-day VEVENT:
@@ -15,6 +15,12 @@ end of a pause, flags, and any kind the rules add), becomes one all-day VEVENT:
 
 Events rather than to-dos: Google Calendar and Outlook ignore VTODO in a subscribed feed, and
 Apple Calendar shows subscribed to-dos nowhere; all-day events show everywhere.
+
+The text is written here rather than through an iCalendar library: the site writes one feed per
+owner on every build, and building component objects only to serialise them cost a fifth of a
+build. The writer follows RFC 5545 §3.1 and §3.3.11: CRLF line ends, lines folded at 75 octets
+(never inside a UTF-8 character), TEXT values with backslash, semicolon, comma and newline
+escaped; the tests parse the output back with the icalendar library.
 """
 
 from __future__ import annotations
@@ -23,8 +29,6 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
-
-from icalendar import Calendar, Event, vDuration
 
 from ..rules.agenda import AgendaItem
 from ..text.catalog import Translator, translator
@@ -79,6 +83,34 @@ def _description(item: AgendaItem, today: dt.date, owner: str, link: str | None,
     return "\n".join(lines)
 
 
+def escape_text(value: str) -> str:
+    """A TEXT value (RFC 5545 §3.3.11): backslash, semicolon and comma escaped, newlines as `\\n`."""
+    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
+
+
+def fold(line: str) -> str:
+    """A content line folded at 75 octets (RFC 5545 §3.1), never inside a UTF-8 character."""
+    if len(line) <= 18 or (len(line) <= 75 and line.isascii()):  # 18 characters: at most 72 octets
+        return line
+    data = line.encode("utf-8")
+    if len(data) <= 75:
+        return line
+    parts, start, limit = [], 0, 75  # a continuation line's leading space counts: 74 octets after it
+    while len(data) - start > limit:
+        end = start + limit
+        while data[end] & 0xC0 == 0x80:  # a continuation byte: step back to the character's start
+            end -= 1
+        parts.append(data[start:end])
+        start, limit = end, 74
+    parts.append(data[start:])
+    return b"\r\n ".join(parts).decode("utf-8")
+
+
+def _date(day: dt.date) -> str:
+    return f"{day.year:04}{day.month:02}{day.day:02}"
+
+
 def agenda_calendar(items: Iterable[AgendaItem], today: dt.date, *, name: str, language: str = "zh",
                     timezone: str = "Asia/Shanghai", link: Callable[[str], str | None] = lambda cid: None,
                     owner_name: Callable[[str], str] = lambda handle: handle, domain: str = "dealbook",
@@ -88,35 +120,28 @@ def agenda_calendar(items: Iterable[AgendaItem], today: dt.date, *, name: str, l
     `link(customer_id)` gives the customer page's absolute URL (None: no link); `owner_name(handle)`
     the owner as shown; `stamp` is DTSTAMP (now, when not given)."""
     _ = translator(language)
-    stamp = (stamp or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(microsecond=0)
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
-    calendar.add("name", name)
-    calendar.add("x-wr-timezone", timezone)
-    calendar.add("x-wr-caldesc", _("dealbook agenda (holds customer data: keep it private)"))
-    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    calendar["X-PUBLISHED-TTL"] = vDuration(REFRESH)  # Outlook's name for the refresh interval
+    stamp = (stamp or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    dtstamp = f"DTSTAMP:{stamp:%Y%m%dT%H%M%SZ}"
+    refresh = f"PT{int(REFRESH.total_seconds() // 3600)}H"
+    about = _("dealbook agenda (holds customer data: keep it private)")
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{escape_text(PRODID)}", "CALSCALE:GREGORIAN",
+             "METHOD:PUBLISH", f"X-WR-CALDESC:{escape_text(about)}",
+             f"NAME:{escape_text(name)}", f"X-WR-CALNAME:{escape_text(name)}",
+             f"REFRESH-INTERVAL;VALUE=DURATION:{refresh}",
+             f"X-PUBLISHED-TTL:{refresh}",  # Outlook's name for the refresh interval
+             f"X-WR-TIMEZONE:{escape_text(timezone)}"]
     seen: dict[str, int] = {}
     for item in items:
         day = max(item.due, today)
         url = link(item.customer_id)
-        event = Event()
-        event.add("uid", item_uid(item, domain, seen))
-        event.add("dtstamp", stamp)
-        event.add("dtstart", day)
-        event.add("dtend", day + dt.timedelta(days=1))
-        event.add("summary", _title(item, today, _))
-        event.add("description", _description(item, today, owner_name(item.owner), url, _))
+        lines += ["BEGIN:VEVENT", "SUMMARY:" + escape_text(_title(item, today, _)),
+                  f"DTSTART;VALUE=DATE:{_date(day)}", f"DTEND;VALUE=DATE:{_date(day + dt.timedelta(days=1))}",
+                  dtstamp, f"UID:{item_uid(item, domain, seen)}", f"CATEGORIES:{escape_text(item.kind)}",
+                  "CLASS:PRIVATE",
+                  "DESCRIPTION:" + escape_text(_description(item, today, owner_name(item.owner), url, _)),
+                  "STATUS:CONFIRMED", "TRANSP:TRANSPARENT"]
         if url:
-            event.add("url", url)
-        event.add("categories", [item.kind])
-        event.add("transp", "TRANSPARENT")
-        event.add("x-microsoft-cdo-busystatus", "FREE")
-        event.add("class", "PRIVATE")
-        event.add("status", "CONFIRMED")
-        calendar.add_component(event)
-    return calendar.to_ical()
+            lines.append(f"URL:{url}")  # a URI value: not escaped as TEXT
+        lines += ["X-MICROSOFT-CDO-BUSYSTATUS:FREE", "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return ("\r\n".join(map(fold, lines)) + "\r\n").encode("utf-8")
