@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import subprocess
+import zlib
 from typing import Any
 from urllib.parse import quote
 
@@ -24,6 +27,7 @@ from .guidelang import translated_guide
 from .labels import Labels
 from .pages import PageSpec, page_specs
 from .render import make_environment, render_page
+from .reuse import PageStore, Reused, fingerprint
 from .urls import url_of
 from .views import SiteData
 
@@ -36,6 +40,9 @@ NAV_ORDER = ("home", "customers", "board", "agenda", "reviews", "owners", "repor
 # A template may mark where the part worth searching ends; the search plugin then parses only
 # what comes before it (parsing whole follow-up logs only to drop them cost most of a build).
 SEARCH_END = "<!-- dealbook:search-end -->"
+# Under `mkdocs serve`, a page whose inputs did not change is not rendered again: the theme renders
+# this empty template for it and `on_post_page` hands MkDocs the previous build's file (reuse.py).
+REUSE_TEMPLATE = "dealbook-reused.html"
 
 
 class DealbookConfig(Config):
@@ -74,6 +81,20 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         self.user_nav = False
         self._search_html: str | None = None  # the current page's searchable part
         self._full_html: str | None = None
+        # `mkdocs serve` keeps this object between rebuilds (it has on_startup): pages, git data
+        self.serving = False
+        self.store = PageStore()
+        self._page_key: dict[str, str | None] = {}  # this build: src_uri -> key (None: unkeyable)
+        self._context: dict[str, dict[str, Any]] = {}  # contexts computed for the key, rendered once
+        self._reuse: dict[str, Reused] = {}  # this build's reused pages
+        self._entries_from = 0
+        self._entries: dict[str, list[dict[str, Any]]] = {}
+        self._search: Any = None
+        self._git: tuple[str, str, Any, Any] | None = None  # (HEAD, settings key, changelog, first commits)
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        """Pages are reused between the rebuilds of `mkdocs serve`, never in `mkdocs build`."""
+        self.serving = command == "serve"
 
     # --- configuration -------------------------------------------------------------------
     @event_priority(100)  # before the search plugin reads the theme language
@@ -107,6 +128,8 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         today = today_for(self.settings, self.config.today)
         labels = Labels(self.settings)
         self.data = data = SiteData(book, today, labels, self.repo)
+        if self.serving:
+            self._reuse_git_history(data)
         self.env = make_environment(config.docs_dir, labels)
         translated_guide(files, self.settings.language)
         self.specs = {}
@@ -125,11 +148,96 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
             files.append(File.generated(config, path, content=content))
         if not self.user_nav:
             config.nav = self._nav(files)
+        if self.serving:
+            self.store.begin(self._shared_key(config, files))
+            self._page_key, self._context, self._reuse, self._entries = {}, {}, {}, {}
         for message in data.errors[:20]:
             log.warning("%s:%s:%s: %s %s", message.path, message.line, message.column, message.code, message.message)
         if len(data.errors) > 20:
             log.warning("… and %d more errors in the records (see the data quality page)", len(data.errors) - 20)
         return files
+
+    # --- page reuse under `mkdocs serve` (reuse.py) ------------------------------------------------
+    def _reuse_git_history(self, data: SiteData) -> None:
+        """The change logs and first-commit times of the previous build while HEAD and settings stay."""
+        try:
+            head = subprocess.run(["git", "-C", self.repo, "rev-parse", "HEAD"], capture_output=True, text=True,
+                                  timeout=20).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            head = ""
+        settings = fingerprint(data.settings.raw) or ""
+        if head and self._git is not None and self._git[:2] == (head, settings):
+            data.__dict__["changelog"], data.__dict__["first_commits"] = self._git[2:]
+        self._git = (head, settings, data.changelog, data.first_commits) if head else None
+
+    def _search_plugin(self, config: MkDocsConfig) -> Any:
+        """Material's search plugin (its index is filled page by page), False for another search
+        plugin (whose index cannot be given a reused page's entries), None for none."""
+        for plugin in config.plugins.values():
+            index = getattr(plugin, "search_index", None)
+            if type(plugin).__module__.startswith("material.plugins.search"):
+                return plugin if isinstance(getattr(index, "entries", None), list) else False
+            if index is not None or type(plugin).__module__.startswith("mkdocs.contrib.search"):
+                return False
+        return None
+
+    def _shared_key(self, config: MkDocsConfig, files: Files) -> str | None:
+        """What every page depends on beyond its own context (None: reuse nothing this build)."""
+        self._search = self._search_plugin(config)
+        data = self.data
+        if self._search is False or data is None:
+            return None
+        stamps = []
+        for folder in (config.docs_dir, config.theme.custom_dir):
+            for root, _dirs, names in os.walk(folder or ""):
+                for name in names:
+                    path = os.path.join(root, name)
+                    try:
+                        stat = os.stat(path)
+                    except OSError:
+                        continue
+                    stamps.append((path, stat.st_mtime_ns, stat.st_size))
+        try:
+            with open(config.config_file_path or "", "rb") as handle:
+                config_digest = hashlib.blake2b(handle.read(), digest_size=20).hexdigest()
+        except OSError:
+            config_digest = ""
+        site = [str(config.get(key)) for key in ("site_name", "site_url", "repo_url", "repo_name", "edit_uri",
+                                                 "copyright", "extra", "extra_css", "extra_javascript",
+                                                 "markdown_extensions", "mdx_configs", "theme")]
+        return fingerprint(data.settings.raw, data.book.members, data.today, len(data.errors), config.nav,
+                           sorted(stamps), config_digest, site, dict(self.config), config.theme.get("language"),
+                           [f.src_uri for f in files.documentation_pages()])
+
+    def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
+        if self.serving:
+            import jinja2
+
+            env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({REUSE_TEMPLATE: "-"}), env.loader])
+        return env
+
+    @event_priority(-100)  # last: the page as every other plugin left it
+    def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str | None:
+        uri = page.file.src_uri
+        found = self._reuse.get(uri)
+        if found is not None:
+            self.store.reused.append(uri)
+            return zlib.decompress(found.output).decode("utf-8")
+        if self.serving and uri in self._page_key:
+            self.store.rendered.append(uri)
+            self.store.keep(uri, self._page_key[uri], zlib.compress(output.encode("utf-8"), 1),
+                            self._entries.get(uri, []))
+        return None
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        if not self.serving:
+            return
+        built = set(self._page_key)
+        for uri in [uri for uri in self.store.pages if uri not in built]:
+            del self.store.pages[uri]
+        self._context, self._reuse, self._entries = {}, {}, {}
+        log.info("dealbook: %d generated pages rendered, %d reused", len(self.store.rendered),
+                 len(self.store.reused))
 
     def site_config(self, config: MkDocsConfig) -> SiteConfig:
         """The site's address, its repo and host kind (`repo_kind`, `branch` options), for links."""
@@ -167,6 +275,17 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
             page.meta["search"] = {"exclude": True}
         page.meta["hide"] = ["toc"]  # generated pages have no table of contents: give its column to the tables
         page.edit_url = self._edit_url(spec.edit_path, config)
+        if self.serving:
+            uri = page.file.src_uri
+            context = self._context[uri] = spec.context()
+            key = self._page_key[uri] = self.store.key(
+                {"page": (spec.title, spec.template, spec.search, page.edit_url), "missing": self.data.missing,
+                 "context": context}) if self.data else None
+            found = self.store.find(uri, key)
+            if found is not None:
+                self._reuse[uri] = found
+                page.meta["template"] = REUSE_TEMPLATE
+                page.meta["search"] = {"exclude": True}  # its entries are the previous build's
         return ""  # the content is rendered from the template in on_page_content, never parsed as Markdown
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str | None:
@@ -176,7 +295,9 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         self._search_html = None
         if spec is None:
             return banner + html if banner else None
-        html = render_page(self.env, spec, self.data, root, page.edit_url)
+        if page.file.src_uri in self._reuse:
+            return ""  # on_post_page hands MkDocs the previous build's file
+        html = render_page(self.env, spec, self.data, root, page.edit_url, self._context.pop(page.file.src_uri, None))
         end = html.find(SEARCH_END)
         if end >= 0:
             self._search_html = html[:end]
@@ -185,6 +306,12 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
     @event_priority(100)  # before the search plugin indexes the page…
     def _give_search_its_part(self, context: dict, page: Page, config: MkDocsConfig, nav: Any) -> dict:
         self._full_html = None
+        if self.serving and self._search:
+            entries = self._search.search_index.entries
+            found = self._reuse.get(page.file.src_uri)
+            if found is not None:
+                entries.extend(found.entries)  # in the page's place: the index comes out as a full build's
+            self._entries_from = len(entries)
         if self._search_html is not None:
             self._full_html, page.content = page.content, self._search_html
         return context
@@ -194,6 +321,8 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         if self._full_html is not None:
             page.content, self._full_html = self._full_html, None
         self._search_html = None
+        if self.serving and self._search and page.file.src_uri in self._page_key:
+            self._entries[page.file.src_uri] = self._search.search_index.entries[self._entries_from:]
         return context
 
     on_page_context = CombinedEvent(_give_search_its_part, _restore_page)

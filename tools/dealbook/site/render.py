@@ -69,9 +69,11 @@ def make_environment(docs_dir: str | None, labels: Labels) -> jinja2.Environment
     return env
 
 
-def render_page(env: jinja2.Environment, spec: Any, data: Any, root: str, edit_url: str | None = None) -> str:
-    """A generated page's HTML body: its template over its context plus what every page gets."""
-    context = spec.context()
+def render_page(env: jinja2.Environment, spec: Any, data: Any, root: str, edit_url: str | None = None,
+                context: dict[str, Any] | None = None) -> str:
+    """A generated page's HTML body: its template over its context (`spec.context()` unless given)
+    plus what every page gets."""
+    context = dict(spec.context() if context is None else context)
     context.update(root=root, link=Link(root), title=spec.title, today=data.today, missing=data.missing,
                    edit_url=edit_url, member_name=data.member_name,
                    author_name=data.author_name)
