@@ -1,0 +1,160 @@
+"""`mkdocs serve`: after an edit, only the pages whose inputs changed are rendered again, and the
+site served is the site a fresh `mkdocs build` of the same records writes (search index included)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import pytest
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+# The log-a-follow-up links carry the minute of the build (the page script puts the reader's clock
+# in them); the calendar feeds their DTSTAMP; the sitemap's gzip its time.
+CLOCK = re.compile(r"20\d\d-\d\d-\d\d(?:-|%20| )\d\d(?:%3A|:)?\d\d|DTSTAMP:\w+")
+
+
+def serve_build(root: Path, site: Path, startup: bool = False):
+    """One rebuild as `mkdocs serve` does it: a fresh config, the same plugin object."""
+    config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(site))
+    if startup:
+        config.plugins.on_startup(command="serve", dirty=False)
+    build(config, serve_url="http://127.0.0.1:8000/")
+    return config.plugins["dealbook"]
+
+
+def fresh_build(root: Path, site: Path) -> None:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--site-dir", str(site)], cwd=root,
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr
+
+
+def site_files(site: Path) -> dict[str, str]:
+    return {str(p.relative_to(site)): CLOCK.sub("<clock>", p.read_text("utf-8", "replace"))
+            for p in sorted(site.rglob("*")) if p.is_file() and p.suffix != ".gz"}
+
+
+def assert_same_site(served: Path, fresh: Path) -> None:
+    a, b = site_files(served), site_files(fresh)
+    assert sorted(a) == sorted(b)
+    differ = [name for name in a if a[name] != b[name]]
+    assert differ == [], f"served pages differ from a fresh build: {differ[:5]}"
+
+
+def latest_followup(root: Path, cid: str) -> Path:
+    return sorted((root / "records" / "followups" / cid).glob("*.yaml"))[-1]
+
+
+@pytest.fixture
+def served_demo(demo_repo):
+    root = demo_repo.root
+    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    (root / "site").mkdir()
+    demo_repo.git_init()
+    demo_repo.commit("demo records", date="2024-05-01T10:00:00+08:00")
+    return demo_repo
+
+
+def test_an_edit_renders_only_what_changed_and_serves_what_a_fresh_build_writes(served_demo, tmp_path):
+    root = served_demo.root
+    site = tmp_path / "served"
+    plugin = serve_build(root, site, startup=True)
+    customers = sorted(p.stem for p in (root / "records" / "customers").glob("*.yaml"))
+    generated = len(plugin.store.rendered)
+    assert plugin.store.reused == [] and generated > len(customers)
+
+    # nothing changed: nothing is rendered again (but the process page, whose context is the settings
+    # object: the values it computes lazily may have been computed by then, which changes its key)
+    serve_build(root, site)
+    assert set(plugin.store.rendered) <= {"process.md"} and len(plugin.store.reused) >= generated - 1
+
+    # one follow-up edited: that customer's page shows it; an unrelated customer's is reused
+    edited, other = customers[0], customers[-1]
+    path = latest_followup(root, edited)
+    time.sleep(0.05)
+    path.write_text(re.sub(r"^summary: .*$", "summary: 客户确认下周二现场演示改期", path.read_text("utf-8"),
+                           count=1, flags=re.M), "utf-8")
+    serve_build(root, site)
+    assert f"customers/{edited}.md" in plugin.store.rendered
+    assert f"customers/{other}.md" in plugin.store.reused
+    assert len(plugin.store.rendered) <= generated // 4, plugin.store.rendered
+    assert "客户确认下周二现场演示改期" in (site / "customers" / edited / "index.html").read_text("utf-8")
+    fresh_build(root, tmp_path / "fresh1")
+    assert_same_site(site, tmp_path / "fresh1")
+
+    # a commit moves HEAD: change logs and recorded times are read again; still the fresh build's site
+    served_demo.commit("edit", date="2024-05-21T09:00:00+08:00")
+    serve_build(root, site)
+    fresh_build(root, tmp_path / "fresh2")
+    assert_same_site(site, tmp_path / "fresh2")
+
+    # the team or the settings change what every page shows: everything is rendered again
+    team = root / "records" / "team.yaml"
+    team.write_text(team.read_text("utf-8").replace("张伟", "张伟伟", 1), "utf-8")
+    serve_build(root, site)
+    assert plugin.store.reused == [] and len(plugin.store.rendered) == generated
+    settings = root / "dealbook.yaml"
+    settings.write_text(settings.read_text("utf-8") + "\n# a comment changes nothing\n", "utf-8")
+    serve_build(root, site)
+    assert len(plugin.store.reused) >= generated - 1
+    settings.write_text(settings.read_text("utf-8").replace("as_of: 2024-05-20", "as_of: 2024-05-21"), "utf-8")
+    serve_build(root, site)
+    assert plugin.store.reused == []
+    fresh_build(root, tmp_path / "fresh3")
+    assert_same_site(site, tmp_path / "fresh3")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(log: Path, needle: str, count: int, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log.read_text("utf-8", "replace").count(needle) >= count:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"no {needle!r} ×{count} in:\n{log.read_text('utf-8', 'replace')[-3000:]}")
+
+
+def test_mkdocs_serve_rebuilds_one_customer_after_an_edit(served_demo):
+    root = served_demo.root
+    port = free_port()
+    log = root / "serve.log"
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    with open(log, "w") as out:
+        server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"], cwd=root,
+                                  env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_for(log, "Serving on", 1)
+        cid = sorted(p.stem for p in (root / "records" / "customers").glob("*.yaml"))[1]
+        path = latest_followup(root, cid)
+        time.sleep(1)
+        path.write_text(re.sub(r"^summary: .*$", "summary: 服务中修改的纪要", path.read_text("utf-8"), count=1,
+                               flags=re.M), "utf-8")
+        wait_for(log, "Reloading browsers", 1)
+        text = log.read_text("utf-8", "replace")
+        counts = re.findall(r"dealbook: (\d+) generated pages rendered, (\d+) reused", text)
+        assert len(counts) == 2, text[-3000:]
+        (first, _), (rendered, reused) = [(int(a), int(b)) for a, b in counts]
+        assert 1 <= rendered <= first // 4 and rendered + reused == first
+        mount = urlsplit(load_config(config_file=str(root / "mkdocs.yml")).site_url or "/").path  # as serve mounts it
+        url = f"http://127.0.0.1:{port}{mount}customers/{quote(cid)}/"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            assert "服务中修改的纪要" in response.read().decode("utf-8")
+    finally:
+        server.terminate()
+        server.wait(30)
