@@ -5,15 +5,21 @@ Usage:
     python benchmarks/site.py --sizes 250,1000,4000
     python benchmarks/site.py --demo               # the product repo's demo site only
     python benchmarks/site.py --sizes 1000,3000,10000 --serve   # the issue's sizes, with mkdocs serve
+    python benchmarks/site.py --sizes 1000,10000 --before /tmp/old/tools --no-cold   # old and new code, same run
 
 For each size it generates a records repo (benchmarks/generate.py, kept under benchmarks/data/)
 and measures, in separate processes:
   * `mkdocs build` with the dealbook plugin (records parsed cold, then again with the parse cache);
   * the baseline: MkDocs + Material + search building the very same pages from plain Markdown
     files on disk (the HTML each page gets, written as .md), without the plugin;
-  * dealbook's own part in-process: reading the Book, rules, agenda, reports, rendering every page.
 Wall seconds on a shared machine wander with the load, so CPU seconds (user + sys of the build
 process and its children) are printed too and the ratios use them. Prints figures, asserts nothing.
+
+`--before DIR` also times the code in DIR (a `tools/` folder of another checkout, put first on
+PYTHONPATH) on the same data in the same run. Every figure is printed when it is measured (run it
+with `nohup ... > log &`: a stopped run still reports what it finished). `--serve` times
+`mkdocs serve` after one edited follow-up: the seconds until "Reloading browsers" and the CPU the
+server spent on the rebuild.
 """
 
 from __future__ import annotations
@@ -45,11 +51,22 @@ def cpu_children() -> float:
 TIME = "/usr/bin/time"
 
 
-def run_timed(command: list[str], cwd: Path) -> tuple[float, float, float | None]:
+def code_env(tools: str | None) -> dict[str, str]:
+    """The environment that runs the code in `tools` (None: the code this script imports)."""
+    if not tools:
+        return ENV
+    return {**ENV, "PYTHONPATH": os.pathsep.join(p for p in (tools, ENV.get("PYTHONPATH")) if p)}
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def run_timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, float | None]:
     """(wall, cpu, peak RSS in MB or None) of a subprocess, children included in the CPU."""
     timed = os.path.exists(TIME)
     cpu0, wall0 = cpu_children(), time.perf_counter()
-    done = subprocess.run([TIME, "-v", *command] if timed else command, cwd=cwd, env=ENV, capture_output=True,
+    done = subprocess.run([TIME, "-v", *command] if timed else command, cwd=cwd, env=env or ENV, capture_output=True,
                           text=True)
     wall, cpu = time.perf_counter() - wall0, cpu_children() - cpu0
     if done.returncode != 0:
@@ -58,13 +75,23 @@ def run_timed(command: list[str], cwd: Path) -> tuple[float, float, float | None
     return wall, cpu, int(found.group(1)) / 1024 if found else None
 
 
-def serve_rebuild(repo: Path, port: int = 8765) -> tuple[float, float] | None:
+def process_cpu(pid: int) -> float:
+    """User + system seconds of a running process (Linux /proc), 0.0 where unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def serve_rebuild(repo: Path, port: int = 8765, env: dict[str, str] | None = None) -> tuple[float, float, float] | None:
     """`mkdocs serve`: after its first build, one follow-up is edited; returns (seconds from the edit
-    until the rebuilt site is served, the rebuild's own "built in" seconds), or None on a timeout."""
+    until the rebuilt site is served, the rebuild's own "built in" seconds, the server's CPU seconds
+    over that time), or None on a timeout."""
     log = repo / "serve.log"
     with open(log, "w") as out:
         server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"], cwd=repo,
-                                  env=ENV, stdout=out, stderr=subprocess.STDOUT)
+                                  env=env or ENV, stdout=out, stderr=subprocess.STDOUT)
     try:
         if not _wait_for(log, "Serving on", 1, 900):
             return None
@@ -73,15 +100,15 @@ def serve_rebuild(repo: Path, port: int = 8765) -> tuple[float, float] | None:
         path = sorted(folder.iterdir())[-1]
         text = path.read_text("utf-8")
         path.write_text(re.sub(r"^summary: (.*)$", r"summary: \1(改)", text, count=1, flags=re.M), "utf-8")
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), process_cpu(server.pid)
         try:
-            if not _wait_for(log, "Reloading browsers", 1, 900):
+            if not _wait_for(log, "Reloading browsers", 1, 1800):
                 return None
-            took = time.perf_counter() - began
+            took, cpu = time.perf_counter() - began, process_cpu(server.pid) - cpu
         finally:
             path.write_text(text, "utf-8")
         built = re.findall(r"Documentation built in ([0-9.]+) seconds", log.read_text("utf-8", "replace"))
-        return took, float(built[-1]) if built else float("nan")
+        return took, float(built[-1]) if built else float("nan"), cpu
     finally:
         server.terminate()
         server.wait(30)
@@ -112,42 +139,6 @@ def records_repo(size: int) -> Path:
 
 def folder_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-
-
-def dealbook_part(repo: Path) -> dict[str, float]:
-    """CPU seconds of dealbook's own work for one build, measured in a child process."""
-    code = f"""
-import time, datetime as dt, json
-from dealbook.checks.reading import open_book
-from dealbook.records.settings import load_settings, today_for
-from dealbook.site.labels import Labels
-from dealbook.site.views import SiteData
-from dealbook.site import pages, urls
-from dealbook.site.render import make_environment, render_page
-out = {{}}
-t = time.process_time()
-settings = load_settings({str(repo)!r})
-book = open_book({str(repo)!r}, settings=settings)
-out["read (warm cache)"] = time.process_time() - t
-t = time.process_time()
-data = SiteData(book, today_for(settings), Labels(settings), {str(repo)!r})
-data.states; data.agenda
-out["rules + agenda"] = time.process_time() - t
-t = time.process_time()
-specs = pages.page_specs(data)
-out["page list + reports titles"] = time.process_time() - t
-env = make_environment(None, data.labels)
-t = time.process_time()
-for spec in specs:
-    render_page(env, spec, data, "../" * urls.url_of(spec.src_uri).count("/"))
-out["render pages"] = time.process_time() - t
-out["pages"] = len(specs)
-print(json.dumps(out))
-"""
-    done = subprocess.run([sys.executable, "-c", code], cwd=repo, env=ENV, capture_output=True, text=True, check=True)
-    import json
-
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def baseline_repo(repo: Path) -> Path:
@@ -190,47 +181,58 @@ def _mb(value: float | None) -> str:
     return f"{value:5.0f} MB" if value else "   n/a"
 
 
-def measure(repo: Path, label: str, serve: bool = False) -> dict[str, float]:
+def measure(repo: Path, label: str, versions: list[tuple[str, str | None]], serve: bool = False,
+            cold: bool = True) -> dict[str, dict[str, float]]:
+    """Per code version: cold and warm plugin builds (and the serve rebuild), then the baseline once."""
     mkdocs = [sys.executable, "-m", "mkdocs", "build", "-q"]
-    shutil.rmtree(repo / ".dealbook-cache", ignore_errors=True)
-    cold = run_timed(mkdocs, repo)
-    warm = run_timed(mkdocs, repo)
-    base_repo = baseline_repo(repo)
-    base = run_timed(mkdocs, base_repo)
-    part = dealbook_part(repo)
-    index = repo / "public" / "search" / "search_index.json"
-    base_index = base_repo / "public" / "search" / "search_index.json"
     customers = len(list((repo / "records" / "customers").glob("*.yaml")))
-    print(f"\n== {label}: {customers} customers, {int(part['pages'])} generated pages")
-    print(f"  mkdocs build, dealbook plugin, cold parse : {cold[0]:6.1f} s wall  {cold[1]:6.1f} s cpu  "
-          f"{_mb(cold[2])} peak")
-    print(f"  mkdocs build, dealbook plugin, warm cache : {warm[0]:6.1f} s wall  {warm[1]:6.1f} s cpu  "
-          f"{_mb(warm[2])} peak")
-    print(f"  baseline: same pages as Markdown files   : {base[0]:6.1f} s wall  {base[1]:6.1f} s cpu  "
-          f"{_mb(base[2])} peak")
-    print(f"  plugin build vs baseline (cpu, warm)     : {100 * (warm[1] - base[1]) / base[1]:+6.1f} %")
-    for key, value in part.items():
-        if key != "pages":
-            print(f"    dealbook part: {key:<28} {value:6.2f} s cpu")
-    print(f"  search index: {index.stat().st_size / 1e6:.2f} MB, {index.stat().st_size / customers / 1e3:.1f} KB "
-          f"per customer (baseline, whole pages: {base_index.stat().st_size / 1e6:.2f} MB); "
-          f"site: {folder_size(repo / 'public') / 1e6:.0f} MB")
-    if serve:
-        rebuilt = serve_rebuild(repo)
-        print("  mkdocs serve, one follow-up edited: " + (
-            f"{rebuilt[0]:.1f} s from the edit to the reload ({rebuilt[1]:.1f} s of it the rebuild)" if rebuilt
-            else "timed out"))
-    return {"customers": customers, "warm_cpu": warm[1], "cold_cpu": cold[1], "base_cpu": base[1], "warm_wall": warm[0]}
+    index = repo / "public" / "search" / "search_index.json"
+    say(f"\n== {label}: {customers} customers · load {os.getloadavg()[0]:.1f}")
+    found: dict[str, dict[str, float]] = {}
+    for name, tools in versions:
+        env = code_env(tools)
+        result = found[name] = {"customers": customers}
+        runs = (("cold parse", True), ("warm cache", False)) if cold else (("warm cache", False),)
+        if not cold:  # the parse cache of this code, filled by a first build that is not timed
+            run_timed(mkdocs, repo, env)
+        for what, clear in runs:
+            if clear:
+                shutil.rmtree(repo / ".dealbook-cache", ignore_errors=True)
+            wall, cpu, rss = run_timed(mkdocs, repo, env)
+            result[what] = cpu
+            result[what + " wall"] = wall
+            say(f"  {name:<7} mkdocs build, dealbook plugin, {what:<10}: {wall:7.1f} s wall {cpu:7.1f} s cpu "
+                f"{_mb(rss)} peak · load {os.getloadavg()[0]:.1f}")
+        size = index.stat().st_size
+        result["index"] = size
+        say(f"  {name:<7} search index: {size / 1e6:.2f} MB, {size / customers / 1e3:.2f} KB per customer; "
+            f"site: {folder_size(repo / 'public') / 1e6:.0f} MB")
+        if serve:
+            rebuilt = serve_rebuild(repo, env=env)
+            say(f"  {name:<7} mkdocs serve, one follow-up edited: " + (
+                f"{rebuilt[0]:.1f} s wall from the edit to the reload, {rebuilt[2]:.1f} s cpu "
+                f"({rebuilt[1]:.1f} s \"built in\") · load {os.getloadavg()[0]:.1f}" if rebuilt else "timed out"))
+    base_repo = baseline_repo(repo)
+    wall, cpu, rss = run_timed(mkdocs, base_repo)
+    base_index = (base_repo / "public" / "search" / "search_index.json").stat().st_size
+    say(f"  baseline: same pages as Markdown files          : {wall:7.1f} s wall {cpu:7.1f} s cpu {_mb(rss)} peak"
+        f" · index {base_index / 1e6:.2f} MB · load {os.getloadavg()[0]:.1f}")
+    for name, result in found.items():
+        result["baseline"] = cpu
+        say(f"  {name:<7} plugin build vs baseline (cpu, warm): {100 * (result['warm cache'] - cpu) / cpu:+6.1f} %")
+    return found
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="250,1000", help="customer counts, comma-separated")
     parser.add_argument("--demo", action="store_true", help="time the product repo's demo site only")
+    parser.add_argument("--before", help="a tools/ folder of older code, timed on the same data in the same run")
+    parser.add_argument("--no-cold", action="store_true", help="time warm builds only (the cache filled first)")
     parser.add_argument("--serve", action="store_true",
                         help="also time `mkdocs serve`'s rebuild after one edited follow-up (each size)")
     args = parser.parse_args()
-    print(f"dealbook site benchmark · {dt.date.today()} · {os.cpu_count()} cores · load {os.getloadavg()[0]:.1f}")
+    say(f"dealbook site benchmark · {dt.date.today()} · {os.cpu_count()} cores · load {os.getloadavg()[0]:.1f}")
     if args.demo:
         import tempfile
 
@@ -240,13 +242,18 @@ def main() -> None:
             index = Path(tmp) / "search" / "search_index.json"
             print(f"demo site: {wall:.1f} s wall, {cpu:.1f} s cpu; search index {index.stat().st_size / 1e3:.0f} KB")
         return
-    results = [measure(records_repo(int(n)), f"size {n}", args.serve) for n in args.sizes.split(",")]
+    versions: list[tuple[str, str | None]] = [("after", None)]
+    if args.before:
+        versions.insert(0, ("before", args.before))
+    results = [measure(records_repo(int(n)), f"size {n}", versions, args.serve, not args.no_cold)
+               for n in args.sizes.split(",")]
     for small, large in itertools.pairwise(results):
-        factor = large["customers"] / small["customers"]
-        warm = large["warm_cpu"] / small["warm_cpu"]
-        cold = large["cold_cpu"] / small["cold_cpu"]
-        print(f"\ngrowth {small['customers']} → {large['customers']} customers (×{factor:.0f}): "
-              f"cpu ×{warm:.2f} warm, ×{cold:.2f} cold; baseline ×{large['base_cpu'] / small['base_cpu']:.2f}")
+        for name in small:
+            factor = large[name]["customers"] / small[name]["customers"]
+            warm = large[name]["warm cache"] / small[name]["warm cache"]
+            base = large[name]["baseline"] / small[name]["baseline"]
+            say(f"growth {small[name]['customers']:.0f} → {large[name]['customers']:.0f} customers (×{factor:.0f}), "
+                f"{name}: cpu ×{warm:.2f} warm; baseline ×{base:.2f}")
 
 
 if __name__ == "__main__":
