@@ -18,7 +18,7 @@ Apple Calendar shows subscribed to-dos nowhere; all-day events show everywhere.
 
 The text is written here rather than through an iCalendar library: the site writes one feed per
 owner on every build, and building component objects only to serialise them cost a fifth of a
-build. The writer follows RFC 5545 §3.1 and §3.3.11: CRLF line ends, lines folded at 75 octets
+build. The writer follows RFC 5545 (sections 3.1 and 3.3.11): CRLF line ends, lines folded at 75 octets
 (never inside a UTF-8 character), TEXT values with backslash, semicolon, comma and newline
 escaped; the tests parse the output back with the icalendar library.
 """
@@ -84,13 +84,13 @@ def _description(item: AgendaItem, today: dt.date, owner: str, link: str | None,
 
 
 def escape_text(value: str) -> str:
-    """A TEXT value (RFC 5545 §3.3.11): backslash, semicolon and comma escaped, newlines as `\\n`."""
+    """A TEXT value (RFC 5545, section 3.3.11): backslash, semicolon and comma escaped, newlines as `\\n`."""
     value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
     return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
 
 
 def fold(line: str) -> str:
-    """A content line folded at 75 octets (RFC 5545 §3.1), never inside a UTF-8 character."""
+    """A content line folded at 75 octets (RFC 5545, section 3.1), never inside a UTF-8 character."""
     if len(line) <= 18 or (len(line) <= 75 and line.isascii()):  # 18 characters: at most 72 octets
         return line
     data = line.encode("utf-8")

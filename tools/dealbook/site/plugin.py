@@ -276,7 +276,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         for uri in [uri for uri in self.store.pages if uri not in built]:
             del self.store.pages[uri]
         self._context, self._reuse, self._entries = {}, {}, {}
-        log.info("dealbook: %d generated pages rendered, %d reused", len(self.store.rendered),
+        log.info("%d generated pages rendered, %d reused", len(self.store.rendered),
                  len(self.store.reused))
 
     def site_config(self, config: MkDocsConfig) -> SiteConfig:
