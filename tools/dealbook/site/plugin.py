@@ -22,8 +22,10 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
 from ..checks.reading import open_book
+from ..records.cachefile import has_keys, load_marshal, save_marshal
 from ..records.settings import SETTINGS_FILE, Settings, load_settings, today_for
 from ..records.siteconfig import HOST_KINDS, SiteConfig, site_config
+from ..records.writing import CACHE_DIR, cache_folder
 from ..text.catalog import N_
 from .editor_links import log_actions_for
 from .feeds import calendar_files, site_title
@@ -31,7 +33,7 @@ from .guidelang import translated_guide
 from .labels import Labels
 from .pages import PageSpec, page_specs
 from .render import make_environment, render_page
-from .reuse import MemoryBytecodeCache, PageStore, Reused, fingerprint
+from .reuse import MemoryBytecodeCache, PageStore, Reused, code_stamps, fingerprint
 from .urls import url_of
 from .views import SiteData
 
@@ -55,6 +57,8 @@ class DealbookConfig(Config):
     today = c.Optional(c.Type(str))  # fixed date (else DEALBOOK_TODAY, settings as_of, the clock)
     repo_kind = c.Optional(c.Choice(HOST_KINDS))  # the git host of repo_url (guessed for github.com, gitlab.com)
     branch = c.Type(str, default="main")  # the branch records are merged into
+    # reuse a generated page whose inputs did not change since the last build (serve and build)
+    reuse_pages = c.Type(bool, default=True)
 
 
 # The guide's pages in the sidebar, in the team's language (a page not listed shows its own title).
@@ -95,6 +99,8 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         self._full_html: str | None = None
         # `mkdocs serve` keeps this object between rebuilds (it has on_startup): pages, git data
         self.serving = False
+        self.persist = False
+        self.reusing = False
         self.store = PageStore()
         self._page_key: dict[str, str | None] = {}  # this build: src_uri -> key (None: unkeyable)
         self._context: dict[str, dict[str, Any]] = {}  # contexts computed for the key, rendered once
@@ -108,6 +114,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Pages are reused between the rebuilds of `mkdocs serve`, never in `mkdocs build`."""
         self.serving = command == "serve"
+        self.persist = not self.serving  # `mkdocs build` keeps its pages in .dealbook-cache between runs
         self.store, self._git = PageStore(), None  # a new session starts from nothing
 
     # --- configuration -------------------------------------------------------------------
@@ -164,8 +171,12 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
             files.append(File.generated(config, path, content=content))
         if not self.user_nav:
             config.nav = self._nav(files)
-        if self.serving:
-            self.store.begin(self._shared_key(config, files))
+        self.reusing = bool(self.config.reuse_pages) and (self.serving or self.persist)
+        if self.reusing:
+            shared = self._shared_key(config, files)
+            if self.persist:
+                self._load_pages(shared)
+            self.store.begin(shared)
             self._page_key, self._context, self._reuse, self._entries = {}, {}, {}, {}
         for message in data.errors[:20]:
             log.warning("%s:%s:%s: %s %s", message.path, message.line, message.column, message.code, message.message)
@@ -220,10 +231,31 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
             config_digest = ""
         site = [str(config.get(key)) for key in ("site_name", "site_url", "repo_url", "repo_name", "edit_uri",
                                                  "copyright", "extra", "extra_css", "extra_javascript",
-                                                 "markdown_extensions", "mdx_configs", "theme")]
+                                                 "markdown_extensions", "mdx_configs")]
+        theme = config.theme  # (its repr holds a set: another order in another process)
+        site += [theme.name or "", *theme.dirs, *sorted(f"{k}={v!r}" for k, v in theme.items())]
         return fingerprint(data.settings.raw, data.book.members, data.today, len(data.errors), config.nav,
                            sorted(stamps), config_digest, site, dict(self.config), config.theme.get("language"),
-                           [f.src_uri for f in files.documentation_pages()])
+                           [f.src_uri for f in files.documentation_pages()], code_stamps())
+
+    def _pages_file(self) -> str:
+        return os.path.join(cache_folder(os.path.join(self.repo, CACHE_DIR)), "site-pages")
+
+    def _load_pages(self, shared: str | None) -> None:
+        """`mkdocs build`: the pages of the last build, when it shared this build's key."""
+        if shared is None or self.store.shared == shared:
+            return
+        stored = load_marshal(self._pages_file(), lambda v: has_keys(v, shared=str, pages=dict) and all(
+            isinstance(p, tuple) and len(p) == 3 and isinstance(p[1], bytes) for p in v["pages"].values()))
+        if stored is not None and stored["shared"] == shared:
+            self.store.shared = shared
+            self.store.pages = {uri: Reused(*page) for uri, page in stored["pages"].items()}
+
+    def _save_pages(self) -> None:
+        if self.store.shared is None:
+            return
+        pages = {uri: (page.key, page.output, page.entries) for uri, page in self.store.pages.items()}
+        save_marshal(self._pages_file(), {"shared": self.store.shared, "pages": pages})  # failures only cost speed
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
         """Under `mkdocs serve`, the previous build's files are moved aside and deleted in the background:
@@ -242,10 +274,11 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         threading.Thread(target=shutil.rmtree, args=(trash, True), name="dealbook-old-site").start()
 
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
-        if self.serving:
+        if self.reusing:
             import jinja2
 
             env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({REUSE_TEMPLATE: "-"}), env.loader])
+        if self.serving:
             env.bytecode_cache = self._bytecode
         return env
 
@@ -263,19 +296,21 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         if found is not None:
             self.store.reused.append(uri)
             return zlib.decompress(found.output).decode("utf-8")
-        if self.serving and uri in self._page_key:
+        if self.reusing and uri in self._page_key:
             self.store.rendered.append(uri)
             self.store.keep(uri, self._page_key[uri], zlib.compress(output.encode("utf-8"), 1),
                             self._entries.get(uri, []))
         return None
 
     def on_post_build(self, config: MkDocsConfig) -> None:
-        if not self.serving:
+        if not self.reusing:
             return
         built = set(self._page_key)
         for uri in [uri for uri in self.store.pages if uri not in built]:
             del self.store.pages[uri]
         self._context, self._reuse, self._entries = {}, {}, {}
+        if self.persist:
+            self._save_pages()
         log.info("%d generated pages rendered, %d reused", len(self.store.rendered),
                  len(self.store.reused))
 
@@ -315,7 +350,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
             page.meta["search"] = {"exclude": True}
         page.meta["hide"] = ["toc"]  # generated pages have no table of contents: give its column to the tables
         page.edit_url = self._edit_url(spec.edit_path, config)
-        if self.serving:
+        if self.reusing:
             uri = page.file.src_uri
             context = self._context[uri] = spec.context()
             key = self._page_key[uri] = self.store.key(
@@ -346,7 +381,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
     @event_priority(100)  # before the search plugin indexes the page…
     def _give_search_its_part(self, context: dict, page: Page, config: MkDocsConfig, nav: Any) -> dict:
         self._full_html = None
-        if self.serving and self._search:
+        if self.reusing and self._search:
             entries = self._search.search_index.entries
             found = self._reuse.get(page.file.src_uri)
             if found is not None:
@@ -361,7 +396,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         if self._full_html is not None:
             page.content, self._full_html = self._full_html, None
         self._search_html = None
-        if self.serving and self._search and page.file.src_uri in self._page_key:
+        if self.reusing and self._search and page.file.src_uri in self._page_key:
             self._entries[page.file.src_uri] = self._search.search_index.entries[self._entries_from:]
         return context
 
