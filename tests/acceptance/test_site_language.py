@@ -32,7 +32,8 @@ GUIDE_WORDS = {
     "dealbook", "ABC", "git", "Git", "GitHub", "GitLab", "Gitea", "Forgejo", "YAML", "MkDocs", "Material",
     "CSV", "Excel", "JSON", "HTML", "Markdown", "Python", "CI", "ID", "IM", "PR", "URL", "UTF",
     "BOM", "SQLite", "Datasette", "BI", "iCalendar", "ICS", "Outlook", "Google", "Apple",
-    "Thunderbird", "Webhook", "webhook", "pre-commit", "CODEOWNERS", "GB", "jieba",
+    "Thunderbird", "Webhook", "webhook", "pre-commit", "CODEOWNERS", "GB", "jieba", "Actions", "Slack",
+    "IANA", "ISO", "IP", "VPN", "QQ", "Pipedrive", "Internet", "Web",
 }
 # A run of Latin letters that is a word of its own (not part of an id such as 粤IT2024001 or HT-9).
 LATIN_WORD = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z][A-Za-z'-]*[A-Za-z](?![A-Za-z0-9_-])")
