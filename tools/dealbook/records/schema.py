@@ -12,9 +12,6 @@ from collections.abc import Iterator
 from importlib import resources
 from typing import Any
 
-import fastjsonschema
-import jsonschema
-
 from ..text.catalog import languages
 from .settings import Settings
 
@@ -76,6 +73,11 @@ class Validator:
     """A fast validator for the happy path and jsonschema for the messages."""
 
     def __init__(self, kind: str, enums: tuple = ()) -> None:
+        # imported here: the read-only commands never validate, and jsonschema is a tenth of their start
+        import fastjsonschema
+        import jsonschema
+
+        self._invalid = fastjsonschema.JsonSchemaException
         self.kind = kind
         self.schema = _effective(kind, enums)
         self._fast = fastjsonschema.compile(copy.deepcopy(self.schema))
@@ -86,7 +88,7 @@ class Validator:
         try:
             self._fast(data)
             return
-        except fastjsonschema.JsonSchemaException:
+        except self._invalid:
             pass
         for error in sorted(self._full.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
             yield from _explain(error)
@@ -106,7 +108,8 @@ def _short(description: str | None) -> str:
     return (description or "").split("\n")[0].strip()
 
 
-def _explain(error: jsonschema.ValidationError) -> Iterator[tuple[tuple, str, str]]:
+def _explain(error: Any) -> Iterator[tuple[tuple, str, str]]:
+    """(where, code, message) of a jsonschema.ValidationError."""
     where = tuple(error.absolute_path)
     kind = error.validator
     schema = error.schema if isinstance(error.schema, dict) else {}
@@ -185,7 +188,9 @@ def _explain(error: jsonschema.ValidationError) -> Iterator[tuple[tuple, str, st
         yield (where, "out-of-range", error.message)
         return
     if kind in ("anyOf", "oneOf"):
-        best = jsonschema.exceptions.best_match(error.context) if error.context else None
+        from jsonschema.exceptions import best_match
+
+        best = best_match(error.context) if error.context else None
         if best is not None:
             yield from _explain(best)
             return
