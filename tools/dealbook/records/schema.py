@@ -7,12 +7,16 @@ import difflib
 import functools
 import hashlib
 import json
+import os
 import re
-from collections.abc import Iterator
+import sys
+import types
+from collections.abc import Callable, Iterator
 from importlib import resources
 from typing import Any
 
 from ..text.catalog import languages
+from .cachefile import has_keys, key_file, load_marshal, save_marshal
 from .settings import Settings
 
 KINDS = ("customer", "followup", "team", "settings")
@@ -73,15 +77,21 @@ class Validator:
     """A fast validator for the happy path and jsonschema for the messages."""
 
     def __init__(self, kind: str, enums: tuple = ()) -> None:
-        # imported here: the read-only commands never validate, and jsonschema is a tenth of their start
+        # imported here: the read-only commands never validate
         import fastjsonschema
-        import jsonschema
 
         self._invalid = fastjsonschema.JsonSchemaException
         self.kind = kind
         self.schema = _effective(kind, enums)
-        self._fast = fastjsonschema.compile(copy.deepcopy(self.schema))
-        self._full = jsonschema.Draft7Validator(self.schema)
+        self._fast = _compiled(self.schema)
+
+    @functools.cached_property
+    def _full(self) -> Any:
+        """jsonschema's validator, which explains a failure: built (and imported, a fifth of a one-file
+        check's start) only when a record fails the fast one."""
+        import jsonschema
+
+        return jsonschema.Draft7Validator(self.schema)
 
     def errors(self, data: Any) -> Iterator[tuple[tuple, str, str]]:
         """(where, code, message) for every schema problem; nothing when valid."""
@@ -92,6 +102,33 @@ class Validator:
             pass
         for error in sorted(self._full.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
             yield from _explain(error)
+
+
+_FIRST_FUNCTION = re.compile(r"^def (\w+)\(", re.M)
+
+
+def _compiled(schema: dict[str, Any]) -> Callable[[Any], Any]:
+    """fastjsonschema's validation function for `schema`, as `fastjsonschema.compile` makes it.
+
+    Generating and compiling that code is most of a one-file check's own work (a tenth of a second
+    for the customer schema), so the compiled code is kept, signed (`cachefile`), in the user's
+    cache folder, keyed by a digest of the schema, fastjsonschema's version and Python's."""
+    import fastjsonschema
+
+    text = json.dumps(schema, sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(f"{fastjsonschema.VERSION}|{sys.version}|{text}".encode()).hexdigest()[:32]
+    filename = os.path.join(os.path.dirname(key_file()), "validators", f"{digest}.marshal")
+    stored = load_marshal(filename, lambda v: has_keys(v, name=str, code=types.CodeType))
+    if stored is None:
+        source = fastjsonschema.compile_to_code(copy.deepcopy(schema))
+        first = _FIRST_FUNCTION.search(source)
+        if first is None:  # pragma: no cover - another fastjsonschema's layout: no cache
+            return fastjsonschema.compile(copy.deepcopy(schema))
+        stored = {"name": first.group(1), "code": compile(source, f"<validator {digest}>", "exec")}
+        save_marshal(filename, stored)
+    namespace: dict[str, Any] = {}
+    exec(stored["code"], namespace)  # code this user's dealbook generated and signed
+    return namespace[stored["name"]]
 
 
 @functools.cache
