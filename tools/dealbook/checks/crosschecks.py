@@ -123,12 +123,17 @@ def _ids_in_repo(book: Book, only: set[str]) -> Iterator[tuple[str, str]]:
     """`duplicate-id` for the checked customers of a PATH-limited Book, against every customer file
     of the repo (the stored index): as in a whole-repo check, the file first in path order keeps
     the id and each later one is reported."""
-    first: dict[str, str] = {}
+    wanted = {c.id.casefold() for path, c in book.customers_by_path.items() if path in only}
+    if not wanted:
+        return
     ids = {path: c.id for path, c in book.customers_by_path.items()}
     for row in book.repo_customers or ():
         ids.setdefault(row.path, row.id)
-    for path in sorted(ids):
-        first.setdefault(ids[path].casefold(), path)
+    first: dict[str, str] = {}  # the first path in path order holding each checked id
+    for path, cid in ids.items():
+        key = cid.casefold()
+        if key in wanted and (key not in first or path < first[key]):
+            first[key] = path
     for path, customer in book.customers_by_path.items():
         owner = first[customer.id.casefold()]
         if path in only and owner != path:

@@ -18,10 +18,10 @@ from typing import Any, NamedTuple
 
 from ..records.book import Book
 from ..records.cachefile import has_keys, load_marshal, save_marshal
-from ..records.model import CUSTOMER, CUSTOMERS_DIR, Customer, kind_of
+from ..records.model import CUSTOMERS_DIR, Customer
 from ..records.settings import Settings
 from .dedupe import normalise_name
-from .filecache import CACHE_DIR, RACY_NS, Stamp, cache_key, read_cached, settle, stat_key
+from .filecache import CACHE_DIR, RACY_NS, Stamp, cache_key, read_cached, settle
 
 INDEX_FILE = "customers.marshal"
 FORMAT = 1
@@ -59,16 +59,18 @@ def stamp_customers(repo: str) -> dict[str, Stamp]:
     except OSError:
         return found
     for entry in entries:
-        path = f"{CUSTOMERS_DIR}/{entry.name}"
-        if entry.name.startswith(".") or kind_of(path) != CUSTOMER:
+        name = entry.name
+        if name[0] == "." or not name.endswith((".yaml", ".yml")):  # `kind_of`'s test for this folder
             continue
         try:
             if not entry.is_file():
                 continue
-            key = stat_key(entry.stat())
+            st = entry.stat()
         except OSError:
             continue
-        found[path] = settle(entry.path, key, since)
+        key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)  # `stat_key`, inlined: 10,000 calls
+        found[f"{CUSTOMERS_DIR}/{name}"] = settle(entry.path, key, since) if key[1] >= since or key[2] >= since \
+            else key
     return found
 
 
@@ -105,4 +107,5 @@ def customer_index(repo: str, settings: Settings, book: Book | None = None,
         del stored[path]
     if changed or gone:
         save_marshal(filename, {"key": expected, "format": FORMAT, "entries": stored})
-    return [IndexEntry(path, *row) for path, (_, row) in sorted(stored.items()) if row is not None]
+    make = IndexEntry._make
+    return [make((path, *row)) for path, (_, row) in sorted(stored.items()) if row is not None]

@@ -10,8 +10,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
 from ..records.book import Book
 from ..records.model import CUSTOMERS_DIR
 
@@ -89,6 +87,8 @@ def candidates(book: Book) -> list[Candidate]:
 
 def score_pair(a: Candidate, b: Candidate) -> tuple[int, tuple[str, ...]]:
     """The pair's score: name similarity, raised by a shared phone (to ≥ 90) or company mail domain (to ≥ 80)."""
+    from rapidfuzz import fuzz  # imported here: a follow-up's check never compares names
+
     reasons: list[str] = []
     if a.key and a.key == b.key:
         score = 100
@@ -118,6 +118,8 @@ def find_duplicates(items: list[Candidate], min_score: int = 85) -> list[Pair]:
 
     Every name is compared with every later one by rapidfuzz (C code; a few seconds for
     10,000 customers); shared phones and mail domains are found through indexes."""
+    from rapidfuzz import fuzz, process  # imported here: a follow-up's check never compares names
+
     seen: set[tuple[int, int]] = set()
     keys = [c.key for c in items]
     if len(items) > 1:
@@ -217,6 +219,8 @@ def likely_duplicates(book: Book, only: set[str] | None) -> Iterator[tuple[str, 
     checked = [(path, c.id, c.name) for path, c in book.customers_by_path.items() if only is None or path in only]
     if not checked:
         return
+    from rapidfuzz import fuzz  # imported here: a follow-up's check never compares names
+
     index_rows = getattr(book, "repo_customers", None)
     if only is not None and index_rows is not None:
         yield from _against_index(checked, index_rows)
@@ -269,6 +273,8 @@ def _against_index(checked: list[tuple[str, str, str]], rows: list[Any]) -> Iter
     (`customer_index`: names already normalised): rapidfuzz finds the names scoring at least
     CHECK_MIN_SCORE among all (C code, no Python loop over the repo), then the same blocking
     rule keeps those equal or one edit apart, so it reports what a whole-repo index would."""
+    from rapidfuzz import fuzz, process  # imported here: a follow-up's check never compares names
+
     present = {path for path, _, _ in checked}
     everyone = [(path, cid, name, normalise_name(name)) for path, cid, name in checked]
     everyone += [(row.path, row.id, row.name, row.key) for row in rows if row.path not in present]

@@ -12,7 +12,6 @@ import gc
 import hashlib
 import json
 import marshal
-import multiprocessing
 import os
 import sys
 import time
@@ -223,7 +222,10 @@ def read_many(
         return {}
     jobs = jobs or os.cpu_count() or 1
     results: dict[str, Result] = {}
-    if jobs > 1 and len(paths) >= _PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
+    parallel = jobs > 1 and len(paths) >= _PARALLEL_MIN
+    if parallel:
+        import multiprocessing  # imported here: a check of a few files never starts a pool
+    if parallel and "fork" in multiprocessing.get_all_start_methods():
         _warm_validators(settings)  # once here, not in every forked worker
         _worker_settings = settings
         size = max(50, len(paths) // (jobs * 8))

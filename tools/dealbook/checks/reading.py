@@ -16,7 +16,7 @@ from ..records.book import GONE, Book
 from ..records.cachefile import has_keys, load_marshal
 from ..records.diagnostics import Diagnostic, from_rows
 from ..records.load import LoadError, read_file_bytes
-from ..records.model import FOLLOWUP, SETTINGS, TEAM_FILE, customer_path, id_problem, kind_of
+from ..records.model import CUSTOMER, FOLLOWUP, SETTINGS, TEAM_FILE, customer_path, id_problem, kind_of
 from ..records.settings import SETTINGS_FILE, Settings, load_settings
 from .crosschecks import cross_diagnostics
 from .filecache import (  # noqa: F401  (re-exported: the names other modules read from here)
@@ -210,8 +210,10 @@ def _open_book(
     only = None if complete else set(wanted)
     book = Book(settings, ((p, results[p][0]) for p in sorted(results)), (), _raw_reader(repo), complete)
     book.root = repo
-    if not complete and use_cache:
-        from .customer_index import customer_index  # every other customer, for the cross-record checks
+    if not complete and use_cache and any(kind_of(p) == CUSTOMER for p in wanted):
+        # every other customer, for the cross-record checks of the customers checked (ids, names, contract
+        # numbers): a check of follow-ups alone compares nothing with them, and skips the index
+        from .customer_index import customer_index
 
         book.repo_customers = customer_index(repo, settings)
     book.file_diagnostics = {p: results[p][1] for p in sorted(results) if results[p][1]}

@@ -17,7 +17,6 @@ from ..records.book import Book
 from ..records.dates import parse_moment
 from ..records.diagnostics import WARNING, Diagnostic
 from ..records.model import CUSTOMER, FOLLOWUP, kind_of
-from ..reports.activity import EntryDeadlines
 
 
 def _git(root: str, *args: str) -> subprocess.CompletedProcess:
@@ -60,6 +59,8 @@ def entry_times(root: str, paths: Iterable[str], now: dt.datetime,
 
 def late_entry_diagnostics(book: Book, entered: dict[str, dt.datetime]) -> list[Diagnostic]:
     """A warning for each new record entered later than its deadline (entry_deadlines)."""
+    from ..reports.activity import EntryDeadlines  # the reports load only when a record is new
+
     rules = EntryDeadlines.of(book.settings)
     found: list[Diagnostic] = []
     for path, when in sorted(entered.items()):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
@@ -15,6 +16,9 @@ from ...records.model import RECORDS_DIR, TEAM_FILE, discover, kind_of
 from ...records.settings import SETTINGS_FILE
 from ...text.output import to_json
 from ..context import Env, pass_env
+
+if TYPE_CHECKING:
+    from ...records.book import Book
 
 
 def _github_escape(text: str, prop: bool = False) -> str:
@@ -85,8 +89,9 @@ def _given_records(env: Env, given: tuple[str, ...]) -> list[str]:
     return found
 
 
-def _late_entries(env: Env, wanted: list[str], since: str | None) -> list[Diagnostic]:
-    """`late-entry` warnings for the new records among `wanted` (see `git.entry`)."""
+def _late_entries(env: Env, wanted: list[str], since: str | None, book: Book | None = None) -> list[Diagnostic]:
+    """`late-entry` warnings for the new records among `wanted` (see `git.entry`); `book` is the
+    checked Book, when it holds them."""
     from ...checks.reading import open_book
     from ...git.entry import entry_times, late_entry_diagnostics
 
@@ -95,7 +100,9 @@ def _late_entries(env: Env, wanted: list[str], since: str | None) -> list[Diagno
     entered = entry_times(env.repo, wanted, _now(env.settings.timezone), since, until)
     if not entered:
         return []
-    return late_entry_diagnostics(open_book(env.repo, sorted(entered), env.settings), entered)
+    if book is None or not set(entered) <= set(book.paths):
+        book = open_book(env.repo, sorted(entered), env.settings)
+    return late_entry_diagnostics(book, entered)
 
 
 @click.command()
@@ -148,12 +155,17 @@ def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet
         book = env.book(wanted)
         found, files = book.diagnostics, len(book.paths)
     else:
-        from ...checks.reading import check_repo  # a repo-wide re-run with nothing changed answers from its cache
+        from ...checks.reading import check_repo, open_book
 
-        found, files = check_repo(env.repo, wanted, env.settings)
+        checked = None
+        if wanted is None:  # a repo-wide re-run with nothing changed answers from its cache
+            found, files = check_repo(env.repo, wanted, env.settings)
+        else:  # the files and what they refer to, against the stored index of every customer
+            checked = open_book(env.repo, wanted, env.settings)
+            found, files = checked.diagnostics, len(checked.paths)
         given = _given_records(env, paths)  # also when the team file in the commit widens the check
         if given:
-            found = [*found, *_late_entries(env, given, new_since)]
+            found = [*found, *_late_entries(env, given, new_since, checked)]
     if approvals or since:
         if env.at:
             raise click.UsageError("--approvals reads the history up to the working tree: drop --at")
