@@ -131,3 +131,14 @@ def test_a_new_record_is_judged_for_late_entry_from_the_book_already_read(run, r
     result = run(repo, "check", str(followup))
     assert "late-entry" in result.output
     assert len(opened) == 1  # the checked Book, not a second read for the deadlines
+
+
+def test_a_customer_checked_beside_another_customers_follow_up(run, repo: RecordRepo) -> None:
+    """The follow-up brings its customer into the Book unchecked: only the checked customer's id is
+    compared with the index (an unchecked one once stopped the check with a KeyError)."""
+    repo.customer("粤IT2024001")
+    repo.customer("粤IT2024002", name="广州丙丁贸易有限公司")
+    followup = repo.followup("粤IT2024001", "2024-05-10 14:00")
+    run(repo, "check")
+    result = run(repo, "check", str(followup), str(repo.root / "records/customers/粤IT2024002.yaml"))
+    assert result.exit_code == 0 and "0 errors" in result.output

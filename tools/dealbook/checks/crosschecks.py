@@ -135,8 +135,10 @@ def _ids_in_repo(book: Book, only: set[str]) -> Iterator[tuple[str, str]]:
         if key in wanted and (key not in first or path < first[key]):
             first[key] = path
     for path, customer in book.customers_by_path.items():
+        if path not in only:
+            continue
         owner = first[customer.id.casefold()]
-        if path in only and owner != path:
+        if owner != path:
             yield (path, f"id `{customer.id}` is already used by {owner}: give this customer a new id")
 
 
