@@ -119,7 +119,7 @@ def median(rows: list[tuple]) -> tuple:
 def measure(version: Version, repo: str, repeat: int, edits: Edits) -> dict[str, tuple]:
     customers = sorted(os.listdir(os.path.join(repo, "records", "customers")))
     customer = os.path.join(repo, "records", "customers", customers[len(customers) // 3])
-    folder = os.path.join(repo, "records", "followups", customers[len(customers) // 2])
+    folder = os.path.join(repo, "records", "followups", os.path.splitext(customers[len(customers) // 2])[0])
     followup = os.path.join(folder, sorted(os.listdir(folder))[0])
     rows: dict[str, tuple] = {}
     shutil.rmtree(os.path.join(repo, ".dealbook-cache"), ignore_errors=True)

@@ -175,8 +175,10 @@ def test_data_without_marks_is_the_data_with_marks(text: str) -> None:
 def test_marks_are_composed_only_when_asked_for() -> None:
     loaded = parse_text("id: x\ncontacts:\n  - name: 王总监\n")
     assert loaded._marks is None  # the data alone was built
-    assert loaded.mark(("contacts", 0, "name")) == (3, 5)
-    assert loaded._source is None  # the text is let go once the marks exist
+    assert loaded.mark(("contacts", 0, "name")) == (3, 5)  # one walk down the path
+    assert loaded._marks is None
+    assert loaded.mark(("id",)) == (1, 1)  # a second question: every mark
+    assert loaded._marks is not None and loaded._source is None  # the text is let go once the marks exist
 
 
 def test_every_refusal_on_the_fast_path_keeps_its_line() -> None:
@@ -213,3 +215,24 @@ def test_parsing_leaves_nothing_for_the_collector() -> None:
         if enabled:
             gc.enable()
     assert left == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(_YAMLISH, st.lists(st.one_of(st.sampled_from(["a", "b", "中", "0", "1"]), st.integers(-1, 3)), max_size=4))
+def test_one_mark_found_by_walking_down_is_the_mark_of_all_marks(text: str, where: list) -> None:
+    lazy, eager = parse_text(text, "x.yaml"), parse_text(text, "x.yaml", marks=True)
+    paths = [tuple(where), *list(eager.marks)[:5]]
+    for path in paths:
+        fresh = parse_text(text, "x.yaml")
+        assert fresh.mark(path) == eager.mark(path), path  # the first question: one walk down
+    for path in paths:
+        assert lazy.mark(path) == eager.mark(path), path  # the later ones: every mark built
+
+
+def test_a_file_re_read_for_its_lines_is_not_parsed_for_its_data() -> None:
+    from dealbook.records.load import located
+
+    loaded = located("id: x\nname: \"甲\u2028乙\"\ncontacts:\n  - name: 王\n".encode(), "x.yaml")
+    assert loaded.data is None and loaded.mark(("contacts", 0, "name")) == (4, 5)
+    assert located(b"\xff\xfe", "x.yaml").mark(("id",)) == (1, 1)
+    assert located(b"id: [unclosed\n", "x.yaml").mark(("id",)) == (1, 1)  # changed since: line 1

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .diagnostics import Diagnostic
-from .load import Loaded, parse_bytes
+from .load import Loaded, located
 from .model import CUSTOMER, FOLLOWUP, TEAM, Customer, FollowUp, Member, kind_of, members_from_data
 from .settings import Settings
 
@@ -175,7 +175,7 @@ class Book:
         loaded = self._marks.get(path)
         if loaded is None:
             raw = self._read_raw(path) if self._read_raw else None
-            loaded = parse_bytes(raw, path, marks=True) if raw is not None else Loaded(path)
+            loaded = located(raw, path) if raw is not None else Loaded(path)
             self._marks[path] = loaded
         return loaded.mark(where)
 

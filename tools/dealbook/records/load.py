@@ -114,7 +114,7 @@ class Loaded:
     Marks are found when first asked for: a file is parsed for its data alone (most files never
     need a line number), and `mark` composes the text again, once, when a finding must be placed."""
 
-    __slots__ = ("_marks", "_source", "data", "error", "path")
+    __slots__ = ("_looked", "_marks", "_source", "data", "error", "path")
 
     def __init__(self, path: str, data: Any = None, marks: dict[Path, Mark] | None = None,
                  error: LoadError | None = None, source: tuple[str, bool, bool] | None = None) -> None:
@@ -123,6 +123,7 @@ class Loaded:
         self.error = error
         self._marks = marks
         self._source = source  # (text as parsed, separators swapped, may hold aliases)
+        self._looked = False
 
     def __repr__(self) -> str:
         return f"Loaded({self.path!r}, error={self.error!r})"
@@ -132,6 +133,7 @@ class Loaded:
 
     def __setstate__(self, state: tuple) -> None:
         self.path, self.data, self.error, self._marks, self._source = state
+        self._looked = False
 
     @property
     def marks(self) -> dict[Path, Mark]:
@@ -142,7 +144,13 @@ class Loaded:
         return self._marks
 
     def mark(self, where: Path) -> Mark:
-        """The line and column of `where`, or of its nearest ancestor that has one."""
+        """The line and column of `where`, or of its nearest ancestor that has one.
+
+        The first question is answered by walking down `where` alone (most files with a finding
+        have one); a second one builds every mark."""
+        if self._marks is None and self._source is not None and not self._looked:
+            self._looked = True
+            return _locate(self._source[0], self._source[1], tuple(where))
         marks = self.marks
         where = tuple(where)
         while where:
@@ -314,16 +322,64 @@ def _data(root: yaml.Node, swapped: bool, aliases: bool) -> Any:
         walk = None  # type: ignore[assignment]  # as in `_build`
 
 
-def _marks_of(text: str, swapped: bool, aliases: bool) -> dict[Path, Mark]:
-    """The marks of every node of `text` (as `parse_text` prepared it), composed again."""
+def _compose(text: str) -> yaml.Node | None:
     composer = _Composer(text)
     try:
-        root = composer.get_single_node()
+        return composer.get_single_node()
     finally:
         composer.dispose()
-    if root is None:
-        return {(): (1, 1)}
-    return _build(root, swapped, aliases)[1]
+
+
+def _marks_of(text: str, swapped: bool, aliases: bool) -> dict[Path, Mark]:
+    """The marks of every node of `text` (as `parse_text` prepared it), composed again; none when the
+    text cannot be read (a file re-read for its lines that changed meanwhile)."""
+    try:
+        root = _compose(text)
+        return {(): (1, 1)} if root is None else _build(root, swapped, aliases)[1]
+    except (yaml.YAMLError, _Refused, RecursionError):
+        return {}
+
+
+def _locate(text: str, swapped: bool, where: Path) -> Mark:
+    """`Loaded.mark(where)` without building every mark: the text composed, then one walk down `where`
+    (a mapping entry is marked at its key, a list item at the item, as `_build` marks them)."""
+    try:
+        node = _compose(text)
+    except (yaml.YAMLError, RecursionError):
+        return (1, 1)
+    if node is None:
+        return (1, 1)
+    found = (node.start_mark.line + 1, node.start_mark.column + 1)
+    for part in where:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    continue
+                key: Any = int(key_node.value) if key_node.tag == _TAG + "int" else key_node.value
+                if (_restored(key) if swapped else key) == part:
+                    found, node = (key_node.start_mark.line + 1, key_node.start_mark.column + 1), value_node
+                    break
+            else:
+                break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+            found = (node.start_mark.line + 1, node.start_mark.column + 1)
+        else:
+            break
+    return found
+
+
+def located(raw: bytes, path: str) -> Loaded:
+    """A file's text, ready to answer `mark` (line numbers of findings made after it was read), not
+    parsed for its data; a file that cannot be decoded any more answers line 1."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return Loaded(path)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    swapped = "\u2028" in text or "\u2029" in text or "\u0085" in text
+    return Loaded(path, source=(text.translate(_TO_STAND_INS) if swapped else text, swapped, "*" in text))
 
 
 def _undecodable(raw: bytes, error: UnicodeDecodeError) -> LoadError:
