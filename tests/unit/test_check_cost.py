@@ -142,3 +142,16 @@ def test_a_customer_checked_beside_another_customers_follow_up(run, repo: Record
     run(repo, "check")
     result = run(repo, "check", str(followup), str(repo.root / "records/customers/粤IT2024002.yaml"))
     assert result.exit_code == 0 and "0 errors" in result.output
+
+
+def test_a_follow_up_check_reads_no_other_customer_file(run, repo: RecordRepo, monkeypatch) -> None:
+    """The follow-up's own customer comes into the Book (with its contracts), but no contract of a
+    checked customer is compared, so no customer file is read for contract numbers."""
+    import dealbook.checks.dealchecks as dealchecks
+
+    repo.customer("粤IT2024001", contracts=[{"no": "HT-2024-0001", "amount": 100000, "signed": "2024-03-01"}])
+    repo.customer("粤IT2024002", name="广州丙丁贸易有限公司")
+    followup = repo.followup("粤IT2024001", "2024-05-10 14:00")
+    monkeypatch.setattr(dealchecks, "contract_numbers_on_disk",
+                        lambda *a: pytest.fail("read every customer file for contract numbers"))
+    assert run(repo, "check", str(followup)).exit_code == 0

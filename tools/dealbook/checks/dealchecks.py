@@ -197,7 +197,7 @@ def deal_cross_findings(book: Book, only: set[str] | None) -> Iterator[tuple[str
                 by_number.setdefault(contract.no, []).append((path, index))
     if not book.complete and book.root and only:
         wanted = {n for n, places in by_number.items() if any(p in only for p, _ in places)}
-        for number, paths in _numbers_elsewhere(book, wanted).items():
+        for number, paths in (_numbers_elsewhere(book, wanted) if wanted else {}).items():  # none: read nothing
             by_number[number].extend((p, -1) for p in paths)
     for number, places in by_number.items():
         if len(places) < 2:
