@@ -36,6 +36,8 @@ GUIDE_WORDS = {
     "Thunderbird", "Webhook", "webhook", "pre-commit", "CODEOWNERS", "GB", "jieba", "Actions", "Slack",
     "IANA", "ISO", "IP", "VPN", "QQ", "Pipedrive", "Internet", "Web",
 }
+# Units, encodings and web terms a Chinese technical text writes in Latin letters too.
+GUIDE_WORDS |= {"CPU", "MB", "KB", "px", "GBK", "XML", "SVG", "CDN", "JavaScript", "WPS", "Pages"}
 # A run of Latin letters that is a word of its own (not part of an id such as 粤IT2024001 or HT-9).
 LATIN_WORD = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z][A-Za-z'-]*[A-Za-z](?![A-Za-z0-9_-])")
 
