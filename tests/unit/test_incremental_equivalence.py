@@ -21,6 +21,7 @@ from dealbook.cli.commands.customers import customers_spec
 from dealbook.records.settings import load_settings
 from dealbook.reports import REPORTS, render, run_report
 from dealbook.reports.periods import parse_period
+from dealbook.reports.shared import shared_report
 from dealbook.text.output import to_json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -132,6 +133,16 @@ def _outputs(root: str, book, incremental: bool) -> dict[str, str]:
     period = parse_period("2024", None, None, TODAY)
     for name in REPORTS:
         found[name] = render(run_report(name, book, period, TODAY), "json", settings_.language)
+    # the reports kept as per-customer shares: their stored totals are updated by difference
+    for name, period_text, by in (("funnel", "2024", None), ("funnel", "2024-Q1", "owner"),
+                                  ("funnel", "2024", "source"), ("pipeline", "2024", None)):
+        period = parse_period(period_text, None, None, TODAY)
+        if incremental:
+            report = shared_report(name, lambda spec: per_customer_view(root, settings_, spec, TODAY.isoformat()),
+                                   settings_, period, TODAY, by)
+        else:
+            report = run_report(name, book, period, TODAY, by=by)
+        found[f"{name} {period_text} {by}"] = render(report, "json", settings_.language)
     return found
 
 
