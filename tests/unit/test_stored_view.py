@@ -97,6 +97,7 @@ def test_a_corrupt_view_file_is_recomputed(repo: RecordRepo) -> None:
     per_customer_view(root, settings, _view(calls), "k")
     for garbage in (b"\x00garbage", marshal.dumps({"global": 1}), marshal.dumps([1, 2])):
         (repo.root / CACHE_DIR / "view-t.marshal").write_bytes(garbage)
+        (repo.root / CACHE_DIR / "view-t.answer.marshal").write_bytes(garbage)
         assert per_customer_view(root, settings, _view(calls), "k")["parts"][0]["id"] == "粤IT2024001"
     assert len(calls) == 4
 
@@ -120,3 +121,20 @@ def test_customers_and_agenda_commands_see_edits_between_runs(run, repo: RecordR
     # --today is part of the key: a later day recomputes overdue days
     other = json.loads(run(repo, "--today", "2024-05-30", "customers", "--format", "json").stdout)["customers"][0]
     assert other["overdue_days"] == 6
+
+
+def test_nothing_changed_is_answered_without_the_parts(repo: RecordRepo) -> None:
+    """With every stamp as stored, the small answer file answers (the parts and stamps are not
+    read); any changed stamp goes past it to the parts."""
+    repo.customer()
+    root, settings = str(repo.root), load_settings(str(repo.root))
+    calls: list[str] = []
+    per_customer_view(root, settings, _view(calls), "k")
+    (repo.root / CACHE_DIR / "view-t.marshal").write_bytes(b"\x00garbage")
+    assert per_customer_view(root, settings, _view(calls), "k")["parts"][0]["owner"] == "zhang"
+    assert calls == ["粤IT2024001"]
+    path = repo.customer(owner="li")
+    os.utime(path, ns=(1, 1))
+    assert per_customer_view(root, settings, _view(calls), "k")["parts"][0]["owner"] == "li"
+    assert per_customer_view(root, settings, _view(calls), "other day")["parts"][0]["owner"] == "li"
+    assert len(calls) == 3

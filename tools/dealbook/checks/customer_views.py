@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import marshal
 import os
 import sys
 from collections.abc import Callable
@@ -124,6 +125,9 @@ def _view(repo: str, settings: Settings, view: PerCustomer, key: Any) -> Any:
     scanned = scan(repo)
     filename = _filename(repo, view)
     expected = _global_key(settings, view, key)
+    answer = load_marshal(_answer_file(filename), lambda v: has_keys(v, key=str, digest=bytes) and "value" in v)
+    if answer is not None and answer["key"] == expected and answer["digest"] == _digest(scanned):
+        return answer["value"]  # nothing changed: the small answer file, not the parts and stamps
     stored = _load(filename, expected, view.additive)
     if stored is not None:
         if stored["stamps"] == scanned:
@@ -165,12 +169,14 @@ def _filename(repo: str, view: PerCustomer) -> str:
     tag = hashlib.sha256(view.variant.encode()).hexdigest()[:12]
     filename = os.path.join(folder, f"view-{view.name}-{tag}.marshal")
     with contextlib.suppress(OSError):
-        others = [e for e in os.scandir(folder) if e.name.startswith(f"view-{view.name}-") and e.path != filename]
+        others = [e for e in os.scandir(folder) if e.name.startswith(f"view-{view.name}-")
+                  and e.name.endswith(".answer.marshal") and e.path != _answer_file(filename)]
         if len(others) >= KEEP_VARIANTS:
             others.sort(key=lambda e: e.stat().st_mtime_ns)
             for entry in others[:len(others) - KEEP_VARIANTS + 1]:
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
+                for name in (entry.path, entry.path[:-len(".answer.marshal")] + ".marshal"):
+                    with contextlib.suppress(OSError):
+                        os.unlink(name)
     return filename
 
 
@@ -257,12 +263,26 @@ def _load(filename: str, expected: str, additive: bool) -> dict[str, Any] | None
     return stored if stored is not None and stored.get("global") == expected else None
 
 
+def _answer_file(filename: str) -> str:
+    """Beside each stored view, its answer alone with a digest of the stamps it answers for."""
+    return filename[:-len(".marshal")] + ".answer.marshal"
+
+
+def _digest(scanned: dict[str, Stamp]) -> bytes:
+    """A digest of every record file's stamp (as `scan` lists them, in its order). Marshal format 2:
+    later formats write shared objects as back-references, so equal values could differ in bytes."""
+    return hashlib.blake2b(marshal.dumps(scanned, 2), digest_size=20).digest()
+
+
 def _save(filename: str, expected: str, scanned: dict[str, Stamp], members: Any,
           parts: dict[str, Any] | None, value: Any, total: dict[str, Any] | None = None) -> None:
-    """Store the view; `parts` None (an irregular repo) stores nothing, so the next run recomputes."""
+    """Store the view and its answer; `parts` None (an irregular repo) stores nothing, so the next
+    run recomputes."""
     if parts is None:
-        with contextlib.suppress(OSError):
-            os.unlink(filename)
+        for name in (filename, _answer_file(filename)):
+            with contextlib.suppress(OSError):
+                os.unlink(name)
         return
     save_marshal(filename, {"global": expected, "stamps": scanned, "members": members, "parts": parts,
                             "value": value, "total": total})
+    save_marshal(_answer_file(filename), {"key": expected, "digest": _digest(scanned), "value": value})
