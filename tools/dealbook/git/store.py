@@ -573,7 +573,7 @@ def parse_many(pairs: list[tuple[str, bytes]], settings: Settings) -> Iterator[t
     global _worker_settings
     jobs = os.cpu_count() or 1
     if jobs > 1 and len(pairs) >= _PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
-        from ..checks.reading import _warm_validators
+        from ..checks.filecache import _warm_validators
 
         _warm_validators(settings)
         _worker_settings = settings
