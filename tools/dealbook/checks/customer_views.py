@@ -28,7 +28,7 @@ from typing import Any
 
 from .. import __version__
 from ..records.book import Book
-from ..records.cachefile import has_keys, load_marshal, save_marshal
+from ..records.cachefile import has_keys, keep_newest, load_marshal, save_marshal
 from ..records.model import CUSTOMER, CUSTOMERS_DIR, FOLLOWUP, FOLLOWUPS_DIR, TEAM_FILE, Customer, kind_of
 from ..records.settings import Settings
 from .filecache import CACHE_DIR, Stamp, cache_key, changed_paths, read_cached, scan
@@ -178,6 +178,27 @@ def _filename(repo: str, view: PerCustomer) -> str:
                     with contextlib.suppress(OSError):
                         os.unlink(name)
     return filename
+
+
+KEEP_AT = 16  # views of git revisions kept (each is the view's answer alone)
+
+
+def view_at(repo: str, settings: Settings, view: PerCustomer, key: str, book: Callable[[], Book]) -> Any:
+    """The view of a git revision, kept under `.dealbook-cache/at/` by `key`: the revision's records
+    tree id (git objects never change, so the id stands for every file) and the day. `book()` reads
+    the revision's Book when the view is not kept yet."""
+    expected = _global_key(settings, view, key)
+    folder = os.path.join(repo, CACHE_DIR, "at")
+    filename = os.path.join(folder, f"view-{view.name}-{expected[:24]}.marshal")
+    stored = load_marshal(filename, lambda v: has_keys(v, key=str) and "value" in v)
+    if stored is not None and stored["key"] == expected:
+        with contextlib.suppress(OSError):
+            os.utime(filename)  # the most recently used are kept
+        return stored["value"]
+    value = compute_view(book(), view)
+    save_marshal(filename, {"key": expected, "value": value})
+    keep_newest(folder, "view-", KEEP_AT)
+    return value
 
 
 def _stem(path: str) -> str:

@@ -294,20 +294,38 @@ def open_book_from(
     files: Iterable[tuple[str, Any]],
     read_raw: Callable[[str], bytes | None] | None = None,
     read: Callable[[str, Any], Result] | None = None,
+    check_settings: bool = False,
 ) -> Book:
     """A Book from (path, bytes) pairs, e.g. blobs of a git revision; nothing is cached here.
 
     `read(path, item)` turns each pair's second item into (data, diagnostics); the default
-    parses and checks bytes (the git store passes blob ids and answers from its parse cache)."""
+    parses and checks bytes (the git store passes blob ids and answers from its parse cache).
+    Its findings (`book.diagnostics`) are computed when first asked for: each file's own, the
+    cross-record ones, then (with `check_settings`) the settings' own."""
     results = []
-    diagnostics: list[Diagnostic] = []
+    found_in: dict[str, list[Diagnostic]] = {}
     for path, raw in files:
         if kind_of(path) == SETTINGS:
             continue
         data, found = read(path, raw) if read else read_record(path, raw, settings)
         results.append((path, data))
-        diagnostics.extend(found)
+        if found:
+            found_in.setdefault(path, []).extend(found)
     book = Book(settings, sorted(results, key=lambda r: r[0]), (), read_raw, True)
-    book.defer_diagnostics(lambda b: diagnostics + cross_diagnostics(b))  # found lines only when asked
+    book.file_diagnostics = found_in
+    book.defer_diagnostics(book_diagnostics(settings if check_settings else None))  # found lines only when asked
     return book
 
+
+def book_diagnostics(settings: Settings | None = None) -> Callable[[Book], list[Diagnostic]]:
+    """What `book.diagnostics` of a Book read from given files holds: each file's own findings (in
+    the order read), the cross-record ones, then `settings`' own (when given)."""
+
+    def compute(book: Book) -> list[Diagnostic]:
+        found = [d for items in book.file_diagnostics.values() for d in items]
+        found.extend(cross_diagnostics(book))
+        if settings is not None and settings.source is not None:
+            found.extend(check_loaded(settings.source, settings))
+        return found
+
+    return compute
