@@ -138,3 +138,25 @@ def test_nothing_changed_is_answered_without_the_parts(repo: RecordRepo) -> None
     assert per_customer_view(root, settings, _view(calls), "k")["parts"][0]["owner"] == "li"
     assert per_customer_view(root, settings, _view(calls), "other day")["parts"][0]["owner"] == "li"
     assert len(calls) == 3
+
+
+def test_a_whole_repo_check_leaves_the_views_behind(run, repo: RecordRepo, monkeypatch) -> None:
+    """The first `customers` / `agenda` after a check that rebuilt the Book reads the views the
+    check stored (no Book is opened), and they equal views computed afresh."""
+    import shutil
+
+    from dealbook.checks import customer_views
+
+    repo.customer(review={"by": "chen", "on": "2024-01-05", "result": "ok"})
+    repo.followup("粤IT2024001", "2024-05-10 14:00", next=[{"action": "回访", "due": "2024-05-12"}])
+    assert run(repo, "check").exit_code == 0
+
+    def no_book(*args, **kwargs):
+        raise AssertionError("the view was not left behind by the check")
+
+    monkeypatch.setattr(customer_views, "open_book", no_book)
+    kept = [run(repo, name, "--format", "json").stdout for name in ("customers", "agenda")]
+    monkeypatch.undo()
+    shutil.rmtree(repo.root / CACHE_DIR)
+    assert kept == [run(repo, name, "--format", "json").stdout for name in ("customers", "agenda")]
+    assert json.loads(kept[1])["items"][0]["due"] == "2024-05-12"

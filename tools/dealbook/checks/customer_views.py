@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import importlib.util
 import marshal
 import os
 import sys
@@ -150,12 +151,31 @@ def _view(repo: str, settings: Settings, view: PerCustomer, key: Any) -> Any:
             _save(filename, expected, scanned, team, parts, value, total)
             return value
     book = open_book(repo, settings=settings, snapshot=True, scanned=scanned)
+    return _store_whole(filename, expected, scanned, book, view)
+
+
+def _store_whole(filename: str, expected: str, scanned: dict[str, Stamp], book: Book, view: PerCustomer) -> Any:
+    """The view computed on the whole Book, stored part by part for the next run."""
     team = view.team(book)
     parts = {c.path: view.part(book, c) for c in book.customers.values()}
     total = total_of(parts.values()) if view.additive else None
     value = view.whole(list(parts.values()) if total is None else total, team)
     _save(filename, expected, scanned, team, None if _irregular(book) else parts, value, total)
     return value
+
+
+def store_views(repo: str, settings: Settings, book: Book, scanned: dict[str, Stamp],
+                views: list[tuple[PerCustomer, Any]]) -> None:
+    """Compute and store each (view, key) on a whole Book just read from the files `scanned`
+    stamps: a check leaves behind what the next `customers` or `agenda` reads."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for view, key in views:
+            _store_whole(_filename(repo, view), _global_key(settings, view, key), scanned, book, view)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 KEEP_VARIANTS = 4  # stored variants of one view (a report's periods and splits), the most recently used kept
@@ -271,6 +291,10 @@ def _global_key(settings: Settings, view: PerCustomer, key: Any) -> str:
     digest = hashlib.sha256(f"{FORMAT}|{__version__}|{cache_key(settings)}|{key!r}|{view.variant}".encode())
     for module in view.code:
         source = getattr(sys.modules.get(module), "__file__", None)
+        if source is None:  # not imported in this process: the same file all the same
+            with contextlib.suppress(ImportError, ValueError):
+                spec = importlib.util.find_spec(module)
+                source = spec.origin if spec is not None else None
         if source:
             with open(source, "rb") as handle:
                 digest.update(handle.read())
