@@ -262,7 +262,10 @@ class Store:
     def records_tree(self, sha: str) -> str:
         """The id of the records repo's tree at commit `sha` (every file a replay reads lies in it)."""
         where = f"{sha}:{self.prefix.rstrip('/')}" if self.prefix else f"{sha}^{{tree}}"
-        return self.git("rev-parse", "--verify", "--quiet", where).strip()
+        try:
+            return self.repo.git.rev_parse("--verify", "--quiet", where).strip()
+        except git.GitCommandError:  # the records folder did not exist yet: nothing to read, an empty Book
+            return "empty"
 
     def settings_of(self, sha: str) -> Settings:
         """The settings of commit `sha` (its dealbook.yaml, else the defaults), read alone."""
