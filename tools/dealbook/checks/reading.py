@@ -256,12 +256,12 @@ def check_repo(
     paths: Iterable[str] | None = None,
     settings: Settings | None = None,
     use_cache: bool = True,
-    views: Callable[[], list[tuple[Any, Any]]] | None = None,
+    after: Callable[[Book, dict[str, Stamp]], None] | None = None,
 ) -> tuple[list[Diagnostic], int]:
     """The diagnostics of `dealbook check` and the number of files it covered.
 
-    `views()`: (PerCustomer view, key) pairs stored for the next read-only command whenever the
-    whole Book is rebuilt (computed by the process that writes the snapshot, beside the checks).
+    `after(book, stamps)` runs whenever the whole Book is rebuilt, in the process that writes the
+    snapshot, beside the cross-record checks (the check command stores the customer views there).
 
     A repo-wide check whose files all have the sizes and times of the last repo-wide check
     answers from that check's stored result, without reading or building anything; any
@@ -282,13 +282,6 @@ def check_repo(
             return found, stored["files"]
     # A rebuilt snapshot (for the read-only commands that follow) is pickled by a forked process
     # while this one runs the cross-record checks: on two cores the two overlap.
-    after = None
-    if views is not None and use_cache:
-        from .customer_views import store_views
-
-        def after(built: Book, stamps: dict[str, Stamp]) -> None:
-            store_views(repo, settings, built, stamps, views())
-
     book = open_book(repo, None, settings, use_cache, scanned=scanned, snapshot=use_cache, background=True,
                      after=after)
     collecting = gc.isenabled()
