@@ -2,6 +2,7 @@
 
     python benchmarks/incremental.py --size M --size L
     python benchmarks/incremental.py --size L --before /path/to/old/checkout/tools   # compare two versions
+    python benchmarks/incremental.py --repo /tmp/L-c200 --before /tmp/old-tools --after /tmp/new-tools
 
 For each size (a repo from benchmarks/generate.py, made once under benchmarks/data/) and each
 version of the code (`--before` and `--after` are folders put first on PYTHONPATH; `--after`
@@ -15,6 +16,8 @@ defaults to this checkout's tools/), in separate processes, in this order:
   1 edit          the same command after one follow-up file was edited (its summary changed)
   10 edits        after ten follow-ups (of ten customers) were edited
   funnel, pipeline  `dealbook funnel` / `dealbook report pipeline` after one edit and unchanged
+  --at HEAD~1     `dealbook --at HEAD~1 customers` (and `report pipeline`), first and second run, when
+                  the repo has a git history (`--repo` a folder made by `generate.py --commits N`)
 
 Each figure is the median of --repeat runs (first runs: one run): wall seconds and CPU seconds
 (user + sys of the command and its children, from getrusage). The machine may be shared, so the
@@ -149,6 +152,13 @@ def measure(version: Version, repo: str, repeat: int) -> dict[str, tuple[float, 
                 same.append(version.run(repo, *command))
             rows[f"{label}: 1 edited follow-up"] = median(one)
             rows[f"{label}: nothing changed"] = median(same)
+        if os.path.isdir(os.path.join(repo, ".git")):
+            for command in (["customers", "--format", "json"], ["report", "pipeline", "--format", "json"]):
+                label = " ".join(command[:2]) if command[0] == "report" else command[0]
+                shutil.rmtree(os.path.join(cache, "at"), ignore_errors=True)
+                rows[f"--at HEAD~1 {label}: first run"] = version.run(repo, "--at", "HEAD~1", *command)
+                rows[f"--at HEAD~1 {label}: second run"] = median(
+                    [version.run(repo, "--at", "HEAD~1", *command) for _ in range(repeat)])
     finally:
         editor.undo()
     rows = {"cold check": median(colds), **rows}
@@ -162,11 +172,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--after", default=os.path.join(os.path.dirname(HERE), "tools"),
                         help="a tools/ folder of the new code (default: this checkout's)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (the median is printed)")
+    parser.add_argument("--repo", action="append", default=[],
+                        help="a generated repo to use as it is (repeatable; e.g. one made with --commits)")
     args = parser.parse_args(argv)
     versions = ([Version("before", args.before)] if args.before else []) + [Version("after", args.after)]
-    for size in args.size or ["M"]:
-        repo = generate.default_out(size, 0)
+    targets = [(size, generate.default_out(size, 0)) for size in args.size or ([] if args.repo else ["M"])]
+    targets += [(os.path.basename(os.path.abspath(r)), r) for r in args.repo]
+    for size, repo in targets:
         if not os.path.exists(os.path.join(repo, "records")):
+            if repo in args.repo:
+                sys.exit(f"{repo} holds no records/: make it with benchmarks/generate.py --out {repo}")
             print(f"generating {size} …", flush=True)
             generate.generate(repo, generate.parse_size(size))
         results, loads, bares = {}, {}, {}

@@ -7,11 +7,21 @@ import json
 import marshal
 import os
 
+import pytest
 from conftest import RecordRepo
+from dealbook.checks import filecache
 from dealbook.checks.customer_views import PerCustomer, per_customer_view
 from dealbook.checks.reading import CACHE_DIR
 from dealbook.records.book import Book
 from dealbook.records.settings import load_settings
+
+
+@pytest.fixture(autouse=True)
+def _settled(monkeypatch) -> None:
+    """Files count as settled as soon as they are written. Otherwise a file written just before a
+    slow first run is stamped with its content digest (it is racy) and, settled by the next run,
+    stamped without: its customer is recomputed, which these tests count (racy files: test_stat_key)."""
+    monkeypatch.setattr(filecache, "RACY_NS", 0)
 
 
 def _view(calls: list[str]) -> PerCustomer:
@@ -97,6 +107,7 @@ def test_a_corrupt_view_file_is_recomputed(repo: RecordRepo) -> None:
     per_customer_view(root, settings, _view(calls), "k")
     for garbage in (b"\x00garbage", marshal.dumps({"global": 1}), marshal.dumps([1, 2])):
         (repo.root / CACHE_DIR / "view-t.marshal").write_bytes(garbage)
+        (repo.root / CACHE_DIR / "view-t.answer.marshal").write_bytes(garbage)
         assert per_customer_view(root, settings, _view(calls), "k")["parts"][0]["id"] == "粤IT2024001"
     assert len(calls) == 4
 
@@ -120,3 +131,42 @@ def test_customers_and_agenda_commands_see_edits_between_runs(run, repo: RecordR
     # --today is part of the key: a later day recomputes overdue days
     other = json.loads(run(repo, "--today", "2024-05-30", "customers", "--format", "json").stdout)["customers"][0]
     assert other["overdue_days"] == 6
+
+
+def test_nothing_changed_is_answered_without_the_parts(repo: RecordRepo) -> None:
+    """With every stamp as stored, the small answer file answers (the parts and stamps are not
+    read); any changed stamp goes past it to the parts."""
+    repo.customer()
+    root, settings = str(repo.root), load_settings(str(repo.root))
+    calls: list[str] = []
+    per_customer_view(root, settings, _view(calls), "k")
+    (repo.root / CACHE_DIR / "view-t.marshal").write_bytes(b"\x00garbage")
+    assert per_customer_view(root, settings, _view(calls), "k")["parts"][0]["owner"] == "zhang"
+    assert calls == ["粤IT2024001"]
+    path = repo.customer(owner="li")
+    os.utime(path, ns=(1, 1))
+    assert per_customer_view(root, settings, _view(calls), "k")["parts"][0]["owner"] == "li"
+    assert per_customer_view(root, settings, _view(calls), "other day")["parts"][0]["owner"] == "li"
+    assert len(calls) == 3
+
+
+def test_a_whole_repo_check_leaves_the_views_behind(run, repo: RecordRepo, monkeypatch) -> None:
+    """The first `customers` / `agenda` after a check that rebuilt the Book reads the views the
+    check stored (no Book is opened), and they equal views computed afresh."""
+    import shutil
+
+    from dealbook.checks import customer_views
+
+    repo.customer(review={"by": "chen", "on": "2024-01-05", "result": "ok"})
+    repo.followup("粤IT2024001", "2024-05-10 14:00", next=[{"action": "回访", "due": "2024-05-12"}])
+    assert run(repo, "check").exit_code == 0
+
+    def no_book(*args, **kwargs):
+        raise AssertionError("the view was not left behind by the check")
+
+    monkeypatch.setattr(customer_views, "open_book", no_book)
+    kept = [run(repo, name, "--format", "json").stdout for name in ("customers", "agenda")]
+    monkeypatch.undo()
+    shutil.rmtree(repo.root / CACHE_DIR)
+    assert kept == [run(repo, name, "--format", "json").stdout for name in ("customers", "agenda")]
+    assert json.loads(kept[1])["items"][0]["due"] == "2024-05-12"

@@ -13,6 +13,7 @@ import hashlib
 import json
 import marshal
 import os
+import stat
 import sys
 import time
 import zlib
@@ -159,29 +160,36 @@ def _store(folder: str, filename: str, value: Any) -> None:
 
 def scan(repo: str) -> dict[str, Stamp]:
     """Every file under records/ (as `discover` lists them) with its stamp, in one walk: `stat_key`,
-    plus a digest of the content for a racy file (changed within `RACY_NS` of the walk)."""
+    plus a digest of the content for a racy file (changed within `RACY_NS` of the walk).
+
+    One `lstat` per entry, which also tells folders from files (a symbolic link is stamped, never
+    followed: reading it reports where it leads); names starting with a dot are skipped. This walk
+    runs on every read-only command, so it is kept to the bare calls (no DirEntry objects)."""
     found: dict[str, Stamp] = {}
     since = time.time_ns() - RACY_NS
+    lstat, is_dir = os.lstat, stat.S_ISDIR
 
-    def walk(folder: str, rel: str) -> None:
+    def walk(full: str, rel: str) -> None:
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            names = os.listdir(full)
         except OSError:
             return
-        for entry in entries:
-            if entry.name.startswith("."):
+        names.sort()
+        for name in names:
+            if name[0] == ".":
                 continue
-            if entry.is_dir(follow_symlinks=False):
-                walk(entry.path, f"{rel}/{entry.name}")
-            else:  # a file, or a symbolic link (never followed: reading it reports where it leads)
-                try:
-                    st = entry.stat(follow_symlinks=False)
-                except OSError:
-                    continue
-                key = stat_key(st)
-                if key[1] >= since or key[2] >= since:
-                    key = settle(entry.path, key, since)
-                found[f"{rel}/{entry.name}"] = key
+            path = f"{full}/{name}"
+            try:
+                st = lstat(path)
+            except OSError:
+                continue
+            if is_dir(st.st_mode):
+                walk(path, f"{rel}/{name}")
+                continue
+            key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)  # `stat_key`, inlined
+            if key[1] >= since or key[2] >= since:
+                key = settle(path, key, since)
+            found[f"{rel}/{name}"] = key
 
     walk(os.path.join(repo, RECORDS_DIR), RECORDS_DIR)
     return found

@@ -73,6 +73,7 @@ def open_book(
     scanned: dict[str, Stamp] | None = None,
     snapshot: bool = False,
     background: bool = False,
+    after: Callable[[Book, dict[str, Stamp]], None] | None = None,
 ) -> Book:
     """Read the repo's records (or only `paths`, plus what they refer to) into a checked Book.
 
@@ -84,7 +85,8 @@ def open_book(
     and cross-record references, computed when first asked for. With `paths`, only findings in
     those files are kept. `scanned` is a `scan(repo)` the caller already made. With `background`,
     a new snapshot is written by a forked process while the caller goes on (it must call
-    `wait_for_writer(book)` before it exits)."""
+    `wait_for_writer(book)` before it exits); `after(book, scanned)` runs after a rebuilt snapshot
+    is written, in that process (the customer views a check leaves behind)."""
     # Record data holds no reference cycles, and the collector's full passes over 100k+
     # live records cost about 40% of a large read: pause it while the Book is built.
     collecting = gc.isenabled()
@@ -94,7 +96,7 @@ def open_book(
             return _open_book(repo, paths, settings, use_cache, jobs, scanned)
         repo = os.path.abspath(repo)
         settings = settings or load_settings(repo)
-        return _snapshot_book(repo, settings, scan(repo) if scanned is None else scanned, jobs, background)
+        return _snapshot_book(repo, settings, scan(repo) if scanned is None else scanned, jobs, background, after)
     finally:
         if collecting:
             gc.enable()
@@ -105,7 +107,7 @@ REWRITE_AFTER = 200  # ... and written anew once this many files differ from it
 
 
 def _snapshot_book(repo: str, settings: Settings, scanned: dict[str, Stamp], jobs: int | None,
-                   background: bool = False) -> Book:
+                   background: bool = False, after: Callable[[Book, dict[str, Stamp]], None] | None = None) -> Book:
     from ..records import snapshot as snapshots
 
     folder = os.path.join(repo, CACHE_DIR)
@@ -126,9 +128,15 @@ def _snapshot_book(repo: str, settings: Settings, scanned: dict[str, Stamp], job
             return book
     book = _open_book(repo, None, settings, True, jobs, scanned)
     state = {**book.snapshot_state(), "stamps": scanned}
-    book.snapshot_writer = _fork(lambda: snapshots.save(folder, key, state)) if background else None
-    if book.snapshot_writer is None:
+
+    def write() -> None:
         snapshots.save(folder, key, state)
+        if after is not None:
+            after(book, scanned)
+
+    book.snapshot_writer = _fork(write) if background else None
+    if book.snapshot_writer is None:
+        write()
     return book
 
 
@@ -248,8 +256,12 @@ def check_repo(
     paths: Iterable[str] | None = None,
     settings: Settings | None = None,
     use_cache: bool = True,
+    after: Callable[[Book, dict[str, Stamp]], None] | None = None,
 ) -> tuple[list[Diagnostic], int]:
     """The diagnostics of `dealbook check` and the number of files it covered.
+
+    `after(book, stamps)` runs whenever the whole Book is rebuilt, in the process that writes the
+    snapshot, beside the cross-record checks (the check command stores the customer views there).
 
     A repo-wide check whose files all have the sizes and times of the last repo-wide check
     answers from that check's stored result, without reading or building anything; any
@@ -270,7 +282,8 @@ def check_repo(
             return found, stored["files"]
     # A rebuilt snapshot (for the read-only commands that follow) is pickled by a forked process
     # while this one runs the cross-record checks: on two cores the two overlap.
-    book = open_book(repo, None, settings, use_cache, scanned=scanned, snapshot=use_cache, background=True)
+    book = open_book(repo, None, settings, use_cache, scanned=scanned, snapshot=use_cache, background=True,
+                     after=after)
     collecting = gc.isenabled()
     gc.disable()  # as in `open_book`: the checks below add no cycles, and full passes over the Book cost seconds
     try:
@@ -294,20 +307,38 @@ def open_book_from(
     files: Iterable[tuple[str, Any]],
     read_raw: Callable[[str], bytes | None] | None = None,
     read: Callable[[str, Any], Result] | None = None,
+    check_settings: bool = False,
 ) -> Book:
     """A Book from (path, bytes) pairs, e.g. blobs of a git revision; nothing is cached here.
 
     `read(path, item)` turns each pair's second item into (data, diagnostics); the default
-    parses and checks bytes (the git store passes blob ids and answers from its parse cache)."""
+    parses and checks bytes (the git store passes blob ids and answers from its parse cache).
+    Its findings (`book.diagnostics`) are computed when first asked for: each file's own, the
+    cross-record ones, then (with `check_settings`) the settings' own."""
     results = []
-    diagnostics: list[Diagnostic] = []
+    found_in: dict[str, list[Diagnostic]] = {}
     for path, raw in files:
         if kind_of(path) == SETTINGS:
             continue
         data, found = read(path, raw) if read else read_record(path, raw, settings)
         results.append((path, data))
-        diagnostics.extend(found)
+        if found:
+            found_in.setdefault(path, []).extend(found)
     book = Book(settings, sorted(results, key=lambda r: r[0]), (), read_raw, True)
-    book.defer_diagnostics(lambda b: diagnostics + cross_diagnostics(b))  # found lines only when asked
+    book.file_diagnostics = found_in
+    book.defer_diagnostics(book_diagnostics(settings if check_settings else None))  # found lines only when asked
     return book
 
+
+def book_diagnostics(settings: Settings | None = None) -> Callable[[Book], list[Diagnostic]]:
+    """What `book.diagnostics` of a Book read from given files holds: each file's own findings (in
+    the order read), the cross-record ones, then `settings`' own (when given)."""
+
+    def compute(book: Book) -> list[Diagnostic]:
+        found = [d for items in book.file_diagnostics.values() for d in items]
+        found.extend(cross_diagnostics(book))
+        if settings is not None and settings.source is not None:
+            found.extend(check_loaded(settings.source, settings))
+        return found
+
+    return compute

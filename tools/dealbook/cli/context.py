@@ -53,7 +53,7 @@ class Env:
     @functools.cached_property
     def settings(self) -> Settings:
         if self.at:
-            return self._revision_book.settings
+            return self._revision.settings
         return load_settings(self.repo)
 
     @functools.cached_property
@@ -81,10 +81,11 @@ class Env:
     def view(self, view: PerCustomer) -> Any:
         """A per-customer view as of `self.today`, kept between runs and recomputed only for the
         customers whose files changed (see `customer_views`); computed afresh at a git revision."""
-        from ..checks.customer_views import compute_view, per_customer_view
+        from ..checks.customer_views import per_customer_view, view_at
 
-        if self.at:
-            return compute_view(self.book(), view)
+        if self.at:  # kept by the revision's tree id: what a commit holds never changes
+            return view_at(self.repo, self.settings, view, f"{self._revision.tree}|{self.today.isoformat()}",
+                           self.book)
         self.require_records()
         return per_customer_view(self.repo, self.settings, view, self.today.isoformat())
 
@@ -104,17 +105,27 @@ class Env:
         return book
 
     @functools.cached_property
-    def _revision_book(self) -> Book:
+    def _revision(self) -> Any:
+        """The commit `--at` names, its records tree and its settings (`git.store.Revision`)."""
         try:
-            from ..git.store import GitStoreError, book_at
+            from ..git.store import GitStoreError, revision
         except ImportError:
             raise click.UsageError("--at needs the git features, which are not installed") from None
-        # A replay builds a large heap of records without cycles: the collector's full passes over
-        # it only cost time, so it is paused meanwhile (and `book()` freezes the result).
+        try:
+            return revision(self.repo, self.at or "HEAD")
+        except GitStoreError as exc:
+            raise click.BadParameter(str(exc), param_hint="--at") from None
+
+    @functools.cached_property
+    def _revision_book(self) -> Book:
+        from ..git.store import GitStoreError, book_at
+
+        # A replay builds (or unpickles) a large heap of records without cycles: the collector's full
+        # passes over it only cost time, so it is paused meanwhile (and `book()` freezes the result).
         collecting = gc.isenabled()
         gc.disable()
         try:
-            return book_at(self.repo, self.at)
+            return book_at(self.repo, self._revision)
         except GitStoreError as exc:
             raise click.BadParameter(str(exc), param_hint="--at") from None
         finally:

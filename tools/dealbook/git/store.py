@@ -8,6 +8,7 @@ replay at another revision re-parses only the blobs that differ.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import marshal
 import multiprocessing
@@ -22,9 +23,9 @@ from zoneinfo import ZoneInfo
 
 import git
 
-from ..checks.filechecks import check_loaded, read_record
+from ..checks.filechecks import read_record
 from ..records.book import Book
-from ..records.cachefile import load_marshal, tag
+from ..records.cachefile import keep_newest, load_marshal, tag
 from ..records.diagnostics import Diagnostic, from_rows
 from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, RECORDS_DIR, TEAM_FILE, kind_of
 from ..records.settings import SETTINGS_FILE, Settings, load_settings, settings_from_bytes
@@ -238,24 +239,71 @@ class Store:
         results = self.parsed(settings, chosen)
         from ..checks.reading import open_book_from
 
-        repo = self.repo
+        book = open_book_from(settings, chosen, read_raw=self._raw_reader(sha), read=lambda path, _blob: results[path],
+                              check_settings=only is None)
+        book.complete = only is None
+        book.revision = sha  # type: ignore[attr-defined]
+        return book
+
+    def _raw_reader(self, sha: str) -> Callable[[str], bytes | None]:
+        """Reads one file of commit `sha` (for line numbers of cross-record findings): through
+        GitPython's persistent `cat-file` process (restarted on demand if the store was closed)."""
+        repo, prefix = self.repo, self.prefix
 
         def read_raw(path: str) -> bytes | None:
-            """One file's bytes, for line numbers of cross-record findings: through GitPython's
-            persistent `cat-file` process (restarted on demand if the store was closed)."""
-            blob = files.get(path)
-            if blob is None:
-                return None
             try:
-                return repo.git.get_object_data(blob)[3]
+                return repo.git.get_object_data(f"{sha}:{prefix}{path}")[3]
             except (git.GitCommandError, ValueError, OSError):
                 return None
 
-        book = open_book_from(settings, chosen, read_raw=read_raw, read=lambda path, _blob: results[path])
-        book.complete = only is None
-        if settings.source is not None and only is None:
-            book.diagnostics.extend(check_loaded(settings.source, settings))
-        book.revision = sha  # type: ignore[attr-defined]
+        return read_raw
+
+    # -- revisions kept: git objects never change, so a tree id keys all that is read from it ------
+    def records_tree(self, sha: str) -> str:
+        """The id of the records repo's tree at commit `sha` (every file a replay reads lies in it)."""
+        where = f"{sha}:{self.prefix.rstrip('/')}" if self.prefix else f"{sha}^{{tree}}"
+        try:
+            return self.repo.git.rev_parse("--verify", "--quiet", where).strip()
+        except git.GitCommandError:  # the records folder did not exist yet: nothing to read, an empty Book
+            return "empty"
+
+    def settings_of(self, sha: str) -> Settings:
+        """The settings of commit `sha` (its dealbook.yaml, else the defaults), read alone."""
+        try:
+            blob = self.repo.git.rev_parse("--verify", "--quiet", f"{sha}:{self.prefix}{SETTINGS_FILE}").strip()
+        except git.GitCommandError:
+            blob = ""
+        return self.settings_at({SETTINGS_FILE: blob} if blob else {})
+
+    def revision(self, rev: str) -> Revision:
+        sha = self.resolve(rev)
+        return Revision(sha, self.records_tree(sha), self.settings_of(sha))
+
+    def kept_book(self, revision: Revision) -> Book:
+        """The whole Book of a revision, restored from the signed snapshot kept for its tree (see
+        `records.snapshot`) or read and kept for next time (the last KEEP_BOOKS revisions)."""
+        from ..checks.reading import book_diagnostics, cache_key
+        from ..records import snapshot as snapshots
+
+        folder = os.path.join(self.root, CACHE_DIR, "at")
+        key = f"{revision.tree}|{cache_key(revision.settings)}"
+        name = f"book-{revision.tree}.pickle"
+        state = snapshots.load(folder, key, name)
+        book = None
+        if state is not None:
+            try:
+                book = Book.from_snapshot(revision.settings, state, self._raw_reader(revision.commit))
+            except Exception:  # another version's layout: read the revision again
+                book = None
+            if book is not None:
+                book.defer_diagnostics(book_diagnostics(revision.settings))
+                book.revision = revision.commit  # type: ignore[attr-defined]
+                with contextlib.suppress(OSError):
+                    os.utime(os.path.join(folder, name))  # the most recently used are kept
+        if book is None:
+            book = self.book(revision.commit)
+            snapshots.save(folder, key, book.snapshot_state(), name)
+            keep_newest(folder, "book-", KEEP_BOOKS)
         return book
 
     # -- what changed -----------------------------------------------------------------
@@ -573,7 +621,7 @@ def parse_many(pairs: list[tuple[str, bytes]], settings: Settings) -> Iterator[t
     global _worker_settings
     jobs = os.cpu_count() or 1
     if jobs > 1 and len(pairs) >= _PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
-        from ..checks.reading import _warm_validators
+        from ..checks.filecache import _warm_validators
 
         _warm_validators(settings)
         _worker_settings = settings
@@ -592,11 +640,30 @@ def parse_many(pairs: list[tuple[str, bytes]], settings: Settings) -> Iterator[t
 
 
 # --- the public contract --------------------------------------------------------------------
-def book_at(repo: str, rev: str) -> Book:
-    """The Book of the records as they were at `rev` (commit, tag, branch or YYYY-MM-DD date),
-    read from git objects with that revision's dealbook.yaml; the working tree is not touched."""
+KEEP_BOOKS = 2  # Books of revisions kept (a snapshot of 10,000 customers is about 55 MB)
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A commit, the id of the records repo's tree in it, and its settings."""
+
+    commit: str
+    tree: str
+    settings: Settings
+
+
+def revision(repo: str, rev: str) -> Revision:
+    """What `rev` (commit, tag, branch or YYYY-MM-DD date) names, without reading its records."""
     with Store(repo) as store:
-        return store.book(store.resolve(rev))
+        return store.revision(rev)
+
+
+def book_at(repo: str, rev: str | Revision) -> Book:
+    """The Book of the records as they were at `rev` (commit, tag, branch or YYYY-MM-DD date),
+    read from git objects with that revision's dealbook.yaml; the working tree is not touched.
+    Kept between runs by the revision's tree id (`Store.kept_book`)."""
+    with Store(repo) as store:
+        return store.kept_book(rev if isinstance(rev, Revision) else store.revision(rev))
 
 
 @dataclass

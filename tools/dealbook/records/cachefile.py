@@ -14,6 +14,7 @@ shape before they use it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import hmac
@@ -135,3 +136,15 @@ def load_marshal(filename: str, valid: Callable[[Any], bool] | None = None) -> A
 def has_keys(value: Any, **types: type | tuple[type, ...]) -> bool:
     """Whether `value` is a dict holding each key with a value of the given type (shape checks)."""
     return isinstance(value, dict) and all(isinstance(value.get(k), t) for k, t in types.items())
+
+
+def keep_newest(folder: str, prefix: str, keep: int) -> None:
+    """Remove all but the `keep` most recently touched files of `folder` whose names start with `prefix`."""
+    try:
+        entries = sorted((e for e in os.scandir(folder) if e.name.startswith(prefix)),
+                         key=lambda e: e.stat().st_mtime_ns, reverse=True)
+    except OSError:
+        return
+    for entry in entries[keep:]:
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)

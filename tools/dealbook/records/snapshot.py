@@ -46,13 +46,13 @@ def _stamp(fingerprint: str) -> bytes:
     return hashlib.sha256(f"{fingerprint}|{_layout()}".encode()).hexdigest().encode()
 
 
-def load(folder: str, fingerprint: str) -> Any | None:
-    """The state saved for `fingerprint`, or None (missing, stale, unsigned, unreadable)."""
+def load(folder: str, fingerprint: str, name: str = SNAPSHOT_FILE) -> Any | None:
+    """The state saved for `fingerprint` (as `name`), or None (missing, stale, unsigned, unreadable)."""
     key = _key()
     if key is None:
         return None
     try:
-        with open(os.path.join(folder, SNAPSHOT_FILE), "rb") as handle:
+        with open(os.path.join(folder, name), "rb") as handle:
             blob = handle.read()
     except OSError:
         return None
@@ -84,7 +84,7 @@ class _Signed:
         return self.handle.write(data)
 
 
-def save(folder: str, fingerprint: str, state: Any) -> None:
+def save(folder: str, fingerprint: str, state: Any, name: str = SNAPSHOT_FILE) -> None:
     """Write the signed snapshot atomically; failing to write only costs speed next time."""
     key = _key()
     if key is None:
@@ -103,7 +103,7 @@ def save(folder: str, fingerprint: str, state: Any) -> None:
                 pickle.dump(state, signed, protocol=pickle.HIGHEST_PROTOCOL)
                 handle.seek(len(_MAGIC))
                 handle.write(signed.mac.digest())
-            os.replace(tmp, os.path.join(folder, SNAPSHOT_FILE))
+            os.replace(tmp, os.path.join(folder, name))
         except BaseException:
             os.unlink(tmp)
             raise

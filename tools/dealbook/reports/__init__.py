@@ -78,11 +78,16 @@ def run_report(name: str, book: Book, period: Period, today: dt.date, by: str | 
         return function(book, period, today, recorded=recorded)
     if by is None:
         return function(book, period, today)
-    if by not in SPLITS.get(name, ()):
+    check_split(name, by)
+    return function(book, period, today, by=by)
+
+
+def check_split(name: str, by: str | None) -> None:
+    """ValueError when report `name` cannot be split `by` (see SPLITS)."""
+    if by is not None and by not in SPLITS.get(name, ()):
         allowed = [b for b in SPLITS.get(name, ()) if b]
         raise ValueError(f"report {name} cannot be split by {by!r}"
                          + (f"; use one of {', '.join(allowed)}" if allowed else ""))
-    return function(book, period, today, by=by)
 
 
 def summary(name: str) -> str:
@@ -96,6 +101,7 @@ __all__ = [
     "SPLITS",
     "Column",
     "Report",
+    "check_split",
     "format_cell",
     "funnel_rows",
     "period_use",

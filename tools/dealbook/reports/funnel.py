@@ -7,7 +7,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from ..checks.customer_views import add_share
 from ..records.book import Book
+from ..records.model import Customer
+from ..records.settings import Settings
 from ..text.catalog import translator
 from .history import (
     furthest,
@@ -15,15 +18,19 @@ from .history import (
     history_until,
     is_won,
     kind_of_move,
+    member_names,
     moves,
     split_label,
-    split_values,
+    split_labels,
     stage_values,
 )
 from .periods import Period, month_key
 from .report import Column, Report, ratio
 
 FUNNEL_KEYS = ("stage", "entered", "converted", "lost", "conversion_rate", "loss_rate", "avg_days")
+
+
+TALLY = ("entered", "converted", "lost", "days", "left")  # a funnel share's counts per stage, in this order
 
 
 @dataclass
@@ -52,39 +59,49 @@ class _Tally:
         }
 
 
-def _tallies(book: Book, period: Period, by: str | None) -> dict[str, dict[str, _Tally]]:
-    """Per group ("" without a split) and progression stage: the period's events.
+def funnel_share(settings: Settings, customer: Customer, period: Period, by: str | None) -> dict[str, Any]:
+    """One customer's share of the funnel's sums: {group: {"": [1], stage: [entered, converted, lost,
+    days, left]}} ("" as group without a split), empty when none of its moves fall in the period.
+    The funnel is the sum of every customer's share (`add_share`), its rates computed from the sums.
 
     An entry into a stage dated in the period counts as entered; the next entry in the
     history, dated in the period, counts the move out: lost when it is the lost stage,
     converted when it is any later stage of the progression (so a skipped stage is neither
     entered nor converted), neither when it goes backwards. Every move out counts towards
-    the average days in the stage."""
-    settings = book.settings
+    the average days in the stage. The `""` count makes the group appear: a group with any
+    event in the period gets rows."""
     progression = {s.key for s in settings.progression}
-    groups: dict[str, dict[str, _Tally]] = defaultdict(lambda: defaultdict(_Tally))
     start, end = period.start, period.end
+    tallies: dict[str, list[int]] | None = None
+    for entry in customer.stage_history:
+        if entry.on is not None and start <= entry.on <= end and entry.stage in progression:
+            tallies = {} if tallies is None else tallies
+            tallies.setdefault(entry.stage, [0, 0, 0, 0, 0])[0] += 1
+    for move in moves(customer):
+        if move.on is None or not start <= move.on <= end or move.source not in progression:
+            continue
+        tallies = {} if tallies is None else tallies
+        tally = tallies.setdefault(move.source, [0, 0, 0, 0, 0])
+        kind = kind_of_move(settings, move)
+        if kind == "lost":
+            tally[2] += 1
+        elif kind == "forward":
+            tally[1] += 1
+        if move.since is not None:
+            tally[3] += (move.on - move.since).days
+            tally[4] += 1
+    if tallies is None:
+        return {}
+    share = {"": [1], **{stage: counts for stage, counts in tallies.items() if any(counts)}}
+    return {group_of(customer, by) if by else "": share}
+
+
+def funnel_total(book: Book, period: Period, by: str | None) -> dict[str, Any]:
+    """The sum of every customer's `funnel_share`."""
+    total: dict[str, Any] = {}
     for customer in book.customers.values():
-        group = group_of(customer, by) if by else ""
-        tallies = None
-        for entry in customer.stage_history:
-            if entry.on is not None and start <= entry.on <= end and entry.stage in progression:
-                tallies = tallies or groups[group]
-                tallies[entry.stage].entered += 1
-        for move in moves(customer):
-            if move.on is None or not start <= move.on <= end or move.source not in progression:
-                continue
-            tallies = tallies or groups[group]
-            tally = tallies[move.source]
-            kind = kind_of_move(settings, move)
-            if kind == "lost":
-                tally.lost += 1
-            elif kind == "forward":
-                tally.converted += 1
-            if move.since is not None:
-                tally.days += (move.on - move.since).days
-                tally.left += 1
-    return groups
+        add_share(total, funnel_share(book.settings, customer, period, by))
+    return total
 
 
 def funnel_rows(book: Book, period: Period, by: str | None = None) -> list[dict[str, Any]]:
@@ -93,19 +110,18 @@ def funnel_rows(book: Book, period: Period, by: str | None = None) -> list[dict[
     Rates are fractions 0–1, None when nothing entered; avg_days is None when none left.
     With `by` each row starts with the group value under the split's name (`owner`: "zhang");
     groups without any event in the period are left out."""
-    rows, _ = _rows_and_totals(book, period, by)
+    rows, _ = _rows_and_totals(book.settings, funnel_total(book, period, by), by)
     return rows
 
 
-def _rows_and_totals(book: Book, period: Period, by: str | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    settings = book.settings
-    groups = _tallies(book, period, by)
+def _rows_and_totals(settings: Settings, groups: dict[str, Any], by: str | None
+                     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     total = _Tally()
     for group in sorted(groups) if by else [""]:
         tallies = groups.get(group, {})
         for stage in settings.progression:
-            tally = tallies.get(stage.key, _Tally())
+            tally = _Tally(*tallies.get(stage.key, (0, 0, 0, 0, 0)))
             total.add(tally)
             row: dict[str, Any] = {by: group} if by else {}
             row["stage"] = stage.key
@@ -116,11 +132,16 @@ def _rows_and_totals(book: Book, period: Period, by: str | None) -> tuple[list[d
 
 def funnel(book: Book, period: Period, today: dt.date, by: str | None = None) -> Report:
     """Stage conversion: per stage, entered, converted, lost, conversion and loss rate, average days."""
-    settings = book.settings
+    return funnel_report(book.settings, funnel_total(book, period, by), member_names(book), period, by)
+
+
+def funnel_report(settings: Settings, total: dict[str, Any], names: dict[str, str], period: Period,
+                  by: str | None = None) -> Report:
+    """The funnel from the sum of the customers' shares (`funnel_share`) and the team's names."""
     lang = settings.language
     _ = translator(lang)
-    rows, totals = _rows_and_totals(book, period, by)
-    columns = [] if not by else [Column(by, split_label(lang, by), "text", split_values(book, by))]
+    rows, totals = _rows_and_totals(settings, total, by)
+    columns = [] if not by else [Column(by, split_label(lang, by), "text", split_labels(settings, names, by))]
     columns += [
         Column("stage", _("Stage"), "text", stage_values(settings)),
         Column("entered", _("Entered"), "int"),

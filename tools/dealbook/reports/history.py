@@ -112,11 +112,20 @@ def split_label(language: str, by: str) -> str:
 
 def split_values(book: Book, by: str) -> dict[str, str]:
     """Display labels for a split's raw values: member names, channel labels."""
-    settings = book.settings
+    return split_labels(book.settings, member_names(book), by)
+
+
+def member_names(book: Book) -> dict[str, str]:
+    """Each team member's handle and name ("" when the team file gives none)."""
+    return {handle: member.name or "" for handle, member in book.members.items()}
+
+
+def split_labels(settings: Settings, names: dict[str, str], by: str) -> dict[str, str]:
+    """Display labels for a split's raw values, from the team's `member_names`: "name (handle)", channel labels."""
     _ = translator(settings.language)
     none = _("(none)")
     if by == "owner":
-        labels = {h: f"{m.name} ({h})" if m.name else h for h, m in book.members.items()}
+        labels = {h: f"{name} ({h})" if name else h for h, name in names.items()}
     elif by == "source":
         labels = {k: settings.label("source_channels", k) for k in settings.keys_of("source_channels")}
     else:
@@ -143,19 +152,24 @@ def won_value(customer: Customer) -> int:
 
 
 def observed_win_rates(settings: Settings, customers: Iterable[Customer], today: dt.date) -> dict[str, tuple[int, int]]:
-    """Per open stage: (closed, won) among customers that were in it and have since been won or lost by today."""
-    lost_stage = settings.lost_stage
+    """Per open stage: (closed, won) among customers that were in it and have since been won or lost by today
+    (the sum of every customer's `win_share`)."""
     tally: dict[str, list[int]] = {s.key: [0, 0] for s in settings.stages if s.kind == "open"}
     for customer in customers:
-        entries = history_until(customer, today)
-        if not entries:
-            continue
-        won = any(settings.is_won(e.stage) for e in entries)
-        if not won and entries[-1].stage != lost_stage:
-            continue
-        for stage in {e.stage for e in entries}:
-            counts = tally.get(stage)
-            if counts is not None:
-                counts[0] += 1
-                counts[1] += won
+        for stage, (closed, won) in win_share(settings, customer, today).items():
+            counts = tally[stage]
+            counts[0] += closed
+            counts[1] += won
     return {k: (v[0], v[1]) for k, v in tally.items()}
+
+
+def win_share(settings: Settings, customer: Customer, today: dt.date) -> dict[str, list[int]]:
+    """One customer's share of the observed win rates: {open stage: [1, 1 if won else 0]} for each open
+    stage it was in, when it has been won or lost by today; else empty."""
+    entries = history_until(customer, today)
+    if not entries:
+        return {}
+    won = any(settings.is_won(e.stage) for e in entries)
+    if not won and entries[-1].stage != settings.lost_stage:
+        return {}
+    return {stage: [1, int(won)] for stage in {e.stage for e in entries} if settings.is_open(stage)}

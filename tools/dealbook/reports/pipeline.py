@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from typing import Any
 
+from ..checks.customer_views import add_share
 from ..records.book import Book
+from ..records.model import Customer
 from ..records.settings import Settings
 from ..text.catalog import translator
-from .history import observed_win_rates, stage_on, stage_values
+from .history import observed_win_rates, stage_on, stage_values, win_share
 from .periods import ALL, Period, month_key
 from .report import Column, Report, ratio
 
@@ -41,27 +42,49 @@ def _not_enough(lang: str) -> str:
     return _("not enough history")
 
 
+def pipeline_share(settings: Settings, customer: Customer, today: dt.date) -> dict[str, Any]:
+    """One customer's share of the pipeline's sums: {"open": {stage: [1, amount, 1 when it has no
+    amount]}} when it is in an open stage at the end of `today`, {"closed": `win_share`} when it has
+    been won or lost. The pipeline is the sum of every customer's share (`add_share`), its rates
+    and weighted values computed from the sums."""
+    share: dict[str, Any] = {}
+    stage = stage_on(customer, today)
+    if stage is not None and settings.is_open(stage):
+        amount = customer.deal_amount
+        share["open"] = {stage: [1, amount or 0, int(amount is None)]}
+    closed = win_share(settings, customer, today)
+    if closed:
+        share["closed"] = closed
+    return share
+
+
+def pipeline_total(book: Book, today: dt.date) -> dict[str, Any]:
+    """The sum of every customer's `pipeline_share`."""
+    total: dict[str, Any] = {}
+    for customer in book.customers.values():
+        add_share(total, pipeline_share(book.settings, customer, today))
+    return total
+
+
 def pipeline(book: Book, period: Period, today: dt.date) -> Report:
     """Open deal value per stage, weighted by the settings' stage probability and by the observed win rate."""
-    settings = book.settings
+    return pipeline_report(book.settings, pipeline_total(book, today), today)
+
+
+def pipeline_report(settings: Settings, total: dict[str, Any], today: dt.date) -> Report:
+    """The pipeline from the sum of the customers' shares (`pipeline_share`)."""
     lang = settings.language
     _ = translator(lang)
     minimum = _min_history(settings)
-    history = observed_win_rates(settings, book.customers.values(), today)
-    deals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    no_amount = 0
-    for customer, stage in open_deals(book, today):
-        deals[stage][0] += 1
-        amount = customer.deal_amount
-        if amount is None:
-            no_amount += 1
-        deals[stage][1] += amount or 0
+    deals = total.get("open", {})
+    history = total.get("closed", {})
+    no_amount = sum(counts[2] for counts in deals.values())
     rows: list[dict[str, Any]] = []
     totals: dict[str, Any] = {"deals": 0, "value": 0, "weighted": 0.0, "observed_weighted": 0.0}
     for stage in settings.stages:
         if stage.kind != "open":
             continue
-        count, value = deals[stage.key]
+        count, value, _missing = deals.get(stage.key, (0, 0, 0))
         closed, won = history.get(stage.key, (0, 0))
         enough = closed >= minimum and closed > 0
         observed = ratio(won, closed) if enough else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -159,7 +159,8 @@ def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet
 
         checked = None
         if wanted is None:  # a repo-wide re-run with nothing changed answers from its cache
-            found, files = check_repo(env.repo, wanted, env.settings)
+            found, files = check_repo(env.repo, wanted, env.settings,
+                                      after=lambda book, stamps: _keep_views(env, book, stamps))
         else:  # the files and what they refer to, against the stored index of every customer
             checked = open_book(env.repo, wanted, env.settings)
             found, files = checked.diagnostics, len(checked.paths)
@@ -188,3 +189,18 @@ def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet
             click.echo(click.style(summary, fg="red" if errors else "green"), err=True)
     if has_errors(diagnostics, strict):
         sys.exit(1)
+
+
+def _keep_views(env: Env, book: Any, stamps: dict[str, Any]) -> None:
+    """What a whole-repo check that rebuilds the Book leaves behind for the read-only commands
+    that usually follow it: the `customers` and `agenda` views as of today."""
+    from ...checks.customer_views import store_views
+    from .agenda import agenda_spec
+    from .customers import customers_spec
+
+    try:
+        today = env.today
+    except click.BadParameter:  # a DEALBOOK_TODAY that is not a date: the read-only commands will say so
+        return
+    views = [(customers_spec(today), today.isoformat()), (agenda_spec(today), today.isoformat())]
+    store_views(env.repo, env.settings, book, stamps, views)

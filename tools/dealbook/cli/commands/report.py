@@ -32,13 +32,18 @@ def resolve_period(env: Env, period: str | None, start: str | None, end: str | N
 
 def print_report(env: Env, name: str, period: Period, by: str | None, fmt: str) -> None:
     """Compute the report on the repo's book and print it in `fmt`."""
-    from ...git.history import recorded_times
-    from ...reports import USES_RECORDED, render, run_report
+    from ...reports import USES_RECORDED, check_split, render, run_report
+    from ...reports.shared import SHARED, shared_report
 
-    book = env.book()
     try:
-        result = run_report(name, book, period, env.today, by=by,
-                            recorded=recorded_times if name in USES_RECORDED else None)
+        if name in SHARED:  # sums of per-customer shares, stored and updated by difference
+            check_split(name, by)
+            result = shared_report(name, env.view, env.settings, period, env.today, by)
+        else:
+            from ...git.history import recorded_times
+
+            result = run_report(name, env.book(), period, env.today, by=by,
+                                recorded=recorded_times if name in USES_RECORDED else None)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(render(result, fmt, env.settings.language))
