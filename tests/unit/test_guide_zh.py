@@ -79,8 +79,14 @@ def twin(page: Path) -> Path:
     return GUIDE / page.name
 
 
+def test_every_english_page_has_a_chinese_twin():
+    """A `language: zh` site shows a page without a twin in English: every page needs one."""
+    assert ENGLISH
+    assert sorted(p.name for p in ENGLISH if not (ZH / p.name).exists()) == []
+
+
 def test_no_chinese_page_is_an_orphan():
-    assert ENGLISH and TRANSLATED
+    assert TRANSLATED
     assert sorted(p.name for p in TRANSLATED if not twin(p).exists()) == []
 
 
