@@ -81,8 +81,9 @@ def reassess_flag(grade: Grade, t: Thresholds) -> Flag | None:
     return Flag("reassess", message, grade.reassess_on)
 
 
-def help_flags(customer: Customer, counted: list[FollowUp], t: Thresholds, members: frozenset[str]) -> list[Flag]:
-    """Open help requests: each until a later follow-up by the helper or the customer's owner."""
+def help_flags(customer: Customer, counted: list[FollowUp], t: Thresholds, members: dict[str, str]) -> list[Flag]:
+    """Open help requests: each until a later follow-up by the helper or the customer's owner. `members`:
+    each member's name by handle (the message names people, the agenda item's `to` keeps the handle)."""
     flags: list[Flag] = []
     for index, followup in enumerate(counted):
         asked = followup.help
@@ -99,9 +100,9 @@ def help_flags(customer: Customer, counted: list[FollowUp], t: Thresholds, membe
         to = (helper,) if helper in members else ()
         if to or not helper:
             message = _("help asked: %(detail)s (by %(by)s on %(on)s, due %(due)s)", detail=detail,
-                        by=followup.by, on=on, due=due)
+                        by=members.get(followup.by, followup.by), on=on, due=due)
         else:
             message = _("help asked (%(helper)s): %(detail)s (by %(by)s on %(on)s, due %(due)s)", helper=helper,
-                        detail=detail, by=followup.by, on=on, due=due)
+                        detail=detail, by=members.get(followup.by, followup.by), on=on, due=due)
         flags.append(Flag("help_due", message, due, to))
     return flags

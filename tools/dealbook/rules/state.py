@@ -103,14 +103,14 @@ def _flags(customer: Customer, counted: list[FollowUp], grade: Grade, today: dt.
     return tuple(flags)
 
 
-def _team_of(book: Book, t: Thresholds) -> tuple[tuple[str, ...], tuple[str, ...], frozenset[str]]:
-    """(the active members whose role reviews leads, the required lead fields, every member's handle),
+def _team_of(book: Book, t: Thresholds) -> tuple[tuple[str, ...], tuple[str, ...], dict[str, str]]:
+    """(the active members whose role reviews leads, the required lead fields, every member's name by handle),
     worked out once per Book."""
     found = getattr(book, "_dealbook_intake_team", None)
     if found is None:
         reviewers = tuple(h for h, m in book.members.items() if m.active and m.role in t.review_roles)
         required = tuple(str(f) for f in (book.settings.raw.get("intake") or {}).get("required_fields") or ())
-        found = (reviewers, required, frozenset(book.members))
+        found = (reviewers, required, {h: m.name or h for h, m in book.members.items()})
         book._dealbook_intake_team = found  # type: ignore[attr-defined]
     return found
 
