@@ -371,9 +371,11 @@ def test_process_page_shows_the_intake_exception_hygiene_and_entry_settings(repo
     html = render(site_data(repo), "process.md")
     for text in ("12 小时内", "48 小时内", "72 小时内", "建档后 36 小时内", "分配后 8 小时内", "上门拜访",
                  "企业IM+邮件",
-                 "暂停跟进,60 天后重新评估", "exceptions.mode: pause", "最多联系 3 次", "跟进后 5 天",
-                 "沟通后 2 小时内", "老客户转介绍 → A", "<code>contacts.phone</code>"):
+                 "暂停跟进,60 天后重新评估", "最多联系 3 次", "跟进后 5 天",
+                 "沟通后 2 小时内", "老客户转介绍 → A", "线索必填:客户名称,联系人,联系电话,来源渠道",
+                 "角色为 销售主管 的成员", "#exceptions-missed-appointments-and-no-need-for-now"):
         assert text in html, text
+    assert "exceptions.mode" not in html and "<code>contacts.phone</code>" not in html
     en = repo.settings("as_of: 2024-05-20\nlanguage: en\n")
     assert en
     html = render(site_data(repo), "process.md")
