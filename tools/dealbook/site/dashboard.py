@@ -127,7 +127,17 @@ def dashboard(data: SiteData) -> dict[str, Any]:
         "awaiting": awaiting_approval(data),
         "margin_floor": deal_desk(settings).margin_floor,
         "changes": feed_summary(data),
+        "overdue_delta": overdue_delta(data, overdue),
     }
+
+
+def overdue_delta(data: SiteData, now: int | None) -> dict[str, int] | None:
+    """The overdue card's week-over-week change: the agenda's overdue items today against the end of
+    the day before the what-changed window (the book replayed to that day, git/replay)."""
+    before = data.overdue_before if now is not None else None
+    if before is None or now is None:
+        return None
+    return {"now": now, "before": before, "change": now - before}
 
 
 def chase(data: SiteData) -> dict[str, list[dict[str, Any]]]:
