@@ -108,6 +108,7 @@ def dashboard(data: SiteData) -> dict[str, Any]:
                sum(r["amount"] or 0 for r in by_stage[s.key]) if s.kind == "open" else None)
               for s in settings.stages]
     conversion = data.report("funnel", "this-month") if data.reports and "funnel" in data.reports else None
+    reach = data.report("stage-reach", "trailing-12") if data.reports and "stage-reach" in data.reports else None
     return {
         "open": open_figures(data),
         "probabilities": [(s.key, s.probability) for s in settings.stages if s.kind == "open"],
@@ -116,6 +117,7 @@ def dashboard(data: SiteData) -> dict[str, Any]:
         "overdue": overdue, "overdue_customers": overdue_customers, "overdue_kinds": overdue_kinds,
         "due_week": due_week,
         "conversion": conversion,
+        "reach": reach,
         "month": periods_for(data.today)["this-month"][2],
         "grades": count(r["grade"] for r in rows if r["grade"]),
         "stages": stages,
