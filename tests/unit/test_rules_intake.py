@@ -132,7 +132,7 @@ def test_a_reviewed_lead_has_no_review_item_and_a_sent_back_one_is_the_owners() 
     back = flags(cust(created="2024-05-18 09:00", review=sent_back))
     item = back["lead_sent_back"]
     assert (item.due, item.to) == (D("2024-05-19"), ())  # () is the owner
-    assert item.message == ("lead sent back by chen on 2024-05-19: 需补充客户采购决策人信息; "
+    assert item.message == ("lead sent back by 陈静 on 2024-05-19: 需补充客户采购决策人信息; "
                             "once completed, the reviewer sets result: ok")
 
 

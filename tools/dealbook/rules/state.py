@@ -75,7 +75,7 @@ def _flags(customer: Customer, counted: list[FollowUp], grade: Grade, today: dt.
     if reassess is not None:
         flags.append(reassess)
     team = _team_of(book, t)
-    flags.extend(intake_flags(customer, counted, book.settings, t, team[0], team[1]))
+    flags.extend(intake_flags(customer, counted, book.settings, t, team[0], team[1], team[2]))
     flags.extend(help_flags(customer, counted, t, team[2]))
     last = counted[-1].at.date() if counted and counted[-1].at else None
     if grade.letter == "A" and t.a_grade_no_contact_days > 0:
