@@ -256,3 +256,15 @@ def test_the_funnel_charts_show_the_stage_reach_report(demo_site: Path):
     assert chart == _cli_reach("--from", "2023-06-01", "--to", "2024-05-31")
     assert [n for _, n, _ in chart] == sorted((n for _, n, _ in chart), reverse=True) and chart[0][1] > 30
     assert "销售漏斗:近 12 个月建档的客户" in home
+
+
+def test_each_at_risk_reason_is_listed_once(demo_site: Path):
+    """The rules list overdue instalments and expired quotes as at-risk reasons; the agenda's own
+    items for them must not add the same reason a second time."""
+    page = (demo_site / "at-risk" / "index.html").read_text("utf-8")
+    rows = re.findall(r"<tr>.*?</tr>", page, re.S)
+    assert rows
+    for row in rows:
+        reasons = re.findall(r"<li>(.*?)</li>", row, re.S)
+        assert len(reasons) == len(set(reasons)), reasons
+    assert "报价已过期" in page and "回款逾期" in page

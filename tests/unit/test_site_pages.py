@@ -85,7 +85,9 @@ def test_dashboard_figures(repo):
     assert "金额 × 各阶段设定赢率" in html and "方案呈现 35.0%" in html and "商务谈判 60.0%" in html
     assert 'href="customers/"' in html and 'href="agenda/"' in html
     # the month's stage conversion table, not a chart of entries
-    assert "本月阶段转化(2024-05)" in html and "转化率" in html and "db-chart" not in html
+    assert "本月阶段转化(2024-05)" in html and "转化率" in html and "db-chart-bar" not in html
+    # the one chart is the funnel of a cohort, named as such
+    assert html.count("db-chart-funnel") == 1 and "销售漏斗:近 12 个月建档的客户" in html
 
 
 def test_every_page_is_specified_once_and_customers_stay_out_of_the_nav(repo):

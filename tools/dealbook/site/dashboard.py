@@ -196,8 +196,11 @@ def risk_groups(data: SiteData, owner: str | None = None) -> list[dict[str, Any]
     if data.risks is None:
         return None
     reasons: list[Any] = list(data.risks)
+    # rules.risk lists the quote and instalment reasons itself now: the agenda's only fill in where it does not
+    known = {(r.customer_id, r.code) for r in reasons}
     reasons += [AgendaRisk(i.customer_id, i.owner, i.kind, i.reason) for i in data.agenda or ()
-                if i.kind in AGENDA_RISKS and (i.kind != "instalment_overdue" or i.group == "overdue")]
+                if i.kind in AGENDA_RISKS and (i.kind != "instalment_overdue" or i.group == "overdue")
+                and (i.customer_id, i.kind) not in known]
     groups: dict[str, dict[str, Any]] = {}
     for risk in reasons:
         if (owner is not None and risk.owner != owner) or risk.customer_id not in data.book.customers:
