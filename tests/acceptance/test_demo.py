@@ -123,6 +123,37 @@ def test_demo_agenda_has_overdue_today_and_this_week(run, demo_repo):
     assert groups["overdue"] >= 5 and groups["today"] >= 2 and groups["week"] >= 3
 
 
+def test_a_monday_agenda_is_a_plausible_day(run, demo_repo):
+    """The manager reviewed every lead within 48 hours except Friday evening's (so Monday shows one
+    review a day late), and approves a discount this week; no rep has more than 7 overdue items."""
+    def items(owner: str) -> list[dict]:
+        result = run(demo_repo, "agenda", "--owner", owner, "--format", "json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)["items"]
+
+    chen = items("chen")
+    assert [(i["kind"], i["group"], i["customer_id"], i["overdue_days"]) for i in chen if i["group"] == "overdue"] == [
+        ("lead_review", "overdue", "沪TR2024002", 1)]
+    assert ("help_due", "苏MF2024003") in {(i["kind"], i["customer_id"]) for i in chen}
+    for rep in ("zhang", "li", "wang", "zhao"):
+        overdue = [i for i in items(rep) if i["group"] == "overdue"]
+        assert 1 <= len(overdue) <= 7, (rep, overdue)
+        assert not [i for i in overdue if i["kind"] == "help_due" and i["overdue_days"] > 14], rep
+
+
+def test_leads_carry_priorities_plans_and_reviews(run, demo_repo, demo_book):
+    """Leads show the intake steps: a priority set by hand, a plan the owner wrote, the manager's review."""
+    leads = [c for c in demo_book.customers.values() if c.stage == "lead"]
+    priorities = {c.id: (c.data.get("lead") or {}).get("priority") for c in leads}
+    assert {priorities["鄂MF2024001"], priorities["苏MF2024007"], priorities["沪TR2024002"]} == {"A", "B", "C"}
+    assert sum(bool((c.data.get("lead") or {}).get("plan")) for c in leads) >= 2
+    assert sum(c.review is not None and c.review.result == "ok" for c in leads) == len(leads) - 1
+    # the newest lead (Friday 16:40, priority C) is due for its planned call on Monday at 10:00
+    wang = json.loads(run(demo_repo, "agenda", "--owner", "wang", "--format", "json").output)["items"]
+    planned = [i for i in wang if i["customer_id"] == "沪TR2024002"]
+    assert [(i["kind"], i["group"], i["due"]) for i in planned] == [("next_action", "today", "2024-05-20")]
+
+
 def test_demo_has_lost_won_and_after_sales_details(demo_book):
     customers = demo_book.customers.values()
     for customer in customers:

@@ -125,7 +125,7 @@ def test_home_page_links_to_a_customer_page(watch: Watch, demo):
     page = watch.page
     page.goto(watch.base)
     assert page.locator("h1").first.inner_text() == "销售看板"
-    assert page.locator(".db-card").count() == 8  # with receivables overdue and quotes awaiting approval
+    assert page.locator(".db-card").count() == 9  # with receivables overdue, quotes awaiting approval, new leads
     assert "在途" in page.locator(".db-card").first.inner_text()
     assert page.locator("h2", has_text="本月阶段转化").count() == 1
     watch.shot("home")

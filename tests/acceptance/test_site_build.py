@@ -220,3 +220,51 @@ def test_the_dashboard_shows_receivables_due_and_quotes_awaiting_approval(demo_s
     home = _text(demo_site / "index.html")
     assert "逾期应收回款 ¥164,000 逾期 2 期;7 天内到期 1 期 ¥225,000;未收合计 8 期 ¥1,273,000" in home
     assert "待审批报价 1 毛利率低于底线 30.0%,尚未审批 重庆渝江汽车配件有限公司 BJ-2024-0515" in home
+
+
+def _funnel_chart(html: str) -> list[tuple[str, int, str]]:
+    """(stage label, customers, step text) per row of the page's first funnel chart."""
+    figure = re.search(r'<figure class="db-chart db-chart-funnel".*?</figure>', html, re.S)
+    assert figure, "no funnel chart"
+    rows = re.findall(r'<span class="db-bar-label">([^<]*)</span>.*?data-v="([^"]*)">[^<]*'
+                      r'(?: <span class="db-funnel-step">([^<]*)</span>)?</span>', figure.group(0), re.S)
+    return [(label, int(value.replace(",", "")), step) for label, value, step in rows]
+
+
+def _cli_reach(*period: str) -> list[tuple[str, int, str]]:
+    env = {**os.environ}
+    env.pop("DEALBOOK_TODAY", None)
+    done = subprocess.run([sys.executable, "-m", "dealbook", "report", "stage-reach", *period, "--format", "json"],
+                          cwd=ROOT, capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    from dealbook.records.settings import load_settings
+
+    label = load_settings(str(ROOT)).stage_label
+    return [(label(r["stage"]), r["reached"], f"上一阶段的 {r['step'] * 100:.1f}%" if r["step"] is not None else "")
+            for r in report["rows"]]
+
+
+def test_the_funnel_charts_show_the_stage_reach_report(demo_site: Path):
+    """The funnel on the funnel report's page (this quarter's cohort) and on the dashboard (the
+    last 12 months' cohort) draw `dealbook report stage-reach`'s own numbers and step rates."""
+    quarter = (demo_site / "reports" / "funnel" / "this-quarter" / "index.html").read_text("utf-8")
+    assert _funnel_chart(quarter) == _cli_reach("--period", "2024-Q2")
+    assert "销售阶段转化分析" in quarter and "统计对象:本期建档的" in quarter  # the conversion table stays
+    home = (demo_site / "index.html").read_text("utf-8")
+    chart = _funnel_chart(home)
+    assert chart == _cli_reach("--from", "2023-06-01", "--to", "2024-05-31")
+    assert [n for _, n, _ in chart] == sorted((n for _, n, _ in chart), reverse=True) and chart[0][1] > 30
+    assert "销售漏斗:近 12 个月建档的客户" in home
+
+
+def test_each_at_risk_reason_is_listed_once(demo_site: Path):
+    """The rules list overdue instalments and expired quotes as at-risk reasons; the agenda's own
+    items for them must not add the same reason a second time."""
+    page = (demo_site / "at-risk" / "index.html").read_text("utf-8")
+    rows = re.findall(r"<tr>.*?</tr>", page, re.S)
+    assert rows
+    for row in rows:
+        reasons = re.findall(r"<li>(.*?)</li>", row, re.S)
+        assert len(reasons) == len(set(reasons)), reasons
+    assert "报价已过期" in page and "回款逾期" in page

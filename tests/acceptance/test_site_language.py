@@ -165,6 +165,105 @@ def test_no_snake_case_code_outside_code_on_the_chinese_site(chinese_site: Path)
     assert sorted(found)[:20] == []
 
 
+# Latin-script words a Chinese reader expects on the site: product and theme names, calendar
+# apps, the grade letters' heading. Anything else in Latin script must come from the records.
+KNOWN_WORDS = {"dealbook", "git", "Git", "iCalendar", "Outlook", "Google", "Apple", "URL", "ABC", "Made", "with",
+               "Material", "for", "MkDocs", "Not", "found", "Asia", "Shanghai", "IM"}
+# GB/T 4754 industry codes (C39) and quarters (2024-Q2) read as they are written.
+READ_AS_WRITTEN = re.compile(r"[A-T]\d{2,4}|Q[1-4]")
+# Every kind of generated page (the first path segment; `index.html` is the dashboard).
+PAGE_KINDS = {"index.html", "404.html", "agenda", "at-risk", "board", "by", "changes", "customers", "owners",
+              "problems", "process", "reports", "reviews"}
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.\[\]-]*[A-Za-z0-9\]]|[A-Za-z]{2,}")
+BARE_CODE = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def record_words(root: Path) -> set[str]:
+    """Latin words the records themselves say (names, needs, e-mails, contract numbers), leaving
+    out every value that is a bare code (`integration`, `held`, `decision_maker`): a code on the
+    page is a missing label, and a member's handle is a missing name."""
+    import yaml
+
+    def strings(value):
+        if isinstance(value, dict):
+            for item in value.values():
+                yield from strings(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from strings(item)
+        elif isinstance(value, str):
+            yield value
+
+    found: set[str] = set()
+    for path in (root / "records").rglob("*.yaml"):
+        data = yaml.safe_load(path.read_text("utf-8"))
+        if path.name == "team.yaml":  # members' e-mail addresses only (a handle must show as the name)
+            data = [m.get("email", "") for m in data["members"]]
+        for text in strings(data):
+            if not BARE_CODE.fullmatch(text):
+                found.update(WORD.findall(text))
+    for line in subprocess.run(["git", "log", "--format=%an", "--", "records"], cwd=root, capture_output=True,
+                               text=True).stdout.splitlines():  # git authors who are not members show as written
+        found.update(WORD.findall(line))
+    config = (root / "mkdocs.yml").read_text("utf-8")
+    found.update(WORD.findall(re.search(r"^repo_name: (.+)$", config, re.M).group(1)))
+    return found
+
+
+def generated_pages(public: Path) -> list[Path]:
+    """The pages the plugin writes (the guide's Chinese twins are checked by the guide's own test)."""
+    return [p for p in pages(public) if not p.relative_to(public).as_posix().startswith("guide/")]
+
+
+def member_named(text: str, names: dict[str, str]) -> str:
+    """`陈静 (chen)` is a member shown by name with the handle beside it: drop the handle."""
+    for handle, name in names.items():
+        text = text.replace(f"{name} ({handle})", name)
+    return text
+
+
+def english_words_on(public: Path) -> set[tuple[str, str, str]]:
+    import yaml
+
+    team = yaml.safe_load((ROOT / "records" / "team.yaml").read_text("utf-8"))
+    names = {m["handle"]: m["name"] for m in team["members"]}
+    allowed = KNOWN_WORDS | (record_words(ROOT) - set(names))
+    found = set()
+    for page in generated_pages(public):
+        for text in visible_text(page.read_text("utf-8")):
+            for word in WORD.findall(member_named(text, names)):
+                if word not in allowed and not READ_AS_WRITTEN.fullmatch(word):
+                    found.add((page.relative_to(public).as_posix(), word, text[:100]))
+    return found
+
+
+def test_every_page_kind_is_read(chinese_site: Path) -> None:
+    kinds = {p.relative_to(chinese_site).parts[0] for p in generated_pages(chinese_site)}
+    assert kinds >= PAGE_KINDS, PAGE_KINDS - kinds
+    assert len(generated_pages(chinese_site)) > 100
+
+
+def test_no_english_word_or_key_name_in_visible_text_on_the_chinese_site(chinese_site: Path) -> None:
+    """Every Latin-script word on a generated page is a name from the records or a product name:
+    no English sentence that escaped the catalog (a git change-log line), no key name
+    (`need.timeline.start`, `lead.plan`), no code value (`integration`, `churn`) and no handle
+    where a member's name belongs (`li 2024-03-20 提出`)."""
+    found = english_words_on(chinese_site)
+    assert sorted(found)[:30] == [], len(found)
+
+
+def test_no_key_path_shown_as_code_on_the_chinese_site(chinese_site: Path) -> None:
+    """Notes say what a setting means in words and link the settings guide: no `deal.amount` or
+    `stages[].rotting_days` as code. (A YAML line to type, like the stage-move hint, may show a key.)"""
+    found = set()
+    for page in generated_pages(chinese_site):
+        for code in re.findall(r"<code>([^<]*)</code>", page.read_text("utf-8")):
+            key = re.fullmatch(r"[a-z_]+(\[\])?(\.[a-z_]+(\[\])?)+(: \w+)?", code.strip())
+            if key and not re.search(r"\.(com|cn|net|org)$", code.strip()):  # e-mail domains are not keys
+                found.add((page.relative_to(chinese_site).as_posix(), code))
+    assert sorted(found)[:20] == []
+
+
 def test_the_checks_see_what_they_should() -> None:
     """The parser and patterns catch a leak (a test that cannot fail is no test)."""
     html = ('<p>跟进 <code>next_action</code> change_contact_method</p><script>var a_b = 1</script>'
@@ -175,6 +274,12 @@ def test_the_checks_see_what_they_should() -> None:
     page = ('<nav>Guide</nav><article class="md-content__inner"><p>用 dealbook 和 git,'
             'the agenda 粤IT2024001 HT-9 <code>next_action due</code></p></article>')
     assert english_in_the_guide(page) == {"the", "agenda"}
+    names = {"li": "李娜", "chen": "陈静"}
+    said = [member_named(t, names) for t in
+            ["协助请求:出方案(li 2024-03-20 提出)", "陈静 (chen)", "follow-up 2024-05-08-visit added",
+             "未填写计划启动时间(need.timeline.start)", "异议:integration", "审批人:manager, gm"]]
+    words = [w for t in said for w in WORD.findall(t)]
+    assert words == ["li", "follow-up", "visit", "added", "need.timeline.start", "integration", "manager", "gm"]
 
 
 def test_the_guide_is_listed_in_chinese_in_the_sidebar(chinese_site: Path) -> None:

@@ -160,3 +160,31 @@ def test_cohort_never_counts_a_customer_twice(book):
         reached = [row[f"reached_{s}"] for s in STAGES[:-1]]
         assert all(0 <= n <= row["customers"] for n in [*reached, row["lost"]])
         assert reached == sorted(reached, reverse=True)  # reaching a stage implies reaching the ones before
+
+
+def test_stage_reach_funnel_of_a_cohort_hand_computed(book):
+    """Q2 2024 cohort (created 04-01…06-30, today 06-15): C1 05-02, C2 04-20, C3 04-01, C5 05-01,
+    C6 04-01, C8 06-01 — six customers. Furthest stage by today: C1 negotiation (it skipped
+    discovery, which still counts as reached), C2 lead (then lost), C3 discovery (lost), C5
+    negotiation (lost), C6 proposal (it went back to discovery and forward again), C8 lead."""
+    from dealbook.reports import reach_rows
+    from dealbook.reports.funnel import stage_reach
+
+    rows, counts = reach_rows(book, named_period("2024-Q2"), TODAY)
+    assert table(rows, "reached", "share", "step") == {
+        "lead": (6, 1.0, None),
+        "discovery": (4, 0.6667, 0.6667),
+        "proposal": (3, 0.5, 0.75),
+        "negotiation": (2, 0.3333, 0.6667),
+        "won": (0, 0.0, 0.0),
+        "after_sales": (0, 0.0, None),  # nothing reached the stage before: no rate
+    }
+    assert counts == {"customers": 6, "lost": 3, "won": 0, "undated": 0}
+    # every customer: C4 proposal, C7 after-sales, C9 won (skipping proposal) join the six
+    rows, counts = reach_rows(book, named_period("all"), TODAY)
+    assert [r["reached"] for r in rows] == [9, 7, 6, 4, 2, 1]
+    assert [r["step"] for r in rows] == [None, 0.7778, 0.8571, 0.6667, 0.5, 0.5]
+    assert (counts["customers"], counts["won"], counts["lost"]) == (9, 2, 4)
+    report = stage_reach(book, named_period("all"), TODAY)
+    assert report.name == "stage-reach" and report.chart == "reach" and report.chart_key == "reached"
+    assert "stage-reach" in REPORTS

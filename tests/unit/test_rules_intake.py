@@ -132,7 +132,7 @@ def test_a_reviewed_lead_has_no_review_item_and_a_sent_back_one_is_the_owners() 
     back = flags(cust(created="2024-05-18 09:00", review=sent_back))
     item = back["lead_sent_back"]
     assert (item.due, item.to) == (D("2024-05-19"), ())  # () is the owner
-    assert item.message == ("lead sent back by chen on 2024-05-19: 需补充客户采购决策人信息; "
+    assert item.message == ("lead sent back by 陈静 on 2024-05-19: 需补充客户采购决策人信息; "
                             "once completed, the reviewer sets result: ok")
 
 
@@ -217,7 +217,7 @@ def test_help_is_on_the_helpers_agenda_until_a_later_follow_up_by_the_helper_or_
     asked = [fu("2024-05-17 10:00", help=HELP)]
     item = flags(cust(**REVIEWED), asked)["help_due"]
     assert (item.due, item.to) == (D("2024-05-23"), ("li",))
-    assert item.message == "help asked: 需技术支持演示 (by zhang on 2024-05-17, due 2024-05-23)"
+    assert item.message == "help asked: 需技术支持演示 (by 张伟 on 2024-05-17, due 2024-05-23)"
     mine = agenda_items(team_book(cust(**REVIEWED), asked), TODAY, owner="li")
     assert [(i.kind, i.due) for i in mine] == [("help_due", D("2024-05-23"))]
     # someone else's follow-up does not close it; the helper's or the owner's does
@@ -229,4 +229,4 @@ def test_help_is_on_the_helpers_agenda_until_a_later_follow_up_by_the_helper_or_
 def test_help_without_a_due_date_or_from_a_department() -> None:
     item = flags(cust(**REVIEWED), [fu("2024-05-17 10:00", help={"from": "技术部", "detail": "出方案"})])["help_due"]
     assert (item.due, item.to) == (D("2024-05-20"), ())  # 3 days; not a member: the owner follows it up
-    assert item.message == "help asked (技术部): 出方案 (by zhang on 2024-05-17, due 2024-05-20)"
+    assert item.message == "help asked (技术部): 出方案 (by 张伟 on 2024-05-17, due 2024-05-20)"

@@ -85,7 +85,9 @@ def test_dashboard_figures(repo):
     assert "金额 × 各阶段设定赢率" in html and "方案呈现 35.0%" in html and "商务谈判 60.0%" in html
     assert 'href="customers/"' in html and 'href="agenda/"' in html
     # the month's stage conversion table, not a chart of entries
-    assert "本月阶段转化(2024-05)" in html and "转化率" in html and "db-chart" not in html
+    assert "本月阶段转化(2024-05)" in html and "转化率" in html and "db-chart-bar" not in html
+    # the one chart is the funnel of a cohort, named as such
+    assert html.count("db-chart-funnel") == 1 and "销售漏斗:近 12 个月建档的客户" in html
 
 
 def test_every_page_is_specified_once_and_customers_stay_out_of_the_nav(repo):
@@ -371,9 +373,11 @@ def test_process_page_shows_the_intake_exception_hygiene_and_entry_settings(repo
     html = render(site_data(repo), "process.md")
     for text in ("12 小时内", "48 小时内", "72 小时内", "建档后 36 小时内", "分配后 8 小时内", "上门拜访",
                  "企业IM+邮件",
-                 "暂停跟进,60 天后重新评估", "exceptions.mode: pause", "最多联系 3 次", "跟进后 5 天",
-                 "沟通后 2 小时内", "老客户转介绍 → A", "<code>contacts.phone</code>"):
+                 "暂停跟进,60 天后重新评估", "最多联系 3 次", "跟进后 5 天",
+                 "沟通后 2 小时内", "老客户转介绍 → A", "线索必填:客户名称,联系人,联系电话,来源渠道",
+                 "角色为 销售主管 的成员", "#exceptions-missed-appointments-and-no-need-for-now"):
         assert text in html, text
+    assert "exceptions.mode" not in html and "<code>contacts.phone</code>" not in html
     en = repo.settings("as_of: 2024-05-20\nlanguage: en\n")
     assert en
     html = render(site_data(repo), "process.md")

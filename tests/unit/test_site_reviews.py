@@ -125,3 +125,41 @@ def test_overdue_instalments_and_expiring_quotes_join_the_at_risk_list(repo):
     html = render(data, "at-risk.md")
     assert "回款逾期" in html and "第 2 期回款 ¥100,000 逾期 10 天" in html and "报价将到期" in html
     assert "第 1 期回款" not in html
+
+
+def test_the_dashboard_cards_compare_with_the_book_of_7_days_ago(repo):
+    """Week-over-week deltas, worked by hand on the history above (today 05-20, window 05-14…05-20,
+    "7 days ago" = the end of 05-13, the window before = 05-07…05-13):
+    - open deals: now 粤IT2024001 (negotiation) and 粤IT2024003 (lead, created 05-17); then 001 and
+      002 (proposal, lost only on 05-18) → 2 vs 2;
+    - new leads: 003 in this window, none in the one before; won: none in either;
+    - overdue: now 5 — 001's differentiation analysis (competitor raised 05-16, due 05-17), its next
+      step (05-17) and the help asked of 技术部 (3 days → 05-19); 003's plan (12 h → 05-17) and
+      manager review (48 h → 05-19). Then 3 — 002's first response (never contacted, due 01-07),
+      001's A cadence (last contact 04-20, every 2 days → 04-22) and A grade untouched (7 days → 04-27)."""
+    from dealbook.git.replay import book_on, overdue_count
+    from dealbook.git.store import book_at
+    from dealbook.site.dashboard import dashboard
+
+    data = history_repo(repo)
+    then = dt.date(2024, 5, 13)
+    replayed = book_on(data.book, data.changelog, then)
+    assert sorted(replayed.customers) == ["粤IT2024001", "粤IT2024002"]
+    assert replayed.customers["粤IT2024002"].stage == "proposal"
+    assert replayed.customers["粤IT2024001"].deal_amount == 800000  # git's amount of that day
+    assert [f.at.date() for f in replayed.followups_of("粤IT2024001")] == [dt.date(2024, 4, 20)]
+    # the replay agrees with the records as committed then (the commit of 05-01 is the last before 05-14)
+    as_committed = book_at(str(repo.root), "HEAD~2")
+    assert overdue_count(replayed, then) == overdue_count(as_committed, then) == 3
+    figures = dashboard(data)
+    assert figures["overdue"] == 5 and figures["overdue_delta"] == {"now": 5, "before": 3, "change": 2}
+    deltas = figures["changes"]["deltas"]
+    assert (deltas["open_deals"].now, deltas["open_deals"].before) == (2, 2)
+    assert (deltas["new_lead"].now, deltas["new_lead"].before) == (1, 0)
+    assert (deltas["won"].now, deltas["won_amount"].now, deltas["won"].before) == (0, 0, 0)
+    home = render(data, "index.md")
+    assert "5 项,涉及 2 个客户 · <span" in home and "较 7 天前 +2</span>" in home
+    assert "未结商机 较 7 天前 ±0" in home
+    assert "新线索" in home and "近 7 天 1 个;再往前 7 天 0 个" in home
+    assert "成交: <span" in home and "近 7 天 0 单 ¥0;再往前 7 天 0 单 ¥0" in home
+    assert 'title="现在 5,7 天前 3"' in home

@@ -206,7 +206,7 @@ def events_between(book: Book, changelog: dict[str, list[Change]], start: dt.dat
     return found
 
 
-def _amount_on(customer: Customer, changes: list[Change], day: dt.date) -> int | None:
+def amount_on(customer: Customer, changes: list[Change], day: dt.date) -> int | None:
     """The deal amount at the end of `day`: git's last value committed by then; the record's own
     value when git has no version of the customer from before then."""
     amount: Any = None
@@ -237,7 +237,7 @@ def _open_on(book: Book, changelog: dict[str, list[Change]], day: dt.date, owner
         stage = stage_on(customer, day)
         if stage is None or not settings.is_open(stage):
             continue
-        amount = _amount_on(customer, changelog.get(cid, []), day) or 0
+        amount = amount_on(customer, changelog.get(cid, []), day) or 0
         count += 1
         total += amount
         weighted += amount * settings.stage_by_key[stage].probability if stage in settings.stage_by_key else 0

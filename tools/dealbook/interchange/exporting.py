@@ -59,7 +59,7 @@ CUSTOMER_COLUMNS = [
 FOLLOWUP_COLUMNS = [
     Column("customer"), Column("at", TIME), Column("method"), Column("by"), Column("contact"), Column("summary"),
     Column("feedback"), Column("objections", LIST), Column("outcome"), Column("next", JSON),
-    Column("help.from"), Column("help.detail"), Column("custom", JSON),
+    Column("help.from"), Column("help.detail"), Column("help.due", DATE), Column("custom", JSON),
 ]
 CONTACT_COLUMNS = [Column("customer"), Column("customer_name"), Column("name"), Column("title"), Column("role"),
                    Column("phone"), Column("phone_kind"), Column("email")]

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from ..records.book import Book
 from .activity import RecordedTimes, team_activity
-from .funnel import cohort, funnel, funnel_rows
+from .funnel import cohort, funnel, funnel_rows, reach_rows, stage_reach
 from .objections import objections
 from .periods import Period
 from .pipeline import forecast, pipeline
@@ -27,6 +27,7 @@ ReportFunction = Callable[..., Report]
 # name -> function(book, period, today, by=None) -> Report
 REPORTS: dict[str, ReportFunction] = {
     "funnel": funnel,
+    "stage-reach": stage_reach,
     "cohort": cohort,
     "pipeline": pipeline,
     "forecast": forecast,
@@ -105,6 +106,7 @@ __all__ = [
     "format_cell",
     "funnel_rows",
     "period_use",
+    "reach_rows",
     "render",
     "run_report",
     "summary",

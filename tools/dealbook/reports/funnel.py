@@ -13,6 +13,7 @@ from ..records.model import Customer
 from ..records.settings import Settings
 from ..text.catalog import translator
 from .history import (
+    created_on,
     furthest,
     group_of,
     history_until,
@@ -210,3 +211,61 @@ def cohort(book: Book, period: Period, today: dt.date) -> Report:
         notes.append(_("%(undated)s customers have no created date and are left out.", undated=undated))
     return Report("cohort", _("Cohorts by month created"), columns, rows, totals,
                   notes, "bar", period)
+
+
+def reach_rows(book: Book, period: Period, today: dt.date) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The funnel of one cohort: of the customers created in the period (by today), how many
+    reached each progression stage by today — reached = entered that stage or any later one
+    (`history.furthest`: a skipped stage counts as reached, a lost customer counts for the stages
+    it got to before) — with the share of the cohort and the conversion from the stage before.
+
+    Returns (rows, counts): a row per stage {stage, reached, share, step}; counts of the cohort
+    (`customers`), of its lost and won customers and of the customers left out for having no date."""
+    settings = book.settings
+    progression = settings.progression
+    reached = [0] * len(progression)
+    counts = {"customers": 0, "lost": 0, "won": 0, "undated": 0}
+    for customer in book.customers.values():
+        created = created_on(customer)
+        if created is None:
+            counts["undated"] += 1
+            continue
+        if created not in period or created > today:
+            continue
+        counts["customers"] += 1
+        best = furthest(settings, customer, today)
+        for position, stage in enumerate(progression):
+            if best >= stage.index:
+                reached[position] += 1
+        if settings.lost_stage and any(e.stage == settings.lost_stage for e in history_until(customer, today)):
+            counts["lost"] += 1
+        if is_won(settings, customer, today):
+            counts["won"] += 1
+    rows = []
+    for position, stage in enumerate(progression):
+        before = reached[position - 1] if position else None
+        rows.append({"stage": stage.key, "reached": reached[position],
+                     "share": ratio(reached[position], counts["customers"]),
+                     "step": ratio(reached[position], before) if before is not None else None})
+    return rows, counts
+
+
+def stage_reach(book: Book, period: Period, today: dt.date) -> Report:
+    """Funnel: of the customers created in the period, how many reached each stage, with the step-to-step conversion."""
+    settings = book.settings
+    _ = translator(settings.language)
+    rows, counts = reach_rows(book, period, today)
+    columns = [Column("stage", _("Stage"), "text", stage_values(settings)),
+               Column("reached", _("Customers who reached it"), "int"),
+               Column("share", _("Share of the cohort"), "percent"),
+               Column("step", _("From the stage before"), "percent")]
+    notes = [_("The cohort: the %(n)s customers created in the period (by their created date, else their first "
+               "dated stage). A stage counts as reached when the customer entered it or any later stage by today "
+               "(a skipped stage counts; a lost customer counts for the stages it reached before). Share = reached "
+               "/ the cohort; from the stage before = reached / reached the stage before.", n=counts["customers"]),
+             _("Of the cohort, %(won)s are won and %(lost)s lost so far; the others are still open.",
+               won=counts["won"], lost=counts["lost"])]
+    if counts["undated"]:
+        notes.append(_("%(undated)s customers have no created date and are left out.", undated=counts["undated"]))
+    return Report("stage-reach", _("Sales funnel: customers who reached each stage"), columns, rows, None,
+                  notes, "reach", period, chart_key="reached")

@@ -35,8 +35,10 @@ def is_new_lead(customer: Customer, settings: Settings, t: Thresholds) -> bool:
 
 
 def intake_flags(customer: Customer, counted: list[FollowUp], settings: Settings, t: Thresholds,
-                 reviewers: tuple[str, ...], required: tuple[str, ...]) -> list[Flag]:
-    """Review (for the reviewers), send-back and plan (for the owner) items of a new lead."""
+                 reviewers: tuple[str, ...], required: tuple[str, ...],
+                 names: dict[str, str] | None = None) -> list[Flag]:
+    """Review (for the reviewers), send-back and plan (for the owner) items of a new lead; `names`:
+    each member's name by handle (the reviewer is named in the send-back message)."""
     if not is_new_lead(customer, settings, t):
         return []
     _ = translator(t.language)
@@ -56,7 +58,7 @@ def intake_flags(customer: Customer, counted: list[FollowUp], settings: Settings
         on = review.on.date() if review.on is not None else customer.created
         flags.append(Flag("lead_sent_back", _(
             "lead sent back by %(by)s on %(on)s: %(comment)s; once completed, the reviewer sets result: ok",
-            by=review.by, on=on, comment=review.comment or _("no comment")), on))
+            by=(names or {}).get(review.by, review.by), on=on, comment=review.comment or _("no comment")), on))
     assigned = customer.assigned_at
     if not counted and not customer.lead_plan and assigned is not None:
         by = add_hours(assigned, t.plan_hours, settings.timezone)
@@ -81,8 +83,9 @@ def reassess_flag(grade: Grade, t: Thresholds) -> Flag | None:
     return Flag("reassess", message, grade.reassess_on)
 
 
-def help_flags(customer: Customer, counted: list[FollowUp], t: Thresholds, members: frozenset[str]) -> list[Flag]:
-    """Open help requests: each until a later follow-up by the helper or the customer's owner."""
+def help_flags(customer: Customer, counted: list[FollowUp], t: Thresholds, members: dict[str, str]) -> list[Flag]:
+    """Open help requests: each until a later follow-up by the helper or the customer's owner. `members`:
+    each member's name by handle (the message names people, the agenda item's `to` keeps the handle)."""
     flags: list[Flag] = []
     for index, followup in enumerate(counted):
         asked = followup.help
@@ -99,9 +102,9 @@ def help_flags(customer: Customer, counted: list[FollowUp], t: Thresholds, membe
         to = (helper,) if helper in members else ()
         if to or not helper:
             message = _("help asked: %(detail)s (by %(by)s on %(on)s, due %(due)s)", detail=detail,
-                        by=followup.by, on=on, due=due)
+                        by=members.get(followup.by, followup.by), on=on, due=due)
         else:
             message = _("help asked (%(helper)s): %(detail)s (by %(by)s on %(on)s, due %(due)s)", helper=helper,
-                        detail=detail, by=followup.by, on=on, due=due)
+                        detail=detail, by=members.get(followup.by, followup.by), on=on, due=due)
         flags.append(Flag("help_due", message, due, to))
     return flags

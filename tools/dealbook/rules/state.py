@@ -75,7 +75,7 @@ def _flags(customer: Customer, counted: list[FollowUp], grade: Grade, today: dt.
     if reassess is not None:
         flags.append(reassess)
     team = _team_of(book, t)
-    flags.extend(intake_flags(customer, counted, book.settings, t, team[0], team[1]))
+    flags.extend(intake_flags(customer, counted, book.settings, t, team[0], team[1], team[2]))
     flags.extend(help_flags(customer, counted, t, team[2]))
     last = counted[-1].at.date() if counted and counted[-1].at else None
     if grade.letter == "A" and t.a_grade_no_contact_days > 0:
@@ -103,14 +103,14 @@ def _flags(customer: Customer, counted: list[FollowUp], grade: Grade, today: dt.
     return tuple(flags)
 
 
-def _team_of(book: Book, t: Thresholds) -> tuple[tuple[str, ...], tuple[str, ...], frozenset[str]]:
-    """(the active members whose role reviews leads, the required lead fields, every member's handle),
+def _team_of(book: Book, t: Thresholds) -> tuple[tuple[str, ...], tuple[str, ...], dict[str, str]]:
+    """(the active members whose role reviews leads, the required lead fields, every member's name by handle),
     worked out once per Book."""
     found = getattr(book, "_dealbook_intake_team", None)
     if found is None:
         reviewers = tuple(h for h, m in book.members.items() if m.active and m.role in t.review_roles)
         required = tuple(str(f) for f in (book.settings.raw.get("intake") or {}).get("required_fields") or ())
-        found = (reviewers, required, frozenset(book.members))
+        found = (reviewers, required, {h: m.name or h for h, m in book.members.items()})
         book._dealbook_intake_team = found  # type: ignore[attr-defined]
     return found
 

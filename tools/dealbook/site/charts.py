@@ -43,19 +43,23 @@ def bar_chart(items: Sequence[tuple[str, float | None]], title: str = "",
 
 
 def funnel_chart(items: Sequence[tuple[str, float | None]], title: str = "",
-                 fmt: Callable[[float], str] = _number, empty: str = "—") -> Markup:
-    """A funnel: centred bars narrowing with the counts (of customers who reached each stage)."""
+                 fmt: Callable[[float], str] = _number, empty: str = "—",
+                 steps: Sequence[str] = ()) -> Markup:
+    """A funnel: centred bars narrowing with the counts (of customers who reached each stage);
+    `steps`, one per row, is written beside each count (the conversion from the stage before)."""
     items = [(label, value or 0) for label, value in items]
     if not items or not any(v for _, v in items):
         return _empty("funnel", title, empty)
     top = max(v for _, v in items) or 1
     rows = []
-    for label, value in items:
+    for n, (label, value) in enumerate(items):
+        step = steps[n] if n < len(steps) and steps[n] else ""
         rows.append(
             f'<div class="db-bar db-funnel"><span class="db-bar-label">{escape(label)}</span>'
             f'<span class="db-bar-track"><span class="db-bar-fill" style="width:{max(_share(value, top), 1.0)}%">'
             f"</span></span>"
-            f'<span class="db-bar-value">{escape(fmt(value))}</span></div>')
+            f'<span class="db-bar-value" data-v="{escape(_number(value))}">{escape(fmt(value))}'
+            + (f' <span class="db-funnel-step">{escape(step)}</span>' if step else "") + "</span></div>")
     return _figure("funnel", title, '<div class="db-bars">' + "".join(rows) + "</div>")
 
 

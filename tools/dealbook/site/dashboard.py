@@ -108,6 +108,7 @@ def dashboard(data: SiteData) -> dict[str, Any]:
                sum(r["amount"] or 0 for r in by_stage[s.key]) if s.kind == "open" else None)
               for s in settings.stages]
     conversion = data.report("funnel", "this-month") if data.reports and "funnel" in data.reports else None
+    reach = data.report("stage-reach", "trailing-12") if data.reports and "stage-reach" in data.reports else None
     return {
         "open": open_figures(data),
         "probabilities": [(s.key, s.probability) for s in settings.stages if s.kind == "open"],
@@ -116,6 +117,7 @@ def dashboard(data: SiteData) -> dict[str, Any]:
         "overdue": overdue, "overdue_customers": overdue_customers, "overdue_kinds": overdue_kinds,
         "due_week": due_week,
         "conversion": conversion,
+        "reach": reach,
         "month": periods_for(data.today)["this-month"][2],
         "grades": count(r["grade"] for r in rows if r["grade"]),
         "stages": stages,
@@ -127,7 +129,17 @@ def dashboard(data: SiteData) -> dict[str, Any]:
         "awaiting": awaiting_approval(data),
         "margin_floor": deal_desk(settings).margin_floor,
         "changes": feed_summary(data),
+        "overdue_delta": overdue_delta(data, overdue),
     }
+
+
+def overdue_delta(data: SiteData, now: int | None) -> dict[str, int] | None:
+    """The overdue card's week-over-week change: the agenda's overdue items today against the end of
+    the day before the what-changed window (the book replayed to that day, git/replay)."""
+    before = data.overdue_before if now is not None else None
+    if before is None or now is None:
+        return None
+    return {"now": now, "before": before, "change": now - before}
 
 
 def chase(data: SiteData) -> dict[str, list[dict[str, Any]]]:
@@ -184,8 +196,11 @@ def risk_groups(data: SiteData, owner: str | None = None) -> list[dict[str, Any]
     if data.risks is None:
         return None
     reasons: list[Any] = list(data.risks)
+    # rules.risk lists the quote and instalment reasons itself now: the agenda's only fill in where it does not
+    known = {(r.customer_id, r.code) for r in reasons}
     reasons += [AgendaRisk(i.customer_id, i.owner, i.kind, i.reason) for i in data.agenda or ()
-                if i.kind in AGENDA_RISKS and (i.kind != "instalment_overdue" or i.group == "overdue")]
+                if i.kind in AGENDA_RISKS and (i.kind != "instalment_overdue" or i.group == "overdue")
+                and (i.customer_id, i.kind) not in known]
     groups: dict[str, dict[str, Any]] = {}
     for risk in reasons:
         if (owner is not None and risk.owner != owner) or risk.customer_id not in data.book.customers:

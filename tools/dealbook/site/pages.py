@@ -14,7 +14,7 @@ from ..rules.dealview import contracts_view, quotes_view
 from . import charts, reviews
 from . import dashboard as figures
 from . import rows as rows_module
-from .formats import money
+from .formats import money, percent
 from .urls import Urls
 from .views import SNAPSHOT, SiteData, month_start, periods_for
 
@@ -62,6 +62,11 @@ def report_chart(data: SiteData, report: Any) -> Any:
             value = text.values.get(value, value)
         return "" if value is None else str(value)
 
+    if kind == "reach":  # the funnel of a cohort: customers who reached each stage, with each step's rate
+        steps = [_("%(rate)s of the stage before", rate=percent(r["step"])) if r.get("step") is not None else ""
+                 for r in report.rows]
+        return charts.funnel_chart([(label(r), r.get("reached") or 0) for r in report.rows], report.title,
+                                   empty=_("No data"), steps=steps)
     if kind == "line":
         series = [(c.label, [row.get(c.key) or 0 for row in report.rows]) for c in numbers[:3]]
         return charts.line_chart([label(r) for r in report.rows], series, report.title, empty=_("No data"))
@@ -220,7 +225,7 @@ def page_specs(data: SiteData) -> list[PageSpec]:
     """Every generated page of one build."""
     _ = data.labels.text
     specs = [
-        PageSpec(Urls.home, _("Sales dashboard"), "home.html", lambda: {"dash": dashboard(data)}, nav="home"),
+        PageSpec(Urls.home, _("Sales dashboard"), "home.html", lambda: _home(data), nav="home"),
         PageSpec(Urls.customers, _.pgettext("navigation", "Customers"), "customers.html",
                  lambda: _listing_context(data, None, "", data.customers), nav="customers", search=False),
         PageSpec(Urls.agenda, _("Team agenda"), "agenda.html",
@@ -329,12 +334,26 @@ def report_titles(data: SiteData) -> dict[str, str]:
     return titles
 
 
+def _home(data: SiteData) -> dict[str, Any]:
+    dash = dashboard(data)
+    return {"dash": dash, "reach_chart": report_chart(data, dash["reach"]) if dash.get("reach") else None}
+
+
+# Reports whose page leads with another report's chart over the same period: the stage conversion
+# table (funnel) opens with the real funnel of the period's cohort (stage-reach).
+LEAD_CHARTS = {"funnel": "stage-reach"}
+
+
 def report_context(data: SiteData, name: str, period: str) -> dict[str, Any]:
     report = data.report(name, period)
     start, end, label = periods_for(data.today)[period] if period != SNAPSHOT else (None, None, "")
+    lead = LEAD_CHARTS.get(name) if name in LEAD_CHARTS and LEAD_CHARTS[name] in (data.reports or {}) else None
+    lead_report = data.report(lead, period) if lead else None
     return {"report": report, "name": name, "period": period, "period_label": label, "start": start, "end": end,
             "periods": _period_links(data, name), "snapshot": period == SNAPSHOT,
-            "chart": report_chart(data, report), "feature": f"report:{name}"}
+            "chart": report_chart(data, report), "feature": f"report:{name}",
+            "lead": lead if lead_report is not None else None, "lead_report": lead_report,
+            "lead_chart": report_chart(data, lead_report) if lead_report is not None else None}
 
 
 def facets(data: SiteData) -> dict[str, list[tuple[str, str, int]]]:

@@ -72,6 +72,8 @@ GUIDE_TITLES = {
     "guide/git.md": N_("Git: review, history, CI"),
     "guide/onboarding.md": N_("Moving in and out"),
     "guide/calendar.md": N_("Calendar feeds"),
+    "guide/digest.md": N_("The weekly digest"),
+    "guide/safety.md": N_("Safety: nothing lost, nothing planted"),
 }
 
 

@@ -61,3 +61,7 @@ class Link:
         if callable(target):
             return lambda *args: self.root + url_of(target(*args))
         return self.root + url_of(target)
+
+    def guide(self, page: str, section: str = "") -> str:
+        """A section of a guide page (`guide('settings', 'targets-sales-targets-per-member')`)."""
+        return f"{self.root}guide/{page}/" + (f"#{section}" if section else "")

@@ -170,6 +170,16 @@ class SiteData:
         changelog = self.changelog if in_git_work_tree(self.repo) else {}
         return self._call("feed", "dealbook.git.recent", "what_changed", self.book, changelog or {}, self.today)
 
+    @functools.cached_property
+    def overdue_before(self) -> int | None:
+        """git.replay.overdue_on: the agenda's overdue items at the end of the day before the
+        what-changed window, on the book replayed to that day (None without the feed)."""
+        if self.feed is None:
+            return None
+        changelog = self.changelog if in_git_work_tree(self.repo) else {}
+        return self._call("feed", "dealbook.git.replay", "overdue_on", self.book, changelog or {},
+                          self.feed.start - dt.timedelta(days=1))
+
     def feed_over(self, days: int) -> Any:
         """The what-changed feed over the last `days` days (computed once per length)."""
         if days == getattr(self.feed, "days", None):

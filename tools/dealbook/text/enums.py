@@ -30,6 +30,15 @@ ENUMS: dict[str, dict[str, str]] = {
     "member_role": {"rep": NP_("member_role", "Rep"), "manager": NP_("member_role", "Manager"),
                     "ops": NP_("member_role", "Ops"), "legal": NP_("member_role", "Legal"),
                     "finance": NP_("member_role", "Finance"), "gm": NP_("member_role", "General manager")},
+    # Record fields a stage or a new lead requires, as a reader names them (the process page).
+    "field": {"name": NP_("field", "Name"), "industry": NP_("field", "Industry"), "region": NP_("field", "Region"),
+              "owner": NP_("field", "Owner"), "created": NP_("field", "Acquisition time"),
+              "contacts": NP_("field", "Contacts"), "contacts.phone": NP_("field", "Contact phone"),
+              "source.channel": NP_("field", "Source channel"), "lead.type": NP_("field", "Lead type"),
+              "need.summary": NP_("field", "Need"), "need.budget.status": NP_("field", "Budget status"),
+              "need.timeline.start": NP_("field", "Planned start"), "deal.amount": NP_("field", "Deal amount"),
+              "deal.close_by": NP_("field", "Expected close date"), "contracts": NP_("field", "Contracts"),
+              "lost.reason": NP_("field", "Lost reason")},
     # What an agenda item is: a due date's kind, or one of the rules' flags.
     "due_kind": {"next_action": NP_("due_kind", "Next action"), "cadence": NP_("due_kind", "Cadence"),
                  "first_response": NP_("due_kind", "First response"), "after_sales": NP_("due_kind", "After-sales"),

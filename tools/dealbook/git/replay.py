@@ -1,0 +1,85 @@
+"""The book as it stood at the end of an earlier day, replayed from the same two sources as the
+what-changed feed (git/recent): the records date what happened, git dates what they keep no
+history of.
+
+- a customer exists once it was created (`created`, else its first dated stage entry);
+- its stage is the one its `stage_history` gives for that day, and the history stops there;
+- its deal amount is git's last committed value by then (`recent.amount_on`);
+- follow-ups count up to that day; quotes dated and contracts signed after it are left out.
+
+So "overdue 7 days ago" is the agenda's own rule run on the book of 7 days ago: one source for the
+dashboard's overdue card and its week-over-week delta. `book_on` and `overdue_then` are pure.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from typing import Any
+
+from ..records.book import Book
+from ..records.dates import parse_date, parse_time
+from ..reports.history import created_on, stage_on
+from ..rules.agenda import agenda_items
+from .history import Change
+from .recent import Delta, amount_on
+
+
+def _dated_after(value: Any, day: dt.date) -> bool:
+    on = parse_date(value)
+    return on is not None and on > day
+
+
+def _customer_on(customer: Any, changes: list[Change], day: dt.date) -> dict[str, Any] | None:
+    created = created_on(customer)
+    if created is not None and created > day:
+        return None
+    data = copy.deepcopy(customer.data)
+    stage = stage_on(customer, day)
+    if stage is not None:
+        data["stage"] = stage
+    history = data.get("stage_history")
+    if isinstance(history, list):
+        data["stage_history"] = [e for e in history if not (isinstance(e, dict) and _dated_after(e.get("on"), day))]
+    deal = data.get("deal")
+    if isinstance(deal, dict) and "amount" in deal:
+        deal["amount"] = amount_on(customer, changes, day)
+    for key, date_key in (("quotes", "date"), ("contracts", "signed")):
+        items = data.get(key)
+        if isinstance(items, list):
+            data[key] = [i for i in items if not (isinstance(i, dict) and _dated_after(i.get(date_key), day))]
+    return data
+
+
+def book_on(book: Book, changelog: dict[str, list[Change]], day: dt.date) -> Book:
+    """The customers and follow-ups as they stood at the end of `day` (see the module's rules)."""
+    records: list[tuple[str, Any]] = []
+    for cid, customer in book.customers.items():
+        data = _customer_on(customer, changelog.get(cid, []), day)
+        if data is not None:
+            records.append((customer.path, data))
+    for followup in book.all_followups():
+        at = parse_time(followup.data.get("at"))
+        if at is None or at.date() <= day:
+            records.append((followup.path, followup.data))
+    replayed = Book(book.settings, records)
+    replayed.members, replayed.team_path = book.members, book.team_path
+    return replayed
+
+
+def overdue_count(book: Book, today: dt.date, owner: str | None = None) -> int:
+    """The agenda's overdue items on `today` (of what `owner` must act on, when given)."""
+    return sum(1 for item in agenda_items(book, today, owner=owner) if item.group == "overdue")
+
+
+def overdue_on(book: Book, changelog: dict[str, list[Change]], day: dt.date, owner: str | None = None) -> int:
+    """The agenda's overdue items at the end of an earlier `day`, on the book replayed to that day."""
+    return overdue_count(book_on(book, changelog, day), day, owner)
+
+
+def overdue_delta(book: Book, changelog: dict[str, list[Change]], today: dt.date, days: int,
+                  owner: str | None = None) -> Delta:
+    """Overdue items now against the end of the day before the what-changed window of `days` days
+    (the same "then" as the feed's open-pipeline deltas)."""
+    return Delta("overdue", overdue_count(book, today, owner),
+                 overdue_on(book, changelog, today - dt.timedelta(days=days), owner))
