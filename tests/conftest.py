@@ -133,3 +133,24 @@ def run() -> Callable[..., Result]:
         return CliRunner().invoke(cli, [*base, *args], input=input, env=env, catch_exceptions=False)
 
     return invoke
+
+
+def uncollectable(work: Callable[[], object], times: int = 20) -> list[object]:
+    """What `work`, run `times` times with the collector off (as parse workers run), leaves that
+    only the collector could free: the objects of its reference cycles."""
+    import gc
+
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for _ in range(times):
+            work()
+        gc.collect()
+        return list(gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        if enabled:
+            gc.enable()

@@ -193,27 +193,18 @@ def test_every_refusal_on_the_fast_path_keeps_its_line() -> None:
 def test_parsing_leaves_nothing_for_the_collector() -> None:
     """Parse workers run with the collector off: a reference cycle per file (the recursive walks
     are closures) would keep every file's node tree alive until the worker ends."""
-    import gc
-
     import yaml
+    from conftest import uncollectable
 
     text = "id: x\nname: 甲\ncontacts:\n  - {name: 王, phone: '0755-1'}\ntags: [a, b]\nid: again\n"
-    gc.collect()
-    enabled = gc.isenabled()
-    gc.disable()
-    gc.set_debug(gc.DEBUG_SAVEALL)
-    try:
-        for _ in range(20):
-            parse_text(text)  # refused: the marks path
-            loaded = parse_text(text.replace("id: again\n", ""))  # the data path, then marks
-            loaded.mark(("contacts", 0, "phone"))
-        gc.collect()
-        left = [o for o in gc.garbage if isinstance(o, (yaml.Node, dict, list, set)) or type(o).__name__ == "cell"]
-    finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
-        if enabled:
-            gc.enable()
+
+    def work() -> None:
+        parse_text(text)  # refused: the marks path
+        loaded = parse_text(text.replace("id: again\n", ""))  # the data path, then marks
+        loaded.mark(("contacts", 0, "phone"))
+
+    left = [o for o in uncollectable(work) if isinstance(o, (yaml.Node, dict, list, set))
+            or type(o).__name__ == "cell"]
     assert left == []
 
 
