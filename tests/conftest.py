@@ -154,3 +154,12 @@ def uncollectable(work: Callable[[], object], times: int = 20) -> list[object]:
         gc.garbage.clear()
         if enabled:
             gc.enable()
+
+
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run in a scratch folder: rejects and export files land there."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return work

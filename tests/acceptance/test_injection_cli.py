@@ -18,14 +18,6 @@ CALC = "=cmd|' /C calc'!A0"
 DANGEROUS = (HYPERLINK, CALC, "+1+2", "-2+3", "@SUM(A1)", "\tTAB", "\rCR")
 
 
-@pytest.fixture
-def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    return work
-
-
 def cells(text: str) -> list[str]:
     return [cell for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) for cell in row]
 

@@ -33,15 +33,6 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted((root / "records").rglob("*")) if p.is_file()}
 
 
-@pytest.fixture
-def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Run in a scratch folder: rejects and export files land there."""
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    return work
-
-
 @pytest.mark.skipif(not shutil.which("git"), reason="needs git")
 def test_init_makes_a_repo_that_passes_check_hooks_and_builds(tmp_path: Path) -> None:
     target = tmp_path / "my-sales"

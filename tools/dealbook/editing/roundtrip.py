@@ -16,7 +16,6 @@ import io
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -749,15 +748,3 @@ def load(path: str) -> Document:
 def loads(text: str, path: str | None = None) -> Document:
     """A Document from text (tests, or bytes read from elsewhere)."""
     return Document(text, path)
-
-
-def walk_values(value: Any, where: tuple = ()) -> Iterator[tuple[tuple, Any]]:
-    """Every (path, leaf value) in plain data, for diffs and summaries."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from walk_values(item, (*where, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from walk_values(item, (*where, index))
-    else:
-        yield where, value
