@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import os
 
+import dealbook.checks.customer_index as customer_index_module
 import dealbook.checks.filecache as filecache
 from conftest import RecordRepo
 from dealbook.checks.customer_index import customer_index
 from dealbook.records.settings import load_settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 
 def _found(result) -> list[tuple[str, str]]:
@@ -91,9 +94,105 @@ def _first_id(repo: RecordRepo) -> str:
     return sorted((repo.root / "records/customers").glob("*.yaml"))[0].stem
 
 
-def test_the_index_carries_ids_names_numbers_and_owners(repo: RecordRepo) -> None:
+def test_the_index_carries_ids_names_and_numbers(repo: RecordRepo) -> None:
     repo.customer("粤IT2024001", name="ＡＢＣ科技（中国）有限公司", stage="won",
                   contracts=[{"no": "HT-2024-001", "amount": 100000, "signed": "2024-03-01"}])
-    rows = customer_index(str(repo.root), load_settings(str(repo.root)))
-    assert [(r.path, r.id, r.key, r.numbers, r.owner) for r in rows] == [
-        ("records/customers/粤IT2024001.yaml", "粤IT2024001", "abc科技", ("HT-2024-001",), "zhang")]
+    rows = customer_index(str(repo.root), load_settings(str(repo.root))).rows()
+    assert rows == [("records/customers/粤IT2024001.yaml", "粤IT2024001", "ＡＢＣ科技（中国）有限公司", "abc科技",
+                     ("HT-2024-001",))]
+
+
+def _brute_force(checked: list[tuple[str, str, str]], rows: list[tuple[str, str, str, str]]) -> list[tuple[str, str]]:
+    """The one-file likely-duplicate search as it was before the index was asked by key: rapidfuzz
+    over every stored name, kept when the two names share a one-character deletion."""
+    from dealbook.checks.dedupe import CHECK_MIN_SCORE, _message, name_variants, normalise_name
+    from rapidfuzz import fuzz, process
+
+    present = {path for path, _, _ in checked}
+    everyone = [(path, cid, name, normalise_name(name)) for path, cid, name in checked]
+    everyone += [row for row in rows if row[0] not in present]
+    keys = [item[3] for item in everyone]
+    found = []
+    for mine, (path, _cid, name, key) in enumerate(everyone[:len(checked)]):
+        if not key:
+            continue
+        best = None
+        for other_key, _, other in process.extract(key, keys, scorer=fuzz.ratio, score_cutoff=CHECK_MIN_SCORE - 0.5,
+                                                   limit=None):
+            if other == mine or not other_key:
+                continue
+            score = 100 if other_key == key else round(fuzz.ratio(key, other_key))
+            if score < CHECK_MIN_SCORE or (other_key != key and not name_variants(key) & name_variants(other_key)):
+                continue
+            if best is None or score > best[0]:
+                best = (score, everyone[other][1], everyone[other][2])
+        if best is not None:
+            found.append((path, _message(name, best)))
+    return found
+
+
+_NAMES = st.text(alphabet="甲乙丙丁戊己庚辛abAB有限公司 ", min_size=0, max_size=14)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stored=st.lists(_NAMES, max_size=25), mine=st.lists(st.tuples(st.integers(0, 30), _NAMES), min_size=1,
+                                                          max_size=3))
+def test_the_index_finds_the_look_alikes_a_search_of_every_name_finds(stored, mine) -> None:
+    """Looked up by the name's one-character deletions, the index gives the same likely-duplicate
+    findings, message and chosen look-alike included, as scoring every stored name."""
+    from dealbook.checks import customer_index as index
+    from dealbook.checks.dedupe import _against_index, normalise_name
+
+    rows = {f"records/customers/c{n:02d}.yaml": (f"C{n:02d}", name, normalise_name(name), ()) for n, name in
+            enumerate(stored)}
+    db = index._memory()
+    index._write(db, {p: (1, 2, 3, 4) for p in rows}, rows, [])
+    checked = list({f"records/customers/c{n:02d}.yaml": (f"records/customers/c{n:02d}.yaml", f"C{n:02d}", name)
+                    for n, name in mine}.values())
+    listed = index.CustomerIndex(db).rows()
+    assert [r[:4] for r in listed] == sorted((p, *r[:3]) for p, r in rows.items())
+    assert list(_against_index(checked, index.CustomerIndex(db))) == _brute_force(checked, [r[:4] for r in listed])
+
+
+def test_one_file_checks_find_the_ids_and_contract_numbers_the_whole_repo_check_finds(run, repo: RecordRepo) -> None:
+    def deal(*numbers: str) -> list[dict]:
+        return [{"no": n, "amount": 1, "signed": "2024-03-01"} for n in numbers]
+
+    repo.customer("粤IT2024001", name="深圳市甲乙科技有限公司", contracts=deal("HT-1"))
+    repo.customer("粤IT2024002", name="广州丙丁贸易有限公司", contracts=deal("HT-1", "HT-2"))
+    repo.customer("粤IT2024003", name="杭州戊己机械有限公司", contracts=deal("HT-2"))
+    twin = {**_data(repo, "粤IT2024003"), "id": "粤it2024001", "name": "成都某某食品有限公司"}  # the id, case folded
+    repo.write("records/customers/粤IT2024004.yaml", twin)
+    whole = _found(run(repo, "check", "--format", "json"))
+    c = "records/customers/粤IT20240"
+    assert [f for f in whole if f[1].startswith("duplicate")] == [
+        (f"{c}02.yaml", "duplicate-contract"), (f"{c}03.yaml", "duplicate-contract"),
+        (f"{c}04.yaml", "duplicate-contract"), (f"{c}04.yaml", "duplicate-id")]
+    # alone, a file is also told when it holds a number first and another file uses it too
+    expected = {"01": [(f"{c}01.yaml", "duplicate-contract")],
+                "02": [(f"{c}02.yaml", "duplicate-contract")] * 2,  # HT-1 after 001; HT-2 first, before 003
+                "03": [(f"{c}03.yaml", "duplicate-contract")],
+                "04": [(f"{c}04.yaml", "duplicate-contract"), (f"{c}04.yaml", "duplicate-id")]}
+    for n, wanted in expected.items():
+        alone = _found(run(repo, "check", "--format", "json", str(repo.root / f"{c}{n}.yaml")))
+        assert [f for f in alone if f[1].startswith("duplicate")] == wanted, n
+
+
+def test_stamps_not_signed_by_the_user_are_not_trusted(run, repo: RecordRepo) -> None:
+    """The index's stamps are signed; a database whose stamps were replaced (it says every file
+    is current) is read again from the files."""
+    import marshal
+    import sqlite3
+
+    _repo(repo)
+    checked = str(repo.root / "records/customers/粤IT2024001.yaml")
+    assert _found(run(repo, "check", "--format", "json", checked)) == []
+    other = repo.customer("粤IT2024002", name="深圳市甲乙科技有限公司")
+    db = sqlite3.connect(repo.root / ".dealbook-cache/customers.sqlite")
+    stamps = customer_index_module.stamp_customers(str(repo.root))
+    db.execute("UPDATE stamps SET blob = ?", (marshal.dumps(stamps),))
+    db.commit()
+    db.close()
+    assert other.exists()
+    assert _found(run(repo, "check", "--format", "json", checked)) == [
+        ("records/customers/粤IT2024001.yaml", "likely-duplicate")]

@@ -127,8 +127,8 @@ def _ids_in_repo(book: Book, only: set[str]) -> Iterator[tuple[str, str]]:
     if not wanted:
         return
     ids = {path: c.id for path, c in book.customers_by_path.items()}
-    for row in book.repo_customers or ():
-        ids.setdefault(row.path, row.id)
+    for path, cid in book.repo_customers.holding_ids(wanted):
+        ids.setdefault(path, cid)
     first: dict[str, str] = {}  # the first path in path order holding each checked id
     for path, cid in ids.items():
         key = cid.casefold()

@@ -2,52 +2,59 @@
 
 `dealbook check FILE` (what the pre-commit hook runs) compares the files it checks with every
 other customer: ids must be unique, names must not look like another company's, contract
-numbers must be unique. Instead of reading 10,000 customer files each time, it reads
-`.dealbook-cache/customers.marshal`: per customer file its stamp (size, mtime, ctime, inode, as
-`reading.scan` takes them), id, name, normalised name, contract numbers and owner. The index is
-kept current the way the parse cache is: the customers folder is stat'ed, and only files whose
-stamps changed are read again (through the parse cache). So a one-file check costs one folder
-listing, whatever the size of the repo.
+numbers must be unique. Instead of reading 10,000 customer files each time, it asks
+`.dealbook-cache/customers.sqlite`, an SQLite database holding per customer file its id, name,
+normalised name and contract numbers, each looked up by key (the id, the number, or one of the
+name's one-character deletions): nothing is built per customer of the repo.
+
+The index is kept current the way the parse cache is: the customers folder is stat'ed, and only
+files whose stamps (size, mtime, ctime, inode, as `filecache.scan` takes them) changed are read
+again (through the parse cache). The stamps the index reflects are kept in the same database as
+one signed blob, written in the same transaction as the rows they describe. So a one-file check
+costs one folder listing with a stat per customer file, and a few indexed queries.
 """
 
 from __future__ import annotations
 
+import marshal
 import os
 import time
-from typing import Any, NamedTuple
+from typing import Any
 
 from ..records.book import Book
-from ..records.cachefile import has_keys, load_marshal, save_marshal
+from ..records.cachefile import open_sqlite_cache, sign, verify
 from ..records.model import CUSTOMERS_DIR, Customer
 from ..records.settings import Settings
-from .dedupe import normalise_name
+from .dedupe import name_variants, normalise_name
 from .filecache import CACHE_DIR, RACY_NS, Stamp, cache_key, read_cached, settle
 
-INDEX_FILE = "customers.marshal"
-FORMAT = 1
+INDEX_FILE = "customers.sqlite"
+FORMAT = 2
+_SCHEMA = (
+    "customers (path TEXT PRIMARY KEY, id TEXT, folded TEXT, name TEXT, key TEXT)",
+    "CREATE INDEX customers_folded ON customers (folded)",
+    "CREATE TABLE numbers (number TEXT, path TEXT)",
+    "CREATE INDEX numbers_number ON numbers (number)",
+    "CREATE INDEX numbers_path ON numbers (path)",
+    "CREATE TABLE variants (variant TEXT, path TEXT)",  # the name key and each one-character deletion of it
+    "CREATE INDEX variants_variant ON variants (variant)",
+    "CREATE INDEX variants_path ON variants (path)",
+    "CREATE TABLE stamps (blob BLOB)",  # one row: the signed stamps of every file the rows reflect
+)
+
+Row = tuple[str, str, str, tuple[str, ...]]  # id, name, normalised name, contract numbers
 
 
-class IndexEntry(NamedTuple):
-    """What the cross-record checks compare of one customer file."""
-
-    path: str
-    id: str
-    name: str
-    key: str  # the name as compared (`dedupe.normalise_name`)
-    numbers: tuple[str, ...]  # contract numbers
-    owner: str
-
-
-def _entry(path: str, data: Any) -> tuple | None:
+def _entry(path: str, data: Any) -> Row | None:
     """The index row of one customer file's data (None when it is not a mapping)."""
     if not isinstance(data, dict):
         return None
     return _row(Customer.from_data(path, data))
 
 
-def _row(customer: Customer) -> tuple:
+def _row(customer: Customer) -> Row:
     return (customer.id, customer.name, normalise_name(customer.name),
-            tuple(c.no for c in customer.contracts if c.no), customer.owner)
+            tuple(c.no for c in customer.contracts if c.no))
 
 
 def stamp_customers(repo: str) -> dict[str, Stamp]:
@@ -74,38 +81,144 @@ def stamp_customers(repo: str) -> dict[str, Stamp]:
     return found
 
 
-def _load(filename: str, expected: str) -> dict[str, tuple]:
-    stored = load_marshal(filename, lambda v: has_keys(v, key=str, format=int, entries=dict))
-    if stored is None or stored["key"] != expected or stored["format"] != FORMAT:
+class CustomerIndex:
+    """Every customer file of the repo as the index lists it, asked by key."""
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
+
+    def _many(self, sql: str, keys: list[str]) -> list[tuple]:
+        found: list[tuple] = []
+        for i in range(0, len(keys), 500):  # under SQLite's limit of parameters
+            chunk = keys[i:i + 500]
+            found.extend(self.db.execute(sql.format(marks=",".join("?" * len(chunk))), chunk))
+        return found
+
+    def holding_ids(self, folded: set[str]) -> list[tuple[str, str]]:
+        """(path, id) of every customer file whose id, case-folded, is one of these."""
+        return [tuple(r) for r in self._many("SELECT path, id FROM customers WHERE folded IN ({marks})",
+                                             sorted(folded))]
+
+    def holding_numbers(self, numbers: set[str]) -> list[tuple[str, str]]:
+        """(number, path) of every contract with one of these numbers, in path order."""
+        return sorted(self._many("SELECT number, path FROM numbers WHERE number IN ({marks})", sorted(numbers)),
+                      key=lambda r: (r[1], r[0]))
+
+    def near(self, variants: set[str]) -> list[tuple[str, str, str, str]]:
+        """(path, id, name, key), in path order, of every customer whose normalised name shares one
+        of these one-character deletions (`dedupe.name_variants`)."""
+        rows = self._many("SELECT DISTINCT c.path, c.id, c.name, c.key FROM variants v JOIN customers c "
+                          "ON c.path = v.path WHERE v.variant IN ({marks})", sorted(variants))
+        return sorted(set(rows))
+
+    def rows(self) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
+        """Every row (path, id, name, key, contract numbers), in path order: for tests and tools."""
+        numbers: dict[str, list[str]] = {}
+        for number, path in self.db.execute("SELECT number, path FROM numbers ORDER BY rowid"):
+            numbers.setdefault(path, []).append(number)
+        return [(path, cid, name, key, tuple(numbers.get(path, ())))
+                for path, cid, name, key in self.db.execute("SELECT path, id, name, key FROM customers ORDER BY path")]
+
+
+def _open(repo: str, settings: Settings) -> Any:
+    import sqlite3
+
+    key = f"customers {FORMAT} {cache_key(settings)}"
+    try:
+        db = open_sqlite_cache(os.path.join(repo, CACHE_DIR, INDEX_FILE), key, *_SCHEMA)
+    except (OSError, sqlite3.Error):  # a cache that cannot be kept: an index in memory, built from the files
+        return _memory()
+    db.isolation_level = None  # transactions only where `_write` opens one
+    return db
+
+
+def _memory(source: Any = None) -> Any:
+    """An index in memory: empty, or a copy of `source`."""
+    import sqlite3
+
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        if source is None:
+            raise sqlite3.Error
+        source.backup(db)
+    except sqlite3.Error:
+        db.execute(f"CREATE TABLE {_SCHEMA[0]}")
+        for statement in _SCHEMA[1:]:
+            db.execute(statement)
+    return db
+
+
+def _stored_stamps(db: Any) -> dict[str, Stamp]:
+    row = db.execute("SELECT blob FROM stamps").fetchone()
+    body = verify(row[0]) if row is not None and isinstance(row[0], bytes) else None
+    if body is None:
         return {}
-    return stored["entries"]
+    try:
+        stamps = marshal.loads(body)
+    except (EOFError, ValueError, TypeError):
+        return {}
+    return stamps if isinstance(stamps, dict) else {}
+
+
+def _write(db: Any, stamps: dict[str, Stamp], rows: dict[str, Row | None], gone: list[str]) -> None:
+    """Replace the rows of these paths (None: no row) and drop those of `gone`, with their stamps,
+    in one transaction over the stamps as stored then (another process may have written since)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        current = _stored_stamps(db)
+        stale = [(p,) for p in (*rows, *gone)]
+        for table in ("customers", "numbers", "variants"):
+            if current:
+                db.executemany(f"DELETE FROM {table} WHERE path = ?", stale)
+            else:  # no stamps (none yet, or not ours): no row is known to be current
+                db.execute(f"DELETE FROM {table}")
+        for path in gone:
+            current.pop(path, None)
+        kept = [(p, r) for p, r in rows.items() if r is not None]
+        db.executemany("INSERT INTO customers VALUES (?, ?, ?, ?, ?)",
+                       [(p, r[0], r[0].casefold(), r[1], r[2]) for p, r in kept])
+        db.executemany("INSERT INTO numbers VALUES (?, ?)", [(n, p) for p, r in kept for n in r[3]])
+        db.executemany("INSERT INTO variants VALUES (?, ?)",
+                       [(v, p) for p, r in kept if r[2] for v in name_variants(r[2])])
+        current.update((p, stamps[p]) for p in rows)
+        blob = sign(marshal.dumps(current))
+        db.execute("DELETE FROM stamps")
+        if blob is not None:
+            db.execute("INSERT INTO stamps VALUES (?)", (blob,))
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
 
 
 def customer_index(repo: str, settings: Settings, book: Book | None = None,
-                   scanned: dict[str, Stamp] | None = None) -> list[IndexEntry]:
-    """Every customer file's index row, in path order, brought up to date first. With `book` (a
-    whole-repo Book just read) and the `scanned` stamps it was read at, rows of files whose stamps
-    are still those come from the Book instead of the files."""
+                   scanned: dict[str, Stamp] | None = None) -> CustomerIndex:
+    """The index of every customer file, brought up to date first. With `book` (a whole-repo Book
+    just read) and the `scanned` stamps it was read at, rows of files whose stamps are still those
+    come from the Book instead of the files."""
+    import sqlite3
+
     repo = os.path.abspath(repo)
-    filename = os.path.join(repo, CACHE_DIR, INDEX_FILE)
-    expected = cache_key(settings)
-    stored = _load(filename, expected)
+    db = _open(repo, settings)
     stamps = stamp_customers(repo)
-    changed = [path for path, stamp in stamps.items() if (stored.get(path) or (None,))[0] != stamp]
+    try:
+        stored = _stored_stamps(db)
+    except sqlite3.Error:
+        stored = {}
+    if stored == stamps:
+        return CustomerIndex(db)
+    changed = [path for path, stamp in stamps.items() if stored.get(path) != stamp]
     gone = [path for path in stored if path not in stamps]
-    if changed:
-        rows: dict[str, tuple | None] = {}
-        if book is not None and book.complete and scanned is not None:
-            by_path = book.customers_by_path  # a file read but not a mapping is not in it: no row
-            rows = {p: (_row(by_path[p]) if p in by_path else None)
-                    for p in changed if scanned.get(p) == stamps[p]}
-        unread = [p for p in changed if p not in rows]
-        rows.update({p: _entry(p, result[0]) for p, result in read_cached(repo, unread, settings, stamps).items()})
-        for path in changed:
-            stored[path] = (stamps[path], rows.get(path))
-    for path in gone:
-        del stored[path]
-    if changed or gone:
-        save_marshal(filename, {"key": expected, "format": FORMAT, "entries": stored})
-    make = IndexEntry._make
-    return [make((path, *row)) for path, (_, row) in sorted(stored.items()) if row is not None]
+    rows: dict[str, Row | None] = {}
+    if changed and book is not None and book.complete and scanned is not None:
+        by_path = book.customers_by_path  # a file read but not a mapping is not in it: no row
+        rows = {p: (_row(by_path[p]) if p in by_path else None) for p in changed if scanned.get(p) == stamps[p]}
+    unread = [p for p in changed if p not in rows]
+    rows.update({p: _entry(p, result[0]) for p, result in read_cached(repo, unread, settings, stamps).items()})
+    rows.update((p, None) for p in unread if p not in rows)  # vanished while read: no row
+    try:
+        _write(db, stamps, rows, gone)
+    except sqlite3.Error:  # another process holds the database too long: answer from a private copy
+        db = _memory(db)
+        _write(db, stamps, rows, gone)
+    return CustomerIndex(db)

@@ -179,11 +179,9 @@ def _numbers_elsewhere(book: Book, wanted: set[str]) -> dict[str, list[str]]:
     if book.repo_customers is None:
         return contract_numbers_on_disk(book.root or "", wanted, set(book.customers_by_path))
     found: dict[str, list[str]] = {}
-    for row in book.repo_customers:
-        if row.path not in book.customers_by_path:
-            for number in row.numbers:
-                if number in wanted:
-                    found.setdefault(number, []).append(row.path)
+    for number, path in book.repo_customers.holding_numbers(wanted):  # in path order
+        if path not in book.customers_by_path:
+            found.setdefault(number, []).append(path)
     return found
 
 

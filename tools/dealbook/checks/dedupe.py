@@ -199,7 +199,7 @@ _VARIANTS_UP_TO = 80  # longer keys are matched only as they are (a name of 200,
 # would otherwise make 200,000 variants of 200,000 characters each)
 
 
-def _variants(key: str) -> set[str]:
+def name_variants(key: str) -> set[str]:
     """The key and every string one character shorter: two keys within one insertion, deletion or
     substitution of each other share one of these (symmetric-deletion blocking). A key longer than
     any company name is its own only variant."""
@@ -232,7 +232,7 @@ def likely_duplicates(book: Book, only: set[str] | None) -> Iterator[tuple[str, 
         present = {path for path, _, _ in checked}
         everyone = [*checked, *repo_names(book.root, present)]
     keys = [normalise_name(name) for _, _, name in everyone]
-    variants = [_variants(key) if key else set() for key in keys]
+    variants = [name_variants(key) if key else set() for key in keys]
     index: dict[str, list[int]] = defaultdict(list)
     for position, found in enumerate(variants):
         for variant in found:
@@ -268,30 +268,34 @@ def _message(name: str, best: tuple[int, str, str]) -> str:
             "keep one record (see `dealbook duplicates`)")
 
 
-def _against_index(checked: list[tuple[str, str, str]], rows: list[Any]) -> Iterator[tuple[str, str]]:
+def _against_index(checked: list[tuple[str, str, str]], index: Any) -> Iterator[tuple[str, str]]:
     """`likely_duplicates` for a PATH-limited check, against the stored index of every customer
-    (`customer_index`: names already normalised): rapidfuzz finds the names scoring at least
-    CHECK_MIN_SCORE among all (C code, no Python loop over the repo), then the same blocking
-    rule keeps those equal or one edit apart, so it reports what a whole-repo index would."""
-    from rapidfuzz import fuzz, process  # imported here: a follow-up's check never compares names
+    (`customer_index`): the index gives the customers whose normalised names share one of the
+    checked name's one-character deletions (the blocking rule of the whole-repo check), then
+    rapidfuzz scores those alone. Candidates are taken in the order a whole-repo index would list
+    them (the checked customers, then every other in path order), best score first."""
+    from rapidfuzz import fuzz  # imported here: a follow-up's check never compares names
 
     present = {path for path, _, _ in checked}
-    everyone = [(path, cid, name, normalise_name(name)) for path, cid, name in checked]
-    everyone += [(row.path, row.id, row.name, row.key) for row in rows if row.path not in present]
-    keys = [item[3] for item in everyone]
-    for mine, (path, _cid, name, key) in enumerate(everyone[:len(checked)]):
+    keys = [normalise_name(name) for _, _, name in checked]
+    for mine, (path, _cid, name) in enumerate(checked):
+        key = keys[mine]
         if not key:
             continue
-        variants = _variants(key)
+        variants = name_variants(key)
+        candidates = [(position, other_id, other_name, keys[position])
+                      for position, (_, other_id, other_name) in enumerate(checked)
+                      if position != mine and keys[position] and variants & name_variants(keys[position])]
+        candidates += [(len(checked) + rank, other_id, other_name, other_key)
+                       for rank, (other_path, other_id, other_name, other_key) in enumerate(index.near(variants))
+                       if other_path not in present and other_key]
+        scored = sorted(((fuzz.ratio(key, c[3]), c) for c in candidates), key=lambda s: (-s[0], s[1][0]))
         best: tuple[int, str, str] | None = None
-        for other_key, _, other in process.extract(key, keys, scorer=fuzz.ratio, score_cutoff=CHECK_MIN_SCORE - 0.5,
-                                                   limit=None):
-            if other == mine or not other_key:
-                continue
-            score = 100 if other_key == key else round(fuzz.ratio(key, other_key))
-            if score < CHECK_MIN_SCORE or (other_key != key and not variants & _variants(other_key)):
-                continue
-            if best is None or score > best[0]:
-                best = (score, everyone[other][1], everyone[other][2])
+        for ratio, (_, other_id, other_name, other_key) in scored:
+            if ratio < CHECK_MIN_SCORE - 0.5:  # rapidfuzz's cutoff for `round(ratio) >= CHECK_MIN_SCORE`
+                break
+            score = 100 if other_key == key else round(ratio)
+            if score >= CHECK_MIN_SCORE and (best is None or score > best[0]):
+                best = (score, other_id, other_name)
         if best is not None:
             yield (path, _message(name, best))

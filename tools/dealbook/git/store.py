@@ -25,11 +25,15 @@ import git
 
 from ..checks.filechecks import read_record
 from ..records.book import Book
-from ..records.cachefile import keep_newest, load_marshal, tag
+from ..records.cachefile import (  # noqa: F401  (open_cache_db: re-exported for the git room)
+    keep_newest,
+    load_marshal,
+    open_cache_db,
+    open_sqlite_cache,
+)
 from ..records.diagnostics import Diagnostic, from_rows
 from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, RECORDS_DIR, TEAM_FILE, kind_of
 from ..records.settings import SETTINGS_FILE, Settings, load_settings, settings_from_bytes
-from ..records.writing import cache_folder
 
 DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 NULL_SHA = "0" * 40
@@ -485,41 +489,6 @@ def parse_log(out: str, strip: Callable[[str], str | None]) -> list[Commit]:
 
 
 # --- the parse cache, by blob id --------------------------------------------------------
-def open_cache_db(filename: str) -> Any:
-    """A SQLite cache file under `.dealbook-cache/` (the folder made, and ignored by git)."""
-    import sqlite3
-
-    cache_folder(os.path.dirname(filename))
-    return sqlite3.connect(filename, timeout=5)
-
-
-def open_sqlite_cache(filename: str, key: str, table: str) -> Any:
-    """A SQLite cache whose rows belong to `key` and to this user: its meta row holds the user's
-    key's tag of `key` (see `cachefile.tag`); a database made for another key, or by anyone else
-    (committed into the repo, say), is emptied first, never read. `table` is `name (columns)`."""
-    import sqlite3
-
-    db = open_cache_db(filename)
-    name = table.split(" ", 1)[0]
-    mine = tag(key)
-    try:
-        row = db.execute("SELECT key FROM meta").fetchone()
-    except sqlite3.DatabaseError as exc:
-        row = None
-        if not isinstance(exc, sqlite3.OperationalError):  # not a database at all: start a new one
-            db.close()
-            os.unlink(filename)
-            db = open_cache_db(filename)
-    if row is None or row[0] != mine:
-        db.execute("DROP TABLE IF EXISTS meta")
-        db.execute(f"DROP TABLE IF EXISTS {name}")
-        db.execute("CREATE TABLE meta (key TEXT)")
-        db.execute(f"CREATE TABLE {table}")
-        db.execute("INSERT INTO meta VALUES (?)", (mine,))
-        db.commit()
-    return db
-
-
 def select_many(db: Any, table: str, names: list[str]) -> Iterator[tuple[str, bytes]]:
     """(name, value) rows of a cache table for these names, in batches SQLite accepts."""
     if db is None:

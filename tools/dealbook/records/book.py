@@ -43,7 +43,7 @@ class Book:
         self.root: str | None = None  # the working tree the Book was read from, if any
         # For a PATH-limited Book: every customer file of the repo as the stored index lists it
         # (`checks.customer_index`), so cross-record checks compare with all without reading all.
-        self.repo_customers: list[Any] | None = None
+        self.repo_customers: Any = None  # a `checks.customer_index.CustomerIndex`
         self.snapshot_writer: int | None = None  # a process still writing this Book's snapshot
         self._read_raw = read_raw
         self._marks: dict[str, Loaded] = {}

@@ -148,3 +148,41 @@ def keep_newest(folder: str, prefix: str, keep: int) -> None:
     for entry in entries[keep:]:
         with contextlib.suppress(OSError):
             os.unlink(entry.path)
+
+
+def open_cache_db(filename: str) -> Any:
+    """A SQLite cache file under `.dealbook-cache/` (the folder made, and ignored by git)."""
+    import sqlite3
+
+    cache_folder(os.path.dirname(filename))
+    return sqlite3.connect(filename, timeout=5)
+
+
+def open_sqlite_cache(filename: str, key: str, table: str, *schema: str) -> Any:
+    """A SQLite cache whose rows belong to `key` and to this user: its meta row holds the user's
+    key's tag of `key` (see `tag`); a database made for another key, or by anyone else
+    (committed into the repo, say), is emptied first, never read. `table` is `name (columns)`;
+    `schema` holds further statements (tables, indexes) run when the database is made."""
+    import sqlite3
+
+    db = open_cache_db(filename)
+    mine = tag(key)
+    try:
+        row = db.execute("SELECT key FROM meta").fetchone()
+    except sqlite3.DatabaseError as exc:
+        row = None
+        if not isinstance(exc, sqlite3.OperationalError):  # not a database at all: start a new one
+            db.close()
+            os.unlink(filename)
+            db = open_cache_db(filename)
+    if row is None or row[0] != mine:
+        names = [n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for name in names:
+            db.execute(f'DROP TABLE IF EXISTS "{name}"')
+        db.execute("CREATE TABLE meta (key TEXT)")
+        db.execute(f"CREATE TABLE {table}")
+        for statement in schema:
+            db.execute(statement)
+        db.execute("INSERT INTO meta VALUES (?)", (mine,))
+        db.commit()
+    return db
