@@ -16,6 +16,7 @@ costs one folder listing with a stat per customer file, and a few indexed querie
 
 from __future__ import annotations
 
+import json
 import marshal
 import os
 import time
@@ -29,16 +30,13 @@ from .dedupe import name_variants, normalise_name
 from .filecache import CACHE_DIR, RACY_NS, Stamp, cache_key, read_cached, settle
 
 INDEX_FILE = "customers.sqlite"
-FORMAT = 2
+FORMAT = 3
 _SCHEMA = (
-    "customers (path TEXT PRIMARY KEY, id TEXT, folded TEXT, name TEXT, key TEXT)",
+    "customers (path TEXT PRIMARY KEY, id TEXT, folded TEXT, name TEXT, key TEXT, numbers TEXT) WITHOUT ROWID",
     "CREATE INDEX customers_folded ON customers (folded)",
-    "CREATE TABLE numbers (number TEXT, path TEXT)",
-    "CREATE INDEX numbers_number ON numbers (number)",
-    "CREATE INDEX numbers_path ON numbers (path)",
-    "CREATE TABLE variants (variant TEXT, path TEXT)",  # the name key and each one-character deletion of it
-    "CREATE INDEX variants_variant ON variants (variant)",
-    "CREATE INDEX variants_path ON variants (path)",
+    "CREATE TABLE numbers (number TEXT, path TEXT, PRIMARY KEY (number, path)) WITHOUT ROWID",
+    # the name key and each one-character deletion of it (`dedupe.name_variants`)
+    "CREATE TABLE variants (variant TEXT, path TEXT, PRIMARY KEY (variant, path)) WITHOUT ROWID",
     "CREATE TABLE stamps (blob BLOB)",  # one row: the signed stamps of every file the rows reflect
 )
 
@@ -113,11 +111,8 @@ class CustomerIndex:
 
     def rows(self) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
         """Every row (path, id, name, key, contract numbers), in path order: for tests and tools."""
-        numbers: dict[str, list[str]] = {}
-        for number, path in self.db.execute("SELECT number, path FROM numbers ORDER BY rowid"):
-            numbers.setdefault(path, []).append(number)
-        return [(path, cid, name, key, tuple(numbers.get(path, ())))
-                for path, cid, name, key in self.db.execute("SELECT path, id, name, key FROM customers ORDER BY path")]
+        return [(path, cid, name, key, tuple(json.loads(numbers))) for path, cid, name, key, numbers
+                in self.db.execute("SELECT path, id, name, key, numbers FROM customers ORDER BY path")]
 
 
 def _open(repo: str, settings: Settings) -> Any:
@@ -166,19 +161,18 @@ def _write(db: Any, stamps: dict[str, Stamp], rows: dict[str, Row | None], gone:
     db.execute("BEGIN IMMEDIATE")
     try:
         current = _stored_stamps(db)
-        stale = [(p,) for p in (*rows, *gone)]
-        for table in ("customers", "numbers", "variants"):
-            if current:
-                db.executemany(f"DELETE FROM {table} WHERE path = ?", stale)
-            else:  # no stamps (none yet, or not ours): no row is known to be current
+        if current:
+            _forget(db, [*rows, *gone])
+        else:  # no stamps (none yet, or not ours): no row is known to be current
+            for table in ("customers", "numbers", "variants"):
                 db.execute(f"DELETE FROM {table}")
         for path in gone:
             current.pop(path, None)
         kept = [(p, r) for p, r in rows.items() if r is not None]
-        db.executemany("INSERT INTO customers VALUES (?, ?, ?, ?, ?)",
-                       [(p, r[0], r[0].casefold(), r[1], r[2]) for p, r in kept])
-        db.executemany("INSERT INTO numbers VALUES (?, ?)", [(n, p) for p, r in kept for n in r[3]])
-        db.executemany("INSERT INTO variants VALUES (?, ?)",
+        db.executemany("INSERT INTO customers VALUES (?, ?, ?, ?, ?, ?)",
+                       [(p, r[0], r[0].casefold(), r[1], r[2], json.dumps(r[3])) for p, r in kept])
+        db.executemany("INSERT OR IGNORE INTO numbers VALUES (?, ?)", [(n, p) for p, r in kept for n in r[3]])
+        db.executemany("INSERT OR IGNORE INTO variants VALUES (?, ?)",
                        [(v, p) for p, r in kept if r[2] for v in name_variants(r[2])])
         current.update((p, stamps[p]) for p in rows)
         blob = sign(marshal.dumps(current))
@@ -189,6 +183,20 @@ def _write(db: Any, stamps: dict[str, Stamp], rows: dict[str, Row | None], gone:
     except BaseException:
         db.execute("ROLLBACK")
         raise
+
+
+def _forget(db: Any, paths: list[str]) -> None:
+    """Delete the rows of these paths (their numbers and name variants found from their row)."""
+    numbers, variants = [], []
+    for i in range(0, len(paths), 500):
+        chunk = paths[i:i + 500]
+        for path, key, listed in db.execute(
+                f"SELECT path, key, numbers FROM customers WHERE path IN ({','.join('?' * len(chunk))})", chunk):
+            numbers.extend((n, path) for n in json.loads(listed))
+            variants.extend((v, path) for v in (name_variants(key) if key else ()))
+    db.executemany("DELETE FROM numbers WHERE number = ? AND path = ?", numbers)
+    db.executemany("DELETE FROM variants WHERE variant = ? AND path = ?", variants)
+    db.executemany("DELETE FROM customers WHERE path = ?", [(p,) for p in paths])
 
 
 def customer_index(repo: str, settings: Settings, book: Book | None = None,
