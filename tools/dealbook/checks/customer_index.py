@@ -59,23 +59,31 @@ def stamp_customers(repo: str) -> dict[str, Stamp]:
     """The stamp of every customer file (one folder listing)."""
     found: dict[str, Stamp] = {}
     since = time.time_ns() - RACY_NS
+    folder = os.path.join(repo, CUSTOMERS_DIR)
+    fd = None
     try:
-        entries = list(os.scandir(os.path.join(repo, CUSTOMERS_DIR)))
+        if os.scandir in os.supports_fd:  # listed through a descriptor: each stat looks up one name, not a path
+            fd = os.open(folder, os.O_RDONLY)
+        entries = list(os.scandir(folder if fd is None else fd))
     except OSError:
-        return found
-    for entry in entries:
-        name = entry.name
-        if name[0] == "." or not name.endswith((".yaml", ".yml")):  # `kind_of`'s test for this folder
-            continue
-        try:
-            if not entry.is_file():
+        entries = []
+    try:
+        for entry in entries:
+            name = entry.name
+            if name[0] == "." or not name.endswith((".yaml", ".yml")):  # `kind_of`'s test for this folder
                 continue
-            st = entry.stat()
-        except OSError:
-            continue
-        key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)  # `stat_key`, inlined: 10,000 calls
-        found[f"{CUSTOMERS_DIR}/{name}"] = settle(entry.path, key, since) if key[1] >= since or key[2] >= since \
-            else key
+            try:
+                if not entry.is_file():
+                    continue
+                st = entry.stat()
+            except OSError:
+                continue
+            key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)  # `stat_key`, inlined: 10,000 calls
+            found[f"{CUSTOMERS_DIR}/{name}"] = settle(os.path.join(folder, name), key, since) \
+                if key[1] >= since or key[2] >= since else key
+    finally:
+        if fd is not None:
+            os.close(fd)
     return found
 
 
