@@ -227,3 +227,35 @@ def test_a_file_re_read_for_its_lines_is_not_parsed_for_its_data() -> None:
     assert loaded.data is None and loaded.mark(("contacts", 0, "name")) == (4, 5)
     assert located(b"\xff\xfe", "x.yaml").mark(("id",)) == (1, 1)
     assert located(b"id: [unclosed\n", "x.yaml").mark(("id",)) == (1, 1)  # changed since: line 1
+
+
+_PLAIN = st.sampled_from(["1", "-7", "0.5", "1e3", ".inf", "true", "False", "null", "~", "", "yes", "no", "on",
+                          "2024-05-01", "12:30", "0x1A", "1_000", "abc", "粤IT2024001", "+3", ".5", "NaN", ".nan"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_PLAIN, _PLAIN), min_size=1, max_size=8))
+def test_plain_scalars_resolve_as_the_core_schema_says_every_time(pairs) -> None:
+    """Tags of plain scalars are remembered across files: a value read again resolves as it did
+    the first time, as a key and as a value, and as a YAML 1.2 core-schema loader resolves it."""
+    import yaml
+
+    text = "".join(f"k{i}: {value}\n{key or 'x'}_{i}: 1\nq{i}: '{value}'\n" for i, (key, value) in enumerate(pairs))
+    first, again = parse_text(text).data, parse_text(text).data
+    assert repr(first) == repr(again)  # repr: NaN equals no NaN
+
+    class Core(yaml.SafeLoader):  # the core schema: ints, floats, bools and nulls only, from their text alone
+        pass
+
+    Core.yaml_implicit_resolvers = {}
+
+    for tag, pattern, starts in [("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+                                 ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+                                 ("int", r"^[-+]?[0-9]+$", "-+0123456789"),
+                                 ("float", r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                                           r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", "-+0123456789.")]:
+        Core.add_implicit_resolver(f"tag:yaml.org,2002:{tag}", __import__("re").compile(pattern), list(starts))
+    expected = yaml.load(text, Loader=Core)
+    assert first.keys() == expected.keys()
+    for key, value in expected.items():
+        assert first[key] == value or (value != value and first[key] != first[key]), key  # NaN is NaN
