@@ -129,14 +129,22 @@ def _snapshot_book(repo: str, settings: Settings, scanned: dict[str, Stamp], job
     book = _open_book(repo, None, settings, True, jobs, scanned)
     state = {**book.snapshot_state(), "stamps": scanned}
 
-    def write() -> None:
-        snapshots.save(folder, key, state)
-        if after is not None:
-            after(book, scanned)
+    def write(forked: bool) -> None:
+        # In the background the views (`after`) are computed by a process of their own, beside the
+        # pickling: on two cores the two run at once, while the caller runs the cross-record checks.
+        helper = _fork(lambda: after(book, scanned)) if forked and after is not None else None
+        try:
+            snapshots.save(folder, key, state)
+            if after is not None and helper is None:
+                after(book, scanned)
+        finally:
+            if helper is not None:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(helper, 0)
 
-    book.snapshot_writer = _fork(write) if background else None
+    book.snapshot_writer = _fork(lambda: write(True)) if background else None
     if book.snapshot_writer is None:
-        write()
+        write(False)
     return book
 
 
