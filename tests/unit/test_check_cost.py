@@ -122,6 +122,7 @@ def test_a_new_record_is_judged_for_late_entry_from_the_book_already_read(run, r
     repo.customer("粤IT2024001")
     repo.commit("customer")
     followup = repo.followup("粤IT2024001", "2024-05-10 14:00")  # new: not in HEAD
+    import dealbook.checks.customer_views  # noqa: F401  (imported first: it binds `open_book` by name, not the patch)
     import dealbook.checks.reading as reading
 
     opened = []
