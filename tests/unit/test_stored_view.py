@@ -9,7 +9,7 @@ import os
 
 import pytest
 from conftest import RecordRepo
-from dealbook.checks import filecache
+from dealbook.checks import customer_views, filecache
 from dealbook.checks.customer_views import PerCustomer, per_customer_view
 from dealbook.checks.reading import CACHE_DIR
 from dealbook.records.book import Book
@@ -107,7 +107,6 @@ def test_a_corrupt_view_file_is_recomputed(repo: RecordRepo) -> None:
     per_customer_view(root, settings, _view(calls), "k")
     for garbage in (b"\x00garbage", marshal.dumps({"global": 1}), marshal.dumps([1, 2])):
         (repo.root / CACHE_DIR / "view-t.marshal").write_bytes(garbage)
-        (repo.root / CACHE_DIR / "view-t.answer.marshal").write_bytes(garbage)
         assert per_customer_view(root, settings, _view(calls), "k")["parts"][0]["id"] == "粤IT2024001"
     assert len(calls) == 4
 
@@ -133,14 +132,22 @@ def test_customers_and_agenda_commands_see_edits_between_runs(run, repo: RecordR
     assert other["overdue_days"] == 6
 
 
-def test_nothing_changed_is_answered_without_the_parts(repo: RecordRepo) -> None:
-    """With every stamp as stored, the small answer file answers (the parts and stamps are not
-    read); any changed stamp goes past it to the parts."""
+def _shards(repo: RecordRepo) -> dict[str, tuple[int, bytes]]:
+    """Each shard file of the view `t`: its mtime and its bytes."""
+    folder = repo.root / CACHE_DIR / "view-t.shards"
+    return {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in sorted(folder.glob("*.marshal"))}
+
+
+def test_nothing_changed_is_answered_by_the_head_alone(repo: RecordRepo) -> None:
+    """With every stamp as stored, the head answers and no shard is read; a changed stamp reads
+    the shards whose digest changed."""
     repo.customer()
     root, settings = str(repo.root), load_settings(str(repo.root))
     calls: list[str] = []
     per_customer_view(root, settings, _view(calls), "k")
-    (repo.root / CACHE_DIR / "view-t.marshal").write_bytes(b"\x00garbage")
+    assert len(_shards(repo)) == customer_views.SHARDS
+    for shard in (repo.root / CACHE_DIR / "view-t.shards").glob("*.marshal"):
+        shard.write_bytes(b"\x00garbage")
     assert per_customer_view(root, settings, _view(calls), "k")["parts"][0]["owner"] == "zhang"
     assert calls == ["粤IT2024001"]
     path = repo.customer(owner="li")
@@ -148,6 +155,59 @@ def test_nothing_changed_is_answered_without_the_parts(repo: RecordRepo) -> None
     assert per_customer_view(root, settings, _view(calls), "k")["parts"][0]["owner"] == "li"
     assert per_customer_view(root, settings, _view(calls), "other day")["parts"][0]["owner"] == "li"
     assert len(calls) == 3
+
+
+def _ids_in_other_shards(count: int) -> list[str]:
+    """`count` customer ids, each in its own shard."""
+    found: dict[int, str] = {}
+    n = 0
+    while len(found) < count:
+        n += 1
+        cid = f"粤IT2024{n:03d}"
+        found.setdefault(customer_views._shard_of_id(cid), cid)
+    return sorted(found.values())
+
+
+def test_an_edit_rewrites_one_shard_and_the_head(repo: RecordRepo) -> None:
+    """One edited follow-up: its customer's shard and the head are rewritten, every other shard
+    is left as it was (not even rewritten with the same bytes)."""
+    ids = _ids_in_other_shards(6)
+    for n, cid in enumerate(ids):
+        repo.customer(cid, name=f"{n}号公司")
+    root, settings = str(repo.root), load_settings(str(repo.root))
+    calls: list[str] = []
+    per_customer_view(root, settings, _view(calls), "k")
+    before = _shards(repo)
+    calls.clear()
+    path = repo.followup(ids[2], "2024-05-10 14:00")
+    os.utime(path, ns=(5, 5))
+    view = per_customer_view(root, settings, _view(calls), "k")
+    assert calls == [ids[2]]
+    assert [p["followups"] for p in view["parts"]] == [0, 0, 1, 0, 0, 0]
+    after = _shards(repo)
+    rewritten = sorted(name for name in after if after[name] != before[name])
+    assert rewritten == [f"{customer_views._shard_of_id(ids[2]):02d}.marshal"]
+
+
+def test_a_shard_written_with_another_head_is_not_trusted(repo: RecordRepo) -> None:
+    """Two runs at once: one writes a shard, the other's head lands last. The shard's stamps do not
+    belong to that head's parts, so the shard's customers are recomputed from their files rather
+    than the change being taken for done."""
+    ids = _ids_in_other_shards(3)
+    for n, cid in enumerate(ids):
+        repo.customer(cid, name=f"{n}号公司")
+    root, settings = str(repo.root), load_settings(str(repo.root))
+    calls: list[str] = []
+    per_customer_view(root, settings, _view(calls), "k")
+    head = repo.root / CACHE_DIR / "view-t.marshal"
+    old_head = head.read_bytes()
+    path = repo.followup(ids[1], "2024-05-10 14:00")
+    os.utime(path, ns=(5, 5))
+    assert [p["followups"] for p in per_customer_view(root, settings, _view(calls), "k")["parts"]] == [0, 1, 0]
+    head.write_bytes(old_head)  # the other run's head, from before the edit, landed last
+    calls.clear()
+    assert [p["followups"] for p in per_customer_view(root, settings, _view(calls), "k")["parts"]] == [0, 1, 0]
+    assert calls == [ids[1]]  # its shard's customers recomputed, and only those
 
 
 def test_a_whole_repo_check_leaves_the_views_behind(run, repo: RecordRepo, monkeypatch) -> None:

@@ -12,6 +12,16 @@ else (the team, the settings, the code, a new day) recomputes every part from th
 A repo where a record lives somewhere other than its id says (a customer file named for another
 id, a follow-up in another customer's folder, one id in two files) is always recomputed whole:
 there a customer's records are not all in its own files.
+
+What is stored (`.dealbook-cache/view-<name>[-<variant>].marshal` and a `.shards/` folder beside it):
+the head holds the answer, every customer's part, a digest of the whole scan (when it matches,
+nothing changed and the head answers alone) and a digest of each of `SHARDS` groups of stamps
+(a customer's file and its follow-up folder fall in one group, by customer id). Each group's
+stamps live in their own shard file, keyed by the view's key and their digest. After an edit
+only the shards whose digest changed are read and rewritten, with the head. The head is written
+after its shards and names each shard's digest, so a shard another run wrote in the meantime
+(whose head did not land, or landed first) does not match and its customers are recomputed from
+their files: a shard is never trusted for a head it was not written with.
 """
 
 from __future__ import annotations
@@ -22,7 +32,9 @@ import hashlib
 import importlib.util
 import marshal
 import os
+import shutil
 import sys
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +47,8 @@ from ..records.settings import Settings
 from .filecache import CACHE_DIR, Stamp, cache_key, changed_paths, read_cached, scan
 from .reading import open_book
 
-FORMAT = 2
+FORMAT = 3
+SHARDS = 64  # stamps stored in this many files by customer id (as the parse cache's entries)
 INCREMENTAL_SHARE = 0.25  # beyond this share of changed customers, the whole Book is cheaper
 
 
@@ -126,30 +139,49 @@ def _view(repo: str, settings: Settings, view: PerCustomer, key: Any) -> Any:
     scanned = scan(repo)
     filename = _filename(repo, view)
     expected = _global_key(settings, view, key)
-    answer = load_marshal(_answer_file(filename), lambda v: has_keys(v, key=str, digest=bytes) and "value" in v)
-    if answer is not None and answer["key"] == expected and answer["digest"] == _digest(scanned):
-        return answer["value"]  # nothing changed: the small answer file, not the parts and stamps
-    stored = _load(filename, expected, view.additive)
-    if stored is not None:
-        if stored["stamps"] == scanned:
-            return stored["value"]
-        patched = _patched_parts(repo, settings, view, stored, scanned)
-        if patched is not None:
-            parts, changes = patched
-            team = stored["members"]
-            if view.additive:
-                total = stored["total"]
-                for before, after in changes:
-                    if before is not None:
-                        add_share(total, before, -1)
-                    if after is not None:
-                        add_share(total, after)
-                value = view.whole(total, team)
-            else:
-                total = None
-                value = view.whole([parts[path] for path in sorted(parts)], team)
-            _save(filename, expected, scanned, team, parts, value, total)
-            return value
+    head = _load_head(filename, expected, view.additive)
+    if head is None:
+        return _recompute(repo, settings, view, filename, expected, scanned)
+    digest = _digest(scanned)
+    if head["digest"] == digest:
+        return head["value"]  # nothing changed: no shard is read
+    groups, others = _group(scanned)
+    if others != head["others"]:
+        return _recompute(repo, settings, view, filename, expected, scanned)  # the team or a stray file
+    digests = [_digest(group) for group in groups]
+    changed: list[str] = []
+    untrusted: set[int] = set()
+    dirty = [n for n in range(SHARDS) if digests[n] != head["digests"][n]]
+    for n in dirty:
+        shard = load_marshal(_shard_file(filename, n), lambda v: has_keys(v, key=str, digest=bytes, stamps=dict))
+        if shard is not None and shard["key"] == expected and shard["digest"] == head["digests"][n]:
+            changed.extend(changed_paths(shard["stamps"], groups[n]))
+        else:  # missing, or written by a run whose head did not land: every customer of the shard afresh
+            untrusted.add(n)
+            changed.extend(groups[n])
+    patched = _patched_parts(repo, settings, view, head, scanned, sorted(set(changed)), untrusted)
+    if patched is None:
+        return _recompute(repo, settings, view, filename, expected, scanned)
+    parts, changes = patched
+    team = head["members"]
+    total = head["total"]
+    if view.additive:
+        for before, after in changes:
+            if before is not None:
+                add_share(total, before, -1)
+            if after is not None:
+                add_share(total, after)
+        value = view.whole(total, team)
+    else:
+        value = view.whole([parts[path] for path in sorted(parts)], team)
+    for n in dirty:
+        _save_shard(filename, n, expected, groups[n], digests[n])
+    _save_head(filename, expected, digest, digests, others, team, parts, value, total)
+    return value
+
+
+def _recompute(repo: str, settings: Settings, view: PerCustomer, filename: str, expected: str,
+               scanned: dict[str, Stamp]) -> Any:
     book = open_book(repo, settings=settings, snapshot=True, scanned=scanned)
     return _store_whole(filename, expected, scanned, book, view)
 
@@ -160,7 +192,18 @@ def _store_whole(filename: str, expected: str, scanned: dict[str, Stamp], book: 
     parts = {c.path: view.part(book, c) for c in book.customers.values()}
     total = total_of(parts.values()) if view.additive else None
     value = view.whole(list(parts.values()) if total is None else total, team)
-    _save(filename, expected, scanned, team, None if _irregular(book) else parts, value, total)
+    if _irregular(book):  # stores nothing: the next run recomputes
+        for name in (filename, _old_answer_file(filename)):
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+        return value
+    groups, others = _group(scanned)
+    digests = [_digest(group) for group in groups]
+    for n in range(SHARDS):
+        _save_shard(filename, n, expected, groups[n], digests[n])
+    _save_head(filename, expected, _digest(scanned), digests, others, team, parts, value, total)
+    with contextlib.suppress(OSError):
+        os.unlink(_old_answer_file(filename))  # left by an older dealbook
     return value
 
 
@@ -182,7 +225,8 @@ KEEP_VARIANTS = 4  # stored variants of one view (a report's periods and splits)
 
 
 def _filename(repo: str, view: PerCustomer) -> str:
-    """Where the view is stored: one file per view, and per variant (the last KEEP_VARIANTS used)."""
+    """Where the view's head is stored (its shards in a folder beside it): one per view, and per
+    variant (the last KEEP_VARIANTS used)."""
     folder = os.path.join(repo, CACHE_DIR)
     if not view.variant:
         return os.path.join(folder, f"view-{view.name}.marshal")
@@ -190,13 +234,13 @@ def _filename(repo: str, view: PerCustomer) -> str:
     filename = os.path.join(folder, f"view-{view.name}-{tag}.marshal")
     with contextlib.suppress(OSError):
         others = [e for e in os.scandir(folder) if e.name.startswith(f"view-{view.name}-")
-                  and e.name.endswith(".answer.marshal") and e.path != _answer_file(filename)]
+                  and e.name.endswith(".marshal") and e.path != filename]
         if len(others) >= KEEP_VARIANTS:
             others.sort(key=lambda e: e.stat().st_mtime_ns)
             for entry in others[:len(others) - KEEP_VARIANTS + 1]:
-                for name in (entry.path, entry.path[:-len(".answer.marshal")] + ".marshal"):
-                    with contextlib.suppress(OSError):
-                        os.unlink(name)
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                shutil.rmtree(_shard_folder(entry.path), ignore_errors=True)
     return filename
 
 
@@ -225,14 +269,15 @@ def _stem(path: str) -> str:
     return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
 
-def _patched_parts(repo: str, settings: Settings, view: PerCustomer, stored: dict[str, Any],
-                   scanned: dict[str, Stamp]) -> tuple[dict[str, Any], list[tuple[Any, Any]]] | None:
-    """The stored parts with those of every customer whose files changed recomputed, and each
-    recomputed customer's (old part, new part), None for a customer gone or new; None when
-    something else changed (or too much did) and the whole view must be recomputed."""
-    parts: dict[str, Any] = stored["parts"]
-    affected: set[str] = set()
-    changed = changed_paths(stored["stamps"], scanned)
+def _patched_parts(repo: str, settings: Settings, view: PerCustomer, head: dict[str, Any],
+                   scanned: dict[str, Stamp], changed: list[str],
+                   untrusted: set[int]) -> tuple[dict[str, Any], list[tuple[Any, Any]]] | None:
+    """The stored parts with those of every customer whose files changed (`changed`, and every
+    customer of an `untrusted` shard) recomputed, and each recomputed customer's (old part, new
+    part), None for a customer gone or new; None when something else changed (or too much did)
+    and the whole view must be recomputed."""
+    parts: dict[str, Any] = head["parts"]
+    affected: set[str] = {path for path in parts if _shard_of_path(path) in untrusted}
     for path in changed:
         kind = kind_of(path)
         if kind == CUSTOMER:
@@ -242,7 +287,7 @@ def _patched_parts(repo: str, settings: Settings, view: PerCustomer, stored: dic
             affected.update(p for p in (f"{CUSTOMERS_DIR}/{folder}.yaml", f"{CUSTOMERS_DIR}/{folder}.yml")
                             if p in scanned or p in parts)
         else:
-            return None  # the team or a file no record kind claims: recompute everything
+            return None  # a file no record kind claims: recompute everything
     if len(affected) > INCREMENTAL_SHARE * len(parts) + 10:
         return None
     # Changed follow-ups are read even in a folder without a customer: one claiming another
@@ -301,33 +346,87 @@ def _global_key(settings: Settings, view: PerCustomer, key: Any) -> str:
     return digest.hexdigest()
 
 
-def _load(filename: str, expected: str, additive: bool) -> dict[str, Any] | None:
-    """The stored view when it is for `expected` and can be patched; else None (any unreadable file too)."""
-    stored = load_marshal(filename, lambda v: has_keys(v, stamps=dict, parts=dict) and "value" in v
-                          and "members" in v and (not additive or isinstance(v.get("total"), dict)))
-    return stored if stored is not None and stored.get("global") == expected else None
+def _load_head(filename: str, expected: str, additive: bool) -> dict[str, Any] | None:
+    """The stored head when it is for `expected`; else None (any unreadable file too)."""
+    head = load_marshal(filename, lambda v: has_keys(v, key=str, digest=bytes, digests=list, others=dict, parts=dict)
+                        and len(v["digests"]) == SHARDS and "value" in v and "members" in v
+                        and (not additive or isinstance(v.get("total"), dict)))
+    return head if head is not None and head["key"] == expected else None
 
 
-def _answer_file(filename: str) -> str:
-    """Beside each stored view, its answer alone with a digest of the stamps it answers for."""
+def _shard_folder(filename: str) -> str:
+    return filename[:-len(".marshal")] + ".shards"
+
+
+def _shard_file(filename: str, shard: int) -> str:
+    return os.path.join(_shard_folder(filename), f"{shard:02d}.marshal")
+
+
+def _old_answer_file(filename: str) -> str:
     return filename[:-len(".marshal")] + ".answer.marshal"
 
 
+_CUSTOMERS = CUSTOMERS_DIR + "/"
+_FOLLOWUPS = FOLLOWUPS_DIR + "/"
+
+
+def _shard_of_path(path: str) -> int | None:
+    """The shard of a customer or follow-up path (by customer id, as `FileCache.shard_of`)."""
+    if path.startswith(_FOLLOWUPS):
+        cut = path.find("/", len(_FOLLOWUPS))
+        return None if cut < 0 else _shard_of_id(path[len(_FOLLOWUPS):cut])
+    if path.startswith(_CUSTOMERS) and "/" not in path[len(_CUSTOMERS):]:
+        return _shard_of_id(path[len(_CUSTOMERS):].rsplit(".", 1)[0])
+    return None
+
+
+def _shard_of_id(owner: str) -> int:
+    return zlib.crc32(owner.encode("utf-8")) % SHARDS
+
+
+def _group(scanned: dict[str, Stamp]) -> tuple[list[dict[str, Stamp]], dict[str, Stamp]]:
+    """The stamps split by shard (a customer's file and its follow-up folder share one), in scan
+    order, and those of every other file (the team, stray files)."""
+    groups: list[dict[str, Stamp]] = [{} for _ in range(SHARDS)]
+    others: dict[str, Stamp] = {}
+    known: dict[str, int] = {}
+    followups, customers = _FOLLOWUPS, _CUSTOMERS
+    start_f, start_c = len(followups), len(customers)
+    for path, stamp in scanned.items():
+        if path.startswith(followups):
+            cut = path.find("/", start_f)
+            if cut < 0:
+                others[path] = stamp
+                continue
+            owner = path[start_f:cut]
+        elif path.startswith(customers) and path.find("/", start_c) < 0:
+            owner = path[start_c:].rsplit(".", 1)[0]
+        else:
+            others[path] = stamp
+            continue
+        shard = known.get(owner)
+        if shard is None:
+            shard = known[owner] = zlib.crc32(owner.encode("utf-8")) % SHARDS
+        groups[shard][path] = stamp
+    return groups, others
+
+
 def _digest(scanned: dict[str, Stamp]) -> bytes:
-    """A digest of every record file's stamp (as `scan` lists them, in its order). Marshal format 2:
+    """A digest of record files' stamps (as `scan` lists them, in its order). Marshal format 2:
     later formats write shared objects as back-references, so equal values could differ in bytes."""
     return hashlib.blake2b(marshal.dumps(scanned, 2), digest_size=20).digest()
 
 
-def _save(filename: str, expected: str, scanned: dict[str, Stamp], members: Any,
-          parts: dict[str, Any] | None, value: Any, total: dict[str, Any] | None = None) -> None:
-    """Store the view and its answer; `parts` None (an irregular repo) stores nothing, so the next
-    run recomputes."""
-    if parts is None:
-        for name in (filename, _answer_file(filename)):
-            with contextlib.suppress(OSError):
-                os.unlink(name)
-        return
-    save_marshal(filename, {"global": expected, "stamps": scanned, "members": members, "parts": parts,
-                            "value": value, "total": total})
-    save_marshal(_answer_file(filename), {"key": expected, "digest": _digest(scanned), "value": value})
+def _save_shard(filename: str, shard: int, expected: str, stamps: dict[str, Stamp], digest: bytes) -> None:
+    """One shard's stamps, keyed by the view's key and their digest: the head names the digest of
+    each shard its parts were computed from, so a shard another run wrote meanwhile is not trusted."""
+    save_marshal(_shard_file(filename, shard), {"key": expected, "digest": digest, "stamps": stamps})
+
+
+def _save_head(filename: str, expected: str, digest: bytes, digests: list[bytes], others: dict[str, Stamp],
+               members: Any, parts: dict[str, Any], value: Any, total: dict[str, Any] | None) -> None:
+    """The head: the view's answer, every customer's part, the digest of the whole scan (nothing
+    changed: the answer as it is) and of each shard, and the stamps no shard holds. Written after
+    the shards it names."""
+    save_marshal(filename, {"key": expected, "digest": digest, "digests": digests, "others": others,
+                            "members": members, "parts": parts, "value": value, "total": total})
