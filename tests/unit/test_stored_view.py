@@ -230,3 +230,65 @@ def test_a_whole_repo_check_leaves_the_views_behind(run, repo: RecordRepo, monke
     shutil.rmtree(repo.root / CACHE_DIR)
     assert kept == [run(repo, name, "--format", "json").stdout for name in ("customers", "agenda")]
     assert json.loads(kept[1])["items"][0]["due"] == "2024-05-12"
+
+
+def test_the_walk_and_a_whole_store_split_stamps_alike(repo: RecordRepo) -> None:
+    """`scan` files each stamp into its customer's shard while it walks; a view stored from a whole
+    Book splits the stamps by path. They must agree (stray files included), or every run after a
+    whole store would find every shard changed."""
+    for cid in _ids_in_other_shards(3):
+        repo.customer(cid, name=f"{cid}公司")
+        repo.followup(cid, "2024-05-10 14:00")
+    for stray in ("records/README.md", "records/followups/notes.txt", "records/customers/old/x.yaml",
+                  "records/followups/粤IT2024001/deep/x.yaml", "records/followups/粤IT2024001/a.txt"):
+        (repo.root / stray).parent.mkdir(parents=True, exist_ok=True)
+        (repo.root / stray).write_text("x: 1\n", encoding="utf-8")
+    groups: list[dict] = [{} for _ in range(customer_views.SHARDS)]
+    others: dict = {}
+    scanned = filecache.scan(str(repo.root), groups, others)
+    assert scanned == filecache.scan(str(repo.root))
+    by_path: list[dict] = [{} for _ in range(customer_views.SHARDS)]
+    rest = {}
+    for path, stamp in scanned.items():
+        shard = customer_views._shard_of_path(path)
+        (rest if shard is None else by_path[shard])[path] = stamp
+    assert [list(g.items()) for g in groups] == [list(g.items()) for g in by_path]
+    assert list(others.items()) == list(rest.items())
+    assert sorted(others) == ["records/README.md", "records/customers/old/x.yaml", "records/followups/notes.txt",
+                              "records/team.yaml"]
+    assert "records/followups/粤IT2024001/deep/x.yaml" in groups[customer_views._shard_of_id("粤IT2024001")]
+
+
+def test_a_folder_is_listed_again_only_when_it_changed(repo: RecordRepo, monkeypatch) -> None:
+    """`scan` given the listings of an earlier walk lists only the folders that changed since (an
+    entry added, removed or renamed sets the folder's ctime); files are stamped all the same."""
+    import time
+
+    repo.customer()
+    repo.followup("粤IT2024001", "2024-05-10 14:00")
+    root = str(repo.root)
+    time.sleep(0.05)  # past the timestamp tick of the writes above
+    monkeypatch.setattr(filecache, "RACY_FOLDER_NS", 0)
+    listed: dict = {}
+    first = filecache.scan(root, listed=listed)
+    assert {"records", "records/customers", "records/followups", "records/followups/粤IT2024001"} <= set(listed)
+    listings = []
+    real_listdir = os.listdir
+    monkeypatch.setattr(filecache.os, "listdir", lambda path: listings.append(path) or real_listdir(path))
+    assert filecache.scan(root, listings=listed) == first
+    assert listings == []
+    path = repo.followup("粤IT2024001", "2024-05-11 09:00", summary="改")
+    time.sleep(0.05)
+    os.utime(path, ns=(7, 7))
+    (repo.root / "records/followups/粤IT2024001/2024-05-10-1400.yaml").rename(
+        repo.root / "records/followups/粤IT2024001/2024-05-10-1401.yaml")
+    again = filecache.scan(root, listings=listed)
+    assert [os.path.relpath(p, root) for p in listings] == ["records/followups/粤IT2024001"]
+    monkeypatch.setattr(filecache.os, "listdir", real_listdir)
+    assert again == filecache.scan(root)
+    assert sorted(p for p in again if p.startswith("records/followups/")) == [
+        "records/followups/粤IT2024001/2024-05-10-1401.yaml", "records/followups/粤IT2024001/2024-05-11-0900.yaml"]
+    monkeypatch.setattr(filecache, "RACY_FOLDER_NS", 10**18)  # every folder changed just now: none kept
+    fresh: dict = {}
+    filecache.scan(root, listed=fresh)
+    assert fresh == {}

@@ -34,7 +34,6 @@ import marshal
 import os
 import shutil
 import sys
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -44,11 +43,11 @@ from ..records.book import Book
 from ..records.cachefile import has_keys, keep_newest, load_marshal, save_marshal
 from ..records.model import CUSTOMER, CUSTOMERS_DIR, FOLLOWUP, FOLLOWUPS_DIR, TEAM_FILE, Customer, kind_of
 from ..records.settings import Settings
-from .filecache import CACHE_DIR, Stamp, cache_key, changed_paths, read_cached, scan
+from .filecache import CACHE_DIR, FileCache, Listing, Stamp, cache_key, changed_paths, read_cached, scan, shard_of_id
 from .reading import open_book
 
 FORMAT = 3
-SHARDS = 64  # stamps stored in this many files by customer id (as the parse cache's entries)
+SHARDS = FileCache.SHARDS  # stamps stored in this many files by customer id, as the parse cache's entries
 INCREMENTAL_SHARE = 0.25  # beyond this share of changed customers, the whole Book is cheaper
 
 
@@ -135,20 +134,36 @@ def per_customer_view(repo: str, settings: Settings, view: PerCustomer, key: Any
             gc.enable()
 
 
+Scanned = tuple[dict[str, Stamp], list[dict[str, Stamp]], dict[str, Stamp], list[bytes], bytes, dict[str, Listing]]
+
+
+def _scan(repo: str, listings: dict[str, Listing] | None = None) -> Scanned:
+    """Every record file's stamp; the same split into shards and the rest (`scan`); a digest of each
+    shard; a digest of them all (the shards' digests and the rest's stamps); the folders' listings
+    (given the stored `listings`, an unchanged folder is not listed again)."""
+    groups: list[dict[str, Stamp]] = [{} for _ in range(SHARDS)]
+    others: dict[str, Stamp] = {}
+    listed: dict[str, Listing] = {}
+    scanned = scan(repo, groups, others, listings, listed)
+    digests = [_digest(group) for group in groups]
+    whole = hashlib.blake2b(b"".join(digests) + _digest(others), digest_size=20).digest()
+    return scanned, groups, others, digests, whole, listed
+
+
 def _view(repo: str, settings: Settings, view: PerCustomer, key: Any) -> Any:
-    scanned = scan(repo)
     filename = _filename(repo, view)
     expected = _global_key(settings, view, key)
     head = _load_head(filename, expected, view.additive)
+    scanned, groups, others, digests, digest, listed = _scan(repo, head["listing"] if head else None)
     if head is None:
-        return _recompute(repo, settings, view, filename, expected, scanned)
-    digest = _digest(scanned)
+        return _recompute(repo, settings, view, filename, expected, scanned, listed)
     if head["digest"] == digest:
+        if listed.keys() - head["listing"].keys():  # folders settled since: listed once more, not again
+            head["listing"] = listed
+            save_marshal(filename, head)
         return head["value"]  # nothing changed: no shard is read
-    groups, others = _group(scanned)
     if others != head["others"]:
-        return _recompute(repo, settings, view, filename, expected, scanned)  # the team or a stray file
-    digests = [_digest(group) for group in groups]
+        return _recompute(repo, settings, view, filename, expected, scanned, listed)  # the team or a stray file
     changed: list[str] = []
     untrusted: set[int] = set()
     dirty = [n for n in range(SHARDS) if digests[n] != head["digests"][n]]
@@ -161,7 +176,7 @@ def _view(repo: str, settings: Settings, view: PerCustomer, key: Any) -> Any:
             changed.extend(groups[n])
     patched = _patched_parts(repo, settings, view, head, scanned, sorted(set(changed)), untrusted)
     if patched is None:
-        return _recompute(repo, settings, view, filename, expected, scanned)
+        return _recompute(repo, settings, view, filename, expected, scanned, listed)
     parts, changes = patched
     team = head["members"]
     total = head["total"]
@@ -176,17 +191,18 @@ def _view(repo: str, settings: Settings, view: PerCustomer, key: Any) -> Any:
         value = view.whole([parts[path] for path in sorted(parts)], team)
     for n in dirty:
         _save_shard(filename, n, expected, groups[n], digests[n])
-    _save_head(filename, expected, digest, digests, others, team, parts, value, total)
+    _save_head(filename, expected, digest, digests, others, listed, team, parts, value, total)
     return value
 
 
 def _recompute(repo: str, settings: Settings, view: PerCustomer, filename: str, expected: str,
-               scanned: dict[str, Stamp]) -> Any:
+               scanned: dict[str, Stamp], listed: dict[str, Listing]) -> Any:
     book = open_book(repo, settings=settings, snapshot=True, scanned=scanned)
-    return _store_whole(filename, expected, scanned, book, view)
+    return _store_whole(filename, expected, scanned, book, view, listed)
 
 
-def _store_whole(filename: str, expected: str, scanned: dict[str, Stamp], book: Book, view: PerCustomer) -> Any:
+def _store_whole(filename: str, expected: str, scanned: dict[str, Stamp], book: Book, view: PerCustomer,
+                 listed: dict[str, Listing] | None = None) -> Any:
     """The view computed on the whole Book, stored part by part for the next run."""
     team = view.team(book)
     parts = {c.path: view.part(book, c) for c in book.customers.values()}
@@ -197,11 +213,16 @@ def _store_whole(filename: str, expected: str, scanned: dict[str, Stamp], book: 
             with contextlib.suppress(OSError):
                 os.unlink(name)
         return value
-    groups, others = _group(scanned)
+    groups: list[dict[str, Stamp]] = [{} for _ in range(SHARDS)]
+    others: dict[str, Stamp] = {}
+    for path, stamp in scanned.items():
+        shard = _shard_of_path(path)
+        (others if shard is None else groups[shard])[path] = stamp
     digests = [_digest(group) for group in groups]
+    whole = hashlib.blake2b(b"".join(digests) + _digest(others), digest_size=20).digest()
     for n in range(SHARDS):
         _save_shard(filename, n, expected, groups[n], digests[n])
-    _save_head(filename, expected, _digest(scanned), digests, others, team, parts, value, total)
+    _save_head(filename, expected, whole, digests, others, listed or {}, team, parts, value, total)
     with contextlib.suppress(OSError):
         os.unlink(_old_answer_file(filename))  # left by an older dealbook
     return value
@@ -277,7 +298,7 @@ def _patched_parts(repo: str, settings: Settings, view: PerCustomer, head: dict[
     part), None for a customer gone or new; None when something else changed (or too much did)
     and the whole view must be recomputed."""
     parts: dict[str, Any] = head["parts"]
-    affected: set[str] = {path for path in parts if _shard_of_path(path) in untrusted}
+    affected: set[str] = {path for path in parts if _shard_of_path(path) in untrusted} if untrusted else set()
     for path in changed:
         kind = kind_of(path)
         if kind == CUSTOMER:
@@ -348,7 +369,8 @@ def _global_key(settings: Settings, view: PerCustomer, key: Any) -> str:
 
 def _load_head(filename: str, expected: str, additive: bool) -> dict[str, Any] | None:
     """The stored head when it is for `expected`; else None (any unreadable file too)."""
-    head = load_marshal(filename, lambda v: has_keys(v, key=str, digest=bytes, digests=list, others=dict, parts=dict)
+    head = load_marshal(filename, lambda v: has_keys(v, key=str, digest=bytes, digests=list, others=dict, parts=dict,
+                                                     listing=dict)
                         and len(v["digests"]) == SHARDS and "value" in v and "members" in v
                         and (not additive or isinstance(v.get("total"), dict)))
     return head if head is not None and head["key"] == expected else None
@@ -381,34 +403,7 @@ def _shard_of_path(path: str) -> int | None:
 
 
 def _shard_of_id(owner: str) -> int:
-    return zlib.crc32(owner.encode("utf-8")) % SHARDS
-
-
-def _group(scanned: dict[str, Stamp]) -> tuple[list[dict[str, Stamp]], dict[str, Stamp]]:
-    """The stamps split by shard (a customer's file and its follow-up folder share one), in scan
-    order, and those of every other file (the team, stray files)."""
-    groups: list[dict[str, Stamp]] = [{} for _ in range(SHARDS)]
-    others: dict[str, Stamp] = {}
-    known: dict[str, int] = {}
-    followups, customers = _FOLLOWUPS, _CUSTOMERS
-    start_f, start_c = len(followups), len(customers)
-    for path, stamp in scanned.items():
-        if path.startswith(followups):
-            cut = path.find("/", start_f)
-            if cut < 0:
-                others[path] = stamp
-                continue
-            owner = path[start_f:cut]
-        elif path.startswith(customers) and path.find("/", start_c) < 0:
-            owner = path[start_c:].rsplit(".", 1)[0]
-        else:
-            others[path] = stamp
-            continue
-        shard = known.get(owner)
-        if shard is None:
-            shard = known[owner] = zlib.crc32(owner.encode("utf-8")) % SHARDS
-        groups[shard][path] = stamp
-    return groups, others
+    return shard_of_id(owner, SHARDS)
 
 
 def _digest(scanned: dict[str, Stamp]) -> bytes:
@@ -424,9 +419,11 @@ def _save_shard(filename: str, shard: int, expected: str, stamps: dict[str, Stam
 
 
 def _save_head(filename: str, expected: str, digest: bytes, digests: list[bytes], others: dict[str, Stamp],
-               members: Any, parts: dict[str, Any], value: Any, total: dict[str, Any] | None) -> None:
+               listing: dict[str, Listing], members: Any, parts: dict[str, Any], value: Any,
+               total: dict[str, Any] | None) -> None:
     """The head: the view's answer, every customer's part, the digest of the whole scan (nothing
-    changed: the answer as it is) and of each shard, and the stamps no shard holds. Written after
-    the shards it names."""
+    changed: the answer as it is) and of each shard, the stamps no shard holds and the folders'
+    listings (`scan`). Written after the shards it names."""
     save_marshal(filename, {"key": expected, "digest": digest, "digests": digests, "others": others,
-                            "members": members, "parts": parts, "value": value, "total": total})
+                            "listing": listing, "members": members, "parts": parts, "value": value,
+                            "total": total})

@@ -13,7 +13,6 @@ import hashlib
 import json
 import marshal
 import os
-import stat
 import sys
 import time
 import zlib
@@ -39,6 +38,8 @@ Stamp = tuple  # (size, mtime_ns, ctime_ns, inode[, content digest]): see `stat_
 # changed again within the same timestamp tick without its stat changing (coarse clocks, FAT's 2 s):
 # such a "racy" file's stamp also carries a digest of its content, as git's index does.
 RACY_NS = 2_000_000_000
+# A folder's listing is kept (see `scan`) only when the folder did not change within this long.
+RACY_FOLDER_NS = 2_000_000_000
 
 
 def stat_key(st: os.stat_result) -> Stamp:
@@ -99,7 +100,7 @@ class FileCache:
     def shard_of(cls, path: str) -> int:
         parts = path.split("/")
         owner = parts[2] if len(parts) == 4 else parts[-1].rsplit(".", 1)[0]  # the customer id
-        return zlib.crc32(owner.encode("utf-8")) % cls.SHARDS
+        return shard_of_id(owner, cls.SHARDS)
 
     def _file(self, shard: int) -> str:
         return os.path.join(self.dir, f"files-{shard:02d}.marshal")
@@ -158,40 +159,87 @@ def _store(folder: str, filename: str, value: Any) -> None:
     save_marshal(filename, value)
 
 
-def scan(repo: str) -> dict[str, Stamp]:
+def shard_of_id(owner: str, shards: int) -> int:
+    """The shard of a customer id (its file and its follow-up folder): the parse cache's and the
+    stored views' files are split by it."""
+    return zlib.crc32(owner.encode("utf-8")) % shards
+
+
+Listing = tuple  # ((mtime_ns, ctime_ns, inode) of a folder, its names sorted): see `scan`
+
+
+def scan(repo: str, groups: list[dict[str, Stamp]] | None = None, others: dict[str, Stamp] | None = None,
+         listings: dict[str, Listing] | None = None, listed: dict[str, Listing] | None = None) -> dict[str, Stamp]:
     """Every file under records/ (as `discover` lists them) with its stamp, in one walk: `stat_key`,
     plus a digest of the content for a racy file (changed within `RACY_NS` of the walk).
 
     One `lstat` per entry, which also tells folders from files (a symbolic link is stamped, never
     followed: reading it reports where it leads); names starting with a dot are skipped. This walk
-    runs on every read-only command, so it is kept to the bare calls (no DirEntry objects)."""
-    found: dict[str, Stamp] = {}
-    since = time.time_ns() - RACY_NS
-    lstat, is_dir = os.lstat, stat.S_ISDIR
+    runs on every read-only command, so it is kept to the bare calls (no DirEntry objects).
 
-    def walk(full: str, rel: str) -> None:
-        try:
-            names = os.listdir(full)
-        except OSError:
-            return
-        names.sort()
+    With `groups` (a list of empty dicts), each stamp is also put in the group of its customer id
+    (`shard_of_id`: a customer file by its name, anything in a follow-up folder by the folder's
+    name) and every other file's in `others`, each in walk order.
+
+    `listed` collects each folder's listing (by repo-relative path) when the folder is settled
+    (not changed within `RACY_FOLDER_NS`); given those `listings` back, a folder whose mtime, ctime and
+    inode are as listed is not listed again (as git's untracked cache): adding, removing or
+    renaming an entry sets the folder's ctime to the time of the change, which is later than a
+    settled listing's. The files in it are still stamped one by one (an edit in place leaves the
+    folder as it was)."""
+    found: dict[str, Stamp] = {}
+    now = time.time_ns()
+    since, settled = now - RACY_NS, now - RACY_FOLDER_NS
+    lstat = os.lstat
+    count = len(groups) if groups else 0
+    customers, followups = f"{RECORDS_DIR}/customers", f"{RECORDS_DIR}/followups"
+
+    def walk(full: str, rel: str, into: dict[str, Stamp] | None, folder: os.stat_result) -> None:
+        mark = (folder.st_mtime_ns, folder.st_ctime_ns, folder.st_ino)
+        known = listings.get(rel) if listings is not None else None
+        if known is not None and known[0] == mark:
+            names = known[1]
+        else:
+            try:
+                names = os.listdir(full)
+            except OSError:
+                return
+            names.sort()
+        if listed is not None and mark[0] < settled and mark[1] < settled:
+            listed[rel] = (mark, names)
+        by_name = count and rel == customers
+        full_, rel_ = full + "/", rel + "/"
         for name in names:
             if name[0] == ".":
                 continue
-            path = f"{full}/{name}"
+            path = full_ + name
             try:
                 st = lstat(path)
             except OSError:
                 continue
-            if is_dir(st.st_mode):
-                walk(path, f"{rel}/{name}")
+            if st.st_mode & 0o170000 == 0o040000:  # stat.S_ISDIR, inlined
+                inner = into
+                if count:
+                    inner = groups[shard_of_id(name, count)] if rel == followups else others if by_name else into
+                walk(path, rel_ + name, inner, st)
                 continue
             key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)  # `stat_key`, inlined
             if key[1] >= since or key[2] >= since:
                 key = settle(path, key, since)
-            found[f"{rel}/{name}"] = key
+            relpath = rel_ + name
+            found[relpath] = key
+            if count:
+                if by_name:
+                    groups[shard_of_id(name.rsplit(".", 1)[0], count)][relpath] = key
+                else:
+                    into[relpath] = key
 
-    walk(os.path.join(repo, RECORDS_DIR), RECORDS_DIR)
+    top = os.path.join(repo, RECORDS_DIR)
+    try:
+        folder = os.stat(top)  # followed, as listing it does
+    except OSError:
+        return found
+    walk(top, RECORDS_DIR, others, folder)
     return found
 
 
