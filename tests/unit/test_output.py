@@ -28,6 +28,17 @@ def test_cjk_characters_take_two_columns() -> None:
     assert width("e\u0301") == 1
 
 
+@given(st.text())
+def test_width_counts_every_character_as_its_unicode_width(text: str) -> None:
+    """The fast paths (ASCII; characters already met) give what each character's East Asian width
+    and combining class say."""
+    import unicodedata
+
+    expected = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
+                   for ch in text)
+    assert width(text) == expected == width(text)
+
+
 def test_table_aligns_mixed_scripts() -> None:
     text = table([["粤IT2024001", "A科技有限公司", 650000], ["x", "Acme", None]], ["id", "name", "amount"], right=[2])
     lines = text.splitlines()

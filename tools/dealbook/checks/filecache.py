@@ -165,7 +165,7 @@ def shard_of_id(owner: str, shards: int) -> int:
     return zlib.crc32(owner.encode("utf-8")) % shards
 
 
-Listing = tuple  # ((mtime_ns, ctime_ns, inode) of a folder, its names sorted): see `scan`
+Listing = tuple  # ((mtime_ns, ctime_ns, inode) of a folder, its names sorted joined by NUL): see `scan`
 
 
 def scan(repo: str, groups: list[dict[str, Stamp]] | None = None, others: dict[str, Stamp] | None = None,
@@ -198,15 +198,17 @@ def scan(repo: str, groups: list[dict[str, Stamp]] | None = None, others: dict[s
         mark = (folder.st_mtime_ns, folder.st_ctime_ns, folder.st_ino)
         known = listings.get(rel) if listings is not None else None
         if known is not None and known[0] == mark:
-            names = known[1]
+            joined = known[1]
+            names = joined.split("\0") if joined else []
         else:
             try:
                 names = os.listdir(full)
             except OSError:
                 return
             names.sort()
+            joined = None
         if listed is not None and mark[0] < settled and mark[1] < settled:
-            listed[rel] = (mark, names)
+            listed[rel] = (mark, "\0".join(names) if joined is None else joined)  # one string: quick to store and load
         by_name = count and rel == customers
         full_, rel_ = full + "/", rel + "/"
         for name in names:

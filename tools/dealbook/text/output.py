@@ -21,13 +21,25 @@ FORMATS = ("text", "json", "csv")
 DASH = "—"
 
 
+_WIDTHS: dict[str, int] = {}  # character -> columns, learnt as met (a table of 10,000 rows meets few)
+
+
+def _char_width(ch: str) -> int:
+    columns = _WIDTHS[ch] = 2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
+    return columns
+
+
 def width(text: str) -> int:
-    """Columns `text` takes in a terminal: wide (CJK) characters count two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1 for ch in text)
+    """Columns `text` takes in a terminal: wide (CJK) characters count two, combining marks none."""
+    if text.isascii():
+        return len(text)
+    known = _WIDTHS
+    return sum(known[ch] if ch in known else _char_width(ch) for ch in text)
 
 
-def pad(text: str, columns: int, right: bool = False) -> str:
-    gap = " " * max(0, columns - width(text))
+def pad(text: str, columns: int, right: bool = False, used: int | None = None) -> str:
+    """`text` padded to `columns` (`used`: its width, when known)."""
+    gap = " " * max(0, columns - (width(text) if used is None else used))
     return gap + text if right else text + gap
 
 
@@ -57,15 +69,17 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], right: Iterable
     """An aligned text table. `right` lists column indexes to right-align; `styles[i]` are
     click.style keyword arguments for row i (applied only when the text goes to a terminal)."""
     cells = [[plain(c) for c in row] for row in rows]
+    used = [[width(c) for c in row] for row in cells]
     widths = [width(h) for h in headers]
-    for row in cells:
-        for i, cell in enumerate(row):
-            widths[i] = max(widths[i], width(cell))
+    for row in used:
+        for i, columns in enumerate(row):
+            if columns > widths[i]:
+                widths[i] = columns
     right = set(right)
     lines = ["  ".join(pad(h, widths[i], i in right) for i, h in enumerate(headers)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
     for n, row in enumerate(cells):
-        line = "  ".join(pad(c, widths[i], i in right) for i, c in enumerate(row)).rstrip()
+        line = "  ".join(pad(c, widths[i], i in right, used[n][i]) for i, c in enumerate(row)).rstrip()
         style = styles[n] if styles and n < len(styles) else None
         lines.append(click.style(line, **style) if style else line)
     return "\n".join(lines)
