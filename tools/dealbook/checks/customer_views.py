@@ -46,7 +46,7 @@ from ..records.settings import Settings
 from .filecache import CACHE_DIR, FileCache, Listing, Stamp, cache_key, changed_paths, read_cached, scan, shard_of_id
 from .reading import open_book
 
-FORMAT = 3
+FORMAT = 4
 SHARDS = FileCache.SHARDS  # stamps stored in this many files by customer id, as the parse cache's entries
 INCREMENTAL_SHARE = 0.25  # beyond this share of changed customers, the whole Book is cheaper
 
