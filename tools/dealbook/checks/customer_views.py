@@ -158,7 +158,7 @@ def _view(repo: str, settings: Settings, view: PerCustomer, key: Any) -> Any:
     if head is None:
         return _recompute(repo, settings, view, filename, expected, scanned, listed)
     if head["digest"] == digest:
-        if listed.keys() - head["listing"].keys():  # folders settled since: listed once more, not again
+        if listed and not head["listing"]:  # stored by a check (no listings): kept once, the next run lists none
             head["listing"] = listed
             save_marshal(filename, head)
         return head["value"]  # nothing changed: no shard is read
