@@ -232,10 +232,9 @@ def test_a_whole_repo_check_leaves_the_views_behind(run, repo: RecordRepo, monke
     assert json.loads(kept[1])["items"][0]["due"] == "2024-05-12"
 
 
-def test_the_walk_and_a_whole_store_split_stamps_alike(repo: RecordRepo) -> None:
-    """`scan` files each stamp into its customer's shard while it walks; a view stored from a whole
-    Book splits the stamps by path. They must agree (stray files included), or every run after a
-    whole store would find every shard changed."""
+def test_stamps_are_split_by_customer_as_the_parse_cache_is(repo: RecordRepo) -> None:
+    """A customer's file and everything in its follow-up folder fall in the shard the parse cache
+    keeps them in; the team and stray files in none (a change there recomputes the whole view)."""
     for cid in _ids_in_other_shards(3):
         repo.customer(cid, name=f"{cid}公司")
         repo.followup(cid, "2024-05-10 14:00")
@@ -243,19 +242,17 @@ def test_the_walk_and_a_whole_store_split_stamps_alike(repo: RecordRepo) -> None
                   "records/followups/粤IT2024001/deep/x.yaml", "records/followups/粤IT2024001/a.txt"):
         (repo.root / stray).parent.mkdir(parents=True, exist_ok=True)
         (repo.root / stray).write_text("x: 1\n", encoding="utf-8")
-    groups: list[dict] = [{} for _ in range(customer_views.SHARDS)]
-    others: dict = {}
-    scanned = filecache.scan(str(repo.root), groups, others)
-    assert scanned == filecache.scan(str(repo.root))
-    by_path: list[dict] = [{} for _ in range(customer_views.SHARDS)]
-    rest = {}
-    for path, stamp in scanned.items():
-        shard = customer_views._shard_of_path(path)
-        (rest if shard is None else by_path[shard])[path] = stamp
-    assert [list(g.items()) for g in groups] == [list(g.items()) for g in by_path]
-    assert list(others.items()) == list(rest.items())
+    scanned = filecache.scan(str(repo.root))
+    groups, others = customer_views._group(scanned)
     assert sorted(others) == ["records/README.md", "records/customers/old/x.yaml", "records/followups/notes.txt",
                               "records/team.yaml"]
+    for n, group in enumerate(groups):
+        assert list(group) == [p for p in scanned if p in group]  # in scan order
+        for path in group:
+            assert n == customer_views._shard_of_path(path)
+            if path.count("/") in (2, 3):
+                assert n == filecache.FileCache.shard_of(path)
+    assert sum(len(g) for g in groups) + len(others) == len(scanned)
     assert "records/followups/粤IT2024001/deep/x.yaml" in groups[customer_views._shard_of_id("粤IT2024001")]
 
 

@@ -134,36 +134,24 @@ def per_customer_view(repo: str, settings: Settings, view: PerCustomer, key: Any
             gc.enable()
 
 
-Scanned = tuple[dict[str, Stamp], list[dict[str, Stamp]], dict[str, Stamp], list[bytes], bytes, dict[str, Listing]]
-
-
-def _scan(repo: str, listings: dict[str, Listing] | None = None) -> Scanned:
-    """Every record file's stamp; the same split into shards and the rest (`scan`); a digest of each
-    shard; a digest of them all (the shards' digests and the rest's stamps); the folders' listings
-    (given the stored `listings`, an unchanged folder is not listed again)."""
-    groups: list[dict[str, Stamp]] = [{} for _ in range(SHARDS)]
-    others: dict[str, Stamp] = {}
-    listed: dict[str, Listing] = {}
-    scanned = scan(repo, groups, others, listings, listed)
-    digests = [_digest(group) for group in groups]
-    whole = hashlib.blake2b(b"".join(digests) + _digest(others), digest_size=20).digest()
-    return scanned, groups, others, digests, whole, listed
-
-
 def _view(repo: str, settings: Settings, view: PerCustomer, key: Any) -> Any:
     filename = _filename(repo, view)
     expected = _global_key(settings, view, key)
     head = _load_head(filename, expected, view.additive)
-    scanned, groups, others, digests, digest, listed = _scan(repo, head["listing"] if head else None)
+    listed: dict[str, Listing] = {}
+    scanned = scan(repo, head["listing"] if head else None, listed)
     if head is None:
         return _recompute(repo, settings, view, filename, expected, scanned, listed)
+    digest = _digest(scanned)
     if head["digest"] == digest:
         if listed and not head["listing"]:  # stored by a check (no listings): kept once, the next run lists none
             head["listing"] = listed
             save_marshal(filename, head)
         return head["value"]  # nothing changed: no shard is read
+    groups, others = _group(scanned)
     if others != head["others"]:
         return _recompute(repo, settings, view, filename, expected, scanned, listed)  # the team or a stray file
+    digests = [_digest(group) for group in groups]
     changed: list[str] = []
     untrusted: set[int] = set()
     dirty = [n for n in range(SHARDS) if digests[n] != head["digests"][n]]
@@ -213,16 +201,11 @@ def _store_whole(filename: str, expected: str, scanned: dict[str, Stamp], book: 
             with contextlib.suppress(OSError):
                 os.unlink(name)
         return value
-    groups: list[dict[str, Stamp]] = [{} for _ in range(SHARDS)]
-    others: dict[str, Stamp] = {}
-    for path, stamp in scanned.items():
-        shard = _shard_of_path(path)
-        (others if shard is None else groups[shard])[path] = stamp
+    groups, others = _group(scanned)
     digests = [_digest(group) for group in groups]
-    whole = hashlib.blake2b(b"".join(digests) + _digest(others), digest_size=20).digest()
     for n in range(SHARDS):
         _save_shard(filename, n, expected, groups[n], digests[n])
-    _save_head(filename, expected, whole, digests, others, listed or {}, team, parts, value, total)
+    _save_head(filename, expected, _digest(scanned), digests, others, listed or {}, team, parts, value, total)
     with contextlib.suppress(OSError):
         os.unlink(_old_answer_file(filename))  # left by an older dealbook
     return value
@@ -404,6 +387,33 @@ def _shard_of_path(path: str) -> int | None:
 
 def _shard_of_id(owner: str) -> int:
     return shard_of_id(owner, SHARDS)
+
+
+def _group(scanned: dict[str, Stamp]) -> tuple[list[dict[str, Stamp]], dict[str, Stamp]]:
+    """The stamps split by shard (`_shard_of_path`: a customer's file and its follow-up folder share
+    one), each in scan order, and those of every other file (the team, stray files)."""
+    groups: list[dict[str, Stamp]] = [{} for _ in range(SHARDS)]
+    others: dict[str, Stamp] = {}
+    known: dict[str, int] = {}
+    followups, customers = _FOLLOWUPS, _CUSTOMERS
+    start_f, start_c = len(followups), len(customers)
+    for path, stamp in scanned.items():
+        if path.startswith(followups):
+            cut = path.find("/", start_f)
+            if cut < 0:
+                others[path] = stamp
+                continue
+            owner = path[start_f:cut]
+        elif path.startswith(customers) and path.find("/", start_c) < 0:
+            owner = path[start_c:].rsplit(".", 1)[0]
+        else:
+            others[path] = stamp
+            continue
+        shard = known.get(owner)
+        if shard is None:
+            shard = known[owner] = shard_of_id(owner, SHARDS)
+        groups[shard][path] = stamp
+    return groups, others
 
 
 def _digest(scanned: dict[str, Stamp]) -> bytes:

@@ -168,18 +168,14 @@ def shard_of_id(owner: str, shards: int) -> int:
 Listing = tuple  # ((mtime_ns, ctime_ns, inode) of a folder, its names sorted joined by NUL): see `scan`
 
 
-def scan(repo: str, groups: list[dict[str, Stamp]] | None = None, others: dict[str, Stamp] | None = None,
-         listings: dict[str, Listing] | None = None, listed: dict[str, Listing] | None = None) -> dict[str, Stamp]:
+def scan(repo: str, listings: dict[str, Listing] | None = None,
+         listed: dict[str, Listing] | None = None) -> dict[str, Stamp]:
     """Every file under records/ (as `discover` lists them) with its stamp, in one walk: `stat_key`,
     plus a digest of the content for a racy file (changed within `RACY_NS` of the walk).
 
     One `lstat` per entry, which also tells folders from files (a symbolic link is stamped, never
     followed: reading it reports where it leads); names starting with a dot are skipped. This walk
     runs on every read-only command, so it is kept to the bare calls (no DirEntry objects).
-
-    With `groups` (a list of empty dicts), each stamp is also put in the group of its customer id
-    (`shard_of_id`: a customer file by its name, anything in a follow-up folder by the folder's
-    name) and every other file's in `others`, each in walk order.
 
     `listed` collects each folder's listing (by repo-relative path) when the folder is settled
     (not changed within `RACY_FOLDER_NS`); given those `listings` back, a folder whose mtime, ctime and
@@ -191,10 +187,8 @@ def scan(repo: str, groups: list[dict[str, Stamp]] | None = None, others: dict[s
     now = time.time_ns()
     since, settled = now - RACY_NS, now - RACY_FOLDER_NS
     lstat = os.lstat
-    count = len(groups) if groups else 0
-    customers, followups = f"{RECORDS_DIR}/customers", f"{RECORDS_DIR}/followups"
 
-    def walk(full: str, rel: str, into: dict[str, Stamp] | None, folder: os.stat_result) -> None:
+    def walk(full: str, rel: str, folder: os.stat_result) -> None:
         mark = (folder.st_mtime_ns, folder.st_ctime_ns, folder.st_ino)
         known = listings.get(rel) if listings is not None else None
         if known is not None and known[0] == mark:
@@ -209,7 +203,6 @@ def scan(repo: str, groups: list[dict[str, Stamp]] | None = None, others: dict[s
             joined = None
         if listed is not None and mark[0] < settled and mark[1] < settled:
             listed[rel] = (mark, "\0".join(names) if joined is None else joined)  # one string: quick to store and load
-        by_name = count and rel == customers
         full_, rel_ = full + "/", rel + "/"
         for name in names:
             if name[0] == ".":
@@ -220,28 +213,19 @@ def scan(repo: str, groups: list[dict[str, Stamp]] | None = None, others: dict[s
             except OSError:
                 continue
             if st.st_mode & 0o170000 == 0o040000:  # stat.S_ISDIR, inlined
-                inner = into
-                if count:
-                    inner = groups[shard_of_id(name, count)] if rel == followups else others if by_name else into
-                walk(path, rel_ + name, inner, st)
+                walk(path, rel_ + name, st)
                 continue
             key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)  # `stat_key`, inlined
             if key[1] >= since or key[2] >= since:
                 key = settle(path, key, since)
-            relpath = rel_ + name
-            found[relpath] = key
-            if count:
-                if by_name:
-                    groups[shard_of_id(name.rsplit(".", 1)[0], count)][relpath] = key
-                else:
-                    into[relpath] = key
+            found[rel_ + name] = key
 
     top = os.path.join(repo, RECORDS_DIR)
     try:
         folder = os.stat(top)  # followed, as listing it does
     except OSError:
         return found
-    walk(top, RECORDS_DIR, others, folder)
+    walk(top, RECORDS_DIR, folder)
     return found
 
 
