@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import yaml
 from conftest import TEAM, customer_data, dump
 from dealbook.checks.reading import open_book_from
 from dealbook.git.changes import (
@@ -15,6 +16,9 @@ from dealbook.git.changes import (
     review,
 )
 from dealbook.records.settings import settings_from_bytes
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 CID = "粤IT2024001"
 TODAY = dt.date(2024, 5, 20)
@@ -249,3 +253,104 @@ def test_followup_edits_that_leave_the_data_equal_are_not_changes():
     assert data_digest({"a": 1, "b": [1, {"x": "y"}]}) == data_digest({"b": [1, {"x": "y"}], "a": 1})
     assert data_digest({"a": 1}) != data_digest({"a": 2})
     assert data_digest({1: "a", "b": 2}) == data_digest({"b": 2, 1: "a"})  # mixed keys: the slow path
+
+
+# --- the review's funnel counts are the funnel's own formula --------------------------------------
+
+def _tally_as_the_review_counted_it(settings, customer) -> tuple:
+    """The review's own copy of the funnel counting, as it stood before it used the funnel's share:
+    the reference the shared formula is held to (zero-count stages included)."""
+    from dealbook.reports.history import kind_of_move, moves
+
+    progression = {s.key for s in settings.progression}
+    counts: dict[str, list[int]] = {}
+    for entry in customer.stage_history:
+        if entry.on is not None and entry.stage in progression:
+            counts.setdefault(entry.stage, [0, 0, 0])[0] += 1
+    for move in moves(customer):
+        if move.on is None or move.source not in progression:
+            continue
+        kind = kind_of_move(settings, move)
+        if kind == "lost":
+            counts.setdefault(move.source, [0, 0, 0])[2] += 1
+        elif kind == "forward":
+            counts.setdefault(move.source, [0, 0, 0])[1] += 1
+    return tuple((stage, *c) for stage, c in counts.items())
+
+
+def _demo_files() -> tuple[object, list[tuple[str, bytes]]]:
+    from conftest import ROOT
+    from dealbook.records.settings import load_settings
+
+    files = sorted((str(p.relative_to(ROOT)), p.read_bytes()) for p in (ROOT / "records").rglob("*.yaml"))
+    return load_settings(str(ROOT)), files
+
+
+def _both_reviews(monkeypatch, before, after) -> tuple[tuple, tuple]:
+    """(review, its text) with the shared formula, then with the review's old copy."""
+    from dealbook.cli.commands.diff import render_text
+    from dealbook.git import changes
+
+    new = review(before, after, TODAY)
+    with monkeypatch.context() as patch:
+        patch.setattr(changes, "customer_tally", _tally_as_the_review_counted_it)
+        old = review(before, after, TODAY)
+    return (new, render_text(new)), (old, render_text(old))
+
+
+def test_the_review_tally_is_the_funnel_share_and_the_demo_review_is_unchanged(monkeypatch):
+    """Every demo customer's tally is what the review counted itself, without the stages counted
+    zero times (a move backwards made one); reviews of the demo (all new, all removed, against
+    itself with stages moved) read the same either way, funnel effect included."""
+    from dealbook.git.changes import customer_tally
+
+    settings, files = _demo_files()
+    demo = open_book_from(settings, files)
+    for customer in demo.customers.values():
+        old = _tally_as_the_review_counted_it(settings, customer)
+        assert customer_tally(settings, customer) == tuple(t for t in old if any(t[1:]))
+    team = [f for f in files if f[0] == "records/team.yaml"]
+    empty = open_book_from(settings, team)
+    for before, after in ((empty, demo), (demo, empty)):
+        new, old = _both_reviews(monkeypatch, before, after)
+        assert new == old
+        assert new[0].funnel  # the funnel effect is there to compare
+    moved = []
+    for path, raw in files:
+        data = yaml.safe_load(raw)
+        if path.startswith("records/customers/") and data.get("stage_history"):
+            history = data["stage_history"]
+            history.append({"stage": "lead" if history[-1]["stage"] != "lead" else "lost", "on": "2024-05-19"})
+            raw = dump(data).encode()
+        moved.append((path, raw))
+    new, old = _both_reviews(monkeypatch, demo, open_book_from(settings, moved))
+    assert new == old
+    assert any(r["stage"] == "lead" for r in new[0].funnel)
+
+
+@given(moves=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 20), st.integers(0, 200)), max_size=12))
+@hypothesis_settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_reviews_after_random_stage_moves_are_unchanged(monkeypatch, moves):
+    """Stage moves of every kind (forward, skipped, backwards, lost, undated) on demo customers: the
+    review of the demo against the moved Book is the same with the shared formula as with the
+    review's old copy."""
+    settings, files = _demo_files()
+    stages = [s.key for s in settings.stages]
+    customers = [i for i, (path, _) in enumerate(files) if path.startswith("records/customers/")]
+    edited = dict(enumerate(files))
+    for pick, stage, day in moves:
+        index = customers[pick % len(customers)]
+        path, raw = edited[index]
+        data = yaml.safe_load(raw)
+        on = None if day == 0 else (dt.date(2023, 6, 1) + dt.timedelta(days=day * 3)).isoformat()
+        data.setdefault("stage_history", []).append({"stage": stages[stage % len(stages)], "on": on})
+        edited[index] = (path, dump(data).encode())
+    from dealbook.git.changes import customer_tally
+
+    before = open_book_from(settings, files)
+    after = open_book_from(settings, [edited[i] for i in range(len(files))])
+    for customer in after.customers.values():
+        counted = _tally_as_the_review_counted_it(settings, customer)
+        assert customer_tally(settings, customer) == tuple(t for t in counted if any(t[1:]))
+    new, old = _both_reviews(monkeypatch, before, after)
+    assert new == old

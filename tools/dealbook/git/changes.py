@@ -264,24 +264,16 @@ class Side:
 
 
 def customer_tally(settings: Any, customer: Customer) -> tuple[tuple[str, int, int, int], ...]:
-    """The customer's all-time funnel counts per progression stage (what `funnel_rows(book, ALL)`
-    adds up over customers): entries into the stage, moves on to a later stage, moves to lost."""
-    from ..reports.history import kind_of_move, moves
+    """The customer's all-time funnel counts per progression stage: its funnel share over all time
+    (`reports.funnel.funnel_share`, the one formula the funnel report sums), as (stage, entered,
+    converted, lost) for each stage with any of the three. The share's days in stage are not
+    kept, and a stage it holds only for those (left by a move backwards) is left out: the review
+    only sums these counts (`funnel_counts`), where such a stage adds nothing."""
+    from ..reports.funnel import funnel_share
+    from ..reports.periods import ALL
 
-    progression = {s.key for s in settings.progression}
-    counts: dict[str, list[int]] = {}
-    for entry in customer.stage_history:
-        if entry.on is not None and entry.stage in progression:
-            counts.setdefault(entry.stage, [0, 0, 0])[0] += 1
-    for move in moves(customer):
-        if move.on is None or move.source not in progression:
-            continue
-        kind = kind_of_move(settings, move)
-        if kind == "lost":
-            counts.setdefault(move.source, [0, 0, 0])[2] += 1
-        elif kind == "forward":
-            counts.setdefault(move.source, [0, 0, 0])[1] += 1
-    return tuple((stage, *c) for stage, c in counts.items())
+    share = funnel_share(settings, customer, ALL, None).get("", {})
+    return tuple((stage, c[0], c[1], c[2]) for stage, c in share.items() if stage and (c[0] or c[1] or c[2]))
 
 
 def side_of(book: Book, customer: Customer, today: dt.date, diagnostics: tuple[Diagnostic, ...] = ()) -> Side:
