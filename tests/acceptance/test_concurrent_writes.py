@@ -210,3 +210,37 @@ def test_import_refuses_when_a_record_changed_after_the_sheet_was_checked(repo, 
     assert path.read_text(encoding="utf-8").endswith("# someone's note\n")
     assert "新的需求" not in path.read_text(encoding="utf-8")
     assert sorted(p.name for p in (repo.root / "records/customers").iterdir()) == [f"{CID}.yaml"]
+
+
+def _fresh_output(repo, tmp_path: Path, command: list[str]) -> str:
+    """`command` on a copy of the records with no cache at all: the answer from scratch."""
+    import shutil
+
+    fresh = tmp_path / f"fresh-{len(list(tmp_path.iterdir()))}"
+    shutil.copytree(repo.root, fresh, ignore=shutil.ignore_patterns(".dealbook-cache"))
+    result = subprocess.run([sys.executable, "-m", "dealbook", "--repo", str(fresh), *command],
+                            capture_output=True, text=True, env=environment())
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_reads_at_once_store_views_that_answer_as_from_scratch(repo, tmp_path):
+    """`customers` and `agenda` started together after each logged call write their stored views
+    (head and shards) at the same time: every one of them prints what a run from scratch prints,
+    and so does the next run, which reads what they left."""
+    ids = [f"粤IT20240{n:02d}" for n in range(1, 7)]
+    for n, cid in enumerate(ids):
+        repo.customer(cid, name=f"{n}号科技有限公司", owner=["zhang", "li", "chen"][n % 3])
+    reads = [["customers", "--format", "json"], ["agenda", "--all", "--format", "json"]]
+    for day, cid in enumerate(ids[:3], start=10):
+        logged = subprocess.run([sys.executable, "-m", "dealbook", "--repo", str(repo.root), "log", cid,
+                                 "--summary", "电话沟通", "--at", f"2024-05-{day} 10:00", "--by", "zhang",
+                                 "--no-interactive"], capture_output=True, text=True, env=environment())
+        assert logged.returncode == 0, logged.stderr
+        expected = [_fresh_output(repo, tmp_path, command) for command in reads]
+        runs = all_at_once(repo, [command for command in reads for _ in range(4)])
+        assert all(code == 0 for code, _, _ in runs), runs
+        assert [out for _, out, _ in runs] == [expected[0]] * 4 + [expected[1]] * 4
+        again = all_at_once(repo, reads)
+        assert [out for _, out, _ in again] == expected
+    assert json.loads(expected[0])["customers"][2]["last_contact"] == "2024-05-12"
