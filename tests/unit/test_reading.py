@@ -90,3 +90,39 @@ def test_checking_a_record_leaves_nothing_for_the_collector(tmp_path) -> None:
     path = "records/followups/粤IT2024001/2024-05-20-1400.yaml"
     read_record(path, raw, settings)  # validators built
     assert [type(o).__name__ for o in uncollectable(lambda: read_record(path, raw, settings))] == []
+
+
+def test_a_whole_repo_read_makes_each_record_once_as_its_result_comes_in(repo: RecordRepo, monkeypatch) -> None:
+    """Records are made while the parsing processes still run (`read_many(each=...)`); the Book
+    files those same records, in path order, and equals a Book built from the data alone."""
+    import dealbook.checks.filecache as filecache
+    from dealbook.records.book import Book
+    from dealbook.records.model import Customer, FollowUp
+
+    for n in range(1, 31):
+        repo.customer(f"粤IT2024{n:03d}", owner="ghost" if n % 7 == 0 else "zhang")
+        repo.followup(f"粤IT2024{n:03d}", "2024-05-10 14:00")
+        repo.followup(f"粤IT2024{n:03d}", "2024-05-09 09:30")
+    repo.customer("粤IT2024031", name="x")
+    repo.write("records/customers/粤IT2024032.yaml", "- not a mapping\n")
+    root = str(repo.root)
+    monkeypatch.setattr(filecache, "_PARALLEL_MIN", 1)
+    made: list[str] = []
+    reading: list[bool] = []  # whether the files are still being read
+    for cls in (Customer, FollowUp):
+        real = cls.from_data.__func__
+        monkeypatch.setattr(cls, "from_data", classmethod(
+            lambda c, p, d, real=real: made.append((p, bool(reading))) or real(c, p, d)))
+    real_read = filecache.read_many
+    monkeypatch.setattr(filecache, "read_many", lambda *a, **k: (reading.append(True), real_read(*a, **k),
+                                                                 reading.clear())[1])
+    book = open_book(root, use_cache=False, jobs=2)
+    records = [p for p in book.paths if p != "records/team.yaml" and not p.endswith("032.yaml")]
+    assert sorted(made) == [(p, True) for p in records]  # each made while the files were read, none again after
+    settings = load_settings(root)
+    from dealbook.checks.filecache import read_many as read
+
+    alone = Book(settings, sorted((p, r[0]) for p, r in read(root, sorted(book.paths), settings, jobs=1).items()))
+    for field in ("customers", "customers_by_path", "_followups"):  # records compare by identity: their reprs
+        assert repr(getattr(book, field)) == repr(getattr(alone, field)), field
+    assert list(book._followups) == list(alone._followups) and len(book.customers) == 31

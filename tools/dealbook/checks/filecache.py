@@ -16,7 +16,7 @@ import os
 import sys
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import __version__
@@ -256,9 +256,11 @@ def _warm_validators(settings: Settings) -> None:
 
 
 def read_many(
-    repo: str, paths: list[str], settings: Settings, jobs: int | None = None, blobs: dict[str, bytes] | None = None
+    repo: str, paths: list[str], settings: Settings, jobs: int | None = None, blobs: dict[str, bytes] | None = None,
+    each: Callable[[str, Any], None] | None = None,
 ) -> dict[str, Result]:
-    """Read and check files, on every core when there are many; `blobs` collects each marshalled result."""
+    """Read and check files, on every core when there are many; `blobs` collects each marshalled result,
+    and `each(path, data)` is called as each result comes in (while the other files are still parsed)."""
     global _worker_settings
     if not paths:
         return {}
@@ -279,6 +281,8 @@ def read_many(
                     results[path] = (data, [Diagnostic(*d) for d in diagnostics])
                     if blobs is not None:
                         blobs[path] = blob
+                    if each is not None:
+                        each(path, data)
         _worker_settings = None
     else:
         for path in paths:
@@ -286,6 +290,8 @@ def read_many(
             results[path] = (data, [Diagnostic(*d) for d in diagnostics])
             if blobs is not None:
                 blobs[path] = marshal.dumps((data, diagnostics))
+            if each is not None:
+                each(path, data)
     return results
 
 
@@ -309,7 +315,9 @@ def read_cached(repo: str, paths: Iterable[str], settings: Settings, scanned: di
 
 
 def _read_through(repo: str, cache: FileCache, paths: list[str], settings: Settings, scanned: dict[str, Stamp],
-                  jobs: int | None) -> dict[str, Result]:
+                  jobs: int | None, each: Callable[[str, Any], None] | None = None) -> dict[str, Result]:
+    """Each file's result, from the cache when its stamp is unchanged, else read (`read_many`, which
+    calls `each` for the files it reads) and stored in the cache."""
     results: dict[str, Result] = {}
     stamps: dict[str, Stamp | None] = {}
     todo: list[str] = []
@@ -321,7 +329,7 @@ def _read_through(repo: str, cache: FileCache, paths: list[str], settings: Setti
         else:
             results[path] = hit
     blobs: dict[str, bytes] = {}
-    for path, result in read_many(repo, todo, settings, jobs, blobs).items():
+    for path, result in read_many(repo, todo, settings, jobs, blobs, each).items():
         results[path] = result
         if stamps.get(path):
             cache.put(path, stamps[path], result, blobs.get(path))

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..records.book import GONE, Book
+from ..records.book import GONE, Book, record_of
 from ..records.cachefile import has_keys, load_marshal
 from ..records.diagnostics import Diagnostic, from_rows
 from ..records.load import LoadError, read_file_bytes
@@ -217,14 +217,18 @@ def _open_book(
     wanted = sorted(scanned) if paths is None else sorted(set(paths))
     cache = FileCache(repo, cache_key(settings), enabled=use_cache)
     record_paths = [p for p in wanted if kind_of(p) != SETTINGS]
-    results = _read_through(repo, cache, record_paths, settings, scanned, jobs)
+    # A whole-repo read makes each record as its file's result comes in from the parsing processes,
+    # so the Book is not built in one serial step after the last file.
+    built: dict[str, Any] = {}
+    results = _read_through(repo, cache, record_paths, settings, scanned, jobs,
+                            (lambda path, data: built.__setitem__(path, record_of(path, data))) if complete else None)
     if not complete:
         results.update(_read_through(repo, cache, _neighbours(repo, record_paths, results), settings, scanned, jobs))
     cache.forget_missing(set(results), complete)
     cache.save()
 
     only = None if complete else set(wanted)
-    book = Book(settings, ((p, results[p][0]) for p in sorted(results)), (), _raw_reader(repo), complete)
+    book = Book(settings, ((p, results[p][0]) for p in sorted(results)), (), _raw_reader(repo), complete, built)
     book.root = repo
     if not complete and use_cache and any(kind_of(p) == CUSTOMER for p in wanted):
         # every other customer, for the cross-record checks of the customers checked (ids, names, contract

@@ -14,6 +14,18 @@ from .settings import Settings
 GONE: Any = object()  # in `Book.patch`: the file no longer exists
 
 
+def record_of(path: str, data: Any) -> Customer | FollowUp | None:
+    """The customer or follow-up a record file's data makes (None for any other file), as the Book files it."""
+    if not isinstance(data, dict):
+        return None
+    kind = kind_of(path)
+    if kind == CUSTOMER:
+        return Customer.from_data(path, data)
+    if kind == FOLLOWUP:
+        return FollowUp.from_data(path, data)
+    return None
+
+
 class Book:
     """All customers, follow-ups and team members of one revision of a records repo."""
 
@@ -24,7 +36,10 @@ class Book:
         diagnostics: Iterable[Diagnostic] = (),
         read_raw: Callable[[str], bytes | None] | None = None,
         complete: bool = True,
+        built: dict[str, Any] | None = None,
     ) -> None:
+        """`built` holds records already made from these same data (`record_of`), by path: a
+        whole-repo read makes them while the files are still being parsed."""
         self.settings = settings
         self.customers: dict[str, Customer] = {}
         self.customers_by_path: dict[str, Customer] = {}
@@ -49,22 +64,23 @@ class Book:
         self._marks: dict[str, Loaded] = {}
         for path, data in records:
             self.paths.append(path)
-            self._add(path, data)
+            self._add(path, data, built.get(path) if built else None)
         for items in self._followups.values():
             items.sort(key=_followup_order)
 
-    def _add(self, path: str, data: Any) -> str | None:
-        """File one record; returns the follow-up list's key when it was a follow-up."""
+    def _add(self, path: str, data: Any, made: Customer | FollowUp | None = None) -> str | None:
+        """File one record (`made`: its record_of, when already made); returns the follow-up list's
+        key when it was a follow-up."""
         if not isinstance(data, dict):
             return None
         kind = kind_of(path)
         if kind == CUSTOMER:
-            customer = Customer.from_data(path, data)
+            customer = made if isinstance(made, Customer) else Customer.from_data(path, data)
             # Two files claiming one id are reported by the cross-record checks; the first wins.
             self.customers.setdefault(customer.id, customer)
             self.customers_by_path[path] = customer
         elif kind == FOLLOWUP:
-            followup = FollowUp.from_data(path, data)
+            followup = made if isinstance(made, FollowUp) else FollowUp.from_data(path, data)
             key = followup.customer or followup.folder
             self._followups.setdefault(key, []).append(followup)
             return key
