@@ -11,6 +11,8 @@ import yaml
 from conftest import RecordRepo, customer_data, dump
 from dealbook.checks.filechecks import read_record
 from dealbook.records.settings import default_settings, load_settings
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 CID = "粤IT2024001"
 CPATH = f"records/customers/{CID}.yaml"
@@ -170,3 +172,24 @@ def test_new_customer_marks_work_when_asked_and_office_for_a_landline(run, repo:
     kinds = sorted(yaml.safe_load(p.read_text(encoding="utf-8"))["contacts"][0]["phone_kind"]
                    for p in (repo.root / "records" / "customers").glob("*.yaml"))
     assert kinds == ["office", "work"]
+
+
+_KEY = st.one_of(st.sampled_from(["name", "phone", "on", "due", "signed", "客户", "自定义字段", "x-y", "a1", "_k"]),
+                 st.integers(-3, 3), st.booleans())
+_LEAF = st.one_of(st.sampled_from(["2024-02-30", "2024-02-28", "13812345678", "普通文字", "", "2024-13-01"]),
+                  st.integers(-10**12, 10**12), st.booleans(), st.none(), st.text(max_size=12))
+_TREE = st.recursive(_LEAF, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                    st.dictionaries(_KEY, inner, max_size=4)), max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_KEY, _TREE, max_size=5))
+def test_the_single_walk_finds_every_text_and_bad_date_the_separate_walks_find(data) -> None:
+    """`filechecks._collect` (one pass, plain keys remembered across records) gives the texts
+    `privacy.texts` gives and the bad dates `_dates` gives, with the same addresses."""
+    from dealbook.checks import filechecks, privacy
+
+    for _ in range(2):  # the second time with the keys of the first remembered
+        dates, strings = filechecks._collect(data)
+        assert dates == list(filechecks._dates(data))
+        assert sorted(strings, key=repr) == sorted(privacy.texts(data), key=repr)

@@ -19,6 +19,7 @@ from .dealchecks import contract_findings, quote_findings
 Finding = tuple[tuple, str, str, str]  # (where, severity, code, message)
 
 _DATE_KEYS = {"created", "on", "due", "close_by", "signed", "delivered", "paused_until", "start", "date"}
+_PLAIN_KEYS: set[str] = set()  # keys found to be plain ASCII words (not texts to scan for personal data)
 
 
 def read_record(path: str, raw: bytes, settings: Settings) -> tuple[Any, list[Diagnostic]]:
@@ -63,23 +64,35 @@ def _collect(data: dict[str, Any]) -> tuple[list[Finding], list[tuple[tuple, str
     plain ASCII words)."""
     dates: list[Finding] = []
     strings: list[tuple[tuple, str]] = []
+    plain = _PLAIN_KEYS
 
     def walk(value: Any, where: tuple) -> None:
-        mapping = isinstance(value, dict)
-        items = value.items() if mapping else enumerate(value)
-        for key, item in items:
-            here = (*where, key)
-            if mapping and not (key.isascii() and key.isidentifier() if isinstance(key, str) else True):
-                strings.append((here, key))  # `custom:` keys hold text too
-            if isinstance(item, str):
-                strings.append((here, item))
-                if key in _DATE_KEYS and isinstance(value, dict) and len(item) == 10 and item[4] == "-" \
-                        and item[7] == "-" and parse_date(item) is None:
-                    dates.append((here, ERROR, "bad-date", f"`{item}` is not a real calendar date"))
-            elif isinstance(item, (dict, list)):
-                walk(item, here)
-            elif isinstance(item, int) and not isinstance(item, bool) and len(str(abs(item))) >= 11:
-                strings.append((here, str(item)))
+        if isinstance(value, dict):
+            for key, item in value.items():
+                here = (*where, key)
+                if isinstance(key, str) and key not in plain:
+                    if key.isascii() and key.isidentifier():
+                        if len(plain) < 10_000:
+                            plain.add(key)  # keys repeat across records: asked once
+                    else:
+                        strings.append((here, key))  # `custom:` keys hold text too
+                if isinstance(item, str):
+                    strings.append((here, item))
+                    if key in _DATE_KEYS and len(item) == 10 and item[4] == "-" and item[7] == "-" \
+                            and parse_date(item) is None:
+                        dates.append((here, ERROR, "bad-date", f"`{item}` is not a real calendar date"))
+                elif isinstance(item, (dict, list)):
+                    walk(item, here)
+                elif isinstance(item, int) and not isinstance(item, bool) and len(str(abs(item))) >= 11:
+                    strings.append((here, str(item)))
+        else:
+            for index, item in enumerate(value):
+                if isinstance(item, str):
+                    strings.append(((*where, index), item))
+                elif isinstance(item, (dict, list)):
+                    walk(item, (*where, index))
+                elif isinstance(item, int) and not isinstance(item, bool) and len(str(abs(item))) >= 11:
+                    strings.append(((*where, index), str(item)))
 
     try:
         walk(data, ())
