@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
 import dealbook.checks.customer_index as customer_index_module
 import dealbook.checks.filecache as filecache
@@ -196,3 +197,30 @@ def test_stamps_not_signed_by_the_user_are_not_trusted(run, repo: RecordRepo) ->
     assert other.exists()
     assert _found(run(repo, "check", "--format", "json", checked)) == [
         ("records/customers/粤IT2024001.yaml", "likely-duplicate")]
+
+
+def test_the_look_alike_named_is_the_same_in_every_run_and_for_one_file(repo: RecordRepo, tmp_path) -> None:
+    """`测试6905` is one edit from both `测试605` and `测试905` (the same score): the whole-repo check
+    names the first in path order whatever Python's string hashing, as the one-file check does."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    for n, name in enumerate(("测试605科技有限公司", "测试905科技有限公司", "测试6905科技有限公司"), 1):
+        repo.customer(f"粤IT202400{n}", name=name)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tools"), "NO_MKDOCS_2_WARNING": "1",
+           "XDG_CACHE_HOME": str(tmp_path / "cache")}
+
+    def said(*args: str, seed: int) -> set[str]:
+        done = subprocess.run([sys.executable, "-m", "dealbook", "--repo", str(repo.root), "check", "--format", "json",
+                               *args], capture_output=True, text=True, env={**env, "PYTHONHASHSEED": str(seed)})
+        return {d["message"] for d in json.loads(done.stdout)["diagnostics"] if d["code"] == "likely-duplicate"
+                and d["path"].endswith("003.yaml")}
+
+    expected = {"`测试6905科技有限公司` looks like 粤IT2024001 `测试605科技有限公司` (score 93): if it is the same "
+                "company, keep one record (see `dealbook duplicates`)"}
+    for seed in range(8):
+        shutil.rmtree(repo.root / ".dealbook-cache", ignore_errors=True)
+        assert said(seed=seed) == expected, seed
+    assert said(str(repo.root / "records/customers/粤IT2024003.yaml"), seed=1) == expected

@@ -243,22 +243,24 @@ def likely_duplicates(book: Book, only: set[str] | None) -> Iterator[tuple[str, 
         key = keys[mine]
         if not key:
             continue
-        best: tuple[int, str, str] | None = None
         seen: set[int] = set()
         for variant in variants[mine]:
             bucket = index[variant]
-            if len(bucket) == 1:
-                continue  # only this name
-            for other in bucket:
-                if other == mine or other in seen:
-                    continue
-                seen.add(other)
-                _, other_id, other_name = everyone[other]
-                if only is None and other_id > cid:
-                    continue  # the pair is reported once, on the later id
-                score = 100 if keys[other] == key else round(fuzz.ratio(key, keys[other]))
-                if score >= CHECK_MIN_SCORE and (best is None or score > best[0]):
-                    best = (score, other_id, other_name)
+            if len(bucket) > 1:  # else only this name
+                seen.update(bucket)
+        seen.discard(mine)
+        # The best look-alike: highest score, then the first in path order (as `_against_index` picks),
+        # whatever order the variants' set gives (it changes with Python's string hashing).
+        best: tuple[int, str, str] | None = None
+        best_ratio = -1.0
+        for other in sorted(seen):
+            _, other_id, other_name = everyone[other]
+            if only is None and other_id > cid:
+                continue  # the pair is reported once, on the later id
+            ratio = 100.0 if keys[other] == key else fuzz.ratio(key, keys[other])
+            score = 100 if keys[other] == key else round(ratio)
+            if score >= CHECK_MIN_SCORE and ratio > best_ratio:
+                best, best_ratio = (score, other_id, other_name), ratio
         if best is not None:
             yield (path, _message(name, best))
 
