@@ -104,12 +104,13 @@ def friday(data: SiteData, handle: str) -> dict[str, Any]:
     return {
         "handle": handle, "name": data.member_name(handle), "since": since,
         "followups": followups, "events": events, "feed": data.feed is not None,
-        "names": {cid: data.book.customers[cid].name for cid in {f.customer for f in followups}
+        # (sorted: a set's order differs between processes, and the page's reuse key is its context's pickle)
+        "names": {cid: data.book.customers[cid].name for cid in sorted({f.customer for f in followups})
                   if cid in data.book.customers},
         "unfinished": [i for i in agenda if i.group == "overdue"] if data.agenda is not None else None,
         "next_week": [i for i in agenda if data.today <= i.due <= next_week_end] if data.agenda is not None else None,
         "risks": risk_groups(data, handle),
-        "rows": {cid: customer_row(data, data.book.customers[cid]) for cid in mine},
+        "rows": {cid: customer_row(data, data.book.customers[cid]) for cid in sorted(mine)},
         "targets": [p for p in (data.progress(handle, "this-month"), data.progress(handle, "this-quarter"))
                     if p is not None],
     }
