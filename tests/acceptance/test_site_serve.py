@@ -1,6 +1,7 @@
 """Page reuse: after an edit, `mkdocs serve` and `mkdocs build` render again only the pages whose
 inputs changed, and the site is the one a fresh build of the same records writes (search index
-included)."""
+included). `mkdocs build` with the generated pages rendered by worker processes writes the site a
+one-process build writes, file by file; an error in one page stops the build and names it."""
 
 from __future__ import annotations
 
@@ -196,3 +197,70 @@ def test_mkdocs_serve_rebuilds_one_customer_after_an_edit(served_demo):
     finally:
         server.terminate()
         server.wait(30)
+
+
+# --- pages rendered by worker processes (site/parallel.py) ---------------------------------------
+
+forking = pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked")
+
+
+def parallel_build(root: Path, site: Path, workers: int | None, check: bool = True) -> subprocess.CompletedProcess:
+    config = (ROOT / "mkdocs.yml").read_text("utf-8")
+    if workers is not None:
+        config = config.replace("      branch: main", f"      branch: main\n      workers: {workers}", 1)
+    (root / "mkdocs.yml").write_text(config, "utf-8")
+    (root / ".dealbook-cache" / "site-pages").unlink(missing_ok=True)  # every page rendered
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--site-dir", str(site)], cwd=root,
+                          capture_output=True, text=True, env=env, timeout=600)
+    if check:
+        assert done.returncode == 0, done.stderr
+    return done
+
+
+@pytest.fixture
+def demo(demo_repo):
+    (demo_repo.root / "site").mkdir()
+    return demo_repo.root
+
+
+@forking
+def test_workers_write_the_site_one_process_writes(demo, tmp_path):
+    one = parallel_build(demo, tmp_path / "one", workers=1)
+    assert "worker processes" not in one.stderr
+    three = parallel_build(demo, tmp_path / "three", workers=3)
+    generated = sum(counts(one.stderr))
+    found = re.search(r"(\d+) generated pages handed to 3 worker processes", three.stderr)
+    assert found and int(found.group(1)) == generated, three.stderr[-2000:]
+    assert_same_site(tmp_path / "three", tmp_path / "one")
+    index = (tmp_path / "three" / "search" / "search_index.json").read_text("utf-8")
+    assert '"location":"customers/' in index  # customer pages are in the index (from the workers)
+    # the automatic choice (too few pages here to fork) renders them in this process, when built
+    auto = parallel_build(demo, tmp_path / "auto", workers=None)
+    assert "worker processes" not in auto.stderr
+    assert_same_site(tmp_path / "auto", tmp_path / "one")
+    # and a second build reuses the workers' pages
+    again = parallel_build(demo, tmp_path / "again", workers=2)
+    assert counts(again.stderr) == (generated, 0)
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--site-dir", str(tmp_path / "kept")], cwd=demo,
+                          capture_output=True, text=True, env=env, timeout=600)
+    rendered, reused = counts(done.stderr)
+    assert rendered <= 2 and reused >= generated - 2, done.stderr[-2000:]
+    assert_same_site(tmp_path / "kept", tmp_path / "one")
+
+
+@forking
+def test_an_error_in_one_page_stops_the_build_and_names_the_page(demo, tmp_path):
+    cid = sorted(p.stem for p in (demo / "records" / "customers").glob("*.yaml"))[3]
+    overrides = demo / "site" / "overrides" / "dealbook"
+    overrides.mkdir(parents=True)
+    shutil.copy(ROOT / "tools" / "dealbook" / "site" / "templates" / "customer.html", overrides / "customer.html")
+    template = overrides / "customer.html"
+    template.write_text(f"{{% if c.id == '{cid}' %}}{{{{ 1 // 0 }}}}{{% endif %}}" + template.read_text("utf-8"),
+                        "utf-8")
+    done = parallel_build(demo, tmp_path / "broken", workers=2, check=False)
+    assert done.returncode != 0
+    assert f"customers/{cid}.md" in done.stderr and "ZeroDivisionError" in done.stderr, done.stderr[-3000:]
+    serial = parallel_build(demo, tmp_path / "serial", workers=1, check=False)
+    assert serial.returncode != 0 and "ZeroDivisionError" in serial.stderr

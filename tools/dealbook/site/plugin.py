@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import os
 import shutil
@@ -13,9 +15,11 @@ from typing import Any
 from urllib.parse import quote
 
 from markupsafe import escape
+from mkdocs.commands.build import get_context
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
@@ -32,6 +36,7 @@ from .feeds import calendar_files, site_title
 from .guidelang import translated_guide
 from .labels import Labels
 from .pages import PageSpec, page_specs
+from .parallel import PageWorkers, WorkerError, worker_count
 from .render import make_environment, render_page
 from .reuse import MemoryBytecodeCache, PageStore, Reused, code_stamps, fingerprint
 from .urls import url_of
@@ -59,6 +64,9 @@ class DealbookConfig(Config):
     branch = c.Type(str, default="main")  # the branch records are merged into
     # reuse a generated page whose inputs did not change since the last build (serve and build)
     reuse_pages = c.Type(bool, default=True)
+    # processes rendering the generated pages in `mkdocs build` (1: this one only; default: one per
+    # core on Linux when there are 200 pages or more to render)
+    workers = c.Optional(c.Type(int))
 
 
 # The guide's pages in the sidebar, in the team's language (a page not listed shows its own title).
@@ -97,8 +105,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         self.specs: dict[str, PageSpec] = {}
         self.env: Any = None
         self.user_nav = False
-        self._search_html: str | None = None  # the current page's searchable part
-        self._full_html: str | None = None
+        self._full_html: str | None = None  # the page's whole content while the search plugin sees a part
         # `mkdocs serve` keeps this object between rebuilds (it has on_startup): pages, git data
         self.serving = False
         self.persist = False
@@ -112,6 +119,14 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         self._search: Any = None
         self._git: tuple[str, str, Any, Any] | None = None  # (HEAD, settings key, changelog, first commits)
         self._bytecode = MemoryBytecodeCache()  # our templates and the theme's, compiled once while serving
+        # parallel rendering (parallel.py): pages whose content is rendered when they are built, not read
+        self._deferring = False
+        self._pending: set[str] = set()
+        self._farmed: set[str] = set()  # pages a worker renders
+        self._workers: PageWorkers | None = None
+        self._files: Files | None = None
+        self._farming = False  # True in a worker process
+        self._nav_object: Any = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Pages are reused between the rebuilds of `mkdocs serve`, never in `mkdocs build`."""
@@ -174,6 +189,15 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         if not self.user_nav:
             config.nav = self._nav(files)
         self.reusing = bool(self.config.reuse_pages) and (self.serving or self.persist)
+        self._search = self._search_plugin(config)
+        # Generated pages are rendered when they are built (by workers where it pays), not when read,
+        # where nothing but the search plugin and this plugin looks at them.
+        self._deferring = not self.serving and self._search is not False and self.config.workers != 1 and all(
+            plugin is self or type(plugin).__module__.startswith("material.plugins.search")
+            for plugin in config.plugins.values())
+        self._pending, self._farmed, self._workers, self._files = set(), set(), None, files
+        # with workers, they also compute each page's context and reuse key
+        self._worker_count = worker_count(self.config.workers, len(self.specs)) if self._deferring else 0
         if self.reusing:
             shared = self._shared_key(config, files)
             if self.persist:
@@ -212,7 +236,6 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
 
     def _shared_key(self, config: MkDocsConfig, files: Files) -> str | None:
         """What every page depends on beyond its own context (None: reuse nothing this build)."""
-        self._search = self._search_plugin(config)
         data = self.data
         if self._search is False or data is None:
             return None
@@ -276,13 +299,86 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         threading.Thread(target=shutil.rmtree, args=(trash, True), name="dealbook-old-site").start()
 
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
-        if self.reusing:
+        if self.reusing or self._deferring:
             import jinja2
 
             env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({REUSE_TEMPLATE: "-"}), env.loader])
         if self.serving:
             env.bytecode_cache = self._bytecode
+        if self._pending and self._worker_count:
+            self._farm_out(env, config, files)
         return env
+
+    # --- parallel rendering (parallel.py) ------------------------------------------------------------
+    def _farm_out(self, env: Any, config: MkDocsConfig, files: Files) -> None:
+        """Fork workers for the generated pages still to render (every page has been read by now)."""
+        todo = [f.src_uri for f in files.documentation_pages() if f.src_uri in self._pending]
+        count = self._worker_count
+        data = self.data
+        assert data is not None
+        for name in ("states", "agenda", "risks", "feed", "first_commits", "changelog", "reports"):
+            getattr(data, name)  # what many pages share: computed once, before the fork
+        if self._search:
+            with contextlib.suppress(ImportError):
+                import jieba  # loaded once here, not once per worker
+
+                jieba.initialize()
+        from mkdocs.structure.files import InclusionLevel as Level
+
+        doc_files = files.documentation_pages(inclusion=Level.is_included)
+        nav = self._nav_object
+        pages = {uri: files.get_file_from_path(uri).page for uri in todo}  # type: ignore[union-attr]
+
+        def render(uri: str) -> tuple[str | None, list[dict[str, Any]], str | None]:
+            page = pages[uri]
+            key = None
+            if self.reusing:
+                key = self._key_of(page)
+                if self.store.find(uri, key) is not None:
+                    self._context.pop(uri, None)
+                    return None, [], key  # the kept page is still right
+            entries = self._search.search_index.entries if self._search else []
+            before = len(entries)
+            config._current_page = page
+            page.active = True
+            try:  # MkDocs' own steps for one page (mkdocs.commands.build._build_page), without the write
+                context = get_context(nav, doc_files, config, page)
+                template = env.get_template(page.meta.get("template", "main.html"))
+                context = config.plugins.on_page_context(context, page=page, config=config, nav=nav)
+                output = template.render(context)
+                output = config.plugins.on_post_page(output, page=page, config=config)
+            finally:
+                page.active = False
+                config._current_page = None
+            found = entries[before:]
+            del entries[before:]
+            page.content = None  # the worker keeps nothing it sent
+            return output, found, key
+
+        self._workers = workers = PageWorkers()
+        self._farming = True  # in the workers: render, hand the page back unchanged
+        try:
+            workers.start(todo, count, render)
+        finally:
+            self._farming = False
+        for uri in todo:
+            page = pages[uri]
+            page.meta["template"] = REUSE_TEMPLATE
+            page.meta["search"] = {"exclude": True}  # its entries come from the worker
+            self._pending.discard(uri)
+            self._farmed.add(uri)
+            self._context.pop(uri, None)
+        log.info("%d generated pages handed to %d worker processes", len(todo), count)
+
+    def on_nav(self, nav: Any, config: MkDocsConfig, files: Files) -> Any:
+        self._nav_object = nav
+        return nav
+
+    def on_build_error(self, error: Exception) -> None:
+        if self._workers is not None:
+            self._workers.stop()
+            self._workers = None
+            gc.unfreeze()
 
     def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
         """A generated page has no Markdown to convert (on_page_content gives it its HTML): skip
@@ -294,7 +390,15 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
     @event_priority(-100)  # last: the page as every other plugin left it
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str | None:
         uri = page.file.src_uri
+        if self._farming:
+            return None  # a worker: the page goes back to the main process as it is
         found = self._reuse.get(uri)
+        if found is not None and uri in self._farmed:  # rendered by a worker
+            self.store.rendered.append(uri)
+            if self.reusing and uri in self._page_key:
+                self.store.keep(uri, self._page_key[uri], found.output, found.entries)
+            del self._reuse[uri]
+            return zlib.decompress(found.output).decode("utf-8", "surrogatepass")
         if found is not None:
             self.store.reused.append(uri)
             return zlib.decompress(found.output).decode("utf-8")
@@ -305,6 +409,14 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         return None
 
     def on_post_build(self, config: MkDocsConfig) -> None:
+        if self._workers is not None:
+            warnings = self._workers.warnings
+            self._workers.stop()
+            self._workers = None
+            gc.unfreeze()
+            if warnings:
+                log.warning("%d warnings while rendering pages in worker processes (see above)", warnings)
+        self._farmed, self._pending = set(), set()
         if not self.reusing:
             return
         built = set(self._page_key)
@@ -352,12 +464,9 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
             page.meta["search"] = {"exclude": True}
         page.meta["hide"] = ["toc"]  # generated pages have no table of contents: give its column to the tables
         page.edit_url = self._edit_url(spec.edit_path, config)
-        if self.reusing:
+        if self.reusing and not self._worker_count:  # (with workers, they compute the key)
             uri = page.file.src_uri
-            context = self._context[uri] = spec.context()
-            key = self._page_key[uri] = self.store.key(
-                {"page": (spec.title, spec.template, spec.search, page.edit_url), "missing": self.data.missing,
-                 "context": context}) if self.data else None
+            key = self._page_key[uri] = self._key_of(page)
             found = self.store.find(uri, key)
             if found is not None:
                 self._reuse[uri] = found
@@ -365,40 +474,73 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
                 page.meta["search"] = {"exclude": True}  # its entries are the previous build's
         return ""  # the content is rendered from the template in on_page_content, never parsed as Markdown
 
+    def _key_of(self, page: Page) -> str | None:
+        """The page's reuse key; its context is kept for the render."""
+        uri = page.file.src_uri
+        spec = self.specs[uri]
+        context = self._context[uri] = spec.context()
+        return self.store.key({"page": (spec.title, spec.template, spec.search, page.edit_url),
+                               "missing": self.data.missing, "context": context}) if self.data else None
+
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str | None:
-        spec = self.specs.get(page.file.src_uri)
-        root = "../" * (page.url or "").count("/")
-        banner = self._banner(root)
-        self._search_html = None
-        if spec is None:
+        uri = page.file.src_uri
+        if uri not in self.specs:
+            banner = self._banner("../" * (page.url or "").count("/"))
             return banner + html if banner else None
-        if page.file.src_uri in self._reuse:
+        if uri in self._reuse:
             return ""  # on_post_page hands MkDocs the previous build's file
-        html = render_page(self.env, spec, self.data, root, page.edit_url, self._context.pop(page.file.src_uri, None))
-        end = html.find(SEARCH_END)
-        if end >= 0:
-            self._search_html = html[:end]
-        return banner + html
+        if self._deferring:
+            self._pending.add(uri)
+            return ""  # rendered when the page is built (_fill), by a worker where it pays
+        return self._fill(page)
+
+    def _fill(self, page: Page) -> str:
+        """A generated page's content: the records-error banner and its template's HTML."""
+        uri = page.file.src_uri
+        root = "../" * (page.url or "").count("/")
+        html = render_page(self.env, self.specs[uri], self.data, root, page.edit_url, self._context.pop(uri, None))
+        page.content = self._banner(root) + html
+        return page.content
 
     @event_priority(100)  # before the search plugin indexes the page…
     def _give_search_its_part(self, context: dict, page: Page, config: MkDocsConfig, nav: Any) -> dict:
         self._full_html = None
-        if self.reusing and self._search:
+        uri = page.file.src_uri
+        if uri in self._pending:
+            self._pending.discard(uri)
+            self._fill(page)
+        elif uri in self._farmed and self._workers is not None:
+            try:
+                output, entries, key = self._workers.take(uri)
+            except WorkerError as error:
+                raise PluginError(str(error)) from None
+            self._page_key[uri] = key
+            kept = self.store.find(uri, key) if output is None else None
+            if kept is not None:  # the worker found the kept page still right
+                self._farmed.discard(uri)
+                self._reuse[uri] = kept
+            elif output is None:
+                raise PluginError(f"a page worker reused {uri}, which was not kept")
+            else:
+                self._reuse[uri] = Reused(key or "", output, entries)
+        if self._search and (self.reusing or self._farmed):
             entries = self._search.search_index.entries
-            found = self._reuse.get(page.file.src_uri)
+            found = self._reuse.get(uri)
             if found is not None:
                 entries.extend(found.entries)  # in the page's place: the index comes out as a full build's
             self._entries_from = len(entries)
-        if self._search_html is not None:
-            self._full_html, page.content = page.content, self._search_html
+        content = page.content or ""
+        end = content.find(SEARCH_END) if uri in self.specs and uri not in self._reuse else -1
+        if end >= 0:  # the search plugin gets the part before the marker (the banner left out)
+            banner = self._banner("../" * (page.url or "").count("/"))
+            self._full_html, page.content = content, content[len(banner) if content.startswith(banner) else 0:end]
         return context
 
     @event_priority(-100)  # …and the whole page back before the theme renders it
     def _restore_page(self, context: dict, page: Page, config: MkDocsConfig, nav: Any) -> dict:
         if self._full_html is not None:
             page.content, self._full_html = self._full_html, None
-        self._search_html = None
-        if self.reusing and self._search and page.file.src_uri in self._page_key:
+        if self.reusing and self._search and page.file.src_uri in self._page_key and not self._farming:
             self._entries[page.file.src_uri] = self._search.search_index.entries[self._entries_from:]
         return context
 

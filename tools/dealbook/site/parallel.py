@@ -1,0 +1,179 @@
+"""Generated pages rendered by forked worker processes, both cores at once (`mkdocs build` on Linux).
+
+MkDocs renders pages one after another in one process: at 10,000 customers a build is mostly that.
+Once every page has been read (`on_env`: the files, the nav and the theme's environment exist), the
+plugin forks workers. Each takes its share of the generated pages and, for each, computes its
+context and reuse key (reuse.py); a page whose key is the kept one is answered "reused"; any other
+is rendered through the very steps of MkDocs' own page loop (the page's template context, every
+plugin's `on_page_context` (where the search plugin indexes the page), the theme's template,
+`on_post_page`) and sent back as finished HTML (zlib) with its search-index entries and its key.
+MkDocs' loop then goes over every page as usual; for a page a worker rendered, the theme renders the
+plugin's empty template and `on_post_page` hands MkDocs the worker's HTML, and the entries go into the
+search index in the page's place: the path a reused page takes. Files, sitemap, nav and the search
+index come out as a one-process build's.
+
+Pages go out in chunks, chunk i to worker i mod n, in MkDocs' page order; a reader thread per worker
+collects what it sends, so a worker is never held up by the main loop writing files. A worker that
+fails (an error in a template) sends its error and the build stops with it; one that dies is named.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import os
+import pickle
+import signal
+import struct
+import sys
+import threading
+import traceback
+import zlib
+from collections.abc import Callable, Iterable
+from typing import Any
+
+CHUNK = 16  # pages per message
+HEADER = struct.Struct("<Q")
+AUTO_MINIMUM = 200  # below this many pages to render, forking costs more than it saves
+
+
+def worker_count(option: int | None, pages: int) -> int:
+    """How many workers to fork: the `workers` option (1: none), else one per core on Linux when
+    there are enough pages to render."""
+    if not hasattr(os, "fork") or pages < 2:
+        return 0
+    if option:
+        return option if option > 1 else 0
+    if not sys.platform.startswith("linux") or pages < AUTO_MINIMUM:
+        return 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores if cores > 1 else 0
+
+
+# A worker's answer for one page: its HTML (None: the kept page is still right), its search entries,
+# its reuse key (None: not keyed)
+Rendered = tuple[str | None, list[dict[str, Any]], str | None]
+Sent = tuple[bytes | None, list[dict[str, Any]], str | None]
+
+
+class WorkerError(RuntimeError):
+    """A worker could not render a page (its message names the page and the error)."""
+
+
+class _Counter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+class PageWorkers:
+    """Forked workers rendering pages; `take(uri)` waits for one page's (zlib HTML or None, entries, key)."""
+
+    def __init__(self) -> None:
+        self.results: dict[str, Sent] = {}
+        self.failure: str | None = None
+        self.warnings = 0
+        self.pids: set[int] = set()  # workers not yet waited for
+        self._running = 0
+        self._ready = threading.Condition()
+
+    def start(self, uris: list[str], count: int, render: Callable[[str], Rendered]) -> None:
+        """Fork `count` workers over `uris` (in the order they will be taken); `render(uri)` runs in the
+        worker and returns the page's HTML (None: reused), its search entries and its key."""
+        chunks = [uris[i:i + CHUNK] for i in range(0, len(uris), CHUNK)]
+        gc.freeze()  # the parent's objects stay out of the workers' collections: fewer pages copied
+        for number in range(count):
+            share = [chunk for i, chunk in enumerate(chunks) if i % count == number]
+            read, write = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the worker
+                os.close(read)
+                _work(share, render, write)  # never returns
+            os.close(write)
+            self.pids.add(pid)
+            self._running += 1
+            threading.Thread(target=self._collect, args=(read, pid), name=f"dealbook-pages-{pid}",
+                             daemon=True).start()
+
+    def _collect(self, fd: int, pid: int) -> None:
+        done = False
+        with os.fdopen(fd, "rb") as pipe:
+            while True:
+                head = pipe.read(HEADER.size)
+                if len(head) < HEADER.size:
+                    break
+                message = pickle.loads(pipe.read(HEADER.unpack(head)[0]))
+                with self._ready:
+                    if message[0] == "pages":
+                        self.results.update(message[1])
+                    elif message[0] == "error":
+                        self.failure = self.failure or message[1]
+                    elif message[0] == "done":
+                        self.warnings += message[1]
+                        done = True
+                    self._ready.notify_all()
+        with self._ready:
+            _, status = os.waitpid(pid, 0)
+            self.pids.discard(pid)
+            if not done and self.failure is None:
+                self.failure = f"a page worker (process {pid}) ended without finishing its pages (status {status})"
+            self._running -= 1
+            self._ready.notify_all()
+
+    def take(self, uri: str) -> Sent:
+        with self._ready:
+            while uri not in self.results:
+                if self.failure is not None:
+                    raise WorkerError(self.failure)
+                if self._running == 0:
+                    raise WorkerError(f"no page worker rendered {uri}")
+                self._ready.wait()
+            return self.results.pop(uri)
+
+    def stop(self) -> None:
+        """End the workers still running (the build failed) and forget them."""
+        with self._ready:
+            for pid in self.pids:  # not waited for yet: still ours
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGTERM)
+            while self._running:
+                self._ready.wait(5)
+
+
+def _send(fd: int, message: Any) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(HEADER.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _work(chunks: Iterable[list[str]], render: Callable[[str], Rendered], fd: int) -> None:
+    """The worker: render each page, send the chunk, say how many warnings were logged, exit."""
+    code = 0
+    counter = _Counter()
+    logging.getLogger("mkdocs").addHandler(counter)
+    uri = ""
+    try:
+        gc.enable()
+        for chunk in chunks:
+            out = []
+            for uri in chunk:
+                html, entries, key = render(uri)
+                packed = None if html is None else zlib.compress(html.encode("utf-8", "surrogatepass"), 1)
+                out.append((uri, (packed, entries, key)))
+            _send(fd, ("pages", out))
+        _send(fd, ("done", counter.count))
+    except BaseException as error:
+        code = 1
+        detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+        with contextlib.suppress(OSError):
+            _send(fd, ("error", f"Error building page '{uri}': {detail}\n{traceback.format_exc()}"))
+    finally:
+        try:
+            os.close(fd)
+        finally:
+            os._exit(code)
