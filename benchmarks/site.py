@@ -6,18 +6,28 @@ Usage:
     python benchmarks/site.py --demo               # the product repo's demo site only
     python benchmarks/site.py --sizes 1000,3000,10000 --serve   # the issue's sizes, with mkdocs serve
     python benchmarks/site.py --sizes 1000,10000 --before /tmp/old/tools --no-cold   # old and new code, same run
+    python benchmarks/site.py --sizes 10000 --data /tmp/sitedata --repeat 3 --parts plugin   # data kept elsewhere
 
-For each size it generates a records repo (benchmarks/generate.py, kept under benchmarks/data/)
-and measures, in separate processes:
-  * `mkdocs build` with the dealbook plugin (records parsed cold, then again with the parse cache);
+For each size it generates a records repo (benchmarks/generate.py, kept under benchmarks/data/ or
+--data) and measures, in separate processes:
+  * `mkdocs build` with the dealbook plugin: records parsed cold (no .dealbook-cache), then "warm"
+    (the parse cache filled, no pages kept from an earlier build: every page rendered, what a CI
+    checkout that keeps the parse cache does), then "kept" (nothing changed since the last build:
+    the kept pages reused);
   * the baseline: MkDocs + Material + search building the very same pages from plain Markdown
     files on disk (the HTML each page gets, written as .md), without the plugin;
 Wall seconds on a shared machine wander with the load, so CPU seconds (user + sys of the build
-process and its children) are printed too and the ratios use them. Prints figures, asserts nothing.
+process and its children, page workers included) are printed too and the ratios use them. Memory:
+the peak resident set of the largest single process (GNU time) and the peak of the summed
+proportional set size (PSS, shared pages split between the processes sharing them) of the build and
+its workers, sampled every 0.2 s. The previous build's site folder is deleted (untimed) before each
+build. Prints figures, asserts nothing.
 
 `--before DIR` also times the code in DIR (a `tools/` folder of another checkout, put first on
-PYTHONPATH) on the same data in the same run. Every figure is printed when it is measured (run it
-with `nohup ... > log &`: a stopped run still reports what it finished). `--serve` times
+PYTHONPATH) on the same data in the same run, the two versions alternating (`--repeat N` times);
+each version keeps its own `.dealbook-cache` (swapped in before its builds: the cache keys differ).
+Every figure is printed when it is measured (run it with `nohup ... > log &`: a stopped run still
+reports what it finished). `--serve` times
 `mkdocs serve` after one edited follow-up: the seconds until "Reloading browsers" and the CPU the
 server spent on the rebuild.
 """
@@ -25,6 +35,7 @@ server spent on the rebuild.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import itertools
 import os
@@ -33,6 +44,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -62,16 +74,57 @@ def say(line: str) -> None:
     print(line, flush=True)
 
 
+LAST_PSS: list[float] = [0.0]  # the summed PSS peak of the last run_timed, MB
+LAST_LOG: list[str] = [""]
+
+
+def _tree_pss(root: int) -> float:
+    """Summed PSS (MB) of `root` and its descendants (Linux /proc; 0.0 elsewhere)."""
+    parents: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                parents[int(entry.name)] = int(Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()[1])
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    total = 0
+    for pid in tree:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+                    break
+        except OSError:
+            pass
+    return total / 1024
+
+
 def run_timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, float | None]:
-    """(wall, cpu, peak RSS in MB or None) of a subprocess, children included in the CPU."""
+    """(wall, cpu, peak RSS in MB or None) of a subprocess, children included in the CPU; the peak
+    summed PSS of it and its children goes to LAST_PSS, its stderr to LAST_LOG."""
     timed = os.path.exists(TIME)
     cpu0, wall0 = cpu_children(), time.perf_counter()
-    done = subprocess.run([TIME, "-v", *command] if timed else command, cwd=cwd, env=env or ENV, capture_output=True,
-                          text=True)
+    process = subprocess.Popen([TIME, "-v", *command] if timed else command, cwd=cwd, env=env or ENV,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peak = [0.0]
+
+    def sample() -> None:
+        while process.poll() is None:
+            peak[0] = max(peak[0], _tree_pss(process.pid))
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    if os.path.isdir("/proc"):
+        sampler.start()
+    stderr = process.communicate()[1]
     wall, cpu = time.perf_counter() - wall0, cpu_children() - cpu0
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed in {cwd}:\n{done.stderr[-3000:]}")
-    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr) if timed else None
+    LAST_PSS[0], LAST_LOG[0] = peak[0], stderr
+    if process.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed in {cwd}:\n{stderr[-3000:]}")
+    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr) if timed else None
     return wall, cpu, int(found.group(1)) / 1024 if found else None
 
 
@@ -127,8 +180,8 @@ def _wait_for(log: Path, needle: str, count: int, timeout: float) -> bool:
     return False
 
 
-def records_repo(size: int) -> Path:
-    target = HERE / "data" / f"site-{size}"
+def records_repo(size: int, data: Path | None = None) -> Path:
+    target = (data or HERE / "data") / f"site-{size}"
     if not (target / "records").is_dir():
         subprocess.run([sys.executable, str(HERE / "generate.py"), "--size", str(size), "--out", str(target)],
                        check=True, env=ENV, capture_output=True)
@@ -181,39 +234,80 @@ def _mb(value: float | None) -> str:
     return f"{value:5.0f} MB" if value else "   n/a"
 
 
+def use_cache(repo: Path, name: str) -> None:
+    """Swap in version `name`'s .dealbook-cache (each version keeps its own: their cache keys differ)."""
+    cache, marker = repo / ".dealbook-cache", repo / ".dealbook-cache" / "bench-version"
+    current = marker.read_text().strip() if marker.exists() else None
+    if current == name:
+        return
+    if cache.is_dir():
+        if current:
+            shutil.rmtree(repo / f".dealbook-cache.{current}", ignore_errors=True)
+            cache.rename(repo / f".dealbook-cache.{current}")
+        else:
+            shutil.rmtree(cache)
+    mine = repo / f".dealbook-cache.{name}"
+    if mine.is_dir():
+        mine.rename(cache)
+    else:
+        cache.mkdir()
+    marker.write_text(name)
+
+
+def _stats(values: list[float]) -> str:
+    ordered = sorted(values)
+    return f"min {ordered[0]:.1f} median {ordered[len(ordered) // 2]:.1f}" + (f" (n={len(values)})" if len(values) > 1
+                                                                               else "")
+
+
 def measure(repo: Path, label: str, versions: list[tuple[str, str | None]], serve: bool = False,
-            cold: bool = True, plugin: bool = True, baseline: bool = True) -> dict[str, dict[str, float]]:
-    """Per code version: cold and warm plugin builds (and the serve rebuild), then the baseline once."""
+            cold: bool = True, plugin: bool = True, baseline: bool = True, repeat: int = 1
+            ) -> dict[str, dict[str, float]]:
+    """Per code version: cold, warm and kept-pages plugin builds (versions alternating, `repeat`
+    times), the serve rebuild, then the baseline once. Returns the median CPU seconds."""
     mkdocs = [sys.executable, "-m", "mkdocs", "build", "-q"]
     customers = len(list((repo / "records" / "customers").glob("*.yaml")))
     index = repo / "public" / "search" / "search_index.json"
     say(f"\n== {label}: {customers} customers · load {os.getloadavg()[0]:.1f}")
-    found: dict[str, dict[str, float]] = {}
-    for name, tools in versions:
-        env = code_env(tools)
-        result = found[name] = {"customers": customers}
-        runs = (("cold parse", True), ("warm cache", False)) if cold else (("warm cache", False),)
-        if not plugin:
-            break
-        if not cold and not (repo / ".dealbook-cache").is_dir():  # the parse cache, filled by an untimed build
-            run_timed(mkdocs, repo, env)
-        for what, clear in runs:
-            if clear:
-                shutil.rmtree(repo / ".dealbook-cache", ignore_errors=True)
-            wall, cpu, rss = run_timed(mkdocs, repo, env)
-            result[what] = cpu
-            result[what + " wall"] = wall
-            say(f"  {name:<7} mkdocs build, dealbook plugin, {what:<10}: {wall:7.1f} s wall {cpu:7.1f} s cpu "
-                f"{_mb(rss)} peak · load {os.getloadavg()[0]:.1f}")
-        size = index.stat().st_size
-        result["index"] = size
-        say(f"  {name:<7} search index: {size / 1e6:.2f} MB, {size / customers / 1e3:.2f} KB per customer; "
-            f"site: {folder_size(repo / 'public') / 1e6:.0f} MB")
-        if serve:
-            rebuilt = serve_rebuild(repo, env=env)
-            say(f"  {name:<7} mkdocs serve, one follow-up edited: " + (
-                f"{rebuilt[0]:.1f} s wall from the edit to the reload, {rebuilt[2]:.1f} s cpu "
-                f"({rebuilt[1]:.1f} s \"built in\") · load {os.getloadavg()[0]:.1f}" if rebuilt else "timed out"))
+    found: dict[str, dict[str, float]] = {name: {"customers": customers} for name, _ in versions}
+    cpus: dict[tuple[str, str], list[float]] = {}
+    runs = (("cold parse", "cold"), ("warm cache", "warm"), ("kept pages", "kept")) if cold else (
+        ("warm cache", "warm"), ("kept pages", "kept"))
+    for _round in range(repeat if plugin else 0):
+        for name, tools in versions:
+            env = code_env(tools)
+            use_cache(repo, name)
+            if not cold and not (repo / ".dealbook-cache" / "files-00.marshal").exists():
+                run_timed(mkdocs, repo, env)  # the parse cache, filled by an untimed build
+            for what, how in runs:
+                if how == "cold":
+                    use_cache(repo, name + "-cold")
+                    shutil.rmtree(repo / ".dealbook-cache", ignore_errors=True)
+                if how == "warm":
+                    (repo / ".dealbook-cache" / "site-pages").unlink(missing_ok=True)
+                shutil.rmtree(repo / "public", ignore_errors=True)
+                load = os.getloadavg()[0]
+                wall, cpu, rss = run_timed(mkdocs, repo, env)
+                if how == "cold":
+                    use_cache(repo, name)
+                cpus.setdefault((name, what), []).append(cpu)
+                say(f"  {name:<7} mkdocs build, dealbook plugin, {what:<10}: {wall:7.1f} s wall {cpu:7.1f} s cpu "
+                    f"{_mb(rss)} peak RSS {LAST_PSS[0]:5.0f} MB peak PSS (all processes) · load {load:.1f} → "
+                    f"{os.getloadavg()[0]:.1f}")
+            size = index.stat().st_size
+            found[name]["index"] = size
+            say(f"  {name:<7} search index: {size / 1e6:.2f} MB, {size / customers / 1e3:.2f} KB per customer; "
+                f"site: {folder_size(repo / 'public') / 1e6:.0f} MB")
+    for (name, what), values in cpus.items():
+        found[name][what] = sorted(values)[len(values) // 2]
+        if len(values) > 1:
+            say(f"  {name:<7} {what:<10} cpu: {_stats(values)}")
+    for name, tools in versions if serve else ():
+        use_cache(repo, name)
+        rebuilt = serve_rebuild(repo, env=code_env(tools))
+        say(f"  {name:<7} mkdocs serve, one follow-up edited: " + (
+            f"{rebuilt[0]:.1f} s wall from the edit to the reload, {rebuilt[2]:.1f} s cpu "
+            f"({rebuilt[1]:.1f} s \"built in\") · load {os.getloadavg()[0]:.1f}" if rebuilt else "timed out"))
     if not baseline:
         return found
     base_repo = baseline_repo(repo)
@@ -225,7 +319,8 @@ def measure(repo: Path, label: str, versions: list[tuple[str, str | None]], serv
         result["baseline"] = cpu
         if "warm cache" not in result:
             continue
-        say(f"  {name:<7} plugin build vs baseline (cpu, warm): {100 * (result['warm cache'] - cpu) / cpu:+6.1f} %")
+        say(f"  {name:<7} plugin build (warm, every page rendered) vs baseline (cpu): "
+            f"{100 * (result['warm cache'] - cpu) / cpu:+6.1f} %")
     return found
 
 
@@ -237,6 +332,8 @@ def main() -> None:
     parser.add_argument("--no-cold", action="store_true", help="time warm builds only (the cache filled first)")
     parser.add_argument("--parts", default="plugin,baseline",
                         help="plugin, baseline or both: run the two in two processes at once on a busy machine")
+    parser.add_argument("--data", help="the folder holding the generated repos (default benchmarks/data)")
+    parser.add_argument("--repeat", type=int, default=1, help="time each plugin build this many times")
     parser.add_argument("--serve", action="store_true",
                         help="also time `mkdocs serve`'s rebuild after one edited follow-up (each size)")
     args = parser.parse_args()
@@ -254,8 +351,9 @@ def main() -> None:
     if args.before:
         versions.insert(0, ("before", args.before))
     parts = set(args.parts.split(","))
-    results = [measure(records_repo(int(n)), f"size {n}", versions, args.serve, not args.no_cold, "plugin" in parts,
-                       "baseline" in parts) for n in args.sizes.split(",")]
+    data = Path(args.data) if args.data else None
+    results = [measure(records_repo(int(n), data), f"size {n}", versions, args.serve, not args.no_cold,
+                       "plugin" in parts, "baseline" in parts, args.repeat) for n in args.sizes.split(",")]
     if parts != {"plugin", "baseline"}:
         return
     for small, large in itertools.pairwise(results):
