@@ -20,7 +20,7 @@ Wall seconds on a shared machine wander with the load, so CPU seconds (user + sy
 process and its children, page workers included) are printed too and the ratios use them. Memory:
 the peak resident set of the largest single process (GNU time) and the peak of the summed
 proportional set size (PSS, shared pages split between the processes sharing them) of the build and
-its workers, sampled every 0.2 s. The previous build's site folder is deleted (untimed) before each
+its workers, sampled every second. The previous build's site folder is deleted (untimed) before each
 build. Prints figures, asserts nothing.
 
 `--before DIR` also times the code in DIR (a `tools/` folder of another checkout, put first on
@@ -78,8 +78,8 @@ LAST_PSS: list[float] = [0.0]  # the summed PSS peak of the last run_timed, MB
 LAST_LOG: list[str] = [""]
 
 
-def _tree_pss(root: int) -> float:
-    """Summed PSS (MB) of `root` and its descendants (Linux /proc; 0.0 elsewhere)."""
+def _tree(root: int) -> set[int]:
+    """`root` and its descendants (Linux /proc)."""
     parents: dict[int, int] = {}
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
@@ -90,6 +90,11 @@ def _tree_pss(root: int) -> float:
         more = {pid for pid, parent in parents.items() if parent in tree} - tree
         tree |= more
         grew = bool(more)
+    return tree
+
+
+def _pss(tree: set[int]) -> float:
+    """Summed PSS (MB) of the processes (Linux /proc; 0.0 elsewhere)."""
     total = 0
     for pid in tree:
         try:
@@ -111,10 +116,14 @@ def run_timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) 
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     peak = [0.0]
 
-    def sample() -> None:
+    def sample() -> None:  # (reading smaps of a 1 GB process costs the kernel: once a second)
+        tree, ticks = {process.pid}, 0
         while process.poll() is None:
-            peak[0] = max(peak[0], _tree_pss(process.pid))
-            time.sleep(0.2)
+            if ticks % 3 == 0:
+                tree = _tree(process.pid)
+            peak[0] = max(peak[0], _pss(tree))
+            ticks += 1
+            time.sleep(1)
 
     sampler = threading.Thread(target=sample, daemon=True)
     if os.path.isdir("/proc"):
@@ -265,7 +274,7 @@ def measure(repo: Path, label: str, versions: list[tuple[str, str | None]], serv
             ) -> dict[str, dict[str, float]]:
     """Per code version: cold, warm and kept-pages plugin builds (versions alternating, `repeat`
     times), the serve rebuild, then the baseline once. Returns the median CPU seconds."""
-    mkdocs = [sys.executable, "-m", "mkdocs", "build", "-q"]
+    mkdocs = [sys.executable, "-m", "mkdocs", "build"]
     customers = len(list((repo / "records" / "customers").glob("*.yaml")))
     index = repo / "public" / "search" / "search_index.json"
     say(f"\n== {label}: {customers} customers · load {os.getloadavg()[0]:.1f}")
@@ -294,6 +303,8 @@ def measure(repo: Path, label: str, versions: list[tuple[str, str | None]], serv
                 say(f"  {name:<7} mkdocs build, dealbook plugin, {what:<10}: {wall:7.1f} s wall {cpu:7.1f} s cpu "
                     f"{_mb(rss)} peak RSS {LAST_PSS[0]:5.0f} MB peak PSS (all processes) · load {load:.1f} → "
                     f"{os.getloadavg()[0]:.1f}")
+                for line in re.findall(r"dealbook: ((?:\d+ generated pages|page workers).*)", LAST_LOG[0]):
+                    say(f"          {line}")
             size = index.stat().st_size
             found[name]["index"] = size
             say(f"  {name:<7} search index: {size / 1e6:.2f} MB, {size / customers / 1e3:.2f} KB per customer; "

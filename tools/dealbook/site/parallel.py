@@ -24,6 +24,7 @@ import gc
 import logging
 import os
 import pickle
+import resource
 import signal
 import struct
 import sys
@@ -77,6 +78,7 @@ class PageWorkers:
         self.results: dict[str, Sent] = {}
         self.failure: str | None = None
         self.warnings = 0
+        self.cpu: list[float] = []  # CPU seconds of each worker that finished
         self.pids: set[int] = set()  # workers not yet waited for
         self._running = 0
         self._ready = threading.Condition()
@@ -114,6 +116,7 @@ class PageWorkers:
                         self.failure = self.failure or message[1]
                     elif message[0] == "done":
                         self.warnings += message[1]
+                        self.cpu.append(message[2])
                         done = True
                     self._ready.notify_all()
         with self._ready:
@@ -166,7 +169,8 @@ def _work(chunks: Iterable[list[str]], render: Callable[[str], Rendered], fd: in
                 packed = None if html is None else zlib.compress(html.encode("utf-8", "surrogatepass"), 1)
                 out.append((uri, (packed, entries, key)))
             _send(fd, ("pages", out))
-        _send(fd, ("done", counter.count))
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        _send(fd, ("done", counter.count, usage.ru_utime + usage.ru_stime))  # (from the fork)
     except BaseException as error:
         code = 1
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()

@@ -188,6 +188,9 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
             files.append(File.generated(config, path, content=content))
         if not self.user_nav:
             config.nav = self._nav(files)
+        # The Book, the rows and states live until the build ends: the collector need not walk them
+        # again and again while the pages are built (back in on_post_build)
+        gc.freeze()
         self.reusing = bool(self.config.reuse_pages) and (self.serving or self.persist)
         self._search = self._search_plugin(config)
         # Generated pages are rendered when they are built (by workers where it pays), not when read,
@@ -378,7 +381,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         if self._workers is not None:
             self._workers.stop()
             self._workers = None
-            gc.unfreeze()
+        gc.unfreeze()
 
     def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
         """A generated page has no Markdown to convert (on_page_content gives it its HTML): skip
@@ -410,13 +413,14 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         if self._workers is not None:
-            warnings = self._workers.warnings
+            warnings, cpu = self._workers.warnings, self._workers.cpu
             self._workers.stop()
             self._workers = None
-            gc.unfreeze()
+            log.info("page workers' CPU: %s", ", ".join(f"{seconds:.1f} s" for seconds in cpu))
             if warnings:
                 log.warning("%d warnings while rendering pages in worker processes (see above)", warnings)
         self._farmed, self._pending = set(), set()
+        gc.unfreeze()
         if not self.reusing:
             return
         built = set(self._page_key)
