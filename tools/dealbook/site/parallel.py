@@ -12,7 +12,8 @@ plugin's empty template and `on_post_page` hands MkDocs the worker's HTML, and t
 search index in the page's place: the path a reused page takes. Files, sitemap, nav and the search
 index come out as a one-process build's.
 
-Pages go out in chunks, chunk i to worker i mod n, in MkDocs' page order; a reader thread per worker
+Pages go out in chunks, in MkDocs' page order: each worker takes the next chunk from a shared pipe
+when it is done with one (some pages cost far more than others); a reader thread per worker
 collects what it sends, so a worker is never held up by the main loop writing files. A worker that
 fails (an error in a template) sends its error and the build stops with it; one that dies is named.
 """
@@ -31,11 +32,12 @@ import sys
 import threading
 import traceback
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 CHUNK = 16  # pages per message
 HEADER = struct.Struct("<Q")
+TASK = struct.Struct("<I")  # a chunk's number in the task pipe
 AUTO_MINIMUM = 200  # below this many pages to render, forking costs more than it saves
 
 
@@ -86,20 +88,28 @@ class PageWorkers:
     def start(self, uris: list[str], count: int, render: Callable[[str], Rendered]) -> None:
         """Fork `count` workers over `uris` (in the order they will be taken); `render(uri)` runs in the
         worker and returns the page's HTML (None: reused), its search entries and its key."""
-        chunks = [uris[i:i + CHUNK] for i in range(0, len(uris), CHUNK)]
+        size = max(CHUNK, -(-len(uris) // 8000))  # every task fits in the pipe's buffer (64 KB)
+        chunks = [uris[i:i + size] for i in range(0, len(uris), size)]
+        tasks, put = os.pipe()
+        try:
+            os.write(put, b"".join(TASK.pack(i) for i in range(len(chunks))))
+        finally:
+            os.close(put)  # drained, the pipe says "no more" to every worker
         gc.freeze()  # the parent's objects stay out of the workers' collections: fewer pages copied
-        for number in range(count):
-            share = [chunk for i, chunk in enumerate(chunks) if i % count == number]
-            read, write = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the worker
-                os.close(read)
-                _work(share, render, write)  # never returns
-            os.close(write)
-            self.pids.add(pid)
-            self._running += 1
-            threading.Thread(target=self._collect, args=(read, pid), name=f"dealbook-pages-{pid}",
-                             daemon=True).start()
+        try:
+            for _number in range(count):
+                read, write = os.pipe()
+                pid = os.fork()
+                if pid == 0:  # the worker
+                    os.close(read)
+                    _work(chunks, tasks, render, write)  # never returns
+                os.close(write)
+                self.pids.add(pid)
+                self._running += 1
+                threading.Thread(target=self._collect, args=(read, pid), name=f"dealbook-pages-{pid}",
+                                 daemon=True).start()
+        finally:
+            os.close(tasks)
 
     def _collect(self, fd: int, pid: int) -> None:
         done = False
@@ -154,17 +164,18 @@ def _send(fd: int, message: Any) -> None:
         view = view[os.write(fd, view):]
 
 
-def _work(chunks: Iterable[list[str]], render: Callable[[str], Rendered], fd: int) -> None:
-    """The worker: render each page, send the chunk, say how many warnings were logged, exit."""
+def _work(chunks: list[list[str]], tasks: int, render: Callable[[str], Rendered], fd: int) -> None:
+    """The worker: take the next chunk, render its pages, send them; at the end say how many warnings
+    were logged and the CPU spent; exit."""
     code = 0
     counter = _Counter()
     logging.getLogger("mkdocs").addHandler(counter)
     uri = ""
     try:
         gc.enable()
-        for chunk in chunks:
+        while len(task := os.read(tasks, TASK.size)) == TASK.size:
             out = []
-            for uri in chunk:
+            for uri in chunks[TASK.unpack(task)[0]]:
                 html, entries, key = render(uri)
                 packed = None if html is None else zlib.compress(html.encode("utf-8", "surrogatepass"), 1)
                 out.append((uri, (packed, entries, key)))
