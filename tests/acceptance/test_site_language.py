@@ -38,6 +38,8 @@ GUIDE_WORDS = {
 }
 # Units, encodings and web terms a Chinese technical text writes in Latin letters too.
 GUIDE_WORDS |= {"CPU", "MB", "KB", "px", "GBK", "XML", "SVG", "CDN", "JavaScript", "WPS", "Pages"}
+# Operating systems, and the memory measure the speed figures name.
+GUIDE_WORDS |= {"Linux", "macOS", "Windows", "PSS"}
 # A run of Latin letters that is a word of its own (not part of an id such as 粤IT2024001 or HT-9).
 LATIN_WORD = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z][A-Za-z'-]*[A-Za-z](?![A-Za-z0-9_-])")
 
