@@ -58,12 +58,17 @@ def agenda_view(book: Book, today: dt.date) -> dict[str, Any]:
 def select_items(view: dict[str, Any], today: dt.date, owner: str | None, days: int) -> list[dict[str, Any]]:
     """The items of `owner` (all when None), grouped for a `days`-day week, oldest first."""
     order = {g: i for i, g in enumerate(GROUPS)}
+    days_seen: dict[str, tuple[dt.date, str]] = {}  # ISO due date -> (date, group): many items share a day
     rows = []
     for item in view["items"]:
         if owner is not None and owner not in item.get("who", (item["owner"],)):
             continue
-        due = dt.date.fromisoformat(item["due"])
-        rows.append({**item, "due": due, "group": group_of(due, today, days)})
+        text = item["due"]
+        seen = days_seen.get(text)
+        if seen is None:
+            due = dt.date.fromisoformat(text)
+            seen = days_seen[text] = (due, group_of(due, today, days))
+        rows.append({**item, "due": seen[0], "group": seen[1]})
     rows.sort(key=lambda r: (order[r["group"]], r["due"], r["customer_id"], r["kind"]))
     return rows
 
