@@ -25,6 +25,17 @@ def _events_by_customer(data: SiteData, events: Any) -> dict[str, list[Any]]:
     return found
 
 
+def _week_followups(data: SiteData, since: dt.date) -> list[Any]:
+    """The follow-ups from `since` to today, latest first: found once for every rep's Friday review
+    (each review walking all follow-ups made the reviews grow with team × follow-ups)."""
+    key = ("followups-since", since.isoformat())
+    if key not in data.computed_reports:
+        data.computed_reports[key] = sorted(
+            (f for f in data.book.all_followups() if f.at is not None and since <= f.at.date() <= data.today),
+            key=lambda f: f.at, reverse=True)
+    return data.computed_reports[key]
+
+
 def _window_events(data: SiteData, days: int) -> Any:
     """The what-changed events of the last `days` days (None when the feed is not available)."""
     feed = data.feed_over(days)
@@ -94,10 +105,7 @@ def friday(data: SiteData, handle: str) -> dict[str, Any]:
     """A rep's week: progress (follow-ups, stage moves, wins), unfinished plans, next week's key actions."""
     since = data.today - dt.timedelta(days=WEEK - 1)
     mine = {c.id for c in data.customers if c.owner == handle}
-    followups = sorted((f for f in data.book.all_followups()
-                        if f.at is not None and since <= f.at.date() <= data.today
-                        and (f.by == handle or (f.customer in mine and not f.by))),
-                       key=lambda f: f.at, reverse=True)
+    followups = [f for f in _week_followups(data, since) if f.by == handle or (f.customer in mine and not f.by)]
     events = [e for e in (_window_events(data, WEEK) or ()) if e.owner == handle]
     agenda = [i for i in (data.agenda or ()) if handle in (i.who or (i.owner,))]
     next_week_end = data.today + dt.timedelta(days=WEEK)

@@ -81,7 +81,7 @@ class SiteData:
     missing: dict[str, str] = field(default_factory=dict)  # feature -> the module it needs
     failures: list[str] = field(default_factory=list)
     rows: dict[str, dict[str, Any]] = field(default_factory=dict)  # customer table rows, by id
-    computed_reports: dict[tuple[str, str], Any] = field(default_factory=dict)
+    computed_reports: dict[tuple[str, ...], Any] = field(default_factory=dict)
     _authors: dict[str, str] | None = None
 
     @property
@@ -198,9 +198,13 @@ class SiteData:
         periods = optional("dealbook.reports.periods")
         if found is None or periods is None:
             return None
-        start, end, label = periods_for(self.today)[period_key]
-        kind = "quarter" if "quarter" in period_key else "month"
-        return found.progress(self.book, self.today, handle, periods.Period(start, end, label), kind)
+        key = ("progress", handle, period_key)  # asked for by the owner, review and home pages alike
+        if key not in self.computed_reports:
+            start, end, label = periods_for(self.today)[period_key]
+            kind = "quarter" if "quarter" in period_key else "month"
+            self.computed_reports[key] = found.progress(self.book, self.today, handle,
+                                                        periods.Period(start, end, label), kind)
+        return self.computed_reports[key]
 
     @functools.cached_property
     def open_deals(self) -> list[tuple[Customer, str]]:
