@@ -431,6 +431,13 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
             self._save_pages()
         log.info("%d generated pages rendered, %d reused", len(self.store.rendered),
                  len(self.store.reused))
+        if self.serving:
+            # What the server keeps until the next rebuild (the pages, their entries) is collected once
+            # here and then left out of the collector's walks: without this, the next rebuild's
+            # allocations set off full collections over the whole kept heap (8 s of a rebuild at 10,000
+            # customers). The next build's end unfreezes and collects again: nothing is kept for good.
+            gc.collect()
+            gc.freeze()
 
     def site_config(self, config: MkDocsConfig) -> SiteConfig:
         """The site's address, its repo and host kind (`repo_kind`, `branch` options), for links."""
