@@ -68,8 +68,8 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], right: Iterable
           styles: Sequence[dict[str, Any] | None] | None = None) -> str:
     """An aligned text table. `right` lists column indexes to right-align; `styles[i]` are
     click.style keyword arguments for row i (applied only when the text goes to a terminal)."""
-    cells = [[plain(c) for c in row] for row in rows]
-    used = [[width(c) for c in row] for row in cells]
+    cells = [[c if type(c) is str else plain(c) for c in row] for row in rows]
+    used = [[len(c) if c.isascii() else width(c) for c in row] for row in cells]
     widths = [width(h) for h in headers]
     for row in used:
         for i, columns in enumerate(row):
@@ -78,8 +78,11 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], right: Iterable
     right = set(right)
     lines = ["  ".join(pad(h, widths[i], i in right) for i, h in enumerate(headers)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
+    aligned = [i in right for i in range(len(widths))]
     for n, row in enumerate(cells):
-        line = "  ".join(pad(c, widths[i], i in right, used[n][i]) for i, c in enumerate(row)).rstrip()
+        columns = used[n]  # padding inline: a table of 10,000 rows has 80,000 cells
+        line = "  ".join((" " * (widths[i] - columns[i]) + c) if aligned[i] else (c + " " * (widths[i] - columns[i]))
+                         for i, c in enumerate(row)).rstrip()
         style = styles[n] if styles and n < len(styles) else None
         lines.append(click.style(line, **style) if style else line)
     return "\n".join(lines)
