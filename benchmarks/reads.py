@@ -28,14 +28,15 @@ import argparse
 import compileall
 import contextlib
 import os
-import random
-import re
 import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from incremental import Editor  # one editor for both benchmarks
 
 TODAY = "2024-05-20"
 SETTLE = 2.1  # seconds: past filecache.RACY_NS
@@ -88,35 +89,6 @@ def twin(repo: str) -> str:
             os.link(os.path.join(folder, name), os.path.join(inside, name))
     time.sleep(SETTLE)  # the links' ctime: let the files settle before they are stamped
     return target
-
-
-class Editor:
-    """Edits the newest follow-up of random customers in place and puts the old bytes back at the end."""
-
-    def __init__(self, repo: str, seed: int) -> None:
-        self.root = os.path.join(repo, "records", "followups")
-        self.folders = sorted(os.listdir(self.root))
-        self.rng = random.Random(seed)
-        self.originals: dict[str, bytes] = {}
-        self.count = 0
-
-    def edit(self, n: int) -> None:
-        for folder in self.rng.sample(self.folders, n):
-            names = sorted(os.listdir(os.path.join(self.root, folder)))
-            path = os.path.join(self.root, folder, names[-1])
-            with open(path, "rb") as handle:
-                raw = handle.read()
-            self.originals.setdefault(path, raw)
-            self.count += 1
-            text = re.sub(r"^summary: (.*)$", rf"summary: \1(改 {self.count})", raw.decode(), count=1, flags=re.M)
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.write(text)
-
-    def undo(self) -> None:
-        for path, raw in self.originals.items():
-            with open(path, "wb") as handle:
-                handle.write(raw)
-        self.originals.clear()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,7 @@ from dealbook.checks import customer_views, filecache
 from dealbook.checks.customer_views import PerCustomer, per_customer_view
 from dealbook.checks.reading import CACHE_DIR
 from dealbook.records.book import Book
-from dealbook.records.settings import load_settings
+from dealbook.records.settings import Settings, load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -168,15 +168,22 @@ def _ids_in_other_shards(count: int) -> list[str]:
     return sorted(found.values())
 
 
-def test_an_edit_rewrites_one_shard_and_the_head(repo: RecordRepo) -> None:
-    """One edited follow-up: its customer's shard and the head are rewritten, every other shard
-    is left as it was (not even rewritten with the same bytes)."""
-    ids = _ids_in_other_shards(6)
-    for n, cid in enumerate(ids):
-        repo.customer(cid, name=f"{n}号公司")
+def _stored(repo: RecordRepo, n: int) -> tuple[list[str], str, Settings, list[str]]:
+    """`n` customers, each in a shard of its own, and their view stored once: (ids, root,
+    settings, the list the view's part function appends each computed customer's id to)."""
+    ids = _ids_in_other_shards(n)
+    for k, cid in enumerate(ids):
+        repo.customer(cid, name=f"{k}号公司")
     root, settings = str(repo.root), load_settings(str(repo.root))
     calls: list[str] = []
     per_customer_view(root, settings, _view(calls), "k")
+    return ids, root, settings, calls
+
+
+def test_an_edit_rewrites_one_shard_and_the_head(repo: RecordRepo) -> None:
+    """One edited follow-up: its customer's shard and the head are rewritten, every other shard
+    is left as it was (not even rewritten with the same bytes)."""
+    ids, root, settings, calls = _stored(repo, 6)
     before = _shards(repo)
     calls.clear()
     path = repo.followup(ids[2], "2024-05-10 14:00")
@@ -193,12 +200,7 @@ def test_a_shard_written_with_another_head_is_not_trusted(repo: RecordRepo) -> N
     """Two runs at once: one writes a shard, the other's head lands last. The shard's stamps do not
     belong to that head's parts, so the shard's customers are recomputed from their files rather
     than the change being taken for done."""
-    ids = _ids_in_other_shards(3)
-    for n, cid in enumerate(ids):
-        repo.customer(cid, name=f"{n}号公司")
-    root, settings = str(repo.root), load_settings(str(repo.root))
-    calls: list[str] = []
-    per_customer_view(root, settings, _view(calls), "k")
+    ids, root, settings, calls = _stored(repo, 3)
     head = repo.root / CACHE_DIR / "view-t.marshal"
     old_head = head.read_bytes()
     path = repo.followup(ids[1], "2024-05-10 14:00")
