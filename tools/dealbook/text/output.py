@@ -69,7 +69,7 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], right: Iterable
     """An aligned text table. `right` lists column indexes to right-align; `styles[i]` are
     click.style keyword arguments for row i (applied only when the text goes to a terminal)."""
     cells = [[c if type(c) is str else plain(c) for c in row] for row in rows]
-    used = [[len(c) if c.isascii() else width(c) for c in row] for row in cells]
+    used = [[width(c) for c in row] for row in cells]
     widths = [width(h) for h in headers]
     for row in used:
         for i, columns in enumerate(row):
