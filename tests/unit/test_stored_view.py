@@ -234,7 +234,7 @@ def test_a_whole_repo_check_leaves_the_views_behind(run, repo: RecordRepo, monke
     assert json.loads(kept[1])["items"][0]["due"] == "2024-05-12"
 
 
-def test_stamps_are_split_by_customer_as_the_parse_cache_is(repo: RecordRepo) -> None:
+def test_stamps_are_split_by_customer_as_the_parse_cache_is(repo: RecordRepo, monkeypatch) -> None:
     """A customer's file and everything in its follow-up folder fall in the shard the parse cache
     keeps them in; the team and stray files in none (a change there recomputes the whole view)."""
     for cid in _ids_in_other_shards(3):
@@ -256,6 +256,14 @@ def test_stamps_are_split_by_customer_as_the_parse_cache_is(repo: RecordRepo) ->
                 assert n == filecache.FileCache.shard_of(path)
     assert sum(len(g) for g in groups) + len(others) == len(scanned)
     assert "records/followups/粤IT2024001/deep/x.yaml" in groups[customer_views._shard_of_id("粤IT2024001")]
+    for at in (True, False):  # stat'ed by name in each folder's descriptor, and by whole path where there is none
+        monkeypatch.setattr(filecache, "_AT", at)
+        filed: list[dict] = [{} for _ in groups]
+        rest: dict = {}
+        walked = filecache.scan(str(repo.root), groups=filed, others=rest)  # filed by the walk as it goes
+        assert list(walked.items()) == list(scanned.items())
+        assert [list(g.items()) for g in filed] == [list(g.items()) for g in groups]
+        assert list(rest.items()) == list(others.items())
 
 
 def test_a_folder_is_listed_again_only_when_it_changed(repo: RecordRepo, monkeypatch) -> None:
@@ -273,7 +281,12 @@ def test_a_folder_is_listed_again_only_when_it_changed(repo: RecordRepo, monkeyp
     assert {"records", "records/customers", "records/followups", "records/followups/粤IT2024001"} <= set(listed)
     listings = []
     real_listdir = os.listdir
-    monkeypatch.setattr(filecache.os, "listdir", lambda path: listings.append(path) or real_listdir(path))
+
+    def listdir(target):  # a folder's path, or its open descriptor (where `scan` stats by name): its inode
+        listings.append(os.fstat(target).st_ino if isinstance(target, int) else os.stat(target).st_ino)
+        return real_listdir(target)
+
+    monkeypatch.setattr(filecache.os, "listdir", listdir)
     assert filecache.scan(root, listings=listed) == first
     assert listings == []
     path = repo.followup("粤IT2024001", "2024-05-11 09:00", summary="改")
@@ -282,7 +295,7 @@ def test_a_folder_is_listed_again_only_when_it_changed(repo: RecordRepo, monkeyp
     (repo.root / "records/followups/粤IT2024001/2024-05-10-1400.yaml").rename(
         repo.root / "records/followups/粤IT2024001/2024-05-10-1401.yaml")
     again = filecache.scan(root, listings=listed)
-    assert [os.path.relpath(p, root) for p in listings] == ["records/followups/粤IT2024001"]
+    assert listings == [os.stat(repo.root / "records/followups/粤IT2024001").st_ino]
     monkeypatch.setattr(filecache.os, "listdir", real_listdir)
     assert again == filecache.scan(root)
     assert sorted(p for p in again if p.startswith("records/followups/")) == [

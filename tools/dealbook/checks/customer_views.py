@@ -139,18 +139,20 @@ def _view(repo: str, settings: Settings, view: PerCustomer, key: Any) -> Any:
     expected = _global_key(settings, view, key)
     head = _load_head(filename, expected, view.additive)
     listed: dict[str, Listing] = {}
-    scanned = scan(repo, head["listing"] if head else None, listed)
+    groups: list[dict[str, Stamp]] = [{} for _ in range(SHARDS)]
+    others: dict[str, Stamp] = {}
+    scanned = scan(repo, head["listing"] if head else None, listed, groups, others)  # split by shard as it goes
+    grouped = groups, others
     if head is None:
-        return _recompute(repo, settings, view, filename, expected, scanned, listed)
+        return _recompute(repo, settings, view, filename, expected, scanned, listed, grouped)
     digest = _digest(scanned)
     if head["digest"] == digest:
-        if listed and not head["listing"]:  # stored by a check (no listings): kept once, the next run lists none
+        if listed and not head["listing"]:  # stored without listings: kept once, the next run lists none
             head["listing"] = listed
             save_marshal(filename, head)
         return head["value"]  # nothing changed: no shard is read
-    groups, others = _group(scanned)
     if others != head["others"]:
-        return _recompute(repo, settings, view, filename, expected, scanned, listed)  # the team or a stray file
+        return _recompute(repo, settings, view, filename, expected, scanned, listed, grouped)  # the team, a stray file
     digests = [_digest(group) for group in groups]
     changed: list[str] = []
     untrusted: set[int] = set()
@@ -164,7 +166,7 @@ def _view(repo: str, settings: Settings, view: PerCustomer, key: Any) -> Any:
             changed.extend(groups[n])
     patched = _patched_parts(repo, settings, view, head, scanned, sorted(set(changed)), untrusted)
     if patched is None:
-        return _recompute(repo, settings, view, filename, expected, scanned, listed)
+        return _recompute(repo, settings, view, filename, expected, scanned, listed, grouped)
     parts, changes = patched
     team = head["members"]
     total = head["total"]
@@ -184,14 +186,18 @@ def _view(repo: str, settings: Settings, view: PerCustomer, key: Any) -> Any:
 
 
 def _recompute(repo: str, settings: Settings, view: PerCustomer, filename: str, expected: str,
-               scanned: dict[str, Stamp], listed: dict[str, Listing]) -> Any:
+               scanned: dict[str, Stamp], listed: dict[str, Listing], grouped: Grouped) -> Any:
     book = open_book(repo, settings=settings, snapshot=True, scanned=scanned)
-    return _store_whole(filename, expected, scanned, book, view, listed)
+    return _store_whole(filename, expected, scanned, book, view, listed, grouped)
+
+
+Grouped = tuple[list[dict[str, Stamp]], dict[str, Stamp]]  # the stamps by shard, and the others (`_group`)
 
 
 def _store_whole(filename: str, expected: str, scanned: dict[str, Stamp], book: Book, view: PerCustomer,
-                 listed: dict[str, Listing] | None = None) -> Any:
-    """The view computed on the whole Book, stored part by part for the next run."""
+                 listed: dict[str, Listing] | None = None, grouped: Grouped | None = None) -> Any:
+    """The view computed on the whole Book, stored part by part for the next run (`grouped`: the
+    stamps already split as `_group` splits them)."""
     team = view.team(book)
     parts = {c.path: view.part(book, c) for c in book.customers.values()}
     total = total_of(parts.values()) if view.additive else None
@@ -201,7 +207,7 @@ def _store_whole(filename: str, expected: str, scanned: dict[str, Stamp], book: 
             with contextlib.suppress(OSError):
                 os.unlink(name)
         return value
-    groups, others = _group(scanned)
+    groups, others = grouped or _group(scanned)
     digests = [_digest(group) for group in groups]
     for n in range(SHARDS):
         _save_shard(filename, n, expected, groups[n], digests[n])
@@ -212,14 +218,17 @@ def _store_whole(filename: str, expected: str, scanned: dict[str, Stamp], book: 
 
 
 def store_views(repo: str, settings: Settings, book: Book, scanned: dict[str, Stamp],
-                views: list[tuple[PerCustomer, Any]]) -> None:
+                views: list[tuple[PerCustomer, Any]], listings: dict[str, Listing] | None = None) -> None:
     """Compute and store each (view, key) on a whole Book just read from the files `scanned`
-    stamps: a check leaves behind what the next `customers` or `agenda` reads."""
+    stamps: a check leaves behind what the next `customers` or `agenda` reads (with the folder
+    `listings` its walk took, so that read lists no folder either)."""
     collecting = gc.isenabled()
     gc.disable()
     try:
+        grouped = _group(scanned)
         for view, key in views:
-            _store_whole(_filename(repo, view), _global_key(settings, view, key), scanned, book, view)
+            _store_whole(_filename(repo, view), _global_key(settings, view, key), scanned, book, view, listings,
+                         grouped)
     finally:
         if collecting:
             gc.enable()

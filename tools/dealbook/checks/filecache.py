@@ -23,7 +23,7 @@ from .. import __version__
 from ..records.cachefile import has_keys, load_marshal, save_marshal
 from ..records.diagnostics import ERROR, Diagnostic, from_rows
 from ..records.load import LoadError, read_file_bytes
-from ..records.model import RECORDS_DIR
+from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, RECORDS_DIR
 from ..records.schema import KINDS, schema_version, settings_enums, validator
 from ..records.settings import Settings
 from .filechecks import read_record
@@ -168,27 +168,40 @@ def shard_of_id(owner: str, shards: int) -> int:
 Listing = tuple  # ((mtime_ns, ctime_ns, inode) of a folder, its names sorted joined by NUL): see `scan`
 
 
-def scan(repo: str, listings: dict[str, Listing] | None = None,
-         listed: dict[str, Listing] | None = None) -> dict[str, Stamp]:
+# Stat each entry by its name in its folder's open descriptor where the platform allows (POSIX):
+# the kernel then looks up one name per file, not the whole path from the root.
+_AT = os.stat in os.supports_dir_fd and os.open in os.supports_dir_fd and os.listdir in os.supports_fd
+_OPEN_FOLDER = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def scan(repo: str, listings: dict[str, Listing] | None = None, listed: dict[str, Listing] | None = None,
+         groups: list[dict[str, Stamp]] | None = None, others: dict[str, Stamp] | None = None) -> dict[str, Stamp]:
     """Every file under records/ (as `discover` lists them) with its stamp, in one walk: `stat_key`,
     plus a digest of the content for a racy file (changed within `RACY_NS` of the walk).
 
     One `lstat` per entry, which also tells folders from files (a symbolic link is stamped, never
     followed: reading it reports where it leads); names starting with a dot are skipped. This walk
-    runs on every read-only command, so it is kept to the bare calls (no DirEntry objects).
+    runs on every read-only command, so it is kept to the bare calls (no DirEntry objects), each
+    entry stat'ed by name in its folder's descriptor where the platform has `dir_fd`.
 
     `listed` collects each folder's listing (by repo-relative path) when the folder is settled
     (not changed within `RACY_FOLDER_NS`); given those `listings` back, a folder whose mtime, ctime and
     inode are as listed is not listed again (as git's untracked cache): adding, removing or
     renaming an entry sets the folder's ctime to the time of the change, which is later than a
     settled listing's. The files in it are still stamped one by one (an edit in place leaves the
-    folder as it was)."""
+    folder as it was).
+
+    With `groups` (a list of empty dicts) and `others`, each stamp is also filed as it is taken:
+    a customer file's and everything in its follow-up folder in the group of the customer id
+    (`shard_of_id`, as the parse cache splits its entries), any other file's in `others`, each in
+    walk order. A folder's group is found once for all its files."""
     found: dict[str, Stamp] = {}
     now = time.time_ns()
     since, settled = now - RACY_NS, now - RACY_FOLDER_NS
-    lstat = os.lstat
+    stat, listdir = os.stat, os.listdir
+    count = len(groups) if groups else 0
 
-    def walk(full: str, rel: str, folder: os.stat_result) -> None:
+    def walk(full: str, rel: str, folder: os.stat_result, fd: int | None, into: dict[str, Stamp] | None) -> None:
         mark = (folder.st_mtime_ns, folder.st_ctime_ns, folder.st_ino)
         known = listings.get(rel) if listings is not None else None
         if known is not None and known[0] == mark:
@@ -196,7 +209,7 @@ def scan(repo: str, listings: dict[str, Listing] | None = None,
             names = joined.split("\0") if joined else []
         else:
             try:
-                names = os.listdir(full)
+                names = listdir(full if fd is None else fd)
             except OSError:
                 return
             names.sort()
@@ -204,28 +217,63 @@ def scan(repo: str, listings: dict[str, Listing] | None = None,
         if listed is not None and mark[0] < settled and mark[1] < settled:
             listed[rel] = (mark, "\0".join(names) if joined is None else joined)  # one string: quick to store and load
         full_, rel_ = full + "/", rel + "/"
+        prefix = full_ if fd is None else ""  # a name alone is looked up in the folder's descriptor
+        by_name = count and rel == CUSTOMERS_DIR  # each customer file in its own id's group
         for name in names:
             if name[0] == ".":
                 continue
-            path = full_ + name
             try:
-                st = lstat(path)
+                st = stat(prefix + name, dir_fd=fd, follow_symlinks=False)
             except OSError:
                 continue
             if st.st_mode & 0o170000 == 0o040000:  # stat.S_ISDIR, inlined
-                walk(path, rel_ + name, st)
+                inner = into
+                if count:  # a follow-up folder: its customer's group; a folder among customers: others
+                    inner = groups[shard_of_id(name, count)] if rel == FOLLOWUPS_DIR else others if by_name else into
+                _inside(name, full_ + name, rel_ + name, st, fd, inner)
                 continue
             key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)  # `stat_key`, inlined
             if key[1] >= since or key[2] >= since:
-                key = settle(path, key, since)
-            found[rel_ + name] = key
+                key = settle(full_ + name, key, since)
+            path = rel_ + name
+            found[path] = key
+            if by_name:
+                groups[shard_of_id(name.rsplit(".", 1)[0], count)][path] = key
+            elif into is not None:
+                into[path] = key
+
+    def _inside(name: str, full: str, rel: str, st: os.stat_result, fd: int | None,
+                into: dict[str, Stamp] | None) -> None:
+        """Walk a subfolder, through a descriptor of its own (opened without following a link)."""
+        if fd is None:
+            walk(full, rel, st, None, into)
+            return
+        try:
+            inner = os.open(name, _OPEN_FOLDER, dir_fd=fd)
+        except OSError:  # gone, or not a folder any more: as a folder that cannot be listed
+            return
+        try:
+            walk(full, rel, st, inner, into)
+        finally:
+            os.close(inner)
 
     top = os.path.join(repo, RECORDS_DIR)
     try:
         folder = os.stat(top)  # followed, as listing it does
     except OSError:
         return found
-    walk(top, RECORDS_DIR, folder)
+    into = others if count else None
+    if not _AT:
+        walk(top, RECORDS_DIR, folder, None, into)
+        return found
+    try:
+        fd = os.open(top, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return found
+    try:
+        walk(top, RECORDS_DIR, folder, fd, into)
+    finally:
+        os.close(fd)
     return found
 
 

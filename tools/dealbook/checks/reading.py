@@ -23,6 +23,7 @@ from .filecache import (  # noqa: F401  (re-exported: the names other modules re
     CACHE_DIR,
     RACY_NS,
     FileCache,
+    Listing,
     Result,
     Stamp,
     _read_through,
@@ -269,8 +270,11 @@ def check_repo(
     settings: Settings | None = None,
     use_cache: bool = True,
     after: Callable[[Book, dict[str, Stamp]], None] | None = None,
+    listed: dict[str, Listing] | None = None,
 ) -> tuple[list[Diagnostic], int]:
     """The diagnostics of `dealbook check` and the number of files it covered.
+
+    `listed` collects the folder listings of the repo-wide walk (see `scan`).
 
     `after(book, stamps)` runs whenever the whole Book is rebuilt, in the process that writes the
     snapshot, beside the cross-record checks (the check command stores the customer views there).
@@ -284,7 +288,7 @@ def check_repo(
         book = open_book(repo, paths, settings, use_cache)
         return book.diagnostics, len(book.paths)
     summary_file = os.path.join(repo, CACHE_DIR, "check.marshal")
-    scanned = scan(repo)
+    scanned = scan(repo, listed=listed)
     fingerprint = _fingerprint(repo, settings, scanned) if use_cache else ""
     if use_cache:
         stored = load_marshal(summary_file, lambda v: has_keys(v, fingerprint=str, files=int))

@@ -12,7 +12,7 @@ from ...checks.customer_views import PerCustomer, compute_view
 from ...records.book import Book
 from ...records.model import Customer
 from ...records.siteconfig import read_site_config
-from ...rules.agenda import GROUPS, AgendaItem, customer_items, group_of, item_order
+from ...rules.agenda import GROUPS, AgendaItem, customer_items, dict_order, group_of
 from ...rules.state import evaluate
 from ...text.output import FORMATS, table, to_csv, to_json
 from ..context import Env, pass_env
@@ -40,7 +40,7 @@ def _part(book: Book, customer: Customer, today: dt.date) -> dict[str, Any]:
 
 def _whole(parts: list[dict[str, Any]], members: list[str]) -> dict[str, Any]:
     items = [item for part in parts for item in part["items"]]
-    items.sort(key=lambda i: item_order(i["group"], i["due"], i["customer_id"], i["kind"]))
+    items.sort(key=dict_order)  # the agenda's order (`item_order`)
     owners = sorted(set(members) | {part["owner"] for part in parts})
     return {"items": items, "members": members, "owners": owners}
 
@@ -55,10 +55,12 @@ def agenda_view(book: Book, today: dt.date) -> dict[str, Any]:
     return compute_view(book, agenda_spec(today))
 
 
-def select_items(view: dict[str, Any], today: dt.date, owner: str | None, days: int) -> list[dict[str, Any]]:
-    """The items of `owner` (all when None), grouped for a `days`-day week, oldest first."""
-    order = {g: i for i, g in enumerate(GROUPS)}
-    days_seen: dict[str, tuple[dt.date, str]] = {}  # ISO due date -> (date, group): many items share a day
+def select_items(view: dict[str, Any], today: dt.date, owner: str | None, days: int,
+                 dates: bool = True) -> list[dict[str, Any]]:
+    """The items of `owner` (all when None), grouped for a `days`-day week, oldest first; with
+    `dates` False, `due` stays the ISO text the view stores (what JSON and text tables print) and an
+    item whose group is unchanged is the view's own dict (shared: never to be changed)."""
+    days_seen: dict[str, tuple[Any, str]] = {}  # ISO due date -> (due, group): many items share a day
     rows = []
     for item in view["items"]:
         if owner is not None and owner not in item.get("who", (item["owner"],)):
@@ -67,9 +69,12 @@ def select_items(view: dict[str, Any], today: dt.date, owner: str | None, days: 
         seen = days_seen.get(text)
         if seen is None:
             due = dt.date.fromisoformat(text)
-            seen = days_seen[text] = (due, group_of(due, today, days))
-        rows.append({**item, "due": seen[0], "group": seen[1]})
-    rows.sort(key=lambda r: (order[r["group"]], r["due"], r["customer_id"], r["kind"]))
+            seen = days_seen[text] = (due if dates else text, group_of(due, today, days))
+        if not dates and seen[1] == item["group"]:
+            rows.append(item)
+        else:
+            rows.append({**item, "due": seen[0], "group": seen[1]})
+    rows.sort(key=dict_order)
     return rows
 
 
@@ -107,7 +112,7 @@ def agenda(env: Env, owner: str | None, days: int, show_all: bool, fmt: str, sit
     if owner is not None and owner not in view["owners"]:
         raise click.BadParameter(f"no team member or owner {owner!r}; members: {', '.join(view['members'])}",
                                  param_hint="--owner")
-    rows = select_items(view, env.today, owner, days)
+    rows = select_items(view, env.today, owner, days, dates=fmt in ("ics", "csv"))
     if fmt == "ics":
         click.echo(agenda_ics(env, view, rows, owner, site_url).decode("utf-8"), nl=False)
         return

@@ -159,8 +159,9 @@ def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet
 
         checked = None
         if wanted is None:  # a repo-wide re-run with nothing changed answers from its cache
-            found, files = check_repo(env.repo, wanted, env.settings,
-                                      after=lambda book, stamps: _keep_views(env, book, stamps))
+            listed: dict[str, Any] = {}
+            found, files = check_repo(env.repo, wanted, env.settings, listed=listed,
+                                      after=lambda book, stamps: _keep_views(env, book, stamps, listed))
         else:  # the files and what they refer to, against the stored index of every customer
             checked = open_book(env.repo, wanted, env.settings)
             found, files = checked.diagnostics, len(checked.paths)
@@ -191,9 +192,10 @@ def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet
         sys.exit(1)
 
 
-def _keep_views(env: Env, book: Any, stamps: dict[str, Any]) -> None:
+def _keep_views(env: Env, book: Any, stamps: dict[str, Any], listings: dict[str, Any]) -> None:
     """What a whole-repo check that rebuilds the Book leaves behind for the read-only commands
-    that usually follow it: the `customers` and `agenda` views as of today."""
+    that usually follow it: the `customers` and `agenda` views as of today (with the folder
+    listings the check's walk took)."""
     from ...checks.customer_views import store_views
     from .agenda import agenda_spec
     from .customers import customers_spec
@@ -203,4 +205,4 @@ def _keep_views(env: Env, book: Any, stamps: dict[str, Any]) -> None:
     except click.BadParameter:  # a DEALBOOK_TODAY that is not a date: the read-only commands will say so
         return
     views = [(customers_spec(today), today.isoformat()), (agenda_spec(today), today.isoformat())]
-    store_views(env.repo, env.settings, book, stamps, views)
+    store_views(env.repo, env.settings, book, stamps, views, listings)
