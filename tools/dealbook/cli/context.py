@@ -84,10 +84,16 @@ class Env:
         from ..checks.customer_views import per_customer_view, view_at
 
         if self.at:  # kept by the revision's tree id: what a commit holds never changes
-            return view_at(self.repo, self.settings, view, f"{self._revision.tree}|{self.today.isoformat()}",
-                           self.book)
-        self.require_records()
-        return per_customer_view(self.repo, self.settings, view, self.today.isoformat())
+            value = view_at(self.repo, self.settings, view, f"{self._revision.tree}|{self.today.isoformat()}",
+                            self.book)
+        else:
+            self.require_records()
+            value = per_customer_view(self.repo, self.settings, view, self.today.isoformat())
+        # As with a Book (see `book`): a view of 10,000 customers is hundreds of thousands of objects
+        # without cycles, which the collector's next full pass (set off by the rows a command builds
+        # from it) would walk for a tenth of a second.
+        gc.freeze()
+        return value
 
     def book(self, paths: list[str] | None = None) -> Book:
         """The records (at `--at` when given), checked."""

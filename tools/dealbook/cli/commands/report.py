@@ -40,10 +40,10 @@ def print_report(env: Env, name: str, period: Period, by: str | None, fmt: str) 
             check_split(name, by)
             result = shared_report(name, env.view, env.settings, period, env.today, by)
         else:
-            from ...git.history import recorded_times
-
-            result = run_report(name, env.book(), period, env.today, by=by,
-                                recorded=recorded_times if name in USES_RECORDED else None)
+            recorded = None
+            if name in USES_RECORDED:  # only these read the git history (and import its library)
+                from ...git.history import recorded_times as recorded
+            result = run_report(name, env.book(), period, env.today, by=by, recorded=recorded)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(render(result, fmt, env.settings.language))
