@@ -56,29 +56,32 @@ def _row(customer: Customer) -> Row:
 
 
 def stamp_customers(repo: str) -> dict[str, Stamp]:
-    """The stamp of every customer file (one folder listing)."""
+    """The stamp of every customer file (one folder listing, then each file stat'ed by its name in
+    the folder's descriptor where the platform allows: the kernel looks up one name, not a path)."""
     found: dict[str, Stamp] = {}
     since = time.time_ns() - RACY_NS
     folder = os.path.join(repo, CUSTOMERS_DIR)
+    at = os.stat in os.supports_dir_fd and os.listdir in os.supports_fd
     fd = None
     try:
-        if os.scandir in os.supports_fd:  # listed through a descriptor: each stat looks up one name, not a path
-            fd = os.open(folder, os.O_RDONLY)
-        entries = list(os.scandir(folder if fd is None else fd))
+        if at:
+            fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+        names = os.listdir(folder if fd is None else fd)
     except OSError:
-        entries = []
+        names = []
+    prefix = "" if fd is not None else folder + os.sep
+    stat = os.stat
     try:
-        for entry in entries:
-            name = entry.name
+        for name in names:
             if name[0] == "." or not name.endswith((".yaml", ".yml")):  # `kind_of`'s test for this folder
                 continue
             try:
-                if not entry.is_file():
-                    continue
-                st = entry.stat()
+                st = stat(prefix + name, dir_fd=fd)  # a link followed, as a regular file's check reads it
             except OSError:
                 continue
-            key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)  # `stat_key`, inlined: 10,000 calls
+            if st.st_mode & 0o170000 != 0o100000:  # not stat.S_ISREG, inlined: 10,000 calls
+                continue
+            key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)  # `stat_key`, inlined
             found[f"{CUSTOMERS_DIR}/{name}"] = settle(os.path.join(folder, name), key, since) \
                 if key[1] >= since or key[2] >= since else key
     finally:

@@ -12,12 +12,11 @@ import re
 import sys
 import types
 from collections.abc import Callable, Iterator
-from importlib import resources
 from typing import Any
 
 from ..text.catalog import languages
 from .cachefile import has_keys, key_file, load_marshal, save_marshal
-from .settings import Settings
+from .settings import Settings, packaged_text
 
 KINDS = ("customer", "followup", "team", "settings")
 
@@ -41,7 +40,7 @@ _MONEY_TEXT = re.compile(r"^\s*[¥￥]?\s*([0-9][0-9,]*)(?:\.0+)?\s*(?:元)?\s*$
 @functools.cache
 def schema_text(kind: str) -> str:
     """The packaged schema file for a record kind."""
-    return resources.files("dealbook").joinpath(f"records/schemas/{kind}.schema.json").read_text("utf-8")
+    return packaged_text(f"records/schemas/{kind}.schema.json")
 
 
 @functools.cache

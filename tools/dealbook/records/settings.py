@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import pkgutil
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 from .load import Loaded, load_file, parse_bytes, parse_text
@@ -35,10 +35,21 @@ def _positive(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
+def packaged_text(path: str) -> str:
+    """A file shipped inside the dealbook package (`path` relative to it, with `/`). Read through
+    the package's loader (`pkgutil.get_data`), which works from a zip too: every command reads the
+    defaults and the pre-commit check reads the schemas, and `importlib.resources` costs a
+    one-file check a hundredth of a second just to import."""
+    data = pkgutil.get_data("dealbook", path)
+    if data is None:  # pragma: no cover - a loader without get_data
+        raise FileNotFoundError(path)
+    return data.decode("utf-8")
+
+
 @functools.cache
 def default_settings_text() -> str:
     """The packaged defaults file, with its comments (what `dealbook init` writes)."""
-    return resources.files("dealbook").joinpath("records/defaults/settings.yaml").read_text("utf-8")
+    return packaged_text("records/defaults/settings.yaml")
 
 
 @functools.cache
