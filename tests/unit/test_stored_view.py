@@ -304,3 +304,38 @@ def test_a_folder_is_listed_again_only_when_it_changed(repo: RecordRepo, monkeyp
     fresh: dict = {}
     filecache.scan(root, listed=fresh)
     assert fresh == {}
+
+
+def test_a_whole_book_read_lists_only_the_folders_that_changed(repo: RecordRepo, monkeypatch) -> None:
+    """Commands that read the whole Book (the reports) walk with the listings the last such walk kept in
+    `.dealbook-cache/listings.marshal`: no folder is listed again until an entry is added to it, and
+    then that folder alone; a listings file not signed by this user is not used."""
+    import time
+
+    from dealbook.checks.reading import open_book
+
+    repo.customer()
+    repo.followup("粤IT2024001", "2024-05-10 14:00")
+    root = str(repo.root)
+    time.sleep(0.05)
+    monkeypatch.setattr(filecache, "RACY_FOLDER_NS", 0)
+    assert len(open_book(root, snapshot=True).followups_of("粤IT2024001")) == 1
+    listings: list[int] = []
+    real_listdir = os.listdir
+
+    def listdir(target):
+        listings.append(os.fstat(target).st_ino if isinstance(target, int) else os.stat(target).st_ino)
+        return real_listdir(target)
+
+    monkeypatch.setattr(filecache.os, "listdir", listdir)
+    assert len(open_book(root, snapshot=True).followups_of("粤IT2024001")) == 1
+    assert listings == []
+    repo.followup("粤IT2024001", "2024-05-11 09:00", summary="又一次")
+    time.sleep(0.05)
+    assert len(open_book(root, snapshot=True).followups_of("粤IT2024001")) == 2
+    assert listings == [os.stat(repo.root / "records/followups/粤IT2024001").st_ino]
+    listings.clear()
+    stored = repo.root / CACHE_DIR / filecache.LISTINGS_FILE
+    stored.write_bytes(marshal.dumps({"records/followups/粤IT2024001": ((0, 0, 0), "")}))  # unsigned
+    assert len(open_book(root, snapshot=True).followups_of("粤IT2024001")) == 2
+    assert len(listings) == 4  # records, customers, followups and the customer's folder, listed afresh

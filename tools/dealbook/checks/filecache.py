@@ -277,6 +277,24 @@ def scan(repo: str, listings: dict[str, Listing] | None = None, listed: dict[str
     return found
 
 
+LISTINGS_FILE = "listings.marshal"
+
+
+def scan_listed(repo: str) -> dict[str, Stamp]:
+    """`scan`, reusing the folder listings it kept in `.dealbook-cache/listings.marshal` (signed,
+    as every cache): what a command that reads the whole Book walks with (the stored views keep
+    their own). A folder whose mark changed is listed again, and the file is rewritten only when
+    a listing changed."""
+    filename = os.path.join(repo, CACHE_DIR, LISTINGS_FILE)
+    stored = load_marshal(filename, lambda v: isinstance(v, dict) and all(
+        type(item) is tuple and len(item) == 2 and type(item[1]) is str for item in v.values())) or {}
+    listed: dict[str, Listing] = {}
+    found = scan(repo, stored, listed)
+    if listed != stored:
+        save_marshal(filename, listed)
+    return found
+
+
 # --- parallel reading -------------------------------------------------------
 _worker_settings: Settings | None = None
 

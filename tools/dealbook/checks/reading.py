@@ -34,6 +34,7 @@ from .filecache import (  # noqa: F401  (re-exported: the names other modules re
     read_cached,
     read_many,
     scan,
+    scan_listed,
     settle,
     stat_key,
 )
@@ -97,7 +98,8 @@ def open_book(
             return _open_book(repo, paths, settings, use_cache, jobs, scanned)
         repo = os.path.abspath(repo)
         settings = settings or load_settings(repo)
-        return _snapshot_book(repo, settings, scan(repo) if scanned is None else scanned, jobs, background, after)
+        return _snapshot_book(repo, settings, scan_listed(repo) if scanned is None else scanned, jobs, background,
+                              after)
     finally:
         if collecting:
             gc.enable()
