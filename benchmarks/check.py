@@ -17,8 +17,11 @@ PYTHONPATH; `--after` defaults to this checkout's), each in its own process:
                  check-jsonschema against the packaged follow-up schema, in batches that fit a command
                  line; it must be installed (`pip install check-jsonschema`): it is not a dependency
 
-CPU is user + sys of the command and its children (getrusage); peak RSS is the largest resident set of
-any one process (`/usr/bin/time -v` when present). The machine may be shared: the 1-minute load is
+CPU is user + sys of the command and every process it started (`wait4` usage, children of children
+included). On Linux this script makes itself a child subreaper (prctl PR_SET_CHILD_SUBREAPER), so a
+process the command leaves running (orphaned) is reparented here and waited for too: its CPU counts,
+and the cold check line says when the last such process ended. Wall is until the command returned.
+Peak RSS is the largest resident set of any one process (ru_maxrss). The machine may be shared: the 1-minute load is
 printed with each round, and the cold check is also given as a ratio of the bare parse of the same
 round. Each version's tools/ is byte-compiled first (as an installed package is). Edits are undone
 at the end. Prints figures; asserts nothing. Goals (issue 16): one file ≤ 0.3 s; cold check CPU ≤ 1.2×
@@ -29,12 +32,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import resource
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 import yaml
@@ -43,7 +46,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import generate  # noqa: E402
 
-TIME = "/usr/bin/time"
 TODAY = "2024-05-20"
 
 
@@ -57,19 +59,63 @@ def bare_parse(repo: str) -> tuple[float, float]:
     return time.perf_counter() - began, time.process_time() - cpu
 
 
-def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float | None, int, str]:
-    """(wall, CPU, peak RSS in MB or None, exit code, output) of one command."""
-    if os.path.exists(TIME):
-        command = [TIME, "-v", *command]
+PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
+
+
+def _become_subreaper() -> bool:
+    """Make this process the reaper of its orphaned descendants (Linux), so a process a command leaves
+    running (a snapshot writer, a views process) is reparented here and waited for: its CPU is then
+    counted, in RUSAGE_CHILDREN and in `wait4`'s usage, as the command's own. False elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+SUBREAPER = _become_subreaper()
+
+
+class Timing(tuple):
+    """(wall until the command returned, CPU of it and every process it started, peak RSS in MB of the
+    largest one) plus `.tail`: wall until its last descendant ended, `.late`: how many outlived it."""
+
+    tail: float
+    late: int
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[Timing, int, str]:
+    """The timing, exit code and output of one command. Every descendant is waited for (`wait4`): the
+    command itself, and (as this process is their subreaper) any it left running when it returned."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    began = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, env=env)
-    wall = time.perf_counter() - began
+    with tempfile.TemporaryFile() as out:
+        began = time.perf_counter()
+        child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+        wall = tail = None
+        code, late, peak = 1, 0, 0
+        while True:
+            try:
+                pid, status, usage = os.wait4(-1, 0)
+            except ChildProcessError:
+                break
+            tail = time.perf_counter() - began
+            peak = max(peak, usage.ru_maxrss)  # KiB: the largest of this process and those it waited for
+            if pid == child.pid:
+                wall, code = tail, os.waitstatus_to_exitcode(status)
+                child.returncode = code  # reaped here: Popen must not wait for it again
+            else:
+                late += 1  # an orphan of the command, reparented to this subreaper (or it outlived the command)
+        out.seek(0)
+        output = out.read().decode(errors="replace")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
-    peak = int(found.group(1)) / 1024 if found else None
-    return wall, cpu, peak, done.returncode, done.stdout + done.stderr
+    timing = Timing((wall, cpu, peak / 1024))
+    timing.tail, timing.late = tail, late
+    return timing, code, output
 
 
 class Version:
@@ -81,12 +127,14 @@ class Version:
         subprocess.run([sys.executable, "-m", "compileall", "-q", self.tools], check=False,
                        env={**self.env, "PYTHONDONTWRITEBYTECODE": ""}, stdout=subprocess.DEVNULL)
 
-    def check(self, repo: str, *paths: str) -> tuple[float, float, float | None]:
-        wall, cpu, peak, code, output = timed([sys.executable, "-m", "dealbook", "--repo", repo, "check", "-q",
-                                               *paths], self.env)
+    def check(self, repo: str, *paths: str) -> tuple[float, float, float, float, int]:
+        """(wall until it returned, CPU of every process, peak RSS in MB, wall until its last process
+        ended, how many processes outlived it)."""
+        timing, code, output = timed([sys.executable, "-m", "dealbook", "--repo", repo, "check", "-q", *paths],
+                                     self.env)
         if code not in (0, 1):
             sys.exit(f"{self.label}: dealbook check {' '.join(paths)} failed ({code}):\n{output[-2000:]}")
-        return wall, cpu, peak
+        return (*timing, timing.tail, timing.late)
 
 
 class Edits:
@@ -156,7 +204,7 @@ def check_jsonschema(repo: str) -> tuple[float, float, int] | None:
     batches.append(batch)
     wall = cpu = 0.0
     for batch in batches:
-        took, used, _peak, code, output = timed([program, "--schemafile", schema, *batch])
+        (took, used, _peak), code, output = timed([program, "--schemafile", schema, *batch])
         if code != 0:
             print(f"check-jsonschema exited {code}: {output[-500:]}", file=sys.stderr)
         wall, cpu = wall + took, cpu + used
@@ -186,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     versions = ([Version("before", args.before)] if args.before else []) + [Version("after", args.after)]
     files = sum(1 for _ in generate.iter_files(repo))
     print(f"{repo}: {files} record files; {os.cpu_count()} cores. Seconds: wall / CPU (user + sys of every "
-          "process); peak RSS of the largest process", flush=True)
+          "process, those it left running included{'' if SUBREAPER else ': NOT on this system'}); peak RSS of "
+          "the largest process", flush=True)
     edits = Edits()
     try:
         for number in range(1, args.rounds + 1):
@@ -210,7 +259,9 @@ def main(argv: list[str] | None = None) -> int:
                     cell = _cell(row)
                     if what == "cold check":
                         bare = bares[label]
-                        cell += f" = {row[0] / bare[0]:.2f}× / {row[1] / bare[1]:.2f}× bare; peak {row[2] or 0:.0f} MB"
+                        cell += f" = {row[0] / bare[0]:.2f}× / {row[1] / bare[1]:.2f}× bare; peak {row[2]:.0f} MB"
+                    if row[4]:  # processes it left running: their end, and their CPU is in the figure
+                        cell += f"; {row[4]:g} process(es) ran on until {row[3]:.2f} s"
                     cells.append(cell)
                 print(f"| {what} | " + " | ".join(cells) + " |")
             if args.jsonschema:
