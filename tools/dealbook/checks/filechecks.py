@@ -101,6 +101,60 @@ def _collect(data: dict[str, Any]) -> tuple[list[Finding], list[tuple[tuple, str
     return dates, strings
 
 
+def _texts(data: dict[str, Any]) -> tuple[list[str], bool]:
+    """Every text `_collect` finds, without addresses, and whether a date key holds a text shaped like
+    a date that is not one: the quick pass every record takes (building an address for every value
+    costs more than the checks); a record with a possible finding is walked again by `_collect`."""
+    texts: list[str] = []
+    plain = _PLAIN_KEYS
+    bad = False
+
+    def walk(value: Any) -> None:
+        nonlocal bad
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and key not in plain:
+                    if key.isascii() and key.isidentifier():
+                        if len(plain) < 10_000:
+                            plain.add(key)
+                    else:
+                        texts.append(key)
+                if isinstance(item, str):
+                    texts.append(item)
+                    if key in _DATE_KEYS and len(item) == 10 and item[4] == "-" and item[7] == "-" \
+                            and parse_date(item) is None:
+                        bad = True
+                elif isinstance(item, (dict, list)):
+                    walk(item)
+                elif isinstance(item, int) and not isinstance(item, bool) and len(str(abs(item))) >= 11:
+                    texts.append(str(item))
+        else:
+            for item in value:
+                if isinstance(item, str):
+                    texts.append(item)
+                elif isinstance(item, (dict, list)):
+                    walk(item)
+                elif isinstance(item, int) and not isinstance(item, bool) and len(str(abs(item))) >= 11:
+                    texts.append(str(item))
+
+    try:
+        walk(data)
+    finally:
+        walk = None  # type: ignore[assignment]  # as in `_collect`
+    return texts, bad
+
+
+def _text_problems(data: dict[str, Any], settings: Settings) -> Iterator[Finding]:
+    """Bad dates (as `_dates`) and privacy findings (as `privacy.findings`) of a record's texts: one
+    quick pass without addresses, and the addressed one only when it may find something."""
+    texts, bad = _texts(data)
+    if not bad and privacy.all_clear(texts, settings):
+        return
+    dates, strings = _collect(data)
+    yield from dates
+    yield from privacy.findings(data, settings, strings)
+
+
 def _dates(data: dict[str, Any]) -> Iterator[Finding]:
     def walk(value: Any, where: tuple) -> Iterator[Finding]:
         if isinstance(value, dict):
@@ -131,9 +185,7 @@ def _customer(path: str, data: dict[str, Any], settings: Settings, schema_failed
             yield (("id",), ERROR, "id-rule",
                    f"id `{cid}` does not follow the id rule: province character + industry letters + year + "
                    f"{settings.raw['ids'].get('sequence_digits', 3)}-digit sequence, e.g. 粤IT2024001")
-    dates, strings = _collect(data)
-    yield from dates
-    yield from privacy.findings(data, settings, strings)
+    yield from _text_problems(data, settings)
     contacts = data.get("contacts")
     if isinstance(contacts, list):
         for index, contact in enumerate(contacts):
@@ -304,9 +356,7 @@ def _followup(path: str, data: dict[str, Any], settings: Settings, schema_failed
         yield (("at",), WARNING, "followup-file-name",
                f"the file name should start with {when.strftime('%Y-%m-%d-%H%M')} (from `at`), "
                "so follow-ups sort by time")
-    dates, strings = _collect(data)
-    yield from dates
-    yield from privacy.findings(data, settings, strings)
+    yield from _text_problems(data, settings)
 
 
 def _team(path: str, data: dict[str, Any], settings: Settings, schema_failed: bool) -> Iterator[Finding]:

@@ -27,11 +27,15 @@ CODE = ("dealbook.rules.state", "dealbook.rules.grading", "dealbook.rules.due", 
         "dealbook.cli.commands.agenda")
 
 
+_ITEM_FIELDS = tuple(f.name for f in dataclasses.fields(AgendaItem))
+
+
 def _part(book: Book, customer: Customer, today: dt.date) -> dict[str, Any]:
     """One customer's agenda items (due as ISO text, so they can be stored) and its owner."""
     items = []
     for item in customer_items(evaluate(book, today)[customer.id], today):
-        row = dataclasses.asdict(item)
+        # `dataclasses.asdict` without its deep copies (strings, numbers and a date; `who` is listed below)
+        row = {name: getattr(item, name) for name in _ITEM_FIELDS}
         row["due"] = item.due.isoformat()
         row["who"] = list(item.who)
         items.append(row)
