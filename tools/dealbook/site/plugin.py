@@ -39,6 +39,9 @@ from .pages import PageSpec, page_specs
 from .parallel import PageWorkers, WorkerError, worker_count
 from .render import make_environment, render_page
 from .reuse import MemoryBytecodeCache, PageStore, Reused, code_stamps, fingerprint
+from .sidebar import SOURCE as SIDEBAR_SOURCE
+from .sidebar import TEMPLATE as SIDEBAR_TEMPLATE
+from .sidebar import NavCache
 from .urls import url_of
 from .views import SiteData
 
@@ -127,6 +130,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         self._files: Files | None = None
         self._farming = False  # True in a worker process
         self._nav_object: Any = None
+        self._sidebars: NavCache | None = None  # the theme's nav sidebar, once per kind of page (sidebar.py)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Pages are reused between the rebuilds of `mkdocs serve`, never in `mkdocs build`."""
@@ -302,10 +306,11 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         threading.Thread(target=shutil.rmtree, args=(trash, True), name="dealbook-old-site").start()
 
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
-        if self.reusing or self._deferring:
-            import jinja2
+        import jinja2
 
-            env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({REUSE_TEMPLATE: "-"}), env.loader])
+        env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({REUSE_TEMPLATE: "-", SIDEBAR_TEMPLATE: SIDEBAR_SOURCE}),
+                                          env.loader])
+        self._sidebars = NavCache(files, self._nav_object)
         if self.serving:
             env.bytecode_cache = self._bytecode
         if self._pending and self._worker_count:
@@ -474,6 +479,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         if not spec.search:
             page.meta["search"] = {"exclude": True}
         page.meta["hide"] = ["toc"]  # generated pages have no table of contents: give its column to the tables
+        page.meta["template"] = SIDEBAR_TEMPLATE  # the theme's main.html, its nav sidebar kept (sidebar.py)
         page.edit_url = self._edit_url(spec.edit_path, config)
         if self.reusing and not self._worker_count:  # (with workers, they compute the key)
             uri = page.file.src_uri
@@ -551,6 +557,10 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
     def _restore_page(self, context: dict, page: Page, config: MkDocsConfig, nav: Any) -> dict:
         if self._full_html is not None:
             page.content, self._full_html = self._full_html, None
+        if self._sidebars is not None and page.file.src_uri in self.specs:
+            piece = self._sidebars.piece(page)
+            if piece is not None:
+                context["dealbook_nav"] = piece
         if self.reusing and self._search and page.file.src_uri in self._page_key and not self._farming:
             self._entries[page.file.src_uri] = self._search.search_index.entries[self._entries_from:]
         return context
