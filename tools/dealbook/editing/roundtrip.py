@@ -246,7 +246,9 @@ def _render_item(item: Any, indent: int, layout: Layout, content_column: int | N
 # --- new files --------------------------------------------------------------------------------
 
 
+@functools.cache
 def _schema_order(kind: str) -> dict[str, Any]:
+    """The schema of a `kind` record, read once (only read: `_ordered` never changes it)."""
     return json.loads(schema_text(kind))
 
 

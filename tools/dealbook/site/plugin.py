@@ -39,6 +39,7 @@ from .pages import PageSpec, page_specs
 from .parallel import PageWorkers, WorkerError, worker_count
 from .render import make_environment, render_page
 from .reuse import MemoryBytecodeCache, PageStore, Reused, code_stamps, fingerprint
+from .segment import forget_cuts, remember_cuts
 from .sidebar import SOURCE as SIDEBAR_SOURCE
 from .sidebar import TEMPLATE as SIDEBAR_TEMPLATE
 from .sidebar import NavCache
@@ -311,6 +312,8 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({REUSE_TEMPLATE: "-", SIDEBAR_TEMPLATE: SIDEBAR_SOURCE}),
                                           env.loader])
         self._sidebars = NavCache(files, self._nav_object)
+        if self._search:
+            remember_cuts()  # Material's search cuts each run of Chinese words once (segment.py)
         if self.serving:
             env.bytecode_cache = self._bytecode
         if self._pending and self._worker_count:
@@ -386,6 +389,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         if self._workers is not None:
             self._workers.stop()
             self._workers = None
+        forget_cuts()
         gc.unfreeze()
 
     def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
@@ -425,6 +429,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
             if warnings:
                 log.warning("%d warnings while rendering pages in worker processes (see above)", warnings)
         self._farmed, self._pending = set(), set()
+        forget_cuts()
         gc.unfreeze()
         if not self.reusing:
             return
