@@ -6,10 +6,7 @@ import contextlib
 import gc
 import hashlib
 import os
-import shutil
 import subprocess
-import tempfile
-import threading
 import zlib
 from typing import Any
 from urllib.parse import quote
@@ -35,6 +32,7 @@ from .editor_links import log_actions_for
 from .feeds import calendar_files, site_title
 from .guidelang import translated_guide
 from .labels import Labels
+from .oldsite import OldSite
 from .pages import PageSpec, page_specs
 from .parallel import PageWorkers, WorkerError, worker_count
 from .render import make_environment, render_page
@@ -131,11 +129,14 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         self._files: Files | None = None
         self._farming = False  # True in a worker process
         self._nav_object: Any = None
+        self._dirty = False
+        self._old_site = OldSite()
         self._sidebars: NavCache | None = None  # the theme's nav sidebar, once per kind of page (sidebar.py)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Pages are reused between the rebuilds of `mkdocs serve`, never in `mkdocs build`."""
         self.serving = command == "serve"
+        self._dirty = dirty
         self.persist = not self.serving  # `mkdocs build` keeps its pages in .dealbook-cache between runs
         self.store, self._git = PageStore(), None  # a new session starts from nothing
 
@@ -291,20 +292,11 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         save_marshal(self._pages_file(), {"shared": self.store.shared, "pages": pages})  # failures only cost speed
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
-        """Under `mkdocs serve`, the previous build's files are moved aside and deleted in the background:
-        MkDocs empties the site folder before every build, and deleting a thousand folders one by one
-        was the slowest single step of a rebuild the browser waits for."""
-        site = config.site_dir
-        if not self.serving or not site or not self.store.pages or not os.path.isdir(site):
+        """The previous build's files are moved aside and deleted beside the build (oldsite.py): MkDocs
+        empties the site folder before every build, one file at a time, with nothing else done meanwhile."""
+        if self._dirty or (self.serving and not self.store.pages):  # (serve's first build: a new folder)
             return
-        try:
-            entries = os.listdir(site)
-            trash = tempfile.mkdtemp(prefix=".dealbook-old-", dir=os.path.dirname(os.path.abspath(site)))
-            for name in entries:
-                os.rename(os.path.join(site, name), os.path.join(trash, name))
-        except OSError:
-            return  # MkDocs deletes what is left itself
-        threading.Thread(target=shutil.rmtree, args=(trash, True), name="dealbook-old-site").start()
+        self._old_site.clear(config.site_dir, fork=not self.serving)
 
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
         import jinja2
@@ -390,6 +382,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
             self._workers.stop()
             self._workers = None
         forget_cuts()
+        self._old_site.wait()
         gc.unfreeze()
 
     def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
@@ -430,6 +423,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
                 log.warning("%d warnings while rendering pages in worker processes (see above)", warnings)
         self._farmed, self._pending = set(), set()
         forget_cuts()
+        self._old_site.wait()
         gc.unfreeze()
         if not self.reusing:
             return
