@@ -31,6 +31,16 @@ def calendar_feed(handle: Any = None) -> str:
     return owner_feed(handle) if isinstance(handle, str) and handle else TEAM_FEED
 
 
+def calendar_paths(data: Any) -> dict[str, str | None]:
+    """Path on the site → the owner whose feed it is (None: the team's), for the team and each
+    owner (nothing when the agenda failed)."""
+    if data.agenda is None:
+        return {}
+    book = data.book
+    owners = sorted(set(book.members) | {c.owner for c in book.customers.values() if c.owner})
+    return {TEAM_FEED: None, **{owner_feed(handle): handle for handle in owners}}
+
+
 def calendar_files(data: Any, config: SiteConfig, title: str, stamp: dt.datetime | None = None) -> dict[str, bytes]:
     """Path on the site → feed content, for the team and each owner (nothing when the agenda failed)."""
     items = data.agenda
@@ -39,16 +49,14 @@ def calendar_files(data: Any, config: SiteConfig, title: str, stamp: dt.datetime
     book = data.book
     settings = book.settings
     names = {handle: member.name for handle, member in book.members.items() if member.name}
-    owners = sorted(set(book.members) | {c.owner for c in book.customers.values() if c.owner})
     common: dict[str, Any] = {
         "language": settings.language, "timezone": settings.timezone, "link": config.customer_link,
         "owner_name": lambda handle: names.get(handle, handle), "domain": calendar_domain(config.site_url),
         "stamp": stamp or dt.datetime.now(dt.timezone.utc),
     }
-    files = {TEAM_FEED: agenda_calendar(items, data.today, name=calendar_name(title, None, names, settings.language),
-                                        **common)}
-    for handle in owners:
-        mine = [item for item in items if handle in (item.who or (item.owner,))]
-        files[owner_feed(handle)] = agenda_calendar(
-            mine, data.today, name=calendar_name(title, handle, names, settings.language), **common)
+    files = {}
+    for path, handle in calendar_paths(data).items():
+        mine = items if handle is None else [item for item in items if handle in (item.who or (item.owner,))]
+        files[path] = agenda_calendar(mine, data.today, name=calendar_name(title, handle, names, settings.language),
+                                      **common)
     return files

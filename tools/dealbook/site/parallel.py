@@ -85,11 +85,16 @@ class PageWorkers:
         self._running = 0
         self._ready = threading.Condition()
 
-    def start(self, uris: list[str], count: int, render: Callable[[str], Rendered]) -> None:
-        """Fork `count` workers over `uris` (in the order they will be taken); `render(uri)` runs in the
-        worker and returns the page's HTML (None: reused), its search entries and its key."""
-        size = max(CHUNK, -(-len(uris) // 8000))  # every task fits in the pipe's buffer (64 KB)
-        chunks = [uris[i:i + size] for i in range(0, len(uris), size)]
+    def start(self, uris: list[str], count: int, render: Callable[[str], Rendered], singles: int = 0) -> None:
+        """Fork `count` workers over `uris` (in the order they will be taken; the first `singles` one
+        at a time: the costly pages, first, so that no worker is left with one at the end);
+        `render(uri)` runs in the worker and returns the page's HTML (None: reused), its search
+        entries and its key."""
+        singles = min(singles, 4000)
+        chunks = [[uri] for uri in uris[:singles]]
+        rest = uris[singles:]
+        size = max(CHUNK, -(-len(rest) // 8000))  # every task fits in the pipe's buffer (64 KB)
+        chunks += [rest[i:i + size] for i in range(0, len(rest), size)]
         tasks, put = os.pipe()
         try:
             os.write(put, b"".join(TASK.pack(i) for i in range(len(chunks))))

@@ -29,7 +29,7 @@ from ..records.siteconfig import HOST_KINDS, SiteConfig, site_config
 from ..records.writing import CACHE_DIR, cache_folder
 from ..text.catalog import N_
 from .editor_links import log_actions_for
-from .feeds import calendar_files, site_title
+from .feeds import calendar_files, calendar_paths, site_title
 from .guidelang import translated_guide
 from .labels import Labels
 from .oldsite import OldSite
@@ -56,6 +56,7 @@ SEARCH_END = "<!-- dealbook:search-end -->"
 # Under `mkdocs serve`, a page whose inputs did not change is not rendered again: the theme renders
 # this empty template for it and `on_post_page` hands MkDocs the previous build's file (reuse.py).
 REUSE_TEMPLATE = "dealbook-reused.html"
+CUSTOMER_TEMPLATE = "customer.html"
 
 
 class DealbookConfig(Config):
@@ -130,6 +131,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         self._farming = False  # True in a worker process
         self._nav_object: Any = None
         self._dirty = False
+        self._feeds: list[File] = []
         self._old_site = OldSite()
         self._sidebars: NavCache | None = None  # the theme's nav sidebar, once per kind of page (sidebar.py)
 
@@ -190,8 +192,10 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
             with open(os.path.join(ASSETS_DIR, name), encoding="utf-8") as handle:
                 files.append(File.generated(config, ASSET_URI + name, content=handle.read()))
         self.env.globals["log_actions_for"] = log_actions_for(data, self.site_config(config))
-        for path, content in calendar_files(data, self.site_config(config), site_title(data.settings)).items():
-            files.append(File.generated(config, path, content=content))
+        # the calendar feeds: their files now, their content in on_env (beside the page workers)
+        self._feeds = [File.generated(config, path, content=b"") for path in calendar_paths(data)]
+        for file in self._feeds:
+            files.append(file)
         if not self.user_nav:
             config.nav = self._nav(files)
         # The Book, the rows and states live until the build ends: the collector need not walk them
@@ -310,12 +314,21 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
             env.bytecode_cache = self._bytecode
         if self._pending and self._worker_count:
             self._farm_out(env, config, files)
+        if self._feeds and self.data is not None:  # (MkDocs writes them next)
+            feeds = calendar_files(self.data, self.site_config(config), site_title(self.data.settings))
+            for file in self._feeds:
+                file.content_bytes = feeds[file.src_uri]
+            self._feeds = []
         return env
 
     # --- parallel rendering (parallel.py) ------------------------------------------------------------
     def _farm_out(self, env: Any, config: MkDocsConfig, files: Files) -> None:
         """Fork workers for the generated pages still to render (every page has been read by now)."""
         todo = [f.src_uri for f in files.documentation_pages() if f.src_uri in self._pending]
+        # the pages that show many customers (home, agenda, owners, reviews, reports) cost up to
+        # seconds each: they go out first, one at a time; the customer pages, alike, after them
+        many = [uri for uri in todo if self.specs[uri].template != CUSTOMER_TEMPLATE]
+        todo = many + [uri for uri in todo if self.specs[uri].template == CUSTOMER_TEMPLATE]
         count = self._worker_count
         data = self.data
         assert data is not None
@@ -361,7 +374,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         self._workers = workers = PageWorkers()
         self._farming = True  # in the workers: render, hand the page back unchanged
         try:
-            workers.start(todo, count, render)
+            workers.start(todo, count, render, singles=len(many))
         finally:
             self._farming = False
         for uri in todo:
