@@ -5,6 +5,7 @@ one-process build writes, file by file; an error in one page stops the build and
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -264,3 +265,73 @@ def test_an_error_in_one_page_stops_the_build_and_names_the_page(demo, tmp_path)
     assert f"customers/{cid}.md" in done.stderr and "ZeroDivisionError" in done.stderr, done.stderr[-3000:]
     serial = parallel_build(demo, tmp_path / "serial", workers=1, check=False)
     assert serial.returncode != 0 and "ZeroDivisionError" in serial.stderr
+
+
+# --- work done once per build instead of once per page (site/sidebar.py, site/segment.py) ------------
+
+
+def build_in_process(root: Path, site: Path) -> object:
+    """`mkdocs build` in this process (so that a test can switch a saving off); every page rendered."""
+    (root / ".dealbook-cache" / "site-pages").unlink(missing_ok=True)
+    config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(site))
+    config.plugins["dealbook"].config.workers = 1
+    config.plugins.on_startup(command="build", dirty=False)
+    build(config)
+    return config.plugins["dealbook"]
+
+
+@pytest.mark.parametrize("directory_urls", [True, False])
+def test_sidebars_and_word_cuts_done_once_give_the_site_done_page_by_page(demo, tmp_path, monkeypatch,
+                                                                            directory_urls):
+    config = (ROOT / "mkdocs.yml").read_text("utf-8")
+    if not directory_urls:  # customers/X.html: the pages share their folder
+        config = config.replace("site_dir: public\n", "site_dir: public\nuse_directory_urls: false\n", 1)
+    (demo / "mkdocs.yml").write_text(config, "utf-8")
+    plugin = build_in_process(demo, tmp_path / "once")
+    kinds = plugin._sidebars.pieces  # type: ignore[attr-defined]
+    customers = len(list((demo / "records" / "customers").glob("*.yaml")))
+    assert 1 <= len(kinds) < customers  # the customer pages share one sidebar
+    assert any(kind[1] == "customers" for kind in kinds)
+    from dealbook.site import plugin as module
+    from dealbook.site import segment
+    from dealbook.site.sidebar import NavCache
+
+    cuts: list[int] = []
+    remember = segment.remember_cuts
+
+    def counting() -> None:
+        remember()
+        from material.plugins.search import plugin as search
+
+        cuts.append(id(search.jieba))
+
+    monkeypatch.setattr(module, "remember_cuts", counting)
+    build_in_process(demo, tmp_path / "counted")
+    assert cuts  # the search plugin's jieba was the remembering one during the build…
+    from material.plugins.search import plugin as search
+
+    assert not isinstance(search.jieba, segment.RememberedCuts)  # …and is jieba again after it
+    # the same site built with the theme rendering every sidebar and jieba cutting every run
+    monkeypatch.setattr(NavCache, "piece", lambda self, page: None)
+    monkeypatch.setattr(module, "remember_cuts", lambda: None)
+    build_in_process(demo, tmp_path / "each")
+    assert_same_site(tmp_path / "once", tmp_path / "each")
+    index = json.loads((tmp_path / "once" / "search" / "search_index.json").read_text("utf-8"))
+    assert any("\u200b" in doc["text"] for doc in index["docs"])  # Chinese words were cut (the demo is Chinese)
+
+
+@forking
+def test_mkdocs_build_empties_the_old_site_folder_beside_the_build(demo, tmp_path):
+    site = tmp_path / "site"
+    parallel_build(demo, site, workers=None)
+    first = site_files(site)
+    (site / "stale.html").write_text("from an older build", "utf-8")
+    (site / "customers" / "gone").mkdir()
+    (site / ".git").mkdir()  # hidden entries stay, as MkDocs leaves them
+    (site / ".git" / "HEAD").write_text("ref: refs/heads/pages\n", "utf-8")
+    parallel_build(demo, site, workers=None)
+    assert not (site / "stale.html").exists() and not (site / "customers" / "gone").exists()
+    assert (site / ".git" / "HEAD").read_text("utf-8") == "ref: refs/heads/pages\n"
+    shutil.rmtree(site / ".git")
+    assert site_files(site) == first
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".dealbook-old-")]  # deleted, not left

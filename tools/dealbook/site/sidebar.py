@@ -31,10 +31,12 @@ SOURCE = ('{% extends "main.html" %}{% block site_nav %}{% if dealbook_nav is de
           '{% else %}{{ super() }}{% endif %}{% endblock %}')
 
 
-def _folder(url: str) -> str:
-    """The folder links are made relative to (as `get_relative_url` takes it from a page's URL)."""
-    head, tail = posixpath.split(url)
-    return posixpath.dirname(head if "." in tail else url)
+def _folder(url: str) -> str | None:
+    """The folder links are made relative to, as `mkdocs.utils.get_relative_url` takes it from a
+    page's URL: the URL without a last part that has a dot (a file). None: a URL with `..`."""
+    head, _, tail = url.rpartition("/")
+    parts = [part for part in (head if "." in tail else url).split("/") if part and part != "."]
+    return None if ".." in parts else "/".join(parts)
 
 
 class NavPiece:
