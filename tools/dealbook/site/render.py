@@ -64,6 +64,7 @@ def make_environment(docs_dir: str | None, labels: Labels) -> jinja2.Environment
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.ChainableUndefined,
+        auto_reload=False,  # made again for each build: no template changes while it lives
         extensions=["jinja2.ext.i18n"],
     )
     install_catalog(env, labels.text.translations)
