@@ -21,7 +21,8 @@ process and its children, page workers included) are printed too and the ratios 
 the peak resident set of the largest single process (GNU time) and the peak of the summed
 proportional set size (PSS, shared pages split between the processes sharing them) of the build and
 its workers, sampled every second. The previous build's site folder is deleted (untimed) before each
-build. Prints figures, asserts nothing.
+build (`--old-site`: left for the timed build to empty, as a second `mkdocs build` finds it). Prints
+figures, asserts nothing.
 
 `--before DIR` also times the code in DIR (a `tools/` folder of another checkout, put first on
 PYTHONPATH) on the same data in the same run, the two versions alternating (`--repeat N` times);
@@ -270,8 +271,8 @@ def _stats(values: list[float]) -> str:
 
 
 def measure(repo: Path, label: str, versions: list[tuple[str, str | None]], serve: bool = False,
-            cold: bool = True, plugin: bool = True, baseline: bool = True, repeat: int = 1
-            ) -> dict[str, dict[str, float]]:
+            cold: bool = True, plugin: bool = True, baseline: bool = True, repeat: int = 1,
+            old_site: bool = False) -> dict[str, dict[str, float]]:
     """Per code version: cold, warm and kept-pages plugin builds (versions alternating, `repeat`
     times), the serve rebuild, then the baseline once. Returns the median CPU seconds."""
     mkdocs = [sys.executable, "-m", "mkdocs", "build"]
@@ -294,7 +295,8 @@ def measure(repo: Path, label: str, versions: list[tuple[str, str | None]], serv
                     shutil.rmtree(repo / ".dealbook-cache", ignore_errors=True)
                 if how == "warm":
                     (repo / ".dealbook-cache" / "site-pages").unlink(missing_ok=True)
-                shutil.rmtree(repo / "public", ignore_errors=True)
+                if not old_site:
+                    shutil.rmtree(repo / "public", ignore_errors=True)
                 load = os.getloadavg()[0]
                 wall, cpu, rss = run_timed(mkdocs, repo, env)
                 if how == "cold":
@@ -345,6 +347,9 @@ def main() -> None:
                         help="plugin, baseline or both: run the two in two processes at once on a busy machine")
     parser.add_argument("--data", help="the folder holding the generated repos (default benchmarks/data)")
     parser.add_argument("--repeat", type=int, default=1, help="time each plugin build this many times")
+    parser.add_argument("--old-site", action="store_true",
+                        help="leave the last build's site folder for the next build to empty (what a second "
+                             "`mkdocs build` meets), instead of deleting it untimed")
     parser.add_argument("--serve", action="store_true",
                         help="also time `mkdocs serve`'s rebuild after one edited follow-up (each size)")
     args = parser.parse_args()
@@ -364,7 +369,8 @@ def main() -> None:
     parts = set(args.parts.split(","))
     data = Path(args.data) if args.data else None
     results = [measure(records_repo(int(n), data), f"size {n}", versions, args.serve, not args.no_cold,
-                       "plugin" in parts, "baseline" in parts, args.repeat) for n in args.sizes.split(",")]
+                       "plugin" in parts, "baseline" in parts, args.repeat, args.old_site)
+               for n in args.sizes.split(",")]
     if parts != {"plugin", "baseline"}:
         return
     for small, large in itertools.pairwise(results):
