@@ -203,6 +203,8 @@ def test_incremental_results_equal_results_from_scratch(base_repo: Path, monkeyp
             patched = open_book(str(root), snapshot=True)
             fresh = open_book(str(root), use_cache=False)
             assert patched.paths == fresh.paths
+            assert list(patched.customers_by_path) == list(fresh.customers_by_path)
+            assert [f.path for f in patched.all_followups()] == [f.path for f in fresh.all_followups()]  # in order
             assert sorted(patched.diagnostics) == sorted(fresh.diagnostics)
             incremental = _outputs(str(root), patched, incremental=True)
             assert incremental == _outputs(str(root), fresh, incremental=False)

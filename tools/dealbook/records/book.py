@@ -110,17 +110,18 @@ class Book:
         """Replace the records of the files in `changes` (path -> new data, or `GONE` when the file was
         removed) and their own findings (`diagnostics`, by path), leaving every other record as it is.
         The result equals a Book built from scratch from the new files."""
-        followup_keys: dict[str, str] = {}
         followups_changed = any(kind_of(p) == FOLLOWUP for p in changes)
-        if followups_changed:
-            followup_keys = {f.path: key for key, items in self._followups.items() for f in items}
         touched: set[str] = set()
+        emptied: set[str] = set()
         customers_changed = False
         for path, data in changes.items():
             if self.customers_by_path.pop(path, None) is not None:
                 customers_changed = True
-            key = followup_keys.get(path)
+            at = bisect.bisect_left(self.paths, path)
+            listed = at < len(self.paths) and self.paths[at] == path
+            key = self._followup_key(path) if listed and followups_changed else None  # a new file is in no list
             if key is not None:
+                emptied.add(key)
                 remaining = [f for f in self._followups[key] if f.path != path]
                 if remaining:
                     self._followups[key] = remaining
@@ -132,8 +133,6 @@ class Book:
             self.file_diagnostics.pop(path, None)
             if diagnostics and diagnostics.get(path):
                 self.file_diagnostics[path] = diagnostics[path]
-            at = bisect.bisect_left(self.paths, path)
-            listed = at < len(self.paths) and self.paths[at] == path
             if data is GONE:
                 if listed:
                     del self.paths[at]
@@ -151,8 +150,36 @@ class Book:
                 self.customers.setdefault(customer.id, customer)
         for key in touched:
             self._followups[key].sort(key=_followup_order)
-        if followups_changed:  # the lists in the order of their first file, as when built from scratch
-            self._followups = dict(sorted(self._followups.items(), key=lambda item: min(f.path for f in item[1])))
+        # The lists in the order of their first file, as when built from scratch: sorted again only
+        # when a changed list's first file is no longer between its neighbours' (see `_in_order`).
+        if followups_changed and not self._in_order(touched | emptied):
+            self._followups = dict(sorted(self._followups.items(), key=lambda item: _first_path(item[1])))
+
+    def _followup_key(self, path: str) -> str | None:
+        """The key of the follow-up list holding the follow-up file `path` (None: none does). A
+        follow-up is filed under the customer it names, nearly always its own folder's: that list
+        is looked at first, every list only when it is not there."""
+        parts = path.split("/")
+        if len(parts) > 2 and any(f.path == path for f in self._followups.get(parts[2], ())):
+            return parts[2]
+        return next((key for key, items in self._followups.items() if any(f.path == path for f in items)), None)
+
+    def _in_order(self, changed: set[str]) -> bool:
+        """Whether the follow-up lists are in the order of their first file, given that only the
+        lists of `changed` keys changed (or came, or went) since they were: every other pair of
+        neighbours kept its order, so only the pairs with a changed list are compared."""
+        keys = list(self._followups)
+        position = {key: n for n, key in enumerate(keys)} if len(changed) > 8 else None
+        for key in changed:
+            if key not in self._followups:
+                continue
+            n = position[key] if position is not None else keys.index(key)
+            first = _first_path(self._followups[key])
+            if n > 0 and _first_path(self._followups[keys[n - 1]]) > first:
+                return False
+            if n + 1 < len(keys) and _first_path(self._followups[keys[n + 1]]) < first:
+                return False
+        return True
 
     _SNAPSHOT_FIELDS = ("customers", "customers_by_path", "members", "team_path", "_followups",
                         "file_diagnostics", "paths", "complete")
@@ -194,6 +221,11 @@ class Book:
             loaded = located(raw, path) if raw is not None else Loaded(path)
             self._marks[path] = loaded
         return loaded.mark(where)
+
+
+def _first_path(items: list[FollowUp]) -> str:
+    """The first file (in path order) of a follow-up list."""
+    return min(f.path for f in items)
 
 
 def _followup_order(followup: FollowUp) -> tuple:
