@@ -233,9 +233,9 @@ def main(argv: list[str] | None = None) -> int:
         generate.generate(repo, generate.parse_size(args.size), lookalike=args.lookalike)
     versions = ([Version("before", args.before)] if args.before else []) + [Version("after", args.after)]
     files = sum(1 for _ in generate.iter_files(repo))
+    counted = "those it left running included" if SUBREAPER else "those it left running NOT counted here"
     print(f"{repo}: {files} record files; {os.cpu_count()} cores. Seconds: wall / CPU (user + sys of every "
-          "process, those it left running included{'' if SUBREAPER else ': NOT on this system'}); peak RSS of "
-          "the largest process", flush=True)
+          f"process, {counted}); peak RSS of the largest process", flush=True)
     edits = Edits()
     try:
         for number in range(1, args.rounds + 1):
