@@ -338,7 +338,7 @@ def read_many(
     if parallel and "fork" in multiprocessing.get_all_start_methods():
         _warm_validators(settings)  # once here, not in every forked worker
         _worker_settings = settings
-        size = max(50, len(paths) // (jobs * 8))
+        size = max(50, len(paths) // (jobs * 32))  # small chunks: no worker idles long at the end
         chunks = [(repo, paths[i:i + size]) for i in range(0, len(paths), size)]
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             for chunk in pool.imap_unordered(_read_chunk, chunks):

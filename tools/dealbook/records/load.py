@@ -352,8 +352,85 @@ def _marks_of(text: str, swapped: bool, aliases: bool) -> dict[Path, Mark]:
 
 
 def _locate(text: str, swapped: bool, where: Path) -> Mark:
-    """`Loaded.mark(where)` without building every mark: the text composed, then one walk down `where`
-    (a mapping entry is marked at its key, a list item at the item, as `_build` marks them)."""
+    """`Loaded.mark(where)` without building every mark: the parser's events read only as far as
+    `where` leads (a look-alike name is on a customer file's second line: nothing after it is
+    parsed), skipping the entries before it; composed in full (`_composed_locate`) when an alias
+    is on the way."""
+    try:
+        return _event_locate(text, swapped, where)
+    except _Again:
+        return _composed_locate(text, swapped, where)
+    except (yaml.YAMLError, RecursionError):
+        return (1, 1)
+
+
+def _event_locate(text: str, swapped: bool, where: Path) -> Mark:
+    """`_composed_locate`'s answer from the event stream alone; `_Again` at an alias."""
+    parser = _Composer(text)
+    try:
+        get = parser.get_event
+        get()  # the stream's start
+        if isinstance(get(), yaml.StreamEndEvent):
+            return (1, 1)  # no document
+        event = get()
+        found = (event.start_mark.line + 1, event.start_mark.column + 1)
+        for part in where:
+            if isinstance(event, yaml.MappingStartEvent):
+                while True:
+                    key = get()
+                    if isinstance(key, yaml.MappingEndEvent):
+                        return found
+                    if isinstance(key, yaml.AliasEvent):
+                        raise _Again
+                    if not isinstance(key, yaml.ScalarEvent):  # a list or mapping as a key: never a match
+                        _skip(parser, key)
+                        _skip(parser, get())
+                        continue
+                    tag = key.tag
+                    if tag is None or tag == "!":
+                        tag = parser.resolve(yaml.ScalarNode, key.value, key.implicit)
+                    name: Any = int(key.value) if tag == _TAG + "int" else key.value
+                    if (_restored(name) if swapped else name) == part:
+                        found, event = (key.start_mark.line + 1, key.start_mark.column + 1), get()
+                        break
+                    _skip(parser, get())
+            elif isinstance(event, yaml.SequenceStartEvent) and isinstance(part, int) and part >= 0:
+                for _ in range(part):
+                    item = get()
+                    if isinstance(item, yaml.SequenceEndEvent):
+                        return found
+                    _skip(parser, item)
+                event = get()
+                if isinstance(event, yaml.SequenceEndEvent):
+                    return found
+                found = (event.start_mark.line + 1, event.start_mark.column + 1)
+            else:
+                return found
+            if isinstance(event, yaml.AliasEvent):
+                raise _Again
+        return found
+    finally:
+        parser.dispose()
+
+
+def _skip(parser: Any, event: Any) -> None:
+    """Read past the node `event` starts (its whole subtree); `_Again` at an alias inside it."""
+    depth = 0
+    while True:
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
+            raise _Again
+        if depth == 0:
+            return
+        event = parser.get_event()
+
+
+def _composed_locate(text: str, swapped: bool, where: Path) -> Mark:
+    """`Loaded.mark(where)` from the composed text: one walk down `where` (a mapping entry is marked at
+    its key, a list item at the item, as `_build` marks them)."""
     try:
         node = _compose(text)
     except (yaml.YAMLError, RecursionError):
