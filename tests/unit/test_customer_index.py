@@ -224,3 +224,36 @@ def test_the_look_alike_named_is_the_same_in_every_run_and_for_one_file(repo: Re
         shutil.rmtree(repo.root / ".dealbook-cache", ignore_errors=True)
         assert said(seed=seed) == expected, seed
     assert said(str(repo.root / "records/customers/粤IT2024003.yaml"), seed=1) == expected
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(names=st.lists(_NAMES, max_size=25))
+def test_the_whole_repo_check_names_the_look_alike_a_pair_by_pair_search_names(names) -> None:
+    """The whole-repo look-alike check scores each name's candidates in one call: its findings equal
+    those of scoring each candidate pair by pair (highest ratio, then first in path order, the
+    pair reported on the later id), message and chosen look-alike included."""
+    from dealbook.checks.dedupe import CHECK_MIN_SCORE, _message, likely_duplicates, name_variants, normalise_name
+    from dealbook.records.book import Book
+    from dealbook.records.settings import default_settings
+    from rapidfuzz import fuzz
+
+    records = [(f"records/customers/C{n:02d}.yaml", {"id": f"C{n:02d}", "name": name}) for n, name in enumerate(names)]
+    book = Book(default_settings(), records)
+    everyone = [(path, data["id"], data["name"]) for path, data in records]
+    keys = [normalise_name(name) for _, _, name in everyone]
+    expected = []
+    for mine, (path, cid, name) in enumerate(everyone):
+        if not keys[mine]:
+            continue
+        best, best_ratio = None, -1.0
+        for other, (_, other_id, other_name) in enumerate(everyone):
+            if other == mine or other_id > cid or not keys[other] \
+                    or not name_variants(keys[mine]) & name_variants(keys[other]):
+                continue
+            ratio = 100.0 if keys[other] == keys[mine] else fuzz.ratio(keys[mine], keys[other])
+            score = 100 if keys[other] == keys[mine] else round(ratio)
+            if score >= CHECK_MIN_SCORE and ratio > best_ratio:
+                best, best_ratio = (score, other_id, other_name), ratio
+        if best is not None:
+            expected.append((path, _message(name, best)))
+    assert list(likely_duplicates(book, None)) == expected

@@ -219,7 +219,7 @@ def likely_duplicates(book: Book, only: set[str] | None) -> Iterator[tuple[str, 
     checked = [(path, c.id, c.name) for path, c in book.customers_by_path.items() if only is None or path in only]
     if not checked:
         return
-    from rapidfuzz import fuzz  # imported here: a follow-up's check never compares names
+    from rapidfuzz import fuzz, process  # imported here: a follow-up's check never compares names
 
     index_rows = getattr(book, "repo_customers", None)
     if only is not None and index_rows is not None:
@@ -249,20 +249,20 @@ def likely_duplicates(book: Book, only: set[str] | None) -> Iterator[tuple[str, 
             if len(bucket) > 1:  # else only this name
                 seen.update(bucket)
         seen.discard(mine)
-        # The best look-alike: highest score, then the first in path order (as `_against_index` picks),
-        # whatever order the variants' set gives (it changes with Python's string hashing).
-        best: tuple[int, str, str] | None = None
-        best_ratio = -1.0
-        for other in sorted(seen):
-            _, other_id, other_name = everyone[other]
-            if only is None and other_id > cid:
-                continue  # the pair is reported once, on the later id
-            ratio = 100.0 if keys[other] == key else fuzz.ratio(key, keys[other])
-            score = 100 if keys[other] == key else round(ratio)
-            if score >= CHECK_MIN_SCORE and ratio > best_ratio:
-                best, best_ratio = (score, other_id, other_name), ratio
-        if best is not None:
-            yield (path, _message(name, best))
+        # the pair is reported once, on the later id
+        others = [o for o in sorted(seen) if only is not None or everyone[o][1] <= cid]
+        if not others:
+            continue
+        # Scored in one call (a name among look-alikes has dozens of them); those scoring under the
+        # warning's score (rounded) are left out there. The best look-alike: highest ratio, then the
+        # first in path order (as `_against_index` picks), whatever order the variants' set gives
+        # (it changes with Python's string hashing).
+        scored = process.extract(key, [keys[o] for o in others], scorer=fuzz.ratio, processor=None, limit=None,
+                                 score_cutoff=CHECK_MIN_SCORE - 0.5)
+        if scored:
+            _, ratio, at = min(scored, key=lambda found: (-found[1], found[2]))
+            _, other_id, other_name = everyone[others[at]]
+            yield (path, _message(name, (round(ratio), other_id, other_name)))
 
 
 def _message(name: str, best: tuple[int, str, str]) -> str:
