@@ -329,9 +329,10 @@ def test_mkdocs_build_empties_the_old_site_folder_beside_the_build(demo, tmp_pat
     (site / "customers" / "gone").mkdir()
     (site / ".git").mkdir()  # hidden entries stay, as MkDocs leaves them
     (site / ".git" / "HEAD").write_text("ref: refs/heads/pages\n", "utf-8")
+    (site / ".dealbook-old-killed" / "customers").mkdir(parents=True)  # left by a build that was killed
     parallel_build(demo, site, workers=None)
     assert not (site / "stale.html").exists() and not (site / "customers" / "gone").exists()
     assert (site / ".git" / "HEAD").read_text("utf-8") == "ref: refs/heads/pages\n"
     shutil.rmtree(site / ".git")
     assert site_files(site) == first
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".dealbook-old-")]  # deleted, not left
+    assert not [p for p in site.iterdir() if p.name.startswith(".dealbook-old-")]  # deleted, not left

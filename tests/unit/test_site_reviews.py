@@ -163,3 +163,36 @@ def test_the_dashboard_cards_compare_with_the_book_of_7_days_ago(repo):
     assert "新线索" in home and "近 7 天 1 个;再往前 7 天 0 个" in home
     assert "成交: <span" in home and "近 7 天 0 单 ¥0;再往前 7 天 0 单 ¥0" in home
     assert 'title="现在 5,7 天前 3"' in home
+
+
+def test_serve_replays_the_week_old_book_again_only_when_it_changed(repo, monkeypatch):
+    """Under `mkdocs serve` the "overdue 7 days ago" of the last rebuild is kept by what it was
+    replayed from: a follow-up logged this week leaves the week-old book as it was (the replay is not
+    run again), one dated before the window changes it (run again); each figure is a fresh replay's."""
+    from dealbook.git import replay
+
+    data = history_repo(repo)
+    runs: list[dt.date] = []
+    real = replay.overdue_on
+
+    def counted(book, changelog, day, owner=None):
+        runs.append(day)
+        return real(book, changelog, day, owner)
+
+    monkeypatch.setattr(replay, "overdue_on", counted)
+    kept: dict[str, int | None] = {}
+
+    def rebuilt() -> SiteData:
+        book = open_book(str(repo.root), use_cache=False)
+        fresh = SiteData(book, TODAY, Labels(book.settings), str(repo.root))
+        served = SiteData(book, TODAY, Labels(book.settings), str(repo.root), replays=kept)
+        assert served.overdue_before == fresh.overdue_before  # (the fresh one replays every time)
+        return served
+
+    assert rebuilt().overdue_before == 3 and len(runs) == 2
+    repo.followup("粤IT2024001", "2024-05-19 15:00", contact="王总监", summary="再谈价格")  # this week
+    assert rebuilt().overdue_before == 3 and len(runs) == 3  # only the fresh one replayed
+    repo.followup("粤IT2024002", "2024-05-10 09:00", contact="张经理", summary="首次联系")  # before the window
+    served = rebuilt()
+    assert len(runs) == 5 and served.overdue_before == 2  # 002 was contacted then: its first response is done
+    assert list(kept.values()) == [2]

@@ -53,8 +53,9 @@ def _customer_on(customer: Any, changes: list[Change], day: dt.date) -> dict[str
     return data
 
 
-def book_on(book: Book, changelog: dict[str, list[Change]], day: dt.date) -> Book:
-    """The customers and follow-ups as they stood at the end of `day` (see the module's rules)."""
+def replayed_records(book: Book, changelog: dict[str, list[Change]], day: dt.date) -> list[tuple[str, Any]]:
+    """(path, data) of the customers and follow-ups as they stood at the end of `day`: what `book_on`
+    builds its Book from (the settings, the team and `day` aside, all a replay depends on)."""
     records: list[tuple[str, Any]] = []
     for cid, customer in book.customers.items():
         data = _customer_on(customer, changelog.get(cid, []), day)
@@ -64,7 +65,12 @@ def book_on(book: Book, changelog: dict[str, list[Change]], day: dt.date) -> Boo
         at = parse_time(followup.data.get("at"))
         if at is None or at.date() <= day:
             records.append((followup.path, followup.data))
-    replayed = Book(book.settings, records)
+    return records
+
+
+def book_on(book: Book, changelog: dict[str, list[Change]], day: dt.date) -> Book:
+    """The customers and follow-ups as they stood at the end of `day` (see the module's rules)."""
+    replayed = Book(book.settings, replayed_records(book, changelog, day))
     replayed.members, replayed.team_path = book.members, book.team_path
     return replayed
 

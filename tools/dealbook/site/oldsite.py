@@ -3,10 +3,12 @@
 MkDocs empties the site folder before every build (`mkdocs.utils.clean_directory`: every entry but
 hidden ones), one file at a time: at 10,000 customers that is 10,000 folders, 5 to 25 seconds on a
 plain disk with nothing else done meanwhile. Instead, the entries MkDocs would delete are moved into
-a new folder beside the site folder (a rename each: the same disk), which MkDocs then finds empty,
-and that folder is deleted while the build runs: by a forked process in `mkdocs build` (the other
-core; the build waits for it at its end, so nothing is left behind), by a thread under `mkdocs serve`.
-When anything cannot be moved, MkDocs deletes what is left itself, as before.
+a new hidden folder inside the site folder (`.dealbook-old-…`: a rename each, on the same disk;
+MkDocs leaves hidden entries alone, and the site folder is where the user keeps built files, out of
+git), and that folder is deleted while the build runs: by a forked process in `mkdocs build` (the
+other core; the build waits for it at its end, so nothing is left behind), by a thread under
+`mkdocs serve`. One left by a build that was killed is deleted by the next. When anything cannot be
+moved, MkDocs deletes what is left itself, as before.
 """
 
 from __future__ import annotations
@@ -32,10 +34,11 @@ class OldSite:
         if not site or not os.path.isdir(site):
             return
         try:
-            entries = [name for name in os.listdir(site) if not name.startswith(".")]  # MkDocs keeps those
+            # what MkDocs would delete (it keeps hidden entries), and what a killed build left
+            entries = [name for name in os.listdir(site) if not name.startswith(".") or name.startswith(PREFIX)]
             if not entries:
                 return
-            trash = tempfile.mkdtemp(prefix=PREFIX, dir=os.path.dirname(os.path.abspath(site)))
+            trash = tempfile.mkdtemp(prefix=PREFIX, dir=site)
         except OSError:
             return
         for name in entries:

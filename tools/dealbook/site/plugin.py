@@ -131,6 +131,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         self._farming = False  # True in a worker process
         self._nav_object: Any = None
         self._dirty = False
+        self._replays: dict[str, int | None] = {}  # serve: the last rebuild's "overdue a week ago" (views.py)
         self._feeds: list[File] = []
         self._old_site = OldSite()
         self._sidebars: NavCache | None = None  # the theme's nav sidebar, once per kind of page (sidebar.py)
@@ -140,7 +141,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         self.serving = command == "serve"
         self._dirty = dirty
         self.persist = not self.serving  # `mkdocs build` keeps its pages in .dealbook-cache between runs
-        self.store, self._git = PageStore(), None  # a new session starts from nothing
+        self.store, self._git, self._replays = PageStore(), None, {}  # a new session starts from nothing
 
     # --- configuration -------------------------------------------------------------------
     @event_priority(100)  # before the search plugin reads the theme language
@@ -176,6 +177,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         self.data = data = SiteData(book, today, labels, self.repo)
         if self.serving:
             self._reuse_git_history(data)
+            data.replays = self._replays
         self.env = make_environment(config.docs_dir, labels)
         translated_guide(files, self.settings.language)
         if self.serving:
