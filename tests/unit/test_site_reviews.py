@@ -171,7 +171,7 @@ def test_serve_replays_the_week_old_book_again_only_when_it_changed(repo, monkey
     run again), one dated before the window changes it (run again); each figure is a fresh replay's."""
     from dealbook.git import replay
 
-    data = history_repo(repo)
+    history_repo(repo)
     runs: list[dt.date] = []
     real = replay.overdue_on
 
