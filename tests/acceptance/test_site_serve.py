@@ -318,6 +318,13 @@ def test_sidebars_and_word_cuts_done_once_give_the_site_done_page_by_page(demo, 
     assert_same_site(tmp_path / "once", tmp_path / "each")
     index = json.loads((tmp_path / "once" / "search" / "search_index.json").read_text("utf-8"))
     assert any("\u200b" in doc["text"] for doc in index["docs"])  # Chinese words were cut (the demo is Chinese)
+    if not directory_urls:
+        # a theme folder of the team's own may change the sidebar per page: rendered page by page then
+        (demo / "theme-overrides").mkdir()
+        (demo / "mkdocs.yml").write_text(config.replace("  name: material\n", "  name: material\n"
+                                                        "  custom_dir: theme-overrides\n", 1), "utf-8")
+        monkeypatch.undo()
+        assert build_in_process(demo, tmp_path / "custom")._sidebars is None  # type: ignore[attr-defined]
 
 
 @forking

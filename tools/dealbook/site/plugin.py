@@ -131,6 +131,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         self._farming = False  # True in a worker process
         self._nav_object: Any = None
         self._dirty = False
+        self._same_sidebars = False
         self._replays: dict[str, int | None] = {}  # serve: the last rebuild's "overdue a week ago" (views.py)
         self._feeds: list[File] = []
         self._old_site = OldSite()
@@ -207,9 +208,11 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         self._search = self._search_plugin(config)
         # Generated pages are rendered when they are built (by workers where it pays), not when read,
         # where nothing but the search plugin and this plugin looks at them.
-        self._deferring = not self.serving and self._search is not False and self.config.workers != 1 and all(
-            plugin is self or type(plugin).__module__.startswith("material.plugins.search")
-            for plugin in config.plugins.values())
+        only_ours = all(plugin is self or type(plugin).__module__.startswith("material.plugins.search")
+                        for plugin in config.plugins.values())
+        self._deferring = not self.serving and self._search is not False and self.config.workers != 1 and only_ours
+        # the theme's sidebar once per kind of page: Material's own templates, nothing else changing pages
+        self._same_sidebars = only_ours and config.theme.name == "material" and not config.theme.custom_dir
         self._pending, self._farmed, self._workers, self._files = set(), set(), None, files
         # with workers, they also compute each page's context and reuse key
         self._worker_count = worker_count(self.config.workers, len(self.specs)) if self._deferring else 0
@@ -309,7 +312,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
 
         env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({REUSE_TEMPLATE: "-", SIDEBAR_TEMPLATE: SIDEBAR_SOURCE}),
                                           env.loader])
-        self._sidebars = NavCache(files, self._nav_object)
+        self._sidebars = NavCache(files, self._nav_object) if self._same_sidebars else None
         if self._search:
             remember_cuts()  # Material's search cuts each run of Chinese words once (segment.py)
         if self.serving:

@@ -7,7 +7,9 @@ page itself, only on where it sits: links are made relative to the page's folder
 (`mkdocs.utils.get_relative_url`). Two pages in sibling folders (`customers/A/`, `customers/B/`)
 get the same links when nothing else in the site lives under either folder.
 
-So a generated page that is not in the nav and has no table of contents is rendered with
+Only with Material's own templates (no `custom_dir`) and no plugin but `search` and `dealbook` (another
+plugin could change the nav for one page). Then a generated page that is not in the nav and has no
+table of contents is rendered with
 TEMPLATE, which extends the theme's `main.html` and replaces only its `site_nav` block: the first
 page of each kind renders the block as the theme does (`super()`) and keeps the HTML; the others of
 the same kind are given that HTML. The kind (`NavCache.kind`) is the page's folder, or its parent
