@@ -84,3 +84,21 @@ def test_a_nav_in_mkdocs_yml_wins(repo):
 
     config.plugins.on_files(get_files(config), config=config)
     assert config.nav == ["index.md"]
+
+
+
+def test_mkdocs_build_freezes_what_is_left_at_exit_once(monkeypatch) -> None:
+    """`mkdocs build` (and gh-deploy) registers one gc.freeze at exit, however many builds the process
+    runs; `mkdocs serve`, which lives on, registers none."""
+    import gc
+
+    from dealbook.site import plugin as module
+
+    registered: list[object] = []
+    monkeypatch.setattr(module.atexit, "register", registered.append)
+    monkeypatch.setattr(module, "_EXIT_FROZEN", [])
+    module.DealbookPlugin().on_startup(command="serve", dirty=False)
+    assert registered == []
+    module.DealbookPlugin().on_startup(command="build", dirty=False)
+    module.DealbookPlugin().on_startup(command="gh-deploy", dirty=False)
+    assert registered == [gc.freeze]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import hashlib
@@ -88,6 +89,19 @@ GUIDE_TITLES = {
 }
 
 
+_EXIT_FROZEN: list[bool] = []
+
+
+def freeze_at_exit() -> None:
+    """`mkdocs build` ends its process: what is still alive then is frozen out of the collector first.
+    Python's own shutdown otherwise walks the whole heap the build left (the Book, the pages, the
+    search entries) again and again while it frees it: 1.2 s at 3,000 customers, about 4 s at 10,000,
+    after the site was written; 0.07 s frozen. Objects are freed all the same."""
+    if not _EXIT_FROZEN:
+        _EXIT_FROZEN.append(True)
+        atexit.register(gc.freeze)
+
+
 def _render_nothing(page: Page, config: MkDocsConfig, files: Files) -> None:
     """`Page.render` for a generated page: what MkDocs' render leaves after converting no Markdown."""
     page.content = ""
@@ -140,6 +154,8 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Pages are reused between the rebuilds of `mkdocs serve`, never in `mkdocs build`."""
         self.serving = command == "serve"
+        if command in ("build", "gh-deploy"):
+            freeze_at_exit()
         self._dirty = dirty
         self.persist = not self.serving  # `mkdocs build` keeps its pages in .dealbook-cache between runs
         self.store, self._git, self._replays = PageStore(), None, {}  # a new session starts from nothing
