@@ -175,11 +175,19 @@ def test_serve_replays_the_week_old_book_again_only_when_it_changed(repo, monkey
     runs: list[dt.date] = []
     real = replay.overdue_on
 
-    def counted(book, changelog, day, owner=None):
+    def counted(book, changelog, day, owner=None, records=None):
         runs.append(day)
-        return real(book, changelog, day, owner)
+        return real(book, changelog, day, owner, records)
 
     monkeypatch.setattr(replay, "overdue_on", counted)
+    replayed: list[dt.date] = []
+    real_records = replay.replayed_records
+
+    def counted_records(book, changelog, day):
+        replayed.append(day)
+        return real_records(book, changelog, day)
+
+    monkeypatch.setattr(replay, "replayed_records", counted_records)
     kept: dict[str, int | None] = {}
 
     def rebuilt() -> SiteData:
@@ -190,6 +198,7 @@ def test_serve_replays_the_week_old_book_again_only_when_it_changed(repo, monkey
         return served
 
     assert rebuilt().overdue_before == 3 and len(runs) == 2
+    assert len(replayed) == 2  # the fresh one's, and the served one's once: its key's records are counted
     repo.followup("粤IT2024001", "2024-05-19 15:00", contact="王总监", summary="再谈价格")  # this week
     assert rebuilt().overdue_before == 3 and len(runs) == 3  # only the fresh one replayed
     repo.followup("粤IT2024002", "2024-05-10 09:00", contact="张经理", summary="首次联系")  # before the window

@@ -68,9 +68,11 @@ def replayed_records(book: Book, changelog: dict[str, list[Change]], day: dt.dat
     return records
 
 
-def book_on(book: Book, changelog: dict[str, list[Change]], day: dt.date) -> Book:
-    """The customers and follow-ups as they stood at the end of `day` (see the module's rules)."""
-    replayed = Book(book.settings, replayed_records(book, changelog, day))
+def book_on(book: Book, changelog: dict[str, list[Change]], day: dt.date,
+            records: list[tuple[str, Any]] | None = None) -> Book:
+    """The customers and follow-ups as they stood at the end of `day` (see the module's rules);
+    `records`: what `replayed_records` gave for the same arguments, when the caller has it."""
+    replayed = Book(book.settings, replayed_records(book, changelog, day) if records is None else records)
     replayed.members, replayed.team_path = book.members, book.team_path
     return replayed
 
@@ -80,9 +82,11 @@ def overdue_count(book: Book, today: dt.date, owner: str | None = None) -> int:
     return sum(1 for item in agenda_items(book, today, owner=owner) if item.group == "overdue")
 
 
-def overdue_on(book: Book, changelog: dict[str, list[Change]], day: dt.date, owner: str | None = None) -> int:
-    """The agenda's overdue items at the end of an earlier `day`, on the book replayed to that day."""
-    return overdue_count(book_on(book, changelog, day), day, owner)
+def overdue_on(book: Book, changelog: dict[str, list[Change]], day: dt.date, owner: str | None = None,
+               records: list[tuple[str, Any]] | None = None) -> int:
+    """The agenda's overdue items at the end of an earlier `day`, on the book replayed to that day
+    (`records`: as in `book_on`)."""
+    return overdue_count(book_on(book, changelog, day, records), day, owner)
 
 
 def overdue_delta(book: Book, changelog: dict[str, list[Change]], today: dt.date, days: int,

@@ -181,7 +181,7 @@ class SiteData:
             return None
         changelog = self.changelog if in_git_work_tree(self.repo) else {}
         day = self.feed.start - dt.timedelta(days=1)
-        key = None
+        key = records = None
         if self.replays is not None:
             from .reuse import fingerprint
 
@@ -189,7 +189,9 @@ class SiteData:
             key = fingerprint(self.settings.raw, self.book.members, self.book.team_path, day, records)
             if key is not None and key in self.replays:
                 return self.replays[key]
-        found = self._call("feed", "dealbook.git.replay", "overdue_on", self.book, changelog or {}, day)
+        # (the records just replayed for the key are not replayed again)
+        found = self._call("feed", "dealbook.git.replay", "overdue_on", self.book, changelog or {}, day,
+                           records=records)
         if self.replays is not None:
             self.replays.clear()
             if key is not None and "feed" not in self.missing:
