@@ -196,10 +196,8 @@ def findings(data: dict[str, Any], settings: Settings,
         for finding in _text_findings(found, where, text, contacts):
             flagged = True
             yield finding
-        if not flagged and len(text) <= 40 and where[0] != "contacts":
-            if len(clean) > 100_000:
-                clean.clear()
-            clean.add(text)  # short texts repeat across records (stages, handles, dates)
+        if not flagged and where[0] != "contacts":
+            _keep_clean(clean, text)
 
 
 def all_clear(texts: Iterable[str], settings: Settings) -> bool:
@@ -214,11 +212,16 @@ def all_clear(texts: Iterable[str], settings: Settings) -> bool:
             continue
         for _finding in _text_findings(found, (), text, ()):
             return False
-        if len(text) <= 40:
-            if len(clean) > 100_000:
-                clean.clear()
-            clean.add(text)
+        _keep_clean(clean, text)
     return True
+
+
+def _keep_clean(clean: set[str], text: str) -> None:
+    """Remember a short text found clean: short texts repeat across records (stages, handles, dates)."""
+    if len(text) <= 40:
+        if len(clean) > 100_000:
+            clean.clear()
+        clean.add(text)
 
 
 def _work_phone(where: tuple, contacts: list[Any]) -> bool:
