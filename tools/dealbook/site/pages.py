@@ -33,6 +33,7 @@ class PageSpec:
     nav: str | None = None  # the nav section it is listed under; None: not in the nav
     edit_path: str | None = None  # repo-relative record file the edit link opens
     search: bool = True
+    customer: str | None = None  # a customer page: the customer's id (its inputs key, reuse.py)
 
 
 # --- rows and figures (rows.py, dashboard.py) ------------------------------------------------------
@@ -256,7 +257,8 @@ def page_specs(data: SiteData) -> list[PageSpec]:
                                   _bind(lambda h: {"m": reviews.friday(data, h)}, handle), search=False))
     for customer in data.customers:
         specs.append(PageSpec(Urls.customer(customer.id), customer.name or customer.id, "customer.html",
-                              _bind(customer_page, data, customer), edit_path=customer.path))
+                              _bind(customer_page, data, customer), edit_path=customer.path,
+                              customer=customer.id))
     specs.append(PageSpec(Urls.owners, _("Owners"), "owners.html", _bind(owners_index, data), nav="owners",
                           search=False))
     for handle, name, _count in _owners(data):

@@ -23,7 +23,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
-from ..checks.reading import open_book
+from ..checks.reading import open_book, scan_listed
 from ..records.cachefile import has_keys, load_marshal, save_marshal
 from ..records.settings import SETTINGS_FILE, Settings, load_settings, today_for
 from ..records.siteconfig import HOST_KINDS, SiteConfig, site_config
@@ -37,7 +37,7 @@ from .oldsite import OldSite
 from .pages import PageSpec, page_specs
 from .parallel import PageWorkers, WorkerError, worker_count
 from .render import make_environment, render_page
-from .reuse import MemoryBytecodeCache, PageStore, Reused, code_stamps, fingerprint
+from .reuse import MemoryBytecodeCache, PageStore, Reused, code_stamps, fingerprint, inputs_key
 from .segment import forget_cuts, remember_cuts
 from .sidebar import SOURCE as SIDEBAR_SOURCE
 from .sidebar import TEMPLATE as SIDEBAR_TEMPLATE
@@ -130,6 +130,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         self.reusing = False
         self.store = PageStore()
         self._page_key: dict[str, str | None] = {}  # this build: src_uri -> key (None: unkeyable)
+        self._inputs: dict[str, str | None] = {}  # this build: customer page -> its inputs key (reuse.py)
         self._context: dict[str, dict[str, Any]] = {}  # contexts computed for the key, rendered once
         self._reuse: dict[str, Reused] = {}  # this build's reused pages
         self._entries_from = 0
@@ -189,12 +190,14 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
     # --- the pages ---------------------------------------------------------------------------
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.settings is not None
-        book = open_book(self.repo, settings=self.settings, snapshot=True)
+        stamps = scan_listed(self.repo)
+        book = open_book(self.repo, settings=self.settings, snapshot=True, scanned=stamps)
         today = today_for(self.settings, self.config.today)
         labels = Labels(self.settings)
         self.data = data = SiteData(book, today, labels, self.repo)
+        head = self._git_head()
         if self.serving:
-            self._reuse_git_history(data)
+            self._reuse_git_history(data, head)
             data.replays = self._replays
         self.env = make_environment(config.docs_dir, labels)
         translated_guide(files, self.settings.language)
@@ -239,6 +242,9 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
                 self._load_pages(shared)
             self.store.begin(shared)
             self._page_key, self._context, self._reuse, self._entries = {}, {}, {}, {}
+            self._inputs = self._inputs_keys(shared, head, stamps, config)
+        else:
+            self._inputs = {}
         for message in data.errors[:20]:
             log.warning("%s:%s:%s: %s %s", message.path, message.line, message.column, message.code, message.message)
         if len(data.errors) > 20:
@@ -246,13 +252,37 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         return files
 
     # --- page reuse under `mkdocs serve` (reuse.py) ------------------------------------------------
-    def _reuse_git_history(self, data: SiteData) -> None:
-        """The change logs and first-commit times of the previous build while HEAD and settings stay."""
+    def _git_head(self) -> str:
+        """The records repo's HEAD commit ("" outside a git work tree)."""
         try:
-            head = subprocess.run(["git", "-C", self.repo, "rev-parse", "HEAD"], capture_output=True, text=True,
+            return subprocess.run(["git", "-C", self.repo, "rev-parse", "HEAD"], capture_output=True, text=True,
                                   timeout=20).stdout.strip()
         except (OSError, subprocess.SubprocessError):
-            head = ""
+            return ""
+
+    def _inputs_keys(self, shared: str | None, head: str, stamps: dict[str, Any],
+                     config: MkDocsConfig) -> dict[str, str | None]:
+        """Each customer page's inputs key (reuse.py), when its template is the packaged one: a team's
+        own customer template may show anything the plugin has."""
+        data = self.data
+        if shared is None or data is None:
+            return {}
+        override = os.path.join(config.docs_dir, "overrides", "dealbook")
+        with contextlib.suppress(OSError):
+            if any(name == CUSTOMER_TEMPLATE or name.startswith("_") for name in os.listdir(override)):
+                return {}
+        # what a customer page shows of the features that may be missing, settled before any page
+        data.states, data.changelog, data.first_commits  # noqa: B018
+        shared = shared + (fingerprint({k: data.missing.get(k) for k in ("rules", "changes")}) or "")
+        found: dict[str, str | None] = {}
+        for uri, spec in self.specs.items():
+            customer = data.book.customers.get(spec.customer) if spec.customer is not None else None
+            if customer is not None and spec.template == CUSTOMER_TEMPLATE:
+                found[uri] = inputs_key(shared, head, data.book, customer, stamps)
+        return found
+
+    def _reuse_git_history(self, data: SiteData, head: str) -> None:
+        """The change logs and first-commit times of the previous build while HEAD and settings stay."""
         settings = fingerprint(data.settings.raw) or ""
         if head and self._git is not None and self._git[:2] == (head, settings):
             data.__dict__["changelog"], data.__dict__["first_commits"] = self._git[2:]
@@ -306,7 +336,8 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         if shared is None or self.store.shared == shared:
             return
         stored = load_marshal(self._pages_file(), lambda v: has_keys(v, shared=str, pages=dict) and all(
-            isinstance(p, tuple) and len(p) == 3 and isinstance(p[1], bytes) for p in v["pages"].values()))
+            isinstance(p, tuple) and len(p) == 4 and isinstance(p[1], bytes) and isinstance(p[3], (str, type(None)))
+            for p in v["pages"].values()))
         if stored is not None and stored["shared"] == shared:
             self.store.shared = shared
             self.store.pages = {uri: Reused(*page) for uri, page in stored["pages"].items()}
@@ -314,7 +345,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
     def _save_pages(self) -> None:
         if self.store.shared is None:
             return
-        pages = {uri: (page.key, page.output, page.entries) for uri, page in self.store.pages.items()}
+        pages = {uri: (page.key, page.output, page.entries, page.inputs) for uri, page in self.store.pages.items()}
         save_marshal(self._pages_file(), {"shared": self.store.shared, "pages": pages})  # failures only cost speed
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
@@ -436,7 +467,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         if found is not None and uri in self._farmed:  # rendered by a worker
             self.store.rendered.append(uri)
             if self.reusing and uri in self._page_key:
-                self.store.keep(uri, self._page_key[uri], found.output, found.entries)
+                self.store.keep(uri, self._page_key[uri], found.output, found.entries, self._inputs.get(uri))
             del self._reuse[uri]
             return zlib.decompress(found.output).decode("utf-8", "surrogatepass")
         if found is not None:
@@ -445,7 +476,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         if self.reusing and uri in self._page_key:
             self.store.rendered.append(uri)
             self.store.keep(uri, self._page_key[uri], zlib.compress(output.encode("utf-8"), 1),
-                            self._entries.get(uri, []))
+                            self._entries.get(uri, []), self._inputs.get(uri))
         return None
 
     def on_post_build(self, config: MkDocsConfig) -> None:
@@ -526,8 +557,12 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         return ""  # the content is rendered from the template in on_page_content, never parsed as Markdown
 
     def _key_of(self, page: Page) -> str | None:
-        """The page's reuse key; its context is kept for the render."""
+        """The page's reuse key; its context is kept for the render. A customer page made from the
+        kept page's inputs has the kept page's key: its context is not computed."""
         uri = page.file.src_uri
+        kept = self.store.find_inputs(uri, self._inputs.get(uri))
+        if kept is not None:
+            return kept.key
         spec = self.specs[uri]
         context = self._context[uri] = spec.context()
         return self.store.key({"page": (spec.title, spec.template, spec.search, page.edit_url),

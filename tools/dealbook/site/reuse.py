@@ -6,6 +6,15 @@ navigation, the other documentation pages and the records-error banner. When the
 one of the previous build, the page's previous output (the whole HTML file the theme wrote) and
 its search index entries are used again; the theme and the search plugin never see the page.
 
+A customer page has a first, cheaper key (`inputs_key`): the files it is made from (the customer's
+file and follow-ups, by path and stamp as `checks.filecache.scan` takes them), the git HEAD its
+change log and recorded times come from, and what every page shares. A customer page's context
+depends on nothing else: its state, row and deal views are the rules run on its own records with
+the settings, the team and the day, which the shared key covers. While a page's inputs are those of
+the kept page, its context is neither computed nor pickled: at 10,000 customers that was most of
+a serve rebuild after one edit. When they differ (an edit, a commit), the context is computed and
+its key compared as for every other page.
+
 The context is pickled for its key: pickling follows every field of every object (dataclasses,
 records, dates), and refuses what it cannot name (a lambda, a local function), which makes the
 page unkeyable: it is rendered every time. A value that pickles differently from build to build
@@ -21,6 +30,7 @@ import functools
 import hashlib
 import importlib.metadata
 import io
+import marshal
 import os
 import pickle
 from typing import Any
@@ -65,6 +75,25 @@ def fingerprint(*values: Any) -> str | None:
     return hashlib.blake2b(buffer.getbuffer(), digest_size=20).hexdigest()
 
 
+def inputs_key(shared: str | None, head: str, book: Any, customer: Any, stamps: dict[str, Any]) -> str | None:
+    """A customer page's key by what it is made from (see the module's note): the shared key, the git
+    HEAD, and the path and stamp of the customer's file and of each of its follow-ups (a follow-up
+    filed under it from another folder included). None when a file has no stamp."""
+    if shared is None:
+        return None
+    items: list[Any] = [head, customer.path, stamps.get(customer.path)]
+    for followup in book.followups_of(customer.id):
+        items.append(followup.path)
+        items.append(stamps.get(followup.path))
+    if None in items:
+        return None
+    try:
+        raw = marshal.dumps(items, 2)
+    except ValueError:
+        return None
+    return shared + "i" + hashlib.blake2b(raw, digest_size=20).hexdigest()
+
+
 class MemoryBytecodeCache(jinja2.BytecodeCache):
     """Compiled templates kept between rebuilds (Jinja compares each template's source checksum,
     so an edited template is compiled again): compiling them was a tenth of a serve rebuild."""
@@ -83,11 +112,13 @@ class MemoryBytecodeCache(jinja2.BytecodeCache):
 
 @dataclasses.dataclass
 class Reused:
-    """One page's previous build: its key, the file the theme wrote, its search entries."""
+    """One page's previous build: its key, the file the theme wrote, its search entries, and the key
+    of its inputs (customer pages: `inputs_key`)."""
 
     key: str
     output: bytes  # zlib-compressed UTF-8
     entries: list[dict[str, Any]]
+    inputs: str | None = None
 
 
 @dataclasses.dataclass
@@ -116,8 +147,14 @@ class PageStore:
         found = self.pages.get(src_uri)
         return found if found is not None and key is not None and found.key == key else None
 
-    def keep(self, src_uri: str, key: str | None, output: bytes, entries: list[dict[str, Any]]) -> None:
+    def find_inputs(self, src_uri: str, inputs: str | None) -> Reused | None:
+        """The kept page made from these same inputs (`inputs_key`), if any."""
+        found = self.pages.get(src_uri)
+        return found if found is not None and inputs is not None and found.inputs == inputs else None
+
+    def keep(self, src_uri: str, key: str | None, output: bytes, entries: list[dict[str, Any]],
+             inputs: str | None = None) -> None:
         if key is None:
             self.pages.pop(src_uri, None)
         else:
-            self.pages[src_uri] = Reused(key, output, entries)
+            self.pages[src_uri] = Reused(key, output, entries, inputs)
