@@ -165,43 +165,43 @@ def test_the_dashboard_cards_compare_with_the_book_of_7_days_ago(repo):
     assert 'title="现在 5,7 天前 3"' in home
 
 
-def test_serve_replays_the_week_old_book_again_only_when_it_changed(repo, monkeypatch):
-    """Under `mkdocs serve` the "overdue 7 days ago" of the last rebuild is kept by what it was
-    replayed from: a follow-up logged this week leaves the week-old book as it was (the replay is not
-    run again), one dated before the window changes it (run again); each figure is a fresh replay's."""
+def test_serve_replays_the_week_old_book_again_only_for_customers_whose_files_changed(repo, monkeypatch):
+    """Under `mkdocs serve` each customer's share of "overdue 7 days ago" is kept by what its own
+    records are made of (their files' stamps): after an edit only that customer is replayed again;
+    each figure is a fresh replay's, and the shares add up to the whole replay's figure."""
+    from dealbook.checks.reading import scan
     from dealbook.git import replay
+    from dealbook.site.reuse import customer_inputs
 
     history_repo(repo)
-    runs: list[dt.date] = []
-    real = replay.overdue_on
+    runs: list[list[str] | None] = []
+    real = replay.overdue_counts
 
-    def counted(book, changelog, day, owner=None, records=None):
-        runs.append(day)
-        return real(book, changelog, day, owner, records)
+    def counted(book, changelog, day, ids=None):
+        runs.append(None if ids is None else sorted(ids))
+        return real(book, changelog, day, ids)
 
-    monkeypatch.setattr(replay, "overdue_on", counted)
-    replayed: list[dt.date] = []
-    real_records = replay.replayed_records
-
-    def counted_records(book, changelog, day):
-        replayed.append(day)
-        return real_records(book, changelog, day)
-
-    monkeypatch.setattr(replay, "replayed_records", counted_records)
-    kept: dict[str, int | None] = {}
+    monkeypatch.setattr(replay, "overdue_counts", counted)
+    kept: dict = {}
 
     def rebuilt() -> SiteData:
         book = open_book(str(repo.root), use_cache=False)
         fresh = SiteData(book, TODAY, Labels(book.settings), str(repo.root))
-        served = SiteData(book, TODAY, Labels(book.settings), str(repo.root), replays=kept)
-        assert served.overdue_before == fresh.overdue_before  # (the fresh one replays every time)
+        inputs = customer_inputs(book, scan(str(repo.root)), "")
+        served = SiteData(book, TODAY, Labels(book.settings), str(repo.root), replays=kept, inputs=inputs)
+        assert served.overdue_before == fresh.overdue_before  # (the fresh one replays the whole book)
         return served
 
-    assert rebuilt().overdue_before == 3 and len(runs) == 2
-    assert len(replayed) == 2  # the fresh one's, and the served one's once: its key's records are counted
+    assert rebuilt().overdue_before == 3 and runs == [None]
+    assert rebuilt().overdue_before == 3 and runs == [None]  # nothing changed: nothing replayed
     repo.followup("粤IT2024001", "2024-05-19 15:00", contact="王总监", summary="再谈价格")  # this week
-    assert rebuilt().overdue_before == 3 and len(runs) == 3  # only the fresh one replayed
+    assert rebuilt().overdue_before == 3 and runs[1:] == [["粤IT2024001"]]
     repo.followup("粤IT2024002", "2024-05-10 09:00", contact="张经理", summary="首次联系")  # before the window
     served = rebuilt()
-    assert len(runs) == 5 and served.overdue_before == 2  # 002 was contacted then: its first response is done
-    assert list(kept.values()) == [2]
+    assert runs[2:] == [["粤IT2024002"]]
+    assert served.overdue_before == 2  # 002 was contacted then: its first response is done
+    assert sum(count for _inputs, count in kept["counts"].values()) == 2
+    book = open_book(str(repo.root), use_cache=False)
+    day = TODAY - dt.timedelta(days=8)
+    assert sum(real(book, {}, day).values()) == replay.overdue_on(book, {}, day)
+    assert real(book, {}, day, ["粤IT2024002", "nobody"]) == {"粤IT2024002": real(book, {}, day)["粤IT2024002"]}

@@ -19,7 +19,8 @@ from typing import Any
 from ..records.book import Book
 from ..records.dates import parse_date, parse_time
 from ..reports.history import created_on, stage_on
-from ..rules.agenda import agenda_items
+from ..rules.agenda import agenda_items, customer_items
+from ..rules.state import evaluate
 from .history import Change
 from .recent import Delta, amount_on
 
@@ -87,6 +88,35 @@ def overdue_on(book: Book, changelog: dict[str, list[Change]], day: dt.date, own
     """The agenda's overdue items at the end of an earlier `day`, on the book replayed to that day
     (`records`: as in `book_on`)."""
     return overdue_count(book_on(book, changelog, day, records), day, owner)
+
+
+def overdue_counts(book: Book, changelog: dict[str, list[Change]], day: dt.date,
+                   ids: list[str] | None = None) -> dict[str, int]:
+    """Per customer id (every customer of the Book, or those of `ids`): its overdue agenda items at the
+    end of `day`, on the book replayed to that day (0 for a customer not created by then). Over every
+    customer they add up to `overdue_on`'s figure: a customer's items depend on its own replayed
+    records, the settings and the team only, so a part replays only the customers asked for."""
+    if ids is None:
+        replayed = book_on(book, changelog, day)
+        wanted: list[str] = list(book.customers)
+    else:
+        wanted = [cid for cid in ids if cid in book.customers]
+        records: list[tuple[str, Any]] = []
+        for cid in wanted:
+            customer = book.customers[cid]
+            data = _customer_on(customer, changelog.get(cid, []), day)
+            if data is not None:
+                records.append((customer.path, data))
+            for followup in book.followups_of(cid):
+                at = parse_time(followup.data.get("at"))
+                if at is None or at.date() <= day:
+                    records.append((followup.path, followup.data))
+        replayed = book_on(book, changelog, day, records)
+    states = evaluate(replayed, day)
+    counts = {cid: 0 for cid in wanted}
+    for cid, state in states.items():
+        counts[cid] = sum(1 for item in customer_items(state, day) if item.group == "overdue")
+    return counts
 
 
 def overdue_delta(book: Book, changelog: dict[str, list[Change]], today: dt.date, days: int,

@@ -37,7 +37,7 @@ from .oldsite import OldSite
 from .pages import PageSpec, page_specs
 from .parallel import PageWorkers, WorkerError, worker_count
 from .render import make_environment, render_page
-from .reuse import MemoryBytecodeCache, PageStore, Reused, code_stamps, fingerprint, inputs_key
+from .reuse import MemoryBytecodeCache, PageStore, Reused, code_stamps, customer_inputs, fingerprint
 from .segment import forget_cuts, remember_cuts
 from .sidebar import SOURCE as SIDEBAR_SOURCE
 from .sidebar import TEMPLATE as SIDEBAR_TEMPLATE
@@ -148,7 +148,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         self._nav_object: Any = None
         self._dirty = False
         self._same_sidebars = False
-        self._replays: dict[str, int | None] = {}  # serve: the last rebuild's "overdue a week ago" (views.py)
+        self._replays: dict[str, Any] = {}  # serve: the last rebuild's "overdue a week ago" by customer (views.py)
         self._feeds: list[File] = []
         self._old_site = OldSite()
         self._sidebars: NavCache | None = None  # the theme's nav sidebar, once per kind of page (sidebar.py)
@@ -199,6 +199,8 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         if self.serving:
             self._reuse_git_history(data, head)
             data.replays = self._replays
+        if self.serving or (self.persist and self.config.reuse_pages):
+            data.inputs = customer_inputs(book, stamps, head)
         self.env = make_environment(config.docs_dir, labels)
         translated_guide(files, self.settings.language)
         if self.serving:
@@ -242,7 +244,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
                 self._load_pages(shared)
             self.store.begin(shared)
             self._page_key, self._context, self._reuse, self._entries = {}, {}, {}, {}
-            self._inputs = self._inputs_keys(shared, head, stamps, config)
+            self._inputs = self._inputs_keys(shared, config)
         else:
             self._inputs = {}
         for message in data.errors[:20]:
@@ -260,12 +262,11 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         except (OSError, subprocess.SubprocessError):
             return ""
 
-    def _inputs_keys(self, shared: str | None, head: str, stamps: dict[str, Any],
-                     config: MkDocsConfig) -> dict[str, str | None]:
+    def _inputs_keys(self, shared: str | None, config: MkDocsConfig) -> dict[str, str | None]:
         """Each customer page's inputs key (reuse.py), when its template is the packaged one: a team's
         own customer template may show anything the plugin has."""
         data = self.data
-        if shared is None or data is None:
+        if shared is None or data is None or data.inputs is None:
             return {}
         override = os.path.join(config.docs_dir, "overrides", "dealbook")
         with contextlib.suppress(OSError):
@@ -276,9 +277,9 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         shared = shared + (fingerprint({k: data.missing.get(k) for k in ("rules", "changes")}) or "")
         found: dict[str, str | None] = {}
         for uri, spec in self.specs.items():
-            customer = data.book.customers.get(spec.customer) if spec.customer is not None else None
-            if customer is not None and spec.template == CUSTOMER_TEMPLATE:
-                found[uri] = inputs_key(shared, head, data.book, customer, stamps)
+            inputs = data.inputs.get(spec.customer) if spec.customer is not None else None
+            if inputs is not None and spec.template == CUSTOMER_TEMPLATE:
+                found[uri] = f"{shared}i{inputs}"
         return found
 
     def _reuse_git_history(self, data: SiteData, head: str) -> None:

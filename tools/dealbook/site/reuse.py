@@ -75,23 +75,22 @@ def fingerprint(*values: Any) -> str | None:
     return hashlib.blake2b(buffer.getbuffer(), digest_size=20).hexdigest()
 
 
-def inputs_key(shared: str | None, head: str, book: Any, customer: Any, stamps: dict[str, Any]) -> str | None:
-    """A customer page's key by what it is made from (see the module's note): the shared key, the git
-    HEAD, and the path and stamp of the customer's file and of each of its follow-ups (a follow-up
-    filed under it from another folder included). None when a file has no stamp."""
-    if shared is None:
-        return None
-    items: list[Any] = [head, customer.path, stamps.get(customer.path)]
-    for followup in book.followups_of(customer.id):
-        items.append(followup.path)
-        items.append(stamps.get(followup.path))
-    if None in items:
-        return None
-    try:
-        raw = marshal.dumps(items, 2)
-    except ValueError:
-        return None
-    return shared + "i" + hashlib.blake2b(raw, digest_size=20).hexdigest()
+def customer_inputs(book: Any, stamps: dict[str, Any], head: str) -> dict[str, str | None]:
+    """Per customer id, a digest of what its own records are made of (see the module's note): the
+    path and stamp of its file and of each of its follow-ups (one filed under it from another
+    folder included), and the git HEAD its change log comes from. None when a file has no stamp."""
+    found: dict[str, str | None] = {}
+    for cid, customer in book.customers.items():
+        items: list[Any] = [head, customer.path, stamps.get(customer.path)]
+        for followup in book.followups_of(cid):
+            items.append(followup.path)
+            items.append(stamps.get(followup.path))
+        try:
+            raw = None if None in items else marshal.dumps(items, 2)
+        except ValueError:
+            raw = None
+        found[cid] = None if raw is None else hashlib.blake2b(raw, digest_size=20).hexdigest()
+    return found
 
 
 class MemoryBytecodeCache(jinja2.BytecodeCache):

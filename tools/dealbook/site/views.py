@@ -83,9 +83,11 @@ class SiteData:
     rows: dict[str, dict[str, Any]] = field(default_factory=dict)  # customer table rows, by id
     computed_reports: dict[tuple[str, ...], Any] = field(default_factory=dict)
     _authors: dict[str, str] | None = None
-    # `mkdocs serve`: the replayed "overdue a week ago" of the last rebuild, by what it was replayed
-    # from (an edit made this week leaves the week-old book as it was: the replay is not run again)
-    replays: dict[str, int | None] | None = None
+    # `mkdocs serve`: per customer id, a digest of what its own records are made of (its files'
+    # stamps, the git HEAD: reuse.customer_inputs), and each customer's share of the replayed "overdue
+    # a week ago" of the last rebuild with the digest it was computed from (`overdue_before`)
+    inputs: dict[str, str | None] | None = None
+    replays: dict[str, Any] | None = None
 
     @property
     def settings(self) -> Any:
@@ -176,27 +178,35 @@ class SiteData:
     @functools.cached_property
     def overdue_before(self) -> int | None:
         """git.replay.overdue_on: the agenda's overdue items at the end of the day before the
-        what-changed window, on the book replayed to that day (None without the feed)."""
+        what-changed window, on the book replayed to that day (None without the feed).
+
+        Under `mkdocs serve` (`replays` and `inputs` given) each customer's share of it is kept
+        between rebuilds by its `inputs` (git/replay.overdue_counts): only the customers whose files
+        changed are replayed again, unless the settings, the team or the day changed."""
         if self.feed is None:
             return None
         changelog = self.changelog if in_git_work_tree(self.repo) else {}
         day = self.feed.start - dt.timedelta(days=1)
-        key = records = None
-        if self.replays is not None:
-            from .reuse import fingerprint
+        memo, inputs = self.replays, self.inputs
+        if memo is None or inputs is None:
+            found = self._call("feed", "dealbook.git.replay", "overdue_on", self.book, changelog or {}, day)
+            return found  # type: ignore[no-any-return]
+        from .reuse import fingerprint
 
-            records = self._call("feed", "dealbook.git.replay", "replayed_records", self.book, changelog or {}, day)
-            key = fingerprint(self.settings.raw, self.book.members, self.book.team_path, day, records)
-            if key is not None and key in self.replays:
-                return self.replays[key]
-        # (the records just replayed for the key are not replayed again)
-        found = self._call("feed", "dealbook.git.replay", "overdue_on", self.book, changelog or {}, day,
-                           records=records)
-        if self.replays is not None:
-            self.replays.clear()
-            if key is not None and "feed" not in self.missing:
-                self.replays[key] = found
-        return found  # type: ignore[no-any-return]
+        key = fingerprint(self.settings.raw, self.book.members, self.book.team_path, day)
+        same = key is not None and memo.get("key") == key
+        kept: dict[str, tuple[str, int]] = (memo.get("counts") or {}) if same else {}
+        todo = [cid for cid in self.book.customers if inputs.get(cid) is None or cid not in kept
+                or kept[cid][0] != inputs[cid]]
+        counts = self._call("feed", "dealbook.git.replay", "overdue_counts", self.book, changelog or {}, day,
+                            todo if len(todo) < len(self.book.customers) else None) if todo else {}
+        memo.clear()
+        if counts is None:
+            return None
+        shares = {cid: (inputs.get(cid), counts[cid]) if cid in counts else kept[cid] for cid in self.book.customers}
+        if key is not None:
+            memo.update(key=key, counts={cid: share for cid, share in shares.items() if share[0] is not None})
+        return sum(count for _inputs, count in shares.values())
 
     def feed_over(self, days: int) -> Any:
         """The what-changed feed over the last `days` days (computed once per length)."""
