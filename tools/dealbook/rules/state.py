@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..records.book import Book
 from ..records.model import Customer, FollowUp
@@ -144,8 +144,11 @@ def state_of(book: Book, customer: Customer, today: dt.date) -> CustomerState:
 _CACHE_ATTRIBUTE = "_dealbook_rules_cache"
 
 
-def evaluate(book: Book, today: dt.date) -> dict[str, CustomerState]:
-    """Every customer's state as of `today`, by id (memoised on the Book: compute once, share)."""
+def evaluate(book: Book, today: dt.date, known: dict[str, CustomerState] | None = None) -> dict[str, CustomerState]:
+    """Every customer's state as of `today`, by id (memoised on the Book: compute once, share).
+
+    `known`: states the caller kept for customers whose records, settings, team and day are the ones
+    of this Book (a server between two rebuilds), taken as they are (with this Book's customer)."""
     cache: dict[dt.date, dict[str, CustomerState]] | None = getattr(book, _CACHE_ATTRIBUTE, None)
     if cache is None:
         cache = {}
@@ -157,7 +160,9 @@ def evaluate(book: Book, today: dt.date) -> dict[str, CustomerState]:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            found = {cid: state_of(book, customer, today) for cid, customer in book.customers.items()}
+            known = known or {}
+            found = {cid: replace(known[cid], customer=customer) if cid in known else state_of(book, customer, today)
+                     for cid, customer in book.customers.items()}
         finally:
             if collecting:
                 gc.enable()

@@ -149,6 +149,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         self._dirty = False
         self._same_sidebars = False
         self._replays: dict[str, Any] = {}  # serve: the last rebuild's "overdue a week ago" by customer (views.py)
+        self._kept: dict[str, Any] = {}  # serve: the last rebuild's states and rows by customer (views.py)
         self._feeds: list[File] = []
         self._old_site = OldSite()
         self._sidebars: NavCache | None = None  # the theme's nav sidebar, once per kind of page (sidebar.py)
@@ -160,7 +161,8 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
             freeze_at_exit()
         self._dirty = dirty
         self.persist = not self.serving  # `mkdocs build` keeps its pages in .dealbook-cache between runs
-        self.store, self._git, self._replays = PageStore(), None, {}  # a new session starts from nothing
+        # a new session starts from nothing
+        self.store, self._git, self._replays, self._kept = PageStore(), None, {}, {}
 
     # --- configuration -------------------------------------------------------------------
     @event_priority(100)  # before the search plugin reads the theme language
@@ -201,6 +203,9 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
             data.replays = self._replays
         if self.serving or (self.persist and self.config.reuse_pages):
             data.inputs = customer_inputs(book, stamps, head)
+        if self.serving:
+            data.kept = self._kept
+            data.reuse_kept()
         self.env = make_environment(config.docs_dir, labels)
         translated_guide(files, self.settings.language)
         if self.serving:
@@ -489,6 +494,8 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
             if warnings:
                 log.warning("%d warnings while rendering pages in worker processes (see above)", warnings)
         self._farmed, self._pending = set(), set()
+        if self.serving and self.data is not None:
+            self.data.keep()
         forget_cuts()
         self._old_site.wait()
         gc.unfreeze()

@@ -88,6 +88,10 @@ class SiteData:
     # a week ago" of the last rebuild with the digest it was computed from (`overdue_before`)
     inputs: dict[str, str | None] | None = None
     replays: dict[str, Any] | None = None
+    # `mkdocs serve`: the last rebuild's states and rows, by customer, with the inputs each was
+    # computed from (`reuse_kept`, `keep`)
+    kept: dict[str, Any] | None = None
+    _known_states: dict[str, Any] | None = None
 
     @property
     def settings(self) -> Any:
@@ -120,7 +124,41 @@ class SiteData:
     @functools.cached_property
     def states(self) -> dict[str, Any] | None:
         """rules.evaluate: per customer id, its grade, due date, last contact, value tier, flags."""
+        if self._known_states:
+            return self._call("rules", "dealbook.rules.state", "evaluate", self.book, self.today,
+                              known=self._known_states)
         return self._call("rules", "dealbook.rules.state", "evaluate", self.book, self.today)
+
+    # --- kept between the rebuilds of `mkdocs serve` ------------------------------------------
+    def _kept_key(self) -> str | None:
+        from .reuse import fingerprint
+
+        return fingerprint(self.settings.raw, self.book.members, self.book.team_path, self.today)
+
+    def reuse_kept(self) -> None:
+        """Take the last rebuild's states and table rows of every customer whose own records are as
+        they were then (`inputs`), when the settings, the team and the day are too: a customer's
+        state and row depend on nothing else (see `customer_views`)."""
+        kept, inputs = self.kept, self.inputs
+        if not kept or inputs is None or kept.get("key") != self._kept_key():
+            return
+        same = {cid for cid, (was, _state) in kept["states"].items() if was is not None and inputs.get(cid) == was}
+        self._known_states = {cid: kept["states"][cid][1] for cid in same}
+        self.rows.update((cid, row) for cid, (was, row) in kept["rows"].items() if cid in same and was == inputs[cid])
+
+    def keep(self) -> None:
+        """Keep this build's states and rows for the next rebuild (`reuse_kept`)."""
+        kept, inputs = self.kept, self.inputs
+        if kept is None or inputs is None:
+            return
+        kept.clear()
+        states = self.__dict__.get("states")
+        key = self._kept_key()
+        if key is None or not states:
+            return
+        kept.update(key=key,
+                    states={cid: (inputs.get(cid), state) for cid, state in states.items() if inputs.get(cid)},
+                    rows={cid: (inputs.get(cid), row) for cid, row in self.rows.items() if inputs.get(cid)})
 
     @functools.cached_property
     def agenda(self) -> list[Any] | None:
