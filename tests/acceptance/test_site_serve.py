@@ -18,6 +18,8 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
@@ -130,6 +132,73 @@ def test_an_edit_renders_only_what_changed_and_serves_what_a_fresh_build_writes(
     assert plugin.store.reused == []
     fresh_build(root, tmp_path / "fresh3")
     assert_same_site(site, tmp_path / "fresh3")
+
+
+EDITS = ("summary", "added this week", "added before the window", "removed", "customer renamed", "comment",
+         "team", "day", "commit")
+
+
+def apply_edit(demo, edit: str, index: int) -> None:
+    """One change to the demo's records: `index` picks the customer."""
+    root = demo.root
+    customers = sorted((root / "records" / "customers").glob("*.yaml"))
+    customer = customers[index % len(customers)]
+    cid = customer.stem
+    followups = sorted((root / "records" / "followups" / cid).glob("*.yaml"))
+    if edit == "summary" and followups:
+        path = followups[-1]
+        path.write_text(re.sub(r"^summary: (.*)$", r"summary: \1(改)", path.read_text("utf-8"), count=1,
+                               flags=re.M), "utf-8")
+    elif edit == "added this week":
+        demo.followup(cid, f"2024-05-1{8 + index % 2} 1{index % 10}:00", contact="王总", summary=f"新的跟进 {index}")
+    elif edit == "added before the window":
+        demo.followup(cid, f"2024-04-2{index % 10} 09:00", contact="王总", summary=f"补记 {index}")
+    elif edit == "removed" and followups:
+        followups[-1].unlink()
+    elif edit == "customer renamed":
+        customer.write_text(re.sub(r"^name: (.*)$", r"name: \1分公司", customer.read_text("utf-8"), count=1,
+                                   flags=re.M), "utf-8")
+    elif edit == "comment":  # the file changes, its data does not
+        customer.write_text(customer.read_text("utf-8") + "# checked\n", "utf-8")
+    elif edit == "team":
+        team = root / "records" / "team.yaml"
+        text = team.read_text("utf-8")
+        renamed = text.replace("张伟伟", "张伟") if "张伟伟" in text else text.replace("张伟", "张伟伟", 1)
+        team.write_text(renamed, "utf-8")
+    elif edit == "day":
+        settings_file = root / "dealbook.yaml"
+        text = settings_file.read_text("utf-8")
+        day = "as_of: 2024-05-21" if "as_of: 2024-05-20" in text else "as_of: 2024-05-20"
+        settings_file.write_text(re.sub(r"^as_of: .*$", day, text, count=1, flags=re.M), "utf-8")
+    elif edit == "commit":  # HEAD moves (with or without changes): change logs and recorded times read again
+        demo.git("add", "-A")
+        demo.git("commit", "-q", "--allow-empty", "-m", f"edit {index}")
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 400)), min_size=1, max_size=3))
+@example(edits=[("summary", 3)])
+@example(edits=[("added before the window", 5), ("removed", 6), ("customer renamed", 7)])
+@example(edits=[("comment", 8), ("team", 0), ("day", 0)])
+@example(edits=[("commit", 0), ("added this week", 9), ("commit", 1)])
+def test_serve_after_any_edits_writes_what_a_fresh_build_writes(served_demo, tmp_path_factory, edits):
+    """Whatever is edited between two rebuilds (a follow-up's text, follow-ups added or removed, a
+    customer file, a comment, the team, the day, a commit), the rebuilt site is the fresh build's,
+    file by file, search index included. (Each example on its own copy of the demo repo.)"""
+    root = tmp_path_factory.mktemp("demo") / "repo"
+    shutil.copytree(served_demo.root, root, symlinks=True)
+    demo = type(served_demo)(root)
+    site = tmp_path_factory.mktemp("served")
+    serve_build(root, site, startup=True)
+    for edit, index in edits:
+        time.sleep(0.02)
+        apply_edit(demo, edit, index)
+        plugin = serve_build(root, site)
+    fresh = tmp_path_factory.mktemp("fresh")
+    fresh_build(root, fresh)
+    assert_same_site(site, fresh)
+    if all(edit in ("summary", "removed", "added this week", "comment") for edit, _ in edits):
+        assert len(plugin.store.reused) > len(plugin.store.rendered)  # one customer's files: most pages kept
 
 
 def test_mkdocs_build_reuses_the_pages_of_the_last_build(served_demo, tmp_path):
