@@ -7,7 +7,7 @@ import datetime as dt
 
 from dealbook.checks.reading import open_book
 from dealbook.reports.periods import named_period
-from dealbook.reports.targets import progress, target_for
+from dealbook.reports.targets import progress, progress_of_all, target_for
 
 TODAY = dt.date(2024, 5, 20)
 NEED = {"summary": "MES 升级", "budget": {"status": "clear"}}
@@ -60,6 +60,16 @@ def test_progress_against_the_quarter_and_the_month(repo):
     assert (li.target, li.won, li.pipeline, li.weighted) == (100000, 0, 90000, 31500)
     none = progress(book, TODAY, "li", named_period("2024-Q2"), "quarter")
     assert none.target is None and none.share is None and none.gap is None
+
+
+def test_every_owners_progress_at_once_is_each_ones_own(repo):
+    book = team_book(repo)
+    handles = ["li", "nobody", "wang", "zhang"]
+    for name, kind in (("2024-Q2", "quarter"), ("2024-05", "month")):
+        period = named_period(name)
+        together = progress_of_all(book, TODAY, handles, period, kind)
+        assert together == {h: progress(book, TODAY, h, period, kind) for h in handles}
+        assert together["zhang"].won_deals and together["li"].pipeline  # (not all empty)
 
 
 def test_targets_are_checked_against_the_schema(repo, run):

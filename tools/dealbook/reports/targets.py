@@ -65,20 +65,40 @@ class Progress:
 
 def progress(book: Book, today: dt.date, handle: str, period: Period, kind: str) -> Progress:
     """The member's target, won amount and expected pipeline for the period."""
-    settings = book.settings
-    won = won_deals = 0
+    return _progress(book.settings, today, handle, period, kind,
+                     [c for c in book.customers.values() if c.owner == handle],
+                     [(c, stage) for c, stage in open_deals(book, today) if c.owner == handle])
+
+
+def progress_of_all(book: Book, today: dt.date, handles: list[str], period: Period,
+                    kind: str) -> dict[str, Progress]:
+    """`progress` of each of `handles`, from one pass over the customers (a site shows every owner's)."""
+    customers: dict[str, list[Any]] = {handle: [] for handle in handles}
+    deals: dict[str, list[tuple[Any, str]]] = {handle: [] for handle in handles}
     for customer in book.customers.values():
-        if customer.owner != handle:
-            continue
+        if customer.owner in customers:
+            customers[customer.owner].append(customer)
+    for customer, stage in open_deals(book, today):
+        if customer.owner in deals:
+            deals[customer.owner].append((customer, stage))
+    return {handle: _progress(book.settings, today, handle, period, kind, customers[handle], deals[handle])
+            for handle in handles}
+
+
+def _progress(settings: Settings, today: dt.date, handle: str, period: Period, kind: str, owned: list[Any],
+              deals: list[tuple[Any, str]]) -> Progress:
+    """`progress` from the member's customers and open deals (each in the Book's order)."""
+    won = won_deals = 0
+    for customer in owned:
         first = won_on(settings, customer, min(today, period.end))
         if first is not None and first in period:
             won_deals += 1
             won += won_value(customer)
     amount = count = 0
     weighted = 0.0
-    for customer, stage in open_deals(book, today):
+    for customer, stage in deals:
         close_by = customer.close_by
-        if customer.owner != handle or close_by is None or close_by not in period:
+        if close_by is None or close_by not in period:
             continue
         count += 1
         amount += customer.deal_amount or 0

@@ -195,15 +195,10 @@ def risk_groups(data: SiteData, owner: str | None = None) -> list[dict[str, Any]
     at-risk reasons plus the agenda's overdue instalments and expired or expiring quotes."""
     if data.risks is None:
         return None
-    reasons: list[Any] = list(data.risks)
-    # rules.risk lists the quote and instalment reasons itself now: the agenda's only fill in where it does not
-    known = {(r.customer_id, r.code) for r in reasons}
-    reasons += [AgendaRisk(i.customer_id, i.owner, i.kind, i.reason) for i in data.agenda or ()
-                if i.kind in AGENDA_RISKS and (i.kind != "instalment_overdue" or i.group == "overdue")
-                and (i.customer_id, i.kind) not in known]
+    everyone, by_owner = _risk_reasons(data)
     groups: dict[str, dict[str, Any]] = {}
-    for risk in reasons:
-        if (owner is not None and risk.owner != owner) or risk.customer_id not in data.book.customers:
+    for risk in everyone if owner is None else by_owner.get(owner, ()):
+        if risk.customer_id not in data.book.customers:
             continue
         group = groups.get(risk.customer_id)
         if group is None:
@@ -213,6 +208,24 @@ def risk_groups(data: SiteData, owner: str | None = None) -> list[dict[str, Any]
                 "stage": row["stage"], "amount": row["amount"], "row": row, "reasons": []}
         group["reasons"].append(risk)
     return sorted(groups.values(), key=lambda g: (g["amount"] is None, -(g["amount"] or 0), g["id"]))
+
+
+def _risk_reasons(data: SiteData) -> tuple[list[Any], dict[Any, list[Any]]]:
+    """Every at-risk reason, and each owner's, in one order: found once per build for the team's
+    list and every owner's."""
+    key = ("risk-reasons",)
+    if key not in data.computed_reports:
+        reasons: list[Any] = list(data.risks or ())
+        # rules.risk lists the quote and instalment reasons itself now: the agenda's only fill in where it does not
+        known = {(r.customer_id, r.code) for r in reasons}
+        reasons += [AgendaRisk(i.customer_id, i.owner, i.kind, i.reason) for i in data.agenda or ()
+                    if i.kind in AGENDA_RISKS and (i.kind != "instalment_overdue" or i.group == "overdue")
+                    and (i.customer_id, i.kind) not in known]
+        by_owner: dict[Any, list[Any]] = {}
+        for risk in reasons:
+            by_owner.setdefault(risk.owner, []).append(risk)
+        data.computed_reports[key] = (reasons, by_owner)
+    return data.computed_reports[key]  # type: ignore[no-any-return]
 
 
 def feed_summary(data: SiteData, owner: str | None = None) -> dict[str, Any] | None:

@@ -56,7 +56,7 @@ def calendar_files(data: Any, config: SiteConfig, title: str, stamp: dt.datetime
     }
     files = {}
     for path, handle in calendar_paths(data).items():
-        mine = items if handle is None else [item for item in items if handle in (item.who or (item.owner,))]
+        mine = items if handle is None else data.agenda_of(handle)
         files[path] = agenda_calendar(mine, data.today, name=calendar_name(title, handle, names, settings.language),
                                       **common)
     return files

@@ -177,15 +177,14 @@ def agenda_groups(data: SiteData, owner: str | None = None) -> dict[str, list[An
     if data.agenda is None:
         return None
     groups: dict[str, list[Any]] = {g: [] for g in AGENDA_GROUPS}
-    for item in data.agenda:
-        if item.group in groups and (owner is None or owner in (item.who or (item.owner,))):
+    for item in data.agenda if owner is None else data.agenda_of(owner):
+        if item.group in groups:
             groups[item.group].append(item)
     return groups
 
 
 def owner_page(data: SiteData, handle: str) -> dict[str, Any]:
-    mine = [c for c in data.customers if c.owner == handle]
-    rows = customer_rows(data, mine)
+    rows = customer_rows(data, data.owned(handle))
     by_grade: dict[str, list[dict[str, Any]]] = {g: [] for g in (*GRADES, "", "won", "lost")}
     for row in rows:
         key = row["grade"] if row["stage_kind"] == "open" else row["stage_kind"]
@@ -211,7 +210,7 @@ def owners_index(data: SiteData) -> dict[str, Any]:
     rows = []
     for handle, name, n in _owners(data):
         member = data.book.members.get(handle)
-        mine = [customer_row(data, c) for c in data.customers if c.owner == handle]
+        mine = [customer_row(data, c) for c in data.owned(handle)]
         rows.append({"handle": handle, "name": name, "role": member.role if member else "", "customers": n,
                      "money": rows_module.money_totals(mine), "quarter": data.progress(handle, "this-quarter"),
                      "overdue": counts[handle]["overdue"] if data.agenda is not None else None,

@@ -104,10 +104,10 @@ def monday(data: SiteData) -> dict[str, Any]:
 def friday(data: SiteData, handle: str) -> dict[str, Any]:
     """A rep's week: progress (follow-ups, stage moves, wins), unfinished plans, next week's key actions."""
     since = data.today - dt.timedelta(days=WEEK - 1)
-    mine = {c.id for c in data.customers if c.owner == handle}
+    mine = {c.id for c in data.owned(handle)}
     followups = [f for f in _week_followups(data, since) if f.by == handle or (f.customer in mine and not f.by)]
     events = [e for e in (_window_events(data, WEEK) or ()) if e.owner == handle]
-    agenda = [i for i in (data.agenda or ()) if handle in (i.who or (i.owner,))]
+    agenda = list(data.agenda_of(handle))
     next_week_end = data.today + dt.timedelta(days=WEEK)
     return {
         "handle": handle, "name": data.member_name(handle), "since": since,

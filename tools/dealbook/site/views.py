@@ -259,18 +259,47 @@ class SiteData:
 
     def progress(self, handle: str, period_key: str) -> Any:
         """The member's target, won amount and expected pipeline over a site period (this-month or
-        this-quarter); None when the targets module is not there."""
+        this-quarter); None when the targets module is not there. Every owner's is computed at once,
+        in one pass over the customers (asked for by the owner, review and home pages alike)."""
         found = optional("dealbook.reports.targets")
         periods = optional("dealbook.reports.periods")
         if found is None or periods is None:
             return None
-        key = ("progress", handle, period_key)  # asked for by the owner, review and home pages alike
+        key = ("progress", handle, period_key)
         if key not in self.computed_reports:
             start, end, label = periods_for(self.today)[period_key]
             kind = "quarter" if "quarter" in period_key else "month"
-            self.computed_reports[key] = found.progress(self.book, self.today, handle,
-                                                        periods.Period(start, end, label), kind)
+            period = periods.Period(start, end, label)
+            owners = (h for h in self.customers_by_owner if isinstance(h, str))
+            handles = sorted({*self.book.members, *owners, handle})
+            for who, made in found.progress_of_all(self.book, self.today, handles, period, kind).items():
+                self.computed_reports.setdefault(("progress", who, period_key), made)
         return self.computed_reports[key]
+
+    @functools.cached_property
+    def customers_by_owner(self) -> dict[str, list[Customer]]:
+        """Each owner's customers, in id order (as `customers`)."""
+        found: dict[str, list[Customer]] = {}
+        for customer in self.customers:
+            found.setdefault(customer.owner, []).append(customer)
+        return found
+
+    def owned(self, handle: str) -> list[Customer]:
+        """The customers `handle` owns, in id order."""
+        return self.customers_by_owner.get(handle, [])
+
+    @functools.cached_property
+    def agenda_by_person(self) -> dict[str, list[Any]]:
+        """The agenda's items each person must act on (`who`, else the owner), in the agenda's order."""
+        found: dict[str, list[Any]] = {}
+        for item in self.agenda or ():
+            for person in dict.fromkeys(item.who or (item.owner,)):
+                found.setdefault(person, []).append(item)
+        return found
+
+    def agenda_of(self, handle: str) -> list[Any]:
+        """The agenda's items `handle` must act on (see `agenda_by_person`)."""
+        return self.agenda_by_person.get(handle, [])
 
     @functools.cached_property
     def open_deals(self) -> list[tuple[Customer, str]]:
