@@ -126,3 +126,42 @@ def test_a_whole_repo_read_makes_each_record_once_as_its_result_comes_in(repo: R
     for field in ("customers", "customers_by_path", "_followups"):  # records compare by identity: their reprs
         assert repr(getattr(book, field)) == repr(getattr(alone, field)), field
     assert list(book._followups) == list(alone._followups) and len(book.customers) == 31
+
+
+def test_a_book_reopened_after_edits_is_the_book_read_afresh(repo: RecordRepo, monkeypatch) -> None:
+    """`reopen_book` (what `mkdocs serve` reads with between rebuilds) patches a copy of the last
+    Book with only the files whose stamps changed; the result equals a Book read from scratch, and
+    the earlier Book is left as it was."""
+    from dealbook.checks.reading import reopen_book, scan
+
+    repo.customer()
+    repo.customer("粤IT2024002", name="深圳第二科技有限公司")
+    repo.followup("粤IT2024001", "2024-05-10 10:00")
+    gone = repo.followup("粤IT2024002", "2024-05-11 10:00")
+    root = str(repo.root)
+    settings = load_settings(root)
+    stamps = scan(root)
+    first = open_book(root, settings=settings, snapshot=True, scanned=stamps)
+    assert reopen_book(first, stamps, stamps, settings) is not None  # nothing changed
+    first_paths = list(first.paths)
+    repo.followup("粤IT2024001", "2024-05-12 10:00", summary="第二次")
+    gone.unlink()
+    changed = repo.customer("粤IT2024002", name="深圳第二科技有限公司", owner="ghost")
+    os.utime(changed, ns=(1, 1))
+    read: list[str] = []
+    import dealbook.checks.filecache as reading
+
+    original = reading._read_path
+    monkeypatch.setattr(reading, "_read_path", lambda r, p, s: read.append(p) or original(r, p, s))
+    now = scan(root)
+    again = reopen_book(first, stamps, now, settings)
+    assert again is not None and again is not first
+    assert sorted(read) == ["records/customers/粤IT2024002.yaml", "records/followups/粤IT2024001/2024-05-12-1000.yaml"]
+    fresh = open_book(root, use_cache=False)
+    assert again.paths == fresh.paths and list(again.customers) == list(fresh.customers)
+    assert {c: v.data for c, v in again.customers.items()} == {c: v.data for c, v in fresh.customers.items()}
+    for cid in fresh.customers:
+        assert [f.path for f in again.followups_of(cid)] == [f.path for f in fresh.followups_of(cid)]
+    assert [tuple(d) for d in again.diagnostics] == [tuple(d) for d in fresh.diagnostics]
+    assert [d.code for d in again.diagnostics] == ["unknown-member"]
+    assert first.paths == first_paths and len(first.followups_of("粤IT2024002")) == 1  # the first Book as it was

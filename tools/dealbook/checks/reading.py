@@ -151,6 +151,33 @@ def _snapshot_book(repo: str, settings: Settings, scanned: dict[str, Stamp], job
     return book
 
 
+def reopen_book(book: Book, read_with: dict[str, Stamp], scanned: dict[str, Stamp], settings: Settings,
+                jobs: int | None = None) -> Book | None:
+    """A whole-repo Book read earlier (from the files as `read_with` stamps them, with these same
+    settings), brought up to the files `scanned` now stamps: a copy patched with only the files whose
+    stamps differ (`Book.patch`; the earlier Book and what was remembered on it are left as they were),
+    its findings deferred as `open_book`'s. For a process that reads the repo again and again (`mkdocs
+    serve`). None when too much changed: read it again (`open_book`)."""
+    repo = book.root
+    if repo is None or not book.complete:
+        return None
+    changed = changed_paths(read_with, scanned)
+    if len(changed) > max(50, PATCH_SHARE * len(scanned)):
+        return None
+    state = book.snapshot_state()
+    followups = {key: list(items) for key, items in state["_followups"].items()}  # (lists a patch changes)
+    state.update(customers=dict(book.customers), customers_by_path=dict(book.customers_by_path),
+                 members=dict(book.members), _followups=followups, file_diagnostics=dict(book.file_diagnostics),
+                 paths=list(book.paths))
+    copy = Book.from_snapshot(settings, state, _raw_reader(repo))
+    copy.root = repo
+    if changed:
+        results = read_cached(repo, [p for p in changed if p in scanned], settings, scanned, jobs)
+        copy.patch({p: results[p][0] if p in results else GONE for p in changed}, {p: results[p][1] for p in results})
+    copy.defer_diagnostics(_whole_repo_diagnostics(repo, settings))
+    return copy
+
+
 def _fork(work: Callable[[], None]) -> int | None:
     """Run `work` in a forked child (its id), or None when the system cannot fork."""
     if not hasattr(os, "fork"):

@@ -23,7 +23,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
-from ..checks.reading import open_book, scan_listed
+from ..checks.reading import cache_key, open_book, reopen_book, scan_listed
 from ..records.cachefile import has_keys, load_marshal, save_marshal
 from ..records.settings import SETTINGS_FILE, Settings, load_settings, today_for
 from ..records.siteconfig import HOST_KINDS, SiteConfig, site_config
@@ -150,6 +150,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         self._same_sidebars = False
         self._replays: dict[str, Any] = {}  # serve: the last rebuild's "overdue a week ago" by customer (views.py)
         self._kept: dict[str, Any] = {}  # serve: the last rebuild's states and rows by customer (views.py)
+        self._book: tuple[str, dict[str, Any], Any] | None = None  # serve: (settings key, stamps, Book) last read
         self._feeds: list[File] = []
         self._old_site = OldSite()
         self._sidebars: NavCache | None = None  # the theme's nav sidebar, once per kind of page (sidebar.py)
@@ -162,7 +163,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         self._dirty = dirty
         self.persist = not self.serving  # `mkdocs build` keeps its pages in .dealbook-cache between runs
         # a new session starts from nothing
-        self.store, self._git, self._replays, self._kept = PageStore(), None, {}, {}
+        self.store, self._git, self._replays, self._kept, self._book = PageStore(), None, {}, {}, None
 
     # --- configuration -------------------------------------------------------------------
     @event_priority(100)  # before the search plugin reads the theme language
@@ -193,7 +194,13 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.settings is not None
         stamps = scan_listed(self.repo)
-        book = open_book(self.repo, settings=self.settings, snapshot=True, scanned=stamps)
+        book = None
+        if self.serving and self._book is not None and self._book[0] == cache_key(self.settings):
+            book = reopen_book(self._book[2], self._book[1], stamps, self.settings)  # only what changed read
+        if book is None:
+            book = open_book(self.repo, settings=self.settings, snapshot=True, scanned=stamps)
+        if self.serving:
+            self._book = (cache_key(self.settings), stamps, book)
         today = today_for(self.settings, self.config.today)
         labels = Labels(self.settings)
         self.data = data = SiteData(book, today, labels, self.repo)
