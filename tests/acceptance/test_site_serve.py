@@ -135,7 +135,7 @@ def test_an_edit_renders_only_what_changed_and_serves_what_a_fresh_build_writes(
 
 
 EDITS = ("summary", "added this week", "added before the window", "removed", "customer renamed", "comment",
-         "team", "day", "commit")
+         "stage dates", "team", "day", "commit")
 
 
 def apply_edit(demo, edit: str, index: int) -> None:
@@ -158,6 +158,8 @@ def apply_edit(demo, edit: str, index: int) -> None:
     elif edit == "customer renamed":
         customer.write_text(re.sub(r"^name: (.*)$", r"name: \1分公司", customer.read_text("utf-8"), count=1,
                                    flags=re.M), "utf-8")
+    elif edit == "stage dates":  # its stage moves a year earlier: the funnel's and the reports' counts change
+        customer.write_text(customer.read_text("utf-8").replace("    on: 2024-", "    on: 2023-"), "utf-8")
     elif edit == "comment":  # the file changes, its data does not
         customer.write_text(customer.read_text("utf-8") + "# checked\n", "utf-8")
     elif edit == "team":
@@ -181,6 +183,7 @@ def apply_edit(demo, edit: str, index: int) -> None:
 @example(edits=[("added before the window", 5), ("removed", 6), ("customer renamed", 7)])
 @example(edits=[("comment", 8), ("team", 0), ("day", 0)])
 @example(edits=[("commit", 0), ("added this week", 9), ("commit", 1)])
+@example(edits=[("stage dates", 10), ("stage dates", 11)])
 def test_serve_after_any_edits_writes_what_a_fresh_build_writes(served_demo, tmp_path_factory, edits):
     """Whatever is edited between two rebuilds (a follow-up's text, follow-ups added or removed, a
     customer file, a comment, the team, the day, a commit), the rebuilt site is the fresh build's,

@@ -301,7 +301,7 @@ def monthly_trend(data: SiteData) -> Any:
         start = month_start(data.today, back)
         end = month_start(data.today, back - 1) - dt.timedelta(days=1)
         try:
-            report = reports.run_report("funnel", data.book, Period(start, end, f"{start:%Y-%m}"), data.today)
+            report = data.run_report("funnel", Period(start, end, f"{start:%Y-%m}"))
         except Exception:  # the funnel page itself reports the failure
             return None
         by_stage = {row.get("stage"): row for row in report.rows}

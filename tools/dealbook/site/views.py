@@ -5,6 +5,7 @@ when one is missing the pages omit that section with a note instead of failing t
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
 import importlib
@@ -92,6 +93,7 @@ class SiteData:
     # computed from (`reuse_kept`, `keep`)
     kept: dict[str, Any] | None = None
     _known_states: dict[str, Any] | None = None
+    _kept_totals: dict[tuple[Any, ...], Any] | None = None
 
     @property
     def settings(self) -> Any:
@@ -112,13 +114,16 @@ class SiteData:
         if found is None or not hasattr(found, name):
             self.missing[feature] = f"{module}.{name}"
             return None
+        return self._guard(feature, f"{module}.{name}", getattr(found, name), *args, **kwargs)
+
+    def _guard(self, feature: str, what: str, function: Any, *args: Any, **kwargs: Any) -> Any:
         try:
-            return getattr(found, name)(*args, **kwargs)
+            return function(*args, **kwargs)
         except Exception as exc:  # another module's bug must not take the whole site down
-            message = f"dealbook: {module}.{name} failed: {type(exc).__name__}: {exc}"
+            message = f"dealbook: {what} failed: {type(exc).__name__}: {exc}"
             log.warning(message)
             self.failures.append(message)
-            self.missing[feature] = f"{module}.{name}"
+            self.missing[feature] = what
             return None
 
     @functools.cached_property
@@ -140,8 +145,12 @@ class SiteData:
         they were then (`inputs`), when the settings, the team and the day are too: a customer's
         state and row depend on nothing else (see `customer_views`)."""
         kept, inputs = self.kept, self.inputs
-        if not kept or inputs is None or kept.get("key") != self._kept_key():
+        if kept is None or inputs is None:
             return
+        if not kept or kept.get("key") != self._kept_key():
+            self._kept_totals = {}
+            return
+        self._kept_totals = dict(kept.get("totals") or {})
         same = {cid for cid, (was, _state) in kept["states"].items() if was is not None and inputs.get(cid) == was}
         self._known_states = {cid: kept["states"][cid][1] for cid in same}
         self.rows.update((cid, row) for cid, (was, row) in kept["rows"].items() if cid in same and was == inputs[cid])
@@ -158,7 +167,8 @@ class SiteData:
             return
         kept.update(key=key,
                     states={cid: (inputs.get(cid), state) for cid, state in states.items() if inputs.get(cid)},
-                    rows={cid: (inputs.get(cid), row) for cid, row in self.rows.items() if inputs.get(cid)})
+                    rows={cid: (inputs.get(cid), row) for cid, row in self.rows.items() if inputs.get(cid)},
+                    totals=self._kept_totals or {})
 
     @functools.cached_property
     def agenda(self) -> list[Any] | None:
@@ -198,8 +208,56 @@ class SiteData:
         else:
             start, end, label = periods_for(self.today)[period_key]
             period = periods.Period(start, end, label) if periods else None
+        if name == "funnel" and self._kept_totals is not None and optional("dealbook.reports.funnel") is not None:
+            return self._guard("report:funnel", "dealbook.reports.run_report", self.run_report, name, period)
         return self._call(f"report:{name}", "dealbook.reports", "run_report", name, self.book, period, self.today,
                           recorded=lambda _root: self.first_commits)
+
+    def run_report(self, name: str, period: Any) -> Any:
+        """reports.run_report over this Book and day. Under `mkdocs serve` the funnel is summed from
+        every customer's share kept between rebuilds, updated by difference (`kept_total`)."""
+        if name == "funnel" and self._kept_totals is not None:
+            from ..reports.funnel import funnel_report, funnel_share
+            from ..reports.history import member_names
+
+            total = self.kept_total(("funnel", period.start, period.end),
+                                    lambda customer: funnel_share(self.settings, customer, period, None))
+            return funnel_report(self.settings, total, member_names(self.book), period)
+        from ..reports import run_report
+
+        return run_report(name, self.book, period, self.today, recorded=lambda _root: self.first_commits)
+
+    def kept_total(self, key: tuple[Any, ...], share: Any) -> dict[str, Any]:
+        """The sum (`checks.customer_views.add_share`) of every customer's `share(customer)`, under
+        `key`. Under `mkdocs serve` each customer's share is kept with the inputs it was computed from,
+        and the sum is updated by difference: the shares of the customers whose files changed (or
+        that came or went) are taken off and put on again. A sum updated so equals one summed afresh."""
+        from ..checks.customer_views import add_share, total_of
+
+        kept, inputs = self._kept_totals, self.inputs
+        if kept is None or inputs is None:
+            return total_of(share(c) for c in self.book.customers.values())
+        found = kept.get(key)
+        if found is None:
+            shares = {cid: (inputs.get(cid), share(c)) for cid, c in self.book.customers.items()}
+            total = total_of(part for _inputs, part in shares.values())
+        else:
+            total, before = copy.deepcopy(found[0]), found[1]
+            shares = {}
+            for cid, customer in self.book.customers.items():
+                was, now = before.get(cid), inputs.get(cid)
+                if was is not None and now is not None and was[0] == now:
+                    shares[cid] = was
+                    continue
+                if was is not None:
+                    add_share(total, was[1], -1)
+                part = share(customer)
+                add_share(total, part)
+                shares[cid] = (now, part)
+            for cid in before.keys() - shares.keys():
+                add_share(total, before[cid][1], -1)
+        kept[key] = (total, shares)
+        return total
 
     @functools.cached_property
     def risks(self) -> list[Any] | None:
