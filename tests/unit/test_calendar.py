@@ -136,3 +136,21 @@ def test_all_day_dates_and_stamp_are_in_the_rfc_forms() -> None:
     assert "\r\nDTSTART;VALUE=DATE:20240522\r\n" in text and "\r\nDTEND;VALUE=DATE:20240523\r\n" in text
     assert "\r\nDTSTAMP:20240520T010000Z\r\n" in text
     assert text.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n") and text.endswith("END:VCALENDAR\r\n")
+
+
+def test_events_kept_by_the_caller_give_the_same_feed() -> None:
+    """The site writes each item's event once (the team's feed, then the owner's) and a server keeps
+    them between rebuilds: a feed made from kept events is the one made afresh, UIDs numbered per feed."""
+    items = [item("2024-05-22"), item("2024-05-10", kind="cadence", reason="该联系了" * 30),
+             item("2024-05-10", kind="cadence", reason="该联系了" * 30), item("2024-06-01", cid="粤IT2024002")]
+    kept: dict = {}
+
+    def made(chosen: list[AgendaItem], events: dict | None) -> bytes:
+        return agenda_calendar(chosen, TODAY, name="dealbook · 张伟", link=SITE.customer_link,
+                               owner_name={"zhang": "张伟"}.get, domain="x", stamp=STAMP, events=events)
+
+    assert made(items, kept) == made(items, None) and len(kept) == 3  # two equal items: one event text
+    before = dict(kept)
+    assert made(items[1:], kept) == made(items[1:], None) and kept == before  # nothing written again
+    kept[items[0]] = ("BEGIN:VEVENT", "END:VEVENT")  # what is kept is what is used
+    assert b"SUMMARY" not in made(items[:1], kept)

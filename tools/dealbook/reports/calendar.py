@@ -114,14 +114,16 @@ def _date(day: dt.date) -> str:
 def agenda_calendar(items: Iterable[AgendaItem], today: dt.date, *, name: str, language: str = "zh",
                     timezone: str = "Asia/Shanghai", link: Callable[[str], str | None] = lambda cid: None,
                     owner_name: Callable[[str], str] = lambda handle: handle, domain: str = "dealbook",
-                    stamp: dt.datetime | None = None) -> bytes:
+                    stamp: dt.datetime | None = None, events: dict[AgendaItem, tuple[str, str]] | None = None) -> bytes:
     """The items as an iCalendar file named `name`: one all-day event each (see the module text).
 
     `link(customer_id)` gives the customer page's absolute URL (None: no link); `owner_name(handle)`
-    the owner as shown; `stamp` is DTSTAMP (now, when not given)."""
+    the owner as shown; `stamp` is DTSTAMP (now, when not given). `events`: each item's event text
+    (but its DTSTAMP and UID) kept by a caller that makes feeds of the same items again with the same
+    `today`, `language`, `link` and `owner_name` (the team's feed, then each owner's)."""
     _ = translator(language)
     stamp = (stamp or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
-    dtstamp = f"DTSTAMP:{stamp:%Y%m%dT%H%M%SZ}"
+    dtstamp = fold(f"DTSTAMP:{stamp:%Y%m%dT%H%M%SZ}")
     refresh = f"PT{int(REFRESH.total_seconds() // 3600)}H"
     about = _("dealbook agenda (holds customer data: keep it private)")
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{escape_text(PRODID)}", "CALSCALE:GREGORIAN",
@@ -130,18 +132,24 @@ def agenda_calendar(items: Iterable[AgendaItem], today: dt.date, *, name: str, l
              f"REFRESH-INTERVAL;VALUE=DURATION:{refresh}",
              f"X-PUBLISHED-TTL:{refresh}",  # Outlook's name for the refresh interval
              f"X-WR-TIMEZONE:{escape_text(timezone)}"]
+    parts = ["\r\n".join(map(fold, lines))]
     seen: dict[str, int] = {}
     for item in items:
-        day = max(item.due, today)
-        url = link(item.customer_id)
-        lines += ["BEGIN:VEVENT", "SUMMARY:" + escape_text(_title(item, today, _)),
-                  f"DTSTART;VALUE=DATE:{_date(day)}", f"DTEND;VALUE=DATE:{_date(day + dt.timedelta(days=1))}",
-                  dtstamp, f"UID:{item_uid(item, domain, seen)}", f"CATEGORIES:{escape_text(item.kind)}",
-                  "CLASS:PRIVATE",
-                  "DESCRIPTION:" + escape_text(_description(item, today, owner_name(item.owner), url, _)),
-                  "STATUS:CONFIRMED", "TRANSP:TRANSPARENT"]
-        if url:
-            lines.append(f"URL:{url}")  # a URI value: not escaped as TEXT
-        lines += ["X-MICROSOFT-CDO-BUSYSTATUS:FREE", "END:VEVENT"]
-    lines.append("END:VCALENDAR")
-    return ("\r\n".join(map(fold, lines)) + "\r\n").encode("utf-8")
+        event = events.get(item) if events is not None else None
+        if event is None:
+            day = max(item.due, today)
+            url = link(item.customer_id)
+            head = ["BEGIN:VEVENT", "SUMMARY:" + escape_text(_title(item, today, _)),
+                    f"DTSTART;VALUE=DATE:{_date(day)}", f"DTEND;VALUE=DATE:{_date(day + dt.timedelta(days=1))}"]
+            tail = [f"CATEGORIES:{escape_text(item.kind)}", "CLASS:PRIVATE",
+                    "DESCRIPTION:" + escape_text(_description(item, today, owner_name(item.owner), url, _)),
+                    "STATUS:CONFIRMED", "TRANSP:TRANSPARENT"]
+            if url:
+                tail.append(f"URL:{url}")  # a URI value: not escaped as TEXT
+            tail += ["X-MICROSOFT-CDO-BUSYSTATUS:FREE", "END:VEVENT"]
+            event = ("\r\n".join(map(fold, head)), "\r\n".join(map(fold, tail)))
+            if events is not None:
+                events[item] = event
+        parts += [event[0], dtstamp, fold(f"UID:{item_uid(item, domain, seen)}"), event[1]]
+    parts.append("END:VCALENDAR")
+    return ("\r\n".join(parts) + "\r\n").encode("utf-8")

@@ -41,8 +41,13 @@ def calendar_paths(data: Any) -> dict[str, str | None]:
     return {TEAM_FEED: None, **{owner_feed(handle): handle for handle in owners}}
 
 
-def calendar_files(data: Any, config: SiteConfig, title: str, stamp: dt.datetime | None = None) -> dict[str, bytes]:
-    """Path on the site → feed content, for the team and each owner (nothing when the agenda failed)."""
+def calendar_files(data: Any, config: SiteConfig, title: str, stamp: dt.datetime | None = None,
+                   kept: dict[str, Any] | None = None) -> dict[str, bytes]:
+    """Path on the site → feed content, for the team and each owner (nothing when the agenda failed).
+
+    Each agenda item's event is written once (the team's feed, then its owner's); with `kept` (a
+    server between rebuilds) the events are kept for the next build while the day, the settings, the
+    team and the site's address stay, so only the items that changed are written again."""
     items = data.agenda
     if items is None:
         return {}
@@ -54,9 +59,19 @@ def calendar_files(data: Any, config: SiteConfig, title: str, stamp: dt.datetime
         "owner_name": lambda handle: names.get(handle, handle), "domain": calendar_domain(config.site_url),
         "stamp": stamp or dt.datetime.now(dt.timezone.utc),
     }
+    events: dict[Any, tuple[str, str]] = {}
+    if kept is not None:
+        from .reuse import fingerprint
+
+        key = fingerprint(data.today, settings.raw, names, config.site_url, common["domain"])
+        if key is None or kept.get("key") != key:
+            kept.clear()
+        old = kept.get("events") or {}
+        events = {item: old[item] for item in items if item in old}  # (the items gone are let go)
+        kept.update(key=key, events=events)
     files = {}
     for path, handle in calendar_paths(data).items():
         mine = items if handle is None else data.agenda_of(handle)
         files[path] = agenda_calendar(mine, data.today, name=calendar_name(title, handle, names, settings.language),
-                                      **common)
+                                      events=events, **common)
     return files

@@ -151,6 +151,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         self._replays: dict[str, Any] = {}  # serve: the last rebuild's "overdue a week ago" by customer (views.py)
         self._kept: dict[str, Any] = {}  # serve: the last rebuild's states and rows by customer (views.py)
         self._book: tuple[str, dict[str, Any], Any] | None = None  # serve: (settings key, stamps, Book) last read
+        self._events: dict[str, Any] = {}  # serve: the calendar feeds' events of the last rebuild (feeds.py)
         self._feeds: list[File] = []
         self._old_site = OldSite()
         self._sidebars: NavCache | None = None  # the theme's nav sidebar, once per kind of page (sidebar.py)
@@ -164,6 +165,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         self.persist = not self.serving  # `mkdocs build` keeps its pages in .dealbook-cache between runs
         # a new session starts from nothing
         self.store, self._git, self._replays, self._kept, self._book = PageStore(), None, {}, {}, None
+        self._events = {}
 
     # --- configuration -------------------------------------------------------------------
     @event_priority(100)  # before the search plugin reads the theme language
@@ -381,7 +383,8 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         if self._pending and self._worker_count:
             self._farm_out(env, config, files)
         if self._feeds and self.data is not None:  # (MkDocs writes them next)
-            feeds = calendar_files(self.data, self.site_config(config), site_title(self.data.settings))
+            feeds = calendar_files(self.data, self.site_config(config), site_title(self.data.settings),
+                                   kept=self._events if self.serving else None)
             for file in self._feeds:
                 file.content_bytes = feeds[file.src_uri]
             self._feeds = []
