@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..records.book import GONE, Book, record_of
+from ..records.book import GONE, Book, RecordParts, record_of
 from ..records.cachefile import has_keys, load_marshal
 from ..records.diagnostics import Diagnostic, from_rows
 from ..records.load import LoadError, read_file_bytes
@@ -129,25 +129,15 @@ def _snapshot_book(repo: str, settings: Settings, scanned: dict[str, Stamp], job
                     snapshots.save(folder, key, {**book.snapshot_state(), "stamps": scanned})
             book.defer_diagnostics(_whole_repo_diagnostics(repo, settings))
             return book
-    book = _open_book(repo, None, settings, True, jobs, scanned)
-    state = {**book.snapshot_state(), "stamps": scanned}
-
-    def write(forked: bool) -> None:
-        # In the background the views (`after`) are computed by a process of their own, beside the
-        # pickling: on two cores the two run at once, while the caller runs the cross-record checks.
-        helper = _fork(lambda: after(book, scanned)) if forked and after is not None else None
-        try:
-            snapshots.save(folder, key, state)
-            if after is not None and helper is None:
-                after(book, scanned)
-        finally:
-            if helper is not None:
-                with contextlib.suppress(ChildProcessError):
-                    os.waitpid(helper, 0)
-
-    book.snapshot_writer = _fork(lambda: write(True)) if background else None
-    if book.snapshot_writer is None:
-        write(False)
+    parts = RecordParts()
+    book = _open_book(repo, None, settings, True, jobs, scanned, parts)
+    # Most records were pickled in parts as they came in from the parsing processes: what is left
+    # is to write those parts out. In the background the views (`after`) are computed by a process
+    # of their own, while the caller runs the cross-record checks: on two cores the two run at once.
+    book.snapshot_writer = _fork(lambda: after(book, scanned)) if background and after is not None else None
+    snapshots.save(folder, key, {**book.snapshot_state(parts), "stamps": scanned})
+    if after is not None and book.snapshot_writer is None:
+        after(book, scanned)
     return book
 
 
@@ -238,7 +228,9 @@ def _open_book(
     use_cache: bool,
     jobs: int | None,
     scanned: dict[str, Stamp] | None,
+    parts: RecordParts | None = None,
 ) -> Book:
+    """`parts` collects the records pickled in parts as they are made, for the snapshot (`Book.snapshot_state`)."""
     repo = os.path.abspath(repo)
     settings = settings or load_settings(repo)
     complete = paths is None
@@ -250,8 +242,15 @@ def _open_book(
     # A whole-repo read makes each record as its file's result comes in from the parsing processes,
     # so the Book is not built in one serial step after the last file.
     built: dict[str, Any] = {}
-    results = _read_through(repo, cache, record_paths, settings, scanned, jobs,
-                            (lambda path, data: built.__setitem__(path, record_of(path, data))) if complete else None)
+
+    def made(path: str, data: Any) -> None:
+        record = built[path] = record_of(path, data)
+        if parts is not None:
+            parts.add(path, data, record)
+
+    results = _read_through(repo, cache, record_paths, settings, scanned, jobs, made if complete else None)
+    if parts is not None:
+        parts.flush()
     if not complete:
         results.update(_read_through(repo, cache, _neighbours(repo, record_paths, results), settings, scanned, jobs))
     cache.forget_missing(set(results), complete)

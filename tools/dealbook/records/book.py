@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import pickle
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -62,6 +63,7 @@ class Book:
         self.snapshot_writer: int | None = None  # a process still writing this Book's snapshot
         self._read_raw = read_raw
         self._marks: dict[str, Loaded] = {}
+        self._team_data: Any = None  # the team file's data, as read (kept for the snapshot)
         for path, data in records:
             self.paths.append(path)
             self._add(path, data, built.get(path) if built else None)
@@ -87,6 +89,7 @@ class Book:
         elif kind == TEAM:
             self.team_path = path
             self.members = members_from_data(data)
+            self._team_data = data
         return None
 
     @property
@@ -128,7 +131,7 @@ class Book:
                 else:
                     del self._followups[key]
             if path == self.team_path:
-                self.team_path, self.members = None, {}
+                self.team_path, self.members, self._team_data = None, {}, None
             self._marks.pop(path, None)
             self.file_diagnostics.pop(path, None)
             if diagnostics and diagnostics.get(path):
@@ -181,25 +184,54 @@ class Book:
                 return False
         return True
 
-    _SNAPSHOT_FIELDS = ("customers", "customers_by_path", "members", "team_path", "_followups",
-                        "file_diagnostics", "paths", "complete")
+    # What a snapshot holds (its layout: a snapshot written with other fields is stale, see `records.snapshot`).
+    _SNAPSHOT_FIELDS = ("parts", "file_diagnostics", "complete")
+    SNAPSHOT_PART = 2000  # records per pickled part
 
-    def snapshot_state(self) -> dict[str, Any]:
-        """The records and findings of this Book as plain picklable data (see `from_snapshot`)."""
-        return {name: getattr(self, name) for name in self._SNAPSHOT_FIELDS}
+    def snapshot_state(self, parts: RecordParts | None = None) -> dict[str, Any]:
+        """The records and findings of this Book as plain picklable data (see `from_snapshot`).
+
+        The records go as parts, each a pickle of about `SNAPSHOT_PART` (path, data, record)
+        triples: pickled in one piece, the Book's memo of millions of objects made writing and
+        reading it about twice as slow. `parts` holds parts already pickled while these same records
+        were made (see `RecordParts`); the records they do not cover are pickled here."""
+        made = parts.blobs if parts is not None else []
+        covered = parts.covered if parts is not None else set()
+        pending: list[tuple[str, Any, Any]] = []
+        by_path = self.customers_by_path
+        left = [path for path in self.paths if path not in covered]
+        followups = {f.path: f for f in self.all_followups()} if any(kind_of(p) == FOLLOWUP for p in left) else {}
+        for path in left:
+            record = by_path.get(path) or followups.get(path)
+            pending.append((path, record.data if record is not None else self._raw_data(path), record))
+            if len(pending) >= self.SNAPSHOT_PART:
+                made.append(pickle.dumps(pending, protocol=pickle.HIGHEST_PROTOCOL))
+                pending = []
+        if pending:
+            made.append(pickle.dumps(pending, protocol=pickle.HIGHEST_PROTOCOL))
+        return {"parts": made, "file_diagnostics": self.file_diagnostics, "complete": self.complete}
 
     @classmethod
     def from_snapshot(cls, settings: Settings, state: dict[str, Any],
                       read_raw: Callable[[str], bytes | None] | None = None) -> Book:
-        """A Book rebuilt from `snapshot_state()` without re-reading or re-checking any record."""
-        book = cls(settings, (), read_raw=read_raw)
-        for name in cls._SNAPSHOT_FIELDS:
-            value = state[name]
-            empty = getattr(book, name)
-            if empty is not None and not isinstance(value, type(empty)):
-                raise TypeError(f"snapshot field {name} is a {type(value).__name__}")  # another version's
-            setattr(book, name, value)
+        """A Book rebuilt from `snapshot_state()` without re-reading or re-checking any record: its
+        records filed in path order, as a Book read from the files files them."""
+        records: list[tuple[str, Any, Any]] = []
+        for blob in state["parts"]:
+            records.extend(pickle.loads(blob))
+        records.sort(key=_first)
+        diagnostics, complete = state["file_diagnostics"], state["complete"]
+        if not isinstance(diagnostics, dict) or not isinstance(complete, bool):
+            raise TypeError("snapshot of another layout")
+        book = cls(settings, ((r[0], r[1]) for r in records), (), read_raw, complete,
+                   {r[0]: r[2] for r in records if r[2] is not None})
+        book.file_diagnostics = diagnostics
         return book
+
+    def _raw_data(self, path: str) -> Any:
+        """The data of a file the Book holds no record of: the team's, else None (a file that is not
+        a record, or not a mapping: the Book files neither)."""
+        return self._team_data if path == self.team_path else None
 
     def followups_of(self, customer_id: str) -> list[FollowUp]:
         """The customer's follow-ups, oldest first."""
@@ -221,6 +253,35 @@ class Book:
             loaded = located(raw, path) if raw is not None else Loaded(path)
             self._marks[path] = loaded
         return loaded.mark(where)
+
+
+def _first(item: tuple) -> Any:
+    return item[0]
+
+
+class RecordParts:
+    """Records pickled in parts as they are made (`add`), for a snapshot of the Book they make
+    (`Book.snapshot_state`): a whole-repo read pickles each part while the other files are still
+    being parsed, not the whole Book in one step after the last."""
+
+    def __init__(self) -> None:
+        self.blobs: list[bytes] = []
+        self.covered: set[str] = set()
+        self._pending: list[tuple[str, Any, Any]] = []
+
+    def add(self, path: str, data: Any, record: Any) -> None:
+        """One file's data and its record (`record_of`); a file the Book does not file is left out."""
+        if record is None:
+            return
+        self._pending.append((path, data, record))
+        if len(self._pending) >= Book.SNAPSHOT_PART:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._pending:
+            self.blobs.append(pickle.dumps(self._pending, protocol=pickle.HIGHEST_PROTOCOL))
+            self.covered.update(item[0] for item in self._pending)
+            self._pending = []
 
 
 def _first_path(items: list[FollowUp]) -> str:
