@@ -195,26 +195,42 @@ Grouped = tuple[list[dict[str, Stamp]], dict[str, Stamp]]  # the stamps by shard
 
 
 def _store_whole(filename: str, expected: str, scanned: dict[str, Stamp], book: Book, view: PerCustomer,
-                 listed: dict[str, Listing] | None = None, grouped: Grouped | None = None) -> Any:
+                 listed: dict[str, Listing] | None = None, grouped: Grouped | None = None,
+                 kept: Kept | None = None) -> Any:
     """The view computed on the whole Book, stored part by part for the next run (`grouped`: the
-    stamps already split as `_group` splits them)."""
+    stamps already split as `_group` splits them; `kept`: what `_kept` makes of them, when several
+    views of one Book are stored)."""
     team = view.team(book)
     parts = {c.path: view.part(book, c) for c in book.customers.values()}
     total = total_of(parts.values()) if view.additive else None
     value = view.whole(list(parts.values()) if total is None else total, team)
-    if _irregular(book):  # stores nothing: the next run recomputes
+    groups, others = grouped or _group(scanned)
+    if kept is None:
+        kept = _kept(book, scanned, groups)
+    if kept is IRREGULAR:  # stores nothing: the next run recomputes
         for name in (filename, _old_answer_file(filename)):
             with contextlib.suppress(OSError):
                 os.unlink(name)
         return value
-    groups, others = grouped or _group(scanned)
-    digests = [_digest(group) for group in groups]
+    digests, digest = kept
     for n in range(SHARDS):
         _save_shard(filename, n, expected, groups[n], digests[n])
-    _save_head(filename, expected, _digest(scanned), digests, others, listed or {}, team, parts, value, total)
+    _save_head(filename, expected, digest, digests, others, listed or {}, team, parts, value, total)
     with contextlib.suppress(OSError):
         os.unlink(_old_answer_file(filename))  # left by an older dealbook
     return value
+
+
+Kept = Any  # (list[bytes], bytes), or IRREGULAR: the digest of each shard's stamps and of the whole scan (`_kept`)
+IRREGULAR: Any = object()  # `_kept` of a Book whose records do not all live where their ids say
+
+
+def _kept(book: Book, scanned: dict[str, Stamp], groups: list[dict[str, Stamp]]) -> Kept:
+    """What every view stored from one whole Book shares: the digests of its shards and of the
+    whole scan; IRREGULAR when no view of it may be stored part by part (see `_irregular`)."""
+    if _irregular(book):
+        return IRREGULAR
+    return [_digest(group) for group in groups], _digest(scanned)
 
 
 def store_views(repo: str, settings: Settings, book: Book, scanned: dict[str, Stamp],
@@ -226,9 +242,10 @@ def store_views(repo: str, settings: Settings, book: Book, scanned: dict[str, St
     gc.disable()
     try:
         grouped = _group(scanned)
+        kept = _kept(book, scanned, grouped[0])  # once for all the views
         for view, key in views:
             _store_whole(_filename(repo, view), _global_key(settings, view, key), scanned, book, view, listings,
-                         grouped)
+                         grouped, kept)
     finally:
         if collecting:
             gc.enable()
