@@ -125,6 +125,11 @@ def _odd_repo(repo: RecordRepo) -> None:
                {"at": "2024-05-14 09:00", "method": "phone", "by": "ghost"})
     repo.write("records/customers/粤IT2024005.yaml", "- just\n- a list\n")
     repo.customer("粤IT2024006", stage="nowhere")
+    # filed in time order, not in path order: a name earlier than its time, and one with no time
+    repo.write("records/followups/粤IT2024001/2024-05-01-0900.yaml",
+               {"customer": "粤IT2024001", "at": "2024-05-20 09:00", "method": "phone", "by": "zhang"})
+    repo.write("records/followups/粤IT2024001/2024-05-02-0900.yaml",
+               {"customer": "粤IT2024001", "method": "phone", "by": "zhang"})
 
 
 def test_a_book_restored_from_its_parts_equals_the_book_read_from_the_files(repo: RecordRepo, monkeypatch,

@@ -185,17 +185,19 @@ class Book:
         return True
 
     # What a snapshot holds (its layout: a snapshot written with other fields is stale, see `records.snapshot`).
-    _SNAPSHOT_FIELDS = ("parts", "file_diagnostics", "complete")
+    _SNAPSHOT_FIELDS = ("parts", "followups", "team_path", "file_diagnostics", "complete")
     SNAPSHOT_PART = 2000  # records per pickled part
 
     def snapshot_state(self, parts: RecordParts | None = None) -> dict[str, Any]:
         """The records and findings of this Book as plain picklable data (see `from_snapshot`).
 
         The records go as parts, each a pickle of about `SNAPSHOT_PART` (path, data, record)
-        triples: pickled in one piece, the Book's memo of millions of objects made writing and
-        reading it about twice as slow. `parts` holds parts already pickled while these same records
-        were made (see `RecordParts`); the records they do not cover are pickled here."""
-        made = parts.blobs if parts is not None else []
+        triples: pickled in one piece, the Book's memo of millions of objects made writing it
+        about twice as slow. `parts` holds parts already pickled while these same records were
+        made (see `RecordParts`); the records they do not cover are pickled here. Beside them, the
+        paths of each follow-up list in the Book's order, so that a restored Book is filed without
+        sorting anything again."""
+        made = list(parts.blobs) if parts is not None else []
         covered = parts.covered if parts is not None else set()
         pending: list[tuple[str, Any, Any]] = []
         by_path = self.customers_by_path
@@ -209,23 +211,34 @@ class Book:
                 pending = []
         if pending:
             made.append(pickle.dumps(pending, protocol=pickle.HIGHEST_PROTOCOL))
-        return {"parts": made, "file_diagnostics": self.file_diagnostics, "complete": self.complete}
+        return {"parts": made, "followups": [(key, [f.path for f in items]) for key, items in self._followups.items()],
+                "team_path": self.team_path, "file_diagnostics": self.file_diagnostics, "complete": self.complete}
 
     @classmethod
     def from_snapshot(cls, settings: Settings, state: dict[str, Any],
                       read_raw: Callable[[str], bytes | None] | None = None) -> Book:
-        """A Book rebuilt from `snapshot_state()` without re-reading or re-checking any record: its
-        records filed in path order, as a Book read from the files files them."""
+        """A Book rebuilt from `snapshot_state()` without re-reading or re-checking any record, equal
+        to the Book it was taken of: paths and customers in path order (an id's first file holds
+        it), the follow-up lists in their stored order. The parts are unpickled only here, after
+        the whole snapshot's signature was verified (`records.snapshot.load`)."""
         records: list[tuple[str, Any, Any]] = []
         for blob in state["parts"]:
             records.extend(pickle.loads(blob))
-        records.sort(key=_first)
-        diagnostics, complete = state["file_diagnostics"], state["complete"]
-        if not isinstance(diagnostics, dict) or not isinstance(complete, bool):
-            raise TypeError("snapshot of another layout")
-        book = cls(settings, ((r[0], r[1]) for r in records), (), read_raw, complete,
-                   {r[0]: r[2] for r in records if r[2] is not None})
-        book.file_diagnostics = diagnostics
+        records.sort(key=_first)  # parts come in the order they were made
+        book = cls(settings, (), read_raw=read_raw, complete=state["complete"])
+        if not isinstance(book.complete, bool) or not isinstance(state["file_diagnostics"], dict):
+            raise TypeError("a snapshot of another layout")
+        book.paths = [r[0] for r in records]
+        book.customers_by_path = {r[0]: r[2] for r in records if type(r[2]) is Customer}
+        for customer in book.customers_by_path.values():
+            book.customers.setdefault(customer.id, customer)
+        followups = {r[0]: r[2] for r in records if type(r[2]) is FollowUp}
+        book._followups = {key: [followups[path] for path in paths] for key, paths in state["followups"]}
+        team_path = state["team_path"]
+        if team_path is not None:
+            data = records[bisect.bisect_left(book.paths, team_path)][1]
+            book.team_path, book.members, book._team_data = team_path, members_from_data(data), data
+        book.file_diagnostics = state["file_diagnostics"]
         return book
 
     def _raw_data(self, path: str) -> Any:
