@@ -116,7 +116,7 @@ def _snapshot_book(repo: str, settings: Settings, scanned: dict[str, Stamp], job
     folder = os.path.join(repo, CACHE_DIR)
     key = cache_key(settings)
     state = snapshots.load(folder, key)
-    stamps = state.get("stamps") if isinstance(state, dict) else None
+    stamps = _stamps_of(state)
     if isinstance(stamps, dict):
         changed = changed_paths(stamps, scanned)
         book = _restored(settings, state, repo) if len(changed) <= max(50, PATCH_SHARE * len(scanned)) else None
@@ -126,7 +126,7 @@ def _snapshot_book(repo: str, settings: Settings, scanned: dict[str, Stamp], job
                 book.patch({p: results[p][0] if p in results else GONE for p in changed},
                            {p: results[p][1] for p in results})
                 if len(changed) >= REWRITE_AFTER:
-                    snapshots.save(folder, key, {**book.snapshot_state(), "stamps": scanned})
+                    snapshots.save(folder, key, {**book.snapshot_state(), "stamps": marshal.dumps(scanned)})
             book.defer_diagnostics(_whole_repo_diagnostics(repo, settings))
             return book
     parts = RecordParts()
@@ -135,7 +135,7 @@ def _snapshot_book(repo: str, settings: Settings, scanned: dict[str, Stamp], job
     # is to write those parts out. In the background the views (`after`) are computed by a process
     # of their own, while the caller runs the cross-record checks: on two cores the two run at once.
     book.snapshot_writer = _fork(lambda: after(book, scanned)) if background and after is not None else None
-    snapshots.save(folder, key, {**book.snapshot_state(parts), "stamps": scanned})
+    snapshots.save(folder, key, {**book.snapshot_state(parts), "stamps": marshal.dumps(scanned)})
     if after is not None and book.snapshot_writer is None:
         after(book, scanned)
     return book
@@ -154,18 +154,22 @@ def reopen_book(book: Book, read_with: dict[str, Stamp], scanned: dict[str, Stam
     changed = changed_paths(read_with, scanned)
     if len(changed) > max(50, PATCH_SHARE * len(scanned)):
         return None
-    state = book.snapshot_state()
-    followups = {key: list(items) for key, items in state["_followups"].items()}  # (lists a patch changes)
-    state.update(customers=dict(book.customers), customers_by_path=dict(book.customers_by_path),
-                 members=dict(book.members), _followups=followups, file_diagnostics=dict(book.file_diagnostics),
-                 paths=list(book.paths))
-    copy = Book.from_snapshot(settings, state, _raw_reader(repo))
+    copy = book.copy(settings, _raw_reader(repo))
     copy.root = repo
     if changed:
         results = read_cached(repo, [p for p in changed if p in scanned], settings, scanned, jobs)
         copy.patch({p: results[p][0] if p in results else GONE for p in changed}, {p: results[p][1] for p in results})
     copy.defer_diagnostics(_whole_repo_diagnostics(repo, settings))
     return copy
+
+
+def _stamps_of(state: Any) -> dict[str, Stamp] | None:
+    """The stamps a snapshot was taken at (marshalled inside it: quicker to load than pickled)."""
+    try:
+        stamps = marshal.loads(state["stamps"])
+    except (TypeError, KeyError, EOFError, ValueError, IndexError):
+        return None
+    return stamps if isinstance(stamps, dict) else None
 
 
 def _fork(work: Callable[[], None]) -> int | None:
