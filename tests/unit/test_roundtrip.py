@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 from conftest import changed_lines
 from dealbook.editing import roundtrip
 from dealbook.editing.roundtrip import EditError, Layout, detect_layout, loads, render_new, render_scalar
@@ -256,6 +257,15 @@ def test_any_scalar_reads_back(value):
         assert loaded.data == {"k": value}
     else:  # only characters YAML cannot hold at all may fail
         assert isinstance(value, str)
+
+
+@pytest.mark.parametrize("value", ["=", "<<"])
+def test_a_yaml_11_key_word_is_quoted_so_other_readers_read_text(value):
+    """`=` (the value key) and `<<` (the merge key) read back as text in dealbook, but PyYAML's own
+    safe_load takes them plain for tags it cannot build: written quoted, every reader gets the text."""
+    text = f"k: {render_scalar(value)}\n"
+    assert render_scalar(value) != value
+    assert yaml.safe_load(text) == {"k": value} and parse_text(text).data == {"k": value}
 
 
 @settings(max_examples=150, deadline=None)

@@ -98,7 +98,8 @@ _RESERVED = re.compile(
     r"^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|y|Y|n|N"
     r"|[-+]?[0-9][0-9_]*|0o[0-7]+|0x[0-9a-fA-F]+"
     r"|[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
-    r"|[0-9]+(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)$"
+    r"|[0-9]+(?::[0-5]?[0-9])+(?:\.[0-9_]*)?"
+    r"|=|<<)$"  # YAML 1.1's value and merge keys: a plain `=` or `<<` fails other readers (PyYAML's safe_load)
 )
 
 
