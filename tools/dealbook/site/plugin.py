@@ -6,6 +6,7 @@ import atexit
 import contextlib
 import gc
 import hashlib
+import logging
 import os
 import subprocess
 import zlib
@@ -103,6 +104,23 @@ def freeze_at_exit() -> None:
         atexit.register(gc.freeze)
 
 
+RESTORED: set[str] = set()  # serve: this rebuild's reused pages whose old file was moved back (oldsite.py)
+
+
+def _not_restored(record: logging.LogRecord) -> bool:
+    """MkDocs notes every page it writes nothing for ("Page skipped"): under serve, a page whose old
+    file was moved back (oldsite.py) is not worth a line in the log."""
+    message = record.getMessage()
+    return not (message.startswith("Page skipped: '") and message.split("'")[1] in RESTORED)
+
+
+def _quiet_restored() -> None:
+    from mkdocs.commands import build as mkdocs_build
+
+    if _not_restored not in mkdocs_build.log.filters:
+        mkdocs_build.log.addFilter(_not_restored)
+
+
 def _render_nothing(page: Page, config: MkDocsConfig, files: Files) -> None:
     """`Page.render` for a generated page: what MkDocs' render leaves after converting no Markdown."""
     page.content = ""
@@ -159,6 +177,8 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Pages are reused between the rebuilds of `mkdocs serve`, never in `mkdocs build`."""
         self.serving = command == "serve"
+        if self.serving:
+            _quiet_restored()
         if command in ("build", "gh-deploy"):
             freeze_at_exit()
         self._dirty = dirty
@@ -368,7 +388,12 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         empties the site folder before every build, one file at a time, with nothing else done meanwhile."""
         if self._dirty or (self.serving and not self.store.pages):  # (serve's first build: a new folder)
             return
-        self._old_site.clear(config.site_dir, fork=not self.serving)
+        self._old_site.clear(config.site_dir, fork=not self.serving, later=self.serving)
+
+    def _end_restoring(self) -> None:
+        """Serve: the old site's files not taken back are deleted now (oldsite.py)."""
+        self._old_site.delete()
+        RESTORED.clear()
 
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
         import jinja2
@@ -464,6 +489,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
             self._workers.stop()
             self._workers = None
         forget_cuts()
+        self._end_restoring()
         self._old_site.wait()
         gc.unfreeze()
 
@@ -488,6 +514,9 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
             return zlib.decompress(found.output).decode("utf-8", "surrogatepass")
         if found is not None:
             self.store.reused.append(uri)
+            if self._old_site.restore(page.file.dest_uri):  # (serve) the file as the last rebuild wrote it
+                RESTORED.add(uri)
+                return ""  # nothing for MkDocs to write (its note that it wrote nothing is filtered out)
             return zlib.decompress(found.output).decode("utf-8")
         if self.reusing and uri in self._page_key:
             self.store.rendered.append(uri)
@@ -507,6 +536,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         if self.serving and self.data is not None:
             self.data.keep()
         forget_cuts()
+        self._end_restoring()
         self._old_site.wait()
         gc.unfreeze()
         if not self.reusing:
