@@ -166,3 +166,20 @@ def test_a_book_restored_from_its_parts_equals_the_book_read_from_the_files(repo
     assert _shape(patched) == _shape(fresh)
     monkeypatch.setattr(reading, "_open_book", lambda *a, **k: (_ for _ in ()).throw(AssertionError("rebuilt")))
     assert _shape(open_book(root, snapshot=True)) == _shape(fresh)
+
+
+def test_parts_are_put_in_path_order_and_sorted_only_when_their_ranges_overlap() -> None:
+    from dealbook.records import book as books
+
+    def part(*paths):
+        return [(p, None, None) for p in paths]
+
+    # as parts come in from the parsing processes: each a range of its own, out of order
+    assert [r[0] for r in books._in_path_order([part("c", "d"), [], part("a", "b"), part("e")])] == list("abcde")
+    # a leftover part (a file read from the parse cache) among the ranges of the others
+    assert [r[0] for r in books._in_path_order([part("a", "c"), part("b", "d"), part("e")])] == list("abcde")
+    parts = books.RecordParts()
+    for path in ("b", "a", "c"):  # added out of order: the part is sorted before it is pickled
+        parts.add(path, {}, object.__new__(books.Customer))
+    parts.flush()
+    assert [r[0] for r in pickle.loads(parts.blobs[0])] == ["a", "b", "c"] and parts.covered == {"a", "b", "c"}

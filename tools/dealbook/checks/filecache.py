@@ -323,10 +323,11 @@ def _warm_validators(settings: Settings) -> None:
 
 def read_many(
     repo: str, paths: list[str], settings: Settings, jobs: int | None = None, blobs: dict[str, bytes] | None = None,
-    each: Callable[[str, Any], None] | None = None,
+    each: Callable[[str, Any], None] | None = None, chunk_done: Callable[[], None] | None = None,
 ) -> dict[str, Result]:
     """Read and check files, on every core when there are many; `blobs` collects each marshalled result,
-    and `each(path, data)` is called as each result comes in (while the other files are still parsed)."""
+    and `each(path, data)` is called as each result comes in (while the other files are still parsed),
+    in path order within a chunk of files; `chunk_done()` after each chunk."""
     global _worker_settings
     if not paths:
         return {}
@@ -349,6 +350,8 @@ def read_many(
                         blobs[path] = blob
                     if each is not None:
                         each(path, data)
+                if chunk_done is not None:
+                    chunk_done()
         _worker_settings = None
     else:
         for path in paths:
@@ -358,6 +361,8 @@ def read_many(
                 blobs[path] = marshal.dumps((data, diagnostics))
             if each is not None:
                 each(path, data)
+        if chunk_done is not None:
+            chunk_done()
     return results
 
 
@@ -381,7 +386,8 @@ def read_cached(repo: str, paths: Iterable[str], settings: Settings, scanned: di
 
 
 def _read_through(repo: str, cache: FileCache, paths: list[str], settings: Settings, scanned: dict[str, Stamp],
-                  jobs: int | None, each: Callable[[str, Any], None] | None = None) -> dict[str, Result]:
+                  jobs: int | None, each: Callable[[str, Any], None] | None = None,
+                  chunk_done: Callable[[], None] | None = None) -> dict[str, Result]:
     """Each file's result, from the cache when its stamp is unchanged, else read (`read_many`, which
     calls `each` for the files it reads) and stored in the cache."""
     results: dict[str, Result] = {}
@@ -395,7 +401,7 @@ def _read_through(repo: str, cache: FileCache, paths: list[str], settings: Setti
         else:
             results[path] = hit
     blobs: dict[str, bytes] = {}
-    for path, result in read_many(repo, todo, settings, jobs, blobs, each).items():
+    for path, result in read_many(repo, todo, settings, jobs, blobs, each, chunk_done).items():
         results[path] = result
         if stamps.get(path):
             cache.put(path, stamps[path], result, blobs.get(path))

@@ -252,9 +252,8 @@ def _open_book(
         if parts is not None:
             parts.add(path, data, record)
 
-    results = _read_through(repo, cache, record_paths, settings, scanned, jobs, made if complete else None)
-    if parts is not None:
-        parts.flush()
+    results = _read_through(repo, cache, record_paths, settings, scanned, jobs, made if complete else None,
+                            parts.flush if parts is not None else None)
     if not complete:
         results.update(_read_through(repo, cache, _neighbours(repo, record_paths, results), settings, scanned, jobs))
     cache.forget_missing(set(results), complete)

@@ -9,7 +9,7 @@ from typing import Any
 
 from .diagnostics import Diagnostic
 from .load import Loaded, located
-from .model import CUSTOMER, FOLLOWUP, TEAM, Customer, FollowUp, Member, kind_of, members_from_data
+from .model import CUSTOMER, CUSTOMERS_DIR, FOLLOWUP, TEAM, Customer, FollowUp, Member, kind_of, members_from_data
 from .settings import Settings
 
 GONE: Any = object()  # in `Book.patch`: the file no longer exists
@@ -224,15 +224,13 @@ class Book:
         to the Book it was taken of: paths and customers in path order (an id's first file holds
         it), the follow-up lists in their stored order. The parts are unpickled only here, after
         the whole snapshot's signature was verified (`records.snapshot.load`)."""
-        records: list[tuple[str, Any, Any]] = []
-        for blob in state["parts"]:
-            records.extend(pickle.loads(blob))
-        records.sort(key=_first)  # parts come in the order they were made
+        records = _in_path_order([pickle.loads(blob) for blob in state["parts"]])
         book = cls(settings, (), read_raw=read_raw, complete=state["complete"])
         if not isinstance(book.complete, bool) or not isinstance(state["file_diagnostics"], dict):
             raise TypeError("a snapshot of another layout")
         book.paths = [r[0] for r in records]
-        book.customers_by_path = {r[0]: r[2] for r in records if type(r[2]) is Customer}
+        customers = bisect.bisect_left(book.paths, _AFTER_CUSTOMERS)  # every customer file sorts before this
+        book.customers_by_path = {r[0]: r[2] for r in records[:customers] if type(r[2]) is Customer}
         for customer in book.customers_by_path.values():
             book.customers.setdefault(customer.id, customer)
         made = [r[2] for r in records]
@@ -286,6 +284,20 @@ def _first(item: tuple) -> Any:
     return item[0]
 
 
+_AFTER_CUSTOMERS = CUSTOMERS_DIR + "0"  # "0" follows "/": every path in the customers folder sorts before it
+
+
+def _in_path_order(parts: list[list[tuple[str, Any, Any]]]) -> list[tuple[str, Any, Any]]:
+    """The records of parts each in path order, all in path order: the parts put in the order of
+    their first paths, and the whole sorted only when their ranges overlap (parts made as files
+    come in from the parsing processes each hold files of one chunk, a range of paths of its own)."""
+    parts = sorted((part for part in parts if part), key=lambda part: part[0][0])
+    records = [record for part in parts for record in part]
+    if any(parts[n][-1][0] >= parts[n + 1][0][0] for n in range(len(parts) - 1)):
+        records.sort(key=_first)
+    return records
+
+
 class RecordParts:
     """Records pickled in parts as they are made (`add`), for a snapshot of the Book they make
     (`Book.snapshot_state`): a whole-repo read pickles each part while the other files are still
@@ -305,7 +317,10 @@ class RecordParts:
             self.flush()
 
     def flush(self) -> None:
+        """Pickle what was added since the last part (in path order: see `_in_path_order`)."""
         if self._pending:
+            if any(self._pending[n][0] >= self._pending[n + 1][0] for n in range(len(self._pending) - 1)):
+                self._pending.sort(key=_first)
             self.blobs.append(pickle.dumps(self._pending, protocol=pickle.HIGHEST_PROTOCOL))
             self.covered.update(item[0] for item in self._pending)
             self._pending = []
