@@ -119,12 +119,10 @@ def _snapshot_book(repo: str, settings: Settings, scanned: dict[str, Stamp], job
     stamps = _stamps_of(state)
     if isinstance(stamps, dict):
         changed = changed_paths(stamps, scanned)
-        book = _restored(settings, state, repo) if len(changed) <= max(50, PATCH_SHARE * len(scanned)) else None
+        book = _restored(settings, state, repo) if _patchable(changed, scanned) else None
         if book is not None:
             if changed:
-                results = read_cached(repo, [p for p in changed if p in scanned], settings, scanned, jobs)
-                book.patch({p: results[p][0] if p in results else GONE for p in changed},
-                           {p: results[p][1] for p in results})
+                _patch(book, repo, changed, settings, scanned, jobs)
                 if len(changed) >= REWRITE_AFTER:
                     snapshots.save(folder, key, {**book.snapshot_state(), "stamps": marshal.dumps(scanned)})
             book.defer_diagnostics(_whole_repo_diagnostics(repo, settings))
@@ -152,15 +150,26 @@ def reopen_book(book: Book, read_with: dict[str, Stamp], scanned: dict[str, Stam
     if repo is None or not book.complete:
         return None
     changed = changed_paths(read_with, scanned)
-    if len(changed) > max(50, PATCH_SHARE * len(scanned)):
+    if not _patchable(changed, scanned):
         return None
     copy = book.copy(settings, _raw_reader(repo))
     copy.root = repo
     if changed:
-        results = read_cached(repo, [p for p in changed if p in scanned], settings, scanned, jobs)
-        copy.patch({p: results[p][0] if p in results else GONE for p in changed}, {p: results[p][1] for p in results})
+        _patch(copy, repo, changed, settings, scanned, jobs)
     copy.defer_diagnostics(_whole_repo_diagnostics(repo, settings))
     return copy
+
+
+def _patchable(changed: list[str], scanned: dict[str, Stamp]) -> bool:
+    """Whether a Book read before is patched with the `changed` files (`PATCH_SHARE`), not read again."""
+    return len(changed) <= max(50, PATCH_SHARE * len(scanned))
+
+
+def _patch(book: Book, repo: str, changed: list[str], settings: Settings, scanned: dict[str, Stamp],
+           jobs: int | None) -> None:
+    """Patch `book` with the `changed` files: those still `scanned` read again, the others gone."""
+    results = read_cached(repo, [p for p in changed if p in scanned], settings, scanned, jobs)
+    book.patch({p: results[p][0] if p in results else GONE for p in changed}, {p: results[p][1] for p in results})
 
 
 def _stamps_of(state: Any) -> dict[str, Stamp] | None:
