@@ -54,26 +54,29 @@ def _customer_on(customer: Any, changes: list[Change], day: dt.date) -> dict[str
     return data
 
 
-def replayed_records(book: Book, changelog: dict[str, list[Change]], day: dt.date) -> list[tuple[str, Any]]:
+def replayed_records(book: Book, changelog: dict[str, list[Change]], day: dt.date,
+                     ids: list[str] | None = None) -> list[tuple[str, Any]]:
     """(path, data) of the customers and follow-ups as they stood at the end of `day`: what `book_on`
-    builds its Book from (the settings, the team and `day` aside, all a replay depends on)."""
+    builds its Book from (the settings, the team and `day` aside, all a replay depends on). `ids`:
+    only these customers of the Book and the follow-ups filed under them."""
     records: list[tuple[str, Any]] = []
-    for cid, customer in book.customers.items():
+    for cid in book.customers if ids is None else ids:
+        customer = book.customers[cid]
         data = _customer_on(customer, changelog.get(cid, []), day)
         if data is not None:
             records.append((customer.path, data))
-    for followup in book.all_followups():
+    followups = book.all_followups() if ids is None else (f for cid in ids for f in book.followups_of(cid))
+    for followup in followups:
         at = parse_time(followup.data.get("at"))
         if at is None or at.date() <= day:
             records.append((followup.path, followup.data))
     return records
 
 
-def book_on(book: Book, changelog: dict[str, list[Change]], day: dt.date,
-            records: list[tuple[str, Any]] | None = None) -> Book:
+def book_on(book: Book, changelog: dict[str, list[Change]], day: dt.date, ids: list[str] | None = None) -> Book:
     """The customers and follow-ups as they stood at the end of `day` (see the module's rules);
-    `records`: what `replayed_records` gave for the same arguments, when the caller has it."""
-    replayed = Book(book.settings, replayed_records(book, changelog, day) if records is None else records)
+    `ids`: only these customers (as in `replayed_records`)."""
+    replayed = Book(book.settings, replayed_records(book, changelog, day, ids))
     replayed.members, replayed.team_path = book.members, book.team_path
     return replayed
 
@@ -83,11 +86,9 @@ def overdue_count(book: Book, today: dt.date, owner: str | None = None) -> int:
     return sum(1 for item in agenda_items(book, today, owner=owner) if item.group == "overdue")
 
 
-def overdue_on(book: Book, changelog: dict[str, list[Change]], day: dt.date, owner: str | None = None,
-               records: list[tuple[str, Any]] | None = None) -> int:
-    """The agenda's overdue items at the end of an earlier `day`, on the book replayed to that day
-    (`records`: as in `book_on`)."""
-    return overdue_count(book_on(book, changelog, day, records), day, owner)
+def overdue_on(book: Book, changelog: dict[str, list[Change]], day: dt.date, owner: str | None = None) -> int:
+    """The agenda's overdue items at the end of an earlier `day`, on the book replayed to that day."""
+    return overdue_count(book_on(book, changelog, day), day, owner)
 
 
 def overdue_counts(book: Book, changelog: dict[str, list[Change]], day: dt.date,
@@ -96,22 +97,8 @@ def overdue_counts(book: Book, changelog: dict[str, list[Change]], day: dt.date,
     end of `day`, on the book replayed to that day (0 for a customer not created by then). Over every
     customer they add up to `overdue_on`'s figure: a customer's items depend on its own replayed
     records, the settings and the team only, so a part replays only the customers asked for."""
-    if ids is None:
-        replayed = book_on(book, changelog, day)
-        wanted: list[str] = list(book.customers)
-    else:
-        wanted = [cid for cid in ids if cid in book.customers]
-        records: list[tuple[str, Any]] = []
-        for cid in wanted:
-            customer = book.customers[cid]
-            data = _customer_on(customer, changelog.get(cid, []), day)
-            if data is not None:
-                records.append((customer.path, data))
-            for followup in book.followups_of(cid):
-                at = parse_time(followup.data.get("at"))
-                if at is None or at.date() <= day:
-                    records.append((followup.path, followup.data))
-        replayed = book_on(book, changelog, day, records)
+    wanted = list(book.customers) if ids is None else [cid for cid in ids if cid in book.customers]
+    replayed = book_on(book, changelog, day, None if ids is None else wanted)
     states = evaluate(replayed, day)
     counts = {cid: 0 for cid in wanted}
     for cid, state in states.items():
