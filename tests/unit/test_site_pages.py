@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from urllib.parse import quote
@@ -243,6 +244,27 @@ def test_owner_page_agenda_and_grades(repo):
     assert {i.customer_id for i in view["agenda"]["overdue"]} == {"粤IT2024001"}
     html = render(data, "owners/li.md")
     assert "<h1>李娜</h1>" in html and "粤IT2024002" not in html
+
+
+def test_owners_index_counts_what_each_owner_page_lists(repo):
+    repo.customer("粤IT2024001", owner="li")
+    repo.customer("粤IT2024002", owner="zhang")
+    repo.customer("粤IT2024003", owner="zhang", next_action={"due": "2024-05-22", "what": "visit"})
+
+    def overdue_counts(data: SiteData) -> dict[str, int]:
+        rows = {row["handle"]: row for row in pages.owners_index(data)["owners"]}
+        for handle in ("li", "zhang"):
+            groups = pages.owner_page(data, handle)["agenda"]
+            assert rows[handle]["overdue"] == len(groups.get("overdue", ())) >= 1
+            assert rows[handle]["week"] == len(groups.get("today", ())) + len(groups.get("week", ())) >= 0
+        return {handle: rows[handle]["overdue"] for handle in ("li", "zhang")}
+
+    before = overdue_counts(site_data(repo))
+    data = site_data(repo)
+    item = next(i for i in data.agenda if i.group == "overdue")
+    # one more overdue item for two people, one of them named twice: on each one's page once, counted once
+    data.agenda.append(dataclasses.replace(item, who=("zhang", "li", "zhang")))
+    assert overdue_counts(data) == {handle: n + 1 for handle, n in before.items()}
 
 
 def test_problems_page_lists_diagnostics_with_file_and_line(repo):

@@ -201,8 +201,8 @@ def owner_page(data: SiteData, handle: str) -> dict[str, Any]:
 def owners_index(data: SiteData) -> dict[str, Any]:
     """Per member: customers owned, overdue and due-this-week agenda items."""
     counts: dict[str, dict[str, int]] = defaultdict(lambda: {"overdue": 0, "week": 0})
-    for item in data.agenda or ():
-        for person in item.who or (item.owner,):
+    for person, items in data.agenda_by_person.items():  # the items on each person's own agenda page
+        for item in items:
             if item.group == "overdue":
                 counts[person]["overdue"] += 1
             elif item.group in ("today", "week"):
