@@ -47,6 +47,12 @@ def test_table_aligns_mixed_scripts() -> None:
     assert width(lines[2]) == width(lines[3])
 
 
+def test_table_pads_every_cell_of_a_column_to_its_widest_and_blanks_missing_cells() -> None:
+    text = table([["张伟", "a", 1], ["Zoë", "bb"], ["x"]], ["who", "what", "n"], right=[2])
+    assert text.splitlines() == ["who   what  n", "----  ----  -", "张伟  a     1", "Zoë   bb", "x"]
+    assert table([], ["甲", "b"]) == "甲  b\n--  -"
+
+
 def test_percent_and_money_never_fake_a_zero() -> None:
     assert percent(None) == DASH and percent(0.25) == "25.0%"
     assert money(None) == DASH and money(1234567) == "1,234,567"

@@ -70,24 +70,29 @@ def money(value: int | float | None) -> str:
 def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], right: Iterable[int] = (),
           styles: Sequence[dict[str, Any] | None] | None = None) -> str:
     """An aligned text table. `right` lists column indexes to right-align; `styles[i]` are
-    click.style keyword arguments for row i (applied only when the text goes to a terminal)."""
-    cells = [[c if type(c) is str else plain(c) for c in row] for row in rows]
-    used = [list(map(width, row)) for row in cells]
-    widths = [width(h) for h in headers]
-    for row in used:
-        for i, columns in enumerate(row):
-            if columns > widths[i]:
-                widths[i] = columns
+    click.style keyword arguments for row i (applied only when the text goes to a terminal).
+    A row shorter than the headers is blank in the columns it lacks."""
+    count = len(headers)
+    cells = [[c if type(c) is str else plain(c) for c in row] + [""] * (count - len(row)) for row in rows]
     right = set(right)
-    lines = ["  ".join(pad(h, widths[i], i in right) for i, h in enumerate(headers)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    aligned = [i in right for i in range(len(widths))]
-    for n, row in enumerate(cells):
-        columns = used[n]  # padding inline: a table of 10,000 rows has 80,000 cells
-        line = "  ".join((" " * (widths[i] - columns[i]) + c) if aligned[i] else (c + " " * (widths[i] - columns[i]))
-                         for i, c in enumerate(row)).rstrip()
-        style = styles[n] if styles and n < len(styles) else None
-        lines.append(click.style(line, **style) if style else line)
+    widths: list[int] = []
+    padded: list[list[str]] = []
+    # column by column: a table of 20,000 rows has 120,000 cells, and this is most of what a read command costs
+    for i, column in enumerate(zip(*cells, strict=True) if cells else [()] * count):
+        used = list(map(width, column))
+        columns = max(width(headers[i]), max(used, default=0))
+        widths.append(columns)
+        if i in right:
+            padded.append([" " * (columns - n) + c for c, n in zip(column, used, strict=True)])
+        else:
+            padded.append([c + " " * (columns - n) for c, n in zip(column, used, strict=True)])
+    lines = ["  ".join(pad(h, widths[i], i in right) for i, h in enumerate(headers)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    body = ["  ".join(parts).rstrip() for parts in zip(*padded, strict=True)]
+    if styles:
+        body = [click.style(line, **styles[n]) if n < len(styles) and styles[n] else line
+                for n, line in enumerate(body)]
+    lines.extend(body)
     return "\n".join(lines)
 
 
