@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+
+import yaml
 from dealbook.records.load import MAX_DEPTH, parse_bytes, parse_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -170,6 +173,25 @@ def test_data_without_marks_is_the_data_with_marks(text: str) -> None:
     assert lazy.error == eager.error
     assert repr(lazy.data) == repr(eager.data)  # repr: nan and -0.0 compare as written
     assert lazy.marks == eager.marks
+
+
+_WORDS = st.text(alphabet=st.sampled_from([*"ab :-#'\"*&!?,[]{}\n01.", "中", "é", "\u2028"]), max_size=8)
+_TREES = st.recursive(
+    st.one_of(_WORDS, st.integers(-10**12, 10**12), st.none(), st.booleans(), st.floats(allow_nan=False)),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_WORDS, inner, max_size=4)),
+    max_leaves=24,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TREES, st.booleans())
+def test_data_of_record_shaped_text_is_the_data_with_marks(tree, flow: bool) -> None:
+    """Whole mappings and lists as an editor or `yaml.safe_dump` writes them: the data path (which
+    reads most scalars inline) gives what the marked path gives, value for value."""
+    text = yaml.safe_dump({"record": tree, "n": [copy.deepcopy(tree)]}, allow_unicode=True, default_flow_style=flow)
+    lazy, eager = parse_text(text, "x.yaml"), parse_text(text, "x.yaml", marks=True)
+    assert lazy.error is None and eager.error is None
+    assert repr(lazy.data) == repr(eager.data)
 
 
 def test_marks_are_composed_only_when_asked_for() -> None:

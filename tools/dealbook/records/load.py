@@ -285,12 +285,17 @@ class _Again(Exception):
 
 def _data(root: yaml.Node, swapped: bool, aliases: bool) -> Any:
     """The data of the node tree, as `_build` makes it, without marks: the path every file takes.
-    Anything `_build` refuses raises `_Again`, and `_build` then says why and where."""
+    Anything `_build` refuses raises `_Again`, and `_build` then says why and where.
+
+    In a text with no `*` (no node can be met twice) and no line separator swapped, which is nearly
+    every record, a string scalar is read where its mapping or list meets it, without a call of its
+    own: most nodes are such scalars."""
     seen: set[int] = set()
     scalar = (lambda node: _restored(_scalar(node))) if swapped else _scalar
     str_tag, int_tag, merge_tag = _TAG + "str", _TAG + "int", _TAG + "merge"
     mapping_node, sequence_node, scalar_node = yaml.MappingNode, yaml.SequenceNode, yaml.ScalarNode
     intern = sys.intern
+    inline = not (swapped or aliases)
 
     def walk(node: yaml.Node, depth: int) -> Any:
         kind = type(node)
@@ -304,12 +309,24 @@ def _data(root: yaml.Node, swapped: bool, aliases: bool) -> Any:
                 value = intern(value) if len(value) <= _INTERN_MAX else value
                 return value.translate(_FROM_STAND_INS) if swapped else value
             return scalar(node)
-        if node.tag not in _COLLECTION_TAGS or depth >= MAX_DEPTH or id(node) in seen:
+        if node.tag not in _COLLECTION_TAGS or depth >= MAX_DEPTH:
             raise _Again
-        seen.add(id(node))
+        if aliases:
+            if id(node) in seen:
+                raise _Again
+            seen.add(id(node))
         depth += 1
         if kind is sequence_node:
-            return [walk(item, depth) for item in node.value]
+            if not inline:
+                return [walk(item, depth) for item in node.value]
+            items = []
+            for item in node.value:
+                if type(item) is scalar_node and item.tag == str_tag:
+                    value = item.value
+                    items.append(intern(value) if len(value) <= _INTERN_MAX else value)
+                else:
+                    items.append(walk(item, depth))
+            return items
         if kind is not mapping_node:
             raise _Again
         result: dict[Any, Any] = {}
@@ -324,7 +341,11 @@ def _data(root: yaml.Node, swapped: bool, aliases: bool) -> Any:
                 key = _restored(key)
             if key in result:
                 raise _Again
-            result[key] = walk(value_node, depth)
+            if inline and type(value_node) is scalar_node and value_node.tag == str_tag:
+                value = value_node.value
+                result[key] = intern(value) if len(value) <= _INTERN_MAX else value
+            else:
+                result[key] = walk(value_node, depth)
         return result
 
     try:
