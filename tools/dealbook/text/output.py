@@ -33,7 +33,7 @@ def width(text: str) -> int:
     """Columns `text` takes in a terminal: wide (CJK) characters count two, combining marks none."""
     if text.isascii():
         return len(text)
-    try:  # every character met before: summed in C (a table's 60,000 Chinese cells, most of a read command's print)
+    try:  # every character met before: summed in C (most cells of a 10,000-customer table are Chinese)
         return sum(map(_WIDTHS.__getitem__, text))
     except KeyError:
         _learn(text)
@@ -77,7 +77,7 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], right: Iterable
     right = set(right)
     widths: list[int] = []
     padded: list[list[str]] = []
-    # column by column: a table of 20,000 rows has 120,000 cells, and this is most of what a read command costs
+    # column by column: `agenda` at 10,000 customers prints 20,000 rows (120,000 cells), a fifth of its cost
     for i, column in enumerate(zip(*cells, strict=True) if cells else [()] * count):
         used = list(map(width, column))
         columns = max(width(headers[i]), max(used, default=0))
