@@ -85,10 +85,10 @@ def open_book(
 
     `book.diagnostics` holds every finding: unreadable files, schema errors, record rules
     and cross-record references, computed when first asked for. With `paths`, only findings in
-    those files are kept. `scanned` is a `scan(repo)` the caller already made. With `background`,
-    a new snapshot is written by a forked process while the caller goes on (it must call
-    `wait_for_writer(book)` before it exits); `after(book, scanned)` runs after a rebuilt snapshot
-    is written, in that process (the customer views a check leaves behind)."""
+    those files are kept. `scanned` is a `scan(repo)` the caller already made. `after(book, scanned)`
+    runs when the Book was rebuilt rather than restored (the customer views a check leaves behind);
+    with `background`, in a forked process while the caller goes on (it must call
+    `wait_for_background(book)` before it exits)."""
     # Record data holds no reference cycles, and the collector's full passes over 100k+
     # live records cost about 40% of a large read: pause it while the Book is built.
     collecting = gc.isenabled()
@@ -132,9 +132,9 @@ def _snapshot_book(repo: str, settings: Settings, scanned: dict[str, Stamp], job
     # Most records were pickled in parts as they came in from the parsing processes: what is left
     # is to write those parts out. In the background the views (`after`) are computed by a process
     # of their own, while the caller runs the cross-record checks: on two cores the two run at once.
-    book.snapshot_writer = _fork(lambda: after(book, scanned)) if background and after is not None else None
+    book.background_pid = _fork(lambda: after(book, scanned)) if background and after is not None else None
     snapshots.save(folder, key, {**book.snapshot_state(parts), "stamps": marshal.dumps(scanned)})
-    if after is not None and book.snapshot_writer is None:
+    if after is not None and book.background_pid is None:
         after(book, scanned)
     return book
 
@@ -199,11 +199,11 @@ def _fork(work: Callable[[], None]) -> int | None:
     return pid
 
 
-def wait_for_writer(book: Book) -> None:
-    """Wait for the process writing `book`'s snapshot, if one was started (`open_book(background=True)`)."""
-    pid = getattr(book, "snapshot_writer", None)
+def wait_for_background(book: Book) -> None:
+    """Wait for the process running `after` on `book`, if one was started (`open_book(background=True)`)."""
+    pid = getattr(book, "background_pid", None)
     if pid:
-        book.snapshot_writer = None
+        book.background_pid = None
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
 
@@ -316,8 +316,8 @@ def check_repo(
 
     `listed` collects the folder listings of the repo-wide walk (see `scan`).
 
-    `after(book, stamps)` runs whenever the whole Book is rebuilt, in the process that writes the
-    snapshot, beside the cross-record checks (the check command stores the customer views there).
+    `after(book, stamps)` runs whenever the whole Book is rebuilt, in a forked process beside the
+    cross-record checks (the check command stores the customer views there).
 
     A repo-wide check whose files all have the sizes and times of the last repo-wide check
     answers from that check's stored result, without reading or building anything; any
@@ -352,7 +352,7 @@ def check_repo(
                 "diagnostics": [tuple(d) for d in book.diagnostics]})
         found = book.diagnostics
     finally:
-        wait_for_writer(book)
+        wait_for_background(book)
         if collecting:
             gc.enable()
     return found, len(book.paths)

@@ -60,7 +60,7 @@ class Book:
         # For a PATH-limited Book: every customer file of the repo as the stored index lists it
         # (`checks.customer_index`), so cross-record checks compare with all without reading all.
         self.repo_customers: Any = None  # a `checks.customer_index.CustomerIndex`
-        self.snapshot_writer: int | None = None  # a process still writing this Book's snapshot
+        self.background_pid: int | None = None  # a process still running `after` on it (`checks.reading.open_book`)
         self._read_raw = read_raw
         self._marks: dict[str, Loaded] = {}
         self._team_data: Any = None  # the team file's data, as read (kept for the snapshot)
