@@ -65,9 +65,7 @@ class Progress:
 
 def progress(book: Book, today: dt.date, handle: str, period: Period, kind: str) -> Progress:
     """The member's target, won amount and expected pipeline for the period."""
-    return _progress(book.settings, today, handle, period, kind,
-                     [c for c in book.customers.values() if c.owner == handle],
-                     [(c, stage) for c, stage in open_deals(book, today) if c.owner == handle])
+    return progress_of_all(book, today, [handle], period, kind)[handle]
 
 
 def progress_of_all(book: Book, today: dt.date, handles: list[str], period: Period,
