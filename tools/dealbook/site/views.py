@@ -129,16 +129,15 @@ class SiteData:
     @functools.cached_property
     def states(self) -> dict[str, Any] | None:
         """rules.evaluate: per customer id, its grade, due date, last contact, value tier, flags."""
-        if self._known_states:
-            return self._call("rules", "dealbook.rules.state", "evaluate", self.book, self.today,
-                              known=self._known_states)
-        return self._call("rules", "dealbook.rules.state", "evaluate", self.book, self.today)
+        return self._call("rules", "dealbook.rules.state", "evaluate", self.book, self.today, known=self._known_states)
 
     # --- kept between the rebuilds of `mkdocs serve` ------------------------------------------
-    def _kept_key(self) -> str | None:
+    def _kept_key(self, day: dt.date | None = None) -> str | None:
+        """What a customer's results on `day` (default today) depend on besides its own records: the
+        settings, the team and the day (`inputs` covers the records)."""
         from .reuse import fingerprint
 
-        return fingerprint(self.settings.raw, self.book.members, self.book.team_path, self.today)
+        return fingerprint(self.settings.raw, self.book.members, self.book.team_path, day or self.today)
 
     def reuse_kept(self) -> None:
         """Take the last rebuild's states and table rows of every customer whose own records are as
@@ -287,9 +286,7 @@ class SiteData:
         if memo is None or inputs is None:
             found = self._call("feed", "dealbook.git.replay", "overdue_on", self.book, changelog or {}, day)
             return found  # type: ignore[no-any-return]
-        from .reuse import fingerprint
-
-        key = fingerprint(self.settings.raw, self.book.members, self.book.team_path, day)
+        key = self._kept_key(day)
         same = key is not None and memo.get("key") == key
         kept: dict[str, tuple[str, int]] = (memo.get("counts") or {}) if same else {}
         todo = [cid for cid in self.book.customers if inputs.get(cid) is None or cid not in kept
