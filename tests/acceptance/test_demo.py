@@ -200,6 +200,29 @@ def test_settings_guide_examples_are_valid_settings(repo, run):
         assert json.loads(result.output)["diagnostics"] == [], example
 
 
+def _transitions_paragraph(page: Path) -> str:
+    text = page.read_text(encoding="utf-8")
+    start = text.index("allow_backward")
+    return text[start:text.index("###", start)]
+
+
+def test_settings_guide_names_the_moves_check_allows_out_of_a_won_stage(repo, run):
+    """A won customer who stops working with us moves to lost (churn): the check allows it, and the
+    transitions paragraph of the settings guide, in both languages, says so rather than forbidding it."""
+    history = [{"stage": "lead", "on": "2024-01-05"}, {"stage": "won", "on": "2024-02-01"},
+               {"stage": "lost", "on": "2024-05-08"}]
+    contract = {"no": "HT-1", "amount": 100000, "signed": "2024-02-01"}
+    repo.settings("as_of: 2024-05-20\ndeal_desk: {contract_steps: []}\n")
+    repo.customer(stage="lost", stage_history=history, contracts=[contract], lost={"reason": "churn"})
+    assert run(repo, "check").exit_code == 0
+    repo.customer(stage="lost", stage_history=history, contracts=[contract], lost={"reason": "budget"})
+    assert "churn-reason" in run(repo, "check").output
+    english = _transitions_paragraph(ROOT / "site" / "guide" / "settings.md")
+    chinese = _transitions_paragraph(ROOT / "site" / "guide" / "zh" / "settings.md")
+    assert "Never allowed: a won stage" not in english and "`lost.reason: churn`" in english
+    assert "始终不允许:成交类阶段" not in chinese and "`lost.reason: churn`" in chinese
+
+
 def test_four_stage_example_schedules_by_stage(repo, run):
     repo.settings(_settings_examples()[2] + "as_of: 2024-05-20\n")
     repo.customer(stage="intent", need={"summary": "MES"},
