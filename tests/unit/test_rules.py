@@ -455,6 +455,23 @@ def test_a_grade_without_contact_for_seven_days() -> None:
     assert flags(cust(), [fu("2024-05-01 10:00")]) == ()  # only A-grade customers
 
 
+def test_a_grade_not_chased_weekly_once_signed_or_while_paused() -> None:
+    """A won customer follows the after-sales schedule (next visit months away) and a paused one waits:
+    neither is flagged for a week without contact; an open deal is, and a pause that ended is too."""
+    contract = {"no": "HT-1", "amount": 600000, "signed": "2024-01-05", "delivered": "2024-01-10"}
+    history = [{"stage": "lead", "on": "2024-01-02"}, {"stage": "won", "on": "2024-01-05"},
+               {"stage": "after_sales", "on": "2024-01-10"}]
+    visits = [fu(f"{d} 10:00", method="visit") for d in ("2024-01-13", "2024-02-05", "2024-04-01")]
+    signed = cust(stage="after_sales", stage_history=history, contracts=[contract], **A_OVERRIDE)
+    assert due(signed, visits).date == D("2024-07-22")  # the six-month visit
+    assert flags(signed, visits) == ()
+    paused = cust(paused_until="2024-06-30", **A_OVERRIDE)
+    assert flags(paused, [fu("2024-05-01 10:00")]) == ()
+    assert [f.code for f in flags(paused, [fu("2024-05-01 10:00")], today=D("2024-07-02"))] == [
+        "a_grade_no_contact"]
+    assert [f.code for f in flags(cust(**A_OVERRIDE), [fu("2024-05-01 10:00")])] == ["a_grade_no_contact"]
+
+
 def test_three_unanswered_calls_in_a_row() -> None:
     calls = [fu(f"2024-05-1{n} 10:00", outcome="no_answer") for n in (5, 6, 7)]
     found = flags(cust(), calls)

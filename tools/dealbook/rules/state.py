@@ -15,7 +15,7 @@ from ..records.model import Customer, FollowUp
 from ..records.settings import Settings
 from ..text.catalog import translator
 from .deals import DealItem, deal_items
-from .due import KINDS, Due, due_from, due_of
+from .due import KINDS, Due, due_from, due_of, effective_pause
 from .flags import Flag
 from .grading import LETTERS, Grade, GradeReason, grade_from, grade_of, letter_for, step_down
 from .intake import help_flags, intake_flags, reassess_flag
@@ -78,7 +78,11 @@ def _flags(customer: Customer, counted: list[FollowUp], grade: Grade, today: dt.
     flags.extend(intake_flags(customer, counted, book.settings, t, team[0], team[1], team[2]))
     flags.extend(help_flags(customer, counted, t, team[2]))
     last = counted[-1].at.date() if counted and counted[-1].at else None
-    if grade.letter == "A" and t.a_grade_no_contact_days > 0:
+    # a signed customer follows the delivery and after-sales schedule, and a paused one waits on purpose:
+    # neither is chased for not being called within the week
+    pause = effective_pause(customer, grade)
+    chased = t.stage_kind.get(customer.stage, "open") == "open" and (pause is None or pause < today)
+    if grade.letter == "A" and t.a_grade_no_contact_days > 0 and chased:
         since = last or customer.created
         if since is not None and (today - since).days >= t.a_grade_no_contact_days:
             days = (today - since).days
