@@ -410,6 +410,19 @@ def test_the_delivery_cadence_is_a_setting() -> None:
     assert (d.date, d.kind) == (D("2024-05-18"), "delivery")
 
 
+def test_a_repeat_purchase_signed_after_delivery_gets_the_weekly_delivery_update_too() -> None:
+    """The first contract's visits are all done (next: the care letter in December); a second
+    contract signed 2024-05-01 is not delivered yet, so its progress update is due weekly."""
+    repeat = {"no": "HT-002", "amount": 200000, "signed": "2024-05-01"}
+    customer = cust(**dict(WON, contracts=[*WON["contracts"], repeat]))
+    visits = [fu(v, method="visit", contact="王总监") for v in DONE]
+    d = due(customer, visits, today=D("2024-07-10"), text="language: en")
+    assert (d.date, d.kind, d.overdue_days) == (D("2024-07-08"), "delivery", 2)  # last contact 07-01 + 7
+    assert d.reason == "signed, not yet delivered: a progress update every 7 days, last contact 9 days ago"
+    delivered = cust(**dict(WON, contracts=[*WON["contracts"], dict(repeat, delivered="2024-06-01")]))
+    assert due(delivered, visits, today=D("2024-07-10")).kind == "after_sales"  # its own windows restart
+
+
 def test_the_older_visit_days_setting_still_schedules() -> None:
     d = due(cust(**WON), [fu("2024-01-18 10:00", method="visit")], today=D("2024-01-20"),
             text="after_sales:\n  visits_after_delivery_days: [7, 30]\n")

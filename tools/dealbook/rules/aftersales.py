@@ -170,6 +170,12 @@ def delivered_on(contracts: tuple[Contract, ...], today: dt.date) -> dt.date | N
     return max(dates) if dates else None
 
 
+def awaiting_delivery(contracts: tuple[Contract, ...], delivered: dt.date, today: dt.date) -> tuple[Contract, ...]:
+    """The contracts signed on or after the latest delivery (a repeat purchase) and not delivered by today."""
+    return tuple(c for c in contracts if c.signed is not None and delivered <= c.signed <= today
+                 and (c.delivered is None or c.delivered > today))
+
+
 def _window_reason(window: Window, delivered: dt.date, _: Any) -> str:
     if window.start < window.end:
         return _("after-sales visit %(start)s–%(end)s days after delivery (delivered %(delivered)s)",

@@ -10,7 +10,7 @@ from ..records.dates import add_hours
 from ..records.model import Customer, FollowUp
 from ..records.settings import Settings
 from ..text.catalog import NP_, Translator, translator
-from .aftersales import after_delivery, before_delivery, delivered_on
+from .aftersales import after_delivery, awaiting_delivery, before_delivery, delivered_on
 from .grading import Grade, grade_from
 from .thresholds import Thresholds, followups_until, thresholds_of
 
@@ -172,6 +172,11 @@ def due_from(customer: Customer, counted: list[FollowUp], grade: Grade, today: d
             candidates.clear()  # a promise made before delivery is superseded by the schedule
         held = [_day(f) for f in counted if f.outcome == "held"]
         candidates.extend(after_delivery(delivered, held, today, settings))
+        repeat = awaiting_delivery(customer.contracts, delivered, today)
+        if repeat and not by_stage:  # a repeat purchase in delivery: its progress updates too
+            found = before_delivery(repeat, None, _day(latest) if latest else None, today, settings)
+            if found is not None:
+                candidates.append(found)
         if latest is not None and by_stage:
             days = t.cadence_stage[customer.stage]
             candidates.append((_day(latest) + dt.timedelta(days=days), 2, "cadence",
