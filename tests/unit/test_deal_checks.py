@@ -60,6 +60,21 @@ def test_a_margin_below_the_floor_without_approval_is_an_error(run, repo) -> Non
     assert "margin 26.0% is below the floor of 30.0%" in out and "manager, gm" in out
 
 
+def test_a_margin_just_below_the_floor_never_reads_as_the_floor(run, repo) -> None:
+    """Cost 210,001 of 300,000 is a margin of 29.9997%: one decimal would print "30.0% is below the
+    floor of 30.0%"; the check and the agenda show the decimals that tell them apart. At exactly 30% the
+    quote needs no approval."""
+    repo.settings("as_of: 2024-05-20\nlanguage: en\n")
+    repo.customer(**PROPOSAL, quotes=[quote(cost=210001, margin=None, status="draft")])
+    repo.customer("粤IT2024002", name="B公司", **PROPOSAL, quotes=[quote(cost=210001, margin=None)])
+    out = run(repo, "check").output
+    assert "margin 29.9997% is below the floor of 30.0000%" in out and "30.0% is below" not in out
+    agenda = run(repo, "agenda", "--all").output
+    assert "margin 29.9997% below the 30.0000% floor" in agenda and "30.0% below" not in agenda
+    repo.customer("粤IT2024002", name="B公司", **PROPOSAL, quotes=[quote(cost=210000, margin=None)])
+    assert [c for c, f, _ in codes(run, repo) if f.startswith("粤IT2024002")] == []
+
+
 def test_a_draft_below_the_floor_awaits_approval_without_an_error(run, repo) -> None:
     repo.customer(**PROPOSAL, quotes=[quote(status="draft")])
     assert codes(run, repo) == []

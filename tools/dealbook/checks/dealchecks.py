@@ -14,6 +14,7 @@ from ..records.deals import (
     MARGIN_TOLERANCE,
     contract_needs_steps,
     deal_desk,
+    margin_and_floor,
     margin_of,
     missing_steps,
     needs_margin_approval,
@@ -69,8 +70,9 @@ def quote_findings(data: dict[str, Any], settings: Settings) -> Iterator[Finding
         if needs_margin_approval(quote, desk) and not quote.is_draft:
             margin = quote.effective_margin or 0.0
             who = ", ".join(desk.who_may(MARGIN_STEP)) or "nobody (deal_desk.approvers.margin is empty)"
+            shown, floor = margin_and_floor(margin, desk.margin_floor)
             yield ((*at, "margin") if quote.margin is not None else at, ERROR, "margin-below-floor",
-                   f"margin {_pct(margin)} is below the floor of {_pct(desk.margin_floor)} "
+                   f"margin {shown} is below the floor of {floor} "
                    f"(deal_desk.margin_floor) and the quote is not a draft: it needs an approval "
                    f"`{{step: {MARGIN_STEP}, by: HANDLE, on: YYYY-MM-DD}}` from a member who may give it "
                    f"({who}) before it goes out; until then mark it `status: draft`")

@@ -145,6 +145,16 @@ def margin_of(amount: int | None, cost: int | None) -> float | None:
     return (amount - cost) / amount
 
 
+def margin_and_floor(margin: float, floor: float) -> tuple[str, str]:
+    """The margin and the floor as percentages, with as many decimals as it takes (up to three) for a
+    margin below the floor not to read as equal to it: 29.96% against 30% is "29.96%", not "30.0%"."""
+    for decimals in (1, 2, 3):
+        shown, limit = f"{margin * 100:.{decimals}f}%", f"{floor * 100:.{decimals}f}%"
+        if shown != limit or margin == floor:
+            return shown, limit
+    return f"{margin * 100:.4f}%", f"{floor * 100:.4f}%"
+
+
 def _line(data: dict[str, Any], legacy: bool) -> QuoteLine:
     return QuoteLine(
         item=_text(data.get("name" if legacy else "item")),

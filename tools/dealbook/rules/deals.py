@@ -16,6 +16,7 @@ from ..records.deals import (
     contract_needs_steps,
     deal_desk,
     latest_quote,
+    margin_and_floor,
     missing_steps,
     needs_margin_approval,
     quotes_of,
@@ -45,10 +46,6 @@ def _money(value: int) -> str:
     return f"{value:,}"
 
 
-def _pct(value: float) -> str:
-    return f"{value * 100:.1f}%"
-
-
 def quote_items(customer: Customer, settings: Settings, today: dt.date) -> list[DealItem]:
     """The standing quote of an open deal: expired, expiring within the warning days, or below
     the margin floor without its approval."""
@@ -74,9 +71,10 @@ def quote_items(customer: Customer, settings: Settings, today: dt.date) -> list[
     margin = quote.effective_margin
     if margin is not None and needs_margin_approval(quote, desk):
         who = desk.who_label(MARGIN_STEP, _)
+        shown, floor = margin_and_floor(margin, desk.margin_floor)
         items.append(DealItem("quote_approval", quote.date or today, _(
             "quote %(no)s: margin %(margin)s below the %(floor)s floor awaits approval (by: %(who)s)",
-            no=name, margin=_pct(margin), floor=_pct(desk.margin_floor), who=who), quote.amount, quote.no))
+            no=name, margin=shown, floor=floor, who=who), quote.amount, quote.no))
     return items
 
 
