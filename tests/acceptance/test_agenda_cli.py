@@ -176,6 +176,25 @@ def test_grade_text_shows_override(run, book) -> None:
     assert "The manual grade A wins over the computed B." in result.stdout
 
 
+def test_grade_text_names_the_exception_and_the_step_of_a_manual_grade(run, repo) -> None:
+    """"No need for now" under a manual A: the text says no need (not "missed twice"), that A* drops to
+    B*, and that the manual grade A (not B) is the one that wins; three missed in a row, when the
+    settings ask for three, are not called "missed twice"."""
+    repo.settings("as_of: 2024-05-20\nlanguage: en\nexceptions: {missed_in_a_row: 3}\n")
+    repo.customer(contacts=CONTACTS, grade={"value": "A", "reason": "集团战略客户"})
+    repo.followup("粤IT2024001", "2024-05-10 10:00", contact="王总监", outcome="no_need")
+    text = run(repo, "grade", "粤IT2024001").stdout
+    assert "grade B*" in text and "Missed twice" not in text
+    assert "No need for now drops it one step: A → B; reassess on 2024-08-08." in text
+    assert "The manual grade A, B while the exception lasts, wins over the computed C." in text
+    assert json.loads(run(repo, "grade", "粤IT2024001", "--format", "json").stdout)["manual_grade"] == "A"
+    repo.customer("粤IT2024002", name="B公司", contacts=CONTACTS)
+    for day in ("2024-05-10", "2024-05-12", "2024-05-14"):
+        repo.followup("粤IT2024002", f"{day} 10:00", contact="王总监", outcome="missed")
+    text = run(repo, "grade", "粤IT2024002").stdout
+    assert "3 missed appointments in a row drop it one step" in text and "Missed twice" not in text
+
+
 def test_grade_downgrade_and_pause(run, repo) -> None:
     repo.settings("as_of: 2024-05-20\nlanguage: en\nexceptions: {mode: pause}\n")
     repo.customer(contacts=CONTACTS, need={"summary": "x", "budget": {"status": "clear"},

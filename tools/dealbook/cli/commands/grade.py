@@ -13,7 +13,7 @@ from ...text.output import to_json
 from ..context import Env, pass_env
 from .customers import find_customer
 
-DIMENSIONS = {"urgency": "Urgency", "budget": "Budget", "access": "Access", "downgrade": "Missed twice",
+DIMENSIONS = {"urgency": "Urgency", "budget": "Budget", "access": "Access", "downgrade": "Downgrade",
               "override": "Override"}
 
 
@@ -33,6 +33,7 @@ def grade_payload(env: Env, ident: str) -> dict[str, Any]:
         "score_letter": letter_for(grade.score, t),
         "computed": grade.computed,
         "override": grade.override,
+        "manual_grade": customer.grade_override[0] if customer.grade_override is not None else None,
         "downgraded": grade.downgraded,
         "exception": grade.exception,
         "reassess_on": grade.reassess_on,
@@ -73,15 +74,20 @@ def grade(env: Env, ident: str, fmt: str) -> None:
     click.echo(f"  {'Score':<13}{data['score']:>3}  A ≥ {t['a_min']}, C ≤ {t['c_max']}, otherwise B"
                f" → {data['score_letter']}")
     if data["downgraded"]:
-        step = (f"{data['score_letter']} → {data['computed']}" if data["score_letter"] != data["computed"]
-                else f"{data['computed']} stays {data['computed']}")
-        why = ("No need for now" if data["exception"] == "no_need"
-               else f"{t['missed_in_a_row']} missed appointments in a row")
-        click.echo(f"  {why} drop it one step: {step}; reassess on {data['reassess_on']}.")
+        # the step that applies: the manual grade's when there is one, else the score's
+        before, after = ((data["manual_grade"], data["grade"]) if data["override"]
+                         else (data["score_letter"], data["computed"]))
+        step = f"{before} → {after}" if before != after else f"{after} stays {after}"
+        why = ("No need for now drops" if data["exception"] == "no_need"
+               else f"{t['missed_in_a_row']} missed appointments in a row drop")
+        click.echo(f"  {why} it one step: {step}; reassess on {data['reassess_on']}.")
     for reason in data["reasons"]:
         if reason not in dimensions:
             click.echo(f"  {DIMENSIONS.get(reason['dimension'], reason['dimension']):<13}     {reason['why']}")
-    if data["override"]:
+    if data["override"] and data["manual_grade"] != data["grade"]:
+        click.echo(f"  The manual grade {data['manual_grade']}, {data['grade']} while the exception lasts, "
+                   f"wins over the computed {data['computed']}.")
+    elif data["override"]:
         click.echo(f"  The manual grade {data['grade']} wins over the computed {data['computed']}.")
     if data["paused_until"]:
         click.echo(f"  Paused until {data['paused_until']}.")
