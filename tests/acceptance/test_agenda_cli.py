@@ -193,6 +193,9 @@ def test_grade_text_names_the_exception_and_the_step_of_a_manual_grade(run, repo
         repo.followup("粤IT2024002", f"{day} 10:00", contact="王总监", outcome="missed")
     text = run(repo, "grade", "粤IT2024002").stdout
     assert "3 missed appointments in a row drop it one step" in text and "Missed twice" not in text
+    shown = run(repo, "show", "粤IT2024001").stdout  # not "after missed appointments (C stays C)"
+    assert "B* (score 0, computed C), one step lower: no need for now (said on 2024-05-10): A→B" in shown
+    assert "missed appointments" not in shown
 
 
 def test_grade_downgrade_and_pause(run, repo) -> None:
