@@ -223,6 +223,23 @@ def test_settings_guide_names_the_moves_check_allows_out_of_a_won_stage(repo, ru
     assert "始终不允许:成交类阶段" not in chinese and "`lost.reason: churn`" in chinese
 
 
+def test_editing_guide_says_move_churns_a_won_customer_rather_than_refusing(repo, run):
+    """`dealbook move ID lost` from a won stage writes reason churn; the editing guide, in both
+    languages, lists only another reason as refused, not the move itself."""
+    repo.settings("as_of: 2024-05-20\ndeal_desk: {contract_steps: []}\n")
+    history = [{"stage": "lead", "on": "2024-01-05"}, {"stage": "won", "on": "2024-02-01"}]
+    repo.customer(stage="won", stage_history=history,
+                  contracts=[{"no": "HT-1", "amount": 100000, "signed": "2024-02-01"}])
+    assert run(repo, "move", "粤IT2024001", "lost", "--reason", "budget").exit_code != 0
+    result = run(repo, "move", "粤IT2024001", "lost", "--note", "停止合作", "--on", "2024-05-20")
+    assert result.exit_code == 0, result.output
+    assert "reason: churn" in (repo.root / "records" / "customers" / "粤IT2024001.yaml").read_text(encoding="utf-8")
+    english = (ROOT / "site" / "guide" / "editing.md").read_text(encoding="utf-8")
+    chinese = (ROOT / "site" / "guide" / "zh" / "editing.md").read_text(encoding="utf-8")
+    assert "losing a deal that is already won" not in english and "for any reason but `churn`" in english
+    assert "把已经成交的商机改为流失" not in chinese and "以 `churn` 以外的原因流失" in chinese
+
+
 def test_four_stage_example_schedules_by_stage(repo, run):
     repo.settings(_settings_examples()[2] + "as_of: 2024-05-20\n")
     repo.customer(stage="intent", need={"summary": "MES"},
