@@ -219,3 +219,45 @@ def test_a_snapshot_of_the_wrong_shape_is_a_miss(run, history) -> None:
         for args in (("customers",), ("agenda",), ("show", CID), ("check",)):
             result = run(history, *args)
             assert result.exit_code == 0, result.output
+
+
+def test_results_cached_by_other_code_are_a_miss_under_the_same_version(repo, tmp_path) -> None:
+    """A cache is keyed by the package's files, not its version number: after an upgrade, a
+    checkout of another branch of dealbook or an edit to its code, every cached result (the parse
+    cache's per-file findings, the stored check, the customers and agenda views) is worked out by
+    the code that runs, though `__version__` did not change."""
+    import shutil
+    import sys
+
+    import dealbook
+
+    code = tmp_path / "code"
+    shutil.copytree(Path(dealbook.__file__).parent, code / "dealbook", ignore=shutil.ignore_patterns("__pycache__"))
+    repo.customer(created="2024-02-30")
+    repo.customer("粤IT2024002")
+    repo.followup("粤IT2024002", "2024-05-01 10:00")
+    env = {**os.environ, "PYTHONPATH": str(code), "DEALBOOK_TODAY": "2024-05-20"}
+
+    def dealbook_(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "dealbook", "--repo", str(repo.root), *args],
+                              capture_output=True, text=True, env=env)
+        assert "Traceback" not in done.stderr, done.stderr
+        return done.stdout
+
+    def edit(relative: str, old: str, new: str) -> None:
+        path = code / "dealbook" / relative
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == 1, old
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+    for _ in range(2):  # the second run answers from the caches
+        assert "is not a real calendar date" in dealbook_("check")
+        assert "(new code)" not in dealbook_("customers", "--format", "json")
+        assert "(new code)" not in dealbook_("agenda", "--format", "json", "--days", "30")
+    assert os.path.exists(_cache(repo, "check.marshal"))
+    edit("checks/filechecks.py", 'f"`{item}` is not a real calendar date"))\n', 'f"`{item}` is no calendar date"))\n')
+    edit("rules/due.py", "grade=letter, method=method)\n    return reason\n",
+         "grade=letter, method=method)\n    return reason + \" (new code)\"\n")
+    assert "is no calendar date" in dealbook_("check")
+    assert "(new code)" in dealbook_("customers", "--format", "json")
+    assert "(new code)" in dealbook_("agenda", "--format", "json", "--days", "30")

@@ -29,16 +29,13 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-import importlib.util
 import marshal
 import os
 import shutil
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .. import __version__
 from ..records.book import Book
 from ..records.cachefile import has_keys, keep_newest, load_marshal, save_marshal
 from ..records.model import CUSTOMER, CUSTOMERS_DIR, FOLLOWUP, FOLLOWUPS_DIR, TEAM_FILE, Customer, kind_of
@@ -60,8 +57,8 @@ def handles(book: Book) -> list[str]:
 class PerCustomer:
     """A view computed customer by customer: `part(book, customer)` is one customer's plain data
     (marshal-able: no dates, ISO text instead), `whole(parts, team)` the view from every part in
-    the Book's customer order and `team(book)` (by default the team's handles). `code`: the
-    modules whose source it depends on.
+    the Book's customer order and `team(book)` (by default the team's handles). The code it runs is in
+    every stored key (`cache_key` covers every file of the package).
 
     An `additive` view's parts are shares of sums (see `add_share`): `whole` gets their total
     instead of the list, and after an edit the stored total is updated by difference (the old
@@ -70,7 +67,6 @@ class PerCustomer:
     name: str
     part: Callable[[Book, Customer], Any]
     whole: Callable[[Any, Any], Any]
-    code: tuple[str, ...] = ()
     additive: bool = False
     team: Callable[[Book], Any] = handles
     variant: str = ""  # what else the parts depend on (a report's period and split): part of the stored key
@@ -363,17 +359,7 @@ def _irregular(book: Book) -> bool:
 
 def _global_key(settings: Settings, view: PerCustomer, key: Any) -> str:
     """Everything every part depends on besides the customer's own files."""
-    digest = hashlib.sha256(f"{FORMAT}|{__version__}|{cache_key(settings)}|{key!r}|{view.variant}".encode())
-    for module in view.code:
-        source = getattr(sys.modules.get(module), "__file__", None)
-        if source is None:  # not imported in this process: the same file all the same
-            with contextlib.suppress(ImportError, ValueError):
-                spec = importlib.util.find_spec(module)
-                source = spec.origin if spec is not None else None
-        if source:
-            with open(source, "rb") as handle:
-                digest.update(handle.read())
-    return digest.hexdigest()
+    return hashlib.sha256(f"{FORMAT}|{cache_key(settings)}|{key!r}|{view.variant}".encode()).hexdigest()
 
 
 def _load_head(filename: str, expected: str, additive: bool) -> dict[str, Any] | None:

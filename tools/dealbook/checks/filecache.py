@@ -19,8 +19,7 @@ import zlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .. import __version__
-from ..records.cachefile import has_keys, load_marshal, save_marshal
+from ..records.cachefile import code_key, has_keys, load_marshal, save_marshal
 from ..records.diagnostics import ERROR, Diagnostic, from_rows
 from ..records.load import LoadError, read_file_bytes
 from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, RECORDS_DIR
@@ -72,9 +71,11 @@ def file_stamp(repo: str, path: str) -> Stamp | None:
 
 
 def cache_key(settings: Settings) -> str:
-    """Everything a cached file result depends on besides the file itself."""
+    """Everything a cached file result depends on besides the file itself: the code (`code_key`:
+    every file of the package, not its version number, which stays the same across many changes),
+    the schemas, the Python version and the settings."""
     digest = hashlib.sha256()
-    digest.update(f"{__version__}|{schema_version()}|{sys.version_info[:2]}|".encode())
+    digest.update(f"{code_key()}|{schema_version()}|{sys.version_info[:2]}|".encode())
     digest.update(json.dumps(settings.raw, sort_keys=True, default=str).encode())
     return digest.hexdigest()[:20]
 

@@ -22,9 +22,6 @@ from .periods import Period
 from .pipeline import pipeline_report, pipeline_share
 from .report import Report
 
-_CODE = ("dealbook.reports.history", "dealbook.reports.shared", "dealbook.reports.report",
-         "dealbook.checks.customer_views", "dealbook.records.model", "dealbook.rules.risk")
-
 
 def _whole(total: dict[str, Any], team: Any) -> dict[str, Any]:
     return {"total": total, "team": team}
@@ -36,7 +33,7 @@ def _no_team(book: Book) -> None:
 
 def _funnel_view(settings: Settings, period: Period, today: dt.date, by: str | None) -> PerCustomer:
     return PerCustomer("funnel", lambda book, customer: funnel_share(book.settings, customer, period, by), _whole,
-                       (*_CODE, "dealbook.reports.funnel"), additive=True, team=member_names,
+                       additive=True, team=member_names,
                        variant=f"{period.start}|{period.end}|{by}")
 
 
@@ -46,7 +43,7 @@ def _funnel(settings: Settings, value: dict[str, Any], period: Period, today: dt
 
 def _pipeline_view(settings: Settings, period: Period, today: dt.date, by: str | None) -> PerCustomer:
     return PerCustomer("pipeline", lambda book, customer: pipeline_share(book.settings, customer, today), _whole,
-                       (*_CODE, "dealbook.reports.pipeline"), additive=True, team=_no_team,
+                       additive=True, team=_no_team,
                        variant=today.isoformat())
 
 

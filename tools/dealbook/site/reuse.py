@@ -24,40 +24,31 @@ render, never a stale page. (No record class in dealbook trims what it pickles.)
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import hashlib
 import importlib.metadata
 import io
 import marshal
-import os
 import pickle
 from typing import Any
 
 import jinja2
 
+from ..records import cachefile
+
 
 @functools.cache
 def code_stamps() -> tuple[Any, ...]:
-    """The dealbook package's files (path, mtime, size), MkDocs' and Material's versions: pages
+    """The dealbook package's files (`cachefile.code_stamps`), MkDocs' and Material's versions: pages
     kept by an older dealbook, or for another theme version, are never reused."""
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    stamps = []
-    for root, dirs, names in os.walk(package):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(names):
-            path = os.path.join(root, name)
-            with contextlib.suppress(OSError):
-                stat = os.stat(path)
-                stamps.append((os.path.relpath(path, package), stat.st_mtime_ns, stat.st_size))
     versions = []
     for dist in ("mkdocs", "mkdocs-material", "jieba"):
         try:
             versions.append(importlib.metadata.version(dist))
         except importlib.metadata.PackageNotFoundError:
             versions.append("")
-    return tuple(stamps), tuple(versions)
+    return cachefile.code_stamps(), tuple(versions)
 
 
 def fingerprint(*values: Any) -> str | None:

@@ -21,12 +21,6 @@ COLUMNS = ("group", "due", "overdue_days", "customer_id", "name", "owner", "who"
 TITLES = {"overdue": "Overdue", "today": "Today", "week": "Next {days} days", "later": "Later"}
 
 
-CODE = ("dealbook.rules.state", "dealbook.rules.grading", "dealbook.rules.due", "dealbook.rules.thresholds",
-        "dealbook.rules.agenda", "dealbook.records.model", "dealbook.rules.deals", "dealbook.rules.aftersales",
-        "dealbook.records.deals", "dealbook.checks.customer_views", "dealbook.rules.intake", "dealbook.rules.flags",
-        "dealbook.cli.commands.agenda")
-
-
 _ITEM_FIELDS = tuple(f.name for f in dataclasses.fields(AgendaItem))
 
 
@@ -51,7 +45,7 @@ def _whole(parts: list[dict[str, Any]], members: list[str]) -> dict[str, Any]:
 
 def agenda_spec(today: dt.date) -> PerCustomer:
     """The agenda view, customer by customer (see `customer_views`)."""
-    return PerCustomer("agenda", lambda book, customer: _part(book, customer, today), _whole, CODE)
+    return PerCustomer("agenda", lambda book, customer: _part(book, customer, today), _whole)
 
 
 def agenda_view(book: Book, today: dt.date) -> dict[str, Any]:

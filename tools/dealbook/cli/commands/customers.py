@@ -84,12 +84,6 @@ def _check_choice(given: tuple[str, ...], known: set[str], what: str, option: st
 
 
 _DATES = ("last_contact", "next_due")
-CODE = ("dealbook.rules.state", "dealbook.rules.grading", "dealbook.rules.due", "dealbook.rules.thresholds",
-        "dealbook.rules.deals", "dealbook.rules.aftersales", "dealbook.records.deals",
-        "dealbook.records.model", "dealbook.checks.customer_views", "dealbook.rules.intake", "dealbook.rules.flags",
-        "dealbook.cli.commands.customers")
-
-
 def customer_row(book: Book, customer: Customer, today: dt.date) -> dict[str, Any]:
     """One customer's row as plain data (dates as ISO text, so it can be stored)."""
     row = row_of(evaluate(book, today)[customer.id], book)
@@ -105,7 +99,7 @@ def _whole(rows: list[dict[str, Any]], members: list[str]) -> dict[str, Any]:
 
 def customers_spec(today: dt.date) -> PerCustomer:
     """The customers view, customer by customer (see `customer_views`)."""
-    return PerCustomer("customers", lambda book, customer: customer_row(book, customer, today), _whole, CODE)
+    return PerCustomer("customers", lambda book, customer: customer_row(book, customer, today), _whole)
 
 
 def customers_view(book: Book, today: dt.date) -> dict[str, Any]:
