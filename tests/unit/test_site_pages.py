@@ -137,6 +137,23 @@ def test_overdue_customers_are_marked(repo):
     assert '<tr class="db-overdue">' in html and "db-overdue-text" in html
 
 
+def test_every_page_with_time_relative_figures_says_the_day_they_were_computed_for(repo):
+    # CI builds the site on push and people read it days later: "overdue 5", "days in stage 40",
+    # "this quarter" and "today" are only right with the day they were counted on beside them
+    deal_repo(repo)
+    repo.customer("粤IT2024006", owner="li")  # overdue: a C lead with no follow-up
+    data = site_data(repo)
+    timeless = {"process.md", "reviews/index.md"}  # the settings, and a list of links
+    specs = [s for s in pages.page_specs(data) if s.src_uri not in timeless]
+    assert {"agenda.md", "at-risk.md", "board.md", "problems.md", "owners/index.md", "owners/li.md",
+            "customers/index.md", "customers/粤IT2024006.md", "by/stage/proposal.md", "reports/index.md",
+            "reports/funnel/this-month.md", "reports/win-loss/this-quarter.md"} <= {s.src_uri for s in specs}
+    # at the top: in the title or the first paragraph ("数据日期: 2024-05-20", "2024-05-14 to 2024-05-20")
+    undated = [s.src_uri for s in specs if "2024-05-20" not in render(data, s.src_uri).split("</p>", 1)[0]]
+    assert undated == []
+    assert '<p class="db-muted db-as-of" data-search-exclude>数据日期: 2024-05-20</p>' in render(data, "agenda.md")
+
+
 def test_customer_page_sections(repo):
     repo.customer("粤IT2024001", stage="discovery", need={"summary": "提升质检效率", "goal": "质检时间缩短30%"},
                   stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "discovery", "on": "2024-02-01"}],
