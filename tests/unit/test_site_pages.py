@@ -394,6 +394,8 @@ def test_a_board_column_shows_the_largest_deals_and_counts_them_all(repo, monkey
     assert [r["id"] for r in proposal["cards"]] == ["粤IT2024001"]  # 100,000 before 5,000
     html = render(data, "board.md")
     assert "另 1 单(金额较小)" in html and 'href="../by/stage/proposal/"' in html
+    # the head's sum says what it is, as on the customers page: the open pipeline, not one deal's amount
+    assert "3 单在途,其中 3 单有金额 · 在途商机金额 ¥305,000</p>" in html
 
 
 def test_a_yes_no_report_column_shows_a_mark_not_python_words(repo):

@@ -84,6 +84,8 @@ def test_the_monday_meeting_lists_a_grade_deals_with_their_week(repo):
     assert "周一销售例会" in html and "A科技有限公司" in html and "提交差异化分析" in html
     assert 'class="db-overdue-text">2024-05-17' in html  # the promised step is past due
     assert "B公司" not in html and "C公司" not in html  # lost, and a C-grade lead
+    # the owner's line names the sum it shows: the amounts of the deals listed, as each deal's line does
+    assert "1 个客户 · 金额 ¥600,000</span></h2>" in html
 
 
 def test_the_friday_review_and_the_monthly_review(repo):
