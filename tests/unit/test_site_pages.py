@@ -284,6 +284,24 @@ def test_owners_index_counts_what_each_owner_page_lists(repo):
     assert overdue_counts(data) == {handle: n + 1 for handle, n in before.items()}
 
 
+def test_an_item_on_a_members_agenda_for_a_customer_they_do_not_own_shows_its_amount_and_stage(repo):
+    # li is to act on zhang's customer (help asked of her): her page and her Friday review list the
+    # item; its amount and stage are the customer's, as on the team agenda, not "—" and blank
+    repo.customer("粤IT2024001", owner="zhang", stage="negotiation", deal={"amount": 280000},
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "negotiation", "on": "2024-05-01"}])
+    repo.followup("粤IT2024001", "2024-05-15 10:00", by="zhang",
+                  help={"from": "li", "detail": "审批再降 8%", "due": "2024-05-21"})
+    repo.customer("粤IT2024002", owner="li")  # a rep of her own: she has a Friday review
+    data = site_data(repo)
+    assert any(i.customer_id == "粤IT2024001" for i in data.agenda_of("li"))
+    cells = '<td class="db-num" data-v="280000">¥280,000</td><td class="db-wide">商务谈判</td>'
+    assert cells in render(data, "agenda.md")
+    for page in ("owners/li.md", "reviews/friday/li.md"):
+        html = render(data, page)
+        row = next(r for r in html.split("<tr") if "审批再降 8%" in r)
+        assert cells in row, page
+
+
 def test_problems_page_lists_diagnostics_with_file_and_line(repo):
     repo.write("records/customers/粤IT2024009.yaml", "id: 粤IT2024009\nname: X\nstage: nowhere\n")
     data = site_data(repo)

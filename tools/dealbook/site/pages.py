@@ -170,7 +170,7 @@ AGENDA_GROUPS = ("overdue", "today", "week")
 
 
 def rows_by_id(data: SiteData) -> dict[str, dict[str, Any]]:
-    return {c.id: customer_row(data, c) for c in data.customers}
+    return rows_module.rows_by_id(data, (c.id for c in data.customers))
 
 
 def agenda_groups(data: SiteData, owner: str | None = None) -> dict[str, list[Any]] | None:
@@ -192,7 +192,8 @@ def owner_page(data: SiteData, handle: str) -> dict[str, Any]:
     member = data.book.members.get(handle)
     return {"handle": handle, "name": data.member_name(handle), "member": member,
             "agenda": agenda_groups(data, handle), "by_grade": by_grade, "count": len(rows),
-            "rows": {r["id"]: r for r in rows}, "money": rows_module.money_totals(rows),
+            "rows": rows_module.rows_by_id(data, (i.customer_id for i in data.agenda_of(handle))),
+            "money": rows_module.money_totals(rows),
             "risks": figures.risk_groups(data, handle), "changes": figures.feed_summary(data, handle),
             "targets": [p for p in (data.progress(handle, "this-month"), data.progress(handle, "this-quarter"))
                         if p is not None]}

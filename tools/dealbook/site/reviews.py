@@ -12,7 +12,7 @@ from typing import Any
 
 from ..records.model import Customer
 from .dashboard import owners, risk_groups
-from .rows import customer_row
+from .rows import customer_row, rows_by_id
 from .views import SiteData, periods_for
 
 WEEK = 7
@@ -118,7 +118,7 @@ def friday(data: SiteData, handle: str) -> dict[str, Any]:
         "unfinished": [i for i in agenda if i.group == "overdue"] if data.agenda is not None else None,
         "next_week": [i for i in agenda if data.today <= i.due <= next_week_end] if data.agenda is not None else None,
         "risks": risk_groups(data, handle),
-        "rows": {cid: customer_row(data, data.book.customers[cid]) for cid in sorted(mine)},
+        "rows": rows_by_id(data, (i.customer_id for i in agenda)),
         "targets": [p for p in (data.progress(handle, "this-month"), data.progress(handle, "this-quarter"))
                     if p is not None],
     }

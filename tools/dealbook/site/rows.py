@@ -96,6 +96,14 @@ def customer_rows(data: SiteData, customers: Iterable[Customer]) -> list[dict[st
     return [customer_row(data, c) for c in customers]
 
 
+def rows_by_id(data: SiteData, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The line of each customer named, by id in id order: what an agenda table shows beside an item
+    (amount, stage). A member's agenda names customers they do not own (support, help asked of them,
+    an approval), so their rows are looked up by the items' ids, not taken from the member's own list."""
+    customers = data.book.customers
+    return {cid: customer_row(data, customers[cid]) for cid in sorted(set(ids)) if cid in customers}
+
+
 def money_totals(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """What a list of rows adds up to, saying what it counts: open deals, how many have an amount,
     their amount and weighted amount."""
