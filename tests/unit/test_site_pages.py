@@ -302,6 +302,15 @@ def test_an_item_on_a_members_agenda_for_a_customer_they_do_not_own_shows_its_am
         assert cells in row, page
 
 
+def test_the_agendas_this_week_says_which_days_it_covers(repo):
+    # "this week" is the 7 days after today, not the calendar week: read on a Friday, a bare "本周内"
+    # would be taken for the two days left; the dashboard's card counts today and the same 7 days
+    repo.customer("粤IT2024001", owner="li")
+    data = site_data(repo)
+    heading = '本周内 <small class="db-muted">(2024-05-21 – 2024-05-27)</small> <span class="db-muted">'
+    assert heading in render(data, "agenda.md") and heading in render(data, "owners/li.md")
+
+
 def test_problems_page_lists_diagnostics_with_file_and_line(repo):
     repo.write("records/customers/粤IT2024009.yaml", "id: 粤IT2024009\nname: X\nstage: nowhere\n")
     data = site_data(repo)

@@ -32,6 +32,9 @@ class AgendaItem:
     who: tuple[str, ...] = ()  # who must act: the owner, or the reviewers, or the colleague asked for help
 
 
+WEEK_DAYS = 7  # "this week": due within this many days after today
+
+
 def group_of(due: dt.date, today: dt.date, days: int) -> str:
     """overdue before today, today, week within `days` days after today, later beyond."""
     if due < today:
@@ -47,7 +50,7 @@ def deal_key(item: DealItem) -> str:
     return f"{item.ref}#{item.due.isoformat()}" if item.kind.startswith("instalment") else item.ref
 
 
-def customer_items(state: CustomerState, today: dt.date, days: int = 7) -> list[AgendaItem]:
+def customer_items(state: CustomerState, today: dt.date, days: int = WEEK_DAYS) -> list[AgendaItem]:
     """One customer's items: its due date (none when never due), its quote and contract items
     (`rules.deals`), then its flags (today's when undated); each says who must act (`who`: the
     owner, or the flag's people)."""
@@ -83,7 +86,8 @@ _GROUP_ORDER = {g: i for i, g in enumerate(GROUPS)}
 dict_order = operator.itemgetter("due", "customer_id", "kind")
 
 
-def agenda_items(book: Book, today: dt.date, owner: str | None = None, days: int = 7) -> list[AgendaItem]:
+def agenda_items(book: Book, today: dt.date, owner: str | None = None,
+                 days: int = WEEK_DAYS) -> list[AgendaItem]:
     """Every due date and flag of every customer, oldest first; with `owner`, only what that
     person must act on (`who`): their customers' items, leads to review, help asked of them.
 

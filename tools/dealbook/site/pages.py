@@ -10,6 +10,7 @@ from typing import Any
 
 from ..checks import privacy
 from ..records.model import Customer
+from ..rules.agenda import WEEK_DAYS
 from ..rules.dealview import contracts_view, quotes_view
 from . import charts, reviews
 from . import dashboard as figures
@@ -173,6 +174,11 @@ def rows_by_id(data: SiteData) -> dict[str, dict[str, Any]]:
     return rows_module.rows_by_id(data, (c.id for c in data.customers))
 
 
+def week_window(data: SiteData) -> tuple[dt.date, dt.date]:
+    """The first and last day of the agenda's "this week" group (the days after today it covers)."""
+    return data.today + dt.timedelta(days=1), data.today + dt.timedelta(days=WEEK_DAYS)
+
+
 def agenda_groups(data: SiteData, owner: str | None = None) -> dict[str, list[Any]] | None:
     if data.agenda is None:
         return None
@@ -191,7 +197,7 @@ def owner_page(data: SiteData, handle: str) -> dict[str, Any]:
         by_grade.setdefault(key or "", []).append(row)
     member = data.book.members.get(handle)
     return {"handle": handle, "name": data.member_name(handle), "member": member,
-            "agenda": agenda_groups(data, handle), "by_grade": by_grade, "count": len(rows),
+            "agenda": agenda_groups(data, handle), "week": week_window(data), "by_grade": by_grade, "count": len(rows),
             "rows": rows_module.rows_by_id(data, (i.customer_id for i in data.agenda_of(handle))),
             "money": rows_module.money_totals(rows),
             "risks": figures.risk_groups(data, handle), "changes": figures.feed_summary(data, handle),
@@ -230,7 +236,8 @@ def page_specs(data: SiteData) -> list[PageSpec]:
         PageSpec(Urls.customers, _.pgettext("navigation", "Customers"), "customers.html",
                  lambda: _listing_context(data, None, "", data.customers), nav="customers", search=False),
         PageSpec(Urls.agenda, _("Team agenda"), "agenda.html",
-                 lambda: {"agenda": agenda_groups(data), "owner": None, "rows": rows_by_id(data)}, nav="agenda",
+                 lambda: {"agenda": agenda_groups(data), "owner": None, "rows": rows_by_id(data),
+                         "week": week_window(data)}, nav="agenda",
                  search=False),
         PageSpec(Urls.process, _("Sales process"), "process.html", lambda: {"s": data.settings}, nav="process"),
         PageSpec(Urls.board, _("Deal board"), "board.html", lambda: {"board": figures.board(data)}, nav="board",
