@@ -240,6 +240,19 @@ def test_english_labels_and_money():
     assert money(1234567) == "¥1,234,567" and money(1234567, "XYZ") == "1,234,567 XYZ" and money(None) == "—"
 
 
+def test_deal_counts_read_right_in_english_and_chinese(repo):
+    # "1 deals" on the dashboard's won cards, the owner's target cards and the board's columns
+    deal_repo(repo)
+    repo.settings("language: en\n")
+    data = site_data(repo)
+    home = render(data, "index.md")
+    assert "1 deal · " in home and "2 deals · " in home and "1 deals" not in home
+    board = render(data, "board.md")
+    assert ">1 deal</span>" in board and "1 deals" not in board
+    repo.settings("language: zh\n")
+    assert "1 单 · " in render(site_data(repo), "index.md")
+
+
 def test_a_team_template_overrides_the_packaged_one(repo, tmp_path: Path):
     repo.customer("粤IT2024001")
     docs = tmp_path / "docs"
