@@ -8,6 +8,7 @@ from typing import Any
 from ..records.book import Book
 from ..text.catalog import translator
 from ..text.enums import enum_label
+from ..text.output import money
 from .history import won_value
 from .periods import Period
 from .report import Column, Report, ratio
@@ -65,8 +66,8 @@ def value_tiers(book: Book, period: Period, today: dt.date) -> Report:
     tiers = settings.raw.get("value_tiers") or {}
     notes = [_("Won customers by value tier: a year's contracts ≥ %(high_min)s or contracts in %(repeat_years)s "
                "consecutive years is high, ≥ %(medium_min)s medium, else low; repeat = a contract marked repeat, or "
-               "contracts signed in two or more years.", high_min=tiers.get("high_min"),
-               repeat_years=tiers.get("repeat_years"), medium_min=tiers.get("medium_min"))]
+               "contracts signed in two or more years.", high_min=money(tiers.get("high_min")),
+               repeat_years=tiers.get("repeat_years"), medium_min=money(tiers.get("medium_min")))]
     if churned:
         notes.append(_("%(churned)s once-won customers have churned (lost, reason churn) and are not tiered.",
                        churned=churned))
