@@ -169,6 +169,8 @@ def test_customer_page_sections(repo):
     assert [(h["stage"], h["days"]) for h in view["history"]] == [("lead", 27), ("discovery", 109)]
     html = render(data, "customers/粤IT2024001.md")
     assert "<h1>A科技有限公司</h1>" in html
+    # the stage timeline says how long each stage lasted ("27 天", not "27 天数": days, not a label)
+    assert '2024-01-05 <span class="db-muted">· 27 天</span>' in html and "天数</span>" not in html
     assert html.index("第二次") < html.index("第一次")
     assert "技术部评估 → 财务审批 → 总经理签字" in html and "视觉检测" in html
     assert "<section data-search-exclude>" in html
