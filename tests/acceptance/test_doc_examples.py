@@ -4,8 +4,9 @@ The examples are the command lines of the ```sh and ```console blocks (a ```text
 synopsis, with placeholders, and is not run). Each block runs in a fresh clone of this
 repository (the demo records, its settings and its git history), its commands one after the
 other, as the shell runs them: pipes, redirections and `\\` continuations included. A console
-block shows what a command prints; when that output shows `Error:`, the example is a refusal
-and must fail (exit status 1), else it must succeed. The clone's git identity is the demo's
+block shows what a command prints, and every line it shows must be printed, in that order (a line
+with an ellipsis stands for lines left out); when that output shows `Error:`, the example is a
+refusal and must fail (exit status 1), else it must succeed. The clone's git identity is the demo's
 rep 张伟 (zhang), as a rep's own checkout would be, and `$WEBHOOK_URL` is a local server that
 takes the digest's webhook body.
 """
@@ -36,27 +37,29 @@ class Example:
     page: str
     line: int
     commands: tuple[tuple[str, bool], ...]  # (shell command, shown as a refusal)
+    shown: tuple[tuple[str, ...], ...] = ()  # per command, the output lines a console block shows
 
     @property
     def name(self) -> str:
         return f"{self.page}:{self.line}"
 
 
-def _commands(language: str, body: str) -> list[tuple[str, bool]]:
+def _commands(language: str, body: str) -> list[tuple[str, bool, tuple[str, ...]]]:
     """The block's dealbook command lines (continuations joined), each with whether its shown
-    output is a refusal."""
+    output is a refusal and the output lines a console block shows for it."""
     lines = body.replace("\\\n", " ").splitlines()
-    found: list[tuple[str, bool]] = []
+    found: list[tuple[str, bool, tuple[str, ...]]] = []
     for line in lines:
         text = line.strip()
         if language == "console":
             if text.startswith("$ "):
-                found.append((text[2:], False))
-            elif found and "Error:" in text:
-                found[-1] = (found[-1][0], True)
+                found.append((text[2:], False, ()))
+            elif found:
+                command, refused, shown = found[-1]
+                found[-1] = (command, refused or "Error:" in text, (*shown, line.rstrip()))
         elif COMMAND.match(text):
-            found.append((text, False))
-    return [(command, refused) for command, refused in found if COMMAND.match(command)]
+            found.append((text, False, ()))
+    return [item for item in found if COMMAND.match(item[0])]
 
 
 def blocks(text: str) -> list[tuple[int, str, str]]:
@@ -80,7 +83,8 @@ def examples() -> list[Example]:
         for line, language, body in blocks(page.read_text(encoding="utf-8")):
             commands = _commands(language, body) if language in ("sh", "console") else []
             if commands:
-                found.append(Example(str(page.relative_to(ROOT)), line, tuple(commands)))
+                found.append(Example(str(page.relative_to(ROOT)), line, tuple(c[:2] for c in commands),
+                                     tuple(c[2] for c in commands)))
     return found
 
 
@@ -153,6 +157,36 @@ def test_every_block_with_a_dealbook_command_says_what_it_is() -> None:
     assert unlabelled == []
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _not_printed(shown: tuple[str, ...], output: str) -> list[str]:
+    """The lines a console block shows for a command that the command did not print, in the order
+    shown. A line with an ellipsis (… or ...) stands for what was left out, and a prompt's answer
+    (`[y/N]: y`) is typed, not printed: neither is compared (what follows a prompt is printed on
+    the prompt's line when the answer comes from a pipe, and on the next line on a terminal)."""
+    printed = [part.rstrip() for line in _ANSI.sub("", output).splitlines()
+               for part in line.replace("[y/N]: ", "[y/N]: \n").splitlines()]
+    missing, at = [], 0
+    for line in shown:
+        if not line.strip() or "…" in line or "..." in line or "[y/N]" in line:
+            continue
+        try:
+            at = printed.index(line, at) + 1
+        except ValueError:
+            missing.append(line)
+    return missing
+
+
+def test_shown_output_is_compared_line_by_line() -> None:
+    assert _not_printed(("a", "…", "c"), "a\nb\nc  \n") == []
+    assert _not_printed(("c", "a"), "a\nb\nc\n") == ["a"]  # in the order shown
+    assert _not_printed(("b 2",), "\x1b[31mb 2\x1b[0m\n") == []
+    assert _not_printed(("x",), "a\n") == ["x"]
+    printed = "Write 2 files? [y/N]: 2 files changed:\n"
+    assert _not_printed(("Write 2 files? [y/N]: y", "2 files changed:"), printed) == []
+
+
 @pytest.mark.skipif(shutil.which("bash") is None, reason="the examples are shell lines")
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: e.name)
 def test_the_example_runs_on_the_demo(example: Example, clone: Path, webhook: str) -> None:
@@ -161,7 +195,7 @@ def test_the_example_runs_on_the_demo(example: Example, clone: Path, webhook: st
     env = {**os.environ, "WEBHOOK_URL": webhook, "NO_MKDOCS_2_WARNING": "1",
            "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
     _Webhook.bodies.clear()
-    for command, refused in example.commands:
+    for (command, refused), shown in zip(example.commands, example.shown, strict=True):
         if "| curl " in command and shutil.which("curl") is None:
             pytest.skip("curl is not installed (.ci/run installs it)")
         result = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=clone, env=env, input="y\n",
@@ -173,5 +207,19 @@ def test_the_example_runs_on_the_demo(example: Example, clone: Path, webhook: st
             assert result.returncode == 1, said
         else:
             assert result.returncode == 0, said
+        missing = _not_printed(shown, result.stdout + result.stderr)
+        assert missing == [], f"{said}\nshown in the guide but not printed: {missing}"
         if "$WEBHOOK_URL" in command:
             assert _Webhook.bodies and json.loads(_Webhook.bodies[-1])["msgtype"] == "markdown", said
+
+
+def _console_output(page: Path) -> list[str]:
+    return [line.rstrip() for _, language, body in blocks(page.read_text(encoding="utf-8")) if language == "console"
+            for line in body.splitlines() if not line.lstrip().startswith("$ ")]
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES[1:] if (p.parent / "zh" / p.name).exists()], ids=lambda p: p.name)
+def test_the_chinese_twin_shows_the_same_output(page: Path) -> None:
+    """The console blocks of a guide page's Chinese twin show what the English page shows (the
+    commands' comments may be translated): the English page's output is the one checked above."""
+    assert _console_output(page.parent / "zh" / page.name) == _console_output(page)
