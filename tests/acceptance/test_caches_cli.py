@@ -225,9 +225,11 @@ def test_results_cached_by_other_code_are_a_miss_under_the_same_version(repo, tm
     """A cache is keyed by the package's files, not its version number: after an upgrade, a
     checkout of another branch of dealbook or an edit to its code, every cached result (the parse
     cache's per-file findings, the stored check, the customers and agenda views) is worked out by
-    the code that runs, though `__version__` did not change."""
+    the code that runs, though `__version__` did not change; the same code installed again, with
+    new file times, keeps them."""
     import shutil
     import sys
+    import time
 
     import dealbook
 
@@ -254,7 +256,13 @@ def test_results_cached_by_other_code_are_a_miss_under_the_same_version(repo, tm
         assert "is not a real calendar date" in dealbook_("check")
         assert "(new code)" not in dealbook_("customers", "--format", "json")
         assert "(new code)" not in dealbook_("agenda", "--format", "json", "--days", "30")
-    assert os.path.exists(_cache(repo, "check.marshal"))
+    time.sleep(2.1)  # past the two seconds in which a file just written is compared by content
+    dealbook_("check")  # the stored check, its files now settled
+    stored = os.stat(_cache(repo, "check.marshal")).st_mtime_ns
+    for path in code.rglob("*"):  # the same code installed again (CI installs afresh): new times only
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    assert "is not a real calendar date" in dealbook_("check")
+    assert os.stat(_cache(repo, "check.marshal")).st_mtime_ns == stored  # answered from the stored check
     edit("checks/filechecks.py", 'f"`{item}` is not a real calendar date"))\n', 'f"`{item}` is no calendar date"))\n')
     edit("rules/due.py", "grade=letter, method=method)\n    return reason\n",
          "grade=letter, method=method)\n    return reason + \" (new code)\"\n")

@@ -66,28 +66,29 @@ def _cached_key(path: str) -> bytes | None:
         return None
 
 
-@functools.cache
-def code_stamps() -> tuple[tuple[str, int, int], ...]:
-    """Each file of the installed dealbook package (code, templates, defaults, schemas, messages) by
-    path, mtime and size: what every cached result depends on besides its inputs. A cache made by
-    other code (an upgrade, a checkout of another branch, an edit) is then a miss, even under the
-    same version number. About a millisecond: two hundred `stat`s, once per process."""
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    stamps = []
-    for root, dirs, names in os.walk(package):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(names):
-            path = os.path.join(root, name)
-            with contextlib.suppress(OSError):
-                stat = os.stat(path)
-                stamps.append((os.path.relpath(path, package), stat.st_mtime_ns, stat.st_size))
-    return tuple(stamps)
+_DERIVED = (".pyc", ".pyo", ".mo")  # made from the package's own files: bytecode, compiled message catalogs
 
 
 @functools.cache
 def code_key() -> str:
-    """A short digest of `code_stamps`, for the caches' keys."""
-    return hashlib.sha256(repr(code_stamps()).encode()).hexdigest()[:20]
+    """A digest of every file of the installed dealbook package (code, templates, defaults, schemas,
+    messages) by path and content: what every cached result depends on besides its inputs. A cache
+    made by other code (an upgrade, a checkout of another branch, an edit) is then a miss, even under
+    the same version number, while the same code installed again (as CI does on every run, with new
+    file times) keeps the caches it restored. About 4 ms for the package's 1.5 MB, once per process."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    digest = hashlib.sha256()
+    for root, dirs, names in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(names):
+            if name.endswith(_DERIVED):
+                continue
+            path = os.path.join(root, name)
+            with contextlib.suppress(OSError), open(path, "rb") as handle:
+                body = handle.read()
+                digest.update(f"{os.path.relpath(path, package)}\0{len(body)}\0".encode())
+                digest.update(body)
+    return digest.hexdigest()[:20]
 
 
 def user_key() -> bytes | None:

@@ -38,7 +38,7 @@ from .oldsite import OldSite
 from .pages import PageSpec, page_specs
 from .parallel import PageWorkers, WorkerError, worker_count
 from .render import make_environment, render_page
-from .reuse import MemoryBytecodeCache, PageStore, Reused, code_stamps, customer_inputs, fingerprint
+from .reuse import MemoryBytecodeCache, PageStore, Reused, code_fingerprint, customer_inputs, fingerprint
 from .segment import forget_cuts, remember_cuts
 from .sidebar import SOURCE as SIDEBAR_SOURCE
 from .sidebar import TEMPLATE as SIDEBAR_TEMPLATE
@@ -361,7 +361,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         site += [theme.name or "", *theme.dirs, *sorted(f"{k}={v!r}" for k, v in theme.items())]
         return fingerprint(data.settings.raw, data.book.members, data.today, len(data.errors), config.nav,
                            sorted(stamps), config_digest, site, dict(self.config), config.theme.get("language"),
-                           [f.src_uri for f in files.documentation_pages()], code_stamps())
+                           [f.src_uri for f in files.documentation_pages()], code_fingerprint())
 
     def _pages_file(self) -> str:
         return os.path.join(cache_folder(os.path.join(self.repo, CACHE_DIR)), "site-pages")

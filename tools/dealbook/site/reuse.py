@@ -39,8 +39,8 @@ from ..records import cachefile
 
 
 @functools.cache
-def code_stamps() -> tuple[Any, ...]:
-    """The dealbook package's files (`cachefile.code_stamps`), MkDocs' and Material's versions: pages
+def code_fingerprint() -> tuple[Any, ...]:
+    """The dealbook package's files (`cachefile.code_key`), MkDocs' and Material's versions: pages
     kept by an older dealbook, or for another theme version, are never reused."""
     versions = []
     for dist in ("mkdocs", "mkdocs-material", "jieba"):
@@ -48,7 +48,7 @@ def code_stamps() -> tuple[Any, ...]:
             versions.append(importlib.metadata.version(dist))
         except importlib.metadata.PackageNotFoundError:
             versions.append("")
-    return cachefile.code_stamps(), tuple(versions)
+    return cachefile.code_key(), tuple(versions)
 
 
 def fingerprint(*values: Any) -> str | None:
