@@ -108,6 +108,14 @@ def test_since_and_owner_are_checked(history_repo: RecordRepo, run) -> None:  # 
     assert unknown.exit_code == 2 and "ghost" in unknown.output
 
 
+@pytest.mark.parametrize("since", ["99999999d", "999999999", "99999999999w", "0001-01-01"])
+def test_a_window_reaching_before_year_one_is_a_usage_error(repo: RecordRepo, run, since: str) -> None:
+    repo.customer(A)
+    result = run(repo, "digest", "--since", since)
+    assert result.exit_code == 2, result.output
+    assert "--since" in result.output and "at most 369513 days" in result.output
+
+
 @pytest.mark.parametrize("fmt", ["markdown", "html", "json"])
 def test_without_git_the_digest_still_works(repo: RecordRepo, run, fmt: str) -> None:
     repo.customer(A)

@@ -66,6 +66,10 @@ def parse_since(text: str, today: dt.date) -> int:
                                      param_hint="--since") from None
     if days < 1:
         raise click.BadParameter(f"{text!r} is not before today ({today})", param_hint="--since")
+    longest = ((today - dt.date.min).days + 1) // 2  # the window and as many days before it, from 0001-01-01
+    if days > longest:
+        raise click.BadParameter(f"{text!r} is too long: the digest compares the window with as many days "
+                                 f"before it, so it can span at most {longest} days", param_hint="--since")
     return days
 
 
