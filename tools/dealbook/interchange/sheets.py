@@ -359,10 +359,15 @@ def _row_count(book: Any, ref: Any) -> int | None:
 # --- csv ----------------------------------------------------------------------------------
 def decode(raw: bytes) -> tuple[str, str]:
     """The text of a csv file and the encoding found: UTF-8 (with or without BOM), UTF-16, GBK."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8"), "utf-8-sig"
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16"
+    for mark, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if raw.startswith(mark):
+            try:
+                return raw.decode(codec), codec
+            except UnicodeDecodeError as exc:  # a byte order mark, then bytes of another encoding
+                label = codec.upper().removesuffix("-SIG")
+                start = exc.start + 1 + (len(mark) if codec == "utf-8-sig" else 0)  # utf-8-sig counts after the mark
+                raise SheetError(f"the file starts with a {label} byte order mark but is not {label} from byte "
+                                 f"{start} on; save it again as CSV UTF-8 from Excel or WPS") from None
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -387,6 +392,8 @@ def _open_csv(path: str, kind: str | None, mapping: dict[str, str] | None) -> Sh
     except csv.Error:
         dialect = csv.excel
     lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    # The text is in memory already: a long cell (a pasted report) is read, not a csv.Error.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     # `dealbook export` guards cells a spreadsheet would run (`'=…`): read them back as they were.
     iterator = ((number, [unguard_cell(cell) for cell in row]) for number, row in enumerate(reader, start=1))
