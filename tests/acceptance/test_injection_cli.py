@@ -24,7 +24,7 @@ def cells(text: str) -> list[str]:
 
 def assert_no_formula(text: str) -> None:
     for cell in cells(text):
-        assert not cell or cell[0] not in "=+-@\t\r" or _number(cell), repr(cell)
+        assert not cell or cell[0] not in "=+-@\t\r＝＋－＠" or _number(cell), repr(cell)
 
 
 def _number(cell: str) -> bool:
@@ -39,9 +39,11 @@ def hostile_repo(repo) -> None:
     repo.customer(CID, name=HYPERLINK, need={"summary": CALC}, tags=["@SUM(A1)", "+1+2"],
                   stage="proposal", deal={"amount": 650000, "expected_close": "2024-06-30"},
                   stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "proposal", "on": "2024-02-01"}])
-    repo.customer("粤IT2024002", name="@" + HYPERLINK, region="-广东 深圳", contacts=[
+    # the full-width forms an input method types (＝ ＋ － ＠), which an East Asian Excel may run too
+    repo.customer("粤IT2024002", name="@" + HYPERLINK, region="-广东 深圳", need={"summary": "＝1+1"}, contacts=[
         {"name": "=王总监", "title": "-技术总监", "role": "decision_maker", "phone": "0755-8888-1234",
-         "phone_kind": "work"}])
+         "phone_kind": "work"},
+        {"name": "＠李经理", "title": "＋生产经理", "role": "user", "phone": "0755-8888-1235", "phone_kind": "work"}])
     repo.followup(CID, "2024-05-10 14:00", summary=CALC, contact="=王总监",
                   next=[{"action": "=1+1", "due": "2024-05-10", "owner": "zhang"}])
 
@@ -64,7 +66,9 @@ def test_every_csv_output_neutralises_formula_cells(repo, run, here: Path) -> No
     customers = cells(outputs["customers"])
     assert "'" + HYPERLINK in customers
     exported = cells(outputs["export customers.csv"])
-    assert "'" + HYPERLINK in exported and "'" + CALC in exported
+    assert "'" + HYPERLINK in exported and "'" + CALC in exported and "'＝1+1" in exported
+    contacts = cells(outputs["export contacts.csv"])
+    assert "'＠李经理" in contacts and "'＋生产经理" in contacts
     assert "'" + HYPERLINK in cells(outputs["duplicates"])
     assert "'" + HYPERLINK in cells(outputs["slowest-deals"])
     assert "'=1+1" in cells(outputs["agenda"]) or "'" + HYPERLINK in cells(outputs["agenda"])

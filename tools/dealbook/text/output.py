@@ -131,8 +131,9 @@ def to_json(payload: Any) -> str:
 
 # --- CSV: one writer for every CSV dealbook writes -------------------------------------------
 
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection"); an
+# East Asian Excel may take the full-width forms (＝ ＋ － ＠, as an IME types them) for the ASCII ones.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _PLAIN_NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 
@@ -146,8 +147,9 @@ def _guarded(text: str) -> bool:
 
 
 def guard_cell(text: str) -> str:
-    """Text a spreadsheet shows as text: a cell starting with = + - @, a tab or a carriage return
-    gets a leading `'` (and so does one that already looks guarded, so `unguard_cell` is exact).
+    """Text a spreadsheet shows as text: a cell starting with = + - @ (or their full-width forms),
+    a tab or a carriage return gets a leading `'` (and so does one that already looks guarded, so
+    `unguard_cell` is exact).
     A plain number such as `-5` is left alone: it is a number, not a formula."""
     return "'" + text if _runs_as_formula(text) or _guarded(text) else text
 
