@@ -36,3 +36,57 @@ def test_import_reads_a_cell_longer_than_the_csv_modules_limit(repo: RecordRepo,
     result = run(repo, "import", "in.csv", "--format", "json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["counts"]["new"] == 1
+
+
+# --- edits while dealbook.yaml or records/team.yaml cannot be read ------------------------------------
+
+BROKEN = {
+    "settings": ("dealbook.yaml", "as_of: 2024-05-20\nstages: [\n", "dealbook.yaml:3:"),
+    "settings not a mapping": ("dealbook.yaml", "- as_of\n", "dealbook.yaml:1:"),
+    "team": ("records/team.yaml", "members: [\n  {handle: zhang\n", "records/team.yaml:"),
+}
+EDITS = [
+    ["set", CID, "owner=nobody"],
+    ["set", CID, "tags=a"],
+    ["log", CID, "--summary", "电话", "--by", "zhang", "--at", "2024-05-20 10:00", "--no-interactive"],
+    ["move", CID, "discovery", "--set", "need.summary=质检", "--no-interactive"],
+    ["quote", CID, "--line", "工位|VX|1|1000", "--no-interactive"],
+    ["new", "customer", "--name", "乙有限公司", "--industry", "C3970", "--region", "广东 深圳", "--owner", "zhang",
+     "--channel", "trade_show", "--contact", "王总监,技术总监,decision_maker,0755-88881234", "--no-interactive"],
+    ["import", "in.csv", "--apply"],
+]
+
+
+def _files(repo: RecordRepo) -> dict[str, bytes]:
+    return {str(p.relative_to(repo.root)): p.read_bytes() for p in sorted(repo.root.rglob("*"))
+            if p.is_file() and ".dealbook-cache" not in p.parts}
+
+
+@pytest.mark.parametrize("broken", BROKEN, ids=list(BROKEN))
+@pytest.mark.parametrize("edit", EDITS, ids=[" ".join(e[:2]) for e in EDITS])
+def test_an_edit_is_refused_while_the_settings_or_the_team_cannot_be_read(repo: RecordRepo, run, here: Path,
+                                                                          broken: str, edit: list[str]) -> None:
+    """Before: each was checked against the default settings or no team at all, and written (an owner
+    `nobody` included)."""
+    repo.customer(CID)
+    (here / "in.csv").write_text(HEADER + ROW.format(need="视觉检测"), encoding="utf-8")
+    path, text, where = BROKEN[broken]
+    repo.write(path, text)
+    before = _files(repo)
+    result = run(repo, *edit)
+    assert result.exit_code == 1, result.output
+    assert where in result.output and "nothing was written" in result.output
+    assert _files(repo) == before
+
+
+def test_check_and_codeowners_say_a_broken_team_file_cannot_be_read_not_that_it_is_missing(repo: RecordRepo,
+                                                                                         run) -> None:
+    repo.customer(CID)
+    repo.write("records/team.yaml", "members: [\n  {handle: zhang\n")
+    checked = run(repo, "check")
+    assert checked.exit_code == 1
+    assert "records/team.yaml:" in checked.output and "records/team.yaml cannot be read" in checked.output
+    assert "is missing" not in checked.output
+    owners = run(repo, "codeowners")
+    assert owners.exit_code == 1 and "records/team.yaml:" in owners.output and "is missing" not in owners.output
+    assert not (repo.root / "CODEOWNERS").exists()

@@ -62,8 +62,10 @@ def _member_problem(book: Book, handle: str, what: str) -> tuple[str, str, str] 
 
 def _findings(book: Book, only: set[str] | None = None) -> Iterator[tuple[str, tuple, str, str, str]]:
     if book.team_path is None and (book.customers or book.paths):
-        yield ((book.paths[0] if book.paths else TEAM_FILE), (), ERROR, "no-team",
+        why = (f"{TEAM_FILE} cannot be read (its own error says why), so no owner or follow-up author is checked"
+               if TEAM_FILE in book.file_diagnostics else
                f"{TEAM_FILE} is missing: list the team's members there (handle, name, role)")
+        yield ((book.paths[0] if book.paths else TEAM_FILE), (), ERROR, "no-team", why)
         check_members = False
     else:
         check_members = True

@@ -73,9 +73,12 @@ def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 class Settings:
     """Effective settings with typed accessors for the rules; `raw` is the merged mapping."""
 
-    def __init__(self, raw: dict[str, Any], source: Loaded | None = None) -> None:
+    fallback = False  # True: the team's dealbook.yaml could not be used, these are the defaults
+
+    def __init__(self, raw: dict[str, Any], source: Loaded | None = None, fallback: bool = False) -> None:
         self.raw = raw
         self.source = source  # the team's dealbook.yaml as loaded (for diagnostics), if any
+        self.fallback = fallback
         self.stages: tuple[Stage, ...] = tuple(
             Stage(
                 key=s["key"],
@@ -208,8 +211,8 @@ def load_settings(repo: str) -> Settings:
 def _from_loaded(loaded: Loaded) -> Settings:
     """The team's settings over the defaults; the defaults alone when the file cannot be used."""
     if loaded.error or not isinstance(loaded.data, dict):
-        return Settings(_defaults(), loaded)
+        return Settings(_defaults(), loaded, fallback=True)
     try:
         return Settings(merge(_defaults(), loaded.data), loaded)
     except (KeyError, TypeError, ValueError, AttributeError):
-        return Settings(_defaults(), loaded)
+        return Settings(_defaults(), loaded, fallback=True)

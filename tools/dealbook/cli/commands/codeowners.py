@@ -9,6 +9,7 @@ import click
 
 from ...checks.ownership import CODEOWNERS_FILES, codeowners_text, managers, owner_handle
 from ...records.diagnostics import ERROR
+from ...records.model import TEAM_FILE
 from ...records.writing import atomic_write
 from ..context import Env, pass_env
 
@@ -35,8 +36,8 @@ def codeowners(env: Env, check_only: bool) -> None:
     if env.at:
         raise click.UsageError("codeowners writes the working tree's files; drop --at")
     book = env.book()
-    if book.team_path is None:
-        raise click.ClickException("records/team.yaml is missing: CODEOWNERS needs the team's git handles")
+    if book.team_path is None and TEAM_FILE not in book.file_diagnostics:  # a broken one: its error below
+        raise click.ClickException(f"{TEAM_FILE} is missing: CODEOWNERS needs the team's git handles")
     errors = [d for d in book.diagnostics if d.severity == ERROR]
     if errors:
         # A repo with errors gets no CODEOWNERS: a broken record could name the wrong paths or owners.

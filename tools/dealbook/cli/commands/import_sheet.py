@@ -29,6 +29,7 @@ from ...records.model import CUSTOMER, TEAM, discover, kind_of
 from ...records.writing import PathTaken, StaleFile, atomic_write
 from ...text.output import CsvWriter, to_json
 from ..context import Env, pass_env
+from .edit_flow import require_readable_setup
 
 T = TypeVar("T")
 
@@ -117,6 +118,8 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
         book = env.book([p for p in discover(env.repo) if kind_of(p) in (CUSTOMER, TEAM)])
     else:
         book = env.book()
+    if not env.at:
+        require_readable_setup(env, book)  # rows are checked against the settings and the team
     options = Options(today=env.today, phone_kind=phone_kind, province=province)
     read: dict[str, bytes | None] = {}  # what each updated file held: the write checks it still does
 
