@@ -4,6 +4,7 @@ line), a non-zero exit, no traceback and nothing written (import sheets in odd e
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,37 @@ def test_check_and_codeowners_say_a_broken_team_file_cannot_be_read_not_that_it_
     owners = run(repo, "codeowners")
     assert owners.exit_code == 1 and "records/team.yaml:" in owners.output and "is missing" not in owners.output
     assert not (repo.root / "CODEOWNERS").exists()
+
+
+# --- a customer whose own file cannot be read ----------------------------------------------------------
+
+UNREADABLE = {
+    "tab": (lambda good: good + "\tbad: 1\n", ":{line}:1: YAML syntax error"),
+    "unclosed quote": (lambda good: good.replace("name: ", "name: '", 1), r":\d+:\d+: YAML syntax error"),
+    "duplicate key": (lambda good: good + "owner: li\n", ":{line}:1: duplicate key 'owner'"),
+    "GBK": (lambda good: good.encode("gbk"), ":1:5: the file is not UTF-8"),
+}
+
+
+@pytest.mark.parametrize("kind", UNREADABLE)
+@pytest.mark.parametrize("command", [["show", CID], ["grade", CID], ["set", CID, "tags=a"],
+                                     ["log", CID, "--summary", "电话", "--by", "zhang", "--no-interactive"],
+                                     ["move", CID, "discovery", "--no-interactive"]])
+def test_a_command_on_a_customer_whose_file_cannot_be_read_says_where_and_why(repo: RecordRepo, run, kind: str,
+                                                                             command: list[str]) -> None:
+    """Before: `show` and `grade` said there was no such customer, the edits to run `dealbook check`."""
+    good = repo.customer(CID).read_text(encoding="utf-8")
+    change, says = UNREADABLE[kind]
+    bad = change(good)
+    path = repo.root / f"records/customers/{CID}.yaml"
+    if isinstance(bad, bytes):
+        path.write_bytes(bad)
+    else:
+        path.write_text(bad, encoding="utf-8")
+    before = _files(repo)
+    result = run(repo, *command)
+    assert result.exit_code == 1, result.output
+    line = len(good.splitlines()) + 1
+    assert re.search(f"records/customers/{CID}.yaml" + says.format(line=line), result.output), result.output
+    assert "no customer" not in result.output
+    assert _files(repo) == before

@@ -7,7 +7,7 @@ import pickle
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .diagnostics import Diagnostic
+from .diagnostics import ERROR, Diagnostic
 from .load import Loaded, located
 from .model import CUSTOMER, CUSTOMERS_DIR, FOLLOWUP, TEAM, Customer, FollowUp, Member, kind_of, members_from_data
 from .settings import Settings
@@ -252,6 +252,13 @@ class Book:
         book._followups = {key: list(items) for key, items in self._followups.items()}
         book.file_diagnostics, book.paths = dict(self.file_diagnostics), list(self.paths)
         return book
+
+    def read_error(self, path: str) -> Diagnostic | None:
+        """The first error of a file the Book read but holds no record of (a YAML syntax error, a
+        wrong encoding, a symbolic link, not a mapping …), for a command that needs that record."""
+        if path in self.customers_by_path or path == self.team_path:
+            return None
+        return next((d for d in self.file_diagnostics.get(path, ()) if d.severity == ERROR), None)
 
     def _raw_data(self, path: str) -> Any:
         """The data of a file the Book holds no record of: the team's, else None (a file that is not

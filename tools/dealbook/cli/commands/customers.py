@@ -10,7 +10,7 @@ import click
 
 from ...checks.customer_views import PerCustomer, compute_view
 from ...records.book import Book
-from ...records.model import Customer
+from ...records.model import Customer, UnsafeId, customer_path
 from ...records.settings import Settings
 from ...rules.state import CustomerState, evaluate
 from ...text.output import format_option, table, to_csv, to_json
@@ -29,6 +29,13 @@ def find_customer(book: Book, ident: str) -> Customer:
     by_name = [c for c in book.customers.values() if c.name == ident]
     if len(by_name) == 1:
         return by_name[0]
+    try:
+        broken = book.read_error(customer_path(ident))
+    except UnsafeId:
+        broken = None
+    if broken is not None:  # the file is there: say why it cannot be read, not that it is unknown
+        raise click.ClickException(f"{broken.path}:{broken.line}:{broken.column}: {broken.message} "
+                                   f"({broken.code}); the customer cannot be shown until the file is fixed")
     names = {c.name: c.id for c in book.customers.values()}
     close = difflib.get_close_matches(ident, list(book.customers), n=5, cutoff=0.85)
     close += [names[n] for n in difflib.get_close_matches(ident, list(names), n=3, cutoff=0.6) if names[n] not in close]

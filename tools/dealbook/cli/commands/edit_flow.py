@@ -120,7 +120,11 @@ def open_customer(env: Env, book: Book, customer_id: str) -> tuple[str, Document
         else:
             customer = book.customers_by_path.get(customer_path(customer_id))
     if customer is None:
-        raise click.ClickException(f"{customer_path(customer_id)} cannot be read: run `dealbook check` on it")
+        path = customer_path(customer_id)
+        broken = book.read_error(path)
+        why = (f"{broken.path}:{broken.line}:{broken.column}: {broken.message} ({broken.code})" if broken
+               else f"{path} cannot be read (is it a file?): run `dealbook check` on it")
+        raise click.ClickException(f"{why}; nothing was written")
     try:
         return customer.path, load_document(os.path.join(env.repo, customer.path))
     except (OSError, EditError) as exc:
