@@ -125,3 +125,14 @@ def test_a_command_on_a_customer_whose_file_cannot_be_read_says_where_and_why(re
     assert re.search(f"records/customers/{CID}.yaml" + says.format(line=line), result.output), result.output
     assert "no customer" not in result.output
     assert _files(repo) == before
+
+
+def test_check_does_not_call_a_customer_whose_file_is_broken_missing(repo: RecordRepo, run) -> None:
+    good = repo.customer(CID).read_text(encoding="utf-8")
+    repo.followup(CID, "2024-05-10 14:00")
+    (repo.root / f"records/customers/{CID}.yaml").write_text(good + "\tbad: 1\n", encoding="utf-8")
+    result = run(repo, "check", "--format", "json")
+    found = {(d["path"], d["code"]): d["message"] for d in json.loads(result.stdout)["diagnostics"]}
+    assert (f"records/customers/{CID}.yaml", "yaml-syntax") in found
+    message = found[(f"records/followups/{CID}/2024-05-10-1400.yaml", "unknown-customer")]
+    assert "has an error of its own" in message and "there is no" not in message
