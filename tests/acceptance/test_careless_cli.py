@@ -136,3 +136,30 @@ def test_check_does_not_call_a_customer_whose_file_is_broken_missing(repo: Recor
     assert (f"records/customers/{CID}.yaml", "yaml-syntax") in found
     message = found[(f"records/followups/{CID}/2024-05-10-1400.yaml", "unknown-customer")]
     assert "has an error of its own" in message and "there is no" not in message
+
+
+# --- check --new-since: a revision that is not one ------------------------------------------------------
+
+
+def test_check_new_since_an_unknown_revision_is_a_usage_error(repo: RecordRepo, run) -> None:
+    """Before: a typo judged no record as new and the check passed."""
+    repo.customer(CID)
+    repo.git_init()
+    repo.commit()
+    result = run(repo, "check", "--new-since", "orgin/main", f"records/customers/{CID}.yaml")
+    assert result.exit_code == 2, result.output
+    assert "--new-since" in result.output and "unknown revision 'orgin/main'" in result.output
+
+
+def test_a_revision_that_looks_like_an_option_never_reaches_git_as_one(repo: RecordRepo, run, tmp_path: Path) -> None:
+    """Before: `git log --output=FILE..HEAD` wrote the log to a file named by the revision."""
+    repo.customer(CID)
+    repo.git_init()
+    repo.commit()
+    target = tmp_path / "planted"
+    given = run(repo, "check", f"--new-since=--output={target}", f"records/customers/{CID}.yaml")
+    assert given.exit_code == 2 and "is not a revision" in given.output
+    hooked = run(repo, "check", f"records/customers/{CID}.yaml",
+                 env={"PRE_COMMIT_FROM_REF": f"--output={target}", "PRE_COMMIT_TO_REF": f"--output={target}2"})
+    assert hooked.exit_code in (0, 1), hooked.output
+    assert not list(tmp_path.glob("planted*"))

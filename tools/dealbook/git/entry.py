@@ -41,12 +41,13 @@ def entry_times(root: str, paths: Iterable[str], now: dt.datetime,
         return {}
     if inside.returncode != 0:
         return {}
-    head = _git(root, "ls-tree", "-r", "--name-only", until, "--", *wanted)
+    # --end-of-options: a revision is never read as an option (`--output=FILE` would write a file)
+    head = _git(root, "ls-tree", "-r", "--name-only", "--end-of-options", until, "--", *wanted)
     committed = set(head.stdout.splitlines()) if head.returncode == 0 else set()
     found = {p: now for p in wanted if p not in committed}
     if since:
-        log = _git(root, "log", "--diff-filter=A", "--format=%x00%cI", "--name-only", f"{since}..{until}",
-                   "--", *wanted)
+        log = _git(root, "log", "--diff-filter=A", "--format=%x00%cI", "--name-only", "--end-of-options",
+                   f"{since}..{until}", "--", *wanted)
         if log.returncode == 0:
             when: dt.datetime | None = None
             for line in log.stdout.splitlines():
@@ -55,6 +56,22 @@ def entry_times(root: str, paths: Iterable[str], now: dt.datetime,
                 elif line and when is not None:
                     found[line] = when  # newest first: the last one seen is the commit that added it
     return found
+
+
+def revision_problem(root: str, rev: str) -> str | None:
+    """Why `rev` names no commit of the repository at `root` (None when it does)."""
+    if not rev.strip() or rev.startswith("-"):
+        return f"{rev!r} is not a revision"
+    try:
+        found = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+        inside = found.returncode == 0 or _git(root, "rev-parse", "--is-inside-work-tree").returncode == 0
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"git cannot be run ({exc})"
+    if found.returncode == 0:
+        return None
+    if not inside:
+        return f"{root} is not inside a git repository"
+    return f"unknown revision {rev!r}: give a commit, tag or branch"
 
 
 def late_entry_diagnostics(book: Book, entered: dict[str, dt.datetime]) -> list[Diagnostic]:

@@ -144,6 +144,12 @@ def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     if not env.at:
         env.require_records()
+    if new_since is not None:  # a typo would silently judge no record as new
+        from ...git.entry import revision_problem
+
+        problem = revision_problem(env.repo, new_since)
+        if problem:
+            raise click.BadParameter(problem, param_hint="--new-since")
     wanted, problems = resolve_paths(env, paths)
     if wanted == [] and not problems:
         if not quiet and fmt == "text":
