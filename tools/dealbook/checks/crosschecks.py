@@ -102,9 +102,11 @@ def _findings(book: Book, only: set[str] | None = None) -> Iterator[tuple[str, t
             yield from _hygiene(customer, followups, most)
         for followup in followups:
             if customer is None and followup.customer:
+                path = f"records/customers/{followup.customer}.yaml"
                 yield (followup.path, ("customer",), ERROR, "unknown-customer",
-                       f"customer `{followup.customer}` does not exist: "
-                       f"there is no records/customers/{followup.customer}.yaml")
+                       f"customer `{followup.customer}` cannot be read: {path} has an error of its own"
+                       if book.read_error(path) else
+                       f"customer `{followup.customer}` does not exist: there is no {path}")
             if check_members:
                 problem = _member_problem(book, followup.by, "by")
                 if problem:

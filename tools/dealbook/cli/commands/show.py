@@ -82,9 +82,8 @@ def render_text(data: dict[str, Any], book: Book) -> str:
     grade = data["grade"]
     grade_text = f"{grade['letter']}{'*' if grade['override'] else ''} (score {grade['score']}"
     grade_text += f", computed {grade['computed']})" if grade["override"] else ")"
-    if grade["downgraded"]:  # the rules' own sentence: which exception, the step (A→B, C→C) and the reassessment
-        why = next((r["why"] for r in grade["reasons"] if r["dimension"] == "downgrade"), "")
-        grade_text += f", one step lower: {why}" if why else ", one step lower"
+    if grade["downgraded"]:
+        grade_text += ", one step lower after missed appointments (C stays C)"
     due = data["due"]
     due_text = DASH if due["date"] is None else str(due["date"])
     if due["overdue_days"]:
