@@ -163,3 +163,15 @@ def test_a_revision_that_looks_like_an_option_never_reaches_git_as_one(repo: Rec
                  env={"PRE_COMMIT_FROM_REF": f"--output={target}", "PRE_COMMIT_TO_REF": f"--output={target}2"})
     assert hooked.exit_code in (0, 1), hooked.output
     assert not list(tmp_path.glob("planted*"))
+
+
+@pytest.mark.parametrize("command", [["customers"], ["agenda"], ["funnel"], ["show", CID]])
+def test_a_read_command_warns_that_it_runs_on_the_default_settings(repo: RecordRepo, run, command) -> None:
+    """Before: a broken dealbook.yaml silently gave other stages, cadences and today (as_of)."""
+    repo.customer(CID)
+    repo.settings("as_of: 2024-05-20\nstages: [\n")
+    result = run(repo, *command)
+    assert result.exit_code == 0, result.output
+    assert "warning: dealbook.yaml:3:1: YAML syntax error" in result.stderr
+    assert "default settings" in result.stderr
+    assert "warning" not in result.stdout

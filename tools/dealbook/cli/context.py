@@ -54,7 +54,16 @@ class Env:
     def settings(self) -> Settings:
         if self.at:
             return self._revision.settings
-        return load_settings(self.repo)
+        settings = load_settings(self.repo)
+        if settings.fallback and settings.source is not None:  # said once, before any figure it changes
+            from ..checks.filechecks import check_loaded
+
+            error = next((d for d in check_loaded(settings.source, settings) if d.severity == "error"), None)
+            where = f"{error.path}:{error.line}:{error.column}: {error.message}" if error else \
+                f"{SETTINGS_FILE} cannot be used (see `dealbook check`)"
+            click.secho(f"warning: {where}; the default settings (stages, cadence, as_of …) are used until it "
+                        "is fixed", fg="yellow", err=True)
+        return settings
 
     @functools.cached_property
     def today(self) -> dt.date:
