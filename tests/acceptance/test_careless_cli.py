@@ -175,3 +175,22 @@ def test_a_read_command_warns_that_it_runs_on_the_default_settings(repo: RecordR
     assert "warning: dealbook.yaml:3:1: YAML syntax error" in result.stderr
     assert "default settings" in result.stderr
     assert "warning" not in result.stdout
+
+
+# --- set and move --set: key paths a user mistypes ---------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["set", CID, "{key}=x"],
+                                     ["move", CID, "discovery", "--set", "{key}=x", "--no-interactive"]])
+@pytest.mark.parametrize("key", ["../x", "", "a..b", "contacts.-1.name"])
+def test_a_key_path_that_names_no_field_is_a_usage_error(repo: RecordRepo, run, command: list[str], key: str) -> None:
+    """Before: `../x` and `` were internal errors (exit 3) and `contacts.-1.name` renamed the last contact."""
+    repo.customer(CID, contacts=[
+        {"name": "王总监", "title": "技术总监", "role": "decision_maker", "phone": "0755-8888-1234",
+         "phone_kind": "work"},
+        {"name": "李经理", "title": "生产经理", "role": "user", "phone": "0755-8888-1235", "phone_kind": "work"}])
+    before = _files(repo)
+    result = run(repo, *[part.format(key=key) for part in command])
+    assert result.exit_code == 2, result.output
+    assert "is not a key path" in result.output or "unknown field" in result.output
+    assert _files(repo) == before

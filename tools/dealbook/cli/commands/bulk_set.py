@@ -25,7 +25,10 @@ def _assignments(texts: list[str], settings) -> list[tuple[str, Any]]:
     for text in texts:
         key, raw = text.split("=", 1)
         key = key.strip()
-        parts = split_path(key)
+        try:
+            parts = split_path(key)
+        except EditError as exc:
+            raise click.UsageError(str(exc)) from None
         if str(parts[0]) in _GUARDED:
             raise click.UsageError(f"`{key}` cannot be set here: {_GUARDED[str(parts[0])]}")
         schema = schema_at("customer", parts, settings)

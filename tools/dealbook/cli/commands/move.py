@@ -169,7 +169,10 @@ def _assignment(text: str, settings) -> tuple[str, object]:
         raise click.BadParameter(f"`{text}`: write KEY=VALUE", param_hint="--set")
     key, raw = text.split("=", 1)
     key = key.strip()
-    schema = schema_at("customer", split_path(key), settings)
+    try:
+        schema = schema_at("customer", split_path(key), settings)
+    except EditError as exc:
+        raise click.BadParameter(str(exc), param_hint="--set") from None
     if schema is None:
         raise click.BadParameter(f"unknown field `{key}`", param_hint="--set")
     try:
