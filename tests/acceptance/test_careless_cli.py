@@ -194,3 +194,13 @@ def test_a_key_path_that_names_no_field_is_a_usage_error(repo: RecordRepo, run, 
     assert result.exit_code == 2, result.output
     assert "is not a key path" in result.output or "unknown field" in result.output
     assert _files(repo) == before
+
+
+def test_quote_valid_days_past_the_year_9999_is_a_usage_error(repo: RecordRepo, run) -> None:
+    """Before: an internal OverflowError (exit 3)."""
+    repo.customer(CID)
+    before = _files(repo)
+    result = run(repo, "quote", CID, "--line", "工位|VX|1|1000", "--valid-days", "99999999999", "--no-interactive")
+    assert result.exit_code == 2, result.output
+    assert "--valid-days" in result.output and "past the year 9999" in result.output
+    assert _files(repo) == before

@@ -119,6 +119,8 @@ def quote(env: Env, customer_id: str, lines: tuple[str, ...], number: str | None
     when = parse_date(day) if day else env.today
     if when is None:
         raise click.BadParameter(f"`{day}` is not a date: write YYYY-MM-DD", param_hint="--date")
+    if not valid_until and valid_days > (dt.date.max - when).days:
+        raise click.BadParameter(f"{valid_days} days from {when} is past the year 9999", param_hint="--valid-days")
     until = parse_date(valid_until) if valid_until else when + dt.timedelta(days=valid_days)
     if until is None or until < when:
         raise click.BadParameter(f"`{valid_until}` is not a date on or after the quote date",
