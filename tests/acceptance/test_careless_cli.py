@@ -204,3 +204,33 @@ def test_quote_valid_days_past_the_year_9999_is_a_usage_error(repo: RecordRepo, 
     assert result.exit_code == 2, result.output
     assert "--valid-days" in result.output and "past the year 9999" in result.output
     assert _files(repo) == before
+
+
+# --- export and import: outputs that cannot be written ----------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt,out,says", [
+    ("csv", "taken", "taken is a file"),
+    ("xlsx", "folder", "folder is a folder"),
+    ("json", "/proc/dealbook-export.json", "cannot write /proc/dealbook-export.json"),
+    ("csv", "/proc/tables", "cannot write /proc/tables"),
+])
+def test_export_to_a_place_it_cannot_write_says_so(repo: RecordRepo, run, here: Path, fmt: str, out: str,
+                                                   says: str) -> None:
+    """Before: FileExistsError, IsADirectoryError, FileNotFoundError as internal errors (exit 3)."""
+    repo.customer(CID)
+    (here / "taken").write_text("mine", encoding="utf-8")
+    (here / "folder").mkdir()
+    result = run(repo, "export", "--format", fmt, "--out", out)
+    assert result.exit_code in (1, 2), result.output
+    assert says in result.output
+    assert (here / "taken").read_text(encoding="utf-8") == "mine" and not list((here / "folder").iterdir())
+
+
+@pytest.mark.parametrize("apply", [[], ["--apply"]])
+def test_import_whose_rejects_file_cannot_be_written_says_so(repo: RecordRepo, run, here: Path, apply) -> None:
+    sheet = "客户名称,所属行业,负责人,来源渠道\n甲公司,C3970,nobody,trade_show\n"
+    (here / "in.csv").write_text(sheet, encoding="utf-8")
+    result = run(repo, "import", "in.csv", "--rejects", "/proc/rejects.csv", *apply)
+    assert result.exit_code == 1, result.output
+    assert "cannot write the rejects file /proc/rejects.csv" in result.output

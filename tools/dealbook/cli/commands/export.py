@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
@@ -32,6 +33,12 @@ def export(env: Env, fmt: str, out: str | None) -> None:
         dealbook export --format csv --out tables/
     """
     target = out or default_out(fmt)
+    if fmt == "csv" and os.path.exists(target) and not os.path.isdir(target):
+        raise click.BadParameter(f"{target} is a file: csv writes a folder of tables; give a folder",
+                                 param_hint="--out")
+    if fmt != "csv" and os.path.isdir(target):
+        example = os.path.join(target, default_out(fmt))
+        raise click.BadParameter(f"{target} is a folder: give a file name, e.g. {example}", param_hint="--out")
 
     def progress(name: str, length: int) -> Any:
         return _progress(f"Exporting {name}" if name != "Reading records" else name, length)
@@ -40,5 +47,9 @@ def export(env: Env, fmt: str, out: str | None) -> None:
     # there are; a past revision (--at) has no working tree to stream from and is read as a Book.
     items = tables(env.book()) if env.at else stream_tables(env.repo, env.settings, progress)
     total = items[0].count
-    files = write_export(items, fmt, target, progress)
+    try:
+        files = write_export(items, fmt, target, progress)
+    except OSError as exc:  # a folder that cannot be made or written to, a full disk …
+        raise click.ClickException(f"cannot write {target}: {exc.strerror or exc}; "
+                                   "nothing was exported") from None
     click.echo(f"exported {total} customers to {', '.join(files) if fmt != 'csv' else target + '/'}")

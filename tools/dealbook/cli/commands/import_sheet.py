@@ -156,7 +156,13 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
     if plan.rejected:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         rejects_file = rejects_path or f"import-rejects-{stamp}.csv"
-        atomic_write(rejects_file, rejects_csv(plan))
+        try:
+            atomic_write(rejects_file, rejects_csv(plan))
+        except OSError as exc:
+            done = f"{written} records were written; " if written else "nothing was written; "
+            raise click.ClickException(f"cannot write the rejects file {rejects_file}: {exc.strerror or exc}; "
+                                       f"{done}run it again with --rejects FILE to keep the rejected rows "
+                                       f"({len(plan.rejected)})") from None
     counts = {status: plan.count(status) for status in (NEW, UPDATED, UNCHANGED, REJECTED)}
     if fmt == "json":
         click.echo(to_json({"kind": plan.kind, "sheet": sheet.name, "applied": apply_, "written": written,
