@@ -234,3 +234,15 @@ def test_import_whose_rejects_file_cannot_be_written_says_so(repo: RecordRepo, r
     result = run(repo, "import", "in.csv", "--rejects", "/proc/rejects.csv", *apply)
     assert result.exit_code == 1, result.output
     assert "cannot write the rejects file /proc/rejects.csv" in result.output
+
+
+@pytest.mark.parametrize("command", [["export", "--format", "csv", "--out", "tables"], ["set", CID, "tags=a"]])
+def test_export_and_edits_in_a_folder_that_is_no_records_repo_say_so(tmp_path: Path, run, here: Path,
+                                                                      command: list[str]) -> None:
+    """Before: export wrote empty tables (exit 0), as other read commands refuse to."""
+    folder = tmp_path / "not-a-repo"
+    folder.mkdir()
+    result = run(folder, *command)
+    assert result.exit_code == 2, result.output
+    assert "is not a dealbook records repo" in result.output
+    assert not (here / "tables").exists() and not list(folder.iterdir())

@@ -65,6 +65,7 @@ def working_book(env: Env, customer_ids: list[str] | None = None, all_customers:
     Edits go to the working tree, so `--at` makes no sense here."""
     if env.at:
         raise click.UsageError("--at reads an old revision; the editing commands change the working tree: drop --at")
+    env.require_records()
     for customer_id in customer_ids or []:
         checked_id(customer_id)
     paths = [TEAM_FILE]

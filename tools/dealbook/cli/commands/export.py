@@ -32,6 +32,8 @@ def export(env: Env, fmt: str, out: str | None) -> None:
         dealbook export --format sqlite --out crm.sqlite
         dealbook export --format csv --out tables/
     """
+    if not env.at:
+        env.require_records()  # a wrong folder is an error, not an empty export
     target = out or default_out(fmt)
     if fmt == "csv" and os.path.exists(target) and not os.path.isdir(target):
         raise click.BadParameter(f"{target} is a file: csv writes a folder of tables; give a folder",
