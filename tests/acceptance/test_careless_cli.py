@@ -246,3 +246,32 @@ def test_export_and_edits_in_a_folder_that_is_no_records_repo_say_so(tmp_path: P
     assert result.exit_code == 2, result.output
     assert "is not a dealbook records repo" in result.output
     assert not (here / "tables").exists() and not list(folder.iterdir())
+
+
+# --- log: what the user wrote is never lost -------------------------------------------------------------
+
+
+def _kept(output: str) -> str:
+    found = re.search(r"what you wrote is kept in (\S+\.yaml)", output)
+    assert found, output
+    return Path(found.group(1)).read_text(encoding="utf-8")
+
+
+def test_a_refused_follow_up_written_in_the_editor_is_kept(repo: RecordRepo, run, tmp_path: Path) -> None:
+    """Before: `refused … nothing was written`, and the text typed in the editor was gone."""
+    repo.customer(CID)
+    editor = tmp_path / "editor.sh"
+    editor.write_text('#!/bin/sh\nprintf "feedback: 王总说下周三前给答复\\nsummary: [\\n" >> "$1"\n', encoding="utf-8")
+    editor.chmod(0o755)
+    result = run(repo, "log", CID, "--edit", "--by", "zhang", "--at", "2024-05-20 10:00", env={"EDITOR": str(editor)})
+    assert result.exit_code == 1, result.output
+    assert "王总说下周三前给答复" in _kept(result.output)
+    assert not (repo.root / "records/followups").exists()
+
+
+def test_a_refused_follow_up_typed_at_the_prompts_is_kept(repo: RecordRepo, run) -> None:
+    repo.customer(CID)
+    typed = "王总监\n报价已发,客户私人手机 13912345678\n\n\n"  # a personal mobile: the privacy check refuses it
+    result = run(repo, "log", CID, "--interactive", "--by", "zhang", "--at", "2024-05-20 10:00", input=typed)
+    assert result.exit_code == 1, result.output
+    assert "报价已发" in _kept(result.output)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -166,7 +167,8 @@ def write_followup(env: Env, customer_id: str, method: str, contact: str | None,
         followup_folder(customer_id)  # the id inside the file becomes the folder name
     except UnsafeId as exc:
         raise click.ClickException(f"{path}: {exc}; run `dealbook check`") from None
-    if not summary and not use_editor and is_interactive(interactive):
+    typed = not summary and not use_editor and is_interactive(interactive)  # what the user typed is kept
+    if typed:
         contact, summary, feedback, next_actions = ask_followup(customer, contact, feedback, next_actions)
     when = resolve_at(env, at)
     data: dict[str, Any] = {
@@ -204,7 +206,20 @@ def write_followup(env: Env, customer_id: str, method: str, contact: str | None,
         if finish(env, book, [Change(relative, None, text)], dry_run):
             click.echo(relative)
 
-    retrying(attempt)
+    try:
+        retrying(attempt)
+    except click.ClickException as exc:
+        if use_editor or typed:  # refused: the text written in the editor or at the prompts is not lost
+            exc.message += f"; what you wrote is kept in {keep_text(text)}"
+        raise
+
+
+def keep_text(text: str) -> str:
+    """Save a refused follow-up's text outside the repo (the system's temporary folder); its path."""
+    handle, path = tempfile.mkstemp(prefix="dealbook-followup-", suffix=".yaml")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(text)
+    return path
 
 
 @click.command()
