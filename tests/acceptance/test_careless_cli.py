@@ -275,3 +275,12 @@ def test_a_refused_follow_up_typed_at_the_prompts_is_kept(repo: RecordRepo, run)
     result = run(repo, "log", CID, "--interactive", "--by", "zhang", "--at", "2024-05-20 10:00", input=typed)
     assert result.exit_code == 1, result.output
     assert "报价已发" in _kept(result.output)
+
+
+@pytest.mark.parametrize("command", ["show", "grade"])
+def test_show_and_grade_take_an_id_in_any_case_as_the_edits_do(repo: RecordRepo, run, command: str) -> None:
+    """Before: `set 粤it2024001 …` edited the customer that `show 粤it2024001` said did not exist."""
+    repo.customer(CID)
+    result = run(repo, command, CID.lower())
+    assert result.exit_code == 0, result.output
+    assert CID in result.output

@@ -24,6 +24,9 @@ SORTS = ("id", "name", "stage", "grade", "owner", "due", "overdue")
 def find_customer(book: Book, ident: str) -> Customer:
     """The customer with this id (or exact name); else a ClickException naming close matches."""
     found = book.customers.get(ident)
+    if found is None:  # `粤it2024001`, as the editing commands take it
+        folded = [c for cid, c in book.customers.items() if cid.casefold() == ident.casefold()]
+        found = folded[0] if len(folded) == 1 else None
     if found is not None:
         return found
     by_name = [c for c in book.customers.values() if c.name == ident]
