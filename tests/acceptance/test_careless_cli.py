@@ -284,3 +284,10 @@ def test_show_and_grade_take_an_id_in_any_case_as_the_edits_do(repo: RecordRepo,
     result = run(repo, command, CID.lower())
     assert result.exit_code == 0, result.output
     assert CID in result.output
+
+
+def test_init_where_no_folder_can_be_made_says_so(run) -> None:
+    """Before: FileNotFoundError as an internal error (exit 3)."""
+    result = run(None, "init", "/proc/dealbook-new-repo", "--no-git")
+    assert result.exit_code == 1, result.output
+    assert "cannot create /proc/dealbook-new-repo" in result.output

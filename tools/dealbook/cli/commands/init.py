@@ -170,8 +170,12 @@ def init(directory: str, lang: str, preset: str, handle: str | None, name: str |
         raise click.BadParameter("a handle is lower case: letters, digits, . _ -, starting with a letter",
                                  param_hint="--owner")
     name = name or git_name or handle
-    os.makedirs(target, exist_ok=True)
-    written = write_repo(target, lang, preset, handle, name, git_email)
+    try:
+        os.makedirs(target, exist_ok=True)
+        written = write_repo(target, lang, preset, handle, name, git_email)
+    except OSError as exc:  # a place that cannot be written: read-only, full, not a real folder
+        raise click.ClickException(f"cannot create {directory}: {exc.strerror or exc} "
+                                   f"({exc.filename or target})") from None
     _verify(target)
     click.echo(f"created {directory}: {len(written)} files (stages: {preset}, language: {lang}, owner: {handle})")
     if no_git or not shutil.which("git"):
