@@ -291,3 +291,25 @@ def test_init_where_no_folder_can_be_made_says_so(run) -> None:
     result = run(None, "init", "/proc/dealbook-new-repo", "--no-git")
     assert result.exit_code == 1, result.output
     assert "cannot create /proc/dealbook-new-repo" in result.output
+
+
+# --- a file where a folder belongs ---------------------------------------------------------------------
+
+
+def test_log_when_a_file_stands_where_the_follow_up_folder_belongs(repo: RecordRepo, run) -> None:
+    """Before: FileExistsError as an internal error (exit 3)."""
+    repo.customer(CID)
+    repo.write(f"records/followups/{CID}", "not a folder")
+    result = run(repo, "log", CID, "--summary", "电话", "--by", "zhang", "--at", "2024-05-20 10:00",
+                 "--no-interactive")
+    assert result.exit_code == 1, result.output
+    assert f"records/followups/{CID} is a file where a folder belongs; nothing was written" in result.output
+
+
+def test_codeowners_when_a_file_stands_where_github_belongs(repo: RecordRepo, run) -> None:
+    repo.customer(CID)
+    repo.write(".github", "not a folder")
+    result = run(repo, "codeowners")
+    assert result.exit_code == 1, result.output
+    assert "cannot write .github/CODEOWNERS: .github is a file where a folder belongs" in result.output
+    assert (repo.root / ".github").read_text(encoding="utf-8") == "not a folder"

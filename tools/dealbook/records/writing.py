@@ -250,6 +250,8 @@ def write_checked(root: str, items: Iterable[tuple[str, str | bytes, bytes | Non
         clean_scratch(root)
         for path, _, before in items:
             verify(path, before)
+        for folder in sorted({os.path.dirname(os.path.abspath(path)) for path, _, _ in items}):
+            os.makedirs(folder, exist_ok=True)  # a folder that cannot be made stops the write before any file
         count = 0
 
         def each() -> Iterator[str]:

@@ -59,7 +59,12 @@ def codeowners(env: Env, check_only: bool) -> None:
             continue
         stale.append(relative)
         if not check_only:
-            atomic_write(filename, text, root=env.repo)
+            try:
+                atomic_write(filename, text, root=env.repo)
+            except OSError as exc:  # `.github` a file, a read-only folder
+                from .edit_flow import cannot_write
+
+                raise click.ClickException(cannot_write(exc, env.repo, relative)) from None
     without = sorted({c.owner for c in book.customers.values()
                       if not (book.members.get(c.owner) and owner_handle(book.members[c.owner].git))})
     if without:

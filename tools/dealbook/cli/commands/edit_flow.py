@@ -132,6 +132,14 @@ def open_customer(env: Env, book: Book, customer_id: str) -> tuple[str, Document
         raise click.ClickException(f"{customer.path}: {exc}") from None
 
 
+def cannot_write(exc: OSError, repo: str, path: str) -> str:
+    """What stopped a write, naming the file or folder (repo-relative) it stopped at."""
+    where = os.path.relpath(exc.filename, repo) if isinstance(exc.filename, str) else path
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        return f"cannot write {path}: {where} is a file where a folder belongs"
+    return f"cannot write {where}: {exc.strerror or exc}"
+
+
 def finish(env: Env, book: Book, changes: list[Change], dry_run: bool, ask: bool = False,
            summary: bool = False, hint: str = "") -> bool:
     """Check `changes`; refuse on new errors; print the diff (dry run) or write. True when written."""
@@ -160,7 +168,13 @@ def finish(env: Env, book: Book, changes: list[Change], dry_run: bool, ask: bool
     if ask and not click.confirm(f"Write {len(changes)} file{'s' * (len(changes) != 1)}?", default=False):
         click.echo("nothing was written", err=True)
         return False
-    write_changes(env.repo, changes)
+    try:
+        write_changes(env.repo, changes)
+    except (StaleFile, PathTaken):
+        raise  # another process wrote first: `retrying` reads again
+    except OSError as exc:  # a file where a folder belongs, a read-only folder, a full disk
+        done = "nothing was written" if len(changes) == 1 else "check `git status` for the files written before it"
+        raise click.ClickException(f"{cannot_write(exc, env.repo, changes[0].path)}; {done}") from None
     if summary:
         click.echo(f"{len(changes)} file{'s' * (len(changes) != 1)} changed:")
         for change in changes:

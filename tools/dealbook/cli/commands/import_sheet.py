@@ -29,7 +29,7 @@ from ...records.model import CUSTOMER, TEAM, discover, kind_of
 from ...records.writing import PathTaken, StaleFile, atomic_write
 from ...text.output import CsvWriter, to_json
 from ..context import Env, pass_env
-from .edit_flow import require_readable_setup
+from .edit_flow import cannot_write, require_readable_setup
 
 T = TypeVar("T")
 
@@ -152,6 +152,9 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
         except (StaleFile, PathTaken) as exc:
             raise click.ClickException(f"{exc}: the records changed while the sheet was being checked, so "
                                        "nothing was written; run the import again") from None
+        except OSError as exc:  # a file where a folder belongs, a read-only folder, a full disk
+            raise click.ClickException(f"{cannot_write(exc, env.repo, next(iter(texts)))}; check `git status` "
+                                       "for the records written before it") from None
     rejects_file = None
     if plan.rejected:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
