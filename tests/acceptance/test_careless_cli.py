@@ -331,3 +331,23 @@ def test_customers_warns_of_nothing_when_every_file_is_read(repo: RecordRepo, ru
     repo.customer(CID)
     result = run(repo, "customers")
     assert result.exit_code == 0 and "warning" not in result.stderr
+
+
+# --- a dealbook.yaml that parses but says something impossible ------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["check", "{root}/records/followups/" + CID + "/2024-05-10-1400.yaml"], ["digest"],
+                                     ["agenda", "--format", "ics"], ["log", CID, "--summary", "电话", "--by", "zhang",
+                                                                     "--no-interactive"]])
+def test_a_timezone_that_is_no_zone_is_a_check_error_and_crashes_nothing(repo: RecordRepo, run, command) -> None:
+    """Before: `check FILE` (the pre-commit hook), digest and others died of ZoneInfoNotFoundError (exit 3)
+    and `check` said nothing about it."""
+    repo.customer(CID)
+    repo.followup(CID, "2024-05-10 14:00")
+    repo.settings("as_of: 2024-05-20\ntimezone: Asia/Shangai\n")
+    result = run(repo, *[part.replace("{root}", str(repo.root)) for part in command])
+    assert result.exit_code == 0, result.output
+    checked = run(repo, "check", "--format", "json")
+    (zone,) = [d for d in json.loads(checked.stdout)["diagnostics"] if d["code"] == "bad-timezone"]
+    assert (zone["path"], zone["line"], zone["severity"]) == ("dealbook.yaml", 2, "error")
+    assert "Asia/Shangai" in zone["message"]

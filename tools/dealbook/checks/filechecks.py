@@ -12,7 +12,7 @@ from ..records.diagnostics import ERROR, WARNING, Diagnostic
 from ..records.load import Loaded, parse_bytes
 from ..records.model import CUSTOMER, FOLLOWUP, SETTINGS, TEAM, dotted_get, has_value, kind_of
 from ..records.schema import settings_enums, validator
-from ..records.settings import Settings
+from ..records.settings import DEFAULT_TIMEZONE, Settings, zone_problem
 from . import privacy
 from .dealchecks import contract_findings, quote_findings
 
@@ -381,6 +381,11 @@ def _settings(path: str, data: dict[str, Any], settings: Settings, schema_failed
                 yield (("stages", index, "key"), ERROR, "duplicate-stage", f"stage `{key}` is listed twice")
         if not any(isinstance(s, dict) and s.get("kind", "open") == "open" for s in stages):
             yield (("stages",), ERROR, "no-open-stage", "at least one stage must be `kind: open`")
+    zone = data.get("timezone")
+    problem = None if zone is None else zone_problem(zone)
+    if problem:
+        yield (("timezone",), ERROR, "bad-timezone",
+               f"timezone {problem}: write an IANA name such as Asia/Shanghai; {DEFAULT_TIMEZONE} is used until then")
     for key, problem in privacy.settings_problems(settings):
         where = ("privacy", *(int(p) if p.isdigit() else p for p in key.split(".")))
         yield (where, ERROR, "bad-pattern", f"privacy.{key} is {problem}: fix it, or the rule is not applied")

@@ -70,6 +70,25 @@ def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+@functools.lru_cache(maxsize=8)
+def zone_problem(name: Any) -> str | None:
+    """Why `name` is no IANA time zone the system knows (None when it is one)."""
+    from zoneinfo import ZoneInfo
+
+    if not isinstance(name, str) or not name:
+        return f"`{name}` is not a time zone name"
+    try:
+        ZoneInfo(name)
+    except (ValueError, OSError) as exc:  # ZoneInfoNotFoundError is a KeyError: below
+        return f"`{name}` is not a time zone ({exc})"
+    except KeyError:
+        return f"`{name}` is not a time zone this system knows"
+    return None
+
+
 class Settings:
     """Effective settings with typed accessors for the rules; `raw` is the merged mapping."""
 
@@ -103,7 +122,9 @@ class Settings:
 
     @property
     def timezone(self) -> str:
-        return self.raw.get("timezone", "Asia/Shanghai")
+        """The team's IANA time zone; the default while the one written is no zone (`check` says so)."""
+        name = self.raw.get("timezone", DEFAULT_TIMEZONE)
+        return name if zone_problem(name) is None else DEFAULT_TIMEZONE
 
     @property
     def currency(self) -> str:
