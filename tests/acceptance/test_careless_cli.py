@@ -351,3 +351,15 @@ def test_a_timezone_that_is_no_zone_is_a_check_error_and_crashes_nothing(repo: R
     (zone,) = [d for d in json.loads(checked.stdout)["diagnostics"] if d["code"] == "bad-timezone"]
     assert (zone["path"], zone["line"], zone["severity"]) == ("dealbook.yaml", 2, "error")
     assert "Asia/Shangai" in zone["message"]
+
+
+@pytest.mark.parametrize("command", [["digest"], ["digest", "--format", "html"], ["agenda", "--format", "ics"]])
+def test_site_settings_that_are_no_mapping_crash_nothing(repo: RecordRepo, run, command: list[str]) -> None:
+    """Before: `site: 5` made digest and the calendar die of AttributeError (exit 3); check reports it."""
+    repo.customer(CID)
+    repo.settings("as_of: 2024-05-20\nsite: 5\n")
+    result = run(repo, *command)
+    assert result.exit_code == 0, result.output
+    assert "dealbook" in result.output
+    checked = run(repo, "check", "--format", "json")
+    assert ("dealbook.yaml", 2) in {(d["path"], d["line"]) for d in json.loads(checked.stdout)["diagnostics"]}

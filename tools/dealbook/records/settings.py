@@ -127,6 +127,17 @@ class Settings:
         return name if zone_problem(name) is None else DEFAULT_TIMEZONE
 
     @property
+    def site(self) -> dict[str, Any]:
+        """The `site:` settings ({} when absent or not a mapping, which `check` reports)."""
+        value = self.raw.get("site")
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def site_title(self) -> str:
+        """`site.title`, else "dealbook" (what the site, its feeds and the digest are named after)."""
+        return str(self.site.get("title") or "dealbook")
+
+    @property
     def currency(self) -> str:
         return self.raw.get("currency", "CNY")
 

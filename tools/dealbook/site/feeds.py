@@ -18,7 +18,7 @@ TEAM_FEED = "calendar.ics"
 
 def site_title(settings: Any) -> str:
     """`site.title` from settings, else "dealbook" (what feeds and the digest are named after)."""
-    return str((settings.raw.get("site") or {}).get("title") or "dealbook")
+    return settings.site_title
 
 
 def owner_feed(handle: str) -> str:

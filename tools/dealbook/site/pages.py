@@ -112,7 +112,7 @@ def customer_page(data: SiteData, customer: Customer) -> dict[str, Any]:
     """Everything the customer page shows."""
     settings = data.settings
     state = data.state(customer.id)
-    mask = bool((settings.raw.get("site") or {}).get("mask_contacts"))
+    mask = bool(settings.site.get("mask_contacts"))
     contacts = [
         {"name": c.name, "title": c.title, "role": c.role, "phone_kind": c.phone_kind,
          "phone": privacy.mask(c.phone) if mask and c.phone else c.phone,

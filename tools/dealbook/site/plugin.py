@@ -195,7 +195,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         self.repo = os.path.abspath(os.path.join(config_dir, repo)) if repo else config_dir
         self.settings = settings = load_settings(self.repo)
         config.theme["language"] = settings.language
-        title = (settings.raw.get("site") or {}).get("title")
+        title = settings.site.get("title")
         if title:
             config.site_name = str(escape(title))
         for name in ASSETS:

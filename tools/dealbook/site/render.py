@@ -70,7 +70,7 @@ def make_environment(docs_dir: str | None, labels: Labels) -> jinja2.Environment
     install_catalog(env, labels.text.translations)
     settings = labels.settings
     currency = settings.currency
-    masked = bool((settings.raw.get("site") or {}).get("mask_contacts"))
+    masked = bool(settings.site.get("mask_contacts"))
     env.filters.update(
         # free text a person wrote (follow-ups, next actions, needs): with site.mask_contacts, the
         # phone numbers and mail addresses in it are masked like the contact fields

@@ -152,7 +152,7 @@ def agenda_ics(env: Env, view: dict[str, Any], rows: list[dict[str, Any]], owner
     names = member_names(env.repo)
     fields = {f.name for f in dataclasses.fields(AgendaItem)}
     items = [AgendaItem(**{k: v for k, v in row.items() if k in fields}) for row in rows]
-    title = str((env.settings.raw.get("site") or {}).get("title") or "dealbook")
+    title = env.settings.site_title
     return agenda_calendar(items, env.today, name=calendar_name(title, owner, names, env.settings.language),
                            language=env.settings.language, timezone=env.settings.timezone,
                            link=config.customer_link, owner_name=lambda h: names.get(h, h),

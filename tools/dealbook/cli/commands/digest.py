@@ -257,7 +257,7 @@ def digest(env: Env, since: str | None, owner: str | None, ahead: int, fmt: str,
         config = site_config(site_url, config.repo_url, {"repo_kind": config.repo_kind, "branch": config.branch})
     _ = translator(book.settings.language)
     names = {handle: member.name or handle for handle, member in book.members.items()}
-    title = str((book.settings.raw.get("site") or {}).get("title") or "dealbook")
+    title = book.settings.site_title
     if fmt == "json" and webhook is None:
         click.echo(to_json(result.as_dict()))
     elif fmt == "html" and webhook is None:
