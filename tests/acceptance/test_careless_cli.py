@@ -363,3 +363,38 @@ def test_site_settings_that_are_no_mapping_crash_nothing(repo: RecordRepo, run, 
     assert "dealbook" in result.output
     checked = run(repo, "check", "--format", "json")
     assert ("dealbook.yaml", 2) in {(d["path"], d["line"]) for d in json.loads(checked.stdout)["diagnostics"]}
+
+
+# --- terminal control characters in records --------------------------------------------------------------
+
+TITLE = "A\x1b]0;pwned\x07B\x1b[2J\x9b31m"  # set the window title, clear the screen, a C1 CSI
+
+
+def test_a_control_character_in_a_record_is_a_check_error_at_its_line(repo: RecordRepo, run) -> None:
+    repo.customer(CID, name=TITLE)
+    result = run(repo, "check", "--format", "json")
+    found = [d for d in json.loads(result.stdout)["diagnostics"] if d["code"] == "control-character"]
+    assert [(d["path"], d["line"], d["severity"]) for d in found] == [(f"records/customers/{CID}.yaml", 2, "error")]
+    assert "U+001B" in found[0]["message"]
+
+
+@pytest.mark.parametrize("command", [["customers"], ["show", CID], ["grade", CID], ["agenda", "--all"],
+                                     ["duplicates", "--min-score", "0"], ["show", "粤IT2024009"], ["diff"]])
+def test_no_text_output_passes_a_records_control_characters_to_the_terminal(repo: RecordRepo, run,
+                                                                             command: list[str]) -> None:
+    """Before: an OSC or CSI sequence in a name reached the terminal (window title, cleared screen, clipboard)."""
+    repo.customer("粤IT2024003", name="A公司")
+    repo.git_init()
+    repo.commit()
+    repo.customer(CID, name=TITLE)  # not committed: `diff` shows it as added
+    result = run(repo, *command)
+    assert result.exit_code in (0, 1), result.output
+    shown = result.stdout + result.stderr
+    assert "A<U+001B>]0;pwned<U+0007>B" in shown, shown
+    assert not re.search("[\x07\x1b\x9b]", shown.replace("\x1b[0m", "").replace("\x1b[1m", "")), shown
+
+
+def test_csv_export_keeps_the_value_as_it_is(repo: RecordRepo, run, here: Path) -> None:
+    repo.customer(CID, name=TITLE)
+    assert run(repo, "export", "--format", "csv", "--out", "tables").exit_code == 0
+    assert TITLE in (here / "tables/customers.csv").read_text(encoding="utf-8-sig")

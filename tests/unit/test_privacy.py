@@ -209,9 +209,11 @@ _CONTACT = st.fixed_dictionaries({"name": st.sampled_from(["王", "李"]), "phon
 def test_the_quick_pass_without_addresses_finds_what_the_addressed_walk_finds(data, contacts, fresh) -> None:
     """`filechecks._text_problems` (texts first walked without addresses, the addressed walk only when a
     text or date may be a finding) yields exactly the bad dates and privacy findings of `_collect` and
-    `privacy.findings`, work phones included, also with the texts already found clean remembered.
+    `privacy.findings` (and a control-character error for each text holding one), work phones included,
+    also with the texts already found clean remembered.
     Fails if the quick pass lets a record through that has a finding, or reports one of its own."""
     from dealbook.checks import filechecks, privacy
+    from dealbook.text.output import TERMINAL_CONTROL
 
     if contacts:
         data = {**data, "contacts": contacts}
@@ -220,5 +222,8 @@ def test_the_quick_pass_without_addresses_finds_what_the_addressed_walk_finds(da
         privacy.rules(settings_).clean.clear()
     for _ in range(2):  # the second time with the first run's clean texts and plain keys remembered
         dates, strings = filechecks._collect(data)
+        control = [(where, "error", "control-character") for where, text in strings if TERMINAL_CONTROL.search(text)]
         expected = dates + list(privacy.findings(data, settings_, strings))
-        assert list(filechecks._text_problems(data, settings_)) == expected
+        found = list(filechecks._text_problems(data, settings_))
+        assert [f for f in found if f[2] != "control-character"] == expected
+        assert [f[:3] for f in found if f[2] == "control-character"] == control

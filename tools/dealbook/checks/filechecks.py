@@ -13,6 +13,7 @@ from ..records.load import Loaded, parse_bytes
 from ..records.model import CUSTOMER, FOLLOWUP, SETTINGS, TEAM, dotted_get, has_value, kind_of
 from ..records.schema import settings_enums, validator
 from ..records.settings import DEFAULT_TIMEZONE, Settings, zone_problem
+from ..text.output import TERMINAL_CONTROL
 from . import privacy
 from .dealchecks import contract_findings, quote_findings
 
@@ -148,10 +149,18 @@ def _text_problems(data: dict[str, Any], settings: Settings) -> Iterator[Finding
     """Bad dates (as `_dates`) and privacy findings (as `privacy.findings`) of a record's texts: one
     quick pass without addresses, and the addressed one only when it may find something."""
     texts, bad = _texts(data)
-    if not bad and privacy.all_clear(texts, settings):
+    control = TERMINAL_CONTROL.search("".join(texts)) is not None
+    if not bad and not control and privacy.all_clear(texts, settings):
         return
     dates, strings = _collect(data)
     yield from dates
+    if control:
+        for where, text in strings:
+            found = TERMINAL_CONTROL.search(text)
+            if found:
+                yield (where, ERROR, "control-character",
+                       f"a control character (U+{ord(found.group()):04X}) in this text: a terminal acts on it "
+                       "(moves the cursor, sets the title, …) instead of showing it; delete it")
     yield from privacy.findings(data, settings, strings)
 
 

@@ -46,8 +46,27 @@ def pad(text: str, columns: int, right: bool = False, used: int | None = None) -
     return gap + text if right else text + gap
 
 
+# Characters a terminal acts on rather than shows: C0 controls but tab, line feed and carriage return,
+# DEL, and C1 controls but NEL (a line break YAML keeps). ESC starts sequences that move the cursor,
+# clear the screen, set the window title or (OSC 52) write the clipboard.
+TERMINAL_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x84\x86-\x9f]")
+
+
+def visible(text: str) -> str:
+    """`text` with each terminal control character shown as its code (`<U+001B>`), never sent as is."""
+    if TERMINAL_CONTROL.search(text) is None:
+        return text
+    return TERMINAL_CONTROL.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+
+
 def plain(value: Any) -> str:
-    """A cell as text: None is a dash, dates ISO, fractions are for the caller to format."""
+    """A cell as text for a person: None is a dash, dates ISO, fractions are for the caller to format;
+    terminal control characters shown by their code (`visible`)."""
+    return visible(_text(value))
+
+
+def _text(value: Any) -> str:
+    """`plain` without `visible`: the value itself, for files (CSV) that keep it as it is."""
     if value is None:
         return DASH
     if isinstance(value, bool):
@@ -55,7 +74,7 @@ def plain(value: Any) -> str:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
-        return ", ".join(plain(v) for v in value)
+        return ", ".join(_text(v) for v in value)
     return str(value)
 
 
@@ -74,6 +93,8 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], right: Iterable
     A row shorter than the headers is blank in the columns it lacks."""
     count = len(headers)
     cells = [[c if type(c) is str else plain(c) for c in row] + [""] * (count - len(row)) for row in rows]
+    if any(TERMINAL_CONTROL.search("".join(row)) for row in cells):  # a hostile record: its cells shown safe
+        cells = [[visible(c) for c in row] for row in cells]
     right = set(right)
     widths: list[int] = []
     padded: list[list[str]] = []
@@ -166,8 +187,8 @@ def csv_cell(value: Any) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, (list, tuple)):
-        return guard_cell(";".join(plain(v) for v in value))
-    return guard_cell(plain(value))
+        return guard_cell(";".join(_text(v) for v in value))
+    return guard_cell(_text(value))
 
 
 class CsvWriter:

@@ -13,7 +13,7 @@ from ...records.book import Book
 from ...records.model import Customer, UnsafeId, customer_path
 from ...records.settings import Settings
 from ...rules.state import CustomerState, evaluate
-from ...text.output import format_option, table, to_csv, to_json
+from ...text.output import format_option, plain, table, to_csv, to_json
 from ..context import Env, pass_env
 
 COLUMNS = ("id", "name", "owner", "stage", "stage_label", "grade", "grade_override", "score",
@@ -45,7 +45,7 @@ def find_customer(book: Book, ident: str) -> Customer:
     hint = ""
     if close:
         hint = "; did you mean " + ", ".join(
-            f"{cid} ({book.customers[cid].name})" for cid in close) + "?"
+            f"{cid} ({plain(book.customers[cid].name)})" for cid in close) + "?"
     raise click.ClickException(f"no customer {ident!r}{hint}")
 
 

@@ -19,7 +19,7 @@ from ...git.changes import (
     review,
 )
 from ...records.diagnostics import ERROR
-from ...text.output import money, table, to_json
+from ...text.output import money, table, to_json, visible
 from ..context import Env, pass_env
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -82,7 +82,7 @@ def render_text(result: Review) -> str:
         lines += ["", f"New diagnostics ({len(result.new_diagnostics)}):"]
         lines += [f"  {d.path}:{d.line}:{d.column}: {d.severity} {d.code}: {d.message}" for d in result.new_diagnostics]
     lines += [f"Note: {n}" for n in result.notes]
-    return "\n".join(lines)
+    return visible("\n".join(lines))  # names and notes from the records: never a terminal's control code
 
 
 def render_markdown(result: Review) -> str:

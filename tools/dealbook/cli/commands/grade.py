@@ -9,7 +9,7 @@ import click
 
 from ...rules.state import evaluate, letter_for
 from ...rules.thresholds import thresholds_of
-from ...text.output import to_json
+from ...text.output import plain, to_json
 from ..context import Env, pass_env
 from .customers import find_customer
 
@@ -65,7 +65,7 @@ def grade(env: Env, ident: str, fmt: str) -> None:
         click.echo(to_json(data))
         return
     marker = "*" if data["override"] else ""
-    click.echo(click.style(f"{data['id']}  {data['name']}: grade {data['grade']}{marker}", bold=True)
+    click.echo(click.style(plain(f"{data['id']}  {data['name']}: grade {data['grade']}{marker}"), bold=True)
                + f"  (as of {data['today']})")
     dimensions = [r for r in data["reasons"] if r["dimension"] in ("urgency", "budget", "access")]
     for reason in dimensions:

@@ -78,7 +78,7 @@ def _line(label: str, value: Any) -> str:
 
 def render_text(data: dict[str, Any], book: Book) -> str:
     settings = book.settings
-    out = [click.style(f"{data['id']}  {data['name']}", bold=True)]
+    out = [click.style(plain(f"{data['id']}  {data['name']}"), bold=True)]
     grade = data["grade"]
     grade_text = f"{grade['letter']}{'*' if grade['override'] else ''} (score {grade['score']}"
     grade_text += f", computed {grade['computed']})" if grade["override"] else ")"
