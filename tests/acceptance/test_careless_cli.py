@@ -398,3 +398,12 @@ def test_csv_export_keeps_the_value_as_it_is(repo: RecordRepo, run, here: Path) 
     repo.customer(CID, name=TITLE)
     assert run(repo, "export", "--format", "csv", "--out", "tables").exit_code == 0
     assert TITLE in (here / "tables/customers.csv").read_text(encoding="utf-8-sig")
+
+
+def test_set_where_with_a_field_that_does_not_exist_is_a_usage_error(repo: RecordRepo, run) -> None:
+    """Before: `--where onwer=zhang` matched no customer and said `nothing to change` (exit 0)."""
+    repo.customer(CID)
+    result = run(repo, "set", "--where", "onwer=zhang", "owner=li", "--yes")
+    assert result.exit_code == 2, result.output
+    assert "--where" in result.output and "unknown field `onwer`" in result.output
+    assert run(repo, "set", "--where", "owner=zhang", "tags=a", "--yes").exit_code == 0

@@ -90,6 +90,13 @@ def set_fields(env: Env, items: tuple[str, ...], where: tuple[str, ...], yes: bo
         if "=" not in condition:
             raise click.BadParameter(f"`{condition}`: write KEY=VALUE", param_hint="--where")
         key, value = condition.split("=", 1)
+        try:
+            known = schema_at("customer", split_path(key.strip()), env.settings) is not None
+        except EditError as exc:
+            raise click.BadParameter(str(exc), param_hint="--where") from None
+        if not known:  # a typo would match no customer and change nothing, silently
+            raise click.BadParameter(f"unknown field `{key.strip()}`: see schemas/customer.schema.json",
+                                     param_hint="--where")
         conditions.append((key.strip(), value.strip()))
     assignments = _assignments(texts, env.settings)
 
