@@ -166,6 +166,19 @@ def test_history_flags_and_backfills(pr, run):
         ("lead", "ok"), ("proposal", "ok"), ("negotiation", "ok")]
 
 
+
+def test_history_backfill_is_refused_while_the_team_file_cannot_be_read(pr, run):
+    """As every edit: before, the backfill was written without the edit's check."""
+    path = pr.root / f"records/customers/{CID}.yaml"
+    path.write_text(path.read_text().replace("- stage: proposal\n  'on': '2024-04-01'\n", ""))
+    pr.commit("history lost an entry", "2024-05-20T09:00:00+08:00")
+    before = path.read_bytes()
+    (pr.root / "records/team.yaml").write_text("members: [\n", encoding="utf-8")
+    result = run(pr, "history", CID, "--backfill")
+    assert result.exit_code == 1, result.output
+    assert "records/team.yaml:" in result.output and "nothing was written" in result.output
+    assert path.read_bytes() == before
+
 def test_codeowners_writes_both_files_and_check_warns_when_stale(pr, run):
     pr.customer("粤IT2024002", name="B公司", owner="li")
     assert run(pr, "codeowners", "--check").exit_code == 1

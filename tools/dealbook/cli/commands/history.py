@@ -81,11 +81,13 @@ def history(env: Env, customer_id: str, backfill: bool, fmt: str) -> None:
                 document.append("stage_history", entry)
         else:  # entries inserted between others: the list is rewritten (comments outside it stay)
             document.set("stage_history", merged)
-        from ...editing.edits import Change, write_changes
+        from ...editing.edits import Change
         from ...records.writing import PathTaken, StaleFile
+        from .edit_flow import finish, working_book
 
-        try:  # only if nobody changed the file since it was read
-            write_changes(env.repo, [Change(relative, source, document.dumps())])
+        try:  # checked as every edit is (settings and team readable, no new error), and only if nobody
+            # changed the file since it was read
+            finish(env, working_book(env, [customer_id]), [Change(relative, source, document.dumps())], False)
         except (StaleFile, PathTaken) as exc:
             raise click.ClickException(f"{exc}: nothing was written; run the command again") from None
         recorded = [(str(e.get("stage", "")), parse_date(e.get("on"))) for e in merged]
