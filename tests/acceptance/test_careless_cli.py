@@ -407,3 +407,15 @@ def test_set_where_with_a_field_that_does_not_exist_is_a_usage_error(repo: Recor
     assert result.exit_code == 2, result.output
     assert "--where" in result.output and "unknown field `onwer`" in result.output
     assert run(repo, "set", "--where", "owner=zhang", "tags=a", "--yes").exit_code == 0
+
+
+def test_records_the_broken_settings_stop_being_checked_point_at_the_settings(repo: RecordRepo, run) -> None:
+    """Before: each record said `dealbook could not check this file …; please report it`, a bug report
+    for what is a typo in dealbook.yaml."""
+    repo.customer(CID)
+    repo.settings("as_of: 2024-05-20\nids: {sequence_digits: x}\n")
+    result = run(repo, "check", "--format", "json")
+    found = json.loads(result.stdout)["diagnostics"]
+    assert ("dealbook.yaml", "bad-type") in {(d["path"], d["code"]) for d in found}
+    internal = [d["message"] for d in found if d["code"] == "internal"]
+    assert internal and all("dealbook.yaml has errors of its own" in m and "report" not in m for m in internal)

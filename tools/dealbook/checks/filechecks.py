@@ -12,7 +12,7 @@ from ..records.diagnostics import ERROR, WARNING, Diagnostic
 from ..records.load import Loaded, parse_bytes
 from ..records.model import CUSTOMER, FOLLOWUP, SETTINGS, TEAM, dotted_get, has_value, kind_of
 from ..records.schema import settings_enums, validator
-from ..records.settings import DEFAULT_TIMEZONE, Settings, zone_problem
+from ..records.settings import DEFAULT_TIMEZONE, SETTINGS_FILE, Settings, zone_problem
 from ..text.output import TERMINAL_CONTROL
 from . import privacy
 from .dealchecks import contract_findings, quote_findings
@@ -53,10 +53,27 @@ def check_loaded(loaded: Loaded, settings: Settings) -> list[Diagnostic]:
             if rules is not None:
                 findings.extend(rules(path, loaded.data, settings, found_schema))
         except Exception as exc:  # a rule's bug must not hide the other files' results
-            findings.append(((), ERROR, "internal",
-                             f"dealbook could not check this file ({type(exc).__name__}: {exc}); please report it"))
+            if path != SETTINGS_FILE and _settings_have_errors(settings):  # not a bug: the settings' errors
+                findings.append(((), ERROR, "internal", f"this file could not be checked ({type(exc).__name__}: "
+                                 f"{exc}): {SETTINGS_FILE} has errors of its own; fix them first"))
+            else:
+                findings.append(((), ERROR, "internal",
+                                 f"dealbook could not check this file ({type(exc).__name__}: {exc}); please report it"))
     return [Diagnostic(path, *loaded.mark(where), severity, code, message)
             for where, severity, code, message in findings]
+
+
+def _settings_have_errors(settings: Settings) -> bool:
+    """Whether the team's dealbook.yaml has errors of its own (asked once per Settings)."""
+    known = getattr(settings, "_have_errors", None)
+    if known is None:
+        source = settings.source
+        try:
+            known = source is not None and any(d.severity == ERROR for d in check_loaded(source, settings))
+        except Exception:
+            known = True
+        settings._have_errors = known  # type: ignore[attr-defined]
+    return known
 
 
 def _collect(data: dict[str, Any]) -> tuple[list[Finding], list[tuple[tuple, str]]]:
