@@ -254,7 +254,10 @@ def test_export_and_edits_in_a_folder_that_is_no_records_repo_say_so(tmp_path: P
 def _kept(output: str) -> str:
     found = re.search(r"what you wrote is kept in (\S+\.yaml)", output)
     assert found, output
-    return Path(found.group(1)).read_text(encoding="utf-8")
+    kept = Path(found.group(1))
+    text = kept.read_text(encoding="utf-8")
+    kept.unlink()  # the test's own copy: the temporary folder is not left to fill up
+    return text
 
 
 def test_a_refused_follow_up_written_in_the_editor_is_kept(repo: RecordRepo, run, tmp_path: Path) -> None:
