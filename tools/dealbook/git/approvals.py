@@ -15,7 +15,7 @@ from ..records.deals import approvals_from
 from ..records.diagnostics import ERROR, Diagnostic
 from ..records.load import parse_bytes
 from ..records.model import Member
-from .store import Commit, GitStoreError, open_store
+from .store import FETCH_HISTORY, Commit, GitStoreError, open_store
 
 Key = tuple[str, str, str, str, str]  # (quotes|contracts, number or #index, step, by, on)
 
@@ -86,6 +86,7 @@ def verify_approvals(repo: str, book: Book, since: str | None = None) -> list[Di
                         versions[change.path].append((commit, change.blob))
             blob_ids = {blob for items in versions.values() for _, blob in items if blob}
             blobs = dict(store.blobs(sorted(blob_ids))) if blob_ids else {}
+            cut = store.shallow()
     except GitStoreError as exc:
         first = next(iter(wanted))
         return [Diagnostic(first, 1, 1, ERROR, "approvals-no-git",
@@ -107,6 +108,11 @@ def verify_approvals(repo: str, book: Book, since: str | None = None) -> list[Di
                 out.append(Diagnostic(path, line, column, ERROR, "approval-uncommitted",
                                       f"approval `{step}` by `{handle}` on {number} is not in any commit yet: "
                                       f"{handle} commits it under their own git identity"))
+            elif commit.sha in cut:  # a shallow clone's first commit holds what came before it
+                out.append(Diagnostic(path, line, column, ERROR, "approvals-shallow",
+                                      f"approval `{step}` by `{handle}` on {number} is in commit {commit.sha[:7]}, "
+                                      "where this shallow clone's history starts: who added it cannot be "
+                                      f"known; {FETCH_HISTORY}"))
             elif member is None:
                 continue  # `dealbook check` reports the unknown member
             elif not authored_by(commit, member):

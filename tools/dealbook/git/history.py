@@ -16,7 +16,7 @@ import git
 from ..records.cachefile import has_keys, save_marshal
 from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, kind_of
 from ..records.settings import load_settings
-from .store import _PARALLEL_MIN, CACHE_DIR, Commit, FileChange, GitStoreError, Store, load_cache
+from .store import _PARALLEL_MIN, CACHE_DIR, SHALLOW_HINT, Commit, FileChange, GitStoreError, Store, load_cache
 
 
 class Change(NamedTuple):
@@ -250,6 +250,9 @@ def stage_timeline(repo: str, customer_id: str) -> list[StageEvent]:
     path = customer_path(customer_id)
     with Store(repo) as store:
         commits = store.log(path, follow=True)  # back through renames: the id's whole history
+        if commits and commits[0].sha in store.shallow():  # its stages there may be older than that commit
+            raise GitStoreError(f"{path}: its history before commit {commits[0].sha[:7]} is missing"
+                                + SHALLOW_HINT)
         zone = ZoneInfo(load_settings(store.root).timezone)
         wanted = [c.blob for commit in commits for c in commit.files if c.blob]
         stages: dict[str, str | None] = {}

@@ -44,6 +44,11 @@ _PARALLEL_MIN = 400  # below this many misses a process pool costs more than it 
 Result = tuple[Any, list[Diagnostic]]
 
 
+FETCH_HISTORY = ("fetch the whole history with `git fetch --unshallow` "
+                 "(in CI, check out with `fetch-depth: 0` / `GIT_DEPTH: 0`)")
+SHALLOW_HINT = "; this clone is shallow (its history is cut off): " + FETCH_HISTORY
+
+
 class GitStoreError(Exception):
     """A repository or revision problem, worded for the user."""
 
@@ -117,13 +122,32 @@ class Store:
                 day = dt.date.fromisoformat(rev)
             except ValueError:
                 raise GitStoreError(f"{rev} is not a date") from None
+            if self.head() is None:
+                raise GitStoreError(f"no commit on or before {rev}{self.history_hint()}")
             zone = ZoneInfo(timezone or load_settings(self.root).timezone)
             end = dt.datetime.combine(day, dt.time(23, 59, 59), zone)
             found = self.git("rev-list", "-1", "--first-parent", f"--before={end.isoformat()}", "HEAD")
             if not found.strip():
-                raise GitStoreError(f"no commit on or before {rev}: the history starts later")
+                raise GitStoreError(f"no commit on or before {rev}: the history starts later{self.history_hint()}")
             return found.strip()
-        raise GitStoreError(f"unknown revision {rev!r}: give a commit, tag, branch or date (YYYY-MM-DD)")
+        raise GitStoreError(f"unknown revision {rev!r}: give a commit, tag, branch or date (YYYY-MM-DD)"
+                            + self.history_hint())
+
+    def shallow(self) -> frozenset[str]:
+        """The commits at the edge of a shallow clone (`git clone --depth N`, CI's default
+        checkout): their parents are missing, so their changes are not what the commit did."""
+        path = os.path.join(str(self.repo.git_dir), "shallow")
+        try:
+            with open(path, encoding="ascii") as handle:
+                return frozenset(line.strip() for line in handle if line.strip())
+        except OSError:
+            return frozenset()
+
+    def history_hint(self) -> str:
+        """Why a revision may be missing: the repository has no commit yet, or the clone is shallow."""
+        if self.head() is None:
+            return "; the repository has no commits yet"
+        return SHALLOW_HINT if self.shallow() else ""
 
     def head(self) -> str | None:
         try:

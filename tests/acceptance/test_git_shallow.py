@@ -1,0 +1,85 @@
+"""A shallow clone (`git clone --depth N`, CI's default checkout) and a repository without
+commits: the git features say so instead of blaming the first commit they see for everything
+before it, or printing git's own error."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+from conftest import RecordRepo
+from test_approvals_git import APPROVAL, PROPOSAL, QUOTE, commit_as
+
+
+@pytest.fixture
+def origin(repo):
+    """The rep commits two draft quotes; chen commits his approval of the first; the rep types
+    chen's approval into the second and commits it."""
+    repo.git_init()
+    repo.customer("粤IT2024001", **PROPOSAL, quotes=[QUOTE])
+    repo.customer("粤IT2024002", name="B科技有限公司", **PROPOSAL, quotes=[QUOTE])
+    commit_as(repo, "zhangwei", "zhang@example.com", "two quotes below the floor, drafts")
+    repo.customer("粤IT2024001", **PROPOSAL, quotes=[dict(QUOTE, status="sent", approvals=[APPROVAL])])
+    commit_as(repo, "chenjing", "chen@example.com", "approve BJ-1 of 粤IT2024001")
+    repo.customer("粤IT2024002", name="B科技有限公司", **PROPOSAL,
+                  quotes=[dict(QUOTE, status="sent", approvals=[APPROVAL])])
+    commit_as(repo, "zhangwei", "zhang@example.com", "approved (typed by the rep)")
+    return repo
+
+
+def shallow(origin: RecordRepo, tmp_path, depth: int) -> RecordRepo:
+    target = tmp_path / f"depth{depth}"
+    subprocess.run(["git", "clone", "-q", "--depth", str(depth), f"file://{origin.root}", str(target)],
+                   check=True, capture_output=True)
+    return RecordRepo(target)
+
+
+def codes(run, repo) -> list[tuple[str, str]]:
+    result = run(repo, "check", "--approvals", "--format", "json")
+    return [(d["path"].rsplit("/", 1)[-1], d["code"]) for d in json.loads(result.output)["diagnostics"]]
+
+
+def test_an_approval_at_the_cut_of_a_shallow_clone_is_not_blamed_on_its_committer(run, origin, tmp_path):
+    assert codes(run, origin) == [("粤IT2024002.yaml", "approval-not-proven")]
+    # depth 1: both approvals appear in the one commit there is; chen's is not the rep's doing
+    one = shallow(origin, tmp_path, 1)
+    assert codes(run, one) == [("粤IT2024001.yaml", "approvals-shallow"), ("粤IT2024002.yaml", "approvals-shallow")]
+    result = run(one, "check", "--approvals")
+    assert result.exit_code == 1
+    assert "not by chen" not in result.output and "fetch-depth: 0" in result.output
+    # depth 2: the rep's own commit is inside the history, chen's is its first commit
+    assert codes(run, shallow(origin, tmp_path, 2)) == [
+        ("粤IT2024001.yaml", "approvals-shallow"), ("粤IT2024002.yaml", "approval-not-proven")]
+
+
+def test_a_revision_beyond_a_shallow_clone_says_the_clone_is_shallow(run, origin, tmp_path):
+    one = shallow(origin, tmp_path, 1)
+    for args in (["--at", "HEAD~1", "check"], ["diff", "HEAD~1"]):
+        result = run(one, *args)
+        assert result.exit_code != 0
+        assert "unknown revision 'HEAD~1'" in result.output and "this clone is shallow" in result.output
+        assert "git fetch --unshallow" in result.output
+    assert "shallow" not in run(origin, "diff", "HEAD~5").output  # a full clone: just unknown
+
+
+def test_history_refuses_a_shallow_clone_and_writes_nothing(run, origin, tmp_path):
+    one = shallow(origin, tmp_path, 1)
+    path = one.root / "records/customers/粤IT2024001.yaml"
+    before = path.read_bytes()
+    for args in ([], ["--backfill"]):
+        result = run(one, "history", "粤IT2024001", *args)
+        assert result.exit_code == 1
+        assert "this clone is shallow" in result.output
+    assert path.read_bytes() == before
+    assert run(origin, "history", "粤IT2024001").exit_code == 0
+
+
+def test_a_date_in_a_repository_without_commits(run, repo):
+    repo.customer("粤IT2024001")
+    repo.git_init()
+    for args in (["--at", "2024-05-01", "check"], ["diff", "--forecast", "2024-05-01"], ["diff", "HEAD"]):
+        result = run(repo, *args)
+        assert result.exit_code != 0
+        assert "the repository has no commits yet" in result.output
+        assert "rev-list failed" not in result.output
