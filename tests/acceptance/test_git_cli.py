@@ -49,7 +49,7 @@ def test_diff_text_against_main(pr, run):
     assert lines[0] == "Records changed from main to working tree: 1 customer"
     assert lines[1] == EXAMPLE
     assert "Forecast: weighted pipeline of these customers 227,500 → 372,000 (+144,500)" in result.output
-    assert "Funnel, negotiation: entered 0 → 1" in result.output
+    assert "Funnel of these customers (all time), negotiation: entered 0 → 1" in result.output
 
 
 def test_diff_defaults_to_the_merge_base_and_includes_uncommitted_files(pr, run):
@@ -58,6 +58,7 @@ def test_diff_defaults_to_the_merge_base_and_includes_uncommitted_files(pr, run)
     assert result.exit_code == 0, result.output
     assert "- **粤IT2024001 A科技有限公司**: proposal (方案呈现) → negotiation (商务谈判) (B → A)" in result.output
     assert "**粤IT2024002 B&lt;b&gt;\\*公司\\***: new customer (lead (线索获取), grade C), owner li" in result.output
+    assert "- Funnel of these customers (all time), negotiation: entered 0 → 1" in result.output
     assert "<b>" not in result.output
 
 
@@ -258,7 +259,7 @@ def test_diff_of_two_commits_checks_names_against_the_whole_revision(pr, run):
         ("records/customers/粤IT2024003.yaml", "likely-duplicate")]
     assert f"looks like {CID} `A科技有限公司`" in data["new_diagnostics"][0]["message"]
     text = run(pr, "--today", "2024-05-20", "diff", "HEAD~1", "HEAD").output
-    assert "Funnel, lead: entered 0 → 1" in text
+    assert "Funnel of these customers (all time), lead: entered 0 → 1" in text
     path = pr.root / f"records/followups/{CID}/2024-05-01-1000.yaml"
     path.write_text("# 补充说明\n" + path.read_text())
     pr.commit("a comment", "2024-05-20T10:00:00+08:00")

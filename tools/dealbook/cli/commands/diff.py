@@ -44,7 +44,8 @@ def _effects(result: Review) -> list[str]:
     for row in result.funnel:
         moved = [f"{key} {row[key + '_before']} → {row[key + '_after']}" for key in ("entered", "converted", "lost")
                  if row[key + "_before"] != row[key + "_after"]]
-        lines.append(f"Funnel, {row['stage']}: " + ", ".join(moved))
+        # the touched customers' share of `funnel --period all`, not the whole funnel's counts
+        lines.append(f"Funnel of these customers (all time), {row['stage']}: " + ", ".join(moved))
     return lines
 
 
