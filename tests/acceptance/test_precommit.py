@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -130,3 +131,21 @@ def test_a_new_customer_created_more_than_24_hours_before_its_first_commit_is_wa
     assert done.returncode == 0, done.stdout + done.stderr
     assert ("this customer was created 2024-05-20 09:00 and is recorded 49 h later; create customers within 24 h "
             "of first contact (entry_deadlines.customer_hours)") in done.stdout
+
+
+def test_new_since_takes_a_date_and_refuses_a_revision_that_names_nothing(repo: RecordRepo, run) -> None:
+    """CI's `check --new-since REV`: a typo in REV is a usage error, not a check that silently
+    finds no record new (and so no late entry); a date names the last commit of that day."""
+    repo.git_init()
+    repo.customer(created="2024-05-01 09:00")
+    base = repo.commit("new customer", "2024-05-01T10:00:00+08:00")
+    path = repo.followup("粤IT2024001", "2024-05-05 10:00", contact="王总监")
+    repo.commit("a call, recorded five days later", "2024-05-10T10:00:00+08:00")
+    relative = str(path)  # absolute: the CLI runs in this process, from another folder
+    for since in (base, "2024-05-02"):
+        result = run(repo, "check", "--format", "json", "--new-since", since, relative)
+        codes = [d["code"] for d in json.loads(result.output)["diagnostics"]]
+        assert codes == ["late-entry"], (since, result.output)
+    result = run(repo, "check", "--new-since", "origin/mian", relative)
+    assert result.exit_code == 2
+    assert "--new-since" in result.output and "unknown revision 'origin/mian'" in result.output

@@ -58,22 +58,6 @@ def entry_times(root: str, paths: Iterable[str], now: dt.datetime,
     return found
 
 
-def revision_problem(root: str, rev: str) -> str | None:
-    """Why `rev` names no commit of the repository at `root` (None when it does)."""
-    if not rev.strip() or rev.startswith("-"):
-        return f"{rev!r} is not a revision"
-    try:
-        found = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
-        inside = found.returncode == 0 or _git(root, "rev-parse", "--is-inside-work-tree").returncode == 0
-    except (OSError, subprocess.SubprocessError) as exc:
-        return f"git cannot be run ({exc})"
-    if found.returncode == 0:
-        return None
-    if not inside:
-        return f"{root} is not inside a git repository"
-    return f"unknown revision {rev!r}: give a commit, tag or branch"
-
-
 def late_entry_diagnostics(book: Book, entered: dict[str, dt.datetime]) -> list[Diagnostic]:
     """A warning for each new record entered later than its deadline (entry_deadlines)."""
     from ..reports.activity import EntryDeadlines  # the reports load only when a record is new

@@ -89,6 +89,17 @@ def _given_records(env: Env, given: tuple[str, ...]) -> list[str]:
     return found
 
 
+def _commit_of(env: Env, rev: str, option: str) -> str:
+    """The commit `rev` names (a commit, tag, branch or date), or a usage error that says why not."""
+    from ...git.store import GitStoreError, open_store
+
+    try:
+        with open_store(env.repo) as store:
+            return store.resolve(rev, env.settings.timezone)
+    except GitStoreError as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
+
+
 def _late_entries(env: Env, wanted: list[str], since: str | None, book: Book | None = None) -> list[Diagnostic]:
     """`late-entry` warnings for the new records among `wanted` (see `git.entry`); `book` is the
     checked Book, when it holds them."""
@@ -144,12 +155,8 @@ def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     if not env.at:
         env.require_records()
-    if new_since is not None:  # a typo would silently judge no record as new
-        from ...git.entry import revision_problem
-
-        problem = revision_problem(env.repo, new_since)
-        if problem:
-            raise click.BadParameter(problem, param_hint="--new-since")
+    if new_since:  # a revision that names nothing would silently judge no record as new
+        new_since = _commit_of(env, new_since, "--new-since")
     wanted, problems = resolve_paths(env, paths)
     if wanted == [] and not problems:
         if not quiet and fmt == "text":
