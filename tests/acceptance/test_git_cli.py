@@ -265,3 +265,32 @@ def test_diff_of_two_commits_checks_names_against_the_whole_revision(pr, run):
     pr.commit("a comment", "2024-05-20T10:00:00+08:00")
     data = _review(run, pr, "HEAD~1", "HEAD")
     assert data["customers"] == [] and data["new_diagnostics"] == [] and data["funnel"] == []
+
+
+def test_a_customer_file_left_unreadable_is_not_reviewed_as_removed(pr, run):
+    """A merge conflict left in a customer file: the review, the check and `show` say the file
+    cannot be read (and where), not that the customer and its follow-ups were removed."""
+    path = pr.root / f"records/customers/{CID}.yaml"
+    text = path.read_text()
+    assert "amount: 620000\n" in text
+    path.write_text(text.replace("amount: 620000\n", "<<<<<<< HEAD\n  amount: 620000\n=======\n"
+                                                     "  amount: 700000\n>>>>>>> main\n"))
+    for args in (["main"], ["main", "HEAD"]):
+        data = _review(run, pr, *args)
+        assert [(c["id"], c["status"], c["followups"]) for c in data["customers"]] == [(CID, "unreadable", [])]
+        assert data["forecast"] is None or data["forecast"]["change"] == 0
+        assert data["funnel"] == []
+        assert ("records/customers/粤IT2024001.yaml", "yaml-syntax") in {
+            (d["path"], d["code"]) for d in data["new_diagnostics"]}
+        text_out = run(pr, "--today", "2024-05-20", "diff", *args).output
+        assert f"{CID} A科技有限公司: the file cannot be read (see the new diagnostics)" in text_out
+        assert "removed" not in text_out
+        if args == ["main"]:  # then the same, committed
+            pr.commit("merge with the conflict left in", "2024-05-20T09:00:00+08:00")
+    check = run(pr, "check").output
+    assert f"customer `{CID}` cannot be read: records/customers/{CID}.yaml has an error" in check
+    assert "does not exist" not in check
+    shown = run(pr, "show", CID)
+    assert shown.exit_code == 1
+    assert f"customer '{CID}' cannot be read: records/customers/{CID}.yaml:" in shown.output
+    assert "did you mean" not in shown.output

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from ..records.book import Book
 from ..records.deals import pending_approvals, quotes_of
 from ..records.diagnostics import Diagnostic
-from ..records.model import Customer, dotted_get
+from ..records.model import CUSTOMER, Customer, dotted_get, kind_of
 
 # Fields a reviewer (and the change log) cares about, in the order they are reported.
 TRACKED: tuple[str, ...] = (
@@ -112,7 +112,7 @@ class CustomerChange:
 
     id: str
     name: str
-    status: str  # added | removed | changed | renamed
+    status: str  # added | removed | changed | renamed | unreadable (head's file is there but cannot be read)
     old_id: str | None = None
     stage: tuple[str | None, str | None] | None = None
     stage_labels: tuple[str | None, str | None] | None = None
@@ -390,7 +390,9 @@ def review(before: Book, after: Book, today: dt.date, base: str = "", head: str 
     customer of the two Books."""
     old = {cid: side_of(before, c, today) for cid, c in before.customers.items()}
     new = {cid: side_of(after, c, today) for cid, c in after.customers.items()}
-    result = review_sides(old, new, before.settings, after.settings, base, head, ids, renames)
+    unread = {path.rsplit("/", 1)[-1].rsplit(".", 1)[0] for path in after.paths
+              if kind_of(path) == CUSTOMER and path not in after.customers_by_path}
+    result = review_sides(old, new, before.settings, after.settings, base, head, ids, renames, unread=unread)
     return Review(result.base, result.head, result.customers, result.weighted, result.funnel,
                   tuple(new_diagnostics(before, after, renames)))
 
@@ -398,10 +400,13 @@ def review(before: Book, after: Book, today: dt.date, base: str = "", head: str 
 def review_sides(before: dict[str, Side], after: dict[str, Side], settings_before: Any, settings_after: Any,
                  base: str = "", head: str = "", ids: set[str] | None = None,
                  renames: dict[str, str] | None = None,
-                 diagnostics: tuple[Diagnostic, ...] = ()) -> Review:
+                 diagnostics: tuple[Diagnostic, ...] = (), unread: set[str] | frozenset[str] = frozenset()) -> Review:
     """The review of two revisions given as sides (customer id → Side), e.g. only the customers a
     change touched: per customer what changed, and the funnel and weighted pipeline of these
-    customers before and after (sums over the sides: exact, as both measures add up per customer)."""
+    customers before and after (sums over the sides: exact, as both measures add up per customer).
+
+    `unread`: ids whose customer file is in `after` but could not be read (a merge conflict left
+    in it, say): such a customer is `unreadable`, not removed, and counts on neither side."""
     renames = renames or {}
     ids = set(ids) if ids is not None else set(before) | set(after)
     old_by_path = {s.path: s for s in before.values()}
@@ -422,12 +427,17 @@ def review_sides(before: dict[str, Side], after: dict[str, Side], settings_befor
             old, new = before.get(cid), after.get(cid)
         if old is None and new is None:
             continue
+        if new is None and cid in unread:
+            assert old is not None
+            changes.append(CustomerChange(id=old.id, name=old.name, status="unreadable"))
+            continue
         found = compare_sides(old, new, settings_after if new is not None else settings_before, renames)
         if found is not None:
             changes.append(found)
-    return Review(base, head, tuple(changes), weighted_of(before.values(), settings_before, after.values(),
+    counted_before = [side for cid, side in before.items() if cid not in unread]
+    return Review(base, head, tuple(changes), weighted_of(counted_before, settings_before, after.values(),
                                                           settings_after),
-                  funnel_of(before.values(), settings_before, after.values(), settings_after), diagnostics)
+                  funnel_of(counted_before, settings_before, after.values(), settings_after), diagnostics)
 
 
 def new_diagnostics(before: Book, after: Book, renames: dict[str, str] | None = None) -> list[Diagnostic]:
@@ -525,6 +535,8 @@ def line_parts(c: CustomerChange, labels: bool = False) -> list[str]:
         parts.append(first + (f", grade {c.grade[1]})" if c.grade and c.grade[1] else ")"))
     elif c.status == "removed":
         parts.append("removed")
+    elif c.status == "unreadable":
+        parts.append("the file cannot be read (see the new diagnostics), so what changed is not shown")
     elif c.status == "renamed":
         parts.append(f"renamed from {c.old_id}")
     if c.status in ("changed", "renamed") and c.stage is not None:

@@ -349,8 +349,10 @@ def review_revisions(repo: str, base: str | None, head: str, today: dt.date) -> 
                 loaded = parse_bytes(raw.get(blob, b""), path)
                 line, column = loaded.mark(("id",) if code == "duplicate-id" else ("name",))
                 extra.append(Diagnostic(path, line, column, severity, code, message))
+    read = {side.path for side in after.sides.values()}
+    unread = {_stem(path) for path in after.customers if _stem(path) in ids and path not in read}
     result = review_sides(before.sides, after.sides, before.settings, after.settings,
-                          base or f"merge base {base_sha[:8]}", head, ids, renames)
+                          base or f"merge base {base_sha[:8]}", head, ids, renames, unread=unread)
     found = diagnostics_added(before.diagnostics, after.diagnostics, renames)
     found = sorted({*found, *extra}, key=lambda d: (d.path, d.line, d.column, d.code))
     return (Review(result.base, result.head, result.customers, result.weighted, result.funnel, tuple(found),
