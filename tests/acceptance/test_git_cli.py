@@ -294,3 +294,24 @@ def test_a_customer_file_left_unreadable_is_not_reviewed_as_removed(pr, run):
     assert shown.exit_code == 1
     assert f"customer '{CID}' cannot be read: records/customers/{CID}.yaml:" in shown.output
     assert "did you mean" not in shown.output
+
+
+def test_a_moved_follow_up_whose_content_changed_is_shown_with_its_content(pr, run):
+    """A follow-up renamed and edited in one change (its time corrected, its summary rewritten) is
+    listed with what it now says, not hidden behind `1 follow-up moved`."""
+    old = pr.root / f"records/followups/{CID}/2024-05-01-1000.yaml"
+    new = old.with_name("2024-05-01-1100.yaml")
+    pr.git("mv", str(old), str(new))
+    new.write_text(new.read_text().replace("2024-05-01 10:00", "2024-05-01 11:00").replace("电话沟通", "客户要求降价"))
+    pr.commit("corrected the time of the call", "2024-05-20T09:00:00+08:00")
+    data = _review(run, pr, "HEAD~1", "HEAD")
+    assert [(f["status"], f["old_path"], f["at"], f["summary"]) for c in data["customers"] for f in c["followups"]] == [
+        ("changed", f"records/followups/{CID}/2024-05-01-1000.yaml", "2024-05-01 11:00", "客户要求降价")]
+    text = run(pr, "--today", "2024-05-20", "diff", "HEAD~1", "HEAD").output
+    assert "follow-up changed (moved from 2024-05-01-1000.yaml) 2024-05-01 11:00 · visit · 李经理: 客户要求降价" in text
+    markdown = run(pr, "--today", "2024-05-20", "diff", "HEAD~1", "HEAD", "--format", "markdown").output
+    assert "- follow-up changed (moved from 2024-05-01-1000.yaml) **2024-05-01 11:00 · visit · 李经理**" in markdown
+    pr.git("mv", str(new), str(old.with_name("2024-05-01-1101.yaml")))  # the same content, another name
+    pr.commit("renamed only", "2024-05-20T10:00:00+08:00")
+    data = _review(run, pr, "HEAD~1", "HEAD")
+    assert [f["status"] for c in data["customers"] for f in c["followups"]] == ["moved"]

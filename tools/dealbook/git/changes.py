@@ -91,7 +91,7 @@ class FollowUpChange(NamedTuple):
     """A follow-up file added, changed, removed or moved (renamed) between the two sides (a
     NamedTuple: a big review makes tens of thousands)."""
 
-    status: str  # added | changed | removed | moved
+    status: str  # added | changed | removed | moved (the same content under a new name)
     path: str
     old_path: str | None
     at: str
@@ -317,8 +317,9 @@ def _followup_changes(old_side: Side | None, new_side: Side | None, renames: dic
         if path in old:
             if old[path][3] != digest:
                 found.append(FollowUpChange("changed", path, None, at, summary, *said))
-        elif source:
-            found.append(FollowUpChange("moved", path, source, at, summary, *said))
+        elif source:  # moved; when its content changed too, it is shown like a changed one
+            status = "moved" if old[source][3] == digest else "changed"
+            found.append(FollowUpChange(status, path, source, at, summary, *said))
         else:
             found.append(FollowUpChange("added", path, None, at, summary, *said))
     moved_from = {c.old_path for c in found if c.old_path}

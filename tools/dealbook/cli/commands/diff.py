@@ -60,6 +60,11 @@ def _said(f: FollowUpChange) -> tuple[str, str, list[tuple[str, str]]]:
     return head, _one_line(f.first_line), [(_one_line(a), d) for a, d in f.next]
 
 
+def _status(f: FollowUpChange) -> str:
+    """`added`, `changed`, or `changed (moved from 2024-05-15-1000.yaml)`."""
+    return f"{f.status} (moved from {f.old_path.rsplit('/', 1)[-1]})" if f.old_path else f.status
+
+
 def _next_text(steps: list[tuple[str, str]]) -> str:
     return "; ".join(f"{action} (due {due})" if due else f"{action} (no due date)" for action, due in steps)
 
@@ -73,7 +78,7 @@ def render_text(result: Review) -> str:
         for f in c.followups:
             if f.status in ("added", "changed"):
                 head, first, steps = _said(f)
-                lines.append(f"  follow-up {f.status} {head}: {first}")
+                lines.append(f"  follow-up {_status(f)} {head}: {first}")
                 if steps:
                     lines.append(f"    next: {_next_text(steps)}")
     effects = _effects(result)
@@ -100,7 +105,7 @@ def render_markdown(result: Review) -> str:
         for f in c.followups:
             if f.status in ("added", "changed"):
                 head, first, steps = _said(f)
-                lines.append(f"  - follow-up {f.status} **{md(head)}**: {md(first)}")
+                lines.append(f"  - follow-up {md(_status(f))} **{md(head)}**: {md(first)}")
                 lines += [f"    - next: {md(action)} — " + (f"due {md(due)}" if due else "no due date")
                           for action, due in steps]
     effects = _effects(result)
