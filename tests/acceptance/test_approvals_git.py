@@ -8,7 +8,7 @@ import os
 import subprocess
 
 import pytest
-from conftest import TEAM
+from conftest import TEAM, customer_data
 
 PROPOSAL = {"stage": "proposal", "need": {"summary": "质检", "budget": {"status": "clear"}},
             "stage_history": [{"stage": "lead", "on": "2024-01-05"}, {"stage": "proposal", "on": "2024-05-01"}]}
@@ -117,3 +117,50 @@ def test_a_rep_cannot_approve_with_dealbook_approve(run, repo) -> None:
     repo.customer("粤IT2024001", **PROPOSAL, quotes=[QUOTE])
     result = run(repo, "approve", "粤IT2024001", "BJ-1", "--as", "li")
     assert result.exit_code == 1 and "approval-not-allowed" in result.output
+
+
+@pytest.mark.parametrize("merge_into", ["pr", "main"])
+def test_an_approval_made_on_a_branch_stays_proven_after_a_merge(run, repo, merge_into) -> None:
+    """chen approves on the pull request's branch while the rep edits the same customer on main;
+    merged either way (main into the branch, or the branch into main as GitHub's merge commit
+    does), the approval is still the one chen committed: the rep's later edit of main does not
+    make it "not in any commit yet"."""
+    repo.git_init()
+    repo.customer("粤IT2024001", **PROPOSAL, quotes=[QUOTE])
+    commit_as(repo, "zhangwei", "zhang@example.com", "a quote below the floor, draft")
+    repo.git("checkout", "-q", "-b", "pr")
+    repo.customer("粤IT2024001", **PROPOSAL, quotes=[dict(QUOTE, status="sent", approvals=[APPROVAL])])
+    commit_as(repo, "chenjing", "chen@example.com", "approve BJ-1")
+    repo.git("checkout", "-q", "main")
+    path = repo.root / "records/customers/粤IT2024001.yaml"
+    path.write_text(path.read_text().replace("region: 广东 深圳", "region: 广东 广州"))
+    commit_as(repo, "zhangwei", "zhang@example.com", "the customer moved")
+    repo.git("checkout", "-q", merge_into)
+    other = "main" if merge_into == "pr" else "pr"
+    repo.git("-c", "user.name=zhangwei", "-c", "user.email=zhang@example.com", "merge", "-q", "--no-ff",
+             "--no-edit", other)
+    text = path.read_text()
+    assert "广东 广州" in text and "by: chen" in text
+    assert found(run, repo) == []
+    assert found(run, repo, "--approvals-since", "HEAD^1") == []
+
+
+def test_an_approval_slipped_into_a_merge_is_not_proven(run, repo) -> None:
+    """No commit of its own adds the approval: the rep wrote it while resolving a merge."""
+    repo.git_init()
+    repo.customer("粤IT2024001", **PROPOSAL, quotes=[QUOTE])
+    commit_as(repo, "zhangwei", "zhang@example.com", "a quote below the floor, draft")
+    repo.git("checkout", "-q", "-b", "pr")
+    path = repo.root / "records/customers/粤IT2024001.yaml"
+    path.write_text(path.read_text().replace("region: 广东 深圳", "region: 广东 广州"))
+    commit_as(repo, "zhangwei", "zhang@example.com", "the customer moved")
+    repo.git("checkout", "-q", "main")
+    repo.write("records/customers/粤IT2024002.yaml", customer_data("粤IT2024002", name="B科技有限公司"))
+    commit_as(repo, "zhangwei", "zhang@example.com", "another customer")
+    repo.git("-c", "user.name=zhangwei", "-c", "user.email=zhang@example.com", "merge", "-q", "--no-ff",
+             "--no-commit", "pr")
+    repo.customer("粤IT2024001", **PROPOSAL, region="广东 广州",
+                  quotes=[dict(QUOTE, status="sent", approvals=[APPROVAL])])
+    commit_as(repo, "zhangwei", "zhang@example.com", "merge pr")
+    assert found(run, repo) == [("粤IT2024001.yaml", "approval-not-proven")]
+    assert "came in with a merge commit" in run(repo, "check", "--approvals").output

@@ -79,12 +79,18 @@ def verify_approvals(repo: str, book: Book, since: str | None = None) -> list[Di
                 wanted = {path: items for path, items in wanted.items() if items}
                 if not wanted:
                     return []
-            versions: dict[str, list[tuple[Commit, str | None]]] = {path: [] for path in wanted}
+            # Each commit's own change to the file, against its parent's version (`old_blob`): in a
+            # history with merges the commits of two branches interleave, so the version listed
+            # before a commit is not always its parent's. A merge lists no change of its own.
+            versions: dict[str, list[tuple[Commit, str | None, str | None]]] = {path: [] for path in wanted}
             for commit in store.log(*sorted(wanted)):
                 for change in commit.files:
                     if change.path in versions:
-                        versions[change.path].append((commit, change.blob))
-            blob_ids = {blob for items in versions.values() for _, blob in items if blob}
+                        versions[change.path].append((commit, change.old_blob, change.blob))
+            head = store.head()
+            committed = store.tree(head, sorted(wanted)) if head else {}
+            blob_ids = {blob for items in versions.values() for _, old, new in items for blob in (old, new) if blob}
+            blob_ids |= set(committed.values())
             blobs = dict(store.blobs(sorted(blob_ids))) if blob_ids else {}
             cut = store.shallow()
     except GitStoreError as exc:
@@ -93,21 +99,24 @@ def verify_approvals(repo: str, book: Book, since: str | None = None) -> list[Di
                            f"approvals cannot be verified without git history: {exc}")]
     for path, approvals in wanted.items():
         added: dict[Key, Commit] = {}
-        present: set[Key] = set()
-        for commit, blob in versions[path]:
-            now = _keys_in(blobs.get(blob) if blob else None, path)
-            for key in now - present:
+        for commit, old_blob, blob in versions[path]:  # oldest first: the last commit to add it wins
+            for key in _keys_in(blobs.get(blob) if blob else None, path) - _keys_in(
+                    blobs.get(old_blob) if old_blob else None, path):
                 added[key] = commit
-            present = now
+        present = _keys_in(blobs.get(committed[path]), path) if path in committed else set()
         for key, where in approvals:
             _, number, step, handle, _ = key
             line, column = book.mark(path, where)
-            commit = added.get(key) if key in present else None
+            commit = added.get(key)
             member = book.members.get(handle)
-            if commit is None:
+            if key not in present:
                 out.append(Diagnostic(path, line, column, ERROR, "approval-uncommitted",
                                       f"approval `{step}` by `{handle}` on {number} is not in any commit yet: "
                                       f"{handle} commits it under their own git identity"))
+            elif commit is None:  # only a merge's resolution brought it in: no one's own change
+                out.append(Diagnostic(path, line, column, ERROR, "approval-not-proven",
+                                      f"approval `{step}` by `{handle}` on {number} came in with a merge commit, "
+                                      f"not a commit of its own: {handle} commits it under their own git identity"))
             elif commit.sha in cut:  # a shallow clone's first commit holds what came before it
                 out.append(Diagnostic(path, line, column, ERROR, "approvals-shallow",
                                       f"approval `{step}` by `{handle}` on {number} is in commit {commit.sha[:7]}, "
