@@ -315,3 +315,22 @@ def test_a_moved_follow_up_whose_content_changed_is_shown_with_its_content(pr, r
     pr.commit("renamed only", "2024-05-20T10:00:00+08:00")
     data = _review(run, pr, "HEAD~1", "HEAD")
     assert [f["status"] for c in data["customers"] for f in c["followups"]] == ["moved"]
+
+
+def test_history_after_a_merge_sees_no_move_back(pr, run):
+    """main edits another field of the customer while the branch moves it on; once main is merged
+    into the branch, main's commit is no move back to proposal (nothing to flag or backfill)."""
+    pr.git("checkout", "-q", "main")
+    path = pr.root / f"records/customers/{CID}.yaml"
+    path.write_text(path.read_text().replace("region: 广东 深圳", "region: 广东 广州"))
+    pr.commit("the customer moved", "2024-05-19T20:00:00+08:00")
+    pr.git("checkout", "-q", "deal")
+    pr.git("merge", "-q", "--no-edit", "main")
+    assert "广东 广州" in path.read_text()
+    before = path.read_bytes()
+    result = run(pr, "history", CID, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert [(r["stage"], r["status"]) for r in json.loads(result.output)["timeline"]] == [
+        ("lead", "ok"), ("proposal", "ok"), ("negotiation", "ok")]
+    assert run(pr, "history", CID, "--backfill").exit_code == 0
+    assert path.read_bytes() == before

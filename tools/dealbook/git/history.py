@@ -254,7 +254,7 @@ def stage_timeline(repo: str, customer_id: str) -> list[StageEvent]:
             raise GitStoreError(f"{path}: its history before commit {commits[0].sha[:7]} is missing"
                                 + SHALLOW_HINT)
         zone = ZoneInfo(load_settings(store.root).timezone)
-        wanted = [c.blob for commit in commits for c in commit.files if c.blob]
+        wanted = [b for commit in commits for c in commit.files for b in (c.old_blob, c.blob) if b]
         stages: dict[str, str | None] = {}
         for blob, raw in store.blobs(wanted):
             loaded = parse_bytes(raw, path)
@@ -262,13 +262,14 @@ def stage_timeline(repo: str, customer_id: str) -> list[StageEvent]:
             stage = data.get("stage")
             stages[blob] = stage if isinstance(stage, str) and stage else None
     events: list[StageEvent] = []
-    current: str | None = None
     for commit in commits:
         for change in commit.files:  # this file's changes only, under each name it had
+            # against the commit's parent (`old_blob`), not the commit listed before it: with merges
+            # the two branches' commits interleave, and main's edit of another field is no move back
             stage = stages.get(change.blob) if change.blob else None
-            if stage is not None and stage != current:
+            before = stages.get(change.old_blob) if change.old_blob else None
+            if stage is not None and stage != before:
                 events.append(StageEvent(stage, commit.sha, commit.author, commit.when.astimezone(zone)))
-            current = stage
     return events
 
 
