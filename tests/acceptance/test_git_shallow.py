@@ -83,3 +83,30 @@ def test_a_date_in_a_repository_without_commits(run, repo):
         assert result.exit_code != 0
         assert "the repository has no commits yet" in result.output
         assert "rev-list failed" not in result.output
+
+
+def late_followups(run, repo) -> int | None:
+    """The team's late follow-ups in May (None: not counted, the report says why)."""
+    result = run(repo, "--today", "2024-05-31", "report", "team-activity", "--period", "2024-05", "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)["totals"]["late_followups"]
+
+
+def test_recorded_times_are_unknown_at_a_shallow_cut_and_read_again_once_fetched(run, repo, tmp_path):
+    """Follow-ups recorded on time: a shallow clone whose first commit is a later one does not
+    take that commit for when every record was entered (and call them late); once the history
+    is fetched, the change log kept from the shallow run is not reused."""
+    repo.git_init()
+    repo.customer(created="2024-05-01 09:00")
+    repo.commit("new customer", "2024-05-01T10:00:00+08:00")
+    repo.followup("粤IT2024001", "2024-05-02 10:00", contact="王总监")
+    repo.commit("a call, recorded at once", "2024-05-02T11:00:00+08:00")
+    repo.followup("粤IT2024001", "2024-05-20 10:00", contact="王总监")
+    repo.commit("another call, recorded at once", "2024-05-20T10:30:00+08:00")
+    assert late_followups(run, repo) == 0
+    one = shallow(repo, tmp_path, 1)
+    assert late_followups(run, one) is None  # unknown, not "recorded 2024-05-20" (18 days late)
+    notes = json.loads(run(one, "report", "team-activity", "--period", "2024-05", "--format", "json").output)["notes"]
+    assert any("浅克隆" in note for note in notes), notes  # the records are in Chinese (language: zh)
+    subprocess.run(["git", "fetch", "-q", "--unshallow"], cwd=one.root, check=True, capture_output=True)
+    assert late_followups(run, one) == 0

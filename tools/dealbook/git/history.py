@@ -67,7 +67,8 @@ def _history(store: Store) -> list[Commit]:
     if head is None:
         return []
     filename = os.path.join(store.root, CACHE_DIR, "log.marshal")
-    key = (_LOG_VERSION, store.prefix)
+    # a shallow clone's log stops at its cut: once the history is fetched it is read again
+    key = (_LOG_VERSION, store.prefix, tuple(sorted(store.shallow())))
     cached = load_cache(filename, lambda v: has_keys(v, head=str, commits=list) and v.get("key") == key)
     old = _unpacked(cached["commits"]) if cached is not None else None
     if old is not None:
@@ -86,8 +87,14 @@ def _history(store: Store) -> list[Commit]:
 
 
 def _commits(repo: str) -> tuple[list[Commit], str]:
+    """The records history, oldest first, without the changes of a shallow clone's first commits:
+    they list every file as added there, which is where the clone starts, not what they did."""
     with Store(repo) as store:
-        return _history(store), load_settings(store.root).timezone
+        commits, cut = _history(store), store.shallow()
+        if cut:
+            commits = [c if c.sha not in cut else Commit(c.sha, c.author, c.email, c.when, c.subject)
+                       for c in commits]
+        return commits, load_settings(store.root).timezone
 
 
 def _tracked_chunk(chunk: list[tuple[str, bytes]]) -> list[tuple[str, Any]]:
@@ -167,9 +174,8 @@ def _changelog(repo: str) -> dict[str, list[Change]]:
     from .changes import TRACKED, describe_fields, value_changes
 
     stage_at = 1 + TRACKED.index("stage")
+    commits, timezone = _commits(repo)
     with Store(repo) as store:
-        commits = _history(store)
-        timezone = load_settings(store.root).timezone
         versions: dict[str, list[str]] = {}  # path → its blob ids, oldest first
         for commit in commits:
             for change in commit.files:

@@ -41,7 +41,8 @@ def first_commits(book: Book, recorded: RecordedTimes | None
     if times is None:
         return None, _("The records repo is not a git repository.")
     if not any(path in times for path in book.customers_by_path):
-        return None, _("The records have not been committed to git.")
+        return None, _("No record's first commit is in the git history (none committed yet, or a shallow clone: "
+                       "fetch the whole history).")
     return times, None
 
 
