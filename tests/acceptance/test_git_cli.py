@@ -334,3 +334,22 @@ def test_history_after_a_merge_sees_no_move_back(pr, run):
         ("lead", "ok"), ("proposal", "ok"), ("negotiation", "ok")]
     assert run(pr, "history", CID, "--backfill").exit_code == 0
     assert path.read_bytes() == before
+
+
+def test_diff_against_a_base_branch_that_moved_on_reviews_only_the_branch(pr, run):
+    """main gains a customer after the branch forked: `dealbook diff main` (and `main deal`) review
+    what the branch changed since it forked, as a pull request shows it, not main's new customer
+    reported as removed by the branch."""
+    pr.git("checkout", "-q", "main")
+    pr.customer("粤IT2024002", name="B科技有限公司", owner="li")
+    fork = pr.git("merge-base", "main", "deal").strip()
+    pr.commit("a new lead on main", "2024-05-19T20:00:00+08:00")
+    pr.git("checkout", "-q", "deal")
+    for args, head in ((["main"], "working tree"), (["main", "deal"], "deal")):
+        data = _review(run, pr, *args)
+        assert [(c["id"], c["status"]) for c in data["customers"]] == [(CID, "changed")], args
+        text = run(pr, "--today", "2024-05-20", "diff", *args).output
+        assert text.splitlines()[0] == f"Records changed from main (merge base {fork[:8]}) to {head}: 1 customer"
+    assert run(pr, "diff", "main", "--format", "json").output.count(fork) == 1  # base_commit
+    assert [c["id"] for c in _review(run, pr, "HEAD~1")["customers"]] == [CID]  # an ancestor: itself
+    assert run(pr, "--today", "2024-05-20", "diff", "HEAD~1").output.startswith("Records changed from HEAD~1 to")

@@ -17,7 +17,7 @@ from ..records.cachefile import save_marshal
 from ..records.diagnostics import Diagnostic, from_rows
 from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, TEAM_FILE, kind_of
 from ..records.settings import SETTINGS_FILE, Settings, settings_from_bytes
-from .store import CACHE_DIR, Result, Store, default_base, load_cache, load_many, open_sqlite_cache, touched
+from .store import CACHE_DIR, Result, Store, default_base, fork_point, load_cache, load_many, open_sqlite_cache, touched
 
 # --- reviews of two commits, customer by customer ------------------------------------------------
 _SIDES_VERSION = 4  # 2: follow-ups carry method, contact and next steps; 3: quotes and pending approvals;
@@ -319,8 +319,12 @@ def review_revisions(repo: str, base: str | None, head: str, today: dt.date) -> 
     from .changes import Review, diagnostics_added, review_sides
 
     with Store(repo) as store:
-        base_sha = store.resolve(base) if base else default_base(store)
         head_sha = store.resolve(head)
+        if base:
+            base_sha, label = fork_point(store, base, store.resolve(base), head_sha)
+        else:
+            base_sha = default_base(store)
+            label = f"merge base {base_sha[:8]}"
         # git works out the changes while this process lists both trees.
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
             changed = pool.submit(store.changed, base_sha, head_sha)
@@ -352,7 +356,7 @@ def review_revisions(repo: str, base: str | None, head: str, today: dt.date) -> 
     read = {side.path for side in after.sides.values()}
     unread = {_stem(path) for path in after.customers if _stem(path) in ids and path not in read}
     result = review_sides(before.sides, after.sides, before.settings, after.settings,
-                          base or f"merge base {base_sha[:8]}", head, ids, renames, unread=unread)
+                          label, head, ids, renames, unread=unread)
     found = diagnostics_added(before.diagnostics, after.diagnostics, renames)
     found = sorted({*found, *extra}, key=lambda d: (d.path, d.line, d.column, d.code))
     return (Review(result.base, result.head, result.customers, result.weighted, result.funnel, tuple(found),

@@ -670,6 +670,18 @@ class DiffBooks:
     base: str  # the base commit id
     head: str | None  # the head commit id; None: the working tree
     notes: list[str]
+    label: str = ""  # the base as the review names it
+
+
+def fork_point(store: Store, base: str, base_sha: str, head_sha: str | None) -> tuple[str, str]:
+    """The commit a review of HEAD against BASE starts from, and its label: BASE itself when it is
+    an ancestor of HEAD (HEAD~1, a tag, a date); else where HEAD forked from it, as a pull request
+    is reviewed (`git diff BASE...HEAD`): a base branch that moved on since is not HEAD's change."""
+    head = head_sha or store.head()
+    fork = store.merge_base(base_sha, head) if head else None
+    if fork is None or fork == base_sha:
+        return base_sha, base
+    return fork, f"{base} (merge base {fork[:8]})"
 
 
 def default_base(store: Store) -> str:
@@ -691,8 +703,12 @@ def diff_books(repo: str, base: str | None = None, head: str | None = None) -> D
     from ..checks.reading import open_book
 
     with Store(repo) as store:
-        base_sha = store.resolve(base) if base else default_base(store)
         head_sha = store.resolve(head) if head else None
+        if base:
+            base_sha, label = fork_point(store, base, store.resolve(base), head_sha)
+        else:
+            base_sha = default_base(store)
+            label = f"merge base {base_sha[:8]}"
         ids, renames, notes = touched(store.changed(base_sha, head_sha))
 
         def in_scope(path: str) -> bool:
@@ -716,7 +732,7 @@ def diff_books(repo: str, base: str | None = None, head: str | None = None) -> D
                                  if not n.startswith("."))
             present = [p for p in paths if os.path.exists(os.path.join(store.root, p))]
             after = open_book(store.root, paths=present)
-        return DiffBooks(before, after, ids, renames, base_sha, head_sha, notes)
+        return DiffBooks(before, after, ids, renames, base_sha, head_sha, notes, label)
 
 
 def touched(changes: list[FileChange]) -> tuple[set[str], dict[str, str], list[str]]:

@@ -211,8 +211,8 @@ def _diff(env: Env, base: str | None, head: str | None, fmt: str, forecast_rev: 
         else:
             books = diff_books(env.repo, base, head)
             base_commit, head_commit = books.base, books.head
-            result = review(books.before, books.after, env.today, base or f"merge base {books.base[:8]}",
-                            "working tree", books.ids, books.renames)
+            result = review(books.before, books.after, env.today, books.label, "working tree", books.ids,
+                            books.renames)
             result = Review(result.base, result.head, result.customers, result.weighted, result.funnel,
                             result.new_diagnostics, tuple(books.notes))
     except GitStoreError as exc:
