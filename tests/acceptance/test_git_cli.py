@@ -353,3 +353,11 @@ def test_diff_against_a_base_branch_that_moved_on_reviews_only_the_branch(pr, ru
     assert run(pr, "diff", "main", "--format", "json").output.count(fork) == 1  # base_commit
     assert [c["id"] for c in _review(run, pr, "HEAD~1")["customers"]] == [CID]  # an ancestor: itself
     assert run(pr, "--today", "2024-05-20", "diff", "HEAD~1").output.startswith("Records changed from HEAD~1 to")
+
+
+def test_markdown_header_shows_the_revisions_as_typed(pr, run):
+    """The revisions are in code spans, where a backslash escape would be shown as is."""
+    pr.customer("粤IT2024002", name="B公司", owner="li")
+    pr.commit("another lead", "2024-05-20T09:00:00+08:00")
+    output = run(pr, "--today", "2024-05-20", "diff", "HEAD~1", "HEAD", "--format", "markdown").output
+    assert output.startswith("### dealbook review: `HEAD~1` → `HEAD`\n"), output

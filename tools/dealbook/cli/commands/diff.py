@@ -32,6 +32,11 @@ def md(text: Any) -> str:
     return text.replace("@", "@\u200b")
 
 
+def _code(text: Any) -> str:
+    """A code span: its text is shown as is (backslash escapes would show), a backtick cannot end it."""
+    return "`" + " ".join(str(text).replace("`", "'").split()) + "`"
+
+
 def _signed(value: float) -> str:
     return ("+" if value >= 0 else "−") + money(abs(value))
 
@@ -93,7 +98,7 @@ def render_text(result: Review) -> str:
 
 def render_markdown(result: Review) -> str:
     count = len(result.customers)
-    lines = [f"### dealbook review: `{md(result.base)}` → `{md(result.head)}`", ""]
+    lines = [f"### dealbook review: {_code(result.base)} → {_code(result.head)}", ""]
     if not count:
         lines.append("No customer records changed.")
     else:
