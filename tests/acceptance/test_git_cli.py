@@ -361,3 +361,19 @@ def test_markdown_header_shows_the_revisions_as_typed(pr, run):
     pr.commit("another lead", "2024-05-20T09:00:00+08:00")
     output = run(pr, "--today", "2024-05-20", "diff", "HEAD~1", "HEAD", "--format", "markdown").output
     assert output.startswith("### dealbook review: `HEAD~1` → `HEAD`\n"), output
+
+
+def test_a_renamed_customer_moves_its_follow_ups_without_changing_them(pr, run):
+    """A new id rewrites `customer:` in every follow-up it moves: that is the move itself, not an
+    edit for the reviewer to read through."""
+    new_id = "粤IT2024009"
+    old_file = pr.root / f"records/customers/{CID}.yaml"
+    pr.git("mv", str(old_file), str(old_file.with_name(f"{new_id}.yaml")))
+    pr.git("mv", str(pr.root / f"records/followups/{CID}"), str(pr.root / f"records/followups/{new_id}"))
+    for path in [pr.root / f"records/customers/{new_id}.yaml", *(pr.root / f"records/followups/{new_id}").iterdir()]:
+        path.write_text(path.read_text().replace(CID, new_id))
+    pr.commit("new id", "2024-05-20T09:00:00+08:00")
+    data = _review(run, pr, "HEAD~1", "HEAD")
+    assert [(c["id"], c["status"], c["old_id"]) for c in data["customers"]] == [(new_id, "renamed", CID)]
+    assert {f["status"] for f in data["customers"][0]["followups"]} == {"moved"}
+    assert "3 follow-ups moved" in run(pr, "--today", "2024-05-20", "diff", "HEAD~1", "HEAD").output

@@ -212,6 +212,10 @@ def _canonical(value: Any) -> Any:
     return value
 
 
+def _but_customer(data: Any) -> Any:
+    return {k: v for k, v in data.items() if k != "customer"} if isinstance(data, dict) else data
+
+
 def data_digest(data: Any) -> str:
     """A digest equal for equal record data (mapping order ignored): follow-up edits compared by digest."""
     try:  # the C JSON encoder sorts keys fast; mixed key types or odd values take the slow path
@@ -291,7 +295,8 @@ def side_of(book: Book, customer: Customer, today: dt.date, diagnostics: tuple[D
         grade=_grade(book, customer, today),
         due=due,
         due_kind=kind,
-        followups=tuple((f.path, _at(f), f.summary, data_digest(f.data), f.method, f.contact,
+        # without `customer`, which a renamed customer rewrites in each of its moved follow-ups
+        followups=tuple((f.path, _at(f), f.summary, data_digest(_but_customer(f.data)), f.method, f.contact,
                          tuple((n.action, n.due.isoformat() if n.due else "") for n in f.next))
                         for f in book.followups_of(customer.id)),
         open_stage=stage if stage is not None and settings.is_open(stage) else None,

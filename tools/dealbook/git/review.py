@@ -20,8 +20,8 @@ from ..records.settings import SETTINGS_FILE, Settings, settings_from_bytes
 from .store import CACHE_DIR, Result, Store, default_base, fork_point, load_cache, load_many, open_sqlite_cache, touched
 
 # --- reviews of two commits, customer by customer ------------------------------------------------
-_SIDES_VERSION = 4  # 2: follow-ups carry method, contact and next steps; 3: quotes and pending approvals;
-# 4: the funnel tally is the funnel's share (no all-zero stages)
+_SIDES_VERSION = 5  # 2: follow-ups carry method, contact and next steps; 3: quotes and pending approvals;
+# 4: the funnel tally is the funnel's share (no all-zero stages); 5: follow-up digests leave out `customer`
 _SIDE_CACHE = "review.sqlite"
 
 
