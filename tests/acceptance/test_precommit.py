@@ -149,3 +149,27 @@ def test_new_since_takes_a_date_and_refuses_a_revision_that_names_nothing(repo: 
     result = run(repo, "check", "--new-since", "origin/mian", relative)
     assert result.exit_code == 2
     assert "--new-since" in result.output and "unknown revision 'origin/mian'" in result.output
+
+
+def test_a_commit_that_only_removes_a_customer_file_is_checked(repo: RecordRepo, tmp_path: Path) -> None:
+    """pre-commit passes a hook no deleted file: removing a customer's file alone used to pass
+    untouched ("no files to check") and leave its follow-ups orphaned."""
+    env = hook_env(tmp_path)
+    repo.git_init()
+    shutil.copy(ROOT / ".pre-commit-config.yaml", repo.root / ".pre-commit-config.yaml")
+    subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=repo.root, env=env, check=True,
+                   capture_output=True)
+    repo.customer()
+    repo.followup("粤IT2024001", "2024-05-10 10:00", contact="王总监")
+    assert commit(repo, env, "a customer and a call").returncode == 0
+    subprocess.run(["git", "rm", "-q", "records/customers/粤IT2024001.yaml"], cwd=repo.root, check=True)
+    refused = subprocess.run(["git", "commit", "-m", "drop the customer"], cwd=repo.root, env=env,
+                             capture_output=True, text=True)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0, output
+    assert "records/followups/粤IT2024001/2024-05-10-1000.yaml:" in output and "unknown-customer" in output
+    subprocess.run(["git", "rm", "-q", "-r", "records/followups/粤IT2024001"], cwd=repo.root, check=True)
+    done = subprocess.run(["git", "commit", "-m", "drop the customer and its follow-ups"], cwd=repo.root, env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert repo.git("log", "--oneline").count("\n") == 2

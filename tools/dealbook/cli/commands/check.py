@@ -125,6 +125,9 @@ def _late_entries(env: Env, wanted: list[str], since: str | None, book: Book | N
               help="Records added after REV were entered when their commit was made (CI); records not yet "
                    "committed are entered now. Default: the pre-commit hook's PRE_COMMIT_FROM_REF.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the problems, no summary line.")
+@click.option("--hook", is_flag=True,
+              help="The pre-commit hook's mode: check the given PATHs and the follow-ups a deleted or renamed "
+                   "customer file leaves behind; no PATH and no such deletion means nothing to check.")
 @click.option("--approvals", is_flag=True,
               help="Also verify from git history that each approval was committed by the approver's own git "
                    "identity (team.yaml `git` or `email`).")
@@ -132,7 +135,7 @@ def _late_entries(env: Env, wanted: list[str], since: str | None, book: Book | N
               help="With --approvals: verify only approvals added after REV (a pull request's base).")
 @pass_env
 def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet: bool,
-          new_since: str | None, approvals: bool, since: str | None) -> None:
+          new_since: str | None, approvals: bool, since: str | None, hook: bool) -> None:
     """Validate records: schemas, ids, stages, team references, dates, privacy.
 
     With PATHs (files or folders) only those records are checked, against the rest
@@ -157,6 +160,16 @@ def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet
         env.require_records()
     if new_since:  # a revision that names nothing would silently judge no record as new
         new_since = _commit_of(env, new_since, "--new-since")
+    if hook and not env.at:
+        from ...git.deletions import left_behind
+
+        # pre-commit passes only files that exist: a removed customer's orphans are added here
+        extra = [os.path.join(env.repo, p) for p in left_behind(env.repo)]
+        paths = (*paths, *(p for p in extra if p not in paths))
+        if not paths:
+            if fmt == "json":
+                click.echo(to_json({"diagnostics": [], "files": 0}))
+            return
     wanted, problems = resolve_paths(env, paths)
     if wanted == [] and not problems:
         if not quiet and fmt == "text":
