@@ -692,7 +692,9 @@ def default_base(store: Store) -> str:
             continue
         base = store.merge_base(ref, "HEAD") if store.head() else None
         return base or ref
-    raise GitStoreError("no base to compare with: give one (`dealbook diff origin/main`)")
+    if store.head() is None:
+        raise GitStoreError("no base to compare with: the repository has no commits yet")
+    raise GitStoreError("no base to compare with: give one (`dealbook diff origin/main`)" + store.history_hint())
 
 
 def diff_books(repo: str, base: str | None = None, head: str | None = None) -> DiffBooks:
