@@ -377,3 +377,24 @@ def test_a_renamed_customer_moves_its_follow_ups_without_changing_them(pr, run):
     assert [(c["id"], c["status"], c["old_id"]) for c in data["customers"]] == [(new_id, "renamed", CID)]
     assert {f["status"] for f in data["customers"][0]["followups"]} == {"moved"}
     assert "3 follow-ups moved" in run(pr, "--today", "2024-05-20", "diff", "HEAD~1", "HEAD").output
+
+
+def test_markdown_review_shortened_to_fit_a_comment(pr, run):
+    """A big change (an import of thirty leads) gives a review longer than a pull-request comment
+    takes; --max-chars leaves out the follow-ups' details, then the customers beyond, and says so."""
+    for n in range(30):
+        cid = f"粤IT2024{100 + n}"
+        pr.customer(cid, name=f"导入客户{n}有限公司", owner="li")
+        pr.followup(cid, "2024-05-10 10:00", contact="王总监", summary="首次电话沟通,介绍公司与典型案例")
+    whole = run(pr, "--today", "2024-05-20", "diff", "main", "--format", "markdown").output
+    assert len(whole) > 3000 and "left out" not in whole
+    assert run(pr, "--today", "2024-05-20", "diff", "main", "--format", "markdown",
+               "--max-chars", str(len(whole))).output == whole
+    short = run(pr, "--today", "2024-05-20", "diff", "main", "--format", "markdown", "--max-chars", "3000").output
+    assert len(short) <= 3000
+    assert short.startswith("### dealbook review: `main` → `working tree`\n\n**31 customers changed**")
+    assert "  - follow-up added" not in short and "Follow-up details are left out to fit a comment" in short
+    shown = short.count("\n- **")
+    assert 0 < shown < 31 and f"- … {31 - shown} more (left out to fit a comment: run `dealbook diff`)" in short
+    funnel = [line for line in whole.splitlines() if line.startswith(("- Funnel", "- Forecast"))]
+    assert funnel and funnel == [line for line in short.splitlines() if line.startswith(("- Funnel", "- Forecast"))]

@@ -96,31 +96,58 @@ def render_text(result: Review) -> str:
     return visible("\n".join(lines))  # names and notes from the records: never a terminal's control code
 
 
-def render_markdown(result: Review) -> str:
+def render_markdown(result: Review, max_chars: int | None = None) -> str:
+    """The review as markdown; with `max_chars` (a pull-request comment's limit) shortened to fit:
+    first without the follow-ups' details, then with fewer customers and diagnostics, each cut said."""
+    text = _markdown(result)
+    if max_chars is None or len(text) <= max_chars:
+        return text
+    shown, fits = len(result.customers) + len(result.new_diagnostics), None
+    low, high = 0, shown
+    while low <= high:  # the most customers and diagnostics that fit
+        middle = (low + high) // 2
+        candidate = _markdown(result, details=False, most=middle)
+        if len(candidate) <= max_chars:
+            fits, low = candidate, middle + 1
+        else:
+            high = middle - 1
+    return fits if fits is not None else _markdown(result, details=False, most=0)[:max_chars]
+
+
+def _markdown(result: Review, details: bool = True, most: int | None = None) -> str:
     count = len(result.customers)
+    customers = result.customers if most is None else result.customers[:most]
+    diagnostics = result.new_diagnostics if most is None else result.new_diagnostics[:max(0, most - len(customers))]
     lines = [f"### dealbook review: {_code(result.base)} → {_code(result.head)}", ""]
     if not count:
         lines.append("No customer records changed.")
     else:
         lines.append(f"**{count} customer{'s' * (count != 1)} changed**")
         lines.append("")
-    for c in result.customers:
+    for c in customers:
         clauses = change_words(c, labels=True)
         lines.append(f"- **{md(c.id)} {md(c.name)}**: {md(clauses)}")
-        for f in c.followups:
+        for f in c.followups if details else ():
             if f.status in ("added", "changed"):
                 head, first, steps = _said(f)
                 lines.append(f"  - follow-up {md(_status(f))} **{md(head)}**: {md(first)}")
                 lines += [f"    - next: {md(action)} — " + (f"due {md(due)}" if due else "no due date")
                           for action, due in steps]
+    if len(customers) < count:
+        lines.append(f"- … {count - len(customers)} more (left out to fit a comment: run `dealbook diff`)")
     effects = _effects(result)
     if effects:
         lines += ["", "#### Funnel and forecast", "", *(f"- {md(e)}" for e in effects)]
     if result.new_diagnostics:
         lines += ["", f"#### New diagnostics ({len(result.new_diagnostics)})", ""]
-        for d in result.new_diagnostics:
+        for d in diagnostics:
             mark = "❌" if d.severity == ERROR else "⚠️"
             lines.append(f"- {mark} `{d.path}:{d.line}:{d.column}` {md(d.code)}: {md(d.message)}")
+        if len(diagnostics) < len(result.new_diagnostics):
+            lines.append(f"- … {len(result.new_diagnostics) - len(diagnostics)} more (left out to fit a comment: "
+                         "run `dealbook check`)")
+    if not details:
+        lines += ["", "> Follow-up details are left out to fit a comment: run `dealbook diff` for the whole review."]
     if result.notes:
         lines += ["", *(f"> {md(n)}" for n in result.notes)]
     return "\n".join(lines) + "\n"
@@ -145,7 +172,7 @@ def render_forecast(rows: list[ForecastOutcome], rev: str, then_day: dt.date, to
     summary = (f"Forecast at {rev} ({then_day}): {money(forecast)} weighted; won since, to {today}: "
                f"{money(actual)} ({money(from_forecast)} from deals in the forecast)")
     if fmt == "markdown":
-        lines = [f"### Forecast vs actual: `{md(rev)}`", "", md(summary), "",
+        lines = [f"### Forecast vs actual: {_code(rev)}", "", md(summary), "",
                  "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
         lines += ["| " + " | ".join(md(c if c is not None else "—") for c in row) + " |" for row in body]
         return "\n".join(lines) + "\n"
@@ -159,8 +186,12 @@ def render_forecast(rows: list[ForecastOutcome], rev: str, then_day: dt.date, to
               show_default=True, help="markdown for a pull-request comment or job summary.")
 @click.option("--forecast", "forecast_rev", metavar="REV", default=None,
               help="Forecast vs actual: the weighted forecast at REV against the value won since.")
+@click.option("--max-chars", "max_chars", type=click.IntRange(min=200), default=None, metavar="N",
+              help="markdown: at most N characters (a GitHub comment takes 65,536): follow-up details, then "
+                   "customers and diagnostics beyond what fits, are left out and counted.")
 @pass_env
-def diff(env: Env, base: str | None, head: str | None, fmt: str, forecast_rev: str | None) -> None:
+def diff(env: Env, base: str | None, head: str | None, fmt: str, forecast_rev: str | None,
+         max_chars: int | None) -> None:
     """Review what changed in the records between BASE and HEAD, customer by customer.
 
     BASE defaults to the merge base with origin/main (or main); HEAD to the working tree,
@@ -187,13 +218,14 @@ def diff(env: Env, base: str | None, head: str | None, fmt: str, forecast_rev: s
     collecting = gc.isenabled()
     gc.disable()
     try:
-        _diff(env, base, head, fmt, forecast_rev)
+        _diff(env, base, head, fmt, forecast_rev, max_chars)
     finally:
         if collecting:
             gc.enable()
 
 
-def _diff(env: Env, base: str | None, head: str | None, fmt: str, forecast_rev: str | None) -> None:
+def _diff(env: Env, base: str | None, head: str | None, fmt: str, forecast_rev: str | None,
+          max_chars: int | None = None) -> None:
     from ...git.review import review_revisions
     from ...git.store import GitStoreError, Store, book_at, diff_books, revision_date
 
@@ -227,7 +259,7 @@ def _diff(env: Env, base: str | None, head: str | None, fmt: str, forecast_rev: 
         payload["base_commit"], payload["head_commit"] = base_commit, head_commit
         click.echo(to_json(payload))
     elif fmt == "markdown":
-        click.echo(render_markdown(result), nl=False)
+        click.echo(render_markdown(result, max_chars), nl=False)
     else:
         click.echo(render_text(result))
 
