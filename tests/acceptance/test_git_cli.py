@@ -294,6 +294,16 @@ def test_a_customer_file_left_unreadable_is_not_reviewed_as_removed(pr, run):
     assert shown.exit_code == 1
     assert f"customer '{CID}' cannot be read: records/customers/{CID}.yaml:" in shown.output
     assert "did you mean" not in shown.output
+    # the fix: readable again, not a new customer with all its follow-ups added
+    path.write_text(text)
+    data = _review(run, pr, "HEAD")
+    assert [(c["id"], c["status"], c["followups"]) for c in data["customers"]] == [(CID, "repaired", [])]
+    assert data["funnel"] == [] and (data["forecast"] is None or data["forecast"]["change"] == 0)
+    pr.commit("conflict resolved", "2024-05-20T10:00:00+08:00")
+    data = _review(run, pr, "HEAD~1", "HEAD")
+    assert [(c["id"], c["status"]) for c in data["customers"]] == [(CID, "repaired")]
+    assert "the file could not be read before and reads again" in run(
+        pr, "--today", "2024-05-20", "diff", "HEAD~1", "HEAD").output
 
 
 def test_a_moved_follow_up_whose_content_changed_is_shown_with_its_content(pr, run):

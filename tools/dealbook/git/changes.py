@@ -112,7 +112,7 @@ class CustomerChange:
 
     id: str
     name: str
-    status: str  # added | removed | changed | renamed | unreadable (head's file is there but cannot be read)
+    status: str  # added | removed | changed | renamed | unreadable (head's file cannot be read) | repaired (base's)
     old_id: str | None = None
     stage: tuple[str | None, str | None] | None = None
     stage_labels: tuple[str | None, str | None] | None = None
@@ -396,23 +396,30 @@ def review(before: Book, after: Book, today: dt.date, base: str = "", head: str 
     customer of the two Books."""
     old = {cid: side_of(before, c, today) for cid, c in before.customers.items()}
     new = {cid: side_of(after, c, today) for cid, c in after.customers.items()}
-    unread = {path.rsplit("/", 1)[-1].rsplit(".", 1)[0] for path in after.paths
-              if kind_of(path) == CUSTOMER and path not in after.customers_by_path}
-    result = review_sides(old, new, before.settings, after.settings, base, head, ids, renames, unread=unread)
+    result = review_sides(old, new, before.settings, after.settings, base, head, ids, renames,
+                          unread=_unread(after), unread_before=_unread(before))
     return Review(result.base, result.head, result.customers, result.weighted, result.funnel,
                   tuple(new_diagnostics(before, after, renames)))
+
+
+def _unread(book: Book) -> set[str]:
+    """The ids (file stems) of the Book's customer files that could not be read."""
+    return {path.rsplit("/", 1)[-1].rsplit(".", 1)[0] for path in book.paths
+            if kind_of(path) == CUSTOMER and path not in book.customers_by_path}
 
 
 def review_sides(before: dict[str, Side], after: dict[str, Side], settings_before: Any, settings_after: Any,
                  base: str = "", head: str = "", ids: set[str] | None = None,
                  renames: dict[str, str] | None = None,
-                 diagnostics: tuple[Diagnostic, ...] = (), unread: set[str] | frozenset[str] = frozenset()) -> Review:
+                 diagnostics: tuple[Diagnostic, ...] = (), unread: set[str] | frozenset[str] = frozenset(),
+                 unread_before: set[str] | frozenset[str] = frozenset()) -> Review:
     """The review of two revisions given as sides (customer id → Side), e.g. only the customers a
     change touched: per customer what changed, and the funnel and weighted pipeline of these
     customers before and after (sums over the sides: exact, as both measures add up per customer).
 
     `unread`: ids whose customer file is in `after` but could not be read (a merge conflict left
-    in it, say): such a customer is `unreadable`, not removed, and counts on neither side."""
+    in it, say): such a customer is `unreadable`, not removed, and counts on neither side.
+    `unread_before`: the same in `before`; a customer readable again is `repaired`, not added."""
     renames = renames or {}
     ids = set(ids) if ids is not None else set(before) | set(after)
     old_by_path = {s.path: s for s in before.values()}
@@ -437,13 +444,18 @@ def review_sides(before: dict[str, Side], after: dict[str, Side], settings_befor
             assert old is not None
             changes.append(CustomerChange(id=old.id, name=old.name, status="unreadable"))
             continue
+        if old is None and cid in unread_before:
+            assert new is not None
+            changes.append(CustomerChange(id=new.id, name=new.name, status="repaired"))
+            continue
         found = compare_sides(old, new, settings_after if new is not None else settings_before, renames)
         if found is not None:
             changes.append(found)
     counted_before = [side for cid, side in before.items() if cid not in unread]
-    return Review(base, head, tuple(changes), weighted_of(counted_before, settings_before, after.values(),
+    counted_after = [side for cid, side in after.items() if cid not in unread_before]
+    return Review(base, head, tuple(changes), weighted_of(counted_before, settings_before, counted_after,
                                                           settings_after),
-                  funnel_of(counted_before, settings_before, after.values(), settings_after), diagnostics)
+                  funnel_of(counted_before, settings_before, counted_after, settings_after), diagnostics)
 
 
 def new_diagnostics(before: Book, after: Book, renames: dict[str, str] | None = None) -> list[Diagnostic]:
@@ -543,6 +555,8 @@ def line_parts(c: CustomerChange, labels: bool = False) -> list[str]:
         parts.append("removed")
     elif c.status == "unreadable":
         parts.append("the file cannot be read (see the new diagnostics), so what changed is not shown")
+    elif c.status == "repaired":
+        parts.append("the file could not be read before and reads again, so what changed is not shown")
     elif c.status == "renamed":
         parts.append(f"renamed from {c.old_id}")
     if c.status in ("changed", "renamed") and c.stage is not None:

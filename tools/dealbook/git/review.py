@@ -309,6 +309,12 @@ def revision_duplicates(store: Store, customers: dict[str, str]) -> dict[str, li
     return found
 
 
+def _unread(side: RevisionSides, ids: set[str]) -> set[str]:
+    """The touched customers whose file is in the revision but could not be read."""
+    read = {s.path for s in side.sides.values()}
+    return {_stem(path) for path in side.customers if _stem(path) in ids and path not in read}
+
+
 def review_revisions(repo: str, base: str | None, head: str, today: dt.date) -> tuple[Any, str, str]:
     """The review (`changes.Review`) of commit `head` against `base`, costing what changed:
     one `git diff --raw -M` names the touched customers, and only they are read, each as a
@@ -353,10 +359,8 @@ def review_revisions(repo: str, base: str | None, head: str, today: dt.date) -> 
                 loaded = parse_bytes(raw.get(blob, b""), path)
                 line, column = loaded.mark(("id",) if code == "duplicate-id" else ("name",))
                 extra.append(Diagnostic(path, line, column, severity, code, message))
-    read = {side.path for side in after.sides.values()}
-    unread = {_stem(path) for path in after.customers if _stem(path) in ids and path not in read}
-    result = review_sides(before.sides, after.sides, before.settings, after.settings,
-                          label, head, ids, renames, unread=unread)
+    result = review_sides(before.sides, after.sides, before.settings, after.settings, label, head, ids, renames,
+                          unread=_unread(after, ids), unread_before=_unread(before, ids))
     found = diagnostics_added(before.diagnostics, after.diagnostics, renames)
     found = sorted({*found, *extra}, key=lambda d: (d.path, d.line, d.column, d.code))
     return (Review(result.base, result.head, result.customers, result.weighted, result.funnel, tuple(found),
