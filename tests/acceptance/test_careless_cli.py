@@ -45,6 +45,11 @@ BROKEN = {
     "settings": ("dealbook.yaml", "as_of: 2024-05-20\nstages: [\n", "dealbook.yaml:3:"),
     "settings not a mapping": ("dealbook.yaml", "- as_of\n", "dealbook.yaml:1:"),
     "team": ("records/team.yaml", "members: [\n  {handle: zhang\n", "records/team.yaml:"),
+    # readable, but a value of the wrong type: every record's check failed on it, and edits were written
+    "settings of the wrong type": ("dealbook.yaml", "as_of: 2024-05-20\nids: {sequence_digits: x}\n",
+                                   "dealbook.yaml:2:"),
+    "team with an error": ("records/team.yaml", "members:\n  - {handle: zhang, name: 张伟, role: boss}\n",
+                           "records/team.yaml:2:"),
 }
 EDITS = [
     ["set", CID, "owner=nobody"],

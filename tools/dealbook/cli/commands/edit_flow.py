@@ -89,26 +89,31 @@ def working_book(env: Env, customer_ids: list[str] | None = None, all_customers:
 
 
 def require_readable_setup(env: Env, book: Book) -> None:
-    """Refuse an edit when dealbook.yaml or records/team.yaml exists but cannot be read: the edit
-    would be checked against the default settings and no team (an unknown owner would pass)."""
+    """Refuse an edit when dealbook.yaml or records/team.yaml exists but cannot be read or has errors
+    of its own (a value of the wrong type, a member without a role): the edit would be checked
+    against the default settings and no team (an unknown owner would pass), or fail on the broken
+    value, which every record's check reports as its own."""
     from ...checks.filechecks import check_loaded
 
     settings = env.settings
     found: list[Diagnostic] = []
-    if settings.fallback and settings.source is not None:
+    if settings.source is not None:
         found = [d for d in check_loaded(settings.source, settings) if d.severity == ERROR]
-        found = found or [Diagnostic(settings.source.path, 1, 1, ERROR, "settings",
-                                     "the settings cannot be used (see `dealbook check`)")]
-    if book.team_path is None and os.path.lexists(os.path.join(env.repo, TEAM_FILE)):
+        if settings.fallback and not found:
+            found = [Diagnostic(settings.source.path, 1, 1, ERROR, "settings",
+                                "the settings cannot be used (see `dealbook check`)")]
+    if os.path.lexists(os.path.join(env.repo, TEAM_FILE)):
         team = [d for d in book.file_diagnostics.get(TEAM_FILE, []) if d.severity == ERROR]
-        found += team or [Diagnostic(TEAM_FILE, 1, 1, ERROR, "unreadable", "the team file cannot be read")]
+        if book.team_path is None and not team:
+            team = [Diagnostic(TEAM_FILE, 1, 1, ERROR, "unreadable", "the team file cannot be read")]
+        found += team
     if found:
         for d in found:
             click.echo(render(d), err=True)
         names = sorted({d.path for d in found})
-        raise click.ClickException(f"{' and '.join(names)} cannot be read, and every record written is checked "
-                                   f"against {'them' if len(names) > 1 else 'it'}: fix it first (shown above); "
-                                   "nothing was written")
+        them = "them" if len(names) > 1 else "it"
+        raise click.ClickException(f"{' and '.join(names)} cannot be used as written, and every record written is "
+                                   f"checked against {them}: fix {them} first (shown above); nothing was written")
 
 
 def open_customer(env: Env, book: Book, customer_id: str) -> tuple[str, Document]:
