@@ -143,3 +143,14 @@ def test_the_forecast_lists_every_open_deal_unless_a_period_is_given(sales, run)
     assert june["period"]["label"] == "2024-06" and [r["month"] for r in june["rows"]] == ["2024-06"]
     pipeline = json.loads(run(sales, "report", "pipeline", "--format", "json").output)
     assert pipeline["period"] is None
+
+
+def test_report_list_in_each_format(run, tmp_path):
+    """`report --list` honours --format (it printed text whatever was asked), and needs no repo."""
+    listed = json.loads(run(tmp_path, "report", "--list", "--format", "json").output)["reports"]
+    assert [r["name"] for r in listed] == list(REPORTS)
+    assert next(r for r in listed if r["name"] == "funnel")["by"] == ["owner", "source", "industry", "region"]
+    csv = run(tmp_path, "report", "--format", "csv", "--list").output.splitlines()
+    assert csv[0] == "name,summary,by" and len(csv) == len(REPORTS) + 1
+    text = run(tmp_path, "report", "--list").output
+    assert text.startswith("funnel ") and "[--by owner|source|industry|region]" in text

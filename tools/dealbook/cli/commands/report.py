@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ...reports.periods import PERIOD_HELP, Period, PeriodError, parse_period
-from ...text.output import format_option
+from ...text.output import format_option, to_csv, to_json
 from ..context import Env, pass_env
 
 
@@ -49,30 +49,33 @@ def print_report(env: Env, name: str, period: Period, by: str | None, fmt: str) 
     click.echo(render(result, fmt, env.settings.language))
 
 
-def _list_reports(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    if not value or ctx.resilient_parsing:
-        return
+def _list_reports(fmt: str) -> None:
+    """Every report with what it shows and the splits it takes, as text, JSON or CSV."""
     from ...reports import REPORTS, SPLITS, summary
 
-    width = max(len(name) for name in REPORTS)
-    for name in REPORTS:
-        splits = [b for b in SPLITS.get(name, ()) if b]
-        extra = f"  [--by {'|'.join(splits)}]" if splits else ""
-        click.echo(f"{name.ljust(width)}  {summary(name)}{extra}")
-    ctx.exit(0)
+    rows = [{"name": name, "summary": summary(name), "by": [b for b in SPLITS.get(name, ()) if b]}
+            for name in REPORTS]
+    if fmt == "json":
+        click.echo(to_json({"reports": rows}))
+    elif fmt == "csv":
+        click.echo(to_csv(rows, ("name", "summary", "by")), nl=False)
+    else:
+        width = max(len(name) for name in REPORTS)
+        for row in rows:
+            extra = f"  [--by {'|'.join(row['by'])}]" if row["by"] else ""
+            click.echo(f"{row['name'].ljust(width)}  {row['summary']}{extra}")
 
 
 @click.command()
 @click.argument("name", required=False)
-@click.option("--list", "list_", is_flag=True, expose_value=False, is_eager=True, callback=_list_reports,
-              help="List the reports and exit.")
+@click.option("--list", "list_", is_flag=True, help="List the reports (in --format) and exit.")
 @period_options
 @click.option("--by", "by", metavar="SPLIT", default=None,
               help="Split the report (funnel: owner|source|industry|region; sources: channel|lead_type; "
                    "velocity: stage|owner).")
 @format_option
 @pass_env
-def report(env: Env, name: str | None, period: str | None, start: str | None, end: str | None,
+def report(env: Env, name: str | None, list_: bool, period: str | None, start: str | None, end: str | None,
            by: str | None, fmt: str) -> None:
     """Print a report: NAME is one of `dealbook report --list`.
 
@@ -92,6 +95,9 @@ def report(env: Env, name: str | None, period: str | None, start: str | None, en
     from ...reports import REPORTS, period_use
     from ...reports.periods import ALL
 
+    if list_:
+        _list_reports(fmt)
+        return
     if not name:
         raise click.UsageError("name a report; `dealbook report --list` shows them")
     if name not in REPORTS:
