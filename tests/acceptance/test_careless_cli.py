@@ -8,7 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from conftest import RecordRepo
+from dealbook.cli import cli
 
 CID = "粤IT2024001"
 HEADER = "客户名称,所属行业,地区,负责人,来源渠道,联系人姓名及职务,联系方式,需求描述\n"
@@ -400,6 +402,18 @@ def test_no_text_output_passes_a_records_control_characters_to_the_terminal(repo
     shown = result.stdout + result.stderr
     assert "A<U+001B>]0;pwned<U+0007>B" in shown, shown
     assert not re.search("[\x07\x1b\x9b]", shown.replace("\x1b[0m", "").replace("\x1b[1m", "")), shown
+
+
+@pytest.mark.parametrize("command", [["show", CID], ["grade", CID], ["customers"], ["agenda"]])
+def test_dealbooks_own_colours_are_not_shown_as_codes(repo: RecordRepo, run, command: list[str]) -> None:
+    """Records shown safe, dealbook's own colours still colours: `show` printed an overdue date as
+    `<U+001B>[31m2024-05-17, overdue 3 days<U+001B>[0m` once its record text was made safe."""
+    repo.customer(CID)
+    repo.followup(CID, "2024-05-01 10:00", contact="王总监")  # overdue on 2024-05-20
+    plain = run(repo, *command)
+    assert plain.exit_code == 0 and "<U+" not in plain.output, plain.output
+    coloured = CliRunner().invoke(cli, ["--repo", str(repo.root), *command], color=True)
+    assert "<U+" not in coloured.output and "\x1b[" in coloured.output, coloured.output
 
 
 def test_csv_export_keeps_the_value_as_it_is(repo: RecordRepo, run, here: Path) -> None:

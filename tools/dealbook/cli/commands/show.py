@@ -76,18 +76,25 @@ def _line(label: str, value: Any) -> str:
     return f"  {label:<14} {plain(value) if value not in (None, '', []) else DASH}"
 
 
+def _overdue_red(line: str, overdue: str | None) -> str:
+    """The line with its overdue date in red: coloured after `_line` has shown the record's text safe,
+    or the colour's own escape codes would be shown as text (`<U+001B>[31m`)."""
+    return line.replace(overdue, click.style(overdue, fg="red"), 1) if overdue else line
+
+
 def render_text(data: dict[str, Any], book: Book) -> str:
     settings = book.settings
     out = [click.style(plain(f"{data['id']}  {data['name']}"), bold=True)]
     grade = data["grade"]
     grade_text = f"{grade['letter']}{'*' if grade['override'] else ''} (score {grade['score']}"
     grade_text += f", computed {grade['computed']})" if grade["override"] else ")"
-    if grade["downgraded"]:
-        grade_text += ", one step lower after missed appointments (C stays C)"
+    if grade["downgraded"]:  # the rules' own sentence: which exception, the step (A→B, C→C) and the reassessment
+        why = next((r["why"] for r in grade["reasons"] if r["dimension"] == "downgrade"), "")
+        grade_text += f", one step lower: {why}" if why else ", one step lower"
     due = data["due"]
     due_text = DASH if due["date"] is None else str(due["date"])
     if due["overdue_days"]:
-        due_text = click.style(f"{due_text}, overdue {due['overdue_days']} days", fg="red")
+        due_text = f"{due_text}, overdue {due['overdue_days']} days"
     since = data["stage_history"][-1]["on"] if data["stage_history"] else None
     owner = data["owner"] + (f" ({data['owner_name']})" if data["owner_name"] else "")
     source = data["source"] or {}
@@ -95,7 +102,7 @@ def render_text(data: dict[str, Any], book: Book) -> str:
     out += [
         _line("Stage", f"{data['stage_label']} ({data['stage']})" + (f" since {since}" if since else "")),
         _line("Grade", grade_text),
-        _line("Next due", f"{due_text} — {due['reason']}"),
+        _overdue_red(_line("Next due", f"{due_text} — {due['reason']}"), due_text if due["overdue_days"] else None),
         _line("Owner", owner + (f"; support: {', '.join(data['support'])}" if data["support"] else "")),
         _line("Industry", data["industry"]),
         _line("Region", data["region"]),
