@@ -18,7 +18,8 @@ from ...editing.roundtrip import load as load_document
 from ...records.book import Book
 from ...records.diagnostics import ERROR, Diagnostic
 from ...records.ids import ids_on_disk
-from ...records.model import TEAM_FILE, UnsafeId, customer_path, id_problem, safe_id
+from ...records.model import SETTINGS, TEAM_FILE, UnsafeId, customer_path, id_problem, safe_id
+from ...records.schema import settings_enums, validator
 from ...records.writing import PathTaken, StaleFile
 from ..context import Env
 
@@ -89,19 +90,24 @@ def working_book(env: Env, customer_ids: list[str] | None = None, all_customers:
 
 
 def require_readable_setup(env: Env, book: Book) -> None:
-    """Refuse an edit when dealbook.yaml or records/team.yaml exists but cannot be read or has errors
-    of its own (a value of the wrong type, a member without a role): the edit would be checked
+    """Refuse an edit when dealbook.yaml or records/team.yaml exists but cannot be read, or does not
+    follow its schema (a value of the wrong type, a member's unknown role): the edit would be checked
     against the default settings and no team (an unknown owner would pass), or fail on the broken
-    value, which every record's check reports as its own."""
+    value, which every record's check reports as its own. A setting the rules replace with a stated
+    fallback (an unknown time zone: Asia/Shanghai meanwhile) is `dealbook check`'s error, not a block."""
     from ...checks.filechecks import check_loaded
 
     settings = env.settings
+    source = settings.source
     found: list[Diagnostic] = []
-    if settings.source is not None:
-        found = [d for d in check_loaded(settings.source, settings) if d.severity == ERROR]
-        if settings.fallback and not found:
-            found = [Diagnostic(settings.source.path, 1, 1, ERROR, "settings",
-                                "the settings cannot be used (see `dealbook check`)")]
+    if source is not None and settings.fallback:
+        found = [d for d in check_loaded(source, settings) if d.severity == ERROR]
+        found = found or [Diagnostic(source.path, 1, 1, ERROR, "settings",
+                                     "the settings cannot be used (see `dealbook check`)")]
+    elif source is not None and isinstance(source.data, dict):
+        schema = validator(SETTINGS, settings_enums(SETTINGS, settings))
+        found = [Diagnostic(source.path, *source.mark(where), ERROR, code, message)
+                 for where, code, message in schema.errors(source.data)]
     if os.path.lexists(os.path.join(env.repo, TEAM_FILE)):
         team = [d for d in book.file_diagnostics.get(TEAM_FILE, []) if d.severity == ERROR]
         if book.team_path is None and not team:
