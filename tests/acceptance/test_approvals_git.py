@@ -31,6 +31,10 @@ def found(run, repo, *args: str) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def history(repo):
+    return approval_history(repo)
+
+
+def approval_history(repo):
     """Two draft quotes by the rep; chen commits the approval of the first under his own identity;
     the rep types chen's approval into the second and commits it himself."""
     repo.git_init()

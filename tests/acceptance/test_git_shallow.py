@@ -9,23 +9,14 @@ import subprocess
 
 import pytest
 from conftest import RecordRepo
-from test_approvals_git import APPROVAL, PROPOSAL, QUOTE, commit_as
+from test_approvals_git import approval_history
 
 
 @pytest.fixture
 def origin(repo):
     """The rep commits two draft quotes; chen commits his approval of the first; the rep types
     chen's approval into the second and commits it."""
-    repo.git_init()
-    repo.customer("粤IT2024001", **PROPOSAL, quotes=[QUOTE])
-    repo.customer("粤IT2024002", name="B科技有限公司", **PROPOSAL, quotes=[QUOTE])
-    commit_as(repo, "zhangwei", "zhang@example.com", "two quotes below the floor, drafts")
-    repo.customer("粤IT2024001", **PROPOSAL, quotes=[dict(QUOTE, status="sent", approvals=[APPROVAL])])
-    commit_as(repo, "chenjing", "chen@example.com", "approve BJ-1 of 粤IT2024001")
-    repo.customer("粤IT2024002", name="B科技有限公司", **PROPOSAL,
-                  quotes=[dict(QUOTE, status="sent", approvals=[APPROVAL])])
-    commit_as(repo, "zhangwei", "zhang@example.com", "approved (typed by the rep)")
-    return repo
+    return approval_history(repo)
 
 
 def shallow(origin: RecordRepo, tmp_path, depth: int) -> RecordRepo:
