@@ -325,21 +325,25 @@ def test_codeowners_when_a_file_stands_where_github_belongs(repo: RecordRepo, ru
     assert (repo.root / ".github").read_text(encoding="utf-8") == "not a folder"
 
 
+@pytest.mark.parametrize("command", ["customers", "agenda"])
 @pytest.mark.parametrize("fmt", ["text", "json", "csv"])
-def test_customers_says_which_customer_files_it_leaves_out(repo: RecordRepo, run, fmt: str) -> None:
-    """Before: the list and its count silently lacked a customer whose file cannot be read (exit 0)."""
+def test_a_list_says_which_customer_files_it_leaves_out(repo: RecordRepo, run, fmt: str, command: str) -> None:
+    """Before: the list and its count (the customers, or their agenda items) silently lacked a
+    customer whose file cannot be read (exit 0)."""
     repo.customer(CID)
+    repo.followup(CID, "2024-05-01 10:00", contact="王总监")  # overdue: the agenda lists it
     good = repo.customer("粤IT2024002").read_text(encoding="utf-8")
     repo.write("records/customers/粤IT2024002.yaml", good + "\tbad: 1\n")
-    result = run(repo, "customers", "--format", fmt)
+    result = run(repo, command, "--format", fmt)
     assert result.exit_code == 0, result.output
     assert "warning: 1 customer file left out, it cannot be read (粤IT2024002.yaml)" in result.stderr
     assert CID in result.stdout and "warning" not in result.stdout
 
 
-def test_customers_warns_of_nothing_when_every_file_is_read(repo: RecordRepo, run) -> None:
+@pytest.mark.parametrize("command", ["customers", "agenda"])
+def test_a_list_warns_of_nothing_when_every_file_is_read(repo: RecordRepo, run, command: str) -> None:
     repo.customer(CID)
-    result = run(repo, "customers")
+    result = run(repo, command)
     assert result.exit_code == 0 and "warning" not in result.stderr
 
 

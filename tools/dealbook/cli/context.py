@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import gc
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -103,6 +104,18 @@ class Env:
         # from it) would walk for a tenth of a second.
         gc.freeze()
         return value
+
+    def warn_left_out(self, shown: Iterable[str]) -> None:
+        """Say on stderr which customer files an answer leaves out, beside the ids it `shown`: they
+        cannot be read, and a list or a count that silently lacks a customer would be misread."""
+        from ..records.ids import ids_on_disk
+
+        left_out = sorted(ids_on_disk(self.repo) - set(shown))
+        if left_out:
+            names = ", ".join(f"{stem}.yaml" for stem in left_out[:5]) + (" …" if len(left_out) > 5 else "")
+            click.secho(f"warning: {len(left_out)} customer file{'s' * (len(left_out) != 1)} left out, "
+                        f"{'they' if len(left_out) != 1 else 'it'} cannot be read ({names}): "
+                        "`dealbook check` says why", fg="yellow", err=True)
 
     def book(self, paths: list[str] | None = None) -> Book:
         """The records (at `--at` when given), checked."""

@@ -33,14 +33,14 @@ def _part(book: Book, customer: Customer, today: dt.date) -> dict[str, Any]:
         row["due"] = item.due.isoformat()
         row["who"] = list(item.who)
         items.append(row)
-    return {"owner": customer.owner, "items": items}
+    return {"id": customer.id, "owner": customer.owner, "items": items}
 
 
 def _whole(parts: list[dict[str, Any]], members: list[str]) -> dict[str, Any]:
     items = [item for part in parts for item in part["items"]]
     items.sort(key=dict_order)  # the agenda's order (`item_order`)
     owners = sorted(set(members) | {part["owner"] for part in parts})
-    return {"items": items, "members": members, "owners": owners}
+    return {"items": items, "members": members, "owners": owners, "ids": [part["id"] for part in parts]}
 
 
 def agenda_spec(today: dt.date) -> PerCustomer:
@@ -110,6 +110,8 @@ def agenda(env: Env, owner: str | None, days: int, show_all: bool, fmt: str, sit
     if owner is not None and owner not in view["owners"]:
         raise click.BadParameter(f"no team member or owner {owner!r}; members: {', '.join(view['members'])}",
                                  param_hint="--owner")
+    if not env.at:
+        env.warn_left_out(view["ids"])
     rows = select_items(view, env.today, owner, days, dates=fmt in ("ics", "csv"))
     if fmt == "ics":
         click.echo(agenda_ics(env, view, rows, owner, site_url).decode("utf-8"), nl=False)

@@ -153,19 +153,6 @@ def render_text(rows: list[dict[str, Any]]) -> str:
     return table(cells, headers, right=[7], styles=styles)
 
 
-def _warn_left_out(repo: str, rows: list[dict[str, Any]]) -> None:
-    """Say on stderr which customer files the list leaves out (they cannot be read): a count that
-    silently lacks a customer would be misread."""
-    from ...records.ids import ids_on_disk
-
-    left_out = sorted(ids_on_disk(repo) - {row["id"] for row in rows})
-    if left_out:
-        shown = ", ".join(f"{stem}.yaml" for stem in left_out[:5]) + (" …" if len(left_out) > 5 else "")
-        click.secho(f"warning: {len(left_out)} customer file{'s' * (len(left_out) != 1)} left out, "
-                    f"{'they' if len(left_out) != 1 else 'it'} cannot be read ({shown}): "
-                    "`dealbook check` says why", fg="yellow", err=True)
-
-
 @click.command()
 @click.option("--owner", multiple=True, metavar="HANDLE", help="Only customers of this owner (repeatable).")
 @click.option("--stage", multiple=True, metavar="STAGE", help="Only this stage, by key or label (repeatable).")
@@ -204,4 +191,4 @@ def customers(env: Env, owner: tuple[str, ...], stage: tuple[str, ...], grade: t
         click.echo(f"{len(rows)} customer{'s' * (len(rows) != 1)}, {overdue_count} overdue (as of {env.today})",
                    err=True)
     if not env.at:  # beside the count it qualifies
-        _warn_left_out(env.repo, view["rows"])
+        env.warn_left_out(row["id"] for row in view["rows"])
