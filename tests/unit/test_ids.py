@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from dealbook.checks.reading import open_book
-from dealbook.records.ids import IdError, letters_for_industry, next_id, province_of
+from dealbook.records.ids import IdError, ids_on_disk, letters_for_industry, next_id, province_of
 from dealbook.records.settings import default_settings
 
 
@@ -73,3 +73,12 @@ def test_province_of(region, expected):
 )
 def test_letters_for_industry(industry, expected):
     assert letters_for_industry(industry, default_settings()) == expected
+
+
+def test_ids_on_disk_are_the_customer_file_stems(tmp_path) -> None:
+    folder = tmp_path / "records" / "customers"
+    folder.mkdir(parents=True)
+    for name in ("粤IT2024001.yaml", "粤IT2024002.yml", ".粤IT2024003.yaml", "notes.txt", "a.b.yaml", "yaml"):
+        (folder / name).write_text("", encoding="utf-8")
+    assert ids_on_disk(str(tmp_path)) == {"粤IT2024001", "粤IT2024002", "a.b"}
+    assert ids_on_disk(str(tmp_path / "nowhere")) == set()

@@ -117,7 +117,8 @@ def ids_on_disk(repo: str) -> set[str]:
         names = os.listdir(os.path.join(repo, CUSTOMERS_DIR))
     except OSError:
         return set()
-    return {os.path.splitext(n)[0] for n in names if n.endswith((".yaml", ".yml")) and not n.startswith(".")}
+    # the stem cut at the last dot (as `os.path.splitext`, without its call per name: 10,000 names a run)
+    return {n[:n.rindex(".")] for n in names if n.endswith((".yaml", ".yml")) and n[0] != "."}
 
 
 def next_id_among(existing_ids: Iterable[str], settings: Settings, province: str, industry_letters: str,
