@@ -121,13 +121,31 @@ def test_new_customer_records_the_time_of_acquisition_and_its_priority_sets_the_
 def test_ids_follow_the_sequence(run, repo):
     repo.customer("粤IT2024007")
     repo.customer("粤IT2023009", created="2023-02-01", stage_history=[{"stage": "lead", "on": "2023-02-01"}])
-    assert run(repo, *NEW_ARGS).output.strip() == "records/customers/粤IT2024008.yaml"
-    assert run(repo, *NEW_ARGS).output.strip() == "records/customers/粤IT2024009.yaml"
-    out = run(repo, *NEW_ARGS, "--created", "2023-06-01").output.strip()
+    assert run(repo, *NEW_ARGS).stdout.strip() == "records/customers/粤IT2024008.yaml"
+    assert run(repo, *NEW_ARGS).stdout.strip() == "records/customers/粤IT2024009.yaml"
+    out = run(repo, *NEW_ARGS, "--created", "2023-06-01").stdout.strip()
     assert out == "records/customers/粤IT2023010.yaml"
-    out = run(repo, *NEW_ARGS, "--province", "京", "--industry-letters", "SW").output.strip()
+    out = run(repo, *NEW_ARGS, "--province", "京", "--industry-letters", "SW").stdout.strip()
     assert out == "records/customers/京SW2024001.yaml"
     assert_clean(run, repo)
+
+
+def test_a_new_or_renamed_customer_that_looks_like_another_is_warned_about_as_it_is_written(run, repo):
+    """Before: `new customer` wrote a second 深圳华辰精密电子 with no word, and only a later check
+    (or the pre-commit hook) said it looked like the first. The warning now comes with the write
+    (the record is written: a look-alike may be another company); an edit that leaves the name as it
+    was does not repeat it."""
+    repo.customer("粤IT2024005", name="深圳华辰精密电子有限公司")
+    result = run(repo, *[a if a != "A科技有限公司" else "深圳华辰精密电子有限公司" for a in NEW_ARGS])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "records/customers/粤IT2024006.yaml"  # written, its path on stdout as always
+    assert ("warning likely-duplicate: `深圳华辰精密电子有限公司` looks like 粤IT2024005 `深圳华辰精密电子有限公司` "
+            "(score 100)") in result.stderr
+    again = run(repo, "set", "粤IT2024006", "tags=重点")
+    assert again.exit_code == 0 and "likely-duplicate" not in again.output
+    repo.customer("粤IT2024007", name="广州天河软件有限公司")
+    renamed = run(repo, "set", "粤IT2024007", "name=深圳华辰精密电子有限公司", "--dry-run")
+    assert "warning likely-duplicate" in renamed.stderr and "粤IT2024007.yaml" in renamed.stderr
 
 
 def test_new_customer_refuses_to_overwrite(run, repo):

@@ -15,7 +15,7 @@ from typing import Any
 from ..checks.filechecks import read_record
 from ..checks.reading import open_book_from
 from ..records.book import Book
-from ..records.diagnostics import ERROR, Diagnostic, sort_key
+from ..records.diagnostics import ERROR, WARNING, Diagnostic, sort_key
 from ..records.load import parse_text
 from ..records.model import CUSTOMER, CUSTOMERS_DIR, FOLLOWUP, TEAM_FILE, customer_path, id_problem, kind_of
 from ..records.schema import settings_enums, validator
@@ -77,6 +77,7 @@ def check_changes(book: Book, repo: str, changes: list[Change]) -> tuple[list[Di
     found = [d for d in after_book.diagnostics if d.path in changed]
     found.extend(_duplicate_ids(repo, changes, after_book))
     found.extend(_duplicate_contracts(repo, changes, after_book))
+    found.extend(_look_alikes(repo, changes, after_book))
     before_files = [(c.path, c.before.encode("utf-8")) for c in changes if c.before is not None]
     before_found: list[Diagnostic] = []
     if before_files:
@@ -139,6 +140,29 @@ def _duplicate_contracts(repo: str, changes: list[Change], after_book: Book) -> 
                                     f"contract number `{number}` is already used by {paths[0]}: "
                                     "contract numbers are unique"))
     return found
+
+
+def _look_alikes(repo: str, changes: list[Change], after_book: Book) -> list[Diagnostic]:
+    """The `likely-duplicate` warning of a new customer, or of a customer whose name the edit changes,
+    when the name looks like another customer's: what `dealbook check FILE` would say at the commit,
+    said while the record is written (against the same customer index)."""
+    from ..checks.customer_index import customer_index
+    from ..checks.dedupe import likely_duplicates
+
+    named = set()
+    for change in changes:
+        customer = after_book.customers_by_path.get(change.path) if kind_of(change.path) == CUSTOMER else None
+        if customer is not None and (change.before is None
+                                     or read_back(change.path, change.before, after_book).get("name") != customer.name):
+            named.add(change.path)
+    if not named:
+        return []
+    after_book.repo_customers = customer_index(repo, after_book.settings)
+    try:
+        return [Diagnostic(path, *after_book.mark(path, ("name",)), WARNING, "likely-duplicate", message)
+                for path, message in likely_duplicates(after_book, named)]
+    finally:
+        after_book.repo_customers = None
 
 
 def read_back(path: str, text: str, book: Book) -> dict:
