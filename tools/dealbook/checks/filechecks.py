@@ -53,7 +53,7 @@ def check_loaded(loaded: Loaded, settings: Settings) -> list[Diagnostic]:
             if rules is not None:
                 findings.extend(rules(path, loaded.data, settings, found_schema))
         except Exception as exc:  # a rule's bug must not hide the other files' results
-            if path != SETTINGS_FILE and _settings_have_errors(settings):  # not a bug: the settings' errors
+            if path != SETTINGS_FILE and settings_errors(settings):  # not a bug: the settings' errors
                 findings.append(((), ERROR, "internal", f"this file could not be checked ({type(exc).__name__}: "
                                  f"{exc}): {SETTINGS_FILE} has errors of its own; fix them first"))
             else:
@@ -63,16 +63,19 @@ def check_loaded(loaded: Loaded, settings: Settings) -> list[Diagnostic]:
             for where, severity, code, message in findings]
 
 
-def _settings_have_errors(settings: Settings) -> bool:
-    """Whether the team's dealbook.yaml has errors of its own (asked once per Settings)."""
-    known = getattr(settings, "_have_errors", None)
+def settings_errors(settings: Settings) -> list[Diagnostic]:
+    """The errors of the team's dealbook.yaml itself, as `dealbook check` gives them (worked out once
+    per Settings; none without the file): what the read commands warn of, the edits are refused for,
+    and a record's check blames when the settings break it."""
+    known = getattr(settings, "_errors", None)
     if known is None:
         source = settings.source
         try:
-            known = source is not None and any(d.severity == ERROR for d in check_loaded(source, settings))
-        except Exception:
-            known = True
-        settings._have_errors = known  # type: ignore[attr-defined]
+            known = [] if source is None else [d for d in check_loaded(source, settings) if d.severity == ERROR]
+        except Exception as exc:  # a rule's bug: the settings are still not to be trusted
+            known = [Diagnostic(SETTINGS_FILE, 1, 1, ERROR, "internal",
+                                f"dealbook could not check the settings ({type(exc).__name__}: {exc})")]
+        settings._errors = known  # type: ignore[attr-defined]
     return known
 
 

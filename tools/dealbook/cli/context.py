@@ -57,9 +57,9 @@ class Env:
             return self._revision.settings
         settings = load_settings(self.repo)
         if settings.fallback and settings.source is not None:  # said once, before any figure it changes
-            from ..checks.filechecks import check_loaded
+            from ..checks.filechecks import settings_errors
 
-            error = next((d for d in check_loaded(settings.source, settings) if d.severity == "error"), None)
+            error = next(iter(settings_errors(settings)), None)
             where = f"{error.path}:{error.line}:{error.column}: {error.message}" if error else \
                 f"{SETTINGS_FILE} cannot be used (see `dealbook check`)"
             click.secho(f"warning: {where}; the default settings (stages, cadence, as_of …) are used until it "

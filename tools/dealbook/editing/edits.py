@@ -77,13 +77,14 @@ def check_changes(book: Book, repo: str, changes: list[Change]) -> tuple[list[Di
     found = [d for d in after_book.diagnostics if d.path in changed]
     found.extend(_duplicate_ids(repo, changes, after_book))
     found.extend(_duplicate_contracts(repo, changes, after_book))
-    found.extend(_look_alikes(repo, changes, after_book))
     before_files = [(c.path, c.before.encode("utf-8")) for c in changes if c.before is not None]
     before_found: list[Diagnostic] = []
+    before_book = None
     if before_files:
         before_book = open_book_from(settings, [*neighbours.items(), *before_files],
                                      read_raw=dict([*neighbours.items(), *before_files]).get)
         before_found = [d for d in before_book.diagnostics if d.path in changed]
+    found.extend(_look_alikes(repo, changes, after_book, before_book))
     old = {path: _problems(d for d in before_found if d.path == path) for path in changed}
     blocking: list[Diagnostic] = []
     other: list[Diagnostic] = []
@@ -142,18 +143,19 @@ def _duplicate_contracts(repo: str, changes: list[Change], after_book: Book) -> 
     return found
 
 
-def _look_alikes(repo: str, changes: list[Change], after_book: Book) -> list[Diagnostic]:
-    """The `likely-duplicate` warning of a new customer, or of a customer whose name the edit changes,
-    when the name looks like another customer's: what `dealbook check FILE` would say at the commit,
-    said while the record is written (against the same customer index)."""
+def _look_alikes(repo: str, changes: list[Change], after_book: Book, before_book: Book | None) -> list[Diagnostic]:
+    """The `likely-duplicate` warning of a new customer, or of a customer whose name the edit changes
+    (`before_book`: the edited files as they were), when the name looks like another customer's: what
+    `dealbook check FILE` would say at the commit, said while the record is written (against the same
+    customer index)."""
     from ..checks.customer_index import customer_index
     from ..checks.dedupe import likely_duplicates
 
     named = set()
     for change in changes:
-        customer = after_book.customers_by_path.get(change.path) if kind_of(change.path) == CUSTOMER else None
-        if customer is not None and (change.before is None
-                                     or read_back(change.path, change.before, after_book).get("name") != customer.name):
+        customer = after_book.customers_by_path.get(change.path)
+        was = before_book.customers_by_path.get(change.path) if before_book is not None else None
+        if customer is not None and (was is None or was.name != customer.name):
             named.add(change.path)
     if not named:
         return []

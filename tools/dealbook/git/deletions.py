@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, kind_of
+from ..records.model import CUSTOMER, CUSTOMERS_DIR, FOLLOWUP, FOLLOWUPS_DIR, kind_of
 
 
 def deleted_paths(root: str) -> list[str]:
@@ -32,11 +32,11 @@ def left_behind(root: str) -> list[str]:
     that no file replaces): what `dealbook check` must see to report them orphaned."""
     found: list[str] = []
     for path in deleted_paths(root):
-        if kind_of(path) != "customer" or os.path.exists(os.path.join(root, path)):
+        if kind_of(path) != CUSTOMER or os.path.exists(os.path.join(root, path)):
             continue
         customer_id = os.path.splitext(path[len(CUSTOMERS_DIR) + 1:])[0]
         folder = os.path.join(root, FOLLOWUPS_DIR, customer_id)
         if os.path.isdir(folder):
             found.extend(f"{FOLLOWUPS_DIR}/{customer_id}/{name}" for name in sorted(os.listdir(folder))
-                         if kind_of(f"{FOLLOWUPS_DIR}/{customer_id}/{name}") == "followup")
+                         if kind_of(f"{FOLLOWUPS_DIR}/{customer_id}/{name}") == FOLLOWUP)
     return found

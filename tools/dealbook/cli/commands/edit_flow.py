@@ -95,15 +95,14 @@ def require_readable_setup(env: Env, book: Book) -> None:
     against the default settings and no team (an unknown owner would pass), or fail on the broken
     value, which every record's check reports as its own. A setting the rules replace with a stated
     fallback (an unknown time zone: Asia/Shanghai meanwhile) is `dealbook check`'s error, not a block."""
-    from ...checks.filechecks import check_loaded
+    from ...checks.filechecks import settings_errors
 
     settings = env.settings
     source = settings.source
     found: list[Diagnostic] = []
     if source is not None and settings.fallback:
-        found = [d for d in check_loaded(source, settings) if d.severity == ERROR]
-        found = found or [Diagnostic(source.path, 1, 1, ERROR, "settings",
-                                     "the settings cannot be used (see `dealbook check`)")]
+        found = list(settings_errors(settings)) or [
+            Diagnostic(source.path, 1, 1, ERROR, "settings", "the settings cannot be used (see `dealbook check`)")]
     elif source is not None and isinstance(source.data, dict):
         schema = validator(SETTINGS, settings_enums(SETTINGS, settings))
         found = [Diagnostic(source.path, *source.mark(where), ERROR, code, message)
