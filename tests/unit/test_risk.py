@@ -112,6 +112,20 @@ def test_big_deal_untouched() -> None:
         == ["big_deal_untouched"]
 
 
+def test_a_re_opened_deal_counts_from_the_re_opening() -> None:
+    """Lost on 2024-02-01 after a call that planned nothing, re-opened 2024-05-10 as a 500,000 lead:
+    neither the call before the loss (no next step, 104 days untouched) nor the loss puts it at risk."""
+    reopened = cust(stage_history=history("lead@2024-01-05", "lost@2024-02-01", "lead@2024-05-10"),
+                    deal={"amount": 500000, "close_by": "2024-06-30"})
+    b = book(reopened, [fu("2024-01-20 10:00", contact="王总监")], EN)
+    assert codes(b) == []
+    [risk] = at_risk(b, b.settings, D("2024-05-24"))  # 14 days after the re-opening, still untouched
+    assert (risk.code, risk.figures["last_contact"], risk.figures["days_untouched"]) == (
+        "big_deal_untouched", D("2024-05-10"), 14)
+    # once re-opened, a follow-up that plans nothing is this rule's business again
+    assert codes(book(reopened, [fu("2024-05-15 10:00", contact="王总监")])) == ["no_next_step"]
+
+
 def test_closed_deals_are_never_at_risk() -> None:
     won = cust(stage="won", stage_history=history("lead@2024-01-05", "won@2024-02-01"),
                contracts=[{"no": "HT-1", "amount": 900000, "signed": "2024-02-01"}],

@@ -12,6 +12,7 @@ from ..records.settings import Settings
 from ..text.catalog import NP_, Translator, translator
 from .aftersales import after_delivery, awaiting_delivery, before_delivery, delivered_on
 from .grading import Grade, grade_from
+from .reopening import last_touch, reopened_on, since_reopening
 from .thresholds import Thresholds, followups_until, thresholds_of
 
 KINDS = ("next_action", "cadence", "first_response", "delivery", "after_sales", "care_letter", "paused", "none")
@@ -69,12 +70,19 @@ def _cadence_days(customer: Customer, letter: str, t: Thresholds) -> tuple[int, 
     return t.cadence_grade.get(letter, t.cadence_grade.get("C", 14)), False
 
 
+def _reopened(days: int, _: Translator) -> str:
+    """`re-opened today`, `re-opened 3 days ago`."""
+    if days == 0:
+        return _("re-opened today")
+    return _.ngettext("re-opened %(num)s day ago", "re-opened %(num)s days ago", days)
+
+
 def _cadence_reason(customer: Customer, letter: str, by_stage: bool, interval: int, last: dt.date,
-                    today: dt.date, settings: Settings, t: Thresholds) -> str:
+                    today: dt.date, settings: Settings, t: Thresholds, reopened: bool = False) -> str:
     """The rule, where the customer stands and the method the grade calls for (cadence.methods):
-    "A级每 2 天一次,上次联系 5 天前(A级:电话+拜访)"."""
+    "A级每 2 天一次,上次联系 5 天前(A级:电话+拜访)"; `reopened`: `last` is the re-opening."""
     _ = translator(t.language)
-    since = _last_contact((today - last).days, _)
+    since = _reopened((today - last).days, _) if reopened else _last_contact((today - last).days, _)
     what = (_("%(stage)s stage", stage=settings.stage_label(customer.stage)) if by_stage
             else _("%(grade)s grade", grade=letter))
     reason = _.ngettext("%(what)s: every %(num)s day, %(since)s", "%(what)s: every %(num)s days, %(since)s",
@@ -145,8 +153,11 @@ def due_from(customer: Customer, counted: list[FollowUp], grade: Grade, today: d
     if kind == "lost":
         return Due(None, _("lost: no follow-up due"), "none", 0)
 
+    reopened = reopened_on(customer, today, t.stage_kind)
+    counted = since_reopening(counted, reopened)  # nothing before a re-opening sets a clock
+    touched = last_touch(counted, reopened)
     pause = effective_pause(customer, grade)
-    if pause is not None and (pause >= today or not any(_day(f) >= pause for f in counted)):
+    if pause is not None and (pause >= today or touched is None or touched < pause):
         if pause < today:
             reason = _("pause ended %(pause)s: reassess", pause=pause)
         elif grade.pause_from_missed == pause and grade.exception == "no_need":
@@ -187,11 +198,12 @@ def due_from(customer: Customer, counted: list[FollowUp], grade: Grade, today: d
         found = before_delivery(customer.contracts, won_since, _day(latest) if latest else None, today, settings)
         if found is not None:
             candidates.append(found)
-    elif latest is not None:
+    elif touched is not None:
         days, by_stage = _cadence_days(customer, grade.letter, t)
-        candidates.append((_day(latest) + dt.timedelta(days=days), 2, "cadence",
-                           _cadence_reason(customer, grade.letter, by_stage, days, _day(latest), today, settings,
-                                           t)))
+        from_reopening = latest is None or _day(latest) < touched
+        candidates.append((touched + dt.timedelta(days=days), 2, "cadence",
+                           _cadence_reason(customer, grade.letter, by_stage, days, touched, today, settings,
+                                           t, from_reopening)))
     elif customer.created_at is not None:
         candidates.extend(_first_response(customer, grade, settings, t))
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from ..records.book import Book
 from ..records.model import Customer, FollowUp
 from ..text.catalog import NP_, translator
+from .reopening import reopened_on, since_reopening
 from .thresholds import Thresholds, followups_until, thresholds_of
 
 LETTERS = ("A", "B", "C")
@@ -190,7 +191,8 @@ def grade_from(customer: Customer, counted: list[FollowUp], today: dt.date, t: T
     computed = letter_for(score, t)
     _ = translator(t.language)
     pause_until = reassess = kind = None
-    found = exception_start(counted, t)
+    # an exception before a re-opening is over: re-opening the customer is its reassessment
+    found = exception_start(since_reopening(counted, reopened_on(customer, today, t.stage_kind)), t)
     override = customer.grade_override
     if found is not None:
         trigger, kind = found

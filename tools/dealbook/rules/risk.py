@@ -14,6 +14,9 @@ digest read the same list. The reasons, with the settings that drive them:
   `rules.deals` (an instalment not received by its due date, whatever the stage; a standing
   quote of an open deal expired or about to), with the money at stake as the amount.
 
+A customer re-opened after a loss counts from the re-opening (`rules.reopening`): the follow-ups
+before it plan no next step and the re-opening is its last touch.
+
 A paused customer (`paused_until`, or paused after missed appointments) is waiting on purpose:
 until the pause ends only its passed close date and its quote and contract items are listed.
 """
@@ -28,6 +31,7 @@ from ..records.book import Book
 from ..records.model import Customer
 from ..records.settings import Settings
 from ..text.catalog import translator
+from .reopening import last_touch, reopened_on, since_reopening
 from .state import evaluate
 from .thresholds import followups_until
 
@@ -131,7 +135,8 @@ def _risks_of(book: Book, settings: Settings, customer: Customer, today: dt.date
         add("rotting", _("%(days)s days in %(label)s (limit %(limit)s days)", days=days, label=label, limit=limit),
             since + dt.timedelta(days=limit + 1), days_in_stage=days, limit_days=limit, stage_since=since)
 
-    counted = followups_until(book, customer.id, today)
+    reopened = reopened_on(customer, today, kinds)
+    counted = since_reopening(followups_until(book, customer.id, today), reopened)
     latest = counted[-1] if counted else None
     if latest is not None and not any(n.due is not None for n in latest.next):
         assert latest.at is not None  # followups_until keeps dated follow-ups only
@@ -140,7 +145,7 @@ def _risks_of(book: Book, settings: Settings, customer: Customer, today: dt.date
             latest.at.date(), last_followup=latest.at.date())
 
     if amount is not None and amount >= rs.big_deal_min and rs.big_deal_untouched_days > 0:
-        last = latest.at.date() if latest is not None and latest.at is not None else customer.created
+        last = last_touch(counted, reopened) or customer.created
         if last is not None and (today - last).days >= rs.big_deal_untouched_days:
             days = (today - last).days
             limit = rs.big_deal_untouched_days

@@ -19,6 +19,7 @@ from .due import KINDS, Due, due_from, due_of, effective_pause
 from .flags import Flag
 from .grading import LETTERS, Grade, GradeReason, grade_from, grade_of, letter_for, step_down
 from .intake import help_flags, intake_flags, reassess_flag
+from .reopening import last_touch, reopened_on, since_reopening
 from .thresholds import Thresholds, followups_until, thresholds_of
 
 __all__ = [
@@ -76,6 +77,9 @@ def _flags(customer: Customer, counted: list[FollowUp], grade: Grade, today: dt.
         flags.append(reassess)
     team = _team_of(book, t)
     flags.extend(intake_flags(customer, counted, book.settings, t, team[0], team[1], team[2]))
+    # the flags that count from the last contact do not reach back before a re-opening
+    reopened = reopened_on(customer, today, t.stage_kind)
+    counted = since_reopening(counted, reopened)
     flags.extend(help_flags(customer, counted, t, team[2]))
     last = counted[-1].at.date() if counted and counted[-1].at else None
     # a signed customer follows the delivery and after-sales schedule, and a paused one waits on purpose:
@@ -83,7 +87,7 @@ def _flags(customer: Customer, counted: list[FollowUp], grade: Grade, today: dt.
     pause = effective_pause(customer, grade)
     chased = t.stage_kind.get(customer.stage, "open") == "open" and (pause is None or pause < today)
     if grade.letter == "A" and t.a_grade_no_contact_days > 0 and chased:
-        since = last or customer.created
+        since = last_touch(counted, reopened) or customer.created
         if since is not None and (today - since).days >= t.a_grade_no_contact_days:
             days = (today - since).days
             flags.append(Flag("a_grade_no_contact", (

@@ -10,8 +10,9 @@ import click
 from ...records.book import Book
 from ...records.model import Customer
 from ...rules.dealview import contracts_view, needs_table, quotes_view
+from ...rules.reopening import reopened_on, since_reopening
 from ...rules.state import CustomerState, evaluate
-from ...rules.thresholds import followups_until
+from ...rules.thresholds import followups_until, thresholds_of
 from ...text.output import DASH, money, plain, table, to_json
 from ..context import Env, pass_env
 from .customers import find_customer
@@ -23,7 +24,9 @@ def show_payload(book: Book, customer: Customer, state: CustomerState, today) ->
     """Everything `show` prints, as plain data (the JSON form)."""
     settings = book.settings
     counted = followups_until(book, customer.id, today)
-    latest = counted[-1] if counted else None
+    # a next action planned before a re-opening is not open any more (nor due: `rules.reopening`)
+    current = since_reopening(counted, reopened_on(customer, today, thresholds_of(settings).stage_kind))
+    latest = current[-1] if current else None
     recent = counted[-RECENT:][::-1]
     member = book.members.get(customer.owner)
     return {

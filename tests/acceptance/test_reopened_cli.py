@@ -1,0 +1,76 @@
+"""A lost customer re-opened as a lead (`dealbook move ID lead`) starts afresh: its due date, grade
+exception, flags and open next actions count from the re-opening, never from before the loss;
+`customers`, `agenda`, `show` and `grade` agree (as of 2024-05-20)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import RecordRepo
+
+CONTACTS = [{"name": "王总监", "title": "技术总监", "role": "decision_maker", "phone": "0755-8888-1234",
+             "phone_kind": "work"}]
+
+
+@pytest.fixture
+def reopened(run, repo: RecordRepo) -> RecordRepo:
+    """An A customer (score 6) lost on 2024-01-20 after saying "no need for now", raising a competitor
+    and asking li for help, re-opened with `dealbook move` on 2024-05-16."""
+    repo.settings("as_of: 2024-05-20\nlanguage: en\n")
+    repo.customer(contacts=CONTACTS, need={"summary": "质检效率低", "budget": {"status": "clear"},
+                                           "timeline": {"start": "2024-06-01"}},
+                  review={"by": "chen", "on": "2024-01-06 10:00", "result": "ok"},
+                  stage="lost", lost={"reason": "no_need", "on": "2024-01-20"},
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "discovery", "on": "2024-01-10"},
+                                 {"stage": "lost", "on": "2024-01-20"}])
+    repo.followup("粤IT2024001", "2024-01-08 10:00", contact="王总监",
+                  next=[{"action": "发送方案", "due": "2024-01-12"}])
+    repo.followup("粤IT2024001", "2024-01-15 10:00", contact="王总监", outcome="no_need", objections=["competitor"],
+                  help={"from": "li", "detail": "需技术支持演示"},
+                  next=[{"action": "三个月后回访", "due": "2024-04-15"}])
+    moved = run(repo, "move", "粤IT2024001", "lead", "--on", "2024-05-16")
+    assert moved.exit_code == 0, moved.output
+    return repo
+
+
+def _json(run, repo: RecordRepo, *args: str) -> dict:
+    result = run(repo, *args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_the_cadence_counts_from_the_re_opening_not_from_before_the_loss(run, reopened) -> None:
+    row = _json(run, reopened, "customers")["customers"][0]
+    # A: every 2 days from the re-opening (not 2024-01-22 from the last call before the loss, 119 days overdue)
+    assert (row["stage"], row["grade"], row["next_due"], row["overdue_days"], row["due_kind"]) == (
+        "lead", "A", "2024-05-18", 2, "cadence")
+    assert row["due_reason"].startswith("A grade: every 2 days, re-opened 4 days ago")
+    assert row["last_contact"] == "2024-01-15"  # what happened is still shown as it was
+
+    shown = _json(run, reopened, "show", "粤IT2024001")
+    assert shown["due"] == {"date": "2024-05-18", "kind": "cadence", "overdue_days": 2, "reason": row["due_reason"]}
+    assert shown["next_actions"] == []  # 三个月后回访 was planned before the loss: not open any more
+    assert "re-opened 4 days ago" in run(reopened, "show", "粤IT2024001").stdout
+
+
+def test_nothing_from_before_the_loss_is_on_the_agenda(run, reopened) -> None:
+    items = _json(run, reopened, "agenda", "--all")["items"]
+    # no reassessment of the old "no need", no competitor analysis, no help request, no stale next action
+    assert [(i["due"], i["kind"], i["customer_id"]) for i in items] == [("2024-05-18", "cadence", "粤IT2024001")]
+
+
+def test_the_exception_before_the_loss_does_not_lower_the_grade(run, reopened) -> None:
+    data = _json(run, reopened, "grade", "粤IT2024001")
+    assert (data["grade"], data["score"], data["downgraded"], data["reassess_on"]) == ("A", 6, False, None)
+
+
+def test_a_follow_up_after_the_re_opening_sets_the_clock_again(run, reopened) -> None:
+    reopened.followup("粤IT2024001", "2024-05-19 15:00", contact="王总监",
+                      next=[{"action": "现场演示", "due": "2024-05-24"}])
+    row = _json(run, reopened, "customers")["customers"][0]
+    assert (row["next_due"], row["due_kind"], row["last_contact"]) == ("2024-05-21", "cadence", "2024-05-19")
+    assert row["due_reason"].startswith("A grade: every 2 days, last contact 1 day ago")
+    shown = _json(run, reopened, "show", "粤IT2024001")
+    assert [n["action"] for n in shown["next_actions"]] == ["现场演示"]
+
