@@ -72,6 +72,33 @@ def test_diff_between_two_commits_as_json(pr, run):
     assert data["head_commit"] == pr.git("rev-parse", "deal").strip()
 
 
+def test_diff_gives_a_due_kind_only_with_a_due_date(pr, run):
+    """`next_due_kind` pairs with `next_due`: null when the due date did not change, and null on the
+    side that has no due date (a lost customer's is never due), in JSON, text and markdown alike."""
+    data = _review(run, pr, "main")
+    (change,) = data["customers"]
+    assert change["next_due"] == {"before": "2024-05-08", "after": "2024-05-20"}
+    assert change["next_due_kind"] == {"before": "cadence", "after": "next_action"}
+    # the deal is lost: no due date after, so no kind after
+    pr.customer(stage="lost", lost={"reason": "budget", "on": "2024-05-20"}, contacts=CONTACTS, need=NEED,
+                stage_history=[*TO_PROPOSAL, {"stage": "negotiation", "on": "2024-05-19"},
+                               {"stage": "lost", "on": "2024-05-20"}], deal={"amount": 620000})
+    (change,) = _review(run, pr, "HEAD")["customers"]
+    assert change["next_due"] == {"before": "2024-05-20", "after": None}
+    assert change["next_due_kind"] == {"before": "next_action", "after": None}
+    for fmt in ("text", "markdown"):
+        shown = run(pr, "--today", "2024-05-20", "diff", "HEAD", "--format", fmt).output
+        assert "no next due date" in shown and "next action due" not in shown, shown
+    # a change that leaves the due date as it was: neither a date pair nor a kind
+    pr.git("checkout", "-q", "--", ".")
+    pr.customer(stage="negotiation", stage_history=[*TO_PROPOSAL, {"stage": "negotiation", "on": "2024-05-19"}],
+                contacts=CONTACTS, need=NEED, deal={"amount": 620000}, support=["li"])
+    (change,) = _review(run, pr, "HEAD")["customers"]
+    assert change["fields"] == [{"field": "support", "before": None, "after": "li"}]
+    assert (change["next_due"], change["next_due_kind"]) == (None, None)
+    assert "next due" not in run(pr, "--today", "2024-05-20", "diff", "HEAD").output
+
+
 def test_diff_reports_owner_change_removal_rename_and_new_diagnostics(pr, run):
     pr.git("mv", f"records/customers/{CID}.yaml", "records/customers/粤IT2024009.yaml")
     text = (pr.root / "records/customers/粤IT2024009.yaml").read_text()

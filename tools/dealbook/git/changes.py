@@ -120,7 +120,8 @@ class CustomerChange:
     amount: tuple[int | None, int | None] | None = None
     owner: tuple[str | None, str | None] | None = None
     next_due: tuple[dt.date | None, dt.date | None] | None = None
-    next_due_kind: str = ""
+    # the kind of each side's due date (`rules.due.KINDS`; None where there is no date); None with next_due
+    next_due_kind: tuple[str | None, str | None] | None = None
     fields: tuple[tuple[str, Any, Any], ...] = ()
     followups: tuple[FollowUpChange, ...] = ()
     new_quotes: tuple[tuple[str, float | None, int | None, str], ...] = ()  # (no, margin, amount, status)
@@ -165,7 +166,7 @@ def _customer_dict(c: CustomerChange) -> dict[str, Any]:
         "id": c.id, "name": c.name, "status": c.status, "old_id": c.old_id,
         "stage": _pair(c.stage), "stage_labels": _pair(c.stage_labels), "grade": _pair(c.grade),
         "amount": _pair(c.amount), "owner": _pair(c.owner), "next_due": _pair(c.next_due),
-        "next_due_kind": c.next_due_kind,
+        "next_due_kind": _pair(c.next_due_kind),
         "fields": [{"field": k, "before": a, "after": b} for k, a, b in c.fields],
         "followups": [{"status": f.status, "path": f.path, "old_path": f.old_path, "at": f.at, "summary": f.summary,
                        "first_line": f.first_line, "method": f.method, "contact": f.contact,
@@ -349,7 +350,9 @@ def compare_sides(old: Side | None, new: Side | None, settings: Any,
     by_key = {k: (a, b) for k, a, b in fields}
     grade = (old.grade if old else None, new.grade if new else None)
     due_before = old.due if old else None
-    due_after, kind = (new.due, new.due_kind) if new else (None, "")
+    due_after = new.due if new else None
+    # no date, no kind: a lost customer's "none" is not a kind of due date
+    kind = (old.due_kind if old and old.due else None, new.due_kind if new and new.due else None)
     followups = _followup_changes(old, new, renames or {})
     status = "added" if old is None else "removed" if new is None else "renamed" if old.id != new.id else "changed"
     stage = by_key.get("stage")
@@ -366,7 +369,7 @@ def compare_sides(old: Side | None, new: Side | None, settings: Any,
         amount=by_key.get("deal.amount"),
         owner=by_key.get("owner"),
         next_due=(due_before, due_after) if due_before != due_after else None,
-        next_due_kind=kind,
+        next_due_kind=kind if due_before != due_after else None,
         fields=tuple(f for f in fields if f[0] not in _OWN_LINE and f[0] not in _DEAL_KEYS),
         followups=tuple(followups),
         new_quotes=_new_quotes(old, new),
@@ -583,7 +586,7 @@ def followup_words(c: CustomerChange) -> str:
 def due_words(c: CustomerChange) -> str:
     if c.next_due is None or c.status == "removed":
         return ""
-    label = "next action due" if c.next_due_kind == "next_action" else "next due"
+    label = "next action due" if c.next_due_kind and c.next_due_kind[1] == "next_action" else "next due"
     return f"{label} {_show(c.next_due[1])}" if c.next_due[1] else "no next due date"
 
 
