@@ -74,3 +74,18 @@ def test_a_follow_up_after_the_re_opening_sets_the_clock_again(run, reopened) ->
     shown = _json(run, reopened, "show", "粤IT2024001")
     assert [n["action"] for n in shown["next_actions"]] == ["现场演示"]
 
+
+
+def test_a_re_opened_lead_never_reviewed_is_reviewed_within_48_h_of_the_re_opening(run, repo) -> None:
+    """Not 48 h after it was first created, months before (on the manager's agenda 134 days overdue)."""
+    repo.settings("as_of: 2024-05-20\nlanguage: en\n")
+    repo.customer(stage="lost", lost={"reason": "timing", "on": "2024-01-20"}, created="2024-01-05",
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "lost", "on": "2024-01-20"}])
+    assert run(repo, "move", "粤IT2024001", "lead", "--on", "2024-05-19").exit_code == 0
+    items = _json(run, repo, "agenda", "--owner", "chen")["items"]
+    assert [(i["due"], i["kind"], i["overdue_days"]) for i in items] == [("2024-05-21", "lead_review", 0)]
+    assert items[0]["reason"] == ("re-opened lead to review (review): re-opened 2024-05-19, review within 48 h, "
+                                  "by 2024-05-21")
+    # a team adopting intake on 2024-05-01 reviews the leads re-opened since, though created before
+    repo.settings("as_of: 2024-05-20\nlanguage: en\nintake: {since: 2024-05-01}\n")
+    assert [i["kind"] for i in _json(run, repo, "agenda", "--owner", "chen")["items"]] == ["lead_review"]

@@ -26,30 +26,38 @@ def missing_lead_fields(customer: Customer, fields: tuple[str, ...]) -> list[str
     return [field for field in fields if not has_value(customer.data, field)]
 
 
-def is_new_lead(customer: Customer, settings: Settings, t: Thresholds) -> bool:
-    """In the first stage of the progression, and created on or after intake.since (when set)."""
+def is_new_lead(customer: Customer, settings: Settings, t: Thresholds, reopened: dt.date | None = None) -> bool:
+    """In the first stage of the progression, and created (or `reopened`: re-opened after a loss) on or
+    after intake.since (when set)."""
     first = settings.progression[0].key if settings.progression else None
     if customer.stage != first or customer.created is None:
         return False
-    return t.intake_since is None or customer.created >= t.intake_since
+    return t.intake_since is None or (reopened or customer.created) >= t.intake_since
 
 
 def intake_flags(customer: Customer, counted: list[FollowUp], settings: Settings, t: Thresholds,
                  reviewers: tuple[str, ...], required: tuple[str, ...],
-                 names: dict[str, str] | None = None) -> list[Flag]:
+                 names: dict[str, str] | None = None, reopened: dt.date | None = None) -> list[Flag]:
     """Review (for the reviewers), send-back and plan (for the owner) items of a new lead; `names`:
-    each member's name by handle (the reviewer is named in the send-back message)."""
-    if not is_new_lead(customer, settings, t):
+    each member's name by handle (the reviewer is named in the send-back message). A lead re-opened
+    after a loss (`reopened`, `rules.reopening`) that was never reviewed is due for review from the
+    start of that day, not from `created`."""
+    if not is_new_lead(customer, settings, t, reopened):
         return []
     _ = translator(t.language)
     flags: list[Flag] = []
     created = customer.created_at
     review = customer.review
     if review is None and created is not None and reviewers:  # a team without reviewers skips the step
-        by = add_hours(created[0], t.lead_review_hours, settings.timezone)
         missing = missing_lead_fields(customer, required)
-        message = _("new lead to review (review): created %(created)s, review within %(hours)s h, by %(by)s",
-                    created=_when(*created), hours=t.lead_review_hours, by=_when(by, created[1]))
+        if reopened is not None and reopened > created[0].date():
+            by = add_hours(dt.datetime.combine(reopened, dt.time()), t.lead_review_hours, settings.timezone)
+            message = _("re-opened lead to review (review): re-opened %(on)s, review within %(hours)s h, by %(by)s",
+                        on=reopened, hours=t.lead_review_hours, by=_when(by, False))
+        else:
+            by = add_hours(created[0], t.lead_review_hours, settings.timezone)
+            message = _("new lead to review (review): created %(created)s, review within %(hours)s h, by %(by)s",
+                        created=_when(*created), hours=t.lead_review_hours, by=_when(by, created[1]))
         if missing:
             message = _("%(message)s; missing %(fields)s: send it back", message=message,
                         fields=", ".join(missing))

@@ -76,9 +76,9 @@ def _flags(customer: Customer, counted: list[FollowUp], grade: Grade, today: dt.
     if reassess is not None:
         flags.append(reassess)
     team = _team_of(book, t)
-    flags.extend(intake_flags(customer, counted, book.settings, t, team[0], team[1], team[2]))
-    # the flags that count from the last contact do not reach back before a re-opening
+    # the flags that count from the last contact or the lead's arrival do not reach back before a re-opening
     reopened = reopened_on(customer, today, t.stage_kind)
+    flags.extend(intake_flags(customer, counted, book.settings, t, team[0], team[1], team[2], reopened))
     counted = since_reopening(counted, reopened)
     flags.extend(help_flags(customer, counted, t, team[2]))
     last = counted[-1].at.date() if counted and counted[-1].at else None
