@@ -89,3 +89,30 @@ def test_a_re_opened_lead_never_reviewed_is_reviewed_within_48_h_of_the_re_openi
     # a team adopting intake on 2024-05-01 reviews the leads re-opened since, though created before
     repo.settings("as_of: 2024-05-20\nlanguage: en\nintake: {since: 2024-05-01}\n")
     assert [i["kind"] for i in _json(run, repo, "agenda", "--owner", "chen")["items"]] == ["lead_review"]
+
+
+def test_a_churned_customer_re_opened_is_not_asked_for_the_old_contract_s_renewal_or_hand_over(run, repo) -> None:
+    """A customer who left (won, then lost: churn) and comes back as a lead is a new deal: the old
+    contract's renewal talk and user-guide hand-over are not due (they were 122 days overdue the
+    day of the re-opening); money still owed on it is."""
+    repo.settings("as_of: 2024-05-20\nlanguage: en\n")
+    contract = {"no": "HT-2023-0925", "amount": 86000, "signed": "2023-09-25", "delivered": "2023-12-20",
+                "service_term": "1 年维保", "service_end": "2024-06-30", "decision_maker": "王总监",
+                "payments": [{"due": "2024-01-31", "amount": 20000}]}
+    repo.customer(contacts=CONTACTS, stage="lost", lost={"reason": "churn", "on": "2024-03-01"},
+                  stage_history=[{"stage": "lead", "on": "2023-09-01"}, {"stage": "won", "on": "2023-09-25"},
+                                 {"stage": "lost", "on": "2024-03-01"}],
+                  contracts=[contract])
+    assert run(repo, "move", "粤IT2024001", "lead", "--on", "2024-05-19").exit_code == 0
+    kinds = {i["kind"] for i in _json(run, repo, "agenda", "--all")["items"]}
+    assert "instalment_overdue" in kinds
+    assert not kinds & {"renewal_due", "guide_handover"}, kinds
+    # a contract signed after the re-opening asks for them again
+    repo.customer(contacts=CONTACTS, stage="won", lost=None,
+                  stage_history=[{"stage": "lead", "on": "2023-09-01"}, {"stage": "won", "on": "2023-09-25"},
+                                 {"stage": "lost", "on": "2024-03-01"}, {"stage": "lead", "on": "2024-05-01"},
+                                 {"stage": "won", "on": "2024-05-05"}],
+                  contracts=[contract, {**contract, "no": "HT-2024-0505", "signed": "2024-05-05",
+                                        "delivered": "2024-05-10", "payments": []}])
+    kinds = {i["kind"] for i in _json(run, repo, "agenda", "--all")["items"]}
+    assert {"guide_handover", "renewal_due"} <= kinds, kinds

@@ -25,6 +25,8 @@ from ..records.model import Customer
 from ..records.settings import Settings
 from ..text.catalog import translator
 from .aftersales import after_sales
+from .reopening import reopened_on
+from .thresholds import thresholds_of
 
 DEAL_KINDS = ("quote_expired", "quote_expiring", "quote_approval", "contract_approval", "instalment_overdue",
               "instalment_due", "renewal_due", "guide_handover")
@@ -81,7 +83,11 @@ def quote_items(customer: Customer, settings: Settings, today: dt.date) -> list[
 def contract_items(customer: Customer, settings: Settings, today: dt.date) -> list[DealItem]:
     """Instalments not fully received (overdue, or due within the warning days), renewals from
     `after_sales.renewal_warn_days` before a service term ends, and the one-off hand-over of
-    the user guide and FAQ after the first delivery."""
+    the user guide and FAQ after the first delivery.
+
+    A customer re-opened after a loss (`rules.reopening`) is a new deal: a contract signed before
+    the re-opening asks for no renewal and no hand-over any more (the customer left it); money
+    still owed on it stays due."""
     if not customer.contracts:
         return []
     desk = deal_desk(settings)
@@ -109,7 +115,9 @@ def contract_items(customer: Customer, settings: Settings, today: dt.date) -> li
         return items
     items.extend(_approvals_awaited(customer, settings, today))
     signed = [c.signed for c in customer.contracts if c.signed is not None and c.signed <= today]
-    for contract in customer.contracts:
+    reopened = reopened_on(customer, today, thresholds_of(settings).stage_kind)
+    current = [c for c in customer.contracts if reopened is None or c.signed is None or c.signed >= reopened]
+    for contract in current:
         end = contract.service_end
         if end is None:
             continue
@@ -121,8 +129,7 @@ def contract_items(customer: Customer, settings: Settings, today: dt.date) -> li
                 "renewal: contract %(no)s's service term ends %(end)s; talk renewal %(num)d day ahead",
                 "renewal: contract %(no)s's service term ends %(end)s; talk renewal %(num)d days ahead",
                 a.renewal_warn_days, no=contract.no, end=end), contract.amount, contract.no))
-    delivered = sorted((c.delivered, c.no) for c in customer.contracts
-                       if c.delivered is not None and c.delivered <= today)
+    delivered = sorted((c.delivered, c.no) for c in current if c.delivered is not None and c.delivered <= today)
     if delivered and a.guide_days >= 0 and not any(c.guide_sent for c in customer.contracts):
         first, number = delivered[0]
         due = first + dt.timedelta(days=a.guide_days)
