@@ -587,6 +587,9 @@ def read_file_bytes(filename: str) -> bytes | LoadError:
         return LoadError("unreadable", f"cannot read the file: {exc.strerror}")
     try:
         st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            return LoadError("unreadable", "a folder where a record file belongs: records are plain files; "
+                             "move what the folder holds elsewhere and delete the folder")
         if not stat.S_ISREG(st.st_mode):  # a pipe or a device would never end
             return LoadError("unreadable", "not a regular file (a pipe, a device or a folder): records are "
                              "plain files")
