@@ -169,10 +169,10 @@ def shard_of_id(owner: str, shards: int) -> int:
 Listing = tuple  # ((mtime_ns, ctime_ns, inode) of a folder, its names sorted joined by NUL): see `scan`
 
 
+_RECORD_ENDINGS = (".yaml", ".yml")  # a folder so named may stand where a record file belongs (see `scan`)
+
 # Stat each entry by its name in its folder's open descriptor where the platform allows (POSIX):
 # the kernel then looks up one name per file, not the whole path from the root.
-_RECORD_ENDINGS = (".yaml", ".yml")
-
 _AT = os.stat in os.supports_dir_fd and os.open in os.supports_dir_fd and os.listdir in os.supports_fd
 _OPEN_FOLDER = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
@@ -185,9 +185,9 @@ def scan(repo: str, listings: dict[str, Listing] | None = None, listed: dict[str
     One `lstat` per entry, which also tells folders from files (a symbolic link is stamped, never
     followed: reading it reports where it leads); names starting with a dot are skipped. A folder
     named like a record file where one belongs (`records/customers/<id>.yaml/`) is stamped as a file
-    too, so that reading it reports it, and walked as any folder. This walk
-    runs on every read-only command, so it is kept to the bare calls (no DirEntry objects), each
-    entry stat'ed by name in its folder's descriptor where the platform has `dir_fd`.
+    too, from the same `lstat` (reading it reports it), and walked as any folder. This walk runs on
+    every read-only command, so it is kept to the bare calls (no DirEntry objects), each entry
+    stat'ed by name in its folder's descriptor where the platform has `dir_fd`.
 
     `listed` collects each folder's listing (by repo-relative path) when the folder is settled
     (not changed within `RACY_FOLDER_NS`); given those `listings` back, a folder whose mtime, ctime and
