@@ -417,6 +417,47 @@ def test_a_renamed_customer_moves_its_follow_ups_without_changing_them(pr, run):
     assert "3 follow-ups moved" in run(pr, "--today", "2024-05-20", "diff", "HEAD~1", "HEAD").output
 
 
+@pytest.mark.parametrize("folder,edit", [(False, False), (True, False), (True, True)])
+def test_a_rename_not_yet_staged_is_reported_as_the_staged_one(pr, run, folder: bool, edit: bool):
+    """A customer file (and its follow-up folder) moved with a plain `mv`, the ids rewritten: git sees
+    a removed file and an untracked one, never a rename, until `git add`. The review is the same
+    before and after staging: a rename (with its edits), not a removal and a new customer."""
+    import os
+
+    new_id = "粤IT2024009"
+    old_file = pr.root / f"records/customers/{CID}.yaml"
+    os.rename(old_file, old_file.with_name(f"{new_id}.yaml"))
+    moved = [pr.root / f"records/customers/{new_id}.yaml"]
+    if folder:
+        os.rename(pr.root / f"records/followups/{CID}", pr.root / f"records/followups/{new_id}")
+        moved += sorted((pr.root / f"records/followups/{new_id}").iterdir())
+    for path in moved:
+        path.write_text(path.read_text().replace(CID, new_id))
+    if edit:  # renamed and edited: a new owner, and one follow-up's summary rewritten
+        moved[0].write_text(moved[0].read_text().replace("owner: zhang", "owner: li"))
+        moved[1].write_text(moved[1].read_text().replace("summary: 电话沟通", "summary: 现场拜访,确认需求"))
+    assert pr.git("status", "--porcelain", "--untracked-files=all").count("??") == len(moved)
+    unstaged = _review(run, pr, "HEAD")
+    text = run(pr, "--today", "2024-05-20", "diff", "HEAD").output
+    pr.git("add", "-A")
+    staged = _review(run, pr, "HEAD")
+    assert [(c["id"], c["status"], c["old_id"]) for c in staged["customers"]] == [(new_id, "renamed", CID)]
+    assert unstaged == staged
+    assert text == run(pr, "--today", "2024-05-20", "diff", "HEAD").output
+    assert f"{new_id} A科技有限公司: renamed from {CID}" in text
+    assert ": removed" not in text and "new customer" not in text
+    if edit:
+        assert staged["customers"][0]["owner"] == {"before": "zhang", "after": "li"}
+        assert [f["status"] for f in staged["customers"][0]["followups"]] == ["changed", "moved", "moved"]
+
+
+def test_a_removed_customer_and_an_unrelated_untracked_one_are_not_paired(pr, run):
+    (pr.root / f"records/customers/{CID}.yaml").unlink()
+    pr.customer("粤IT2024002", name="B公司", owner="li")  # untracked, nothing in common with the removed one
+    data = _review(run, pr, "HEAD")
+    assert sorted((c["id"], c["status"]) for c in data["customers"]) == [(CID, "removed"), ("粤IT2024002", "added")]
+
+
 def test_markdown_review_shortened_to_fit_a_comment(pr, run):
     """A big change (an import of thirty leads) gives a review longer than a pull-request comment
     takes; --max-chars leaves out the follow-ups' details, then the customers beyond, and says so."""

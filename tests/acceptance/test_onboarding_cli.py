@@ -144,6 +144,49 @@ def test_bad_sheets_are_clear_errors(repo, run, here: Path, rows, headers, messa
     assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("headers,columns,said", [
+    (["客户名称", "所属行业", "负责人", "客户名称"], ("A", "D"),
+     "the field `name`: column {a} `客户名称` and column {b} `客户名称`"),
+    (["客户名称", "所属行业", "负责人", " 客户名称 "], ("A", "D"), "the field `name`"),  # spaces around
+    (["客户名称", "所属行业", "负责人", "客户名称（全称）"], ("A", "D"), "column {b} `客户名称（全称）`"),
+    (["ＩＤ", "客户名称", "所属行业", "id"], ("A", "D"),
+     "the field `id`: column {a} `ＩＤ` and column {b} `id`"),  # full width
+    (["客户名称", "备注", "所属行业", "备注"], ("B", "D"), "`custom.备注`"),  # one custom key for both
+])
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_two_columns_for_one_field_are_refused_and_nothing_written(repo, run, here: Path, headers, columns, said,
+                                                                    fmt: str) -> None:
+    row = ["深圳A科技有限公司", "x", "C3970", "深圳A科技"] if headers[0] == "ＩＤ" else \
+        ["深圳A科技有限公司", "C3970" if headers[1] == "所属行业" else "甲", "zhao", "深圳A科技"]
+    if fmt == "xlsx":
+        path = xlsx(here / "dup.xlsx", [row], headers)
+        a, b = columns
+    else:
+        path = here / "dup.csv"
+        path.write_text(",".join(headers) + "\n" + ",".join(row) + "\n", encoding="utf-8")
+        a, b = (str(ord(c) - 64) for c in columns)
+    before = snapshot(repo.root)
+    for args in ((), ("--apply",)):
+        result = run(repo, "import", str(path), *args)
+        assert result.exit_code == 1, result.output
+        assert "Traceback" not in result.output
+        assert "sheet '" in result.output and "header row 1" in result.output
+        assert "nothing was imported" in result.output
+        assert said.format(a=a, b=b) in result.output, result.output
+        assert f"column {a} " in result.output and f"column {b} " in result.output
+    assert snapshot(repo.root) == before
+    assert not list(here.glob("import-rejects-*"))
+
+
+def test_a_map_file_putting_two_columns_on_one_field_is_refused(repo, run, here: Path) -> None:
+    path = xlsx(here / "mapped.xlsx", [["深圳A科技有限公司", "深圳A", "C3970"]], ["公司", "简称", "所属行业"])
+    (here / "columns.yaml").write_text("公司: name\n简称: name\n", encoding="utf-8")
+    result = run(repo, "import", str(path), "--map", str(here / "columns.yaml"), "--apply")
+    assert result.exit_code == 1 and "the field `name`: column A `公司` and column B `简称`" in result.output
+    customers = repo.root / "records" / "customers"
+    assert not customers.exists() or not list(customers.iterdir())
+
+
 def test_bad_cells_are_per_row_rejections(repo, run, here: Path) -> None:
     path = xlsx(here / "cells.xlsx", [
         ["A公司", "C3970", None, "李明", "1.38123E+10", "x", "展会", "张伟", "2024/5/10", None, "线索"],

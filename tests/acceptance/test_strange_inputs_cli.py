@@ -85,6 +85,59 @@ def test_the_site_build_reports_symlinks_and_does_not_follow_them(linked: Record
     assert "粤IT2024961.yaml" in built  # listed among the files with problems
 
 
+# --- folders named like record files ----------------------------------------------------------------
+
+FOLDERS = ["records/customers/粤IT2024009.yaml", f"records/followups/{CID}/2024-05-01-1000.yaml"]
+
+
+@pytest.fixture
+def foldered(repo: RecordRepo) -> RecordRepo:
+    """A good customer, an empty folder named like a customer file and a follow-up folder holding a
+    folder named like a follow-up file (with a file in it)."""
+    repo.customer()
+    (repo.root / FOLDERS[0]).mkdir(parents=True)
+    (repo.root / FOLDERS[1]).mkdir(parents=True)
+    (repo.root / FOLDERS[1] / "note.yaml").write_text("on: 2024-05-01\n", encoding="utf-8")
+    return repo
+
+
+def test_a_folder_named_like_a_record_file_is_a_check_error_at_its_path(run, foldered: RecordRepo) -> None:
+    for args in ((), (FOLDERS[0],), ("records/customers",)):
+        code, found = check_json(run, foldered, *[str(foldered.root / a) for a in args])
+        assert code == 1, args
+        folders = {d["path"]: d for d in found if d["severity"] == "error"}
+        assert set(folders) == ({FOLDERS[0]} if args else set(FOLDERS)), (args, found)
+        for d in folders.values():
+            assert d["code"] == "unreadable" and "a folder where a record file belongs" in d["message"], d
+    # what the folder holds is still seen
+    _, found = check_json(run, foldered)
+    assert [d["code"] for d in found if d["path"] == FOLDERS[1] + "/note.yaml"] == ["unexpected-file"]
+
+
+@pytest.mark.parametrize("args", [("customers",), ("agenda",), ("show", CID), ("funnel",), ("duplicates",),
+                                  ("export", "--format", "json", "--out", "{tmp}/e.json")])
+def test_other_commands_run_beside_folders_named_like_records(run, foldered: RecordRepo, args,
+                                                              tmp_path: Path) -> None:
+    result = run(foldered, *(a.format(tmp=tmp_path) for a in args))
+    assert result.exit_code == 0, result.output
+    if args == ("customers",):
+        assert "粤IT2024009.yaml" in result.stderr  # left out, and said so
+
+
+def test_the_site_build_runs_beside_folders_named_like_records(foldered: RecordRepo, tmp_path: Path) -> None:
+    from conftest import ROOT
+
+    (foldered.root / "mkdocs.yml").write_text((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    (foldered.root / "site").mkdir()
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--site-dir", str(tmp_path / "public")],
+                          cwd=foldered.root, capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    built = "\n".join(p.read_text(encoding="utf-8") for p in (tmp_path / "public").rglob("*.html"))
+    assert "粤IT2024009.yaml" in built  # listed among the files with problems
+
+
 # --- deep nesting ---------------------------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from ..records.cachefile import code_key, has_keys, load_marshal, save_marshal
 from ..records.diagnostics import ERROR, Diagnostic, from_rows
 from ..records.load import LoadError, read_file_bytes
-from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, RECORDS_DIR
+from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, RECORDS_DIR, kind_of
 from ..records.schema import KINDS, schema_version, settings_enums, validator
 from ..records.settings import Settings
 from .filechecks import read_record
@@ -169,6 +169,8 @@ def shard_of_id(owner: str, shards: int) -> int:
 Listing = tuple  # ((mtime_ns, ctime_ns, inode) of a folder, its names sorted joined by NUL): see `scan`
 
 
+_RECORD_ENDINGS = (".yaml", ".yml")  # a folder so named may stand where a record file belongs (see `scan`)
+
 # Stat each entry by its name in its folder's open descriptor where the platform allows (POSIX):
 # the kernel then looks up one name per file, not the whole path from the root.
 _AT = os.stat in os.supports_dir_fd and os.open in os.supports_dir_fd and os.listdir in os.supports_fd
@@ -181,9 +183,11 @@ def scan(repo: str, listings: dict[str, Listing] | None = None, listed: dict[str
     plus a digest of the content for a racy file (changed within `RACY_NS` of the walk).
 
     One `lstat` per entry, which also tells folders from files (a symbolic link is stamped, never
-    followed: reading it reports where it leads); names starting with a dot are skipped. This walk
-    runs on every read-only command, so it is kept to the bare calls (no DirEntry objects), each
-    entry stat'ed by name in its folder's descriptor where the platform has `dir_fd`.
+    followed: reading it reports where it leads); names starting with a dot are skipped. A folder
+    named like a record file where one belongs (`records/customers/<id>.yaml/`) is stamped as a file
+    too, from the same `lstat` (reading it reports it), and walked as any folder. This walk runs on
+    every read-only command, so it is kept to the bare calls (no DirEntry objects), each entry
+    stat'ed by name in its folder's descriptor where the platform has `dir_fd`.
 
     `listed` collects each folder's listing (by repo-relative path) when the folder is settled
     (not changed within `RACY_FOLDER_NS`); given those `listings` back, a folder whose mtime, ctime and
@@ -228,6 +232,15 @@ def scan(repo: str, listings: dict[str, Listing] | None = None, listed: dict[str
             except OSError:
                 continue
             if st.st_mode & 0o170000 == 0o040000:  # stat.S_ISDIR, inlined
+                if name.endswith(_RECORD_ENDINGS) and kind_of(rel_ + name) is not None:
+                    # a folder where a record file belongs: listed as a file (reading it reports it),
+                    # before what it holds, which is walked as any folder's
+                    path = rel_ + name
+                    found[path] = key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+                    if by_name:
+                        groups[shard_of_id(name.rsplit(".", 1)[0], count)][path] = key
+                    elif into is not None:
+                        into[path] = key
                 inner = into
                 if count:  # a follow-up folder: its customer's group; a folder among customers: others
                     inner = groups[shard_of_id(name, count)] if rel == FOLLOWUPS_DIR else others if by_name else into

@@ -711,7 +711,8 @@ def diff_books(repo: str, base: str | None = None, head: str | None = None) -> D
         else:
             base_sha = default_base(store)
             label = f"merge base {base_sha[:8]}"
-        ids, renames, notes = touched(store.changed(base_sha, head_sha))
+        changes = store.changed(base_sha, head_sha)
+        ids, renames, notes = touched(changes)
 
         def in_scope(path: str) -> bool:
             kind = kind_of(path)
@@ -734,6 +735,9 @@ def diff_books(repo: str, base: str | None = None, head: str | None = None) -> D
                                  if not n.startswith("."))
             present = [p for p in paths if os.path.exists(os.path.join(store.root, p))]
             after = open_book(store.root, paths=present)
+            from .unstaged import unstaged_renames  # a record moved without `git mv`: git sees no rename
+
+            renames = {**renames, **unstaged_renames(changes, before, after, renames)}
         return DiffBooks(before, after, ids, renames, base_sha, head_sha, notes, label)
 
 

@@ -135,18 +135,42 @@ def map_headers(headers: list[Any], kind: str, mapping: dict[str, str] | None = 
     known = _lookup(kind)
     given = {header_key(k): v for k, v in (mapping or {}).items()}
     fields: list[str | None] = []
-    used: set[str] = set()
     for header in headers:
         key = header_key(header)
         name = given.get(key) or known.get(key)
         if name is None and "(" in key:  # 客户名称(全称) -> 客户名称
             name = known.get(re.sub(r"\(.*?\)", "", key))
-        if name in used and name != IGNORE:
-            name = None  # a second column with the same meaning is kept, not merged
-        if name:
-            used.add(name)
         fields.append(name if key else None)
     return fields
+
+
+def _refuse_repeats(sheet: Sheet, letters: bool) -> None:
+    """SheetError when two columns stand for the same field (or, not known, have the same header, which
+    names their `custom:` key): which one's value is meant cannot be told, and one would be lost.
+    Columns are named by letter in a workbook (`letters`), by number in a csv file."""
+    seen: dict[str, int] = {}
+    for index, (header, name) in enumerate(zip(sheet.headers, sheet.fields, strict=False)):
+        if name == IGNORE or not header:
+            continue
+        what = name or f"custom.{header}"
+        first = seen.setdefault(what, index)
+        if first == index:
+            continue
+        meant = f"the field `{name}`" if name else f"`custom.{header}` (a header dealbook does not know)"
+        raise SheetError(
+            f"{sheet.source}: sheet '{sheet.name}' has two columns for {meant}: {_column(first, letters)} "
+            f"`{sheet.headers[first]}` and {_column(index, letters)} `{header}` (header row {sheet.header_row}); "
+            "nothing was imported. Keep one: delete the other column, or rename its header (a --map file "
+            "can then map it to another field or to `ignore`)")
+
+
+def _column(index: int, letters: bool) -> str:
+    """How a spreadsheet names a column: `column C` in a workbook, `column 3` in a csv file."""
+    if letters:
+        from .xlsx_writer import column_letters
+
+        return f"column {column_letters(index)}"
+    return f"column {index + 1}"
 
 
 def guess_kind(headers: list[Any]) -> str:
@@ -259,7 +283,9 @@ def open_sheet(path: str, kind: str | None = None, mapping: dict[str, str] | Non
 
 def _build(path: str, name: str, peeked: list[tuple[int, list[Any]]], rest: Iterator[tuple[int, list[Any]]],
            kind: str | None, mapping: dict[str, str] | None, total: int | None,
-           formulas: dict[int, dict[int, str]], notes: list[str]) -> Sheet:
+           formulas: dict[int, dict[int, str]], notes: list[str], letters: bool) -> Sheet:
+    """The Sheet of the rows read (`peeked`, then `rest`); `letters`: columns are named by letter (a
+    workbook), else by number (a csv file)."""
     index, the_kind = _find_header(peeked, kind, mapping)
     header_number, header_cells = peeked[index]
     headers = [str(c).strip() if c is not None else "" for c in header_cells]
@@ -275,6 +301,7 @@ def _build(path: str, name: str, peeked: list[tuple[int, list[Any]]], rest: Iter
     result = Sheet(path, name, the_kind, headers, map_headers(headers, the_kind, mapping), header_number,
                    None if total is None else max(0, total - header_number), notes, stream())
     _check_required(result)
+    _refuse_repeats(result, letters=letters)
     return result
 
 
@@ -339,7 +366,7 @@ def _open_xlsx(path: str, kind: str | None, mapping: dict[str, str] | None, want
     if not any(any(c not in (None, "") for c in cells) for _, cells in peeked):
         raise SheetError(f"{path}: sheet '{chosen}' is empty" + (
             f"; the workbook's sheets are: {', '.join(names)} (use --sheet NAME)" if len(names) > 1 else ""))
-    return _build(path, chosen, peeked, iterator, kind, mapping, _row_count(book, ref), formulas, notes)
+    return _build(path, chosen, peeked, iterator, kind, mapping, _row_count(book, ref), formulas, notes, True)
 
 
 def _has_cells(book: Any, ref: Any) -> bool:
@@ -405,7 +432,7 @@ def _open_csv(path: str, kind: str | None, mapping: dict[str, str] | None) -> Sh
     if not any(any(c.strip() for c in cells) for _, cells in peeked):
         raise SheetError(f"{path}: the file is empty")
     name = os.path.basename(path)
-    return _build(path, name, peeked, iterator, kind, mapping, lines, {}, [f"read as {encoding} text"])
+    return _build(path, name, peeked, iterator, kind, mapping, lines, {}, [f"read as {encoding} text"], False)
 
 
 # --- values -------------------------------------------------------------------------------

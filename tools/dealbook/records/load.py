@@ -587,9 +587,11 @@ def read_file_bytes(filename: str) -> bytes | LoadError:
         return LoadError("unreadable", f"cannot read the file: {exc.strerror}")
     try:
         st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            return LoadError("unreadable", "a folder where a record file belongs: records are plain files; "
+                             "move what the folder holds elsewhere and delete the folder")
         if not stat.S_ISREG(st.st_mode):  # a pipe or a device would never end
-            return LoadError("unreadable", "not a regular file (a pipe, a device or a folder): records are "
-                             "plain files")
+            return LoadError("unreadable", "not a regular file (a pipe or a device): records are plain files")
         # Plain reads on the descriptor (no buffered file object: a whole-repo check reads 100,000+
         # files): the size stat'ed plus one byte, then on until the end, in case the file grew.
         first = os.read(fd, st.st_size + 1)

@@ -84,7 +84,8 @@ def followup_folder(customer_id: str) -> str:
 
 
 def discover(repo: str) -> list[str]:
-    """Every file under records/ (and every link to a folder), repo-relative with `/` separators, sorted."""
+    """Every file under records/ (and every link to a folder, and every folder named like a record
+    file where one belongs), repo-relative with `/` separators, sorted."""
     found: list[str] = []
     base = os.path.join(repo, RECORDS_DIR)
     for top, dirs, files in os.walk(base):
@@ -93,6 +94,8 @@ def discover(repo: str) -> list[str]:
         links = [d for d in dirs if os.path.islink(os.path.join(top, d))]
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in links)
         found.extend(f"{rel}/{name}" for name in files + links if not name.startswith("."))
+        # so is a folder where a record file belongs (`customers/<id>.yaml/`), and what it holds is walked
+        found.extend(f"{rel}/{name}" for name in dirs if kind_of(f"{rel}/{name}") is not None)
     found.sort()
     return found
 

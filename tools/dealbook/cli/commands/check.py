@@ -60,7 +60,8 @@ def resolve_paths(env: Env, given: tuple[str, ...]) -> tuple[list[str] | None, l
             if everything is None:
                 everything = discover(env.repo)
             prefix = "" if relative == "." else relative.rstrip("/") + "/"
-            paths.extend(p for p in everything if p.startswith(prefix))
+            # a folder where a record file belongs is listed itself: reading it reports it
+            paths.extend(p for p in everything if p.startswith(prefix) or p == relative)
         elif os.path.lexists(absolute):  # a dangling or looping link too: reading it reports it
             if relative == SETTINGS_FILE or (relative.startswith(RECORDS_DIR + "/") and kind_of(relative)):
                 paths.append(relative)
