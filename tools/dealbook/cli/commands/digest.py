@@ -266,12 +266,14 @@ def digest(env: Env, since: str | None, owner: str | None, ahead: int, fmt: str,
         text = render_markdown(result, title, config, names, _, limit)
         if webhook is None:
             click.echo(text, nl=False)
-            return
-        heading = f"{title} · {_w('title', _)}"
-        while len(text.encode("utf-8")) > WEBHOOK_BYTES[webhook] and limit > 1:
-            limit -= 1
-            text = render_markdown(result, title, config, names, _, limit)
-        click.echo(json.dumps(webhook_body(webhook, heading, text), ensure_ascii=False))
+        else:
+            heading = f"{title} · {_w('title', _)}"
+            while len(text.encode("utf-8")) > WEBHOOK_BYTES[webhook] and limit > 1:
+                limit -= 1
+                text = render_markdown(result, title, config, names, _, limit)
+            click.echo(json.dumps(webhook_body(webhook, heading, text), ensure_ascii=False))
+    if not env.at:  # its counts (at risk, due, changed) would silently lack these customers
+        env.warn_left_out(book.customers)
 
 
 __all__ = ["digest", "parse_since", "render_html", "render_markdown", "webhook_body"]
