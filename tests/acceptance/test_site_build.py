@@ -132,6 +132,25 @@ def test_errors_show_a_banner_and_fail_strict(repo):
     assert "坏记录" in text and "页面内容可能不完整" not in text
 
 
+def test_the_site_names_the_customer_files_its_figures_leave_out(repo):
+    """Before: a customer file that cannot be read was in no count and no page said so; the data quality
+    page listed its YAML error among the others, not that every figure lacked the customer."""
+    repo.settings("as_of: 2024-05-20\nlanguage: en\n")
+    repo.customer("粤IT2024001")
+    good = repo.customer("粤IT2024002").read_text(encoding="utf-8")
+    repo.write("records/customers/粤IT2024002.yaml", good + "\tbad: 1\n")
+    repo.write("records/customers/<b>&x.yaml", "- not a customer\n")
+    root = site_repo(repo)
+    done = build(root)
+    assert done.returncode == 0, done.stderr
+    home = (root / "public" / "index.html").read_text("utf-8")
+    assert "2 customer files cannot be read and are left out of every figure." in home
+    problems = (root / "public" / "problems" / "index.html").read_text("utf-8")
+    assert 'id="left-out">Customer files left out of every figure <span class="db-muted">2</span>' in problems
+    assert "<li><code>&lt;b&gt;&amp;x.yaml</code></li><li><code>粤IT2024002.yaml</code></li>" in problems
+    assert "no page of this site counts them" in problems
+
+
 def test_english_site_edit_links_and_guide_nav(repo):
     repo.settings("as_of: 2024-05-20\nlanguage: en\nsite:\n  title: Acme sales\n")
     repo.customer("粤IT2024001")
