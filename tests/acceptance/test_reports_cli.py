@@ -177,3 +177,16 @@ def test_report_list_in_each_format(run, tmp_path):
     assert csv[0] == "name,summary,by" and len(csv) == len(REPORTS) + 1
     text = run(tmp_path, "report", "--list").output
     assert text.startswith("funnel ") and "[--by owner|source|industry|region]" in text
+
+
+@pytest.mark.parametrize(("settings", "header"), [("", "商机金额(¥)"), ("language: en\ncurrency: USD\n", "Value ($)"),
+                                                  ("currency: CHF\n", "商机金额(CHF)")])
+def test_a_money_column_names_the_settings_currency(sales, run, settings: str, header: str) -> None:
+    """Before: `report pipeline` printed 商机金额 over bare amounts, in whatever currency the team keeps."""
+    path = sales.root / "dealbook.yaml"
+    path.write_text(path.read_text("utf-8") + settings, "utf-8")
+    text = run(sales, "report", "pipeline").output
+    assert header in text.splitlines()[2]
+    data = json.loads(run(sales, "report", "pipeline", "--format", "json").output)
+    assert all(isinstance(r["value"], int) for r in data["rows"])  # machines keep the integers
+    assert "(" not in run(sales, "report", "pipeline", "--format", "csv").output.splitlines()[0]

@@ -47,7 +47,7 @@ def print_report(env: Env, name: str, period: Period, by: str | None, fmt: str) 
             result, counted = run_report(name, book, period, env.today, by=by, recorded=recorded), book.customers
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    click.echo(render(result, fmt, env.settings.language))
+    click.echo(render(result, fmt, env.settings.language, env.settings.currency))
     if not env.at:  # a figure that silently lacks a customer would be misread
         env.warn_left_out(counted)
 
