@@ -383,6 +383,17 @@ def test_the_digest_and_duplicates_say_which_customer_files_they_leave_out(repo:
         json.loads(result.stdout)
 
 
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_an_export_says_which_customer_files_it_leaves_out(repo: RecordRepo, run, fmt: str) -> None:
+    """Before: `exported 1 customers` of two customer files, and no word of the other."""
+    repo.customer(CID)
+    repo.write("records/customers/粤IT2024002.yaml", "- not a customer\n")
+    result = run(repo, "export", "--format", fmt, "--out", str(repo.root / f"out.{fmt}"))
+    assert result.exit_code == 0, result.output
+    assert "exported 1 customers" in result.stdout
+    assert "warning: 1 customer file left out, it cannot be read (粤IT2024002.yaml)" in result.stderr
+
+
 @pytest.mark.parametrize("command", ["customers", "agenda"])
 def test_a_list_warns_of_nothing_when_every_file_is_read(repo: RecordRepo, run, command: str) -> None:
     repo.customer(CID)
