@@ -230,7 +230,7 @@ def test_customer_pages_show_quotes_with_margin_and_approval_and_contracts_with_
     assert "HT-2024-0510 · ¥320,000" in contract
     assert "销售主管审核 陈静 2024-05-06; 法务审核 孙立 2024-05-07" in contract
     assert "2024-05-15 已逾期 ¥128,000 — ¥0 ¥128,000 签约 40%" in contract
-    assert "回款逾期 5 天:合同 HT-2024-0510 应于 2024-05-15 收款 128,000" in contract
+    assert "回款逾期 5 天:合同 HT-2024-0510 应于 2024-05-15 收款 ¥128,000" in contract
     accepted = _text(demo_site / "customers" / "京IT2023004" / "index.html")
     assert "验收合格 · 2024-04-20 · 12 个核心指标看板上线并通过业务验收" in accepted
 
