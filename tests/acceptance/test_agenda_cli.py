@@ -162,7 +162,7 @@ def test_grade_json_explains_each_dimension(run, book) -> None:
         "B", 3, "B", False, False)
     assert data["reasons"] == [
         {"dimension": "urgency", "points": 1, "why": "start 2024-07-01 is 42 days away (≤ 92)"},
-        {"dimension": "budget", "points": 1, "why": "budget partly clear (500,000–800,000)"},
+        {"dimension": "budget", "points": 1, "why": "budget partly clear (¥500,000–¥800,000)"},
         {"dimension": "access", "points": 1,
          "why": "held follow-up on 2024-05-10 with 李经理 (生产部经理), not yet a decision maker"},
     ]
@@ -281,3 +281,34 @@ def test_show_text_labels_never_run_into_their_values(run, repo) -> None:
     repo.customer(decision_chain="技术部评估 → 财务审批 → 总经理签字")
     result = run(repo, "show", "粤IT2024001")
     assert "  Decision chain 技术部评估 → 财务审批 → 总经理签字" in result.stdout
+
+
+@pytest.mark.parametrize(("currency", "owed", "budget", "total"), [
+    ("USD", "$36,000", "($500,000–$800,000)", "the total is $5 but the lines add up to $240,000"),
+    ("CHF", "36,000 CHF", "(500,000 CHF–800,000 CHF)", "the total is 5 CHF but the lines add up to 240,000 CHF"),
+])
+def test_every_amount_in_a_sentence_carries_the_settings_currency(repo: RecordRepo, run, currency: str, owed: str,
+                                                                  budget: str, total: str) -> None:
+    """Before: the agenda said `instalment overdue 10 days: contract HT-9, 36,000 due 2024-05-10` (收款 36,000),
+    the grade `budget partly clear (500,000–800,000)`, `check` `the total is 5 …`, with no currency, and
+    the digest wrote ¥ whatever the settings' currency."""
+    repo.settings(f"as_of: 2024-05-20\nlanguage: en\ncurrency: {currency}\n")
+    won = [{"stage": "lead", "on": "2024-01-05"}, {"stage": "won", "on": "2024-02-01"},
+           {"stage": "after_sales", "on": "2024-03-01"}]
+    repo.customer("粤IT2024001", stage="after_sales", stage_history=won, contracts=[
+        {"no": "HT-9", "amount": 1000000, "signed": "2024-02-01", "delivered": "2024-03-01",
+         "guide_sent": "2024-03-05", "payments": [{"due": "2024-05-10", "amount": 36000}]}])
+    repo.customer("粤IT2024002", name="B电子有限公司", stage="proposal", deal={"amount": 900000},
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "proposal", "on": "2024-04-01"}],
+                  need={"summary": "质检", "budget": {"status": "partial", "min": 500000, "max": 800000}},
+                  quotes=[{"no": "Q-1", "date": "2024-05-02", "valid_until": "2024-06-30", "status": "sent",
+                           "total": 5, "lines": [{"item": "工位", "quantity": 2, "unit_price": 120000,
+                                                  "amount": 240000}]}])
+    agenda = run(repo, "agenda", "--format", "json")
+    reasons = [i["reason"] for i in json.loads(agenda.stdout)["items"] if i["customer_id"] == "粤IT2024001"]
+    assert f"instalment overdue 10 days: contract HT-9, {owed} due 2024-05-10" in reasons
+    assert f"contract HT-9, {owed} due 2024-05-10" in run(repo, "show", "粤IT2024001").stdout
+    assert f"budget partly clear {budget}" in run(repo, "grade", "粤IT2024002").stdout
+    assert total in run(repo, "check").output
+    digest = run(repo, "digest").stdout
+    assert owed in digest and "¥" not in digest

@@ -89,7 +89,7 @@ def test_the_review_shows_new_quotes_with_margin_and_the_approvals_still_needed(
     commit_as(repo, "zhangwei", "zhang@example.com", "a deal")
     repo.customer("粤IT2024001", **PROPOSAL, quotes=[QUOTE])
     text = run(repo, "diff", "HEAD").output
-    assert "new quote BJ-1: 100,000 at margin 20.0% (draft)" in text
+    assert "new quote BJ-1: ¥100,000 at margin 20.0% (draft)" in text
     assert "approvals needed: margin on BJ-1 (by manager or gm)" in text
     data = json.loads(run(repo, "diff", "HEAD", "--format", "json").output)["customers"][0]
     assert data["new_quotes"] == [{"no": "BJ-1", "margin": 0.2, "amount": 100000, "status": "draft"}]

@@ -340,6 +340,60 @@ def test_a_list_says_which_customer_files_it_leaves_out(repo: RecordRepo, run, f
     assert CID in result.stdout and "warning" not in result.stdout
 
 
+FIGURES = [["funnel", "--period", "2024"], ["report", "funnel", "--period", "2024", "--by", "owner"],
+           ["report", "pipeline"], ["report", "stage-reach", "--period", "2024"], ["report", "sources", "--period",
+                                                                                 "2024"],
+           ["report", "team-activity"], ["report", "receivables"]]
+
+
+@pytest.mark.parametrize("command", FIGURES, ids=" ".join)
+@pytest.mark.parametrize("fmt", ["text", "json", "csv"])
+@pytest.mark.parametrize("broken", ["\tbad: 1\n", "- not a customer\n"], ids=["broken-yaml", "not-a-mapping"])
+def test_a_figure_says_which_customer_files_it_leaves_out(repo: RecordRepo, run, fmt: str, command: list[str],
+                                                          broken: str) -> None:
+    """Before: the funnel, every report and the digest counted without a customer whose file cannot
+    be read and said nothing (exit 0): a manager read 1 lead where the team had 2."""
+    repo.customer(CID, deal={"amount": 100000})
+    good = repo.customer("粤IT2024002").read_text(encoding="utf-8")
+    for _ in range(2):  # the second run answers from the stored view: it still says so
+        repo.write("records/customers/粤IT2024002.yaml", good + broken if broken[0] == "\t" else broken)
+        result = run(repo, *command, "--format", fmt)
+        assert result.exit_code == 0, result.output
+        assert "warning: 1 customer file left out, it cannot be read (粤IT2024002.yaml)" in result.stderr
+        assert "warning" not in result.stdout
+        if fmt == "json":
+            assert "rows" in json.loads(result.stdout)
+        elif fmt == "csv":
+            assert re.fullmatch(r"\w+(,\w+)*", result.stdout.splitlines()[0])  # the header, no warning
+    repo.customer("粤IT2024002")  # fixed: nothing to say
+    assert "warning" not in run(repo, *command).stderr
+
+
+@pytest.mark.parametrize("command", [["digest", "--format", "json"], ["digest"], ["duplicates", "--format", "csv"]],
+                         ids=" ".join)
+def test_the_digest_and_duplicates_say_which_customer_files_they_leave_out(repo: RecordRepo, run,
+                                                                            command: list[str]) -> None:
+    repo.customer(CID)
+    repo.write("records/customers/粤IT2024002.yaml", "- not a customer\n")
+    result = run(repo, *command)
+    assert result.exit_code == 0, result.output
+    assert "warning: 1 customer file left out, it cannot be read (粤IT2024002.yaml)" in result.stderr
+    assert "warning" not in result.stdout
+    if "json" in command:
+        json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_an_export_says_which_customer_files_it_leaves_out(repo: RecordRepo, run, fmt: str) -> None:
+    """Before: `exported 1 customers` of two customer files, and no word of the other."""
+    repo.customer(CID)
+    repo.write("records/customers/粤IT2024002.yaml", "- not a customer\n")
+    result = run(repo, "export", "--format", fmt, "--out", str(repo.root / f"out.{fmt}"))
+    assert result.exit_code == 0, result.output
+    assert "exported 1 customers" in result.stdout
+    assert "warning: 1 customer file left out, it cannot be read (粤IT2024002.yaml)" in result.stderr
+
+
 @pytest.mark.parametrize("command", ["customers", "agenda"])
 def test_a_list_warns_of_nothing_when_every_file_is_read(repo: RecordRepo, run, command: str) -> None:
     repo.customer(CID)

@@ -38,7 +38,7 @@ def pr(repo):
     return repo
 
 
-EXAMPLE = ("粤IT2024001 A科技有限公司: proposal → negotiation (B → A), deal 650,000 → 620,000; "
+EXAMPLE = ("粤IT2024001 A科技有限公司: proposal → negotiation (B → A), deal ¥650,000 → ¥620,000; "
            "2 follow-ups added; next action due 2024-05-20")
 
 
@@ -48,7 +48,7 @@ def test_diff_text_against_main(pr, run):
     lines = result.output.splitlines()
     assert lines[0] == "Records changed from main to working tree: 1 customer"
     assert lines[1] == EXAMPLE
-    assert "Forecast: weighted pipeline of these customers 227,500 → 372,000 (+144,500)" in result.output
+    assert "Forecast: weighted pipeline of these customers ¥227,500 → ¥372,000 (+¥144,500)" in result.output
     assert "Funnel of these customers (all time), negotiation: entered 0 → 1" in result.output
 
 
@@ -171,7 +171,7 @@ def test_forecast_vs_actual(pr, run):
     assert data["forecast_weighted"] == 227500 and data["won"] == 600000
     assert [(d["id"], d["outcome"]) for d in data["deals"]] == [(CID, "won")]
     text = run(pr, "--today", "2024-05-31", "diff", "--forecast", "2024-04-30").output
-    assert "Forecast at 2024-04-30 (2024-04-30): 227,500 weighted; won since, to 2024-05-31: 600,000" in text
+    assert "Forecast at 2024-04-30 (2024-04-30): ¥227,500 weighted; won since, to 2024-05-31: ¥600,000" in text
 
 
 def test_history_flags_and_backfills(pr, run):

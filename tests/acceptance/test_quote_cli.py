@@ -22,7 +22,7 @@ def test_a_quote_from_flags_gets_its_amounts_total_and_margin(run, repo) -> None
                  "--line", "视觉检测工位|VX-200|2|120000|80000", "--line", "实施服务|20 人天|20|3000|1000",
                  "--delivery", "签约后6周", "--payment-terms", "3-6-1")
     assert result.exit_code == 0, result.output
-    assert "total 300,000, margin 40.0%, valid until 2024-06-05" in result.output
+    assert "total ¥300,000, margin 40.0%, valid until 2024-06-05" in result.output
     assert quotes(repo) == [{
         "no": "BJ-1", "date": "2024-05-06", "valid_until": "2024-06-05",
         "lines": [{"item": "视觉检测工位", "spec": "VX-200", "quantity": 2, "unit_price": 120000, "amount": 240000,
@@ -69,7 +69,8 @@ def test_bad_input_is_refused_and_nothing_is_written(run, repo) -> None:
 
 def test_show_prints_needs_quotes_with_margin_and_approval_state_and_contracts_with_payments(run, demo_repo) -> None:
     text = run(demo_repo, "show", "渝MF2024001").output
-    assert "BJ-2024-0515  2024-05-15  draft*  390,000   26.0%" in text and "needed from manager or gm" in text
+    assert "BJ-2024-0515  2024-05-15  draft*  ¥390,000   26.0%" in text and "needed from manager or gm" in text
+    assert "Budget         partial (¥300,000–¥450,000)" in text and "Deal           ¥390,000 by 2024-08-31" in text
     data = json.loads(run(demo_repo, "show", "粤LG2024002", "--format", "json").output)
     contract = data["contracts"][0]
     assert [(p["due"], p["outstanding"], p["overdue"]) for p in contract["payments"]] == [

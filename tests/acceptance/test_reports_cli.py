@@ -24,7 +24,8 @@ def test_funnel_text_table_with_totals(sales, run):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "销售阶段转化分析 · 2024-05"
-    assert lines[2].split() == ["销售阶段", "进入数量", "转化数量", "流失数量", "转化率", "流失率", "平均停留天数"]
+    assert lines[2].split() == ["销售阶段", "进入数量", "转化数量", "流失数量", "转化/进入", "流失/进入",
+                                "平均停留天数"]
     assert lines[5].split() == ["需求挖掘", "2", "3", "1", "150.0%", "50.0%", "27.8"]
     assert lines[9].split() == ["售后维护", "0", "0", "0", "—", "—", "—"]
     assert lines[10].split() == ["合计", "12", "9", "4", "75.0%", "33.3%", "19.9"]
@@ -33,17 +34,39 @@ def test_funnel_text_table_with_totals(sales, run):
 def test_funnel_json_rows_and_totals(sales, run):
     data = json.loads(run(sales, "funnel", "--period", "2024-05", "--format", "json").output)
     assert data["report"] == "funnel" and data["period"]["label"] == "2024-05"
-    assert all(list(row) == ["stage", "entered", "converted", "lost", "conversion_rate", "loss_rate", "avg_days"]
-               for row in data["rows"])
-    assert data["rows"][0] == {"stage": "lead", "entered": 2, "converted": 2, "lost": 1, "conversion_rate": 1.0,
-                               "loss_rate": 0.5, "avg_days": 8.0}
-    assert data["rows"][-1]["conversion_rate"] is None
+    assert all(list(row) == ["stage", "entered", "converted", "lost", "converted_per_entered", "lost_per_entered",
+                             "avg_days"] for row in data["rows"])
+    assert data["rows"][0] == {"stage": "lead", "entered": 2, "converted": 2, "lost": 1, "converted_per_entered": 1.0,
+                               "lost_per_entered": 0.5, "avg_days": 8.0}
+    assert data["rows"][-1]["converted_per_entered"] is None
     assert data["totals"]["entered"] == 12
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_ratio_above_100_percent_is_named_for_what_it_divides_in_every_output(sales, run, language):
+    """Before: a column headed 转化率 / conversion_rate read 150.0% for 需求挖掘 in 2024-05 (3 moves on
+    out of 2 entries, those who moved on having entered earlier): a manager reads a conversion rate
+    as the share of one group, which cannot pass 100%."""
+    if language == "en":
+        settings = sales.root / "dealbook.yaml"
+        settings.write_text(settings.read_text("utf-8") + "language: en\n", "utf-8")
+    label = {"zh": ("转化/进入", "流失/进入"), "en": ("Converted/entered", "Lost/entered")}[language]
+    says = {"zh": "所以不是同一批客户的转化率,可能超过 100%", "en": "so they are no conversion rate of one group and "
+            "can exceed 100%"}[language]
+    text = run(sales, "funnel", "--period", "2024-05").output
+    assert label[0] in text.splitlines()[2] and label[1] in text.splitlines()[2] and "150.0%" in text
+    assert says in text and {"zh": "“销售漏斗(到达各阶段的客户)”报表", "en": "(stage-reach)"}[language] in text
+    data = json.loads(run(sales, "funnel", "--period", "2024-05", "--format", "json").output)
+    assert [c["label"] for c in data["columns"]][4:6] == list(label) and any(says in n for n in data["notes"])
+    assert data["rows"][1]["converted_per_entered"] == 1.5  # the figure itself is kept
+    assert "conversion_rate" not in data["rows"][1] and "loss_rate" not in data["totals"]
+    header = run(sales, "funnel", "--period", "2024-05", "--format", "csv").output.splitlines()[0]
+    assert "rate" not in header and "converted_per_entered,lost_per_entered" in header
 
 
 def test_funnel_csv(sales, run):
     lines = run(sales, "funnel", "--period", "2024-05", "--format", "csv").output.splitlines()
-    assert lines[0] == "stage,entered,converted,lost,conversion_rate,loss_rate,avg_days"
+    assert lines[0] == "stage,entered,converted,lost,converted_per_entered,lost_per_entered,avg_days"
     assert lines[1] == "lead,2,2,1,1.0,0.5,8.0"
     assert lines[-1] == "after_sales,0,0,0,,,"
 
@@ -154,3 +177,16 @@ def test_report_list_in_each_format(run, tmp_path):
     assert csv[0] == "name,summary,by" and len(csv) == len(REPORTS) + 1
     text = run(tmp_path, "report", "--list").output
     assert text.startswith("funnel ") and "[--by owner|source|industry|region]" in text
+
+
+@pytest.mark.parametrize(("settings", "header"), [("", "商机金额(¥)"), ("language: en\ncurrency: USD\n", "Value ($)"),
+                                                  ("currency: CHF\n", "商机金额(CHF)")])
+def test_a_money_column_names_the_settings_currency(sales, run, settings: str, header: str) -> None:
+    """Before: `report pipeline` printed 商机金额 over bare amounts, in whatever currency the team keeps."""
+    path = sales.root / "dealbook.yaml"
+    path.write_text(path.read_text("utf-8") + settings, "utf-8")
+    text = run(sales, "report", "pipeline").output
+    assert header in text.splitlines()[2]
+    data = json.loads(run(sales, "report", "pipeline", "--format", "json").output)
+    assert all(isinstance(r["value"], int) for r in data["rows"])  # machines keep the integers
+    assert "(" not in run(sales, "report", "pipeline", "--format", "csv").output.splitlines()[0]

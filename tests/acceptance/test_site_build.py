@@ -132,6 +132,25 @@ def test_errors_show_a_banner_and_fail_strict(repo):
     assert "坏记录" in text and "页面内容可能不完整" not in text
 
 
+def test_the_site_names_the_customer_files_its_figures_leave_out(repo):
+    """Before: a customer file that cannot be read was in no count and no page said so; the data quality
+    page listed its YAML error among the others, not that every figure lacked the customer."""
+    repo.settings("as_of: 2024-05-20\nlanguage: en\n")
+    repo.customer("粤IT2024001")
+    good = repo.customer("粤IT2024002").read_text(encoding="utf-8")
+    repo.write("records/customers/粤IT2024002.yaml", good + "\tbad: 1\n")
+    repo.write("records/customers/<b>&x.yaml", "- not a customer\n")
+    root = site_repo(repo)
+    done = build(root)
+    assert done.returncode == 0, done.stderr
+    home = (root / "public" / "index.html").read_text("utf-8")
+    assert "2 customer files cannot be read and are left out of every figure." in home
+    problems = (root / "public" / "problems" / "index.html").read_text("utf-8")
+    assert 'id="left-out">Customer files left out of every figure <span class="db-muted">2</span>' in problems
+    assert "<li><code>&lt;b&gt;&amp;x.yaml</code></li><li><code>粤IT2024002.yaml</code></li>" in problems
+    assert "no page of this site counts them" in problems
+
+
 def test_english_site_edit_links_and_guide_nav(repo):
     repo.settings("as_of: 2024-05-20\nlanguage: en\nsite:\n  title: Acme sales\n")
     repo.customer("粤IT2024001")
@@ -211,7 +230,7 @@ def test_customer_pages_show_quotes_with_margin_and_approval_and_contracts_with_
     assert "HT-2024-0510 · ¥320,000" in contract
     assert "销售主管审核 陈静 2024-05-06; 法务审核 孙立 2024-05-07" in contract
     assert "2024-05-15 已逾期 ¥128,000 — ¥0 ¥128,000 签约 40%" in contract
-    assert "回款逾期 5 天:合同 HT-2024-0510 应于 2024-05-15 收款 128,000" in contract
+    assert "回款逾期 5 天:合同 HT-2024-0510 应于 2024-05-15 收款 ¥128,000" in contract
     accepted = _text(demo_site / "customers" / "京IT2023004" / "index.html")
     assert "验收合格 · 2024-04-20 · 12 个核心指标看板上线并通过业务验收" in accepted
 

@@ -67,7 +67,7 @@ def test_the_issue_example_line():
     )
     result = review(before, after, TODAY)
     assert [line_of(c) for c in result.customers] == [
-        "粤IT2024001 A科技有限公司: proposal → negotiation (B → A), deal 650,000 → 620,000; "
+        "粤IT2024001 A科技有限公司: proposal → negotiation (B → A), deal ¥650,000 → ¥620,000; "
         "2 follow-ups added; next action due 2024-05-20"
     ]
     change = result.customers[0]

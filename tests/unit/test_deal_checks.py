@@ -108,7 +108,7 @@ def test_a_total_that_is_not_the_sum_of_the_lines(run, repo) -> None:
     repo.customer(**PROPOSAL, quotes=[quote(total=5, cost=None, margin=0.35)])
     found = codes(run, repo)
     assert [c for c, _, _ in found] == ["quote-total"]
-    assert "the total is 5 but the lines add up to 300,000" in run(repo, "check").output
+    assert "the total is ¥5 but the lines add up to ¥300,000" in run(repo, "check").output
 
 
 def test_a_line_amount_must_be_quantity_times_unit_price(run, repo) -> None:

@@ -71,14 +71,14 @@ CONTRACT = {"no": "HT-9", "amount": 1000000, "signed": "2024-02-01", "delivered"
 
 @pytest.mark.parametrize(("payment", "expected"), [
     ({"due": "2024-05-10", "amount": 300000}, [("instalment_overdue", D("2024-05-10"),
-                                                "回款逾期 10 天:合同 HT-9 应于 2024-05-10 收款 300,000")]),
+                                                "回款逾期 10 天:合同 HT-9 应于 2024-05-10 收款 ¥300,000")]),
     ({"due": "2024-05-10", "amount": 300000, "received_on": "2024-05-12"}, []),           # paid in full
     ({"due": "2024-05-10", "amount": 300000, "received_on": "2024-05-12", "received_amount": 200000},
-     [("instalment_overdue", D("2024-05-10"), "回款逾期 10 天:合同 HT-9 应于 2024-05-10 收款 100,000")]),
+     [("instalment_overdue", D("2024-05-10"), "回款逾期 10 天:合同 HT-9 应于 2024-05-10 收款 ¥100,000")]),
     ({"due": "2024-05-10", "amount": 300000, "received_on": "2024-05-25"},               # received after today
-     [("instalment_overdue", D("2024-05-10"), "回款逾期 10 天:合同 HT-9 应于 2024-05-10 收款 300,000")]),
+     [("instalment_overdue", D("2024-05-10"), "回款逾期 10 天:合同 HT-9 应于 2024-05-10 收款 ¥300,000")]),
     ({"due": "2024-05-27", "amount": 300000}, [("instalment_due", D("2024-05-27"),
-                                                "回款将到期:合同 HT-9 应于 2024-05-27 收款 300,000")]),
+                                                "回款将到期:合同 HT-9 应于 2024-05-27 收款 ¥300,000")]),
     ({"due": "2024-05-28", "amount": 300000}, []),                                          # 8 days ahead
 ])
 def test_instalments(payment: dict, expected: list) -> None:

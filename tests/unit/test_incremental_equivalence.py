@@ -142,11 +142,13 @@ def _outputs(root: str, book, incremental: bool) -> dict[str, str]:
                                   ("funnel", "2024", "source"), ("pipeline", "2024", None)):
         period = parse_period(period_text, None, None, TODAY)
         if incremental:
-            report = shared_report(name, lambda spec: per_customer_view(root, settings_, spec, TODAY.isoformat()),
-                                   settings_, period, TODAY, by)
+            report, counted = shared_report(name, lambda spec: per_customer_view(root, settings_, spec,
+                                                                                 TODAY.isoformat()),
+                                            settings_, period, TODAY, by)
         else:
-            report = run_report(name, book, period, TODAY, by=by)
+            report, counted = run_report(name, book, period, TODAY, by=by), sorted(book.customers)
         found[f"{name} {period_text} {by}"] = render(report, "json", settings_.language)
+        found[f"{name} {period_text} {by} counted"] = counted  # the customers it names the others left out beside
     return found
 
 
@@ -236,7 +238,7 @@ def _at_outputs(root: str, rev: str, kept: bool) -> dict[str, str]:
     for name in REPORTS:
         found[name] = render(run_report(name, book, period, TODAY), "json", at.settings.language)
     for name, by in (("funnel", "owner"), ("pipeline", None)):
-        found[f"{name} shared"] = render(shared_report(name, view_of, at.settings, period, TODAY, by), "json",
+        found[f"{name} shared"] = render(shared_report(name, view_of, at.settings, period, TODAY, by)[0], "json",
                                          at.settings.language)
     return found
 

@@ -34,7 +34,7 @@ def test_funnel_may_hand_computed(book):
     # won: entered C7 C9; nothing left it in May.
     rows = funnel_rows(book, MAY)
     assert [r["stage"] for r in rows] == ["lead", "discovery", "proposal", "negotiation", "won", "after_sales"]
-    assert table(rows, "entered", "converted", "lost", "conversion_rate", "loss_rate", "avg_days") == {
+    assert table(rows, "entered", "converted", "lost", "converted_per_entered", "lost_per_entered", "avg_days") == {
         "lead": (2, 2, 1, 1.0, 0.5, 8.0),
         "discovery": (2, 3, 1, 1.5, 0.5, 27.8),
         "proposal": (4, 2, 1, 0.5, 0.25, 15.0),
@@ -47,8 +47,8 @@ def test_funnel_may_hand_computed(book):
 
 def test_funnel_totals_line(book):
     report = funnel(book, MAY, TODAY)
-    assert report.totals == {"entered": 12, "converted": 9, "lost": 4, "conversion_rate": 0.75,
-                             "loss_rate": 0.3333, "avg_days": 19.9}  # 278 days / 14 departures
+    assert report.totals == {"entered": 12, "converted": 9, "lost": 4, "converted_per_entered": 0.75,
+                             "lost_per_entered": 0.3333, "avg_days": 19.9}  # 278 days / 14 departures
     assert report.chart == "funnel" and report.period == MAY
 
 
@@ -61,9 +61,9 @@ def test_month_boundary_the_31st_is_may_not_june(book):
 
 def test_empty_period_gives_none_rates_not_zero(book):
     report = funnel(book, named_period("2023-01"), TODAY)
-    assert all(r["entered"] == 0 and r["conversion_rate"] is None and r["loss_rate"] is None
+    assert all(r["entered"] == 0 and r["converted_per_entered"] is None and r["lost_per_entered"] is None
                and r["avg_days"] is None for r in report.rows)
-    assert report.totals["conversion_rate"] is None and report.totals["avg_days"] is None
+    assert report.totals["converted_per_entered"] is None and report.totals["avg_days"] is None
 
 
 def test_funnel_by_owner(book):

@@ -25,4 +25,4 @@ def test_value_tiers(book):
     assert report.totals == {"customers": 2, "share": 1.0, "value": 770000, "avg_value": 385000, "repeat": 1,
                              "repeat_rate": 0.5}
     # the thresholds are written as the amounts in the table are, thousands separated (not 500000)
-    assert "≥ 500,000" in report.notes[0] and "≥ 100,000" in report.notes[0]
+    assert "≥ ¥500,000" in report.notes[0] and "≥ ¥100,000" in report.notes[0]

@@ -103,7 +103,7 @@ def test_big_deal_untouched() -> None:
     [risk] = at_risk(b, b.settings, TODAY)  # 14 days since 2024-05-06
     assert (risk.code, risk.since, risk.figures) == ("big_deal_untouched", D("2024-05-20"), {
         "last_contact": D("2024-05-06"), "days_untouched": 14, "limit_days": 14, "big_deal_min": 500000})
-    assert risk.message == "big deal (≥ 500,000) not contacted for 14 days (limit 14)"
+    assert risk.message == "big deal (≥ ¥500,000) not contacted for 14 days (limit 14)"
     assert codes(b, D("2024-05-19")) == []
     assert codes(book(negotiating(), [old_plan])) == []  # 300,000 is not big
     assert codes(book(big, [old_plan], "at_risk: {big_deal_min: 1000000}")) == []

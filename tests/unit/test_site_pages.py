@@ -86,7 +86,9 @@ def test_dashboard_figures(repo):
     assert "金额 × 各阶段设定赢率" in html and "方案呈现 35.0%" in html and "商务谈判 60.0%" in html
     assert 'href="customers/"' in html and 'href="agenda/"' in html
     # the month's stage conversion table, not a chart of entries
-    assert "本月阶段转化(2024-05)" in html and "转化率" in html and "db-chart-bar" not in html
+    assert "本月阶段转化(2024-05)" in html and "转化/进入" in html and "db-chart-bar" not in html
+    assert "转化率" not in html.split("本月阶段转化")[1].split("</table>")[0]  # two groups' counts, no one group's rate
+    assert "所以不是同一批客户的转化率,可能超过 100%" in html  # and the note under it says why
     # the one chart is the funnel of a cohort, named as such
     assert html.count("db-chart-funnel") == 1 and "销售漏斗:近 12 个月建档的客户" in html
 

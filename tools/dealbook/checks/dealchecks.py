@@ -24,12 +24,9 @@ from ..records.deals import (
 from ..records.diagnostics import ERROR, WARNING
 from ..records.model import CUSTOMERS_DIR
 from ..records.settings import Settings
+from ..text.money import money
 
 Finding = tuple[tuple, str, str, str]  # (where, severity, code, message)
-
-
-def _money(value: int | None) -> str:
-    return "—" if value is None else f"{value:,}"
 
 
 def _pct(value: float) -> str:
@@ -38,6 +35,7 @@ def _pct(value: float) -> str:
 
 def quote_findings(data: dict[str, Any], settings: Settings) -> Iterator[Finding]:
     """Per quote: line amounts, the total, cost and margin against the lines, the margin floor."""
+    cur = settings.currency  # every amount in a message is written with it (`text.money`)
     desk = deal_desk(settings)
     for quote in quotes_of(data):
         at = ("quotes", quote.index)
@@ -50,22 +48,22 @@ def quote_findings(data: dict[str, Any], settings: Settings) -> Iterator[Finding
             expected = line.expected_amount
             if line.amount is not None and expected is not None and line.amount != expected:
                 yield ((*at, quote.lines_key, n, amount_key), ERROR, "quote-line-amount",
-                       f"this line's amount is {_money(line.amount)} but quantity × unit price is "
-                       f"{_money(expected)}: fix the amount, the quantity or the unit price")
+                       f"this line's amount is {money(line.amount, cur)} but quantity × unit price is "
+                       f"{money(expected, cur)}: fix the amount, the quantity or the unit price")
         lines_total = quote.lines_total
         if quote.total is not None and lines_total is not None and quote.total != lines_total:
             yield ((*at, "total"), ERROR, "quote-total",
-                   f"the total is {_money(quote.total)} but the lines add up to {_money(lines_total)}: "
+                   f"the total is {money(quote.total, cur)} but the lines add up to {money(lines_total, cur)}: "
                    "fix the total or the lines (`dealbook quote` computes it)")
         if quote.cost is not None and quote.lines_cost is not None and quote.cost != quote.lines_cost:
             yield ((*at, "cost"), ERROR, "quote-cost",
-                   f"the cost is {_money(quote.cost)} but the lines' unit costs add up to "
-                   f"{_money(quote.lines_cost)}: fix the cost or the lines")
+                   f"the cost is {money(quote.cost, cur)} but the lines' unit costs add up to "
+                   f"{money(quote.lines_cost, cur)}: fix the cost or the lines")
         implied = margin_of(quote.amount, quote.known_cost)
         if quote.margin is not None and implied is not None and abs(quote.margin - implied) > MARGIN_TOLERANCE:
             yield ((*at, "margin"), ERROR, "quote-margin",
                    f"the margin is {_pct(quote.margin)} but (amount − cost) / amount = "
-                   f"({_money(quote.amount)} − {_money(quote.known_cost)}) / {_money(quote.amount)} = "
+                   f"({money(quote.amount, cur)} − {money(quote.known_cost, cur)}) / {money(quote.amount, cur)} = "
                    f"{_pct(implied)}: fix the margin or the cost")
         if needs_margin_approval(quote, desk) and not quote.is_draft:
             margin = quote.effective_margin or 0.0
@@ -80,6 +78,7 @@ def quote_findings(data: dict[str, Any], settings: Settings) -> Iterator[Finding
 
 def contract_findings(data: dict[str, Any], settings: Settings) -> Iterator[Finding]:
     """Per contract: the approval steps required from the stage in settings, payments, dates."""
+    cur = settings.currency  # every amount in a message is written with it (`text.money`)
     desk = deal_desk(settings)
     contracts = data.get("contracts")
     stage = data.get("stage")
@@ -124,15 +123,15 @@ def contract_findings(data: dict[str, Any], settings: Settings) -> Iterator[Find
             if payment.received_amount is not None and payment.amount is not None \
                     and payment.received_amount > payment.amount:
                 yield ((*where, "received_amount"), WARNING, "payment-overpaid",
-                       f"received {_money(payment.received_amount)} on an instalment of {_money(payment.amount)}: "
-                       "record the surplus against the next instalment")
+                       f"received {money(payment.received_amount, cur)} on an instalment of "
+                       f"{money(payment.amount, cur)}: record the surplus against the next instalment")
         amount = contract.get("amount")
         scheduled = [p.amount for p in payments]
         if payments and all(a is not None for a in scheduled) and isinstance(amount, int) \
                 and sum(scheduled) != amount:  # type: ignore[arg-type]
             yield ((*at, "payments"), WARNING, "payments-total",
-                   f"the instalments add up to {_money(sum(scheduled))} but the contract amount is "  # type: ignore
-                   f"{_money(amount)}: the schedule should cover the contract")
+                   f"the instalments add up to {money(sum(scheduled), cur)} but the contract amount is "  # type: ignore
+                   f"{money(amount, cur)}: the schedule should cover the contract")
         end = parse_date(contract.get("service_end"))
         if end is not None and signed is not None and end < signed:
             yield ((*at, "service_end"), ERROR, "service-end",

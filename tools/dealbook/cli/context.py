@@ -108,9 +108,9 @@ class Env:
     def warn_left_out(self, shown: Iterable[str]) -> None:
         """Say on stderr which customer files an answer leaves out, beside the ids it `shown`: they
         cannot be read, and a list or a count that silently lacks a customer would be misread."""
-        from ..records.ids import ids_on_disk
+        from ..records.ids import left_out as files_left_out
 
-        left_out = sorted(ids_on_disk(self.repo) - set(shown))
+        left_out = files_left_out(self.repo, shown)
         if left_out:
             names = ", ".join(f"{stem}.yaml" for stem in left_out[:5]) + (" …" if len(left_out) > 5 else "")
             click.secho(f"warning: {len(left_out)} customer file{'s' * (len(left_out) != 1)} left out, "

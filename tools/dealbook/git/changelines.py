@@ -12,6 +12,7 @@ from typing import Any
 from ..records.settings import Settings
 from ..text.catalog import N_, translator
 from ..text.enums import ENUMS, enum_label
+from ..text.money import money
 
 # The tracked fields (git/changes.TRACKED) as a reader names them.
 FIELD_NAMES = {
@@ -35,6 +36,8 @@ def _value(key: str, value: Any, settings: Settings) -> str:
     _ = translator(settings.language)
     if value is None or value == "":
         return "—"
+    if key == "deal.amount":
+        return money(value, settings.currency)
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     if key == "stage":
@@ -51,7 +54,7 @@ def _value(key: str, value: Any, settings: Settings) -> str:
 
 
 def change_line(change: Any, settings: Settings) -> str:
-    """`创建(阶段:方案呈现)`, `阶段:方案呈现 → 商务谈判;预计金额:650,000 → 620,000`, `新增跟进 2024-05-08-visit`."""
+    """`创建(阶段:方案呈现)`, `阶段:方案呈现 → 商务谈判;预计金额:¥650,000 → ¥620,000`, `新增跟进 2024-05-08-visit`."""
     _ = translator(settings.language)
     if change.kind == "followup":
         if change.action == "added":

@@ -6,13 +6,14 @@ import datetime as dt
 import hashlib
 import json
 import marshal
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 from ..records.book import Book
 from ..records.deals import pending_approvals, quotes_of
 from ..records.diagnostics import Diagnostic
 from ..records.model import CUSTOMER, Customer, dotted_get, kind_of
+from ..text.money import money
 
 # Fields a reviewer (and the change log) cares about, in the order they are reported.
 TRACKED: tuple[str, ...] = (
@@ -142,12 +143,13 @@ class Review:
     funnel: tuple[dict[str, Any], ...] = ()  # stage, entered/converted/lost before and after
     new_diagnostics: tuple[Diagnostic, ...] = ()
     notes: tuple[str, ...] = ()
+    currency: str = "CNY"  # the head's settings' currency: the amounts of the review's sentences are written in it
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "base": self.base,
             "head": self.head,
-            "customers": [_customer_dict(c) for c in self.customers],
+            "customers": [_customer_dict(c, self.currency) for c in self.customers],
             "forecast": None if self.weighted is None else {
                 "weighted_before": round(self.weighted[0]), "weighted_after": round(self.weighted[1]),
                 "change": round(self.weighted[1] - self.weighted[0])},
@@ -161,7 +163,7 @@ def _pair(pair: tuple | None) -> dict[str, Any] | None:
     return None if pair is None else {"before": pair[0], "after": pair[1]}
 
 
-def _customer_dict(c: CustomerChange) -> dict[str, Any]:
+def _customer_dict(c: CustomerChange, currency: str) -> dict[str, Any]:
     return {
         "id": c.id, "name": c.name, "status": c.status, "old_id": c.old_id,
         "stage": _pair(c.stage), "stage_labels": _pair(c.stage_labels), "grade": _pair(c.grade),
@@ -175,7 +177,7 @@ def _customer_dict(c: CustomerChange) -> dict[str, Any]:
         "new_quotes": [{"no": no, "margin": margin, "amount": amount, "status": status}
                        for no, margin, amount, status in c.new_quotes],
         "approvals_needed": [{"no": no, "step": step, "approvers": list(who)} for no, step, who in c.approvals_needed],
-        "summary": line_of(c),
+        "summary": line_of(c, currency),
     }
 
 
@@ -401,8 +403,7 @@ def review(before: Book, after: Book, today: dt.date, base: str = "", head: str 
     new = {cid: side_of(after, c, today) for cid, c in after.customers.items()}
     result = review_sides(old, new, before.settings, after.settings, base, head, ids, renames,
                           unread=_unread(after), unread_before=_unread(before))
-    return Review(result.base, result.head, result.customers, result.weighted, result.funnel,
-                  tuple(new_diagnostics(before, after, renames)))
+    return replace(result, new_diagnostics=tuple(new_diagnostics(before, after, renames)))
 
 
 def _unread(book: Book) -> set[str]:
@@ -458,7 +459,8 @@ def review_sides(before: dict[str, Side], after: dict[str, Side], settings_befor
     counted_after = [side for cid, side in after.items() if cid not in unread_before]
     return Review(base, head, tuple(changes), weighted_of(counted_before, settings_before, counted_after,
                                                           settings_after),
-                  funnel_of(counted_before, settings_before, counted_after, settings_after), diagnostics)
+                  funnel_of(counted_before, settings_before, counted_after, settings_after), diagnostics,
+                  currency=settings_after.currency)
 
 
 def new_diagnostics(before: Book, after: Book, renames: dict[str, str] | None = None) -> list[Diagnostic]:
@@ -526,8 +528,9 @@ def funnel_of(before: Any, settings_before: Any, after: Any, settings_after: Any
 
 
 # --- words ------------------------------------------------------------------------------------
-def _arrow(pair: tuple) -> str:
-    return f"{_show(pair[0])} → {_show(pair[1])}"
+def _arrow(pair: tuple, show: Any = None) -> str:
+    show = show or _show
+    return f"{show(pair[0])} → {show(pair[1])}"
 
 
 def _plural(n: int, word: str) -> str:
@@ -547,7 +550,7 @@ def _stage_words(c: CustomerChange, labels: bool) -> tuple[str, str]:
     return word(stage[0], shown[0]), word(stage[1], shown[1])
 
 
-def line_parts(c: CustomerChange, labels: bool = False) -> list[str]:
+def line_parts(c: CustomerChange, labels: bool = False, currency: str = "CNY") -> list[str]:
     """The clauses of a customer's review line, in the order the example in the issue uses."""
     parts: list[str] = []
     old_stage, new_stage = _stage_words(c, labels)
@@ -567,9 +570,15 @@ def line_parts(c: CustomerChange, labels: bool = False) -> list[str]:
     elif c.status in ("changed", "renamed") and c.grade:
         parts.append(f"grade {_arrow(c.grade)}")
     if c.status == "added":
-        parts.extend(f"{word} {_show(pair[1])}" for word, pair in (("owner", c.owner), ("deal", c.amount)) if pair)
+        if c.owner:
+            parts.append(f"owner {_show(c.owner[1])}")
+        if c.amount:
+            parts.append(f"deal {money(c.amount[1], currency)}")
     elif c.status != "removed":
-        parts.extend(f"{word} {_arrow(pair)}" for word, pair in (("deal", c.amount), ("owner", c.owner)) if pair)
+        if c.amount:
+            parts.append(f"deal {_arrow(c.amount, lambda v: money(v, currency))}")
+        if c.owner:
+            parts.append(f"owner {_arrow(c.owner)}")
         parts.extend(f"{key} {_arrow((a, b))}" for key, a, b in c.fields)
     return parts
 
@@ -590,12 +599,13 @@ def due_words(c: CustomerChange) -> str:
     return f"{label} {_show(c.next_due[1])}" if c.next_due[1] else "no next due date"
 
 
-def quote_words(c: CustomerChange) -> str:
-    """`new quote BJ-1: 390,000 at margin 26.0% (draft)`."""
+def quote_words(c: CustomerChange, currency: str = "CNY") -> str:
+    """`new quote BJ-1: ¥390,000 at margin 26.0% (draft)`."""
     words = []
     for no, margin, amount, status in c.new_quotes:
         shown = f"margin {margin * 100:.1f}%" if margin is not None else "margin unknown"
-        words.append(f"new quote {no}: {_show(amount)} at {shown}" + (f" ({status})" if status != "sent" else ""))
+        words.append(f"new quote {no}: {money(amount, currency)} at {shown}"
+                     + (f" ({status})" if status != "sent" else ""))
     return ", ".join(words)
 
 
@@ -608,17 +618,18 @@ def approval_words(c: CustomerChange) -> str:
     return "approvals needed: " + ", ".join(needed)
 
 
-def change_words(c: CustomerChange, labels: bool = False) -> str:
-    """`proposal → negotiation (B → A), deal 650,000 → 620,000; 2 follow-ups added; next action due
+def change_words(c: CustomerChange, labels: bool = False, currency: str = "CNY") -> str:
+    """`proposal → negotiation (B → A), deal ¥650,000 → ¥620,000; 2 follow-ups added; next action due
     2024-05-20` (with `labels`: `proposal (方案呈现) → negotiation (商务谈判) …`), then new quotes
     with their margin and the approvals still needed with who may give them."""
-    groups = [", ".join(line_parts(c, labels)), followup_words(c), due_words(c), quote_words(c), approval_words(c)]
+    groups = [", ".join(line_parts(c, labels, currency)), followup_words(c), due_words(c), quote_words(c, currency),
+              approval_words(c)]
     return "; ".join(g for g in groups if g)
 
 
-def line_of(c: CustomerChange) -> str:
-    """`粤IT2024001 A科技有限公司: ` and the change words."""
-    return f"{c.id} {c.name}: {change_words(c)}"
+def line_of(c: CustomerChange, currency: str = "CNY") -> str:
+    """`粤IT2024001 A科技有限公司: ` and the change words (amounts in `currency`, the settings')."""
+    return f"{c.id} {c.name}: {change_words(c, currency=currency)}"
 
 
 # --- forecast vs actual ---------------------------------------------------------------------

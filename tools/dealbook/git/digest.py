@@ -32,6 +32,7 @@ class Digest:
     feed: Feed
     risks: tuple[Risk, ...]
     due: tuple[AgendaItem, ...]
+    currency: str = "CNY"  # the settings' currency: every amount the digest shows is written in it
 
     def as_dict(self) -> dict[str, Any]:
         return {"today": self.today, "start": self.start, "days": self.days, "ahead": self.ahead,
@@ -49,4 +50,5 @@ def weekly_digest(book: Book, changelog: dict[str, list[Change]], today: dt.date
     due = [item for item in agenda_items(book, today, owner, ahead) if item.group != "later"]
     member = book.members.get(owner) if owner else None
     name = (member.name if member and member.name else owner) if owner else ""
-    return Digest(today, feed.start, feed.days, ahead, owner, name or "", feed, tuple(risks), tuple(due))
+    return Digest(today, feed.start, feed.days, ahead, owner, name or "", feed, tuple(risks), tuple(due),
+                  book.settings.currency)

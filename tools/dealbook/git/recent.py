@@ -25,6 +25,7 @@ from ..records.model import Customer
 from ..records.settings import Settings
 from ..reports.history import created_on, won_value
 from ..text.catalog import Translator, translator
+from ..text.money import money
 from .history import Change
 
 KINDS = ("new_lead", "stage_move", "won", "lost", "amount_down", "amount_up", "close_date_slipped",
@@ -92,10 +93,6 @@ class Feed:
                 "deltas": {d.key: {"now": d.now, "before": d.before, "change": d.change} for d in self.deltas}}
 
 
-def _money(value: Any) -> str:
-    return "—" if value is None else f"{value:,}" if isinstance(value, int) else str(value)
-
-
 def _set_stage(changes: list[Change], stage: str) -> Change | None:
     """The latest commit that set the customer's stage to `stage`."""
     found = None
@@ -153,13 +150,13 @@ def _record_events(book: Book, customer: Customer, changes: list[Change], start:
         total = quote.get("total") if isinstance(quote.get("total"), int) else None
         number = str(quote.get("no") or "")
         found.append(Event(on, "new_quote", message=_("new quote %(number)s %(total)s", number=number,
-                                                       total=_money(total)).strip(),
+                                                       total=money(total, settings.currency)).strip(),
                            after=number or None, amount=total, **base))
     return found
 
 
 def _git_events(customer: Customer | None, cid: str, changes: list[Change], start: dt.date, end: dt.date,
-                _: Translator) -> list[Event]:
+                _: Translator, currency: str) -> list[Event]:
     found: list[Event] = []
     base = {"customer_id": cid, "name": customer.name if customer else cid,
             "owner": customer.owner if customer else ""}
@@ -170,7 +167,7 @@ def _git_events(customer: Customer | None, cid: str, changes: list[Change], star
         for key, old, new in change.fields_changed:
             if key == "deal.amount" and isinstance(old, int) and isinstance(new, int) and old != new:
                 kind = "amount_down" if new < old else "amount_up"
-                message = _("deal amount %(old)s → %(new)s", old=f"{old:,}", new=f"{new:,}")
+                message = _("deal amount %(old)s → %(new)s", old=money(old, currency), new=money(new, currency))
                 amount: int | None = new
             elif key == "deal.close_by":
                 old_day, new_day = parse_date(old), parse_date(new)
@@ -200,7 +197,7 @@ def events_between(book: Book, changelog: dict[str, list[Change]], start: dt.dat
         if customer is None or owner is None or customer.owner == owner:
             if customer is None and owner is not None:
                 continue
-            found.extend(_git_events(customer, cid, changes, start, end, _))
+            found.extend(_git_events(customer, cid, changes, start, end, _, book.settings.currency))
     order = {k: i for i, k in enumerate(KINDS)}
     found.sort(key=lambda e: (-e.on.toordinal(), order[e.kind], e.customer_id))
     return found

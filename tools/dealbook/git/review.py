@@ -7,7 +7,7 @@ import datetime as dt
 import marshal
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import git
@@ -322,7 +322,7 @@ def review_revisions(repo: str, base: str | None, head: str, today: dt.date) -> 
     looked for only in their files. BASE None: the merge base with origin/main (or main).
     Returns (review, base commit, head commit); the review is labelled `base` (or `merge base
     <commit>`) and `head`."""
-    from .changes import Review, diagnostics_added, review_sides
+    from .changes import diagnostics_added, review_sides
 
     with Store(repo) as store:
         head_sha = store.resolve(head)
@@ -363,5 +363,4 @@ def review_revisions(repo: str, base: str | None, head: str, today: dt.date) -> 
                           unread=_unread(after, ids), unread_before=_unread(before, ids))
     found = diagnostics_added(before.diagnostics, after.diagnostics, renames)
     found = sorted({*found, *extra}, key=lambda d: (d.path, d.line, d.column, d.code))
-    return (Review(result.base, result.head, result.customers, result.weighted, result.funnel, tuple(found),
-                   tuple(notes)), base_sha, head_sha)
+    return replace(result, new_diagnostics=tuple(found), notes=tuple(notes)), base_sha, head_sha

@@ -39,6 +39,7 @@ class Table:
     columns: list[Column]
     rows: Callable[[], Iterator[list[Any]]]
     count: int
+    ids: tuple[str, ...] = ()  # the customers table: the ids of the customers it holds
 
 
 # The customer columns are the record's own keys (nested ones dotted), so an exported sheet
@@ -180,11 +181,11 @@ def deal_counts(customer: Customer) -> tuple[int, int, int, int, int]:
 
 
 def _make_tables(customers: Callable[[], Iterable[Customer]], followups: Callable[[], Iterable[FollowUp]],
-                 settings: Settings, counts: tuple[int, ...]) -> list[Table]:
-    """The ten tables over `customers()` (by id) and `followups()` (by customer and path), each
+                 settings: Settings, counts: tuple[int, ...], ids: tuple[str, ...]) -> list[Table]:
+    """The ten tables over `customers()` (by id, `ids`) and `followups()` (by customer and path), each
     call a fresh pass; `counts` are the tables' row counts (for progress bars)."""
     return [
-        Table("customers", CUSTOMER_COLUMNS, lambda: (customer_row(c) for c in customers()), counts[0]),
+        Table("customers", CUSTOMER_COLUMNS, lambda: (customer_row(c) for c in customers()), counts[0], ids),
         Table("followups", FOLLOWUP_COLUMNS, lambda: (followup_row(f) for f in followups()), counts[1]),
         Table("contacts", CONTACT_COLUMNS, lambda: (r for c in customers() for r in contact_rows(c)), counts[2]),
         Table("next_actions", NEXT_ACTION_COLUMNS, lambda: (r for f in followups() for r in next_rows(f)),
@@ -208,7 +209,7 @@ def tables(book: Book) -> list[Table]:
     counts = (len(customers), len(followups), sum(len(c.contacts) for c in customers),
               sum(len(f.next) for f in followups), sum(len(c.stage_history) for c in customers),
               *(sum(d[i] for d in deals) for i in range(5)))
-    return _make_tables(lambda: customers, lambda: followups, book.settings, counts)
+    return _make_tables(lambda: customers, lambda: followups, book.settings, counts, tuple(c.id for c in customers))
 
 
 def stream_tables(repo: str, settings: Settings, progress: Progress | None = None) -> list[Table]:
@@ -231,7 +232,8 @@ def stream_tables(repo: str, settings: Settings, progress: Progress | None = Non
         else:
             f = FollowUp.from_data(path, data)
             followups.append((f.customer, path, len(f.next)))
-    customer_paths = [path for _, (path, _, _) in sorted(first.items())]
+    ids = tuple(sorted(first))
+    customer_paths = [first[cid][0] for cid in ids]
     followups.sort()
     followup_paths = [path for _, path, _ in followups]
     counts = (len(customer_paths), len(followup_paths), sum(n for _, n, _ in first.values()),
@@ -245,7 +247,7 @@ def stream_tables(repo: str, settings: Settings, progress: Progress | None = Non
     def followup_records() -> Iterator[FollowUp]:
         return (FollowUp.from_data(path, store.data(path)) for path in followup_paths)
 
-    return _make_tables(customers, followup_records, settings, counts)
+    return _make_tables(customers, followup_records, settings, counts, ids)
 
 
 class RecordStore:

@@ -121,6 +121,12 @@ def ids_on_disk(repo: str) -> set[str]:
     return {n[:n.rindex(".")] for n in names if n.endswith((".yaml", ".yml")) and n[0] != "."}
 
 
+def left_out(repo: str, counted: Iterable[str]) -> list[str]:
+    """The stems of the customer files in a working tree that a list or a figure leaves out, beside
+    the ids it `counted`: files that cannot be read (broken YAML, not a mapping), sorted."""
+    return sorted(ids_on_disk(repo) - set(counted))
+
+
 def next_id_among(existing_ids: Iterable[str], settings: Settings, province: str, industry_letters: str,
                   year: int) -> str:
     """`next_id` over a plain collection of ids in use."""

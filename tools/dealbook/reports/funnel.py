@@ -28,7 +28,7 @@ from .history import (
 from .periods import Period, month_key
 from .report import Column, Report, ratio
 
-FUNNEL_KEYS = ("stage", "entered", "converted", "lost", "conversion_rate", "loss_rate", "avg_days")
+FUNNEL_KEYS = ("stage", "entered", "converted", "lost", "converted_per_entered", "lost_per_entered", "avg_days")
 
 
 TALLY = ("entered", "converted", "lost", "days", "left")  # a funnel share's counts per stage, in this order
@@ -54,8 +54,9 @@ class _Tally:
             "entered": self.entered,
             "converted": self.converted,
             "lost": self.lost,
-            "conversion_rate": ratio(self.converted, self.entered),
-            "loss_rate": ratio(self.lost, self.entered),
+            # two counts of the period over entered, not the share of one group: it can exceed 1
+            "converted_per_entered": ratio(self.converted, self.entered),
+            "lost_per_entered": ratio(self.lost, self.entered),
             "avg_days": round(self.days / self.left, 1) if self.left else None,
         }
 
@@ -106,9 +107,11 @@ def funnel_total(book: Book, period: Period, by: str | None) -> dict[str, Any]:
 
 
 def funnel_rows(book: Book, period: Period, by: str | None = None) -> list[dict[str, Any]]:
-    """Per stage (and group, with `by`): entered, converted, lost, conversion_rate, loss_rate, avg_days.
+    """Per stage (and group, with `by`): entered, converted, lost, converted_per_entered,
+    lost_per_entered, avg_days.
 
-    Rates are fractions 0–1, None when nothing entered; avg_days is None when none left.
+    The ratios are fractions (above 1 when more left the stage than entered it), None when nothing
+    entered; avg_days is None when none left.
     With `by` each row starts with the group value under the split's name (`owner`: "zhang");
     groups without any event in the period are left out."""
     rows, _ = _rows_and_totals(book.settings, funnel_total(book, period, by), by)
@@ -132,7 +135,7 @@ def _rows_and_totals(settings: Settings, groups: dict[str, Any], by: str | None
 
 
 def funnel(book: Book, period: Period, today: dt.date, by: str | None = None) -> Report:
-    """Stage conversion: per stage, entered, converted, lost, conversion and loss rate, average days."""
+    """Stage conversion: per stage, entered, converted, lost, converted and lost per entered, average days."""
     return funnel_report(book.settings, funnel_total(book, period, by), member_names(book), period, by)
 
 
@@ -148,14 +151,18 @@ def funnel_report(settings: Settings, total: dict[str, Any], names: dict[str, st
         Column("entered", _("Entered"), "int"),
         Column("converted", _("Converted"), "int"),
         Column("lost", _.pgettext("funnel", "Lost"), "int"),
-        Column("conversion_rate", _("Conversion rate"), "percent"),
-        Column("loss_rate", _("Loss rate"), "percent"),
+        Column("converted_per_entered", _("Converted/entered"), "percent"),
+        Column("lost_per_entered", _("Lost/entered"), "percent"),
         Column("avg_days", _("Avg days in stage"), "days"),
     ]
     notes = [_("Dated by each customer's stage history: entered = entries into the stage in the period; converted = "
                "moves from it to "
                "any later stage (a skipped stage is neither entered nor converted; a move back is not a conversion); "
-               "lost = moves from it to lost; avg days = mean days in the stage of those who left it in the period.")]
+               "lost = moves from it to lost; avg days = mean days in the stage of those who left it in the period."),
+             _("Converted/entered and lost/entered divide the period's moves out of a stage by its entries: two "
+               "different groups of customers (one can enter in one month and move on in the next), so they are "
+               "no conversion rate of one group and can exceed 100%. The sales funnel (stage-reach) follows one "
+               "group: the customers created in the period.")]
     return Report("funnel", _("Stage conversion funnel"), columns, rows, totals,
                   notes, "funnel", period)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..text import output
 from ..text.catalog import translator
+from ..text.money import unit
 from .periods import Period
 
 KINDS = ("text", "int", "money", "percent", "date", "days")
@@ -83,10 +84,12 @@ def total_label(language: str) -> str:
     return _("Total")
 
 
-def render_text(report: Report, language: str = "en") -> str:
-    """The title, an aligned table with a totals line, and the notes."""
+def render_text(report: Report, language: str = "en", currency: str | None = None) -> str:
+    """The title, an aligned table with a totals line, and the notes; with `currency` (the
+    settings'), each money column's header names it (`金额(¥)`, `Amount (¥)`), its cells the bare amounts."""
     _ = translator(language)
-    headers = [c.label for c in report.columns]
+    named = _("%(label)s (%(unit)s)", label="%s", unit=unit(currency)) if currency else ""
+    headers = [named.replace("%s", c.label, 1) if named and c.kind == "money" else c.label for c in report.columns]
     body = [[format_cell(c, row.get(c.key)) for c in report.columns] for row in report.rows]
     if report.totals is not None:
         line = []
@@ -107,13 +110,14 @@ def render_text(report: Report, language: str = "en") -> str:
     return "\n".join(parts)
 
 
-def render(report: Report, fmt: str, language: str = "en") -> str:
-    """The report as text, JSON (`Report.as_dict`) or CSV (the rows only, raw values)."""
+def render(report: Report, fmt: str, language: str = "en", currency: str | None = None) -> str:
+    """The report as text, JSON (`Report.as_dict`) or CSV (the rows only, raw values: money as
+    integers in the team's currency)."""
     if fmt == "json":
         return output.to_json(report.as_dict())
     if fmt == "csv":
         return output.to_csv(report.rows, [c.key for c in report.columns]).rstrip("\n")
-    return render_text(report, language)
+    return render_text(report, language, currency)
 
 
 # --- helpers the report modules share ------------------------------------------------------

@@ -66,8 +66,8 @@ def value_tiers(book: Book, period: Period, today: dt.date) -> Report:
     tiers = settings.raw.get("value_tiers") or {}
     notes = [_("Won customers by value tier: a year's contracts ≥ %(high_min)s or contracts in %(repeat_years)s "
                "consecutive years is high, ≥ %(medium_min)s medium, else low; repeat = a contract marked repeat, or "
-               "contracts signed in two or more years.", high_min=money(tiers.get("high_min")),
-               repeat_years=tiers.get("repeat_years"), medium_min=money(tiers.get("medium_min")))]
+               "contracts signed in two or more years.", high_min=money(tiers.get("high_min"), settings.currency),
+               repeat_years=tiers.get("repeat_years"), medium_min=money(tiers.get("medium_min"), settings.currency))]
     if churned:
         notes.append(_("%(churned)s once-won customers have churned (lost, reason churn) and are not tiered.",
                        churned=churned))

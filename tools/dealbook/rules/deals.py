@@ -24,6 +24,7 @@ from ..records.deals import (
 from ..records.model import Customer
 from ..records.settings import Settings
 from ..text.catalog import translator
+from ..text.money import money
 from .aftersales import after_sales
 from .reopening import reopened_on
 from .thresholds import thresholds_of
@@ -42,10 +43,6 @@ class DealItem:
     message: str
     amount: int | None
     ref: str
-
-
-def _money(value: int) -> str:
-    return f"{value:,}"
 
 
 def quote_items(customer: Customer, settings: Settings, today: dt.date) -> list[DealItem]:
@@ -106,11 +103,11 @@ def contract_items(customer: Customer, settings: Settings, today: dt.date) -> li
                 items.append(DealItem("instalment_overdue", payment.due, _.ngettext(
                     "instalment overdue %(num)d day: contract %(no)s, %(amount)s due %(due)s",
                     "instalment overdue %(num)d days: contract %(no)s, %(amount)s due %(due)s",
-                    -left, no=contract.no, amount=_money(owed), due=payment.due), owed, contract.no))
+                    -left, no=contract.no, amount=money(owed, settings.currency), due=payment.due), owed, contract.no))
             elif left <= desk.payment_warn_days:
                 items.append(DealItem("instalment_due", payment.due, _(
                     "instalment due: contract %(no)s, %(amount)s due %(due)s",
-                    no=contract.no, amount=_money(owed), due=payment.due), owed, contract.no))
+                    no=contract.no, amount=money(owed, settings.currency), due=payment.due), owed, contract.no))
     if lost:
         return items
     items.extend(_approvals_awaited(customer, settings, today))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from ..records.book import Book
 from ..records.model import Customer, FollowUp
 from ..text.catalog import NP_, translator
+from ..text.money import money
 from .reopening import reopened_on, since_reopening
 from .thresholds import Thresholds, followups_until, thresholds_of
 
@@ -100,7 +101,7 @@ def _budget(customer: Customer, t: Thresholds) -> GradeReason:
         label = _.pgettext("budget status", BUDGET_WORDS[status]) if status in BUDGET_WORDS else status
         low, high = customer.get("need.budget.min"), customer.get("need.budget.max")
         if isinstance(low, int) and isinstance(high, int):
-            label += f" ({low:,}–{high:,})"
+            label += f" ({money(low, t.currency)}–{money(high, t.currency)})"
         why = _("budget %(label)s", label=label)
     return GradeReason("budget", points, why)
 

@@ -31,6 +31,7 @@ from ..records.book import Book
 from ..records.model import Customer
 from ..records.settings import Settings
 from ..text.catalog import translator
+from ..text.money import money
 from .reopening import last_touch, reopened_on, since_reopening
 from .state import evaluate
 from .thresholds import followups_until
@@ -149,7 +150,7 @@ def _risks_of(book: Book, settings: Settings, customer: Customer, today: dt.date
         if last is not None and (today - last).days >= rs.big_deal_untouched_days:
             days = (today - last).days
             limit = rs.big_deal_untouched_days
-            big = f"{rs.big_deal_min:,}"
+            big = money(rs.big_deal_min, settings.currency)
             add("big_deal_untouched", _("big deal (≥ %(big_deal_min)s) not contacted for %(days)s days "
                                         "(limit %(limit)s)", big_deal_min=big, days=days, limit=limit),
                 last + dt.timedelta(days=limit), last_contact=last, days_untouched=days, limit_days=limit,

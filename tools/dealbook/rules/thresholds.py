@@ -27,6 +27,7 @@ class Thresholds:
     """Every number the rules use, with the defaults' values when a key is missing or mistyped."""
 
     language: str
+    currency: str  # the amounts a reason names are written in it (`text.money`)
     high_days: int
     medium_days: int
     urgency_points: dict[str, int]
@@ -88,6 +89,7 @@ def thresholds_of(settings: Settings) -> Thresholds:
 
     return Thresholds(
         language=settings.language,
+        currency=settings.currency,
         high_days=_int(urgency.get("high_days"), 31),
         medium_days=_int(urgency.get("medium_days"), 92),
         urgency_points=points(urgency.get("points"), {"high": 2, "medium": 1, "low": 0}),

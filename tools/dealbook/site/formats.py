@@ -5,16 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .labels import CURRENCY_SYMBOLS
+from ..text.money import money as text_money
 
 
 def money(value: Any, currency: str = "CNY") -> str:
-    """`¥1,234,567` (a known symbol) or `1,234,567 XYZ`; a dash when there is no amount."""
-    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
-        return "—"
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    number = f"{round(value):,}"
-    return f"{symbol}{number}" if symbol else f"{number} {currency}"
+    """`¥1,234,567` (a known symbol) or `1,234,567 XYZ`; a dash when there is no amount (`text.money`)."""
+    return text_money(value, currency)
 
 
 def day(value: Any) -> str:

@@ -13,8 +13,6 @@ from .urls import SNAPSHOT
 SETTINGS_GROUPS = {"channel": "source_channels", "lead_type": "lead_types", "lost_reason": "lost_reasons",
                    "objection": "objection_tags"}
 
-CURRENCY_SYMBOLS = {"CNY": "¥", "RMB": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "HKD": "HK$"}
-
 # Titles of the customer listings by grade, stage and industry (translated where shown).
 LISTING_TITLES = {"grade": NP_("listing", "Grade"), "stage": NP_("listing", "Stage"),
                   "industry": NP_("listing", "Industry")}

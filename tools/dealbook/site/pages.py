@@ -247,7 +247,8 @@ def page_specs(data: SiteData) -> list[PageSpec]:
         PageSpec(Urls.changes, _("What changed"), "changes.html", lambda: {"changes": figures.feed_summary(data)},
                  nav="agenda", search=False),
         PageSpec(Urls.problems, _("Data quality"), "problems.html",
-                 lambda: {"diagnostics": data.diagnostics, "failures": data.failures, "chase": figures.chase(data)},
+                 lambda: {"diagnostics": data.diagnostics, "failures": data.failures, "chase": figures.chase(data),
+                         "left_out": data.left_out},
                  nav="problems", search=False),
     ]
     specs += [

@@ -691,6 +691,11 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         errors = _.ngettext("The records have %(num)s error; pages may be incomplete.",
                             "The records have %(num)s errors; pages may be incomplete.", len(self.data.errors))
         see = _("See data quality")
+        left_out = len(self.data.left_out)
+        if left_out:
+            errors += " " + _.ngettext("%(num)s customer file cannot be read and is left out of every figure.",
+                                       "%(num)s customer files cannot be read and are left out of every figure.",
+                                       left_out)
         # data-search-exclude: the banner is on every page; the search index must not repeat it
         return (f'<div class="admonition warning db-banner" data-search-exclude><p class="admonition-title">'
                 f'{escape(errors)}</p>'

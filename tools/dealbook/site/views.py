@@ -108,6 +108,14 @@ class SiteData:
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity == ERROR]
 
+    @functools.cached_property
+    def left_out(self) -> list[str]:
+        """The stems of the customer files no page or figure counts: they cannot be read (the data
+        quality page and the banner name them, as the commands' warning does)."""
+        from ..records.ids import left_out
+
+        return left_out(self.repo, self.book.customers)
+
     # --- optional features ---------------------------------------------------------------
     def _call(self, feature: str, module: str, name: str, *args: Any, **kwargs: Any) -> Any:
         found = optional(module)

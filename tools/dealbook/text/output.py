@@ -17,6 +17,8 @@ from typing import Any
 
 import click
 
+from .money import money  # noqa: F401 (the one way to write an amount, imported here by the tables' callers)
+
 FORMATS = ("text", "json", "csv")
 DASH = "—"
 
@@ -80,10 +82,6 @@ def _text(value: Any) -> str:
 
 def percent(value: float | None) -> str:
     return DASH if value is None else f"{value * 100:.1f}%"
-
-
-def money(value: int | float | None) -> str:
-    return DASH if value is None else f"{round(value):,}"
 
 
 def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], right: Iterable[int] = (),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import re
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -37,15 +38,17 @@ def _code(text: Any) -> str:
     return "`" + " ".join(str(text).replace("`", "'").split()) + "`"
 
 
-def _signed(value: float) -> str:
-    return ("+" if value >= 0 else "−") + money(abs(value))
+def _signed(value: float, currency: str) -> str:
+    return ("+" if value >= 0 else "−") + money(abs(value), currency)
 
 
 def _effects(result: Review) -> list[str]:
+    currency = result.currency
     lines = []
     if result.weighted is not None and result.weighted[0] != result.weighted[1]:
         a, b = result.weighted
-        lines.append(f"Forecast: weighted pipeline of these customers {money(a)} → {money(b)} ({_signed(b - a)})")
+        lines.append(f"Forecast: weighted pipeline of these customers {money(a, currency)} → {money(b, currency)} "
+                     f"({_signed(b - a, currency)})")
     for row in result.funnel:
         moved = [f"{key} {row[key + '_before']} → {row[key + '_after']}" for key in ("entered", "converted", "lost")
                  if row[key + "_before"] != row[key + "_after"]]
@@ -79,7 +82,7 @@ def render_text(result: Review) -> str:
     lines = [f"Records changed from {result.base} to {result.head}: "
              f"{count} customer{'s' * (count != 1)}"]
     for c in result.customers:
-        lines.append(line_of(c))
+        lines.append(line_of(c, result.currency))
         for f in c.followups:
             if f.status in ("added", "changed"):
                 head, first, steps = _said(f)
@@ -125,7 +128,7 @@ def _markdown(result: Review, details: bool = True, most: int | None = None) -> 
         lines.append(f"**{count} customer{'s' * (count != 1)} changed**")
         lines.append("")
     for c in customers:
-        clauses = change_words(c, labels=True)
+        clauses = change_words(c, labels=True, currency=result.currency)
         lines.append(f"- **{md(c.id)} {md(c.name)}**: {md(clauses)}")
         for f in c.followups if details else ():
             if f.status in ("added", "changed"):
@@ -159,18 +162,19 @@ def _outcome_rows(rows: list[ForecastOutcome]) -> list[dict[str, Any]]:
              "won_value": r.won_value} for r in rows]
 
 
-def render_forecast(rows: list[ForecastOutcome], rev: str, then_day: dt.date, today: dt.date, fmt: str) -> str:
+def render_forecast(rows: list[ForecastOutcome], rev: str, then_day: dt.date, today: dt.date, fmt: str,
+                    currency: str = "CNY") -> str:
     forecast = round(sum(r.weighted for r in rows))
     actual = sum(r.won_value for r in rows)
     from_forecast = sum(r.won_value for r in rows if r.outcome == "won")
     if fmt == "json":
         return to_json({"revision": rev, "as_of": then_day, "today": today, "forecast_weighted": forecast,
                         "won": actual, "won_from_forecast": from_forecast, "deals": _outcome_rows(rows)})
-    body = [[r.id, r.name, r.stage_then, money(r.amount_then), f"{r.probability:.0%}", money(r.weighted),
-             r.outcome, money(r.won_value)] for r in rows]
+    body = [[r.id, r.name, r.stage_then, money(r.amount_then, currency), f"{r.probability:.0%}",
+             money(r.weighted, currency), r.outcome, money(r.won_value, currency)] for r in rows]
     headers = ["id", "name", "stage then", "amount", "prob.", "weighted", "outcome", "won"]
-    summary = (f"Forecast at {rev} ({then_day}): {money(forecast)} weighted; won since, to {today}: "
-               f"{money(actual)} ({money(from_forecast)} from deals in the forecast)")
+    summary = (f"Forecast at {rev} ({then_day}): {money(forecast, currency)} weighted; won since, to {today}: "
+               f"{money(actual, currency)} ({money(from_forecast, currency)} from deals in the forecast)")
     if fmt == "markdown":
         lines = [f"### Forecast vs actual: {_code(rev)}", "", md(summary), "",
                  "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
@@ -241,7 +245,7 @@ def _diff(env: Env, base: str | None, head: str | None, fmt: str, forecast_rev: 
                         _zone(then.settings.timezone)).date()
             now = book_at(env.repo, head) if head else env.book()
             rows = forecast_vs_actual(then, then_day, now, env.today)
-            click.echo(render_forecast(rows, forecast_rev, then_day, env.today, fmt))
+            click.echo(render_forecast(rows, forecast_rev, then_day, env.today, fmt, now.settings.currency))
             return
         if head:
             result, base_commit, head_commit = review_revisions(env.repo, base, head, env.today)
@@ -250,8 +254,7 @@ def _diff(env: Env, base: str | None, head: str | None, fmt: str, forecast_rev: 
             base_commit, head_commit = books.base, books.head
             result = review(books.before, books.after, env.today, books.label, "working tree", books.ids,
                             books.renames)
-            result = Review(result.base, result.head, result.customers, result.weighted, result.funnel,
-                            result.new_diagnostics, tuple(books.notes))
+            result = replace(result, notes=tuple(books.notes))
     except GitStoreError as exc:
         raise click.ClickException(str(exc)) from None
     if fmt == "json":

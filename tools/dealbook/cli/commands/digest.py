@@ -80,8 +80,8 @@ def _md_name(config: SiteConfig, cid: str, name: str) -> str:
     return f"[{label}]({link})" if link else label
 
 
-def _money_or_none(amount: Any) -> str:
-    return f"¥{money(amount)}" if amount else ""
+def _money_or_none(amount: Any, currency: str) -> str:
+    return money(amount, currency) if amount else ""
 
 
 def _headline(d: Digest, _: Translator) -> list[str]:
@@ -91,32 +91,35 @@ def _headline(d: Digest, _: Translator) -> list[str]:
         found = f.delta(key)
         if found is None:
             return ""
-        shown = money(found.before) if not amount else f"¥{money(found.before)}"
+        shown = money(found.before) if not amount else money(found.before, d.currency)
         return _w("before", _, value=shown)
 
     open_deals, open_amount = f.delta("open_deals"), f.delta("open_amount")
     parts = []
     if open_deals and open_amount:
-        before = _w("deals", _, n=int(open_deals.before), amount=f"¥{money(open_amount.before)}")
-        parts.append(_w("open", _, n=int(open_deals.now), amount=f"¥{money(open_amount.now)}")
+        before = _w("deals", _, n=int(open_deals.before), amount=money(open_amount.before, d.currency))
+        parts.append(_w("open", _, n=int(open_deals.now), amount=money(open_amount.now, d.currency))
                      + _w("before", _, value=before))
     parts.append(_w("leads", _, n=f.count("new_lead")) + delta("new_lead"))
     won = f.delta("won_amount")
-    parts.append(_w("won", _, n=f.count("won"), amount=f"¥{money(won.now if won else 0)}") + delta("won_amount", True))
+    parts.append(_w("won", _, n=f.count("won"), amount=money(won.now if won else 0, d.currency))
+                 + delta("won_amount", True))
     parts.append(_w("lost", _, n=f.count("lost")) + delta("lost"))
     return parts
 
 
-def _event_line(e: Event, config: SiteConfig, team: bool, names: dict[str, str], _: Translator) -> str:
+def _event_line(e: Event, config: SiteConfig, team: bool, names: dict[str, str], _: Translator,
+                currency: str) -> str:
     who = f" · {md(names.get(e.owner, e.owner))}" if team and e.owner else ""
-    amount = f" {_money_or_none(e.amount)}" if e.kind == "won" and e.amount else ""
+    amount = f" {_money_or_none(e.amount, currency)}" if e.kind == "won" and e.amount else ""
     line = _w("line", _, name=_md_name(config, e.customer_id, e.name), text=md(e.message))
     return f"- {e.on:%m-%d} {line}{amount}{who}"
 
 
-def _risk_line(r: Risk, config: SiteConfig, team: bool, names: dict[str, str], _: Translator) -> str:
+def _risk_line(r: Risk, config: SiteConfig, team: bool, names: dict[str, str], _: Translator,
+               currency: str) -> str:
     who = f" · {md(names.get(r.owner, r.owner))}" if team and r.owner else ""
-    amount = f" {_money_or_none(r.amount)}" if r.amount else ""
+    amount = f" {_money_or_none(r.amount, currency)}" if r.amount else ""
     return "- " + _w("line", _, name=_md_name(config, r.customer_id, r.name) + amount, text=md(r.message)) + who
 
 
@@ -144,9 +147,9 @@ def render_markdown(d: Digest, title: str, config: SiteConfig, names: dict[str, 
     who = d.owner_name or d.owner if d.owner else _w("team", _)
     lines = [f"**{md(title)} · {_w('title', _)} · {md(who)} · {d.start} – {d.today}**", "",
              " · ".join(_headline(d, _)), f"> {_w('figures_note', _, n=d.days)}", ""]
-    changes = [_event_line(e, config, team, names, _) for e in d.feed.events]
+    changes = [_event_line(e, config, team, names, _, d.currency) for e in d.feed.events]
     lines += _section(_w("changed", _, n=d.days), changes, limit, _)
-    lines += _section(_w("risk", _), [_risk_line(r, config, team, names, _) for r in d.risks], limit, _)
+    lines += _section(_w("risk", _), [_risk_line(r, config, team, names, _, d.currency) for r in d.risks], limit, _)
     lines += _section(_w("due", _, n=d.ahead), [_due_line(i, config, team, names, _) for i in d.due], limit, _)
     if config.site_url:
         lines.append(f"[{_w('site', _)}]({config.site_url})")
@@ -185,7 +188,7 @@ def render_html(d: Digest, title: str, config: SiteConfig, names: dict[str, str]
             late: int = 0) -> dict[str, Any]:
         return {"link": config.customer_link(cid), "name": name or cid, "text": text,
                 "owner": names.get(owner, owner) if team else "", "day": f"{day:%m-%d}" if day else "",
-                "amount": _money_or_none(amount), "late": _w("late", _, n=late) if late else ""}
+                "amount": _money_or_none(amount, d.currency), "late": _w("late", _, n=late) if late else ""}
 
     sections = [
         (_w("changed", _, n=d.days), [row(e.customer_id, e.name, e.message, e.owner, e.on,
@@ -266,12 +269,14 @@ def digest(env: Env, since: str | None, owner: str | None, ahead: int, fmt: str,
         text = render_markdown(result, title, config, names, _, limit)
         if webhook is None:
             click.echo(text, nl=False)
-            return
-        heading = f"{title} · {_w('title', _)}"
-        while len(text.encode("utf-8")) > WEBHOOK_BYTES[webhook] and limit > 1:
-            limit -= 1
-            text = render_markdown(result, title, config, names, _, limit)
-        click.echo(json.dumps(webhook_body(webhook, heading, text), ensure_ascii=False))
+        else:
+            heading = f"{title} · {_w('title', _)}"
+            while len(text.encode("utf-8")) > WEBHOOK_BYTES[webhook] and limit > 1:
+                limit -= 1
+                text = render_markdown(result, title, config, names, _, limit)
+            click.echo(json.dumps(webhook_body(webhook, heading, text), ensure_ascii=False))
+    if not env.at:  # its counts (at risk, due, changed) would silently lack these customers
+        env.warn_left_out(book.customers)
 
 
 __all__ = ["digest", "parse_since", "render_html", "render_markdown", "webhook_body"]

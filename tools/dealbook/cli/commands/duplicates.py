@@ -28,7 +28,10 @@ def duplicates(env: Env, min_score: int, fmt: str) -> None:
         dealbook duplicates
         dealbook duplicates --min-score 70 --format csv > pairs.csv
     """
-    pairs = find_duplicates(candidates(env.book()), min_score)
+    book = env.book()
+    pairs = find_duplicates(candidates(book), min_score)
+    if not env.at:  # a customer that cannot be read is compared with none
+        env.warn_left_out(book.customers)
     rows = [{"score": p.score, "a": p.a, "a_name": p.a_name, "b": p.b, "b_name": p.b_name,
              "reasons": list(p.reasons)} for p in pairs]
     if fmt == "json":

@@ -55,3 +55,5 @@ def export(env: Env, fmt: str, out: str | None) -> None:
         raise click.ClickException(f"cannot write {target}: {exc.strerror or exc}; "
                                    "nothing was exported") from None
     click.echo(f"exported {total} customers to {', '.join(files) if fmt != 'csv' else target + '/'}")
+    if not env.at:  # the count, and the export, lack them
+        env.warn_left_out(items[0].ids)

@@ -16,12 +16,14 @@ from .report import period_options, print_report, resolve_period
 @format_option
 @pass_env
 def funnel(env: Env, period: str | None, start: str | None, end: str | None, by: str | None, fmt: str) -> None:
-    """Stage conversion: entered, converted, lost, rates and average days per stage.
+    """Stage conversion: entered, converted, lost, each per entered, and average days per stage.
 
     Counted from stage_history dates within the period (default: the current month):
     entered = entries into the stage; converted = moves from it to any later stage;
-    lost = moves from it to lost; rates are divided by entered (— when nothing entered);
-    average days in stage of those who left it in the period.
+    lost = moves from it to lost; converted/entered and lost/entered divide those counts
+    (— when nothing entered): two groups of customers, so they can exceed 100%
+    (`dealbook report stage-reach` follows one group); average days in stage of those
+    who left it in the period.
 
     \b
     Example:

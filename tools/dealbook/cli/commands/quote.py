@@ -11,6 +11,7 @@ from ...editing.edits import Change, parse_money
 from ...editing.roundtrip import EditError
 from ...records.dates import parse_date
 from ...records.deals import deal_desk, needs_margin_approval, quote_from
+from ...text.money import money
 from ..context import Env, pass_env
 from .edit_flow import finish, interactive, open_customer, retrying, working_book
 
@@ -161,7 +162,8 @@ def quote(env: Env, customer_id: str, lines: tuple[str, ...], number: str | None
     if not written:
         return
     shown = f"{data['margin'] * 100:.1f}%" if "margin" in data else "unknown (give --cost or unit costs)"
-    click.echo(f"{customer.id}: quote {number} added ({path}): total {data['total']:,}, margin {shown}, "
+    total = money(data["total"], env.settings.currency)
+    click.echo(f"{customer.id}: quote {number} added ({path}): total {total}, margin {shown}, "
                f"valid until {data['valid_until']}")
     if below:
         who = ", ".join(desk.who_may("margin")) or "nobody (set deal_desk.approvers.margin)"

@@ -38,15 +38,18 @@ def print_report(env: Env, name: str, period: Period, by: str | None, fmt: str) 
     try:
         if name in SHARED:  # sums of per-customer shares, stored and updated by difference
             check_split(name, by)
-            result = shared_report(name, env.view, env.settings, period, env.today, by)
+            result, counted = shared_report(name, env.view, env.settings, period, env.today, by)
         else:
             recorded = None
             if name in USES_RECORDED:  # only these read the git history (and import its library)
                 from ...git.history import recorded_times as recorded
-            result = run_report(name, env.book(), period, env.today, by=by, recorded=recorded)
+            book = env.book()
+            result, counted = run_report(name, book, period, env.today, by=by, recorded=recorded), book.customers
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    click.echo(render(result, fmt, env.settings.language))
+    click.echo(render(result, fmt, env.settings.language, env.settings.currency))
+    if not env.at:  # a figure that silently lacks a customer would be misread
+        env.warn_left_out(counted)
 
 
 def _list_reports(fmt: str) -> None:

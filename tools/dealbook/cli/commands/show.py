@@ -86,6 +86,7 @@ def _overdue_red(line: str, overdue: str | None) -> str:
 
 
 def render_text(data: dict[str, Any], book: Book) -> str:
+    cur = book.settings.currency  # every amount is written in it (`text.money`)
     settings = book.settings
     out = [click.style(plain(f"{data['id']}  {data['name']}"), bold=True)]
     grade = data["grade"]
@@ -128,10 +129,10 @@ def render_text(data: dict[str, Any], book: Book) -> str:
         out.append(_line("Goal", need.get("goal")))
     budget_text = budget.get("status")
     if isinstance(budget.get("min"), int) or isinstance(budget.get("max"), int):
-        budget_text = f"{budget_text or DASH} ({money(budget.get('min'))}–{money(budget.get('max'))})"
+        budget_text = f"{budget_text or DASH} ({money(budget.get('min'), cur)}–{money(budget.get('max'), cur)})"
     out += [_line("Budget", budget_text), _line("Timeline", (need.get("timeline") or {}).get("start"))]
     if data["deal"]:
-        out.append(_line("Deal", f"{money(data['deal'].get('amount'))} by {plain(data['deal'].get('close_by'))}"))
+        out.append(_line("Deal", f"{money(data['deal'].get('amount'), cur)} by {plain(data['deal'].get('close_by'))}"))
     out += ["", click.style("Contacts", bold=True)]
     if data["decision_chain"]:
         out.append(_line("Decision chain", data["decision_chain"]))
@@ -168,6 +169,7 @@ def _list(value: Any) -> str:
 def _deal_sections(data: dict[str, Any], settings: Any) -> list[str]:
     """The needs-to-solution table, the quotes with margin and approval state, the contracts with
     their approvals and payments, and what they ask for now."""
+    cur = settings.currency  # every amount is written in it (`text.money`)
     out: list[str] = []
     if data["needs"]:
         out += ["", click.style("Needs and solutions", bold=True),
@@ -182,7 +184,7 @@ def _deal_sections(data: dict[str, Any], settings: Any) -> list[str]:
                                                             if a["step"] == "margin"),
                         "not_needed": "not needed", "unknown": "margin unknown"}[q["approval"]]
             valid = f"{q['valid_until']}" + (" (expired)" if q["expired"] else "") if q["valid_until"] else DASH
-            rows.append([q["no"], q["date"], q["status"] + ("*" if q["standing"] else ""), money(q["total"]),
+            rows.append([q["no"], q["date"], q["status"] + ("*" if q["standing"] else ""), money(q["total"], cur),
                          _pct(q["margin"]), valid, approval])
             styles.append({"fg": "red"} if q["approval"] == "needed" else None)
         floor = settings.raw.get("deal_desk", {}).get("margin_floor")
@@ -191,11 +193,11 @@ def _deal_sections(data: dict[str, Any], settings: Any) -> list[str]:
                       right=[3, 4], styles=styles)]
         standing = next(q for q in data["quotes"] if q["standing"])
         if standing["lines"]:
-            out.append(table([[li["item"], li["spec"], li["quantity"], money(li["unit_price"]), money(li["amount"])]
-                              for li in standing["lines"]], ["Item", "Spec", "Qty", "Unit price", "Amount"],
-                             right=[2, 3, 4]))
+            out.append(table([[li["item"], li["spec"], li["quantity"], money(li["unit_price"], cur),
+                               money(li["amount"], cur)] for li in standing["lines"]],
+                             ["Item", "Spec", "Qty", "Unit price", "Amount"], right=[2, 3, 4]))
     for c in data["contracts"]:
-        head = (f"Contract {c['no']}: {money(c['amount'])}, signed {plain(c['signed'])}"
+        head = (f"Contract {c['no']}: {money(c['amount'], cur)}, signed {plain(c['signed'])}"
                 + (f", delivered {c['delivered']}" if c["delivered"] else "")
                 + (f", service until {c['service_end']}" if c["service_end"] else ""))
         out += ["", click.style(head, bold=True)]
@@ -209,8 +211,8 @@ def _deal_sections(data: dict[str, Any], settings: Any) -> list[str]:
             a = c["acceptance"]
             out.append(_line("Acceptance", " — ".join(plain(x) for x in (a["result"], a["on"], a["criteria"]) if x)))
         if c["payments"]:
-            out.append(table([[p["due"], money(p["amount"]), p["received_on"] or DASH, money(p["received"]),
-                               money(p["outstanding"]), "overdue" if p["overdue"] else "", p["note"]]
+            out.append(table([[p["due"], money(p["amount"], cur), p["received_on"] or DASH, money(p["received"], cur),
+                               money(p["outstanding"], cur), "overdue" if p["overdue"] else "", p["note"]]
                               for p in c["payments"]],
                              ["Due", "Amount", "Received on", "Received", "Outstanding", "", "Note"], right=[1, 3, 4],
                              styles=[{"fg": "red"} if p["overdue"] else None for p in c["payments"]]))
