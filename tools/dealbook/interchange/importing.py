@@ -341,16 +341,20 @@ class FollowupRows:
 def plan_followups(sheet: Sheet, book: Book, options: Options,
                    progress: Callable[[Iterable[Row]], Iterable[Row]] = lambda rows: rows,
                    extra_names: dict[str, str] | None = None, checker: Checker | None = None) -> Plan:
-    """What importing the follow-up sheet would do: a follow-up matches one of the same customer and time."""
+    """What importing the follow-up sheet would do: a follow-up matches one of the same customer and time.
+
+    Each follow-up matches at most one row of the sheet: two rows of one customer at one time (a
+    date-only sheet's two calls on one day) are two follow-ups, unless they say the same thing."""
     names = {c.name.strip(): c.id for c in book.customers.values()}
     names.update(extra_names or {})
     reader = FollowupRows(book, options, names)
-    existing: dict[tuple[str, str], Any] = {}
+    existing: dict[tuple[str, str], list[Any]] = {}
     used: set[str] = set()
     for followup in book.all_followups():
         key = (followup.customer, str(followup.data.get("at")))
-        existing.setdefault(key, followup)
+        existing.setdefault(key, []).append(followup)
         used.add(followup.path)
+    claimed: dict[str, tuple[int, str]] = {}  # path -> (row, what the row said) of the rows read so far
     plan = Plan("followups", notes=list(sheet.notes))
     for row in progress(sheet.rows()):
         entry = Planned(row.number, REJECTED)
@@ -362,11 +366,28 @@ def plan_followups(sheet: Sheet, book: Book, options: Options,
             entry.reasons.append(str(exc))
             continue
         entry.label = f"{data['customer']} {data['at']}"
-        found = existing.get((data["customer"], data["at"]))
+        key = (data["customer"], data["at"])
+        said = repr(sorted(data.items()))
+        twin = next((claimed[f.path][0] for f in existing.get(key, ())
+                     if f.path in claimed and claimed[f.path][1] == said), None)
+        if twin is not None:  # the same row twice in the sheet: one follow-up
+            entry.status, entry.reasons = UNCHANGED, [f"the same follow-up as row {twin}"]
+            continue
+        found = None
+        for candidate in existing.get(key, ()):
+            if candidate.path in claimed:
+                continue
+            current = candidate.data if candidate.data is not None else \
+                (checker.recall(candidate.path) if checker else {}) or {}
+            if found is None or {**current, **data} == current:
+                found = (candidate, current)
+                if {**current, **data} == current:
+                    break
         if found is not None:
-            current = found.data if found.data is not None else (checker.recall(found.path) if checker else {}) or {}
+            candidate, current = found
+            claimed[candidate.path] = (row.number, said)
             merged = {**current, **data}
-            entry.path, entry.before, entry.after = found.path, dict(current), merged
+            entry.path, entry.before, entry.after = candidate.path, dict(current), merged
             entry.status = UNCHANGED if merged == current else UPDATED
             if checker is not None and entry.status == UPDATED:
                 checker.add(entry)
@@ -383,7 +404,8 @@ def plan_followups(sheet: Sheet, book: Book, options: Options,
             path = f"{folder}/{stem}-{n}.yaml"
             n += 1
         used.add(path)
-        existing[(data["customer"], data["at"])] = _Pending(path, data if checker is None else None)
+        existing.setdefault(key, []).append(_Pending(path, data if checker is None else None))
+        claimed[path] = (row.number, said)
         entry.path, entry.after, entry.status = path, data, NEW
         if checker is not None:
             checker.add(entry)

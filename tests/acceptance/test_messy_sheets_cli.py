@@ -1,0 +1,52 @@
+"""`dealbook import` on the sheets a team moving from Excel really has: date-only logs, numbers
+Excel changed, formulas, the same row twice — each re-imported must change nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+
+FOLLOWUP_HEADERS = ["跟进日期", "客户名称", "联系人", "跟进方式", "跟进主题/内容", "跟进人"]
+
+
+def xlsx(path: Path, headers: list[str], rows: list[list]) -> Path:
+    book = openpyxl.Workbook()
+    book.active.append(headers)
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+def records(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): p.read_text("utf-8") for p in sorted((root / "records").rglob("*.yaml"))}
+
+
+def imported(run, repo, path: Path, *args: str) -> dict:
+    result = run(repo, "import", str(path), "--format", "json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_two_follow_ups_on_one_day_in_a_date_only_log_are_two_records_and_reimport_changes_nothing(
+        repo, run, here: Path) -> None:
+    repo.customer()
+    sheet = xlsx(here / "跟进.xlsx", FOLLOWUP_HEADERS, [
+        ["2024-05-13", "A科技有限公司", "王总监", "电话", "上午电话约拜访", "张伟"],
+        ["2024-05-13", "A科技有限公司", "王总监", "拜访", "下午上门演示", "张伟"],
+        ["2024-05-13", "A科技有限公司", "王总监", "拜访", "下午上门演示", "张伟"],  # pasted twice
+    ])
+    first = imported(run, repo, sheet, "--apply")
+    assert first["counts"] == {"new": 2, "updated": 0, "unchanged": 1, "rejected": 0}, first["rows"]
+    assert first["rows"][2]["reasons"] == ["the same follow-up as row 3"]
+    texts = records(repo.root)
+    summaries = sorted(t for p, t in texts.items() if "/followups/" in p)
+    assert len(summaries) == 2
+    assert "上午电话约拜访" in summaries[0] + summaries[1] and "下午上门演示" in summaries[0] + summaries[1]
+    again = imported(run, repo, sheet, "--apply")
+    assert again["counts"] == {"new": 0, "updated": 0, "unchanged": 3, "rejected": 0}, again["rows"]
+    assert again["written"] == 0 and records(repo.root) == texts
+    assert json.loads(run(repo, "check", "--format", "json").output)["diagnostics"] == []
+
