@@ -50,3 +50,23 @@ def test_two_follow_ups_on_one_day_in_a_date_only_log_are_two_records_and_reimpo
     assert again["written"] == 0 and records(repo.root) == texts
     assert json.loads(run(repo, "check", "--format", "json").output)["diagnostics"] == []
 
+
+CUSTOMER_HEADERS = ["客户名称", "所属行业", "所在地区", "联系人姓名及职务", "联系方式", "来源渠道", "负责人", "建档日期",
+                    "客户状态"]
+
+
+def test_a_landline_excel_stored_as_a_number_is_refused_not_recorded_without_its_leading_zero(
+        repo, run, here: Path) -> None:
+    sheet = xlsx(here / "客户.xlsx", CUSTOMER_HEADERS, [
+        ["深圳A科技有限公司", "C3970", "广东深圳", "李明(生产经理)", 75588881234, "展会", "张伟", "2024-05-10", "线索"],
+        ["深圳B科技有限公司", "C3970", "广东深圳", "王芳(经理)", 13812345678, "展会", "张伟", "2024-05-10", "线索"],
+        ["深圳C科技有限公司", "C3970", "广东深圳", "赵强(经理)", 88881234, "展会", "张伟", "2024-05-10", "线索"],
+    ])
+    report = imported(run, repo, sheet, "--phone-kind", "work", "--apply")
+    rows = {r["row"]: r for r in report["rows"]}
+    assert rows[2]["status"] == "rejected"
+    assert "drops a leading 0 (was it 075588881234?)" in rows[2]["reasons"][0]
+    assert (rows[3]["status"], rows[4]["status"]) == ("new", "new")  # a mobile, a local number: all digits kept
+    texts = "".join(records(repo.root).values())
+    assert "phone: '13812345678'" in texts and "phone: '88881234'" in texts
+    assert "75588881234" not in texts

@@ -545,10 +545,10 @@ def to_phone(value: Any) -> str:
     if isinstance(value, bool):
         raise BadValue(f"{value} is not a phone number")
     if isinstance(value, int):
-        return str(value)
+        return _number_phone(str(value))
     if isinstance(value, float):
         if value.is_integer():
-            return str(int(value))
+            return _number_phone(str(int(value)))
         raise BadValue(f"{value} is not a phone number")
     text = unicodedata.normalize("NFKC", str(value)).strip()
     m = re.match(r"^([0-9])(?:\.([0-9]+))?e\+?([0-9]+)$", text.lower())
@@ -560,10 +560,25 @@ def to_phone(value: Any) -> str:
                 f"the phone number `{text}` is in scientific notation and has lost digits; format the column "
                 "as Text in Excel/WPS and type the number again")
         try:
-            return str(int(Decimal(text)))
+            return _number_phone(str(int(Decimal(text))))
         except InvalidOperation:
             raise BadValue(f"`{text}` is not a phone number") from None
     return text
+
+
+# What a phone number stored as a number can be without having lost a leading 0: a mobile
+# (13812345678), a local number without its area code (88881234), a 400/800 service number.
+_WHOLE_NUMBER_PHONE = re.compile(r"^(?:1[3-9][0-9]{9}|[2-9][0-9]{6,7}|[48]00[0-9]{7})$")
+
+
+def _number_phone(digits: str) -> str:
+    """A phone cell Excel holds as a number: refused when it looks like a number whose leading 0
+    (an area code's, 0755-…) Excel dropped, as 75512345678 does."""
+    if _WHOLE_NUMBER_PHONE.match(digits):
+        return digits
+    raise BadValue(
+        f"the phone number {digits} is stored as a number, which drops a leading 0 (was it 0{digits}?); "
+        "format the column as Text in Excel/WPS and type the number again (e.g. 0755-12345678)")
 
 
 def to_text(value: Any) -> str:
