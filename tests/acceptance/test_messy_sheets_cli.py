@@ -51,8 +51,8 @@ def test_two_follow_ups_on_one_day_in_a_date_only_log_are_two_records_and_reimpo
     assert json.loads(run(repo, "check", "--format", "json").output)["diagnostics"] == []
 
 
-CUSTOMER_HEADERS = ["客户名称", "所属行业", "所在地区", "联系人姓名及职务", "联系方式", "来源渠道", "负责人", "建档日期",
-                    "客户状态"]
+CUSTOMER_HEADERS = ["客户名称", "所属行业", "所在地区", "联系人姓名及职务", "联系方式", "来源渠道", "负责人",
+                    "建档日期", "客户状态"]
 
 
 def test_a_landline_excel_stored_as_a_number_is_refused_not_recorded_without_its_leading_zero(
@@ -70,3 +70,18 @@ def test_a_landline_excel_stored_as_a_number_is_refused_not_recorded_without_its
     texts = "".join(records(repo.root).values())
     assert "phone: '13812345678'" in texts and "phone: '88881234'" in texts
     assert "75588881234" not in texts
+
+
+def test_a_formula_without_a_saved_result_in_the_last_column_is_refused_not_dropped(repo, run, here: Path) -> None:
+    path = here / "金额.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append([*CUSTOMER_HEADERS, "预计金额"])
+    book.active.append(["深圳A科技有限公司", "C3970", "广东深圳", "李明(生产经理)", "0755-88881234", "展会", "张伟",
+                        "2024-05-10", "线索", "=B9*1.13"])  # openpyxl saves no result, as a script-made file does
+    book.active.append([None] * 9 + ["=SUM(J2:J2)"])  # a total row holding only a formula
+    book.save(path)
+    report = imported(run, repo, path, "--apply")
+    rows = {r["row"]: r for r in report["rows"]}
+    assert rows[2]["status"] == "rejected" and "formula (=B9*1.13) with no saved result" in rows[2]["reasons"][0]
+    assert rows[3]["status"] == "rejected" and "=SUM(J2:J2)" in rows[3]["reasons"][0]
+    assert report["written"] == 0 and not list((repo.root / "records").glob("customers/*.yaml"))

@@ -215,6 +215,8 @@ class Sheet:
             values: dict[str, Any] = {}
             extra: dict[str, Any] = {}
             problems: list[str] = []
+            if formulas and max(formulas) >= len(cells):  # a formula without a result past the row's last value
+                cells = [*cells, *[None] * (max(formulas) + 1 - len(cells))]
             for index, value in enumerate(cells[: len(self.fields)]):
                 if isinstance(value, str):
                     value = value.strip()
