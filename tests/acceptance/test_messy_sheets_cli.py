@@ -85,3 +85,27 @@ def test_a_formula_without_a_saved_result_in_the_last_column_is_refused_not_drop
     assert rows[2]["status"] == "rejected" and "formula (=B9*1.13) with no saved result" in rows[2]["reasons"][0]
     assert rows[3]["status"] == "rejected" and "=SUM(J2:J2)" in rows[3]["reasons"][0]
     assert report["written"] == 0 and not list((repo.root / "records").glob("customers/*.yaml"))
+
+
+def test_without_sheet_the_first_visible_sheet_with_the_table_is_read_not_an_instructions_sheet(
+        repo, run, here: Path) -> None:
+    path = here / "客户信息总表.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "填写说明"
+    book.active.append(["请按模板填写,日期格式 2024-05-10"])
+    hidden = book.create_sheet("旧数据")
+    hidden.sheet_state = "hidden"
+    hidden.append(CUSTOMER_HEADERS)
+    hidden.append(["深圳旧科技有限公司", "C3970", "广东深圳", "李明(经理)", "0755-88881234", "展会", "张伟",
+                   "2023-01-10", "线索"])
+    table = book.create_sheet("2024")
+    table.append(["2024年客户信息总表"])
+    table.append(CUSTOMER_HEADERS)
+    table.append(["深圳A科技有限公司", "C3970", "广东深圳", "李明(经理)", "0755-88881234", "展会", "张伟", "2024-05-10",
+                  "线索"])
+    book.save(path)
+    report = imported(run, repo, path)
+    assert report["sheet"] == "2024", report
+    assert [(r["row"], r["status"], r["record"]) for r in report["rows"]] == [(3, "new", "深圳A科技有限公司")]
+    assert "other sheets not read: 填写说明, 旧数据 (hidden) (use --sheet NAME)" in report["notes"][0]
+

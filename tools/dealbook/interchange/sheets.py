@@ -325,10 +325,15 @@ def _open_xlsx(path: str, kind: str | None, mapping: dict[str, str] | None, want
             raise SheetError(f"{path}: no sheet named '{wanted}'; the sheets are: {', '.join(names)}")
         chosen = wanted
     else:
+        # a sheet named for the kind; else the first visible one with the columns an import needs (not
+        # a 说明 sheet of instructions before the table); else the first with data, whose error says why
+        visible = [s for s in book.sheets if not s.hidden] or book.sheets
         chosen = next((n for n in names if n.lower() == (kind or "").lower()), None)
         if chosen is None:
-            chosen = next((n for n in names if _has_cells(book, book.sheets[names.index(n)])), names[0])
-        others = [n for n in names if n != chosen]
+            chosen = next((s.name for s in visible if _fits(book, s, kind, mapping)), None)
+        if chosen is None:
+            chosen = next((s.name for s in visible if _has_cells(book, s)), visible[0].name)
+        others = [f"{s.name} (hidden)" if s.hidden else s.name for s in book.sheets if s.name != chosen]
         if others:
             notes.append(f"read sheet '{chosen}'; other sheets not read: {', '.join(others)} (use --sheet NAME)")
     ref = book.sheets[names.index(chosen)]
@@ -378,6 +383,21 @@ def _has_cells(book: Any, ref: Any) -> bool:
         if index >= 12:
             break
     return False
+
+
+def _fits(book: Any, ref: Any, kind: str | None, mapping: dict[str, str] | None) -> bool:
+    """Whether the sheet has a header row with the columns an import of its kind needs."""
+    peeked = []
+    for number, cells, _ in book.rows(ref):
+        peeked.append((number, cells))
+        if len(peeked) >= 12:
+            break
+    try:
+        index, the_kind = _find_header(peeked, kind, mapping)
+    except SheetError:
+        return False
+    fields = set(map_headers(peeked[index][1], the_kind, mapping))
+    return all(fields & set(choices) for choices in REQUIRED[the_kind])
 
 
 def _row_count(book: Any, ref: Any) -> int | None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import unescape
 
-from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
+from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 _EPOCH = dt.datetime(1899, 12, 30)
 _REF = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
@@ -35,6 +35,7 @@ class XlsxError(Exception):
 class SheetRef:
     name: str
     index: int  # position among the workbook's sheets
+    hidden: bool = False  # hidden (or very hidden) in Excel: a lookup table, an old copy
 
 
 def column_index(letters: str) -> int:
@@ -72,8 +73,8 @@ class Workbook:
         self.path = path
         try:
             self.book = CalamineWorkbook.from_path(path)
-            self.sheets = [SheetRef(meta.name, i) for i, meta in enumerate(self.book.sheets_metadata)
-                           if meta.typ == SheetTypeEnum.WorkSheet]
+            self.sheets = [SheetRef(meta.name, i, meta.visible != SheetVisibleEnum.Visible)
+                           for i, meta in enumerate(self.book.sheets_metadata) if meta.typ == SheetTypeEnum.WorkSheet]
         except (CalamineError, OSError, ValueError) as exc:
             raise XlsxError(f"{type(exc).__name__}: {exc}") from None
         self._members: dict[str, str] | None = None

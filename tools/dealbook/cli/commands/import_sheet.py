@@ -80,7 +80,8 @@ def summary_rows(plan: Plan) -> list[dict[str, Any]]:
               help="What the sheet holds (default: guessed from its header row).")
 @click.option("--map", "map_file", type=click.Path(dir_okay=False, exists=True), default=None,
               help="A YAML file of `sheet header: field` lines for headers dealbook does not know.")
-@click.option("--sheet", "sheet_name", default=None, help="The workbook sheet to read (default: the first with data).")
+@click.option("--sheet", "sheet_name", default=None,
+              help="The workbook sheet to read (default: the first visible one with the needed columns).")
 @click.option("--apply", "apply_", is_flag=True, help="Write the records (without it: a dry run that writes nothing).")
 @click.option("--phone-kind", type=click.Choice(["work"]), default=None,
               help="The sheet's mobile numbers are company-issued work phones (personal mobiles are refused).")
