@@ -109,3 +109,24 @@ def test_without_sheet_the_first_visible_sheet_with_the_table_is_read_not_an_ins
     assert [(r["row"], r["status"], r["record"]) for r in report["rows"]] == [(3, "new", "深圳A科技有限公司")]
     assert "other sheets not read: 填写说明, 旧数据 (hidden) (use --sheet NAME)" in report["notes"][0]
 
+
+def test_a_customer_twice_in_a_sheet_the_later_row_stands_and_a_reimport_refuses_nothing(
+        repo, run, here: Path) -> None:
+    def row(name: str, contact: str, phone: str, status: str) -> list:
+        return [name, "C3970", "广东深圳", contact, phone, "展会", "张伟", "2024-05-02", status, "MES"]
+
+    sheet = xlsx(here / "客户.xlsx", [*CUSTOMER_HEADERS, "需求描述"], [
+        row("深圳A科技有限公司", "李明(经理)", "0755-88881234", "线索"),
+        row("深圳B科技有限公司", "王芳(经理)", "13812345678", "线索"),
+        row("深圳A科技有限公司", "李明(经理)", "0755-88881234", "意向"),
+        row("深圳B科技有限公司", "王芳(经理)", "0755-12345678", "线索"),
+    ])
+    first = imported(run, repo, sheet, "--apply")
+    # row 3's personal mobile is refused, but row 5 (the same new customer, a work number) stands: new, not updated
+    assert first["counts"] == {"new": 2, "updated": 0, "unchanged": 2, "rejected": 0}, first["rows"]
+    assert [r["status"] for r in first["rows"]] == ["unchanged", "unchanged", "new", "new"]
+    texts = records(repo.root)
+    again = imported(run, repo, sheet, "--apply")
+    assert again["counts"] == {"new": 0, "updated": 0, "unchanged": 4, "rejected": 0}, again["rows"]
+    assert again["rows"][0]["reasons"] == ["superseded by row 4"] and again["rejects_file"] is None
+    assert records(repo.root) == texts

@@ -174,6 +174,7 @@ def plan_customers(sheet: Sheet, book: Book, options: Options,
     ids = IdAllocator(book, options)
     plan = Plan(CUSTOMERS, notes=list(sheet.notes))
     pending: dict[str, Planned] = {}  # path -> the entry of an earlier row in this sheet
+    refused: dict[str, Planned] = {}  # path -> an earlier row of this customer that could not be merged
     for row in progress(sheet.rows()):
         entry = Planned(row.number, REJECTED)
         plan.entries.append(entry)
@@ -191,9 +192,13 @@ def plan_customers(sheet: Sheet, book: Book, options: Options,
             target = cid
         if target is None and not cid and name and name in by_name:
             target = by_name[name]
+        path = ""
         try:
             if target is not None:
                 path = book.customers[target].path if target in book.customers else customer_path(target)
+                if path in refused:  # the later row of the customer is the one that stands
+                    superseded = refused.pop(path)
+                    superseded.status, superseded.reasons = UNCHANGED, [f"superseded by row {row.number}"]
                 earlier = pending.get(path)
                 before = (earlier.after if earlier is not None and earlier.after
                           else checker.recall(path) if earlier is not None and checker is not None
@@ -202,9 +207,7 @@ def plan_customers(sheet: Sheet, book: Book, options: Options,
                 after = merge_customer(before, given, options.today, settings)
                 original = dict(book.customers[target].data) if target in book.customers else None
                 entry.path, entry.before, entry.after = path, original, after
-                entry.status = UNCHANGED if after == original else UPDATED
-                if earlier is not None and earlier.status == NEW:
-                    entry.status = NEW
+                entry.status = NEW if original is None else UNCHANGED if after == original else UPDATED
                 if earlier is not None:
                     earlier.status, earlier.reasons = UNCHANGED, [f"superseded by row {row.number}"]
                     earlier.path = ""
@@ -223,6 +226,8 @@ def plan_customers(sheet: Sheet, book: Book, options: Options,
                 by_name[name] = data["id"]
         except BadValue as exc:
             entry.status, entry.reasons = REJECTED, [str(exc)]
+            if path and path not in pending:
+                refused[path] = entry
             continue
         pending[entry.path] = entry
         if checker is not None and entry.status in (NEW, UPDATED):
