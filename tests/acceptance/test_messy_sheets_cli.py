@@ -130,3 +130,20 @@ def test_a_customer_twice_in_a_sheet_the_later_row_stands_and_a_reimport_refuses
     assert again["counts"] == {"new": 0, "updated": 0, "unchanged": 4, "rejected": 0}, again["rows"]
     assert again["rows"][0]["reasons"] == ["superseded by row 4"] and again["rejects_file"] is None
     assert records(repo.root) == texts
+
+
+def test_a_follow_up_naming_its_customer_slightly_differently_is_refused_with_the_customer_it_may_mean(
+        repo, run, here: Path) -> None:
+    repo.customer()  # A科技有限公司
+    repo.customer("粤IT2024002", name="深圳市博锐激光设备有限公司")
+    sheet = xlsx(here / "跟进.xlsx", FOLLOWUP_HEADERS, [
+        ["2024-05-13 10:00", "深圳博锐激光设备有限公司", "王总监", "电话", "约拜访", "张伟"],  # 市 left out
+        ["2024-05-13 11:00", "深圳市博锐激光设备有限公司（南山）", "王总监", "电话", "约拜访", "张伟"],
+        ["2024-05-13 12:00", "杭州某某有限公司", "王总监", "电话", "约拜访", "张伟"],
+    ])
+    report = imported(run, repo, sheet)
+    reasons = [r["reasons"][0] for r in report["rows"]]
+    assert all("is not a customer in the repo" in reason for reason in reasons)
+    meant = "did you mean 深圳市博锐激光设备有限公司 (粤IT2024002)?"
+    assert meant in reasons[0] and meant in reasons[1], reasons
+    assert "did you mean" not in reasons[2] and "import the customer sheet first" in reasons[2]

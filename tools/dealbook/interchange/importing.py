@@ -243,6 +243,8 @@ class FollowupRows:
         self.options = options
         self.words = Vocabulary(book.settings)
         self.names = names
+        self._near: dict[str, set[tuple[str, str]]] | None = None  # name variant -> customers (near_names)
+        self._keys: list[tuple[str, str, str]] = []  # (normalised name, name, id) of every customer
         half_days = (book.settings.raw.get("sheets") or {}).get("half_days")
         self.half_days = {str(k): str(v) for k, v in half_days.items()} if isinstance(half_days, dict) else None
 
@@ -255,7 +257,10 @@ class FollowupRows:
             name = to_text(v["customer_name"])
             cid = self.names.get(name.strip(), "")
             if not cid:
-                problems.append(f"客户名称 `{name}` is not a customer in the repo: import the customer sheet first")
+                near = self.near_names(name)
+                problems.append(f"客户名称 `{name}` is not a customer in the repo: " + (
+                    f"did you mean {near}? Write the name exactly as the customer has it, or give 客户编号"
+                    if near else "import the customer sheet first"))
         if not cid and not problems:
             problems.append("the row names no customer (客户编号 or 客户名称)")
         data["customer"] = cid
@@ -332,6 +337,27 @@ class FollowupRows:
         if problems:
             raise BadValue("; ".join(problems))
         return data
+
+    def near_names(self, name: str) -> str:
+        """The customers a name not found is close to (`深圳甲科技` → 深圳市甲科技有限公司 (粤IT2024004)), as
+        `dealbook duplicates` compares names: equal once normalised, one character apart, or one
+        containing the other."""
+        from ..checks.dedupe import name_variants, normalise_name
+
+        if self._near is None:
+            self._near, self._keys = {}, []
+            for full, cid in self.names.items():
+                self._keys.append((normalise_name(full), full, cid))
+                for variant in name_variants(self._keys[-1][0]):
+                    self._near.setdefault(variant, set()).add((full, cid))
+        key = normalise_name(name)
+        if not key:
+            return ""
+        found = {hit for variant in name_variants(key) for hit in self._near.get(variant, ())}
+        if len(key) >= 2 and len(found) < 3:
+            found |= {(full, cid) for other, full, cid in self._keys
+                      if key in other or (len(other) >= 2 and other in key)}
+        return " or ".join(f"{full} ({cid})" for full, cid in sorted(found)[:3])
 
     def method(self, text: str) -> str:
         word = normalise(text)
