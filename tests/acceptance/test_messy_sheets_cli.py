@@ -147,3 +147,28 @@ def test_a_follow_up_naming_its_customer_slightly_differently_is_refused_with_th
     meant = "did you mean 深圳市博锐激光设备有限公司 (粤IT2024002)?"
     assert meant in reasons[0] and meant in reasons[1], reasons
     assert "did you mean" not in reasons[2] and "import the customer sheet first" in reasons[2]
+
+
+def test_a_refused_cell_is_named_by_file_sheet_row_and_column(repo, run, here: Path) -> None:
+    import csv
+
+    repo.customer()
+    customers = xlsx(here / "客户.xlsx", CUSTOMER_HEADERS, [
+        ["深圳A科技有限公司", "C3970", "广东深圳", "李明(经理)", 75588881234, "展会", "张伟", "2024-05-10", "赢了"],
+    ])
+    result = run(repo, "import", str(customers), "--rejects", str(here / "rejects.csv"))
+    assert result.exit_code == 0, result.output
+    assert "row 2: rejected 深圳A科技有限公司: column I `客户状态`: status `赢了` is not a stage" in result.output
+    assert "; column E `联系方式`: the phone number 75588881234 is stored as a number" in result.output
+    assert f"rows are those of {customers}, sheet 'Sheet' (header row 1)" in result.output
+    with open(here / "rejects.csv", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["file"], r["sheet"], r["row"]) for r in rows] == [(str(customers), "Sheet", "2")]
+    assert "column E `联系方式`" in rows[0]["reason"]
+
+    followups = here / "跟进.csv"
+    followups.write_text(",".join(FOLLOWUP_HEADERS) + "\n2024-05-32,A科技有限公司,王总监,电话,约拜访,张三\n",
+                         encoding="utf-8")
+    reasons = imported(run, repo, followups)["rows"][0]["reasons"][0]
+    assert "column 1 `跟进日期`: `2024-05-32` is not a real calendar date" in reasons, reasons
+    assert "column 6 `跟进人`: 跟进人 (by) `张三` is not on the team" in reasons

@@ -187,6 +187,10 @@ _TEXT_FIELDS = ("name", "region", "address", "business", "need.summary", "need.g
 _DATE_FIELDS = ("need.timeline.start", "deal.close_by", "lost.on", "paused_until")
 _MONEY_FIELDS = ("need.budget.min", "need.budget.max", "deal.amount")
 _LIST_FIELDS = ("contacts", "stage_history", "needs", "quotes", "contracts")
+# what CustomerRows.fields calls a cell it cannot read -> the field whose column it is
+_ATTEMPT_FIELDS = {"budget": "need.budget", "budget status": "need.budget.status", "lead type": "lead_type",
+                   "lost reason": "lost.reason", "contract amount": "contract.amount",
+                   "contract signed": "contract.signed", "contract delivered": "contract.delivered"}
 
 
 class CustomerRows:
@@ -210,8 +214,8 @@ class CustomerRows:
         def attempt(name: str, fn: Callable[[], None]) -> None:
             try:
                 fn()
-            except BadValue as exc:
-                problems.append(f"{name}: {exc}")
+            except BadValue as exc:  # named by its column: `column F `联系方式`: …`
+                problems.append(f"{row.where(exc.field or _ATTEMPT_FIELDS.get(name, name), name)}: {exc}")
 
         for name in _TEXT_FIELDS:
             if name in v:
@@ -276,7 +280,7 @@ class CustomerRows:
             if grade in ("A", "B", "C"):
                 _set(out, "grade.value", grade)
             else:
-                problems.append(f"grade: `{v['grade.value']}` is not A, B or C")
+                problems.append(f"{row.where('grade.value', 'grade')}: `{v['grade.value']}` is not A, B or C")
         if "lost.reason" in v:
             attempt("lost reason", lambda: _set(out, "lost.reason", self.words.pick(
                 self.words.lost_reasons, to_text(v["lost.reason"]), "lost reason")))
@@ -319,7 +323,10 @@ class CustomerRows:
                 role_text = to_text(v["contact.role"])
                 roles = {**{normalise(k): r for k, r in _ROLE_WORDS.items()},
                          **{normalise(r): r for r in _ROLE_WORDS.values()}}
-                contact["role"] = self.words.pick(roles, role_text, "decision role")
+                try:
+                    contact["role"] = self.words.pick(roles, role_text, "decision role")
+                except BadValue as exc:
+                    raise BadValue(str(exc), "contact.role") from None
             else:
                 contact["role"] = guess_role(title)
             contacts.append(contact)
@@ -331,7 +338,10 @@ class CustomerRows:
             emails = [to_text(v["email"]), *emails]
         rest = _EMAIL.sub(" ", details).strip(" ;；,，/")
         if rest:
-            phone = to_phone(phone_cell if not isinstance(phone_cell, str) else rest)
+            try:
+                phone = to_phone(phone_cell if not isinstance(phone_cell, str) else rest)
+            except BadValue as exc:
+                raise BadValue(str(exc), "phone") from None
             phone, noted = phone_note(phone)  # 1385678(企业): the note says what the number is
             first["phone"] = phone
             first["phone_kind"] = noted or self.phone_kind(phone)

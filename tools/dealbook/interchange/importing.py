@@ -67,7 +67,7 @@ def merge_customer(before: dict[str, Any], given: dict[str, Any], today: dt.date
             previous = history[-1].get("stage") if history and isinstance(history[-1], dict) else None
             problem = move_problem(previous, stage, settings) if previous else None
             if problem:
-                raise BadValue(f"status: {problem}")
+                raise BadValue(problem, "status")
             history.append({"stage": stage, "on": today.isoformat()})
             after["stage_history"] = history
         after["stage"] = stage
@@ -225,7 +225,8 @@ def plan_customers(sheet: Sheet, book: Book, options: Options,
                 entry.path, entry.after, entry.status = customer_path(data["id"]), data, NEW
                 by_name[name] = data["id"]
         except BadValue as exc:
-            entry.status, entry.reasons = REJECTED, [str(exc)]
+            entry.status, entry.reasons = REJECTED, [f"{row.where(exc.field, exc.field)}: {exc}" if exc.field
+                                                     else str(exc)]
             if path and path not in pending:
                 refused[path] = entry
             continue
@@ -258,9 +259,9 @@ class FollowupRows:
             cid = self.names.get(name.strip(), "")
             if not cid:
                 near = self.near_names(name)
-                problems.append(f"客户名称 `{name}` is not a customer in the repo: " + (
-                    f"did you mean {near}? Write the name exactly as the customer has it, or give 客户编号"
-                    if near else "import the customer sheet first"))
+                problems.append(f"{row.where('customer_name', '客户名称')}: `{name}` is not a customer in the repo: "
+                                + (f"did you mean {near}? Write the name exactly as the customer has it, or give "
+                                   "客户编号" if near else "import the customer sheet first"))
         if not cid and not problems:
             problems.append("the row names no customer (客户编号 or 客户名称)")
         data["customer"] = cid
@@ -271,12 +272,12 @@ class FollowupRows:
                 moment = moment.replace(hour=hour, minute=minute)
             data["at"] = moment.strftime("%Y-%m-%d %H:%M")
         except BadValue as exc:
-            problems.append(f"跟进日期 (at): {exc}")
+            problems.append(f"{row.where('at', '跟进日期 (at)')}: {exc}")
         data["method"] = self.method(to_text(v.get("method", "")))
         try:
             data["by"] = member_handle(self.book.members, to_text(v.get("by", "")), "跟进人 (by)")
         except BadValue as exc:
-            problems.append(str(exc))
+            problems.append(f"{row.where('by', '跟进人 (by)')}: {exc}")
         if "contact" in v:
             data["contact"] = split_contact(to_text(v["contact"]))[0]
         for name in ("summary", "feedback"):
@@ -305,7 +306,7 @@ class FollowupRows:
                 try:
                     due = to_date(v["next.due"])
                 except BadValue as exc:
-                    problems.append(f"完成时限 (due): {exc}")
+                    problems.append(f"{row.where('next.due', '完成时限 (due)')}: {exc}")
             steps = []
             for action in next_steps(to_text(v["next.action"])):  # "1.…;2.…": one item each, same deadline
                 step: dict[str, Any] = {"action": action}
@@ -325,7 +326,7 @@ class FollowupRows:
             try:
                 help_["due"] = to_date(help_["due"])
             except BadValue as exc:
-                problems.append(f"协助时限 (help.due): {exc}")
+                problems.append(f"{row.where('help.due', '协助时限 (help.due)')}: {exc}")
         if help_:
             data["help"] = help_
         if "custom" in v:

@@ -188,6 +188,11 @@ class Row:
     values: dict[str, Any]
     extra: dict[str, Any]
     problems: tuple[str, ...] = ()
+    columns: dict[str, str] | None = None  # field -> "column F `联系方式`": where a cell's problem is
+
+    def where(self, name: str, fallback: str) -> str:
+        """The column a field is read from, as a message names it; `fallback` when the sheet has none."""
+        return (self.columns or {}).get(name, fallback)
 
 
 @dataclass
@@ -203,6 +208,11 @@ class Sheet:
     total: int | None
     notes: list[str] = field(default_factory=list)
     _rows: Iterator[tuple[int, list[Any], dict[int, str]]] | None = None
+    letters: bool = True  # columns are named by letter (a workbook), else by number (a csv file)
+
+    def column(self, index: int) -> str:
+        """`column F `联系方式``: how a message names a column."""
+        return f"{_column(index, self.letters)} `{self.headers[index]}`"
 
     @property
     def unmapped(self) -> list[str]:
@@ -211,6 +221,10 @@ class Sheet:
     def rows(self) -> Iterator[Row]:
         """The data rows, read as they are needed; blank rows are skipped."""
         assert self._rows is not None
+        columns: dict[str, str] = {}
+        for index, name in enumerate(self.fields):
+            if name not in (None, IGNORE):
+                columns.setdefault(name, self.column(index))
         for number, cells, formulas in self._rows:
             values: dict[str, Any] = {}
             extra: dict[str, Any] = {}
@@ -223,7 +237,7 @@ class Sheet:
                 if value in (None, ""):
                     if index in formulas and self.fields[index] not in (None, IGNORE):
                         problems.append(
-                            f"{self.headers[index]}: the cell holds a formula ({formulas[index]}) with no saved "
+                            f"{self.column(index)}: the cell holds a formula ({formulas[index]}) with no saved "
                             "result; open the file in Excel or WPS and save it, or paste the values")
                     continue
                 name = self.fields[index]
@@ -235,7 +249,7 @@ class Sheet:
                 else:
                     values[name] = value
             if values or extra or problems:
-                yield Row(number, values, extra, tuple(problems))
+                yield Row(number, values, extra, tuple(problems), columns)
 
 
 def _find_header(rows: list[tuple[int, list[Any]]], kind: str | None,
@@ -301,7 +315,7 @@ def _build(path: str, name: str, peeked: list[tuple[int, list[Any]]], rest: Iter
             yield number, cells, formulas.get(number, {})
 
     result = Sheet(path, name, the_kind, headers, map_headers(headers, the_kind, mapping), header_number,
-                   None if total is None else max(0, total - header_number), notes, stream())
+                   None if total is None else max(0, total - header_number), notes, stream(), letters)
     _check_required(result)
     _refuse_repeats(result, letters=letters)
     return result
@@ -459,7 +473,12 @@ def _open_csv(path: str, kind: str | None, mapping: dict[str, str] | None) -> Sh
 
 # --- values -------------------------------------------------------------------------------
 class BadValue(ValueError):
-    """A cell that cannot become the value a record needs; str() says why."""
+    """A cell that cannot become the value a record needs; str() says why, `field` (when set) which
+    field's cell it is, when the reader of several cells knows better than its caller."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)

@@ -60,12 +60,12 @@ def read_map(path: str | None) -> dict[str, str] | None:
     return {str(k): v for k, v in data.items()}
 
 
-def rejects_csv(plan: Plan) -> str:
+def rejects_csv(plan: Plan, source: str, sheet: str) -> str:
     out = io.StringIO()
     writer = CsvWriter(out)  # a sheet's hostile cell comes back guarded, never as a formula
-    writer.header(["row", "record", "reason"])
+    writer.header(["file", "sheet", "row", "record", "reason"])
     for entry in plan.rejected:
-        writer.row([entry.row, entry.label, " | ".join(entry.reasons)])
+        writer.row([source, sheet, entry.row, entry.label, " | ".join(entry.reasons)])
     return "\ufeff" + out.getvalue()  # a BOM so Excel opens the Chinese text as UTF-8
 
 
@@ -161,7 +161,7 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         rejects_file = rejects_path or f"import-rejects-{stamp}.csv"
         try:
-            atomic_write(rejects_file, rejects_csv(plan))
+            atomic_write(rejects_file, rejects_csv(plan, file, sheet.name))
         except OSError as exc:
             done = f"{written} records were written; " if written else "nothing was written; "
             raise click.ClickException(f"cannot write the rejects file {rejects_file}: {exc.strerror or exc}; "
@@ -181,6 +181,8 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
             elif entry.status == REJECTED:
                 click.echo(f"row {entry.row}: rejected {entry.label}: {' | '.join(entry.reasons)}")
         what = "customers" if plan.kind == CUSTOMERS else "follow-ups"
+        if plan.rejected:  # the rows above are rows of this sheet
+            click.echo(f"rows are those of {file}, sheet '{sheet.name}' (header row {sheet.header_row})")
         click.echo(f"{what}: {counts[NEW]} new, {counts[UPDATED]} updated, {counts[UNCHANGED]} unchanged, "
                    f"{counts[REJECTED]} rejected")
         if rejects_file:
