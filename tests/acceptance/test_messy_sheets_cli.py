@@ -172,3 +172,19 @@ def test_a_refused_cell_is_named_by_file_sheet_row_and_column(repo, run, here: P
     reasons = imported(run, repo, followups)["rows"][0]["reasons"][0]
     assert "column 1 `跟进日期`: `2024-05-32` is not a real calendar date" in reasons, reasons
     assert "column 6 `跟进人`: 跟进人 (by) `张三` is not on the team" in reasons
+
+
+def test_a_creation_time_to_the_minute_exports_as_an_excel_date_and_time_and_reimports_unchanged(
+        repo, run, here: Path) -> None:
+    repo.customer(created="2024-05-02 14:30", stage_history=[{"stage": "lead", "on": "2024-05-02"}])
+    repo.customer("粤IT2024002", name="B科技有限公司")
+    out = here / "export.xlsx"
+    assert run(repo, "export", "--out", str(out)).exit_code == 0
+    sheet = openpyxl.load_workbook(out)["customers"]
+    header = [c.value for c in sheet[1]]
+    created = {row[0].value: row[header.index("created")] for row in sheet.iter_rows(min_row=2)}
+    assert created["粤IT2024001"].is_date and created["粤IT2024001"].number_format == "yyyy-mm-dd hh:mm"
+    assert str(created["粤IT2024001"].value) == "2024-05-02 14:30:00"
+    assert created["粤IT2024002"].is_date and created["粤IT2024002"].number_format == "yyyy-mm-dd"
+    again = imported(run, repo, out, "--sheet", "customers")
+    assert again["counts"] == {"new": 0, "updated": 0, "unchanged": 2, "rejected": 0}, again["rows"]

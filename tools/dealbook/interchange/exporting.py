@@ -94,8 +94,8 @@ def cell(value: Any, column: Column) -> Any:
     """A record value as a table cell of the column's kind (None when absent)."""
     if value is None or value == "" or value == [] or value == {}:
         return None
-    if column.kind == DATE:
-        return parse_date(value) or value
+    if column.kind == DATE:  # a date, or a date and time where the record gives one (建档时间 to the minute)
+        return parse_date(value) or parse_time(value) or value
     if column.kind == TIME:
         return parse_time(value) or value
     if column.kind == LIST:
@@ -309,7 +309,7 @@ def write_xlsx(items: list[Table], target: str, progress: Progress = _plain) -> 
     """One sheet per table, header row bold and frozen, dates as Excel dates; streamed sheet by sheet."""
     from . import xlsx_writer
 
-    styles = {DATE: xlsx_writer.DATE, TIME: xlsx_writer.TIME}
+    styles = {TIME: xlsx_writer.TIME}  # a DATE column's cells are styled by value: a date, or a date and time
     with xlsx_writer.XlsxWriter(target) as workbook:
         for table in items:
             workbook.add_sheet(table.name, [column.key for column in table.columns],
