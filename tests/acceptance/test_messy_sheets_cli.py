@@ -188,3 +188,14 @@ def test_a_creation_time_to_the_minute_exports_as_an_excel_date_and_time_and_rei
     assert created["粤IT2024002"].is_date and created["粤IT2024002"].number_format == "yyyy-mm-dd"
     again = imported(run, repo, out, "--sheet", "customers")
     assert again["counts"] == {"new": 0, "updated": 0, "unchanged": 2, "rejected": 0}, again["rows"]
+
+
+def test_a_csv_file_with_excel_serial_dates_imports_them_as_dates(repo, run, here: Path) -> None:
+    repo.customer()
+    path = here / "跟进.csv"  # Excel saves a date column formatted as a number as its serial: 45425 is 2024-05-13
+    row = "45425.4375,A科技有限公司,王总监,电话,约拜访,张伟,发报价,45428"
+    path.write_text(",".join([*FOLLOWUP_HEADERS, "下一步计划", "完成时限"]) + f"\n{row}\n", encoding="utf-8")
+    report = imported(run, repo, path, "--apply")
+    assert report["counts"]["new"] == 1, report["rows"]
+    written = (repo.root / "records/followups/粤IT2024001/2024-05-13-1030.yaml").read_text("utf-8")
+    assert "due: 2024-05-16" in written

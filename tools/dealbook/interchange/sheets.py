@@ -490,6 +490,7 @@ _DATE_TEXT = re.compile(
     r"\s*(?:前|之前|以前)?\s*$")
 HALF_DAYS = {"上午": "09:00", "下午": "14:00", "中午": "12:00", "晚上": "19:00"}  # sheets.half_days in settings
 _DATE_COMPACT = re.compile(r"^\s*([0-9]{4})([0-9]{2})([0-9]{2})\s*$")
+_SERIAL_TEXT = re.compile(r"^[2-7][0-9]{4}(?:\.[0-9]+)?$")  # 45422, 45422.5833: an Excel serial as text
 
 
 def to_datetime(value: Any, half_days: dict[str, str] | None = None) -> tuple[dt.datetime, bool]:
@@ -513,6 +514,8 @@ def to_datetime(value: Any, half_days: dict[str, str] | None = None) -> tuple[dt
         else:
             raise BadValue(f"{value} is not a date")
     text = unicodedata.normalize("NFKC", str(value)).strip()
+    if _SERIAL_TEXT.match(text):  # a csv file Excel saved from a date column formatted as a number
+        return to_datetime(float(text), half_days)
     m = _DATE_TEXT.match(text)
     if m:
         year, month, day, _half, hour, minute, _second = m.groups()
