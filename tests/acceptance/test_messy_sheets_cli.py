@@ -199,3 +199,27 @@ def test_a_csv_file_with_excel_serial_dates_imports_them_as_dates(repo, run, her
     assert report["counts"]["new"] == 1, report["rows"]
     written = (repo.root / "records/followups/粤IT2024001/2024-05-13-1030.yaml").read_text("utf-8")
     assert "due: 2024-05-16" in written
+
+
+def test_a_name_written_with_full_width_brackets_or_spaces_matches_the_customer_not_a_new_one(
+        repo, run, here: Path) -> None:
+    repo.customer(name="A科技(深圳)有限公司", region="广东深圳", industry="C3970",
+                  contacts=[{"name": "李明", "title": "经理", "role": "influencer", "phone": "0755-88881234",
+                             "phone_kind": "office"}],
+                  source={"channel": "trade_show"}, created="2024-05-10",
+                  stage_history=[{"stage": "lead", "on": "2024-05-10"}])
+    before = records(repo.root)
+    customers = xlsx(here / "客户.xlsx", CUSTOMER_HEADERS, [
+        ["Ａ科技（深圳）有限公司 ", "C3970", "广东深圳", "李明(经理)", "0755-88881234", "展会", "张伟", "2024-05-10",
+         "线索"],
+    ])
+    report = imported(run, repo, customers, "--apply")
+    assert [(r["status"], r["path"]) for r in report["rows"]] == [
+        ("unchanged", "records/customers/粤IT2024001.yaml")], report["rows"]
+    assert records(repo.root) == before
+    followups = xlsx(here / "跟进.xlsx", FOLLOWUP_HEADERS, [
+        ["2024-05-13 10:00", "A科技 （深圳）有限公司", "李明", "电话", "约拜访", "张伟"],
+    ])
+    report = imported(run, repo, followups)
+    assert [(r["status"], r["path"]) for r in report["rows"]] == [
+        ("new", "records/followups/粤IT2024001/2024-05-13-1000.yaml")], report["rows"]

@@ -9,6 +9,7 @@ import copy
 import datetime as dt
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,12 @@ from .import_fields import (
 )
 from .import_plan import NEW, REJECTED, UNCHANGED, UPDATED, Options, Plan, Planned
 from .sheets import CUSTOMERS, BadValue, Row, Sheet, to_date, to_datetime, to_text
+
+
+def name_key(name: str) -> str:
+    """A company name as a row is matched by when it is not written exactly alike: full-width
+    letters, digits and brackets as half-width, no spaces (`Ａ科技（深圳）有限公司` is `A科技(深圳)有限公司`)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
 
 
 # --- merging -------------------------------------------------------------------------------
@@ -168,9 +175,11 @@ def plan_customers(sheet: Sheet, book: Book, options: Options,
     With a `checker`, each new or changed record is rendered and checked as soon as it is planned."""
     settings = book.settings
     reader = CustomerRows(settings, book.members, options)
-    by_name: dict[str, str] = {}
+    by_name: dict[str, str] = {}  # name_key -> id
     for customer in book.customers.values():
         by_name.setdefault(customer.name.strip(), customer.id)
+    for customer in book.customers.values():
+        by_name.setdefault(name_key(customer.name), customer.id)
     ids = IdAllocator(book, options)
     plan = Plan(CUSTOMERS, notes=list(sheet.notes))
     pending: dict[str, Planned] = {}  # path -> the entry of an earlier row in this sheet
@@ -187,11 +196,11 @@ def plan_customers(sheet: Sheet, book: Book, options: Options,
         name = str(given.get("name") or "").strip()
         entry.label = name or str(given.get("id") or "")
         cid = str(given.get("id") or "")
-        target = cid if cid in book.customers else by_name.get(name) if name else None
+        target = cid if cid in book.customers else by_name.get(name) or by_name.get(name_key(name)) if name else None
         if target is None and cid and id_problem(cid) is None and customer_path(cid) in pending:
             target = cid
-        if target is None and not cid and name and name in by_name:
-            target = by_name[name]
+        if target is None and not cid and name and (name in by_name or name_key(name) in by_name):
+            target = by_name.get(name) or by_name[name_key(name)]
         path = ""
         try:
             if target is not None:
@@ -204,6 +213,8 @@ def plan_customers(sheet: Sheet, book: Book, options: Options,
                           else checker.recall(path) if earlier is not None and checker is not None
                           else dict(book.customers[target].data))
                 given.pop("id", None)
+                if name and name_key(name) == name_key(str(before.get("name") or "")):
+                    given["name"] = before["name"]  # written otherwise alike (（）, spaces): the record keeps its own
                 after = merge_customer(before, given, options.today, settings)
                 original = dict(book.customers[target].data) if target in book.customers else None
                 entry.path, entry.before, entry.after = path, original, after
@@ -223,7 +234,7 @@ def plan_customers(sheet: Sheet, book: Book, options: Options,
                 if not name:
                     raise BadValue("客户名称 (name) is empty")
                 entry.path, entry.after, entry.status = customer_path(data["id"]), data, NEW
-                by_name[name] = data["id"]
+                by_name[name] = by_name[name_key(name)] = data["id"]
         except BadValue as exc:
             entry.status, entry.reasons = REJECTED, [f"{row.where(exc.field, exc.field)}: {exc}" if exc.field
                                                      else str(exc)]
@@ -244,6 +255,9 @@ class FollowupRows:
         self.options = options
         self.words = Vocabulary(book.settings)
         self.names = names
+        self.keys: dict[str, str] = {}
+        for full, cid in names.items():
+            self.keys.setdefault(name_key(full), cid)
         self._near: dict[str, set[tuple[str, str]]] | None = None  # name variant -> customers (near_names)
         self._keys: list[tuple[str, str, str]] = []  # (normalised name, name, id) of every customer
         half_days = (book.settings.raw.get("sheets") or {}).get("half_days")
@@ -256,7 +270,7 @@ class FollowupRows:
         cid = to_text(v["customer"]) if "customer" in v else ""
         if not cid and "customer_name" in v:
             name = to_text(v["customer_name"])
-            cid = self.names.get(name.strip(), "")
+            cid = self.names.get(name.strip()) or self.keys.get(name_key(name), "")
             if not cid:
                 near = self.near_names(name)
                 problems.append(f"{row.where('customer_name', '客户名称')}: `{name}` is not a customer in the repo: "

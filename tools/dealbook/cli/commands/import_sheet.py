@@ -97,10 +97,10 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
     Headers may be the seed tables' Chinese names (客户名称, 所属行业, 客户规模, 联系人姓名及职务,
     联系方式, 需求描述, 来源渠道, 负责人, 建档日期, 客户状态 …; 跟进日期, 客户名称, 联系人, 跟进方式,
     跟进主题/内容, 客户反馈, 下一步计划, 完成时限, 跟进人), their English names, or those of
-    `dealbook export`. A row updates the customer with its 客户编号 (id), else the one with exactly
-    its name; other rows become new customers with ids by the id rule. Every record is checked
-    as `dealbook check` would before anything is written; rows that fail go to a rejects file
-    with their row number and reasons. Without --apply nothing is written.
+    `dealbook export`. A row updates the customer with its 客户编号 (id), else the one with
+    its name (full-width brackets and spaces aside); other rows become new customers with ids by
+    the id rule. Every record is checked as `dealbook check` would before anything is written;
+    rows that fail go to a rejects file with their row number and reasons. Without --apply nothing is written.
 
     \b
     Example:
