@@ -223,3 +223,21 @@ def test_a_name_written_with_full_width_brackets_or_spaces_matches_the_customer_
     report = imported(run, repo, followups)
     assert [(r["status"], r["path"]) for r in report["rows"]] == [
         ("new", "records/followups/粤IT2024001/2024-05-13-1000.yaml")], report["rows"]
+
+
+def test_the_old_sheets_customer_number_kept_as_legacy_id_still_names_the_customer(repo, run, here: Path) -> None:
+    def customers(name: str) -> Path:
+        return xlsx(here / "客户.xlsx", ["客户编号", *CUSTOMER_HEADERS], [
+            ["KH001", name, "C3970", "广东深圳", "李明(经理)", "0755-88881234", "展会", "张伟", "2024-05-10", "线索"]])
+
+    first = imported(run, repo, customers("深圳市丁丁科技有限公司"), "--apply")
+    assert [(r["status"], r["path"]) for r in first["rows"]] == [("new", "records/customers/粤IT2024001.yaml")]
+    assert "legacy_id: KH001" in (repo.root / "records/customers/粤IT2024001.yaml").read_text("utf-8")
+    log = xlsx(here / "跟进.xlsx", ["跟进日期", "客户编号", "联系人", "跟进方式", "跟进内容", "跟进人"], [
+        ["2024-05-12 10:00", "KH001", "李明", "电话", "约拜访", "张伟"]])
+    report = imported(run, repo, log, "--apply")
+    assert [(r["status"], r["path"]) for r in report["rows"]] == [
+        ("new", "records/followups/粤IT2024001/2024-05-12-1000.yaml")], report["rows"]
+    renamed = imported(run, repo, customers("深圳市丁丁智能科技有限公司"))  # renamed in the sheet since
+    assert [(r["status"], r["path"]) for r in renamed["rows"]] == [
+        ("updated", "records/customers/粤IT2024001.yaml")], renamed["rows"]

@@ -44,6 +44,17 @@ def name_key(name: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
 
 
+def legacy_ids(book: Book) -> dict[str, str]:
+    """The old sheet's customer numbers an import kept (`custom.legacy_id`) -> the customer's id: a
+    later sheet that names a customer by its old number (KH001) means that customer."""
+    found: dict[str, str] = {}
+    for customer in book.customers.values():
+        custom = (customer.data or {}).get("custom")
+        if isinstance(custom, dict) and custom.get("legacy_id") not in (None, ""):
+            found.setdefault(str(custom["legacy_id"]).strip(), customer.id)
+    return found
+
+
 # --- merging -------------------------------------------------------------------------------
 def merge_customer(before: dict[str, Any], given: dict[str, Any], today: dt.date,
                    settings: Settings) -> dict[str, Any]:
@@ -181,6 +192,7 @@ def plan_customers(sheet: Sheet, book: Book, options: Options,
     for customer in book.customers.values():
         by_name.setdefault(name_key(customer.name), customer.id)
     ids = IdAllocator(book, options)
+    legacy = legacy_ids(book)
     plan = Plan(CUSTOMERS, notes=list(sheet.notes))
     pending: dict[str, Planned] = {}  # path -> the entry of an earlier row in this sheet
     refused: dict[str, Planned] = {}  # path -> an earlier row of this customer that could not be merged
@@ -196,7 +208,8 @@ def plan_customers(sheet: Sheet, book: Book, options: Options,
         name = str(given.get("name") or "").strip()
         entry.label = name or str(given.get("id") or "")
         cid = str(given.get("id") or "")
-        target = cid if cid in book.customers else by_name.get(name) or by_name.get(name_key(name)) if name else None
+        target = cid if cid in book.customers else legacy.get(cid) if cid in legacy \
+            else by_name.get(name) or by_name.get(name_key(name)) if name else None
         if target is None and cid and id_problem(cid) is None and customer_path(cid) in pending:
             target = cid
         if target is None and not cid and name and (name in by_name or name_key(name) in by_name):
@@ -255,6 +268,7 @@ class FollowupRows:
         self.options = options
         self.words = Vocabulary(book.settings)
         self.names = names
+        self.legacy = legacy_ids(book)
         self.keys: dict[str, str] = {}
         for full, cid in names.items():
             self.keys.setdefault(name_key(full), cid)
@@ -268,6 +282,8 @@ class FollowupRows:
         problems = list(row.problems)
         data: dict[str, Any] = {}
         cid = to_text(v["customer"]) if "customer" in v else ""
+        if cid and cid not in self.book.customers:
+            cid = self.legacy.get(cid, cid)  # the old sheet's number, kept as custom.legacy_id
         if not cid and "customer_name" in v:
             name = to_text(v["customer_name"])
             cid = self.names.get(name.strip()) or self.keys.get(name_key(name), "")
