@@ -25,7 +25,7 @@ class SheetError(Exception):
 
 
 # --- column names -----------------------------------------------------------------------
-# field -> the headers it is known by: the seed tables' Chinese names, English names, and the
+# field -> the headers it is known by: the two sheets' usual Chinese names, English names, and the
 # column names `dealbook export` writes (so an exported workbook imports back unchanged).
 CUSTOMER_COLUMNS: dict[str, tuple[str, ...]] = {
     "id": ("客户编号", "编号", "customer id", "id"),

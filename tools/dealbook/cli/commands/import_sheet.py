@@ -94,7 +94,7 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
                  phone_kind: str | None, province: str | None, rejects_path: str | None, fmt: str) -> None:
     """Import customers (客户信息总表) or follow-ups (销售跟进记录表) from an .xlsx or .csv file.
 
-    Headers may be the seed tables' Chinese names (客户名称, 所属行业, 客户规模, 联系人姓名及职务,
+    Headers may be the usual Chinese column names of these two sheets (客户名称, 所属行业, 客户规模, 联系人姓名及职务,
     联系方式, 需求描述, 来源渠道, 负责人, 建档日期, 客户状态 …; 跟进日期, 客户名称, 联系人, 跟进方式,
     跟进主题/内容, 客户反馈, 下一步计划, 完成时限, 跟进人), their English names, or those of
     `dealbook export`. A row updates the customer with its 客户编号 (id), else the one with
