@@ -95,6 +95,15 @@ def test_customers_text_marks_overrides_and_overdue(run, book) -> None:
     assert "4 customers, 1 overdue (as of 2024-05-20)" in result.stderr
 
 
+def test_show_says_overdue_1_day_not_1_days(run, repo) -> None:
+    """`dealbook show` printed `Next due 2024-05-19, overdue 1 days`."""
+    repo.customer("粤IT2024001")
+    repo.followup("粤IT2024001", "2024-05-05 10:00")  # grade C: every 14 days, due 2024-05-19
+    shown = run(repo, "show", "粤IT2024001").output
+    assert "2024-05-19, overdue 1 day —" in shown, shown
+    assert "overdue 2 days —" in run(repo, "--today", "2024-05-21", "show", "粤IT2024001").output
+
+
 def test_customers_csv(run, book) -> None:
     result = run(book, "customers", "--format", "csv", "--owner", "li")
     lines = result.stdout.splitlines()

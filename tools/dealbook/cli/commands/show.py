@@ -98,7 +98,8 @@ def render_text(data: dict[str, Any], book: Book) -> str:
     due = data["due"]
     due_text = DASH if due["date"] is None else str(due["date"])
     if due["overdue_days"]:
-        due_text = f"{due_text}, overdue {due['overdue_days']} days"
+        days = due["overdue_days"]
+        due_text = f"{due_text}, overdue {days} day{'s' * (days != 1)}"
     since = data["stage_history"][-1]["on"] if data["stage_history"] else None
     owner = data["owner"] + (f" ({data['owner_name']})" if data["owner_name"] else "")
     source = data["source"] or {}
