@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from ..records.deals import (
     MARGIN_STEP,
+    Quote,
     approvals_from,
     contract_needs_steps,
     deal_desk,
@@ -49,12 +50,25 @@ class DealItem:
     to: tuple[str, ...] = ()
 
 
-def quote_items(customer: Customer, settings: Settings, today: dt.date) -> list[DealItem]:
-    """The standing quote of an open deal: expired, expiring within the warning days, or below
-    the margin floor without its approval."""
+def standing_quote(customer: Customer, settings: Settings, today: dt.date) -> Quote | None:
+    """The quote that stands for an open deal (the latest by date), None when the deal is not open
+    or has none. A customer re-opened after a loss (`rules.reopening`) is a new deal: a quote dated
+    before the re-opening was for the lost one and asks for nothing any more."""
     if not settings.is_open(customer.stage):
-        return []
+        return None
     quote = latest_quote(quotes_of(customer.data))
+    if quote is None:
+        return None
+    reopened = reopened_on(customer, today, thresholds_of(settings).stage_kind)
+    if reopened is not None and quote.date is not None and quote.date < reopened:
+        return None
+    return quote
+
+
+def quote_items(customer: Customer, settings: Settings, today: dt.date) -> list[DealItem]:
+    """The standing quote (`standing_quote`) of an open deal: expired, expiring within the warning
+    days, or below the margin floor without its approval."""
+    quote = standing_quote(customer, settings, today)
     if quote is None:
         return []
     desk = deal_desk(settings)
