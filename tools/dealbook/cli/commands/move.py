@@ -134,8 +134,9 @@ def _repeat_hint(customer, stage: str, settings) -> str:
     sign = f"`dealbook set {customer.id} contracts.{index}.signed=YYYY-MM-DD`"
     if number:
         return f". A repeat purchase keeps the customer in `{customer.stage}`: sign contract {number} with {sign}"
-    return (f". A repeat purchase keeps the customer in `{customer.stage}`: add its contract under contracts "
-            f"(no, amount; approvals when needed), then sign it with {sign}")
+    return (f". A repeat purchase keeps the customer in `{customer.stage}`: add its contract with `dealbook set "
+            f"{customer.id} 'contracts.{index}={{no: NO, amount: AMOUNT}}'`, have it approved when the settings ask "
+            f"for it, then sign it with {sign}")
 
 
 def _interactive(flag: bool | None) -> bool:
