@@ -51,7 +51,7 @@ def test_customers_json_contract(run, book) -> None:
     assert short == [
         {"id": "京IT2024001", "name": "C软件有限公司", "owner": "zhang", "stage": "lead", "grade": "A",
          "next_due": "2024-05-22", "overdue_days": 0},
-        {"id": "沪IT2024001", "name": "D网络有限公司", "owner": "li", "stage": "lost", "grade": "C",
+        {"id": "沪IT2024001", "name": "D网络有限公司", "owner": "li", "stage": "lost", "grade": "",
          "next_due": None, "overdue_days": 0},
         {"id": "粤IT2024001", "name": "A科技有限公司", "owner": "zhang", "stage": "discovery", "grade": "B",
          "next_due": "2024-05-14", "overdue_days": 6},
@@ -67,7 +67,7 @@ def test_customers_json_contract(run, book) -> None:
 
 @pytest.mark.parametrize(("args", "ids"), [
     (("--owner", "li"), ["沪IT2024001", "粤IT2024002"]),
-    (("--grade", "C"), ["沪IT2024001", "粤IT2024002"]),
+    (("--grade", "C"), ["粤IT2024002"]),  # a lost customer has no grade (as on the site)
     (("--grade", "A", "--grade", "B"), ["京IT2024001", "粤IT2024001"]),
     (("--stage", "discovery"), ["粤IT2024001"]),
     (("--stage", "Lead"), ["京IT2024001", "粤IT2024002"]),  # by label too
@@ -76,7 +76,7 @@ def test_customers_json_contract(run, book) -> None:
     (("--overdue",), ["粤IT2024001"]),
     (("--sort", "due"), ["粤IT2024001", "京IT2024001", "粤IT2024002", "沪IT2024001"]),
     (("--sort", "overdue"), ["粤IT2024001", "京IT2024001", "粤IT2024002", "沪IT2024001"]),
-    (("--sort", "grade"), ["京IT2024001", "粤IT2024001", "沪IT2024001", "粤IT2024002"]),
+    (("--sort", "grade"), ["京IT2024001", "粤IT2024001", "粤IT2024002", "沪IT2024001"]),
     (("--sort", "stage"), ["京IT2024001", "粤IT2024002", "粤IT2024001", "沪IT2024001"]),
 ])
 def test_customers_filters_and_sorts(run, book, args, ids) -> None:
@@ -104,11 +104,24 @@ def test_show_says_overdue_1_day_not_1_days(run, repo) -> None:
     assert "overdue 2 days —" in run(repo, "--today", "2024-05-21", "show", "粤IT2024001").output
 
 
+def test_a_won_or_lost_customer_has_no_grade_in_the_cli_as_on_the_site(run, demo_repo) -> None:
+    """Before: `customers --grade A` (the weekly A-grade review) listed won customers as A and `show`
+    gave them a grade, while the site's tables and customer pages give them none ("grades apply to
+    open deals only")."""
+    won = {r["id"]: r for r in customers_json(run, demo_repo, "--stage", "won")}
+    assert won and all(r["grade"] == "" and r["score"] is None for r in won.values())
+    graded_a = customers_json(run, demo_repo, "--grade", "A")
+    assert graded_a and not set(won) & {r["id"] for r in graded_a}
+    shown = run(demo_repo, "show", "鲁MF2024001").output
+    assert "Grade          — (grades apply to open deals only)" in shown, shown
+    assert "Grade          A (score 6)" in run(demo_repo, "show", "陕EN2024001").output
+
+
 def test_customers_csv(run, book) -> None:
     result = run(book, "customers", "--format", "csv", "--owner", "li")
     lines = result.stdout.splitlines()
     assert lines[0].startswith("id,name,owner,stage,stage_label,grade,")
-    assert lines[1] == "沪IT2024001,D网络有限公司,li,lost,Lost,C,no,0,,,none,lost: no follow-up due,0,上海,I6420"
+    assert lines[1] == "沪IT2024001,D网络有限公司,li,lost,Lost,,no,,,,none,lost: no follow-up due,0,上海,I6420"
 
 
 def test_customers_unknown_stage_or_owner_is_a_usage_error(run, book) -> None:

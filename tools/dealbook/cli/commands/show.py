@@ -10,6 +10,7 @@ import click
 from ...records.book import Book
 from ...records.model import Customer
 from ...rules.dealview import contracts_view, needs_table, quotes_view
+from ...rules.grading import has_grade
 from ...rules.reopening import reopened_on, since_reopening
 from ...rules.state import CustomerState, evaluate
 from ...rules.thresholds import followups_until, thresholds_of
@@ -95,6 +96,8 @@ def render_text(data: dict[str, Any], book: Book) -> str:
     if grade["downgraded"]:  # the rules' own sentence: which exception, the step (A→B, C→C) and the reassessment
         why = next((r["why"] for r in grade["reasons"] if r["dimension"] == "downgrade"), "")
         grade_text += f", one step lower: {why}" if why else ", one step lower"
+    if not has_grade(settings, data["stage"]):  # as on the site and in `customers`
+        grade_text = f"{DASH} (grades apply to open deals only)"
     due = data["due"]
     due_text = DASH if due["date"] is None else str(due["date"])
     if due["overdue_days"]:
