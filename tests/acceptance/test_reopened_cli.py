@@ -156,3 +156,25 @@ def test_a_quote_from_before_the_loss_asks_for_nothing_after_the_re_opening(run,
                           quote("BJ-3", "2024-05-18", "2024-06-17", 0.2, status="draft")])
     items = _json(run, repo, "agenda", "--owner", "chen")["items"]
     assert [(i["kind"], i["due"]) for i in items] == [("lead_review", "2024-05-18"), ("quote_approval", "2024-05-18")]
+
+
+def test_losing_a_re_opened_customer_again_asks_for_this_loss_s_reason(run, reopened) -> None:
+    """Before: `dealbook move ID lost` without --reason took the reason of the loss before the
+    re-opening (no_need) and wrote it as this loss's, so the win-loss report counted it under the
+    wrong reason; `show` and the customer page listed that old reason as if the lead were lost."""
+    path = reopened.root / "records/customers/粤IT2024001.yaml"
+    shown = " ".join(run(reopened, "show", "粤IT2024001").stdout.split())
+    assert "Lost before No need (on 2024-01-20; re-opened since)" in shown, shown
+    root = site_repo(reopened)
+    assert build(root).returncode == 0
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (root / "public/customers/粤IT2024001/index.html")
+                                      .read_text("utf-8")))
+    assert "Lost reason No need (an earlier loss; re-opened since)" in page, page
+
+    before = path.read_text("utf-8")
+    result = run(reopened, "move", "粤IT2024001", "lost", "--on", "2024-05-20")
+    assert result.exit_code == 2 and "needs --reason" in result.output, result.output
+    assert path.read_text("utf-8") == before
+    assert run(reopened, "move", "粤IT2024001", "lost", "--reason", "budget", "--on", "2024-05-20").exit_code == 0
+    assert _json(run, reopened, "show", "粤IT2024001")["lost"] == {"reason": "budget", "on": "2024-05-20"}
+    assert "Lost           Budget" in run(reopened, "show", "粤IT2024001").stdout

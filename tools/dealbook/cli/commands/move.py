@@ -11,6 +11,8 @@ from ...editing.edits import Change, parse_money, parse_value, schema_at
 from ...editing.roundtrip import EditError, split_path
 from ...records.dates import parse_date
 from ...records.deals import CHURN
+from ...rules.reopening import reopened_on
+from ...rules.thresholds import thresholds_of
 from ..context import Env, pass_env
 from .edit_flow import finish, interactive, open_customer, retrying, working_book
 
@@ -80,7 +82,9 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
                 if churned and reason and reason != CHURN:
                     raise click.UsageError(f"{current.id} is a won customer: one who stops working with us has "
                                            f"churned; use --reason {CHURN} and say why with --note")
-                why = reason or (CHURN if churned else current.lost_reason or None)
+                # a reason already in the record counts, unless it is an earlier loss's (re-opened since)
+                earlier = reopened_on(current, parse_date(day), thresholds_of(settings).stage_kind) is not None
+                why = reason or (CHURN if churned else None if earlier else current.lost_reason or None)
                 if not why and ask:
                     why = click.prompt("Why was it lost?", type=click.Choice(settings.keys_of("lost_reasons")))
                 if not why:

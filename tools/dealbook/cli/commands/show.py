@@ -157,8 +157,13 @@ def render_text(data: dict[str, Any], book: Book) -> str:
     out += _deal_sections(data, settings)
     if data["lost"]:
         lost = data["lost"]
-        out += ["", _line("Lost", settings.label("lost_reasons", lost.get("reason", "")) +
-                          (f" — {lost['note']}" if lost.get("note") else ""))]
+        here = settings.stage_by_key.get(data["stage"])
+        earlier = here is not None and here.kind != "lost"
+        out += ["", _line("Lost before" if earlier else "Lost",  # re-opened since: the loss is history
+                          settings.label("lost_reasons", lost.get("reason", "")) +
+                          (f" — {lost['note']}" if lost.get("note") else "") +
+                          (f" (on {lost['on']}; re-opened since)" if earlier and lost.get("on") else
+                           " (re-opened since)" if earlier else ""))]
     return "\n".join(out)
 
 
