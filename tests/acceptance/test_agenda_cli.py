@@ -117,6 +117,19 @@ def test_a_won_or_lost_customer_has_no_grade_in_the_cli_as_on_the_site(run, demo
     assert "Grade          A (score 6)" in run(demo_repo, "show", "陕EN2024001").output
 
 
+def test_show_gives_budget_roles_methods_outcomes_and_tier_in_the_team_s_language(run, demo_repo) -> None:
+    """Before: `show` on the zh demo printed the keys `partial`, `decision_maker`, `phone`, `held`
+    and `high` beside labels (展会, 方案呈现) the same output gave in Chinese, as the site does."""
+    shown = run(demo_repo, "show", "粤IT2024001").stdout
+    lines = [" ".join(line.split()) for line in shown.splitlines()]
+    assert "Budget 部分明确 (¥500,000–¥800,000)" in lines
+    assert "王总监 技术总监 决策者 0755-8888-1201 wang.tech@a-tech.example.com" in lines
+    assert any(line.startswith("2024-05-15 10:30 电话 李经理 已沟通 ") for line in lines), shown
+    assert not {"partial", "decision_maker", "phone", "held"} & set(shown.split())
+    won = run(demo_repo, "show", "鲁MF2024001").stdout
+    assert "Value tier 中价值" in [" ".join(x.split()) for x in won.splitlines()], won
+
+
 def test_customers_csv(run, book) -> None:
     result = run(book, "customers", "--format", "csv", "--owner", "li")
     lines = result.stdout.splitlines()

@@ -93,7 +93,7 @@ def test_bad_input_is_refused_and_nothing_is_written(run, repo) -> None:
 def test_show_prints_needs_quotes_with_margin_and_approval_state_and_contracts_with_payments(run, demo_repo) -> None:
     text = run(demo_repo, "show", "渝MF2024001").output
     assert "BJ-2024-0515  2024-05-15  draft*  ¥390,000   26.0%" in text and "needed from manager or gm" in text
-    assert "Budget         partial (¥300,000–¥450,000)" in text and "Deal           ¥390,000 by 2024-08-31" in text
+    assert "Budget         部分明确 (¥300,000–¥450,000)" in text and "Deal           ¥390,000 by 2024-08-31" in text
     data = json.loads(run(demo_repo, "show", "粤LG2024002", "--format", "json").output)
     contract = data["contracts"][0]
     assert [(p["due"], p["outstanding"], p["overdue"]) for p in contract["payments"]] == [
