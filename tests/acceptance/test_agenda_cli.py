@@ -51,7 +51,7 @@ def test_customers_json_contract(run, book) -> None:
     assert short == [
         {"id": "京IT2024001", "name": "C软件有限公司", "owner": "zhang", "stage": "lead", "grade": "A",
          "next_due": "2024-05-22", "overdue_days": 0},
-        {"id": "沪IT2024001", "name": "D网络有限公司", "owner": "li", "stage": "lost", "grade": "C",
+        {"id": "沪IT2024001", "name": "D网络有限公司", "owner": "li", "stage": "lost", "grade": "",
          "next_due": None, "overdue_days": 0},
         {"id": "粤IT2024001", "name": "A科技有限公司", "owner": "zhang", "stage": "discovery", "grade": "B",
          "next_due": "2024-05-14", "overdue_days": 6},
@@ -67,7 +67,7 @@ def test_customers_json_contract(run, book) -> None:
 
 @pytest.mark.parametrize(("args", "ids"), [
     (("--owner", "li"), ["沪IT2024001", "粤IT2024002"]),
-    (("--grade", "C"), ["沪IT2024001", "粤IT2024002"]),
+    (("--grade", "C"), ["粤IT2024002"]),  # a lost customer has no grade (as on the site)
     (("--grade", "A", "--grade", "B"), ["京IT2024001", "粤IT2024001"]),
     (("--stage", "discovery"), ["粤IT2024001"]),
     (("--stage", "Lead"), ["京IT2024001", "粤IT2024002"]),  # by label too
@@ -76,7 +76,7 @@ def test_customers_json_contract(run, book) -> None:
     (("--overdue",), ["粤IT2024001"]),
     (("--sort", "due"), ["粤IT2024001", "京IT2024001", "粤IT2024002", "沪IT2024001"]),
     (("--sort", "overdue"), ["粤IT2024001", "京IT2024001", "粤IT2024002", "沪IT2024001"]),
-    (("--sort", "grade"), ["京IT2024001", "粤IT2024001", "沪IT2024001", "粤IT2024002"]),
+    (("--sort", "grade"), ["京IT2024001", "粤IT2024001", "粤IT2024002", "沪IT2024001"]),
     (("--sort", "stage"), ["京IT2024001", "粤IT2024002", "粤IT2024001", "沪IT2024001"]),
 ])
 def test_customers_filters_and_sorts(run, book, args, ids) -> None:
@@ -95,11 +95,46 @@ def test_customers_text_marks_overrides_and_overdue(run, book) -> None:
     assert "4 customers, 1 overdue (as of 2024-05-20)" in result.stderr
 
 
+def test_show_says_overdue_1_day_not_1_days(run, repo) -> None:
+    """`dealbook show` printed `Next due 2024-05-19, overdue 1 days`."""
+    repo.customer("粤IT2024001")
+    repo.followup("粤IT2024001", "2024-05-05 10:00")  # grade C: every 14 days, due 2024-05-19
+    shown = run(repo, "show", "粤IT2024001").output
+    assert "2024-05-19, overdue 1 day —" in shown, shown
+    assert "overdue 2 days —" in run(repo, "--today", "2024-05-21", "show", "粤IT2024001").output
+
+
+def test_a_won_or_lost_customer_has_no_grade_in_the_cli_as_on_the_site(run, demo_repo) -> None:
+    """Before: `customers --grade A` (the weekly A-grade review) listed won customers as A and `show`
+    gave them a grade, while the site's tables and customer pages give them none ("grades apply to
+    open deals only")."""
+    won = {r["id"]: r for r in customers_json(run, demo_repo, "--stage", "won")}
+    assert won and all(r["grade"] == "" and r["score"] is None for r in won.values())
+    graded_a = customers_json(run, demo_repo, "--grade", "A")
+    assert graded_a and not set(won) & {r["id"] for r in graded_a}
+    shown = run(demo_repo, "show", "鲁MF2024001").output
+    assert "Grade          — (grades apply to open deals only)" in shown, shown
+    assert "Grade          A (score 6)" in run(demo_repo, "show", "陕EN2024001").output
+
+
+def test_show_gives_budget_roles_methods_outcomes_and_tier_in_the_team_s_language(run, demo_repo) -> None:
+    """Before: `show` on the zh demo printed the keys `partial`, `decision_maker`, `phone`, `held`
+    and `high` beside labels (展会, 方案呈现) the same output gave in Chinese, as the site does."""
+    shown = run(demo_repo, "show", "粤IT2024001").stdout
+    lines = [" ".join(line.split()) for line in shown.splitlines()]
+    assert "Budget 部分明确 (¥500,000–¥800,000)" in lines
+    assert "王总监 技术总监 决策者 0755-8888-1201 wang.tech@a-tech.example.com" in lines
+    assert any(line.startswith("2024-05-15 10:30 电话 李经理 已沟通 ") for line in lines), shown
+    assert not {"partial", "decision_maker", "phone", "held"} & set(shown.split())
+    won = run(demo_repo, "show", "鲁MF2024001").stdout
+    assert "Value tier 中价值" in [" ".join(x.split()) for x in won.splitlines()], won
+
+
 def test_customers_csv(run, book) -> None:
     result = run(book, "customers", "--format", "csv", "--owner", "li")
     lines = result.stdout.splitlines()
     assert lines[0].startswith("id,name,owner,stage,stage_label,grade,")
-    assert lines[1] == "沪IT2024001,D网络有限公司,li,lost,Lost,C,no,0,,,none,lost: no follow-up due,0,上海,I6420"
+    assert lines[1] == "沪IT2024001,D网络有限公司,li,lost,Lost,,no,,,,none,lost: no follow-up due,0,上海,I6420"
 
 
 def test_customers_unknown_stage_or_owner_is_a_usage_error(run, book) -> None:

@@ -388,6 +388,43 @@ def test_a_contract_is_approved_unsigned_and_the_move_to_won_signs_it(run, repo)
     assert_clean(run, repo)
 
 
+def test_a_repeat_purchase_is_added_approved_and_signed_as_the_refused_move_to_won_says(run, repo):
+    """An after-sales customer buying again: `move ID won` is a move back and refused, and the
+    refusal says how to add the new contract and sign it instead. Before, there was no command
+    for it: `set 'contracts.1=…'` said "there is no such item", and `set 'contracts=[…]'` replaced
+    the signed contract with its payments and approvals."""
+    repo.write("records/team.yaml", APPROVERS)
+    steps = [{"step": s, "by": h, "on": "2024-05-10"}
+             for s, h in (("sales_head", "chen"), ("legal", "sun"), ("finance", "zhou"), ("general_manager", "wu"))]
+    first = {"no": "HT-1", "amount": 300000, "approvals": steps, "signed": "2024-02-01", "delivered": "2024-03-01"}
+    repo.customer(need={"summary": "质检"}, stage="after_sales",
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "won", "on": "2024-02-01"},
+                                 {"stage": "after_sales", "on": "2024-03-01"}],
+                  contracts=[first])
+    assert_clean(run, repo)
+    before = read(repo, PATH)
+    said = run(repo, "move", CID, "won")
+    assert said.exit_code == 1 and read(repo, PATH) == before
+    assert "A repeat purchase keeps the customer in `after_sales`: add its contract with " \
+           f"`dealbook set {CID} 'contracts.1={{no: NO, amount: AMOUNT}}'`" in " ".join(said.output.split())
+    result = run(repo, "set", CID, "contracts.1={no: HT-2, amount: 200000}")
+    assert result.exit_code == 0, result.output
+    assert read(repo, PATH).startswith(before)  # added after what was there, nothing rewritten
+    gap = run(repo, "set", CID, "contracts.3={no: HT-3, amount: 1}")
+    assert gap.exit_code != 0 and "contracts has 2; `contracts.2=…` adds the next one" in gap.output
+    for handle in ("chen", "sun", "zhou", "wu"):
+        assert run(repo, "approve", CID, "HT-2", "--as", handle).exit_code == 0
+    said = run(repo, "move", CID, "won", "--contract-no", "HT-2")
+    assert said.exit_code == 1
+    assert "A repeat purchase keeps the customer in `after_sales`: sign contract HT-2 with " \
+           f"`dealbook set {CID} contracts.1.signed=YYYY-MM-DD`" in " ".join(said.output.split())
+    assert run(repo, "set", CID, "contracts.1.signed=2024-05-18").exit_code == 0
+    assert_clean(run, repo)
+    data = yaml.load(read(repo, PATH), Loader=yaml.BaseLoader)
+    signed = [(c["no"], c.get("signed"), len(c["approvals"])) for c in data["contracts"]]
+    assert (data["stage"], signed) == ("after_sales", [("HT-1", "2024-02-01", 4), ("HT-2", "2024-05-18", 4)])
+
+
 def test_a_won_customer_needs_a_signed_contract(run, repo):
     repo.write(PATH, HAND.replace("stage: discovery", "stage: won") + "contracts:\n  - no: HT-9\n    amount: 1000\n")
     result = run(repo, "check", "--format", "json")

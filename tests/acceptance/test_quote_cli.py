@@ -46,6 +46,29 @@ def test_below_the_floor_it_is_a_draft_awaiting_the_named_approvers(run, repo) -
     assert "quote_approval" in agenda
 
 
+def test_an_approval_awaited_is_on_the_approvers_agenda_too(run, repo) -> None:
+    """The manager who must approve a quote below the floor, or a contract's next step, finds it
+    with `agenda --owner chen`, not only its owner; a rep who may not approve does not."""
+    repo.customer(**PROPOSAL)
+    assert run(repo, "quote", "粤IT2024001", "--line", "工位|VX|1|100000", "--cost", "80000").exit_code == 0
+
+    def items(owner: str) -> list[tuple[str, list[str]]]:
+        result = run(repo, "agenda", "--owner", owner, "--format", "json")
+        assert result.exit_code == 0, result.output
+        return [(i["kind"], i["who"]) for i in json.loads(result.output)["items"] if i["kind"].endswith("approval")]
+
+    assert items("chen") == [("quote_approval", ["zhang", "chen"])]
+    assert items("zhang") == [("quote_approval", ["zhang", "chen"])]
+    assert items("li") == []
+    assert run(repo, "approve", "粤IT2024001", "粤IT2024001-Q1", "--as", "chen").exit_code == 0
+    assert items("chen") == []
+    assert run(repo, "set", "粤IT2024001", "contracts=[{no: HT-1, amount: 100000}]").exit_code == 0
+    assert items("chen") == [("contract_approval", ["zhang", "chen"])]  # sales_head: the manager's step
+    assert run(repo, "approve", "粤IT2024001", "HT-1", "--as", "chen").exit_code == 0
+    assert items("chen") == []  # legal is next: nobody in this team may give it but the owner must chase it
+    assert items("zhang") == [("contract_approval", ["zhang"])]
+
+
 def test_the_prompts_ask_for_lines(run, repo) -> None:
     repo.customer(**PROPOSAL)
     answers = "MES 许可\n200 工位\n1\n860000\n600000\n\n"
@@ -70,7 +93,7 @@ def test_bad_input_is_refused_and_nothing_is_written(run, repo) -> None:
 def test_show_prints_needs_quotes_with_margin_and_approval_state_and_contracts_with_payments(run, demo_repo) -> None:
     text = run(demo_repo, "show", "渝MF2024001").output
     assert "BJ-2024-0515  2024-05-15  draft*  ¥390,000   26.0%" in text and "needed from manager or gm" in text
-    assert "Budget         partial (¥300,000–¥450,000)" in text and "Deal           ¥390,000 by 2024-08-31" in text
+    assert "Budget         部分明确 (¥300,000–¥450,000)" in text and "Deal           ¥390,000 by 2024-08-31" in text
     data = json.loads(run(demo_repo, "show", "粤LG2024002", "--format", "json").output)
     contract = data["contracts"][0]
     assert [(p["due"], p["outstanding"], p["overdue"]) for p in contract["payments"]] == [

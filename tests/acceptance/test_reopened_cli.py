@@ -5,9 +5,11 @@ exception, flags and open next actions count from the re-opening, never from bef
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from conftest import RecordRepo
+from test_site_build import build, site_repo
 
 CONTACTS = [{"name": "王总监", "title": "技术总监", "role": "decision_maker", "phone": "0755-8888-1234",
              "phone_kind": "work"}]
@@ -116,3 +118,63 @@ def test_a_churned_customer_re_opened_is_not_asked_for_the_old_contract_s_renewa
                                         "delivered": "2024-05-10", "payments": []}])
     kinds = {i["kind"] for i in _json(run, repo, "agenda", "--all")["items"]}
     assert {"guide_handover", "renewal_due"} <= kinds, kinds
+
+
+def test_a_quote_from_before_the_loss_asks_for_nothing_after_the_re_opening(run, repo) -> None:
+    """The lost deal's quotes (one sent and expired, the latest a draft below the margin floor never
+    approved) were on the re-opened lead's agenda, "quote awaiting approval" 66 days overdue on the
+    approvers' agendas, and on the home page's quotes awaiting approval; a quote made after the
+    re-opening asks again."""
+    repo.settings("as_of: 2024-05-20\nlanguage: en\n")
+    def quote(no: str, date: str, until: str, margin: float, **more: str) -> dict:  # fresh dicts: no YAML alias
+        return {"no": no, "date": date, "valid_until": until, "total": 100000, "margin": margin, **more,
+                "lines": [{"item": "工位", "quantity": 1, "unit_price": 100000, "amount": 100000}]}
+
+    old = [quote("BJ-1", "2024-02-01", "2024-03-01", 0.4),
+           quote("BJ-2", "2024-03-15", "2024-04-14", 0.2, status="draft")]
+    repo.customer(contacts=CONTACTS, need={"summary": "质检", "budget": {"status": "clear"}},
+                  stage="lost", lost={"reason": "competitor", "on": "2024-04-01"},
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "proposal", "on": "2024-02-01"},
+                                 {"stage": "lost", "on": "2024-04-01"}],
+                  quotes=old)
+    assert run(repo, "move", "粤IT2024001", "lead", "--on", "2024-05-16").exit_code == 0
+    items = _json(run, repo, "agenda", "--all")["items"]
+    assert not [i for i in items if i["kind"].startswith("quote")], items
+    assert [i["kind"] for i in _json(run, repo, "agenda", "--owner", "chen")["items"]] == ["lead_review"]
+    root = site_repo(repo)
+    done = build(root)
+    assert done.returncode == 0, done.stderr
+    home = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (root / "public" / "index.html").read_text("utf-8")))
+    assert "Quotes awaiting approval 0 " in home, home
+
+    repo.customer(contacts=CONTACTS, need={"summary": "质检", "budget": {"status": "clear"}},
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "proposal", "on": "2024-02-01"},
+                                 {"stage": "lost", "on": "2024-04-01"}, {"stage": "lead", "on": "2024-05-16"}],
+                  lost={"reason": "competitor", "on": "2024-04-01"},
+                  quotes=[quote("BJ-1", "2024-02-01", "2024-03-01", 0.4),
+                          quote("BJ-2", "2024-03-15", "2024-04-14", 0.2, status="draft"),
+                          quote("BJ-3", "2024-05-18", "2024-06-17", 0.2, status="draft")])
+    items = _json(run, repo, "agenda", "--owner", "chen")["items"]
+    assert [(i["kind"], i["due"]) for i in items] == [("lead_review", "2024-05-18"), ("quote_approval", "2024-05-18")]
+
+
+def test_losing_a_re_opened_customer_again_asks_for_this_loss_s_reason(run, reopened) -> None:
+    """Before: `dealbook move ID lost` without --reason took the reason of the loss before the
+    re-opening (no_need) and wrote it as this loss's, so the win-loss report counted it under the
+    wrong reason; `show` and the customer page listed that old reason as if the lead were lost."""
+    path = reopened.root / "records/customers/粤IT2024001.yaml"
+    shown = " ".join(run(reopened, "show", "粤IT2024001").stdout.split())
+    assert "Lost before No need (on 2024-01-20; re-opened since)" in shown, shown
+    root = site_repo(reopened)
+    assert build(root).returncode == 0
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (root / "public/customers/粤IT2024001/index.html")
+                                      .read_text("utf-8")))
+    assert "Lost reason No need (an earlier loss; re-opened since)" in page, page
+
+    before = path.read_text("utf-8")
+    result = run(reopened, "move", "粤IT2024001", "lost", "--on", "2024-05-20")
+    assert result.exit_code == 2 and "needs --reason" in result.output, result.output
+    assert path.read_text("utf-8") == before
+    assert run(reopened, "move", "粤IT2024001", "lost", "--reason", "budget", "--on", "2024-05-20").exit_code == 0
+    assert _json(run, reopened, "show", "粤IT2024001")["lost"] == {"reason": "budget", "on": "2024-05-20"}
+    assert "Lost           Budget" in run(reopened, "show", "粤IT2024001").stdout

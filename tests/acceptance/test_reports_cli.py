@@ -43,6 +43,25 @@ def test_funnel_json_rows_and_totals(sales, run):
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_totals_line_says_it_counts_moves_not_customers(repo, run, language):
+    """Before: one customer who went lead → discovery → proposal → negotiation in June read
+    `合计 4 3 0 75.0%` with no word on what the total counts: a manager reads 4 customers and a
+    75% conversion rate."""
+    repo.settings(f"as_of: 2024-07-01\nlanguage: {language}\n")
+    repo.customer(stage="negotiation", need={"summary": "质检", "budget": {"status": "clear"}}, deal={"amount": 1000},
+                  stage_history=[{"stage": "lead", "on": "2024-06-03"}, {"stage": "discovery", "on": "2024-06-17"},
+                                 {"stage": "proposal", "on": "2024-06-20"},
+                                 {"stage": "negotiation", "on": "2024-06-24"}])
+    text = run(repo, "funnel", "--period", "2024-06").output
+    total = {"zh": "合计", "en": "Total"}[language]
+    assert next(line for line in text.splitlines() if line.startswith(total)).split()[1:4] == ["4", "3", "0"]
+    says = {"zh": "统计的是阶段变动次数,不是客户数(本期走过三个阶段的客户计三次)",
+            "en": "so it counts moves, not customers (one customer who went through three stages in the period "
+                  "counts three times)"}[language]
+    assert says in " ".join(text.split()).replace(" ", "" if language == "zh" else " "), text
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
 def test_a_ratio_above_100_percent_is_named_for_what_it_divides_in_every_output(sales, run, language):
     """Before: a column headed 转化率 / conversion_rate read 150.0% for 需求挖掘 in 2024-05 (3 moves on
     out of 2 entries, those who moved on having entered earlier): a manager reads a conversion rate

@@ -235,6 +235,18 @@ def test_customer_pages_show_quotes_with_margin_and_approval_and_contracts_with_
     assert "验收合格 · 2024-04-20 · 12 个核心指标看板上线并通过业务验收" in accepted
 
 
+def test_the_customer_page_names_its_open_next_actions_for_what_they_are(repo):
+    """Before: the heading over the latest follow-up's open next steps read 待办事项 (to-dos) and said
+    无 (none) while the same page's next due date and the agenda held a cadence item for the customer."""
+    repo.customer("粤IT2024001")
+    repo.followup("粤IT2024001", "2024-05-01 10:00", contact="王总监")  # no next step; due by the cadence
+    root = site_repo(repo)
+    done = build(root)
+    assert done.returncode == 0, done.stderr
+    page = _text(root / "public" / "customers" / "粤IT2024001" / "index.html")
+    assert "未完成的下一步 无" in page and "待办事项" not in page, page
+
+
 def test_the_dashboard_shows_receivables_due_and_quotes_awaiting_approval(demo_site: Path):
     home = _text(demo_site / "index.html")
     assert "逾期应收回款 ¥164,000 逾期 2 期;7 天内到期 1 期 ¥225,000;未收合计 8 期 ¥1,273,000" in home

@@ -383,7 +383,9 @@ def _apply(data: Any, parts: list, op: str, value: Any) -> Any:
             try:
                 target[last] = value
             except IndexError:
-                raise EditError(f"{'.'.join(map(str, parts))}: there is no such item") from None
+                where = ".".join(map(str, parts[:-1]))
+                raise EditError(f"{'.'.join(map(str, parts))}: there is no such item ({where} has {len(target)}; "
+                                f"`{where}.{len(target)}=…` adds the next one)") from None
         else:
             raise EditError(f"{'.'.join(map(str, parts[:-1]))} is not a mapping: cannot set `{last}` in it")
     else:
@@ -429,8 +431,13 @@ class Document:
         return value
 
     def set(self, dotted: str | list, value: Any) -> Document:
-        """Set the value at a dotted path, creating missing mappings on the way."""
+        """Set the value at a dotted path, creating missing mappings on the way. An index one past
+        the end of a list adds the item (`contracts.1=…` on a customer with one contract)."""
         parts = split_path(dotted)
+        if parts and isinstance(parts[-1], int) and len(parts) > 1:
+            holder = self.get(parts[:-1])
+            if isinstance(holder, list) and parts[-1] == len(holder):
+                return self.append(parts[:-1], value)
         expected = _apply(self.data, parts, "set", value)
         self._edit(parts, "set", value, expected)
         return self

@@ -162,7 +162,10 @@ def funnel_report(settings: Settings, total: dict[str, Any], names: dict[str, st
              _("Converted/entered and lost/entered divide the period's moves out of a stage by its entries: two "
                "different groups of customers (one can enter in one month and move on in the next), so they are "
                "no conversion rate of one group and can exceed 100%. The sales funnel (stage-reach) follows one "
-               "group: the customers created in the period.")]
+               "group: the customers created in the period."),
+             _("Total: the entries, conversions and losses of every stage added up, so it counts moves, not "
+               "customers (one customer who went through three stages in the period counts three times); its "
+               "ratios divide those sums and its average days is over every departure.")]
     return Report("funnel", _("Stage conversion funnel"), columns, rows, totals,
                   notes, "funnel", period)
 

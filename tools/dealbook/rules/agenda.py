@@ -53,7 +53,7 @@ def deal_key(item: DealItem) -> str:
 def customer_items(state: CustomerState, today: dt.date, days: int = WEEK_DAYS) -> list[AgendaItem]:
     """One customer's items: its due date (none when never due), its quote and contract items
     (`rules.deals`), then its flags (today's when undated); each says who must act (`who`: the
-    owner, or the flag's people)."""
+    owner, or the flag's people; an approval awaited is the owner's and its approvers')."""
     customer, due = state.customer, state.due
     mine = (customer.owner,)
     items: list[AgendaItem] = []
@@ -63,7 +63,8 @@ def customer_items(state: CustomerState, today: dt.date, days: int = WEEK_DAYS) 
     for item in state.deals:
         overdue = (today - item.due).days if item.due < today else 0
         items.append(AgendaItem(customer.id, customer.name, customer.owner, item.due, item.kind, item.message,
-                                overdue, group_of(item.due, today, days), deal_key(item), who=mine))
+                                overdue, group_of(item.due, today, days), deal_key(item),
+                                who=tuple(dict.fromkeys(mine + item.to))))
     for flag in state.flags:
         when = flag.due or today
         overdue = (today - when).days if when < today else 0

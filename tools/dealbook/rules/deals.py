@@ -8,10 +8,11 @@ lists all read the same items. Pure: customer, settings, today in.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..records.deals import (
     MARGIN_STEP,
+    Quote,
     approvals_from,
     contract_needs_steps,
     deal_desk,
@@ -21,7 +22,7 @@ from ..records.deals import (
     needs_margin_approval,
     quotes_of,
 )
-from ..records.model import Customer
+from ..records.model import Customer, Member
 from ..records.settings import Settings
 from ..text.catalog import translator
 from ..text.money import money
@@ -36,21 +37,38 @@ DEAL_KINDS = ("quote_expired", "quote_expiring", "quote_approval", "contract_app
 @dataclass(frozen=True)
 class DealItem:
     """One thing a quote or contract asks for: kind, the day it is due, a sentence, the money
-    at stake (None when none) and the quote or contract number it is about."""
+    at stake (None when none) and the quote or contract number it is about. An approval awaited
+    names its `step` (margin, or the contract's next step); `to` is who may give it besides the
+    owner (filled from the team by `with_approvers`)."""
 
     kind: str
     due: dt.date
     message: str
     amount: int | None
     ref: str
+    step: str = ""
+    to: tuple[str, ...] = ()
+
+
+def standing_quote(customer: Customer, settings: Settings, today: dt.date) -> Quote | None:
+    """The quote that stands for an open deal (the latest by date), None when the deal is not open
+    or has none. A customer re-opened after a loss (`rules.reopening`) is a new deal: a quote dated
+    before the re-opening was for the lost one and asks for nothing any more."""
+    if not settings.is_open(customer.stage):
+        return None
+    quote = latest_quote(quotes_of(customer.data))
+    if quote is None:
+        return None
+    reopened = reopened_on(customer, today, thresholds_of(settings).stage_kind)
+    if reopened is not None and quote.date is not None and quote.date < reopened:
+        return None
+    return quote
 
 
 def quote_items(customer: Customer, settings: Settings, today: dt.date) -> list[DealItem]:
-    """The standing quote of an open deal: expired, expiring within the warning days, or below
-    the margin floor without its approval."""
-    if not settings.is_open(customer.stage):
-        return []
-    quote = latest_quote(quotes_of(customer.data))
+    """The standing quote (`standing_quote`) of an open deal: expired, expiring within the warning
+    days, or below the margin floor without its approval."""
+    quote = standing_quote(customer, settings, today)
     if quote is None:
         return []
     desk = deal_desk(settings)
@@ -73,7 +91,7 @@ def quote_items(customer: Customer, settings: Settings, today: dt.date) -> list[
         shown, floor = margin_and_floor(margin, desk.margin_floor)
         items.append(DealItem("quote_approval", quote.date or today, _(
             "quote %(no)s: margin %(margin)s below the %(floor)s floor awaits approval (by: %(who)s)",
-            no=name, margin=shown, floor=floor, who=who), quote.amount, quote.no))
+            no=name, margin=shown, floor=floor, who=who), quote.amount, quote.no, MARGIN_STEP))
     return items
 
 
@@ -160,5 +178,21 @@ def _approvals_awaited(customer: Customer, settings: Settings, today: dt.date) -
         number = str(raw.get("no") or "")
         items.append(DealItem("contract_approval", min(max(given, default=today), today), _(
             "contract %(no)s awaits %(step)s (by: %(who)s) before it can be signed",
-            no=number, step=desk.step_label(missing[0]), who=desk.who_label(missing[0], _)), amount, number))
+            no=number, step=desk.step_label(missing[0]), who=desk.who_label(missing[0], _)), amount, number,
+            missing[0]))
     return items
+
+
+def with_approvers(items: list[DealItem], owner: str, members: dict[str, Member],
+                   settings: Settings) -> list[DealItem]:
+    """The items with, on each approval awaited, the active members who may give its step (never
+    the owner: nobody approves their own deal), so it is on their agenda as well as the owner's."""
+    desk = deal_desk(settings)
+    found = []
+    for item in items:
+        if item.step:
+            to = tuple(h for h, m in members.items()
+                       if m.active and h != owner and desk.may_approve(item.step, h, m.role or ""))
+            item = replace(item, to=to)
+        found.append(item)
+    return found

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ..records.book import Book
 from ..records.model import Customer, FollowUp
+from ..records.settings import Settings
 from ..text.catalog import NP_, translator
 from ..text.money import money
 from .reopening import reopened_on, since_reopening
@@ -50,6 +51,13 @@ class Grade:
     pause_from_missed: dt.date | None = None
     reassess_on: dt.date | None = None
     exception: str | None = None
+
+
+def has_grade(settings: Settings, stage: str) -> bool:
+    """Grades belong to open deals only: a won or lost customer is listed and shown without one
+    (a stage the settings do not know counts as open, so it is still shown)."""
+    found = settings.stage_by_key.get(stage)
+    return found is None or found.kind == "open"
 
 
 def letter_for(score: int, t: Thresholds) -> str:

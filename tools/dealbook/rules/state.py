@@ -14,7 +14,7 @@ from ..records.book import Book
 from ..records.model import Customer, FollowUp
 from ..records.settings import Settings
 from ..text.catalog import translator
-from .deals import DealItem, deal_items
+from .deals import DealItem, deal_items, with_approvers
 from .due import KINDS, Due, due_from, due_of, effective_pause
 from .flags import Flag
 from .grading import LETTERS, Grade, GradeReason, grade_from, grade_of, letter_for, step_down
@@ -145,7 +145,8 @@ def state_of(book: Book, customer: Customer, today: dt.date) -> CustomerState:
         paused_until=due.date if due.kind == "paused" else None,
         value_tier=_tier(customer, book.settings, t),
         flags=_flags(customer, counted, grade, today, book, t),
-        deals=tuple(deal_items(customer, book.settings, today)),
+        deals=tuple(with_approvers(deal_items(customer, book.settings, today), customer.owner, book.members,
+                                   book.settings)),
     )
 
 

@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..records.deals import deal_desk, latest_quote, needs_margin_approval, quotes_of
+from ..records.deals import deal_desk, needs_margin_approval
 from ..reports.receivables import open_instalments
+from ..rules.deals import standing_quote
 from ..text.catalog import translator
 from .rows import customer_row, first_won, won_value
 from .views import SiteData, periods_for
@@ -72,16 +73,17 @@ def receivables_figures(data: SiteData, owner: str | None = None) -> dict[str, A
 
 
 def awaiting_approval(data: SiteData, owner: str | None = None) -> list[dict[str, Any]]:
-    """The standing quotes of open deals below the margin floor without their `margin` approval,
-    largest first: customer, quote number, amount, margin and who may approve."""
+    """The standing quotes of open deals below the margin floor without their `margin` approval
+    (`rules.deals.standing_quote`: not one from before a re-opening), largest first: customer, quote
+    number, amount, margin and who may approve."""
     settings = data.settings
     desk = deal_desk(settings)
     _ = translator(settings.language)
     found = []
     for customer in data.customers:
-        if (owner is not None and customer.owner != owner) or not settings.is_open(customer.stage):
+        if owner is not None and customer.owner != owner:
             continue
-        quote = latest_quote(quotes_of(customer.data))
+        quote = standing_quote(customer, settings, data.today)
         if quote is not None and needs_margin_approval(quote, desk):
             found.append({"id": customer.id, "name": customer.name, "owner": customer.owner, "no": quote.no,
                           "amount": quote.amount, "margin": quote.effective_margin,

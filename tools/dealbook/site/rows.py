@@ -9,6 +9,7 @@ from typing import Any
 
 from ..records.industries import industry_group
 from ..records.model import Customer
+from ..rules.grading import has_grade
 from .views import SiteData, optional
 
 
@@ -70,7 +71,7 @@ def customer_row(data: SiteData, customer: Customer) -> dict[str, Any]:
         "stage": customer.stage,
         "stage_kind": kind,
         "stage_order": settings.order(customer.stage),
-        "grade": grade if is_open else "",
+        "grade": grade if has_grade(settings, customer.stage) else "",
         "owner": customer.owner,
         "owner_name": data.member_name(customer.owner),
         "industry": customer.industry,

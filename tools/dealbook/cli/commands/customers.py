@@ -12,6 +12,7 @@ from ...checks.customer_views import PerCustomer, compute_view
 from ...records.book import Book
 from ...records.model import Customer, UnsafeId, customer_path
 from ...records.settings import Settings
+from ...rules.grading import has_grade
 from ...rules.state import CustomerState, evaluate
 from ...text.output import format_option, plain, table, to_csv, to_json
 from ..context import Env, pass_env
@@ -52,15 +53,16 @@ def find_customer(book: Book, ident: str) -> Customer:
 def row_of(state: CustomerState, book: Book) -> dict[str, Any]:
     """The plain row `customers` prints (also the JSON object per customer)."""
     customer, grade, due = state.customer, state.grade, state.due
+    graded = has_grade(book.settings, customer.stage)  # as on the site: a won or lost customer has no grade
     return {
         "id": customer.id,
         "name": customer.name,
         "owner": customer.owner,
         "stage": customer.stage,
         "stage_label": book.settings.stage_label(customer.stage),
-        "grade": grade.letter,
-        "grade_override": grade.override,
-        "score": grade.score,
+        "grade": grade.letter if graded else "",
+        "grade_override": grade.override and graded,
+        "score": grade.score if graded else None,
         "last_contact": state.last_contact,
         "next_due": due.date,
         "due_kind": due.kind,
@@ -77,7 +79,7 @@ def _sort_key(sort: str, settings: Settings):
         "id": lambda r: r["id"],
         "name": lambda r: (r["name"], r["id"]),
         "stage": lambda r: (order(r["stage"]), r["id"]),
-        "grade": lambda r: (r["grade"], r["id"]),
+        "grade": lambda r: (r["grade"] or "~", r["id"]),  # the ungraded (won, lost) last
         "owner": lambda r: (r["owner"], r["id"]),
         "due": lambda r: (r["next_due"] is None, r["next_due"] or 0, r["id"]),
         "overdue": lambda r: (-r["overdue_days"], r["next_due"] is None, r["next_due"] or 0, r["id"]),

@@ -11,6 +11,8 @@ from ...editing.edits import Change, parse_money, parse_value, schema_at
 from ...editing.roundtrip import EditError, split_path
 from ...records.dates import parse_date
 from ...records.deals import CHURN
+from ...rules.reopening import reopened_on
+from ...rules.thresholds import thresholds_of
 from ..context import Env, pass_env
 from .edit_flow import finish, interactive, open_customer, retrying, working_book
 
@@ -67,7 +69,8 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
             raise click.ClickException(f"{current.id} is already at stage {stage}; nothing was written")
         problem = move_problem(current.stage, stage, settings) if current.stage else None
         if problem:
-            raise click.ClickException(f"{current.id}: {problem}; nothing was written")
+            raise click.ClickException(f"{current.id}: {problem}; nothing was written"
+                                       f"{_repeat_hint(current, stage, settings)}")
         last_on = current.stage_history[-1].on if current.stage_history else None
         if last_on is not None and parse_date(day) < last_on:
             raise click.ClickException(f"{current.id}: {day} is before the last stage change ({last_on}); "
@@ -79,7 +82,9 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
                 if churned and reason and reason != CHURN:
                     raise click.UsageError(f"{current.id} is a won customer: one who stops working with us has "
                                            f"churned; use --reason {CHURN} and say why with --note")
-                why = reason or (CHURN if churned else current.lost_reason or None)
+                # a reason already in the record counts, unless it is an earlier loss's (re-opened since)
+                earlier = reopened_on(current, parse_date(day), thresholds_of(settings).stage_kind) is not None
+                why = reason or (CHURN if churned else None if earlier else current.lost_reason or None)
                 if not why and ask:
                     why = click.prompt("Why was it lost?", type=click.Choice(settings.keys_of("lost_reasons")))
                 if not why:
@@ -120,6 +125,22 @@ def _relabel(doc, before: str, after: str, settings) -> None:
         language = next((k for k, v in old.label.items() if v == match.group(2)), settings.language)
         label = new.label.get(language) or settings.stage_label(after)
         doc.text = doc.text[:match.start(2)] + label + doc.text[match.end(2):]
+
+
+def _repeat_hint(customer, stage: str, settings) -> str:
+    """A won customer moved back to a won stage is signing a repeat purchase: it stays in its stage
+    and the new contract gets its `signed` date (after its approvals, when the settings ask for them)."""
+    if not (settings.is_won(stage) and settings.is_won(customer.stage)):
+        return ""
+    unsigned = [(i, c) for i, c in enumerate(customer.data.get("contracts") or [])
+                if isinstance(c, dict) and not c.get("signed")]
+    index, number = (unsigned[-1][0], unsigned[-1][1].get("no")) if unsigned else (len(customer.contracts), None)
+    sign = f"`dealbook set {customer.id} contracts.{index}.signed=YYYY-MM-DD`"
+    if number:
+        return f". A repeat purchase keeps the customer in `{customer.stage}`: sign contract {number} with {sign}"
+    return (f". A repeat purchase keeps the customer in `{customer.stage}`: add its contract with `dealbook set "
+            f"{customer.id} 'contracts.{index}={{no: NO, amount: AMOUNT}}'`, have it approved when the settings ask "
+            f"for it, then sign it with {sign}")
 
 
 def _interactive(flag: bool | None) -> bool:

@@ -10,9 +10,12 @@ import click
 from ...records.book import Book
 from ...records.model import Customer
 from ...rules.dealview import contracts_view, needs_table, quotes_view
+from ...rules.grading import has_grade
 from ...rules.reopening import reopened_on, since_reopening
 from ...rules.state import CustomerState, evaluate
 from ...rules.thresholds import followups_until, thresholds_of
+from ...text.catalog import translator
+from ...text.enums import enum_label
 from ...text.output import DASH, money, plain, table, to_json
 from ..context import Env, pass_env
 from .customers import find_customer
@@ -89,16 +92,23 @@ def render_text(data: dict[str, Any], book: Book) -> str:
     cur = book.settings.currency  # every amount is written in it (`text.money`)
     settings = book.settings
     out = [click.style(plain(f"{data['id']}  {data['name']}"), bold=True)]
+    _ = translator(settings.language)
+
+    def label(group: str, key: Any) -> str:  # a key's label in the team's language, as on the site
+        return enum_label(_, group, key) if isinstance(key, str) else key
     grade = data["grade"]
     grade_text = f"{grade['letter']}{'*' if grade['override'] else ''} (score {grade['score']}"
     grade_text += f", computed {grade['computed']})" if grade["override"] else ")"
     if grade["downgraded"]:  # the rules' own sentence: which exception, the step (A→B, C→C) and the reassessment
         why = next((r["why"] for r in grade["reasons"] if r["dimension"] == "downgrade"), "")
         grade_text += f", one step lower: {why}" if why else ", one step lower"
+    if not has_grade(settings, data["stage"]):  # as on the site and in `customers`
+        grade_text = f"{DASH} (grades apply to open deals only)"
     due = data["due"]
     due_text = DASH if due["date"] is None else str(due["date"])
     if due["overdue_days"]:
-        due_text = f"{due_text}, overdue {due['overdue_days']} days"
+        days = due["overdue_days"]
+        due_text = f"{due_text}, overdue {days} day{'s' * (days != 1)}"
     since = data["stage_history"][-1]["on"] if data["stage_history"] else None
     owner = data["owner"] + (f" ({data['owner_name']})" if data["owner_name"] else "")
     source = data["source"] or {}
@@ -117,7 +127,7 @@ def render_text(data: dict[str, Any], book: Book) -> str:
     if data["paused_until"]:
         out.append(_line("Paused until", data["paused_until"]))
     if data["value_tier"]:
-        out.append(_line("Value tier", data["value_tier"]))
+        out.append(_line("Value tier", label("tier", data["value_tier"])))
     for flag in data["flags"]:
         out.append(click.style(_line("Flag", flag["message"]), fg="yellow"))
     need = data["need"] or {}
@@ -127,7 +137,7 @@ def render_text(data: dict[str, Any], book: Book) -> str:
         out.append(_line("Pains", "; ".join(map(str, need["pains"]))))
     if need.get("goal"):
         out.append(_line("Goal", need.get("goal")))
-    budget_text = budget.get("status")
+    budget_text = label("budget", budget.get("status")) or None
     if isinstance(budget.get("min"), int) or isinstance(budget.get("max"), int):
         budget_text = f"{budget_text or DASH} ({money(budget.get('min'), cur)}–{money(budget.get('max'), cur)})"
     out += [_line("Budget", budget_text), _line("Timeline", (need.get("timeline") or {}).get("start"))]
@@ -137,14 +147,16 @@ def render_text(data: dict[str, Any], book: Book) -> str:
     if data["decision_chain"]:
         out.append(_line("Decision chain", data["decision_chain"]))
     if data["contacts"]:
-        out.append(table([[c["name"], c["title"], c["role"], c["phone"], c["email"]] for c in data["contacts"]],
+        out.append(table([[c["name"], c["title"], label("role", c["role"]), c["phone"], c["email"]]
+                          for c in data["contacts"]],
                          ["Name", "Title", "Role", "Phone", "Email"]))
     if data["stage_history"]:
         out += ["", click.style("Stage timeline", bold=True),
                 table([[e["on"], e["label"], e["stage"]] for e in data["stage_history"]], ["On", "Stage", "Key"])]
     out += ["", click.style(f"Last follow-ups ({len(data['followups'])} of {data['followup_count']})", bold=True)]
     if data["followups"]:
-        out.append(table([[f["at"], f["method"], f["contact"], f["outcome"], f["summary"]] for f in data["followups"]],
+        out.append(table([[f["at"], label("method", f["method"]), f["contact"], label("outcome", f["outcome"]),
+                           f["summary"]] for f in data["followups"]],
                          ["At", "Method", "Contact", "Outcome", "Summary"]))
     if data["next_actions"]:
         out += ["", click.style("Open next actions", bold=True),
@@ -153,8 +165,13 @@ def render_text(data: dict[str, Any], book: Book) -> str:
     out += _deal_sections(data, settings)
     if data["lost"]:
         lost = data["lost"]
-        out += ["", _line("Lost", settings.label("lost_reasons", lost.get("reason", "")) +
-                          (f" — {lost['note']}" if lost.get("note") else ""))]
+        here = settings.stage_by_key.get(data["stage"])
+        earlier = here is not None and here.kind != "lost"
+        out += ["", _line("Lost before" if earlier else "Lost",  # re-opened since: the loss is history
+                          settings.label("lost_reasons", lost.get("reason", "")) +
+                          (f" — {lost['note']}" if lost.get("note") else "") +
+                          (f" (on {lost['on']}; re-opened since)" if earlier and lost.get("on") else
+                           " (re-opened since)" if earlier else ""))]
     return "\n".join(out)
 
 
@@ -170,10 +187,13 @@ def _deal_sections(data: dict[str, Any], settings: Any) -> list[str]:
     """The needs-to-solution table, the quotes with margin and approval state, the contracts with
     their approvals and payments, and what they ask for now."""
     cur = settings.currency  # every amount is written in it (`text.money`)
+    _ = translator(settings.language)
     out: list[str] = []
     if data["needs"]:
         out += ["", click.style("Needs and solutions", bold=True),
-                table([[n["need"], n["priority"], n["class"], n["solution"], n["value"], _list(n["objections"]),
+                table([[n["need"], enum_label(_, "priority", n["priority"]) if isinstance(n["priority"], str)
+                        else n["priority"], enum_label(_, "class", n["class"]) if isinstance(n["class"], str)
+                        else n["class"], n["solution"], n["value"], _list(n["objections"]),
                         _list(n["adjustments"]), n["owner"]] for n in data["needs"]],
                       ["Need", "Priority", "Class", "Solution", "Value", "Objections", "Adjustments", "Owner"])]
     if data["quotes"]:
