@@ -9,12 +9,14 @@
   is created exclusively (a taken name raises `PathTaken`); an edited file must still be the
   version that was read (size and SHA-256 of its bytes), else `StaleFile`. The check and the
   writes happen under one lock per repo, so two dealbook processes never overwrite each
-  other's change; the caller re-reads and re-applies, or refuses.
+  other's change; the caller re-reads and re-applies, or refuses. A symbolic link on the way to a
+  file (`LinkedPath`) stops the write: the file would land outside the repo or where no check reads.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import tempfile
@@ -47,6 +49,31 @@ class PathTaken(FileExistsError):
     def __init__(self, path: str) -> None:
         super().__init__(f"{path} already exists")
         self.path = path
+
+
+class LinkedPath(OSError):
+    """A symbolic link on the way to a record file (the file itself or a folder above it): a write
+    would land outside the repo, or where `dealbook check` never reads."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(errno.ELOOP, "is a symbolic link: dealbook writes records only into the repo's own "
+                         "folders (`dealbook check` reports the link)", path)
+
+
+def no_links(root: str, path: str) -> None:
+    """Raise `LinkedPath` when `path`, or a folder between the repo's top folder (`records/`, which
+    may be a link: reading follows it) and it, is a symbolic link (reading does not follow those)."""
+    relative = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+    if relative.startswith(os.pardir):
+        return
+    top, *rest = relative.split(os.sep)
+    current = os.path.join(os.path.abspath(root), top)
+    for part in rest:
+        current = os.path.join(current, part)
+        if os.path.islink(current):
+            raise LinkedPath(current)
+        if not os.path.lexists(current):
+            return
 
 
 def _mode_for_new() -> int:
@@ -249,6 +276,7 @@ def write_checked(root: str, items: Iterable[tuple[str, str | bytes, bytes | Non
     with write_lock(root):
         clean_scratch(root)
         for path, _, before in items:
+            no_links(root, path)
             verify(path, before)
         for folder in sorted({os.path.dirname(os.path.abspath(path)) for path, _, _ in items}):
             os.makedirs(folder, exist_ok=True)  # a folder that cannot be made stops the write before any file
