@@ -4,7 +4,10 @@ line), a non-zero exit, no traceback and nothing written (import sheets in odd e
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -499,3 +502,20 @@ def test_records_the_broken_settings_stop_being_checked_point_at_the_settings(re
     assert ("dealbook.yaml", "bad-type") in {(d["path"], d["code"]) for d in found}
     internal = [d["message"] for d in found if d["code"] == "internal"]
     assert internal and all("dealbook.yaml has errors of its own" in m and "report" not in m for m in internal)
+
+
+@pytest.mark.parametrize("args", [
+    [b"set", CID.encode(), b"need.summary=\xc4\xe3\xba\xc3"],  # 你好 typed in a GBK terminal
+    [b"log", CID.encode(), b"--by", b"zhang", b"-s", b"bad\xffbyte"],
+])
+def test_an_argument_that_is_not_utf8_is_a_usage_error_not_a_broken_record(repo: RecordRepo, args) -> None:
+    """Before: `records/customers/<id>.yaml: line 33: YAML syntax error: found invalid Unicode character
+    escape code`, blaming the record for what the terminal sent."""
+    repo.customer(CID)
+    before = {path: path.read_bytes() for path in repo.root.rglob("*") if path.is_file()}
+    done = subprocess.run([sys.executable, "-m", "dealbook", "--repo", str(repo.root), *args], capture_output=True,
+                          env={**os.environ, "LC_ALL": "C.UTF-8"}, timeout=120)
+    err = done.stderr.decode("utf-8")
+    assert done.returncode == 2, err
+    assert "which is not UTF-8" in err and "YAML" not in err and "Traceback" not in err
+    assert {path: path.read_bytes() for path in repo.root.rglob("*") if path.is_file()} == before
