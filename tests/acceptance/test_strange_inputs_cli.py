@@ -213,6 +213,38 @@ def test_commands_over_a_500_level_record_never_crash(run, repo: RecordRepo, arg
     assert result.exit_code in (0, 1, 2), result.output
 
 
+# --- huge files -------------------------------------------------------------------------------------
+
+
+def huge_customer(repo: RecordRepo) -> Path:
+    """A valid customer file of 5 MB: a runaway script's note under custom:."""
+    path = repo.customer()
+    path.write_text(path.read_text(encoding="utf-8") + "custom:\n  note: " + "很长" * 900_000 + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def test_a_record_file_over_4_mb_is_an_error_at_its_path_and_is_not_read(run, repo: RecordRepo) -> None:
+    """Before: a 60 MB record passed the check (14 s) and an edit of it took 52 s and a gigabyte; a
+    bigger one ended in `internal error: MemoryError`."""
+    huge_customer(repo)
+    code, found = check_json(run, repo)
+    assert code == 1
+    (big,) = [d for d in found if d["code"] == "too-large"]
+    assert (big["path"], big["line"]) == (f"records/customers/{CID}.yaml", 1)
+    assert "5.2 MB" in big["message"] and "4 MB at most" in big["message"]
+
+
+@pytest.mark.parametrize("args", [("set", CID, "deal.amount=5"), ("show", CID), ("customers",)])
+def test_commands_over_a_huge_record_say_so_and_write_nothing(run, repo: RecordRepo, args) -> None:
+    path = huge_customer(repo)
+    before = path.read_bytes()
+    result = run(repo, *args)
+    assert result.exit_code in (0, 1), result.output
+    assert "4 MB at most" in result.output or "cannot be read" in result.output, result.output
+    assert path.read_bytes() == before
+
+
 # --- money ------------------------------------------------------------------------------------------
 
 
