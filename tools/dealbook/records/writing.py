@@ -56,8 +56,9 @@ class LinkedPath(OSError):
     would land outside the repo, or where `dealbook check` never reads."""
 
     def __init__(self, path: str) -> None:
-        super().__init__(errno.ELOOP, "is a symbolic link: dealbook writes records only into the repo's own "
-                         "folders (`dealbook check` reports the link)", path)
+        super().__init__(errno.ELOOP, "is a symbolic link: dealbook writes records and caches only into the "
+                         "repo's own folders (`dealbook check` reports a link under records/; delete a "
+                         "linked .dealbook-cache)", path)
 
 
 def no_links(root: str, path: str) -> None:
@@ -82,8 +83,34 @@ def _mode_for_new() -> int:
     return 0o666 & ~umask
 
 
+def _no_linked_cache(folder: str) -> None:
+    """Raise `LinkedPath` when `.dealbook-cache` or a folder below it on the way to `folder` is a
+    symbolic link: a link committed in its place would send every cache write (and the emptying of
+    a SQLite cache that is not ours) out of the repo."""
+    parts = os.path.abspath(folder).split(os.sep)
+    if CACHE_DIR not in parts:
+        return
+    start = len(parts) - 1 - parts[::-1].index(CACHE_DIR)
+    for end in range(start + 1, len(parts) + 1):
+        current = os.sep.join(parts[:end]) or os.sep
+        if os.path.islink(current):
+            raise LinkedPath(current)
+
+
+def linked_cache(folder: str) -> bool:
+    """Whether `folder` is reached through a symbolic link at or below `.dealbook-cache` (nothing
+    may then be written or removed there)."""
+    try:
+        _no_linked_cache(folder)
+    except LinkedPath:
+        return True
+    return False
+
+
 def cache_folder(folder: str) -> str:
-    """Make a cache folder that git ignores (a `*` .gitignore inside it) and return it."""
+    """Make a cache folder that git ignores (a `*` .gitignore inside it) and return it; never
+    through a symbolic link (`LinkedPath`)."""
+    _no_linked_cache(folder)
     os.makedirs(folder, exist_ok=True)
     ignore = os.path.join(folder, ".gitignore")
     if not os.path.exists(ignore):
