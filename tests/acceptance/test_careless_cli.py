@@ -328,6 +328,19 @@ def test_codeowners_when_a_file_stands_where_github_belongs(repo: RecordRepo, ru
     assert (repo.root / ".github").read_text(encoding="utf-8") == "not a folder"
 
 
+def test_codeowners_never_writes_through_a_github_folder_that_is_a_link(repo: RecordRepo, run, tmp_path: Path) -> None:
+    """A `.github` committed as a link out of the repo: CODEOWNERS was written over the file there."""
+    repo.customer(CID)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "CODEOWNERS").write_text("precious", encoding="utf-8")
+    (repo.root / ".github").symlink_to(elsewhere)
+    result = run(repo, "codeowners")
+    assert result.exit_code == 1, result.output
+    assert "cannot write .github: is a symbolic link" in result.output
+    assert (elsewhere / "CODEOWNERS").read_text(encoding="utf-8") == "precious"
+
+
 @pytest.mark.parametrize("command", ["customers", "agenda"])
 @pytest.mark.parametrize("fmt", ["text", "json", "csv"])
 def test_a_list_says_which_customer_files_it_leaves_out(repo: RecordRepo, run, fmt: str, command: str) -> None:

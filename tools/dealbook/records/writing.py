@@ -61,14 +61,17 @@ class LinkedPath(OSError):
                          "linked .dealbook-cache)", path)
 
 
-def no_links(root: str, path: str) -> None:
+def no_links(root: str, path: str, top: bool = False) -> None:
     """Raise `LinkedPath` when `path`, or a folder between the repo's top folder (`records/`, which
-    may be a link: reading follows it) and it, is a symbolic link (reading does not follow those)."""
+    may be a link: reading follows it) and it, is a symbolic link (reading does not follow those).
+    `top`: the top folder may not be a link either (`.github/`, which a commit can make one)."""
     relative = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
     if relative.startswith(os.pardir):
         return
-    top, *rest = relative.split(os.sep)
-    current = os.path.join(os.path.abspath(root), top)
+    first, *rest = relative.split(os.sep)
+    current = os.path.join(os.path.abspath(root), first)
+    if top and os.path.islink(current):
+        raise LinkedPath(current)
     for part in rest:
         current = os.path.join(current, part)
         if os.path.islink(current):
