@@ -269,3 +269,34 @@ def test_results_cached_by_other_code_are_a_miss_under_the_same_version(repo, tm
     assert "is no calendar date" in dealbook_("check")
     assert "(new code)" in dealbook_("customers", "--format", "json")
     assert "(new code)" in dealbook_("agenda", "--format", "json", "--days", "30")
+
+
+def _listing(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_cache_folder_committed_as_a_link_out_of_the_repo_is_never_written_through(repo: RecordRepo, run,
+                                                                                   tmp_path: Path) -> None:
+    """`.dealbook-cache` committed as a symbolic link: every cache write went through it, out of the
+    repo (45 files), `customers.sqlite` there was emptied as a database not made by us (its own
+    tables dropped), and the oldest `book-*` and `view-*` files there were removed as stale caches."""
+    repo.customer(CID)
+    repo.git_init()
+    repo.commit()
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "at").mkdir(parents=True)
+    with sqlite3.connect(elsewhere / "customers.sqlite") as db:
+        db.execute("CREATE TABLE precious (x)")
+        db.execute("INSERT INTO precious VALUES (42)")
+    for n in range(20):
+        (elsewhere / f"book-{n}.txt").write_text("mine", encoding="utf-8")
+        (elsewhere / "at" / f"view-{n}.txt").write_text("mine", encoding="utf-8")
+    before = _listing(elsewhere)
+    (repo.root / ".dealbook-cache").symlink_to(elsewhere)
+    for args in (["check"], ["customers"], ["check", str(repo.root / f"records/customers/{CID}.yaml")], ["agenda"],
+                 ["--at", "HEAD", "customers"], ["--at", "HEAD", "agenda"], ["diff", "HEAD"]):
+        result = run(repo, *args)
+        assert result.exit_code == 0, (args, result.output)
+    edit = run(repo, "set", CID, "tags=重点")
+    assert edit.exit_code == 1 and ".dealbook-cache: is a symbolic link" in edit.output, edit.output
+    assert _listing(elsewhere) == before

@@ -4,7 +4,10 @@ line), a non-zero exit, no traceback and nothing written (import sheets in odd e
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -325,6 +328,19 @@ def test_codeowners_when_a_file_stands_where_github_belongs(repo: RecordRepo, ru
     assert (repo.root / ".github").read_text(encoding="utf-8") == "not a folder"
 
 
+def test_codeowners_never_writes_through_a_github_folder_that_is_a_link(repo: RecordRepo, run, tmp_path: Path) -> None:
+    """A `.github` committed as a link out of the repo: CODEOWNERS was written over the file there."""
+    repo.customer(CID)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "CODEOWNERS").write_text("precious", encoding="utf-8")
+    (repo.root / ".github").symlink_to(elsewhere)
+    result = run(repo, "codeowners")
+    assert result.exit_code == 1, result.output
+    assert "cannot write .github: is a symbolic link" in result.output
+    assert (elsewhere / "CODEOWNERS").read_text(encoding="utf-8") == "precious"
+
+
 @pytest.mark.parametrize("command", ["customers", "agenda"])
 @pytest.mark.parametrize("fmt", ["text", "json", "csv"])
 def test_a_list_says_which_customer_files_it_leaves_out(repo: RecordRepo, run, fmt: str, command: str) -> None:
@@ -499,3 +515,20 @@ def test_records_the_broken_settings_stop_being_checked_point_at_the_settings(re
     assert ("dealbook.yaml", "bad-type") in {(d["path"], d["code"]) for d in found}
     internal = [d["message"] for d in found if d["code"] == "internal"]
     assert internal and all("dealbook.yaml has errors of its own" in m and "report" not in m for m in internal)
+
+
+@pytest.mark.parametrize("args", [
+    [b"set", CID.encode(), b"need.summary=\xc4\xe3\xba\xc3"],  # 你好 typed in a GBK terminal
+    [b"log", CID.encode(), b"--by", b"zhang", b"-s", b"bad\xffbyte"],
+])
+def test_an_argument_that_is_not_utf8_is_a_usage_error_not_a_broken_record(repo: RecordRepo, args) -> None:
+    """Before: `records/customers/<id>.yaml: line 33: YAML syntax error: found invalid Unicode character
+    escape code`, blaming the record for what the terminal sent."""
+    repo.customer(CID)
+    before = {path: path.read_bytes() for path in repo.root.rglob("*") if path.is_file()}
+    done = subprocess.run([sys.executable, "-m", "dealbook", "--repo", str(repo.root), *args], capture_output=True,
+                          env={**os.environ, "LC_ALL": "C.UTF-8"}, timeout=120)
+    err = done.stderr.decode("utf-8")
+    assert done.returncode == 2, err
+    assert "which is not UTF-8" in err and "YAML" not in err and "Traceback" not in err
+    assert {path: path.read_bytes() for path in repo.root.rglob("*") if path.is_file()} == before

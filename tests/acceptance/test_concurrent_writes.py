@@ -168,6 +168,31 @@ def test_set_reapplies_its_edit_on_top_of_a_change_made_meanwhile(repo, run, mon
     assert len(calls) == 2
 
 
+def test_approve_reapplies_its_approval_on_top_of_a_change_made_meanwhile(repo, run, monkeypatch) -> None:
+    """`approve` was the one edit without the retry: a `set` landing between its read and its write
+    ended it with `internal error: StaleFile` (exit 3), the approval lost."""
+    from dealbook.cli.commands import edit_flow
+
+    quote = {"no": "BJ-1", "date": "2024-05-06", "status": "draft", "valid_until": "2024-06-05", "total": 100000,
+             "margin": 0.2, "lines": [{"item": "工位", "quantity": 1, "unit_price": 100000, "amount": 100000}]}
+    path = repo.customer(CID, quotes=[quote])
+    real = edit_flow.check_changes
+    calls = []
+
+    def meanwhile(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:  # after our read, before our write: another process sets a tag
+            path.write_text(path.read_text(encoding="utf-8") + "tags:\n  - 重点\n", encoding="utf-8")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(edit_flow, "check_changes", meanwhile)
+    result = run(repo, "approve", CID, "BJ-1", "--as", "chen", "--on", "2024-05-07")
+    assert result.exit_code == 0, result.output
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert [(a["step"], a["by"]) for a in data["quotes"][0]["approvals"]] == [("margin", "chen")]
+    assert data["tags"] == ["重点"] and len(calls) == 2
+
+
 def test_an_edit_that_keeps_colliding_gives_up_and_writes_nothing(repo, run, monkeypatch) -> None:
     from dealbook.cli.commands import edit_flow
 

@@ -191,6 +191,16 @@ def test_commands_refuse_ids_that_are_not_file_names(repo, run, bad: str, comman
     assert {p: p.read_bytes() for p in before} == before
 
 
+@pytest.mark.parametrize("bad,shown", [("粤IT2024001/../../x", "`粤IT2024001/../../x`"),
+                                       ("粤IT\n2024001", "`粤IT<U+000A>2024001`")])
+def test_a_refused_id_is_shown_as_typed_with_controls_by_their_code(repo, run, bad: str, shown: str) -> None:
+    """The refusal wrote the id as Python escapes (`\\u7ca4IT2024001/../../x`): unreadable in Chinese."""
+    repo.customer(CID)
+    result = run(repo, "history", bad)
+    assert result.exit_code == 2, result.output
+    assert f"{shown} is not a customer id" in result.output and "\\u" not in result.output
+
+
 def test_import_refuses_ids_that_are_not_file_names(repo, run, here: Path) -> None:
     repo.customer(CID)
     sheet = here / "in.csv"

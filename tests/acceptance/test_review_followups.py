@@ -59,3 +59,19 @@ def test_a_changed_follow_up_shows_its_new_words_between_commits(pr, run):  # no
     assert result.exit_code == 0, result.output
     assert "  follow-up changed 2024-05-19 15:00 · meeting · 李经理: 改为会议纪要" in result.output.splitlines()
     assert "    next: 发送合同草稿 (due 2024-05-22)" in result.output.splitlines()
+
+
+def test_a_hostile_file_name_in_a_new_diagnostic_stays_inside_its_code_span(pr, run):  # noqa: F811
+    """A diagnostic's path is a file name anyone can choose: its backticks cannot close the code
+    span and let the rest through as markup (a link, an image, raw HTML) in a pull-request comment."""
+    name = "a`<img src=x onerror=alert(1)>[x](javascript:alert(1))``.yaml"
+    pr.write(f"records/followups/{CID}/{name}", (pr.root / f"records/followups/{CID}/2024-05-18-1000.yaml")
+             .read_text(encoding="utf-8"))
+    result = run(pr, "diff", "main", "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if "<img" in line]
+    assert lines, result.output
+    for line in lines:  # `- ⚠️ ```…``` code: message`: the whole path within one fence of three backticks
+        start = line.index("```records/")
+        assert line[start:].startswith(f"```records/followups/{CID}/{name}:"), line
+        assert "<img" not in line[line.index("```", start + 3):], line

@@ -85,6 +85,50 @@ def test_the_site_build_reports_symlinks_and_does_not_follow_them(linked: Record
     assert "粤IT2024961.yaml" in built  # listed among the files with problems
 
 
+def _files(folder: Path) -> dict[Path, bytes]:
+    return {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+def test_log_refuses_a_follow_up_folder_linked_out_of_the_repo(run, repo: RecordRepo, tmp_path: Path) -> None:
+    """The follow-up went through the link, out of the repo, where check, agenda and the site never
+    read it: `log` said it was written and it was lost to them."""
+    repo.customer()
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (repo.root / "records" / "followups").mkdir(parents=True, exist_ok=True)
+    os.symlink(outside, repo.root / "records" / "followups" / CID)
+    result = run(repo, "log", CID, "-m", "phone", "-c", "王总监", "-s", "电话沟通", "--at", "2024-05-20 10:00",
+                 "--by", "zhang")
+    assert result.exit_code == 1, result.output
+    assert f"cannot write records/followups/{CID}: is a symbolic link" in result.output
+    assert "nothing was written" in result.output and list(outside.iterdir()) == []
+
+
+def test_edits_refuse_a_customers_folder_that_is_a_link(run, repo: RecordRepo, tmp_path: Path) -> None:
+    """A new customer and an edit through records/customers linked elsewhere are refused, nothing
+    written there; the records folder itself may be a link (reading follows it)."""
+    repo.customer()
+    customers = repo.root / "records" / "customers"
+    moved = tmp_path / "moved"
+    customers.rename(moved)
+    os.symlink(moved, customers)
+    before = _files(moved)
+    edit = run(repo, "set", CID, "tags=重点")
+    created = run(repo, "new", "customer", "--name", "链接公司", "--industry", "C3970", "--region", "广东 深圳",
+                  "--owner", "zhang", "--channel", "trade_show",
+                  "--contact", "王总监,技术总监,decision_maker,0755-88881234")
+    for result in (edit, created):
+        assert result.exit_code == 1 and "records/customers: is a symbolic link" in result.output, result.output
+    assert _files(moved) == before
+    customers.unlink()
+    moved.rename(customers)
+    records = repo.root / "records"
+    records.rename(tmp_path / "records")
+    os.symlink(tmp_path / "records", records)
+    assert run(repo, "set", CID, "tags=重点").exit_code == 0
+    assert "重点" in (tmp_path / "records" / "customers" / f"{CID}.yaml").read_text(encoding="utf-8")
+
+
 # --- folders named like record files ----------------------------------------------------------------
 
 FOLDERS = ["records/customers/粤IT2024009.yaml", f"records/followups/{CID}/2024-05-01-1000.yaml"]
@@ -167,6 +211,38 @@ def test_commands_over_a_500_level_record_never_crash(run, repo: RecordRepo, arg
     repo.customer("粤IT2024002")
     result = run(repo, *(a.format(tmp=tmp_path) for a in args))
     assert result.exit_code in (0, 1, 2), result.output
+
+
+# --- huge files -------------------------------------------------------------------------------------
+
+
+def huge_customer(repo: RecordRepo) -> Path:
+    """A valid customer file of 5 MB: a runaway script's note under custom:."""
+    path = repo.customer()
+    path.write_text(path.read_text(encoding="utf-8") + "custom:\n  note: " + "很长" * 900_000 + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def test_a_record_file_over_4_mb_is_an_error_at_its_path_and_is_not_read(run, repo: RecordRepo) -> None:
+    """Before: a 60 MB record passed the check (14 s) and an edit of it took 52 s and a gigabyte; a
+    bigger one ended in `internal error: MemoryError`."""
+    huge_customer(repo)
+    code, found = check_json(run, repo)
+    assert code == 1
+    (big,) = [d for d in found if d["code"] == "too-large"]
+    assert (big["path"], big["line"]) == (f"records/customers/{CID}.yaml", 1)
+    assert "5.2 MB" in big["message"] and "4 MB at most" in big["message"]
+
+
+@pytest.mark.parametrize("args", [("set", CID, "deal.amount=5"), ("show", CID), ("customers",)])
+def test_commands_over_a_huge_record_say_so_and_write_nothing(run, repo: RecordRepo, args) -> None:
+    path = huge_customer(repo)
+    before = path.read_bytes()
+    result = run(repo, *args)
+    assert result.exit_code in (0, 1), result.output
+    assert "4 MB at most" in result.output or "cannot be read" in result.output, result.output
+    assert path.read_bytes() == before
 
 
 # --- money ------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from dealbook.records.siteconfig import site_config
 from dealbook.reports.calendar import agenda_calendar, calendar_domain, calendar_name, escape_text, fold, item_uid
@@ -113,12 +114,31 @@ def test_any_text_survives_escaping_and_folding(name: str, reason: str, customer
     for line in data.split(b"\r\n"):
         assert len(line) <= 75  # octets, the folding limit
         line.decode("utf-8")  # never folded inside a character
+    assert not re.search(rb"[\x00-\x08\x0a-\x1f\x7f]", data.replace(b"\r\n", b""))  # no CONTROL (RFC 5545)
     calendar = Calendar.from_ical(data)
     # icalendar keeps X- properties raw: they must equal its own escaping of the name
-    assert calendar["X-WR-CALNAME"].to_ical() == vText(name).to_ical()
+    assert calendar["X-WR-CALNAME"].to_ical() == vText(spaced(name)).to_ical()
     [event] = events(data)
+    customer, reason = spaced(customer), spaced(reason)
     assert str(event["SUMMARY"]) == f"{customer}:{reason}"
     assert str(event["DESCRIPTION"]).startswith(f"{reason}\n客户:{customer}(粤IT2024001)\n负责人:zhang\n")
+
+
+def spaced(text: str) -> str:
+    """What the feed shows of `text`: each control character but tab and line breaks a space."""
+    return "".join(" " if (ord(c) < 0x20 and c not in "\t\r\n") or c == "\x7f" else c for c in text)
+
+
+def test_a_control_character_in_a_name_never_reaches_the_feed(repo, run) -> None:
+    """A vertical tab (Word's line break) in a name went into SUMMARY as is: RFC 5545 allows no control
+    character in a text value, and a calendar app may refuse the whole feed."""
+    repo.customer("粤IT2024001", name="A科技\v有限\x1b[31m公司", created="2024-05-18",
+                  stage_history=[{"stage": "lead", "on": "2024-05-18"}])
+    result = run(repo, "agenda", "--format", "ics")
+    assert result.exit_code == 0, result.output
+    data = result.stdout_bytes
+    assert not re.search(rb"[\x00-\x08\x0a-\x1f\x7f]", data.replace(b"\r\n", b""))
+    assert {str(e["SUMMARY"]).split(":")[0].split("】")[-1] for e in events(data)} == {"A科技 有限 [31m公司"}
 
 
 def test_folding_and_escaping_by_hand() -> None:

@@ -98,6 +98,21 @@ def test_a_long_digest_is_shortened_to_fit_wecom(demo_repo: RecordRepo, run) -> 
     assert len(text.encode("utf-8")) <= 4000 and "另有" in text
 
 
+@pytest.mark.parametrize("kind", ["wecom", "dingtalk"])
+def test_a_name_of_thousands_of_characters_is_cut_so_the_message_still_fits(repo: RecordRepo, run,
+                                                                            kind: str) -> None:
+    """One line per section was the least it sent: with a name of 9,000 characters the body was still
+    too long for the chat, which refuses the whole message (the digest was never seen)."""
+    repo.customer(A, name="中" * 3000 + "公司", created="2024-05-18",
+                  stage_history=[{"stage": "lead", "on": "2024-05-18"}])
+    result = run(repo, "digest", "--webhook", kind)
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    text = body["markdown"]["content" if kind == "wecom" else "text"]
+    assert len(text.encode("utf-8")) <= {"wecom": 4000, "dingtalk": 18000}[kind]
+    assert "中中中中中" in text and "中…" in text and "公司" not in text
+
+
 def test_since_and_owner_are_checked(history_repo: RecordRepo, run) -> None:  # noqa: F811
     assert parse_since("7d", TODAY) == 7 and parse_since("2w", TODAY) == 14 and parse_since("3", TODAY) == 3
     assert parse_since("2024-05-13", TODAY) == 8

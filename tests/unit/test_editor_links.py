@@ -101,6 +101,15 @@ def test_log_actions_of_a_customer(repo: RecordRepo) -> None:
     assert shell_words(["dealbook", "log", "x", "-s", "a b; rm -rf ~"]) == "dealbook log x -s 'a b; rm -rf ~'"
 
 
+def test_a_contact_ending_in_a_line_break_is_quoted_in_the_command_to_copy(repo: RecordRepo) -> None:
+    """A name ending in a newline matched `^…$` and went out bare: pasted, the line ran on its own."""
+    repo.customer(CID, contacts=[{"name": "王总监\n", "title": "总监", "role": "decision_maker",
+                                  "phone": "0755-8888-1234", "phone_kind": "work"}])
+    customer = open_book(str(repo.root)).customers[CID]
+    actions = log_actions(customer, open_book(str(repo.root)).settings, {}, config("gitea"), NOW)
+    assert actions.log_command == "dealbook log 粤IT2024001 -m phone -c '王总监\n' -s 沟通内容"
+
+
 def test_next_stage_follows_the_progression(repo: RecordRepo) -> None:
     repo.customer(CID)
     book = open_book(str(repo.root))

@@ -40,6 +40,7 @@ from ..records.book import Book
 from ..records.cachefile import has_keys, keep_newest, load_marshal, save_marshal
 from ..records.model import CUSTOMER, CUSTOMERS_DIR, FOLLOWUP, FOLLOWUPS_DIR, TEAM_FILE, Customer, kind_of
 from ..records.settings import Settings
+from ..records.writing import linked_cache
 from .filecache import CACHE_DIR, FileCache, Listing, Stamp, cache_key, changed_paths, read_cached, scan, shard_of_id
 from .reading import open_book
 
@@ -259,6 +260,8 @@ def _filename(repo: str, view: PerCustomer) -> str:
     tag = hashlib.sha256(view.variant.encode()).hexdigest()[:12]
     filename = os.path.join(folder, f"view-{view.name}-{tag}.marshal")
     with contextlib.suppress(OSError):
+        if linked_cache(folder):  # someone else's files: never removed
+            return filename
         others = [e for e in os.scandir(folder) if e.name.startswith(f"view-{view.name}-")
                   and e.name.endswith(".marshal") and e.path != filename]
         if len(others) >= KEEP_VARIANTS:

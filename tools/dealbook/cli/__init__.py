@@ -46,7 +46,27 @@ def _available(name: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
+def _not_utf8(arg: str) -> str | None:
+    """The first byte of `arg` that was not UTF-8 (Python keeps it as a lone surrogate), as `0xFF`."""
+    for char in arg:
+        if "\udc80" <= char <= "\udcff":
+            return f"0x{ord(char) - 0xDC00:02X}"
+    return None
+
+
 class LazyGroup(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Refuse an argument holding bytes that are not UTF-8 (a terminal in GBK or Latin-1): written
+        into a record it failed as a YAML error blamed on the record file."""
+        for arg in args:
+            byte = _not_utf8(arg)
+            if byte is not None:
+                shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                raise click.UsageError(f"the argument {shown!r} holds the byte {byte}, which is not UTF-8: set the "
+                                       "terminal to UTF-8 (LANG=zh_CN.UTF-8) and type it again, or rename the file "
+                                       "it names; nothing was read or written", ctx)
+        return super().parse_args(ctx, args)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [name for name in COMMANDS if _available(name)]
 

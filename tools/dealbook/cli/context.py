@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import gc
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -87,6 +88,35 @@ class Env:
                 f"{self.repo} is not a dealbook records repo (it has no dealbook.yaml and no records/ "
                 "folder, nor has any folder above it): cd into one, pass --repo DIR, or create one with "
                 "`dealbook init DIR`")
+
+    def output_path(self, path: str, option: str, inputs: Iterable[str] = ()) -> str:
+        """Where a file the user named for output (`export --out`, `import --rejects`) is written:
+        through a symbolic link to the file it names. Refused with a usage error, before anything is
+        read: a device, pipe or socket (`/dev/null`: a rename would replace the device itself), a
+        place inside records/ or the repo's settings and site files (the output would overwrite a
+        record or be read as one), and a file the command reads (`inputs`: the sheet imported)."""
+        real = os.path.realpath(path)
+        try:
+            mode = os.stat(real).st_mode
+        except OSError:
+            mode = None
+        if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # a folder: the command says
+            raise click.BadParameter(f"{path} is not a regular file (a device, a pipe or a socket): give the name "
+                                     "of a file to write", param_hint=option)
+        repo = os.path.realpath(self.repo)
+        records = os.path.join(repo, "records")
+        if real == records or real.startswith(records + os.sep):
+            where = "the records folder" if real == records else "inside the records folder"
+            raise click.BadParameter(f"{path} is {where}: what is written there would "
+                                     "overwrite a record or be read as one; write it outside records/",
+                                     param_hint=option)
+        kept = {os.path.join(repo, SETTINGS_FILE): "the repo's settings",
+                os.path.join(repo, "mkdocs.yml"): "the site's settings",
+                **{os.path.realpath(source): "a file this command reads" for source in inputs}}
+        if real in kept:
+            raise click.BadParameter(f"{path} is {kept[real]}: writing there would lose it; give another file",
+                                     param_hint=option)
+        return real if os.path.islink(path) else path
 
     def view(self, view: PerCustomer) -> Any:
         """A per-customer view as of `self.today`, kept between runs and recomputed only for the

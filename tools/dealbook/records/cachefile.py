@@ -25,7 +25,7 @@ import tempfile
 from collections.abc import Callable
 from typing import Any
 
-from .writing import atomic_write, cache_folder
+from .writing import LinkedPath, atomic_write, cache_folder, linked_cache
 
 _MAGIC = b"dealbook-cache-1\n"
 _MAC = 32
@@ -164,7 +164,10 @@ def has_keys(value: Any, **types: type | tuple[type, ...]) -> bool:
 
 
 def keep_newest(folder: str, prefix: str, keep: int) -> None:
-    """Remove all but the `keep` most recently touched files of `folder` whose names start with `prefix`."""
+    """Remove all but the `keep` most recently touched files of `folder` whose names start with `prefix`
+    (none when the folder is reached through a link: they would be someone else's files)."""
+    if linked_cache(folder):
+        return
     try:
         entries = sorted((e for e in os.scandir(folder) if e.name.startswith(prefix)),
                          key=lambda e: e.stat().st_mtime_ns, reverse=True)
@@ -180,6 +183,8 @@ def open_cache_db(filename: str) -> Any:
     import sqlite3
 
     cache_folder(os.path.dirname(filename))
+    if os.path.islink(filename):  # committed in the cache's place: it would empty the database it names
+        raise LinkedPath(filename)
     return sqlite3.connect(filename, timeout=5)
 
 

@@ -550,8 +550,21 @@ def parse_text(text: str, path: str = "<text>", marks: bool = False) -> Loaded:
     return Loaded(path, data=data, marks=found)
 
 
+# No record comes near this (a customer with 200 quotes is under 1 MB): a bigger file is a pasted
+# attachment or a runaway script, and reading it would take a minute and a gigabyte per command.
+MAX_RECORD_BYTES = 4 << 20
+
+
+def too_large(size: int) -> LoadError:
+    return LoadError("too-large", f"the file is {size / (1 << 20):.1f} MB, more than a record can be "
+                     f"({MAX_RECORD_BYTES >> 20} MB at most): it is not read; move what makes it so large "
+                     "out of the repo")
+
+
 def parse_bytes(raw: bytes, path: str = "<bytes>", marks: bool = False) -> Loaded:
     """Decode UTF-8 (a BOM allowed) and parse (`parse_text`); a GBK file gets a clear encoding error."""
+    if len(raw) > MAX_RECORD_BYTES:
+        return Loaded(path, error=too_large(len(raw)))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -592,6 +605,8 @@ def read_file_bytes(filename: str) -> bytes | LoadError:
                              "move what the folder holds elsewhere and delete the folder")
         if not stat.S_ISREG(st.st_mode):  # a pipe or a device would never end
             return LoadError("unreadable", "not a regular file (a pipe or a device): records are plain files")
+        if st.st_size > MAX_RECORD_BYTES:  # refused before it is read, not after
+            return too_large(st.st_size)
         # Plain reads on the descriptor (no buffered file object: a whole-repo check reads 100,000+
         # files): the size stat'ed plus one byte, then on until the end, in case the file grew.
         first = os.read(fd, st.st_size + 1)

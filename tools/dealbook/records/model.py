@@ -48,6 +48,9 @@ _NOT_IN_NAMES = re.compile(r'[/\\:*?"<>|]')
 _MAX_ID = 64
 
 
+_INVISIBLE = ("Cc", "Cf", "Zl", "Zp")  # control characters, invisible marks, line and paragraph separators
+
+
 def id_problem(customer_id: object) -> str | None:
     """Why `customer_id` cannot be a file name under records/ (None when it can). Every id is checked
     with this before it becomes a path; `Settings.id_pattern` (the team's id rule) is stricter."""
@@ -59,7 +62,7 @@ def id_problem(customer_id: object) -> str | None:
         return "it starts with a dot or has spaces around it"
     if _NOT_IN_NAMES.search(customer_id):
         return "it holds a path separator or one of : * ? \" < > |"
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in customer_id):
+    if any(unicodedata.category(ch) in _INVISIBLE for ch in customer_id):
         return "it holds a control character (a line break, tab, or invisible mark)"
     return None
 
@@ -68,7 +71,8 @@ def safe_id(customer_id: object) -> str:
     """`customer_id` when it can name a file under records/, else UnsafeId saying why."""
     problem = id_problem(customer_id)
     if problem is not None:
-        shown = str(customer_id).encode("unicode_escape").decode("ascii")[:80]
+        shown = "".join(f"<U+{ord(ch):04X}>" if unicodedata.category(ch) in _INVISIBLE else ch
+                        for ch in str(customer_id)[:80])  # 粤IT2024001 as typed; a line break by its code
         raise UnsafeId(f"`{shown}` is not a customer id: {problem}")
     return str(customer_id)
 

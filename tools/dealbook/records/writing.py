@@ -9,12 +9,14 @@
   is created exclusively (a taken name raises `PathTaken`); an edited file must still be the
   version that was read (size and SHA-256 of its bytes), else `StaleFile`. The check and the
   writes happen under one lock per repo, so two dealbook processes never overwrite each
-  other's change; the caller re-reads and re-applies, or refuses.
+  other's change; the caller re-reads and re-applies, or refuses. A symbolic link on the way to a
+  file (`LinkedPath`) stops the write: the file would land outside the repo or where no check reads.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import tempfile
@@ -49,14 +51,69 @@ class PathTaken(FileExistsError):
         self.path = path
 
 
+class LinkedPath(OSError):
+    """A symbolic link on the way to a record file (the file itself or a folder above it): a write
+    would land outside the repo, or where `dealbook check` never reads."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(errno.ELOOP, "is a symbolic link: dealbook writes records and caches only into the "
+                         "repo's own folders (`dealbook check` reports a link under records/; delete a "
+                         "linked .dealbook-cache)", path)
+
+
+def no_links(root: str, path: str, top: bool = False) -> None:
+    """Raise `LinkedPath` when `path`, or a folder between the repo's top folder (`records/`, which
+    may be a link: reading follows it) and it, is a symbolic link (reading does not follow those).
+    `top`: the top folder may not be a link either (`.github/`, which a commit can make one)."""
+    relative = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+    if relative.startswith(os.pardir):
+        return
+    first, *rest = relative.split(os.sep)
+    current = os.path.join(os.path.abspath(root), first)
+    if top and os.path.islink(current):
+        raise LinkedPath(current)
+    for part in rest:
+        current = os.path.join(current, part)
+        if os.path.islink(current):
+            raise LinkedPath(current)
+        if not os.path.lexists(current):
+            return
+
+
 def _mode_for_new() -> int:
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask
 
 
+def _no_linked_cache(folder: str) -> None:
+    """Raise `LinkedPath` when `.dealbook-cache` or a folder below it on the way to `folder` is a
+    symbolic link: a link committed in its place would send every cache write (and the emptying of
+    a SQLite cache that is not ours) out of the repo."""
+    parts = os.path.abspath(folder).split(os.sep)
+    if CACHE_DIR not in parts:
+        return
+    start = len(parts) - 1 - parts[::-1].index(CACHE_DIR)
+    for end in range(start + 1, len(parts) + 1):
+        current = os.sep.join(parts[:end]) or os.sep
+        if os.path.islink(current):
+            raise LinkedPath(current)
+
+
+def linked_cache(folder: str) -> bool:
+    """Whether `folder` is reached through a symbolic link at or below `.dealbook-cache` (nothing
+    may then be written or removed there)."""
+    try:
+        _no_linked_cache(folder)
+    except LinkedPath:
+        return True
+    return False
+
+
 def cache_folder(folder: str) -> str:
-    """Make a cache folder that git ignores (a `*` .gitignore inside it) and return it."""
+    """Make a cache folder that git ignores (a `*` .gitignore inside it) and return it; never
+    through a symbolic link (`LinkedPath`)."""
+    _no_linked_cache(folder)
     os.makedirs(folder, exist_ok=True)
     ignore = os.path.join(folder, ".gitignore")
     if not os.path.exists(ignore):
@@ -249,6 +306,7 @@ def write_checked(root: str, items: Iterable[tuple[str, str | bytes, bytes | Non
     with write_lock(root):
         clean_scratch(root)
         for path, _, before in items:
+            no_links(root, path)
             verify(path, before)
         for folder in sorted({os.path.dirname(os.path.abspath(path)) for path, _, _ in items}):
             os.makedirs(folder, exist_ok=True)  # a folder that cannot be made stops the write before any file

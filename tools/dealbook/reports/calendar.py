@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
@@ -83,9 +84,15 @@ def _description(item: AgendaItem, today: dt.date, owner: str, link: str | None,
     return "\n".join(lines)
 
 
+# RFC 5545's CONTROL characters (but tab, and CR and LF, which become `\n`): no TEXT value may hold
+# one, and a calendar app may refuse the whole feed for it (a vertical tab pasted from Word).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def escape_text(value: str) -> str:
-    """A TEXT value (RFC 5545, section 3.3.11): backslash, semicolon and comma escaped, newlines as `\\n`."""
-    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    """A TEXT value (RFC 5545, section 3.3.11): backslash, semicolon and comma escaped, newlines as
+    `\\n`, any other control character a space."""
+    value = _CONTROL.sub(" ", value).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
     return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
 
 

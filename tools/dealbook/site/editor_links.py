@@ -68,12 +68,12 @@ def edit_file_url(config: SiteConfig, path: str) -> str | None:
     return f"{config.repo_url}{prefix}/{quote(config.branch, safe='')}/{quote(path)}"
 
 
-_PLAIN_WORD = re.compile(r"^[\w@%+=:,./-]+$")
+_PLAIN_WORD = re.compile(r"[\w@%+=:,./-]+")
 
 
 def shell_words(words: list[str]) -> str:
     """A command line for a POSIX shell; Chinese words stay unquoted, as a person would type them."""
-    return " ".join(w if _PLAIN_WORD.match(w) else shlex.quote(w) for w in words)
+    return " ".join(w if _PLAIN_WORD.fullmatch(w) else shlex.quote(w) for w in words)
 
 
 def _line(text: str) -> str:

@@ -9,7 +9,7 @@ from ...editing.roundtrip import EditError
 from ...records.dates import parse_date
 from ...records.deals import MARGIN_STEP, deal_desk, pending_approvals
 from ..context import Env, pass_env
-from .edit_flow import finish, open_customer, working_book
+from .edit_flow import finish, open_customer, retrying, working_book
 
 
 @click.command()
@@ -39,41 +39,46 @@ def approve(env: Env, customer_id: str, number: str, step: str | None, handle: s
     when = parse_date(day) if day else env.today
     if when is None:
         raise click.BadParameter(f"`{day}` is not a date: write YYYY-MM-DD", param_hint="--on")
-    book = working_book(env, [customer_id])
-    path, doc = open_customer(env, book, customer_id)
-    customer = book.customers_by_path[path]
-    if handle is None:
-        handle = member_for(book, *git_identity(env.repo))
+    given_step, given_handle = step, handle
+
+    def attempt() -> None:  # again from the file as it is now when another process wrote it meanwhile
+        book = working_book(env, [customer_id])
+        path, doc = open_customer(env, book, customer_id)
+        customer = book.customers_by_path[path]
+        handle = given_handle if given_handle is not None else member_for(book, *git_identity(env.repo))
         if handle is None:
             raise click.UsageError("your git identity (user.email, user.name) is not a member of records/team.yaml: "
                                    "give --as HANDLE, or set `git config user.email` to your team email")
-    member = book.members.get(handle)
-    if member is None:
-        raise click.UsageError(f"`{handle}` is not a member of the team (records/team.yaml)")
-    group, index = _find(doc, number)
-    desk = deal_desk(settings)
-    if step is None:
-        if group == "quotes":
-            step = MARGIN_STEP
-        else:
-            mine = [s for no, s, _ in pending_approvals(customer.data, settings)
-                    if no == number and desk.may_approve(s, member.handle, member.role)]
-            if len(mine) != 1:
-                missing = [s for no, s, _ in pending_approvals(customer.data, settings) if no == number]
-                raise click.UsageError(f"say which step with --step: missing on {number}: "
-                                       f"{', '.join(missing) or 'none'}; {handle} ({member.role}) may give: "
-                                       f"{', '.join(mine) or 'none of them'}")
-            step = mine[0]
-    existing = doc.get([group, index, "approvals"]) or []
-    if any(isinstance(a, dict) and a.get("step") == step for a in existing):
-        raise click.ClickException(f"{number} already has an approval `{step}`; nothing was written")
-    try:
-        doc.append([group, index, "approvals"], {"step": step, "by": handle, "on": when.isoformat()})
-    except EditError as exc:
-        raise click.ClickException(f"{path}: {exc}") from None
-    if finish(env, book, [Change(path, doc.original, doc.text)], dry_run):
-        click.echo(f"{customer.id}: {number} approved ({step}) by {handle} on {when} ({path})")
-        click.echo("approvals are commits: commit this change yourself, under your own git identity", err=True)
+        member = book.members.get(handle)
+        if member is None:
+            raise click.UsageError(f"`{handle}` is not a member of the team (records/team.yaml)")
+        group, index = _find(doc, number)
+        desk = deal_desk(settings)
+        step = given_step
+        if step is None:
+            if group == "quotes":
+                step = MARGIN_STEP
+            else:
+                mine = [s for no, s, _ in pending_approvals(customer.data, settings)
+                        if no == number and desk.may_approve(s, member.handle, member.role)]
+                if len(mine) != 1:
+                    missing = [s for no, s, _ in pending_approvals(customer.data, settings) if no == number]
+                    raise click.UsageError(f"say which step with --step: missing on {number}: "
+                                           f"{', '.join(missing) or 'none'}; {handle} ({member.role}) may give: "
+                                           f"{', '.join(mine) or 'none of them'}")
+                step = mine[0]
+        existing = doc.get([group, index, "approvals"]) or []
+        if any(isinstance(a, dict) and a.get("step") == step for a in existing):
+            raise click.ClickException(f"{number} already has an approval `{step}`; nothing was written")
+        try:
+            doc.append([group, index, "approvals"], {"step": step, "by": handle, "on": when.isoformat()})
+        except EditError as exc:
+            raise click.ClickException(f"{path}: {exc}") from None
+        if finish(env, book, [Change(path, doc.original, doc.text)], dry_run):
+            click.echo(f"{customer.id}: {number} approved ({step}) by {handle} on {when} ({path})")
+            click.echo("approvals are commits: commit this change yourself, under your own git identity", err=True)
+
+    retrying(attempt)
 
 
 def _find(doc, number: str) -> tuple[str, int]:

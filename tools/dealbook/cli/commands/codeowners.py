@@ -10,7 +10,7 @@ import click
 from ...checks.ownership import CODEOWNERS_FILES, codeowners_text, managers, owner_handle
 from ...records.diagnostics import ERROR
 from ...records.model import TEAM_FILE
-from ...records.writing import atomic_write
+from ...records.writing import atomic_write, no_links
 from ..context import Env, pass_env
 
 
@@ -60,8 +60,9 @@ def codeowners(env: Env, check_only: bool) -> None:
         stale.append(relative)
         if not check_only:
             try:
+                no_links(env.repo, filename, top=True)  # a linked `.github` would send it out of the repo
                 atomic_write(filename, text, root=env.repo)
-            except OSError as exc:  # `.github` a file, a read-only folder
+            except OSError as exc:  # `.github` a file or a link, a read-only folder
                 from .edit_flow import cannot_write
 
                 raise click.ClickException(cannot_write(exc, env.repo, relative)) from None

@@ -34,8 +34,12 @@ def md(text: Any) -> str:
 
 
 def _code(text: Any) -> str:
-    """A code span: its text is shown as is (backslash escapes would show), a backtick cannot end it."""
-    return "`" + " ".join(str(text).replace("`", "'").split()) + "`"
+    """A code span showing `text` as is (CommonMark 6.1): fenced by more backticks than its longest
+    run of them, so none can end it early; line breaks made spaces, so no line can start a block."""
+    text = " ".join(str(text).split())
+    fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _signed(value: float, currency: str) -> str:
@@ -145,7 +149,7 @@ def _markdown(result: Review, details: bool = True, most: int | None = None) -> 
         lines += ["", f"#### New diagnostics ({len(result.new_diagnostics)})", ""]
         for d in diagnostics:
             mark = "❌" if d.severity == ERROR else "⚠️"
-            lines.append(f"- {mark} `{d.path}:{d.line}:{d.column}` {md(d.code)}: {md(d.message)}")
+            lines.append(f"- {mark} {_code(f'{d.path}:{d.line}:{d.column}')} {md(d.code)}: {md(d.message)}")
         if len(diagnostics) < len(result.new_diagnostics):
             lines.append(f"- … {len(result.new_diagnostics) - len(diagnostics)} more (left out to fit a comment: "
                          "run `dealbook check`)")

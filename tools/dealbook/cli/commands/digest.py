@@ -74,9 +74,15 @@ def parse_since(text: str, today: dt.date) -> int:
 
 
 # --- markdown -------------------------------------------------------------------------------------
-def _md_name(config: SiteConfig, cid: str, name: str) -> str:
+def _clip(text: Any, width: int | None) -> str:
+    """`text`, cut to `width` characters with "…" when longer (None: whole)."""
+    text = str(text)
+    return text if width is None or len(text) <= width else text[: max(width - 1, 1)] + "…"
+
+
+def _md_name(config: SiteConfig, cid: str, name: str, width: int | None = None) -> str:
     link = config.customer_link(cid)
-    label = md(name or cid)
+    label = md(_clip(name or cid, width))
     return f"[{label}]({link})" if link else label
 
 
@@ -109,48 +115,54 @@ def _headline(d: Digest, _: Translator) -> list[str]:
 
 
 def _event_line(e: Event, config: SiteConfig, team: bool, names: dict[str, str], _: Translator,
-                currency: str) -> str:
-    who = f" · {md(names.get(e.owner, e.owner))}" if team and e.owner else ""
+                currency: str, width: int | None = None) -> str:
+    who = f" · {md(_clip(names.get(e.owner, e.owner), width))}" if team and e.owner else ""
     amount = f" {_money_or_none(e.amount, currency)}" if e.kind == "won" and e.amount else ""
-    line = _w("line", _, name=_md_name(config, e.customer_id, e.name), text=md(e.message))
+    line = _w("line", _, name=_md_name(config, e.customer_id, e.name, width), text=md(_clip(e.message, width)))
     return f"- {e.on:%m-%d} {line}{amount}{who}"
 
 
 def _risk_line(r: Risk, config: SiteConfig, team: bool, names: dict[str, str], _: Translator,
-               currency: str) -> str:
-    who = f" · {md(names.get(r.owner, r.owner))}" if team and r.owner else ""
+               currency: str, width: int | None = None) -> str:
+    who = f" · {md(_clip(names.get(r.owner, r.owner), width))}" if team and r.owner else ""
     amount = f" {_money_or_none(r.amount, currency)}" if r.amount else ""
-    return "- " + _w("line", _, name=_md_name(config, r.customer_id, r.name) + amount, text=md(r.message)) + who
+    return "- " + _w("line", _, name=_md_name(config, r.customer_id, r.name, width) + amount,
+                     text=md(_clip(r.message, width))) + who
 
 
-def _due_line(i: AgendaItem, config: SiteConfig, team: bool, names: dict[str, str], _: Translator) -> str:
-    who = f" · {md(names.get(i.owner, i.owner))}" if team and i.owner else ""
+def _due_line(i: AgendaItem, config: SiteConfig, team: bool, names: dict[str, str], _: Translator,
+              width: int | None = None) -> str:
+    who = f" · {md(_clip(names.get(i.owner, i.owner), width))}" if team and i.owner else ""
     late = f"**{_w('late', _, n=i.overdue_days)}** " if i.overdue_days else ""
-    line = _w("line", _, name=_md_name(config, i.customer_id, i.name), text=md(i.reason))
+    line = _w("line", _, name=_md_name(config, i.customer_id, i.name, width), text=md(_clip(i.reason, width)))
     return f"- {late}{i.due:%m-%d} {line}{who}"
 
 
-def _section(title: str, lines: list[str], limit: int, _: Translator) -> list[str]:
-    out = [f"**{_w('section', _, title=title, num=len(lines))}**"]
-    if not lines:
+def _section(title: str, lines: list[str], limit: int, _: Translator, total: int) -> list[str]:
+    """A section of `total` items, of which `lines` are the first ones shown (at most `limit`)."""
+    out = [f"**{_w('section', _, title=title, num=total)}**"]
+    if not total:
         out.append(f"- {_w('none', _)}")
     out += lines[:limit]
-    if len(lines) > limit:
-        out.append(f"- {_w('more', _, n=len(lines) - limit)}")
+    if total > limit:
+        out.append(f"- {_w('more', _, n=total - limit)}")
     return [*out, ""]
 
 
 def render_markdown(d: Digest, title: str, config: SiteConfig, names: dict[str, str], _: Translator,
-                    limit: int = 10) -> str:
-    """Markdown every chat webhook renders: bold titles, lists, links (user text escaped)."""
+                    limit: int = 10, width: int | None = None) -> str:
+    """Markdown every chat webhook renders: bold titles, lists, links (user text escaped; with
+    `width`, each piece of it cut to that many characters)."""
     team = d.owner is None
     who = d.owner_name or d.owner if d.owner else _w("team", _)
-    lines = [f"**{md(title)} · {_w('title', _)} · {md(who)} · {d.start} – {d.today}**", "",
-             " · ".join(_headline(d, _)), f"> {_w('figures_note', _, n=d.days)}", ""]
-    changes = [_event_line(e, config, team, names, _, d.currency) for e in d.feed.events]
-    lines += _section(_w("changed", _, n=d.days), changes, limit, _)
-    lines += _section(_w("risk", _), [_risk_line(r, config, team, names, _, d.currency) for r in d.risks], limit, _)
-    lines += _section(_w("due", _, n=d.ahead), [_due_line(i, config, team, names, _) for i in d.due], limit, _)
+    lines = [f"**{md(_clip(title, width))} · {_w('title', _)} · {md(_clip(who, width))} · {d.start} – {d.today}**",
+             "", " · ".join(_headline(d, _)), f"> {_w('figures_note', _, n=d.days)}", ""]
+    changes = [_event_line(e, config, team, names, _, d.currency, width) for e in d.feed.events[:limit]]
+    lines += _section(_w("changed", _, n=d.days), changes, limit, _, len(d.feed.events))
+    risks = [_risk_line(r, config, team, names, _, d.currency, width) for r in d.risks[:limit]]
+    lines += _section(_w("risk", _), risks, limit, _, len(d.risks))
+    due = [_due_line(i, config, team, names, _, width) for i in d.due[:limit]]
+    lines += _section(_w("due", _, n=d.ahead), due, limit, _, len(d.due))
     if config.site_url:
         lines.append(f"[{_w('site', _)}]({config.site_url})")
     return "\n".join(lines).rstrip("\n") + "\n"
@@ -274,6 +286,10 @@ def digest(env: Env, since: str | None, owner: str | None, ahead: int, fmt: str,
             while len(text.encode("utf-8")) > WEBHOOK_BYTES[webhook] and limit > 1:
                 limit -= 1
                 text = render_markdown(result, title, config, names, _, limit)
+            width = 400  # one line each still too long (a name or a next step of thousands of characters)
+            while len(text.encode("utf-8")) > WEBHOOK_BYTES[webhook] and width > 10:
+                width //= 2
+                text = render_markdown(result, title, config, names, _, limit, width)
             click.echo(json.dumps(webhook_body(webhook, heading, text), ensure_ascii=False))
     if not env.at:  # its counts (at risk, due, changed) would silently lack these customers
         env.warn_left_out(book.customers)

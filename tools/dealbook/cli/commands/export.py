@@ -34,7 +34,7 @@ def export(env: Env, fmt: str, out: str | None) -> None:
     """
     if not env.at:
         env.require_records()  # a wrong folder is an error, not an empty export
-    target = out or default_out(fmt)
+    target = env.output_path(out or default_out(fmt), "--out")
     if fmt == "csv" and os.path.exists(target) and not os.path.isdir(target):
         raise click.BadParameter(f"{target} is a file: csv writes a folder of tables; give a folder",
                                  param_hint="--out")

@@ -109,6 +109,8 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
         dealbook import 跟进记录.csv --kind followups --apply
         dealbook import sheet.xlsx --map columns.yaml --sheet 2024
     """
+    if rejects_path is not None:  # refused before the sheet is read, not after the records are written
+        rejects_path = env.output_path(rejects_path, "--rejects", inputs=[file, *([map_file] if map_file else [])])
     mapping = read_map(map_file)
     try:
         sheet = open_sheet(file, kind, mapping, sheet_name)
