@@ -57,6 +57,18 @@ def changed_lines(before: str, after: str) -> tuple[list[str], list[str]]:
     return removed, added
 
 
+def workbook(path: Path, headers: list[str], rows: list[list]) -> Path:
+    """An .xlsx file at `path`: `headers` on row 1, then `rows` (what a team's Excel sheet holds)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(headers)
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
 def dump(data: Any) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 

@@ -147,20 +147,27 @@ def test_a_kill_during_import_leaves_no_temporary_file_in_records(repo, tmp_path
 # Someone else's edit lands between our read and our write (an editor, a pull, another command).
 
 
-def test_set_reapplies_its_edit_on_top_of_a_change_made_meanwhile(repo, run, monkeypatch) -> None:
+def _tag_set_meanwhile(path: Path, monkeypatch) -> list[int]:
+    """Make another process's edit (a tag added to `path`) land after the command's first read and
+    before its write; the returned list gets one item per check the command makes."""
     from dealbook.cli.commands import edit_flow
 
-    path = repo.customer(CID)
     real = edit_flow.check_changes
-    calls = []
+    calls: list[int] = []
 
     def meanwhile(*args, **kwargs):
         calls.append(1)
-        if len(calls) == 1:  # after our read, before our write: another process sets a tag
+        if len(calls) == 1:
             path.write_text(path.read_text(encoding="utf-8") + "tags:\n  - 重点\n", encoding="utf-8")
         return real(*args, **kwargs)
 
     monkeypatch.setattr(edit_flow, "check_changes", meanwhile)
+    return calls
+
+
+def test_set_reapplies_its_edit_on_top_of_a_change_made_meanwhile(repo, run, monkeypatch) -> None:
+    path = repo.customer(CID)
+    calls = _tag_set_meanwhile(path, monkeypatch)
     result = run(repo, "set", CID, "owner=li")
     assert result.exit_code == 0, result.output
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -171,21 +178,10 @@ def test_set_reapplies_its_edit_on_top_of_a_change_made_meanwhile(repo, run, mon
 def test_approve_reapplies_its_approval_on_top_of_a_change_made_meanwhile(repo, run, monkeypatch) -> None:
     """`approve` was the one edit without the retry: a `set` landing between its read and its write
     ended it with `internal error: StaleFile` (exit 3), the approval lost."""
-    from dealbook.cli.commands import edit_flow
-
     quote = {"no": "BJ-1", "date": "2024-05-06", "status": "draft", "valid_until": "2024-06-05", "total": 100000,
              "margin": 0.2, "lines": [{"item": "工位", "quantity": 1, "unit_price": 100000, "amount": 100000}]}
     path = repo.customer(CID, quotes=[quote])
-    real = edit_flow.check_changes
-    calls = []
-
-    def meanwhile(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 1:  # after our read, before our write: another process sets a tag
-            path.write_text(path.read_text(encoding="utf-8") + "tags:\n  - 重点\n", encoding="utf-8")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(edit_flow, "check_changes", meanwhile)
+    calls = _tag_set_meanwhile(path, monkeypatch)
     result = run(repo, "approve", CID, "BJ-1", "--as", "chen", "--on", "2024-05-07")
     assert result.exit_code == 0, result.output
     data = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -7,17 +7,11 @@ import json
 from pathlib import Path
 
 import openpyxl
+from conftest import workbook as xlsx
 
 FOLLOWUP_HEADERS = ["跟进日期", "客户名称", "联系人", "跟进方式", "跟进主题/内容", "跟进人"]
 
 
-def xlsx(path: Path, headers: list[str], rows: list[list]) -> Path:
-    book = openpyxl.Workbook()
-    book.active.append(headers)
-    for row in rows:
-        book.active.append(row)
-    book.save(path)
-    return path
 
 
 def records(root: Path) -> dict[str, str]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import workbook
 from dealbook.checks.reading import open_book
 
 DEALBOOK = [sys.executable, "-m", "dealbook"]
@@ -21,12 +22,7 @@ CUSTOMER_HEADERS = ["客户名称", "所属行业", "客户规模", "联系人�
 
 
 def xlsx(path: Path, rows: list[list], headers: list[str] = CUSTOMER_HEADERS) -> Path:
-    book = openpyxl.Workbook()
-    book.active.append(headers)
-    for row in rows:
-        book.active.append(row)
-    book.save(path)
-    return path
+    return workbook(path, headers, rows)
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

@@ -70,17 +70,23 @@ def test_other_commands_run_beside_symlinks(run, linked: RecordRepo, args) -> No
     assert result.exit_code in (0, 1), result.output
 
 
-def test_the_site_build_reports_symlinks_and_does_not_follow_them(linked: RecordRepo, tmp_path: Path) -> None:
+def _built_site(repo: RecordRepo, out: Path) -> str:
+    """Build the site of `repo` with the demo's mkdocs.yml into `out`; every page's HTML, joined
+    (the build must succeed, with no traceback)."""
     from conftest import ROOT
 
-    (linked.root / "mkdocs.yml").write_text((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), encoding="utf-8")
-    (linked.root / "site").mkdir()
+    (repo.root / "mkdocs.yml").write_text((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    (repo.root / "site").mkdir()
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--site-dir", str(tmp_path / "public")],
-                          cwd=linked.root, capture_output=True, text=True, env=env, timeout=600)
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--site-dir", str(out)],
+                          cwd=repo.root, capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Traceback" not in done.stderr
-    built = "\n".join(p.read_text(encoding="utf-8") for p in (tmp_path / "public").rglob("*.html"))
+    return "\n".join(p.read_text(encoding="utf-8") for p in out.rglob("*.html"))
+
+
+def test_the_site_build_reports_symlinks_and_does_not_follow_them(linked: RecordRepo, tmp_path: Path) -> None:
+    built = _built_site(linked, tmp_path / "public")
     assert "仓库外的公司" not in built
     assert "粤IT2024961.yaml" in built  # listed among the files with problems
 
@@ -169,16 +175,7 @@ def test_other_commands_run_beside_folders_named_like_records(run, foldered: Rec
 
 
 def test_the_site_build_runs_beside_folders_named_like_records(foldered: RecordRepo, tmp_path: Path) -> None:
-    from conftest import ROOT
-
-    (foldered.root / "mkdocs.yml").write_text((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), encoding="utf-8")
-    (foldered.root / "site").mkdir()
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--site-dir", str(tmp_path / "public")],
-                          cwd=foldered.root, capture_output=True, text=True, env=env, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "Traceback" not in done.stderr
-    built = "\n".join(p.read_text(encoding="utf-8") for p in (tmp_path / "public").rglob("*.html"))
+    built = _built_site(foldered, tmp_path / "public")
     assert "粤IT2024009.yaml" in built  # listed among the files with problems
 
 
