@@ -192,27 +192,49 @@ def open_sqlite_cache(filename: str, key: str, table: str, *schema: str) -> Any:
     """A SQLite cache whose rows belong to `key` and to this user: its meta row holds the user's
     key's tag of `key` (see `tag`); a database made for another key, or by anyone else
     (committed into the repo, say), is emptied first, never read. `table` is `name (columns)`;
-    `schema` holds further statements (tables, indexes) run when the database is made."""
+    `schema` holds further statements (tables, indexes) run when the database is made.
+
+    Made in one exclusive transaction that reads the meta row again first: two processes opening
+    a new cache at once (two `dealbook new customer`) would otherwise each drop and create the
+    tables, one dropping the table the other was about to use."""
     import sqlite3
 
     db = open_cache_db(filename)
     mine = tag(key)
     try:
-        row = db.execute("SELECT key FROM meta").fetchone()
-    except sqlite3.DatabaseError as exc:
+        row = _meta_row(db)
+    except sqlite3.DatabaseError:  # not a database at all: start a new one
+        db.close()
+        os.unlink(filename)
+        db = open_cache_db(filename)
         row = None
-        if not isinstance(exc, sqlite3.OperationalError):  # not a database at all: start a new one
-            db.close()
-            os.unlink(filename)
-            db = open_cache_db(filename)
-    if row is None or row[0] != mine:
-        names = [n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        for name in names:
-            db.execute(f'DROP TABLE IF EXISTS "{name}"')
-        db.execute("CREATE TABLE meta (key TEXT)")
-        db.execute(f"CREATE TABLE {table}")
-        for statement in schema:
-            db.execute(statement)
-        db.execute("INSERT INTO meta VALUES (?)", (mine,))
+    if row == mine:
+        return db
+    db.execute("BEGIN EXCLUSIVE")
+    try:
+        if _meta_row(db) != mine:  # still not ours now that no other process can make it meanwhile
+            names = [n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            for name in names:
+                db.execute(f'DROP TABLE IF EXISTS "{name}"')
+            db.execute("CREATE TABLE meta (key TEXT)")
+            db.execute(f"CREATE TABLE {table}")
+            for statement in schema:
+                db.execute(statement)
+            db.execute("INSERT INTO meta VALUES (?)", (mine,))
         db.commit()
+    except BaseException:
+        db.rollback()
+        raise
     return db
+
+
+def _meta_row(db: Any) -> str | None:
+    """The key tag a cache database was made for (None: no meta row, or no meta table yet). Raises
+    sqlite3.DatabaseError (not an OperationalError) when the file is no database at all."""
+    import sqlite3
+
+    try:
+        row = db.execute("SELECT key FROM meta").fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return row[0] if row else None
