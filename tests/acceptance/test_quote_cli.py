@@ -105,3 +105,47 @@ def test_show_prints_needs_quotes_with_margin_and_approval_state_and_contracts_w
     overdue = json.loads(run(demo_repo, "show", "鲁MF2024001", "--format", "json").output)
     assert [i["kind"] for i in overdue["deal_items"]] == ["instalment_overdue"]
     assert "overdue" in run(demo_repo, "show", "鲁MF2024001").output
+
+
+def test_an_approval_or_a_signature_dated_after_the_day_the_rules_run_for_is_not_there_yet(run, repo) -> None:
+    """With --today set to a past day, what was recorded as given later does not count yet, as a
+    receipt dated later does not: on 2024-06-21 a quote approved on 2024-06-22 still awaits its
+    approval, a contract whose legal step came on 2024-06-22 still awaits it, and a contract signed
+    on 2024-06-25 is in approval, not signed. Before, the agenda dropped both approvals and `show`
+    listed the later approvals and signature as if they had been given."""
+    quote = {"no": "BJ-1", "date": "2024-06-10", "status": "draft", "total": 100000, "cost": 80000,
+             "approvals": [{"step": "margin", "by": "chen", "on": "2024-06-22"}]}
+    steps = [{"step": "sales_head", "by": "chen", "on": "2024-06-12"},
+             {"step": "legal", "by": "li", "on": "2024-06-22"}]
+    repo.customer(**PROPOSAL, quotes=[quote], contracts=[{"no": "HT-1", "amount": 100000, "approvals": steps}])
+
+    def waiting(day: str) -> list[tuple[str, str, str]]:
+        result = run(repo, "--today", day, "agenda", "--format", "json")
+        assert result.exit_code == 0, result.output
+        return [(i["kind"], i["due"], i["reason"]) for i in json.loads(result.output)["items"]
+                if i["kind"].endswith("approval")]
+
+    before = waiting("2024-06-21")
+    assert [(kind, due) for kind, due, _ in before] == [("quote_approval", "2024-06-10"),
+                                                       ("contract_approval", "2024-06-12")]
+    assert "待法务审核" in before[1][2]  # the next step is legal: the one given on 2024-06-22 is not in yet
+    assert [kind for kind, _, _ in waiting("2024-06-22")] == ["contract_approval"]  # finance is next
+    shown = json.loads(run(repo, "--today", "2024-06-21", "show", "粤IT2024001", "--format", "json").output)
+    assert (shown["quotes"][0]["approval"], shown["quotes"][0]["approvals"]) == ("needed", [])
+    contract = shown["contracts"][0]
+    assert [a["step"] for a in contract["approvals"]] == ["sales_head"]
+    assert [s["step"] for s in contract["missing_steps"]] == ["legal", "finance", "general_manager"]
+
+    signed = [{"step": s, "by": h, "on": "2024-06-24"} for s, h in (("sales_head", "chen"), ("legal", "li"),
+                                                                     ("finance", "li"), ("general_manager", "chen"))]
+    repo.customer(**{**PROPOSAL, "stage": "won", "stage_history": [*PROPOSAL["stage_history"],
+                                                                    {"stage": "won", "on": "2024-06-25"}]},
+                  contracts=[{"no": "HT-1", "amount": 100000, "signed": "2024-06-25", "approvals": signed}])
+    shown = json.loads(run(repo, "--today", "2024-06-21", "show", "粤IT2024001", "--format", "json").output)
+    contract = shown["contracts"][0]
+    assert (contract["signed"], contract["approvals"]) == (None, [])
+    assert [s["step"] for s in contract["missing_steps"]] == ["sales_head", "legal", "finance", "general_manager"]
+    assert [kind for kind, _, _ in waiting("2024-06-21")] == ["contract_approval"]
+    shown = json.loads(run(repo, "--today", "2024-06-25", "show", "粤IT2024001", "--format", "json").output)
+    assert (shown["contracts"][0]["signed"], shown["contracts"][0]["missing_steps"]) == ("2024-06-25", [])
+    assert waiting("2024-06-25") == []

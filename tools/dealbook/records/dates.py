@@ -19,6 +19,19 @@ def parse_date(value: object) -> dt.date | None:
     return None
 
 
+def after(on: dt.date | None, day: dt.date | None) -> bool:
+    """Whether a record's date `on` falls after `day`, the day the rules run for: what it records
+    (an approval, a signature, a receipt) had not happened yet at the end of that day. An undated
+    entry, or no day (the record as written), is not after."""
+    return on is not None and day is not None and on > day
+
+
+def happened_by(on: dt.date | None, day: dt.date | None) -> dt.date | None:
+    """A record's date `on` when it falls by the end of `day` (`after`); None when it falls later
+    or is not written: a contract signed (delivered) later was not signed (delivered) yet."""
+    return None if after(on, day) else on
+
+
 def parse_time(value: object) -> dt.datetime | None:
     """A `YYYY-MM-DD HH:MM` string (team-local, naive) as a datetime, or None."""
     if isinstance(value, str) and _TIME.match(value):

@@ -11,7 +11,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from .dates import parse_date
+from .dates import after, happened_by, parse_date
 from .settings import Settings
 
 MARGIN_STEP = "margin"
@@ -51,9 +51,16 @@ class Approval:
     index: int  # position in its `approvals` list (for line marks)
 
 
-def approvals_from(value: Any) -> tuple[Approval, ...]:
-    return tuple(Approval(_text(a.get("step")), _text(a.get("by")), parse_date(a.get("on")), i)
-                 for i, a in enumerate(_list(value)) if isinstance(a, dict))
+def approvals_from(value: Any, day: dt.date | None = None) -> tuple[Approval, ...]:
+    """The approvals written in `value`; with `day`, only those given by the end of it (`given_by`)."""
+    return given_by(tuple(Approval(_text(a.get("step")), _text(a.get("by")), parse_date(a.get("on")), i)
+                          for i, a in enumerate(_list(value)) if isinstance(a, dict)), day)
+
+
+def given_by(approvals: tuple[Approval, ...], day: dt.date | None) -> tuple[Approval, ...]:
+    """The approvals given by the end of `day`, the day the rules run for: one dated later was not
+    given yet (all of them when `day` is None: the record as written)."""
+    return tuple(a for a in approvals if not after(a.on, day))
 
 
 @dataclass(frozen=True)
@@ -191,11 +198,11 @@ def quote_from(index: int, data: dict[str, Any]) -> Quote:
     )
 
 
-def needs_margin_approval(quote: Quote, desk: DealDesk) -> bool:
-    """Below the margin floor and no `margin` approval written yet."""
+def needs_margin_approval(quote: Quote, desk: DealDesk, day: dt.date | None = None) -> bool:
+    """Below the margin floor and no `margin` approval written yet (given by the end of `day`, when given)."""
     margin = quote.effective_margin
     return margin is not None and margin < desk.margin_floor and not any(a.step == MARGIN_STEP
-                                                                         for a in quote.approvals)
+                                                                         for a in given_by(quote.approvals, day))
 
 
 def quotes_of(data: dict[str, Any]) -> tuple[Quote, ...]:
@@ -234,7 +241,7 @@ class Payment:
 
     def outstanding_on(self, day: dt.date) -> int:
         """Still unpaid at the end of `day` (a receipt dated later is not yet counted)."""
-        if self.received_on is not None and self.received_on > day:
+        if after(self.received_on, day):
             return self.amount or 0
         return self.outstanding
 
@@ -303,45 +310,49 @@ def deal_desk(settings: Settings) -> DealDesk:
     )
 
 
-def pending_approvals(data: dict[str, Any], settings: Settings) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+def pending_approvals(data: dict[str, Any], settings: Settings,
+                      day: dt.date | None = None) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     """The approvals a customer's quotes and contracts still need: (quote or contract number,
     step, who may give it). Quotes below the margin floor without a `margin` approval; contracts
-    lacking a step of `deal_desk.contract_steps` where `contract_needs_steps` says they need them."""
+    lacking a step of `deal_desk.contract_steps` where `contract_needs_steps` says they need them.
+    With `day`, as things stood at its end: an approval or a signature dated later is not there yet."""
     desk = deal_desk(settings)
     found: list[tuple[str, str, tuple[str, ...]]] = []
     for quote in quotes_of(data):
-        if needs_margin_approval(quote, desk):
+        if needs_margin_approval(quote, desk, day):
             found.append((quote.no or f"#{quote.index + 1}", MARGIN_STEP, desk.who_may(MARGIN_STEP)))
     stage = data.get("stage")
     for index, contract in enumerate(_list(data.get("contracts"))):
-        if not isinstance(contract, dict) or not contract_needs_steps(contract, stage, settings):
+        if not isinstance(contract, dict) or not contract_needs_steps(contract, stage, settings, day):
             continue
         number = _text(contract.get("no")) or f"#{index + 1}"
-        found.extend((number, step, desk.who_may(step)) for step in missing_steps(contract, desk))
+        found.extend((number, step, desk.who_may(step)) for step in missing_steps(contract, desk, day))
     return tuple(found)
 
 
-def missing_steps(contract: dict[str, Any], desk: DealDesk) -> list[str]:
-    """The steps of `deal_desk.contract_steps` a contract has no approval for, in their order."""
-    given = {a.step for a in approvals_from(contract.get("approvals"))}
+def missing_steps(contract: dict[str, Any], desk: DealDesk, day: dt.date | None = None) -> list[str]:
+    """The steps of `deal_desk.contract_steps` a contract has no approval for (given by the end of
+    `day`, when given), in their order."""
+    given = {a.step for a in approvals_from(contract.get("approvals"), day)}
     return [step for step in desk.contract_steps if step not in given]
 
 
-def contract_needs_steps(contract: dict[str, Any], stage: object, settings: Settings) -> bool:
+def contract_needs_steps(contract: dict[str, Any], stage: object, settings: Settings,
+                         day: dt.date | None = None) -> bool:
     """Whether a contract must carry every approval step. A contract still in approval (no
-    `signed` date) is being taken through the steps at any stage but lost; a signed one needs
-    them from the stage `deal_desk.contract_steps_from` on, unless it was signed before
-    `deal_desk.contract_steps_since`."""
+    `signed` date, or, with `day`, signed after it) is being taken through the steps at any stage
+    but lost; a signed one needs them from the stage `deal_desk.contract_steps_from` on. Neither
+    does when it was signed before `deal_desk.contract_steps_since`."""
     desk = deal_desk(settings)
     if not desk.contract_steps:
         return False
     here = settings.stage_by_key.get(stage) if isinstance(stage, str) else None
     if here is None or here.kind == "lost":
         return False
-    signed = parse_date(contract.get("signed"))
-    if signed is None:
+    written = parse_date(contract.get("signed"))
+    if written is not None and desk.contract_steps_since is not None and written < desk.contract_steps_since:
+        return False
+    if happened_by(written, day) is None:
         return True
     there = settings.stage_by_key.get(desk.contract_steps_from)
-    if there is None or here.index < there.index:
-        return False
-    return desk.contract_steps_since is None or signed >= desk.contract_steps_since
+    return there is not None and here.index >= there.index

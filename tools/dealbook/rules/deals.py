@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
+from ..records.dates import after, happened_by, parse_date
 from ..records.deals import (
     MARGIN_STEP,
     Quote,
@@ -86,7 +87,7 @@ def quote_items(customer: Customer, settings: Settings, today: dt.date) -> list[
                 "quote %(no)s expires in %(num)d day (%(until)s)", "quote %(no)s expires in %(num)d days (%(until)s)",
                 left, no=name, until=until), quote.amount, quote.no))
     margin = quote.effective_margin
-    if margin is not None and needs_margin_approval(quote, desk):
+    if margin is not None and needs_margin_approval(quote, desk, today):
         who = desk.who_label(MARGIN_STEP, _)
         shown, floor = margin_and_floor(margin, desk.margin_floor)
         items.append(DealItem("quote_approval", quote.date or today, _(
@@ -129,7 +130,7 @@ def contract_items(customer: Customer, settings: Settings, today: dt.date) -> li
     if lost:
         return items
     items.extend(_approvals_awaited(customer, settings, today))
-    signed = [c.signed for c in customer.contracts if c.signed is not None and c.signed <= today]
+    signed = [day for day in (happened_by(c.signed, today) for c in customer.contracts) if day is not None]
     reopened = reopened_on(customer, today, thresholds_of(settings).stage_kind)
     current = [c for c in customer.contracts if reopened is None or c.signed is None or c.signed >= reopened]
     for contract in current:
@@ -162,18 +163,21 @@ def deal_items(customer: Customer, settings: Settings, today: dt.date) -> list[D
 
 
 def _approvals_awaited(customer: Customer, settings: Settings, today: dt.date) -> list[DealItem]:
-    """A contract in approval (not yet signed) waits on its next missing step: due from the day
-    the step before it was given (the day it went into approval: today when none was given)."""
+    """A contract in approval (not yet signed by the end of today) waits on its next missing step:
+    due from the day the step before it was given (the day it went into approval: today when none
+    was given). An approval or a signature dated after today is not there yet."""
     desk = deal_desk(settings)
     _ = translator(settings.language)
     items = []
     for raw in customer.data.get("contracts") or []:
-        if not isinstance(raw, dict) or raw.get("signed") or not contract_needs_steps(raw, customer.stage, settings):
+        if not isinstance(raw, dict) or not contract_needs_steps(raw, customer.stage, settings, today):
             continue
-        missing = missing_steps(raw, desk)
+        if raw.get("signed") and not after(parse_date(raw.get("signed")), today):
+            continue  # signed by the end of today (a `signed` that is no date is the checks' to report)
+        missing = missing_steps(raw, desk, today)
         if not missing:
             continue
-        given = [a.on for a in approvals_from(raw.get("approvals")) if a.on is not None]
+        given = [a.on for a in approvals_from(raw.get("approvals"), today) if a.on is not None]
         amount = raw.get("amount") if isinstance(raw.get("amount"), int) else None
         number = str(raw.get("no") or "")
         items.append(DealItem("contract_approval", min(max(given, default=today), today), _(

@@ -84,7 +84,7 @@ def awaiting_approval(data: SiteData, owner: str | None = None) -> list[dict[str
         if owner is not None and customer.owner != owner:
             continue
         quote = standing_quote(customer, settings, data.today)
-        if quote is not None and needs_margin_approval(quote, desk):
+        if quote is not None and needs_margin_approval(quote, desk, data.today):
             found.append({"id": customer.id, "name": customer.name, "owner": customer.owner, "no": quote.no,
                           "amount": quote.amount, "margin": quote.effective_margin,
                           "who": desk.who_label("margin", _)})
