@@ -432,6 +432,42 @@ def test_a_won_customer_needs_a_signed_contract(run, repo):
     assert "contract-unsigned" in codes
 
 
+def test_an_unsigned_contract_hint_says_what_works_in_the_customers_stage(run, repo):
+    """`contract-unsigned` told an after-sales customer to sign with `dealbook move ID won`, a move
+    back that is refused; there, and for a customer already in `won` (where the move says "already
+    at stage won"), the contract is signed with `dealbook set`, as the refused move itself says."""
+    repo.write("records/team.yaml", APPROVERS)
+    steps = [{"step": s, "by": h, "on": "2024-01-20"}
+             for s, h in (("sales_head", "chen"), ("legal", "sun"), ("finance", "zhou"), ("general_manager", "wu"))]
+    history = [{"stage": "lead", "on": "2024-01-05"}, {"stage": "won", "on": "2024-02-01"}]
+
+    def unsigned() -> str:
+        found = [d["message"] for d in json.loads(run(repo, "check", "--format", "json").output)["diagnostics"]
+                 if d["code"] == "contract-unsigned"]
+        assert len(found) == 1
+        return found[0]
+
+    repo.customer(need={"summary": "质检"}, stage="after_sales",
+                  stage_history=[*history, {"stage": "after_sales", "on": "2024-03-01"}],
+                  contracts=[{"no": "HT-1", "amount": 300000, "approvals": steps, "delivered": "2024-03-01"}])
+    said = unsigned()
+    assert said.endswith(f"sign contract HT-1 with `dealbook set {CID} contracts.0.signed=YYYY-MM-DD`"), said
+    assert "dealbook move" not in said
+    refused = run(repo, "move", CID, "won", "--contract-no", "HT-1", "--signed", "2024-02-01")
+    assert refused.exit_code == 1 and f"`dealbook set {CID} contracts.0.signed=YYYY-MM-DD`" in refused.output
+    assert run(repo, "set", CID, "contracts.0.signed=2024-02-01").exit_code == 0
+    assert_clean(run, repo)
+
+    repo.customer(need={"summary": "质检"}, stage="won", stage_history=history,
+                  contracts=[{"no": "HT-1", "amount": 300000, "approvals": steps}])
+    said = unsigned()
+    assert f"`dealbook move {CID} won --contract-no NO --signed YYYY-MM-DD`" in said
+    assert f"already in `won`, sign contract HT-1 with `dealbook set {CID} contracts.0.signed=YYYY-MM-DD`" in said
+    assert "already at stage won" in run(repo, "move", CID, "won", "--contract-no", "HT-1").output
+    assert run(repo, "set", CID, "contracts.0.signed=2024-02-01").exit_code == 0
+    assert_clean(run, repo)
+
+
 def test_move_dry_run_shows_diff(run, repo):
     repo.write(PATH, HAND)
     result = run(repo, "move", CID, "lost", "--reason", "timing", "--dry-run")

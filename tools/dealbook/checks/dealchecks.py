@@ -14,6 +14,7 @@ from ..records.deals import (
     MARGIN_TOLERANCE,
     contract_needs_steps,
     deal_desk,
+    how_to_sign,
     margin_and_floor,
     margin_of,
     missing_steps,
@@ -76,6 +77,19 @@ def quote_findings(data: dict[str, Any], settings: Settings) -> Iterator[Finding
                    f"({who}) before it goes out; until then mark it `status: draft`")
 
 
+def _signing(data: dict[str, Any], stage: str, settings: Settings) -> str:
+    """How to sign a contract of a customer in won stage `stage`: with the move into the first won
+    stage, or, in it already or past it (a repeat purchase in after-sales), with `dealbook set`,
+    since that move would then be refused."""
+    cid = data.get("id") or "ID"
+    by_set = how_to_sign(cid, data.get("contracts"))
+    first = next((s.key for s in settings.stages if s.kind == "won"), stage)
+    if stage != first:
+        return by_set
+    return (f"sign it with the move, `dealbook move {cid} {first} --contract-no NO --signed YYYY-MM-DD`, or, "
+            f"already in `{first}`, {by_set}")
+
+
 def contract_findings(data: dict[str, Any], settings: Settings) -> Iterator[Finding]:
     """Per contract: the approval steps required from the stage in settings, payments, dates."""
     cur = settings.currency  # every amount in a message is written with it (`text.money`)
@@ -87,7 +101,7 @@ def contract_findings(data: dict[str, Any], settings: Settings) -> Iterator[Find
     if listed and won and not any(parse_date(c.get("signed")) for c in listed):
         yield (("contracts",), ERROR, "contract-unsigned",
                f"stage `{stage}` needs a signed contract, but no contract has its `signed` date: once the "
-               "approvals are in, sign with `dealbook move ID won --contract-no NO --signed YYYY-MM-DD`")
+               f"approvals are in, {_signing(data, stage, settings)}")
     for index, contract in enumerate(contracts if isinstance(contracts, list) else []):
         if not isinstance(contract, dict):
             continue

@@ -310,6 +310,20 @@ def deal_desk(settings: Settings) -> DealDesk:
     )
 
 
+def how_to_sign(cid: str, contracts: Any) -> str:
+    """How a customer already in a won stage signs a contract, where `dealbook move ID won` would
+    be refused (a move back, or to the stage it is in): its latest unsigned contract gets its
+    `signed` date with `dealbook set`; without one, the contract is added (and approved) first."""
+    listed = _list(contracts)
+    unsigned = [(i, c) for i, c in enumerate(listed) if isinstance(c, dict) and not c.get("signed")]
+    index, number = (unsigned[-1][0], unsigned[-1][1].get("no")) if unsigned else (len(listed), None)
+    sign = f"`dealbook set {cid} contracts.{index}.signed=YYYY-MM-DD`"
+    if number:
+        return f"sign contract {number} with {sign}"
+    return (f"add its contract with `dealbook set {cid} 'contracts.{index}={{no: NO, amount: AMOUNT}}'`, have it "
+            f"approved when the settings ask for it, then sign it with {sign}")
+
+
 def pending_approvals(data: dict[str, Any], settings: Settings,
                       day: dt.date | None = None) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     """The approvals a customer's quotes and contracts still need: (quote or contract number,

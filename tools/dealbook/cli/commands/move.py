@@ -10,7 +10,7 @@ from ...checks.filechecks import move_problem
 from ...editing.edits import Change, parse_money, parse_value, schema_at
 from ...editing.roundtrip import EditError, split_path
 from ...records.dates import parse_date
-from ...records.deals import CHURN
+from ...records.deals import CHURN, how_to_sign
 from ...rules.reopening import reopened_on
 from ...rules.thresholds import thresholds_of
 from ..context import Env, pass_env
@@ -132,15 +132,8 @@ def _repeat_hint(customer, stage: str, settings) -> str:
     and the new contract gets its `signed` date (after its approvals, when the settings ask for them)."""
     if not (settings.is_won(stage) and settings.is_won(customer.stage)):
         return ""
-    unsigned = [(i, c) for i, c in enumerate(customer.data.get("contracts") or [])
-                if isinstance(c, dict) and not c.get("signed")]
-    index, number = (unsigned[-1][0], unsigned[-1][1].get("no")) if unsigned else (len(customer.contracts), None)
-    sign = f"`dealbook set {customer.id} contracts.{index}.signed=YYYY-MM-DD`"
-    if number:
-        return f". A repeat purchase keeps the customer in `{customer.stage}`: sign contract {number} with {sign}"
-    return (f". A repeat purchase keeps the customer in `{customer.stage}`: add its contract with `dealbook set "
-            f"{customer.id} 'contracts.{index}={{no: NO, amount: AMOUNT}}'`, have it approved when the settings ask "
-            f"for it, then sign it with {sign}")
+    return (f". A repeat purchase keeps the customer in `{customer.stage}`: "
+            f"{how_to_sign(customer.id, customer.data.get('contracts'))}")
 
 
 def _interactive(flag: bool | None) -> bool:
