@@ -149,3 +149,35 @@ def test_an_approval_or_a_signature_dated_after_the_day_the_rules_run_for_is_not
     shown = json.loads(run(repo, "--today", "2024-06-25", "show", "粤IT2024001", "--format", "json").output)
     assert (shown["contracts"][0]["signed"], shown["contracts"][0]["missing_steps"]) == ("2024-06-25", [])
     assert waiting("2024-06-25") == []
+
+
+def test_an_approved_draft_quote_is_on_the_agenda_to_be_sent(run, repo) -> None:
+    """Once a quote needs no approval any more it goes to the customer (报价单发送客户): a standing
+    draft of an open deal is `quote_to_send`, due from its margin approval (else from its date),
+    until it is marked sent. Before, an approved quote stayed a draft with nothing on the agenda,
+    and its validity was not watched."""
+    repo.customer(**PROPOSAL)
+    assert run(repo, "quote", "粤IT2024001", "--date", "2024-05-06", "--line", "工位|VX|1|100000",
+               "--cost", "80000").exit_code == 0
+
+    def quote_items(*today: str) -> list[tuple[str, str, str]]:
+        result = run(repo, *today, "agenda", "--format", "json")
+        assert result.exit_code == 0, result.output
+        return [(i["kind"], i["due"], i["reason"]) for i in json.loads(result.output)["items"]
+                if i["kind"].startswith("quote")]
+
+    assert [kind for kind, _, _ in quote_items()] == ["quote_approval"]
+    assert run(repo, "approve", "粤IT2024001", "粤IT2024001-Q1", "--as", "chen", "--on", "2024-05-21").exit_code == 0
+    assert [kind for kind, _, _ in quote_items()] == ["quote_approval"]  # 2024-05-20: not approved yet
+    assert quote_items("--today", "2024-05-21") == [
+        ("quote_to_send", "2024-05-21",
+         "报价 粤IT2024001-Q1 已于 2024-05-21 审批通过:发送给客户,然后标记为已发送(status: sent)")]
+    assert run(repo, "set", "粤IT2024001", "quotes.0.status=sent").exit_code == 0
+    assert quote_items("--today", "2024-05-21") == []
+    assert json.loads(run(repo, "check", "--format", "json").output)["diagnostics"] == []
+
+    assert run(repo, "quote", "粤IT2024001", "--no", "BJ-2", "--date", "2024-05-15", "--draft",
+               "--line", "工位|VX|1|100000", "--cost", "50000").exit_code == 0
+    assert [(kind, due) for kind, due, _ in quote_items()] == [("quote_to_send", "2024-05-15")]
+    assert run(repo, "move", "粤IT2024001", "lost", "--reason", "budget").exit_code == 0
+    assert quote_items() == []  # a closed deal's quote asks for nothing

@@ -62,7 +62,9 @@ def test_a_draft_below_the_floor_awaits_approval_and_does_not_expire() -> None:
     assert items(**OPEN, quotes=[draft]) == [
         ("quote_approval", D("2024-04-20"), "报价 BJ-7 毛利率 26.0% 低于底线 30.0%,待审批(审批人:销售主管, 总经理)")]
     approved = dict(draft, approvals=[{"step": "margin", "by": "chen", "on": "2024-04-21"}])
-    assert items(**OPEN, quotes=[approved]) == []
+    assert items(**OPEN, quotes=[approved]) == [  # approved, it goes to the customer (still no expiry: not sent)
+        ("quote_to_send", D("2024-04-21"),
+         "报价 BJ-7 已于 2024-04-21 审批通过:发送给客户,然后标记为已发送(status: sent)")]
 
 
 CONTRACT = {"no": "HT-9", "amount": 1000000, "signed": "2024-02-01", "delivered": "2024-03-01",

@@ -17,6 +17,7 @@ from ..records.deals import (
     approvals_from,
     contract_needs_steps,
     deal_desk,
+    given_by,
     latest_quote,
     margin_and_floor,
     missing_steps,
@@ -31,8 +32,8 @@ from .aftersales import after_sales
 from .reopening import reopened_on
 from .thresholds import thresholds_of
 
-DEAL_KINDS = ("quote_expired", "quote_expiring", "quote_approval", "contract_approval", "instalment_overdue",
-              "instalment_due", "renewal_due", "guide_handover")
+DEAL_KINDS = ("quote_expired", "quote_expiring", "quote_approval", "quote_to_send", "contract_approval",
+              "instalment_overdue", "instalment_due", "renewal_due", "guide_handover")
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def standing_quote(customer: Customer, settings: Settings, today: dt.date) -> Qu
 
 def quote_items(customer: Customer, settings: Settings, today: dt.date) -> list[DealItem]:
     """The standing quote (`standing_quote`) of an open deal: expired, expiring within the warning
-    days, or below the margin floor without its approval."""
+    days, below the margin floor without its approval, or a draft free to go out (`_to_send`)."""
     quote = standing_quote(customer, settings, today)
     if quote is None:
         return []
@@ -93,7 +94,26 @@ def quote_items(customer: Customer, settings: Settings, today: dt.date) -> list[
         items.append(DealItem("quote_approval", quote.date or today, _(
             "quote %(no)s: margin %(margin)s below the %(floor)s floor awaits approval (by: %(who)s)",
             no=name, margin=shown, floor=floor, who=who), quote.amount, quote.no, MARGIN_STEP))
+    items.extend(_to_send(quote, settings, today))
     return items
+
+
+def _to_send(quote: Quote, settings: Settings, today: dt.date) -> list[DealItem]:
+    """A draft quote that needs no approval any more goes to the customer (报价单发送客户): due from
+    the day its margin approval was given, else from its date (today when undated), until it is
+    marked sent (then its validity is watched)."""
+    if not quote.is_draft or needs_margin_approval(quote, deal_desk(settings), today):
+        return []
+    _ = translator(settings.language)
+    name = quote.no or f"#{quote.index + 1}"
+    approved = [a.on for a in given_by(quote.approvals, today) if a.step == MARGIN_STEP and a.on is not None]
+    if approved:
+        return [DealItem("quote_to_send", max(approved), _(
+            "quote %(no)s approved %(on)s: send it to the customer, then mark it sent (status: sent)",
+            no=name, on=max(approved)), quote.amount, quote.no)]
+    return [DealItem("quote_to_send", quote.date or today, _(
+        "quote %(no)s is a draft: send it to the customer, then mark it sent (status: sent)",
+        no=name), quote.amount, quote.no)]
 
 
 def contract_items(customer: Customer, settings: Settings, today: dt.date) -> list[DealItem]:

@@ -50,6 +50,7 @@ ENUMS: dict[str, dict[str, str]] = {
                  "quote_expired": NP_("due_kind", "Quote expired"),
                  "quote_expiring": NP_("due_kind", "Quote expiring"),
                  "quote_approval": NP_("due_kind", "Quote awaiting approval"),
+                 "quote_to_send": NP_("due_kind", "Quote to send"),
                  "contract_approval": NP_("due_kind", "Contract awaiting approval"),
                  "instalment_overdue": NP_("due_kind", "Instalment overdue"),
                  "instalment_due": NP_("due_kind", "Instalment due"), "renewal_due": NP_("due_kind", "Renewal due"),
