@@ -195,7 +195,7 @@ def plan_customers(sheet: Sheet, book: Book, options: Options,
     legacy = legacy_ids(book)
     plan = Plan(CUSTOMERS, notes=list(sheet.notes))
     pending: dict[str, Planned] = {}  # path -> the entry of an earlier row in this sheet
-    refused: dict[str, Planned] = {}  # path -> an earlier row of this customer that could not be merged
+    refused: dict[str, list[Planned]] = {}  # path -> the earlier rows of this customer that were rejected
     for row in progress(sheet.rows()):
         entry = Planned(row.number, REJECTED)
         plan.entries.append(entry)
@@ -215,16 +215,15 @@ def plan_customers(sheet: Sheet, book: Book, options: Options,
         if target is None and not cid and name and (name in by_name or name_key(name) in by_name):
             target = by_name.get(name) or by_name[name_key(name)]
         path = ""
+        earlier: Planned | None = None
         try:
             if target is not None:
                 path = book.customers[target].path if target in book.customers else customer_path(target)
-                if path in refused:  # the later row of the customer is the one that stands
-                    superseded = refused.pop(path)
-                    superseded.status, superseded.reasons = UNCHANGED, [f"superseded by row {row.number}"]
                 earlier = pending.get(path)
                 before = (earlier.after if earlier is not None and earlier.after
                           else checker.recall(path) if earlier is not None and checker is not None
-                          else dict(book.customers[target].data))
+                          else dict(book.customers[target].data) if target in book.customers
+                          else _last_data(refused.get(path, [])))  # a new customer's row refused by the check
                 given.pop("id", None)
                 if name and name_key(name) == name_key(str(before.get("name") or "")):
                     given["name"] = before["name"]  # written otherwise alike (（）, spaces): the record keeps its own
@@ -232,9 +231,6 @@ def plan_customers(sheet: Sheet, book: Book, options: Options,
                 original = dict(book.customers[target].data) if target in book.customers else None
                 entry.path, entry.before, entry.after = path, original, after
                 entry.status = NEW if original is None else UNCHANGED if after == original else UPDATED
-                if earlier is not None:
-                    earlier.status, earlier.reasons = UNCHANGED, [f"superseded by row {row.number}"]
-                    earlier.path = ""
             else:
                 data = new_customer(given, options.today)
                 if cid and (id_problem(cid) is not None or not settings.id_pattern.match(cid)):
@@ -252,12 +248,31 @@ def plan_customers(sheet: Sheet, book: Book, options: Options,
             entry.status, entry.reasons = REJECTED, [f"{row.where(exc.field, exc.field)}: {exc}" if exc.field
                                                      else str(exc)]
             if path and path not in pending:
-                refused[path] = entry
+                refused.setdefault(path, []).append(entry)
             continue
-        pending[entry.path] = entry
+        # the earlier rows of this customer in the sheet: superseded if this one stands, left as they are if not
+        shadowed = [*([earlier] if earlier is not None else []), *refused.get(entry.path, [])]
         if checker is not None and entry.status in (NEW, UPDATED):
-            checker.add(entry)
+            checker.add(entry, at_once=bool(shadowed))
+        if entry.status == REJECTED:
+            if earlier is not None and earlier.status != REJECTED:
+                entry.reasons.append(f"row {earlier.row} of this customer is imported without this row")
+            if entry.path not in pending:
+                refused.setdefault(entry.path, []).append(entry)
+            continue
+        if shadowed:  # the later row of the customer is the one that stands
+            for older in shadowed:
+                older.status, older.reasons, older.path = UNCHANGED, [f"superseded by row {row.number}"], ""
+            refused.pop(entry.path, None)
+            if checker is not None and entry.status == UNCHANGED:
+                checker.discard(entry.path)  # the earlier row's change is undone by this one: nothing to write
+        pending[entry.path] = entry
     return plan
+
+
+def _last_data(rows: list[Planned]) -> dict[str, Any]:
+    """The record the last of these rejected rows would have written ({} when none got that far)."""
+    return next((dict(r.after) for r in reversed(rows) if r.after), {})
 
 
 class FollowupRows:
