@@ -273,3 +273,16 @@ def test_a_customer_twice_in_a_sheet_both_rows_rejected_each_keeps_its_own_reaso
     report = imported(run, repo, sheet)
     assert [r["status"] for r in report["rows"]] == ["new", "rejected", "rejected"], report["rows"]
     assert all("superseded" not in " ".join(r["reasons"]) for r in report["rows"])
+
+
+def test_a_customer_twice_in_a_sheet_whose_later_row_undoes_the_earlier_change_is_not_written(
+        repo, run, here: Path) -> None:
+    repo.customer()
+    texts = records(repo.root)
+    sheet = xlsx(here / "客户.xlsx", ["客户编号", "客户名称", "来源渠道"], [
+        ["粤IT2024001", "A科技有限公司", "转介绍"],
+        ["粤IT2024001", "A科技有限公司", "展会"],  # what the record already says
+    ])
+    report = imported(run, repo, sheet, "--apply")
+    assert [r["status"] for r in report["rows"]] == ["unchanged", "unchanged"], report["rows"]
+    assert report["written"] == 0 and records(repo.root) == texts
