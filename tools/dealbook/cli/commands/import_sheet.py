@@ -188,9 +188,10 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
             click.echo(f"note: {note}", err=True)
         for entry in plan.entries:
             if entry.status in (NEW, UPDATED):
-                click.echo(f"row {entry.row}: {entry.status:<8} {entry.path}  {entry.label}")
-            elif entry.status == REJECTED:
-                click.echo(f"row {entry.row}: rejected {entry.label}: {' | '.join(entry.reasons)}")
+                click.echo(f"row {entry.row}: {entry.status:<8} {entry.path}  {entry.label}".rstrip())
+            elif entry.status == REJECTED:  # a row without a name: `row 9: rejected: …`
+                label = f" {entry.label}" if entry.label else ""
+                click.echo(f"row {entry.row}: rejected{label}: {' | '.join(entry.reasons)}")
         what = "customers" if plan.kind == CUSTOMERS else "follow-ups"
         if plan.rejected:  # the rows above are rows of this sheet
             click.echo(f"rows are those of {file}, sheet '{sheet.name}' (header row {sheet.header_row})")
