@@ -235,3 +235,54 @@ def test_the_old_sheets_customer_number_kept_as_legacy_id_still_names_the_custom
     renamed = imported(run, repo, customers("深圳市丁丁智能科技有限公司"))  # renamed in the sheet since
     assert [(r["status"], r["path"]) for r in renamed["rows"]] == [
         ("updated", "records/customers/粤IT2024001.yaml")], renamed["rows"]
+
+
+def test_a_customer_twice_in_a_sheet_whose_later_row_is_rejected_is_imported_by_its_earlier_row(
+        repo, run, here: Path) -> None:
+    def row(name: str, phone: str, status: str, need: str) -> list:
+        return [name, "C3970", "广东深圳", "李明(经理)", phone, "展会", "张伟", "2024-05-02", status, need]
+
+    sheet = xlsx(here / "客户.xlsx", [*CUSTOMER_HEADERS, "需求描述"], [
+        row("深圳A科技有限公司", "0755-88881234", "线索", "MES"),
+        row("深圳A科技有限公司", "13812345678", "意向", "MES 与 WMS"),  # a personal mobile: refused by the check
+        row("深圳B科技有限公司", "0755-12345678", "意向", "WMS"),
+        row("深圳B科技有限公司", "0755-12345678", "线索", "WMS"),  # moving back: refused while merging
+    ])
+    report = imported(run, repo, sheet, "--apply")
+    rows = {r["row"]: r for r in report["rows"]}
+    assert [(n, rows[n]["status"]) for n in (2, 3, 4, 5)] == [
+        (2, "new"), (3, "rejected"), (4, "new"), (5, "rejected")], report["rows"]
+    assert "row 2 of this customer is imported without this row" in rows[3]["reasons"]
+    assert report["counts"] == {"new": 2, "updated": 0, "unchanged": 0, "rejected": 2}
+    written = {p: t for p, t in records(repo.root).items() if p.startswith("records/customers/")}
+    assert len(written) == 2 and rows[2]["path"] in written and rows[4]["path"] in written
+    assert "0755-88881234" in written[rows[2]["path"]] and "13812345678" not in written[rows[2]["path"]]
+    assert json.loads(run(repo, "check", "--format", "json").output)["diagnostics"] == []
+
+
+def test_a_customer_twice_in_a_sheet_both_rows_rejected_each_keeps_its_own_reason(repo, run, here: Path) -> None:
+    def row(phone: str, status: str) -> list:
+        return ["深圳A科技有限公司", "C3970", "广东深圳", "李明(经理)", phone, "展会", "张伟", "2024-05-02", status,
+                "MES"]
+
+    sheet = xlsx(here / "客户.xlsx", [*CUSTOMER_HEADERS, "需求描述"], [
+        row("0755-88881234", "意向"),
+        row("0755-88881234", "线索"),  # moving back: refused while merging
+        row("13812345678", "意向"),  # a personal mobile: refused by the check
+    ])
+    report = imported(run, repo, sheet)
+    assert [r["status"] for r in report["rows"]] == ["new", "rejected", "rejected"], report["rows"]
+    assert all("superseded" not in " ".join(r["reasons"]) for r in report["rows"])
+
+
+def test_a_customer_twice_in_a_sheet_whose_later_row_undoes_the_earlier_change_is_not_written(
+        repo, run, here: Path) -> None:
+    repo.customer()
+    texts = records(repo.root)
+    sheet = xlsx(here / "客户.xlsx", ["客户编号", "客户名称", "来源渠道"], [
+        ["粤IT2024001", "A科技有限公司", "转介绍"],
+        ["粤IT2024001", "A科技有限公司", "展会"],  # what the record already says
+    ])
+    report = imported(run, repo, sheet, "--apply")
+    assert [r["status"] for r in report["rows"]] == ["unchanged", "unchanged"], report["rows"]
+    assert report["written"] == 0 and records(repo.root) == texts

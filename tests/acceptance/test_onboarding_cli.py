@@ -276,3 +276,29 @@ def test_demo_records_round_trip(demo_repo, run, here: Path) -> None:
     assert customers["counts"]["new"] == customers["counts"]["updated"] == customers["counts"]["rejected"] == 0
     assert followups["counts"]["new"] == followups["counts"]["updated"] == followups["counts"]["rejected"] == 0
     assert snapshot(demo_repo.root) == before  # quotes, contracts, payments and approvals included
+
+
+def test_import_run_from_inside_records_writes_its_default_rejects_file_at_the_top_of_the_repo(
+        repo, run, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo.customer()
+    sheet = repo.root.parent / "客户.csv"
+    sheet.write_text("客户名称,所属行业,所在地区,联系方式,负责人,客户状态\r\n"
+                     "深圳B科技有限公司,C3970,广东深圳,13812345678,张伟,线索\r\n", "utf-8")
+    monkeypatch.chdir(repo.root / "records/customers")
+    result = run(repo, "import", str(sheet))
+    assert result.exit_code == 0, result.output
+    assert "1 rejected" in result.output
+    assert not list((repo.root / "records").rglob("import-rejects-*")), "a rejects file inside records/"
+    written = list(repo.root.glob("import-rejects-*.csv"))
+    assert len(written) == 1
+    assert f"rejected rows and their reasons: ../../{written[0].name}" in result.output
+
+
+def test_import_a_rejected_row_without_a_name_reads_row_n_rejected_colon(repo, run, here: Path) -> None:
+    sheet = here / "客户.csv"
+    sheet.write_text("客户名称,所属行业,所在地区,联系方式,负责人,客户状态\r\n"
+                     ",C3970,广东深圳,0755-88881234,张伟,线索\r\n", "utf-8")
+    result = run(repo, "import", str(sheet))
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if line.startswith("row 2:"))
+    assert line.startswith("row 2: rejected: ") and "name" in line, line

@@ -205,3 +205,25 @@ def test_checking_on_a_process_pool_gives_the_same_plan(repo, tmp_path: Path) ->
         (2, UNCHANGED, ""), (3, REJECTED, "records/customers/粤IT2024002.yaml"),
         (4, NEW, "records/customers/粤IT2024003.yaml"), (5, NEW, "records/customers/粤IT2024001.yaml")]
     assert sorted(outcomes[0][1]) == ["records/customers/粤IT2024001.yaml", "records/customers/粤IT2024003.yaml"]
+
+
+def test_on_a_process_pool_a_rejected_later_row_of_a_customer_leaves_the_earlier_row_written(
+        repo, tmp_path: Path) -> None:
+    from dealbook.interchange.importing import Checker
+
+    later = list(ROW_A)
+    later[5] = "13812345678"  # a personal mobile: the merged record fails the check
+    rows = [ROW_A, [*ROW_A[:1], "深圳B电子有限公司", *ROW_A[2:]], [*ROW_A[:1], "深圳C电子有限公司", *ROW_A[2:]], later]
+    path = sheet_file(tmp_path, rows)
+    outcomes = []
+    for jobs in (1, 2):
+        book = open_book(str(repo.root), use_cache=False)
+        checker = Checker("customers", book, lambda p: None, keep_data=False, jobs=jobs, batch=2,
+                          parallel_from=1)
+        plan = plan_customers(open_sheet(path), book, Options(today=TODAY), checker=checker)
+        texts = checker.finish()
+        outcomes.append(([(e.row, e.status, e.path) for e in plan.entries], sorted(texts)))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][0][0] == (2, NEW, "records/customers/粤IT2024001.yaml")
+    assert outcomes[0][0][3] == (5, REJECTED, "records/customers/粤IT2024001.yaml")
+    assert "records/customers/粤IT2024001.yaml" in outcomes[0][1] and len(outcomes[0][1]) == 3

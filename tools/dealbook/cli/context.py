@@ -89,6 +89,12 @@ class Env:
                 "folder, nor has any folder above it): cd into one, pass --repo DIR, or create one with "
                 "`dealbook init DIR`")
 
+    def in_records(self, path: str) -> bool:
+        """Whether `path` (a file or folder) is the repo's records/ folder or inside it."""
+        real = os.path.realpath(path)
+        records = os.path.join(os.path.realpath(self.repo), "records")
+        return real == records or real.startswith(records + os.sep)
+
     def output_path(self, path: str, option: str, inputs: Iterable[str] = ()) -> str:
         """Where a file the user named for output (`export --out`, `import --rejects`) is written:
         through a symbolic link to the file it names. Refused with a usage error, before anything is
@@ -104,9 +110,8 @@ class Env:
             raise click.BadParameter(f"{path} is not a regular file (a device, a pipe or a socket): give the name "
                                      "of a file to write", param_hint=option)
         repo = os.path.realpath(self.repo)
-        records = os.path.join(repo, "records")
-        if real == records or real.startswith(records + os.sep):
-            where = "the records folder" if real == records else "inside the records folder"
+        if self.in_records(real):
+            where = "the records folder" if real == os.path.join(repo, "records") else "inside the records folder"
             raise click.BadParameter(f"{path} is {where}: what is written there would "
                                      "overwrite a record or be read as one; write it outside records/",
                                      param_hint=option)

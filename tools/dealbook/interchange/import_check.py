@@ -115,19 +115,27 @@ class Checker:
         self._inflight: collections.deque = collections.deque()
         self._pool: Any = None
 
-    def add(self, entry: Planned) -> None:
-        """Render and check one new or updated record; a failure rejects the entry."""
-        self.texts.pop(entry.path, None)
-        self.slim.pop(entry.path, None)
+    def add(self, entry: Planned, at_once: bool = False) -> None:
+        """Render and check one new or updated record; a failure rejects the entry. With `at_once`,
+        the entry is settled before this returns (the caller decides by it), also on a process pool.
+
+        An earlier record of the same path that passed keeps its text until this one passes: when
+        this one is rejected, the earlier one is still written."""
         before_text = self.read_text(entry.path) if entry.status == UPDATED else None
         item = (entry.path, entry.after, entry.before, before_text)
         self._added += 1
-        if self.jobs <= 1 or self._added <= self.parallel_from:
+        if at_once or self.jobs <= 1 or self._added <= self.parallel_from:
             self._settle(entry, _check_one(self.kind, self.book.settings, *item))
             return
         self._queue.append((entry, item))
         if len(self._queue) >= self.batch:
             self._submit()
+
+    def discard(self, path: str) -> None:
+        """Forget the record planned for `path`: a later row of the sheet leaves it as it is."""
+        self.texts.pop(path, None)
+        self.slim.pop(path, None)
+        self.entries.pop(path, None)
 
     def _submit(self) -> None:
         global _worker

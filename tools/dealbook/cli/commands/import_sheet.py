@@ -69,6 +69,15 @@ def rejects_csv(plan: Plan, source: str, sheet: str) -> str:
     return "\ufeff" + out.getvalue()  # a BOM so Excel opens the Chinese text as UTF-8
 
 
+def default_rejects(env: Env) -> str:
+    """import-rejects-<timestamp>.csv in the current folder, or at the top of the repo when the current
+    folder is in records/ (a rep importing from records/customers/): nothing but records goes there."""
+    name = f"import-rejects-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}.csv"
+    if env.in_records(os.curdir):
+        return os.path.relpath(os.path.join(os.path.realpath(env.repo), name))
+    return name
+
+
 def summary_rows(plan: Plan) -> list[dict[str, Any]]:
     return [{"row": e.row, "status": e.status, "path": e.path or None, "record": e.label or None,
              "reasons": e.reasons} for e in plan.entries]
@@ -87,7 +96,8 @@ def summary_rows(plan: Plan) -> list[dict[str, Any]]:
               help="The sheet's mobile numbers are company-issued work phones (personal mobiles are refused).")
 @click.option("--province", default=None, help="Province for ids when a row's region names none, e.g. 粤.")
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), default=None,
-              help="Where to write rejected rows (default: import-rejects-<timestamp>.csv in the current folder).")
+              help="Where to write rejected rows (default: import-rejects-<timestamp>.csv in the current folder; "
+                   "at the top of the repo when the current folder is in records/).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format.")
 @pass_env
 def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sheet_name: str | None, apply_: bool,
@@ -160,8 +170,7 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
                                        "for the records written before it") from None
     rejects_file = None
     if plan.rejected:
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        rejects_file = rejects_path or f"import-rejects-{stamp}.csv"
+        rejects_file = rejects_path or default_rejects(env)
         try:
             atomic_write(rejects_file, rejects_csv(plan, file, sheet.name))
         except OSError as exc:
@@ -179,9 +188,10 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
             click.echo(f"note: {note}", err=True)
         for entry in plan.entries:
             if entry.status in (NEW, UPDATED):
-                click.echo(f"row {entry.row}: {entry.status:<8} {entry.path}  {entry.label}")
-            elif entry.status == REJECTED:
-                click.echo(f"row {entry.row}: rejected {entry.label}: {' | '.join(entry.reasons)}")
+                click.echo(f"row {entry.row}: {entry.status:<8} {entry.path}  {entry.label}".rstrip())
+            elif entry.status == REJECTED:  # a row without a name: `row 9: rejected: …`
+                label = f" {entry.label}" if entry.label else ""
+                click.echo(f"row {entry.row}: rejected{label}: {' | '.join(entry.reasons)}")
         what = "customers" if plan.kind == CUSTOMERS else "follow-ups"
         if plan.rejected:  # the rows above are rows of this sheet
             click.echo(f"rows are those of {file}, sheet '{sheet.name}' (header row {sheet.header_row})")
