@@ -184,21 +184,26 @@ def test_followups_by_customer_name_with_next_steps(repo, tmp_path: Path) -> Non
     assert [e.status for e in again.entries] == [UNCHANGED, UNCHANGED, REJECTED]
 
 
-def test_checking_on_a_process_pool_gives_the_same_plan(repo, tmp_path: Path) -> None:
+def _planned_on_one_and_two_processes(repo, path: Path) -> list[tuple[list, list[str]]]:
+    """The customer sheet's plan entries and checked texts, checked in this process and on a pool of 2."""
     from dealbook.interchange.importing import Checker
 
-    mobile = list(ROW_A)
-    mobile[1], mobile[5] = "深圳D公司", "13812345678"
-    rows = [ROW_A, mobile, [*ROW_A[:1], "深圳B电子有限公司", *ROW_A[2:]], ROW_A]  # the last repeats the first
-    path = sheet_file(tmp_path, rows)
-    outcomes = []
+    planned = []
     for jobs in (1, 2):
         book = open_book(str(repo.root), use_cache=False)
         checker = Checker("customers", book, lambda p: None, keep_data=False, jobs=jobs, batch=2,
                           parallel_from=1)
         plan = plan_customers(open_sheet(path), book, Options(today=TODAY), checker=checker)
-        texts = checker.finish()
-        outcomes.append(([(e.row, e.status, e.path, e.reasons[:1]) for e in plan.entries], texts))
+        planned.append((plan.entries, checker.finish()))
+    return planned
+
+
+def test_checking_on_a_process_pool_gives_the_same_plan(repo, tmp_path: Path) -> None:
+    mobile = list(ROW_A)
+    mobile[1], mobile[5] = "深圳D公司", "13812345678"
+    rows = [ROW_A, mobile, [*ROW_A[:1], "深圳B电子有限公司", *ROW_A[2:]], ROW_A]  # the last repeats the first
+    outcomes = [([(e.row, e.status, e.path, e.reasons[:1]) for e in entries], texts)
+                for entries, texts in _planned_on_one_and_two_processes(repo, sheet_file(tmp_path, rows))]
     assert outcomes[0] == outcomes[1]
     # row 2 is superseded by the identical row 5; the mobile row's id (粤IT2024002) is not reused
     assert [(row, status, path) for row, status, path, _ in outcomes[0][0]] == [
@@ -209,20 +214,11 @@ def test_checking_on_a_process_pool_gives_the_same_plan(repo, tmp_path: Path) ->
 
 def test_on_a_process_pool_a_rejected_later_row_of_a_customer_leaves_the_earlier_row_written(
         repo, tmp_path: Path) -> None:
-    from dealbook.interchange.importing import Checker
-
     later = list(ROW_A)
     later[5] = "13812345678"  # a personal mobile: the merged record fails the check
     rows = [ROW_A, [*ROW_A[:1], "深圳B电子有限公司", *ROW_A[2:]], [*ROW_A[:1], "深圳C电子有限公司", *ROW_A[2:]], later]
-    path = sheet_file(tmp_path, rows)
-    outcomes = []
-    for jobs in (1, 2):
-        book = open_book(str(repo.root), use_cache=False)
-        checker = Checker("customers", book, lambda p: None, keep_data=False, jobs=jobs, batch=2,
-                          parallel_from=1)
-        plan = plan_customers(open_sheet(path), book, Options(today=TODAY), checker=checker)
-        texts = checker.finish()
-        outcomes.append(([(e.row, e.status, e.path) for e in plan.entries], sorted(texts)))
+    outcomes = [([(e.row, e.status, e.path) for e in entries], sorted(texts))
+                for entries, texts in _planned_on_one_and_two_processes(repo, sheet_file(tmp_path, rows))]
     assert outcomes[0] == outcomes[1]
     assert outcomes[0][0][0] == (2, NEW, "records/customers/粤IT2024001.yaml")
     assert outcomes[0][0][3] == (5, REJECTED, "records/customers/粤IT2024001.yaml")
