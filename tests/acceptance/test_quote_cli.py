@@ -181,3 +181,26 @@ def test_an_approved_draft_quote_is_on_the_agenda_to_be_sent(run, repo) -> None:
     assert [(kind, due) for kind, due, _ in quote_items()] == [("quote_to_send", "2024-05-15")]
     assert run(repo, "move", "粤IT2024001", "lost", "--reason", "budget").exit_code == 0
     assert quote_items() == []  # a closed deal's quote asks for nothing
+
+
+def test_a_quote_made_after_the_day_the_rules_run_for_does_not_stand_yet(run, repo) -> None:
+    """On 2024-05-20 the quote sent 2024-05-01 (valid until 2024-05-10) had expired, and the new one
+    dated 2024-05-25 was not made yet. Before, the later quote stood already: no expiry on the
+    agenda, and `show` listed it as the standing quote."""
+    old = {"no": "BJ-1", "date": "2024-05-01", "status": "sent", "valid_until": "2024-05-10", "total": 100000,
+           "cost": 60000}
+    new = {"no": "BJ-2", "date": "2024-05-25", "status": "sent", "valid_until": "2024-06-25", "total": 90000,
+           "cost": 55000}
+    repo.customer(**PROPOSAL, quotes=[old, new])
+
+    def quote_items(day: str) -> list[tuple[str, str]]:
+        result = run(repo, "--today", day, "agenda", "--format", "json")
+        assert result.exit_code == 0, result.output
+        return [(i["kind"], i["due"]) for i in json.loads(result.output)["items"] if i["kind"].startswith("quote")]
+
+    assert quote_items("2024-05-20") == [("quote_expired", "2024-05-10")]
+    shown = json.loads(run(repo, "--today", "2024-05-20", "show", "粤IT2024001", "--format", "json").output)
+    assert [(q["no"], q["standing"]) for q in shown["quotes"]] == [("BJ-1", True)]
+    assert quote_items("2024-05-26") == []  # BJ-2 stands from its day on, valid until 2024-06-25
+    shown = json.loads(run(repo, "--today", "2024-05-26", "show", "粤IT2024001", "--format", "json").output)
+    assert [(q["no"], q["standing"]) for q in shown["quotes"]] == [("BJ-2", True), ("BJ-1", False)]

@@ -210,11 +210,13 @@ def quotes_of(data: dict[str, Any]) -> tuple[Quote, ...]:
     return tuple(quote_from(i, q) for i, q in enumerate(_list(data.get("quotes"))) if isinstance(q, dict))
 
 
-def latest_quote(quotes: tuple[Quote, ...]) -> Quote | None:
-    """The quote that stands: the latest by date (the last written among equal or missing dates)."""
-    if not quotes:
+def latest_quote(quotes: tuple[Quote, ...], day: dt.date | None = None) -> Quote | None:
+    """The quote that stands: the latest by date (the last written among equal or missing dates);
+    with `day`, the day the rules run for, the latest made by its end (one dated later was not made yet)."""
+    made = [q for q in quotes if not after(q.date, day)] if day is not None else quotes
+    if not made:
         return None
-    return max(quotes, key=lambda q: (q.date or dt.date.min, q.index))
+    return max(made, key=lambda q: (q.date or dt.date.min, q.index))
 
 
 @dataclass(frozen=True)

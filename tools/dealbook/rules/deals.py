@@ -58,7 +58,7 @@ def standing_quote(customer: Customer, settings: Settings, today: dt.date) -> Qu
     before the re-opening was for the lost one and asks for nothing any more."""
     if not settings.is_open(customer.stage):
         return None
-    quote = latest_quote(quotes_of(customer.data))
+    quote = latest_quote(quotes_of(customer.data), today)
     if quote is None:
         return None
     reopened = reopened_on(customer, today, thresholds_of(settings).stage_kind)

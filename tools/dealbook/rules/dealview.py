@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..records.dates import happened_by
+from ..records.dates import after, happened_by
 from ..records.deals import (
     MARGIN_STEP,
     deal_desk,
@@ -38,7 +38,7 @@ def quotes_view(customer: Customer, settings: Settings, today: dt.date) -> list[
     stood at the end of `today`: an approval dated later is not given yet."""
     desk = deal_desk(settings)
     _ = translator(settings.language)
-    quotes = quotes_of(customer.data)
+    quotes = tuple(q for q in quotes_of(customer.data) if not after(q.date, today))  # one made later is not there yet
     standing = latest_quote(quotes)
     rows = []
     for quote in sorted(quotes, key=lambda q: (q.date or dt.date.min, q.index), reverse=True):
