@@ -204,3 +204,21 @@ def test_a_quote_made_after_the_day_the_rules_run_for_does_not_stand_yet(run, re
     assert quote_items("2024-05-26") == []  # BJ-2 stands from its day on, valid until 2024-06-25
     shown = json.loads(run(repo, "--today", "2024-05-26", "show", "粤IT2024001", "--format", "json").output)
     assert [(q["no"], q["standing"]) for q in shown["quotes"]] == [("BJ-2", True), ("BJ-1", False)]
+
+
+def test_an_acceptance_dated_after_the_day_the_rules_run_for_has_not_happened_yet(run, repo) -> None:
+    """`show --today 2024-06-21` listed the acceptance of 2024-06-30 as passed, beside a delivery of
+    the same contract that it rightly showed as not yet made."""
+    won = {**PROPOSAL, "stage": "won",
+           "stage_history": [*PROPOSAL["stage_history"], {"stage": "won", "on": "2024-06-01"}]}
+    contract = {"no": "HT-1", "amount": 100000, "signed": "2024-06-01", "delivered": "2024-06-25",
+                "acceptance": {"criteria": "72 小时试运行", "result": "pass", "on": "2024-06-30"}}
+    repo.customer(**won, contracts=[contract])
+
+    def acceptance(day: str) -> dict:
+        result = run(repo, "--today", day, "show", "粤IT2024001", "--format", "json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)["contracts"][0]["acceptance"]
+
+    assert acceptance("2024-06-21") == {"criteria": "72 小时试运行", "result": None, "on": None}
+    assert acceptance("2024-06-30") == {"criteria": "72 小时试运行", "result": "pass", "on": "2024-06-30"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..records.dates import after, happened_by
+from ..records.dates import after, happened_by, parse_date
 from ..records.deals import (
     MARGIN_STEP,
     deal_desk,
@@ -68,8 +68,8 @@ def quotes_view(customer: Customer, settings: Settings, today: dt.date) -> list[
 
 def contracts_view(customer: Customer, settings: Settings, today: dt.date) -> list[dict[str, Any]]:
     """Each contract with its approval steps (given and missing), payments and what is still owed, as
-    things stood at the end of `today`: an approval, a signature, a delivery, a receipt or a
-    hand-over dated later has not happened yet (a contract signed later is still in approval)."""
+    things stood at the end of `today`: an approval, a signature, a delivery, an acceptance, a
+    receipt or a hand-over dated later has not happened yet (a contract signed later is still in approval)."""
     pending = {(no, step) for no, step, _who in pending_approvals(customer.data, settings, today)}
     desk = deal_desk(settings)
     _ = translator(settings.language)
@@ -82,12 +82,14 @@ def contracts_view(customer: Customer, settings: Settings, today: dt.date) -> li
                      "overdue": p.due is not None and p.due < today and p.outstanding_on(today) > 0,
                      "note": p.note or None} for p in contract.payments]
         acceptance = data.get("acceptance") if isinstance(data.get("acceptance"), dict) else {}
+        accepted = not after(parse_date(acceptance.get("on")), today)  # an acceptance dated later: not yet
         rows.append({
             "no": contract.no, "amount": contract.amount, "signed": happened_by(contract.signed, today),
             "delivered": happened_by(contract.delivered, today),
             "service_term": data.get("service_term"), "service_end": contract.service_end,
-            "acceptance": {"criteria": acceptance.get("criteria"), "result": acceptance.get("result"),
-                           "on": acceptance.get("on")} if acceptance else None,
+            "acceptance": {"criteria": acceptance.get("criteria"),
+                           "result": acceptance.get("result") if accepted else None,
+                           "on": acceptance.get("on") if accepted else None} if acceptance else None,
             "guide_sent": happened_by(contract.guide_sent, today),
             "approvals": [{"step": a.step, "label": desk.step_label(a.step), "by": a.by, "on": a.on}
                           for a in given_by(contract.approvals, today)],
