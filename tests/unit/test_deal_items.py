@@ -11,7 +11,8 @@ from conftest import customer_data
 from dealbook.records.book import Book
 from dealbook.records.settings import Settings, _defaults, merge
 from dealbook.rules.agenda import agenda_items
-from dealbook.rules.deals import DEAL_KINDS, deal_items
+from dealbook.rules.deals import DEAL_KINDS
+from dealbook.rules.state import state_of
 
 TODAY = dt.date(2024, 5, 20)
 D = dt.date.fromisoformat
@@ -26,7 +27,7 @@ WON = {"stage": "after_sales",
 def items(text: str = "", today: dt.date = TODAY, **fields: Any) -> list[tuple[str, dt.date, str]]:
     settings = Settings(merge(_defaults(), yaml.safe_load(text) or {}))
     book = Book(settings, [(f"records/customers/{CID}.yaml", customer_data(CID, **fields))])
-    return [(i.kind, i.due, i.message) for i in deal_items(book.customers[CID], settings, today)]
+    return [(i.kind, i.due, i.message) for i in state_of(book, book.customers[CID], today).deals]
 
 
 def quote(**overrides: Any) -> dict[str, Any]:

@@ -26,12 +26,9 @@ from ..records.diagnostics import ERROR, WARNING
 from ..records.model import CUSTOMERS_DIR
 from ..records.settings import Settings
 from ..text.money import money
+from ..text.numbers import percent
 
 Finding = tuple[tuple, str, str, str]  # (where, severity, code, message)
-
-
-def _pct(value: float) -> str:
-    return f"{value * 100:.1f}%"
 
 
 def quote_findings(data: dict[str, Any], settings: Settings) -> Iterator[Finding]:
@@ -63,9 +60,9 @@ def quote_findings(data: dict[str, Any], settings: Settings) -> Iterator[Finding
         implied = margin_of(quote.amount, quote.known_cost)
         if quote.margin is not None and implied is not None and abs(quote.margin - implied) > MARGIN_TOLERANCE:
             yield ((*at, "margin"), ERROR, "quote-margin",
-                   f"the margin is {_pct(quote.margin)} but (amount − cost) / amount = "
+                   f"the margin is {percent(quote.margin)} but (amount − cost) / amount = "
                    f"({money(quote.amount, cur)} − {money(quote.known_cost, cur)}) / {money(quote.amount, cur)} = "
-                   f"{_pct(implied)}: fix the margin or the cost")
+                   f"{percent(implied)}: fix the margin or the cost")
         if needs_margin_approval(quote, desk) and not quote.is_draft:
             margin = quote.effective_margin or 0.0
             who = ", ".join(desk.who_may(MARGIN_STEP)) or "nobody (deal_desk.approvers.margin is empty)"

@@ -13,6 +13,7 @@ from ..records.settings import Settings
 from ..text.catalog import N_, translator
 from ..text.enums import ENUMS, enum_label
 from ..text.money import money
+from ..text.numbers import number
 
 # The tracked fields (git/changes.TRACKED) as a reader names them.
 FIELD_NAMES = {
@@ -39,7 +40,7 @@ def _value(key: str, value: Any, settings: Settings) -> str:
     if key == "deal.amount":
         return money(value, settings.currency)
     if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
+        return number(value)
     if key == "stage":
         return settings.stage_label(str(value))
     if key == "lost.reason":

@@ -14,6 +14,7 @@ from ..records.deals import pending_approvals, quotes_of
 from ..records.diagnostics import Diagnostic
 from ..records.model import CUSTOMER, Customer, dotted_get, kind_of
 from ..text.money import money
+from ..text.numbers import number, percent
 
 # Fields a reviewer (and the change log) cares about, in the order they are reported.
 TRACKED: tuple[str, ...] = (
@@ -71,11 +72,9 @@ def value_changes(before: tuple[Any, ...] | None, after: tuple[Any, ...] | None)
 
 
 def _show(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
+    """A field's value in a review line: a count grouped by thousands (`text.numbers`); a
+    fraction (a margin) as written."""
+    return str(value) if isinstance(value, float) else number(value)
 
 
 def describe_fields(fields: list[tuple[str, Any, Any]] | tuple) -> str:
@@ -603,7 +602,7 @@ def quote_words(c: CustomerChange, currency: str = "CNY") -> str:
     """`new quote BJ-1: ¥390,000 at margin 26.0% (draft)`."""
     words = []
     for no, margin, amount, status in c.new_quotes:
-        shown = f"margin {margin * 100:.1f}%" if margin is not None else "margin unknown"
+        shown = f"margin {percent(margin)}" if margin is not None else "margin unknown"
         words.append(f"new quote {no}: {money(amount, currency)} at {shown}"
                      + (f" ({status})" if status != "sent" else ""))
     return ", ".join(words)

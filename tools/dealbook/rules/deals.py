@@ -29,8 +29,6 @@ from ..records.settings import Settings
 from ..text.catalog import translator
 from ..text.money import money
 from .aftersales import after_sales
-from .reopening import reopened_on
-from .thresholds import thresholds_of
 
 DEAL_KINDS = ("quote_expired", "quote_expiring", "quote_approval", "quote_to_send", "contract_approval",
               "instalment_overdue", "instalment_due", "renewal_due", "guide_handover")
@@ -52,7 +50,8 @@ class DealItem:
     to: tuple[str, ...] = ()
 
 
-def standing_quote(customer: Customer, settings: Settings, today: dt.date) -> Quote | None:
+def standing_quote(customer: Customer, settings: Settings, today: dt.date,
+                   reopened: dt.date | None) -> Quote | None:
     """The quote that stands for an open deal (the latest by date), None when the deal is not open
     or has none. A customer re-opened after a loss (`rules.reopening`) is a new deal: a quote dated
     before the re-opening was for the lost one and asks for nothing any more."""
@@ -61,16 +60,15 @@ def standing_quote(customer: Customer, settings: Settings, today: dt.date) -> Qu
     quote = latest_quote(quotes_of(customer.data), today)
     if quote is None:
         return None
-    reopened = reopened_on(customer, today, thresholds_of(settings).stage_kind)
     if reopened is not None and quote.date is not None and quote.date < reopened:
         return None
     return quote
 
 
-def quote_items(customer: Customer, settings: Settings, today: dt.date) -> list[DealItem]:
+def quote_items(customer: Customer, settings: Settings, today: dt.date, reopened: dt.date | None) -> list[DealItem]:
     """The standing quote (`standing_quote`) of an open deal: expired, expiring within the warning
     days, below the margin floor without its approval, or a draft free to go out (`_to_send`)."""
-    quote = standing_quote(customer, settings, today)
+    quote = standing_quote(customer, settings, today, reopened)
     if quote is None:
         return []
     desk = deal_desk(settings)
@@ -116,7 +114,7 @@ def _to_send(quote: Quote, settings: Settings, today: dt.date) -> list[DealItem]
         no=name), quote.amount, quote.no)]
 
 
-def contract_items(customer: Customer, settings: Settings, today: dt.date) -> list[DealItem]:
+def contract_items(customer: Customer, settings: Settings, today: dt.date, reopened: dt.date | None) -> list[DealItem]:
     """Instalments not fully received (overdue, or due within the warning days), renewals from
     `after_sales.renewal_warn_days` before a service term ends, and the one-off hand-over of
     the user guide and FAQ after the first delivery.
@@ -151,7 +149,6 @@ def contract_items(customer: Customer, settings: Settings, today: dt.date) -> li
         return items
     items.extend(_approvals_awaited(customer, settings, today))
     signed = [day for day in (happened_by(c.signed, today) for c in customer.contracts) if day is not None]
-    reopened = reopened_on(customer, today, thresholds_of(settings).stage_kind)
     current = [c for c in customer.contracts if reopened is None or c.signed is None or c.signed >= reopened]
     for contract in current:
         end = contract.service_end
@@ -175,9 +172,10 @@ def contract_items(customer: Customer, settings: Settings, today: dt.date) -> li
     return items
 
 
-def deal_items(customer: Customer, settings: Settings, today: dt.date) -> list[DealItem]:
-    """Every quote and contract item of one customer, by due date."""
-    items = quote_items(customer, settings, today) + contract_items(customer, settings, today)
+def deal_items(customer: Customer, settings: Settings, today: dt.date, reopened: dt.date | None) -> list[DealItem]:
+    """Every quote and contract item of one customer, by due date (`reopened`: the day it was
+    re-opened after a loss, `rules.reopening.reopened_on`; None: never)."""
+    items = quote_items(customer, settings, today, reopened) + contract_items(customer, settings, today, reopened)
     items.sort(key=lambda i: (i.due, i.kind))
     return items
 

@@ -146,14 +146,14 @@ def _first_response(customer: Customer, grade: Grade, settings: Settings,
 
 
 def due_from(customer: Customer, counted: list[FollowUp], grade: Grade, today: dt.date,
-             settings: Settings, t: Thresholds) -> Due:
-    """The due date given the follow-ups up to today and the grade (the work behind `due_of`)."""
+             settings: Settings, t: Thresholds, reopened: dt.date | None) -> Due:
+    """The due date given the follow-ups up to today, the grade and the day the customer was
+    re-opened after a loss (None: never): the work behind `due_of`."""
     _ = translator(t.language)
     kind = t.stage_kind.get(customer.stage, "open")
     if kind == "lost":
         return Due(None, _("lost: no follow-up due"), "none", 0)
 
-    reopened = reopened_on(customer, today, t.stage_kind)
     counted = since_reopening(counted, reopened)  # nothing before a re-opening sets a clock
     touched = last_touch(counted, reopened)
     pause = effective_pause(customer, grade)
@@ -217,5 +217,6 @@ def due_of(book: Book, customer: Customer, today: dt.date) -> Due:
     """The customer's next due date as of `today`, why, and days overdue."""
     t = thresholds_of(book.settings)
     counted = followups_until(book, customer.id, today)
-    grade = grade_from(customer, counted, today, t)
-    return due_from(customer, counted, grade, today, book.settings, t)
+    reopened = reopened_on(customer, today, t.stage_kind)
+    grade = grade_from(customer, counted, today, t, reopened)
+    return due_from(customer, counted, grade, today, book.settings, t, reopened)

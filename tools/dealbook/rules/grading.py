@@ -193,15 +193,17 @@ def _exception_reason(kind: str, day: dt.date, before: str, after: str, reassess
     return _("%(what)s: %(before)s→%(after)s, %(then)s", what=what, before=before, after=after, then=then)
 
 
-def grade_from(customer: Customer, counted: list[FollowUp], today: dt.date, t: Thresholds) -> Grade:
-    """The grade given the customer's follow-ups up to today (the work behind `grade_of`)."""
+def grade_from(customer: Customer, counted: list[FollowUp], today: dt.date, t: Thresholds,
+               reopened: dt.date | None) -> Grade:
+    """The grade given the customer's follow-ups up to today and the day it was re-opened after a
+    loss (`rules.reopening.reopened_on`; None: never): the work behind `grade_of`."""
     reasons = [_urgency(customer, today, t), _budget(customer, t), _access(customer, counted, today, t)]
     score = sum(r.points for r in reasons)
     computed = letter_for(score, t)
     _ = translator(t.language)
     pause_until = reassess = kind = None
     # an exception before a re-opening is over: re-opening the customer is its reassessment
-    found = exception_start(since_reopening(counted, reopened_on(customer, today, t.stage_kind)), t)
+    found = exception_start(since_reopening(counted, reopened), t)
     override = customer.grade_override
     if found is not None:
         trigger, kind = found
@@ -227,4 +229,5 @@ def grade_from(customer: Customer, counted: list[FollowUp], today: dt.date, t: T
 def grade_of(book: Book, customer: Customer, today: dt.date) -> Grade:
     """The customer's ABC grade as of `today`, with a reason per dimension."""
     t = thresholds_of(book.settings)
-    return grade_from(customer, followups_until(book, customer.id, today), today, t)
+    return grade_from(customer, followups_until(book, customer.id, today), today, t,
+                      reopened_on(customer, today, t.stage_kind))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..records.dates import after
 from ..records.model import Customer, FollowUp
 
 
@@ -20,7 +21,7 @@ def reopened_on(customer: Customer, today: dt.date, kinds: dict[str, str]) -> dt
     found = None
     before = None
     for entry in customer.stage_history:
-        if entry.on is not None and entry.on > today:
+        if after(entry.on, today):
             break
         if (entry.on is not None and before is not None and kinds.get(before) == "lost"
                 and kinds.get(entry.stage) != "lost"):

@@ -32,7 +32,7 @@ from ..records.model import Customer
 from ..records.settings import Settings
 from ..text.catalog import translator
 from ..text.money import money
-from .reopening import last_touch, reopened_on, since_reopening
+from .reopening import last_touch, since_reopening
 from .state import evaluate
 from .thresholds import followups_until
 
@@ -108,7 +108,7 @@ def stage_since(customer: Customer, today: dt.date) -> tuple[str, dt.date | None
 
 
 def _risks_of(book: Book, settings: Settings, customer: Customer, today: dt.date, rs: RiskSettings,
-              kinds: dict[str, str], paused: bool) -> list[Risk]:
+              kinds: dict[str, str], paused: bool, reopened: dt.date | None) -> list[Risk]:
     stage, since = stage_since(customer, today)
     if kinds.get(stage, "open") != "open":
         return []
@@ -136,7 +136,6 @@ def _risks_of(book: Book, settings: Settings, customer: Customer, today: dt.date
         add("rotting", _("%(days)s days in %(label)s (limit %(limit)s days)", days=days, label=label, limit=limit),
             since + dt.timedelta(days=limit + 1), days_in_stage=days, limit_days=limit, stage_since=since)
 
-    reopened = reopened_on(customer, today, kinds)
     counted = since_reopening(followups_until(book, customer.id, today), reopened)
     latest = counted[-1] if counted else None
     if latest is not None and not any(n.due is not None for n in latest.next):
@@ -189,11 +188,11 @@ def at_risk(book: Book, settings: Settings, today: dt.date, owner: str | None = 
     for cid, customer in book.customers.items():
         if owner is not None and customer.owner != owner:
             continue
-        state = states.get(cid)
-        pause = state.paused_until if state is not None else None
-        found.extend(_risks_of(book, settings, customer, today, rs, kinds, pause is not None and pause >= today))
-        if state is not None:
-            found.extend(_deal_risks(customer, settings, state.deals, today, kinds))
+        state = states[cid]  # `evaluate` gives every customer of the Book a state
+        pause = state.paused_until
+        found.extend(_risks_of(book, settings, customer, today, rs, kinds, pause is not None and pause >= today,
+                               state.reopened))
+        found.extend(_deal_risks(customer, settings, state.deals, today, kinds))
     order = {code: i for i, code in enumerate(CODES)}
     found.sort(key=lambda r: (r.amount is None, -(r.amount or 0), r.customer_id, order.get(r.code, len(order))))
     return found

@@ -40,6 +40,7 @@ class CustomerState:
     value_tier: str | None
     flags: tuple[Flag, ...]
     deals: tuple[DealItem, ...] = ()  # quotes and contracts: expiry, approval, instalments, renewal, hand-over
+    reopened: dt.date | None = None  # the day it was last re-opened after a loss (`rules.reopening`)
 
 
 def _tier(customer: Customer, settings: Settings, t: Thresholds) -> str | None:
@@ -67,7 +68,7 @@ def value_tier(book: Book, customer: Customer) -> str | None:
 
 
 def _flags(customer: Customer, counted: list[FollowUp], grade: Grade, today: dt.date, book: Book,
-           t: Thresholds) -> tuple[Flag, ...]:
+           t: Thresholds, reopened: dt.date | None) -> tuple[Flag, ...]:
     if t.stage_kind.get(customer.stage) == "lost":
         return ()
     _ = translator(t.language)
@@ -77,7 +78,6 @@ def _flags(customer: Customer, counted: list[FollowUp], grade: Grade, today: dt.
         flags.append(reassess)
     team = _team_of(book, t)
     # the flags that count from the last contact or the lead's arrival do not reach back before a re-opening
-    reopened = reopened_on(customer, today, t.stage_kind)
     flags.extend(intake_flags(customer, counted, book.settings, t, team[0], team[1], team[2], reopened))
     counted = since_reopening(counted, reopened)
     flags.extend(help_flags(customer, counted, t, team[2]))
@@ -127,15 +127,18 @@ def flags_of(book: Book, customer: Customer, today: dt.date) -> tuple[Flag, ...]
     """Flags: A-grade not contacted, unanswered calls, competitor objection, reassessment, lead intake, help."""
     t = thresholds_of(book.settings)
     counted = followups_until(book, customer.id, today)
-    return _flags(customer, counted, grade_from(customer, counted, today, t), today, book, t)
+    reopened = reopened_on(customer, today, t.stage_kind)
+    return _flags(customer, counted, grade_from(customer, counted, today, t, reopened), today, book, t, reopened)
 
 
 def state_of(book: Book, customer: Customer, today: dt.date) -> CustomerState:
-    """Grade, due date, last contact, pause, value tier and flags of one customer, computed once."""
+    """Grade, due date, last contact, pause, value tier and flags of one customer, computed once
+    (the re-opening after a loss too, which every one of them reads)."""
     t = thresholds_of(book.settings)
     counted = followups_until(book, customer.id, today)
-    grade = grade_from(customer, counted, today, t)
-    due = due_from(customer, counted, grade, today, book.settings, t)
+    reopened = reopened_on(customer, today, t.stage_kind)
+    grade = grade_from(customer, counted, today, t, reopened)
+    due = due_from(customer, counted, grade, today, book.settings, t, reopened)
     last = counted[-1].at.date() if counted and counted[-1].at else None
     return CustomerState(
         customer=customer,
@@ -144,9 +147,10 @@ def state_of(book: Book, customer: Customer, today: dt.date) -> CustomerState:
         last_contact=last,
         paused_until=due.date if due.kind == "paused" else None,
         value_tier=_tier(customer, book.settings, t),
-        flags=_flags(customer, counted, grade, today, book, t),
-        deals=tuple(with_approvers(deal_items(customer, book.settings, today), customer.owner, book.members,
-                                   book.settings)),
+        flags=_flags(customer, counted, grade, today, book, t, reopened),
+        deals=tuple(with_approvers(deal_items(customer, book.settings, today, reopened), customer.owner,
+                                   book.members, book.settings)),
+        reopened=reopened,
     )
 
 

@@ -83,7 +83,8 @@ def awaiting_approval(data: SiteData, owner: str | None = None) -> list[dict[str
     for customer in data.customers:
         if owner is not None and customer.owner != owner:
             continue
-        quote = standing_quote(customer, settings, data.today)
+        state = data.state(customer.id)
+        quote = standing_quote(customer, settings, data.today, state.reopened if state is not None else None)
         if quote is not None and needs_margin_approval(quote, desk, data.today):
             found.append({"id": customer.id, "name": customer.name, "owner": customer.owner, "no": quote.no,
                           "amount": quote.amount, "margin": quote.effective_margin,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ..text import numbers
 from ..text.money import money as text_money
 
 
@@ -22,13 +23,5 @@ def day(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def percent(value: Any) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
-def number(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.1f}"
-    return f"{int(value):,}" if isinstance(value, (int, float)) else str(value)
+percent = numbers.percent  # the templates' filters: the command line's own (`text.numbers`)
+number = numbers.number

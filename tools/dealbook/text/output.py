@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from .money import money  # noqa: F401 (the one way to write an amount, imported here by the tables' callers)
+from .numbers import percent  # noqa: F401 (the one way to write a share, imported here by the tables' callers)
 
 FORMATS = ("text", "json", "csv")
 DASH = "—"
@@ -78,10 +79,6 @@ def _text(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(_text(v) for v in value)
     return str(value)
-
-
-def percent(value: float | None) -> str:
-    return DASH if value is None else f"{value * 100:.1f}%"
 
 
 def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], right: Iterable[int] = (),

@@ -12,6 +12,7 @@ from ...editing.roundtrip import EditError
 from ...records.dates import parse_date
 from ...records.deals import deal_desk, needs_margin_approval, quote_from
 from ...text.money import money
+from ...text.numbers import percent
 from ..context import Env, pass_env
 from .edit_flow import finish, interactive, open_customer, retrying, working_book
 
@@ -161,12 +162,12 @@ def quote(env: Env, customer_id: str, lines: tuple[str, ...], number: str | None
     written, customer, number, data, path, below, desk = retrying(attempt)
     if not written:
         return
-    shown = f"{data['margin'] * 100:.1f}%" if "margin" in data else "unknown (give --cost or unit costs)"
+    shown = percent(data['margin']) if "margin" in data else "unknown (give --cost or unit costs)"
     total = money(data["total"], env.settings.currency)
     click.echo(f"{customer.id}: quote {number} added ({path}): total {total}, margin {shown}, "
                f"valid until {data['valid_until']}")
     if below:
         who = ", ".join(desk.who_may("margin")) or "nobody (set deal_desk.approvers.margin)"
-        click.echo(f"margin below the {desk.margin_floor * 100:.1f}% floor: kept as a draft until one of ({who}) "
+        click.echo(f"margin below the {percent(desk.margin_floor)} floor: kept as a draft until one of ({who}) "
                    f"adds `{{step: margin, by: HANDLE, on: YYYY-MM-DD}}` under its approvals and commits it",
                    err=True)

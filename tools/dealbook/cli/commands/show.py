@@ -11,12 +11,12 @@ from ...records.book import Book
 from ...records.model import Customer
 from ...rules.dealview import contracts_view, needs_table, quotes_view
 from ...rules.grading import has_grade
-from ...rules.reopening import reopened_on, since_reopening
+from ...rules.reopening import since_reopening
 from ...rules.state import CustomerState, evaluate
-from ...rules.thresholds import followups_until, thresholds_of
+from ...rules.thresholds import followups_until
 from ...text.catalog import translator
 from ...text.enums import enum_label
-from ...text.output import DASH, money, plain, table, to_json
+from ...text.output import DASH, money, percent, plain, table, to_json
 from ..context import Env, pass_env
 from .customers import find_customer
 
@@ -28,7 +28,7 @@ def show_payload(book: Book, customer: Customer, state: CustomerState, today) ->
     settings = book.settings
     counted = followups_until(book, customer.id, today)
     # a next action planned before a re-opening is not open any more (nor due: `rules.reopening`)
-    current = since_reopening(counted, reopened_on(customer, today, thresholds_of(settings).stage_kind))
+    current = since_reopening(counted, state.reopened)
     latest = current[-1] if current else None
     recent = counted[-RECENT:][::-1]
     member = book.members.get(customer.owner)
@@ -175,10 +175,6 @@ def render_text(data: dict[str, Any], book: Book) -> str:
     return "\n".join(out)
 
 
-def _pct(value: Any) -> str:
-    return DASH if value is None else f"{value * 100:.1f}%"
-
-
 def _list(value: Any) -> str:
     return "; ".join(map(str, value)) if isinstance(value, list) else plain(value) if value is not None else ""
 
@@ -205,10 +201,10 @@ def _deal_sections(data: dict[str, Any], settings: Any) -> list[str]:
                         "not_needed": "not needed", "unknown": "margin unknown"}[q["approval"]]
             valid = f"{q['valid_until']}" + (" (expired)" if q["expired"] else "") if q["valid_until"] else DASH
             rows.append([q["no"], q["date"], q["status"] + ("*" if q["standing"] else ""), money(q["total"], cur),
-                         _pct(q["margin"]), valid, approval])
+                         percent(q["margin"]), valid, approval])
             styles.append({"fg": "red"} if q["approval"] == "needed" else None)
         floor = settings.raw.get("deal_desk", {}).get("margin_floor")
-        out += ["", click.style(f"Quotes (* the standing one; margin floor {_pct(floor)})", bold=True),
+        out += ["", click.style(f"Quotes (* the standing one; margin floor {percent(floor)})", bold=True),
                 table(rows, ["No", "Date", "Status", "Total", "Margin", "Valid until", "Margin approval"],
                       right=[3, 4], styles=styles)]
         standing = next(q for q in data["quotes"] if q["standing"])

@@ -1,0 +1,25 @@
+"""How a count or a share is written for people: the one pair of functions the command line's
+tables, the review lines and the site's filters use (money has its own: `text.money`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DASH = "—"
+
+
+def number(value: Any) -> str:
+    """`12,345` (a whole number, grouped by thousands), `1,234.5` (a fraction, one decimal), a dash
+    for none; any other value (a word, a flag) as it is."""
+    if value is None:
+        return DASH
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
+    return f"{int(value):,}"
+
+
+def percent(value: float | None) -> str:
+    """A share (0.25) as `25.0%`, a dash for none."""
+    return DASH if value is None else f"{value * 100:.1f}%"
