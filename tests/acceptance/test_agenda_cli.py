@@ -184,7 +184,8 @@ def test_agenda_text_and_today(run, book) -> None:
     result = run(book, "--today", "2024-05-22", "agenda", "--owner", "zhang")
     assert result.exit_code == 0
     text = result.stdout
-    assert text.index("Overdue (2)") < text.index("Today (1)")
+    # each heading counts the items and the customers they are for
+    assert text.index("Overdue (2 items for 2 customers)") < text.index("Today (1 item for 1 customer)")
     assert "next action 与技术王总监预约现场对接 due 2024-05-14" in text
     assert "8d" in text  # 2024-05-14 is 8 days before 2024-05-22
 

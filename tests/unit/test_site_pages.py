@@ -324,7 +324,7 @@ def test_the_agendas_this_week_says_which_days_it_covers(repo):
     # would be taken for the two days left; the dashboard's card counts today and the same 7 days
     repo.customer("粤IT2024001", owner="li")
     data = site_data(repo)
-    heading = '本周内 <small class="db-muted">(2024-05-21 – 2024-05-27)</small> <span class="db-muted">'
+    heading = '本周内 <small class="db-muted">(2024-05-21 – 2024-05-27)</small> <span class="db-muted db-group-count">'
     assert heading in render(data, "agenda.md") and heading in render(data, "owners/li.md")
 
 
@@ -469,3 +469,24 @@ def test_process_page_shows_the_intake_exception_hygiene_and_entry_settings(repo
     for text in ("within 24 h", "Manager review: within 48 h", "the cadence drops one grade", "phone + visit",
                  "At most 2 contacts of one customer on one day"):
         assert text in html, text
+
+
+def test_the_agenda_groups_and_the_owners_table_say_they_count_items_not_customers(repo):
+    # one customer with two overdue items (a next action and an instalment): a bare "2" beside
+    # 逾期 reads as two customers behind; the heading names both figures, the owners' table its unit
+    repo.customer("粤IT2024001", owner="li", stage="after_sales",
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "won", "on": "2024-02-01"},
+                                 {"stage": "after_sales", "on": "2024-03-01"}],
+                  contracts=[{"no": "HT-1", "amount": 100000, "signed": "2024-02-01",
+                              "payments": [{"due": "2024-05-01", "amount": 100000}]}])
+    repo.followup("粤IT2024001", "2024-05-02 10:00", next=[{"action": "回访", "due": "2024-05-10"}])
+    data = site_data(repo)
+    late = [i for i in data.agenda if i.group == "overdue"]
+    assert len(late) == 2 and {i.customer_id for i in late} == {"粤IT2024001"}, late
+    for page in ("agenda.md", "owners/li.md"):
+        assert '<span class="db-muted db-group-count">2 项,涉及 1 个客户</span>' in render(data, page), page
+    owners = render(data, "owners/index.md")
+    assert "<th data-type=\"num\" class=\"db-num\">逾期待办</th>" in owners and "本周待办" in owners
+    assert "一个客户可能有多项" in owners
+    repo.settings("language: en\n")
+    assert '<span class="db-muted db-group-count">2 items for 1 customer</span>' in render(site_data(repo), "agenda.md")
