@@ -55,7 +55,7 @@ def test_markdown_digest_of_one_owner(history_repo: RecordRepo, run) -> None:  #
         "**风险商机(0)**",
         "- 无",
         "",
-        "**待办:逾期及未来 7 天(1)**",
+        "**待办:逾期及未来 7 天(1 项,涉及 1 个客户)**",
         "- 05-23 B精密有限公司:已签约待交付:每 7 天同步一次交付进度,签约于 2024-05-16",
     ]
 
@@ -66,6 +66,8 @@ def test_the_team_digest_names_owners_and_links_pages(history_repo: RecordRepo, 
     link = "https://crm.example.com/customers/%E7%B2%A4IT2024001/"
     assert f"- 05-19 [A科技有限公司]({link}):需求挖掘 → 方案呈现 · 张伟" in out
     assert "- ……另有 4 项" in out  # 6 changes, 2 shown
+    # five items due for three customers (C has three): the heading says both, as the agenda's does
+    assert "**待办:逾期及未来 7 天(5 项,涉及 3 个客户)**" in out
     assert out.rstrip().endswith("[打开网站](https://crm.example.com/)")
 
 

@@ -3,7 +3,10 @@ tables, the review lines and the site's filters use (money has its own: `text.mo
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .catalog import Translator
 
 DASH = "—"
 
@@ -18,6 +21,14 @@ def number(value: Any) -> str:
     if isinstance(value, float) and not value.is_integer():
         return f"{value:,.1f}"
     return f"{int(value):,}"
+
+
+def items_for_customers(_: Translator, items: int, customers: int) -> str:
+    """What an agenda or risk figure counts: `3 items for 2 customers` (`3 项,涉及 2 个客户`). One
+    customer can have several items (an overdue next action and an overdue instalment), so the
+    items alone read as customers behind."""
+    return (_.ngettext("%(num)s item", "%(num)s items", items)
+            + _.ngettext(" for %(num)s customer", " for %(num)s customers", customers))
 
 
 def percent(value: float | None) -> str:

@@ -15,6 +15,7 @@ from ...records.siteconfig import read_site_config
 from ...rules.agenda import GROUPS, AgendaItem, customer_items, dict_order, group_of
 from ...rules.state import evaluate
 from ...text.catalog import translator
+from ...text.numbers import items_for_customers
 from ...text.output import FORMATS, table, to_csv, to_json
 from ..context import Env, pass_env
 
@@ -138,10 +139,7 @@ def agenda(env: Env, owner: str | None, days: int, show_all: bool, fmt: str, sit
         cells = [[r["due"], f"{r['overdue_days']}d" if r["overdue_days"] else "", r["customer_id"], r["name"],
                   ", ".join(r.get("who") or (r["owner"],)), r["reason"]] for r in in_group]
         styles = [{"fg": "red"} if group == "overdue" else None for _ in in_group]
-        # what the figure counts: items, and the customers they are for (one customer can have several)
-        counted = (_.ngettext("%(num)s item", "%(num)s items", len(in_group))
-                   + _.ngettext(" for %(num)s customer", " for %(num)s customers",
-                                len({r["customer_id"] for r in in_group})))
+        counted = items_for_customers(_, len(in_group), len({r["customer_id"] for r in in_group}))
         heading = click.style(f"{title} ({counted})", bold=True)
         blocks.append(heading + "\n" + table(cells, ["Due", "Late", "ID", "Customer", "For", "Why"],
                                              right=[1], styles=styles))

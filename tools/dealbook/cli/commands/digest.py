@@ -15,6 +15,7 @@ from ...records.siteconfig import SiteConfig, read_site_config, site_config
 from ...rules.agenda import AgendaItem
 from ...rules.risk import Risk
 from ...text.catalog import N_, NP_, Translator, translator
+from ...text.numbers import items_for_customers
 from ...text.output import money, to_json
 from ..context import Env, pass_env
 from .diff import md
@@ -138,9 +139,12 @@ def _due_line(i: AgendaItem, config: SiteConfig, team: bool, names: dict[str, st
     return f"- {late}{i.due:%m-%d} {line}{who}"
 
 
-def _section(title: str, lines: list[str], limit: int, _: Translator, total: int) -> list[str]:
-    """A section of `total` items, of which `lines` are the first ones shown (at most `limit`)."""
-    out = [f"**{_w('section', _, title=title, num=total)}**"]
+def _section(title: str, lines: list[str], limit: int, _: Translator, total: int,
+             customers: int | None = None) -> list[str]:
+    """A section of `total` items, of which `lines` are the first ones shown (at most `limit`);
+    `customers`: how many customers the items are for, named beside them (one can have several)."""
+    num = items_for_customers(_, total, customers) if customers is not None and total else total
+    out = [f"**{_w('section', _, title=title, num=num)}**"]
     if not total:
         out.append(f"- {_w('none', _)}")
     out += lines[:limit]
@@ -160,9 +164,9 @@ def render_markdown(d: Digest, title: str, config: SiteConfig, names: dict[str, 
     changes = [_event_line(e, config, team, names, _, d.currency, width) for e in d.feed.events[:limit]]
     lines += _section(_w("changed", _, n=d.days), changes, limit, _, len(d.feed.events))
     risks = [_risk_line(r, config, team, names, _, d.currency, width) for r in d.risks[:limit]]
-    lines += _section(_w("risk", _), risks, limit, _, len(d.risks))
+    lines += _section(_w("risk", _), risks, limit, _, len(d.risks), len({r.customer_id for r in d.risks}))
     due = [_due_line(i, config, team, names, _, width) for i in d.due[:limit]]
-    lines += _section(_w("due", _, n=d.ahead), due, limit, _, len(d.due))
+    lines += _section(_w("due", _, n=d.ahead), due, limit, _, len(d.due), len({i.customer_id for i in d.due}))
     if config.site_url:
         lines.append(f"[{_w('site', _)}]({config.site_url})")
     return "\n".join(lines).rstrip("\n") + "\n"
