@@ -450,11 +450,14 @@ class Document:
         return self
 
     def delete(self, dotted: str | list) -> Document:
-        """Remove the key at a dotted path (with its lines); a missing key is left alone."""
+        """Remove the key (or the list item) at a dotted path, with its lines; a missing one is left alone."""
         parts = split_path(dotted)
         parent = self.get(parts[:-1]) if len(parts) > 1 else self.data
-        if not isinstance(parent, dict) or parts[-1] not in parent:
+        in_list = isinstance(parent, list) and isinstance(parts[-1], int) and 0 <= parts[-1] < len(parent)
+        if not in_list and not (isinstance(parent, dict) and parts[-1] in parent):
             return self
+        if in_list and len(parent) == 1:
+            return self.set(parts[:-1], [])  # `key: []`: a key left with no item under it would read as null
         expected = copy.deepcopy(self.data)
         holder = expected
         for part in parts[:-1]:
@@ -557,6 +560,13 @@ class Document:
                 holder = holder[part]
             del holder[parts[-1]]
             return text[:node.start_mark.index] + render_flow(current, self.layout) + text[node.end_mark.index:]
+        if isinstance(node, yaml.SequenceNode):
+            item = node.value[parts[-1]]
+            dash = text.rfind("-", 0, item.start_mark.index)
+            start = _line_start(text, dash)
+            if text[start:dash].strip() or text[dash + 1:item.start_mark.index].strip():
+                raise EditError("the item shares its line with another")
+            return text[:start] + text[_line_end(text, _content_end(text, item)):]
         key, value = next((k, v) for k, v in node.value if _key_matches(k, parts[-1]))
         start = _line_start(text, key.start_mark.index)
         if text[start:key.start_mark.index].strip():
@@ -591,6 +601,13 @@ class Document:
         else:
             start, end = colon, _content_end(text, child)
         if not block:
+            under = isinstance(child, (yaml.MappingNode, yaml.SequenceNode)) and not child.flow_style
+            if under and child.start_mark.line > key.start_mark.line:
+                # `key:  # note` over a block becomes `key: []  # note`: the key line's comment stays
+                note = text[colon:_line_end(text, colon)].rstrip("\n")
+                note = note if note.strip() else ""
+                return (text[:colon] + " " + render_flow(value, self.layout) + note + "\n"
+                        + text[_line_end(text, end):])
             return text[:start] + " " + render_flow(value, self.layout) + text[end:]
         lines = self._value_lines(value, key_column)
         if child.start_mark.line > key.start_mark.line and not _is_empty_scalar(text, child):
