@@ -151,8 +151,9 @@ def cannot_write(exc: OSError, repo: str, path: str) -> str:
 
 
 def finish(env: Env, book: Book, changes: list[Change], dry_run: bool, ask: bool = False,
-           summary: bool = False, hint: str = "") -> bool:
-    """Check `changes`; refuse on new errors; print the diff (dry run) or write. True when written."""
+           summary: bool = False, hint: str = "", show_diff: bool = False) -> bool:
+    """Check `changes`; refuse on new errors; print the diff (dry run, asking, or `show_diff`) and
+    write. True when written."""
     changes = [c for c in changes if c.before != c.after]
     if not changes:
         click.echo("nothing to change")
@@ -169,7 +170,7 @@ def finish(env: Env, book: Book, changes: list[Change], dry_run: bool, ask: bool
         )
     for d in other:
         click.echo(render(d), err=True)
-    if dry_run or ask:
+    if dry_run or ask or show_diff:
         click.echo(diff_text(changes), nl=False)
     if dry_run:
         click.echo(f"dry run: {len(changes)} file{'s' * (len(changes) != 1)} would change; nothing was written",
