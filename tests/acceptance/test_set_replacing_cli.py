@@ -158,3 +158,14 @@ def test_odd_values_are_refused_saying_why(run, repo, assignment, said, code):
     assert result.exit_code == code, result.output
     assert said in result.output
     assert raw(repo, PATH).decode("utf-8") == TWO_CONTACTS
+
+
+def test_a_dot_inside_a_key_is_written_with_a_backslash(run, repo):
+    """Before: `custom.v1\\.2=x` wrote a key `v1\\` holding a key `2`."""
+    repo.write(PATH, TWO_CONTACTS)
+    result = run(repo, "set", CID, "custom.v1\\.2=x", "custom.客户.等级=A")
+    assert result.exit_code == 0, result.output
+    data = yaml.safe_load(raw(repo, PATH))
+    assert data["custom"] == {"v1.2": "x", "客户": {"等级": "A"}}
+    assert run(repo, "set", CID, "custom.v1\\.2=").exit_code == 0
+    assert yaml.safe_load(raw(repo, PATH))["custom"] == {"客户": {"等级": "A"}}

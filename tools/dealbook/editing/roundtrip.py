@@ -81,15 +81,15 @@ def _parse_data(text: str) -> Any:
 
 def split_path(dotted: str | list | tuple) -> list[str | int]:
     """`contacts.0.name` → ['contacts', 0, 'name'] (items counted from 0: `contacts.-1` is a key, not
-    the last item, so a typed path never lands on another item than the one it names); a list or
-    tuple passes through."""
+    the last item, so a typed path never lands on another item than the one it names); `\\.` is a dot
+    inside a key (`custom.v1\\.2` → ['custom', 'v1.2']); a list or tuple passes through."""
     if isinstance(dotted, (list, tuple)):
         return list(dotted)
     parts: list[str | int] = []
-    for part in str(dotted).split("."):
+    for part in re.split(r"(?<!\\)\.", str(dotted)):
         if not part:
             raise EditError(f"`{dotted}` is not a key path: write keys separated by dots, e.g. need.budget.status")
-        parts.append(int(part) if re.fullmatch(r"[0-9]+", part) else part)
+        parts.append(int(part) if re.fullmatch(r"[0-9]+", part) else part.replace("\\.", "."))
     return parts
 
 
