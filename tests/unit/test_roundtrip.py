@@ -313,6 +313,12 @@ def test_delete_a_list_item_removes_its_lines_and_keeps_the_comments_around_it()
     assert doc.data == {"l": [], "f": ["x"], "end": 1} and doc.fallbacks == 0
 
 
+def test_a_list_replaced_whole_drops_the_comments_of_its_items_and_keeps_its_keys():
+    doc = loads("contacts:  # 联系人\n  - name: a   # n\n    role: user\n  - {name: b}  # flow item\nend: 1\n")
+    doc.set("contacts", [{"name": "z"}])
+    assert doc.text == "contacts:  # 联系人\n  - name: z\nend: 1\n" and doc.fallbacks == 0
+
+
 def test_delete_first_key_of_list_item_falls_back_safely():
     doc = loads("l:\n- a: 1\n  b: 2\n")
     doc.delete("l.0.a")

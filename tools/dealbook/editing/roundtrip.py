@@ -611,7 +611,11 @@ class Document:
             return text[:start] + " " + render_flow(value, self.layout) + text[end:]
         lines = self._value_lines(value, key_column)
         if child.start_mark.line > key.start_mark.line and not _is_empty_scalar(text, child):
-            # a block value under its key: keep the key line (and its comment), replace the lines below
+            # a block value under its key: keep the key line (and its comment), replace the lines below,
+            # with a comment on the last of them (it spoke of what is replaced)
+            rest = text[end:_line_end(text, end)]
+            if rest.strip().startswith("#") and rest.endswith("\n"):
+                end += len(rest) - 1
             return text[:_line_end(text, colon)] + "\n".join(lines) + text[end:]
         tail_start = end
         rest_of_line = text[end:_line_end(text, end)]
