@@ -169,3 +169,20 @@ def test_a_dot_inside_a_key_is_written_with_a_backslash(run, repo):
     assert data["custom"] == {"v1.2": "x", "客户": {"等级": "A"}}
     assert run(repo, "set", CID, "custom.v1\\.2=").exit_code == 0
     assert yaml.safe_load(raw(repo, PATH))["custom"] == {"客户": {"等级": "A"}}
+
+
+@pytest.mark.parametrize("assignment", [
+    "contracts.0.approvals.4={step: general_manager, by: zhao, on: 2024-05-20}",
+    "contracts.0.approvals.3.by=zhao",  # the owner, whom `dealbook approve` never lets approve
+    "contracts.1={no: HT-2, amount: 1, approvals: [{step: sales_head, by: chen, on: 2024-05-20}]}",
+])
+def test_set_does_not_write_an_approval(run, demo_repo, assignment):
+    """Before: `set` wrote any approval, by anyone, the owner included, as if given with `dealbook approve`."""
+    before = raw(demo_repo, LU_PATH)
+    result = run(demo_repo, "set", LU, assignment)
+    assert result.exit_code == 1
+    assert "would add the approval contract HT-" in result.output and "dealbook approve ID NO" in result.output
+    assert raw(demo_repo, LU_PATH) == before
+    moved = run(demo_repo, "move", LU, "after_sales", "--delivered", "2024-05-18", "--set", assignment)
+    assert moved.exit_code == 1 and "would add the approval" in moved.output
+    assert raw(demo_repo, LU_PATH) == before

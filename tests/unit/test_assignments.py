@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from dealbook.editing.assignments import dropped
+from dealbook.editing.assignments import approvals_added, dropped
 
 CONTRACT = {"no": "HT-1", "amount": 10, "signed": "2024-05-10",
             "payments": [{"due": "2024-05-15", "amount": 4, "received_on": "2024-05-16"},
@@ -31,3 +31,13 @@ def test_what_a_replacement_loses_is_named(old, new, said):
 ])
 def test_a_value_that_keeps_all_there_is_loses_nothing(old, new):
     assert dropped(old, new) == ""
+
+
+def test_approvals_added_are_named_and_a_renumbered_item_keeps_its_own():
+    approval = {"step": "legal", "by": "sun", "on": "2024-05-07"}
+    before = {"contracts": [{"no": "HT-1", "approvals": [approval]}]}
+    assert approvals_added(before, {"contracts": [{"no": "HT-9", "approvals": [approval]}]}) == []
+    assert approvals_added(before, {"contracts": [{"no": "HT-1", "approvals": [approval, approval]}]}) == [
+        "contract HT-1: legal by sun on 2024-05-07"]
+    assert approvals_added({}, {"quotes": [{"no": "BJ-1", "approvals": [{**approval, "step": "margin"}]}]}) == [
+        "quote BJ-1: margin by sun on 2024-05-07"]

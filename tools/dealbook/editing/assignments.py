@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +70,32 @@ def read_assignment(text: str, settings: Settings) -> Assignment:
     if raw.strip() in ('""', "''") and "string" in str(schema.get("type")):
         return Assignment(key, tuple(parts), "")  # an empty text, as YAML reads it (not the two quotes)
     return Assignment(key, tuple(parts), parse_value(raw, schema, key))
+
+
+def approvals_added(before: Any, after: Any) -> list[str]:
+    """The quote and contract approvals in the record data `after` that `before` does not hold, in
+    words: `dealbook approve` writes them, having checked who may approve (never the owner)."""
+    def held(data: Any) -> Counter:
+        found: Counter = Counter()
+        for group in ("quotes", "contracts"):
+            items = data.get(group) if isinstance(data, dict) else None
+            for item in items if isinstance(items, list) else []:
+                approvals = item.get("approvals") if isinstance(item, dict) else None
+                for approval in approvals if isinstance(approvals, list) else []:
+                    words = (f"{approval.get('step')} by {approval.get('by')} on {approval.get('on')}"
+                             if isinstance(approval, dict) else repr(approval))
+                    found[(group, str(item.get("no")), words)] += 1
+        return found
+
+    before_held = Counter((group, text) for (group, _, text), n in held(before).items() for _ in range(n))
+    added = []
+    for (group, number, text), count in held(after).items():
+        for _ in range(count):
+            if before_held[(group, text)]:
+                before_held[(group, text)] -= 1  # kept, maybe under a renumbered item
+            else:
+                added.append(f"{group[:-1]} {number}: {text}")
+    return added
 
 
 def dropped(old: Any, new: Any) -> str:

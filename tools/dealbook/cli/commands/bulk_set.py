@@ -13,7 +13,7 @@ from ...editing.roundtrip import load as load_document
 from ...records.diagnostics import ERROR, Diagnostic
 from ...records.model import Customer
 from ..context import Env, pass_env
-from .edit_flow import finish, open_customer, render, retrying, working_book
+from .edit_flow import finish, open_customer, refuse_new_approvals, render, retrying, working_book
 
 
 def _assignments(texts: list[str], settings) -> list[Assignment]:
@@ -112,7 +112,9 @@ def set_fields(env: Env, items: tuple[str, ...], where: tuple[str, ...], replace
                         line, column = book.mark(path, assignment.parts)
                         losses.append(Diagnostic(path, line, column, ERROR, "replaces-items",
                                                  f"`{assignment.key}` {lost}"))
+                    before = doc.data
                     assignment.apply(doc)
+                    refuse_new_approvals(path, assignment.key, before, doc.data)
             except EditError as exc:
                 raise click.ClickException(f"{path}: {exc}") from None
             changes.append(Change(path, doc.source, doc.dumps()))

@@ -12,6 +12,7 @@ from typing import TypeVar
 
 import click
 
+from ...editing.assignments import approvals_added
 from ...editing.edits import Change, check_changes, diff_text, write_changes
 from ...editing.roundtrip import Document, EditError
 from ...editing.roundtrip import load as load_document
@@ -140,6 +141,16 @@ def open_customer(env: Env, book: Book, customer_id: str) -> tuple[str, Document
         return customer.path, load_document(os.path.join(env.repo, customer.path))
     except (OSError, EditError) as exc:
         raise click.ClickException(f"{customer.path}: {exc}") from None
+
+
+def refuse_new_approvals(path: str, key: str, before: object, after: object) -> None:
+    """Refuse a `KEY=VALUE` that wrote a quote's or contract's approval into the record data: the
+    approver writes it with `dealbook approve`, which checks who may give it (never the owner)."""
+    added = approvals_added(before, after)
+    if added:
+        raise click.ClickException(f"{path}: `{key}` would add the approval {'; '.join(added)}: approvals are "
+                                   "written by the approver with `dealbook approve ID NO`, which checks who may "
+                                   "give them; nothing was written")
 
 
 def cannot_write(exc: OSError, repo: str, path: str) -> str:

@@ -15,7 +15,7 @@ from ...records.deals import CHURN, how_to_sign
 from ...rules.reopening import reopened_on
 from ...rules.thresholds import thresholds_of
 from ..context import Env, pass_env
-from .edit_flow import finish, interactive, open_customer, retrying, working_book
+from .edit_flow import finish, interactive, open_customer, refuse_new_approvals, retrying, working_book
 
 
 @click.command()
@@ -105,7 +105,9 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
                     raise click.ClickException(
                         f"{path}: --set `{assignment.key}` {lost}: move does not replace what the record "
                         f"holds (`dealbook set {current.id} {assignment.key}=… --replace` does); nothing was written")
+                before = doc.data
                 assignment.apply(doc)
+                refuse_new_approvals(path, assignment.key, before, doc.data)
             doc.set("stage", stage)
             _relabel(doc, current.stage, stage, settings)
             doc.append("stage_history", {"stage": stage, "on": day})
