@@ -202,7 +202,9 @@ def test_a_key_path_that_names_no_field_is_a_usage_error(repo: RecordRepo, run, 
     before = _files(repo)
     result = run(repo, *[part.format(key=key) for part in command])
     assert result.exit_code == 2, result.output
-    assert "is not a key path" in result.output or "unknown field" in result.output
+    said = ("numbered from 0 (`.0` is the first), not from the end" if "-1" in key
+            else "is not a key path" if ".." in key or not key.strip(".") else "unknown field")
+    assert said in result.output
     assert _files(repo) == before
 
 

@@ -552,7 +552,7 @@ def test_bulk_refuses_all_when_one_file_would_break(run, repo):
     repo.customer("粤IT2024002", stage="negotiation", deal={"amount": 100},
                   stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "negotiation", "on": "2024-02-01"}])
     before = files(repo)
-    result = run(repo, "set", "--where", "owner=zhang", "deal=", "--yes")
+    result = run(repo, "set", "--where", "owner=zhang", "deal=", "--replace", "--yes")
     assert result.exit_code == 1 and "requires `deal.amount`" in result.output
     assert files(repo) == before
 

@@ -303,6 +303,22 @@ def test_delete_key_removes_its_lines_only():
     assert doc.fallbacks == 0
 
 
+def test_delete_a_list_item_removes_its_lines_and_keeps_the_comments_around_it():
+    text = "l:  # items\n  - a: 1   # one\n    b: [1]\n  # two\n  - a: 2\nf: [x, y]\nend: 1\n"
+    doc = loads(text)
+    doc.delete("l.0").delete("f.1").delete("l.5")  # an item that is not there is left alone
+    assert doc.text == "l:  # items\n  # two\n  - a: 2\nf: [x]\nend: 1\n"
+    doc.delete("l.0")  # the last item: the key keeps an empty list, not a null
+    assert doc.text == "l: []  # items\nf: [x]\nend: 1\n"
+    assert doc.data == {"l": [], "f": ["x"], "end": 1} and doc.fallbacks == 0
+
+
+def test_a_list_replaced_whole_drops_the_comments_of_its_items_and_keeps_its_keys():
+    doc = loads("contacts:  # 联系人\n  - name: a   # n\n    role: user\n  - {name: b}  # flow item\nend: 1\n")
+    doc.set("contacts", [{"name": "z"}])
+    assert doc.text == "contacts:  # 联系人\n  - name: z\nend: 1\n" and doc.fallbacks == 0
+
+
 def test_delete_first_key_of_list_item_falls_back_safely():
     doc = loads("l:\n- a: 1\n  b: 2\n")
     doc.delete("l.0.a")

@@ -282,6 +282,8 @@ def parse_value(text: str, schema: dict[str, Any], where: str) -> Any:
 
 def _yaml_value(text: str, where: str) -> Any:
     loaded = parse_text(f"v: {text}\n")
+    if loaded.error is not None and loaded.error.code != "yaml-syntax":  # an alias, a tag: say which
+        raise ValueError(f"{where}: `{text}`: {loaded.error.message}")
     if loaded.error is not None or not isinstance(loaded.data, dict):
         raise ValueError(f"{where}: `{text}` is not a valid YAML value")
     return loaded.data["v"]

@@ -81,15 +81,15 @@ def _parse_data(text: str) -> Any:
 
 def split_path(dotted: str | list | tuple) -> list[str | int]:
     """`contacts.0.name` → ['contacts', 0, 'name'] (items counted from 0: `contacts.-1` is a key, not
-    the last item, so a typed path never lands on another item than the one it names); a list or
-    tuple passes through."""
+    the last item, so a typed path never lands on another item than the one it names); `\\.` is a dot
+    inside a key (`custom.v1\\.2` → ['custom', 'v1.2']); a list or tuple passes through."""
     if isinstance(dotted, (list, tuple)):
         return list(dotted)
     parts: list[str | int] = []
-    for part in str(dotted).split("."):
+    for part in re.split(r"(?<!\\)\.", str(dotted)):
         if not part:
             raise EditError(f"`{dotted}` is not a key path: write keys separated by dots, e.g. need.budget.status")
-        parts.append(int(part) if re.fullmatch(r"[0-9]+", part) else part)
+        parts.append(int(part) if re.fullmatch(r"[0-9]+", part) else part.replace("\\.", "."))
     return parts
 
 
@@ -450,11 +450,14 @@ class Document:
         return self
 
     def delete(self, dotted: str | list) -> Document:
-        """Remove the key at a dotted path (with its lines); a missing key is left alone."""
+        """Remove the key (or the list item) at a dotted path, with its lines; a missing one is left alone."""
         parts = split_path(dotted)
         parent = self.get(parts[:-1]) if len(parts) > 1 else self.data
-        if not isinstance(parent, dict) or parts[-1] not in parent:
+        in_list = isinstance(parent, list) and isinstance(parts[-1], int) and 0 <= parts[-1] < len(parent)
+        if not in_list and not (isinstance(parent, dict) and parts[-1] in parent):
             return self
+        if in_list and len(parent) == 1:
+            return self.set(parts[:-1], [])  # `key: []`: a key left with no item under it would read as null
         expected = copy.deepcopy(self.data)
         holder = expected
         for part in parts[:-1]:
@@ -557,6 +560,13 @@ class Document:
                 holder = holder[part]
             del holder[parts[-1]]
             return text[:node.start_mark.index] + render_flow(current, self.layout) + text[node.end_mark.index:]
+        if isinstance(node, yaml.SequenceNode):
+            item = node.value[parts[-1]]
+            dash = text.rfind("-", 0, item.start_mark.index)
+            start = _line_start(text, dash)
+            if text[start:dash].strip() or text[dash + 1:item.start_mark.index].strip():
+                raise EditError("the item shares its line with another")
+            return text[:start] + text[_line_end(text, _content_end(text, item)):]
         key, value = next((k, v) for k, v in node.value if _key_matches(k, parts[-1]))
         start = _line_start(text, key.start_mark.index)
         if text[start:key.start_mark.index].strip():
@@ -591,10 +601,21 @@ class Document:
         else:
             start, end = colon, _content_end(text, child)
         if not block:
+            under = isinstance(child, (yaml.MappingNode, yaml.SequenceNode)) and not child.flow_style
+            if under and child.start_mark.line > key.start_mark.line:
+                # `key:  # note` over a block becomes `key: []  # note`: the key line's comment stays
+                note = text[colon:_line_end(text, colon)].rstrip("\n")
+                note = note if note.strip() else ""
+                return (text[:colon] + " " + render_flow(value, self.layout) + note + "\n"
+                        + text[_line_end(text, end):])
             return text[:start] + " " + render_flow(value, self.layout) + text[end:]
         lines = self._value_lines(value, key_column)
         if child.start_mark.line > key.start_mark.line and not _is_empty_scalar(text, child):
-            # a block value under its key: keep the key line (and its comment), replace the lines below
+            # a block value under its key: keep the key line (and its comment), replace the lines below,
+            # with a comment on the last of them (it spoke of what is replaced)
+            rest = text[end:_line_end(text, end)]
+            if rest.strip().startswith("#") and rest.endswith("\n"):
+                end += len(rest) - 1
             return text[:_line_end(text, colon)] + "\n".join(lines) + text[end:]
         tail_start = end
         rest_of_line = text[end:_line_end(text, end)]

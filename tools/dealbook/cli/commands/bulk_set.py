@@ -3,46 +3,24 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 
 import click
 
-from ...editing.edits import Change, parse_value, schema_at
+from ...editing.assignments import Assignment, read_assignment
+from ...editing.edits import Change, diff_text, schema_at
 from ...editing.roundtrip import EditError, split_path
 from ...editing.roundtrip import load as load_document
+from ...records.diagnostics import ERROR, Diagnostic
 from ...records.model import Customer
 from ..context import Env, pass_env
-from .edit_flow import finish, open_customer, retrying, working_book
-
-# Changed through their own commands so that history and ids stay consistent.
-_GUARDED = {"id": "an id never changes once created",
-            "stage": "use `dealbook move ID STAGE`, which also records stage_history",
-            "stage_history": "use `dealbook move ID STAGE`"}
+from .edit_flow import finish, open_customer, refuse_new_approvals, render, retrying, working_book
 
 
-def _assignments(texts: list[str], settings) -> list[tuple[str, Any]]:
-    found = []
-    for text in texts:
-        key, raw = text.split("=", 1)
-        key = key.strip()
-        try:
-            parts = split_path(key)
-        except EditError as exc:
-            raise click.UsageError(str(exc)) from None
-        if str(parts[0]) in _GUARDED:
-            raise click.UsageError(f"`{key}` cannot be set here: {_GUARDED[str(parts[0])]}")
-        schema = schema_at("customer", parts, settings)
-        if schema is None:
-            raise click.UsageError(f"unknown field `{key}`: see schemas/customer.schema.json "
-                                   "(team-specific data goes under custom.…)")
-        if raw.strip() == "" or raw.strip() == "null":
-            found.append((key, None))
-            continue
-        try:
-            found.append((key, parse_value(raw, schema, key)))
-        except ValueError as exc:
-            raise click.UsageError(str(exc)) from None
-    return found
+def _assignments(texts: list[str], settings) -> list[Assignment]:
+    try:
+        return [read_assignment(text, settings) for text in texts]
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def _matches(customer: Customer, where: list[tuple[str, str]]) -> bool:
@@ -60,17 +38,23 @@ def _matches(customer: Customer, where: list[tuple[str, str]]) -> bool:
 @click.argument("items", nargs=-1, required=True, metavar="[ID...] KEY=VALUE...")
 @click.option("--where", "where", multiple=True, metavar="KEY=VALUE",
               help="Select customers by a field (repeat to combine), e.g. owner=zhang or stage=lead.")
+@click.option("--replace", is_flag=True,
+              help="Allow replacing or removing a list or mapping that already holds items "
+                   "(contracts=[…], contacts.0=, need.budget={…}).")
 @click.option("--yes", "-y", is_flag=True, help="Write without asking (for scripts).")
 @click.option("--dry-run", is_flag=True, help="Show the diff; write nothing.")
 @pass_env
-def set_fields(env: Env, items: tuple[str, ...], where: tuple[str, ...], yes: bool, dry_run: bool) -> None:
+def set_fields(env: Env, items: tuple[str, ...], where: tuple[str, ...], replace: bool, yes: bool,
+               dry_run: bool) -> None:
     """Set fields on customers: by id, or on every customer --where selects.
 
     Values are read as the schema types them: money as plain integers (`65万` is
     refused with the number to write), lists as `a,b` or `[a, b]`, an empty value
-    removes the field. Every file is edited in place (comments and layout kept) and
-    checked before anything is written; with more than one file the diff is shown
-    and you are asked first (--yes skips the question).
+    removes the field (or the list item). A value that would remove or change items
+    a list or mapping already holds (`contracts=[…]` on a customer with contracts) is
+    refused, naming them, unless --replace is given. Every file is edited in place
+    (comments and layout kept) and checked before anything is written; the diff is
+    always shown, and with more than one file you are asked first (--yes skips it).
 
     \b
     Example:
@@ -78,6 +62,7 @@ def set_fields(env: Env, items: tuple[str, ...], where: tuple[str, ...], yes: bo
         dealbook set --where owner=zhang owner=li            # reassign everything zhang owned
         dealbook set --where owner=zhang --where stage=lead owner=li --yes
         dealbook set 粤IT2024001 tags=重点,复购 --dry-run
+        dealbook set 粤IT2024001 'contacts.1={name: 陈工, role: user}' --replace
     """
     ids = [item for item in items if "=" not in item]
     texts = [item for item in items if "=" in item]
@@ -118,17 +103,29 @@ def set_fields(env: Env, items: tuple[str, ...], where: tuple[str, ...], yes: bo
             click.echo("no customer matches; nothing to change")
             return
         changes = []
+        losses = []
         for path, doc in documents:
             try:
-                for key, value in assignments:
-                    if value is None:
-                        doc.delete(key)
-                    else:
-                        doc.set(key, value)
+                for assignment in assignments:
+                    lost = assignment.losses(doc)
+                    if lost:
+                        line, column = book.mark(path, assignment.parts)
+                        losses.append(Diagnostic(path, line, column, ERROR, "replaces-items",
+                                                 f"`{assignment.key}` {lost}"))
+                    before = doc.data
+                    assignment.apply(doc)
+                    refuse_new_approvals(path, assignment.key, before, doc.data)
             except EditError as exc:
                 raise click.ClickException(f"{path}: {exc}") from None
             changes.append(Change(path, doc.source, doc.dumps()))
+        if losses and not replace:
+            click.echo(diff_text([c for c in changes if c.before != c.after]), nl=False)
+            for d in losses:
+                click.echo(render(d), err=True)
+            raise click.ClickException("refused: the edit would remove or change items the record holds (shown "
+                                       "above); to mean it, run it again with --replace; nothing was written")
         several = len([c for c in changes if c.before != c.after]) > 1
-        finish(env, book, changes, dry_run, ask=(several or bool(conditions)) and not yes, summary=True)
+        finish(env, book, changes, dry_run, ask=(several or bool(conditions)) and not yes, summary=True,
+               show_diff=True)
 
     retrying(attempt)

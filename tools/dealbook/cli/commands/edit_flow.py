@@ -12,6 +12,7 @@ from typing import TypeVar
 
 import click
 
+from ...editing.assignments import approvals_added
 from ...editing.edits import Change, check_changes, diff_text, write_changes
 from ...editing.roundtrip import Document, EditError
 from ...editing.roundtrip import load as load_document
@@ -142,6 +143,16 @@ def open_customer(env: Env, book: Book, customer_id: str) -> tuple[str, Document
         raise click.ClickException(f"{customer.path}: {exc}") from None
 
 
+def refuse_new_approvals(path: str, key: str, before: object, after: object) -> None:
+    """Refuse a `KEY=VALUE` that wrote a quote's or contract's approval into the record data: the
+    approver writes it with `dealbook approve`, which checks who may give it (never the owner)."""
+    added = approvals_added(before, after)
+    if added:
+        raise click.ClickException(f"{path}: `{key}` would add the approval {'; '.join(added)}: approvals are "
+                                   "written by the approver with `dealbook approve ID NO`, which checks who may "
+                                   "give them; nothing was written")
+
+
 def cannot_write(exc: OSError, repo: str, path: str) -> str:
     """What stopped a write, naming the file or folder (repo-relative) it stopped at."""
     where = os.path.relpath(exc.filename, repo) if isinstance(exc.filename, str) else path
@@ -151,8 +162,9 @@ def cannot_write(exc: OSError, repo: str, path: str) -> str:
 
 
 def finish(env: Env, book: Book, changes: list[Change], dry_run: bool, ask: bool = False,
-           summary: bool = False, hint: str = "") -> bool:
-    """Check `changes`; refuse on new errors; print the diff (dry run) or write. True when written."""
+           summary: bool = False, hint: str = "", show_diff: bool = False) -> bool:
+    """Check `changes`; refuse on new errors; print the diff (dry run, asking, or `show_diff`) and
+    write. True when written."""
     changes = [c for c in changes if c.before != c.after]
     if not changes:
         click.echo("nothing to change")
@@ -169,7 +181,7 @@ def finish(env: Env, book: Book, changes: list[Change], dry_run: bool, ask: bool
         )
     for d in other:
         click.echo(render(d), err=True)
-    if dry_run or ask:
+    if dry_run or ask or show_diff:
         click.echo(diff_text(changes), nl=False)
     if dry_run:
         click.echo(f"dry run: {len(changes)} file{'s' * (len(changes) != 1)} would change; nothing was written",

@@ -7,14 +7,15 @@ import re
 import click
 
 from ...checks.filechecks import move_problem
-from ...editing.edits import Change, parse_money, parse_value, schema_at
-from ...editing.roundtrip import EditError, split_path
+from ...editing.assignments import Assignment, read_assignment
+from ...editing.edits import Change, parse_money
+from ...editing.roundtrip import EditError
 from ...records.dates import parse_date
 from ...records.deals import CHURN, how_to_sign
 from ...rules.reopening import reopened_on
 from ...rules.thresholds import thresholds_of
 from ..context import Env, pass_env
-from .edit_flow import finish, interactive, open_customer, retrying, working_book
+from .edit_flow import finish, interactive, open_customer, refuse_new_approvals, retrying, working_book
 
 
 @click.command()
@@ -58,6 +59,8 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
         raise click.BadParameter(f"unknown stage `{stage}`; the stages are: {' | '.join(settings.stage_keys)}",
                                  param_hint="STAGE")
 
+    parsed = [_assignment(text, settings) for text in assignments]
+
     def attempt() -> None:
         book = working_book(env, [customer_id])
         path, doc = open_customer(env, book, customer_id)
@@ -96,9 +99,15 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
                 _contract(doc, stage, day, contract_no, amount, signed, delivered, ask)
             elif amount:
                 doc.set("deal.amount", _money(amount))
-            for assignment in assignments:
-                key, value = _assignment(assignment, settings)
-                doc.set(key, value)
+            for assignment in parsed:
+                lost = assignment.losses(doc)
+                if lost:
+                    raise click.ClickException(
+                        f"{path}: --set `{assignment.key}` {lost}: move does not replace what the record "
+                        f"holds (`dealbook set {current.id} {assignment.key}=… --replace` does); nothing was written")
+                before = doc.data
+                assignment.apply(doc)
+                refuse_new_approvals(path, assignment.key, before, doc.data)
             doc.set("stage", stage)
             _relabel(doc, current.stage, stage, settings)
             doc.append("stage_history", {"stage": stage, "on": day})
@@ -178,18 +187,8 @@ def _contract(doc, stage: str, day: str, number: str | None, amount: str | None,
     doc.append("contracts", contract)
 
 
-def _assignment(text: str, settings) -> tuple[str, object]:
-    if "=" not in text:
-        raise click.BadParameter(f"`{text}`: write KEY=VALUE", param_hint="--set")
-    key, raw = text.split("=", 1)
-    key = key.strip()
+def _assignment(text: str, settings) -> Assignment:
     try:
-        schema = schema_at("customer", split_path(key), settings)
-    except EditError as exc:
-        raise click.BadParameter(str(exc), param_hint="--set") from None
-    if schema is None:
-        raise click.BadParameter(f"unknown field `{key}`", param_hint="--set")
-    try:
-        return key, parse_value(raw, schema, key)
+        return read_assignment(text, settings)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--set") from None

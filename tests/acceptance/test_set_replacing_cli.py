@@ -1,0 +1,188 @@
+"""`dealbook set` on lists and mappings that hold items: refused unless --replace, the diff always shown."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+LU = "鲁MF2024001"  # the demo's won customer: contract HT-2024-0510, signed, approved, two instalments
+LU_PATH = f"records/customers/{LU}.yaml"
+CID = "粤IT2024001"
+PATH = f"records/customers/{CID}.yaml"
+
+# Two contacts, a comment on the list's key and one between the items, CRLF line endings.
+TWO_CONTACTS = f"""\
+# yaml-language-server: $schema=../../schemas/customer.schema.json
+id: {CID}
+name: A科技有限公司
+industry: I6510
+region: 广东 深圳
+source: {{channel: trade_show, detail: 2024 深圳高交会}}
+lead_type: prospect
+owner: zhang
+created: 2024-01-05
+contacts:  # 联系人
+  - name: 王总监
+    title: 技术总监
+    role: decision_maker
+    phone: 0755-8888-1234
+    phone_kind: work
+  # 生产部
+  - name: 李经理   # 新来的
+    title: 生产经理
+    role: user
+    phone: 0755-8888-1235
+    phone_kind: work
+need:
+  summary: 质检效率低
+  budget: {{status: partial, min: 500000, max: 800000}}
+tags: [重点]
+stage: discovery
+stage_history:
+  - {{stage: lead, on: 2024-01-05}}
+  - {{stage: discovery, on: 2024-02-01}}
+"""
+
+
+def raw(repo, relative: str) -> bytes:
+    return (repo.root / relative).read_bytes()
+
+
+def test_replacing_the_contracts_of_a_won_customer_is_refused_naming_the_signed_contract(run, demo_repo):
+    """Before: `contracts=[…]` replaced the signed contract, its approvals and its payments without a word
+    (and when the new list passed the checks, it was written)."""
+    assert run(demo_repo, "set", LU, "contracts.0.payments.0.received_on=2024-05-15").exit_code == 0
+    before = raw(demo_repo, LU_PATH)
+    result = run(demo_repo, "set", LU, "contracts=[{no: HT-2024-0510, amount: 320000, signed: 2024-05-10}]")
+    assert result.exit_code == 1
+    assert (f"{LU_PATH}:53:1: error replaces-items: `contracts` removes item 0 (no HT-2024-0510, "
+            "signed 2024-05-10, 2 instalments, 1 received)") in result.output
+    assert "--replace" in result.output and "nothing was written" in result.output
+    assert "-      - step: sales_head\n" in result.output  # the diff shows what would go
+    assert raw(demo_repo, LU_PATH) == before
+    dry = run(demo_repo, "set", LU, "contracts=[]", "--dry-run")
+    assert dry.exit_code == 1 and "replaces-items" in dry.output
+    assert raw(demo_repo, LU_PATH) == before
+
+
+def test_an_instalment_received_is_removed_only_with_replace(run, demo_repo):
+    assert run(demo_repo, "set", LU, "contracts.0.payments.0.received_on=2024-05-15").exit_code == 0
+    before = raw(demo_repo, LU_PATH)
+    for value, said in (("", "removes it (due 2024-05-15, received 2024-05-15)"),  # removing it, or one without
+                        ("{due: 2024-05-15, amount: 128000}", "removes note (签约 40%), received_on (2024-05-15)")):
+        result = run(demo_repo, "set", LU, f"contracts.0.payments.0={value}")
+        assert result.exit_code == 1, result.output
+        assert f"`contracts.0.payments.0` {said}" in result.output and raw(demo_repo, LU_PATH) == before
+    result = run(demo_repo, "set", LU, "contracts.0.payments.0=", "--replace")
+    assert result.exit_code == 0, result.output
+    assert "-      - due: 2024-05-15\n-        amount: 128000\n" in result.output  # the diff of what went
+    data = yaml.safe_load(raw(demo_repo, LU_PATH))
+    assert [p["note"] for p in data["contracts"][0]["payments"]] == ["验收 60%"]
+
+
+def test_replacing_contacts_is_refused_then_written_with_replace_keeping_comments_and_crlf(run, repo):
+    (repo.root / PATH).parent.mkdir(parents=True, exist_ok=True)
+    (repo.root / PATH).write_bytes(TWO_CONTACTS.replace("\n", "\r\n").encode("utf-8"))
+    before = raw(repo, PATH)
+    result = run(repo, "set", CID, "contacts=[{name: 张三, role: user}]")
+    assert result.exit_code == 1
+    assert "`contacts` removes item 0 (name 王总监), item 1 (name 李经理)" in result.output
+    assert raw(repo, PATH) == before
+    result = run(repo, "set", CID, "contacts=[{name: 张三, role: user}]", "--replace")
+    assert result.exit_code == 0, result.output
+    assert "-  - name: 王总监\n" in result.output and "+  - name: 张三\n" in result.output
+    text = raw(repo, PATH).decode("utf-8")
+    assert text.count("\n") == text.count("\r\n")
+    assert "contacts:  # 联系人\r\n  - name: 张三\r\n    role: user\r\nneed:\r\n" in text
+
+
+def test_one_list_item_is_removed_with_its_lines_only(run, repo):
+    """Before: `contacts.1=` said "nothing to change" and left the contact in place."""
+    repo.write(PATH, TWO_CONTACTS)
+    refused = run(repo, "set", CID, "contacts.1=")
+    assert refused.exit_code == 1 and "`contacts.1` removes it (name 李经理)" in refused.output
+    assert raw(repo, PATH).decode("utf-8") == TWO_CONTACTS
+    result = run(repo, "set", CID, "contacts.1=", "--replace")
+    assert result.exit_code == 0, result.output
+    removed = ("  - name: 李经理   # 新来的\n    title: 生产经理\n    role: user\n"
+               "    phone: 0755-8888-1235\n    phone_kind: work\n")
+    assert raw(repo, PATH).decode("utf-8") == TWO_CONTACTS.replace(removed, "")
+
+
+@pytest.mark.parametrize(("assignment", "said"), [
+    ("need.budget={status: clear}", "`need.budget` removes min (500000), max (800000)"),
+    ("need.budget={status: clear, min: 500000, max: 800000}", "`need.budget` changes status (partial)"),
+    ("tags=复购", "`tags` removes item 0 (重点)"),
+    ("tags=", "`tags` removes item 0 (重点)"),
+    ("need=", "`need` removes it (summary 质检效率低)"),
+])
+def test_a_mapping_or_list_that_loses_what_it_holds_needs_replace(run, repo, assignment, said):
+    repo.write(PATH, TWO_CONTACTS)
+    result = run(repo, "set", CID, assignment)
+    assert result.exit_code == 1
+    assert said in result.output
+    assert raw(repo, PATH).decode("utf-8") == TWO_CONTACTS
+
+
+@pytest.mark.parametrize("assignment", ["tags=重点,复购", "need.budget={status: partial, min: 500000, max: 800000}",
+                                        "contacts.2={name: 陈工, role: user}", "need.budget.status=clear"])
+def test_a_value_that_keeps_what_is_there_is_written_and_its_diff_shown(run, repo, assignment):
+    repo.write(PATH, TWO_CONTACTS)
+    result = run(repo, "set", CID, assignment)
+    assert result.exit_code == 0, result.output
+    assert f"--- a/{PATH}\n+++ b/{PATH}\n" in result.output and "1 file changed:" in result.output
+
+
+def test_move_set_cannot_wipe_the_stage_history_or_replace_contacts(run, repo):
+    """Before: `move ID lost --set stage_history=[]` left a one-line history; `--set contacts=[…]`
+    replaced the contacts without a word."""
+    repo.write(PATH, TWO_CONTACTS)
+    result = run(repo, "move", CID, "lost", "--reason", "budget", "--set", "stage_history=[]")
+    assert result.exit_code == 2 and "`stage_history` cannot be set here" in result.output
+    result = run(repo, "move", CID, "lost", "--reason", "budget", "--set", "contacts=[{name: 张三, role: user}]")
+    assert result.exit_code == 1
+    assert "`contacts` removes item 0 (name 王总监)" in result.output and "--replace" in result.output
+    assert raw(repo, PATH).decode("utf-8") == TWO_CONTACTS
+
+
+@pytest.mark.parametrize(("assignment", "said", "code"), [
+    ("contacts.-1.name=x", "numbered from 0 (`.0` is the first), not from the end", 2),
+    ("custom={x: &a 1, y: *a}", "anchors and aliases (&name / *name) are not allowed", 2),
+    ("custom.x=!!set {a}", "unsupported tag", 2),
+    ('name=""', f"{PATH}:3:1: error empty", 1),
+])
+def test_odd_values_are_refused_saying_why(run, repo, assignment, said, code):
+    """Before: an alias or a tag was "not a valid YAML value", `name=""` wrote the two quotes as the name."""
+    repo.write(PATH, TWO_CONTACTS)
+    result = run(repo, "set", CID, assignment)
+    assert result.exit_code == code, result.output
+    assert said in result.output
+    assert raw(repo, PATH).decode("utf-8") == TWO_CONTACTS
+
+
+def test_a_dot_inside_a_key_is_written_with_a_backslash(run, repo):
+    """Before: `custom.v1\\.2=x` wrote a key `v1\\` holding a key `2`."""
+    repo.write(PATH, TWO_CONTACTS)
+    result = run(repo, "set", CID, "custom.v1\\.2=x", "custom.客户.等级=A")
+    assert result.exit_code == 0, result.output
+    data = yaml.safe_load(raw(repo, PATH))
+    assert data["custom"] == {"v1.2": "x", "客户": {"等级": "A"}}
+    assert run(repo, "set", CID, "custom.v1\\.2=").exit_code == 0
+    assert yaml.safe_load(raw(repo, PATH))["custom"] == {"客户": {"等级": "A"}}
+
+
+@pytest.mark.parametrize("assignment", [
+    "contracts.0.approvals.4={step: general_manager, by: zhao, on: 2024-05-20}",
+    "contracts.0.approvals.3.by=zhao",  # the owner, whom `dealbook approve` never lets approve
+    "contracts.1={no: HT-2, amount: 1, approvals: [{step: sales_head, by: chen, on: 2024-05-20}]}",
+])
+def test_set_does_not_write_an_approval(run, demo_repo, assignment):
+    """Before: `set` wrote any approval, by anyone, the owner included, as if given with `dealbook approve`."""
+    before = raw(demo_repo, LU_PATH)
+    result = run(demo_repo, "set", LU, assignment)
+    assert result.exit_code == 1
+    assert "would add the approval contract HT-" in result.output and "dealbook approve ID NO" in result.output
+    assert raw(demo_repo, LU_PATH) == before
+    moved = run(demo_repo, "move", LU, "after_sales", "--delivered", "2024-05-18", "--set", assignment)
+    assert moved.exit_code == 1 and "would add the approval" in moved.output
+    assert raw(demo_repo, LU_PATH) == before

@@ -1,0 +1,43 @@
+"""editing.assignments: what a `KEY=VALUE` would remove from a list or mapping."""
+
+from __future__ import annotations
+
+import pytest
+from dealbook.editing.assignments import approvals_added, dropped
+
+CONTRACT = {"no": "HT-1", "amount": 10, "signed": "2024-05-10",
+            "payments": [{"due": "2024-05-15", "amount": 4, "received_on": "2024-05-16"},
+                         {"due": "2024-08-31", "amount": 6}]}
+GONE = "removes item 0 (no HT-1, signed 2024-05-10, 2 instalments, 1 received)"
+
+
+@pytest.mark.parametrize(("old", "new", "said"), [
+    ([CONTRACT], [], GONE),
+    ([CONTRACT], None, GONE),
+    ([CONTRACT], [{**CONTRACT, "amount": 11}], GONE),  # changed is gone: the diff shows how
+    ({"status": "partial", "min": 1}, {"status": "clear"}, "removes min (1); changes status (partial)"),
+    ({"status": "partial"}, None, "removes it (1 key)"),
+    (["a", "b"], ["b"], "removes item 0 (a)"),
+])
+def test_what_a_replacement_loses_is_named(old, new, said):
+    assert dropped(old, new) == said
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ([CONTRACT], [CONTRACT, {"no": "HT-2", "amount": 1}]),  # the old items kept: an addition
+    (["a"], ["b", "a"]),
+    ({"status": "partial"}, {"status": "partial", "min": 1}),
+    ([], None), ({}, {"a": 1}), ("zhang", "li"), (None, [1]),  # empty, or a single value: nothing held
+])
+def test_a_value_that_keeps_all_there_is_loses_nothing(old, new):
+    assert dropped(old, new) == ""
+
+
+def test_approvals_added_are_named_and_a_renumbered_item_keeps_its_own():
+    approval = {"step": "legal", "by": "sun", "on": "2024-05-07"}
+    before = {"contracts": [{"no": "HT-1", "approvals": [approval]}]}
+    assert approvals_added(before, {"contracts": [{"no": "HT-9", "approvals": [approval]}]}) == []
+    assert approvals_added(before, {"contracts": [{"no": "HT-1", "approvals": [approval, approval]}]}) == [
+        "contract HT-1: legal by sun on 2024-05-07"]
+    assert approvals_added({}, {"quotes": [{"no": "BJ-1", "approvals": [{**approval, "step": "margin"}]}]}) == [
+        "quote BJ-1: margin by sun on 2024-05-07"]
