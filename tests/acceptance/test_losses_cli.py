@@ -155,6 +155,22 @@ def test_losing_a_customer_re_opened_by_hand_keeps_the_earlier_reason(run, repo:
     assert sorted((r["reason"], r["lost"]) for r in rows) == [("budget", 1), ("timing", 1)]
 
 
+def test_an_import_that_loses_a_re_opened_customer_again_keeps_the_earlier_reason(run, repo: RecordRepo) -> None:
+    """The sheet's status 流失 with its 流失原因 rewrites the `lost` block: the earlier loss's reason,
+    in the block until then, is written on its entry first (before: it was gone)."""
+    repo.settings("as_of: 2024-05-20\nlanguage: en\n")
+    repo.customer(stage="lead", lost={"reason": "budget"},
+                  stage_history=[{"stage": "lead", "on": "2024-03-01"}, {"stage": "lost", "on": "2024-04-02"},
+                                 {"stage": "lead", "on": "2024-04-15"}])
+    (repo.root / "in.csv").write_text(f"客户编号,客户状态,流失原因\n{CID},流失,选择竞品\n", encoding="utf-8")
+    result = run(repo, "import", str(repo.root / "in.csv"), "--apply")
+    assert result.exit_code == 0, result.output
+    history = _json(run, repo, "show", CID)["stage_history"]
+    assert [(e["on"], e.get("reason")) for e in history if e["stage"] == "lost"] == [
+        ("2024-04-02", "budget"), ("2024-05-20", "competitor")]
+    assert _json(run, repo, "check")["diagnostics"] == []
+
+
 @pytest.mark.parametrize(("history", "lost", "code", "line"), [
     # a reason on an entry that is no loss
     ([{"stage": "lead", "on": "2024-03-01", "reason": "budget"}, {"stage": "lost", "on": "2024-04-02"}],

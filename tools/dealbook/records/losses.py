@@ -51,5 +51,22 @@ def losses(customer: Customer, settings: Settings) -> tuple[Loss, ...]:
     return tuple(out)
 
 
+def kept_on_entry(data: dict, settings: Settings) -> tuple[int, dict[str, str]] | None:
+    """What to write when the latest loss becomes an earlier one (the customer is re-opened or lost
+    again, and the `lost` block will describe another loss): (the loss's position in the raw
+    stage_history list, {"reason": …, "note": …} to set on that entry). None when there is nothing
+    to keep: no loss, a reason on its entry already, or none known."""
+    known = losses(Customer.from_data("", data), settings)
+    latest = known[-1] if known else None
+    if latest is None or latest.kept_on_entry or not latest.reason:
+        return None
+    history = data.get("stage_history") or []
+    where = [i for i, e in enumerate(history) if isinstance(e, dict)][latest.index]
+    values = {"reason": latest.reason}
+    if latest.note and not history[where].get("note"):
+        values["note"] = latest.note
+    return where, values
+
+
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""

@@ -11,7 +11,7 @@ from ...editing.edits import Change, parse_money, parse_value, schema_at
 from ...editing.roundtrip import EditError, split_path
 from ...records.dates import parse_date
 from ...records.deals import CHURN, how_to_sign
-from ...records.losses import is_lost_stage, losses
+from ...records.losses import is_lost_stage, kept_on_entry
 from ...rules.reopening import reopened_on
 from ...rules.thresholds import thresholds_of
 from ..context import Env, pass_env
@@ -119,15 +119,11 @@ def _keep_latest_loss(doc, customer, settings) -> None:
     """Re-opening a lost customer, or losing one again, makes its latest loss an earlier one: that
     loss's reason and note, held by the `lost` block (which a new loss rewrites), are kept on the
     loss's own stage_history entry (`records.losses`), unless the entry has a reason already."""
-    known = losses(customer, settings)
-    latest = known[-1] if known else None
-    if latest is None or latest.kept_on_entry or not latest.reason:
-        return
-    history = doc.get("stage_history") or []
-    where = [i for i, e in enumerate(history) if isinstance(e, dict)][latest.index]
-    doc.set(f"stage_history.{where}.reason", latest.reason)
-    if latest.note and not history[where].get("note"):
-        doc.set(f"stage_history.{where}.note", latest.note)
+    kept = kept_on_entry(customer.data, settings)
+    if kept is not None:
+        where, values = kept
+        for key, value in values.items():
+            doc.set(f"stage_history.{where}.{key}", value)
 
 
 def _relabel(doc, before: str, after: str, settings) -> None:
