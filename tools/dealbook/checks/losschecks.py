@@ -32,13 +32,20 @@ def loss_findings(path: str, data: dict[str, Any], settings: Settings) -> Iterat
     if not isinstance(history, list):
         return
     places = [i for i, e in enumerate(history) if isinstance(e, dict)]  # raw positions of the entries read
+    lost = False
     for i in places:
         stage = history[i].get("stage")
-        if isinstance(stage, str) and stage in settings.stage_by_key and not is_lost_stage(settings, stage):
-            for key in ("reason", "note"):
-                if key in history[i]:
-                    yield (("stage_history", i, key), ERROR, "loss-reason-misplaced",
-                           f"`{key}` belongs to a loss: this entry is `{stage}`, not a lost stage; remove it")
+        if not isinstance(stage, str) or stage not in settings.stage_by_key:
+            continue
+        if is_lost_stage(settings, stage):
+            lost = True
+            continue
+        for key in ("reason", "note"):
+            if key in history[i]:
+                yield (("stage_history", i, key), ERROR, "loss-reason-misplaced",
+                       f"`{key}` belongs to a loss: this entry is `{stage}`, not a lost stage; remove it")
+    if not lost:  # never lost (most customers): nothing more to read
+        return
     customer = Customer.from_data(path, data)
     reasons = " | ".join(settings.keys_of("lost_reasons"))
     for loss in losses(customer, settings):
