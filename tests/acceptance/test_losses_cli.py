@@ -86,6 +86,22 @@ def test_win_loss_counts_each_loss_under_its_own_reason_and_the_customer_once(ru
     assert (funnel["lead"], funnel["discovery"]) == (1, 1)
 
 
+def test_the_cohort_reports_count_a_customer_lost_twice_once_and_a_re_opened_one_as_open(run, twice) -> None:
+    """Before: a customer lost and re-opened, open again, was counted lost ("the others are still open")."""
+    cohort = _json(run, twice, "report", "cohort", "--period", "2024")
+    assert [(r["month"], r["customers"], r["lost"]) for r in cohort["rows"] if r["customers"]] == [("2024-01", 1, 1)]
+    reach = _json(run, twice, "report", "stage-reach", "--period", "2024")
+    assert any("0 have been won, 1 are lost today and 0 are open" in n for n in reach["notes"]), reach["notes"]
+    _moved(run, twice, "lead", "--on", "2024-05-15")  # re-opened once more: open
+    cohort = _json(run, twice, "report", "cohort", "--period", "2024")
+    assert [(r["month"], r["customers"], r["lost"]) for r in cohort["rows"] if r["customers"]] == [("2024-01", 1, 0)]
+    reach = _json(run, twice, "report", "stage-reach", "--period", "2024")
+    assert any("0 have been won, 0 are lost today and 1 are open" in n for n in reach["notes"]), reach["notes"]
+    # each earlier loss still counts once under its own reason, the last one's from the lost block
+    rows = _json(run, twice, "report", "win-loss", "--period", "2024")["rows"]
+    assert [(r["reason"], r["lost"]) for r in rows] == [("budget", 1), ("competitor", 1)]
+
+
 def test_history_and_the_digest_name_each_loss_s_reason(run, twice) -> None:
     twice.git_init()
     twice.commit("the customer, lost twice", date="2024-05-10T18:00:00+08:00")
