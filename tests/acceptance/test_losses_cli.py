@@ -116,12 +116,18 @@ def test_history_and_the_digest_name_each_loss_s_reason(run, twice) -> None:
 
 
 def test_the_customer_page_and_the_win_loss_page_show_each_loss_s_reason(run, twice) -> None:
+    twice.customer("粤IT2024002", stage="lead", lost={"reason": "other"}, stage_history=[
+        {"stage": "lead", "on": "2024-03-01"}, {"stage": "lost", "on": "2024-03-05", "reason": "other",
+                                                "note": "<script>alert(1)</script>"},
+        {"stage": "lead", "on": "2024-04-01"}])
     root = site_repo(twice)
     done = build(root)
     assert done.returncode == 0, done.stderr
+    other = (root / "public/customers/粤IT2024002/index.html").read_text("utf-8")
+    assert "<script>alert(1)" not in other and "&lt;script&gt;alert(1)&lt;/script&gt;" in other
     page = _text((root / "public/customers" / CID / "index.html").read_text("utf-8"))
-    assert "Lost 2024-04-02 · 13 days · Lost reason: Budget · 预算冻结到明年" in page, page
-    assert "Lost 2024-05-10 · Lost reason: Competitor" in page, page
+    assert "Lost 2024-04-02 · 13 days · Lost reason Budget · 预算冻结到明年" in page, page
+    assert "Lost 2024-05-10 · Lost reason Competitor" in page, page
     report = _text((root / "public/reports/win-loss/this-quarter/index.html").read_text("utf-8"))
     assert "Budget 1 1 ¥0 0 1 " in report and "Competitor 1 1 ¥300,000 1 0 " in report, report
     assert "Total 2 1 ¥300,000 1 1 " in report, report
