@@ -248,7 +248,8 @@ def test_export_formats(repo, run, here: Path) -> None:
                                "quote_lines", "contracts", "payments"]
     history = book["stage_history"]
     assert history.freeze_panes == "A2"
-    assert [c.value for c in history[1]] == ["customer", "customer_name", "stage", "label", "on", "until", "days"]
+    assert [c.value for c in history[1]] == ["customer", "customer_name", "stage", "label", "on", "until", "days",
+                                             "lost_reason"]
     row = [c.value for c in history[2]]
     assert row[:4] == ["粤IT2024001", "A科技有限公司", "lead", "线索获取"]
     assert row[4].date().isoformat() == "2024-01-05" and history.cell(2, 5).is_date and row[6] == 27

@@ -78,9 +78,9 @@ def test_streamed_tables_equal_the_books_cold_and_cached(repo, monkeypatch, pool
         ["粤IT2024001", dt.datetime(2024, 5, 10, 14), "报价", dt.date(2024, 5, 13), "zhang"],
         ["粤IT2024001", dt.datetime(2024, 5, 10, 14), "演示", None, None]]
     assert [r[:3] + r[4:] for r in by_name["stage_history"] if r[0] == "粤IT2024002"] == [
-        ["粤IT2024002", "B公司", "lead", dt.date(2024, 1, 5), dt.date(2024, 2, 1), 27],
-        ["粤IT2024002", "B公司", "discovery", dt.date(2024, 2, 1), dt.date(2024, 3, 11), 39],
-        ["粤IT2024002", "B公司", "proposal", dt.date(2024, 3, 11), None, None]]
+        ["粤IT2024002", "B公司", "lead", dt.date(2024, 1, 5), dt.date(2024, 2, 1), 27, None],
+        ["粤IT2024002", "B公司", "discovery", dt.date(2024, 2, 1), dt.date(2024, 3, 11), 39, None],
+        ["粤IT2024002", "B公司", "proposal", dt.date(2024, 3, 11), None, None, None]]
     row = by_name["customers"][1]
     assert row[book[0][1].index("need.pains")] == "慢; 贵"
     assert row[book[0][1].index("tags")] == "重点, 华南"

@@ -179,7 +179,7 @@ def test_stage_reach_funnel_of_a_cohort_hand_computed(book):
         "won": (0, 0.0, 0.0),
         "after_sales": (0, 0.0, None),  # nothing reached the stage before: no rate
     }
-    assert counts == {"customers": 6, "lost": 3, "won": 0, "undated": 0}
+    assert counts == {"customers": 6, "lost": 3, "won": 0, "open": 3, "undated": 0}
     # every customer: C4 proposal, C7 after-sales, C9 won (skipping proposal) join the six
     rows, counts = reach_rows(book, named_period("all"), TODAY)
     assert [r["reached"] for r in rows] == [9, 7, 6, 4, 2, 1]

@@ -48,7 +48,7 @@ def test_win_loss_lost_from_each_stage(book):
         ("budget", 1, 0, 0, 1, 0, 0),           # C3 from discovery
         ("no_response", 1, 0, 1, 0, 0, 0),      # C2 from lead
     ]
-    assert report.totals == {"lost": 4, "value": 500000, "from_lead": 1, "from_discovery": 1,
+    assert report.totals == {"lost": 4, "customers": 4, "value": 500000, "from_lead": 1, "from_discovery": 1,
                              "from_proposal": 1, "from_negotiation": 1}
     assert win_loss(book, named_period("2024-06"), TODAY).rows == []
 

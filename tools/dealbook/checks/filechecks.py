@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..records.dates import parse_date, parse_moment, parse_time
-from ..records.deals import CHURN
 from ..records.diagnostics import ERROR, WARNING, Diagnostic
 from ..records.load import Loaded, parse_bytes
 from ..records.model import CUSTOMER, FOLLOWUP, SETTINGS, TEAM, dotted_get, has_value, kind_of
@@ -16,6 +15,7 @@ from ..records.settings import DEFAULT_TIMEZONE, SETTINGS_FILE, Settings, zone_p
 from ..text.output import TERMINAL_CONTROL
 from . import privacy
 from .dealchecks import contract_findings, quote_findings
+from .losschecks import churn_problem, loss_findings
 
 Finding = tuple[tuple, str, str, str]  # (where, severity, code, message)
 
@@ -227,6 +227,7 @@ def _customer(path: str, data: dict[str, Any], settings: Settings, schema_failed
         yield (("need", "summary"), WARNING, "need-too-long",
                f"the need summary has {len(summary)} characters; keep it within {limit}")
     yield from _stages(data, settings)
+    yield from loss_findings(path, data, settings)
     yield from quote_findings(data, settings)
     yield from contract_findings(data, settings)
     yield from _intake(data, settings)
@@ -319,7 +320,7 @@ def _stages(data: dict[str, Any], settings: Settings) -> Iterator[Finding]:
 
 def _churn(data: dict[str, Any], history: list[Any], settings: Settings) -> Iterator[Finding]:
     """A won customer who is lost has churned (stopped working with us): its reason is `churn`,
-    and a deal still open is lost for any reason but churn."""
+    and a deal still open is lost for any reason but churn (`losschecks.churn_problem`)."""
     stage = data.get("stage")
     lost = data.get("lost") if isinstance(data.get("lost"), dict) else {}
     reason = lost.get("reason")
@@ -327,15 +328,9 @@ def _churn(data: dict[str, Any], history: list[Any], settings: Settings) -> Iter
         return
     entries = [e for e in history if isinstance(e, dict) and isinstance(e.get("stage"), str)]
     before = entries[-2].get("stage") if len(entries) >= 2 else None
-    from_won = isinstance(before, str) and settings.is_won(before)
-    if from_won and reason != CHURN:
-        yield (("lost", "reason"), ERROR, "churn-reason",
-               f"`{before}` is a won stage: a won customer who leaves has churned; write `reason: {CHURN}` "
-               f"({settings.label('lost_reasons', CHURN)}) and say why in lost.note")
-    elif not from_won and reason == CHURN and before is not None:
-        yield (("lost", "reason"), ERROR, "churn-reason",
-               f"`{CHURN}` is for won customers who stop working with us; this deal was lost from `{before}`: "
-               "use another reason")
+    problem = churn_problem(before, reason, settings)
+    if problem:
+        yield (("lost", "reason"), ERROR, "churn-reason", problem)
 
 
 def move_problem(before: str, after: str, settings: Settings) -> str | None:

@@ -693,6 +693,7 @@ class HistoryRow:
     recorded_on: dt.date | None  # the stage_history date (None: no entry)
     status: str  # ok | missing | after_commit | not_in_git
     message: str
+    entry: int | None = None  # the position of the stage_history entry it matches (None: no entry)
 
 
 def compare_history(events: list[tuple[str, dt.date, str, str]], history: list[tuple[str, dt.date | None]]
@@ -714,13 +715,14 @@ def compare_history(events: list[tuple[str, dt.date, str, str]], history: list[t
         on = history[match][1]
         if on is not None and on > day:
             rows.append(HistoryRow(stage, day, commit, author, on, "after_commit",
-                                   f"stage_history dates {stage} {on}, after the commit that recorded it ({day})"))
+                                   f"stage_history dates {stage} {on}, after the commit that recorded it ({day})",
+                                   match))
         else:
-            rows.append(HistoryRow(stage, day, commit, author, on, "ok", ""))
+            rows.append(HistoryRow(stage, day, commit, author, on, "ok", "", match))
     for i, (stage, on) in enumerate(history):
         if i not in used:
             rows.append(HistoryRow(stage, None, None, None, on, "not_in_git",
-                                   f"{stage} was entered and left between two commits"))
+                                   f"{stage} was entered and left between two commits", i))
     return sorted(rows, key=lambda r: (r.git_on or r.recorded_on or dt.date.min, r.git_on is None))
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..records.book import Book
 from ..records.dates import parse_date
+from ..records.losses import losses
 from ..records.model import Customer
 from ..records.settings import Settings
 from ..reports.history import created_on, won_value
@@ -114,7 +115,8 @@ def _record_events(book: Book, customer: Customer, changes: list[Change], start:
                            amount=customer.deal_amount, commit=first.commit if first else None,
                            author=first.author if first else None, **base))
     history = customer.stage_history
-    for before, after in itertools.pairwise(history):
+    reasons = {loss.index: loss.reason for loss in losses(customer, settings)}  # each loss's own reason
+    for index, (before, after) in enumerate(itertools.pairwise(history), 1):
         if before.stage == after.stage or after.on is None or not start <= after.on <= end:
             continue
         if settings.is_won(after.stage) and not settings.is_won(before.stage):
@@ -128,7 +130,7 @@ def _record_events(book: Book, customer: Customer, changes: list[Change], start:
             message = _("won: %(old)s → %(new)s", old=old, new=new)
             amount: int | None = won_value(customer) or None
         elif kind == "lost":
-            reason = customer.lost_reason
+            reason = reasons.get(index, "")
             why = settings.label("lost_reasons", reason) if reason else ""
             message = _("lost in %(stage)s: %(reason)s", stage=old, reason=why) if why else _("lost in %(stage)s",
                                                                                              stage=old)

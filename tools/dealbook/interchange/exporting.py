@@ -15,6 +15,7 @@ from ..checks.reading import FileCache, cache_key, read_many, scan
 from ..records.book import Book
 from ..records.dates import parse_date, parse_time
 from ..records.deals import quotes_of
+from ..records.losses import losses
 from ..records.model import CUSTOMER, FOLLOWUP, Customer, FollowUp, dotted_get, kind_of
 from ..records.settings import Settings
 from ..records.writing import atomic_file
@@ -67,7 +68,7 @@ CONTACT_COLUMNS = [Column("customer"), Column("customer_name"), Column("name"), 
 NEXT_ACTION_COLUMNS = [Column("customer"), Column("followup_at", TIME), Column("action"), Column("due", DATE),
                        Column("owner")]
 STAGE_HISTORY_COLUMNS = [Column("customer"), Column("customer_name"), Column("stage"), Column("label"),
-                         Column("on", DATE), Column("until", DATE), Column("days", INT)]
+                         Column("on", DATE), Column("until", DATE), Column("days", INT), Column("lost_reason")]
 # The deal tables: one row per need, quote, quote line, contract and instalment, each keyed by
 # the customer (and quote or contract number). They show what the customers sheet holds as
 # JSON in its needs, quotes and contracts columns, which is what an import reads back.
@@ -125,11 +126,14 @@ def next_rows(followup: FollowUp) -> Iterator[list[Any]]:
 
 
 def stage_rows(customer: Customer, settings: Settings) -> Iterator[list[Any]]:
+    """One row per stage_history entry; a loss carries the reason of that loss (`records.losses`)."""
     history = customer.stage_history
+    reasons = {loss.index: loss.reason for loss in losses(customer, settings)}
     for index, entry in enumerate(history):
         until = history[index + 1].on if index + 1 < len(history) else None
         days = (until - entry.on).days if until and entry.on else None
-        yield [customer.id, customer.name, entry.stage, settings.stage_label(entry.stage), entry.on, until, days]
+        yield [customer.id, customer.name, entry.stage, settings.stage_label(entry.stage), entry.on, until, days,
+               reasons.get(index) or None]
 
 
 def _row(columns: list[Column], values: list[Any]) -> list[Any]:

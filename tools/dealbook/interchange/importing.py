@@ -14,6 +14,7 @@ from typing import Any
 
 from ..checks.filechecks import move_problem
 from ..records.book import Book
+from ..records.losses import is_lost_stage, kept_on_entry
 from ..records.model import CUSTOMERS_DIR, customer_path, id_problem
 from ..records.settings import Settings
 from .import_check import Checker, check_plan
@@ -55,6 +56,10 @@ def merge_customer(before: dict[str, Any], given: dict[str, Any], today: dt.date
             problem = move_problem(previous, stage, settings) if previous else None
             if problem:
                 raise BadValue(problem, "status")
+            kept = kept_on_entry(before, settings) if is_lost_stage(settings, stage) or (
+                isinstance(previous, str) and is_lost_stage(settings, previous)) else None
+            if kept is not None:  # re-opened or lost again: the latest loss keeps its reason on its entry
+                history[kept[0]] = {**history[kept[0]], **kept[1]}
             history.append({"stage": stage, "on": today.isoformat()})
             after["stage_history"] = history
         after["stage"] = stage

@@ -172,6 +172,8 @@ class Contact:
 class StageEntry:
     stage: str
     on: dt.date | None
+    reason: str = ""  # on a lost entry: the reason of that loss, when the record keeps it there (`records.losses`)
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -265,7 +267,8 @@ class Customer:
                 if isinstance(c, dict)
             ),
             stage_history=tuple(
-                StageEntry(_text(e.get("stage")), parse_date(e.get("on")))
+                StageEntry(_text(e.get("stage")), parse_date(e.get("on")),
+                           _text(e.get("reason")), _text(e.get("note")))
                 for e in _list(data.get("stage_history"))
                 if isinstance(e, dict)
             ),

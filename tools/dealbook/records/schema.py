@@ -26,6 +26,7 @@ _SETTINGS_ENUMS = {
         ("properties", "source", "properties", "channel"): "source_channels",
         ("properties", "lead_type"): "lead_types",
         ("properties", "lost", "properties", "reason"): "lost_reasons",
+        ("properties", "stage_history", "items", "properties", "reason"): "lost_reasons",
     }
 }
 

@@ -16,9 +16,9 @@ from .history import (
     created_on,
     furthest,
     group_of,
-    history_until,
     is_won,
     kind_of_move,
+    lost_on,
     member_names,
     moves,
     split_label,
@@ -194,7 +194,7 @@ def cohort(book: Book, period: Period, today: dt.date) -> Report:
         for stage in progression:
             if reached >= stage.index:
                 row[f"reached_{stage.key}"] += 1
-        if lost_stage and any(e.stage == lost_stage for e in history_until(customer, today)):
+        if lost_on(settings, customer, today):
             row["lost"] += 1
         if is_won(settings, customer, today):
             row["_won"] += 1
@@ -216,7 +216,8 @@ def cohort(book: Book, period: Period, today: dt.date) -> Report:
     totals: dict[str, Any] = {c.key: sum(r[c.key] for r in rows) for c in columns[1:-1]}
     totals["win_rate"] = ratio(sum(counts[m]["_won"] for m in counts), totals["customers"])
     notes = [_("Grouped by `created`; a stage counts as reached when the customer got to it or any later stage by "
-               "today (skipped stages included); win rate = won / customers.")]
+               "today (skipped stages included); lost = customers in the lost stage today (one lost and re-opened "
+               "since is not, one lost twice counts once); win rate = won / customers.")]
     if undated:
         notes.append(_("%(undated)s customers have no created date and are left out.", undated=undated))
     return Report("cohort", _("Cohorts by month created"), columns, rows, totals,
@@ -230,11 +231,12 @@ def reach_rows(book: Book, period: Period, today: dt.date) -> tuple[list[dict[st
     it got to before) — with the share of the cohort and the conversion from the stage before.
 
     Returns (rows, counts): a row per stage {stage, reached, share, step}; counts of the cohort
-    (`customers`), of its lost and won customers and of the customers left out for having no date."""
+    (`customers`), of its customers lost today (`history.lost_on`), won (churned since included) and neither
+    (`open`), and of the customers left out for having no date."""
     settings = book.settings
     progression = settings.progression
     reached = [0] * len(progression)
-    counts = {"customers": 0, "lost": 0, "won": 0, "undated": 0}
+    counts = {"customers": 0, "lost": 0, "won": 0, "open": 0, "undated": 0}
     for customer in book.customers.values():
         created = created_on(customer)
         if created is None:
@@ -247,10 +249,10 @@ def reach_rows(book: Book, period: Period, today: dt.date) -> tuple[list[dict[st
         for position, stage in enumerate(progression):
             if best >= stage.index:
                 reached[position] += 1
-        if settings.lost_stage and any(e.stage == settings.lost_stage for e in history_until(customer, today)):
-            counts["lost"] += 1
-        if is_won(settings, customer, today):
-            counts["won"] += 1
+        lost, won = lost_on(settings, customer, today), is_won(settings, customer, today)
+        counts["lost"] += lost
+        counts["won"] += won
+        counts["open"] += not (lost or won)
     rows = []
     for position, stage in enumerate(progression):
         before = reached[position - 1] if position else None
@@ -273,8 +275,9 @@ def stage_reach(book: Book, period: Period, today: dt.date) -> Report:
                "dated stage). A stage counts as reached when the customer entered it or any later stage by today "
                "(a skipped stage counts; a lost customer counts for the stages it reached before). Share = reached "
                "/ the cohort; from the stage before = reached / reached the stage before.", n=counts["customers"]),
-             _("Of the cohort, %(won)s are won and %(lost)s lost so far; the others are still open.",
-               won=counts["won"], lost=counts["lost"])]
+             _("Of the cohort, %(won)s have been won, %(lost)s are lost today and %(open)s are open (a customer lost "
+               "and re-opened since is open; one won and churned since counts as won and as lost).",
+               won=counts["won"], lost=counts["lost"], open=counts["open"])]
     if counts["undated"]:
         notes.append(_("%(undated)s customers have no created date and are left out.", undated=counts["undated"]))
     return Report("stage-reach", _("Sales funnel: customers who reached each stage"), columns, rows, None,

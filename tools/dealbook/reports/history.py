@@ -75,6 +75,14 @@ def is_won(settings: Settings, customer: Customer, day: dt.date) -> bool:
     return any((e.on is None or e.on <= day) and settings.is_won(e.stage) for e in customer.stage_history)
 
 
+def lost_on(settings: Settings, customer: Customer, day: dt.date) -> bool:
+    """In a lost stage at the end of `day` (a customer lost and re-opened since is not: it is open
+    again; one lost twice is one lost customer)."""
+    stage = stage_on(customer, day)
+    found = settings.stage_by_key.get(stage) if stage else None
+    return found is not None and found.kind == "lost"
+
+
 def furthest(settings: Settings, customer: Customer, day: dt.date) -> int:
     """The highest progression position reached by `day` (-1 when none)."""
     best = -1

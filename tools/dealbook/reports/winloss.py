@@ -7,59 +7,82 @@ from collections import defaultdict
 from typing import Any
 
 from ..records.book import Book
+from ..records.losses import losses
 from ..text.catalog import translator
-from .history import kind_of_move, moves, won_on, won_value
+from .history import won_on, won_value
 from .periods import Period
 from .report import Column, Report
 
 
 def win_loss(book: Book, period: Period, today: dt.date) -> Report:
-    """Deals lost in the period by lost.reason: count, value lost, and the stage each was lost from.
+    """Losses in the period by reason: count, customers, value lost, and the stage each was lost from.
 
-    Only deals lost before they were won: a won customer who churns (won → lost) is counted in a note."""
+    Each loss counts once under its own reason (`records.losses`): a customer lost, re-opened and
+    lost again counts once per loss and once in the customers column. Only deals lost before they
+    were won: a won customer who churns (won → lost) is counted in a note."""
     settings = book.settings
     lang = settings.language
     _ = translator(lang)
     open_stages = [s.key for s in settings.stages if s.kind == "open"]
     tally: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    churned = 0
+    who: dict[str, set[str]] = defaultdict(set)
+    churned: set[str] = set()
+    earlier = 0  # losses in the period that are not the customer's latest: the record keeps no amount for them
     for customer in book.customers.values():
-        for move in moves(customer):
-            if move.on is None or move.on not in period or move.on > today or kind_of_move(settings, move) != "lost":
+        for loss in losses(customer, settings):
+            if not loss.source or loss.on is None or loss.on not in period or loss.on > today:
                 continue
-            if settings.is_won(move.source):
-                churned += 1  # a won customer who stopped working with us: not a lost deal
+            if settings.is_won(loss.source):
+                churned.add(customer.id)  # a won customer who stopped working with us: not a lost deal
                 continue
-            row = tally[customer.lost_reason]
+            row = tally[loss.reason]
             row["lost"] += 1
-            row["value"] += customer.deal_amount or 0
-            row[f"from_{move.source}"] += 1
+            who[loss.reason].add(customer.id)
+            if loss.latest:
+                row["value"] += customer.deal_amount or 0
+            else:
+                earlier += 1
+            row[f"from_{loss.source}"] += 1
     order = list(settings.keys_of("lost_reasons"))
     keys = [k for k in order if k in tally] + sorted(k for k in tally if k not in order)
     rows: list[dict[str, Any]] = []
     for key in keys:
         counts = tally[key]
-        row: dict[str, Any] = {"reason": key, "lost": counts["lost"], "value": counts["value"]}
+        row: dict[str, Any] = {"reason": key, "lost": counts["lost"], "customers": len(who[key]),
+                               "value": counts["value"]}
         row.update({f"from_{stage}": counts[f"from_{stage}"] for stage in open_stages})
         rows.append(row)
     rows.sort(key=lambda r: (-r["lost"], keys.index(r["reason"])))
     totals = {k: sum(r[k] for r in rows) for k in ["lost", "value", *(f"from_{s}" for s in open_stages)]}
+    totals["customers"] = len(set().union(*who.values()))  # a customer lost for two reasons is one customer
     labels = {k: settings.label("lost_reasons", k) for k in order}
-    labels[""] = _("(none)")
+    labels[""] = _("(not recorded)")
     columns = [
         Column("reason", _("Lost reason"), "text", labels),
-        Column("lost", _("Lost"), "int"),
+        Column("lost", _("Losses"), "int"),
+        Column("customers", _("Customers"), "int"),
         Column("value", _("Value lost"), "money"),
     ]
     for stage in open_stages:
         label = settings.stage_label(stage)
         columns.append(Column(f"from_{stage}", _("from %(label)s", label=label), "int"))
-    notes = [_("Deals moved to lost in the period (dated by their stage history); value is the deal amount; the "
-               "stage columns count where each was lost from.")]
+    notes = [_("Losses = moves to lost in the period (dated by the stage history), each under the reason of that "
+               "loss; customers = the customers they are, each once: a customer lost, re-opened and lost again "
+               "counts once per loss but is one customer (the total line too). The stage columns count where each "
+               "loss was lost from. Value is the deal amount, of a customer's latest loss only.")]
+    if earlier:
+        notes.append(_.ngettext(
+            "%(num)d of these losses is not the customer's latest (re-opened and lost again since): the record "
+            "keeps the deal amount of the latest loss only, so it adds nothing to the value.",
+            "%(num)d of these losses are not the customers' latest (re-opened and lost again since): the record "
+            "keeps the deal amount of the latest loss only, so they add nothing to the value.", earlier))
+    if "" in tally:
+        notes.append(_("(not recorded): a loss whose reason the record does not hold, such as one re-opened before "
+                       "each loss kept its own reason; `dealbook check` names each one."))
     if churned:
         notes.append(_("%(churned)s won customers churned in the period (moved from a won stage to lost, reason "
                        "churn); they are not lost deals and are left out here: see the lost column of the won stages "
-                       "in the conversion table.", churned=churned))
+                       "in the conversion table.", churned=len(churned)))
     return Report("win-loss", _("Win/loss: lost reasons"), columns, rows, totals, notes,
                   "bar", period)
 

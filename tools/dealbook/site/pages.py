@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..checks import privacy
+from ..records.losses import losses
 from ..records.model import Customer
 from ..rules.agenda import WEEK_DAYS
 from ..rules.dealview import contracts_view, quotes_view
@@ -123,11 +124,12 @@ def customer_page(data: SiteData, customer: Customer) -> dict[str, Any]:
     latest = followups[0] if followups else None
     history = []
     entries = list(customer.stage_history)
+    lost = {loss.index: loss for loss in losses(customer, settings)}  # each loss with its own reason
     for i, entry in enumerate(entries):
         following = entries[i + 1].on if i + 1 < len(entries) else None
         end = following or (data.today if not settings.is_won(entry.stage) and settings.is_open(entry.stage) else None)
         days = (end - entry.on).days if end and entry.on else None
-        history.append({"stage": entry.stage, "on": entry.on, "days": days})
+        history.append({"stage": entry.stage, "on": entry.on, "days": days, "loss": lost.get(i)})
     recorded = _recorded(data, followups)
     changes = None
     if data.changelog is not None:

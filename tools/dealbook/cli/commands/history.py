@@ -10,7 +10,8 @@ import click
 from ...git.changes import HistoryRow, backfilled, compare_history
 from ...records.dates import parse_date
 from ...records.load import load_file
-from ...records.model import customer_path
+from ...records.losses import losses
+from ...records.model import Customer, customer_path
 from ...text.output import table, to_json
 from ..context import Env, pass_env
 from .edit_flow import checked_id
@@ -18,9 +19,19 @@ from .edit_flow import checked_id
 _MARK = {"ok": "", "missing": "missing", "after_commit": "dated after commit", "not_in_git": "not seen in git"}
 
 
-def _row(r: HistoryRow) -> dict[str, Any]:
-    return {"stage": r.stage, "git_on": r.git_on, "commit": r.commit, "author": r.author,
-            "recorded_on": r.recorded_on, "status": r.status, "message": r.message}
+def _loss_reasons(env: Env, path: str, data: dict[str, Any]) -> dict[int, str]:
+    """{stage_history position: the reason of the loss it records} ("" when the record does not hold it)."""
+    customer = Customer.from_data(path, data)
+    return {loss.index: loss.reason for loss in losses(customer, env.settings)}
+
+
+def _row(r: HistoryRow, reasons: dict[int, str]) -> dict[str, Any]:
+    """One row; a loss says the reason of that loss (`records.losses`; "" when the record does not hold it)."""
+    row = {"stage": r.stage, "git_on": r.git_on, "commit": r.commit, "author": r.author,
+           "recorded_on": r.recorded_on, "status": r.status, "message": r.message}
+    if r.entry in reasons:
+        row["reason"] = reasons[r.entry] or None
+    return row
 
 
 @click.command()
@@ -95,13 +106,21 @@ def history(env: Env, customer_id: str, backfill: bool, fmt: str) -> None:
         click.echo(f"{relative}: added {len(missing)} stage_history "
                    f"entr{'ies' if len(missing) != 1 else 'y'}: "
                    + ", ".join(f"{r.stage} {r.git_on}" for r in missing), err=True)
+    reasons = _loss_reasons(env, relative, loaded.data if not (backfill and missing) else {**loaded.data,
+                                                                                            "stage_history": merged})
     if fmt == "json":
-        click.echo(to_json({"id": customer_id, "path": relative, "timeline": [_row(r) for r in rows],
+        click.echo(to_json({"id": customer_id, "path": relative, "timeline": [_row(r, reasons) for r in rows],
                             "backfilled": len(missing) if backfill else 0}))
     else:
         body = [[r.stage, r.git_on, r.commit[:8] if r.commit else None, r.author, r.recorded_on, _MARK[r.status]]
                 for r in rows]
-        click.echo(table(body, ["stage", "in git", "commit", "author", "stage_history", "flag"]))
+        headers = ["stage", "in git", "commit", "author", "stage_history", "flag"]
+        if reasons:
+            headers.append("lost reason")
+            for line, r in zip(body, rows, strict=True):
+                why = reasons.get(r.entry) if r.entry is not None else None
+                line.append("" if why is None else env.settings.label("lost_reasons", why) if why else "not recorded")
+        click.echo(table(body, headers))
         for r in rows:
             if r.status in ("missing", "after_commit"):
                 click.echo(f"{relative}: {r.message}")

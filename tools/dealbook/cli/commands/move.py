@@ -12,6 +12,7 @@ from ...editing.edits import Change, parse_money
 from ...editing.roundtrip import EditError
 from ...records.dates import parse_date
 from ...records.deals import CHURN, how_to_sign
+from ...records.losses import is_lost_stage, kept_on_entry
 from ...rules.reopening import reopened_on
 from ...rules.thresholds import thresholds_of
 from ..context import Env, pass_env
@@ -80,6 +81,8 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
                                        "stage history goes forward in time. Nothing was written")
         target = settings.stage_by_key[stage]
         try:
+            if target.kind == "lost" or is_lost_stage(settings, current.stage):  # losing again, re-opening
+                _keep_latest_loss(doc, current, settings)
             if target.kind == "lost":
                 churned = settings.is_won(current.stage)
                 if churned and reason and reason != CHURN:
@@ -119,6 +122,17 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
             click.echo(f"{current.id}: {current.stage} → {stage} on {day} ({path})")
 
     retrying(attempt)
+
+
+def _keep_latest_loss(doc, customer, settings) -> None:
+    """Re-opening a lost customer, or losing one again, makes its latest loss an earlier one: that
+    loss's reason and note, held by the `lost` block (which a new loss rewrites), are kept on the
+    loss's own stage_history entry (`records.losses`), unless the entry has a reason already."""
+    kept = kept_on_entry(customer.data, settings)
+    if kept is not None:
+        where, values = kept
+        for key, value in values.items():
+            doc.set(f"stage_history.{where}.{key}", value)
 
 
 def _relabel(doc, before: str, after: str, settings) -> None:

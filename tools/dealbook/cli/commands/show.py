@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from ...records.book import Book
+from ...records.losses import losses
 from ...records.model import Customer
 from ...rules.dealview import contracts_view, needs_table, quotes_view
 from ...rules.grading import has_grade
@@ -53,8 +54,7 @@ def show_payload(book: Book, customer: Customer, state: CustomerState, today) ->
         "decision_chain": customer.data.get("decision_chain"),
         "need": customer.data.get("need"),
         "deal": customer.data.get("deal"),
-        "stage_history": [{"stage": e.stage, "label": settings.stage_label(e.stage), "on": e.on}
-                          for e in customer.stage_history],
+        "stage_history": _timeline(customer, settings),
         "followups": [{"at": f.at.strftime("%Y-%m-%d %H:%M") if f.at else None, "method": f.method, "by": f.by,
                        "contact": f.contact or None, "outcome": f.outcome, "summary": f.summary,
                        "objections": list(f.objections), "path": f.path} for f in recent],
@@ -76,6 +76,19 @@ def show_payload(book: Book, customer: Customer, state: CustomerState, today) ->
         "lost": customer.data.get("lost"),
         "tags": list(customer.tags),
     }
+
+
+def _timeline(customer: Customer, settings: Any) -> list[dict[str, Any]]:
+    """The stage history; a loss carries the reason and note of that loss (`records.losses`; None
+    when the record does not hold them, as for a loss re-opened before each loss kept its own)."""
+    lost = {loss.index: loss for loss in losses(customer, settings)}
+    out = []
+    for i, e in enumerate(customer.stage_history):
+        item: dict[str, Any] = {"stage": e.stage, "label": settings.stage_label(e.stage), "on": e.on}
+        if i in lost:
+            item.update(reason=lost[i].reason or None, note=lost[i].note or None)
+        out.append(item)
+    return out
 
 
 def _line(label: str, value: Any) -> str:
@@ -151,8 +164,15 @@ def render_text(data: dict[str, Any], book: Book) -> str:
                           for c in data["contacts"]],
                          ["Name", "Title", "Role", "Phone", "Email"]))
     if data["stage_history"]:
-        out += ["", click.style("Stage timeline", bold=True),
-                table([[e["on"], e["label"], e["stage"]] for e in data["stage_history"]], ["On", "Stage", "Key"])]
+        rows = [[e["on"], e["label"], e["stage"]] for e in data["stage_history"]]
+        headers = ["On", "Stage", "Key"]
+        if any("reason" in e for e in data["stage_history"]):  # each loss with its own reason
+            headers.append("Lost reason")
+            for row, e in zip(rows, data["stage_history"], strict=True):
+                why = (settings.label("lost_reasons", e["reason"]) if e["reason"] else "not recorded") \
+                    if "reason" in e else ""
+                row.append(why + (f" — {e['note']}" if e.get("note") else ""))
+        out += ["", click.style("Stage timeline", bold=True), table(rows, headers)]
     out += ["", click.style(f"Last follow-ups ({len(data['followups'])} of {data['followup_count']})", bold=True)]
     if data["followups"]:
         out.append(table([[f["at"], label("method", f["method"]), f["contact"], label("outcome", f["outcome"]),
