@@ -219,8 +219,17 @@ def render_html(d: Digest, title: str, config: SiteConfig, names: dict[str, str]
 
 
 # --- webhooks -------------------------------------------------------------------------------------
+def slack_text(text: str) -> str:
+    """Text for a Slack mrkdwn field (a message's `text`): `&`, `<` and `>` as the entities Slack
+    decodes, so no `<!here>` pings the channel and no `<url|label>` links; `@` defused as in `md`."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("@", "@\u200b")
+
+
 def webhook_body(kind: str, title: str, text: str) -> dict[str, Any]:
-    """The JSON a chat's incoming webhook takes for a markdown message."""
+    """The JSON a chat's incoming webhook takes for a markdown message: `text` is the markdown (its
+    user text escaped by `render_markdown`), `title` plain text, escaped here where the chat reads
+    it as markup (Slack's `text`, the notification's fallback, is mrkdwn)."""
     if kind == "wecom":
         return {"msgtype": "markdown", "markdown": {"content": text}}
     if kind == "dingtalk":
@@ -228,7 +237,7 @@ def webhook_body(kind: str, title: str, text: str) -> dict[str, Any]:
     if kind == "feishu":
         return {"msg_type": "interactive", "card": {"header": {"title": {"tag": "plain_text", "content": title}},
                                                     "elements": [{"tag": "markdown", "content": text}]}}
-    return {"text": title, "blocks": [{"type": "markdown", "text": text}]}  # slack
+    return {"text": slack_text(title), "blocks": [{"type": "markdown", "text": text}]}  # slack
 
 
 @click.command()
@@ -295,4 +304,4 @@ def digest(env: Env, since: str | None, owner: str | None, ahead: int, fmt: str,
         env.warn_left_out(book.customers)
 
 
-__all__ = ["digest", "parse_since", "render_html", "render_markdown", "webhook_body"]
+__all__ = ["digest", "parse_since", "render_html", "render_markdown", "slack_text", "webhook_body"]
