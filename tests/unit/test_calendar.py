@@ -174,3 +174,44 @@ def test_events_kept_by_the_caller_give_the_same_feed() -> None:
     assert made(items[1:], kept) == made(items[1:], None) and kept == before  # nothing written again
     kept[items[0]] = ("BEGIN:VEVENT", "END:VEVENT")  # what is kept is what is used
     assert b"SUMMARY" not in made(items[:1], kept)
+
+
+# --- the site's address, as mkdocs.yml or --site-url gives it -----------------------------------------
+
+def test_a_site_url_with_spaces_and_chinese_gives_a_valid_url_in_the_feed_and_the_digest(repo, run) -> None:
+    """site_url went into URL: and the digest's links as typed: `URL:https://x/销售 部/…` is no URI
+    (RFC 5545's URL value) and the Markdown link `[name](https://x/销售 部/…)` ends at the space."""
+    repo.write("mkdocs.yml", 'site_url: "https://sales.example.com/销售 部/(2024)"\n')
+    repo.customer("粤IT2024001", created="2024-05-18", stage_history=[{"stage": "lead", "on": "2024-05-18"}])
+    base = "https://sales.example.com/%E9%94%80%E5%94%AE%20%E9%83%A8/%282024%29/"
+    page = base + "customers/%E7%B2%A4IT2024001/"
+    result = run(repo, "agenda", "--format", "ics")
+    assert result.exit_code == 0 and result.stderr == "", result.output
+    found = events(result.stdout_bytes)
+    assert found and {str(e["URL"]) for e in found} == {page}
+    assert all(str(e["DESCRIPTION"]).endswith(page) for e in found)
+    digest = run(repo, "digest").stdout
+    assert f"]({page})" in digest and digest.rstrip().endswith(f"]({base})")
+    assert run(repo, "check").exit_code == 0
+
+
+def test_a_site_url_links_cannot_start_from_leaves_links_out_and_says_where(repo, run) -> None:
+    """A site_url with a line break wrote `URL:https://x/` and a second line of its own into the feed (a
+    property of the user's choosing; many apps refuse the file); one with `#` or `?` pointed every link
+    at one page. Now the feed and the digest leave the links out, say so with the line, and check fails."""
+    repo.write("mkdocs.yml", 'site_name: x\nsite_url: "https://sales.example.com/crm/\\nX-INJECTED:1"\n')
+    repo.customer("粤IT2024001", created="2024-05-18", stage_history=[{"stage": "lead", "on": "2024-05-18"}])
+    result = run(repo, "agenda", "--format", "ics")
+    assert result.exit_code == 0
+    assert "warning: mkdocs.yml:2: site_url" in result.stderr and "line break" in result.stderr
+    data = result.stdout_bytes
+    assert b"X-INJECTED" not in data and b"URL:" not in data and b"sales.example.com" not in data
+    assert all("URL" not in e for e in events(data))
+    digest = run(repo, "digest")
+    assert "mkdocs.yml:2" in digest.stderr and "](" not in digest.stdout
+    check = run(repo, "check")
+    assert check.exit_code == 1 and "mkdocs.yml:2:1: error bad-url: site_url" in check.stdout
+    assert run(repo, "check", str(repo.root / "mkdocs.yml")).exit_code == 1
+    given = run(repo, "agenda", "--format", "ics", "--site-url", "https://crm.example.com/#agenda")
+    assert given.exit_code == 2 and "--site-url" in given.output and "? or a #" in given.output
+    assert run(repo, "digest", "--site-url", "https://crm example.com/").exit_code == 2

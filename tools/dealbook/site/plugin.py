@@ -27,7 +27,7 @@ from mkdocs.structure.toc import get_toc
 from ..checks.reading import cache_key, open_book, reopen_book, scan_listed
 from ..records.cachefile import has_keys, load_marshal, save_marshal
 from ..records.settings import SETTINGS_FILE, Settings, load_settings, today_for
-from ..records.siteconfig import HOST_KINDS, SiteConfig, site_config
+from ..records.siteconfig import HOST_KINDS, SiteConfig, site_config, site_config_problems
 from ..records.writing import CACHE_DIR, cache_folder
 from ..text.catalog import N_
 from .editor_links import log_actions_for
@@ -203,6 +203,9 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
             if ASSET_URI + name not in [str(x) for x in target]:
                 target.append(ASSET_URI + name)
         self.user_nav = config.nav is not None
+        if config.config_file_path:  # a site_url or repo_url links cannot start from: they are left out
+            for d in site_config_problems(config.config_file_path, os.path.basename(config.config_file_path)):
+                log.warning("%s:%s: %s", d.path, d.line, d.message)
         return config
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:

@@ -11,7 +11,6 @@ import click
 from ...checks.customer_views import PerCustomer, compute_view
 from ...records.book import Book
 from ...records.model import Customer
-from ...records.siteconfig import read_site_config
 from ...rules.agenda import GROUPS, AgendaItem, customer_items, dict_order, group_of
 from ...rules.state import evaluate
 from ...text.output import FORMATS, table, to_csv, to_json
@@ -145,12 +144,9 @@ def agenda(env: Env, owner: str | None, days: int, show_all: bool, fmt: str, sit
 def agenda_ics(env: Env, view: dict[str, Any], rows: list[dict[str, Any]], owner: str | None,
                site_url: str | None) -> bytes:
     """The rows as the calendar feed the site publishes for `owner` (the team when None)."""
-    from ...records.siteconfig import site_config
     from ...reports.calendar import agenda_calendar, calendar_domain, calendar_name
 
-    config = read_site_config(env.repo)
-    if site_url:
-        config = site_config(site_url, config.repo_url, {"repo_kind": config.repo_kind, "branch": config.branch})
+    config = env.site_config(site_url)
     names = member_names(env.repo)
     fields = {f.name for f in dataclasses.fields(AgendaItem)}
     items = [AgendaItem(**{k: v for k, v in row.items() if k in fields}) for row in rows]

@@ -11,7 +11,7 @@ import click
 
 from ...git.digest import Digest, weekly_digest
 from ...git.recent import Event, changelog_of, feed_days
-from ...records.siteconfig import SiteConfig, read_site_config, site_config
+from ...records.siteconfig import SiteConfig
 from ...rules.agenda import AgendaItem
 from ...rules.risk import Risk
 from ...text.catalog import N_, NP_, Translator, translator
@@ -276,9 +276,7 @@ def digest(env: Env, since: str | None, owner: str | None, ahead: int, fmt: str,
                                  param_hint="--owner")
     days = parse_since(since, env.today) if since else feed_days(book.settings)
     result = weekly_digest(book, changelog_of(env.repo) if env.at is None else {}, env.today, days, owner, ahead)
-    config = read_site_config(env.repo)
-    if site_url:
-        config = site_config(site_url, config.repo_url, {"repo_kind": config.repo_kind, "branch": config.branch})
+    config = env.site_config(site_url)
     _ = translator(book.settings.language)
     names = {handle: member.name or handle for handle, member in book.members.items()}
     title = book.settings.site_title
