@@ -165,7 +165,7 @@ class Env:
             if problem:
                 raise click.BadParameter(f"{site_url!r} {problem}", param_hint="--site-url")
             return site_config(site_url, config.repo_url, {"repo_kind": config.repo_kind, "branch": config.branch})
-        for d in site_config_problems(os.path.join(self.repo, MKDOCS_FILE), keys=("site_url",)):
+        for d in site_config_problems(os.path.join(self.repo, MKDOCS_FILE), keys=("site_url",)).values():
             click.secho(f"warning: {d.path}:{d.line}: {d.message}", fg="yellow", err=True)
         return config
 

@@ -176,18 +176,18 @@ def _read(path: str) -> tuple[dict[str, Any], Any]:
 
 
 def site_config_problems(path: str, shown: str = MKDOCS_FILE,
-                         keys: tuple[str, ...] = ("site_url", "repo_url")) -> list[Diagnostic]:
-    """An error for each of `keys` in the mkdocs.yml at `path` (`shown` as its name) that links cannot
-    start from, at its line: links are left out until it is fixed, rather than broken."""
+                         keys: tuple[str, ...] = ("site_url", "repo_url")) -> dict[str, Diagnostic]:
+    """Key → an error, for each of `keys` in the mkdocs.yml at `path` (`shown` as its name) that links
+    cannot start from, at its line: links are left out until it is fixed, rather than broken."""
     data, tree = _read(path)
     lines = {key.value: key.start_mark.line + 1 for key, _ in getattr(tree, "value", ())
              if isinstance(key, yaml.ScalarNode)}
-    found = []
+    found = {}
     for key in keys:
         problem = url_problem(data.get(key))
         if problem:
             what = "links to the site's pages" if key == "site_url" else "links to the git host's editor"
-            found.append(Diagnostic(shown, lines.get(key, 1), 1, ERROR, "bad-url",
+            found[key] = (Diagnostic(shown, lines.get(key, 1), 1, ERROR, "bad-url",
                                     f"{key} {data[key]!r} {problem} ({what} are left out until it is fixed)"))
     return found
 
