@@ -399,15 +399,30 @@ def test_the_digest_and_duplicates_say_which_customer_files_they_leave_out(repo:
         json.loads(result.stdout)
 
 
-@pytest.mark.parametrize("fmt", ["json", "csv"])
-def test_an_export_says_which_customer_files_it_leaves_out(repo: RecordRepo, run, fmt: str) -> None:
-    """Before: `exported 1 customers` of two customer files, and no word of the other."""
+@pytest.mark.parametrize("fmt", ["json", "csv", "xlsx"])
+def test_an_export_lacking_files_that_cannot_be_read_stops_unless_partial(repo: RecordRepo, run, fmt: str) -> None:
+    """An export is taken for the whole book (a backup, a hand-over, a BI load): it exited 0 with one
+    customer of two, and the other only in a warning a script never reads. A follow-up that could not
+    be read was left out without a word."""
     repo.customer(CID)
     repo.write("records/customers/粤IT2024002.yaml", "- not a customer\n")
-    result = run(repo, "export", "--format", fmt, "--out", str(repo.root / f"out.{fmt}"))
-    assert result.exit_code == 0, result.output
-    assert "exported 1 customers" in result.stdout
-    assert "warning: 1 customer file left out, it cannot be read (粤IT2024002.yaml)" in result.stderr
+    repo.followup(CID, "2024-05-10 14:00")
+    repo.write(f"records/followups/{CID}/2024-05-11-0900.yaml", "summary: [unclosed\n")
+    out = repo.root.parent / f"out.{fmt}"
+    out.mkdir() if fmt == "csv" else out.write_text("the last export", encoding="utf-8")
+    before = sorted(p.name for p in out.iterdir()) if fmt == "csv" else out.read_text(encoding="utf-8")
+    result = run(repo, "export", "--format", fmt, "--out", str(out))
+    assert result.exit_code == 1, result.output
+    named = (f"2 record files (records/customers/粤IT2024002.yaml, records/followups/{CID}/2024-05-11-0900.yaml) "
+             "cannot be read")
+    assert named in result.stderr and "--partial" in result.stderr and "nothing was exported" in result.stderr
+    assert result.stdout == ""
+    assert (sorted(p.name for p in out.iterdir()) if fmt == "csv" else out.read_text(encoding="utf-8")) == before
+    partial = run(repo, "export", "--format", fmt, "--out", str(out), "--partial")
+    assert partial.exit_code == 0, partial.output
+    assert "exported 1 customers" in partial.stdout
+    assert "warning: 2 record files (records/customers/粤IT2024002.yaml, " in partial.stderr
+    assert "left out of the export, they cannot be read" in partial.stderr
 
 
 @pytest.mark.parametrize("command", ["customers", "agenda"])
