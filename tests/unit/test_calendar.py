@@ -215,3 +215,25 @@ def test_a_site_url_links_cannot_start_from_leaves_links_out_and_says_where(repo
     given = run(repo, "agenda", "--format", "ics", "--site-url", "https://crm.example.com/#agenda")
     assert given.exit_code == 2 and "--site-url" in given.output and "? or a #" in given.output
     assert run(repo, "digest", "--site-url", "https://crm example.com/").exit_code == 2
+
+
+def test_each_open_help_request_keeps_its_uid_when_another_one_is_answered(repo, run) -> None:
+    """Help requests had no key: two open ones of a customer were `help_due-…` and `help_due-…-2` in the
+    agenda's order, so when the first was answered the second took its UID, and a calendar rewrote the
+    first one's event (with any reminder set on it) into the second."""
+    repo.customer("粤IT2024001", created="2024-05-01", stage_history=[{"stage": "lead", "on": "2024-05-01"}])
+    repo.followup("粤IT2024001", "2024-05-10 10:00", by="li", help={"from": "chen", "detail": "审批折扣"})
+    repo.followup("粤IT2024001", "2024-05-12 10:00", by="li", help={"from": "技术部", "detail": "出技术方案"})
+
+    def helps() -> dict[str, str]:
+        result = run(repo, "agenda", "--format", "ics")
+        assert result.exit_code == 0, result.output
+        return {str(e["UID"]): str(e["SUMMARY"]) for e in events(result.stdout_bytes)
+                if str(e["CATEGORIES"].cats[0]) == "help_due"}
+
+    before = helps()
+    assert len(before) == 2
+    [kept] = [uid for uid, summary in before.items() if "出技术方案" in summary]
+    repo.followup("粤IT2024001", "2024-05-14 10:00", by="chen", summary="已批折扣")  # answers the first
+    after = helps()
+    assert len(after) == 1 and "出技术方案" in after[kept]
