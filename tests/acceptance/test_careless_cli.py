@@ -425,6 +425,21 @@ def test_an_export_lacking_files_that_cannot_be_read_stops_unless_partial(repo: 
     assert "left out of the export, they cannot be read" in partial.stderr
 
 
+def test_an_export_of_a_revision_lacking_a_file_that_cannot_be_read_stops_too(repo: RecordRepo, run) -> None:
+    """`--at REV` read the revision as a Book and said nothing at all of a file it could not read."""
+    repo.customer(CID)
+    repo.write("records/customers/粤IT2024002.yaml", "id: [unclosed\n")
+    repo.git_init()
+    repo.commit("a broken file")
+    out = repo.root.parent / "at.json"
+    result = run(repo, "--at", "HEAD", "export", "--format", "json", "--out", str(out))
+    assert result.exit_code == 1 and not out.exists(), result.output
+    assert "1 record file (records/customers/粤IT2024002.yaml) cannot be read" in result.stderr
+    partial = run(repo, "--at", "HEAD", "export", "--format", "json", "--out", str(out), "--partial")
+    assert partial.exit_code == 0 and "exported 1 customers" in partial.stdout, partial.output
+    assert "warning: 1 record file (records/customers/粤IT2024002.yaml) left out" in partial.stderr
+
+
 @pytest.mark.parametrize("command", ["customers", "agenda"])
 def test_a_list_warns_of_nothing_when_every_file_is_read(repo: RecordRepo, run, command: str) -> None:
     repo.customer(CID)

@@ -40,7 +40,7 @@ class Table:
     rows: Callable[[], Iterator[list[Any]]]
     count: int
     ids: tuple[str, ...] = ()  # the customers table: the ids of the customers it holds
-    left_out: tuple[str, ...] = ()  # the record files its rows lack because they cannot be read (a stream)
+    left_out: tuple[str, ...] = ()  # the record files its rows lack because they cannot be read
 
 
 # The customer columns are the record's own keys (nested ones dotted), so an exported sheet
@@ -214,7 +214,11 @@ def tables(book: Book) -> list[Table]:
     counts = (len(customers), len(followups), sum(len(c.contacts) for c in customers),
               sum(len(f.next) for f in followups), sum(len(c.stage_history) for c in customers),
               *(sum(d[i] for d in deals) for i in range(5)))
-    return _make_tables(lambda: customers, lambda: followups, book.settings, counts, tuple(c.id for c in customers))
+    read = {f.path for f in followups}
+    unread = (tuple(p for p in book.paths if kind_of(p) == CUSTOMER and p not in book.customers_by_path),
+              tuple(p for p in book.paths if kind_of(p) == FOLLOWUP and p not in read))
+    return _make_tables(lambda: customers, lambda: followups, book.settings, counts, tuple(c.id for c in customers),
+                        unread)
 
 
 def stream_tables(repo: str, settings: Settings, progress: Progress | None = None) -> list[Table]:
