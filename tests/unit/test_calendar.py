@@ -237,3 +237,17 @@ def test_each_open_help_request_keeps_its_uid_when_another_one_is_answered(repo,
     repo.followup("粤IT2024001", "2024-05-14 10:00", by="chen", summary="已批折扣")  # answers the first
     after = helps()
     assert len(after) == 1 and "出技术方案" in after[kept]
+
+
+def test_a_feed_of_a_revision_names_owners_as_that_revision_s_team_does(repo, run) -> None:
+    """`agenda --at REV --format ics` took the owners' names from the working tree's team file."""
+    repo.customer("粤IT2024001", created="2024-05-18", stage_history=[{"stage": "lead", "on": "2024-05-18"}])
+    repo.git_init()
+    repo.commit("the team as it was")
+    team = (repo.root / "records" / "team.yaml").read_text(encoding="utf-8")
+    repo.write("records/team.yaml", team.replace("张伟", "张大伟"))
+    result = run(repo, "--at", "HEAD", "agenda", "--owner", "zhang", "--format", "ics")
+    assert result.exit_code == 0, result.output
+    calendar = Calendar.from_ical(result.stdout_bytes)
+    assert str(calendar["X-WR-CALNAME"]) == "dealbook · 张伟"
+    assert all("负责人:张伟\n" in str(e["DESCRIPTION"]) for e in calendar.walk("VEVENT"))

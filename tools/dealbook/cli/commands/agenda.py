@@ -147,7 +147,9 @@ def agenda_ics(env: Env, view: dict[str, Any], rows: list[dict[str, Any]], owner
     from ...reports.calendar import agenda_calendar, calendar_domain, calendar_name
 
     config = env.site_config(site_url)
-    names = member_names(env.repo)
+    # the team of the revision the agenda is of (--at reads it as a whole already), else the team file alone
+    names = ({handle: m.name for handle, m in env.book().members.items() if m.name} if env.at
+             else member_names(env.repo))
     fields = {f.name for f in dataclasses.fields(AgendaItem)}
     items = [AgendaItem(**{k: v for k, v in row.items() if k in fields}) for row in rows]
     title = env.settings.site_title
