@@ -164,31 +164,36 @@ _Loader.add_constructor("!ENV", _env)
 _Loader.add_multi_constructor("", _other)
 
 
-def _read(path: str) -> tuple[dict[str, Any], Any]:
-    """mkdocs.yml's values and its node tree (for lines); empty when it cannot be read."""
+def _read(path: str) -> tuple[dict[str, Any], str]:
+    """mkdocs.yml's values and its text; empty when it cannot be read."""
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
         data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
-        return (data, yaml.compose(text, Loader=_Loader)) if isinstance(data, dict) else ({}, None)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return {}, None
+        return {}, ""
+    return (data, text) if isinstance(data, dict) else ({}, "")
+
+
+def _key_lines(text: str) -> dict[Any, int]:
+    """The line of each top-level key of a YAML mapping's text (1-based)."""
+    tree = yaml.compose(text, Loader=_Loader)  # nodes only: no tag is resolved
+    return {key.value: key.start_mark.line + 1 for key, _ in getattr(tree, "value", ())
+            if isinstance(key, yaml.ScalarNode)}
 
 
 def site_config_problems(path: str, shown: str = MKDOCS_FILE,
                          keys: tuple[str, ...] = ("site_url", "repo_url")) -> dict[str, Diagnostic]:
     """Key → an error, for each of `keys` in the mkdocs.yml at `path` (`shown` as its name) that links
     cannot start from, at its line: links are left out until it is fixed, rather than broken."""
-    data, tree = _read(path)
-    lines = {key.value: key.start_mark.line + 1 for key, _ in getattr(tree, "value", ())
-             if isinstance(key, yaml.ScalarNode)}
+    data, text = _read(path)
     found = {}
     for key in keys:
         problem = url_problem(data.get(key))
         if problem:
             what = "links to the site's pages" if key == "site_url" else "links to the git host's editor"
-            found[key] = (Diagnostic(shown, lines.get(key, 1), 1, ERROR, "bad-url",
-                                    f"{key} {data[key]!r} {problem} ({what} are left out until it is fixed)"))
+            found[key] = Diagnostic(shown, _key_lines(text).get(key, 1), 1, ERROR, "bad-url",
+                                    f"{key} {data[key]!r} {problem} ({what} are left out until it is fixed)")
     return found
 
 
