@@ -251,3 +251,28 @@ def test_a_feed_of_a_revision_names_owners_as_that_revision_s_team_does(repo, ru
     calendar = Calendar.from_ical(result.stdout_bytes)
     assert str(calendar["X-WR-CALNAME"]) == "dealbook · 张伟"
     assert all("负责人:张伟\n" in str(e["DESCRIPTION"]) for e in calendar.walk("VEVENT"))
+
+
+def test_an_instalment_falling_overdue_and_a_quote_expiring_keep_their_uid(demo_repo, run) -> None:
+    """The kind is in the UID, and an instalment due on 05-20 is `instalment_due` that day and
+    `instalment_overdue` the next: the calendar deleted its event and made another (reminders lost),
+    as it did for a quote going from expiring to expired."""
+    def uids(today: str) -> dict[tuple[str, str], tuple[str, str]]:
+        result = run(demo_repo, "--today", today, "agenda", "--format", "ics")
+        assert result.exit_code == 0, result.output
+        return {(str(e["CATEGORIES"].cats[0]), str(e["DESCRIPTION"]).split("\n")[1]): (str(e["UID"]), str(e["SUMMARY"]))
+                for e in events(result.stdout_bytes)}
+
+    before, after = uids("2024-05-20"), uids("2024-05-21")
+    moved = [(kind, who) for kind, who in before if kind in ("instalment_due", "quote_expiring")
+             and (kind.replace("_due", "_overdue").replace("expiring", "expired"), who) in after]
+    assert moved, "the demo has an instalment due on 2024-05-20"
+    for kind, who in moved:
+        later = kind.replace("_due", "_overdue").replace("expiring", "expired")
+        assert before[(kind, who)][0] == after[(later, who)][0]
+    assert item_uid(item("2024-05-22", kind="instalment_due", key="HT-1#2024-05-22"), "x") == item_uid(
+        item("2024-05-22", kind="instalment_overdue", key="HT-1#2024-05-22"), "x")
+    assert item_uid(item("2024-05-22", kind="quote_expiring", key="BJ-1"), "x") == item_uid(
+        item("2024-05-22", kind="quote_expired", key="BJ-1"), "x")
+    assert item_uid(item("2024-05-22", kind="quote_expiring", key="BJ-1"), "x") != item_uid(
+        item("2024-05-22", kind="quote_to_send", key="BJ-1"), "x")
