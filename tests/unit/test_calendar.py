@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import subprocess
+import sys
 
+import pytest
 from dealbook.records.siteconfig import site_config
 from dealbook.reports.calendar import agenda_calendar, calendar_domain, calendar_name, escape_text, fold, item_uid
 from dealbook.rules.agenda import AgendaItem, agenda_items
@@ -276,3 +280,17 @@ def test_an_instalment_falling_overdue_and_a_quote_expiring_keep_their_uid(demo_
         item("2024-05-22", kind="quote_expired", key="BJ-1"), "x")
     assert item_uid(item("2024-05-22", kind="quote_expiring", key="BJ-1"), "x") != item_uid(
         item("2024-05-22", kind="quote_to_send", key="BJ-1"), "x")
+
+
+@pytest.mark.parametrize("args", [["agenda", "--format", "ics"], ["digest", "--webhook", "wecom"],
+                                  ["digest", "--format", "html"]], ids=" ".join)
+def test_a_feed_and_a_webhook_body_are_utf8_whatever_the_output_s_encoding(repo, args: list[str]) -> None:
+    """`dealbook agenda --format ics > zhang.ics` on a Chinese Windows wrote the feed in GBK (Python writes
+    a redirected stdout in the locale's encoding): RFC 5545 wants UTF-8 and calendars showed garbage; so
+    for the webhook's JSON and the html saying charset=utf-8. GBK stands in for it here."""
+    repo.customer("粤IT2024001", created="2024-05-18", stage_history=[{"stage": "lead", "on": "2024-05-18"}])
+    env = {**os.environ, "PYTHONIOENCODING": "gbk", "DEALBOOK_TODAY": "2024-05-20"}
+    done = subprocess.run([sys.executable, "-m", "dealbook", "--repo", str(repo.root), *args], capture_output=True,
+                          env=env, timeout=120)
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    assert "A科技有限公司" in done.stdout.decode("utf-8")  # GBK's bytes for it are no UTF-8

@@ -13,7 +13,7 @@ from ...records.book import Book
 from ...records.model import Customer
 from ...rules.agenda import GROUPS, AgendaItem, customer_items, dict_order, group_of
 from ...rules.state import evaluate
-from ...text.output import FORMATS, table, to_csv, to_json
+from ...text.output import FORMATS, echo_utf8, table, to_csv, to_json
 from ..context import Env, pass_env
 
 COLUMNS = ("group", "due", "overdue_days", "customer_id", "name", "owner", "who", "kind", "reason")
@@ -113,7 +113,7 @@ def agenda(env: Env, owner: str | None, days: int, show_all: bool, fmt: str, sit
         env.warn_left_out(view["ids"])
     rows = select_items(view, env.today, owner, days, dates=fmt in ("ics", "csv"))
     if fmt == "ics":
-        click.echo(agenda_ics(env, view, rows, owner, site_url).decode("utf-8"), nl=False)
+        echo_utf8(agenda_ics(env, view, rows, owner, site_url))
         return
     if not show_all:
         rows = [r for r in rows if r["group"] != "later"]

@@ -15,7 +15,7 @@ from ...records.siteconfig import SiteConfig
 from ...rules.agenda import AgendaItem
 from ...rules.risk import Risk
 from ...text.catalog import N_, NP_, Translator, translator
-from ...text.output import money, to_json
+from ...text.output import echo_utf8, money, to_json
 from ..context import Env, pass_env
 from .diff import md
 
@@ -283,7 +283,7 @@ def digest(env: Env, since: str | None, owner: str | None, ahead: int, fmt: str,
     if fmt == "json" and webhook is None:
         click.echo(to_json(result.as_dict()))
     elif fmt == "html" and webhook is None:
-        click.echo(render_html(result, title, config, names, _, limit), nl=False)
+        echo_utf8(render_html(result, title, config, names, _, limit))
     else:
         text = render_markdown(result, title, config, names, _, limit)
         if webhook is None:
@@ -297,7 +297,7 @@ def digest(env: Env, since: str | None, owner: str | None, ahead: int, fmt: str,
             while len(text.encode("utf-8")) > WEBHOOK_BYTES[webhook] and width > 10:
                 width //= 2
                 text = render_markdown(result, title, config, names, _, limit, width)
-            click.echo(json.dumps(webhook_body(webhook, heading, text), ensure_ascii=False))
+            echo_utf8(json.dumps(webhook_body(webhook, heading, text), ensure_ascii=False) + "\n")
     if not env.at:  # its counts (at risk, due, changed) would silently lack these customers
         env.warn_left_out(book.customers)
 
