@@ -440,6 +440,21 @@ def test_an_export_of_a_revision_lacking_a_file_that_cannot_be_read_stops_too(re
     assert "warning: 1 record file (records/customers/粤IT2024002.yaml) left out" in partial.stderr
 
 
+@pytest.mark.parametrize("command", [["customers"], ["agenda"], ["funnel"], ["digest"]], ids=" ".join)
+def test_a_file_whose_id_is_not_its_name_is_not_said_to_be_unreadable(repo: RecordRepo, run,
+                                                                     command: list[str]) -> None:
+    """The warning compared file names with the ids shown: a copy `粤IT2024001-old.yaml` (id 粤IT2024001,
+    a check error) was said to be "left out, it cannot be read", though it was read; the broken file
+    beside it is still named."""
+    repo.customer(CID)
+    repo.write(f"records/customers/{CID}-old.yaml", (repo.root / f"records/customers/{CID}.yaml").read_text("utf-8"))
+    repo.write("records/customers/粤IT2024002.yaml", "- not a customer\n")
+    result = run(repo, *command)
+    assert result.exit_code == 0, result.output
+    assert "warning: 1 customer file left out, it cannot be read (粤IT2024002.yaml)" in result.stderr
+    assert f"{CID}-old" not in result.stderr
+
+
 @pytest.mark.parametrize("command", ["customers", "agenda"])
 def test_a_list_warns_of_nothing_when_every_file_is_read(repo: RecordRepo, run, command: str) -> None:
     repo.customer(CID)
