@@ -92,3 +92,20 @@ def test_the_command_line_prints_the_same_feed(two_builds, run) -> None:
     assert url.startswith("https://sales.example.com/dealbook/customers/")
     other = run(root, "agenda", "--format", "ics", "--site-url", "https://crm.example.org")
     assert "URL:https://crm.example.org/customers/" in other.output.replace("\r\n ", "")
+
+
+def test_a_site_url_links_cannot_start_from_is_a_build_warning_and_no_feed_carries_it(repo: RecordRepo) -> None:
+    """MkDocs takes a site_url with a line break (it checks only for a scheme and a host): the feeds
+    wrote it into URL: as is, a second line that calendar apps read as a property of its own."""
+    repo.customer("粤IT2024001", created="2024-05-18", stage_history=[{"stage": "lead", "on": "2024-05-18"}])
+    root = site_repo(repo)
+    text = (root / "mkdocs.yml").read_text(encoding="utf-8")
+    line = text.splitlines().index("site_url: https://sales.example.com/dealbook/") + 1
+    (root / "mkdocs.yml").write_text(text.replace("site_url: https://sales.example.com/dealbook/",
+                                                  'site_url: "https://sales.example.com/crm/\\nX-INJECTED:1"'),
+                                     encoding="utf-8")
+    done = build(root, site_dir=root / "public")
+    assert done.returncode == 0, done.stderr
+    assert f"mkdocs.yml:{line}: site_url" in done.stderr and "line break" in done.stderr
+    feed = (root / "public" / "calendar.ics").read_bytes()
+    assert events(feed.decode("utf-8")) and b"X-INJECTED" not in feed and b"\r\nURL:" not in feed

@@ -165,7 +165,7 @@ def test_a_folder_named_like_a_record_file_is_a_check_error_at_its_path(run, fol
 
 
 @pytest.mark.parametrize("args", [("customers",), ("agenda",), ("show", CID), ("funnel",), ("duplicates",),
-                                  ("export", "--format", "json", "--out", "{tmp}/e.json")])
+                                  ("export", "--format", "json", "--out", "{tmp}/e.json", "--partial")])
 def test_other_commands_run_beside_folders_named_like_records(run, foldered: RecordRepo, args,
                                                               tmp_path: Path) -> None:
     result = run(foldered, *(a.format(tmp=tmp_path) for a in args))

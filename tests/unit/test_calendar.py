@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import subprocess
+import sys
 
+import pytest
 from dealbook.records.siteconfig import site_config
 from dealbook.reports.calendar import agenda_calendar, calendar_domain, calendar_name, escape_text, fold, item_uid
 from dealbook.rules.agenda import AgendaItem, agenda_items
@@ -174,3 +178,119 @@ def test_events_kept_by_the_caller_give_the_same_feed() -> None:
     assert made(items[1:], kept) == made(items[1:], None) and kept == before  # nothing written again
     kept[items[0]] = ("BEGIN:VEVENT", "END:VEVENT")  # what is kept is what is used
     assert b"SUMMARY" not in made(items[:1], kept)
+
+
+# --- the site's address, as mkdocs.yml or --site-url gives it -----------------------------------------
+
+def test_a_site_url_with_spaces_and_chinese_gives_a_valid_url_in_the_feed_and_the_digest(repo, run) -> None:
+    """site_url went into URL: and the digest's links as typed: `URL:https://x/销售 部/…` is no URI
+    (RFC 5545's URL value) and the Markdown link `[name](https://x/销售 部/…)` ends at the space."""
+    repo.write("mkdocs.yml", 'site_url: "https://sales.example.com/销售 部/(2024)"\n')
+    repo.customer("粤IT2024001", created="2024-05-18", stage_history=[{"stage": "lead", "on": "2024-05-18"}])
+    base = "https://sales.example.com/%E9%94%80%E5%94%AE%20%E9%83%A8/%282024%29/"
+    page = base + "customers/%E7%B2%A4IT2024001/"
+    result = run(repo, "agenda", "--format", "ics")
+    assert result.exit_code == 0 and result.stderr == "", result.output
+    found = events(result.stdout_bytes)
+    assert found and {str(e["URL"]) for e in found} == {page}
+    assert all(str(e["DESCRIPTION"]).endswith(page) for e in found)
+    digest = run(repo, "digest").stdout
+    assert f"]({page})" in digest and digest.rstrip().endswith(f"]({base})")
+    assert run(repo, "check").exit_code == 0
+
+
+def test_a_site_url_links_cannot_start_from_leaves_links_out_and_says_where(repo, run) -> None:
+    """A site_url with a line break wrote `URL:https://x/` and a second line of its own into the feed (a
+    property of the user's choosing; many apps refuse the file); one with `#` or `?` pointed every link
+    at one page. Now the feed and the digest leave the links out, say so with the line, and check fails."""
+    repo.write("mkdocs.yml", 'site_name: x\nsite_url: "https://sales.example.com/crm/\\nX-INJECTED:1"\n')
+    repo.customer("粤IT2024001", created="2024-05-18", stage_history=[{"stage": "lead", "on": "2024-05-18"}])
+    result = run(repo, "agenda", "--format", "ics")
+    assert result.exit_code == 0
+    assert "warning: mkdocs.yml:2: site_url" in result.stderr and "line break" in result.stderr
+    data = result.stdout_bytes
+    assert b"X-INJECTED" not in data and b"URL:" not in data and b"sales.example.com" not in data
+    assert all("URL" not in e for e in events(data))
+    digest = run(repo, "digest")
+    assert "mkdocs.yml:2" in digest.stderr and "](" not in digest.stdout
+    check = run(repo, "check")
+    assert check.exit_code == 1 and "mkdocs.yml:2:1: error bad-url: site_url" in check.stdout
+    assert run(repo, "check", str(repo.root / "mkdocs.yml")).exit_code == 1
+    given = run(repo, "agenda", "--format", "ics", "--site-url", "https://crm.example.com/#agenda")
+    assert given.exit_code == 2 and "--site-url" in given.output and "? or a #" in given.output
+    assert run(repo, "digest", "--site-url", "https://crm example.com/").exit_code == 2
+
+
+def test_each_open_help_request_keeps_its_uid_when_another_one_is_answered(repo, run) -> None:
+    """Help requests had no key: two open ones of a customer were `help_due-…` and `help_due-…-2` in the
+    agenda's order, so when the first was answered the second took its UID, and a calendar rewrote the
+    first one's event (with any reminder set on it) into the second."""
+    repo.customer("粤IT2024001", created="2024-05-01", stage_history=[{"stage": "lead", "on": "2024-05-01"}])
+    repo.followup("粤IT2024001", "2024-05-10 10:00", by="li", help={"from": "chen", "detail": "审批折扣"})
+    repo.followup("粤IT2024001", "2024-05-12 10:00", by="li", help={"from": "技术部", "detail": "出技术方案"})
+
+    def helps() -> dict[str, str]:
+        result = run(repo, "agenda", "--format", "ics")
+        assert result.exit_code == 0, result.output
+        return {str(e["UID"]): str(e["SUMMARY"]) for e in events(result.stdout_bytes)
+                if str(e["CATEGORIES"].cats[0]) == "help_due"}
+
+    before = helps()
+    assert len(before) == 2
+    [kept] = [uid for uid, summary in before.items() if "出技术方案" in summary]
+    repo.followup("粤IT2024001", "2024-05-14 10:00", by="chen", summary="已批折扣")  # answers the first
+    after = helps()
+    assert len(after) == 1 and "出技术方案" in after[kept]
+
+
+def test_a_feed_of_a_revision_names_owners_as_that_revision_s_team_does(repo, run) -> None:
+    """`agenda --at REV --format ics` took the owners' names from the working tree's team file."""
+    repo.customer("粤IT2024001", created="2024-05-18", stage_history=[{"stage": "lead", "on": "2024-05-18"}])
+    repo.git_init()
+    repo.commit("the team as it was")
+    team = (repo.root / "records" / "team.yaml").read_text(encoding="utf-8")
+    repo.write("records/team.yaml", team.replace("张伟", "张大伟"))
+    result = run(repo, "--at", "HEAD", "agenda", "--owner", "zhang", "--format", "ics")
+    assert result.exit_code == 0, result.output
+    calendar = Calendar.from_ical(result.stdout_bytes)
+    assert str(calendar["X-WR-CALNAME"]) == "dealbook · 张伟"
+    assert all("负责人:张伟\n" in str(e["DESCRIPTION"]) for e in calendar.walk("VEVENT"))
+
+
+def test_an_instalment_falling_overdue_and_a_quote_expiring_keep_their_uid(demo_repo, run) -> None:
+    """The kind is in the UID, and an instalment due on 05-20 is `instalment_due` that day and
+    `instalment_overdue` the next: the calendar deleted its event and made another (reminders lost),
+    as it did for a quote going from expiring to expired."""
+    def uids(today: str) -> dict[tuple[str, str], tuple[str, str]]:
+        result = run(demo_repo, "--today", today, "agenda", "--format", "ics")
+        assert result.exit_code == 0, result.output
+        return {(str(e["CATEGORIES"].cats[0]), str(e["DESCRIPTION"]).split("\n")[1]): (str(e["UID"]), str(e["SUMMARY"]))
+                for e in events(result.stdout_bytes)}
+
+    before, after = uids("2024-05-20"), uids("2024-05-21")
+    moved = [(kind, who) for kind, who in before if kind in ("instalment_due", "quote_expiring")
+             and (kind.replace("_due", "_overdue").replace("expiring", "expired"), who) in after]
+    assert moved, "the demo has an instalment due on 2024-05-20"
+    for kind, who in moved:
+        later = kind.replace("_due", "_overdue").replace("expiring", "expired")
+        assert before[(kind, who)][0] == after[(later, who)][0]
+    assert item_uid(item("2024-05-22", kind="instalment_due", key="HT-1#2024-05-22"), "x") == item_uid(
+        item("2024-05-22", kind="instalment_overdue", key="HT-1#2024-05-22"), "x")
+    assert item_uid(item("2024-05-22", kind="quote_expiring", key="BJ-1"), "x") == item_uid(
+        item("2024-05-22", kind="quote_expired", key="BJ-1"), "x")
+    assert item_uid(item("2024-05-22", kind="quote_expiring", key="BJ-1"), "x") != item_uid(
+        item("2024-05-22", kind="quote_to_send", key="BJ-1"), "x")
+
+
+@pytest.mark.parametrize("args", [["agenda", "--format", "ics"], ["digest", "--webhook", "wecom"],
+                                  ["digest", "--format", "html"]], ids=" ".join)
+def test_a_feed_and_a_webhook_body_are_utf8_whatever_the_output_s_encoding(repo, args: list[str]) -> None:
+    """`dealbook agenda --format ics > zhang.ics` on a Chinese Windows wrote the feed in GBK (Python writes
+    a redirected stdout in the locale's encoding): RFC 5545 wants UTF-8 and calendars showed garbage; so
+    for the webhook's JSON and the html saying charset=utf-8. GBK stands in for it here."""
+    repo.customer("粤IT2024001", created="2024-05-18", stage_history=[{"stage": "lead", "on": "2024-05-18"}])
+    env = {**os.environ, "PYTHONIOENCODING": "gbk", "DEALBOOK_TODAY": "2024-05-20"}
+    done = subprocess.run([sys.executable, "-m", "dealbook", "--repo", str(repo.root), *args], capture_output=True,
+                          env=env, timeout=120)
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    assert "A科技有限公司" in done.stdout.decode("utf-8")  # GBK's bytes for it are no UTF-8

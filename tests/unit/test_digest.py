@@ -94,6 +94,23 @@ def test_webhook_bodies_fit_their_chat(history_repo: RecordRepo, run) -> None:  
     assert webhook_body("wecom", "t", "x") == {"msgtype": "markdown", "markdown": {"content": "x"}}
 
 
+def test_the_site_title_is_plain_where_a_chat_reads_plain_text_and_escaped_where_it_reads_markup(
+        repo: RecordRepo, run) -> None:
+    """Slack's top-level `text` (the notification, and the fallback) is mrkdwn: the title went there as
+    is, so a title `<!here>` pinged the whole channel and `&` or `<b>` arrived garbled."""
+    repo.settings("as_of: 2024-05-20\nsite:\n  title: \"T&C <b>Sales</b> <!here> @all\"\n")
+    repo.customer(A, name="A&B <x>", created="2024-05-18", stage_history=[{"stage": "lead", "on": "2024-05-18"}])
+    slack = json.loads(run(repo, "digest", "--webhook", "slack").output)
+    assert slack["text"] == "T&amp;C &lt;b&gt;Sales&lt;/b&gt; &lt;!here&gt; @\u200ball · 销售周报"
+    assert slack["blocks"][0]["text"].startswith("**T&amp;C &lt;b&gt;Sales&lt;/b&gt; &lt;!here&gt; @\u200ball · ")
+    assert "A&amp;B &lt;x&gt;" in slack["blocks"][0]["text"]
+    # 钉钉's title and 飞书's plain_text header are shown as typed: escaping them would show "&amp;"
+    dingtalk = json.loads(run(repo, "digest", "--webhook", "dingtalk").output)
+    assert dingtalk["markdown"]["title"] == "T&C <b>Sales</b> <!here> @all · 销售周报"
+    feishu = json.loads(run(repo, "digest", "--webhook", "feishu").output)
+    assert feishu["card"]["header"]["title"]["content"] == "T&C <b>Sales</b> <!here> @all · 销售周报"
+
+
 def test_a_long_digest_is_shortened_to_fit_wecom(demo_repo: RecordRepo, run) -> None:
     body = json.loads(run(demo_repo, "digest", "--since", "60d", "--limit", "50", "--webhook", "wecom").output)
     text = body["markdown"]["content"]

@@ -18,6 +18,7 @@ from ..records.settings import SETTINGS_FILE, Settings, load_settings, today_for
 
 if TYPE_CHECKING:
     from ..checks.customer_views import PerCustomer
+    from ..records.siteconfig import SiteConfig
 
 
 def find_repo(start: str) -> str:
@@ -151,6 +152,22 @@ class Env:
             click.secho(f"warning: {len(left_out)} customer file{'s' * (len(left_out) != 1)} left out, "
                         f"{'they' if len(left_out) != 1 else 'it'} cannot be read ({names}): "
                         "`dealbook check` says why", fg="yellow", err=True)
+
+    def site_config(self, site_url: str | None = None) -> SiteConfig:
+        """Where links point (`records.siteconfig`): mkdocs.yml, its site_url replaced by a `--site-url`
+        given. A given address that links cannot start from is a usage error; mkdocs.yml's is said on
+        stderr with its line, and the links are left out (a feed or a message stays whole)."""
+        from ..records.siteconfig import MKDOCS_FILE, read_site_config, site_config, site_config_problems, url_problem
+
+        config = read_site_config(self.repo)
+        if site_url:
+            problem = url_problem(site_url)
+            if problem:
+                raise click.BadParameter(f"{site_url!r} {problem}", param_hint="--site-url")
+            return site_config(site_url, config.repo_url, {"repo_kind": config.repo_kind, "branch": config.branch})
+        for d in site_config_problems(os.path.join(self.repo, MKDOCS_FILE), keys=("site_url",)).values():
+            click.secho(f"warning: {d.path}:{d.line}: {d.message}", fg="yellow", err=True)
+        return config
 
     def book(self, paths: list[str] | None = None) -> Book:
         """The records (at `--at` when given), checked."""

@@ -41,6 +41,7 @@ class Table:
     rows: Callable[[], Iterator[list[Any]]]
     count: int
     ids: tuple[str, ...] = ()  # the customers table: the ids of the customers it holds
+    left_out: tuple[str, ...] = ()  # the record files its rows lack because they cannot be read
 
 
 # The customer columns are the record's own keys (nested ones dotted), so an exported sheet
@@ -185,12 +186,16 @@ def deal_counts(customer: Customer) -> tuple[int, int, int, int, int]:
 
 
 def _make_tables(customers: Callable[[], Iterable[Customer]], followups: Callable[[], Iterable[FollowUp]],
-                 settings: Settings, counts: tuple[int, ...], ids: tuple[str, ...]) -> list[Table]:
+                 settings: Settings, counts: tuple[int, ...], ids: tuple[str, ...],
+                 left_out: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())) -> list[Table]:
     """The ten tables over `customers()` (by id, `ids`) and `followups()` (by customer and path), each
-    call a fresh pass; `counts` are the tables' row counts (for progress bars)."""
+    call a fresh pass; `counts` are the tables' row counts (for progress bars); `left_out` the customer
+    and the follow-up files that cannot be read."""
     return [
-        Table("customers", CUSTOMER_COLUMNS, lambda: (customer_row(c) for c in customers()), counts[0], ids),
-        Table("followups", FOLLOWUP_COLUMNS, lambda: (followup_row(f) for f in followups()), counts[1]),
+        Table("customers", CUSTOMER_COLUMNS, lambda: (customer_row(c) for c in customers()), counts[0], ids,
+              left_out[0]),
+        Table("followups", FOLLOWUP_COLUMNS, lambda: (followup_row(f) for f in followups()), counts[1],
+              left_out=left_out[1]),
         Table("contacts", CONTACT_COLUMNS, lambda: (r for c in customers() for r in contact_rows(c)), counts[2]),
         Table("next_actions", NEXT_ACTION_COLUMNS, lambda: (r for f in followups() for r in next_rows(f)),
               counts[3]),
@@ -213,7 +218,11 @@ def tables(book: Book) -> list[Table]:
     counts = (len(customers), len(followups), sum(len(c.contacts) for c in customers),
               sum(len(f.next) for f in followups), sum(len(c.stage_history) for c in customers),
               *(sum(d[i] for d in deals) for i in range(5)))
-    return _make_tables(lambda: customers, lambda: followups, book.settings, counts, tuple(c.id for c in customers))
+    read = {f.path for f in followups}
+    unread = (tuple(p for p in book.paths if kind_of(p) == CUSTOMER and p not in book.customers_by_path),
+              tuple(p for p in book.paths if kind_of(p) == FOLLOWUP and p not in read))
+    return _make_tables(lambda: customers, lambda: followups, book.settings, counts, tuple(c.id for c in customers),
+                        unread)
 
 
 def stream_tables(repo: str, settings: Settings, progress: Progress | None = None) -> list[Table]:
@@ -225,8 +234,10 @@ def stream_tables(repo: str, settings: Settings, progress: Progress | None = Non
     first: dict[str, tuple[str, int, int]] = {}  # customer id -> (path, contacts, stage entries); first file wins
     deals: dict[str, tuple[int, int, int, int, int]] = {}  # customer id -> deal_counts
     followups: list[tuple[str, str, int]] = []  # (customer, path, next actions)
+    unread: dict[str, list[str]] = {CUSTOMER: [], FOLLOWUP: []}  # files that cannot be read, by kind
     for path, data in store.read_all(progress):
         if not isinstance(data, dict):
+            unread[kind_of(path)].append(path)
             continue
         if kind_of(path) == CUSTOMER:
             c = Customer.from_data(path, data)
@@ -251,7 +262,8 @@ def stream_tables(repo: str, settings: Settings, progress: Progress | None = Non
     def followup_records() -> Iterator[FollowUp]:
         return (FollowUp.from_data(path, store.data(path)) for path in followup_paths)
 
-    return _make_tables(customers, followup_records, settings, counts, ids)
+    return _make_tables(customers, followup_records, settings, counts, ids,
+                        (tuple(unread[CUSTOMER]), tuple(unread[FOLLOWUP])))
 
 
 class RecordStore:

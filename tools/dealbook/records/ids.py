@@ -123,8 +123,22 @@ def ids_on_disk(repo: str) -> set[str]:
 
 def left_out(repo: str, counted: Iterable[str]) -> list[str]:
     """The stems of the customer files in a working tree that a list or a figure leaves out, beside
-    the ids it `counted`: files that cannot be read (broken YAML, not a mapping), sorted."""
-    return sorted(ids_on_disk(repo) - set(counted))
+    the ids it `counted`: files that cannot be read (broken YAML, not a mapping), sorted. A file
+    whose id is not its name (a check error) is read, and counted under that id: not one of them."""
+    missing = ids_on_disk(repo) - set(counted)
+    if not missing:
+        return []
+    from .load import load_file
+
+    folder = os.path.join(repo, CUSTOMERS_DIR)
+    unread = set()
+    for name in os.listdir(folder):
+        stem = name[:name.rindex(".")] if "." in name else name
+        if stem in missing and name.endswith((".yaml", ".yml")):
+            loaded = load_file(os.path.join(folder, name))
+            if loaded.error is not None or not isinstance(loaded.data, dict):
+                unread.add(stem)
+    return sorted(unread)
 
 
 def next_id_among(existing_ids: Iterable[str], settings: Settings, province: str, industry_letters: str,

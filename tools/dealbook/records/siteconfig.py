@@ -17,6 +17,8 @@ from urllib.parse import quote, urlsplit
 
 import yaml
 
+from .diagnostics import ERROR, Diagnostic
+
 MKDOCS_FILE = "mkdocs.yml"
 HOST_KINDS = ("github", "gitlab", "gitea", "forgejo")
 _SAFE = re.compile(r"^[\w\-.]+$")
@@ -73,21 +75,67 @@ class SiteConfig:
         return self.page_link(customer_page(customer_id))
 
 
-def _slash(url: Any) -> str | None:
-    if not isinstance(url, str) or not url.strip():
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+_NOT_IN_HOST = re.compile(r"[\s\"<>\\^`{|}%]")
+_LONE_PERCENT = re.compile("%(?![0-9A-Fa-f]{2})")
+# What a path keeps as is: RFC 3986's unreserved characters, `/` and the sub-delimiters but for `(`
+# and `)`, which end a Markdown link's address (a chat digest's `[name](address)`).
+_PATH_SAFE = "/%:@!$&'*+,;=-._~"
+
+
+def url_problem(value: Any) -> str | None:
+    """Why `value` (mkdocs.yml's site_url or repo_url) cannot be the address links start from:
+    None when it can, or when it is not set."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    url = url.strip()
-    return url if url.endswith("/") else url + "/"
+    if not isinstance(value, str):
+        return "is not an address: write one like https://sales.example.com/crm/"
+    text = value.strip()
+    if _CONTROL.search(text):
+        return "holds a line break or another control character: write the address on one line"
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError as exc:
+        return f"is not an address ({exc})"
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return "must start with http:// or https:// and a host name, like https://sales.example.com/crm/"
+    if "?" in text or "#" in text:
+        return ("holds a ? or a # (a query or a fragment): the pages' paths are added after it, so every link "
+                "would point at the same page; write the site's folder only")
+    try:
+        if _NOT_IN_HOST.search(parts.hostname) or not parts.hostname.encode("idna"):
+            raise UnicodeError
+    except UnicodeError:
+        return f"has a host name that cannot be one ({parts.hostname!r})"
+    return None
+
+
+def base_url(value: Any) -> str | None:
+    """`value` as the start of absolute links: ending in "/", its host in ASCII and its path
+    percent-encoded where a URL may not hold a character as is (a space, a Chinese folder name, a
+    quote); None when it is not set or cannot be one (`url_problem` says why)."""
+    if value is None or url_problem(value) is not None or not value.strip():
+        return None
+    parts = urlsplit(value.strip())
+    host = parts.hostname.encode("idna").decode("ascii")  # type: ignore[union-attr] - checked above
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address
+    user = parts.netloc.rpartition("@")[0]
+    netloc = (quote(user, safe=":%!$&'*+,;=-._~") + "@" if user else "") + host + (
+        f":{parts.port}" if parts.port is not None else "")
+    path = quote(_LONE_PERCENT.sub("%25", parts.path), safe=_PATH_SAFE)
+    return f"{parts.scheme.lower()}://{netloc}{path if path.endswith('/') else path + '/'}"
 
 
 def site_config(site_url: Any, repo_url: Any, options: dict[str, Any] | None = None) -> SiteConfig:
-    """A SiteConfig from mkdocs.yml's values and the dealbook plugin's options (`repo_kind`, `branch`)."""
+    """A SiteConfig from mkdocs.yml's values and the dealbook plugin's options (`repo_kind`, `branch`);
+    an address links cannot start from counts as not set (see `site_config_problems`)."""
     options = options or {}
-    repo = _slash(repo_url)
+    repo = base_url(repo_url)
     kind = options.get("repo_kind")
     kind = kind if kind in HOST_KINDS else guess_host_kind(repo)
     branch = options.get("branch")
-    return SiteConfig(_slash(site_url), repo, kind, branch if isinstance(branch, str) and branch else "main")
+    return SiteConfig(base_url(site_url), repo, kind, branch if isinstance(branch, str) and branch else "main")
 
 
 class _Loader(yaml.SafeLoader):
@@ -116,14 +164,42 @@ _Loader.add_constructor("!ENV", _env)
 _Loader.add_multi_constructor("", _other)
 
 
+def _read(path: str) -> tuple[dict[str, Any], str]:
+    """mkdocs.yml's values and its text; empty when it cannot be read."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}, ""
+    return (data, text) if isinstance(data, dict) else ({}, "")
+
+
+def _key_lines(text: str) -> dict[Any, int]:
+    """The line of each top-level key of a YAML mapping's text (1-based)."""
+    tree = yaml.compose(text, Loader=_Loader)  # nodes only: no tag is resolved
+    return {key.value: key.start_mark.line + 1 for key, _ in getattr(tree, "value", ())
+            if isinstance(key, yaml.ScalarNode)}
+
+
+def site_config_problems(path: str, shown: str = MKDOCS_FILE,
+                         keys: tuple[str, ...] = ("site_url", "repo_url")) -> dict[str, Diagnostic]:
+    """Key → an error, for each of `keys` in the mkdocs.yml at `path` (`shown` as its name) that links
+    cannot start from, at its line: links are left out until it is fixed, rather than broken."""
+    data, text = _read(path)
+    found = {}
+    for key in keys:
+        problem = url_problem(data.get(key))
+        if problem:
+            what = "links to the site's pages" if key == "site_url" else "links to the git host's editor"
+            found[key] = Diagnostic(shown, _key_lines(text).get(key, 1), 1, ERROR, "bad-url",
+                                    f"{key} {data[key]!r} {problem} ({what} are left out until it is fixed)")
+    return found
+
+
 def read_site_config(repo: str) -> SiteConfig:
     """The SiteConfig of the mkdocs.yml in `repo` (all unset when there is none or it cannot be read)."""
-    try:
-        with open(os.path.join(repo, MKDOCS_FILE), encoding="utf-8") as handle:
-            data = yaml.load(handle, Loader=_Loader)  # a SafeLoader subclass
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        data = None
-    data = data if isinstance(data, dict) else {}
+    data = _read(os.path.join(repo, MKDOCS_FILE))[0]
     options: dict[str, Any] = {}
     for plugin in data.get("plugins") or ():
         if isinstance(plugin, dict) and isinstance(plugin.get("dealbook"), dict):

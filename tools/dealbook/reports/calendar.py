@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
 from ..rules.agenda import AgendaItem
+from ..rules.deals import LATER_STATE_OF
 from ..text.catalog import Translator, translator
 
 PRODID = "-//dealbook//agenda feed//EN"
@@ -52,18 +53,20 @@ def calendar_name(title: str, owner: str | None, names: dict[str, str], language
 
 
 def item_uid(item: AgendaItem, domain: str, seen: dict[str, int] | None = None) -> str:
-    """A UID that stays the same while the item stays: customer id, kind and key, never the date.
+    """A UID that stays the same while the item stays: customer id, kind and key, never the date;
+    an instalment that falls overdue, a quote that expires, keep theirs (`LATER_STATE_OF`).
 
     Two items of one customer with the same kind and key (a kind without keys listed twice)
     are numbered in the agenda's order when `seen` is given."""
-    basis = "\x1f".join((item.customer_id, item.kind, item.key))
+    kind = LATER_STATE_OF.get(item.kind, item.kind)
+    basis = "\x1f".join((item.customer_id, kind, item.key))
     digest = hashlib.sha1(basis.encode("utf-8")).hexdigest()[:20]
-    uid = f"{item.kind}-{digest}@{domain}"
+    uid = f"{kind}-{digest}@{domain}"
     if seen is not None:
         count = seen.get(uid, 0) + 1
         seen[uid] = count
         if count > 1:
-            uid = f"{item.kind}-{digest}-{count}@{domain}"
+            uid = f"{kind}-{digest}-{count}@{domain}"
     return uid
 
 

@@ -69,7 +69,7 @@ def customer_items(state: CustomerState, today: dt.date, days: int = WEEK_DAYS) 
         when = flag.due or today
         overdue = (today - when).days if when < today else 0
         items.append(AgendaItem(customer.id, customer.name, customer.owner, when, flag.code, flag.message,
-                                overdue, group_of(when, today, days), who=flag.to or mine))
+                                overdue, group_of(when, today, days), flag.key, who=flag.to or mine))
     return items
 
 

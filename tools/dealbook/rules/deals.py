@@ -32,6 +32,9 @@ from .aftersales import after_sales
 
 DEAL_KINDS = ("quote_expired", "quote_expiring", "quote_approval", "quote_to_send", "contract_approval",
               "instalment_overdue", "instalment_due", "renewal_due", "guide_handover")
+# One quote's validity, one instalment, seen in a later state (expired after expiring, overdue after
+# due) → the kind of the earlier one: the same item to a calendar, which keeps its one event.
+LATER_STATE_OF = {"quote_expired": "quote_expiring", "instalment_overdue": "instalment_due"}
 
 
 @dataclass(frozen=True)

@@ -17,3 +17,6 @@ class Flag:
     message: str
     due: dt.date | None
     to: tuple[str, ...] = ()
+    # Tells apart flags of one customer and code (each help request: the time it was asked), as an
+    # agenda item's `key`, so a calendar keeps each one's event while the others come and go.
+    key: str = ""

@@ -114,5 +114,5 @@ def help_flags(customer: Customer, counted: list[FollowUp], t: Thresholds, membe
         else:
             message = _("help asked (%(helper)s): %(detail)s (by %(by)s on %(on)s, due %(due)s)", helper=helper,
                         detail=detail, by=members.get(followup.by, followup.by), on=on, due=due)
-        flags.append(Flag("help_due", message, due, to))
+        flags.append(Flag("help_due", message, due, to, f"{followup.at:%Y-%m-%d %H:%M}"))
     return flags

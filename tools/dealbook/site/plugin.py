@@ -27,7 +27,7 @@ from mkdocs.structure.toc import get_toc
 from ..checks.reading import cache_key, open_book, reopen_book, scan_listed
 from ..records.cachefile import has_keys, load_marshal, save_marshal
 from ..records.settings import SETTINGS_FILE, Settings, load_settings, today_for
-from ..records.siteconfig import HOST_KINDS, SiteConfig, site_config
+from ..records.siteconfig import HOST_KINDS, SiteConfig, site_config, site_config_problems
 from ..records.writing import CACHE_DIR, cache_folder
 from ..text.catalog import N_
 from .editor_links import log_actions_for
@@ -141,6 +141,7 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         self.specs: dict[str, PageSpec] = {}
         self.env: Any = None
         self.user_nav = False
+        self._bad_urls: frozenset[str] = frozenset()  # mkdocs.yml's site_url / repo_url links cannot start from
         self._full_html: str | None = None  # the page's whole content while the search plugin sees a part
         # `mkdocs serve` keeps this object between rebuilds (it has on_startup): pages, git data
         self.serving = False
@@ -203,6 +204,14 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
             if ASSET_URI + name not in [str(x) for x in target]:
                 target.append(ASSET_URI + name)
         self.user_nav = config.nav is not None
+        # A site_url or repo_url links cannot start from leaves its links out, as on the command line:
+        # judged as written, since MkDocs drops a line break from site_url and links to a wrong page.
+        bad: dict[str, Any] = {}
+        if config.config_file_path:
+            bad = site_config_problems(config.config_file_path, os.path.basename(config.config_file_path))
+        for d in bad.values():
+            log.warning("%s:%s: %s", d.path, d.line, d.message)
+        self._bad_urls = frozenset(bad)
         return config
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
@@ -559,7 +568,8 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
 
     def site_config(self, config: MkDocsConfig) -> SiteConfig:
         """The site's address, its repo and host kind (`repo_kind`, `branch` options), for links."""
-        return site_config(config.site_url, config.repo_url,
+        site, repo = (None if key in self._bad_urls else config[key] for key in ("site_url", "repo_url"))
+        return site_config(site, repo,
                            {"repo_kind": self.config.repo_kind, "branch": self.config.branch})
 
     def _nav(self, files: Files) -> list[Any]:

@@ -214,5 +214,12 @@ def echo(text: str) -> None:
     click.echo(text)
 
 
+def echo_utf8(data: str | bytes) -> None:
+    """Write `data` to stdout in UTF-8 whatever stdout's encoding: for a format that fixes its own
+    (iCalendar, JSON sent to a webhook, HTML saying charset=utf-8). Redirected to a file on a Chinese
+    Windows, text goes out in GBK, and a calendar or a chat reads it as garbage."""
+    click.echo(data.encode("utf-8") if isinstance(data, str) else data, nl=False)  # bytes go out as they are
+
+
 format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
                              help="text for people, json or csv for machines.")

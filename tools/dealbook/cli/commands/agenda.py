@@ -11,12 +11,11 @@ import click
 from ...checks.customer_views import PerCustomer, compute_view
 from ...records.book import Book
 from ...records.model import Customer
-from ...records.siteconfig import read_site_config
 from ...rules.agenda import GROUPS, AgendaItem, customer_items, dict_order, group_of
 from ...rules.state import evaluate
 from ...text.catalog import translator
 from ...text.numbers import items_for_customers
-from ...text.output import FORMATS, table, to_csv, to_json
+from ...text.output import FORMATS, echo_utf8, table, to_csv, to_json
 from ..context import Env, pass_env
 
 COLUMNS = ("group", "due", "overdue_days", "customer_id", "name", "owner", "who", "kind", "reason")
@@ -116,7 +115,7 @@ def agenda(env: Env, owner: str | None, days: int, show_all: bool, fmt: str, sit
         env.warn_left_out(view["ids"])
     rows = select_items(view, env.today, owner, days, dates=fmt in ("ics", "csv"))
     if fmt == "ics":
-        click.echo(agenda_ics(env, view, rows, owner, site_url).decode("utf-8"), nl=False)
+        echo_utf8(agenda_ics(env, view, rows, owner, site_url))
         return
     if not show_all:
         rows = [r for r in rows if r["group"] != "later"]
@@ -149,13 +148,12 @@ def agenda(env: Env, owner: str | None, days: int, show_all: bool, fmt: str, sit
 def agenda_ics(env: Env, view: dict[str, Any], rows: list[dict[str, Any]], owner: str | None,
                site_url: str | None) -> bytes:
     """The rows as the calendar feed the site publishes for `owner` (the team when None)."""
-    from ...records.siteconfig import site_config
     from ...reports.calendar import agenda_calendar, calendar_domain, calendar_name
 
-    config = read_site_config(env.repo)
-    if site_url:
-        config = site_config(site_url, config.repo_url, {"repo_kind": config.repo_kind, "branch": config.branch})
-    names = member_names(env.repo)
+    config = env.site_config(site_url)
+    # the team of the revision the agenda is of (--at reads it as a whole already), else the team file alone
+    names = ({handle: m.name for handle, m in env.book().members.items() if m.name} if env.at
+             else member_names(env.repo))
     fields = {f.name for f in dataclasses.fields(AgendaItem)}
     items = [AgendaItem(**{k: v for k, v in row.items() if k in fields}) for row in rows]
     title = env.settings.site_title

@@ -14,6 +14,7 @@ from ...records.dates import parse_time
 from ...records.diagnostics import ERROR, WARNING, Diagnostic, has_errors, sort_key
 from ...records.model import RECORDS_DIR, TEAM_FILE, discover, kind_of
 from ...records.settings import SETTINGS_FILE
+from ...records.siteconfig import MKDOCS_FILE, site_config_problems
 from ...text.output import to_json
 from ..context import Env, pass_env
 
@@ -63,7 +64,9 @@ def resolve_paths(env: Env, given: tuple[str, ...]) -> tuple[list[str] | None, l
             # a folder where a record file belongs is listed itself: reading it reports it
             paths.extend(p for p in everything if p.startswith(prefix) or p == relative)
         elif os.path.lexists(absolute):  # a dangling or looping link too: reading it reports it
-            if relative == SETTINGS_FILE or (relative.startswith(RECORDS_DIR + "/") and kind_of(relative)):
+            if relative == MKDOCS_FILE:
+                problems.extend(site_config_problems(absolute).values())
+            elif relative == SETTINGS_FILE or (relative.startswith(RECORDS_DIR + "/") and kind_of(relative)):
                 paths.append(relative)
         else:
             problems.append(Diagnostic(relative, 1, 1, ERROR, "no-file", f"{item}: no such file"))
@@ -139,6 +142,8 @@ def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet
           new_since: str | None, approvals: bool, since: str | None, hook: bool) -> None:
     """Validate records: schemas, ids, stages, team references, dates, privacy.
 
+    Without PATHs (or with mkdocs.yml among them), also mkdocs.yml's site_url and repo_url, the
+    addresses the calendar feeds, the digest and the site's editor links start from (`bad-url`).
     With PATHs (files or folders) only those records are checked, against the rest
     of the repo (this is what the pre-commit hook does). New records among them are
     also judged against the entry deadlines (entry_deadlines): a follow-up added more
@@ -201,6 +206,8 @@ def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet
         from ...git.approvals import verify_approvals
 
         found = [*found, *verify_approvals(env.repo, env.book(wanted), since)]
+    if wanted is None and not env.at:  # the addresses the feeds, the digest and the site's links start from
+        found = [*found, *site_config_problems(os.path.join(env.repo, MKDOCS_FILE)).values()]
     diagnostics = sorted(set(problems + found), key=sort_key)
     if fmt == "json":
         click.echo(to_json({"diagnostics": [d.as_dict() for d in diagnostics], "files": files}))

@@ -11,12 +11,12 @@ import click
 
 from ...git.digest import Digest, weekly_digest
 from ...git.recent import Event, changelog_of, feed_days
-from ...records.siteconfig import SiteConfig, read_site_config, site_config
+from ...records.siteconfig import SiteConfig
 from ...rules.agenda import AgendaItem
 from ...rules.risk import Risk
 from ...text.catalog import N_, NP_, Translator, translator
 from ...text.numbers import items_for_customers
-from ...text.output import money, to_json
+from ...text.output import echo_utf8, money, to_json
 from ..context import Env, pass_env
 from .diff import md
 
@@ -223,8 +223,17 @@ def render_html(d: Digest, title: str, config: SiteConfig, names: dict[str, str]
 
 
 # --- webhooks -------------------------------------------------------------------------------------
+def slack_text(text: str) -> str:
+    """Text for a Slack mrkdwn field (a message's `text`): `&`, `<` and `>` as the entities Slack
+    decodes, so no `<!here>` pings the channel and no `<url|label>` links; `@` defused as in `md`."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("@", "@\u200b")
+
+
 def webhook_body(kind: str, title: str, text: str) -> dict[str, Any]:
-    """The JSON a chat's incoming webhook takes for a markdown message."""
+    """The JSON a chat's incoming webhook takes for a markdown message: `text` is the markdown (its
+    user text escaped by `render_markdown`), `title` plain text, escaped here where the chat reads
+    it as markup (Slack's `text`, the notification's fallback, is mrkdwn)."""
     if kind == "wecom":
         return {"msgtype": "markdown", "markdown": {"content": text}}
     if kind == "dingtalk":
@@ -232,7 +241,7 @@ def webhook_body(kind: str, title: str, text: str) -> dict[str, Any]:
     if kind == "feishu":
         return {"msg_type": "interactive", "card": {"header": {"title": {"tag": "plain_text", "content": title}},
                                                     "elements": [{"tag": "markdown", "content": text}]}}
-    return {"text": title, "blocks": [{"type": "markdown", "text": text}]}  # slack
+    return {"text": slack_text(title), "blocks": [{"type": "markdown", "text": text}]}  # slack
 
 
 @click.command()
@@ -271,16 +280,14 @@ def digest(env: Env, since: str | None, owner: str | None, ahead: int, fmt: str,
                                  param_hint="--owner")
     days = parse_since(since, env.today) if since else feed_days(book.settings)
     result = weekly_digest(book, changelog_of(env.repo) if env.at is None else {}, env.today, days, owner, ahead)
-    config = read_site_config(env.repo)
-    if site_url:
-        config = site_config(site_url, config.repo_url, {"repo_kind": config.repo_kind, "branch": config.branch})
+    config = env.site_config(site_url)
     _ = translator(book.settings.language)
     names = {handle: member.name or handle for handle, member in book.members.items()}
     title = book.settings.site_title
     if fmt == "json" and webhook is None:
         click.echo(to_json(result.as_dict()))
     elif fmt == "html" and webhook is None:
-        click.echo(render_html(result, title, config, names, _, limit), nl=False)
+        echo_utf8(render_html(result, title, config, names, _, limit))
     else:
         text = render_markdown(result, title, config, names, _, limit)
         if webhook is None:
@@ -294,9 +301,9 @@ def digest(env: Env, since: str | None, owner: str | None, ahead: int, fmt: str,
             while len(text.encode("utf-8")) > WEBHOOK_BYTES[webhook] and width > 10:
                 width //= 2
                 text = render_markdown(result, title, config, names, _, limit, width)
-            click.echo(json.dumps(webhook_body(webhook, heading, text), ensure_ascii=False))
+            echo_utf8(json.dumps(webhook_body(webhook, heading, text), ensure_ascii=False) + "\n")
     if not env.at:  # its counts (at risk, due, changed) would silently lack these customers
         env.warn_left_out(book.customers)
 
 
-__all__ = ["digest", "parse_since", "render_html", "render_markdown", "webhook_body"]
+__all__ = ["digest", "parse_since", "render_html", "render_markdown", "slack_text", "webhook_body"]

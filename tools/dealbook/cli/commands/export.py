@@ -17,14 +17,21 @@ from .import_sheet import _progress
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="xlsx", help="File format (default xlsx).")
 @click.option("--out", "out", type=click.Path(), default=None,
               help="File to write (a folder for csv); default dealbook-export.<format> in the current folder.")
+@click.option("--partial", is_flag=True,
+              help="Export the records that can be read when some files cannot (named on stderr); without it, "
+                   "such a file stops the export and nothing is written.")
 @pass_env
-def export(env: Env, fmt: str, out: str | None) -> None:
+def export(env: Env, fmt: str, out: str | None, partial: bool) -> None:
     """Export customers, follow-ups, contacts, next actions and stage history as tables.
 
     xlsx: one sheet per table, header row frozen, dates as dates. csv: a folder with one
     UTF-8 file per table. sqlite: one database (open it in Datasette or a BI tool). json:
     {table: [rows]}. The customers and follow-ups tables use the record keys as column
     names, so `dealbook import` reads an exported file back without changing anything.
+
+    A customer or follow-up file that cannot be read (a YAML error, GBK) would be missing
+    from the tables: the export stops, exit status 1, naming the files, and writes nothing;
+    with --partial it exports the rest and names them in a warning.
 
     \b
     Example:
@@ -49,11 +56,29 @@ def export(env: Env, fmt: str, out: str | None) -> None:
     # there are; a past revision (--at) has no working tree to stream from and is read as a Book.
     items = tables(env.book()) if env.at else stream_tables(env.repo, env.settings, progress)
     total = items[0].count
+    unread = [path for table in items for path in table.left_out]
+    if unread and not partial:  # an export is taken as the whole book: a silent gap would be misread
+        them = _them(unread)
+        raise click.ClickException(f"{_files(unread)} cannot be read, so the export would lack {them} "
+                                   f"(`dealbook check` says why): fix {them}, or pass --partial to export the rest; "
+                                   "nothing was exported")
     try:
         files = write_export(items, fmt, target, progress)
     except OSError as exc:  # a folder that cannot be made or written to, a full disk …
         raise click.ClickException(f"cannot write {target}: {exc.strerror or exc}; "
                                    "nothing was exported") from None
     click.echo(f"exported {total} customers to {', '.join(files) if fmt != 'csv' else target + '/'}")
-    if not env.at:  # the count, and the export, lack them
-        env.warn_left_out(items[0].ids)
+    if unread:  # --partial: the count, and the export, lack them
+        they = "they" if len(unread) != 1 else "it"
+        click.secho(f"warning: {_files(unread)} left out of the export, {they} cannot be read: `dealbook check` says "
+                    "why", fg="yellow", err=True)
+
+
+def _files(paths: list[str]) -> str:
+    """`2 record files (a.yaml, b.yaml)`, the first five named."""
+    names = ", ".join(paths[:5]) + (" …" if len(paths) > 5 else "")
+    return f"{len(paths)} record file{'s' * (len(paths) != 1)} ({names})"
+
+
+def _them(paths: list[str]) -> str:
+    return "them" if len(paths) != 1 else "it"
