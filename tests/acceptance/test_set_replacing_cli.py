@@ -1,4 +1,5 @@
-"""`dealbook set` on lists and mappings that hold items: refused unless --replace, the diff always shown."""
+"""`dealbook set` on lists and mappings that hold items, and on recorded facts (signed, received, lost, a
+quote's answer): refused unless --replace, the diff always shown; a number as a key under custom."""
 
 from __future__ import annotations
 
@@ -104,8 +105,8 @@ def test_one_list_item_is_removed_with_its_lines_only(run, repo):
     assert raw(repo, PATH).decode("utf-8") == TWO_CONTACTS
     result = run(repo, "set", CID, "contacts.1=", "--replace")
     assert result.exit_code == 0, result.output
-    removed = ("  - name: 李经理   # 新来的\n    title: 生产经理\n    role: user\n"
-               "    phone: 0755-8888-1235\n    phone_kind: work\n")
+    removed = ("  # 生产部\n  - name: 李经理   # 新来的\n    title: 生产经理\n    role: user\n"
+               "    phone: 0755-8888-1235\n    phone_kind: work\n")  # with its comment, `# 生产部`
     assert raw(repo, PATH).decode("utf-8") == TWO_CONTACTS.replace(removed, "")
 
 
@@ -186,3 +187,91 @@ def test_set_does_not_write_an_approval(run, demo_repo, assignment):
     moved = run(demo_repo, "move", LU, "after_sales", "--delivered", "2024-05-18", "--set", assignment)
     assert moved.exit_code == 1 and "would add the approval" in moved.output
     assert raw(demo_repo, LU_PATH) == before
+
+
+def test_a_number_under_custom_is_a_key(run, repo):
+    """Before: `custom.2024=x` was refused as an unknown field (the number was read as a list index)."""
+    repo.write(PATH, TWO_CONTACTS)
+    result = run(repo, "set", CID, "custom.2024=x", "custom.2025.q1=5")
+    assert result.exit_code == 0, result.output
+    assert "+custom:\n+  2024: x\n+  2025:\n+    q1: 5\n" in result.output
+    assert yaml.safe_load(raw(repo, PATH))["custom"] == {2024: "x", 2025: {"q1": 5}}
+    assert run(repo, "check").exit_code == 0
+    result = run(repo, "set", CID, "custom.2024=y", "custom.2025.q2=6")  # existing keys, not items
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(raw(repo, PATH))["custom"] == {2024: "y", 2025: {"q1": 5, "q2": 6}}
+    assert run(repo, "set", CID, "custom.2024=").exit_code == 0
+    assert yaml.safe_load(raw(repo, PATH))["custom"] == {2025: {"q1": 5, "q2": 6}}
+
+
+def test_a_number_under_custom_is_an_index_in_a_list_already_there(run, repo):
+    repo.write(PATH, TWO_CONTACTS + "custom:\n  sizes: [S, M]\n  '7': quoted\n")
+    result = run(repo, "set", CID, "custom.sizes.1=L", "custom.sizes.2=XL", "custom.7=seven")
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(raw(repo, PATH))["custom"] == {"sizes": ["S", "L", "XL"], "7": "seven"}
+    assert "custom:\n  sizes: [S, L, XL]\n  '7': seven\n" in raw(repo, PATH).decode("utf-8")
+
+
+def test_a_list_item_is_removed_with_the_comments_that_belong_to_it(run, repo):
+    """Before: `contacts.1=` left `# 生产部`, the comment above the removed contact, behind."""
+    text = TWO_CONTACTS.replace("    phone_kind: work\n  # 生产部\n",
+                                "    phone_kind: work\n    # 王总监 prefers WeChat\n  # 生产部\n  # (since 2024)\n")
+    text = text.replace("need:\n", "  # 财务部\n  - name: 赵会计\n    role: finance\n    # 月底最忙\n\n"
+                                   "  # 采购部\n  - name: 钱采购\n    role: purchaser\nneed:\n")
+    repo.write(PATH, text)
+    assert run(repo, "set", CID, "contacts.1=", "--replace").exit_code == 0
+    removed = ("  # 生产部\n  # (since 2024)\n  - name: 李经理   # 新来的\n    title: 生产经理\n    role: user\n"
+               "    phone: 0755-8888-1235\n    phone_kind: work\n")
+    assert raw(repo, PATH).decode("utf-8") == text.replace(removed, "")
+    text = text.replace(removed, "")
+    assert run(repo, "set", CID, "contacts.1=", "--replace").exit_code == 0  # its trailing comment goes too
+    assert raw(repo, PATH).decode("utf-8") == text.replace(
+        "  # 财务部\n  - name: 赵会计\n    role: finance\n    # 月底最忙\n", "")
+    data = yaml.safe_load(raw(repo, PATH))
+    assert [c["name"] for c in data["contacts"]] == ["王总监", "钱采购"]
+    kept = raw(repo, PATH).decode("utf-8")
+    assert "# 王总监 prefers WeChat" in kept and "\n\n  # 采购部\n  - name: 钱采购" in kept
+
+
+@pytest.mark.parametrize(("assignment", "said"), [
+    ("contracts.0.signed=", "`contracts.0.signed` removes the signing date of contract HT-2024-0510 (2024-05-10)"),
+    ("contracts.0.signed=2024-05-11", "changes the signing date of contract HT-2024-0510 (2024-05-10)"),
+    ("contracts.0.payments.0.received_on=",
+     "`contracts.0.payments.0.received_on` removes the date instalment 0 of contract HT-2024-0510 was received "
+     "(2024-05-15)"),
+    ("contracts.0.payments.0.received_amount=1", "changes the amount received for instalment 0"),
+    ("contracts.0.delivered=", "removes the delivery date of contract HT-2024-0510 (2024-05-18)"),
+])
+def test_un_signing_or_un_receiving_needs_replace(run, demo_repo, assignment, said):
+    """Before: each of these was written without a word (un-signing a second contract, un-receiving money)."""
+    filled = run(demo_repo, "set", LU, "contracts.0.payments.0.received_on=2024-05-15",
+                 "contracts.0.payments.0.received_amount=128000", "contracts.0.delivered=2024-05-18")
+    assert filled.exit_code == 0, filled.output  # filling in an empty fact is how it is recorded
+    before = raw(demo_repo, LU_PATH)
+    result = run(demo_repo, "set", LU, assignment)
+    assert result.exit_code == 1, result.output
+    assert said in result.output and "--replace" in result.output and "nothing was written" in result.output
+    assert raw(demo_repo, LU_PATH) == before
+    if "received_amount" in assignment:  # a correction, when meant
+        replaced = run(demo_repo, "set", LU, assignment, "--replace")
+        assert replaced.exit_code == 0, replaced.output
+        assert raw(demo_repo, LU_PATH) != before
+
+
+def test_a_lost_reason_or_a_quotes_answer_changes_only_with_replace(run, repo):
+    lost = TWO_CONTACTS.replace("stage: discovery\n", "stage: lost\n").replace(
+        "  - {stage: discovery, on: 2024-02-01}\n",
+        "  - {stage: discovery, on: 2024-02-01}\n  - {stage: lost, on: 2024-03-01}\n")
+    lost = lost.replace("tags: [重点]\n", "quotes:\n  - no: Q-1\n    date: 2024-02-10\n    status: rejected\n"
+                                         "lost: {reason: budget, on: 2024-03-01}\ntags: [重点]\n")
+    repo.write(PATH, lost)
+    assert run(repo, "check").exit_code == 0
+    for assignment, said in (("lost.reason=competitor", "changes the reason the deal was lost (budget)"),
+                             ("lost.on=", "removes the date the deal was lost (2024-03-01)"),
+                             ("quotes.0.status=", "removes the customer's answer to quote Q-1 (rejected)"),
+                             ("quotes.0.status=accepted", "changes the customer's answer to quote Q-1 (rejected)")):
+        result = run(repo, "set", CID, assignment)
+        assert result.exit_code == 1 and said in result.output, result.output
+        assert raw(repo, PATH).decode("utf-8") == lost
+    assert run(repo, "set", CID, "lost.reason=competitor", "--replace").exit_code == 0
+    assert yaml.safe_load(raw(repo, PATH))["lost"]["reason"] == "competitor"

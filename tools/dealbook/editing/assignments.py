@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..records.settings import Settings
-from .edits import parse_value, schema_at
+from .edits import is_free_form, parse_value, schema_at
 from .roundtrip import Document, EditError, split_path
 
 # Changed through their own commands so that history and ids stay consistent.
@@ -21,26 +21,73 @@ _ABSENT = object()
 
 @dataclass(frozen=True)
 class Assignment:
-    """One `KEY=VALUE`: the dotted key, its parts, the value (None: remove the field or item)."""
+    """One `KEY=VALUE`: the dotted key, its parts, the value (None: remove the field or item).
+
+    `free_from` is the first part that lies in a mapping whose keys the schema leaves free (custom:),
+    None when there is none: there a number is an item's index only in a list the record already
+    holds, and a key otherwise (`custom.2024=x`); elsewhere the schema says list or mapping."""
 
     key: str
     parts: tuple
     value: Any
+    free_from: int | None = None
+
+    def placed(self, doc: Document) -> list:
+        """The parts as they fall in `doc`: a number in a free-form mapping is a key (`2024`, or
+        `'2024'` where the file writes that key quoted)."""
+        parts = list(self.parts)
+        if self.free_from is None:
+            return parts
+        holder = doc.data
+        for index, part in enumerate(parts):
+            if index >= self.free_from and isinstance(part, int) and isinstance(holder, dict) \
+                    and part not in holder and str(part) in holder:
+                parts[index] = part = str(part)
+            if isinstance(holder, dict):
+                holder = holder.get(part)
+            elif isinstance(holder, list) and isinstance(part, int) and 0 <= part < len(holder):
+                holder = holder[part]
+            else:
+                holder = None
+        return parts
 
     def apply(self, doc: Document) -> None:
         """Make the edit in `doc` (raises EditError when the path cannot be edited)."""
+        parts = self.placed(doc)
         if self.value is None:
-            doc.delete(list(self.parts))
+            doc.delete(parts)
+            return
+        missing = self._first_missing(doc, parts)
+        if missing is not None and self.free_from is not None and missing + 1 >= self.free_from \
+                and missing < len(parts) - 1:
+            # a mapping that is not there yet under custom: made whole, so a number in the path
+            # becomes a key of it rather than an index into a list that would have to be invented
+            value = self.value
+            for part in reversed(parts[missing + 1:]):
+                value = {part: value}
+            doc.set(parts[:missing + 1], value)
         else:
-            doc.set(list(self.parts), self.value)
+            doc.set(parts, self.value)
+
+    @staticmethod
+    def _first_missing(doc: Document, parts: list) -> int | None:
+        holder = doc.data
+        for index, part in enumerate(parts):
+            in_list = isinstance(holder, list) and isinstance(part, int) and 0 <= part < len(holder)
+            if not in_list and not (isinstance(holder, dict) and holder.get(part) is not None):
+                return index
+            holder = holder[part]
+        return None
 
     def losses(self, doc: Document) -> str:
         """What the edit would remove from `doc`, in words ('' when it keeps all there is): the items
-        of a list, or the keys of a mapping, that the new value leaves out or changes."""
-        old = doc.get(list(self.parts), _ABSENT)
+        of a list, or the keys of a mapping, that the new value leaves out or changes, or a recorded
+        fact (FACTS) that it removes or changes."""
+        parts = self.placed(doc)
+        old = doc.get(parts, _ABSENT)
         if old is _ABSENT:
             return ""
-        return dropped(old, self.value)
+        return dropped(old, self.value) or fact_changed(parts, old, self.value, doc.data)
 
 
 def read_assignment(text: str, settings: Settings) -> Assignment:
@@ -65,11 +112,13 @@ def read_assignment(text: str, settings: Settings) -> Assignment:
     if schema is None:
         raise ValueError(f"unknown field `{key}`: see schemas/customer.schema.json "
                          "(team-specific data goes under custom.…)")
+    free_from = next((index for index in range(1, len(parts))
+                      if is_free_form(schema_at("customer", parts[:index], settings) or {})), None)
     if raw.strip() in ("", "null", "~"):
-        return Assignment(key, tuple(parts), None)
+        return Assignment(key, tuple(parts), None, free_from)
     if raw.strip() in ('""', "''") and "string" in str(schema.get("type")):
-        return Assignment(key, tuple(parts), "")  # an empty text, as YAML reads it (not the two quotes)
-    return Assignment(key, tuple(parts), parse_value(raw, schema, key))
+        return Assignment(key, tuple(parts), "", free_from)  # an empty text, as YAML reads it (not the two quotes)
+    return Assignment(key, tuple(parts), parse_value(raw, schema, key), free_from)
 
 
 def approvals_added(before: Any, after: Any) -> list[str]:
@@ -96,6 +145,45 @@ def approvals_added(before: Any, after: Any) -> list[str]:
             else:
                 added.append(f"{group[:-1]} {number}: {text}")
     return added
+
+
+# Facts the record holds that reports, due dates and the checks count from: removing or changing one
+# that holds a value (un-signing a contract, un-receiving money) needs --replace, as removing a list's
+# item does; filling in one that is empty is how it is recorded. A path's numbers stand for any item;
+# a quote's status counts once it holds the customer's answer (a draft is marked sent with `set`).
+FACTS = {
+    ("contracts", int, "signed"): "the signing date of contract {contract}",
+    ("contracts", int, "delivered"): "the delivery date of contract {contract}",
+    ("contracts", int, "payments", int, "received_on"): "the date instalment {payment} of contract {contract} "
+                                                        "was received",
+    ("contracts", int, "payments", int, "received_amount"): "the amount received for instalment {payment} of "
+                                                            "contract {contract}",
+    ("quotes", int, "status"): "the customer's answer to quote {quote}",
+    ("lost", "reason"): "the reason the deal was lost",
+    ("lost", "on"): "the date the deal was lost",
+}
+_ANSWERS = ("accepted", "rejected")
+
+
+def fact_changed(parts: list, old: Any, new: Any, data: Any) -> str:
+    """The recorded fact (FACTS) at `parts` that replacing `old` by `new` (None: removing it) loses,
+    in words; '' when `parts` holds no such fact, when it is empty, or when `new` is the same."""
+    pattern = tuple(int if isinstance(part, int) else part for part in parts)
+    what = FACTS.get(pattern)
+    if what is None or old in (None, "") or old == new:
+        return ""
+    if pattern == ("quotes", int, "status") and old not in _ANSWERS:
+        return ""
+
+    def number(group: str, index: int) -> str:
+        items = data.get(group) if isinstance(data, dict) else None
+        item = items[index] if isinstance(items, list) and index < len(items) else None
+        return str(item.get("no")) if isinstance(item, dict) and item.get("no") else f"{index}"
+
+    words = what.format(contract=number("contracts", parts[1]) if parts[0] == "contracts" else "",
+                        quote=number("quotes", parts[1]) if parts[0] == "quotes" else "",
+                        payment=parts[3] if len(parts) > 3 else "")
+    return f"removes {words} ({_label(old)})" if new is None else f"changes {words} ({_label(old)})"
 
 
 def dropped(old: Any, new: Any) -> str:

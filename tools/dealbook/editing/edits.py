@@ -200,18 +200,23 @@ _WAN = re.compile(r"^\s*[¥￥]?\s*([0-9]+(?:\.[0-9]+)?)\s*万\s*元?\s*$")
 _YI = re.compile(r"^\s*[¥￥]?\s*([0-9]+(?:\.[0-9]+)?)\s*亿\s*元?\s*$")
 
 
+def is_free_form(node: dict[str, Any]) -> bool:
+    """A mapping whose keys the schema leaves free (custom:)."""
+    return node.get("type") == "object" and "properties" not in node
+
+
 def schema_at(kind: str, parts: list, settings: Settings) -> dict[str, Any] | None:
     """The (settings-extended) schema of the value at `parts`, None when the key is unknown; {} under custom."""
     node: dict[str, Any] = validator(kind, settings_enums(kind, settings)).schema
     for part in parts:
+        if is_free_form(node):
+            return {}  # free-form (custom:): any key, a number too (custom.2024)
         if isinstance(part, int):
             items = node.get("items")
             if not isinstance(items, dict):
                 return None
             node = items
             continue
-        if node.get("type") == "object" and "properties" not in node:
-            return {}  # free-form (custom:)
         props = node.get("properties") or {}
         if part not in props:
             return None

@@ -352,6 +352,19 @@ def _line_start(text: str, offset: int) -> int:
     return text.rfind("\n", 0, offset) + 1
 
 
+def _comment_block_above(text: str, start: int, column: int) -> int:
+    """Where the comment lines directly above the line at `start` begin (`start` when there are none):
+    a list item's own comments, which go with it. The block ends at a blank line or any other line;
+    a comment indented further than the item's dash (`column`) belongs to the item before it."""
+    while start > 0:
+        above = _line_start(text, start - 1)
+        line = text[above:start - 1]
+        if not line.lstrip(" ").startswith("#") or len(line) - len(line.lstrip(" ")) > column:
+            break
+        start = above
+    return start
+
+
 def _is_empty_scalar(text: str, node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and not node.style and (
         node.value in ("", "~", "null", "Null", "NULL")
@@ -566,7 +579,14 @@ class Document:
             start = _line_start(text, dash)
             if text[start:dash].strip() or text[dash + 1:item.start_mark.index].strip():
                 raise EditError("the item shares its line with another")
-            return text[:start] + text[_line_end(text, _content_end(text, item)):]
+            column = dash - start
+            start, end = _comment_block_above(text, start, column), _line_end(text, _content_end(text, item))
+            while end < len(text):  # comments after its last line, indented as its content: its own too
+                line = text[end:_line_end(text, end)].rstrip("\n")
+                if not line.lstrip(" ").startswith("#") or len(line) - len(line.lstrip(" ")) <= column:
+                    break
+                end = _line_end(text, end)
+            return text[:start] + text[end:]
         key, value = next((k, v) for k, v in node.value if _key_matches(k, parts[-1]))
         start = _line_start(text, key.start_mark.index)
         if text[start:key.start_mark.index].strip():

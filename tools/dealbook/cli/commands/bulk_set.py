@@ -122,8 +122,9 @@ def set_fields(env: Env, items: tuple[str, ...], where: tuple[str, ...], replace
             click.echo(diff_text([c for c in changes if c.before != c.after]), nl=False)
             for d in losses:
                 click.echo(render(d), err=True)
-            raise click.ClickException("refused: the edit would remove or change items the record holds (shown "
-                                       "above); to mean it, run it again with --replace; nothing was written")
+            raise click.ClickException("refused: the edit would remove or change items or recorded facts the record "
+                                       "holds (shown above); to mean it, run it again with --replace; "
+                                       "nothing was written")
         several = len([c for c in changes if c.before != c.after]) > 1
         finish(env, book, changes, dry_run, ask=(several or bool(conditions)) and not yes, summary=True,
                show_diff=True)
