@@ -275,3 +275,25 @@ def test_a_lost_reason_or_a_quotes_answer_changes_only_with_replace(run, repo):
         assert raw(repo, PATH).decode("utf-8") == lost
     assert run(repo, "set", CID, "lost.reason=competitor", "--replace").exit_code == 0
     assert yaml.safe_load(raw(repo, PATH))["lost"]["reason"] == "competitor"
+
+
+def test_where_reads_a_path_as_set_does_and_the_summary_counts_the_customers(run, repo):
+    """Before: --where custom.2024=x or contacts.0.role=… matched no customer (the path was split on dots
+    and could not pass through a list, nor find a number key); a bulk refusal did not say in how many files."""
+    repo.customer("粤IT2024001", custom={2024: "x"})
+    repo.customer("粤IT2024002", custom={2024: "y"}, tags=["重点"])
+    repo.customer("粤IT2024003", custom={2024: "x"}, tags=["重点"], owner="li")
+    result = run(repo, "set", "--where", "custom.2024=x", "--where", "contacts.0.role=decision_maker", "owner=li",
+                 "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "2 customers selected: 1 would change, 1 already holds what is asked" in result.output
+    assert "records/customers/粤IT2024001.yaml" in result.output and "粤IT2024002" not in result.output
+    result = run(repo, "set", "--where", "owner=zhang", "tags=", "--yes")
+    assert result.exit_code == 1
+    assert "records/customers/粤IT2024002.yaml:" in result.output and "`tags` removes item 0 (重点)" in result.output
+    assert "would remove or change items or recorded facts in 1 of the 2 files" in result.output
+    assert "粤IT2024003" not in result.output
+    result = run(repo, "set", "--where", "owner=zhang", "tags=", "--replace", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "2 customers selected: 1 would change, 1 already holds what is asked" in result.output
+    assert "1 file changed:\n  records/customers/粤IT2024002.yaml\n" in result.output

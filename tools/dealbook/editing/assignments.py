@@ -90,6 +90,20 @@ class Assignment:
         return dropped(old, self.value) or fact_changed(parts, old, self.value, doc.data)
 
 
+def value_at(data: Any, parts: list, default: Any = None) -> Any:
+    """The value at a typed path (`split_path`) in record data, or `default`: a number is an item's index
+    in a list, and a key in a mapping (`custom.2024`, written plain or quoted)."""
+    value = data
+    for part in parts:
+        if isinstance(value, dict) and part not in value and isinstance(part, int) and str(part) in value:
+            part = str(part)
+        in_list = isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
+        if not in_list and not (isinstance(value, dict) and part in value):
+            return default
+        value = value[part]
+    return value
+
+
 def read_assignment(text: str, settings: Settings) -> Assignment:
     """`KEY=VALUE` read as the customer schema types KEY (raises ValueError saying what is wrong).
 

@@ -6,7 +6,7 @@ import os
 
 import click
 
-from ...editing.assignments import Assignment, read_assignment
+from ...editing.assignments import Assignment, read_assignment, value_at
 from ...editing.edits import Change, diff_text, schema_at
 from ...editing.roundtrip import EditError, split_path
 from ...editing.roundtrip import load as load_document
@@ -23,9 +23,10 @@ def _assignments(texts: list[str], settings) -> list[Assignment]:
         raise click.UsageError(str(exc)) from None
 
 
-def _matches(customer: Customer, where: list[tuple[str, str]]) -> bool:
-    for key, wanted in where:
-        value = customer.get(key)
+def _matches(customer: Customer, where: list[tuple[list, str]]) -> bool:
+    """Whether the customer holds each wanted value (in a list: among its items)."""
+    for parts, wanted in where:
+        value = value_at(customer.data, parts)
         if isinstance(value, list):
             if wanted not in [str(v) for v in value]:
                 return False
@@ -76,13 +77,13 @@ def set_fields(env: Env, items: tuple[str, ...], where: tuple[str, ...], replace
             raise click.BadParameter(f"`{condition}`: write KEY=VALUE", param_hint="--where")
         key, value = condition.split("=", 1)
         try:
-            known = schema_at("customer", split_path(key.strip()), env.settings) is not None
+            parts = split_path(key.strip())
         except EditError as exc:
             raise click.BadParameter(str(exc), param_hint="--where") from None
-        if not known:  # a typo would match no customer and change nothing, silently
+        if schema_at("customer", parts, env.settings) is None:  # a typo would match no customer, silently
             raise click.BadParameter(f"unknown field `{key.strip()}`: see schemas/customer.schema.json",
                                      param_hint="--where")
-        conditions.append((key.strip(), value.strip()))
+        conditions.append((parts, value.strip()))
     assignments = _assignments(texts, env.settings)
 
     def attempt() -> None:
@@ -116,16 +117,22 @@ def set_fields(env: Env, items: tuple[str, ...], where: tuple[str, ...], replace
                     assignment.apply(doc)
                     refuse_new_approvals(path, assignment.key, before, doc.data)
             except EditError as exc:
-                raise click.ClickException(f"{path}: {exc}") from None
+                raise click.ClickException(f"{path}: {exc}; nothing was written") from None
             changes.append(Change(path, doc.source, doc.dumps()))
+        changed = [c for c in changes if c.before != c.after]
+        if len(documents) > 1:
+            same = len(documents) - len(changed)
+            click.echo(f"{len(documents)} customers selected: {len(changed)} would change"
+                       + (f", {same} already hold{'s' * (same == 1)} what is asked" if same else ""), err=True)
         if losses and not replace:
-            click.echo(diff_text([c for c in changes if c.before != c.after]), nl=False)
+            click.echo(diff_text(changed), nl=False)
             for d in losses:
                 click.echo(render(d), err=True)
-            raise click.ClickException("refused: the edit would remove or change items or recorded facts the record "
-                                       "holds (shown above); to mean it, run it again with --replace; "
-                                       "nothing was written")
-        several = len([c for c in changes if c.before != c.after]) > 1
+            files = len({d.path for d in losses})
+            where = f" in {files} of the {len(documents)} files" if len(documents) > 1 else ""
+            raise click.ClickException(f"refused: the edit would remove or change items or recorded facts{where} "
+                                       "(shown above); to mean it, run it again with --replace; nothing was written")
+        several = len(changed) > 1
         finish(env, book, changes, dry_run, ask=(several or bool(conditions)) and not yes, summary=True,
                show_diff=True)
 
