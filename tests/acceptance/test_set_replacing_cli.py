@@ -297,3 +297,25 @@ def test_where_reads_a_path_as_set_does_and_the_summary_counts_the_customers(run
     assert result.exit_code == 0, result.output
     assert "2 customers selected: 1 would change, 1 already holds what is asked" in result.output
     assert "1 file changed:\n  records/customers/粤IT2024002.yaml\n" in result.output
+
+
+def test_what_an_approval_was_given_for_changes_only_with_replace(run, demo_repo):
+    """Before: an approved contract's amount, or an approved quote's margin, was changed without a word,
+    and the approvals then stood for figures no approver had seen."""
+    before = raw(demo_repo, LU_PATH)
+    result = run(demo_repo, "set", LU, "contracts.0.amount=1000")
+    assert result.exit_code == 1
+    assert "`contracts.0.amount` changes amount (320000) of approved contract HT-2024-0510" in result.output
+    result = run(demo_repo, "set", LU, "contracts.0.service_term=")
+    assert result.exit_code == 1 and "removes service_term (1 年免费维保) of approved contract" in result.output
+    assert raw(demo_repo, LU_PATH) == before
+    assert run(demo_repo, "set", LU, "contracts.0.delivered=2024-05-18").exit_code == 0  # filled in: recorded
+    quoted = "records/customers/渝MF2024001.yaml"
+    assert run(demo_repo, "approve", "渝MF2024001", "BJ-2024-0515", "--as", "wu", "--on", "2024-05-20").exit_code == 0
+    approved = raw(demo_repo, quoted)
+    result = run(demo_repo, "set", "渝MF2024001", "quotes.0.lines.0.quantity=3")
+    assert result.exit_code == 1
+    assert "changes lines.0.quantity (2) of approved quote BJ-2024-0515" in result.output
+    assert raw(demo_repo, quoted) == approved
+    sent = run(demo_repo, "set", "渝MF2024001", "quotes.0.status=sent")  # approved, then sent: its course
+    assert sent.exit_code == 0, sent.output

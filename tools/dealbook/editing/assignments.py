@@ -165,6 +165,7 @@ def approvals_added(before: Any, after: Any) -> list[str]:
 # that holds a value (un-signing a contract, un-receiving money) needs --replace, as removing a list's
 # item does; filling in one that is empty is how it is recorded. A path's numbers stand for any item;
 # a quote's status counts once it holds the customer's answer (a draft is marked sent with `set`).
+# Every value of a quote or contract that holds an approval counts too: the approval was given for it.
 FACTS = {
     ("contracts", int, "signed"): "the signing date of contract {contract}",
     ("contracts", int, "delivered"): "the delivery date of contract {contract}",
@@ -184,9 +185,13 @@ def fact_changed(parts: list, old: Any, new: Any, data: Any) -> str:
     in words; '' when `parts` holds no such fact, when it is empty, or when `new` is the same."""
     pattern = tuple(int if isinstance(part, int) else part for part in parts)
     what = FACTS.get(pattern)
-    if what is None or old in (None, "") or old == new:
+    if old in (None, "") or old == new or isinstance(old, (dict, list)):
         return ""
-    if pattern == ("quotes", int, "status") and old not in _ANSWERS:
+    if pattern == ("quotes", int, "status"):
+        what = what if old in _ANSWERS else None  # draft → sent → accepted is the quote's course
+    elif what is None and _approved(data, parts):
+        what = f"{'.'.join(map(str, parts[2:]))} ({{old}}) of approved {parts[0][:-1]} {{{parts[0][:-1]}}}"
+    if what is None:
         return ""
 
     def number(group: str, index: int) -> str:
@@ -196,8 +201,19 @@ def fact_changed(parts: list, old: Any, new: Any, data: Any) -> str:
 
     words = what.format(contract=number("contracts", parts[1]) if parts[0] == "contracts" else "",
                         quote=number("quotes", parts[1]) if parts[0] == "quotes" else "",
-                        payment=parts[3] if len(parts) > 3 else "")
-    return f"removes {words} ({_label(old)})" if new is None else f"changes {words} ({_label(old)})"
+                        payment=parts[3] if len(parts) > 3 else "", old=_label(old))
+    said = words if "{old}" in what else f"{words} ({_label(old)})"
+    return f"removes {said}" if new is None else f"changes {said}"
+
+
+def _approved(data: Any, parts: list) -> bool:
+    """Whether `parts` lies inside a quote or contract that holds an approval (its approvals aside:
+    `dealbook approve` writes them, and `set` refuses to)."""
+    if len(parts) < 3 or parts[0] not in ("quotes", "contracts") or not isinstance(parts[1], int) \
+            or parts[2] == "approvals":
+        return False
+    item = value_at(data, parts[:2])
+    return isinstance(item, dict) and bool(item.get("approvals"))
 
 
 def dropped(old: Any, new: Any) -> str:
