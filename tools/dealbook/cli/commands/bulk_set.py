@@ -123,7 +123,7 @@ def set_fields(env: Env, items: tuple[str, ...], where: tuple[str, ...], replace
         if len(documents) > 1:
             same = len(documents) - len(changed)
             click.echo(f"{len(documents)} customers selected: {len(changed)} would change"
-                       + (f", {same} already hold{'s' * (same == 1)} what is asked" if same else ""), err=True)
+                       + (f", {same} already hold{'s' * (same == 1)} what is asked" if same else ""))
         if losses and not replace:
             click.echo(diff_text(changed), nl=False)
             for d in losses:
