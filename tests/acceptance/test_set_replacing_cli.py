@@ -319,3 +319,21 @@ def test_what_an_approval_was_given_for_changes_only_with_replace(run, demo_repo
     assert raw(demo_repo, quoted) == approved
     sent = run(demo_repo, "set", "渝MF2024001", "quotes.0.status=sent")  # approved, then sent: its course
     assert sent.exit_code == 0, sent.output
+
+
+def test_move_to_won_does_not_change_an_approved_contracts_amount(run, demo_repo):
+    """Before: `move ID won --contract-no NO --amount …` wrote a new amount into a contract approved for another."""
+    cid, path = "粤IT2024003", "records/customers/粤IT2024003.yaml"
+    assert run(demo_repo, "set", cid, "contracts=[{no: HT-2024-031, amount: 920000}]").exit_code == 0
+    for approver in ("chen", "sun", "zhou", "wu"):
+        assert run(demo_repo, "approve", cid, "HT-2024-031", "--as", approver).exit_code == 0
+    before = raw(demo_repo, path)
+    result = run(demo_repo, "move", cid, "won", "--contract-no", "HT-2024-031", "--amount", "100000")
+    assert result.exit_code == 1
+    assert ("`contracts.0.amount` changes amount (920000) of approved contract HT-2024-031: move does not change "
+            f"what the record holds (`dealbook set {cid} contracts.0.amount=… --replace` does)") in result.output
+    assert raw(demo_repo, path) == before
+    result = run(demo_repo, "move", cid, "won", "--contract-no", "HT-2024-031", "--amount", "920000",
+                 "--signed", "2024-05-19")
+    assert result.exit_code == 0, result.output
+    assert "    signed: 2024-05-19\n" in raw(demo_repo, path).decode("utf-8")

@@ -7,7 +7,7 @@ import re
 import click
 
 from ...checks.filechecks import move_problem
-from ...editing.assignments import Assignment, read_assignment
+from ...editing.assignments import Assignment, fact_changed, read_assignment
 from ...editing.edits import Change, parse_money
 from ...editing.roundtrip import EditError
 from ...records.dates import parse_date
@@ -174,7 +174,7 @@ def _contract(doc, stage: str, day: str, number: str | None, amount: str | None,
               delivered: str | None, ask: bool) -> None:
     contracts = doc.get("contracts") or []
     if delivered and contracts and not number:
-        doc.set(f"contracts.{len(contracts) - 1}.delivered", delivered)
+        _record(doc, [len(contracts) - 1, "delivered"], delivered)
         return
     unsigned = [i for i, c in enumerate(contracts) if isinstance(c, dict) and not c.get("signed")]
     if contracts and not (number or amount) and len(unsigned) != 1:
@@ -185,11 +185,11 @@ def _contract(doc, stage: str, day: str, number: str | None, amount: str | None,
     drafted = next((i for i, c in enumerate(contracts) if isinstance(c, dict) and c.get("no") == number), None)
     if drafted is not None:  # the contract went through its approvals unsigned: signing it is the move
         if amount:
-            doc.set(f"contracts.{drafted}.amount", _money(amount))
+            _record(doc, [drafted, "amount"], _money(amount))
         if signed or not contracts[drafted].get("signed"):
-            doc.set(f"contracts.{drafted}.signed", signed or day)
+            _record(doc, [drafted, "signed"], signed or day)
         if delivered:
-            doc.set(f"contracts.{drafted}.delivered", delivered)
+            _record(doc, [drafted, "delivered"], delivered)
         return
     amount = amount or (click.prompt("Contract amount (plain integer)") if ask else None)
     if not number or not amount:
@@ -199,6 +199,18 @@ def _contract(doc, stage: str, day: str, number: str | None, amount: str | None,
     if delivered:
         contract["delivered"] = delivered
     doc.append("contracts", contract)
+
+
+def _record(doc, where: list, value) -> None:
+    """Write a contract's field the move gives, unless it changes a recorded fact (a signing or
+    delivery date held, the amount of an approved contract): that is `set --replace`'s to do."""
+    parts = ["contracts", *where]
+    lost = fact_changed(parts, doc.get(parts), value, doc.data)
+    if lost:
+        key = ".".join(map(str, parts))
+        raise EditError(f"`{key}` {lost}: move does not change what the record holds (`dealbook set "
+                        f"{doc.get('id')} {key}=… --replace` does); nothing was written")
+    doc.set(parts, value)
 
 
 def _assignment(text: str, settings) -> Assignment:
