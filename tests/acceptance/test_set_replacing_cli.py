@@ -316,6 +316,10 @@ def test_what_an_approval_was_given_for_changes_only_with_replace(run, demo_repo
     result = run(demo_repo, "set", "渝MF2024001", "quotes.0.lines.0.quantity=3")
     assert result.exit_code == 1
     assert "changes lines.0.quantity (2) of approved quote BJ-2024-0515" in result.output
+    for added in ("quotes.0.lines.2={item: 培训, quantity: 1, unit_price: 0}", "quotes.0.valid_days=90"):
+        result = run(demo_repo, "set", "渝MF2024001", added)  # the total stays right: written before
+        assert result.exit_code == 1
+        assert f"`{added.split('=')[0]}` adds to approved quote BJ-2024-0515 (" in result.output
     assert raw(demo_repo, quoted) == approved
     sent = run(demo_repo, "set", "渝MF2024001", "quotes.0.status=sent")  # approved, then sent: its course
     assert sent.exit_code == 0, sent.output

@@ -82,12 +82,13 @@ class Assignment:
     def losses(self, doc: Document) -> str:
         """What the edit would remove from `doc`, in words ('' when it keeps all there is): the items
         of a list, or the keys of a mapping, that the new value leaves out or changes, or a recorded
-        fact (FACTS) that it removes or changes."""
+        fact (FACTS) that it removes or changes, or anything added to a quote that holds an approval."""
         parts = self.placed(doc)
         old = doc.get(parts, _ABSENT)
-        if old is _ABSENT:
-            return ""
-        return dropped(old, self.value) or fact_changed(parts, old, self.value, doc.data)
+        if old is _ABSENT or old is None:
+            return quote_added(parts, self.value, doc.data)
+        return (dropped(old, self.value) or fact_changed(parts, old, self.value, doc.data)
+                or quote_added(parts, self.value, doc.data, old))
 
 
 def value_at(data: Any, parts: list, default: Any = None) -> Any:
@@ -204,6 +205,15 @@ def fact_changed(parts: list, old: Any, new: Any, data: Any) -> str:
                         payment=parts[3] if len(parts) > 3 else "", old=_label(old))
     said = words if "{old}" in what else f"{words} ({_label(old)})"
     return f"removes {said}" if new is None else f"changes {said}"
+
+
+def quote_added(parts: list, new: Any, data: Any, old: Any = None) -> str:
+    """What an edit adds to a quote that holds an approval, in words ('' when nothing, or only its
+    status): a line, a cost, more items in a list; the approval was given for the quote as it was."""
+    if new is None or new == old or parts[0] != "quotes" or not _approved(data, parts) or parts[2] == "status":
+        return ""
+    number = value_at(data, [*parts[:2], "no"], parts[1])
+    return f"adds to approved quote {number} ({'.'.join(map(str, parts[2:]))}: {_label(new)})"
 
 
 def _approved(data: Any, parts: list) -> bool:
