@@ -126,7 +126,8 @@ def test_the_demo_page_offers_the_text_the_link_carries_to_copy(browser, site, d
         page.locator("button.db-copy[data-copy-from='.db-log-draft-text']").click()
         copied = page.evaluate("navigator.clipboard.readText()")
         assert copied == text and "\nat: 2024-05-20 14:30\n" in copied
-        assert "Asia/Shanghai" in page.locator(".db-log-time").inner_text()  # the page says whose clock
+        note = page.locator(".db-log-time")  # seen with the box closed: whose clock, and to correct it
+        assert note.is_visible() and "Asia/Shanghai" in note.inner_text() and "网站构建的时间" in note.inner_text()
         demo_repo.write(path, copied.replace("\nby:  #", "\nby: zhang  #"))
         done = run(demo_repo, "check", str(demo_repo.root / path))
         assert done.exit_code == 0, done.output
