@@ -74,5 +74,5 @@ def test_move_the_stage_opens_the_customer_file_and_commands_are_copied(page) ->
                                           "%E7%B2%A4IT2024001.yaml")
     command = page.locator("code.db-log-command").first.inner_text()
     assert command.startswith(f"dealbook log {CID} -m phone -c ")
-    page.locator("button.db-copy").first.click()
+    page.locator(".db-log-commands button.db-copy").first.click()
     assert page.evaluate("navigator.clipboard.readText()") == command

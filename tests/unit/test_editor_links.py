@@ -11,6 +11,8 @@ from dealbook.checks.reading import open_book
 from dealbook.records.siteconfig import site_config
 from dealbook.site.editor_links import (
     AT_TOKEN,
+    DUE_TOKEN,
+    MAX_URL,
     STAMP_TOKEN,
     edit_file_url,
     followup_draft,
@@ -131,3 +133,65 @@ def test_no_new_file_link_for_an_id_that_is_not_a_file_name(repo: RecordRepo) ->
     customer = book.customers["../../.github/workflows/x"]
     actions = log_actions(customer, book.settings, {"zhang": "张伟"}, config("gitea"), NOW)
     assert actions.new_followup is None and actions.live_followup is None  # never a path outside records/
+
+
+def long_customer(repo: RecordRepo) -> None:
+    """A customer whose draft makes a link longer than any server should be sent: a long name,
+    sixty contacts, each character of them nine once percent-encoded."""
+    contacts = [{"name": f"联系人{n:02d}号采购部经理", "title": "经理", "role": "decision_maker" if n == 0 else "user"}
+                for n in range(60)]
+    repo.customer(CID, name="深圳" + "华辰精密电子" * 40 + "有限公司", contacts=contacts)
+
+
+@pytest.mark.parametrize(("kind", "name", "content"), [("github", "filename", "value"),
+                                                       ("gitlab", "file_name", "content"),
+                                                       ("forgejo", "filename", "value")])
+def test_a_draft_too_long_for_a_link_leaves_the_text_out_and_keeps_the_file_name(
+        repo: RecordRepo, run, kind: str, name: str, content: str) -> None:
+    long_customer(repo)
+    book = open_book(str(repo.root))
+    actions = log_actions(book.customers[CID], book.settings, {"zhang": "张伟"}, config(kind), NOW, str(repo.root))
+    full = new_file_url(config(kind), actions.draft.path, actions.draft.text)
+    assert len(full) > 8192  # what the link was before: refused by an 8 KB request line
+    assert not actions.prefilled
+    for url in (actions.new_followup, actions.live_followup):
+        assert len(url) <= MAX_URL
+        query = parse_qs(urlsplit(url).query)
+        assert content not in query and name in query
+    assert parse_qs(urlsplit(actions.new_followup).query)[name] == [PATH] == [actions.draft.path]
+    # the text the page offers to copy instead is the whole draft, and checks once `by` is filled
+    repo.write(actions.draft.path, actions.draft.text.replace("\nby:  #", "\nby: zhang  #"))
+    done = run(repo, "check", str(repo.root / actions.draft.path))
+    assert done.exit_code == 0, done.output
+
+
+def test_a_short_draft_is_sent_whole_and_its_live_twin_has_every_token(repo: RecordRepo) -> None:
+    repo.customer(CID)
+    book = open_book(str(repo.root))
+    actions = log_actions(book.customers[CID], book.settings, {"zhang": "张伟"}, config("gitlab"), NOW, str(repo.root))
+    assert actions.prefilled and len(actions.new_followup) <= MAX_URL
+    assert parse_qs(urlsplit(actions.new_followup).query)["content"] == [actions.draft.text]
+    draft = actions.draft
+    assert draft.built_at == "2024-05-20 14:30" and "#     due: 2024-05-23\n" in draft.text
+    assert draft.live_path == f"records/followups/{CID}/{STAMP_TOKEN}.yaml"
+    assert draft.live_text == draft.text.replace("at: 2024-05-20 14:30", f"at: {AT_TOKEN}").replace(
+        "due: 2024-05-23", f"due: {DUE_TOKEN}")
+    live = parse_qs(urlsplit(actions.live_followup).query)
+    assert live["content"] == [draft.live_text] and live["branch_name"] == [f"followup/{STAMP_TOKEN}"]
+
+
+def test_the_draft_takes_the_next_free_name_of_its_minute_as_dealbook_log_would(repo: RecordRepo, run) -> None:
+    repo.customer(CID)
+    taken = f"records/followups/{CID}/2024-05-20-1430.yaml"
+    repo.write(taken, f"customer: {CID}\nat: 2024-05-20 14:30\nmethod: phone\nby: zhang\nsummary: 已有\n")
+    book = open_book(str(repo.root))
+    actions = log_actions(book.customers[CID], book.settings, {"zhang": "张伟"}, config("github"), NOW, str(repo.root))
+    assert actions.draft.path == f"records/followups/{CID}/2024-05-20-1430-2.yaml"
+    assert actions.draft.taken == ("2024-05-20-1430.yaml",)  # what the page script avoids at the reader's time
+    query = parse_qs(urlsplit(actions.new_followup).query)
+    assert query["filename"] == [actions.draft.path]
+    logged = run(repo, "log", CID, "-s", "再次沟通", "--by", "zhang", "--at", "2024-05-20 14:30", "--dry-run")
+    assert logged.exit_code == 0 and actions.draft.path in logged.output  # the same name
+    repo.write(actions.draft.path, actions.draft.text.replace("\nby:  #", "\nby: zhang  #"))
+    done = run(repo, "check")
+    assert done.exit_code == 0, done.output

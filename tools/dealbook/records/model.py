@@ -87,6 +87,19 @@ def followup_folder(customer_id: str) -> str:
     return f"{FOLLOWUPS_DIR}/{safe_id(customer_id)}"
 
 
+def followup_path(repo: str, customer_id: str, when: dt.datetime) -> str:
+    """records/followups/<id>/<YYYY-MM-DD>-<HHMM>.yaml, or -2, -3 … when taken in `repo`: the name
+    `dealbook log` writes and the site's draft proposes. UnsafeId when the id is not a plain file name."""
+    stem = when.strftime("%Y-%m-%d-%H%M")
+    n = 1
+    while True:
+        name = f"{stem}.yaml" if n == 1 else f"{stem}-{n}.yaml"
+        relative = f"{followup_folder(customer_id)}/{name}"
+        if not os.path.exists(os.path.join(repo, relative)):
+            return relative
+        n += 1
+
+
 def discover(repo: str) -> list[str]:
     """Every file under records/ (and every link to a folder, and every folder named like a record
     file where one belongs), repo-relative with `/` separators, sorted."""

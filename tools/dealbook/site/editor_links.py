@@ -13,51 +13,63 @@ The web editors' forms, by host kind (`repo_kind` beside `repo_url`; branch = th
 Each editor offers, when the change is saved, to commit it to a new branch and open a pull
 (merge) request, which then gets the check and the review summary like any other.
 
-"Now" is the reader's clock, not the build's: the links carry the build time (what a browser
-without JavaScript opens), and the page's script replaces it with the current time in the
-team's timezone when the button is clicked. The tokens it replaces are AT_TOKEN (the `at`
-value) and STAMP_TOKEN (the file name's time).
+Whether a host version honours these prefill fields cannot be known from here, and a long draft
+makes a link some servers refuse: so the page also shows the draft itself, its path and text to
+copy, and a link longer than MAX_URL leaves the text out (the file name stays).
+
+"Now" is the reader's clock, not the build's: the links and the draft carry the build time (what a
+browser without JavaScript shows), and the page's script replaces it with the current time in the
+team's timezone. The tokens it replaces are AT_TOKEN (the `at` value), STAMP_TOKEN (the file
+name's time, with `-2`, `-3` … when the customer's folder already has that name, as `dealbook log`
+names it) and DUE_TOKEN (the hinted next step's due date, three days on).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shlex
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from ..editing.edits import now_local
 from ..editing.roundtrip import render_new
-from ..records.model import Customer, followup_folder, id_problem
+from ..records.model import Customer, followup_folder, followup_path, id_problem
 from ..records.siteconfig import SiteConfig
 from ..text.catalog import translator
 from ..text.enums import enum_label
 
 AT_TOKEN = "DEALBOOK_AT"
 STAMP_TOKEN = "DEALBOOK_STAMP"
+DUE_TOKEN = "DEALBOOK_DUE"
+# The longest link offered: request lines over 8 KB are refused by common servers and proxies
+# (nginx's and Apache's defaults); the script's times add a few characters at most.
+MAX_URL = 6000
 _BY = "__dealbook_by__"
 
 
-def new_file_url(config: SiteConfig, path: str, text: str, branch_hint: str = "", message: str = "") -> str | None:
-    """The host's "new file" page for `path` in the records branch, prefilled with `text`."""
+def new_file_url(config: SiteConfig, path: str, text: str | None, branch_hint: str = "", message: str = ""
+                 ) -> str | None:
+    """The host's "new file" page for `path` in the records branch, prefilled with `text` (left
+    out when None: the file name only)."""
     if not config.repo_url or config.repo_kind is None:
         return None
     branch = quote(config.branch, safe="")
     if config.repo_kind == "github":
-        query = {"filename": path, "value": text}
-        if message:
-            query["message"] = message
-        return f"{config.repo_url}new/{branch}?{urlencode(query, quote_via=quote)}"
+        query = {"filename": path, "value": text, "message": message or None}
+        return f"{config.repo_url}new/{branch}?{_query(query)}"
     if config.repo_kind == "gitlab":
-        query = {"file_name": path, "content": text}
-        if branch_hint:
-            query["branch_name"] = branch_hint
-        if message:
-            query["commit_message"] = message
-        return f"{config.repo_url}-/new/{branch}/?{urlencode(query, quote_via=quote)}"
+        query = {"file_name": path, "content": text, "branch_name": branch_hint or None,
+                 "commit_message": message or None}
+        return f"{config.repo_url}-/new/{branch}/?{_query(query)}"
     # gitea, forgejo
-    return f"{config.repo_url}_new/{branch}/?{urlencode({'filename': path, 'value': text}, quote_via=quote)}"
+    return f"{config.repo_url}_new/{branch}/?{_query({'filename': path, 'value': text})}"
+
+
+def _query(fields: dict[str, str | None]) -> str:
+    return urlencode({k: v for k, v in fields.items() if v is not None}, quote_via=quote)
 
 
 def edit_file_url(config: SiteConfig, path: str) -> str | None:
@@ -132,11 +144,25 @@ def next_stage(customer: Customer, settings: Any) -> str | None:
 
 
 @dataclass(frozen=True)
+class Draft:
+    """The new follow-up a customer page offers: to open in the host's editor, or to copy."""
+
+    path: str  # at the build's time, with -2, -3 … when the name is taken
+    text: str
+    live_path: str  # the same with STAMP_TOKEN, AT_TOKEN, DUE_TOKEN for the page script
+    live_text: str
+    taken: tuple[str, ...]  # the file names already in the customer's follow-up folder
+    built_at: str  # the build's time in the draft, `YYYY-MM-DD HH:MM`
+
+
+@dataclass(frozen=True)
 class LogActions:
     """What a customer page offers for recording: web-editor links and command lines."""
 
     new_followup: str | None  # the new-file page, at the build's time (None: no host configured)
-    live_followup: str | None  # the same with AT_TOKEN / STAMP_TOKEN for the page script
+    live_followup: str | None  # the same with AT_TOKEN / STAMP_TOKEN / DUE_TOKEN for the page script
+    prefilled: bool  # whether the links carry the draft's text (False: too long, the file name only)
+    draft: Draft | None  # None: the id cannot name a file
     advance: str | None  # the customer file in the host's editor (None: no host, or no next stage)
     next_stage: str | None
     next_label: str
@@ -145,20 +171,44 @@ class LogActions:
     timezone: str
 
 
+def _taken(repo: str | None, customer_id: str) -> tuple[str, ...]:
+    folder = os.path.join(repo, followup_folder(customer_id)) if repo else None
+    return tuple(sorted(os.listdir(folder))) if folder and os.path.isdir(folder) else ()
+
+
+def followup_offer(customer: Customer, members: dict[str, str], now: dt.datetime, language: str,
+                   repo: str | None) -> Draft | None:
+    """The draft at `now`, named as `dealbook log` would in `repo`, with its tokenised twin."""
+    if id_problem(customer.id) is not None:  # an id that is no file name (`../x`) gets no draft
+        return None
+    path, text = followup_draft(customer, members, now, language)
+    if repo:
+        path = followup_path(repo, customer.id, now)
+    at = now.strftime("%Y-%m-%d %H:%M")
+    due = (now.date() + dt.timedelta(days=3)).isoformat()
+    live_text = text.replace(f"\nat: {at}\n", f"\nat: {AT_TOKEN}\n").replace(f"#     due: {due}\n",
+                                                                          f"#     due: {DUE_TOKEN}\n")
+    return Draft(path=path, text=text, live_path=f"{followup_folder(customer.id)}/{STAMP_TOKEN}.yaml",
+                 live_text=live_text, taken=_taken(repo, customer.id), built_at=at)
+
+
 def log_actions(customer: Customer, settings: Any, members: dict[str, str], config: SiteConfig,
-                now: dt.datetime) -> LogActions:
-    """The log-from-the-site links and commands for one customer, `now` in the team's timezone."""
+                now: dt.datetime, repo: str | None = None) -> LogActions:
+    """The log-from-the-site links and commands for one customer, `now` in the team's timezone;
+    `repo` the working tree whose follow-up names the draft's must not take."""
     _ = translator(settings.language)
+    draft = followup_offer(customer, members, now, settings.language, repo)
     url = live = None
-    if id_problem(customer.id) is None:  # an id that is no file name (`../x`) gets no new-file link
-        path, text = followup_draft(customer, members, now, settings.language)
-        at, stamp = now.strftime("%Y-%m-%d %H:%M"), now.strftime("%Y-%m-%d-%H%M")
-        message = _("Follow-up %(name)s", name=customer.name)
-        branch = f"followup/{stamp}"
-        url = new_file_url(config, path, text, branch, message)
-        live = new_file_url(config, path.replace(stamp, STAMP_TOKEN),
-                            text.replace(f"at: {at}\n", f"at: {AT_TOKEN}\n"), branch.replace(stamp, STAMP_TOKEN),
-                            message)
+    prefilled = False
+    if draft is not None:
+        message = _("Follow-up %(name)s", name=_line(customer.name))
+        stem = draft.path.rsplit("/", 1)[1].removesuffix(".yaml")
+        branch = f"followup/{stem}"
+        url = new_file_url(config, draft.path, draft.text, branch, message)
+        prefilled = url is not None and len(url) <= MAX_URL
+        text, live_text = (draft.text, draft.live_text) if prefilled else (None, None)
+        url = new_file_url(config, draft.path, text, branch, message)
+        live = new_file_url(config, draft.live_path, live_text, f"followup/{STAMP_TOKEN}", message)
     target = next_stage(customer, settings)
     contact = _contact(customer)
     command = ["dealbook", "log", customer.id, "-m", "phone"]
@@ -168,6 +218,8 @@ def log_actions(customer: Customer, settings: Any, members: dict[str, str], conf
     return LogActions(
         new_followup=url,
         live_followup=live,
+        prefilled=prefilled,
+        draft=draft,
         advance=edit_file_url(config, customer.path) if target else None,
         next_stage=target,
         next_label=settings.stage_label(target) if target else "",
@@ -179,9 +231,7 @@ def log_actions(customer: Customer, settings: Any, members: dict[str, str], conf
 
 def log_actions_for(data: Any, config: SiteConfig) -> Any:
     """The templates' `log_actions_for(customer)`, at this build's time in the team's timezone."""
-    from zoneinfo import ZoneInfo
-
     settings = data.book.settings
     members = {handle: member.name for handle, member in data.book.members.items()}
-    now = dt.datetime.now(ZoneInfo(settings.timezone)).replace(second=0, microsecond=0, tzinfo=None)
-    return lambda customer: log_actions(customer, settings, members, config, now)
+    now = now_local(settings.timezone)
+    return lambda customer: log_actions(customer, settings, members, config, now, data.book.root)

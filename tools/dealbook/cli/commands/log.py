@@ -15,7 +15,7 @@ from ...editing.edits import Change, git_identity, member_for, now_local
 from ...editing.roundtrip import EditError, render_new
 from ...records.dates import parse_time
 from ...records.load import parse_text
-from ...records.model import UnsafeId, followup_folder
+from ...records.model import UnsafeId, followup_folder, followup_path
 from ..context import Env, pass_env
 from .edit_flow import finish, open_customer, retrying, working_book
 from .edit_flow import interactive as is_interactive
@@ -140,18 +140,6 @@ def ask_followup(customer, contact: str | None, feedback: str | None,
             continue
         steps.append(step)
     return contact, summary, feedback, tuple(steps)
-
-
-def followup_path(repo: str, customer_id: str, when: dt.datetime) -> str:
-    """records/followups/<id>/<YYYY-MM-DD>-<HHMM>.yaml, or -2, -3 … when taken."""
-    stem = when.strftime("%Y-%m-%d-%H%M")
-    n = 1
-    while True:
-        name = f"{stem}.yaml" if n == 1 else f"{stem}-{n}.yaml"
-        relative = f"{followup_folder(customer_id)}/{name}"
-        if not os.path.exists(os.path.join(repo, relative)):
-            return relative
-        n += 1
 
 
 def write_followup(env: Env, customer_id: str, method: str, contact: str | None, summary: str | None,
