@@ -207,3 +207,18 @@ def test_serve_replays_the_week_old_book_again_only_for_customers_whose_files_ch
     day = TODAY - dt.timedelta(days=8)
     assert sum(real(book, {}, day).values()) == replay.overdue_on(book, {}, day)
     assert real(book, {}, day, ["粤IT2024002", "nobody"]) == {"粤IT2024002": real(book, {}, day)["粤IT2024002"]}
+
+
+def test_the_monthly_review_counts_losses_and_the_customers_lost(repo):
+    """A customer lost 05-06, re-opened 05-08 and lost again 05-15: two losses of one customer; a
+    bare 2 beside 本月流失 reads as two customers lost."""
+    repo.git_init()
+    repo.customer("粤IT2024002", name="B公司", owner="li", stage="lost", lost={"reason": "budget"}, need=NEED,
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "lost", "on": "2024-05-06"},
+                                 {"stage": "lead", "on": "2024-05-08"}, {"stage": "lost", "on": "2024-05-15"}])
+    repo.commit("seed", date="2024-05-01T09:00:00+08:00")
+    book = open_book(str(repo.root), use_cache=False)
+    data = SiteData(book, TODAY, Labels(book.settings), str(repo.root))
+    assert [e.customer_id for e in reviews.monthly(data)["lost"]] == ["粤IT2024002"] * 2
+    html = render(data, "reviews/month.md")
+    assert '本月流失 <span class="db-muted">流失 2 次,涉及 1 个客户</span>' in html, html
