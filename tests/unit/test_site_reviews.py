@@ -222,3 +222,26 @@ def test_the_monthly_review_counts_losses_and_the_customers_lost(repo):
     assert [e.customer_id for e in reviews.monthly(data)["lost"]] == ["粤IT2024002"] * 2
     html = render(data, "reviews/month.md")
     assert '本月流失 <span class="db-muted">流失 2 次,涉及 1 个客户</span>' in html, html
+
+
+def test_the_friday_review_counts_items_and_the_customers_they_are_for(repo):
+    """Unfinished plans and next week's actions are agenda items: one customer can have several, so
+    a bare count beside the heading reads as customers behind; it names both, as the agenda does."""
+    data = history_repo(repo)
+    friday = reviews.friday(data, "zhang")
+    late = friday["unfinished"]
+    assert len(late) > len({i.customer_id for i in late}) == 2, late
+    html = render(data, "reviews/friday/zhang.md")
+    assert (f'未完成计划 <span class="db-muted db-group-count">{len(late)} 项,涉及 2 个客户</span></h2>'
+            in html), html
+
+
+def test_the_amount_column_of_agenda_and_risk_tables_says_what_amount_it_is(repo):
+    """A won customer's overdue instalment sits in a row whose amount is the contract value, the
+    instalment's own money in its text: the page says which amount the column holds."""
+    data = history_repo(repo)
+    note = "金额:未成交商机为预计成交金额,已成交客户为合同金额;报价或回款的金额写在该事项自己的说明里。"
+    for page in ("agenda.md", "at-risk.md", "owners/zhang.md"):
+        assert f'title="{note}"' in render(data, page), page
+    assert "<p class=\"db-muted\">金额:未成交商机为预计成交金额" in render(data, "agenda.md")
+    assert "条原因 金额:未成交商机为预计成交金额" in render(data, "at-risk.md")
