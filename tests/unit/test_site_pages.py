@@ -490,3 +490,15 @@ def test_the_agenda_groups_and_the_owners_table_say_they_count_items_not_custome
     assert "一个客户可能有多项" in owners
     repo.settings("language: en\n")
     assert '<span class="db-muted db-group-count">2 items for 1 customer</span>' in render(site_data(repo), "agenda.md")
+
+
+def test_the_customers_table_count_and_the_industry_facet_say_what_they_count(repo):
+    # a bare 5 beside the filter box, a bare 1 beside 按行业: customers, and industries (not customers)
+    data = site_data(deal_repo(repo))
+    html = render(data, "customers/index.md")
+    assert '<span class="db-count" data-table="db-customers">5</span> <span class="db-muted">个客户</span>' in html
+    assert "<strong>按行业</strong> <span class=\"db-muted\">1 个行业</span>" in html, html
+    repo.settings("as_of: 2024-05-20\nlanguage: en\n")
+    html = render(site_data(repo), "customers/index.md")
+    assert '<span class="db-count" data-table="db-customers">5</span> <span class="db-muted">customers</span>' in html
+    assert "<strong>By industry</strong> <span class=\"db-muted\">1 industry</span>" in html
