@@ -222,6 +222,11 @@ def test_the_monthly_review_counts_losses_and_the_customers_lost(repo):
     assert [e.customer_id for e in reviews.monthly(data)["lost"]] == ["粤IT2024002"] * 2
     html = render(data, "reviews/month.md")
     assert '本月流失 <span class="db-muted">流失 2 次,涉及 1 个客户</span>' in html, html
+    # the counts per kind (流失 2) beside it, on the dashboard and the what-changed page count events
+    note = "各数字统计的是变化次数,不是客户数:一个客户流失、重新激活后再次流失,计 2 次。"
+    assert note in html
+    for page in ("index.md", "changes.md"):
+        assert note in render(data, page), page
 
 
 def test_the_friday_review_counts_items_and_the_customers_they_are_for(repo):
