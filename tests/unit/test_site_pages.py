@@ -502,3 +502,18 @@ def test_the_customers_table_count_and_the_industry_facet_say_what_they_count(re
     html = render(site_data(repo), "customers/index.md")
     assert '<span class="db-count" data-table="db-customers">5</span> <span class="db-muted">customers</span>' in html
     assert "<strong>By industry</strong> <span class=\"db-muted\">1 industry</span>" in html
+
+
+def test_the_due_this_week_card_counts_items_and_customers(repo):
+    # a next step and an instalment of one customer due this week: the card's figure is items, for 1 customer
+    repo.customer("粤IT2024001", stage="after_sales",
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "won", "on": "2024-02-01"},
+                                 {"stage": "after_sales", "on": "2024-03-01"}],
+                  contracts=[{"no": "HT-1", "amount": 100000, "signed": "2024-02-01",
+                              "payments": [{"due": "2024-05-23", "amount": 100000}]}])
+    repo.followup("粤IT2024001", "2024-05-19 10:00", next=[{"action": "回访", "due": "2024-05-22"}])
+    data = site_data(repo)
+    soon = [i for i in data.agenda if i.group in ("today", "week")]
+    assert len(soon) >= 2 and {i.customer_id for i in soon} == {"粤IT2024001"}, soon
+    html = render(data, "index.md")
+    assert f"{len(soon)} 项,涉及 1 个客户 · 今天及未来 7 天到期的跟进项" in html, html
