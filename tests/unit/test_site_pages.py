@@ -517,3 +517,12 @@ def test_the_due_this_week_card_counts_items_and_customers(repo):
     assert len(soon) >= 2 and {i.customer_id for i in soon} == {"粤IT2024001"}, soon
     html = render(data, "index.md")
     assert f"{len(soon)} 项,涉及 1 个客户 · 今天及未来 7 天到期的跟进项" in html, html
+
+
+def test_the_owner_targets_name_one_open_deal_in_the_singular(repo):
+    repo.settings("as_of: 2024-05-20\nlanguage: en\ntargets:\n  zhang: {month: 300000, quarter: 900000}\n")
+    repo.customer("粤IT2024001", stage="proposal", deal={"amount": 100000, "close_by": "2024-05-31"},
+                  need={"summary": "MES 升级", "budget": {"status": "clear"}},
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "proposal", "on": "2024-03-01"}])
+    html = render(site_data(repo), "owners/zhang.md")
+    assert "1 open deal expected to close in the period: ¥100,000" in html, html
