@@ -44,7 +44,8 @@ def test_markdown_digest_of_one_owner(history_repo: RecordRepo, run) -> None:  #
     assert result.output.splitlines() == [
         "**dealbook · 销售周报 · 李娜 · 2024-05-14 – 2024-05-20**",
         "",
-        "在途商机 0 单 ¥0(上期 1 单 ¥450,000) · 新线索 0(上期 0) · 赢单 1 单 ¥480,000(上期 ¥0) · 流失 0(上期 0)",
+        "在途商机 0 单 ¥0(上期 1 单 ¥450,000) · 新线索 0(上期 0) · 赢单 1 单 ¥480,000(上期 ¥0)"
+        " · 流失 0 次(上期 流失 0 次)",
         "> 括号内为前 7 天;金额为预计成交金额,赢单为合同金额",
         "",
         "**近 7 天变化(3)**",
@@ -154,3 +155,33 @@ def test_a_window_reaching_before_year_one_is_a_usage_error(repo: RecordRepo, ru
 def test_without_git_the_digest_still_works(repo: RecordRepo, run, fmt: str) -> None:
     repo.customer(A)
     assert run(repo, "digest", "--format", fmt).exit_code == 0
+
+
+def test_losses_say_they_are_losses_and_each_risk_amount_says_what_it_is(repo: RecordRepo, run) -> None:
+    """One customer lost 05-14, re-opened 05-15 and lost again 05-17: two losses of one customer,
+    not two customers lost. Another, 40 days in proposal with a deal amount of 1,380,000 and a quote
+    of 1,340,000 that expired 05-18: two risk lines for one customer, each amount named."""
+    repo.git_init()
+    repo.customer(A, stage="lost", lost={"reason": "budget"},
+                  stage_history=[{"stage": "lead", "on": "2024-04-01"}, {"stage": "lost", "on": "2024-05-14"},
+                                 {"stage": "lead", "on": "2024-05-15"}, {"stage": "lost", "on": "2024-05-17"}])
+    repo.customer(B, name="B精密有限公司", stage="proposal", deal={"amount": 1380000},
+                  need={"summary": "MES 升级", "budget": {"status": "clear"}},
+                  stage_history=[{"stage": "lead", "on": "2024-03-01"}, {"stage": "proposal", "on": "2024-04-10"}],
+                  quotes=[{"no": "BJ-1", "date": "2024-04-18", "total": 1340000, "valid_days": 30}])
+    repo.followup(B, "2024-05-19 10:00", next=[{"action": "回访", "due": "2024-05-25"}])
+    repo.commit("seed", date="2024-05-01T09:00:00+08:00")
+    out = run(repo, "digest").output
+    assert "流失 2 次,涉及 1 个客户(上期 流失 0 次)" in out, out
+    assert "B精密有限公司 预计成交金额 ¥1,380,000:在「方案呈现」阶段已停留 40 天" in out, out
+    assert "B精密有限公司 报价金额 ¥1,340,000:报价已过期" in out, out
+    assert "**风险商机(2 项,涉及 1 个客户)**" in out, out
+    html = run(repo, "digest", "--format", "html").output
+    assert "风险商机(2 项,涉及 1 个客户)</h3>" in html and "报价金额 ¥1,340,000: " in html, html
+    at_risk = json.loads(run(repo, "digest", "--format", "json").output)["at_risk"]
+    assert sorted((r["code"], r["amount"], r["amount_kind"]) for r in at_risk) == [
+        ("quote_expired", 1340000, "quote"), ("rotting", 1380000, "deal")]
+    repo.settings("as_of: 2024-05-20\nlanguage: en\n")
+    out = run(repo, "digest").output
+    assert "2 losses of 1 customer (previous 0 losses)" in out, out
+    assert "deal amount ¥1,380,000" in out and "quote total ¥1,340,000" in out, out

@@ -64,3 +64,22 @@ def test_empty_report_text():
     empty = Report("demo", "Demo", COLUMNS, [], None, [])
     assert "(no data)" in render(empty, "text", "en")
     assert json.loads(render(empty, "json"))["rows"] == [] and render(empty, "csv") == ",".join(c.key for c in COLUMNS)
+
+
+def test_report_columns_say_what_they_count(demo_repo, run) -> None:
+    """Headers a manager could read as something else: value tiers' share is of the customers, not
+    of the contract value beside it; objections' second won column counts customers won, not a
+    stage; team activity's overdue counts customers, where the owners page counts items."""
+    def header(*args: str) -> str:
+        result = run(demo_repo, "--today", "2024-05-20", "report", *args)
+        assert result.exit_code == 0, result.output
+        return result.output.splitlines()[2]
+
+    assert "客户占比" in header("value-tiers")
+    assert "最终成交客户" in header("objections", "--period", "2024")
+    assert "逾期客户" in header("team-activity", "--period", "2024-05")
+    settings = demo_repo.root / "dealbook.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("language: zh", "language: en"), encoding="utf-8")
+    assert "Share of customers" in header("value-tiers")
+    assert "Customers won" in header("objections", "--period", "2024")
+    assert "Overdue customers" in header("team-activity", "--period", "2024-05")

@@ -490,3 +490,39 @@ def test_the_agenda_groups_and_the_owners_table_say_they_count_items_not_custome
     assert "一个客户可能有多项" in owners
     repo.settings("language: en\n")
     assert '<span class="db-muted db-group-count">2 items for 1 customer</span>' in render(site_data(repo), "agenda.md")
+
+
+def test_the_customers_table_count_and_the_industry_facet_say_what_they_count(repo):
+    # a bare 5 beside the filter box, a bare 1 beside 按行业: customers, and industries (not customers)
+    data = site_data(deal_repo(repo))
+    html = render(data, "customers/index.md")
+    assert '<span class="db-count" data-table="db-customers">5</span> <span class="db-muted">个客户</span>' in html
+    assert "<strong>按行业</strong> <span class=\"db-muted\">1 个行业</span>" in html, html
+    repo.settings("as_of: 2024-05-20\nlanguage: en\n")
+    html = render(site_data(repo), "customers/index.md")
+    assert '<span class="db-count" data-table="db-customers">5</span> <span class="db-muted">customers</span>' in html
+    assert "<strong>By industry</strong> <span class=\"db-muted\">1 industry</span>" in html
+
+
+def test_the_due_this_week_card_counts_items_and_customers(repo):
+    # a next step and an instalment of one customer due this week: the card's figure is items, for 1 customer
+    repo.customer("粤IT2024001", stage="after_sales",
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "won", "on": "2024-02-01"},
+                                 {"stage": "after_sales", "on": "2024-03-01"}],
+                  contracts=[{"no": "HT-1", "amount": 100000, "signed": "2024-02-01",
+                              "payments": [{"due": "2024-05-23", "amount": 100000}]}])
+    repo.followup("粤IT2024001", "2024-05-19 10:00", next=[{"action": "回访", "due": "2024-05-22"}])
+    data = site_data(repo)
+    soon = [i for i in data.agenda if i.group in ("today", "week")]
+    assert len(soon) >= 2 and {i.customer_id for i in soon} == {"粤IT2024001"}, soon
+    html = render(data, "index.md")
+    assert f"{len(soon)} 项,涉及 1 个客户 · 今天及未来 7 天到期的跟进项" in html, html
+
+
+def test_the_owner_targets_name_one_open_deal_in_the_singular(repo):
+    repo.settings("as_of: 2024-05-20\nlanguage: en\ntargets:\n  zhang: {month: 300000, quarter: 900000}\n")
+    repo.customer("粤IT2024001", stage="proposal", deal={"amount": 100000, "close_by": "2024-05-31"},
+                  need={"summary": "MES 升级", "budget": {"status": "clear"}},
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "proposal", "on": "2024-03-01"}])
+    html = render(site_data(repo), "owners/zhang.md")
+    assert "1 open deal expected to close in the period: ¥100,000" in html, html

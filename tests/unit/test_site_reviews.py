@@ -207,3 +207,46 @@ def test_serve_replays_the_week_old_book_again_only_for_customers_whose_files_ch
     day = TODAY - dt.timedelta(days=8)
     assert sum(real(book, {}, day).values()) == replay.overdue_on(book, {}, day)
     assert real(book, {}, day, ["粤IT2024002", "nobody"]) == {"粤IT2024002": real(book, {}, day)["粤IT2024002"]}
+
+
+def test_the_monthly_review_counts_losses_and_the_customers_lost(repo):
+    """A customer lost 05-06, re-opened 05-08 and lost again 05-15: two losses of one customer; a
+    bare 2 beside 本月流失 reads as two customers lost."""
+    repo.git_init()
+    repo.customer("粤IT2024002", name="B公司", owner="li", stage="lost", lost={"reason": "budget"}, need=NEED,
+                  stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "lost", "on": "2024-05-06"},
+                                 {"stage": "lead", "on": "2024-05-08"}, {"stage": "lost", "on": "2024-05-15"}])
+    repo.commit("seed", date="2024-05-01T09:00:00+08:00")
+    book = open_book(str(repo.root), use_cache=False)
+    data = SiteData(book, TODAY, Labels(book.settings), str(repo.root))
+    assert [e.customer_id for e in reviews.monthly(data)["lost"]] == ["粤IT2024002"] * 2
+    html = render(data, "reviews/month.md")
+    assert '本月流失 <span class="db-muted">流失 2 次,涉及 1 个客户</span>' in html, html
+    # the counts per kind (流失 2) beside it, on the dashboard and the what-changed page count events
+    note = "各数字统计的是变化次数,不是客户数:一个客户流失、重新激活后再次流失,计 2 次。"
+    assert note in html
+    for page in ("index.md", "changes.md"):
+        assert note in render(data, page), page
+
+
+def test_the_friday_review_counts_items_and_the_customers_they_are_for(repo):
+    """Unfinished plans and next week's actions are agenda items: one customer can have several, so
+    a bare count beside the heading reads as customers behind; it names both, as the agenda does."""
+    data = history_repo(repo)
+    friday = reviews.friday(data, "zhang")
+    late = friday["unfinished"]
+    assert len(late) > len({i.customer_id for i in late}) == 2, late
+    html = render(data, "reviews/friday/zhang.md")
+    assert (f'未完成计划 <span class="db-muted db-group-count">{len(late)} 项,涉及 2 个客户</span></h2>'
+            in html), html
+
+
+def test_the_amount_column_of_agenda_and_risk_tables_says_what_amount_it_is(repo):
+    """A won customer's overdue instalment sits in a row whose amount is the contract value, the
+    instalment's own money in its text: the page says which amount the column holds."""
+    data = history_repo(repo)
+    note = "金额:未成交商机为预计成交金额,已成交客户为合同金额;报价或回款的金额写在该事项自己的说明里。"
+    for page in ("agenda.md", "at-risk.md", "owners/zhang.md"):
+        assert f'title="{note}"' in render(data, page), page
+    assert "<p class=\"db-muted\">金额:未成交商机为预计成交金额" in render(data, "agenda.md")
+    assert "条原因 金额:未成交商机为预计成交金额" in render(data, "at-risk.md")

@@ -181,7 +181,7 @@ def team_activity(book: Book, period: Period, today: dt.date, recorded: Recorded
     columns += [Column("customers", _("Open customers"), "int")]
     columns += [Column(g, _("Grade %(g)s", g=g), "int") for g in GRADES]
     columns += [
-        Column("overdue", _("Overdue"), "int"),
+        Column("overdue", _("Overdue customers"), "int"),
         Column("late_followups", _("Late follow-ups"), "int"),
         Column("late_customers", _("Late customers"), "int"),
     ]

@@ -63,7 +63,7 @@ def objections(book: Book, period: Period, today: dt.date) -> Report:
     columns += [Column(f"at_{stage}", settings.stage_label(stage), "int") for stage in stages]
     columns += [
         Column("customers", _("Customers"), "int"),
-        Column("won", _("Won"), "int"),
+        Column("won", _("Customers won"), "int"),
         Column("win_rate", _("Win rate"), "percent"),
     ]
     notes = [_("Objection tags of the period's follow-ups; stage columns count by the customer's stage on the day of "

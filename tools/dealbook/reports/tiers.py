@@ -57,7 +57,7 @@ def value_tiers(book: Book, period: Period, today: dt.date) -> Report:
         Column("tier", _("Value tier"), "text",
                {t: enum_label(_, "tier", t) for t in TIERS}),
         Column("customers", _("Customers"), "int"),
-        Column("share", _("Share"), "percent"),
+        Column("share", _("Share of customers"), "percent"),
         Column("value", _("Contract value"), "money"),
         Column("avg_value", _("Average value"), "money"),
         Column("repeat", _("Repeat buyers"), "int"),

@@ -41,6 +41,10 @@ CODES = ("close_date_passed", "rotting", "no_next_step", "big_deal_untouched", "
 # Quote and contract items (rules.deals) that put a deal at risk: money owed (whatever the stage,
 # a won or lost customer included) and a standing quote running out on an open deal.
 DEAL_RISKS = {"instalment_overdue": "any", "quote_expired": "open", "quote_expiring": "open"}
+# What a risk's `amount` is: the money at stake of a quote or contract item (the quote's total,
+# the instalment due), else the customer's expected deal amount (`deal.amount`). One customer's
+# reasons can carry different amounts, so wherever they are listed this says which is which.
+AMOUNT_KINDS = {"instalment_overdue": "instalment", "quote_expired": "quote", "quote_expiring": "quote"}
 
 
 @dataclass(frozen=True)
@@ -86,10 +90,16 @@ class Risk:
     since: dt.date | None  # the day the reason started to apply (None: not datable)
     figures: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def amount_kind(self) -> str:
+        """What `amount` is: `deal` (the expected deal amount), `quote` (the quote's total) or
+        `instalment` (the instalment due)."""
+        return AMOUNT_KINDS.get(self.code, "deal")
+
     def as_dict(self) -> dict[str, Any]:
         return {"customer_id": self.customer_id, "name": self.name, "owner": self.owner, "stage": self.stage,
-                "amount": self.amount, "code": self.code, "message": self.message, "since": self.since,
-                "figures": dict(self.figures)}
+                "amount": self.amount, "amount_kind": self.amount_kind, "code": self.code, "message": self.message,
+                "since": self.since, "figures": dict(self.figures)}
 
 
 def stage_since(customer: Customer, today: dt.date) -> tuple[str, dt.date | None]:

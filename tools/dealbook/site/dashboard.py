@@ -96,13 +96,14 @@ def awaiting_approval(data: SiteData, owner: str | None = None) -> list[dict[str
 def dashboard(data: SiteData) -> dict[str, Any]:
     """The home page figures."""
     settings = data.settings
-    overdue = overdue_customers = due_week = None
+    overdue = overdue_customers = due_week = due_week_customers = None
     overdue_kinds: list[tuple[str, int]] = []
     if data.agenda is not None:
         late = [item for item in data.agenda if item.group == "overdue"]
         overdue, overdue_customers = len(late), len({item.customer_id for item in late})
         overdue_kinds = sorted(count(item.kind for item in late).items(), key=lambda kv: (-kv[1], kv[0]))
-        due_week = sum(1 for item in data.agenda if item.group in ("today", "week"))
+        soon = [item for item in data.agenda if item.group in ("today", "week")]
+        due_week, due_week_customers = len(soon), len({item.customer_id for item in soon})
     rows = [customer_row(data, c) for c in data.customers]
     by_stage: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
@@ -118,7 +119,7 @@ def dashboard(data: SiteData) -> dict[str, Any]:
         "won_month": won_in(data, "this-month"),
         "won_quarter": won_in(data, "this-quarter"),
         "overdue": overdue, "overdue_customers": overdue_customers, "overdue_kinds": overdue_kinds,
-        "due_week": due_week,
+        "due_week": due_week, "due_week_customers": due_week_customers,
         "conversion": conversion,
         "reach": reach,
         "month": periods_for(data.today)["this-month"][2],

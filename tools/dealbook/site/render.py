@@ -12,7 +12,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from ..checks import privacy
-from ..text.numbers import items_for_customers
+from ..text.numbers import items_for_customers, losses_for_customers
 from .feeds import calendar_feed
 from .formats import day, money, number, percent
 from .labels import Labels
@@ -84,7 +84,8 @@ def make_environment(docs_dir: str | None, labels: Labels) -> jinja2.Environment
     # `t` is the old word table: calling it says where the words are now (a team's old override template).
     env.globals.update(t=labels, enum=labels.enum, lang=labels.language, period_name=labels.period,
                        calendar_feed=calendar_feed,
-                       items_for_customers=lambda n, c: escape(items_for_customers(labels.text, n, c)))
+                       items_for_customers=lambda n, c: escape(items_for_customers(labels.text, n, c)),
+                       losses_for_customers=lambda n, c: escape(losses_for_customers(labels.text, n, c)))
     return env
 
 

@@ -31,6 +31,14 @@ def items_for_customers(_: Translator, items: int, customers: int) -> str:
             + _.ngettext(" for %(num)s customer", " for %(num)s customers", customers))
 
 
+def losses_for_customers(_: Translator, losses: int, customers: int) -> str:
+    """What a count of losses counts: `2 losses of 1 customer` (`流失 2 次,涉及 1 个客户`). A
+    customer can be lost, re-opened and lost again, so the losses alone read as customers behind.
+    None: `0 losses` alone."""
+    counted = _.ngettext("%(num)s loss", "%(num)s losses", losses)
+    return counted + _.ngettext(" of %(num)s customer", " of %(num)s customers", customers) if losses else counted
+
+
 def percent(value: float | None) -> str:
     """A share (0.25) as `25.0%`, a dash for none."""
     return DASH if value is None else f"{value * 100:.1f}%"

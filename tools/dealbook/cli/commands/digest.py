@@ -15,7 +15,7 @@ from ...records.siteconfig import SiteConfig
 from ...rules.agenda import AgendaItem
 from ...rules.risk import Risk
 from ...text.catalog import N_, NP_, Translator, translator
-from ...text.numbers import items_for_customers
+from ...text.numbers import items_for_customers, losses_for_customers
 from ...text.output import echo_utf8, money, to_json
 from ..context import Env, pass_env
 from .diff import md
@@ -36,8 +36,11 @@ WORDS = {
     "deals": N_("%(n)s, %(amount)s"),
     "leads": N_("new leads %(n)s"),
     "won": N_("won %(n)s, %(amount)s"),
-    "lost": N_("lost %(n)s"),
-    "before": N_("(previous %(value)s)"),
+    "before": N_(" (previous %(value)s)"),
+    # a risk's amount, named: one customer's reasons can carry different amounts
+    "amount_deal": N_("deal amount %(amount)s"),
+    "amount_quote": N_("quote total %(amount)s"),
+    "amount_instalment": N_("instalment %(amount)s"),
     "late": N_("%(n)s days late"),
     "site": N_("Open the site"),
     "figures_note": N_("in brackets: the %(n)s days before; amounts are expected deal amounts, won ones "
@@ -111,7 +114,11 @@ def _headline(d: Digest, _: Translator) -> list[str]:
     won = f.delta("won_amount")
     parts.append(_w("won", _, n=f.count("won"), amount=money(won.now if won else 0, d.currency))
                  + delta("won_amount", True))
-    parts.append(_w("lost", _, n=f.count("lost")) + delta("lost"))
+    lost = [e.customer_id for e in f.events if e.kind == "lost"]  # loss events: one customer can be lost twice
+    before = f.delta("lost")
+    parts.append(losses_for_customers(_, len(lost), len(set(lost)))
+                 + (_w("before", _, value=_.ngettext("%(num)s loss", "%(num)s losses", int(before.before)))
+                    if before is not None else ""))
     return parts
 
 
@@ -123,10 +130,16 @@ def _event_line(e: Event, config: SiteConfig, team: bool, names: dict[str, str],
     return f"- {e.on:%m-%d} {line}{amount}{who}"
 
 
+def _risk_amount(r: Risk, _: Translator, currency: str) -> str:
+    """A risk's amount with what it is: `deal amount ¥1,380,000`, `quote total ¥1,340,000`,
+    `instalment ¥128,000` (empty when none)."""
+    return _w("amount_" + r.amount_kind, _, amount=money(r.amount, currency)) if r.amount else ""
+
+
 def _risk_line(r: Risk, config: SiteConfig, team: bool, names: dict[str, str], _: Translator,
                currency: str, width: int | None = None) -> str:
     who = f" · {md(_clip(names.get(r.owner, r.owner), width))}" if team and r.owner else ""
-    amount = f" {_money_or_none(r.amount, currency)}" if r.amount else ""
+    amount = f" {_risk_amount(r, _, currency)}" if r.amount else ""
     return "- " + _w("line", _, name=_md_name(config, r.customer_id, r.name, width) + amount,
                      text=md(_clip(r.message, width))) + who
 
@@ -179,7 +192,7 @@ _HTML = """<!DOCTYPE html>
 <h2 style="margin-bottom: 0.2em">{{ heading }}</h2>
 <p>{{ headline | join(' · ') }}<br><small style="color: #666">{{ note }}</small></p>
 {% for title, rows in sections %}
-<h3 style="margin-bottom: 0.2em">{{ title }} ({{ rows | length }})</h3>
+<h3 style="margin-bottom: 0.2em">{{ title }}</h3>
 {% if rows %}<ul>
 {% for row in rows[:limit] %}<li>
 {%- if row.late %}<strong>{{ row.late }}</strong> {% endif %}{% if row.day %}{{ row.day }} {% endif %}
@@ -201,17 +214,25 @@ def render_html(d: Digest, title: str, config: SiteConfig, names: dict[str, str]
     team = d.owner is None
 
     def row(cid: str, name: str, text: str, owner: str, day: dt.date | None = None, amount: Any = None,
-            late: int = 0) -> dict[str, Any]:
+            late: int = 0, amount_text: str = "") -> dict[str, Any]:
         return {"link": config.customer_link(cid), "name": name or cid, "text": text,
                 "owner": names.get(owner, owner) if team else "", "day": f"{day:%m-%d}" if day else "",
-                "amount": _money_or_none(amount, d.currency), "late": _w("late", _, n=late) if late else ""}
+                "amount": amount_text or _money_or_none(amount, d.currency),
+                "late": _w("late", _, n=late) if late else ""}
+
+    def counted(title: str, rows: list[Any]) -> str:  # items and the customers they are for
+        num = items_for_customers(_, len(rows), len({r.customer_id for r in rows})) if rows else 0
+        return _w("section", _, title=title, num=num)
 
     sections = [
-        (_w("changed", _, n=d.days), [row(e.customer_id, e.name, e.message, e.owner, e.on,
-                                 e.amount if e.kind == "won" else None) for e in d.feed.events]),
-        (_w("risk", _), [row(r.customer_id, r.name, r.message, r.owner, amount=r.amount) for r in d.risks]),
-        (_w("due", _, n=d.ahead), [row(i.customer_id, i.name, i.reason, i.owner, i.due, late=i.overdue_days)
-                                    for i in d.due]),
+        (_w("section", _, title=_w("changed", _, n=d.days), num=len(d.feed.events)),
+         [row(e.customer_id, e.name, e.message, e.owner, e.on, e.amount if e.kind == "won" else None)
+          for e in d.feed.events]),
+        (counted(_w("risk", _), list(d.risks)),
+         [row(r.customer_id, r.name, r.message, r.owner, amount_text=_risk_amount(r, _, d.currency))
+          for r in d.risks]),
+        (counted(_w("due", _, n=d.ahead), list(d.due)),
+         [row(i.customer_id, i.name, i.reason, i.owner, i.due, late=i.overdue_days) for i in d.due]),
     ]
     who = d.owner_name or d.owner if d.owner else _w("team", _)
     environment = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
