@@ -14,6 +14,7 @@ from ...records.model import Customer, UnsafeId, customer_path
 from ...records.settings import Settings
 from ...rules.grading import has_grade
 from ...rules.state import CustomerState, evaluate
+from ...text.catalog import Translator, translator
 from ...text.output import format_option, plain, table, to_csv, to_json
 from ..context import Env, pass_env
 
@@ -147,8 +148,9 @@ def select_rows(view: dict[str, Any], settings: Settings, owner: tuple[str, ...]
     return rows
 
 
-def render_text(rows: list[dict[str, Any]]) -> str:
-    headers = ["ID", "Name", "Stage", "Grade", "Owner", "Last contact", "Next due", "Overdue"]
+def render_text(rows: list[dict[str, Any]], _: Translator) -> str:
+    """The aligned table, its headers in the translator's language."""
+    headers = [_("ID"), _("Name"), _("Stage"), _("Grade"), _("Owner"), _("Last contact"), _("Next due"), _("Overdue")]
     cells = [[r["id"], r["name"], r["stage_label"], r["grade"] + ("*" if r["grade_override"] else ""),
               r["owner"], r["last_contact"], r["next_due"], r["overdue_days"] or ""] for r in rows]
     styles = [{"fg": "red"} if r["overdue_days"] > 0 else None for r in rows]
@@ -187,10 +189,12 @@ def customers(env: Env, owner: tuple[str, ...], stage: tuple[str, ...], grade: t
     elif fmt == "csv":
         click.echo(to_csv(rows, COLUMNS), nl=False)
     else:
+        _ = translator(env.settings.language)
         if rows:
-            click.echo(render_text(rows))
+            click.echo(render_text(rows, _))
         overdue_count = sum(r["overdue_days"] > 0 for r in rows)
-        click.echo(f"{len(rows)} customer{'s' * (len(rows) != 1)}, {overdue_count} overdue (as of {env.today})",
-                   err=True)
+        click.echo(_.ngettext("%(num)d customer, %(overdue)d overdue (as of %(today)s)",
+                              "%(num)d customers, %(overdue)d overdue (as of %(today)s)", len(rows),
+                              overdue=overdue_count, today=env.today), err=True)
     if not env.at:  # beside the count it qualifies
         env.warn_left_out(row["id"] for row in view["rows"])

@@ -1,0 +1,86 @@
+"""The command line speaks the team's language: on the Chinese demo (`language: zh`, as of
+2024-05-20) the text output of the everyday commands holds no English word and no raw key.
+
+A word in the output is allowed when the records themselves hold it as text a person wrote
+(a product name such as MES, a title such as CTO, an email or a handle), when a Chinese
+translation in the catalog writes it (企业IM), or when it is a stage key, which `show` prints beside the stage's label on purpose (`move` and `--stage` take it).
+Enumerated fields (stage, method, outcome, role, status, …) do not count as text: their values
+are the raw keys the output must not show."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from babel.messages.pofile import read_po
+from dealbook.records.settings import load_settings
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+TODAY = {"DEALBOOK_TODAY": "2024-05-20"}
+
+# Record fields whose values are keys, not a person's words.
+KEYED = {"stage", "method", "outcome", "role", "status", "priority", "class", "channel", "type", "reason",
+         "objections", "result", "step", "phone_kind", "kind", "currency", "tier", "grade"}
+CATALOG = ROOT / "tools/dealbook/text/locale/zh/LC_MESSAGES/dealbook.po"
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]")
+WORD = re.compile(r"[A-Za-z][A-Za-z_]+")
+ADDRESS = re.compile(r"\S+@\S+|https?://\S+")
+
+
+def _words_written(value: object, key: str | None = None) -> set[str]:
+    """The words of the records' free text (values of fields that are not keys)."""
+    if key in KEYED:
+        return set()
+    if isinstance(value, dict):
+        return set().union(*(_words_written(v, str(k)) for k, v in value.items())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(_words_written(v, key) for v in value)) if value else set()
+    return set(WORD.findall(ADDRESS.sub(" ", value))) if isinstance(value, str) else set()
+
+
+@pytest.fixture(scope="module")
+def written() -> set[str]:
+    """Every word the demo's people wrote, the team's handles and the stage keys."""
+    words: set[str] = set()
+    for path in (ROOT / "records").rglob("*.yaml"):
+        words |= _words_written(yaml.safe_load(path.read_text(encoding="utf-8")))
+        words |= set(WORD.findall(path.stem))
+    words |= set(load_settings(str(ROOT)).stage_keys)
+    for message in read_po(CATALOG.open("rb")):  # what the Chinese itself writes in Latin letters (企业IM)
+        for string in (message.string if isinstance(message.string, (tuple, list)) else [message.string]):
+            words |= set(WORD.findall(PLACEHOLDER.sub(" ", string or "")))
+    return words
+
+
+def english(text: str, written: set[str]) -> set[str]:
+    """The words of `text` that are neither Chinese nor from the records: the frame's English."""
+    return set(WORD.findall(ADDRESS.sub(" ", text))) - written
+
+
+def test_the_check_finds_english_in_a_frame(written) -> None:
+    assert english("  Stage          方案呈现 (proposal)\n  Grade  B (score 3)  draft*", written) == {
+        "Stage", "Grade", "score", "draft"}
+    assert english("程伟  物业工程总监  chengwei@zhongyuan-estate.example.com  MES  zhang", written) == set()
+
+
+def output(run, demo_repo, *args: str) -> str:
+    result = run(demo_repo, *args, env=TODAY)
+    assert result.exit_code == 0, result.output
+    return result.output  # stdout and stderr: the count line is for people too
+
+
+def test_customers_and_agenda_are_in_chinese(run, demo_repo, written) -> None:
+    """Before: `customers` headed its table ID, Name, Stage, Grade, Owner, Last contact, Next due,
+    Overdue and counted `40 customers, 12 overdue (as of …)`; `agenda` titled its groups Overdue,
+    Today, Next 7 days, marked lateness `20d` and headed Due, Late, Customer, For, Why."""
+    text = output(run, demo_repo, "customers")
+    assert english(text, written) == set(), text
+    assert text.splitlines()[0].split() == ["客户编号", "客户名称", "销售阶段", "等级", "负责人", "最近跟进",
+                                            "下次跟进", "逾期"]
+    assert "40 个客户,12 个逾期(截至 2024-05-20)" in text
+    text = output(run, demo_repo, "agenda", "--all")
+    assert english(text, written) == set(), text
+    assert "已逾期 (18)" in text and "今天 (6)" in text and "未来 7 天 (18)" in text and "20 天" in text
+    assert english(output(run, demo_repo, "agenda", "--owner", "zhang"), written) == set()
