@@ -3,9 +3,10 @@
 
 A word in the output is allowed when the records themselves hold it as text a person wrote
 (a product name such as MES, a title such as CTO, an email or a handle), when a Chinese
-translation in the catalog writes it (企业IM), or when it is a stage key, which `show` prints beside the stage's label on purpose (`move` and `--stage` take it).
-Enumerated fields (stage, method, outcome, role, status, …) do not count as text: their values
-are the raw keys the output must not show."""
+translation in the catalog writes it (企业IM), or when it is a stage key, which `show` prints
+beside the stage's label on purpose (`move` and `--stage` take it). Enumerated fields (stage,
+method, outcome, role, status, …) do not count as text: their values are the raw keys the
+output must not show."""
 
 from __future__ import annotations
 
@@ -84,3 +85,18 @@ def test_customers_and_agenda_are_in_chinese(run, demo_repo, written) -> None:
     assert english(text, written) == set(), text
     assert "已逾期 (18)" in text and "今天 (6)" in text and "未来 7 天 (18)" in text and "20 天" in text
     assert english(output(run, demo_repo, "agenda", "--owner", "zhang"), written) == set()
+
+
+def test_grade_explains_itself_in_chinese(run, demo_repo, written) -> None:
+    """Before: `grade` named its dimensions Urgency, Budget, Access (a table of its own, beside the
+    catalog's) and wrote `grade A*`, `as of`, `otherwise B`, `The manual grade A wins over the
+    computed B.` and the downgrade's sentence in English."""
+    for ident in ("京RE2024001", "津MF2024001", "湘ED2024001", "粤IT2024003"):
+        text = output(run, demo_repo, "grade", ident)
+        assert english(text, written) == set(), text
+    lines = [" ".join(line.split()) for line in output(run, demo_repo, "grade", "京RE2024001").splitlines()]
+    assert lines[0] == "京RE2024001 北京中远置业有限公司:A* 级 (截至 2024-05-20)"
+    assert lines[1].startswith("需求紧急度 +0 ") and lines[4] == "得分 2 A ≥ 6,C ≤ 1,其余为 B → B"
+    assert lines[-1] == "以手动评级 A 为准,规则计算为 B。"
+    lines = [" ".join(line.split()) for line in output(run, demo_repo, "grade", "湘ED2024001").splitlines()]
+    assert "暂无需求,降一级:C 仍为 C;2024-07-21 重新评估。" in lines and "暂缓至 2024-08-20。" in lines
