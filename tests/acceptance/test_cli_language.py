@@ -100,3 +100,36 @@ def test_grade_explains_itself_in_chinese(run, demo_repo, written) -> None:
     assert lines[-1] == "以手动评级 A 为准,规则计算为 B。"
     lines = [" ".join(line.split()) for line in output(run, demo_repo, "grade", "湘ED2024001").splitlines()]
     assert "暂无需求,降一级:C 仍为 C;2024-07-21 重新评估。" in lines and "暂缓至 2024-08-20。" in lines
+
+
+# Customers with every section `show` prints: an override (京RE), quotes (渝MF, 皖MF), the needs table
+# (粤IT2024001), contracts with payments and approvals (沪MF, 粤LG, 鲁MF), a downgrade (津MF), a pause
+# (湘ED), a lost customer (云TR).
+SHOWN = ("京RE2024001", "渝MF2024001", "皖MF2024001", "粤IT2024001", "沪MF2024001", "粤LG2024002", "鲁MF2024001",
+         "津MF2024001", "湘ED2024001", "云TR2024001")
+
+
+@pytest.mark.parametrize("ident", SHOWN)
+def test_show_is_in_chinese(run, demo_repo, written, ident) -> None:
+    """Before: `show` labelled every line and table in English (Stage, Grade, Next due, Need,
+    Contacts, Stage timeline, Last follow-ups (5 of 11), Quotes, Contract …: signed …), gave the
+    quote status and the needs' objection tags as keys (`draft`, `sent`, `integration`) and the
+    approvers as role keys (`needed from manager or gm`)."""
+    text = output(run, demo_repo, "show", ident)
+    assert english(text, written) == set(), text
+
+
+def test_show_labels_values_as_the_customer_page_does(run, demo_repo) -> None:
+    def lines(ident: str) -> list[str]:
+        return [" ".join(line.split()) for line in output(run, demo_repo, "show", ident).splitlines()]
+    shown = lines("京RE2024001")
+    assert shown[1:4] == ["销售阶段 商务谈判 (negotiation),自 2024-04-15 起", "等级 A*(得分 2,规则计算为 B)",
+                          "下次跟进 2024-05-18,已逾期 2 天 — A级每 2 天一次,上次联系 4 天前(A级:电话+拜访)"]
+    assert "最近跟进(共 11 条,显示 5 条)" in shown and "商机 ¥1,860,000,预计 2024-07-31 成交" in shown
+    quote = next(line for line in lines("渝MF2024001") if line.startswith("BJ-2024-0515 "))
+    assert quote == "BJ-2024-0515 2024-05-15 草稿* ¥390,000 26.0% 2024-06-14 待 销售主管, 总经理 审批"
+    assert "BJ-2024-0418 2024-04-18 已发送* ¥1,340,000 36.0% 2024-05-18 (已过期) 无需审批" in lines("皖MF2024001")
+    need = next(line for line in lines("粤IT2024001") if line.startswith("质检效率低"))
+    assert " 系统对接 " in need  # the objection tag `integration` by its label in the settings
+    assert "合同 HT-2024-0325:¥450,000,2024-03-25 签订,服务期至 2026-06-30" in lines("沪MF2024001")
+    assert any(line.startswith("流失原因 其他 — ") for line in lines("云TR2024001"))

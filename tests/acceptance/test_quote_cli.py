@@ -92,8 +92,9 @@ def test_bad_input_is_refused_and_nothing_is_written(run, repo) -> None:
 
 def test_show_prints_needs_quotes_with_margin_and_approval_state_and_contracts_with_payments(run, demo_repo) -> None:
     text = run(demo_repo, "show", "渝MF2024001").output
-    assert "BJ-2024-0515  2024-05-15  draft*  ¥390,000   26.0%" in text and "needed from manager or gm" in text
-    assert "Budget         部分明确 (¥300,000–¥450,000)" in text and "Deal           ¥390,000 by 2024-08-31" in text
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    assert "BJ-2024-0515 2024-05-15 草稿* ¥390,000 26.0% 2024-06-14 待 销售主管, 总经理 审批" in lines, text
+    assert "预算 部分明确 (¥300,000–¥450,000)" in lines and "商机 ¥390,000,预计 2024-08-31 成交" in lines
     data = json.loads(run(demo_repo, "show", "粤LG2024002", "--format", "json").output)
     contract = data["contracts"][0]
     assert [(p["due"], p["outstanding"], p["overdue"]) for p in contract["payments"]] == [
@@ -104,7 +105,7 @@ def test_show_prints_needs_quotes_with_margin_and_approval_state_and_contracts_w
     assert list(needs[0]) == ["need", "priority", "class", "solution", "value", "objections", "adjustments", "owner"]
     overdue = json.loads(run(demo_repo, "show", "鲁MF2024001", "--format", "json").output)
     assert [i["kind"] for i in overdue["deal_items"]] == ["instalment_overdue"]
-    assert "overdue" in run(demo_repo, "show", "鲁MF2024001").output
+    assert "已逾期" in run(demo_repo, "show", "鲁MF2024001").output
 
 
 def test_an_approval_or_a_signature_dated_after_the_day_the_rules_run_for_is_not_there_yet(run, repo) -> None:
