@@ -133,3 +133,21 @@ def test_show_labels_values_as_the_customer_page_does(run, demo_repo) -> None:
     assert " 系统对接 " in need  # the objection tag `integration` by its label in the settings
     assert "合同 HT-2024-0325:¥450,000,2024-03-25 签订,服务期至 2026-06-30" in lines("沪MF2024001")
     assert any(line.startswith("流失原因 其他 — ") for line in lines("云TR2024001"))
+
+
+REPORTS = ("funnel", "stage-reach", "cohort", "pipeline", "forecast", "velocity", "slowest-deals", "sources",
+           "win-loss", "win-factors", "objections", "team-activity", "value-tiers", "receivables")
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_reports_are_in_chinese(run, demo_repo, written, name) -> None:
+    """Before: slowest-deals wrote `no` in its past-close column (the site shows a tick or nothing)."""
+    text = output(run, demo_repo, "report", name)
+    assert english(text, written) == set(), text
+
+
+def test_a_yes_or_no_column_is_a_tick_or_nothing(run, demo_repo) -> None:
+    lines = output(run, demo_repo, "report", "slowest-deals").splitlines()
+    past = [line for line in lines if line.startswith(("陕EN2024001", "粤IT2024003"))]  # closing 2024-05-31
+    assert past and all(not line.rstrip().endswith(("no", "yes", "✓")) for line in past)
+    assert output(run, demo_repo, "--today", "2024-06-05", "report", "slowest-deals").count("✓") >= 2
