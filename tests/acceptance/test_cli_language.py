@@ -151,3 +151,14 @@ def test_a_yes_or_no_column_is_a_tick_or_nothing(run, demo_repo) -> None:
     past = [line for line in lines if line.startswith(("陕EN2024001", "粤IT2024003"))]  # closing 2024-05-31
     assert past and all(not line.rstrip().endswith(("no", "yes", "✓")) for line in past)
     assert output(run, demo_repo, "--today", "2024-06-05", "report", "slowest-deals").count("✓") >= 2
+
+
+def test_history_is_in_chinese(run, demo_repo, written) -> None:
+    """Before: `history` headed its table stage, in git, commit, author, stage_history, flag, showed
+    the stages by key and flagged `not seen in git`."""
+    demo_repo.git_init()
+    demo_repo.commit("demo")
+    text = output(run, demo_repo, "history", "京RE2024001")
+    author_and_commits = {w for w in english(text, written) if w == "Test" or re.fullmatch("[0-9a-f]+", w)}
+    assert english(text, written) - author_and_commits == set(), text
+    assert [line.split()[0] for line in text.splitlines()[2:]] == ["线索获取", "需求挖掘", "方案呈现", "商务谈判"]

@@ -182,9 +182,11 @@ def test_history_flags_and_backfills(pr, run):
     pr.commit("history lost an entry", "2024-05-20T09:00:00+08:00")
     result = run(pr, "history", CID)
     assert result.exit_code == 1
-    assert "git shows the move to proposal on 2024-04-01" in result.output
+    assert "git 显示 2024-04-01 进入「方案呈现」(" in result.output  # the team's language (zh)
+    assert "缺少记录" in result.output and "Stage" not in result.output and "missing" not in result.output
     result = run(pr, "history", CID, "--backfill")
     assert result.exit_code == 0, result.output
+    assert "在阶段历程(stage_history)中补上 1 条:方案呈现 2024-04-01" in result.output
     fixed = path.read_text()
     assert fixed.startswith("# 重点客户\n")
     assert "- stage: proposal\n  on: 2024-04-01\n" in fixed or "- stage: proposal\n  'on': '2024-04-01'\n" in fixed
