@@ -110,7 +110,7 @@ def test_dealbook_approve_writes_the_approval_of_the_git_identity(run, repo) -> 
     repo.git("config", "user.email", "chen@example.com")  # chen's own machine
     result = run(repo, "approve", "粤IT2024001", "BJ-1", "--on", "2024-05-07")
     assert result.exit_code == 0, result.output
-    assert "approved (margin) by chen on 2024-05-07" in result.output
+    assert "BJ-1 已由 chen 于 2024-05-07 审批(低毛利审批)" in result.output
     commit_as(repo, "chenjing", "chen@example.com", "approve BJ-1")
     assert found(run, repo) == []
     refused = run(repo, "approve", "粤IT2024001", "BJ-1", "--as", "li")

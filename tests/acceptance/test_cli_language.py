@@ -27,7 +27,7 @@ KEYED = {"stage", "method", "outcome", "role", "status", "priority", "class", "c
 CATALOG = ROOT / "tools/dealbook/text/locale/zh/LC_MESSAGES/dealbook.po"
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]")
 WORD = re.compile(r"[A-Za-z][A-Za-z_]+")
-ADDRESS = re.compile(r"\S+@\S+|https?://\S+")
+ADDRESS = re.compile(r"\S+@\S+|https?://\S+|records/[^\s()(),,]+")  # emails, links, record paths
 
 
 def _words_written(value: object, key: str | None = None) -> set[str]:
@@ -162,3 +162,21 @@ def test_history_is_in_chinese(run, demo_repo, written) -> None:
     author_and_commits = {w for w in english(text, written) if w == "Test" or re.fullmatch("[0-9a-f]+", w)}
     assert english(text, written) - author_and_commits == set(), text
     assert [line.split()[0] for line in text.splitlines()[2:]] == ["线索获取", "需求挖掘", "方案呈现", "商务谈判"]
+
+
+def test_edits_confirm_in_chinese(run, demo_repo, written) -> None:
+    """Before: `move` confirmed `浙MF2024005: negotiation → lost on 2024-05-20 (…)` (stage keys), and
+    `set`, `quote` and `approve` said `dry run: 1 file would change; nothing was written`,
+    `1 file changed:`, `quote … added …: total …, margin …`, `approved (margin) by chen on …`."""
+    result = run(demo_repo, "move", "浙MF2024005", "lost", "--reason", "budget", env=TODAY)
+    assert result.output == "浙MF2024005:商务谈判 → 流失,2024-05-20(records/customers/浙MF2024005.yaml)\n"
+    result = run(demo_repo, "set", "京RE2024001", "deal.amount=1700000", "--dry-run", env=TODAY)
+    assert result.stderr == "试运行:将修改 1 个文件;没有写入任何内容\n"
+    text = output(run, demo_repo, "set", "京RE2024001", "deal.amount=1700000")
+    assert text == "已修改 1 个文件:\n  records/customers/京RE2024001.yaml\n"
+    text = output(run, demo_repo, "quote", "京RE2024001", "--line", "平台|V1|1|100000", "--cost", "90000")
+    assert english(text, written) == set(), text
+    assert "毛利率低于底线 30.0%:报价保留为草稿,待(销售主管, 总经理)之一" in text
+    text = output(run, demo_repo, "approve", "京RE2024001", "京RE2024001-Q1", "--as", "chen")
+    assert english(text, written) == set(), text
+    assert "京RE2024001-Q1 已由 chen 于 2024-05-20 审批(低毛利审批)" in text

@@ -161,7 +161,7 @@ def test_new_customer_refuses_invalid_record(run, repo):
     before = files(repo)
     result = run(repo, *[a if a != "zhang" else "wang" for a in NEW_ARGS])
     assert result.exit_code == 1
-    assert "unknown-member" in result.output and "nothing was written" in result.output
+    assert "unknown-member" in result.output and "没有写入任何内容" in result.output  # nothing was written (zh)
     assert files(repo) == before
 
 
@@ -194,7 +194,7 @@ def test_new_customer_prompts_when_interactive(run, repo):
 def test_new_customer_dry_run_writes_nothing(run, repo):
     result = run(repo, *NEW_ARGS, "--dry-run")
     assert result.exit_code == 0
-    assert f"+id: {CID}" in result.output and "nothing was written" in result.output
+    assert f"+id: {CID}" in result.output and "试运行:将修改 1 个文件;没有写入任何内容" in result.output
     assert not (repo.root / PATH).exists()
 
 
@@ -483,7 +483,7 @@ def test_set_fields_changes_only_their_lines(run, repo):
     repo.write(PATH, HAND)
     result = run(repo, "set", CID, "need.budget.min=500000", "owner=li", "name=A科技股份有限公司", "tags=重点,复购")
     assert result.exit_code == 0, result.output
-    assert "1 file changed:" in result.output
+    assert "已修改 1 个文件:" in result.output
     after = read(repo, PATH)
     removed, added = changed_lines(HAND, after)
     assert removed == ['name: "A科技有限公司"    # 营业执照全称', "owner: zhang", "    budget: {status: undetermined}"]
@@ -534,16 +534,16 @@ def test_bulk_reassign_asks_then_writes(run, repo):
     repo.customer("粤IT2024003", owner="li")
     before = files(repo)
     result = run(repo, "set", "--where", "owner=zhang", "owner=chen", input="n\n")
-    assert "-owner: zhang\n+owner: chen\n" in result.output and "Write 2 files?" in result.output
+    assert "-owner: zhang\n+owner: chen\n" in result.output and "写入 2 个文件?" in result.output
     assert files(repo) == before
     result = run(repo, "set", "--where", "owner=zhang", "owner=chen", input="y\n")
     assert result.exit_code == 0
-    changed = "2 files changed:\n  records/customers/粤IT2024001.yaml\n  records/customers/粤IT2024002.yaml\n"
+    changed = "已修改 2 个文件:\n  records/customers/粤IT2024001.yaml\n  records/customers/粤IT2024002.yaml\n"
     assert changed in result.output
     assert "owner: chen\n" in read(repo, "records/customers/粤IT2024002.yaml")
     assert "owner: li\n" in read(repo, "records/customers/粤IT2024003.yaml")
     result = run(repo, "set", "--where", "owner=li", "--where", "stage=lead", "owner=zhang", "--yes")
-    assert result.exit_code == 0 and "1 file changed:" in result.output
+    assert result.exit_code == 0 and "已修改 1 个文件:" in result.output
     assert_clean(run, repo)
 
 

@@ -13,6 +13,7 @@ from ...records.dates import parse_date
 from ...records.deals import CHURN, how_to_sign
 from ...rules.reopening import reopened_on
 from ...rules.thresholds import thresholds_of
+from ...text.catalog import translator
 from ..context import Env, pass_env
 from .edit_flow import finish, interactive, open_customer, retrying, working_book
 
@@ -107,7 +108,10 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
         hint = ("give what the stage requires with --set KEY=VALUE (e.g. --set need.summary=…), "
                 "--reason, or --contract-no/--amount/--signed")
         if finish(env, book, [Change(path, doc.source, doc.dumps())], dry_run, hint=hint):
-            click.echo(f"{current.id}: {current.stage} → {stage} on {day} ({path})")
+            _ = translator(settings.language)
+            label = settings.stage_label
+            click.echo(_("%(id)s: %(before)s → %(after)s on %(day)s (%(path)s)", id=current.id,
+                         before=label(current.stage), after=label(stage), day=day, path=path))
 
     retrying(attempt)
 

@@ -11,6 +11,7 @@ from ...editing.edits import Change, parse_money
 from ...editing.roundtrip import EditError
 from ...records.dates import parse_date
 from ...records.deals import deal_desk, needs_margin_approval, quote_from
+from ...text.catalog import translator
 from ...text.money import money
 from ..context import Env, pass_env
 from .edit_flow import finish, interactive, open_customer, retrying, working_book
@@ -161,12 +162,15 @@ def quote(env: Env, customer_id: str, lines: tuple[str, ...], number: str | None
     written, customer, number, data, path, below, desk = retrying(attempt)
     if not written:
         return
-    shown = f"{data['margin'] * 100:.1f}%" if "margin" in data else "unknown (give --cost or unit costs)"
+    _ = translator(env.settings.language)
+    shown = f"{data['margin'] * 100:.1f}%" if "margin" in data else _("unknown (give --cost or unit costs)")
     total = money(data["total"], env.settings.currency)
-    click.echo(f"{customer.id}: quote {number} added ({path}): total {total}, margin {shown}, "
-               f"valid until {data['valid_until']}")
+    click.echo(_("%(id)s: quote %(no)s added (%(path)s): total %(total)s, margin %(margin)s, valid until %(day)s",
+                 id=customer.id, no=number, path=path, total=total, margin=shown, day=data["valid_until"]))
     if below:
-        who = ", ".join(desk.who_may("margin")) or "nobody (set deal_desk.approvers.margin)"
-        click.echo(f"margin below the {desk.margin_floor * 100:.1f}% floor: kept as a draft until one of ({who}) "
-                   f"adds `{{step: margin, by: HANDLE, on: YYYY-MM-DD}}` under its approvals and commits it",
-                   err=True)
+        who = desk.who_label("margin", _) if desk.who_may("margin") else \
+            _("nobody (set deal_desk.approvers.margin)")
+        floor = f"{desk.margin_floor * 100:.1f}%"
+        click.echo(_("margin below the %(floor)s floor: kept as a draft until one of (%(who)s) adds "
+                     "`{step: margin, by: HANDLE, on: YYYY-MM-DD}` under its approvals and commits it",
+                     floor=floor, who=who), err=True)
