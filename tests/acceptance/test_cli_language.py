@@ -180,3 +180,11 @@ def test_edits_confirm_in_chinese(run, demo_repo, written) -> None:
     text = output(run, demo_repo, "approve", "京RE2024001", "京RE2024001-Q1", "--as", "chen")
     assert english(text, written) == set(), text
     assert "京RE2024001-Q1 已由 chen 于 2024-05-20 审批(低毛利审批)" in text
+
+
+def test_duplicates_is_headed_in_chinese(run, demo_repo, written) -> None:
+    """Before: `no likely duplicates (score ≥ 85)` and the headers score, customer, looks like, why.
+    (Each pair's reasons come from the duplicate check, whose messages are English still.)"""
+    assert output(run, demo_repo, "duplicates") == "没有疑似重复的客户(相似度 ≥ 85)\n"
+    header = output(run, demo_repo, "duplicates", "--min-score", "40").splitlines()[0]
+    assert header.split() == ["相似度", "客户", "疑似重复于", "依据"]
