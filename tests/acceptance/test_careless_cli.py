@@ -406,7 +406,7 @@ def test_an_export_says_which_customer_files_it_leaves_out(repo: RecordRepo, run
     repo.write("records/customers/粤IT2024002.yaml", "- not a customer\n")
     result = run(repo, "export", "--format", fmt, "--out", str(repo.root / f"out.{fmt}"))
     assert result.exit_code == 0, result.output
-    assert "exported 1 customers" in result.stdout
+    assert "已导出 1 个客户" in result.stdout
     assert "warning: 1 customer file left out, it cannot be read (粤IT2024002.yaml)" in result.stderr
 
 

@@ -188,3 +188,18 @@ def test_duplicates_is_headed_in_chinese(run, demo_repo, written) -> None:
     assert output(run, demo_repo, "duplicates") == "没有疑似重复的客户(相似度 ≥ 85)\n"
     header = output(run, demo_repo, "duplicates", "--min-score", "40").splitlines()[0]
     assert header.split() == ["相似度", "客户", "疑似重复于", "依据"]
+
+
+def test_import_and_export_report_in_chinese(run, demo_repo, tmp_path) -> None:
+    """Before: `row 3: new …`, `customers: 2 new, 0 updated, 0 unchanged, 1 rejected`, `dry run:
+    nothing written; …`, `exported 40 customers to …`. (The notes and the rejection reasons come
+    from the sheet reader and the record checks, whose messages are English still.)"""
+    rejects = tmp_path / "rejects.csv"
+    text = output(run, demo_repo, "import", str(ROOT / "samples/客户信息总表.xlsx"), "--rejects", str(rejects))
+    lines = text.splitlines()
+    assert "第 3 行:新增     records/customers/粤MF2024005.yaml  深圳市博锐激光设备有限公司" in lines, text
+    assert any(line.startswith("第 5 行:拒绝 杭州云栖教育科技有限公司:privacy-mobile:") for line in lines)
+    assert "客户:新增 2,更新 0,未变 0,拒绝 1" in lines and f"被拒绝的行及原因:{rejects}" in lines
+    assert lines[-1] == "试运行:没有写入任何内容;加 --apply 再运行一次即可写入"
+    out = tmp_path / "book.xlsx"
+    assert output(run, demo_repo, "export", "--out", str(out)) == f"已导出 40 个客户到 {out}\n"

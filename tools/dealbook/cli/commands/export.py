@@ -9,6 +9,7 @@ import click
 
 from ...interchange.exporting import FORMATS, default_out, stream_tables, tables
 from ...interchange.exporting import export as write_export
+from ...text.catalog import translator
 from ..context import Env, pass_env
 from .import_sheet import _progress
 
@@ -54,6 +55,8 @@ def export(env: Env, fmt: str, out: str | None) -> None:
     except OSError as exc:  # a folder that cannot be made or written to, a full disk …
         raise click.ClickException(f"cannot write {target}: {exc.strerror or exc}; "
                                    "nothing was exported") from None
-    click.echo(f"exported {total} customers to {', '.join(files) if fmt != 'csv' else target + '/'}")
+    _ = translator(env.settings.language)
+    click.echo(_.ngettext("exported %(num)d customer to %(where)s", "exported %(num)d customers to %(where)s", total,
+                          where=", ".join(files) if fmt != "csv" else target + "/"))
     if not env.at:  # the count, and the export, lack them
         env.warn_left_out(items[0].ids)
