@@ -203,3 +203,30 @@ def test_import_and_export_report_in_chinese(run, demo_repo, tmp_path) -> None:
     assert lines[-1] == "试运行:没有写入任何内容;加 --apply 再运行一次即可写入"
     out = tmp_path / "book.xlsx"
     assert output(run, demo_repo, "export", "--out", str(out)) == f"已导出 40 个客户到 {out}\n"
+
+
+def test_diff_reviews_in_chinese(run, demo_repo, written) -> None:
+    """Before: `Records changed from HEAD to working tree: 3 customers`, `deal … → …`, `negotiation →
+    lost, lost.reason — → budget; no next due date`, `1 follow-up added; next action due …`, `follow-up
+    added … · visit · …`, `new quote …: … at margin 10.0% (draft)`, `approvals needed: margin on …
+    (by manager or gm)`, `Forecast: …`, `Funnel of these customers …`. The markdown's heading stays
+    `### dealbook review: …`: the CI jobs find their earlier comment by it."""
+    demo_repo.git_init()
+    demo_repo.commit("demo")
+    for args in (("move", "浙MF2024005", "lost", "--reason", "budget"),
+                 ("set", "京RE2024001", "deal.amount=1700000", "need.budget.status=clear"),
+                 ("log", "粤IT2024001", "-m", "visit", "-c", "王总监", "-s", "现场演示", "--at", "2024-05-20 14:00",
+                  "--by", "zhang", "--next", "报价@2024-05-25"),
+                 ("quote", "京RE2024001", "--line", "平台|V1|1|100000", "--cost", "90000")):
+        output(run, demo_repo, *args)
+    text = output(run, demo_repo, "diff", "HEAD")
+    assert english(text, written) - {"HEAD"} == set(), text
+    lines = text.splitlines()
+    assert lines[0] == "从 HEAD 到 工作区 的记录变更:3 个客户"
+    lost = "浙MF2024005 温州瓯越阀门有限公司: negotiation (商务谈判) → lost (流失),流失原因:— → 预算不足;无下次跟进日期"
+    assert lost in lines
+    assert "  新增跟进 2024-05-20 14:00 · 拜访 · 王总监:现场演示" in lines
+    assert any("待审批:京RE2024001-Q1 的低毛利审批(由 销售主管,总经理 审批)" in line for line in lines)
+    markdown = output(run, demo_repo, "diff", "HEAD", "--format", "markdown").split("\n", 1)
+    assert markdown[0] == "### dealbook review: `HEAD` → `working tree`"
+    assert english(markdown[1], written) == set(), markdown[1]

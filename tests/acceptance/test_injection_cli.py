@@ -85,7 +85,7 @@ def test_rejects_file_neutralises_formula_cells(repo, run, here: Path) -> None:
     sheet = here / "in.csv"
     sheet.write_text("客户名称,所属行业,负责人,来源渠道\n" + f'"{CALC}",C3970,nobody,trade_show\n', encoding="utf-8")
     result = run(repo, "import", str(sheet), "--rejects", "rejects.csv")
-    assert "rejected" in result.output
+    assert "拒绝 1" in result.output  # the team's language (zh): 1 rejected
     text = (here / "rejects.csv").read_text(encoding="utf-8")
     assert text.startswith("\ufeff")
     assert_no_formula(text)
