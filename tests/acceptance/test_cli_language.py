@@ -230,3 +230,15 @@ def test_diff_reviews_in_chinese(run, demo_repo, written) -> None:
     markdown = output(run, demo_repo, "diff", "HEAD", "--format", "markdown").split("\n", 1)
     assert markdown[0] == "### dealbook review: `HEAD` → `working tree`"
     assert english(markdown[1], written) == set(), markdown[1]
+
+
+def test_check_counts_in_chinese(run, demo_repo) -> None:
+    """Before: `0 errors, 0 warnings in 339 files`. (The diagnostics themselves, `path:line:column:
+    error code: message`, are the checks' English still.)"""
+    result = run(demo_repo, "check", env=TODAY)
+    assert re.fullmatch(r"检查了 \d+ 个文件:0 个错误,0 个警告\n", result.stderr), result.stderr
+    path = demo_repo.root / "records/customers/京RE2024001.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("owner: li", "owner: nobody"), encoding="utf-8")
+    result = run(demo_repo, "check", env=TODAY)
+    assert result.exit_code == 1 and "unknown-member" in result.stdout
+    assert re.fullmatch(r"检查了 \d+ 个文件:1 个错误,0 个警告\n", result.stderr), result.stderr
