@@ -242,3 +242,12 @@ def test_check_counts_in_chinese(run, demo_repo) -> None:
     result = run(demo_repo, "check", env=TODAY)
     assert result.exit_code == 1 and "unknown-member" in result.stdout
     assert re.fullmatch(r"检查了 \d+ 个文件:1 个错误,0 个警告\n", result.stderr), result.stderr
+
+
+@pytest.mark.parametrize("command", ["show", "grade"])
+def test_an_unknown_customer_is_said_in_chinese(run, demo_repo, command) -> None:
+    """Before: `Error: no customer '粤IT2024009'; did you mean 粤IT2024003 (…), 粤IT2024001 (…)?`."""
+    result = run(demo_repo, command, "粤IT2024009", env=TODAY)
+    assert result.exit_code == 1
+    assert result.output == ("Error: 没有客户 '粤IT2024009';你要找的是不是 粤IT2024003 (深圳华辰精密电子有限公司), "
+                             "粤IT2024001 (A科技有限公司)?\n")

@@ -38,17 +38,18 @@ def find_customer(book: Book, ident: str) -> Customer:
         broken = book.read_error(customer_path(ident))
     except UnsafeId:
         broken = None
+    _ = translator(book.settings.language)
     if broken is not None:  # the file is there: say why it cannot be read, not that it is unknown
-        raise click.ClickException(f"{broken.path}:{broken.line}:{broken.column}: {broken.message} "
-                                   f"({broken.code}); the customer cannot be shown until the file is fixed")
+        where = f"{broken.path}:{broken.line}:{broken.column}"
+        raise click.ClickException(_("%(where)s: %(message)s (%(code)s); the customer cannot be shown until the "
+                                     "file is fixed", where=where, message=broken.message, code=broken.code))
     names = {c.name: c.id for c in book.customers.values()}
     close = difflib.get_close_matches(ident, list(book.customers), n=5, cutoff=0.85)
     close += [names[n] for n in difflib.get_close_matches(ident, list(names), n=3, cutoff=0.6) if names[n] not in close]
-    hint = ""
     if close:
-        hint = "; did you mean " + ", ".join(
-            f"{cid} ({plain(book.customers[cid].name)})" for cid in close) + "?"
-    raise click.ClickException(f"no customer {ident!r}{hint}")
+        shown = ", ".join(f"{cid} ({plain(book.customers[cid].name)})" for cid in close)
+        raise click.ClickException(_("no customer %(id)s; did you mean %(close)s?", id=repr(ident), close=shown))
+    raise click.ClickException(_("no customer %(id)s", id=repr(ident)))
 
 
 def row_of(state: CustomerState, book: Book) -> dict[str, Any]:
