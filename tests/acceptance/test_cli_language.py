@@ -251,3 +251,15 @@ def test_an_unknown_customer_is_said_in_chinese(run, demo_repo, command) -> None
     assert result.exit_code == 1
     assert result.output == ("Error: 没有客户 '粤IT2024009';你要找的是不是 粤IT2024003 (深圳华辰精密电子有限公司), "
                              "粤IT2024001 (A科技有限公司)?\n")
+
+
+def test_log_asks_in_chinese(run, demo_repo) -> None:
+    """Before: `dealbook log ID` on a terminal asked `Contact (…)`, `Summary (跟进主题/内容)`,
+    `Customer feedback (客户反馈, optional)` and `Next step ACTION@YYYY-MM-DD (empty to finish)`."""
+    answers = "\n".join(["王总监", "电话确认演示时间", "", "安排现场演示@2024-05-27", "", ""]) + "\n"
+    result = run(demo_repo, "log", "粤IT2024001", "--interactive", "--at", "2024-05-20 10:00", "--by", "zhang",
+                 input=answers, env=TODAY)
+    assert result.exit_code == 0, result.output
+    for asked in ("联系人(", "跟进主题/内容: ", "客户反馈(可不填): ", "下一步 事项@YYYY-MM-DD(留空结束): "):
+        assert asked in result.output, result.output
+    assert not {"Contact", "Summary", "feedback", "Next"} & set(re.findall("[A-Za-z]+", result.output))
