@@ -263,3 +263,17 @@ def test_log_asks_in_chinese(run, demo_repo) -> None:
     for asked in ("联系人(", "跟进主题/内容: ", "客户反馈(可不填): ", "下一步 事项@YYYY-MM-DD(留空结束): "):
         assert asked in result.output, result.output
     assert not {"Contact", "Summary", "feedback", "Next"} & set(re.findall("[A-Za-z]+", result.output))
+
+
+def test_move_and_quote_ask_in_chinese(run, demo_repo) -> None:
+    """Before: `Why was it lost?` with the reasons' keys only, `Contract number`, `Contract amount
+    (plain integer)`, and quote's `Item (empty to finish)`, `Spec`, `Quantity`, `Unit price …`."""
+    result = run(demo_repo, "move", "浙MF2024005", "lost", "--interactive", input="budget\n", env=TODAY)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("流失原因?(budget 预算不足, competitor 选择竞品, ")
+    result = run(demo_repo, "quote", "京RE2024001", "--interactive", input="平台\nV1\n1\n100000\n90000\n\n", env=TODAY)
+    assert result.exit_code == 0, result.output
+    asked = [line.split(":")[0].strip() for line in result.output.splitlines()[:5]]
+    assert asked == ["产品/服务(留空结束)", "规格", "数量 [1]", "单价(整数)", "单位成本(整数,未知可留空)"]
+    result = run(demo_repo, "move", "京RE2024001", "won", "--interactive", input="HT-1\n100000\n", env=TODAY)
+    assert result.output.startswith("合同编号: HT-1\n合同金额(整数): 100000\n")  # (then refused: no approvals)

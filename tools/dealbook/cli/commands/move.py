@@ -13,7 +13,7 @@ from ...records.dates import parse_date
 from ...records.deals import CHURN, how_to_sign
 from ...rules.reopening import reopened_on
 from ...rules.thresholds import thresholds_of
-from ...text.catalog import translator
+from ...text.catalog import Translator, translator
 from ..context import Env, pass_env
 from .edit_flow import finish, interactive, open_customer, retrying, working_book
 
@@ -87,14 +87,18 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
                 earlier = reopened_on(current, parse_date(day), thresholds_of(settings).stage_kind) is not None
                 why = reason or (CHURN if churned else None if earlier else current.lost_reason or None)
                 if not why and ask:
-                    why = click.prompt("Why was it lost?", type=click.Choice(settings.keys_of("lost_reasons")))
+                    keys = settings.keys_of("lost_reasons")  # typed as keys; each shown with its label
+                    shown = ", ".join(f"{k} {settings.label('lost_reasons', k)}" for k in keys)
+                    _ = translator(settings.language)
+                    why = click.prompt(_("Why was it lost? (%(reasons)s)", reasons=shown), type=click.Choice(keys),
+                                       show_choices=False)
                 if not why:
                     raise click.UsageError(f"moving to {stage} needs --reason: one of "
                                            f"{' | '.join(settings.keys_of('lost_reasons'))}")
                 lost = {"reason": why, **({"note": note} if note else {}), "on": day}
                 doc.set("lost", lost)
             elif target.kind == "won":
-                _contract(doc, stage, day, contract_no, amount, signed, delivered, ask)
+                _contract(doc, stage, day, contract_no, amount, signed, delivered, ask, translator(settings.language))
             elif amount:
                 doc.set("deal.amount", _money(amount))
             for assignment in assignments:
@@ -152,7 +156,7 @@ def _money(text: str) -> int:
 
 
 def _contract(doc, stage: str, day: str, number: str | None, amount: str | None, signed: str | None,
-              delivered: str | None, ask: bool) -> None:
+              delivered: str | None, ask: bool, _: Translator) -> None:
     contracts = doc.get("contracts") or []
     if delivered and contracts and not number:
         doc.set(f"contracts.{len(contracts) - 1}.delivered", delivered)
@@ -162,7 +166,7 @@ def _contract(doc, stage: str, day: str, number: str | None, amount: str | None,
         return  # already has a contract; the stage requirement is met
     if not number and len(unsigned) == 1:
         number = contracts[unsigned[0]].get("no")
-    number = number or (click.prompt("Contract number") if ask else None)
+    number = number or (click.prompt(_("Contract number")) if ask else None)
     drafted = next((i for i, c in enumerate(contracts) if isinstance(c, dict) and c.get("no") == number), None)
     if drafted is not None:  # the contract went through its approvals unsigned: signing it is the move
         if amount:
@@ -172,7 +176,7 @@ def _contract(doc, stage: str, day: str, number: str | None, amount: str | None,
         if delivered:
             doc.set(f"contracts.{drafted}.delivered", delivered)
         return
-    amount = amount or (click.prompt("Contract amount (plain integer)") if ask else None)
+    amount = amount or (click.prompt(_("Contract amount (plain integer)")) if ask else None)
     if not number or not amount:
         raise click.UsageError(f"moving to {stage} needs a contract: --contract-no and --amount "
                                "(and --signed, default the move's date)")

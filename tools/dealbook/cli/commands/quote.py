@@ -11,7 +11,7 @@ from ...editing.edits import Change, parse_money
 from ...editing.roundtrip import EditError
 from ...records.dates import parse_date
 from ...records.deals import deal_desk, needs_margin_approval, quote_from
-from ...text.catalog import translator
+from ...text.catalog import Translator, translator
 from ...text.money import money
 from ..context import Env, pass_env
 from .edit_flow import finish, interactive, open_customer, retrying, working_book
@@ -45,16 +45,17 @@ def parse_line(text: str) -> dict[str, Any]:
     return line
 
 
-def _ask_lines() -> list[dict[str, Any]]:
+def _ask_lines(_: Translator) -> list[dict[str, Any]]:
+    """The quote's lines, asked for on a terminal in the translator's language."""
     lines = []
     while True:
-        item = click.prompt("Item (empty to finish)", default="", show_default=False).strip()
+        item = click.prompt(_("Item (empty to finish)"), default="", show_default=False).strip()
         if not item:
             return lines
-        spec = click.prompt("  Spec", default="", show_default=False).strip()
-        quantity = click.prompt("  Quantity", default="1")
-        price = click.prompt("  Unit price (plain integer)")
-        cost = click.prompt("  Unit cost (plain integer, empty if unknown)", default="", show_default=False)
+        spec = click.prompt("  " + _("Spec"), default="", show_default=False).strip()
+        quantity = click.prompt("  " + _("Quantity"), default="1")
+        price = click.prompt("  " + _("Unit price (plain integer)"))
+        cost = click.prompt("  " + _("Unit cost (plain integer, empty if unknown)"), default="", show_default=False)
         lines.append(parse_line("|".join([item, spec, quantity, price, cost])))
 
 
@@ -129,7 +130,7 @@ def quote(env: Env, customer_id: str, lines: tuple[str, ...], number: str | None
                                  param_hint="--valid-until")
     parsed = [parse_line(text) for text in lines]
     if not parsed and interactive(ask):
-        parsed = _ask_lines()
+        parsed = _ask_lines(translator(env.settings.language))
     if not parsed:
         raise click.UsageError(f"a quote needs at least one --line {LINE_HELP}")
     try:
