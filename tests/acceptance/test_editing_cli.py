@@ -184,7 +184,8 @@ def test_new_customer_prompts_when_interactive(run, repo):
     answers = "B公司\nI6510\n北京 海淀\nli\nreferral\n赵经理,采购经理,influencer\n\n"  # priority: as derived
     result = run(repo, "new", "customer", "--interactive", input=answers)
     assert result.exit_code == 0, result.output
-    assert "empty: A from the lead type or source" in result.output  # referral → A (intake.priority)
+    assert "留空:按线索类型或来源为 A" in result.output  # referral → A (intake.priority); the team's language (zh)
+    assert "来源渠道(trade_show 展会, " in result.output and "Source channel" not in result.output
     text = read(repo, "records/customers/京IT2024001.yaml")
     assert "name: B公司\n" in text and "owner: li\n" in text and "  - name: 赵经理\n" in text
     assert "priority" not in text
