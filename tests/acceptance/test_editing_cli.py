@@ -112,7 +112,7 @@ def test_new_customer_records_the_time_of_acquisition_and_its_priority_sets_the_
     assert due["reason"] == "新线索(A类,按来源渠道):24 小时内首次响应,截至 2024-05-21 22:15"
     asked = run(repo, *NEW_ARGS[:-1], "--created", "2024-05-20 09:00", "--interactive", input="B\n")
     assert asked.exit_code == 0, asked.output
-    assert "Intake priority A/B/C" in asked.output
+    assert "线索优先级 A/B/C(首次响应时限 A 24 h / B 48 h / C 72 h" in asked.output  # zh
     assert "priority: B" in read(repo, asked.output.strip().splitlines()[-1])
     bad = run(repo, *NEW_ARGS, "--created", "2024-05-20 25:00")
     assert bad.exit_code == 2 and "not a date or time" in bad.output
