@@ -277,3 +277,16 @@ def test_move_and_quote_ask_in_chinese(run, demo_repo) -> None:
     assert asked == ["产品/服务(留空结束)", "规格", "数量 [1]", "单价(整数)", "单位成本(整数,未知可留空)"]
     result = run(demo_repo, "move", "京RE2024001", "won", "--interactive", input="HT-1\n100000\n", env=TODAY)
     assert result.output.startswith("合同编号: HT-1\n合同金额(整数): 100000\n")  # (then refused: no approvals)
+
+
+def test_forecast_vs_actual_is_in_chinese(run, demo_repo, written) -> None:
+    """Before: `diff --forecast` headed id, name, stage then, amount, prob., weighted, outcome, won,
+    showed the stage then and the outcome as keys (`negotiation`, `open`) and summed up in English."""
+    demo_repo.git_init()
+    demo_repo.commit("demo", "2024-05-01T18:00:00+08:00")
+    text = output(run, demo_repo, "diff", "--forecast", "HEAD")
+    assert english(text, written) - {"HEAD"} == set(), text
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    assert lines[0] == "客户编号 客户名称 当时阶段 当时金额 概率 加权金额 结果 成交金额"
+    assert "京RE2024001 北京中远置业有限公司 商务谈判 ¥1,860,000 60% ¥1,116,000 仍在跟进 ¥0" in lines
+    assert lines[-1].startswith("HEAD(2024-05-01)的预测:加权 ")

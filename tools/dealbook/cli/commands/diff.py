@@ -194,21 +194,34 @@ def _outcome_rows(rows: list[ForecastOutcome]) -> list[dict[str, Any]]:
              "won_value": r.won_value} for r in rows]
 
 
+# What became of a forecast deal, as the table names it (translated where shown; JSON keeps the key).
+OUTCOMES = {"won": NP_("forecast outcome", "won"), "lost": NP_("forecast outcome", "lost"),
+            "open": NP_("forecast outcome", "open"), "gone": NP_("forecast outcome", "gone"),
+            "new_won": NP_("forecast outcome", "new_won")}
+
+
 def render_forecast(rows: list[ForecastOutcome], rev: str, then_day: dt.date, today: dt.date, fmt: str,
-                    currency: str = "CNY") -> str:
+                    currency: str = "CNY", words: Words = ENGLISH) -> str:
     forecast = round(sum(r.weighted for r in rows))
     actual = sum(r.won_value for r in rows)
     from_forecast = sum(r.won_value for r in rows if r.outcome == "won")
     if fmt == "json":
         return to_json({"revision": rev, "as_of": then_day, "today": today, "forecast_weighted": forecast,
                         "won": actual, "won_from_forecast": from_forecast, "deals": _outcome_rows(rows)})
-    body = [[r.id, r.name, r.stage_then, money(r.amount_then, currency), f"{r.probability:.0%}",
-             money(r.weighted, currency), r.outcome, money(r.won_value, currency)] for r in rows]
-    headers = ["id", "name", "stage then", "amount", "prob.", "weighted", "outcome", "won"]
-    summary = (f"Forecast at {rev} ({then_day}): {money(forecast, currency)} weighted; won since, to {today}: "
-               f"{money(actual, currency)} ({money(from_forecast, currency)} from deals in the forecast)")
+    _, settings = words._, words.settings
+    body = [[r.id, r.name, settings.stage_label(r.stage_then) if settings is not None else r.stage_then,
+             money(r.amount_then, currency), f"{r.probability:.0%}", money(r.weighted, currency),
+             _.pgettext("forecast outcome", OUTCOMES[r.outcome]) if r.outcome in OUTCOMES else r.outcome,
+             money(r.won_value, currency)] for r in rows]
+    headers = [_.pgettext("forecast", "id"), _.pgettext("forecast", "name"), _.pgettext("forecast", "stage then"),
+               _.pgettext("forecast", "amount"), _.pgettext("forecast", "prob."), _.pgettext("forecast", "weighted"),
+               _.pgettext("forecast", "outcome"), _.pgettext("forecast", "won")]
+    summary = _("Forecast at %(rev)s (%(day)s): %(forecast)s weighted; won since, to %(today)s: %(won)s "
+                "(%(from_forecast)s from deals in the forecast)", rev=rev, day=then_day,
+                forecast=money(forecast, currency), today=today, won=money(actual, currency),
+                from_forecast=money(from_forecast, currency))
     if fmt == "markdown":
-        lines = [f"### Forecast vs actual: {_code(rev)}", "", md(summary), "",
+        lines = ["### " + _("Forecast vs actual: %(rev)s", rev=_code(rev)), "", md(summary), "",
                  "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
         lines += ["| " + " | ".join(md(c if c is not None else "—") for c in row) + " |" for row in body]
         return "\n".join(lines) + "\n"
@@ -277,7 +290,8 @@ def _diff(env: Env, base: str | None, head: str | None, fmt: str, forecast_rev: 
                         _zone(then.settings.timezone)).date()
             now = book_at(env.repo, head) if head else env.book()
             rows = forecast_vs_actual(then, then_day, now, env.today)
-            click.echo(render_forecast(rows, forecast_rev, then_day, env.today, fmt, now.settings.currency))
+            click.echo(render_forecast(rows, forecast_rev, then_day, env.today, fmt, now.settings.currency,
+                                       Words(env.settings)))
             return
         if head:
             result, base_commit, head_commit = review_revisions(env.repo, base, head, env.today)
