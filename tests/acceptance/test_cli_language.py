@@ -290,3 +290,13 @@ def test_forecast_vs_actual_is_in_chinese(run, demo_repo, written) -> None:
     assert lines[0] == "客户编号 客户名称 当时阶段 当时金额 概率 加权金额 结果 成交金额"
     assert "京RE2024001 北京中远置业有限公司 商务谈判 ¥1,860,000 60% ¥1,116,000 仍在跟进 ¥0" in lines
     assert lines[-1].startswith("HEAD(2024-05-01)的预测:加权 ")
+
+
+def test_a_refused_move_hints_in_chinese(run, demo_repo) -> None:
+    """Before: `hint: give what the stage requires with --set KEY=VALUE …` and `Error: refused: the
+    edit would leave 1 error (shown above); nothing was written` (the diagnostic itself is English)."""
+    result = run(demo_repo, "move", "粤HC2024001", "negotiation", "--no-interactive", env=TODAY)
+    assert result.exit_code == 1
+    assert "提示:用 --set KEY=VALUE(例如 --set need.summary=…)、--reason 或 --contract-no/--amount/--signed 补上" \
+           in result.output
+    assert result.output.endswith("Error: 已拒绝:修改后会有 1 个错误(见上);没有写入任何内容\n")

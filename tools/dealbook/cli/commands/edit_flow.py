@@ -164,7 +164,7 @@ def finish(env: Env, book: Book, changes: list[Change], dry_run: bool, ask: bool
         for d in blocking:
             click.echo(render(d), err=True)
         if hint and any(d.code == "stage-requires" for d in blocking):
-            click.echo(f"hint: {hint}", err=True)
+            click.echo(_("hint: %(hint)s", hint=hint), err=True)
         raise click.ClickException(_.ngettext(
             "refused: the edit would leave %(num)d error (shown above); nothing was written",
             "refused: the edit would leave %(num)d errors (shown above); nothing was written", len(blocking)))

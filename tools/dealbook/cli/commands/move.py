@@ -109,10 +109,10 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
             doc.append("stage_history", {"stage": stage, "on": day})
         except EditError as exc:
             raise click.ClickException(f"{path}: {exc}") from None
-        hint = ("give what the stage requires with --set KEY=VALUE (e.g. --set need.summary=…), "
-                "--reason, or --contract-no/--amount/--signed")
+        _ = translator(settings.language)
+        hint = _("give what the stage requires with --set KEY=VALUE (e.g. --set need.summary=…), --reason, or "
+                 "--contract-no/--amount/--signed")
         if finish(env, book, [Change(path, doc.source, doc.dumps())], dry_run, hint=hint):
-            _ = translator(settings.language)
             label = settings.stage_label
             click.echo(_("%(id)s: %(before)s → %(after)s on %(day)s (%(path)s)", id=current.id,
                          before=label(current.stage), after=label(stage), day=day, path=path))
