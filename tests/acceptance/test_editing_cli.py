@@ -315,7 +315,7 @@ def test_move_refuses_unmet_requirement_and_past_date(run, repo):
     repo.write(PATH, HAND)
     result = run(repo, "move", CID, "negotiation")
     assert result.exit_code == 1
-    assert "stage `negotiation` requires `deal.amount`" in result.output and "hint:" in result.output
+    assert "stage `negotiation` requires `deal.amount`" in result.output and "提示:" in result.output  # the hint, in zh
     result = run(repo, "move", CID, "proposal", "--on", "2024-01-10", "--set", "need.budget.status=clear")
     assert result.exit_code == 1 and "before the last stage change" in result.output
     result = run(repo, "move", CID, "nowhere")
