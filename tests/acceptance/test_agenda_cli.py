@@ -97,6 +97,7 @@ def test_customers_text_marks_overrides_and_overdue(run, book) -> None:
 
 def test_show_says_overdue_1_day_not_1_days(run, repo) -> None:
     """`dealbook show` printed `Next due 2024-05-19, overdue 1 days`."""
+    repo.settings("as_of: 2024-05-20\nlanguage: en\n")
     repo.customer("粤IT2024001")
     repo.followup("粤IT2024001", "2024-05-05 10:00")  # grade C: every 14 days, due 2024-05-19
     shown = run(repo, "show", "粤IT2024001").output
@@ -112,9 +113,10 @@ def test_a_won_or_lost_customer_has_no_grade_in_the_cli_as_on_the_site(run, demo
     assert won and all(r["grade"] == "" and r["score"] is None for r in won.values())
     graded_a = customers_json(run, demo_repo, "--grade", "A")
     assert graded_a and not set(won) & {r["id"] for r in graded_a}
-    shown = run(demo_repo, "show", "鲁MF2024001").output
-    assert "Grade          — (grades apply to open deals only)" in shown, shown
-    assert "Grade          A (score 6)" in run(demo_repo, "show", "陕EN2024001").output
+    def shown(ident: str) -> list[str]:
+        return [" ".join(line.split()) for line in run(demo_repo, "show", ident).output.splitlines()]
+    assert "等级 — (仅进行中的商机有评级)" in shown("鲁MF2024001")
+    assert "等级 A(得分 6)" in shown("陕EN2024001")
 
 
 def test_show_gives_budget_roles_methods_outcomes_and_tier_in_the_team_s_language(run, demo_repo) -> None:
@@ -122,12 +124,12 @@ def test_show_gives_budget_roles_methods_outcomes_and_tier_in_the_team_s_languag
     and `high` beside labels (展会, 方案呈现) the same output gave in Chinese, as the site does."""
     shown = run(demo_repo, "show", "粤IT2024001").stdout
     lines = [" ".join(line.split()) for line in shown.splitlines()]
-    assert "Budget 部分明确 (¥500,000–¥800,000)" in lines
+    assert "预算 部分明确 (¥500,000–¥800,000)" in lines
     assert "王总监 技术总监 决策者 0755-8888-1201 wang.tech@a-tech.example.com" in lines
     assert any(line.startswith("2024-05-15 10:30 电话 李经理 已沟通 ") for line in lines), shown
     assert not {"partial", "decision_maker", "phone", "held"} & set(shown.split())
     won = run(demo_repo, "show", "鲁MF2024001").stdout
-    assert "Value tier 中价值" in [" ".join(x.split()) for x in won.splitlines()], won
+    assert "客户价值 中价值" in [" ".join(x.split()) for x in won.splitlines()], won
 
 
 def test_customers_csv(run, book) -> None:
@@ -314,7 +316,12 @@ def test_commands_have_examples(run) -> None:
 
 
 def test_show_text_labels_never_run_into_their_values(run, repo) -> None:
+    """In either language: a Chinese label takes two columns a character, so the values still line up."""
     repo.customer(decision_chain="技术部评估 → 财务审批 → 总经理签字")
+    result = run(repo, "show", "粤IT2024001")
+    assert "  决策链         技术部评估 → 财务审批 → 总经理签字" in result.stdout
+    assert "  负责人         zhang" in result.stdout
+    repo.settings("as_of: 2024-05-20\nlanguage: en\n")
     result = run(repo, "show", "粤IT2024001")
     assert "  Decision chain 技术部评估 → 财务审批 → 总经理签字" in result.stdout
 

@@ -89,18 +89,17 @@ def test_the_review_shows_new_quotes_with_margin_and_the_approvals_still_needed(
     commit_as(repo, "zhangwei", "zhang@example.com", "a deal")
     repo.customer("粤IT2024001", **PROPOSAL, quotes=[QUOTE])
     text = run(repo, "diff", "HEAD").output
-    assert "new quote BJ-1: ¥100,000 at margin 20.0% (draft)" in text
-    assert "approvals needed: margin on BJ-1 (by manager or gm)" in text
+    assert "新报价 BJ-1:¥100,000,毛利率 20.0% (草稿)" in text  # the team's language (zh), approvers in words
+    assert "待审批:BJ-1 的低毛利审批(由 销售主管,总经理 审批)" in text
     data = json.loads(run(repo, "diff", "HEAD", "--format", "json").output)["customers"][0]
     assert data["new_quotes"] == [{"no": "BJ-1", "margin": 0.2, "amount": 100000, "status": "draft"}]
     assert data["approvals_needed"] == [{"no": "BJ-1", "step": "margin", "approvers": ["manager", "gm"]}]
     markdown = run(repo, "diff", "HEAD", "--format", "markdown").output
-    assert "approvals needed: margin on BJ\\-1 (by manager or gm)" in markdown or \
-        "approvals needed: margin on BJ-1 (by manager or gm)" in markdown
+    assert "待审批:BJ-1 的低毛利审批(由 销售主管,总经理 审批)" in markdown
     # once chen approves and commits it, nothing is needed any more
     commit_as(repo, "zhangwei", "zhang@example.com", "the quote")
     repo.customer("粤IT2024001", **PROPOSAL, quotes=[dict(QUOTE, status="sent", approvals=[APPROVAL])])
-    assert "approvals needed" not in run(repo, "diff", "HEAD").output
+    assert "待审批" not in run(repo, "diff", "HEAD").output
 
 
 def test_dealbook_approve_writes_the_approval_of_the_git_identity(run, repo) -> None:
@@ -110,7 +109,7 @@ def test_dealbook_approve_writes_the_approval_of_the_git_identity(run, repo) -> 
     repo.git("config", "user.email", "chen@example.com")  # chen's own machine
     result = run(repo, "approve", "粤IT2024001", "BJ-1", "--on", "2024-05-07")
     assert result.exit_code == 0, result.output
-    assert "approved (margin) by chen on 2024-05-07" in result.output
+    assert "BJ-1 已由 chen 于 2024-05-07 审批(低毛利审批)" in result.output
     commit_as(repo, "chenjing", "chen@example.com", "approve BJ-1")
     assert found(run, repo) == []
     refused = run(repo, "approve", "粤IT2024001", "BJ-1", "--as", "li")

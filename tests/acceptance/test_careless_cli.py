@@ -354,7 +354,7 @@ def test_a_list_says_which_customer_files_it_leaves_out(repo: RecordRepo, run, f
     repo.write("records/customers/粤IT2024002.yaml", good + "\tbad: 1\n")
     result = run(repo, command, "--format", fmt)
     assert result.exit_code == 0, result.output
-    assert "warning: 1 customer file left out, it cannot be read (粤IT2024002.yaml)" in result.stderr
+    assert "警告:1 个客户文件无法读取,未计入(粤IT2024002.yaml)" in result.stderr
     assert CID in result.stdout and "warning" not in result.stdout
 
 
@@ -377,7 +377,7 @@ def test_a_figure_says_which_customer_files_it_leaves_out(repo: RecordRepo, run,
         repo.write("records/customers/粤IT2024002.yaml", good + broken if broken[0] == "\t" else broken)
         result = run(repo, *command, "--format", fmt)
         assert result.exit_code == 0, result.output
-        assert "warning: 1 customer file left out, it cannot be read (粤IT2024002.yaml)" in result.stderr
+        assert "警告:1 个客户文件无法读取,未计入(粤IT2024002.yaml)" in result.stderr
         assert "warning" not in result.stdout
         if fmt == "json":
             assert "rows" in json.loads(result.stdout)
@@ -395,7 +395,7 @@ def test_the_digest_and_duplicates_say_which_customer_files_they_leave_out(repo:
     repo.write("records/customers/粤IT2024002.yaml", "- not a customer\n")
     result = run(repo, *command)
     assert result.exit_code == 0, result.output
-    assert "warning: 1 customer file left out, it cannot be read (粤IT2024002.yaml)" in result.stderr
+    assert "警告:1 个客户文件无法读取,未计入(粤IT2024002.yaml)" in result.stderr
     assert "warning" not in result.stdout
     if "json" in command:
         json.loads(result.stdout)
@@ -453,7 +453,7 @@ def test_a_file_whose_id_is_not_its_name_is_not_said_to_be_unreadable(repo: Reco
     repo.write("records/customers/粤IT2024002.yaml", "- not a customer\n")
     result = run(repo, *command)
     assert result.exit_code == 0, result.output
-    assert "warning: 1 customer file left out, it cannot be read (粤IT2024002.yaml)" in result.stderr
+    assert "警告:1 个客户文件无法读取,未计入(粤IT2024002.yaml)" in result.stderr
     assert f"{CID}-old" not in result.stderr
 
 

@@ -28,7 +28,7 @@ def test_clean_repo_exits_zero(run, repo: RecordRepo) -> None:
     repo.followup(CID, "2024-05-10 14:00", contact="王总监")
     result = run(repo, "check")
     assert result.exit_code == 0, result.output
-    assert "0 errors, 0 warnings in 3 files" in result.output
+    assert "检查了 3 个文件:0 个错误,0 个警告" in result.output  # the team's language (zh)
 
 
 def test_schema_error_points_at_the_offending_key(run, repo: RecordRepo) -> None:

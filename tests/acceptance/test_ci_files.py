@@ -128,7 +128,7 @@ def test_github_pull_request_job_runs_on_a_pr_branch(clone, tmp_path):
                    "Approvals are commits"]
     text = summary.read_text(encoding="utf-8")
     assert ("**沪IT2024005 上海明途信息技术有限公司**: proposal (方案呈现) → negotiation (商务谈判)" in text)
-    assert "deal ¥360,000 → ¥340,000; 1 follow-up added" in text
+    assert "商机金额 ¥360,000 → ¥340,000;新增跟进 1 条" in text  # the demo team's language (zh)
 
 
 def test_github_check_step_fails_with_annotations_on_a_broken_record(clone, tmp_path):
@@ -144,7 +144,7 @@ def test_github_check_step_fails_with_annotations_on_a_broken_record(clone, tmp_
         assert done.returncode == 1
         assert f"::error file=records/customers/{CUSTOMER}.yaml,line=" in done.stdout
         review = bash('dealbook diff "origin/main" --format markdown', clone, env)
-        assert "New diagnostics" in review.stdout and "unknown\\-member" not in review.stdout
+        assert "新增的检查问题" in review.stdout and "unknown\\-member" not in review.stdout
         assert "unknown-member" in review.stdout
     finally:
         path.write_text(original, encoding="utf-8")

@@ -112,7 +112,7 @@ def test_new_customer_records_the_time_of_acquisition_and_its_priority_sets_the_
     assert due["reason"] == "新线索(A类,按来源渠道):24 小时内首次响应,截至 2024-05-21 22:15"
     asked = run(repo, *NEW_ARGS[:-1], "--created", "2024-05-20 09:00", "--interactive", input="B\n")
     assert asked.exit_code == 0, asked.output
-    assert "Intake priority A/B/C" in asked.output
+    assert "线索优先级 A/B/C(首次响应时限 A 24 h / B 48 h / C 72 h" in asked.output  # zh
     assert "priority: B" in read(repo, asked.output.strip().splitlines()[-1])
     bad = run(repo, *NEW_ARGS, "--created", "2024-05-20 25:00")
     assert bad.exit_code == 2 and "not a date or time" in bad.output
@@ -161,7 +161,7 @@ def test_new_customer_refuses_invalid_record(run, repo):
     before = files(repo)
     result = run(repo, *[a if a != "zhang" else "wang" for a in NEW_ARGS])
     assert result.exit_code == 1
-    assert "unknown-member" in result.output and "nothing was written" in result.output
+    assert "unknown-member" in result.output and "没有写入任何内容" in result.output  # nothing was written (zh)
     assert files(repo) == before
 
 
@@ -184,7 +184,8 @@ def test_new_customer_prompts_when_interactive(run, repo):
     answers = "B公司\nI6510\n北京 海淀\nli\nreferral\n赵经理,采购经理,influencer\n\n"  # priority: as derived
     result = run(repo, "new", "customer", "--interactive", input=answers)
     assert result.exit_code == 0, result.output
-    assert "empty: A from the lead type or source" in result.output  # referral → A (intake.priority)
+    assert "留空:按线索类型或来源为 A" in result.output  # referral → A (intake.priority); the team's language (zh)
+    assert "来源渠道(trade_show 展会, " in result.output and "Source channel" not in result.output
     text = read(repo, "records/customers/京IT2024001.yaml")
     assert "name: B公司\n" in text and "owner: li\n" in text and "  - name: 赵经理\n" in text
     assert "priority" not in text
@@ -194,7 +195,7 @@ def test_new_customer_prompts_when_interactive(run, repo):
 def test_new_customer_dry_run_writes_nothing(run, repo):
     result = run(repo, *NEW_ARGS, "--dry-run")
     assert result.exit_code == 0
-    assert f"+id: {CID}" in result.output and "nothing was written" in result.output
+    assert f"+id: {CID}" in result.output and "试运行:将修改 1 个文件;没有写入任何内容" in result.output
     assert not (repo.root / PATH).exists()
 
 
@@ -314,7 +315,7 @@ def test_move_refuses_unmet_requirement_and_past_date(run, repo):
     repo.write(PATH, HAND)
     result = run(repo, "move", CID, "negotiation")
     assert result.exit_code == 1
-    assert "stage `negotiation` requires `deal.amount`" in result.output and "hint:" in result.output
+    assert "stage `negotiation` requires `deal.amount`" in result.output and "提示:" in result.output  # the hint, in zh
     result = run(repo, "move", CID, "proposal", "--on", "2024-01-10", "--set", "need.budget.status=clear")
     assert result.exit_code == 1 and "before the last stage change" in result.output
     result = run(repo, "move", CID, "nowhere")
@@ -483,7 +484,7 @@ def test_set_fields_changes_only_their_lines(run, repo):
     repo.write(PATH, HAND)
     result = run(repo, "set", CID, "need.budget.min=500000", "owner=li", "name=A科技股份有限公司", "tags=重点,复购")
     assert result.exit_code == 0, result.output
-    assert "1 file changed:" in result.output
+    assert "已修改 1 个文件:" in result.output
     after = read(repo, PATH)
     removed, added = changed_lines(HAND, after)
     assert removed == ['name: "A科技有限公司"    # 营业执照全称', "owner: zhang", "    budget: {status: undetermined}"]
@@ -534,16 +535,16 @@ def test_bulk_reassign_asks_then_writes(run, repo):
     repo.customer("粤IT2024003", owner="li")
     before = files(repo)
     result = run(repo, "set", "--where", "owner=zhang", "owner=chen", input="n\n")
-    assert "-owner: zhang\n+owner: chen\n" in result.output and "Write 2 files?" in result.output
+    assert "-owner: zhang\n+owner: chen\n" in result.output and "写入 2 个文件?" in result.output
     assert files(repo) == before
     result = run(repo, "set", "--where", "owner=zhang", "owner=chen", input="y\n")
     assert result.exit_code == 0
-    changed = "2 files changed:\n  records/customers/粤IT2024001.yaml\n  records/customers/粤IT2024002.yaml\n"
+    changed = "已修改 2 个文件:\n  records/customers/粤IT2024001.yaml\n  records/customers/粤IT2024002.yaml\n"
     assert changed in result.output
     assert "owner: chen\n" in read(repo, "records/customers/粤IT2024002.yaml")
     assert "owner: li\n" in read(repo, "records/customers/粤IT2024003.yaml")
     result = run(repo, "set", "--where", "owner=li", "--where", "stage=lead", "owner=zhang", "--yes")
-    assert result.exit_code == 0 and "1 file changed:" in result.output
+    assert result.exit_code == 0 and "已修改 1 个文件:" in result.output
     assert_clean(run, repo)
 
 

@@ -20,7 +20,9 @@ NEED = {"summary": "质检提效", "budget": {"status": "clear"}, "timeline": {"
 def pr(repo):
     """main: a lead (tag v1, 2024-01-05), then a proposal (2024-04-01); branch `deal`: the
     pull request moves it to negotiation, lowers the amount and logs two visits (uncommitted
-    edits on top are part of the working tree)."""
+    edits on top are part of the working tree). The team's language is en: these tests read the
+    review's English wording (test_cli_language reads the Chinese)."""
+    repo.settings("as_of: 2024-05-20\nlanguage: en\n")
     repo.customer(contacts=CONTACTS)
     repo.git_init()
     repo.commit("new lead", "2024-01-05T10:00:00+08:00")
@@ -49,16 +51,16 @@ def test_diff_text_against_main(pr, run):
     assert lines[0] == "Records changed from main to working tree: 1 customer"
     assert lines[1] == EXAMPLE
     assert "Forecast: weighted pipeline of these customers ¥227,500 → ¥372,000 (+¥144,500)" in result.output
-    assert "Funnel of these customers (all time), negotiation: entered 0 → 1" in result.output
+    assert "Funnel of these customers (all time), Negotiation: entered 0 → 1" in result.output
 
 
 def test_diff_defaults_to_the_merge_base_and_includes_uncommitted_files(pr, run):
     pr.customer("粤IT2024002", name="B<b>*公司*", owner="li")  # untracked
     result = run(pr, "diff", "--format", "markdown")
     assert result.exit_code == 0, result.output
-    assert "- **粤IT2024001 A科技有限公司**: proposal (方案呈现) → negotiation (商务谈判) (B → A)" in result.output
-    assert "**粤IT2024002 B&lt;b&gt;\\*公司\\***: new customer (lead (线索获取), grade C), owner li" in result.output
-    assert "- Funnel of these customers (all time), negotiation: entered 0 → 1" in result.output
+    assert "- **粤IT2024001 A科技有限公司**: proposal (Proposal) → negotiation (Negotiation) (B → A)" in result.output
+    assert "**粤IT2024002 B&lt;b&gt;\\*公司\\***: new customer (lead (Lead), grade C), owner li" in result.output
+    assert "- Funnel of these customers (all time), Negotiation: entered 0 → 1" in result.output
     assert "<b>" not in result.output
 
 
@@ -182,9 +184,10 @@ def test_history_flags_and_backfills(pr, run):
     pr.commit("history lost an entry", "2024-05-20T09:00:00+08:00")
     result = run(pr, "history", CID)
     assert result.exit_code == 1
-    assert "git shows the move to proposal on 2024-04-01" in result.output
+    assert "git shows the move to Proposal on 2024-04-01" in result.output  # stages by their labels
     result = run(pr, "history", CID, "--backfill")
     assert result.exit_code == 0, result.output
+    assert "added 1 stage_history entry: Proposal 2024-04-01" in result.output
     fixed = path.read_text()
     assert fixed.startswith("# 重点客户\n")
     assert "- stage: proposal\n  on: 2024-04-01\n" in fixed or "- stage: proposal\n  'on': '2024-04-01'\n" in fixed
@@ -286,7 +289,7 @@ def test_diff_of_two_commits_checks_names_against_the_whole_revision(pr, run):
         ("records/customers/粤IT2024003.yaml", "likely-duplicate")]
     assert f"looks like {CID} `A科技有限公司`" in data["new_diagnostics"][0]["message"]
     text = run(pr, "--today", "2024-05-20", "diff", "HEAD~1", "HEAD").output
-    assert "Funnel of these customers (all time), lead: entered 0 → 1" in text
+    assert "Funnel of these customers (all time), Lead: entered 0 → 1" in text
     path = pr.root / f"records/followups/{CID}/2024-05-01-1000.yaml"
     path.write_text("# 补充说明\n" + path.read_text())
     pr.commit("a comment", "2024-05-20T10:00:00+08:00")
@@ -346,9 +349,9 @@ def test_a_moved_follow_up_whose_content_changed_is_shown_with_its_content(pr, r
     assert [(f["status"], f["old_path"], f["at"], f["summary"]) for c in data["customers"] for f in c["followups"]] == [
         ("changed", f"records/followups/{CID}/2024-05-01-1000.yaml", "2024-05-01 11:00", "客户要求降价")]
     text = run(pr, "--today", "2024-05-20", "diff", "HEAD~1", "HEAD").output
-    assert "follow-up changed (moved from 2024-05-01-1000.yaml) 2024-05-01 11:00 · visit · 李经理: 客户要求降价" in text
+    assert "follow-up changed (moved from 2024-05-01-1000.yaml) 2024-05-01 11:00 · Visit · 李经理: 客户要求降价" in text
     markdown = run(pr, "--today", "2024-05-20", "diff", "HEAD~1", "HEAD", "--format", "markdown").output
-    assert "- follow-up changed (moved from 2024-05-01-1000.yaml) **2024-05-01 11:00 · visit · 李经理**" in markdown
+    assert "- follow-up changed (moved from 2024-05-01-1000.yaml) **2024-05-01 11:00 · Visit · 李经理**" in markdown
     pr.git("mv", str(new), str(old.with_name("2024-05-01-1101.yaml")))  # the same content, another name
     pr.commit("renamed only", "2024-05-20T10:00:00+08:00")
     data = _review(run, pr, "HEAD~1", "HEAD")

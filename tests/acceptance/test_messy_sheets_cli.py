@@ -152,9 +152,9 @@ def test_a_refused_cell_is_named_by_file_sheet_row_and_column(repo, run, here: P
     ])
     result = run(repo, "import", str(customers), "--rejects", str(here / "rejects.csv"))
     assert result.exit_code == 0, result.output
-    assert "row 2: rejected 深圳A科技有限公司: column I `客户状态`: status `赢了` is not a stage" in result.output
+    assert "第 2 行:拒绝 深圳A科技有限公司:column I `客户状态`: status `赢了` is not a stage" in result.output
     assert "; column E `联系方式`: the phone number 75588881234 is stored as a number" in result.output
-    assert f"rows are those of {customers}, sheet 'Sheet' (header row 1)" in result.output
+    assert f"行号指 {customers} 的工作表「Sheet」(表头在第 1 行)" in result.output
     with open(here / "rejects.csv", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert [(r["file"], r["sheet"], r["row"]) for r in rows] == [(str(customers), "Sheet", "2")]

@@ -96,9 +96,9 @@ def test_import_dry_run_apply_rejects_and_idempotent_reimport(repo, run, here: P
     before = snapshot(repo.root)
     dry = run(repo, "import", str(sheet))
     assert dry.exit_code == 0, dry.output
-    assert "customers: 1 new, 0 updated, 0 unchanged, 2 rejected" in dry.output
-    assert "row 3: rejected 杭州B软件有限公司" in dry.output and "--phone-kind work" in dry.output
-    assert "row 4: rejected 深圳C公司" in dry.output and "lost.reason" in dry.output
+    assert "客户:新增 1,更新 0,未变 0,拒绝 2" in dry.output  # the team's language (zh)
+    assert "第 3 行:拒绝 杭州B软件有限公司" in dry.output and "--phone-kind work" in dry.output
+    assert "第 4 行:拒绝 深圳C公司" in dry.output and "lost.reason" in dry.output
     assert snapshot(repo.root) == before  # a dry run writes nothing
     rejects = next(here.glob("import-rejects-*.csv"))
     with open(rejects, encoding="utf-8-sig") as handle:
@@ -125,7 +125,7 @@ def test_followup_sheet_from_csv_gbk(repo, run, here: Path) -> None:
     path = here / "跟进.csv"
     path.write_bytes(text.encode("gbk"))
     result = run(repo, "import", str(path), "--apply")
-    assert "follow-ups: 1 new" in result.output, result.output
+    assert "跟进记录:新增 1" in result.output, result.output
     written = (repo.root / "records/followups/粤IT2024001/2024-05-12-1430.yaml").read_text("utf-8")
     assert "summary: 介绍方案" in written and "due: 2024-05-15" in written
 
@@ -288,11 +288,11 @@ def test_import_run_from_inside_records_writes_its_default_rejects_file_at_the_t
     monkeypatch.chdir(repo.root / "records/customers")
     result = run(repo, "import", str(sheet))
     assert result.exit_code == 0, result.output
-    assert "1 rejected" in result.output
+    assert "拒绝 1" in result.output
     assert not list((repo.root / "records").rglob("import-rejects-*")), "a rejects file inside records/"
     written = list(repo.root.glob("import-rejects-*.csv"))
     assert len(written) == 1
-    assert f"rejected rows and their reasons: ../../{written[0].name}" in result.output
+    assert f"被拒绝的行及原因:../../{written[0].name}" in result.output
 
 
 def test_import_a_rejected_row_without_a_name_reads_row_n_rejected_colon(repo, run, here: Path) -> None:
@@ -301,5 +301,5 @@ def test_import_a_rejected_row_without_a_name_reads_row_n_rejected_colon(repo, r
                      ",C3970,广东深圳,0755-88881234,张伟,线索\r\n", "utf-8")
     result = run(repo, "import", str(sheet))
     assert result.exit_code == 0, result.output
-    line = next(line for line in result.output.splitlines() if line.startswith("row 2:"))
-    assert line.startswith("row 2: rejected: ") and "name" in line, line
+    line = next(line for line in result.output.splitlines() if line.startswith("第 2 行:"))
+    assert line.startswith("第 2 行:拒绝:") and "name" in line, line

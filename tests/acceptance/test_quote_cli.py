@@ -22,7 +22,7 @@ def test_a_quote_from_flags_gets_its_amounts_total_and_margin(run, repo) -> None
                  "--line", "视觉检测工位|VX-200|2|120000|80000", "--line", "实施服务|20 人天|20|3000|1000",
                  "--delivery", "签约后6周", "--payment-terms", "3-6-1")
     assert result.exit_code == 0, result.output
-    assert "total ¥300,000, margin 40.0%, valid until 2024-06-05" in result.output
+    assert "合计 ¥300,000,毛利率 40.0%,有效期至 2024-06-05" in result.output
     assert quotes(repo) == [{
         "no": "BJ-1", "date": "2024-05-06", "valid_until": "2024-06-05",
         "lines": [{"item": "视觉检测工位", "spec": "VX-200", "quantity": 2, "unit_price": 120000, "amount": 240000,
@@ -38,7 +38,7 @@ def test_below_the_floor_it_is_a_draft_awaiting_the_named_approvers(run, repo) -
     repo.customer(**PROPOSAL)
     result = run(repo, "quote", "粤IT2024001", "--line", "工位|VX|1|100000", "--cost", "80000")
     assert result.exit_code == 0, result.output
-    assert "margin 20.0%" in result.output and "kept as a draft until one of (manager, gm)" in result.output
+    assert "毛利率 20.0%" in result.output and "报价保留为草稿,待(销售主管, 总经理)之一" in result.output
     written = quotes(repo)[0]
     assert (written["no"], written["status"], written["margin"]) == ("粤IT2024001-Q1", "draft", 0.2)
     assert run(repo, "check").exit_code == 0
@@ -92,8 +92,9 @@ def test_bad_input_is_refused_and_nothing_is_written(run, repo) -> None:
 
 def test_show_prints_needs_quotes_with_margin_and_approval_state_and_contracts_with_payments(run, demo_repo) -> None:
     text = run(demo_repo, "show", "渝MF2024001").output
-    assert "BJ-2024-0515  2024-05-15  draft*  ¥390,000   26.0%" in text and "needed from manager or gm" in text
-    assert "Budget         部分明确 (¥300,000–¥450,000)" in text and "Deal           ¥390,000 by 2024-08-31" in text
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    assert "BJ-2024-0515 2024-05-15 草稿* ¥390,000 26.0% 2024-06-14 待 销售主管, 总经理 审批" in lines, text
+    assert "预算 部分明确 (¥300,000–¥450,000)" in lines and "商机 ¥390,000,预计 2024-08-31 成交" in lines
     data = json.loads(run(demo_repo, "show", "粤LG2024002", "--format", "json").output)
     contract = data["contracts"][0]
     assert [(p["due"], p["outstanding"], p["overdue"]) for p in contract["payments"]] == [
@@ -104,7 +105,7 @@ def test_show_prints_needs_quotes_with_margin_and_approval_state_and_contracts_w
     assert list(needs[0]) == ["need", "priority", "class", "solution", "value", "objections", "adjustments", "owner"]
     overdue = json.loads(run(demo_repo, "show", "鲁MF2024001", "--format", "json").output)
     assert [i["kind"] for i in overdue["deal_items"]] == ["instalment_overdue"]
-    assert "overdue" in run(demo_repo, "show", "鲁MF2024001").output
+    assert "已逾期" in run(demo_repo, "show", "鲁MF2024001").output
 
 
 def test_an_approval_or_a_signature_dated_after_the_day_the_rules_run_for_is_not_there_yet(run, repo) -> None:

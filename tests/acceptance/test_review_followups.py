@@ -20,10 +20,10 @@ def test_text_lists_what_was_said(pr, run):  # noqa: F811
     result = run(pr, "diff", "main")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert "  follow-up added 2024-05-18 10:00 · visit · 王总监: 电话沟通" in lines
-    assert "  follow-up added 2024-05-19 15:00 · visit · 王总监: 电话沟通" in lines
+    assert "  follow-up added 2024-05-18 10:00 · Visit · 王总监: 电话沟通" in lines
+    assert "  follow-up added 2024-05-19 15:00 · Visit · 王总监: 电话沟通" in lines
     assert "    next: 发送合同草稿 (due 2024-05-20)" in lines
-    assert f"  follow-up added 2024-05-20 09:30 · phone · 王总监: {HOSTILE.splitlines()[0]}" in lines
+    assert f"  follow-up added 2024-05-20 09:30 · Phone · 王总监: {HOSTILE.splitlines()[0]}" in lines
     assert "    next: 现场演示 | 带样机 (due 2024-05-27); 准备报价 (no due date)" in lines
     assert "第二行不显示" not in result.output
 
@@ -33,7 +33,7 @@ def test_markdown_escapes_what_was_said(pr, run):  # noqa: F811
     result = run(pr, "diff", "main", "--format", "markdown")
     assert result.exit_code == 0, result.output
     out = result.output
-    assert ("  - follow-up added **2024-05-20 09:30 · phone · 王总监**: "
+    assert ("  - follow-up added **2024-05-20 09:30 · Phone · 王总监**: "
             "确认演示 \\*时间\\* &lt;b&gt;@\u200ball&lt;/b&gt; \\[x\\](javascript:alert(1))") in out
     assert "    - next: 现场演示 \\| 带样机 — due 2024-05-27" in out
     assert "    - next: 准备报价 — no due date" in out
@@ -57,7 +57,7 @@ def test_a_changed_follow_up_shows_its_new_words_between_commits(pr, run):  # no
     pr.commit("edit the visit", "2024-05-20T10:00:00+08:00")
     result = run(pr, "diff", "HEAD~1", "HEAD")
     assert result.exit_code == 0, result.output
-    assert "  follow-up changed 2024-05-19 15:00 · meeting · 李经理: 改为会议纪要" in result.output.splitlines()
+    assert "  follow-up changed 2024-05-19 15:00 · Meeting · 李经理: 改为会议纪要" in result.output.splitlines()
     assert "    next: 发送合同草稿 (due 2024-05-22)" in result.output.splitlines()
 
 

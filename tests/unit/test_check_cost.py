@@ -94,12 +94,12 @@ def test_a_one_file_check_loads_only_what_that_file_needs(repo: RecordRepo, tmp_
     followup = repo.followup("粤IT2024001", "2024-05-10 14:00")
     customer = repo.root / "records/customers/粤IT2024002.yaml"
     modules, output = _loaded_modules(repo.root, "check", str(followup), cache=tmp_path / "c")
-    assert "0 errors" in output
+    assert "0 个错误" in output  # the team's language (zh): 0 errors
     # a valid file never needs jsonschema's explanations; a follow-up compares no names and starts no pool
     assert not {"jsonschema", "rapidfuzz", "multiprocessing", "dealbook.reports"} & modules
     assert "dealbook.checks.customer_index" not in modules  # a follow-up is compared with no other customer
     modules, output = _loaded_modules(repo.root, "check", str(customer), cache=tmp_path / "c")
-    assert "0 errors" in output and "rapidfuzz" in modules and "jsonschema" not in modules
+    assert "0 个错误" in output and "rapidfuzz" in modules and "jsonschema" not in modules
     repo.customer("粤IT2024002", name="广州丙丁贸易有限公司", colour="red")
     modules, output = _loaded_modules(repo.root, "check", str(customer), cache=tmp_path / "c")
     assert "unknown-key" in output and "jsonschema" in modules  # a failure is explained by jsonschema
@@ -142,7 +142,7 @@ def test_a_customer_checked_beside_another_customers_follow_up(run, repo: Record
     followup = repo.followup("粤IT2024001", "2024-05-10 14:00")
     run(repo, "check")
     result = run(repo, "check", str(followup), str(repo.root / "records/customers/粤IT2024002.yaml"))
-    assert result.exit_code == 0 and "0 errors" in result.output
+    assert result.exit_code == 0 and "0 个错误" in result.output
 
 
 def test_a_follow_up_check_reads_no_other_customer_file(run, repo: RecordRepo, monkeypatch) -> None:

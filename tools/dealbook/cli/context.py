@@ -148,10 +148,15 @@ class Env:
 
         left_out = files_left_out(self.repo, shown)
         if left_out:
+            from ..text.catalog import translator
+
+            _ = translator(self.settings.language)
             names = ", ".join(f"{stem}.yaml" for stem in left_out[:5]) + (" …" if len(left_out) > 5 else "")
-            click.secho(f"warning: {len(left_out)} customer file{'s' * (len(left_out) != 1)} left out, "
-                        f"{'they' if len(left_out) != 1 else 'it'} cannot be read ({names}): "
-                        "`dealbook check` says why", fg="yellow", err=True)
+            click.secho(_.ngettext("warning: %(num)d customer file left out, it cannot be read (%(names)s): "
+                                   "`dealbook check` says why",
+                                   "warning: %(num)d customer files left out, they cannot be read (%(names)s): "
+                                   "`dealbook check` says why", len(left_out), names=names),
+                        fg="yellow", err=True)
 
     def site_config(self, site_url: str | None = None) -> SiteConfig:
         """Where links point (`records.siteconfig`): mkdocs.yml, its site_url replaced by a `--site-url`

@@ -54,6 +54,13 @@ def _value(key: str, value: Any, settings: Settings) -> str:
     return str(value)
 
 
+def field_words(key: str, old: Any, new: Any, settings: Settings) -> str:
+    """`阶段:方案呈现 → 商务谈判`: one tracked field's change, named in words, its values by their labels."""
+    _ = translator(settings.language)
+    return _("%(field)s %(old)s → %(new)s", field=_(FIELD_NAMES[key]) if key in FIELD_NAMES else key,
+             old=_value(key, old, settings), new=_value(key, new, settings))
+
+
 def change_line(change: Any, settings: Settings) -> str:
     """`创建(阶段:方案呈现)`, `阶段:方案呈现 → 商务谈判;预计金额:¥650,000 → ¥620,000`, `新增跟进 2024-05-08-visit`."""
     _ = translator(settings.language)
@@ -69,7 +76,5 @@ def change_line(change: Any, settings: Settings) -> str:
         return _("created")
     if change.action == "deleted":
         return _("deleted")
-    parts = [_("%(field)s %(old)s → %(new)s", field=_(FIELD_NAMES[key]) if key in FIELD_NAMES else key,
-               old=_value(key, old, settings), new=_value(key, new, settings))
-             for key, old, new in change.fields_changed]
+    parts = [field_words(key, old, new, settings) for key, old, new in change.fields_changed]
     return _.pgettext("list separator", "; ").join(parts) if parts else _("edited (no tracked field changed)")

@@ -10,11 +10,14 @@ from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 from ..records.book import Book
-from ..records.deals import pending_approvals, quotes_of
+from ..records.deals import deal_desk, pending_approvals, quotes_of
 from ..records.diagnostics import Diagnostic
 from ..records.model import CUSTOMER, Customer, dotted_get, kind_of
+from ..text.catalog import NP_, translator
+from ..text.enums import ENUMS, enum_label
 from ..text.money import money
 from ..text.numbers import number, percent
+from .changelines import field_words
 
 # Fields a reviewer (and the change log) cares about, in the order they are reported.
 TRACKED: tuple[str, ...] = (
@@ -532,10 +535,6 @@ def _arrow(pair: tuple, show: Any = None) -> str:
     return f"{show(pair[0])} → {show(pair[1])}"
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' * (n != 1)}"
-
-
 def _stage_words(c: CustomerChange, labels: bool) -> tuple[str, str]:
     """(before, after) stage keys, each followed by its label when `labels` and it differs."""
     stage = c.stage or (None, None)
@@ -549,81 +548,130 @@ def _stage_words(c: CustomerChange, labels: bool) -> tuple[str, str]:
     return word(stage[0], shown[0]), word(stage[1], shown[1])
 
 
-def line_parts(c: CustomerChange, labels: bool = False, currency: str = "CNY") -> list[str]:
+class Words:
+    """How a review line is worded: the English of the JSON (no settings), or the team's language
+    with fields, values, approval steps and approvers by their labels (`settings`)."""
+
+    def __init__(self, settings: Any = None) -> None:
+        self.settings = settings
+        self._ = translator(settings.language if settings is not None else "en")
+
+    def field(self, key: str, old: Any, new: Any) -> str:
+        if self.settings is None:
+            return f"{key} {_arrow((old, new))}"
+        return field_words(key, old, new, self.settings)
+
+    def step(self, step: str) -> str:
+        return deal_desk(self.settings).step_label(step) if self.settings is not None else step
+
+    def who(self, who: tuple[str, ...]) -> str:
+        _ = self._
+        if self.settings is None:
+            return " or ".join(who) or "nobody: set deal_desk.approvers"
+        shown = [enum_label(_, "member_role", w) if w in ENUMS["member_role"] else w for w in who]
+        return _.pgettext("list separator", ", ").join(shown) or _("nobody: set deal_desk.approvers")
+
+    def join(self, parts: list[str], separator: str = ", ") -> str:
+        return self._.pgettext("list separator", separator).join(parts)
+
+
+ENGLISH = Words()
+
+
+def line_parts(c: CustomerChange, labels: bool = False, currency: str = "CNY", words: Words = ENGLISH) -> list[str]:
     """The clauses of a customer's review line, in the order the example in the issue uses."""
+    _ = words._
     parts: list[str] = []
     old_stage, new_stage = _stage_words(c, labels)
     if c.status == "added":
-        first = f"new customer ({new_stage if c.stage else '?'}"
-        parts.append(first + (f", grade {c.grade[1]})" if c.grade and c.grade[1] else ")"))
+        stage = new_stage if c.stage else "?"
+        parts.append(_("new customer (%(stage)s, grade %(grade)s)", stage=stage, grade=c.grade[1])
+                     if c.grade and c.grade[1] else _("new customer (%(stage)s)", stage=stage))
     elif c.status == "removed":
-        parts.append("removed")
+        parts.append(_.pgettext("customer change", "removed"))
     elif c.status == "unreadable":
-        parts.append("the file cannot be read (see the new diagnostics), so what changed is not shown")
+        parts.append(_("the file cannot be read (see the new diagnostics), so what changed is not shown"))
     elif c.status == "repaired":
-        parts.append("the file could not be read before and reads again, so what changed is not shown")
+        parts.append(_("the file could not be read before and reads again, so what changed is not shown"))
     elif c.status == "renamed":
-        parts.append(f"renamed from {c.old_id}")
+        parts.append(_("renamed from %(id)s", id=c.old_id))
     if c.status in ("changed", "renamed") and c.stage is not None:
         parts.append(f"{old_stage} → {new_stage}" + (f" ({_arrow(c.grade)})" if c.grade else ""))
     elif c.status in ("changed", "renamed") and c.grade:
-        parts.append(f"grade {_arrow(c.grade)}")
+        parts.append(_("grade %(change)s", change=_arrow(c.grade)))
     if c.status == "added":
         if c.owner:
-            parts.append(f"owner {_show(c.owner[1])}")
+            parts.append(_("owner %(owner)s", owner=_show(c.owner[1])))
         if c.amount:
-            parts.append(f"deal {money(c.amount[1], currency)}")
+            parts.append(_("deal %(amount)s", amount=money(c.amount[1], currency)))
     elif c.status != "removed":
         if c.amount:
-            parts.append(f"deal {_arrow(c.amount, lambda v: money(v, currency))}")
+            parts.append(_("deal %(amount)s", amount=_arrow(c.amount, lambda v: money(v, currency))))
         if c.owner:
-            parts.append(f"owner {_arrow(c.owner)}")
-        parts.extend(f"{key} {_arrow((a, b))}" for key, a, b in c.fields)
+            parts.append(_("owner %(owner)s", owner=_arrow(c.owner)))
+        parts.extend(words.field(key, a, b) for key, a, b in c.fields)
     return parts
 
 
-def followup_words(c: CustomerChange) -> str:
+# What happened to follow-ups, as a review line counts them (translated where shown).
+FOLLOWUP_CHANGES = {"added": NP_("follow-up change", "added"), "changed": NP_("follow-up change", "changed"),
+                    "moved": NP_("follow-up change", "moved"), "removed": NP_("follow-up change", "removed")}
+
+
+def followup_words(c: CustomerChange, words: Words = ENGLISH) -> str:
     """`2 follow-ups added, 1 changed`."""
-    counts = [(c.count(s), s) for s in ("added", "changed", "moved", "removed") if c.count(s)]
+    _ = words._
+    counts = [(c.count(s), _.pgettext("follow-up change", FOLLOWUP_CHANGES[s])) for s in FOLLOWUP_CHANGES
+              if c.count(s)]
     if not counts:
         return ""
     (n, first), rest = counts[0], counts[1:]
-    return ", ".join([f"{_plural(n, 'follow-up')} {first}", *(f"{m} {s}" for m, s in rest)])
+    return words.join([_.ngettext("%(num)d follow-up %(what)s", "%(num)d follow-ups %(what)s", n, what=first),
+                       *(_("%(num)d %(what)s", num=m, what=s) for m, s in rest)])
 
 
-def due_words(c: CustomerChange) -> str:
+def due_words(c: CustomerChange, words: Words = ENGLISH) -> str:
+    _ = words._
     if c.next_due is None or c.status == "removed":
         return ""
-    label = "next action due" if c.next_due_kind and c.next_due_kind[1] == "next_action" else "next due"
-    return f"{label} {_show(c.next_due[1])}" if c.next_due[1] else "no next due date"
+    if not c.next_due[1]:
+        return _("no next due date")
+    if c.next_due_kind and c.next_due_kind[1] == "next_action":
+        return _("next action due %(day)s", day=_show(c.next_due[1]))
+    return _("next due %(day)s", day=_show(c.next_due[1]))
 
 
-def quote_words(c: CustomerChange, currency: str = "CNY") -> str:
+def quote_words(c: CustomerChange, currency: str = "CNY", words: Words = ENGLISH) -> str:
     """`new quote BJ-1: ¥390,000 at margin 26.0% (draft)`."""
-    words = []
+    _ = words._
+    found = []
     for no, margin, amount, status in c.new_quotes:
-        shown = f"margin {percent(margin)}" if margin is not None else "margin unknown"
-        words.append(f"new quote {no}: {money(amount, currency)} at {shown}"
-                     + (f" ({status})" if status != "sent" else ""))
-    return ", ".join(words)
+        shown = _("margin %(margin)s", margin=percent(margin)) if margin is not None else _("margin unknown")
+        text = _("new quote %(no)s: %(amount)s at %(margin)s", no=no, amount=money(amount, currency), margin=shown)
+        if status != "sent":
+            text += f" ({enum_label(_, 'quote_status', status) if words.settings is not None else status})"
+        found.append(text)
+    return words.join(found)
 
 
-def approval_words(c: CustomerChange) -> str:
+def approval_words(c: CustomerChange, words: Words = ENGLISH) -> str:
     """`approvals needed: margin on BJ-1 (by manager or gm), legal on HT-1 (by legal)`."""
+    _ = words._
     if not c.approvals_needed or c.status == "removed":
         return ""
-    needed = [f"{step} on {no} (by {' or '.join(who) or 'nobody: set deal_desk.approvers'})"
+    needed = [_("%(step)s on %(no)s (by %(who)s)", step=words.step(step), no=no, who=words.who(who))
               for no, step, who in c.approvals_needed]
-    return "approvals needed: " + ", ".join(needed)
+    return _("approvals needed: %(steps)s", steps=words.join(needed))
 
 
-def change_words(c: CustomerChange, labels: bool = False, currency: str = "CNY") -> str:
+def change_words(c: CustomerChange, labels: bool = False, currency: str = "CNY", words: Words = ENGLISH) -> str:
     """`proposal → negotiation (B → A), deal ¥650,000 → ¥620,000; 2 follow-ups added; next action due
     2024-05-20` (with `labels`: `proposal (方案呈现) → negotiation (商务谈判) …`), then new quotes
-    with their margin and the approvals still needed with who may give them."""
-    groups = [", ".join(line_parts(c, labels, currency)), followup_words(c), due_words(c), quote_words(c, currency),
-              approval_words(c)]
-    return "; ".join(g for g in groups if g)
+    with their margin and the approvals still needed with who may give them; in the team's language
+    with `words` made from the settings."""
+    groups = [words.join(line_parts(c, labels, currency, words)), followup_words(c, words), due_words(c, words),
+              quote_words(c, currency, words), approval_words(c, words)]
+    return words.join([g for g in groups if g], "; ")
 
 
 def line_of(c: CustomerChange, currency: str = "CNY") -> str:

@@ -62,9 +62,11 @@ class Report:
 
 
 def format_cell(column: Column, value: Any) -> str:
-    """A value as people read it: — for None, 60.0% for a percent, 1,234 for money, 7.5 for days."""
+    """A value as people read it: — for None, 60.0% for a percent, 1,234 for money, 7.5 for days, ✓ for true."""
     if value is None:
         return output.DASH
+    if isinstance(value, bool):  # a tick or nothing, as the site's tables show it (never `yes`/`no`)
+        return "✓" if value else ""
     kind = column.kind
     if kind == "percent":
         return output.percent(value)

@@ -69,6 +69,10 @@ ENUMS: dict[str, dict[str, str]] = {
               "won": NP_("event", "Won"), "lost": NP_("event", "Lost"), "amount_down": NP_("event", "Amounts down"),
               "amount_up": NP_("event", "Amounts up"), "close_date_slipped": NP_("event", "Close dates slipped"),
               "close_date_earlier": NP_("event", "Close dates earlier"), "new_quote": NP_("event", "New quotes")},
+    "quote_status": {"draft": NP_("quote_status", "draft"), "sent": NP_("quote_status", "sent"),
+                     "accepted": NP_("quote_status", "accepted"), "rejected": NP_("quote_status", "rejected")},
+    # A contract's acceptance result.
+    "acceptance": {"pass": NP_("acceptance", "accepted"), "fix": NP_("acceptance", "fixes needed")},
     "phone_kind": {"work": NP_("phone_kind", "work"), "office": NP_("phone_kind", "office"),
                    "im": NP_("phone_kind", "IM")},
 }

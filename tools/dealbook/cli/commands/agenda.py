@@ -13,13 +13,15 @@ from ...records.book import Book
 from ...records.model import Customer
 from ...rules.agenda import GROUPS, AgendaItem, customer_items, dict_order, group_of
 from ...rules.state import evaluate
-from ...text.catalog import translator
+from ...text.catalog import NP_, translator
 from ...text.numbers import items_for_customers
 from ...text.output import FORMATS, echo_utf8, table, to_csv, to_json
 from ..context import Env, pass_env
 
 COLUMNS = ("group", "due", "overdue_days", "customer_id", "name", "owner", "who", "kind", "reason")
-TITLES = {"overdue": "Overdue", "today": "Today", "week": "Next {days} days", "later": "Later"}
+# the groups' headings, translated where shown (`days` fills the week's)
+TITLES = {"overdue": NP_("agenda group", "Overdue"), "today": NP_("agenda group", "Today"),
+          "week": NP_("agenda group", "Next %(days)s days"), "later": NP_("agenda group", "Later")}
 
 
 _ITEM_FIELDS = tuple(f.name for f in dataclasses.fields(AgendaItem))
@@ -125,23 +127,25 @@ def agenda(env: Env, owner: str | None, days: int, show_all: bool, fmt: str, sit
     if fmt == "csv":
         click.echo(to_csv(rows, COLUMNS), nl=False)
         return
-    if not rows:
-        click.echo(f"Nothing due up to {days} days after {env.today}.", err=True)
-        return
-    blocks = []
     _ = translator(env.settings.language)
+    if not rows:
+        click.echo(_("Nothing due up to %(days)s days after %(today)s.", days=days, today=env.today), err=True)
+        return
+    headers = [_("Due"), _.pgettext("agenda", "Late"), _("ID"), _.pgettext("agenda", "Customer"),
+               _.pgettext("agenda", "For"), _.pgettext("agenda", "Why")]
+    blocks = []
     for group in GROUPS:
         in_group = [r for r in rows if r["group"] == group]
         if not in_group:
             continue
-        title = TITLES[group].format(days=days)
-        cells = [[r["due"], f"{r['overdue_days']}d" if r["overdue_days"] else "", r["customer_id"], r["name"],
-                  ", ".join(r.get("who") or (r["owner"],)), r["reason"]] for r in in_group]
-        styles = [{"fg": "red"} if group == "overdue" else None for _ in in_group]
+        title = _.pgettext("agenda group", TITLES[group], days=days) if group == "week" else \
+            _.pgettext("agenda group", TITLES[group])
+        cells = [[r["due"], _("%(days)sd", days=r["overdue_days"]) if r["overdue_days"] else "", r["customer_id"],
+                  r["name"], ", ".join(r.get("who") or (r["owner"],)), r["reason"]] for r in in_group]
+        styles = [{"fg": "red"} if group == "overdue" else None for _row in in_group]
         counted = items_for_customers(_, len(in_group), len({r["customer_id"] for r in in_group}))
         heading = click.style(f"{title} ({counted})", bold=True)
-        blocks.append(heading + "\n" + table(cells, ["Due", "Late", "ID", "Customer", "For", "Why"],
-                                             right=[1], styles=styles))
+        blocks.append(heading + "\n" + table(cells, headers, right=[1], styles=styles))
     click.echo("\n\n".join(blocks))
 
 

@@ -8,6 +8,7 @@ from ...editing.edits import Change, git_identity, member_for
 from ...editing.roundtrip import EditError
 from ...records.dates import parse_date
 from ...records.deals import MARGIN_STEP, deal_desk, pending_approvals
+from ...text.catalog import translator
 from ..context import Env, pass_env
 from .edit_flow import finish, open_customer, retrying, working_book
 
@@ -75,8 +76,11 @@ def approve(env: Env, customer_id: str, number: str, step: str | None, handle: s
         except EditError as exc:
             raise click.ClickException(f"{path}: {exc}") from None
         if finish(env, book, [Change(path, doc.original, doc.text)], dry_run):
-            click.echo(f"{customer.id}: {number} approved ({step}) by {handle} on {when} ({path})")
-            click.echo("approvals are commits: commit this change yourself, under your own git identity", err=True)
+            _ = translator(settings.language)
+            click.echo(_("%(id)s: %(no)s approved (%(step)s) by %(who)s on %(day)s (%(path)s)", id=customer.id,
+                         no=number, step=desk.step_label(step), who=handle, day=when, path=path))
+            click.echo(_("approvals are commits: commit this change yourself, under your own git identity"),
+                       err=True)
 
     retrying(attempt)
 

@@ -15,6 +15,7 @@ from ...records.diagnostics import ERROR, WARNING, Diagnostic, has_errors, sort_
 from ...records.model import RECORDS_DIR, TEAM_FILE, discover, kind_of
 from ...records.settings import SETTINGS_FILE
 from ...records.siteconfig import MKDOCS_FILE, site_config_problems
+from ...text.catalog import translator
 from ...text.output import to_json
 from ..context import Env, pass_env
 
@@ -219,8 +220,11 @@ def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet
             errors = sum(d.severity == ERROR for d in diagnostics)
             warnings = sum(d.severity == WARNING for d in diagnostics)
             checked = len(wanted) if wanted is not None else files
-            summary = (f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} "
-                       f"in {checked} file{'s' * (checked != 1)}")
+            _ = translator(env.settings.language)
+            counts = {"errors": _.ngettext("%(num)d error", "%(num)d errors", errors),
+                      "warnings": _.ngettext("%(num)d warning", "%(num)d warnings", warnings)}
+            summary = _.ngettext("%(errors)s, %(warnings)s in %(num)d file",
+                                 "%(errors)s, %(warnings)s in %(num)d files", checked, **counts)
             click.echo(click.style(summary, fg="red" if errors else "green"), err=True)
     if has_errors(diagnostics, strict):
         sys.exit(1)

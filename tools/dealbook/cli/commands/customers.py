@@ -14,6 +14,7 @@ from ...records.model import Customer, UnsafeId, customer_path
 from ...records.settings import Settings
 from ...rules.grading import has_grade
 from ...rules.state import CustomerState, evaluate
+from ...text.catalog import Translator, translator
 from ...text.output import format_option, plain, table, to_csv, to_json
 from ..context import Env, pass_env
 
@@ -37,17 +38,18 @@ def find_customer(book: Book, ident: str) -> Customer:
         broken = book.read_error(customer_path(ident))
     except UnsafeId:
         broken = None
+    _ = translator(book.settings.language)
     if broken is not None:  # the file is there: say why it cannot be read, not that it is unknown
-        raise click.ClickException(f"{broken.path}:{broken.line}:{broken.column}: {broken.message} "
-                                   f"({broken.code}); the customer cannot be shown until the file is fixed")
+        where = f"{broken.path}:{broken.line}:{broken.column}"
+        raise click.ClickException(_("%(where)s: %(message)s (%(code)s); the customer cannot be shown until the "
+                                     "file is fixed", where=where, message=broken.message, code=broken.code))
     names = {c.name: c.id for c in book.customers.values()}
     close = difflib.get_close_matches(ident, list(book.customers), n=5, cutoff=0.85)
     close += [names[n] for n in difflib.get_close_matches(ident, list(names), n=3, cutoff=0.6) if names[n] not in close]
-    hint = ""
     if close:
-        hint = "; did you mean " + ", ".join(
-            f"{cid} ({plain(book.customers[cid].name)})" for cid in close) + "?"
-    raise click.ClickException(f"no customer {ident!r}{hint}")
+        shown = ", ".join(f"{cid} ({plain(book.customers[cid].name)})" for cid in close)
+        raise click.ClickException(_("no customer %(id)s; did you mean %(close)s?", id=repr(ident), close=shown))
+    raise click.ClickException(_("no customer %(id)s", id=repr(ident)))
 
 
 def row_of(state: CustomerState, book: Book) -> dict[str, Any]:
@@ -147,8 +149,9 @@ def select_rows(view: dict[str, Any], settings: Settings, owner: tuple[str, ...]
     return rows
 
 
-def render_text(rows: list[dict[str, Any]]) -> str:
-    headers = ["ID", "Name", "Stage", "Grade", "Owner", "Last contact", "Next due", "Overdue"]
+def render_text(rows: list[dict[str, Any]], _: Translator) -> str:
+    """The aligned table, its headers in the translator's language."""
+    headers = [_("ID"), _("Name"), _("Stage"), _("Grade"), _("Owner"), _("Last contact"), _("Next due"), _("Overdue")]
     cells = [[r["id"], r["name"], r["stage_label"], r["grade"] + ("*" if r["grade_override"] else ""),
               r["owner"], r["last_contact"], r["next_due"], r["overdue_days"] or ""] for r in rows]
     styles = [{"fg": "red"} if r["overdue_days"] > 0 else None for r in rows]
@@ -187,10 +190,12 @@ def customers(env: Env, owner: tuple[str, ...], stage: tuple[str, ...], grade: t
     elif fmt == "csv":
         click.echo(to_csv(rows, COLUMNS), nl=False)
     else:
+        _ = translator(env.settings.language)
         if rows:
-            click.echo(render_text(rows))
+            click.echo(render_text(rows, _))
         overdue_count = sum(r["overdue_days"] > 0 for r in rows)
-        click.echo(f"{len(rows)} customer{'s' * (len(rows) != 1)}, {overdue_count} overdue (as of {env.today})",
-                   err=True)
+        click.echo(_.ngettext("%(num)d customer, %(overdue)d overdue (as of %(today)s)",
+                              "%(num)d customers, %(overdue)d overdue (as of %(today)s)", len(rows),
+                              overdue=overdue_count, today=env.today), err=True)
     if not env.at:  # beside the count it qualifies
         env.warn_left_out(row["id"] for row in view["rows"])

@@ -11,15 +11,19 @@ from typing import Any
 import click
 
 from ...git.changes import (
+    ENGLISH,
+    FOLLOWUP_CHANGES,
     FollowUpChange,
     ForecastOutcome,
     Review,
+    Words,
     change_words,
     forecast_vs_actual,
-    line_of,
     review,
 )
 from ...records.diagnostics import ERROR
+from ...text.catalog import NP_
+from ...text.enums import enum_label
 from ...text.output import money, table, to_json, visible
 from ..context import Env, pass_env
 
@@ -46,18 +50,25 @@ def _signed(value: float, currency: str) -> str:
     return ("+" if value >= 0 else "−") + money(abs(value), currency)
 
 
-def _effects(result: Review) -> list[str]:
-    currency = result.currency
+# The funnel's counts, as a review line names them (translated where shown).
+FUNNEL_COUNTS = {"entered": NP_("funnel count", "entered"), "converted": NP_("funnel count", "converted"),
+                 "lost": NP_("funnel count", "lost")}
+
+
+def _effects(result: Review, words: Words) -> list[str]:
+    currency, _ = result.currency, words._
     lines = []
     if result.weighted is not None and result.weighted[0] != result.weighted[1]:
         a, b = result.weighted
-        lines.append(f"Forecast: weighted pipeline of these customers {money(a, currency)} → {money(b, currency)} "
-                     f"({_signed(b - a, currency)})")
+        lines.append(_("Forecast: weighted pipeline of these customers %(before)s → %(after)s (%(change)s)",
+                       before=money(a, currency), after=money(b, currency), change=_signed(b - a, currency)))
     for row in result.funnel:
-        moved = [f"{key} {row[key + '_before']} → {row[key + '_after']}" for key in ("entered", "converted", "lost")
-                 if row[key + "_before"] != row[key + "_after"]]
+        moved = [_.pgettext("funnel count", FUNNEL_COUNTS[key]) + f" {row[key + '_before']} → {row[key + '_after']}"
+                 for key in FUNNEL_COUNTS if row[key + "_before"] != row[key + "_after"]]
+        stage = words.settings.stage_label(row["stage"]) if words.settings is not None else row["stage"]
         # the touched customers' share of `funnel --period all`, not the whole funnel's counts
-        lines.append(f"Funnel of these customers (all time), {row['stage']}: " + ", ".join(moved))
+        lines.append(_("Funnel of these customers (all time), %(stage)s: %(moved)s", stage=stage,
+                       moved=words.join(moved)))
     return lines
 
 
@@ -66,95 +77,112 @@ def _one_line(text: Any, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _said(f: FollowUpChange) -> tuple[str, str, list[tuple[str, str]]]:
+def _said(f: FollowUpChange, words: Words) -> tuple[str, str, list[tuple[str, str]]]:
     """(when · method · contact, first line of the summary, [(next action, due)]) in plain text."""
-    head = " · ".join(_one_line(x) for x in (f.at, f.method, f.contact) if x)
+    method = enum_label(words._, "method", f.method) if words.settings is not None else f.method
+    head = " · ".join(_one_line(x) for x in (f.at, method, f.contact) if x)
     return head, _one_line(f.first_line), [(_one_line(a), d) for a, d in f.next]
 
 
-def _status(f: FollowUpChange) -> str:
+def _status(f: FollowUpChange, words: Words) -> str:
     """`added`, `changed`, or `changed (moved from 2024-05-15-1000.yaml)`."""
-    return f"{f.status} (moved from {f.old_path.rsplit('/', 1)[-1]})" if f.old_path else f.status
+    _ = words._
+    status = _.pgettext("follow-up change", FOLLOWUP_CHANGES.get(f.status, f.status))
+    return _("%(status)s (moved from %(file)s)", status=status, file=f.old_path.rsplit("/", 1)[-1]) \
+        if f.old_path else status
 
 
-def _next_text(steps: list[tuple[str, str]]) -> str:
-    return "; ".join(f"{action} (due {due})" if due else f"{action} (no due date)" for action, due in steps)
+def _next_text(steps: list[tuple[str, str]], words: Words) -> str:
+    _ = words._
+    return words.join([_("%(action)s (due %(day)s)", action=action, day=due) if due
+                       else _("%(action)s (no due date)", action=action) for action, due in steps], "; ")
 
 
-def render_text(result: Review) -> str:
-    count = len(result.customers)
-    lines = [f"Records changed from {result.base} to {result.head}: "
-             f"{count} customer{'s' * (count != 1)}"]
+def render_text(result: Review, words: Words = ENGLISH) -> str:
+    """The review for a terminal, worded by `words` (the team's language, from the settings)."""
+    _ = words._
+    lines = [_.ngettext("Records changed from %(base)s to %(head)s: %(num)d customer",
+                        "Records changed from %(base)s to %(head)s: %(num)d customers", len(result.customers),
+                        base=result.base, head=_("working tree") if result.head == "working tree" else result.head)]
     for c in result.customers:
-        lines.append(line_of(c, result.currency))
+        labelled = words.settings is not None and words.settings.language != "en"  # keys beside their labels
+        lines.append(f"{c.id} {c.name}: {change_words(c, labelled, result.currency, words)}")
         for f in c.followups:
             if f.status in ("added", "changed"):
-                head, first, steps = _said(f)
-                lines.append(f"  follow-up {_status(f)} {head}: {first}")
+                head, first, steps = _said(f, words)
+                lines.append("  " + _("follow-up %(status)s %(head)s: %(first)s", status=_status(f, words), head=head,
+                                      first=first))
                 if steps:
-                    lines.append(f"    next: {_next_text(steps)}")
-    effects = _effects(result)
+                    lines.append("    " + _("next: %(steps)s", steps=_next_text(steps, words)))
+    effects = _effects(result, words)
     if effects:
         lines += ["", *effects]
     if result.new_diagnostics:
-        lines += ["", f"New diagnostics ({len(result.new_diagnostics)}):"]
+        lines += ["", _("New diagnostics (%(num)s):", num=len(result.new_diagnostics))]
         lines += [f"  {d.path}:{d.line}:{d.column}: {d.severity} {d.code}: {d.message}" for d in result.new_diagnostics]
-    lines += [f"Note: {n}" for n in result.notes]
+    lines += [_("Note: %(note)s", note=n) for n in result.notes]
     return visible("\n".join(lines))  # names and notes from the records: never a terminal's control code
 
 
-def render_markdown(result: Review, max_chars: int | None = None) -> str:
+def render_markdown(result: Review, max_chars: int | None = None, words: Words = ENGLISH) -> str:
     """The review as markdown; with `max_chars` (a pull-request comment's limit) shortened to fit:
     first without the follow-ups' details, then with fewer customers and diagnostics, each cut said."""
-    text = _markdown(result)
+    text = _markdown(result, words)
     if max_chars is None or len(text) <= max_chars:
         return text
     shown, fits = len(result.customers) + len(result.new_diagnostics), None
     low, high = 0, shown
     while low <= high:  # the most customers and diagnostics that fit
         middle = (low + high) // 2
-        candidate = _markdown(result, details=False, most=middle)
+        candidate = _markdown(result, words, details=False, most=middle)
         if len(candidate) <= max_chars:
             fits, low = candidate, middle + 1
         else:
             high = middle - 1
-    return fits if fits is not None else _markdown(result, details=False, most=0)[:max_chars]
+    return fits if fits is not None else _markdown(result, words, details=False, most=0)[:max_chars]
 
 
-def _markdown(result: Review, details: bool = True, most: int | None = None) -> str:
+def _markdown(result: Review, words: Words, details: bool = True, most: int | None = None) -> str:
+    _ = words._
     count = len(result.customers)
     customers = result.customers if most is None else result.customers[:most]
     diagnostics = result.new_diagnostics if most is None else result.new_diagnostics[:max(0, most - len(customers))]
+    # the heading stays as it is in every language: the CI jobs find their earlier comment by it
     lines = [f"### dealbook review: {_code(result.base)} → {_code(result.head)}", ""]
     if not count:
-        lines.append("No customer records changed.")
+        lines.append(_("No customer records changed."))
     else:
-        lines.append(f"**{count} customer{'s' * (count != 1)} changed**")
+        lines.append("**" + _.ngettext("%(num)d customer changed", "%(num)d customers changed", count) + "**")
         lines.append("")
     for c in customers:
-        clauses = change_words(c, labels=True, currency=result.currency)
+        clauses = change_words(c, labels=True, currency=result.currency, words=words)
         lines.append(f"- **{md(c.id)} {md(c.name)}**: {md(clauses)}")
         for f in c.followups if details else ():
             if f.status in ("added", "changed"):
-                head, first, steps = _said(f)
-                lines.append(f"  - follow-up {md(_status(f))} **{md(head)}**: {md(first)}")
-                lines += [f"    - next: {md(action)} — " + (f"due {md(due)}" if due else "no due date")
+                said, first, steps = _said(f, words)
+                bold = "**" + md(said) + "**"
+                lines.append("  - " + _("follow-up %(status)s %(head)s: %(first)s", status=md(_status(f, words)),
+                                        head=bold, first=md(first)))
+                lines += ["    - " + (_("next: %(action)s — due %(day)s", action=md(action), day=md(due)) if due
+                                      else _("next: %(action)s — no due date", action=md(action)))
                           for action, due in steps]
     if len(customers) < count:
-        lines.append(f"- … {count - len(customers)} more (left out to fit a comment: run `dealbook diff`)")
-    effects = _effects(result)
+        lines.append("- " + _("… %(num)s more (left out to fit a comment: run `dealbook diff`)",
+                              num=count - len(customers)))
+    effects = _effects(result, words)
     if effects:
-        lines += ["", "#### Funnel and forecast", "", *(f"- {md(e)}" for e in effects)]
+        lines += ["", "#### " + _("Funnel and forecast"), "", *(f"- {md(e)}" for e in effects)]
     if result.new_diagnostics:
-        lines += ["", f"#### New diagnostics ({len(result.new_diagnostics)})", ""]
+        lines += ["", "#### " + _("New diagnostics (%(num)s)", num=len(result.new_diagnostics)), ""]
         for d in diagnostics:
             mark = "❌" if d.severity == ERROR else "⚠️"
             lines.append(f"- {mark} {_code(f'{d.path}:{d.line}:{d.column}')} {md(d.code)}: {md(d.message)}")
         if len(diagnostics) < len(result.new_diagnostics):
-            lines.append(f"- … {len(result.new_diagnostics) - len(diagnostics)} more (left out to fit a comment: "
-                         "run `dealbook check`)")
+            lines.append("- " + _("… %(num)s more (left out to fit a comment: run `dealbook check`)",
+                                  num=len(result.new_diagnostics) - len(diagnostics)))
     if not details:
-        lines += ["", "> Follow-up details are left out to fit a comment: run `dealbook diff` for the whole review."]
+        lines += ["", "> " + _("Follow-up details are left out to fit a comment: run `dealbook diff` for the "
+                               "whole review.")]
     if result.notes:
         lines += ["", *(f"> {md(n)}" for n in result.notes)]
     return "\n".join(lines) + "\n"
@@ -166,21 +194,34 @@ def _outcome_rows(rows: list[ForecastOutcome]) -> list[dict[str, Any]]:
              "won_value": r.won_value} for r in rows]
 
 
+# What became of a forecast deal, as the table names it (translated where shown; JSON keeps the key).
+OUTCOMES = {"won": NP_("forecast outcome", "won"), "lost": NP_("forecast outcome", "lost"),
+            "open": NP_("forecast outcome", "open"), "gone": NP_("forecast outcome", "gone"),
+            "new_won": NP_("forecast outcome", "new_won")}
+
+
 def render_forecast(rows: list[ForecastOutcome], rev: str, then_day: dt.date, today: dt.date, fmt: str,
-                    currency: str = "CNY") -> str:
+                    currency: str = "CNY", words: Words = ENGLISH) -> str:
     forecast = round(sum(r.weighted for r in rows))
     actual = sum(r.won_value for r in rows)
     from_forecast = sum(r.won_value for r in rows if r.outcome == "won")
     if fmt == "json":
         return to_json({"revision": rev, "as_of": then_day, "today": today, "forecast_weighted": forecast,
                         "won": actual, "won_from_forecast": from_forecast, "deals": _outcome_rows(rows)})
-    body = [[r.id, r.name, r.stage_then, money(r.amount_then, currency), f"{r.probability:.0%}",
-             money(r.weighted, currency), r.outcome, money(r.won_value, currency)] for r in rows]
-    headers = ["id", "name", "stage then", "amount", "prob.", "weighted", "outcome", "won"]
-    summary = (f"Forecast at {rev} ({then_day}): {money(forecast, currency)} weighted; won since, to {today}: "
-               f"{money(actual, currency)} ({money(from_forecast, currency)} from deals in the forecast)")
+    _, settings = words._, words.settings
+    body = [[r.id, r.name, settings.stage_label(r.stage_then) if settings is not None else r.stage_then,
+             money(r.amount_then, currency), f"{r.probability:.0%}", money(r.weighted, currency),
+             _.pgettext("forecast outcome", OUTCOMES[r.outcome]) if r.outcome in OUTCOMES else r.outcome,
+             money(r.won_value, currency)] for r in rows]
+    headers = [_.pgettext("forecast", "id"), _.pgettext("forecast", "name"), _.pgettext("forecast", "stage then"),
+               _.pgettext("forecast", "amount"), _.pgettext("forecast", "prob."), _.pgettext("forecast", "weighted"),
+               _.pgettext("forecast", "outcome"), _.pgettext("forecast", "won")]
+    summary = _("Forecast at %(rev)s (%(day)s): %(forecast)s weighted; won since, to %(today)s: %(won)s "
+                "(%(from_forecast)s from deals in the forecast)", rev=rev, day=then_day,
+                forecast=money(forecast, currency), today=today, won=money(actual, currency),
+                from_forecast=money(from_forecast, currency))
     if fmt == "markdown":
-        lines = [f"### Forecast vs actual: {_code(rev)}", "", md(summary), "",
+        lines = ["### " + _("Forecast vs actual: %(rev)s", rev=_code(rev)), "", md(summary), "",
                  "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
         lines += ["| " + " | ".join(md(c if c is not None else "—") for c in row) + " |" for row in body]
         return "\n".join(lines) + "\n"
@@ -249,7 +290,8 @@ def _diff(env: Env, base: str | None, head: str | None, fmt: str, forecast_rev: 
                         _zone(then.settings.timezone)).date()
             now = book_at(env.repo, head) if head else env.book()
             rows = forecast_vs_actual(then, then_day, now, env.today)
-            click.echo(render_forecast(rows, forecast_rev, then_day, env.today, fmt, now.settings.currency))
+            click.echo(render_forecast(rows, forecast_rev, then_day, env.today, fmt, now.settings.currency,
+                                       Words(env.settings)))
             return
         if head:
             result, base_commit, head_commit = review_revisions(env.repo, base, head, env.today)
@@ -266,9 +308,9 @@ def _diff(env: Env, base: str | None, head: str | None, fmt: str, forecast_rev: 
         payload["base_commit"], payload["head_commit"] = base_commit, head_commit
         click.echo(to_json(payload))
     elif fmt == "markdown":
-        click.echo(render_markdown(result, max_chars), nl=False)
+        click.echo(render_markdown(result, max_chars, Words(env.settings)), nl=False)
     else:
-        click.echo(render_text(result))
+        click.echo(render_text(result, Words(env.settings)))
 
 
 def _zone(name: str) -> dt.tzinfo:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ...checks.dedupe import candidates, find_duplicates
+from ...text.catalog import translator
 from ...text.output import table, to_csv, to_json
 from ..context import Env, pass_env
 
@@ -40,8 +41,11 @@ def duplicates(env: Env, min_score: int, fmt: str) -> None:
         click.echo(to_csv([{**r, "reasons": "; ".join(r["reasons"])} for r in rows],
                           ["score", "a", "a_name", "b", "b_name", "reasons"]), nl=False)
     else:
+        _ = translator(env.settings.language)
         if not rows:
-            click.echo(f"no likely duplicates (score ≥ {min_score})")
+            click.echo(_("no likely duplicates (score ≥ %(score)s)", score=min_score))
             return
         click.echo(table([[r["score"], f"{r['a']} {r['a_name']}", f"{r['b']} {r['b_name']}", "; ".join(r["reasons"])]
-                          for r in rows], ["score", "customer", "looks like", "why"], right=[0]))
+                          for r in rows], [_.pgettext("duplicates", "Score"), _.pgettext("duplicates", "Customer"),
+                                           _.pgettext("duplicates", "Looks like"), _.pgettext("duplicates", "Why")],
+                         right=[0]))

@@ -22,6 +22,7 @@ from ...records.ids import ids_on_disk
 from ...records.model import SETTINGS, TEAM_FILE, UnsafeId, customer_path, id_problem, safe_id
 from ...records.schema import settings_enums, validator
 from ...records.writing import PathTaken, StaleFile
+from ...text.catalog import translator
 from ..context import Env
 
 T = TypeVar("T")
@@ -166,29 +167,30 @@ def finish(env: Env, book: Book, changes: list[Change], dry_run: bool, ask: bool
     """Check `changes`; refuse on new errors; print the diff (dry run, asking, or `show_diff`) and
     write. True when written."""
     changes = [c for c in changes if c.before != c.after]
+    _ = translator(env.settings.language)
     if not changes:
-        click.echo("nothing to change")
+        click.echo(_("nothing to change"))
         return False
     blocking, other = check_changes(book, env.repo, changes)
     if blocking:
         for d in blocking:
             click.echo(render(d), err=True)
         if hint and any(d.code == "stage-requires" for d in blocking):
-            click.echo(f"hint: {hint}", err=True)
-        count = len(blocking)
-        raise click.ClickException(
-            f"refused: the edit would leave {count} error{'s' * (count != 1)} (shown above); nothing was written"
-        )
+            click.echo(_("hint: %(hint)s", hint=hint), err=True)
+        raise click.ClickException(_.ngettext(
+            "refused: the edit would leave %(num)d error (shown above); nothing was written",
+            "refused: the edit would leave %(num)d errors (shown above); nothing was written", len(blocking)))
     for d in other:
         click.echo(render(d), err=True)
     if dry_run or ask or show_diff:
         click.echo(diff_text(changes), nl=False)
     if dry_run:
-        click.echo(f"dry run: {len(changes)} file{'s' * (len(changes) != 1)} would change; nothing was written",
-                   err=True)
+        click.echo(_.ngettext("dry run: %(num)d file would change; nothing was written",
+                              "dry run: %(num)d files would change; nothing was written", len(changes)), err=True)
         return False
-    if ask and not click.confirm(f"Write {len(changes)} file{'s' * (len(changes) != 1)}?", default=False):
-        click.echo("nothing was written", err=True)
+    if ask and not click.confirm(_.ngettext("Write %(num)d file?", "Write %(num)d files?", len(changes)),
+                                 default=False):
+        click.echo(_("nothing was written"), err=True)
         return False
     try:
         write_changes(env.repo, changes)
@@ -198,7 +200,7 @@ def finish(env: Env, book: Book, changes: list[Change], dry_run: bool, ask: bool
         done = "nothing was written" if len(changes) == 1 else "check `git status` for the files written before it"
         raise click.ClickException(f"{cannot_write(exc, env.repo, changes[0].path)}; {done}") from None
     if summary:
-        click.echo(f"{len(changes)} file{'s' * (len(changes) != 1)} changed:")
+        click.echo(_.ngettext("%(num)d file changed:", "%(num)d files changed:", len(changes)))
         for change in changes:
             click.echo(f"  {change.path}")
     return True

@@ -9,6 +9,7 @@ import click
 
 from ...interchange.exporting import FORMATS, default_out, stream_tables, tables
 from ...interchange.exporting import export as write_export
+from ...text.catalog import translator
 from ..context import Env, pass_env
 from .import_sheet import _progress
 
@@ -67,7 +68,9 @@ def export(env: Env, fmt: str, out: str | None, partial: bool) -> None:
     except OSError as exc:  # a folder that cannot be made or written to, a full disk …
         raise click.ClickException(f"cannot write {target}: {exc.strerror or exc}; "
                                    "nothing was exported") from None
-    click.echo(f"exported {total} customers to {', '.join(files) if fmt != 'csv' else target + '/'}")
+    _ = translator(env.settings.language)
+    click.echo(_.ngettext("exported %(num)d customer to %(where)s", "exported %(num)d customers to %(where)s", total,
+                          where=", ".join(files) if fmt != "csv" else target + "/"))
     if unread:  # --partial: the count, and the export, lack them
         they = "they" if len(unread) != 1 else "it"
         click.secho(f"warning: {_files(unread)} left out of the export, {they} cannot be read: `dealbook check` says "

@@ -9,12 +9,13 @@ import click
 
 from ...rules.state import evaluate, letter_for
 from ...rules.thresholds import thresholds_of
-from ...text.output import plain, to_json
+from ...text.catalog import translator
+from ...text.enums import enum_label
+from ...text.output import pad, plain, to_json
 from ..context import Env, pass_env
 from .customers import find_customer
 
-DIMENSIONS = {"urgency": "Urgency", "budget": "Budget", "access": "Access", "downgrade": "Downgrade",
-              "override": "Override"}
+LABEL_COLUMNS = 13  # the dimension names' column (display width: a Chinese character takes two)
 
 
 def grade_payload(env: Env, ident: str) -> dict[str, Any]:
@@ -64,30 +65,43 @@ def grade(env: Env, ident: str, fmt: str) -> None:
     if fmt == "json":
         click.echo(to_json(data))
         return
+    _ = translator(env.settings.language)
+
+    def name(dimension: str) -> str:  # the dimension's label (`text.enums`), padded to its column
+        return pad(enum_label(_, "dimension", dimension), LABEL_COLUMNS)
     marker = "*" if data["override"] else ""
-    click.echo(click.style(plain(f"{data['id']}  {data['name']}: grade {data['grade']}{marker}"), bold=True)
-               + f"  (as of {data['today']})")
+    click.echo(click.style(plain(_("%(id)s  %(name)s: grade %(grade)s", id=data["id"], name=data["name"],
+                                   grade=data["grade"] + marker)), bold=True)
+               + "  " + _("(as of %(today)s)", today=data["today"]))
     dimensions = [r for r in data["reasons"] if r["dimension"] in ("urgency", "budget", "access")]
     for reason in dimensions:
-        click.echo(f"  {DIMENSIONS[reason['dimension']]:<13}{'+' + str(reason['points']):>3}  {reason['why']}")
+        click.echo(f"  {name(reason['dimension'])}{'+' + str(reason['points']):>3}  {reason['why']}")
     t = data["thresholds"]
-    click.echo(f"  {'Score':<13}{data['score']:>3}  A ≥ {t['a_min']}, C ≤ {t['c_max']}, otherwise B"
-               f" → {data['score_letter']}")
+    score = _("Score")
+    click.echo(f"  {pad(score, LABEL_COLUMNS)}{data['score']:>3}  "
+               + _("A ≥ %(a_min)s, C ≤ %(c_max)s, otherwise B → %(letter)s", a_min=t["a_min"], c_max=t["c_max"],
+                   letter=data["score_letter"]))
     if data["downgraded"]:
         # the step that applies: the manual grade's when there is one, else the score's
         before, after = ((data["manual_grade"], data["grade"]) if data["override"]
                          else (data["score_letter"], data["computed"]))
-        step = f"{before} → {after}" if before != after else f"{after} stays {after}"
-        why = ("No need for now drops" if data["exception"] == "no_need"
-               else f"{t['missed_in_a_row']} missed appointments in a row drop")
-        click.echo(f"  {why} it one step: {step}; reassess on {data['reassess_on']}.")
+        step = f"{before} → {after}" if before != after else _("%(grade)s stays %(grade)s", grade=after)
+        if data["exception"] == "no_need":
+            why = _("No need for now drops it one step: %(step)s; reassess on %(day)s.", step=step,
+                    day=data["reassess_on"])
+        else:
+            why = _("%(n)s missed appointments in a row drop it one step: %(step)s; reassess on %(day)s.",
+                    n=t["missed_in_a_row"], step=step, day=data["reassess_on"])
+        click.echo(f"  {why}")
     for reason in data["reasons"]:
         if reason not in dimensions:
-            click.echo(f"  {DIMENSIONS.get(reason['dimension'], reason['dimension']):<13}     {reason['why']}")
+            click.echo(f"  {name(reason['dimension'])}     {reason['why']}")
     if data["override"] and data["manual_grade"] != data["grade"]:
-        click.echo(f"  The manual grade {data['manual_grade']}, {data['grade']} while the exception lasts, "
-                   f"wins over the computed {data['computed']}.")
+        click.echo("  " + _("The manual grade %(manual)s, %(grade)s while the exception lasts, wins over the "
+                            "computed %(computed)s.", manual=data["manual_grade"], grade=data["grade"],
+                            computed=data["computed"]))
     elif data["override"]:
-        click.echo(f"  The manual grade {data['grade']} wins over the computed {data['computed']}.")
+        click.echo("  " + _("The manual grade %(grade)s wins over the computed %(computed)s.", grade=data["grade"],
+                            computed=data["computed"]))
     if data["paused_until"]:
-        click.echo(f"  Paused until {data['paused_until']}.")
+        click.echo("  " + _("Paused until %(day)s.", day=data["paused_until"]))

@@ -12,11 +12,25 @@ from ...records.dates import parse_date
 from ...records.load import load_file
 from ...records.losses import losses
 from ...records.model import Customer, customer_path
+from ...text.catalog import NP_, Translator, translator
 from ...text.output import table, to_json
 from ..context import Env, pass_env
 from .edit_flow import checked_id
 
-_MARK = {"ok": "", "missing": "missing", "after_commit": "dated after commit", "not_in_git": "not seen in git"}
+_MARK = {"ok": "", "missing": NP_("history flag", "missing"), "after_commit": NP_("history flag", "dated after commit"),
+         "not_in_git": NP_("history flag", "not seen in git")}
+
+
+def _message(r: HistoryRow, stage: str, _: Translator) -> str:
+    """What a disagreement between git and stage_history is, in the team's language (`r.message`
+    is the English the JSON carries)."""
+    if r.status == "missing":
+        return _("git shows the move to %(stage)s on %(day)s (%(commit)s); no stage_history entry", stage=stage,
+                 day=r.git_on, commit=(r.commit or "")[:8])
+    if r.status == "after_commit":
+        return _("stage_history dates %(stage)s %(on)s, after the commit that recorded it (%(day)s)", stage=stage,
+                 on=r.recorded_on, day=r.git_on)
+    return r.message
 
 
 def _loss_reasons(env: Env, path: str, data: dict[str, Any]) -> dict[int, str]:
@@ -103,27 +117,33 @@ def history(env: Env, customer_id: str, backfill: bool, fmt: str) -> None:
             raise click.ClickException(f"{exc}: nothing was written; run the command again") from None
         recorded = [(str(e.get("stage", "")), parse_date(e.get("on"))) for e in merged]
         rows = compare_history([(e.stage, e.when.date(), e.commit, e.author) for e in events], recorded)
-        click.echo(f"{relative}: added {len(missing)} stage_history "
-                   f"entr{'ies' if len(missing) != 1 else 'y'}: "
-                   + ", ".join(f"{r.stage} {r.git_on}" for r in missing), err=True)
+        _ = translator(env.settings.language)
+        click.echo(_.ngettext("%(path)s: added %(num)d stage_history entry: %(entries)s",
+                              "%(path)s: added %(num)d stage_history entries: %(entries)s", len(missing),
+                              path=relative, entries=", ".join(f"{env.settings.stage_label(r.stage)} {r.git_on}"
+                                                               for r in missing)), err=True)
     reasons = _loss_reasons(env, relative, loaded.data if not (backfill and missing) else {**loaded.data,
                                                                                             "stage_history": merged})
     if fmt == "json":
         click.echo(to_json({"id": customer_id, "path": relative, "timeline": [_row(r, reasons) for r in rows],
                             "backfilled": len(missing) if backfill else 0}))
     else:
-        body = [[r.stage, r.git_on, r.commit[:8] if r.commit else None, r.author, r.recorded_on, _MARK[r.status]]
-                for r in rows]
-        headers = ["stage", "in git", "commit", "author", "stage_history", "flag"]
+        _ = translator(env.settings.language)
+        label = env.settings.stage_label
+        body = [[label(r.stage), r.git_on, r.commit[:8] if r.commit else None, r.author, r.recorded_on,
+                 _.pgettext("history flag", _MARK[r.status]) if _MARK[r.status] else ""] for r in rows]
+        headers = [_("Stage"), _("In git"), _("Commit"), _("Author"), _("In stage_history"),
+                   _.pgettext("history", "Flag")]
         if reasons:
-            headers.append("lost reason")
+            headers.append(_("Lost reason"))
             for line, r in zip(body, rows, strict=True):
                 why = reasons.get(r.entry) if r.entry is not None else None
-                line.append("" if why is None else env.settings.label("lost_reasons", why) if why else "not recorded")
+                line.append("" if why is None else env.settings.label("lost_reasons", why) if why
+                            else _("not recorded"))
         click.echo(table(body, headers))
         for r in rows:
             if r.status in ("missing", "after_commit"):
-                click.echo(f"{relative}: {r.message}")
+                click.echo(f"{relative}: {_message(r, label(r.stage), _)}")
     disagreements = [r for r in rows if r.status == "after_commit" or (r.status == "missing" and not backfill)]
     if disagreements:
         raise SystemExit(1)

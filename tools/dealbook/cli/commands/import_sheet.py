@@ -27,11 +27,16 @@ from ...interchange.sheets import CUSTOMERS, FOLLOWUPS, SheetError, open_sheet
 from ...records.load import load_file
 from ...records.model import CUSTOMER, TEAM, discover, kind_of
 from ...records.writing import PathTaken, StaleFile, atomic_write
-from ...text.output import CsvWriter, to_json
+from ...text.catalog import NP_, translator
+from ...text.output import CsvWriter, pad, to_json
 from ..context import Env, pass_env
 from .edit_flow import cannot_write, require_readable_setup
 
 T = TypeVar("T")
+
+# A row's status as the text output names it (translated where shown; JSON keeps the key).
+STATUS_WORDS = {NEW: NP_("import row", "new"), UPDATED: NP_("import row", "updated"),
+                UNCHANGED: NP_("import row", "unchanged"), REJECTED: NP_("import row", "rejected")}
 
 
 def _progress(label: str, total: int | None) -> Any:
@@ -184,22 +189,29 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
                             "counts": counts, "rejects_file": rejects_file, "notes": plan.notes,
                             "rows": summary_rows(plan)}))
     else:
+        _ = translator(env.settings.language)
         for note in plan.notes:
-            click.echo(f"note: {note}", err=True)
+            click.echo(_("note: %(note)s", note=note), err=True)
         for entry in plan.entries:
+            status = _.pgettext("import row", STATUS_WORDS[entry.status])
             if entry.status in (NEW, UPDATED):
-                click.echo(f"row {entry.row}: {entry.status:<8} {entry.path}  {entry.label}".rstrip())
+                click.echo(_("row %(row)s: %(status)s %(path)s  %(label)s", row=entry.row, status=pad(status, 8),
+                             path=entry.path, label=entry.label).rstrip())
             elif entry.status == REJECTED:  # a row without a name: `row 9: rejected: …`
-                label = f" {entry.label}" if entry.label else ""
-                click.echo(f"row {entry.row}: rejected{label}: {' | '.join(entry.reasons)}")
-        what = "customers" if plan.kind == CUSTOMERS else "follow-ups"
+                named = status + " " + entry.label if entry.label else status
+                click.echo(_("row %(row)s: %(status)s: %(reasons)s", row=entry.row, status=named,
+                             reasons=" | ".join(entry.reasons)))
+        what = _("customers") if plan.kind == CUSTOMERS else _("follow-ups")
         if plan.rejected:  # the rows above are rows of this sheet
-            click.echo(f"rows are those of {file}, sheet '{sheet.name}' (header row {sheet.header_row})")
-        click.echo(f"{what}: {counts[NEW]} new, {counts[UPDATED]} updated, {counts[UNCHANGED]} unchanged, "
-                   f"{counts[REJECTED]} rejected")
+            click.echo(_("rows are those of %(file)s, sheet '%(sheet)s' (header row %(row)s)", file=file,
+                         sheet=sheet.name, row=sheet.header_row))
+        click.echo(_("%(what)s: %(new)s new, %(updated)s updated, %(unchanged)s unchanged, %(rejected)s rejected",
+                     what=what, new=counts[NEW], updated=counts[UPDATED], unchanged=counts[UNCHANGED],
+                     rejected=counts[REJECTED]))
         if rejects_file:
-            click.echo(f"rejected rows and their reasons: {rejects_file}")
+            click.echo(_("rejected rows and their reasons: %(file)s", file=rejects_file))
         if apply_:
-            click.echo(f"wrote {written} file{'s' * (written != 1)}; review with `git diff`, then commit")
+            click.echo(_.ngettext("wrote %(num)d file; review with `git diff`, then commit",
+                                  "wrote %(num)d files; review with `git diff`, then commit", written))
         elif texts:
-            click.echo("dry run: nothing written; run again with --apply to write")
+            click.echo(_("dry run: nothing written; run again with --apply to write"))

@@ -16,6 +16,7 @@ from ...editing.roundtrip import EditError, render_new
 from ...records.dates import parse_time
 from ...records.load import parse_text
 from ...records.model import UnsafeId, followup_folder, followup_path
+from ...text.catalog import Translator, translator
 from ..context import Env, pass_env
 from .edit_flow import finish, open_customer, retrying, working_book
 from .edit_flow import interactive as is_interactive
@@ -116,21 +117,23 @@ def resolve_by(env: Env, book, by: str | None) -> str:
     return handle
 
 
-def ask_followup(customer, contact: str | None, feedback: str | None,
-                 next_actions: tuple[str, ...]) -> tuple[str | None, str, str | None, tuple[str, ...]]:
-    """Prompt on a terminal for what a follow-up needs and was not given as an option."""
+def ask_followup(customer, contact: str | None, feedback: str | None, next_actions: tuple[str, ...],
+                 _: Translator) -> tuple[str | None, str, str | None, tuple[str, ...]]:
+    """Prompt on a terminal, in the translator's language, for what a follow-up needs and was not
+    given as an option."""
     names = [c.name for c in customer.contacts if c.name]
     if not contact:
-        shown = f" ({', '.join(names)})" if names else ""
-        contact = click.prompt(f"Contact{shown}", default=names[0] if len(names) == 1 else "",
+        prompt = _("Contact (%(names)s)", names=", ".join(names)) if names else _("Contact")
+        contact = click.prompt(prompt, default=names[0] if len(names) == 1 else "",
                                show_default=len(names) == 1).strip() or None
-    summary = click.prompt("Summary (跟进主题/内容)").strip()
+    summary = click.prompt(_("Summary (跟进主题/内容)")).strip()
     if not feedback:
-        feedback = click.prompt("Customer feedback (客户反馈, optional)", default="",
+        feedback = click.prompt(_("Customer feedback (客户反馈, optional)"), default="",
                                 show_default=False).strip() or None
     steps = list(next_actions)
     while True:
-        step = click.prompt("Next step ACTION@YYYY-MM-DD (empty to finish)", default="", show_default=False).strip()
+        step = click.prompt(_("Next step ACTION@YYYY-MM-DD (empty to finish)"), default="",
+                            show_default=False).strip()
         if not step:
             break
         try:
@@ -157,7 +160,8 @@ def write_followup(env: Env, customer_id: str, method: str, contact: str | None,
         raise click.ClickException(f"{path}: {exc}; run `dealbook check`") from None
     typed = not summary and not use_editor and is_interactive(interactive)  # what the user typed is kept
     if typed:
-        contact, summary, feedback, next_actions = ask_followup(customer, contact, feedback, next_actions)
+        contact, summary, feedback, next_actions = ask_followup(customer, contact, feedback, next_actions,
+                                                                translator(env.settings.language))
     when = resolve_at(env, at)
     data: dict[str, Any] = {
         "customer": customer_id,

@@ -15,6 +15,7 @@ from ...records.deals import CHURN, how_to_sign
 from ...records.losses import is_lost_stage, kept_on_entry
 from ...rules.reopening import reopened_on
 from ...rules.thresholds import thresholds_of
+from ...text.catalog import Translator, translator
 from ..context import Env, pass_env
 from .edit_flow import finish, interactive, open_customer, refuse_new_approvals, retrying, working_book
 
@@ -92,14 +93,18 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
                 earlier = reopened_on(current, parse_date(day), thresholds_of(settings).stage_kind) is not None
                 why = reason or (CHURN if churned else None if earlier else current.lost_reason or None)
                 if not why and ask:
-                    why = click.prompt("Why was it lost?", type=click.Choice(settings.keys_of("lost_reasons")))
+                    keys = settings.keys_of("lost_reasons")  # typed as keys; each shown with its label
+                    shown = ", ".join(f"{k} {settings.label('lost_reasons', k)}" for k in keys)
+                    _ = translator(settings.language)
+                    why = click.prompt(_("Why was it lost? (%(reasons)s)", reasons=shown), type=click.Choice(keys),
+                                       show_choices=False)
                 if not why:
                     raise click.UsageError(f"moving to {stage} needs --reason: one of "
                                            f"{' | '.join(settings.keys_of('lost_reasons'))}")
                 lost = {"reason": why, **({"note": note} if note else {}), "on": day}
                 doc.set("lost", lost)
             elif target.kind == "won":
-                _contract(doc, stage, day, contract_no, amount, signed, delivered, ask)
+                _contract(doc, stage, day, contract_no, amount, signed, delivered, ask, translator(settings.language))
             elif amount:
                 doc.set("deal.amount", _money(amount))
             for assignment in parsed:
@@ -116,10 +121,13 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
             doc.append("stage_history", {"stage": stage, "on": day})
         except EditError as exc:
             raise click.ClickException(f"{path}: {exc}") from None
-        hint = ("give what the stage requires with --set KEY=VALUE (e.g. --set need.summary=…), "
-                "--reason, or --contract-no/--amount/--signed")
+        _ = translator(settings.language)
+        hint = _("give what the stage requires with --set KEY=VALUE (e.g. --set need.summary=…), --reason, or "
+                 "--contract-no/--amount/--signed")
         if finish(env, book, [Change(path, doc.source, doc.dumps())], dry_run, hint=hint):
-            click.echo(f"{current.id}: {current.stage} → {stage} on {day} ({path})")
+            label = settings.stage_label
+            click.echo(_("%(id)s: %(before)s → %(after)s on %(day)s (%(path)s)", id=current.id,
+                         before=label(current.stage), after=label(stage), day=day, path=path))
 
     retrying(attempt)
 
@@ -171,7 +179,7 @@ def _money(text: str) -> int:
 
 
 def _contract(doc, stage: str, day: str, number: str | None, amount: str | None, signed: str | None,
-              delivered: str | None, ask: bool) -> None:
+              delivered: str | None, ask: bool, _: Translator) -> None:
     contracts = doc.get("contracts") or []
     if delivered and contracts and not number:
         _record(doc, [len(contracts) - 1, "delivered"], delivered)
@@ -181,7 +189,7 @@ def _contract(doc, stage: str, day: str, number: str | None, amount: str | None,
         return  # already has a contract; the stage requirement is met
     if not number and len(unsigned) == 1:
         number = contracts[unsigned[0]].get("no")
-    number = number or (click.prompt("Contract number") if ask else None)
+    number = number or (click.prompt(_("Contract number")) if ask else None)
     drafted = next((i for i, c in enumerate(contracts) if isinstance(c, dict) and c.get("no") == number), None)
     if drafted is not None:  # the contract went through its approvals unsigned: signing it is the move
         if amount:
@@ -191,7 +199,7 @@ def _contract(doc, stage: str, day: str, number: str | None, amount: str | None,
         if delivered:
             _record(doc, [drafted, "delivered"], delivered)
         return
-    amount = amount or (click.prompt("Contract amount (plain integer)") if ask else None)
+    amount = amount or (click.prompt(_("Contract amount (plain integer)")) if ask else None)
     if not number or not amount:
         raise click.UsageError(f"moving to {stage} needs a contract: --contract-no and --amount "
                                "(and --signed, default the move's date)")

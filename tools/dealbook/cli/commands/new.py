@@ -16,6 +16,7 @@ from ...records.ids import IdError, check_id, check_parts, ids_on_disk, letters_
 from ...records.model import customer_path
 from ...records.settings import Settings, default_settings
 from ...records.writing import PathTaken
+from ...text.catalog import translator
 from ..context import Env, pass_env
 from .edit_flow import finish, interactive, retrying, working_book
 from .log import followup_options, resolve_at, write_followup
@@ -120,19 +121,25 @@ def customer(env: Env, name: str | None, industry: str | None, region: str | Non
     ask = _interactive(interactive)
     book = working_book(env)
     settings = env.settings
-    name = _ask(name, "Customer name (客户名称)", ask)
-    industry = _ask(industry, "Industry code (GB/T 4754, e.g. C3970)", ask)
-    region = _ask(region, "Region (e.g. 广东 深圳)", ask, default="", show_default=False) or None
-    owner = _ask(owner, "Owner (team handle)", ask,
+    _ = translator(settings.language)
+    name = _ask(name, _("Customer name (客户名称)"), ask)
+    industry = _ask(industry, _("Industry code (GB/T 4754, e.g. C3970)"), ask)
+    region = _ask(region, _("Region (e.g. 广东 深圳)"), ask, default="", show_default=False) or None
+    owner = _ask(owner, _("Owner (team handle)"), ask,
                  type=click.Choice(sorted(book.members)) if book.members else None)
-    channel = _ask(channel, "Source channel", ask, type=click.Choice(settings.keys_of("source_channels")))
+    channels = settings.keys_of("source_channels")  # typed as keys; each shown with its label
+    shown = ", ".join(f"{k} {settings.label('source_channels', k)}" for k in channels)
+    channel = _ask(channel, _("Source channel (%(channels)s)", channels=shown), ask, type=click.Choice(channels),
+                   show_choices=False)
     if not contacts and ask:
-        contacts = (click.prompt("Contact (NAME,TITLE,ROLE[,PHONE])"),)
+        contacts = (click.prompt(_("Contact (NAME,TITLE,ROLE[,PHONE])")),)
     if priority is None and ask:
         derived = _derived_priority(settings, lead_type, channel)
-        empty = f"{derived} from the lead type or source" if derived else "from the grade"
-        answer = click.prompt(f"Intake priority A/B/C (first response within {_hours_text(settings)}; "
-                              f"empty: {empty})", default="", show_default=False).strip().upper()
+        empty = _("%(priority)s from the lead type or source", priority=derived) if derived else \
+            _("from the grade")
+        answer = click.prompt(_("Intake priority A/B/C (first response within %(hours)s; empty: %(empty)s)",
+                                hours=_hours_text(settings), empty=empty),
+                              default="", show_default=False).strip().upper()
         if answer and answer not in ("A", "B", "C"):
             raise click.BadParameter(f"`{answer}`: write A, B or C", param_hint="--priority")
         priority = answer or None

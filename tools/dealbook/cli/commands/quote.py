@@ -11,6 +11,7 @@ from ...editing.edits import Change, parse_money
 from ...editing.roundtrip import EditError
 from ...records.dates import parse_date
 from ...records.deals import deal_desk, needs_margin_approval, quote_from
+from ...text.catalog import Translator, translator
 from ...text.money import money
 from ...text.numbers import percent
 from ..context import Env, pass_env
@@ -45,16 +46,17 @@ def parse_line(text: str) -> dict[str, Any]:
     return line
 
 
-def _ask_lines() -> list[dict[str, Any]]:
+def _ask_lines(_: Translator) -> list[dict[str, Any]]:
+    """The quote's lines, asked for on a terminal in the translator's language."""
     lines = []
     while True:
-        item = click.prompt("Item (empty to finish)", default="", show_default=False).strip()
+        item = click.prompt(_("Item (empty to finish)"), default="", show_default=False).strip()
         if not item:
             return lines
-        spec = click.prompt("  Spec", default="", show_default=False).strip()
-        quantity = click.prompt("  Quantity", default="1")
-        price = click.prompt("  Unit price (plain integer)")
-        cost = click.prompt("  Unit cost (plain integer, empty if unknown)", default="", show_default=False)
+        spec = click.prompt("  " + _("Spec"), default="", show_default=False).strip()
+        quantity = click.prompt("  " + _("Quantity"), default="1")
+        price = click.prompt("  " + _("Unit price (plain integer)"))
+        cost = click.prompt("  " + _("Unit cost (plain integer, empty if unknown)"), default="", show_default=False)
         lines.append(parse_line("|".join([item, spec, quantity, price, cost])))
 
 
@@ -129,7 +131,7 @@ def quote(env: Env, customer_id: str, lines: tuple[str, ...], number: str | None
                                  param_hint="--valid-until")
     parsed = [parse_line(text) for text in lines]
     if not parsed and interactive(ask):
-        parsed = _ask_lines()
+        parsed = _ask_lines(translator(env.settings.language))
     if not parsed:
         raise click.UsageError(f"a quote needs at least one --line {LINE_HELP}")
     try:
@@ -162,12 +164,14 @@ def quote(env: Env, customer_id: str, lines: tuple[str, ...], number: str | None
     written, customer, number, data, path, below, desk = retrying(attempt)
     if not written:
         return
-    shown = percent(data['margin']) if "margin" in data else "unknown (give --cost or unit costs)"
+    _ = translator(env.settings.language)
+    shown = percent(data['margin']) if "margin" in data else _("unknown (give --cost or unit costs)")
     total = money(data["total"], env.settings.currency)
-    click.echo(f"{customer.id}: quote {number} added ({path}): total {total}, margin {shown}, "
-               f"valid until {data['valid_until']}")
+    click.echo(_("%(id)s: quote %(no)s added (%(path)s): total %(total)s, margin %(margin)s, valid until %(day)s",
+                 id=customer.id, no=number, path=path, total=total, margin=shown, day=data["valid_until"]))
     if below:
-        who = ", ".join(desk.who_may("margin")) or "nobody (set deal_desk.approvers.margin)"
-        click.echo(f"margin below the {percent(desk.margin_floor)} floor: kept as a draft until one of ({who}) "
-                   f"adds `{{step: margin, by: HANDLE, on: YYYY-MM-DD}}` under its approvals and commits it",
-                   err=True)
+        who = desk.who_label("margin", _) if desk.who_may("margin") else \
+            _("nobody (set deal_desk.approvers.margin)")
+        click.echo(_("margin below the %(floor)s floor: kept as a draft until one of (%(who)s) adds "
+                     "`{step: margin, by: HANDLE, on: YYYY-MM-DD}` under its approvals and commits it",
+                     floor=percent(desk.margin_floor), who=who), err=True)
