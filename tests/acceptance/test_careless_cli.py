@@ -422,7 +422,7 @@ def test_an_export_lacking_files_that_cannot_be_read_stops_unless_partial(repo: 
     assert (sorted(p.name for p in out.iterdir()) if fmt == "csv" else out.read_text(encoding="utf-8")) == before
     partial = run(repo, "export", "--format", fmt, "--out", str(out), "--partial")
     assert partial.exit_code == 0, partial.output
-    assert "exported 1 customers" in partial.stdout
+    assert "已导出 1 个客户" in partial.stdout
     assert "warning: 2 record files (records/customers/粤IT2024002.yaml, " in partial.stderr
     assert "left out of the export, they cannot be read" in partial.stderr
 
@@ -438,7 +438,7 @@ def test_an_export_of_a_revision_lacking_a_file_that_cannot_be_read_stops_too(re
     assert result.exit_code == 1 and not out.exists(), result.output
     assert "1 record file (records/customers/粤IT2024002.yaml) cannot be read" in result.stderr
     partial = run(repo, "--at", "HEAD", "export", "--format", "json", "--out", str(out), "--partial")
-    assert partial.exit_code == 0 and "exported 1 customers" in partial.stdout, partial.output
+    assert partial.exit_code == 0 and "已导出 1 个客户" in partial.stdout, partial.output
     assert "warning: 1 record file (records/customers/粤IT2024002.yaml) left out" in partial.stderr
 
 

@@ -83,7 +83,8 @@ def test_customers_and_agenda_are_in_chinese(run, demo_repo, written) -> None:
     assert "40 个客户,12 个逾期(截至 2024-05-20)" in text
     text = output(run, demo_repo, "agenda", "--all")
     assert english(text, written) == set(), text
-    assert "已逾期 (18)" in text and "今天 (6)" in text and "未来 7 天 (18)" in text and "20 天" in text
+    assert "已逾期 (18 项,涉及 15 个客户)" in text and "今天 (6 项,涉及 4 个客户)" in text
+    assert "未来 7 天 (18 项,涉及 17 个客户)" in text and "20 天" in text
     assert english(output(run, demo_repo, "agenda", "--owner", "zhang"), written) == set()
 
 
@@ -173,7 +174,8 @@ def test_edits_confirm_in_chinese(run, demo_repo, written) -> None:
     result = run(demo_repo, "set", "京RE2024001", "deal.amount=1700000", "--dry-run", env=TODAY)
     assert result.stderr == "试运行:将修改 1 个文件;没有写入任何内容\n"
     text = output(run, demo_repo, "set", "京RE2024001", "deal.amount=1700000")
-    assert text == "已修改 1 个文件:\n  records/customers/京RE2024001.yaml\n"
+    assert text.startswith("--- a/records/customers/京RE2024001.yaml\n")  # the diff, then what was written
+    assert text.endswith("\n已修改 1 个文件:\n  records/customers/京RE2024001.yaml\n")
     text = output(run, demo_repo, "quote", "京RE2024001", "--line", "平台|V1|1|100000", "--cost", "90000")
     assert english(text, written) == set(), text
     assert "毛利率低于底线 30.0%:报价保留为草稿,待(销售主管, 总经理)之一" in text

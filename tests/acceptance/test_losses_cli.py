@@ -109,7 +109,7 @@ def test_history_and_the_digest_name_each_loss_s_reason(run, twice) -> None:
     assert [(r["stage"], r["recorded_on"], r.get("reason")) for r in data["timeline"] if r["stage"] == "lost"] == [
         ("lost", "2024-04-02", "budget"), ("lost", "2024-05-10", "competitor")]
     lines = [" ".join(line.split()) for line in run(twice, "history", CID).stdout.splitlines()]
-    assert any(line.startswith("lost") and "2024-04-02" in line and line.endswith("Budget") for line in lines), lines
+    assert any(line.startswith("Lost") and "2024-04-02" in line and line.endswith("Budget") for line in lines), lines
     digest = run(twice, "digest", "--since", "2024-04-01").stdout  # what changed: before, both said Competitor
     assert "04-02 A科技有限公司: lost in Discovery: Budget" in digest, digest
     assert "05-10 A科技有限公司: lost in Lead: Competitor" in digest, digest
