@@ -51,6 +51,7 @@ FOLLOWUPS_PER_CUSTOMER = 10
 CHINA = dt.timezone(dt.timedelta(hours=8))  # commits are dated 18:00 Beijing time on the day of their changes
 
 CUSTOMER_MODELINE = "yaml-language-server: $schema=../../schemas/customer.schema.json"
+MAX_PER_DAY = 2  # the default hygiene.max_contacts_per_day
 FOLLOWUP_MODELINE = "yaml-language-server: $schema=../../../schemas/followup.schema.json"
 TEAM_MODELINE = "yaml-language-server: $schema=../schemas/team.schema.json"
 
@@ -329,15 +330,21 @@ def _followups(customer: Customer, rng: random.Random, contacts: list[dict], rep
     start = customer.created
     product = customer.doc["need"]["summary"].split("通过")[1].split("提升")[0]
     seen: set[str] = set()
+    per_day: dict[dt.date, int] = {}
     out = []
-    span = max(0, (end - start).days)
+    # at most MAX_PER_DAY contacts a day (the default hygiene.max_contacts_per_day), so the records
+    # pass the check without warnings: a deal lost within days of its creation still has days enough
+    needed = -(-FOLLOWUPS_PER_CUSTOMER // MAX_PER_DAY)
+    span = max(0, (end - start).days, min(needed - 1, (AS_OF - start).days))
+    limit = MAX_PER_DAY if (span + 1) * MAX_PER_DAY >= FOLLOWUPS_PER_CUSTOMER else FOLLOWUPS_PER_CUSTOMER
     while len(out) < FOLLOWUPS_PER_CUSTOMER:
         day = start + dt.timedelta(days=rng.randint(0, span))
         at = f"{day.isoformat()} {rng.choice(range(9, 18)):02d}:{rng.choice((0, 15, 30, 45)):02d}"
         stem = at.replace(" ", "-").replace(":", "")
-        if stem in seen:
+        if stem in seen or per_day.get(day, 0) >= limit:
             continue
         seen.add(stem)
+        per_day[day] = per_day.get(day, 0) + 1
         out.append((stem, day, at))
     out.sort()
     made = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import importlib.util
 import json
@@ -51,6 +52,15 @@ def test_tiny_repo_checks_clean(tmp_path, run):
     result = run(tmp_path / "g", "check", "--format", "json", "--strict")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["diagnostics"] == []
+
+
+def test_no_customer_is_contacted_more_than_twice_a_day(tmp_path):
+    """At 10,000 customers the generated records drew 301 too-many-contacts warnings (three follow-ups
+    on one day), though the benchmarks take them for clean records."""
+    generate.generate(str(tmp_path / "g"), 1_000)
+    days = collections.Counter((p.parent.name, p.name[:10])
+                               for p in (tmp_path / "g" / "records" / "followups").glob("*/*.yaml"))
+    assert len(days) > 5_000 and max(days.values()) == 2
 
 
 def test_same_seed_same_repo_other_seed_other_repo(tmp_path):
