@@ -355,3 +355,22 @@ def test_every_amount_in_a_sentence_carries_the_settings_currency(repo: RecordRe
     assert total in run(repo, "check").output
     digest = run(repo, "digest").stdout
     assert owed in digest and "¥" not in digest
+
+
+@pytest.mark.parametrize("stage", ["won", "lost"])
+def test_grade_of_a_won_or_lost_customer_says_it_has_none(run, repo, stage: str) -> None:
+    """`customers` and the site show no grade for a closed deal, but `grade` printed one (`grade A`),
+    and its JSON too: the same customer looked graded in one place and not in the other."""
+    repo.settings("as_of: 2024-05-20\nlanguage: en\n")
+    closed = {"won": {"contracts": [{"no": "HT-1", "amount": 100000, "signed": "2024-05-01"}]},
+              "lost": {"lost": {"reason": "budget"}}}[stage]
+    repo.customer(contacts=CONTACTS, stage=stage, **closed)
+    result = run(repo, "grade", "粤IT2024001")
+    assert result.exit_code == 0, result.output
+    assert "no grade (" in result.stdout and "grade A" not in result.stdout and "grade B" not in result.stdout
+    assert "Grades belong to open deals only" in result.stdout
+    data = json.loads(run(repo, "grade", "粤IT2024001", "--format", "json").stdout)
+    assert data["graded"] is False and data["grade"] is None and data["stage"] == stage
+    repo.customer(contacts=CONTACTS, stage="proposal")
+    data = json.loads(run(repo, "grade", "粤IT2024001", "--format", "json").stdout)
+    assert data["graded"] is True and data["grade"] in ("A", "B", "C")

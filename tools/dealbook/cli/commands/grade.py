@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from ...rules.grading import has_grade
 from ...rules.state import evaluate, letter_for
 from ...rules.thresholds import thresholds_of
 from ...text.catalog import translator
@@ -25,11 +26,14 @@ def grade_payload(env: Env, ident: str) -> dict[str, Any]:
     state = evaluate(book, env.today)[customer.id]
     grade = state.grade
     t = thresholds_of(book.settings)
+    graded = has_grade(book.settings, customer.stage)
     return {
         "id": customer.id,
         "name": customer.name,
         "today": env.today,
-        "grade": grade.letter,
+        "stage": customer.stage,
+        "graded": graded,  # grades belong to open deals: a won or lost customer has none (`customers`, the site)
+        "grade": grade.letter if graded else None,
         "score": grade.score,
         "score_letter": letter_for(grade.score, t),
         "computed": grade.computed,
@@ -52,6 +56,7 @@ def grade_payload(env: Env, ident: str) -> dict[str, Any]:
 def grade(env: Env, ident: str, fmt: str) -> None:
     """Explain a customer's ABC grade: urgency, budget and decision-maker access, with points.
 
+    A won or lost customer has no grade (grades belong to open deals); the command says so.
     Also says when a manual `grade:` override is in force, and when two missed
     appointments in a row or "no need for now" (`outcome: no_need`) dropped the grade
     one step (the override too) until the reassessment.
@@ -69,6 +74,13 @@ def grade(env: Env, ident: str, fmt: str) -> None:
 
     def name(dimension: str) -> str:  # the dimension's label (`text.enums`), padded to its column
         return pad(enum_label(_, "dimension", dimension), LABEL_COLUMNS)
+    if not data["graded"]:
+        stage = env.settings.stage_label(data["stage"])
+        click.echo(click.style(plain(_("%(id)s  %(name)s: no grade (%(stage)s)", id=data["id"], name=data["name"],
+                                       stage=stage)), bold=True) + "  " + _("(as of %(today)s)", today=data["today"]))
+        click.echo("  " + _("Grades belong to open deals only: a won or lost customer is listed and shown without "
+                            "one. Moved back to an open stage, it is graded again."))
+        return
     marker = "*" if data["override"] else ""
     click.echo(click.style(plain(_("%(id)s  %(name)s: grade %(grade)s", id=data["id"], name=data["name"],
                                    grade=data["grade"] + marker)), bold=True)
