@@ -333,15 +333,14 @@ def _followups(customer: Customer, rng: random.Random, contacts: list[dict], rep
     per_day: dict[dt.date, int] = {}
     out = []
     # at most MAX_PER_DAY contacts a day (the default hygiene.max_contacts_per_day), so the records
-    # pass the check without warnings: a deal lost within days of its creation still has days enough
-    needed = -(-FOLLOWUPS_PER_CUSTOMER // MAX_PER_DAY)
-    span = max(0, (end - start).days, min(needed - 1, (AS_OF - start).days))
-    limit = MAX_PER_DAY if (span + 1) * MAX_PER_DAY >= FOLLOWUPS_PER_CUSTOMER else FOLLOWUPS_PER_CUSTOMER
+    # pass the check without warnings: a deal lost within days of its creation still gets days enough
+    # (a customer is created 20 days or more before AS_OF, so they all fall on or before it)
+    span = max((end - start).days, -(-FOLLOWUPS_PER_CUSTOMER // MAX_PER_DAY) - 1)
     while len(out) < FOLLOWUPS_PER_CUSTOMER:
         day = start + dt.timedelta(days=rng.randint(0, span))
         at = f"{day.isoformat()} {rng.choice(range(9, 18)):02d}:{rng.choice((0, 15, 30, 45)):02d}"
         stem = at.replace(" ", "-").replace(":", "")
-        if stem in seen or per_day.get(day, 0) >= limit:
+        if stem in seen or per_day.get(day, 0) >= MAX_PER_DAY:
             continue
         seen.add(stem)
         per_day[day] = per_day.get(day, 0) + 1
