@@ -89,7 +89,7 @@ def test_customers_text_marks_overrides_and_overdue(run, book) -> None:
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["ID", "Name", "Stage", "Grade", "Owner", "Last", "contact", "Next", "due", "Overdue"]
     assert lines[2].split() == ["粤IT2024001", "A科技有限公司", "Discovery", "B", "zhang", "2024-05-10",
-                                "2024-05-14", "6"]
+                                "2024-05-14", "6d"]  # days, as the agenda says them: not a count of items
     assert lines[3].split()[3] == "A*"
     assert "\x1b[" not in result.stdout  # no colour when not a terminal
     assert "4 customers, 1 overdue (as of 2024-05-20)" in result.stderr

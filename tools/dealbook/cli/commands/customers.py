@@ -153,7 +153,8 @@ def render_text(rows: list[dict[str, Any]], _: Translator) -> str:
     """The aligned table, its headers in the translator's language."""
     headers = [_("ID"), _("Name"), _("Stage"), _("Grade"), _("Owner"), _("Last contact"), _("Next due"), _("Overdue")]
     cells = [[r["id"], r["name"], r["stage_label"], r["grade"] + ("*" if r["grade_override"] else ""),
-              r["owner"], r["last_contact"], r["next_due"], r["overdue_days"] or ""] for r in rows]
+              r["owner"], r["last_contact"], r["next_due"],
+              _("%(days)sd", days=r["overdue_days"]) if r["overdue_days"] else ""] for r in rows]  # as the agenda's
     styles = [{"fg": "red"} if r["overdue_days"] > 0 else None for r in rows]
     return table(cells, headers, right=[7], styles=styles)
 
