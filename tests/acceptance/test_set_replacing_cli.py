@@ -341,3 +341,36 @@ def test_move_to_won_does_not_change_an_approved_contracts_amount(run, demo_repo
                  "--signed", "2024-05-19")
     assert result.exit_code == 0, result.output
     assert "    signed: 2024-05-19\n" in raw(demo_repo, path).decode("utf-8")
+
+
+@pytest.mark.parametrize(("assignment", "said"), [
+    ("contracts.0.payments.2={due: 2024-12-31, amount: 50000, note: 追加}",
+     "`contracts.0.payments.2` adds instalment 2 (due 2024-12-31) to the payment plan of approved contract "
+     "HT-2024-0510"),
+    ("contracts.0.payments=[{due: 2024-05-15, amount: 128000, note: 签约 40%}, "
+     "{due: 2024-08-31, amount: 192000, note: 验收 60%}, {due: 2024-12-31, amount: 50000}]",
+     "`contracts.0.payments` adds instalment 2 (due 2024-12-31) to the payment plan of approved contract "
+     "HT-2024-0510"),
+])
+def test_an_approved_contract_takes_no_new_instalment_without_replace(run, demo_repo, assignment, said):
+    """Before: a new instalment went into the payment plan of an approved contract without a word, and the
+    approvals then stood for a schedule no approver had seen."""
+    before = raw(demo_repo, LU_PATH)
+    result = run(demo_repo, "set", LU, assignment)
+    assert result.exit_code == 1, result.output
+    assert f"{LU_PATH}:" in result.output and "error replaces-items" in result.output
+    assert said in result.output
+    assert "run it again with --replace" in result.output and "nothing was written" in result.output
+    assert raw(demo_repo, LU_PATH) == before
+    replaced = run(demo_repo, "set", LU, assignment, "--replace")  # meant: written, the approvals kept
+    assert replaced.exit_code == 0, replaced.output
+    contract = yaml.safe_load(raw(demo_repo, LU_PATH))["contracts"][0]
+    assert [str(p["due"]) for p in contract["payments"]] == ["2024-05-15", "2024-08-31", "2024-12-31"]
+    assert len(contract["approvals"]) == 4
+
+
+def test_an_approved_contracts_instalments_are_still_received_without_replace(run, demo_repo):
+    """Recording money against the approved plan is its course, not a change of it."""
+    result = run(demo_repo, "set", LU, "contracts.0.payments.0.received_on=2024-05-15",
+                 "contracts.0.payments.0.received_amount=128000")
+    assert result.exit_code == 0, result.output

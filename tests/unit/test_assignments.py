@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from dealbook.editing.assignments import approvals_added, dropped
+from dealbook.editing.assignments import approvals_added, approved_added, dropped, value_at
 
 CONTRACT = {"no": "HT-1", "amount": 10, "signed": "2024-05-10",
             "payments": [{"due": "2024-05-15", "amount": 4, "received_on": "2024-05-16"},
@@ -41,3 +41,26 @@ def test_approvals_added_are_named_and_a_renumbered_item_keeps_its_own():
         "contract HT-1: legal by sun on 2024-05-07"]
     assert approvals_added({}, {"quotes": [{"no": "BJ-1", "approvals": [{**approval, "step": "margin"}]}]}) == [
         "quote BJ-1: margin by sun on 2024-05-07"]
+
+
+APPROVED = {"contracts": [{**CONTRACT, "payments": [{"due": "2024-05-15", "amount": 4}, {"due": "2024-08-31"}],
+                           "approvals": [{"step": "legal", "by": "sun", "on": "2024-05-07"}]}]}
+PLAN = "to the payment plan of approved contract HT-1"
+
+
+@pytest.mark.parametrize(("parts", "new", "said"), [
+    (["contracts", 0, "payments", 2], {"due": "2024-12-31", "amount": 1}, f"adds instalment 2 (due 2024-12-31) {PLAN}"),
+    (["contracts", 0, "payments"], [{"due": "2024-05-15", "amount": 4}, {"due": "2024-08-31"}, {"amount": 1}],
+     f"adds instalment 2 {PLAN}"),
+    (["contracts", 0, "payments", 1, "amount"], 6, f"adds the amount of instalment 1 (6) {PLAN}"),
+    (["contracts", 0, "payments", 0, "received_on"], "2024-05-16", ""),  # recorded against the plan
+    (["contracts", 0, "payments", 1, "note"], "验收", ""),
+    (["contracts", 0, "delivered"], "2024-05-18", ""),
+])
+def test_what_an_edit_adds_to_an_approved_contracts_payment_plan_is_named(parts, new, said):
+    assert approved_added(parts, new, APPROVED, value_at(APPROVED, parts)) == said
+
+
+def test_a_contract_without_an_approval_takes_new_instalments():
+    unapproved = {"contracts": [CONTRACT]}
+    assert approved_added(["contracts", 0, "payments", 2], {"due": "2024-12-31", "amount": 1}, unapproved) == ""

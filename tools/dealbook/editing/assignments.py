@@ -82,13 +82,14 @@ class Assignment:
     def losses(self, doc: Document) -> str:
         """What the edit would remove from `doc`, in words ('' when it keeps all there is): the items
         of a list, or the keys of a mapping, that the new value leaves out or changes, or a recorded
-        fact (FACTS) that it removes or changes, or anything added to a quote that holds an approval."""
+        fact (FACTS) that it removes or changes, or anything added to a quote that holds an approval
+        or to the payment plan of a contract that holds one."""
         parts = self.placed(doc)
         old = doc.get(parts, _ABSENT)
         if old is _ABSENT or old is None:
-            return quote_added(parts, self.value, doc.data)
+            return approved_added(parts, self.value, doc.data)
         return (dropped(old, self.value) or fact_changed(parts, old, self.value, doc.data)
-                or quote_added(parts, self.value, doc.data, old))
+                or approved_added(parts, self.value, doc.data, old))
 
 
 def value_at(data: Any, parts: list, default: Any = None) -> Any:
@@ -207,13 +208,67 @@ def fact_changed(parts: list, old: Any, new: Any, data: Any) -> str:
     return f"removes {said}" if new is None else f"changes {said}"
 
 
-def quote_added(parts: list, new: Any, data: Any, old: Any = None) -> str:
-    """What an edit adds to a quote that holds an approval, in words ('' when nothing, or only its
-    status): a line, a cost, more items in a list; the approval was given for the quote as it was."""
-    if new is None or new == old or parts[0] != "quotes" or not _approved(data, parts) or parts[2] == "status":
+def approved_added(parts: list, new: Any, data: Any, old: Any = None) -> str:
+    """What an edit adds to a quote or contract that holds an approval, in words ('' when nothing):
+    to a quote, a line, a cost, more items in a list (its status aside); to a contract, an instalment
+    of its payment plan, or the due date or amount of one. The approval was given for them as they
+    were; a contract's receipts, notes, signing and delivery are recorded after it and add nothing."""
+    if new is None or new == old:
+        return ""
+    if parts[0] == "contracts" and len(parts) >= 2 and isinstance(parts[1], int):
+        return _plan_added(parts, new, data)
+    if parts[0] != "quotes" or not _approved(data, parts) or parts[2] == "status":
         return ""
     number = value_at(data, [*parts[:2], "no"], parts[1])
     return f"adds to approved quote {number} ({'.'.join(map(str, parts[2:]))}: {_label(new)})"
+
+
+_TERMS = ("due", "amount")  # what an instalment of the payment plan is; the rest records its course
+
+
+def _plan_added(parts: list, new: Any, data: Any) -> str:
+    """The instalments, or the due dates and amounts of instalments, that writing `new` at `parts`
+    adds to the payment plan of an approved contract, in words ('' when none, or not approved).
+    What it removes or changes is `dropped`'s and `fact_changed`'s to say."""
+    contract = value_at(data, parts[:2])
+    if not isinstance(contract, dict) or not contract.get("approvals"):
+        return ""
+    after = _written(contract, parts[2:], new)
+
+    def plan(value: Any) -> list:
+        payments = value.get("payments") if isinstance(value, dict) else None
+        return [p if isinstance(p, dict) else {} for p in payments] if isinstance(payments, list) else []
+
+    was, becomes = plan(contract), plan(after)
+    added = []
+    for index, payment in enumerate(becomes):
+        if index >= len(was):
+            due = payment.get("due")
+            added.append(f"instalment {index}" + (f" (due {due})" if due not in (None, "") else ""))
+            continue
+        added += [f"the {term} of instalment {index} ({_label(payment[term])})" for term in _TERMS
+                  if was[index].get(term) in (None, "") and payment.get(term) not in (None, "")]
+    if not added:
+        return ""
+    number = contract.get("no") or parts[1]
+    return f"adds {', '.join(added)} to the payment plan of approved contract {number}"
+
+
+def _written(value: Any, parts: list, new: Any) -> Any:
+    """A copy of `value` with `new` at `parts` (a number one past a list's end adds an item)."""
+    if not parts:
+        return new
+    head, rest = parts[0], parts[1:]
+    if isinstance(head, int) and (isinstance(value, list) or value is None):
+        items = list(value or [])
+        if 0 <= head < len(items):
+            items[head] = _written(items[head], rest, new)
+        else:
+            items.append(_written(None, rest, new))
+        return items
+    mapping = dict(value) if isinstance(value, dict) else {}
+    mapping[head] = _written(mapping.get(head), rest, new)
+    return mapping
 
 
 def _approved(data: Any, parts: list) -> bool:
