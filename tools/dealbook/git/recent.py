@@ -24,7 +24,7 @@ from ..records.dates import parse_date
 from ..records.losses import losses
 from ..records.model import Customer
 from ..records.settings import Settings
-from ..reports.history import created_on, won_value
+from ..reports.history import created_on, won_in, won_value
 from ..text.catalog import Translator, translator
 from ..text.money import money
 from .history import Change
@@ -116,11 +116,17 @@ def _record_events(book: Book, customer: Customer, changes: list[Change], start:
                            author=first.author if first else None, **base))
     history = customer.stage_history
     reasons = {loss.index: loss.reason for loss in losses(customer, settings)}  # each loss's own reason
+    # A deal is won once (`won_in`): a move back into a won stage after a re-opening is a stage
+    # move, so the wins and the value won count the customer once
+    first_won = won_in(settings, customer, start, end)
     for index, (before, after) in enumerate(itertools.pairwise(history), 1):
         if before.stage == after.stage or after.on is None or not start <= after.on <= end:
             continue
+        rewon = False
         if settings.is_won(after.stage) and not settings.is_won(before.stage):
-            kind = "won"
+            rewon = after.on != first_won
+            kind = "stage_move" if rewon else "won"
+            first_won = None  # counted: a second move into won the same day is a re-win too
         elif after.stage == settings.lost_stage:
             kind = "lost"
         else:
@@ -134,6 +140,9 @@ def _record_events(book: Book, customer: Customer, changes: list[Change], start:
             why = settings.label("lost_reasons", reason) if reason else ""
             message = _("lost in %(stage)s: %(reason)s", stage=old, reason=why) if why else _("lost in %(stage)s",
                                                                                              stage=old)
+            amount = customer.deal_amount
+        elif rewon:
+            message = _("won again: %(old)s → %(new)s", old=old, new=new)
             amount = customer.deal_amount
         else:
             message = f"{old} → {new}"

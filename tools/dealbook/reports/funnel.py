@@ -164,8 +164,9 @@ def funnel_report(settings: Settings, total: dict[str, Any], names: dict[str, st
                "no conversion rate of one group and can exceed 100%. The sales funnel (stage-reach) follows one "
                "group: the customers created in the period."),
              _("Total: the entries, conversions and losses of every stage added up, so it counts moves, not "
-               "customers (one customer who went through three stages in the period counts three times); its "
-               "ratios divide those sums and its average days is over every departure.")]
+               "customers (one customer who went through three stages in the period counts three times); one won, "
+               "re-opened and won again enters the won stage twice, though it is one won deal. Its ratios divide "
+               "those sums and its average days is over every departure.")]
     return Report("funnel", _("Stage conversion funnel"), columns, rows, totals,
                   notes, "funnel", period)
 

@@ -70,6 +70,16 @@ def won_on(settings: Settings, customer: Customer, day: dt.date) -> dt.date | No
     return None
 
 
+def won_in(settings: Settings, customer: Customer, start: dt.date, end: dt.date) -> dt.date | None:
+    """The day the customer counts as won in `start`..`end`: its first entry into a won stage
+    (`won_on`), when that falls in the range; else None.
+
+    A deal is won once: one won, re-opened and won again counts on the day it was first won, at
+    its won value once, and its later wins are no new wins (in that period or any other)."""
+    day = won_on(settings, customer, end)
+    return day if day is not None and day >= start else None
+
+
 def is_won(settings: Settings, customer: Customer, day: dt.date) -> bool:
     """Reached a won stage by `day` (still counted won after churning: the deal was won)."""
     return any((e.on is None or e.on <= day) and settings.is_won(e.stage) for e in customer.stage_history)

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..records.book import Book
 from ..records.settings import Settings
-from .history import won_on, won_value
+from .history import won_in, won_value
 from .periods import Period
 from .pipeline import open_deals
 
@@ -88,8 +88,7 @@ def _progress(settings: Settings, today: dt.date, handle: str, period: Period, k
     """`progress` from the member's customers and open deals (each in the Book's order)."""
     won = won_deals = 0
     for customer in owned:
-        first = won_on(settings, customer, min(today, period.end))
-        if first is not None and first in period:
+        if won_in(settings, customer, period.start, min(today, period.end)) is not None:
             won_deals += 1
             won += won_value(customer)
     amount = count = 0

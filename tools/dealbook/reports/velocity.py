@@ -9,7 +9,7 @@ from typing import Any
 
 from ..records.book import Book
 from ..text.catalog import translator
-from .history import created_on, split_label, split_values, stage_on, stage_since, stage_values, won_on
+from .history import created_on, split_label, split_values, stage_on, stage_since, stage_values, won_in
 from .periods import Period
 from .report import Column, Report, mean, median
 
@@ -22,9 +22,9 @@ def _won_in(book: Book, period: Period, today: dt.date) -> list[tuple[Any, dt.da
     settings = book.settings
     found = []
     for customer in book.customers.values():
-        won = won_on(settings, customer, min(period.end, today))
+        won = won_in(settings, customer, period.start, min(period.end, today))
         created = created_on(customer)
-        if won is not None and won in period and created is not None and created <= won:
+        if won is not None and created is not None and created <= won:
             found.append((customer, created, won))
     return found
 

@@ -9,7 +9,7 @@ from typing import Any
 from ..records.book import Book
 from ..records.losses import losses
 from ..text.catalog import translator
-from .history import won_on, won_value
+from .history import won_in, won_value
 from .periods import Period
 from .report import Column, Report
 
@@ -96,8 +96,7 @@ def win_factors(book: Book, period: Period, today: dt.date) -> Report:
     won = 0
     without = 0
     for customer in book.customers.values():
-        day = won_on(settings, customer, min(period.end, today))
-        if day is None or day not in period:
+        if won_in(settings, customer, period.start, min(period.end, today)) is None:
             continue
         won += 1
         factors: list[str] = []
