@@ -9,7 +9,7 @@ from typing import Any
 
 from ..records.settings import Settings
 from .edits import is_free_form, parse_value, schema_at
-from .roundtrip import Document, EditError, split_path
+from .roundtrip import Document, EditError, set_result, split_path
 
 # Changed through their own commands so that history and ids stay consistent.
 GUARDED = {"id": "an id never changes once created",
@@ -233,7 +233,10 @@ def _plan_added(parts: list, new: Any, data: Any) -> str:
     contract = value_at(data, parts[:2])
     if not isinstance(contract, dict) or not contract.get("approvals"):
         return ""
-    after = _written(contract, parts[2:], new)
+    try:
+        after = set_result(contract, parts[2:], new)
+    except EditError:  # not an edit that can be made: applying it says why
+        return ""
 
     def plan(value: Any) -> list:
         payments = value.get("payments") if isinstance(value, dict) else None
@@ -252,23 +255,6 @@ def _plan_added(parts: list, new: Any, data: Any) -> str:
         return ""
     number = contract.get("no") or parts[1]
     return f"adds {', '.join(added)} to the payment plan of approved contract {number}"
-
-
-def _written(value: Any, parts: list, new: Any) -> Any:
-    """A copy of `value` with `new` at `parts` (a number one past a list's end adds an item)."""
-    if not parts:
-        return new
-    head, rest = parts[0], parts[1:]
-    if isinstance(head, int) and (isinstance(value, list) or value is None):
-        items = list(value or [])
-        if 0 <= head < len(items):
-            items[head] = _written(items[head], rest, new)
-        else:
-            items.append(_written(None, rest, new))
-        return items
-    mapping = dict(value) if isinstance(value, dict) else {}
-    mapping[head] = _written(mapping.get(head), rest, new)
-    return mapping
 
 
 def _approved(data: Any, parts: list) -> bool:

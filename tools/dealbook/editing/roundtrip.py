@@ -417,6 +417,29 @@ def _apply(data: Any, parts: list, op: str, value: Any) -> Any:
     return result
 
 
+def _adds_item(data: Any, parts: list) -> bool:
+    """Whether setting at `parts` adds an item: its last part is the index one past the end of a list."""
+    if len(parts) < 2 or not isinstance(parts[-1], int):
+        return False
+    holder = data
+    for part in parts[:-1]:
+        in_list = isinstance(holder, list) and isinstance(part, int) and -len(holder) <= part < len(holder)
+        if not ((isinstance(holder, dict) and part in holder) or in_list):
+            return False
+        holder = holder[part]
+    return isinstance(holder, list) and parts[-1] == len(holder)
+
+
+def set_result(data: Any, parts: list, value: Any) -> Any:
+    """The plain data `Document.set(parts, value)` makes of `data` (a copy; `data` is left as it is):
+    an index one past the end of a list adds the item. Raises EditError as the edit would."""
+    if not parts:
+        return value
+    if _adds_item(data, parts):
+        return _apply(data, parts[:-1], "append", value)
+    return _apply(data, parts, "set", value)
+
+
 class Document:
     """A YAML file's text and the edits made to it; `save()` writes it atomically."""
 
@@ -447,10 +470,8 @@ class Document:
         """Set the value at a dotted path, creating missing mappings on the way. An index one past
         the end of a list adds the item (`contracts.1=…` on a customer with one contract)."""
         parts = split_path(dotted)
-        if parts and isinstance(parts[-1], int) and len(parts) > 1:
-            holder = self.get(parts[:-1])
-            if isinstance(holder, list) and parts[-1] == len(holder):
-                return self.append(parts[:-1], value)
+        if _adds_item(self.data, parts):
+            return self.append(parts[:-1], value)
         expected = _apply(self.data, parts, "set", value)
         self._edit(parts, "set", value, expected)
         return self
