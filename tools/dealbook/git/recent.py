@@ -141,11 +141,8 @@ def _record_events(book: Book, customer: Customer, changes: list[Change], start:
             message = _("lost in %(stage)s: %(reason)s", stage=old, reason=why) if why else _("lost in %(stage)s",
                                                                                              stage=old)
             amount = customer.deal_amount
-        elif rewon:
-            message = _("won again: %(old)s → %(new)s", old=old, new=new)
-            amount = customer.deal_amount
-        else:
-            message = f"{old} → {new}"
+        else:  # a stage move, a re-win among them
+            message = _("won again: %(old)s → %(new)s", old=old, new=new) if rewon else f"{old} → {new}"
             amount = customer.deal_amount
         commit = _set_stage(changes, after.stage)
         found.append(Event(after.on, kind, message=message, before=before.stage, after=after.stage, amount=amount,
