@@ -34,7 +34,7 @@ def config(kind: str | None, repo: str = "https://git.example.com/sales/book", b
 
 @pytest.mark.parametrize(("kind", "path", "name", "content"), [
     ("github", "/sales/book/new/main", "filename", "value"),
-    ("gitlab", "/sales/book/-/new/main/", "file_name", "content"),
+    ("gitlab", "/sales/book/-/new/main", "file_name", "content"),
     ("gitea", "/sales/book/_new/main/", "filename", "value"),
     ("forgejo", "/sales/book/_new/main/", "filename", "value"),
 ])
@@ -51,10 +51,33 @@ def test_new_file_links_of_each_host_decode_to_the_path_and_text(kind: str, path
 
 @pytest.mark.parametrize(("kind", "prefix"), [("github", "edit"), ("gitlab", "-/edit"), ("gitea", "_edit"),
                                               ("forgejo", "_edit")])
-def test_edit_links_of_each_host(kind: str, prefix: str) -> None:
-    url = edit_file_url(config(kind, branch="records/main"), f"records/customers/{CID}.yaml")
-    assert url == f"https://git.example.com/sales/book/{prefix}/records%2Fmain/records/customers/%E7%B2%A4IT2024001.yaml"
-    assert unquote(url).endswith(f"/records/customers/{CID}.yaml")
+def test_edit_links_keep_the_slashes_of_the_branch_and_encode_each_segment(kind: str, prefix: str) -> None:
+    """A branch like `team/main` is written with its slashes, as the hosts resolve it (`team%2Fmain`
+    names no branch); each segment of it and of the path is percent-encoded, a Chinese id included."""
+    url = edit_file_url(config(kind, branch="team/发布 2026"), f"records/customers/{CID}.yaml")
+    assert url == (f"https://git.example.com/sales/book/{prefix}/team/%E5%8F%91%E5%B8%83%202026/"
+                   "records/customers/%E7%B2%A4IT2024001.yaml")
+    assert unquote(urlsplit(url).path) == f"/sales/book/{prefix}/team/发布 2026/records/customers/{CID}.yaml"
+
+
+@pytest.mark.parametrize(("kind", "path", "name"), [
+    ("github", "/sales/book/new/release/2026", "filename"),
+    ("gitlab", "/sales/book/-/new/release/2026", "file_name"),
+    ("gitea", "/sales/book/_new/release/2026/", "filename"),
+    ("forgejo", "/sales/book/_new/release/2026/", "filename"),
+])
+def test_new_file_links_keep_the_slashes_of_the_branch(kind: str, path: str, name: str) -> None:
+    chinese = "records/followups/粤IT2024001 #?/2024-05-20-1430.yaml"  # a Chinese id, and `#`, `?`, a space
+    url = new_file_url(config(kind, branch="release/2026"), chinese, TEXT)
+    parts = urlsplit(url)
+    assert parts.path == path and "%2F" not in parts.path
+    assert "%E7%B2%A4IT2024001%20%23%3F%2F2024" in parts.query  # the path in the query: `/` encoded there too
+    assert parse_qs(parts.query, strict_parsing=True)[name] == [chinese]
+
+
+def test_a_branch_segment_is_percent_encoded_and_its_slashes_kept() -> None:
+    url = edit_file_url(config("github", branch="feature/a#b?c%d"), "records/a b/c.yaml")
+    assert urlsplit(url).path == "/sales/book/edit/feature/a%23b%3Fc%25d/records/a%20b/c.yaml"
 
 
 def test_no_links_without_a_repo_or_a_known_host() -> None:

@@ -7,8 +7,17 @@ The web editors' forms, by host kind (`repo_kind` beside `repo_url`; branch = th
 
 - GitHub (and GitHub Enterprise): `<repo>/new/<branch>?filename=<path>&value=<text>`, edit
   `<repo>/edit/<branch>/<path>`;
-- GitLab: `<repo>/-/new/<branch>/?file_name=<path>&content=<text>`, edit `<repo>/-/edit/<branch>/<path>`;
+- GitLab: `<repo>/-/new/<branch>?file_name=<path>&content=<text>`, edit `<repo>/-/edit/<branch>/<path>`
+  (GitLab documents no prefill; these are the fields its new-file page reads: `file_name` and
+  `content` in app/views/projects/blob/_editor.html.haml, `branch_name` and `commit_message` in
+  Projects::BlobController#editor_variables; gitlab-org/gitlab#594214 reports that the current
+  editor leaves `content` out, so the page's copy box is what such a host needs);
 - Gitea and Forgejo: `<repo>/_new/<branch>/?filename=<path>&value=<text>`, edit `<repo>/_edit/<branch>/<path>`.
+
+The branch and the path go in the address as they are written, `/` kept, each segment between
+the slashes percent-encoded as UTF-8 (`team/main`, `records/customers/%E7%B2%A4…`): the hosts
+resolve `<branch>/<path>` by matching the branch's literal slashes, and none of them reads `%2F`
+in the branch as one.
 
 Each editor offers, when the change is saved, to commit it to a new branch and open a pull
 (merge) request, which then gets the check and the review summary like any other.
@@ -56,16 +65,21 @@ def new_file_url(config: SiteConfig, path: str, text: str | None, branch_hint: s
     out when None: the file name only)."""
     if not config.repo_url or config.repo_kind is None:
         return None
-    branch = quote(config.branch, safe="")
+    branch = path_segments(config.branch)
     if config.repo_kind == "github":
         query = {"filename": path, "value": text, "message": message or None}
         return f"{config.repo_url}new/{branch}?{_query(query)}"
     if config.repo_kind == "gitlab":
         query = {"file_name": path, "content": text, "branch_name": branch_hint or None,
                  "commit_message": message or None}
-        return f"{config.repo_url}-/new/{branch}/?{_query(query)}"
+        return f"{config.repo_url}-/new/{branch}?{_query(query)}"
     # gitea, forgejo
     return f"{config.repo_url}_new/{branch}/?{_query({'filename': path, 'value': text})}"
+
+
+def path_segments(value: str) -> str:
+    """A branch or file path for a URL's path: each segment percent-encoded as UTF-8, `/` kept."""
+    return "/".join(quote(segment, safe="") for segment in value.split("/"))
 
 
 def _query(fields: dict[str, str | None]) -> str:
@@ -77,7 +91,7 @@ def edit_file_url(config: SiteConfig, path: str) -> str | None:
     if not config.repo_url or config.repo_kind is None:
         return None
     prefix = {"github": "edit", "gitlab": "-/edit"}.get(config.repo_kind, "_edit")
-    return f"{config.repo_url}{prefix}/{quote(config.branch, safe='')}/{quote(path)}"
+    return f"{config.repo_url}{prefix}/{path_segments(config.branch)}/{path_segments(path)}"
 
 
 _PLAIN_WORD = re.compile(r"[\w@%+=:,./-]+")
