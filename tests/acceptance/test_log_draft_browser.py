@@ -25,6 +25,7 @@ CID = "粤IT2024001"
 HOST = "git.example.com"
 NAME = "<script>alert(1)</script> & \"Co\" " + "华辰精密电子" * 40 + "有限公司"
 PINNED = dt.datetime(2024, 5, 20, 6, 30, tzinfo=dt.timezone.utc)  # 14:30 in Asia/Shanghai
+LATER = dt.datetime(2026, 3, 6, 22, 45, tzinfo=dt.timezone.utc)  # 2026-03-07 06:45 in Asia/Shanghai
 
 
 @pytest.fixture(scope="module")
@@ -54,15 +55,15 @@ def long_site(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     server.server_close()
 
 
-def pinned_page(browser, url: str):  # noqa: F811
-    context = browser.new_context(viewport={"width": 390, "height": 844})
+def pinned_page(browser, url: str, clock: dt.datetime = PINNED, script: bool = True):  # noqa: F811
+    context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=script)
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     context.route("**/*", lambda route: route.continue_() if urlsplit(route.request.url).hostname == "127.0.0.1"
                   else route.abort())
     page = context.new_page()
     page.dialogs = []
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
-    page.clock.set_fixed_time(PINNED)
+    page.clock.set_fixed_time(clock)
     page.goto(url)
     return context, page
 
@@ -131,5 +132,73 @@ def test_the_demo_page_offers_the_text_the_link_carries_to_copy(browser, site, d
         demo_repo.write(path, copied.replace("\nby:  #", "\nby: zhang  #"))
         done = run(demo_repo, "check", str(demo_repo.root / path))
         assert done.exit_code == 0, done.output
+    finally:
+        context.close()
+
+
+def test_a_site_pinned_to_as_of_dates_the_draft_on_that_day_at_the_readers_time(browser, site, demo_repo,  # noqa: F811
+                                                                                run) -> None:
+    """The demo pins `as_of: 2024-05-20`: every page shows that day, so the draft is dated on it,
+    at the reader's time of day (their browser says 2026-03-07 06:45 in Shanghai), as `dealbook
+    log` dates a follow-up in a pinned repo; without the script, at the build's time of day."""
+    context, page = pinned_page(browser, f"{site}customers/{CID}/", clock=LATER)
+    try:
+        link = page.locator("a.db-log-new")
+        link.dispatch_event("mousedown")
+        query = parse_qs(urlsplit(link.get_attribute("href")).query)
+        [path], [text] = query["filename"], query["value"]
+        assert path == f"records/followups/{CID}/2024-05-20-0645.yaml"
+        assert "\nat: 2024-05-20 06:45\n" in text and "#     due: 2024-05-23\n" in text
+        assert page.locator(".db-log-draft-path").text_content() == path
+        assert page.locator(".db-log-draft-text").text_content() == text
+        note = page.locator(".db-log-time").inner_text()
+        assert "2024-05-20" in note and "快照" in note  # says whose day, and why
+        assert page.locator(".db-log-actions").get_attribute("data-day") == "2024-05-20"
+        demo_repo.write(path, text.replace("\nby:  #", "\nby: zhang  #"))
+        done = run(demo_repo, "check", str(demo_repo.root / path))
+        assert done.exit_code == 0, done.output
+    finally:
+        context.close()
+    context, page = pinned_page(browser, f"{site}customers/{CID}/", clock=LATER, script=False)
+    try:  # no script: the build's time, on the pinned day all the same
+        query = parse_qs(urlsplit(page.locator("a.db-log-new").get_attribute("href")).query)
+        assert query["filename"][0].startswith(f"records/followups/{CID}/2024-05-20-")
+        assert "\nat: 2024-05-20 " in query["value"][0]
+        assert page.locator(".db-log-draft-path").text_content().startswith(f"records/followups/{CID}/2024-05-20-")
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def unpinned_site(tmp_path_factory) -> Iterator[str]:
+    """A records repo without `as_of` (nor DEALBOOK_TODAY), built with the demo's mkdocs.yml and served."""
+    root = tmp_path_factory.mktemp("unpinned") / "book"
+    repo = RecordRepo(root)
+    repo.write("records/team.yaml", {"members": [
+        {"handle": "zhang", "name": "张伟", "role": "rep", "email": "zhang@example.com"}]})
+    repo.settings("timezone: Asia/Shanghai\n")
+    repo.write(f"records/customers/{CID}.yaml", customer_data(CID))
+    (root / "mkdocs.yml").write_text((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    (root / "site").mkdir()
+    public = root.parent / "public"
+    done = build(root, site_dir=public)
+    assert done.returncode == 0, done.stderr
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(public)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_site_not_pinned_dates_the_draft_by_the_readers_clock(browser, unpinned_site) -> None:  # noqa: F811
+    context, page = pinned_page(browser, f"{unpinned_site}customers/{CID}/", clock=LATER)
+    try:
+        assert page.locator(".db-log-actions").get_attribute("data-day") is None
+        link = page.locator("a.db-log-new")
+        link.dispatch_event("mousedown")
+        query = parse_qs(urlsplit(link.get_attribute("href")).query)
+        assert query["filename"] == [f"records/followups/{CID}/2026-03-07-0645.yaml"]
+        assert "\nat: 2026-03-07 06:45\n" in query["value"][0] and "#     due: 2026-03-10\n" in query["value"][0]
+        assert "快照" not in page.locator(".db-log-time").inner_text()
     finally:
         context.close()

@@ -53,10 +53,13 @@ def test_log_a_follow_up_opens_the_host_editor_with_a_file_that_checks_once_by_i
     assert (parts.hostname, parts.path) == (HOST, "/sales/dealbook/new/main")
     query = parse_qs(parts.query)
     [path], [text] = query["filename"], query["value"]
-    # "now" is the reader's clock in the team's timezone, not the build's
+    # "now" is the reader's clock in the team's timezone, not the build's, on the day the demo pins
+    # (as_of: 2024-05-20): the site is a snapshot of that day
     now = dt.datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
     at = next(line for line in text.splitlines() if line.startswith("at: "))[4:]
-    assert abs(dt.datetime.strptime(at, "%Y-%m-%d %H:%M") - now) < dt.timedelta(minutes=3)
+    assert at.startswith("2024-05-20 ")
+    apart = (dt.datetime.combine(dt.date(2024, 5, 20), now.time()) - dt.datetime.strptime(at, "%Y-%m-%d %H:%M"))
+    assert min(apart % dt.timedelta(days=1), -apart % dt.timedelta(days=1)) < dt.timedelta(minutes=3)
     assert path == f"records/followups/{CID}/{dt.datetime.strptime(at, '%Y-%m-%d %H:%M'):%Y-%m-%d-%H%M}.yaml"
     assert text.startswith("# yaml-language-server: $schema=../../../schemas/followup.schema.json\n")
     assert f"customer: {CID}\n" in text and "\nby:  # ← 填写你的成员代号:zhang(张伟)" in text

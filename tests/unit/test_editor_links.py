@@ -218,3 +218,19 @@ def test_the_draft_takes_the_next_free_name_of_its_minute_as_dealbook_log_would(
     repo.write(actions.draft.path, actions.draft.text.replace("\nby:  #", "\nby: zhang  #"))
     done = run(repo, "check")
     assert done.exit_code == 0, done.output
+
+
+def test_a_pinned_day_dates_the_draft_on_it_at_the_time_of_day_of_now(repo: RecordRepo) -> None:
+    """A site whose today is pinned (as_of …) is a snapshot of that day: the draft, its name and its
+    hinted due date are on that day, at now's time of day; the page script gets the day."""
+    repo.customer(CID)
+    book = open_book(str(repo.root))
+    later = dt.datetime(2026, 3, 7, 9, 5)
+    pinned = log_actions(book.customers[CID], book.settings, {"zhang": "张伟"}, config("github"), later,
+                         str(repo.root), dt.date(2024, 5, 20))
+    assert pinned.day == "2024-05-20" and pinned.draft.built_at == "2024-05-20 09:05"
+    assert pinned.draft.path == f"records/followups/{CID}/2024-05-20-0905.yaml"
+    assert "\nat: 2024-05-20 09:05\n" in pinned.draft.text and "#     due: 2024-05-23\n" in pinned.draft.text
+    assert parse_qs(urlsplit(pinned.new_followup).query)["filename"] == [pinned.draft.path]
+    free = log_actions(book.customers[CID], book.settings, {"zhang": "张伟"}, config("github"), later, str(repo.root))
+    assert free.day is None and free.draft.path == f"records/followups/{CID}/2026-03-07-0905.yaml"

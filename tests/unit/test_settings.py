@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from conftest import RecordRepo
-from dealbook.records.settings import default_settings, load_settings, merge, today_for
+from dealbook.records.settings import default_settings, load_settings, merge, pinned_day, today_for
 
 SEED_003 = """
 stages:
@@ -77,6 +77,7 @@ def test_today_precedence(repo: RecordRepo, monkeypatch, override, env, expected
     else:
         monkeypatch.delenv("DEALBOOK_TODAY", raising=False)
     assert today_for(load_settings(str(repo.root)), override) == expected
+    assert pinned_day(load_settings(str(repo.root)), override) == expected  # each of them pins the day
 
 
 def test_without_as_of_today_is_the_clock_in_the_team_timezone(repo: RecordRepo, monkeypatch) -> None:
@@ -85,3 +86,4 @@ def test_without_as_of_today_is_the_clock_in_the_team_timezone(repo: RecordRepo,
     from zoneinfo import ZoneInfo
 
     assert today_for(load_settings(str(repo.root))) == dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    assert pinned_day(load_settings(str(repo.root))) is None  # the clock's day pins nothing

@@ -329,3 +329,9 @@ def now_local(timezone: str) -> dt.datetime:
     except (KeyError, ValueError):
         zone = None
     return dt.datetime.now(zone).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def logging_time(now: dt.datetime, pinned: dt.date | None) -> dt.datetime:
+    """When a follow-up logged `now` is dated: on a pinned day (`as_of`, DEALBOOK_TODAY, --today) that
+    day at now's time of day, as the records are a snapshot of that day; else `now` itself."""
+    return dt.datetime.combine(pinned, now.time()) if pinned is not None else now

@@ -204,15 +204,22 @@ class Settings:
 
 
 
-def today_for(settings: Settings, override: str | dt.date | None = None) -> dt.date:
-    """The date the rules run as of: --today, then DEALBOOK_TODAY, then `as_of`, then the clock."""
+def pinned_day(settings: Settings, override: str | dt.date | None = None) -> dt.date | None:
+    """The day the records are pinned to: --today (or the site's `today`), then DEALBOOK_TODAY, then
+    `as_of`; None when nothing pins it and today is the clock's."""
     if isinstance(override, dt.date):
         return override
     value = override or os.environ.get("DEALBOOK_TODAY")
     if value:
         return dt.date.fromisoformat(value)
-    if settings.as_of:
-        return settings.as_of
+    return settings.as_of
+
+
+def today_for(settings: Settings, override: str | dt.date | None = None) -> dt.date:
+    """The date the rules run as of: the pinned day (see pinned_day), else the clock."""
+    pinned = pinned_day(settings, override)
+    if pinned is not None:
+        return pinned
     from zoneinfo import ZoneInfo
 
     return dt.datetime.now(ZoneInfo(settings.timezone)).date()

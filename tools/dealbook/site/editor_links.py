@@ -28,7 +28,10 @@ copy, and a link longer than MAX_URL leaves the text out (the file name stays).
 
 "Now" is the reader's clock, not the build's: the links and the draft carry the build time (what a
 browser without JavaScript shows), and the page's script replaces it with the current time in the
-team's timezone. The tokens it replaces are AT_TOKEN (the `at` value), STAMP_TOKEN (the file
+team's timezone. When the day is pinned (`as_of` in dealbook.yaml, DEALBOOK_TODAY, the plugin's
+`today`), the site is a snapshot of that day and the draft is dated on it, at the build's or the
+reader's time of day: the rule `dealbook log` follows (edits.logging_time); the page gets the day as
+`data-day` and its script keeps it. The tokens it replaces are AT_TOKEN (the `at` value), STAMP_TOKEN (the file
 name's time, with `-2`, `-3` … when the customer's folder already has that name, as `dealbook log`
 names it) and DUE_TOKEN (the hinted next step's due date, three days on).
 """
@@ -43,7 +46,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from ..editing.edits import now_local
+from ..editing.edits import logging_time, now_local
 from ..editing.roundtrip import render_new
 from ..records.model import Customer, followup_folder, followup_path, id_problem
 from ..records.siteconfig import SiteConfig
@@ -183,6 +186,7 @@ class LogActions:
     log_command: str
     move_command: str | None
     timezone: str
+    day: str | None = None  # the pinned day, `YYYY-MM-DD`, the page script's date (None: the reader's)
 
 
 def _taken(repo: str | None, customer_id: str) -> tuple[str, ...]:
@@ -207,10 +211,12 @@ def followup_offer(customer: Customer, members: dict[str, str], now: dt.datetime
 
 
 def log_actions(customer: Customer, settings: Any, members: dict[str, str], config: SiteConfig,
-                now: dt.datetime, repo: str | None = None) -> LogActions:
+                now: dt.datetime, repo: str | None = None, pinned: dt.date | None = None) -> LogActions:
     """The log-from-the-site links and commands for one customer, `now` in the team's timezone;
-    `repo` the working tree whose follow-up names the draft's must not take."""
+    `repo` the working tree whose follow-up names the draft's must not take; `pinned` the day the
+    site shows when it is pinned (the draft is dated on it, at now's time of day)."""
     _ = translator(settings.language)
+    now = logging_time(now, pinned)
     draft = followup_offer(customer, members, now, settings.language, repo)
     url = live = None
     prefilled = False
@@ -240,12 +246,14 @@ def log_actions(customer: Customer, settings: Any, members: dict[str, str], conf
         log_command=shell_words(command),
         move_command=shell_words(["dealbook", "move", customer.id, target]) if target else None,
         timezone=settings.timezone,
+        day=pinned.isoformat() if pinned is not None else None,
     )
 
 
-def log_actions_for(data: Any, config: SiteConfig) -> Any:
-    """The templates' `log_actions_for(customer)`, at this build's time in the team's timezone."""
+def log_actions_for(data: Any, config: SiteConfig, pinned: dt.date | None = None) -> Any:
+    """The templates' `log_actions_for(customer)`, at this build's time in the team's timezone, on
+    the `pinned` day when the site's today is pinned."""
     settings = data.book.settings
     members = {handle: member.name for handle, member in data.book.members.items()}
     now = now_local(settings.timezone)
-    return lambda customer: log_actions(customer, settings, members, config, now, data.book.root)
+    return lambda customer: log_actions(customer, settings, members, config, now, data.book.root, pinned)

@@ -26,7 +26,7 @@ from mkdocs.structure.toc import get_toc
 
 from ..checks.reading import cache_key, open_book, reopen_book, scan_listed
 from ..records.cachefile import has_keys, load_marshal, save_marshal
-from ..records.settings import SETTINGS_FILE, Settings, load_settings, today_for
+from ..records.settings import SETTINGS_FILE, Settings, load_settings, pinned_day, today_for
 from ..records.siteconfig import HOST_KINDS, SiteConfig, site_config, site_config_problems
 from ..records.writing import CACHE_DIR, cache_folder
 from ..text.catalog import N_
@@ -259,7 +259,8 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         for name in ASSETS:
             with open(os.path.join(ASSETS_DIR, name), encoding="utf-8") as handle:
                 files.append(File.generated(config, ASSET_URI + name, content=handle.read()))
-        self.env.globals["log_actions_for"] = log_actions_for(data, self.site_config(config))
+        self.env.globals["log_actions_for"] = log_actions_for(data, self.site_config(config),
+                                                             pinned_day(self.settings, self.config.today))
         # the calendar feeds: their files now, their content in on_env (beside the page workers)
         self._feeds = [File.generated(config, path, content=b"") for path in calendar_paths(data)]
         for file in self._feeds:
@@ -368,7 +369,8 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
                                                  "markdown_extensions", "mdx_configs")]
         theme = config.theme  # (its repr holds a set: another order in another process)
         site += [theme.name or "", *theme.dirs, *sorted(f"{k}={v!r}" for k, v in theme.items())]
-        return fingerprint(data.settings.raw, data.book.members, data.today, len(data.errors), config.nav,
+        pinned = pinned_day(data.settings, self.config.today)  # the log draft's day (a pinned today or the reader's)
+        return fingerprint(data.settings.raw, data.book.members, data.today, pinned, len(data.errors), config.nav,
                            sorted(stamps), config_digest, site, dict(self.config), config.theme.get("language"),
                            [f.src_uri for f in files.documentation_pages()], code_fingerprint())
 

@@ -11,11 +11,12 @@ from typing import Any
 
 import click
 
-from ...editing.edits import Change, git_identity, member_for, now_local
+from ...editing.edits import Change, git_identity, logging_time, member_for, now_local
 from ...editing.roundtrip import EditError, render_new
 from ...records.dates import parse_time
 from ...records.load import parse_text
 from ...records.model import UnsafeId, followup_folder, followup_path
+from ...records.settings import pinned_day
 from ...text.catalog import Translator, translator
 from ..context import Env, pass_env
 from .edit_flow import finish, open_customer, retrying, working_book
@@ -101,9 +102,9 @@ def resolve_at(env: Env, at: str | None) -> dt.datetime:
         if when is None:
             raise click.BadParameter(f"`{at}` is not a time: write 'YYYY-MM-DD HH:MM'", param_hint="--at")
         return when
-    now = now_local(env.settings.timezone)
-    pinned = env.today_override or os.environ.get("DEALBOOK_TODAY") or env.settings.as_of
-    return dt.datetime.combine(env.today, now.time()) if pinned else now
+    today = env.today  # a bad DEALBOOK_TODAY is reported here, as a usage error
+    pinned = pinned_day(env.settings, env.today_override)
+    return logging_time(now_local(env.settings.timezone), today if pinned is not None else None)
 
 
 def resolve_by(env: Env, book, by: str | None) -> str:
