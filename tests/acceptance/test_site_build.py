@@ -299,3 +299,42 @@ def test_each_at_risk_reason_is_listed_once(demo_site: Path):
         reasons = re.findall(r"<li>(.*?)</li>", row, re.S)
         assert len(reasons) == len(set(reasons)), reasons
     assert "报价已过期" in page and "回款逾期" in page
+
+
+def _trend(html: str) -> dict[str, list[int]]:
+    """{legend name: the value of each month} read back from the reports page's line chart: each
+    polyline's y is 100 - 100 × value / the top value printed on the axis."""
+    figure = re.search(r'<figure class="db-chart db-chart-line".*?</figure>', html, re.S)
+    assert figure, "no trend chart"
+    names = re.findall(r'<span class="db-swatch"></span>([^<]*)</span>', figure.group(0))
+    top = float(re.search(r'class="db-chart-value">([\d,.]+)</text>', figure.group(0)).group(1).replace(",", ""))
+    lines = re.findall(r'<polyline [^>]*points="([^"]*)"', figure.group(0))
+    return {name: [round((100 - float(p.split(",")[1])) * top / 100) for p in points.split()]
+            for name, points in zip(names, lines, strict=True)}
+
+
+def test_the_trend_counts_a_deal_won_re_opened_and_won_again_once(repo):
+    """Before: the reports page's 12-month trend drew the funnel's entries into the first stage and into
+    won, so the deal won in March, re-opened and won again in April made two wins, and the customer lost
+    and re-opened as a lead in April a second new lead."""
+    repo.settings("as_of: 2024-05-20\nlanguage: en\ntransitions:\n  allow_backward: true\n")
+    repo.customer("粤IT2024001", created="2024-02-01", stage="won",
+                  contracts=[{"no": "HT-1", "amount": 90000, "signed": "2024-03-04"}],
+                  stage_history=[{"stage": "lead", "on": "2024-02-01"}, {"stage": "negotiation", "on": "2024-02-20"},
+                                 {"stage": "won", "on": "2024-03-04"}, {"stage": "negotiation", "on": "2024-03-20"},
+                                 {"stage": "won", "on": "2024-04-15"}])
+    repo.customer("粤IT2024002", created="2024-02-03", stage="lead",
+                  stage_history=[{"stage": "lead", "on": "2024-02-03"}, {"stage": "lost", "on": "2024-02-10"},
+                                 {"stage": "lead", "on": "2024-04-01"}])
+    root = site_repo(repo)
+    done = build(root)
+    assert done.returncode == 0, done.stderr
+    page = (root / "public" / "reports" / "index.html").read_text("utf-8")
+    months = ["2023-06", "2023-07", "2023-08", "2023-09", "2023-10", "2023-11", "2023-12",
+              "2024-01", "2024-02", "2024-03", "2024-04", "2024-05"]
+    zeros = dict.fromkeys(months, 0)
+    trend = {name: dict(zip(months, values, strict=True)) for name, values in _trend(page).items()}
+    assert list(trend.values()) == [{**zeros, "2024-02": 2}, {**zeros, "2024-03": 1}]
+    assert list(trend) == ["New customers (created)", "Deals won (first win)"]
+    assert "Last 12 months: new customers and deals won" in page
+    assert "a deal won, re-opened and won again counts once, in the month of its first win." in page

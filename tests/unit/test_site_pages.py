@@ -370,23 +370,53 @@ def test_a_failing_report_is_noted_and_logged(repo, monkeypatch, caplog):
     assert data.failures and "boom" in render(data, "problems.md")
 
 
-def test_monthly_trend_counts_new_leads_and_wins_from_the_funnel(repo, monkeypatch):
-    deal_repo(repo)  # leads entered 2024-01-05 (4) and 2023-01-05 (1); wins 2024-05-10, 2024-04-02, 2023-11-02
+REWON = [{"stage": "lead", "on": "2024-02-01"}, {"stage": "negotiation", "on": "2024-02-20"},
+         {"stage": "won", "on": "2024-03-04"}, {"stage": "negotiation", "on": "2024-03-20"},
+         {"stage": "won", "on": "2024-04-15"}]
+RELEAD = [{"stage": "lead", "on": "2024-02-03"}, {"stage": "lost", "on": "2024-02-10"},
+          {"stage": "lead", "on": "2024-04-01"}]
+
+
+def test_monthly_trend_counts_new_customers_and_each_deal_won_once(repo, monkeypatch):
+    """Before: the series were the funnel's entries into the first stage and into won, so a deal won,
+    re-opened and won again counted as two wins (March and April) and a customer lost and re-opened as
+    a lead as two new leads (February and April); a customer created this month and won after today
+    counted as won too."""
+    repo.settings("as_of: 2024-05-20\ntransitions:\n  allow_backward: true\n")
+    deal_repo(repo)  # all created 2024-01-05; first wins 2024-05-10, 2024-04-02, 2023-11-02
+    repo.customer("粤IT2024006", created="2024-02-01", stage="won", stage_history=REWON,
+                  contracts=[{"no": "HT-6", "amount": 90000, "signed": "2024-03-04"}])
+    repo.customer("粤IT2024007", created="2024-02-03", stage="lead", stage_history=RELEAD)
+    repo.customer("粤IT2024008", created="2024-05-25", stage="won",  # dated after today: not yet counted
+                  stage_history=[{"stage": "lead", "on": "2024-05-25"}, {"stage": "won", "on": "2024-05-28"}])
     seen = {}
 
     def capture(labels, series, title="", empty=""):
-        seen.update(labels=labels, series=series)
+        seen.update(labels=labels, series=series, title=title)
         return "chart"
 
     monkeypatch.setattr(pages.charts, "line_chart", capture)
     data = site_data(repo)
     assert pages.monthly_trend(data) == "chart"
     assert seen["labels"][0] == "2023-06" and seen["labels"][-1] == "2024-05" and len(seen["labels"]) == 12
-    (lead_label, leads), (won_label, wins) = seen["series"]
-    assert (lead_label, won_label) == ("线索获取", "成交签约")
-    assert dict(zip(seen["labels"], leads, strict=True))["2024-01"] == 4 and sum(leads) == 4
-    assert dict(zip(seen["labels"], wins, strict=True)) == {**dict.fromkeys(seen["labels"], 0),
-                                                            "2023-11": 1, "2024-04": 1, "2024-05": 1}
+    (new_label, new), (won_label, wins) = seen["series"]
+    zeros = dict.fromkeys(seen["labels"], 0)
+    assert dict(zip(seen["labels"], new, strict=True)) == {**zeros, "2024-01": 5, "2024-02": 2}
+    assert dict(zip(seen["labels"], wins, strict=True)) == {**zeros, "2023-11": 1, "2024-03": 1, "2024-04": 1,
+                                                            "2024-05": 1}
+    assert (new_label, won_label) == ("新客户(建档)", "成交客户(首次成交)")
+    assert seen["title"] == "近12个月趋势:新客户与成交客户"
+
+
+def test_the_trend_share_is_one_customers_months_and_the_chart_the_sum(repo):
+    """`trend_share` is what `mkdocs serve` keeps per customer: the re-won customer's first win only."""
+    repo.settings("as_of: 2024-05-20\ntransitions:\n  allow_backward: true\n")
+    repo.customer("粤IT2024006", created="2024-02-01", stage="won", stage_history=REWON)
+    data = site_data(repo)
+    customer = data.book.customers["粤IT2024006"]
+    assert pages.trend_share(data.settings, customer, dt.date(2023, 6, 1), TODAY) == {"2024-02": [1, 0],
+                                                                                      "2024-03": [0, 1]}
+    assert pages.trend_share(data.settings, customer, dt.date(2024, 4, 1), TODAY) == {}  # the re-win: no win
 
 
 def test_followups_show_when_they_were_recorded_and_late_entries(repo):

@@ -13,6 +13,7 @@ from ..records.losses import losses
 from ..records.model import Customer
 from ..rules.agenda import WEEK_DAYS
 from ..rules.dealview import contracts_view, quotes_view
+from ..text.catalog import N_
 from . import charts, reviews
 from . import dashboard as figures
 from . import rows as rows_module
@@ -281,7 +282,7 @@ def page_specs(data: SiteData) -> list[PageSpec]:
         specs.append(PageSpec(Urls.reports, _("Reports"), "reports.html",
                               lambda: {"names": sorted(data.reports or {}), "titles": report_titles(data),
                                        "periods": {n: _period_links(data, n) for n in data.reports or {}},
-                                       "trend": monthly_trend(data)},
+                                       "trend": monthly_trend(data), "trend_title": _(TREND_TITLE)},
                               nav="reports", search=False))
         titles = report_titles(data)
         for name in sorted(data.reports):
@@ -296,33 +297,42 @@ def _bind(function: Callable[..., dict[str, Any]], *args: Any) -> Callable[[], d
     return lambda: function(*args)
 
 
-def monthly_trend(data: SiteData) -> Any:
-    """A line chart of the last 12 months: entries into the first stage and into the won stage,
-    each month's numbers taken from the funnel report (no second copy of its counting)."""
-    reports = optional_reports()
-    if reports is None or "funnel" not in (data.reports or {}):
-        return None
-    from ..reports.periods import Period
+TREND_TITLE = N_("Last 12 months: new customers and deals won")
 
-    settings = data.settings
-    first = settings.progression[0].key if settings.progression else None
-    won = next((s.key for s in settings.stages if s.kind == "won"), None)
-    labels, entered, wins = [], [], []
-    for back in range(11, -1, -1):
-        start = month_start(data.today, back)
-        end = month_start(data.today, back - 1) - dt.timedelta(days=1)
-        try:
-            report = data.run_report("funnel", Period(start, end, f"{start:%Y-%m}"))
-        except Exception:  # the funnel page itself reports the failure
-            return None
-        by_stage = {row.get("stage"): row for row in report.rows}
-        labels.append(f"{start:%Y-%m}")
-        entered.append((by_stage.get(first) or {}).get("entered") or 0)
-        wins.append((by_stage.get(won) or {}).get("entered") or 0)
-    t = data.labels
-    _ = t.text
-    return charts.line_chart(labels, [(t.enum("stage", first), entered), (t.enum("stage", won), wins)],
-                             _("Last 12 months: new leads and wins"), empty=_("No data"))
+
+def monthly_trend(data: SiteData) -> Any:
+    """A line chart of the last 12 months, to today: per month, the new customers (created in it:
+    `history.created_on`, the rule of the dashboard's new leads) and the deals won (customers first
+    won in it: `history.won_in`, so a deal won, re-opened and won again counts once, in the month
+    of its first win). One pass over the customers (`trend_share`); under `mkdocs serve` the sum is
+    updated by difference (`SiteData.kept_total`)."""
+    if optional_reports() is None or not data.reports:
+        return None
+    start = month_start(data.today, 11)
+    months = [f"{month_start(data.today, back):%Y-%m}" for back in range(11, -1, -1)]
+    total = data._guard("trend", "the 12-month trend", data.kept_total, ("trend", start, data.today),
+                        lambda customer: trend_share(data.settings, customer, start, data.today))
+    if total is None:
+        return None
+    _ = data.labels.text
+    new, won = ([total.get(month, [0, 0])[k] for month in months] for k in (0, 1))
+    return charts.line_chart(months, [(_("New customers (created)"), new), (_("Deals won (first win)"), won)],
+                             _(TREND_TITLE), empty=_("No data"))
+
+
+def trend_share(settings: Any, customer: Customer, start: dt.date, end: dt.date) -> dict[str, list[int]]:
+    """One customer's share of the trend: {"YYYY-MM": [created in it, first won in it]} for the
+    months of `start`..`end` it counts in (empty when none)."""
+    from ..reports.history import created_on, won_in
+
+    share: dict[str, list[int]] = {}
+    created = created_on(customer)
+    if created is not None and start <= created <= end:
+        share[f"{created:%Y-%m}"] = [1, 0]
+    won = won_in(settings, customer, start, end)
+    if won is not None:
+        share.setdefault(f"{won:%Y-%m}", [0, 0])[1] = 1
+    return share
 
 
 def optional_reports() -> Any:
