@@ -374,3 +374,21 @@ def test_an_approved_contracts_instalments_are_still_received_without_replace(ru
     result = run(demo_repo, "set", LU, "contracts.0.payments.0.received_on=2024-05-15",
                  "contracts.0.payments.0.received_amount=128000")
     assert result.exit_code == 0, result.output
+
+
+def test_a_lost_replaced_whole_takes_the_old_values_comments_and_keeps_the_others(run, demo_repo):
+    """Before: `lost: {reason: budget, on: 2024-04-15}  # 集团冻结预算` replaced by `lost={…}` became
+    `lost:  # 集团冻结预算` over the new reason, and a comment line under the old block stayed under the new."""
+    path = "records/customers/冀MF2024001.yaml"
+    text = raw(demo_repo, path).decode("utf-8")
+    old = "lost:\n  reason: budget\n  note: 集团冻结今年信息化预算,明年再议\n  on: 2024-04-15\n"
+    assert text.endswith(old)
+    for written in ("lost: {reason: budget, on: 2024-04-15}  # 集团冻结预算\n",
+                    "lost:\n  reason: budget  # 集团冻结预算\n  on: 2024-04-15\n  # 明年再议\n"):
+        demo_repo.write(path, text.replace(old, written))
+        result = run(demo_repo, "set", "冀MF2024001", "lost={reason: competitor, on: 2024-04-16}", "--replace")
+        assert result.exit_code == 0, result.output
+        after = raw(demo_repo, path).decode("utf-8")
+        assert after.endswith("\nlost:\n  reason: competitor\n  on: 2024-04-16\n"), after
+        assert "集团冻结预算" not in after and "明年再议" not in after
+        assert "\nstage: lost  # 流失\n" in after  # another key's comment is left as it was
