@@ -45,6 +45,21 @@ stage_history:
 """
 
 
+@pytest.fixture
+def repo(repo):
+    """The refusals' English words (test_cli_language has them in Chinese): an English team."""
+    repo.settings("as_of: 2024-05-20\nlanguage: en\n")
+    return repo
+
+
+@pytest.fixture
+def demo_repo(demo_repo):
+    settings = demo_repo.root / "dealbook.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("language: zh\n", "language: en\n"),
+                        encoding="utf-8")
+    return demo_repo
+
+
 def raw(repo, relative: str) -> bytes:
     return (repo.root / relative).read_bytes()
 
@@ -131,7 +146,7 @@ def test_a_value_that_keeps_what_is_there_is_written_and_its_diff_shown(run, rep
     repo.write(PATH, TWO_CONTACTS)
     result = run(repo, "set", CID, assignment)
     assert result.exit_code == 0, result.output
-    assert f"--- a/{PATH}\n+++ b/{PATH}\n" in result.output and "已修改 1 个文件:" in result.output
+    assert f"--- a/{PATH}\n+++ b/{PATH}\n" in result.output and "1 file changed:" in result.output
 
 
 def test_move_set_cannot_wipe_the_stage_history_or_replace_contacts(run, repo):
@@ -296,7 +311,7 @@ def test_where_reads_a_path_as_set_does_and_the_summary_counts_the_customers(run
     result = run(repo, "set", "--where", "owner=zhang", "tags=", "--replace", "--yes")
     assert result.exit_code == 0, result.output
     assert "2 customers selected: 1 would change, 1 already holds what is asked" in result.output
-    assert "已修改 1 个文件:\n  records/customers/粤IT2024002.yaml\n" in result.output
+    assert "1 file changed:\n  records/customers/粤IT2024002.yaml\n" in result.output
 
 
 def test_what_an_approval_was_given_for_changes_only_with_replace(run, demo_repo):
