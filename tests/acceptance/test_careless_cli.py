@@ -202,8 +202,8 @@ def test_a_key_path_that_names_no_field_is_a_usage_error(repo: RecordRepo, run, 
     before = _files(repo)
     result = run(repo, *[part.format(key=key) for part in command])
     assert result.exit_code == 2, result.output
-    said = ("numbered from 0 (`.0` is the first), not from the end" if "-1" in key
-            else "is not a key path" if ".." in key or not key.strip(".") else "unknown field")
+    said = ("列表项从 0 开始编号(`.0` 是第一项),不从末尾倒数" if "-1" in key
+            else "is not a key path" if ".." in key or not key.strip(".") else "未知字段")
     assert said in result.output
     assert _files(repo) == before
 
@@ -548,7 +548,7 @@ def test_set_where_with_a_field_that_does_not_exist_is_a_usage_error(repo: Recor
     repo.customer(CID)
     result = run(repo, "set", "--where", "onwer=zhang", "owner=li", "--yes")
     assert result.exit_code == 2, result.output
-    assert "--where" in result.output and "unknown field `onwer`" in result.output
+    assert "--where" in result.output and "未知字段 `onwer`" in result.output
     assert run(repo, "set", "--where", "owner=zhang", "tags=a", "--yes").exit_code == 0
 
 

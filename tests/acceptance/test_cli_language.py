@@ -184,6 +184,53 @@ def test_edits_confirm_in_chinese(run, demo_repo, written) -> None:
     assert "京RE2024001-Q1 已由 chen 于 2024-05-20 审批(低毛利审批)" in text
 
 
+# What `dealbook set` refuses on the Chinese demo, and the words it says so in.
+SET_REFUSED = (
+    ("鲁MF2024001", "contracts.0.payments.2={due: 2024-12-31, amount: 50000}",
+     "`contracts.0.payments.2` 会在已审批合同 HT-2024-0510 的回款计划中增加 回款项 2(到期日 2024-12-31)"),
+    ("鲁MF2024001", "contracts=[]",
+     "`contracts` 会删除 列表项 0(编号 HT-2024-0510,2024-05-10 签订,2 期回款,已收 0 期)"),
+    ("鲁MF2024001", "contracts.0.signed=2024-05-11",
+     "`contracts.0.signed` 会改动 合同 HT-2024-0510 的签订日期(2024-05-10)"),
+    ("鲁MF2024001", "contracts.0.amount=1", "`contracts.0.amount` 会改动 已审批合同 HT-2024-0510 的 amount(320000)"),
+    ("京RE2024001", "quotes.0.lines.1={item: 运维服务, quantity: 1, unit_price: 20000}",
+     "`quotes.0.lines.1` 会在已审批报价 京RE2024001-Q1 中增加内容(lines.1:产品/服务 运维服务)"),
+    ("京RE2024001", "need.budget=", "`need.budget` 会删除整个值(3 个键)"),
+)
+TYPED = {"contracts", "payments", "signed", "amount", "quotes", "lines", "need", "budget"}  # the keys typed
+CODES = {"error", "replaces", "items"}  # the diagnostic's severity and code, as `check` prints them
+
+
+def test_set_refuses_in_chinese(run, demo_repo, written) -> None:
+    """Before: a team with `language: zh` was refused in English: `… adds instalment 2 (due 2024-12-31) to
+    the payment plan of approved contract HT-2024-0510`, `removes item 0 (no HT-2024-0510, signed …,
+    2 instalments, 0 received)`, `changes the signing date of contract …`, `adds to approved quote …`,
+    `would add the approval …`, `refused: … run it again with --replace; nothing was written`, and a
+    bulk edit counted `2 customers selected: 1 would change`."""
+    assert run(demo_repo, "quote", "京RE2024001", "--line", "平台|V1|1|100000", "--cost", "90000",
+               env=TODAY).exit_code == 0
+    assert run(demo_repo, "approve", "京RE2024001", "京RE2024001-Q1", "--as", "chen", env=TODAY).exit_code == 0
+    for ident, assignment, said in SET_REFUSED:
+        result = run(demo_repo, "set", ident, assignment, env=TODAY)
+        assert result.exit_code == 1, result.output
+        assert said in result.stderr, result.stderr  # the diff of what would change is on stdout
+        assert result.stderr.endswith("Error: 已拒绝:这次修改会删除或改动已有的项或已记录的事实(见上);"
+                                      "确实要这样做,请加 --replace 再运行一次;没有写入任何内容\n")
+        assert english(result.stderr, written) - TYPED - CODES == {"Error"}, result.stderr  # click's own
+    result = run(demo_repo, "set", "鲁MF2024001",
+                 "contracts.0.approvals.4={step: general_manager, by: zhao, on: 2024-05-20}", env=TODAY)
+    assert result.exit_code == 1 and ("`contracts.0.approvals.4` 会添加审批 合同 HT-2024-0510:zhao 于 2024-05-20 审批"
+                                      "(general_manager):审批由审批人用 `dealbook approve ID NO` 写入") in result.stderr
+    result = run(demo_repo, "set", "--where", "owner=li", "--where", "stage=discovery", "tags=", env=TODAY)
+    assert result.exit_code == 1
+    assert "选中 2 个客户:1 个将被修改,1 个已经是要求的值\n" in result.output, result.output
+    assert "已拒绝:这次修改会在 2 个文件中的 1 个里删除或改动已有的项或已记录的事实(见上)" in result.stderr
+    for typed, said in (("stage=won", "`stage` 不能在这里设置:请用 `dealbook move ID STAGE`"),
+                        ("colour=red", "未知字段 `colour`:见 schemas/customer.schema.json")):
+        result = run(demo_repo, "set", "京RE2024001", typed, env=TODAY)
+        assert result.exit_code == 2 and said in result.stderr, result.stderr
+
+
 def test_duplicates_is_headed_in_chinese(run, demo_repo, written) -> None:
     """Before: `no likely duplicates (score ≥ 85)` and the headers score, customer, looks like, why.
     (Each pair's reasons come from the duplicate check, whose messages are English still.)"""

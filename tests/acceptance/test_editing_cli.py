@@ -518,7 +518,7 @@ def test_set_and_move_keep_a_crlf_files_line_endings(run, repo):
      ("need.budget.status=maybe", "`maybe` is not allowed here", 1),
      ("owner=wang", "unknown-member", 1),
      ("stage=won", "dealbook move", 2),
-     ("colour=red", "unknown field `colour`", 2),
+     ("colour=red", "未知字段 `colour`", 2),
      ("created=2024-13-01", "not a real calendar date", 1)],
 )
 def test_set_refusals_write_nothing(run, repo, assignment, message, code):

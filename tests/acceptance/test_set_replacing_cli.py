@@ -45,6 +45,21 @@ stage_history:
 """
 
 
+@pytest.fixture
+def repo(repo):
+    """The refusals' English words (test_cli_language has them in Chinese): an English team."""
+    repo.settings("as_of: 2024-05-20\nlanguage: en\n")
+    return repo
+
+
+@pytest.fixture
+def demo_repo(demo_repo):
+    settings = demo_repo.root / "dealbook.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("language: zh\n", "language: en\n"),
+                        encoding="utf-8")
+    return demo_repo
+
+
 def raw(repo, relative: str) -> bytes:
     return (repo.root / relative).read_bytes()
 
@@ -131,7 +146,7 @@ def test_a_value_that_keeps_what_is_there_is_written_and_its_diff_shown(run, rep
     repo.write(PATH, TWO_CONTACTS)
     result = run(repo, "set", CID, assignment)
     assert result.exit_code == 0, result.output
-    assert f"--- a/{PATH}\n+++ b/{PATH}\n" in result.output and "已修改 1 个文件:" in result.output
+    assert f"--- a/{PATH}\n+++ b/{PATH}\n" in result.output and "1 file changed:" in result.output
 
 
 def test_move_set_cannot_wipe_the_stage_history_or_replace_contacts(run, repo):
@@ -296,7 +311,7 @@ def test_where_reads_a_path_as_set_does_and_the_summary_counts_the_customers(run
     result = run(repo, "set", "--where", "owner=zhang", "tags=", "--replace", "--yes")
     assert result.exit_code == 0, result.output
     assert "2 customers selected: 1 would change, 1 already holds what is asked" in result.output
-    assert "已修改 1 个文件:\n  records/customers/粤IT2024002.yaml\n" in result.output
+    assert "1 file changed:\n  records/customers/粤IT2024002.yaml\n" in result.output
 
 
 def test_what_an_approval_was_given_for_changes_only_with_replace(run, demo_repo):
@@ -374,3 +389,21 @@ def test_an_approved_contracts_instalments_are_still_received_without_replace(ru
     result = run(demo_repo, "set", LU, "contracts.0.payments.0.received_on=2024-05-15",
                  "contracts.0.payments.0.received_amount=128000")
     assert result.exit_code == 0, result.output
+
+
+def test_a_lost_replaced_whole_takes_the_old_values_comments_and_keeps_the_others(run, demo_repo):
+    """Before: `lost: {reason: budget, on: 2024-04-15}  # 集团冻结预算` replaced by `lost={…}` became
+    `lost:  # 集团冻结预算` over the new reason, and a comment line under the old block stayed under the new."""
+    path = "records/customers/冀MF2024001.yaml"
+    text = raw(demo_repo, path).decode("utf-8")
+    old = "lost:\n  reason: budget\n  note: 集团冻结今年信息化预算,明年再议\n  on: 2024-04-15\n"
+    assert text.endswith(old)
+    for written in ("lost: {reason: budget, on: 2024-04-15}  # 集团冻结预算\n",
+                    "lost:\n  reason: budget  # 集团冻结预算\n  on: 2024-04-15\n  # 明年再议\n"):
+        demo_repo.write(path, text.replace(old, written))
+        result = run(demo_repo, "set", "冀MF2024001", "lost={reason: competitor, on: 2024-04-16}", "--replace")
+        assert result.exit_code == 0, result.output
+        after = raw(demo_repo, path).decode("utf-8")
+        assert after.endswith("\nlost:\n  reason: competitor\n  on: 2024-04-16\n"), after
+        assert "集团冻结预算" not in after and "明年再议" not in after
+        assert "\nstage: lost  # 流失\n" in after  # another key's comment is left as it was

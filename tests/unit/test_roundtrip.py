@@ -319,6 +319,49 @@ def test_a_list_replaced_whole_drops_the_comments_of_its_items_and_keeps_its_key
     assert doc.text == "contacts:  # 联系人\n  - name: z\nend: 1\n" and doc.fallbacks == 0
 
 
+@pytest.mark.parametrize("old", [
+    "lost: {reason: budget, on: 2024-04-15}  # 预算冻结\n",  # a mapping on the key's line, a comment after it
+    "lost: budget  # 旧写法\n",  # a single value that becomes a mapping
+    "lost:\n  reason: budget\n  on: 2024-04-15  # 四月中\n",  # a comment on the block's last line
+    "lost:\n  reason: budget  # 预算冻结\n  on: 2024-04-15\n  # 集团统一采购\n",  # comment lines indented under it
+])
+def test_a_value_replaced_whole_takes_the_comments_that_spoke_of_it(old):
+    """Before: `lost: {…}  # 预算冻结` became `lost:  # 预算冻结` over the new reason, and a comment line
+    indented under the old block stayed under the new one."""
+    doc = loads(f"# 客户\nid: x  # 编号\n{old}next: 1  # 下一个\n# 结尾\n")
+    doc.set("lost", {"reason": "competitor", "on": "2024-05-01"})
+    assert doc.text == ("# 客户\nid: x  # 编号\nlost:\n  reason: competitor\n  on: 2024-05-01\n"
+                        "next: 1  # 下一个\n# 结尾\n") and doc.fallbacks == 0
+    doc = loads(f"id: x\n{old}next: 1\n")
+    doc.set("lost", {})
+    assert doc.text == "id: x\nlost: {}\nnext: 1\n"
+
+
+def test_what_a_replaced_value_keeps_the_key_line_and_a_single_value_keep():
+    doc = loads("lost:  # 流失信息\n  reason: budget\n  # 集团\nnext: 1\n")
+    doc.set("lost", {"reason": "timing"})
+    assert doc.text == "lost:  # 流失信息\n  reason: timing\nnext: 1\n"  # the key's comment names the key
+    doc = loads("lost:  # 待填\nnext: 1\n")
+    doc.set("lost", {"reason": "timing"})
+    assert doc.text == "lost:  # 待填\n  reason: timing\nnext: 1\n"  # no value: the comment is the key's
+    doc = loads("amount: 650000  # 含税\nnext: 1\n")
+    doc.set("amount", 700000)
+    assert doc.text == "amount: 700000  # 含税\nnext: 1\n"  # a single value edited in place keeps its comment
+
+
+def test_a_list_item_replaced_whole_takes_its_comments_and_leaves_the_next_ones():
+    doc = loads("l:\n  - {a: 1}  # one\n  - a: 2  # two\n    # more of two\n  # above three\n  - a: 3\nend: 1\n")
+    doc.set("l.0", {"b": 1}).set("l.1", {"b": 2})
+    assert doc.text == "l:\n  - {b: 1}\n  - b: 2\n  # above three\n  - a: 3\nend: 1\n" and doc.fallbacks == 0
+
+
+def test_a_key_removed_takes_the_comment_lines_indented_under_it():
+    """Before: `  # 集团统一采购` was left behind, indented under the key above it."""
+    doc = loads("id: x\nlost:\n  reason: budget\n  # 集团统一采购\n# 阶段\nstage: lead\n")
+    doc.delete("lost")
+    assert doc.text == "id: x\n# 阶段\nstage: lead\n" and doc.fallbacks == 0
+
+
 def test_delete_first_key_of_list_item_falls_back_safely():
     doc = loads("l:\n- a: 1\n  b: 2\n")
     doc.delete("l.0.a")

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..records.settings import Settings
+from ..text.catalog import N_, Translator, translator
 from .edits import is_free_form, parse_value, schema_at
 from .roundtrip import Document, EditError, set_result, split_path
 
 # Changed through their own commands so that history and ids stay consistent.
-GUARDED = {"id": "an id never changes once created",
-           "stage": "use `dealbook move ID STAGE`, which also records stage_history",
-           "stage_history": "use `dealbook move ID STAGE`"}
+GUARDED = {"id": N_("an id never changes once created"),
+           "stage": N_("use `dealbook move ID STAGE`, which also records stage_history"),
+           "stage_history": N_("use `dealbook move ID STAGE`")}
 
 _ABSENT = object()
 
@@ -79,7 +80,7 @@ class Assignment:
             holder = holder[part]
         return None
 
-    def losses(self, doc: Document) -> str:
+    def losses(self, _: Translator, doc: Document) -> str:
         """What the edit would remove from `doc`, in words ('' when it keeps all there is): the items
         of a list, or the keys of a mapping, that the new value leaves out or changes, or a recorded
         fact (FACTS) that it removes or changes, or anything added to a quote that holds an approval
@@ -87,9 +88,9 @@ class Assignment:
         parts = self.placed(doc)
         old = doc.get(parts, _ABSENT)
         if old is _ABSENT or old is None:
-            return approved_added(parts, self.value, doc.data)
-        return (dropped(old, self.value) or fact_changed(parts, old, self.value, doc.data)
-                or approved_added(parts, self.value, doc.data, old))
+            return approved_added(_, parts, self.value, doc.data)
+        return (dropped(_, old, self.value) or fact_changed(_, parts, old, self.value, doc.data)
+                or approved_added(_, parts, self.value, doc.data, old))
 
 
 def value_at(data: Any, parts: list, default: Any = None) -> Any:
@@ -109,9 +110,11 @@ def value_at(data: Any, parts: list, default: Any = None) -> Any:
 def read_assignment(text: str, settings: Settings) -> Assignment:
     """`KEY=VALUE` read as the customer schema types KEY (raises ValueError saying what is wrong).
 
-    An empty VALUE (or `null`) removes the field, or the list item (`contacts.2=`); `""` is an empty text."""
+    An empty VALUE (or `null`) removes the field, or the list item (`contacts.2=`); `""` is an empty text.
+    The message is in the team's language."""
+    _ = translator(settings.language)
     if "=" not in text:
-        raise ValueError(f"`{text}`: write KEY=VALUE")
+        raise ValueError(_("`%(text)s`: write KEY=VALUE", text=text))
     key, raw = text.split("=", 1)
     key = key.strip()
     try:
@@ -119,15 +122,15 @@ def read_assignment(text: str, settings: Settings) -> Assignment:
     except EditError as exc:
         raise ValueError(str(exc)) from None
     if str(parts[0]) in GUARDED:
-        raise ValueError(f"`{key}` cannot be set here: {GUARDED[str(parts[0])]}")
+        raise ValueError(_("`%(key)s` cannot be set here: %(why)s", key=key, why=_(GUARDED[str(parts[0])])))
     negative = next((p for p in parts if isinstance(p, str) and re.fullmatch(r"-[0-9]+", p)), None)
     if negative is not None:
-        raise ValueError(f"`{key}`: list items are numbered from 0 (`.0` is the first), not from the end: "
-                         f"write the item's number instead of `{negative}`")
+        raise ValueError(_("`%(key)s`: list items are numbered from 0 (`.0` is the first), not from the end: "
+                           "write the item's number instead of `%(part)s`", key=key, part=negative))
     schema = schema_at("customer", parts, settings)
     if schema is None:
-        raise ValueError(f"unknown field `{key}`: see schemas/customer.schema.json "
-                         "(team-specific data goes under custom.…)")
+        raise ValueError(_("unknown field `%(key)s`: see schemas/customer.schema.json "
+                           "(team-specific data goes under custom.…)", key=key))
     free_from = next((index for index in range(1, len(parts))
                       if is_free_form(schema_at("customer", parts[:index], settings) or {})), None)
     if raw.strip() in ("", "null", "~"):
@@ -137,7 +140,11 @@ def read_assignment(text: str, settings: Settings) -> Assignment:
     return Assignment(key, tuple(parts), parse_value(raw, schema, key), free_from)
 
 
-def approvals_added(before: Any, after: Any) -> list[str]:
+_APPROVAL_OF = {"quotes": N_("quote %(number)s: %(approval)s"),
+                "contracts": N_("contract %(number)s: %(approval)s")}
+
+
+def approvals_added(_: Translator, before: Any, after: Any) -> list[str]:
     """The quote and contract approvals in the record data `after` that `before` does not hold, in
     words: `dealbook approve` writes them, having checked who may approve (never the owner)."""
     def held(data: Any) -> Counter:
@@ -147,19 +154,20 @@ def approvals_added(before: Any, after: Any) -> list[str]:
             for item in items if isinstance(items, list) else []:
                 approvals = item.get("approvals") if isinstance(item, dict) else None
                 for approval in approvals if isinstance(approvals, list) else []:
-                    words = (f"{approval.get('step')} by {approval.get('by')} on {approval.get('on')}"
+                    words = (_("%(step)s by %(by)s on %(on)s", step=approval.get("step"), by=approval.get("by"),
+                               on=approval.get("on"))
                              if isinstance(approval, dict) else repr(approval))
                     found[(group, str(item.get("no")), words)] += 1
         return found
 
-    before_held = Counter((group, text) for (group, _, text), n in held(before).items() for _ in range(n))
+    before_held = Counter((group, text) for (group, _number, text), n in held(before).items() for _i in range(n))
     added = []
     for (group, number, text), count in held(after).items():
-        for _ in range(count):
+        for _i in range(count):
             if before_held[(group, text)]:
                 before_held[(group, text)] -= 1  # kept, maybe under a renumbered item
             else:
-                added.append(f"{group[:-1]} {number}: {text}")
+                added.append(_(_APPROVAL_OF[group], number=number, approval=text))
     return added
 
 
@@ -169,20 +177,23 @@ def approvals_added(before: Any, after: Any) -> list[str]:
 # a quote's status counts once it holds the customer's answer (a draft is marked sent with `set`).
 # Every value of a quote or contract that holds an approval counts too: the approval was given for it.
 FACTS = {
-    ("contracts", int, "signed"): "the signing date of contract {contract}",
-    ("contracts", int, "delivered"): "the delivery date of contract {contract}",
-    ("contracts", int, "payments", int, "received_on"): "the date instalment {payment} of contract {contract} "
-                                                        "was received",
-    ("contracts", int, "payments", int, "received_amount"): "the amount received for instalment {payment} of "
-                                                            "contract {contract}",
-    ("quotes", int, "status"): "the customer's answer to quote {quote}",
-    ("lost", "reason"): "the reason the deal was lost",
-    ("lost", "on"): "the date the deal was lost",
+    ("contracts", int, "signed"): N_("the signing date of contract %(contract)s"),
+    ("contracts", int, "delivered"): N_("the delivery date of contract %(contract)s"),
+    ("contracts", int, "payments", int, "received_on"): N_("the date instalment %(payment)s of contract "
+                                                           "%(contract)s was received"),
+    ("contracts", int, "payments", int, "received_amount"): N_("the amount received for instalment %(payment)s "
+                                                               "of contract %(contract)s"),
+    ("quotes", int, "status"): N_("the customer's answer to quote %(quote)s"),
+    ("lost", "reason"): N_("the reason the deal was lost"),
+    ("lost", "on"): N_("the date the deal was lost"),
 }
+# A value of an approved quote or contract that FACTS does not name: its field and old value in the words.
+_OF_APPROVED = {"quotes": N_("%(field)s (%(old)s) of approved quote %(quote)s"),
+                "contracts": N_("%(field)s (%(old)s) of approved contract %(contract)s")}
 _ANSWERS = ("accepted", "rejected")
 
 
-def fact_changed(parts: list, old: Any, new: Any, data: Any) -> str:
+def fact_changed(_: Translator, parts: list, old: Any, new: Any, data: Any) -> str:
     """The recorded fact (FACTS) at `parts` that replacing `old` by `new` (None: removing it) loses,
     in words; '' when `parts` holds no such fact, when it is empty, or when `new` is the same."""
     pattern = tuple(int if isinstance(part, int) else part for part in parts)
@@ -192,7 +203,7 @@ def fact_changed(parts: list, old: Any, new: Any, data: Any) -> str:
     if pattern == ("quotes", int, "status"):
         what = what if old in _ANSWERS else None  # draft → sent → accepted is the quote's course
     elif what is None and _approved(data, parts):
-        what = f"{'.'.join(map(str, parts[2:]))} ({{old}}) of approved {parts[0][:-1]} {{{parts[0][:-1]}}}"
+        what = _OF_APPROVED[parts[0]]
     if what is None:
         return ""
 
@@ -201,14 +212,14 @@ def fact_changed(parts: list, old: Any, new: Any, data: Any) -> str:
         item = items[index] if isinstance(items, list) and index < len(items) else None
         return str(item.get("no")) if isinstance(item, dict) and item.get("no") else f"{index}"
 
-    words = what.format(contract=number("contracts", parts[1]) if parts[0] == "contracts" else "",
-                        quote=number("quotes", parts[1]) if parts[0] == "quotes" else "",
-                        payment=parts[3] if len(parts) > 3 else "", old=_label(old))
-    said = words if "{old}" in what else f"{words} ({_label(old)})"
-    return f"removes {said}" if new is None else f"changes {said}"
+    words = _(what, contract=number("contracts", parts[1]) if parts[0] == "contracts" else "",
+              quote=number("quotes", parts[1]) if parts[0] == "quotes" else "",
+              payment=parts[3] if len(parts) > 3 else "", field=".".join(map(str, parts[2:])), old=_label(_, old))
+    said = words if what in _OF_APPROVED.values() else _named(_, words, _label(_, old))
+    return _("removes %(what)s", what=said) if new is None else _("changes %(what)s", what=said)
 
 
-def approved_added(parts: list, new: Any, data: Any, old: Any = None) -> str:
+def approved_added(_: Translator, parts: list, new: Any, data: Any, old: Any = None) -> str:
     """What an edit adds to a quote or contract that holds an approval, in words ('' when nothing):
     to a quote, a line, a cost, more items in a list (its status aside); to a contract, an instalment
     of its payment plan, or the due date or amount of one. The approval was given for them as they
@@ -216,17 +227,20 @@ def approved_added(parts: list, new: Any, data: Any, old: Any = None) -> str:
     if new is None or new == old:
         return ""
     if parts[0] == "contracts" and len(parts) >= 2 and isinstance(parts[1], int):
-        return _plan_added(parts, new, data)
+        return _plan_added(_, parts, new, data)
     if parts[0] != "quotes" or not _approved(data, parts) or parts[2] == "status":
         return ""
     number = value_at(data, [*parts[:2], "no"], parts[1])
-    return f"adds to approved quote {number} ({'.'.join(map(str, parts[2:]))}: {_label(new)})"
+    return _("adds to approved quote %(number)s (%(field)s: %(value)s)", number=number,
+             field=".".join(map(str, parts[2:])), value=_label(_, new))
 
 
-_TERMS = ("due", "amount")  # what an instalment of the payment plan is; the rest records its course
+# What an instalment of the payment plan is; the rest records its course.
+_TERMS = {"due": N_("the due date of instalment %(index)s (%(value)s)"),
+          "amount": N_("the amount of instalment %(index)s (%(value)s)")}
 
 
-def _plan_added(parts: list, new: Any, data: Any) -> str:
+def _plan_added(_: Translator, parts: list, new: Any, data: Any) -> str:
     """The instalments, or the due dates and amounts of instalments, that writing `new` at `parts`
     adds to the payment plan of an approved contract, in words ('' when none, or not approved).
     What it removes or changes is `dropped`'s and `fact_changed`'s to say."""
@@ -247,14 +261,16 @@ def _plan_added(parts: list, new: Any, data: Any) -> str:
     for index, payment in enumerate(becomes):
         if index >= len(was):
             due = payment.get("due")
-            added.append(f"instalment {index}" + (f" (due {due})" if due not in (None, "") else ""))
+            added.append(_("instalment %(index)s (due %(due)s)", index=index, due=due) if due not in (None, "")
+                         else _("instalment %(index)s", index=index))
             continue
-        added += [f"the {term} of instalment {index} ({_label(payment[term])})" for term in _TERMS
+        added += [_(said, index=index, value=_label(_, payment[term])) for term, said in _TERMS.items()
                   if was[index].get(term) in (None, "") and payment.get(term) not in (None, "")]
     if not added:
         return ""
     number = contract.get("no") or parts[1]
-    return f"adds {', '.join(added)} to the payment plan of approved contract {number}"
+    return _("adds %(items)s to the payment plan of approved contract %(number)s",
+             items=_.pgettext("list separator", ", ").join(added), number=number)
 
 
 def _approved(data: Any, parts: list) -> bool:
@@ -267,7 +283,7 @@ def _approved(data: Any, parts: list) -> bool:
     return isinstance(item, dict) and bool(item.get("approvals"))
 
 
-def dropped(old: Any, new: Any) -> str:
+def dropped(_: Translator, old: Any, new: Any) -> str:
     """What replacing `old` by `new` (None: removing it) loses, in words; '' when `old` is a single
     value or an empty list or mapping, or when `new` keeps every item and key of `old` unchanged."""
     if isinstance(old, list) and old:
@@ -277,41 +293,54 @@ def dropped(old: Any, new: Any) -> str:
             if item in remaining:
                 remaining.remove(item)
             else:
-                gone.append(f"item {index} ({_label(item)})")
-        return _listed(gone)
+                gone.append(_("item %(index)s (%(value)s)", index=index, value=_label(_, item)))
+        return _("removes %(what)s", what=_listed(_, gone)) if gone else ""
     if isinstance(old, dict) and old:
         if not isinstance(new, dict):
-            return f"removes it ({_label(old)})"
+            return _("removes it (%(value)s)", value=_label(_, old))
         kept = new
-        gone = [f"{key} ({_label(value)})" for key, value in old.items() if key not in kept]
-        changed = [f"{key} ({_label(value)})" for key, value in old.items() if key in kept and kept[key] != value]
-        said = [part for part in (_listed(gone), _listed(changed, "changes ")) if part]
-        return "; ".join(said)
+        gone = [_named(_, key, _label(_, value)) for key, value in old.items() if key not in kept]
+        changed = [_named(_, key, _label(_, value)) for key, value in old.items()
+                   if key in kept and kept[key] != value]
+        said = ([_("removes %(what)s", what=_listed(_, gone))] if gone else []) + (
+            [_("changes %(what)s", what=_listed(_, changed))] if changed else [])
+        return _.pgettext("list separator", "; ").join(said)
     return ""
 
 
-def _listed(items: list[str], verb: str = "removes ") -> str:
-    return verb + ", ".join(items) if items else ""
+def _listed(_: Translator, items: list[str]) -> str:
+    return _.pgettext("list separator", ", ").join(items)
 
 
-_NAMES = ("no", "name", "item", "step", "stage", "due", "date", "summary")
+def _named(_: Translator, name: str, value: str) -> str:
+    """A key or a fact with its value after it: `reason (budget)`."""
+    return _("%(name)s (%(value)s)", name=name, value=value)
 
 
-def _label(value: Any) -> str:
+# The key that names an item, in the order looked for, and how the item is named by it.
+_NAMES = {"no": N_("no %(value)s"), "name": N_("name %(value)s"), "item": N_("item %(value)s"),
+          "step": N_("step %(value)s"), "stage": N_("stage %(value)s"), "due": N_("due %(value)s"),
+          "date": N_("date %(value)s"), "summary": N_("summary %(value)s")}
+
+
+def _label(_: Translator, value: Any) -> str:
     """A short description of a value: an item by its number or name, what a contract holds."""
     if isinstance(value, dict):
-        name = next((f"{key} {value[key]}" for key in _NAMES if value.get(key) not in (None, "")), None)
+        name = next((_(said, value=value[key]) for key, said in _NAMES.items() if value.get(key) not in (None, "")),
+                    None)
         facts = [name] if name else []
         if value.get("signed"):
-            facts.append(f"signed {value['signed']}")
+            facts.append(_("signed %(day)s", day=value["signed"]))
         payments = [p for p in value.get("payments") or [] if isinstance(p, dict)]
         received = [p for p in payments if p.get("received_on")]
         if payments:
-            facts.append(f"{len(payments)} instalment{'s' * (len(payments) != 1)}, {len(received)} received")
+            facts.append(_.ngettext("%(num)d instalment, %(received)d received",
+                                    "%(num)d instalments, %(received)d received", len(payments),
+                                    received=len(received)))
         if value.get("received_on"):
-            facts.append(f"received {value['received_on']}")
-        return ", ".join(facts) or f"{len(value)} key{'s' * (len(value) != 1)}"
+            facts.append(_("received %(day)s", day=value["received_on"]))
+        return _listed(_, facts) or _.ngettext("%(num)d key", "%(num)d keys", len(value))
     if isinstance(value, list):
-        return f"{len(value)} item{'s' * (len(value) != 1)}"
+        return _.ngettext("%(num)d item", "%(num)d items", len(value))
     text = str(value)
     return text if len(text) <= 40 else text[:39] + "…"

@@ -365,6 +365,34 @@ def _comment_block_above(text: str, start: int, column: int) -> int:
     return start
 
 
+def _past_its_comments(text: str, end: int, column: int) -> int:
+    """Where the comments that speak of a value ending at `end` end: one after it on its last line,
+    then the comment lines right below it indented deeper than `column` (its key's, or its item's
+    dash). A value replaced or removed as a whole takes them along; `end` when there are none.
+    The offset is that of the newline ending the last of them (or the end of the text)."""
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    rest = text[end:line_end].strip()
+    if rest and not rest.startswith("#"):
+        return end
+    if rest:
+        end = line_end
+    while line_end < len(text):
+        following = text.find("\n", line_end + 1)
+        following = len(text) if following < 0 else following
+        line = text[line_end + 1:following]
+        if not line.lstrip(" ").startswith("#") or len(line) - len(line.lstrip(" ")) <= column:
+            break
+        end = line_end = following
+    return end
+
+
+def _dash_column(text: str, item: yaml.Node) -> int:
+    """The column of the `- ` that holds a list item."""
+    dash = text.rfind("-", 0, item.start_mark.index)
+    return dash - _line_start(text, dash)
+
+
 def _is_empty_scalar(text: str, node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and not node.style and (
         node.value in ("", "~", "null", "Null", "NULL")
@@ -612,7 +640,8 @@ class Document:
         start = _line_start(text, key.start_mark.index)
         if text[start:key.start_mark.index].strip():
             raise EditError("the key shares its line with a list dash")
-        return text[:start] + text[_line_end(text, max(_content_end(text, value), key.end_mark.index)):]
+        end = max(_content_end(text, value), key.end_mark.index)
+        return text[:start] + text[_line_end(text, _past_its_comments(text, end, key.start_mark.column)):]
 
     def _replace_flow(self, node: yaml.Node, above: list, rest: list, op: str, value: Any) -> str:
         current = self.get(above)
@@ -628,6 +657,10 @@ class Document:
         return index + 1
 
     def _replace_value(self, mapping: yaml.MappingNode, key_name: Any, child: yaml.Node, value: Any) -> str:
+        """The value of a key replaced as a whole. A comment on the key's own line above a block value
+        stays (it names the key); the comments that spoke of the old value go with it: one after it on
+        its last line (`lost: {…}  # …`), and comment lines below it indented under the key. A single
+        value replaced by a single value is edited in place and keeps its comment."""
         text = self.text
         key = next(k for k, v in mapping.value if v is child)
         key_column = key.start_mark.column
@@ -635,12 +668,14 @@ class Document:
         if not block and isinstance(child, yaml.ScalarNode) and not isinstance(value, (dict, list)):
             return self._replace_scalar(child, value, key_column)
         colon = self._colon_after(key)
-        if _is_empty_scalar(text, child):
+        empty = _is_empty_scalar(text, child)
+        if empty:
+            # `key:` or `key:  # note` with no value: the comment is the key's
             start = colon
             end = child.end_mark.index if child.value else colon
             end = max(end, colon)
         else:
-            start, end = colon, _content_end(text, child)
+            start, end = colon, _past_its_comments(text, _content_end(text, child), key_column)
         if not block:
             under = isinstance(child, (yaml.MappingNode, yaml.SequenceNode)) and not child.flow_style
             if under and child.start_mark.line > key.start_mark.line:
@@ -651,20 +686,15 @@ class Document:
                         + text[_line_end(text, end):])
             return text[:start] + " " + render_flow(value, self.layout) + text[end:]
         lines = self._value_lines(value, key_column)
-        if child.start_mark.line > key.start_mark.line and not _is_empty_scalar(text, child):
-            # a block value under its key: keep the key line (and its comment), replace the lines below,
-            # with a comment on the last of them (it spoke of what is replaced)
-            rest = text[end:_line_end(text, end)]
-            if rest.strip().startswith("#") and rest.endswith("\n"):
-                end += len(rest) - 1
+        if child.start_mark.line > key.start_mark.line and not empty:
+            # a block value under its key: keep the key line (and its comment), replace the lines below
             return text[:_line_end(text, colon)] + "\n".join(lines) + text[end:]
-        tail_start = end
         rest_of_line = text[end:_line_end(text, end)]
-        if rest_of_line.strip().startswith("#") and child.start_mark.line == key.start_mark.line:
-            # keep a comment on the key's line where it was: `key:  # note`
+        if empty and rest_of_line.strip().startswith("#"):
+            # keep the comment of a key that had no value where it was: `key:  # note`
             cut = text[:start] + rest_of_line.rstrip("\n")
             return cut + "\n" + "\n".join(lines) + "\n" + text[_line_end(text, end):]
-        return text[:start] + "\n" + "\n".join(lines) + text[tail_start:]
+        return text[:start] + "\n" + "\n".join(lines) + text[end:]
 
     def _value_lines(self, value: Any, key_column: int) -> list[str]:
         if isinstance(value, dict):
@@ -696,14 +726,17 @@ class Document:
         return text[:start] + rendered + text[end:]
 
     def _replace_item(self, child: yaml.Node, value: Any) -> str:
+        """A list item replaced as a whole: as a value of a key (`_replace_value`), the comments that
+        spoke of it go with it, unless a single value replaces a single value."""
         if isinstance(child, yaml.ScalarNode) and not isinstance(value, (dict, list)):
             return self._replace_scalar(child, value, child.start_mark.column)
+        column = _dash_column(self.text, child)
         if isinstance(value, (dict, list)) and not (isinstance(child, yaml.ScalarNode) or child.flow_style):
-            column = child.start_mark.column
-            lines = render_block(value, column, self.layout)
-            start, end = child.start_mark.index, _content_end(self.text, child)
-            return self.text[:start] + "\n".join(lines)[column:] + self.text[end:]
-        start, end = child.start_mark.index, child.end_mark.index
+            lines = render_block(value, child.start_mark.column, self.layout)
+            start = child.start_mark.index
+            end = _past_its_comments(self.text, _content_end(self.text, child), column)
+            return self.text[:start] + "\n".join(lines)[child.start_mark.column:] + self.text[end:]
+        start, end = child.start_mark.index, _past_its_comments(self.text, child.end_mark.index, column)
         return self.text[:start] + render_flow(value, self.layout) + self.text[end:]
 
     def _insert_key(self, mapping: yaml.MappingNode, key: Any, value: Any) -> str:

@@ -12,6 +12,7 @@ from ...editing.roundtrip import EditError, split_path
 from ...editing.roundtrip import load as load_document
 from ...records.diagnostics import ERROR, Diagnostic
 from ...records.model import Customer
+from ...text.catalog import translator
 from ..context import Env, pass_env
 from .edit_flow import finish, open_customer, refuse_new_approvals, render, retrying, working_book
 
@@ -65,23 +66,24 @@ def set_fields(env: Env, items: tuple[str, ...], where: tuple[str, ...], replace
         dealbook set 粤IT2024001 tags=重点,复购 --dry-run
         dealbook set 粤IT2024001 'contacts.1={name: 陈工, role: user}' --replace
     """
+    _ = translator(env.settings.language)
     ids = [item for item in items if "=" not in item]
     texts = [item for item in items if "=" in item]
     if not texts:
-        raise click.UsageError("give at least one KEY=VALUE to set")
+        raise click.UsageError(_("give at least one KEY=VALUE to set"))
     if not ids and not where:
-        raise click.UsageError("say which customers: give IDs or --where KEY=VALUE")
+        raise click.UsageError(_("say which customers: give IDs or --where KEY=VALUE"))
     conditions = []
     for condition in where:
         if "=" not in condition:
-            raise click.BadParameter(f"`{condition}`: write KEY=VALUE", param_hint="--where")
+            raise click.BadParameter(_("`%(text)s`: write KEY=VALUE", text=condition), param_hint="--where")
         key, value = condition.split("=", 1)
         try:
             parts = split_path(key.strip())
         except EditError as exc:
             raise click.BadParameter(str(exc), param_hint="--where") from None
         if schema_at("customer", parts, env.settings) is None:  # a typo would match no customer, silently
-            raise click.BadParameter(f"unknown field `{key.strip()}`: see schemas/customer.schema.json",
+            raise click.BadParameter(_("unknown field `%(key)s`: see schemas/customer.schema.json", key=key.strip()),
                                      param_hint="--where")
         conditions.append((parts, value.strip()))
     assignments = _assignments(texts, env.settings)
@@ -101,37 +103,47 @@ def set_fields(env: Env, items: tuple[str, ...], where: tuple[str, ...], replace
                     except (OSError, EditError) as exc:
                         raise click.ClickException(f"{path}: {exc}") from None
         if not documents:
-            click.echo("no customer matches; nothing to change")
+            click.echo(_("no customer matches; nothing to change"))
             return
         changes = []
         losses = []
         for path, doc in documents:
             try:
                 for assignment in assignments:
-                    lost = assignment.losses(doc)
+                    lost = assignment.losses(_, doc)
                     if lost:
                         line, column = book.mark(path, assignment.parts)
                         losses.append(Diagnostic(path, line, column, ERROR, "replaces-items",
                                                  f"`{assignment.key}` {lost}"))
                     before = doc.data
                     assignment.apply(doc)
-                    refuse_new_approvals(path, assignment.key, before, doc.data)
+                    refuse_new_approvals(_, path, assignment.key, before, doc.data)
             except EditError as exc:
-                raise click.ClickException(f"{path}: {exc}; nothing was written") from None
+                raise click.ClickException(_("%(path)s: %(error)s; nothing was written", path=path,
+                                             error=exc)) from None
             changes.append(Change(path, doc.source, doc.dumps()))
         changed = [c for c in changes if c.before != c.after]
         if len(documents) > 1:
             same = len(documents) - len(changed)
-            click.echo(f"{len(documents)} customers selected: {len(changed)} would change"
-                       + (f", {same} already hold{'s' * (same == 1)} what is asked" if same else ""))
+            click.echo(_.ngettext("%(num)d customers selected: %(changed)d would change",
+                                  "%(num)d customers selected: %(changed)d would change", len(documents),
+                                  changed=len(changed))
+                       + (_.ngettext(", %(num)d already holds what is asked", ", %(num)d already hold what is asked",
+                                     same) if same else ""))
         if losses and not replace:
             click.echo(diff_text(changed), nl=False)
             for d in losses:
                 click.echo(render(d), err=True)
             files = len({d.path for d in losses})
-            where = f" in {files} of the {len(documents)} files" if len(documents) > 1 else ""
-            raise click.ClickException(f"refused: the edit would remove or change items or recorded facts{where} "
-                                       "(shown above); to mean it, run it again with --replace; nothing was written")
+            if len(documents) > 1:
+                raise click.ClickException(_.ngettext(
+                    "refused: the edit would remove or change items or recorded facts in %(files)d of the %(num)d "
+                    "file (shown above); to mean it, run it again with --replace; nothing was written",
+                    "refused: the edit would remove or change items or recorded facts in %(files)d of the %(num)d "
+                    "files (shown above); to mean it, run it again with --replace; nothing was written",
+                    len(documents), files=files))
+            raise click.ClickException(_("refused: the edit would remove or change items or recorded facts (shown "
+                                         "above); to mean it, run it again with --replace; nothing was written"))
         several = len(changed) > 1
         finish(env, book, changes, dry_run, ask=(several or bool(conditions)) and not yes, summary=True,
                show_diff=True)

@@ -22,7 +22,7 @@ from ...records.ids import ids_on_disk
 from ...records.model import SETTINGS, TEAM_FILE, UnsafeId, customer_path, id_problem, safe_id
 from ...records.schema import settings_enums, validator
 from ...records.writing import PathTaken, StaleFile
-from ...text.catalog import translator
+from ...text.catalog import Translator, translator
 from ..context import Env
 
 T = TypeVar("T")
@@ -144,14 +144,15 @@ def open_customer(env: Env, book: Book, customer_id: str) -> tuple[str, Document
         raise click.ClickException(f"{customer.path}: {exc}") from None
 
 
-def refuse_new_approvals(path: str, key: str, before: object, after: object) -> None:
+def refuse_new_approvals(_: Translator, path: str, key: str, before: object, after: object) -> None:
     """Refuse a `KEY=VALUE` that wrote a quote's or contract's approval into the record data: the
     approver writes it with `dealbook approve`, which checks who may give it (never the owner)."""
-    added = approvals_added(before, after)
+    added = approvals_added(_, before, after)
     if added:
-        raise click.ClickException(f"{path}: `{key}` would add the approval {'; '.join(added)}: approvals are "
-                                   "written by the approver with `dealbook approve ID NO`, which checks who may "
-                                   "give them; nothing was written")
+        raise click.ClickException(_(
+            "%(path)s: `%(key)s` would add the approval %(approvals)s: approvals are written by the approver "
+            "with `dealbook approve ID NO`, which checks who may give them; nothing was written",
+            path=path, key=key, approvals=_.pgettext("list separator", "; ").join(added)))
 
 
 def cannot_write(exc: OSError, repo: str, path: str) -> str:

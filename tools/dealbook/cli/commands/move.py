@@ -107,15 +107,17 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
                 _contract(doc, stage, day, contract_no, amount, signed, delivered, ask, translator(settings.language))
             elif amount:
                 doc.set("deal.amount", _money(amount))
+            _ = translator(settings.language)
             for assignment in parsed:
-                lost = assignment.losses(doc)
+                lost = assignment.losses(_, doc)
                 if lost:
-                    raise click.ClickException(
-                        f"{path}: --set `{assignment.key}` {lost}: move does not replace what the record "
-                        f"holds (`dealbook set {current.id} {assignment.key}=… --replace` does); nothing was written")
+                    raise click.ClickException(_(
+                        "%(path)s: --set `%(key)s` %(lost)s: move does not replace what the record holds "
+                        "(`dealbook set %(id)s %(key)s=… --replace` does); nothing was written",
+                        path=path, key=assignment.key, lost=lost, id=current.id))
                 before = doc.data
                 assignment.apply(doc)
-                refuse_new_approvals(path, assignment.key, before, doc.data)
+                refuse_new_approvals(_, path, assignment.key, before, doc.data)
             doc.set("stage", stage)
             _relabel(doc, current.stage, stage, settings)
             doc.append("stage_history", {"stage": stage, "on": day})
@@ -182,7 +184,7 @@ def _contract(doc, stage: str, day: str, number: str | None, amount: str | None,
               delivered: str | None, ask: bool, _: Translator) -> None:
     contracts = doc.get("contracts") or []
     if delivered and contracts and not number:
-        _record(doc, [len(contracts) - 1, "delivered"], delivered)
+        _record(_, doc, [len(contracts) - 1, "delivered"], delivered)
         return
     unsigned = [i for i, c in enumerate(contracts) if isinstance(c, dict) and not c.get("signed")]
     if contracts and not (number or amount) and len(unsigned) != 1:
@@ -193,11 +195,11 @@ def _contract(doc, stage: str, day: str, number: str | None, amount: str | None,
     drafted = next((i for i, c in enumerate(contracts) if isinstance(c, dict) and c.get("no") == number), None)
     if drafted is not None:  # the contract went through its approvals unsigned: signing it is the move
         if amount:
-            _record(doc, [drafted, "amount"], _money(amount))
+            _record(_, doc, [drafted, "amount"], _money(amount))
         if signed or not contracts[drafted].get("signed"):
-            _record(doc, [drafted, "signed"], signed or day)
+            _record(_, doc, [drafted, "signed"], signed or day)
         if delivered:
-            _record(doc, [drafted, "delivered"], delivered)
+            _record(_, doc, [drafted, "delivered"], delivered)
         return
     amount = amount or (click.prompt(_("Contract amount (plain integer)")) if ask else None)
     if not number or not amount:
@@ -209,15 +211,15 @@ def _contract(doc, stage: str, day: str, number: str | None, amount: str | None,
     doc.append("contracts", contract)
 
 
-def _record(doc, where: list, value) -> None:
+def _record(_: Translator, doc, where: list, value) -> None:
     """Write a contract's field the move gives, unless it changes a recorded fact (a signing or
     delivery date held, the amount of an approved contract): that is `set --replace`'s to do."""
     parts = ["contracts", *where]
-    lost = fact_changed(parts, doc.get(parts), value, doc.data)
+    lost = fact_changed(_, parts, doc.get(parts), value, doc.data)
     if lost:
-        key = ".".join(map(str, parts))
-        raise EditError(f"`{key}` {lost}: move does not change what the record holds (`dealbook set "
-                        f"{doc.get('id')} {key}=… --replace` does); nothing was written")
+        raise EditError(_("`%(key)s` %(lost)s: move does not change what the record holds (`dealbook set %(id)s "
+                          "%(key)s=… --replace` does); nothing was written",
+                          key=".".join(map(str, parts)), lost=lost, id=doc.get("id")))
     doc.set(parts, value)
 
 
