@@ -64,7 +64,7 @@ class Rules:
     mail_domains: frozenset[str]
     im_ids: tuple[re.Pattern[str], ...]
     others: tuple[tuple[str, re.Pattern[str]], ...]
-    problems: tuple[tuple[str, str], ...]  # (settings key, why it cannot be used)
+    problems: tuple[tuple[str, str], ...]  # (settings key, why re cannot compile it: its own English words)
     im_any: re.Pattern[str] | None = None  # every im_ids pattern in one, when they combine
     clean: set[str] = field(default_factory=set, compare=False, hash=False)  # texts known to pass
 
@@ -102,7 +102,7 @@ def _compile(block_json: str) -> Rules:
         try:
             return re.compile(text)
         except re.error as exc:
-            problems.append((key, f"not a valid regular expression ({exc})"))
+            problems.append((key, str(exc)))
             return None
 
     domains = block.get("personal_mail_domains") or []
@@ -142,7 +142,9 @@ def _combined(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
 
 
 def settings_problems(settings: Settings) -> list[tuple[str, str]]:
-    """(key under `privacy`, problem) for every rule the settings give that cannot be used."""
+    """(key under `privacy`, re's error) for every rule the settings give that is not a valid regular
+    expression (the rules are compiled once per `privacy:` block, whatever the language: the check
+    writes the sentence around the error)."""
     return list(rules(settings).problems)
 
 
