@@ -307,7 +307,7 @@ def test_move_backwards_is_refused(run, repo):
     repo.write(PATH, HAND)
     result = run(repo, "move", CID, "lead")
     assert result.exit_code == 1
-    assert "moving back from `discovery` to `lead` is not allowed" in result.output
+    assert "不允许从 `discovery` 退回到 `lead`" in result.output  # the check's reason, in the team's language
     assert read(repo, PATH) == HAND
 
 
@@ -315,7 +315,7 @@ def test_move_refuses_unmet_requirement_and_past_date(run, repo):
     repo.write(PATH, HAND)
     result = run(repo, "move", CID, "negotiation")
     assert result.exit_code == 1
-    assert "stage `negotiation` requires `deal.amount`" in result.output and "提示:" in result.output  # the hint, in zh
+    assert "阶段 `negotiation` 要求填写 `deal.amount`" in result.output and "提示:" in result.output  # the hint, in zh
     result = run(repo, "move", CID, "proposal", "--on", "2024-01-10", "--set", "need.budget.status=clear")
     assert result.exit_code == 1 and "before the last stage change" in result.output
     result = run(repo, "move", CID, "nowhere")
@@ -515,11 +515,11 @@ def test_set_and_move_keep_a_crlf_files_line_endings(run, repo):
 @pytest.mark.parametrize(
     ("assignment", "message", "code"),
     [("need.budget.min=65万", "write 650000 instead of `65万`", 2),
-     ("need.budget.status=maybe", "`maybe` is not allowed here", 1),
+     ("need.budget.status=maybe", "这里不能填 `maybe`", 1),  # the check's message, in the team's language
      ("owner=wang", "unknown-member", 1),
      ("stage=won", "dealbook move", 2),
      ("colour=red", "unknown field `colour`", 2),
-     ("created=2024-13-01", "not a real calendar date", 1)],
+     ("created=2024-13-01", "不是真实存在的日期", 1)],
 )
 def test_set_refusals_write_nothing(run, repo, assignment, message, code):
     repo.write(PATH, HAND)
@@ -554,7 +554,7 @@ def test_bulk_refuses_all_when_one_file_would_break(run, repo):
                   stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "negotiation", "on": "2024-02-01"}])
     before = files(repo)
     result = run(repo, "set", "--where", "owner=zhang", "deal=", "--replace", "--yes")
-    assert result.exit_code == 1 and "requires `deal.amount`" in result.output
+    assert result.exit_code == 1 and "要求填写 `deal.amount`" in result.output
     assert files(repo) == before
 
 

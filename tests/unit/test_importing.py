@@ -131,7 +131,7 @@ def test_a_status_change_appends_to_the_stage_history(repo, tmp_path: Path) -> N
     repo.customer(need={"summary": "x"}, stage="discovery",
                   stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "discovery", "on": "2024-02-01"}])
     plan, _ = plan_for(repo, sheet_file(tmp_path, [back], name="back.xlsx"))
-    assert plan.entries[0].status == REJECTED and "moving back" in plan.entries[0].reasons[0]
+    assert plan.entries[0].status == REJECTED and "不允许从 `discovery` 退回到 `lead`" in plan.entries[0].reasons[0]
 
 
 def test_merge_adds_new_contacts_and_keeps_recorded_roles() -> None:
