@@ -63,9 +63,9 @@ def test_three_contacts_in_one_day_are_warned_also_when_only_the_new_file_is_che
     repo.followup("粤IT2024001", "2024-05-20 11:30", outcome="no_answer")
     assert diagnostics(run, repo) == []
     third = repo.followup("粤IT2024001", "2024-05-20 16:00", contact="王总监")
-    expected = ("warning", "too-many-contacts",
-                "contact number 3 with 粤IT2024001 on 2024-05-20, more than 2 in a day "
-                "(hygiene.max_contacts_per_day): space the contacts out, or merge them into one follow-up")
+    expected = ("warning", "too-many-contacts",  # in the team's language (zh)
+                "这是 2024-05-20 与 粤IT2024001 的第 3 次联系,超过了每天 2 次(hygiene.max_contacts_per_day):"
+                "请把联系分散到不同日子,或合并为一条跟进记录")
     assert diagnostics(run, repo) == [expected]
     assert diagnostics(run, repo, str(third)) == [expected]  # what the pre-commit hook runs
     repo.settings("as_of: 2024-05-20\nhygiene: {max_contacts_per_day: 3}\n")
@@ -81,8 +81,8 @@ def test_a_follow_up_with_a_contact_who_has_left_is_flagged(run, repo: RecordRep
     assert diagnostics(run, repo) == []  # before they left
     repo.followup("粤IT2024001", "2024-05-06 10:00", contact="王总监")
     assert diagnostics(run, repo) == [
-        ("warning", "contact-left", "`王总监` left 粤IT2024001 on 2024-05-01 (contacts[].left): talk to their "
-                                    "successor and add them to the contacts, or correct the date")]
+        ("warning", "contact-left", "`王总监` 已于 2024-05-01 离开 粤IT2024001(contacts[].left):"
+                                    "请联系其继任者并加入联系人,或改正日期")]
     # a departed decision maker no longer gives access points
     grade = json.loads(run(repo, "grade", "粤IT2024001", "--format", "json").output)
     assert [r["points"] for r in grade["reasons"] if r["dimension"] == "access"] == [0]
