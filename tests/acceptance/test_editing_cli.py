@@ -139,8 +139,8 @@ def test_a_new_or_renamed_customer_that_looks_like_another_is_warned_about_as_it
     result = run(repo, *[a if a != "A科技有限公司" else "深圳华辰精密电子有限公司" for a in NEW_ARGS])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "records/customers/粤IT2024006.yaml"  # written, its path on stdout as always
-    assert ("warning likely-duplicate: `深圳华辰精密电子有限公司` looks like 粤IT2024005 `深圳华辰精密电子有限公司` "
-            "(score 100)") in result.stderr
+    assert ("warning likely-duplicate: `深圳华辰精密电子有限公司` 与 粤IT2024005 `深圳华辰精密电子有限公司` "
+            "很像(相似度 100)") in result.stderr
     again = run(repo, "set", "粤IT2024006", "tags=重点")
     assert again.exit_code == 0 and "likely-duplicate" not in again.output
     repo.customer("粤IT2024007", name="广州天河软件有限公司")

@@ -218,8 +218,8 @@ def test_the_look_alike_named_is_the_same_in_every_run_and_for_one_file(repo: Re
         return {d["message"] for d in json.loads(done.stdout)["diagnostics"] if d["code"] == "likely-duplicate"
                 and d["path"].endswith("003.yaml")}
 
-    expected = {"`测试6905科技有限公司` looks like 粤IT2024001 `测试605科技有限公司` (score 93): if it is the same "
-                "company, keep one record (see `dealbook duplicates`)"}
+    expected = {"`测试6905科技有限公司` 与 粤IT2024001 `测试605科技有限公司` 很像(相似度 93):如果是同一家公司,"
+                "请只保留一份档案(见 `dealbook duplicates`)"}  # in the team's language (zh)
     for seed in range(8):
         shutil.rmtree(repo.root / ".dealbook-cache", ignore_errors=True)
         assert said(seed=seed) == expected, seed
