@@ -343,7 +343,7 @@ def test_move_to_won_is_refused_until_the_contract_approvals_are_recorded(run, r
     repo.write(PATH, HAND)
     result = run(repo, "move", CID, "won", "--contract-no", "HT-2024-031", "--amount", "650000")
     assert result.exit_code == 1
-    assert "contract-approval-missing" in result.output and "sales_head (销售主管审核)" in result.output
+    assert "contract-approval-missing" in result.output and "sales_head(销售主管审核)" in result.output  # zh
     assert read(repo, PATH) == HAND
 
 
@@ -452,7 +452,8 @@ def test_an_unsigned_contract_hint_says_what_works_in_the_customers_stage(run, r
                   stage_history=[*history, {"stage": "after_sales", "on": "2024-03-01"}],
                   contracts=[{"no": "HT-1", "amount": 300000, "approvals": steps, "delivered": "2024-03-01"}])
     said = unsigned()
-    assert said.endswith(f"sign contract HT-1 with `dealbook set {CID} contracts.0.signed=YYYY-MM-DD`"), said
+    # in the team's language (zh): "…审批完成后,用 `dealbook set …` 签署合同 HT-1"
+    assert said.endswith(f"用 `dealbook set {CID} contracts.0.signed=YYYY-MM-DD` 签署合同 HT-1"), said
     assert "dealbook move" not in said
     refused = run(repo, "move", CID, "won", "--contract-no", "HT-1", "--signed", "2024-02-01")
     assert refused.exit_code == 1 and f"`dealbook set {CID} contracts.0.signed=YYYY-MM-DD`" in refused.output
@@ -463,7 +464,7 @@ def test_an_unsigned_contract_hint_says_what_works_in_the_customers_stage(run, r
                   contracts=[{"no": "HT-1", "amount": 300000, "approvals": steps}])
     said = unsigned()
     assert f"`dealbook move {CID} won --contract-no NO --signed YYYY-MM-DD`" in said
-    assert f"already in `won`, sign contract HT-1 with `dealbook set {CID} contracts.0.signed=YYYY-MM-DD`" in said
+    assert f"已处于 `won` 的,用 `dealbook set {CID} contracts.0.signed=YYYY-MM-DD` 签署合同 HT-1" in said
     assert "already at stage won" in run(repo, "move", CID, "won", "--contract-no", "HT-1").output
     assert run(repo, "set", CID, "contracts.0.signed=2024-02-01").exit_code == 0
     assert_clean(run, repo)

@@ -128,7 +128,7 @@ def _brute_force(checked: list[tuple[str, str, str]], rows: list[tuple[str, str,
             if best is None or score > best[0]:
                 best = (score, everyone[other][1], everyone[other][2])
         if best is not None:
-            found.append((path, _message(name, best)))
+            found.append((path, _message(name, best, "en")))
     return found
 
 
@@ -152,7 +152,8 @@ def test_the_index_finds_the_look_alikes_a_search_of_every_name_finds(stored, mi
                     for n, name in mine}.values())
     listed = index.CustomerIndex(db).rows()
     assert [r[:4] for r in listed] == sorted((p, *r[:3]) for p, r in rows.items())
-    assert list(_against_index(checked, index.CustomerIndex(db))) == _brute_force(checked, [r[:4] for r in listed])
+    assert list(_against_index(checked, index.CustomerIndex(db), "en")) == _brute_force(checked,
+                                                                                      [r[:4] for r in listed])
 
 
 def test_one_file_checks_find_the_ids_and_contract_numbers_the_whole_repo_check_finds(run, repo: RecordRepo) -> None:
@@ -255,5 +256,5 @@ def test_the_whole_repo_check_names_the_look_alike_a_pair_by_pair_search_names(n
             if score >= CHECK_MIN_SCORE and ratio > best_ratio:
                 best, best_ratio = (score, other_id, other_name), ratio
         if best is not None:
-            expected.append((path, _message(name, best)))
+            expected.append((path, _message(name, best, book.settings.language)))
     assert list(likely_duplicates(book, None)) == expected

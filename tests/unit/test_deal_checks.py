@@ -126,7 +126,7 @@ def test_a_margin_that_contradicts_the_cost(run, repo) -> None:
     repo.customer(**PROPOSAL, quotes=[quote(margin=0.36)])
     found = [c for c, _, _ in codes(run, repo)]
     assert found == ["quote-margin"]
-    assert "the margin is 36.0% but (amount − cost) / amount" in run(repo, "check").output
+    assert "毛利率是 36.0%,但(金额 − 成本)/ 金额" in run(repo, "check").output  # the team's language (zh)
 
 
 def test_a_cost_that_contradicts_the_lines_unit_costs(run, repo) -> None:
