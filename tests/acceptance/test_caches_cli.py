@@ -253,7 +253,7 @@ def test_results_cached_by_other_code_are_a_miss_under_the_same_version(repo, tm
         path.write_text(text.replace(old, new), encoding="utf-8")
 
     for _ in range(2):  # the second run answers from the caches
-        assert "is not a real calendar date" in dealbook_("check")
+        assert "不是真实存在的日期" in dealbook_("check")  # bad-date, in the team's language (zh)
         assert "(new code)" not in dealbook_("customers", "--format", "json")
         assert "(new code)" not in dealbook_("agenda", "--format", "json", "--days", "30")
     time.sleep(2.1)  # past the two seconds in which a file just written is compared by content
@@ -261,9 +261,10 @@ def test_results_cached_by_other_code_are_a_miss_under_the_same_version(repo, tm
     stored = os.stat(_cache(repo, "check.marshal")).st_mtime_ns
     for path in code.rglob("*"):  # the same code installed again (CI installs afresh): new times only
         os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
-    assert "is not a real calendar date" in dealbook_("check")
+    assert "不是真实存在的日期" in dealbook_("check")
     assert os.stat(_cache(repo, "check.marshal")).st_mtime_ns == stored  # answered from the stored check
-    edit("checks/filechecks.py", 'f"`{item}` is not a real calendar date"))\n', 'f"`{item}` is no calendar date"))\n')
+    edit("checks/filechecks.py", '_("`%(date)s` is not a real calendar date", date=item)))\n',
+         '"`%s` is no calendar date" % item))\n')
     edit("rules/due.py", "grade=letter, method=method)\n    return reason\n",
          "grade=letter, method=method)\n    return reason + \" (new code)\"\n")
     assert "is no calendar date" in dealbook_("check")

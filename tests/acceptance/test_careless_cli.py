@@ -96,10 +96,12 @@ def test_check_and_codeowners_say_a_broken_team_file_cannot_be_read_not_that_it_
     repo.write("records/team.yaml", "members: [\n  {handle: zhang\n")
     checked = run(repo, "check")
     assert checked.exit_code == 1
-    assert "records/team.yaml:" in checked.output and "records/team.yaml cannot be read" in checked.output
-    assert "is missing" not in checked.output
+    # in the team's language (zh): "records/team.yaml 无法读取", not "缺少 records/team.yaml"
+    assert "records/team.yaml:" in checked.output and "records/team.yaml 无法读取" in checked.output
+    assert "缺少 records/team.yaml" not in checked.output and "is missing" not in checked.output
     owners = run(repo, "codeowners")
     assert owners.exit_code == 1 and "records/team.yaml:" in owners.output and "is missing" not in owners.output
+    assert "缺少 records/team.yaml" not in owners.output
     assert not (repo.root / "CODEOWNERS").exists()
 
 
@@ -145,7 +147,7 @@ def test_check_does_not_call_a_customer_whose_file_is_broken_missing(repo: Recor
     found = {(d["path"], d["code"]): d["message"] for d in json.loads(result.stdout)["diagnostics"]}
     assert (f"records/customers/{CID}.yaml", "yaml-syntax") in found
     message = found[(f"records/followups/{CID}/2024-05-10-1400.yaml", "unknown-customer")]
-    assert "has an error of its own" in message and "there is no" not in message
+    assert "本身有错误" in message and "不存在" not in message  # in the team's language (zh)
 
 
 # --- check --new-since: a revision that is not one ------------------------------------------------------
@@ -561,7 +563,8 @@ def test_records_the_broken_settings_stop_being_checked_point_at_the_settings(re
     found = json.loads(result.stdout)["diagnostics"]
     assert ("dealbook.yaml", "bad-type") in {(d["path"], d["code"]) for d in found}
     internal = [d["message"] for d in found if d["code"] == "internal"]
-    assert internal and all("dealbook.yaml has errors of its own" in m and "report" not in m for m in internal)
+    # in the team's language (zh): "dealbook.yaml 本身有错误,请先改正", no "请报告这个问题"
+    assert internal and all("dealbook.yaml 本身有错误" in m and "报告" not in m for m in internal)
 
 
 @pytest.mark.parametrize("args", [

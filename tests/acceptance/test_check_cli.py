@@ -39,7 +39,7 @@ def test_schema_error_points_at_the_offending_key(run, repo: RecordRepo) -> None
     assert result.exit_code == 1
     assert f"{CPATH}:13:1: error bad-value" in result.output  # lead_type on line 13
     assert "prospect" in result.output  # the allowed values are listed
-    assert f"{CPATH}:14:1: error unknown-key: unknown key `colour`" in result.output
+    assert f"{CPATH}:14:1: error unknown-key: 未知的键 `colour`" in result.output  # in the team's language
     assert "custom:" in result.output
 
 

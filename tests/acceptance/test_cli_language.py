@@ -61,8 +61,9 @@ def english(text: str, written: set[str]) -> set[str]:
 
 
 def test_the_check_finds_english_in_a_frame(written) -> None:
-    assert english("  Stage          方案呈现 (proposal)\n  Grade  B (score 3)  draft*", written) == {
-        "Stage", "Grade", "score", "draft"}
+    # (not `draft`: the Chinese check messages write `status: draft`, a value a record holds)
+    assert english("  Stage          方案呈现 (proposal)\n  Grade  B (score 3)  pending*", written) == {
+        "Stage", "Grade", "score", "pending"}
     assert english("程伟  物业工程总监  chengwei@zhongyuan-estate.example.com  MES  zhang", written) == set()
 
 

@@ -139,8 +139,8 @@ def test_a_new_or_renamed_customer_that_looks_like_another_is_warned_about_as_it
     result = run(repo, *[a if a != "A科技有限公司" else "深圳华辰精密电子有限公司" for a in NEW_ARGS])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "records/customers/粤IT2024006.yaml"  # written, its path on stdout as always
-    assert ("warning likely-duplicate: `深圳华辰精密电子有限公司` looks like 粤IT2024005 `深圳华辰精密电子有限公司` "
-            "(score 100)") in result.stderr
+    assert ("warning likely-duplicate: `深圳华辰精密电子有限公司` 与 粤IT2024005 `深圳华辰精密电子有限公司` "
+            "很像(相似度 100)") in result.stderr
     again = run(repo, "set", "粤IT2024006", "tags=重点")
     assert again.exit_code == 0 and "likely-duplicate" not in again.output
     repo.customer("粤IT2024007", name="广州天河软件有限公司")
@@ -307,7 +307,7 @@ def test_move_backwards_is_refused(run, repo):
     repo.write(PATH, HAND)
     result = run(repo, "move", CID, "lead")
     assert result.exit_code == 1
-    assert "moving back from `discovery` to `lead` is not allowed" in result.output
+    assert "不允许从 `discovery` 退回到 `lead`" in result.output  # the check's reason, in the team's language
     assert read(repo, PATH) == HAND
 
 
@@ -315,7 +315,7 @@ def test_move_refuses_unmet_requirement_and_past_date(run, repo):
     repo.write(PATH, HAND)
     result = run(repo, "move", CID, "negotiation")
     assert result.exit_code == 1
-    assert "stage `negotiation` requires `deal.amount`" in result.output and "提示:" in result.output  # the hint, in zh
+    assert "阶段 `negotiation` 要求填写 `deal.amount`" in result.output and "提示:" in result.output  # the hint, in zh
     result = run(repo, "move", CID, "proposal", "--on", "2024-01-10", "--set", "need.budget.status=clear")
     assert result.exit_code == 1 and "before the last stage change" in result.output
     result = run(repo, "move", CID, "nowhere")
@@ -343,7 +343,7 @@ def test_move_to_won_is_refused_until_the_contract_approvals_are_recorded(run, r
     repo.write(PATH, HAND)
     result = run(repo, "move", CID, "won", "--contract-no", "HT-2024-031", "--amount", "650000")
     assert result.exit_code == 1
-    assert "contract-approval-missing" in result.output and "sales_head (销售主管审核)" in result.output
+    assert "contract-approval-missing" in result.output and "sales_head(销售主管审核)" in result.output  # zh
     assert read(repo, PATH) == HAND
 
 
@@ -452,7 +452,8 @@ def test_an_unsigned_contract_hint_says_what_works_in_the_customers_stage(run, r
                   stage_history=[*history, {"stage": "after_sales", "on": "2024-03-01"}],
                   contracts=[{"no": "HT-1", "amount": 300000, "approvals": steps, "delivered": "2024-03-01"}])
     said = unsigned()
-    assert said.endswith(f"sign contract HT-1 with `dealbook set {CID} contracts.0.signed=YYYY-MM-DD`"), said
+    # in the team's language (zh): "…审批完成后,用 `dealbook set …` 签署合同 HT-1"
+    assert said.endswith(f"用 `dealbook set {CID} contracts.0.signed=YYYY-MM-DD` 签署合同 HT-1"), said
     assert "dealbook move" not in said
     refused = run(repo, "move", CID, "won", "--contract-no", "HT-1", "--signed", "2024-02-01")
     assert refused.exit_code == 1 and f"`dealbook set {CID} contracts.0.signed=YYYY-MM-DD`" in refused.output
@@ -463,7 +464,7 @@ def test_an_unsigned_contract_hint_says_what_works_in_the_customers_stage(run, r
                   contracts=[{"no": "HT-1", "amount": 300000, "approvals": steps}])
     said = unsigned()
     assert f"`dealbook move {CID} won --contract-no NO --signed YYYY-MM-DD`" in said
-    assert f"already in `won`, sign contract HT-1 with `dealbook set {CID} contracts.0.signed=YYYY-MM-DD`" in said
+    assert f"已处于 `won` 的,用 `dealbook set {CID} contracts.0.signed=YYYY-MM-DD` 签署合同 HT-1" in said
     assert "already at stage won" in run(repo, "move", CID, "won", "--contract-no", "HT-1").output
     assert run(repo, "set", CID, "contracts.0.signed=2024-02-01").exit_code == 0
     assert_clean(run, repo)
@@ -515,11 +516,11 @@ def test_set_and_move_keep_a_crlf_files_line_endings(run, repo):
 @pytest.mark.parametrize(
     ("assignment", "message", "code"),
     [("need.budget.min=65万", "write 650000 instead of `65万`", 2),
-     ("need.budget.status=maybe", "`maybe` is not allowed here", 1),
+     ("need.budget.status=maybe", "这里不能填 `maybe`", 1),  # the check's message, in the team's language
      ("owner=wang", "unknown-member", 1),
      ("stage=won", "dealbook move", 2),
      ("colour=red", "未知字段 `colour`", 2),
-     ("created=2024-13-01", "not a real calendar date", 1)],
+     ("created=2024-13-01", "不是真实存在的日期", 1)],
 )
 def test_set_refusals_write_nothing(run, repo, assignment, message, code):
     repo.write(PATH, HAND)
@@ -554,7 +555,7 @@ def test_bulk_refuses_all_when_one_file_would_break(run, repo):
                   stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "negotiation", "on": "2024-02-01"}])
     before = files(repo)
     result = run(repo, "set", "--where", "owner=zhang", "deal=", "--replace", "--yes")
-    assert result.exit_code == 1 and "requires `deal.amount`" in result.output
+    assert result.exit_code == 1 and "要求填写 `deal.amount`" in result.output
     assert files(repo) == before
 
 

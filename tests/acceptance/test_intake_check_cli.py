@@ -22,8 +22,8 @@ def test_created_with_a_time_and_a_review_pass(run, repo: RecordRepo) -> None:
 def test_times_that_are_not_real_are_errors(run, repo: RecordRepo) -> None:
     repo.customer(created="2024-05-20 24:30", review={"by": "chen", "on": "2024-02-30 09:00", "result": "ok"})
     found = diagnostics(run, repo)
-    assert ("error", "bad-time", "`2024-05-20 24:30` is not a real date and time") in found
-    assert ("error", "bad-time", "`2024-02-30 09:00` is not a real date and time") in found
+    assert ("error", "bad-time", "`2024-05-20 24:30` 不是真实存在的日期时间") in found  # the team's language (zh)
+    assert ("error", "bad-time", "`2024-02-30 09:00` 不是真实存在的日期时间") in found
     assert run(repo, "check").exit_code == 1
 
 
@@ -31,8 +31,8 @@ def test_a_lead_without_a_phone_or_source_is_warned_and_strict_fails(run, repo: 
     repo.customer(contacts=[{"name": "王总监", "role": "decision_maker", "email": "wang@a-tech.example.com"}])
     found = diagnostics(run, repo)
     assert found == [("warning", "lead-incomplete",
-                      "a new lead needs `contacts.phone` (a work phone or company IM): add it, or the reviewing "
-                      "manager sends the lead back (intake.required_fields)")]
+                      "新线索需要填写 `contacts.phone`(工作电话或企业IM):请补上,否则审核的主管会退回这条线索"
+                      "(intake.required_fields)")]
     assert run(repo, "check").exit_code == 0
     assert run(repo, "check", "--strict").exit_code == 1
     # the list is a setting
@@ -51,7 +51,7 @@ def test_no_budget_in_an_open_stage_is_warned(run, repo: RecordRepo) -> None:
                   stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "discovery", "on": "2024-02-01"}])
     found = diagnostics(run, repo)
     assert [(s, c) for s, c, _ in found] == [("warning", "budget-none-open")]
-    assert "move it to lost with `lost.reason: budget`" in found[0][2]
+    assert "请以 `lost.reason: budget` 转为流失" in found[0][2]
     repo.customer(stage="lost", need={"summary": "x", "budget": {"status": "none"}}, lost={"reason": "budget"},
                   stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "lost", "on": "2024-02-01"}])
     assert diagnostics(run, repo) == []
@@ -63,9 +63,9 @@ def test_three_contacts_in_one_day_are_warned_also_when_only_the_new_file_is_che
     repo.followup("粤IT2024001", "2024-05-20 11:30", outcome="no_answer")
     assert diagnostics(run, repo) == []
     third = repo.followup("粤IT2024001", "2024-05-20 16:00", contact="王总监")
-    expected = ("warning", "too-many-contacts",
-                "contact number 3 with 粤IT2024001 on 2024-05-20, more than 2 in a day "
-                "(hygiene.max_contacts_per_day): space the contacts out, or merge them into one follow-up")
+    expected = ("warning", "too-many-contacts",  # in the team's language (zh)
+                "这是 2024-05-20 与 粤IT2024001 的第 3 次联系,超过了每天 2 次(hygiene.max_contacts_per_day):"
+                "请把联系分散到不同日子,或合并为一条跟进记录")
     assert diagnostics(run, repo) == [expected]
     assert diagnostics(run, repo, str(third)) == [expected]  # what the pre-commit hook runs
     repo.settings("as_of: 2024-05-20\nhygiene: {max_contacts_per_day: 3}\n")
@@ -81,8 +81,8 @@ def test_a_follow_up_with_a_contact_who_has_left_is_flagged(run, repo: RecordRep
     assert diagnostics(run, repo) == []  # before they left
     repo.followup("粤IT2024001", "2024-05-06 10:00", contact="王总监")
     assert diagnostics(run, repo) == [
-        ("warning", "contact-left", "`王总监` left 粤IT2024001 on 2024-05-01 (contacts[].left): talk to their "
-                                    "successor and add them to the contacts, or correct the date")]
+        ("warning", "contact-left", "`王总监` 已于 2024-05-01 离开 粤IT2024001(contacts[].left):"
+                                    "请联系其继任者并加入联系人,或改正日期")]
     # a departed decision maker no longer gives access points
     grade = json.loads(run(repo, "grade", "粤IT2024001", "--format", "json").output)
     assert [r["points"] for r in grade["reasons"] if r["dimension"] == "access"] == [0]

@@ -128,7 +128,7 @@ def _brute_force(checked: list[tuple[str, str, str]], rows: list[tuple[str, str,
             if best is None or score > best[0]:
                 best = (score, everyone[other][1], everyone[other][2])
         if best is not None:
-            found.append((path, _message(name, best)))
+            found.append((path, _message(name, best, "en")))
     return found
 
 
@@ -152,7 +152,8 @@ def test_the_index_finds_the_look_alikes_a_search_of_every_name_finds(stored, mi
                     for n, name in mine}.values())
     listed = index.CustomerIndex(db).rows()
     assert [r[:4] for r in listed] == sorted((p, *r[:3]) for p, r in rows.items())
-    assert list(_against_index(checked, index.CustomerIndex(db))) == _brute_force(checked, [r[:4] for r in listed])
+    assert list(_against_index(checked, index.CustomerIndex(db), "en")) == _brute_force(checked,
+                                                                                      [r[:4] for r in listed])
 
 
 def test_one_file_checks_find_the_ids_and_contract_numbers_the_whole_repo_check_finds(run, repo: RecordRepo) -> None:
@@ -218,8 +219,8 @@ def test_the_look_alike_named_is_the_same_in_every_run_and_for_one_file(repo: Re
         return {d["message"] for d in json.loads(done.stdout)["diagnostics"] if d["code"] == "likely-duplicate"
                 and d["path"].endswith("003.yaml")}
 
-    expected = {"`测试6905科技有限公司` looks like 粤IT2024001 `测试605科技有限公司` (score 93): if it is the same "
-                "company, keep one record (see `dealbook duplicates`)"}
+    expected = {"`测试6905科技有限公司` 与 粤IT2024001 `测试605科技有限公司` 很像(相似度 93):如果是同一家公司,"
+                "请只保留一份档案(见 `dealbook duplicates`)"}  # in the team's language (zh)
     for seed in range(8):
         shutil.rmtree(repo.root / ".dealbook-cache", ignore_errors=True)
         assert said(seed=seed) == expected, seed
@@ -255,5 +256,5 @@ def test_the_whole_repo_check_names_the_look_alike_a_pair_by_pair_search_names(n
             if score >= CHECK_MIN_SCORE and ratio > best_ratio:
                 best, best_ratio = (score, other_id, other_name), ratio
         if best is not None:
-            expected.append((path, _message(name, best)))
+            expected.append((path, _message(name, best, book.settings.language)))
     assert list(likely_duplicates(book, None)) == expected

@@ -57,7 +57,7 @@ def test_a_margin_below_the_floor_without_approval_is_an_error(run, repo) -> Non
     repo.customer(**PROPOSAL, quotes=[quote()])
     assert [c for c, _, _ in codes(run, repo)] == ["margin-below-floor"]
     out = run(repo, "check").output
-    assert "margin 26.0% is below the floor of 30.0%" in out and "manager, gm" in out
+    assert "毛利率 26.0% 低于底线 30.0%" in out and "manager、gm" in out  # the team's language (zh)
 
 
 def test_a_margin_just_below_the_floor_never_reads_as_the_floor(run, repo) -> None:
@@ -108,7 +108,7 @@ def test_a_total_that_is_not_the_sum_of_the_lines(run, repo) -> None:
     repo.customer(**PROPOSAL, quotes=[quote(total=5, cost=None, margin=0.35)])
     found = codes(run, repo)
     assert [c for c, _, _ in found] == ["quote-total"]
-    assert "the total is ¥5 but the lines add up to ¥300,000" in run(repo, "check").output
+    assert "总价是 ¥5,但各行合计为 ¥300,000" in run(repo, "check").output
 
 
 def test_a_line_amount_must_be_quantity_times_unit_price(run, repo) -> None:
@@ -126,7 +126,7 @@ def test_a_margin_that_contradicts_the_cost(run, repo) -> None:
     repo.customer(**PROPOSAL, quotes=[quote(margin=0.36)])
     found = [c for c, _, _ in codes(run, repo)]
     assert found == ["quote-margin"]
-    assert "the margin is 36.0% but (amount − cost) / amount" in run(repo, "check").output
+    assert "毛利率是 36.0%,但(金额 − 成本)/ 金额" in run(repo, "check").output  # the team's language (zh)
 
 
 def test_a_cost_that_contradicts_the_lines_unit_costs(run, repo) -> None:
@@ -187,7 +187,7 @@ def test_a_won_contract_needs_every_approval_step(run, repo) -> None:
     found = codes(run, repo)
     assert [c for c, _, _ in found] == ["contract-approval-missing"]
     out = run(repo, "check").output
-    assert "lacks the approval steps finance (财务审核), general_manager (总经理审批)" in out
+    assert "缺少审批步骤 finance(财务审核)、general_manager(总经理审批)" in out
 
 
 def test_approval_steps_are_required_from_the_stage_in_settings(run, repo) -> None:
@@ -209,7 +209,7 @@ def test_steps_out_of_order_are_a_warning(run, repo) -> None:
     swapped = [dict(a, on="2024-03-27") if a["step"] == "finance" else a for a in APPROVED]  # before legal (03-29)
     repo.customer(stage="won", stage_history=WON, contracts=[contract(approvals=swapped)])
     assert [c for c, _, _ in codes(run, repo)] == ["approval-order"]
-    assert "`finance` approved on 2024-03-27, before `legal` (2024-03-29)" in run(repo, "check").output
+    assert "`finance` 的审批日期 2024-03-27 早于 `legal`(2024-03-29)" in run(repo, "check").output
 
 
 def test_a_step_given_by_the_wrong_role(run, repo) -> None:

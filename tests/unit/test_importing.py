@@ -91,7 +91,8 @@ def test_rejections_say_why_and_where(repo, tmp_path: Path) -> None:
     assert [e.row for e in plan.entries] == [2, 3, 4, 5]
     reasons = [" ".join(e.reasons) for e in plan.entries]
     assert "stage-requires" in reasons[0] and "lost.reason" in reasons[0]
-    assert "personal mobile" in reasons[1] and "--phone-kind work" in reasons[1] and "phone-kind:" not in reasons[1]
+    assert "privacy-mobile: 这一行有个人手机号" in reasons[1] and "--phone-kind work" in reasons[1]  # zh team
+    assert "phone-kind:" not in reasons[1]
     assert "王五" in reasons[2] and "not on the team" in reasons[2]
     assert "column J `建档日期`: `下周`" in reasons[3] and "not a date" in reasons[3]  # the cell, by its column
     assert texts == {}
@@ -131,7 +132,7 @@ def test_a_status_change_appends_to_the_stage_history(repo, tmp_path: Path) -> N
     repo.customer(need={"summary": "x"}, stage="discovery",
                   stage_history=[{"stage": "lead", "on": "2024-01-05"}, {"stage": "discovery", "on": "2024-02-01"}])
     plan, _ = plan_for(repo, sheet_file(tmp_path, [back], name="back.xlsx"))
-    assert plan.entries[0].status == REJECTED and "moving back" in plan.entries[0].reasons[0]
+    assert plan.entries[0].status == REJECTED and "不允许从 `discovery` 退回到 `lead`" in plan.entries[0].reasons[0]
 
 
 def test_merge_adds_new_contacts_and_keeps_recorded_roles() -> None:

@@ -188,10 +188,11 @@ def test_the_single_walk_finds_every_text_and_bad_date_the_separate_walks_find(d
     """`filechecks._collect` (one pass, plain keys remembered across records) gives the texts
     `privacy.texts` gives and the bad dates `_dates` gives, with the same addresses."""
     from dealbook.checks import filechecks, privacy
+    from dealbook.text.catalog import translator
 
-    for _ in range(2):  # the second time with the keys of the first remembered
-        dates, strings = filechecks._collect(data)
-        assert dates == list(filechecks._dates(data))
+    for language in ("en", "zh"):  # the second time with the keys of the first remembered
+        dates, strings = filechecks._collect(data, translator(language))
+        assert dates == list(filechecks._dates(data, translator(language)))
         assert sorted(strings, key=repr) == sorted(privacy.texts(data), key=repr)
 
 
@@ -213,6 +214,7 @@ def test_the_quick_pass_without_addresses_finds_what_the_addressed_walk_finds(da
     also with the texts already found clean remembered.
     Fails if the quick pass lets a record through that has a finding, or reports one of its own."""
     from dealbook.checks import filechecks, privacy
+    from dealbook.text.catalog import translator
     from dealbook.text.output import TERMINAL_CONTROL
 
     if contacts:
@@ -221,7 +223,7 @@ def test_the_quick_pass_without_addresses_finds_what_the_addressed_walk_finds(da
     if fresh:
         privacy.rules(settings_).clean.clear()
     for _ in range(2):  # the second time with the first run's clean texts and plain keys remembered
-        dates, strings = filechecks._collect(data)
+        dates, strings = filechecks._collect(data, translator(settings_.language))
         control = [(where, "error", "control-character") for where, text in strings if TERMINAL_CONTROL.search(text)]
         expected = dates + list(privacy.findings(data, settings_, strings))
         found = list(filechecks._text_problems(data, settings_))

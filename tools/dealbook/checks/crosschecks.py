@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from ..records.book import Book
 from ..records.diagnostics import ERROR, WARNING, Diagnostic
 from ..records.model import TEAM_FILE, Customer, FollowUp
+from ..text.catalog import NP_, Translator, translator
 from .dealchecks import deal_cross_findings
 
 
@@ -46,25 +47,37 @@ def record_diagnostics(book: Book, only: set[str] | None = None) -> list[Diagnos
     return found
 
 
-def _member_problem(book: Book, handle: str, what: str) -> tuple[str, str, str] | None:
+# Who a handle is in a record, as the member messages name them.
+_ROLE = "member in a record"
+_OWNER, _SUPPORT, _REVIEWER, _BY, _NEXT_OWNER = (
+    NP_("member in a record", "owner"), NP_("member in a record", "support"),
+    NP_("member in a record", "reviewer"), NP_("member in a record", "by"),
+    NP_("member in a record", "next action owner"))
+
+
+def _member_problem(book: Book, handle: str, what: str, _: Translator) -> tuple[str, str, str] | None:
     if not handle:
         return None
     member = book.members.get(handle)
     if member is None:
-        known = ", ".join(sorted(book.members)) or "none yet"
+        known = _.pgettext("enumeration", ", ").join(sorted(book.members)) or _("none yet")
         return (ERROR, "unknown-member",
-                f"{what} `{handle}` is not a member of the team; add them to {TEAM_FILE} or use one of: {known}")
+                _("%(what)s `%(handle)s` is not a member of the team; add them to %(team)s or use one of: %(known)s",
+                  what=_.pgettext(_ROLE, what), handle=handle, team=TEAM_FILE, known=known))
     if not member.active:
         return (WARNING, "inactive-member",
-                f"{what} `{handle}` has left the team (active: false): reassign with `dealbook set`")
+                _("%(what)s `%(handle)s` has left the team (active: false): reassign with `dealbook set`",
+                  what=_.pgettext(_ROLE, what), handle=handle))
     return None
 
 
 def _findings(book: Book, only: set[str] | None = None) -> Iterator[tuple[str, tuple, str, str, str]]:
+    _ = translator(book.settings.language)
     if book.team_path is None and (book.customers or book.paths):
-        why = (f"{TEAM_FILE} cannot be read (its own error says why), so no owner or follow-up author is checked"
+        why = (_("%(team)s cannot be read (its own error says why), so no owner or follow-up author is checked",
+                 team=TEAM_FILE)
                if TEAM_FILE in book.file_diagnostics else
-               f"{TEAM_FILE} is missing: list the team's members there (handle, name, role)")
+               _("%(team)s is missing: list the team's members there (handle, name, role)", team=TEAM_FILE))
         yield ((book.paths[0] if book.paths else TEAM_FILE), (), ERROR, "no-team", why)
         check_members = False
     else:
@@ -74,16 +87,16 @@ def _findings(book: Book, only: set[str] | None = None) -> Iterator[tuple[str, t
     by_path = book.customers_by_path if book.repo_customers is None else {}  # else: `_ids_in_repo`
     for path, customer in book.customers_by_path.items():
         if check_members:
-            problem = _member_problem(book, customer.owner, "owner")
+            problem = _member_problem(book, customer.owner, _OWNER, _)
             if problem:
                 yield (path, ("owner",), *problem)
             for index, handle in enumerate(customer.support):
-                problem = _member_problem(book, handle, "support")
+                problem = _member_problem(book, handle, _SUPPORT, _)
                 if problem:
                     yield (path, ("support", index), *problem)
             review = customer.review
             if review is not None and review.by:
-                problem = _member_problem(book, review.by, "reviewer")
+                problem = _member_problem(book, review.by, _REVIEWER, _)
                 if problem:
                     yield (path, ("review", "by"), *problem)
         if path in by_path:
@@ -91,7 +104,8 @@ def _findings(book: Book, only: set[str] | None = None) -> Iterator[tuple[str, t
     for paths in by_id.values():
         for path in paths[1:]:
             yield (path, ("id",), ERROR, "duplicate-id",
-                   f"id `{book.customers_by_path[path].id}` is already used by {paths[0]}: give this customer a new id")
+                   _("id `%(id)s` is already used by %(path)s: give this customer a new id",
+                     id=book.customers_by_path[path].id, path=paths[0]))
 
     hygiene = book.settings.raw.get("hygiene") or {}
     most = hygiene.get("max_contacts_per_day", 2) if isinstance(hygiene, dict) else 2
@@ -99,27 +113,28 @@ def _findings(book: Book, only: set[str] | None = None) -> Iterator[tuple[str, t
         customer = book.customers.get(customer_id)
         followups = book.followups_of(customer_id)
         if customer is not None:
-            yield from _hygiene(customer, followups, most)
+            yield from _hygiene(customer, followups, most, _)
         for followup in followups:
             if customer is None and followup.customer:
                 path = f"records/customers/{followup.customer}.yaml"
                 yield (followup.path, ("customer",), ERROR, "unknown-customer",
-                       f"customer `{followup.customer}` cannot be read: {path} has an error of its own"
+                       _("customer `%(id)s` cannot be read: %(path)s has an error of its own",
+                         id=followup.customer, path=path)
                        if book.read_error(path) else
-                       f"customer `{followup.customer}` does not exist: there is no {path}")
+                       _("customer `%(id)s` does not exist: there is no %(path)s", id=followup.customer, path=path))
             if check_members:
-                problem = _member_problem(book, followup.by, "by")
+                problem = _member_problem(book, followup.by, _BY, _)
                 if problem:
                     yield (followup.path, ("by",), *problem)
                 for index, action in enumerate(followup.next):
-                    problem = _member_problem(book, action.owner, "next action owner")
+                    problem = _member_problem(book, action.owner, _NEXT_OWNER, _)
                     if problem:
                         yield (followup.path, ("next", index, "owner"), *problem)
             if customer is not None and followup.contact and customer.contact(followup.contact) is None:
-                names = ", ".join(c.name for c in customer.contacts) or "none"
+                names = _.pgettext("enumeration", ", ").join(c.name for c in customer.contacts) or _("none")
                 yield (followup.path, ("contact",), WARNING, "unknown-contact",
-                       f"`{followup.contact}` is not one of {customer.id}'s contacts ({names}): "
-                       "add them to the customer's contacts or fix the name")
+                       _("`%(contact)s` is not one of %(id)s's contacts (%(names)s): add them to the customer's "
+                         "contacts or fix the name", contact=followup.contact, id=customer.id, names=names))
     yield from deal_cross_findings(book, only)
 
 
@@ -130,6 +145,7 @@ def _ids_in_repo(book: Book, only: set[str]) -> Iterator[tuple[str, str]]:
     wanted = {c.id.casefold() for path, c in book.customers_by_path.items() if path in only}
     if not wanted:
         return
+    _ = translator(book.settings.language)
     ids = {path: c.id for path, c in book.customers_by_path.items()}
     for path, cid in book.repo_customers.holding_ids(wanted):
         ids.setdefault(path, cid)
@@ -143,10 +159,12 @@ def _ids_in_repo(book: Book, only: set[str]) -> Iterator[tuple[str, str]]:
             continue
         owner = first[customer.id.casefold()]
         if owner != path:
-            yield (path, f"id `{customer.id}` is already used by {owner}: give this customer a new id")
+            yield (path, _("id `%(id)s` is already used by %(path)s: give this customer a new id",
+                           id=customer.id, path=owner))
 
 
-def _hygiene(customer: Customer, followups: list[FollowUp], most: object) -> Iterator[tuple[str, tuple, str, str, str]]:
+def _hygiene(customer: Customer, followups: list[FollowUp], most: object,
+             _: Translator) -> Iterator[tuple[str, tuple, str, str, str]]:
     """Too many contacts of one customer on one day; a follow-up with a contact after they left."""
     per_day: dict[object, int] = {}
     left = {c.name: c.left for c in customer.contacts if c.left is not None}
@@ -157,11 +175,12 @@ def _hygiene(customer: Customer, followups: list[FollowUp], most: object) -> Ite
         per_day[day] = count = per_day.get(day, 0) + 1
         if isinstance(most, int) and not isinstance(most, bool) and 0 < most < count:
             yield (followup.path, ("at",), WARNING, "too-many-contacts",
-                   f"contact number {count} with {customer.id} on {day}, more than {most} in a day "
-                   "(hygiene.max_contacts_per_day): space the contacts out, or merge them into one follow-up")
+                   _("contact number %(count)s with %(id)s on %(day)s, more than %(most)s in a day "
+                     "(hygiene.max_contacts_per_day): space the contacts out, or merge them into one follow-up",
+                     count=count, id=customer.id, day=day, most=most))
         name = followup.contact.strip()
         gone = left.get(name)
         if gone is not None and day > gone:
             yield (followup.path, ("contact",), WARNING, "contact-left",
-                   f"`{name}` left {customer.id} on {gone} (contacts[].left): talk to their successor and add "
-                   "them to the contacts, or correct the date")
+                   _("`%(name)s` left %(id)s on %(left)s (contacts[].left): talk to their successor and add them "
+                     "to the contacts, or correct the date", name=name, id=customer.id, left=gone))

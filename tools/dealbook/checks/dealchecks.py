@@ -25,6 +25,7 @@ from ..records.deals import (
 from ..records.diagnostics import ERROR, WARNING
 from ..records.model import CUSTOMERS_DIR
 from ..records.settings import Settings
+from ..text.catalog import translator
 from ..text.money import money
 from ..text.numbers import percent
 
@@ -34,44 +35,47 @@ Finding = tuple[tuple, str, str, str]  # (where, severity, code, message)
 def quote_findings(data: dict[str, Any], settings: Settings) -> Iterator[Finding]:
     """Per quote: line amounts, the total, cost and margin against the lines, the margin floor."""
     cur = settings.currency  # every amount in a message is written with it (`text.money`)
+    _ = translator(settings.language)
     desk = deal_desk(settings)
     for quote in quotes_of(data):
         at = ("quotes", quote.index)
         if quote.lines_key == "items":
             yield ((*at, "items"), WARNING, "quote-lines-key",
-                   "quote lines are now written under `lines:` with `item` and `amount` "
-                   "(was `items:` with `name` and `total`): rename them")
+                   _("quote lines are now written under `lines:` with `item` and `amount` "
+                     "(was `items:` with `name` and `total`): rename them"))
         amount_key = "total" if quote.lines_key == "items" else "amount"
         for n, line in enumerate(quote.lines):
             expected = line.expected_amount
             if line.amount is not None and expected is not None and line.amount != expected:
                 yield ((*at, quote.lines_key, n, amount_key), ERROR, "quote-line-amount",
-                       f"this line's amount is {money(line.amount, cur)} but quantity × unit price is "
-                       f"{money(expected, cur)}: fix the amount, the quantity or the unit price")
+                       _("this line's amount is %(amount)s but quantity × unit price is %(expected)s: fix the "
+                         "amount, the quantity or the unit price", amount=money(line.amount, cur),
+                         expected=money(expected, cur)))
         lines_total = quote.lines_total
         if quote.total is not None and lines_total is not None and quote.total != lines_total:
             yield ((*at, "total"), ERROR, "quote-total",
-                   f"the total is {money(quote.total, cur)} but the lines add up to {money(lines_total, cur)}: "
-                   "fix the total or the lines (`dealbook quote` computes it)")
+                   _("the total is %(total)s but the lines add up to %(lines)s: fix the total or the lines "
+                     "(`dealbook quote` computes it)", total=money(quote.total, cur), lines=money(lines_total, cur)))
         if quote.cost is not None and quote.lines_cost is not None and quote.cost != quote.lines_cost:
             yield ((*at, "cost"), ERROR, "quote-cost",
-                   f"the cost is {money(quote.cost, cur)} but the lines' unit costs add up to "
-                   f"{money(quote.lines_cost, cur)}: fix the cost or the lines")
+                   _("the cost is %(cost)s but the lines' unit costs add up to %(lines)s: fix the cost or the lines",
+                     cost=money(quote.cost, cur), lines=money(quote.lines_cost, cur)))
         implied = margin_of(quote.amount, quote.known_cost)
         if quote.margin is not None and implied is not None and abs(quote.margin - implied) > MARGIN_TOLERANCE:
             yield ((*at, "margin"), ERROR, "quote-margin",
-                   f"the margin is {percent(quote.margin)} but (amount − cost) / amount = "
-                   f"({money(quote.amount, cur)} − {money(quote.known_cost, cur)}) / {money(quote.amount, cur)} = "
-                   f"{percent(implied)}: fix the margin or the cost")
+                   _("the margin is %(margin)s but (amount − cost) / amount = (%(amount)s − %(cost)s) / %(amount)s "
+                     "= %(implied)s: fix the margin or the cost", margin=percent(quote.margin),
+                     amount=money(quote.amount, cur), cost=money(quote.known_cost, cur), implied=percent(implied)))
         if needs_margin_approval(quote, desk) and not quote.is_draft:
             margin = quote.effective_margin or 0.0
-            who = ", ".join(desk.who_may(MARGIN_STEP)) or "nobody (deal_desk.approvers.margin is empty)"
+            who = (_.pgettext("enumeration", ", ").join(desk.who_may(MARGIN_STEP))
+                   or _("nobody (deal_desk.approvers.margin is empty)"))
             shown, floor = margin_and_floor(margin, desk.margin_floor)
             yield ((*at, "margin") if quote.margin is not None else at, ERROR, "margin-below-floor",
-                   f"margin {shown} is below the floor of {floor} "
-                   f"(deal_desk.margin_floor) and the quote is not a draft: it needs an approval "
-                   f"`{{step: {MARGIN_STEP}, by: HANDLE, on: YYYY-MM-DD}}` from a member who may give it "
-                   f"({who}) before it goes out; until then mark it `status: draft`")
+                   _("margin %(margin)s is below the floor of %(floor)s (deal_desk.margin_floor) and the quote is "
+                     "not a draft: it needs an approval `{step: %(step)s, by: HANDLE, on: YYYY-MM-DD}` from a member "
+                     "who may give it (%(who)s) before it goes out; until then mark it `status: draft`",
+                     margin=shown, floor=floor, step=MARGIN_STEP, who=who))
 
 
 def _signing(data: dict[str, Any], stage: str, settings: Settings) -> str:
@@ -79,17 +83,19 @@ def _signing(data: dict[str, Any], stage: str, settings: Settings) -> str:
     stage, or, in it already or past it (a repeat purchase in after-sales), with `dealbook set`,
     since that move would then be refused."""
     cid = data.get("id") or "ID"
-    by_set = how_to_sign(cid, data.get("contracts"))
+    by_set = how_to_sign(cid, data.get("contracts"), settings.language)
     first = next((s.key for s in settings.stages if s.kind == "won"), stage)
     if stage != first:
         return by_set
-    return (f"sign it with the move, `dealbook move {cid} {first} --contract-no NO --signed YYYY-MM-DD`, or, "
-            f"already in `{first}`, {by_set}")
+    _ = translator(settings.language)
+    return _("sign it with the move, `dealbook move %(id)s %(stage)s --contract-no NO --signed YYYY-MM-DD`, or, "
+             "already in `%(stage)s`, %(by_set)s", id=cid, stage=first, by_set=by_set)
 
 
 def contract_findings(data: dict[str, Any], settings: Settings) -> Iterator[Finding]:
     """Per contract: the approval steps required from the stage in settings, payments, dates."""
     cur = settings.currency  # every amount in a message is written with it (`text.money`)
+    _ = translator(settings.language)
     desk = deal_desk(settings)
     contracts = data.get("contracts")
     stage = data.get("stage")
@@ -97,8 +103,8 @@ def contract_findings(data: dict[str, Any], settings: Settings) -> Iterator[Find
     won = isinstance(stage, str) and settings.is_won(stage)
     if listed and won and not any(parse_date(c.get("signed")) for c in listed):
         yield (("contracts",), ERROR, "contract-unsigned",
-               f"stage `{stage}` needs a signed contract, but no contract has its `signed` date: once the "
-               f"approvals are in, {_signing(data, stage, settings)}")
+               _("stage `%(stage)s` needs a signed contract, but no contract has its `signed` date: once the "
+                 "approvals are in, %(how)s", stage=stage, how=_signing(data, stage, settings)))
     for index, contract in enumerate(contracts if isinstance(contracts, list) else []):
         if not isinstance(contract, dict):
             continue
@@ -107,12 +113,18 @@ def contract_findings(data: dict[str, Any], settings: Settings) -> Iterator[Find
         if signed is not None and contract_needs_steps(contract, stage, settings):
             missing = missing_steps(contract, desk)
             if missing:
-                names = ", ".join(f"{s} ({desk.step_label(s)})" for s in missing)
+                names = _.pgettext("enumeration", ", ").join(
+                    _("%(step)s (%(label)s)", step=s, label=desk.step_label(s)) for s in missing)
                 yield (at, ERROR, "contract-approval-missing",
-                       f"contract {contract.get('no') or index + 1} lacks the approval step"
-                       f"{'s' * (len(missing) != 1)} {names}, required from stage `{desk.contract_steps_from}` "
-                       f"(deal_desk.contract_steps): each approver adds theirs with `dealbook approve "
-                       f"{data.get('id') or 'ID'} {contract.get('no') or 'NO'}` and commits it")
+                       _.ngettext("contract %(contract)s lacks the approval step %(names)s, required from stage "
+                                  "`%(stage)s` (deal_desk.contract_steps): each approver adds theirs with "
+                                  "`dealbook approve %(id)s %(no)s` and commits it",
+                                  "contract %(contract)s lacks the approval steps %(names)s, required from stage "
+                                  "`%(stage)s` (deal_desk.contract_steps): each approver adds theirs with "
+                                  "`dealbook approve %(id)s %(no)s` and commits it",
+                                  len(missing), contract=contract.get('no') or index + 1, names=names,
+                                  stage=desk.contract_steps_from, id=data.get('id') or 'ID',
+                                  no=contract.get('no') or 'NO'))
         dated = {a.get("step"): (i, parse_date(a.get("on"))) for i, a in enumerate(contract.get("approvals") or [])
                  if isinstance(a, dict)}
         previous: tuple[str, object] | None = None
@@ -122,31 +134,35 @@ def contract_findings(data: dict[str, Any], settings: Settings) -> Iterator[Find
                 continue
             if previous is not None and index_on[1] < previous[1]:  # type: ignore[operator]
                 yield ((*at, "approvals", index_on[0], "on"), WARNING, "approval-order",
-                       f"`{step}` approved on {index_on[1]}, before `{previous[0]}` ({previous[1]}): the steps go "
-                       f"in the order of deal_desk.contract_steps ({' → '.join(desk.contract_steps)})")
+                       _("`%(step)s` approved on %(on)s, before `%(previous)s` (%(previous_on)s): the steps go in "
+                         "the order of deal_desk.contract_steps (%(order)s)", step=step, on=index_on[1],
+                         previous=previous[0], previous_on=previous[1], order=' → '.join(desk.contract_steps)))
             previous = (step, index_on[1])
         payments = payments_from(contract.get("payments"))
         for payment in payments:
             where = (*at, "payments", payment.index)
             if payment.received_amount is not None and payment.received_on is None:
                 yield ((*where, "received_amount"), ERROR, "payment-receipt",
-                       "a received amount needs the day it came in: add `received_on: YYYY-MM-DD`")
+                       _("a received amount needs the day it came in: add `received_on: YYYY-MM-DD`"))
             if payment.received_amount is not None and payment.amount is not None \
                     and payment.received_amount > payment.amount:
                 yield ((*where, "received_amount"), WARNING, "payment-overpaid",
-                       f"received {money(payment.received_amount, cur)} on an instalment of "
-                       f"{money(payment.amount, cur)}: record the surplus against the next instalment")
+                       _("received %(received)s on an instalment of %(amount)s: record the surplus against the "
+                         "next instalment", received=money(payment.received_amount, cur),
+                         amount=money(payment.amount, cur)))
         amount = contract.get("amount")
         scheduled = [p.amount for p in payments]
         if payments and all(a is not None for a in scheduled) and isinstance(amount, int) \
                 and sum(scheduled) != amount:  # type: ignore[arg-type]
             yield ((*at, "payments"), WARNING, "payments-total",
-                   f"the instalments add up to {money(sum(scheduled), cur)} but the contract amount is "  # type: ignore
-                   f"{money(amount, cur)}: the schedule should cover the contract")
+                   _("the instalments add up to %(total)s but the contract amount is %(amount)s: the schedule "
+                     "should cover the contract", total=money(sum(scheduled), cur),  # type: ignore[arg-type]
+                     amount=money(amount, cur)))
         end = parse_date(contract.get("service_end"))
         if end is not None and signed is not None and end < signed:
             yield ((*at, "service_end"), ERROR, "service-end",
-                   f"the service term ends ({end}) before the contract was signed ({signed})")
+                   _("the service term ends (%(end)s) before the contract was signed (%(signed)s)",
+                     end=end, signed=signed))
 
 
 def contract_numbers_on_disk(root: str, wanted: set[str], skip: set[str]) -> dict[str, list[str]]:
@@ -199,6 +215,7 @@ def _numbers_elsewhere(book: Book, wanted: set[str]) -> dict[str, list[str]]:
 
 def deal_cross_findings(book: Book, only: set[str] | None) -> Iterator[tuple[str, tuple, str, str, str]]:
     """Contract numbers unique across the repo; approvals given by members who may give them."""
+    _ = translator(book.settings.language)
     desk = deal_desk(book.settings)
     by_number: dict[str, list[tuple[str, int]]] = {}
     for path, customer in book.customers_by_path.items():
@@ -217,13 +234,16 @@ def deal_cross_findings(book: Book, only: set[str] | None) -> Iterator[tuple[str
         for path, index in places[1:]:
             if index < 0:
                 continue
-            where = "another contract of this customer" if path == first[0] else first[0]
             yield (path, ("contracts", index, "no"), ERROR, "duplicate-contract",
-                   f"contract number `{number}` is already used by {where}: contract numbers are unique")
+                   _("contract number `%(number)s` is already used by another contract of this customer: contract "
+                     "numbers are unique", number=number) if path == first[0] else
+                   _("contract number `%(number)s` is already used by %(path)s: contract numbers are unique",
+                     number=number, path=first[0]))
         if first[1] >= 0 and any(index < 0 for _, index in places[1:]):
             other = next(p for p, index in places[1:] if index < 0)
             yield (first[0], ("contracts", first[1], "no"), ERROR, "duplicate-contract",
-                   f"contract number `{number}` is already used by {other}: contract numbers are unique")
+                   _("contract number `%(number)s` is already used by %(path)s: contract numbers are unique",
+                     number=number, path=other))
     if not book.members:
         return
     for path, customer in book.customers_by_path.items():
@@ -241,17 +261,20 @@ def deal_cross_findings(book: Book, only: set[str] | None) -> Iterator[tuple[str
 
 def _approver(book: Book, desk: Any, path: str, where: tuple, step: str, handle: str,
               owner: str) -> Iterator[tuple[str, tuple, str, str, str]]:
+    _ = translator(book.settings.language)
     member = book.members.get(handle)
-    allowed = ", ".join(desk.who_may(step)) or "nobody"
+    allowed = _.pgettext("enumeration", ", ").join(desk.who_may(step)) or _("nobody")
     if member is None:
         yield (path, (*where, "by"), ERROR, "unknown-member",
-               f"approver `{handle}` is not a member of the team; approvals of `{step}` are given by: {allowed}")
+               _("approver `%(handle)s` is not a member of the team; approvals of `%(step)s` are given by: "
+                 "%(allowed)s", handle=handle, step=step, allowed=allowed))
         return
     if not desk.may_approve(step, member.handle, member.role):
         yield (path, (*where, "by"), ERROR, "approval-not-allowed",
-               f"`{handle}` ({member.role}) may not give the approval `{step}` ({desk.step_label(step)}); "
-               f"it is given by: {allowed} (deal_desk.approvers.{step})")
+               _("`%(handle)s` (%(role)s) may not give the approval `%(step)s` (%(label)s); it is given by: "
+                 "%(allowed)s (deal_desk.approvers.%(step)s)", handle=handle, role=member.role, step=step,
+                 label=desk.step_label(step), allowed=allowed))
     elif handle == owner:
         yield (path, (*where, "by"), ERROR, "approval-self",
-               f"`{handle}` owns this customer and cannot approve its own deal (four eyes): "
-               f"ask another of: {allowed}")
+               _("`%(handle)s` owns this customer and cannot approve its own deal (four eyes): ask another of: "
+                 "%(allowed)s", handle=handle, allowed=allowed))

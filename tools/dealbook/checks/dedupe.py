@@ -12,6 +12,7 @@ from typing import Any
 
 from ..records.book import Book
 from ..records.model import CUSTOMERS_DIR
+from ..text.catalog import SOURCE_LANGUAGE, translator
 
 # Company-form words that do not tell two companies apart, longest first.
 _FORMS = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "(中国)", "(集团)",
@@ -219,11 +220,14 @@ def likely_duplicates(book: Book, only: set[str] | None) -> Iterator[tuple[str, 
     checked = [(path, c.id, c.name) for path, c in book.customers_by_path.items() if only is None or path in only]
     if not checked:
         return
+    # the message in the team's language; a Book-like view without settings (a review's) gets English
+    settings = getattr(book, "settings", None)
+    language = settings.language if settings is not None else SOURCE_LANGUAGE
     from rapidfuzz import fuzz, process  # imported here: a follow-up's check never compares names
 
     index_rows = getattr(book, "repo_customers", None)
     if only is not None and index_rows is not None:
-        yield from _against_index(checked, index_rows)
+        yield from _against_index(checked, index_rows, language)
         return
     everyone: list[tuple[str, str, str]]
     if book.complete or not book.root:
@@ -262,15 +266,16 @@ def likely_duplicates(book: Book, only: set[str] | None) -> Iterator[tuple[str, 
         if scored:
             _, ratio, at = min(scored, key=lambda found: (-found[1], found[2]))
             _, other_id, other_name = everyone[others[at]]
-            yield (path, _message(name, (round(ratio), other_id, other_name)))
+            yield (path, _message(name, (round(ratio), other_id, other_name), language))
 
 
-def _message(name: str, best: tuple[int, str, str]) -> str:
-    return (f"`{name}` looks like {best[1]} `{best[2]}` (score {best[0]}): if it is the same company, "
-            "keep one record (see `dealbook duplicates`)")
+def _message(name: str, best: tuple[int, str, str], language: str) -> str:
+    _ = translator(language)
+    return _("`%(name)s` looks like %(id)s `%(other)s` (score %(score)s): if it is the same company, keep one record "
+             "(see `dealbook duplicates`)", name=name, id=best[1], other=best[2], score=best[0])
 
 
-def _against_index(checked: list[tuple[str, str, str]], index: Any) -> Iterator[tuple[str, str]]:
+def _against_index(checked: list[tuple[str, str, str]], index: Any, language: str) -> Iterator[tuple[str, str]]:
     """`likely_duplicates` for a PATH-limited check, against the stored index of every customer
     (`customer_index`): the index gives the customers whose normalised names share one of the
     checked name's one-character deletions (the blocking rule of the whole-repo check), then
@@ -300,4 +305,4 @@ def _against_index(checked: list[tuple[str, str, str]], index: Any) -> Iterator[
             if score >= CHECK_MIN_SCORE and (best is None or score > best[0]):
                 best = (score, other_id, other_name)
         if best is not None:
-            yield (path, _message(name, best))
+            yield (path, _message(name, best, language))

@@ -8,6 +8,7 @@ import re
 from ..records.book import Book
 from ..records.diagnostics import WARNING, Diagnostic
 from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, TEAM_FILE, id_problem
+from ..text.catalog import translator
 
 # GitHub reads .github/CODEOWNERS first; GitLab reads CODEOWNERS at the root first.
 CODEOWNERS_FILES = (".github/CODEOWNERS", "CODEOWNERS")
@@ -87,6 +88,8 @@ def stale_codeowners(book: Book) -> list[Diagnostic]:
             continue  # a hand-written CODEOWNERS is the team's own business
         expected = expected if expected is not None else codeowners_text(book)
         if current != expected:
+            _ = translator(book.settings.language)
             found.append(Diagnostic(relative, 1, 1, WARNING, "codeowners-stale",
-                                    f"{relative} no longer matches the customers' owners: run `dealbook codeowners`"))
+                                    _("%(file)s no longer matches the customers' owners: run `dealbook codeowners`",
+                                      file=relative)))
     return found

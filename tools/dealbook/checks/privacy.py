@@ -24,6 +24,7 @@ from typing import Any
 
 from ..records.diagnostics import ERROR
 from ..records.settings import Settings
+from ..text.catalog import SOURCE_LANGUAGE, Translator, translator
 
 Finding = tuple[tuple, str, str, str]  # (where, severity, code, message)
 
@@ -64,7 +65,7 @@ class Rules:
     mail_domains: frozenset[str]
     im_ids: tuple[re.Pattern[str], ...]
     others: tuple[tuple[str, re.Pattern[str]], ...]
-    problems: tuple[tuple[str, str], ...]  # (settings key, why it cannot be used)
+    problems: tuple[tuple[str, str], ...]  # (settings key, why re cannot compile it: its own English words)
     im_any: re.Pattern[str] | None = None  # every im_ids pattern in one, when they combine
     clean: set[str] = field(default_factory=set, compare=False, hash=False)  # texts known to pass
 
@@ -102,7 +103,7 @@ def _compile(block_json: str) -> Rules:
         try:
             return re.compile(text)
         except re.error as exc:
-            problems.append((key, f"not a valid regular expression ({exc})"))
+            problems.append((key, str(exc)))
             return None
 
     domains = block.get("personal_mail_domains") or []
@@ -142,7 +143,9 @@ def _combined(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
 
 
 def settings_problems(settings: Settings) -> list[tuple[str, str]]:
-    """(key under `privacy`, problem) for every rule the settings give that cannot be used."""
+    """(key under `privacy`, re's error) for every rule the settings give that is not a valid regular
+    expression (the rules are compiled once per `privacy:` block, whatever the language: the check
+    writes the sentence around the error)."""
     return list(rules(settings).problems)
 
 
@@ -187,13 +190,14 @@ def findings(data: dict[str, Any], settings: Settings,
     """Every privacy finding in a record's texts (`strings`: the texts as `texts` gives them,
     when the caller has walked the record already)."""
     found = rules(settings)
+    _ = translator(settings.language)
     contacts = data.get("contacts") if isinstance(data.get("contacts"), list) else []
     clean = found.clean
     for where, text in (texts(data) if strings is None else strings):
         if text in clean:
             continue
         flagged = False
-        for finding in _text_findings(found, where, text, contacts):
+        for finding in _text_findings(found, where, text, contacts, _):
             flagged = True
             yield finding
         if not flagged and where[0] != "contacts":
@@ -210,7 +214,7 @@ def all_clear(texts: Iterable[str], settings: Settings) -> bool:
     for text in texts:
         if text in clean:
             continue
-        for _finding in _text_findings(found, (), text, ()):
+        for _finding in _text_findings(found, (), text, (), translator(SOURCE_LANGUAGE)):  # only whether
             return False
         _keep_clean(clean, text)
     return True
@@ -230,41 +234,42 @@ def _work_phone(where: tuple, contacts: list[Any]) -> bool:
             and contacts[where[1]].get("phone_kind") == "work")
 
 
-def _text_findings(found: Rules, where: tuple, text: str, contacts: list[Any]) -> Iterator[Finding]:
+def _text_findings(found: Rules, where: tuple, text: str, contacts: list[Any], _: Translator) -> Iterator[Finding]:
     readable = _readable(text)
     digits = _DIGIT.search(readable) is not None  # no digit: no number to find (most texts)
     joined = _JOINED.sub("", readable) if digits else readable
     resident, mobile = found.resident_id, found.mobile
     if digits and resident is not None and (resident.search(joined) or resident.search(readable)):
         yield (where, ERROR, "privacy-id",
-               "this looks like an 18-digit resident ID number: personal data must not be recorded; remove it")
+               _("this looks like an 18-digit resident ID number: personal data must not be recorded; remove it"))
     if digits and mobile is not None and (mobile.search(joined) or mobile.search(readable)):
         if not _work_phone(where, contacts):
             yield (where, ERROR, "privacy-mobile",
-                   "this looks like a personal mobile number, which must not be recorded; record a work phone "
-                   "or company IM, or mark a company-issued mobile `phone_kind: work`")
+                   _("this looks like a personal mobile number, which must not be recorded; record a work phone "
+                     "or company IM, or mark a company-issued mobile `phone_kind: work`"))
         elif not mobile.fullmatch(joined.strip()):
             yield (where, ERROR, "privacy-mobile",
-                   "a work phone field holds one number, and this one holds more (a personal mobile may hide "
-                   "beside the work one): keep the company-issued number only")
+                   _("a work phone field holds one number, and this one holds more (a personal mobile may hide "
+                     "beside the work one): keep the company-issued number only"))
     if "@" in readable and found.mail_domains:
         for match in _EMAIL.finditer(readable):
             domain = found.personal_domain(match.group(1))
             if domain is not None:
                 yield (where, ERROR, "privacy-email",
-                       f"this is a personal mail address (at {domain}, listed in privacy.personal_mail_domains): "
-                       "record a company address instead")
+                       _("this is a personal mail address (at %(domain)s, listed in privacy.personal_mail_domains): "
+                         "record a company address instead", domain=domain))
                 break
     for rx in (found.im_any,) if found.im_any is not None else found.im_ids:
         if rx.search(readable):
             yield (where, ERROR, "privacy-im",
-                   "this looks like a personal IM id (WeChat, QQ …; it matches privacy.im_ids): record a company "
-                   "IM account (WeCom, DingTalk) instead")
+                   _("this looks like a personal IM id (WeChat, QQ …; it matches privacy.im_ids): record a company "
+                     "IM account (WeCom, DingTalk) instead"))
             break
     for key, rx in found.others:
         if rx.search(joined) or rx.search(readable):
             yield (where, ERROR, f"privacy-{key}".replace("_", "-"),
-                   f"this matches the privacy rule `privacy.{key}`: personal data must not be recorded; remove it")
+                   _("this matches the privacy rule `privacy.%(key)s`: personal data must not be recorded; remove it",
+                     key=key))
 
 
 # --- phones as commands write them -----------------------------------------------------------------

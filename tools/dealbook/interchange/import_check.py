@@ -12,6 +12,7 @@ from ..checks.filechecks import read_record
 from ..records.book import Book
 from ..records.diagnostics import ERROR, Diagnostic
 from ..records.settings import Settings
+from ..text.catalog import Translator, translator
 from .import_plan import NEW, REJECTED, UPDATED, Plan, Planned
 from .sheets import CUSTOMERS
 
@@ -76,7 +77,8 @@ def _check_one(kind: str, settings: Settings, path: str, after: dict[str, Any] |
     if any(d.code == "privacy-mobile" for d in errors):
         errors = [d for d in errors if d.code != "phone-kind"]  # one cause, one message
     if errors:
-        return None, [_explain(d) for d in errors], None
+        _ = translator(settings.language)
+        return None, [_explain(d, _) for d in errors], None
     if not _reads_back(after, data):
         return None, ["internal: the written record would not read back as the row"], None
     return text, [], {k: data[k] for k in _SLIM[kind] if k in data}
@@ -237,10 +239,10 @@ def _reads_back(wanted: Any, read: Any) -> bool:
     return wanted == read and type(wanted) is type(read)
 
 
-def _explain(d: Diagnostic) -> str:
-    message = f"{d.code}: {d.message}"
+def _explain(d: Diagnostic, _: Translator) -> str:
+    """A rejected row's reason: the check's code and message (in the team's language)."""
     if d.code == "privacy-mobile":
-        message = ("privacy-mobile: the row holds a personal mobile number, which must not be recorded (privacy); "
-                   "give a work phone or company IM instead, or, if the sheet's mobiles are company-issued, "
-                   "import with --phone-kind work")
-    return message
+        return "privacy-mobile: " + _(
+            "the row holds a personal mobile number, which must not be recorded (privacy); give a work phone or "
+            "company IM instead, or, if the sheet's mobiles are company-issued, import with --phone-kind work")
+    return f"{d.code}: {d.message}"

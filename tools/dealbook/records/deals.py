@@ -11,6 +11,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
+from ..text.catalog import SOURCE_LANGUAGE, translator
 from .dates import after, happened_by, parse_date
 from .settings import Settings
 
@@ -312,18 +313,20 @@ def deal_desk(settings: Settings) -> DealDesk:
     )
 
 
-def how_to_sign(cid: str, contracts: Any) -> str:
+def how_to_sign(cid: str, contracts: Any, language: str = SOURCE_LANGUAGE) -> str:
     """How a customer already in a won stage signs a contract, where `dealbook move ID won` would
     be refused (a move back, or to the stage it is in): its latest unsigned contract gets its
-    `signed` date with `dealbook set`; without one, the contract is added (and approved) first."""
+    `signed` date with `dealbook set`; without one, the contract is added (and approved) first.
+    In `language` (the team's, for a check's message)."""
+    _ = translator(language)
     listed = _list(contracts)
     unsigned = [(i, c) for i, c in enumerate(listed) if isinstance(c, dict) and not c.get("signed")]
     index, number = (unsigned[-1][0], unsigned[-1][1].get("no")) if unsigned else (len(listed), None)
     sign = f"`dealbook set {cid} contracts.{index}.signed=YYYY-MM-DD`"
     if number:
-        return f"sign contract {number} with {sign}"
-    return (f"add its contract with `dealbook set {cid} 'contracts.{index}={{no: NO, amount: AMOUNT}}'`, have it "
-            f"approved when the settings ask for it, then sign it with {sign}")
+        return _("sign contract %(number)s with %(command)s", number=number, command=sign)
+    return _("add its contract with `dealbook set %(id)s 'contracts.%(index)s={no: NO, amount: AMOUNT}'`, have it "
+             "approved when the settings ask for it, then sign it with %(command)s", id=cid, index=index, command=sign)
 
 
 def pending_approvals(data: dict[str, Any], settings: Settings,

@@ -14,7 +14,7 @@ import types
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..text.catalog import languages
+from ..text.catalog import N_, NP_, SOURCE_LANGUAGE, Translator, languages, translator
 from .cachefile import has_keys, key_file, load_marshal, save_marshal
 from .settings import Settings, packaged_text
 
@@ -93,15 +93,17 @@ class Validator:
 
         return jsonschema.Draft7Validator(self.schema)
 
-    def errors(self, data: Any) -> Iterator[tuple[tuple, str, str]]:
-        """(where, code, message) for every schema problem; nothing when valid."""
+    def errors(self, data: Any, language: str = SOURCE_LANGUAGE) -> Iterator[tuple[tuple, str, str]]:
+        """(where, code, message) for every schema problem, the message in `language` (the team's
+        `settings.language`); nothing when valid."""
         try:
             self._fast(data)
             return
         except self._invalid:
             pass
+        _ = translator(language)
         for error in sorted(self._full.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
-            yield from _explain(error)
+            yield from _explain(error, _)
 
 
 _FIRST_FUNCTION = re.compile(r"^def (\w+)\(", re.M)
@@ -145,35 +147,48 @@ def _short(description: str | None) -> str:
     return (description or "").split("\n")[0].strip()
 
 
-def _explain(error: Any) -> Iterator[tuple[tuple, str, str]]:
-    """(where, code, message) of a jsonschema.ValidationError."""
+# What a value should be (the schema's type) and what it is (Python's type), as a message says them.
+_WANTED = {"string": N_("text"), "integer": N_("a whole number"), "number": N_("a number"),
+           "boolean": N_("true or false"), "array": N_("a list (`- item` lines)"),
+           "object": N_("a mapping (`key: value` lines)"), "null": N_("empty")}
+_FOUND = {"str": NP_("value type", "str"), "int": NP_("value type", "int"), "float": NP_("value type", "float"),
+          "bool": NP_("value type", "bool"), "list": NP_("value type", "list"), "dict": NP_("value type", "dict")}
+
+
+def _explain(error: Any, _: Translator) -> Iterator[tuple[tuple, str, str]]:
+    """(where, code, message) of a jsonschema.ValidationError, the message in `_`'s language.
+    jsonschema's own sentence (a code other than these) stays as the library writes it."""
     where = tuple(error.absolute_path)
     kind = error.validator
     schema = error.schema if isinstance(error.schema, dict) else {}
     instance = error.instance
     if kind == "additionalProperties" and isinstance(instance, dict):
         known = list(schema.get("properties") or {})
+        keys = _.pgettext("enumeration", ", ").join(known)
         for key in instance:
             if key in known:
                 continue
             close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
-            hint = f"did you mean `{close[0]}`? " if close else ""
             yield (
                 (*where, key),
                 "unknown-key",
-                f"unknown key `{key}`: {hint}keys here are {', '.join(known)}; "
-                "put team-specific data under `custom:`",
+                _("unknown key `%(key)s`: did you mean `%(close)s`? keys here are %(keys)s; "
+                  "put team-specific data under `custom:`", key=key, close=close[0], keys=keys) if close else
+                _("unknown key `%(key)s`: keys here are %(keys)s; put team-specific data under `custom:`",
+                  key=key, keys=keys),
             )
         return
     if kind == "required":
         missing = re.findall(r"'([^']+)' is a required property", error.message)
         for key in missing or [str(error.validator_value)]:
             what = _short(_property_schema(schema, key).get("description"))
-            yield (where, "missing-key", f"missing `{key}` ({what}): add it" if what else f"missing `{key}`: add it")
+            yield (where, "missing-key", _("missing `%(key)s` (%(what)s): add it", key=key, what=what) if what
+                   else _("missing `%(key)s`: add it", key=key))
         return
     if kind == "enum":
         options = " | ".join(map(str, error.validator_value))
-        yield (where, "bad-value", f"`{instance}` is not allowed here; use one of: {options}")
+        yield (where, "bad-value", _("`%(value)s` is not allowed here; use one of: %(options)s",
+                                     value=instance, options=options))
         return
     if kind == "type":
         expected = error.validator_value
@@ -183,43 +198,51 @@ def _explain(error: Any) -> Iterator[tuple[tuple, str, str]]:
             plain = _MONEY_TEXT.match(instance)
             if wan:
                 value = round(float(wan.group(1)) * 10000)
-                yield (where, "money", f"money is a plain integer: write {value} instead of `{instance}`")
+                yield (where, "money", _("money is a plain integer: write %(value)s instead of `%(text)s`",
+                                         value=value, text=instance))
                 return
             if plain:
                 digits = plain.group(1).replace(",", "")
-                yield (where, "money", f"write the number without separators or currency: {digits}")
+                yield (where, "money", _("write the number without separators or currency: %(digits)s",
+                                         digits=digits))
                 return
         if "integer" in expected_list and isinstance(instance, float):
             code = "money" if "amount" in map(str, where) else "bad-type"
-            yield (where, code, f"write a whole number, not {instance}")
+            yield (where, code, _("write a whole number, not %(value)s", value=instance))
             return
-        names = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
-                 "array": "a list (`- item` lines)", "object": "a mapping (`key: value` lines)", "null": "empty"}
-        wanted = " or ".join(names.get(t, t) for t in expected_list)
-        got = type(instance).__name__ if instance is not None else "empty"
-        hint = ""
+        wanted = _.pgettext("alternatives", " or ").join(_(_WANTED[t]) if t in _WANTED else t for t in expected_list)
+        got = type(instance).__name__ if instance is not None else "null"
+        found = (_(_WANTED["null"]) if instance is None else
+                 _.pgettext("value type", _FOUND[got]) if got in _FOUND else got)
         if "string" in expected_list and isinstance(instance, (bool, int, float)):
-            hint = f"; quote it: '{str(instance).lower() if isinstance(instance, bool) else instance}'"
-        yield (where, "bad-type", f"expected {wanted}, found {got}{hint}")
+            quoted = str(instance).lower() if isinstance(instance, bool) else instance
+            yield (where, "bad-type", _("expected %(wanted)s, found %(found)s; quote it: '%(quoted)s'",
+                                        wanted=wanted, found=found, quoted=quoted))
+            return
+        yield (where, "bad-type", _("expected %(wanted)s, found %(found)s", wanted=wanted, found=found))
         return
     if kind == "pattern":
         pattern = error.validator_value
         if "[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}" in pattern:
-            yield (where, "bad-time", f"`{instance}` is not a time: write YYYY-MM-DD HH:MM, e.g. 2024-05-10 14:00")
+            yield (where, "bad-time", _("`%(value)s` is not a time: write YYYY-MM-DD HH:MM, e.g. 2024-05-10 14:00",
+                                        value=instance))
         elif "[0-9]{4}-[0-9]{2}-[0-9]{2}" in pattern:
-            yield (where, "bad-date", f"`{instance}` is not a date: write YYYY-MM-DD, e.g. 2024-05-10")
+            yield (where, "bad-date", _("`%(value)s` is not a date: write YYYY-MM-DD, e.g. 2024-05-10",
+                                        value=instance))
         else:
             what = _short(schema.get("description"))
-            shown = f" ({what})" if what else ""
-            yield (where, "bad-format", f"`{instance}` does not have the expected form{shown}")
+            yield (where, "bad-format",
+                   _("`%(value)s` does not have the expected form (%(what)s)", value=instance, what=what) if what
+                   else _("`%(value)s` does not have the expected form", value=instance))
         return
     if kind in ("minItems", "minLength"):
-        yield (where, "empty", "this must not be empty")
+        yield (where, "empty", _("this must not be empty"))
         return
     if kind == "maximum" and error.validator_value == MONEY_MAX and isinstance(instance, (int, float)):
+        amount, most = f"{instance:,}", f"{MONEY_MAX:,}"
         yield (where, "money-too-large",
-               f"{instance:,} is more than any deal: money is at most {MONEY_MAX:,} (10^13) in the team "
-               "currency; check for extra digits")
+               _("%(amount)s is more than any deal: money is at most %(most)s (10^13) in the team currency; "
+                 "check for extra digits", amount=amount, most=most))
         return
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         yield (where, "out-of-range", error.message)
@@ -229,6 +252,6 @@ def _explain(error: Any) -> Iterator[tuple[tuple, str, str]]:
 
         best = best_match(error.context) if error.context else None
         if best is not None:
-            yield from _explain(best)
+            yield from _explain(best, _)
             return
     yield (where, "schema", error.message)

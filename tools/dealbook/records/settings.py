@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..text.catalog import SOURCE_LANGUAGE, translator
 from .load import Loaded, load_file, parse_bytes, parse_text
 
 SETTINGS_FILE = "dealbook.yaml"
@@ -74,18 +75,19 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 @functools.lru_cache(maxsize=8)
-def zone_problem(name: Any) -> str | None:
-    """Why `name` is no IANA time zone the system knows (None when it is one)."""
+def zone_problem(name: Any, language: str = SOURCE_LANGUAGE) -> str | None:
+    """Why `name` is no IANA time zone the system knows, in `language` (None when it is one)."""
     from zoneinfo import ZoneInfo
 
+    _ = translator(language)
     if not isinstance(name, str) or not name:
-        return f"`{name}` is not a time zone name"
+        return _("`%(name)s` is not a time zone name", name=name)
     try:
         ZoneInfo(name)
     except (ValueError, OSError) as exc:  # ZoneInfoNotFoundError is a KeyError: below
-        return f"`{name}` is not a time zone ({exc})"
+        return _("`%(name)s` is not a time zone (%(error)s)", name=name, error=exc)
     except KeyError:
-        return f"`{name}` is not a time zone this system knows"
+        return _("`%(name)s` is not a time zone this system knows", name=name)
     return None
 
 

@@ -108,7 +108,7 @@ def require_readable_setup(env: Env, book: Book) -> None:
     elif source is not None and isinstance(source.data, dict):
         schema = validator(SETTINGS, settings_enums(SETTINGS, settings))
         found = [Diagnostic(source.path, *source.mark(where), ERROR, code, message)
-                 for where, code, message in schema.errors(source.data)]
+                 for where, code, message in schema.errors(source.data, settings.language)]
     if os.path.lexists(os.path.join(env.repo, TEAM_FILE)):
         team = [d for d in book.file_diagnostics.get(TEAM_FILE, []) if d.severity == ERROR]
         if book.team_path is None and not team:
