@@ -25,6 +25,7 @@ from ..records.load import LoadError, read_file_bytes
 from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, RECORDS_DIR, kind_of
 from ..records.schema import KINDS, schema_version, settings_enums, validator
 from ..records.settings import Settings
+from ..text.catalog import translator
 from .filechecks import read_record
 
 CACHE_DIR = ".dealbook-cache"
@@ -325,7 +326,7 @@ def _read_chunk(job: tuple[str, list[str]]) -> list[tuple[str, bytes]]:
 def _read_path(repo: str, path: str, settings: Settings) -> tuple[Any, list[tuple]]:
     raw = read_file_bytes(os.path.join(repo, path))
     if isinstance(raw, LoadError):
-        return None, [(path, raw.line, raw.column, ERROR, raw.code, raw.message)]
+        return None, [(path, raw.line, raw.column, ERROR, raw.code, raw.text(translator(settings.language)))]
     data, diagnostics = read_record(path, raw, settings)
     return data, [tuple(d) for d in diagnostics]
 

@@ -40,7 +40,7 @@ def check_loaded(loaded: Loaded, settings: Settings) -> list[Diagnostic]:
     _ = translator(settings.language)
     if loaded.error is not None:
         e = loaded.error
-        return [Diagnostic(path, e.line, e.column, ERROR, e.code, e.message)]
+        return [Diagnostic(path, e.line, e.column, ERROR, e.code, e.text(_))]
     kind = kind_of(path)
     if kind is None:
         return [Diagnostic(path, 1, 1, WARNING, "unexpected-file",

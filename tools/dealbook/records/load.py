@@ -8,12 +8,14 @@ import os
 import re
 import stat
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 from yaml.composer import Composer
 from yaml.resolver import BaseResolver
+
+from ..text.catalog import N_, Said, Translator, said
 
 try:  # libyaml's C parser is ~8x faster; fall back only where it was not compiled in
     from yaml._yaml import CParser as _Parser
@@ -111,12 +113,54 @@ else:  # pragma: no cover
 
 @dataclass(frozen=True)
 class LoadError:
-    """Why a file could not be read, and where."""
+    """Why a file could not be read, and where. `message` is the English; `said` the same message
+    kept as its msgid and values, for `text` to say in the team's language where settings are at
+    hand (the loader has none)."""
 
     code: str
     message: str
     line: int = 1
     column: int = 1
+    said: Said | None = field(default=None, repr=False, compare=False)
+
+    def text(self, _: Translator) -> str:
+        """The message in the translator's language (`message` when it was made without a msgid)."""
+        return self.said.say(_) if self.said is not None else self.message
+
+
+def _error(code: str, message: Said, line: int = 1, column: int = 1) -> LoadError:
+    return LoadError(code, str(message), line, column, message)
+
+
+# The problems and contexts libyaml names most often in a file edited by hand, translated; any
+# other is shown as libyaml writes it, inside the translated sentence.
+_YAML_WORDS = frozenset({
+    N_("mapping values are not allowed in this context"),
+    N_("mapping values are not allowed here"),
+    N_("did not find expected key"),
+    N_("found a tab character that violates indentation"),
+    N_("found character that cannot start any token"),
+    N_("found unexpected end of stream"),
+    N_("did not find expected ',' or ']'"),
+    N_("did not find expected ',' or '}'"),
+    N_("did not find expected '-' indicator"),
+    N_("could not find expected ':'"),
+    N_("found undefined alias"),
+    N_("but found another document"),
+    N_("while parsing a block mapping"),
+    N_("while parsing a block collection"),
+    N_("while parsing a flow sequence"),
+    N_("while parsing a flow mapping"),
+    N_("while scanning a plain scalar"),
+    N_("while scanning a quoted scalar"),
+    N_("while scanning a simple key"),
+    N_("while scanning for the next token"),
+    N_("expected a single document in the stream"),
+})
+
+
+def _yaml_words(text: str) -> Said | str:
+    return said(text) if text in _YAML_WORDS else text
 
 
 class Loaded:
@@ -173,9 +217,9 @@ class Loaded:
 
 
 class _Refused(Exception):
-    def __init__(self, code: str, message: str, node: yaml.Node) -> None:
-        super().__init__(message)
-        self.error = LoadError(code, message, node.start_mark.line + 1, node.start_mark.column + 1)
+    def __init__(self, code: str, message: Said, node: yaml.Node) -> None:
+        super().__init__(str(message))
+        self.error = _error(code, message, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 _BOOL = {"true": True, "false": False}
@@ -205,9 +249,7 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         return float(value)
     if tag in (_TAG + "timestamp", _TAG + "binary"):
         return value
-    raise _Refused(
-        "yaml-tag", f"unsupported tag {tag!r}: write a plain value instead", node
-    )
+    raise _Refused("yaml-tag", said(N_("unsupported tag %(tag)s: write a plain value instead"), tag=repr(tag)), node)
 
 
 def _restored(value: Any) -> Any:
@@ -225,9 +267,9 @@ def _build(root: yaml.Node, swapped: bool = False, aliases: bool = True) -> tupl
     def _alias(where: Path) -> _Refused:
         # the node is the anchored one; the alias sits where the path was reached
         line, column = marks.get(where, (1, 1))
-        refused = _Refused("yaml-alias", "anchors and aliases (&name / *name) are not allowed in records: "
-                           "write the value out", root)
-        refused.error = LoadError(refused.error.code, refused.error.message, line, column)
+        refused = _Refused("yaml-alias", said(N_("anchors and aliases (&name / *name) are not allowed in records: "
+                                                 "write the value out")), root)
+        refused.error = _error(refused.error.code, refused.error.said, line, column)  # type: ignore[arg-type]
         return refused
 
     def walk(node: yaml.Node, where: Path) -> Any:
@@ -238,10 +280,11 @@ def _build(root: yaml.Node, swapped: bool = False, aliases: bool = True) -> tupl
                 seen.add(id(node))
             return scalar(node)
         if node.tag not in _COLLECTION_TAGS:
-            raise _Refused("yaml-tag", f"unsupported tag {node.tag!r}: write a plain mapping or list instead", node)
+            raise _Refused("yaml-tag", said(N_("unsupported tag %(tag)s: write a plain mapping or list instead"),
+                                            tag=repr(node.tag)), node)
         if len(where) >= MAX_DEPTH:
-            raise _Refused("yaml-depth", f"the file nests more than {MAX_DEPTH} levels deep here, deeper than any "
-                           "record: flatten it", node)
+            raise _Refused("yaml-depth", said(N_("the file nests more than %(most)s levels deep here, deeper than any "
+                                              "record: flatten it"), most=MAX_DEPTH), node)
         if id(node) in seen:
             raise _alias(where)
         seen.add(id(node))
@@ -255,17 +298,17 @@ def _build(root: yaml.Node, swapped: bool = False, aliases: bool = True) -> tupl
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise _Refused("yaml-key", "a key must be a plain word, not a list or mapping", key_node)
+                raise _Refused("yaml-key", said(N_("a key must be a plain word, not a list or mapping")), key_node)
             if key_node.tag == _TAG + "merge":
-                raise _Refused("yaml-alias", "merge keys (<<) are not allowed in records", key_node)
+                raise _Refused("yaml-alias", said(N_("merge keys (<<) are not allowed in records")), key_node)
             key = sys.intern(key_node.value) if key_node.tag != _TAG + "int" else _scalar(key_node)
             if swapped:
                 key = _restored(key)
             if key in result:
                 raise _Refused(
                     "duplicate-key",
-                    f"duplicate key {key!r}: keep one of them (the earlier one is on line "
-                    f"{marks[(*where, key)][0]})",
+                    said(N_("duplicate key %(key)s: keep one of them (the earlier one is on line %(line)s)"),
+                         key=repr(key), line=marks[(*where, key)][0]),
                     key_node,
                 )
             here = (*where, key)
@@ -495,19 +538,15 @@ def _undecodable(raw: bytes, error: UnicodeDecodeError) -> LoadError:
     before = raw[: error.start]
     line = before.count(b"\n") + 1
     column = error.start - (before.rfind(b"\n") + 1) + 1
-    hint = ""
+    byte = f"0x{raw[error.start]:02x}"
     try:
         raw.decode("gb18030")
-        hint = " (it looks like GBK/GB18030, as Excel on Chinese Windows saves it)"
     except UnicodeDecodeError:
-        pass
-    return LoadError(
-        "encoding",
-        f"the file is not UTF-8{hint}: byte 0x{raw[error.start]:02x} cannot be read; "
-        "save it again as UTF-8",
-        line,
-        column,
-    )
+        return _error("encoding", said(N_("the file is not UTF-8: byte %(byte)s cannot be read; save it again as "
+                                          "UTF-8"), byte=byte), line, column)
+    return _error("encoding", said(N_("the file is not UTF-8 (it looks like GBK/GB18030, as Excel on Chinese "
+                                      "Windows saves it): byte %(byte)s cannot be read; save it again as UTF-8"),
+                                   byte=byte), line, column)
 
 
 def parse_text(text: str, path: str = "<text>", marks: bool = False) -> Loaded:
@@ -528,11 +567,15 @@ def parse_text(text: str, path: str = "<text>", marks: bool = False) -> Loaded:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or exc.context or "not valid YAML"
-        context = f" ({exc.context})" if exc.context and exc.problem else ""
-        return Loaded(path, error=LoadError("yaml-syntax", f"YAML syntax error: {problem}{context}", line, column))
+        problem = _yaml_words(exc.problem or exc.context or N_("not valid YAML"))
+        if exc.context and exc.problem:
+            message = said(N_("YAML syntax error: %(problem)s (%(context)s)"), problem=problem,
+                           context=_yaml_words(exc.context))
+        else:
+            message = said(N_("YAML syntax error: %(problem)s"), problem=problem)
+        return Loaded(path, error=_error("yaml-syntax", message, line, column))
     except yaml.YAMLError as exc:
-        return Loaded(path, error=LoadError("yaml-syntax", f"YAML error: {exc}"))
+        return Loaded(path, error=_error("yaml-syntax", said(N_("YAML error: %(error)s"), error=str(exc))))
     if root is None:
         return Loaded(path, data=None, marks={(): (1, 1)})
     aliases = "*" in text
@@ -546,7 +589,7 @@ def parse_text(text: str, path: str = "<text>", marks: bool = False) -> Loaded:
     except _Refused as exc:
         return Loaded(path, error=exc.error)
     except RecursionError:
-        return Loaded(path, error=LoadError("yaml-depth", "the file nests too deeply to be a record"))
+        return Loaded(path, error=_error("yaml-depth", said(N_("the file nests too deeply to be a record"))))
     return Loaded(path, data=data, marks=found)
 
 
@@ -556,9 +599,9 @@ MAX_RECORD_BYTES = 4 << 20
 
 
 def too_large(size: int) -> LoadError:
-    return LoadError("too-large", f"the file is {size / (1 << 20):.1f} MB, more than a record can be "
-                     f"({MAX_RECORD_BYTES >> 20} MB at most): it is not read; move what makes it so large "
-                     "out of the repo")
+    return _error("too-large", said(N_("the file is %(size)s MB, more than a record can be (%(most)s MB at most): "
+                                       "it is not read; move what makes it so large out of the repo"),
+                                    size=f"{size / (1 << 20):.1f}", most=MAX_RECORD_BYTES >> 20))
 
 
 def parse_bytes(raw: bytes, path: str = "<bytes>", marks: bool = False) -> Loaded:
@@ -570,7 +613,7 @@ def parse_bytes(raw: bytes, path: str = "<bytes>", marks: bool = False) -> Loade
     except UnicodeDecodeError as exc:
         return Loaded(path, error=_undecodable(raw, exc))
     if "\x00" in text:
-        return Loaded(path, error=LoadError("encoding", "the file contains NUL bytes: it is not a text file"))
+        return Loaded(path, error=_error("encoding", said(N_("the file contains NUL bytes: it is not a text file"))))
     return parse_text(text, path, marks)
 
 
@@ -597,14 +640,14 @@ def read_file_bytes(filename: str) -> bytes | LoadError:
     except OSError as exc:
         if exc.errno == errno.ELOOP or os.path.islink(filename):
             return link_problem(filename)
-        return LoadError("unreadable", f"cannot read the file: {exc.strerror}")
+        return _error("unreadable", said(N_("cannot read the file: %(reason)s"), reason=exc.strerror))
     try:
         st = os.fstat(fd)
         if stat.S_ISDIR(st.st_mode):
-            return LoadError("unreadable", "a folder where a record file belongs: records are plain files; "
-                             "move what the folder holds elsewhere and delete the folder")
+            return _error("unreadable", said(N_("a folder where a record file belongs: records are plain files; "
+                                                "move what the folder holds elsewhere and delete the folder")))
         if not stat.S_ISREG(st.st_mode):  # a pipe or a device would never end
-            return LoadError("unreadable", "not a regular file (a pipe or a device): records are plain files")
+            return _error("unreadable", said(N_("not a regular file (a pipe or a device): records are plain files")))
         if st.st_size > MAX_RECORD_BYTES:  # refused before it is read, not after
             return too_large(st.st_size)
         # Plain reads on the descriptor (no buffered file object: a whole-repo check reads 100,000+
@@ -619,7 +662,7 @@ def read_file_bytes(filename: str) -> bytes | LoadError:
                 return first if len(chunks) == 1 else b"".join(chunks)
             chunks.append(more)
     except OSError as exc:  # e.g. a folder
-        return LoadError("unreadable", f"cannot read the file: {exc.strerror}")
+        return _error("unreadable", said(N_("cannot read the file: %(reason)s"), reason=exc.strerror))
     finally:
         os.close(fd)
 
@@ -636,19 +679,19 @@ def link_problem(filename: str) -> LoadError:
         os.stat(filename)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            return LoadError("symlink", f"a symbolic link that loops (-> {target}): it is not read; "
-                             "records are plain files: delete the link")
-        return LoadError("symlink", f"a symbolic link to `{target}`, which does not exist: records are plain "
-                         "files: delete the link, or put the record itself here")
+            return _error("symlink", said(N_("a symbolic link that loops (-> %(target)s): it is not read; records are "
+                                             "plain files: delete the link"), target=target))
+        return _error("symlink", said(N_("a symbolic link to `%(target)s`, which does not exist: records are plain "
+                                         "files: delete the link, or put the record itself here"), target=target))
     if repo is None or os.path.commonpath([resolved, repo]) != repo:
-        return LoadError("symlink", f"a symbolic link to `{target}`, outside the repo: it is not read; if "
-                         "the record belongs here, copy the file itself into the repo")
+        return _error("symlink", said(N_("a symbolic link to `%(target)s`, outside the repo: it is not read; if the "
+                                         "record belongs here, copy the file itself into the repo"), target=target))
     inside = os.path.relpath(resolved, repo).replace(os.sep, "/")
     if os.path.isdir(resolved):
-        return LoadError("symlink", f"a symbolic link to the folder `{inside}`: it is not followed; records "
-                         "are plain files in plain folders")
-    return LoadError("symlink", f"a symbolic link to `{inside}`: it is not read (git stores the link, not the "
-                     "record): put the record itself here, or delete the link")
+        return _error("symlink", said(N_("a symbolic link to the folder `%(target)s`: it is not followed; records "
+                                         "are plain files in plain folders"), target=inside))
+    return _error("symlink", said(N_("a symbolic link to `%(target)s`: it is not read (git stores the link, not the "
+                                     "record): put the record itself here, or delete the link"), target=inside))
 
 
 def _repo_of(filename: str) -> str | None:

@@ -19,6 +19,10 @@ translator for the team's language and passes the English text, the *msgid*:
 - Tables of labels mark their entries with the no-ops `N_("…")` / `NP_(context, "…")` so the
   extractor finds them, and translate where the label is shown: `_(label)`,
   `_.pgettext(context, label)`.
+- A message made where the language is not known yet (the record loader, the round-trip editor)
+  is kept as a `Said`: `said(N_("… %(key)s …"), key=...)` holds the msgid and its values, `str()`
+  of it is the English, and `.say(_)` says it in the translator's language where it reaches a
+  person (a value that is itself a `Said` is said in the same language).
 - Templates get the same catalog through Jinja2's i18n extension: `{{ _("Phone") }}`,
   `{{ _("%(n)s errors", n=count) }}`, `{{ pgettext("person", "Role") }}`, `{% trans %}`.
 
@@ -45,6 +49,7 @@ import gettext
 import io
 import os
 import tempfile
+from dataclasses import dataclass
 from typing import Any
 
 DOMAIN = "dealbook"
@@ -184,3 +189,24 @@ class Translator:
 def translator(language: str) -> Translator:
     """The translator for a language code (`zh`, `en`, …), made once per process."""
     return Translator(language)
+
+
+@dataclass(frozen=True)
+class Said:
+    """A message kept to be said later, in a language not known where it is made: its msgid and
+    values ((name, value) pairs; a value that is itself a `Said` is said in the same language)."""
+
+    msgid: str
+    values: tuple = ()
+
+    def say(self, _: Translator) -> str:
+        values = {name: value.say(_) if isinstance(value, Said) else value for name, value in self.values}
+        return _(self.msgid, **values)
+
+    def __str__(self) -> str:
+        return self.say(translator(SOURCE_LANGUAGE))
+
+
+def said(message: str, /, **values: Any) -> Said:
+    """`message` (a literal marked `N_`) with its values, to be said in a language chosen later."""
+    return Said(message, tuple(values.items()))

@@ -82,7 +82,7 @@ def history(env: Env, customer_id: str, backfill: bool, fmt: str) -> None:
         raise click.ClickException(f"no customer {customer_id}: {relative} does not exist")
     loaded = load_file(filename, relative)
     if loaded.error is not None or not isinstance(loaded.data, dict):
-        problem = loaded.error.message if loaded.error else "not a mapping"
+        problem = loaded.error.text(translator(env.settings.language)) if loaded.error else "not a mapping"
         line = loaded.error.line if loaded.error else 1
         raise click.ClickException(f"{relative}:{line}: {problem}")
     entries = [e for e in loaded.data.get("stage_history") or [] if isinstance(e, dict)]

@@ -27,7 +27,7 @@ from ...interchange.sheets import CUSTOMERS, FOLLOWUPS, SheetError, open_sheet
 from ...records.load import load_file
 from ...records.model import CUSTOMER, TEAM, discover, kind_of
 from ...records.writing import PathTaken, StaleFile, atomic_write
-from ...text.catalog import NP_, translator
+from ...text.catalog import NP_, Translator, translator
 from ...text.output import CsvWriter, pad, to_json
 from ..context import Env, pass_env
 from .edit_flow import cannot_write, require_readable_setup
@@ -50,13 +50,13 @@ def _progress(label: str, total: int | None) -> Any:
     return wrap
 
 
-def read_map(path: str | None) -> dict[str, str] | None:
+def read_map(path: str | None, _: Translator | None = None) -> dict[str, str] | None:
     """A --map file: `sheet header: field` lines (fields as `dealbook import --help` lists them)."""
     if path is None:
         return None
     loaded = load_file(path, path)
     if loaded.error is not None:
-        raise click.UsageError(f"{path}:{loaded.error.line}: {loaded.error.message}")
+        raise click.UsageError(f"{path}:{loaded.error.line}: {loaded.error.text(_ or translator('en'))}")
     data = loaded.data
     if isinstance(data, dict) and isinstance(data.get("columns"), dict):
         data = data["columns"]
@@ -126,7 +126,7 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
     """
     if rejects_path is not None:  # refused before the sheet is read, not after the records are written
         rejects_path = env.output_path(rejects_path, "--rejects", inputs=[file, *([map_file] if map_file else [])])
-    mapping = read_map(map_file)
+    mapping = read_map(map_file, translator(env.settings.language))
     try:
         sheet = open_sheet(file, kind, mapping, sheet_name)
     except SheetError as exc:
