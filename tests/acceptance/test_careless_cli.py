@@ -107,11 +107,11 @@ def test_check_and_codeowners_say_a_broken_team_file_cannot_be_read_not_that_it_
 
 # --- a customer whose own file cannot be read ----------------------------------------------------------
 
-UNREADABLE = {
-    "tab": (lambda good: good + "\tbad: 1\n", ":{line}:1: YAML syntax error"),
-    "unclosed quote": (lambda good: good.replace("name: ", "name: '", 1), r":\d+:\d+: YAML syntax error"),
-    "duplicate key": (lambda good: good + "owner: li\n", ":{line}:1: duplicate key 'owner'"),
-    "GBK": (lambda good: good.encode("gbk"), ":1:5: the file is not UTF-8"),
+UNREADABLE = {  # in the team's language (zh, the default)
+    "tab": (lambda good: good + "\tbad: 1\n", ":{line}:1: YAML 语法错误"),
+    "unclosed quote": (lambda good: good.replace("name: ", "name: '", 1), r":\d+:\d+: YAML 语法错误"),
+    "duplicate key": (lambda good: good + "owner: li\n", ":{line}:1: 重复的键 'owner'"),
+    "GBK": (lambda good: good.encode("gbk"), ":1:5: 文件不是 UTF-8 编码"),
 }
 
 
@@ -184,8 +184,8 @@ def test_a_read_command_warns_that_it_runs_on_the_default_settings(repo: RecordR
     repo.settings("as_of: 2024-05-20\nstages: [\n")
     result = run(repo, *command)
     assert result.exit_code == 0, result.output
-    assert "warning: dealbook.yaml:3:1: YAML syntax error" in result.stderr
-    assert "default settings" in result.stderr
+    assert "warning: dealbook.yaml:3:1: YAML 语法错误" in result.stderr  # the team's language (zh, the default)
+    assert "使用默认设置" in result.stderr
     assert "warning" not in result.stdout
 
 

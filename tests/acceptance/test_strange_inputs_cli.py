@@ -36,11 +36,11 @@ def linked(repo: RecordRepo, tmp_path: Path) -> RecordRepo:
     return repo
 
 
-LINKS = {
-    "records/customers/粤IT2024960.yaml": "outside the repo",
-    "records/customers/粤IT2024961.yaml": "loops",
-    "records/customers/粤IT2024962.yaml": "does not exist",
-    "records/followups/粤IT2024963": "folder",
+LINKS = {  # the repo's language is zh (the default)
+    "records/customers/粤IT2024960.yaml": "仓库之外",
+    "records/customers/粤IT2024961.yaml": "循环指向",
+    "records/customers/粤IT2024962.yaml": "该文件不存在",
+    "records/followups/粤IT2024963": "文件夹",
 }
 
 
@@ -158,7 +158,7 @@ def test_a_folder_named_like_a_record_file_is_a_check_error_at_its_path(run, fol
         folders = {d["path"]: d for d in found if d["severity"] == "error"}
         assert set(folders) == ({FOLDERS[0]} if args else set(FOLDERS)), (args, found)
         for d in folders.values():
-            assert d["code"] == "unreadable" and "a folder where a record file belongs" in d["message"], d
+            assert d["code"] == "unreadable" and "应是一个档案文件,却是一个文件夹" in d["message"], d
     # what the folder holds is still seen
     _, found = check_json(run, foldered)
     assert [d["code"] for d in found if d["path"] == FOLDERS[1] + "/note.yaml"] == ["unexpected-file"]
@@ -229,7 +229,7 @@ def test_a_record_file_over_4_mb_is_an_error_at_its_path_and_is_not_read(run, re
     assert code == 1
     (big,) = [d for d in found if d["code"] == "too-large"]
     assert (big["path"], big["line"]) == (f"records/customers/{CID}.yaml", 1)
-    assert "5.2 MB" in big["message"] and "4 MB at most" in big["message"]
+    assert "5.2 MB" in big["message"] and "最多 4 MB" in big["message"]
 
 
 @pytest.mark.parametrize("args", [("set", CID, "deal.amount=5"), ("show", CID), ("customers",)])
@@ -238,7 +238,7 @@ def test_commands_over_a_huge_record_say_so_and_write_nothing(run, repo: RecordR
     before = path.read_bytes()
     result = run(repo, *args)
     assert result.exit_code in (0, 1), result.output
-    said = ("4 MB at most", "cannot be read", "无法读取")  # the check's words, or the warning's (zh)
+    said = ("最多 4 MB", "无法读取")  # the check's words, or the warning's (zh)
     assert any(words in result.output for words in said), result.output
     assert path.read_bytes() == before
 
@@ -282,7 +282,7 @@ def test_a_pipe_in_records_is_reported_not_waited_on(run, repo: RecordRepo) -> N
     code, found = check_json(run, repo)
     assert code == 1
     (pipe,) = [d for d in found if d["path"] == "records/customers/粤IT2024009.yaml"]
-    assert pipe["code"] == "unreadable" and "regular file" in pipe["message"]
+    assert pipe["code"] == "unreadable" and "不是普通文件" in pipe["message"]
 
 
 def test_a_name_of_200000_characters_does_not_stall_the_duplicate_check(run, repo: RecordRepo) -> None:

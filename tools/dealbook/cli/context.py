@@ -60,12 +60,14 @@ class Env:
         settings = load_settings(self.repo)
         if settings.fallback and settings.source is not None:  # said once, before any figure it changes
             from ..checks.filechecks import settings_errors
+            from ..text.catalog import translator
 
+            _ = translator(settings.language)  # the broken file's own `language:` line, if it still says one
             error = next(iter(settings_errors(settings)), None)
             where = f"{error.path}:{error.line}:{error.column}: {error.message}" if error else \
-                f"{SETTINGS_FILE} cannot be used (see `dealbook check`)"
-            click.secho(f"warning: {where}; the default settings (stages, cadence, as_of …) are used until it "
-                        "is fixed", fg="yellow", err=True)
+                _("%(file)s cannot be used (see `dealbook check`)", file=SETTINGS_FILE)
+            click.secho("warning: " + _("%(where)s; the default settings (stages, cadence, as_of …) are used until "
+                                        "it is fixed", where=where), fg="yellow", err=True)
         return settings
 
     @functools.cached_property

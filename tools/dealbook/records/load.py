@@ -156,6 +156,15 @@ _YAML_WORDS = frozenset({
     N_("while scanning a simple key"),
     N_("while scanning for the next token"),
     N_("expected a single document in the stream"),
+    N_("while parsing a flow node"),
+    N_("while parsing a block node"),
+    N_("did not find expected node content"),
+    N_("block sequence entries are not allowed in this context"),
+    N_("did not find expected <document start>"),
+    N_("found unknown escape character"),
+    N_("while parsing a quoted scalar"),
+    N_("found a tab character where an indentation space is expected"),
+    N_("while scanning a block scalar"),
 })
 
 

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..text.catalog import SOURCE_LANGUAGE, translator
-from .load import Loaded, load_file, parse_bytes, parse_text
+from ..text.catalog import SOURCE_LANGUAGE, languages, translator
+from .load import Loaded, load_file, parse_bytes, parse_text, read_file_bytes
 
 SETTINGS_FILE = "dealbook.yaml"
 
@@ -236,7 +236,7 @@ def settings_from_bytes(raw: bytes | None) -> Settings:
     """Settings from a dealbook.yaml's bytes (a git blob, say); None or a broken file: the defaults."""
     if raw is None:
         return Settings(_defaults())
-    return _from_loaded(parse_bytes(raw, SETTINGS_FILE))
+    return _from_loaded(parse_bytes(raw, SETTINGS_FILE), raw)
 
 
 def load_settings(repo: str) -> Settings:
@@ -246,14 +246,34 @@ def load_settings(repo: str) -> Settings:
     filename = os.path.join(repo, SETTINGS_FILE)
     if not os.path.exists(filename):
         return Settings(_defaults())
-    return _from_loaded(load_file(filename, SETTINGS_FILE))
+    loaded = load_file(filename, SETTINGS_FILE)
+    if loaded.error is None:
+        return _from_loaded(loaded)
+    raw = read_file_bytes(filename)
+    return _from_loaded(loaded, raw if isinstance(raw, bytes) else None)
 
 
-def _from_loaded(loaded: Loaded) -> Settings:
+_LANGUAGE_LINE = re.compile(r"^language:[ \t]*([\"']?)([A-Za-z_-]+)\1[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def _fallback(loaded: Loaded, raw: bytes | None) -> Settings:
+    """The defaults alone, in the team's language when the broken file still says it (a `language:`
+    line): an English team's broken dealbook.yaml is reported in English."""
+    defaults = _defaults()
+    said = loaded.data.get("language") if isinstance(loaded.data, dict) else None
+    if not isinstance(said, str) and raw is not None:
+        found = _LANGUAGE_LINE.search(raw.decode("utf-8", "replace"))
+        said = found.group(2) if found else None
+    if isinstance(said, str) and said in languages():
+        defaults["language"] = said
+    return Settings(defaults, loaded, fallback=True)
+
+
+def _from_loaded(loaded: Loaded, raw: bytes | None = None) -> Settings:
     """The team's settings over the defaults; the defaults alone when the file cannot be used."""
     if loaded.error or not isinstance(loaded.data, dict):
-        return Settings(_defaults(), loaded, fallback=True)
+        return _fallback(loaded, raw)
     try:
         return Settings(merge(_defaults(), loaded.data), loaded)
     except (KeyError, TypeError, ValueError, AttributeError):
-        return Settings(_defaults(), loaded, fallback=True)
+        return _fallback(loaded, raw)
