@@ -120,7 +120,7 @@ def read_assignment(text: str, settings: Settings) -> Assignment:
     try:
         parts = split_path(key)
     except EditError as exc:
-        raise ValueError(str(exc)) from None
+        raise ValueError(exc.text(_)) from None
     if str(parts[0]) in GUARDED:
         raise ValueError(_("`%(key)s` cannot be set here: %(why)s", key=key, why=_(GUARDED[str(parts[0])])))
     negative = next((p for p in parts if isinstance(p, str) and re.fullmatch(r"-[0-9]+", p)), None)
@@ -137,7 +137,7 @@ def read_assignment(text: str, settings: Settings) -> Assignment:
         return Assignment(key, tuple(parts), None, free_from)
     if raw.strip() in ('""', "''") and "string" in str(schema.get("type")):
         return Assignment(key, tuple(parts), "", free_from)  # an empty text, as YAML reads it (not the two quotes)
-    return Assignment(key, tuple(parts), parse_value(raw, schema, key), free_from)
+    return Assignment(key, tuple(parts), parse_value(raw, schema, key, _), free_from)
 
 
 _APPROVAL_OF = {"quotes": N_("quote %(number)s: %(approval)s"),

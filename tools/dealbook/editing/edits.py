@@ -21,6 +21,7 @@ from ..records.model import CUSTOMER, CUSTOMERS_DIR, FOLLOWUP, TEAM_FILE, custom
 from ..records.schema import settings_enums, validator
 from ..records.settings import Settings
 from ..records.writing import PathTaken, write_checked
+from ..text.catalog import SOURCE_LANGUAGE, Translator, translator
 
 
 @dataclass(frozen=True)
@@ -224,25 +225,29 @@ def schema_at(kind: str, parts: list, settings: Settings) -> dict[str, Any] | No
     return node
 
 
-def parse_money(text: str, where: str = "amount") -> int:
-    """A money amount as a plain integer; `65万` is refused with the number to write instead."""
+def parse_money(text: str, where: str = "amount", _: Translator | None = None) -> int:
+    """A money amount as a plain integer; `65万` is refused with the number to write instead (in the
+    language of `_`, English without one)."""
+    _ = _ or translator(SOURCE_LANGUAGE)
     cleaned = text.strip()
     where = f"{where}: " if where else ""
     for pattern, factor in ((_WAN, 10_000), (_YI, 100_000_000)):
         match = pattern.match(cleaned)
         if match:
-            raise ValueError(f"{where}money is a plain integer: write {round(float(match.group(1)) * factor)} "
-                             f"instead of `{text}`")
+            raise ValueError(where + _("money is a plain integer: write %(number)s instead of `%(text)s`",
+                                       number=round(float(match.group(1)) * factor), text=text))
     if re.fullmatch(r"[-+]?[0-9]+", cleaned):
         return int(cleaned)
     if re.fullmatch(r"[¥￥]?[0-9][0-9,]*(\.0+)?元?", cleaned):
         plain = re.sub(r"[^0-9]", "", cleaned.split(".")[0])
-        raise ValueError(f"{where}write the number without separators or currency: {plain}")
-    raise ValueError(f"{where}`{text}` is not a whole number")
+        raise ValueError(where + _("write the number without separators or currency: %(number)s", number=plain))
+    raise ValueError(where + _("`%(text)s` is not a whole number", text=text))
 
 
-def parse_value(text: str, schema: dict[str, Any], where: str) -> Any:
-    """Command-line text as the value the schema wants: integers for money, lists for arrays, …"""
+def parse_value(text: str, schema: dict[str, Any], where: str, _: Translator | None = None) -> Any:
+    """Command-line text as the value the schema wants: integers for money, lists for arrays, …
+    (refused in the language of `_`, English without one)."""
+    _ = _ or translator(SOURCE_LANGUAGE)
     types = schema.get("type")
     types = types if isinstance(types, list) else [types] if types else []
     stripped = text.strip()
@@ -250,47 +255,47 @@ def parse_value(text: str, schema: dict[str, Any], where: str) -> Any:
         return None
     if "array" in types:
         if stripped.startswith("["):
-            value = _yaml_value(stripped, where)
+            value = _yaml_value(stripped, where, _)
         else:
             value = [part.strip() for part in stripped.split(",") if part.strip()]
         items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
-        return [parse_value(v, items, where) if isinstance(v, str) and items.get("type") != "string" else v
+        return [parse_value(v, items, where, _) if isinstance(v, str) and items.get("type") != "string" else v
                 for v in value]
     if "object" in types:
-        value = _yaml_value(stripped, where)
+        value = _yaml_value(stripped, where, _)
         if not isinstance(value, dict):
-            raise ValueError(f"{where}: write a mapping such as {{key: value}}")
+            raise ValueError(f"{where}: " + _("write a mapping such as {key: value}"))
         return value
     if "integer" in types:
         if re.fullmatch(r"[-+]?[0-9]+", stripped):
             return int(stripped)
         if "string" in types:
             return text
-        return parse_money(text, where)
+        return parse_money(text, where, _)
     if "number" in types:
         try:
             return float(stripped) if "." in stripped or "e" in stripped.lower() else int(stripped)
         except ValueError:
-            raise ValueError(f"{where}: `{text}` is not a number") from None
+            raise ValueError(f"{where}: " + _("`%(text)s` is not a number", text=text)) from None
     if "boolean" in types and "string" not in types:
         if stripped.lower() in ("true", "yes"):
             return True
         if stripped.lower() in ("false", "no"):
             return False
-        raise ValueError(f"{where}: write true or false")
+        raise ValueError(f"{where}: " + _("write true or false"))
     if "boolean" in types and stripped in ("true", "false"):
         return stripped == "true"
     if not types:  # free-form: read it as a YAML scalar
-        return _yaml_value(stripped, where) if stripped else ""
+        return _yaml_value(stripped, where, _) if stripped else ""
     return text
 
 
-def _yaml_value(text: str, where: str) -> Any:
+def _yaml_value(text: str, where: str, _: Translator) -> Any:
     loaded = parse_text(f"v: {text}\n")
     if loaded.error is not None and loaded.error.code != "yaml-syntax":  # an alias, a tag: say which
-        raise ValueError(f"{where}: `{text}`: {loaded.error.message}")
+        raise ValueError(f"{where}: `{text}`: {loaded.error.text(_)}")
     if loaded.error is not None or not isinstance(loaded.data, dict):
-        raise ValueError(f"{where}: `{text}` is not a valid YAML value")
+        raise ValueError(f"{where}: " + _("`%(text)s` is not a valid YAML value", text=text))
     return loaded.data["v"]
 
 

@@ -30,6 +30,7 @@ from yaml.scanner import Scanner
 from ..records.load import parse_text
 from ..records.schema import schema_text
 from ..records.writing import atomic_write
+from ..text.catalog import N_, Said, Translator, said
 
 MODELINE = "# yaml-language-server: $schema="
 SCHEMA_PATHS = {
@@ -40,7 +41,16 @@ SCHEMA_PATHS = {
 
 
 class EditError(ValueError):
-    """An edit that cannot be made (a path through a scalar, an index out of range, …)."""
+    """An edit that cannot be made (a path through a scalar, an index out of range, …). `str()` is
+    the English; one made from a `Said` says it in the team's language with `text(_)`."""
+
+    def __init__(self, message: str | Said) -> None:
+        super().__init__(str(message))
+        self.said = message if isinstance(message, Said) else None
+
+    def text(self, _: Translator) -> str:
+        """The message in the translator's language (the English when it was made without a msgid)."""
+        return self.said.say(_) if self.said is not None else str(self)
 
 
 # --- reading the node tree with exact positions --------------------------------------------
@@ -75,7 +85,7 @@ def _parse_data(text: str) -> Any:
     loaded = parse_text(text)
     if loaded.error is not None:
         e = loaded.error
-        raise EditError(f"line {e.line}: {e.message}")
+        raise EditError(said(N_("line %(line)s: %(error)s"), line=e.line, error=e.said or e.message))
     return loaded.data
 
 
@@ -88,7 +98,8 @@ def split_path(dotted: str | list | tuple) -> list[str | int]:
     parts: list[str | int] = []
     for part in re.split(r"(?<!\\)\.", str(dotted)):
         if not part:
-            raise EditError(f"`{dotted}` is not a key path: write keys separated by dots, e.g. need.budget.status")
+            raise EditError(said(N_("`%(path)s` is not a key path: write keys separated by dots, e.g. "
+                                    "need.budget.status"), path=dotted))
         parts.append(int(part) if re.fullmatch(r"[0-9]+", part) else part.replace("\\.", "."))
     return parts
 
@@ -413,9 +424,11 @@ def _apply(data: Any, parts: list, op: str, value: Any) -> Any:
             try:
                 target = target[part]
             except IndexError:
-                raise EditError(f"{'.'.join(map(str, parts[:index + 1]))}: there is no item {part}") from None
+                raise EditError(said(N_("%(path)s: there is no item %(index)s"),
+                                     path=".".join(map(str, parts[:index + 1])), index=part)) from None
         else:
-            raise EditError(f"{'.'.join(map(str, parts[:index]))} is not a mapping or list: cannot set inside it")
+            raise EditError(said(N_("%(path)s is not a mapping or list: cannot set inside it"),
+                                 path=".".join(map(str, parts[:index]))))
     last = parts[-1]
     if op == "set":
         if isinstance(target, dict):
@@ -425,10 +438,12 @@ def _apply(data: Any, parts: list, op: str, value: Any) -> Any:
                 target[last] = value
             except IndexError:
                 where = ".".join(map(str, parts[:-1]))
-                raise EditError(f"{'.'.join(map(str, parts))}: there is no such item ({where} has {len(target)}; "
-                                f"`{where}.{len(target)}=…` adds the next one)") from None
+                raise EditError(said(N_("%(path)s: there is no such item (%(list)s has %(count)s; "
+                                        "`%(list)s.%(count)s=…` adds the next one)"),
+                                     path=".".join(map(str, parts)), list=where, count=len(target))) from None
         else:
-            raise EditError(f"{'.'.join(map(str, parts[:-1]))} is not a mapping: cannot set `{last}` in it")
+            raise EditError(said(N_("%(path)s is not a mapping: cannot set `%(key)s` in it"),
+                                 path=".".join(map(str, parts[:-1])), key=last))
     else:
         holder = target.get(last) if isinstance(target, dict) else None
         if isinstance(target, list) and isinstance(last, int):
@@ -440,7 +455,7 @@ def _apply(data: Any, parts: list, op: str, value: Any) -> Any:
             else:
                 target[last] = holder
         if not isinstance(holder, list):
-            raise EditError(f"{'.'.join(map(str, parts))} is not a list: cannot append to it")
+            raise EditError(said(N_("%(path)s is not a list: cannot append to it"), path=".".join(map(str, parts))))
         holder.append(value)
     return result
 
@@ -554,7 +569,8 @@ class Document:
             pass
         text = _ruamel_edit(self.text, parts, op, value, self.layout)
         if _parse_data(text) != expected:
-            raise EditError(f"could not edit {'.'.join(map(str, parts))} in {self.path or 'the file'} safely")
+            raise EditError(said(N_("could not edit %(path)s in %(file)s safely"), path=".".join(map(str, parts)),
+                                 file=self.path or said(N_("the file"))))
         self.fallbacks += 1
         self.text, self.data = text, expected
 
@@ -848,7 +864,7 @@ def load(path: str) -> Document:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise EditError(f"{path} is not UTF-8: save it as UTF-8 first") from exc
+        raise EditError(said(N_("%(path)s is not UTF-8: save it as UTF-8 first"), path=path)) from exc
     return Document(text, path)
 
 

@@ -81,7 +81,7 @@ def set_fields(env: Env, items: tuple[str, ...], where: tuple[str, ...], replace
         try:
             parts = split_path(key.strip())
         except EditError as exc:
-            raise click.BadParameter(str(exc), param_hint="--where") from None
+            raise click.BadParameter(exc.text(_), param_hint="--where") from None
         if schema_at("customer", parts, env.settings) is None:  # a typo would match no customer, silently
             raise click.BadParameter(_("unknown field `%(key)s`: see schemas/customer.schema.json", key=key.strip()),
                                      param_hint="--where")
@@ -101,7 +101,7 @@ def set_fields(env: Env, items: tuple[str, ...], where: tuple[str, ...], replace
                     try:
                         documents.append((path, load_document(os.path.join(env.repo, path))))
                     except (OSError, EditError) as exc:
-                        raise click.ClickException(f"{path}: {exc}") from None
+                        raise click.ClickException(f"{path}: {exc.text(_)}") from None
         if not documents:
             click.echo(_("no customer matches; nothing to change"))
             return
@@ -120,7 +120,7 @@ def set_fields(env: Env, items: tuple[str, ...], where: tuple[str, ...], replace
                     refuse_new_approvals(_, path, assignment.key, before, doc.data)
             except EditError as exc:
                 raise click.ClickException(_("%(path)s: %(error)s; nothing was written", path=path,
-                                             error=exc)) from None
+                                             error=exc.text(_))) from None
             changes.append(Change(path, doc.source, doc.dumps()))
         changed = [c for c in changes if c.before != c.after]
         if len(documents) > 1:

@@ -141,7 +141,8 @@ def open_customer(env: Env, book: Book, customer_id: str) -> tuple[str, Document
     try:
         return customer.path, load_document(os.path.join(env.repo, customer.path))
     except (OSError, EditError) as exc:
-        raise click.ClickException(f"{customer.path}: {exc}") from None
+        why = exc.text(translator(env.settings.language)) if isinstance(exc, EditError) else exc
+        raise click.ClickException(f"{customer.path}: {why}") from None
 
 
 def refuse_new_approvals(_: Translator, path: str, key: str, before: object, after: object) -> None:

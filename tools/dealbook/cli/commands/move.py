@@ -106,7 +106,7 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
             elif target.kind == "won":
                 _contract(doc, stage, day, contract_no, amount, signed, delivered, ask, translator(settings.language))
             elif amount:
-                doc.set("deal.amount", _money(amount))
+                doc.set("deal.amount", _money(amount, translator(settings.language)))
             _ = translator(settings.language)
             for assignment in parsed:
                 lost = assignment.losses(_, doc)
@@ -122,7 +122,7 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
             _relabel(doc, current.stage, stage, settings)
             doc.append("stage_history", {"stage": stage, "on": day})
         except EditError as exc:
-            raise click.ClickException(f"{path}: {exc}") from None
+            raise click.ClickException(f"{path}: {exc.text(translator(settings.language))}") from None
         _ = translator(settings.language)
         hint = _("give what the stage requires with --set KEY=VALUE (e.g. --set need.summary=…), --reason, or "
                  "--contract-no/--amount/--signed")
@@ -173,9 +173,9 @@ def _interactive(flag: bool | None) -> bool:
     return interactive(flag)
 
 
-def _money(text: str) -> int:
+def _money(text: str, _: Translator) -> int:
     try:
-        return parse_money(text, "")
+        return parse_money(text, "", _)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--amount") from None
 
@@ -195,7 +195,7 @@ def _contract(doc, stage: str, day: str, number: str | None, amount: str | None,
     drafted = next((i for i, c in enumerate(contracts) if isinstance(c, dict) and c.get("no") == number), None)
     if drafted is not None:  # the contract went through its approvals unsigned: signing it is the move
         if amount:
-            _record(_, doc, [drafted, "amount"], _money(amount))
+            _record(_, doc, [drafted, "amount"], _money(amount, _))
         if signed or not contracts[drafted].get("signed"):
             _record(_, doc, [drafted, "signed"], signed or day)
         if delivered:
@@ -205,7 +205,7 @@ def _contract(doc, stage: str, day: str, number: str | None, amount: str | None,
     if not number or not amount:
         raise click.UsageError(f"moving to {stage} needs a contract: --contract-no and --amount "
                                "(and --signed, default the move's date)")
-    contract = {"no": number, "amount": _money(amount), "signed": signed or day}
+    contract = {"no": number, "amount": _money(amount, _), "signed": signed or day}
     if delivered:
         contract["delivered"] = delivered
     doc.append("contracts", contract)
