@@ -205,7 +205,7 @@ def test_a_key_path_that_names_no_field_is_a_usage_error(repo: RecordRepo, run, 
     result = run(repo, *[part.format(key=key) for part in command])
     assert result.exit_code == 2, result.output
     said = ("列表项从 0 开始编号(`.0` 是第一项),不从末尾倒数" if "-1" in key
-            else "is not a key path" if ".." in key or not key.strip(".") else "未知字段")
+            else "不是键路径" if ".." in key or not key.strip(".") else "未知字段")
     assert said in result.output
     assert _files(repo) == before
 

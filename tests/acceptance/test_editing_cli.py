@@ -328,7 +328,7 @@ def test_move_to_won_needs_a_contract_in_plain_integers(run, repo):
     repo.write(PATH, HAND)
     assert run(repo, "move", CID, "won").exit_code == 2
     result = run(repo, "move", CID, "won", "--contract-no", "HT-2024-031", "--amount", "65万")
-    assert result.exit_code == 2 and "write 650000 instead of `65万`" in result.output
+    assert result.exit_code == 2 and "请写 650000,而不是 `65万`" in result.output  # the team's language (zh)
     assert read(repo, PATH) == HAND
     result = run(repo, "move", CID, "won", "--contract-no", "HT-2024-031", "--amount", "650000",
                  "--signed", "2024-05-18")
@@ -412,7 +412,7 @@ def test_a_repeat_purchase_is_added_approved_and_signed_as_the_refused_move_to_w
     assert result.exit_code == 0, result.output
     assert read(repo, PATH).startswith(before)  # added after what was there, nothing rewritten
     gap = run(repo, "set", CID, "contracts.3={no: HT-3, amount: 1}")
-    assert gap.exit_code != 0 and "contracts has 2; `contracts.2=…` adds the next one" in gap.output
+    assert gap.exit_code != 0 and "contracts 共有 2 项;`contracts.2=…` 会添加下一项" in gap.output
     for handle in ("chen", "sun", "zhou", "wu"):
         assert run(repo, "approve", CID, "HT-2", "--as", handle).exit_code == 0
     said = run(repo, "move", CID, "won", "--contract-no", "HT-2")
@@ -515,7 +515,7 @@ def test_set_and_move_keep_a_crlf_files_line_endings(run, repo):
 
 @pytest.mark.parametrize(
     ("assignment", "message", "code"),
-    [("need.budget.min=65万", "write 650000 instead of `65万`", 2),
+    [("need.budget.min=65万", "请写 650000,而不是 `65万`", 2),  # in the team's language (zh)
      ("need.budget.status=maybe", "这里不能填 `maybe`", 1),  # the check's message, in the team's language
      ("owner=wang", "unknown-member", 1),
      ("stage=won", "dealbook move", 2),
