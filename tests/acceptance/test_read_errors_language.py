@@ -116,3 +116,12 @@ def test_a_broken_settings_file_is_reported_in_the_language_it_still_names(run, 
         result = run(repo, "customers")
         assert result.exit_code == 0, result.output
         assert said in result.stderr, result.stderr
+
+
+def test_an_english_teams_broken_settings_leave_the_defaults_as_they_were(run, repo: RecordRepo) -> None:
+    """The fallback's language is the broken file's own: the packaged defaults (shared) stay zh."""
+    repo.customer("粤IT2024001")
+    repo.settings("as_of: 2024-05-20\nlanguage: en\nstages: [\n")
+    assert "YAML syntax error" in run(repo, "customers").stderr
+    repo.settings("as_of: 2024-05-20\n")
+    assert "销售阶段转化分析" in run(repo, "funnel", "--period", "2024-05").output

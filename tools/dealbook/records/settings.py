@@ -259,7 +259,7 @@ _LANGUAGE_LINE = re.compile(r"^language:[ \t]*([\"']?)([A-Za-z_-]+)\1[ \t]*(?:#.
 def _fallback(loaded: Loaded, raw: bytes | None) -> Settings:
     """The defaults alone, in the team's language when the broken file still says it (a `language:`
     line): an English team's broken dealbook.yaml is reported in English."""
-    defaults = _defaults()
+    defaults = dict(_defaults())  # a copy: the defaults are cached, shared by every Settings
     said = loaded.data.get("language") if isinstance(loaded.data, dict) else None
     if not isinstance(said, str) and raw is not None:
         found = _LANGUAGE_LINE.search(raw.decode("utf-8", "replace"))
