@@ -49,7 +49,6 @@ import gettext
 import io
 import os
 import tempfile
-from dataclasses import dataclass
 from typing import Any
 
 DOMAIN = "dealbook"
@@ -191,13 +190,21 @@ def translator(language: str) -> Translator:
     return Translator(language)
 
 
-@dataclass(frozen=True)
-class Said:
+class Said(tuple):
     """A message kept to be said later, in a language not known where it is made: its msgid and
-    values ((name, value) pairs; a value that is itself a `Said` is said in the same language)."""
+    values ((name, value) pairs; a value that is itself a `Said` is said in the same language).
+    A plain tuple subclass, not a dataclass: setup.py loads this module by path."""
 
-    msgid: str
-    values: tuple = ()
+    def __new__(cls, msgid: str, values: tuple = ()) -> Said:
+        return super().__new__(cls, (msgid, values))
+
+    @property
+    def msgid(self) -> str:
+        return self[0]
+
+    @property
+    def values(self) -> tuple:
+        return self[1]
 
     def say(self, _: Translator) -> str:
         values = {name: value.say(_) if isinstance(value, Said) else value for name, value in self.values}
