@@ -109,15 +109,21 @@ def test_a_draft_too_long_for_a_link_is_in_the_copy_box_and_checks_as_copied(pag
     (root / path).unlink()
 
 
+def draft_of_link(page) -> tuple[str, str]:
+    """The (file name, text) the page's new-file link carries, once its script has filled them."""
+    link = page.locator("a.db-log-new")
+    link.dispatch_event("mousedown")
+    query = parse_qs(urlsplit(link.get_attribute("href")).query)
+    [path], [text] = query["filename"], query["value"]
+    return path, text
+
+
 def test_the_demo_page_offers_the_text_the_link_carries_to_copy(browser, site, demo_repo, run) -> None:  # noqa: F811
     """The demo's host (repo_kind github) gets the whole draft in the link; the box, closed, holds
     the same path and text for an editor that opens empty."""
     context, page = pinned_page(browser, f"{site}customers/{CID}/")
     try:
-        link = page.locator("a.db-log-new")
-        link.dispatch_event("mousedown")
-        query = parse_qs(urlsplit(link.get_attribute("href")).query)
-        [path], [text] = query["filename"], query["value"]
+        path, text = draft_of_link(page)
         assert path == f"records/followups/{CID}/2024-05-20-1430.yaml"
         box = page.locator("details.db-log-draft")
         assert box.get_attribute("open") is None
@@ -143,10 +149,7 @@ def test_a_site_pinned_to_as_of_dates_the_draft_on_that_day_at_the_readers_time(
     log` dates a follow-up in a pinned repo; without the script, at the build's time of day."""
     context, page = pinned_page(browser, f"{site}customers/{CID}/", clock=LATER)
     try:
-        link = page.locator("a.db-log-new")
-        link.dispatch_event("mousedown")
-        query = parse_qs(urlsplit(link.get_attribute("href")).query)
-        [path], [text] = query["filename"], query["value"]
+        path, text = draft_of_link(page)
         assert path == f"records/followups/{CID}/2024-05-20-0645.yaml"
         assert "\nat: 2024-05-20 06:45\n" in text and "#     due: 2024-05-23\n" in text
         assert page.locator(".db-log-draft-path").text_content() == path
