@@ -140,13 +140,22 @@ def test_a_mapping_or_list_that_loses_what_it_holds_needs_replace(run, repo, ass
     assert raw(repo, PATH).decode("utf-8") == TWO_CONTACTS
 
 
-@pytest.mark.parametrize("assignment", ["tags=重点,复购", "need.budget={status: partial, min: 500000, max: 800000}",
-                                        "contacts.2={name: 陈工, role: user}", "need.budget.status=clear"])
+@pytest.mark.parametrize("assignment", ["tags=重点,复购", "contacts.2={name: 陈工, role: user}",
+                                        "need.budget.status=clear"])
 def test_a_value_that_keeps_what_is_there_is_written_and_its_diff_shown(run, repo, assignment):
     repo.write(PATH, TWO_CONTACTS)
     result = run(repo, "set", CID, assignment)
     assert result.exit_code == 0, result.output
     assert f"--- a/{PATH}\n+++ b/{PATH}\n" in result.output and "1 file changed:" in result.output
+
+
+def test_a_flow_value_set_to_what_it_holds_changes_nothing(run, repo):
+    """Before: `need.budget: {status: partial, …}` set to the same mapping was rewritten as a block
+    of four lines, a diff that changed nothing but the team's layout."""
+    repo.write(PATH, TWO_CONTACTS)
+    result = run(repo, "set", CID, "need.budget={status: partial, min: 500000, max: 800000}")
+    assert result.exit_code == 0 and "--- a/" not in result.output, result.output
+    assert raw(repo, PATH).decode("utf-8") == TWO_CONTACTS
 
 
 def test_move_set_cannot_wipe_the_stage_history_or_replace_contacts(run, repo):
@@ -398,12 +407,14 @@ def test_a_lost_replaced_whole_takes_the_old_values_comments_and_keeps_the_other
     text = raw(demo_repo, path).decode("utf-8")
     old = "lost:\n  reason: budget\n  note: 集团冻结今年信息化预算,明年再议\n  on: 2024-04-15\n"
     assert text.endswith(old)
-    for written in ("lost: {reason: budget, on: 2024-04-15}  # 集团冻结预算\n",
-                    "lost:\n  reason: budget  # 集团冻结预算\n  on: 2024-04-15\n  # 明年再议\n"):
+    for written, new in (("lost: {reason: budget, on: 2024-04-15}  # 集团冻结预算\n",
+                          "\nlost: {reason: competitor, on: 2024-04-16}\n"),  # flow as written, its comment gone
+                         ("lost:\n  reason: budget  # 集团冻结预算\n  on: 2024-04-15\n  # 明年再议\n",
+                          "\nlost:\n  reason: competitor\n  on: 2024-04-16\n")):
         demo_repo.write(path, text.replace(old, written))
         result = run(demo_repo, "set", "冀MF2024001", "lost={reason: competitor, on: 2024-04-16}", "--replace")
         assert result.exit_code == 0, result.output
         after = raw(demo_repo, path).decode("utf-8")
-        assert after.endswith("\nlost:\n  reason: competitor\n  on: 2024-04-16\n"), after
+        assert after.endswith(new), after
         assert "集团冻结预算" not in after and "明年再议" not in after
         assert "\nstage: lost  # 流失\n" in after  # another key's comment is left as it was

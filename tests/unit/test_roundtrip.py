@@ -319,22 +319,44 @@ def test_a_list_replaced_whole_drops_the_comments_of_its_items_and_keeps_its_key
     assert doc.text == "contacts:  # 联系人\n  - name: z\nend: 1\n" and doc.fallbacks == 0
 
 
-@pytest.mark.parametrize("old", [
-    "lost: {reason: budget, on: 2024-04-15}  # 预算冻结\n",  # a mapping on the key's line, a comment after it
-    "lost: budget  # 旧写法\n",  # a single value that becomes a mapping
-    "lost:\n  reason: budget\n  on: 2024-04-15  # 四月中\n",  # a comment on the block's last line
-    "lost:\n  reason: budget  # 预算冻结\n  on: 2024-04-15\n  # 集团统一采购\n",  # comment lines indented under it
+BLOCK_LOST = "lost:\n  reason: competitor\n  on: 2024-05-01\n"
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    # a mapping on the key's line, a comment after it: the new one stays in flow style, as written
+    ("lost: {reason: budget, on: 2024-04-15}  # 预算冻结\n", "lost: {reason: competitor, on: 2024-05-01}\n"),
+    ("lost: budget  # 旧写法\n", BLOCK_LOST),  # a single value that becomes a mapping
+    ("lost:\n  reason: budget\n  on: 2024-04-15  # 四月中\n", BLOCK_LOST),  # a comment on the block's last line
+    ("lost:\n  reason: budget  # 预算冻结\n  on: 2024-04-15\n  # 集团统一采购\n", BLOCK_LOST),  # lines under it
 ])
-def test_a_value_replaced_whole_takes_the_comments_that_spoke_of_it(old):
+def test_a_value_replaced_whole_takes_the_comments_that_spoke_of_it(old, new):
     """Before: `lost: {…}  # 预算冻结` became `lost:  # 预算冻结` over the new reason, and a comment line
     indented under the old block stayed under the new one."""
     doc = loads(f"# 客户\nid: x  # 编号\n{old}next: 1  # 下一个\n# 结尾\n")
     doc.set("lost", {"reason": "competitor", "on": "2024-05-01"})
-    assert doc.text == ("# 客户\nid: x  # 编号\nlost:\n  reason: competitor\n  on: 2024-05-01\n"
-                        "next: 1  # 下一个\n# 结尾\n") and doc.fallbacks == 0
+    assert doc.text == f"# 客户\nid: x  # 编号\n{new}next: 1  # 下一个\n# 结尾\n" and doc.fallbacks == 0
     doc = loads(f"id: x\n{old}next: 1\n")
     doc.set("lost", {})
     assert doc.text == "id: x\nlost: {}\nnext: 1\n"
+
+
+def test_a_collection_written_in_flow_style_stays_in_it_when_replaced():
+    """Before: `tags: [高价值]` replaced by three tags became a block list of three lines."""
+    doc = loads("tags: [高价值]  # 重点\nnext: 1\n")
+    doc.set("tags", ["a", "b", "c"])
+    assert doc.text == "tags: [a, b, c]\nnext: 1\n" and doc.fallbacks == 0
+    doc = loads("tags: [ a ]\nnext: 1\n")
+    doc.set("tags", ["a", "b"])
+    assert doc.text == "tags: [ a, b ]\nnext: 1\n"  # the team's padding inside the brackets
+    doc = loads("tags: [a]\nnext: 1\n")
+    doc.set("tags", ["x" * 60, "y" * 60])  # longer than a line: a block list
+    assert doc.text == f"tags:\n  - {'x' * 60}\n  - {'y' * 60}\nnext: 1\n"
+    doc = loads("tags: [a]\nnext: 1\n")
+    doc.set("tags", [{"k": 1}])  # an item that is itself a mapping: a block list
+    assert doc.text == "tags:\n  - k: 1\nnext: 1\n"
+    doc = loads("tags:\n  - a\nnext: 1\n")
+    doc.set("tags", ["a", "b"])  # a block list stays a block list
+    assert doc.text == "tags:\n  - a\n  - b\nnext: 1\n"
 
 
 def test_what_a_replaced_value_keeps_the_key_line_and_a_single_value_keep():

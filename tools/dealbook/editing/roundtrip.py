@@ -359,6 +359,23 @@ def _line_end(text: str, offset: int) -> int:
     return len(text) if found < 0 else found + 1
 
 
+FLOW_WIDTH = 100  # the longest line a collection written in flow style is kept on when it is replaced
+
+
+def _stays_flow(old: yaml.Node, value: Any, head: str, layout: Layout) -> bool:
+    """Whether a collection the team wrote in flow style (`tags: [a]`), replaced by one of the same
+    kind whose items are single-line values, is written in flow style again: when the line
+    (`head`, the key up to its colon, and the value) stays within FLOW_WIDTH."""
+    same = (isinstance(old, yaml.SequenceNode) and isinstance(value, list)) or (
+        isinstance(old, yaml.MappingNode) and isinstance(value, dict))
+    if not same or not old.flow_style or old.start_mark.line != old.end_mark.line:
+        return False
+    items = value.values() if isinstance(value, dict) else value
+    if any(isinstance(item, (dict, list)) or (isinstance(item, str) and "\n" in item) for item in items):
+        return False
+    return len(head) + 1 + len(render_flow(value, layout)) <= FLOW_WIDTH
+
+
 def _line_start(text: str, offset: int) -> int:
     return text.rfind("\n", 0, offset) + 1
 
@@ -700,6 +717,9 @@ class Document:
                 note = note if note.strip() else ""
                 return (text[:colon] + " " + render_flow(value, self.layout) + note + "\n"
                         + text[_line_end(text, end):])
+            return text[:start] + " " + render_flow(value, self.layout) + text[end:]
+        if _stays_flow(child, value, text[_line_start(text, colon):colon + 1], self.layout):
+            # `tags: [a]` replaced by a longer list stays on its line, as the team wrote it
             return text[:start] + " " + render_flow(value, self.layout) + text[end:]
         lines = self._value_lines(value, key_column)
         if child.start_mark.line > key.start_mark.line and not empty:
