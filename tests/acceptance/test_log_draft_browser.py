@@ -6,6 +6,7 @@ name is shown as text, never run."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import http.server
@@ -28,6 +29,22 @@ PINNED = dt.datetime(2024, 5, 20, 6, 30, tzinfo=dt.timezone.utc)  # 14:30 in Asi
 LATER = dt.datetime(2026, 3, 6, 22, 45, tzinfo=dt.timezone.utc)  # 2026-03-07 06:45 in Asia/Shanghai
 
 
+@contextlib.contextmanager
+def served(root) -> Iterator[str]:
+    """The site of the records repo at `root`, built with its mkdocs.yml and served on a free port."""
+    (root / "site").mkdir()
+    public = root.parent / "public"
+    done = build(root, site_dir=public)
+    assert done.returncode == 0, done.stderr
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(public)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="module")
 def long_site(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     """A records repo whose customer has a long, hostile name, sixty contacts and a follow-up at
@@ -44,15 +61,8 @@ def long_site(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     repo.followup(CID, "2024-05-20 14:30")
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8").replace("repo_kind: github", "repo_kind: gitlab")
     (root / "mkdocs.yml").write_text(config, encoding="utf-8")
-    (root / "site").mkdir()
-    public = root.parent / "public"
-    done = build(root, site_dir=public)
-    assert done.returncode == 0, done.stderr
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(public)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/", root
-    server.shutdown()
-    server.server_close()
+    with served(root) as url:
+        yield url, root
 
 
 def pinned_page(browser, url: str, clock: dt.datetime = PINNED, script: bool = True):  # noqa: F811
@@ -182,15 +192,8 @@ def unpinned_site(tmp_path_factory) -> Iterator[str]:
     repo.settings("timezone: Asia/Shanghai\n")
     repo.write(f"records/customers/{CID}.yaml", customer_data(CID))
     (root / "mkdocs.yml").write_text((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), encoding="utf-8")
-    (root / "site").mkdir()
-    public = root.parent / "public"
-    done = build(root, site_dir=public)
-    assert done.returncode == 0, done.stderr
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(public)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    server.server_close()
+    with served(root) as url:
+        yield url
 
 
 def test_a_site_not_pinned_dates_the_draft_by_the_readers_clock(browser, unpinned_site) -> None:  # noqa: F811
