@@ -20,13 +20,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..records.cachefile import code_key, has_keys, load_marshal, save_marshal
-from ..records.diagnostics import ERROR, Diagnostic, from_rows
-from ..records.load import LoadError, read_file_bytes
+from ..records.diagnostics import Diagnostic, from_rows
+from ..records.load import Loaded, LoadError, read_file_bytes
 from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, RECORDS_DIR, kind_of
 from ..records.schema import KINDS, schema_version, settings_enums, validator
 from ..records.settings import Settings
-from ..text.catalog import translator
-from .filechecks import read_record
+from .filechecks import check_loaded, read_record
 
 CACHE_DIR = ".dealbook-cache"
 _PARALLEL_MIN = 400  # below this many files to parse, a process pool costs more than it saves
@@ -326,7 +325,7 @@ def _read_chunk(job: tuple[str, list[str]]) -> list[tuple[str, bytes]]:
 def _read_path(repo: str, path: str, settings: Settings) -> tuple[Any, list[tuple]]:
     raw = read_file_bytes(os.path.join(repo, path))
     if isinstance(raw, LoadError):
-        return None, [(path, raw.line, raw.column, ERROR, raw.code, raw.text(translator(settings.language)))]
+        return None, [tuple(d) for d in check_loaded(Loaded(path, error=raw), settings)]
     data, diagnostics = read_record(path, raw, settings)
     return data, [tuple(d) for d in diagnostics]
 
