@@ -110,7 +110,7 @@ def test_check_and_codeowners_say_a_broken_team_file_cannot_be_read_not_that_it_
 UNREADABLE = {  # in the team's language (zh, the default)
     "tab": (lambda good: good + "\tbad: 1\n", ":{line}:1: YAML 语法错误"),
     "unclosed quote": (lambda good: good.replace("name: ", "name: '", 1), r":\d+:\d+: YAML 语法错误"),
-    "duplicate key": (lambda good: good + "owner: li\n", ":{line}:1: 重复的键 'owner'"),
+    "duplicate key": (lambda good: good + "owner: li\n", ":{line}:1: 重复的键 `owner`"),
     "GBK": (lambda good: good.encode("gbk"), ":1:5: 文件不是 UTF-8 编码"),
 }
 

@@ -23,8 +23,8 @@ EXPECTED = {
         "YAML 语法错误:这里不能出现 `键: 值`(多半是缩进不对,或值中有未加引号的冒号)",
         "YAML syntax error: mapping values are not allowed in this context"),
     (DUPLICATE, "duplicate-key", LAST, 1): (
-        f"重复的键 'owner':只保留其中一个(前一个在第 {OWNER} 行)",
-        f"duplicate key 'owner': keep one of them (the earlier one is on line {OWNER})"),
+        f"重复的键 `owner`:只保留其中一个(前一个在第 {OWNER} 行)",
+        f"duplicate key `owner`: keep one of them (the earlier one is on line {OWNER})"),
     (TAB, "yaml-syntax", LAST, 1): (
         "YAML 语法错误:查找下一个记号时,发现一个不能出现在开头的字符(例如 Tab、@ 或 `):请用空格缩进,或给值加上引号",
         "YAML syntax error: found character that cannot start any token (while scanning for the next token)"),
@@ -62,7 +62,7 @@ def test_a_chinese_team_reads_its_broken_files_in_chinese(run, repo: RecordRepo)
     _assert_language(_found(run, repo), 0)
     text = run(repo, "check").output
     assert f"{INDENT}:3:8: error yaml-syntax: YAML 语法错误:这里不能出现 `键: 值`" in text
-    assert f"{DUPLICATE}:{LAST}:1: error duplicate-key: 重复的键 'owner'" in text
+    assert f"{DUPLICATE}:{LAST}:1: error duplicate-key: 重复的键 `owner`" in text
     assert "syntax error" not in text and "duplicate key" not in text and "not UTF-8" not in text
 
 
@@ -97,11 +97,11 @@ def test_show_and_set_on_a_broken_customer_say_why_in_the_team_language(run, rep
     for command in (["show", "粤IT2024002"], ["set", "粤IT2024002", "tags=a"]):
         result = run(repo, *command)
         assert result.exit_code == 1
-        assert f"{DUPLICATE}:{LAST}:1: 重复的键 'owner':只保留其中一个(前一个在第 {OWNER} 行)" in result.output, \
+        assert f"{DUPLICATE}:{LAST}:1: 重复的键 `owner`:只保留其中一个(前一个在第 {OWNER} 行)" in result.output, \
             result.output
     repo.settings("as_of: 2024-05-20\nlanguage: en\n")
     result = run(repo, "show", "粤IT2024002")
-    assert f"{DUPLICATE}:{LAST}:1: duplicate key 'owner': keep one of them (the earlier one is on line {OWNER})" \
+    assert f"{DUPLICATE}:{LAST}:1: duplicate key `owner`: keep one of them (the earlier one is on line {OWNER})" \
         in result.output, result.output
 
 

@@ -316,8 +316,8 @@ def _build(root: yaml.Node, swapped: bool = False, aliases: bool = True) -> tupl
             if key in result:
                 raise _Refused(
                     "duplicate-key",
-                    said(N_("duplicate key %(key)s: keep one of them (the earlier one is on line %(line)s)"),
-                         key=repr(key), line=marks[(*where, key)][0]),
+                    said(N_("duplicate key `%(key)s`: keep one of them (the earlier one is on line %(line)s)"),
+                         key=key, line=marks[(*where, key)][0]),
                     key_node,
                 )
             here = (*where, key)
