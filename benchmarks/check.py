@@ -12,6 +12,8 @@ PYTHONPATH; `--after` defaults to this checkout's), each in its own process:
                  cold check's ratios are to the faster of the two (wall and CPU each): this machine's
                  speed can change by half within a minute, and a slow yardstick flatters the ratio
   cold check     `dealbook check` with .dealbook-cache/ removed (all cores), and its peak RSS
+  --no-cache     `dealbook check --no-cache`: every file read afresh, nothing stored for the commands that
+                 follow (no Book snapshot, views or customer index); – for a version without the option
   warm check     the same again, nothing changed (the stored result answers)
   one file       `dealbook check <customer file>` unchanged (median of --repeat runs)
   one edited     the same after the file was edited each time (a comment line added: the parse cache
@@ -130,11 +132,13 @@ class Version:
         subprocess.run([sys.executable, "-m", "compileall", "-q", self.tools], check=False,
                        env={**self.env, "PYTHONDONTWRITEBYTECODE": ""}, stdout=subprocess.DEVNULL)
 
-    def check(self, repo: str, *paths: str) -> tuple[float, float, float, float, int]:
+    def check(self, repo: str, *paths: str) -> tuple[float, float, float, float, int] | None:
         """(wall until it returned, CPU of every process, peak RSS in MB, wall until its last process
-        ended, how many processes outlived it)."""
+        ended, how many processes outlived it); None when this version has no such option (`--no-cache`)."""
         timing, code, output = timed([sys.executable, "-m", "dealbook", "--repo", repo, "check", "-q", *paths],
                                      self.env)
+        if code == 2 and "--no-cache" in paths:  # a usage error: an older version without the option
+            return None
         if code not in (0, 1):
             sys.exit(f"{self.label}: dealbook check {' '.join(paths)} failed ({code}):\n{output[-2000:]}")
         return (*timing, timing.tail, timing.late)
@@ -178,6 +182,7 @@ def measure(version: Version, repo: str, repeat: int, edits: Edits) -> tuple[dic
     before = bare_parse(repo)
     rows["cold check"] = version.check(repo)
     after = bare_parse(repo)
+    rows["cold check --no-cache"] = version.check(repo, "--no-cache")
     rows["warm check"] = version.check(repo)
     version.check(repo, customer)  # the first one-file check brings the customer index up to date
     rows["one file, unchanged"] = median([version.check(repo, customer) for _ in range(repeat)])
@@ -217,8 +222,8 @@ def check_jsonschema(repo: str) -> tuple[float, float, int] | None:
     return wall, cpu, len(files)
 
 
-def _cell(row: tuple) -> str:
-    return f"{row[0]:.2f} / {row[1]:.2f}"
+def _cell(row: tuple | None) -> str:
+    return "–" if row is None else f"{row[0]:.2f} / {row[1]:.2f}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -263,11 +268,11 @@ def main(argv: list[str] | None = None) -> int:
                 for label in labels:
                     row = results[label][what]
                     cell = _cell(row)
-                    if what == "cold check":
+                    if what.startswith("cold check") and row is not None:
                         wall, cpu = (min(bare[i] for bare in bares[label]) for i in (0, 1))  # the faster
                         cell += f" = {row[0] / wall:.2f}× / {row[1] / cpu:.2f}× the faster bare parse; " \
                                 f"peak {row[2]:.0f} MB"
-                    if row[4]:  # processes it left running: their end, and their CPU is in the figure
+                    if row is not None and row[4]:  # processes it left running: their end and CPU are counted
                         cell += f"; {row[4]:g} process(es) ran on until {row[3]:.2f} s"
                     cells.append(cell)
                 print(f"| {what} | " + " | ".join(cells) + " |")

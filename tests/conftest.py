@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,16 @@ import yaml
 from click.testing import CliRunner, Result
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def benchmark_module(name: str) -> Any:
+    """A script of benchmarks/ (e.g. `generate`), loaded from its file, not through sys.path: benchmarks/
+    holds scripts named like libraries (git.py), which must not shadow them for the other tests."""
+    spec = importlib.util.spec_from_file_location(f"dealbook_benchmarks_{name}", ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 TEAM = {
     "members": [

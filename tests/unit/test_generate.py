@@ -4,29 +4,17 @@ from __future__ import annotations
 
 import collections
 import hashlib
-import importlib.util
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import benchmark_module
 from dealbook.records.load import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
-
-def _load_generate():
-    # Loaded from its file, not through sys.path: benchmarks/ holds scripts named like
-    # libraries (git.py), which must not shadow them for the other tests.
-    spec = importlib.util.spec_from_file_location("dealbook_benchmarks_generate", ROOT / "benchmarks" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-generate = _load_generate()
+generate = benchmark_module("generate")
 yamltext = generate.yamltext
 
 

@@ -5,16 +5,15 @@ Book built afresh from the files, with hypothesis choosing the edits."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import random
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import benchmark_module
 from dealbook.checks import filecache
 from dealbook.checks.customer_views import compute_view, per_customer_view, view_at
 from dealbook.checks.reading import open_book
@@ -34,19 +33,11 @@ TODAY = dt.date(2024, 5, 20)
 STAGES = ["lead", "discovery", "proposal", "negotiation", "won", "after_sales", "lost"]
 
 
-def _generate():
-    spec = importlib.util.spec_from_file_location("dealbook_benchmarks_generate", ROOT / "benchmarks" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def base_repo(tmp_path_factory) -> Path:
     """A generated repo of 30 customers × 10 follow-ups (the benchmarks' generator), made once."""
     target = tmp_path_factory.mktemp("equivalence") / "base"
-    _generate().generate(str(target), 30, seed=3)
+    benchmark_module("generate").generate(str(target), 30, seed=3)
     return target
 
 

@@ -105,7 +105,8 @@ def _commit_of(env: Env, rev: str, option: str) -> str:
         raise click.BadParameter(str(exc), param_hint=option) from None
 
 
-def _late_entries(env: Env, wanted: list[str], since: str | None, book: Book | None = None) -> list[Diagnostic]:
+def _late_entries(env: Env, wanted: list[str], since: str | None, book: Book | None = None,
+                  use_cache: bool = True) -> list[Diagnostic]:
     """`late-entry` warnings for the new records among `wanted` (see `git.entry`); `book` is the
     checked Book, when it holds them."""
     from ...checks.reading import open_book
@@ -117,7 +118,7 @@ def _late_entries(env: Env, wanted: list[str], since: str | None, book: Book | N
     if not entered:
         return []
     if book is None or not set(entered) <= set(book.paths):
-        book = open_book(env.repo, sorted(entered), env.settings)
+        book = open_book(env.repo, sorted(entered), env.settings, use_cache)
     return late_entry_diagnostics(book, entered)
 
 
@@ -133,6 +134,10 @@ def _late_entries(env: Env, wanted: list[str], since: str | None, book: Book | N
 @click.option("--hook", is_flag=True,
               help="The pre-commit hook's mode: check the given PATHs and the follow-ups a deleted or renamed "
                    "customer file leaves behind; no PATH and no such deletion means nothing to check.")
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Read every record file afresh and leave nothing in .dealbook-cache/ (for a CI job that only "
+                   "checks; the commands that usually follow a check then start cold). With PATHs, the whole repo "
+                   "is read and the findings in those files are printed.")
 @click.option("--approvals", is_flag=True,
               help="Also verify from git history that each approval was committed by the approver's own git "
                    "identity (team.yaml `git` or `email`).")
@@ -140,7 +145,7 @@ def _late_entries(env: Env, wanted: list[str], since: str | None, book: Book | N
               help="With --approvals: verify only approvals added after REV (a pull request's base).")
 @pass_env
 def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet: bool,
-          new_since: str | None, approvals: bool, since: str | None, hook: bool) -> None:
+          new_since: str | None, approvals: bool, since: str | None, hook: bool, no_cache: bool) -> None:
     """Validate records: schemas, ids, stages, team references, dates, privacy.
 
     Without PATHs (or with mkdocs.yml among them), also mkdocs.yml's site_url and repo_url, the
@@ -160,11 +165,15 @@ def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet
         dealbook check records/customers/粤IT2024001.yaml
         dealbook check --format json
         dealbook check --approvals --approvals-since origin/main
+        dealbook check --no-cache
     """
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     if not env.at:
         env.require_records()
+    elif no_cache:
+        _ = translator(env.settings.language)
+        raise click.UsageError(_("--no-cache reads the working tree: drop --at"))
     if new_since:  # a revision that names nothing would silently judge no record as new
         new_since = _commit_of(env, new_since, "--new-since")
     if hook and not env.at:
@@ -191,7 +200,12 @@ def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet
         from ...checks.reading import check_repo, open_book
 
         checked = None
-        if wanted is None:  # a repo-wide re-run with nothing changed answers from its cache
+        if no_cache:  # every file read afresh, no cache read or written: the whole repo, as the index is a cache
+            found, files = check_repo(env.repo, None, env.settings, use_cache=False)
+            if wanted is not None:
+                kept = set(wanted)
+                found, files = [d for d in found if d.path in kept], len(kept)
+        elif wanted is None:  # a repo-wide re-run with nothing changed answers from its cache
             listed: dict[str, Any] = {}
             found, files = check_repo(env.repo, wanted, env.settings, listed=listed,
                                       after=lambda book, stamps: _keep_views(env, book, stamps, listed))
@@ -200,7 +214,7 @@ def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet
             found, files = checked.diagnostics, len(checked.paths)
         given = _given_records(env, paths)  # also when the team file in the commit widens the check
         if given:
-            found = [*found, *_late_entries(env, given, new_since, checked)]
+            found = [*found, *_late_entries(env, given, new_since, checked, not no_cache)]
     if approvals or since:
         if env.at:
             raise click.UsageError("--approvals reads the history up to the working tree: drop --at")
