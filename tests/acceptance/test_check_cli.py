@@ -176,6 +176,25 @@ def test_missing_path_and_usage_errors(run, repo: RecordRepo) -> None:
     assert run(repo, "check", "--format", "xml").exit_code == 2
 
 
+def test_paths_outside_the_repo_and_missing_files_are_said_in_the_team_language(run, repo: RecordRepo) -> None:
+    repo.customer()
+    os.chdir(repo.root)
+    for outside in ("..", "../elsewhere", str(repo.root.parent)):
+        result = run(repo, "check", outside)
+        assert result.exit_code == 1, (outside, result.output)
+        assert f"{outside}:1:1: error outside-repo: {outside} 不在记录仓库 {repo.root} 里" in result.output
+    result = run(repo, "check", "records/customers/nope.yaml")
+    assert "records/customers/nope.yaml:1:1: error no-file: records/customers/nope.yaml:没有这个文件" in result.output
+    (repo.root / "notes.txt").write_text("x", encoding="utf-8")
+    result = run(repo, "check", "notes.txt")
+    assert (result.exit_code, result.output) == (0, "dealbook:给出的路径中没有记录文件\n")
+    repo.settings("as_of: 2024-05-20\nlanguage: en\n")
+    result = run(repo, "check", "..")
+    assert f"..:1:1: error outside-repo: .. is outside the records repo {repo.root}; pass --repo or cd into it" \
+        in result.output
+    assert run(repo, "check", "notes.txt").output == "dealbook: no record files among the given paths\n"
+
+
 def test_github_format_and_auto_detection(run, repo: RecordRepo) -> None:
     repo.customer(owner="ghost")
     result = run(repo, "check", env={"GITHUB_ACTIONS": "true"})

@@ -51,12 +51,14 @@ def resolve_paths(env: Env, given: tuple[str, ...]) -> tuple[list[str] | None, l
     paths: list[str] = []
     problems: list[Diagnostic] = []
     everything = None
+    _ = translator(env.settings.language)
     for item in given:
         absolute = os.path.abspath(item)
         relative = os.path.relpath(absolute, env.repo).replace(os.sep, "/")
-        if relative.startswith("../"):
+        if relative == ".." or relative.startswith("../"):  # `..` holds the repo but is not in it
             problems.append(Diagnostic(item, 1, 1, ERROR, "outside-repo",
-                                       f"{item} is outside the records repo {env.repo}; pass --repo or cd into it"))
+                                       _("%(path)s is outside the records repo %(repo)s; pass --repo or cd into it",
+                                         path=item, repo=env.repo)))
             continue
         if os.path.isdir(absolute):
             if everything is None:
@@ -70,7 +72,7 @@ def resolve_paths(env: Env, given: tuple[str, ...]) -> tuple[list[str] | None, l
             elif relative == SETTINGS_FILE or (relative.startswith(RECORDS_DIR + "/") and kind_of(relative)):
                 paths.append(relative)
         else:
-            problems.append(Diagnostic(relative, 1, 1, ERROR, "no-file", f"{item}: no such file"))
+            problems.append(Diagnostic(relative, 1, 1, ERROR, "no-file", _("%(path)s: no such file", path=item)))
     if TEAM_FILE in paths or SETTINGS_FILE in paths:
         # Every record depends on the team and the settings: a change to either is checked repo-wide.
         return None, problems
@@ -189,7 +191,8 @@ def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet
     wanted, problems = resolve_paths(env, paths)
     if wanted == [] and not problems:
         if not quiet and fmt == "text":
-            click.echo("dealbook: no record files among the given paths", err=True)
+            _ = translator(env.settings.language)
+            click.echo(_("dealbook: no record files among the given paths"), err=True)
         if fmt == "json":
             click.echo(to_json({"diagnostics": [], "files": 0}))
         return
