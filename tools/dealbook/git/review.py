@@ -270,18 +270,24 @@ def _customer_names(store: Store, customers: dict[str, str]) -> list[tuple[str, 
     return found
 
 
-def revision_duplicates(store: Store, customers: dict[str, str]) -> dict[str, list[tuple[str, str, str]]]:
+def revision_duplicates(store: Store, customers: dict[str, str],
+                        settings: Settings) -> dict[str, list[tuple[str, str, str]]]:
     """Per customer file of a revision: (severity, code, message) of its `duplicate-id` and
     `likely-duplicate` findings against every other customer of that revision, as a PATH-limited
-    check of that one file would report them. Cached by the revision's customer listing (a file's
-    findings do not depend on which other files are checked with it)."""
+    check of that one file would report them, said in the language of `settings` (the messages
+    are the checks' own: `crosschecks.duplicate_id_message`, `dedupe.likely_duplicates`). Cached by
+    the language and the revision's customer listing (a file's findings do not depend on which
+    other files are checked with it)."""
     import hashlib
     import types
 
+    from ..checks.crosschecks import duplicate_id_message
     from ..checks.dedupe import likely_duplicates
     from ..records.diagnostics import ERROR, WARNING
+    from ..text.catalog import translator
 
-    key = hashlib.blake2b(marshal.dumps(sorted(customers.items())), digest_size=16).hexdigest()
+    language = settings.language
+    key = hashlib.blake2b(marshal.dumps((language, sorted(customers.items()))), digest_size=16).hexdigest()
     filename = os.path.join(store.root, CACHE_DIR, _DUPLICATES)
     cached = load_cache(filename, lambda v: isinstance(v, dict) and all(
         isinstance(found, dict) and all(isinstance(rows, list) and all(
@@ -291,15 +297,16 @@ def revision_duplicates(store: Store, customers: dict[str, str]) -> dict[str, li
     if key in stored:
         return stored[key]
     names = _customer_names(store, customers)
+    _ = translator(language)
     found: dict[str, list[tuple[str, str, str]]] = {}
     first: dict[str, str] = {}
-    for path, ident, _ in names:
+    for path, ident, _name in names:
         other = first.setdefault(ident.casefold(), path)
         if other != path:
-            found.setdefault(path, []).append((ERROR, "duplicate-id", f"id `{ident}` is already used by {other}: "
-                                                                      "give this customer a new id"))
-    # likely_duplicates reads only these attributes of a Book: every customer's path, id and name.
-    view = types.SimpleNamespace(complete=True, root=None, customers_by_path={
+            found.setdefault(path, []).append((ERROR, "duplicate-id", duplicate_id_message(_, ident, other)))
+    # likely_duplicates reads only these attributes of a Book: the settings (for the language) and
+    # every customer's path, id and name.
+    view = types.SimpleNamespace(complete=True, root=None, settings=settings, customers_by_path={
         path: types.SimpleNamespace(id=ident, name=name or "") for path, ident, name in names})
     for path, message in likely_duplicates(view, set(view.customers_by_path)):  # type: ignore[arg-type]
         found.setdefault(path, []).append((WARNING, "likely-duplicate", message))
@@ -344,10 +351,10 @@ def review_revisions(repo: str, base: str | None, head: str, today: dt.date) -> 
             cache.close()
         # Repo-wide findings (duplicate ids and names) for the touched customer files only.
         back = {new: old for old, new in renames.items()}
-        old_found = revision_duplicates(store, before.customers)
+        old_found = revision_duplicates(store, before.customers, before.settings)
         seen = {(path, code, message) for path in before.customers if _stem(path) in ids
                 for _, code, message in old_found.get(path, ())}
-        new_found = revision_duplicates(store, after.customers)
+        new_found = revision_duplicates(store, after.customers, after.settings)
         fresh = [(path, blob, finding) for path, blob in after.customers.items() if _stem(path) in ids
                  for finding in new_found.get(path, ()) if (back.get(path, path), *finding[1:]) not in seen]
         extra = []
