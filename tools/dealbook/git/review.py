@@ -186,8 +186,9 @@ def _evaluate(store: Store, job: _SlotJob, cids: list[str]) -> list[tuple[str, A
 
 
 def revision_sides(store: Store, sha: str, ids: set[str], today: dt.date, cache: SideCache,
-                   listing: Listing | None = None) -> RevisionSides:
-    """The touched customers (`ids`, by file stem) of commit `sha` as review sides.
+                   listing: Listing | None = None, language: str | None = None) -> RevisionSides:
+    """The touched customers (`ids`, by file stem) of commit `sha` as review sides; with
+    `language`, evaluated and worded in that language instead of its settings' own.
 
     One non-recursive `ls-tree` lists every customer file and follow-up folder (with its tree
     id); a customer whose file, folder, the team, the settings and `today` are as in an earlier
@@ -200,6 +201,8 @@ def revision_sides(store: Store, sha: str, ids: set[str], today: dt.date, cache:
     customers, folders, singles = listing.customers, listing.folders, listing.singles
     by_stem = listing.by_stem
     settings = settings_from_bytes(store.blob(singles.get(SETTINGS_FILE)))
+    if language is not None:
+        settings = settings.speaking(language)
     team_blob = singles.get(TEAM_FILE)
     base = f"{_SIDES_VERSION}|{cache_key(settings)}|{today.isoformat()}|{team_blob}"
     slots = {cid: _slot_key(base, cid, sorted(by_stem.get(cid, [])), folders.get(cid))
@@ -345,13 +348,16 @@ def review_revisions(repo: str, base: str | None, head: str, today: dt.date) -> 
             ids, renames, notes = touched(changed.result())
         cache = SideCache(store.root, today)
         try:
-            before = revision_sides(store, base_sha, ids, today, cache, listings[0])
             after = revision_sides(store, head_sha, ids, today, cache, listings[1])
+            # BASE in HEAD's language: a finding both have is worded alike on both sides, so it is
+            # not new because the branch changed `language:` (findings are compared by message).
+            before = revision_sides(store, base_sha, ids, today, cache, listings[0], after.settings.language)
         finally:
             cache.close()
-        # Repo-wide findings (duplicate ids and names) for the touched customer files only.
+        # Repo-wide findings (duplicate ids and names) for the touched customer files only, both
+        # sides in HEAD's language.
         back = {new: old for old, new in renames.items()}
-        old_found = revision_duplicates(store, before.customers, before.settings)
+        old_found = revision_duplicates(store, before.customers, after.settings)
         seen = {(path, code, message) for path in before.customers if _stem(path) in ids
                 for _, code, message in old_found.get(path, ())}
         new_found = revision_duplicates(store, after.customers, after.settings)
