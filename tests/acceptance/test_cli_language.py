@@ -310,6 +310,23 @@ def test_diff_of_two_commits_says_duplicates_as_check_does(run, demo_repo) -> No
     assert "is already used" not in text and "looks like" not in text, text
 
 
+def test_diff_notes_in_chinese(run, demo_repo, written) -> None:
+    """Before: `注意:dealbook.yaml changed: the rules may differ for customers not listed here` and
+    `注意:records/team.yaml changed` (the markdown's `> …` lines alike); the JSON keeps the English."""
+    demo_repo.git_init()
+    demo_repo.commit("demo")
+    for name in ("dealbook.yaml", "records/team.yaml"):
+        path = demo_repo.root / name
+        path.write_text(path.read_text(encoding="utf-8") + "# 改动\n", encoding="utf-8")
+    text = output(run, demo_repo, "diff", "HEAD")
+    assert "注意:dealbook.yaml 有改动:未列出的客户适用的规则也可能不同" in text.splitlines(), text
+    assert english(text, written) - {"HEAD", "dealbook", "yaml"} == set(), text
+    markdown = output(run, demo_repo, "diff", "HEAD", "--format", "markdown")
+    assert "> records/team.yaml 有改动" in markdown.splitlines(), markdown
+    data = json.loads(output(run, demo_repo, "diff", "HEAD", "--format", "json"))
+    assert "records/team.yaml changed" in data["notes"]
+
+
 def test_check_counts_in_chinese(run, demo_repo) -> None:
     """Before: `0 errors, 0 warnings in 339 files`. (The diagnostics themselves, `path:line:column:
     error code: message`, are the checks' English still.)"""

@@ -34,6 +34,7 @@ from ..records.cachefile import (  # noqa: F401  (open_cache_db: re-exported for
 from ..records.diagnostics import Diagnostic, from_rows
 from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, RECORDS_DIR, TEAM_FILE, kind_of
 from ..records.settings import SETTINGS_FILE, Settings, load_settings, settings_from_bytes
+from ..text.catalog import N_
 
 DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 NULL_SHA = "0" * 40
@@ -765,9 +766,9 @@ def touched(changes: list[FileChange]) -> tuple[set[str], dict[str, str], list[s
             if kind == "customer":
                 ids.add(path[len(customers):].rsplit(".", 1)[0])
             elif path == SETTINGS_FILE:
-                notes.append("dealbook.yaml changed: the rules may differ for customers not listed here")
+                notes.append(N_("dealbook.yaml changed: the rules may differ for customers not listed here"))
             elif kind == "team":
-                notes.append("records/team.yaml changed")
+                notes.append(N_("records/team.yaml changed"))
         if change.status == "R" and change.old_path and change.path:
             renames[change.old_path] = change.path
     return ids, renames, list(dict.fromkeys(notes))
