@@ -10,6 +10,7 @@ output must not show."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -280,6 +281,50 @@ def test_diff_reviews_in_chinese(run, demo_repo, written) -> None:
     markdown = output(run, demo_repo, "diff", "HEAD", "--format", "markdown").split("\n", 1)
     assert markdown[0] == "### dealbook review: `HEAD` → `working tree`"
     assert english(markdown[1], written) == set(), markdown[1]
+
+
+def _found(run, repo, *args: str) -> list[tuple[str, str, str]]:
+    """(path, code, message) of the diagnostics of `check` (`new_diagnostics` of `diff`) as JSON."""
+    result = run(repo, *args, "--format", "json", env=TODAY)
+    data = json.loads(result.stdout)
+    return [(d["path"], d["code"], d["message"]) for d in data.get("diagnostics", data.get("new_diagnostics"))]
+
+
+def test_diff_of_two_commits_says_duplicates_as_check_does(run, demo_repo) -> None:
+    """Before: the commit-to-commit review said a copied customer's `duplicate-id` and
+    `likely-duplicate` in English of its own (`id `京IT2024002` is already used by …`, `… looks
+    like …`) while `check` and the working-tree review said them in Chinese."""
+    demo_repo.git_init()
+    demo_repo.commit("demo")
+    source = demo_repo.root / "records/customers/京IT2024002.yaml"
+    copy = "records/customers/京IT2024099.yaml"
+    (demo_repo.root / copy).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    checked = [f for f in _found(run, demo_repo, "check", str(demo_repo.root / copy))
+               if f[1] in ("duplicate-id", "likely-duplicate")]
+    assert [code for _, code, _ in checked] == ["duplicate-id", "likely-duplicate"], checked
+    assert "已被 records/customers/京IT2024002.yaml 使用" in checked[0][2]
+    assert set(checked) <= set(_found(run, demo_repo, "diff", "HEAD"))  # the working tree's review
+    demo_repo.commit("a copy")
+    assert set(checked) <= set(_found(run, demo_repo, "diff", "HEAD~1", "HEAD"))
+    text = output(run, demo_repo, "diff", "HEAD~1", "HEAD")
+    assert "is already used" not in text and "looks like" not in text, text
+
+
+def test_diff_notes_in_chinese(run, demo_repo, written) -> None:
+    """Before: `注意:dealbook.yaml changed: the rules may differ for customers not listed here` and
+    `注意:records/team.yaml changed` (the markdown's `> …` lines alike); the JSON keeps the English."""
+    demo_repo.git_init()
+    demo_repo.commit("demo")
+    for name in ("dealbook.yaml", "records/team.yaml"):
+        path = demo_repo.root / name
+        path.write_text(path.read_text(encoding="utf-8") + "# 改动\n", encoding="utf-8")
+    text = output(run, demo_repo, "diff", "HEAD")
+    assert "注意:dealbook.yaml 有改动:未列出的客户适用的规则也可能不同" in text.splitlines(), text
+    assert english(text, written) - {"HEAD", "dealbook", "yaml"} == set(), text
+    markdown = output(run, demo_repo, "diff", "HEAD", "--format", "markdown")
+    assert "> records/team.yaml 有改动" in markdown.splitlines(), markdown
+    data = json.loads(output(run, demo_repo, "diff", "HEAD", "--format", "json"))
+    assert "records/team.yaml changed" in data["notes"]
 
 
 def test_check_counts_in_chinese(run, demo_repo) -> None:

@@ -297,6 +297,33 @@ def test_diff_of_two_commits_checks_names_against_the_whole_revision(pr, run):
     assert data["customers"] == [] and data["new_diagnostics"] == [] and data["funnel"] == []
 
 
+def test_a_branch_that_changes_the_language_makes_no_finding_new(pr, run):
+    """Before: a branch changing `language:` listed every finding of the customers it touched as
+    new (the base's said in one language, the head's in the other, compared by message): here the
+    unknown contact and the owner not in the team both sides have, then a likely duplicate both
+    commits have. A new finding of the same code in the same file (another unknown member) is
+    still new."""
+    pr.followup(CID, "2024-05-10 10:00", contact="赵六")  # not one of the contacts
+    pr.customer("粤IT2024003", name="C公司", owner="ghost")  # no member ghost
+    pr.commit("findings", "2024-05-19T19:00:00+08:00")
+    pr.settings("as_of: 2024-05-20\nlanguage: zh\n")
+    pr.customer("粤IT2024003", name="C公司", owner="ghost", support=["nobody"])
+    pr.followup(CID, "2024-05-20 09:00", contact="王总监")  # touches CID, no finding of its own
+    from_books = _review(run, pr, "HEAD")["new_diagnostics"]
+    assert [(d["path"], d["code"]) for d in from_books] == [("records/customers/粤IT2024003.yaml", "unknown-member")]
+    assert "`nobody` 不是团队成员" in from_books[0]["message"], from_books
+    pr.commit("language", "2024-05-20T09:30:00+08:00")
+    assert _review(run, pr, "HEAD~1", "HEAD")["new_diagnostics"] == from_books
+    # a customer named like CID (`likely-duplicate`, checked against the whole revision) and back to English
+    pr.customer("粤IT2024004", name="A科技有限公司", owner="li")
+    pr.commit("a look-alike", "2024-05-20T10:00:00+08:00")
+    pr.settings("as_of: 2024-05-20\nlanguage: en\n")
+    pr.customer("粤IT2024004", name="A科技有限公司", owner="chen")
+    pr.commit("English again", "2024-05-20T10:30:00+08:00")
+    data = _review(run, pr, "HEAD~1", "HEAD")
+    assert [c["id"] for c in data["customers"]] == ["粤IT2024004"] and data["new_diagnostics"] == [], data
+
+
 def test_a_customer_file_left_unreadable_is_not_reviewed_as_removed(pr, run):
     """A merge conflict left in a customer file: the review, the check and `show` say the file
     cannot be read (and where), not that the customer and its follow-ups were removed."""

@@ -104,8 +104,7 @@ def _findings(book: Book, only: set[str] | None = None) -> Iterator[tuple[str, t
     for paths in by_id.values():
         for path in paths[1:]:
             yield (path, ("id",), ERROR, "duplicate-id",
-                   _("id `%(id)s` is already used by %(path)s: give this customer a new id",
-                     id=book.customers_by_path[path].id, path=paths[0]))
+                   duplicate_id_message(_, book.customers_by_path[path].id, paths[0]))
 
     hygiene = book.settings.raw.get("hygiene") or {}
     most = hygiene.get("max_contacts_per_day", 2) if isinstance(hygiene, dict) else 2
@@ -138,6 +137,13 @@ def _findings(book: Book, only: set[str] | None = None) -> Iterator[tuple[str, t
     yield from deal_cross_findings(book, only)
 
 
+def duplicate_id_message(_: Translator, ident: str, first: str) -> str:
+    """The `duplicate-id` message of a customer whose id `ident` the file `first` (first in path
+    order) already uses, in the translator's language: the one wording of that finding, for a
+    check of the whole repo, of some files, and a review of a revision (`git.review`)."""
+    return _("id `%(id)s` is already used by %(path)s: give this customer a new id", id=ident, path=first)
+
+
 def _ids_in_repo(book: Book, only: set[str]) -> Iterator[tuple[str, str]]:
     """`duplicate-id` for the checked customers of a PATH-limited Book, against every customer file
     of the repo (the stored index): as in a whole-repo check, the file first in path order keeps
@@ -159,8 +165,7 @@ def _ids_in_repo(book: Book, only: set[str]) -> Iterator[tuple[str, str]]:
             continue
         owner = first[customer.id.casefold()]
         if owner != path:
-            yield (path, _("id `%(id)s` is already used by %(path)s: give this customer a new id",
-                           id=customer.id, path=owner))
+            yield (path, duplicate_id_message(_, customer.id, owner))
 
 
 def _hygiene(customer: Customer, followups: list[FollowUp], most: object,

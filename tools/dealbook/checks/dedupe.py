@@ -12,7 +12,7 @@ from typing import Any
 
 from ..records.book import Book
 from ..records.model import CUSTOMERS_DIR
-from ..text.catalog import SOURCE_LANGUAGE, translator
+from ..text.catalog import translator
 
 # Company-form words that do not tell two companies apart, longest first.
 _FORMS = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "(中国)", "(集团)",
@@ -220,9 +220,7 @@ def likely_duplicates(book: Book, only: set[str] | None) -> Iterator[tuple[str, 
     checked = [(path, c.id, c.name) for path, c in book.customers_by_path.items() if only is None or path in only]
     if not checked:
         return
-    # the message in the team's language; a Book-like view without settings (a review's) gets English
-    settings = getattr(book, "settings", None)
-    language = settings.language if settings is not None else SOURCE_LANGUAGE
+    language = book.settings.language  # the message in the team's language (a review's view carries its revision's)
     from rapidfuzz import fuzz, process  # imported here: a follow-up's check never compares names
 
     index_rows = getattr(book, "repo_customers", None)

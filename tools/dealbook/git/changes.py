@@ -471,7 +471,9 @@ def new_diagnostics(before: Book, after: Book, renames: dict[str, str] | None = 
 
 
 def diagnostics_added(before: Any, after: Any, renames: dict[str, str] | None = None) -> list[Diagnostic]:
-    """The diagnostics in `after` not in `before` (same file, code and message; lines may move)."""
+    """The diagnostics in `after` not in `before` (same file, code and message; lines may move).
+    The message tells two findings of one code in one file apart (it holds their values), so
+    both sides must be worded in one language: the reviews evaluate BASE in HEAD's language."""
     back = {new: old for old, new in (renames or {}).items()}
     seen = {(d.path, d.code, d.message) for d in before}
     return sorted({d for d in after if (back.get(d.path, d.path), d.code, d.message) not in seen},

@@ -186,8 +186,9 @@ def _evaluate(store: Store, job: _SlotJob, cids: list[str]) -> list[tuple[str, A
 
 
 def revision_sides(store: Store, sha: str, ids: set[str], today: dt.date, cache: SideCache,
-                   listing: Listing | None = None) -> RevisionSides:
-    """The touched customers (`ids`, by file stem) of commit `sha` as review sides.
+                   listing: Listing | None = None, language: str | None = None) -> RevisionSides:
+    """The touched customers (`ids`, by file stem) of commit `sha` as review sides; with
+    `language`, evaluated and worded in that language instead of its settings' own.
 
     One non-recursive `ls-tree` lists every customer file and follow-up folder (with its tree
     id); a customer whose file, folder, the team, the settings and `today` are as in an earlier
@@ -200,6 +201,8 @@ def revision_sides(store: Store, sha: str, ids: set[str], today: dt.date, cache:
     customers, folders, singles = listing.customers, listing.folders, listing.singles
     by_stem = listing.by_stem
     settings = settings_from_bytes(store.blob(singles.get(SETTINGS_FILE)))
+    if language is not None:
+        settings = settings.speaking(language)
     team_blob = singles.get(TEAM_FILE)
     base = f"{_SIDES_VERSION}|{cache_key(settings)}|{today.isoformat()}|{team_blob}"
     slots = {cid: _slot_key(base, cid, sorted(by_stem.get(cid, [])), folders.get(cid))
@@ -270,18 +273,24 @@ def _customer_names(store: Store, customers: dict[str, str]) -> list[tuple[str, 
     return found
 
 
-def revision_duplicates(store: Store, customers: dict[str, str]) -> dict[str, list[tuple[str, str, str]]]:
+def revision_duplicates(store: Store, customers: dict[str, str],
+                        settings: Settings) -> dict[str, list[tuple[str, str, str]]]:
     """Per customer file of a revision: (severity, code, message) of its `duplicate-id` and
     `likely-duplicate` findings against every other customer of that revision, as a PATH-limited
-    check of that one file would report them. Cached by the revision's customer listing (a file's
-    findings do not depend on which other files are checked with it)."""
+    check of that one file would report them, said in the language of `settings` (the messages
+    are the checks' own: `crosschecks.duplicate_id_message`, `dedupe.likely_duplicates`). Cached by
+    the language and the revision's customer listing (a file's findings do not depend on which
+    other files are checked with it)."""
     import hashlib
     import types
 
+    from ..checks.crosschecks import duplicate_id_message
     from ..checks.dedupe import likely_duplicates
     from ..records.diagnostics import ERROR, WARNING
+    from ..text.catalog import translator
 
-    key = hashlib.blake2b(marshal.dumps(sorted(customers.items())), digest_size=16).hexdigest()
+    language = settings.language
+    key = hashlib.blake2b(marshal.dumps((language, sorted(customers.items()))), digest_size=16).hexdigest()
     filename = os.path.join(store.root, CACHE_DIR, _DUPLICATES)
     cached = load_cache(filename, lambda v: isinstance(v, dict) and all(
         isinstance(found, dict) and all(isinstance(rows, list) and all(
@@ -291,15 +300,16 @@ def revision_duplicates(store: Store, customers: dict[str, str]) -> dict[str, li
     if key in stored:
         return stored[key]
     names = _customer_names(store, customers)
+    _ = translator(language)
     found: dict[str, list[tuple[str, str, str]]] = {}
     first: dict[str, str] = {}
-    for path, ident, _ in names:
+    for path, ident, _name in names:
         other = first.setdefault(ident.casefold(), path)
         if other != path:
-            found.setdefault(path, []).append((ERROR, "duplicate-id", f"id `{ident}` is already used by {other}: "
-                                                                      "give this customer a new id"))
-    # likely_duplicates reads only these attributes of a Book: every customer's path, id and name.
-    view = types.SimpleNamespace(complete=True, root=None, customers_by_path={
+            found.setdefault(path, []).append((ERROR, "duplicate-id", duplicate_id_message(_, ident, other)))
+    # likely_duplicates reads only these attributes of a Book: the settings (for the language) and
+    # every customer's path, id and name.
+    view = types.SimpleNamespace(complete=True, root=None, settings=settings, customers_by_path={
         path: types.SimpleNamespace(id=ident, name=name or "") for path, ident, name in names})
     for path, message in likely_duplicates(view, set(view.customers_by_path)):  # type: ignore[arg-type]
         found.setdefault(path, []).append((WARNING, "likely-duplicate", message))
@@ -338,16 +348,19 @@ def review_revisions(repo: str, base: str | None, head: str, today: dt.date) -> 
             ids, renames, notes = touched(changed.result())
         cache = SideCache(store.root, today)
         try:
-            before = revision_sides(store, base_sha, ids, today, cache, listings[0])
             after = revision_sides(store, head_sha, ids, today, cache, listings[1])
+            # BASE in HEAD's language: a finding both have is worded alike on both sides, so it is
+            # not new because the branch changed `language:` (findings are compared by message).
+            before = revision_sides(store, base_sha, ids, today, cache, listings[0], after.settings.language)
         finally:
             cache.close()
-        # Repo-wide findings (duplicate ids and names) for the touched customer files only.
+        # Repo-wide findings (duplicate ids and names) for the touched customer files only, both
+        # sides in HEAD's language.
         back = {new: old for old, new in renames.items()}
-        old_found = revision_duplicates(store, before.customers)
+        old_found = revision_duplicates(store, before.customers, after.settings)
         seen = {(path, code, message) for path in before.customers if _stem(path) in ids
                 for _, code, message in old_found.get(path, ())}
-        new_found = revision_duplicates(store, after.customers)
+        new_found = revision_duplicates(store, after.customers, after.settings)
         fresh = [(path, blob, finding) for path, blob in after.customers.items() if _stem(path) in ids
                  for finding in new_found.get(path, ()) if (back.get(path, path), *finding[1:]) not in seen]
         extra = []

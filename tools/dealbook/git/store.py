@@ -34,6 +34,7 @@ from ..records.cachefile import (  # noqa: F401  (open_cache_db: re-exported for
 from ..records.diagnostics import Diagnostic, from_rows
 from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, RECORDS_DIR, TEAM_FILE, kind_of
 from ..records.settings import SETTINGS_FILE, Settings, load_settings, settings_from_bytes
+from ..text.catalog import N_
 
 DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 NULL_SHA = "0" * 40
@@ -257,11 +258,15 @@ class Store:
             cache.save()
         return results
 
-    def book(self, sha: str, only: Callable[[str], bool] | None = None, paths: list[str] | None = None) -> Book:
+    def book(self, sha: str, only: Callable[[str], bool] | None = None, paths: list[str] | None = None,
+             language: str | None = None) -> Book:
         """The checked Book of commit `sha`: all records, or those `only` accepts (plus the team),
-        listed from `paths` (files and `folder/`s) when given, else from the whole tree."""
+        listed from `paths` (files and `folder/`s) when given, else from the whole tree; with
+        `language`, checked and worded in that language instead of its settings' own."""
         files = self.tree(sha, None if paths is None else [SETTINGS_FILE, TEAM_FILE, *paths])
         settings = self.settings_at(files)
+        if language is not None:
+            settings = settings.speaking(language)
         chosen = [(p, b) for p, b in sorted(files.items())
                   if p != SETTINGS_FILE and (only is None or only(p) or kind_of(p) == "team")]
         results = self.parsed(settings, chosen)
@@ -723,7 +728,6 @@ def diff_books(repo: str, base: str | None = None, head: str | None = None) -> D
         # A few thousand customers: list just their files; beyond that one full listing is faster.
         scope = ([f"{CUSTOMERS_DIR}/{i}.yaml" for i in sorted(ids)] + [f"{FOLLOWUPS_DIR}/{i}/" for i in sorted(ids)]
                  if len(ids) <= 2000 else None)
-        before = store.book(base_sha, only=in_scope, paths=scope)
         if head_sha:
             after = store.book(head_sha, only=in_scope, paths=scope)
         else:
@@ -735,6 +739,10 @@ def diff_books(repo: str, base: str | None = None, head: str | None = None) -> D
                                  if not n.startswith("."))
             present = [p for p in paths if os.path.exists(os.path.join(store.root, p))]
             after = open_book(store.root, paths=present)
+        # BASE in HEAD's language: its findings are worded as HEAD's, so one that both have is not
+        # new because the branch changed `language:` (`changes.diagnostics_added` compares messages).
+        before = store.book(base_sha, only=in_scope, paths=scope, language=after.settings.language)
+        if not head_sha:
             from .unstaged import unstaged_renames  # a record moved without `git mv`: git sees no rename
 
             renames = {**renames, **unstaged_renames(changes, before, after, renames)}
@@ -758,9 +766,9 @@ def touched(changes: list[FileChange]) -> tuple[set[str], dict[str, str], list[s
             if kind == "customer":
                 ids.add(path[len(customers):].rsplit(".", 1)[0])
             elif path == SETTINGS_FILE:
-                notes.append("dealbook.yaml changed: the rules may differ for customers not listed here")
+                notes.append(N_("dealbook.yaml changed: the rules may differ for customers not listed here"))
             elif kind == "team":
-                notes.append("records/team.yaml changed")
+                notes.append(N_("records/team.yaml changed"))
         if change.status == "R" and change.old_path and change.path:
             renames[change.old_path] = change.path
     return ids, renames, list(dict.fromkeys(notes))

@@ -122,6 +122,13 @@ class Settings:
     def language(self) -> str:
         return self.raw.get("language", "zh")
 
+    def speaking(self, language: str) -> Settings:
+        """These settings with `language` as the team's language (themselves when it already is):
+        what a review evaluates its base with, so both sides' findings are worded alike."""
+        if language == self.language:
+            return self
+        return Settings({**self.raw, "language": language}, self.source, self.fallback)
+
     @property
     def timezone(self) -> str:
         """The team's IANA time zone; the default while the one written is no zone (`check` says so)."""

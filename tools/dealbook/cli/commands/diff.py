@@ -120,7 +120,7 @@ def render_text(result: Review, words: Words = ENGLISH) -> str:
     if result.new_diagnostics:
         lines += ["", _("New diagnostics (%(num)s):", num=len(result.new_diagnostics))]
         lines += [f"  {d.path}:{d.line}:{d.column}: {d.severity} {d.code}: {d.message}" for d in result.new_diagnostics]
-    lines += [_("Note: %(note)s", note=n) for n in result.notes]
+    lines += [_("Note: %(note)s", note=_(n)) for n in result.notes]  # the notes of `store.touched` (N_)
     return visible("\n".join(lines))  # names and notes from the records: never a terminal's control code
 
 
@@ -184,7 +184,7 @@ def _markdown(result: Review, words: Words, details: bool = True, most: int | No
         lines += ["", "> " + _("Follow-up details are left out to fit a comment: run `dealbook diff` for the "
                                "whole review.")]
     if result.notes:
-        lines += ["", *(f"> {md(n)}" for n in result.notes)]
+        lines += ["", *(f"> {md(_(n))}" for n in result.notes)]
     return "\n".join(lines) + "\n"
 
 
