@@ -12,7 +12,7 @@ catalog does not hold stays English.
 
 The language: the settings of the repo the run works on, once `Env.create` has found it
 (`hear`); before that (a mistake in the global options, `--repo` naming no folder) the best
-guess, `team_language()`: the repo found from the current folder, else English.
+guess, `context.team_language()`: the repo found from the current folder, else English.
 
 `WORDS` lists the click msgids the catalog translates (the `N_`/`NG_` marks let the extractor,
 and so `python -m dealbook.text.messages check`, see them); a test checks each is still a msgid
@@ -25,12 +25,12 @@ import contextlib
 import contextvars
 import gettext
 import importlib
-import os
 from collections.abc import Iterator
 
 import click
 
 from ..text.catalog import N_, SOURCE_LANGUAGE, Translator, translator
+from .context import team_language
 
 
 def NG_(singular: str, plural: str) -> str:
@@ -78,23 +78,6 @@ WORDS = (
 
 # click's modules that mark messages (all imported by `import click`).
 MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "termui", "types", "utils")
-
-
-def team_language(repo: str | None = None) -> str:
-    """The language to speak in before a command reads its settings: that of `repo` when it is a
-    records repo (dealbook.yaml or records/), else that of the repo found from the current folder,
-    else English. The one place this guess is made (usage errors, click's words)."""
-    from ..records.settings import SETTINGS_FILE, load_settings
-    from .context import find_repo
-
-    for folder in (repo, find_repo(os.getcwd())):
-        if folder and (os.path.isfile(os.path.join(folder, SETTINGS_FILE))
-                       or os.path.isdir(os.path.join(folder, "records"))):
-            try:
-                return load_settings(folder).language
-            except Exception:  # unreadable: the next guess
-                continue
-    return SOURCE_LANGUAGE
 
 
 class Speaker:

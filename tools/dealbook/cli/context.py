@@ -15,8 +15,7 @@ import click
 
 from ..records.book import Book
 from ..records.settings import SETTINGS_FILE, Settings, load_settings, today_for
-from ..text.catalog import N_, Translator, translator
-from .click_words import team_language
+from ..text.catalog import N_, SOURCE_LANGUAGE, Translator, translator
 
 if TYPE_CHECKING:
     from ..checks.customer_views import PerCustomer
@@ -33,6 +32,20 @@ def find_repo(start: str) -> str:
         if parent == here:
             return os.path.abspath(start)
         here = parent
+
+
+def team_language(repo: str | None = None) -> str:
+    """The language to speak in before a command reads its settings: that of `repo` when it is a
+    records repo (dealbook.yaml or records/), else that of the repo found from the current folder,
+    else English. The one place this guess is made (usage errors, click's words)."""
+    for folder in (repo, find_repo(os.getcwd())):
+        if folder and (os.path.isfile(os.path.join(folder, SETTINGS_FILE))
+                       or os.path.isdir(os.path.join(folder, "records"))):
+            try:
+                return load_settings(folder).language
+            except Exception:  # unreadable: the next guess
+                continue
+    return SOURCE_LANGUAGE
 
 
 def repo_root(repo: str | None) -> str:
