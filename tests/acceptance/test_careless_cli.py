@@ -216,7 +216,7 @@ def test_quote_valid_days_past_the_year_9999_is_a_usage_error(repo: RecordRepo, 
     before = _files(repo)
     result = run(repo, "quote", CID, "--line", "工位|VX|1|1000", "--valid-days", "99999999999", "--no-interactive")
     assert result.exit_code == 2, result.output
-    assert "--valid-days" in result.output and "past the year 9999" in result.output
+    assert "--valid-days" in result.output and "天已超过 9999 年" in result.output  # the repo's team: zh
     assert _files(repo) == before
 
 
@@ -580,5 +580,5 @@ def test_an_argument_that_is_not_utf8_is_a_usage_error_not_a_broken_record(repo:
                           env={**os.environ, "LC_ALL": "C.UTF-8"}, timeout=120)
     err = done.stderr.decode("utf-8")
     assert done.returncode == 2, err
-    assert "which is not UTF-8" in err and "YAML" not in err and "Traceback" not in err
+    assert "不是 UTF-8 编码" in err and "YAML" not in err and "Traceback" not in err  # zh: the checkout's team
     assert {path: path.read_bytes() for path in repo.root.rglob("*") if path.is_file()} == before

@@ -247,9 +247,10 @@ def test_root_schemas_link_resolves() -> None:
     assert (ROOT / "schemas" / "customer.schema.json").is_file()
 
 
-def test_a_folder_that_is_not_a_records_repo_is_a_usage_error(run, tmp_path) -> None:
+def test_a_folder_that_is_not_a_records_repo_is_a_usage_error(run, tmp_path, monkeypatch) -> None:
     empty = tmp_path / "elsewhere"
     empty.mkdir()
+    monkeypatch.chdir(empty)  # no team's settings anywhere: said in English
     for command in (["check"], ["customers"], ["agenda"]):
         result = run(empty, *command)
         assert result.exit_code == 2, command

@@ -5,9 +5,9 @@ synopsis, with placeholders, and is not run). Each block runs in a fresh clone o
 repository (the demo records, its settings and its git history), its commands one after the
 other, as the shell runs them: pipes, redirections and `\\` continuations included. A console
 block shows what a command prints, and every line it shows must be printed, in that order (a line
-with an ellipsis stands for lines left out); when that output shows `Error:`, the example is a
-refusal and must fail (exit status 1), else it must succeed. The clone's git identity is the demo's
-rep 张伟 (zhang), as a rep's own checkout would be, and `$WEBHOOK_URL` is a local server that
+with an ellipsis stands for lines left out); when that output shows `Error:` (`错误:` on the Chinese
+demo), the example is a refusal and must fail (exit status 1), else it must succeed. The clone's
+git identity is the demo's rep 张伟 (zhang), as a rep's own checkout would be, and `$WEBHOOK_URL` is a local server that
 takes the digest's webhook body.
 """
 
@@ -56,7 +56,7 @@ def _commands(language: str, body: str) -> list[tuple[str, bool, tuple[str, ...]
                 found.append((text[2:], False, ()))
             elif found:
                 command, refused, shown = found[-1]
-                found[-1] = (command, refused or "Error:" in text, (*shown, line.rstrip()))
+                found[-1] = (command, refused or "Error:" in text or text.startswith("错误:"), (*shown, line.rstrip()))
         elif COMMAND.match(text):
             found.append((text, False, ()))
     return [item for item in found if COMMAND.match(item[0])]

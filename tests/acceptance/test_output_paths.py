@@ -19,7 +19,7 @@ def test_export_refuses_to_write_over_the_records_or_the_settings(repo, run, tar
     before = {path: path.read_bytes() for path in repo.root.rglob("*") if path.is_file()}
     result = run(repo, "export", "--format", "json", "--out", str(repo.root / target))
     assert result.exit_code == 2, result.output
-    assert "Invalid value for --out" in result.output and "Traceback" not in result.output
+    assert "--out 的值无效" in result.output and "Traceback" not in result.output  # the repo's team: zh
     assert {path: path.read_bytes() for path in repo.root.rglob("*") if path.is_file()} == before
 
 
@@ -30,7 +30,7 @@ def test_export_refuses_a_pipe_and_leaves_it_a_pipe(repo, run, tmp_path: Path) -
     os.mkfifo(pipe)
     result = run(repo, "export", "--format", "json", "--out", str(pipe))
     assert result.exit_code == 2, result.output
-    assert "not a regular file" in result.output
+    assert "不是普通文件" in result.output
     assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
 
 
@@ -50,7 +50,7 @@ def test_import_refuses_rejects_over_the_sheet_it_reads(repo, run, tmp_path: Pat
     sheet.write_text(SHEET, encoding="utf-8")
     result = run(repo, "import", str(sheet), "--rejects", str(sheet))
     assert result.exit_code == 2, result.output
-    assert "Invalid value for --rejects" in result.output and "reads" in result.output
+    assert "--rejects 的值无效" in result.output and "本命令要读取的文件" in result.output
     assert sheet.read_text(encoding="utf-8") == SHEET
 
 

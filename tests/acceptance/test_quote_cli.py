@@ -86,7 +86,7 @@ def test_bad_input_is_refused_and_nothing_is_written(run, repo) -> None:
         result = run(repo, "quote", "粤IT2024001", "--no-interactive", *args)
         assert result.exit_code != 0, args
         assert "Traceback" not in result.output
-    assert "write 120000 instead of `12万`" in run(repo, "quote", "粤IT2024001", "--line", "工位|VX|1|12万").output
+    assert "请写 120000,而不是 `12万`" in run(repo, "quote", "粤IT2024001", "--line", "工位|VX|1|12万").output
     assert path.read_text("utf-8") == before
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 
 import click
 
-from .context import Env
+from . import click_words
+from .context import Env, repo_root
 
 # name -> "module:function"; a command module is imported only when it runs, so
 # `dealbook check` in a pre-commit hook does not pay for the site or spreadsheet code.
@@ -62,10 +64,18 @@ class LazyGroup(click.Group):
             byte = _not_utf8(arg)
             if byte is not None:
                 shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-                raise click.UsageError(f"the argument {shown!r} holds the byte {byte}, which is not UTF-8: set the "
-                                       "terminal to UTF-8 (LANG=zh_CN.UTF-8) and type it again, or rename the file "
-                                       "it names; nothing was read or written", ctx)
+                _ = click_words.words()
+                raise click.UsageError(_("the argument %(shown)s holds the byte %(byte)s, which is not UTF-8: set "
+                                         "the terminal to UTF-8 (LANG=zh_CN.UTF-8) and type it again, or rename the "
+                                         "file it names; nothing was read or written", shown=repr(shown), byte=byte),
+                                       ctx)
         return super().parse_args(ctx, args)
+
+    def main(self, *args, **kwargs):  # type: ignore[override]
+        """click's own words (usage errors, help headings) in the team's language (`click_words`)."""
+        with click_words.speaking():
+            click_words.fresh_help_option(self)
+            return super().main(*args, **kwargs)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [name for name in COMMANDS if _available(name)]
@@ -75,11 +85,20 @@ class LazyGroup(click.Group):
         if target is None or not _available(name):
             return None
         module, attribute = target.split(":")
-        return getattr(importlib.import_module(module), attribute)
+        return click_words.fresh_help_option(getattr(importlib.import_module(module), attribute))
+
+
+def _hear_repo(ctx: click.Context, param: click.Parameter, repo: str | None) -> str | None:
+    """Say click's words in this repo's language from here on (`--repo` is eager for this: a `--help`
+    or a mistaken command name after it is said in its team's language)."""
+    root = repo_root(repo)
+    if os.path.isdir(root):
+        click_words.hear(root)
+    return repo
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--repo", "repo", type=click.Path(file_okay=False), default=None,
+@click.option("--repo", "repo", type=click.Path(file_okay=False), default=None, is_eager=True, callback=_hear_repo,
               help="The records repo (default: the nearest folder upwards with dealbook.yaml or records/).")
 @click.option("--today", "today", metavar="YYYY-MM-DD", default=None,
               help="Run the rules as of this date (also DEALBOOK_TODAY; default: `as_of` in dealbook.yaml, "
@@ -102,10 +121,16 @@ def cli(ctx: click.Context, repo: str | None, today: str | None, at: str | None)
 
 def main() -> None:
     """Run the CLI; an unexpected failure prints one line, never a traceback."""
+    with click_words.speaking():  # the errors shown below are said in the run's language too
+        _run()
+
+
+def _run() -> None:
     try:
         cli.main(prog_name="dealbook", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+        _ = click_words.words()
+        click.echo(_("Aborted."), err=True)
         sys.exit(1)
     except click.ClickException as exc:
         exc.show()
@@ -117,7 +142,7 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # the promise: a clear message, never a traceback
-        if __import__("os").environ.get("DEALBOOK_DEBUG"):
+        if os.environ.get("DEALBOOK_DEBUG"):
             raise
         click.echo(f"dealbook: internal error: {type(exc).__name__}: {exc} (set DEALBOOK_DEBUG=1 for details)",
                    err=True)

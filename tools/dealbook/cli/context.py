@@ -15,6 +15,7 @@ import click
 
 from ..records.book import Book
 from ..records.settings import SETTINGS_FILE, Settings, load_settings, today_for
+from ..text.catalog import N_, SOURCE_LANGUAGE, Translator, translator
 
 if TYPE_CHECKING:
     from ..checks.customer_views import PerCustomer
@@ -33,6 +34,25 @@ def find_repo(start: str) -> str:
         here = parent
 
 
+def team_language(repo: str | None = None) -> str:
+    """The language to speak in before a command reads its settings: that of `repo` when it is a
+    records repo (dealbook.yaml or records/), else that of the repo found from the current folder,
+    else English. The one place this guess is made (usage errors, click's words)."""
+    for folder in (repo, find_repo(os.getcwd())):
+        if folder and (os.path.isfile(os.path.join(folder, SETTINGS_FILE))
+                       or os.path.isdir(os.path.join(folder, "records"))):
+            try:
+                return load_settings(folder).language
+            except Exception:  # unreadable: the next guess
+                continue
+    return SOURCE_LANGUAGE
+
+
+def repo_root(repo: str | None) -> str:
+    """The repo a run works on: `--repo` made absolute, else the one found from the current folder."""
+    return os.path.abspath(repo) if repo else find_repo(os.getcwd())
+
+
 @dataclass
 class Env:
     """The global options, resolved."""
@@ -43,15 +63,23 @@ class Env:
 
     @classmethod
     def create(cls, repo: str | None, today: str | None, at: str | None) -> Env:
+        root = repo_root(repo)
+        _ = translator(team_language(root if os.path.isdir(root) else None))
         if today is not None:
             try:
                 dt.date.fromisoformat(today)
             except ValueError:
-                raise click.BadParameter(f"{today!r} is not a date; write YYYY-MM-DD", param_hint="--today") from None
-        root = os.path.abspath(repo) if repo else find_repo(os.getcwd())
+                raise click.BadParameter(_("%(today)s is not a date; write YYYY-MM-DD", today=repr(today)),
+                                         param_hint="--today") from None
         if repo and not os.path.isdir(root):
-            raise click.BadParameter(f"{repo} is not a folder", param_hint="--repo")
+            raise click.BadParameter(_("%(repo)s is not a folder", repo=repo), param_hint="--repo")
         return cls(root, today, at)
+
+    @functools.cached_property
+    def words(self) -> Translator:
+        """The team's language for the usage errors said before (or instead of) reading the
+        settings: `--at` naming no revision cannot wait for the revision's settings."""
+        return translator(team_language(self.repo))
 
     @functools.cached_property
     def settings(self) -> Settings:
@@ -60,7 +88,6 @@ class Env:
         settings = load_settings(self.repo)
         if settings.fallback and settings.source is not None:  # said once, before any figure it changes
             from ..checks.filechecks import settings_errors
-            from ..text.catalog import translator
 
             _ = translator(settings.language)  # the broken file's own `language:` line, if it still says one
             error = next(iter(settings_errors(settings)), None)
@@ -87,10 +114,11 @@ class Env:
         """Stop with a usage error when the repo is not a records repo at all (a wrong folder)."""
         if not (os.path.isdir(os.path.join(self.repo, "records"))
                 or os.path.exists(os.path.join(self.repo, SETTINGS_FILE))):
-            raise click.UsageError(
-                f"{self.repo} is not a dealbook records repo (it has no dealbook.yaml and no records/ "
+            _ = self.words
+            raise click.UsageError(_(
+                "%(repo)s is not a dealbook records repo (it has no dealbook.yaml and no records/ "
                 "folder, nor has any folder above it): cd into one, pass --repo DIR, or create one with "
-                "`dealbook init DIR`")
+                "`dealbook init DIR`", repo=self.repo))
 
     def in_records(self, path: str) -> bool:
         """Whether `path` (a file or folder) is the repo's records/ folder or inside it."""
@@ -109,21 +137,25 @@ class Env:
             mode = os.stat(real).st_mode
         except OSError:
             mode = None
+        _ = self.words
         if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # a folder: the command says
-            raise click.BadParameter(f"{path} is not a regular file (a device, a pipe or a socket): give the name "
-                                     "of a file to write", param_hint=option)
+            raise click.BadParameter(_("%(path)s is not a regular file (a device, a pipe or a socket): give the "
+                                       "name of a file to write", path=path), param_hint=option)
         repo = os.path.realpath(self.repo)
         if self.in_records(real):
-            where = "the records folder" if real == os.path.join(repo, "records") else "inside the records folder"
-            raise click.BadParameter(f"{path} is {where}: what is written there would "
-                                     "overwrite a record or be read as one; write it outside records/",
-                                     param_hint=option)
-        kept = {os.path.join(repo, SETTINGS_FILE): "the repo's settings",
-                os.path.join(repo, "mkdocs.yml"): "the site's settings",
-                **{os.path.realpath(source): "a file this command reads" for source in inputs}}
+            if real == os.path.join(repo, "records"):
+                problem = _("%(path)s is the records folder: what is written there would overwrite a record or "
+                            "be read as one; write it outside records/", path=path)
+            else:
+                problem = _("%(path)s is inside the records folder: what is written there would overwrite a "
+                            "record or be read as one; write it outside records/", path=path)
+            raise click.BadParameter(problem, param_hint=option)
+        kept = {os.path.join(repo, SETTINGS_FILE): N_("the repo's settings"),
+                os.path.join(repo, "mkdocs.yml"): N_("the site's settings"),
+                **{os.path.realpath(source): N_("a file this command reads") for source in inputs}}
         if real in kept:
-            raise click.BadParameter(f"{path} is {kept[real]}: writing there would lose it; give another file",
-                                     param_hint=option)
+            raise click.BadParameter(_("%(path)s is %(what)s: writing there would lose it; give another file",
+                                       path=path, what=_(kept[real])), param_hint=option)
         return real if os.path.islink(path) else path
 
     def view(self, view: PerCustomer) -> Any:
@@ -150,8 +182,6 @@ class Env:
 
         left_out = files_left_out(self.repo, shown)
         if left_out:
-            from ..text.catalog import translator
-
             _ = translator(self.settings.language)
             names = ", ".join(f"{stem}.yaml" for stem in left_out[:5]) + (" …" if len(left_out) > 5 else "")
             click.secho(_.ngettext("warning: %(num)d customer file left out, it cannot be read (%(names)s): "
@@ -197,7 +227,8 @@ class Env:
         try:
             from ..git.store import GitStoreError, revision
         except ImportError:
-            raise click.UsageError("--at needs the git features, which are not installed") from None
+            _ = self.words
+            raise click.UsageError(_("--at needs the git features, which are not installed")) from None
         try:
             return revision(self.repo, self.at or "HEAD")
         except GitStoreError as exc:

@@ -39,7 +39,8 @@ def approve(env: Env, customer_id: str, number: str, step: str | None, handle: s
     settings = env.settings
     when = parse_date(day) if day else env.today
     if when is None:
-        raise click.BadParameter(f"`{day}` is not a date: write YYYY-MM-DD", param_hint="--on")
+        _ = translator(settings.language)
+        raise click.BadParameter(_("`%(day)s` is not a date: write YYYY-MM-DD", day=day), param_hint="--on")
     given_step, given_handle = step, handle
 
     def attempt() -> None:  # again from the file as it is now when another process wrote it meanwhile

@@ -69,7 +69,8 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
         current = book.customers_by_path[path]
         day = on or env.today.isoformat()
         if parse_date(day) is None:
-            raise click.BadParameter(f"`{day}` is not a date: write YYYY-MM-DD", param_hint="--on")
+            _ = translator(settings.language)
+            raise click.BadParameter(_("`%(day)s` is not a date: write YYYY-MM-DD", day=day), param_hint="--on")
         if current.stage == stage:
             raise click.ClickException(f"{current.id} is already at stage {stage}; nothing was written")
         problem = move_problem(current.stage, stage, settings) if current.stage else None

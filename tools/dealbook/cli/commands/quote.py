@@ -17,24 +17,28 @@ from ...text.numbers import percent
 from ..context import Env, pass_env
 from .edit_flow import finish, interactive, open_customer, retrying, working_book
 
-LINE_HELP = "ITEM|SPEC|QUANTITY|UNIT_PRICE[|UNIT_COST], e.g. '视觉检测工位|VX-200|2|120000|80000'"
+LINE_FORM = "ITEM|SPEC|QUANTITY|UNIT_PRICE[|UNIT_COST]"
+LINE_EXAMPLE = "'视觉检测工位|VX-200|2|120000|80000'"
+LINE_HELP = f"{LINE_FORM}, e.g. {LINE_EXAMPLE}"
 
 
-def parse_line(text: str) -> dict[str, Any]:
-    """One `--line` value as a quote line with its amount (quantity × unit price)."""
+def parse_line(text: str, _: Translator) -> dict[str, Any]:
+    """One `--line` value as a quote line with its amount (quantity × unit price); refused in the
+    translator's language."""
     parts = [p.strip() for p in text.split("|")]
     if len(parts) not in (4, 5) or not parts[0]:
-        raise click.BadParameter(f"`{text}`: write {LINE_HELP}", param_hint="--line")
+        raise click.BadParameter(_("`%(text)s`: write %(form)s, e.g. %(example)s", text=text, form=LINE_FORM,
+                                   example=LINE_EXAMPLE), param_hint="--line")
     item, spec, quantity_text, price_text = parts[:4]
     try:
         quantity: float | int = float(quantity_text) if "." in quantity_text else int(quantity_text)
     except ValueError:
-        raise click.BadParameter(f"`{quantity_text}` is not a quantity", param_hint="--line") from None
+        raise click.BadParameter(_("`%(text)s` is not a quantity", text=quantity_text), param_hint="--line") from None
     if quantity < 0:
-        raise click.BadParameter(f"`{quantity_text}`: a quantity is not negative", param_hint="--line")
+        raise click.BadParameter(_("`%(text)s`: a quantity is not negative", text=quantity_text), param_hint="--line")
     try:
-        price = parse_money(price_text, "unit price")
-        cost = parse_money(parts[4], "unit cost") if len(parts) == 5 and parts[4] else None
+        price = parse_money(price_text, _("unit price"), _)
+        cost = parse_money(parts[4], _("unit cost"), _) if len(parts) == 5 and parts[4] else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--line") from None
     line: dict[str, Any] = {"item": item}
@@ -57,7 +61,7 @@ def _ask_lines(_: Translator) -> list[dict[str, Any]]:
         quantity = click.prompt("  " + _("Quantity"), default="1")
         price = click.prompt("  " + _("Unit price (plain integer)"))
         cost = click.prompt("  " + _("Unit cost (plain integer, empty if unknown)"), default="", show_default=False)
-        lines.append(parse_line("|".join([item, spec, quantity, price, cost])))
+        lines.append(parse_line("|".join([item, spec, quantity, price, cost]), _))
 
 
 def build_quote(number: str, day: dt.date, lines: list[dict[str, Any]], valid_until: dt.date,
@@ -120,26 +124,29 @@ def quote(env: Env, customer_id: str, lines: tuple[str, ...], number: str | None
         dealbook quote 粤IT2024001 --line "MES 软件许可|200 工位|1|860000" --cost 600000 --dry-run
     """
     settings = env.settings
+    _ = translator(settings.language)
     when = parse_date(day) if day else env.today
     if when is None:
-        raise click.BadParameter(f"`{day}` is not a date: write YYYY-MM-DD", param_hint="--date")
+        raise click.BadParameter(_("`%(day)s` is not a date: write YYYY-MM-DD", day=day), param_hint="--date")
     if not valid_until and valid_days > (dt.date.max - when).days:
-        raise click.BadParameter(f"{valid_days} days from {when} is past the year 9999", param_hint="--valid-days")
+        raise click.BadParameter(_("%(days)s days from %(day)s is past the year 9999", days=valid_days, day=when),
+                                 param_hint="--valid-days")
     until = parse_date(valid_until) if valid_until else when + dt.timedelta(days=valid_days)
     if until is None or until < when:
-        raise click.BadParameter(f"`{valid_until}` is not a date on or after the quote date",
+        raise click.BadParameter(_("`%(day)s` is not a date on or after the quote date", day=valid_until),
                                  param_hint="--valid-until")
-    parsed = [parse_line(text) for text in lines]
+    parsed = [parse_line(text, _) for text in lines]
     if not parsed and interactive(ask):
-        parsed = _ask_lines(translator(env.settings.language))
+        parsed = _ask_lines(_)
     if not parsed:
-        raise click.UsageError(f"a quote needs at least one --line {LINE_HELP}")
+        raise click.UsageError(_("a quote needs at least one --line %(form)s, e.g. %(example)s", form=LINE_FORM,
+                                 example=LINE_EXAMPLE))
     try:
-        whole_cost = parse_money(cost, "cost") if cost else None
+        whole_cost = parse_money(cost, _("cost"), _) if cost else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--cost") from None
     if whole_cost is not None and margin is not None:
-        raise click.UsageError("give --cost or --margin, not both: the margin is worked out from the cost")
+        raise click.UsageError(_("give --cost or --margin, not both: the margin is worked out from the cost"))
     def attempt():  # read, add the quote, check and write: again when the file changed meanwhile
         book = working_book(env, [customer_id])
         path, doc = open_customer(env, book, customer_id)
@@ -147,7 +154,8 @@ def quote(env: Env, customer_id: str, lines: tuple[str, ...], number: str | None
         existing = doc.get("quotes") or []
         given = number or f"{customer.id}-Q{len(existing) + 1}"
         if any(isinstance(q, dict) and q.get("no") == given for q in existing):
-            raise click.ClickException(f"{customer.id} already has a quote {given}; pick another --no")
+            raise click.ClickException(_("%(id)s already has a quote %(no)s; pick another --no", id=customer.id,
+                                         no=given))
         data = build_quote(given, when, parsed, until, whole_cost, margin, delivery, terms, draft)
         desk = deal_desk(settings)
         below = needs_margin_approval(quote_from(len(existing), data), desk)
@@ -157,7 +165,7 @@ def quote(env: Env, customer_id: str, lines: tuple[str, ...], number: str | None
         try:
             doc.append("quotes", data)
         except EditError as exc:
-            raise click.ClickException(f"{path}: {exc}") from None
+            raise click.ClickException(f"{path}: {exc.text(_)}") from None
         written = finish(env, book, [Change(path, doc.source, doc.dumps())], dry_run)
         return written, customer, given, data, path, below, desk
 
