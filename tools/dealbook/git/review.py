@@ -319,6 +319,33 @@ def revision_duplicates(store: Store, customers: dict[str, str],
     return found
 
 
+# The findings `revision_duplicates` gives for a revision: a file's are against every customer of it.
+REPO_WIDE = frozenset({"duplicate-id", "likely-duplicate"})
+
+
+def touched_duplicates(store: Store, customers: dict[str, str], settings: Settings,
+                       ids: set[str]) -> list[tuple[str, str, tuple[str, str, str]]]:
+    """(path, blob, (severity, code, message)) of the `revision_duplicates` findings of the touched
+    customer files (`ids`, by file stem) of a revision whose customer files are `customers`."""
+    found = revision_duplicates(store, customers, settings)
+    return [(path, blob, finding) for path, blob in sorted(customers.items()) if _stem(path) in ids
+            for finding in found.get(path, ())]
+
+
+def with_revision_duplicates(store: Store, book: Book, sha: str, ids: set[str]) -> None:
+    """Give a Book of the touched customers of commit `sha` (`Store.book` with `only`) the
+    repo-wide findings of their files against every customer of that revision
+    (`touched_duplicates`, in the Book's language), in place of those its cross-checks found
+    among the touched customers alone: a review compares them with the working tree's, which a
+    PATH-limited check finds against every customer of the repo (`checks.customer_index`)."""
+    listing = list_revision(store, sha)
+    kept = [d for d in book.diagnostics if d.code not in REPO_WIDE]
+    for path, _blob, (severity, code, message) in touched_duplicates(store, listing.customers, book.settings, ids):
+        line, column = book.mark(path, ("id",) if code == "duplicate-id" else ("name",))
+        kept.append(Diagnostic(path, line, column, severity, code, message))
+    book.diagnostics = kept
+
+
 def _unread(side: RevisionSides, ids: set[str]) -> set[str]:
     """The touched customers whose file is in the revision but could not be read."""
     read = {s.path for s in side.sides.values()}
@@ -357,12 +384,11 @@ def review_revisions(repo: str, base: str | None, head: str, today: dt.date) -> 
         # Repo-wide findings (duplicate ids and names) for the touched customer files only, both
         # sides in HEAD's language.
         back = {new: old for old, new in renames.items()}
-        old_found = revision_duplicates(store, before.customers, after.settings)
-        seen = {(path, code, message) for path in before.customers if _stem(path) in ids
-                for _, code, message in old_found.get(path, ())}
-        new_found = revision_duplicates(store, after.customers, after.settings)
-        fresh = [(path, blob, finding) for path, blob in after.customers.items() if _stem(path) in ids
-                 for finding in new_found.get(path, ()) if (back.get(path, path), *finding[1:]) not in seen]
+        seen = {(path, code, message) for path, _, (_, code, message)
+                in touched_duplicates(store, before.customers, after.settings, ids)}
+        fresh = [(path, blob, finding) for path, blob, finding
+                 in touched_duplicates(store, after.customers, after.settings, ids)
+                 if (back.get(path, path), *finding[1:]) not in seen]
         extra = []
         if fresh:
             from ..records.load import parse_bytes

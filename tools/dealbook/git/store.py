@@ -742,6 +742,13 @@ def diff_books(repo: str, base: str | None = None, head: str | None = None) -> D
         # BASE in HEAD's language: its findings are worded as HEAD's, so one that both have is not
         # new because the branch changed `language:` (`changes.diagnostics_added` compares messages).
         before = store.book(base_sha, only=in_scope, paths=scope, language=after.settings.language)
+        # Duplicate ids and names: the working tree's are found against every customer on disk (a
+        # PATH-limited check), so each revision's against every customer of that revision.
+        from .review import with_revision_duplicates
+
+        with_revision_duplicates(store, before, base_sha, ids)
+        if head_sha:
+            with_revision_duplicates(store, after, head_sha, ids)
         if not head_sha:
             from .unstaged import unstaged_renames  # a record moved without `git mv`: git sees no rename
 
