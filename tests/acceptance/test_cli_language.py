@@ -233,6 +233,38 @@ def test_set_refuses_in_chinese(run, demo_repo, written) -> None:
         assert result.exit_code == 2 and said in result.stderr, result.stderr
 
 
+def test_an_edit_refused_for_a_duplicate_says_it_as_check_does(run, demo_repo, written) -> None:
+    """Before: an edit making a duplicate contract number or id was refused in English words of
+    its own (`contract number `HT-2024-0108` is already used by …: contract numbers are unique`,
+    `id `京IT2024002` is already used by …`, without `give this customer a new id`); and an edit
+    of a customer whose contract number another file already used was refused for it, though the
+    edit did not make it."""
+    demo_repo.git_init()
+    demo_repo.commit("demo")
+    result = run(demo_repo, "set", "京IT2024002", "contracts=[{no: HT-2024-0108, amount: 1000, signed: 2024-03-01}]",
+                 env=TODAY)
+    assert result.exit_code == 1, result.output
+    said = "合同编号 `HT-2024-0108` 已被 records/customers/京IT2023004.yaml 使用:合同编号不能重复"
+    assert f"error duplicate-contract: {said}\n" in result.stderr, result.stderr
+    assert english(result.stderr, written) - {"error", "duplicate", "contract"} == {"Error"}, result.stderr
+    copy = "records/customers/京IT2024097.yaml"  # 京IT2023004 under another id: its contract number again
+    source = (demo_repo.root / "records/customers/京IT2023004.yaml").read_text(encoding="utf-8")
+    (demo_repo.root / copy).write_text(source.replace("id: 京IT2023004", "id: 京IT2024097"), encoding="utf-8")
+    checked = _found(run, demo_repo, "check", str(demo_repo.root / copy))
+    assert [m for _, code, m in checked if code == "duplicate-contract"] == [said], checked  # `check`'s words
+    demo_repo.commit("a copy")
+    result = run(demo_repo, "set", "京IT2024097", "region=北京 西城", env=TODAY)
+    assert result.exit_code == 0, result.output
+    demo_repo.git("mv", "records/customers/京IT2024002.yaml", "records/customers/京it2024002.yaml")
+    result = run(demo_repo, "new", "customer", "--no-interactive", "--id", "京IT2024002", "--name", "测试公司",
+                 "--industry", "I6510", "--region", "北京 海淀", "--owner", "zhang", "--channel", "referral",
+                 "--lead-type", "prospect", "--contact", "张三,经理,decision_maker,010-1234-5678", env=TODAY)
+    assert result.exit_code == 1, result.output
+    assert ("error duplicate-id: 客户编号 `京IT2024002` 已被 records/customers/京it2024002.yaml 使用:"
+            "请给这个客户换一个新编号\n") in result.stderr, result.stderr
+    assert english(result.stderr, written) - {"error", "duplicate", "id"} == {"Error"}, result.stderr
+
+
 def test_duplicates_is_headed_in_chinese(run, demo_repo, written) -> None:
     """Before: `no likely duplicates (score ≥ 85)` and the headers score, customer, looks like, why.
     (Each pair's reasons come from the duplicate check, whose messages are English still.)"""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import customer_data
 
 CID = "粤IT2024001"
 CONTACTS = [
@@ -295,6 +296,25 @@ def test_diff_of_two_commits_checks_names_against_the_whole_revision(pr, run):
     pr.commit("a comment", "2024-05-20T10:00:00+08:00")
     data = _review(run, pr, "HEAD~1", "HEAD")
     assert data["customers"] == [] and data["new_diagnostics"] == [] and data["funnel"] == []
+
+
+def test_diff_of_the_working_tree_checks_ids_and_names_against_the_whole_base(pr, run):
+    """Before: the working-tree review compared the touched customers of BASE only with each
+    other, but the working tree's with every customer on disk, so a duplicate id or a look-alike
+    name BASE already had was listed as new once its file was edited. Both sides now compare with
+    every customer of their own revision, as the commit-to-commit review does; a look-alike added
+    in the working tree is still new."""
+    pr.customer("粤IT2024003", name="A科技有限公司", owner="li")  # looks like CID
+    pr.write("records/customers/粤IT2024005.yaml", customer_data(CID, name="E公司"))  # CID's id again
+    pr.commit("a look-alike and a copy", "2024-05-20T09:00:00+08:00")
+    pr.customer("粤IT2024003", name="A科技有限公司", owner="chen")
+    pr.write("records/customers/粤IT2024005.yaml", customer_data(CID, name="E公司", owner="li"))
+    assert _review(run, pr, "HEAD")["new_diagnostics"] == []
+    pr.customer("粤IT2024006", name="A科技有限公司", owner="li")  # a new look-alike
+    found = _review(run, pr, "HEAD")["new_diagnostics"]
+    assert [(d["path"], d["code"]) for d in found] == [("records/customers/粤IT2024006.yaml", "likely-duplicate")]
+    pr.commit("owners", "2024-05-20T10:00:00+08:00")
+    assert _review(run, pr, "HEAD~1", "HEAD")["new_diagnostics"] == found
 
 
 def test_a_branch_that_changes_the_language_makes_no_finding_new(pr, run):

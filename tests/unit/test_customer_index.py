@@ -105,16 +105,21 @@ def test_the_index_carries_ids_names_and_numbers(repo: RecordRepo) -> None:
 
 def _brute_force(checked: list[tuple[str, str, str]], rows: list[tuple[str, str, str, str]]) -> list[tuple[str, str]]:
     """The one-file likely-duplicate search as it was before the index was asked by key: rapidfuzz
-    over every stored name, kept when the two names share a one-character deletion."""
+    over every stored name, kept when the two names share a one-character deletion; of equal
+    scores the first in path order, checked or not (a file's finding does not depend on which
+    other files are checked with it)."""
     from dealbook.checks.dedupe import CHECK_MIN_SCORE, _message, name_variants, normalise_name
     from rapidfuzz import fuzz, process
 
     present = {path for path, _, _ in checked}
     everyone = [(path, cid, name, normalise_name(name)) for path, cid, name in checked]
-    everyone += [row for row in rows if row[0] not in present]
+    everyone = sorted([*everyone, *(row for row in rows if row[0] not in present)], key=lambda row: row[0])
     keys = [item[3] for item in everyone]
+    position = {row[0]: n for n, row in enumerate(everyone)}
     found = []
-    for mine, (path, _cid, name, key) in enumerate(everyone[:len(checked)]):
+    for path, _cid, name in checked:
+        mine = position[path]
+        key = everyone[mine][3]
         if not key:
             continue
         best = None

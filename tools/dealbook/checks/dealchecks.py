@@ -25,7 +25,7 @@ from ..records.deals import (
 from ..records.diagnostics import ERROR, WARNING
 from ..records.model import CUSTOMERS_DIR
 from ..records.settings import Settings
-from ..text.catalog import translator
+from ..text.catalog import Translator, translator
 from ..text.money import money
 from ..text.numbers import percent
 
@@ -213,6 +213,14 @@ def _numbers_elsewhere(book: Book, wanted: set[str]) -> dict[str, list[str]]:
     return found
 
 
+def duplicate_contract_message(_: Translator, number: str, path: str) -> str:
+    """The `duplicate-contract` message of a contract whose number the customer file `path` also
+    uses, in the translator's language: the one wording of that finding, for a check and for an
+    edit it refuses (`editing.edits`)."""
+    return _("contract number `%(number)s` is already used by %(path)s: contract numbers are unique",
+             number=number, path=path)
+
+
 def deal_cross_findings(book: Book, only: set[str] | None) -> Iterator[tuple[str, tuple, str, str, str]]:
     """Contract numbers unique across the repo; approvals given by members who may give them."""
     _ = translator(book.settings.language)
@@ -237,13 +245,11 @@ def deal_cross_findings(book: Book, only: set[str] | None) -> Iterator[tuple[str
             yield (path, ("contracts", index, "no"), ERROR, "duplicate-contract",
                    _("contract number `%(number)s` is already used by another contract of this customer: contract "
                      "numbers are unique", number=number) if path == first[0] else
-                   _("contract number `%(number)s` is already used by %(path)s: contract numbers are unique",
-                     number=number, path=first[0]))
+                   duplicate_contract_message(_, number, first[0]))
         if first[1] >= 0 and any(index < 0 for _, index in places[1:]):
             other = next(p for p, index in places[1:] if index < 0)
             yield (first[0], ("contracts", first[1], "no"), ERROR, "duplicate-contract",
-                   _("contract number `%(number)s` is already used by %(path)s: contract numbers are unique",
-                     number=number, path=other))
+                   duplicate_contract_message(_, number, other))
     if not book.members:
         return
     for path, customer in book.customers_by_path.items():

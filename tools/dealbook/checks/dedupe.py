@@ -277,8 +277,9 @@ def _against_index(checked: list[tuple[str, str, str]], index: Any, language: st
     """`likely_duplicates` for a PATH-limited check, against the stored index of every customer
     (`customer_index`): the index gives the customers whose normalised names share one of the
     checked name's one-character deletions (the blocking rule of the whole-repo check), then
-    rapidfuzz scores those alone. Candidates are taken in the order a whole-repo index would list
-    them (the checked customers, then every other in path order), best score first."""
+    rapidfuzz scores those alone. Best score first, then the first in path order, whether it is
+    checked too or not (as `likely_duplicates` picks among every customer): a file's finding does
+    not depend on which other files are checked with it, so a review's sides agree."""
     from rapidfuzz import fuzz  # imported here: a follow-up's check never compares names
 
     present = {path for path, _, _ in checked}
@@ -288,11 +289,11 @@ def _against_index(checked: list[tuple[str, str, str]], index: Any, language: st
         if not key:
             continue
         variants = name_variants(key)
-        candidates = [(position, other_id, other_name, keys[position])
-                      for position, (_, other_id, other_name) in enumerate(checked)
+        candidates = [(other_path, other_id, other_name, keys[position])
+                      for position, (other_path, other_id, other_name) in enumerate(checked)
                       if position != mine and keys[position] and variants & name_variants(keys[position])]
-        candidates += [(len(checked) + rank, other_id, other_name, other_key)
-                       for rank, (other_path, other_id, other_name, other_key) in enumerate(index.near(variants))
+        candidates += [(other_path, other_id, other_name, other_key)
+                       for other_path, other_id, other_name, other_key in index.near(variants)
                        if other_path not in present and other_key]
         scored = sorted(((fuzz.ratio(key, c[3]), c) for c in candidates), key=lambda s: (-s[0], s[1][0]))
         best: tuple[int, str, str] | None = None

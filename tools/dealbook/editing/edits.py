@@ -85,6 +85,8 @@ def check_changes(book: Book, repo: str, changes: list[Change]) -> tuple[list[Di
         before_book = open_book_from(settings, [*neighbours.items(), *before_files],
                                      read_raw=dict([*neighbours.items(), *before_files]).get)
         before_found = [d for d in before_book.diagnostics if d.path in changed]
+        # a number another file used already: not the edit's doing, so it does not block it
+        before_found.extend(_duplicate_contracts(repo, changes, before_book))
     found.extend(_look_alikes(repo, changes, after_book, before_book))
     old = {path: _problems(d for d in before_found if d.path == path) for path in changed}
     blocking: list[Diagnostic] = []
@@ -101,13 +103,16 @@ def check_changes(book: Book, repo: str, changes: list[Change]) -> tuple[list[Di
 
 
 def _duplicate_ids(repo: str, changes: list[Change], after_book: Book) -> list[Diagnostic]:
-    """A new customer whose id another customer file already uses (ids compare without case)."""
-    found = []
+    """A new customer whose id another customer file already uses (ids compare without case),
+    worded as `dealbook check` words it, in the team's language."""
+    found: list[Diagnostic] = []
     new_customers = [c for c in changes if kind_of(c.path) == CUSTOMER and c.is_new]
     if not new_customers:
         return found
+    from ..checks.crosschecks import duplicate_id_message
     from ..records.ids import ids_on_disk
 
+    _ = translator(after_book.settings.language)
     taken = {stem.casefold(): stem for stem in ids_on_disk(repo)}
     for change in new_customers:
         customer = after_book.customers_by_path.get(change.path)
@@ -118,29 +123,32 @@ def _duplicate_ids(repo: str, changes: list[Change], after_book: Book) -> list[D
             raise PathTaken(os.path.join(repo, change.path))  # made by another process since: the caller retries
         if other is not None:
             line, column = after_book.mark(change.path, ("id",))
+            where = next((p for p in (f"{CUSTOMERS_DIR}/{other}.yaml", f"{CUSTOMERS_DIR}/{other}.yml")
+                          if os.path.lexists(os.path.join(repo, p))), f"{CUSTOMERS_DIR}/{other}.yaml")
             found.append(Diagnostic(change.path, line, column, ERROR, "duplicate-id",
-                                    f"id `{customer.id}` is already used by {CUSTOMERS_DIR}/{other}.yaml"))
+                                    duplicate_id_message(_, customer.id, where)))
     return found
 
 
-def _duplicate_contracts(repo: str, changes: list[Change], after_book: Book) -> list[Diagnostic]:
-    """A contract number in an edited customer that another customer file already uses."""
-    from ..checks.dealchecks import contract_numbers_on_disk
+def _duplicate_contracts(repo: str, changes: list[Change], book: Book) -> list[Diagnostic]:
+    """A contract number in an edited customer (as in `book`) that another customer file already
+    uses, worded as `dealbook check` words it, in the team's language."""
+    from ..checks.dealchecks import contract_numbers_on_disk, duplicate_contract_message
 
+    _ = translator(book.settings.language)
     found = []
     edited = {c.path for c in changes if kind_of(c.path) == CUSTOMER}
     for path in sorted(edited):
-        customer = after_book.customers_by_path.get(path)
+        customer = book.customers_by_path.get(path)
         if customer is None:
             continue
         numbers = {c.no: i for i, c in enumerate(customer.contracts) if c.no}
         if not numbers:
             continue
         for number, paths in contract_numbers_on_disk(repo, set(numbers), edited).items():
-            line, column = after_book.mark(path, ("contracts", numbers[number], "no"))
+            line, column = book.mark(path, ("contracts", numbers[number], "no"))
             found.append(Diagnostic(path, line, column, ERROR, "duplicate-contract",
-                                    f"contract number `{number}` is already used by {paths[0]}: "
-                                    "contract numbers are unique"))
+                                    duplicate_contract_message(_, number, paths[0])))
     return found
 
 

@@ -13,11 +13,23 @@ from typing import Any
 import git
 
 from ..records.book import Book
-from ..records.cachefile import save_marshal
 from ..records.diagnostics import Diagnostic, from_rows
-from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, TEAM_FILE, kind_of
+from ..records.model import FOLLOWUPS_DIR, TEAM_FILE, kind_of
 from ..records.settings import SETTINGS_FILE, Settings, settings_from_bytes
-from .store import CACHE_DIR, Result, Store, default_base, fork_point, load_cache, load_many, open_sqlite_cache, touched
+from .store import (
+    CACHE_DIR,
+    Listing,
+    Result,
+    Store,
+    _stem,
+    default_base,
+    fork_point,
+    list_revision,
+    load_many,
+    open_sqlite_cache,
+    touched,
+    touched_duplicates,
+)
 
 # --- reviews of two commits, customer by customer ------------------------------------------------
 _SIDES_VERSION = 5  # 2: follow-ups carry method, contact and next steps; 3: quotes and pending approvals;
@@ -101,43 +113,6 @@ def _slot_key(base: str, cid: str, files: list[tuple[str, str]], folder: str | N
 
     text = "\0".join([base, cid, *(f"{p}={b}" for p, b in files), folder or "-"])
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
-
-
-def _stem(path: str) -> str:
-    return os.path.splitext(path.split("/")[-1])[0]
-
-
-@dataclass
-class Listing:
-    """A revision's customer files (path → blob), follow-up folders (id → tree id) and the team
-    and settings files, from one non-recursive `ls-tree`."""
-
-    customers: dict[str, str]
-    by_stem: dict[str, list[tuple[str, str]]]
-    folders: dict[str, str]
-    singles: dict[str, str]
-
-
-def list_revision(store: Store, sha: str) -> Listing:
-    spec = store._spec(CUSTOMERS_DIR + "/", FOLLOWUPS_DIR + "/", TEAM_FILE, SETTINGS_FILE)
-    out = store.git("--literal-pathspecs", "ls-tree", "-z", "--full-tree", sha, *spec)
-    listing = Listing({}, {}, {}, {})
-    followups, customers = FOLLOWUPS_DIR + "/", CUSTOMERS_DIR + "/"
-    prefix, cut = store.prefix, len(store.prefix)
-    for entry in out.split("\0"):
-        meta, _, path = entry.partition("\t")
-        if not path or not path.startswith(prefix):
-            continue
-        local = path[cut:] if cut else path
-        kind, blob = meta[7:11], meta[12:]  # "<6-digit mode> <blob|tree> <id>"
-        if kind == "tree" and local.startswith(followups):
-            listing.folders[local[len(followups):]] = blob
-        elif kind == "blob" and local.startswith(customers) and local.endswith((".yaml", ".yml")):
-            listing.customers[local] = blob
-            listing.by_stem.setdefault(local[len(customers):].rsplit(".", 1)[0], []).append((local, blob))
-        elif kind == "blob":
-            listing.singles[local] = blob
-    return listing
 
 
 @dataclass
@@ -245,80 +220,6 @@ def revision_sides(store: Store, sha: str, ids: set[str], today: dt.date, cache:
     return RevisionSides(settings, sides, diagnostics, customers)
 
 
-_NAMES = "names.marshal"
-_DUPLICATES = "duplicates.marshal"
-
-
-def _customer_names(store: Store, customers: dict[str, str]) -> list[tuple[str, str, str]]:
-    """(path, id, name) of every customer file, in path order, read the way a PATH-limited check
-    reads the other customers (`dedupe.repo_names`: a line match, no YAML parse); cached by blob."""
-    from ..checks.dedupe import _ID_LINE, _NAME_LINE, _unquote
-
-    filename = os.path.join(store.root, CACHE_DIR, _NAMES)
-    cached = load_cache(filename, lambda v: isinstance(v, dict) and all(
-        isinstance(pair, tuple) and len(pair) == 2 and all(x is None or isinstance(x, str) for x in pair)
-        for pair in v.values()))
-    known: dict[str, Any] = cached if cached is not None else {}
-    missing = [b for b in set(customers.values()) if b not in known]
-    for blob, raw in store.blobs(missing):
-        text = raw[:4096].decode("utf-8", "replace")
-        name, ident = _NAME_LINE.search(text), _ID_LINE.search(text)
-        known[blob] = (_unquote(ident.group(1)) if ident else None, _unquote(name.group(1)) if name else None)
-    if missing:
-        save_marshal(filename, known)
-    found = []
-    for path in sorted(customers):
-        ident, name = known.get(customers[path], (None, None))
-        found.append((path, ident or os.path.splitext(path.split("/")[-1])[0], name))
-    return found
-
-
-def revision_duplicates(store: Store, customers: dict[str, str],
-                        settings: Settings) -> dict[str, list[tuple[str, str, str]]]:
-    """Per customer file of a revision: (severity, code, message) of its `duplicate-id` and
-    `likely-duplicate` findings against every other customer of that revision, as a PATH-limited
-    check of that one file would report them, said in the language of `settings` (the messages
-    are the checks' own: `crosschecks.duplicate_id_message`, `dedupe.likely_duplicates`). Cached by
-    the language and the revision's customer listing (a file's findings do not depend on which
-    other files are checked with it)."""
-    import hashlib
-    import types
-
-    from ..checks.crosschecks import duplicate_id_message
-    from ..checks.dedupe import likely_duplicates
-    from ..records.diagnostics import ERROR, WARNING
-    from ..text.catalog import translator
-
-    language = settings.language
-    key = hashlib.blake2b(marshal.dumps((language, sorted(customers.items()))), digest_size=16).hexdigest()
-    filename = os.path.join(store.root, CACHE_DIR, _DUPLICATES)
-    cached = load_cache(filename, lambda v: isinstance(v, dict) and all(
-        isinstance(found, dict) and all(isinstance(rows, list) and all(
-            isinstance(r, tuple) and len(r) == 3 and all(isinstance(x, str) for x in r) for r in rows)
-            for rows in found.values()) for found in v.values()))
-    stored: dict[str, Any] = cached if cached is not None else {}
-    if key in stored:
-        return stored[key]
-    names = _customer_names(store, customers)
-    _ = translator(language)
-    found: dict[str, list[tuple[str, str, str]]] = {}
-    first: dict[str, str] = {}
-    for path, ident, _name in names:
-        other = first.setdefault(ident.casefold(), path)
-        if other != path:
-            found.setdefault(path, []).append((ERROR, "duplicate-id", duplicate_id_message(_, ident, other)))
-    # likely_duplicates reads only these attributes of a Book: the settings (for the language) and
-    # every customer's path, id and name.
-    view = types.SimpleNamespace(complete=True, root=None, settings=settings, customers_by_path={
-        path: types.SimpleNamespace(id=ident, name=name or "") for path, ident, name in names})
-    for path, message in likely_duplicates(view, set(view.customers_by_path)):  # type: ignore[arg-type]
-        found.setdefault(path, []).append((WARNING, "likely-duplicate", message))
-    stored = dict(list(stored.items())[-7:])  # the last few revisions
-    stored[key] = found
-    save_marshal(filename, stored)
-    return found
-
-
 def _unread(side: RevisionSides, ids: set[str]) -> set[str]:
     """The touched customers whose file is in the revision but could not be read."""
     read = {s.path for s in side.sides.values()}
@@ -357,12 +258,11 @@ def review_revisions(repo: str, base: str | None, head: str, today: dt.date) -> 
         # Repo-wide findings (duplicate ids and names) for the touched customer files only, both
         # sides in HEAD's language.
         back = {new: old for old, new in renames.items()}
-        old_found = revision_duplicates(store, before.customers, after.settings)
-        seen = {(path, code, message) for path in before.customers if _stem(path) in ids
-                for _, code, message in old_found.get(path, ())}
-        new_found = revision_duplicates(store, after.customers, after.settings)
-        fresh = [(path, blob, finding) for path, blob in after.customers.items() if _stem(path) in ids
-                 for finding in new_found.get(path, ()) if (back.get(path, path), *finding[1:]) not in seen]
+        seen = {(path, code, message) for path, _, (_, code, message)
+                in touched_duplicates(store, before.customers, after.settings, ids)}
+        fresh = [(path, blob, finding) for path, blob, finding
+                 in touched_duplicates(store, after.customers, after.settings, ids)
+                 if (back.get(path, path), *finding[1:]) not in seen]
         extra = []
         if fresh:
             from ..records.load import parse_bytes

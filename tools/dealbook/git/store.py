@@ -30,6 +30,7 @@ from ..records.cachefile import (  # noqa: F401  (open_cache_db: re-exported for
     load_marshal,
     open_cache_db,
     open_sqlite_cache,
+    save_marshal,
 )
 from ..records.diagnostics import Diagnostic, from_rows
 from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, RECORDS_DIR, TEAM_FILE, kind_of
@@ -742,11 +743,155 @@ def diff_books(repo: str, base: str | None = None, head: str | None = None) -> D
         # BASE in HEAD's language: its findings are worded as HEAD's, so one that both have is not
         # new because the branch changed `language:` (`changes.diagnostics_added` compares messages).
         before = store.book(base_sha, only=in_scope, paths=scope, language=after.settings.language)
+        # Duplicate ids and names: the working tree's are found against every customer on disk (a
+        # PATH-limited check), so each revision's against every customer of that revision.
+        with_revision_duplicates(store, before, base_sha, ids)
+        if head_sha:
+            with_revision_duplicates(store, after, head_sha, ids)
         if not head_sha:
             from .unstaged import unstaged_renames  # a record moved without `git mv`: git sees no rename
 
             renames = {**renames, **unstaged_renames(changes, before, after, renames)}
         return DiffBooks(before, after, ids, renames, base_sha, head_sha, notes, label)
+
+
+# --- a revision's customer files, and their duplicate ids and names -------------------------
+def _stem(path: str) -> str:
+    return os.path.splitext(path.split("/")[-1])[0]
+
+
+@dataclass
+class Listing:
+    """A revision's customer files (path → blob), follow-up folders (id → tree id) and the team
+    and settings files, from one non-recursive `ls-tree`."""
+
+    customers: dict[str, str]
+    by_stem: dict[str, list[tuple[str, str]]]
+    folders: dict[str, str]
+    singles: dict[str, str]
+
+
+def list_revision(store: Store, sha: str) -> Listing:
+    spec = store._spec(CUSTOMERS_DIR + "/", FOLLOWUPS_DIR + "/", TEAM_FILE, SETTINGS_FILE)
+    out = store.git("--literal-pathspecs", "ls-tree", "-z", "--full-tree", sha, *spec)
+    listing = Listing({}, {}, {}, {})
+    followups, customers = FOLLOWUPS_DIR + "/", CUSTOMERS_DIR + "/"
+    prefix, cut = store.prefix, len(store.prefix)
+    for entry in out.split("\0"):
+        meta, _, path = entry.partition("\t")
+        if not path or not path.startswith(prefix):
+            continue
+        local = path[cut:] if cut else path
+        kind, blob = meta[7:11], meta[12:]  # "<6-digit mode> <blob|tree> <id>"
+        if kind == "tree" and local.startswith(followups):
+            listing.folders[local[len(followups):]] = blob
+        elif kind == "blob" and local.startswith(customers) and local.endswith((".yaml", ".yml")):
+            listing.customers[local] = blob
+            listing.by_stem.setdefault(local[len(customers):].rsplit(".", 1)[0], []).append((local, blob))
+        elif kind == "blob":
+            listing.singles[local] = blob
+    return listing
+
+
+_NAMES = "names.marshal"
+_DUPLICATES = "duplicates.marshal"
+
+
+def _customer_names(store: Store, customers: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(path, id, name) of every customer file, in path order, read the way a PATH-limited check
+    reads the other customers (`dedupe.repo_names`: a line match, no YAML parse); cached by blob."""
+    from ..checks.dedupe import _ID_LINE, _NAME_LINE, _unquote
+
+    filename = os.path.join(store.root, CACHE_DIR, _NAMES)
+    cached = load_cache(filename, lambda v: isinstance(v, dict) and all(
+        isinstance(pair, tuple) and len(pair) == 2 and all(x is None or isinstance(x, str) for x in pair)
+        for pair in v.values()))
+    known: dict[str, Any] = cached if cached is not None else {}
+    missing = [b for b in set(customers.values()) if b not in known]
+    for blob, raw in store.blobs(missing):
+        text = raw[:4096].decode("utf-8", "replace")
+        name, ident = _NAME_LINE.search(text), _ID_LINE.search(text)
+        known[blob] = (_unquote(ident.group(1)) if ident else None, _unquote(name.group(1)) if name else None)
+    if missing:
+        save_marshal(filename, known)
+    found = []
+    for path in sorted(customers):
+        ident, name = known.get(customers[path], (None, None))
+        found.append((path, ident or os.path.splitext(path.split("/")[-1])[0], name))
+    return found
+
+
+def revision_duplicates(store: Store, customers: dict[str, str],
+                        settings: Settings) -> dict[str, list[tuple[str, str, str]]]:
+    """Per customer file of a revision: (severity, code, message) of its `duplicate-id` and
+    `likely-duplicate` findings against every other customer of that revision, as a PATH-limited
+    check of that one file would report them, said in the language of `settings` (the messages
+    are the checks' own: `crosschecks.duplicate_id_message`, `dedupe.likely_duplicates`). Cached by
+    the language and the revision's customer listing (a file's findings do not depend on which
+    other files are checked with it)."""
+    import hashlib
+    import types
+
+    from ..checks.crosschecks import duplicate_id_message
+    from ..checks.dedupe import likely_duplicates
+    from ..records.diagnostics import ERROR, WARNING
+    from ..text.catalog import translator
+
+    language = settings.language
+    key = hashlib.blake2b(marshal.dumps((language, sorted(customers.items()))), digest_size=16).hexdigest()
+    filename = os.path.join(store.root, CACHE_DIR, _DUPLICATES)
+    cached = load_cache(filename, lambda v: isinstance(v, dict) and all(
+        isinstance(found, dict) and all(isinstance(rows, list) and all(
+            isinstance(r, tuple) and len(r) == 3 and all(isinstance(x, str) for x in r) for r in rows)
+            for rows in found.values()) for found in v.values()))
+    stored: dict[str, Any] = cached if cached is not None else {}
+    if key in stored:
+        return stored[key]
+    names = _customer_names(store, customers)
+    _ = translator(language)
+    found: dict[str, list[tuple[str, str, str]]] = {}
+    first: dict[str, str] = {}
+    for path, ident, _name in names:
+        other = first.setdefault(ident.casefold(), path)
+        if other != path:
+            found.setdefault(path, []).append((ERROR, "duplicate-id", duplicate_id_message(_, ident, other)))
+    # likely_duplicates reads only these attributes of a Book: the settings (for the language) and
+    # every customer's path, id and name.
+    view = types.SimpleNamespace(complete=True, root=None, settings=settings, customers_by_path={
+        path: types.SimpleNamespace(id=ident, name=name or "") for path, ident, name in names})
+    for path, message in likely_duplicates(view, set(view.customers_by_path)):  # type: ignore[arg-type]
+        found.setdefault(path, []).append((WARNING, "likely-duplicate", message))
+    stored = dict(list(stored.items())[-7:])  # the last few revisions
+    stored[key] = found
+    save_marshal(filename, stored)
+    return found
+
+
+# The findings `revision_duplicates` gives for a revision: a file's are against every customer of it.
+REPO_WIDE = frozenset({"duplicate-id", "likely-duplicate"})
+
+
+def touched_duplicates(store: Store, customers: dict[str, str], settings: Settings,
+                       ids: set[str]) -> list[tuple[str, str, tuple[str, str, str]]]:
+    """(path, blob, (severity, code, message)) of the `revision_duplicates` findings of the touched
+    customer files (`ids`, by file stem) of a revision whose customer files are `customers`."""
+    found = revision_duplicates(store, customers, settings)
+    return [(path, blob, finding) for path, blob in sorted(customers.items()) if _stem(path) in ids
+            for finding in found.get(path, ())]
+
+
+def with_revision_duplicates(store: Store, book: Book, sha: str, ids: set[str]) -> None:
+    """Give a Book of the touched customers of commit `sha` (`Store.book` with `only`) the
+    repo-wide findings of their files against every customer of that revision
+    (`touched_duplicates`, in the Book's language), in place of those its cross-checks found
+    among the touched customers alone: a review compares them with the working tree's, which a
+    PATH-limited check finds against every customer of the repo (`checks.customer_index`)."""
+    listing = list_revision(store, sha)
+    kept = [d for d in book.diagnostics if d.code not in REPO_WIDE]
+    for path, _blob, (severity, code, message) in touched_duplicates(store, listing.customers, book.settings, ids):
+        line, column = book.mark(path, ("id",) if code == "duplicate-id" else ("name",))
+        kept.append(Diagnostic(path, line, column, severity, code, message))
+    book.diagnostics = kept
 
 
 def touched(changes: list[FileChange]) -> tuple[set[str], dict[str, str], list[str]]:
