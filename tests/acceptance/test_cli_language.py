@@ -246,7 +246,7 @@ def test_an_edit_refused_for_a_duplicate_says_it_as_check_does(run, demo_repo, w
     assert result.exit_code == 1, result.output
     said = "合同编号 `HT-2024-0108` 已被 records/customers/京IT2023004.yaml 使用:合同编号不能重复"
     assert f"error duplicate-contract: {said}\n" in result.stderr, result.stderr
-    assert english(result.stderr, written) - {"error", "duplicate", "contract"} == {"Error"}, result.stderr
+    assert english(result.stderr, written) - {"error", "duplicate", "contract"} == set(), result.stderr
     copy = "records/customers/京IT2024097.yaml"  # 京IT2023004 under another id: its contract number again
     source = (demo_repo.root / "records/customers/京IT2023004.yaml").read_text(encoding="utf-8")
     (demo_repo.root / copy).write_text(source.replace("id: 京IT2023004", "id: 京IT2024097"), encoding="utf-8")
@@ -262,7 +262,7 @@ def test_an_edit_refused_for_a_duplicate_says_it_as_check_does(run, demo_repo, w
     assert result.exit_code == 1, result.output
     assert ("error duplicate-id: 客户编号 `京IT2024002` 已被 records/customers/京it2024002.yaml 使用:"
             "请给这个客户换一个新编号\n") in result.stderr, result.stderr
-    assert english(result.stderr, written) - {"error", "duplicate", "id"} == {"Error"}, result.stderr
+    assert english(result.stderr, written) - {"error", "duplicate", "id"} == set(), result.stderr
 
 
 def test_duplicates_is_headed_in_chinese(run, demo_repo, written) -> None:
