@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 from conftest import TEAM, RecordRepo, customer_data, dump
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 # Values a user types: CJK, ASCII punctuation (quotes, colons, hashes, formula starts), spaces.
@@ -45,6 +45,11 @@ class Model:
         return ids[index % len(ids)] if ids else None
 
 
+def _empty(text: str) -> bool:
+    """`""` or `''` typed as a value: an empty text (as YAML reads it), which a summary may not be."""
+    return text.strip() in ('""', "''")
+
+
 def apply(run, repo: RecordRepo, model: Model, op: tuple) -> None:
     kind = op[0]
     if kind == "new":
@@ -66,13 +71,15 @@ def apply(run, repo: RecordRepo, model: Model, op: tuple) -> None:
         state["followups"] += 1
     elif kind == "set":
         result = run(repo, "set", cid, f"need.summary={op[2]}")
-        assert result.exit_code == 0, result.output
-        state["summary"] = op[2]
+        assert result.exit_code == (1 if _empty(op[2]) else 0), result.output  # `""` is an empty text: refused
+        if not _empty(op[2]):
+            state["summary"] = op[2]
     else:
         target, note = op[2], op[3]
         args = ["--set", f"need.summary={note}"] if target == "discovery" else ["--reason", "budget"]
         result = run(repo, "move", cid, target, *args, "--no-interactive")
-        allowed = target != state["stage"] and not (state["stage"] == "lost" and target == "discovery")
+        allowed = target != state["stage"] and not (state["stage"] == "lost" and target == "discovery") \
+            and not (target == "discovery" and _empty(note))
         assert (result.exit_code == 0) == allowed, (state, target, result.output)
         if allowed:
             state["stage"] = target
@@ -107,6 +114,7 @@ def assert_intact(run, repo: RecordRepo, model: Model) -> None:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=OPS)
+@example(ops=[("new", "质检"), ("set", 0, '""'), ("move", 1, "discovery", "''"), ("set", 1, "' '")])
 def test_edit_sequences_keep_the_repo_clean_and_lose_nothing(run, ops) -> None:
     with tempfile.TemporaryDirectory() as folder:
         repo = RecordRepo(Path(folder) / "book")
