@@ -113,7 +113,7 @@ def test_dealbook_approve_writes_the_approval_of_the_git_identity(run, repo) -> 
     commit_as(repo, "chenjing", "chen@example.com", "approve BJ-1")
     assert found(run, repo) == []
     refused = run(repo, "approve", "粤IT2024001", "BJ-1", "--as", "li")
-    assert refused.exit_code != 0 and "already has an approval `margin`" in refused.output
+    assert refused.exit_code != 0 and "BJ-1 已经有审批 `margin`;没有写入任何内容" in refused.output
 
 
 def test_a_rep_cannot_approve_with_dealbook_approve(run, repo) -> None:

@@ -266,7 +266,7 @@ def test_export_and_edits_in_a_folder_that_is_no_records_repo_say_so(tmp_path: P
 
 
 def _kept(output: str) -> str:
-    found = re.search(r"what you wrote is kept in (\S+\.yaml)", output)
+    found = re.search(r"你写的内容已保存在 (\S+\.yaml)", output)  # the demo-like repo: zh
     assert found, output
     kept = Path(found.group(1))
     text = kept.read_text(encoding="utf-8")

@@ -115,7 +115,7 @@ def test_new_customer_records_the_time_of_acquisition_and_its_priority_sets_the_
     assert "线索优先级 A/B/C(首次响应时限 A 24 h / B 48 h / C 72 h" in asked.output  # zh
     assert "priority: B" in read(repo, asked.output.strip().splitlines()[-1])
     bad = run(repo, *NEW_ARGS, "--created", "2024-05-20 25:00")
-    assert bad.exit_code == 2 and "not a date or time" in bad.output
+    assert bad.exit_code == 2 and "`2024-05-20 25:00` 不是日期或时间:请写成 YYYY-MM-DD 或" in bad.output  # zh
 
 
 def test_ids_follow_the_sequence(run, repo):
@@ -153,7 +153,7 @@ def test_new_customer_refuses_to_overwrite(run, repo):
     before = files(repo)
     result = run(repo, *NEW_ARGS, "--id", CID)
     assert result.exit_code == 1
-    assert "already exists" in result.output
+    assert "records/customers/粤IT2024001.yaml 已存在:dealbook 从不覆盖已有的记录" in result.output  # zh
     assert files(repo) == before
 
 
@@ -176,7 +176,7 @@ def test_new_customer_bad_province_and_missing_flags(run, repo):
     result = run(repo, *NEW_ARGS, "--province", "广东")
     assert result.exit_code == 2 and "write 粤" in result.output
     result = run(repo, "new", "customer", "--name", "X", "--no-interactive")
-    assert result.exit_code == 2 and "missing --industry, --owner, --channel, --contact" in result.output
+    assert result.exit_code == 2 and "缺少 --industry, --owner, --channel, --contact(" in result.output  # zh
     assert not (repo.root / "records/customers").exists()
 
 
@@ -248,14 +248,14 @@ def test_log_without_known_author_is_a_usage_error(run, repo):
     repo.write(PATH, HAND)
     repo.git_init()  # user.email test@example.com is not on the team
     result = run(repo, "log", CID, "-s", "电话")
-    assert result.exit_code == 2 and "--by is required" in result.output
+    assert result.exit_code == 2 and "需要给出 --by:git 的 user.email(test@example.com)" in result.output  # zh
     assert not (repo.root / "records/followups").exists()
 
 
 @pytest.mark.parametrize(
     ("extra", "message"),
     [(["--by", "wang"], "unknown-member"), (["--next", "明天再打"], "ACTION@YYYY-MM-DD"),
-     (["--at", "2024-05-20"], "is not a time"), (["--next", "x@2024-02-30"], "bad-date")],
+     (["--at", "2024-05-20"], "不是时间"), (["--next", "x@2024-02-30"], "bad-date")],
 )
 def test_log_refusals_write_nothing(run, repo, extra, message):
     repo.write(PATH, HAND)
@@ -292,7 +292,7 @@ def test_move_keeps_comments_and_layout(run, repo):
 def test_move_to_lost_needs_a_reason(run, repo):
     repo.write(PATH, HAND)
     result = run(repo, "move", CID, "lost")
-    assert result.exit_code == 2 and "needs --reason" in result.output
+    assert result.exit_code == 2 and "转到 lost 需要 --reason,可选:budget | competitor" in result.output  # zh
     assert read(repo, PATH) == HAND
     result = run(repo, "move", CID, "lost", "--reason", "budget", "--note", "预算冻结")
     assert result.exit_code == 0, result.output
@@ -317,9 +317,9 @@ def test_move_refuses_unmet_requirement_and_past_date(run, repo):
     assert result.exit_code == 1
     assert "阶段 `negotiation` 要求填写 `deal.amount`" in result.output and "提示:" in result.output  # the hint, in zh
     result = run(repo, "move", CID, "proposal", "--on", "2024-01-10", "--set", "need.budget.status=clear")
-    assert result.exit_code == 1 and "before the last stage change" in result.output
+    assert result.exit_code == 1 and "2024-01-10 早于上一次阶段变更(2024-02-01)" in result.output  # zh
     result = run(repo, "move", CID, "nowhere")
-    assert result.exit_code == 2 and "unknown stage" in result.output
+    assert result.exit_code == 2 and "未知的阶段 `nowhere`" in result.output  # zh
     assert read(repo, PATH) == HAND
 
 
@@ -406,8 +406,8 @@ def test_a_repeat_purchase_is_added_approved_and_signed_as_the_refused_move_to_w
     before = read(repo, PATH)
     said = run(repo, "move", CID, "won")
     assert said.exit_code == 1 and read(repo, PATH) == before
-    assert "A repeat purchase keeps the customer in `after_sales`: add its contract with " \
-           f"`dealbook set {CID} 'contracts.1={{no: NO, amount: AMOUNT}}'`" in " ".join(said.output.split())
+    assert "没有写入任何内容。复购时客户仍停留在 `after_sales`:先用 " \
+           f"`dealbook set {CID} 'contracts.1={{no: NO, amount: AMOUNT}}'` 添加合同" in " ".join(said.output.split())
     result = run(repo, "set", CID, "contracts.1={no: HT-2, amount: 200000}")
     assert result.exit_code == 0, result.output
     assert read(repo, PATH).startswith(before)  # added after what was there, nothing rewritten
@@ -417,8 +417,8 @@ def test_a_repeat_purchase_is_added_approved_and_signed_as_the_refused_move_to_w
         assert run(repo, "approve", CID, "HT-2", "--as", handle).exit_code == 0
     said = run(repo, "move", CID, "won", "--contract-no", "HT-2")
     assert said.exit_code == 1
-    assert "A repeat purchase keeps the customer in `after_sales`: sign contract HT-2 with " \
-           f"`dealbook set {CID} contracts.1.signed=YYYY-MM-DD`" in " ".join(said.output.split())
+    assert "复购时客户仍停留在 `after_sales`:用 " \
+           f"`dealbook set {CID} contracts.1.signed=YYYY-MM-DD` 签署合同 HT-2" in " ".join(said.output.split())
     assert run(repo, "set", CID, "contracts.1.signed=2024-05-18").exit_code == 0
     assert_clean(run, repo)
     data = yaml.load(read(repo, PATH), Loader=yaml.BaseLoader)
@@ -465,7 +465,7 @@ def test_an_unsigned_contract_hint_says_what_works_in_the_customers_stage(run, r
     said = unsigned()
     assert f"`dealbook move {CID} won --contract-no NO --signed YYYY-MM-DD`" in said
     assert f"已处于 `won` 的,用 `dealbook set {CID} contracts.0.signed=YYYY-MM-DD` 签署合同 HT-1" in said
-    assert "already at stage won" in run(repo, "move", CID, "won", "--contract-no", "HT-1").output
+    assert "已经处于阶段 won" in run(repo, "move", CID, "won", "--contract-no", "HT-1").output
     assert run(repo, "set", CID, "contracts.0.signed=2024-02-01").exit_code == 0
     assert_clean(run, repo)
 
@@ -565,7 +565,7 @@ def test_move_updates_a_stage_label_comment(run, repo):
     assert result.exit_code == 0, result.output
     assert "\nstage: lost  # 流失\n" in read(repo, PATH)
     again = run(repo, "move", CID, "lost", "--reason", "no_need")
-    assert again.exit_code == 1 and "already at stage lost" in again.output
+    assert again.exit_code == 1 and "已经处于阶段 lost;没有写入任何内容" in again.output
 
 
 def test_log_edit_opens_editor_on_filled_template(run, repo, tmp_path):
@@ -612,7 +612,7 @@ def test_log_asks_on_a_terminal(run, repo) -> None:
 def test_log_without_summary_off_a_terminal_is_a_usage_error(run, repo) -> None:
     repo.customer()
     result = run(repo, "log", "粤IT2024001", "--no-interactive", "--by", "zhang")
-    assert result.exit_code == 2 and "--summary is required" in result.output
+    assert result.exit_code == 2 and "需要给出 --summary(或用 --edit 在编辑器中填写)" in result.output  # zh
     assert not (repo.root / "records/followups").exists()
 
 

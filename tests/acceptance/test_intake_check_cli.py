@@ -105,7 +105,7 @@ def test_log_records_a_help_request_and_the_helpers_agenda_shows_it_until_closed
         "--at", "2024-05-20 15:00")
     assert json.loads(run(repo, "agenda", "--owner", "li", "--format", "json").output)["items"] == []
     half = run(repo, "log", "粤IT2024001", "-s", "x", "--by", "zhang", "--help-detail", "要人")
-    assert half.exit_code == 2 and "needs --help-from" in half.output
+    assert half.exit_code == 2 and "求助需要 --help-from(找谁)和 --help-detail(需要什么)" in half.output  # zh
 
 
 def test_the_stored_agenda_keeps_review_items_when_one_customer_changes(run, repo: RecordRepo) -> None:

@@ -74,15 +74,17 @@ def history(env: Env, customer_id: str, backfill: bool, fmt: str) -> None:
     from ...git.history import stage_timeline
     from ...git.store import GitStoreError
 
-    if env.at:
-        raise click.UsageError("history reads the whole git history itself; drop --at")
+    if env.at:  # said before the settings are read: those of the revision --at names are not wanted
+        _ = env.words
+        raise click.UsageError(_("history reads the whole git history itself; drop --at"))
+    _ = translator(env.settings.language)
     relative = customer_path(checked_id(customer_id))
     filename = os.path.join(env.repo, relative)
     if not os.path.exists(filename):
-        raise click.ClickException(f"no customer {customer_id}: {relative} does not exist")
+        raise click.ClickException(_("no customer %(id)s: %(path)s does not exist", id=customer_id, path=relative))
     loaded = load_file(filename, relative)
     if loaded.error is not None or not isinstance(loaded.data, dict):
-        problem = loaded.error.text(translator(env.settings.language)) if loaded.error else "not a mapping"
+        problem = loaded.error.text(_) if loaded.error else _("not a mapping")
         line = loaded.error.line if loaded.error else 1
         raise click.ClickException(f"{relative}:{line}: {problem}")
     entries = [e for e in loaded.data.get("stage_history") or [] if isinstance(e, dict)]
@@ -92,7 +94,7 @@ def history(env: Env, customer_id: str, backfill: bool, fmt: str) -> None:
     except GitStoreError as exc:
         raise click.ClickException(str(exc)) from None
     if not events:
-        raise click.ClickException(f"{relative} has no committed version yet: commit it first")
+        raise click.ClickException(_("%(path)s has no committed version yet: commit it first", path=relative))
     rows = compare_history([(e.stage, e.when.date(), e.commit, e.author) for e in events], recorded)
     missing = [r for r in rows if r.status == "missing"]
     if backfill and missing:
@@ -114,10 +116,9 @@ def history(env: Env, customer_id: str, backfill: bool, fmt: str) -> None:
             # changed the file since it was read
             finish(env, working_book(env, [customer_id]), [Change(relative, source, document.dumps())], False)
         except (StaleFile, PathTaken) as exc:
-            raise click.ClickException(f"{exc}: nothing was written; run the command again") from None
+            raise click.ClickException(_("%(error)s: nothing was written; run the command again", error=exc)) from None
         recorded = [(str(e.get("stage", "")), parse_date(e.get("on"))) for e in merged]
         rows = compare_history([(e.stage, e.when.date(), e.commit, e.author) for e in events], recorded)
-        _ = translator(env.settings.language)
         click.echo(_.ngettext("%(path)s: added %(num)d stage_history entry: %(entries)s",
                               "%(path)s: added %(num)d stage_history entries: %(entries)s", len(missing),
                               path=relative, entries=", ".join(f"{env.settings.stage_label(r.stage)} {r.git_on}"
@@ -128,7 +129,6 @@ def history(env: Env, customer_id: str, backfill: bool, fmt: str) -> None:
         click.echo(to_json({"id": customer_id, "path": relative, "timeline": [_row(r, reasons) for r in rows],
                             "backfilled": len(missing) if backfill else 0}))
     else:
-        _ = translator(env.settings.language)
         label = env.settings.stage_label
         body = [[label(r.stage), r.git_on, r.commit[:8] if r.commit else None, r.author, r.recorded_on,
                  _.pgettext("history flag", _MARK[r.status]) if _MARK[r.status] else ""] for r in rows]

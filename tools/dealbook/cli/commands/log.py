@@ -17,7 +17,7 @@ from ...records.dates import parse_time
 from ...records.load import parse_text
 from ...records.model import UnsafeId, followup_folder, followup_path
 from ...records.settings import pinned_day
-from ...text.catalog import Translator, translator
+from ...text.catalog import SOURCE_LANGUAGE, Translator, translator
 from ..context import Env, pass_env
 from .edit_flow import finish, open_customer, retrying, working_book
 from .edit_flow import interactive as is_interactive
@@ -64,8 +64,9 @@ def followup_options(command: Callable) -> Callable:
 _DATE_SHAPE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # a real calendar date is the checker's job
 
 
-def parse_next(items: tuple[str, ...]) -> list[dict[str, Any]]:
-    """`发送方案@2024-05-25[@li]` → [{action, due[, owner]}]."""
+def parse_next(items: tuple[str, ...], _: Translator | None = None) -> list[dict[str, Any]]:
+    """`发送方案@2024-05-25[@li]` → [{action, due[, owner]}]; refused in the translator's language."""
+    _ = _ or translator(SOURCE_LANGUAGE)
     found = []
     for item in items:
         parts = item.rsplit("@", 2)
@@ -75,7 +76,7 @@ def parse_next(items: tuple[str, ...]) -> list[dict[str, Any]]:
         elif len(parts) >= 2 and _DATE_SHAPE.match(parts[-1].strip()):
             action, due = item.rsplit("@", 1)
         else:
-            raise click.BadParameter(f"`{item}`: write ACTION@YYYY-MM-DD, e.g. '发送方案@2024-05-25'",
+            raise click.BadParameter(_("`%(item)s`: write ACTION@YYYY-MM-DD, e.g. '发送方案@2024-05-25'", item=item),
                                      param_hint="--next")
         entry: dict[str, Any] = {"action": action.strip(), "due": due.strip()}
         if owner:
@@ -84,14 +85,17 @@ def parse_next(items: tuple[str, ...]) -> list[dict[str, Any]]:
     return found
 
 
-def help_request(helper: str | None, detail: str | None, due: str | None) -> dict[str, str] | None:
-    """`--help-from li --help-detail … --help-due 2024-05-23` → {from, detail, due}, or None."""
+def help_request(helper: str | None, detail: str | None, due: str | None,
+                 _: Translator | None = None) -> dict[str, str] | None:
+    """`--help-from li --help-detail … --help-due 2024-05-23` → {from, detail, due}, or None;
+    refused in the translator's language."""
     if not (helper or detail or due):
         return None
+    _ = _ or translator(SOURCE_LANGUAGE)
     if not helper or not detail:
-        raise click.UsageError("a help request needs --help-from (who) and --help-detail (what)")
+        raise click.UsageError(_("a help request needs --help-from (who) and --help-detail (what)"))
     if due is not None and not _DATE_SHAPE.match(due.strip()):
-        raise click.BadParameter(f"`{due}`: write YYYY-MM-DD", param_hint="--help-due")
+        raise click.BadParameter(_("`%(due)s`: write YYYY-MM-DD", due=due), param_hint="--help-due")
     found = {"from": helper.strip(), "detail": detail.strip()}
     return found | ({"due": due.strip()} if due else {})
 
@@ -100,7 +104,8 @@ def resolve_at(env: Env, at: str | None) -> dt.datetime:
     if at:
         when = parse_time(at.strip())
         if when is None:
-            raise click.BadParameter(f"`{at}` is not a time: write 'YYYY-MM-DD HH:MM'", param_hint="--at")
+            _ = translator(env.settings.language)
+            raise click.BadParameter(_("`%(at)s` is not a time: write 'YYYY-MM-DD HH:MM'", at=at), param_hint="--at")
         return when
     today = env.today  # a bad DEALBOOK_TODAY is reported here, as a usage error
     pinned = pinned_day(env.settings, env.today_override)
@@ -113,8 +118,9 @@ def resolve_by(env: Env, book, by: str | None) -> str:
     email, name = git_identity(env.repo)
     handle = member_for(book, email, name)
     if handle is None:
-        who = email or name or "not set"
-        raise click.UsageError(f"--by is required: git's user.email ({who}) matches no member of records/team.yaml")
+        _ = translator(env.settings.language)
+        raise click.UsageError(_("--by is required: git's user.email (%(who)s) matches no member of "
+                                 "records/team.yaml", who=email or name or _("not set")))
     return handle
 
 
@@ -138,7 +144,7 @@ def ask_followup(customer, contact: str | None, feedback: str | None, next_actio
         if not step:
             break
         try:
-            parse_next((step,))
+            parse_next((step,), _)
         except click.BadParameter as exc:
             click.echo(exc.format_message(), err=True)
             continue
@@ -152,17 +158,17 @@ def write_followup(env: Env, customer_id: str, method: str, contact: str | None,
                    dry_run: bool, interactive: bool | None = None, help_from: str | None = None,
                    help_detail: str | None = None, help_due: str | None = None) -> None:
     book = working_book(env, [customer_id])
-    path, _ = open_customer(env, book, customer_id)
+    path, _doc = open_customer(env, book, customer_id)
     customer = book.customers_by_path[path]
     customer_id = customer.id
+    _ = translator(env.settings.language)
     try:
         followup_folder(customer_id)  # the id inside the file becomes the folder name
     except UnsafeId as exc:
-        raise click.ClickException(f"{path}: {exc}; run `dealbook check`") from None
+        raise click.ClickException(_("%(path)s: %(error)s; run `dealbook check`", path=path, error=exc)) from None
     typed = not summary and not use_editor and is_interactive(interactive)  # what the user typed is kept
     if typed:
-        contact, summary, feedback, next_actions = ask_followup(customer, contact, feedback, next_actions,
-                                                                translator(env.settings.language))
+        contact, summary, feedback, next_actions = ask_followup(customer, contact, feedback, next_actions, _)
     when = resolve_at(env, at)
     data: dict[str, Any] = {
         "customer": customer_id,
@@ -174,12 +180,12 @@ def write_followup(env: Env, customer_id: str, method: str, contact: str | None,
         "feedback": feedback,
         "objections": list(objections) or None,
         "outcome": outcome,
-        "next": parse_next(next_actions) or None,
-        "help": help_request(help_from, help_detail, help_due),
+        "next": parse_next(next_actions, _) or None,
+        "help": help_request(help_from, help_detail, help_due, _),
     }
     data = {k: v for k, v in data.items() if v not in (None, "")}
     if not summary and not use_editor:
-        raise click.UsageError("--summary is required (or --edit to write it in your editor)")
+        raise click.UsageError(_("--summary is required (or --edit to write it in your editor)"))
     try:
         text = render_new("followup", data if summary else {**data, "summary": "TODO"})
     except EditError as exc:
@@ -187,7 +193,7 @@ def write_followup(env: Env, customer_id: str, method: str, contact: str | None,
     if use_editor:
         edited = click.edit(text, extension=".yaml", require_save=True)
         if edited is None:
-            raise click.ClickException("the editor was closed without saving; nothing was written")
+            raise click.ClickException(_("the editor was closed without saving; nothing was written"))
         text = edited
         loaded = parse_text(text)
         when = parse_time(loaded.data.get("at")) if isinstance(loaded.data, dict) else None
@@ -203,7 +209,7 @@ def write_followup(env: Env, customer_id: str, method: str, contact: str | None,
         retrying(attempt)
     except click.ClickException as exc:
         if use_editor or typed:  # refused: the text written in the editor or at the prompts is not lost
-            exc.message += f"; what you wrote is kept in {keep_text(text)}"
+            exc.message += _("; what you wrote is kept in %(path)s", path=keep_text(text))
         raise
 
 

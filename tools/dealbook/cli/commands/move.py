@@ -57,9 +57,10 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
     """
     ask = _interactive(interactive)
     settings = env.settings
+    _ = translator(settings.language)
     if stage not in settings.stage_by_key:
-        raise click.BadParameter(f"unknown stage `{stage}`; the stages are: {' | '.join(settings.stage_keys)}",
-                                 param_hint="STAGE")
+        raise click.BadParameter(_("unknown stage `%(stage)s`; the stages are: %(stages)s", stage=stage,
+                                   stages=" | ".join(settings.stage_keys)), param_hint="STAGE")
 
     parsed = [_assignment(text, settings) for text in assignments]
 
@@ -69,18 +70,19 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
         current = book.customers_by_path[path]
         day = on or env.today.isoformat()
         if parse_date(day) is None:
-            _ = translator(settings.language)
             raise click.BadParameter(_("`%(day)s` is not a date: write YYYY-MM-DD", day=day), param_hint="--on")
         if current.stage == stage:
-            raise click.ClickException(f"{current.id} is already at stage {stage}; nothing was written")
+            raise click.ClickException(_("%(id)s is already at stage %(stage)s; nothing was written", id=current.id,
+                                         stage=stage))
         problem = move_problem(current.stage, stage, settings) if current.stage else None
         if problem:
-            raise click.ClickException(f"{current.id}: {problem}; nothing was written"
-                                       f"{_repeat_hint(current, stage, settings)}")
+            raise click.ClickException(_("%(id)s: %(problem)s; nothing was written", id=current.id, problem=problem)
+                                       + _repeat_hint(current, stage, settings, _))
         last_on = current.stage_history[-1].on if current.stage_history else None
         if last_on is not None and parse_date(day) < last_on:
-            raise click.ClickException(f"{current.id}: {day} is before the last stage change ({last_on}); "
-                                       "stage history goes forward in time. Nothing was written")
+            raise click.ClickException(_("%(id)s: %(day)s is before the last stage change (%(last)s); stage history "
+                                         "goes forward in time. Nothing was written", id=current.id, day=day,
+                                         last=last_on))
         target = settings.stage_by_key[stage]
         try:
             if target.kind == "lost" or is_lost_stage(settings, current.stage):  # losing again, re-opening
@@ -88,27 +90,26 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
             if target.kind == "lost":
                 churned = settings.is_won(current.stage)
                 if churned and reason and reason != CHURN:
-                    raise click.UsageError(f"{current.id} is a won customer: one who stops working with us has "
-                                           f"churned; use --reason {CHURN} and say why with --note")
+                    raise click.UsageError(_("%(id)s is a won customer: one who stops working with us has churned; "
+                                             "use --reason %(churn)s and say why with --note", id=current.id,
+                                             churn=CHURN))
                 # a reason already in the record counts, unless it is an earlier loss's (re-opened since)
                 earlier = reopened_on(current, parse_date(day), thresholds_of(settings).stage_kind) is not None
                 why = reason or (CHURN if churned else None if earlier else current.lost_reason or None)
                 if not why and ask:
                     keys = settings.keys_of("lost_reasons")  # typed as keys; each shown with its label
                     shown = ", ".join(f"{k} {settings.label('lost_reasons', k)}" for k in keys)
-                    _ = translator(settings.language)
                     why = click.prompt(_("Why was it lost? (%(reasons)s)", reasons=shown), type=click.Choice(keys),
                                        show_choices=False)
                 if not why:
-                    raise click.UsageError(f"moving to {stage} needs --reason: one of "
-                                           f"{' | '.join(settings.keys_of('lost_reasons'))}")
+                    raise click.UsageError(_("moving to %(stage)s needs --reason: one of %(reasons)s", stage=stage,
+                                             reasons=" | ".join(settings.keys_of("lost_reasons"))))
                 lost = {"reason": why, **({"note": note} if note else {}), "on": day}
                 doc.set("lost", lost)
             elif target.kind == "won":
-                _contract(doc, stage, day, contract_no, amount, signed, delivered, ask, translator(settings.language))
+                _contract(doc, stage, day, contract_no, amount, signed, delivered, ask, _)
             elif amount:
-                doc.set("deal.amount", _money(amount, translator(settings.language)))
-            _ = translator(settings.language)
+                doc.set("deal.amount", _money(amount, _))
             for assignment in parsed:
                 lost = assignment.losses(_, doc)
                 if lost:
@@ -123,8 +124,7 @@ def move(env: Env, customer_id: str, stage: str, on: str | None, reason: str | N
             _relabel(doc, current.stage, stage, settings)
             doc.append("stage_history", {"stage": stage, "on": day})
         except EditError as exc:
-            raise click.ClickException(f"{path}: {exc.text(translator(settings.language))}") from None
-        _ = translator(settings.language)
+            raise click.ClickException(f"{path}: {exc.text(_)}") from None
         hint = _("give what the stage requires with --set KEY=VALUE (e.g. --set need.summary=…), --reason, or "
                  "--contract-no/--amount/--signed")
         if finish(env, book, [Change(path, doc.source, doc.dumps())], dry_run, hint=hint):
@@ -161,13 +161,13 @@ def _relabel(doc, before: str, after: str, settings) -> None:
         doc.text = doc.text[:match.start(2)] + label + doc.text[match.end(2):]
 
 
-def _repeat_hint(customer, stage: str, settings) -> str:
+def _repeat_hint(customer, stage: str, settings, _: Translator) -> str:
     """A won customer moved back to a won stage is signing a repeat purchase: it stays in its stage
     and the new contract gets its `signed` date (after its approvals, when the settings ask for them)."""
     if not (settings.is_won(stage) and settings.is_won(customer.stage)):
         return ""
-    return (f". A repeat purchase keeps the customer in `{customer.stage}`: "
-            f"{how_to_sign(customer.id, customer.data.get('contracts'))}")
+    return _(". A repeat purchase keeps the customer in `%(stage)s`: %(how)s", stage=customer.stage,
+             how=how_to_sign(customer.id, customer.data.get("contracts"), settings.language))
 
 
 def _interactive(flag: bool | None) -> bool:
@@ -204,8 +204,8 @@ def _contract(doc, stage: str, day: str, number: str | None, amount: str | None,
         return
     amount = amount or (click.prompt(_("Contract amount (plain integer)")) if ask else None)
     if not number or not amount:
-        raise click.UsageError(f"moving to {stage} needs a contract: --contract-no and --amount "
-                               "(and --signed, default the move's date)")
+        raise click.UsageError(_("moving to %(stage)s needs a contract: --contract-no and --amount (and --signed, "
+                                 "default the move's date)", stage=stage))
     contract = {"no": number, "amount": _money(amount, _), "signed": signed or day}
     if delivered:
         contract["delivered"] = delivered

@@ -16,7 +16,7 @@ from ...records.ids import IdError, check_id, check_parts, ids_on_disk, letters_
 from ...records.model import customer_path
 from ...records.settings import Settings, default_settings
 from ...records.writing import PathTaken
-from ...text.catalog import translator
+from ...text.catalog import SOURCE_LANGUAGE, translator
 from ..context import Env, pass_env
 from .edit_flow import finish, interactive, retrying, working_book
 from .log import followup_options, resolve_at, write_followup
@@ -30,13 +30,16 @@ def parse_contact(text: str, settings: Settings | None = None) -> dict[str, str]
 
     The phone's kind is what the user wrote; else `office` for a landline and `im` for a company
     IM account. A mobile is never marked `work` unasked: only the user knows it is company-issued."""
+    _ = translator(settings.language if settings is not None else SOURCE_LANGUAGE)
     parts = [p.strip() for p in text.replace("，", ",").split(",")]
     if len(parts) < 3 or not parts[0]:
-        raise click.BadParameter(f"`{text}`: write NAME,TITLE,ROLE[,PHONE[,PHONE_KIND]][,EMAIL], "
-                                 "e.g. '王总监,技术总监,decision_maker,0755-88881234'", param_hint="--contact")
+        raise click.BadParameter(_("`%(text)s`: write %(form)s, e.g. %(example)s", text=text,
+                                   form="NAME,TITLE,ROLE[,PHONE[,PHONE_KIND]][,EMAIL]",
+                                   example="'王总监,技术总监,decision_maker,0755-88881234'"), param_hint="--contact")
     name, title, role, *rest = parts
     if role not in ROLES:
-        raise click.BadParameter(f"role `{role}` in `{text}`: use one of {' | '.join(ROLES)}", param_hint="--contact")
+        raise click.BadParameter(_("role `%(role)s` in `%(text)s`: use one of %(roles)s", role=role, text=text,
+                                   roles=" | ".join(ROLES)), param_hint="--contact")
     contact = {"name": name, "title": title, "role": role}
     for extra in rest:
         if not extra:
@@ -141,17 +144,17 @@ def customer(env: Env, name: str | None, industry: str | None, region: str | Non
                                 hours=_hours_text(settings), empty=empty),
                               default="", show_default=False).strip().upper()
         if answer and answer not in ("A", "B", "C"):
-            raise click.BadParameter(f"`{answer}`: write A, B or C", param_hint="--priority")
+            raise click.BadParameter(_("`%(answer)s`: write A, B or C", answer=answer), param_hint="--priority")
         priority = answer or None
     missing = [flag for flag, value in (("--name", name), ("--industry", industry), ("--owner", owner),
                                         ("--channel", channel), ("--contact", contacts)) if not value]
     if missing:
-        raise click.UsageError(f"missing {', '.join(missing)} (or run on a terminal to be asked)")
+        raise click.UsageError(_("missing %(options)s (or run on a terminal to be asked)", options=", ".join(missing)))
     created = (created or resolve_at(env, None).strftime("%Y-%m-%d %H:%M")).strip()
     moment = parse_moment(created)
     if moment is None:
-        raise click.BadParameter(f"`{created}` is not a date or time: write YYYY-MM-DD or 'YYYY-MM-DD HH:MM'",
-                                 param_hint="--created")
+        raise click.BadParameter(_("`%(created)s` is not a date or time: write YYYY-MM-DD or 'YYYY-MM-DD HH:MM'",
+                                   created=created), param_hint="--created")
     created_on = moment[0].date()
     if given_id:
         try:
@@ -185,7 +188,8 @@ def customer(env: Env, name: str | None, industry: str | None, region: str | Non
         customer_id = given_id or _next_id(env, province, industry_letters, created_on)
         relative = customer_path(customer_id)
         if given_id and os.path.exists(os.path.join(env.repo, relative)):
-            raise click.ClickException(f"{relative} already exists: dealbook never overwrites a record")
+            raise click.ClickException(_("%(path)s already exists: dealbook never overwrites a record",
+                                           path=relative))
         try:
             text = render_new("customer", {"id": customer_id, **data})
         except EditError as exc:
@@ -194,7 +198,8 @@ def customer(env: Env, name: str | None, industry: str | None, region: str | Non
             written = finish(env, book, [Change(relative, None, text)], dry_run)
         except PathTaken:
             if given_id:
-                raise click.ClickException(f"{relative} already exists: dealbook never overwrites a record") from None
+                raise click.ClickException(_("%(path)s already exists: dealbook never overwrites a record",
+                                               path=relative)) from None
             raise
         if written:
             click.echo(relative)
@@ -222,14 +227,15 @@ def _interactive(flag: bool | None) -> bool:
 def _id_parts(env: Env, ask: bool, province: str | None, letters: str | None, region: str | None,
              industry: str, created_on: dt.date) -> tuple[str, str]:
     """The province and industry letters of the id to allocate (asked for on a terminal when unknown)."""
+    _ = translator(env.settings.language)
     province = province or province_of(region or "", env.settings)
     letters = (letters or letters_for_industry(industry, env.settings) or "").upper() or None
-    province = _ask(province, "Province character for the id (e.g. 粤)", ask)
-    letters = _ask(letters, "Industry letters for the id (e.g. IT)", ask)
+    province = _ask(province, _("Province character for the id (e.g. 粤)"), ask)
+    letters = _ask(letters, _("Industry letters for the id (e.g. IT)"), ask)
     if not province:
-        raise click.UsageError("give --province (e.g. 粤): it could not be read from --region")
+        raise click.UsageError(_("give --province (e.g. 粤): it could not be read from --region"))
     if not letters:
-        raise click.UsageError("give --industry-letters (e.g. IT): ids.industry_codes has none for this industry")
+        raise click.UsageError(_("give --industry-letters (e.g. IT): ids.industry_codes has none for this industry"))
     try:
         check_parts(env.settings, province, letters, created_on.year)
     except IdError as exc:
