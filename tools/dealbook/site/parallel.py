@@ -118,29 +118,37 @@ class PageWorkers:
 
     def _collect(self, fd: int, pid: int) -> None:
         done = False
-        with os.fdopen(fd, "rb") as pipe:
-            while True:
-                head = pipe.read(HEADER.size)
-                if len(head) < HEADER.size:
-                    break
-                message = pickle.loads(pipe.read(HEADER.unpack(head)[0]))
-                with self._ready:
-                    if message[0] == "pages":
-                        self.results.update(message[1])
-                    elif message[0] == "error":
-                        self.failure = self.failure or message[1]
-                    elif message[0] == "done":
-                        self.warnings += message[1]
-                        self.cpu.append(message[2])
-                        done = True
-                    self._ready.notify_all()
-        with self._ready:
-            _, status = os.waitpid(pid, 0)
-            self.pids.discard(pid)
-            if not done and self.failure is None:
-                self.failure = f"a page worker (process {pid}) ended without finishing its pages (status {status})"
-            self._running -= 1
-            self._ready.notify_all()
+        try:
+            with os.fdopen(fd, "rb") as pipe:
+                while True:
+                    head = pipe.read(HEADER.size)
+                    if len(head) < HEADER.size:
+                        break
+                    body = pipe.read(HEADER.unpack(head)[0])
+                    try:
+                        message = pickle.loads(body)
+                    except Exception:  # cut off: the worker ended mid-message (`stop`, or it died)
+                        break
+                    with self._ready:
+                        if message[0] == "pages":
+                            self.results.update(message[1])
+                        elif message[0] == "error":
+                            self.failure = self.failure or message[1]
+                        elif message[0] == "done":
+                            self.warnings += message[1]
+                            self.cpu.append(message[2])
+                            done = True
+                        self._ready.notify_all()
+        finally:  # whatever ended the stream, the worker is waited for and counted out: `stop` relies on it
+            with self._ready:
+                status = None
+                with contextlib.suppress(ChildProcessError):
+                    _, status = os.waitpid(pid, 0)
+                self.pids.discard(pid)
+                if not done and self.failure is None:
+                    self.failure = f"a page worker (process {pid}) ended without finishing its pages (status {status})"
+                self._running -= 1
+                self._ready.notify_all()
 
     def take(self, uri: str) -> Sent:
         with self._ready:
@@ -152,14 +160,18 @@ class PageWorkers:
                 self._ready.wait()
             return self.results.pop(uri)
 
-    def stop(self) -> None:
-        """End the workers still running (the build failed) and forget them."""
+    def stop(self, patience: float = 30.0) -> None:
+        """End the workers still running (the build failed) and forget them: asked to end (SIGTERM),
+        then, any still there after `patience` seconds, killed."""
         with self._ready:
             for pid in self.pids:  # not waited for yet: still ours
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGTERM)
-            while self._running:
-                self._ready.wait(5)
+            if not self._ready.wait_for(lambda: self._running == 0, patience):
+                for pid in self.pids:
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGKILL)
+                self._ready.wait_for(lambda: self._running == 0, patience)
 
 
 def _send(fd: int, message: Any) -> None:
