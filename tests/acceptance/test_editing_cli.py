@@ -8,7 +8,7 @@ import re
 
 import pytest
 import yaml
-from conftest import TEAM, changed_lines
+from conftest import TEAM, changed_lines, customer_data
 
 CID = "粤IT2024001"
 PATH = f"records/customers/{CID}.yaml"
@@ -154,6 +154,20 @@ def test_new_customer_refuses_to_overwrite(run, repo):
     result = run(repo, *NEW_ARGS, "--id", CID)
     assert result.exit_code == 1
     assert "records/customers/粤IT2024001.yaml 已存在:dealbook 从不覆盖已有的记录" in result.output  # zh
+    assert files(repo) == before
+
+
+def test_new_customer_refusing_an_id_names_its_yml_file(run, repo):
+    """Before: with records/customers/<id>.yml in the repo, `new customer --id <id>` said that
+    <id>.yaml already exists, a file that is not there; it names the file that is."""
+    repo.write(f"records/customers/{CID}.yml", customer_data(CID))
+    repo.git_init()
+    repo.commit("a .yml customer")
+    before = files(repo)
+    result = run(repo, *NEW_ARGS, "--id", CID)
+    assert result.exit_code == 1
+    assert f"records/customers/{CID}.yml 已存在:dealbook 从不覆盖已有的记录" in result.output, result.output
+    assert f"{CID}.yaml" not in result.output
     assert files(repo) == before
 
 

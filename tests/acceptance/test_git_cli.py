@@ -317,6 +317,44 @@ def test_diff_of_the_working_tree_checks_ids_and_names_against_the_whole_base(pr
     assert _review(run, pr, "HEAD~1", "HEAD")["new_diagnostics"] == found
 
 
+WON = [*LEAD, {"stage": "won", "on": "2024-02-01"}, {"stage": "after_sales", "on": "2024-03-01"}]
+
+
+def _with_contract(repo, cid: str, name: str, number: str, owner: str = "zhang") -> None:
+    repo.customer(cid, name=name, owner=owner, stage="after_sales", stage_history=WON, contracts=[
+        {"no": number, "amount": 100000, "signed": "2024-02-01", "delivered": "2024-03-01",
+         "guide_sent": "2024-03-05"}])
+
+
+def test_diff_checks_contract_numbers_against_the_whole_revision(pr, run):
+    """Before: a review compared the contract numbers of the touched customers of a revision only
+    with each other, so `diff A B` never reported a new contract number another customer already
+    used, and `diff BASE` listed a duplicate BASE already had as new once the file was edited (the
+    working tree's side is checked against every customer on disk). Both sides now compare with
+    every customer of their own revision, as for ids and names, in `check`'s words."""
+    _with_contract(pr, "粤IT2024003", "C公司", "HT-7")
+    pr.commit("C signs HT-7", "2024-05-20T08:00:00+08:00")
+    _with_contract(pr, "粤IT2024004", "D公司", "HT-7")  # another customer, the same number
+    pr.commit("D copies HT-7", "2024-05-20T09:00:00+08:00")
+    said = "contract number `HT-7` is already used by records/customers/粤IT2024003.yaml: contract numbers are unique"
+    checked = run(pr, "check", str(pr.root / "records/customers/粤IT2024004.yaml"))
+    assert f"粤IT2024004.yaml:26:3: error duplicate-contract: {said}" in checked.output, checked.output
+    for args in (["HEAD~1", "HEAD"], ["HEAD~1"]):
+        found = [(d["path"], d["line"], d["message"]) for d in _review(run, pr, *args)["new_diagnostics"]
+                 if d["code"] == "duplicate-contract"]
+        assert found == [("records/customers/粤IT2024004.yaml", 26, said)], (args, found)
+    _with_contract(pr, "粤IT2024004", "D公司", "HT-7", owner="li")  # edited: the duplicate is not new
+    assert _review(run, pr, "HEAD")["new_diagnostics"] == []
+    pr.commit("D to li", "2024-05-20T09:30:00+08:00")
+    assert _review(run, pr, "HEAD~1", "HEAD")["new_diagnostics"] == []
+    _with_contract(pr, "粤IT2024002", "B公司", "HT-7")  # first in path order: it names a later holder
+    found = _review(run, pr, "HEAD")["new_diagnostics"]
+    assert [d["message"] for d in found if d["code"] == "duplicate-contract"] == [said], found
+    assert {d["path"] for d in found} == {"records/customers/粤IT2024002.yaml"}
+    pr.commit("B too", "2024-05-20T10:00:00+08:00")
+    assert _review(run, pr, "HEAD~1", "HEAD")["new_diagnostics"] == found
+
+
 def test_a_branch_that_changes_the_language_makes_no_finding_new(pr, run):
     """Before: a branch changing `language:` listed every finding of the customers it touched as
     new (the base's said in one language, the head's in the other, compared by message): here the

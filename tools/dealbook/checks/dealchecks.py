@@ -221,6 +221,31 @@ def duplicate_contract_message(_: Translator, number: str, path: str) -> str:
              number=number, path=path)
 
 
+def duplicate_contract_findings(_: Translator, by_number: dict[str, list[tuple[str, int]]]
+                                ) -> Iterator[tuple[str, int, str]]:
+    """(path, contract index, message) of the `duplicate-contract` findings, given per contract number
+    the (path, index) of each contract holding it: index -1 for a customer file outside the checked
+    ones (named, never given a finding). A contract whose number a file earlier in path order holds
+    is a duplicate of the first; the first, when checked, is one of a file outside the checked ones
+    (so a PATH-limited check of it says so). The one source of these findings: for a check
+    (`deal_cross_findings`) and for a review of a git revision (`git.store.touched_duplicates`)."""
+    for number, places in by_number.items():
+        if len(places) < 2:
+            continue
+        places = sorted(places, key=lambda p: (p[0], p[1]))
+        first = places[0]
+        for path, index in places[1:]:
+            if index < 0:
+                continue
+            yield (path, index,
+                   _("contract number `%(number)s` is already used by another contract of this customer: contract "
+                     "numbers are unique", number=number) if path == first[0] else
+                   duplicate_contract_message(_, number, first[0]))
+        if first[1] >= 0 and any(index < 0 for _, index in places[1:]):
+            other = next(p for p, index in places[1:] if index < 0)
+            yield first[0], first[1], duplicate_contract_message(_, number, other)
+
+
 def deal_cross_findings(book: Book, only: set[str] | None) -> Iterator[tuple[str, tuple, str, str, str]]:
     """Contract numbers unique across the repo; approvals given by members who may give them."""
     _ = translator(book.settings.language)
@@ -234,22 +259,8 @@ def deal_cross_findings(book: Book, only: set[str] | None) -> Iterator[tuple[str
         wanted = {n for n, places in by_number.items() if any(p in only for p, _ in places)}
         for number, paths in (_numbers_elsewhere(book, wanted) if wanted else {}).items():  # none: read nothing
             by_number[number].extend((p, -1) for p in paths)
-    for number, places in by_number.items():
-        if len(places) < 2:
-            continue
-        places.sort(key=lambda p: (p[0], p[1]))
-        first = places[0]
-        for path, index in places[1:]:
-            if index < 0:
-                continue
-            yield (path, ("contracts", index, "no"), ERROR, "duplicate-contract",
-                   _("contract number `%(number)s` is already used by another contract of this customer: contract "
-                     "numbers are unique", number=number) if path == first[0] else
-                   duplicate_contract_message(_, number, first[0]))
-        if first[1] >= 0 and any(index < 0 for _, index in places[1:]):
-            other = next(p for p, index in places[1:] if index < 0)
-            yield (first[0], ("contracts", first[1], "no"), ERROR, "duplicate-contract",
-                   duplicate_contract_message(_, number, other))
+    for path, index, message in duplicate_contract_findings(_, by_number):
+        yield (path, ("contracts", index, "no"), ERROR, "duplicate-contract", message)
     if not book.members:
         return
     for path, customer in book.customers_by_path.items():

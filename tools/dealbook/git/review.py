@@ -18,6 +18,7 @@ from ..records.model import FOLLOWUPS_DIR, TEAM_FILE, kind_of
 from ..records.settings import SETTINGS_FILE, Settings, settings_from_bytes
 from .store import (
     CACHE_DIR,
+    REPO_WIDE,
     Listing,
     Result,
     Store,
@@ -255,25 +256,27 @@ def review_revisions(repo: str, base: str | None, head: str, today: dt.date) -> 
             before = revision_sides(store, base_sha, ids, today, cache, listings[0], after.settings.language)
         finally:
             cache.close()
-        # Repo-wide findings (duplicate ids and names) for the touched customer files only, both
-        # sides in HEAD's language.
+        # Repo-wide findings (duplicate ids, names and contract numbers) of the touched customer
+        # files against every customer of their revision, both sides in HEAD's language: in place
+        # of those each customer's own Book found (`REPO_WIDE`).
         back = {new: old for old, new in renames.items()}
-        seen = {(path, code, message) for path, _, (_, code, message)
+        seen = {(path, code, message) for path, _, _, (_, code, message)
                 in touched_duplicates(store, before.customers, after.settings, ids)}
-        fresh = [(path, blob, finding) for path, blob, finding
+        fresh = [(path, blob, where, finding) for path, blob, where, finding
                  in touched_duplicates(store, after.customers, after.settings, ids)
                  if (back.get(path, path), *finding[1:]) not in seen]
         extra = []
         if fresh:
             from ..records.load import parse_bytes
 
-            raw = dict(store.blobs(blob for _, blob, _ in fresh))
-            for path, blob, (severity, code, message) in fresh:
+            raw = dict(store.blobs(blob for _, blob, _, _ in fresh))
+            for path, blob, where, (severity, code, message) in fresh:
                 loaded = parse_bytes(raw.get(blob, b""), path)
-                line, column = loaded.mark(("id",) if code == "duplicate-id" else ("name",))
+                line, column = loaded.mark(where)
                 extra.append(Diagnostic(path, line, column, severity, code, message))
     result = review_sides(before.sides, after.sides, before.settings, after.settings, label, head, ids, renames,
                           unread=_unread(after, ids), unread_before=_unread(before, ids))
-    found = diagnostics_added(before.diagnostics, after.diagnostics, renames)
+    found = diagnostics_added([d for d in before.diagnostics if d.code not in REPO_WIDE],
+                              [d for d in after.diagnostics if d.code not in REPO_WIDE], renames)
     found = sorted({*found, *extra}, key=lambda d: (d.path, d.line, d.column, d.code))
     return replace(result, new_diagnostics=tuple(found), notes=tuple(notes)), base_sha, head_sha

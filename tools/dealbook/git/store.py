@@ -743,8 +743,8 @@ def diff_books(repo: str, base: str | None = None, head: str | None = None) -> D
         # BASE in HEAD's language: its findings are worded as HEAD's, so one that both have is not
         # new because the branch changed `language:` (`changes.diagnostics_added` compares messages).
         before = store.book(base_sha, only=in_scope, paths=scope, language=after.settings.language)
-        # Duplicate ids and names: the working tree's are found against every customer on disk (a
-        # PATH-limited check), so each revision's against every customer of that revision.
+        # Duplicate ids, names and contract numbers: the working tree's are found against every
+        # customer on disk (a PATH-limited check), so each revision's against every customer of it.
         with_revision_duplicates(store, before, base_sha, ids)
         if head_sha:
             with_revision_duplicates(store, after, head_sha, ids)
@@ -867,17 +867,80 @@ def revision_duplicates(store: Store, customers: dict[str, str],
     return found
 
 
-# The findings `revision_duplicates` gives for a revision: a file's are against every customer of it.
-REPO_WIDE = frozenset({"duplicate-id", "likely-duplicate"})
+_CONTRACTS = "contracts.marshal"
+
+
+def _contract_numbers(store: Store, customers: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    """Per customer file: the numbers of its contracts, by their index in `Customer.contracts` (""
+    for a contract without one), as a check reads them; cached by blob (only files that mention
+    `contracts` are parsed)."""
+    from ..records.load import parse_bytes
+    from ..records.model import Customer
+
+    filename = os.path.join(store.root, CACHE_DIR, _CONTRACTS)
+    cached = load_cache(filename, lambda v: isinstance(v, dict) and all(
+        isinstance(numbers, tuple) and all(isinstance(n, str) for n in numbers) for numbers in v.values()))
+    known: dict[str, Any] = cached if cached is not None else {}
+    missing = [b for b in set(customers.values()) if b not in known]
+    for blob, raw in store.blobs(missing):
+        numbers: tuple[str, ...] = ()
+        if b"contracts" in raw:
+            loaded = parse_bytes(raw)
+            if loaded.error is None and isinstance(loaded.data, dict):
+                try:
+                    numbers = tuple(c.no for c in Customer.from_data("", loaded.data).contracts)
+                except Exception:  # a record too broken to read: the file's own findings say so
+                    numbers = ()
+        known[blob] = numbers
+    if missing:
+        save_marshal(filename, known)
+    return {path: known.get(blob, ()) for path, blob in customers.items()}
+
+
+def touched_contracts(store: Store, customers: dict[str, str], settings: Settings,
+                      ids: set[str]) -> list[tuple[str, int, str]]:
+    """(path, contract index, message) of the `duplicate-contract` findings of the touched customer
+    files (`ids`, by file stem) of a revision whose customer files are `customers`, as a PATH-limited
+    check of those files finds them against every other customer file (`dealchecks`: the same
+    findings, the same words), said in the language of `settings`."""
+    from ..checks.dealchecks import duplicate_contract_findings
+    from ..text.catalog import translator
+
+    touched_paths = {path for path in customers if _stem(path) in ids}
+    numbers = _contract_numbers(store, customers)
+    wanted = {n for path in touched_paths for n in numbers[path] if n}
+    if not wanted:
+        return []
+    by_number: dict[str, list[tuple[str, int]]] = {}
+    for path in sorted(customers):
+        if path in touched_paths:
+            for index, number in enumerate(numbers[path]):
+                if number:
+                    by_number.setdefault(number, []).append((path, index))
+        else:
+            for number in dict.fromkeys(n for n in numbers[path] if n in wanted):
+                by_number.setdefault(number, []).append((path, -1))
+    return list(duplicate_contract_findings(translator(settings.language), by_number))
+
+
+# The findings `touched_duplicates` gives for a revision: a file's are against every customer of it.
+REPO_WIDE = frozenset({"duplicate-id", "likely-duplicate", "duplicate-contract"})
 
 
 def touched_duplicates(store: Store, customers: dict[str, str], settings: Settings,
-                       ids: set[str]) -> list[tuple[str, str, tuple[str, str, str]]]:
-    """(path, blob, (severity, code, message)) of the `revision_duplicates` findings of the touched
-    customer files (`ids`, by file stem) of a revision whose customer files are `customers`."""
+                       ids: set[str]) -> list[tuple[str, str, tuple, tuple[str, str, str]]]:
+    """(path, blob, where in the file, (severity, code, message)) of the repo-wide findings of the
+    touched customer files (`ids`, by file stem) of a revision whose customer files are `customers`:
+    duplicate ids and look-alike names (`revision_duplicates`), duplicate contract numbers
+    (`touched_contracts`)."""
+    from ..records.diagnostics import ERROR
+
     found = revision_duplicates(store, customers, settings)
-    return [(path, blob, finding) for path, blob in sorted(customers.items()) if _stem(path) in ids
-            for finding in found.get(path, ())]
+    rows = [(path, blob, ("id",) if finding[1] == "duplicate-id" else ("name",), finding)
+            for path, blob in sorted(customers.items()) if _stem(path) in ids for finding in found.get(path, ())]
+    rows.extend((path, customers[path], ("contracts", index, "no"), (ERROR, "duplicate-contract", message))
+                for path, index, message in touched_contracts(store, customers, settings, ids))
+    return rows
 
 
 def with_revision_duplicates(store: Store, book: Book, sha: str, ids: set[str]) -> None:
@@ -888,8 +951,9 @@ def with_revision_duplicates(store: Store, book: Book, sha: str, ids: set[str]) 
     PATH-limited check finds against every customer of the repo (`checks.customer_index`)."""
     listing = list_revision(store, sha)
     kept = [d for d in book.diagnostics if d.code not in REPO_WIDE]
-    for path, _blob, (severity, code, message) in touched_duplicates(store, listing.customers, book.settings, ids):
-        line, column = book.mark(path, ("id",) if code == "duplicate-id" else ("name",))
+    for path, _blob, where, (severity, code, message) in touched_duplicates(store, listing.customers,
+                                                                            book.settings, ids):
+        line, column = book.mark(path, where)
         kept.append(Diagnostic(path, line, column, severity, code, message))
     book.diagnostics = kept
 

@@ -187,9 +187,9 @@ def customer(env: Env, name: str | None, industry: str | None, region: str | Non
         # creates it first (PathTaken), the next attempt allocates the one after.
         customer_id = given_id or _next_id(env, province, industry_letters, created_on)
         relative = customer_path(customer_id)
-        if given_id and os.path.exists(os.path.join(env.repo, relative)):
+        if given_id and _existing_file(env.repo, relative):
             raise click.ClickException(_("%(path)s already exists: dealbook never overwrites a record",
-                                           path=relative))
+                                           path=_existing_file(env.repo, relative)))
         try:
             text = render_new("customer", {"id": customer_id, **data})
         except EditError as exc:
@@ -199,12 +199,18 @@ def customer(env: Env, name: str | None, industry: str | None, region: str | Non
         except PathTaken:
             if given_id:
                 raise click.ClickException(_("%(path)s already exists: dealbook never overwrites a record",
-                                               path=relative)) from None
+                                               path=_existing_file(env.repo, relative) or relative)) from None
             raise
         if written:
             click.echo(relative)
 
     retrying(attempt)
+
+
+def _existing_file(repo: str, relative: str) -> str | None:
+    """The customer file of this id already in the repo: `relative` (its .yaml) or the same id's .yml."""
+    stem = relative[:-len(".yaml")] if relative.endswith(".yaml") else relative
+    return next((p for p in (relative, stem + ".yml") if os.path.lexists(os.path.join(repo, p))), None)
 
 
 def _derived_priority(settings, lead_type: str | None, channel: str | None) -> str | None:
