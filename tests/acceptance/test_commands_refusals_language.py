@@ -123,10 +123,11 @@ def test_codeowners_says_what_it_wrote_in_the_teams_language(teams) -> None:
 
 
 def test_an_edit_stopped_by_a_file_where_a_folder_belongs_says_so_in_the_teams_language(teams) -> None:
-    for language, expected in (("zh", "错误:无法写入 records/followups/粤IT2024001:records/followups/粤IT2024001 "
-                                      "应该是文件夹,却是一个文件;没有写入任何内容"),
-                               ("en", "Error: cannot write records/followups/粤IT2024001: records/followups/"
-                                      "粤IT2024001 is a file where a folder belongs; nothing was written")):
+    new = "records/followups/粤IT2024001/2024-05-20-1000.yaml"
+    for language, expected in (("zh", f"错误:无法写入 {new}:records/followups/粤IT2024001 应该是文件夹,却是一个文件;"
+                                      "没有写入任何内容"),
+                               ("en", f"Error: cannot write {new}: records/followups/粤IT2024001 is a file where a "
+                                      "folder belongs; nothing was written")):
         repo = teams[language]
         shutil.rmtree(repo / "records/followups/粤IT2024001", ignore_errors=True)
         (repo / "records/followups/粤IT2024001").write_text("not a folder", encoding="utf-8")
