@@ -86,7 +86,7 @@ def test_an_edit_is_refused_while_the_settings_or_the_team_cannot_be_read(repo: 
     before = _files(repo)
     result = run(repo, *edit)
     assert result.exit_code == 1, result.output
-    assert where in result.output and "nothing was written" in result.output
+    assert where in result.output and "没有写入任何内容" in result.output  # the team's language (zh)
     assert _files(repo) == before
 
 
@@ -184,9 +184,9 @@ def test_a_read_command_warns_that_it_runs_on_the_default_settings(repo: RecordR
     repo.settings("as_of: 2024-05-20\nstages: [\n")
     result = run(repo, *command)
     assert result.exit_code == 0, result.output
-    assert "warning: dealbook.yaml:3:1: YAML 语法错误" in result.stderr  # the team's language (zh, the default)
+    assert "警告:dealbook.yaml:3:1: YAML 语法错误" in result.stderr  # the team's language (zh, the default)
     assert "使用默认设置" in result.stderr
-    assert "warning" not in result.stdout
+    assert "warning" not in result.stdout and "警告" not in result.stdout
 
 
 # --- set and move --set: key paths a user mistypes ---------------------------------------------------
@@ -224,10 +224,10 @@ def test_quote_valid_days_past_the_year_9999_is_a_usage_error(repo: RecordRepo, 
 
 
 @pytest.mark.parametrize("fmt,out,says", [
-    ("csv", "taken", "taken is a file"),
-    ("xlsx", "folder", "folder is a folder"),
-    ("json", "/proc/dealbook-export.json", "cannot write /proc/dealbook-export.json"),
-    ("csv", "/proc/tables", "cannot write /proc/tables"),
+    ("csv", "taken", "taken 是文件"),  # the team's language (zh)
+    ("xlsx", "folder", "folder 是文件夹"),
+    ("json", "/proc/dealbook-export.json", "无法写入 /proc/dealbook-export.json"),
+    ("csv", "/proc/tables", "无法写入 /proc/tables"),
 ])
 def test_export_to_a_place_it_cannot_write_says_so(repo: RecordRepo, run, here: Path, fmt: str, out: str,
                                                    says: str) -> None:
@@ -247,7 +247,7 @@ def test_import_whose_rejects_file_cannot_be_written_says_so(repo: RecordRepo, r
     (here / "in.csv").write_text(sheet, encoding="utf-8")
     result = run(repo, "import", "in.csv", "--rejects", "/proc/rejects.csv", *apply)
     assert result.exit_code == 1, result.output
-    assert "cannot write the rejects file /proc/rejects.csv" in result.output
+    assert "无法写入拒收文件 /proc/rejects.csv" in result.output
 
 
 @pytest.mark.parametrize("command", [["export", "--format", "csv", "--out", "tables"], ["set", CID, "tags=a"]])
@@ -307,7 +307,9 @@ def test_init_where_no_folder_can_be_made_says_so(run) -> None:
     """Before: FileNotFoundError as an internal error (exit 3)."""
     result = run(None, "init", "/proc/dealbook-new-repo", "--no-git")
     assert result.exit_code == 1, result.output
-    assert "cannot create /proc/dealbook-new-repo" in result.output
+    assert "无法创建 /proc/dealbook-new-repo" in result.output  # the new repo's language (--lang zh, the default)
+    english = run(None, "init", "/proc/dealbook-new-repo", "--no-git", "--lang", "en")
+    assert english.exit_code == 1 and "cannot create /proc/dealbook-new-repo" in english.output
 
 
 # --- a file where a folder belongs ---------------------------------------------------------------------
@@ -320,7 +322,7 @@ def test_log_when_a_file_stands_where_the_follow_up_folder_belongs(repo: RecordR
     result = run(repo, "log", CID, "--summary", "电话", "--by", "zhang", "--at", "2024-05-20 10:00",
                  "--no-interactive")
     assert result.exit_code == 1, result.output
-    assert f"records/followups/{CID} is a file where a folder belongs; nothing was written" in result.output
+    assert f"records/followups/{CID} 应该是文件夹,却是一个文件;没有写入任何内容" in result.output
 
 
 def test_codeowners_when_a_file_stands_where_github_belongs(repo: RecordRepo, run) -> None:
@@ -328,7 +330,7 @@ def test_codeowners_when_a_file_stands_where_github_belongs(repo: RecordRepo, ru
     repo.write(".github", "not a folder")
     result = run(repo, "codeowners")
     assert result.exit_code == 1, result.output
-    assert "cannot write .github/CODEOWNERS: .github is a file where a folder belongs" in result.output
+    assert "无法写入 .github/CODEOWNERS:.github 应该是文件夹,却是一个文件" in result.output
     assert (repo.root / ".github").read_text(encoding="utf-8") == "not a folder"
 
 
@@ -341,7 +343,7 @@ def test_codeowners_never_writes_through_a_github_folder_that_is_a_link(repo: Re
     (repo.root / ".github").symlink_to(elsewhere)
     result = run(repo, "codeowners")
     assert result.exit_code == 1, result.output
-    assert "cannot write .github: is a symbolic link" in result.output
+    assert "无法写入 .github:is a symbolic link" in result.output  # (the reason is said by records.writing)
     assert (elsewhere / "CODEOWNERS").read_text(encoding="utf-8") == "precious"
 
 
@@ -417,16 +419,16 @@ def test_an_export_lacking_files_that_cannot_be_read_stops_unless_partial(repo: 
     before = sorted(p.name for p in out.iterdir()) if fmt == "csv" else out.read_text(encoding="utf-8")
     result = run(repo, "export", "--format", fmt, "--out", str(out))
     assert result.exit_code == 1, result.output
-    named = (f"2 record files (records/customers/粤IT2024002.yaml, records/followups/{CID}/2024-05-11-0900.yaml) "
-             "cannot be read")
-    assert named in result.stderr and "--partial" in result.stderr and "nothing was exported" in result.stderr
+    named = (f"2 个记录文件(records/customers/粤IT2024002.yaml、records/followups/{CID}/2024-05-11-0900.yaml) "
+             "无法读取")
+    assert named in result.stderr and "--partial" in result.stderr and "没有导出任何内容" in result.stderr
     assert result.stdout == ""
     assert (sorted(p.name for p in out.iterdir()) if fmt == "csv" else out.read_text(encoding="utf-8")) == before
     partial = run(repo, "export", "--format", fmt, "--out", str(out), "--partial")
     assert partial.exit_code == 0, partial.output
     assert "已导出 1 个客户" in partial.stdout
-    assert "warning: 2 record files (records/customers/粤IT2024002.yaml, " in partial.stderr
-    assert "left out of the export, they cannot be read" in partial.stderr
+    assert "警告:2 个记录文件(records/customers/粤IT2024002.yaml、" in partial.stderr
+    assert "无法读取,未导出" in partial.stderr
 
 
 def test_an_export_of_a_revision_lacking_a_file_that_cannot_be_read_stops_too(repo: RecordRepo, run) -> None:
@@ -438,10 +440,10 @@ def test_an_export_of_a_revision_lacking_a_file_that_cannot_be_read_stops_too(re
     out = repo.root.parent / "at.json"
     result = run(repo, "--at", "HEAD", "export", "--format", "json", "--out", str(out))
     assert result.exit_code == 1 and not out.exists(), result.output
-    assert "1 record file (records/customers/粤IT2024002.yaml) cannot be read" in result.stderr
+    assert "1 个记录文件(records/customers/粤IT2024002.yaml) 无法读取" in result.stderr
     partial = run(repo, "--at", "HEAD", "export", "--format", "json", "--out", str(out), "--partial")
     assert partial.exit_code == 0 and "已导出 1 个客户" in partial.stdout, partial.output
-    assert "warning: 1 record file (records/customers/粤IT2024002.yaml) left out" in partial.stderr
+    assert "警告:1 个记录文件(records/customers/粤IT2024002.yaml) 无法读取,未导出" in partial.stderr
 
 
 @pytest.mark.parametrize("command", [["customers"], ["agenda"], ["funnel"], ["digest"]], ids=" ".join)

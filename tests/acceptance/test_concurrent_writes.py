@@ -205,7 +205,7 @@ def test_an_edit_that_keeps_colliding_gives_up_and_writes_nothing(repo, run, mon
     monkeypatch.setattr(edit_flow, "ATTEMPTS", 3)
     result = run(repo, "set", CID, "owner=li")
     assert result.exit_code == 1
-    assert "nothing was written" in result.output
+    assert "别的修改一再抢先写入,因此没有写入任何内容" in result.output  # the team's language (zh)
     assert yaml.safe_load(path.read_text(encoding="utf-8"))["owner"] == "zhang"
 
 
@@ -227,7 +227,7 @@ def test_import_refuses_when_a_record_changed_after_the_sheet_was_checked(repo, 
     monkeypatch.chdir(tmp_path)
     result = run(repo, "import", str(sheet), "--apply")
     assert result.exit_code == 1
-    assert "changed on disk since dealbook read it" in result.output and "run the import again" in result.output
+    assert "之后,它在磁盘上被改动了" in result.output and "请重新导入" in result.output  # the team's language (zh)
     assert path.read_text(encoding="utf-8").endswith("# someone's note\n")
     assert "新的需求" not in path.read_text(encoding="utf-8")
     assert sorted(p.name for p in (repo.root / "records/customers").iterdir()) == [f"{CID}.yaml"]

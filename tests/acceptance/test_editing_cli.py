@@ -284,7 +284,7 @@ def test_log_refusals_write_nothing(run, repo, extra, message):
 def test_log_unknown_customer(run, repo):
     repo.write(PATH, HAND)
     result = run(repo, "log", "粤IT2024002", "-s", "x", "--by", "zhang")
-    assert result.exit_code == 1 and "did you mean 粤IT2024001" in result.output
+    assert result.exit_code == 1 and "你要找的是不是 粤IT2024001" in result.output
 
 
 # --- move -----------------------------------------------------------------------------------------

@@ -246,7 +246,7 @@ def test_codeowners_falls_back_to_managers_without_a_git_handle(repo, run):
     assert result.exit_code == 0
     lines = (repo.root / "CODEOWNERS").read_text().splitlines()
     assert f"/records/customers/{CID}.yaml @chenjing @wuli" in lines
-    assert "no git handle for zhang" in result.output
+    assert "注意:zhang 没有 git 账号" in result.output
 
 
 def _review(run, repo, *args):

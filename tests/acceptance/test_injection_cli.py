@@ -141,7 +141,7 @@ def test_codeowners_skips_git_handles_that_are_not_owners(repo, run) -> None:
     text = (repo.root / "CODEOWNERS").read_text(encoding="utf-8")
     assert "evil" not in text
     assert f"/records/customers/{CID}.yaml @chenjing" in text  # zhang's customer falls back to the manager
-    assert "no git handle for zhang" in result.output
+    assert "注意:zhang 没有 git 账号" in result.output
 
 
 # --- ids that reach a path ---------------------------------------------------------------------

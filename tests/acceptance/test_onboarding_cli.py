@@ -37,6 +37,7 @@ def test_init_makes_a_repo_that_passes_check_hooks_and_builds(tmp_path: Path) ->
     result = subprocess.run([*DEALBOOK, "init", str(target), "--owner", "wang", "--name", "王芳"], env=env,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+    assert f"已创建 {target}:" in result.stdout and "已完成首次提交" in result.stdout  # the default --lang zh
     for name in ("dealbook.yaml", "mkdocs.yml", ".pre-commit-config.yaml", ".vscode/settings.json", "README.md",
                  ".gitignore", "records/team.yaml", "schemas/customer.schema.json",
                  ".github/workflows/records.yml", ".gitlab-ci.yml"):
@@ -62,7 +63,7 @@ def test_init_makes_a_repo_that_passes_check_hooks_and_builds(tmp_path: Path) ->
     assert build.returncode == 0, build.stderr
     assert (target / "public/index.html").is_file()
     again = subprocess.run([*DEALBOOK, "init", str(target)], capture_output=True, text=True)
-    assert again.returncode == 1 and "not empty" in again.stderr and "Traceback" not in again.stderr
+    assert again.returncode == 1 and "不是空的" in again.stderr and "Traceback" not in again.stderr  # --lang zh
 
 
 @pytest.mark.parametrize("preset,stages", [

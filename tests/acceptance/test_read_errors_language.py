@@ -107,7 +107,7 @@ def test_show_and_set_on_a_broken_customer_say_why_in_the_team_language(run, rep
 
 def test_a_broken_settings_file_is_reported_in_the_language_it_still_names(run, repo: RecordRepo) -> None:
     repo.customer("粤IT2024001")
-    for language, said in (("", "warning: dealbook.yaml:3:1: YAML 语法错误:解析值时,没有找到应有的内容;"
+    for language, said in (("", "警告:dealbook.yaml:3:1: YAML 语法错误:解析值时,没有找到应有的内容;"
                                  "在它改好之前,使用默认设置(阶段、跟进节奏、as_of 等)"),
                            ("language: en\n", "warning: dealbook.yaml:4:1: YAML syntax error: did not find expected "
                                               "node content (while parsing a flow node); the default settings "

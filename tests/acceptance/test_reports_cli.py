@@ -116,9 +116,9 @@ def test_funnel_by_owner(sales, run):
     (["funnel", "--period", "2024-13"], "no month 13"),
     (["funnel", "--period", "2024-05", "--from", "2024-01-01"], "not both"),
     (["funnel", "--by", "colour"], "colour"),
-    (["report", "nope"], "no report 'nope'"),
+    (["report", "nope"], "没有报表 'nope'"),  # the team's language (zh)
     (["report"], "report --list"),
-    (["report", "pipeline", "--by", "owner"], "cannot be split"),
+    (["report", "pipeline", "--by", "owner"], "不能按 'owner' 拆分"),
     (["report", "sources", "--by", "region"], "lead_type"),
 ])
 def test_bad_usage_is_a_message_not_a_traceback(sales, run, args, message):

@@ -106,8 +106,8 @@ def test_log_refuses_a_follow_up_folder_linked_out_of_the_repo(run, repo: Record
     result = run(repo, "log", CID, "-m", "phone", "-c", "王总监", "-s", "电话沟通", "--at", "2024-05-20 10:00",
                  "--by", "zhang")
     assert result.exit_code == 1, result.output
-    assert f"cannot write records/followups/{CID}: is a symbolic link" in result.output
-    assert "nothing was written" in result.output and list(outside.iterdir()) == []
+    assert f"无法写入 records/followups/{CID}:is a symbolic link" in result.output
+    assert "没有写入任何内容" in result.output and list(outside.iterdir()) == []
 
 
 def test_edits_refuse_a_customers_folder_that_is_a_link(run, repo: RecordRepo, tmp_path: Path) -> None:
@@ -124,7 +124,7 @@ def test_edits_refuse_a_customers_folder_that_is_a_link(run, repo: RecordRepo, t
                   "--owner", "zhang", "--channel", "trade_show",
                   "--contact", "王总监,技术总监,decision_maker,0755-88881234")
     for result in (edit, created):
-        assert result.exit_code == 1 and "records/customers: is a symbolic link" in result.output, result.output
+        assert result.exit_code == 1 and "无法写入 records/customers:is a symbolic link" in result.output, result.output
     assert _files(moved) == before
     customers.unlink()
     moved.rename(customers)

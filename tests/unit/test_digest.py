@@ -137,7 +137,7 @@ def test_since_and_owner_are_checked(history_repo: RecordRepo, run) -> None:  # 
     assert parse_since("7d", TODAY) == 7 and parse_since("2w", TODAY) == 14 and parse_since("3", TODAY) == 3
     assert parse_since("2024-05-13", TODAY) == 8
     bad = run(history_repo, "digest", "--since", "last week")
-    assert bad.exit_code == 2 and "7d, 2w" in bad.output
+    assert bad.exit_code == 2 and "请写成 7d、2w、14" in bad.output  # the team's language (zh)
     assert run(history_repo, "digest", "--since", "2024-06-01").exit_code == 2
     unknown = run(history_repo, "digest", "--owner", "ghost")
     assert unknown.exit_code == 2 and "ghost" in unknown.output
@@ -148,7 +148,7 @@ def test_a_window_reaching_before_year_one_is_a_usage_error(repo: RecordRepo, ru
     repo.customer(A)
     result = run(repo, "digest", "--since", since)
     assert result.exit_code == 2, result.output
-    assert "--since" in result.output and "at most 369513 days" in result.output
+    assert "--since" in result.output and "最多 369513 天" in result.output  # the team's language (zh)
 
 
 @pytest.mark.parametrize("fmt", ["markdown", "html", "json"])

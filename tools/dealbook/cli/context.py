@@ -93,8 +93,9 @@ class Env:
             error = next(iter(settings_errors(settings)), None)
             where = f"{error.path}:{error.line}:{error.column}: {error.message}" if error else \
                 _("%(file)s cannot be used (see `dealbook check`)", file=SETTINGS_FILE)
-            click.secho("warning: " + _("%(where)s; the default settings (stages, cadence, as_of …) are used until "
-                                        "it is fixed", where=where), fg="yellow", err=True)
+            click.secho(_("warning: %(warning)s", warning=_(
+                "%(where)s; the default settings (stages, cadence, as_of …) are used until it is fixed",
+                where=where)), fg="yellow", err=True)
         return settings
 
     @functools.cached_property
@@ -202,8 +203,10 @@ class Env:
             if problem:
                 raise click.BadParameter(f"{site_url!r} {problem}", param_hint="--site-url")
             return site_config(site_url, config.repo_url, {"repo_kind": config.repo_kind, "branch": config.branch})
+        _ = translator(self.settings.language)
         for d in site_config_problems(os.path.join(self.repo, MKDOCS_FILE), keys=("site_url",)).values():
-            click.secho(f"warning: {d.path}:{d.line}: {d.message}", fg="yellow", err=True)
+            where = f"{d.path}:{d.line}: {d.message}"
+            click.secho(_("warning: %(warning)s", warning=where), fg="yellow", err=True)
         return config
 
     def book(self, paths: list[str] | None = None) -> Book:

@@ -111,7 +111,9 @@ def agenda(env: Env, owner: str | None, days: int, show_all: bool, fmt: str, sit
     """
     view = env.view(agenda_spec(env.today))
     if owner is not None and owner not in view["owners"]:
-        raise click.BadParameter(f"no team member or owner {owner!r}; members: {', '.join(view['members'])}",
+        _ = translator(env.settings.language)
+        raise click.BadParameter(_("no team member or owner %(owner)s; members: %(members)s", owner=repr(owner),
+                                   members=_.pgettext("enumeration", ", ").join(view["members"])),
                                  param_hint="--owner")
     if not env.at:
         env.warn_left_out(view["ids"])

@@ -220,7 +220,8 @@ def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet
             found = [*found, *_late_entries(env, given, new_since, checked, not no_cache)]
     if approvals or since:
         if env.at:
-            raise click.UsageError("--approvals reads the history up to the working tree: drop --at")
+            _ = env.words
+            raise click.UsageError(_("--approvals reads the history up to the working tree: drop --at"))
         from ...git.approvals import verify_approvals
 
         found = [*found, *verify_approvals(env.repo, env.book(wanted), since)]

@@ -11,6 +11,7 @@ from ...checks.ownership import CODEOWNERS_FILES, codeowners_text, managers, own
 from ...records.diagnostics import ERROR
 from ...records.model import TEAM_FILE
 from ...records.writing import atomic_write, no_links
+from ...text.catalog import translator
 from ..context import Env, pass_env
 
 
@@ -34,18 +35,21 @@ def codeowners(env: Env, check_only: bool) -> None:
         dealbook codeowners --check
     """
     if env.at:
-        raise click.UsageError("codeowners writes the working tree's files; drop --at")
+        _ = env.words
+        raise click.UsageError(_("codeowners writes the working tree's files; drop --at"))
     book = env.book()
+    _ = translator(env.settings.language)
     if book.team_path is None and TEAM_FILE not in book.file_diagnostics:  # a broken one: its error below
-        raise click.ClickException(f"{TEAM_FILE} is missing: CODEOWNERS needs the team's git handles")
+        raise click.ClickException(_("%(file)s is missing: CODEOWNERS needs the team's git handles", file=TEAM_FILE))
     errors = [d for d in book.diagnostics if d.severity == ERROR]
     if errors:
         # A repo with errors gets no CODEOWNERS: a broken record could name the wrong paths or owners.
         for d in errors[:10]:
             click.echo(f"{d.path}:{d.line}:{d.column}: error {d.code}: {d.message}", err=True)
-        count = len(errors)
-        raise click.ClickException(f"{count} error{'s' * (count != 1)} in the records (run `dealbook check`): "
-                                   "fix them first; CODEOWNERS was not written")
+        raise click.ClickException(_.ngettext(
+            "%(num)d error in the records (run `dealbook check`): fix them first; CODEOWNERS was not written",
+            "%(num)d errors in the records (run `dealbook check`): fix them first; CODEOWNERS was not written",
+            len(errors)))
     text = codeowners_text(book)
     stale = []
     for relative in CODEOWNERS_FILES:
@@ -65,20 +69,23 @@ def codeowners(env: Env, check_only: bool) -> None:
             except OSError as exc:  # `.github` a file or a link, a read-only folder
                 from .edit_flow import cannot_write
 
-                raise click.ClickException(cannot_write(exc, env.repo, relative)) from None
+                raise click.ClickException(cannot_write(exc, env.repo, relative, _)) from None
     without = sorted({c.owner for c in book.customers.values()
                       if not (book.members.get(c.owner) and owner_handle(book.members[c.owner].git))})
     if without:
-        click.echo(f"note: no git handle for {', '.join(without)}: their customers fall back to the managers "
-                   f"({' '.join(managers(book)) or 'none'})", err=True)
+        click.echo(_("note: %(note)s", note=_(
+            "no git handle for %(members)s: their customers fall back to the managers (%(managers)s)",
+            members=_.pgettext("enumeration", ", ").join(without), managers=" ".join(managers(book)) or _("none"))),
+            err=True)
     if check_only:
         for relative in stale:
-            click.echo(f"{relative}: out of date; run `dealbook codeowners`")
+            click.echo(_("%(file)s: out of date; run `dealbook codeowners`", file=relative))
         if stale:
             sys.exit(1)
-        click.echo("CODEOWNERS files are up to date", err=True)
+        click.echo(_("CODEOWNERS files are up to date"), err=True)
         return
     if stale:
-        click.echo(f"wrote {', '.join(stale)} ({len(book.customers)} customers)", err=True)
+        click.echo(_("wrote %(files)s (%(num)s customers)", num=len(book.customers),
+                     files=_.pgettext("enumeration", ", ").join(stale)), err=True)
     else:
-        click.echo("CODEOWNERS files are already up to date", err=True)
+        click.echo(_("CODEOWNERS files are already up to date"), err=True)

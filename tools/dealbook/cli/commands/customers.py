@@ -89,12 +89,20 @@ def _sort_key(sort: str, settings: Settings):
     return keys[sort]
 
 
-def _check_choice(given: tuple[str, ...], known: set[str], what: str, option: str) -> None:
+def _check_choice(given: tuple[str, ...], known: set[str], what: str, option: str, _: Translator) -> None:
+    """Refuse a --stage or --owner `given` that names none of the `known`, in the translator's language."""
     for value in given:
         if value not in known:
             close = difflib.get_close_matches(value, sorted(known), n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(sorted(known))}"
-            raise click.BadParameter(f"no {what} {value!r}{hint}", param_hint=option)
+            words = _.pgettext("enumeration", ", ")
+            values = {"value": repr(value), "close": words.join(close), "known": words.join(sorted(known))}
+            if what == "stage":
+                message = (_("no stage %(value)s; did you mean %(close)s?", **values) if close
+                           else _("no stage %(value)s; known: %(known)s", **values))
+            else:
+                message = (_("no owner %(value)s; did you mean %(close)s?", **values) if close
+                           else _("no owner %(value)s; known: %(known)s", **values))
+            raise click.BadParameter(message, param_hint=option)
 
 
 _DATES = ("last_contact", "next_due")
@@ -128,8 +136,9 @@ def select_rows(view: dict[str, Any], settings: Settings, owner: tuple[str, ...]
     substring; industry by prefix)."""
     labels = {settings.stage_label(k): k for k in settings.stage_keys}
     stage_keys = {labels.get(s, s) for s in stage}
-    _check_choice(tuple(stage_keys), set(settings.stage_keys), "stage", "--stage")
-    _check_choice(owner, set(view["owners"]), "owner", "--owner")
+    _ = translator(settings.language)
+    _check_choice(tuple(stage_keys), set(settings.stage_keys), "stage", "--stage", _)
+    _check_choice(owner, set(view["owners"]), "owner", "--owner", _)
     rows = []
     for row in view["rows"]:
         if owner and row["owner"] not in owner:

@@ -261,7 +261,8 @@ def diff(env: Env, base: str | None, head: str | None, fmt: str, forecast_rev: s
         dealbook diff --forecast 2024-04-30
     """
     if env.at:
-        raise click.UsageError("diff compares two revisions itself: give them as BASE and HEAD, not --at")
+        _ = env.words
+        raise click.UsageError(_("diff compares two revisions itself: give them as BASE and HEAD, not --at"))
     # A big review makes hundreds of thousands of small objects and no reference cycles: the
     # collector's passes over them would cost a third of the run.
     collecting = gc.isenabled()

@@ -56,8 +56,10 @@ def _w(key: str, _: Translator, **values: Any) -> str:
     return _(WORDS[key], **values) if values else _(WORDS[key])
 
 
-def parse_since(text: str, today: dt.date) -> int:
-    """`7d`, `2w`, `14` (days) or a date `YYYY-MM-DD` (from that day on) → the number of days."""
+def parse_since(text: str, today: dt.date, _: Translator | None = None) -> int:
+    """`7d`, `2w`, `14` (days) or a date `YYYY-MM-DD` (from that day on) → the number of days;
+    refused in the translator's language (default English)."""
+    _ = _ or translator("en")
     value = text.strip().lower()
     found = re.fullmatch(r"([0-9]+)\s*([dw]?)", value)
     if found:
@@ -66,14 +68,16 @@ def parse_since(text: str, today: dt.date) -> int:
         try:
             days = (today - dt.date.fromisoformat(value)).days + 1
         except ValueError:
-            raise click.BadParameter(f"{text!r}: write 7d, 2w, 14 or a date like 2024-05-13",
+            raise click.BadParameter(_("%(text)s: write 7d, 2w, 14 or a date like 2024-05-13", text=repr(text)),
                                      param_hint="--since") from None
     if days < 1:
-        raise click.BadParameter(f"{text!r} is not before today ({today})", param_hint="--since")
+        raise click.BadParameter(_("%(text)s is not before today (%(today)s)", text=repr(text), today=today),
+                                 param_hint="--since")
     longest = ((today - dt.date.min).days + 1) // 2  # the window and as many days before it, from 0001-01-01
     if days > longest:
-        raise click.BadParameter(f"{text!r} is too long: the digest compares the window with as many days "
-                                 f"before it, so it can span at most {longest} days", param_hint="--since")
+        raise click.BadParameter(_("%(text)s is too long: the digest compares the window with as many days before "
+                                   "it, so it can span at most %(days)s days", text=repr(text), days=longest),
+                                 param_hint="--since")
     return days
 
 
@@ -296,13 +300,14 @@ def digest(env: Env, since: str | None, owner: str | None, ahead: int, fmt: str,
         dealbook digest --webhook wecom | curl -sS -H 'Content-Type: application/json' -d @- "$WEBHOOK_URL"
     """
     book = env.book()
+    _ = translator(book.settings.language)
     if owner is not None and owner not in book.members and not any(c.owner == owner for c in book.customers.values()):
-        raise click.BadParameter(f"no team member or owner {owner!r}; members: {', '.join(sorted(book.members))}",
+        raise click.BadParameter(_("no team member or owner %(owner)s; members: %(members)s", owner=repr(owner),
+                                   members=_.pgettext("enumeration", ", ").join(sorted(book.members))),
                                  param_hint="--owner")
-    days = parse_since(since, env.today) if since else feed_days(book.settings)
+    days = parse_since(since, env.today, _) if since else feed_days(book.settings)
     result = weekly_digest(book, changelog_of(env.repo) if env.at is None else {}, env.today, days, owner, ahead)
     config = env.site_config(site_url)
-    _ = translator(book.settings.language)
     names = {handle: member.name or handle for handle, member in book.members.items()}
     title = book.settings.site_title
     if fmt == "json" and webhook is None:

@@ -23,7 +23,7 @@ from ...records.model import SETTINGS, TEAM_FILE, UnsafeId, customer_path, id_pr
 from ...records.schema import settings_enums, validator
 from ...records.writing import PathTaken, StaleFile
 from ...text.catalog import Translator, translator
-from ..context import Env
+from ..context import Env, team_language
 
 T = TypeVar("T")
 ATTEMPTS = 25  # another dealbook process writing first makes us read again; this many times at most
@@ -32,6 +32,25 @@ ATTEMPTS = 25  # another dealbook process writing first makes us read again; thi
 def render(d: Diagnostic) -> str:
     colour = "red" if d.severity == ERROR else "yellow"
     return f"{d.path}:{d.line}:{d.column}: {click.style(d.severity, fg=colour, bold=True)} {d.code}: {d.message}"
+
+
+def words() -> Translator:
+    """The team's language where no `Env` is passed in: that of the running command's `Env`
+    (its settings), else the one `team_language` guesses."""
+    context = click.get_current_context(silent=True)
+    env = context.find_object(Env) if context is not None else None
+    return translator(env.settings.language if env is not None else team_language())
+
+
+def stale_text(exc: StaleFile | PathTaken, _: Translator) -> str:
+    """What `StaleFile` / `PathTaken` say (`records.writing`), in the translator's language."""
+    if isinstance(exc, PathTaken):
+        return _("%(path)s already exists", path=exc.path)
+    if str(exc) == f"{exc.path} was deleted since dealbook read it":
+        return _("%(path)s was deleted since dealbook read it", path=exc.path)
+    if str(exc) == f"{exc.path} changed on disk since dealbook read it":
+        return _("%(path)s changed on disk since dealbook read it", path=exc.path)
+    return str(exc)
 
 
 def interactive(flag: bool | None) -> bool:
@@ -50,8 +69,9 @@ def retrying(attempt: Callable[[], T]) -> T:
         except (StaleFile, PathTaken) as exc:
             last = exc
             time.sleep(random.uniform(0, 0.02 * (number + 1)))  # let the other writer finish
-    raise click.ClickException(f"{last}; other changes kept landing first, so nothing was written: "
-                               "run the command again")
+    _ = words()
+    raise click.ClickException(_("%(problem)s; other changes kept landing first, so nothing was written: run the "
+                                 "command again", problem=stale_text(last, _)))
 
 
 def checked_id(customer_id: str, param: str = "ID") -> str:
@@ -67,7 +87,9 @@ def working_book(env: Env, customer_ids: list[str] | None = None, all_customers:
 
     Edits go to the working tree, so `--at` makes no sense here."""
     if env.at:
-        raise click.UsageError("--at reads an old revision; the editing commands change the working tree: drop --at")
+        _ = env.words
+        raise click.UsageError(_("--at reads an old revision; the editing commands change the working tree: "
+                                 "drop --at"))
     env.require_records()
     for customer_id in customer_ids or []:
         checked_id(customer_id)
@@ -80,8 +102,13 @@ def working_book(env: Env, customer_ids: list[str] | None = None, all_customers:
         stem = customer_id if customer_id in on_disk else folded.get(customer_id.casefold())
         if stem is None:
             close = difflib.get_close_matches(customer_id, sorted(on_disk), n=3, cutoff=0.6)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise click.ClickException(f"no customer `{customer_id}` in {env.repo}/records/customers{hint}")
+            _ = translator(env.settings.language)
+            folder = f"{env.repo}/records/customers"
+            if close:
+                raise click.ClickException(_("no customer `%(id)s` in %(folder)s; did you mean %(close)s?",
+                                             id=customer_id, folder=folder,
+                                             close=_.pgettext("enumeration", ", ").join(close)))
+            raise click.ClickException(_("no customer `%(id)s` in %(folder)s", id=customer_id, folder=folder))
         paths.append(customer_path(stem))
     from ...checks.reading import open_book
 
@@ -100,11 +127,13 @@ def require_readable_setup(env: Env, book: Book) -> None:
     from ...checks.filechecks import settings_errors
 
     settings = env.settings
+    _ = translator(settings.language)
     source = settings.source
     found: list[Diagnostic] = []
     if source is not None and settings.fallback:
         found = list(settings_errors(settings)) or [
-            Diagnostic(source.path, 1, 1, ERROR, "settings", "the settings cannot be used (see `dealbook check`)")]
+            Diagnostic(source.path, 1, 1, ERROR, "settings",
+                       _("the settings cannot be used (see `dealbook check`)"))]
     elif source is not None and isinstance(source.data, dict):
         schema = validator(SETTINGS, settings_enums(SETTINGS, settings))
         found = [Diagnostic(source.path, *source.mark(where), ERROR, code, message)
@@ -112,15 +141,17 @@ def require_readable_setup(env: Env, book: Book) -> None:
     if os.path.lexists(os.path.join(env.repo, TEAM_FILE)):
         team = [d for d in book.file_diagnostics.get(TEAM_FILE, []) if d.severity == ERROR]
         if book.team_path is None and not team:
-            team = [Diagnostic(TEAM_FILE, 1, 1, ERROR, "unreadable", "the team file cannot be read")]
+            team = [Diagnostic(TEAM_FILE, 1, 1, ERROR, "unreadable", _("the team file cannot be read"))]
         found += team
     if found:
         for d in found:
             click.echo(render(d), err=True)
         names = sorted({d.path for d in found})
-        them = "them" if len(names) > 1 else "it"
-        raise click.ClickException(f"{' and '.join(names)} cannot be used as written, and every record written is "
-                                   f"checked against {them}: fix {them} first (shown above); nothing was written")
+        raise click.ClickException(_.ngettext(
+            "%(files)s cannot be used as written, and every record written is checked against it: fix it first "
+            "(shown above); nothing was written",
+            "%(files)s cannot be used as written, and every record written is checked against them: fix them first "
+            "(shown above); nothing was written", len(names), files=_.pgettext("both", " and ").join(names)))
 
 
 def open_customer(env: Env, book: Book, customer_id: str) -> tuple[str, Document]:
@@ -135,9 +166,10 @@ def open_customer(env: Env, book: Book, customer_id: str) -> tuple[str, Document
     if customer is None:
         path = customer_path(customer_id)
         broken = book.read_error(path)
+        _ = translator(env.settings.language)
         why = (f"{broken.path}:{broken.line}:{broken.column}: {broken.message} ({broken.code})" if broken
-               else f"{path} cannot be read (is it a file?): run `dealbook check` on it")
-        raise click.ClickException(f"{why}; nothing was written")
+               else _("%(path)s cannot be read (is it a file?): run `dealbook check` on it", path=path))
+        raise click.ClickException(_("%(why)s; nothing was written", why=why))
     try:
         return customer.path, load_document(os.path.join(env.repo, customer.path))
     except (OSError, EditError) as exc:
@@ -156,12 +188,14 @@ def refuse_new_approvals(_: Translator, path: str, key: str, before: object, aft
             path=path, key=key, approvals=_.pgettext("list separator", "; ").join(added)))
 
 
-def cannot_write(exc: OSError, repo: str, path: str) -> str:
-    """What stopped a write, naming the file or folder (repo-relative) it stopped at."""
+def cannot_write(exc: OSError, repo: str, path: str, _: Translator | None = None) -> str:
+    """What stopped a write, naming the file or folder (repo-relative) it stopped at; in the
+    translator's language (default: the running command's team's)."""
+    _ = _ or words()
     where = os.path.relpath(exc.filename, repo) if isinstance(exc.filename, str) else path
     if isinstance(exc, (FileExistsError, NotADirectoryError)):
-        return f"cannot write {path}: {where} is a file where a folder belongs"
-    return f"cannot write {where}: {exc.strerror or exc}"
+        return _("cannot write %(path)s: %(where)s is a file where a folder belongs", path=path, where=where)
+    return _("cannot write %(where)s: %(error)s", where=where, error=exc.strerror or exc)
 
 
 def finish(env: Env, book: Book, changes: list[Change], dry_run: bool, ask: bool = False,
@@ -199,8 +233,9 @@ def finish(env: Env, book: Book, changes: list[Change], dry_run: bool, ask: bool
     except (StaleFile, PathTaken):
         raise  # another process wrote first: `retrying` reads again
     except OSError as exc:  # a file where a folder belongs, a read-only folder, a full disk
-        done = "nothing was written" if len(changes) == 1 else "check `git status` for the files written before it"
-        raise click.ClickException(f"{cannot_write(exc, env.repo, changes[0].path)}; {done}") from None
+        why = cannot_write(exc, env.repo, changes[0].path, _)
+        raise click.ClickException(_("%(why)s; nothing was written", why=why) if len(changes) == 1 else
+                                   _("%(why)s; check `git status` for the files written before it", why=why)) from None
     if summary:
         click.echo(_.ngettext("%(num)d file changed:", "%(num)d files changed:", len(changes)))
         for change in changes:

@@ -9,7 +9,7 @@ import click
 
 from ...interchange.exporting import FORMATS, default_out, stream_tables, tables
 from ...interchange.exporting import export as write_export
-from ...text.catalog import translator
+from ...text.catalog import Translator, translator
 from ..context import Env, pass_env
 from .import_sheet import _progress
 
@@ -43,12 +43,14 @@ def export(env: Env, fmt: str, out: str | None, partial: bool) -> None:
     if not env.at:
         env.require_records()  # a wrong folder is an error, not an empty export
     target = env.output_path(out or default_out(fmt), "--out")
+    _ = env.words
     if fmt == "csv" and os.path.exists(target) and not os.path.isdir(target):
-        raise click.BadParameter(f"{target} is a file: csv writes a folder of tables; give a folder",
+        raise click.BadParameter(_("%(path)s is a file: csv writes a folder of tables; give a folder", path=target),
                                  param_hint="--out")
     if fmt != "csv" and os.path.isdir(target):
         example = os.path.join(target, default_out(fmt))
-        raise click.BadParameter(f"{target} is a folder: give a file name, e.g. {example}", param_hint="--out")
+        raise click.BadParameter(_("%(path)s is a folder: give a file name, e.g. %(example)s", path=target,
+                                   example=example), param_hint="--out")
 
     def progress(name: str, length: int) -> Any:
         return _progress(f"Exporting {name}" if name != "Reading records" else name, length)
@@ -58,30 +60,28 @@ def export(env: Env, fmt: str, out: str | None, partial: bool) -> None:
     items = tables(env.book()) if env.at else stream_tables(env.repo, env.settings, progress)
     total = items[0].count
     unread = [path for table in items for path in table.left_out]
+    _ = translator(env.settings.language)
     if unread and not partial:  # an export is taken as the whole book: a silent gap would be misread
-        them = _them(unread)
-        raise click.ClickException(f"{_files(unread)} cannot be read, so the export would lack {them} "
-                                   f"(`dealbook check` says why): fix {them}, or pass --partial to export the rest; "
-                                   "nothing was exported")
+        raise click.ClickException(_.ngettext(
+            "%(files)s cannot be read, so the export would lack it (`dealbook check` says why): fix it, or pass "
+            "--partial to export the rest; nothing was exported",
+            "%(files)s cannot be read, so the export would lack them (`dealbook check` says why): fix them, or pass "
+            "--partial to export the rest; nothing was exported", len(unread), files=_files(unread, _)))
     try:
         files = write_export(items, fmt, target, progress)
     except OSError as exc:  # a folder that cannot be made or written to, a full disk …
-        raise click.ClickException(f"cannot write {target}: {exc.strerror or exc}; "
-                                   "nothing was exported") from None
-    _ = translator(env.settings.language)
+        raise click.ClickException(_("cannot write %(where)s: %(error)s; nothing was exported", where=target,
+                                     error=exc.strerror or exc)) from None
     click.echo(_.ngettext("exported %(num)d customer to %(where)s", "exported %(num)d customers to %(where)s", total,
                           where=", ".join(files) if fmt != "csv" else target + "/"))
     if unread:  # --partial: the count, and the export, lack them
-        they = "they" if len(unread) != 1 else "it"
-        click.secho(f"warning: {_files(unread)} left out of the export, {they} cannot be read: `dealbook check` says "
-                    "why", fg="yellow", err=True)
+        click.secho(_.ngettext("warning: %(files)s left out of the export, it cannot be read: `dealbook check` "
+                               "says why",
+                               "warning: %(files)s left out of the export, they cannot be read: `dealbook check` "
+                               "says why", len(unread), files=_files(unread, _)), fg="yellow", err=True)
 
 
-def _files(paths: list[str]) -> str:
+def _files(paths: list[str], _: Translator) -> str:
     """`2 record files (a.yaml, b.yaml)`, the first five named."""
-    names = ", ".join(paths[:5]) + (" …" if len(paths) > 5 else "")
-    return f"{len(paths)} record file{'s' * (len(paths) != 1)} ({names})"
-
-
-def _them(paths: list[str]) -> str:
-    return "them" if len(paths) != 1 else "it"
+    names = _.pgettext("enumeration", ", ").join(paths[:5]) + (" …" if len(paths) > 5 else "")
+    return _.ngettext("%(num)d record file (%(names)s)", "%(num)d record files (%(names)s)", len(paths), names=names)

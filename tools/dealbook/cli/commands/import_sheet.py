@@ -30,7 +30,7 @@ from ...records.writing import PathTaken, StaleFile, atomic_write
 from ...text.catalog import NP_, Translator, translator
 from ...text.output import CsvWriter, pad, to_json
 from ..context import Env, pass_env
-from .edit_flow import cannot_write, require_readable_setup
+from .edit_flow import cannot_write, require_readable_setup, stale_text
 
 T = TypeVar("T")
 
@@ -54,14 +54,16 @@ def read_map(path: str | None, _: Translator | None = None) -> dict[str, str] | 
     """A --map file: `sheet header: field` lines (fields as `dealbook import --help` lists them)."""
     if path is None:
         return None
+    _ = _ or translator("en")
     loaded = load_file(path, path)
     if loaded.error is not None:
-        raise click.UsageError(f"{path}:{loaded.error.line}: {loaded.error.text(_ or translator('en'))}")
+        raise click.UsageError(f"{path}:{loaded.error.line}: {loaded.error.text(_)}")
     data = loaded.data
     if isinstance(data, dict) and isinstance(data.get("columns"), dict):
         data = data["columns"]
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-        raise click.UsageError(f"{path}: write one `sheet header: field` line per column, e.g. `公司: name`")
+        raise click.UsageError(_("%(path)s: write one `sheet header: field` line per column, e.g. `公司: name`",
+                                 path=path))
     return {str(k): v for k, v in data.items()}
 
 
@@ -126,7 +128,8 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
     """
     if rejects_path is not None:  # refused before the sheet is read, not after the records are written
         rejects_path = env.output_path(rejects_path, "--rejects", inputs=[file, *([map_file] if map_file else [])])
-    mapping = read_map(map_file, translator(env.settings.language))
+    _ = translator(env.settings.language)
+    mapping = read_map(map_file, _)
     try:
         sheet = open_sheet(file, kind, mapping, sheet_name)
     except SheetError as exc:
@@ -153,43 +156,48 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
         return text
 
     checker = Checker(sheet.kind, book, read_text, keep_data=False, jobs=os.cpu_count() or 1)
-    progress = _progress("Reading rows", sheet.total)
+    progress = _progress(_("Reading rows"), sheet.total)
     if sheet.kind == CUSTOMERS:
         plan = plan_customers(sheet, book, options, progress, checker)
     else:
         plan = plan_followups(sheet, book, options, progress, checker=checker)
     texts = checker.finish()
     if sheet.unmapped:
-        plan.notes.append(f"columns kept under `custom:` (not a known field): {', '.join(sheet.unmapped)}")
+        plan.notes.append(_("columns kept under `custom:` (not a known field): %(columns)s",
+                            columns=_.pgettext("enumeration", ", ").join(sheet.unmapped)))
     if "last_contact" in sheet.fields:
-        plan.notes.append("最新跟进日期 (latest follow-up) is not imported: dealbook computes it from the follow-ups")
+        plan.notes.append(_("最新跟进日期 (latest follow-up) is not imported: dealbook computes it from the "
+                            "follow-ups"))
     written = 0
     if apply_ and texts:
         try:
-            written = apply_plan(env.repo, texts, read, _progress("Writing records", len(texts)))
+            written = apply_plan(env.repo, texts, read, _progress(_("Writing records"), len(texts)))
         except (StaleFile, PathTaken) as exc:
-            raise click.ClickException(f"{exc}: the records changed while the sheet was being checked, so "
-                                       "nothing was written; run the import again") from None
+            raise click.ClickException(_("%(problem)s: the records changed while the sheet was being checked, so "
+                                         "nothing was written; run the import again",
+                                         problem=stale_text(exc, _))) from None
         except OSError as exc:  # a file where a folder belongs, a read-only folder, a full disk
-            raise click.ClickException(f"{cannot_write(exc, env.repo, next(iter(texts)))}; check `git status` "
-                                       "for the records written before it") from None
+            raise click.ClickException(_("%(why)s; check `git status` for the records written before it",
+                                         why=cannot_write(exc, env.repo, next(iter(texts)), _))) from None
     rejects_file = None
     if plan.rejected:
         rejects_file = rejects_path or default_rejects(env)
         try:
             atomic_write(rejects_file, rejects_csv(plan, file, sheet.name))
         except OSError as exc:
-            done = f"{written} records were written; " if written else "nothing was written; "
-            raise click.ClickException(f"cannot write the rejects file {rejects_file}: {exc.strerror or exc}; "
-                                       f"{done}run it again with --rejects FILE to keep the rejected rows "
-                                       f"({len(plan.rejected)})") from None
+            values = {"file": rejects_file, "error": exc.strerror or exc, "rejected": len(plan.rejected)}
+            raise click.ClickException(
+                _("cannot write the rejects file %(file)s: %(error)s; %(written)s records were written; run it "
+                  "again with --rejects FILE to keep the rejected rows (%(rejected)s)", written=written, **values)
+                if written else
+                _("cannot write the rejects file %(file)s: %(error)s; nothing was written; run it again with "
+                  "--rejects FILE to keep the rejected rows (%(rejected)s)", **values)) from None
     counts = {status: plan.count(status) for status in (NEW, UPDATED, UNCHANGED, REJECTED)}
     if fmt == "json":
         click.echo(to_json({"kind": plan.kind, "sheet": sheet.name, "applied": apply_, "written": written,
                             "counts": counts, "rejects_file": rejects_file, "notes": plan.notes,
                             "rows": summary_rows(plan)}))
     else:
-        _ = translator(env.settings.language)
         for note in plan.notes:
             click.echo(_("note: %(note)s", note=note), err=True)
         for entry in plan.entries:

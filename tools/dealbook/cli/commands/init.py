@@ -15,6 +15,7 @@ import click
 from ...records.schema import schema_text
 from ...records.settings import default_settings_text
 from ...records.writing import atomic_write
+from ...text.catalog import Translator, translator
 
 PRESETS = ("default", "fulfilment", "four-stage", "full-cycle")
 # CI files: package data when built from the product repo (setup.py copies them), else the source checkout.
@@ -103,8 +104,6 @@ def _ci_source(name: str) -> str | None:
 def write_repo(target: str, lang: str, preset: str, handle: str, name: str, email: str = "") -> list[str]:
     """Write every file of a new records repo; the repo-relative paths written."""
     from ...editing.roundtrip import render_new
-    from ...text.catalog import translator
-
     _ = translator(lang)
     title = _("Sales records")
     files: dict[str, str] = {
@@ -160,49 +159,56 @@ def init(directory: str, lang: str, preset: str, handle: str | None, name: str |
         dealbook init my-sales
         dealbook init my-sales --lang en --stages four-stage --owner wang --name 王芳
     """
+    _ = translator(lang)  # the new repo's language, from the start
     target = os.path.abspath(directory)
     if os.path.exists(target) and (not os.path.isdir(target) or os.listdir(target)):
-        raise click.ClickException(f"{directory} is not empty: give a new or empty folder")
+        raise click.ClickException(_("%(folder)s is not empty: give a new or empty folder", folder=directory))
     git_name, git_email = _git_identity(os.path.dirname(target) if os.path.isdir(os.path.dirname(target)) else ".")
     if handle is None:
         handle = _handle_from(git_email.split("@")[0] if git_email else getpass.getuser())
     elif not re.match(r"^[a-z][a-z0-9_.-]*$", handle):
-        raise click.BadParameter("a handle is lower case: letters, digits, . _ -, starting with a letter",
+        raise click.BadParameter(_("a handle is lower case: letters, digits, . _ -, starting with a letter"),
                                  param_hint="--owner")
     name = name or git_name or handle
     try:
         os.makedirs(target, exist_ok=True)
         written = write_repo(target, lang, preset, handle, name, git_email)
     except OSError as exc:  # a place that cannot be written: read-only, full, not a real folder
-        raise click.ClickException(f"cannot create {directory}: {exc.strerror or exc} "
-                                   f"({exc.filename or target})") from None
-    _verify(target)
-    click.echo(f"created {directory}: {len(written)} files (stages: {preset}, language: {lang}, owner: {handle})")
+        raise click.ClickException(_("cannot create %(folder)s: %(error)s (%(path)s)", folder=directory,
+                                     error=exc.strerror or exc, path=exc.filename or target)) from None
+    _verify(target, _)
+    click.echo(_.ngettext("created %(folder)s: %(num)d file (stages: %(stages)s, language: %(language)s, owner: "
+                          "%(owner)s)",
+                          "created %(folder)s: %(num)d files (stages: %(stages)s, language: %(language)s, owner: "
+                          "%(owner)s)", len(written), folder=directory, stages=preset, language=lang, owner=handle))
     if no_git or not shutil.which("git"):
         if not no_git:
-            click.echo("git is not installed: skipped git init and the first commit")
+            click.echo(_("git is not installed: skipped git init and the first commit"))
         return
     identity = None if (git_name and git_email) else (name, git_email or f"{handle}@localhost")
     steps = [["init", "-q", "-b", "main"]]
     for step in steps:
         result = _git(step, target)
         if result.returncode != 0:
-            raise click.ClickException(f"git {' '.join(step)} failed: {result.stderr.strip()}")
+            raise click.ClickException(_("%(command)s failed: %(error)s", command="git " + " ".join(step),
+                                         error=result.stderr.strip()))
     if shutil.which("pre-commit"):
         result = subprocess.run(["pre-commit", "install"], cwd=target, capture_output=True, text=True)
-        click.echo("pre-commit hook installed" if result.returncode == 0
-                   else f"pre-commit install failed (run it later): {result.stderr.strip() or result.stdout.strip()}")
+        click.echo(_("pre-commit hook installed") if result.returncode == 0
+                   else _("pre-commit install failed (run it later): %(error)s",
+                          error=result.stderr.strip() or result.stdout.strip()))
     else:
-        click.echo("pre-commit is not installed: run `pip install pre-commit && pre-commit install` in the repo")
+        click.echo(_("pre-commit is not installed: run `pip install pre-commit && pre-commit install` in the repo"))
     for step in (["add", "-A"], ["commit", "-q", "--no-verify", "-m", "dealbook init"]):
         result = _git(step, target, identity)
         if result.returncode != 0:
-            raise click.ClickException(f"git {' '.join(step[:2])} failed: {result.stderr.strip()}")
-    click.echo("first commit made; next: `cd " + directory + "`, then `dealbook import <sheet>.xlsx` or "
-               "`dealbook new customer`")
+            raise click.ClickException(_("%(command)s failed: %(error)s", command="git " + " ".join(step[:2]),
+                                         error=result.stderr.strip()))
+    click.echo(_("first commit made; next: `cd %(folder)s`, then `dealbook import <sheet>.xlsx` or "
+                 "`dealbook new customer`", folder=directory))
 
 
-def _verify(target: str) -> None:
+def _verify(target: str, _: Translator) -> None:
     """The new repo must pass `dealbook check`; anything else is dealbook's bug, said plainly."""
     from ...checks.reading import open_book
     from ...records.diagnostics import ERROR
@@ -211,5 +217,6 @@ def _verify(target: str) -> None:
     errors = [d for d in book.diagnostics if d.severity == ERROR]
     if errors:
         first = errors[0]
-        raise click.ClickException(f"the new repo does not pass dealbook check ({first.path}:{first.line}: "
-                                   f"{first.code}: {first.message}); please report this")
+        error = f"{first.path}:{first.line}: {first.code}: {first.message}"
+        raise click.ClickException(_("the new repo does not pass dealbook check (%(error)s); please report this",
+                                     error=error))

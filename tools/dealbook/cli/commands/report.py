@@ -32,9 +32,16 @@ def resolve_period(env: Env, period: str | None, start: str | None, end: str | N
 
 def print_report(env: Env, name: str, period: Period, by: str | None, fmt: str) -> None:
     """Compute the report on the repo's book and print it in `fmt`."""
-    from ...reports import USES_RECORDED, check_split, render, run_report
+    from ...reports import SPLITS, USES_RECORDED, check_split, render, run_report
     from ...reports.shared import SHARED, shared_report
 
+    if (by is not None and by not in SPLITS.get(name, ())  # `check_split`'s refusal, in the team's language
+            and (name in SHARED or name not in USES_RECORDED)):
+        _ = env.words
+        allowed = [b for b in SPLITS.get(name, ()) if b]
+        raise click.UsageError(_("report %(name)s cannot be split by %(by)s; use one of %(splits)s", name=name,
+                                 by=repr(by), splits=_.pgettext("enumeration", ", ").join(allowed)) if allowed
+                               else _("report %(name)s cannot be split by %(by)s", name=name, by=repr(by)))
     try:
         if name in SHARED:  # sums of per-customer shares, stored and updated by difference
             check_split(name, by)
@@ -102,9 +109,12 @@ def report(env: Env, name: str | None, list_: bool, period: str | None, start: s
         _list_reports(fmt)
         return
     if not name:
-        raise click.UsageError("name a report; `dealbook report --list` shows them")
+        _ = env.words
+        raise click.UsageError(_("name a report; `dealbook report --list` shows them"))
     if name not in REPORTS:
-        raise click.UsageError(f"no report {name!r}; one of: {', '.join(REPORTS)}")
+        _ = env.words
+        raise click.UsageError(_("no report %(name)s; one of: %(reports)s", name=repr(name),
+                                 reports=_.pgettext("enumeration", ", ").join(REPORTS)))
     if period is None and start is None and end is None and period_use(name) != "window":
         print_report(env, name, ALL, by, fmt)  # the state as of today / every open deal, not this month's
         return
