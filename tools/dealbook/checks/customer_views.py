@@ -38,7 +38,7 @@ from typing import Any
 
 from ..records.book import Book
 from ..records.cachefile import has_keys, keep_newest, load_marshal, save_marshal
-from ..records.model import CUSTOMER, CUSTOMERS_DIR, FOLLOWUP, FOLLOWUPS_DIR, TEAM_FILE, Customer, kind_of
+from ..records.model import CUSTOMER, CUSTOMERS_DIR, FOLLOWUP, FOLLOWUPS_DIR, TEAM_FILE, Customer, file_stem, kind_of
 from ..records.settings import Settings
 from ..records.writing import linked_cache
 from .filecache import CACHE_DIR, FileCache, Listing, Stamp, cache_key, changed_paths, read_cached, scan, shard_of_id
@@ -294,9 +294,6 @@ def view_at(repo: str, settings: Settings, view: PerCustomer, key: str, book: Ca
     return value
 
 
-def _stem(path: str) -> str:
-    return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-
 
 def _patched_parts(repo: str, settings: Settings, view: PerCustomer, head: dict[str, Any],
                    scanned: dict[str, Stamp], changed: list[str],
@@ -326,7 +323,7 @@ def _patched_parts(repo: str, settings: Settings, view: PerCustomer, head: dict[
         if path not in scanned:
             continue
         files.append(path)
-        folder = f"{FOLLOWUPS_DIR}/{_stem(path)}"
+        folder = f"{FOLLOWUPS_DIR}/{file_stem(path)}"
         try:
             names = os.listdir(os.path.join(repo, folder))
         except OSError:
@@ -355,7 +352,7 @@ def _irregular(book: Book) -> bool:
     """True when a record lives somewhere other than its id says (see the module's note)."""
     if len(book.customers) != len(book.customers_by_path):
         return True
-    if any(c.id != _stem(path) for path, c in book.customers_by_path.items()):
+    if any(c.id != file_stem(path) for path, c in book.customers_by_path.items()):
         return True
     return any(f.customer and f.customer != f.folder for f in book.all_followups())
 

@@ -14,7 +14,7 @@ import git
 
 from ..records.book import Book
 from ..records.diagnostics import Diagnostic, from_rows
-from ..records.model import FOLLOWUPS_DIR, TEAM_FILE, kind_of
+from ..records.model import FOLLOWUPS_DIR, TEAM_FILE, file_stem, kind_of
 from ..records.settings import SETTINGS_FILE, Settings, settings_from_bytes
 from .store import (
     CACHE_DIR,
@@ -22,7 +22,6 @@ from .store import (
     Listing,
     Result,
     Store,
-    _stem,
     default_base,
     fork_point,
     list_revision,
@@ -201,7 +200,7 @@ def revision_sides(store: Store, sha: str, ids: set[str], today: dt.date, cache:
         for path, _ in listed:
             kind = kind_of(path)
             if kind == "customer":
-                own.setdefault(_stem(path), []).append(path)
+                own.setdefault(file_stem(path), []).append(path)
             elif kind == "followup":
                 own.setdefault(path.split("/")[-2], []).append(path)
         team = Book(settings, [(TEAM_FILE, results[TEAM_FILE][0])] if TEAM_FILE in results else [])
@@ -224,7 +223,7 @@ def revision_sides(store: Store, sha: str, ids: set[str], today: dt.date, cache:
 def _unread(side: RevisionSides, ids: set[str]) -> set[str]:
     """The touched customers whose file is in the revision but could not be read."""
     read = {s.path for s in side.sides.values()}
-    return {_stem(path) for path in side.customers if _stem(path) in ids and path not in read}
+    return {file_stem(path) for path in side.customers if file_stem(path) in ids and path not in read}
 
 
 def review_revisions(repo: str, base: str | None, head: str, today: dt.date) -> tuple[Any, str, str]:

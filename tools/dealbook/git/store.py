@@ -33,7 +33,7 @@ from ..records.cachefile import (  # noqa: F401  (open_cache_db: re-exported for
     save_marshal,
 )
 from ..records.diagnostics import Diagnostic, from_rows
-from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, RECORDS_DIR, TEAM_FILE, kind_of
+from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, RECORDS_DIR, TEAM_FILE, file_stem, kind_of
 from ..records.settings import SETTINGS_FILE, Settings, load_settings, settings_from_bytes
 from ..text.catalog import N_
 
@@ -756,10 +756,6 @@ def diff_books(repo: str, base: str | None = None, head: str | None = None) -> D
 
 
 # --- a revision's customer files, and their duplicate ids and names -------------------------
-def _stem(path: str) -> str:
-    return os.path.splitext(path.split("/")[-1])[0]
-
-
 @dataclass
 class Listing:
     """A revision's customer files (path → blob), follow-up folders (id → tree id) and the team
@@ -906,7 +902,7 @@ def touched_contracts(store: Store, customers: dict[str, str], settings: Setting
     from ..checks.dealchecks import duplicate_contract_findings
     from ..text.catalog import translator
 
-    touched_paths = {path for path in customers if _stem(path) in ids}
+    touched_paths = {path for path in customers if file_stem(path) in ids}
     numbers = _contract_numbers(store, customers)
     wanted = {n for path in touched_paths for n in numbers[path] if n}
     if not wanted:
@@ -937,7 +933,7 @@ def touched_duplicates(store: Store, customers: dict[str, str], settings: Settin
 
     found = revision_duplicates(store, customers, settings)
     rows = [(path, blob, ("id",) if finding[1] == "duplicate-id" else ("name",), finding)
-            for path, blob in sorted(customers.items()) if _stem(path) in ids for finding in found.get(path, ())]
+            for path, blob in sorted(customers.items()) if file_stem(path) in ids for finding in found.get(path, ())]
     rows.extend((path, customers[path], ("contracts", index, "no"), (ERROR, "duplicate-contract", message))
                 for path, index, message in touched_contracts(store, customers, settings, ids))
     return rows

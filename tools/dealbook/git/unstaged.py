@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..records.book import Book
-from ..records.model import CUSTOMER, kind_of
+from ..records.model import CUSTOMER, file_stem, kind_of
 from .changes import data_digest
 
 
@@ -38,9 +38,6 @@ def _pair(old: dict[str, Any], new: dict[str, Any], keys: Iterable[tuple[Key, Ke
     return pairs
 
 
-def _stem(path: str) -> str:
-    return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-
 
 def unstaged_renames(changes: list[Any], before: Book, after: Book, renames: dict[str, str]) -> dict[str, str]:
     """The renames (old path → new path) among `changes` (the review's `store.FileChange`s) that git
@@ -59,7 +56,7 @@ def unstaged_renames(changes: list[Any], before: Book, after: Book, renames: dic
     ident = (lambda _, c: ("id", c.id),) * 2
     name = (lambda _, c: ("name", c.name) if c.name else None,) * 2
     found = _pair(old, new, (same, ident, name))
-    folders = {_stem(a): _stem(b) for a, b in (*renames.items(), *found.items()) if kind_of(a) == CUSTOMER}
+    folders = {file_stem(a): file_stem(b) for a, b in (*renames.items(), *found.items()) if kind_of(a) == CUSTOMER}
     old_f = {f.path: f for f in before.all_followups() if f.path in removed}
     new_f = {f.path: f for f in after.all_followups() if f.path in added}
     moved = (lambda _, f: data_digest(_without(f.data, "customer")),) * 2

@@ -82,6 +82,12 @@ def customer_path(customer_id: str) -> str:
     return f"{CUSTOMERS_DIR}/{safe_id(customer_id)}.yaml"
 
 
+def file_stem(path: str) -> str:
+    """A repo path's file name without its ending: a customer file's id as the file names it
+    (`records/customers/粤IT2024001.yaml` -> `粤IT2024001`)."""
+    return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
 def followup_folder(customer_id: str) -> str:
     """records/followups/<id>; UnsafeId when the id is not a plain file name."""
     return f"{FOLLOWUPS_DIR}/{safe_id(customer_id)}"

@@ -310,7 +310,7 @@ def monthly_trend(data: SiteData) -> Any:
         return None
     start = month_start(data.today, 11)
     months = [f"{month_start(data.today, back):%Y-%m}" for back in range(11, -1, -1)]
-    total = data._guard("trend", "the 12-month trend", data.kept_total, ("trend", start, data.today),
+    total = data.guard("trend", "the 12-month trend", data.kept_total, ("trend", start, data.today),
                         lambda customer: trend_share(data.settings, customer, start, data.today))
     if total is None:
         return None

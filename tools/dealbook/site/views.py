@@ -122,9 +122,12 @@ class SiteData:
         if found is None or not hasattr(found, name):
             self.missing[feature] = f"{module}.{name}"
             return None
-        return self._guard(feature, f"{module}.{name}", getattr(found, name), *args, **kwargs)
+        return self.guard(feature, f"{module}.{name}", getattr(found, name), *args, **kwargs)
 
-    def _guard(self, feature: str, what: str, function: Any, *args: Any, **kwargs: Any) -> Any:
+    def guard(self, feature: str, what: str, function: Any, *args: Any, **kwargs: Any) -> Any:
+        """`function(*args, **kwargs)`, or None when it fails: the failure is logged, listed in
+        `failures` and `feature` marked missing (its pages say what is not shown), the rest of the
+        site is built."""
         try:
             return function(*args, **kwargs)
         except Exception as exc:  # another module's bug must not take the whole site down
@@ -216,7 +219,7 @@ class SiteData:
             start, end, label = periods_for(self.today)[period_key]
             period = periods.Period(start, end, label) if periods else None
         if name == "funnel" and self._kept_totals is not None and optional("dealbook.reports.funnel") is not None:
-            return self._guard("report:funnel", "dealbook.reports.run_report", self.run_report, name, period)
+            return self.guard("report:funnel", "dealbook.reports.run_report", self.run_report, name, period)
         return self._call(f"report:{name}", "dealbook.reports", "run_report", name, self.book, period, self.today,
                           recorded=lambda _root: self.first_commits)
 
