@@ -147,6 +147,17 @@ def demo_repo(tmp_path: Path) -> RecordRepo:
 
 
 @pytest.fixture
+def english_repo_copy(tmp_path: Path, demo_repo: RecordRepo) -> Path:
+    """An English team beside the Chinese demo (both in one test): the demo with `language: en`."""
+    target = tmp_path / "english"
+    shutil.copytree(demo_repo.root, target)
+    path = target / "dealbook.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("\nlanguage: zh\n", "\nlanguage: en\n"),
+                    encoding="utf-8")
+    return target
+
+
+@pytest.fixture
 def run() -> Callable[..., Result]:
     """Run the CLI in-process: run(repo, "check", "--format", "json")."""
     from dealbook.cli import cli

@@ -27,13 +27,9 @@ def said(repo: Path | None, *args: str, code: int) -> list[str]:
 
 
 @pytest.fixture
-def teams(tmp_path: Path, demo_repo) -> dict[str, Path]:
+def teams(demo_repo, english_repo_copy: Path) -> dict[str, Path]:
     """The Chinese demo and an English copy, each a git repo of one commit."""
-    english = tmp_path / "english"
-    shutil.copytree(demo_repo.root, english)
-    path = english / "dealbook.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("\nlanguage: zh\n", "\nlanguage: en\n"),
-                    encoding="utf-8")
+    english = english_repo_copy
     for root in (demo_repo.root, english):
         for step in (["init", "-q", "-b", "main"], ["add", "-A"],
                      ["-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-q", "-m", "demo"]):

@@ -5,7 +5,6 @@ Chinese demo."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -25,17 +24,6 @@ def last_line(repo: Path, *args: str, code: int) -> str:
                                 catch_exceptions=False)
     assert result.exit_code == code, result.output
     return result.output.rstrip("\n").splitlines()[-1]
-
-
-@pytest.fixture
-def english_repo_copy(tmp_path, demo_repo) -> Path:
-    """An English team beside the Chinese demo (both in one test)."""
-    target = tmp_path / "english"
-    shutil.copytree(demo_repo.root, target)
-    path = target / "dealbook.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("\nlanguage: zh\n", "\nlanguage: en\n"),
-                    encoding="utf-8")
-    return target
 
 
 CASES = [

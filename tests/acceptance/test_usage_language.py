@@ -37,19 +37,6 @@ def test_a_missing_argument_is_said_in_the_teams_language(run, demo_repo, englis
         "Error: Missing argument 'ID'.\n")
 
 
-@pytest.fixture
-def english_repo_copy(tmp_path, demo_repo):
-    """An English team beside the Chinese demo (both in one test)."""
-    import shutil
-
-    target = tmp_path / "english"
-    shutil.copytree(demo_repo.root, target)
-    path = target / "dealbook.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("\nlanguage: zh\n", "\nlanguage: en\n"),
-                    encoding="utf-8")
-    return target
-
-
 @pytest.mark.parametrize(("args", "chinese", "english"), [
     (("show", "--x"), "错误:没有选项 '--x'。", "Error: No such option '--x'."),
     (("show", "a", "b", "c"), "错误:多余的参数(b c)", "Error: Got unexpected extra arguments (b c)"),
