@@ -113,8 +113,9 @@ def test_funnel_by_owner(sales, run):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["funnel", "--period", "2024-13"], "no month 13"),
-    (["funnel", "--period", "2024-05", "--from", "2024-01-01"], "not both"),
+    (["funnel", "--period", "2024-13"], "'2024-13':没有 13 月;请写月份 2024-05、季度 2024-Q2"),  # zh
+    (["funnel", "--period", "2024-05", "--from", "2024-01-01"], "--period 与 --from/--to 只能给一种"),
+    (["report", "pipeline", "--from", "2024-05-01", "--to", "2024-01-01"], "--to 2024-01-01 早于 --from 2024-05-01"),
     (["funnel", "--by", "colour"], "colour"),
     (["report", "nope"], "没有报表 'nope'"),  # the team's language (zh)
     (["report"], "report --list"),

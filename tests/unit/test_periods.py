@@ -59,3 +59,15 @@ def test_months_of_a_quarter_and_a_clipped_range():
     assert [(m.start, m.end) for m in months] == [
         (D(2024, 1, 20), D(2024, 1, 31)), (D(2024, 2, 1), D(2024, 2, 29)), (D(2024, 3, 1), D(2024, 3, 5))]
     assert named_period("2023-12").months()[0].label == "2023-12"
+
+
+def test_a_bad_period_is_said_in_the_team_language():
+    from dealbook.text.catalog import translator
+
+    with pytest.raises(PeriodError) as caught:
+        parse_period("2024-13")
+    assert str(caught.value) == ("'2024-13': there is no month 13; write a month 2024-05, a quarter 2024-Q2, a year "
+                                 "2024, a day 2024-05-20, or all")
+    assert caught.value.text(translator("en")) == str(caught.value)
+    assert caught.value.text(translator("zh")) == \
+        "'2024-13':没有 13 月;请写月份 2024-05、季度 2024-Q2、年份 2024、某一天 2024-05-20,或 all"

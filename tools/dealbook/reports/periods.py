@@ -6,15 +6,26 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from ..text.catalog import N_, Said, Translator, said
+
 _MONTH = re.compile(r"^([0-9]{4})-([0-9]{1,2})$")
 _QUARTER = re.compile(r"^([0-9]{4})-?[Qq]([1-4])$")
 _YEAR = re.compile(r"^([0-9]{4})$")
 
-PERIOD_HELP = "a month 2024-05, a quarter 2024-Q2, a year 2024, a day 2024-05-20, or all"
+PERIOD_HELP = N_("a month 2024-05, a quarter 2024-Q2, a year 2024, a day 2024-05-20, or all")
+_WRITE = said(PERIOD_HELP)
 
 
 class PeriodError(ValueError):
-    """A period that cannot be read; the message says what to write instead."""
+    """A period that cannot be read; the message says what to write instead: `str()` in English,
+    `text(_)` in the translator's language."""
+
+    def __init__(self, message: Said) -> None:
+        super().__init__(str(message))
+        self.said = message
+
+    def text(self, _: Translator) -> str:
+        return self.said.say(_)
 
 
 @dataclass(frozen=True)
@@ -89,7 +100,8 @@ def named_period(text: str) -> Period:
     if m := _MONTH.match(value):
         year, month = int(m[1]), int(m[2])
         if not 1 <= month <= 12:
-            raise PeriodError(f"{text!r}: there is no month {month}; write {PERIOD_HELP}")
+            raise PeriodError(said(N_("%(text)s: there is no month %(month)s; write %(help)s"), text=repr(text),
+                                   month=month, help=_WRITE))
         first = dt.date(year, month, 1)
         return Period(first, _month_end(year, month), f"{year:04d}-{month:02d}")
     if m := _QUARTER.match(value):
@@ -99,7 +111,7 @@ def named_period(text: str) -> Period:
     if m := _YEAR.match(value):
         year = int(m[1])
         if year < 1:
-            raise PeriodError(f"{text!r} is not a year; write {PERIOD_HELP}")
+            raise PeriodError(said(N_("%(text)s is not a year; write %(help)s"), text=repr(text), help=_WRITE))
         return Period(dt.date(year, 1, 1), dt.date(year, 12, 31), f"{year:04d}")
     day = _date(value, "--period")
     return Period(day, day, day.isoformat())
@@ -109,7 +121,8 @@ def _date(text: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise PeriodError(f"{option} {text!r} is not a period; write {PERIOD_HELP}") from None
+        raise PeriodError(said(N_("%(option)s %(text)s is not a period; write %(help)s"), option=option,
+                               text=repr(text), help=_WRITE)) from None
 
 
 def parse_period(
@@ -122,22 +135,22 @@ def parse_period(
 
     `--from` alone runs to `today`; `--to` needs `--from`; `--period` excludes both."""
     if period is not None and (start is not None or end is not None):
-        raise PeriodError("give either --period or --from/--to, not both")
+        raise PeriodError(said(N_("give either --period or --from/--to, not both")))
     if period is not None:
         return named_period(period)
     if start is None and end is None:
         if today is None:
-            raise PeriodError("no period given and no date to default to")
+            raise PeriodError(said(N_("no period given and no date to default to")))
         return month_of(today)
     if start is None:
-        raise PeriodError("--to needs --from (or use --period)")
+        raise PeriodError(said(N_("--to needs --from (or use --period)")))
     first = start if isinstance(start, dt.date) else _date(start, "--from")
     if end is None:
         if today is None:
-            raise PeriodError("--from needs --to")
+            raise PeriodError(said(N_("--from needs --to")))
         last = today
     else:
         last = end if isinstance(end, dt.date) else _date(end, "--to")
     if last < first:
-        raise PeriodError(f"--to {last} is before --from {first}")
+        raise PeriodError(said(N_("--to %(last)s is before --from %(first)s"), last=last, first=first))
     return Period(first, last, f"{first.isoformat()}..{last.isoformat()}")

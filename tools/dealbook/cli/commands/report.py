@@ -27,7 +27,7 @@ def resolve_period(env: Env, period: str | None, start: str | None, end: str | N
     try:
         return parse_period(period, start, end, env.today)
     except PeriodError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.UsageError(exc.text(env.words)) from None
 
 
 def print_report(env: Env, name: str, period: Period, by: str | None, fmt: str) -> None:
