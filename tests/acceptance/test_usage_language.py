@@ -187,3 +187,13 @@ def test_the_words_translated_are_click_messages() -> None:
                 if isinstance(node, ast.Constant) and isinstance(node.value, str)}
     for msgid in click_words.WORDS:
         assert msgid in literals, msgid
+
+
+def test_a_dealbook_today_that_is_not_a_date_is_said_in_the_teams_language(run, demo_repo, english_repo_copy) -> None:
+    """It said Python's own `month must be in 1..12`, in English, after 错误:."""
+    bad = {"DEALBOOK_TODAY": "2024-13-01"}
+    result = run(demo_repo, "agenda", env=bad)
+    assert result.exit_code == 2
+    assert "错误:DEALBOOK_TODAY 的值无效:'2024-13-01' 不是日期;请写成 YYYY-MM-DD" in result.output
+    result = run(english_repo_copy, "agenda", env=bad)
+    assert "Error: Invalid value for DEALBOOK_TODAY: '2024-13-01' is not a date; write YYYY-MM-DD" in result.output

@@ -108,8 +108,11 @@ class Env:
                 if day is not None:
                     return day
             return today_for(self.settings, self.today_override)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="DEALBOOK_TODAY") from None
+        except ValueError:  # --today was read when the options were: the variable is what fails
+            _ = self.words
+            raise click.BadParameter(_("%(today)s is not a date; write YYYY-MM-DD",
+                                       today=repr(os.environ.get("DEALBOOK_TODAY", ""))),
+                                     param_hint="DEALBOOK_TODAY") from None
 
     def require_records(self) -> None:
         """Stop with a usage error when the repo is not a records repo at all (a wrong folder)."""
