@@ -186,7 +186,7 @@ def test_commands_refuse_ids_that_are_not_file_names(repo, run, bad: str, comman
     before = {p: p.read_bytes() for p in repo.root.parent.rglob("*") if p.is_file()}
     result = run(repo, *[part.format(id=bad) for part in command])
     assert result.exit_code in (1, 2), result.output
-    said = ("is not a customer id", "no customer", "没有客户")  # show's own refusal is in the team's language (zh)
+    said = ("不是客户编号", "没有客户")  # in the team's language (zh)
     assert any(words in result.output for words in said), result.output
     assert written_outside(repo, set(before)) == []
     assert {p: p.read_bytes() for p in before} == before
@@ -199,7 +199,7 @@ def test_a_refused_id_is_shown_as_typed_with_controls_by_their_code(repo, run, b
     repo.customer(CID)
     result = run(repo, "history", bad)
     assert result.exit_code == 2, result.output
-    assert f"{shown} is not a customer id" in result.output and "\\u" not in result.output
+    assert f"{shown} 不是客户编号" in result.output and "\\u" not in result.output  # the team's language (zh)
 
 
 def test_import_refuses_ids_that_are_not_file_names(repo, run, here: Path) -> None:
@@ -246,3 +246,12 @@ def test_import_reads_full_width_digits_as_digits_and_never_crashes_on_others(re
     assert [r["status"] for r in rows] == ["new", "new"]
     first = yaml.safe_load((repo.root / rows[0]["path"]).read_text(encoding="utf-8"))
     assert first["size"]["employees"] == 800 and first["founded"] == 2010
+
+
+def test_an_english_team_reads_the_id_refusal_in_english(repo, run) -> None:
+    repo.customer(CID)
+    repo.settings("as_of: 2024-05-20\nlanguage: en\n")
+    result = run(repo, "set", "a/b", "tags=x")
+    assert result.exit_code == 2
+    assert 'Invalid value for ID: `a/b` is not a customer id: it holds a path separator or one of : * ? " < > |' \
+        in result.output

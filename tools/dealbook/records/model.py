@@ -9,6 +9,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..text.catalog import N_, Said, Translator, said
 from .dates import parse_date, parse_moment, parse_time
 from .deals import Approval, Payment, approvals_from, payments_from
 
@@ -40,7 +41,15 @@ def kind_of(path: str) -> str | None:
 
 
 class UnsafeId(ValueError):
-    """An id that cannot name a file under records/ (it would climb out, hide, or break a line)."""
+    """An id that cannot name a file under records/ (it would climb out, hide, or break a line):
+    `str()` in English, `text(_)` in the translator's language."""
+
+    def __init__(self, message: Said) -> None:
+        super().__init__(str(message))
+        self.said = message
+
+    def text(self, _: Translator) -> str:
+        return self.said.say(_)
 
 
 # Never in a file name dealbook makes: path separators, the characters Windows refuses, controls.
@@ -51,19 +60,20 @@ _MAX_ID = 64
 _INVISIBLE = ("Cc", "Cf", "Zl", "Zp")  # control characters, invisible marks, line and paragraph separators
 
 
-def id_problem(customer_id: object) -> str | None:
-    """Why `customer_id` cannot be a file name under records/ (None when it can). Every id is checked
-    with this before it becomes a path; `Settings.id_pattern` (the team's id rule) is stricter."""
+def id_problem(customer_id: object) -> Said | None:
+    """Why `customer_id` cannot be a file name under records/ (None when it can; `str()` of it is
+    the English). Every id is checked with this before it becomes a path; `Settings.id_pattern` (the
+    team's id rule) is stricter."""
     if not isinstance(customer_id, str) or not customer_id:
-        return "it is empty"
+        return said(N_("it is empty"))
     if len(customer_id) > _MAX_ID:
-        return f"it is longer than {_MAX_ID} characters"
+        return said(N_("it is longer than %(most)s characters"), most=_MAX_ID)
     if customer_id.startswith(".") or customer_id != customer_id.strip():
-        return "it starts with a dot or has spaces around it"
+        return said(N_("it starts with a dot or has spaces around it"))
     if _NOT_IN_NAMES.search(customer_id):
-        return "it holds a path separator or one of : * ? \" < > |"
+        return said(N_("it holds a path separator or one of : * ? \" < > |"))
     if any(unicodedata.category(ch) in _INVISIBLE for ch in customer_id):
-        return "it holds a control character (a line break, tab, or invisible mark)"
+        return said(N_("it holds a control character (a line break, tab, or invisible mark)"))
     return None
 
 
@@ -73,7 +83,7 @@ def safe_id(customer_id: object) -> str:
     if problem is not None:
         shown = "".join(f"<U+{ord(ch):04X}>" if unicodedata.category(ch) in _INVISIBLE else ch
                         for ch in str(customer_id)[:80])  # 粤IT2024001 as typed; a line break by its code
-        raise UnsafeId(f"`{shown}` is not a customer id: {problem}")
+        raise UnsafeId(said(N_("`%(id)s` is not a customer id: %(problem)s"), id=shown, problem=problem))
     return str(customer_id)
 
 

@@ -79,7 +79,7 @@ def checked_id(customer_id: str, param: str = "ID") -> str:
     try:
         return safe_id(customer_id)
     except UnsafeId as exc:
-        raise click.BadParameter(str(exc), param_hint=param) from None
+        raise click.BadParameter(exc.text(words()), param_hint=param) from None
 
 
 def working_book(env: Env, customer_ids: list[str] | None = None, all_customers: bool = False) -> Book:

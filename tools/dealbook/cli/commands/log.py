@@ -165,7 +165,8 @@ def write_followup(env: Env, customer_id: str, method: str, contact: str | None,
     try:
         followup_folder(customer_id)  # the id inside the file becomes the folder name
     except UnsafeId as exc:
-        raise click.ClickException(_("%(path)s: %(error)s; run `dealbook check`", path=path, error=exc)) from None
+        raise click.ClickException(_("%(path)s: %(error)s; run `dealbook check`", path=path,
+                                     error=exc.text(_))) from None
     typed = not summary and not use_editor and is_interactive(interactive)  # what the user typed is kept
     if typed:
         contact, summary, feedback, next_actions = ask_followup(customer, contact, feedback, next_actions, _)
