@@ -317,6 +317,19 @@ def test_diff_of_the_working_tree_checks_ids_and_names_against_the_whole_base(pr
     assert _review(run, pr, "HEAD~1", "HEAD")["new_diagnostics"] == found
 
 
+def test_diff_of_the_working_tree_reads_a_customer_file_named_yml(pr, run):
+    """Before: the working-tree review read only `<id>.yaml`, so an edit of a customer kept as
+    `<id>.yml` (which check reads) showed 0 customers; the commit-to-commit review showed it."""
+    pr.git("mv", f"records/customers/{CID}.yaml", f"records/customers/{CID}.yml")
+    pr.commit("the .yml ending", "2024-05-20T09:00:00+08:00")
+    path = pr.root / f"records/customers/{CID}.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("owner: zhang", "owner: li"), encoding="utf-8")
+    working = _review(run, pr, "HEAD")
+    assert [(c["id"], c["owner"]) for c in working["customers"]] == [(CID, {"before": "zhang", "after": "li"})]
+    pr.commit("owner", "2024-05-20T10:00:00+08:00")
+    assert _review(run, pr, "HEAD~1", "HEAD")["customers"] == working["customers"]
+
+
 WON = [*LEAD, {"stage": "won", "on": "2024-02-01"}, {"stage": "after_sales", "on": "2024-03-01"}]
 
 

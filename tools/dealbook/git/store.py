@@ -723,16 +723,17 @@ def diff_books(repo: str, base: str | None = None, head: str | None = None) -> D
         def in_scope(path: str) -> bool:
             kind = kind_of(path)
             if kind == "customer":
-                return os.path.splitext(path.split("/")[-1])[0] in ids
+                return file_stem(path) in ids
             return kind == "followup" and path.split("/")[-2] in ids
 
+        # A customer's file, as it may be named: <id>.yaml or <id>.yml (check reads both).
+        files = [f"{CUSTOMERS_DIR}/{i}{ending}" for i in sorted(ids) for ending in (".yaml", ".yml")]
         # A few thousand customers: list just their files; beyond that one full listing is faster.
-        scope = ([f"{CUSTOMERS_DIR}/{i}.yaml" for i in sorted(ids)] + [f"{FOLLOWUPS_DIR}/{i}/" for i in sorted(ids)]
-                 if len(ids) <= 2000 else None)
+        scope = files + [f"{FOLLOWUPS_DIR}/{i}/" for i in sorted(ids)] if len(ids) <= 2000 else None
         if head_sha:
             after = store.book(head_sha, only=in_scope, paths=scope)
         else:
-            paths = [TEAM_FILE] + [f"{CUSTOMERS_DIR}/{i}.yaml" for i in sorted(ids)]
+            paths = [TEAM_FILE, *files]
             for cid in sorted(ids):
                 folder = os.path.join(store.root, FOLLOWUPS_DIR, cid)
                 if os.path.isdir(folder):
