@@ -30,7 +30,7 @@ from yaml.scanner import Scanner
 from ..records.load import parse_text
 from ..records.schema import schema_text
 from ..records.writing import atomic_write
-from ..text.catalog import N_, Said, Translator, said
+from ..text.catalog import N_, SaidError, said
 
 MODELINE = "# yaml-language-server: $schema="
 SCHEMA_PATHS = {
@@ -40,17 +40,9 @@ SCHEMA_PATHS = {
 }
 
 
-class EditError(ValueError):
+class EditError(SaidError):
     """An edit that cannot be made (a path through a scalar, an index out of range, …). `str()` is
     the English; one made from a `Said` says it in the team's language with `text(_)`."""
-
-    def __init__(self, message: str | Said) -> None:
-        super().__init__(str(message))
-        self.said = message if isinstance(message, Said) else None
-
-    def text(self, _: Translator) -> str:
-        """The message in the translator's language (the English when it was made without a msgid)."""
-        return self.said.say(_) if self.said is not None else str(self)
 
 
 # --- reading the node tree with exact positions --------------------------------------------

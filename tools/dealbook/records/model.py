@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..text.catalog import N_, Said, Translator, said
+from ..text.catalog import N_, Said, SaidError, said
 from .dates import parse_date, parse_moment, parse_time
 from .deals import Approval, Payment, approvals_from, payments_from
 
@@ -40,16 +40,9 @@ def kind_of(path: str) -> str | None:
     return None
 
 
-class UnsafeId(ValueError):
+class UnsafeId(SaidError):
     """An id that cannot name a file under records/ (it would climb out, hide, or break a line):
     `str()` in English, `text(_)` in the translator's language."""
-
-    def __init__(self, message: Said) -> None:
-        super().__init__(str(message))
-        self.said = message
-
-    def text(self, _: Translator) -> str:
-        return self.said.say(_)
 
 
 # Never in a file name dealbook makes: path separators, the characters Windows refuses, controls.

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from ..text.catalog import N_, Said, Translator, said
+from ..text.catalog import N_, SaidError, said
 
 _MONTH = re.compile(r"^([0-9]{4})-([0-9]{1,2})$")
 _QUARTER = re.compile(r"^([0-9]{4})-?[Qq]([1-4])$")
@@ -16,16 +16,9 @@ PERIOD_HELP = N_("a month 2024-05, a quarter 2024-Q2, a year 2024, a day 2024-05
 _WRITE = said(PERIOD_HELP)
 
 
-class PeriodError(ValueError):
+class PeriodError(SaidError):
     """A period that cannot be read; the message says what to write instead: `str()` in English,
     `text(_)` in the translator's language."""
-
-    def __init__(self, message: Said) -> None:
-        super().__init__(str(message))
-        self.said = message
-
-    def text(self, _: Translator) -> str:
-        return self.said.say(_)
 
 
 @dataclass(frozen=True)

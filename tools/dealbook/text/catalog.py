@@ -214,6 +214,19 @@ class Said(tuple):
         return self.say(translator(SOURCE_LANGUAGE))
 
 
+class SaidError(ValueError):
+    """An error whose message is said in the language of whoever shows it: `str()` is the English;
+    one made from a `Said` says it in the translator's language with `text(_)`."""
+
+    def __init__(self, message: str | Said) -> None:
+        super().__init__(str(message))
+        self.said = message if isinstance(message, Said) else None
+
+    def text(self, _: Translator) -> str:
+        """The message in the translator's language (the English when it was made without a msgid)."""
+        return self.said.say(_) if self.said is not None else str(self)
+
+
 def said(message: str, /, **values: Any) -> Said:
     """`message` (a literal marked `N_`) with its values, to be said in a language chosen later."""
     return Said(message, tuple(values.items()))
