@@ -38,7 +38,17 @@ from typing import Any
 
 from ..records.book import Book
 from ..records.cachefile import has_keys, keep_newest, load_marshal, save_marshal
-from ..records.model import CUSTOMER, CUSTOMERS_DIR, FOLLOWUP, FOLLOWUPS_DIR, TEAM_FILE, Customer, file_stem, kind_of
+from ..records.model import (
+    CUSTOMER,
+    CUSTOMERS_DIR,
+    FOLLOWUP,
+    FOLLOWUPS_DIR,
+    TEAM_FILE,
+    Customer,
+    customer_files,
+    file_stem,
+    kind_of,
+)
 from ..records.settings import Settings
 from ..records.writing import linked_cache
 from .filecache import CACHE_DIR, FileCache, Listing, Stamp, cache_key, changed_paths, read_cached, scan, shard_of_id
@@ -310,8 +320,7 @@ def _patched_parts(repo: str, settings: Settings, view: PerCustomer, head: dict[
             affected.add(path)
         elif kind == FOLLOWUP:
             folder = path.split("/")[2]
-            affected.update(p for p in (f"{CUSTOMERS_DIR}/{folder}.yaml", f"{CUSTOMERS_DIR}/{folder}.yml")
-                            if p in scanned or p in parts)
+            affected.update(p for p in customer_files(folder) if p in scanned or p in parts)
         else:
             return None  # a file no record kind claims: recompute everything
     if len(affected) > INCREMENTAL_SHARE * len(parts) + 10:

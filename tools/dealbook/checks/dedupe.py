@@ -175,6 +175,13 @@ def _unquote(text: str) -> str:
     return text
 
 
+def id_and_name(text: str) -> tuple[str | None, str | None]:
+    """The `id:` and `name:` of a customer file's text (its first 4 KB will do), read with a line
+    match instead of a YAML parse; None for a line it does not have."""
+    cid, name = _ID_LINE.search(text), _NAME_LINE.search(text)
+    return (_unquote(cid.group(1)) if cid else None, _unquote(name.group(1)) if name else None)
+
+
 def repo_names(root: str, skip: set[str] | frozenset[str] = frozenset()) -> Iterator[tuple[str, str, str]]:
     """(path, id, name) of every customer file not in `skip`, read with a line match instead of a YAML parse."""
     folder = os.path.join(root, CUSTOMERS_DIR)
@@ -190,10 +197,9 @@ def repo_names(root: str, skip: set[str] | frozenset[str] = frozenset()) -> Iter
                 text = handle.read(4096)
         except (OSError, UnicodeDecodeError):
             continue
-        name, cid = _NAME_LINE.search(text), _ID_LINE.search(text)
-        if name:
-            yield (f"{CUSTOMERS_DIR}/{entry}", _unquote(cid.group(1)) if cid else entry.rsplit(".", 1)[0],
-                   _unquote(name.group(1)))
+        cid, name = id_and_name(text)
+        if name is not None:
+            yield (f"{CUSTOMERS_DIR}/{entry}", cid if cid is not None else entry.rsplit(".", 1)[0], name)
 
 
 _VARIANTS_UP_TO = 80  # longer keys are matched only as they are (a name of 200,000 characters

@@ -17,7 +17,17 @@ from ..checks.reading import open_book_from
 from ..records.book import Book
 from ..records.diagnostics import ERROR, WARNING, Diagnostic, sort_key
 from ..records.load import parse_text
-from ..records.model import CUSTOMER, CUSTOMERS_DIR, FOLLOWUP, TEAM_FILE, customer_path, id_problem, kind_of
+from ..records.model import (
+    CUSTOMER,
+    CUSTOMERS_DIR,
+    FOLLOWUP,
+    TEAM_FILE,
+    customer_files,
+    customer_path,
+    existing_customer_file,
+    id_problem,
+    kind_of,
+)
 from ..records.schema import settings_enums, validator
 from ..records.settings import Settings
 from ..records.writing import PathTaken, write_checked
@@ -123,8 +133,7 @@ def _duplicate_ids(repo: str, changes: list[Change], after_book: Book) -> list[D
             raise PathTaken(os.path.join(repo, change.path))  # made by another process since: the caller retries
         if other is not None:
             line, column = after_book.mark(change.path, ("id",))
-            where = next((p for p in (f"{CUSTOMERS_DIR}/{other}.yaml", f"{CUSTOMERS_DIR}/{other}.yml")
-                          if os.path.lexists(os.path.join(repo, p))), f"{CUSTOMERS_DIR}/{other}.yaml")
+            where = existing_customer_file(repo, other) or customer_files(other)[0]
             found.append(Diagnostic(change.path, line, column, ERROR, "duplicate-id",
                                     duplicate_id_message(_, customer.id, where)))
     return found

@@ -33,7 +33,7 @@ from ..records.cachefile import (  # noqa: F401  (open_cache_db: re-exported for
     save_marshal,
 )
 from ..records.diagnostics import Diagnostic, from_rows
-from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, RECORDS_DIR, TEAM_FILE, file_stem, kind_of
+from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, RECORDS_DIR, TEAM_FILE, customer_files, file_stem, kind_of
 from ..records.settings import SETTINGS_FILE, Settings, load_settings, settings_from_bytes
 from ..text.catalog import N_
 
@@ -727,7 +727,7 @@ def diff_books(repo: str, base: str | None = None, head: str | None = None) -> D
             return kind == "followup" and path.split("/")[-2] in ids
 
         # A customer's file, as it may be named: <id>.yaml or <id>.yml (check reads both).
-        files = [f"{CUSTOMERS_DIR}/{i}{ending}" for i in sorted(ids) for ending in (".yaml", ".yml")]
+        files = [path for i in sorted(ids) for path in customer_files(i)]
         # A few thousand customers: list just their files; beyond that one full listing is faster.
         scope = files + [f"{FOLLOWUPS_DIR}/{i}/" for i in sorted(ids)] if len(ids) <= 2000 else None
         if head_sha:
@@ -784,7 +784,7 @@ def list_revision(store: Store, sha: str) -> Listing:
             listing.folders[local[len(followups):]] = blob
         elif kind == "blob" and local.startswith(customers) and local.endswith((".yaml", ".yml")):
             listing.customers[local] = blob
-            listing.by_stem.setdefault(local[len(customers):].rsplit(".", 1)[0], []).append((local, blob))
+            listing.by_stem.setdefault(file_stem(local), []).append((local, blob))
         elif kind == "blob":
             listing.singles[local] = blob
     return listing
@@ -797,7 +797,7 @@ _DUPLICATES = "duplicates.marshal"
 def _customer_names(store: Store, customers: dict[str, str]) -> list[tuple[str, str, str]]:
     """(path, id, name) of every customer file, in path order, read the way a PATH-limited check
     reads the other customers (`dedupe.repo_names`: a line match, no YAML parse); cached by blob."""
-    from ..checks.dedupe import _ID_LINE, _NAME_LINE, _unquote
+    from ..checks.dedupe import id_and_name
 
     filename = os.path.join(store.root, CACHE_DIR, _NAMES)
     cached = load_cache(filename, lambda v: isinstance(v, dict) and all(
@@ -806,15 +806,13 @@ def _customer_names(store: Store, customers: dict[str, str]) -> list[tuple[str, 
     known: dict[str, Any] = cached if cached is not None else {}
     missing = [b for b in set(customers.values()) if b not in known]
     for blob, raw in store.blobs(missing):
-        text = raw[:4096].decode("utf-8", "replace")
-        name, ident = _NAME_LINE.search(text), _ID_LINE.search(text)
-        known[blob] = (_unquote(ident.group(1)) if ident else None, _unquote(name.group(1)) if name else None)
+        known[blob] = id_and_name(raw[:4096].decode("utf-8", "replace"))
     if missing:
         save_marshal(filename, known)
     found = []
     for path in sorted(customers):
         ident, name = known.get(customers[path], (None, None))
-        found.append((path, ident or os.path.splitext(path.split("/")[-1])[0], name))
+        found.append((path, ident or file_stem(path), name))
     return found
 
 

@@ -85,6 +85,17 @@ def customer_path(customer_id: str) -> str:
     return f"{CUSTOMERS_DIR}/{safe_id(customer_id)}.yaml"
 
 
+def customer_files(stem: str) -> tuple[str, str]:
+    """The two names a customer's file may have (`check` reads both): records/customers/<stem>.yaml and
+    .yml. `stem` is not checked (see `customer_path` for a path to write)."""
+    return f"{CUSTOMERS_DIR}/{stem}.yaml", f"{CUSTOMERS_DIR}/{stem}.yml"
+
+
+def existing_customer_file(repo: str, stem: str) -> str | None:
+    """The customer file of `stem` that is in the repo (a link too), .yaml first; None when neither is."""
+    return next((p for p in customer_files(stem) if os.path.lexists(os.path.join(repo, p))), None)
+
+
 def file_stem(path: str) -> str:
     """A repo path's file name without its ending: a customer file's id as the file names it
     (`records/customers/粤IT2024001.yaml` -> `粤IT2024001`)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Any
 
 import click
@@ -13,7 +12,7 @@ from ...editing.edits import Change
 from ...editing.roundtrip import EditError, render_new
 from ...records.dates import parse_moment
 from ...records.ids import IdError, check_id, check_parts, ids_on_disk, letters_for_industry, next_id_among, province_of
-from ...records.model import customer_path
+from ...records.model import customer_path, existing_customer_file
 from ...records.settings import Settings, default_settings
 from ...records.writing import PathTaken
 from ...text.catalog import SOURCE_LANGUAGE, translator
@@ -187,9 +186,10 @@ def customer(env: Env, name: str | None, industry: str | None, region: str | Non
         # creates it first (PathTaken), the next attempt allocates the one after.
         customer_id = given_id or _next_id(env, province, industry_letters, created_on)
         relative = customer_path(customer_id)
-        if given_id and _existing_file(env.repo, relative):
+        existing = existing_customer_file(env.repo, customer_id) if given_id else None
+        if existing:
             raise click.ClickException(_("%(path)s already exists: dealbook never overwrites a record",
-                                           path=_existing_file(env.repo, relative)))
+                                           path=existing))
         try:
             text = render_new("customer", {"id": customer_id, **data})
         except EditError as exc:
@@ -198,19 +198,14 @@ def customer(env: Env, name: str | None, industry: str | None, region: str | Non
             written = finish(env, book, [Change(relative, None, text)], dry_run)
         except PathTaken:
             if given_id:
+                taken = existing_customer_file(env.repo, customer_id) or relative
                 raise click.ClickException(_("%(path)s already exists: dealbook never overwrites a record",
-                                               path=_existing_file(env.repo, relative) or relative)) from None
+                                               path=taken)) from None
             raise
         if written:
             click.echo(relative)
 
     retrying(attempt)
-
-
-def _existing_file(repo: str, relative: str) -> str | None:
-    """The customer file of this id already in the repo: `relative` (its .yaml) or the same id's .yml."""
-    stem = relative[:-len(".yaml")] if relative.endswith(".yaml") else relative
-    return next((p for p in (relative, stem + ".yml") if os.path.lexists(os.path.join(repo, p))), None)
 
 
 def _derived_priority(settings, lead_type: str | None, channel: str | None) -> str | None:
