@@ -330,6 +330,29 @@ def test_diff_of_the_working_tree_reads_a_customer_file_named_yml(pr, run):
     assert _review(run, pr, "HEAD~1", "HEAD")["customers"] == working["customers"]
 
 
+def test_diff_lists_a_customer_whose_file_holds_another_id(pr, run):
+    """Before: the touched customers were looked up by file name, but kept by the id inside, so a
+    copied customer file (`zz-copy.yaml` holding CID) counted in the funnel lines and was missing
+    from the customer list, and an edit of such a file showed "0 customers" beside a funnel change."""
+    pr.git("checkout", "-q", "main")
+    pr.git("merge", "-q", "deal")
+    pr.write("records/customers/zz-copy.yaml", (pr.root / f"records/customers/{CID}.yaml").read_text())
+    working = _review(run, pr, "HEAD")
+    pr.commit("a copy", "2024-05-20T09:00:00+08:00")
+    data = _review(run, pr, "HEAD~1", "HEAD")
+    assert data == working
+    assert [(c["id"], c["status"]) for c in data["customers"]] == [(CID, "added")]
+    assert [f["stage"] for f in data["funnel"]] and all(f["entered_before"] == 0 for f in data["funnel"])
+    assert ("records/customers/zz-copy.yaml", "id-file-name") in [
+        (d["path"], d["code"]) for d in data["new_diagnostics"]]
+    path = pr.root / "records/customers/zz-copy.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("owner: zhang", "owner: li"), encoding="utf-8")
+    pr.commit("the copy's owner", "2024-05-20T10:00:00+08:00")
+    data = _review(run, pr, "HEAD~1", "HEAD")
+    assert [(c["id"], c["status"], c["owner"]) for c in data["customers"]] == [
+        (CID, "changed", {"before": "zhang", "after": "li"})]
+
+
 WON = [*LEAD, {"stage": "won", "on": "2024-02-01"}, {"stage": "after_sales", "on": "2024-03-01"}]
 
 

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from ..records.book import Book
 from ..records.deals import deal_desk, pending_approvals, quotes_of
 from ..records.diagnostics import Diagnostic
-from ..records.model import CUSTOMER, Customer, dotted_get, kind_of
+from ..records.model import CUSTOMER, Customer, dotted_get, file_stem, kind_of
 from ..text.catalog import NP_, translator
 from ..text.enums import ENUMS, enum_label
 from ..text.money import money
@@ -410,7 +410,7 @@ def review(before: Book, after: Book, today: dt.date, base: str = "", head: str 
 
 def _unread(book: Book) -> set[str]:
     """The ids (file stems) of the Book's customer files that could not be read."""
-    return {path.rsplit("/", 1)[-1].rsplit(".", 1)[0] for path in book.paths
+    return {file_stem(path) for path in book.paths
             if kind_of(path) == CUSTOMER and path not in book.customers_by_path}
 
 
@@ -427,7 +427,10 @@ def review_sides(before: dict[str, Side], after: dict[str, Side], settings_befor
     in it, say): such a customer is `unreadable`, not removed, and counts on neither side.
     `unread_before`: the same in `before`; a customer readable again is `repaired`, not added."""
     renames = renames or {}
-    ids = set(ids) if ids is not None else set(before) | set(after)
+    if ids is None:
+        ids = set(before) | set(after)
+    else:  # touched files name their customers by file stem; a file may hold another id (a copy)
+        ids = set(ids) | {s.id for side in (before, after) for s in side.values() if file_stem(s.path) in ids}
     old_by_path = {s.path: s for s in before.values()}
     new_by_path = {s.path: s for s in after.values()}
     renamed_ids: dict[str, str] = {}
