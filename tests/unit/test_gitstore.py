@@ -228,3 +228,27 @@ def test_parse_raw_handles_renames_and_paths_outside():
     changes = gitstore.parse_raw(out, strip)
     assert changes == [
         gitstore.FileChange("R", "records/customers/A.yaml", "records/customers/B.yaml", "a" * 40, "b" * 40)]
+
+
+def test_blob_keyed_caches_forget_blobs_beyond_the_listing_and_the_spare(history, monkeypatch):
+    """Each edit of a customer file makes a new blob: the names and contract-number caches keep the
+    listed revision's blobs and the last BLOB_CACHE_SPARE others, not every blob ever seen."""
+    monkeypatch.setattr(gitstore, "BLOB_CACHE_SPARE", 1)
+    first, second, third = history.shas
+    cache = history.root / ".dealbook-cache" / "names.marshal"
+    with Store(str(history.root)) as store:
+        listed = [gitstore.list_revision(store, sha).customers for sha in (first, second, third)]
+        blobs = [next(iter(customers.values())) for customers in listed]
+        assert len(set(blobs)) == 3
+        for customers in listed:
+            names = gitstore._customer_names(store, customers)
+            assert names == [(f"records/customers/{CID}.yaml", CID, "A科技有限公司")]
+        kept = gitstore.load_cache(str(cache))
+        assert list(kept) == blobs[1:]  # the first revision's blob fell out; the second is the spare
+        reads = []
+        real = store.blobs
+        monkeypatch.setattr(store, "blobs", lambda ids: reads.extend(ids) or real(ids))
+        gitstore._customer_names(store, listed[2])
+        assert reads == []  # the listed blob is kept: nothing read again
+        gitstore._customer_names(store, listed[0])
+        assert reads == [blobs[0]]

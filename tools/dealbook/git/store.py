@@ -799,21 +799,37 @@ def _customer_names(store: Store, customers: dict[str, str]) -> list[tuple[str, 
     reads the other customers (`dedupe.repo_names`: a line match, no YAML parse); cached by blob."""
     from ..checks.dedupe import id_and_name
 
-    filename = os.path.join(store.root, CACHE_DIR, _NAMES)
-    cached = load_cache(filename, lambda v: isinstance(v, dict) and all(
-        isinstance(pair, tuple) and len(pair) == 2 and all(x is None or isinstance(x, str) for x in pair)
-        for pair in v.values()))
-    known: dict[str, Any] = cached if cached is not None else {}
-    missing = [b for b in set(customers.values()) if b not in known]
-    for blob, raw in store.blobs(missing):
-        known[blob] = id_and_name(raw[:4096].decode("utf-8", "replace"))
-    if missing:
-        save_marshal(filename, known)
+    known = by_blob(store, _NAMES, customers, lambda pair: isinstance(pair, tuple) and len(pair) == 2 and all(
+        x is None or isinstance(x, str) for x in pair), lambda raw: id_and_name(raw[:4096].decode("utf-8", "replace")))
     found = []
     for path in sorted(customers):
         ident, name = known.get(customers[path], (None, None))
         found.append((path, ident or file_stem(path), name))
     return found
+
+
+BLOB_CACHE_SPARE = 5_000  # blob-keyed caches keep the listed revision's blobs and this many others
+
+
+def by_blob(store: Store, name: str, customers: dict[str, str], valid: Callable[[Any], bool],
+            read: Callable[[bytes], Any]) -> dict[str, Any]:
+    """`read(raw)` of every blob `customers` (path → blob id) lists, kept in `.dealbook-cache/<name>`
+    by blob id (signed; an entry `valid` rejects makes the whole file unread). Each edit of a customer
+    file makes a new blob, so when it is written the file keeps the blobs of this listing and the
+    `BLOB_CACHE_SPARE` entries added last (another revision's, mostly), not every blob ever seen."""
+    filename = os.path.join(store.root, CACHE_DIR, name)
+    cached = load_cache(filename, lambda v: isinstance(v, dict) and all(valid(x) for x in v.values()))
+    known: dict[str, Any] = cached if cached is not None else {}
+    listed = set(customers.values())
+    missing = [b for b in listed if b not in known]
+    for blob, raw in store.blobs(missing):
+        known[blob] = read(raw)
+    if missing:
+        if len(known) > len(listed) + BLOB_CACHE_SPARE:
+            others = [b for b in known if b not in listed][-BLOB_CACHE_SPARE:]
+            known = {b: known[b] for b in (*others, *(b for b in known if b in listed))}
+        save_marshal(filename, known)
+    return known
 
 
 def revision_duplicates(store: Store, customers: dict[str, str],
@@ -872,23 +888,18 @@ def _contract_numbers(store: Store, customers: dict[str, str]) -> dict[str, tupl
     from ..records.load import parse_bytes
     from ..records.model import Customer
 
-    filename = os.path.join(store.root, CACHE_DIR, _CONTRACTS)
-    cached = load_cache(filename, lambda v: isinstance(v, dict) and all(
-        isinstance(numbers, tuple) and all(isinstance(n, str) for n in numbers) for numbers in v.values()))
-    known: dict[str, Any] = cached if cached is not None else {}
-    missing = [b for b in set(customers.values()) if b not in known]
-    for blob, raw in store.blobs(missing):
-        numbers: tuple[str, ...] = ()
+    def numbers_in(raw: bytes) -> tuple[str, ...]:
         if b"contracts" in raw:
             loaded = parse_bytes(raw)
             if loaded.error is None and isinstance(loaded.data, dict):
                 try:
-                    numbers = tuple(c.no for c in Customer.from_data("", loaded.data).contracts)
+                    return tuple(c.no for c in Customer.from_data("", loaded.data).contracts)
                 except Exception:  # a record too broken to read: the file's own findings say so
-                    numbers = ()
-        known[blob] = numbers
-    if missing:
-        save_marshal(filename, known)
+                    pass
+        return ()
+
+    known = by_blob(store, _CONTRACTS, customers,
+                    lambda numbers: isinstance(numbers, tuple) and all(isinstance(n, str) for n in numbers), numbers_in)
     return {path: known.get(blob, ()) for path, blob in customers.items()}
 
 
