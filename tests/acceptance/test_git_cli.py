@@ -353,6 +353,26 @@ def test_diff_lists_a_customer_whose_file_holds_another_id(pr, run):
         (CID, "changed", {"before": "zhang", "after": "li"})]
 
 
+def test_a_finding_of_a_file_the_change_left_alone_is_not_new_when_its_words_change(pr, run):
+    """Before: findings were compared by message, and some messages name other records (the
+    customer's contacts, the team's handles), so adding a contact listed an old unknown-contact
+    warning of an untouched follow-up as a new finding; a changed follow-up's is still new."""
+    pr.followup(CID, "2024-05-02 10:00", method="visit", contact="赵六")
+    pr.commit("a visit with someone not on file", "2024-05-19T19:00:00+08:00")
+    steps = [*TO_PROPOSAL, {"stage": "negotiation", "on": "2024-05-19"}]
+    more = [*CONTACTS, {"name": "孙七", "title": "采购", "role": "user"}]
+    pr.customer(stage="negotiation", stage_history=steps, contacts=more, need=NEED, deal={"amount": 620000})
+    assert _review(run, pr, "HEAD")["new_diagnostics"] == []
+    pr.commit("a new contact", "2024-05-20T09:00:00+08:00")
+    data = _review(run, pr, "HEAD~1", "HEAD")
+    assert [c["id"] for c in data["customers"]] == [CID] and data["new_diagnostics"] == []
+    pr.followup(CID, "2024-05-02 10:00", method="visit", contact="钱八")
+    found = _review(run, pr, "HEAD")["new_diagnostics"]
+    assert [(d["path"], d["code"]) for d in found] == [
+        (f"records/followups/{CID}/2024-05-02-1000.yaml", "unknown-contact")]
+    assert "钱八" in found[0]["message"]
+
+
 WON = [*LEAD, {"stage": "won", "on": "2024-02-01"}, {"stage": "after_sales", "on": "2024-03-01"}]
 
 

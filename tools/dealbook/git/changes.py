@@ -394,18 +394,19 @@ def compare_customer(before: Book, after: Book, old: Customer | None, new: Custo
 
 
 def review(before: Book, after: Book, today: dt.date, base: str = "", head: str = "",
-           ids: set[str] | None = None, renames: dict[str, str] | None = None) -> Review:
+           ids: set[str] | None = None, renames: dict[str, str] | None = None,
+           changed: set[str] | None = None) -> Review:
     """Compare two Books (or the same customers' slices of them) as of `today`.
 
     `ids` limits the review to those customer ids (default: every customer on either side);
     `renames` maps old → new paths of renamed files, so a renamed customer or follow-up is one
-    change instead of a removal plus an addition. The funnel and forecast effect cover every
-    customer of the two Books."""
+    change instead of a removal plus an addition; `changed`, the paths the change touched (see
+    `diagnostics_added`). The funnel and forecast effect cover every customer of the two Books."""
     old = {cid: side_of(before, c, today) for cid, c in before.customers.items()}
     new = {cid: side_of(after, c, today) for cid, c in after.customers.items()}
     result = review_sides(old, new, before.settings, after.settings, base, head, ids, renames,
                           unread=_unread(after), unread_before=_unread(before))
-    return replace(result, new_diagnostics=tuple(new_diagnostics(before, after, renames)))
+    return replace(result, new_diagnostics=tuple(new_diagnostics(before, after, renames, changed)))
 
 
 def _unread(book: Book) -> set[str]:
@@ -468,18 +469,27 @@ def review_sides(before: dict[str, Side], after: dict[str, Side], settings_befor
                   currency=settings_after.currency)
 
 
-def new_diagnostics(before: Book, after: Book, renames: dict[str, str] | None = None) -> list[Diagnostic]:
-    """Diagnostics of `after` that `before` did not have (same file, code and message; lines may move)."""
-    return diagnostics_added(before.diagnostics, after.diagnostics, renames)
+def new_diagnostics(before: Book, after: Book, renames: dict[str, str] | None = None,
+                    changed: set[str] | None = None) -> list[Diagnostic]:
+    """Diagnostics of `after` that `before` did not have (see `diagnostics_added`)."""
+    return diagnostics_added(before.diagnostics, after.diagnostics, renames, changed)
 
 
-def diagnostics_added(before: Any, after: Any, renames: dict[str, str] | None = None) -> list[Diagnostic]:
+def diagnostics_added(before: Any, after: Any, renames: dict[str, str] | None = None,
+                      changed: set[str] | None = None) -> list[Diagnostic]:
     """The diagnostics in `after` not in `before` (same file, code and message; lines may move).
     The message tells two findings of one code in one file apart (it holds their values), so
-    both sides must be worded in one language: the reviews evaluate BASE in HEAD's language."""
+    both sides must be worded in one language: the reviews evaluate BASE in HEAD's language.
+
+    `changed`: the paths the change touched (both names of a renamed file). A file outside it is
+    the same on both sides, so a finding of one code at one place in it is the one it had before,
+    even if its words changed with another file (the team's handles, the customer's contacts or
+    the file that first holds an id, which some messages name)."""
     back = {new: old for old, new in (renames or {}).items()}
     seen = {(d.path, d.code, d.message) for d in before}
-    return sorted({d for d in after if (back.get(d.path, d.path), d.code, d.message) not in seen},
+    placed = {(d.path, d.code, d.line, d.column) for d in before} if changed is not None else set()
+    return sorted({d for d in after if (back.get(d.path, d.path), d.code, d.message) not in seen
+                   and (changed is None or d.path in changed or (d.path, d.code, d.line, d.column) not in placed)},
                   key=lambda d: (d.path, d.line, d.column, d.code))
 
 

@@ -246,7 +246,8 @@ def review_revisions(repo: str, base: str | None, head: str, today: dt.date) -> 
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
             changed = pool.submit(store.changed, base_sha, head_sha)
             listings = list_revision(store, base_sha), list_revision(store, head_sha)
-            ids, renames, notes = touched(changed.result())
+            changes = changed.result()
+            ids, renames, notes = touched(changes)
         cache = SideCache(store.root, today)
         try:
             after = revision_sides(store, head_sha, ids, today, cache, listings[1])
@@ -258,12 +259,17 @@ def review_revisions(repo: str, base: str | None, head: str, today: dt.date) -> 
         # Repo-wide findings (duplicate ids, names and contract numbers) of the touched customer
         # files against every customer of their revision, both sides in HEAD's language: in place
         # of those each customer's own Book found (`REPO_WIDE`).
+        # A file the change left as it was keeps its finding at one place, though the words may
+        # name another file that changed (see `changes.diagnostics_added`).
         back = {new: old for old, new in renames.items()}
-        seen = {(path, code, message) for path, _, _, (_, code, message)
-                in touched_duplicates(store, before.customers, after.settings, ids)}
+        touched_paths = {p for c in changes for p in (c.path, c.old_path) if p}
+        had = touched_duplicates(store, before.customers, after.settings, ids)
+        seen = {(path, code, message) for path, _, _, (_, code, message) in had}
+        placed = {(path, code, where) for path, _, where, (_, code, _) in had}
         fresh = [(path, blob, where, finding) for path, blob, where, finding
                  in touched_duplicates(store, after.customers, after.settings, ids)
-                 if (back.get(path, path), *finding[1:]) not in seen]
+                 if (back.get(path, path), *finding[1:]) not in seen
+                 and (path in touched_paths or (path, finding[1], where) not in placed)]
         extra = []
         if fresh:
             from ..records.load import parse_bytes
@@ -276,6 +282,6 @@ def review_revisions(repo: str, base: str | None, head: str, today: dt.date) -> 
     result = review_sides(before.sides, after.sides, before.settings, after.settings, label, head, ids, renames,
                           unread=_unread(after, ids), unread_before=_unread(before, ids))
     found = diagnostics_added([d for d in before.diagnostics if d.code not in REPO_WIDE],
-                              [d for d in after.diagnostics if d.code not in REPO_WIDE], renames)
+                              [d for d in after.diagnostics if d.code not in REPO_WIDE], renames, touched_paths)
     found = sorted({*found, *extra}, key=lambda d: (d.path, d.line, d.column, d.code))
     return replace(result, new_diagnostics=tuple(found), notes=tuple(notes)), base_sha, head_sha

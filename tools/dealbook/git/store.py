@@ -677,6 +677,7 @@ class DiffBooks:
     head: str | None  # the head commit id; None: the working tree
     notes: list[str]
     label: str = ""  # the base as the review names it
+    changed: frozenset[str] = frozenset()  # the paths the change touched (both names of a renamed file)
 
 
 def fork_point(store: Store, base: str, base_sha: str, head_sha: str | None) -> tuple[str, str]:
@@ -753,7 +754,9 @@ def diff_books(repo: str, base: str | None = None, head: str | None = None) -> D
             from .unstaged import unstaged_renames  # a record moved without `git mv`: git sees no rename
 
             renames = {**renames, **unstaged_renames(changes, before, after, renames)}
-        return DiffBooks(before, after, ids, renames, base_sha, head_sha, notes, label)
+        touched_paths = frozenset({*(c.path for c in changes if c.path), *(c.old_path for c in changes if c.old_path),
+                                   *renames, *renames.values()})
+        return DiffBooks(before, after, ids, renames, base_sha, head_sha, notes, label, touched_paths)
 
 
 # --- a revision's customer files, and their duplicate ids and names -------------------------

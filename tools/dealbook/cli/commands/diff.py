@@ -300,7 +300,7 @@ def _diff(env: Env, base: str | None, head: str | None, fmt: str, forecast_rev: 
             books = diff_books(env.repo, base, head)
             base_commit, head_commit = books.base, books.head
             result = review(books.before, books.after, env.today, books.label, "working tree", books.ids,
-                            books.renames)
+                            books.renames, set(books.changed))
             result = replace(result, notes=tuple(books.notes))
     except GitStoreError as exc:
         raise click.ClickException(str(exc)) from None
