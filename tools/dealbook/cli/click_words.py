@@ -10,9 +10,10 @@ puts two functions in place of those names in click's modules: outside a dealboo
 (`text/locale/<language>/LC_MESSAGES/dealbook.po`) in the team's language. A click message the
 catalog does not hold stays English.
 
-The language: the settings of the repo the run works on, once `Env.create` has found it
-(`hear`); before that (a mistake in the global options, `--repo` naming no folder) the best
-guess, `context.team_language()`: the repo found from the current folder, else English.
+The language: `context.language()`, the one place dealbook picks it: the settings of the repo
+the run works on, once `Env.create` has found it; before that (a mistake in the global options,
+`--repo` naming no folder) the best guess, `context.team_language()`: the repo named by `--repo`
+or found from the current folder, else English.
 
 `WORDS` lists the click msgids the catalog translates (the `N_`/`NG_` marks let the extractor,
 and so `python -m dealbook.text.messages check`, see them); a test checks each is still a msgid
@@ -22,15 +23,14 @@ in the installed click. Command help and option help are dealbook's own English 
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import gettext
 import importlib
 from collections.abc import Iterator
 
 import click
 
-from ..text.catalog import N_, SOURCE_LANGUAGE, Translator, translator
-from .context import team_language
+from ..text.catalog import N_, SOURCE_LANGUAGE, translator
+from . import context
 
 
 def NG_(singular: str, plural: str) -> str:
@@ -80,69 +80,31 @@ WORDS = (
 MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "termui", "types", "utils")
 
 
-class Speaker:
-    """The language of one dealbook run, worked out when first needed (a run that shows no click
-    message reads no settings for it)."""
-
-    def __init__(self) -> None:
-        self.repo: str | None = None
-        self._language: str | None = None
-
-    def hear(self, repo: str) -> None:
-        if repo != self.repo:
-            self.repo, self._language = repo, None
-
-    @property
-    def language(self) -> str:
-        if self._language is None:
-            self._language = team_language(self.repo)
-        return self._language
-
-
-_speaker: contextvars.ContextVar[Speaker | None] = contextvars.ContextVar("dealbook_click_speaker", default=None)
-
-
 @contextlib.contextmanager
-def speaking() -> Iterator[Speaker]:
+def speaking() -> Iterator[context.Speaker]:
     """Say click's words in the team's language until the block ends (a block inside another
     keeps the outer one's speaker: `main()` shows the errors `cli.main` raised)."""
     install()
-    current = _speaker.get()
-    if current is not None:
-        yield current
-        return
-    token = _speaker.set(Speaker())
-    try:
-        yield _speaker.get()  # type: ignore[misc]
-    finally:
-        _speaker.reset(token)
-
-
-def hear(repo: str) -> None:
-    """The run works on `repo`: click's words follow its settings from now on."""
-    current = _speaker.get()
-    if current is not None:
-        current.hear(repo)
-
-
-def words() -> Translator:
-    """The translator of the run's language (outside a run: `team_language()`)."""
-    current = _speaker.get()
-    return translator(current.language if current is not None else team_language())
+    with context.run_speaker() as speaker:
+        yield speaker
 
 
 def _gettext(message: str) -> str:
-    current = _speaker.get()
-    if current is None or current.language == SOURCE_LANGUAGE:
+    if not context.speaking():
         return gettext.gettext(message)
-    return translator(current.language).translations.gettext(message)
+    language = context.language()
+    if language == SOURCE_LANGUAGE:
+        return gettext.gettext(message)
+    return translator(language).translations.gettext(message)
 
 
 def _ngettext(singular: str, plural: str, n: int) -> str:
-    current = _speaker.get()
-    if current is None or current.language == SOURCE_LANGUAGE:
+    if not context.speaking():
         return gettext.ngettext(singular, plural, n)
-    return translator(current.language).translations.ngettext(singular, plural, n)
+    language = context.language()
+    if language == SOURCE_LANGUAGE:
+        return gettext.ngettext(singular, plural, n)
+    return translator(language).translations.ngettext(singular, plural, n)
 
 
 def install() -> None:

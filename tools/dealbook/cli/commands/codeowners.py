@@ -12,7 +12,7 @@ from ...records.diagnostics import ERROR
 from ...records.model import TEAM_FILE
 from ...records.writing import atomic_write, no_links
 from ...text.catalog import translator
-from ..context import Env, pass_env
+from ..context import Env, pass_env, words
 
 
 @click.command()
@@ -35,7 +35,7 @@ def codeowners(env: Env, check_only: bool) -> None:
         dealbook codeowners --check
     """
     if env.at:
-        _ = env.words
+        _ = words()
         raise click.UsageError(_("codeowners writes the working tree's files; drop --at"))
     book = env.book()
     _ = translator(env.settings.language)

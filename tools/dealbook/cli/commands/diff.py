@@ -25,7 +25,7 @@ from ...records.diagnostics import ERROR
 from ...text.catalog import NP_
 from ...text.enums import enum_label
 from ...text.output import money, table, to_json, visible
-from ..context import Env, pass_env
+from ..context import Env, pass_env, words
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
@@ -261,7 +261,7 @@ def diff(env: Env, base: str | None, head: str | None, fmt: str, forecast_rev: s
         dealbook diff --forecast 2024-04-30
     """
     if env.at:
-        _ = env.words
+        _ = words()
         raise click.UsageError(_("diff compares two revisions itself: give them as BASE and HEAD, not --at"))
     # A big review makes hundreds of thousands of small objects and no reference cycles: the
     # collector's passes over them would cost a third of the run.
