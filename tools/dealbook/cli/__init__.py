@@ -56,7 +56,7 @@ def _not_utf8(arg: str) -> str | None:
     return None
 
 
-class LazyGroup(click.Group):
+class LazyGroup(click_words.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """Refuse an argument holding bytes that are not UTF-8 (a terminal in GBK or Latin-1): written
         into a record it failed as a YAML error blamed on the record file."""

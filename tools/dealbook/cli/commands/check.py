@@ -17,6 +17,7 @@ from ...records.settings import SETTINGS_FILE
 from ...records.siteconfig import MKDOCS_FILE, site_config_problems
 from ...text.catalog import translator
 from ...text.output import to_json
+from ..click_words import Command
 from ..context import Env, pass_env, words
 
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ def _late_entries(env: Env, wanted: list[str], since: str | None, book: Book | N
     return late_entry_diagnostics(book, entered)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default=None,
               help="text (default), json, or github (workflow annotations; the default under GitHub Actions).")

@@ -25,6 +25,7 @@ from ...records.diagnostics import ERROR
 from ...text.catalog import NP_
 from ...text.enums import enum_label
 from ...text.output import money, table, to_json, visible
+from ..click_words import Command
 from ..context import Env, pass_env, words
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -228,7 +229,7 @@ def render_forecast(rows: list[ForecastOutcome], rev: str, then_day: dt.date, to
     return table(body, headers, right=(3, 4, 5, 7)) + "\n" + summary
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("base", required=False)
 @click.argument("head", required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",

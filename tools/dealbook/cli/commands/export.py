@@ -10,11 +10,12 @@ import click
 from ...interchange.exporting import FORMATS, default_out, stream_tables, tables
 from ...interchange.exporting import export as write_export
 from ...text.catalog import Translator, translator
+from ..click_words import Command
 from ..context import Env, pass_env, words
 from .import_sheet import _progress
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="xlsx", help="File format (default xlsx).")
 @click.option("--out", "out", type=click.Path(), default=None,
               help="File to write (a folder for csv); default dealbook-export.<format> in the current folder.")

@@ -14,6 +14,7 @@ from ...records.losses import losses
 from ...records.model import Customer, customer_path
 from ...text.catalog import NP_, Translator, translator
 from ...text.output import table, to_json
+from ..click_words import Command
 from ..context import Env, pass_env, words
 from .edit_flow import checked_id
 
@@ -48,7 +49,7 @@ def _row(r: HistoryRow, reasons: dict[int, str]) -> dict[str, Any]:
     return row
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("customer_id", metavar="ID")
 @click.option("--backfill", is_flag=True,
               help="Add the stages git shows but stage_history lacks, dated by their commits (comments kept).")

@@ -9,6 +9,7 @@ import click
 
 from ...reports.periods import PERIOD_HELP, Period, PeriodError, parse_period
 from ...text.output import format_option, to_csv, to_json
+from ..click_words import Command
 from ..context import Env, pass_env, words
 
 
@@ -76,7 +77,7 @@ def _list_reports(fmt: str) -> None:
             click.echo(f"{row['name'].ljust(width)}  {row['summary']}{extra}")
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("name", required=False)
 @click.option("--list", "list_", is_flag=True, help="List the reports (in --format) and exit.")
 @period_options
