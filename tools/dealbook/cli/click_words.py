@@ -224,7 +224,11 @@ def said_parameter(param: click.Parameter, ctx: click.Context, say: Say) -> clic
     if getattr(param, "help", None):
         said.help = say(param.help)  # type: ignore[attr-defined]
     if isinstance(param, click.Option):
-        if not (param.is_flag or param.count):
+        if param.metavar is None and isinstance(param.type, click.Path):
+            # click names a path type (`file`, `directory`, `path`: WORDS) in the language of the
+            # moment it is made, and a command module may have been imported in another one
+            said.type = click.Path(file_okay=param.type.file_okay, dir_okay=param.type.dir_okay)
+        elif not (param.is_flag or param.count):
             metavar = param.make_metavar(ctx)
             shown = said_metavar(metavar, say)
             if shown != metavar:
@@ -278,22 +282,33 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return found
 
 
+def _glued(before: tuple[str, str], after: tuple[str, str]) -> bool:
+    """Whether no line may break between two pieces: before a closing mark, after an opening one."""
+    return not after[0] and (after[1][0] in _CLOSING or before[1][-1] in _OPENING)
+
+
 def wide_fill(text: str, width: int, indent: str = "") -> list[str]:
     """`text` wrapped to `width` columns (indent included), breaking at spaces and between wide
-    characters, never before a closing mark nor after an opening one."""
+    characters, never before a closing mark nor after an opening one (the piece before a closing
+    mark that does not fit goes to the next line with it)."""
+
+    def shown(pieces: list[tuple[str, str]]) -> str:
+        return indent + "".join((space if n else "") + token for n, (space, token) in enumerate(pieces))
+
     lines: list[str] = []
-    line, used = indent, cells(indent)
-    tokens = _tokens(text)
-    for i, (space, token) in enumerate(tokens):
-        started = line != indent
-        piece = (space if started else "") + token
-        glued = not space and i > 0 and (token[0] in _CLOSING or tokens[i - 1][1][-1] in _OPENING)
-        if started and used + cells(piece) > width and not glued:
-            lines.append(line)
-            line, used = indent + token, cells(indent) + cells(token)
-        else:
-            line, used = line + piece, used + cells(piece)
-    lines.append(line)
+    line: list[tuple[str, str]] = []
+    for piece in _tokens(text):
+        if line and cells(shown([*line, piece])) > width:
+            start = len(line)
+            if _glued(line[-1], piece):
+                start = len(line) - 1
+                while start > 0 and _glued(line[start - 1], line[start]):
+                    start -= 1
+            if start > 0:
+                lines.append(shown(line[:start]))
+                line = line[start:]
+        line.append(piece)
+    lines.append(shown(line))
     return lines
 
 
@@ -357,9 +372,13 @@ class InTeamLanguage:
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         _ = context.words()
         if _.language == SOURCE_LANGUAGE:
-            super().format_help(ctx, formatter)  # type: ignore[misc]
-            return
-        super(InTeamLanguage, self.said(ctx, _sayer(_))).format_help(ctx, formatter)  # type: ignore[misc]
+            shown = copy.copy(self)
+            shown.params = list(self.params)  # type: ignore[attr-defined]
+        else:
+            shown = self.said(ctx, _sayer(_))
+        # click made the --help option when parsing began, before --repo named the team: make it again
+        shown._help_option = None
+        super(InTeamLanguage, shown).format_help(ctx, formatter)  # type: ignore[misc]
 
     def get_short_help_str(self, limit: int = 45) -> str:
         _ = context.words()
