@@ -168,7 +168,7 @@ def _paragraphs(text: str) -> list[list[str]]:
 
 
 def _said_example(lines: list[str], say: Say) -> list[str]:
-    """A `\b` paragraph: its prose lines said, its command lines kept (only a `# comment` said).
+    """A `\\b` paragraph: its prose lines said, its command lines kept (only a `# comment` said).
     A command line starts with `dealbook`, or follows one ending in a backslash."""
     out, continued = [], False
     for line in lines:
