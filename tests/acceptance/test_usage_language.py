@@ -86,13 +86,13 @@ def test_usage_errors_are_said_in_the_teams_language(run, demo_repo, english_rep
 
 
 def test_help_headings_follow_the_team_and_the_help_line_is_not_kept(run, demo_repo, english_repo_copy) -> None:
-    """The command help itself stays English; its headings and the --help line do not. In one
-    process, a Chinese run first does not leave its --help line in an English run's help."""
+    """The headings and the --help line follow the team (the help itself: test_help_language). In
+    one process, a Chinese run first does not leave its --help line in an English run's help."""
     for _ in range(2):
         text = said(run, demo_repo, "agenda", "--help", code=0)
         assert text.startswith("用法: dealbook agenda [OPTIONS]") and "\n选项:\n" in text
         assert "  -h, --help" in text and text.rstrip().endswith("显示本帮助并退出。")
-        assert "What needs a touch" in text  # the command's own help: English
+        assert "需要跟进的事项" in text and "What needs a touch" not in text  # the command's own help too
         text = said(run, english_repo_copy, "agenda", "--help", code=0)
         assert text.startswith("Usage: dealbook agenda [OPTIONS]") and "\nOptions:\n" in text
         assert text.rstrip().endswith("Show this message and exit.") and "选项" not in text

@@ -14,7 +14,7 @@ import sys
 import click
 
 from . import click_words
-from .context import Env, repo_root
+from .context import Env, hear, repo_root, words
 
 # name -> "module:function"; a command module is imported only when it runs, so
 # `dealbook check` in a pre-commit hook does not pay for the site or spreadsheet code.
@@ -56,7 +56,7 @@ def _not_utf8(arg: str) -> str | None:
     return None
 
 
-class LazyGroup(click.Group):
+class LazyGroup(click_words.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """Refuse an argument holding bytes that are not UTF-8 (a terminal in GBK or Latin-1): written
         into a record it failed as a YAML error blamed on the record file."""
@@ -64,7 +64,7 @@ class LazyGroup(click.Group):
             byte = _not_utf8(arg)
             if byte is not None:
                 shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-                _ = click_words.words()
+                _ = words()
                 raise click.UsageError(_("the argument %(shown)s holds the byte %(byte)s, which is not UTF-8: set "
                                          "the terminal to UTF-8 (LANG=zh_CN.UTF-8) and type it again, or rename the "
                                          "file it names; nothing was read or written", shown=repr(shown), byte=byte),
@@ -93,7 +93,7 @@ def _hear_repo(ctx: click.Context, param: click.Parameter, repo: str | None) -> 
     or a mistaken command name after it is said in its team's language)."""
     root = repo_root(repo)
     if os.path.isdir(root):
-        click_words.hear(root)
+        hear(root)
     return repo
 
 
@@ -129,7 +129,7 @@ def _run() -> None:
     try:
         cli.main(prog_name="dealbook", standalone_mode=False)
     except click.exceptions.Abort:
-        _ = click_words.words()
+        _ = words()
         click.echo(_("Aborted."), err=True)
         sys.exit(1)
     except click.ClickException as exc:

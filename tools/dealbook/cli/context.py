@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import functools
 import gc
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,13 +36,20 @@ def find_repo(start: str) -> str:
         here = parent
 
 
+def is_records_repo(folder: str, settings_file: bool = False) -> bool:
+    """Whether `folder` is a records repo: it holds records/ or dealbook.yaml (a file, when
+    `settings_file`)."""
+    settings = os.path.join(folder, SETTINGS_FILE)
+    return os.path.isdir(os.path.join(folder, "records")) or \
+        (os.path.isfile(settings) if settings_file else os.path.exists(settings))
+
+
 def team_language(repo: str | None = None) -> str:
     """The language to speak in before a command reads its settings: that of `repo` when it is a
     records repo (dealbook.yaml or records/), else that of the repo found from the current folder,
     else English. The one place this guess is made (usage errors, click's words)."""
     for folder in (repo, find_repo(os.getcwd())):
-        if folder and (os.path.isfile(os.path.join(folder, SETTINGS_FILE))
-                       or os.path.isdir(os.path.join(folder, "records"))):
+        if folder and is_records_repo(folder, settings_file=True):
             try:
                 return load_settings(folder).language
             except Exception:  # unreadable: the next guess
@@ -51,6 +60,74 @@ def team_language(repo: str | None = None) -> str:
 def repo_root(repo: str | None) -> str:
     """The repo a run works on: `--repo` made absolute, else the one found from the current folder."""
     return os.path.abspath(repo) if repo else find_repo(os.getcwd())
+
+
+class Speaker:
+    """The repo one dealbook run was told it works on (`--repo`, heard before the settings are
+    read) and the language guessed for it, worked out when first needed (a run that says nothing
+    reads no settings for it)."""
+
+    def __init__(self) -> None:
+        self.repo: str | None = None
+        self._language: str | None = None
+
+    def hear(self, repo: str) -> None:
+        if repo != self.repo:
+            self.repo, self._language = repo, None
+
+    @property
+    def language(self) -> str:
+        if self._language is None:
+            self._language = team_language(self.repo)
+        return self._language
+
+
+_speaker: contextvars.ContextVar[Speaker | None] = contextvars.ContextVar("dealbook_speaker", default=None)
+
+
+@contextlib.contextmanager
+def run_speaker() -> Iterator[Speaker]:
+    """One dealbook run's speaker until the block ends (a block inside another keeps the outer
+    one's: `main()` shows the errors `cli.main` raised)."""
+    current = _speaker.get()
+    if current is not None:
+        yield current
+        return
+    token = _speaker.set(Speaker())
+    try:
+        yield _speaker.get()  # type: ignore[misc]
+    finally:
+        _speaker.reset(token)
+
+
+def speaking() -> bool:
+    """Whether a dealbook run is under way (outside one, click is left to itself)."""
+    return _speaker.get() is not None
+
+
+def hear(repo: str) -> None:
+    """The run works on `repo`: what it says follows that repo's team from now on."""
+    current = _speaker.get()
+    if current is not None:
+        current.hear(repo)
+
+
+def language() -> str:
+    """The team's language for what a run says: the one place it is picked. Inside a command
+    with an `Env`, its language (the settings' once they are read; before that `team_language`'s
+    guess for its repo); before the global options are read, the guess for the repo the run was
+    told (`--repo`, `hear`), else for the current folder."""
+    context = click.get_current_context(silent=True)
+    env = context.find_object(Env) if context is not None else None
+    if env is not None:
+        return env.language
+    current = _speaker.get()
+    return current.language if current is not None else team_language()
+
+
+def words() -> Translator:
+    """The translator of the team's language (`language()`)."""
+    return translator(language())
 
 
 @dataclass
@@ -64,7 +141,9 @@ class Env:
     @classmethod
     def create(cls, repo: str | None, today: str | None, at: str | None) -> Env:
         root = repo_root(repo)
-        _ = translator(team_language(root if os.path.isdir(root) else None))
+        if os.path.isdir(root):
+            hear(root)
+        _ = words()
         if today is not None:
             try:
                 dt.date.fromisoformat(today)
@@ -75,11 +154,19 @@ class Env:
             raise click.BadParameter(_("%(repo)s is not a folder", repo=repo), param_hint="--repo")
         return cls(root, today, at)
 
+    @property
+    def language(self) -> str:
+        """The settings' language once they are read; before that (the usage errors said before,
+        or instead of, reading them: `--at` naming no revision cannot wait for the revision's
+        settings), and in a folder that is no records repo (its settings are the packaged
+        defaults, no team's), the language `team_language` guesses."""
+        if "settings" in self.__dict__ and is_records_repo(self.repo):
+            return self.settings.language
+        return self._guessed_language
+
     @functools.cached_property
-    def words(self) -> Translator:
-        """The team's language for the usage errors said before (or instead of) reading the
-        settings: `--at` naming no revision cannot wait for the revision's settings."""
-        return translator(team_language(self.repo))
+    def _guessed_language(self) -> str:
+        return team_language(self.repo)
 
     @functools.cached_property
     def settings(self) -> Settings:
@@ -109,16 +196,15 @@ class Env:
                     return day
             return today_for(self.settings, self.today_override)
         except ValueError:  # --today was read when the options were: the variable is what fails
-            _ = self.words
+            _ = words()
             raise click.BadParameter(_("%(today)s is not a date; write YYYY-MM-DD",
                                        today=repr(os.environ.get("DEALBOOK_TODAY", ""))),
                                      param_hint="DEALBOOK_TODAY") from None
 
     def require_records(self) -> None:
         """Stop with a usage error when the repo is not a records repo at all (a wrong folder)."""
-        if not (os.path.isdir(os.path.join(self.repo, "records"))
-                or os.path.exists(os.path.join(self.repo, SETTINGS_FILE))):
-            _ = self.words
+        if not is_records_repo(self.repo):
+            _ = words()
             raise click.UsageError(_(
                 "%(repo)s is not a dealbook records repo (it has no dealbook.yaml and no records/ "
                 "folder, nor has any folder above it): cd into one, pass --repo DIR, or create one with "
@@ -141,7 +227,7 @@ class Env:
             mode = os.stat(real).st_mode
         except OSError:
             mode = None
-        _ = self.words
+        _ = words()
         if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # a folder: the command says
             raise click.BadParameter(_("%(path)s is not a regular file (a device, a pipe or a socket): give the "
                                        "name of a file to write", path=path), param_hint=option)
@@ -233,7 +319,7 @@ class Env:
         try:
             from ..git.store import GitStoreError, revision
         except ImportError:
-            _ = self.words
+            _ = words()
             raise click.UsageError(_("--at needs the git features, which are not installed")) from None
         try:
             return revision(self.repo, self.at or "HEAD")

@@ -16,6 +16,7 @@ from ...rules.state import evaluate
 from ...text.catalog import NP_, translator
 from ...text.numbers import items_for_customers
 from ...text.output import FORMATS, echo_utf8, table, to_csv, to_json
+from ..click_words import Command
 from ..context import Env, pass_env
 
 COLUMNS = ("group", "due", "overdue_days", "customer_id", "name", "owner", "who", "kind", "reason")
@@ -79,7 +80,7 @@ def select_items(view: dict[str, Any], today: dt.date, owner: str | None, days: 
     return rows
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--owner", metavar="HANDLE",
               help="Only what this person must act on: their customers, leads to review, help asked of them.")
 @click.option("--days", type=click.IntRange(min=0), default=7, show_default=True,

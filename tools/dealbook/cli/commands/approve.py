@@ -9,11 +9,12 @@ from ...editing.roundtrip import EditError
 from ...records.dates import parse_date
 from ...records.deals import MARGIN_STEP, deal_desk, pending_approvals
 from ...text.catalog import Translator, translator
+from ..click_words import Command
 from ..context import Env, pass_env
 from .edit_flow import finish, open_customer, retrying, working_book
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("customer_id", metavar="ID")
 @click.argument("number", metavar="NO")
 @click.option("--step", help="The approval step (default: margin for a quote; for a contract, the one step "

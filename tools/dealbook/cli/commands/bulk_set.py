@@ -13,6 +13,7 @@ from ...editing.roundtrip import load as load_document
 from ...records.diagnostics import ERROR, Diagnostic
 from ...records.model import Customer
 from ...text.catalog import translator
+from ..click_words import Command
 from ..context import Env, pass_env
 from .edit_flow import finish, open_customer, refuse_new_approvals, render, retrying, working_book
 
@@ -36,7 +37,7 @@ def _matches(customer: Customer, where: list[tuple[list, str]]) -> bool:
     return True
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("items", nargs=-1, required=True, metavar="[ID...] KEY=VALUE...")
 @click.option("--where", "where", multiple=True, metavar="KEY=VALUE",
               help="Select customers by a field (repeat to combine), e.g. owner=zhang or stage=lead.")

@@ -17,7 +17,8 @@ from ...records.settings import SETTINGS_FILE
 from ...records.siteconfig import MKDOCS_FILE, site_config_problems
 from ...text.catalog import translator
 from ...text.output import to_json
-from ..context import Env, pass_env
+from ..click_words import Command
+from ..context import Env, pass_env, words
 
 if TYPE_CHECKING:
     from ...records.book import Book
@@ -124,7 +125,7 @@ def _late_entries(env: Env, wanted: list[str], since: str | None, book: Book | N
     return late_entry_diagnostics(book, entered)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default=None,
               help="text (default), json, or github (workflow annotations; the default under GitHub Actions).")
@@ -220,7 +221,7 @@ def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet
             found = [*found, *_late_entries(env, given, new_since, checked, not no_cache)]
     if approvals or since:
         if env.at:
-            _ = env.words
+            _ = words()
             raise click.UsageError(_("--approvals reads the history up to the working tree: drop --at"))
         from ...git.approvals import verify_approvals
 

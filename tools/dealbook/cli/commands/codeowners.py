@@ -12,10 +12,11 @@ from ...records.diagnostics import ERROR
 from ...records.model import TEAM_FILE
 from ...records.writing import atomic_write, no_links
 from ...text.catalog import translator
-from ..context import Env, pass_env
+from ..click_words import Command
+from ..context import Env, pass_env, words
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--check", "check_only", is_flag=True,
               help="Write nothing; exit 1 when a file is missing or out of date.")
 @pass_env
@@ -35,7 +36,7 @@ def codeowners(env: Env, check_only: bool) -> None:
         dealbook codeowners --check
     """
     if env.at:
-        _ = env.words
+        _ = words()
         raise click.UsageError(_("codeowners writes the working tree's files; drop --at"))
     book = env.book()
     _ = translator(env.settings.language)

@@ -16,6 +16,7 @@ from ...rules.grading import has_grade
 from ...rules.state import CustomerState, evaluate
 from ...text.catalog import Translator, translator
 from ...text.output import format_option, plain, table, to_csv, to_json
+from ..click_words import Command
 from ..context import Env, pass_env
 
 COLUMNS = ("id", "name", "owner", "stage", "stage_label", "grade", "grade_override", "score",
@@ -168,7 +169,7 @@ def render_text(rows: list[dict[str, Any]], _: Translator) -> str:
     return table(cells, headers, right=[7], styles=styles)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--owner", multiple=True, metavar="HANDLE", help="Only customers of this owner (repeatable).")
 @click.option("--stage", multiple=True, metavar="STAGE", help="Only this stage, by key or label (repeatable).")
 @click.option("--grade", multiple=True, type=click.Choice(["A", "B", "C"]), help="Only this grade (repeatable).")

@@ -25,7 +25,8 @@ from ...records.diagnostics import ERROR
 from ...text.catalog import NP_
 from ...text.enums import enum_label
 from ...text.output import money, table, to_json, visible
-from ..context import Env, pass_env
+from ..click_words import Command
+from ..context import Env, pass_env, words
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
@@ -228,7 +229,7 @@ def render_forecast(rows: list[ForecastOutcome], rev: str, then_day: dt.date, to
     return table(body, headers, right=(3, 4, 5, 7)) + "\n" + summary
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("base", required=False)
 @click.argument("head", required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
@@ -261,7 +262,7 @@ def diff(env: Env, base: str | None, head: str | None, fmt: str, forecast_rev: s
         dealbook diff --forecast 2024-04-30
     """
     if env.at:
-        _ = env.words
+        _ = words()
         raise click.UsageError(_("diff compares two revisions itself: give them as BASE and HEAD, not --at"))
     # A big review makes hundreds of thousands of small objects and no reference cycles: the
     # collector's passes over them would cost a third of the run.

@@ -17,6 +17,7 @@ from ...rules.risk import Risk
 from ...text.catalog import N_, NP_, Translator, translator
 from ...text.numbers import items_for_customers, losses_for_customers
 from ...text.output import echo_utf8, money, to_json
+from ..click_words import Command
 from ..context import Env, pass_env
 from .diff import md
 
@@ -269,7 +270,7 @@ def webhook_body(kind: str, title: str, text: str) -> dict[str, Any]:
     return {"text": slack_text(title), "blocks": [{"type": "markdown", "text": text}]}  # slack
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--since", "since", metavar="7d|2w|N|YYYY-MM-DD", default=None,
               help="The window: 7d, 2w, a number of days or the first day (default: what_changed.days, 7).")
 @click.option("--owner", metavar="HANDLE", help="One owner's customers (default: the team).")

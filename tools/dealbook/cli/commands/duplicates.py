@@ -7,10 +7,11 @@ import click
 from ...checks.dedupe import candidates, find_duplicates
 from ...text.catalog import translator
 from ...text.output import table, to_csv, to_json
+from ..click_words import Command
 from ..context import Env, pass_env
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--min-score", type=click.IntRange(0, 100), default=85, show_default=True,
               help="List pairs scoring at least this (100: same name once normalised).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", help="Output format.")

@@ -23,7 +23,7 @@ from ...records.model import SETTINGS, TEAM_FILE, UnsafeId, customer_path, id_pr
 from ...records.schema import settings_enums, validator
 from ...records.writing import PathTaken, StaleFile
 from ...text.catalog import Translator, translator
-from ..context import Env, team_language
+from ..context import Env, words
 
 T = TypeVar("T")
 ATTEMPTS = 25  # another dealbook process writing first makes us read again; this many times at most
@@ -32,14 +32,6 @@ ATTEMPTS = 25  # another dealbook process writing first makes us read again; thi
 def render(d: Diagnostic) -> str:
     colour = "red" if d.severity == ERROR else "yellow"
     return f"{d.path}:{d.line}:{d.column}: {click.style(d.severity, fg=colour, bold=True)} {d.code}: {d.message}"
-
-
-def words() -> Translator:
-    """The team's language where no `Env` is passed in: that of the running command's `Env`
-    (its settings), else the one `team_language` guesses."""
-    context = click.get_current_context(silent=True)
-    env = context.find_object(Env) if context is not None else None
-    return translator(env.settings.language if env is not None else team_language())
 
 
 def stale_text(exc: StaleFile | PathTaken, _: Translator) -> str:
@@ -87,7 +79,7 @@ def working_book(env: Env, customer_ids: list[str] | None = None, all_customers:
 
     Edits go to the working tree, so `--at` makes no sense here."""
     if env.at:
-        _ = env.words
+        _ = words()
         raise click.UsageError(_("--at reads an old revision; the editing commands change the working tree: "
                                  "drop --at"))
     env.require_records()

@@ -10,11 +10,12 @@ import click
 from ...interchange.exporting import FORMATS, default_out, stream_tables, tables
 from ...interchange.exporting import export as write_export
 from ...text.catalog import Translator, translator
-from ..context import Env, pass_env
+from ..click_words import Command
+from ..context import Env, pass_env, words
 from .import_sheet import _progress
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="xlsx", help="File format (default xlsx).")
 @click.option("--out", "out", type=click.Path(), default=None,
               help="File to write (a folder for csv); default dealbook-export.<format> in the current folder.")
@@ -43,7 +44,7 @@ def export(env: Env, fmt: str, out: str | None, partial: bool) -> None:
     if not env.at:
         env.require_records()  # a wrong folder is an error, not an empty export
     target = env.output_path(out or default_out(fmt), "--out")
-    _ = env.words
+    _ = words()
     if fmt == "csv" and os.path.exists(target) and not os.path.isdir(target):
         raise click.BadParameter(_("%(path)s is a file: csv writes a folder of tables; give a folder", path=target),
                                  param_hint="--out")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import click
 
 from ...text.output import format_option
+from ..click_words import Command
 from ..context import Env, pass_env
 from .report import period_options, print_report, resolve_period
 
 
-@click.command()
+@click.command(cls=Command)
 @period_options
 @click.option("--by", "by", type=click.Choice(["owner", "source", "industry", "region"]), default=None,
               help="Split the funnel by owner, source channel, industry or region.")

@@ -13,6 +13,7 @@ from ...rules.thresholds import thresholds_of
 from ...text.catalog import translator
 from ...text.enums import enum_label
 from ...text.output import pad, plain, to_json
+from ..click_words import Command
 from ..context import Env, pass_env
 from .customers import find_customer
 
@@ -48,7 +49,7 @@ def grade_payload(env: Env, ident: str) -> dict[str, Any]:
     }
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("ident", metavar="ID")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text for people, json for machines.")

@@ -14,7 +14,8 @@ from ...records.losses import losses
 from ...records.model import Customer, customer_path
 from ...text.catalog import NP_, Translator, translator
 from ...text.output import table, to_json
-from ..context import Env, pass_env
+from ..click_words import Command
+from ..context import Env, pass_env, words
 from .edit_flow import checked_id
 
 _MARK = {"ok": "", "missing": NP_("history flag", "missing"), "after_commit": NP_("history flag", "dated after commit"),
@@ -48,7 +49,7 @@ def _row(r: HistoryRow, reasons: dict[int, str]) -> dict[str, Any]:
     return row
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("customer_id", metavar="ID")
 @click.option("--backfill", is_flag=True,
               help="Add the stages git shows but stage_history lacks, dated by their commits (comments kept).")
@@ -75,7 +76,7 @@ def history(env: Env, customer_id: str, backfill: bool, fmt: str) -> None:
     from ...git.store import GitStoreError
 
     if env.at:  # said before the settings are read: those of the revision --at names are not wanted
-        _ = env.words
+        _ = words()
         raise click.UsageError(_("history reads the whole git history itself; drop --at"))
     _ = translator(env.settings.language)
     relative = customer_path(checked_id(customer_id))

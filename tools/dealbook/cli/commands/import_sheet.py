@@ -29,6 +29,7 @@ from ...records.model import CUSTOMER, TEAM, discover, kind_of
 from ...records.writing import PathTaken, StaleFile, atomic_write
 from ...text.catalog import NP_, Translator, translator
 from ...text.output import CsvWriter, pad, to_json
+from ..click_words import Command
 from ..context import Env, pass_env
 from .edit_flow import cannot_write, require_readable_setup, stale_text
 
@@ -90,7 +91,7 @@ def summary_rows(plan: Plan) -> list[dict[str, Any]]:
              "reasons": e.reasons} for e in plan.entries]
 
 
-@click.command(name="import")
+@click.command(name="import", cls=Command)
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--kind", type=click.Choice([CUSTOMERS, FOLLOWUPS]), default=None,
               help="What the sheet holds (default: guessed from its header row).")

@@ -16,6 +16,7 @@ from ...records.schema import schema_text
 from ...records.settings import default_settings_text
 from ...records.writing import atomic_write
 from ...text.catalog import Translator, translator
+from ..click_words import Command
 
 PRESETS = ("default", "fulfilment", "four-stage", "full-cycle")
 # CI files: package data when built from the product repo (setup.py copies them), else the source checkout.
@@ -135,7 +136,7 @@ def write_repo(target: str, lang: str, preset: str, handle: str, name: str, emai
     return sorted(files)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of labels, the site and the README.")

@@ -18,6 +18,7 @@ from ...records.load import parse_text
 from ...records.model import UnsafeId, followup_folder, followup_path
 from ...records.settings import pinned_day
 from ...text.catalog import SOURCE_LANGUAGE, Translator, translator
+from ..click_words import Command
 from ..context import Env, pass_env
 from .edit_flow import finish, open_customer, retrying, working_book
 from .edit_flow import interactive as is_interactive
@@ -222,7 +223,7 @@ def keep_text(text: str) -> str:
     return path
 
 
-@click.command()
+@click.command(cls=Command)
 @followup_options
 @pass_env
 def log(env: Env, **options: Any) -> None:

@@ -16,11 +16,12 @@ from ...records.losses import is_lost_stage, kept_on_entry
 from ...rules.reopening import reopened_on
 from ...rules.thresholds import thresholds_of
 from ...text.catalog import Translator, translator
+from ..click_words import Command
 from ..context import Env, pass_env
 from .edit_flow import finish, interactive, open_customer, refuse_new_approvals, retrying, working_book
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("customer_id", metavar="ID")
 @click.argument("stage")
 @click.option("--on", "on", metavar="YYYY-MM-DD", help="Date of the move (default: today).")

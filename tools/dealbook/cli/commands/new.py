@@ -16,6 +16,7 @@ from ...records.model import customer_path, existing_customer_file
 from ...records.settings import Settings, default_settings
 from ...records.writing import PathTaken
 from ...text.catalog import SOURCE_LANGUAGE, translator
+from ..click_words import Group
 from ..context import Env, pass_env
 from .edit_flow import finish, interactive, retrying, working_book
 from .log import followup_options, resolve_at, write_followup
@@ -56,7 +57,7 @@ def parse_contact(text: str, settings: Settings | None = None) -> dict[str, str]
     return {k: v for k, v in contact.items() if v}
 
 
-@click.group()
+@click.group(cls=Group)
 def new() -> None:
     """Create a new record: a customer (with the next free id) or a follow-up.
 

@@ -14,6 +14,7 @@ from ...records.deals import deal_desk, needs_margin_approval, quote_from
 from ...text.catalog import Translator, translator
 from ...text.money import money
 from ...text.numbers import percent
+from ..click_words import Command
 from ..context import Env, pass_env
 from .edit_flow import finish, interactive, open_customer, retrying, working_book
 
@@ -89,7 +90,7 @@ def build_quote(number: str, day: dt.date, lines: list[dict[str, Any]], valid_un
     return quote
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("customer_id", metavar="ID")
 @click.option("--line", "lines", multiple=True, metavar="LINE", help=f"A line item, repeatable: {LINE_HELP}.")
 @click.option("--no", "number", help="Quote number (default: ID-Q and the next number, e.g. 粤IT2024001-Q2).")

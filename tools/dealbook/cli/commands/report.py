@@ -9,7 +9,8 @@ import click
 
 from ...reports.periods import PERIOD_HELP, Period, PeriodError, parse_period
 from ...text.output import format_option, to_csv, to_json
-from ..context import Env, pass_env
+from ..click_words import Command
+from ..context import Env, pass_env, words
 
 
 def period_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -27,7 +28,7 @@ def resolve_period(env: Env, period: str | None, start: str | None, end: str | N
     try:
         return parse_period(period, start, end, env.today)
     except PeriodError as exc:
-        raise click.UsageError(exc.text(env.words)) from None
+        raise click.UsageError(exc.text(words())) from None
 
 
 def print_report(env: Env, name: str, period: Period, by: str | None, fmt: str) -> None:
@@ -37,7 +38,7 @@ def print_report(env: Env, name: str, period: Period, by: str | None, fmt: str) 
 
     if (by is not None and by not in SPLITS.get(name, ())  # `check_split`'s refusal, in the team's language
             and (name in SHARED or name not in USES_RECORDED)):
-        _ = env.words
+        _ = words()
         allowed = [b for b in SPLITS.get(name, ()) if b]
         raise click.UsageError(_("report %(name)s cannot be split by %(by)s; use one of %(splits)s", name=name,
                                  by=repr(by), splits=_.pgettext("enumeration", ", ").join(allowed)) if allowed
@@ -76,7 +77,7 @@ def _list_reports(fmt: str) -> None:
             click.echo(f"{row['name'].ljust(width)}  {row['summary']}{extra}")
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("name", required=False)
 @click.option("--list", "list_", is_flag=True, help="List the reports (in --format) and exit.")
 @period_options
@@ -109,10 +110,10 @@ def report(env: Env, name: str | None, list_: bool, period: str | None, start: s
         _list_reports(fmt)
         return
     if not name:
-        _ = env.words
+        _ = words()
         raise click.UsageError(_("name a report; `dealbook report --list` shows them"))
     if name not in REPORTS:
-        _ = env.words
+        _ = words()
         raise click.UsageError(_("no report %(name)s; one of: %(reports)s", name=repr(name),
                                  reports=_.pgettext("enumeration", ", ").join(REPORTS)))
     if period is None and start is None and end is None and period_use(name) != "window":

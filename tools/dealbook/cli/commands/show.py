@@ -19,6 +19,7 @@ from ...rules.thresholds import followups_until
 from ...text.catalog import Translator, translator
 from ...text.enums import enum_label
 from ...text.output import DASH, money, pad, percent, plain, table, to_json
+from ..click_words import Command
 from ..context import Env, pass_env
 from .customers import find_customer
 
@@ -308,7 +309,7 @@ def _deal_sections(data: dict[str, Any], settings: Settings) -> list[str]:
     return out
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("ident", metavar="ID")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text for people, json for machines.")
