@@ -24,8 +24,8 @@ ROW = "甲有限公司,C3970,广东 深圳,zhang,展会,王总(经理),0755-8888
 
 
 @pytest.mark.parametrize("raw,says", [
-    (b"\xff\xfe\x00\x01garbage", "UTF-16 byte order mark but is not UTF-16 from byte 11"),
-    (b"\xef\xbb\xbf" + HEADER.encode() + b"\xff\xfe,x\n", "UTF-8 byte order mark but is not UTF-8 from byte"),
+    (b"\xff\xfe\x00\x01garbage", "UTF-16 字节顺序标记开头,但从第 11 个字节起不是 UTF-16"),  # the team's language
+    (b"\xef\xbb\xbf" + HEADER.encode() + b"\xff\xfe,x\n", "UTF-8 字节顺序标记开头,但从第"),
 ])
 def test_import_of_a_byte_order_mark_then_other_bytes_names_the_file(repo: RecordRepo, run, here: Path,
                                                                      raw: bytes, says: str) -> None:

@@ -101,7 +101,7 @@ def test_without_sheet_the_first_visible_sheet_with_the_table_is_read_not_an_ins
     report = imported(run, repo, path)
     assert report["sheet"] == "2024", report
     assert [(r["row"], r["status"], r["record"]) for r in report["rows"]] == [(3, "new", "深圳A科技有限公司")]
-    assert "other sheets not read: 填写说明, 旧数据 (hidden) (use --sheet NAME)" in report["notes"][0]
+    assert "未读取其他工作表:填写说明、旧数据(隐藏)(可用 --sheet NAME 指定)" in report["notes"][0]  # the team's (zh)
 
 
 def test_a_customer_twice_in_a_sheet_the_later_row_stands_and_a_reimport_refuses_nothing(

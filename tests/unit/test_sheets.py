@@ -100,7 +100,7 @@ def test_second_sheet_is_named_and_can_be_chosen(tmp_path: Path) -> None:
     other.append(["旧公司"])
     book.save(path)
     first = open_sheet(str(path))
-    assert first.name == "客户" and "2023" in first.notes[0]
+    assert first.name == "客户" and "2023" in str(first.notes[0])
     chosen = open_sheet(str(path), sheet="2023")
     assert [r.values["name"] for r in chosen.rows()] == ["旧公司"]
     with pytest.raises(SheetError, match="no sheet named 'nope'"):

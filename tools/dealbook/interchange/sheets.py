@@ -13,15 +13,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ..text.catalog import N_, NP_, Said, SaidError, joined, said
 from ..text.output import unguard_cell
 
 CUSTOMERS = "customers"
 FOLLOWUPS = "followups"
 IGNORE = "ignore"
+# the separators of a list in a message, said in the reader's language (`joined(*ENUMERATION, names)`)
+ENUMERATION = ("enumeration", NP_("enumeration", ", "))
+ALTERNATIVES = ("alternatives", NP_("alternatives", " or "))
 
 
-class SheetError(Exception):
-    """The file cannot be read as a table: the message says why and what to do."""
+class SheetError(SaidError):
+    """The file cannot be read as a table: the message says why and what to do (`str()` is the
+    English; `text(_)` says it in the translator's language)."""
 
 
 # --- column names -----------------------------------------------------------------------
@@ -156,21 +161,24 @@ def _refuse_repeats(sheet: Sheet, letters: bool) -> None:
         first = seen.setdefault(what, index)
         if first == index:
             continue
-        meant = f"the field `{name}`" if name else f"`custom.{header}` (a header dealbook does not know)"
-        raise SheetError(
-            f"{sheet.source}: sheet '{sheet.name}' has two columns for {meant}: {_column(first, letters)} "
-            f"`{sheet.headers[first]}` and {_column(index, letters)} `{header}` (header row {sheet.header_row}); "
-            "nothing was imported. Keep one: delete the other column, or rename its header (a --map file "
-            "can then map it to another field or to `ignore`)")
+        meant = said(N_("the field `%(name)s`"), name=name) if name else \
+            said(N_("`custom.%(header)s` (a header dealbook does not know)"), header=header)
+        raise SheetError(said(
+            N_("%(path)s: sheet '%(sheet)s' has two columns for %(meant)s: %(first)s `%(first_header)s` and "
+               "%(second)s `%(second_header)s` (header row %(row)s); nothing was imported. Keep one: delete the "
+               "other column, or rename its header (a --map file can then map it to another field or to `ignore`)"),
+            path=sheet.source, sheet=sheet.name, meant=meant, first=_column(first, letters),
+            first_header=sheet.headers[first], second=_column(index, letters), second_header=header,
+            row=sheet.header_row))
 
 
-def _column(index: int, letters: bool) -> str:
+def _column(index: int, letters: bool) -> Said:
     """How a spreadsheet names a column: `column C` in a workbook, `column 3` in a csv file."""
     if letters:
         from .xlsx_writer import column_letters
 
-        return f"column {column_letters(index)}"
-    return f"column {index + 1}"
+        return said(N_("column %(letters)s"), letters=column_letters(index))
+    return said(N_("column %(number)s"), number=index + 1)
 
 
 def guess_kind(headers: list[Any]) -> str:
@@ -206,13 +214,13 @@ class Sheet:
     fields: list[str | None]
     header_row: int
     total: int | None
-    notes: list[str] = field(default_factory=list)
+    notes: list[str | Said] = field(default_factory=list)  # said in the team's language where shown
     _rows: Iterator[tuple[int, list[Any], dict[int, str]]] | None = None
     letters: bool = True  # columns are named by letter (a workbook), else by number (a csv file)
 
     def column(self, index: int) -> str:
         """`column F `联系方式``: how a message names a column."""
-        return f"{_column(index, self.letters)} `{self.headers[index]}`"
+        return f"{_column(index, self.letters)!s} `{self.headers[index]}`"
 
     @property
     def unmapped(self) -> list[str]:
@@ -267,7 +275,7 @@ def _find_header(rows: list[tuple[int, list[Any]]], kind: str | None,
         if best is None:
             best = (index, the_kind)
     if best is None:
-        raise SheetError("the sheet is empty: no header row and no data")
+        raise SheetError(said(N_("the sheet is empty: no header row and no data")))
     return best
 
 
@@ -275,31 +283,34 @@ def _check_required(sheet: Sheet) -> None:
     present = set(sheet.fields)
     for choices in REQUIRED[sheet.kind]:
         if not present & set(choices):
-            wanted = " or ".join(f"{COLUMNS[sheet.kind][c][0]} ({c})" for c in choices)
-            found = ", ".join(h for h in sheet.headers if h) or "none"
-            raise SheetError(
-                f"{sheet.source}: sheet '{sheet.name}' has no {wanted} column (row {sheet.header_row} "
-                f"has: {found}); rename the header or give a --map file")
+            wanted = [f"{COLUMNS[sheet.kind][c][0]} ({c})" for c in choices]
+            found = [h for h in sheet.headers if h]
+            message = N_("%(path)s: sheet '%(sheet)s' has no %(wanted)s column (row %(row)s has: %(found)s); "
+                         "rename the header or give a --map file")
+            raise SheetError(said(message, path=sheet.source, sheet=sheet.name,
+                                  wanted=joined(*ALTERNATIVES, wanted), row=sheet.header_row,
+                                  found=joined(*ENUMERATION, found) if found else said(N_("none"))))
 
 
 def open_sheet(path: str, kind: str | None = None, mapping: dict[str, str] | None = None,
                sheet: str | None = None) -> Sheet:
     """Open an xlsx or csv file for import; SheetError when it cannot be read as a table."""
     if not os.path.isfile(path):
-        raise SheetError(f"{path}: no such file")
+        raise SheetError(said(N_("%(path)s: no such file"), path=path))
     extension = os.path.splitext(path)[1].lower()
     if extension in (".xlsx", ".xlsm"):
         return _open_xlsx(path, kind, mapping, sheet)
     if extension in (".csv", ".txt", ".tsv"):
         return _open_csv(path, kind, mapping)
     if extension == ".xls":
-        raise SheetError(f"{path}: old .xls workbooks are not read; save it as .xlsx (Excel/WPS: Save As → .xlsx)")
-    raise SheetError(f"{path}: not a spreadsheet dealbook reads; use .xlsx or .csv")
+        raise SheetError(said(N_("%(path)s: old .xls workbooks are not read; save it as .xlsx (Excel/WPS: Save As → "
+                                 ".xlsx)"), path=path))
+    raise SheetError(said(N_("%(path)s: not a spreadsheet dealbook reads; use .xlsx or .csv"), path=path))
 
 
 def _build(path: str, name: str, peeked: list[tuple[int, list[Any]]], rest: Iterator[tuple[int, list[Any]]],
            kind: str | None, mapping: dict[str, str] | None, total: int | None,
-           formulas: dict[int, dict[int, str]], notes: list[str], letters: bool) -> Sheet:
+           formulas: dict[int, dict[int, str]], notes: list[str | Said], letters: bool) -> Sheet:
     """The Sheet of the rows read (`peeked`, then `rest`); `letters`: columns are named by letter (a
     workbook), else by number (a csv file)."""
     index, the_kind = _find_header(peeked, kind, mapping)
@@ -328,15 +339,16 @@ def _open_xlsx(path: str, kind: str | None, mapping: dict[str, str] | None, want
     try:
         book = Workbook(path)
     except XlsxError as exc:
-        raise SheetError(f"{path}: cannot open the workbook ({exc}); is it really an .xlsx file? "
-                         "Save it again from Excel or WPS") from None
+        raise SheetError(said(N_("%(path)s: cannot open the workbook (%(error)s); is it really an .xlsx file? "
+                                 "Save it again from Excel or WPS"), path=path, error=str(exc))) from None
     names = [s.name for s in book.sheets]
     if not names:
-        raise SheetError(f"{path}: the workbook has no sheets")
-    notes: list[str] = []
+        raise SheetError(said(N_("%(path)s: the workbook has no sheets"), path=path))
+    notes: list[str | Said] = []
     if wanted is not None:
         if wanted not in names:
-            raise SheetError(f"{path}: no sheet named '{wanted}'; the sheets are: {', '.join(names)}")
+            raise SheetError(said(N_("%(path)s: no sheet named '%(sheet)s'; the sheets are: %(sheets)s"), path=path,
+                                  sheet=wanted, sheets=joined(*ENUMERATION, names)))
         chosen = wanted
     else:
         # a sheet named for the kind; else the first visible one with the columns an import needs (not
@@ -347,9 +359,11 @@ def _open_xlsx(path: str, kind: str | None, mapping: dict[str, str] | None, want
             chosen = next((s.name for s in visible if _fits(book, s, kind, mapping)), None)
         if chosen is None:
             chosen = next((s.name for s in visible if _has_cells(book, s)), visible[0].name)
-        others = [f"{s.name} (hidden)" if s.hidden else s.name for s in book.sheets if s.name != chosen]
+        others = [said(N_("%(sheet)s (hidden)"), sheet=s.name) if s.hidden else s.name
+                  for s in book.sheets if s.name != chosen]
         if others:
-            notes.append(f"read sheet '{chosen}'; other sheets not read: {', '.join(others)} (use --sheet NAME)")
+            notes.append(said(N_("read sheet '%(sheet)s'; other sheets not read: %(others)s (use --sheet NAME)"),
+                              sheet=chosen, others=joined(*ENUMERATION, others)))
     ref = book.sheets[names.index(chosen)]
     # A merged range's value lives in its top-left cell: remember it and fill the range's other cells.
     fills: dict[int, list[tuple[int, tuple[int, int]]]] = {}
@@ -385,8 +399,11 @@ def _open_xlsx(path: str, kind: str | None, mapping: dict[str, str] | None, want
         if len(peeked) >= 12:
             break
     if not any(any(c not in (None, "") for c in cells) for _, cells in peeked):
-        raise SheetError(f"{path}: sheet '{chosen}' is empty" + (
-            f"; the workbook's sheets are: {', '.join(names)} (use --sheet NAME)" if len(names) > 1 else ""))
+        if len(names) > 1:
+            raise SheetError(said(N_("%(path)s: sheet '%(sheet)s' is empty; the workbook's sheets are: %(sheets)s "
+                                     "(use --sheet NAME)"), path=path, sheet=chosen,
+                                  sheets=joined(*ENUMERATION, names)))
+        raise SheetError(said(N_("%(path)s: sheet '%(sheet)s' is empty"), path=path, sheet=chosen))
     return _build(path, chosen, peeked, iterator, kind, mapping, _row_count(book, ref), formulas, notes, True)
 
 
@@ -429,8 +446,9 @@ def decode(raw: bytes) -> tuple[str, str]:
             except UnicodeDecodeError as exc:  # a byte order mark, then bytes of another encoding
                 label = codec.upper().removesuffix("-SIG")
                 start = exc.start + 1 + (len(mark) if codec == "utf-8-sig" else 0)  # utf-8-sig counts after the mark
-                raise SheetError(f"the file starts with a {label} byte order mark but is not {label} from byte "
-                                 f"{start} on; save it again as CSV UTF-8 from Excel or WPS") from None
+                raise SheetError(said(N_("the file starts with a %(encoding)s byte order mark but is not %(encoding)s "
+                                         "from byte %(start)s on; save it again as CSV UTF-8 from Excel or WPS"),
+                                      encoding=label, start=start)) from None
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -438,7 +456,8 @@ def decode(raw: bytes) -> tuple[str, str]:
     try:
         return raw.decode("gb18030"), "gbk"
     except UnicodeDecodeError:
-        raise SheetError("the file is neither UTF-8 nor GBK text; save it as CSV UTF-8 from Excel or WPS") from None
+        raise SheetError(said(N_("the file is neither UTF-8 nor GBK text; save it as CSV UTF-8 from Excel or "
+                                 "WPS"))) from None
 
 
 def _open_csv(path: str, kind: str | None, mapping: dict[str, str] | None) -> Sheet:
@@ -447,7 +466,7 @@ def _open_csv(path: str, kind: str | None, mapping: dict[str, str] | None) -> Sh
     try:
         text, encoding = decode(raw)
     except SheetError as exc:
-        raise SheetError(f"{path}: {exc}") from None
+        raise SheetError(said(N_("%(path)s: %(problem)s"), path=path, problem=exc.said or str(exc))) from None
     del raw
     sample = text[:8192]
     try:
@@ -466,9 +485,10 @@ def _open_csv(path: str, kind: str | None, mapping: dict[str, str] | None) -> Sh
         if len(peeked) >= 12:
             break
     if not any(any(c.strip() for c in cells) for _, cells in peeked):
-        raise SheetError(f"{path}: the file is empty")
+        raise SheetError(said(N_("%(path)s: the file is empty"), path=path))
     name = os.path.basename(path)
-    return _build(path, name, peeked, iterator, kind, mapping, lines, {}, [f"read as {encoding} text"], False)
+    notes: list[str | Said] = [said(N_("read as %(encoding)s text"), encoding=encoding)]
+    return _build(path, name, peeked, iterator, kind, mapping, lines, {}, notes, False)
 
 
 # --- values -------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from ...interchange.sheets import CUSTOMERS, FOLLOWUPS, SheetError, open_sheet
 from ...records.load import load_file
 from ...records.model import CUSTOMER, TEAM, discover, kind_of
 from ...records.writing import PathTaken, StaleFile, atomic_write
-from ...text.catalog import NP_, Translator, translator
+from ...text.catalog import NP_, Said, Translator, translator
 from ...text.output import CsvWriter, pad, to_json
 from ..context import Env, pass_env
 from .edit_flow import cannot_write, require_readable_setup, stale_text
@@ -133,7 +133,7 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
     try:
         sheet = open_sheet(file, kind, mapping, sheet_name)
     except SheetError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(exc.text(_)) from None
     if sheet.kind == CUSTOMERS and not env.at:
         # customers and the team are all a customer sheet is matched and checked against
         book = env.book([p for p in discover(env.repo) if kind_of(p) in (CUSTOMER, TEAM)])
@@ -162,6 +162,7 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
     else:
         plan = plan_followups(sheet, book, options, progress, checker=checker)
     texts = checker.finish()
+    plan.notes = [note.say(_) if isinstance(note, Said) else note for note in plan.notes]
     if sheet.unmapped:
         plan.notes.append(_("columns kept under `custom:` (not a known field): %(columns)s",
                             columns=_.pgettext("enumeration", ", ").join(sheet.unmapped)))

@@ -1,0 +1,106 @@
+"""Messages made below the commands — a sheet `dealbook import` cannot read, an address in mkdocs.yml
+links cannot start from, a symbolic link in the way of a write, the report list, the export's
+progress, a git problem — are said in the team's language: with `language: zh` in Chinese (what the
+system or git says stays as it is), with `language: en` exactly the English they always were."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import RecordRepo
+
+ZH = "as_of: 2024-05-20\n"  # the default language is zh
+EN = "as_of: 2024-05-20\nlanguage: en\n"
+
+
+def _workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+# --- import: a sheet that cannot be read ------------------------------------------------------------
+
+def _import(run, repo: RecordRepo, settings: str, *args: str) -> str:
+    repo.settings(settings)
+    result = run(repo, "import", *args)
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    return result.output
+
+
+@pytest.fixture
+def sheets(here: Path) -> dict[str, Path]:
+    (here / "not-a-workbook.xlsx").write_text("hello", encoding="utf-8")
+    (here / "latin.csv").write_bytes(b"\x81\xff\xfe\x80")
+    return {
+        "broken": here / "not-a-workbook.xlsx",
+        "latin": here / "latin.csv",
+        "one": _workbook(here / "one.xlsx", {"客户": [["客户名称", "所属行业", "负责人"],
+                                                      ["甲公司", "C3970", "zhang"]]}),
+        "twice": _workbook(here / "twice.xlsx", {"Sheet": [["客户名称", "公司名称", "负责人"], ["x", "y", "zhang"]]}),
+        "empty": _workbook(here / "empty.xlsx", {"空": [], "other": []}),
+        "no-name": _workbook(here / "no-name.xlsx", {"Sheet": [["foo", "bar"], ["x", "y"]]}),
+    }
+
+
+def test_a_chinese_team_reads_why_a_sheet_cannot_be_imported_in_chinese(repo, run, here, sheets) -> None:
+    said = _import(run, repo, ZH, str(sheets["broken"]))
+    assert "not-a-workbook.xlsx:无法打开工作簿(ZipError: " in said  # calamine's own words stay
+    assert "它真的是 .xlsx 文件吗?请用 Excel 或 WPS 重新保存" in said and "cannot open" not in said
+    said = _import(run, repo, ZH, str(sheets["one"]), "--sheet", "Nope")
+    assert "one.xlsx:没有名为「Nope」的工作表;工作表有:客户" in said
+    said = _import(run, repo, ZH, str(sheets["twice"]))
+    assert ("twice.xlsx:工作表「Sheet」有两列都对应字段 `name`:A 列 `客户名称` 和 B 列 `公司名称`(表头在第 1 行);"
+            "没有导入任何内容。") in said
+    said = _import(run, repo, ZH, str(sheets["empty"]))
+    assert "empty.xlsx:工作表「空」是空的;这个工作簿的工作表有:空、other(可用 --sheet NAME 指定)" in said
+    said = _import(run, repo, ZH, str(sheets["no-name"]))
+    assert "no-name.xlsx:工作表「Sheet」没有 客户名称 (name)或客户编号 (id) 列(第 1 行的表头有:foo、bar)" in said
+    said = _import(run, repo, ZH, str(sheets["latin"]))
+    assert "latin.csv:文件既不是 UTF-8 也不是 GBK 文本;请用 Excel 或 WPS 另存为“CSV UTF-8”" in said
+    (here / "old.xls").write_text("x", encoding="utf-8")
+    said = _import(run, repo, ZH, str(here / "old.xls"))
+    assert "old.xls:不读取旧的 .xls 工作簿;请另存为 .xlsx(Excel/WPS:另存为 → .xlsx)" in said
+
+
+def test_an_english_team_reads_why_a_sheet_cannot_be_imported_as_before(repo, run, here, sheets) -> None:
+    said = _import(run, repo, EN, str(sheets["broken"]))
+    assert f"Error: {sheets['broken']}: cannot open the workbook (ZipError: invalid Zip archive: Could not find " \
+           "EOCD); is it really an .xlsx file? Save it again from Excel or WPS\n" in said
+    said = _import(run, repo, EN, str(sheets["one"]), "--sheet", "Nope")
+    assert f"Error: {sheets['one']}: no sheet named 'Nope'; the sheets are: 客户\n" in said
+    said = _import(run, repo, EN, str(sheets["twice"]))
+    assert f"Error: {sheets['twice']}: sheet 'Sheet' has two columns for the field `name`: column A `客户名称` and " \
+           "column B `公司名称` (header row 1); nothing was imported. Keep one: delete the other column, or rename " \
+           "its header (a --map file can then map it to another field or to `ignore`)\n" in said
+    said = _import(run, repo, EN, str(sheets["empty"]))
+    assert f"Error: {sheets['empty']}: sheet '空' is empty; the workbook's sheets are: 空, other (use --sheet NAME)\n" \
+        in said
+    said = _import(run, repo, EN, str(sheets["no-name"]))
+    assert f"Error: {sheets['no-name']}: sheet 'Sheet' has no 客户名称 (name) or 客户编号 (id) column (row 1 has: " \
+           "foo, bar); rename the header or give a --map file\n" in said
+    said = _import(run, repo, EN, str(sheets["latin"]))
+    assert f"Error: {sheets['latin']}: the file is neither UTF-8 nor GBK text; save it as CSV UTF-8 from Excel or " \
+           "WPS\n" in said
+    (here / "old.xls").write_text("x", encoding="utf-8")
+    said = _import(run, repo, EN, str(here / "old.xls"))
+    assert f"Error: {here / 'old.xls'}: old .xls workbooks are not read; save it as .xlsx (Excel/WPS: Save As → " \
+           ".xlsx)\n" in said
+
+
+def test_the_notes_on_how_a_sheet_was_read_are_in_the_teams_language(repo, run, here: Path) -> None:
+    path = _workbook(here / "two.xlsx", {"客户": [["客户名称", "所属行业", "负责人"], ["甲公司", "C3970", "zhang"]],
+                                         "旧数据": [["x"]]})
+    repo.settings(ZH)
+    said = run(repo, "import", str(path)).output
+    assert "注意:读取了工作表「客户」;未读取其他工作表:旧数据(可用 --sheet NAME 指定)" in said, said
+    repo.settings(EN)
+    said = run(repo, "import", str(path)).output
+    assert "note: read sheet '客户'; other sheets not read: 旧数据 (use --sheet NAME)\n" in said, said
