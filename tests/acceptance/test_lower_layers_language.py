@@ -104,3 +104,33 @@ def test_the_notes_on_how_a_sheet_was_read_are_in_the_teams_language(repo, run, 
     repo.settings(EN)
     said = run(repo, "import", str(path)).output
     assert "note: read sheet '客户'; other sheets not read: 旧数据 (use --sheet NAME)\n" in said, said
+
+
+# --- mkdocs.yml's site_url ------------------------------------------------------------------------------
+
+BAD_URLS = {
+    "ftp://x/": ("必须以 http:// 或 https:// 加主机名开头,例如 https://sales.example.com/crm/",
+                 "must start with http:// or https:// and a host name, like https://sales.example.com/crm/"),
+    "https://a.example.com/x?y=1": (
+        "含有 ? 或 #(查询或片段):页面路径会接在它后面,所有链接都会指向同一个页面;只写网站所在的目录",
+        "holds a ? or a # (a query or a fragment): the pages' paths are added after it, so every link would "
+        "point at the same page; write the site's folder only"),
+}
+
+
+@pytest.mark.parametrize("url", BAD_URLS)
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_check_says_a_bad_site_url_in_the_teams_language(demo_repo: RecordRepo, run, url: str,
+                                                         language: str) -> None:
+    settings = demo_repo.root / "dealbook.yaml"
+    settings.write_text(settings.read_text("utf-8").replace("\nlanguage: zh\n", f"\nlanguage: {language}\n"),
+                        encoding="utf-8")
+    demo_repo.write("mkdocs.yml", f"site_name: x\nsite_url: {url}\n")
+    result = run(demo_repo, "check")
+    assert result.exit_code == 1, result.output
+    zh, en = BAD_URLS[url]
+    expected = (f"mkdocs.yml:2:1: error bad-url: site_url '{url}' {zh}(修正之前,指向网站页面的链接会被省略)\n"
+                if language == "zh" else
+                f"mkdocs.yml:2:1: error bad-url: site_url '{url}' {en} (links to the site's pages are left out until "
+                "it is fixed)\n")
+    assert expected in result.output, result.output
