@@ -343,7 +343,7 @@ def test_codeowners_never_writes_through_a_github_folder_that_is_a_link(repo: Re
     (repo.root / ".github").symlink_to(elsewhere)
     result = run(repo, "codeowners")
     assert result.exit_code == 1, result.output
-    assert "无法写入 .github:is a symbolic link" in result.output  # (the reason is said by records.writing)
+    assert "无法写入 .github:是符号链接:" in result.output  # (the reason is said by records.writing)
     assert (elsewhere / "CODEOWNERS").read_text(encoding="utf-8") == "precious"
 
 

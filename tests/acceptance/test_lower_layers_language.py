@@ -134,3 +134,80 @@ def test_check_says_a_bad_site_url_in_the_teams_language(demo_repo: RecordRepo, 
                 f"mkdocs.yml:2:1: error bad-url: site_url '{url}' {en} (links to the site's pages are left out until "
                 "it is fixed)\n")
     assert expected in result.output, result.output
+
+
+# --- a symbolic link in the way of a write; the system's own errors ------------------------------------------
+
+def _linked_customers(repo: RecordRepo, settings: str, tmp_path: Path) -> None:
+    repo.settings(settings)
+    repo.customer()
+    customers = repo.root / "records" / "customers"
+    moved = tmp_path / "moved"
+    customers.rename(moved)
+    customers.symlink_to(moved)
+
+
+def test_a_symbolic_link_in_the_way_is_said_in_chinese_with_its_path(run, repo: RecordRepo, tmp_path: Path) -> None:
+    _linked_customers(repo, ZH, tmp_path)
+    result = run(repo, "set", "粤IT2024001", "tags=重点")
+    assert result.exit_code == 1, result.output
+    assert ("无法写入 records/customers:是符号链接:dealbook 只把记录和缓存写进仓库自己的文件夹(records/ 下的链接由 "
+            "`dealbook check` 报告;作为链接的 .dealbook-cache 请删除);没有写入任何内容") in result.output, result.output
+
+
+def test_a_symbolic_link_in_the_way_is_said_in_english_as_before(run, repo: RecordRepo, tmp_path: Path) -> None:
+    _linked_customers(repo, EN, tmp_path)
+    result = run(repo, "set", "粤IT2024001", "tags=重点")
+    assert result.exit_code == 1, result.output
+    assert ("Error: cannot write records/customers: is a symbolic link: dealbook writes records and caches only into "
+            "the repo's own folders (`dealbook check` reports a link under records/; delete a linked "
+            ".dealbook-cache); nothing was written\n") in result.output, result.output
+
+
+def _unreadable(*args, **kwargs):
+    raise PermissionError(13, "Permission denied", "/book/records/customers/粤IT2024001.yaml")
+
+
+@pytest.mark.parametrize("command", [["set", "粤IT2024001", "tags=重点"],
+                                     ["set", "tags=重点", "--where", "owner=zhang", "--yes"]])
+def test_a_record_the_system_will_not_open_gets_a_lead_in_the_teams_language(
+        run, repo: RecordRepo, monkeypatch: pytest.MonkeyPatch, command: list[str]) -> None:
+    """The system's words (`[Errno 13] Permission denied: '…'`) are kept whole after the lead; a bulk
+    `set` (no id) stopped with an internal error (`'PermissionError' object has no attribute 'text'`)."""
+    repo.customer()
+    monkeypatch.setattr("dealbook.cli.commands.edit_flow.load_document", _unreadable)
+    monkeypatch.setattr("dealbook.cli.commands.bulk_set.load_document", _unreadable)
+    said = "[Errno 13] Permission denied: '/book/records/customers/粤IT2024001.yaml'"
+    repo.settings(ZH)
+    result = run(repo, *command)
+    assert result.exit_code == 1, result.output
+    assert f"无法读取 records/customers/粤IT2024001.yaml:{said}" in result.output, result.output
+    repo.settings(EN)
+    result = run(repo, *command)
+    assert result.exit_code == 1, result.output
+    assert f"Error: records/customers/粤IT2024001.yaml: {said}\n" in result.output, result.output
+
+
+@pytest.mark.parametrize("language,lead", [
+    ("zh", "dealbook:内部错误:PermissionError: [Errno 13] Permission denied: '/x/报表'(设置 DEALBOOK_DEBUG=1 "
+           "可查看详情)\n"),
+    ("en", "dealbook: internal error: PermissionError: [Errno 13] Permission denied: '/x/报表' (set DEALBOOK_DEBUG=1 "
+           "for details)\n"),
+])
+def test_an_unforeseen_system_error_has_its_lead_in_the_teams_language(
+        repo: RecordRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, language: str,
+        lead: str) -> None:
+    from dealbook.cli import main
+
+    repo.settings(f"as_of: 2024-05-20\nlanguage: {language}\n")
+    monkeypatch.delenv("DEALBOOK_DEBUG", raising=False)
+    monkeypatch.setattr("dealbook.reports.summary", lambda name: _unreadable_report())
+    monkeypatch.setattr("sys.argv", ["dealbook", "--repo", str(repo.root), "report", "--list"])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    assert stopped.value.code == 3
+    assert capsys.readouterr().err == lead
+
+
+def _unreadable_report() -> str:
+    raise PermissionError(13, "Permission denied", "/x/报表")

@@ -9,6 +9,7 @@ import click
 
 from ...interchange.exporting import FORMATS, default_out, stream_tables, tables
 from ...interchange.exporting import export as write_export
+from ...records.writing import os_error_text
 from ...text.catalog import Translator, translator
 from ..context import Env, pass_env
 from .import_sheet import _progress
@@ -71,7 +72,7 @@ def export(env: Env, fmt: str, out: str | None, partial: bool) -> None:
         files = write_export(items, fmt, target, progress)
     except OSError as exc:  # a folder that cannot be made or written to, a full disk …
         raise click.ClickException(_("cannot write %(where)s: %(error)s; nothing was exported", where=target,
-                                     error=exc.strerror or exc)) from None
+                                     error=os_error_text(exc, _))) from None
     click.echo(_.ngettext("exported %(num)d customer to %(where)s", "exported %(num)d customers to %(where)s", total,
                           where=", ".join(files) if fmt != "csv" else target + "/"))
     if unread:  # --partial: the count, and the export, lack them

@@ -26,7 +26,7 @@ from ...interchange.importing import (
 from ...interchange.sheets import CUSTOMERS, FOLLOWUPS, SheetError, open_sheet
 from ...records.load import load_file
 from ...records.model import CUSTOMER, TEAM, discover, kind_of
-from ...records.writing import PathTaken, StaleFile, atomic_write
+from ...records.writing import PathTaken, StaleFile, atomic_write, os_error_text
 from ...text.catalog import NP_, Said, Translator, translator
 from ...text.output import CsvWriter, pad, to_json
 from ..context import Env, pass_env
@@ -186,7 +186,7 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
         try:
             atomic_write(rejects_file, rejects_csv(plan, file, sheet.name))
         except OSError as exc:
-            values = {"file": rejects_file, "error": exc.strerror or exc, "rejected": len(plan.rejected)}
+            values = {"file": rejects_file, "error": os_error_text(exc, _), "rejected": len(plan.rejected)}
             raise click.ClickException(
                 _("cannot write the rejects file %(file)s: %(error)s; %(written)s records were written; run it "
                   "again with --rejects FILE to keep the rejected rows (%(rejected)s)", written=written, **values)
