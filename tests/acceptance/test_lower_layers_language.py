@@ -201,7 +201,7 @@ def test_an_unforeseen_system_error_has_its_lead_in_the_teams_language(
 
     repo.settings(f"as_of: 2024-05-20\nlanguage: {language}\n")
     monkeypatch.delenv("DEALBOOK_DEBUG", raising=False)
-    monkeypatch.setattr("dealbook.reports.summary", lambda name: _unreadable_report())
+    monkeypatch.setattr("dealbook.reports.summary", lambda *args: _unreadable_report())
     monkeypatch.setattr("sys.argv", ["dealbook", "--repo", str(repo.root), "report", "--list"])
     with pytest.raises(SystemExit) as stopped:
         main()
@@ -211,3 +211,29 @@ def test_an_unforeseen_system_error_has_its_lead_in_the_teams_language(
 
 def _unreadable_report() -> str:
     raise PermissionError(13, "Permission denied", "/x/报表")
+
+
+# --- report --list ---------------------------------------------------------------------------------------------
+
+def test_report_list_says_what_each_report_shows_in_the_teams_language(run, repo: RecordRepo) -> None:
+    repo.settings(ZH)
+    said = run(repo, "report", "--list").output
+    assert "funnel         阶段转化:每个阶段的进入、转化、流失数,转化率与流失率(占进入的比例),平均停留天数。  " \
+           "[--by owner|source|industry|region]\n" in said, said
+    assert "receivables    截至今天合同尚未收回的款项,按负责人和逾期天数。\n" in said
+    assert "Money" not in said and "Stage conversion" not in said
+    assert "按人:各跟进方式的跟进记录数" in run(repo, "report", "--list", "--format", "csv").output
+    repo.settings(EN)
+    said = run(repo, "report", "--list").output
+    assert "funnel         Stage conversion: per stage, entered, converted, lost, converted and lost per entered, " \
+           "average days.  [--by owner|source|industry|region]\n" in said, said
+    assert "receivables    Money still to be received on contracts, per owner and by days overdue, as of today.\n" \
+        in said
+
+
+def test_each_reports_listed_summary_is_the_first_line_of_its_docstring() -> None:
+    from dealbook.reports import REPORTS, SUMMARIES
+
+    assert set(SUMMARIES) == set(REPORTS)
+    for name, function in REPORTS.items():
+        assert SUMMARIES[name] == (function.__doc__ or "").strip().splitlines()[0], name
