@@ -237,3 +237,42 @@ def test_each_reports_listed_summary_is_the_first_line_of_its_docstring() -> Non
     assert set(SUMMARIES) == set(REPORTS)
     for name, function in REPORTS.items():
         assert SUMMARIES[name] == (function.__doc__ or "").strip().splitlines()[0], name
+
+
+# --- export's progress bars ------------------------------------------------------------------------------------
+
+def _on_a_terminal(repo: Path, *args: str) -> str:
+    """What `dealbook` writes to stderr when stderr is a terminal (the progress bars show only there)."""
+    import os
+    import subprocess
+    import sys
+
+    pty = pytest.importorskip("pty")
+    master, slave = pty.openpty()
+    tools = str(Path(__file__).resolve().parents[2] / "tools")  # this checkout's dealbook
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [tools, os.environ.get("PYTHONPATH")]))}
+    process = subprocess.Popen([sys.executable, "-m", "dealbook", "--repo", str(repo), *args], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=slave, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the other end closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    process.communicate()
+    os.close(master)
+    assert process.returncode == 0
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_exports_progress_bars_are_labelled_in_the_teams_language(demo_repo: RecordRepo, english_repo_copy: Path,
+                                                                  tmp_path: Path) -> None:
+    shown = _on_a_terminal(demo_repo.root, "export", "--out", str(tmp_path / "zh.xlsx"))
+    assert "读取记录  [" in shown and "导出 customers  [" in shown and "导出 followups  [" in shown, shown[-500:]
+    assert "Exporting" not in shown and "Reading records" not in shown
+    shown = _on_a_terminal(english_repo_copy, "export", "--out", str(tmp_path / "en.xlsx"))
+    assert "Reading records  [" in shown and "Exporting customers  [" in shown and "Exporting followups  [" in shown
