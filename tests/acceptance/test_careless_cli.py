@@ -160,7 +160,7 @@ def test_check_new_since_an_unknown_revision_is_a_usage_error(repo: RecordRepo, 
     repo.commit()
     result = run(repo, "check", "--new-since", "orgin/main", f"records/customers/{CID}.yaml")
     assert result.exit_code == 2, result.output
-    assert "--new-since" in result.output and "unknown revision 'orgin/main'" in result.output
+    assert "--new-since" in result.output and "未知的版本 'orgin/main'" in result.output  # the team's language
 
 
 def test_a_revision_that_looks_like_an_option_never_reaches_git_as_one(repo: RecordRepo, run, tmp_path: Path) -> None:
@@ -170,7 +170,7 @@ def test_a_revision_that_looks_like_an_option_never_reaches_git_as_one(repo: Rec
     repo.commit()
     target = tmp_path / "planted"
     given = run(repo, "check", f"--new-since=--output={target}", f"records/customers/{CID}.yaml")
-    assert given.exit_code == 2 and "is not a revision" in given.output
+    assert given.exit_code == 2 and "' 不是一个版本" in given.output, given.output  # the team's language (zh)
     hooked = run(repo, "check", f"records/customers/{CID}.yaml",
                  env={"PRE_COMMIT_FROM_REF": f"--output={target}", "PRE_COMMIT_TO_REF": f"--output={target}2"})
     assert hooked.exit_code in (0, 1), hooked.output

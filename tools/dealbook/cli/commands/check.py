@@ -104,7 +104,7 @@ def _commit_of(env: Env, rev: str, option: str) -> str:
         with open_store(env.repo) as store:
             return store.resolve(rev, env.settings.timezone)
     except GitStoreError as exc:
-        raise click.BadParameter(str(exc), param_hint=option) from None
+        raise click.BadParameter(exc.text(translator(env.settings.language)), param_hint=option) from None
 
 
 def _late_entries(env: Env, wanted: list[str], since: str | None, book: Book | None = None,
