@@ -309,3 +309,50 @@ def test_git_problems_are_said_in_english_as_before(run, repo: RecordRepo) -> No
     assert "Error: no commit on or before 1990-01-01: the history starts later\n" in said, said
     said = run(repo, "check", "--new-since", "2024-02-31").output
     assert "2024-02-31 is not a date" in said, said
+
+
+# --- import: why a row's cells are rejected ---------------------------------------------------------------------
+
+BAD_CELLS = [["客户名称", "所属行业", "负责人", "建档日期", "联系方式", "预计金额"],
+             ["甲公司", "C3970", "zhang", "2024-13-45", 75512345678, "lots"],
+             ["乙公司", "C3970", "nobody", "notdate", "1.38E+10", 5]]
+
+
+def test_a_chinese_team_reads_why_a_rows_cells_are_rejected_in_chinese(repo, run, here: Path) -> None:
+    path = _workbook(here / "cells.xlsx", {"Sheet": BAD_CELLS})
+    repo.settings(ZH)
+    said = run(repo, "import", str(path), "--rejects", str(here / "rejects.csv")).output
+    assert ("第 2 行:拒绝 甲公司:D 列 `建档日期`:`2024-13-45` 不是真实存在的日期;"
+            "F 列 `预计金额`:`lots` 不是金额;请写成 500000、50万 或 ¥500,000;"
+            "E 列 `联系方式`:电话号码 75512345678 被存成了数字,开头的 0 会丢失(原来是 075512345678 吗?);"
+            "请在 Excel/WPS 中把这一列设为“文本”格式,再重新输入号码(例如 0755-12345678)\n") in said, said
+    assert ("第 3 行:拒绝 乙公司:D 列 `建档日期`:`notdate` 不是日期;请写成 2024-05-10(或 2024/5/10);"
+            "C 列 `负责人`:负责人 (owner) `nobody` 不是团队成员:请先把此人加入 records/team.yaml,"
+            "或使用以下之一:") in said, said
+    assert "E 列 `联系方式`:电话号码 `1.38E+10` 被写成了科学计数法,已经丢失了数字" in said
+    assert "不是真实存在的日期" in (here / "rejects.csv").read_text("utf-8-sig")  # the rejects file too
+    followups = _workbook(here / "fu.xlsx", {"Sheet": [["跟进日期", "客户名称", "跟进方式", "跟进内容", "跟进人"],
+                                                       ["2024-05-10", "不存在公司", "电话", "x", "zhang"]]})
+    said = run(repo, "import", str(followups)).output
+    assert "第 2 行:拒绝 不存在公司:B 列 `客户名称`:`不存在公司` 不是仓库中的客户:请先导入客户表\n" in said, said
+
+
+def test_an_english_team_reads_why_a_rows_cells_are_rejected_as_before(repo, run, here: Path) -> None:
+    path = _workbook(here / "cells.xlsx", {"Sheet": BAD_CELLS})
+    repo.settings(EN)
+    said = run(repo, "import", str(path), "--rejects", str(here / "rejects.csv")).output
+    assert ("row 2: rejected 甲公司: column D `建档日期`: `2024-13-45` is not a real calendar date; "
+            "column F `预计金额`: `lots` is not an amount; write 500000, 50万 or ¥500,000; "
+            "column E `联系方式`: the phone number 75512345678 is stored as a number, which drops a leading 0 "
+            "(was it 075512345678?); format the column as Text in Excel/WPS and type the number again "
+            "(e.g. 0755-12345678)\n") in said, said
+    assert ("row 3: rejected 乙公司: column D `建档日期`: `notdate` is not a date; write it as 2024-05-10 "
+            "(or 2024/5/10); column C `负责人`: 负责人 (owner) `nobody` is not on the team: add them to "
+            "records/team.yaml first, or use one of: ") in said, said
+    assert "column E `联系方式`: the phone number `1.38E+10` is in scientific notation and has lost digits; format " \
+           "the column as Text in Excel/WPS and type the number again" in said
+    followups = _workbook(here / "fu.xlsx", {"Sheet": [["跟进日期", "客户名称", "跟进方式", "跟进内容", "跟进人"],
+                                                       ["2024-05-10", "不存在公司", "电话", "x", "zhang"]]})
+    said = run(repo, "import", str(followups)).output
+    assert ("row 2: rejected 不存在公司: column B `客户名称`: `不存在公司` is not a customer in the repo: import the "
+            "customer sheet first\n") in said, said

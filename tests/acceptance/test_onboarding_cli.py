@@ -194,10 +194,10 @@ def test_bad_cells_are_per_row_rejections(repo, run, here: Path) -> None:
     ])
     report = json.loads(run(repo, "import", str(path), "--province", "粤", "--format", "json").output)
     reasons = {r["row"]: " ".join(r["reasons"]) for r in report["rows"]}
-    assert "scientific notation" in reasons[2]
-    assert "not a date" in reasons[3]
-    assert "formula" in reasons[4]
-    assert "is not a stage" in reasons[5]
+    assert "被写成了科学计数法" in reasons[2]  # zh team
+    assert "不是日期" in reasons[3]
+    assert "公式" in reasons[4]
+    assert "不是一个阶段" in reasons[5]
     assert report["counts"]["rejected"] == 4
 
 

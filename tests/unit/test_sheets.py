@@ -75,7 +75,7 @@ def test_formula_cell_without_saved_result_is_a_row_problem(tmp_path: Path) -> N
     path = tmp_path / "f.xlsx"
     workbook(path, [HEADERS, ["A公司", "C3970", "李明", "=B2&\"x\"", "展会", "张伟", "2024-05-10", "线索"]])
     row = next(open_sheet(str(path)).rows())
-    assert row.problems and "formula" in row.problems[0] and "联系方式" in row.problems[0]
+    assert row.problems and "formula" in str(row.problems[0]) and "联系方式" in str(row.problems[0])
 
 
 def test_empty_sheet_and_missing_column_are_clear_errors(tmp_path: Path) -> None:

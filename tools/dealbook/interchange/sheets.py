@@ -195,10 +195,10 @@ class Row:
     number: int
     values: dict[str, Any]
     extra: dict[str, Any]
-    problems: tuple[str, ...] = ()
-    columns: dict[str, str] | None = None  # field -> "column F `联系方式`": where a cell's problem is
+    problems: tuple[str | Said, ...] = ()  # said in the team's language where shown
+    columns: dict[str, str | Said] | None = None  # field -> "column F `联系方式`": where a cell's problem is
 
-    def where(self, name: str, fallback: str) -> str:
+    def where(self, name: str, fallback: str) -> str | Said:
         """The column a field is read from, as a message names it; `fallback` when the sheet has none."""
         return (self.columns or {}).get(name, fallback)
 
@@ -219,8 +219,8 @@ class Sheet:
     letters: bool = True  # columns are named by letter (a workbook), else by number (a csv file)
 
     def column(self, index: int) -> str:
-        """`column F `联系方式``: how a message names a column."""
-        return f"{_column(index, self.letters)!s} `{self.headers[index]}`"
+        """`column F `联系方式``: how a message names a column (said in the reader's language)."""
+        return said(N_("%(column)s `%(header)s`"), column=_column(index, self.letters), header=self.headers[index])
 
     @property
     def unmapped(self) -> list[str]:
@@ -229,14 +229,14 @@ class Sheet:
     def rows(self) -> Iterator[Row]:
         """The data rows, read as they are needed; blank rows are skipped."""
         assert self._rows is not None
-        columns: dict[str, str] = {}
+        columns: dict[str, str | Said] = {}
         for index, name in enumerate(self.fields):
             if name not in (None, IGNORE):
                 columns.setdefault(name, self.column(index))
         for number, cells, formulas in self._rows:
             values: dict[str, Any] = {}
             extra: dict[str, Any] = {}
-            problems: list[str] = []
+            problems: list[str | Said] = []
             if formulas and max(formulas) >= len(cells):  # a formula without a result past the row's last value
                 cells = [*cells, *[None] * (max(formulas) + 1 - len(cells))]
             for index, value in enumerate(cells[: len(self.fields)]):
@@ -244,9 +244,10 @@ class Sheet:
                     value = value.strip()
                 if value in (None, ""):
                     if index in formulas and self.fields[index] not in (None, IGNORE):
-                        problems.append(
-                            f"{self.column(index)}: the cell holds a formula ({formulas[index]}) with no saved "
-                            "result; open the file in Excel or WPS and save it, or paste the values")
+                        problems.append(said(
+                            N_("%(where)s: the cell holds a formula (%(formula)s) with no saved result; open the "
+                               "file in Excel or WPS and save it, or paste the values"),
+                            where=self.column(index), formula=formulas[index]))
                     continue
                 name = self.fields[index]
                 if name == IGNORE:
@@ -492,13 +493,29 @@ def _open_csv(path: str, kind: str | None, mapping: dict[str, str] | None) -> Sh
 
 
 # --- values -------------------------------------------------------------------------------
-class BadValue(ValueError):
-    """A cell that cannot become the value a record needs; str() says why, `field` (when set) which
-    field's cell it is, when the reader of several cells knows better than its caller."""
+class BadValue(SaidError):
+    """A cell that cannot become the value a record needs; str() says why (in English, `text(_)` in
+    the translator's language), `field` (when set) which field's cell it is, when the reader of
+    several cells knows better than its caller."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str | Said, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+    @property
+    def message(self) -> str | Said:
+        """What was said, to be said again in another message or another BadValue."""
+        return self.said if self.said is not None else str(self)
+
+
+def at_cell(where: str | Said, problem: str | Said) -> Said:
+    """`column F `联系方式`: …`: a cell's problem after the column it is in."""
+    return said(N_("%(where)s: %(problem)s"), where=where, problem=problem)
+
+
+def problem_list(problems: list[str | Said]) -> Said:
+    """A row's problems, one after the other (`; ` in English)."""
+    return joined("list separator", NP_("list separator", "; "), problems)
 
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -532,7 +549,7 @@ def to_datetime(value: Any, half_days: dict[str, str] | None = None) -> tuple[dt
         if 19000101 <= value <= 21001231 and float(value).is_integer():
             value = str(int(value))
         else:
-            raise BadValue(f"{value} is not a date")
+            raise BadValue(said(N_("%(value)s is not a date"), value=value))
     text = unicodedata.normalize("NFKC", str(value)).strip()
     if _SERIAL_TEXT.match(text):  # a csv file Excel saved from a date column formatted as a number
         return to_datetime(float(text), half_days)
@@ -549,15 +566,15 @@ def to_datetime(value: Any, half_days: dict[str, str] | None = None) -> tuple[dt
         try:
             moment = dt.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0))
         except ValueError:
-            raise BadValue(f"`{text}` is not a real calendar date") from None
+            raise BadValue(said(N_("`%(text)s` is not a real calendar date"), text=text)) from None
         return moment, has_time
     m = _DATE_COMPACT.match(text)
     if m:
         try:
             return dt.datetime(int(m.group(1)), int(m.group(2)), int(m.group(3))), False
         except ValueError:
-            raise BadValue(f"`{text}` is not a real calendar date") from None
-    raise BadValue(f"`{text}` is not a date; write it as 2024-05-10 (or 2024/5/10)")
+            raise BadValue(said(N_("`%(text)s` is not a real calendar date"), text=text)) from None
+    raise BadValue(said(N_("`%(text)s` is not a date; write it as 2024-05-10 (or 2024/5/10)"), text=text))
 
 
 def to_moment(value: Any) -> str:
@@ -577,7 +594,7 @@ _UNITS = {"万": 10_000, "w": 10_000, "k": 1_000, "千": 1_000, "亿": 100_000_0
 def to_money(value: Any) -> int:
     """A cell as whole currency units: `620000`, `¥620,000.00`, `50万`, `1.2亿`, `62万元`."""
     if isinstance(value, bool):
-        raise BadValue(f"{value} is not an amount")
+        raise BadValue(said(N_("%(value)s is not an amount"), value=value))
     if isinstance(value, (int, float)):
         return round(value)
     text = unicodedata.normalize("NFKC", str(value)).strip().lower()
@@ -585,7 +602,7 @@ def to_money(value: Any) -> int:
     text = re.sub(r"(?:元|rmb|cny)$", "", text)
     m = re.match(r"^([0-9]+(?:\.[0-9]+)?)(万|w|k|千|亿|m)?$", text)
     if not m:
-        raise BadValue(f"`{value}` is not an amount; write 500000, 50万 or ¥500,000")
+        raise BadValue(said(N_("`%(value)s` is not an amount; write 500000, 50万 or ¥500,000"), value=value))
     number = Decimal(m.group(1)) * _UNITS.get(m.group(2) or "", 1)
     return int(number.to_integral_value())
 
@@ -607,26 +624,26 @@ def to_money_range(value: Any) -> tuple[int, int]:
 def to_phone(value: Any) -> str:
     """A phone cell as text; numbers Excel turned into 1.38E+10 are refused when digits were lost."""
     if isinstance(value, bool):
-        raise BadValue(f"{value} is not a phone number")
+        raise BadValue(said(N_("%(value)s is not a phone number"), value=value))
     if isinstance(value, int):
         return _number_phone(str(value))
     if isinstance(value, float):
         if value.is_integer():
             return _number_phone(str(int(value)))
-        raise BadValue(f"{value} is not a phone number")
+        raise BadValue(said(N_("%(value)s is not a phone number"), value=value))
     text = unicodedata.normalize("NFKC", str(value)).strip()
     m = re.match(r"^([0-9])(?:\.([0-9]+))?e\+?([0-9]+)$", text.lower())
     if m:
         digits = m.group(1) + (m.group(2) or "")
         exponent = int(m.group(3))
         if len(digits) - 1 != exponent:
-            raise BadValue(
-                f"the phone number `{text}` is in scientific notation and has lost digits; format the column "
-                "as Text in Excel/WPS and type the number again")
+            raise BadValue(said(
+                N_("the phone number `%(text)s` is in scientific notation and has lost digits; format the column "
+                   "as Text in Excel/WPS and type the number again"), text=text))
         try:
             return _number_phone(str(int(Decimal(text))))
         except InvalidOperation:
-            raise BadValue(f"`{text}` is not a phone number") from None
+            raise BadValue(said(N_("`%(text)s` is not a phone number"), text=text)) from None
     return text
 
 
@@ -640,9 +657,9 @@ def _number_phone(digits: str) -> str:
     (an area code's, 0755-…) Excel dropped, as 75512345678 does."""
     if _WHOLE_NUMBER_PHONE.match(digits):
         return digits
-    raise BadValue(
-        f"the phone number {digits} is stored as a number, which drops a leading 0 (was it 0{digits}?); "
-        "format the column as Text in Excel/WPS and type the number again (e.g. 0755-12345678)")
+    raise BadValue(said(
+        N_("the phone number %(digits)s is stored as a number, which drops a leading 0 (was it 0%(digits)s?); "
+           "format the column as Text in Excel/WPS and type the number again (e.g. 0755-12345678)"), digits=digits))
 
 
 def to_text(value: Any) -> str:
