@@ -53,8 +53,17 @@ def test_the_check_tells_the_approver_from_the_rep(run, history) -> None:
     assert run(history, "check").exit_code == 0  # the records alone look fine
     assert found(run, history) == [("粤IT2024002.yaml", "approval-not-proven")]
     result = run(history, "check", "--approvals")
+    assert result.exit_code == 1  # in the team's language (zh), then in English (as it always said it)
+    sha = history.git("log", "-1", "--format=%h", "--abbrev=7", "--", "records/customers/粤IT2024002.yaml").strip()
+    assert (f"error approval-not-proven: `chen` 对 BJ-1 的审批 `margin` 是在提交 {sha}(作者 zhangwei "
+            "<zhang@example.com>) 中添加的,不是 chen(chenjing / chen@example.com)本人提交的:审批须由审批人自己提交\n"
+            ) in result.output, result.output
+    history.settings("as_of: 2024-05-20\nlanguage: en\n")
+    result = run(history, "check", "--approvals")
     assert result.exit_code == 1
-    assert "was added in commit" in result.output and "by zhangwei <zhang@example.com>, not by chen" in result.output
+    assert (f"error approval-not-proven: approval `margin` by `chen` on BJ-1 was added in commit {sha} by zhangwei "
+            "<zhang@example.com>, not by chen (chenjing / chen@example.com): the approver commits their own approval\n"
+            ) in result.output, result.output
 
 
 def test_an_approval_not_yet_committed_is_not_proven(run, history) -> None:
@@ -81,6 +90,8 @@ def test_since_a_base_revision_only_new_approvals_are_verified(run, history) -> 
 def test_without_git_the_approvals_cannot_be_verified(run, repo) -> None:
     repo.customer("粤IT2024001", **PROPOSAL, quotes=[dict(QUOTE, status="sent", approvals=[APPROVAL])])
     assert found(run, repo) == [("粤IT2024001.yaml", "approvals-no-git")]
+    said = run(repo, "check", "--approvals").output  # the team's language (zh), git's part too
+    assert f"没有 git 历史,无法核实审批:{repo.root} 不在 git 仓库中" in said, said
 
 
 def test_the_review_shows_new_quotes_with_margin_and_the_approvals_still_needed(run, repo) -> None:
@@ -166,4 +177,4 @@ def test_an_approval_slipped_into_a_merge_is_not_proven(run, repo) -> None:
                   quotes=[dict(QUOTE, status="sent", approvals=[APPROVAL])])
     commit_as(repo, "zhangwei", "zhang@example.com", "merge pr")
     assert found(run, repo) == [("粤IT2024001.yaml", "approval-not-proven")]
-    assert "came in with a merge commit" in run(repo, "check", "--approvals").output
+    assert "是随合并提交进来的,不是单独的提交" in run(repo, "check", "--approvals").output  # the team's language (zh)

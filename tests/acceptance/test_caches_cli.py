@@ -299,5 +299,5 @@ def test_a_cache_folder_committed_as_a_link_out_of_the_repo_is_never_written_thr
         result = run(repo, *args)
         assert result.exit_code == 0, (args, result.output)
     edit = run(repo, "set", CID, "tags=重点")
-    assert edit.exit_code == 1 and "无法写入 .dealbook-cache:is a symbolic link" in edit.output, edit.output
+    assert edit.exit_code == 1 and "无法写入 .dealbook-cache:是符号链接:" in edit.output, edit.output
     assert _listing(elsewhere) == before

@@ -106,6 +106,6 @@ def test_a_site_url_links_cannot_start_from_is_a_build_warning_and_no_feed_carri
                                      encoding="utf-8")
     done = build(root, site_dir=root / "public")
     assert done.returncode == 0, done.stderr
-    assert f"mkdocs.yml:{line}: site_url" in done.stderr and "line break" in done.stderr
+    assert f"mkdocs.yml:{line}: site_url" in done.stderr and "含有换行符或其他控制字符" in done.stderr  # zh demo
     feed = (root / "public" / "calendar.ics").read_bytes()
     assert events(feed.decode("utf-8")) and b"X-INJECTED" not in feed and b"\r\nURL:" not in feed

@@ -24,8 +24,8 @@ ROW = "甲有限公司,C3970,广东 深圳,zhang,展会,王总(经理),0755-8888
 
 
 @pytest.mark.parametrize("raw,says", [
-    (b"\xff\xfe\x00\x01garbage", "UTF-16 byte order mark but is not UTF-16 from byte 11"),
-    (b"\xef\xbb\xbf" + HEADER.encode() + b"\xff\xfe,x\n", "UTF-8 byte order mark but is not UTF-8 from byte"),
+    (b"\xff\xfe\x00\x01garbage", "UTF-16 字节顺序标记开头,但从第 11 个字节起不是 UTF-16"),  # the team's language
+    (b"\xef\xbb\xbf" + HEADER.encode() + b"\xff\xfe,x\n", "UTF-8 字节顺序标记开头,但从第"),
 ])
 def test_import_of_a_byte_order_mark_then_other_bytes_names_the_file(repo: RecordRepo, run, here: Path,
                                                                      raw: bytes, says: str) -> None:
@@ -160,7 +160,7 @@ def test_check_new_since_an_unknown_revision_is_a_usage_error(repo: RecordRepo, 
     repo.commit()
     result = run(repo, "check", "--new-since", "orgin/main", f"records/customers/{CID}.yaml")
     assert result.exit_code == 2, result.output
-    assert "--new-since" in result.output and "unknown revision 'orgin/main'" in result.output
+    assert "--new-since" in result.output and "未知的版本 'orgin/main'" in result.output  # the team's language
 
 
 def test_a_revision_that_looks_like_an_option_never_reaches_git_as_one(repo: RecordRepo, run, tmp_path: Path) -> None:
@@ -170,7 +170,7 @@ def test_a_revision_that_looks_like_an_option_never_reaches_git_as_one(repo: Rec
     repo.commit()
     target = tmp_path / "planted"
     given = run(repo, "check", f"--new-since=--output={target}", f"records/customers/{CID}.yaml")
-    assert given.exit_code == 2 and "is not a revision" in given.output
+    assert given.exit_code == 2 and "' 不是一个版本" in given.output, given.output  # the team's language (zh)
     hooked = run(repo, "check", f"records/customers/{CID}.yaml",
                  env={"PRE_COMMIT_FROM_REF": f"--output={target}", "PRE_COMMIT_TO_REF": f"--output={target}2"})
     assert hooked.exit_code in (0, 1), hooked.output
@@ -343,7 +343,7 @@ def test_codeowners_never_writes_through_a_github_folder_that_is_a_link(repo: Re
     (repo.root / ".github").symlink_to(elsewhere)
     result = run(repo, "codeowners")
     assert result.exit_code == 1, result.output
-    assert "无法写入 .github:is a symbolic link" in result.output  # (the reason is said by records.writing)
+    assert "无法写入 .github:是符号链接:" in result.output  # (the reason is said by records.writing)
     assert (elsewhere / "CODEOWNERS").read_text(encoding="utf-8") == "precious"
 
 

@@ -34,7 +34,7 @@ def test_two_follow_ups_on_one_day_in_a_date_only_log_are_two_records_and_reimpo
     ])
     first = imported(run, repo, sheet, "--apply")
     assert first["counts"] == {"new": 2, "updated": 0, "unchanged": 1, "rejected": 0}, first["rows"]
-    assert first["rows"][2]["reasons"] == ["the same follow-up as row 3"]
+    assert first["rows"][2]["reasons"] == ["与第 3 行是同一条跟进记录"]  # zh team
     texts = records(repo.root)
     summaries = sorted(t for p, t in texts.items() if "/followups/" in p)
     assert len(summaries) == 2
@@ -59,7 +59,7 @@ def test_a_landline_excel_stored_as_a_number_is_refused_not_recorded_without_its
     report = imported(run, repo, sheet, "--phone-kind", "work", "--apply")
     rows = {r["row"]: r for r in report["rows"]}
     assert rows[2]["status"] == "rejected"
-    assert "drops a leading 0 (was it 075588881234?)" in rows[2]["reasons"][0]
+    assert "开头的 0 会丢失(原来是 075588881234 吗?)" in rows[2]["reasons"][0]  # zh team
     assert (rows[3]["status"], rows[4]["status"]) == ("new", "new")  # a mobile, a local number: all digits kept
     texts = "".join(records(repo.root).values())
     assert "phone: '13812345678'" in texts and "phone: '88881234'" in texts
@@ -76,7 +76,7 @@ def test_a_formula_without_a_saved_result_in_the_last_column_is_refused_not_drop
     book.save(path)
     report = imported(run, repo, path, "--apply")
     rows = {r["row"]: r for r in report["rows"]}
-    assert rows[2]["status"] == "rejected" and "formula (=B9*1.13) with no saved result" in rows[2]["reasons"][0]
+    assert rows[2]["status"] == "rejected" and "单元格里是公式(=B9*1.13),但没有保存计算结果" in rows[2]["reasons"][0]
     assert rows[3]["status"] == "rejected" and "=SUM(J2:J2)" in rows[3]["reasons"][0]
     assert report["written"] == 0 and not list((repo.root / "records").glob("customers/*.yaml"))
 
@@ -101,7 +101,7 @@ def test_without_sheet_the_first_visible_sheet_with_the_table_is_read_not_an_ins
     report = imported(run, repo, path)
     assert report["sheet"] == "2024", report
     assert [(r["row"], r["status"], r["record"]) for r in report["rows"]] == [(3, "new", "深圳A科技有限公司")]
-    assert "other sheets not read: 填写说明, 旧数据 (hidden) (use --sheet NAME)" in report["notes"][0]
+    assert "未读取其他工作表:填写说明、旧数据(隐藏)(可用 --sheet NAME 指定)" in report["notes"][0]  # the team's (zh)
 
 
 def test_a_customer_twice_in_a_sheet_the_later_row_stands_and_a_reimport_refuses_nothing(
@@ -122,7 +122,7 @@ def test_a_customer_twice_in_a_sheet_the_later_row_stands_and_a_reimport_refuses
     texts = records(repo.root)
     again = imported(run, repo, sheet, "--apply")
     assert again["counts"] == {"new": 0, "updated": 0, "unchanged": 4, "rejected": 0}, again["rows"]
-    assert again["rows"][0]["reasons"] == ["superseded by row 4"] and again["rejects_file"] is None
+    assert again["rows"][0]["reasons"] == ["已被第 4 行取代"] and again["rejects_file"] is None  # zh team
     assert records(repo.root) == texts
 
 
@@ -137,10 +137,10 @@ def test_a_follow_up_naming_its_customer_slightly_differently_is_refused_with_th
     ])
     report = imported(run, repo, sheet)
     reasons = [r["reasons"][0] for r in report["rows"]]
-    assert all("is not a customer in the repo" in reason for reason in reasons)
-    meant = "did you mean 深圳市博锐激光设备有限公司 (粤IT2024002)?"
+    assert all("不是仓库中的客户" in reason for reason in reasons)  # zh team
+    meant = "是不是 深圳市博锐激光设备有限公司 (粤IT2024002)?"
     assert meant in reasons[0] and meant in reasons[1], reasons
-    assert "did you mean" not in reasons[2] and "import the customer sheet first" in reasons[2]
+    assert "是不是" not in reasons[2] and "请先导入客户表" in reasons[2]
 
 
 def test_a_refused_cell_is_named_by_file_sheet_row_and_column(repo, run, here: Path) -> None:
@@ -152,20 +152,20 @@ def test_a_refused_cell_is_named_by_file_sheet_row_and_column(repo, run, here: P
     ])
     result = run(repo, "import", str(customers), "--rejects", str(here / "rejects.csv"))
     assert result.exit_code == 0, result.output
-    assert "第 2 行:拒绝 深圳A科技有限公司:column I `客户状态`: status `赢了` is not a stage" in result.output
-    assert "; column E `联系方式`: the phone number 75588881234 is stored as a number" in result.output
+    assert "第 2 行:拒绝 深圳A科技有限公司:I 列 `客户状态`:状态 `赢了` 不是一个阶段" in result.output  # zh team
+    assert ";E 列 `联系方式`:电话号码 75588881234 被存成了数字" in result.output
     assert f"行号指 {customers} 的工作表「Sheet」(表头在第 1 行)" in result.output
     with open(here / "rejects.csv", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert [(r["file"], r["sheet"], r["row"]) for r in rows] == [(str(customers), "Sheet", "2")]
-    assert "column E `联系方式`" in rows[0]["reason"]
+    assert "E 列 `联系方式`" in rows[0]["reason"]
 
     followups = here / "跟进.csv"
     followups.write_text(",".join(FOLLOWUP_HEADERS) + "\n2024-05-32,A科技有限公司,王总监,电话,约拜访,张三\n",
                          encoding="utf-8")
     reasons = imported(run, repo, followups)["rows"][0]["reasons"][0]
-    assert "column 1 `跟进日期`: `2024-05-32` is not a real calendar date" in reasons, reasons
-    assert "column 6 `跟进人`: 跟进人 (by) `张三` is not on the team" in reasons
+    assert "第 1 列 `跟进日期`:`2024-05-32` 不是真实存在的日期" in reasons, reasons
+    assert "第 6 列 `跟进人`:跟进人 (by) `张三` 不是团队成员" in reasons
 
 
 def test_a_creation_time_to_the_minute_exports_as_an_excel_date_and_time_and_reimports_unchanged(
@@ -252,7 +252,7 @@ def test_a_customer_twice_in_a_sheet_whose_later_row_is_rejected_is_imported_by_
     rows = {r["row"]: r for r in report["rows"]}
     assert [(n, rows[n]["status"]) for n in (2, 3, 4, 5)] == [
         (2, "new"), (3, "rejected"), (4, "new"), (5, "rejected")], report["rows"]
-    assert "row 2 of this customer is imported without this row" in rows[3]["reasons"]
+    assert "这个客户的第 2 行会被导入,但不包括这一行" in rows[3]["reasons"]  # zh team
     assert report["counts"] == {"new": 2, "updated": 0, "unchanged": 0, "rejected": 2}
     written = {p: t for p, t in records(repo.root).items() if p.startswith("records/customers/")}
     assert len(written) == 2 and rows[2]["path"] in written and rows[4]["path"] in written

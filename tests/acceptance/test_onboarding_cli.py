@@ -132,8 +132,8 @@ def test_followup_sheet_from_csv_gbk(repo, run, here: Path) -> None:
 
 
 @pytest.mark.parametrize("rows,headers,message", [
-    ([], [], "is empty"),
-    ([["C3970", "张伟"]], ["所属行业", "负责人"], "no 客户名称 (name) or 客户编号 (id) column"),
+    ([], [], "是空的"),  # the team's language (zh); English: tests/acceptance/test_lower_layers_language.py
+    ([["C3970", "张伟"]], ["所属行业", "负责人"], "没有 客户名称 (name)或客户编号 (id) 列"),
 ])
 def test_bad_sheets_are_clear_errors(repo, run, here: Path, rows, headers, message) -> None:
     path = xlsx(here / "bad.xlsx", rows, headers)
@@ -153,6 +153,7 @@ def test_bad_sheets_are_clear_errors(repo, run, here: Path, rows, headers, messa
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_two_columns_for_one_field_are_refused_and_nothing_written(repo, run, here: Path, headers, columns, said,
                                                                     fmt: str) -> None:
+    repo.settings("as_of: 2024-05-20\nlanguage: en\n")  # the English wording (zh: test_lower_layers_language.py)
     row = ["深圳A科技有限公司", "x", "C3970", "深圳A科技"] if headers[0] == "ＩＤ" else \
         ["深圳A科技有限公司", "C3970" if headers[1] == "所属行业" else "甲", "zhao", "深圳A科技"]
     if fmt == "xlsx":
@@ -179,7 +180,7 @@ def test_a_map_file_putting_two_columns_on_one_field_is_refused(repo, run, here:
     path = xlsx(here / "mapped.xlsx", [["深圳A科技有限公司", "深圳A", "C3970"]], ["公司", "简称", "所属行业"])
     (here / "columns.yaml").write_text("公司: name\n简称: name\n", encoding="utf-8")
     result = run(repo, "import", str(path), "--map", str(here / "columns.yaml"), "--apply")
-    assert result.exit_code == 1 and "the field `name`: column A `公司` and column B `简称`" in result.output
+    assert result.exit_code == 1 and "字段 `name`:A 列 `公司` 和 B 列 `简称`" in result.output, result.output
     customers = repo.root / "records" / "customers"
     assert not customers.exists() or not list(customers.iterdir())
 
@@ -193,10 +194,10 @@ def test_bad_cells_are_per_row_rejections(repo, run, here: Path) -> None:
     ])
     report = json.loads(run(repo, "import", str(path), "--province", "粤", "--format", "json").output)
     reasons = {r["row"]: " ".join(r["reasons"]) for r in report["rows"]}
-    assert "scientific notation" in reasons[2]
-    assert "not a date" in reasons[3]
-    assert "formula" in reasons[4]
-    assert "is not a stage" in reasons[5]
+    assert "被写成了科学计数法" in reasons[2]  # zh team
+    assert "不是日期" in reasons[3]
+    assert "公式" in reasons[4]
+    assert "不是一个阶段" in reasons[5]
     assert report["counts"]["rejected"] == 4
 
 

@@ -148,7 +148,7 @@ def test_new_since_takes_a_date_and_refuses_a_revision_that_names_nothing(repo: 
         assert codes == ["late-entry"], (since, result.output)
     result = run(repo, "check", "--new-since", "origin/mian", relative)
     assert result.exit_code == 2
-    assert "--new-since" in result.output and "unknown revision 'origin/mian'" in result.output
+    assert "--new-since" in result.output and "未知的版本 'origin/mian'" in result.output  # the team's language
 
 
 def test_a_commit_that_only_removes_a_customer_file_is_checked(repo: RecordRepo, tmp_path: Path) -> None:

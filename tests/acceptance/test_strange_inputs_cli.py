@@ -106,7 +106,7 @@ def test_log_refuses_a_follow_up_folder_linked_out_of_the_repo(run, repo: Record
     result = run(repo, "log", CID, "-m", "phone", "-c", "王总监", "-s", "电话沟通", "--at", "2024-05-20 10:00",
                  "--by", "zhang")
     assert result.exit_code == 1, result.output
-    assert f"无法写入 records/followups/{CID}:is a symbolic link" in result.output
+    assert f"无法写入 records/followups/{CID}:是符号链接:dealbook 只把记录和缓存写进仓库自己的文件夹" in result.output
     assert "没有写入任何内容" in result.output and list(outside.iterdir()) == []
 
 
@@ -124,7 +124,8 @@ def test_edits_refuse_a_customers_folder_that_is_a_link(run, repo: RecordRepo, t
                   "--owner", "zhang", "--channel", "trade_show",
                   "--contact", "王总监,技术总监,decision_maker,0755-88881234")
     for result in (edit, created):
-        assert result.exit_code == 1 and "无法写入 records/customers:is a symbolic link" in result.output, result.output
+        assert result.exit_code == 1, result.output
+        assert "无法写入 records/customers:是符号链接:dealbook 只把记录和缓存写进" in result.output, result.output
     assert _files(moved) == before
     customers.unlink()
     moved.rename(customers)

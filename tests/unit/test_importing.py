@@ -93,8 +93,8 @@ def test_rejections_say_why_and_where(repo, tmp_path: Path) -> None:
     assert "stage-requires" in reasons[0] and "lost.reason" in reasons[0]
     assert "privacy-mobile: 这一行有个人手机号" in reasons[1] and "--phone-kind work" in reasons[1]  # zh team
     assert "phone-kind:" not in reasons[1]
-    assert "王五" in reasons[2] and "not on the team" in reasons[2]
-    assert "column J `建档日期`: `下周`" in reasons[3] and "not a date" in reasons[3]  # the cell, by its column
+    assert "王五" in reasons[2] and "不是团队成员" in reasons[2]  # zh team
+    assert "J 列 `建档日期`:`下周`" in reasons[3] and "不是日期" in reasons[3]  # the cell, by its column
     assert texts == {}
 
 

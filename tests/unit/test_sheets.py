@@ -75,7 +75,7 @@ def test_formula_cell_without_saved_result_is_a_row_problem(tmp_path: Path) -> N
     path = tmp_path / "f.xlsx"
     workbook(path, [HEADERS, ["A公司", "C3970", "李明", "=B2&\"x\"", "展会", "张伟", "2024-05-10", "线索"]])
     row = next(open_sheet(str(path)).rows())
-    assert row.problems and "formula" in row.problems[0] and "联系方式" in row.problems[0]
+    assert row.problems and "formula" in str(row.problems[0]) and "联系方式" in str(row.problems[0])
 
 
 def test_empty_sheet_and_missing_column_are_clear_errors(tmp_path: Path) -> None:
@@ -100,7 +100,7 @@ def test_second_sheet_is_named_and_can_be_chosen(tmp_path: Path) -> None:
     other.append(["旧公司"])
     book.save(path)
     first = open_sheet(str(path))
-    assert first.name == "客户" and "2023" in first.notes[0]
+    assert first.name == "客户" and "2023" in str(first.notes[0])
     chosen = open_sheet(str(path), sheet="2023")
     assert [r.values["name"] for r in chosen.rows()] == ["旧公司"]
     with pytest.raises(SheetError, match="no sheet named 'nope'"):

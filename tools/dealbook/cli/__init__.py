@@ -13,6 +13,7 @@ import sys
 
 import click
 
+from ..text.catalog import translator
 from . import click_words
 from .context import Env, hear, repo_root, words
 
@@ -144,7 +145,11 @@ def _run() -> None:
     except Exception as exc:  # the promise: a clear message, never a traceback
         if os.environ.get("DEALBOOK_DEBUG"):
             raise
-        click.echo(f"dealbook: internal error: {type(exc).__name__}: {exc} (set DEALBOOK_DEBUG=1 for details)",
-                   err=True)
+        try:  # the lead in the run's language; the error's own words (the system's: `[Errno 13] …`) as they are
+            _ = click_words.words()
+        except Exception:
+            _ = translator("en")
+        click.echo(_("dealbook: internal error: %(kind)s: %(error)s (set DEALBOOK_DEBUG=1 for details)",
+                     kind=type(exc).__name__, error=str(exc)), err=True)
         sys.exit(3)
     sys.exit(0)

@@ -15,6 +15,7 @@ from ..records.deals import approvals_from
 from ..records.diagnostics import ERROR, Diagnostic
 from ..records.load import parse_bytes
 from ..records.model import Member
+from ..text.catalog import Translator, translator
 from .store import FETCH_HISTORY, Commit, GitStoreError, open_store
 
 Key = tuple[str, str, str, str, str]  # (quotes|contracts, number or #index, step, by, on)
@@ -43,8 +44,8 @@ def authored_by(commit: Commit, member: Member) -> bool:
     return bool(member.git) and commit.author == member.git
 
 
-def _short(commit: Commit) -> str:
-    return f"{commit.sha[:7]} by {commit.author} <{commit.email}>"
+def _short(commit: Commit, _: Translator) -> str:
+    return _("%(commit)s by %(author)s <%(email)s>", commit=commit.sha[:7], author=commit.author, email=commit.email)
 
 
 def _keys_in(raw: bytes | None, path: str) -> set[Key]:
@@ -67,6 +68,7 @@ def verify_approvals(repo: str, book: Book, since: str | None = None) -> list[Di
     if not wanted:
         return []
     out: list[Diagnostic] = []
+    _ = translator(book.settings.language)
     try:
         with open_store(repo) as store:
             before: dict[str, set[Key]] = {}
@@ -96,7 +98,7 @@ def verify_approvals(repo: str, book: Book, since: str | None = None) -> list[Di
     except GitStoreError as exc:
         first = next(iter(wanted))
         return [Diagnostic(first, 1, 1, ERROR, "approvals-no-git",
-                           f"approvals cannot be verified without git history: {exc}")]
+                           _("approvals cannot be verified without git history: %(error)s", error=exc.text(_)))]
     for path, approvals in wanted.items():
         added: dict[Key, Commit] = {}
         for commit, old_blob, blob in versions[path]:  # oldest first: the last commit to add it wins
@@ -105,29 +107,31 @@ def verify_approvals(repo: str, book: Book, since: str | None = None) -> list[Di
                 added[key] = commit
         present = _keys_in(blobs.get(committed[path]), path) if path in committed else set()
         for key, where in approvals:
-            _, number, step, handle, _ = key
+            _group, number, step, handle, _on = key
+            values = {"step": step, "by": handle, "number": number}
             line, column = book.mark(path, where)
             commit = added.get(key)
             member = book.members.get(handle)
             if key not in present:
                 out.append(Diagnostic(path, line, column, ERROR, "approval-uncommitted",
-                                      f"approval `{step}` by `{handle}` on {number} is not in any commit yet: "
-                                      f"{handle} commits it under their own git identity"))
+                                      _("approval `%(step)s` by `%(by)s` on %(number)s is not in any commit yet: "
+                                        "%(by)s commits it under their own git identity", **values)))
             elif commit is None:  # only a merge's resolution brought it in: no one's own change
                 out.append(Diagnostic(path, line, column, ERROR, "approval-not-proven",
-                                      f"approval `{step}` by `{handle}` on {number} came in with a merge commit, "
-                                      f"not a commit of its own: {handle} commits it under their own git identity"))
+                                      _("approval `%(step)s` by `%(by)s` on %(number)s came in with a merge commit, "
+                                        "not a commit of its own: %(by)s commits it under their own git identity",
+                                        **values)))
             elif commit.sha in cut:  # a shallow clone's first commit holds what came before it
                 out.append(Diagnostic(path, line, column, ERROR, "approvals-shallow",
-                                      f"approval `{step}` by `{handle}` on {number} is in commit {commit.sha[:7]}, "
-                                      "where this shallow clone's history starts: who added it cannot be "
-                                      f"known; {FETCH_HISTORY}"))
+                                      _("approval `%(step)s` by `%(by)s` on %(number)s is in commit %(commit)s, "
+                                        "where this shallow clone's history starts: who added it cannot be known; "
+                                        "%(fetch)s", commit=commit.sha[:7], fetch=FETCH_HISTORY.say(_), **values)))
             elif member is None:
                 continue  # `dealbook check` reports the unknown member
             elif not authored_by(commit, member):
-                who = " / ".join(x for x in (member.git, member.email) if x) or "no git identity in team.yaml"
+                who = " / ".join(x for x in (member.git, member.email) if x) or _("no git identity in team.yaml")
                 out.append(Diagnostic(path, line, column, ERROR, "approval-not-proven",
-                                      f"approval `{step}` by `{handle}` on {number} was added in commit "
-                                      f"{_short(commit)}, not by {handle} ({who}): the approver commits "
-                                      "their own approval"))
+                                      _("approval `%(step)s` by `%(by)s` on %(number)s was added in commit "
+                                        "%(commit)s, not by %(by)s (%(who)s): the approver commits their own "
+                                        "approval", commit=_short(commit, _), who=who, **values)))
     return out

@@ -16,6 +16,7 @@ import git
 from ..records.cachefile import has_keys, save_marshal
 from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, kind_of
 from ..records.settings import load_settings
+from ..text.catalog import N_, said
 from .store import _PARALLEL_MIN, CACHE_DIR, SHALLOW_HINT, Commit, FileChange, GitStoreError, Store, load_cache
 
 
@@ -257,8 +258,8 @@ def stage_timeline(repo: str, customer_id: str) -> list[StageEvent]:
     with Store(repo) as store:
         commits = store.log(path, follow=True)  # back through renames: the id's whole history
         if commits and commits[0].sha in store.shallow():  # its stages there may be older than that commit
-            raise GitStoreError(f"{path}: its history before commit {commits[0].sha[:7]} is missing"
-                                + SHALLOW_HINT)
+            raise GitStoreError(said(N_("%(path)s: its history before commit %(commit)s is missing%(hint)s"),
+                                     path=path, commit=commits[0].sha[:7], hint=SHALLOW_HINT))
         zone = ZoneInfo(load_settings(store.root).timezone)
         wanted = [b for commit in commits for c in commit.files for b in (c.old_blob, c.blob) if b]
         stages: dict[str, str | None] = {}

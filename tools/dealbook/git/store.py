@@ -35,7 +35,7 @@ from ..records.cachefile import (  # noqa: F401  (open_cache_db: re-exported for
 from ..records.diagnostics import Diagnostic, from_rows
 from ..records.model import CUSTOMERS_DIR, FOLLOWUPS_DIR, RECORDS_DIR, TEAM_FILE, customer_files, file_stem, kind_of
 from ..records.settings import SETTINGS_FILE, Settings, load_settings, settings_from_bytes
-from ..text.catalog import N_
+from ..text.catalog import N_, Said, Translator, said
 
 DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 NULL_SHA = "0" * 40
@@ -46,13 +46,23 @@ _PARALLEL_MIN = 400  # below this many misses a process pool costs more than it 
 Result = tuple[Any, list[Diagnostic]]
 
 
-FETCH_HISTORY = ("fetch the whole history with `git fetch --unshallow` "
-                 "(in CI, check out with `fetch-depth: 0` / `GIT_DEPTH: 0`)")
-SHALLOW_HINT = "; this clone is shallow (its history is cut off): " + FETCH_HISTORY
+# Said in the reader's language where they are shown (`str()` of one is the English).
+FETCH_HISTORY = said(N_("fetch the whole history with `git fetch --unshallow` (in CI, check out with "
+                        "`fetch-depth: 0` / `GIT_DEPTH: 0`)"))
+SHALLOW_HINT = said(N_("; this clone is shallow (its history is cut off): %(fetch)s"), fetch=FETCH_HISTORY)
+NO_COMMITS_HINT = said(N_("; the repository has no commits yet"))
 
 
 class GitStoreError(Exception):
-    """A repository or revision problem, worded for the user."""
+    """A repository or revision problem, worded for the user: `str()` is the English, `text(_)` the
+    message in the translator's language (git's own words, quoted in it, stay as git said them)."""
+
+    def __init__(self, message: str | Said) -> None:
+        super().__init__(str(message))
+        self.said = message if isinstance(message, Said) else None
+
+    def text(self, _: Translator) -> str:
+        return self.said.say(_) if self.said is not None else str(self)
 
 
 # --- the store ----------------------------------------------------------------------
@@ -67,12 +77,12 @@ class Store:
         try:
             self.repo = git.Repo(self.root, search_parent_directories=True)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-            raise GitStoreError(f"{self.root} is not inside a git repository: "
-                                "git-based features (--at, diff, history) need one") from None
+            raise GitStoreError(said(N_("%(path)s is not inside a git repository: git-based features (--at, diff, "
+                                        "history) need one"), path=self.root)) from None
         top = self.repo.working_tree_dir
         if top is None:
             self.repo.close()
-            raise GitStoreError(f"{self.root}: bare repositories are not supported; use a clone")
+            raise GitStoreError(said(N_("%(path)s: bare repositories are not supported; use a clone"), path=self.root))
         self.top = str(top)
         relative = os.path.relpath(os.path.realpath(self.root), os.path.realpath(self.top))
         self.prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
@@ -97,7 +107,8 @@ class Store:
             return self.repo.git.execute(["git", "-c", "core.quotePath=false", *args])
         except git.GitCommandError as exc:
             detail = (exc.stderr or "").strip().replace("stderr: ", "").strip("'\n ")
-            raise GitStoreError(f"git {args[0]} failed: {detail or exc}") from None
+            raise GitStoreError(said(N_("git %(command)s failed: %(error)s"), command=args[0],
+                                     error=detail or str(exc))) from None
 
     def _spec(self, *paths: str) -> list[str]:
         return ["--", *(self.prefix + p for p in paths)]
@@ -114,7 +125,7 @@ class Store:
         commit on or before that day's end in the team's timezone, on HEAD's first-parent line)."""
         rev = rev.strip()
         if not rev or rev.startswith("-"):
-            raise GitStoreError(f"{rev!r} is not a revision")
+            raise GitStoreError(said(N_("%(rev)r is not a revision"), rev=rev))
         try:
             return self.repo.git.rev_parse("--verify", "--quiet", f"{rev}^{{commit}}").strip()
         except git.GitCommandError:
@@ -123,17 +134,19 @@ class Store:
             try:
                 day = dt.date.fromisoformat(rev)
             except ValueError:
-                raise GitStoreError(f"{rev} is not a date") from None
+                raise GitStoreError(said(N_("%(rev)s is not a date"), rev=rev)) from None
             if self.head() is None:
-                raise GitStoreError(f"no commit on or before {rev}{self.history_hint()}")
+                raise GitStoreError(said(N_("no commit on or before %(rev)s%(hint)s"), rev=rev,
+                                         hint=self.history_hint()))
             zone = ZoneInfo(timezone or load_settings(self.root).timezone)
             end = dt.datetime.combine(day, dt.time(23, 59, 59), zone)
             found = self.git("rev-list", "-1", "--first-parent", f"--before={end.isoformat()}", "HEAD")
             if not found.strip():
-                raise GitStoreError(f"no commit on or before {rev}: the history starts later{self.history_hint()}")
+                raise GitStoreError(said(N_("no commit on or before %(rev)s: the history starts later%(hint)s"),
+                                         rev=rev, hint=self.history_hint()))
             return found.strip()
-        raise GitStoreError(f"unknown revision {rev!r}: give a commit, tag, branch or date (YYYY-MM-DD)"
-                            + self.history_hint())
+        raise GitStoreError(said(N_("unknown revision %(rev)r: give a commit, tag, branch or date (YYYY-MM-DD)"
+                                    "%(hint)s"), rev=rev, hint=self.history_hint()))
 
     def shallow(self) -> frozenset[str]:
         """The commits at the edge of a shallow clone (`git clone --depth N`, CI's default
@@ -145,10 +158,11 @@ class Store:
         except OSError:
             return frozenset()
 
-    def history_hint(self) -> str:
-        """Why a revision may be missing: the repository has no commit yet, or the clone is shallow."""
+    def history_hint(self) -> Said | str:
+        """Why a revision may be missing: the repository has no commit yet, or the clone is shallow
+        (a `Said` to end a message with; "" when neither)."""
         if self.head() is None:
-            return "; the repository has no commits yet"
+            return NO_COMMITS_HINT
         return SHALLOW_HINT if self.shallow() else ""
 
     def head(self) -> str | None:
@@ -211,7 +225,7 @@ class Store:
                 if len(header) == 2 and header[1] == b"missing":
                     continue
                 if len(header) != 3:
-                    raise GitStoreError("git cat-file stopped answering")
+                    raise GitStoreError(said(N_("git cat-file stopped answering")))
                 size = int(header[2])
                 data = out.read(size)
                 out.read(1)
@@ -374,7 +388,7 @@ class Store:
         try:
             process = self.repo.git.execute(["git", "-c", "core.quotePath=false", *args], as_process=True)
         except git.GitCommandError as exc:
-            raise GitStoreError(f"git log failed: {exc}") from None
+            raise GitStoreError(said(N_("git %(command)s failed: %(error)s"), command="log", error=str(exc))) from None
         proc = process.proc
         commits: list[Commit] = []
         rest = b""
@@ -390,7 +404,7 @@ class Store:
         commits.extend(parse_log(rest.decode("utf-8", "replace"), self._strip))
         error = proc.stderr.read().decode("utf-8", "replace").strip()
         if proc.wait() != 0:
-            raise GitStoreError(f"git log failed: {error}")
+            raise GitStoreError(said(N_("git %(command)s failed: %(error)s"), command="log", error=error))
         if following:
             commits.reverse()
         return commits
@@ -700,8 +714,9 @@ def default_base(store: Store) -> str:
         base = store.merge_base(ref, "HEAD") if store.head() else None
         return base or ref
     if store.head() is None:
-        raise GitStoreError("no base to compare with: the repository has no commits yet")
-    raise GitStoreError("no base to compare with: give one (`dealbook diff origin/main`)" + store.history_hint())
+        raise GitStoreError(said(N_("no base to compare with: the repository has no commits yet")))
+    raise GitStoreError(said(N_("no base to compare with: give one (`dealbook diff origin/main`)%(hint)s"),
+                             hint=store.history_hint()))
 
 
 def diff_books(repo: str, base: str | None = None, head: str | None = None) -> DiffBooks:

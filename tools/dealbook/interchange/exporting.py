@@ -20,6 +20,7 @@ from ..records.model import CUSTOMER, FOLLOWUP, Customer, FollowUp, dotted_get, 
 from ..records.settings import Settings
 from ..records.writing import atomic_file
 from ..rules.dealview import needs_table
+from ..text.catalog import N_
 from ..text.output import CsvWriter
 
 TEXT, INT, DATE, TIME, JSON, LIST, NUMBER = "text", "int", "date", "time", "json", "list", "number"
@@ -299,11 +300,13 @@ class RecordStore:
                 for path in chunk:
                     yield path, found[path][0]
 
-        yield from (progress("Reading records", len(paths)) if progress else _plain("", 0))(each())
+        yield from (progress(READING, len(paths)) if progress else _plain("", 0))(each())
         self.cache.save()
 
 
-# progress(label, length) -> a wrapper around the rows of one table (a bar on a terminal)
+# progress(label, length) -> a wrapper around the rows of one table (a bar on a terminal); the label
+# is a table's name, or READING (a msgid) while the records are read
+READING = N_("Reading records")
 Progress = Callable[[str, int], Callable[[Iterable[list[Any]]], Iterable[list[Any]]]]
 
 

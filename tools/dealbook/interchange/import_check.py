@@ -12,7 +12,7 @@ from ..checks.filechecks import read_record
 from ..records.book import Book
 from ..records.diagnostics import ERROR, Diagnostic
 from ..records.settings import Settings
-from ..text.catalog import Translator, translator
+from ..text.catalog import SaidError, Translator, translator
 from .import_plan import NEW, REJECTED, UPDATED, Plan, Planned
 from .sheets import CUSTOMERS
 
@@ -71,7 +71,9 @@ def _check_one(kind: str, settings: Settings, path: str, after: dict[str, Any] |
     try:
         text = render(kind, after or {}, before_text, before)
     except Exception as exc:  # an edit the renderer cannot place: reject the row, keep going
-        return None, [f"cannot write the record: {exc}"], None
+        _ = translator(settings.language)
+        return None, [_("cannot write the record: %(error)s",
+                        error=exc.text(_) if isinstance(exc, SaidError) else str(exc))], None
     data, diagnostics = read_record(path, text.encode("utf-8"), settings)
     errors = [d for d in diagnostics if d.severity == ERROR]
     if any(d.code == "privacy-mobile" for d in errors):
@@ -80,7 +82,8 @@ def _check_one(kind: str, settings: Settings, path: str, after: dict[str, Any] |
         _ = translator(settings.language)
         return None, [_explain(d, _) for d in errors], None
     if not _reads_back(after, data):
-        return None, ["internal: the written record would not read back as the row"], None
+        _ = translator(settings.language)
+        return None, [_("internal: the written record would not read back as the row")], None
     return text, [], {k: data[k] for k in _SLIM[kind] if k in data}
 
 

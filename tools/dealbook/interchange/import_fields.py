@@ -10,9 +10,22 @@ from typing import Any
 from ..checks import privacy
 from ..records.model import TEAM_FILE
 from ..records.settings import Settings
+from ..text.catalog import N_, Said, joined, said
 from .followup_cells import phone_note
 from .import_plan import Options
-from .sheets import BadValue, Row, to_date, to_moment, to_money, to_money_range, to_phone, to_text
+from .sheets import (
+    ENUMERATION,
+    BadValue,
+    Row,
+    at_cell,
+    problem_list,
+    to_date,
+    to_moment,
+    to_money,
+    to_money_range,
+    to_phone,
+    to_text,
+)
 
 
 # --- value vocabularies ----------------------------------------------------------------------
@@ -90,8 +103,9 @@ class Vocabulary:
                 for stage in self.settings.stages:
                     if any(alias in label for label in stage.label.values()):
                         return stage.key
-        raise BadValue(f"status `{text}` is not a stage; the stages are: "
-                       + ", ".join(f"{s.key} ({self.settings.stage_label(s.key)})" for s in self.settings.stages))
+        raise BadValue(said(N_("status `%(text)s` is not a stage; the stages are: %(stages)s"), text=text,
+                            stages=joined(*ENUMERATION, [f"{s.key} ({self.settings.stage_label(s.key)})"
+                                                         for s in self.settings.stages])))
 
     def channel(self, text: str) -> tuple[str, str | None]:
         """(channel, detail): a cell that is more than a channel's name keeps its words as the detail."""
@@ -110,7 +124,8 @@ class Vocabulary:
         for label, key in table.items():
             if len(label) > 1 and label in word:
                 return key
-        raise BadValue(f"`{text}` is not a known {what}; use one of: {', '.join(sorted(set(table.values())))}")
+        raise BadValue(said(N_("`%(text)s` is not a known %(what)s; use one of: %(known)s"), text=text,
+                            what=said(what), known=joined(*ENUMERATION, sorted(set(table.values())))))
 
 
 # --- cells -> fields -------------------------------------------------------------------------------
@@ -161,8 +176,8 @@ def industry_of(text: str) -> str:
     for word, section in _INDUSTRY_WORDS:
         if word in lowered:
             return f"{section} {compact}"
-    raise BadValue(f"所属行业 `{text}` is not a GB/T 4754 code; write it like `C3970 电子器件制造` "
-                   "(section letter + code, then the name) or map it in a --map file")
+    raise BadValue(said(N_("所属行业 `%(text)s` is not a GB/T 4754 code; write it like `C3970 电子器件制造` (section "
+                           "letter + code, then the name) or map it in a --map file"), text=text))
 
 
 def _set(target: dict[str, Any], dotted: str, value: Any) -> None:
@@ -178,7 +193,8 @@ def json_value(value: Any, what: str) -> Any:
     try:
         return json.loads(str(value))
     except ValueError:
-        raise BadValue(f"the {what} column is not valid JSON (as `dealbook export` writes it)") from None
+        raise BadValue(said(N_("the %(column)s column is not valid JSON (as `dealbook export` writes it)"),
+                            column=what)) from None
 
 
 _TEXT_FIELDS = ("name", "region", "address", "business", "need.summary", "need.goal", "need.timeline.note",
@@ -209,13 +225,13 @@ class CustomerRows:
         """The record fields the row gives (nested, record keys); BadValue when a cell cannot be read."""
         v = row.values
         out: dict[str, Any] = {}
-        problems: list[str] = list(row.problems)
+        problems: list[str | Said] = list(row.problems)
 
         def attempt(name: str, fn: Callable[[], None]) -> None:
             try:
                 fn()
             except BadValue as exc:  # named by its column: `column F `联系方式`: …`
-                problems.append(f"{row.where(exc.field or _ATTEMPT_FIELDS.get(name, name), name)}: {exc}")
+                problems.append(at_cell(row.where(exc.field or _ATTEMPT_FIELDS.get(name, name), name), exc.message))
 
         for name in _TEXT_FIELDS:
             if name in v:
@@ -236,7 +252,7 @@ class CustomerRows:
             def founded() -> None:
                 text = unicodedata.normalize("NFKC", to_text(v["founded"])).strip()[:4]
                 if not (text.isascii() and text.isdigit()):  # "²".isdigit() too, but int() refuses it
-                    raise BadValue(f"`{v['founded']}` is not a year")
+                    raise BadValue(said(N_("`%(text)s` is not a year"), text=v["founded"]))
                 out["founded"] = int(text)
             attempt("founded", founded)
         if "created" in v:
@@ -256,7 +272,7 @@ class CustomerRows:
         if "need.budget.status" in v:
             attempt("budget status", lambda: _set(out, "need.budget.status", self.words.pick(
                 {**{normalise(k): b for k, b in _BUDGET_WORDS.items()}, **{b: b for b in _BUDGET_WORDS.values()}},
-                to_text(v["need.budget.status"]), "budget status")))
+                to_text(v["need.budget.status"]), N_("budget status"))))
         if "need.pains" in v:
             out.setdefault("need", {})["pains"] = [p.strip() for p in re.split(r"[;；\n]", to_text(v["need.pains"]))
                                                    if p.strip()]
@@ -267,7 +283,7 @@ class CustomerRows:
                 _set(out, "source.detail", detail)
         if "lead_type" in v:
             attempt("lead type", lambda: _set(out, "lead_type", self.words.pick(
-                self.words.lead_types, to_text(v["lead_type"]), "lead type")))
+                self.words.lead_types, to_text(v["lead_type"]), N_("lead type"))))
         if "owner" in v:
             attempt("owner", lambda: _set(out, "owner", self.owner(to_text(v["owner"]))))
         if "support" in v:
@@ -280,10 +296,11 @@ class CustomerRows:
             if grade in ("A", "B", "C"):
                 _set(out, "grade.value", grade)
             else:
-                problems.append(f"{row.where('grade.value', 'grade')}: `{v['grade.value']}` is not A, B or C")
+                problems.append(at_cell(row.where("grade.value", "grade"),
+                                        said(N_("`%(text)s` is not A, B or C"), text=v["grade.value"])))
         if "lost.reason" in v:
             attempt("lost reason", lambda: _set(out, "lost.reason", self.words.pick(
-                self.words.lost_reasons, to_text(v["lost.reason"]), "lost reason")))
+                self.words.lost_reasons, to_text(v["lost.reason"]), N_("lost reason"))))
         if "tags" in v:
             out["tags"] = [t.strip() for t in re.split(r"[,，、;；]", to_text(v["tags"])) if t.strip()]
         attempt("contact", lambda: self._contacts(v, out))
@@ -304,7 +321,7 @@ class CustomerRows:
             attempt("custom", lambda: out.__setitem__("custom", json_value(v["custom"], "custom")))
         keep_extra(row, out)
         if problems:
-            raise BadValue("; ".join(problems))
+            raise BadValue(problem_list(problems))
         return out
 
     def _contacts(self, v: dict[str, Any], out: dict[str, Any]) -> None:
@@ -324,9 +341,9 @@ class CustomerRows:
                 roles = {**{normalise(k): r for k, r in _ROLE_WORDS.items()},
                          **{normalise(r): r for r in _ROLE_WORDS.values()}}
                 try:
-                    contact["role"] = self.words.pick(roles, role_text, "decision role")
+                    contact["role"] = self.words.pick(roles, role_text, N_("decision role"))
                 except BadValue as exc:
-                    raise BadValue(str(exc), "contact.role") from None
+                    raise BadValue(exc.message, "contact.role") from None
             else:
                 contact["role"] = guess_role(title)
             contacts.append(contact)
@@ -341,7 +358,7 @@ class CustomerRows:
             try:
                 phone = to_phone(phone_cell if not isinstance(phone_cell, str) else rest)
             except BadValue as exc:
-                raise BadValue(str(exc), "phone") from None
+                raise BadValue(exc.message, "phone") from None
             phone, noted = phone_note(phone)  # 1385678(企业): the note says what the number is
             first["phone"] = phone
             first["phone_kind"] = noted or self.phone_kind(phone)
@@ -375,5 +392,6 @@ def member_handle(members: dict[str, Any], text: str, what: str) -> str:
     for handle, member in members.items():
         if text and text in (member.name, member.email, member.git):
             return handle
-    known = ", ".join(f"{m.name} ({h})" for h, m in members.items()) or "none yet"
-    raise BadValue(f"{what} `{text}` is not on the team: add them to {TEAM_FILE} first, or use one of: {known}")
+    known = joined(*ENUMERATION, [f"{m.name} ({h})" for h, m in members.items()]) if members else said(N_("none yet"))
+    raise BadValue(said(N_("%(what)s `%(text)s` is not on the team: add them to %(file)s first, or use one of: "
+                           "%(known)s"), what=what, text=text, file=TEAM_FILE, known=known))

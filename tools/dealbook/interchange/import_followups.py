@@ -10,6 +10,7 @@ from typing import Any
 from ..records.book import Book
 from ..records.dates import parse_time
 from ..records.model import UnsafeId, followup_folder
+from ..text.catalog import N_, Said, joined, said, translator
 from .followup_cells import help_cell, next_steps
 from .import_check import Checker
 from .import_fields import (
@@ -24,7 +25,7 @@ from .import_fields import (
 )
 from .import_match import legacy_ids, name_key
 from .import_plan import NEW, REJECTED, UNCHANGED, UPDATED, Options, Plan, Planned
-from .sheets import BadValue, Row, Sheet, to_date, to_datetime, to_text
+from .sheets import ALTERNATIVES, BadValue, Row, Sheet, at_cell, problem_list, to_date, to_datetime, to_text
 
 
 class FollowupRows:
@@ -56,11 +57,12 @@ class FollowupRows:
             cid = self.names.get(name.strip()) or self.keys.get(name_key(name), "")
             if not cid:
                 near = self.near_names(name)
-                problems.append(f"{row.where('customer_name', '客户名称')}: `{name}` is not a customer in the repo: "
-                                + (f"did you mean {near}? Write the name exactly as the customer has it, or give "
-                                   "客户编号" if near else "import the customer sheet first"))
+                problems.append(at_cell(row.where("customer_name", "客户名称"), said(
+                    N_("`%(name)s` is not a customer in the repo: did you mean %(near)s? Write the name exactly as "
+                       "the customer has it, or give 客户编号"), name=name, near=near) if near else said(
+                    N_("`%(name)s` is not a customer in the repo: import the customer sheet first"), name=name)))
         if not cid and not problems:
-            problems.append("the row names no customer (客户编号 or 客户名称)")
+            problems.append(said(N_("the row names no customer (客户编号 or 客户名称)")))
         data["customer"] = cid
         try:
             moment, has_time = to_datetime(v.get("at", ""), self.half_days)
@@ -69,12 +71,12 @@ class FollowupRows:
                 moment = moment.replace(hour=hour, minute=minute)
             data["at"] = moment.strftime("%Y-%m-%d %H:%M")
         except BadValue as exc:
-            problems.append(f"{row.where('at', '跟进日期 (at)')}: {exc}")
+            problems.append(at_cell(row.where("at", "跟进日期 (at)"), exc.message))
         data["method"] = self.method(to_text(v.get("method", "")))
         try:
             data["by"] = member_handle(self.book.members, to_text(v.get("by", "")), "跟进人 (by)")
         except BadValue as exc:
-            problems.append(f"{row.where('by', '跟进人 (by)')}: {exc}")
+            problems.append(at_cell(row.where("by", "跟进人 (by)"), exc.message))
         if "contact" in v:
             data["contact"] = split_contact(to_text(v["contact"]))[0]
         for name in ("summary", "feedback"):
@@ -85,7 +87,7 @@ class FollowupRows:
             for word in re.split(r"[,，、;；]", to_text(v["objections"])):
                 if word.strip():
                     try:
-                        tags.append(self.words.pick(self.words.objections, word, "objection"))
+                        tags.append(self.words.pick(self.words.objections, word, N_("objection")))
                     except BadValue:
                         tags.append(word.strip())
             data["objections"] = tags
@@ -96,14 +98,14 @@ class FollowupRows:
             try:
                 data["next"] = json_value(v["next"], "next")
             except BadValue as exc:
-                problems.append(str(exc))
+                problems.append(exc.message)
         elif "next.action" in v:
             due = None
             if "next.due" in v:
                 try:
                     due = to_date(v["next.due"])
                 except BadValue as exc:
-                    problems.append(f"{row.where('next.due', '完成时限 (due)')}: {exc}")
+                    problems.append(at_cell(row.where("next.due", "完成时限 (due)"), exc.message))
             steps = []
             for action in next_steps(to_text(v["next.action"])):  # "1.…;2.…": one item each, same deadline
                 step: dict[str, Any] = {"action": action}
@@ -123,20 +125,20 @@ class FollowupRows:
             try:
                 help_["due"] = to_date(help_["due"])
             except BadValue as exc:
-                problems.append(f"{row.where('help.due', '协助时限 (help.due)')}: {exc}")
+                problems.append(at_cell(row.where("help.due", "协助时限 (help.due)"), exc.message))
         if help_:
             data["help"] = help_
         if "custom" in v:
             try:
                 data["custom"] = json_value(v["custom"], "custom")
             except BadValue as exc:
-                problems.append(str(exc))
+                problems.append(exc.message)
         keep_extra(row, data)
         if problems:
-            raise BadValue("; ".join(problems))
+            raise BadValue(problem_list(problems))
         return data
 
-    def near_names(self, name: str) -> str:
+    def near_names(self, name: str) -> Said | None:
         """The customers a name not found is close to (`深圳甲科技` → 深圳市甲科技有限公司 (粤IT2024004)), as
         `dealbook duplicates` compares names: equal once normalised, one character apart, or one
         containing the other."""
@@ -155,7 +157,8 @@ class FollowupRows:
         if len(key) >= 2 and len(found) < 3:
             found |= {(full, cid) for other, full, cid in self._keys
                       if key in other or (len(other) >= 2 and other in key)}
-        return " or ".join(f"{full} ({cid})" for full, cid in sorted(found)[:3])
+        near = [f"{full} ({cid})" for full, cid in sorted(found)[:3]]
+        return joined(*ALTERNATIVES, near) if near else None
 
     def method(self, text: str) -> str:
         word = normalise(text)
@@ -174,6 +177,7 @@ def plan_followups(sheet: Sheet, book: Book, options: Options,
 
     Each follow-up matches at most one row of the sheet: two rows of one customer at one time (a
     date-only sheet's two calls on one day) are two follow-ups, unless they say the same thing."""
+    _ = translator(book.settings.language)  # the rows' reasons
     names = {c.name.strip(): c.id for c in book.customers.values()}
     names.update(extra_names or {})
     reader = FollowupRows(book, options, names)
@@ -192,7 +196,7 @@ def plan_followups(sheet: Sheet, book: Book, options: Options,
         try:
             data = reader.record(row)
         except BadValue as exc:
-            entry.reasons.append(str(exc))
+            entry.reasons.append(exc.text(_))
             continue
         entry.label = f"{data['customer']} {data['at']}"
         key = (data["customer"], data["at"])
@@ -200,7 +204,7 @@ def plan_followups(sheet: Sheet, book: Book, options: Options,
         twin = next((claimed[f.path][0] for f in existing.get(key, ())
                      if f.path in claimed and claimed[f.path][1] == said), None)
         if twin is not None:  # the same row twice in the sheet: one follow-up
-            entry.status, entry.reasons = UNCHANGED, [f"the same follow-up as row {twin}"]
+            entry.status, entry.reasons = UNCHANGED, [_("the same follow-up as row %(row)s", row=twin)]
             continue
         found = None
         for candidate in existing.get(key, ()):
@@ -225,7 +229,7 @@ def plan_followups(sheet: Sheet, book: Book, options: Options,
         try:
             folder = followup_folder(data["customer"])
         except UnsafeId as exc:
-            entry.reasons.append(str(exc))
+            entry.reasons.append(exc.text(_))
             continue
         path = f"{folder}/{stem}.yaml"
         n = 2

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..text.catalog import Said
+
 NEW, UPDATED, UNCHANGED, REJECTED = "new", "updated", "unchanged", "rejected"
 
 
@@ -28,7 +30,7 @@ class Plan:
 
     kind: str
     entries: list[Planned] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[str | Said] = field(default_factory=list)  # said in the team's language where shown
 
     def count(self, status: str) -> int:
         return sum(1 for e in self.entries if e.status == status)

@@ -17,12 +17,13 @@ from ..records.book import Book
 from ..records.losses import is_lost_stage, kept_on_entry
 from ..records.model import CUSTOMERS_DIR, customer_path, id_problem
 from ..records.settings import Settings
+from ..text.catalog import N_, said, translator
 from .import_check import Checker, check_plan
 from .import_fields import CustomerRows, industry_of, split_contact, split_size
 from .import_followups import plan_followups
 from .import_match import legacy_ids, name_key
 from .import_plan import NEW, REJECTED, UNCHANGED, UPDATED, Options, Plan, Planned
-from .sheets import CUSTOMERS, BadValue, Row, Sheet, to_text
+from .sheets import CUSTOMERS, BadValue, Row, Sheet, at_cell, to_text
 
 
 # --- merging -------------------------------------------------------------------------------
@@ -113,7 +114,7 @@ class IdAllocator:
         self.book = book
         self.options = options
         self.last: dict[str, int] = {}
-        self.full: dict[str, str] = {}  # prefix -> why no id is left
+        self.full: dict[str, Any] = {}  # prefix -> why no id is left (a str or a Said)
         self.taken: set[str] = {c.id for c in book.customers.values()}
 
     def allocate(self, data: dict[str, Any]) -> str:
@@ -125,10 +126,10 @@ class IdAllocator:
                     or province_of(str(data.get("name") or ""), settings)
                     or (province_of(self.options.province, settings) if self.options.province else None))
         if province is None:
-            raise BadValue("the id needs a province: give 所在地区 (region, e.g. 广东深圳) or --province 粤")
+            raise BadValue(said(N_("the id needs a province: give 所在地区 (region, e.g. 广东深圳) or --province 粤")))
         letters = letters_for_industry(str(data.get("industry") or ""), settings)
         if letters is None:
-            raise BadValue("the id needs industry letters: give 所属行业 as a GB/T 4754 code (e.g. C3970)")
+            raise BadValue(said(N_("the id needs industry letters: give 所属行业 as a GB/T 4754 code (e.g. C3970)")))
         year = int(str(data.get("created") or self.options.today.isoformat())[:4])
         prefix = f"{province}{letters}{year}"
         digits = int(settings.raw["ids"].get("sequence_digits", 3))
@@ -144,7 +145,8 @@ class IdAllocator:
         while True:
             self.last[prefix] += 1
             if self.last[prefix] >= 10 ** digits:
-                self.full[prefix] = f"all ids of {prefix} are used: raise ids.sequence_digits in dealbook.yaml"
+                self.full[prefix] = said(N_("all ids of %(prefix)s are used: raise ids.sequence_digits in "
+                                            "dealbook.yaml"), prefix=prefix)
                 raise BadValue(self.full[prefix])
             candidate = f"{prefix}{self.last[prefix]:0{digits}d}"
             if candidate not in self.taken:
@@ -159,6 +161,7 @@ def plan_customers(sheet: Sheet, book: Book, options: Options,
 
     With a `checker`, each new or changed record is rendered and checked as soon as it is planned."""
     settings = book.settings
+    _ = translator(settings.language)  # the rows' reasons
     reader = CustomerRows(settings, book.members, options)
     by_name: dict[str, str] = {}  # name_key -> id
     for customer in book.customers.values():
@@ -177,7 +180,7 @@ def plan_customers(sheet: Sheet, book: Book, options: Options,
         try:
             given = reader.fields(row)
         except BadValue as exc:
-            entry.reasons.append(str(exc))
+            entry.reasons.append(exc.text(_))
             continue
         name = str(given.get("name") or "").strip()
         entry.label = name or str(given.get("id") or "")
@@ -215,12 +218,12 @@ def plan_customers(sheet: Sheet, book: Book, options: Options,
                 else:
                     ids.taken.add(data["id"])
                 if not name:
-                    raise BadValue("客户名称 (name) is empty")
+                    raise BadValue(said(N_("客户名称 (name) is empty")))
                 entry.path, entry.after, entry.status = customer_path(data["id"]), data, NEW
                 by_name[name] = by_name[name_key(name)] = data["id"]
         except BadValue as exc:
-            entry.status, entry.reasons = REJECTED, [f"{row.where(exc.field, exc.field)}: {exc}" if exc.field
-                                                     else str(exc)]
+            entry.status, entry.reasons = REJECTED, [at_cell(row.where(exc.field, exc.field), exc.message).say(_)
+                                                     if exc.field else exc.text(_)]
             if path and path not in pending:
                 refused.setdefault(path, []).append(entry)
             continue
@@ -230,13 +233,14 @@ def plan_customers(sheet: Sheet, book: Book, options: Options,
             checker.add(entry, at_once=bool(shadowed))
         if entry.status == REJECTED:
             if earlier is not None and earlier.status != REJECTED:
-                entry.reasons.append(f"row {earlier.row} of this customer is imported without this row")
+                entry.reasons.append(_("row %(row)s of this customer is imported without this row", row=earlier.row))
             if entry.path not in pending:
                 refused.setdefault(entry.path, []).append(entry)
             continue
         if shadowed:  # the later row of the customer is the one that stands
             for older in shadowed:
-                older.status, older.reasons, older.path = UNCHANGED, [f"superseded by row {row.number}"], ""
+                superseded = _("superseded by row %(row)s", row=row.number)
+                older.status, older.reasons, older.path = UNCHANGED, [superseded], ""
             refused.pop(entry.path, None)
             if checker is not None and entry.status == UNCHANGED:
                 checker.discard(entry.path)  # the earlier row's change is undone by this one: nothing to write

@@ -13,15 +13,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ..text.catalog import N_, NP_, Said, SaidError, joined, said
 from ..text.output import unguard_cell
 
 CUSTOMERS = "customers"
 FOLLOWUPS = "followups"
 IGNORE = "ignore"
+# the separators of a list in a message, said in the reader's language (`joined(*ENUMERATION, names)`)
+ENUMERATION = ("enumeration", NP_("enumeration", ", "))
+ALTERNATIVES = ("alternatives", NP_("alternatives", " or "))
 
 
-class SheetError(Exception):
-    """The file cannot be read as a table: the message says why and what to do."""
+class SheetError(SaidError):
+    """The file cannot be read as a table: the message says why and what to do (`str()` is the
+    English; `text(_)` says it in the translator's language)."""
 
 
 # --- column names -----------------------------------------------------------------------
@@ -156,21 +161,24 @@ def _refuse_repeats(sheet: Sheet, letters: bool) -> None:
         first = seen.setdefault(what, index)
         if first == index:
             continue
-        meant = f"the field `{name}`" if name else f"`custom.{header}` (a header dealbook does not know)"
-        raise SheetError(
-            f"{sheet.source}: sheet '{sheet.name}' has two columns for {meant}: {_column(first, letters)} "
-            f"`{sheet.headers[first]}` and {_column(index, letters)} `{header}` (header row {sheet.header_row}); "
-            "nothing was imported. Keep one: delete the other column, or rename its header (a --map file "
-            "can then map it to another field or to `ignore`)")
+        meant = said(N_("the field `%(name)s`"), name=name) if name else \
+            said(N_("`custom.%(header)s` (a header dealbook does not know)"), header=header)
+        raise SheetError(said(
+            N_("%(path)s: sheet '%(sheet)s' has two columns for %(meant)s: %(first)s `%(first_header)s` and "
+               "%(second)s `%(second_header)s` (header row %(row)s); nothing was imported. Keep one: delete the "
+               "other column, or rename its header (a --map file can then map it to another field or to `ignore`)"),
+            path=sheet.source, sheet=sheet.name, meant=meant, first=_column(first, letters),
+            first_header=sheet.headers[first], second=_column(index, letters), second_header=header,
+            row=sheet.header_row))
 
 
-def _column(index: int, letters: bool) -> str:
+def _column(index: int, letters: bool) -> Said:
     """How a spreadsheet names a column: `column C` in a workbook, `column 3` in a csv file."""
     if letters:
         from .xlsx_writer import column_letters
 
-        return f"column {column_letters(index)}"
-    return f"column {index + 1}"
+        return said(N_("column %(letters)s"), letters=column_letters(index))
+    return said(N_("column %(number)s"), number=index + 1)
 
 
 def guess_kind(headers: list[Any]) -> str:
@@ -187,10 +195,10 @@ class Row:
     number: int
     values: dict[str, Any]
     extra: dict[str, Any]
-    problems: tuple[str, ...] = ()
-    columns: dict[str, str] | None = None  # field -> "column F `联系方式`": where a cell's problem is
+    problems: tuple[str | Said, ...] = ()  # said in the team's language where shown
+    columns: dict[str, str | Said] | None = None  # field -> "column F `联系方式`": where a cell's problem is
 
-    def where(self, name: str, fallback: str) -> str:
+    def where(self, name: str, fallback: str) -> str | Said:
         """The column a field is read from, as a message names it; `fallback` when the sheet has none."""
         return (self.columns or {}).get(name, fallback)
 
@@ -206,13 +214,13 @@ class Sheet:
     fields: list[str | None]
     header_row: int
     total: int | None
-    notes: list[str] = field(default_factory=list)
+    notes: list[str | Said] = field(default_factory=list)  # said in the team's language where shown
     _rows: Iterator[tuple[int, list[Any], dict[int, str]]] | None = None
     letters: bool = True  # columns are named by letter (a workbook), else by number (a csv file)
 
     def column(self, index: int) -> str:
-        """`column F `联系方式``: how a message names a column."""
-        return f"{_column(index, self.letters)} `{self.headers[index]}`"
+        """`column F `联系方式``: how a message names a column (said in the reader's language)."""
+        return said(N_("%(column)s `%(header)s`"), column=_column(index, self.letters), header=self.headers[index])
 
     @property
     def unmapped(self) -> list[str]:
@@ -221,14 +229,14 @@ class Sheet:
     def rows(self) -> Iterator[Row]:
         """The data rows, read as they are needed; blank rows are skipped."""
         assert self._rows is not None
-        columns: dict[str, str] = {}
+        columns: dict[str, str | Said] = {}
         for index, name in enumerate(self.fields):
             if name not in (None, IGNORE):
                 columns.setdefault(name, self.column(index))
         for number, cells, formulas in self._rows:
             values: dict[str, Any] = {}
             extra: dict[str, Any] = {}
-            problems: list[str] = []
+            problems: list[str | Said] = []
             if formulas and max(formulas) >= len(cells):  # a formula without a result past the row's last value
                 cells = [*cells, *[None] * (max(formulas) + 1 - len(cells))]
             for index, value in enumerate(cells[: len(self.fields)]):
@@ -236,9 +244,10 @@ class Sheet:
                     value = value.strip()
                 if value in (None, ""):
                     if index in formulas and self.fields[index] not in (None, IGNORE):
-                        problems.append(
-                            f"{self.column(index)}: the cell holds a formula ({formulas[index]}) with no saved "
-                            "result; open the file in Excel or WPS and save it, or paste the values")
+                        problems.append(said(
+                            N_("%(where)s: the cell holds a formula (%(formula)s) with no saved result; open the "
+                               "file in Excel or WPS and save it, or paste the values"),
+                            where=self.column(index), formula=formulas[index]))
                     continue
                 name = self.fields[index]
                 if name == IGNORE:
@@ -267,7 +276,7 @@ def _find_header(rows: list[tuple[int, list[Any]]], kind: str | None,
         if best is None:
             best = (index, the_kind)
     if best is None:
-        raise SheetError("the sheet is empty: no header row and no data")
+        raise SheetError(said(N_("the sheet is empty: no header row and no data")))
     return best
 
 
@@ -275,31 +284,34 @@ def _check_required(sheet: Sheet) -> None:
     present = set(sheet.fields)
     for choices in REQUIRED[sheet.kind]:
         if not present & set(choices):
-            wanted = " or ".join(f"{COLUMNS[sheet.kind][c][0]} ({c})" for c in choices)
-            found = ", ".join(h for h in sheet.headers if h) or "none"
-            raise SheetError(
-                f"{sheet.source}: sheet '{sheet.name}' has no {wanted} column (row {sheet.header_row} "
-                f"has: {found}); rename the header or give a --map file")
+            wanted = [f"{COLUMNS[sheet.kind][c][0]} ({c})" for c in choices]
+            found = [h for h in sheet.headers if h]
+            message = N_("%(path)s: sheet '%(sheet)s' has no %(wanted)s column (row %(row)s has: %(found)s); "
+                         "rename the header or give a --map file")
+            raise SheetError(said(message, path=sheet.source, sheet=sheet.name,
+                                  wanted=joined(*ALTERNATIVES, wanted), row=sheet.header_row,
+                                  found=joined(*ENUMERATION, found) if found else said(N_("none"))))
 
 
 def open_sheet(path: str, kind: str | None = None, mapping: dict[str, str] | None = None,
                sheet: str | None = None) -> Sheet:
     """Open an xlsx or csv file for import; SheetError when it cannot be read as a table."""
     if not os.path.isfile(path):
-        raise SheetError(f"{path}: no such file")
+        raise SheetError(said(N_("%(path)s: no such file"), path=path))
     extension = os.path.splitext(path)[1].lower()
     if extension in (".xlsx", ".xlsm"):
         return _open_xlsx(path, kind, mapping, sheet)
     if extension in (".csv", ".txt", ".tsv"):
         return _open_csv(path, kind, mapping)
     if extension == ".xls":
-        raise SheetError(f"{path}: old .xls workbooks are not read; save it as .xlsx (Excel/WPS: Save As → .xlsx)")
-    raise SheetError(f"{path}: not a spreadsheet dealbook reads; use .xlsx or .csv")
+        raise SheetError(said(N_("%(path)s: old .xls workbooks are not read; save it as .xlsx (Excel/WPS: Save As → "
+                                 ".xlsx)"), path=path))
+    raise SheetError(said(N_("%(path)s: not a spreadsheet dealbook reads; use .xlsx or .csv"), path=path))
 
 
 def _build(path: str, name: str, peeked: list[tuple[int, list[Any]]], rest: Iterator[tuple[int, list[Any]]],
            kind: str | None, mapping: dict[str, str] | None, total: int | None,
-           formulas: dict[int, dict[int, str]], notes: list[str], letters: bool) -> Sheet:
+           formulas: dict[int, dict[int, str]], notes: list[str | Said], letters: bool) -> Sheet:
     """The Sheet of the rows read (`peeked`, then `rest`); `letters`: columns are named by letter (a
     workbook), else by number (a csv file)."""
     index, the_kind = _find_header(peeked, kind, mapping)
@@ -328,15 +340,16 @@ def _open_xlsx(path: str, kind: str | None, mapping: dict[str, str] | None, want
     try:
         book = Workbook(path)
     except XlsxError as exc:
-        raise SheetError(f"{path}: cannot open the workbook ({exc}); is it really an .xlsx file? "
-                         "Save it again from Excel or WPS") from None
+        raise SheetError(said(N_("%(path)s: cannot open the workbook (%(error)s); is it really an .xlsx file? "
+                                 "Save it again from Excel or WPS"), path=path, error=str(exc))) from None
     names = [s.name for s in book.sheets]
     if not names:
-        raise SheetError(f"{path}: the workbook has no sheets")
-    notes: list[str] = []
+        raise SheetError(said(N_("%(path)s: the workbook has no sheets"), path=path))
+    notes: list[str | Said] = []
     if wanted is not None:
         if wanted not in names:
-            raise SheetError(f"{path}: no sheet named '{wanted}'; the sheets are: {', '.join(names)}")
+            raise SheetError(said(N_("%(path)s: no sheet named '%(sheet)s'; the sheets are: %(sheets)s"), path=path,
+                                  sheet=wanted, sheets=joined(*ENUMERATION, names)))
         chosen = wanted
     else:
         # a sheet named for the kind; else the first visible one with the columns an import needs (not
@@ -347,9 +360,11 @@ def _open_xlsx(path: str, kind: str | None, mapping: dict[str, str] | None, want
             chosen = next((s.name for s in visible if _fits(book, s, kind, mapping)), None)
         if chosen is None:
             chosen = next((s.name for s in visible if _has_cells(book, s)), visible[0].name)
-        others = [f"{s.name} (hidden)" if s.hidden else s.name for s in book.sheets if s.name != chosen]
+        others = [said(N_("%(sheet)s (hidden)"), sheet=s.name) if s.hidden else s.name
+                  for s in book.sheets if s.name != chosen]
         if others:
-            notes.append(f"read sheet '{chosen}'; other sheets not read: {', '.join(others)} (use --sheet NAME)")
+            notes.append(said(N_("read sheet '%(sheet)s'; other sheets not read: %(others)s (use --sheet NAME)"),
+                              sheet=chosen, others=joined(*ENUMERATION, others)))
     ref = book.sheets[names.index(chosen)]
     # A merged range's value lives in its top-left cell: remember it and fill the range's other cells.
     fills: dict[int, list[tuple[int, tuple[int, int]]]] = {}
@@ -385,8 +400,11 @@ def _open_xlsx(path: str, kind: str | None, mapping: dict[str, str] | None, want
         if len(peeked) >= 12:
             break
     if not any(any(c not in (None, "") for c in cells) for _, cells in peeked):
-        raise SheetError(f"{path}: sheet '{chosen}' is empty" + (
-            f"; the workbook's sheets are: {', '.join(names)} (use --sheet NAME)" if len(names) > 1 else ""))
+        if len(names) > 1:
+            raise SheetError(said(N_("%(path)s: sheet '%(sheet)s' is empty; the workbook's sheets are: %(sheets)s "
+                                     "(use --sheet NAME)"), path=path, sheet=chosen,
+                                  sheets=joined(*ENUMERATION, names)))
+        raise SheetError(said(N_("%(path)s: sheet '%(sheet)s' is empty"), path=path, sheet=chosen))
     return _build(path, chosen, peeked, iterator, kind, mapping, _row_count(book, ref), formulas, notes, True)
 
 
@@ -429,8 +447,9 @@ def decode(raw: bytes) -> tuple[str, str]:
             except UnicodeDecodeError as exc:  # a byte order mark, then bytes of another encoding
                 label = codec.upper().removesuffix("-SIG")
                 start = exc.start + 1 + (len(mark) if codec == "utf-8-sig" else 0)  # utf-8-sig counts after the mark
-                raise SheetError(f"the file starts with a {label} byte order mark but is not {label} from byte "
-                                 f"{start} on; save it again as CSV UTF-8 from Excel or WPS") from None
+                raise SheetError(said(N_("the file starts with a %(encoding)s byte order mark but is not %(encoding)s "
+                                         "from byte %(start)s on; save it again as CSV UTF-8 from Excel or WPS"),
+                                      encoding=label, start=start)) from None
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -438,7 +457,8 @@ def decode(raw: bytes) -> tuple[str, str]:
     try:
         return raw.decode("gb18030"), "gbk"
     except UnicodeDecodeError:
-        raise SheetError("the file is neither UTF-8 nor GBK text; save it as CSV UTF-8 from Excel or WPS") from None
+        raise SheetError(said(N_("the file is neither UTF-8 nor GBK text; save it as CSV UTF-8 from Excel or "
+                                 "WPS"))) from None
 
 
 def _open_csv(path: str, kind: str | None, mapping: dict[str, str] | None) -> Sheet:
@@ -447,7 +467,7 @@ def _open_csv(path: str, kind: str | None, mapping: dict[str, str] | None) -> Sh
     try:
         text, encoding = decode(raw)
     except SheetError as exc:
-        raise SheetError(f"{path}: {exc}") from None
+        raise SheetError(said(N_("%(path)s: %(problem)s"), path=path, problem=exc.said or str(exc))) from None
     del raw
     sample = text[:8192]
     try:
@@ -466,19 +486,36 @@ def _open_csv(path: str, kind: str | None, mapping: dict[str, str] | None) -> Sh
         if len(peeked) >= 12:
             break
     if not any(any(c.strip() for c in cells) for _, cells in peeked):
-        raise SheetError(f"{path}: the file is empty")
+        raise SheetError(said(N_("%(path)s: the file is empty"), path=path))
     name = os.path.basename(path)
-    return _build(path, name, peeked, iterator, kind, mapping, lines, {}, [f"read as {encoding} text"], False)
+    notes: list[str | Said] = [said(N_("read as %(encoding)s text"), encoding=encoding)]
+    return _build(path, name, peeked, iterator, kind, mapping, lines, {}, notes, False)
 
 
 # --- values -------------------------------------------------------------------------------
-class BadValue(ValueError):
-    """A cell that cannot become the value a record needs; str() says why, `field` (when set) which
-    field's cell it is, when the reader of several cells knows better than its caller."""
+class BadValue(SaidError):
+    """A cell that cannot become the value a record needs; str() says why (in English, `text(_)` in
+    the translator's language), `field` (when set) which field's cell it is, when the reader of
+    several cells knows better than its caller."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str | Said, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+    @property
+    def message(self) -> str | Said:
+        """What was said, to be said again in another message or another BadValue."""
+        return self.said if self.said is not None else str(self)
+
+
+def at_cell(where: str | Said, problem: str | Said) -> Said:
+    """`column F `联系方式`: …`: a cell's problem after the column it is in."""
+    return said(N_("%(where)s: %(problem)s"), where=where, problem=problem)
+
+
+def problem_list(problems: list[str | Said]) -> Said:
+    """A row's problems, one after the other (`; ` in English)."""
+    return joined("list separator", NP_("list separator", "; "), problems)
 
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -512,7 +549,7 @@ def to_datetime(value: Any, half_days: dict[str, str] | None = None) -> tuple[dt
         if 19000101 <= value <= 21001231 and float(value).is_integer():
             value = str(int(value))
         else:
-            raise BadValue(f"{value} is not a date")
+            raise BadValue(said(N_("%(value)s is not a date"), value=value))
     text = unicodedata.normalize("NFKC", str(value)).strip()
     if _SERIAL_TEXT.match(text):  # a csv file Excel saved from a date column formatted as a number
         return to_datetime(float(text), half_days)
@@ -529,15 +566,15 @@ def to_datetime(value: Any, half_days: dict[str, str] | None = None) -> tuple[dt
         try:
             moment = dt.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0))
         except ValueError:
-            raise BadValue(f"`{text}` is not a real calendar date") from None
+            raise BadValue(said(N_("`%(text)s` is not a real calendar date"), text=text)) from None
         return moment, has_time
     m = _DATE_COMPACT.match(text)
     if m:
         try:
             return dt.datetime(int(m.group(1)), int(m.group(2)), int(m.group(3))), False
         except ValueError:
-            raise BadValue(f"`{text}` is not a real calendar date") from None
-    raise BadValue(f"`{text}` is not a date; write it as 2024-05-10 (or 2024/5/10)")
+            raise BadValue(said(N_("`%(text)s` is not a real calendar date"), text=text)) from None
+    raise BadValue(said(N_("`%(text)s` is not a date; write it as 2024-05-10 (or 2024/5/10)"), text=text))
 
 
 def to_moment(value: Any) -> str:
@@ -557,7 +594,7 @@ _UNITS = {"万": 10_000, "w": 10_000, "k": 1_000, "千": 1_000, "亿": 100_000_0
 def to_money(value: Any) -> int:
     """A cell as whole currency units: `620000`, `¥620,000.00`, `50万`, `1.2亿`, `62万元`."""
     if isinstance(value, bool):
-        raise BadValue(f"{value} is not an amount")
+        raise BadValue(said(N_("%(value)s is not an amount"), value=value))
     if isinstance(value, (int, float)):
         return round(value)
     text = unicodedata.normalize("NFKC", str(value)).strip().lower()
@@ -565,7 +602,7 @@ def to_money(value: Any) -> int:
     text = re.sub(r"(?:元|rmb|cny)$", "", text)
     m = re.match(r"^([0-9]+(?:\.[0-9]+)?)(万|w|k|千|亿|m)?$", text)
     if not m:
-        raise BadValue(f"`{value}` is not an amount; write 500000, 50万 or ¥500,000")
+        raise BadValue(said(N_("`%(value)s` is not an amount; write 500000, 50万 or ¥500,000"), value=value))
     number = Decimal(m.group(1)) * _UNITS.get(m.group(2) or "", 1)
     return int(number.to_integral_value())
 
@@ -587,26 +624,26 @@ def to_money_range(value: Any) -> tuple[int, int]:
 def to_phone(value: Any) -> str:
     """A phone cell as text; numbers Excel turned into 1.38E+10 are refused when digits were lost."""
     if isinstance(value, bool):
-        raise BadValue(f"{value} is not a phone number")
+        raise BadValue(said(N_("%(value)s is not a phone number"), value=value))
     if isinstance(value, int):
         return _number_phone(str(value))
     if isinstance(value, float):
         if value.is_integer():
             return _number_phone(str(int(value)))
-        raise BadValue(f"{value} is not a phone number")
+        raise BadValue(said(N_("%(value)s is not a phone number"), value=value))
     text = unicodedata.normalize("NFKC", str(value)).strip()
     m = re.match(r"^([0-9])(?:\.([0-9]+))?e\+?([0-9]+)$", text.lower())
     if m:
         digits = m.group(1) + (m.group(2) or "")
         exponent = int(m.group(3))
         if len(digits) - 1 != exponent:
-            raise BadValue(
-                f"the phone number `{text}` is in scientific notation and has lost digits; format the column "
-                "as Text in Excel/WPS and type the number again")
+            raise BadValue(said(
+                N_("the phone number `%(text)s` is in scientific notation and has lost digits; format the column "
+                   "as Text in Excel/WPS and type the number again"), text=text))
         try:
             return _number_phone(str(int(Decimal(text))))
         except InvalidOperation:
-            raise BadValue(f"`{text}` is not a phone number") from None
+            raise BadValue(said(N_("`%(text)s` is not a phone number"), text=text)) from None
     return text
 
 
@@ -620,9 +657,9 @@ def _number_phone(digits: str) -> str:
     (an area code's, 0755-…) Excel dropped, as 75512345678 does."""
     if _WHOLE_NUMBER_PHONE.match(digits):
         return digits
-    raise BadValue(
-        f"the phone number {digits} is stored as a number, which drops a leading 0 (was it 0{digits}?); "
-        "format the column as Text in Excel/WPS and type the number again (e.g. 0755-12345678)")
+    raise BadValue(said(
+        N_("the phone number %(digits)s is stored as a number, which drops a leading 0 (was it 0%(digits)s?); "
+           "format the column as Text in Excel/WPS and type the number again (e.g. 0755-12345678)"), digits=digits))
 
 
 def to_text(value: Any) -> str:

@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 
 import yaml
 
+from ..text.catalog import N_, Said, Translator, said, translator
 from .diagnostics import ERROR, Diagnostic
 
 MKDOCS_FILE = "mkdocs.yml"
@@ -83,31 +84,31 @@ _LONE_PERCENT = re.compile("%(?![0-9A-Fa-f]{2})")
 _PATH_SAFE = "/%:@!$&'*+,;=-._~"
 
 
-def url_problem(value: Any) -> str | None:
-    """Why `value` (mkdocs.yml's site_url or repo_url) cannot be the address links start from:
-    None when it can, or when it is not set."""
+def url_problem(value: Any) -> Said | None:
+    """Why `value` (mkdocs.yml's site_url or repo_url) cannot be the address links start from, to
+    be said in the reader's language (`str()` is the English): None when it can, or when it is not set."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if not isinstance(value, str):
-        return "is not an address: write one like https://sales.example.com/crm/"
+        return said(N_("is not an address: write one like https://sales.example.com/crm/"))
     text = value.strip()
     if _CONTROL.search(text):
-        return "holds a line break or another control character: write the address on one line"
+        return said(N_("holds a line break or another control character: write the address on one line"))
     try:
         parts = urlsplit(text)
         parts.port  # noqa: B018 - a port that is not a number raises here
     except ValueError as exc:
-        return f"is not an address ({exc})"
+        return said(N_("is not an address (%(error)s)"), error=str(exc))  # Python's words: not translated
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return "must start with http:// or https:// and a host name, like https://sales.example.com/crm/"
+        return said(N_("must start with http:// or https:// and a host name, like https://sales.example.com/crm/"))
     if "?" in text or "#" in text:
-        return ("holds a ? or a # (a query or a fragment): the pages' paths are added after it, so every link "
-                "would point at the same page; write the site's folder only")
+        return said(N_("holds a ? or a # (a query or a fragment): the pages' paths are added after it, so every "
+                       "link would point at the same page; write the site's folder only"))
     try:
         if _NOT_IN_HOST.search(parts.hostname) or not parts.hostname.encode("idna"):
             raise UnicodeError
     except UnicodeError:
-        return f"has a host name that cannot be one ({parts.hostname!r})"
+        return said(N_("has a host name that cannot be one (%(host)r)"), host=parts.hostname)
     return None
 
 
@@ -182,18 +183,22 @@ def _key_lines(text: str) -> dict[Any, int]:
             if isinstance(key, yaml.ScalarNode)}
 
 
-def site_config_problems(path: str, shown: str = MKDOCS_FILE,
-                         keys: tuple[str, ...] = ("site_url", "repo_url")) -> dict[str, Diagnostic]:
+def site_config_problems(path: str, shown: str = MKDOCS_FILE, keys: tuple[str, ...] = ("site_url", "repo_url"),
+                         _: Translator | None = None) -> dict[str, Diagnostic]:
     """Key → an error, for each of `keys` in the mkdocs.yml at `path` (`shown` as its name) that links
-    cannot start from, at its line: links are left out until it is fixed, rather than broken."""
+    cannot start from, at its line: links are left out until it is fixed, rather than broken. Said in
+    the translator's language (default English)."""
+    _ = _ or translator("en")
     data, text = _read(path)
     found = {}
     for key in keys:
         problem = url_problem(data.get(key))
         if problem:
-            what = "links to the site's pages" if key == "site_url" else "links to the git host's editor"
-            found[key] = Diagnostic(shown, _key_lines(text).get(key, 1), 1, ERROR, "bad-url",
-                                    f"{key} {data[key]!r} {problem} ({what} are left out until it is fixed)")
+            message = _("%(key)s %(value)s %(problem)s (links to the site's pages are left out until it is fixed)",
+                        key=key, value=repr(data[key]), problem=problem.say(_)) if key == "site_url" else \
+                _("%(key)s %(value)s %(problem)s (links to the git host's editor are left out until it is fixed)",
+                  key=key, value=repr(data[key]), problem=problem.say(_))
+            found[key] = Diagnostic(shown, _key_lines(text).get(key, 1), 1, ERROR, "bad-url", message)
     return found
 
 

@@ -28,6 +28,8 @@ try:
 except ImportError:  # pragma: no cover - Windows: no advisory locks; the version check still runs
     fcntl = None  # type: ignore[assignment]
 
+from ..text.catalog import N_, Said, Translator, said
+
 CACHE_DIR = ".dealbook-cache"
 SCRATCH_DIR = f"{CACHE_DIR}/tmp"
 LOCK_FILE = f"{CACHE_DIR}/write.lock"
@@ -51,14 +53,29 @@ class PathTaken(FileExistsError):
         self.path = path
 
 
+_LINKED = said(N_("is a symbolic link: dealbook writes records and caches only into the repo's own folders "
+                   "(`dealbook check` reports a link under records/; delete a linked .dealbook-cache)"))
+
+
 class LinkedPath(OSError):
     """A symbolic link on the way to a record file (the file itself or a folder above it): a write
-    would land outside the repo, or where `dealbook check` never reads."""
+    would land outside the repo, or where `dealbook check` never reads. `strerror` is the English;
+    `os_error_text` says it in the reader's language."""
+
+    said = _LINKED
 
     def __init__(self, path: str) -> None:
-        super().__init__(errno.ELOOP, "is a symbolic link: dealbook writes records and caches only into the "
-                         "repo's own folders (`dealbook check` reports a link under records/; delete a "
-                         "linked .dealbook-cache)", path)
+        super().__init__(errno.ELOOP, str(_LINKED), path)
+
+
+def os_error_text(exc: OSError, _: Translator) -> str:
+    """Why an OSError stopped a read or a write, as a message's detail: dealbook's own reason (a
+    symbolic link in the way, `LinkedPath`) in the translator's language, else the system's words
+    (its strerror: `Permission denied`), which are not dealbook's to translate and are kept whole."""
+    reason = getattr(exc, "said", None)
+    if isinstance(reason, Said):
+        return reason.say(_)
+    return exc.strerror or str(exc)
 
 
 def no_links(root: str, path: str, top: bool = False) -> None:

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from ..records.book import Book
+from ..text.catalog import N_, Translator, translator
 from .activity import RecordedTimes, team_activity
 from .funnel import cohort, funnel, funnel_rows, reach_rows, stage_reach
 from .objections import objections
@@ -91,15 +92,47 @@ def check_split(name: str, by: str | None) -> None:
                          + (f"; use one of {', '.join(allowed)}" if allowed else ""))
 
 
-def summary(name: str) -> str:
-    """The first line of the report function's docstring."""
-    return (REPORTS[name].__doc__ or "").strip().splitlines()[0]
+# name -> what `dealbook report --list` says the report shows: the first line of the report
+# function's docstring (a test keeps them the same), marked for the catalog.
+SUMMARIES: dict[str, str] = {
+    "funnel": N_("Stage conversion: per stage, entered, converted, lost, converted and lost per entered, average "
+                 "days."),
+    "stage-reach": N_("Funnel: of the customers created in the period, how many reached each stage, with the "
+                      "step-to-step conversion."),
+    "cohort": N_("Of the customers created in each month of the period: how many reached each stage so far, and the "
+                 "win rate."),
+    "pipeline": N_("Open deal value per stage, weighted by the settings' stage probability and by the observed win "
+                   "rate."),
+    "forecast": N_("Expected close by month from deal.close_by, weighted two ways; deals past their close date "
+                   "flagged."),
+    "velocity": N_("Average and median days from created to won for deals won in the period, per stage or per "
+                   "owner."),
+    "slowest-deals": N_("The open deals open longest as of today, with days in the current stage and past-close "
+                        "flags."),
+    "sources": N_("Leads created in the period by source channel (or lead type): wins so far, win rate, won value."),
+    "win-loss": N_("Losses in the period by reason: count, customers, value lost, and the stage each was lost from."),
+    "win-factors": N_("The win factors (contracts[].win_factors) of deals first won in the period, with counts and "
+                      "value."),
+    "objections": N_("Objection tags in the period's follow-ups: mentions, per stage, customers, and how many of "
+                     "them won."),
+    "team-activity": N_("Per person: follow-ups logged by method, open customers per grade, overdue, records entered "
+                        "late."),
+    "value-tiers": N_("Won customers per value tier: how many, contract value, average, and how many bought again."),
+    "receivables": N_("Money still to be received on contracts, per owner and by days overdue, as of today."),
+}
+
+
+def summary(name: str, _: Translator | None = None) -> str:
+    """What the report shows, in one line (the first of its function's docstring), in the translator's
+    language (default English)."""
+    return (_ or translator("en"))(SUMMARIES[name])
 
 
 __all__ = [
     "PERIOD_USE",
     "REPORTS",
     "SPLITS",
+    "SUMMARIES",
     "Column",
     "Report",
     "check_split",

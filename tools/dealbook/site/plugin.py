@@ -29,7 +29,7 @@ from ..records.cachefile import has_keys, load_marshal, save_marshal
 from ..records.settings import SETTINGS_FILE, Settings, load_settings, pinned_day, today_for
 from ..records.siteconfig import HOST_KINDS, SiteConfig, site_config, site_config_problems
 from ..records.writing import CACHE_DIR, cache_folder
-from ..text.catalog import N_
+from ..text.catalog import N_, translator
 from .editor_links import log_actions_for
 from .feeds import calendar_files, calendar_paths, site_title
 from .guidelang import translated_guide
@@ -208,7 +208,8 @@ class DealbookPlugin(BasePlugin[DealbookConfig]):
         # judged as written, since MkDocs drops a line break from site_url and links to a wrong page.
         bad: dict[str, Any] = {}
         if config.config_file_path:
-            bad = site_config_problems(config.config_file_path, os.path.basename(config.config_file_path))
+            bad = site_config_problems(config.config_file_path, os.path.basename(config.config_file_path),
+                                       _=translator(settings.language))
         for d in bad.values():
             log.warning("%s:%s: %s", d.path, d.line, d.message)
         self._bad_urls = frozenset(bad)

@@ -22,7 +22,8 @@ translator for the team's language and passes the English text, the *msgid*:
 - A message made where the language is not known yet (the record loader, the round-trip editor)
   is kept as a `Said`: `said(N_("… %(key)s …"), key=...)` holds the msgid and its values, `str()`
   of it is the English, and `.say(_)` says it in the translator's language where it reaches a
-  person (a value that is itself a `Said` is said in the same language).
+  person (a value that is itself a `Said` is said in the same language; `joined(context, separator,
+  items)` is a list whose separator, `, ` → `、`, is said in that language too).
 - Templates get the same catalog through Jinja2's i18n extension: `{{ _("Phone") }}`,
   `{{ _("%(n)s errors", n=count) }}`, `{{ pgettext("person", "Role") }}`, `{% trans %}`.
 
@@ -230,3 +231,23 @@ class SaidError(ValueError):
 def said(message: str, /, **values: Any) -> Said:
     """`message` (a literal marked `N_`) with its values, to be said in a language chosen later."""
     return Said(message, tuple(values.items()))
+
+
+class Joined(Said):
+    """Items joined by a separator said in the reader's language (`、` for `, ` in Chinese): its
+    msgid is the separator, its values the separator's context and the items (a `Said` among them is
+    said in the same language)."""
+
+    def __new__(cls, context: str, separator: str, items: tuple) -> Joined:
+        return tuple.__new__(cls, (separator, (("context", context), ("items", items))))
+
+    def say(self, _: Translator) -> str:
+        values = dict(self.values)
+        return _.pgettext(values["context"], self.msgid).join(
+            item.say(_) if isinstance(item, Said) else str(item) for item in values["items"])
+
+
+def joined(context: str, separator: str, items: Any) -> Joined:
+    """`items` joined by `separator` (marked `NP_(context, separator)`), said in a language chosen later:
+    `said(N_("the sheets are: %(names)s"), names=joined("enumeration", NP_("enumeration", ", "), names))`."""
+    return Joined(context, separator, tuple(items))

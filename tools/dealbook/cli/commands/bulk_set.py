@@ -15,7 +15,7 @@ from ...records.model import Customer
 from ...text.catalog import translator
 from ..click_words import Command
 from ..context import Env, pass_env
-from .edit_flow import finish, open_customer, refuse_new_approvals, render, retrying, working_book
+from .edit_flow import cannot_read, finish, open_customer, refuse_new_approvals, render, retrying, working_book
 
 
 def _assignments(texts: list[str], settings) -> list[Assignment]:
@@ -102,7 +102,7 @@ def set_fields(env: Env, items: tuple[str, ...], where: tuple[str, ...], replace
                     try:
                         documents.append((path, load_document(os.path.join(env.repo, path))))
                     except (OSError, EditError) as exc:
-                        raise click.ClickException(f"{path}: {exc.text(_)}") from None
+                        raise click.ClickException(cannot_read(exc, path, _)) from None
         if not documents:
             click.echo(_("no customer matches; nothing to change"))
             return

@@ -69,7 +69,7 @@ def resolve_paths(env: Env, given: tuple[str, ...]) -> tuple[list[str] | None, l
             paths.extend(p for p in everything if p.startswith(prefix) or p == relative)
         elif os.path.lexists(absolute):  # a dangling or looping link too: reading it reports it
             if relative == MKDOCS_FILE:
-                problems.extend(site_config_problems(absolute).values())
+                problems.extend(site_config_problems(absolute, _=_).values())
             elif relative == SETTINGS_FILE or (relative.startswith(RECORDS_DIR + "/") and kind_of(relative)):
                 paths.append(relative)
         else:
@@ -105,7 +105,7 @@ def _commit_of(env: Env, rev: str, option: str) -> str:
         with open_store(env.repo) as store:
             return store.resolve(rev, env.settings.timezone)
     except GitStoreError as exc:
-        raise click.BadParameter(str(exc), param_hint=option) from None
+        raise click.BadParameter(exc.text(translator(env.settings.language)), param_hint=option) from None
 
 
 def _late_entries(env: Env, wanted: list[str], since: str | None, book: Book | None = None,
@@ -227,7 +227,8 @@ def check(env: Env, paths: tuple[str, ...], fmt: str | None, strict: bool, quiet
 
         found = [*found, *verify_approvals(env.repo, env.book(wanted), since)]
     if wanted is None and not env.at:  # the addresses the feeds, the digest and the site's links start from
-        found = [*found, *site_config_problems(os.path.join(env.repo, MKDOCS_FILE)).values()]
+        found = [*found, *site_config_problems(os.path.join(env.repo, MKDOCS_FILE),
+                                                  _=translator(env.settings.language)).values()]
     diagnostics = sorted(set(problems + found), key=sort_key)
     if fmt == "json":
         click.echo(to_json({"diagnostics": [d.as_dict() for d in diagnostics], "files": files}))

@@ -22,7 +22,7 @@ from ...git.changes import (
     review,
 )
 from ...records.diagnostics import ERROR
-from ...text.catalog import NP_
+from ...text.catalog import NP_, translator
 from ...text.enums import enum_label
 from ...text.output import money, table, to_json, visible
 from ..click_words import Command
@@ -304,7 +304,7 @@ def _diff(env: Env, base: str | None, head: str | None, fmt: str, forecast_rev: 
                             books.renames, set(books.changed))
             result = replace(result, notes=tuple(books.notes))
     except GitStoreError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(exc.text(translator(env.settings.language))) from None
     if fmt == "json":
         payload = result.as_dict()
         payload["base_commit"], payload["head_commit"] = base_commit, head_commit

@@ -21,7 +21,7 @@ from ...records.diagnostics import ERROR, Diagnostic
 from ...records.ids import ids_on_disk
 from ...records.model import SETTINGS, TEAM_FILE, UnsafeId, customer_path, id_problem, safe_id
 from ...records.schema import settings_enums, validator
-from ...records.writing import PathTaken, StaleFile
+from ...records.writing import PathTaken, StaleFile, os_error_text
 from ...text.catalog import Translator, translator
 from ..context import Env, words
 
@@ -165,8 +165,7 @@ def open_customer(env: Env, book: Book, customer_id: str) -> tuple[str, Document
     try:
         return customer.path, load_document(os.path.join(env.repo, customer.path))
     except (OSError, EditError) as exc:
-        why = exc.text(translator(env.settings.language)) if isinstance(exc, EditError) else exc
-        raise click.ClickException(f"{customer.path}: {why}") from None
+        raise click.ClickException(cannot_read(exc, customer.path, translator(env.settings.language))) from None
 
 
 def refuse_new_approvals(_: Translator, path: str, key: str, before: object, after: object) -> None:
@@ -180,6 +179,14 @@ def refuse_new_approvals(_: Translator, path: str, key: str, before: object, aft
             path=path, key=key, approvals=_.pgettext("list separator", "; ").join(added)))
 
 
+def cannot_read(exc: OSError | EditError, path: str, _: Translator) -> str:
+    """Why a record could not be opened for an edit: the round-trip editor's reason, or the system's
+    (`[Errno 13] Permission denied: '…'`, kept whole) after a lead in the translator's language."""
+    if isinstance(exc, EditError):
+        return f"{path}: {exc.text(_)}"
+    return _.pgettext("a file that cannot be read", "%(path)s: %(error)s", path=path, error=str(exc))
+
+
 def cannot_write(exc: OSError, repo: str, path: str, _: Translator | None = None) -> str:
     """What stopped a write, naming the file or folder (repo-relative) it stopped at; in the
     translator's language (default: the running command's team's)."""
@@ -187,7 +194,7 @@ def cannot_write(exc: OSError, repo: str, path: str, _: Translator | None = None
     where = os.path.relpath(exc.filename, repo) if isinstance(exc.filename, str) else path
     if isinstance(exc, (FileExistsError, NotADirectoryError)):
         return _("cannot write %(path)s: %(where)s is a file where a folder belongs", path=path, where=where)
-    return _("cannot write %(where)s: %(error)s", where=where, error=exc.strerror or exc)
+    return _("cannot write %(where)s: %(error)s", where=where, error=os_error_text(exc, _))
 
 
 def finish(env: Env, book: Book, changes: list[Change], dry_run: bool, ask: bool = False,

@@ -7,8 +7,9 @@ from typing import Any
 
 import click
 
-from ...interchange.exporting import FORMATS, default_out, stream_tables, tables
+from ...interchange.exporting import FORMATS, READING, default_out, stream_tables, tables
 from ...interchange.exporting import export as write_export
+from ...records.writing import os_error_text
 from ...text.catalog import Translator, translator
 from ..click_words import Command
 from ..context import Env, pass_env, words
@@ -53,8 +54,8 @@ def export(env: Env, fmt: str, out: str | None, partial: bool) -> None:
         raise click.BadParameter(_("%(path)s is a folder: give a file name, e.g. %(example)s", path=target,
                                    example=example), param_hint="--out")
 
-    def progress(name: str, length: int) -> Any:
-        return _progress(f"Exporting {name}" if name != "Reading records" else name, length)
+    def progress(name: str, length: int) -> Any:  # in the team's language; a table keeps its name (its sheet's)
+        return _progress(_(READING) if name == READING else _("Exporting %(table)s", table=name), length)
 
     # The working tree is read one record at a time, so memory stays flat however many records
     # there are; a past revision (--at) has no working tree to stream from and is read as a Book.
@@ -72,7 +73,7 @@ def export(env: Env, fmt: str, out: str | None, partial: bool) -> None:
         files = write_export(items, fmt, target, progress)
     except OSError as exc:  # a folder that cannot be made or written to, a full disk …
         raise click.ClickException(_("cannot write %(where)s: %(error)s; nothing was exported", where=target,
-                                     error=exc.strerror or exc)) from None
+                                     error=os_error_text(exc, _))) from None
     click.echo(_.ngettext("exported %(num)d customer to %(where)s", "exported %(num)d customers to %(where)s", total,
                           where=", ".join(files) if fmt != "csv" else target + "/"))
     if unread:  # --partial: the count, and the export, lack them

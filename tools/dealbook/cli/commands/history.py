@@ -93,7 +93,7 @@ def history(env: Env, customer_id: str, backfill: bool, fmt: str) -> None:
     try:
         events = stage_timeline(env.repo, customer_id)
     except GitStoreError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(exc.text(_)) from None
     if not events:
         raise click.ClickException(_("%(path)s has no committed version yet: commit it first", path=relative))
     rows = compare_history([(e.stage, e.when.date(), e.commit, e.author) for e in events], recorded)

@@ -26,8 +26,8 @@ from ...interchange.importing import (
 from ...interchange.sheets import CUSTOMERS, FOLLOWUPS, SheetError, open_sheet
 from ...records.load import load_file
 from ...records.model import CUSTOMER, TEAM, discover, kind_of
-from ...records.writing import PathTaken, StaleFile, atomic_write
-from ...text.catalog import NP_, Translator, translator
+from ...records.writing import PathTaken, StaleFile, atomic_write, os_error_text
+from ...text.catalog import NP_, Said, Translator, translator
 from ...text.output import CsvWriter, pad, to_json
 from ..click_words import Command
 from ..context import Env, pass_env
@@ -134,7 +134,7 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
     try:
         sheet = open_sheet(file, kind, mapping, sheet_name)
     except SheetError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(exc.text(_)) from None
     if sheet.kind == CUSTOMERS and not env.at:
         # customers and the team are all a customer sheet is matched and checked against
         book = env.book([p for p in discover(env.repo) if kind_of(p) in (CUSTOMER, TEAM)])
@@ -163,6 +163,7 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
     else:
         plan = plan_followups(sheet, book, options, progress, checker=checker)
     texts = checker.finish()
+    plan.notes = [note.say(_) if isinstance(note, Said) else note for note in plan.notes]
     if sheet.unmapped:
         plan.notes.append(_("columns kept under `custom:` (not a known field): %(columns)s",
                             columns=_.pgettext("enumeration", ", ").join(sheet.unmapped)))
@@ -186,7 +187,7 @@ def import_sheet(env: Env, file: str, kind: str | None, map_file: str | None, sh
         try:
             atomic_write(rejects_file, rejects_csv(plan, file, sheet.name))
         except OSError as exc:
-            values = {"file": rejects_file, "error": exc.strerror or exc, "rejected": len(plan.rejected)}
+            values = {"file": rejects_file, "error": os_error_text(exc, _), "rejected": len(plan.rejected)}
             raise click.ClickException(
                 _("cannot write the rejects file %(file)s: %(error)s; %(written)s records were written; run it "
                   "again with --rejects FILE to keep the rejected rows (%(rejected)s)", written=written, **values)

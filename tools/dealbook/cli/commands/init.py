@@ -14,7 +14,7 @@ import click
 
 from ...records.schema import schema_text
 from ...records.settings import default_settings_text
-from ...records.writing import atomic_write
+from ...records.writing import atomic_write, os_error_text
 from ...text.catalog import Translator, translator
 from ..click_words import Command
 
@@ -176,7 +176,7 @@ def init(directory: str, lang: str, preset: str, handle: str | None, name: str |
         written = write_repo(target, lang, preset, handle, name, git_email)
     except OSError as exc:  # a place that cannot be written: read-only, full, not a real folder
         raise click.ClickException(_("cannot create %(folder)s: %(error)s (%(path)s)", folder=directory,
-                                     error=exc.strerror or exc, path=exc.filename or target)) from None
+                                     error=os_error_text(exc, _), path=exc.filename or target)) from None
     _verify(target, _)
     click.echo(_.ngettext("created %(folder)s: %(num)d file (stages: %(stages)s, language: %(language)s, owner: "
                           "%(owner)s)",

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from ...reports.periods import PERIOD_HELP, Period, PeriodError, parse_period
+from ...text.catalog import Translator
 from ...text.output import format_option, to_csv, to_json
 from ..click_words import Command
 from ..context import Env, pass_env, words
@@ -60,11 +61,11 @@ def print_report(env: Env, name: str, period: Period, by: str | None, fmt: str) 
         env.warn_left_out(counted)
 
 
-def _list_reports(fmt: str) -> None:
-    """Every report with what it shows and the splits it takes, as text, JSON or CSV."""
+def _list_reports(fmt: str, _: Translator) -> None:
+    """Every report with what it shows (in the team's language) and the splits it takes, as text, JSON or CSV."""
     from ...reports import REPORTS, SPLITS, summary
 
-    rows = [{"name": name, "summary": summary(name), "by": [b for b in SPLITS.get(name, ()) if b]}
+    rows = [{"name": name, "summary": summary(name, _), "by": [b for b in SPLITS.get(name, ()) if b]}
             for name in REPORTS]
     if fmt == "json":
         click.echo(to_json({"reports": rows}))
@@ -107,7 +108,7 @@ def report(env: Env, name: str | None, list_: bool, period: str | None, start: s
     from ...reports.periods import ALL
 
     if list_:
-        _list_reports(fmt)
+        _list_reports(fmt, env.words)
         return
     if not name:
         _ = words()
