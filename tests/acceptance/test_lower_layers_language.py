@@ -136,6 +136,27 @@ def test_check_says_a_bad_site_url_in_the_teams_language(demo_repo: RecordRepo, 
     assert expected in result.output, result.output
 
 
+@pytest.mark.parametrize("url", BAD_URLS)
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_read_commands_say_a_bad_site_url_and_a_bad_site_url_option_in_the_teams_language(
+        demo_repo: RecordRepo, run, url: str, language: str) -> None:
+    """Before: both were English for a zh team (worded where the command line reads them)."""
+    settings = demo_repo.root / "dealbook.yaml"
+    settings.write_text(settings.read_text("utf-8").replace("\nlanguage: zh\n", f"\nlanguage: {language}\n"),
+                        encoding="utf-8")
+    zh, en = BAD_URLS[url]
+    result = run(demo_repo, "agenda", "--format", "ics", "--site-url", url)
+    assert result.exit_code == 2
+    assert (f"错误:--site-url 的值无效:'{url}' {zh}\n" if language == "zh" else
+            f"Error: Invalid value for --site-url: '{url}' {en}\n") in result.output, result.output
+    demo_repo.write("mkdocs.yml", f"site_name: x\nsite_url: {url}\n")
+    result = run(demo_repo, "agenda", "--format", "ics")
+    assert result.exit_code == 0 and result.stdout.startswith("BEGIN:VCALENDAR"), result.output
+    assert (f"警告:mkdocs.yml:2: site_url '{url}' {zh}(修正之前,指向网站页面的链接会被省略)\n" if language == "zh" else
+            f"warning: mkdocs.yml:2: site_url '{url}' {en} (links to the site's pages are left out until it is "
+            "fixed)\n") in result.stderr, result.stderr
+
+
 # --- a symbolic link in the way of a write; the system's own errors ------------------------------------------
 
 def _linked_customers(repo: RecordRepo, settings: str, tmp_path: Path) -> None:
@@ -293,6 +314,8 @@ def test_git_problems_are_said_in_the_teams_language(run, repo: RecordRepo) -> N
     assert "1990-01-01 当天或之前没有提交:历史从更晚的时候才开始" in said, said
     said = run(repo, "check", "--new-since", "2024-02-31").output
     assert "2024-02-31 不是日期" in said, said
+    said = run(repo, "--at", "nosuchrev", "customers").output
+    assert "错误:--at 的值无效:未知的版本 'nosuchrev':请给出提交、标签、分支或日期(YYYY-MM-DD)\n" in said, said
 
 
 def test_git_problems_are_said_in_english_as_before(run, repo: RecordRepo) -> None:
@@ -309,6 +332,9 @@ def test_git_problems_are_said_in_english_as_before(run, repo: RecordRepo) -> No
     assert "Error: no commit on or before 1990-01-01: the history starts later\n" in said, said
     said = run(repo, "check", "--new-since", "2024-02-31").output
     assert "2024-02-31 is not a date" in said, said
+    said = run(repo, "--at", "nosuchrev", "customers").output
+    assert ("Error: Invalid value for --at: unknown revision 'nosuchrev': give a commit, tag, branch or date "
+            "(YYYY-MM-DD)\n") in said, said
 
 
 # --- import: why a row's cells are rejected ---------------------------------------------------------------------

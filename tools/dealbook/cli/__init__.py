@@ -146,7 +146,7 @@ def _run() -> None:
         if os.environ.get("DEALBOOK_DEBUG"):
             raise
         try:  # the lead in the run's language; the error's own words (the system's: `[Errno 13] …`) as they are
-            _ = click_words.words()
+            _ = words()
         except Exception:
             _ = translator("en")
         click.echo(_("dealbook: internal error: %(kind)s: %(error)s (set DEALBOOK_DEBUG=1 for details)",

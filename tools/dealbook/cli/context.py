@@ -290,10 +290,10 @@ class Env:
         if site_url:
             problem = url_problem(site_url)
             if problem:
-                raise click.BadParameter(f"{site_url!r} {problem}", param_hint="--site-url")
+                raise click.BadParameter(f"{site_url!r} {problem.say(words())}", param_hint="--site-url")
             return site_config(site_url, config.repo_url, {"repo_kind": config.repo_kind, "branch": config.branch})
         _ = translator(self.settings.language)
-        for d in site_config_problems(os.path.join(self.repo, MKDOCS_FILE), keys=("site_url",)).values():
+        for d in site_config_problems(os.path.join(self.repo, MKDOCS_FILE), keys=("site_url",), _=_).values():
             where = f"{d.path}:{d.line}: {d.message}"
             click.secho(_("warning: %(warning)s", warning=where), fg="yellow", err=True)
         return config
@@ -324,7 +324,7 @@ class Env:
         try:
             return revision(self.repo, self.at or "HEAD")
         except GitStoreError as exc:
-            raise click.BadParameter(str(exc), param_hint="--at") from None
+            raise click.BadParameter(exc.text(words()), param_hint="--at") from None
 
     @functools.cached_property
     def _revision_book(self) -> Book:
@@ -337,7 +337,7 @@ class Env:
         try:
             return book_at(self.repo, self._revision)
         except GitStoreError as exc:
-            raise click.BadParameter(str(exc), param_hint="--at") from None
+            raise click.BadParameter(exc.text(words()), param_hint="--at") from None
         finally:
             if collecting:
                 gc.enable()

@@ -108,7 +108,7 @@ def report(env: Env, name: str | None, list_: bool, period: str | None, start: s
     from ...reports.periods import ALL
 
     if list_:
-        _list_reports(fmt, env.words)
+        _list_reports(fmt, words())
         return
     if not name:
         _ = words()
