@@ -207,7 +207,7 @@ def test_a_site_url_links_cannot_start_from_leaves_links_out_and_says_where(repo
     repo.customer("粤IT2024001", created="2024-05-18", stage_history=[{"stage": "lead", "on": "2024-05-18"}])
     result = run(repo, "agenda", "--format", "ics")
     assert result.exit_code == 0
-    assert "警告:mkdocs.yml:2: site_url" in result.stderr and "line break" in result.stderr  # zh: the repo's team
+    assert "警告:mkdocs.yml:2: site_url" in result.stderr and "换行符" in result.stderr  # the zh team's language
     data = result.stdout_bytes
     assert b"X-INJECTED" not in data and b"URL:" not in data and b"sales.example.com" not in data
     assert all("URL" not in e for e in events(data))
