@@ -188,7 +188,7 @@ def test_new_customer_refuses_private_mobile(run, repo):
 
 def test_new_customer_bad_province_and_missing_flags(run, repo):
     result = run(repo, *NEW_ARGS, "--province", "广东")
-    assert result.exit_code == 2 and "write 粤" in result.output
+    assert result.exit_code == 2 and "广东 应写作 粤" in result.output  # the team's language (zh)
     result = run(repo, "new", "customer", "--name", "X", "--no-interactive")
     assert result.exit_code == 2 and "缺少 --industry, --owner, --channel, --contact(" in result.output  # zh
     assert not (repo.root / "records/customers").exists()

@@ -382,3 +382,32 @@ def test_an_english_team_reads_why_a_rows_cells_are_rejected_as_before(repo, run
     said = run(repo, "import", str(followups)).output
     assert ("row 2: rejected 不存在公司: column B `客户名称`: `不存在公司` is not a customer in the repo: import the "
             "customer sheet first\n") in said, said
+
+
+# --- why an id cannot be given or made -------------------------------------------------------------------
+
+NEW = ["new", "customer", "--name", "测试公司", "--industry", "C3970", "--region", "广东深圳", "--owner", "zhang",
+       "--channel", "trade_show", "--contact", "王总监,技术总监,decision_maker,0755-88881234", "--dry-run"]
+BAD_IDS = {
+    ("--id", "bad-id"): ("错误:--id 的值无效:`bad-id` 不符合编号规则:省份简称 + 行业字母 + 年份 + 3 位 ASCII 数字序号,"
+                         "例如 粤IT2024001\n",
+                         "Error: Invalid value for --id: `bad-id` does not follow the id rule: province character + "
+                         "industry letters + year + 3-digit sequence in ASCII digits, e.g. 粤IT2024001\n"),
+    ("--province", "深圳"): ("错误:省份 `深圳` 不在 ids.provinces 中(深圳 应写作 粤):京 津",
+                            "Error: province `深圳` is not one of ids.provinces (for 深圳 write 粤): 京 津"),
+    ("--industry-letters", "I1"): ("错误:行业字母 `I1` 不符合 ids.industry_letters",
+                                   "Error: industry letters `I1` do not match ids.industry_letters"),
+}
+
+
+@pytest.mark.parametrize("option", BAD_IDS)
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_why_an_id_cannot_be_given_or_made_is_said_in_the_teams_language(run, repo: RecordRepo, option: tuple,
+                                                                         language: str) -> None:
+    """Before: the id rule's refusals (records.ids) were English for a zh team."""
+    repo.customer()
+    repo.settings(ZH if language == "zh" else EN)
+    result = run(repo, *NEW, *option)
+    assert result.exit_code == 2, result.output
+    zh, en = BAD_IDS[option]
+    assert (zh if language == "zh" else en) in result.output, result.output

@@ -139,8 +139,8 @@ class IdAllocator:
             try:
                 first = next_id(self.book, province, letters, year)
             except IdError as exc:
-                self.full[prefix] = str(exc)  # remembered: next_id scans every id, once per prefix is enough
-                raise BadValue(str(exc)) from None
+                self.full[prefix] = exc.said or str(exc)  # remembered: next_id scans every id, once per prefix
+                raise BadValue(self.full[prefix]) from None
             self.last[prefix] = int(first[len(prefix):]) - 1
         while True:
             self.last[prefix] += 1

@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Iterable
 
+from ..text.catalog import N_, SaidError, said
 from .book import Book
 from .model import CUSTOMER, CUSTOMERS_DIR, UnsafeId, kind_of, safe_id
 from .settings import Settings
@@ -32,8 +33,9 @@ _CITIES: dict[str, str] = {
 }
 
 
-class IdError(ValueError):
-    """An id cannot be allocated; the message says what to change."""
+class IdError(SaidError):
+    """An id cannot be allocated; the message says what to change (`str()` in English, `text(_)` in
+    the translator's language)."""
 
 
 def province_of(region: str, settings: Settings | None = None) -> str | None:
@@ -70,18 +72,18 @@ def check_parts(settings: Settings, province: str, industry_letters: str, year: 
     ids = settings.raw["ids"]
     provinces = list(ids["provinces"])
     if province not in provinces:
-        hint = ""
         guess = province_of(province, settings)
-        if guess:
-            hint = f" (for {province} write {guess})"
-        raise IdError(f"province `{province}` is not one of ids.provinces{hint}: {' '.join(provinces)}")
+        listed = " ".join(provinces)
+        raise IdError(said(N_("province `%(province)s` is not one of ids.provinces (for %(province)s write "
+                              "%(guess)s): %(provinces)s"), province=province, guess=guess, provinces=listed)
+                      if guess else
+                      said(N_("province `%(province)s` is not one of ids.provinces: %(provinces)s"),
+                           province=province, provinces=listed))
     if not re.fullmatch(f"(?:{ids['industry_letters']})", industry_letters):
-        raise IdError(
-            f"industry letters `{industry_letters}` do not match ids.industry_letters "
-            f"`{ids['industry_letters']}` (e.g. IT)"
-        )
+        raise IdError(said(N_("industry letters `%(letters)s` do not match ids.industry_letters `%(pattern)s` "
+                              "(e.g. IT)"), letters=industry_letters, pattern=ids["industry_letters"]))
     if not 1000 <= int(year) <= 9999:
-        raise IdError(f"year {year} is not a four-digit year")
+        raise IdError(said(N_("year %(year)s is not a four-digit year"), year=year))
 
 
 def check_id(settings: Settings, customer_id: str) -> str:
@@ -89,11 +91,12 @@ def check_id(settings: Settings, customer_id: str) -> str:
     try:
         safe_id(customer_id)
     except UnsafeId as exc:
-        raise IdError(str(exc)) from None
+        raise IdError(exc.said or str(exc)) from None
     if not settings.id_pattern.match(customer_id):
         digits = settings.raw["ids"].get("sequence_digits", 3)
-        raise IdError(f"`{customer_id}` does not follow the id rule: province character + industry letters + "
-                      f"year + {digits}-digit sequence in ASCII digits, e.g. 粤IT2024001")
+        raise IdError(said(N_("`%(id)s` does not follow the id rule: province character + industry letters + "
+                              "year + %(digits)s-digit sequence in ASCII digits, e.g. 粤IT2024001"),
+                           id=customer_id, digits=digits))
     return customer_id
 
 
@@ -154,7 +157,6 @@ def next_id_among(existing_ids: Iterable[str], settings: Settings, province: str
             if len(tail) == digits and tail.isascii() and tail.isdigit():
                 highest = max(highest, int(tail))
     if highest + 1 >= 10**digits:
-        raise IdError(
-            f"all {10**digits - 1} ids of {prefix} are used: raise ids.sequence_digits in dealbook.yaml"
-        )
+        raise IdError(said(N_("all %(count)s ids of %(prefix)s are used: raise ids.sequence_digits in dealbook.yaml"),
+                           count=10**digits - 1, prefix=prefix))
     return f"{prefix}{highest + 1:0{digits}d}"

@@ -17,7 +17,7 @@ from ...records.settings import Settings, default_settings
 from ...records.writing import PathTaken
 from ...text.catalog import SOURCE_LANGUAGE, translator
 from ..click_words import Group
-from ..context import Env, pass_env
+from ..context import Env, pass_env, words
 from .edit_flow import finish, interactive, retrying, working_book
 from .log import followup_options, resolve_at, write_followup
 
@@ -160,7 +160,7 @@ def customer(env: Env, name: str | None, industry: str | None, region: str | Non
         try:
             check_id(settings, given_id)
         except IdError as exc:
-            raise click.BadParameter(str(exc), param_hint="--id") from None
+            raise click.BadParameter(exc.text(words()), param_hint="--id") from None
     else:
         province, industry_letters = _id_parts(env, ask, province, industry_letters, region, industry, created_on)
     first_stage = settings.progression[0].key if settings.progression else "lead"
@@ -241,7 +241,7 @@ def _id_parts(env: Env, ask: bool, province: str | None, letters: str | None, re
     try:
         check_parts(env.settings, province, letters, created_on.year)
     except IdError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.UsageError(exc.text(words())) from None
     return province, letters
 
 
@@ -249,7 +249,7 @@ def _next_id(env: Env, province: str, letters: str, created_on: dt.date) -> str:
     try:
         return next_id_among(ids_on_disk(env.repo), env.settings, province, letters, created_on.year)
     except IdError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.UsageError(exc.text(words())) from None
 
 
 @new.command("followup")
