@@ -217,7 +217,7 @@ def test_a_site_url_links_cannot_start_from_leaves_links_out_and_says_where(repo
     assert check.exit_code == 1 and "mkdocs.yml:2:1: error bad-url: site_url" in check.stdout
     assert run(repo, "check", str(repo.root / "mkdocs.yml")).exit_code == 1
     given = run(repo, "agenda", "--format", "ics", "--site-url", "https://crm.example.com/#agenda")
-    assert given.exit_code == 2 and "--site-url" in given.output and "? or a #" in given.output
+    assert given.exit_code == 2 and "--site-url" in given.output and "含有 ? 或 #" in given.output
     assert run(repo, "digest", "--site-url", "https://crm example.com/").exit_code == 2
 
 
