@@ -301,40 +301,32 @@ def test_exports_progress_bars_are_labelled_in_the_teams_language(demo_repo: Rec
 
 # --- git: dealbook's words around git's --------------------------------------------------------------------
 
-def test_git_problems_are_said_in_the_teams_language(run, repo: RecordRepo) -> None:
-    repo.customer()
-    repo.settings(ZH)
-    said = run(repo, "history", "粤IT2024001").output
-    assert f"{repo.root} 不在 git 仓库中:依赖 git 的功能(--at、diff、history)需要 git 仓库" in said, said
-    repo.git_init()
-    repo.commit("first", date="2024-05-01T10:00:00+08:00")
-    said = run(repo, "diff", "nosuchrev").output
-    assert "未知的版本 'nosuchrev':请给出提交、标签、分支或日期(YYYY-MM-DD)" in said, said
-    said = run(repo, "diff", "1990-01-01").output
-    assert "1990-01-01 当天或之前没有提交:历史从更晚的时候才开始" in said, said
-    said = run(repo, "check", "--new-since", "2024-02-31").output
-    assert "2024-02-31 不是日期" in said, said
-    said = run(repo, "--at", "nosuchrev", "customers").output
-    assert "错误:--at 的值无效:未知的版本 'nosuchrev':请给出提交、标签、分支或日期(YYYY-MM-DD)\n" in said, said
+GIT_PROBLEMS = [  # (command, said to a zh team, said to an en team as before)
+    (["diff", "nosuchrev"], "未知的版本 'nosuchrev':请给出提交、标签、分支或日期(YYYY-MM-DD)",
+     "Error: unknown revision 'nosuchrev': give a commit, tag, branch or date (YYYY-MM-DD)\n"),
+    (["diff", "1990-01-01"], "1990-01-01 当天或之前没有提交:历史从更晚的时候才开始",
+     "Error: no commit on or before 1990-01-01: the history starts later\n"),
+    (["check", "--new-since", "2024-02-31"], "2024-02-31 不是日期", "2024-02-31 is not a date"),
+    (["--at", "nosuchrev", "customers"],
+     "错误:--at 的值无效:未知的版本 'nosuchrev':请给出提交、标签、分支或日期(YYYY-MM-DD)\n",
+     "Error: Invalid value for --at: unknown revision 'nosuchrev': give a commit, tag, branch or date (YYYY-MM-DD)\n"),
+]
 
 
-def test_git_problems_are_said_in_english_as_before(run, repo: RecordRepo) -> None:
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_git_problems_are_said_in_the_teams_language(run, repo: RecordRepo, language: str) -> None:
+    """In Chinese for a zh team; for an en team the English said before, byte for byte."""
     repo.customer()
-    repo.settings(EN)
+    repo.settings(ZH if language == "zh" else EN)
     said = run(repo, "history", "粤IT2024001").output
-    assert f"Error: {repo.root} is not inside a git repository: git-based features (--at, diff, history) need one\n" \
-        in said, said
+    assert (f"{repo.root} 不在 git 仓库中:依赖 git 的功能(--at、diff、history)需要 git 仓库" if language == "zh" else
+            f"Error: {repo.root} is not inside a git repository: git-based features (--at, diff, history) need one\n"
+            ) in said, said
     repo.git_init()
     repo.commit("first", date="2024-05-01T10:00:00+08:00")
-    said = run(repo, "diff", "nosuchrev").output
-    assert "Error: unknown revision 'nosuchrev': give a commit, tag, branch or date (YYYY-MM-DD)\n" in said, said
-    said = run(repo, "diff", "1990-01-01").output
-    assert "Error: no commit on or before 1990-01-01: the history starts later\n" in said, said
-    said = run(repo, "check", "--new-since", "2024-02-31").output
-    assert "2024-02-31 is not a date" in said, said
-    said = run(repo, "--at", "nosuchrev", "customers").output
-    assert ("Error: Invalid value for --at: unknown revision 'nosuchrev': give a commit, tag, branch or date "
-            "(YYYY-MM-DD)\n") in said, said
+    for args, zh, en in GIT_PROBLEMS:
+        said = run(repo, *args).output
+        assert (zh if language == "zh" else en) in said, said
 
 
 # --- import: why a row's cells are rejected ---------------------------------------------------------------------
