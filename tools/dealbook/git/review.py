@@ -29,6 +29,7 @@ from .store import (
     open_sqlite_cache,
     touched,
     touched_duplicates,
+    touched_paths,
 )
 
 # --- reviews of two commits, customer by customer ------------------------------------------------
@@ -262,14 +263,14 @@ def review_revisions(repo: str, base: str | None, head: str, today: dt.date) -> 
         # A file the change left as it was keeps its finding at one place, though the words may
         # name another file that changed (see `changes.diagnostics_added`).
         back = {new: old for old, new in renames.items()}
-        touched_paths = {p for c in changes for p in (c.path, c.old_path) if p}
+        changed_paths = touched_paths(changes)
         had = touched_duplicates(store, before.customers, after.settings, ids)
         seen = {(path, code, message) for path, _, _, (_, code, message) in had}
         placed = {(path, code, where) for path, _, where, (_, code, _) in had}
         fresh = [(path, blob, where, finding) for path, blob, where, finding
                  in touched_duplicates(store, after.customers, after.settings, ids)
                  if (back.get(path, path), *finding[1:]) not in seen
-                 and (path in touched_paths or (path, finding[1], where) not in placed)]
+                 and (path in changed_paths or (path, finding[1], where) not in placed)]
         extra = []
         if fresh:
             from ..records.load import parse_bytes
@@ -282,6 +283,6 @@ def review_revisions(repo: str, base: str | None, head: str, today: dt.date) -> 
     result = review_sides(before.sides, after.sides, before.settings, after.settings, label, head, ids, renames,
                           unread=_unread(after, ids), unread_before=_unread(before, ids))
     found = diagnostics_added([d for d in before.diagnostics if d.code not in REPO_WIDE],
-                              [d for d in after.diagnostics if d.code not in REPO_WIDE], renames, touched_paths)
+                              [d for d in after.diagnostics if d.code not in REPO_WIDE], renames, changed_paths)
     found = sorted({*found, *extra}, key=lambda d: (d.path, d.line, d.column, d.code))
     return replace(result, new_diagnostics=tuple(found), notes=tuple(notes)), base_sha, head_sha

@@ -769,9 +769,8 @@ def diff_books(repo: str, base: str | None = None, head: str | None = None) -> D
             from .unstaged import unstaged_renames  # a record moved without `git mv`: git sees no rename
 
             renames = {**renames, **unstaged_renames(changes, before, after, renames)}
-        touched_paths = frozenset({*(c.path for c in changes if c.path), *(c.old_path for c in changes if c.old_path),
-                                   *renames, *renames.values()})
-        return DiffBooks(before, after, ids, renames, base_sha, head_sha, notes, label, touched_paths)
+        changed = frozenset({*touched_paths(changes), *renames, *renames.values()})  # the unstaged renames too
+        return DiffBooks(before, after, ids, renames, base_sha, head_sha, notes, label, changed)
 
 
 # --- a revision's customer files, and their duplicate ids and names -------------------------
@@ -980,6 +979,11 @@ def with_revision_duplicates(store: Store, book: Book, sha: str, ids: set[str]) 
         line, column = book.mark(path, where)
         kept.append(Diagnostic(path, line, column, severity, code, message))
     book.diagnostics = kept
+
+
+def touched_paths(changes: list[FileChange]) -> set[str]:
+    """Every path the changes name: both names of a renamed file."""
+    return {p for c in changes for p in (c.path, c.old_path) if p}
 
 
 def touched(changes: list[FileChange]) -> tuple[set[str], dict[str, str], list[str]]:
